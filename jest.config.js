@@ -1,0 +1,40 @@
+// Jest runs TypeScript through SWC (type checking is `npm run typecheck`).
+// NestJS 12 and Octokit are ESM-only: they are transformed too (allow-list below),
+// because Jest 30 cannot load ESM-only packages on Node 20.
+const esmOnly = [
+  '@nestjs', '@octokit', 'before-after-hook', 'universal-user-agent', 'content-type', 'file-type',
+  'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', 'json-with-bigint',
+  'nock', '@mswjs', 'rettime', '@open-draft',
+];
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  moduleNameMapper: { '^@driftwarden/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/libs', '<rootDir>/apps'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+    },
+  ],
+};
