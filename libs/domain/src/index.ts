@@ -1,1 +1,2 @@
-export const HELLO = 'x';
+export * from './events';
+export * from './errors';
