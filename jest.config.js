@@ -2,6 +2,7 @@
 // NestJS 12 and Octokit are ESM-only: they are transformed too (allow-list below),
 // because Jest 30 cannot load ESM-only packages on Node 20.
 const esmOnly = [
+  'commander',
   '@nestjs', '@octokit', 'before-after-hook', 'universal-user-agent', 'content-type', 'file-type',
   'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', 'json-with-bigint',
   'nock', '@mswjs', 'rettime', '@open-draft',
@@ -21,6 +22,7 @@ const swc = [
 ];
 const common = {
   testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'node'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: { '^@driftwarden/([a-z-]+)$': '<rootDir>/libs/$1/src' },

@@ -1,0 +1,158 @@
+import type { Command } from 'commander';
+import { collectPages } from '../api-client';
+import type { DriftDecisionVerb, DriftRecord } from '../api.types';
+import type { CliContext } from '../cli-context';
+import type { Palette } from '../output/colour';
+import { formatRelative, formatTimeWithRelative, renderTree } from '../output/format';
+import { renderTable, type Column } from '../output/table';
+import { nonBlank, positiveInt } from './option-parsers';
+
+interface ListOptions {
+  status?: string;
+  resource?: string;
+  account?: string;
+  limit: number;
+  json?: boolean;
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+
+interface DecideOptions extends JsonOption {
+  comment: string;
+}
+
+const VERBS: Record<DriftDecisionVerb, { description: string; done: string }> = {
+  approve: { description: 'approve the pending revert of a drift', done: 'approved' },
+  adopt: { description: 'keep the live state and open a backport pull request instead of reverting', done: 'adopted' },
+  reject: { description: 'leave the drift as it is (recorded, no revert, no pull request)', done: 'rejected' },
+};
+
+export function registerDriftCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('drifts')
+    .description('list drift records, newest first (GET /v1/drifts; viewer)')
+    .option('--status <status>', 'e.g. awaiting_approval, held, backport_open, reverted')
+    .option('--resource <id>', 'a resource id, e.g. sg-0abc1234def567890')
+    .option('--account <id>', 'an AWS account id')
+    .option('--limit <n>', 'at most this many records (follows pages)', positiveInt(10_000), 50)
+    .option('--json', 'print {items, next}')
+    .action(async (options: ListOptions) => {
+      const client = ctx.client();
+      const filter = { status: options.status, resource: options.resource, account: options.account };
+      const page = await collectPages((cursor, limit) => client.listDrifts({ ...filter, limit, cursor }), options.limit);
+      if (options.json) return ctx.printJson(page);
+      if (page.items.length === 0) {
+        ctx.print('no drifts match');
+        return;
+      }
+      printDriftTable(ctx, page.items);
+      if (page.next !== null) ctx.note(ctx.errPalette.dim(`more drifts exist: raise --limit (now ${options.limit})`));
+    });
+
+  program
+    .command('show')
+    .description('one drift record with its decision and evidence (GET /v1/drifts/:id; viewer)')
+    .argument('<id>', 'the drift id')
+    .option('--json', 'print the record as the API returns it')
+    .action(async (id: string, options: JsonOption) => {
+      const drift = await ctx.client().getDrift(id);
+      if (options.json) return ctx.printJson(drift);
+      printDrift(ctx, drift);
+    });
+
+  for (const verb of Object.keys(VERBS) as DriftDecisionVerb[]) {
+    program
+      .command(verb)
+      .description(`${VERBS[verb].description} (POST /v1/drifts/:id/${verb}; operator)`)
+      .argument('<id>', 'the drift id')
+      .requiredOption('--comment <text>', 'why (recorded with your token\'s name)', nonBlank)
+      .option('--json', 'print the API answer')
+      .action(async (id: string, options: DecideOptions) => {
+        const answer = await ctx.client().decideDrift(id, verb, options.comment);
+        if (options.json) return ctx.printJson(answer ?? null);
+        const status = isRecord(answer) && typeof answer.status === 'string' ? `: status now ${answer.status}` : '';
+        ctx.print(`${VERBS[verb].done} drift ${id}${status}`);
+      });
+  }
+}
+
+function printDriftTable(ctx: CliContext, drifts: readonly DriftRecord[]): void {
+  const c = ctx.palette;
+  const now = ctx.io.now();
+  const columns: Column<DriftRecord>[] = [
+    { header: 'ID', cell: (d) => d.id },
+    { header: 'STATUS', cell: (d) => colourStatus(d.status, c) },
+    { header: 'DECISION', cell: (d) => (d.decision ? `${d.decision.action} (rule ${d.decision.rule})` : '-') },
+    { header: 'RESOURCE', cell: (d) => d.resource.id },
+    { header: 'ACCOUNT', cell: (d) => d.resource.account },
+    { header: 'REGION', cell: (d) => d.resource.region },
+    { header: 'PRINCIPAL', cell: (d) => describePrincipal(d) },
+    { header: 'CHANGED', cell: (d) => formatRelative(d.changedAt ?? d.detectedAt, now) || '-' },
+    { header: 'FLAGS', cell: (d) => describeFlags(d, c) },
+  ];
+  renderTable(columns, drifts, c).forEach((line) => ctx.print(line));
+}
+
+function printDrift(ctx: CliContext, d: DriftRecord): void {
+  const c = ctx.palette;
+  const now = ctx.io.now();
+  const field = (name: string, value: string): void => ctx.print(`${c.bold(name.padEnd(10))} ${value}`);
+  ctx.print(`${c.bold(`drift ${d.id}`)}  ${colourStatus(d.status, c)}${d.dryRun ? c.yellow('  (dry run: nothing was changed)') : ''}`);
+  const r = d.resource;
+  field('resource', `${r.type} ${r.id} (account ${r.account}, ${r.region})`);
+  if (r.address || r.stack) field('terraform', [r.address, r.stack ? `stack ${r.stack}` : ''].filter(Boolean).join(', '));
+  if (d.decision) field('decision', `${d.decision.action} (rule ${d.decision.rule}): ${d.decision.reason}`);
+  field('principal', describePrincipal(d, true));
+  field('changed', formatTimeWithRelative(d.changedAt, now));
+  field('detected', formatTimeWithRelative(d.detectedAt, now));
+  field('updated', formatTimeWithRelative(d.updatedAt, now));
+  if (d.flags?.length) field('flags', describeFlags(d, c));
+  const links = Object.entries(d.links ?? {}).filter(([, url]) => typeof url === 'string' && url !== '');
+  for (const [name, url] of links) field(linkName(name), url);
+  ctx.print();
+  ctx.print(c.bold('diff'));
+  renderTree(d.diff).forEach((line) => ctx.print(`  ${line}`));
+  ctx.print();
+  ctx.print(c.bold('evidence'));
+  renderTree(d.evidence).forEach((line) => ctx.print(`  ${line}`));
+}
+
+function linkName(key: string): string {
+  return key === 'pullRequest' ? 'pull req.' : key;
+}
+
+function describePrincipal(d: DriftRecord, long = false): string {
+  const p = d.principal;
+  if (!p) return '-';
+  const who = p.session ?? (long ? p.arn : undefined);
+  if (!long) return who ? `${p.class} (${who})` : p.class;
+  return [p.class, p.arn ?? 'unknown principal', p.session ? `session ${p.session}` : ''].filter(Boolean).join(', ');
+}
+
+function describeFlags(d: DriftRecord, c: Palette): string {
+  const flags = (d.flags ?? []).map((flag) => (flag === 'suspicious' ? c.red(flag) : flag));
+  if (d.dryRun) flags.push(c.dim('dry-run'));
+  return flags.join(',');
+}
+
+function colourStatus(status: string, c: Palette): string {
+  switch (status) {
+    case 'awaiting_approval':
+    case 'held':
+      return c.yellow(status);
+    case 'failed':
+      return c.red(status);
+    case 'reverted':
+    case 'resolved':
+    case 'backport_merged':
+      return c.green(status);
+    default:
+      return status;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

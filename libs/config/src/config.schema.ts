@@ -1,0 +1,566 @@
+/**
+ * The shape of `driftwarden.yaml` (DESIGN.md §8), as one zod schema.
+ *
+ * Conventions:
+ * - every object is strict: an unknown key is an error (with a closest-match suggestion);
+ * - numbers must be YAML numbers, strings where numbers are expected are errors;
+ * - every duration key `x` (a string such as `30m`) gets a parsed sibling `xMs` in the output;
+ * - checks that relate several keys (duplicates, exactly-one-of, ordering) run even when a
+ *   sibling has its own problem, so one run reports everything it can.
+ *
+ * Messages: custom issues carry `params.expected` (rendered as "expected …, found <value>" by
+ * `config-issues.ts`, which knows which values must stay hidden) or `params.message` (a full
+ * message that shows no value).
+ */
+import { CronExpressionParser } from 'cron-parser';
+import picomatch from 'picomatch';
+import { z } from 'zod';
+import { DURATION_EXPECTED, tryParseDuration } from './duration';
+
+// ---------------------------------------------------------------------------------------------
+// Defaults and limits
+// ---------------------------------------------------------------------------------------------
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_API_PORT = 8080;
+export const MAX_OVERRIDE_TTL_MS = 3_600_000;
+
+export const MODES = ['enforce', 'dry-run'] as const;
+export const TOKEN_ROLES = ['viewer', 'ingest', 'operator', 'admin'] as const;
+export const PAGERDUTY_URGENCIES = ['high', 'low'] as const;
+export const OPSGENIE_PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+
+/** Options every ARN pattern is compiled with (validation and any picomatch-based matcher). */
+export const ARN_PATTERN_OPTIONS = { strictBrackets: true, dot: true } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Issue helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Custom issue parameters understood by `config-issues.ts`. */
+export interface IssueParams {
+  /** Rendered as `expected <expected>, found <value>`. */
+  expected?: string;
+  /** Appended to the rendered message, e.g. the parser's own explanation. */
+  detail?: string;
+  /** A complete message, shown as is (it must not contain a configured value). */
+  message?: string;
+  /** For duplicate names: the index of the first item that uses the name. */
+  duplicateOf?: number;
+}
+
+function expected(what: string): { params: IssueParams } {
+  return { params: { expected: what } };
+}
+
+/** Run a cross-key check even when a child already has a problem (it must read defensively). */
+const always = { when: () => true };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+// ---------------------------------------------------------------------------------------------
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const RESOURCE_TYPE = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const REDIS_PREFIX = /^[A-Za-z0-9_-]+$/;
+const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
+
+const text = z.string().min(1);
+
+/** A secret: never shown in messages (see `SECRET_KEYS`). */
+const secret = z.string().min(1);
+
+const name = z
+  .string()
+  .refine((v) => NAME.test(v), expected('a name of letters, digits, ".", "_" or "-" (starting with a letter or digit)'));
+
+const accountId = z.string().refine((v) => ACCOUNT_ID.test(v), expected('a 12-digit AWS account id'));
+
+const region = z.string().refine((v) => REGION.test(v), expected('an AWS region such as eu-west-1'));
+
+const resourceType = z
+  .string()
+  .refine((v) => RESOURCE_TYPE.test(v), expected('a resource type such as AWS::EC2::SecurityGroup'));
+
+const tagMap = z.record(z.string().min(1), z.string());
+
+/** A list that, when present, must not be empty ("leave it out" is how to say "all"). */
+function nonEmptyList<T extends z.ZodType>(item: T, hint?: string) {
+  return z.array(item).refine((list) => list.length > 0, {
+    params: { message: `expected at least one item, found an empty list${hint ? ` (${hint})` : ''}` },
+  });
+}
+
+/** A base URL: http(s), may carry a path prefix, no query or fragment; trailing `/` removed. */
+function baseUrl() {
+  return z
+    .string()
+    .superRefine((v, ctx) => {
+      const url = parseUrl(v);
+      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
+        ctx.addIssue({
+          code: 'custom',
+          params: { expected: 'an http:// or https:// base URL without query string, e.g. https://ghe.example.com/api/v3' },
+        });
+      }
+    })
+    .transform((v) => v.replace(/\/+$/, ''));
+}
+
+const httpUrl = z.string().refine((v) => {
+  const url = parseUrl(v);
+  return url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:');
+}, expected('an http:// or https:// URL'));
+
+const redisUrl = z.string().refine((v) => {
+  const url = parseUrl(v);
+  return url !== undefined && (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+}, expected('a redis:// or rediss:// URL such as redis://127.0.0.1:6379'));
+
+export function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A duration string (`90s`, `30m`, `2h`, `14d`) greater than zero. */
+const duration = z.string().superRefine((v, ctx) => {
+  const ms = tryParseDuration(v);
+  if (ms === undefined) ctx.addIssue({ code: 'custom', params: { expected: DURATION_EXPECTED } });
+  else if (ms === 0) ctx.addIssue({ code: 'custom', params: { expected: 'a duration greater than zero' } });
+});
+
+function durationMs(value: string): number {
+  const ms = tryParseDuration(value);
+  if (ms === undefined) throw new Error(`unreachable: duration ${JSON.stringify(value)} was validated`);
+  return ms;
+}
+
+/** A valid IANA time zone, as `Intl.DateTimeFormat` knows them. */
+const timeZone = z.string().refine((v) => isValidTimeZone(v), expected('an IANA time zone such as Europe/Berlin or UTC'));
+
+export function isValidTimeZone(zone: string): boolean {
+  if (zone === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CRON_EXPECTED = 'a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 18 20 12 *"';
+
+/** A classic 5-field cron expression; cron-parser decides whether the fields are valid. */
+const cronSchedule = z.string().superRefine((v, ctx) => {
+  const fields = v.trim().split(/\s+/).filter((f) => f !== '');
+  if (fields.length !== 5) {
+    ctx.addIssue({
+      code: 'custom',
+      params: { expected: CRON_EXPECTED, detail: `it has ${fields.length} field${fields.length === 1 ? '' : 's'}` },
+    });
+    return;
+  }
+  try {
+    CronExpressionParser.parse(v, { tz: 'UTC' });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', params: { expected: CRON_EXPECTED, detail: errorMessage(err) } });
+  }
+});
+
+/** An ARN glob pattern: starts with `arn:` and compiles with picomatch. */
+const arnPattern = z.string().superRefine((v, ctx) => {
+  if (!v.startsWith('arn:')) {
+    ctx.addIssue({
+      code: 'custom',
+      params: { expected: 'an ARN glob pattern starting with "arn:", e.g. "arn:aws:sts::*:assumed-role/terraform-apply/*"' },
+    });
+    return;
+  }
+  try {
+    picomatch(v, ARN_PATTERN_OPTIONS);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', params: { expected: 'a valid ARN glob pattern', detail: errorMessage(err) } });
+  }
+});
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Items of a list whose `name` must be unique: reports every repeat at `[i].name`. */
+function uniqueNames(list: unknown, ctx: z.RefinementCtx): void {
+  uniqueBy(list, ctx, 'name', (v) => (typeof v === 'string' ? v : undefined));
+}
+
+function uniqueBy(
+  list: unknown,
+  ctx: z.RefinementCtx,
+  key: string,
+  normalise: (value: unknown) => string | undefined,
+  what = key,
+): void {
+  if (!Array.isArray(list)) return;
+  const first = new Map<string, number>();
+  list.forEach((item: unknown, index) => {
+    if (!isRecord(item)) return;
+    const value = normalise(item[key]);
+    if (value === undefined) return;
+    const seen = first.get(value);
+    if (seen === undefined) {
+      first.set(value, index);
+      return;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      path: [index, key],
+      params: { message: `duplicate ${what}`, duplicateOf: seen },
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------------------------
+
+/** Which resources something covers; every key optional, an absent scope covers everything. */
+export const scopeSchema = z.strictObject({
+  accounts: nonEmptyList(accountId, 'leave the key out to cover every account').optional(),
+  regions: nonEmptyList(region, 'leave the key out to cover every region').optional(),
+  resourceTypes: nonEmptyList(resourceType, 'leave the key out to cover every resource type').optional(),
+  tags: tagMap.optional(),
+});
+
+const scopeMap = z.record(z.string().min(1), scopeSchema);
+
+export const tokenSchema = z.strictObject({
+  name,
+  sha256: z
+    .string()
+    .refine((v) => SHA256_HEX.test(v), expected('a SHA-256 hash as 64 hexadecimal characters'))
+    .transform((v) => v.toLowerCase()),
+  role: z.enum(TOKEN_ROLES),
+  identity: text.optional(),
+});
+
+export const redisSchema = z
+  .strictObject({
+    url: redisUrl.default(DEFAULT_REDIS_URL),
+    prefix: z
+      .string()
+      .refine((v) => REDIS_PREFIX.test(v), expected('a key prefix of letters, digits, "-" or "_"'))
+      .default('dw'),
+  })
+  .prefault({});
+
+export const apiSchema = z
+  .strictObject({
+    port: z.int().min(0).max(65535).default(DEFAULT_API_PORT),
+    tokens: z
+      .array(tokenSchema)
+      .superRefine((list, ctx) => {
+        uniqueNames(list, ctx);
+        uniqueBy(list, ctx, 'sha256', (v) => (typeof v === 'string' ? v.toLowerCase() : undefined), 'sha256 (the same token twice)');
+      }, always)
+      .default([]),
+    maxBodyBytes: z.int().min(1).default(1_048_576),
+    maxEventsPerRequest: z.int().min(1).default(500),
+  })
+  .prefault({});
+
+const SQS_HOST_REGION = [
+  // https://sqs.eu-west-1.amazonaws.com, sqs.cn-north-1.amazonaws.com.cn, VPC endpoints
+  // (vpce-….sqs.us-east-1.vpce.amazonaws.com), LocalStack (sqs.us-east-1.localhost.localstack.cloud)
+  /(?:^|\.)sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\./,
+  // legacy https://eu-west-1.queue.amazonaws.com
+  /^([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.amazonaws\.com(?:\.cn)?$/,
+];
+
+/** The region of a standard SQS queue URL, when its host names one. */
+export function regionFromQueueUrl(queueUrl: string): string | undefined {
+  const host = parseUrl(queueUrl)?.hostname;
+  if (!host) return undefined;
+  for (const re of SQS_HOST_REGION) {
+    const match = re.exec(host);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+export const sqsSchema = z
+  .strictObject({
+    queueUrl: httpUrl,
+    region: region.optional(),
+    waitTimeSeconds: z.int().min(0).max(20).default(20),
+    maxMessages: z.int().min(1).max(10).default(10),
+    visibilityTimeoutSeconds: z.int().min(0).max(43_200).default(120),
+    maxReceiveCount: z.int().min(1).default(5),
+  })
+  .transform((sqs, ctx) => {
+    const derived = sqs.region ?? regionFromQueueUrl(sqs.queueUrl);
+    if (derived === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        params: {
+          message:
+            'expected a region: the queueUrl is not a standard SQS URL (https://sqs.<region>.amazonaws.com/…), so set ingest.sqs.region',
+        },
+      });
+      return z.NEVER;
+    }
+    return { ...sqs, region: derived };
+  });
+
+export const ingestSchema = z
+  .strictObject({
+    coalesceMilliseconds: z.int().min(0).default(1000),
+    sqs: sqsSchema.optional(),
+  })
+  .prefault({});
+
+export const workersSchema = z
+  .strictObject({
+    concurrency: z.int().min(1).max(500).default(16),
+  })
+  .prefault({});
+
+export const pagerdutySchema = z.strictObject({
+  token: secret,
+  apiUrl: baseUrl().default('https://api.pagerduty.com'),
+  webhookSecrets: z.array(secret).default([]),
+  /** Every configured criterion must match; an absent criterion is ignored; `{}` = every incident. */
+  major: z
+    .strictObject({
+      priorities: nonEmptyList(text, 'leave the key out to ignore priority').optional(),
+      urgencies: nonEmptyList(z.enum(PAGERDUTY_URGENCIES), 'leave the key out to ignore urgency').optional(),
+      services: nonEmptyList(text, 'leave the key out to ignore the service').optional(),
+    })
+    .prefault({}),
+  /** Service id → the resources its incidents freeze; a service not listed freezes everything. */
+  scopes: scopeMap.optional(),
+  requestTimeoutMs: z.int().min(1).default(10_000),
+});
+
+export const opsgenieSchema = z.strictObject({
+  apiKey: secret,
+  apiUrl: baseUrl().default('https://api.opsgenie.com'),
+  webhookToken: secret.optional(),
+  major: z
+    .strictObject({
+      priorities: nonEmptyList(z.enum(OPSGENIE_PRIORITIES), 'leave the key out to ignore priority').optional(),
+      teams: nonEmptyList(text, 'leave the key out to ignore the team').optional(),
+      services: nonEmptyList(text, 'leave the key out to ignore the service').optional(),
+    })
+    .prefault({}),
+  /** Team or service name → the resources its incidents freeze. */
+  scopes: scopeMap.optional(),
+  requestTimeoutMs: z.int().min(1).default(10_000),
+});
+
+export const incidentsSchema = z
+  .strictObject({
+    pollIntervalSeconds: z.int().min(1).default(30),
+    maxStalenessSeconds: z.int().min(1).default(90),
+    cooldownMinutes: z.int().min(0).default(30),
+    lookbackMinutes: z.int().min(0).default(15),
+    pagerduty: pagerdutySchema.optional(),
+    opsgenie: opsgenieSchema.optional(),
+  })
+  .superRefine((incidents, ctx) => {
+    const poll: unknown = incidents.pollIntervalSeconds;
+    const staleness: unknown = incidents.maxStalenessSeconds;
+    if (typeof poll === 'number' && typeof staleness === 'number' && staleness <= poll) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxStalenessSeconds'],
+        params: {
+          message: `expected more than pollIntervalSeconds (${poll}), found ${staleness} (every poll would already be stale)`,
+        },
+      });
+    }
+  }, always)
+  .prefault({});
+
+export const freezeSchema = z
+  .strictObject({
+    maxTtl: duration.default('7d'),
+    maxOverrideTtl: duration.default('1h'),
+  })
+  .superRefine((freeze, ctx) => {
+    const override: unknown = freeze.maxOverrideTtl;
+    const ms = typeof override === 'string' ? tryParseDuration(override) : undefined;
+    if (ms !== undefined && ms > MAX_OVERRIDE_TTL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxOverrideTtl'],
+        params: { expected: 'at most 1h (an override of an incident freeze is time-boxed to one hour)' },
+      });
+    }
+  }, always)
+  .transform((freeze) => ({
+    ...freeze,
+    maxTtlMs: durationMs(freeze.maxTtl),
+    maxOverrideTtlMs: durationMs(freeze.maxOverrideTtl),
+  }))
+  .prefault({});
+
+export const freezeWindowSchema = z
+  .strictObject({
+    name,
+    schedule: cronSchedule,
+    duration,
+    timeZone: timeZone.default('UTC'),
+    scope: scopeSchema.optional(),
+  })
+  .transform((window) => ({ ...window, durationMs: durationMs(window.duration) }));
+
+export const principalsSchema = z
+  .strictObject({
+    iac: z.array(arnPattern).default([]),
+    breakGlass: z.array(arnPattern).default([]),
+    self: z.array(arnPattern).default([]),
+  })
+  .prefault({});
+
+export const s3StateSchema = z.strictObject({
+  bucket: text,
+  key: text,
+  region,
+  workspace: text.optional(),
+});
+
+/** Exactly one of `s3` or `file`; `file` is resolved against the config file's folder on load. */
+export const stateSchema = z
+  .strictObject({
+    s3: s3StateSchema.optional(),
+    file: text.optional(),
+  })
+  .superRefine((state, ctx) => {
+    if (!isRecord(state)) return;
+    const s3 = state.s3 !== undefined;
+    const file = state.file !== undefined;
+    if (s3 === file) {
+      ctx.addIssue({
+        code: 'custom',
+        params: { message: `expected exactly one of s3 or file, found ${s3 ? 'both' : 'neither'}` },
+      });
+    }
+  }, always)
+  .transform((state): { s3: z.output<typeof s3StateSchema> } | { file: string } =>
+    state.s3 !== undefined ? { s3: state.s3 } : { file: state.file ?? '' },
+  );
+
+const repoPath = z
+  .string()
+  .refine(
+    (v) => v !== '' && !v.startsWith('/') && !v.split('/').includes('..'),
+    expected('a folder relative to the repository root, without ".."'),
+  )
+  .transform((v) => v.replace(/^\.\/(?=.)/, '').replace(/\/+$/, '') || '.');
+
+const githubName = z
+  .string()
+  .refine((v) => GITHUB_NAME.test(v), expected('a GitHub owner or repository name (letters, digits, ".", "_", "-")'));
+
+export const repoSchema = z.strictObject({
+  owner: githubName,
+  name: githubName,
+  baseBranch: text.default('main'),
+  path: repoPath.default('.'),
+});
+
+export const stackSchema = z.strictObject({
+  name,
+  accounts: nonEmptyList(accountId),
+  regions: nonEmptyList(region),
+  state: stateSchema,
+  repo: repoSchema.optional(),
+});
+
+export const guardrailsSchema = z
+  .strictObject({
+    settleSeconds: z.int().min(0).default(120),
+    approvalTtlMinutes: z.int().min(1).default(60),
+    critical: z
+      .strictObject({
+        tags: tagMap.optional(),
+        /** Resource ids (`sg-…`) or ARNs. */
+        resources: z.array(text).optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const githubSchema = z.strictObject({
+  apiUrl: baseUrl().default('https://api.github.com'),
+  token: secret,
+  webhookSecret: secret,
+});
+
+// ---------------------------------------------------------------------------------------------
+// The whole file
+// ---------------------------------------------------------------------------------------------
+
+export const configSchema = z.strictObject({
+  mode: z.enum(MODES).default('enforce'),
+  redis: redisSchema,
+  api: apiSchema,
+  ingest: ingestSchema,
+  workers: workersSchema,
+  incidents: incidentsSchema,
+  freeze: freezeSchema,
+  freezeWindows: z.array(freezeWindowSchema).superRefine(uniqueNames, always).default([]),
+  principals: principalsSchema,
+  stacks: z.array(stackSchema).superRefine(uniqueNames, always).default([]),
+  guardrails: guardrailsSchema,
+  github: githubSchema.optional(),
+});
+
+/**
+ * Keys whose values are secrets: never shown in a message, replaced by `[redacted]` in
+ * `redactConfig`. (`sha256` is not secret but is hidden in messages too: a raw token pasted
+ * there by mistake must not be printed.)
+ */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret']);
+export const HIDDEN_IN_MESSAGES_KEYS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'sha256']);
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+export type DriftwardenConfig = z.output<typeof configSchema>;
+export type Mode = DriftwardenConfig['mode'];
+export type RedisConfig = DriftwardenConfig['redis'];
+export type ApiConfig = DriftwardenConfig['api'];
+export type TokenConfig = z.output<typeof tokenSchema>;
+export type TokenRole = TokenConfig['role'];
+export type IngestConfig = DriftwardenConfig['ingest'];
+export type SqsConfig = z.output<typeof sqsSchema>;
+export type WorkersConfig = DriftwardenConfig['workers'];
+export type IncidentsConfig = DriftwardenConfig['incidents'];
+export type PagerDutyConfig = z.output<typeof pagerdutySchema>;
+export type PagerDutyMajorConfig = PagerDutyConfig['major'];
+export type OpsgenieConfig = z.output<typeof opsgenieSchema>;
+export type OpsgenieMajorConfig = OpsgenieConfig['major'];
+export type FreezeConfig = DriftwardenConfig['freeze'];
+export type ScopeConfig = z.output<typeof scopeSchema>;
+export type FreezeWindowConfig = z.output<typeof freezeWindowSchema>;
+export type PrincipalsConfig = DriftwardenConfig['principals'];
+export type StackConfig = z.output<typeof stackSchema>;
+export type StateConfig = StackConfig['state'];
+export type S3StateConfig = z.output<typeof s3StateSchema>;
+export type FileStateConfig = Extract<StateConfig, { file: string }>;
+export type RepoConfig = z.output<typeof repoSchema>;
+export type GuardrailsConfig = DriftwardenConfig['guardrails'];
+export type CriticalConfig = GuardrailsConfig['critical'];
+export type GithubConfig = z.output<typeof githubSchema>;

@@ -1,0 +1,63 @@
+export {
+  ConfigModule,
+  DRIFTWARDEN_CONFIG,
+  DRIFTWARDEN_ROLES,
+  DRIFTWARDEN_RUNTIME,
+  InjectConfig,
+  InjectRoles,
+  InjectRuntime,
+  hasRole,
+} from './config.module';
+export { ConfigError, formatConfigProblems, type ConfigProblem } from './config.errors';
+export {
+  ARN_PATTERN_OPTIONS,
+  DEFAULT_API_PORT,
+  DEFAULT_REDIS_URL,
+  MAX_OVERRIDE_TTL_MS,
+  MODES,
+  OPSGENIE_PRIORITIES,
+  PAGERDUTY_URGENCIES,
+  TOKEN_ROLES,
+  configSchema,
+  isValidTimeZone,
+  regionFromQueueUrl,
+  type ApiConfig,
+  type CriticalConfig,
+  type DriftwardenConfig,
+  type FileStateConfig,
+  type FreezeConfig,
+  type FreezeWindowConfig,
+  type GithubConfig,
+  type GuardrailsConfig,
+  type IncidentsConfig,
+  type IngestConfig,
+  type Mode,
+  type OpsgenieConfig,
+  type OpsgenieMajorConfig,
+  type PagerDutyConfig,
+  type PagerDutyMajorConfig,
+  type PrincipalsConfig,
+  type RedisConfig,
+  type RepoConfig,
+  type S3StateConfig,
+  type ScopeConfig,
+  type SqsConfig,
+  type StackConfig,
+  type StateConfig,
+  type TokenConfig,
+  type TokenRole,
+  type WorkersConfig,
+} from './config.schema';
+export { InvalidDurationError, parseDuration } from './duration';
+export type { Env } from './env-references';
+export { loadConfigFile, parseConfig, parseConfigObject, type ParseConfigOptions } from './load-config';
+export { REDACTED, describeConfig, redactConfig } from './redact';
+export {
+  DEFAULT_CONFIG_PATH,
+  LOG_LEVELS,
+  ROLES,
+  loadRuntime,
+  type DriftwardenRuntime,
+  type LogLevel,
+  type Role,
+} from './runtime';

@@ -1,0 +1,279 @@
+/**
+ * The drift record of DESIGN.md §7 ("Drift record"): what `GET /v1/drifts/:id` returns and what
+ * the store keeps. Plain JSON data only (strings, numbers, booleans, null, arrays, objects):
+ * times are ISO-8601 strings, never `Date`.
+ */
+import type {
+  DecisionAction,
+  DecisionFlag,
+  DecisionRule,
+  FreezeSourceType,
+  PrincipalClass,
+} from '../decision/decide';
+import type { DriftStatus } from './drift-status';
+import type { Scope } from '../scope/scope';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface DriftRecord {
+  /** Stable id of the drift (one open drift per resource). */
+  id: string;
+  status: DriftStatus;
+  /** Decided in `mode: dry-run`: nothing was written to the cloud or GitHub. */
+  dryRun: boolean;
+  resource: DriftResource;
+  decision: DriftDecision;
+  principal: DriftPrincipal;
+  /** The time of the change: CloudTrail `eventTime`, else the Config capture time (ISO). */
+  changedAt: string;
+  /** When driftwarden first saw this drift (ISO). */
+  detectedAt: string;
+  /** Last change to this record (ISO). */
+  updatedAt: string;
+  flags?: DecisionFlag[];
+  diff: DriftDiff;
+  evidence: DriftEvidence;
+  links: DriftLinks;
+}
+
+export interface DriftResource {
+  /** CloudFormation-style type, e.g. `AWS::EC2::SecurityGroup`. */
+  type: string;
+  /** The AWS id, e.g. `sg-0abc1234def567890`. */
+  id: string;
+  account: string;
+  region: string;
+  /** Terraform address, e.g. `module.net.aws_security_group.workers`. */
+  address?: string;
+  /** Name of the configured stack that owns it. */
+  stack?: string;
+}
+
+export interface DriftDecision {
+  action: DecisionAction;
+  /** 1-6, or null for a pre-check ignore (unsupported, unmanaged, exception, ignore tag). */
+  rule: DecisionRule | null;
+  reason: string;
+}
+
+export interface DriftPrincipal {
+  /** `userIdentity.arn` of the call that made the change; null when still unknown. */
+  arn: string | null;
+  class: PrincipalClass;
+  /** Session name of an assumed role (normally the human). */
+  session?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diff
+// ---------------------------------------------------------------------------------------------
+
+export type RuleDirection = 'ingress' | 'egress';
+
+/** Where a security group rule lets traffic come from (ingress) or go to (egress). */
+export type RulePeer =
+  | { kind: 'ipv4'; cidr: string }
+  | { kind: 'ipv6'; cidr: string }
+  | { kind: 'prefixList'; prefixListId: string }
+  | { kind: 'securityGroup'; groupId: string; userId?: string };
+
+/** One normalised security group permission: one protocol, one port range, one peer. */
+export interface PermissionRule {
+  direction: RuleDirection;
+  /** `tcp`, `udp`, `icmp`, `icmpv6`, `-1` (all) or an IP protocol number as a string. */
+  protocol: string;
+  /** Start of the port range (ICMP: type); null when the protocol has no ports (`-1`). */
+  fromPort: number | null;
+  /** End of the port range (ICMP: code); null when the protocol has no ports (`-1`). */
+  toPort: number | null;
+  peer: RulePeer;
+  description?: string;
+}
+
+/** A difference in a plain attribute (name, description, tags, …), informative only. */
+export interface AttributeDifference {
+  /** Dotted path, e.g. `tags.Owner`. */
+  path: string;
+  /** Absent on one side: null. */
+  live: JsonValue;
+  desired: JsonValue;
+}
+
+/** Live vs desired (the Terraform state). */
+export interface DriftDiff {
+  equal: boolean;
+  /** In live, not in desired: a revert revokes them, a backport adds them to the code. */
+  extra: PermissionRule[];
+  /** In desired, not in live: a revert authorizes them, a backport removes them from the code. */
+  missing: PermissionRule[];
+  attributes: AttributeDifference[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence
+// ---------------------------------------------------------------------------------------------
+
+export type IncidentProvider = 'pagerduty' | 'opsgenie';
+
+export interface IncidentRef {
+  provider: IncidentProvider;
+  id: string;
+  number?: number;
+  title: string;
+  url?: string;
+  status: string;
+  priority?: string;
+  urgency?: string;
+  service?: string;
+  /** The provider's `created_at` (ISO): the incident freezes from then. */
+  createdAt: string;
+  resolvedAt?: string;
+}
+
+export interface ProviderHealth {
+  ok: boolean;
+  /** When the last successful snapshot was taken (ISO); null if never. */
+  fetchedAt: string | null;
+  error?: string;
+}
+
+/** The incident snapshot the decision saw. */
+export interface IncidentSnapshotEvidence {
+  /** When the snapshot was taken (ISO). */
+  takenAt: string;
+  providers: Partial<Record<IncidentProvider, ProviderHealth>>;
+  /** The major incidents that covered the resource. */
+  incidents: IncidentRef[];
+}
+
+/** One freeze source as in `GET /v1/freeze`. */
+export interface FreezeSourceSnapshot {
+  id: string;
+  type: FreezeSourceType;
+  reason: string;
+  scope?: Scope;
+  since: string;
+  until: string | null;
+  actor?: string;
+  incident?: Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title' | 'url'>;
+}
+
+export interface FreezeEvidence {
+  now: { frozen: boolean; sources: FreezeSourceSnapshot[] };
+  atChange: {
+    declared: boolean;
+    unknown: boolean;
+    withinLookback: boolean;
+    sources: FreezeSourceSnapshot[];
+  };
+}
+
+/** One cloud or GitHub API call made for this drift, with its result. */
+export interface ApiCallRecord {
+  /** e.g. `ec2`, `github`. */
+  service: string;
+  /** e.g. `RevokeSecurityGroupIngress`, `pulls.create`. */
+  operation: string;
+  request: JsonObject;
+  response?: JsonValue;
+  error?: { code: string; message: string };
+  /** When the call was issued (ISO). */
+  at: string;
+}
+
+/** The state read back after a remediation. */
+export interface AfterStateEvidence {
+  /** When it was read (ISO). */
+  at: string;
+  /** How, e.g. `ec2:DescribeSecurityGroupRules`. */
+  source: string;
+  /** The live state now matches what the remediation aimed for. */
+  verified: boolean;
+  rules: PermissionRule[];
+  /** What still differs, when not verified. */
+  remaining?: { extra: PermissionRule[]; missing: PermissionRule[] };
+}
+
+export interface DriftEvidence {
+  /** Internal event ids (Config items, CloudTrail events) this decision was made from. */
+  eventIds: string[];
+  /** Of the Config item decided on; null when Config did not send one. */
+  configurationStateId: number | null;
+  /** `configurationItemCaptureTime` of that item (ISO). */
+  captureTime: string;
+  /** The CloudTrail event that attributed the change. */
+  cloudTrailEventId?: string;
+  incidentSnapshot?: IncidentSnapshotEvidence;
+  freeze?: FreezeEvidence;
+  /** The rule that matched (same as `decision.rule`). */
+  rule: DecisionRule | null;
+  apiCalls: ApiCallRecord[];
+  afterState?: AfterStateEvidence;
+}
+
+export interface LinkRef {
+  url: string;
+  number?: number;
+}
+
+export interface DriftLinks {
+  /** The backport pull request. */
+  pullRequest?: LinkRef & { repo?: string; branch?: string };
+  /** The issue opened when the code could not be edited safely. */
+  issue?: LinkRef & { repo?: string };
+  incident?: Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain-English helpers for reasons, PR titles and audit lines
+// ---------------------------------------------------------------------------------------------
+
+/** `tcp/8080`, `tcp/8000-8100`, `all traffic`, `icmp type 8 code 0`. */
+export function describePorts(rule: Pick<PermissionRule, 'protocol' | 'fromPort' | 'toPort'>): string {
+  const protocol = rule.protocol.toLowerCase();
+  if (protocol === '-1' || protocol === 'all') return 'all traffic';
+  if (protocol === 'icmp' || protocol === 'icmpv6' || protocol === '1' || protocol === '58') {
+    const name = protocol === '1' ? 'icmp' : protocol === '58' ? 'icmpv6' : protocol;
+    if (rule.fromPort === null || rule.fromPort === -1) return name;
+    const code = rule.toPort === null || rule.toPort === -1 ? '' : ` code ${rule.toPort}`;
+    return `${name} type ${rule.fromPort}${code}`;
+  }
+  if (rule.fromPort === null || rule.toPort === null) return `${protocol}/all ports`;
+  if (rule.fromPort === 0 && rule.toPort === 65535) return `${protocol}/all ports`;
+  if (rule.fromPort === rule.toPort) return `${protocol}/${rule.fromPort}`;
+  return `${protocol}/${rule.fromPort}-${rule.toPort}`;
+}
+
+export function describePeer(peer: RulePeer): string {
+  switch (peer.kind) {
+    case 'ipv4':
+    case 'ipv6':
+      return peer.cidr;
+    case 'prefixList':
+      return `prefix list ${peer.prefixListId}`;
+    case 'securityGroup':
+      return `security group ${peer.userId ? `${peer.userId}/` : ''}${peer.groupId}`;
+  }
+}
+
+/** `tcp/8080 from 0.0.0.0/0` (ingress) or `all traffic to 10.0.0.0/8` (egress). */
+export function describePermissionRule(rule: PermissionRule): string {
+  const preposition = rule.direction === 'ingress' ? 'from' : 'to';
+  return `${describePorts(rule)} ${preposition} ${describePeer(rule.peer)}`;
+}
+
+/**
+ * What the live change did, in plain English: rules only live has were opened, rules only the
+ * code has were closed. E.g. `closes ingress tcp/8080 from 0.0.0.0/0`.
+ */
+export function summarizeDiff(diff: Pick<DriftDiff, 'equal' | 'extra' | 'missing' | 'attributes'>): string {
+  if (diff.equal) return 'no difference';
+  const parts = [
+    ...diff.extra.map((r) => `opens ${r.direction} ${describePermissionRule(r)}`),
+    ...diff.missing.map((r) => `closes ${r.direction} ${describePermissionRule(r)}`),
+    ...diff.attributes.map((a) => `changes ${a.path}`),
+  ];
+  return parts.length > 0 ? parts.join('; ') : 'differs from the Terraform state';
+}
