@@ -1,0 +1,715 @@
+/**
+ * infra/ without a terraform binary: every .tf file goes through HashiCorp's HCL parser
+ * (@cdktf/hcl2json), the modules' expressions are evaluated from the parser's syntax tree
+ * (support/terraform-module.ts), and what they would deploy is checked:
+ * - the EventBridge rules route each sample event of examples/events to exactly the rule
+ *   meant for it, and nothing unrelated (support/event-pattern.ts is an EventBridge matcher);
+ * - the queues and the queue policy (only EventBridge, only these rules);
+ * - the controller's IAM policy is exactly the calls it makes, scoped.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { EventJson, matchesPattern, validatePattern } from './support/event-pattern';
+import {
+  Instance,
+  isJsonObject,
+  isValueObject,
+  listTerraformFiles,
+  loadModule,
+  ModuleEvaluator,
+  parseTerraformFile,
+  PolicyDocument,
+  PolicyStatement,
+  collectReferences,
+  TerraformModule,
+  toJson,
+  Value,
+} from './support/terraform-module';
+
+const ROOT = resolve(__dirname, '..', '..');
+const INFRA = join(ROOT, 'infra');
+const EVENT_INTAKE = join(INFRA, 'modules', 'event-intake');
+const CONTROLLER_IAM = join(INFRA, 'modules', 'controller-iam');
+const EXAMPLE = join(INFRA, 'examples', 'complete');
+const SAMPLES = join(ROOT, 'examples', 'events');
+
+type EventObject = { [key: string]: EventJson };
+
+function readEvent(file: string): EventObject {
+  const parsed: unknown = JSON.parse(readFileSync(join(SAMPLES, file), 'utf8'));
+  const json = toJson(parsed);
+  if (!isJsonObject(json)) throw new TypeError(`${file}: not an event object`);
+  return json;
+}
+
+/** A deep copy of `event` with `detail` changed by `edit`. */
+function withDetail(event: EventObject, edit: (detail: EventObject) => void): EventObject {
+  const copy = toJson(structuredClone(event));
+  if (!isJsonObject(copy) || !isJsonObject(copy.detail)) throw new TypeError('event without detail');
+  edit(copy.detail);
+  return copy;
+}
+
+function objectAt(obj: EventObject, key: string): EventObject {
+  const v = obj[key];
+  if (!isJsonObject(v)) throw new TypeError(`${key} is not an object`);
+  return v;
+}
+
+function str(v: Value, what: string): string {
+  if (typeof v !== 'string') throw new TypeError(`${what}: expected a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** IAM ARN glob: `*` is any run of characters, `?` one character. */
+function iamGlobMatches(pattern: string, arn: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`).test(arn);
+}
+
+interface Rule {
+  key: string; // the resource name, e.g. config_item_change
+  address: string;
+  name: string;
+  busName: string;
+  pattern: Record<string, unknown>;
+  source: string; // the event_pattern expression as written
+}
+
+async function eventRules(ev: ModuleEvaluator): Promise<Rule[]> {
+  const rules: Rule[] = [];
+  for (const inst of await ev.instancesOfType('aws_cloudwatch_event_rule')) {
+    const key = inst.address.split('.')[1].replace(/\[.*$/, '');
+    const patternText = str(await inst.get('event_pattern'), `${inst.address}.event_pattern`);
+    const pattern = toJson(JSON.parse(patternText));
+    if (!isJsonObject(pattern)) throw new TypeError(`${inst.address}: event_pattern is not an object`);
+    const raw = ev.module.resources.get(`aws_cloudwatch_event_rule.${key}`)?.event_pattern;
+    rules.push({
+      key,
+      address: inst.address,
+      name: str(await inst.get('name'), `${inst.address}.name`),
+      busName: str(await inst.get('event_bus_name'), `${inst.address}.event_bus_name`),
+      pattern,
+      source: typeof raw === 'string' ? raw : '',
+    });
+  }
+  return rules;
+}
+
+function matchingRules(rules: Rule[], event: EventJson): string[] {
+  return rules.filter((r) => matchesPattern(r.pattern, event)).map((r) => r.key);
+}
+
+function actionsOf(doc: PolicyDocument): string[] {
+  return doc.Statement.flatMap((s) => s.Action ?? []);
+}
+
+/** The resources every statement granting `action` allows. */
+function resourcesFor(doc: PolicyDocument, action: string): string[] {
+  return doc.Statement
+    .filter((s) => (s.Action ?? []).includes(action))
+    .flatMap((s) => s.Resource ?? []);
+}
+
+function statementsFor(doc: PolicyDocument, action: string): PolicyStatement[] {
+  return doc.Statement.filter((s) => (s.Action ?? []).includes(action));
+}
+
+// ------------------------------------------------------------------------------------------
+
+describe('infra/ Terraform', () => {
+  const files = listTerraformFiles(INFRA);
+
+  describe("HashiCorp's HCL parser accepts every .tf file", () => {
+    it('finds the modules and the example', () => {
+      const rel = files.map((f) => relative(INFRA, f));
+      expect(rel).toEqual(
+        expect.arrayContaining([
+          'modules/event-intake/main.tf',
+          'modules/event-intake/variables.tf',
+          'modules/event-intake/outputs.tf',
+          'modules/event-intake/versions.tf',
+          'modules/controller-iam/main.tf',
+          'modules/controller-iam/variables.tf',
+          'modules/controller-iam/outputs.tf',
+          'modules/controller-iam/versions.tf',
+          'examples/complete/main.tf',
+        ]),
+      );
+    });
+
+    it.each(files.map((f) => [relative(INFRA, f), f]))('%s', async (_rel, file) => {
+      const doc = await parseTerraformFile(file);
+      expect(Object.keys(doc).length).toBeGreaterThan(0);
+    });
+
+    it('rejects HCL with a syntax error (the parser really parses)', async () => {
+      await expect(parse('broken.tf', 'resource "aws_sqs_queue" "q" {\n  name = \n}\n')).rejects.toThrow();
+    });
+  });
+
+  describe('every reference resolves (a stand-in for `terraform validate`)', () => {
+    const modules: Array<[string, string]> = [
+      ['modules/event-intake', EVENT_INTAKE],
+      ['modules/controller-iam', CONTROLLER_IAM],
+      ['examples/complete', EXAMPLE],
+    ];
+
+    it.each(modules)('%s', async (_name, dir) => {
+      const mod = await loadModule(dir);
+      const problems: string[] = [];
+      const children = new Map<string, TerraformModule>();
+      for (const [name, body] of mod.modules) {
+        if (typeof body.source !== 'string') throw new TypeError(`module ${name}: no source`);
+        children.set(name, await loadModule(resolve(dir, body.source)));
+      }
+      for (const { path, expression } of await collectReferences(mod)) {
+        const [root, a, b] = path;
+        const bad = (why: string): void => {
+          problems.push(`${path.join('.')}: ${why} (in ${expression.slice(0, 80)})`);
+        };
+        if (root === 'var') {
+          if (!mod.variables.has(a)) bad('undeclared variable');
+        } else if (root === 'local') {
+          if (!mod.locals.has(a)) bad('undeclared local');
+        } else if (root === 'data') {
+          if (!mod.data.has(`${a}.${b}`)) bad('undeclared data source');
+        } else if (root === 'module') {
+          const child = children.get(a);
+          if (!child) bad('undeclared module');
+          else if (!child.outputs.has(b)) bad(`module ${a} has no output "${b}"`);
+        } else if (!mod.resources.has(`${root}.${a}`)) {
+          bad('undeclared resource (or unknown name)');
+        }
+      }
+      for (const [name, body] of mod.modules) {
+        const child = children.get(name);
+        if (!child) continue;
+        const meta = new Set(['source', 'version', 'providers', 'count', 'for_each', 'depends_on']);
+        for (const arg of Object.keys(body)) {
+          if (!meta.has(arg) && !child.variables.has(arg)) problems.push(`module ${name}: no variable "${arg}"`);
+        }
+        for (const [v, decl] of child.variables) {
+          if (!Object.hasOwn(decl, 'default') && !Object.hasOwn(body, v)) {
+            problems.push(`module ${name}: required variable "${v}" not set`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it.each([
+      ['event-intake', EVENT_INTAKE],
+      ['controller-iam', CONTROLLER_IAM],
+    ])('%s requires hashicorp/aws >= 5.0', async (_name, dir) => {
+      const mod = await loadModule(dir);
+      const providers = mod.terraform.flatMap((t) => {
+        const rp = t.required_providers;
+        return Array.isArray(rp) ? rp : [];
+      });
+      const aws = providers.map((p) => (isJsonObject(p) ? p.aws : undefined)).find(isJsonObject);
+      expect(aws).toEqual({ source: 'hashicorp/aws', version: '>= 5.0' });
+    });
+  });
+
+  // ----------------------------------------------------------------------------------------
+
+  describe('modules/event-intake', () => {
+    let mod: TerraformModule;
+    let ev: ModuleEvaluator;
+    let rules: Rule[];
+
+    const ciChange = readEvent('config-item-change.json');
+    const ciOversized = readEvent('config-item-oversized.json');
+    const compliance = readEvent('config-rules-compliance-change.json');
+    const authorize = readEvent('cloudtrail-authorize-ingress.json');
+
+    beforeAll(async () => {
+      mod = await loadModule(EVENT_INTAKE);
+      ev = await ModuleEvaluator.create(mod);
+      rules = await eventRules(ev);
+    });
+
+    it('has one rule per event kind, on the default bus, written as jsonencode of an HCL object', () => {
+      expect(rules.map((r) => r.key).sort()).toEqual([
+        'config_item_change',
+        'config_item_oversized',
+        'config_rules_compliance_change',
+        'security_group_api_call',
+      ]);
+      for (const r of rules) {
+        expect(r.busName).toBe('default');
+        expect(r.source).toMatch(/^\$\{jsonencode\(\{[\s\S]*\}\)\}$/);
+        expect(() => validatePattern(r.pattern, [])).not.toThrow();
+      }
+      expect(rules.map((r) => r.name).sort()).toEqual([
+        'driftwarden-config-item-change',
+        'driftwarden-config-item-oversized',
+        'driftwarden-config-rules-compliance-change',
+        'driftwarden-security-group-api-call',
+      ]);
+    });
+
+    it.each([
+      ['config-item-change.json', 'config_item_change'],
+      ['config-item-oversized.json', 'config_item_oversized'],
+      ['config-rules-compliance-change.json', 'config_rules_compliance_change'],
+      ['cloudtrail-authorize-ingress.json', 'security_group_api_call'],
+    ])('routes examples/events/%s to exactly %s', (file, rule) => {
+      expect(matchingRules(rules, readEvent(file))).toEqual([rule]);
+    });
+
+    it('routes every EventBridge sample in examples/events to the one rule for its kind, and no other sample', () => {
+      // The rule each kind of event is meant for, from CONTRACTS.md A1/A5/A6/A8 (not from the rules).
+      const intended = (event: EventObject): string[] => {
+        const detail = event.detail;
+        if (typeof event['detail-type'] !== 'string' || !isJsonObject(detail)) return []; // SNS envelope, bare notification
+        switch (event['detail-type']) {
+          case 'Config Configuration Item Change':
+            return detail.messageType === 'OversizedConfigurationItemChangeNotification'
+              ? ['config_item_oversized']
+              : ['config_item_change'];
+          case 'Config Rules Compliance Change':
+            return ['config_rules_compliance_change'];
+          case 'AWS API Call via CloudTrail':
+            return ['security_group_api_call'];
+          default:
+            return [];
+        }
+      };
+      const samples = readdirSync(SAMPLES).filter((f) => f.endsWith('.json'));
+      expect(samples.length).toBeGreaterThanOrEqual(4);
+      for (const f of samples) {
+        const event = readEvent(f);
+        expect({ f, rules: matchingRules(rules, event) }).toEqual({ f, rules: intended(event) });
+      }
+    });
+
+    it('routes no event about an unrelated resource type', () => {
+      const s3Change = withDetail(ciChange, (d) => {
+        objectAt(d, 'configurationItem').resourceType = 'AWS::S3::Bucket';
+      });
+      const s3Oversized = withDetail(ciOversized, (d) => {
+        objectAt(d, 'configurationItemSummary').resourceType = 'AWS::S3::Bucket';
+      });
+      const s3Compliance = withDetail(compliance, (d) => {
+        d.resourceType = 'AWS::S3::Bucket';
+      });
+      expect(matchingRules(rules, s3Change)).toEqual([]);
+      expect(matchingRules(rules, s3Oversized)).toEqual([]);
+      expect(matchingRules(rules, s3Compliance)).toEqual([]);
+    });
+
+    it('needs the oversized rule: the item-change rule cannot see an oversized notification', () => {
+      const itemRule = rules.find((r) => r.key === 'config_item_change');
+      expect(itemRule && matchesPattern(itemRule.pattern, ciOversized)).toBe(false);
+    });
+
+    it('ignores other Config detail-types and sources', () => {
+      const snapshot = { ...ciChange, 'detail-type': 'Config Configuration Snapshot Delivery Status' };
+      const configApiCall = { ...authorize, source: 'aws.config' };
+      expect(matchingRules(rules, snapshot)).toEqual([]);
+      expect(matchingRules(rules, configApiCall)).toEqual([]);
+    });
+
+    it('routes every security-group call of CONTRACTS.md A8, including ModifySecurityGroupRules', () => {
+      for (const eventName of [
+        'AuthorizeSecurityGroupIngress',
+        'AuthorizeSecurityGroupEgress',
+        'RevokeSecurityGroupIngress',
+        'RevokeSecurityGroupEgress',
+        'ModifySecurityGroupRules',
+        'UpdateSecurityGroupRuleDescriptionsIngress',
+        'UpdateSecurityGroupRuleDescriptionsEgress',
+        'CreateSecurityGroup',
+        'DeleteSecurityGroup',
+      ]) {
+        const call = withDetail(authorize, (d) => {
+          d.eventName = eventName;
+        });
+        expect({ eventName, rules: matchingRules(rules, call) }).toEqual({ eventName, rules: ['security_group_api_call'] });
+      }
+    });
+
+    it('does not route read-only or unrelated CloudTrail calls', () => {
+      for (const eventName of ['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'RunInstances', 'CreateTags']) {
+        const call = withDetail(authorize, (d) => {
+          d.eventName = eventName;
+          d.readOnly = eventName.startsWith('Describe');
+          delete d.responseElements;
+        });
+        expect({ eventName, rules: matchingRules(rules, call) }).toEqual({ eventName, rules: [] });
+      }
+      const otherService = withDetail(authorize, (d) => {
+        d.eventSource = 'rds.amazonaws.com';
+      });
+      expect(matchingRules(rules, otherService)).toEqual([]);
+    });
+
+    it('does not route failed calls, which changed nothing (errorCode present)', () => {
+      for (const errorCode of ['Client.UnauthorizedOperation', 'Client.DryRunOperation', 'Client.InvalidPermission.Duplicate']) {
+        const failed = withDetail(authorize, (d) => {
+          d.errorCode = errorCode;
+          d.errorMessage = 'failed';
+          d.responseElements = null;
+        });
+        expect(matchingRules(rules, failed)).toEqual([]);
+      }
+    });
+
+    it('follows var.resource_types', async () => {
+      const ev2 = await ModuleEvaluator.create(mod, { resource_types: ['AWS::EC2::SecurityGroup', 'AWS::EC2::NetworkAcl'] });
+      const rules2 = await eventRules(ev2);
+      const nacl = withDetail(ciChange, (d) => {
+        objectAt(d, 'configurationItem').resourceType = 'AWS::EC2::NetworkAcl';
+      });
+      const bucket = withDetail(ciChange, (d) => {
+        objectAt(d, 'configurationItem').resourceType = 'AWS::S3::Bucket';
+      });
+      expect(matchingRules(rules2, nacl)).toEqual(['config_item_change']);
+      expect(matchingRules(rules2, ciChange)).toEqual(['config_item_change']);
+      expect(matchingRules(rules2, bucket)).toEqual([]);
+      expect(matchingRules(rules, nacl)).toEqual([]);
+    });
+
+    it('drops the optional rules when disabled', async () => {
+      const ev2 = await ModuleEvaluator.create(mod, { enable_compliance_rule: false, enable_cloudtrail_rule: false });
+      const rules2 = await eventRules(ev2);
+      expect(rules2.map((r) => r.key).sort()).toEqual(['config_item_change', 'config_item_oversized']);
+      expect(matchingRules(rules2, compliance)).toEqual([]);
+      expect(matchingRules(rules2, authorize)).toEqual([]);
+      const targets = await ev2.resource('aws_cloudwatch_event_target', 'intake');
+      expect(isValueObject(targets) && Object.keys(targets).sort()).toEqual(['config_item_change', 'config_item_oversized']);
+      const policy = await ev2.policyDocument('intake_queue');
+      const allow = policy.Statement.find((s) => s.Effect === 'Allow');
+      expect(allow?.Condition?.ArnEquals?.['aws:SourceArn']).toHaveLength(2);
+    });
+
+    describe('queues', () => {
+      async function attr(name: string, attribute: string, e: ModuleEvaluator = ev): Promise<Value> {
+        const q = await e.resource('aws_sqs_queue', name);
+        if (!(q instanceof Instance)) throw new TypeError(`aws_sqs_queue.${name} is not a single instance`);
+        return q.get(attribute);
+      }
+
+      it('long-polls, times out visibility after 120 s, and is encrypted (SSE-SQS by default)', async () => {
+        expect(await attr('intake', 'name')).toBe('driftwarden');
+        expect(await attr('intake', 'receive_wait_time_seconds')).toBe(20);
+        expect(await attr('intake', 'visibility_timeout_seconds')).toBe(120);
+        expect(await attr('intake', 'sqs_managed_sse_enabled')).toBe(true);
+        expect(await attr('intake', 'kms_master_key_id')).toBeNull();
+        expect(await attr('dead_letter', 'sqs_managed_sse_enabled')).toBe(true);
+      });
+
+      it('uses a customer managed key instead when one is given', async () => {
+        const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+        const ev2 = await ModuleEvaluator.create(mod, { kms_master_key_id: key });
+        expect(await attr('intake', 'sqs_managed_sse_enabled', ev2)).toBeNull();
+        expect(await attr('intake', 'kms_master_key_id', ev2)).toBe(key);
+        expect(await attr('dead_letter', 'kms_master_key_id', ev2)).toBe(key);
+      });
+
+      it('moves a message to the dead-letter queue after 5 receives; the DLQ keeps it 14 days', async () => {
+        const redrive: unknown = JSON.parse(str(await attr('intake', 'redrive_policy'), 'redrive_policy'));
+        expect(redrive).toEqual({ deadLetterTargetArn: '<computed:aws_sqs_queue.dead_letter.arn>', maxReceiveCount: 5 });
+        expect(await attr('dead_letter', 'message_retention_seconds')).toBe(14 * 24 * 3600);
+        const ev2 = await ModuleEvaluator.create(mod, { max_receive_count: 3, visibility_timeout_seconds: 300 });
+        const redrive2: unknown = JSON.parse(str(await attr('intake', 'redrive_policy', ev2), 'redrive_policy'));
+        expect(redrive2).toEqual({ deadLetterTargetArn: '<computed:aws_sqs_queue.dead_letter.arn>', maxReceiveCount: 3 });
+        expect(await attr('intake', 'visibility_timeout_seconds', ev2)).toBe(300);
+      });
+
+      it('lets only the intake queue redrive into the DLQ', async () => {
+        const allow = await ev.resource('aws_sqs_queue_redrive_allow_policy', 'dead_letter');
+        if (!(allow instanceof Instance)) throw new TypeError('expected one redrive allow policy');
+        const doc: unknown = JSON.parse(str(await allow.get('redrive_allow_policy'), 'redrive_allow_policy'));
+        expect(doc).toEqual({ redrivePermission: 'byQueue', sourceQueueArns: ['<computed:aws_sqs_queue.intake.arn>'] });
+      });
+
+      it('targets the intake queue from every rule, with the DLQ for undeliverable events', async () => {
+        const targets = await ev.resource('aws_cloudwatch_event_target', 'intake');
+        if (!isValueObject(targets)) throw new TypeError('expected for_each targets');
+        expect(Object.keys(targets).sort()).toEqual(rules.map((r) => r.key).sort());
+        for (const [key, t] of Object.entries(targets)) {
+          if (!(t instanceof Instance)) throw new TypeError('target is not an instance');
+          expect(await t.get('rule')).toBe(rules.find((r) => r.key === key)?.name);
+          expect(await t.get('arn')).toBe('<computed:aws_sqs_queue.intake.arn>');
+          expect(await t.get('event_bus_name')).toBe('default');
+          expect(await t.get('dead_letter_config')).toEqual([{ arn: '<computed:aws_sqs_queue.dead_letter.arn>' }]);
+        }
+      });
+
+      it.each([
+        ['intake_queue', 'intake', 'intake'],
+        ['dead_letter_queue', 'dead_letter', 'dead_letter'],
+      ])('%s policy: only EventBridge may send, only for these rules, only over TLS', async (doc, queue, policyResource) => {
+        const policy = await ev.policyDocument(doc);
+        const queueArn = `<computed:aws_sqs_queue.${queue}.arn>`;
+        const allows = policy.Statement.filter((s) => s.Effect === 'Allow');
+        expect(allows).toEqual([
+          {
+            Sid: expect.any(String),
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage'],
+            Resource: [queueArn],
+            Principal: { Service: ['events.amazonaws.com'] },
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': expect.arrayContaining(rules.map((r) => `<computed:${r.address}.arn>`)) },
+            },
+          },
+        ]);
+        expect(allows[0].Condition?.ArnEquals['aws:SourceArn']).toHaveLength(rules.length);
+        const denies = policy.Statement.filter((s) => s.Effect === 'Deny');
+        expect(denies).toEqual([
+          expect.objectContaining({ Principal: '*', Resource: [queueArn], Condition: { Bool: { 'aws:SecureTransport': ['false'] } } }),
+        ]);
+        // The queue policy resource attaches exactly this document.
+        const attached = await ev.resource('aws_sqs_queue_policy', policyResource);
+        if (!(attached instanceof Instance)) throw new TypeError('expected one queue policy');
+        expect(JSON.parse(str(await attached.get('policy'), 'policy'))).toEqual(policy);
+        expect(await attached.get('queue_url')).toBe(`<computed:aws_sqs_queue.${queue}.id>`);
+      });
+    });
+
+    it('outputs the queue URL (the queue id) for ingest.sqs.queueUrl and the ARN for controller-iam', async () => {
+      expect(await ev.output('queue_url')).toBe('<computed:aws_sqs_queue.intake.id>');
+      expect(await ev.output('queue_arn')).toBe('<computed:aws_sqs_queue.intake.arn>');
+      expect(await ev.output('rule_arns')).toEqual(
+        Object.fromEntries(rules.map((r) => [r.key, `<computed:${r.address}.arn>`])),
+      );
+    });
+  });
+
+  // ----------------------------------------------------------------------------------------
+
+  describe('modules/controller-iam', () => {
+    const inputs = {
+      account_id: '111122223333',
+      regions: ['eu-west-1'],
+      queue_arn: 'arn:aws:sqs:eu-west-1:111122223333:driftwarden',
+      config_bucket_name: 'config-bucket-111122223333',
+      terraform_state_objects: [
+        { bucket: 'tf-state', key: 'network/terraform.tfstate' },
+        { bucket: 'tf-state-apps', key: 'env:/prod/apps/terraform.tfstate' },
+      ],
+    };
+    let mod: TerraformModule;
+    let doc: PolicyDocument;
+
+    const EXPECTED_ACTIONS = [
+      'cloudtrail:LookupEvents',
+      'config:BatchGetResourceConfig',
+      'ec2:AuthorizeSecurityGroupEgress',
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeSecurityGroups',
+      'ec2:RevokeSecurityGroupEgress',
+      'ec2:RevokeSecurityGroupIngress',
+      's3:GetObject',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+    ];
+    const EC2_WRITES = [
+      'ec2:AuthorizeSecurityGroupIngress',
+      'ec2:AuthorizeSecurityGroupEgress',
+      'ec2:RevokeSecurityGroupIngress',
+      'ec2:RevokeSecurityGroupEgress',
+    ];
+    // Actions without resource-level permissions (Service Authorization Reference).
+    const NO_RESOURCE_LEVEL = [
+      'cloudtrail:LookupEvents',
+      'config:BatchGetResourceConfig',
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeSecurityGroups',
+    ];
+
+    beforeAll(async () => {
+      mod = await loadModule(CONTROLLER_IAM);
+      doc = await (await ModuleEvaluator.create(mod, inputs)).policyDocument('controller');
+    });
+
+    it('grants exactly the actions the controller calls', () => {
+      expect([...new Set(actionsOf(doc))].sort()).toEqual(EXPECTED_ACTIONS);
+    });
+
+    it('has no wildcard, Delete or Create action, no NotAction/NotResource, and only Allow', () => {
+      for (const s of doc.Statement) {
+        expect(s.Effect).toBe('Allow');
+        expect(s.NotAction).toBeUndefined();
+        expect(s.NotResource).toBeUndefined();
+        for (const a of s.Action ?? []) expect(a).not.toMatch(/[*?]/);
+      }
+      // Nothing that creates or deletes a resource; sqs:DeleteMessage acknowledges a message.
+      expect(actionsOf(doc).filter((a) => /:(Delete|Create)/.test(a))).toEqual(['sqs:DeleteMessage']);
+      expect(actionsOf(doc).filter((a) => a.startsWith('ec2:') && !/^ec2:(Describe|Authorize|Revoke)SecurityGroup/.test(a))).toEqual([]);
+      expect(actionsOf(doc)).not.toContain('s3:ListBucket');
+      expect(actionsOf(doc)).not.toContain('ec2:ModifySecurityGroupRules');
+    });
+
+    it('uses Resource "*" only for actions without resource-level permissions', () => {
+      for (const s of doc.Statement) {
+        if ((s.Resource ?? []).some((r) => r.includes('*') && !r.startsWith('arn:'))) {
+          expect(s.Resource).toEqual(['*']);
+          for (const a of s.Action ?? []) expect(NO_RESOURCE_LEVEL).toContain(a);
+        }
+      }
+      for (const a of NO_RESOURCE_LEVEL) expect(resourcesFor(doc, a)).toEqual(['*']);
+    });
+
+    it('consumes only the intake queue', () => {
+      for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes']) {
+        expect(resourcesFor(doc, a)).toEqual([inputs.queue_arn]);
+      }
+    });
+
+    it('scopes EC2 writes to security groups of the account and regions', () => {
+      for (const a of EC2_WRITES) {
+        const resources = resourcesFor(doc, a);
+        expect(resources).toEqual(['arn:aws:ec2:eu-west-1:111122223333:security-group/*']);
+        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc1234def567890'))).toBe(true);
+        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc'))).toBe(false);
+        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:us-east-1:111122223333:security-group/sg-0abc'))).toBe(false);
+        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:444455556666:security-group/sg-0abc'))).toBe(false);
+        for (const s of statementsFor(doc, a)) expect(s.Condition).toBeUndefined();
+      }
+    });
+
+    it('adds a resource-tag condition to EC2 writes when ec2_write_required_tags is set', async () => {
+      const tagged = await (
+        await ModuleEvaluator.create(mod, { ...inputs, ec2_write_required_tags: { 'driftwarden:managed': 'true', team: 'net' } })
+      ).policyDocument('controller');
+      for (const a of EC2_WRITES) {
+        for (const s of statementsFor(tagged, a)) {
+          expect(s.Condition).toEqual({
+            StringEquals: { 'aws:ResourceTag/driftwarden:managed': ['true'], 'aws:ResourceTag/team': ['net'] },
+          });
+        }
+      }
+      // Reads are not narrowed by tags.
+      for (const s of statementsFor(tagged, 'ec2:DescribeSecurityGroups')) expect(s.Condition).toBeUndefined();
+    });
+
+    it('reads only Config oversized items and the Terraform state objects from S3', () => {
+      const oversizedKey = (() => {
+        const detail = objectAt(readEvent('config-item-oversized.json'), 'detail');
+        const location = objectAt(detail, 's3DeliverySummary').s3BucketLocation;
+        if (typeof location !== 'string') throw new TypeError('no s3BucketLocation');
+        return `arn:aws:s3:::${location}`; // "bucket/key"
+      })();
+      const resources = resourcesFor(doc, 's3:GetObject');
+      expect(resources.sort()).toEqual(
+        [
+          'arn:aws:s3:::config-bucket-111122223333/AWSLogs/111122223333/Config/eu-west-1/*/OversizedChangeNotification/*',
+          'arn:aws:s3:::tf-state/network/terraform.tfstate',
+          'arn:aws:s3:::tf-state-apps/env:/prod/apps/terraform.tfstate',
+        ].sort(),
+      );
+      expect(resources.some((r) => iamGlobMatches(r, oversizedKey))).toBe(true);
+      expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:s3:::config-bucket-111122223333/AWSLogs/111122223333/Config/eu-west-1/2025/3/4/ConfigHistory/x.json.gz'))).toBe(false);
+      expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:s3:::tf-state/other/terraform.tfstate'))).toBe(false);
+    });
+
+    it('covers every region, and the Config delivery prefix', async () => {
+      const multi = await (
+        await ModuleEvaluator.create(mod, { ...inputs, regions: ['eu-west-1', 'us-east-1'], config_bucket_key_prefix: 'org/' })
+      ).policyDocument('controller');
+      expect(resourcesFor(multi, 'ec2:RevokeSecurityGroupIngress')).toEqual([
+        'arn:aws:ec2:eu-west-1:111122223333:security-group/*',
+        'arn:aws:ec2:us-east-1:111122223333:security-group/*',
+      ]);
+      expect(resourcesFor(multi, 's3:GetObject')).toEqual(
+        expect.arrayContaining([
+          'arn:aws:s3:::config-bucket-111122223333/org/AWSLogs/111122223333/Config/us-east-1/*/OversizedChangeNotification/*',
+        ]),
+      );
+    });
+
+    it('grants kms:Decrypt only for the given keys, only through SQS and S3', async () => {
+      expect(actionsOf(doc)).not.toContain('kms:Decrypt');
+      const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const withKms = await (await ModuleEvaluator.create(mod, { ...inputs, kms_key_arns: [key] })).policyDocument('controller');
+      expect([...new Set(actionsOf(withKms))].sort()).toEqual([...EXPECTED_ACTIONS, 'kms:Decrypt'].sort());
+      expect(statementsFor(withKms, 'kms:Decrypt')).toEqual([
+        {
+          Sid: 'DecryptThroughSqsAndS3',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: [key],
+          Condition: { StringEquals: { 'kms:ViaService': ['sqs.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com'] } },
+        },
+      ]);
+    });
+
+    it('attaches exactly this policy to the role', async () => {
+      const ev = await ModuleEvaluator.create(mod, inputs);
+      const attached = await ev.resource('aws_iam_role_policy', 'controller');
+      if (!(attached instanceof Instance)) throw new TypeError('expected one role policy');
+      expect(JSON.parse(str(await attached.get('policy'), 'policy'))).toEqual(doc);
+      expect(await attached.get('role')).toBe('<computed:aws_iam_role.controller.id>');
+      expect(JSON.parse(str(await ev.output('policy_json'), 'policy_json'))).toEqual(doc);
+    });
+
+    it('is assumable by ECS tasks of this account by default, or by the given trust policy', async () => {
+      const ev = await ModuleEvaluator.create(mod, inputs);
+      const role = await ev.resource('aws_iam_role', 'controller');
+      if (!(role instanceof Instance)) throw new TypeError('expected one role');
+      expect(await role.get('name')).toBe('driftwarden');
+      const trust: unknown = JSON.parse(str(await role.get('assume_role_policy'), 'assume_role_policy'));
+      expect(trust).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'EcsTasksAssumeRole',
+            Effect: 'Allow',
+            Action: ['sts:AssumeRole'],
+            Principal: { Service: ['ecs-tasks.amazonaws.com'] },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': ['111122223333'] },
+              ArnLike: { 'aws:SourceArn': ['arn:aws:ecs:eu-west-1:111122223333:*'] },
+            },
+          },
+        ],
+      });
+      const irsa = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity' }] });
+      const ev2 = await ModuleEvaluator.create(mod, { ...inputs, assume_role_policy: irsa });
+      const role2 = await ev2.resource('aws_iam_role', 'controller');
+      if (!(role2 instanceof Instance)) throw new TypeError('expected one role');
+      expect(await role2.get('assume_role_policy')).toBe(irsa);
+    });
+
+    it('outputs principals.self matching the role sessions, and nothing else', async () => {
+      const self = str(await (await ModuleEvaluator.create(mod, inputs)).output('principals_self'), 'principals_self');
+      expect(self).toBe('arn:aws:sts::111122223333:assumed-role/driftwarden/*');
+      // An ECS task role session is named after the task id.
+      expect(iamGlobMatches(self, 'arn:aws:sts::111122223333:assumed-role/driftwarden/0f1e2d3c4b5a69788796a5b4c3d2e1f0')).toBe(true);
+      expect(iamGlobMatches(self, 'arn:aws:sts::111122223333:assumed-role/BreakGlassAdmin/alice@example.com')).toBe(false);
+      expect(iamGlobMatches(self, 'arn:aws:sts::111122223333:assumed-role/driftwarden-other/x')).toBe(false);
+      // DESIGN.md's generic pattern matches the same sessions.
+      expect(iamGlobMatches('arn:aws:sts::*:assumed-role/driftwarden/*', 'arn:aws:sts::111122223333:assumed-role/driftwarden/0f1e')).toBe(true);
+      const renamed = await (await ModuleEvaluator.create(mod, { ...inputs, role_name: 'driftwarden-prod' })).output('principals_self');
+      expect(renamed).toBe('arn:aws:sts::111122223333:assumed-role/driftwarden-prod/*');
+    });
+  });
+
+  // ----------------------------------------------------------------------------------------
+
+  describe('examples/complete', () => {
+    it('wires the intake queue into the IAM policy and the outputs into driftwarden.yaml keys', async () => {
+      const mod = await loadModule(EXAMPLE);
+      const intake = mod.modules.get('event_intake');
+      const iam = mod.modules.get('controller_iam');
+      expect(intake?.source).toBe('../../modules/event-intake');
+      expect(iam?.source).toBe('../../modules/controller-iam');
+      expect(iam?.queue_arn).toBe('${module.event_intake.queue_arn}');
+      const config = mod.outputs.get('driftwarden_config')?.value;
+      expect(typeof config).toBe('string');
+      const refs = (await collectReferences(mod)).filter((r) => r.expression === config).map((r) => r.path.join('.'));
+      expect(refs.sort()).toEqual(['module.controller_iam.principals_self', 'module.event_intake.queue_url']);
+      expect(config).toMatch(/queueUrl\s*=\s*module\.event_intake\.queue_url/);
+      expect(config).toMatch(/self\s*=\s*\[module\.controller_iam\.principals_self\]/);
+    });
+  });
+});
