@@ -10,3 +10,11 @@ if (typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers !==
     return { promise, resolve, reject };
   };
 }
+
+// Tests never reach AWS: every SDK client points at a closed local port unless a test sets
+// its own AWS_ENDPOINT_URL_<SERVICE>, and the credential chain never probes instance metadata.
+process.env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:9';
+process.env.AWS_ACCESS_KEY_ID ??= 'AKIDTESTONLY';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test-only-secret';
+process.env.AWS_REGION ??= 'eu-west-1';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';

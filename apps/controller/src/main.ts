@@ -1,8 +1,23 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { Module, Controller, Get } from '@nestjs/common';
-import { HELLO } from '@driftwarden/domain';
-@Controller() class C { @Get() h() { return HELLO; } }
-@Module({ controllers: [C] }) class M {}
-async function main() { const app = await NestFactory.create(M, { logger: false }); await app.init(); console.log('ok', HELLO); await app.close(); }
+import { ConfigError, loadRuntime } from '@driftwarden/config';
+import { StartupError, startController } from './bootstrap';
+
+async function main(): Promise<void> {
+  let runtime;
+  try {
+    runtime = loadRuntime();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  try {
+    await startController({ runtime });
+  } catch (e) {
+    process.stderr.write(`driftwarden: ${e instanceof StartupError ? e.message : e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+}
+
 void main();

@@ -211,6 +211,14 @@ export interface DriftEvidence {
   rule: DecisionRule | null;
   apiCalls: ApiCallRecord[];
   afterState?: AfterStateEvidence;
+  /** The normalised event the decision was made on. */
+  event?: JsonObject;
+  /** Plain-English explanation of the diff and its exposure effect. */
+  explanations?: string[];
+  /** Items of the same resource that this decision superseded (bursts coalesce, latest wins). */
+  coalescedEventIds?: string[];
+  /** How the principal was found: a CloudTrail event on the ingest paths, a LookupEvents call, or not at all. */
+  attributionSource?: string;
 }
 
 export interface LinkRef {

@@ -1,0 +1,47 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { BearerAuthGuard, TokenRegistry } from '@driftwarden/auth';
+import { ConfigModule, type DriftwardenRuntime } from '@driftwarden/config';
+import type { Logger, Metrics } from '@driftwarden/observability';
+import { CoreModule } from './core/core.module';
+import type { PortOverrides } from './core/port-overrides';
+import { LOGGER } from './core/tokens';
+import { ApiErrorFilter } from './http/api-error.filter';
+import { AuditController } from './http/audit.controller';
+import { DriftsController } from './http/drifts.controller';
+import { EventsController } from './http/events.controller';
+import { HealthController } from './http/health.controller';
+import { WorkerHost } from './workers/worker-host.service';
+
+export interface AppOptions {
+  runtime: DriftwardenRuntime;
+  logger: Logger;
+  overrides?: PortOverrides;
+  clock?: () => Date;
+  metrics?: Metrics;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(opts: AppOptions): DynamicModule {
+    const api = opts.runtime.roles.includes('api');
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(opts.runtime),
+        CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
+      ],
+      // Health endpoints are served in every role; the v1 API only in role `api`.
+      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController] : [])],
+      providers: [
+        WorkerHost,
+        {
+          provide: APP_GUARD,
+          inject: [Reflector, TokenRegistry],
+          useFactory: (r: Reflector, t: TokenRegistry) => new BearerAuthGuard(r, t),
+        },
+        { provide: APP_FILTER, inject: [LOGGER], useFactory: (l: Logger) => new ApiErrorFilter(l) },
+      ],
+    };
+  }
+}

@@ -1,0 +1,113 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import { randomUUID } from 'node:crypto';
+import type { DriftwardenRuntime } from '@driftwarden/config';
+import { Metrics, createLogger, type Logger } from '@driftwarden/observability';
+import { isNotInstalled } from '@driftwarden/pipeline';
+import { createRedis, waitForRedis } from '@driftwarden/redis';
+import { AppModule } from './app.module';
+import type { PortOverrides } from './core/port-overrides';
+import { WorkerHost } from './workers/worker-host.service';
+
+export interface StartOptions {
+  runtime: DriftwardenRuntime;
+  overrides?: PortOverrides;
+  logger?: Logger;
+  clock?: () => Date;
+  /** Listen on this port (0 = any free port); defaults to config api.port. */
+  port?: number;
+  host?: string;
+}
+
+export interface RunningController {
+  app: NestExpressApplication;
+  url: string;
+  port: number;
+  workers: WorkerHost;
+  close(): Promise<void>;
+}
+
+/** Lists the capabilities still served by a "not installed" adapter. */
+export function missingCapabilities(overrides: PortOverrides): string[] {
+  const ports: (keyof PortOverrides)[] = ['desiredState', 'attribution', 'freeze', 'fence', 'exceptions', 'remediation', 'backport'];
+  const missing: string[] = [];
+  for (const p of ports) {
+    const adapter = overrides[p];
+    if (!adapter) missing.push(p);
+    else if (isNotInstalled(adapter)) missing.push(p);
+  }
+  if (!overrides.analyzers) missing.push('analyzers');
+  return missing;
+}
+
+export class StartupError extends Error {}
+
+/**
+ * Builds and starts the controller: HTTP API, workers and scheduler per `DRIFTWARDEN_ROLES`.
+ * Fails fast with one clear message when the configuration cannot run safely.
+ */
+export async function startController(opts: StartOptions): Promise<RunningController> {
+  const { runtime } = opts;
+  const overrides = opts.overrides ?? {};
+  if (runtime.config.mode === 'enforce') {
+    const missing = missingCapabilities(overrides);
+    if (missing.length > 0) {
+      throw new StartupError(
+        `refusing to start in enforce mode: these capabilities are not installed yet: ${missing.join(', ')}. ` +
+          'Run with `mode: dry-run` to see decisions without any cloud or GitHub write.',
+      );
+    }
+  }
+  const logger = opts.logger ?? createLogger(runtime.logLevel);
+  const probe = createRedis({ url: runtime.config.redis.url, name: 'driftwarden:probe' });
+  probe.on('error', () => undefined);
+  try {
+    await waitForRedis(probe, runtime.config.redis.url, 5_000);
+  } catch (e) {
+    throw new StartupError(`${e instanceof Error ? e.message : String(e)}: set redis.url or REDIS_URL to a reachable Redis`);
+  } finally {
+    probe.disconnect();
+  }
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ runtime, logger, overrides, clock: opts.clock, metrics: new Metrics() }),
+    { bodyParser: false, logger: ['error', 'warn'], abortOnError: false },
+  );
+  const limit = runtime.config.api.maxBodyBytes;
+  app.use((req: express.Request & { id?: string }, res: express.Response, next: express.NextFunction) => {
+    const given = req.headers['x-request-id'];
+    req.id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    next();
+  });
+  // Raw bytes are kept for webhook signature checks (HMAC over the exact body).
+  app.use(
+    express.json({
+      limit,
+      type: ['application/json', 'application/*+json', 'text/plain'],
+      strict: false,
+      verify: (req: express.Request & { rawBody?: Buffer }, _res, buf) => {
+        req.rawBody = buf;
+      },
+    }),
+  );
+  app.enableShutdownHooks();
+  const port = opts.port ?? runtime.config.api.port;
+  await app.listen(port, opts.host ?? '0.0.0.0');
+  const address = app.getHttpServer().address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  logger.info({ port: actualPort, mode: runtime.config.mode, roles: runtime.roles }, 'driftwarden controller started');
+  if (!runtime.config.incidents.pagerduty && !runtime.config.incidents.opsgenie) {
+    logger.warn('no incident source configured (incidents.pagerduty / incidents.opsgenie): incidents will not freeze auto-heal');
+  }
+  return {
+    app,
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    workers: app.get(WorkerHost),
+    close: async () => {
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
+import { PrincipalClassifier } from '@driftwarden/domain';
+import { AwsConfigItemFetcher, ConfigItemFetcher, createConfigServiceClientProvider, createS3Client } from '@driftwarden/ingest';
+import { Metrics, type Logger } from '@driftwarden/observability';
+import {
+  AnalyzerRegistry,
+  AttributionPort,
+  BackportPort,
+  BackportService,
+  DesiredStatePort,
+  DryRunBackportGuard,
+  DryRunRemediationGuard,
+  EvaluateService,
+  ExceptionsPort,
+  FencePort,
+  FreezePort,
+  IngestService,
+  NoAttribution,
+  NoBackport,
+  NoDesiredState,
+  NoExceptions,
+  NoFence,
+  NoFreezeSources,
+  NoRemediation,
+  RemediateService,
+  RemediationPort,
+  ResourceAnalyzers,
+} from '@driftwarden/pipeline';
+import { JobProducer } from '@driftwarden/queue';
+import { RedisKeys, createRedis } from '@driftwarden/redis';
+import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
+import { TokenRegistry } from '@driftwarden/auth';
+import type { PortOverrides } from './port-overrides';
+import { CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
+
+type Clock = () => Date;
+
+/** The composition root: Redis, stores, queue producer, ports and use cases. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(opts: { overrides: PortOverrides; logger: Logger; clock?: Clock; metrics?: Metrics }): DynamicModule {
+    const o = opts.overrides;
+    const dryRun = (c: DriftwardenConfig) => c.mode === 'dry-run';
+    const providers: Provider[] = [
+      { provide: LOGGER, useValue: opts.logger },
+      { provide: CLOCK, useValue: opts.clock ?? (() => new Date()) },
+      { provide: Metrics, useValue: opts.metrics ?? new Metrics() },
+      {
+        provide: RedisKeys,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig) => new RedisKeys(c.redis.prefix),
+      },
+      {
+        provide: REDIS,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig) => createRedis({ url: c.redis.url, name: 'driftwarden' }),
+      },
+      {
+        // Queue producers and workers need a connection that retries forever.
+        provide: REDIS_BLOCKING,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig) => createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true }),
+      },
+      { provide: TokenRegistry, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig) => new TokenRegistry(c.api.tokens) },
+      {
+        provide: PrincipalClassifier,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig) => new PrincipalClassifier(c.principals),
+      },
+      { provide: AuditLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AuditLog(r, k) },
+      {
+        provide: DriftStore,
+        inject: [REDIS, RedisKeys, AuditLog],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new DriftStore(r, k, a),
+      },
+      {
+        provide: ItemLedger,
+        inject: [REDIS, RedisKeys, AuditLog],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new ItemLedger(r, k, a),
+      },
+      { provide: CloudTrailStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new CloudTrailStore(r, k) },
+      {
+        provide: QuarantineStore,
+        inject: [REDIS, RedisKeys, AuditLog],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new QuarantineStore(r, k, a),
+      },
+      {
+        provide: JobProducer,
+        inject: [REDIS_BLOCKING, RedisKeys, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) =>
+          new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds }),
+      },
+      // Ports: the installed adapter, or the honest "not installed" one.
+      { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([]) },
+      { provide: DesiredStatePort, useValue: o.desiredState ?? new NoDesiredState() },
+      { provide: AttributionPort, useValue: o.attribution ?? new NoAttribution() },
+      { provide: FreezePort, useValue: o.freeze ?? new NoFreezeSources() },
+      { provide: FencePort, useValue: o.fence ?? new NoFence() },
+      { provide: ExceptionsPort, useValue: o.exceptions ?? new NoExceptions() },
+      {
+        provide: ConfigItemFetcher,
+        useFactory: () =>
+          o.fetcher ??
+          new AwsConfigItemFetcher({
+            configService: createConfigServiceClientProvider({ requestTimeoutMs: 10_000 }),
+            s3: createS3Client({ region: 'us-east-1', requestTimeoutMs: 10_000 }),
+          }),
+      },
+      // Write ports: in dry-run mode they are replaced by guards that refuse every write.
+      {
+        provide: RemediationPort,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig) => (dryRun(c) ? new DryRunRemediationGuard() : (o.remediation ?? new NoRemediation())),
+      },
+      {
+        provide: BackportPort,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig) => (dryRun(c) ? new DryRunBackportGuard() : (o.backport ?? new NoBackport())),
+      },
+      {
+        provide: IngestService,
+        inject: [ItemLedger, CloudTrailStore, JobProducer, AuditLog, PrincipalClassifier],
+        useFactory: (l: ItemLedger, ct: CloudTrailStore, p: JobProducer, a: AuditLog, pc: PrincipalClassifier) =>
+          new IngestService(l, ct, p, a, pc),
+      },
+      {
+        provide: EvaluateService,
+        inject: [
+          ItemLedger,
+          DriftStore,
+          JobProducer,
+          ResourceAnalyzers,
+          DesiredStatePort,
+          AttributionPort,
+          FreezePort,
+          ExceptionsPort,
+          ConfigItemFetcher,
+          DRIFTWARDEN_CONFIG,
+          CLOCK,
+        ],
+        useFactory: (
+          l: ItemLedger,
+          d: DriftStore,
+          p: JobProducer,
+          analyzers: ResourceAnalyzers,
+          desiredState: DesiredStatePort,
+          attribution: AttributionPort,
+          freeze: FreezePort,
+          exceptions: ExceptionsPort,
+          fetcher: ConfigItemFetcher,
+          c: DriftwardenConfig,
+          clock: Clock,
+        ) =>
+          new EvaluateService(
+            l,
+            d,
+            p,
+            { analyzers, desiredState, attribution, freeze, exceptions, fetcher },
+            { dryRun: dryRun(c), settleSeconds: c.guardrails.settleSeconds, critical: c.guardrails.critical },
+            clock,
+          ),
+      },
+      {
+        provide: RemediateService,
+        inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, CLOCK],
+        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, clock: Clock) =>
+          new RemediateService(d, l, f, fe, r, clock),
+      },
+      {
+        provide: BackportService,
+        inject: [DriftStore, BackportPort, CLOCK],
+        useFactory: (d: DriftStore, b: BackportPort, clock: Clock) => new BackportService(d, b, clock),
+      },
+      RedisLifecycle,
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => (typeof p === 'function' ? p : p.provide)) };
+  }
+}
+
+/** Closes the shared Redis clients last, after workers and queues. */
+@Injectable()
+export class RedisLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_BLOCKING) private readonly blocking: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.redis, this.blocking].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}

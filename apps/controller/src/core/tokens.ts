@@ -1,0 +1,5 @@
+/** Injection tokens for the composition root (classes are used as tokens where there is one). */
+export const REDIS = Symbol('REDIS');
+export const REDIS_BLOCKING = Symbol('REDIS_BLOCKING');
+export const CLOCK = Symbol('CLOCK');
+export const LOGGER = Symbol('LOGGER');

@@ -1,0 +1,60 @@
+import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiError } from '@driftwarden/auth';
+import { IllegalTransitionError, PermanentError } from '@driftwarden/domain';
+import type { Logger } from '@driftwarden/observability';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+  length?: number;
+  message?: string;
+}
+
+/**
+ * Every error leaves the API as `{"error": {"code", "message", "problems"?}}` with a stable
+ * code. Unexpected errors are logged with their cause and answered 500 without internals.
+ */
+@Catch()
+export class ApiErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, body, headers } = this.map(exception);
+    if (status >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    res.status(status).json(body);
+  }
+
+  private map(e: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
+    if (e instanceof ApiError) return { status: e.getStatus(), body: e.getResponse(), headers: e.extraHeaders };
+    // Nest wraps body-parser errors in an HttpException whose cause is the original error.
+    const parser = (e instanceof HttpException && e.cause ? e.cause : e) as BodyParserError;
+    if (parser && typeof parser === 'object' && typeof parser.type === 'string') {
+      if (parser.type === 'entity.too.large') {
+        return err(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', `request body is ${parser.length} bytes; the limit is ${parser.limit} bytes (api.maxBodyBytes)`);
+      }
+      if (parser.type === 'entity.parse.failed') {
+        return err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${parser.message ?? 'parse error'}`, [{ path: '', message: parser.message ?? 'invalid JSON' }]);
+      }
+      if (parser.type === 'charset.unsupported' || parser.type === 'encoding.unsupported') {
+        return err(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_encoding', parser.message ?? 'unsupported encoding');
+      }
+    }
+    if (e instanceof IllegalTransitionError) return err(HttpStatus.CONFLICT, 'illegal_transition', e.message);
+    if (e instanceof PermanentError) return err(HttpStatus.UNPROCESSABLE_ENTITY, e.code, e.message);
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const code = status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : `http_${status}`;
+      const message = status === 404 ? 'no such route' : e.message;
+      return err(status, code, message);
+    }
+    return err(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'internal error; see the controller logs');
+  }
+}
+
+function err(status: number, code: string, message: string, problems?: { path: string; message: string }[]) {
+  return { status, body: { error: { code, message, ...(problems ? { problems } : {}) } } };
+}

@@ -1,0 +1,38 @@
+import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
+import { ApiError, RequireRole } from '@driftwarden/auth';
+import { DRIFT_STATUSES, type DriftRecord } from '@driftwarden/domain';
+import { DriftStore, InvalidCursorError, type DriftPage } from '@driftwarden/store';
+import { QueryReader } from './query';
+
+@Controller('v1/drifts')
+export class DriftsController {
+  constructor(private readonly drifts: DriftStore) {}
+
+  @Get()
+  @RequireRole('viewer')
+  async list(@Query() query: Record<string, unknown>): Promise<DriftPage> {
+    const q = new QueryReader(query);
+    const status = q.oneOf('status', DRIFT_STATUSES);
+    const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
+    const resource = q.string('resource');
+    const limit = q.int('limit', 50, 1, 500);
+    const cursor = q.string('cursor') ?? null;
+    q.done();
+    try {
+      return await this.drifts.list({ status, account, resource, limit, cursor });
+    } catch (e) {
+      if (e instanceof InvalidCursorError) {
+        throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', e.message, [{ path: 'query.cursor', message: e.message }]);
+      }
+      throw e;
+    }
+  }
+
+  @Get(':id')
+  @RequireRole('viewer')
+  async get(@Param('id') id: string): Promise<DriftRecord> {
+    const record = /^drf_[A-Za-z0-9_]{1,64}$/.test(id) ? await this.drifts.get(id) : null;
+    if (!record) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no drift record ${JSON.stringify(id.slice(0, 80))}`);
+    return record;
+  }
+}

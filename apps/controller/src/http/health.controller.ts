@@ -1,0 +1,81 @@
+import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Redis } from 'ioredis';
+import { RequireRole } from '@driftwarden/auth';
+import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
+import { Metrics } from '@driftwarden/observability';
+import { REDIS } from '../core/tokens';
+import { WorkerHost } from '../workers/worker-host.service';
+
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
+    @Inject(DRIFTWARDEN_ROLES) private readonly roles: Role[],
+    private readonly workers: WorkerHost,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Liveness only: the process answers. */
+  @Get('healthz')
+  @RequireRole('public')
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /**
+   * Readiness: fails only when Redis or the workers are down. Incident-provider freshness is
+   * reported in the body: a provider outage freezes auto-heal, it must not take the API (and
+   * with it the freeze toggle) out of service.
+   */
+  @Get('readyz')
+  @RequireRole('public')
+  async readyz(@Res() res: Response): Promise<void> {
+    let redisOk = false;
+    let redisError: string | undefined;
+    try {
+      redisOk = (await withTimeout(this.redis.ping(), 1_000)) === 'PONG';
+    } catch (e) {
+      redisError = e instanceof Error ? e.message : String(e);
+    }
+    const w = this.workers.running;
+    const workersOk = w.workers >= w.expected && (w.sqs === null || w.sqs);
+    const ready = redisOk && workersOk;
+    const providers: Record<string, unknown> = {};
+    if (!this.config.incidents.pagerduty && !this.config.incidents.opsgenie) {
+      providers['note'] = 'no incident source configured: auto-heal is not frozen by incidents';
+    }
+    res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({
+      ready,
+      mode: this.config.mode,
+      roles: this.roles,
+      redis: { ok: redisOk, ...(redisError ? { error: redisError } : {}) },
+      workers: { ok: workersOk, running: w.workers, expected: w.expected, ...(w.sqs === null ? {} : { sqs: w.sqs }) },
+      providers,
+    });
+  }
+
+  @Get('metrics')
+  @RequireRole('public')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  async metricsText(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,129 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
+import { SqsConsumer, createSqsClient } from '@driftwarden/ingest';
+import { Metrics, type Logger } from '@driftwarden/observability';
+import { BackportService, EvaluateService, IngestService, RemediateService } from '@driftwarden/pipeline';
+import { JobProducer, QueueName, createWorker } from '@driftwarden/queue';
+import { RedisKeys, createRedis } from '@driftwarden/redis';
+import { QuarantineStore } from '@driftwarden/store';
+import { LOGGER } from '../core/tokens';
+
+/**
+ * Runs the queue workers (role `worker`) and the SQS consumer. Processors are thin: unpack
+ * the job, call one use case, return its status. Shutdown stops taking work, lets in-flight
+ * jobs finish, then closes connections.
+ */
+@Injectable()
+export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+  private sqs: SqsConsumer | null = null;
+  private started = false;
+
+  constructor(
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
+    @Inject(DRIFTWARDEN_ROLES) private readonly roles: Role[],
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly keys: RedisKeys,
+    private readonly metrics: Metrics,
+    private readonly evaluate: EvaluateService,
+    private readonly remediate: RemediateService,
+    private readonly backport: BackportService,
+    private readonly ingest: IngestService,
+    private readonly quarantine: QuarantineStore,
+    private readonly producer: JobProducer,
+  ) {}
+
+  get running(): { workers: number; expected: number; sqs: boolean | null } {
+    const expected = this.roles.includes('worker') ? 3 : 0;
+    return {
+      workers: this.workers.filter((w) => w.isRunning()).length,
+      expected,
+      sqs: this.config.ingest.sqs && this.roles.includes('worker') ? (this.sqs?.running ?? false) : null,
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.roles.includes('worker')) return;
+    const connection = () => {
+      const c = createRedis({ url: this.config.redis.url, name: 'driftwarden:worker', blocking: true });
+      this.connections.push(c);
+      return c;
+    };
+    const opts = { prefix: this.keys.bullPrefix, concurrency: this.config.workers.concurrency };
+    const evaluate = createWorker(
+      QueueName.Evaluate,
+      async (job) => {
+        const started = process.hrtime.bigint();
+        const outcome = await this.evaluate.evaluate(job.data.resourceKey, job.data.correlationId);
+        if (outcome.status === 'decided') {
+          this.metrics.decisions.inc({ action: outcome.decision.action, rule: String(outcome.decision.rule), dry_run: String(this.config.mode === 'dry-run') });
+          this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          this.logger.debug({ correlationId: job.data.correlationId, eventId: outcome.eventId, action: outcome.decision.action, rule: outcome.decision.rule }, 'decision recorded');
+        }
+        return outcome.status;
+      },
+      { ...opts, connection: connection() },
+    );
+    const remediate = createWorker(QueueName.Remediate, (job) => this.remediate.run(job.data), { ...opts, concurrency: Math.min(opts.concurrency, 8), connection: connection() });
+    const backport = createWorker(QueueName.Backport, (job) => this.backport.run(job.data), { ...opts, concurrency: Math.min(opts.concurrency, 4), connection: connection() });
+    for (const w of [evaluate, remediate, backport]) {
+      w.on('failed', (job, err) => {
+        this.metrics.jobFailures.inc({ queue: w.name });
+        this.logger.warn({ queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, correlationId: (job?.data as { correlationId?: string } | undefined)?.correlationId, err: { message: err.message, name: err.name } }, 'job attempt failed');
+      });
+      w.on('error', (err) => this.logger.error({ queue: w.name, err: { message: err.message } }, 'worker error'));
+      this.workers.push(w);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    this.metrics.workersRunning.set(this.workers.length);
+    this.started = true;
+    this.startSqs();
+  }
+
+  private startSqs(): void {
+    const sqs = this.config.ingest.sqs;
+    if (!sqs) return;
+    const client = createSqsClient({ region: sqs.region ?? 'us-east-1', waitTimeSeconds: sqs.waitTimeSeconds });
+    this.sqs = new SqsConsumer(
+      client,
+      {
+        queueUrl: sqs.queueUrl,
+        waitTimeSeconds: sqs.waitTimeSeconds,
+        maxNumberOfMessages: sqs.maxMessages,
+        visibilityTimeoutSeconds: sqs.visibilityTimeoutSeconds,
+        maxReceiveCount: sqs.maxReceiveCount,
+      },
+      {
+        handle: async (body, meta) => {
+          const result = await this.ingest.ingest(body, { transport: 'sqs', actor: 'sqs', correlationId: meta.messageId });
+          if (!result.ok) return { status: 'rejected', problems: result.problems };
+          for (const a of result.accepted) this.metrics.eventsAccepted.inc({ kind: a.kind, status: a.status, transport: 'sqs' });
+          return { status: 'accepted' };
+        },
+        quarantine: async (body, reason, meta) => {
+          this.metrics.quarantined.inc({ source: 'sqs' });
+          const why = reason.kind === 'rejected' ? `malformed: ${reason.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}` : `failed ${reason.receiveCount} times: ${reason.error.message}`;
+          await this.quarantine.put('sqs', body, why, { messageId: meta.messageId, receiveCount: meta.receiveCount });
+        },
+        logger: this.logger,
+      },
+    );
+    this.sqs.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.sqs) await this.sqs.stop();
+    // Worker.close() waits for in-flight jobs.
+    await Promise.all(this.workers.map((w) => w.close()));
+    await this.producer.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    this.started = false;
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+}

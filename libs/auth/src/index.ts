@@ -1,0 +1,2 @@
+export * from './token-registry';
+export * from './auth.guard';

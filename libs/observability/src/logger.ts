@@ -1,0 +1,34 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+
+/** Paths never written to logs: tokens, signatures, secrets. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-pagerduty-signature"]',
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-hub-signature"]',
+  'req.headers["x-opsgenie-token"]',
+  'req.headers.cookie',
+  '*.token',
+  '*.apiKey',
+  '*.secret',
+  '*.webhookSecret',
+  '*.webhookSecrets',
+  '*.webhookToken',
+  '*.password',
+];
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    base: { service: 'driftwarden' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+}
+
+export type { Logger };

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Per-process metrics on their own registry (several controllers may share one process in tests). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsAccepted: Counter<'kind' | 'status' | 'transport'>;
+  readonly eventsRejected: Counter<'transport'>;
+  readonly decisions: Counter<'action' | 'rule' | 'dry_run'>;
+  readonly decisionSeconds: Histogram;
+  readonly jobFailures: Counter<'queue'>;
+  readonly quarantined: Counter<'source'>;
+  readonly workersRunning: Gauge;
+
+  constructor(defaults = true) {
+    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'driftwarden_' });
+    this.eventsAccepted = new Counter({
+      name: 'driftwarden_events_accepted_total',
+      help: 'Events accepted, by kind and status (accepted, duplicate, stale)',
+      labelNames: ['kind', 'status', 'transport'],
+      registers: [this.registry],
+    });
+    this.eventsRejected = new Counter({
+      name: 'driftwarden_events_rejected_total',
+      help: 'Deliveries rejected as malformed',
+      labelNames: ['transport'],
+      registers: [this.registry],
+    });
+    this.decisions = new Counter({
+      name: 'driftwarden_decisions_total',
+      help: 'Decisions recorded, by action and rule',
+      labelNames: ['action', 'rule', 'dry_run'],
+      registers: [this.registry],
+    });
+    this.decisionSeconds = new Histogram({
+      name: 'driftwarden_decision_seconds',
+      help: 'Time to evaluate one resource (claim to commit)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [this.registry],
+    });
+    this.jobFailures = new Counter({
+      name: 'driftwarden_job_failures_total',
+      help: 'Job attempts that failed (retried or not)',
+      labelNames: ['queue'],
+      registers: [this.registry],
+    });
+    this.quarantined = new Counter({
+      name: 'driftwarden_quarantined_total',
+      help: 'Poison messages moved aside',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
+    this.workersRunning = new Gauge({
+      name: 'driftwarden_workers_running',
+      help: 'Queue workers running in this process',
+      registers: [this.registry],
+    });
+  }
+}

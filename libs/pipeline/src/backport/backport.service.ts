@@ -1,0 +1,48 @@
+import { PermanentError } from '@driftwarden/domain';
+import type { BackportJob } from '@driftwarden/queue';
+import type { DriftStore } from '@driftwarden/store';
+import type { BackportPort } from '../ports/backport.port';
+
+export type BackportOutcome = 'opened' | 'superseded' | 'not_found' | 'failed';
+
+/** Opens or updates the backport PR (or issue) for a drift decided under rule 3. */
+export class BackportService {
+  constructor(
+    private readonly drifts: DriftStore,
+    private readonly backport: BackportPort,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async run(job: BackportJob): Promise<BackportOutcome> {
+    const drift = await this.drifts.get(job.driftId);
+    if (!drift) return 'not_found';
+    const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
+    if (drift.status !== 'backport_open' || lastEvent !== job.eventId) return 'superseded';
+    try {
+      const result = await this.backport.openOrUpdate(drift);
+      const at = this.clock().toISOString();
+      await this.drifts.update(drift.id, (d) => ({
+        next: { ...d, updatedAt: at, links: { ...d.links, ...result.links } },
+        audit: {
+          at,
+          type: result.kind === 'pull_request' ? 'backport.pull_request' : 'backport.issue',
+          actor: 'worker',
+          driftId: d.id,
+          reason: result.reason ?? (result.kind === 'pull_request' ? 'backport pull request opened or updated' : 'code cannot be edited safely; issue opened'),
+          details: { url: result.links.pullRequest?.url ?? result.links.issue?.url ?? null },
+        },
+      }));
+      return 'opened';
+    } catch (err) {
+      if (err instanceof PermanentError) {
+        const at = this.clock().toISOString();
+        await this.drifts.update(drift.id, (d) => ({
+          next: { ...d, status: 'failed', updatedAt: at },
+          audit: { at, type: 'backport.failed', actor: 'worker', driftId: d.id, reason: `${err.code}: ${err.message}` },
+        }));
+        return 'failed';
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import {
+  TransientError,
+  canTransition,
+  decide,
+  isOpen,
+  sessionNameOf,
+  statusForDecision,
+  type ConfigItemEvent,
+  type Decision,
+  type DecisionInput,
+  type DriftDiff,
+  type DriftRecord,
+  type JsonObject,
+} from '@driftwarden/domain';
+import { ConfigItemFetcher, needsCompletion } from '@driftwarden/ingest';
+import type { JobProducer } from '@driftwarden/queue';
+import type { AuditEntry, DriftStore, ItemLedger, SaveResult } from '@driftwarden/store';
+import { newDriftId } from '@driftwarden/store';
+import type { Attribution, AttributionPort } from '../ports/attribution.port';
+import type { DesiredLookup, DesiredStatePort } from '../ports/desired-state.port';
+import type { ExceptionsPort } from '../ports/exceptions.port';
+import type { FreezePort, FreezeView } from '../ports/freeze.port';
+import type { Analysis, ResourceAnalyzers } from '../ports/resource-analyzer.port';
+
+export interface EvaluateSettings {
+  dryRun: boolean;
+  settleSeconds: number;
+  critical: { tags?: Record<string, string>; resources?: string[] };
+}
+
+export type EvaluateOutcome =
+  | { status: 'nothing_pending' }
+  | { status: 'decided'; eventId: string; decision: Decision; driftId: string | null; coalesced: string[] }
+  | { status: 'already_decided'; eventId: string };
+
+const EMPTY_DIFF: DriftDiff = { equal: false, extra: [], missing: [], attributes: [] };
+const IGNORE_TAG = 'driftwarden:ignore';
+
+/**
+ * The evaluation use case: claim the newest pending item of one resource, gather the inputs
+ * through the ports, apply the decision table, and commit the decision, the drift record
+ * and the audit entry in one atomic step (exactly one decision per item).
+ */
+export class EvaluateService {
+  constructor(
+    private readonly ledger: ItemLedger,
+    private readonly drifts: DriftStore,
+    private readonly producer: JobProducer,
+    private readonly ports: {
+      analyzers: ResourceAnalyzers;
+      desiredState: DesiredStatePort;
+      attribution: AttributionPort;
+      freeze: FreezePort;
+      exceptions: ExceptionsPort;
+      fetcher: ConfigItemFetcher;
+    },
+    private readonly settings: EvaluateSettings,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async evaluate(resourceKey: string, correlationId: string): Promise<EvaluateOutcome> {
+    const claimed = await this.ledger.claimLatest(resourceKey);
+    if (!claimed) return { status: 'nothing_pending' };
+    let item = claimed.event;
+    if (needsCompletion(item)) item = await this.ports.fetcher.complete(item);
+
+    const now = this.clock();
+    const resource = item.resource;
+    const analyzer = this.ports.analyzers.forType(resource.type);
+    const attribution = await this.ports.attribution.attribute(item);
+    const principalClass = attribution.principal.class;
+    const skipDiff = principalClass === 'iac' || principalClass === 'self';
+
+    let desired: DesiredLookup | null = null;
+    let analysis: Analysis | null = null;
+    if (analyzer && !skipDiff) {
+      desired = await this.ports.desiredState.lookup(resource);
+      if (desired.managed && item.configuration) {
+        analysis = analyzer.analyze(item.configuration as JsonObject, desired, { resourceId: resource.id });
+      }
+    }
+    const target = { account: resource.account, region: resource.region, type: resource.type, tags: item.tags };
+    const freezeView = await this.ports.freeze.view(target, new Date(attribution.changedAt), now);
+    const exception = await this.ports.exceptions.activeFor(resource, now);
+
+    const input: DecisionInput = {
+      resource: {
+        supported: analyzer !== undefined,
+        managed: desired?.managed ?? false,
+        deleted: item.status === 'ResourceDeleted' || item.status === 'ResourceDeletedNotRecorded',
+        critical: this.isCritical(item),
+        exception: exception ? { reason: exception.reason, until: exception.until } : null,
+        ignoreTag: (item.tags[IGNORE_TAG] ?? '').toLowerCase() === 'true',
+      },
+      principal: { class: principalClass },
+      diff: { equal: analysis?.diff.equal ?? false },
+      change: { widensExposure: analysis?.changeWidensExposure ?? false },
+      revert: { widensExposure: analysis?.revertWidensExposure ?? false },
+      freezeNow: { frozen: freezeView.freeze.now.frozen, sources: freezeView.freeze.now.sources.map((s) => s.type) },
+      freezeAtChange: {
+        declared: freezeView.freeze.atChange.declared,
+        unknown: freezeView.freeze.atChange.unknown,
+        withinLookback: freezeView.freeze.atChange.withinLookback,
+      },
+    };
+    const decision = decide(input);
+    if (decision.rule === 1 && principalClass === 'iac') await this.ports.desiredState.refresh(resource);
+
+    const result = await this.commit(item, claimed.coalesced, decision, attribution, desired, analysis, freezeView, correlationId, now);
+    if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
+    if (result.saved === 'conflict') {
+      throw new TransientError(`drift record for ${resourceKey} changed while deciding; retrying`, 'drift_conflict');
+    }
+    return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced: claimed.coalesced };
+  }
+
+  private isCritical(item: ConfigItemEvent): boolean {
+    const { tags, resources } = this.settings.critical;
+    if (resources?.some((r) => r === item.resource.id || r === item.resource.arn)) return true;
+    if (tags && Object.keys(tags).length > 0) {
+      return Object.entries(tags).some(([k, v]) => item.tags[k] === v);
+    }
+    return false;
+  }
+
+  private async commit(
+    item: ConfigItemEvent,
+    coalesced: string[],
+    decision: Decision,
+    attribution: Attribution,
+    desired: DesiredLookup | null,
+    analysis: Analysis | null,
+    freezeView: FreezeView,
+    correlationId: string,
+    now: Date,
+  ): Promise<{ saved: SaveResult; driftId: string | null }> {
+    const rk = `${item.resource.account}/${item.resource.region}/${item.resource.type}/${item.resource.id}`;
+    const at = now.toISOString();
+    const dryRun = this.settings.dryRun;
+    const itemCommit = { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided' as const };
+    const auditFor = (driftId: string | null): AuditEntry => ({
+      at,
+      type: 'decision',
+      actor: 'pipeline',
+      eventId: item.eventId,
+      resourceKey: rk,
+      correlationId,
+      ...(driftId ? { driftId } : {}),
+      reason: decision.reason,
+      details: {
+        action: decision.action,
+        rule: decision.rule,
+        dryRun,
+        principal: attribution.principal.arn,
+        principalClass: attribution.principal.class,
+        coalesced,
+        ...(decision.flags.length ? { flags: decision.flags } : {}),
+      },
+    });
+
+    // Rule 1 (IaC apply, or the controller's own change): audited, no drift record.
+    if (decision.action === 'ignore' && decision.rule === 1) {
+      return { saved: await this.drifts.commitWithoutRecord(itemCommit, auditFor(null)), driftId: null };
+    }
+
+    const existing = await this.drifts.openFor(rk);
+    const base = (id: string, detectedAt: string): DriftRecord => ({
+      id,
+      status: 'detected',
+      dryRun,
+      resource: {
+        type: item.resource.type,
+        id: item.resource.id,
+        account: item.resource.account,
+        region: item.resource.region,
+        ...(desired?.managed ? { address: desired.address, stack: desired.stack } : {}),
+      },
+      decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+      principal: {
+        ...attribution.principal,
+        ...(attribution.principal.session ? {} : sessionNameOf(attribution.principal.arn) ? { session: sessionNameOf(attribution.principal.arn) } : {}),
+      },
+      changedAt: attribution.changedAt,
+      detectedAt,
+      updatedAt: at,
+      ...(decision.flags.length ? { flags: decision.flags } : {}),
+      diff: analysis?.diff ?? EMPTY_DIFF,
+      evidence: {
+        eventIds: [item.eventId],
+        configurationStateId: item.configurationStateId ?? null,
+        captureTime: item.captureTime,
+        ...(attribution.cloudTrailEventId ? { cloudTrailEventId: attribution.cloudTrailEventId } : {}),
+        ...(freezeView.incidents ? { incidentSnapshot: freezeView.incidents } : {}),
+        freeze: freezeView.freeze,
+        rule: decision.rule,
+        apiCalls: [],
+        event: eventEvidence(item),
+        explanations: analysis?.explanations ?? (desired && !desired.managed ? [desired.reason] : []),
+        ...(coalesced.length ? { coalescedEventIds: coalesced } : {}),
+        attributionSource: attribution.source,
+      },
+      links: {},
+    });
+
+    // Pre-checks (unsupported, unmanaged, exception, tag): one `ignored` record per resource.
+    if (decision.action === 'ignore') {
+      const id = `drf_ign_${createHash('sha256').update(rk).digest('hex').slice(0, 20)}`;
+      const previous = await this.drifts.getRaw(id);
+      const next = { ...base(id, previous?.record.detectedAt ?? at), status: 'ignored' as const };
+      return { saved: await this.drifts.save(next, previous, auditFor(id), itemCommit), driftId: id };
+    }
+
+    // Rule 2: live equals desired again: resolve the open drift, if any.
+    if (decision.action === 'noop') {
+      if (!existing) return { saved: await this.drifts.commitWithoutRecord(itemCommit, auditFor(null)), driftId: null };
+      const next: DriftRecord = {
+        ...existing.record,
+        status: 'resolved',
+        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+        updatedAt: at,
+        diff: analysis?.diff ?? existing.record.diff,
+        evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
+      };
+      return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit), driftId: next.id };
+    }
+
+    const status = statusForDecision(decision.action, dryRun);
+    const continues = existing && existing.record.status !== status ? canMove(existing.record.status, status) : Boolean(existing);
+    const fresh = base(continues && existing ? existing.record.id : newDriftId(now.getTime()), continues && existing ? existing.record.detectedAt : at);
+    const next: DriftRecord = {
+      ...fresh,
+      status,
+      ...(continues && existing
+        ? {
+            links: existing.record.links,
+            evidence: {
+              ...fresh.evidence,
+              eventIds: [...existing.record.evidence.eventIds, item.eventId],
+              apiCalls: existing.record.evidence.apiCalls,
+            },
+          }
+        : {}),
+    };
+
+    // Side effects are enqueued before the commit (idempotent job ids); a job whose decision
+    // was never committed finds its drift not in the expected state and does nothing.
+    if (!dryRun && decision.action === 'revert') {
+      await this.producer.remediate({ driftId: next.id, eventId: item.eventId, correlationId }, this.settings.settleSeconds * 1000);
+    }
+    if (!dryRun && decision.action === 'backport') {
+      await this.producer.backport({ driftId: next.id, eventId: item.eventId, correlationId });
+    }
+    const saved = await this.drifts.save(next, continues ? existing : null, auditFor(next.id), itemCommit);
+    return { saved, driftId: next.id };
+  }
+}
+
+/** A new decision continues the open drift when its state machine allows the move. */
+function canMove(from: DriftRecord['status'], to: DriftRecord['status']): boolean {
+  return isOpen(from) && canTransition(from, to);
+}
+
+function eventEvidence(item: ConfigItemEvent): JsonObject {
+  return {
+    eventId: item.eventId,
+    captureTime: item.captureTime,
+    configurationStateId: item.configurationStateId ?? null,
+    status: item.status,
+    changeType: item.changeType,
+    changedProperties: item.changedProperties,
+    delivery: { transport: item.delivery.transport, shape: item.delivery.shape, receivedAt: item.delivery.receivedAt, ...(item.delivery.envelopeId ? { envelopeId: item.delivery.envelopeId } : {}) },
+    resource: { type: item.resource.type, id: item.resource.id, account: item.resource.account, region: item.resource.region, ...(item.resource.arn ? { arn: item.resource.arn } : {}) },
+    tags: item.tags,
+  };
+}
+

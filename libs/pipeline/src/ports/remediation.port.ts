@@ -1,0 +1,23 @@
+import type { AfterStateEvidence, ApiCallRecord, DriftRecord } from '@driftwarden/domain';
+
+/**
+ * The fence: called immediately before each cloud write. It throws once a freeze has been
+ * recorded, so no remediation call starts after a freeze (DESIGN §1 rule 4).
+ */
+export type Fence = () => Promise<void>;
+
+export interface RevertResult {
+  verified: boolean;
+  apiCalls: ApiCallRecord[];
+  afterState: AfterStateEvidence;
+}
+
+/** Cloud writes. Wrapped by a dry-run guard: in dry-run mode it is never reached. */
+export abstract class RemediationPort {
+  abstract revert(drift: DriftRecord, fence: Fence): Promise<RevertResult>;
+}
+
+/** Provides the fence for a scope (the freeze store implements it with an atomic epoch check). */
+export abstract class FencePort {
+  abstract fenceFor(target: { account: string; region: string; type: string; tags: Record<string, string> }): Fence;
+}

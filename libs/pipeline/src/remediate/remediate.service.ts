@@ -1,0 +1,124 @@
+import { DriftwardenError, PermanentError, type DriftRecord } from '@driftwarden/domain';
+import type { RemediateJob } from '@driftwarden/queue';
+import type { DriftStore, ItemLedger } from '@driftwarden/store';
+import type { FreezePort } from '../ports/freeze.port';
+import type { FencePort, RemediationPort } from '../ports/remediation.port';
+
+export type RemediateOutcome = 'reverted' | 'failed' | 'held' | 'superseded' | 'not_found';
+
+/** Thrown by a fence when a freeze was recorded before the cloud call. */
+export class FreezeRecordedError extends DriftwardenError {
+  constructor(message = 'a freeze was recorded before the cloud call; nothing was written') {
+    super(message, 'freeze_recorded');
+  }
+}
+
+/**
+ * Runs after `settleSeconds`: fenced re-check, then revert and verify (DESIGN §4 rule 6).
+ * The move to `reverting` is a compare-and-set, so two replicas never remediate one drift.
+ */
+export class RemediateService {
+  constructor(
+    private readonly drifts: DriftStore,
+    private readonly ledger: ItemLedger,
+    private readonly freeze: FreezePort,
+    private readonly fence: FencePort,
+    private readonly remediation: RemediationPort,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async run(job: RemediateJob): Promise<RemediateOutcome> {
+    const found = await this.drifts.getRaw(job.driftId);
+    if (!found) return 'not_found';
+    const drift = found.record;
+    const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
+    const resumable = drift.status === 'reverting' && lastEvent === job.eventId;
+    const ready = (drift.status === 'detected' || drift.status === 'awaiting_approval') && drift.decision.action === 'revert' && lastEvent === job.eventId;
+    if (!ready && !resumable) return 'superseded';
+    const rk = `${drift.resource.account}/${drift.resource.region}/${drift.resource.type}/${drift.resource.id}`;
+    // A newer item is waiting: its evaluation decides, not this job.
+    if ((await this.ledger.pendingCount(rk)) > 0) return 'superseded';
+
+    const target = { account: drift.resource.account, region: drift.resource.region, type: drift.resource.type, tags: tagsOf(drift) };
+    const now = this.clock();
+    const view = await this.freeze.view(target, new Date(drift.changedAt), now);
+    if (view.freeze.now.frozen) return this.hold(drift, 'a freeze started before the revert (re-check after settle)');
+
+    let current = drift;
+    if (!resumable) {
+      const moved = await this.drifts.update(drift.id, (d) =>
+        d.status === drift.status && d.updatedAt === drift.updatedAt
+          ? {
+              next: { ...d, status: 'reverting', updatedAt: now.toISOString() },
+              audit: { at: now.toISOString(), type: 'remediation.started', actor: 'worker', driftId: d.id, reason: 'settle elapsed; re-check passed' },
+            }
+          : null,
+      );
+      if (!moved || moved.status !== 'reverting') return 'superseded';
+      current = moved;
+    }
+
+    try {
+      const result = await this.remediation.revert(current, this.fence.fenceFor(target));
+      const at = this.clock().toISOString();
+      const status = result.verified ? 'reverted' : 'failed';
+      await this.drifts.update(current.id, (d) => ({
+        next: {
+          ...d,
+          status,
+          updatedAt: at,
+          evidence: { ...d.evidence, apiCalls: [...d.evidence.apiCalls, ...result.apiCalls], afterState: result.afterState },
+        },
+        audit: {
+          at,
+          type: result.verified ? 'remediation.reverted' : 'remediation.failed',
+          actor: 'worker',
+          driftId: d.id,
+          reason: result.verified ? 'reverted and verified' : 'verify found the live rules differ from desired after the revert',
+        },
+      }));
+      return status;
+    } catch (err) {
+      if (err instanceof FreezeRecordedError) return this.hold(current, err.message);
+      if (err instanceof PermanentError) {
+        await this.fail(current, err);
+        return 'failed';
+      }
+      throw err; // transient: retried with back-off, resumes from `reverting`
+    }
+  }
+
+  private async hold(drift: DriftRecord, reason: string): Promise<'held'> {
+    const at = this.clock().toISOString();
+    await this.drifts.update(drift.id, (d) =>
+      d.status === 'held'
+        ? null
+        : {
+            next: { ...d, status: 'held', updatedAt: at, decision: { action: 'hold', rule: 4, reason } },
+            audit: { at, type: 'remediation.held', actor: 'worker', driftId: d.id, reason },
+          },
+    );
+    return 'held';
+  }
+
+  private async fail(drift: DriftRecord, err: PermanentError): Promise<void> {
+    const at = this.clock().toISOString();
+    await this.drifts.update(drift.id, (d) => ({
+      next: {
+        ...d,
+        status: 'failed',
+        updatedAt: at,
+        evidence: {
+          ...d.evidence,
+          apiCalls: [...d.evidence.apiCalls, { service: 'driftwarden', operation: 'revert', request: {}, error: { code: err.code, message: err.message }, at }],
+        },
+      },
+      audit: { at, type: 'remediation.failed', actor: 'worker', driftId: d.id, reason: `${err.code}: ${err.message}` },
+    }));
+  }
+}
+
+function tagsOf(drift: DriftRecord): Record<string, string> {
+  const tags = drift.evidence.event?.['tags'];
+  return tags && typeof tags === 'object' && !Array.isArray(tags) ? (tags as Record<string, string>) : {};
+}

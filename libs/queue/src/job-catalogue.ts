@@ -1,0 +1,62 @@
+/**
+ * The one typed job catalogue: queue names, job names and each job's payload.
+ * Producers (JobProducer) and processors import the same types.
+ * Payloads carry ids and small values, never secrets or whole events.
+ */
+export const QueueName = {
+  /** Decide on the latest pending item of one resource (coalesced per resource). */
+  Evaluate: 'evaluate',
+  /** Revert a drift after settle: fenced re-check, cloud calls, verify. */
+  Remediate: 'remediate',
+  /** Open or update a backport pull request (or issue) for a drift. */
+  Backport: 'backport',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export interface EvaluateJob {
+  /** `account/region/type/id` (see resourceKey). */
+  resourceKey: string;
+  /** Why the evaluation was asked for: a new item, a compliance change, a freeze that ended, … */
+  trigger: 'item' | 'compliance' | 'freeze_ended' | 'exception_expired' | 'approval' | 'retry';
+  correlationId: string;
+}
+
+export interface RemediateJob {
+  driftId: string;
+  /** The item the decision was made on: a newer item supersedes the job. */
+  eventId: string;
+  correlationId: string;
+}
+
+export interface BackportJob {
+  driftId: string;
+  eventId: string;
+  correlationId: string;
+}
+
+/** Ties each queue to its job name and payload type. */
+export interface JobCatalogue {
+  [QueueName.Evaluate]: { name: 'evaluate'; data: EvaluateJob };
+  [QueueName.Remediate]: { name: 'remediate'; data: RemediateJob };
+  [QueueName.Backport]: { name: 'backport'; data: BackportJob };
+}
+
+export type JobData<Q extends QueueName> = JobCatalogue[Q]['data'];
+export type JobName<Q extends QueueName> = JobCatalogue[Q]['name'];
+
+export const JOB_NAMES: { [Q in QueueName]: JobName<Q> } = {
+  evaluate: 'evaluate',
+  remediate: 'remediate',
+  backport: 'backport',
+};
+
+export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport];
+
+/**
+ * BullMQ job ids come from domain keys. They must not contain `:` (BullMQ's key separator)
+ * and must not be pure integers (BullMQ's own counter ids).
+ */
+export function jobIdFrom(...parts: string[]): string {
+  const id = parts.map((p) => p.replace(/[^A-Za-z0-9._-]/g, '_')).join('-');
+  return /^\d+$/.test(id) ? `j-${id}` : id;
+}

@@ -1,0 +1,102 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  ALL_QUEUES,
+  JOB_NAMES,
+  QueueName,
+  jobIdFrom,
+  type BackportJob,
+  type EvaluateJob,
+  type JobData,
+  type RemediateJob,
+} from './job-catalogue';
+
+export interface JobProducerOptions {
+  connection: Redis;
+  /** BullMQ key prefix (RedisKeys.bullPrefix). */
+  prefix: string;
+  /** Debounce window for evaluations of one resource (ingest.coalesceMilliseconds). */
+  coalesceMs: number;
+}
+
+/** Retention keeps finished jobs long enough for id-based deduplication to keep working. */
+const KEEP_COMPLETED = { age: 24 * 3600, count: 50_000 };
+const KEEP_FAILED = { age: 7 * 24 * 3600 };
+
+/** One table for every job option: ids, attempts, back-off, retention. */
+const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
+  evaluate: {
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: KEEP_FAILED,
+  },
+  remediate: {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 2_000 },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  },
+  backport: {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  },
+};
+
+/**
+ * The producer facade: business code asks for "evaluate this resource" or "remediate this
+ * drift"; ids, deduplication and retry policy are decided here, once.
+ */
+export class JobProducer {
+  private readonly queues: { [Q in QueueName]: Queue };
+
+  constructor(private readonly options: JobProducerOptions) {
+    const make = (name: QueueName) => new Queue(name, { connection: options.connection, prefix: options.prefix });
+    this.queues = { evaluate: make('evaluate'), remediate: make('remediate'), backport: make('backport') };
+  }
+
+  /**
+   * Asks for an evaluation of one resource. Bursts coalesce with BullMQ deduplication:
+   * a delayed (debouncing) job is replaced, and while one is active the latest request is
+   * kept and runs after it, so one resource is never evaluated twice at once.
+   */
+  async evaluate(jobs: EvaluateJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queues.evaluate.addBulk(jobs.map((data) => ({ name: JOB_NAMES.evaluate, data, opts: this.evaluateOptions(data) })));
+  }
+
+  evaluateOptions(data: EvaluateJob): JobsOptions {
+    return {
+      ...DEFAULTS.evaluate,
+      delay: this.options.coalesceMs,
+      deduplication: { id: jobIdFrom('res', data.resourceKey), replace: true, keepLastIfActive: true },
+    };
+  }
+
+  /** Schedules a revert after the settle delay; one job per drift and item. */
+  async remediate(data: RemediateJob, delayMs: number): Promise<void> {
+    await this.queues.remediate.add(JOB_NAMES.remediate, data, {
+      ...DEFAULTS.remediate,
+      jobId: jobIdFrom('rem', data.driftId, data.eventId),
+      delay: Math.max(0, delayMs),
+    });
+  }
+
+  /** Opens or updates the backport PR for a drift; one job per drift and item. */
+  async backport(data: BackportJob): Promise<void> {
+    await this.queues.backport.add(JOB_NAMES.backport, data, {
+      ...DEFAULTS.backport,
+      jobId: jobIdFrom('bp', data.driftId, data.eventId),
+    });
+  }
+
+  queue<Q extends QueueName>(name: Q): Queue<JobData<Q>> {
+    return this.queues[name] as unknown as Queue<JobData<Q>>;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(ALL_QUEUES.map((q) => this.queues[q].close()));
+  }
+}

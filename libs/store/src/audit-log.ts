@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '@driftwarden/redis';
+import type { JsonObject } from '@driftwarden/domain';
+
+/** One entry of the decision and action log (`GET /v1/audit`). */
+export interface AuditEntry {
+  /** Stream id: monotonic, usable as a cursor. */
+  id?: string;
+  at: string;
+  /** e.g. `decision`, `item.stale`, `api.drift.approve`, `freeze.created`, `ingest.quarantined`. */
+  type: string;
+  /** Who or what: a token name (`token:oncall`), `pipeline`, `scheduler`, `webhook:pagerduty`. */
+  actor: string;
+  reason?: string;
+  driftId?: string;
+  eventId?: string;
+  resourceKey?: string;
+  correlationId?: string;
+  details?: JsonObject;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  next: string | null;
+}
+
+/** Bounded so a runaway producer cannot fill Redis; ~1M entries. */
+export const AUDIT_MAXLEN = 1_000_000;
+
+/** The audit log: a Redis stream, append-only, read by time. */
+export class AuditLog {
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    keys: RedisKeys,
+  ) {
+    this.key = keys.key('audit');
+  }
+
+  get streamKey(): string {
+    return this.key;
+  }
+
+  static encode(entry: AuditEntry): string {
+    const { id: _id, ...rest } = entry;
+    return JSON.stringify(rest);
+  }
+
+  async append(entry: AuditEntry): Promise<string> {
+    const id = await this.redis.xadd(this.key, 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', 'e', AuditLog.encode(entry));
+    return id ?? '';
+  }
+
+  /** Entries at or after `since`, oldest first; `cursor` continues a previous page. */
+  async list(opts: { since?: Date; cursor?: string | null; limit: number; type?: string; driftId?: string }): Promise<AuditPage> {
+    const start = opts.cursor ? `(${decodeCursor(opts.cursor)}` : opts.since ? `${opts.since.getTime()}-0` : '-';
+    const items: AuditEntry[] = [];
+    let from = start;
+    let lastId: string | null = null;
+    // Filters are applied while reading; read in chunks until the page is full.
+    for (let rounds = 0; rounds < 50 && items.length < opts.limit; rounds++) {
+      const chunk = await this.redis.xrange(this.key, from, '+', 'COUNT', Math.max(opts.limit * 2, 100));
+      if (chunk.length === 0) {
+        lastId = null;
+        break;
+      }
+      for (const [id, fields] of chunk) {
+        lastId = id;
+        const entry = parseFields(id, fields);
+        if (!entry) continue;
+        if (opts.type && entry.type !== opts.type) continue;
+        if (opts.driftId && entry.driftId !== opts.driftId) continue;
+        items.push(entry);
+        if (items.length === opts.limit) break;
+      }
+      from = `(${lastId}`;
+      if (chunk.length < Math.max(opts.limit * 2, 100) && items.length < opts.limit) {
+        lastId = null;
+        break;
+      }
+    }
+    const next = items.length === opts.limit && items.length > 0 ? encodeCursor(items[items.length - 1].id ?? '') : null;
+    return { items, next };
+  }
+}
+
+function parseFields(id: string, fields: string[]): AuditEntry | null {
+  const i = fields.indexOf('e');
+  if (i < 0 || i + 1 >= fields.length) return null;
+  try {
+    return { id, ...(JSON.parse(fields[i + 1]) as AuditEntry) };
+  } catch {
+    return null;
+  }
+}
+
+export function encodeCursor(streamId: string): string {
+  return Buffer.from(streamId, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d+-\d+$/.test(id)) throw new InvalidCursorError(cursor);
+  return id;
+}
+
+export class InvalidCursorError extends Error {
+  constructor(cursor: string) {
+    super(`invalid cursor "${cursor.slice(0, 40)}": pass the "next" value of the previous page unchanged`);
+    this.name = 'InvalidCursorError';
+  }
+}

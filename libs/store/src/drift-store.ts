@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '@driftwarden/redis';
+import { assertTransition, isOpen, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
+import { AUDIT_MAXLEN, AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
+import { saveDriftLua } from './redis-scripts';
+
+export interface DriftFilter {
+  status?: DriftStatus;
+  account?: string;
+  /** A resource id (`sg-…`) or a full resource key (`account/region/type/id`). */
+  resource?: string;
+  limit: number;
+  cursor?: string | null;
+}
+
+export interface DriftPage {
+  items: DriftRecord[];
+  next: string | null;
+}
+
+/** What a decision commits for one item (see DriftStore.commitDecision). */
+export interface ItemCommit {
+  eventId: string;
+  order: number;
+  resourceKey: string;
+  /** How the item ended: `decided`. */
+  outcome: 'decided';
+}
+
+export type SaveResult = 'ok' | 'conflict' | 'already' | 'not_claimed';
+
+type RedisWithScripts = Redis & {
+  dwSaveDrift(...args: (string | number)[]): Promise<SaveResult>;
+};
+
+export class ConcurrentUpdateError extends Error {
+  constructor(id: string) {
+    super(`drift ${id} was changed by someone else; re-read it and try again`);
+    this.name = 'ConcurrentUpdateError';
+  }
+}
+
+export function newDriftId(now = Date.now()): string {
+  return `drf_${now.toString(36)}${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Drift records in Redis: one JSON document per drift, indexes by status, account and
+ * resource (sorted by creation sequence, newest first), compare-and-set updates whose
+ * status transitions are checked against the domain's state machine, and the audit entry
+ * written in the same atomic step.
+ */
+export class DriftStore {
+  private readonly redis: RedisWithScripts;
+  private readonly prefix: string;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly audit: AuditLog,
+  ) {
+    if (!('dwSaveDrift' in redis)) {
+      redis.defineCommand('dwSaveDrift', { numberOfKeys: 4, lua: saveDriftLua });
+    }
+    this.redis = redis as RedisWithScripts;
+    this.prefix = `${keys.prefix}:`;
+  }
+
+  private driftKey(id: string): string {
+    return this.keys.key('drift', id);
+  }
+
+  private resourceHashKey(resourceKey: string): string {
+    return this.keys.key('res', resourceKey);
+  }
+
+  async get(id: string): Promise<DriftRecord | null> {
+    const raw = await this.redis.get(this.driftKey(id));
+    return raw ? (JSON.parse(raw) as DriftRecord) : null;
+  }
+
+  async getRaw(id: string): Promise<{ record: DriftRecord; raw: string } | null> {
+    const raw = await this.redis.get(this.driftKey(id));
+    return raw ? { record: JSON.parse(raw) as DriftRecord, raw } : null;
+  }
+
+  /** The open drift of a resource, if any. */
+  async openFor(resourceKey: string): Promise<{ record: DriftRecord; raw: string } | null> {
+    const id = await this.redis.hget(this.resourceHashKey(resourceKey), 'openDrift');
+    if (!id) return null;
+    const found = await this.getRaw(id);
+    return found && isOpen(found.record.status) ? found : null;
+  }
+
+  async list(filter: DriftFilter): Promise<DriftPage> {
+    const index = this.pickIndex(filter);
+    let max = '+inf';
+    if (filter.cursor) {
+      const n = Number(Buffer.from(filter.cursor, 'base64url').toString('utf8'));
+      if (!Number.isInteger(n) || n < 0) throw new InvalidCursorError(filter.cursor);
+      max = `(${n}`;
+    }
+    const items: DriftRecord[] = [];
+    let lastReturned: number | null = null;
+    const chunkSize = Math.max(filter.limit * 2, 50);
+    scan: for (let rounds = 0; rounds < 100; rounds++) {
+      const chunk = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, chunkSize);
+      if (chunk.length === 0) break;
+      const ids: string[] = [];
+      const scores: number[] = [];
+      for (let i = 0; i < chunk.length; i += 2) {
+        ids.push(chunk[i]);
+        scores.push(Number(chunk[i + 1]));
+      }
+      const raws = await this.redis.mget(ids.map((id) => this.driftKey(id)));
+      for (let i = 0; i < ids.length; i++) {
+        const raw = raws[i];
+        if (!raw) continue;
+        const record = JSON.parse(raw) as DriftRecord;
+        if (!this.matches(record, filter)) continue;
+        items.push(record);
+        lastReturned = scores[i];
+        if (items.length === filter.limit) break scan;
+      }
+      max = `(${scores[scores.length - 1]}`;
+      if (ids.length < chunkSize) break;
+    }
+    let next: string | null = null;
+    if (items.length === filter.limit && lastReturned !== null) {
+      const more = await this.redis.zcount(index, '-inf', `(${lastReturned}`);
+      if (more > 0) next = Buffer.from(String(lastReturned), 'utf8').toString('base64url');
+    }
+    return { items, next };
+  }
+
+  private pickIndex(filter: DriftFilter): string {
+    if (filter.resource && filter.resource.includes('/')) return this.keys.key('drifts', 'res', filter.resource);
+    if (filter.status) return this.keys.key('drifts', 'status', filter.status);
+    if (filter.account) return this.keys.key('drifts', 'account', filter.account);
+    return this.keys.key('drifts', 'all');
+  }
+
+  private matches(r: DriftRecord, f: DriftFilter): boolean {
+    if (f.status && r.status !== f.status) return false;
+    if (f.account && r.resource.account !== f.account) return false;
+    if (f.resource) {
+      const key = `${r.resource.account}/${r.resource.region}/${r.resource.type}/${r.resource.id}`;
+      if (f.resource !== r.resource.id && f.resource !== key) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Saves a record with compare-and-set on its previous JSON and appends an audit entry,
+   * atomically. The status transition is checked here, once, for every writer.
+   */
+  async save(
+    next: DriftRecord,
+    previous: { record: DriftRecord; raw: string } | null,
+    audit: AuditEntry | null,
+    item?: ItemCommit,
+  ): Promise<SaveResult> {
+    // Re-stamping a record with the same status (new evidence) is not a transition.
+    if (previous && previous.record.status !== next.status) assertTransition(previous.record.status, next.status);
+    const resourceKey = `${next.resource.account}/${next.resource.region}/${next.resource.type}/${next.resource.id}`;
+    return this.redis.dwSaveDrift(
+      this.driftKey(next.id),
+      this.audit.streamKey,
+      item ? this.keys.key('item', item.eventId) : '',
+      this.resourceHashKey(item?.resourceKey ?? resourceKey),
+      this.prefix,
+      next.id,
+      previous ? previous.raw : '',
+      JSON.stringify(next),
+      previous ? previous.record.status : '',
+      next.status,
+      next.resource.account,
+      resourceKey,
+      isOpen(next.status) ? '1' : '0',
+      audit ? AuditLog.encode(audit) : '',
+      String(AUDIT_MAXLEN),
+      item?.eventId ?? '',
+      item ? String(item.order) : '',
+      new Date().toISOString(),
+      item?.outcome ?? '',
+    );
+  }
+
+  /** Commits the decision on an item that changes no drift record (e.g. an IaC apply). */
+  async commitWithoutRecord(item: ItemCommit, audit: AuditEntry): Promise<SaveResult> {
+    return this.redis.dwSaveDrift(
+      this.driftKey('none'),
+      this.audit.streamKey,
+      this.keys.key('item', item.eventId),
+      this.resourceHashKey(item.resourceKey),
+      this.prefix,
+      '',
+      '*',
+      '',
+      '',
+      '',
+      '',
+      item.resourceKey,
+      '0',
+      AuditLog.encode(audit),
+      String(AUDIT_MAXLEN),
+      item.eventId,
+      String(item.order),
+      new Date().toISOString(),
+      item.outcome,
+    );
+  }
+
+  /**
+   * Read-modify-write with retries on concurrent updates; `mutate` returns the next record
+   * and its audit entry, or null to leave the record unchanged.
+   */
+  async update(
+    id: string,
+    mutate: (current: DriftRecord) => { next: DriftRecord; audit: AuditEntry | null } | null,
+    attempts = 5,
+  ): Promise<DriftRecord | null> {
+    for (let i = 0; i < attempts; i++) {
+      const current = await this.getRaw(id);
+      if (!current) return null;
+      const change = mutate(current.record);
+      if (!change) return current.record;
+      const result = await this.save(change.next, current, change.audit);
+      if (result === 'ok') return change.next;
+    }
+    throw new ConcurrentUpdateError(id);
+  }
+}

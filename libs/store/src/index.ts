@@ -1,0 +1,5 @@
+export * from './audit-log';
+export * from './drift-store';
+export * from './item-ledger';
+export * from './cloudtrail-store';
+export * from './quarantine-store';

@@ -1,0 +1,142 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '@driftwarden/redis';
+import { resourceKey, type ConfigItemEvent } from '@driftwarden/domain';
+import { AUDIT_MAXLEN, type AuditLog } from './audit-log';
+import { acceptItemLua, claimLatestLua } from './redis-scripts';
+
+export type AcceptStatus = 'accepted' | 'duplicate_pending' | 'duplicate' | 'stale';
+
+export interface AcceptResult {
+  eventId: string;
+  resourceKey: string;
+  status: AcceptStatus;
+  /** For duplicates, the item's outcome; for stale items, the newer item already processed. */
+  detail: string;
+}
+
+export interface ClaimedItem {
+  event: ConfigItemEvent;
+  /** Older pending items of the same resource that this one supersedes (latest wins). */
+  coalesced: string[];
+}
+
+export type ItemOutcome = 'decided' | 'stale' | 'coalesced' | '';
+
+export interface ItemState {
+  eventId: string;
+  resourceKey: string;
+  order: number;
+  outcome: ItemOutcome;
+  decidedAt?: string;
+  driftId?: string;
+  supersededBy?: string;
+}
+
+type RedisWithScripts = Redis & {
+  dwAcceptItem(...args: (string | number)[]): Promise<[AcceptStatus, string]>;
+  dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string] | []>;
+};
+
+/** How long an item's ledger entry is kept (the duplicate window). */
+export const ITEM_TTL_SECONDS = 14 * 24 * 3600;
+
+/**
+ * The item ledger: every accepted Config item, its order per resource, and how it ended
+ * (decided, coalesced into a newer item, or stale). Accept and claim are single Lua scripts,
+ * so two replicas can never both take the same item.
+ */
+export class ItemLedger {
+  private readonly redis: RedisWithScripts;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly audit: AuditLog,
+  ) {
+    if (!('dwAcceptItem' in redis)) {
+      redis.defineCommand('dwAcceptItem', { numberOfKeys: 4, lua: acceptItemLua });
+      redis.defineCommand('dwClaimLatest', { numberOfKeys: 2, lua: claimLatestLua });
+    }
+    this.redis = redis as RedisWithScripts;
+  }
+
+  itemKey(eventId: string): string {
+    return this.keys.key('item', eventId);
+  }
+
+  /** Accepts items in one round trip (pipelined); results in input order. */
+  async accept(events: ConfigItemEvent[]): Promise<AcceptResult[]> {
+    if (events.length === 0) return [];
+    const now = new Date().toISOString();
+    const pipeline = this.redis.pipeline() as unknown as {
+      dwAcceptItem(...args: (string | number)[]): unknown;
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    for (const e of events) {
+      const rk = resourceKey(e.resource);
+      pipeline.dwAcceptItem(
+        this.itemKey(e.eventId),
+        this.keys.key('res', rk),
+        this.keys.key('pending', rk),
+        this.audit.streamKey,
+        e.eventId,
+        rk,
+        e.order,
+        JSON.stringify(e),
+        ITEM_TTL_SECONDS,
+        now,
+        AUDIT_MAXLEN,
+      );
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return events.map((e, i) => {
+      const [err, reply] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      const [status, detail] = reply as [AcceptStatus, string];
+      return { eventId: e.eventId, resourceKey: resourceKey(e.resource), status, detail };
+    });
+  }
+
+  /** Claims the newest pending item of a resource (older pending ones are coalesced). */
+  async claimLatest(rk: string): Promise<ClaimedItem | null> {
+    const reply = await this.redis.dwClaimLatest(
+      this.keys.key('res', rk),
+      this.keys.key('pending', rk),
+      `${this.keys.key('item')}:`,
+      new Date().toISOString(),
+    );
+    if (reply.length === 0) return null;
+    const [, body, coalesced] = reply;
+    // cjson encodes an empty array as {}.
+    const older: unknown = JSON.parse(coalesced);
+    return { event: JSON.parse(body) as ConfigItemEvent, coalesced: Array.isArray(older) ? (older as string[]) : [] };
+  }
+
+  async state(eventId: string): Promise<ItemState | null> {
+    const h = await this.redis.hgetall(this.itemKey(eventId));
+    if (!h.rk) return null;
+    return {
+      eventId,
+      resourceKey: h.rk,
+      order: Number(h.order),
+      outcome: (h.outcome ?? '') as ItemOutcome,
+      decidedAt: h.decidedAt || undefined,
+      driftId: h.driftId || undefined,
+      supersededBy: h.supersededBy || undefined,
+    };
+  }
+
+  async event(eventId: string): Promise<ConfigItemEvent | null> {
+    const body = await this.redis.hget(this.itemKey(eventId), 'body');
+    return body ? (JSON.parse(body) as ConfigItemEvent) : null;
+  }
+
+  /** The id of the newest item decided for a resource (to tell whether a job is superseded). */
+  async lastProcessed(rk: string): Promise<string | null> {
+    return (await this.redis.hget(this.keys.key('res', rk), 'processedId')) || null;
+  }
+
+  async pendingCount(rk: string): Promise<number> {
+    return this.redis.zcard(this.keys.key('pending', rk));
+  }
+}

@@ -1,0 +1,128 @@
+import type { ConfigItemEvent, DriftRecord, JsonObject, PermissionRule, PrincipalClass, ScopeTarget } from '@driftwarden/domain';
+import {
+  AttributionPort,
+  BackportPort,
+  DesiredStatePort,
+  ExceptionsPort,
+  FencePort,
+  FreezePort,
+  RemediationPort,
+  type Analysis,
+  type Attribution,
+  type BackportResult,
+  type DesiredLookup,
+  type DesiredResource,
+  type Fence,
+  type FreezeView,
+  type ResourceAnalyzer,
+  type RevertResult,
+} from '@driftwarden/pipeline';
+import type { ResourceRef } from '@driftwarden/domain';
+
+/**
+ * Port fakes for pipeline tests. The security-group analyzer here is deliberately small
+ * (rules as `proto/port/cidr` strings); the real rule model is tested in libs/security-group.
+ */
+export function ruleOf(s: string): PermissionRule {
+  const [protocol, port, ...cidr] = s.split('/');
+  const p = Number(port);
+  return { direction: 'ingress', protocol, fromPort: p, toPort: p, peer: { kind: 'ipv4', cidr: cidr.join('/') } };
+}
+
+export function liveRules(configuration: JsonObject | null): string[] {
+  const perms = (configuration?.['ipPermissions'] as JsonObject[] | undefined) ?? [];
+  const out: string[] = [];
+  for (const p of perms) {
+    const ranges = (p['ipv4Ranges'] as { cidrIp: string }[] | undefined)?.map((r) => r.cidrIp) ?? (p['ipRanges'] as string[] | undefined) ?? [];
+    for (const c of ranges) out.push(`${String(p['ipProtocol'])}/${String(p['fromPort'])}/${c}`);
+  }
+  return out.sort();
+}
+
+export class FakeSgAnalyzer implements ResourceAnalyzer {
+  readonly resourceType = 'AWS::EC2::SecurityGroup';
+  analyze(live: JsonObject | null, desired: DesiredResource): Analysis {
+    const have = liveRules(live);
+    const want = (desired.attributes['rules'] as string[]).slice().sort();
+    const extra = have.filter((r) => !want.includes(r));
+    const missing = want.filter((r) => !have.includes(r));
+    return {
+      diff: { equal: extra.length === 0 && missing.length === 0, extra: extra.map(ruleOf), missing: missing.map(ruleOf), attributes: [] },
+      changeWidensExposure: extra.length > 0,
+      revertWidensExposure: missing.length > 0,
+      explanations: [...extra.map((r) => `extra ${r}`), ...missing.map((r) => `missing ${r}`)],
+    };
+  }
+}
+
+export class FakeDesiredState extends DesiredStatePort {
+  readonly desired = new Map<string, string[]>();
+  refreshes = 0;
+  async lookup(resource: ResourceRef): Promise<DesiredLookup> {
+    const rules = this.desired.get(resource.id);
+    if (!rules) return { managed: false, reason: `no stack owns ${resource.id}` };
+    return { managed: true, stack: 'network', address: `aws_security_group.${resource.id.replace(/-/g, '_')}`, attributes: { rules } };
+  }
+  async refresh(): Promise<void> {
+    this.refreshes++;
+  }
+}
+
+export class FakeAttribution extends AttributionPort {
+  /** principal ARN per event id; default: an unknown principal. */
+  readonly byEvent = new Map<string, string>();
+  constructor(private readonly classify: (arn: string | null) => PrincipalClass) {
+    super();
+  }
+  async attribute(item: ConfigItemEvent): Promise<Attribution> {
+    const arn = this.byEvent.get(item.eventId) ?? null;
+    return { principal: { arn, class: this.classify(arn) }, changedAt: item.captureTime, source: arn ? 'cloudtrail-event' : 'none' };
+  }
+}
+
+export class FakeFreeze extends FreezePort {
+  frozenNow = false;
+  declaredAtChange = false;
+  async view(_t: ScopeTarget, _c: Date, _n: Date): Promise<FreezeView> {
+    return {
+      freeze: {
+        now: { frozen: this.frozenNow, sources: this.frozenNow ? [{ id: 'man_1', type: 'manual', reason: 'test', since: new Date().toISOString(), until: null }] : [] },
+        atChange: { declared: this.declaredAtChange, unknown: false, withinLookback: false, sources: [] },
+      },
+    };
+  }
+}
+
+export class OpenFence extends FencePort {
+  calls = 0;
+  fenceFor(): Fence {
+    return async () => {
+      this.calls++;
+    };
+  }
+}
+
+export class NoExceptionsFake extends ExceptionsPort {
+  async activeFor(): Promise<null> {
+    return null;
+  }
+}
+
+/** Records every write attempt; the dry-run test asserts there are none. */
+export class SpyRemediation extends RemediationPort {
+  readonly calls: string[] = [];
+  async revert(drift: DriftRecord, fence: Fence): Promise<RevertResult> {
+    await fence();
+    this.calls.push(drift.id);
+    const at = new Date().toISOString();
+    return { verified: true, apiCalls: [{ service: 'ec2', operation: 'RevokeSecurityGroupIngress', request: { GroupId: drift.resource.id }, at }], afterState: { at, source: 'fake', verified: true, rules: [] } };
+  }
+}
+
+export class SpyBackport extends BackportPort {
+  readonly calls: string[] = [];
+  async openOrUpdate(drift: DriftRecord): Promise<BackportResult> {
+    this.calls.push(drift.id);
+    return { kind: 'pull_request', links: { pullRequest: { url: `https://github.example/acme/infra/pull/${this.calls.length}`, number: this.calls.length } } };
+  }
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { parseConfigObject, type DriftwardenRuntime, type Role } from '@driftwarden/config';
+import { startController, type RunningController } from '../../apps/controller/src/bootstrap';
+import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Bearer tokens of the test config, one per role (their sha256 is configured). */
+export const TOKENS = {
+  viewer: 'viewer-token',
+  ingest: 'ingest-token',
+  operator: 'operator-token',
+  admin: 'admin-token',
+} as const;
+
+const HASHES = {
+  viewer: 'd036bd6d01a1cae081d39a2f8dab751dc042de814fd60df31fcb553170950f29',
+  ingest: 'd6d21e6d4a9c969670e67b5ea4b746242a23ad9ec2e8eb78c8d36f577f00581e',
+  operator: '0850123315d21ab90f4f7236408a52ef6dbd6a02a6550e5c10dc73f4d993680e',
+  admin: '10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a',
+};
+
+export function uniquePrefix(): string {
+  return `dwt-${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestConfigOptions {
+  prefix?: string;
+  mode?: 'enforce' | 'dry-run';
+  coalesceMilliseconds?: number;
+  settleSeconds?: number;
+  concurrency?: number;
+  extra?: Record<string, unknown>;
+}
+
+export function testRuntime(opts: TestConfigOptions = {}, roles: Role[] = ['api', 'worker', 'scheduler']): DriftwardenRuntime {
+  const config = parseConfigObject(
+    {
+      mode: opts.mode ?? 'dry-run',
+      redis: { url: REDIS_URL, prefix: opts.prefix ?? uniquePrefix() },
+      api: {
+        port: 0,
+        tokens: (Object.keys(HASHES) as (keyof typeof HASHES)[]).map((role) => ({ name: `t-${role}`, sha256: HASHES[role], role })),
+      },
+      ingest: { coalesceMilliseconds: opts.coalesceMilliseconds ?? 0 },
+      workers: { concurrency: opts.concurrency ?? 16 },
+      principals: {
+        iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
+        breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'],
+        self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
+      },
+      guardrails: { settleSeconds: opts.settleSeconds ?? 0, critical: { tags: { tier: 'critical' } } },
+      ...(opts.extra ?? {}),
+    },
+    { env: {} },
+  );
+  return { config, roles, configPath: null, logLevel: 'silent' as DriftwardenRuntime['logLevel'] };
+}
+
+export interface TestController extends RunningController {
+  prefix: string;
+}
+
+export async function startTestController(
+  opts: TestConfigOptions & { overrides?: PortOverrides; roles?: Role[]; clock?: () => Date } = {},
+): Promise<TestController> {
+  const runtime = testRuntime(opts, opts.roles);
+  const ctl = await startController({
+    runtime,
+    overrides: opts.overrides,
+    logger: pino({ level: 'silent' }),
+    port: 0,
+    host: '127.0.0.1',
+    clock: opts.clock,
+  });
+  return { ...ctl, prefix: runtime.config.redis.prefix };
+}
+
+/** Deletes every key under a prefix (tests never touch data outside their own prefix). */
+export async function dropPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls until `check` returns a value (not a sleep-as-sync: it waits for an observable state). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
