@@ -71,11 +71,13 @@ export class FakeDesiredState extends DesiredStatePort {
 export class FakeAttribution extends AttributionPort {
   /** principal ARN per event id; default: an unknown principal. */
   readonly byEvent = new Map<string, string>();
+  /** principal ARN per resource id, for tests that cannot know the event id in advance. */
+  readonly byResource = new Map<string, string>();
   constructor(private readonly classify: (arn: string | null) => PrincipalClass) {
     super();
   }
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
-    const arn = this.byEvent.get(item.eventId) ?? null;
+    const arn = this.byEvent.get(item.eventId) ?? this.byResource.get(item.resource.id) ?? null;
     return { principal: { arn, class: this.classify(arn) }, changedAt: item.captureTime, source: arn ? 'cloudtrail-event' : 'none' };
   }
 }

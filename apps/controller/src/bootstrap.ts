@@ -19,6 +19,8 @@ export interface StartOptions {
   /** Listen on this port (0 = any free port); defaults to config api.port. */
   port?: number;
   host?: string;
+  /** How long to wait for Redis at start-up before failing (default 5 s). */
+  redisTimeoutMs?: number;
 }
 
 export interface RunningController {
@@ -64,7 +66,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
   const probe = createRedis({ url: runtime.config.redis.url, name: 'driftwarden:probe' });
   probe.on('error', () => undefined);
   try {
-    await waitForRedis(probe, runtime.config.redis.url, 5_000);
+    await waitForRedis(probe, runtime.config.redis.url, opts.redisTimeoutMs ?? 5_000);
   } catch (e) {
     throw new StartupError(`${e instanceof Error ? e.message : String(e)}: set redis.url or REDIS_URL to a reachable Redis`);
   } finally {

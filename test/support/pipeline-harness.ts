@@ -1,0 +1,36 @@
+import { PrincipalClassifier } from '@driftwarden/domain';
+import { AnalyzerRegistry } from '@driftwarden/pipeline';
+import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
+import {
+  FakeAttribution,
+  FakeDesiredState,
+  FakeFreeze,
+  FakeSgAnalyzer,
+  NoExceptionsFake,
+  OpenFence,
+  SpyBackport,
+  SpyRemediation,
+} from './fake-ports';
+
+export const PRINCIPALS = {
+  iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
+  breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'],
+  self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
+};
+
+/** Every port filled with a controllable fake, so the pipeline can be driven through every rule. */
+export function fakePorts() {
+  const classifier = new PrincipalClassifier(PRINCIPALS);
+  const ports = {
+    analyzers: new AnalyzerRegistry([new FakeSgAnalyzer()]),
+    desiredState: new FakeDesiredState(),
+    attribution: new FakeAttribution((arn) => classifier.classify(arn)),
+    freeze: new FakeFreeze(),
+    fence: new OpenFence(),
+    exceptions: new NoExceptionsFake(),
+    remediation: new SpyRemediation(),
+    backport: new SpyBackport(),
+  };
+  const overrides: PortOverrides = ports;
+  return { ...ports, overrides };
+}
