@@ -17,6 +17,8 @@ export function createRedis(options: RedisConnectionOptions): Redis {
     connectionName: options.name,
     maxRetriesPerRequest: options.blocking ? null : 2,
     enableReadyCheck: true,
+    // Many concurrent jobs share one client: batch their commands into fewer writes.
+    enableAutoPipelining: false,
     connectTimeout: 5_000,
     // Reconnect with capped back-off; never give up (a Redis restart must not kill the process).
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5_000),

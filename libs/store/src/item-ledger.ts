@@ -16,6 +16,8 @@ export interface AcceptResult {
 
 export interface ClaimedItem {
   event: ConfigItemEvent;
+  /** The resource's open drift record at claim time (JSON as stored), if any. */
+  openDriftRaw: string | null;
   /** Older pending items of the same resource that this one supersedes (latest wins). */
   coalesced: string[];
 }
@@ -34,7 +36,7 @@ export interface ItemState {
 
 type RedisWithScripts = Redis & {
   dwAcceptItem(...args: (string | number)[]): Promise<[AcceptStatus, string]>;
-  dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string] | []>;
+  dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string, string] | []>;
 };
 
 /** How long an item's ledger entry is kept (the duplicate window). */
@@ -104,12 +106,17 @@ export class ItemLedger {
       this.keys.key('pending', rk),
       `${this.keys.key('item')}:`,
       new Date().toISOString(),
+      `${this.keys.key('drift')}:`,
     );
     if (reply.length === 0) return null;
-    const [, body, coalesced] = reply;
+    const [, body, coalesced, openDriftRaw] = reply;
     // cjson encodes an empty array as {}.
     const older: unknown = JSON.parse(coalesced);
-    return { event: JSON.parse(body) as ConfigItemEvent, coalesced: Array.isArray(older) ? (older as string[]) : [] };
+    return {
+      event: JSON.parse(body) as ConfigItemEvent,
+      coalesced: Array.isArray(older) ? (older as string[]) : [],
+      openDriftRaw: openDriftRaw || null,
+    };
   }
 
   async state(eventId: string): Promise<ItemState | null> {

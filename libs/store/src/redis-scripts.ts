@@ -34,8 +34,8 @@ return {'accepted', ''}
 export const claimLatestLua = `
 -- Claims the newest pending item of a resource; older pending ones are coalesced into it.
 -- KEYS[1] resource hash, KEYS[2] pending zset
--- ARGV[1] item key prefix (ends with ':'), ARGV[2] now (ISO)
--- Returns {eventId, body, coalescedIdsJSON} or {} when nothing is pending.
+-- ARGV[1] item key prefix (ends with ':'), ARGV[2] now (ISO), ARGV[3] drift key prefix (ends with ':')
+-- Returns {eventId, body, coalescedIdsJSON, openDriftJSON} or {} when nothing is pending.
 local claimed = redis.call('HGET', KEYS[1], 'claimed')
 if claimed and claimed ~= '' then
   -- A previous run claimed an item and did not commit (crash, retry): put it back.
@@ -59,7 +59,13 @@ end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'claimed', latest)
 local body = redis.call('HGET', ARGV[1] .. latest, 'body')
-return {latest, body or '', cjson.encode(older)}
+-- The resource's open drift comes along, saving the caller two round trips.
+local open = redis.call('HGET', KEYS[1], 'openDrift')
+local openJson = ''
+if open and open ~= '' then
+  openJson = redis.call('GET', ARGV[3] .. open) or ''
+end
+return {latest, body or '', cjson.encode(older), openJson}
 `;
 
 export const saveDriftLua = `

@@ -17,7 +17,6 @@ import {
   FencePort,
   FreezePort,
   IngestService,
-  NoAttribution,
   NoBackport,
   NoDesiredState,
   NoExceptions,
@@ -32,6 +31,7 @@ import { JobProducer } from '@driftwarden/queue';
 import { RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
+import { CloudTrailAttribution } from '@driftwarden/attribution';
 import type { PortOverrides } from './port-overrides';
 import { CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
 
@@ -96,7 +96,12 @@ export class CoreModule {
       // Ports: the installed adapter, or the honest "not installed" one.
       { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([]) },
       { provide: DesiredStatePort, useValue: o.desiredState ?? new NoDesiredState() },
-      { provide: AttributionPort, useValue: o.attribution ?? new NoAttribution() },
+      {
+        // CloudTrail events ingested on the event paths, correlated by resource and time.
+        provide: AttributionPort,
+        inject: [CloudTrailStore, PrincipalClassifier],
+        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier) => o.attribution ?? new CloudTrailAttribution(ct, pc),
+      },
       { provide: FreezePort, useValue: o.freeze ?? new NoFreezeSources() },
       { provide: FencePort, useValue: o.fence ?? new NoFence() },
       { provide: ExceptionsPort, useValue: o.exceptions ?? new NoExceptions() },

@@ -21,6 +21,12 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly connections: Redis[] = [];
   private sqs: SqsConsumer | null = null;
   private started = false;
+  private readonly completedListeners: ((resourceKey: string, status: string) => void)[] = [];
+
+  /** Observes evaluations as they complete (the benchmark measures decision latency with it). */
+  onCompleted(listener: (resourceKey: string, status: string) => void): void {
+    this.completedListeners.push(listener);
+  }
 
   constructor(
     @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
@@ -63,6 +69,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
           this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
           this.logger.debug({ correlationId: job.data.correlationId, eventId: outcome.eventId, action: outcome.decision.action, rule: outcome.decision.rule }, 'decision recorded');
         }
+        for (const l of this.completedListeners) l(job.data.resourceKey, outcome.status);
         return outcome.status;
       },
       { ...opts, connection: connection() },

@@ -107,7 +107,7 @@ export class EvaluateService {
     const decision = decide(input);
     if (decision.rule === 1 && principalClass === 'iac') await this.ports.desiredState.refresh(resource);
 
-    const result = await this.commit(item, claimed.coalesced, decision, attribution, desired, analysis, freezeView, correlationId, now);
+    const result = await this.commit(item, claimed.coalesced, claimed.openDriftRaw, decision, attribution, desired, analysis, freezeView, correlationId, now);
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${resourceKey} changed while deciding; retrying`, 'drift_conflict');
@@ -127,6 +127,7 @@ export class EvaluateService {
   private async commit(
     item: ConfigItemEvent,
     coalesced: string[],
+    openDriftRaw: string | null,
     decision: Decision,
     attribution: Attribution,
     desired: DesiredLookup | null,
@@ -164,7 +165,7 @@ export class EvaluateService {
       return { saved: await this.drifts.commitWithoutRecord(itemCommit, auditFor(null)), driftId: null };
     }
 
-    const existing = await this.drifts.openFor(rk);
+    const existing = openExisting(openDriftRaw);
     const base = (id: string, detectedAt: string): DriftRecord => ({
       id,
       status: 'detected',
@@ -254,6 +255,12 @@ export class EvaluateService {
     const saved = await this.drifts.save(next, continues ? existing : null, auditFor(next.id), itemCommit);
     return { saved, driftId: next.id };
   }
+}
+
+function openExisting(raw: string | null): { record: DriftRecord; raw: string } | null {
+  if (!raw) return null;
+  const record = JSON.parse(raw) as DriftRecord;
+  return isOpen(record.status) ? { record, raw } : null;
 }
 
 /** A new decision continues the open drift when its state machine allows the move. */

@@ -1,0 +1,67 @@
+import type { ConfigItemEvent, JsonObject } from '@driftwarden/domain';
+import {
+  AnalyzerRegistry,
+  AttributionPort,
+  DesiredStatePort,
+  ExceptionsPort,
+  FencePort,
+  FreezePort,
+  type Analysis,
+  type Attribution,
+  type DesiredLookup,
+  type Fence,
+  type FreezeView,
+  type ResourceAnalyzer,
+} from '@driftwarden/pipeline';
+import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
+
+/** Ports that answer instantly, so the benchmark measures the pipeline itself. */
+class InstantAnalyzer implements ResourceAnalyzer {
+  readonly resourceType = 'AWS::EC2::SecurityGroup';
+  analyze(live: JsonObject | null): Analysis {
+    const extra = ((live?.['ipPermissions'] as unknown[]) ?? []).length > 0;
+    return {
+      diff: { equal: !extra, extra: [], missing: [], attributes: [] },
+      changeWidensExposure: extra,
+      revertWidensExposure: false,
+      explanations: [],
+    };
+  }
+}
+class InstantDesired extends DesiredStatePort {
+  async lookup(): Promise<DesiredLookup> {
+    return { managed: true, stack: 'bench', address: 'aws_security_group.bench', attributes: {} };
+  }
+  async refresh(): Promise<void> {}
+}
+class InstantAttribution extends AttributionPort {
+  async attribute(item: ConfigItemEvent): Promise<Attribution> {
+    return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
+  }
+}
+class InstantFreeze extends FreezePort {
+  async view(): Promise<FreezeView> {
+    return { freeze: { now: { frozen: false, sources: [] }, atChange: { declared: false, unknown: false, withinLookback: false, sources: [] } } };
+  }
+}
+class InstantFence extends FencePort {
+  fenceFor(): Fence {
+    return async () => {};
+  }
+}
+class InstantExceptions extends ExceptionsPort {
+  async activeFor(): Promise<null> {
+    return null;
+  }
+}
+
+export function instantPorts(): PortOverrides {
+  return {
+    analyzers: new AnalyzerRegistry([new InstantAnalyzer()]),
+    desiredState: new InstantDesired(),
+    attribution: new InstantAttribution(),
+    freeze: new InstantFreeze(),
+    fence: new InstantFence(),
+    exceptions: new InstantExceptions(),
+  };
+}

@@ -1,0 +1,82 @@
+import type { CloudTrailEvent, ConfigItemEvent, PrincipalClassifier } from '@driftwarden/domain';
+import { sessionNameOf } from '@driftwarden/domain';
+import { AttributionPort, type Attribution } from '@driftwarden/pipeline';
+import type { CloudTrailStore } from '@driftwarden/store';
+
+/** API calls that change a security group's rules (CONTRACTS §A8). */
+export const SG_MUTATIONS = new Set([
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+  'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
+  'UpdateSecurityGroupRuleDescriptionsIngress',
+  'UpdateSecurityGroupRuleDescriptionsEgress',
+  'CreateSecurityGroup',
+  'DeleteSecurityGroup',
+]);
+
+export interface CorrelationWindow {
+  /** How far before the Config capture time a call may have happened. */
+  beforeMs: number;
+  /** Clock skew allowance after the capture time. */
+  afterMs: number;
+}
+
+export const DEFAULT_WINDOW: CorrelationWindow = { beforeMs: 15 * 60_000, afterMs: 60_000 };
+
+/**
+ * Picks the CloudTrail call that made a Config item's change: the latest successful mutating
+ * call on the resource at or before the capture time (within the window). Failed calls
+ * (errorCode) changed nothing and are never named as the author.
+ */
+export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, window: CorrelationWindow = DEFAULT_WINDOW): CloudTrailEvent | null {
+  const capture = Date.parse(item.captureTime);
+  const candidates = events
+    .filter((e) => SG_MUTATIONS.has(e.eventName) && !e.errorCode && e.resourceIds.includes(item.resource.id))
+    .filter((e) => {
+      const t = Date.parse(e.eventTime);
+      return t >= capture - window.beforeMs && t <= capture + window.afterMs;
+    })
+    .sort((a, b) => Date.parse(a.eventTime) - Date.parse(b.eventTime));
+  const before = candidates.filter((e) => Date.parse(e.eventTime) <= capture);
+  return before[before.length - 1] ?? candidates[0] ?? null;
+}
+
+/**
+ * Attribution from the CloudTrail events ingested on the event paths (EventBridge "AWS API
+ * Call via CloudTrail"), correlated by resource and time. A change whose principal is still
+ * unknown is treated as not made by the IaC pipeline (DESIGN §2).
+ */
+export class CloudTrailAttribution extends AttributionPort {
+  constructor(
+    private readonly store: CloudTrailStore,
+    private readonly classifier: PrincipalClassifier,
+    private readonly window: CorrelationWindow = DEFAULT_WINDOW,
+  ) {
+    super();
+  }
+
+  async attribute(item: ConfigItemEvent): Promise<Attribution> {
+    const capture = Date.parse(item.captureTime);
+    const events = await this.store.around(
+      item.resource.account,
+      item.resource.region,
+      item.resource.id,
+      new Date(capture - this.window.beforeMs),
+      new Date(capture + this.window.afterMs),
+    );
+    const cause = pickCause(events, item, this.window);
+    if (!cause) {
+      return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
+    }
+    const arn = cause.principal.arn;
+    const session = cause.principal.sessionName ?? sessionNameOf(arn);
+    return {
+      principal: { arn, class: this.classifier.classify(arn), ...(session ? { session } : {}) },
+      changedAt: cause.eventTime,
+      cloudTrailEventId: cause.eventId,
+      source: 'cloudtrail-event',
+    };
+  }
+}

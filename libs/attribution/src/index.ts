@@ -1,0 +1,1 @@
+export * from './cloudtrail-attribution.adapter';
