@@ -1,0 +1,105 @@
+/**
+ * Terraform state, format version 4 (hashicorp/terraform `internal/states/statefile/version4.go`,
+ * CONTRACTS.md §E1). Tolerant of fields this code does not use or that newer Terraform and
+ * providers add (`identity`, `identity_schema_version`, provider v6 `region`, `check_results`);
+ * strict about the format version.
+ */
+import { z } from 'zod';
+import { TerraformStateFormatError } from '../terraform-state.errors';
+
+export const SUPPORTED_STATE_VERSION = 4;
+
+const instanceSchema = z.looseObject({
+  index_key: z.union([z.int(), z.string()]).nullish(),
+  status: z.string().nullish(),
+  /** Set on deposed objects (create_before_destroy leftovers): not the current object. */
+  deposed: z.string().nullish(),
+  schema_version: z.number().nullish(),
+  attributes: z.record(z.string(), z.unknown()).nullish(),
+  attributes_flat: z.record(z.string(), z.string()).nullish(),
+  sensitive_attributes: z.unknown().optional(),
+  identity_schema_version: z.number().nullish(),
+  identity: z.record(z.string(), z.unknown()).nullish(),
+  private: z.string().nullish(),
+  dependencies: z.array(z.string()).nullish(),
+  create_before_destroy: z.boolean().nullish(),
+});
+
+const resourceSchema = z.looseObject({
+  /** Omitted for the root module; e.g. `module.a.module.b["x"]`. */
+  module: z.string().nullish(),
+  mode: z.enum(['managed', 'data']),
+  type: z.string().min(1),
+  name: z.string().min(1),
+  each: z.enum(['list', 'map']).nullish(),
+  provider: z.string(),
+  instances: z.array(instanceSchema),
+});
+
+const stateSchema = z.looseObject({
+  version: z.literal(SUPPORTED_STATE_VERSION),
+  terraform_version: z.string().nullish(),
+  serial: z.int().nonnegative(),
+  lineage: z.string(),
+  outputs: z.record(z.string(), z.unknown()).nullish(),
+  resources: z
+    .array(resourceSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+  check_results: z.unknown().optional(),
+});
+
+export type TerraformState = z.output<typeof stateSchema>;
+export type TerraformStateResource = TerraformState['resources'][number];
+export type TerraformStateInstance = TerraformStateResource['instances'][number];
+
+export interface ParseStateOptions {
+  /** Where the state came from, for messages (`s3://bucket/key`, a file path). */
+  origin: string;
+  /** The configured stack, for messages. */
+  stack?: string;
+}
+
+function joinPath(segments: readonly PropertyKey[]): string {
+  let path = '';
+  for (const s of segments) path += typeof s === 'number' ? `[${s}]` : path === '' ? String(s) : `.${String(s)}`;
+  return path;
+}
+
+/**
+ * Parses a state file (its JSON text, or an already parsed value). Throws
+ * TerraformStateFormatError (permanent): `terraform_state_malformed` for invalid JSON,
+ * `terraform_state_unsupported_version` for any format version but 4,
+ * `terraform_state_invalid` (with the JSON path) for a wrong shape.
+ */
+export function parseTerraformState(input: string | unknown, options: ParseStateOptions): TerraformState {
+  const where = `${options.stack !== undefined ? `stack "${options.stack}": ` : ''}Terraform state ${options.origin}`;
+  let value: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new TerraformStateFormatError(`${where} is not valid JSON: ${reason}`, 'terraform_state_malformed', undefined, { cause: err });
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TerraformStateFormatError(`${where} is not a JSON object`, 'terraform_state_malformed');
+  }
+  const version = (value as { version?: unknown }).version;
+  if (version !== SUPPORTED_STATE_VERSION) {
+    const found = version === undefined ? 'no format version' : `format version ${JSON.stringify(version)}`;
+    throw new TerraformStateFormatError(
+      `${where} has ${found}; driftwarden reads state format version ${SUPPORTED_STATE_VERSION} only (written by Terraform 0.12 and later; run "terraform state pull" with a current Terraform to upgrade)`,
+      'terraform_state_unsupported_version',
+      'version',
+    );
+  }
+  const result = stateSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = joinPath(issue?.path ?? []);
+    throw new TerraformStateFormatError(`${where} is not a valid state at ${path || '(root)'}: ${issue?.message ?? 'unreadable'}`, 'terraform_state_invalid', path);
+  }
+  return result.data;
+}
