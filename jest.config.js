@@ -2,7 +2,7 @@
 // NestJS 12 and Octokit are ESM-only: they are transformed too (allow-list below),
 // because Jest 30 cannot load ESM-only packages on Node 20.
 const esmOnly = [
-  'commander',
+  'commander', '@apidevtools',
   '@nestjs', '@octokit', 'before-after-hook', 'universal-user-agent', 'content-type', 'file-type',
   'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', 'json-with-bigint',
   'nock', '@mswjs', 'rettime', '@open-draft',

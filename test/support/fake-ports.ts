@@ -97,7 +97,7 @@ export class FakeFreeze extends FreezePort {
 
 export class OpenFence extends FencePort {
   calls = 0;
-  fenceFor(): Fence {
+  async arm(): Promise<Fence> {
     return async () => {
       this.calls++;
     };

@@ -10,6 +10,9 @@ import { ApiErrorFilter } from './http/api-error.filter';
 import { AuditController } from './http/audit.controller';
 import { DriftsController } from './http/drifts.controller';
 import { EventsController } from './http/events.controller';
+import { FreezeController } from './http/freeze.controller';
+import { FreezeListener } from './workers/freeze-listener.service';
+import { SchedulerHost } from './workers/scheduler-host.service';
 import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
 
@@ -32,9 +35,11 @@ export class AppModule {
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
-      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController] : [])],
+      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController] : [])],
       providers: [
         WorkerHost,
+        FreezeListener,
+        SchedulerHost,
         {
           provide: APP_GUARD,
           inject: [Reflector, TokenRegistry],

@@ -33,14 +33,13 @@ export interface RunningController {
 
 /** Lists the capabilities still served by a "not installed" adapter. */
 export function missingCapabilities(overrides: PortOverrides): string[] {
-  const ports: (keyof PortOverrides)[] = ['desiredState', 'freeze', 'fence', 'exceptions', 'remediation', 'backport'];
+  const ports: (keyof PortOverrides)[] = ['exceptions', 'remediation', 'backport'];
   const missing: string[] = [];
   for (const p of ports) {
     const adapter = overrides[p];
     if (!adapter) missing.push(p);
     else if (isNotInstalled(adapter)) missing.push(p);
   }
-  if (!overrides.analyzers) missing.push('analyzers');
   return missing;
 }
 

@@ -18,10 +18,7 @@ import {
   FreezePort,
   IngestService,
   NoBackport,
-  NoDesiredState,
   NoExceptions,
-  NoFence,
-  NoFreezeSources,
   NoRemediation,
   RemediateService,
   RemediationPort,
@@ -32,10 +29,23 @@ import { RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
 import { CloudTrailAttribution } from '@driftwarden/attribution';
+import { FreezeFence, FreezeService, FreezeStore, type FreezeSettings } from '@driftwarden/freeze';
+import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
+import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
 import { CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
 
 type Clock = () => Date;
+
+export function freezeSettings(c: DriftwardenConfig): FreezeSettings {
+  return {
+    windows: c.freezeWindows.map((w) => ({ name: w.name, schedule: w.schedule, durationMs: w.durationMs, timeZone: w.timeZone, ...(w.scope ? { scope: w.scope } : {}) })),
+    providers: [...(c.incidents.pagerduty ? (['pagerduty'] as const) : []), ...(c.incidents.opsgenie ? (['opsgenie'] as const) : [])],
+    cooldownMs: c.incidents.cooldownMinutes * 60_000,
+    lookbackMs: c.incidents.lookbackMinutes * 60_000,
+    maxStalenessMs: c.incidents.maxStalenessSeconds * 1000,
+  };
+}
 
 /** The composition root: Redis, stores, queue producer, ports and use cases. */
 @Global()
@@ -94,16 +104,31 @@ export class CoreModule {
           new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds }),
       },
       // Ports: the installed adapter, or the honest "not installed" one.
-      { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([]) },
-      { provide: DesiredStatePort, useValue: o.desiredState ?? new NoDesiredState() },
+      { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([new SecurityGroupAnalyzer()]) },
+      {
+        // What Terraform last applied, per configured stack (file or S3, ETag-cached).
+        provide: DesiredStatePort,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig) =>
+          o.desiredState ??
+          new TerraformDesiredState(
+            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }),
+          ),
+      },
+      { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },
+      {
+        provide: FreezeService,
+        inject: [FreezeStore, DRIFTWARDEN_CONFIG],
+        useFactory: (store: FreezeStore, c: DriftwardenConfig) => new FreezeService(store, freezeSettings(c)),
+      },
       {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
         inject: [CloudTrailStore, PrincipalClassifier],
         useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier) => o.attribution ?? new CloudTrailAttribution(ct, pc),
       },
-      { provide: FreezePort, useValue: o.freeze ?? new NoFreezeSources() },
-      { provide: FencePort, useValue: o.fence ?? new NoFence() },
+      { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
+      { provide: FencePort, inject: [FreezeStore], useFactory: (store: FreezeStore) => o.fence ?? new FreezeFence(store) },
       { provide: ExceptionsPort, useValue: o.exceptions ?? new NoExceptions() },
       {
         provide: ConfigItemFetcher,
@@ -136,6 +161,7 @@ export class CoreModule {
         inject: [
           ItemLedger,
           DriftStore,
+          AuditLog,
           JobProducer,
           ResourceAnalyzers,
           DesiredStatePort,
@@ -149,6 +175,7 @@ export class CoreModule {
         useFactory: (
           l: ItemLedger,
           d: DriftStore,
+          audit: AuditLog,
           p: JobProducer,
           analyzers: ResourceAnalyzers,
           desiredState: DesiredStatePort,
@@ -162,6 +189,7 @@ export class CoreModule {
           new EvaluateService(
             l,
             d,
+            audit,
             p,
             { analyzers, desiredState, attribution, freeze, exceptions, fetcher },
             { dryRun: dryRun(c), settleSeconds: c.guardrails.settleSeconds, critical: c.guardrails.critical },

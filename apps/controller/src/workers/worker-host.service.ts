@@ -63,7 +63,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
       QueueName.Evaluate,
       async (job) => {
         const started = process.hrtime.bigint();
-        const outcome = await this.evaluate.evaluate(job.data.resourceKey, job.data.correlationId);
+        const outcome = await this.evaluate.evaluate(job.data.resourceKey, job.data.correlationId, job.data.trigger);
         if (outcome.status === 'decided') {
           this.metrics.decisions.inc({ action: outcome.decision.action, rule: String(outcome.decision.rule), dry_run: String(this.config.mode === 'dry-run') });
           this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);

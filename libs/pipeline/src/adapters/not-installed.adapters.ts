@@ -77,7 +77,7 @@ export class NoBackport extends BackportPort implements NotInstalled {
 
 export class NoFence extends FencePort implements NotInstalled {
   readonly [NOT_INSTALLED] = 'freeze fence';
-  fenceFor(): Fence {
+  async arm(): Promise<Fence> {
     return async () => {};
   }
 }

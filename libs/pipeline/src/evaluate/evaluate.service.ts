@@ -14,8 +14,8 @@ import {
   type JsonObject,
 } from '@driftwarden/domain';
 import { ConfigItemFetcher, needsCompletion } from '@driftwarden/ingest';
-import type { JobProducer } from '@driftwarden/queue';
-import type { AuditEntry, DriftStore, ItemLedger, SaveResult } from '@driftwarden/store';
+import type { EvaluateJob, JobProducer } from '@driftwarden/queue';
+import type { AuditEntry, AuditLog, DriftStore, ItemLedger, SaveResult } from '@driftwarden/store';
 import { newDriftId } from '@driftwarden/store';
 import type { Attribution, AttributionPort } from '../ports/attribution.port';
 import type { DesiredLookup, DesiredStatePort } from '../ports/desired-state.port';
@@ -28,6 +28,8 @@ export interface EvaluateSettings {
   settleSeconds: number;
   critical: { tags?: Record<string, string>; resources?: string[] };
 }
+
+export type EvaluateTrigger = EvaluateJob['trigger'];
 
 export type EvaluateOutcome =
   | { status: 'nothing_pending' }
@@ -46,6 +48,7 @@ export class EvaluateService {
   constructor(
     private readonly ledger: ItemLedger,
     private readonly drifts: DriftStore,
+    private readonly audit: AuditLog,
     private readonly producer: JobProducer,
     private readonly ports: {
       analyzers: ResourceAnalyzers;
@@ -59,10 +62,36 @@ export class EvaluateService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async evaluate(resourceKey: string, correlationId: string): Promise<EvaluateOutcome> {
+  async evaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger = 'item'): Promise<EvaluateOutcome> {
     const claimed = await this.ledger.claimLatest(resourceKey);
-    if (!claimed) return { status: 'nothing_pending' };
-    let item = claimed.event;
+    if (claimed) return this.decideOn(claimed.event, claimed.coalesced, claimed.openDriftRaw, correlationId, null);
+    if (trigger === 'item') return { status: 'nothing_pending' };
+    return this.reevaluate(resourceKey, correlationId, trigger);
+  }
+
+  /**
+   * Decides again on a held drift when its freeze has ended (DESIGN §3), with the current
+   * freeze and the freeze history at the time of the change. The item was decided before, so
+   * this is recorded as a `redecision`, never as a second decision of the item.
+   */
+  private async reevaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger): Promise<EvaluateOutcome> {
+    const open = await this.drifts.openFor(resourceKey);
+    if (!open || open.record.status !== 'held') return { status: 'nothing_pending' };
+    const lastEventId = open.record.evidence.eventIds[open.record.evidence.eventIds.length - 1];
+    const item = await this.ledger.event(lastEventId);
+    if (!item) return { status: 'nothing_pending' };
+    return this.decideOn(item, [], open.raw, correlationId, trigger);
+  }
+
+  private async decideOn(
+    claimedItem: ConfigItemEvent,
+    coalesced: string[],
+    openDriftRaw: string | null,
+    correlationId: string,
+    redecision: EvaluateTrigger | null,
+  ): Promise<EvaluateOutcome> {
+    let item = claimedItem;
+    const resourceKey = `${item.resource.account}/${item.resource.region}/${item.resource.type}/${item.resource.id}`;
     if (needsCompletion(item)) item = await this.ports.fetcher.complete(item);
 
     const now = this.clock();
@@ -107,12 +136,12 @@ export class EvaluateService {
     const decision = decide(input);
     if (decision.rule === 1 && principalClass === 'iac') await this.ports.desiredState.refresh(resource);
 
-    const result = await this.commit(item, claimed.coalesced, claimed.openDriftRaw, decision, attribution, desired, analysis, freezeView, correlationId, now);
+    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis, freezeView, correlationId, now, redecision);
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${resourceKey} changed while deciding; retrying`, 'drift_conflict');
     }
-    return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced: claimed.coalesced };
+    return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced };
   }
 
   private isCritical(item: ConfigItemEvent): boolean {
@@ -135,14 +164,16 @@ export class EvaluateService {
     freezeView: FreezeView,
     correlationId: string,
     now: Date,
+    redecision: EvaluateTrigger | null,
   ): Promise<{ saved: SaveResult; driftId: string | null }> {
     const rk = `${item.resource.account}/${item.resource.region}/${item.resource.type}/${item.resource.id}`;
     const at = now.toISOString();
     const dryRun = this.settings.dryRun;
-    const itemCommit = { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided' as const };
+    // A first decision commits the item (exactly once); a re-decision only updates the record.
+    const itemCommit = redecision ? undefined : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided' as const };
     const auditFor = (driftId: string | null): AuditEntry => ({
       at,
-      type: 'decision',
+      type: redecision ? 'redecision' : 'decision',
       actor: 'pipeline',
       eventId: item.eventId,
       resourceKey: rk,
@@ -156,14 +187,18 @@ export class EvaluateService {
         principal: attribution.principal.arn,
         principalClass: attribution.principal.class,
         coalesced,
+        ...(redecision ? { trigger: redecision } : {}),
         ...(decision.flags.length ? { flags: decision.flags } : {}),
       },
     });
 
     // Rule 1 (IaC apply, or the controller's own change): audited, no drift record.
-    if (decision.action === 'ignore' && decision.rule === 1) {
-      return { saved: await this.drifts.commitWithoutRecord(itemCommit, auditFor(null)), driftId: null };
-    }
+    const withoutRecord = async (): Promise<{ saved: SaveResult; driftId: null }> => {
+      if (itemCommit) return { saved: await this.drifts.commitWithoutRecord(itemCommit, auditFor(null)), driftId: null };
+      await this.audit.append(auditFor(null));
+      return { saved: 'ok', driftId: null };
+    };
+    if (decision.action === 'ignore' && decision.rule === 1) return withoutRecord();
 
     const existing = openExisting(openDriftRaw);
     const base = (id: string, detectedAt: string): DriftRecord => ({
@@ -214,7 +249,7 @@ export class EvaluateService {
 
     // Rule 2: live equals desired again: resolve the open drift, if any.
     if (decision.action === 'noop') {
-      if (!existing) return { saved: await this.drifts.commitWithoutRecord(itemCommit, auditFor(null)), driftId: null };
+      if (!existing) return withoutRecord();
       const next: DriftRecord = {
         ...existing.record,
         status: 'resolved',

@@ -17,7 +17,10 @@ export abstract class RemediationPort {
   abstract revert(drift: DriftRecord, fence: Fence): Promise<RevertResult>;
 }
 
-/** Provides the fence for a scope (the freeze store implements it with an atomic epoch check). */
+/**
+ * Provides the fence. `arm()` is called BEFORE the fenced re-check of the freeze; the fence it
+ * returns fails (throws FreezeRecordedError) if any freeze was recorded after arming.
+ */
 export abstract class FencePort {
-  abstract fenceFor(target: { account: string; region: string; type: string; tags: Record<string, string> }): Fence;
+  abstract arm(): Promise<Fence>;
 }

@@ -2,7 +2,7 @@ import { DriftwardenError, PermanentError, type DriftRecord } from '@driftwarden
 import type { RemediateJob } from '@driftwarden/queue';
 import type { DriftStore, ItemLedger } from '@driftwarden/store';
 import type { FreezePort } from '../ports/freeze.port';
-import type { FencePort, RemediationPort } from '../ports/remediation.port';
+import type { Fence, FencePort, RemediationPort } from '../ports/remediation.port';
 
 export type RemediateOutcome = 'reverted' | 'failed' | 'held' | 'superseded' | 'not_found';
 
@@ -40,6 +40,8 @@ export class RemediateService {
     if ((await this.ledger.pendingCount(rk)) > 0) return 'superseded';
 
     const target = { account: drift.resource.account, region: drift.resource.region, type: drift.resource.type, tags: tagsOf(drift) };
+    // Arm the fence first, then re-check: a freeze recorded after this point fails the fence.
+    let fence = await this.fence.arm();
     const now = this.clock();
     const view = await this.freeze.view(target, new Date(drift.changedAt), now);
     if (view.freeze.now.frozen) return this.hold(drift, 'a freeze started before the revert (re-check after settle)');
@@ -58,8 +60,24 @@ export class RemediateService {
       current = moved;
     }
 
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.revertOnce(current, fence);
+      } catch (err) {
+        if (!(err instanceof FreezeRecordedError)) throw err;
+        // A freeze was recorded somewhere since arming. Re-arm and re-check: if it covers this
+        // resource, hold; if not (another scope), carry on, a bounded number of times.
+        if (attempt >= 2) return this.hold(current, err.message);
+        fence = await this.fence.arm();
+        const again = await this.freeze.view(target, new Date(drift.changedAt), this.clock());
+        if (again.freeze.now.frozen) return this.hold(current, `${err.message}; the freeze covers this resource`);
+      }
+    }
+  }
+
+  private async revertOnce(current: DriftRecord, fence: Fence): Promise<RemediateOutcome> {
     try {
-      const result = await this.remediation.revert(current, this.fence.fenceFor(target));
+      const result = await this.remediation.revert(current, fence);
       const at = this.clock().toISOString();
       const status = result.verified ? 'reverted' : 'failed';
       await this.drifts.update(current.id, (d) => ({
@@ -79,7 +97,7 @@ export class RemediateService {
       }));
       return status;
     } catch (err) {
-      if (err instanceof FreezeRecordedError) return this.hold(current, err.message);
+      if (err instanceof FreezeRecordedError) throw err;
       if (err instanceof PermanentError) {
         await this.fail(current, err);
         return 'failed';

@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { z } from 'zod';
+import { ApiError, RequireRole } from '@driftwarden/auth';
+import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
+import { formatDuration, parseDuration, type FreezeSourceSnapshot } from '@driftwarden/domain';
+import { FreezeService, FreezeStore, freezeAt, scopeMatchesQuery } from '@driftwarden/freeze';
+import { CLOCK } from '../core/tokens';
+import { freezeSettings } from '../core/core.module';
+import { parseBody } from './body';
+import { QueryReader } from './query';
+import { actorOf, type ApiRequest } from './request-context';
+
+const scope = z
+  .strictObject({
+    accounts: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')).min(1).optional(),
+    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as eu-west-1')).min(1).optional(),
+    resourceTypes: z.array(z.string().regex(/^AWS::\w+::\w+$/, 'expected a type such as AWS::EC2::SecurityGroup')).min(1).optional(),
+    tags: z.record(z.string().min(1), z.string()).optional(),
+  })
+  .optional();
+
+const duration = z.string().refine((s) => {
+  try {
+    parseDuration(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a duration such as 90s, 30m, 2h or 1d');
+
+const freezeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(500), ttl: duration, scope });
+
+@Controller('v1')
+export class FreezeController {
+  constructor(
+    private readonly freeze: FreezeService,
+    private readonly store: FreezeStore,
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
+    @Inject(CLOCK) private readonly clock: () => Date,
+  ) {}
+
+  /** The effective freeze with every active source, and provider freshness. */
+  @Get('freeze')
+  @RequireRole('viewer')
+  async get(@Query() query: Record<string, unknown>) {
+    const q = new QueryReader(query);
+    const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
+    const region = q.string('region', { pattern: /^[a-z]{2}(-[a-z]+)+-\d$/, expected: 'a region such as eu-west-1' });
+    q.done();
+    this.freeze.invalidate();
+    const state = await this.freeze.state();
+    const effective = freezeAt(state, freezeSettings(this.config), scopeMatchesQuery({ account, region }), this.clock(), { now: true });
+    const providers: Record<string, unknown> = {};
+    for (const p of freezeSettings(this.config).providers) {
+      const snap = state.providers.find((s) => s.provider === p);
+      providers[p] = { ok: Boolean(snap?.ok), fetchedAt: snap?.fetchedAt ?? null, ...(snap?.error ? { error: snap.error } : !snap ? { error: 'no data yet' } : {}) };
+    }
+    const overrides = state.overrides.filter((o) => Date.parse(o.until) > this.clock().getTime());
+    return { frozen: effective.frozen, sources: effective.sources, providers, overrides };
+  }
+
+  /** A manual freeze: reason and TTL required. */
+  @Post('freezes')
+  @RequireRole('operator')
+  @HttpCode(HttpStatus.CREATED)
+  async create(@Body() body: unknown, @Req() req: ApiRequest): Promise<FreezeSourceSnapshot> {
+    const input = parseBody(freezeBody, body);
+    const ttlMs = parseDuration(input.ttl);
+    if (ttlMs <= 0 || ttlMs > this.config.freeze.maxTtlMs) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid ttl', [
+        { path: 'ttl', message: `expected a TTL from 1s to ${this.config.freeze.maxTtl} (freeze.maxTtl), got ${input.ttl}` },
+      ]);
+    }
+    const f = await this.store.createManual({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock() });
+    this.freeze.invalidate();
+    return { id: f.id, type: 'manual', reason: f.reason, ...(f.scope ? { scope: f.scope } : {}), since: f.since, until: f.until, actor: f.actor };
+  }
+
+  @Delete('freezes/:id')
+  @RequireRole('operator')
+  async lift(@Param('id') id: string, @Req() req: ApiRequest): Promise<FreezeSourceSnapshot> {
+    if (/^(inc|cool)_/.test(id)) {
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        'incident_freeze',
+        `${id} is an incident freeze: it ends when the incident resolves (then the cooldown passes). An admin may create a time-boxed override (POST /v1/freeze/overrides, at most ${this.config.freeze.maxOverrideTtl}).`,
+      );
+    }
+    if (id.startsWith('win_')) {
+      throw new ApiError(HttpStatus.CONFLICT, 'window_freeze', `${id} is a configured change window (freezeWindows): it ends with the window`);
+    }
+    if (id.startsWith('unk_')) {
+      throw new ApiError(HttpStatus.CONFLICT, 'unknown_freeze', `${id} means an incident provider is failing or stale: it ends when fresh, successful data arrives`);
+    }
+    const lifted = /^frz_[a-z0-9]{1,40}$/.test(id) ? await this.store.liftManual(id, actorOf(req), this.clock()) : null;
+    if (!lifted) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no manual freeze ${JSON.stringify(id.slice(0, 80))}`);
+    this.freeze.invalidate();
+    return { id: lifted.id, type: 'manual', reason: lifted.reason, ...(lifted.scope ? { scope: lifted.scope } : {}), since: lifted.since, until: lifted.liftedAt ?? lifted.until, actor: lifted.actor };
+  }
+
+  /** Admin: a time-boxed override of incident freezes (at most 1 h), audited. */
+  @Post('freeze/overrides')
+  @RequireRole('admin')
+  @HttpCode(HttpStatus.CREATED)
+  async override(@Body() body: unknown, @Req() req: ApiRequest) {
+    const input = parseBody(freezeBody, body);
+    const ttlMs = parseDuration(input.ttl);
+    if (ttlMs <= 0 || ttlMs > this.config.freeze.maxOverrideTtlMs) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid ttl', [
+        { path: 'ttl', message: `an override lasts at most ${formatDuration(this.config.freeze.maxOverrideTtlMs)}, got ${input.ttl}` },
+      ]);
+    }
+    const o = await this.store.createOverride({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock() });
+    this.freeze.invalidate();
+    return { ...o, type: 'override' };
+  }
+}

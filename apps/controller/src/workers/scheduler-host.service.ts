@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
+import type { DriftRecord } from '@driftwarden/domain';
+import { FreezeService, FreezeStore, freezeAt } from '@driftwarden/freeze';
+import type { Logger } from '@driftwarden/observability';
+import { JobProducer } from '@driftwarden/queue';
+import { RedisKeys } from '@driftwarden/redis';
+import { DriftStore } from '@driftwarden/store';
+import { freezeSettings } from '../core/core.module';
+import { CLOCK, LOGGER, REDIS } from '../core/tokens';
+
+/** How often the scheduler looks for time-driven freeze transitions and ended freezes. */
+export const SWEEP_INTERVAL_MS = 2_000;
+
+/**
+ * Role `scheduler`: one replica at a time (a Redis lease) records time-driven freeze
+ * transitions (windows, expiries, staleness) and re-enqueues held drifts whose freeze has
+ * ended, so they are decided again and never lost.
+ */
+@Injectable()
+export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly owner = randomUUID();
+
+  constructor(
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
+    @Inject(DRIFTWARDEN_ROLES) private readonly roles: Role[],
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(CLOCK) private readonly clock: () => Date,
+    private readonly keys: RedisKeys,
+    private readonly freeze: FreezeService,
+    private readonly store: FreezeStore,
+    private readonly drifts: DriftStore,
+    private readonly producer: JobProducer,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.roles.includes('scheduler')) return;
+    this.timer = setInterval(() => {
+      if (!this.running) {
+        this.running = this.sweep()
+          .then(() => undefined)
+          .catch((err: unknown) => this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduler sweep failed'))
+          .finally(() => {
+            this.running = null;
+          });
+      }
+    }, SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.running) await this.running;
+  }
+
+  /** One sweep; returns false when another replica holds the lease. */
+  async sweep(): Promise<boolean> {
+    const lease = this.keys.key('scheduler', 'lease');
+    const got = await this.redis.set(lease, this.owner, 'PX', SWEEP_INTERVAL_MS * 3, 'NX');
+    if (got !== 'OK' && (await this.redis.get(lease)) !== this.owner) return false;
+    await this.redis.pexpire(lease, SWEEP_INTERVAL_MS * 3);
+    const now = this.clock();
+    this.freeze.invalidate();
+    const state = await this.freeze.state();
+    const active = freezeAt(state, freezeSettings(this.config), () => true, now, { now: true }).sources;
+    await this.store.recordTransitions(active, now);
+    await this.releaseHeld(now);
+    return true;
+  }
+
+  /** Held drifts whose freeze has ended are decided again. */
+  private async releaseHeld(now: Date): Promise<void> {
+    let cursor: string | null = null;
+    const release: DriftRecord[] = [];
+    do {
+      const page: { items: DriftRecord[]; next: string | null } = await this.drifts.list({ status: 'held', limit: 200, cursor });
+      for (const d of page.items) {
+        const tags = d.evidence.event?.['tags'];
+        const target = { account: d.resource.account, region: d.resource.region, type: d.resource.type, tags: tags && typeof tags === 'object' && !Array.isArray(tags) ? (tags as Record<string, string>) : {} };
+        if (!(await this.freeze.effective(target, now)).frozen) release.push(d);
+      }
+      cursor = page.next;
+    } while (cursor);
+    if (release.length === 0) return;
+    await this.producer.evaluate(
+      release.map((d) => ({ resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`, trigger: 'freeze_ended' as const, correlationId: `sweep-${now.getTime()}` })),
+    );
+    this.logger.info({ count: release.length }, 'freeze ended: held drifts re-evaluated');
+  }
+}

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { IncidentProvider, Scope } from '@driftwarden/domain';
+import type { RedisKeys } from '@driftwarden/redis';
+import type { AuditLog } from '@driftwarden/store';
+import type { FreezeOverride, FreezeState, IncidentRecord, ManualFreeze, ProviderSnapshot, UnknownInterval } from './freeze.types';
+
+/** How long lifted or expired freezes and resolved incidents are kept for freeze history. */
+export const HISTORY_MS = 30 * 24 * 3600_000;
+
+const fenceLua = `
+-- KEYS[1] epoch; ARGV[1] expected epoch. Atomically: the call may start only if no freeze
+-- was recorded since the remediation armed its fence.
+local current = redis.call('GET', KEYS[1]) or '0'
+if current == ARGV[1] then return 1 end
+return 0
+`;
+
+type RedisWithFence = Redis & { dwFence(key: string, expected: string): Promise<number> };
+
+export function newId(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Freeze state in Redis: manual freezes, overrides, incident snapshots and history, unknown
+ * intervals, the fence epoch, and a pub/sub channel that tells every replica at once.
+ */
+export class FreezeStore {
+  private readonly redis: RedisWithFence;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly audit: AuditLog,
+  ) {
+    if (!('dwFence' in redis)) redis.defineCommand('dwFence', { numberOfKeys: 1, lua: fenceLua });
+    this.redis = redis as RedisWithFence;
+  }
+
+  get channel(): string {
+    return this.keys.key('freeze', 'events');
+  }
+
+  private k(...parts: string[]): string {
+    return this.keys.key('freeze', ...parts);
+  }
+
+  async load(providers: IncidentProvider[]): Promise<FreezeState> {
+    const multi = this.redis.multi();
+    multi.hvals(this.k('manual'));
+    multi.hvals(this.k('overrides'));
+    multi.hvals(this.k('incidents'));
+    multi.lrange(this.k('unknown'), 0, 999);
+    for (const p of providers) multi.get(this.k('snapshot', p));
+    const r = (await multi.exec()) ?? [];
+    const val = <T>(i: number): T => {
+      const [err, v] = r[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      return v as T;
+    };
+    const parse = <T>(xs: string[]): T[] => xs.map((x) => JSON.parse(x) as T);
+    return {
+      manual: parse<ManualFreeze>(val<string[]>(0)),
+      overrides: parse<FreezeOverride>(val<string[]>(1)),
+      incidents: parse<IncidentRecord>(val<string[]>(2)),
+      unknownIntervals: parse<UnknownInterval>(val<string[]>(3)),
+      providers: providers.map((_, i) => val<string | null>(4 + i)).filter((x): x is string => x !== null).map((x) => JSON.parse(x) as ProviderSnapshot),
+    };
+  }
+
+  async epoch(): Promise<string> {
+    return (await this.redis.get(this.k('epoch'))) ?? '0';
+  }
+
+  /** True when no freeze was recorded since `armedAt` (an atomic check in Redis). */
+  async fenceHolds(armedAt: string): Promise<boolean> {
+    return (await this.redis.dwFence(this.k('epoch'), armedAt)) === 1;
+  }
+
+  /**
+   * Compares the active sources with those seen by the previous sweep (time-driven
+   * transitions: a window opens or closes, a manual freeze expires, data goes stale) and
+   * records each start and end. Returns what changed.
+   */
+  async recordTransitions(active: { id: string; type: string; reason: string }[], now: Date): Promise<{ started: string[]; ended: string[] }> {
+    const key = this.k('active');
+    const previous = new Set(await this.redis.smembers(key));
+    const current = new Set(active.map((a) => a.id));
+    const started = active.filter((a) => !previous.has(a.id));
+    const ended = [...previous].filter((id) => !current.has(id));
+    if (started.length === 0 && ended.length === 0) return { started: [], ended: [] };
+    const multi = this.redis.multi().del(key);
+    if (current.size > 0) multi.sadd(key, ...current);
+    await multi.exec();
+    // Manual freezes and incidents bump the epoch when they are recorded; time-driven starts do it here.
+    if (started.some((a) => a.type === 'window' || a.type === 'unknown')) await this.freezeStarted('sweep');
+    else await this.changed('sweep');
+    for (const a of started) {
+      await this.audit.append({ at: now.toISOString(), type: 'freeze.started', actor: 'scheduler', reason: a.reason, details: { id: a.id, type: a.type } });
+    }
+    for (const id of ended) {
+      await this.audit.append({ at: now.toISOString(), type: 'freeze.ended', actor: 'scheduler', reason: `freeze source ${id} is no longer active`, details: { id } });
+    }
+    return { started: started.map((a) => a.id), ended };
+  }
+
+  /** Records that a freeze started: bumps the epoch (fencing) and tells every replica. */
+  private async freezeStarted(detail: string): Promise<void> {
+    await this.redis.incr(this.k('epoch'));
+    await this.redis.publish(this.channel, JSON.stringify({ kind: 'started', detail, at: new Date().toISOString() }));
+  }
+
+  private async changed(detail: string): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify({ kind: 'changed', detail, at: new Date().toISOString() }));
+  }
+
+  async createManual(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date }): Promise<ManualFreeze> {
+    const freeze: ManualFreeze = {
+      id: newId('frz'),
+      reason: input.reason,
+      ...(input.scope ? { scope: input.scope } : {}),
+      since: input.now.toISOString(),
+      until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
+      actor: input.actor,
+    };
+    await this.redis.hset(this.k('manual'), freeze.id, JSON.stringify(freeze));
+    await this.freezeStarted(`manual ${freeze.id}`);
+    await this.audit.append({ at: freeze.since, type: 'freeze.created', actor: input.actor, reason: input.reason, details: { id: freeze.id, until: freeze.until, ...(input.scope ? { scope: { ...input.scope } } : {}) } });
+    return freeze;
+  }
+
+  async getManual(id: string): Promise<ManualFreeze | null> {
+    const raw = await this.redis.hget(this.k('manual'), id);
+    return raw ? (JSON.parse(raw) as ManualFreeze) : null;
+  }
+
+  /** Lifts a manual freeze (kept for history). Returns null if unknown, the freeze if lifted. */
+  async liftManual(id: string, actor: string, now: Date): Promise<ManualFreeze | null> {
+    const current = await this.getManual(id);
+    if (!current) return null;
+    if (current.liftedAt || Date.parse(current.until) <= now.getTime()) return current;
+    const lifted: ManualFreeze = { ...current, liftedAt: now.toISOString(), liftedBy: actor };
+    await this.redis.hset(this.k('manual'), id, JSON.stringify(lifted));
+    await this.changed(`manual ${id} lifted`);
+    await this.audit.append({ at: lifted.liftedAt as string, type: 'freeze.lifted', actor, reason: `manual freeze ${id} lifted`, details: { id } });
+    return lifted;
+  }
+
+  async createOverride(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date }): Promise<FreezeOverride> {
+    const o: FreezeOverride = {
+      id: newId('ovr'),
+      reason: input.reason,
+      ...(input.scope ? { scope: input.scope } : {}),
+      since: input.now.toISOString(),
+      until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
+      actor: input.actor,
+    };
+    await this.redis.hset(this.k('overrides'), o.id, JSON.stringify(o));
+    await this.changed(`override ${o.id}`);
+    await this.audit.append({ at: o.since, type: 'freeze.override', actor: input.actor, reason: input.reason, details: { id: o.id, until: o.until, ...(input.scope ? { scope: { ...input.scope } } : {}) } });
+    return o;
+  }
+
+  /**
+   * Records a provider poll: the snapshot, incident history (new incidents opened at their
+   * provider `createdAt`; incidents no longer open are resolved at this fetch) and
+   * unknown intervals. Transitions are audited and published.
+   */
+  async recordSnapshot(snap: ProviderSnapshot, actor: string): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }> {
+    const historyKey = this.k('incidents');
+    const all = (await this.redis.hvals(historyKey)).map((x) => JSON.parse(x) as IncidentRecord).filter((i) => i.provider === snap.provider);
+    const opened: IncidentRecord[] = [];
+    const resolved: IncidentRecord[] = [];
+    const multi = this.redis.multi();
+    multi.set(this.k('snapshot', snap.provider), JSON.stringify(snap));
+    if (snap.ok) {
+      const openIds = new Set(snap.incidents.map((i) => i.id));
+      for (const inc of snap.incidents) {
+        const known = all.find((h) => h.id === inc.id);
+        if (!known || known.resolvedAt) {
+          opened.push(inc);
+          multi.hset(historyKey, `${snap.provider}:${inc.id}`, JSON.stringify({ ...inc, resolvedAt: undefined }));
+        } else {
+          multi.hset(historyKey, `${snap.provider}:${inc.id}`, JSON.stringify({ ...known, ...inc }));
+        }
+      }
+      for (const h of all) {
+        if (!h.resolvedAt && !openIds.has(h.id)) {
+          const r = { ...h, resolvedAt: snap.fetchedAt ?? snap.attemptedAt };
+          resolved.push(r);
+          multi.hset(historyKey, `${snap.provider}:${h.id}`, JSON.stringify(r));
+        }
+        if (h.resolvedAt && Date.now() - Date.parse(h.resolvedAt) > HISTORY_MS) multi.hdel(historyKey, `${snap.provider}:${h.id}`);
+      }
+    }
+    await multi.exec();
+    const unknownStarted = await this.trackUnknown(snap);
+    if (opened.length > 0 || unknownStarted) await this.freezeStarted(`${snap.provider} poll`);
+    else await this.changed(`${snap.provider} poll`);
+    for (const i of opened) {
+      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.incident_opened', actor, reason: `${i.provider} incident ${i.number ?? i.id} (${i.title}) is open and major: auto-heal frozen since ${i.createdAt}`, details: { provider: i.provider, id: i.id, createdAt: i.createdAt } });
+    }
+    for (const i of resolved) {
+      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.incident_resolved', actor, reason: `${i.provider} incident ${i.number ?? i.id} is no longer open: cooldown starts`, details: { provider: i.provider, id: i.id, resolvedAt: i.resolvedAt ?? null } });
+    }
+    return { opened, resolved };
+  }
+
+  /** Opens or closes the provider's unknown interval; returns true when one opened. */
+  private async trackUnknown(snap: ProviderSnapshot): Promise<boolean> {
+    const openKey = this.k('unknown-open', snap.provider);
+    const open = await this.redis.get(openKey);
+    if (!snap.ok && !open) {
+      const interval: UnknownInterval = { provider: snap.provider, from: snap.attemptedAt, to: null, reason: `cannot tell whether a ${snap.provider} incident is open: ${snap.error ?? 'error'}` };
+      await this.redis.set(openKey, JSON.stringify(interval));
+      await this.redis.lpush(this.k('unknown'), JSON.stringify(interval));
+      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.unknown', actor: `provider:${snap.provider}`, reason: interval.reason });
+      return true;
+    }
+    if (snap.ok && open) {
+      const interval = JSON.parse(open) as UnknownInterval;
+      const closed = { ...interval, to: snap.fetchedAt ?? snap.attemptedAt };
+      // Replace the open entry in the history list with its closed form.
+      await this.redis.multi().lrem(this.k('unknown'), 1, open).lpush(this.k('unknown'), JSON.stringify(closed)).ltrim(this.k('unknown'), 0, 999).del(openKey).exec();
+      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.known', actor: `provider:${snap.provider}`, reason: `${snap.provider} answers again: incident state known` });
+    }
+    return false;
+  }
+}

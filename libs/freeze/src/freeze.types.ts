@@ -1,0 +1,79 @@
+import type { FreezeSourceSnapshot, IncidentProvider, IncidentRef, Scope } from '@driftwarden/domain';
+
+/** An incident as the freeze sees it: when it opened (provider time), when it resolved, what it covers. */
+export interface IncidentRecord extends IncidentRef {
+  /** Unset = global (covers everything). */
+  scope?: Scope;
+  /** Set when the incident left the open set (resolved, closed, or no longer major). */
+  resolvedAt?: string;
+}
+
+export interface ProviderSnapshot {
+  provider: IncidentProvider;
+  ok: boolean;
+  /** When the last successful list walk finished; null if never. */
+  fetchedAt: string | null;
+  /** When the last attempt (successful or not) finished. */
+  attemptedAt: string;
+  error?: string;
+  /** Open major incidents at fetchedAt. */
+  incidents: IncidentRecord[];
+}
+
+export interface ManualFreeze {
+  id: string;
+  reason: string;
+  scope?: Scope;
+  since: string;
+  until: string;
+  actor: string;
+  liftedAt?: string;
+  liftedBy?: string;
+}
+
+export interface FreezeOverride {
+  id: string;
+  reason: string;
+  scope?: Scope;
+  since: string;
+  until: string;
+  actor: string;
+}
+
+export interface UnknownInterval {
+  provider: IncidentProvider;
+  from: string;
+  to: string | null;
+  reason: string;
+}
+
+export interface FreezeWindow {
+  name: string;
+  schedule: string;
+  durationMs: number;
+  timeZone: string;
+  scope?: Scope;
+}
+
+/** Everything the freeze is computed from: read from Redis, then evaluated purely. */
+export interface FreezeState {
+  manual: ManualFreeze[];
+  overrides: FreezeOverride[];
+  incidents: IncidentRecord[];
+  providers: ProviderSnapshot[];
+  unknownIntervals: UnknownInterval[];
+}
+
+export interface FreezeSettings {
+  windows: FreezeWindow[];
+  /** Providers configured; each must have fresh, successful data or the state is unknown. */
+  providers: IncidentProvider[];
+  cooldownMs: number;
+  lookbackMs: number;
+  maxStalenessMs: number;
+}
+
+export interface EffectiveFreeze {
+  frozen: boolean;
+  sources: FreezeSourceSnapshot[];
+}

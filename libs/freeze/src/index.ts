@@ -1,0 +1,4 @@
+export * from './freeze.types';
+export * from './effective-freeze';
+export * from './freeze-store';
+export * from './freeze.service';

@@ -1,0 +1,15 @@
+/**
+ * Builds the configured incident providers (none, one or both; DESIGN.md §2: each provider is
+ * optional). For a Nest factory provider bound to `INCIDENT_PROVIDERS`.
+ */
+import type { IncidentsConfig } from '@driftwarden/config';
+import type { IncidentProviderPort } from './incident-provider.port';
+import { OpsgenieIncidentAdapter } from './opsgenie/opsgenie.adapter';
+import { PagerDutyIncidentAdapter } from './pagerduty/pagerduty.adapter';
+
+export function createIncidentProviders(config: Pick<IncidentsConfig, 'pagerduty' | 'opsgenie'>): IncidentProviderPort[] {
+  const providers: IncidentProviderPort[] = [];
+  if (config.pagerduty) providers.push(new PagerDutyIncidentAdapter(config.pagerduty));
+  if (config.opsgenie) providers.push(new OpsgenieIncidentAdapter(config.opsgenie));
+  return providers;
+}

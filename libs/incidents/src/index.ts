@@ -1,0 +1,91 @@
+/**
+ * @driftwarden/incidents: the incident providers (PagerDuty through pdjs, Opsgenie over HTTP)
+ * behind one port, and the pure webhook helpers (signature / token checks, payload parsing).
+ * Test doubles (real HTTP fakes of both APIs) live in `src/testing/*.fake.ts` and are not part
+ * of this entry point.
+ */
+
+// Port
+export { INCIDENT_PROVIDERS, type IncidentProviderPort, type ProviderIncidentRef } from './incident-provider.port';
+export { createIncidentProviders } from './incident-providers.factory';
+
+// Errors
+export {
+  INCIDENT_ERROR_CODES,
+  errorForStatus,
+  parseRetryAfterSeconds,
+  redactSecrets,
+  type IncidentErrorCode,
+} from './incidents.errors';
+
+// PagerDuty
+export {
+  PagerDutyIncidentAdapter,
+  PAGERDUTY_ACCEPT,
+  PAGERDUTY_MAX_OFFSET_PLUS_LIMIT,
+  PAGERDUTY_PAGE_LIMIT,
+  type PagerDutyAdapterConfig,
+  type PdjsFactory,
+} from './pagerduty/pagerduty.adapter';
+export {
+  isPagerDutyMajor,
+  readIncidentsPage,
+  toPagerDutyIncidentRef,
+  type PagerDutyOpenIncident,
+} from './pagerduty/pagerduty-incidents';
+export type {
+  PagerDutyErrorResponse,
+  PagerDutyIncident,
+  PagerDutyIncidentStatus,
+  PagerDutyListIncidentsResponse,
+  PagerDutyPriority,
+  PagerDutyReference,
+  PagerDutyUrgency,
+} from './pagerduty/pagerduty.types';
+
+// Opsgenie
+export {
+  OpsgenieIncidentAdapter,
+  OPSGENIE_INCIDENTS_PATH,
+  OPSGENIE_MAX_PAGES,
+  OPSGENIE_PAGE_LIMIT,
+  type FetchFunction,
+  type OpsgenieAdapterConfig,
+} from './opsgenie/opsgenie.adapter';
+export { buildOpsgenieMajorQuery, quoteOpsgenieTerm } from './opsgenie/opsgenie-query';
+export {
+  isOpsgenieMajor,
+  readOpsgeniePage,
+  toOpsgenieIncidentRef,
+  type OpsgenieOpenIncident,
+} from './opsgenie/opsgenie-incidents';
+export type {
+  OpsgenieBaseIncident,
+  OpsgenieBaseResponse,
+  OpsgenieErrorResponse,
+  OpsgenieIncident,
+  OpsgenieListIncidentsResponse,
+  OpsgeniePageDetails,
+  OpsgenieResponder,
+} from './opsgenie/opsgenie.types';
+
+// Webhooks
+export {
+  PAGERDUTY_SIGNATURE_HEADER,
+  PAGERDUTY_WEBHOOK_ID_HEADER,
+  parsePagerDutyWebhook,
+  signPagerDutyBody,
+  verifyPagerDutySignature,
+  type PagerDutyWebhookEvent,
+  type PagerDutyWebhookIncident,
+  type PagerDutyWebhookParseResult,
+} from './webhooks/pagerduty-webhook';
+export {
+  OPSGENIE_WEBHOOK_TOKEN_HEADER,
+  epochToIso,
+  parseOpsgenieWebhook,
+  verifyOpsgenieToken,
+  type OpsgenieWebhookEvent,
+  type OpsgenieWebhookParseResult,
+} from './webhooks/opsgenie-webhook';
+export type { ShapeProblem } from './shape';

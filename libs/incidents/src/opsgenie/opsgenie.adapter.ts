@@ -1,0 +1,183 @@
+/**
+ * Opsgenie adapter (no SDK exists): `GET {apiUrl}/v1/incidents?query=…&offset=0&limit=100&
+ * sort=createdAt&order=desc` with `Authorization: GenieKey <key>` (CONTRACTS.md §C1).
+ * - Path: `/v1/incidents` as documented (the 2021 spec writes `/v1/incidents/`; the API serves
+ *   both, the fake accepts both).
+ * - Base URL: US `https://api.opsgenie.com`, EU `https://api.eu.opsgenie.com`, or any URL with a
+ *   path prefix (proxies, test doubles).
+ * - Paging: follows `paging.next` (absolute) only when it is on the same origin as `apiUrl`, so
+ *   the key is never sent elsewhere; a foreign or repeating link fails the call (never truncated).
+ * - 429: TransientError with `retryAfterMs` from `X-RateLimit-Period-In-Sec`.
+ * - Errors `{message, took, requestId}` are mapped like PagerDuty's (incidents.errors.ts).
+ */
+import type { OpsgenieConfig } from '@driftwarden/config';
+import { TransientError } from '@driftwarden/domain';
+import type { IncidentProviderPort, ProviderIncidentRef } from '../incident-provider.port';
+import {
+  describeUrl,
+  errorForStatus,
+  INCIDENT_ERROR_CODES,
+  isError,
+  malformedError,
+  networkErrorCode,
+  parseRetryAfterSeconds,
+  safeCause,
+  safeDetail,
+} from '../incidents.errors';
+import { RequestSignal } from '../http/request-signal';
+import { isRecord, summarizeProblems } from '../shape';
+import { isOpsgenieMajor, readOpsgeniePage, toOpsgenieIncidentRef, type OpsgeniePage } from './opsgenie-incidents';
+import { buildOpsgenieMajorQuery } from './opsgenie-query';
+
+export type OpsgenieAdapterConfig = Pick<OpsgenieConfig, 'apiKey' | 'apiUrl' | 'major' | 'requestTimeoutMs'>;
+
+export const OPSGENIE_PAGE_LIMIT = 100;
+/** 100 pages of 100: beyond that the call fails rather than page forever. */
+export const OPSGENIE_MAX_PAGES = 100;
+export const OPSGENIE_INCIDENTS_PATH = '/v1/incidents';
+
+export type FetchFunction = typeof fetch;
+
+export class OpsgenieIncidentAdapter implements IncidentProviderPort {
+  readonly name = 'opsgenie' as const;
+  /** The search query sent (built once from `major`). */
+  readonly query: string;
+  private readonly firstPage: URL;
+  private readonly secrets: string[];
+
+  constructor(
+    private readonly config: OpsgenieAdapterConfig,
+    private readonly fetchFn: FetchFunction = fetch,
+  ) {
+    this.query = buildOpsgenieMajorQuery(config.major);
+    this.firstPage = new URL(`${config.apiUrl.replace(/\/+$/, '')}${OPSGENIE_INCIDENTS_PATH}`);
+    this.firstPage.search = new URLSearchParams({
+      query: this.query,
+      offset: '0',
+      limit: String(OPSGENIE_PAGE_LIMIT),
+      sort: 'createdAt',
+      order: 'desc',
+    }).toString();
+    this.secrets = [config.apiKey, this.firstPage.password, this.firstPage.username].filter((s) => s.length > 0);
+  }
+
+  async listOpenMajorIncidents(signal?: AbortSignal): Promise<ProviderIncidentRef[]> {
+    const found = new Map<string, ProviderIncidentRef>();
+    const visited = new Set<string>();
+    let url: URL | undefined = this.firstPage;
+    for (let pages = 0; url; pages++) {
+      if (pages >= OPSGENIE_MAX_PAGES) {
+        throw new TransientError(
+          `Opsgenie ${this.describe(this.firstPage)} has more than ${OPSGENIE_MAX_PAGES * OPSGENIE_PAGE_LIMIT} open major incidents; ` +
+            'the list would be incomplete, so none is returned',
+          INCIDENT_ERROR_CODES.tooManyResults,
+        );
+      }
+      visited.add(url.toString());
+      const page: OpsgeniePage = await this.fetchPage(url, signal);
+      for (const incident of page.incidents) {
+        if (isOpsgenieMajor(incident, this.config.major)) found.set(incident.id, toOpsgenieIncidentRef(incident));
+      }
+      url = page.incidents.length > 0 && page.next ? this.nextPage(page.next, visited) : undefined;
+    }
+    return [...found.values()];
+  }
+
+  private describe(url: URL): string {
+    return `GET ${describeUrl(url)}`;
+  }
+
+  /** `paging.next`, if it is safe to send the key there. */
+  private nextPage(next: string, visited: Set<string>): URL {
+    let url: URL;
+    try {
+      url = new URL(next);
+    } catch {
+      throw malformedError('Opsgenie', this.describe(this.firstPage), 'paging.next is not an absolute URL');
+    }
+    if (url.origin !== this.firstPage.origin) {
+      throw malformedError(
+        'Opsgenie',
+        this.describe(this.firstPage),
+        `paging.next points to another origin (${url.origin}); the API key is only sent to ${this.firstPage.origin}`,
+      );
+    }
+    if (visited.has(url.toString())) {
+      throw malformedError('Opsgenie', this.describe(this.firstPage), 'paging.next repeats a page already read');
+    }
+    return url;
+  }
+
+  private async fetchPage(url: URL, caller?: AbortSignal): Promise<OpsgeniePage> {
+    const request = this.describe(url);
+    if (caller?.aborted) throw this.aborted(request);
+    const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
+    let status: number;
+    let headers: Headers;
+    let text: string;
+    try {
+      const response = await this.fetchFn(url, {
+        method: 'GET',
+        headers: { Authorization: `GenieKey ${this.config.apiKey}`, Accept: 'application/json' },
+        redirect: 'manual',
+        signal: requestSignal.signal,
+      });
+      status = response.status;
+      headers = response.headers;
+      text = await response.text();
+    } catch (err: unknown) {
+      throw this.mapRejection(err, requestSignal, request);
+    }
+
+    let body: unknown;
+    let parsed = true;
+    try {
+      body = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = false;
+    }
+    if (status < 200 || status > 299) {
+      throw errorForStatus({
+        provider: 'Opsgenie',
+        request,
+        status,
+        detail: parsed ? this.errorDetail(body) : 'body is not JSON',
+        retryAfterMs:
+          status === 429
+            ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after'))
+            : undefined,
+      });
+    }
+    if (!parsed) throw malformedError('Opsgenie', request, `HTTP ${status} with a body that is not JSON`);
+    const result = readOpsgeniePage(body);
+    if (!result.ok) throw malformedError('Opsgenie', request, summarizeProblems(result.problems));
+    return result.page;
+  }
+
+  private mapRejection(err: unknown, requestSignal: RequestSignal, request: string): Error {
+    const aborted = requestSignal.cause();
+    if (aborted === 'caller') return this.aborted(request);
+    if (aborted === 'timeout') {
+      return new TransientError(`Opsgenie ${request} did not answer within ${requestSignal.timeoutMs} ms`, INCIDENT_ERROR_CODES.timeout);
+    }
+    const code = networkErrorCode(err);
+    return new TransientError(
+      `Opsgenie ${request} failed: ${code ?? (isError(err) ? safeDetail(err.message, this.secrets) : 'unknown error')}`,
+      INCIDENT_ERROR_CODES.network,
+      { cause: safeCause(err, this.secrets) },
+    );
+  }
+
+  private aborted(request: string): TransientError {
+    return new TransientError(`Opsgenie ${request} was aborted by the caller`, INCIDENT_ERROR_CODES.aborted);
+  }
+
+  /** `Could not authenticate (requestId 7c1…)` from `{message, took, requestId}`. */
+  private errorDetail(body: unknown): string | undefined {
+    if (!isRecord(body)) return undefined;
+    const parts: string[] = [];
+    if (typeof body.message === 'string') parts.push(body.message);
+    if (typeof body.requestId === 'string') parts.push(`(requestId ${body.requestId})`);
+    return parts.length > 0 ? safeDetail(parts.join(' '), this.secrets) : undefined;
+  }
+}
