@@ -84,6 +84,6 @@ describe('two replicas sharing one Redis', () => {
     for (const o of outcomes) expect(['decided', 'coalesced', 'stale']).toContain(o);
     // Both replicas did work (the test would prove nothing if one sat idle).
     const jobsA = await a.workers.running;
-    expect(jobsA.workers).toBe(3);
+    expect(jobsA.workers).toBe(4);
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import { AuditController } from './http/audit.controller';
 import { DriftsController } from './http/drifts.controller';
 import { EventsController } from './http/events.controller';
 import { FreezeController } from './http/freeze.controller';
+import { WebhooksController } from './http/webhooks.controller';
 import { FreezeListener } from './workers/freeze-listener.service';
 import { SchedulerHost } from './workers/scheduler-host.service';
 import { HealthController } from './http/health.controller';
@@ -35,7 +36,7 @@ export class AppModule {
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
-      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController] : [])],
+      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController] : [])],
       providers: [
         WorkerHost,
         FreezeListener,

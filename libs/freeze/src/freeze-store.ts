@@ -207,6 +207,36 @@ export class FreezeStore {
     return { opened, resolved };
   }
 
+  /**
+   * Applies an incident webhook at once (the next poll confirms or corrects it): a major
+   * incident opens a freeze from its provider created_at; a resolved one starts the cooldown.
+   * Returns whether anything changed.
+   */
+  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string): Promise<boolean> {
+    const field = `${incident.provider}:${incident.id}`;
+    const raw = await this.redis.hget(this.k('incidents'), field);
+    const known = raw ? (JSON.parse(raw) as IncidentRecord) : null;
+    if (open) {
+      if (known && !known.resolvedAt) return false;
+      const record: IncidentRecord = { ...(known ?? {}), ...incident };
+      delete record.resolvedAt;
+      await this.redis.hset(this.k('incidents'), field, JSON.stringify(record));
+      await this.freezeStarted(`webhook ${field}`);
+      await this.audit.append({ at, type: 'freeze.incident_opened', actor, reason: `${incident.provider} incident ${incident.number ?? incident.id} (${incident.title}) is open and major: auto-heal frozen since ${incident.createdAt}`, details: { provider: incident.provider, id: incident.id, createdAt: incident.createdAt, via: 'webhook' } });
+      return true;
+    }
+    if (!known || known.resolvedAt) return false;
+    await this.redis.hset(this.k('incidents'), field, JSON.stringify({ ...known, resolvedAt: at }));
+    await this.changed(`webhook ${field} resolved`);
+    await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${incident.provider} incident ${incident.number ?? incident.id} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: at, via: 'webhook' } });
+    return true;
+  }
+
+  /** Webhook deliveries already seen (at-least-once delivery): true the first time. */
+  async firstDelivery(provider: string, deliveryId: string): Promise<boolean> {
+    return (await this.redis.set(this.k('webhook', provider, deliveryId), '1', 'EX', 3 * 24 * 3600, 'NX')) === 'OK';
+  }
+
   /** Opens or closes the provider's unknown interval; returns true when one opened. */
   private async trackUnknown(snap: ProviderSnapshot): Promise<boolean> {
     const openKey = this.k('unknown-open', snap.provider);

@@ -2,3 +2,4 @@ export * from './freeze.types';
 export * from './effective-freeze';
 export * from './freeze-store';
 export * from './freeze.service';
+export * from './incident-poller';

@@ -10,6 +10,7 @@ export class Metrics {
   readonly jobFailures: Counter<'queue'>;
   readonly quarantined: Counter<'source'>;
   readonly workersRunning: Gauge;
+  readonly webhooksRejected: Counter<'provider' | 'reason'>;
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'driftwarden_' });
@@ -47,6 +48,12 @@ export class Metrics {
       name: 'driftwarden_quarantined_total',
       help: 'Poison messages moved aside',
       labelNames: ['source'],
+      registers: [this.registry],
+    });
+    this.webhooksRejected = new Counter({
+      name: 'driftwarden_webhooks_rejected_total',
+      help: 'Webhook deliveries rejected (unsigned, bad signature or token) or deduplicated',
+      labelNames: ['provider', 'reason'],
       registers: [this.registry],
     });
     this.workersRunning = new Gauge({

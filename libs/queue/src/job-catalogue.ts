@@ -10,6 +10,8 @@ export const QueueName = {
   Remediate: 'remediate',
   /** Open or update a backport pull request (or issue) for a drift. */
   Backport: 'backport',
+  /** Poll the incident providers into the shared snapshot (one poller for all replicas). */
+  Incidents: 'incidents',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -34,11 +36,18 @@ export interface BackportJob {
   correlationId: string;
 }
 
+export interface IncidentsPollJob {
+  /** `schedule` (the job scheduler) or `webhook` (a refresh asked for by a provider webhook). */
+  reason: 'schedule' | 'webhook';
+  correlationId?: string;
+}
+
 /** Ties each queue to its job name and payload type. */
 export interface JobCatalogue {
   [QueueName.Evaluate]: { name: 'evaluate'; data: EvaluateJob };
   [QueueName.Remediate]: { name: 'remediate'; data: RemediateJob };
   [QueueName.Backport]: { name: 'backport'; data: BackportJob };
+  [QueueName.Incidents]: { name: 'poll'; data: IncidentsPollJob };
 }
 
 export type JobData<Q extends QueueName> = JobCatalogue[Q]['data'];
@@ -48,9 +57,10 @@ export const JOB_NAMES: { [Q in QueueName]: JobName<Q> } = {
   evaluate: 'evaluate',
   remediate: 'remediate',
   backport: 'backport',
+  incidents: 'poll',
 };
 
-export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport];
+export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport, QueueName.Incidents];
 
 /**
  * BullMQ job ids come from domain keys. They must not contain `:` (BullMQ's key separator)

@@ -43,6 +43,8 @@ const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   },
+  // A failed poll is not retried: the next interval polls again, and staleness freezes meanwhile.
+  incidents: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
 };
 
 /**
@@ -54,7 +56,7 @@ export class JobProducer {
 
   constructor(private readonly options: JobProducerOptions) {
     const make = (name: QueueName) => new Queue(name, { connection: options.connection, prefix: options.prefix });
-    this.queues = { evaluate: make('evaluate'), remediate: make('remediate'), backport: make('backport') };
+    this.queues = { evaluate: make('evaluate'), remediate: make('remediate'), backport: make('backport'), incidents: make('incidents') };
   }
 
   /**
@@ -90,6 +92,20 @@ export class JobProducer {
       ...DEFAULTS.backport,
       jobId: jobIdFrom('bp', data.driftId, data.eventId),
     });
+  }
+
+  /** Polls the providers every `everyMs`, one job per interval across all replicas. */
+  async scheduleIncidentPolls(everyMs: number): Promise<void> {
+    await this.queues.incidents.upsertJobScheduler('poll-incidents', { every: everyMs }, { name: JOB_NAMES.incidents, data: { reason: 'schedule' }, opts: DEFAULTS.incidents });
+  }
+
+  async removeIncidentPolls(): Promise<void> {
+    await this.queues.incidents.removeJobScheduler('poll-incidents');
+  }
+
+  /** A refresh now (webhook): bursts of webhooks collapse into one poll per second. */
+  async pollIncidentsNow(correlationId: string): Promise<void> {
+    await this.queues.incidents.add(JOB_NAMES.incidents, { reason: 'webhook', correlationId }, { ...DEFAULTS.incidents, deduplication: { id: 'poll-now', ttl: 1_000 } });
   }
 
   queue<Q extends QueueName>(name: Q): Queue<JobData<Q>> {

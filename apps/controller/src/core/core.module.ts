@@ -29,7 +29,8 @@ import { RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
 import { CloudTrailAttribution } from '@driftwarden/attribution';
-import { FreezeFence, FreezeService, FreezeStore, type FreezeSettings } from '@driftwarden/freeze';
+import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
+import { createIncidentProviders } from '@driftwarden/incidents';
 import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
@@ -116,6 +117,12 @@ export class CoreModule {
           ),
       },
       { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },
+      {
+        provide: IncidentPoller,
+        inject: [FreezeStore, DRIFTWARDEN_CONFIG, CLOCK],
+        useFactory: (store: FreezeStore, c: DriftwardenConfig, clock: Clock) =>
+          new IncidentPoller(o.incidentSources ?? createIncidentProviders(c.incidents), store, { pagerduty: c.incidents.pagerduty?.scopes, opsgenie: c.incidents.opsgenie?.scopes }, clock),
+      },
       {
         provide: FreezeService,
         inject: [FreezeStore, DRIFTWARDEN_CONFIG],

@@ -1,3 +1,4 @@
+import type { IncidentSource } from '@driftwarden/freeze';
 import type { ConfigItemFetcher } from '@driftwarden/ingest';
 import type {
   AttributionPort,
@@ -24,4 +25,6 @@ export interface PortOverrides {
   remediation?: RemediationPort;
   backport?: BackportPort;
   fetcher?: ConfigItemFetcher;
+  /** Incident providers (default: built from `incidents.pagerduty` / `incidents.opsgenie`). */
+  incidentSources?: IncidentSource[];
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { Metrics } from '@driftwarden/observability';
+import { FreezeService } from '@driftwarden/freeze';
 import { REDIS } from '../core/tokens';
 import { WorkerHost } from '../workers/worker-host.service';
 
@@ -15,6 +16,7 @@ export class HealthController {
     @Inject(DRIFTWARDEN_ROLES) private readonly roles: Role[],
     private readonly workers: WorkerHost,
     private readonly metrics: Metrics,
+    private readonly freeze: FreezeService,
   ) {}
 
   /** Liveness only: the process answers. */
@@ -45,6 +47,16 @@ export class HealthController {
     const providers: Record<string, unknown> = {};
     if (!this.config.incidents.pagerduty && !this.config.incidents.opsgenie) {
       providers['note'] = 'no incident source configured: auto-heal is not frozen by incidents';
+    } else {
+      // Freshness is reported, never a reason to fail readiness: a provider outage freezes.
+      const state = await this.freeze.state().catch(() => null);
+      const maxAge = this.config.incidents.maxStalenessSeconds * 1000;
+      for (const p of [this.config.incidents.pagerduty ? 'pagerduty' : null, this.config.incidents.opsgenie ? 'opsgenie' : null]) {
+        if (!p) continue;
+        const snap = state?.providers.find((s) => s.provider === p);
+        const fresh = Boolean(snap?.ok && snap.fetchedAt && Date.now() - Date.parse(snap.fetchedAt) <= maxAge);
+        providers[p] = { ok: Boolean(snap?.ok), fresh, fetchedAt: snap?.fetchedAt ?? null, ...(snap?.error ? { error: snap.error } : !snap ? { error: 'no data yet' } : {}) };
+      }
     }
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({
       ready,

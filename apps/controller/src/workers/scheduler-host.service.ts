@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import type { DriftRecord } from '@driftwarden/domain';
-import { FreezeService, FreezeStore, freezeAt } from '@driftwarden/freeze';
+import { FreezeService, FreezeStore, IncidentPoller, freezeAt } from '@driftwarden/freeze';
 import type { Logger } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
@@ -36,10 +36,13 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly store: FreezeStore,
     private readonly drifts: DriftStore,
     private readonly producer: JobProducer,
+    private readonly poller: IncidentPoller,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.roles.includes('scheduler')) return;
+    // One poll per interval for all replicas (a BullMQ job scheduler; idempotent upsert).
+    if (this.poller.configured.length > 0) await this.producer.scheduleIncidentPolls(this.config.incidents.pollIntervalSeconds * 1000);
     this.timer = setInterval(() => {
       if (!this.running) {
         this.running = this.sweep()

@@ -8,6 +8,7 @@ import { BackportService, EvaluateService, IngestService, RemediateService } fro
 import { JobProducer, QueueName, createWorker } from '@driftwarden/queue';
 import { RedisKeys, createRedis } from '@driftwarden/redis';
 import { QuarantineStore } from '@driftwarden/store';
+import { IncidentPoller } from '@driftwarden/freeze';
 import { LOGGER } from '../core/tokens';
 
 /**
@@ -40,10 +41,11 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly ingest: IngestService,
     private readonly quarantine: QuarantineStore,
     private readonly producer: JobProducer,
+    private readonly poller: IncidentPoller,
   ) {}
 
   get running(): { workers: number; expected: number; sqs: boolean | null } {
-    const expected = this.roles.includes('worker') ? 3 : 0;
+    const expected = this.roles.includes('worker') ? 4 : 0;
     return {
       workers: this.workers.filter((w) => w.isRunning()).length,
       expected,
@@ -76,7 +78,15 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     );
     const remediate = createWorker(QueueName.Remediate, (job) => this.remediate.run(job.data), { ...opts, concurrency: Math.min(opts.concurrency, 8), connection: connection() });
     const backport = createWorker(QueueName.Backport, (job) => this.backport.run(job.data), { ...opts, concurrency: Math.min(opts.concurrency, 4), connection: connection() });
-    for (const w of [evaluate, remediate, backport]) {
+    const incidents = createWorker(
+      QueueName.Incidents,
+      async (job) => {
+        const snaps = await this.poller.pollAll(job.data.reason === 'webhook' ? 'webhook-refresh' : 'scheduler');
+        return snaps.map((s) => `${s.provider}:${s.ok ? 'ok' : 'failed'}`).join(',');
+      },
+      { ...opts, concurrency: 1, connection: connection() },
+    );
+    for (const w of [evaluate, remediate, backport, incidents]) {
       w.on('failed', (job, err) => {
         this.metrics.jobFailures.inc({ queue: w.name });
         this.logger.warn({ queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, correlationId: (job?.data as { correlationId?: string } | undefined)?.correlationId, err: { message: err.message, name: err.name } }, 'job attempt failed');

@@ -1,0 +1,102 @@
+import { Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
+import { ApiError, RequireRole } from '@driftwarden/auth';
+import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
+import { FreezeService, FreezeStore } from '@driftwarden/freeze';
+import {
+  OPSGENIE_WEBHOOK_TOKEN_HEADER,
+  PAGERDUTY_SIGNATURE_HEADER,
+  PAGERDUTY_WEBHOOK_ID_HEADER,
+  isPagerDutyMajor,
+  parseOpsgenieWebhook,
+  parsePagerDutyWebhook,
+  verifyOpsgenieToken,
+  verifyPagerDutySignature,
+} from '@driftwarden/incidents';
+import { Metrics } from '@driftwarden/observability';
+import { JobProducer } from '@driftwarden/queue';
+import { createHash } from 'node:crypto';
+import { correlationIdOf, type ApiRequest } from './request-context';
+
+const OPEN_EVENTS = new Set(['incident.triggered', 'incident.acknowledged', 'incident.unacknowledged', 'incident.reopened', 'incident.priority_updated', 'incident.escalated', 'incident.reassigned', 'incident.delegated']);
+
+function header(req: ApiRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Provider webhooks: authenticated by signature (PagerDuty) or shared secret (Opsgenie), in
+ * constant time, over the raw body; idempotent; answered at once (PagerDuty waits 5 s), with
+ * the change applied immediately and a refresh poll queued.
+ */
+@Controller('v1/webhooks')
+export class WebhooksController {
+  constructor(
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
+    private readonly store: FreezeStore,
+    private readonly freeze: FreezeService,
+    private readonly producer: JobProducer,
+    private readonly metrics: Metrics,
+  ) {}
+
+  @Post('pagerduty')
+  @RequireRole('public')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async pagerduty(@Req() req: ApiRequest) {
+    const pd = this.config.incidents.pagerduty;
+    if (!pd) throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'PagerDuty is not configured (incidents.pagerduty)');
+    const raw = req.rawBody ?? Buffer.alloc(0);
+    if (!verifyPagerDutySignature(raw, header(req, PAGERDUTY_SIGNATURE_HEADER), pd.webhookSecrets)) {
+      this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: header(req, PAGERDUTY_SIGNATURE_HEADER) ? 'bad_signature' : 'unsigned' });
+      throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_signature', 'X-PagerDuty-Signature does not match the body for any configured secret');
+    }
+    const parsed = parsePagerDutyWebhook(req.rawBody ? JSON.parse(raw.toString('utf8')) : undefined);
+    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed PagerDuty webhook', parsed.problems);
+    const deliveryId = header(req, PAGERDUTY_WEBHOOK_ID_HEADER) ?? parsed.event.eventId;
+    if (!(await this.store.firstDelivery('pagerduty', deliveryId))) {
+      this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: 'duplicate' });
+      return { accepted: true, duplicate: true };
+    }
+    const e = parsed.event;
+    let applied = false;
+    if (e.incident) {
+      const inc = e.incident;
+      const major = isPagerDutyMajor(
+        { id: inc.id, title: inc.title, status: inc.status, urgency: inc.urgency, priority: inc.priority ? { summary: inc.priority } : null, serviceId: inc.service ?? '', createdAt: inc.createdAt },
+        pd.major,
+      );
+      const scope = inc.service ? pd.scopes?.[inc.service] : undefined;
+      const record = { ...inc, ...(scope ? { scope } : {}) };
+      if (e.eventType === 'incident.resolved' || (e.eventType === 'incident.priority_updated' && !major)) {
+        applied = await this.store.applyIncidentEvent(record, false, e.occurredAt, 'webhook:pagerduty');
+      } else if (OPEN_EVENTS.has(e.eventType) && major) {
+        applied = await this.store.applyIncidentEvent(record, true, e.occurredAt, 'webhook:pagerduty');
+      }
+    }
+    if (applied) this.freeze.invalidate();
+    await this.producer.pollIncidentsNow(correlationIdOf(req));
+    return { accepted: true, duplicate: false, applied };
+  }
+
+  @Post('opsgenie')
+  @RequireRole('public')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async opsgenie(@Req() req: ApiRequest) {
+    const og = this.config.incidents.opsgenie;
+    if (!og?.webhookToken) throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'Opsgenie webhooks are not configured (incidents.opsgenie.webhookToken)');
+    if (!verifyOpsgenieToken(header(req, OPSGENIE_WEBHOOK_TOKEN_HEADER), og.webhookToken)) {
+      this.metrics.webhooksRejected.inc({ provider: 'opsgenie', reason: header(req, OPSGENIE_WEBHOOK_TOKEN_HEADER) ? 'bad_token' : 'unsigned' });
+      throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_token', `${OPSGENIE_WEBHOOK_TOKEN_HEADER} is missing or wrong`);
+    }
+    const raw = req.rawBody ?? Buffer.alloc(0);
+    const parsed = parseOpsgenieWebhook(raw.length ? JSON.parse(raw.toString('utf8')) : undefined);
+    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed Opsgenie webhook', parsed.problems);
+    // Opsgenie sends alert actions, not incidents, and no delivery id: dedupe on the action itself.
+    const e = parsed.event;
+    const key = createHash('sha256').update(`${e.alertId}|${e.action}|${e.updatedAt ?? e.createdAt}`).digest('hex').slice(0, 32);
+    if (!(await this.store.firstDelivery('opsgenie', key))) return { accepted: true, duplicate: true };
+    // Incidents are read from the Incident API: refresh the snapshot now.
+    await this.producer.pollIncidentsNow(correlationIdOf(req));
+    return { accepted: true, duplicate: false };
+  }
+}

@@ -1,0 +1,61 @@
+import type { IncidentProvider, IncidentRef, Scope } from '@driftwarden/domain';
+import type { FreezeStore } from './freeze-store';
+import type { IncidentRecord, ProviderSnapshot } from './freeze.types';
+
+/** What the poller needs of a provider adapter (libs/incidents implements it). */
+export interface IncidentSource {
+  readonly name: IncidentProvider;
+  listOpenMajorIncidents(signal?: AbortSignal): Promise<(IncidentRef & { scopeKeys?: string[] })[]>;
+}
+
+/**
+ * One list walk per provider per poll, written as the shared snapshot every worker and
+ * replica reads (provider calls do not grow with the event rate). A failure is recorded as
+ * such: the freeze state becomes unknown, which freezes.
+ */
+export class IncidentPoller {
+  constructor(
+    private readonly sources: IncidentSource[],
+    private readonly store: FreezeStore,
+    /** provider → scope key (PagerDuty service id, Opsgenie team/service) → scope; absent = global. */
+    private readonly scopes: Partial<Record<IncidentProvider, Record<string, Scope>>>,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  get configured(): IncidentProvider[] {
+    return this.sources.map((s) => s.name);
+  }
+
+  async pollAll(actor = 'scheduler'): Promise<ProviderSnapshot[]> {
+    return Promise.all(this.sources.map((s) => this.poll(s, actor)));
+  }
+
+  private async poll(source: IncidentSource, actor: string): Promise<ProviderSnapshot> {
+    let snap: ProviderSnapshot;
+    try {
+      const incidents = await source.listOpenMajorIncidents();
+      const at = this.clock().toISOString();
+      snap = { provider: source.name, ok: true, fetchedAt: at, attemptedAt: at, incidents: incidents.map((i) => this.withScope(source.name, i)) };
+    } catch (err) {
+      const previous = (await this.store.load([source.name])).providers[0];
+      snap = {
+        provider: source.name,
+        ok: false,
+        fetchedAt: previous?.fetchedAt ?? null,
+        attemptedAt: this.clock().toISOString(),
+        error: err instanceof Error ? err.message : String(err),
+        incidents: previous?.incidents ?? [],
+      };
+    }
+    await this.store.recordSnapshot(snap, actor);
+    return snap;
+  }
+
+  private withScope(provider: IncidentProvider, incident: IncidentRef & { scopeKeys?: string[] }): IncidentRecord {
+    const { scopeKeys, ...ref } = incident;
+    const map = this.scopes[provider] ?? {};
+    const matched = (scopeKeys ?? []).map((k) => map[k]).filter((s): s is Scope => s !== undefined);
+    // One matching scope narrows the incident to it; none (or several, ambiguously) keeps it global: fail closed.
+    return matched.length === 1 ? { ...ref, scope: matched[0] } : { ...ref };
+  }
+}
