@@ -14,6 +14,7 @@ interface Row {
 }
 
 const viewerRead = (ok: number): Record<Who, number> => ({ none: 401, bad: 401, viewer: ok, ingest: 403, operator: ok, admin: ok });
+const operatorWrite = (ok: number): Record<Who, number> => ({ none: 401, bad: 401, viewer: 403, ingest: 403, operator: ok, admin: ok });
 const open = (ok: number): Record<Who, number> => ({ none: ok, bad: ok, viewer: ok, ingest: ok, operator: ok, admin: ok });
 
 let n = 0;
@@ -25,6 +26,16 @@ const ROWS: Row[] = [
     expect: { none: 401, bad: 401, viewer: 403, ingest: 202, operator: 403, admin: 202 },
   },
   { method: 'GET', path: '/v1/drifts', expect: viewerRead(200) },
+  { method: 'GET', path: '/v1/freeze', expect: viewerRead(200) },
+  { method: 'POST', path: '/v1/freezes', body: () => ({ reason: 'matrix', ttl: '1m' }), expect: operatorWrite(201) },
+  { method: 'DELETE', path: '/v1/freezes/frz_doesnotexist', expect: operatorWrite(404) },
+  { method: 'POST', path: '/v1/freeze/overrides', body: () => ({ reason: 'matrix', ttl: '1m' }), expect: { none: 401, bad: 401, viewer: 403, ingest: 403, operator: 403, admin: 201 } },
+  { method: 'POST', path: '/v1/drifts/drf_doesnotexist/approve', body: () => ({ comment: 'x' }), expect: operatorWrite(404) },
+  { method: 'POST', path: '/v1/drifts/drf_doesnotexist/adopt', body: () => ({ comment: 'x' }), expect: operatorWrite(404) },
+  { method: 'POST', path: '/v1/drifts/drf_doesnotexist/reject', body: () => ({ comment: 'x' }), expect: operatorWrite(404) },
+  { method: 'GET', path: '/v1/exceptions', expect: viewerRead(200) },
+  { method: 'POST', path: '/v1/exceptions', body: () => ({ resource: 'sg-0abc1234def567890', reason: 'matrix', ttl: '1m' }), expect: operatorWrite(201) },
+  { method: 'DELETE', path: '/v1/exceptions/exc_doesnotexist', expect: operatorWrite(404) },
   { method: 'GET', path: '/v1/drifts/drf_doesnotexist', expect: viewerRead(404) },
   { method: 'GET', path: '/v1/audit', expect: viewerRead(200) },
   { method: 'GET', path: '/healthz', expect: open(200) },

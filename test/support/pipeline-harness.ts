@@ -6,7 +6,6 @@ import {
   FakeDesiredState,
   FakeFreeze,
   FakeSgAnalyzer,
-  NoExceptionsFake,
   OpenFence,
   SpyBackport,
   SpyRemediation,
@@ -18,7 +17,7 @@ export const PRINCIPALS = {
   self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
 };
 
-/** Every port filled with a controllable fake, so the pipeline can be driven through every rule. */
+/** Every cloud-facing port filled with a controllable fake (exceptions use the real store). */
 export function fakePorts() {
   const classifier = new PrincipalClassifier(PRINCIPALS);
   const ports = {
@@ -27,7 +26,6 @@ export function fakePorts() {
     attribution: new FakeAttribution((arn) => classifier.classify(arn)),
     freeze: new FakeFreeze(),
     fence: new OpenFence(),
-    exceptions: new NoExceptionsFake(),
     remediation: new SpyRemediation(),
     backport: new SpyBackport(),
   };

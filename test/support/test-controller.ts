@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfigObject, type DriftwardenRuntime, type Role } from '@driftwarden/config';
@@ -22,6 +22,10 @@ const HASHES = {
   admin: '10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a',
 };
 
+/** Operator token whose identity is alice@example.com. */
+export const ALICE_TOKEN = 'alice-token';
+const ALICE_HASH = createHash('sha256').update(ALICE_TOKEN).digest('hex');
+
 export function uniquePrefix(): string {
   return `dwt-${randomBytes(4).toString('hex')}`;
 }
@@ -42,7 +46,11 @@ export function testRuntime(opts: TestConfigOptions = {}, roles: Role[] = ['api'
       redis: { url: REDIS_URL, prefix: opts.prefix ?? uniquePrefix() },
       api: {
         port: 0,
-        tokens: (Object.keys(HASHES) as (keyof typeof HASHES)[]).map((role) => ({ name: `t-${role}`, sha256: HASHES[role], role })),
+        tokens: [
+          ...(Object.keys(HASHES) as (keyof typeof HASHES)[]).map((role) => ({ name: `t-${role}`, sha256: HASHES[role], role })),
+          // An operator with an identity, for the self-approval rule.
+          { name: 't-alice', sha256: ALICE_HASH, role: 'operator', identity: 'alice@example.com' },
+        ],
       },
       ingest: { coalesceMilliseconds: opts.coalesceMilliseconds ?? 0 },
       workers: { concurrency: opts.concurrency ?? 16 },

@@ -18,7 +18,6 @@ import {
   FreezePort,
   IngestService,
   NoBackport,
-  NoExceptions,
   NoRemediation,
   RemediateService,
   RemediationPort,
@@ -31,6 +30,7 @@ import { TokenRegistry } from '@driftwarden/auth';
 import { CloudTrailAttribution } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
+import { ExceptionsStore } from '@driftwarden/exceptions';
 import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
@@ -136,7 +136,8 @@ export class CoreModule {
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
       { provide: FencePort, inject: [FreezeStore], useFactory: (store: FreezeStore) => o.fence ?? new FreezeFence(store) },
-      { provide: ExceptionsPort, useValue: o.exceptions ?? new NoExceptions() },
+      { provide: ExceptionsStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new ExceptionsStore(r, k, a) },
+      { provide: ExceptionsPort, inject: [ExceptionsStore], useFactory: (e: ExceptionsStore) => o.exceptions ?? e },
       {
         provide: ConfigItemFetcher,
         useFactory: () =>

@@ -6,6 +6,7 @@ import type { DriftRecord } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, IncidentPoller, freezeAt } from '@driftwarden/freeze';
 import type { Logger } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
+import { ExceptionsStore } from '@driftwarden/exceptions';
 import { RedisKeys } from '@driftwarden/redis';
 import { DriftStore } from '@driftwarden/store';
 import { freezeSettings } from '../core/core.module';
@@ -37,6 +38,7 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly drifts: DriftStore,
     private readonly producer: JobProducer,
     private readonly poller: IncidentPoller,
+    private readonly exceptions: ExceptionsStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -73,7 +75,20 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     const active = freezeAt(state, freezeSettings(this.config), () => true, now, { now: true }).sources;
     await this.store.recordTransitions(active, now);
     await this.releaseHeld(now);
+    await this.releaseExcepted(now);
     return true;
+  }
+
+  /** An expired (or removed) exception is never silently forgotten: its resource is decided again. */
+  private async releaseExcepted(now: Date): Promise<void> {
+    for (const e of await this.exceptions.lapsedUnhandled(now)) {
+      const page = await this.drifts.list({ resource: e.resource.startsWith('arn:') ? (e.resource.split('/').pop() ?? e.resource) : e.resource, limit: 1 });
+      const d = page.items[0];
+      if (d) {
+        await this.producer.evaluate([{ resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`, trigger: 'exception_expired', correlationId: `exception-${e.id}` }]);
+      }
+      await this.exceptions.markHandled(e, now);
+    }
   }
 
   /** Held drifts whose freeze has ended are decided again. */

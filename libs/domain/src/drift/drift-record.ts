@@ -36,6 +36,22 @@ export interface DriftRecord {
   diff: DriftDiff;
   evidence: DriftEvidence;
   links: DriftLinks;
+  /** The human decision on a drift awaiting approval (DESIGN §5 Approvals). */
+  approval?: DriftApproval;
+}
+
+export interface DriftApproval {
+  action: 'approve' | 'adopt' | 'reject';
+  /** The token's name. */
+  by: string;
+  /** The token's identity (e.g. alice@example.com), when configured. */
+  identity?: string;
+  comment: string;
+  at: string;
+  /** An approval must be used (the revert started) before this time, or it lapses. */
+  expiresAt?: string;
+  /** Set when it lapsed unused. */
+  lapsedAt?: string;
 }
 
 export interface DriftResource {

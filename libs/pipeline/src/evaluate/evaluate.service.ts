@@ -76,6 +76,12 @@ export class EvaluateService {
    */
   private async reevaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger): Promise<EvaluateOutcome> {
     const open = await this.drifts.openFor(resourceKey);
+    if (trigger === 'exception_expired') {
+      // The resource was excluded: decide again on its latest item.
+      const lastId = await this.ledger.lastProcessed(resourceKey);
+      const item = lastId ? await this.ledger.event(lastId) : null;
+      return item ? this.decideOn(item, [], open?.raw ?? null, correlationId, trigger) : { status: 'nothing_pending' };
+    }
     if (!open || open.record.status !== 'held') return { status: 'nothing_pending' };
     const lastEventId = open.record.evidence.eventIds[open.record.evidence.eventIds.length - 1];
     const item = await this.ledger.event(lastEventId);

@@ -33,8 +33,19 @@ export class RemediateService {
     const drift = found.record;
     const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
     const resumable = drift.status === 'reverting' && lastEvent === job.eventId;
-    const ready = (drift.status === 'detected' || drift.status === 'awaiting_approval') && drift.decision.action === 'revert' && lastEvent === job.eventId;
+    const approved = drift.status === 'awaiting_approval' && drift.approval?.action === 'approve' && !drift.approval.lapsedAt;
+    const ready = ((drift.status === 'detected' && drift.decision.action === 'revert') || approved) && lastEvent === job.eventId;
     if (!ready && !resumable) return 'superseded';
+    if (approved && drift.approval?.expiresAt && Date.parse(drift.approval.expiresAt) <= this.clock().getTime()) {
+      // An approval is used within approvalTtlMinutes or it lapses (DESIGN §5).
+      const at = this.clock().toISOString();
+      await this.drifts.update(drift.id, (d) =>
+        d.approval && !d.approval.lapsedAt
+          ? { next: { ...d, updatedAt: at, approval: { ...d.approval, lapsedAt: at } }, audit: { at, type: 'approval.lapsed', actor: 'worker', driftId: d.id, reason: `approval by ${d.approval.by} was not used before ${d.approval.expiresAt}` } }
+          : null,
+      );
+      return 'superseded';
+    }
     const rk = `${drift.resource.account}/${drift.resource.region}/${drift.resource.type}/${drift.resource.id}`;
     // A newer item is waiting: its evaluation decides, not this job.
     if ((await this.ledger.pendingCount(rk)) > 0) return 'superseded';

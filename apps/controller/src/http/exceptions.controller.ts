@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
+import { z } from 'zod';
+import { ApiError, RequireRole } from '@driftwarden/auth';
+import { parseDuration } from '@driftwarden/domain';
+import { ExceptionsStore, type ResourceException } from '@driftwarden/exceptions';
+import { CLOCK } from '../core/tokens';
+import { parseBody } from './body';
+import { actorOf, type ApiRequest } from './request-context';
+
+const exceptionBody = z
+  .strictObject({
+    resource: z.string().regex(/^(sg-[0-9a-f]{8,17}|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+)$/, 'expected a resource id such as sg-0abc… or an ARN'),
+    reason: z.string().trim().min(1, 'a reason is required').max(500),
+    until: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time such as 2026-12-01T00:00:00Z' }).optional(),
+    ttl: z.string().optional(),
+  })
+  .refine((b) => (b.until === undefined) !== (b.ttl === undefined), { message: 'give exactly one of until or ttl', path: ['until'] });
+
+@Controller('v1/exceptions')
+export class ExceptionsController {
+  constructor(
+    private readonly exceptions: ExceptionsStore,
+    @Inject(CLOCK) private readonly clock: () => Date,
+  ) {}
+
+  @Get()
+  @RequireRole('viewer')
+  async list(): Promise<{ items: ResourceException[]; next: null }> {
+    const now = this.clock().getTime();
+    return { items: (await this.exceptions.all()).filter((e) => !e.deletedAt && Date.parse(e.until) > now), next: null };
+  }
+
+  @Post()
+  @RequireRole('operator')
+  @HttpCode(HttpStatus.CREATED)
+  async create(@Body() body: unknown, @Req() req: ApiRequest): Promise<ResourceException> {
+    const input = parseBody(exceptionBody, body);
+    const now = this.clock();
+    let until: Date;
+    try {
+      until = input.until ? new Date(input.until) : new Date(now.getTime() + parseDuration(input.ttl as string));
+    } catch (e) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid ttl', [{ path: 'ttl', message: e instanceof Error ? e.message : String(e) }]);
+    }
+    if (until.getTime() <= now.getTime()) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'the exception would already have expired', [{ path: 'until', message: `expected a time after ${now.toISOString()}` }]);
+    }
+    return this.exceptions.create({ resource: input.resource, reason: input.reason, until, actor: actorOf(req), now });
+  }
+
+  @Delete(':id')
+  @RequireRole('operator')
+  async remove(@Param('id') id: string, @Req() req: ApiRequest): Promise<ResourceException> {
+    const removed = /^exc_[a-z0-9]{1,40}$/.test(id) ? await this.exceptions.remove(id, actorOf(req), this.clock()) : null;
+    if (!removed) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no exception ${JSON.stringify(id.slice(0, 80))}`);
+    return removed;
+  }
+}
