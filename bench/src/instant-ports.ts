@@ -45,7 +45,7 @@ class InstantFreeze extends FreezePort {
   }
 }
 class InstantFence extends FencePort {
-  fenceFor(): Fence {
+  async arm(): Promise<Fence> {
     return async () => {};
   }
 }

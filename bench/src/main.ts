@@ -114,7 +114,7 @@ function sgEvent(groupId: string, stateId: number): Record<string, unknown> {
 async function pipeline(events: number, offeredPerSecond: number | null): Promise<{ rate: number; latencies: number[] }> {
   const prefix = `dwbench-${randomBytes(3).toString('hex')}`;
   const config = parseConfigObject(
-    { mode: 'dry-run', redis: { url: REDIS_URL, prefix }, api: { port: 0 }, ingest: { coalesceMilliseconds: 0 }, workers: { concurrency: 50 } },
+    { mode: 'dry-run', redis: { url: REDIS_URL, prefix }, api: { port: 0 }, ingest: { coalesceMilliseconds: 0 }, workers: { concurrency: 50 }, attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false } },
     { env: {} },
   );
   const ctl = await startController({

@@ -54,6 +54,8 @@ export function testRuntime(opts: TestConfigOptions = {}, roles: Role[] = ['api'
       },
       ingest: { coalesceMilliseconds: opts.coalesceMilliseconds ?? 0 },
       workers: { concurrency: opts.concurrency ?? 16 },
+      // Tests feed CloudTrail events themselves: no waiting for delivery, no LookupEvents.
+      attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false },
       principals: {
         iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
         breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'],

@@ -1,4 +1,5 @@
-import type { CloudTrailEvent, ConfigItemEvent, PrincipalClassifier } from '@driftwarden/domain';
+import { TransientError, type CloudTrailEvent, type ConfigItemEvent, type PrincipalClassifier } from '@driftwarden/domain';
+import type { CloudTrailLookup } from './cloudtrail-lookup.adapter';
 import { sessionNameOf } from '@driftwarden/domain';
 import { AttributionPort, type Attribution } from '@driftwarden/pipeline';
 import type { CloudTrailStore } from '@driftwarden/store';
@@ -25,6 +26,18 @@ export interface CorrelationWindow {
 
 export const DEFAULT_WINDOW: CorrelationWindow = { beforeMs: 15 * 60_000, afterMs: 60_000 };
 
+export interface AttributionOptions {
+  window?: CorrelationWindow;
+  /** LookupEvents fallback when no event arrived on the event paths. */
+  lookup?: CloudTrailLookup;
+  /**
+   * CloudTrail delivery lags by minutes: while a change is younger than this and no call is
+   * found, the evaluation is retried later instead of deciding "unknown". 0 disables waiting.
+   */
+  waitForDeliveryMs?: number;
+  now?: () => number;
+}
+
 /**
  * Picks the CloudTrail call that made a Config item's change: the latest successful mutating
  * call on the resource at or before the capture time (within the window). Failed calls
@@ -49,25 +62,36 @@ export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, wind
  * unknown is treated as not made by the IaC pipeline (DESIGN §2).
  */
 export class CloudTrailAttribution extends AttributionPort {
+  private readonly window: CorrelationWindow;
+
   constructor(
     private readonly store: CloudTrailStore,
     private readonly classifier: PrincipalClassifier,
-    private readonly window: CorrelationWindow = DEFAULT_WINDOW,
+    private readonly options: AttributionOptions = {},
   ) {
     super();
+    this.window = options.window ?? DEFAULT_WINDOW;
   }
 
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
     const capture = Date.parse(item.captureTime);
-    const events = await this.store.around(
-      item.resource.account,
-      item.resource.region,
-      item.resource.id,
-      new Date(capture - this.window.beforeMs),
-      new Date(capture + this.window.afterMs),
-    );
-    const cause = pickCause(events, item, this.window);
+    const from = new Date(capture - this.window.beforeMs);
+    const to = new Date(capture + this.window.afterMs);
+    const { account, region, id } = item.resource;
+    let cause = pickCause(await this.store.around(account, region, id, from, to), item, this.window);
+    let source: Attribution['source'] = 'cloudtrail-event';
+    if (!cause && this.options.lookup) {
+      const found = await this.options.lookup.eventsFor(account, region, id, from, to);
+      if (found.length) await this.store.put(found);
+      cause = pickCause(found, item, this.window);
+      source = 'cloudtrail-lookup';
+    }
     if (!cause) {
+      const age = (this.options.now ?? Date.now)() - capture;
+      const wait = this.options.waitForDeliveryMs ?? 0;
+      if (age < wait) {
+        throw new TransientError(`no CloudTrail call found yet for ${id}; CloudTrail may still be delivering it (retrying for up to ${Math.round(wait / 1000)} s after the change)`, 'attribution_pending', { retryAfterMs: Math.min(30_000, wait - age) });
+      }
       return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
     }
     const arn = cause.principal.arn;
@@ -76,7 +100,7 @@ export class CloudTrailAttribution extends AttributionPort {
       principal: { arn, class: this.classifier.classify(arn), ...(session ? { session } : {}) },
       changedAt: cause.eventTime,
       cloudTrailEventId: cause.eventId,
-      source: 'cloudtrail-event',
+      source,
     };
   }
 }

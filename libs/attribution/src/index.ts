@@ -1,1 +1,2 @@
 export * from './cloudtrail-attribution.adapter';
+export * from './cloudtrail-lookup.adapter';

@@ -334,6 +334,15 @@ export const workersSchema = z
   })
   .prefault({});
 
+export const attributionSchema = z
+  .strictObject({
+    /** While a change is younger than this and no CloudTrail call explains it, wait (retry) before deciding "unknown". */
+    cloudTrailWaitSeconds: z.int().min(0).max(3600).default(300),
+    /** Fall back to CloudTrail LookupEvents (about 2 calls/s per account and region, shared by all replicas). */
+    lookupEvents: z.boolean().default(true),
+  })
+  .prefault({});
+
 export const pagerdutySchema = z.strictObject({
   token: secret,
   apiUrl: baseUrl().default('https://api.pagerduty.com'),
@@ -517,6 +526,7 @@ export const configSchema = z.strictObject({
   api: apiSchema,
   ingest: ingestSchema,
   workers: workersSchema,
+  attribution: attributionSchema,
   incidents: incidentsSchema,
   freeze: freezeSchema,
   freezeWindows: z.array(freezeWindowSchema).superRefine(uniqueNames, always).default([]),
@@ -547,6 +557,7 @@ export type TokenRole = TokenConfig['role'];
 export type IngestConfig = DriftwardenConfig['ingest'];
 export type SqsConfig = z.output<typeof sqsSchema>;
 export type WorkersConfig = DriftwardenConfig['workers'];
+export type AttributionConfig = DriftwardenConfig['attribution'];
 export type IncidentsConfig = DriftwardenConfig['incidents'];
 export type PagerDutyConfig = z.output<typeof pagerdutySchema>;
 export type PagerDutyMajorConfig = PagerDutyConfig['major'];

@@ -76,6 +76,7 @@ describe('parseConfig: defaults', () => {
       api: { port: 8080, tokens: [], maxBodyBytes: 1_048_576, maxEventsPerRequest: 500 },
       ingest: { coalesceMilliseconds: 1000 },
       workers: { concurrency: 16 },
+      attribution: { cloudTrailWaitSeconds: 300, lookupEvents: true },
       incidents: { pollIntervalSeconds: 30, maxStalenessSeconds: 90, cooldownMinutes: 30, lookbackMinutes: 15 },
       freeze: { maxTtl: '7d', maxTtlMs: 604_800_000, maxOverrideTtl: '1h', maxOverrideTtlMs: 3_600_000 },
       freezeWindows: [],

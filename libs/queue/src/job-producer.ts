@@ -26,20 +26,20 @@ const KEEP_FAILED = { age: 7 * 24 * 3600 };
 /** One table for every job option: ids, attempts, back-off, retention. */
 const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
   evaluate: {
-    attempts: 12,
-    backoff: { type: 'exponential', delay: 1_000 },
+    attempts: 14,
+    backoff: { type: 'dw' },
     removeOnComplete: { age: 3600, count: 10_000 },
     removeOnFail: KEEP_FAILED,
   },
   remediate: {
     attempts: 8,
-    backoff: { type: 'exponential', delay: 2_000 },
+    backoff: { type: 'dw' },
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   },
   backport: {
     attempts: 8,
-    backoff: { type: 'exponential', delay: 5_000 },
+    backoff: { type: 'dw' },
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   },

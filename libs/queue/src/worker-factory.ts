@@ -29,6 +29,17 @@ export function classified<T>(fn: (job: Job<T>) => Promise<unknown>): Processor<
   };
 }
 
+/**
+ * Back-off for `{ type: 'dw' }`: the error's own `retryAfterMs` when it has one (rate limits,
+ * CloudTrail delivery lag), else exponential from 1 s, capped at 5 min, with jitter.
+ */
+export function retryDelay(attemptsMade: number, _type?: string, err?: Error): number {
+  const hinted = err && 'retryAfterMs' in err ? (err as { retryAfterMs?: number }).retryAfterMs : undefined;
+  if (typeof hinted === 'number' && hinted > 0) return Math.min(hinted, 300_000);
+  const base = Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 300_000);
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
 export function createWorker<Q extends QueueName>(
   queue: Q,
   processor: (job: Job<JobData<Q>>) => Promise<unknown>,
@@ -41,5 +52,6 @@ export function createWorker<Q extends QueueName>(
     lockDuration: options.lockDurationMs ?? 30_000,
     autorun: options.autorun ?? true,
     maxStalledCount: 3,
+    settings: { backoffStrategy: retryDelay },
   });
 }

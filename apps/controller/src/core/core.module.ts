@@ -27,7 +27,7 @@ import { JobProducer } from '@driftwarden/queue';
 import { RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
-import { CloudTrailAttribution } from '@driftwarden/attribution';
+import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
@@ -131,8 +131,13 @@ export class CoreModule {
       {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
-        inject: [CloudTrailStore, PrincipalClassifier],
-        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier) => o.attribution ?? new CloudTrailAttribution(ct, pc),
+        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys],
+        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys) =>
+          o.attribution ??
+          new CloudTrailAttribution(ct, pc, {
+            waitForDeliveryMs: c.attribution.cloudTrailWaitSeconds * 1000,
+            ...(c.attribution.lookupEvents ? { lookup: new CloudTrailLookup(createCloudTrailClientFor(), new SharedRateLimiter(r, k)) } : {}),
+          }),
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
       { provide: FencePort, inject: [FreezeStore], useFactory: (store: FreezeStore) => o.fence ?? new FreezeFence(store) },

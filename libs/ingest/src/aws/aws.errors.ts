@@ -4,7 +4,7 @@
  */
 import { PermanentError, TransientError } from '@driftwarden/domain';
 
-export type AwsService = 'config' | 's3' | 'sqs';
+export type AwsService = 'config' | 's3' | 'sqs' | 'cloudtrail' | 'ec2';
 
 const THROTTLING = new Set([
   'BandwidthLimitExceeded',

@@ -1,0 +1,100 @@
+import { CloudTrailClient, LookupEventsCommand, type Event as TrailEvent } from '@aws-sdk/client-cloudtrail';
+import type { Redis } from 'ioredis';
+import { TransientError, type CloudTrailEvent } from '@driftwarden/domain';
+import { mapAwsError, normalizeDelivery } from '@driftwarden/ingest';
+import type { RedisKeys } from '@driftwarden/redis';
+
+/** CloudTrail allows about 2 LookupEvents calls per second per account and region. */
+export const LOOKUP_CALLS_PER_SECOND = 2;
+
+/**
+ * A rate limit shared by every replica: at most N calls per second per account and region
+ * (a Redis counter per second). Over the limit the caller gets a TransientError with the wait.
+ */
+export class SharedRateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly perSecond = LOOKUP_CALLS_PER_SECOND,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async take(account: string, region: string): Promise<void> {
+    const t = this.now();
+    const second = Math.floor(t / 1000);
+    const key = this.keys.key('ratelimit', 'cloudtrail', account, region, String(second));
+    const [[, count]] = ((await this.redis.multi().incr(key).expire(key, 2).exec()) ?? [[null, 0]]) as [[Error | null, number]];
+    if (count > this.perSecond) {
+      throw new TransientError(`CloudTrail LookupEvents is limited to ${this.perSecond} calls/s in ${account}/${region}`, 'cloudtrail_rate_limited', { retryAfterMs: 1000 - (t % 1000) });
+    }
+  }
+}
+
+/**
+ * The fallback when no CloudTrail event arrived on the event paths: `LookupEvents` by
+ * resource name over a window around the change, rate-limited across replicas. Events are
+ * normalised like ingested ones (the record is a JSON string in `CloudTrailEvent`).
+ */
+export class CloudTrailLookup {
+  constructor(
+    private readonly clientFor: (region: string) => Pick<CloudTrailClient, 'send'>,
+    private readonly limiter: SharedRateLimiter,
+  ) {}
+
+  async eventsFor(account: string, region: string, resourceId: string, from: Date, to: Date): Promise<CloudTrailEvent[]> {
+    const out: CloudTrailEvent[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      await this.limiter.take(account, region);
+      let res;
+      try {
+        res = await this.clientFor(region).send(
+          new LookupEventsCommand({
+            LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: resourceId }],
+            StartTime: from,
+            EndTime: to,
+            MaxResults: 50,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
+      } catch (err) {
+        throw mapAwsError(err, { service: 'cloudtrail', operation: 'LookupEvents' });
+      }
+      for (const e of res.Events ?? []) {
+        const parsed = toCloudTrailEvent(e, account, region);
+        if (parsed) out.push(parsed);
+      }
+      token = res.NextToken;
+      if (!token) break;
+    }
+    return out;
+  }
+}
+
+function toCloudTrailEvent(e: TrailEvent, account: string, region: string): CloudTrailEvent | null {
+  if (!e.CloudTrailEvent) return null;
+  let record: unknown;
+  try {
+    record = JSON.parse(e.CloudTrailEvent);
+  } catch {
+    return null;
+  }
+  // Wrapped as EventBridge delivers it, so one normaliser serves both paths.
+  const result = normalizeDelivery(
+    { version: '0', id: e.EventId ?? 'lookup', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', account, time: (e.EventTime ?? new Date()).toISOString(), region, resources: [], detail: record },
+    { transport: 'replay' },
+  );
+  return result.ok && result.events[0]?.kind === 'cloudtrail' ? result.events[0] : null;
+}
+
+export function createCloudTrailClientFor(requestTimeoutMs = 10_000): (region: string) => CloudTrailClient {
+  const clients = new Map<string, CloudTrailClient>();
+  return (region) => {
+    let c = clients.get(region);
+    if (!c) {
+      c = new CloudTrailClient({ region, maxAttempts: 2, requestHandler: { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true } as never });
+      clients.set(region, c);
+    }
+    return c;
+  };
+}
