@@ -25,7 +25,7 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'node'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper: { '^@driftwarden/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@driftwarden/([a-z0-9-]+)$': '<rootDir>/libs/$1/src' },
   setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
 };
 module.exports = {

@@ -33,7 +33,7 @@ export interface RunningController {
 
 /** Lists the capabilities still served by a "not installed" adapter. */
 export function missingCapabilities(overrides: PortOverrides): string[] {
-  const ports: (keyof PortOverrides)[] = ['remediation', 'backport'];
+  const ports: (keyof PortOverrides)[] = ['backport'];
   const missing: string[] = [];
   for (const p of ports) {
     const adapter = overrides[p];

@@ -18,7 +18,6 @@ import {
   FreezePort,
   IngestService,
   NoBackport,
-  NoRemediation,
   RemediateService,
   RemediationPort,
   ResourceAnalyzers,
@@ -31,6 +30,7 @@ import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloud
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
+import { Ec2Remediation, createEc2ClientProvider } from '@driftwarden/ec2';
 import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
@@ -156,7 +156,8 @@ export class CoreModule {
       {
         provide: RemediationPort,
         inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => (dryRun(c) ? new DryRunRemediationGuard() : (o.remediation ?? new NoRemediation())),
+        useFactory: (c: DriftwardenConfig) =>
+          dryRun(c) ? new DryRunRemediationGuard() : (o.remediation ?? new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: 10_000 }))),
       },
       {
         provide: BackportPort,

@@ -1,4 +1,4 @@
-import { DriftwardenError, PermanentError, type DriftRecord } from '@driftwarden/domain';
+import { DriftwardenError, PermanentError, type ApiCallRecord, type DriftRecord } from '@driftwarden/domain';
 import type { RemediateJob } from '@driftwarden/queue';
 import type { DriftStore, ItemLedger } from '@driftwarden/store';
 import type { FreezePort } from '../ports/freeze.port';
@@ -139,12 +139,18 @@ export class RemediateService {
         updatedAt: at,
         evidence: {
           ...d.evidence,
-          apiCalls: [...d.evidence.apiCalls, { service: 'driftwarden', operation: 'revert', request: {}, error: { code: err.code, message: err.message }, at }],
+          // The calls made before the failure (when the adapter reports them), then the failure.
+          apiCalls: [...d.evidence.apiCalls, ...callsOf(err), { service: 'driftwarden', operation: 'revert', request: {}, error: { code: err.code, message: err.message }, at }],
         },
       },
       audit: { at, type: 'remediation.failed', actor: 'worker', driftId: d.id, reason: `${err.code}: ${err.message}` },
     }));
   }
+}
+
+function callsOf(err: unknown): ApiCallRecord[] {
+  const calls = (err as { apiCalls?: unknown }).apiCalls;
+  return Array.isArray(calls) ? (calls as ApiCallRecord[]) : [];
 }
 
 function tagsOf(drift: DriftRecord): Record<string, string> {

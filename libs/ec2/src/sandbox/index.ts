@@ -1,0 +1,18 @@
+/**
+ * The EC2 sandbox (the demo's "sandbox AWS account"): a real HTTP server speaking the EC2 Query
+ * protocol over in-memory security groups. Exported from `@driftwarden/ec2` as `sandbox`.
+ */
+export {
+  Ec2Sandbox,
+  SANDBOX_ACTIONS,
+  SANDBOX_WRITE_ACTIONS,
+  statusForCode,
+  type Ec2SandboxOptions,
+  type SandboxCall,
+  type SandboxChangeListener,
+  type SandboxFailure,
+} from './ec2-sandbox.server';
+export type { SandboxChange, SandboxGroupSpec, SandboxTag } from './ec2-sandbox.state';
+export { Ec2ApiError } from './ec2-sandbox.errors';
+export { EC2_XML_NAMESPACE } from './ec2-xml';
+export type { Ec2SandboxAction } from './ec2-query';
