@@ -27,12 +27,18 @@ export interface RemediateJob {
   driftId: string;
   /** The item the decision was made on: a newer item supersedes the job. */
   eventId: string;
+  /**
+   * Distinguishes later decisions on the same item (a re-decision after a freeze, an
+   * approval) from the first, whose job may already have run. Absent for the first decision.
+   */
+  round?: string;
   correlationId: string;
 }
 
 export interface BackportJob {
   driftId: string;
   eventId: string;
+  round?: string;
   correlationId: string;
 }
 

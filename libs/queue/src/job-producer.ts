@@ -81,7 +81,7 @@ export class JobProducer {
   async remediate(data: RemediateJob, delayMs: number): Promise<void> {
     await this.queues.remediate.add(JOB_NAMES.remediate, data, {
       ...DEFAULTS.remediate,
-      jobId: jobIdFrom('rem', data.driftId, data.eventId),
+      jobId: jobIdFrom('rem', data.driftId, data.eventId, ...(data.round ? [data.round] : [])),
       delay: Math.max(0, delayMs),
     });
   }
@@ -90,7 +90,7 @@ export class JobProducer {
   async backport(data: BackportJob): Promise<void> {
     await this.queues.backport.add(JOB_NAMES.backport, data, {
       ...DEFAULTS.backport,
-      jobId: jobIdFrom('bp', data.driftId, data.eventId),
+      jobId: jobIdFrom('bp', data.driftId, data.eventId, ...(data.round ? [data.round] : [])),
     });
   }
 

@@ -72,13 +72,16 @@ export class ApprovalsController {
       ...(verb === 'approve' ? { expiresAt: new Date(now.getTime() + this.config.guardrails.approvalTtlMinutes * 60_000).toISOString() } : {}),
     };
     const lastEvent = found.evidence.eventIds[found.evidence.eventIds.length - 1];
+    let approvalAt: string | undefined;
     const queueFollowUp = async () => {
       if (this.config.mode !== 'enforce') return;
-      if (verb === 'approve') await this.producer.remediate({ driftId: id, eventId: lastEvent, correlationId: correlationIdOf(req) }, 0);
-      if (verb === 'adopt') await this.producer.backport({ driftId: id, eventId: lastEvent, correlationId: correlationIdOf(req) });
+      const round = `${verb}-${Date.parse((approvalAt ?? at))}`;
+      if (verb === 'approve') await this.producer.remediate({ driftId: id, eventId: lastEvent, round, correlationId: correlationIdOf(req) }, 0);
+      if (verb === 'adopt') await this.producer.backport({ driftId: id, eventId: lastEvent, round, correlationId: correlationIdOf(req) });
     };
     // Approving again an approved drift whose revert has not started re-queues it (idempotent job id).
     if (verb === 'approve' && found.approval?.action === 'approve' && !found.approval.lapsedAt && found.status === 'awaiting_approval') {
+      approvalAt = found.approval.at;
       await queueFollowUp();
       return found;
     }

@@ -288,10 +288,10 @@ export class EvaluateService {
     // Side effects are enqueued before the commit (idempotent job ids); a job whose decision
     // was never committed finds its drift not in the expected state and does nothing.
     if (!dryRun && decision.action === 'revert') {
-      await this.producer.remediate({ driftId: next.id, eventId: item.eventId, correlationId }, this.settings.settleSeconds * 1000);
+      await this.producer.remediate({ driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) }, this.settings.settleSeconds * 1000);
     }
     if (!dryRun && decision.action === 'backport') {
-      await this.producer.backport({ driftId: next.id, eventId: item.eventId, correlationId });
+      await this.producer.backport({ driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) });
     }
     const saved = await this.drifts.save(next, continues ? existing : null, auditFor(next.id), itemCommit);
     return { saved, driftId: next.id };

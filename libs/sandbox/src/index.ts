@@ -1,0 +1,3 @@
+export * from './aws-events';
+export * from './terraform-state';
+export * from './sandbox-world';
