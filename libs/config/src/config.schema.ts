@@ -380,7 +380,7 @@ export const incidentsSchema = z
   .strictObject({
     pollIntervalSeconds: z.int().min(1).default(30),
     maxStalenessSeconds: z.int().min(1).default(90),
-    cooldownMinutes: z.int().min(0).default(30),
+    cooldownMinutes: z.number().min(0).default(30),
     lookbackMinutes: z.int().min(0).default(15),
     pagerduty: pagerdutySchema.optional(),
     opsgenie: opsgenieSchema.optional(),

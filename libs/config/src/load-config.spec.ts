@@ -257,7 +257,7 @@ const cases: Case[] = [
   { name: 'bad Opsgenie priority', yaml: 'incidents: { opsgenie: { apiKey: k, major: { priorities: [P6] } } }', path: 'incidents.opsgenie.major.priorities[0]', message: 'expected one of P1, P2, P3, P4, P5, found "P6"' },
   { name: 'empty major criterion', yaml: 'incidents: { pagerduty: { token: t, major: { priorities: [] } } }', path: 'incidents.pagerduty.major.priorities', message: 'expected at least one item, found an empty list (leave the key out to ignore priority)' },
   { name: 'missing PagerDuty token', yaml: 'incidents: { pagerduty: { apiUrl: "https://api.eu.pagerduty.com" } }', path: 'incidents.pagerduty.token', message: 'expected a string, found nothing (this key is required)' },
-  { name: 'negative cooldown', yaml: 'incidents: { cooldownMinutes: -1 }', path: 'incidents.cooldownMinutes', message: 'expected an integer of at least 0, found -1' },
+  { name: 'negative cooldown', yaml: 'incidents: { cooldownMinutes: -1 }', path: 'incidents.cooldownMinutes', message: 'expected a number of at least 0, found -1' },
   // scopes
   { name: 'account id of 11 digits', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: { accounts: ["11112222333"] } }]', path: 'freezeWindows[0].scope.accounts[0]', message: 'expected a 12-digit AWS account id, found "11112222333"' },
   { name: 'bad region', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: { regions: [Ireland] } }]', path: 'freezeWindows[0].scope.regions[0]', message: 'expected an AWS region such as eu-west-1, found "Ireland"' },

@@ -14,6 +14,8 @@ import {
 } from '@driftwarden/incidents';
 import { Metrics } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
+import { DriftStore } from '@driftwarden/store';
+import { parsePullRequestEvent, verifyGitHubSignature } from '@driftwarden/github';
 import { createHash } from 'node:crypto';
 import { correlationIdOf, type ApiRequest } from './request-context';
 
@@ -37,6 +39,7 @@ export class WebhooksController {
     private readonly freeze: FreezeService,
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
+    private readonly drifts: DriftStore,
   ) {}
 
   @Post('pagerduty')
@@ -76,6 +79,59 @@ export class WebhooksController {
     if (applied) this.freeze.invalidate();
     await this.producer.pollIncidentsNow(correlationIdOf(req));
     return { accepted: true, duplicate: false, applied };
+  }
+
+  /**
+   * GitHub: a backport PR merged means code now matches live (`backport_merged`); closed
+   * unmerged means a human decided the patch should go (`awaiting_approval`: a revert still
+   * needs approval and respects freezes).
+   */
+  @Post('github')
+  @RequireRole('public')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async github(@Req() req: ApiRequest) {
+    const gh = this.config.github;
+    if (!gh) throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'GitHub is not configured (github)');
+    const raw = req.rawBody ?? Buffer.alloc(0);
+    const signature = header(req, 'x-hub-signature-256');
+    if (!(await verifyGitHubSignature(raw, signature, gh.webhookSecret))) {
+      this.metrics.webhooksRejected.inc({ provider: 'github', reason: signature ? 'bad_signature' : 'unsigned' });
+      throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_signature', 'X-Hub-Signature-256 does not match the body');
+    }
+    const delivery = header(req, 'x-github-delivery');
+    if (delivery && !(await this.store.firstDelivery('github', delivery))) {
+      this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'duplicate' });
+      return { accepted: true, duplicate: true };
+    }
+    if (header(req, 'x-github-event') !== 'pull_request') return { accepted: true, duplicate: false, ignored: 'not a pull_request event' };
+    const parsed = parsePullRequestEvent(raw);
+    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed pull_request webhook', parsed.problems);
+    const e = parsed.event;
+    const match = /^driftwarden\/backport\/(.+)$/.exec(e.headRef);
+    if (e.action !== 'closed' || !match) return { accepted: true, duplicate: false, ignored: 'not a closed backport pull request' };
+    const page = await this.drifts.list({ status: 'backport_open', resource: match[1], limit: 50 });
+    const at = new Date().toISOString();
+    const moved: string[] = [];
+    for (const d of page.items.filter((x) => x.links.pullRequest?.number === e.number)) {
+      const next = e.merged ? ('backport_merged' as const) : ('awaiting_approval' as const);
+      await this.drifts.update(d.id, (cur) =>
+        cur.status === 'backport_open'
+          ? {
+              next: { ...cur, status: next, updatedAt: at },
+              audit: {
+                at,
+                type: e.merged ? 'backport.merged' : 'backport.closed',
+                actor: 'webhook:github',
+                driftId: cur.id,
+                reason: e.merged ? `pull request #${e.number} merged: the code now matches the live state` : `pull request #${e.number} closed without merging: the emergency change should go; a revert needs approval`,
+                details: { url: e.htmlUrl },
+              },
+            }
+          : null,
+      );
+      moved.push(d.id);
+    }
+    return { accepted: true, duplicate: false, drifts: moved };
   }
 
   @Post('opsgenie')

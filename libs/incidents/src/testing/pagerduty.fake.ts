@@ -69,6 +69,12 @@ export interface PagerDutyFakeOptions extends HttpFakeOptions {
   validateResponses?: boolean;
   /** Base of `html_url` links. Default `https://acme.pagerduty.com`. */
   webUrl?: string;
+  /**
+   * `required` (default, tests): refuse to start without the official spec. `optional` (the
+   * demo on a machine without shared/contracts): validate when the spec is found, else serve
+   * unvalidated.
+   */
+  contracts?: 'required' | 'optional';
 }
 
 interface StoredIncident {
@@ -116,6 +122,14 @@ export class PagerDutyFake extends HttpFake {
     this.validateResponses = options.validateResponses ?? true;
     this.webUrl = (options.webUrl ?? 'https://acme.pagerduty.com').replace(/\/+$/, '');
     this.contractsDir = options.contractsDir;
+    this.contractsMode = options.contracts ?? 'required';
+  }
+
+  private readonly contractsMode: 'required' | 'optional';
+
+  /** Whether requests are being validated against the official description. */
+  get validating(): boolean {
+    return this.contract !== undefined;
   }
 
   /** Replaces every incident served. */
@@ -136,7 +150,14 @@ export class PagerDutyFake extends HttpFake {
   }
 
   protected async prepare(): Promise<void> {
-    this.contract = await loadPagerDutyContract(findContractsDir(this.contractsDir));
+    let dir: string;
+    try {
+      dir = findContractsDir(this.contractsDir);
+    } catch (err) {
+      if (this.contractsMode === 'optional') return;
+      throw err;
+    }
+    this.contract = await loadPagerDutyContract(dir);
   }
 
   protected errorBody(status: number, message: string, errors?: string[]): PagerDutyErrorResponse {
@@ -189,7 +210,10 @@ export class PagerDutyFake extends HttpFake {
 
   private validate(request: ParsedFakeRequest): string[] {
     const contract = this.contract;
-    if (!contract) throw new Error('PagerDutyFake not started');
+    if (!contract) {
+      if (this.contractsMode === 'optional') return [];
+      throw new Error('PagerDutyFake not started');
+    }
     const query: Record<string, string | string[]> = {};
     for (const [key, values] of Object.entries(request.query)) query[key] = values.length === 1 ? values[0] : values;
     const headers: Record<string, string> = {};

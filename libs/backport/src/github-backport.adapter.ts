@@ -1,0 +1,103 @@
+import { PermanentError, type DriftRecord, type PermissionRule } from '@driftwarden/domain';
+import { HclDocument, editSecurityGroupRules, initHclParser, readSecurityGroupRules, ruleKey } from '@driftwarden/hcl-edit';
+import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
+import { BackportPort, type BackportResult } from '@driftwarden/pipeline';
+import { locateCode } from './locate-code';
+import { incidentLabel, issueBody, pullRequestBody, pullRequestTitle, summarize } from './pull-request-text';
+
+export interface StackRepo {
+  stack: string;
+  repo: RepoRef;
+  baseBranch: string;
+  path: string;
+}
+
+export function backportBranch(resourceId: string): string {
+  return `driftwarden/backport/${resourceId}`;
+}
+
+const LABELS = [
+  { name: 'driftwarden', color: '5319e7', description: 'Opened by driftwarden' },
+  { name: 'backport', color: '0e8a16', description: 'Brings Terraform in line with a live emergency change' },
+];
+
+/**
+ * Opens or updates the backport pull request for a drift (DESIGN §6): one branch and one PR
+ * per resource, one commit per update, the HCL edited in place and checked with HashiCorp's
+ * parser; when the code cannot be edited safely, one issue per resource instead.
+ */
+export class GitHubBackport extends BackportPort {
+  constructor(
+    private readonly github: GitHubRepoClient,
+    private readonly stacks: StackRepo[],
+  ) {
+    super();
+  }
+
+  async openOrUpdate(drift: DriftRecord): Promise<BackportResult> {
+    const stack = this.stacks.find((s) => s.stack === drift.resource.stack);
+    if (!stack) throw new PermanentError(`stack ${drift.resource.stack ?? '(none)'} of ${drift.resource.id} has no repo configured (stacks[].repo)`, 'backport_no_repo');
+    if (!drift.resource.address) throw new PermanentError(`${drift.resource.id} has no Terraform address`, 'backport_no_address');
+    const { repo } = stack;
+    const baseSha = await this.github.getBranchSha(repo, stack.baseBranch);
+    const located = await locateCode(this.github, repo, baseSha, stack.path, drift.resource.address);
+    if (!located.ok) return this.fallback(drift, stack, located.reason, null);
+    const loc = located.location;
+
+    // Live = what the code (as applied) declares − closed + opened.
+    await initHclParser();
+    const base = readSecurityGroupRules(HclDocument.parse(loc.text), { target: loc.target, groupId: drift.resource.id });
+    if ('unsafe' in base) return this.fallback(drift, stack, base.reason, null);
+    const missing = new Set(drift.diff.missing.map(ruleKey));
+    const live: PermissionRule[] = [...base.rules.filter((r) => !missing.has(ruleKey(r))), ...drift.diff.extra];
+
+    // One branch per resource; a later drift adds a commit on top of the earlier backport.
+    const branch = backportBranch(drift.resource.id);
+    const head = await this.github.ensureBranch(repo, branch, baseSha);
+    const current = head.created ? loc.text : (await this.github.readFile(repo, loc.path, head.sha)).content;
+    const onBranch = readSecurityGroupRules(HclDocument.parse(current), { target: loc.target, groupId: drift.resource.id });
+    if ('unsafe' in onBranch) return this.fallback(drift, stack, onBranch.reason, base.rules);
+    const liveKeys = new Set(live.map(ruleKey));
+    const codeKeys = new Set(onBranch.rules.map(ruleKey));
+    const remove = onBranch.rules.filter((r) => !liveKeys.has(ruleKey(r)));
+    const add = live.filter((r) => !codeKeys.has(ruleKey(r)));
+
+    let changes: string[] = [];
+    if (remove.length > 0 || add.length > 0) {
+      const edit = await editSecurityGroupRules(current, {
+        target: loc.target,
+        groupId: drift.resource.id,
+        remove,
+        add,
+        ...(onBranch.style ? { style: onBranch.style } : {}),
+        reservedNames: loc.reservedNames,
+        groupInModule: loc.groupInModule,
+        filename: loc.path,
+      });
+      if (edit.unsafe) return this.fallback(drift, stack, `${edit.reason} (${edit.code})`, base.rules);
+      changes = edit.changes;
+      await this.github.commitFiles(repo, branch, head.sha, [{ path: loc.path, content: edit.text }], `Backport ${summarize(drift)}\n\nKeeps the emergency change recorded as ${drift.id}.`);
+    }
+
+    const title = pullRequestTitle(drift);
+    const body = pullRequestBody(drift, loc.path, changes.length ? changes : ['(the branch already matches the live state)']);
+    const existing = await this.github.findOpenPullRequest(repo, branch);
+    const pr = existing
+      ? await this.github.updatePullRequest(repo, existing.number, { title, body })
+      : await this.github.openPullRequest(repo, { head: branch, base: stack.baseBranch, title, body });
+    const incident = incidentLabel(drift);
+    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [{ name: incident, color: 'b60205', description: 'The incident during which the change was made' }] : [])]);
+    return { kind: 'pull_request', links: { pullRequest: { url: pr.htmlUrl, number: pr.number, repo: `${repo.owner}/${repo.name}`, branch } } };
+  }
+
+  private async fallback(drift: DriftRecord, stack: StackRepo, reason: string, codeRules: PermissionRule[] | null): Promise<BackportResult> {
+    const key = `resource=${drift.resource.id}`;
+    const title = `Backport by hand: ${summarize(drift)}`.slice(0, 240);
+    const body = issueBody(drift, reason, codeRules);
+    const existing = await this.github.findOpenIssue(stack.repo, key, { label: 'driftwarden' });
+    const issue = existing
+      ? await this.github.updateIssue(stack.repo, existing.number, { title, body })
+      : await this.github.openIssue(stack.repo, { title, body, labels: LABELS, marker: key });
+    return { kind: 'issue', reason, links: { issue: { url: issue.htmlUrl, number: issue.number, repo: `${stack.repo.owner}/${stack.repo.name}` } } };
+  }
+}

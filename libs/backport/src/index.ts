@@ -1,0 +1,3 @@
+export * from './github-backport.adapter';
+export * from './locate-code';
+export * from './pull-request-text';

@@ -1,0 +1,71 @@
+import { posix } from 'node:path';
+import { HclDocument, initHclParser, parseResourceAddress, type ResourceAddress } from '@driftwarden/hcl-edit';
+import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
+
+export interface CodeLocation {
+  /** Repository path of the `.tf` file that declares the block. */
+  path: string;
+  /** The block's type and name inside its module. */
+  target: { type: string; name: string };
+  text: string;
+  /** Resource names declared in the module's other files (avoid them when naming new blocks). */
+  reservedNames: string[];
+  /** Whether the aws_security_group block is declared in this module. */
+  groupInModule: boolean;
+}
+
+export type LocateResult = { ok: true; location: CodeLocation } | { ok: false; reason: string };
+
+/**
+ * Finds the `.tf` file that declares a Terraform address in the stack's folder, following
+ * local modules (`source = "./modules/sg"`). A registry or git module, a module instantiated
+ * with count/for_each or more than once, or an address that cannot be found is a reason to
+ * fall back to an issue (the code cannot be edited safely).
+ */
+export async function locateCode(github: GitHubRepoClient, repo: RepoRef, ref: string, stackPath: string, address: string): Promise<LocateResult> {
+  await initHclParser();
+  const parsed: ResourceAddress | undefined = parseResourceAddress(address);
+  if (!parsed) return { ok: false, reason: `cannot parse the Terraform address ${address}` };
+  if (parsed.index !== undefined) return { ok: false, reason: `${address} is one instance of a resource with count/for_each: editing it would change every instance` };
+  const tree = await github.listTree(repo, ref);
+  let dir = stackPath === '.' ? '' : stackPath.replace(/\/+$/, '');
+  const filesIn = (d: string) => tree.filter((e) => e.type === 'blob' && e.path.endsWith('.tf') && posix.dirname(e.path) === (d === '' ? '.' : d));
+  const read = async (path: string) => (await github.readFile(repo, path, ref)).content;
+
+  for (const step of parsed.modules) {
+    if (step.index !== undefined) return { ok: false, reason: `module ${step.name} is instantiated with count/for_each: the code is shared by every instance` };
+    const calls: { file: string; source: string | null; kind: string }[] = [];
+    for (const f of filesIn(dir)) {
+      const doc = HclDocument.parse(await read(f.path));
+      for (const m of doc.modules()) if (m.name === step.name) calls.push({ file: f.path, source: m.source, kind: m.sourceKind });
+    }
+    if (calls.length === 0) return { ok: false, reason: `no module "${step.name}" block in ${dir || '.'}` };
+    const call = calls[0];
+    if (call.kind !== 'local' || !call.source) return { ok: false, reason: `module ${step.name} comes from ${call.source ?? 'a computed source'} (${call.kind}), not from this repository` };
+    const target = posix.normalize(posix.join(dir || '.', call.source));
+    // A local module used by several module blocks is shared: editing it changes all of them.
+    let uses = 0;
+    for (const f of tree.filter((e) => e.type === 'blob' && e.path.endsWith('.tf'))) {
+      const doc = HclDocument.parse(await read(f.path));
+      for (const m of doc.modules()) if (m.source && m.sourceKind === 'local' && posix.normalize(posix.join(posix.dirname(f.path), m.source)) === target) uses++;
+    }
+    if (uses > 1) return { ok: false, reason: `module ${step.name} (${call.source}) is instantiated ${uses} times: editing it would change every instance` };
+    dir = target === '.' ? '' : target;
+  }
+
+  const reserved: string[] = [];
+  let found: CodeLocation | null = null;
+  let groupInModule = false;
+  for (const f of filesIn(dir)) {
+    const text = await read(f.path);
+    const doc = HclDocument.parse(text);
+    for (const r of doc.resources()) reserved.push(r.labels[1]);
+    if (doc.resource('aws_security_group', parsed.name) && parsed.type === 'aws_security_group') groupInModule = true;
+    if (doc.resource(parsed.type, parsed.name)) {
+      if (found) return { ok: false, reason: `${parsed.type}.${parsed.name} is declared in two files (${found.path}, ${f.path})` };
+      found = { path: f.path, target: { type: parsed.type, name: parsed.name }, text, reservedNames: [], groupInModule: false };
+    }
+  }
+  if (!found) return { ok: false, reason: `no file in ${dir || '.'} declares ${parsed.type}.${parsed.name}` };
+  return { ok: true, location: { ...found, reservedNames: reserved.filter((n) => n !== parsed.name), groupInModule } };
+}
