@@ -2,7 +2,7 @@
 // NestJS 12 and Octokit are ESM-only: they are transformed too (allow-list below),
 // because Jest 30 cannot load ESM-only packages on Node 20.
 const esmOnly = [
-  'commander', '@apidevtools',
+  'commander', '@apidevtools', 'universal-github-app-jwt',
   '@nestjs', '@octokit', 'before-after-hook', 'universal-user-agent', 'content-type', 'file-type',
   'strtok3', 'token-types', '@tokenizer', '@borewit', 'uint8array-extras', 'json-with-bigint',
   'nock', '@mswjs', 'rettime', '@open-draft',
@@ -25,7 +25,11 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'node'],
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper: { '^@driftwarden/([a-z0-9-]+)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: {
+    '^@driftwarden/([a-z0-9-]+)$': '<rootDir>/libs/$1/src',
+    // ESM-only with `import`-only export conditions: point Jest at its file.
+    '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
+  },
   setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
 };
 module.exports = {

@@ -67,7 +67,7 @@ describe('dry-run makes every decision and no write', () => {
 describe('enforce mode', () => {
   it('refuses to start while a capability is not installed', async () => {
     await expect(startController({ runtime: testRuntime({ mode: 'enforce' }), port: 0, host: '127.0.0.1' })).rejects.toThrow(
-      /refusing to start in enforce mode: these capabilities are not installed yet: backport/,
+      /refusing to start in enforce mode: these capabilities are not installed yet: backport \(configure github/,
     );
   });
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.command';
 import { formatConfigProblems, loadConfigFile } from '@driftwarden/config';
 import { ApiError } from './api-client';
 import { errorMessage, explainApiError, UsageError } from './cli.errors';
@@ -30,9 +31,7 @@ const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
  * and the run's CliContext (`ctx.io` for output and clock, `ctx.client()` for the API,
  * `ctx.exitCode`). Errors thrown from its action are reported like any command's.
  */
-export const EXTRA_COMMANDS: CommandRegistrar[] = [
-  // registerDemoCommand,
-];
+export const EXTRA_COMMANDS: CommandRegistrar[] = [registerDemoCommand];
 
 const defaultDeps: CliDeps = {
   config: { loadConfigFile, formatConfigProblems },

@@ -32,14 +32,10 @@ export interface RunningController {
 }
 
 /** Lists the capabilities still served by a "not installed" adapter. */
-export function missingCapabilities(overrides: PortOverrides): string[] {
-  const ports: (keyof PortOverrides)[] = ['backport'];
+export function missingCapabilities(overrides: PortOverrides, config: DriftwardenRuntime['config']): string[] {
   const missing: string[] = [];
-  for (const p of ports) {
-    const adapter = overrides[p];
-    if (!adapter) missing.push(p);
-    else if (isNotInstalled(adapter)) missing.push(p);
-  }
+  const backport = overrides.backport;
+  if (backport ? isNotInstalled(backport) : !config.github) missing.push('backport (configure github: backport pull requests need it)');
   return missing;
 }
 
@@ -53,7 +49,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
   const { runtime } = opts;
   const overrides = opts.overrides ?? {};
   if (runtime.config.mode === 'enforce') {
-    const missing = missingCapabilities(overrides);
+    const missing = missingCapabilities(overrides, runtime.config);
     if (missing.length > 0) {
       throw new StartupError(
         `refusing to start in enforce mode: these capabilities are not installed yet: ${missing.join(', ')}. ` +

@@ -31,6 +31,8 @@ import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSet
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
 import { Ec2Remediation, createEc2ClientProvider } from '@driftwarden/ec2';
+import { GitHubBackport } from '@driftwarden/backport';
+import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
 import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
@@ -162,7 +164,13 @@ export class CoreModule {
       {
         provide: BackportPort,
         inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => (dryRun(c) ? new DryRunBackportGuard() : (o.backport ?? new NoBackport())),
+        useFactory: (c: DriftwardenConfig) => {
+          if (dryRun(c)) return new DryRunBackportGuard();
+          if (o.backport) return o.backport;
+          const stacks = c.stacks.filter((s) => s.repo).map((s) => ({ stack: s.name, repo: { owner: s.repo!.owner, name: s.repo!.name }, baseBranch: s.repo!.baseBranch, path: s.repo!.path }));
+          // Without GitHub there is nowhere to open backports: "not installed" (enforce refuses to start).
+          return c.github ? new GitHubBackport(createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)), stacks) : new NoBackport();
+        },
       },
       {
         provide: IngestService,

@@ -1,0 +1,531 @@
+/**
+ * The GitHub adapter: the GitHubRepoClient port on Octokit (see `github-client.factory.ts` for
+ * retries, rate limits, timeouts and auth). Every GitHub trap listed in CONTRACTS.md §D/§F is
+ * handled here: singular `git/ref/{ref}` for reads and plural `git/refs` for creation, `refs/`
+ * prefix only on creation, `pulls?head=` with the owner prefix, 422 for an existing branch,
+ * pull request or label, files over 1 MB, truncated trees, and a branch that moved under us.
+ */
+import { PermanentError, TransientError } from '@driftwarden/domain';
+import { createGitHubApi, type GitHubApi, type GitHubClientOptions, type GitHubOctokit } from './github-client.factory';
+import { GITHUB_ERROR_CODES, gitHubErrorCodes, gitHubErrorMessages, gitHubMessage, isHttpErrorLike, mapGitHubError, sanitizedCause } from './github.errors';
+import {
+  type BranchResult,
+  type CommitFile,
+  type CommitFilesOptions,
+  type CommitResult,
+  type FindIssueOptions,
+  GitHubRepoClient,
+  type IssueInfo,
+  type LabelSpec,
+  type OpenIssueInput,
+  type OpenPullRequestInput,
+  type OpenPullRequestResult,
+  type PullRequestInfo,
+  type RepoFile,
+  type RepoRef,
+  type TreeEntry,
+} from './github-repo-client.port';
+
+/** The label every pull request and issue driftwarden opens carries (and issues are searched by). */
+export const DRIFTWARDEN_LABEL = 'driftwarden';
+export const DEFAULT_LABEL_COLOR = 'ededed';
+const DEFAULT_MAX_COMMIT_ATTEMPTS = 3;
+const DEFAULT_LABEL_CACHE_TTL_MS = 10 * 60_000;
+const PAGE_SIZE = 100;
+const SHA = /^[0-9a-f]{40}$/;
+
+const R = {
+  getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
+  createRef: 'POST /repos/{owner}/{repo}/git/refs',
+  updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+  getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+  createTree: 'POST /repos/{owner}/{repo}/git/trees',
+  getBlob: 'GET /repos/{owner}/{repo}/git/blobs/{file_sha}',
+  createBlob: 'POST /repos/{owner}/{repo}/git/blobs',
+  getCommit: 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+  createCommit: 'POST /repos/{owner}/{repo}/git/commits',
+  getContent: 'GET /repos/{owner}/{repo}/contents/{path}',
+  listPulls: 'GET /repos/{owner}/{repo}/pulls',
+  createPull: 'POST /repos/{owner}/{repo}/pulls',
+  updatePull: 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+  listLabels: 'GET /repos/{owner}/{repo}/labels',
+  createLabel: 'POST /repos/{owner}/{repo}/labels',
+  addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+  listIssues: 'GET /repos/{owner}/{repo}/issues',
+  createIssue: 'POST /repos/{owner}/{repo}/issues',
+  updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+} as const;
+
+/** The fields of a pull request (full or "simple") this adapter reads. */
+interface PullLike {
+  number: number;
+  html_url: string;
+  state: string;
+  title: string;
+  body: string | null;
+  merged_at: string | null;
+  merged?: boolean;
+  head: { ref: string; sha: string; repo?: { full_name: string } | null };
+  base: { ref: string };
+  labels: Array<{ name?: string }>;
+}
+
+interface IssueLike {
+  number: number;
+  html_url: string;
+  state: string;
+  title: string;
+  body?: string | null;
+  labels: Array<string | { name?: string }>;
+  pull_request?: unknown;
+}
+
+function labelNames(labels: ReadonlyArray<string | { name?: string }>): string[] {
+  return labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((n) => n.length > 0);
+}
+
+function toPullRequest(p: PullLike): PullRequestInfo {
+  return {
+    number: p.number,
+    htmlUrl: p.html_url,
+    state: p.state === 'closed' ? 'closed' : 'open',
+    merged: p.merged ?? p.merged_at !== null,
+    title: p.title,
+    body: p.body ?? '',
+    headRef: p.head.ref,
+    headSha: p.head.sha,
+    baseRef: p.base.ref,
+    labels: labelNames(p.labels),
+  };
+}
+
+function toIssue(i: IssueLike): IssueInfo {
+  return {
+    number: i.number,
+    htmlUrl: i.html_url,
+    state: i.state === 'closed' ? 'closed' : 'open',
+    title: i.title,
+    body: i.body ?? '',
+    labels: labelNames(i.labels),
+  };
+}
+
+function labelSpec(label: string | LabelSpec): LabelSpec {
+  return typeof label === 'string' ? { name: label } : label;
+}
+
+/** `stacks/prod/` → `stacks/prod`; `.`, `./` and `` → `` (the root). */
+function normaliseFolder(path: string | undefined): string {
+  const trimmed = (path ?? '').replace(/^\.\/+/, '').replace(/^\/+|\/+$/g, '');
+  return trimmed === '.' ? '' : trimmed;
+}
+
+function full(repo: RepoRef): string {
+  return `${repo.owner}/${repo.name}`;
+}
+
+function isStatus(err: unknown, ...statuses: number[]): boolean {
+  return isHttpErrorLike(err) && statuses.includes(err.status);
+}
+
+function mentions(err: unknown, pattern: RegExp): boolean {
+  if (!isHttpErrorLike(err)) return false;
+  const data = err.response?.data;
+  return pattern.test(gitHubMessage(data) ?? '') || gitHubErrorMessages(data).some((m) => pattern.test(m));
+}
+
+export interface OctokitGitHubRepoClientOptions {
+  maxCommitAttempts?: number;
+  labelCacheTtlMs?: number;
+}
+
+export class OctokitGitHubRepoClient extends GitHubRepoClient {
+  private readonly octokit: GitHubOctokit;
+  private readonly maxCommitAttempts: number;
+  private readonly labelCacheTtlMs: number;
+  /** `owner/name` → lower-cased label names known to exist, and when that was learnt. */
+  private readonly knownLabels = new Map<string, { names: Set<string>; at: number }>();
+
+  constructor(
+    private readonly api: GitHubApi,
+    options: OctokitGitHubRepoClientOptions = {},
+  ) {
+    super();
+    this.octokit = api.octokit;
+    this.maxCommitAttempts = Math.max(1, options.maxCommitAttempts ?? api.options.maxCommitAttempts ?? DEFAULT_MAX_COMMIT_ATTEMPTS);
+    this.labelCacheTtlMs = options.labelCacheTtlMs ?? api.options.labelCacheTtlMs ?? DEFAULT_LABEL_CACHE_TTL_MS;
+  }
+
+  get calls(): number {
+    return this.api.stats.calls;
+  }
+
+  // --- branches ------------------------------------------------------------------------------
+
+  async getBranchSha(repo: RepoRef, branch: string): Promise<string> {
+    const data = await this.call(R.getRef, `branch ${branch} in ${full(repo)}`, async () => {
+      // Singular `ref`, no `refs/` prefix: the plural form answers prefix matches as an array.
+      const response = await this.octokit.rest.git.getRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}` });
+      return response.data;
+    });
+    return this.sha(data.object.sha, R.getRef);
+  }
+
+  async ensureBranch(repo: RepoRef, branch: string, fromSha: string): Promise<BranchResult> {
+    try {
+      const { data } = await this.octokit.rest.git.createRef({ owner: repo.owner, repo: repo.name, ref: `refs/heads/${branch}`, sha: fromSha });
+      return { sha: this.sha(data.object.sha, R.createRef), created: true };
+    } catch (err) {
+      if (isStatus(err, 422) && mentions(err, /reference already exists/i)) {
+        return { sha: await this.getBranchSha(repo, branch), created: false };
+      }
+      throw this.mapError(err, R.createRef, `commit ${fromSha} in ${full(repo)}`);
+    }
+  }
+
+  // --- reading -------------------------------------------------------------------------------
+
+  async listTree(repo: RepoRef, sha: string, path?: string): Promise<TreeEntry[]> {
+    const folder = normaliseFolder(path);
+    const root = await this.getTree(repo, sha, true);
+    if (!root.truncated) return this.within(root.entries, folder, repo, sha);
+
+    // Truncated: find the folder's own tree, then list it (recursively if GitHub can, else walk).
+    let treeSha = sha;
+    for (const segment of folder === '' ? [] : folder.split('/')) {
+      const level = await this.getTree(repo, treeSha, false);
+      const next = level.entries.find((e) => e.type === 'tree' && e.path === segment);
+      if (!next) throw this.folderNotFound(repo, sha, folder);
+      treeSha = next.sha;
+    }
+    return this.walk(repo, treeSha, folder);
+  }
+
+  async readFile(repo: RepoRef, path: string, ref: string): Promise<RepoFile> {
+    const what = `file ${path} at ${ref} in ${full(repo)}`;
+    const data = await this.call(R.getContent, what, async () => {
+      const response = await this.octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.name, path, ref });
+      return response.data;
+    });
+    if (Array.isArray(data)) {
+      throw new PermanentError(`GitHub ${R.getContent}: ${path} at ${ref} in ${full(repo)} is a folder, not a file`, GITHUB_ERROR_CODES.rejected);
+    }
+    if (data.type !== 'file' || !('content' in data)) {
+      throw new PermanentError(`GitHub ${R.getContent}: ${path} at ${ref} in ${full(repo)} is a ${data.type}, not a file`, GITHUB_ERROR_CODES.rejected);
+    }
+    const sha = this.sha(data.sha, R.getContent);
+    // Up to 1 MB the content comes inline; 1–100 MB come with `encoding: "none"` and no content.
+    if (data.encoding === 'base64' && (data.content !== '' || data.size === 0)) {
+      return { path: data.path, sha, size: data.size, content: Buffer.from(data.content, 'base64').toString('utf8') };
+    }
+    const blob = await this.call(R.getBlob, `blob ${sha} (${path}) in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.git.getBlob({ owner: repo.owner, repo: repo.name, file_sha: sha });
+      return response.data;
+    });
+    if (blob.encoding !== 'base64' && blob.encoding !== 'utf-8') {
+      throw new TransientError(`GitHub ${R.getBlob}: unexpected encoding ${JSON.stringify(blob.encoding)}`, GITHUB_ERROR_CODES.malformed);
+    }
+    const content = blob.encoding === 'base64' ? Buffer.from(blob.content, 'base64').toString('utf8') : blob.content;
+    return { path: data.path, sha, size: blob.size ?? Buffer.byteLength(content), content };
+  }
+
+  // --- writing -------------------------------------------------------------------------------
+
+  async commitFiles(
+    repo: RepoRef,
+    branch: string,
+    parentSha: string,
+    files: readonly CommitFile[],
+    message: string,
+    options: CommitFilesOptions = {},
+  ): Promise<CommitResult> {
+    const maxAttempts = Math.max(1, options.maxAttempts ?? this.maxCommitAttempts);
+    const blobs = new Map<string, string>(); // content → blob SHA, reused across attempts
+    let base = parentSha;
+    let pending: readonly CommitFile[] = files;
+    for (let attempt = 1; ; attempt += 1) {
+      const commit = await this.call(R.getCommit, `commit ${base} in ${full(repo)}`, async () => {
+        const response = await this.octokit.rest.git.getCommit({ owner: repo.owner, repo: repo.name, commit_sha: base });
+        return response.data;
+      });
+      const baseTree = this.sha(commit.tree.sha, R.getCommit);
+      const tree: Array<{ path: string; mode: '100644'; type: 'blob'; sha: string | null }> = [];
+      for (const file of pending) {
+        tree.push({ path: file.path, mode: '100644', type: 'blob', sha: file.content === null ? null : await this.blob(repo, file.content, blobs) });
+      }
+      const newTree = await this.call(R.createTree, `base tree ${baseTree} in ${full(repo)}`, async () => {
+        const response = await this.octokit.rest.git.createTree({ owner: repo.owner, repo: repo.name, base_tree: baseTree, tree });
+        return response.data;
+      });
+      if (newTree.sha === baseTree) return { sha: base, committed: false, attempts: attempt };
+
+      const created = await this.call(R.createCommit, `tree ${newTree.sha} in ${full(repo)}`, async () => {
+        const response = await this.octokit.rest.git.createCommit({ owner: repo.owner, repo: repo.name, message, tree: newTree.sha, parents: [base] });
+        return response.data;
+      });
+      const commitSha = this.sha(created.sha, R.createCommit);
+      try {
+        // PATCH path `ref` is `heads/<branch>` (no `refs/`); force:false makes a moved branch a 422.
+        await this.octokit.rest.git.updateRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}`, sha: commitSha, force: false });
+        return { sha: commitSha, committed: true, attempts: attempt };
+      } catch (err) {
+        const stale = isStatus(err, 409) || (isStatus(err, 422) && mentions(err, /fast[ -]forward|reference cannot be updated|not a fast/i));
+        if (!stale) throw this.mapError(err, R.updateRef, `branch ${branch} in ${full(repo)}`);
+        if (attempt >= maxAttempts) {
+          throw new TransientError(
+            `GitHub ${R.updateRef}: branch ${branch} in ${full(repo)} moved during each of ${attempt} attempts to commit on it`,
+            GITHUB_ERROR_CODES.conflict,
+            { cause: isHttpErrorLike(err) ? sanitizedCause(err, this.api.secrets) : err },
+          );
+        }
+        const head = await this.getBranchSha(repo, branch);
+        if (options.reapply) {
+          const again = await options.reapply(head);
+          if (again === null) return { sha: head, committed: false, attempts: attempt };
+          pending = again;
+        }
+        base = head;
+      }
+    }
+  }
+
+  // --- pull requests -------------------------------------------------------------------------
+
+  async findOpenPullRequest(repo: RepoRef, headBranch: string): Promise<PullRequestInfo | null> {
+    const pulls = await this.call(R.listPulls, `pull requests of ${full(repo)}`, async () => {
+      // `head` must be `owner:branch`: a bare branch name is ignored and every PR comes back.
+      const response = await this.octokit.rest.pulls.list({
+        owner: repo.owner,
+        repo: repo.name,
+        head: `${repo.owner}:${headBranch}`,
+        state: 'open',
+        per_page: PAGE_SIZE,
+      });
+      return response.data;
+    });
+    // Filtered again: a server (or proxy) that ignored the filter must not make us adopt another PR.
+    const mine = pulls.filter((p) => p.head.ref === headBranch && (p.head.repo ? p.head.repo.full_name.toLowerCase() === full(repo).toLowerCase() : true));
+    mine.sort((a, b) => a.number - b.number);
+    return mine.length > 0 ? toPullRequest(mine[0]) : null;
+  }
+
+  async openPullRequest(repo: RepoRef, input: OpenPullRequestInput): Promise<OpenPullRequestResult> {
+    try {
+      const { data } = await this.octokit.rest.pulls.create({
+        owner: repo.owner,
+        repo: repo.name,
+        head: input.head,
+        base: input.base,
+        title: input.title,
+        body: input.body,
+        ...(input.draft !== undefined ? { draft: input.draft } : {}),
+      });
+      return { ...toPullRequest(data), created: true };
+    } catch (err) {
+      if (isStatus(err, 422) && mentions(err, /a pull request already exists/i)) {
+        const branch = input.head.toLowerCase().startsWith(`${repo.owner.toLowerCase()}:`) ? input.head.slice(repo.owner.length + 1) : input.head;
+        const existing = await this.findOpenPullRequest(repo, branch);
+        if (existing) return { ...existing, created: false };
+      }
+      throw this.mapError(err, R.createPull, `branch ${input.head} or ${input.base} in ${full(repo)}`);
+    }
+  }
+
+  async updatePullRequest(repo: RepoRef, number: number, update: { title?: string; body?: string }): Promise<PullRequestInfo> {
+    const data = await this.call(R.updatePull, `pull request #${number} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.pulls.update({ owner: repo.owner, repo: repo.name, pull_number: number, ...update });
+      return response.data;
+    });
+    return toPullRequest(data);
+  }
+
+  // --- labels --------------------------------------------------------------------------------
+
+  async ensureLabels(repo: RepoRef, number: number, labels: ReadonlyArray<string | LabelSpec>): Promise<string[]> {
+    const specs = labels.map(labelSpec);
+    if (specs.length === 0) return [];
+    await this.createMissingLabels(repo, specs);
+    const data = await this.call(R.addLabels, `issue or pull request #${number} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.issues.addLabels({
+        owner: repo.owner,
+        repo: repo.name,
+        issue_number: number,
+        labels: specs.map((s) => s.name),
+      });
+      return response.data;
+    });
+    return labelNames(data);
+  }
+
+  // --- issues (the "cannot edit safely" fallback) ---------------------------------------------
+
+  async findOpenIssue(repo: RepoRef, marker: string, options: FindIssueOptions = {}): Promise<IssueInfo | null> {
+    const label = options.label ?? DRIFTWARDEN_LABEL;
+    const found = await this.call(R.listIssues, `issues of ${full(repo)}`, async () => {
+      const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
+        owner: repo.owner,
+        repo: repo.name,
+        state: 'open',
+        labels: label,
+        sort: 'created',
+        direction: 'asc',
+        per_page: PAGE_SIZE,
+      });
+      for await (const page of pages) {
+        // The issues list includes pull requests (with `pull_request`): skip them.
+        const hit = page.data.find((i) => i.pull_request === undefined && (i.body ?? '').includes(marker));
+        if (hit) return hit;
+      }
+      return undefined;
+    });
+    return found ? toIssue(found) : null;
+  }
+
+  async openIssue(repo: RepoRef, input: OpenIssueInput): Promise<IssueInfo> {
+    const specs = (input.labels ?? []).map(labelSpec);
+    if (!specs.some((s) => s.name.toLowerCase() === DRIFTWARDEN_LABEL)) specs.unshift({ name: DRIFTWARDEN_LABEL });
+    await this.createMissingLabels(repo, specs);
+    const body = input.marker && !input.body.includes(input.marker) ? `${input.body}\n\n${input.marker}` : input.body;
+    const data = await this.call(R.createIssue, `repository ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.issues.create({
+        owner: repo.owner,
+        repo: repo.name,
+        title: input.title,
+        body,
+        labels: specs.map((s) => s.name),
+      });
+      return response.data;
+    });
+    return toIssue(data);
+  }
+
+  async updateIssue(repo: RepoRef, number: number, update: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<IssueInfo> {
+    const data = await this.call(R.updateIssue, `issue #${number} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.issues.update({ owner: repo.owner, repo: repo.name, issue_number: number, ...update });
+      return response.data;
+    });
+    return toIssue(data);
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private async call<T>(request: string, what: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.mapError(err, request, what);
+    }
+  }
+
+  private mapError(err: unknown, request: string, what: string | undefined): unknown {
+    return mapGitHubError(err, { request, what, secrets: this.api.secrets, nowMs: this.api.now() });
+  }
+
+  private sha(value: unknown, request: string): string {
+    if (typeof value === 'string' && SHA.test(value)) return value;
+    throw new TransientError(`GitHub ${request}: expected a 40-character SHA in the answer, got ${typeof value}`, GITHUB_ERROR_CODES.malformed);
+  }
+
+  private async getTree(repo: RepoRef, sha: string, recursive: boolean): Promise<{ entries: TreeEntry[]; truncated: boolean }> {
+    const data = await this.call(R.getTree, `tree ${sha} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.git.getTree({
+        owner: repo.owner,
+        repo: repo.name,
+        tree_sha: sha,
+        ...(recursive ? { recursive: '1' } : {}),
+      });
+      return response.data;
+    });
+    const entries: TreeEntry[] = [];
+    for (const item of data.tree) {
+      const type = item.type;
+      if ((type !== 'blob' && type !== 'tree' && type !== 'commit') || typeof item.path !== 'string' || typeof item.sha !== 'string') {
+        throw new TransientError(`GitHub ${R.getTree}: unexpected tree entry ${JSON.stringify(item.path)}`, GITHUB_ERROR_CODES.malformed);
+      }
+      entries.push({ path: item.path, mode: item.mode, type, sha: item.sha, ...(typeof item.size === 'number' ? { size: item.size } : {}) });
+    }
+    return { entries, truncated: data.truncated };
+  }
+
+  /** Entries under `folder` (repo-relative paths); a folder that is not in the tree is a 404. */
+  private within(entries: TreeEntry[], folder: string, repo: RepoRef, sha: string): TreeEntry[] {
+    if (folder === '') return entries;
+    if (!entries.some((e) => e.type === 'tree' && e.path === folder)) throw this.folderNotFound(repo, sha, folder);
+    return entries.filter((e) => e.path.startsWith(`${folder}/`));
+  }
+
+  /** Lists a tree under `prefix`: recursively when GitHub does not truncate, else level by level. */
+  private async walk(repo: RepoRef, treeSha: string, prefix: string): Promise<TreeEntry[]> {
+    const join = (p: string): string => (prefix === '' ? p : `${prefix}/${p}`);
+    const recursive = await this.getTree(repo, treeSha, true);
+    if (!recursive.truncated) return recursive.entries.map((e) => ({ ...e, path: join(e.path) }));
+    const level = await this.getTree(repo, treeSha, false);
+    const out: TreeEntry[] = [];
+    for (const entry of level.entries) {
+      out.push({ ...entry, path: join(entry.path) });
+      if (entry.type === 'tree') out.push(...(await this.walk(repo, entry.sha, join(entry.path))));
+    }
+    return out;
+  }
+
+  private folderNotFound(repo: RepoRef, sha: string, folder: string): PermanentError {
+    return new PermanentError(`GitHub ${R.getTree}: folder ${folder} not found in ${sha} of ${full(repo)}`, GITHUB_ERROR_CODES.notFound);
+  }
+
+  private async blob(repo: RepoRef, content: string, cache: Map<string, string>): Promise<string> {
+    const known = cache.get(content);
+    if (known) return known;
+    const data = await this.call(R.createBlob, `repository ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.git.createBlob({
+        owner: repo.owner,
+        repo: repo.name,
+        content: Buffer.from(content, 'utf8').toString('base64'),
+        encoding: 'base64',
+      });
+      return response.data;
+    });
+    const sha = this.sha(data.sha, R.createBlob);
+    cache.set(content, sha);
+    return sha;
+  }
+
+  private async createMissingLabels(repo: RepoRef, specs: readonly LabelSpec[]): Promise<void> {
+    const known = await this.labelsOf(repo);
+    for (const spec of specs) {
+      const key = spec.name.toLowerCase();
+      if (known.has(key)) continue;
+      try {
+        await this.octokit.rest.issues.createLabel({
+          owner: repo.owner,
+          repo: repo.name,
+          name: spec.name,
+          color: (spec.color ?? DEFAULT_LABEL_COLOR).replace(/^#/, ''),
+          ...(spec.description !== undefined ? { description: spec.description } : {}),
+        });
+      } catch (err) {
+        // Someone (another worker) created it in between: fine.
+        if (!(isStatus(err, 422) && gitHubErrorCodes(isHttpErrorLike(err) ? err.response?.data : undefined).includes('already_exists'))) {
+          throw this.mapError(err, R.createLabel, `repository ${full(repo)}`);
+        }
+      }
+      known.add(key);
+    }
+  }
+
+  private async labelsOf(repo: RepoRef): Promise<Set<string>> {
+    const key = full(repo).toLowerCase();
+    const cached = this.knownLabels.get(key);
+    if (cached && this.api.now() - cached.at < this.labelCacheTtlMs) return cached.names;
+    const labels = await this.call(R.listLabels, `repository ${full(repo)}`, () =>
+      this.octokit.paginate(this.octokit.rest.issues.listLabelsForRepo, { owner: repo.owner, repo: repo.name, per_page: PAGE_SIZE }),
+    );
+    const names = new Set(labels.map((l) => l.name.toLowerCase()));
+    this.knownLabels.set(key, { names, at: this.api.now() });
+    return names;
+  }
+}
+
+/** The adapter with its own Octokit client. */
+export function createGitHubRepoClient(options: GitHubClientOptions): OctokitGitHubRepoClient {
+  return new OctokitGitHubRepoClient(createGitHubApi(options));
+}
