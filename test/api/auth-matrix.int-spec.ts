@@ -41,6 +41,7 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/healthz', expect: open(200) },
   { method: 'GET', path: '/readyz', expect: open(200) },
   { method: 'GET', path: '/metrics', expect: open(200) },
+  { method: 'GET', path: '/docs', expect: open(200) },
 ];
 
 describe('auth matrix: role × endpoint', () => {

@@ -6,6 +6,7 @@ import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Rol
 import { Metrics } from '@driftwarden/observability';
 import { FreezeService } from '@driftwarden/freeze';
 import { REDIS } from '../core/tokens';
+import { OPENAPI } from './openapi';
 import { WorkerHost } from '../workers/worker-host.service';
 
 @Controller()
@@ -66,6 +67,13 @@ export class HealthController {
       workers: { ok: workersOk, running: w.workers, expected: w.expected, ...(w.sqs === null ? {} : { sqs: w.sqs }) },
       providers,
     });
+  }
+
+  /** The OpenAPI description of the v1 API. */
+  @Get('docs')
+  @RequireRole('public')
+  docs(): typeof OPENAPI {
+    return OPENAPI;
   }
 
   @Get('metrics')

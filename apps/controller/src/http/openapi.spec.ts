@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
+import { RequestMethod } from '@nestjs/common';
+import { OPENAPI } from './openapi';
+import { ApprovalsController } from './approvals.controller';
+import { AuditController } from './audit.controller';
+import { DriftsController } from './drifts.controller';
+import { EventsController } from './events.controller';
+import { ExceptionsController } from './exceptions.controller';
+import { FreezeController } from './freeze.controller';
+import { HealthController } from './health.controller';
+import { WebhooksController } from './webhooks.controller';
+
+/** Every route the controller serves is in the OpenAPI document, with the same method. */
+describe('OpenAPI document', () => {
+  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController];
+  const routes: string[] = [];
+  for (const c of controllers) {
+    const base = String(Reflect.getMetadata(PATH_METADATA, c) ?? '');
+    for (const name of Object.getOwnPropertyNames(c.prototype)) {
+      const handler = (c.prototype as unknown as Record<string, unknown>)[name];
+      if (typeof handler !== 'function' || name === 'constructor') continue;
+      const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (path === undefined || method === undefined) continue;
+      const full = `/${[base, path].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/').replace(/:([a-z]+)/g, '{$1}');
+      routes.push(`${RequestMethod[method].toLowerCase()} ${full}`);
+    }
+  }
+
+  it.each(routes)('describes %s', (route) => {
+    const [method, path] = route.split(' ');
+    const item = (OPENAPI.paths as Record<string, Record<string, unknown>>)[path];
+    expect(item).toBeDefined();
+    expect(item[method]).toBeDefined();
+  });
+
+  it('found the routes', () => {
+    expect(routes.length).toBeGreaterThan(15);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * The OpenAPI description of the v1 API (served at GET /docs). Written by hand from DESIGN §7;
+ * `openapi.spec` checks that every route the controller serves is described here.
+ */
+const error = { $ref: '#/components/schemas/Error' };
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const errors = {
+  '400': { description: 'invalid request', ...json(error) },
+  '401': { description: 'missing or bad token', ...json(error) },
+  '403': { description: 'role too low', ...json(error) },
+};
+const page = (item: unknown) => ({ type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: item }, next: { type: 'string', nullable: true } } });
+const bearer = (role: string) => ({ security: [{ bearer: [] }], 'x-driftwarden-role': role });
+const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const q = (name: string, description: string, schema: unknown = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const comment = { required: true, ...json({ type: 'object', required: ['comment'], properties: { comment: { type: 'string', minLength: 1 } } }) };
+const scope = {
+  type: 'object',
+  properties: {
+    accounts: { type: 'array', items: { type: 'string', pattern: '^\\d{12}$' } },
+    regions: { type: 'array', items: { type: 'string' } },
+    resourceTypes: { type: 'array', items: { type: 'string' } },
+    tags: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+};
+const freezeBody = { required: true, ...json({ type: 'object', required: ['reason', 'ttl'], properties: { reason: { type: 'string' }, ttl: { type: 'string', example: '2h' }, scope } }) };
+
+export const OPENAPI = {
+  openapi: '3.0.3',
+  info: {
+    title: 'driftwarden',
+    version: '1',
+    description: 'Incident-aware remediation controller for Terraform-managed AWS infrastructure. Bearer tokens have a role: viewer < operator < admin; ingest only posts events.',
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' }, problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } },
+          },
+        },
+      },
+      FreezeSource: {
+        type: 'object',
+        required: ['id', 'type', 'reason', 'since', 'until'],
+        properties: {
+          id: { type: 'string' },
+          type: { type: 'string', enum: ['incident', 'manual', 'window', 'cooldown', 'unknown'] },
+          reason: { type: 'string' },
+          scope,
+          since: { type: 'string', format: 'date-time' },
+          until: { type: 'string', nullable: true },
+          actor: { type: 'string' },
+          incident: { type: 'object', properties: { provider: { type: 'string' }, id: { type: 'string' }, number: { type: 'integer' }, title: { type: 'string' }, url: { type: 'string' } } },
+        },
+      },
+      DriftRecord: {
+        type: 'object',
+        required: ['id', 'status', 'dryRun', 'resource', 'decision', 'principal', 'changedAt', 'detectedAt', 'updatedAt', 'diff', 'evidence', 'links'],
+        properties: {
+          id: { type: 'string' },
+          status: { type: 'string', enum: ['detected', 'held', 'awaiting_approval', 'reverting', 'reverted', 'backport_open', 'backport_merged', 'backport_closed', 'rejected', 'resolved', 'ignored', 'failed'] },
+          dryRun: { type: 'boolean' },
+          resource: { type: 'object', properties: { type: { type: 'string' }, id: { type: 'string' }, account: { type: 'string' }, region: { type: 'string' }, address: { type: 'string' }, stack: { type: 'string' } } },
+          decision: { type: 'object', properties: { action: { type: 'string', enum: ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'] }, rule: { type: 'integer', nullable: true }, reason: { type: 'string' } } },
+          principal: { type: 'object', properties: { arn: { type: 'string', nullable: true }, class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] }, session: { type: 'string' } } },
+          changedAt: { type: 'string' },
+          detectedAt: { type: 'string' },
+          updatedAt: { type: 'string' },
+          flags: { type: 'array', items: { type: 'string', enum: ['suspicious'] } },
+          diff: { type: 'object' },
+          evidence: { type: 'object' },
+          links: { type: 'object' },
+          approval: { type: 'object' },
+        },
+      },
+    },
+  },
+  paths: {
+    '/v1/events': {
+      post: {
+        ...bearer('ingest'),
+        summary: 'AWS Config / CloudTrail EventBridge event (or SNS envelope, or bare notification), or an array',
+        requestBody: { required: true, ...json({ oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] }) },
+        responses: {
+          '202': { description: 'accepted', ...json({ type: 'object', properties: { accepted: { type: 'array', items: { type: 'object', properties: { eventId: { type: 'string' }, kind: { type: 'string', enum: ['config_item', 'cloudtrail', 'compliance'] }, resourceId: { type: 'string' }, duplicate: { type: 'boolean' }, status: { type: 'string', enum: ['accepted', 'duplicate', 'stale'] } } } } } }) },
+          '413': { description: 'body or event count over the limit', ...json(error) },
+          ...errors,
+        },
+      },
+    },
+    '/v1/freeze': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'The effective freeze with every active source and provider freshness',
+        parameters: [q('account', '12-digit account id'), q('region', 'e.g. eu-west-1')],
+        responses: { '200': { description: 'effective freeze', ...json({ type: 'object', properties: { frozen: { type: 'boolean' }, sources: { type: 'array', items: { $ref: '#/components/schemas/FreezeSource' } }, providers: { type: 'object' } } }) }, ...errors },
+      },
+    },
+    '/v1/freezes': { post: { ...bearer('operator'), summary: 'Manual freeze (reason and TTL required)', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ $ref: '#/components/schemas/FreezeSource' }) }, ...errors } } },
+    '/v1/freezes/{id}': {
+      delete: {
+        ...bearer('operator'),
+        summary: 'Lift a manual freeze (409 for incident, window, cooldown and unknown sources)',
+        parameters: [idParam('id')],
+        responses: { '200': { description: 'lifted', ...json({ $ref: '#/components/schemas/FreezeSource' }) }, '404': { description: 'unknown', ...json(error) }, '409': { description: 'not a manual freeze', ...json(error) }, ...errors },
+      },
+    },
+    '/v1/freeze/overrides': { post: { ...bearer('admin'), summary: 'Time-boxed (at most 1h) override of incident freezes, audited', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ type: 'object' }) }, ...errors } } },
+    '/v1/drifts': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'Drift records, newest first',
+        parameters: [q('status', 'a drift status'), q('resource', 'resource id or account/region/type/id'), q('account', 'account id'), q('limit', '1-500', { type: 'integer' }), q('cursor', 'the previous page\'s next')],
+        responses: { '200': { description: 'a page', ...json(page({ $ref: '#/components/schemas/DriftRecord' })) }, ...errors },
+      },
+    },
+    '/v1/drifts/{id}': { get: { ...bearer('viewer'), summary: 'One drift record with its evidence', parameters: [idParam('id')], responses: { '200': { description: 'the record', ...json({ $ref: '#/components/schemas/DriftRecord' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
+    ...Object.fromEntries(
+      (['approve', 'adopt', 'reject'] as const).map((verb) => [
+        `/v1/drifts/{id}/${verb}`,
+        {
+          post: {
+            ...bearer('operator'),
+            summary: { approve: 'Approve the revert', adopt: 'Keep the live state and open a backport PR', reject: 'Leave it (recorded)' }[verb],
+            parameters: [idParam('id')],
+            requestBody: comment,
+            responses: { '201': { description: 'decided', ...json({ $ref: '#/components/schemas/DriftRecord' }) }, '404': { description: 'unknown', ...json(error) }, '409': { description: 'not awaiting approval', ...json(error) }, ...errors },
+          },
+        },
+      ]),
+    ),
+    '/v1/exceptions': {
+      get: { ...bearer('viewer'), summary: 'Active per-resource exceptions', responses: { '200': { description: 'list', ...json(page({ type: 'object' })) }, ...errors } },
+      post: {
+        ...bearer('operator'),
+        summary: 'Exclude a resource until a time (until or ttl)',
+        requestBody: { required: true, ...json({ type: 'object', required: ['resource', 'reason'], properties: { resource: { type: 'string' }, reason: { type: 'string' }, until: { type: 'string', format: 'date-time' }, ttl: { type: 'string' } } }) },
+        responses: { '201': { description: 'created', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
+    '/v1/exceptions/{id}': { delete: { ...bearer('operator'), summary: 'Remove an exception (the resource is evaluated again)', parameters: [idParam('id')], responses: { '200': { description: 'removed', ...json({ type: 'object' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
+    '/v1/audit': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'Decision and action log, oldest first',
+        parameters: [q('since', 'ISO time'), q('type', 'entry type, e.g. decision'), q('drift', 'drift id'), q('limit', '1-1000', { type: 'integer' }), q('cursor', 'the previous page\'s next')],
+        responses: { '200': { description: 'a page', ...json(page({ type: 'object' })) }, ...errors },
+      },
+    },
+    '/v1/webhooks/pagerduty': { post: { summary: 'PagerDuty webhooks v3 (X-PagerDuty-Signature, deduplicated on X-Webhook-Id)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad signature', ...json(error) } } } },
+    '/v1/webhooks/opsgenie': { post: { summary: 'Opsgenie webhooks (shared secret header X-Opsgenie-Token)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad token', ...json(error) } } } },
+    '/v1/webhooks/github': { post: { summary: 'GitHub webhooks (X-Hub-Signature-256, deduplicated on X-GitHub-Delivery)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad signature', ...json(error) } } } },
+    '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
+    '/readyz': { get: { summary: 'Readiness (Redis, workers); provider freshness in the body', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+    '/docs': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
+  },
+} as const;
