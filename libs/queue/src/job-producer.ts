@@ -28,7 +28,9 @@ const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
   evaluate: {
     attempts: 14,
     backoff: { type: 'dw' },
-    removeOnComplete: { age: 3600, count: 10_000 },
+    // Evaluations are deduplicated per resource by BullMQ deduplication, not by job id, and
+    // their outcome is in the item ledger: nothing to keep once done.
+    removeOnComplete: true,
     removeOnFail: KEEP_FAILED,
   },
   remediate: {
