@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import { deleteKeysWithPrefix } from '@driftwarden/redis';
 import { parseConfigObject, type DriftwardenRuntime, type Role } from '@driftwarden/config';
 import { startController, type RunningController } from '../../apps/controller/src/bootstrap';
 import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
@@ -92,12 +93,7 @@ export async function startTestController(
 export async function dropPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

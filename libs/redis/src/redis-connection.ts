@@ -56,3 +56,15 @@ export function redactUrl(url: string): string {
     return '<invalid redis url>';
   }
 }
+
+/** Deletes every key under `<prefix>:` (SCAN + UNLINK): the demo, tests and benchmark clean up with it. */
+export async function deleteKeysWithPrefix(client: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) deleted += await client.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

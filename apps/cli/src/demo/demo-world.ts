@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { PermissionRule } from '@driftwarden/domain';
+import { deleteKeysWithPrefix } from '@driftwarden/redis';
 import { sandbox as github } from '@driftwarden/github';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
 import { PagerDutyFake } from '../../../../libs/incidents/src/testing/pagerduty.fake';
@@ -226,12 +227,7 @@ export class DemoWorld {
     const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await redis.connect();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, this.prefix);
     } finally {
       redis.disconnect();
     }
