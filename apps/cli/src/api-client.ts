@@ -190,8 +190,16 @@ export class DriftwardenClient {
 }
 
 /**
+ * The most items one list request asks for. The controller refuses a larger `limit` with 400
+ * (`GET /v1/drifts` takes 1-500, `GET /v1/audit` 1-1000), so a bigger `--limit` is collected
+ * over several pages.
+ */
+export const MAX_PAGE_SIZE = 500;
+
+/**
  * Follows `next` cursors until `limit` items are collected or the list ends. Each page asks for
- * no more than what is still missing. `next` is where a later call would continue, or null.
+ * no more than what is still missing (and at most MAX_PAGE_SIZE). `next` is where a later call
+ * would continue, or null.
  */
 export async function collectPages<T>(
   fetchPage: (cursor: string | undefined, limit: number) => Promise<Page<T>>,
@@ -200,7 +208,7 @@ export async function collectPages<T>(
   const items: T[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await fetchPage(cursor, limit - items.length);
+    const page = await fetchPage(cursor, Math.min(limit - items.length, MAX_PAGE_SIZE));
     items.push(...page.items.slice(0, limit - items.length));
     const next = page.next ?? null;
     if (next === null || items.length >= limit || page.items.length === 0) return { items, next };

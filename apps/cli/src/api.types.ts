@@ -94,7 +94,8 @@ export interface DriftRecord {
   status: DriftStatus | string;
   dryRun: boolean;
   resource: { type: string; id: string; account: string; region: string; address?: string; stack?: string };
-  decision: { action: DecisionAction | string; rule: number; reason: string } | null;
+  /** `rule` is null when no numbered rule decided (an unmanaged resource, an exception). */
+  decision: { action: DecisionAction | string; rule: number | null; reason: string } | null;
   principal: { arn: string | null; class: string; session?: string | null } | null;
   changedAt: string | null;
   detectedAt: string | null;
@@ -128,6 +129,8 @@ export interface AuditEntry {
   reason?: string | null;
   comment?: string | null;
   message?: string | null;
+  /** The controller's own details; `details.id` names the freeze, exception or incident an entry is about. */
+  details?: Record<string, unknown> | null;
   [key: string]: unknown;
 }
 

@@ -46,7 +46,9 @@ function subject(entry: AuditEntry): string {
   const resource = entry.resource;
   if (typeof resource === 'string') parts.push(resource);
   else if (resource && resource.id) parts.push(resource.id);
-  if (entry.target) parts.push(entry.target);
+  // The controller names a freeze, exception or incident in `details.id` (not `target`).
+  const target = entry.target ?? (typeof entry.details?.id === 'string' ? entry.details.id : undefined);
+  if (target) parts.push(target);
   return parts.join(' ');
 }
 

@@ -84,7 +84,7 @@ function printDriftTable(ctx: CliContext, drifts: readonly DriftRecord[]): void 
   const columns: Column<DriftRecord>[] = [
     { header: 'ID', cell: (d) => d.id },
     { header: 'STATUS', cell: (d) => colourStatus(d.status, c) },
-    { header: 'DECISION', cell: (d) => (d.decision ? `${d.decision.action} (rule ${d.decision.rule})` : '-') },
+    { header: 'DECISION', cell: (d) => (d.decision ? describeDecision(d.decision) : '-') },
     { header: 'RESOURCE', cell: (d) => d.resource.id },
     { header: 'ACCOUNT', cell: (d) => d.resource.account },
     { header: 'REGION', cell: (d) => d.resource.region },
@@ -103,7 +103,7 @@ function printDrift(ctx: CliContext, d: DriftRecord): void {
   const r = d.resource;
   field('resource', `${r.type} ${r.id} (account ${r.account}, ${r.region})`);
   if (r.address || r.stack) field('terraform', [r.address, r.stack ? `stack ${r.stack}` : ''].filter(Boolean).join(', '));
-  if (d.decision) field('decision', `${d.decision.action} (rule ${d.decision.rule}): ${d.decision.reason}`);
+  if (d.decision) field('decision', `${describeDecision(d.decision)}: ${d.decision.reason}`);
   field('principal', describePrincipal(d, true));
   field('changed', formatTimeWithRelative(d.changedAt, now));
   field('detected', formatTimeWithRelative(d.detectedAt, now));
@@ -117,6 +117,11 @@ function printDrift(ctx: CliContext, d: DriftRecord): void {
   ctx.print();
   ctx.print(c.bold('evidence'));
   renderTree(d.evidence).forEach((line) => ctx.print(`  ${line}`));
+}
+
+/** `revert (rule 2)`; just the action when no numbered rule decided (unmanaged, an exception). */
+function describeDecision(decision: NonNullable<DriftRecord['decision']>): string {
+  return typeof decision.rule === 'number' ? `${decision.action} (rule ${decision.rule})` : decision.action;
 }
 
 function linkName(key: string): string {
