@@ -55,13 +55,13 @@ class InstantExceptions extends ExceptionsPort {
   }
 }
 
-export function instantPorts(): PortOverrides {
+/** `realFreeze`: keep the controller's own FreezeService and fence (Redis-backed), e.g. to see what the freeze costs its providers. */
+export function instantPorts(options: { realFreeze?: boolean } = {}): PortOverrides {
   return {
     analyzers: new AnalyzerRegistry([new InstantAnalyzer()]),
     desiredState: new InstantDesired(),
     attribution: new InstantAttribution(),
-    freeze: new InstantFreeze(),
-    fence: new InstantFence(),
+    ...(options.realFreeze ? {} : { freeze: new InstantFreeze(), fence: new InstantFence() }),
     exceptions: new InstantExceptions(),
   };
 }

@@ -2,8 +2,17 @@
  * `npm run bench [-- --json]`: measures, in one run on this machine's Redis,
  *  - raw BullMQ no-op throughput (add + process end to end) as the baseline,
  *  - the pipeline's events/s from ingest (normalisation included) to decision recorded,
- *  - their ratio (target >= 0.5), and
- *  - decision latency p50/p99 at a fixed offered load of 500 events/s (target p99 <= 25 ms).
+ *  - their ratio (target >= 0.5),
+ *  - decision latency p50/p99 at a fixed offered load of 500 events/s (target p99 <= 25 ms),
+ *  - freeze propagation p50/p99: signed PagerDuty webhook sent → freeze seen by a second
+ *    process (freeze-propagation.ts; target p99 <= 50 ms),
+ *  - PagerDuty calls per 1 s poll interval with events offered at 100k/hour (provider-calls.ts;
+ *    target 1.0),
+ *  - rule diff + exposure analysis of a 500-rule security group (sg-diff.ts; median),
+ *  - the HCL backport edit of a 5,000-line stack file (hcl-edit's editBenchmark; target <= 50 ms)
+ *    and, separately, HashiCorp's check of it,
+ *  - GitHub API calls for one backport against the GitHub sandbox (backport-calls.ts; target <= 7).
+ * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -12,32 +21,16 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
+import { editBenchmark } from '@driftwarden/hcl-edit';
 import { IngestService } from '@driftwarden/pipeline';
 import { startController } from '../../apps/controller/src/bootstrap';
+import { backportCalls } from './backport-calls';
+import { sgEvent } from './events';
+import { freezePropagation } from './freeze-propagation';
 import { instantPorts } from './instant-ports';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const json = process.argv.includes('--json');
-const log = (msg: string) => {
-  if (!json) process.stderr.write(`${msg}\n`);
-};
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
+import { providerCalls } from './provider-calls';
+import { sgDiffBenchmark } from './sg-diff';
+import { REDIS_URL, dropPrefix, json, log, percentile, round2 } from './util';
 
 async function rawBullmq(jobs: number): Promise<number> {
   const prefix = `dwbench-raw-${randomBytes(3).toString('hex')}`;
@@ -65,50 +58,6 @@ async function rawBullmq(jobs: number): Promise<number> {
   wconn.disconnect();
   await dropPrefix(prefix);
   return rate;
-}
-
-function sgEvent(groupId: string, stateId: number): Record<string, unknown> {
-  const captureTime = new Date(stateId).toISOString();
-  return {
-    version: '0',
-    id: `b-${groupId}`,
-    'detail-type': 'Config Configuration Item Change',
-    source: 'aws.config',
-    account: '111122223333',
-    time: captureTime,
-    region: 'eu-west-1',
-    resources: [],
-    detail: {
-      recordVersion: '1.3',
-      messageType: 'ConfigurationItemChangeNotification',
-      notificationCreationTime: captureTime,
-      configurationItemDiff: { changeType: 'UPDATE', changedProperties: {} },
-      configurationItem: {
-        configurationItemVersion: '1.3',
-        configurationItemCaptureTime: captureTime,
-        configurationStateId: stateId,
-        awsAccountId: '111122223333',
-        configurationItemStatus: 'OK',
-        resourceType: 'AWS::EC2::SecurityGroup',
-        resourceId: groupId,
-        resourceName: groupId,
-        ARN: `arn:aws:ec2:eu-west-1:111122223333:security-group/${groupId}`,
-        awsRegion: 'eu-west-1',
-        availabilityZone: 'Not Applicable',
-        resourceCreationTime: null,
-        configurationStateMd5Hash: '',
-        tags: {},
-        relatedEvents: [],
-        relationships: [],
-        configuration: {
-          groupId,
-          ipPermissions: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }], ipRanges: ['0.0.0.0/0'], ipv6Ranges: [], prefixListIds: [], userIdGroupPairs: [] }],
-          ipPermissionsEgress: [],
-        },
-        supplementaryConfiguration: {},
-      },
-    },
-  };
 }
 
 async function pipeline(events: number, offeredPerSecond: number | null): Promise<{ rate: number; latencies: number[] }> {
@@ -171,6 +120,15 @@ async function pipeline(events: number, offeredPerSecond: number | null): Promis
   return { rate, latencies: latencies.sort((a, b) => a - b) };
 }
 
+const TARGETS = {
+  ratio: '>= 0.5',
+  decision_p99_ms: '<= 25',
+  freeze_propagation_p99_ms: '<= 50',
+  provider_calls_per_interval: '1.0',
+  hcl_edit_5000_lines_ms: '<= 50',
+  github_calls_per_backport: '<= 7',
+};
+
 async function main(): Promise<void> {
   log('driftwarden benchmark (one process, local Redis)');
   if (process.argv.includes('--profile-pipeline')) {
@@ -193,19 +151,56 @@ async function main(): Promise<void> {
   const p50 = percentile(fixed.latencies, 50);
   const p99 = percentile(fixed.latencies, 99);
   log(`decision latency at 500 events/s offered: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`);
+
+  const freeze = await freezePropagation(50);
+  const fp50 = percentile(freeze.propagation, 50);
+  const fp99 = percentile(freeze.propagation, 99);
+  log(
+    `freeze propagation, webhook sent -> freeze seen by a second process (IPC report received), ${freeze.propagation.length} samples: p50 ${fp50.toFixed(2)} ms, p99 ${fp99.toFixed(2)} ms (nearest rank), max ${freeze.propagation[freeze.propagation.length - 1].toFixed(2)} ms` +
+      ` (202 received after p50 ${percentile(freeze.accepted, 50).toFixed(2)} ms; unfreeze after incident.resolved p50 ${percentile(freeze.unfreeze, 50).toFixed(2)} ms, p99 ${percentile(freeze.unfreeze, 99).toFixed(2)} ms)`,
+  );
+
+  const pd = await providerCalls();
+  log(
+    `PagerDuty calls with polling every 1 s and ${pd.eventsOffered} events offered at 100k/hour: ${pd.calls} calls in ${pd.intervals} intervals = ${pd.perInterval.toFixed(2)} per interval` +
+      ` (${pd.decisions} decisions recorded, ${pd.invalidRequests} invalid requests)`,
+  );
+
+  const sg = sgDiffBenchmark();
+  log(`security group rule diff + exposure analysis, ${sg.rules} rules (${sg.extra} extra, ${sg.missing} missing): median ${sg.medianMs.toFixed(3)} ms, p99 ${sg.p99Ms.toFixed(3)} ms (${sg.iterations} iterations)`);
+
+  const hcl = await editBenchmark(5000);
+  log(`HCL backport edit, ${hcl.lines}-line stack file: median ${hcl.editMs.median.toFixed(2)} ms, p95 ${hcl.editMs.p95.toFixed(2)} ms (${hcl.iterations} iterations); HashiCorp check ${hcl.checkMs.toFixed(2)} ms (median)`);
+
+  const gh = await backportCalls();
+  log(`GitHub calls for one backport (${gh.kind}, fresh sandbox repository, ${gh.ms.toFixed(0)} ms): ${gh.calls} (the sandbox saw ${gh.sandboxCalls}):`);
+  for (const c of gh.list) log(`  ${c}`);
+
   const result = {
     raw_jobs_per_s: Math.round(raw),
     pipeline_events_per_s: Math.round(pipe),
     ratio: Number((pipe / raw).toFixed(3)),
-    decision_p50_ms: Number(p50.toFixed(2)),
-    decision_p99_ms: Number(p99.toFixed(2)),
-    targets: { ratio: '>= 0.5', decision_p99_ms: '<= 25' },
+    decision_p50_ms: round2(p50),
+    decision_p99_ms: round2(p99),
+    freeze_propagation_p50_ms: round2(fp50),
+    freeze_propagation_p99_ms: round2(fp99),
+    provider_calls_per_interval: round2(pd.perInterval),
+    sg_diff_500_rules_ms: Number(sg.medianMs.toFixed(3)),
+    hcl_edit_5000_lines_ms: round2(hcl.editMs.median),
+    hcl_check_5000_lines_ms: round2(hcl.checkMs),
+    github_calls_per_backport: gh.calls,
+    targets: TARGETS,
     node: process.version,
     cpus: cpus().length,
   };
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
-    log(`ratio ${result.ratio} (target >= 0.5), p99 ${result.decision_p99_ms} ms (target <= 25 ms)`);
+    const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    log(`ratio ${result.ratio} (target >= 0.5: ${verdict(result.ratio >= 0.5)}), decision p99 ${result.decision_p99_ms} ms (target <= 25 ms: ${verdict(result.decision_p99_ms <= 25)})`);
+    log(`freeze propagation p99 ${result.freeze_propagation_p99_ms} ms (target <= 50 ms: ${verdict(result.freeze_propagation_p99_ms <= 50)})`);
+    log(`provider calls per interval ${result.provider_calls_per_interval.toFixed(2)} (target 1.0: ${verdict(result.provider_calls_per_interval === 1)})`);
+    log(`HCL edit ${result.hcl_edit_5000_lines_ms} ms (target <= 50 ms: ${verdict(result.hcl_edit_5000_lines_ms <= 50)})`);
+    log(`GitHub calls per backport ${result.github_calls_per_backport} (target <= 7: ${verdict(result.github_calls_per_backport <= 7)})`);
   }
 }
 
