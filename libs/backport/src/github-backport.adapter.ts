@@ -81,7 +81,8 @@ export class GitHubBackport extends BackportPort {
 
     const title = pullRequestTitle(drift);
     const body = pullRequestBody(drift, loc.path, changes.length ? changes : ['(the branch already matches the live state)']);
-    const existing = await this.github.findOpenPullRequest(repo, branch);
+    // A branch created just now has no pull request yet (openPullRequest still handles GitHub's 422).
+    const existing = head.created ? null : await this.github.findOpenPullRequest(repo, branch);
     const pr = existing
       ? await this.github.updatePullRequest(repo, existing.number, { title, body })
       : await this.github.openPullRequest(repo, { head: branch, base: stack.baseBranch, title, body });

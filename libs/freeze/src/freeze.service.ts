@@ -37,6 +37,8 @@ export class FreezeService extends FreezePort {
   invalidate(): void {
     this.generation++;
     this.cached = null;
+    // A read already in flight may predate the message: later callers start a fresh one.
+    this.loading = null;
   }
 
   async close(): Promise<void> {
