@@ -16,10 +16,8 @@ export function backportBranch(resourceId: string): string {
   return `driftwarden/backport/${resourceId}`;
 }
 
-const LABELS = [
-  { name: 'driftwarden', color: '5319e7', description: 'Opened by driftwarden' },
-  { name: 'backport', color: '0e8a16', description: 'Brings Terraform in line with a live emergency change' },
-];
+/** Plain names: GitHub creates a missing label when it is added (one API call for all of them). */
+const LABELS = ['driftwarden', 'backport'];
 
 /**
  * Opens or updates the backport pull request for a drift (DESIGN §6): one branch and one PR
@@ -80,14 +78,17 @@ export class GitHubBackport extends BackportPort {
     }
 
     const title = pullRequestTitle(drift);
-    const body = pullRequestBody(drift, loc.path, changes.length ? changes : ['(the branch already matches the live state)']);
+    // The whole change of the branch (base code → live), not just the latest commit.
+    const baseKeys = new Set(base.rules.map(ruleKey));
+    const codeChange = { removes: base.rules.filter((r) => !liveKeys.has(ruleKey(r))), adds: live.filter((r) => !baseKeys.has(ruleKey(r))) };
+    const body = pullRequestBody(drift, loc.path, changes, codeChange);
     // A branch created just now has no pull request yet (openPullRequest still handles GitHub's 422).
     const existing = head.created ? null : await this.github.findOpenPullRequest(repo, branch);
     const pr = existing
       ? await this.github.updatePullRequest(repo, existing.number, { title, body })
       : await this.github.openPullRequest(repo, { head: branch, base: stack.baseBranch, title, body });
     const incident = incidentLabel(drift);
-    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [{ name: incident, color: 'b60205', description: 'The incident during which the change was made' }] : [])]);
+    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [incident] : [])]);
     return { kind: 'pull_request', links: { pullRequest: { url: pr.htmlUrl, number: pr.number, repo: `${repo.owner}/${repo.name}`, branch } } };
   }
 

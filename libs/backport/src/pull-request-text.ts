@@ -1,4 +1,5 @@
-import { describePermissionRule, type DriftRecord, type FreezeSourceSnapshot, type PermissionRule } from '@driftwarden/domain';
+import { describePeer, describePermissionRule, describePorts, type DriftRecord, type FreezeSourceSnapshot, type PermissionRule } from '@driftwarden/domain';
+import { analyzeExposure } from '@driftwarden/security-group';
 
 export function incidentOf(drift: DriftRecord): NonNullable<FreezeSourceSnapshot['incident']> | null {
   const sources = [...(drift.evidence.freeze?.atChange.sources ?? []), ...(drift.evidence.freeze?.now.sources ?? [])];
@@ -10,13 +11,14 @@ export function incidentLabel(drift: DriftRecord): string | null {
   return i ? `incident:${i.provider}-${i.id}` : null;
 }
 
-const isPublic = (r: PermissionRule) => (r.peer.kind === 'ipv4' && r.peer.cidr === '0.0.0.0/0') || (r.peer.kind === 'ipv6' && r.peer.cidr === '::/0');
+/** `tcp/8080 to 0.0.0.0/0`: what a rule exposes, to whom (ingress reads "from" in the domain's wording). */
+const exposure = (r: PermissionRule) => (r.direction === 'ingress' ? `${describePorts(r)} to ${describePeer(r.peer)}` : describePermissionRule(r));
 
 /** "closes tcp/8080 to 0.0.0.0/0 on sg-… (aws_security_group.workers)" */
 export function summarize(drift: DriftRecord): string {
   const where = `${drift.resource.id}${drift.resource.address ? ` (${drift.resource.address})` : ''}`;
-  const closed = drift.diff.missing.map((r) => `closes ${describePermissionRule(r)}`);
-  const opened = drift.diff.extra.map((r) => `opens ${describePermissionRule(r)}`);
+  const closed = drift.diff.missing.map((r) => `closes ${exposure(r)}`);
+  const opened = drift.diff.extra.map((r) => `opens ${exposure(r)}`);
   const parts = [...closed, ...opened];
   return `${parts.length ? parts.join(', ') : 'no rule change'} on ${where}`;
 }
@@ -29,15 +31,30 @@ export function marker(drift: DriftRecord): string {
   return `<!-- driftwarden:drift=${drift.id} resource=${drift.resource.id} -->`;
 }
 
-export function pullRequestBody(drift: DriftRecord, file: string, changes: string[]): string {
+/** When the change was made: during which incident or freeze, or (break-glass) outside any. */
+function context(drift: DriftRecord): string {
+  const incident = incidentOf(drift);
+  if (incident) return `During ${incident.provider} incident [${incident.number ?? incident.id}: ${incident.title}](${incident.url ?? ''})`;
+  const declared = (drift.evidence.freeze?.atChange.sources ?? []).find((s) => s.type !== 'unknown');
+  if (declared) return `During a ${declared.type} freeze (${declared.reason})`;
+  return 'Outside any freeze';
+}
+
+/** Whether the live change widened exposure, judged by the exposure analysis (not the rule count). */
+function effectOf(drift: DriftRecord): string {
+  const exposure = analyzeExposure(drift.diff, { groupId: drift.resource.id, ...(drift.resource.address ? { address: drift.resource.address } : {}) });
+  if (exposure.changeOpensToInternet) return 'WIDENED exposure to the internet';
+  if (exposure.changeWidensExposure) return 'widened exposure';
+  return 'narrowed exposure (it only closed or tightened access)';
+}
+
+export function pullRequestBody(drift: DriftRecord, file: string, changes: string[], codeChange?: { removes: PermissionRule[]; adds: PermissionRule[] }): string {
   const incident = incidentOf(drift);
   const who = drift.principal.arn ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})` : 'an unknown principal';
-  const widening = drift.diff.extra.some(isPublic);
-  const effect = drift.diff.extra.length === 0 ? 'narrowed exposure (it only closed access)' : widening ? 'WIDENED exposure to the internet' : 'widened exposure';
   const lines = [
     `## What happened`,
     ``,
-    `During ${incident ? `${incident.provider} incident [${incident.number ?? incident.id}: ${incident.title}](${incident.url ?? ''})` : 'a freeze'}, ${who} changed security group \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} by hand at ${drift.changedAt}. The change ${effect}:`,
+    `${context(drift)}, ${who} changed security group \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} by hand at ${drift.changedAt}. The change ${effectOf(drift)}:`,
     ``,
     ...drift.diff.missing.map((r) => `- closed **${describePermissionRule(r)}**`),
     ...drift.diff.extra.map((r) => `- opened **${describePermissionRule(r)}**`),
@@ -46,9 +63,12 @@ export function pullRequestBody(drift: DriftRecord, file: string, changes: strin
     ``,
     `## The change to the code`,
     ``,
-    `\`${file}\`:`,
+    `\`${file}\` (this branch against the base branch):`,
     ``,
-    ...changes.map((c) => `- ${c}`),
+    ...(codeChange
+      ? [...codeChange.removes.map((r) => `- removes ${describePermissionRule(r)}`), ...codeChange.adds.map((r) => `- adds ${describePermissionRule(r)}`)]
+      : []),
+    ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
     ``,
     `## Evidence`,
     ``,

@@ -344,7 +344,10 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
   async ensureLabels(repo: RepoRef, number: number, labels: ReadonlyArray<string | LabelSpec>): Promise<string[]> {
     const specs = labels.map(labelSpec);
     if (specs.length === 0) return [];
-    await this.createMissingLabels(repo, specs);
+    // Labels given with a colour or description are created first; plain names are created by
+    // GitHub itself when they are added (one call instead of a list and a create each).
+    const styled = labels.filter((l): l is LabelSpec => typeof l !== 'string').map(labelSpec);
+    if (styled.length > 0) await this.createMissingLabels(repo, styled);
     const data = await this.call(R.addLabels, `issue or pull request #${number} in ${full(repo)}`, async () => {
       const response = await this.octokit.rest.issues.addLabels({
         owner: repo.owner,

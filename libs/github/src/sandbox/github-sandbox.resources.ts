@@ -316,7 +316,11 @@ export function pullRequest(
     title: pr.title,
     user: simpleUser(ctx, pr.user),
     body: pr.body,
-    labels: pr.labels.map((name) => labels.find((l) => l.name === name)).filter((l): l is SandboxLabel => l !== undefined).map((l) => label(ctx, l)),
+    // The pull-request schema types a label's description as a (non-null) string.
+    labels: pr.labels
+      .map((name) => labels.find((l) => l.name === name))
+      .filter((l): l is SandboxLabel => l !== undefined)
+      .map((l) => ({ ...label(ctx, l), description: l.description ?? '' })),
     milestone: null,
     active_lock_reason: null,
     created_at: pr.createdAt,

@@ -1082,6 +1082,10 @@ export class GitHubSandbox {
     if (!headSha) throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }], docs);
     const baseSha = await this.branchSha(base);
     if (!baseSha) throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }], docs);
+    if ((await this.repository.commitsBetween(baseSha, headSha)).length === 0) {
+      throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }], docs);
+    }
+    // Checked after the last await, so concurrent requests cannot both open a PR (GitHub refuses the second).
     if ([...this.pulls.values()].some((p) => p.state === 'open' && p.head === head && p.base === base)) {
       throw new GitHubApiError(
         422,
@@ -1089,9 +1093,6 @@ export class GitHubSandbox {
         [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${head}.` }],
         docs,
       );
-    }
-    if ((await this.repository.commitsBetween(baseSha, headSha)).length === 0) {
-      throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }], docs);
     }
     const now = this.now();
     const pr: SandboxPull = {
