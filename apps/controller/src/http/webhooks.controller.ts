@@ -150,7 +150,10 @@ export class WebhooksController {
     // Opsgenie sends alert actions, not incidents, and no delivery id: dedupe on the action itself.
     const e = parsed.event;
     const key = createHash('sha256').update(`${e.alertId}|${e.action}|${e.updatedAt ?? e.createdAt}`).digest('hex').slice(0, 32);
-    if (!(await this.store.firstDelivery('opsgenie', key))) return { accepted: true, duplicate: true };
+    if (!(await this.store.firstDelivery('opsgenie', key))) {
+      this.metrics.webhooksRejected.inc({ provider: 'opsgenie', reason: 'duplicate' });
+      return { accepted: true, duplicate: true };
+    }
     // Incidents are read from the Incident API: refresh the snapshot now.
     await this.producer.pollIncidentsNow(correlationIdOf(req));
     return { accepted: true, duplicate: false };
