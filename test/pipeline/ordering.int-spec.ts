@@ -105,3 +105,40 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     expect(resolved.body.status).toBe('resolved');
   });
 });
+
+describe('an IaC apply', () => {
+  let ctl: TestController;
+  let redis: Redis;
+  const ports = fakePorts();
+
+  beforeAll(async () => {
+    ctl = await startTestController({ mode: 'dry-run', overrides: ports.overrides });
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await ctl.close();
+    redis.disconnect();
+    await dropPrefix(ctl.prefix);
+  });
+
+  it('is not drift, refreshes the desired state, and resolves an open drift it made equal', async () => {
+    const group = 'sg-0apply0000000001';
+    ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
+    const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
+    const decided = (id: string) => eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
+    // Someone opens tcp/8443 by hand: an open drift.
+    const a = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8'] }))).body.accepted[0];
+    await decided(a.eventId);
+    const open = await http<{ items: { id: string; status: string }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer });
+    expect(open.body.items[0].status).toBe('detected');
+    // The team codifies it: Terraform applies the same rule (the state now declares it).
+    ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8']);
+    ports.attribution.byResource.set(group, 'arn:aws:sts::111122223333:assumed-role/terraform-apply/run-7');
+    const refreshes = ports.desiredState.refreshes;
+    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_400_001_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8'] }))).body.accepted[0];
+    await decided(b.eventId);
+    expect(ports.desiredState.refreshes).toBe(refreshes + 1);
+    const after = await http<{ status: string }>(ctl.url, 'GET', `/v1/drifts/${open.body.items[0].id}`, { token: TOKENS.viewer });
+    expect(after.body.status).toBe('resolved');
+  });
+});

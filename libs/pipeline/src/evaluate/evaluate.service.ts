@@ -140,9 +140,20 @@ export class EvaluateService {
       },
     };
     const decision = decide(input);
-    if (decision.rule === 1 && principalClass === 'iac') await this.ports.desiredState.refresh(resource);
+    let appliedAnalysis: Analysis | null = null;
+    if (decision.rule === 1 && principalClass === 'iac') {
+      // An apply: re-read the desired state; if live now equals it, the apply fixed any open drift.
+      await this.ports.desiredState.refresh(resource);
+      if (analyzer && item.configuration) {
+        const after = await this.ports.desiredState.lookup(resource);
+        if (after.managed) {
+          desired = after;
+          appliedAnalysis = analyzer.analyze(item.configuration as JsonObject, after, { resourceId: resource.id });
+        }
+      }
+    }
 
-    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis, freezeView, correlationId, now, redecision);
+    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, freezeView, correlationId, now, redecision);
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${resourceKey} changed while deciding; retrying`, 'drift_conflict');
@@ -204,7 +215,21 @@ export class EvaluateService {
       await this.audit.append(auditFor(null));
       return { saved: 'ok', driftId: null };
     };
-    if (decision.action === 'ignore' && decision.rule === 1) return withoutRecord();
+    if (decision.action === 'ignore' && decision.rule === 1) {
+      // An IaC apply that brought live back to desired resolves the resource's open drift.
+      const open = openExisting(openDriftRaw);
+      if (open && analysis?.diff.equal && canTransition(open.record.status, 'resolved')) {
+        const next: DriftRecord = {
+          ...open.record,
+          status: 'resolved',
+          updatedAt: at,
+          diff: analysis.diff,
+          evidence: { ...open.record.evidence, eventIds: [...open.record.evidence.eventIds, item.eventId] },
+        };
+        return { saved: await this.drifts.save(next, open, { ...auditFor(next.id), reason: `${decision.reason}; the apply made live equal desired: drift resolved` }, itemCommit), driftId: next.id };
+      }
+      return withoutRecord();
+    }
 
     const existing = openExisting(openDriftRaw);
     const base = (id: string, detectedAt: string): DriftRecord => ({
