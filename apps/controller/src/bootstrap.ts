@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { DriftwardenRuntime } from '@driftwarden/config';
 import { Metrics, createLogger, type Logger } from '@driftwarden/observability';
@@ -78,6 +79,15 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     res.setHeader('X-Request-Id', req.id);
     next();
   });
+  // One JSON log line per request, with the request id as correlation id (secrets redacted by the logger).
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as express.Request & { id?: string }).id ?? randomUUID(),
+      customProps: (req) => ({ correlationId: (req as express.Request & { id?: string }).id }),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
   // Raw bytes are kept for webhook signature checks (HMAC over the exact body).
   app.use(
     express.json({

@@ -1,0 +1,28 @@
+import { Writable } from 'node:stream';
+import { createLogger } from './logger';
+
+describe('logger', () => {
+  it('writes JSON and never writes tokens, signatures or secrets', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const log = createLogger('info', sink);
+    log.info(
+      {
+        req: { headers: { authorization: 'Bearer s3cr3t-token', 'x-pagerduty-signature': 'v1=abc', 'x-hub-signature-256': 'sha256=def', 'x-opsgenie-token': 'og' } },
+        pagerduty: { token: 'pd-token', webhookSecrets: ['whs'] },
+        github: { token: 'gh-token', webhookSecret: 'ghs' },
+      },
+      'request',
+    );
+    const out = lines.join('');
+    const parsed = JSON.parse(out) as { level: string; msg: string };
+    expect(parsed).toMatchObject({ level: 'info', msg: 'request' });
+    for (const secret of ['s3cr3t-token', 'v1=abc', 'sha256=def', '"og"', 'pd-token', 'whs', 'gh-token', '"ghs"']) expect(out).not.toContain(secret);
+    expect(out).toContain('[redacted]');
+  });
+});
