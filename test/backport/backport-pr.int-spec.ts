@@ -208,11 +208,11 @@ describe('backport pull requests end to end', () => {
     expect(audit[0].details).toMatchObject({ url: seed.links.pullRequest?.url });
   });
 
-  it('a first backport costs at most 12 GitHub API calls (client count = requests GitHub received)', () => {
+  it('a first backport costs at most 9 GitHub API calls (client count = requests GitHub received)', () => {
     expect(firstBackport.clientCalls).toBe(firstBackport.requests.length);
     // On failure, the message lists where the calls went.
     const where = `${firstBackport.clientCalls} calls:\n${firstBackport.requests.join('\n')}`;
-    expect(firstBackport.clientCalls <= 12 ? 'at most 12 calls' : where).toBe('at most 12 calls');
+    expect(firstBackport.clientCalls <= 9 ? 'at most 9 calls' : where).toBe('at most 9 calls');
   });
 
   it('a second drift on the same resource adds a commit to the same branch and updates the same PR (still one PR, one drift record)', async () => {
@@ -400,7 +400,7 @@ resource "aws_vpc_security_group_ingress_rule" "api_metrics" {
     gh().failNext(sandbox.sandboxFailures.serverError(502), 2, route('GET', '/git/ref/{ref}'));
     gh().failNext(sandbox.sandboxFailures.primaryRateLimit(soon()), 1, route('POST', '/git/refs'));
     gh().failNext(sandbox.sandboxFailures.serverError(503), 1, route('POST', '/git/blobs'));
-    gh().failNext(sandbox.sandboxFailures.secondaryRateLimit(1, 429), 1, route('PATCH', '/git/refs/{ref}'));
+    gh().failNext(sandbox.sandboxFailures.secondaryRateLimit(1, 429), 1, route('POST', '/git/trees'));
     gh().failNext(sandbox.sandboxFailures.secondaryRateLimit(1), 1, route('POST', '/pulls'));
     gh().failNext(sandbox.sandboxFailures.primaryRateLimit(soon(), 429), 1, route('POST', '/issues/{issue_number}/labels'));
     const requestsBefore = gh().calls.length;
@@ -413,9 +413,10 @@ resource "aws_vpc_security_group_ingress_rule" "api_metrics" {
     expect(injected).toEqual([
       'GET /repos/{owner}/{repo}/git/ref/{ref} 502',
       'GET /repos/{owner}/{repo}/git/ref/{ref} 502',
-      'POST /repos/{owner}/{repo}/git/refs 403',
+      // A first backport commits on the base, then creates the branch at that commit.
       'POST /repos/{owner}/{repo}/git/blobs 503',
-      'PATCH /repos/{owner}/{repo}/git/refs/{ref} 429',
+      'POST /repos/{owner}/{repo}/git/trees 429',
+      'POST /repos/{owner}/{repo}/git/refs 403',
       'POST /repos/{owner}/{repo}/pulls 403',
       'POST /repos/{owner}/{repo}/issues/{issue_number}/labels 429',
     ]);

@@ -1,5 +1,5 @@
 import { PermanentError, type DriftRecord, type PermissionRule } from '@driftwarden/domain';
-import { HclDocument, editSecurityGroupRules, initHclParser, readSecurityGroupRules, ruleKey } from '@driftwarden/hcl-edit';
+import { HclDocument, editSecurityGroupRules, initHclParser, readSecurityGroupRules, ruleKey, type RuleStyle } from '@driftwarden/hcl-edit';
 import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
 import { BackportPort, type BackportResult } from '@driftwarden/pipeline';
 import { locateCode } from './locate-code';
@@ -49,32 +49,46 @@ export class GitHubBackport extends BackportPort {
     const missing = new Set(drift.diff.missing.map(ruleKey));
     const live: PermissionRule[] = [...base.rules.filter((r) => !missing.has(ruleKey(r))), ...drift.diff.extra];
 
-    // One branch per resource; a later drift adds a commit on top of the earlier backport.
-    const branch = backportBranch(drift.resource.id);
-    const head = await this.github.ensureBranch(repo, branch, baseSha);
-    const current = head.created ? loc.text : (await this.github.readFile(repo, loc.path, head.sha)).content;
-    const onBranch = readSecurityGroupRules(HclDocument.parse(current), { target: loc.target, groupId: drift.resource.id });
-    if ('unsafe' in onBranch) return this.fallback(drift, stack, onBranch.reason, base.rules);
     const liveKeys = new Set(live.map(ruleKey));
-    const codeKeys = new Set(onBranch.rules.map(ruleKey));
-    const remove = onBranch.rules.filter((r) => !liveKeys.has(ruleKey(r)));
-    const add = live.filter((r) => !codeKeys.has(ruleKey(r)));
-
-    let changes: string[] = [];
-    if (remove.length > 0 || add.length > 0) {
-      const edit = await editSecurityGroupRules(current, {
+    const message = `Backport ${summarize(drift)}\n\nKeeps the emergency change recorded as ${drift.id}.`;
+    const editTo = (text: string, rules: { rules: PermissionRule[]; style: RuleStyle | null }) => {
+      const codeKeys = new Set(rules.rules.map(ruleKey));
+      const remove = rules.rules.filter((r) => !liveKeys.has(ruleKey(r)));
+      const add = live.filter((r) => !codeKeys.has(ruleKey(r)));
+      if (remove.length === 0 && add.length === 0) return Promise.resolve(null);
+      return editSecurityGroupRules(text, {
         target: loc.target,
         groupId: drift.resource.id,
         remove,
         add,
-        ...(onBranch.style ? { style: onBranch.style } : {}),
+        ...(rules.style ? { style: rules.style } : {}),
         reservedNames: loc.reservedNames,
         groupInModule: loc.groupInModule,
         filename: loc.path,
       });
-      if (edit.unsafe) return this.fallback(drift, stack, `${edit.reason} (${edit.code})`, base.rules);
-      changes = edit.changes;
-      await this.github.commitFiles(repo, branch, head.sha, [{ path: loc.path, content: edit.text }], `Backport ${summarize(drift)}\n\nKeeps the emergency change recorded as ${drift.id}.`);
+    };
+
+    // One branch per resource. The first backport commits the edit on the base and creates the
+    // branch at that commit; when the branch already exists (a later drift), the edit is made
+    // again on the branch's head and added as a new commit (the first commit is left unused).
+    const branch = backportBranch(drift.resource.id);
+    let changes: string[] = [];
+    const first = await editTo(loc.text, base);
+    if (first?.unsafe) return this.fallback(drift, stack, `${first.reason} (${first.code})`, base.rules);
+    const commitSha = first ? await this.github.createCommit(repo, baseSha, [{ path: loc.path, content: first.text }], message) : baseSha;
+    const head = await this.github.ensureBranch(repo, branch, commitSha);
+    if (head.created) {
+      changes = first?.changes ?? [];
+    } else {
+      const current = (await this.github.readFile(repo, loc.path, head.sha)).content;
+      const onBranch = readSecurityGroupRules(HclDocument.parse(current), { target: loc.target, groupId: drift.resource.id });
+      if ('unsafe' in onBranch) return this.fallback(drift, stack, onBranch.reason, base.rules);
+      const edit = await editTo(current, onBranch);
+      if (edit?.unsafe) return this.fallback(drift, stack, `${edit.reason} (${edit.code})`, base.rules);
+      if (edit) {
+        changes = edit.changes;
+        await this.github.commitFiles(repo, branch, head.sha, [{ path: loc.path, content: edit.text }], message);
+      }
     }
 
     const title = pullRequestTitle(drift);

@@ -140,6 +140,9 @@ export interface OctokitGitHubRepoClientOptions {
 }
 
 export class OctokitGitHubRepoClient extends GitHubRepoClient {
+  /** commit sha → tree sha (a commit's tree never changes). */
+  private readonly commitTrees = new Map<string, string>();
+
   private readonly octokit: GitHubOctokit;
   private readonly maxCommitAttempts: number;
   private readonly labelCacheTtlMs: number;
@@ -244,11 +247,7 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     let base = parentSha;
     let pending: readonly CommitFile[] = files;
     for (let attempt = 1; ; attempt += 1) {
-      const commit = await this.call(R.getCommit, `commit ${base} in ${full(repo)}`, async () => {
-        const response = await this.octokit.rest.git.getCommit({ owner: repo.owner, repo: repo.name, commit_sha: base });
-        return response.data;
-      });
-      const baseTree = this.sha(commit.tree.sha, R.getCommit);
+      const baseTree = await this.treeOf(repo, base);
       const tree: Array<{ path: string; mode: '100644'; type: 'blob'; sha: string | null }> = [];
       for (const file of pending) {
         tree.push({ path: file.path, mode: '100644', type: 'blob', sha: file.content === null ? null : await this.blob(repo, file.content, blobs) });
@@ -429,6 +428,38 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     throw new TransientError(`GitHub ${request}: expected a 40-character SHA in the answer, got ${typeof value}`, GITHUB_ERROR_CODES.malformed);
   }
 
+  /** The tree sha of a commit: known from a listing of that commit, else read. */
+  private async treeOf(repo: RepoRef, commitSha: string): Promise<string> {
+    const known = this.commitTrees.get(commitSha);
+    if (known) return known;
+    const commit = await this.call(R.getCommit, `commit ${commitSha} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.git.getCommit({ owner: repo.owner, repo: repo.name, commit_sha: commitSha });
+      return response.data;
+    });
+    const tree = this.sha(commit.tree.sha, R.getCommit);
+    this.commitTrees.set(commitSha, tree);
+    return tree;
+  }
+
+  /** Creates a commit on `parentSha` with the files changed, without moving any branch. */
+  async createCommit(repo: RepoRef, parentSha: string, files: readonly CommitFile[], message: string): Promise<string> {
+    const baseTree = await this.treeOf(repo, parentSha);
+    const blobs = new Map<string, string>();
+    const tree: Array<{ path: string; mode: '100644'; type: 'blob'; sha: string | null }> = [];
+    for (const file of files) tree.push({ path: file.path, mode: '100644', type: 'blob', sha: file.content === null ? null : await this.blob(repo, file.content, blobs) });
+    const newTree = await this.call(R.createTree, `base tree ${baseTree} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.git.createTree({ owner: repo.owner, repo: repo.name, base_tree: baseTree, tree });
+      return response.data;
+    });
+    const created = await this.call(R.createCommit, `tree ${newTree.sha} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.git.createCommit({ owner: repo.owner, repo: repo.name, message, tree: newTree.sha, parents: [parentSha] });
+      return response.data;
+    });
+    const commitSha = this.sha(created.sha, R.createCommit);
+    this.commitTrees.set(commitSha, newTree.sha);
+    return commitSha;
+  }
+
   private async getTree(repo: RepoRef, sha: string, recursive: boolean): Promise<{ entries: TreeEntry[]; truncated: boolean }> {
     const data = await this.call(R.getTree, `tree ${sha} in ${full(repo)}`, async () => {
       const response = await this.octokit.rest.git.getTree({
@@ -439,6 +470,8 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       });
       return response.data;
     });
+    // Listing a commit's tree tells us the commit's tree sha: a later commit on it needs no read.
+    if (typeof data.sha === 'string' && data.sha !== sha) this.commitTrees.set(sha, data.sha);
     const entries: TreeEntry[] = [];
     for (const item of data.tree) {
       const type = item.type;

@@ -161,6 +161,9 @@ export abstract class GitHubRepoClient {
   ): Promise<CommitResult>;
 
   /** The open pull request whose head is `headBranch` in this repository, if any. */
+  /** A commit on `parentSha` with the files changed (blobs, tree, commit), moving no branch; returns its sha. */
+  abstract createCommit(repo: RepoRef, parentSha: string, files: readonly CommitFile[], message: string): Promise<string>;
+
   abstract findOpenPullRequest(repo: RepoRef, headBranch: string): Promise<PullRequestInfo | null>;
 
   /** Opens a pull request; when one already exists for the head, returns that one (`created: false`). */
