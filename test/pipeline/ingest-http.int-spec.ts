@@ -64,6 +64,19 @@ describe('POST /v1/events over real HTTP and Redis', () => {
     expect(again.body.accepted[0]).toMatchObject({ eventId: first.body.accepted[0].eventId, duplicate: true });
   });
 
+  it('records a compliance change once, however often it is delivered', async () => {
+    const ev = sample('config-rules-compliance-change.json');
+    // Another rule than the earlier test's, so this change is new to the ledger.
+    const detail = { ...(ev['detail'] as Record<string, unknown>), configRuleName: 'restricted-rdp' };
+    Object.assign(ev, { detail });
+    const first = await post({ ...ev, id: 'cc-delivery-1' });
+    const again = await post({ ...ev, id: 'cc-delivery-2' });
+    expect(first.body.accepted[0]).toMatchObject({ kind: 'compliance', duplicate: false });
+    expect(again.body.accepted[0]).toMatchObject({ kind: 'compliance', duplicate: true, eventId: first.body.accepted[0].eventId });
+    const audit = await http<{ items: { eventId?: string }[] }>(ctl.url, 'GET', '/v1/audit?type=compliance.changed&limit=1000', { token: TOKENS.viewer });
+    expect(audit.body.items.filter((e) => e.eventId === first.body.accepted[0].eventId)).toHaveLength(1);
+  });
+
   it('takes an array and answers in input order', async () => {
     const a = sgEvent({ groupId: 'sg-0arr00000000000001', stateId: 1_741_000_000_003 });
     const b = sample('cloudtrail-authorize-ingress.json');

@@ -99,6 +99,11 @@ export class ItemLedger {
     });
   }
 
+  /** True the first time an event id is seen within the duplicate window (for events that are not items). */
+  async firstSeen(eventId: string): Promise<boolean> {
+    return (await this.redis.set(this.keys.key('seen', eventId), '1', 'EX', ITEM_TTL_SECONDS, 'NX')) === 'OK';
+  }
+
   /** Claims the newest pending item of a resource (older pending ones are coalesced). */
   async claimLatest(rk: string): Promise<ClaimedItem | null> {
     const reply = await this.redis.dwClaimLatest(

@@ -104,7 +104,10 @@ export class IngestService {
 
     for (const c of compliance) {
       const rk = resourceKey(c.resource);
-      complianceOut.push({ eventId: c.eventId, kind: 'compliance', resourceId: c.resource.id, duplicate: false, status: 'accepted' });
+      // Compliance changes are recorded once (EventBridge may deliver twice).
+      const first = await this.ledger.firstSeen(c.eventId);
+      complianceOut.push({ eventId: c.eventId, kind: 'compliance', resourceId: c.resource.id, duplicate: !first, status: first ? 'accepted' : 'duplicate' });
+      if (!first) continue;
       await this.audit.append({
         at: new Date().toISOString(),
         type: 'compliance.changed',
