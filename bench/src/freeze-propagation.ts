@@ -16,7 +16,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { ScopeTarget } from '@driftwarden/domain';
-import { PAGERDUTY_SIGNATURE_HEADER, PAGERDUTY_WEBHOOK_ID_HEADER, signPagerDutyBody } from '@driftwarden/incidents';
+import {
+  PAGERDUTY_SIGNATURE_HEADER,
+  PAGERDUTY_WEBHOOK_ID_HEADER,
+  pagerDutyWebhookBody,
+  signPagerDutyBody,
+  type PagerDutyWebhookOptions,
+} from '@driftwarden/incidents';
 import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
 import { freezeSettings } from '../../apps/controller/src/core/core.module';
 import { startBenchController } from './bench-controller';
@@ -36,38 +42,7 @@ export interface FreezePropagationResult {
   unfreeze: number[];
 }
 
-/** A PagerDuty v3 webhook body (one event per POST), as PagerDuty sends it. */
-function pagerDutyWebhook(o: { eventId: string; type: string; incidentId: string; number: number; status: string; createdAt: string }): unknown {
-  return {
-    event: {
-      id: o.eventId,
-      event_type: o.type,
-      resource_type: 'incident',
-      occurred_at: new Date().toISOString(),
-      agent: { id: 'PUSER01', type: 'user_reference', summary: 'Alice' },
-      client: null,
-      data: {
-        id: o.incidentId,
-        type: 'incident',
-        self: `https://api.pagerduty.com/incidents/${o.incidentId}`,
-        html_url: `https://acme.pagerduty.com/incidents/${o.incidentId}`,
-        number: o.number,
-        status: o.status,
-        incident_key: null,
-        created_at: o.createdAt,
-        title: 'checkout returns 5xx',
-        service: { id: 'PSVC001', type: 'service_reference', summary: 'checkout' },
-        assignees: [{ id: 'PUSER01', type: 'user_reference', summary: 'Alice' }],
-        escalation_policy: { id: 'PESC01', type: 'escalation_policy_reference', summary: 'default' },
-        teams: [],
-        priority: { id: 'PPRIO1', type: 'priority_reference', summary: 'P1' },
-        urgency: 'high',
-        conference_bridge: null,
-        resolve_reason: null,
-      },
-    },
-  };
-}
+const pagerDutyWebhook = (o: PagerDutyWebhookOptions): unknown => pagerDutyWebhookBody(o);
 
 /** The observer process as seen from here: its last reported freeze, and waits on it. */
 class Observer {

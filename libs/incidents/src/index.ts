@@ -89,3 +89,4 @@ export {
   type OpsgenieWebhookParseResult,
 } from './webhooks/opsgenie-webhook';
 export type { ShapeProblem } from './shape';
+export { pagerDutyWebhookBody, type PagerDutyWebhookOptions } from './webhooks/pagerduty-webhook-builder';

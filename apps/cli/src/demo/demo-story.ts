@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DriftRecord, PermissionRule } from '@driftwarden/domain';
-import { signPagerDutyBody } from '@driftwarden/incidents';
+import { pagerDutyWebhookBody, signPagerDutyBody } from '@driftwarden/incidents';
 import type { CliContext } from '../cli-context';
 import { DemoWorld, PRINCIPALS, RULES } from './demo-world';
 
@@ -76,35 +76,18 @@ export class DemoStory {
   }
 
   private async pagerDutyWebhook(type: string, status: string, createdAt: string, id: string): Promise<number> {
-    const body = JSON.stringify({
-      event: {
-        id: `EV-${type}-${Date.now()}`,
-        event_type: type,
-        resource_type: 'incident',
-        occurred_at: new Date().toISOString(),
-        agent: null,
-        client: null,
-        data: {
-          id,
-          type: 'incident',
-          self: `https://api.pagerduty.com/incidents/${id}`,
-          html_url: `https://acme.pagerduty.com/incidents/${id}`,
-          number: 4711,
-          status,
-          incident_key: null,
-          created_at: createdAt,
-          title: 'Checkout API returns 5xx: suspected attack on partner callbacks',
-          service: { id: 'PCHECKOUT', type: 'service_reference', summary: 'checkout' },
-          assignees: [{ id: 'PALICE', type: 'user_reference', summary: 'Alice' }],
-          escalation_policy: { id: 'PESC', type: 'escalation_policy_reference', summary: 'checkout on-call' },
-          teams: [],
-          priority: { id: 'PP1', type: 'priority_reference', summary: 'P1' },
-          urgency: 'high',
-          conference_bridge: null,
-          resolve_reason: null,
-        },
-      },
-    });
+    const body = JSON.stringify(
+      pagerDutyWebhookBody({
+        eventId: `EV-${type}-${Date.now()}`,
+        type,
+        incidentId: id,
+        number: 4711,
+        status,
+        createdAt,
+        title: 'Checkout API returns 5xx: suspected attack on partner callbacks',
+        service: { id: 'PCHECKOUT', summary: 'checkout' },
+      }),
+    );
     const res = await fetch(`${this.world.controllerUrl}/v1/webhooks/pagerduty`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signPagerDutyBody(body, this.world.secrets.pagerduty), 'x-webhook-id': `W-${type}-${Date.now()}` },
