@@ -106,7 +106,7 @@ export class CoreModule {
         useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) =>
           new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds }),
       },
-      // Ports: the installed adapter, or the honest "not installed" one.
+      // Ports: the real adapters built from the configuration, unless a test replaces them.
       { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([new SecurityGroupAnalyzer()]) },
       {
         // What Terraform last applied, per configured stack (file or S3, ETag-cached).

@@ -12,8 +12,8 @@ import type {
 } from '@driftwarden/pipeline';
 
 /**
- * The capabilities the pipeline composes. Anything not given uses the "not installed"
- * adapter, which is fine for dry-run and refused in enforce mode.
+ * Replacements for the capabilities the pipeline composes (tests, the benchmark). Anything not
+ * given uses the real adapter built from the configuration.
  */
 export interface PortOverrides {
   analyzers?: ResourceAnalyzers;
