@@ -315,6 +315,15 @@ describe('backport pull requests end to end', () => {
       expect(r.body).toMatchObject({ error: { code: 'bad_signature' } });
     }
 
+    // A webhook configured with form encoding gets a clear 415, not a misleading signature error.
+    const form = await fetch(`${world.ctl.url}/v1/webhooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'pull_request', 'x-hub-signature-256': 'sha256=00' },
+      body: `payload=${encodeURIComponent(JSON.stringify(merged))}`,
+    });
+    expect(form.status).toBe(415);
+    expect(((await form.json()) as { error: { message: string } }).error.message).toContain('application/json');
+
     const d = await world.drift(seed.id);
     expect(d.status).toBe('backport_open');
     expect(await world.audit('backport.merged')).toEqual([]);

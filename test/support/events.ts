@@ -1,80 +1,29 @@
-/** Builders for realistic AWS Config and CloudTrail EventBridge events (CONTRACTS §A). */
-export interface SgEventOptions {
+import type { PermissionRule } from '@driftwarden/domain';
+import { configItemEvent, type ConfigItemOptions } from '@driftwarden/sandbox';
+
+/** Builders for realistic AWS Config EventBridge events (CONTRACTS §A), on the sandbox's builder. */
+export interface SgEventOptions extends ConfigItemOptions {
   groupId: string;
+  /** configurationStateId; also the capture time (ms). */
   stateId: number;
   /** `proto/port/cidr` ingress rules live on the group after the change. */
   rules?: string[];
   account?: string;
   region?: string;
   tags?: Record<string, string>;
-  status?: 'OK' | 'ResourceDeleted' | 'ResourceDiscovered';
-  resourceType?: string;
+}
+
+function rule(s: string): PermissionRule {
+  const [protocol, port, ...cidr] = s.split('/');
+  return { direction: 'ingress', protocol, fromPort: Number(port), toPort: Number(port), peer: { kind: 'ipv4', cidr: cidr.join('/') } };
 }
 
 export function sgEvent(o: SgEventOptions): Record<string, unknown> {
-  const account = o.account ?? '111122223333';
-  const region = o.region ?? 'eu-west-1';
-  const captureTime = new Date(o.stateId).toISOString();
-  const type = o.resourceType ?? 'AWS::EC2::SecurityGroup';
-  const arn = `arn:aws:ec2:${region}:${account}:security-group/${o.groupId}`;
-  const deleted = o.status === 'ResourceDeleted';
-  return {
-    version: '0',
-    id: `evt-${o.groupId}-${o.stateId}`,
-    'detail-type': 'Config Configuration Item Change',
-    source: 'aws.config',
-    account,
-    time: captureTime.replace(/\.\d+Z$/, 'Z'),
-    region,
-    resources: [arn],
-    detail: {
-      recordVersion: '1.3',
-      messageType: 'ConfigurationItemChangeNotification',
-      notificationCreationTime: captureTime,
-      configurationItemDiff: deleted ? null : { changeType: 'UPDATE', changedProperties: {} },
-      configurationItem: {
-        configurationItemVersion: '1.3',
-        configurationItemCaptureTime: captureTime,
-        configurationStateId: o.stateId,
-        awsAccountId: account,
-        configurationItemStatus: o.status ?? 'OK',
-        resourceType: type,
-        resourceId: o.groupId,
-        resourceName: o.groupId,
-        ARN: arn,
-        awsRegion: region,
-        availabilityZone: 'Not Applicable',
-        resourceCreationTime: null,
-        configurationStateMd5Hash: '',
-        tags: o.tags ?? {},
-        relatedEvents: [],
-        relationships: [],
-        configuration: deleted
-          ? null
-          : {
-              groupId: o.groupId,
-              groupName: o.groupId,
-              description: 'test',
-              ownerId: account,
-              vpcId: 'vpc-0123456789abcdef0',
-              ipPermissions: (o.rules ?? []).map((r) => {
-                const [proto, port, ...cidr] = r.split('/');
-                return {
-                  ipProtocol: proto,
-                  fromPort: Number(port),
-                  toPort: Number(port),
-                  ipRanges: [cidr.join('/')],
-                  ipv4Ranges: [{ cidrIp: cidr.join('/') }],
-                  ipv6Ranges: [],
-                  prefixListIds: [],
-                  userIdGroupPairs: [],
-                };
-              }),
-              ipPermissionsEgress: [],
-              tags: Object.entries(o.tags ?? {}).map(([key, value]) => ({ key, value })),
-            },
-        supplementaryConfiguration: {},
-      },
-    },
-  };
+  return configItemEvent(
+    { groupId: o.groupId, groupName: o.groupId, vpcId: 'vpc-0123456789abcdef0', account: o.account ?? '111122223333', region: o.region ?? 'eu-west-1', tags: o.tags ?? {} },
+    (o.rules ?? []).map(rule),
+    new Date(o.stateId),
+    o.stateId,
+    { ...(o.status ? { status: o.status } : {}), ...(o.resourceType ? { resourceType: o.resourceType } : {}) },
+  );
 }

@@ -59,9 +59,17 @@ export function configurationOf(group: GroupInfo, rules: readonly PermissionRule
   };
 }
 
-export function configItemEvent(group: GroupInfo, rules: readonly PermissionRule[], at: Date, stateId: number): Record<string, unknown> {
+export interface ConfigItemOptions {
+  /** Default `OK`; `ResourceDeleted` sends a null configuration and a null diff. */
+  status?: 'OK' | 'ResourceDiscovered' | 'ResourceDeleted';
+  /** Default `AWS::EC2::SecurityGroup` (another type exercises "unsupported"). */
+  resourceType?: string;
+}
+
+export function configItemEvent(group: GroupInfo, rules: readonly PermissionRule[], at: Date, stateId: number, opts: ConfigItemOptions = {}): Record<string, unknown> {
   const arn = `arn:aws:ec2:${group.region}:${group.account}:security-group/${group.groupId}`;
   const captureTime = at.toISOString();
+  const deleted = opts.status === 'ResourceDeleted';
   return {
     version: '0',
     id: randomUUID(),
@@ -75,14 +83,14 @@ export function configItemEvent(group: GroupInfo, rules: readonly PermissionRule
       recordVersion: '1.3',
       messageType: 'ConfigurationItemChangeNotification',
       notificationCreationTime: captureTime,
-      configurationItemDiff: { changeType: 'UPDATE', changedProperties: {} },
+      configurationItemDiff: deleted ? null : { changeType: 'UPDATE', changedProperties: {} },
       configurationItem: {
         configurationItemVersion: '1.3',
         configurationItemCaptureTime: captureTime,
         configurationStateId: stateId,
         awsAccountId: group.account,
-        configurationItemStatus: 'OK',
-        resourceType: 'AWS::EC2::SecurityGroup',
+        configurationItemStatus: opts.status ?? 'OK',
+        resourceType: opts.resourceType ?? 'AWS::EC2::SecurityGroup',
         resourceId: group.groupId,
         resourceName: group.groupName,
         ARN: arn,
@@ -93,7 +101,7 @@ export function configItemEvent(group: GroupInfo, rules: readonly PermissionRule
         tags: group.tags,
         relatedEvents: [],
         relationships: [{ resourceId: group.vpcId, resourceName: null, resourceType: 'AWS::EC2::VPC', name: 'Is contained in Vpc' }],
-        configuration: configurationOf(group, rules),
+        configuration: deleted ? null : configurationOf(group, rules),
         supplementaryConfiguration: {},
       },
     },

@@ -92,7 +92,11 @@ export class WebhooksController {
   async github(@Req() req: ApiRequest) {
     const gh = this.config.github;
     if (!gh) throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'GitHub is not configured (github)');
-    const raw = req.rawBody ?? Buffer.alloc(0);
+    if (!req.rawBody) {
+      // GitHub can also send form-encoded payloads; their signature cannot be checked here.
+      throw new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', 'configure the GitHub webhook with content type application/json');
+    }
+    const raw = req.rawBody;
     const signature = header(req, 'x-hub-signature-256');
     if (!(await verifyGitHubSignature(raw, signature, gh.webhookSecret))) {
       this.metrics.webhooksRejected.inc({ provider: 'github', reason: signature ? 'bad_signature' : 'unsigned' });
