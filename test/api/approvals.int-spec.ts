@@ -118,3 +118,33 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
     expect(res.body.error.problems.map((p) => p.path)).toContain(path);
   });
 });
+
+describe('an exception created during settle', () => {
+  it('stops the revert: the drift is ignored with the exception as the reason, and nothing is written', async () => {
+    const ports = fakePorts();
+    const ctl = await startTestController({ mode: 'enforce', settleSeconds: 2, overrides: ports.overrides });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const group = 'sg-0e2c0000000000002';
+      ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
+      const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: group, stateId: 1_747_200_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }) });
+      const driftId = await eventually(async () => {
+        const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+        return h.outcome === 'decided' ? h.driftId : undefined;
+      }, 'the revert decision');
+      const exc = await http<{ id: string }>(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body: { resource: group, reason: 'vendor debugging', ttl: '1h' } });
+      expect(exc.status).toBe(201);
+      const d = await eventually(async () => {
+        const r = (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer })).body;
+        return r.status !== 'detected' ? r : undefined;
+      }, 'the remediation job after settle', 15_000);
+      expect(d.status).toBe('ignored');
+      expect(d.decision.reason).toContain(exc.body.id);
+      expect(ports.remediation.calls).toEqual([]);
+    } finally {
+      await ctl.close();
+      redis.disconnect();
+      await dropPrefix(ctl.prefix);
+    }
+  }, 30_000);
+});

@@ -15,8 +15,6 @@ export interface ResourceException {
   createdAt: string;
   deletedAt?: string;
   deletedBy?: string;
-  /** Set once the scheduler has re-evaluated the resource after expiry. */
-  expiredHandledAt?: string;
 }
 
 /**
@@ -75,11 +73,13 @@ export class ExceptionsStore extends ExceptionsPort {
   /** Exceptions that lapsed (expired or removed) and whose resource has not been re-evaluated yet. */
   async lapsedUnhandled(now: Date): Promise<ResourceException[]> {
     const t = now.getTime();
-    return (await this.all()).filter((e) => !e.expiredHandledAt && (e.deletedAt !== undefined || Date.parse(e.until) <= t));
+    return (await this.all()).filter((e) => e.deletedAt !== undefined || Date.parse(e.until) <= t);
   }
 
   async markHandled(e: ResourceException, now: Date): Promise<void> {
-    await this.redis.hset(this.key, e.id, JSON.stringify({ ...e, expiredHandledAt: now.toISOString() }));
+    // A lapsed exception has done its work: it leaves the hash (read on every evaluation); the
+    // audit log keeps its history.
+    await this.redis.hdel(this.key, e.id);
     await this.audit.append({ at: now.toISOString(), type: 'exception.expired', actor: 'scheduler', reason: `exception ${e.id} for ${e.resource} lapsed: the resource is evaluated again`, details: { id: e.id, resource: e.resource } });
   }
 }

@@ -220,9 +220,9 @@ export class CoreModule {
       },
       {
         provide: RemediateService,
-        inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, CLOCK],
-        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, clock: Clock) =>
-          new RemediateService(d, l, f, fe, r, clock),
+        inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, ExceptionsPort, CLOCK],
+        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, e: ExceptionsPort, clock: Clock) =>
+          new RemediateService(d, l, f, fe, r, e, clock),
       },
       {
         provide: BackportService,

@@ -1,10 +1,11 @@
 import { DriftwardenError, PermanentError, type ApiCallRecord, type DriftRecord } from '@driftwarden/domain';
 import type { RemediateJob } from '@driftwarden/queue';
 import type { DriftStore, ItemLedger } from '@driftwarden/store';
+import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort } from '../ports/freeze.port';
 import type { Fence, FencePort, RemediationPort } from '../ports/remediation.port';
 
-export type RemediateOutcome = 'reverted' | 'failed' | 'held' | 'superseded' | 'not_found';
+export type RemediateOutcome = 'reverted' | 'failed' | 'held' | 'excluded' | 'superseded' | 'not_found';
 
 /** Thrown by a fence when a freeze was recorded before the cloud call. */
 export class FreezeRecordedError extends DriftwardenError {
@@ -24,6 +25,7 @@ export class RemediateService {
     private readonly freeze: FreezePort,
     private readonly fence: FencePort,
     private readonly remediation: RemediationPort,
+    private readonly exceptions: ExceptionsPort,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -56,6 +58,10 @@ export class RemediateService {
     const now = this.clock();
     const view = await this.freeze.view(target, new Date(drift.changedAt), now);
     if (view.freeze.now.frozen) return this.hold(drift, 'a freeze started before the revert (re-check after settle)');
+    // An exception created during settle excludes the resource too.
+    const resource = { type: drift.resource.type, id: drift.resource.id, account: drift.resource.account, region: drift.resource.region };
+    const exception = await this.exceptions.activeFor(resource, now);
+    if (exception) return this.exclude(drift, `excluded by exception ${exception.id} until ${exception.until} (${exception.reason}) before the revert started`);
 
     let current = drift;
     if (!resumable) {
@@ -115,6 +121,19 @@ export class RemediateService {
       }
       throw err; // transient: retried with back-off, resumes from `reverting`
     }
+  }
+
+  private async exclude(drift: DriftRecord, reason: string): Promise<'excluded'> {
+    const at = this.clock().toISOString();
+    await this.drifts.update(drift.id, (d) =>
+      d.status === 'detected'
+        ? {
+            next: { ...d, status: 'ignored', updatedAt: at, decision: { action: 'ignore', rule: null, reason } },
+            audit: { at, type: 'remediation.excluded', actor: 'worker', driftId: d.id, reason },
+          }
+        : null,
+    );
+    return 'excluded';
   }
 
   private async hold(drift: DriftRecord, reason: string): Promise<'held'> {
