@@ -175,6 +175,8 @@ async function main(): Promise<void> {
   const gh = await backportCalls();
   log(`GitHub calls for one backport (${gh.kind}, fresh sandbox repository, ${gh.ms.toFixed(0)} ms): ${gh.calls} (the sandbox saw ${gh.sandboxCalls}):`);
   for (const c of gh.list) log(`  ${c}`);
+  log(`GitHub calls for a second drift on the same resource (${gh.update.kind}: a commit on the same branch, the same PR updated): ${gh.update.calls}:`);
+  for (const c of gh.update.list) log(`  ${c}`);
 
   const result = {
     raw_jobs_per_s: Math.round(raw),
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
     hcl_edit_5000_lines_ms: round2(hcl.editMs.median),
     hcl_check_5000_lines_ms: round2(hcl.checkMs),
     github_calls_per_backport: gh.calls,
+    github_calls_per_backport_update: gh.update.calls,
     targets: TARGETS,
     node: process.version,
     cpus: cpus().length,

@@ -48,6 +48,7 @@ export const quietLogger: GitHubLogger & { messages: string[] } = {
 export type GroupKey = keyof typeof GROUPS;
 
 interface AuditEntry {
+  at: string;
   type: string;
   driftId?: string;
   reason?: string;
@@ -181,6 +182,7 @@ export class BackportWorld {
   github!: sandbox.GitHubSandbox;
   pagerduty: PagerDutyFake | null = null;
   controllers: TestController[] = [];
+  private startReplicas: () => Promise<void> = async () => undefined;
   readonly groups: Partial<Record<GroupKey, GroupInfo>> = {};
 
   get ctl(): TestController {
@@ -231,23 +233,35 @@ export class BackportWorld {
     // The real EC2 adapter reaches the sandbox account (no write is expected: backports only).
     process.env['AWS_ENDPOINT_URL_EC2'] = this.account.url;
     const backport = options.backport?.(this.github);
-    for (let i = 0; i < (options.replicas ?? 1); i += 1) {
-      this.controllers.push(
-        await startTestController({
-          prefix: this.prefix,
-          mode: 'enforce',
-          settleSeconds: 1,
-          ...(backport ? { overrides: { backport } } : {}),
-          extra,
-        }),
-      );
-    }
+    this.startReplicas = async () => {
+      for (let i = 0; i < (options.replicas ?? 1); i += 1) {
+        this.controllers.push(
+          await startTestController({
+            prefix: this.prefix,
+            mode: 'enforce',
+            settleSeconds: 1,
+            ...(backport ? { overrides: { backport } } : {}),
+            extra,
+          }),
+        );
+      }
+    };
+    await this.startReplicas();
     this.github.setWebhook({ url: `${this.ctl.url}/v1/webhooks/github`, secret: WEBHOOK_SECRET });
     // Every change in the account reaches every replica (EventBridge fan-out, or a retried delivery).
     this.account.setSink(async (events) => {
       const answers = await Promise.all(this.controllers.map((c) => http(c.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: events })));
       for (const a of answers) if (a.status !== 202) throw new Error(`events rejected: ${JSON.stringify(a.body)}`);
     });
+  }
+
+  /** A total Redis loss: every controller stops, every key of the prefix goes, the controllers start again on the same config. */
+  async restartAfterRedisLoss(): Promise<void> {
+    await Promise.all(this.controllers.map((c) => c.close()));
+    this.controllers.length = 0;
+    await dropPrefix(this.prefix);
+    await this.startReplicas();
+    this.github.setWebhook({ url: `${this.ctl.url}/v1/webhooks/github`, secret: WEBHOOK_SECRET });
   }
 
   async stop(): Promise<void> {

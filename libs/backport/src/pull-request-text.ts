@@ -1,5 +1,6 @@
 import { describePeer, describePermissionRule, describePorts, type DriftRecord, type FreezeSourceSnapshot, type PermissionRule } from '@driftwarden/domain';
 import { analyzeExposure } from '@driftwarden/security-group';
+import { recordMarker } from './record-marker';
 
 export function incidentOf(drift: DriftRecord): NonNullable<FreezeSourceSnapshot['incident']> | null {
   const sources = [...(drift.evidence.freeze?.atChange.sources ?? []), ...(drift.evidence.freeze?.now.sources ?? [])];
@@ -27,8 +28,9 @@ export function pullRequestTitle(drift: DriftRecord): string {
   return `Backport emergency change: ${summarize(drift)}`.slice(0, 240);
 }
 
+/** The hidden lines: drift and resource ids (what issues are found by), and the record summary (what a rebuild reads). */
 export function marker(drift: DriftRecord): string {
-  return `<!-- driftwarden:drift=${drift.id} resource=${drift.resource.id} -->`;
+  return `<!-- driftwarden:drift=${drift.id} resource=${drift.resource.id} -->\n${recordMarker(drift, incidentOf(drift) ?? drift.links.incident ?? null)}`;
 }
 
 /** When the change was made: during which incident or freeze, or (break-glass) outside any. */

@@ -12,6 +12,15 @@ const PATCH_REF = 'PATCH /repos/{owner}/{repo}/git/refs/{ref}';
 const LIST_LABELS = 'GET /repos/{owner}/{repo}/labels';
 const CREATE_LABEL = 'POST /repos/{owner}/{repo}/labels';
 
+/** A promise that stays pending until `release` (to hold a request in the sandbox past the client's timeout). */
+function heldOpen(): { gate: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { gate, release };
+}
+
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
@@ -139,8 +148,164 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     });
   });
 
+  describe('readBranchFolders (one GraphQL query, REST when GitHub cannot answer it)', () => {
+    const GRAPHQL = 'POST /graphql';
+    const folderOf = async (c: OctokitGitHubRepoClient, folder: string, branches: string[]) => c.readBranchFolders(REPO, folder, branches);
+
+    it('answers both heads and the folder (texts included) in one request; a missing branch is null', async () => {
+      const heads = await folderOf(client, 'stacks/prod/', ['main', BRANCH]);
+      expect(sb.calls.map((c) => `${c.method} ${c.route}`)).toEqual([GRAPHQL]);
+      expect(client.calls).toBe(1);
+      expect(heads.get(BRANCH)).toBeNull();
+      const main = heads.get('main');
+      expect(main).toMatchObject({
+        branch: 'main',
+        commitSha: git(sb, 'rev-parse', 'main').trim(),
+        treeSha: git(sb, 'rev-parse', 'main^{tree}').trim(),
+        folder: 'stacks/prod',
+        folderExists: true,
+      });
+      expect(main?.entries).toEqual([
+        { path: 'stacks/prod/main.tf', mode: '100644', type: 'blob', sha: git(sb, 'rev-parse', `main:${MAIN_TF}`).trim(), size: STACK_FILES[MAIN_TF].length, content: STACK_FILES[MAIN_TF] },
+        { path: 'stacks/prod/modules', mode: '040000', type: 'tree', sha: git(sb, 'rev-parse', 'main:stacks/prod/modules').trim() },
+        { path: 'stacks/prod/variables.tf', mode: '100644', type: 'blob', sha: git(sb, 'rev-parse', 'main:stacks/prod/variables.tf').trim(), size: 21, content: 'variable "region" {}\n' },
+      ]);
+      // The head's tree is known: a commit on it needs no `GET git/commits` first.
+      await client.ensureBranch(REPO, BRANCH, main!.commitSha);
+      await client.commitFiles(REPO, BRANCH, main!.commitSha, [{ path: MAIN_TF, content: '# edited\n' }], 'Backport');
+      expect(callsTo(sb, 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}')).toEqual([]);
+
+      const again = await folderOf(client, 'stacks/prod', ['main', BRANCH]);
+      expect(again.get(BRANCH)?.commitSha).toBe(git(sb, 'rev-parse', BRANCH).trim());
+      expect(again.get(BRANCH)?.entries.find((e) => e.path === MAIN_TF)?.content).toBe('# edited\n');
+      expect(sb.graphqlUnimplemented).toEqual([]);
+    });
+
+    it('reads the root folder, and says when the folder does not exist', async () => {
+      const root = (await folderOf(client, '.', ['main'])).get('main');
+      expect(root?.folder).toBe('');
+      expect(root?.entries.map((e) => `${e.type} ${e.path}`)).toEqual(['blob README.md', 'tree stacks']);
+      expect(root?.entries[0].content).toBe('# infra\n');
+      const missing = (await folderOf(client, 'stacks/nope', ['main'])).get('main');
+      expect(missing).toMatchObject({ folderExists: false, entries: [] });
+      const aFile = (await folderOf(client, MAIN_TF, ['main'])).get('main');
+      expect(aFile).toMatchObject({ folderExists: false, entries: [] });
+    });
+
+    it('leaves out texts GitHub cuts or cannot show (large, binary): readFile reads them', async () => {
+      await sb.close();
+      sb = await startSandbox({ graphqlBlobTextMaxBytes: 64, files: { ...STACK_FILES, 'stacks/prod/big.tf': `# ${'x'.repeat(200)}\n`, 'stacks/prod/logo.png': '\u0000PNG' } });
+      client = clientFor(sb);
+      const main = (await folderOf(client, 'stacks/prod', ['main'])).get('main');
+      const big = main?.entries.find((e) => e.path === 'stacks/prod/big.tf');
+      expect(big).toBeDefined();
+      expect(big?.content).toBeUndefined();
+      expect(main?.entries.find((e) => e.path === 'stacks/prod/logo.png')?.content).toBeUndefined();
+      expect(main?.entries.find((e) => e.path === MAIN_TF)?.content).toBeUndefined(); // over 64 bytes too
+      expect(main?.entries.find((e) => e.path === 'stacks/prod/variables.tf')?.content).toBe('variable "region" {}\n');
+      expect((await client.readFile(REPO, 'stacks/prod/big.tf', main!.commitSha)).content).toBe(`# ${'x'.repeat(200)}\n`);
+    });
+
+    it('GitHub Enterprise: GraphQL at /api/graphql beside /api/v3', async () => {
+      await sb.close();
+      sb = await startSandbox({ pathPrefix: '/api/v3' });
+      const seen: GitHubCall[] = [];
+      client = clientFor(sb, { onCall: (c) => seen.push(c) });
+      expect((await folderOf(client, 'stacks/prod', ['main'])).get('main')?.folderExists).toBe(true);
+      expect(seen.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(['POST /api/graphql 200']);
+    });
+
+    it('an unknown repository is github_not_found; refused credentials are github_auth', async () => {
+      const err = await rejection(client.readBranchFolders({ owner: 'acme', name: 'nope' }, 'stacks/prod', ['main']));
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err).toMatchObject({ code: 'github_not_found' });
+      expect(err.message).toContain("Could not resolve to a Repository with the name 'acme/nope'");
+      const wrong = clientFor(sb, { auth: { type: 'token', token: 'not-a-valid-token' } });
+      expect(await rejection(wrong.readBranchFolders(REPO, 'stacks/prod', ['main']))).toMatchObject({ code: 'github_auth' });
+    });
+
+    it('retries a 5xx; one that outlasts the retries is github_unavailable', async () => {
+      sb.failNext(sandbox.sandboxFailures.serverError(502), 2, { route: '/graphql' });
+      expect((await folderOf(client, 'stacks/prod', ['main'])).get('main')?.folderExists).toBe(true);
+      expect(callsTo(sb, GRAPHQL).map((c) => c.status)).toEqual([502, 502, 200]);
+      sb.failNext(sandbox.sandboxFailures.serverError(503), 4, { route: '/graphql' });
+      const err = await rejection(folderOf(client, 'stacks/prod', ['main']));
+      expect(err).toBeInstanceOf(TransientError);
+      expect(err).toMatchObject({ code: 'github_unavailable' });
+    });
+
+    it('retries a request that timed out', async () => {
+      const { gate, release } = heldOpen();
+      const calls: GitHubCall[] = [];
+      // Long enough for an answer on a loaded machine; the held request never answers.
+      const observed = clientFor(sb, { requestTimeoutMs: 1_000, onCall: (c) => calls.push(c) });
+      sb.beforeNext({ route: '/graphql' }, () => gate);
+      const heads = await observed.readBranchFolders(REPO, 'stacks/prod', ['main']);
+      release();
+      expect(heads.get('main')?.folderExists).toBe(true);
+      expect(calls.map((c) => c.status)).toEqual([0, 200]);
+    });
+
+    it('waits out a short GraphQL rate limit (200 + RATE_LIMITED) once; a long one is github_rate_limited with retryAfterMs', async () => {
+      sb.failNext(sandbox.sandboxFailures.graphqlRateLimit(Math.floor(Date.now() / 1000) + 1), 1, { route: '/graphql' });
+      expect((await folderOf(client, 'stacks/prod', ['main'])).get('main')?.folderExists).toBe(true);
+      expect(callsTo(sb, GRAPHQL).map((c) => c.status)).toEqual([200, 200]);
+
+      const now = 1_700_000_000_000;
+      const reset = Math.floor(Date.now() / 1000) + 600;
+      sb.failNext(sandbox.sandboxFailures.graphqlRateLimit(reset), 1, { route: '/graphql' });
+      const err = await rejection(clientFor(sb, { now: () => now }).readBranchFolders(REPO, 'stacks/prod', ['main']));
+      expect(err).toBeInstanceOf(TransientError);
+      expect(err).toMatchObject({ code: 'github_rate_limited', retryAfterMs: reset * 1000 - now + 1000 });
+      expect(callsTo(sb, GRAPHQL)).toHaveLength(3);
+    });
+
+    it('GitHub failing inside the query ("Something went wrong…", its own timeouts) is retried, then read through REST that once; a malformed answer is github_malformed', async () => {
+      const wentWrong = { status: 200, body: { data: null, errors: [{ message: 'Something went wrong while executing your query. This may be the result of a timeout.' }] } };
+      sb.failNext(wentWrong, 1, { route: '/graphql' });
+      const viaGraphql = (await folderOf(client, 'stacks/prod', ['main'])).get('main');
+      expect(viaGraphql?.folderExists).toBe(true);
+      expect(callsTo(sb, GRAPHQL)).toHaveLength(2);
+      sb.failNext(wentWrong, 4, { route: '/graphql' });
+      const before = sb.calls.length;
+      const viaRest = (await folderOf(client, 'stacks/prod', ['main'])).get('main');
+      expect(callsTo(sb, GRAPHQL)).toHaveLength(2 + 4); // 1 + 3 retries
+      expect(sb.calls.slice(before + 4).map((c) => `${c.method} ${c.route}`)).toEqual([GET_REF, 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}']);
+      expect(viaRest?.entries.map((e) => e.path)).toEqual(viaGraphql?.entries.map((e) => e.path));
+      // Only that once: the next read is GraphQL again.
+      await folderOf(client, 'stacks/prod', ['main']);
+      expect(sb.calls.at(-1)?.route).toBe('/graphql');
+      sb.failNext({ status: 200, body: { data: { repository: { b0: { target: { __typename: 'Commit', oid: 'not-a-sha', tree: { oid: 'x' } } } } } } }, 1, { route: '/graphql' });
+      const err = await rejection(folderOf(client, 'stacks/prod', ['main']));
+      expect(err).toBeInstanceOf(TransientError);
+      expect(err).toMatchObject({ code: 'github_malformed' });
+      sb.failNext({ status: 200, body: { data: {} } }, 1, { route: '/graphql' });
+      expect(await rejection(folderOf(client, 'stacks/prod', ['main']))).toMatchObject({ code: 'github_malformed' });
+    });
+
+    it('a GitHub that does not know the query (older Enterprise Server) or has no GraphQL: the same answer through REST, and REST from then on', async () => {
+      const viaGraphql = await folderOf(client, 'stacks/prod', ['main', BRANCH]);
+      for (const failure of [
+        { status: 200, body: { errors: [{ path: ['fragment head', 'target', '... on Commit', 'file'], extensions: { code: 'undefinedField', typeName: 'Commit', fieldName: 'file' }, locations: [{ line: 1, column: 1 }], message: "Field 'file' doesn't exist on type 'Commit'" }] } },
+        { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } },
+      ]) {
+        const fresh = clientFor(sb);
+        sb.failNext(failure, 1, { route: '/graphql' });
+        const before = sb.calls.length;
+        const viaRest = await folderOf(fresh, 'stacks/prod', ['main', BRANCH]);
+        expect(viaRest.get(BRANCH)).toBeNull();
+        const strip = (f: typeof viaGraphql extends Map<string, infer V> ? V : never) => f && { ...f, entries: f.entries.map(({ content: _c, ...e }) => e) };
+        expect(strip(viaRest.get('main') ?? null)).toEqual(strip(viaGraphql.get('main') ?? null));
+        expect(sb.calls.slice(before)[0].route).toBe('/graphql');
+        const later = sb.calls.length;
+        await folderOf(fresh, 'stacks/prod', ['main']);
+        expect(sb.calls.slice(later).some((c) => c.route === '/graphql')).toBe(false);
+      }
+    });
+  });
+
   describe('commits', () => {
-    it('commits blobs → tree (base_tree) → commit → fast-forward PATCH, visible in git', async () => {
+    it('commits tree (base_tree, texts inline: no blob requests) → commit → fast-forward PATCH, visible in git', async () => {
       const main = await client.getBranchSha(REPO, 'main');
       await client.ensureBranch(REPO, BRANCH, main);
       const edited = STACK_FILES[MAIN_TF].replace('cidr_blocks = ["10.0.0.0/8"]', 'cidr_blocks = ["10.0.0.0/8", "0.0.0.0/0"]');
@@ -154,7 +319,6 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       const methods = sb.calls.filter((c) => c.route?.includes('/git/') && c.method !== 'GET').map((c) => `${c.method} ${c.route}`);
       expect(methods).toEqual([
         'POST /repos/{owner}/{repo}/git/refs',
-        'POST /repos/{owner}/{repo}/git/blobs',
         'POST /repos/{owner}/{repo}/git/trees',
         'POST /repos/{owner}/{repo}/git/commits',
         PATCH_REF,
@@ -341,10 +505,7 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     });
 
     it('retries a request that timed out', async () => {
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const { gate, release } = heldOpen();
       const calls: GitHubCall[] = [];
       const observed = clientFor(sb, { requestTimeoutMs: 100, onCall: (c) => calls.push(c) });
       sb.beforeNext({ route: '/repos/{owner}/{repo}/git/ref/{ref}' }, () => gate);
@@ -474,7 +635,7 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     const number = await backportPullRequest();
     await client.ensureLabels(REPO, number, ['driftwarden', 'backport']);
     expect(client.calls).toBe(sb.calls.length);
-    // ref, branch, commit (read, blob, tree, commit, PATCH), PR, labels (one add: GitHub creates plain names).
-    expect(client.calls).toBe(9);
+    // ref, branch, commit (read, tree with the text inline, commit, PATCH), PR, labels (one add: GitHub creates plain names).
+    expect(client.calls).toBe(8);
   });
 });

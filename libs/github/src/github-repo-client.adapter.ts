@@ -4,16 +4,36 @@
  * handled here: singular `git/ref/{ref}` for reads and plural `git/refs` for creation, `refs/`
  * prefix only on creation, `pulls?head=` with the owner prefix, 422 for an existing branch,
  * pull request or label, files over 1 MB, truncated trees, and a branch that moved under us.
+ *
+ * Reads before an edit go through one GraphQL query (`readBranchFolders`: the heads of several
+ * branches and one folder's files at each) instead of a ref, a tree and a file per branch; GraphQL
+ * answers 200 with `errors` (NOT_FOUND, RATE_LIMITED, "Something went wrong…") and those map like
+ * their REST equivalents. Writes send file texts inline in the tree (no blob request per file).
  */
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import { createGitHubApi, type GitHubApi, type GitHubClientOptions, type GitHubOctokit } from './github-client.factory';
-import { GITHUB_ERROR_CODES, gitHubErrorCodes, gitHubErrorMessages, gitHubMessage, isHttpErrorLike, mapGitHubError, sanitizedCause } from './github.errors';
 import {
+  GITHUB_ERROR_CODES,
+  GitHubHttpError,
+  gitHubErrorCodes,
+  gitHubErrorMessages,
+  gitHubMessage,
+  isHttpErrorLike,
+  keptHeaders,
+  mapGitHubError,
+  retryAfterMsOf,
+  SECONDARY_RATE_LIMIT_FALLBACK_MS,
+  safeDetail,
+  sanitizedCause,
+} from './github.errors';
+import {
+  type BranchFolder,
   type BranchResult,
   type CommitFile,
   type CommitFilesOptions,
   type CommitResult,
   type FindIssueOptions,
+  type FolderEntry,
   GitHubRepoClient,
   type IssueInfo,
   type LabelSpec,
@@ -24,6 +44,7 @@ import {
   type RepoFile,
   type RepoRef,
   type TreeEntry,
+  normaliseFolder,
 } from './github-repo-client.port';
 
 /** The label every pull request and issue driftwarden opens carries (and issues are searched by). */
@@ -41,7 +62,6 @@ const R = {
   getTree: 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
   createTree: 'POST /repos/{owner}/{repo}/git/trees',
   getBlob: 'GET /repos/{owner}/{repo}/git/blobs/{file_sha}',
-  createBlob: 'POST /repos/{owner}/{repo}/git/blobs',
   getCommit: 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
   createCommit: 'POST /repos/{owner}/{repo}/git/commits',
   getContent: 'GET /repos/{owner}/{repo}/contents/{path}',
@@ -54,7 +74,50 @@ const R = {
   listIssues: 'GET /repos/{owner}/{repo}/issues',
   createIssue: 'POST /repos/{owner}/{repo}/issues',
   updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
+  graphql: 'POST /graphql',
 } as const;
+
+/** One file or folder of a GraphQL `Tree.entries` answer. */
+const GRAPHQL_ENTRY = 'name path mode type oid size object { ... on Blob { isBinary isTruncated text } }';
+
+/**
+ * One GraphQL query for the heads of several branches and one folder at each (entries with the
+ * files' texts): what a backport reads before it edits, in one request instead of a ref, a tree
+ * and a file per branch. Aliases `b0`, `b1`… keep the answer in the order asked.
+ */
+function branchFoldersQuery(count: number, root: boolean): string {
+  const vars = Array.from({ length: count }, (_, i) => `$b${i}: String!`).join(', ');
+  const refs = Array.from({ length: count }, (_, i) => `b${i}: ref(qualifiedName: $b${i}) { ...head }`).join(' ');
+  const folder = root ? `tree { oid entries { ${GRAPHQL_ENTRY} } }` : `tree { oid } file(path: $path) { type object { ... on Tree { entries { ${GRAPHQL_ENTRY} } } } }`;
+  return (
+    `query DriftwardenBranchFolders($owner: String!, $name: String!${root ? '' : ', $path: String!'}, ${vars}) ` +
+    `{ repository(owner: $owner, name: $name) { ${refs} } } ` +
+    `fragment head on Ref { target { __typename oid ... on Commit { ${folder} } } }`
+  );
+}
+
+/** A GraphQL answer's errors, when the request was refused as a whole or in part. */
+interface GraphqlErrorItem {
+  type?: string;
+  message?: string;
+  extensions?: { code?: string };
+}
+
+/** The parts of @octokit/graphql's GraphqlResponseError (or the throttling plugin's GraphQL limit error) read here. */
+function graphqlErrorsOf(err: unknown): { errors: GraphqlErrorItem[]; headers: Record<string, string | number | undefined> } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const e = err as Error & { errors?: unknown; headers?: unknown; response?: { headers?: unknown; data?: { errors?: unknown } } };
+  const errors = Array.isArray(e.errors) ? e.errors : Array.isArray(e.response?.data?.errors) ? e.response.data.errors : undefined;
+  if (!errors || (isHttpErrorLike(err) && err.status !== 200)) return undefined;
+  const headers = (typeof e.headers === 'object' && e.headers !== null ? e.headers : typeof e.response?.headers === 'object' && e.response.headers !== null ? e.response.headers : {}) as Record<string, string | number | undefined>;
+  return { errors: errors.filter((x): x is GraphqlErrorItem => typeof x === 'object' && x !== null), headers };
+}
+
+/** Thrown inside the adapter when this GitHub does not answer the query (old GHES, GraphQL off): use REST. */
+class GraphqlUnsupported extends Error {}
+
+/** Thrown inside the adapter when GitHub kept failing to run the query itself (its own timeouts, e.g. a folder of large files): REST this once. */
+class GraphqlQueryFailed extends Error {}
 
 /** The fields of a pull request (full or "simple") this adapter reads. */
 interface PullLike {
@@ -107,6 +170,7 @@ function toIssue(i: IssueLike): IssueInfo {
     title: i.title,
     body: i.body ?? '',
     labels: labelNames(i.labels),
+    ...(i.pull_request !== undefined && i.pull_request !== null ? { isPullRequest: true } : {}),
   };
 }
 
@@ -114,10 +178,9 @@ function labelSpec(label: string | LabelSpec): LabelSpec {
   return typeof label === 'string' ? { name: label } : label;
 }
 
-/** `stacks/prod/` → `stacks/prod`; `.`, `./` and `` → `` (the root). */
-function normaliseFolder(path: string | undefined): string {
-  const trimmed = (path ?? '').replace(/^\.\/+/, '').replace(/^\/+|\/+$/g, '');
-  return trimmed === '.' ? '' : trimmed;
+/** Open issues and PRs with one label, oldest first (the issues API lists both). */
+function openIssuesQuery(repo: RepoRef, label: string) {
+  return { owner: repo.owner, repo: repo.name, state: 'open' as const, labels: label, sort: 'created' as const, direction: 'asc' as const, per_page: PAGE_SIZE };
 }
 
 function full(repo: RepoRef): string {
@@ -146,6 +209,8 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
   private readonly octokit: GitHubOctokit;
   private readonly maxCommitAttempts: number;
   private readonly labelCacheTtlMs: number;
+  /** Set once GitHub did not understand the GraphQL query (an older GitHub Enterprise): REST from then on. */
+  private graphqlUnsupported = false;
   /** `owner/name` → lower-cased label names known to exist, and when that was learnt. */
   private readonly knownLabels = new Map<string, { names: Set<string>; at: number }>();
 
@@ -204,6 +269,27 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     return this.walk(repo, treeSha, folder);
   }
 
+  async readBranchFolders(repo: RepoRef, folder: string, branches: readonly string[]): Promise<Map<string, BranchFolder | null>> {
+    const path = normaliseFolder(folder);
+    if (!this.graphqlUnsupported) {
+      try {
+        return await this.branchFoldersByGraphql(repo, path, branches);
+      } catch (err) {
+        if (err instanceof GraphqlQueryFailed) {
+          this.octokit.log.warn(`GitHub could not run the GraphQL query (${err.message}): reading ${path || '/'} through the REST API this time`);
+        } else if (err instanceof GraphqlUnsupported) {
+          this.graphqlUnsupported = true;
+          this.octokit.log.warn(`GraphQL is not usable on ${this.api.options.apiUrl} (${err.message}): reading branches through the REST API from now on`);
+        } else {
+          throw err;
+        }
+      }
+    }
+    const out = new Map<string, BranchFolder | null>();
+    for (const branch of branches) out.set(branch, await this.branchFolderByRest(repo, path, branch));
+    return out;
+  }
+
   async readFile(repo: RepoRef, path: string, ref: string): Promise<RepoFile> {
     const what = `file ${path} at ${ref} in ${full(repo)}`;
     const data = await this.call(R.getContent, what, async () => {
@@ -232,6 +318,114 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     return { path: data.path, sha, size: blob.size ?? Buffer.byteLength(content), content };
   }
 
+  private async branchFoldersByGraphql(repo: RepoRef, folder: string, branches: readonly string[]): Promise<Map<string, BranchFolder | null>> {
+    const root = folder === '';
+    const variables: Record<string, string> = { owner: repo.owner, name: repo.name, ...(root ? {} : { path: folder }) };
+    branches.forEach((b, i) => (variables[`b${i}`] = `refs/heads/${b}`));
+    let data: unknown;
+    try {
+      data = await this.octokit.graphql(branchFoldersQuery(branches.length, root), variables);
+    } catch (err) {
+      throw this.mapGraphqlError(err, `branches ${branches.join(', ')} of ${full(repo)}`);
+    }
+    const malformed = (what: string) => new TransientError(`GitHub ${R.graphql}: unexpected answer (${what})`, GITHUB_ERROR_CODES.malformed);
+    const repository = (data as { repository?: unknown } | null)?.repository;
+    if (typeof repository !== 'object' || repository === null) throw malformed('no repository');
+    const out = new Map<string, BranchFolder | null>();
+    for (const [i, branch] of branches.entries()) {
+      const ref = (repository as Record<string, unknown>)[`b${i}`] as
+        | { target?: { __typename?: string; oid?: unknown; tree?: { oid?: unknown; entries?: unknown }; file?: { type?: string; object?: { entries?: unknown } | null } | null } }
+        | null
+        | undefined;
+      if (ref === undefined) throw malformed(`no b${i}`);
+      if (ref === null) {
+        out.set(branch, null);
+        continue;
+      }
+      const target = ref.target;
+      if (target?.__typename !== 'Commit') throw malformed(`branch ${branch} does not point to a commit`);
+      const commitSha = this.sha(target.oid, R.graphql);
+      const treeSha = this.sha(target.tree?.oid, R.graphql);
+      this.commitTrees.set(commitSha, treeSha);
+      const listing = root ? target.tree?.entries : target.file?.type === 'tree' ? target.file.object?.entries : undefined;
+      const folderExists = root || target.file?.type === 'tree';
+      if (folderExists && !Array.isArray(listing)) throw malformed(`no entries for ${folder || '/'} on ${branch}`);
+      const entries: FolderEntry[] = [];
+      for (const item of (listing ?? []) as Array<Record<string, unknown>>) {
+        const type = item.type;
+        if ((type !== 'blob' && type !== 'tree' && type !== 'commit') || typeof item.path !== 'string' || typeof item.mode !== 'number') {
+          throw malformed(`tree entry ${JSON.stringify(item.path)}`);
+        }
+        const blob = item.object as { isBinary?: unknown; isTruncated?: unknown; text?: unknown } | null | undefined;
+        const text = type === 'blob' && blob && blob.isTruncated === false && blob.isBinary !== true && typeof blob.text === 'string' ? blob.text : undefined;
+        entries.push({
+          path: item.path,
+          mode: item.mode.toString(8).padStart(6, '0'),
+          type,
+          sha: this.sha(item.oid, R.graphql),
+          ...(type === 'blob' && typeof item.size === 'number' ? { size: item.size } : {}),
+          ...(text !== undefined ? { content: text } : {}),
+        });
+      }
+      out.set(branch, { branch, commitSha, treeSha, folder, folderExists, entries });
+    }
+    return out;
+  }
+
+  private async branchFolderByRest(repo: RepoRef, folder: string, branch: string): Promise<BranchFolder | null> {
+    let commitSha: string;
+    try {
+      commitSha = await this.getBranchSha(repo, branch);
+    } catch (err) {
+      if (err instanceof PermanentError && err.code === GITHUB_ERROR_CODES.notFound) return null;
+      throw err;
+    }
+    let all: TreeEntry[];
+    let folderExists = true;
+    try {
+      all = await this.listTree(repo, commitSha, folder);
+    } catch (err) {
+      if (!(err instanceof PermanentError && err.code === GITHUB_ERROR_CODES.notFound)) throw err;
+      all = [];
+      folderExists = false;
+    }
+    const entries = all.filter((e) => (folder === '' ? !e.path.includes('/') : e.path.slice(folder.length + 1).indexOf('/') === -1));
+    return { branch, commitSha, treeSha: await this.treeOf(repo, commitSha), folder, folderExists, entries };
+  }
+
+  /** GraphQL failures: rate limits, NOT_FOUND and FORBIDDEN like REST; a query this GitHub does not know → GraphqlUnsupported. */
+  private mapGraphqlError(err: unknown, what: string): unknown {
+    const graphql = graphqlErrorsOf(err);
+    if (!graphql) {
+      // No GraphQL endpoint (404 on /graphql): use REST. Anything else maps like a REST failure.
+      if (isStatus(err, 404)) return new GraphqlUnsupported('POST /graphql answered 404');
+      // plugin-retry gives up on "Something went wrong while executing your query" as a 500 carrying the answer.
+      if (isStatus(err, 500) && isHttpErrorLike(err) && /Something went wrong while executing your query/.test(gitHubMessage(err.response?.data) ?? '')) {
+        return new GraphqlQueryFailed(safeDetail(gitHubMessage(err.response?.data) ?? '', this.api.secrets));
+      }
+      return this.mapError(err, R.graphql, what);
+    }
+    const { errors, headers } = graphql;
+    const messages = safeDetail(errors.map((e) => e.message ?? e.type ?? 'error').join('; '), this.api.secrets);
+    const types = new Set(errors.map((e) => e.type));
+    // The cause keeps GitHub's (redacted) messages and the rate-limit headers, never the request.
+    const cause = new GitHubHttpError(messages, 200, keptHeaders(headers, this.api.secrets));
+    if (types.has('RATE_LIMITED')) {
+      // Read like a REST primary limit (x-ratelimit-remaining 0 + reset); without headers, GitHub's one-minute advice.
+      const retryAfterMs = retryAfterMsOf({ status: 403, message: messages, response: { headers: { 'x-ratelimit-remaining': '0', ...headers } } }, this.api.now()) ?? SECONDARY_RATE_LIMIT_FALLBACK_MS;
+      return new TransientError(`GitHub ${R.graphql}: GraphQL rate limit, retry in ${Math.ceil(retryAfterMs / 1000)}s: ${messages}`, GITHUB_ERROR_CODES.rateLimited, { retryAfterMs, cause });
+    }
+    if (types.has('NOT_FOUND')) return new PermanentError(`GitHub ${R.graphql}: ${what} not found (or not visible to these credentials): ${messages}`, GITHUB_ERROR_CODES.notFound, { cause });
+    if (types.has('FORBIDDEN')) return new PermanentError(`GitHub ${R.graphql}: the credentials lack a permission for ${what}: ${messages}`, GITHUB_ERROR_CODES.auth, { cause });
+    // A field or argument this GitHub (an older Enterprise Server) does not have: the schema differs.
+    if (errors.some((e) => e.extensions?.code !== undefined || /doesn't exist on type|Cannot query field|Unknown argument|doesn't accept argument/i.test(e.message ?? ''))) {
+      return new GraphqlUnsupported(messages);
+    }
+    // "Something went wrong while executing your query" (GitHub's timeouts; already retried by
+    // plugin-retry) and the like: the same reads through REST, which has no such query limits.
+    return new GraphqlQueryFailed(messages);
+  }
+
   // --- writing -------------------------------------------------------------------------------
 
   async commitFiles(
@@ -243,19 +437,11 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     options: CommitFilesOptions = {},
   ): Promise<CommitResult> {
     const maxAttempts = Math.max(1, options.maxAttempts ?? this.maxCommitAttempts);
-    const blobs = new Map<string, string>(); // content → blob SHA, reused across attempts
     let base = parentSha;
     let pending: readonly CommitFile[] = files;
     for (let attempt = 1; ; attempt += 1) {
       const baseTree = await this.treeOf(repo, base);
-      const tree: Array<{ path: string; mode: '100644'; type: 'blob'; sha: string | null }> = [];
-      for (const file of pending) {
-        tree.push({ path: file.path, mode: '100644', type: 'blob', sha: file.content === null ? null : await this.blob(repo, file.content, blobs) });
-      }
-      const newTree = await this.call(R.createTree, `base tree ${baseTree} in ${full(repo)}`, async () => {
-        const response = await this.octokit.rest.git.createTree({ owner: repo.owner, repo: repo.name, base_tree: baseTree, tree });
-        return response.data;
-      });
+      const newTree = await this.createTree(repo, baseTree, pending);
       if (newTree.sha === baseTree) return { sha: base, committed: false, attempts: attempt };
 
       const created = await this.call(R.createCommit, `tree ${newTree.sha} in ${full(repo)}`, async () => {
@@ -364,15 +550,7 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
   async findOpenIssue(repo: RepoRef, marker: string, options: FindIssueOptions = {}): Promise<IssueInfo | null> {
     const label = options.label ?? DRIFTWARDEN_LABEL;
     const found = await this.call(R.listIssues, `issues of ${full(repo)}`, async () => {
-      const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
-        owner: repo.owner,
-        repo: repo.name,
-        state: 'open',
-        labels: label,
-        sort: 'created',
-        direction: 'asc',
-        per_page: PAGE_SIZE,
-      });
+      const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, openIssuesQuery(repo, label));
       for await (const page of pages) {
         // The issues list includes pull requests (with `pull_request`): skip them.
         const hit = page.data.find((i) => i.pull_request === undefined && (i.body ?? '').includes(marker));
@@ -381,6 +559,14 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       return undefined;
     });
     return found ? toIssue(found) : null;
+  }
+
+  async listOpenIssues(repo: RepoRef, options: FindIssueOptions = {}): Promise<IssueInfo[]> {
+    const label = options.label ?? DRIFTWARDEN_LABEL;
+    const all = await this.call(R.listIssues, `issues of ${full(repo)}`, () =>
+      this.octokit.paginate(this.octokit.rest.issues.listForRepo, openIssuesQuery(repo, label)),
+    );
+    return all.map(toIssue);
   }
 
   async openIssue(repo: RepoRef, input: OpenIssueInput): Promise<IssueInfo> {
@@ -441,16 +627,26 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     return tree;
   }
 
-  /** Creates a commit on `parentSha` with the files changed, without moving any branch. */
-  async createCommit(repo: RepoRef, parentSha: string, files: readonly CommitFile[], message: string): Promise<string> {
-    const baseTree = await this.treeOf(repo, parentSha);
-    const blobs = new Map<string, string>();
-    const tree: Array<{ path: string; mode: '100644'; type: 'blob'; sha: string | null }> = [];
-    for (const file of files) tree.push({ path: file.path, mode: '100644', type: 'blob', sha: file.content === null ? null : await this.blob(repo, file.content, blobs) });
-    const newTree = await this.call(R.createTree, `base tree ${baseTree} in ${full(repo)}`, async () => {
+  /**
+   * `baseTree` with the files changed, in one request: the texts go inline (`content`), so GitHub
+   * writes the blobs itself (no `POST git/blobs` per file); `content: null` deletes (`sha: null`).
+   */
+  private createTree(repo: RepoRef, baseTree: string, files: readonly CommitFile[]): Promise<{ sha: string }> {
+    const tree = files.map((file) =>
+      file.content === null
+        ? { path: file.path, mode: '100644' as const, type: 'blob' as const, sha: null }
+        : { path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content },
+    );
+    return this.call(R.createTree, `base tree ${baseTree} in ${full(repo)}`, async () => {
       const response = await this.octokit.rest.git.createTree({ owner: repo.owner, repo: repo.name, base_tree: baseTree, tree });
       return response.data;
     });
+  }
+
+  /** Creates a commit on `parentSha` with the files changed, without moving any branch. */
+  async createCommit(repo: RepoRef, parentSha: string, files: readonly CommitFile[], message: string): Promise<string> {
+    const baseTree = await this.treeOf(repo, parentSha);
+    const newTree = await this.createTree(repo, baseTree, files);
     const created = await this.call(R.createCommit, `tree ${newTree.sha} in ${full(repo)}`, async () => {
       const response = await this.octokit.rest.git.createCommit({ owner: repo.owner, repo: repo.name, message, tree: newTree.sha, parents: [parentSha] });
       return response.data;
@@ -506,23 +702,6 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
 
   private folderNotFound(repo: RepoRef, sha: string, folder: string): PermanentError {
     return new PermanentError(`GitHub ${R.getTree}: folder ${folder} not found in ${sha} of ${full(repo)}`, GITHUB_ERROR_CODES.notFound);
-  }
-
-  private async blob(repo: RepoRef, content: string, cache: Map<string, string>): Promise<string> {
-    const known = cache.get(content);
-    if (known) return known;
-    const data = await this.call(R.createBlob, `repository ${full(repo)}`, async () => {
-      const response = await this.octokit.rest.git.createBlob({
-        owner: repo.owner,
-        repo: repo.name,
-        content: Buffer.from(content, 'utf8').toString('base64'),
-        encoding: 'base64',
-      });
-      return response.data;
-    });
-    const sha = this.sha(data.sha, R.createBlob);
-    cache.set(content, sha);
-    return sha;
   }
 
   private async createMissingLabels(repo: RepoRef, specs: readonly LabelSpec[]): Promise<void> {

@@ -24,6 +24,26 @@ export interface TreeEntry {
   size?: number;
 }
 
+export interface FolderEntry extends TreeEntry {
+  /** The file's text, when it came with the listing; absent for folders and binary or very large files. */
+  content?: string;
+}
+
+/** A branch's head and one folder in it, as `readBranchFolders` answers. */
+export interface BranchFolder {
+  branch: string;
+  /** The head commit. */
+  commitSha: string;
+  /** The head commit's root tree. */
+  treeSha: string;
+  /** The folder from the repository root, normalised (`` is the root). */
+  folder: string;
+  /** False when the folder does not exist at this head (then `entries` is empty). */
+  folderExists: boolean;
+  /** The folder's direct entries, paths from the repository root. */
+  entries: FolderEntry[];
+}
+
 export interface RepoFile {
   path: string;
   /** The blob SHA (what GitHub calls the file's `sha`). */
@@ -106,6 +126,8 @@ export interface IssueInfo {
   title: string;
   body: string;
   labels: string[];
+  /** True for a pull request (the issues API lists both). */
+  isPullRequest?: boolean;
 }
 
 export interface OpenIssueInput {
@@ -147,6 +169,13 @@ export abstract class GitHubRepoClient {
    */
   abstract listTree(repo: RepoRef, sha: string, path?: string): Promise<TreeEntry[]>;
 
+  /**
+   * For each branch, its head commit and the direct entries of `folder` there with the files'
+   * texts, in ONE request where GitHub allows (GraphQL), else through the REST API; `null` for a
+   * branch that does not exist. Texts missing from the answer (binary, cut) are read with `readFile`.
+   */
+  abstract readBranchFolders(repo: RepoRef, folder: string, branches: readonly string[]): Promise<Map<string, BranchFolder | null>>;
+
   /** A file at `ref` (branch, tag or SHA); files over 1 MB are read as git blobs. */
   abstract readFile(repo: RepoRef, path: string, ref: string): Promise<RepoFile>;
 
@@ -160,10 +189,10 @@ export abstract class GitHubRepoClient {
     options?: CommitFilesOptions,
   ): Promise<CommitResult>;
 
-  /** The open pull request whose head is `headBranch` in this repository, if any. */
-  /** A commit on `parentSha` with the files changed (blobs, tree, commit), moving no branch; returns its sha. */
+  /** A commit on `parentSha` with the files changed (a tree with the texts inline, a commit), moving no branch; returns its sha. */
   abstract createCommit(repo: RepoRef, parentSha: string, files: readonly CommitFile[], message: string): Promise<string>;
 
+  /** The open pull request whose head is `headBranch` in this repository, if any. */
   abstract findOpenPullRequest(repo: RepoRef, headBranch: string): Promise<PullRequestInfo | null>;
 
   /** Opens a pull request; when one already exists for the head, returns that one (`created: false`). */
@@ -179,11 +208,20 @@ export abstract class GitHubRepoClient {
 
   abstract openIssue(repo: RepoRef, input: OpenIssueInput): Promise<IssueInfo>;
 
+  /** Every open issue and pull request with `label` (default `driftwarden`), oldest first, all pages. */
+  abstract listOpenIssues(repo: RepoRef, options?: FindIssueOptions): Promise<IssueInfo[]>;
+
   abstract updateIssue(
     repo: RepoRef,
     number: number,
     update: { title?: string; body?: string; state?: 'open' | 'closed' },
   ): Promise<IssueInfo>;
+}
+
+/** `stacks/prod/` → `stacks/prod`; `.`, `./` and `` → `` (the root). */
+export function normaliseFolder(path: string | undefined): string {
+  const trimmed = (path ?? '').replace(/^\.\/+/, '').replace(/^\/+|\/+$/g, '');
+  return trimmed === '.' ? '' : trimmed;
 }
 
 /** `<!-- driftwarden:<key> -->`: a marker that renders as nothing on GitHub. */

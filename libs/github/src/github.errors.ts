@@ -189,13 +189,18 @@ const KEPT_HEADERS = [
 ];
 
 export function sanitizedCause(err: HttpErrorLike & Error, secrets: readonly string[]): GitHubHttpError {
-  const headers: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
-    const value = header(err, name);
-    if (value !== undefined) headers[name] = safeDetail(value, secrets);
-  }
   const text = gitHubMessage(err.response?.data) ?? err.message;
-  return new GitHubHttpError(safeDetail(text, secrets), err.status, headers);
+  return new GitHubHttpError(safeDetail(text, secrets), err.status, keptHeaders(err.response?.headers ?? {}, secrets));
+}
+
+/** The response headers worth keeping on a cause (request id, rate limits), redacted. */
+export function keptHeaders(headers: Readonly<Record<string, string | number | undefined>>, secrets: readonly string[]): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) kept[name] = safeDetail(String(value), secrets);
+  }
+  return kept;
 }
 
 /** Maps a failure of an Octokit call onto a DriftwardenError; anything else is returned unchanged. */

@@ -298,4 +298,60 @@ describe('GitHubSandbox', () => {
       sb = await startSandbox();
     });
   });
+  describe('GraphQL (POST /graphql, validated against GitHub\'s published schema)', () => {
+    const query = (q: string, variables?: unknown, token?: string) => call(sb, 'POST', '/graphql', { query: q, ...(variables === undefined ? {} : { variables }) }, token);
+
+    it('answers a repository → ref → commit → file → tree → blob query from git', async () => {
+      const res = await query(
+        'query($p: String!) { repository(owner: "acme", name: "infra") { ref(qualifiedName: "refs/heads/main") { name prefix target { oid ... on Commit { tree { oid } file(path: $p) { name path mode type oid object { ... on Tree { entries { name path mode type size extension object { ... on Blob { byteSize isBinary isTruncated text } } } } } } } } } missing: ref(qualifiedName: "nope") { name } } }',
+        { p: 'stacks/prod' },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-resource')).toBe('graphql');
+      const ref = (res.body as { data: { repository: { ref: Record<string, any>; missing: unknown } } }).data.repository;
+      expect(ref.missing).toBeNull();
+      expect(ref.ref).toMatchObject({ name: 'main', prefix: 'refs/heads/', target: { oid: git(sb, 'rev-parse', 'main').trim(), tree: { oid: git(sb, 'rev-parse', 'main^{tree}').trim() } } });
+      const file = ref.ref.target.file;
+      expect(file).toMatchObject({ name: 'prod', path: 'stacks/prod', mode: 0o40000, type: 'tree' });
+      expect(file.object.entries[0]).toEqual({
+        name: 'main.tf',
+        path: 'stacks/prod/main.tf',
+        mode: 0o100644,
+        type: 'blob',
+        size: STACK_FILES['stacks/prod/main.tf'].length,
+        extension: '.tf',
+        object: { byteSize: STACK_FILES['stacks/prod/main.tf'].length, isBinary: false, isTruncated: false, text: STACK_FILES['stacks/prod/main.tf'] },
+      });
+      expect(sb.calls.at(-1)).toMatchObject({ method: 'POST', route: '/graphql', operationId: 'graphql', status: 200 });
+    });
+
+    it('refuses what GitHub refuses: a field not in the schema, a bad variable, a syntax error, no query', async () => {
+      const unknownField = await query('{ repository(owner: "acme", name: "infra") { nope } }');
+      expect(unknownField.body).toEqual({ errors: [expect.objectContaining({ message: expect.stringContaining('Cannot query field "nope" on type "Repository"') })] });
+      const badVariable = await query('query($n: String!) { repository(owner: "acme", name: $n) { name } }', { n: 42 });
+      expect((badVariable.body as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/\$n/);
+      expect((badVariable.body as { data?: unknown }).data).toBeUndefined();
+      const syntax = await query('{ repository(owner: "acme", name: "infra") { name }');
+      expect((syntax.body as { errors: Array<{ message: string; locations: unknown }> }).errors[0]).toMatchObject({ message: expect.stringMatching(/Syntax Error/), locations: [expect.any(Object)] });
+      const none = await call(sb, 'POST', '/graphql', { variables: {} });
+      expect(none).toMatchObject({ status: 200, body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] } });
+    });
+
+    it('an unknown repository is null with a NOT_FOUND error; bad credentials are a 401', async () => {
+      const res = await query('{ repository(owner: "acme", name: "nope") { name } }');
+      expect(res.body).toEqual({
+        data: { repository: null },
+        errors: [{ type: 'NOT_FOUND', path: ['repository'], locations: [{ line: 1, column: 3 }], message: "Could not resolve to a Repository with the name 'acme/nope'." }],
+      });
+      const refused = await query('{ repository(owner: "acme", name: "infra") { name } }', undefined, 'wrong-token');
+      expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ message: 'Bad credentials' });
+    });
+
+    it('a field valid for GitHub that the sandbox does not implement is an error naming it, never an invented value', async () => {
+      const res = await query('{ repository(owner: "acme", name: "infra") { name stargazerCount } }');
+      expect(res.body).toMatchObject({ errors: [{ message: 'the GitHub sandbox does not implement Repository.stargazerCount', path: ['repository', 'stargazerCount'] }] });
+      expect(sb.graphqlUnimplemented).toEqual(['Repository.stargazerCount']);
+    });
+  });
 });

@@ -6,7 +6,9 @@
  * Endpoints (exactly what `OctokitGitHubRepoClient` uses, plus GitHub App token exchange):
  * git refs (get, create, update), trees (get, create), blobs (get, create), commits (get,
  * create), contents (get), pulls (list, create, get, update), labels (list, create), issue
- * labels (add), issues (list, create, update), `POST /app/installations/{id}/access_tokens`.
+ * labels (add), issues (list, create, update), `POST /app/installations/{id}/access_tokens`,
+ * and `POST /graphql` (validated against GitHub's GraphQL schema; see `github-sandbox.graphql.ts`;
+ * under a GitHub Enterprise prefix `/api/v3` it is served at `/api/graphql`, like GHE).
  * Git objects are written with `hash-object -w`, trees through a temporary index, commits
  * with `commit-tree`, refs with `update-ref` (compare-and-swap on the old value).
  *
@@ -31,6 +33,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { signGitHubPayload } from '../webhooks/github-webhook';
 import type { GitHubOpenApiContract } from './github-openapi.contract';
+import type * as GraphqlEndpoint from './github-sandbox.graphql';
 import { GitCommandError, type GitIdentity, GitRepository, type GitTreeChange } from './git-repository';
 import {
   contentEntry,
@@ -52,6 +55,11 @@ import {
   simpleUser,
 } from './github-sandbox.resources';
 
+/** Loaded only when a sandbox starts: `graphql` and `@octokit/graphql-schema` are devDependencies, and the controller imports this library. */
+function loadGraphqlEndpoint(): typeof GraphqlEndpoint {
+  return require('./github-sandbox.graphql') as typeof GraphqlEndpoint;
+}
+
 export const DEFAULT_SANDBOX_TOKEN = 'sandbox-token';
 /** GitHub answers recursive trees with at most 100,000 entries (and 7 MB). */
 export const GITHUB_TREE_ENTRY_LIMIT = 100_000;
@@ -63,6 +71,7 @@ const MAX_BODY_BYTES = 128 * 1024 * 1024;
 const SHA = /^[0-9a-f]{40}$/;
 const TOKEN_TTL_MS = 3_600_000;
 const SUPPORTED_API_VERSIONS = new Set(['2022-11-28']);
+const GRAPHQL = '/graphql';
 
 export interface GitHubSandboxOptions {
   /** Default `acme`. */
@@ -91,6 +100,8 @@ export interface GitHubSandboxOptions {
   webhook?: { url: string; secret: string };
   treeEntryLimit?: number;
   inlineContentMaxBytes?: number;
+  /** GraphQL `Blob.text` is cut (and `isTruncated`) past this many bytes. Default 512 KiB. */
+  graphqlBlobTextMaxBytes?: number;
   clock?: () => Date;
   /** Default 0: any free port. */
   port?: number;
@@ -172,6 +183,20 @@ export const sandboxFailures = {
         documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
         status: String(status),
       },
+    };
+  },
+  /** GraphQL's primary limit: HTTP 200 with an error of type RATE_LIMITED and `x-ratelimit-remaining: 0`. */
+  graphqlRateLimit(resetEpochSeconds: number): SandboxFailure {
+    return {
+      status: 200,
+      headers: {
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-used': '5000',
+        'x-ratelimit-reset': String(resetEpochSeconds),
+        'x-ratelimit-resource': 'graphql',
+      },
+      body: { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit already exceeded for installation ID 4242.' }] },
     };
   },
   unauthorized(): SandboxFailure {
@@ -289,6 +314,8 @@ export class GitHubSandbox {
   readonly internalErrors: unknown[] = [];
   /** Webhooks delivered by `mergePullRequest` / `closePullRequest`. */
   readonly deliveries: WebhookDelivery[] = [];
+  /** GraphQL fields that were valid for GitHub but that the sandbox does not implement. */
+  readonly graphqlUnimplemented: string[] = [];
 
   readonly owner: string;
   readonly repo: string;
@@ -319,6 +346,7 @@ export class GitHubSandbox {
     readonly repository: GitRepository,
     private readonly options: GitHubSandboxOptions,
     private readonly contract: GitHubOpenApiContract | undefined,
+    private readonly graphqlEndpoint: typeof GraphqlEndpoint,
   ) {
     this.owner = options.owner ?? 'acme';
     this.repo = options.repo ?? 'infra';
@@ -356,7 +384,16 @@ export class GitHubSandbox {
       repository.dispose();
       throw new Error(`the repository has no branch ${branch}`);
     }
-    const sandbox = new GitHubSandbox(repository, options, contract);
+    // GitHub's GraphQL schema is loaded now (once per process), not during the first request.
+    let graphql: typeof GraphqlEndpoint;
+    try {
+      graphql = loadGraphqlEndpoint();
+      graphql.gitHubGraphqlSchema();
+    } catch (err) {
+      repository.dispose();
+      throw new Error(`GitHub sandbox: GraphQL needs the devDependencies graphql and @octokit/graphql-schema (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    }
+    const sandbox = new GitHubSandbox(repository, options, contract, graphql);
     await sandbox.listen(options.port ?? 0);
     return sandbox;
   }
@@ -564,15 +601,15 @@ export class GitHubSandbox {
   }
 
   private async answer(method: string, url: URL, raw: Buffer, headers: IncomingHttpHeaders, call: SandboxCall): Promise<Answer> {
-    if (this.prefix !== '' && url.pathname !== this.prefix && !url.pathname.startsWith(`${this.prefix}/`)) {
+    if (this.prefix !== '' && url.pathname !== this.graphqlPath && url.pathname !== this.prefix && !url.pathname.startsWith(`${this.prefix}/`)) {
       throw new GitHubApiError(404, 'Not Found');
     }
-    const path = url.pathname.slice(this.prefix.length) || '/';
+    const path = url.pathname === this.graphqlPath ? '/graphql' : url.pathname.slice(this.prefix.length) || '/';
     call.path = `${path}${url.search}`;
     const found = this.match(method, path);
     if (found) {
       call.route = found.route.template;
-      const operationId = this.contract?.operationId(method, found.route.template);
+      const operationId = found.route.template === GRAPHQL ? 'graphql' : this.contract?.operationId(method, found.route.template);
       if (operationId) call.operationId = operationId;
     }
 
@@ -615,7 +652,8 @@ export class GitHubSandbox {
       query[key] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
     }
 
-    if (this.contract) {
+    // GraphQL requests are checked against GitHub's GraphQL schema by the handler instead.
+    if (this.contract && route.template !== GRAPHQL) {
       const problems = this.contract.validateRequest(method, route.template, { params, query, body });
       if (problems.length > 0) {
         this.requestProblems.push({ request: `${method} ${path}`, problems });
@@ -630,7 +668,7 @@ export class GitHubSandbox {
       if (!(err instanceof GitHubApiError)) throw err;
       answer = { status: err.status, body: errorBody(err.message, err.documentationUrl, err.status, err.errors) };
     }
-    if (this.contract && answer.body !== undefined && this.contract.declaresStatus(method, route.template, answer.status)) {
+    if (this.contract && route.template !== GRAPHQL && answer.body !== undefined && this.contract.declaresStatus(method, route.template, answer.status)) {
       const problems = this.contract.validateResponse(method, route.template, answer.status, answer.body);
       if (problems.length > 0) {
         this.responseProblems.push({ request: `${method} ${path} → ${answer.status}`, problems });
@@ -738,6 +776,7 @@ export class GitHubSandbox {
     const repo = '/repos/{owner}/{repo}';
     return [
       r('POST', '/app/installations/{installation_id}/access_tokens', (q) => this.createInstallationToken(q), true),
+      r('POST', GRAPHQL, (q) => this.graphql(q)),
       r('GET', `${repo}/git/ref/{ref}`, (q) => this.getRef(q)),
       r('POST', `${repo}/git/refs`, (q) => this.createRef(q)),
       r('PATCH', `${repo}/git/refs/{ref}`, (q) => this.updateRef(q)),
@@ -1287,6 +1326,22 @@ export class GitHubSandbox {
   }
 
   // GitHub App
+
+  private async graphql(q: SandboxRequest): Promise<Answer> {
+    const answer = await this.graphqlEndpoint.answerGraphql(q.body, {
+      repository: this.repository,
+      owner: this.owner,
+      name: this.repo,
+      blobTextMaxBytes: this.options.graphqlBlobTextMaxBytes ?? 512 * 1024,
+      unimplemented: this.graphqlUnimplemented,
+    });
+    return { ...answer, headers: { 'x-ratelimit-resource': 'graphql' } };
+  }
+
+  /** Where GraphQL is served: `/graphql`, or `/api/graphql` beside a GitHub Enterprise `/api/v3`. */
+  private get graphqlPath(): string {
+    return this.prefix.endsWith('/v3') ? `${this.prefix.slice(0, -'/v3'.length)}${GRAPHQL}` : `${this.prefix}${GRAPHQL}`;
+  }
 
   private async createInstallationToken(q: SandboxRequest): Promise<Answer> {
     const app = this.options.app;

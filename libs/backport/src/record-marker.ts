@@ -1,0 +1,120 @@
+/**
+ * The drift record, summarised in a hidden line of every backport PR and issue body, so that the
+ * controller can rebuild its open backports from GitHub after losing Redis (DESIGN §9: GitHub
+ * PRs are a source of truth). Base64url JSON inside an HTML comment: renders as nothing, and
+ * cannot close the comment early.
+ *
+ * A body is editable by anyone with write access to the repository, so what is read back is
+ * validated strictly (shape, lengths, id patterns) and only ever recreates a `backport_open`
+ * record, which merely links a resource to its PR or issue.
+ */
+import { z } from 'zod';
+import type { DriftRecord, IncidentRef } from '@driftwarden/domain';
+
+const PREFIX = '<!-- driftwarden:record=';
+const SUFFIX = ' -->';
+const MAX_ENCODED = 8_000;
+
+const text = (max: number) => z.string().min(1).max(max);
+
+const summarySchema = z
+  .object({
+    v: z.literal(1),
+    id: z.string().regex(/^drf_[a-z0-9_]{4,64}$/),
+    resource: z
+      .object({
+        type: text(100).regex(/^[A-Za-z0-9:]+$/),
+        id: text(256),
+        account: z.string().regex(/^\d{12}$/),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
+        address: text(1000).optional(),
+        stack: text(200).optional(),
+      })
+      .strict(),
+    decision: z
+      .object({
+        action: z.literal('backport'),
+        rule: z.number().int().min(1).max(6),
+        reason: text(1000),
+      })
+      .strict(),
+    principal: z
+      .object({
+        arn: z.string().max(2048).nullable(),
+        class: z.enum(['iac', 'breakGlass', 'self', 'other', 'unknown']),
+        session: text(256).optional(),
+      })
+      .strict(),
+    changedAt: z.iso.datetime({ offset: true }),
+    detectedAt: z.iso.datetime({ offset: true }),
+    incident: z
+      .object({
+        provider: z.enum(['pagerduty', 'opsgenie']),
+        id: text(200),
+        number: z.number().int().optional(),
+        title: z.string().max(1000),
+        url: z.string().max(2048).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type RecordSummary = z.infer<typeof summarySchema>;
+
+/** The hidden line for a drift's PR or issue body; `incident`: the one the change was made during, if any. */
+export function recordMarker(drift: DriftRecord, incident: (Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string }) | null): string {
+  const summary: RecordSummary = {
+    v: 1,
+    id: drift.id,
+    resource: {
+      type: drift.resource.type,
+      id: drift.resource.id,
+      account: drift.resource.account,
+      region: drift.resource.region,
+      ...(drift.resource.address ? { address: drift.resource.address } : {}),
+      ...(drift.resource.stack ? { stack: drift.resource.stack } : {}),
+    },
+    decision: { action: 'backport', rule: drift.decision.rule ?? 3, reason: drift.decision.reason },
+    principal: {
+      arn: drift.principal.arn,
+      class: drift.principal.class,
+      ...(drift.principal.session ? { session: drift.principal.session } : {}),
+    },
+    changedAt: drift.changedAt,
+    detectedAt: drift.detectedAt,
+    ...(incident
+      ? {
+          incident: {
+            provider: incident.provider,
+            id: incident.id,
+            ...(incident.number !== undefined ? { number: incident.number } : {}),
+            title: incident.title,
+            ...(incident.url ? { url: incident.url } : {}),
+          },
+        }
+      : {}),
+  };
+  return `${PREFIX}${Buffer.from(JSON.stringify(summary), 'utf8').toString('base64url')}${SUFFIX}`;
+}
+
+/** The summary in a body: `null` when there is none, a problem when it is not a valid one. */
+export function readRecordMarker(body: string): { ok: true; summary: RecordSummary } | { ok: false; problem: string } | null {
+  const start = body.lastIndexOf(PREFIX);
+  if (start < 0) return null;
+  const end = body.indexOf(SUFFIX, start + PREFIX.length);
+  const encoded = end < 0 ? '' : body.slice(start + PREFIX.length, end);
+  if (encoded === '' || encoded.length > MAX_ENCODED || !/^[A-Za-z0-9_-]+$/.test(encoded)) return { ok: false, problem: 'the record marker is not base64url text of a sane length' };
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, problem: 'the record marker is not JSON' };
+  }
+  const parsed = summarySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, problem: `the record marker is not a drift summary: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+  }
+  return { ok: true, summary: parsed.data };
+}
