@@ -10,6 +10,8 @@
 #   diff        ec2:DescribeSecurityGroups, ec2:DescribeSecurityGroupRules   (Describe* take "*")
 #   remediate   ec2:Authorize/RevokeSecurityGroupIngress/Egress   on security groups only
 #   attribution cloudtrail:LookupEvents                     (no resource-level permissions)
+#   cross-acct  sts:AssumeRole                              on var.remediation_role_arns only
+#               (config aws.assumeRole: the role driftwarden assumes in each other account)
 #
 # No wildcard actions; nothing that creates or deletes a resource.
 
@@ -94,6 +96,16 @@ data "aws_iam_policy_document" "controller" {
     effect    = "Allow"
     actions   = ["cloudtrail:LookupEvents"]
     resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.remediation_role_arns) > 0 ? ["cross-account"] : []
+    content {
+      sid       = "AssumeRemediationRoles"
+      effect    = "Allow"
+      actions   = ["sts:AssumeRole"]
+      resources = var.remediation_role_arns
+    }
   }
 
   dynamic "statement" {

@@ -104,3 +104,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "remediation_role_arns" {
+  description = "Cross-account (driftwarden.yaml aws.assumeRole): the roles the controller may assume in the other accounts it remediates, e.g. [\"arn:aws:iam::444455556666:role/driftwarden-remediator\"]. Each needs the Describe/Authorize/Revoke security-group and cloudtrail:LookupEvents permissions of this role, and a trust policy for this role with an sts:ExternalId condition. Empty (default): no sts:AssumeRole."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.remediation_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", a))])
+    error_message = "remediation_role_arns must be IAM role ARNs (no wildcards)."
+  }
+}

@@ -1,4 +1,4 @@
-import { CloudTrailClient, LookupEventsCommand, type Event as TrailEvent } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, type CloudTrailClientConfig, LookupEventsCommand, type Event as TrailEvent } from '@aws-sdk/client-cloudtrail';
 import type { Redis } from 'ioredis';
 import { TransientError, type CloudTrailEvent } from '@driftwarden/domain';
 import { mapAwsError, normalizeDelivery } from '@driftwarden/ingest';
@@ -37,7 +37,7 @@ export class SharedRateLimiter {
  */
 export class CloudTrailLookup {
   constructor(
-    private readonly clientFor: (region: string) => Pick<CloudTrailClient, 'send'>,
+    private readonly clientFor: (region: string, account: string) => Pick<CloudTrailClient, 'send'>,
     private readonly limiter: SharedRateLimiter,
   ) {}
 
@@ -48,7 +48,7 @@ export class CloudTrailLookup {
       await this.limiter.take(account, region);
       let res;
       try {
-        res = await this.clientFor(region).send(
+        res = await this.clientFor(region, account).send(
           new LookupEventsCommand({
             LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: resourceId }],
             StartTime: from,
@@ -87,13 +87,26 @@ function toCloudTrailEvent(e: TrailEvent, account: string, region: string): Clou
   return result.ok && result.events[0]?.kind === 'cloudtrail' ? result.events[0] : null;
 }
 
-export function createCloudTrailClientFor(requestTimeoutMs = 10_000): (region: string) => CloudTrailClient {
+/**
+ * One CloudTrail client per region; with `credentialsFor` (cross-account: the role assumed in the
+ * resource's account, which needs `cloudtrail:LookupEvents`), one per account and region.
+ */
+export function createCloudTrailClientFor(
+  requestTimeoutMs = 10_000,
+  credentialsFor?: (location: { account: string; region: string }) => NonNullable<CloudTrailClientConfig['credentials']>,
+): (region: string, account: string) => CloudTrailClient {
   const clients = new Map<string, CloudTrailClient>();
-  return (region) => {
-    let c = clients.get(region);
+  return (region, account) => {
+    const key = credentialsFor ? `${account}/${region}` : region;
+    let c = clients.get(key);
     if (!c) {
-      c = new CloudTrailClient({ region, maxAttempts: 2, requestHandler: { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true } as never });
-      clients.set(region, c);
+      c = new CloudTrailClient({
+        region,
+        maxAttempts: 2,
+        requestHandler: { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true } as never,
+        ...(credentialsFor ? { credentials: credentialsFor({ account, region }) } : {}),
+      });
+      clients.set(key, c);
     }
     return c;
   };

@@ -3,9 +3,11 @@
  * One client per region, with request and connect timeouts. The endpoint comes from the SDK
  * itself (it honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_EC2) unless `endpoint` is given, as
  * tests and the demo do to reach the EC2 sandbox; credentials come from the default chain
- * unless `credentials` is given.
+ * unless `credentials` is given, and with `assumeRole` (config `aws.assumeRole`) from the role
+ * assumed in the resource's account.
  */
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
 export interface Ec2ClientOptions {
   region: string;
@@ -18,6 +20,52 @@ export interface Ec2ClientOptions {
   /** Explicit endpoint (e.g. the sandbox URL); default: the SDK's resolution. */
   endpoint?: string;
   credentials?: EC2ClientConfig['credentials'];
+}
+
+/** Cross-account (config `aws.assumeRole`): the role assumed in each resource's account. */
+export interface AssumeRoleOptions {
+  /** `{account}` is replaced by the resource's account id. */
+  roleArn: string;
+  externalId?: string;
+  sessionName: string;
+  durationSeconds: number;
+  /** STS endpoint (tests, the sandbox); default: the SDK's resolution (AWS_ENDPOINT_URL_STS…). */
+  stsEndpoint?: string;
+}
+
+export function roleArnFor(template: string, account: string): string {
+  if (!/^\d{12}$/.test(account)) throw new Error(`cannot assume a role in account ${JSON.stringify(account)}: expected 12 digits`);
+  return template.replace('{account}', account);
+}
+
+/** Credentials for the clients of one account and region (cross-account: the role assumed there). */
+export type CredentialsFor = (location: { account: string; region: string }) => NonNullable<EC2ClientConfig['credentials']>;
+
+/**
+ * Credentials of the role assumed in each account (STS AssumeRole from `base`, or the default
+ * chain), refreshed by the SDK before they expire. One provider per account, shared by every
+ * client of that account (EC2, CloudTrail, Config) and region: one STS session per account.
+ */
+export function assumedRoleCredentialsFor(assumeRole: AssumeRoleOptions, base?: EC2ClientConfig['credentials']): CredentialsFor {
+  const byAccount = new Map<string, NonNullable<EC2ClientConfig['credentials']>>();
+  return ({ account, region }) => {
+    let credentials = byAccount.get(account);
+    if (!credentials) {
+      credentials = fromTemporaryCredentials({
+        params: {
+          RoleArn: roleArnFor(assumeRole.roleArn, account),
+          RoleSessionName: assumeRole.sessionName,
+          DurationSeconds: assumeRole.durationSeconds,
+          ...(assumeRole.externalId ? { ExternalId: assumeRole.externalId } : {}),
+        },
+        ...(base !== undefined ? { masterCredentials: base } : {}),
+        // STS answers the same from any region; the first location's region is as good as any.
+        clientConfig: { region, ...(assumeRole.stsEndpoint ? { endpoint: assumeRole.stsEndpoint } : {}) },
+      });
+      byAccount.set(account, credentials);
+    }
+    return credentials;
+  };
 }
 
 export const EC2_DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -42,17 +90,18 @@ export function createEc2Client(opts: Ec2ClientOptions): EC2Client {
 }
 
 /**
- * One EC2 client per region, built on first use. Cross-account remediation would key on the
- * account too (with assumed-role credentials); today every account uses the controller's own
- * credentials, so the account is not part of the key.
+ * One EC2 client per region, built on first use; with `credentialsFor` (cross-account,
+ * `assumedRoleCredentialsFor`), one per account and region, signing as the role assumed there.
  */
-export function createEc2ClientProvider(opts: Omit<Ec2ClientOptions, 'region'>): Ec2ClientProvider & { destroy(): void } {
+export function createEc2ClientProvider(opts: Omit<Ec2ClientOptions, 'region'> & { credentialsFor?: CredentialsFor }): Ec2ClientProvider & { destroy(): void } {
+  const { credentialsFor, ...common } = opts;
   const clients = new Map<string, EC2Client>();
-  const provider = ({ region }: { account: string; region: string }): EC2Client => {
-    let client = clients.get(region);
+  const provider = ({ account, region }: { account: string; region: string }): EC2Client => {
+    const key = credentialsFor ? `${account}/${region}` : region;
+    let client = clients.get(key);
     if (!client) {
-      client = createEc2Client({ ...opts, region });
-      clients.set(region, client);
+      client = createEc2Client({ ...common, region, ...(credentialsFor ? { credentials: credentialsFor({ account, region }) } : {}) });
+      clients.set(key, client);
     }
     return client;
   };

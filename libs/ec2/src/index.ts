@@ -13,8 +13,12 @@ export {
   type Ec2RemediationOptions,
 } from './remediation/ec2-remediation.adapter';
 export {
+  assumedRoleCredentialsFor,
   createEc2Client,
   createEc2ClientProvider,
+  roleArnFor,
+  type AssumeRoleOptions,
+  type CredentialsFor,
   EC2_DEFAULT_CONNECTION_TIMEOUT_MS,
   EC2_DEFAULT_REQUEST_TIMEOUT_MS,
   type Ec2ClientOptions,

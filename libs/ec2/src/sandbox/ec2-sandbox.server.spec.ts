@@ -436,6 +436,17 @@ describe('failNext', () => {
     expect(err.name).toBe('TimeoutError');
   });
 
+  it('carries out a call and then never answers (hang-after-apply): the change is made, the caller cannot know', async () => {
+    const impatient = sandboxClient(sandbox, { requestTimeoutMs: 200 });
+    const id = sandbox.identifiedRules(SG).find((r) => r.rule.fromPort === 22)!.securityGroupRuleId!;
+    sandbox.failNext('RevokeSecurityGroupIngress', { network: 'hang-after-apply' });
+    const err = await failure(impatient.send(new RevokeSecurityGroupIngressCommand({ GroupId: SG, SecurityGroupRuleIds: [id] })));
+    impatient.destroy();
+    expect(err.name).toBe('TimeoutError');
+    expect(sandbox.rules(SG)).not.toContainEqual(rules.sshFromWorld());
+    expect(lastCall()).toMatchObject({ action: 'RevokeSecurityGroupIngress', injected: true, status: 0 });
+  });
+
   it('simulates the default-VPC revoke quirk: Return false, UnknownIpPermissions, nothing revoked', async () => {
     const id = sandbox.identifiedRules(SG).find((r) => r.rule.fromPort === 22)!.securityGroupRuleId!;
     sandbox.failNext('RevokeSecurityGroupIngress', { quirk: 'unknown-ip-permissions' });

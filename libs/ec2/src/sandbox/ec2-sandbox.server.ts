@@ -13,6 +13,7 @@
  * with its HTTP status, a connection reset, a request that never answers, or the default-VPC
  * revoke quirk (`Return: false` with `UnknownIpPermissions`, nothing revoked).
  */
+import { type AssumableRole, type AssumedSession, assumeRole, StsError, stsErrorXml } from './sts-assume-role';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +66,11 @@ export interface Ec2SandboxOptions {
   region?: string;
   /** Access key id → principal ARN, reported with each change (who made it). */
   principals?: Record<string, string>;
+  /**
+   * Roles STS `AssumeRole` may assume (role ARN → optional required external id). Calls signed
+   * with the credentials it hands out are attributed to the assumed-role session. Default: none.
+   */
+  assumableRoles?: Record<string, AssumableRole>;
   clock?: () => Date;
   /** Default 0: any free port. */
   port?: number;
@@ -74,8 +80,12 @@ export interface Ec2SandboxOptions {
 export type SandboxFailure =
   /** An EC2 error response, e.g. `{ code: 'RequestLimitExceeded', status: 503 }`. */
   | { code: string; status: number; message?: string }
-  /** `reset`: the connection is destroyed; `hang`: the request is never answered (client timeout). */
-  | { network: 'reset' | 'hang' }
+  /**
+   * `reset`: the connection is destroyed; `hang`: the request is never answered (client
+   * timeout); `hang-after-apply`: the call is carried out (and reported to listeners) but never
+   * answered, the worst moment for a caller to die.
+   */
+  | { network: 'reset' | 'hang' | 'hang-after-apply' }
   /** Revoke only: answer as EC2 does in a default VPC when nothing matched, and revoke nothing. */
   | { quirk: 'unknown-ip-permissions' };
 
@@ -123,6 +133,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 export class Ec2Sandbox {
   /** Every request, in arrival order. */
   readonly calls: SandboxCall[] = [];
+  /** Sessions handed out by STS AssumeRole, in order. */
+  readonly sessions: AssumedSession[] = [];
   /** Errors thrown by `onChange` listeners (they never fail the API call). */
   readonly listenerErrors: unknown[] = [];
   private readonly state: SandboxSecurityGroups;
@@ -261,12 +273,26 @@ export class Ec2Sandbox {
     const accessKeyId = accessKeyOf(req, params);
     if (accessKeyId !== undefined) {
       call.accessKeyId = accessKeyId;
-      const principal = this.options.principals?.[accessKeyId];
+      const principal = this.options.principals?.[accessKeyId] ?? this.sessions.find((s) => s.accessKeyId === accessKeyId)?.principalArn;
       if (principal !== undefined) call.principalArn = principal;
     }
     if (!call.action) return this.answerError(res, call, ec2Errors.missingAction());
     if (accessKeyId === undefined) return this.answerError(res, call, ec2Errors.authFailure());
     const action = call.action;
+    if (action === 'AssumeRole') {
+      try {
+        const { xml, session } = assumeRole(params, { callerAccessKeyId: accessKeyId, now: this.clock(), roles: this.options.assumableRoles, requestId });
+        this.sessions.push(session);
+        call.status = 200;
+        send(res, 200, xml, requestId);
+      } catch (err) {
+        const error = err instanceof StsError ? err : new StsError('InternalFailure', String(err), 500);
+        call.status = error.status;
+        call.error = { code: error.code, message: error.message };
+        send(res, error.status, stsErrorXml(error, requestId), requestId);
+      }
+      return;
+    }
     if (!isSandboxAction(action)) return this.answerError(res, call, ec2Errors.invalidAction(action));
 
     const injected = this.takeFailure(action);
@@ -275,6 +301,14 @@ export class Ec2Sandbox {
       if ('network' in injected) {
         if (injected.network === 'reset') req.socket.destroy();
         else {
+          if (injected.network === 'hang-after-apply') {
+            try {
+              checkParameters(action, params);
+              this.dispatch(action, params, { requestId, principalArn: call.principalArn, quirk: false });
+            } catch (err) {
+              return this.answerError(res, call, toApiError(err));
+            }
+          }
           this.hanging.add(res);
           res.on('close', () => this.hanging.delete(res));
         }

@@ -82,3 +82,23 @@ describe('AWS client factories', () => {
     });
   });
 });
+
+describe('createConfigServiceClientProvider: cross-account', () => {
+  it('one client per account and region, each with the credentials of its account', async () => {
+    const asked: string[] = [];
+    const provider = createConfigServiceClientProvider({
+      requestTimeoutMs: 1_000,
+      credentialsFor: ({ account, region }) => {
+        asked.push(`${account}/${region}`);
+        return async () => ({ accessKeyId: `ASIA-${account}`, secretAccessKey: 'x', sessionToken: 't' });
+      },
+    });
+    const a = provider({ account: '111122223333', region: 'eu-west-1' });
+    const b = provider({ account: '444455556666', region: 'eu-west-1' });
+    expect(a).not.toBe(b);
+    expect(provider({ account: '111122223333', region: 'eu-west-1' })).toBe(a);
+    expect(asked).toEqual(['111122223333/eu-west-1', '444455556666/eu-west-1']);
+    expect((await a.config.credentials()).accessKeyId).toBe('ASIA-111122223333');
+    expect((await b.config.credentials()).accessKeyId).toBe('ASIA-444455556666');
+  });
+});

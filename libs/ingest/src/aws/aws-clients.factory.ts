@@ -4,7 +4,7 @@
  * AWS_ENDPOINT_URL_CONFIG_SERVICE, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SQS. Credentials come
  * from the default provider chain.
  */
-import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { ConfigServiceClient, type ConfigServiceClientConfig } from '@aws-sdk/client-config-service';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConfigServiceClientProvider } from '../config-service/config-item-fetcher.adapter';
@@ -39,14 +39,26 @@ export function createConfigServiceClient(opts: AwsClientOptions): ConfigService
   return new ConfigServiceClient(common(opts));
 }
 
-/** One Config client per region, built on first use (Config is a regional API). */
-export function createConfigServiceClientProvider(opts: Omit<AwsClientOptions, 'region'>): ConfigServiceClientProvider {
+/**
+ * One Config client per region, built on first use (Config is a regional API); with
+ * `credentialsFor` (cross-account: the role assumed in the resource's account, which then needs
+ * `config:BatchGetResourceConfig`), one per account and region.
+ */
+export function createConfigServiceClientProvider(
+  opts: Omit<AwsClientOptions, 'region'> & {
+    credentialsFor?: (location: { account: string; region: string }) => NonNullable<ConfigServiceClientConfig['credentials']>;
+  },
+): ConfigServiceClientProvider {
+  const { credentialsFor, ...rest } = opts;
   const clients = new Map<string, ConfigServiceClient>();
-  return ({ region }) => {
-    let client = clients.get(region);
+  return ({ account, region }) => {
+    const key = credentialsFor ? `${account}/${region}` : region;
+    let client = clients.get(key);
     if (!client) {
-      client = createConfigServiceClient({ ...opts, region });
-      clients.set(region, client);
+      client = credentialsFor
+        ? new ConfigServiceClient({ ...common({ ...rest, region }), credentials: credentialsFor({ account, region }) })
+        : createConfigServiceClient({ ...rest, region });
+      clients.set(key, client);
     }
     return client;
   };

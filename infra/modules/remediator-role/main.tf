@@ -1,0 +1,96 @@
+# The role driftwarden assumes in each other account it remediates (driftwarden.yaml
+# `aws.assumeRole`): exactly the calls made there, nothing else.
+#
+#   diff        ec2:DescribeSecurityGroups, ec2:DescribeSecurityGroupRules   (Describe* take "*")
+#   remediate   ec2:Authorize/RevokeSecurityGroupIngress/Egress   on security groups only
+#   attribution cloudtrail:LookupEvents                     (no resource-level permissions)
+#   oversized   config:BatchGetResourceConfig               (no resource-level permissions)
+#
+# Trust: only the controller's role (var.controller_role_arn), and only with the external id
+# (sts:ExternalId), AWS's protection against the confused deputy.
+
+locals {
+  ec2_security_group_arns = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:security-group/*"]
+}
+
+data "aws_iam_policy_document" "remediator" {
+  statement {
+    sid    = "DescribeSecurityGroups"
+    effect = "Allow"
+    actions = [
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSecurityGroupRules",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "RemediateSecurityGroupRules"
+    effect = "Allow"
+    actions = [
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress",
+      "ec2:RevokeSecurityGroupEgress",
+    ]
+    resources = local.ec2_security_group_arns
+
+    dynamic "condition" {
+      for_each = var.ec2_write_required_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  statement {
+    sid       = "LookupCloudTrailEvents"
+    effect    = "Allow"
+    actions   = ["cloudtrail:LookupEvents"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "FetchOversizedConfigItems"
+    effect    = "Allow"
+    actions   = ["config:BatchGetResourceConfig"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    sid     = "DriftwardenController"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [var.controller_role_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "sts:ExternalId"
+      values   = [var.external_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "remediator" {
+  name                 = var.role_name
+  path                 = var.role_path
+  description          = "driftwarden: security-group remediation in this account, assumed by the controller"
+  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  max_session_duration = var.max_session_duration
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "remediator" {
+  name   = "driftwarden-remediator"
+  role   = aws_iam_role.remediator.id
+  policy = data.aws_iam_policy_document.remediator.json
+}
