@@ -30,6 +30,17 @@ describe('effective freeze', () => {
     expect(freezeAt(state(), settings(), target, T('2025-03-04T10:00:00Z'), { now: true })).toEqual({ frozen: false, sources: [] });
   });
 
+  it('while the state is being rebuilt (Redis was empty) everything is frozen now, as unknown, for every target and scope', () => {
+    const s = state({ rebuild: { since: '2025-03-04T09:59:00Z' } });
+    for (const t of [target, other]) {
+      const f = freezeAt(s, settings(), t, T('2025-03-04T10:00:00Z'), { now: true });
+      expect(f.frozen).toBe(true);
+      expect(f.sources).toEqual([expect.objectContaining({ id: 'unk_state', type: 'unknown', since: '2025-03-04T09:59:00Z', until: null, actor: 'controller' })]);
+    }
+    // It says nothing about the past: a change's time is judged on the recorded history.
+    expect(freezeAt(s, settings(), target, T('2025-03-04T09:00:00Z'), { now: false }).frozen).toBe(false);
+  });
+
   it('a manual freeze lasts until its TTL, then expires; a lifted one ends when lifted', () => {
     const s = state({ manual: [{ id: 'frz_1', reason: 'deploy', since: '2025-03-04T10:00:00Z', until: '2025-03-04T12:00:00Z', actor: 'token:oncall' }] });
     expect(types(s, settings(), '2025-03-04T11:59:59Z')).toEqual(['manual']);

@@ -73,6 +73,16 @@ export function freezeAt(
     }
   }
 
+  if (opts.now && state.rebuild) {
+    sources.push({
+      id: 'unk_state',
+      type: 'unknown',
+      reason: "the controller's state was empty (a new installation or a lost Redis): rebuilding it from GitHub before anything is remediated",
+      since: state.rebuild.since,
+      until: null,
+      actor: 'controller',
+    });
+  }
   if (opts.now) {
     for (const provider of settings.providers) {
       const snap = state.providers.find((p) => p.provider === provider);

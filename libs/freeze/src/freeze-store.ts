@@ -52,6 +52,8 @@ export class FreezeStore {
     multi.hvals(this.k('overrides'));
     multi.hvals(this.k('incidents'));
     multi.lrange(this.k('unknown'), 0, 999);
+    multi.get(this.k('rebuilt'));
+    multi.get(this.k('rebuild-since'));
     for (const p of providers) multi.get(this.k('snapshot', p));
     const r = (await multi.exec()) ?? [];
     const val = <T>(i: number): T => {
@@ -65,7 +67,9 @@ export class FreezeStore {
       overrides: parse<FreezeOverride>(val<string[]>(1)),
       incidents: parse<IncidentRecord>(val<string[]>(2)),
       unknownIntervals: parse<UnknownInterval>(val<string[]>(3)),
-      providers: providers.map((_, i) => val<string | null>(4 + i)).filter((x): x is string => x !== null).map((x) => JSON.parse(x) as ProviderSnapshot),
+      // No "rebuilt" mark: the state is new or was lost, and is being (or must be) rebuilt.
+      rebuild: val<string | null>(4) !== null ? null : { since: val<string | null>(5) ?? new Date().toISOString() },
+      providers: providers.map((_, i) => val<string | null>(6 + i)).filter((x): x is string => x !== null).map((x) => JSON.parse(x) as ProviderSnapshot),
     };
   }
 
@@ -103,6 +107,23 @@ export class FreezeStore {
       await this.audit.append({ at: now.toISOString(), type: 'freeze.ended', actor: 'scheduler', reason: `freeze source ${id} is no longer active`, details: { id } });
     }
     return { started: started.map((a) => a.id), ended };
+  }
+
+  /** Whether the controller's state has been rebuilt (or was never lost) since Redis was last empty. */
+  async rebuilt(): Promise<boolean> {
+    return (await this.redis.exists(this.k('rebuilt'))) === 1;
+  }
+
+  /** Notes when a rebuild started (the first time only): the `since` of the unknown source. */
+  async rebuildStarted(now: Date): Promise<void> {
+    // A freeze starts: the epoch moves, so no fence armed before Redis was emptied can hold.
+    if ((await this.redis.set(this.k('rebuild-since'), now.toISOString(), 'NX')) === 'OK') await this.freezeStarted('state rebuild');
+  }
+
+  /** Marks the state rebuilt: the unknown source ends on every replica. */
+  async markRebuilt(now: Date, details: Record<string, unknown>): Promise<void> {
+    await this.redis.multi().set(this.k('rebuilt'), JSON.stringify({ at: now.toISOString(), ...details })).del(this.k('rebuild-since')).exec();
+    await this.changed('state rebuilt');
   }
 
   /** Records that a freeze started: bumps the epoch (fencing) and tells every replica. */
@@ -205,6 +226,28 @@ export class FreezeStore {
       await this.audit.append({ at: snap.attemptedAt, type: 'freeze.incident_resolved', actor, reason: `${i.provider} incident ${i.number ?? i.id} is no longer open: cooldown starts`, details: { provider: i.provider, id: i.id, resolvedAt: i.resolvedAt ?? null } });
     }
     return { opened, resolved };
+  }
+
+  /**
+   * Adds resolved incidents read back from a provider (after a state rebuild) to the history,
+   * unless already known; returns how many were added.
+   */
+  async importResolved(provider: IncidentProvider, incidents: IncidentRecord[], now: Date): Promise<number> {
+    let added = 0;
+    for (const i of incidents) {
+      if (!i.resolvedAt || now.getTime() - Date.parse(i.resolvedAt) > HISTORY_MS) continue;
+      if ((await this.redis.hsetnx(this.k('incidents'), `${provider}:${i.id}`, JSON.stringify(i))) !== 1) continue;
+      added += 1;
+      await this.audit.append({
+        at: now.toISOString(),
+        type: 'freeze.incident_recovered',
+        actor: `provider:${provider}`,
+        reason: `${provider} incident ${i.number ?? i.id} (${i.title}) was open from ${i.createdAt} to ${i.resolvedAt}: back in the freeze history`,
+        details: { provider, id: i.id, createdAt: i.createdAt, resolvedAt: i.resolvedAt },
+      });
+    }
+    if (added > 0) await this.changed(`${provider} history recovered`);
+    return added;
   }
 
   /**

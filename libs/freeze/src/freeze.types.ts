@@ -62,6 +62,11 @@ export interface FreezeState {
   incidents: IncidentRecord[];
   providers: ProviderSnapshot[];
   unknownIntervals: UnknownInterval[];
+  /**
+   * Set while the controller's state is being rebuilt (Redis was empty: a new installation or a
+   * lost Redis, DESIGN §9): the freeze is unknown until the open backports are back from GitHub.
+   */
+  rebuild?: { since: string } | null;
 }
 
 export interface FreezeSettings {

@@ -6,6 +6,8 @@ import type { IncidentRecord, ProviderSnapshot } from './freeze.types';
 export interface IncidentSource {
   readonly name: IncidentProvider;
   listOpenMajorIncidents(signal?: AbortSignal): Promise<(IncidentRef & { scopeKeys?: string[] })[]>;
+  /** Major incidents created since `since`, any status; resolved ones carry `resolvedAt`. */
+  listRecentMajorIncidents?(since: Date, signal?: AbortSignal): Promise<(IncidentRef & { scopeKeys?: string[] })[]>;
 }
 
 /**
@@ -49,6 +51,22 @@ export class IncidentPoller {
     }
     await this.store.recordSnapshot(snap, actor);
     return snap;
+  }
+
+  /**
+   * After a state rebuild: the incidents resolved since `since`, read back from each provider
+   * into the freeze history (their cooldowns, and rule 3's "during an incident"). Throws when a
+   * provider cannot be read: the rebuild is then not done and the freeze stays unknown.
+   */
+  async recoverHistory(since: Date): Promise<number> {
+    let recovered = 0;
+    for (const source of this.sources) {
+      if (!source.listRecentMajorIncidents) continue;
+      const recent = await source.listRecentMajorIncidents(since);
+      const resolved = recent.filter((i) => i.resolvedAt).map((i) => this.withScope(source.name, i));
+      recovered += await this.store.importResolved(source.name, resolved, this.clock());
+    }
+    return recovered;
   }
 
   private withScope(provider: IncidentProvider, incident: IncidentRef & { scopeKeys?: string[] }): IncidentRecord {

@@ -20,6 +20,9 @@ export interface ProviderIncidentRef extends IncidentRef {
   scopeKeys: string[];
 }
 
+/** A major incident of any status; `resolvedAt` is set once it is resolved (or closed). */
+export type RecentIncidentRef = ProviderIncidentRef;
+
 export interface IncidentProviderPort {
   readonly name: IncidentProvider;
   /**
@@ -31,6 +34,14 @@ export interface IncidentProviderPort {
    * @param signal aborts the call (the per-request timeout of `requestTimeoutMs` applies anyway).
    */
   listOpenMajorIncidents(signal?: AbortSignal): Promise<ProviderIncidentRef[]>;
+
+  /**
+   * Every major incident created since `since`, open or not, with its resolution time: read once
+   * after a state rebuild to restore the freeze history (cooldowns, rule 3's lookback). Never a
+   * partial list (same errors as above). Opsgenie gives no resolution time: its `updatedAt` is
+   * used, which is never earlier (a longer cooldown, never a shorter one).
+   */
+  listRecentMajorIncidents(since: Date, signal?: AbortSignal): Promise<RecentIncidentRef[]>;
 }
 
 /** Injection token for `IncidentProviderPort[]` (the configured providers, possibly none). */

@@ -99,18 +99,8 @@ export function malformedError(provider: ProviderLabel, request: string, problem
   });
 }
 
-/**
- * Parses a "come back in N seconds" header value (`ratelimit-reset`, `X-RateLimit-Period-In-Sec`,
- * `Retry-After` in seconds) into milliseconds, capped at one hour. Undefined when absent or junk.
- */
-export function parseRetryAfterSeconds(value: string | null | undefined): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
-  const seconds = Number(trimmed);
-  if (!Number.isFinite(seconds)) return undefined;
-  return Math.min(Math.round(seconds * 1000), 3_600_000);
-}
+// Shared with the other HTTP clients (notification webhooks): defined with the error classes.
+export { parseRetryAfterSeconds } from '@driftwarden/domain';
 
 /** The `code` of a Node network error, looking through `cause` (undici wraps it in `fetch failed`). */
 export function networkErrorCode(err: unknown): string | undefined {

@@ -66,6 +66,13 @@ export class ShapeReader {
     return parsed;
   }
 
+  /** An optional date-time (absent or null: undefined), normalised. */
+  optionalDateTime(obj: Record<string, unknown>, key: string, path: string): string | undefined {
+    const value = obj[key];
+    if (value === undefined || value === null) return undefined;
+    return this.dateTime(obj, key, path);
+  }
+
   /** An optional array of strings. */
   optionalStringArray(obj: Record<string, unknown>, key: string, path: string): string[] | undefined {
     const value = obj[key];

@@ -76,7 +76,10 @@ export const saveDriftLua = `
 -- ARGV[4] new JSON or '' (no record change), ARGV[5] old status or '', ARGV[6] new status,
 -- ARGV[7] account, ARGV[8] resourceKey, ARGV[9] open ('1'|'0'), ARGV[10] audit entry JSON,
 -- ARGV[11] audit maxlen, ARGV[12] eventId or '', ARGV[13] item order or '', ARGV[14] now (ISO),
--- ARGV[15] item outcome
+-- ARGV[15] item outcome, ARGV[16] item key prefix (ends with ':'), ARGV[17] item ttl seconds,
+-- ARGV[18] keep the item ('1': the resource's latest decided item is kept without expiry, so a
+-- held drift or a lapsed exception can be decided again on it however long that takes; the one
+-- it replaces gets the normal expiry back; a deletion item keeps its expiry)
 -- Returns 'ok' | 'conflict' | 'already' | 'not_claimed'
 local p = ARGV[1]
 if KEYS[3] ~= '' then
@@ -111,6 +114,11 @@ if ARGV[4] ~= '' then
 end
 if KEYS[3] ~= '' then
   redis.call('HSET', KEYS[3], 'outcome', ARGV[15], 'decidedAt', ARGV[14], 'driftId', ARGV[2])
+  local previous = redis.call('HGET', KEYS[4], 'processedId')
+  if previous and previous ~= '' and previous ~= ARGV[12] then
+    redis.call('EXPIRE', ARGV[16] .. previous, tonumber(ARGV[17]))
+  end
+  if ARGV[18] == '1' then redis.call('PERSIST', KEYS[3]) end
   redis.call('HSET', KEYS[4], 'processedOrder', ARGV[13], 'processedId', ARGV[12], 'claimed', '')
 end
 if ARGV[10] ~= '' then

@@ -18,6 +18,8 @@ export interface OpsgenieOpenIncident {
   impactedServices: string[];
   /** ISO, normalised. */
   createdAt: string;
+  /** ISO, normalised (absent when the API left it out). */
+  updatedAt?: string;
 }
 
 export interface OpsgeniePage {
@@ -60,6 +62,7 @@ function readIncident(raw: unknown, path: string, reader: ShapeReader): Opsgenie
   const id = reader.string(raw, 'id', `${path}.id`);
   // The spec requires only `id`; the freeze starts at createdAt, so the adapter needs it too.
   const createdAt = reader.dateTime(raw, 'createdAt', `${path}.createdAt`);
+  const updatedAt = reader.optionalDateTime(raw, 'updatedAt', `${path}.updatedAt`);
   const tinyId = reader.optionalString(raw, 'tinyId', `${path}.tinyId`);
   const message = reader.optionalString(raw, 'message', `${path}.message`);
   const status = reader.optionalString(raw, 'status', `${path}.status`);
@@ -91,6 +94,7 @@ function readIncident(raw: unknown, path: string, reader: ShapeReader): Opsgenie
     responderTeams,
     impactedServices,
     createdAt,
+    ...(updatedAt ? { updatedAt } : {}),
   };
 }
 
@@ -100,8 +104,8 @@ function readIncident(raw: unknown, path: string, reader: ShapeReader): Opsgenie
  * criteria is dropped. Teams and services are configured by name while incidents carry ids, so
  * those two criteria rest on the server-side query alone.
  */
-export function isOpsgenieMajor(incident: OpsgenieOpenIncident, major: OpsgenieMajorConfig): boolean {
-  if (incident.status !== undefined && incident.status.toLowerCase() !== 'open') return false;
+export function isOpsgenieMajor(incident: OpsgenieOpenIncident, major: OpsgenieMajorConfig, options: { anyStatus?: boolean } = {}): boolean {
+  if (!options.anyStatus && incident.status !== undefined && incident.status.toLowerCase() !== 'open') return false;
   if (major.priorities && incident.priority !== undefined) {
     if (!(major.priorities as readonly string[]).includes(incident.priority.toUpperCase())) return false;
   }

@@ -53,3 +53,11 @@ describe('buildOpsgenieMajorQuery', () => {
     );
   });
 });
+
+describe('buildOpsgenieMajorQuery for the history read after a state rebuild', () => {
+  it('replaces the open filter by a creation-time bound, keeping every criterion', () => {
+    expect(buildOpsgenieMajorQuery({ priorities: ['P1', 'P2'], teams: ['SRE'] }, { createdAfter: new Date(1_700_000_000_000) })).toBe(
+      'createdAt > 1700000000000 AND priority: (P1 OR P2) AND teams: "SRE"',
+    );
+  });
+});

@@ -28,8 +28,12 @@ function anyOf(field: string, terms: string[]): string {
   return terms.length === 1 ? `${field}: ${terms[0]}` : `${field}: (${terms.join(' OR ')})`;
 }
 
-export function buildOpsgenieMajorQuery(major: OpsgenieMajorConfig): string {
-  const clauses = ['status: open'];
+/**
+ * `createdAfter`: every status, created after that time (the history read after a state rebuild)
+ * instead of the open ones.
+ */
+export function buildOpsgenieMajorQuery(major: OpsgenieMajorConfig, options: { createdAfter?: Date } = {}): string {
+  const clauses = [options.createdAfter ? `createdAt > ${options.createdAfter.getTime()}` : 'status: open'];
   if (major.priorities) {
     const priorities = [...new Set(major.priorities)];
     for (const p of priorities) {

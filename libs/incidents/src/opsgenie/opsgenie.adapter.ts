@@ -12,7 +12,7 @@
  */
 import type { OpsgenieConfig } from '@driftwarden/config';
 import { TransientError } from '@driftwarden/domain';
-import type { IncidentProviderPort, ProviderIncidentRef } from '../incident-provider.port';
+import type { IncidentProviderPort, ProviderIncidentRef, RecentIncidentRef } from '../incident-provider.port';
 import {
   describeUrl,
   errorForStatus,
@@ -26,7 +26,7 @@ import {
 } from '../incidents.errors';
 import { RequestSignal } from '../http/request-signal';
 import { isRecord, summarizeProblems } from '../shape';
-import { isOpsgenieMajor, readOpsgeniePage, toOpsgenieIncidentRef, type OpsgeniePage } from './opsgenie-incidents';
+import { isOpsgenieMajor, type OpsgenieOpenIncident, readOpsgeniePage, toOpsgenieIncidentRef, type OpsgeniePage } from './opsgenie-incidents';
 import { buildOpsgenieMajorQuery } from './opsgenie-query';
 
 export type OpsgenieAdapterConfig = Pick<OpsgenieConfig, 'apiKey' | 'apiUrl' | 'major' | 'requestTimeoutMs'>;
@@ -62,9 +62,27 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
   }
 
   async listOpenMajorIncidents(signal?: AbortSignal): Promise<ProviderIncidentRef[]> {
-    const found = new Map<string, ProviderIncidentRef>();
+    return (await this.walk(this.firstPage, {}, signal)).map(toOpsgenieIncidentRef);
+  }
+
+  /**
+   * Major incidents created since `since`, any status (the query's `status: open` becomes
+   * `createdAt > <ms>`). A resolved or closed one gets `updatedAt` as its resolution time: the API
+   * has no other, and it is never earlier than the real one (a longer cooldown, never shorter).
+   */
+  async listRecentMajorIncidents(since: Date, signal?: AbortSignal): Promise<RecentIncidentRef[]> {
+    const first = new URL(this.firstPage);
+    first.searchParams.set('query', buildOpsgenieMajorQuery(this.config.major, { createdAfter: since }));
+    return (await this.walk(first, { anyStatus: true }, signal)).map((i) => {
+      const done = i.status !== undefined && i.status.toLowerCase() !== 'open';
+      return { ...toOpsgenieIncidentRef(i), ...(done ? { resolvedAt: i.updatedAt ?? new Date().toISOString() } : {}) };
+    });
+  }
+
+  private async walk(firstPage: URL, major: { anyStatus?: boolean }, signal?: AbortSignal): Promise<OpsgenieOpenIncident[]> {
+    const found = new Map<string, OpsgenieOpenIncident>();
     const visited = new Set<string>();
-    let url: URL | undefined = this.firstPage;
+    let url: URL | undefined = firstPage;
     for (let pages = 0; url; pages++) {
       if (pages >= OPSGENIE_MAX_PAGES) {
         throw new TransientError(
@@ -76,7 +94,7 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
       visited.add(url.toString());
       const page: OpsgeniePage = await this.fetchPage(url, signal);
       for (const incident of page.incidents) {
-        if (isOpsgenieMajor(incident, this.config.major)) found.set(incident.id, toOpsgenieIncidentRef(incident));
+        if (isOpsgenieMajor(incident, this.config.major, major)) found.set(incident.id, incident);
       }
       url = page.incidents.length > 0 && page.next ? this.nextPage(page.next, visited) : undefined;
     }

@@ -20,6 +20,8 @@ export interface PagerDutyOpenIncident {
   serviceId: string;
   /** ISO, normalised. */
   createdAt: string;
+  /** When it was resolved (`resolved_at`, else the last status change of a resolved incident). */
+  resolvedAt?: string;
 }
 
 export interface PagerDutyPage {
@@ -63,6 +65,8 @@ function readIncident(raw: unknown, path: string, reader: ShapeReader): PagerDut
   const summary = reader.optionalString(raw, 'summary', `${path}.summary`);
   const url = reader.optionalString(raw, 'html_url', `${path}.html_url`);
   const urgency = reader.optionalString(raw, 'urgency', `${path}.urgency`);
+  const resolvedAt = reader.optionalDateTime(raw, 'resolved_at', `${path}.resolved_at`);
+  const lastChange = reader.optionalDateTime(raw, 'last_status_change_at', `${path}.last_status_change_at`);
 
   let number: number | undefined;
   if (raw.incident_number !== undefined && raw.incident_number !== null) {
@@ -94,6 +98,7 @@ function readIncident(raw: unknown, path: string, reader: ShapeReader): PagerDut
     priority,
     serviceId,
     createdAt,
+    ...(status === 'resolved' && (resolvedAt ?? lastChange) ? { resolvedAt: resolvedAt ?? lastChange } : {}),
   };
 }
 
@@ -109,10 +114,11 @@ function normalizePriority(value: string): string {
  *   an incident without priority never matches a priorities criterion;
  * - urgencies: `urgency`;
  * - services: the service id.
- * Resolved incidents never match, whatever the server sent.
+ * Resolved incidents never match, whatever the server sent (unless `anyStatus`: the history
+ * read after a state rebuild).
  */
-export function isPagerDutyMajor(incident: PagerDutyOpenIncident, major: PagerDutyMajorConfig): boolean {
-  if (!OPEN_STATUSES.has(incident.status)) return false;
+export function isPagerDutyMajor(incident: PagerDutyOpenIncident, major: PagerDutyMajorConfig, options: { anyStatus?: boolean } = {}): boolean {
+  if (!options.anyStatus && !OPEN_STATUSES.has(incident.status)) return false;
   if (major.priorities) {
     if (!incident.priority) return false;
     const wanted = new Set(major.priorities.map(normalizePriority));

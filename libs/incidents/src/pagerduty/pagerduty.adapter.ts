@@ -15,7 +15,7 @@ import type { APIParameters, APIResponse, PartialCall } from '@pagerduty/pdjs/bu
 import type { IncomingMessage } from 'node:http';
 import type { PagerDutyConfig } from '@driftwarden/config';
 import { TransientError } from '@driftwarden/domain';
-import type { IncidentProviderPort, ProviderIncidentRef } from '../incident-provider.port';
+import type { IncidentProviderPort, ProviderIncidentRef, RecentIncidentRef } from '../incident-provider.port';
 import {
   describeUrl,
   errorForStatus,
@@ -29,7 +29,7 @@ import {
 } from '../incidents.errors';
 import { RequestSignal } from '../http/request-signal';
 import { isRecord, summarizeProblems } from '../shape';
-import { isPagerDutyMajor, readIncidentsPage, toPagerDutyIncidentRef } from './pagerduty-incidents';
+import { isPagerDutyMajor, type PagerDutyOpenIncident, readIncidentsPage, toPagerDutyIncidentRef } from './pagerduty-incidents';
 import { responseHeadAgent } from './response-head-agent';
 
 export type PagerDutyAdapterConfig = Pick<PagerDutyConfig, 'token' | 'apiUrl' | 'major' | 'requestTimeoutMs'>;
@@ -69,12 +69,27 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
   }
 
   async listOpenMajorIncidents(signal?: AbortSignal): Promise<ProviderIncidentRef[]> {
-    const found = new Map<string, ProviderIncidentRef>();
+    const open = { 'statuses[]': ['triggered', 'acknowledged'], date_range: 'all' };
+    return (await this.walk(open, {}, signal)).map(toPagerDutyIncidentRef);
+  }
+
+  /**
+   * Major incidents created since `since` whatever their status, with when resolved ones were
+   * resolved: the freeze history rebuilt after a Redis loss (cooldowns, rule 3's lookback).
+   * `since`/`until` filter on creation time (at most 6 months apart).
+   */
+  async listRecentMajorIncidents(since: Date, signal?: AbortSignal): Promise<RecentIncidentRef[]> {
+    const window = { 'statuses[]': ['triggered', 'acknowledged', 'resolved'], since: since.toISOString(), until: new Date().toISOString() };
+    return (await this.walk(window, { anyStatus: true }, signal)).map((i) => ({ ...toPagerDutyIncidentRef(i), ...(i.resolvedAt ? { resolvedAt: i.resolvedAt } : {}) }));
+  }
+
+  private async walk(filter: Record<string, string | string[]>, major: { anyStatus?: boolean }, signal?: AbortSignal): Promise<PagerDutyOpenIncident[]> {
+    const found = new Map<string, PagerDutyOpenIncident>();
     let offset = 0;
     for (;;) {
-      const page = await this.fetchPage(offset, signal);
+      const page = await this.fetchPage(offset, filter, signal);
       for (const incident of page.incidents) {
-        if (isPagerDutyMajor(incident, this.config.major)) found.set(incident.id, toPagerDutyIncidentRef(incident));
+        if (isPagerDutyMajor(incident, this.config.major, major)) found.set(incident.id, incident);
       }
       if (!page.more) break;
       if (page.incidents.length === 0) {
@@ -96,11 +111,10 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     return `GET ${describeUrl(this.listUrl)}`;
   }
 
-  private queryParameters(offset: number): Record<string, string | string[]> {
+  private queryParameters(offset: number, filter: Record<string, string | string[]>): Record<string, string | string[]> {
     const { major } = this.config;
     const query: Record<string, string | string[]> = {
-      'statuses[]': ['triggered', 'acknowledged'],
-      date_range: 'all',
+      ...filter,
       'include[]': ['priorities'],
       limit: String(PAGERDUTY_PAGE_LIMIT),
       offset: String(offset),
@@ -111,14 +125,14 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     return query;
   }
 
-  private async fetchPage(offset: number, caller?: AbortSignal) {
+  private async fetchPage(offset: number, filter: Record<string, string | string[]>, caller?: AbortSignal) {
     if (caller?.aborted) throw this.aborted();
     const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
     const rateLimit: { seen?: RateLimitSeen } = {};
     const request: PdjsRequest = {
       url: this.listUrl.toString(),
       method: 'GET',
-      queryParameters: this.queryParameters(offset),
+      queryParameters: this.queryParameters(offset, filter),
       headers: { Accept: PAGERDUTY_ACCEPT, 'Content-Type': 'application/json' },
       signal: requestSignal.signal,
       redirect: 'manual',

@@ -51,6 +51,8 @@ export interface PagerDutyFakeIncident {
   service?: string | { id: string; name?: string };
   /** Default: 5 minutes before the fake's `now`. */
   createdAt?: Date | string;
+  /** A resolved incident's `resolved_at` (and last status change). Default: its creation time. */
+  resolvedAt?: Date | string;
   /** Team ids. */
   teams?: string[];
   /** User ids of the assignees. */
@@ -86,6 +88,7 @@ interface StoredIncident {
   priority: { id: string; name: string; description?: string } | null;
   service: { id: string; name: string };
   createdAt: Date;
+  resolvedAt?: Date;
   teams: string[];
   assignees: string[];
   incidentKey: string;
@@ -339,6 +342,7 @@ export class PagerDutyFake extends HttpFake {
       priority,
       service,
       createdAt,
+      ...(input.resolvedAt !== undefined ? { resolvedAt: new Date(input.resolvedAt) } : {}),
       teams: input.teams ?? [],
       assignees: input.assignees ?? [],
       incidentKey: input.incidentKey ?? `key-${id}`,
@@ -352,6 +356,7 @@ export class PagerDutyFake extends HttpFake {
   private render(incident: StoredIncident, includePriorities: boolean): PagerDutyIncident {
     const created = incident.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const open = incident.status !== 'resolved';
+    const resolved = (incident.resolvedAt ?? incident.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const serviceRef = this.ref('service_reference', incident.service.id, 'services', incident.service.name);
     let priority: PagerDutyPriority | null = null;
     if (incident.priority) {
@@ -377,9 +382,9 @@ export class PagerDutyFake extends HttpFake {
         ? incident.assignees.map((u) => ({ at: created, assignee: this.ref('user_reference', u, 'users', `User ${u}`) }))
         : [],
       assigned_via: 'escalation_policy',
-      last_status_change_at: created,
+      last_status_change_at: open ? created : resolved,
       last_status_change_by: serviceRef,
-      resolved_at: open ? null : created,
+      resolved_at: open ? null : resolved,
       first_trigger_log_entry: {
         ...this.ref('trigger_log_entry_reference', `R${incident.id}`, 'log_entries', 'Triggered through the API'),
       },
