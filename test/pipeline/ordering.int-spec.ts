@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
@@ -103,6 +105,113 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     await eventually(async () => (await outcome(c.eventId)) === 'decided', 'third decision');
     const resolved = await http<{ status: string }>(ctl.url, 'GET', `/v1/drifts/${list.body.items[0].id}`, { token: TOKENS.viewer });
     expect(resolved.body.status).toBe('resolved');
+  });
+
+  it('keeps the latest decided item of a resource past the duplicate window (a held drift can be decided again after any freeze); the one it replaces and a deletion expire', async () => {
+    const group = 'sg-0retain0000000001';
+    ports.desiredState.desired.set(group, []);
+    const ttl = (eventId: string) => redis.ttl(`${ctl.prefix}:item:${eventId}`);
+    const window = 14 * 24 * 3600;
+    const a = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/22/0.0.0.0/0'] }))).body.accepted[0];
+    // Accepted, not yet decided: the duplicate window applies.
+    expect(await ttl(a.eventId)).toBeGreaterThan(window - 60);
+    await eventually(async () => (await outcome(a.eventId)) === 'decided', 'first decision');
+    expect(await ttl(a.eventId)).toBe(-1); // no expiry
+    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_500, rules: ['tcp/22/0.0.0.0/0', 'tcp/23/0.0.0.0/0'] }))).body.accepted[0];
+    await eventually(async () => (await outcome(b.eventId)) === 'decided', 'second decision');
+    expect(await ttl(b.eventId)).toBe(-1);
+    expect(await ttl(a.eventId)).toBeGreaterThan(window - 60); // replaced: back to the window
+    const gone = (await post(sgEvent({ groupId: group, stateId: 1_742_400_001_000, status: 'ResourceDeleted' }))).body.accepted[0];
+    await eventually(async () => (await outcome(gone.eventId)) === 'decided', 'the deletion decided');
+    expect(await ttl(gone.eventId)).toBeGreaterThan(window - 60);
+    expect(await ttl(b.eventId)).toBeGreaterThan(window - 60);
+    // A duplicate of a replaced item is still answered as a duplicate (its ledger entry is there).
+    expect((await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/22/0.0.0.0/0'] }))).body.accepted[0]).toMatchObject({ eventId: a.eventId, duplicate: true });
+  });
+});
+
+describe('the latest item wins, but not over a change someone else made just before', () => {
+  let ctl: TestController;
+  let redis: Redis;
+  const ports = fakePorts();
+  const MALLORY = 'arn:aws:sts::111122223333:assumed-role/developer/mallory';
+
+  beforeAll(async () => {
+    ctl = await startTestController({ mode: 'dry-run', coalesceMilliseconds: 300, overrides: ports.overrides });
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await ctl.close();
+    redis.disconnect();
+    await dropPrefix(ctl.prefix);
+  });
+
+  const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
+  const decided = (id: string) => eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
+  const driftsOf = async (group: string) =>
+    (await http<{ items: { status: string; principal: { arn: string | null }; decision: { action: string; rule: number }; diff: { extra: { fromPort: number }[] } }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer })).body.items;
+
+  it.each([
+    ['an IaC apply of separate rule resources (it leaves unmanaged rules alone)', 'arn:aws:sts::111122223333:assumed-role/terraform-apply/run-8'],
+    ["the controller's own change", 'arn:aws:sts::111122223333:assumed-role/driftwarden/worker'],
+  ])('%s coalesced with an unauthorized change: the unauthorized change is decided, not ignored', async (_name, lastPrincipal) => {
+    const group = `sg-0coal${lastPrincipal.includes('terraform') ? 'iac' : 'slf'}00000000001`;
+    ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
+    // Mallory opens RDP to the world; a moment later the pipeline changes the group too.
+    const t = 1_742_500_000_000 + (lastPrincipal.includes('terraform') ? 0 : 10_000);
+    ports.attribution.byState.set(String(t), MALLORY);
+    ports.attribution.byState.set(String(t + 1000), lastPrincipal);
+    const iac = lastPrincipal.includes('terraform');
+    // The apply declares a new rule (the desired state moves with it); the controller's change has nothing to add.
+    if (iac) ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8']);
+    const live = ['tcp/443/10.0.0.0/8', 'tcp/3389/0.0.0.0/0', ...(iac ? ['tcp/8443/10.0.0.0/8'] : [])];
+    const refreshes = ports.desiredState.refreshes;
+    const res = await post([
+      sgEvent({ groupId: group, stateId: t, rules: ['tcp/443/10.0.0.0/8', 'tcp/3389/0.0.0.0/0'] }),
+      sgEvent({ groupId: group, stateId: t + 1000, rules: live }),
+    ]);
+    const [first, latest] = res.body.accepted;
+    await decided(latest.eventId);
+    expect(await redis.hget(`${ctl.prefix}:item:${first.eventId}`, 'outcome')).toBe('coalesced');
+    const [drift] = await driftsOf(group);
+    expect(drift).toMatchObject({ principal: { arn: MALLORY }, decision: { action: 'revert', rule: 6 } });
+    expect(drift.diff.extra.map((r) => r.fromPort)).toEqual([3389]);
+    expect(ports.desiredState.refreshes).toBe(refreshes + (iac ? 1 : 0));
+  });
+});
+
+describe('a Config rule verdict on a resource with an open drift', () => {
+  let ctl: TestController;
+  let redis: Redis;
+  const ports = fakePorts();
+
+  beforeAll(async () => {
+    ctl = await startTestController({ mode: 'dry-run', overrides: ports.overrides });
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await ctl.close();
+    redis.disconnect();
+    await dropPrefix(ctl.prefix);
+  });
+
+  it('is added to the drift evidence once, however often it is delivered; it decides nothing', async () => {
+    const group = 'sg-0cmpl00000000000001';
+    ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
+    const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
+    const item = (await post(sgEvent({ groupId: group, stateId: 1_742_600_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }))).body.accepted[0];
+    await eventually(async () => (await redis.hget(`${ctl.prefix}:item:${item.eventId}`, 'outcome')) === 'decided', 'the decision');
+    const sample = JSON.parse(readFileSync(join(__dirname, '../../examples/events/config-rules-compliance-change.json'), 'utf8')) as { detail: Record<string, unknown> };
+    const event = { ...sample, detail: { ...sample.detail, resourceId: group } };
+    const first = (await post({ ...event, id: 'cc-1' })).body.accepted[0];
+    await post({ ...event, id: 'cc-2' });
+    const drifts = await http<{ items: { status: string; evidence: { eventIds: string[]; compliance?: unknown[] } }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer });
+    expect(drifts.body.items).toHaveLength(1);
+    const [drift] = drifts.body.items;
+    expect(drift.evidence.compliance).toEqual([
+      { rule: 'restricted-ssh', compliance: 'NON_COMPLIANT', previous: 'COMPLIANT', at: '2025-03-04T10:15:28.502Z', eventId: first.eventId },
+    ]);
+    expect(drift).toMatchObject({ status: 'detected', evidence: { eventIds: [item.eventId] } });
   });
 });
 

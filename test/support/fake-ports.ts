@@ -73,11 +73,14 @@ export class FakeAttribution extends AttributionPort {
   readonly byEvent = new Map<string, string>();
   /** principal ARN per resource id, for tests that cannot know the event id in advance. */
   readonly byResource = new Map<string, string>();
+  /** principal ARN per configurationStateId, for several items of one resource posted at once. */
+  readonly byState = new Map<string, string>();
   constructor(private readonly classify: (arn: string | null) => PrincipalClass) {
     super();
   }
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
-    const arn = this.byEvent.get(item.eventId) ?? this.byResource.get(item.resource.id) ?? null;
+    const arn =
+      this.byEvent.get(item.eventId) ?? this.byState.get(String(item.configurationStateId ?? '')) ?? this.byResource.get(item.resource.id) ?? null;
     return { principal: { arn, class: this.classify(arn) }, changedAt: item.captureTime, source: arn ? 'cloudtrail-event' : 'none' };
   }
 }

@@ -40,33 +40,35 @@ export interface TestConfigOptions {
   extra?: Record<string, unknown>;
 }
 
-export function testRuntime(opts: TestConfigOptions = {}, roles: Role[] = ['api', 'worker', 'scheduler']): DriftwardenRuntime {
-  const config = parseConfigObject(
-    {
-      mode: opts.mode ?? 'dry-run',
-      redis: { url: REDIS_URL, prefix: opts.prefix ?? uniquePrefix() },
-      api: {
-        port: 0,
-        tokens: [
-          ...(Object.keys(HASHES) as (keyof typeof HASHES)[]).map((role) => ({ name: `t-${role}`, sha256: HASHES[role], role })),
-          // An operator with an identity, for the self-approval rule.
-          { name: 't-alice', sha256: ALICE_HASH, role: 'operator', identity: 'alice@example.com' },
-        ],
-      },
-      ingest: { coalesceMilliseconds: opts.coalesceMilliseconds ?? 0 },
-      workers: { concurrency: opts.concurrency ?? 16 },
-      // Tests feed CloudTrail events themselves: no waiting for delivery, no LookupEvents.
-      attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false },
-      principals: {
-        iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
-        breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'],
-        self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
-      },
-      guardrails: { settleSeconds: opts.settleSeconds ?? 0, critical: { tags: { tier: 'critical' } } },
-      ...(opts.extra ?? {}),
+/** The test config as written in a file (before validation and defaults). */
+export function testConfigObject(opts: TestConfigOptions = {}): Record<string, unknown> {
+  return {
+    mode: opts.mode ?? 'dry-run',
+    redis: { url: REDIS_URL, prefix: opts.prefix ?? uniquePrefix() },
+    api: {
+      port: 0,
+      tokens: [
+        ...(Object.keys(HASHES) as (keyof typeof HASHES)[]).map((role) => ({ name: `t-${role}`, sha256: HASHES[role], role })),
+        // An operator with an identity, for the self-approval rule.
+        { name: 't-alice', sha256: ALICE_HASH, role: 'operator', identity: 'alice@example.com' },
+      ],
     },
-    { env: {} },
-  );
+    ingest: { coalesceMilliseconds: opts.coalesceMilliseconds ?? 0 },
+    workers: { concurrency: opts.concurrency ?? 16 },
+    // Tests feed CloudTrail events themselves: no waiting for delivery, no LookupEvents.
+    attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false },
+    principals: {
+      iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
+      breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'],
+      self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
+    },
+    guardrails: { settleSeconds: opts.settleSeconds ?? 0, critical: { tags: { tier: 'critical' } } },
+    ...(opts.extra ?? {}),
+  };
+}
+
+export function testRuntime(opts: TestConfigOptions = {}, roles: Role[] = ['api', 'worker', 'scheduler']): DriftwardenRuntime {
+  const config = parseConfigObject(testConfigObject(opts), { env: {} });
   return { config, roles, configPath: null, logLevel: 'silent' as DriftwardenRuntime['logLevel'] };
 }
 

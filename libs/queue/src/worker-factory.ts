@@ -50,6 +50,8 @@ export function createWorker<Q extends QueueName>(
     prefix: options.prefix,
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs ?? 30_000,
+    // Look for jobs of dead workers as often as a lock can run out (BullMQ's default is 30 s).
+    stalledInterval: Math.min(options.lockDurationMs ?? 30_000, 30_000),
     autorun: options.autorun ?? true,
     maxStalledCount: 3,
     settings: { backoffStrategy: retryDelay },

@@ -24,7 +24,9 @@ export class SandboxAccount {
     private readonly clock: () => Date,
   ) {}
 
-  static async start(opts: { account?: string; region?: string; sink?: EventSink; clock?: () => Date; controllerPrincipal?: string } = {}): Promise<SandboxAccount> {
+  static async start(
+    opts: { account?: string; region?: string; sink?: EventSink; clock?: () => Date; controllerPrincipal?: string; assumableRoles?: sandbox.Ec2SandboxOptions['assumableRoles'] } = {},
+  ): Promise<SandboxAccount> {
     const account = opts.account ?? '111122223333';
     const region = opts.region ?? 'eu-west-1';
     const accessKey = process.env['AWS_ACCESS_KEY_ID'] ?? 'AKIDSANDBOX';
@@ -33,6 +35,7 @@ export class SandboxAccount {
       region,
       // Calls signed with the controller's key are its own (principal `self`).
       principals: { [accessKey]: opts.controllerPrincipal ?? `arn:aws:sts::${account}:assumed-role/driftwarden/controller` },
+      ...(opts.assumableRoles ? { assumableRoles: opts.assumableRoles } : {}),
     });
     const world = new SandboxAccount(ec2, account, region, opts.sink ?? null, opts.clock ?? (() => new Date()));
     world.unsubscribe = ec2.onChange((groupId, rules, action, principalArn, change) => {

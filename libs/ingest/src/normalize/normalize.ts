@@ -7,7 +7,6 @@ import type {
   CloudTrailEvent,
   ComplianceEvent,
   ConfigItemEvent,
-  ConfigItemStatus,
   Delivery,
   DeliveryShape,
   InternalEvent,
@@ -15,6 +14,7 @@ import type {
   ResourceRef,
   Transport,
 } from '@driftwarden/domain';
+import { isDeletedStatus } from '@driftwarden/domain';
 import type { z } from 'zod';
 import { principalFromUserIdentity, resourceIdsFromCall } from './cloudtrail';
 import { cloudTrailEventId, complianceEventId, configItemEventId } from './event-ids';
@@ -315,10 +315,6 @@ function resolveLocation(
   return a && r ? succeed({ account: a, region: r }) : fail(problems);
 }
 
-function isDeleted(status: ConfigItemStatus): boolean {
-  return status === 'ResourceDeleted' || status === 'ResourceDeletedNotRecorded';
-}
-
 /** A configurationStateId of 0 (seen in AWS's oversized sample) carries no order: treat it as absent. */
 function usableStateId(id: number | null | undefined): number | undefined {
   return typeof id === 'number' && id > 0 ? id : undefined;
@@ -344,7 +340,7 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
       captureTime: toIso(s.configurationItemCaptureTime),
       order,
       status: s.configurationItemStatus,
-      changeType: s.changeType ?? (isDeleted(s.configurationItemStatus) ? 'DELETE' : null),
+      changeType: s.changeType ?? (isDeletedStatus(s.configurationItemStatus) ? 'DELETE' : null),
       tags: {},
       configuration: null,
       oversized: { s3BucketLocation: parsed.value.s3DeliverySummary?.s3BucketLocation ?? null },
@@ -375,7 +371,7 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
     order,
     status: ci.configurationItemStatus,
     // A deleted item sometimes comes with `configurationItemDiff: null` [obs]: still a DELETE.
-    changeType: diff?.changeType ?? (isDeleted(ci.configurationItemStatus) ? 'DELETE' : null),
+    changeType: diff?.changeType ?? (isDeletedStatus(ci.configurationItemStatus) ? 'DELETE' : null),
     tags: ci.tags ?? {},
     configuration: ci.configuration ?? null,
     changedProperties: Object.keys(diff?.changedProperties ?? {}),

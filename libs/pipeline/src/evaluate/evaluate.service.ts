@@ -3,6 +3,7 @@ import {
   TransientError,
   canTransition,
   decide,
+  isDeletedStatus,
   isOpen,
   sessionNameOf,
   statusForDecision,
@@ -103,7 +104,19 @@ export class EvaluateService {
     const now = this.clock();
     const resource = item.resource;
     const analyzer = this.ports.analyzers.forType(resource.type);
-    const attribution = await this.ports.attribution.attribute(item);
+    let attribution = await this.ports.attribution.attribute(item);
+    const byPipeline = attribution.principal.class === 'self' || attribution.principal.class === 'iac';
+    if (byPipeline && coalesced.length > 0) {
+      // Latest wins, but an apply or the controller's own change must not swallow someone
+      // else's made just before it (coalesced into it): that change is still in the live
+      // state (an apply of separate rule resources leaves unmanaged rules alone). Decide as the
+      // newest of those changes, against the desired state the apply may have moved.
+      const other = await this.newestOtherAttribution(coalesced);
+      if (other) {
+        if (attribution.principal.class === 'iac') await this.ports.desiredState.refresh(resource);
+        attribution = other;
+      }
+    }
     const principalClass = attribution.principal.class;
     const skipDiff = principalClass === 'iac' || principalClass === 'self';
 
@@ -123,7 +136,7 @@ export class EvaluateService {
       resource: {
         supported: analyzer !== undefined,
         managed: desired?.managed ?? false,
-        deleted: item.status === 'ResourceDeleted' || item.status === 'ResourceDeletedNotRecorded',
+        deleted: isDeletedStatus(item.status),
         critical: this.isCritical(item),
         exception: exception ? { reason: exception.reason, until: exception.until } : null,
         ignoreTag: (item.tags[IGNORE_TAG] ?? '').toLowerCase() === 'true',
@@ -161,6 +174,15 @@ export class EvaluateService {
     return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced };
   }
 
+  private async newestOtherAttribution(eventIds: string[]): Promise<Attribution | null> {
+    const events = (await Promise.all(eventIds.map((id) => this.ledger.event(id)))).filter((e): e is ConfigItemEvent => e !== null);
+    for (const older of events.sort((a, b) => b.order - a.order)) {
+      const found = await this.ports.attribution.attribute(older);
+      if (found.principal.class !== 'self' && found.principal.class !== 'iac') return found;
+    }
+    return null;
+  }
+
   private isCritical(item: ConfigItemEvent): boolean {
     const { tags, resources } = this.settings.critical;
     if (resources?.some((r) => r === item.resource.id || r === item.resource.arn)) return true;
@@ -187,7 +209,7 @@ export class EvaluateService {
     const at = now.toISOString();
     const dryRun = this.settings.dryRun;
     // A first decision commits the item (exactly once); a re-decision only updates the record.
-    const itemCommit = redecision ? undefined : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided' as const };
+    const itemCommit = redecision ? undefined : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided' as const, retain: !isDeletedStatus(item.status) };
     const auditFor = (driftId: string | null): AuditEntry => ({
       at,
       type: redecision ? 'redecision' : 'decision',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  isOpen,
   resourceKey,
   type CloudTrailEvent,
   type ComplianceEvent,
@@ -11,7 +12,9 @@ import {
 } from '@driftwarden/domain';
 import { normalizeDelivery } from '@driftwarden/ingest';
 import type { JobProducer } from '@driftwarden/queue';
-import type { AuditLog, CloudTrailStore, ItemLedger } from '@driftwarden/store';
+import type { AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
+
+const MAX_COMPLIANCE_EVIDENCE = 20;
 
 export interface AcceptedEvent {
   eventId: string;
@@ -43,7 +46,24 @@ export class IngestService {
     private readonly producer: JobProducer,
     private readonly audit: AuditLog,
     private readonly principals: PrincipalClassifier,
+    private readonly drifts: DriftStore,
   ) {}
+
+  /**
+   * A Config rule's verdict on a resource with an open drift is part of that drift's evidence
+   * (a reviewer sees "restricted-ssh: NON_COMPLIANT" next to the diff). It changes no decision:
+   * the Config item is what is decided on.
+   */
+  private async addComplianceEvidence(rk: string, c: ComplianceEvent): Promise<void> {
+    const open = await this.drifts.openFor(rk);
+    if (!open) return;
+    const entry = { rule: c.ruleName, compliance: c.compliance, previous: c.previousCompliance, at: c.orderingTimestamp, eventId: c.eventId };
+    await this.drifts.update(open.record.id, (d) =>
+      isOpen(d.status) && !(d.evidence.compliance ?? []).some((e) => e.eventId === c.eventId)
+        ? { next: { ...d, evidence: { ...d.evidence, compliance: [...(d.evidence.compliance ?? []), entry].slice(-MAX_COMPLIANCE_EVIDENCE) } }, audit: null }
+        : null,
+    );
+  }
 
   async ingest(raw: unknown, ctx: IngestContext): Promise<IngestResult> {
     const normalized = normalizeDelivery(raw, { transport: ctx.transport });
@@ -118,6 +138,7 @@ export class IngestService {
         reason: `${c.ruleName}: ${c.previousCompliance ?? 'none'} -> ${c.compliance}`,
         details: { rule: c.ruleName, compliance: c.compliance, orderingTimestamp: c.orderingTimestamp },
       });
+      await this.addComplianceEvidence(rk, c);
     }
 
     await this.producer.evaluate(

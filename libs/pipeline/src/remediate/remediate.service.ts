@@ -49,8 +49,11 @@ export class RemediateService {
       return 'superseded';
     }
     const rk = `${drift.resource.account}/${drift.resource.region}/${drift.resource.type}/${drift.resource.id}`;
-    // A newer item is waiting: its evaluation decides, not this job.
-    if ((await this.ledger.pendingCount(rk)) > 0) return 'superseded';
+    // A newer item is waiting: its evaluation decides, not this job. A revert that already
+    // started (a retry, or a job taken over from a replica that died) is finished instead:
+    // its calls may have been made, it applies only its own diff (a newer change is left to
+    // the newer item), and leaving it would strand the drift in `reverting`.
+    if (!resumable && (await this.ledger.pendingCount(rk)) > 0) return 'superseded';
 
     const target = { account: drift.resource.account, region: drift.resource.region, type: drift.resource.type, tags: tagsOf(drift) };
     // Arm the fence first, then re-check: a freeze recorded after this point fails the fence.
