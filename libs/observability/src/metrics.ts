@@ -11,6 +11,7 @@ export class Metrics {
   readonly quarantined: Counter<'source'>;
   readonly workersRunning: Gauge;
   readonly webhooksRejected: Counter<'provider' | 'reason'>;
+  readonly notifications: Counter<'webhook' | 'kind' | 'outcome'>;
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'driftwarden_' });
@@ -42,6 +43,12 @@ export class Metrics {
       name: 'driftwarden_job_failures_total',
       help: 'Job attempts that failed (retried or not)',
       labelNames: ['queue'],
+      registers: [this.registry],
+    });
+    this.notifications = new Counter({
+      name: 'driftwarden_notifications_total',
+      help: 'Notification deliveries by webhook, kind and outcome (sent, retry, failed)',
+      labelNames: ['webhook', 'kind', 'outcome'],
       registers: [this.registry],
     });
     this.quarantined = new Counter({

@@ -12,6 +12,8 @@ export const QueueName = {
   Backport: 'backport',
   /** Poll the incident providers into the shared snapshot (one poller for all replicas). */
   Incidents: 'incidents',
+  /** Tell a human through an outgoing webhook (a revert awaiting approval, a failure, …). */
+  Notify: 'notify',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -48,12 +50,22 @@ export interface IncidentsPollJob {
   correlationId?: string;
 }
 
+export interface NotifyJob {
+  /** The audit entry the message is about (stream id); the message is built from it. */
+  auditId: string;
+  /** `awaiting_approval`, `suspicious`, `remediation_failed`, `freeze_unknown`. */
+  kind: string;
+  /** The webhook's configured name (its URL is a secret: never in a job). */
+  webhook: string;
+}
+
 /** Ties each queue to its job name and payload type. */
 export interface JobCatalogue {
   [QueueName.Evaluate]: { name: 'evaluate'; data: EvaluateJob };
   [QueueName.Remediate]: { name: 'remediate'; data: RemediateJob };
   [QueueName.Backport]: { name: 'backport'; data: BackportJob };
   [QueueName.Incidents]: { name: 'poll'; data: IncidentsPollJob };
+  [QueueName.Notify]: { name: 'notify'; data: NotifyJob };
 }
 
 export type JobData<Q extends QueueName> = JobCatalogue[Q]['data'];
@@ -64,9 +76,10 @@ export const JOB_NAMES: { [Q in QueueName]: JobName<Q> } = {
   remediate: 'remediate',
   backport: 'backport',
   incidents: 'poll',
+  notify: 'notify',
 };
 
-export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport, QueueName.Incidents];
+export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport, QueueName.Incidents, QueueName.Notify];
 
 /**
  * BullMQ job ids come from domain keys. They must not contain `:` (BullMQ's key separator)

@@ -8,6 +8,7 @@ import {
   type BackportJob,
   type EvaluateJob,
   type JobData,
+  type NotifyJob,
   type RemediateJob,
 } from './job-catalogue';
 
@@ -47,6 +48,8 @@ const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
   },
   // A failed poll is not retried: the next interval polls again, and staleness freezes meanwhile.
   incidents: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+  // A receiver that is down for a while still gets the message (back-off up to 5 min, ~25 min in all).
+  notify: { attempts: 10, backoff: { type: 'dw' }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
 };
 
 /**
@@ -58,7 +61,7 @@ export class JobProducer {
 
   constructor(private readonly options: JobProducerOptions) {
     const make = (name: QueueName) => new Queue(name, { connection: options.connection, prefix: options.prefix });
-    this.queues = { evaluate: make('evaluate'), remediate: make('remediate'), backport: make('backport'), incidents: make('incidents') };
+    this.queues = { evaluate: make('evaluate'), remediate: make('remediate'), backport: make('backport'), incidents: make('incidents'), notify: make('notify') };
   }
 
   /**
@@ -94,6 +97,14 @@ export class JobProducer {
       ...DEFAULTS.backport,
       jobId: jobIdFrom('bp', data.driftId, data.eventId, ...(data.round ? [data.round] : [])),
     });
+  }
+
+  /** One delivery per audit entry, kind and webhook, however often it is asked for. */
+  async notify(jobs: NotifyJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queues.notify.addBulk(
+      jobs.map((data) => ({ name: JOB_NAMES.notify, data, opts: { ...DEFAULTS.notify, jobId: jobIdFrom('ntf', data.auditId, data.kind, data.webhook) } })),
+    );
   }
 
   /** Polls the providers every `everyMs`, one job per interval across all replicas. */

@@ -52,6 +52,14 @@ export class AuditLog {
     return id ?? '';
   }
 
+  /** One entry by its stream id, or null when it is gone (trimmed, or Redis lost). */
+  async get(id: string): Promise<(AuditEntry & { id: string }) | null> {
+    if (!/^\d+-\d+$/.test(id)) return null;
+    const [found] = await this.redis.xrange(this.key, id, id);
+    const entry = found ? parseFields(found[0], found[1]) : null;
+    return entry ? { ...entry, id: found![0] } : null;
+  }
+
   /** Entries at or after `since`, oldest first; `cursor` continues a previous page. */
   async list(opts: { since?: Date; cursor?: string | null; limit: number; type?: string; driftId?: string }): Promise<AuditPage> {
     const start = opts.cursor ? `(${decodeCursor(opts.cursor)}` : opts.since ? `${opts.since.getTime()}-0` : '-';

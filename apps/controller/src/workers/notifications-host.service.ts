@@ -1,0 +1,120 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
+import { PermanentError } from '@driftwarden/domain';
+import { AuditFollower, notificationsFor, sendWebhook, type NotificationKind } from '@driftwarden/notifications';
+import { Metrics, type Logger } from '@driftwarden/observability';
+import { JobProducer, QueueName, createWorker, type NotifyJob } from '@driftwarden/queue';
+import { RedisKeys, createRedis } from '@driftwarden/redis';
+import { AuditLog } from '@driftwarden/store';
+import { LOGGER } from '../core/tokens';
+
+/**
+ * DESIGN §4 rule 5 "notify": follows the audit log (a Redis consumer group shared by the
+ * replicas with role `worker`: each entry is looked at once) and delivers what a human must
+ * hear about to the configured webhooks, through the `notify` queue (retries with back-off;
+ * a delivery that fails for good is audited as `notification.failed`). Jobs carry the audit
+ * id, the kind and the webhook's name; URLs and secrets stay in the config.
+ */
+@Injectable()
+export class NotificationsHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker: Worker | null = null;
+  private readonly connections: Redis[] = [];
+  private following: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
+    @Inject(DRIFTWARDEN_ROLES) private readonly roles: Role[],
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly keys: RedisKeys,
+    private readonly audit: AuditLog,
+    private readonly producer: JobProducer,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const hooks = this.config.notifications.webhooks;
+    if (hooks.length === 0 || !this.roles.includes('worker')) return;
+    const connection = (name: string) => {
+      const c = createRedis({ url: this.config.redis.url, name: `driftwarden:${name}`, blocking: true });
+      this.connections.push(c);
+      return c;
+    };
+    const follower = new AuditFollower(connection('notify-follow'), this.audit.streamKey, { group: 'notify', blockMs: 1000, claimIdleMs: 30_000 });
+    await follower.ensureGroup();
+    this.worker = createWorker(QueueName.Notify, (job) => this.deliver(job), {
+      connection: connection('notify'),
+      prefix: this.keys.bullPrefix,
+      concurrency: 4,
+      lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
+    });
+    await this.worker.waitUntilReady();
+    this.following = this.follow(follower);
+  }
+
+  private async follow(follower: AuditFollower): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const batch = await follower.next();
+        const jobs: NotifyJob[] = [];
+        for (const { entry } of batch) {
+          for (const n of notificationsFor(entry)) {
+            for (const hook of this.config.notifications.webhooks) {
+              if ((hook.on as readonly string[]).includes(n.kind)) jobs.push({ auditId: n.auditId, kind: n.kind, webhook: hook.name });
+            }
+          }
+        }
+        await this.producer.notify(jobs);
+        await follower.ack(batch.map((b) => b.id));
+        failures = 0;
+      } catch (err) {
+        if (this.stopping) break;
+        failures++;
+        this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, failures }, 'following the audit log for notifications failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
+      }
+    }
+  }
+
+  private async deliver(job: Job<NotifyJob>): Promise<string> {
+    const hook = this.config.notifications.webhooks.find((w) => w.name === job.data.webhook);
+    if (!hook) return 'webhook_removed';
+    const entry = await this.audit.get(job.data.auditId);
+    const n = entry ? notificationsFor(entry).find((x) => x.kind === (job.data.kind as NotificationKind)) : undefined;
+    if (!n) return 'entry_gone';
+    const base = this.config.notifications.linkBaseUrl?.replace(/\/+$/, '');
+    try {
+      await sendWebhook(
+        { name: hook.name, url: hook.url, format: hook.format, requestTimeoutMs: hook.requestTimeoutMs, ...(hook.secret ? { secret: hook.secret } : {}) },
+        n,
+        base && n.driftId ? { drift: `${base}/v1/drifts/${n.driftId}` } : {},
+      );
+      this.metrics.notifications.inc({ webhook: hook.name, kind: n.kind, outcome: 'sent' });
+      return 'sent';
+    } catch (err) {
+      const last = err instanceof PermanentError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      this.metrics.notifications.inc({ webhook: hook.name, kind: n.kind, outcome: last ? 'failed' : 'retry' });
+      if (last) {
+        await this.audit.append({
+          at: new Date().toISOString(),
+          type: 'notification.failed',
+          actor: 'notifier',
+          reason: err instanceof Error ? err.message : String(err),
+          ...(n.driftId ? { driftId: n.driftId } : {}),
+          details: { webhook: hook.name, kind: n.kind, auditId: n.auditId, attempts: job.attemptsMade + 1 },
+        });
+      }
+      throw err;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.following;
+    await this.worker?.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Reads the audit stream as a Redis consumer group: every entry appended from now on is handed
+ * to exactly one replica, and stays pending until it is acknowledged. Entries left pending by a
+ * replica that died are claimed by another after `claimIdleMs` (XAUTOCLAIM), so a crash loses
+ * no notification (delivery is at least once; the delivery id lets receivers drop a repeat).
+ * A stream or group lost with Redis is created again.
+ */
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { AuditEntry } from '@driftwarden/store';
+
+export interface FollowedEntry {
+  id: string;
+  entry: AuditEntry & { id: string };
+}
+
+export interface AuditFollowerOptions {
+  group: string;
+  consumer?: string;
+  /** How long one read waits for new entries. */
+  blockMs?: number;
+  /** An entry pending this long on another consumer is taken over. */
+  claimIdleMs?: number;
+  count?: number;
+}
+
+export class AuditFollower {
+  private readonly consumer: string;
+  private groupReady = false;
+  /** The newest entry handed out; a group created again resumes after it. */
+  private lastId: string | null = null;
+
+  constructor(
+    /** A connection of its own: XREADGROUP BLOCK holds it. */
+    private readonly redis: Redis,
+    private readonly streamKey: string,
+    private readonly options: AuditFollowerOptions,
+  ) {
+    this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
+  }
+
+  /**
+   * Creates the group at the end of the stream (history is not replayed). Created again after
+   * a loss, it starts after the last entry this follower saw: a stream emptied with Redis has
+   * only newer ids (they are times), so nothing appended since is missed.
+   */
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.streamKey, this.options.group, this.lastId ?? '$', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+    }
+    if (this.lastId === null) {
+      // Nothing seen yet: "now" on the server's clock (stream ids are its times), less one
+      // millisecond, so an entry appended in this very millisecond is not taken as already seen.
+      const [seconds, micros] = await this.redis.time();
+      this.lastId = `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - 1}-0`;
+    }
+    this.groupReady = true;
+  }
+
+  /** Pending entries of dead consumers first, then new ones (waits up to `blockMs`). */
+  async next(): Promise<FollowedEntry[]> {
+    if (!this.groupReady) await this.ensureGroup();
+    const count = this.options.count ?? 100;
+    try {
+      const claimed = await this.claimStale(count);
+      if (claimed.length > 0) return this.seen(claimed);
+      const res = (await this.redis.xreadgroup(
+        'GROUP',
+        this.options.group,
+        this.consumer,
+        'COUNT',
+        count,
+        'BLOCK',
+        this.options.blockMs ?? 5000,
+        'STREAMS',
+        this.streamKey,
+        '>',
+      )) as [string, [string, string[]][]][] | null;
+      return this.seen(res ? parseEntries(res[0]?.[1] ?? []) : []);
+    } catch (err) {
+      // The stream or the group went away (Redis lost, or the key deleted): start again.
+      if (err instanceof Error && err.message.includes('NOGROUP')) {
+        this.groupReady = false;
+        return [];
+      }
+      throw err;
+    }
+  }
+
+  private seen(entries: FollowedEntry[]): FollowedEntry[] {
+    for (const e of entries) if (this.lastId === null || compareIds(e.id, this.lastId) > 0) this.lastId = e.id;
+    return entries;
+  }
+
+  async ack(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.xack(this.streamKey, this.options.group, ...ids);
+  }
+
+  private async claimStale(count: number): Promise<FollowedEntry[]> {
+    const reply = (await this.redis.xautoclaim(this.streamKey, this.options.group, this.consumer, this.options.claimIdleMs ?? 60_000, '0-0', 'COUNT', count)) as [
+      string,
+      ([string, string[]] | null)[],
+      string[]?,
+    ];
+    return parseEntries((reply[1] ?? []).filter((e): e is [string, string[]] => e !== null));
+  }
+}
+
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
+
+function parseEntries(raw: [string, string[]][]): FollowedEntry[] {
+  const out: FollowedEntry[] = [];
+  for (const [id, fields] of raw) {
+    const i = fields.indexOf('e');
+    let entry: AuditEntry | null = null;
+    try {
+      entry = i >= 0 ? (JSON.parse(fields[i + 1] ?? '') as AuditEntry) : null;
+    } catch {
+      entry = null;
+    }
+    // An entry that cannot be read is still handed out (and acknowledged): never stuck on it.
+    out.push({ id, entry: { ...(entry ?? { at: '', type: 'unreadable', actor: '' }), id } });
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+import type { AuditEntry } from '@driftwarden/store';
+import { notificationsFor } from './notification-rules';
+
+const entry = (e: Partial<AuditEntry> & { type: string }): AuditEntry & { id: string } => ({
+  id: '1750000000000-0',
+  at: '2026-11-22T10:00:00.000Z',
+  actor: 'pipeline',
+  driftId: 'drf_abc',
+  resourceKey: '111122223333/eu-west-1/AWS::EC2::SecurityGroup/sg-0abc',
+  reason: 'needs human approval: reverting would widen exposure',
+  ...e,
+});
+
+describe('notificationsFor', () => {
+  it('a revert waiting for approval (rule 5), in plain English, with the drift and the resource', () => {
+    const [n, ...rest] = notificationsFor(entry({ type: 'decision', details: { action: 'await_approval', rule: 5, dryRun: false, principal: 'arn:aws:sts::111122223333:assumed-role/dev/bob' } }));
+    expect(rest).toEqual([]);
+    expect(n).toEqual({
+      kind: 'awaiting_approval',
+      title: 'Approval needed: reverting the change by arn:aws:sts::111122223333:assumed-role/dev/bob on sg-0abc (111122223333, eu-west-1)',
+      reason: 'needs human approval: reverting would widen exposure',
+      driftId: 'drf_abc',
+      resourceKey: '111122223333/eu-west-1/AWS::EC2::SecurityGroup/sg-0abc',
+      auditId: '1750000000000-0',
+      at: '2026-11-22T10:00:00.000Z',
+    });
+  });
+
+  it('a re-decision to await approval too (a held drift after its freeze)', () => {
+    expect(notificationsFor(entry({ type: 'redecision', details: { action: 'await_approval', dryRun: false } })).map((n) => n.kind)).toEqual(['awaiting_approval']);
+  });
+
+  it('a suspicious change, alone or with the approval it needs', () => {
+    expect(notificationsFor(entry({ type: 'decision', details: { action: 'hold', flags: ['suspicious'], principal: 'arn:x' } })).map((n) => n.kind)).toEqual(['suspicious']);
+    expect(notificationsFor(entry({ type: 'redecision', details: { action: 'await_approval', flags: ['suspicious'] } })).map((n) => n.kind)).toEqual(['awaiting_approval', 'suspicious']);
+  });
+
+  it('failures, a closed backport and an unknown incident state', () => {
+    expect(notificationsFor(entry({ type: 'remediation.failed' }))[0]).toMatchObject({ kind: 'remediation_failed', title: 'Revert failed on sg-0abc (111122223333, eu-west-1)' });
+    expect(notificationsFor(entry({ type: 'backport.failed' }))[0]).toMatchObject({ kind: 'remediation_failed', title: 'Backport failed for sg-0abc (111122223333, eu-west-1)' });
+    expect(notificationsFor(entry({ type: 'backport.closed' }))[0]).toMatchObject({ kind: 'awaiting_approval' });
+    expect(notificationsFor(entry({ type: 'freeze.unknown', driftId: undefined, resourceKey: undefined }))[0]).toMatchObject({ kind: 'freeze_unknown', title: 'Auto-heal frozen: the incident state cannot be read' });
+  });
+
+  it('nothing for dry-run decisions, other decisions and everything else', () => {
+    expect(notificationsFor(entry({ type: 'decision', details: { action: 'await_approval', dryRun: true } }))).toEqual([]);
+    for (const action of ['revert', 'backport', 'hold', 'noop', 'ignore']) {
+      expect(notificationsFor(entry({ type: 'decision', details: { action } }))).toEqual([]);
+    }
+    for (const type of ['remediation.reverted', 'freeze.created', 'notification.failed', 'api.events', 'unreadable']) {
+      expect(notificationsFor(entry({ type }))).toEqual([]);
+    }
+  });
+});

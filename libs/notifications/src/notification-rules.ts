@@ -1,0 +1,82 @@
+/**
+ * Which audit entries a human must hear about (DESIGN §4 rule 5: "notify; revert only after
+ * approval"), and what to tell them, in plain English. Pure: an audit entry in, a message out.
+ */
+import type { AuditEntry } from '@driftwarden/store';
+
+export const NOTIFICATION_KINDS = ['awaiting_approval', 'suspicious', 'remediation_failed', 'freeze_unknown'] as const;
+/**
+ * - `awaiting_approval`: a revert waits for a human (rule 5: it would widen exposure, or the
+ *   resource is critical), also when a closed backport PR sends the drift back for approval;
+ * - `suspicious`: a change that widened exposure during a freeze, not by a break-glass principal;
+ * - `remediation_failed`: a revert or a backport that failed for good;
+ * - `freeze_unknown`: an incident provider cannot be read, so auto-heal is frozen (fail closed).
+ */
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export const DEFAULT_NOTIFICATION_KINDS: readonly NotificationKind[] = ['awaiting_approval', 'suspicious', 'remediation_failed'];
+
+export interface Notification {
+  kind: NotificationKind;
+  /** One line a person can act on. */
+  title: string;
+  /** Why, from the audit entry. */
+  reason: string;
+  driftId?: string;
+  resourceKey?: string;
+  /** The audit entry it comes from (stream id): the idempotency key of the delivery. */
+  auditId: string;
+  at: string;
+}
+
+const DECISIONS = new Set(['decision', 'redecision']);
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function resourceOf(entry: AuditEntry): string {
+  // account/region/type/id → "sg-… (account, region)"
+  const parts = entry.resourceKey?.split('/');
+  return parts && parts.length === 4 ? `${parts[3]} (${parts[0]}, ${parts[1]})` : (entry.resourceKey ?? 'a resource');
+}
+
+/** What an audit entry means for a human, or null when it is not worth a message. */
+export function notificationsFor(entry: AuditEntry & { id: string }): Notification[] {
+  const base = {
+    reason: entry.reason ?? '',
+    auditId: entry.id,
+    at: entry.at,
+    ...(entry.driftId ? { driftId: entry.driftId } : {}),
+    ...(entry.resourceKey ? { resourceKey: entry.resourceKey } : {}),
+  };
+  const details = entry.details ?? {};
+  const out: Notification[] = [];
+  if (DECISIONS.has(entry.type)) {
+    const principal = str(details['principal']) ?? 'an unknown principal';
+    if (details['action'] === 'await_approval' && details['dryRun'] !== true) {
+      out.push({ ...base, kind: 'awaiting_approval', title: `Approval needed: reverting the change by ${principal} on ${resourceOf(entry)}` });
+    }
+    const flags = details['flags'];
+    if (Array.isArray(flags) && flags.includes('suspicious')) {
+      out.push({ ...base, kind: 'suspicious', title: `Suspicious change on ${resourceOf(entry)}: ${principal} widened exposure during a freeze` });
+    }
+    return out;
+  }
+  switch (entry.type) {
+    case 'backport.closed':
+      out.push({ ...base, kind: 'awaiting_approval', title: `Approval needed: the backport for ${resourceOf(entry)} was closed unmerged` });
+      break;
+    case 'remediation.failed':
+      out.push({ ...base, kind: 'remediation_failed', title: `Revert failed on ${resourceOf(entry)}` });
+      break;
+    case 'backport.failed':
+      out.push({ ...base, kind: 'remediation_failed', title: `Backport failed for ${resourceOf(entry)}` });
+      break;
+    case 'freeze.unknown':
+      out.push({ ...base, kind: 'freeze_unknown', title: 'Auto-heal frozen: the incident state cannot be read' });
+      break;
+    default:
+      break;
+  }
+  return out;
+}
