@@ -31,6 +31,20 @@ const ROOT = resolve(__dirname, '..', '..');
 const INFRA = join(ROOT, 'infra');
 const EVENT_INTAKE = join(INFRA, 'modules', 'event-intake');
 const CONTROLLER_IAM = join(INFRA, 'modules', 'controller-iam');
+const REMEDIATOR_ROLE = join(INFRA, 'modules', 'remediator-role');
+const REDIS = join(INFRA, 'modules', 'redis');
+const CONTROLLER_SERVICE = join(INFRA, 'modules', 'controller-service');
+/** What the controller calls in a resource's account (all of it, in another account, through the remediator role). */
+const REMOTE_ACCOUNT_ACTIONS = [
+  'cloudtrail:LookupEvents',
+  'config:BatchGetResourceConfig',
+  'ec2:AuthorizeSecurityGroupEgress',
+  'ec2:AuthorizeSecurityGroupIngress',
+  'ec2:DescribeSecurityGroupRules',
+  'ec2:DescribeSecurityGroups',
+  'ec2:RevokeSecurityGroupEgress',
+  'ec2:RevokeSecurityGroupIngress',
+];
 const EXAMPLE = join(INFRA, 'examples', 'complete');
 const SAMPLES = join(ROOT, 'examples', 'events');
 
@@ -134,6 +148,18 @@ describe('infra/ Terraform', () => {
           'modules/controller-iam/variables.tf',
           'modules/controller-iam/outputs.tf',
           'modules/controller-iam/versions.tf',
+          'modules/remediator-role/main.tf',
+          'modules/remediator-role/variables.tf',
+          'modules/remediator-role/outputs.tf',
+          'modules/remediator-role/versions.tf',
+          'modules/redis/main.tf',
+          'modules/redis/variables.tf',
+          'modules/redis/outputs.tf',
+          'modules/redis/versions.tf',
+          'modules/controller-service/main.tf',
+          'modules/controller-service/variables.tf',
+          'modules/controller-service/outputs.tf',
+          'modules/controller-service/versions.tf',
           'examples/complete/main.tf',
         ]),
       );
@@ -153,6 +179,9 @@ describe('infra/ Terraform', () => {
     const modules: Array<[string, string]> = [
       ['modules/event-intake', EVENT_INTAKE],
       ['modules/controller-iam', CONTROLLER_IAM],
+      ['modules/remediator-role', REMEDIATOR_ROLE],
+      ['modules/redis', REDIS],
+      ['modules/controller-service', CONTROLLER_SERVICE],
       ['examples/complete', EXAMPLE],
     ];
 
@@ -202,6 +231,9 @@ describe('infra/ Terraform', () => {
     it.each([
       ['event-intake', EVENT_INTAKE],
       ['controller-iam', CONTROLLER_IAM],
+      ['remediator-role', REMEDIATOR_ROLE],
+      ['redis', REDIS],
+      ['controller-service', CONTROLLER_SERVICE],
     ])('%s requires hashicorp/aws >= 5.0', async (_name, dir) => {
       const mod = await loadModule(dir);
       const providers = mod.terraform.flatMap((t) => {
@@ -483,6 +515,54 @@ describe('infra/ Terraform', () => {
 
   // ----------------------------------------------------------------------------------------
 
+  describe('modules/remediator-role (cross-account, aws.assumeRole)', () => {
+    const inputs = {
+      account_id: '444455556666',
+      regions: ['eu-west-1', 'us-east-1'],
+      controller_role_arn: 'arn:aws:iam::111122223333:role/driftwarden',
+      external_id: 'dw-external-0001',
+    };
+    let mod: TerraformModule;
+    let doc: PolicyDocument;
+    beforeAll(async () => {
+      mod = await loadModule(REMEDIATOR_ROLE);
+      doc = await (await ModuleEvaluator.create(mod, inputs)).policyDocument('remediator');
+    });
+
+    it('grants exactly the calls the controller makes in another account, EC2 writes on security groups of that account only', () => {
+      expect([...new Set(actionsOf(doc))].sort()).toEqual(REMOTE_ACCOUNT_ACTIONS);
+      for (const s of doc.Statement) {
+        expect(s.Effect).toBe('Allow');
+        for (const a of s.Action ?? []) expect(a).not.toMatch(/[*?]/);
+      }
+      expect(resourcesFor(doc, 'ec2:RevokeSecurityGroupIngress')).toEqual([
+        'arn:aws:ec2:eu-west-1:444455556666:security-group/*',
+        'arn:aws:ec2:us-east-1:444455556666:security-group/*',
+      ]);
+      for (const a of ['cloudtrail:LookupEvents', 'config:BatchGetResourceConfig', 'ec2:DescribeSecurityGroups']) expect(resourcesFor(doc, a)).toEqual(['*']);
+    });
+
+    it('is trusted by the controller role only, and only with the external id', async () => {
+      const trust = await (await ModuleEvaluator.create(mod, inputs)).policyDocument('trust');
+      expect(trust.Statement).toEqual([
+        {
+          Sid: 'DriftwardenController',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole'],
+          Principal: { AWS: ['arn:aws:iam::111122223333:role/driftwarden'] },
+          Condition: { StringEquals: { 'sts:ExternalId': ['dw-external-0001'] } },
+        },
+      ]);
+    });
+
+    it('narrows EC2 writes by resource tags when asked, and names the sessions for principals.self', async () => {
+      const ev = await ModuleEvaluator.create(mod, { ...inputs, ec2_write_required_tags: { 'driftwarden:managed': 'true' } });
+      const tagged = await ev.policyDocument('remediator');
+      for (const s of statementsFor(tagged, 'ec2:AuthorizeSecurityGroupIngress')) expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/driftwarden:managed': ['true'] } });
+      expect(await ev.output('principals_self')).toBe('arn:aws:sts::444455556666:assumed-role/driftwarden-remediator/*');
+    });
+  });
+
   describe('modules/controller-iam', () => {
     const inputs = {
       account_id: '111122223333',
@@ -498,14 +578,7 @@ describe('infra/ Terraform', () => {
     let doc: PolicyDocument;
 
     const EXPECTED_ACTIONS = [
-      'cloudtrail:LookupEvents',
-      'config:BatchGetResourceConfig',
-      'ec2:AuthorizeSecurityGroupEgress',
-      'ec2:AuthorizeSecurityGroupIngress',
-      'ec2:DescribeSecurityGroupRules',
-      'ec2:DescribeSecurityGroups',
-      'ec2:RevokeSecurityGroupEgress',
-      'ec2:RevokeSecurityGroupIngress',
+      ...REMOTE_ACCOUNT_ACTIONS,
       's3:GetObject',
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
@@ -641,6 +714,14 @@ describe('infra/ Terraform', () => {
           Condition: { StringEquals: { 'kms:ViaService': ['sqs.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com'] } },
         },
       ]);
+    });
+
+    it('grants sts:AssumeRole only for the given cross-account remediation roles (none by default)', async () => {
+      expect(actionsOf(doc)).not.toContain('sts:AssumeRole');
+      const roles = ['arn:aws:iam::444455556666:role/driftwarden-remediator', 'arn:aws:iam::777788889999:role/driftwarden-remediator'];
+      const cross = await (await ModuleEvaluator.create(mod, { ...inputs, remediation_role_arns: roles })).policyDocument('controller');
+      expect([...new Set(actionsOf(cross))].sort()).toEqual([...EXPECTED_ACTIONS, 'sts:AssumeRole'].sort());
+      expect(statementsFor(cross, 'sts:AssumeRole')).toEqual([{ Sid: 'AssumeRemediationRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles }]);
     });
 
     it('attaches exactly this policy to the role', async () => {

@@ -2,6 +2,9 @@
  * The test-side Terraform reader (support/terraform-module.ts, support/hcl-template.ts):
  * hcl2json strings turned back into HCL and evaluated from HashiCorp's syntax tree.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   decodeQuotedLiteral,
@@ -10,6 +13,7 @@ import {
   literalText,
   toQuotedTemplate,
 } from './support/hcl-template';
+import { TERRAFORM_OPTIONS, terraformBinary } from './support/terraform-cli';
 import { Instance, isValueObject, loadModule, ModuleEvaluator, TerraformModule } from './support/terraform-module';
 
 describe('toQuotedTemplate (hcl2json string -> HCL template source)', () => {
@@ -88,6 +92,56 @@ describe('ModuleEvaluator', () => {
     const off = await ModuleEvaluator.create(mod, { flag: false });
     expect(await off.local('cond')).toBe('no');
   });
+
+  it('evaluates distinct, strcontains, tostring and urlencode as Terraform does', async () => {
+    expect(await ev.local('distinct_list')).toEqual(['b', 'a', 'c']);
+    expect(await ev.local('has_ssm')).toBe(true);
+    expect(await ev.local('has_sm')).toBe(false);
+    // Go's url.QueryEscape: UTF-8 bytes, upper-case hex, space as "+", "-_.~" kept.
+    expect(await ev.local('encoded')).toBe('Fake-Token%26%23%24%5E%3C%3E%21+%C3%A9%2F%40%3A%3F%3D%2B+~_.');
+    // An interpolation alone is the value itself, not a string: only tostring converts.
+    expect(await ev.evaluateSource('"${8080}"')).toBe(8080);
+    expect(await ev.evaluateSource('tostring(8080)')).toBe('8080');
+    expect(await ev.evaluateSource('tostring(false)')).toBe('false');
+    await expect(ev.evaluateSource('tostring(["a"])')).rejects.toThrow(/cannot convert list/);
+    await expect(ev.evaluateSource('urlencode("a", "b")')).rejects.toThrow(/urlencode takes one argument/);
+    await expect(ev.evaluateSource('strcontains(["a"], "a")')).rejects.toThrow(/expected a string/);
+    await expect(ev.evaluateSource('distinct("ab")')).rejects.toThrow(/expected a list/);
+  });
+
+  const terraform = terraformBinary();
+  (terraform ? it : it.skip)(
+    `agrees with \`terraform console\` on the functions it implements${terraform ? '' : ' (skipped: no terraform binary on PATH)'}`,
+    async () => {
+      const expressions = [
+        'urlencode("Fake-Token&#$^<>! é/@:?=+ ~_.")',
+        'urlencode("rediss://:tok@host:6379")',
+        'distinct(["b", "a", "b", "c", "a"])',
+        '[tostring(8080), tostring(1.5), tostring(true), tostring("x"), "${8080}", "${8080}/x"]',
+        'strcontains("arn:aws:secretsmanager:eu-west-1:111122223333:secret:dw-AbCdEf", ":secretsmanager:")',
+        'merge({ a = "x", b = "y" }, true ? { c = "z" } : {}, null)',
+        'concat(["a"], ["b", "c"])',
+        'join(",", ["api", "worker"])',
+        'length({ a = 1, b = 2 })',
+        '[for k, v in { b = "2", a = "1" } : "${k}=${v}" if v != "3"]',
+        'jsonencode({ b = [1, "x", true, null], a = { "k-1" = "<&>" } })',
+      ];
+      const source = `jsonencode([${expressions.join(', ')}])`;
+      const dir = mkdtempSync(join(tmpdir(), 'dw-tf-console-')); // empty: no provider needed
+      let out: string;
+      try {
+        out = execFileSync(terraform ?? 'terraform', ['console'], { ...TERRAFORM_OPTIONS, cwd: dir, input: `${source}\n` });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      // The console prints the string as a quoted HCL literal: decode it, then the JSON.
+      const literal = out.trim().split('\n').filter((l) => l.startsWith('"') && l.endsWith('"')).pop() ?? '';
+      expect(literal).not.toBe('');
+      const fromTerraform: unknown = JSON.parse(decodeQuotedLiteral(literal.slice(1, -1)));
+      const fromReader: unknown = JSON.parse(String(await ev.evaluateSource(source)));
+      expect(fromReader).toEqual(fromTerraform);
+    },
+  );
 
   it('refuses what it does not understand instead of guessing', async () => {
     await expect(ev.local('unsupported')).rejects.toThrow(/upper\(\) is not supported/);

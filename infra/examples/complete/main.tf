@@ -1,6 +1,11 @@
-# Complete example: the event intake and the controller's IAM role in one account and
-# region, wired together. `terraform init && terraform apply`, then copy the
-# `driftwarden_config` output into driftwarden.yaml.
+# Complete example: driftwarden in one account and region, wired together: the event intake,
+# the controller's IAM role, Redis and the controller itself on ECS Fargate.
+#
+# Write your driftwarden.yaml first (incidents, stacks, guardrails, github, api tokens; every
+# secret as env:NAME, its value in Secrets Manager or SSM, listed in controller_secrets). This
+# example sets redis.url, ingest.sqs.queueUrl and adds principals.self itself, and passes the
+# result to the service as DRIFTWARDEN_CONFIG_YAML. The `driftwarden_config` output shows the
+# keys this deployment determines.
 
 terraform {
   required_version = ">= 1.5.0"
@@ -32,6 +37,53 @@ variable "terraform_state_objects" {
   }))
 }
 
+variable "vpc_id" {
+  description = "VPC of Redis and the controller tasks."
+  type        = string
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets (at least two Availability Zones, with a NAT gateway or VPC endpoints) for Redis and the tasks."
+  type        = list(string)
+}
+
+variable "controller_image" {
+  description = "The controller's container image (built from the repository's Dockerfile), e.g. 111122223333.dkr.ecr.eu-west-1.amazonaws.com/driftwarden@sha256:..."
+  type        = string
+}
+
+variable "ecr_repository_arns" {
+  description = "ECR repositories the image is pulled from (empty if it is not in a private ECR repository)."
+  type        = list(string)
+  default     = []
+}
+
+variable "driftwarden_config_file" {
+  description = "Path of your driftwarden.yaml (secrets as env:NAME references only)."
+  type        = string
+}
+
+variable "controller_secrets" {
+  description = "The secrets driftwarden.yaml refers to as env:NAME: NAME => Secrets Manager secret or SSM parameter ARN, e.g. PAGERDUTY_TOKEN, PAGERDUTY_WEBHOOK_SECRET, GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET."
+  type        = map(string)
+  default     = {}
+}
+
+variable "redis_auth_token" {
+  description = "Redis AUTH token (16-128 characters of letters, digits and !&#$^<>-). It ends up in the Terraform state and in the REDIS_URL secret."
+  type        = string
+  sensitive   = true
+}
+
+variable "load_balancer" {
+  description = "Optional ALB for the API and the webhooks: target group (target_type ip, port 8080, health check /readyz) and its security group."
+  type = object({
+    target_group_arn  = string
+    security_group_id = string
+  })
+  default = null
+}
+
 provider "aws" {
   region = var.region
 }
@@ -45,6 +97,20 @@ locals {
     "app"        = "driftwarden"
     "managed-by" = "terraform"
   }
+
+  # Your driftwarden.yaml, with what this deployment determines set in it.
+  driftwarden_config_base = yamldecode(file(var.driftwarden_config_file))
+  driftwarden_config_yaml = yamlencode(merge(local.driftwarden_config_base, {
+    redis = merge(try(local.driftwarden_config_base.redis, {}), {
+      url = "env:REDIS_URL" # injected from the redis module's secret
+    })
+    ingest = merge(try(local.driftwarden_config_base.ingest, {}), {
+      sqs = { queueUrl = module.event_intake.queue_url }
+    })
+    principals = merge(try(local.driftwarden_config_base.principals, {}), {
+      self = distinct(concat(try(local.driftwarden_config_base.principals.self, []), [module.controller_iam.principals_self]))
+    })
+  }))
 }
 
 module "event_intake" {
@@ -72,9 +138,75 @@ module "controller_iam" {
   tags = local.tags
 }
 
+module "redis" {
+  source = "../../modules/redis"
+
+  name       = "driftwarden"
+  vpc_id     = var.vpc_id
+  subnet_ids = var.private_subnet_ids
+  auth_token = var.redis_auth_token
+
+  # Only the controller's tasks may connect.
+  source_security_group_ids = {
+    controller = module.controller_service.security_group_id
+  }
+
+  tags = local.tags
+}
+
+resource "aws_ecs_cluster" "driftwarden" {
+  name = "driftwarden"
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+
+  tags = local.tags
+}
+
+module "controller_service" {
+  source = "../../modules/controller-service"
+
+  name        = "driftwarden"
+  account_id  = data.aws_caller_identity.current.account_id
+  region      = var.region # one of controller_iam's regions: its role trusts ECS tasks there
+  cluster_arn = aws_ecs_cluster.driftwarden.arn
+  vpc_id      = var.vpc_id
+  subnet_ids  = var.private_subnet_ids
+
+  image               = var.controller_image
+  ecr_repository_arns = var.ecr_repository_arns
+  task_role_arn       = module.controller_iam.role_arn
+
+  config_yaml          = local.driftwarden_config_yaml
+  secrets              = var.controller_secrets
+  redis_url_secret_arn = module.redis.redis_url_secret_arn
+
+  redis_security_group_id = module.redis.security_group_id
+  load_balancer           = var.load_balancer
+
+  tags = local.tags
+}
+
 output "controller_role_arn" {
-  description = "Give this role to the controller (ECS task definition taskRoleArn)."
+  description = "The controller's role (the service's task role)."
   value       = module.controller_iam.role_arn
+}
+
+output "controller_service_name" {
+  description = "The controller's ECS service."
+  value       = module.controller_service.service_name
+}
+
+output "controller_log_group" {
+  description = "The controller's logs."
+  value       = module.controller_service.log_group_name
+}
+
+output "redis_primary_endpoint" {
+  description = "Redis primary endpoint (the controller reads the full URL from the REDIS_URL secret)."
+  value       = module.redis.primary_endpoint_address
 }
 
 output "dead_letter_queue_url" {

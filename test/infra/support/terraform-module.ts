@@ -8,8 +8,10 @@
  *   by the same parser (`getExpressionAst`), and the resulting syntax tree is evaluated
  *   here: literals, templates, tuples, objects, references to `var`/`local`/`data`/
  *   resources/iterators, `for` expressions, conditionals, operators and a handful of
- *   functions (jsonencode, merge, concat, length, join). Anything else throws: this is an
- *   interpreter of a small, known subset, not a string-to-JSON guess and never `eval`.
+ *   functions (jsonencode, merge, concat, length, join, distinct, strcontains, tostring,
+ *   urlencode). Anything else throws: this is an interpreter of a small, known subset, not a
+ *   string-to-JSON guess and never `eval`. With a terraform binary on PATH, the functions are
+ *   compared with `terraform console` (terraform-module.int-spec.ts).
  *
  * Resource attributes that are not set in the configuration are "known after apply"; they
  * evaluate to a placeholder `<computed:ADDRESS.ATTR>` so that references stay visible.
@@ -351,7 +353,12 @@ function entriesOf(v: Value, what: string): Array<[Value, Value]> {
 const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   jsonencode: (args) => {
     if (args.length !== 1) throw new TypeError('jsonencode takes one argument');
-    return JSON.stringify(toPlainJson(args[0], 'jsonencode'));
+    // Go's encoding/json, as Terraform uses it, escapes <, >, & and U+2028/U+2029 (which only
+    // occur inside JSON strings, so replacing them in the whole text is safe).
+    return JSON.stringify(toPlainJson(args[0], 'jsonencode')).replace(
+      /[<>&\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   },
   merge: (args) => {
     const out: ValueObject = {};
@@ -374,6 +381,40 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   join: (args) => {
     if (args.length !== 2) throw new TypeError('join takes two arguments');
     return asStringList(args[1], 'join list').join(asString(args[0], 'join separator'));
+  },
+  /** The list without later duplicates (Terraform keeps the first occurrence, in order). */
+  distinct: (args) => {
+    if (args.length !== 1) throw new TypeError('distinct takes one argument');
+    const out: Value[] = [];
+    for (const v of asList(args[0], 'distinct list')) if (!out.some((x) => deepEqual(x, v))) out.push(v);
+    return out;
+  },
+  strcontains: (args) => {
+    if (args.length !== 2) throw new TypeError('strcontains takes two arguments');
+    return asString(args[0], 'strcontains string').includes(asString(args[1], 'strcontains substring'));
+  },
+  /** A primitive as a string. Note that "${x}" alone is not a string conversion: it is x. */
+  tostring: (args) => {
+    if (args.length !== 1) throw new TypeError('tostring takes one argument');
+    const [a] = args;
+    if (a === null || typeof a === 'string') return a;
+    if (typeof a === 'number' || typeof a === 'boolean') return String(a);
+    throw new TypeError(`tostring: cannot convert ${describe(a)} to a string`);
+  },
+  /**
+   * Terraform's urlencode is Go's url.QueryEscape: every UTF-8 byte except letters, digits and
+   * "-_.~" becomes %XX (upper-case hex), and a space becomes "+".
+   */
+  urlencode: (args) => {
+    if (args.length !== 1) throw new TypeError('urlencode takes one argument');
+    let out = '';
+    for (const byte of Buffer.from(asString(args[0], 'urlencode string'), 'utf8')) {
+      const c = String.fromCharCode(byte);
+      if (/^[A-Za-z0-9_.~-]$/.test(c)) out += c;
+      else if (c === ' ') out += '+';
+      else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
   },
 };
 
