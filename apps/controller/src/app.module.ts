@@ -16,8 +16,10 @@ import { ApprovalsController } from './http/approvals.controller';
 import { ExceptionsController } from './http/exceptions.controller';
 import { FreezeListener } from './workers/freeze-listener.service';
 import { SchedulerHost } from './workers/scheduler-host.service';
+import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
+import { NotificationsHost } from './workers/notifications-host.service';
 
 export interface AppOptions {
   runtime: DriftwardenRuntime;
@@ -40,7 +42,9 @@ export class AppModule {
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController] : [])],
       providers: [
+        StateRebuild,
         WorkerHost,
+        NotificationsHost,
         FreezeListener,
         SchedulerHost,
         {

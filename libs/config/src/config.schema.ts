@@ -331,6 +331,15 @@ export const ingestSchema = z
 export const workersSchema = z
   .strictObject({
     concurrency: z.int().min(1).max(500).default(16),
+    /**
+     * How long a job stays locked to its worker without a renewal. A replica that dies (crash,
+     * OOM kill, lost node) leaves its jobs locked; another replica takes them over after at
+     * most twice this (the lock runs out, then the next stalled-job check). Live workers renew
+     * their locks every half of it, so long cloud calls are not affected; but a process that
+     * stalls longer than the lock (a long GC pause, an overloaded host) loses its jobs while
+     * still working on them, hence the floor of 5 s.
+     */
+    lockDurationSeconds: z.int().min(5).max(600).default(30),
   })
   .prefault({});
 
@@ -340,6 +349,33 @@ export const attributionSchema = z
     cloudTrailWaitSeconds: z.int().min(0).max(3600).default(300),
     /** Fall back to CloudTrail LookupEvents (about 2 calls/s per account and region, shared by all replicas). */
     lookupEvents: z.boolean().default(true),
+  })
+  .prefault({});
+
+/**
+ * Cross-account: the role assumed (STS AssumeRole) in each resource's account for the EC2 calls
+ * (describe, revoke, authorize), CloudTrail LookupEvents and Config BatchGetResourceConfig;
+ * `{account}` in `roleArn` becomes the resource's account id.
+ * Without it every account is reached with the controller's own credentials.
+ */
+export const awsSchema = z
+  .strictObject({
+    assumeRole: z
+      .strictObject({
+        roleArn: z
+          .string()
+          .refine(
+            (v) => /^arn:aws[a-z-]*:iam::\{account\}:role\/[\w+=,.@/-]{1,512}$/.test(v),
+            expected('an IAM role ARN with {account} for the account id, e.g. arn:aws:iam::{account}:role/driftwarden-remediator'),
+          ),
+        externalId: secret.optional(),
+        sessionName: z
+          .string()
+          .refine((v) => /^[\w+=,.@-]{2,64}$/.test(v), expected('2 to 64 letters, digits or +=,.@_-'))
+          .default('driftwarden'),
+        durationSeconds: z.int().min(900).max(43_200).default(3600),
+      })
+      .optional(),
   })
   .prefault({});
 
@@ -371,7 +407,10 @@ export const opsgenieSchema = z.strictObject({
       services: nonEmptyList(text, 'leave the key out to ignore the service').optional(),
     })
     .prefault({}),
-  /** Team or service name → the resources its incidents freeze. */
+  /**
+   * Team or service **id** → the resources its incidents freeze. Incidents carry ids (owner team,
+   * responder teams, impacted services), not names; an incident no key matches freezes everything.
+   */
   scopes: scopeMap.optional(),
   requestTimeoutMs: z.int().min(1).default(10_000),
 });
@@ -516,6 +555,36 @@ export const githubSchema = z.strictObject({
   webhookSecret: secret,
 });
 
+/** What an outgoing webhook is told about (see libs/notifications). */
+export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'remediation_failed', 'freeze_unknown'] as const;
+
+export const notificationWebhookSchema = z.strictObject({
+  name,
+  /** Slack's incoming-webhook URLs carry their token: a secret, never printed. */
+  url: secret.refine((v) => {
+    const u = parseUrl(v);
+    return u != null && (u.protocol === 'https:' || u.protocol === 'http:');
+  }, expected('an http:// or https:// URL (value hidden)')),
+  /** `json`: driftwarden's own body, signed when `secret` is set; `slack`: `{text}` for Slack incoming webhooks. */
+  format: z.enum(['json', 'slack']).default('json'),
+  /** HMAC-SHA256 key for the `X-Driftwarden-Signature: sha256=…` header (json only). */
+  secret: secret.optional(),
+  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'remediation_failed']),
+  requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
+});
+
+/**
+ * DESIGN §4 rule 5 says "notify": who hears about a revert waiting for approval (and about
+ * suspicious changes, failures and an unknown incident state).
+ */
+export const notificationsSchema = z
+  .strictObject({
+    webhooks: z.array(notificationWebhookSchema).superRefine(uniqueNames, always).default([]),
+    /** The API's public base URL, for links to drifts in messages (e.g. https://driftwarden.example.com). */
+    linkBaseUrl: baseUrl().optional(),
+  })
+  .prefault({});
+
 // ---------------------------------------------------------------------------------------------
 // The whole file
 // ---------------------------------------------------------------------------------------------
@@ -527,6 +596,7 @@ export const configSchema = z.strictObject({
   ingest: ingestSchema,
   workers: workersSchema,
   attribution: attributionSchema,
+  aws: awsSchema,
   incidents: incidentsSchema,
   freeze: freezeSchema,
   freezeWindows: z.array(freezeWindowSchema).superRefine(uniqueNames, always).default([]),
@@ -534,6 +604,7 @@ export const configSchema = z.strictObject({
   stacks: z.array(stackSchema).superRefine(uniqueNames, always).default([]),
   guardrails: guardrailsSchema,
   github: githubSchema.optional(),
+  notifications: notificationsSchema,
 });
 
 /**
@@ -541,7 +612,7 @@ export const configSchema = z.strictObject({
  * `redactConfig`. (`sha256` is not secret but is hidden in messages too: a raw token pasted
  * there by mistake must not be printed.)
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret', 'externalId', 'secret', 'url']);
 export const HIDDEN_IN_MESSAGES_KEYS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'sha256']);
 
 // ---------------------------------------------------------------------------------------------
@@ -558,6 +629,8 @@ export type IngestConfig = DriftwardenConfig['ingest'];
 export type SqsConfig = z.output<typeof sqsSchema>;
 export type WorkersConfig = DriftwardenConfig['workers'];
 export type AttributionConfig = DriftwardenConfig['attribution'];
+export type AwsConfig = DriftwardenConfig['aws'];
+export type AssumeRoleConfig = NonNullable<AwsConfig['assumeRole']>;
 export type IncidentsConfig = DriftwardenConfig['incidents'];
 export type PagerDutyConfig = z.output<typeof pagerdutySchema>;
 export type PagerDutyMajorConfig = PagerDutyConfig['major'];
@@ -575,3 +648,5 @@ export type RepoConfig = z.output<typeof repoSchema>;
 export type GuardrailsConfig = DriftwardenConfig['guardrails'];
 export type CriticalConfig = GuardrailsConfig['critical'];
 export type GithubConfig = z.output<typeof githubSchema>;
+export type NotificationsConfig = DriftwardenConfig['notifications'];
+export type NotificationWebhookConfig = z.output<typeof notificationWebhookSchema>;

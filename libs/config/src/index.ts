@@ -53,6 +53,7 @@ export type { Env } from './env-references';
 export { loadConfigFile, parseConfig, parseConfigObject, type ParseConfigOptions } from './load-config';
 export { REDACTED, describeConfig, redactConfig } from './redact';
 export {
+  CONFIG_TEXT_VARIABLE,
   DEFAULT_CONFIG_PATH,
   LOG_LEVELS,
   ROLES,

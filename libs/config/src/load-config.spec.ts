@@ -75,16 +75,24 @@ describe('parseConfig: defaults', () => {
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'dw' },
       api: { port: 8080, tokens: [], maxBodyBytes: 1_048_576, maxEventsPerRequest: 500 },
       ingest: { coalesceMilliseconds: 1000 },
-      workers: { concurrency: 16 },
+      workers: { concurrency: 16, lockDurationSeconds: 30 },
       attribution: { cloudTrailWaitSeconds: 300, lookupEvents: true },
+      aws: {},
       incidents: { pollIntervalSeconds: 30, maxStalenessSeconds: 90, cooldownMinutes: 30, lookbackMinutes: 15 },
       freeze: { maxTtl: '7d', maxTtlMs: 604_800_000, maxOverrideTtl: '1h', maxOverrideTtlMs: 3_600_000 },
       freezeWindows: [],
       principals: { iac: [], breakGlass: [], self: [] },
       stacks: [],
       guardrails: { settleSeconds: 120, approvalTtlMinutes: 60, critical: {} },
+      notifications: { webhooks: [] },
     };
     expect(parse('{}')).toEqual(expected);
+  });
+
+  it('fills the defaults of a cross-account role', () => {
+    expect(parseConfigObject({ aws: { assumeRole: { roleArn: 'arn:aws:iam::{account}:role/driftwarden-remediator', externalId: 'x-123' } } }, { env: {} }).aws).toEqual({
+      assumeRole: { roleArn: 'arn:aws:iam::{account}:role/driftwarden-remediator', externalId: 'x-123', sessionName: 'driftwarden', durationSeconds: 3600 },
+    });
   });
 
   it('fills the defaults inside optional sections', () => {
@@ -195,10 +203,14 @@ interface Case {
 }
 
 const cases: Case[] = [
+  // cross-account
+  { name: 'an assumed role without {account}', yaml: 'aws: { assumeRole: { roleArn: "arn:aws:iam::111122223333:role/dw" } }', path: 'aws.assumeRole.roleArn', message: /expected an IAM role ARN with \{account\} for the account id/ },
+  { name: 'an assumed-role session name with a space', yaml: 'aws: { assumeRole: { roleArn: "arn:aws:iam::{account}:role/dw", sessionName: "drift warden" } }', path: 'aws.assumeRole.sessionName', message: /expected 2 to 64 letters/ },
+  { name: 'an assumed-role duration beyond 12 h', yaml: 'aws: { assumeRole: { roleArn: "arn:aws:iam::{account}:role/dw", durationSeconds: 50000 } }', path: 'aws.assumeRole.durationSeconds', message: /43200/ },
   // unknown keys
   { name: 'unknown key, with a suggestion', yaml: 'api: { tokns: [] }', path: 'api.tokns', message: 'unknown key `api.tokns` — did you mean `tokens`?' },
   { name: 'unknown top-level key, with a suggestion', yaml: 'stack: []', path: 'stack', message: 'unknown key `stack` — did you mean `stacks`?' },
-  { name: 'unknown key, nothing close', yaml: 'workers: { threads: 4 }', path: 'workers.threads', message: 'unknown key `workers.threads` (allowed here: concurrency)' },
+  { name: 'unknown key, nothing close', yaml: 'workers: { threads: 4 }', path: 'workers.threads', message: 'unknown key `workers.threads` (allowed here: concurrency, lockDurationSeconds)' },
   {
     name: 'unknown key inside a list item',
     yaml: `stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f }, repo: { owner: o, name: r, baseBrach: main } }]`,
@@ -268,8 +280,11 @@ const cases: Case[] = [
   { name: 'bad redis prefix', yaml: 'redis: { prefix: "dw:prod" }', path: 'redis.prefix', message: 'expected a key prefix of letters, digits, "-" or "_", found "dw:prod"' },
   { name: 'not a redis URL', yaml: 'redis: { url: "http://127.0.0.1:6379" }', path: 'redis.url', message: /^expected a redis:\/\/ or rediss:\/\/ URL .*, found a string \(value hidden\)$/ },
   { name: 'port out of range', yaml: 'api: { port: 70000 }', path: 'api.port', message: 'expected an integer of at most 65535, found 70000' },
+  { name: 'an unknown notification event', yaml: 'notifications: { webhooks: [{ name: a, url: "https://h.example.com/x", on: [approval] }] }', path: 'notifications.webhooks[0].on[0]', message: 'expected one of awaiting_approval, suspicious, remediation_failed, freeze_unknown, found "approval"' },
+  { name: 'two webhooks with one name', yaml: 'notifications: { webhooks: [{ name: a, url: "https://h.example.com/x" }, { name: a, url: "https://h.example.com/y" }] }', path: 'notifications.webhooks[1].name', message: 'duplicate name "a": already used by `notifications.webhooks[0]`' },
   { name: 'zero concurrency', yaml: 'workers: { concurrency: 0 }', path: 'workers.concurrency', message: 'expected an integer of at least 1, found 0' },
   { name: 'too much concurrency', yaml: 'workers: { concurrency: 501 }', path: 'workers.concurrency', message: 'expected an integer of at most 500, found 501' },
+  { name: 'a lock too short to survive a pause', yaml: 'workers: { lockDurationSeconds: 2 }', path: 'workers.lockDurationSeconds', message: 'expected an integer of at least 5, found 2' },
   { name: 'SQS region not derivable', yaml: 'ingest: { sqs: { queueUrl: "http://localhost:4566/000000000000/q" } }', path: 'ingest.sqs.region', message: /^expected a region: the queueUrl is not a standard SQS URL/ },
   { name: 'SQS queue URL not http', yaml: 'ingest: { sqs: { queueUrl: "sqs://queue", region: eu-west-1 } }', path: 'ingest.sqs.queueUrl', message: 'expected an http:// or https:// URL, found "sqs://queue"' },
   { name: 'SQS wait time above 20', yaml: 'ingest: { sqs: { queueUrl: "https://sqs.eu-west-1.amazonaws.com/1/q", waitTimeSeconds: 21 } }', path: 'ingest.sqs.waitTimeSeconds', message: 'expected an integer of at most 20, found 21' },

@@ -18,6 +18,8 @@ describe('secrets never appear in error messages', () => {
     ['an inline secret with a sibling problem', `incidents: { opsgenie: { apiKey: "${SECRET_ENV.OPSGENIE_API_KEY}", webhookToken: 5, major: { priorities: [P9] } } }`],
     ['an inline secret under a misspelt key', `github: { tokn: "${SECRET_ENV.GITHUB_TOKEN}", webhookSecret: w }`],
     ['an inline secret of the wrong type', `incidents: { pagerduty: { token: t, webhookSecrets: ["${SECRET_ENV.PAGERDUTY_WEBHOOK_SECRET}", 12345] } }`],
+    ['a webhook URL that is not a URL (env)', 'notifications: { webhooks: [{ name: hook, url: env:GITHUB_TOKEN }] }'],
+    ['a webhook URL of the wrong scheme, inline', `notifications: { webhooks: [{ name: hook, url: "ftp://${SECRET_ENV.GITHUB_TOKEN}@example.com", secret: 5 }] }`],
     ['a secret where a name belongs (env)', 'stacks: [{ name: env:GITHUB_WEBHOOK_SECRET, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f } }, { name: env:GITHUB_WEBHOOK_SECRET, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f } }]'],
   ])('%s', (_name, yaml) => {
     const err = configErrorOf(() => parse(yaml, SECRET_ENV));

@@ -33,6 +33,11 @@ export function redactConfig(config: DriftwardenConfig): DriftwardenConfig {
     copy.github.apiUrl = redactUrl(copy.github.apiUrl);
   }
   if (copy.ingest.sqs) copy.ingest.sqs.queueUrl = redactUrl(copy.ingest.sqs.queueUrl);
+  // A webhook URL is its own credential (Slack's carry the token in the path).
+  for (const hook of copy.notifications.webhooks) {
+    hook.url = REDACTED;
+    if (hook.secret !== undefined) hook.secret = REDACTED;
+  }
   return copy;
 }
 

@@ -98,4 +98,48 @@ describe('loadRuntime', () => {
     const runtime = loadRuntime({ DRIFTWARDEN_CONFIG: file, GITHUB_TOKEN: 't', GITHUB_WEBHOOK_SECRET: 'w' });
     expect(runtime.config.github).toEqual({ apiUrl: 'https://api.github.com', token: 't', webhookSecret: 'w' });
   });
+
+  describe('DRIFTWARDEN_CONFIG_YAML: the config as text (containers)', () => {
+    it('is loaded instead of a file, with env: references and the other variables applied', () => {
+      const runtime = loadRuntime({
+        DRIFTWARDEN_CONFIG_YAML: 'mode: dry-run\ngithub: { token: env:GITHUB_TOKEN, webhookSecret: env:GITHUB_WEBHOOK_SECRET }\n',
+        GITHUB_TOKEN: 't',
+        GITHUB_WEBHOOK_SECRET: 'w',
+        PORT: '9090',
+      });
+      expect(runtime.configPath).toBeNull();
+      expect(runtime.config.mode).toBe('dry-run');
+      expect(runtime.config.api.port).toBe(9090);
+      expect(runtime.config.github).toMatchObject({ token: 't', webhookSecret: 'w' });
+    });
+
+    it('resolves relative state files against the working directory', () => {
+      const runtime = loadRuntime({
+        DRIFTWARDEN_CONFIG_YAML: [
+          'stacks:',
+          '  - name: net',
+          '    accounts: ["111122223333"]',
+          '    regions: [eu-west-1]',
+          '    state: { file: state/net.tfstate }',
+        ].join('\n'),
+      });
+      expect(runtime.config.stacks[0].state).toEqual({ file: path.resolve('state/net.tfstate') });
+    });
+
+    it('names itself as the source of a problem, with the line', () => {
+      const err = configErrorOf(() => loadRuntime({ DRIFTWARDEN_CONFIG_YAML: 'mode: dry-run\nmdoe: enforce\n' }));
+      expect(err.problems).toEqual([expect.objectContaining({ path: 'mdoe', source: 'DRIFTWARDEN_CONFIG_YAML', line: 2 })]);
+      expect(formatConfigProblems(err.problems)).toBe('DRIFTWARDEN_CONFIG_YAML: mdoe: unknown key `mdoe` — did you mean `mode`?');
+    });
+
+    it('refuses both a file and a text (which one would win is a guess)', () => {
+      const err = configErrorOf(() => loadRuntime({ DRIFTWARDEN_CONFIG: file, DRIFTWARDEN_CONFIG_YAML: 'mode: dry-run\n' }));
+      expect(err.problems).toEqual([
+        expect.objectContaining({
+          path: 'DRIFTWARDEN_CONFIG_YAML',
+          message: 'set either DRIFTWARDEN_CONFIG (a file) or DRIFTWARDEN_CONFIG_YAML (its text), not both',
+        }),
+      ]);
+    });
+  });
 });

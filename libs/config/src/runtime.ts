@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { ConfigError, type ConfigProblem } from './config.errors';
 import { parseUrl, type DriftwardenConfig } from './config.schema';
 import type { Env } from './env-references';
-import { displayPath, loadConfigFile } from './load-config';
+import { displayPath, loadConfigFile, parseConfig } from './load-config';
 import { closestMatch } from './suggest';
 
 export const ROLES = ['api', 'worker', 'scheduler'] as const;
@@ -17,19 +17,23 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_CONFIG_PATH = './driftwarden.yaml';
+/** The config as text in the environment (containers: an ECS task, a Kubernetes ConfigMap). */
+export const CONFIG_TEXT_VARIABLE = 'DRIFTWARDEN_CONFIG_YAML';
 export const ENVIRONMENT_SOURCE = 'environment';
 
 export interface DriftwardenRuntime {
   config: DriftwardenConfig;
   /** Distinct, in the order of `ROLES`. */
   roles: Role[];
-  /** Absolute path of the config file; `null` when the config was built in memory (tests). */
+  /** Absolute path of the config file; `null` when it came from DRIFTWARDEN_CONFIG_YAML or was built in memory (tests). */
   configPath: string | null;
   logLevel: LogLevel;
 }
 
 /**
- * Loads `DRIFTWARDEN_CONFIG` [./driftwarden.yaml] and applies `PORT` (→ api.port), `REDIS_URL`
+ * Loads `DRIFTWARDEN_CONFIG` [./driftwarden.yaml], or the YAML text of `DRIFTWARDEN_CONFIG_YAML`
+ * (one or the other: both set is an error; relative `state.file` paths then resolve against
+ * the working directory), and applies `PORT` (→ api.port), `REDIS_URL`
  * (→ redis.url), `DRIFTWARDEN_ROLES` [api,worker,scheduler] and `LOG_LEVEL` [info]. An empty
  * variable counts as unset. Throws one `ConfigError` with every problem, in the file and in
  * the environment.
@@ -43,14 +47,23 @@ export function loadRuntime(env: Env = process.env): DriftwardenRuntime {
   const roles = readRoles(value(env, 'DRIFTWARDEN_ROLES'), envProblem);
   const logLevel = readLogLevel(value(env, 'LOG_LEVEL'), envProblem);
 
-  const configPath = path.resolve(value(env, 'DRIFTWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH);
+  const namedFile = value(env, 'DRIFTWARDEN_CONFIG');
+  const text = value(env, CONFIG_TEXT_VARIABLE);
+  const configPath = text === undefined ? path.resolve(namedFile ?? DEFAULT_CONFIG_PATH) : null;
   let config: DriftwardenConfig | undefined;
-  try {
-    config = loadConfigFile(configPath, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    const source = err.source ?? displayPath(configPath);
-    problems.unshift(...err.problems.map((p) => ({ ...p, source: p.source ?? source })));
+  if (text !== undefined && namedFile !== undefined) {
+    envProblem(CONFIG_TEXT_VARIABLE, 'set either DRIFTWARDEN_CONFIG (a file) or DRIFTWARDEN_CONFIG_YAML (its text), not both');
+  } else {
+    try {
+      config =
+        configPath === null
+          ? parseConfig(env[CONFIG_TEXT_VARIABLE] ?? '', { env, source: CONFIG_TEXT_VARIABLE, baseDir: process.cwd() })
+          : loadConfigFile(configPath, env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const source = err.source ?? (configPath === null ? CONFIG_TEXT_VARIABLE : displayPath(configPath));
+      problems.unshift(...err.problems.map((p) => ({ ...p, source: p.source ?? source })));
+    }
   }
 
   if (problems.length > 0 || config === undefined) throw new ConfigError(problems);

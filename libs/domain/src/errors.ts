@@ -33,3 +33,16 @@ export class PermanentError extends DriftwardenError {}
 export function isTransient(err: unknown): err is TransientError {
   return err instanceof TransientError;
 }
+
+/**
+ * Parses a "come back in N seconds" header value (`ratelimit-reset`, `X-RateLimit-Period-In-Sec`,
+ * `Retry-After` in seconds) into milliseconds, capped at one hour. Undefined when absent or junk.
+ */
+export function parseRetryAfterSeconds(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
+  const seconds = Number(trimmed);
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.min(Math.round(seconds * 1000), 3_600_000);
+}

@@ -46,6 +46,11 @@ export type ConfigItemStatus =
   | 'ResourceDeleted'
   | 'ResourceDeletedNotRecorded';
 
+/** Whether a Config item says the resource is gone. */
+export function isDeletedStatus(status: ConfigItemStatus): boolean {
+  return status === 'ResourceDeleted' || status === 'ResourceDeletedNotRecorded';
+}
+
 export interface ConfigItemEvent {
   kind: 'config_item';
   /** Stable id derived from the resource and configurationStateId (or capture time): duplicates share it. */

@@ -46,6 +46,16 @@ export class DemoStory {
     this.line(r);
   }
 
+  /** Whether the on-call webhook got a signed "approval needed" message for this drift. */
+  private async notified(driftId: string, timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.world.notifications.some((n) => n.signed && n.body['kind'] === 'awaiting_approval' && n.body['driftId'] === driftId)) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
   private label(group: string): string {
     return `${this.world.groups[group].groupId} (${group})`;
   }
@@ -131,7 +141,17 @@ export class DemoStory {
     // 5. Outside the freeze (team=payments), someone closes public HTTPS: reverting would re-open it.
     await w.account.change(w.groups['edge'].groupId, { revoke: [RULES.httpsPublic] }, PRINCIPALS.developer);
     const waiting = await this.drift('edge', (d) => d.status === 'awaiting_approval');
-    this.record(5, this.label('edge'), Boolean(waiting), waiting ? 'bob closed tcp/443 to 0.0.0.0/0 → reverting would widen exposure: awaits approval (not approved here)' : 'not awaiting approval', waiting ? `rule ${waiting.decision.rule}: ${waiting.decision.reason}` : '', 'an approval wait');
+    const notified = waiting ? await this.notified(waiting.id) : false;
+    this.record(
+      5,
+      this.label('edge'),
+      Boolean(waiting && notified),
+      waiting
+        ? `bob closed tcp/443 to 0.0.0.0/0 → reverting would widen exposure: awaits approval (not approved here); on-call ${notified ? 'notified (signed webhook)' : 'NOT notified'}`
+        : 'not awaiting approval',
+      waiting ? `rule ${waiting.decision.rule}: ${waiting.decision.reason}` : '',
+      'an approval wait, announced on the on-call webhook',
+    );
 
     // 6. The incident resolves; after the cooldown the held drift is decided again.
     w.pagerduty.setIncidents([]);

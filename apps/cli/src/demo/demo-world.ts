@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -77,7 +78,11 @@ export interface DemoTimings {
  */
 export class DemoWorld {
   readonly tokens = { ingest: token(), operator: token(), viewer: token() };
-  readonly secrets = { pagerduty: token(), github: token(), pdApi: token(), ghApi: token() };
+  readonly secrets = { pagerduty: token(), github: token(), pdApi: token(), ghApi: token(), oncall: token() };
+  /** What the on-call webhook received (the controller's notifications), signature checked. */
+  readonly notifications: { body: Record<string, unknown>; signed: boolean }[] = [];
+  private oncall: Server | null = null;
+  private oncallUrl = '';
   readonly prefix = `dw-demo-${randomBytes(3).toString('hex')}`;
   readonly dir = mkdtempSync(join(tmpdir(), 'driftwarden-demo-'));
   account!: SandboxAccount;
@@ -102,6 +107,8 @@ export class DemoWorld {
     this.pagerduty = await new PagerDutyFake({ token: this.secrets.pdApi, contracts: 'optional' }).start();
     this.github = await github.GitHubSandbox.start({ owner: 'acme', repo: 'infra', fromDirectory: join(this.repoRoot, 'examples', 'demo', 'infra'), tokens: [this.secrets.ghApi] });
 
+    await this.startOncall();
+
     const statePath = join(this.dir, 'network.tfstate');
     writeFileSync(statePath, JSON.stringify(terraformState(GROUPS.map((g) => ({ ...this.groups[g.name], name: g.name, rules: g.rules })), 7), null, 2));
     const port = await freePort();
@@ -121,6 +128,8 @@ export class DemoWorld {
         PAGERDUTY_WEBHOOK_SECRET: this.secrets.pagerduty,
         GITHUB_TOKEN: this.secrets.ghApi,
         GITHUB_WEBHOOK_SECRET: this.secrets.github,
+        ONCALL_WEBHOOK_URL: this.oncallUrl,
+        ONCALL_WEBHOOK_SECRET: this.secrets.oncall,
         // The sandbox account: EC2 answers locally; nothing else may reach AWS.
         AWS_ENDPOINT_URL_EC2: this.account.url,
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
@@ -183,6 +192,9 @@ export class DemoWorld {
       `    repo: { owner: acme, name: infra, baseBranch: main, path: terraform/network }`,
       `guardrails: { settleSeconds: ${this.timings.settleSeconds}, approvalTtlMinutes: 60 }`,
       `github: { apiUrl: ${JSON.stringify(this.github.url)}, token: env:GITHUB_TOKEN, webhookSecret: env:GITHUB_WEBHOOK_SECRET }`,
+      `notifications:`,
+      `  linkBaseUrl: ${JSON.stringify(this.controllerUrl)}`,
+      `  webhooks: [{ name: oncall, url: env:ONCALL_WEBHOOK_URL, secret: env:ONCALL_WEBHOOK_SECRET }]`,
       ``,
     ].join('\n');
   }
@@ -215,10 +227,40 @@ export class DemoWorld {
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
+  /** The on-call channel: an HTTP endpoint that checks each message's HMAC signature. */
+  private async startOncall(): Promise<void> {
+    const server = createHttpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const expected = Buffer.from(`sha256=${createHmac('sha256', this.secrets.oncall).update(raw).digest('hex')}`);
+        const got = Buffer.from(String(req.headers['x-driftwarden-signature'] ?? ''));
+        let body: Record<string, unknown> = {};
+        try {
+          body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+        } catch {
+          /* kept empty: the step that waits for it fails */
+        }
+        this.notifications.push({ body, signed: got.length === expected.length && timingSafeEqual(got, expected) });
+        res.writeHead(204);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+    const addr = server.address();
+    this.oncall = server;
+    this.oncallUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks/oncall`;
+  }
+
   async stop(): Promise<void> {
     if (this.controller && this.controller.exitCode === null) {
       this.controller.kill('SIGTERM');
       await new Promise((r) => this.controller?.once('exit', r));
+    }
+    if (this.oncall) {
+      this.oncall.closeAllConnections();
+      await new Promise((r) => this.oncall?.close(r));
     }
     await this.account?.close().catch(() => undefined);
     await this.pagerduty?.stop().catch(() => undefined);

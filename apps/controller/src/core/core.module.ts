@@ -30,13 +30,13 @@ import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloud
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
-import { Ec2Remediation, createEc2ClientProvider } from '@driftwarden/ec2';
+import { Ec2Remediation, assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
 import { GitHubBackport } from '@driftwarden/backport';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
 import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
-import { CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
+import { AWS_CREDENTIALS_FOR, CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
 
 type Clock = () => Date;
 
@@ -131,14 +131,27 @@ export class CoreModule {
         useFactory: (store: FreezeStore, c: DriftwardenConfig) => new FreezeService(store, freezeSettings(c)),
       },
       {
+        // Cross-account: one assumed-role session per account, shared by the EC2, CloudTrail and Config clients.
+        provide: AWS_CREDENTIALS_FOR,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig): CredentialsFor | null => (c.aws.assumeRole ? assumedRoleCredentialsFor(c.aws.assumeRole) : null),
+      },
+      {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
-        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys],
-        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys) =>
+        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR],
+        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null) =>
           o.attribution ??
           new CloudTrailAttribution(ct, pc, {
             waitForDeliveryMs: c.attribution.cloudTrailWaitSeconds * 1000,
-            ...(c.attribution.lookupEvents ? { lookup: new CloudTrailLookup(createCloudTrailClientFor(), new SharedRateLimiter(r, k)) } : {}),
+            ...(c.attribution.lookupEvents
+              ? {
+                  lookup: new CloudTrailLookup(
+                    createCloudTrailClientFor(10_000, credentialsFor ?? undefined),
+                    new SharedRateLimiter(r, k),
+                  ),
+                }
+              : {}),
           }),
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
@@ -147,19 +160,22 @@ export class CoreModule {
       { provide: ExceptionsPort, inject: [ExceptionsStore], useFactory: (e: ExceptionsStore) => o.exceptions ?? e },
       {
         provide: ConfigItemFetcher,
-        useFactory: () =>
+        inject: [AWS_CREDENTIALS_FOR],
+        useFactory: (credentialsFor: CredentialsFor | null) =>
           o.fetcher ??
           new AwsConfigItemFetcher({
-            configService: createConfigServiceClientProvider({ requestTimeoutMs: 10_000 }),
+            configService: createConfigServiceClientProvider({ requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) }),
             s3: createS3Client({ region: 'us-east-1', requestTimeoutMs: 10_000 }),
           }),
       },
       // Write ports: in dry-run mode they are replaced by guards that refuse every write.
       {
         provide: RemediationPort,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) =>
-          dryRun(c) ? new DryRunRemediationGuard() : (o.remediation ?? new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: 10_000 }))),
+        inject: [DRIFTWARDEN_CONFIG, AWS_CREDENTIALS_FOR],
+        useFactory: (c: DriftwardenConfig, credentialsFor: CredentialsFor | null) =>
+          dryRun(c)
+            ? new DryRunRemediationGuard()
+            : (o.remediation ?? new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) }))),
       },
       {
         provide: BackportPort,
@@ -174,9 +190,9 @@ export class CoreModule {
       },
       {
         provide: IngestService,
-        inject: [ItemLedger, CloudTrailStore, JobProducer, AuditLog, PrincipalClassifier],
-        useFactory: (l: ItemLedger, ct: CloudTrailStore, p: JobProducer, a: AuditLog, pc: PrincipalClassifier) =>
-          new IngestService(l, ct, p, a, pc),
+        inject: [ItemLedger, CloudTrailStore, JobProducer, AuditLog, PrincipalClassifier, DriftStore],
+        useFactory: (l: ItemLedger, ct: CloudTrailStore, p: JobProducer, a: AuditLog, pc: PrincipalClassifier, d: DriftStore) =>
+          new IngestService(l, ct, p, a, pc, d),
       },
       {
         provide: EvaluateService,

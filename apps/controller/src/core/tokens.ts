@@ -3,3 +3,5 @@ export const REDIS = Symbol('REDIS');
 export const REDIS_BLOCKING = Symbol('REDIS_BLOCKING');
 export const CLOCK = Symbol('CLOCK');
 export const LOGGER = Symbol('LOGGER');
+/** Credentials per account and region for the AWS clients (cross-account `aws.assumeRole`), or null: ambient. */
+export const AWS_CREDENTIALS_FOR = Symbol('AWS_CREDENTIALS_FOR');

@@ -46,11 +46,11 @@ export class HealthController {
     const workersOk = w.workers >= w.expected && (w.sqs === null || w.sqs);
     const ready = redisOk && workersOk;
     const providers: Record<string, unknown> = {};
+    const state = redisOk ? await this.freeze.state().catch(() => null) : null;
     if (!this.config.incidents.pagerduty && !this.config.incidents.opsgenie) {
       providers['note'] = 'no incident source configured: auto-heal is not frozen by incidents';
     } else {
       // Freshness is reported, never a reason to fail readiness: a provider outage freezes.
-      const state = await this.freeze.state().catch(() => null);
       const maxAge = this.config.incidents.maxStalenessSeconds * 1000;
       for (const p of [this.config.incidents.pagerduty ? 'pagerduty' : null, this.config.incidents.opsgenie ? 'opsgenie' : null]) {
         if (!p) continue;
@@ -66,6 +66,8 @@ export class HealthController {
       redis: { ok: redisOk, ...(redisError ? { error: redisError } : {}) },
       workers: { ok: workersOk, running: w.workers, expected: w.expected, ...(w.sqs === null ? {} : { sqs: w.sqs }) },
       providers,
+      // Reported, not a reason to fail readiness: while the state is rebuilt, auto-heal is frozen.
+      ...(state ? { state: state.rebuild ? { rebuilt: false, rebuildingSince: state.rebuild.since } : { rebuilt: true } } : {}),
     });
   }
 

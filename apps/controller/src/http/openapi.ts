@@ -158,7 +158,7 @@ export const OPENAPI = {
     '/v1/webhooks/opsgenie': { post: { summary: 'Opsgenie webhooks (shared secret header X-Opsgenie-Token)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad token', ...json(error) } } } },
     '/v1/webhooks/github': { post: { summary: 'GitHub webhooks (X-Hub-Signature-256, deduplicated on X-GitHub-Delivery)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad signature', ...json(error) } } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
-    '/readyz': { get: { summary: 'Readiness (Redis, workers); provider freshness in the body', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+    '/readyz': { get: { summary: 'Readiness (Redis, workers); provider freshness and whether the state is rebuilt (DESIGN §9) in the body', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     '/docs': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
   },

@@ -11,6 +11,7 @@ import { RedisKeys } from '@driftwarden/redis';
 import { DriftStore } from '@driftwarden/store';
 import { freezeSettings } from '../core/core.module';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
+import { StateRebuild } from './state-rebuild.service';
 
 /** How often the scheduler looks for time-driven freeze transitions and ended freezes. */
 export const SWEEP_INTERVAL_MS = 2_000;
@@ -39,6 +40,7 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly producer: JobProducer,
     private readonly poller: IncidentPoller,
     private readonly exceptions: ExceptionsStore,
+    private readonly rebuild: StateRebuild,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -69,6 +71,13 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     const got = await this.redis.set(lease, this.owner, 'PX', SWEEP_INTERVAL_MS * 3, 'NX');
     if (got !== 'OK' && (await this.redis.get(lease)) !== this.owner) return false;
     await this.redis.pexpire(lease, SWEEP_INTERVAL_MS * 3);
+    // Redis was emptied while running, or the rebuild at start failed (GitHub unreachable): again.
+    const rebuilt = await this.rebuild.retryIfNeeded();
+    if (rebuilt === 'rebuilt' && this.poller.configured.length > 0) {
+      // An emptied Redis lost the poll schedule too (a BullMQ job scheduler): set it up again.
+      await this.producer.scheduleIncidentPolls(this.config.incidents.pollIntervalSeconds * 1000);
+      await this.producer.pollIncidentsNow('state-rebuilt');
+    }
     const now = this.clock();
     this.freeze.invalidate();
     const state = await this.freeze.state();

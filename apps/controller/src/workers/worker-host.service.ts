@@ -60,7 +60,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
       this.connections.push(c);
       return c;
     };
-    const opts = { prefix: this.keys.bullPrefix, concurrency: this.config.workers.concurrency };
+    const opts = { prefix: this.keys.bullPrefix, concurrency: this.config.workers.concurrency, lockDurationMs: this.config.workers.lockDurationSeconds * 1000 };
     const evaluate = createWorker(
       QueueName.Evaluate,
       async (job) => {

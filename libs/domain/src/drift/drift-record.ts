@@ -235,6 +235,17 @@ export interface DriftEvidence {
   coalescedEventIds?: string[];
   /** How the principal was found: a CloudTrail event on the ingest paths, a LookupEvents call, or not at all. */
   attributionSource?: string;
+  /** AWS Config rule evaluations of the resource while the drift was open (newest last, at most 20). */
+  compliance?: ComplianceEvidence[];
+}
+
+export interface ComplianceEvidence {
+  rule: string;
+  compliance: string;
+  previous: string | null;
+  /** The evaluation's ordering timestamp (ISO). */
+  at: string;
+  eventId: string;
 }
 
 export interface LinkRef {
