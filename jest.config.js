@@ -31,11 +31,12 @@ const common = {
     '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
   },
   setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
-  // A timeout here only catches a hang: speed is measured by `npm run bench`, never by a
-  // test. Jest's 5 s default failed a real-git sandbox test on a busy 2-core CI machine.
-  testTimeout: 30_000,
 };
 module.exports = {
+  // A timeout only catches a hang: speed is measured by `npm run bench`, never by a test.
+  // Jest's 5 s default failed a real-git sandbox test on a busy 2-core CI machine. (Global
+  // option: Jest ignores `testTimeout` inside a project.)
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/libs', '<rootDir>/apps'], testMatch: ['**/*.spec.ts'] },
     {
