@@ -1,4 +1,4 @@
-import { activeWindow, freezeAt, freezeEvidence, scopeMatchesQuery } from './effective-freeze';
+import { activeWindow, freezeAt, freezeEvidence, nextTimeDrivenStart, scopeMatchesQuery } from './effective-freeze';
 import type { FreezeSettings, FreezeState, IncidentRecord } from './freeze.types';
 
 const target: { account: string; region: string; type: string; tags: Record<string, string> } = { account: '111122223333', region: 'eu-west-1', type: 'AWS::EC2::SecurityGroup', tags: { team: 'payments' } };
@@ -149,5 +149,55 @@ describe('scopeMatchesQuery', () => {
     expect(m(undefined)).toBe(true);
     expect(m({ accounts: ['111122223333'], regions: ['us-east-1'] })).toBe(true);
     expect(m({ accounts: ['444455556666'] })).toBe(false);
+  });
+});
+
+describe('nextTimeDrivenStart (the instant the fence refuses calls without anything recorded)', () => {
+  const now = T('2025-03-04T10:00:00Z');
+  const override = { id: 'ovr_1', reason: 'fix under way', since: '2025-03-04T09:50:00Z', until: '2025-03-04T10:20:00Z', actor: 'admin' };
+  const window = { name: 'nightly', schedule: '0 22 * * *', durationMs: 3_600_000, timeZone: 'UTC' };
+
+  it('is null when time alone can start no freeze', () => {
+    expect(nextTimeDrivenStart(state(), settings(), target, now)).toBeNull();
+  });
+
+  it('is the end of an override covering the target: the incidents it set aside freeze again then', () => {
+    const s = state({ overrides: [override], incidents: [incident({ createdAt: '2025-03-04T09:40:00Z' })] });
+    expect(nextTimeDrivenStart(s, settings(), target, now)).toEqual({ at: T('2025-03-04T10:20:00Z'), reason: 'override ovr_1 ends' });
+    // ...and the freeze does come back at that instant (the two functions agree).
+    expect(freezeAt(s, settings(), target, T('2025-03-04T10:19:59.999Z'), { now: true }).frozen).toBe(false);
+    expect(freezeAt(s, settings(), target, T('2025-03-04T10:20:00Z'), { now: true }).frozen).toBe(true);
+  });
+
+  it('ignores overrides for other scopes and overrides already ended', () => {
+    const scoped = { ...override, scope: { accounts: [other.account] } };
+    const ended = { ...override, until: '2025-03-04T09:55:00Z' };
+    expect(nextTimeDrivenStart(state({ overrides: [scoped, ended] }), settings(), target, now)).toBeNull();
+    // With no target (any resource), a scoped override counts.
+    expect(nextTimeDrivenStart(state({ overrides: [scoped] }), settings(), null, now)?.reason).toBe('override ovr_1 ends');
+  });
+
+  it("is the next opening of a window covering the target, in the window's time zone", () => {
+    expect(nextTimeDrivenStart(state(), settings({ windows: [window] }), target, now)).toEqual({ at: T('2025-03-04T22:00:00Z'), reason: 'change window nightly opens' });
+    const berlin = { ...window, timeZone: 'Europe/Berlin' };
+    expect(nextTimeDrivenStart(state(), settings({ windows: [berlin] }), target, now)?.at).toEqual(T('2025-03-04T21:00:00Z'));
+    const elsewhere = { ...window, scope: { accounts: [other.account] } };
+    expect(nextTimeDrivenStart(state(), settings({ windows: [elsewhere] }), target, now)).toBeNull();
+  });
+
+  it("is the instant a provider's data goes stale (fail closed), and freezeAt agrees", () => {
+    const snap = { provider: 'pagerduty' as const, ok: true, fetchedAt: '2025-03-04T09:59:30Z', attemptedAt: '2025-03-04T09:59:30Z', incidents: [] };
+    const s = state({ providers: [snap] });
+    const cfg = settings({ providers: ['pagerduty'] });
+    const next = nextTimeDrivenStart(s, cfg, target, now);
+    expect(next).toEqual({ at: T('2025-03-04T10:01:00.001Z'), reason: 'pagerduty data goes stale' });
+    expect(freezeAt(s, cfg, target, T('2025-03-04T10:01:00Z'), { now: true }).frozen).toBe(false);
+    expect(freezeAt(s, cfg, target, next!.at, { now: true }).frozen).toBe(true);
+  });
+
+  it('takes the earliest of all candidates', () => {
+    const snap = { provider: 'pagerduty' as const, ok: true, fetchedAt: '2025-03-04T09:59:30Z', attemptedAt: '2025-03-04T09:59:30Z', incidents: [] };
+    const s = state({ overrides: [override], providers: [snap] });
+    expect(nextTimeDrivenStart(s, settings({ providers: ['pagerduty'], windows: [window] }), target, now)?.reason).toBe('pagerduty data goes stale');
   });
 });

@@ -135,6 +135,41 @@ export function activeWindow(w: FreezeWindow, at: Date): { start: Date; end: Dat
   return start.getTime() <= at.getTime() && at.getTime() < end.getTime() ? { start, end } : null;
 }
 
+/**
+ * The first instant after `now` at which the target can become frozen with nothing being
+ * recorded, because time alone starts the freeze: a window opens, an override of incident and
+ * cooldown freezes ends, or a provider's data goes stale (fail closed). Null when none can.
+ * The fence refuses cloud calls from that instant on: a freeze stops every remediation that has
+ * not issued its cloud call by the time it starts (DESIGN §3), even before a sweep notices it.
+ */
+export function nextTimeDrivenStart(state: FreezeState, settings: FreezeSettings, target: ScopeTarget | null, now: Date): { at: Date; reason: string } | null {
+  const t = now.getTime();
+  const covers = (scope: Scope | undefined) => target === null || coversTarget(scope, target);
+  let first: { at: number; reason: string } | null = null;
+  const consider = (at: number, reason: string) => {
+    if (at > t && (first === null || at < first.at)) first = { at, reason };
+  };
+  for (const w of settings.windows) {
+    if (!covers(w.scope)) continue;
+    try {
+      consider(CronExpressionParser.parse(w.schedule, { currentDate: now, tz: w.timeZone }).next().getTime(), `change window ${w.name} opens`);
+    } catch {
+      // A schedule with no next occurrence never opens again.
+    }
+  }
+  for (const o of state.overrides) {
+    const until = Date.parse(o.until);
+    if (Date.parse(o.since) <= t && covers(o.scope)) consider(until, `override ${o.id} ends`);
+  }
+  for (const provider of settings.providers) {
+    const snap = state.providers.find((p) => p.provider === provider);
+    // Stale once older than maxStaleness (see freezeAt): from one millisecond after that.
+    if (snap?.ok && snap.fetchedAt) consider(Date.parse(snap.fetchedAt) + settings.maxStalenessMs + 1, `${provider} data goes stale`);
+  }
+  const found = first as { at: number; reason: string } | null;
+  return found ? { at: new Date(found.at), reason: found.reason } : null;
+}
+
 /** Incidents covering the target that started within `lookbackMs` after `at` (DESIGN §4 rule 3). */
 export function incidentsWithinLookback(incidents: IncidentRecord[], target: ScopeTarget, at: Date, lookbackMs: number): IncidentRecord[] {
   const t = at.getTime();

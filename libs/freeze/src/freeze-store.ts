@@ -97,8 +97,10 @@ export class FreezeStore {
     const multi = this.redis.multi().del(key);
     if (current.size > 0) multi.sadd(key, ...current);
     await multi.exec();
-    // Manual freezes and incidents bump the epoch when they are recorded; time-driven starts do it here.
-    if (started.some((a) => a.type === 'window' || a.type === 'unknown')) await this.freezeStarted('sweep');
+    // Manual freezes and incidents bump the epoch when they are recorded; every other start is
+    // time-driven (a window opens, an override of open incidents ends, data goes stale) and
+    // bumps it here. A second bump for an incident already recorded only re-checks a revert.
+    if (started.length > 0) await this.freezeStarted('sweep');
     else await this.changed('sweep');
     for (const a of started) {
       await this.audit.append({ at: now.toISOString(), type: 'freeze.started', actor: 'scheduler', reason: a.reason, details: { id: a.id, type: a.type } });

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ScopeTarget } from '@driftwarden/domain';
 import { FencePort, FreezePort, FreezeRecordedError, type Fence, type FreezeView } from '@driftwarden/pipeline';
-import { freezeAt, freezeEvidence } from './effective-freeze';
+import { freezeAt, freezeEvidence, nextTimeDrivenStart } from './effective-freeze';
 import type { FreezeStore } from './freeze-store';
 import type { EffectiveFreeze, FreezeSettings, FreezeState } from './freeze.types';
 
@@ -69,6 +69,11 @@ export class FreezeService extends FreezePort {
     return freezeAt(await this.state(), this.settings, target, now, { now: true });
   }
 
+  /** See `nextTimeDrivenStart`; `target` null means any resource. */
+  async nextTimeDrivenStart(target: ScopeTarget | null, now: Date): Promise<{ at: Date; reason: string } | null> {
+    return nextTimeDrivenStart(await this.state(), this.settings, target, now);
+  }
+
   async view(target: ScopeTarget, changedAt: Date, now: Date): Promise<FreezeView> {
     const state = await this.state();
     const freeze = freezeEvidence(state, this.settings, target, changedAt, now);
@@ -84,17 +89,27 @@ export class FreezeService extends FreezePort {
 }
 
 /**
- * The fence (DESIGN §1 rule 4): armed before the fenced re-check, checked atomically in Redis
- * immediately before each cloud call. Any freeze recorded after arming fails the check.
+ * The fence (DESIGN §1 rule 4): armed before the fenced re-check, checked immediately before
+ * each cloud call. It fails once any freeze was recorded after arming (an atomic epoch compare
+ * in Redis), and once a freeze that starts by the clock alone (a window opening, an override
+ * ending, data going stale) has begun for the target, even if no sweep has recorded it yet.
  */
 export class FreezeFence extends FencePort {
-  constructor(private readonly store: FreezeStore) {
+  constructor(
+    private readonly store: FreezeStore,
+    private readonly freeze: Pick<FreezeService, 'nextTimeDrivenStart'> | null = null,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
     super();
   }
 
-  async arm(): Promise<Fence> {
+  async arm(target?: ScopeTarget): Promise<Fence> {
     const armedAt = await this.store.epoch();
+    const next = this.freeze ? await this.freeze.nextTimeDrivenStart(target ?? null, this.clock()) : null;
     return async () => {
+      if (next && this.clock().getTime() >= next.at.getTime()) {
+        throw new FreezeRecordedError(`a freeze began before the cloud call (${next.reason} at ${next.at.toISOString()}); nothing was written`);
+      }
       if (!(await this.store.fenceHolds(armedAt))) throw new FreezeRecordedError();
     };
   }

@@ -155,7 +155,7 @@ export class CoreModule {
           }),
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
-      { provide: FencePort, inject: [FreezeStore], useFactory: (store: FreezeStore) => o.fence ?? new FreezeFence(store) },
+      { provide: FencePort, inject: [FreezeStore, FreezeService, CLOCK], useFactory: (store: FreezeStore, f: FreezeService, clock: Clock) => o.fence ?? new FreezeFence(store, f, clock) },
       { provide: ExceptionsStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new ExceptionsStore(r, k, a) },
       { provide: ExceptionsPort, inject: [ExceptionsStore], useFactory: (e: ExceptionsStore) => o.exceptions ?? e },
       {

@@ -1,4 +1,4 @@
-import type { AfterStateEvidence, ApiCallRecord, DriftRecord } from '@driftwarden/domain';
+import type { AfterStateEvidence, ApiCallRecord, DriftRecord, ScopeTarget } from '@driftwarden/domain';
 
 /**
  * The fence: called immediately before each cloud write. It throws once a freeze has been
@@ -19,8 +19,9 @@ export abstract class RemediationPort {
 
 /**
  * Provides the fence. `arm()` is called BEFORE the fenced re-check of the freeze; the fence it
- * returns fails (throws FreezeRecordedError) if any freeze was recorded after arming.
+ * returns fails (throws FreezeRecordedError) if any freeze was recorded after arming, or once a
+ * freeze that starts by the clock covers `target` (any resource when omitted).
  */
 export abstract class FencePort {
-  abstract arm(): Promise<Fence>;
+  abstract arm(target?: ScopeTarget): Promise<Fence>;
 }

@@ -57,7 +57,7 @@ export class RemediateService {
 
     const target = { account: drift.resource.account, region: drift.resource.region, type: drift.resource.type, tags: tagsOf(drift) };
     // Arm the fence first, then re-check: a freeze recorded after this point fails the fence.
-    let fence = await this.fence.arm();
+    let fence = await this.fence.arm(target);
     const now = this.clock();
     const view = await this.freeze.view(target, new Date(drift.changedAt), now);
     if (view.freeze.now.frozen) return this.hold(drift, 'a freeze started before the revert (re-check after settle)');
@@ -88,7 +88,7 @@ export class RemediateService {
         // A freeze was recorded somewhere since arming. Re-arm and re-check: if it covers this
         // resource, hold; if not (another scope), carry on, a bounded number of times.
         if (attempt >= 2) return this.hold(current, err.message);
-        fence = await this.fence.arm();
+        fence = await this.fence.arm(target);
         const again = await this.freeze.view(target, new Date(drift.changedAt), this.clock());
         if (again.freeze.now.frozen) return this.hold(current, `${err.message}; the freeze covers this resource`);
       }
