@@ -158,6 +158,8 @@ describe('backport pull requests end to end', () => {
     const pr = pulls[0];
     expect(pr).toMatchObject({ state: 'open', merged: false, head: branch('workers'), base: 'main', draft: false });
     expect(seed.links.pullRequest).toEqual({ url: `${new URL(gh().url).origin}/${OWNER}/${REPO}/pull/${pr.number}`, number: pr.number, repo: `${OWNER}/${REPO}`, branch: branch('workers') });
+    // ...and the incident it was made under (DESIGN §7 links.incident).
+    expect(seed.links.incident).toMatchObject({ provider: 'pagerduty', id: INCIDENT.id });
 
     // The branch: one commit on top of main, changing one file, exactly so.
     expect(git(gh(), 'rev-list', '--count', `main..${branch('workers')}`).trim()).toBe('1');
@@ -491,6 +493,7 @@ resource "aws_security_group_rule" "batch_ssh" {
     const issues = world.issuesOf('dyn');
     expect(issues).toHaveLength(1);
     const issue = issues[0];
+    // A break-glass change outside any freeze: no incident to link.
     expect(d.links).toEqual({ issue: { url: `${new URL(gh().url).origin}/${OWNER}/${REPO}/issues/${issue.number}`, number: issue.number, repo: `${OWNER}/${REPO}` } });
     expect(world.pullsOf('dyn')).toEqual([]);
     // No branch was even created.

@@ -3,6 +3,8 @@
  * fields; the CLI reads only these and tolerates the optional ones being absent.
  */
 
+import type { DriftLinks } from '@driftwarden/domain';
+
 /** A problem with an input, named by its JSON path (same shape as `Problem` in @driftwarden/domain). */
 export interface ApiProblem {
   path: string;
@@ -103,7 +105,8 @@ export interface DriftRecord {
   flags?: string[];
   diff: unknown;
   evidence: unknown;
-  links?: { pullRequest?: string; issue?: string; incident?: string };
+  /** The server's own type: the CLI reads links exactly as the API writes them. */
+  links?: DriftLinks;
 }
 
 export type DriftDecisionVerb = 'approve' | 'adopt' | 'reject';

@@ -78,7 +78,11 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
 
   describe('show', () => {
     it('prints the whole record readably: resource, decision, principal, times, links, diff and evidence', async () => {
-      api.drifts[0].links = { pullRequest: 'https://github.com/acme/infra/pull/7' };
+      // As the API returns them (DriftLinks in libs/domain): objects, not bare URLs.
+      api.drifts[0].links = {
+        pullRequest: { url: 'https://github.com/acme/infra/pull/7', number: 7, repo: 'acme/infra', branch: 'driftwarden/backport/sg-0abc1234def567890' },
+        incident: { provider: 'pagerduty', id: 'Q4711P1', number: 4711, title: 'checkout 5xx', url: 'https://acme.pagerduty.com/incidents/Q4711P1' },
+      };
       api.drifts[0].resource.address = 'module.net.aws_security_group.workers';
       api.drifts[0].resource.stack = 'network';
 
@@ -93,7 +97,8 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
       expect(out).toContain('decision   await_approval (rule 5): revert widens exposure: opens tcp/22 to 0.0.0.0/0');
       expect(out).toContain('principal  other, arn:aws:sts::111122223333:assumed-role/Dev/alice, session alice');
       expect(out).toContain('changed    2025-03-04 11:50:00Z (10m ago)');
-      expect(out).toContain('pull req.  https://github.com/acme/infra/pull/7');
+      expect(out).toContain('pull req.  #7 https://github.com/acme/infra/pull/7 (branch driftwarden/backport/sg-0abc1234def567890)');
+      expect(out).toContain('incident   pagerduty 4711 "checkout 5xx" https://acme.pagerduty.com/incidents/Q4711P1');
       expect(out).toContain('diff\n  ingress:\n    extra: []\n    missing:\n      - protocol: tcp\n        fromPort: 22');
       expect(out).toContain('evidence\n  rule: 5\n  incidentSnapshot:');
     });

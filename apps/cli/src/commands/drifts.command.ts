@@ -109,8 +109,7 @@ function printDrift(ctx: CliContext, d: DriftRecord): void {
   field('detected', formatTimeWithRelative(d.detectedAt, now));
   field('updated', formatTimeWithRelative(d.updatedAt, now));
   if (d.flags?.length) field('flags', describeFlags(d, c));
-  const links = Object.entries(d.links ?? {}).filter(([, url]) => typeof url === 'string' && url !== '');
-  for (const [name, url] of links) field(linkName(name), url);
+  for (const [name, text] of describeLinks(d.links)) field(name, text);
   ctx.print();
   ctx.print(c.bold('diff'));
   renderTree(d.diff).forEach((line) => ctx.print(`  ${line}`));
@@ -124,8 +123,16 @@ function describeDecision(decision: NonNullable<DriftRecord['decision']>): strin
   return typeof decision.rule === 'number' ? `${decision.action} (rule ${decision.rule})` : decision.action;
 }
 
-function linkName(key: string): string {
-  return key === 'pullRequest' ? 'pull req.' : key;
+/** The record's links as the API returns them (objects with a URL), one line each. */
+function describeLinks(links: DriftRecord['links']): [string, string][] {
+  const out: [string, string][] = [];
+  const pr = links?.pullRequest;
+  if (pr?.url) out.push(['pull req.', [pr.number !== undefined ? `#${pr.number}` : '', pr.url, pr.branch ? `(branch ${pr.branch})` : ''].filter(Boolean).join(' ')]);
+  const issue = links?.issue;
+  if (issue?.url) out.push(['issue', [issue.number !== undefined ? `#${issue.number}` : '', issue.url].filter(Boolean).join(' ')]);
+  const inc = links?.incident;
+  if (inc?.id) out.push(['incident', [`${inc.provider} ${inc.number ?? inc.id}`, inc.title ? `"${inc.title}"` : '', inc.url ?? ''].filter(Boolean).join(' ')]);
+  return out;
 }
 
 function describePrincipal(d: DriftRecord, long = false): string {

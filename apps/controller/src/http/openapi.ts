@@ -76,7 +76,19 @@ export const OPENAPI = {
           flags: { type: 'array', items: { type: 'string', enum: ['suspicious'] } },
           diff: { type: 'object' },
           evidence: { type: 'object' },
-          links: { type: 'object' },
+          links: {
+            type: 'object',
+            properties: {
+              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' } } },
+              issue: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' } } },
+              incident: {
+                type: 'object',
+                description: 'The incident the decision was made under (open when the change was made, else freezing the resource at decision time).',
+                required: ['provider', 'id'],
+                properties: { provider: { type: 'string' }, id: { type: 'string' }, number: { type: 'integer' }, title: { type: 'string' }, url: { type: 'string' } },
+              },
+            },
+          },
           approval: { type: 'object' },
         },
       },

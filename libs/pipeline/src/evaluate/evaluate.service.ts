@@ -289,7 +289,7 @@ export class EvaluateService {
         ...(coalesced.length ? { coalescedEventIds: coalesced } : {}),
         attributionSource: attribution.source,
       },
-      links: {},
+      links: incidentLink(freezeView),
     });
 
     // Pre-checks (unsupported, unmanaged, exception, tag): one `ignored` record per resource.
@@ -322,7 +322,7 @@ export class EvaluateService {
       status,
       ...(continues && existing
         ? {
-            links: existing.record.links,
+            links: { ...incidentLink(freezeView), ...existing.record.links },
             evidence: {
               ...fresh.evidence,
               eventIds: [...existing.record.evidence.eventIds, item.eventId],
@@ -343,6 +343,17 @@ export class EvaluateService {
     const saved = await this.drifts.save(next, continues ? existing : null, auditFor(next.id), itemCommit);
     return { saved, driftId: next.id };
   }
+}
+
+/**
+ * The incident a decision was made under (DESIGN §7 `links.incident`): the one open when the
+ * change was made, else the one freezing the resource now (an incident or its cooldown).
+ */
+function incidentLink(view: FreezeView): Pick<DriftRecord['links'], 'incident'> {
+  const atChange = view.freeze.atChange.sources.find((s) => s.incident);
+  const now = view.freeze.now.sources.find((s) => s.incident);
+  const incident = (atChange ?? now)?.incident;
+  return incident ? { incident } : {};
 }
 
 function openExisting(raw: string | null): { record: DriftRecord; raw: string } | null {
