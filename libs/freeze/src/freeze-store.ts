@@ -73,6 +73,12 @@ export class FreezeStore {
     };
   }
 
+  /** A provider's last recorded snapshot, if any. */
+  async snapshot(provider: IncidentProvider): Promise<ProviderSnapshot | null> {
+    const raw = await this.redis.get(this.k('snapshot', provider));
+    return raw ? (JSON.parse(raw) as ProviderSnapshot) : null;
+  }
+
   async epoch(): Promise<string> {
     return (await this.redis.get(this.k('epoch'))) ?? '0';
   }
@@ -231,7 +237,8 @@ export class FreezeStore {
   }
 
   /**
-   * Adds resolved incidents read back from a provider (after a state rebuild) to the history,
+   * Adds resolved incidents read back from a provider (after a state rebuild, or after a gap in
+   * polling) to the history,
    * unless already known; returns how many were added.
    */
   async importResolved(provider: IncidentProvider, incidents: IncidentRecord[], now: Date): Promise<number> {
@@ -248,7 +255,8 @@ export class FreezeStore {
         details: { provider, id: i.id, createdAt: i.createdAt, resolvedAt: i.resolvedAt },
       });
     }
-    if (added > 0) await this.changed(`${provider} history recovered`);
+    // A recovered incident's cooldown may still be running: a freeze starts (fencing).
+    if (added > 0) await this.freezeStarted(`${provider} history recovered`);
     return added;
   }
 

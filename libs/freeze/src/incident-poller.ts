@@ -22,6 +22,12 @@ export class IncidentPoller {
     /** provider → scope key (PagerDuty service id, Opsgenie team/service) → scope; absent = global. */
     private readonly scopes: Partial<Record<IncidentProvider, Record<string, Scope>>>,
     private readonly clock: () => Date = () => new Date(),
+    /**
+     * A gap since the last successful poll longer than this (the freeze state was unknown: the
+     * provider failed, or nobody polled) is read back before the poll is recorded: see `poll`.
+     * The controller sets it to `incidents.maxStalenessSeconds`.
+     */
+    private readonly backfillAfterMs = 90_000,
   ) {}
 
   get configured(): IncidentProvider[] {
@@ -33,13 +39,14 @@ export class IncidentPoller {
   }
 
   private async poll(source: IncidentSource, actor: string): Promise<ProviderSnapshot> {
+    const previous = await this.store.snapshot(source.name);
     let snap: ProviderSnapshot;
     try {
       const incidents = await source.listOpenMajorIncidents();
+      await this.backfill(source, previous);
       const at = this.clock().toISOString();
       snap = { provider: source.name, ok: true, fetchedAt: at, attemptedAt: at, incidents: incidents.map((i) => this.withScope(source.name, i)) };
     } catch (err) {
-      const previous = (await this.store.load([source.name])).providers[0];
       snap = {
         provider: source.name,
         ok: false,
@@ -51,6 +58,27 @@ export class IncidentPoller {
     }
     await this.store.recordSnapshot(snap, actor);
     return snap;
+  }
+
+  /**
+   * DESIGN §4: a change made while the state was unknown is decided again once it is known,
+   * and the freeze history must then tell whether an incident was in fact open. An incident
+   * that opened and was resolved while the provider could not be read (or nobody polled) is in
+   * no snapshot: read back the major incidents since the last successful poll, before this poll
+   * ends the unknown state. If that read fails the poll fails too (the state stays unknown).
+   */
+  private async backfill(source: IncidentSource, previous: ProviderSnapshot | null): Promise<void> {
+    if (!previous?.fetchedAt || !source.listRecentMajorIncidents) return;
+    const since = new Date(previous.fetchedAt);
+    if (previous.ok && this.clock().getTime() - since.getTime() <= this.backfillAfterMs) return;
+    let recent: (IncidentRef & { scopeKeys?: string[] })[];
+    try {
+      recent = await source.listRecentMajorIncidents(since);
+    } catch (err) {
+      throw new Error(`cannot read the incidents of the gap since ${previous.fetchedAt}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const resolved = recent.filter((i) => i.resolvedAt).map((i) => this.withScope(source.name, i));
+    if (resolved.length > 0) await this.store.importResolved(source.name, resolved, this.clock());
   }
 
   /**

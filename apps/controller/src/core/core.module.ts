@@ -123,7 +123,7 @@ export class CoreModule {
         provide: IncidentPoller,
         inject: [FreezeStore, DRIFTWARDEN_CONFIG, CLOCK],
         useFactory: (store: FreezeStore, c: DriftwardenConfig, clock: Clock) =>
-          new IncidentPoller(o.incidentSources ?? createIncidentProviders(c.incidents), store, { pagerduty: c.incidents.pagerduty?.scopes, opsgenie: c.incidents.opsgenie?.scopes }, clock),
+          new IncidentPoller(o.incidentSources ?? createIncidentProviders(c.incidents), store, { pagerduty: c.incidents.pagerduty?.scopes, opsgenie: c.incidents.opsgenie?.scopes }, clock, c.incidents.maxStalenessSeconds * 1000),
       },
       {
         provide: FreezeService,
