@@ -61,7 +61,11 @@ export class AuditLog {
   }
 
   /** Entries at or after `since`, oldest first; `cursor` continues a previous page. */
-  async list(opts: { since?: Date; cursor?: string | null; limit: number; type?: string; driftId?: string }): Promise<AuditPage> {
+  /**
+   * `resource`: a resource id (`sg-…`) or resource key (`account/region/type/id`); `account`: an
+   * account id. Both match entries about a resource only (freeze and provider entries have none).
+   */
+  async list(opts: { since?: Date; cursor?: string | null; limit: number; type?: string; driftId?: string; resource?: string; account?: string }): Promise<AuditPage> {
     const start = opts.cursor ? `(${decodeCursor(opts.cursor)}` : opts.since ? `${opts.since.getTime()}-0` : '-';
     const items: AuditEntry[] = [];
     let from = start;
@@ -79,6 +83,8 @@ export class AuditLog {
         if (!entry) continue;
         if (opts.type && entry.type !== opts.type) continue;
         if (opts.driftId && entry.driftId !== opts.driftId) continue;
+        if (opts.resource && !(entry.resourceKey === opts.resource || entry.resourceKey?.endsWith(`/${opts.resource}`))) continue;
+        if (opts.account && !entry.resourceKey?.startsWith(`${opts.account}/`)) continue;
         items.push(entry);
         if (items.length === opts.limit) break;
       }

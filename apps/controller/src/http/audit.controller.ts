@@ -17,9 +17,11 @@ export class AuditController {
     const cursor = q.string('cursor') ?? null;
     const type = q.string('type', { pattern: /^[a-z_.]{1,64}$/, expected: 'an entry type such as decision' });
     const driftId = q.string('drift', { pattern: /^drf_[A-Za-z0-9_]{1,64}$/, expected: 'a drift id' });
+    const resource = q.string('resource', { pattern: /^[\w:/.-]{1,300}$/, expected: 'a resource id such as sg-0abc… or a resource key' });
+    const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
     q.done();
     try {
-      return await this.audit.list({ since, limit, cursor, type, driftId });
+      return await this.audit.list({ since, limit, cursor, type, driftId, resource, account });
     } catch (e) {
       if (e instanceof InvalidCursorError) {
         throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', e.message, [{ path: 'query.cursor', message: e.message }]);

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { parseDuration } from '@driftwarden/domain';
 import { ExceptionsStore, type ResourceException } from '@driftwarden/exceptions';
 import { CLOCK } from '../core/tokens';
 import { parseBody } from './body';
+import { QueryReader } from './query';
 import { actorOf, type ApiRequest } from './request-context';
 
 const exceptionBody = z
@@ -16,6 +17,8 @@ const exceptionBody = z
   })
   .refine((b) => (b.until === undefined) !== (b.ttl === undefined), { message: 'give exactly one of until or ttl', path: ['until'] });
 
+const EXCEPTION_STATUSES = ['active', 'expired', 'removed', 'all'] as const;
+
 @Controller('v1/exceptions')
 export class ExceptionsController {
   constructor(
@@ -23,11 +26,35 @@ export class ExceptionsController {
     @Inject(CLOCK) private readonly clock: () => Date,
   ) {}
 
+  /**
+   * Newest first. `status`: `active` (default), `expired`, `removed` or `all`; `resource`: the
+   * id or ARN the exception names (an ARN's resource id matches too); `account`: the account of
+   * an ARN (an exception by bare id names no account and never matches).
+   */
   @Get()
   @RequireRole('viewer')
-  async list(): Promise<{ items: ResourceException[]; next: null }> {
+  async list(@Query() query: Record<string, unknown>): Promise<{ items: ResourceException[]; next: string | null }> {
+    const q = new QueryReader(query);
+    const status = q.oneOf('status', EXCEPTION_STATUSES) ?? 'active';
+    const resource = q.string('resource', { pattern: /^[\w:/.-]{1,300}$/, expected: 'a resource id such as sg-0abc… or an ARN' });
+    const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
+    const limit = q.int('limit', 50, 1, 500);
+    const cursor = q.string('cursor', { pattern: /^exc_[a-z0-9]{1,40}$/, expected: 'the "next" value of the previous page' });
+    q.done();
     const now = this.clock().getTime();
-    return { items: (await this.exceptions.all()).filter((e) => !e.deletedAt && Date.parse(e.until) > now), next: null };
+    const statusOf = (e: ResourceException) => (e.deletedAt ? 'removed' : Date.parse(e.until) > now ? 'active' : 'expired');
+    const matching = (await this.exceptions.all()).filter(
+      (e) =>
+        (status === 'all' || statusOf(e) === status) &&
+        (!resource || e.resource === resource || e.resource.endsWith(`/${resource}`)) &&
+        (!account || e.resource.split(':')[4] === account),
+    );
+    const from = cursor ? matching.findIndex((e) => e.id === cursor) + 1 : 0;
+    if (cursor && from === 0) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid cursor', [{ path: 'query.cursor', message: `no exception ${cursor} in this listing: pass the "next" value of the previous page unchanged` }]);
+    }
+    const items = matching.slice(from, from + limit);
+    return { items, next: from + limit < matching.length ? items[items.length - 1].id : null };
   }
 
   @Post()

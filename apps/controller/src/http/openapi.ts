@@ -149,7 +149,18 @@ export const OPENAPI = {
       ]),
     ),
     '/v1/exceptions': {
-      get: { ...bearer('viewer'), summary: 'Active per-resource exceptions', responses: { '200': { description: 'list', ...json(page({ type: 'object' })) }, ...errors } },
+      get: {
+        ...bearer('viewer'),
+        summary: 'Per-resource exceptions, newest first (active ones by default)',
+        parameters: [
+          q('status', 'active (default), expired, removed or all', { type: 'string', enum: ['active', 'expired', 'removed', 'all'] }),
+          q('resource', 'resource id or ARN'),
+          q('account', 'account id (matches exceptions given by ARN)'),
+          q('limit', '1-500', { type: 'integer' }),
+          q('cursor', "the previous page's next"),
+        ],
+        responses: { '200': { description: 'list', ...json(page({ type: 'object' })) }, ...errors },
+      },
       post: {
         ...bearer('operator'),
         summary: 'Exclude a resource until a time (until or ttl)',
@@ -162,7 +173,7 @@ export const OPENAPI = {
       get: {
         ...bearer('viewer'),
         summary: 'Decision and action log, oldest first',
-        parameters: [q('since', 'ISO time'), q('type', 'entry type, e.g. decision'), q('drift', 'drift id'), q('limit', '1-1000', { type: 'integer' }), q('cursor', 'the previous page\'s next')],
+        parameters: [q('since', 'ISO time'), q('type', 'entry type, e.g. decision'), q('drift', 'drift id'), q('resource', 'resource id or account/region/type/id'), q('account', 'account id'), q('limit', '1-1000', { type: 'integer' }), q('cursor', 'the previous page\'s next')],
         responses: { '200': { description: 'a page', ...json(page({ type: 'object' })) }, ...errors },
       },
     },

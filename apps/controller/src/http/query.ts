@@ -6,10 +6,12 @@ type Problem = { path: string; message: string };
 /** Small, explicit query-string parsing with 400s that name the parameter. */
 export class QueryReader {
   readonly problems: Problem[] = [];
+  private readonly known = new Set<string>();
 
   constructor(private readonly query: Record<string, unknown>) {}
 
   string(name: string, opts: { pattern?: RegExp; expected?: string } = {}): string | undefined {
+    this.known.add(name);
     const v = this.query[name];
     if (v === undefined || v === '') return undefined;
     if (typeof v !== 'string') {
@@ -55,8 +57,16 @@ export class QueryReader {
     return new Date(t);
   }
 
-  /** Throws one 400 listing every problem found. */
+  /**
+   * Throws one 400 listing every problem found. A parameter the endpoint does not take is a
+   * problem too: silently ignoring `?resource=` would answer a filtered question unfiltered.
+   */
   done(): void {
+    for (const name of Object.keys(this.query)) {
+      if (!this.known.has(name)) {
+        this.problems.push({ path: `query.${name}`, message: `unknown parameter; this endpoint takes ${[...this.known].join(', ') || 'none'}` });
+      }
+    }
     if (this.problems.length > 0) {
       throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid query parameters', this.problems);
     }
