@@ -4,7 +4,7 @@ import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
 import { sessionNameOf, userNameOf, type DriftApproval, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
 import { JobProducer } from '@driftwarden/queue';
-import { DriftStore } from '@driftwarden/store';
+import { AuditLog, DriftStore } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
 import { parseBody } from './body';
 import { actorOf, correlationIdOf, type ApiRequest } from './request-context';
@@ -22,6 +22,7 @@ const NEXT: Record<Verb, DriftStatus> = { approve: 'awaiting_approval', adopt: '
 export class ApprovalsController {
   constructor(
     private readonly drifts: DriftStore,
+    private readonly audit: AuditLog,
     private readonly producer: JobProducer,
     @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
     @Inject(CLOCK) private readonly clock: () => Date,
@@ -79,10 +80,14 @@ export class ApprovalsController {
       if (verb === 'approve') await this.producer.remediate({ driftId: id, eventId: lastEvent, round, correlationId: correlationIdOf(req) }, 0);
       if (verb === 'adopt') await this.producer.backport({ driftId: id, eventId: lastEvent, round, correlationId: correlationIdOf(req) });
     };
-    // Approving again an approved drift whose revert has not started re-queues it (idempotent job id).
-    if (verb === 'approve' && found.approval?.action === 'approve' && !found.approval.lapsedAt && found.status === 'awaiting_approval') {
+    // Approving again an approved drift whose revert has not started re-queues it (idempotent
+    // job id), while that approval still holds. One that expired unused (even if no worker has
+    // marked it lapsed yet) is replaced by this new approval, with its own approver and expiry.
+    const stillValid = (a: DriftApproval) => !a.lapsedAt && (!a.expiresAt || Date.parse(a.expiresAt) > now.getTime());
+    if (verb === 'approve' && found.approval?.action === 'approve' && stillValid(found.approval) && found.status === 'awaiting_approval') {
       approvalAt = found.approval.at;
       await queueFollowUp();
+      await this.audit.append({ at, type: 'api.drift.approve', actor: actorOf(req), driftId: id, reason: comment, details: { identity: principal?.identity ?? null, requeued: true, approvedAt: found.approval.at } });
       return found;
     }
     const updated = await this.drifts.update(id, (d) =>

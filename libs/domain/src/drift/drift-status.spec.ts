@@ -17,11 +17,11 @@ import {
 const ALLOWED: Record<DriftStatus, DriftStatus[]> = {
   detected: ['held', 'awaiting_approval', 'reverting', 'backport_open', 'resolved', 'ignored', 'failed', 'detected'],
   held: ['held', 'detected', 'awaiting_approval', 'reverting', 'backport_open', 'resolved', 'ignored', 'failed'],
-  awaiting_approval: ['awaiting_approval', 'reverting', 'backport_open', 'rejected', 'resolved', 'held', 'failed'],
+  awaiting_approval: ['awaiting_approval', 'reverting', 'backport_open', 'rejected', 'resolved', 'held', 'failed', 'ignored'],
   reverting: ['reverted', 'failed', 'held'],
   backport_open: ['backport_open', 'backport_merged', 'backport_closed', 'awaiting_approval', 'resolved', 'failed'],
   backport_closed: ['awaiting_approval'],
-  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed'],
+  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed', 'ignored'],
   reverted: [],
   backport_merged: [],
   rejected: [],

@@ -25,12 +25,13 @@ export type DriftStatus = (typeof DRIFT_STATUSES)[number];
 const TRANSITIONS: Readonly<Record<DriftStatus, readonly DriftStatus[]>> = {
   detected: ['held', 'awaiting_approval', 'reverting', 'backport_open', 'resolved', 'ignored', 'failed', 'detected'],
   held: ['held', 'detected', 'awaiting_approval', 'reverting', 'backport_open', 'resolved', 'ignored', 'failed'],
-  awaiting_approval: ['awaiting_approval', 'reverting', 'backport_open', 'rejected', 'resolved', 'held', 'failed'],
+  // `ignored`: the resource was excluded (driftwarden:ignore tag, no longer managed) meanwhile.
+  awaiting_approval: ['awaiting_approval', 'reverting', 'backport_open', 'rejected', 'resolved', 'held', 'failed', 'ignored'],
   reverting: ['reverted', 'failed', 'held'],
   backport_open: ['backport_open', 'backport_merged', 'backport_closed', 'awaiting_approval', 'resolved', 'failed'],
   // A human closed the backport PR unmerged: the patch should go, so a revert needs approval.
   backport_closed: ['awaiting_approval'],
-  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed'],
+  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed', 'ignored'],
   reverted: [],
   backport_merged: [],
   rejected: [],

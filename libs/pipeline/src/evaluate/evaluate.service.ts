@@ -292,7 +292,20 @@ export class EvaluateService {
       links: incidentLink(freezeView),
     });
 
-    // Pre-checks (unsupported, unmanaged, exception, tag): one `ignored` record per resource.
+    // Pre-checks (unsupported, unmanaged, exception, tag) on a resource with an open drift: the
+    // latest item wins, so that drift ends here as `ignored` (its pending revert, or an approval
+    // given later, then finds nothing to do). A revert already under way cannot be stopped.
+    if (decision.action === 'ignore' && existing && canTransition(existing.record.status, 'ignored')) {
+      const next: DriftRecord = {
+        ...existing.record,
+        status: 'ignored',
+        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+        updatedAt: at,
+        evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
+      };
+      return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit), driftId: next.id };
+    }
+    // Otherwise: one `ignored` record per resource.
     if (decision.action === 'ignore') {
       const id = `drf_ign_${createHash('sha256').update(rk).digest('hex').slice(0, 20)}`;
       const previous = await this.drifts.getRaw(id);
