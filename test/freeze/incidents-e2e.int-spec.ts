@@ -100,6 +100,33 @@ describe('incident awareness end to end (PagerDuty)', () => {
     expect(metrics.body).toMatch(/driftwarden_webhooks_rejected_total\{provider="pagerduty",reason="unsigned"\} 1/);
   });
 
+  it('a priority change is applied at once: raised to major it freezes, lowered below major the incident freeze ends', async () => {
+    const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    const post = async (eventId: string, priority: string) => {
+      const hook = signed(pagerDutyWebhook({ eventId, type: 'incident.priority_updated', incidentId: 'QPRIO1', number: 88, priority, status: 'acknowledged', createdAt }), 'new-secret');
+      return http<{ applied?: boolean }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw: hook.raw, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': hook.signature, 'x-webhook-id': eventId } });
+    };
+    const hasIt = (f: FreezeView) => f.sources.some((s) => s.incident?.id === 'QPRIO1');
+    pd.setIncidents([{ id: 'QPRIO1', number: 88, priority: 'P3', status: 'acknowledged', createdAt }]);
+    await eventually(async () => ((await freeze()).providers['pagerduty']?.ok ? true : undefined), 'a good poll');
+    expect(hasIt(await freeze())).toBe(false);
+
+    pd.setIncidents([{ id: 'QPRIO1', number: 88, priority: 'P1', status: 'acknowledged', createdAt }]);
+    const raised = await post('EVT-PRIO-UP', 'P1');
+    expect(raised.status).toBe(202);
+    expect(raised.body.applied).toBe(true);
+    const frozen = await freeze();
+    expect(hasIt(frozen)).toBe(true);
+    expect(frozen.sources.find((s) => s.incident?.id === 'QPRIO1')?.since).toBe(createdAt);
+
+    pd.setIncidents([{ id: 'QPRIO1', number: 88, priority: 'P3', status: 'acknowledged', createdAt }]);
+    const lowered = await post('EVT-PRIO-DOWN', 'P3');
+    expect(lowered.status).toBe(202);
+    expect(lowered.body.applied).toBe(true);
+    expect(hasIt(await freeze())).toBe(false);
+    expect(pd.requests.every((r) => r.problems.length === 0)).toBe(true);
+  });
+
   it('does not call the provider more often when events flow: one list walk per interval', async () => {
     pd.reset();
     const start = Date.now();
