@@ -112,13 +112,30 @@ describe('incidents that opened and closed while the provider could not be read'
     expect(recentReads()).toEqual([]);
   });
 
-  it('a gap without failures (nobody polled for longer than the staleness limit) is read back too', async () => {
+  it('a gap without failures (nobody polled for longer than the staleness limit) is read back too, and recorded as unknown', async () => {
     await poller().pollAll();
+    const last = Date.parse((await store.snapshot('pagerduty'))?.fetchedAt ?? '');
     await sleep(1_100);
     const created = new Date(Math.floor(Date.now() / 1000) * 1000);
     pd.setIncidents([{ id: 'QGAP03', priority: 'P1', status: 'resolved', createdAt: created, resolvedAt: new Date(created.getTime() + 1000) }]);
     await sleep(1_100);
     await poller(1_000).pollAll();
     expect((await history()).map((i) => i.id)).toEqual(['QGAP03']);
+    // Unknown from the moment the data went stale (1 s after the last good poll) to this poll:
+    // a change made then is judged "made while the state was unknown" when decided again.
+    const state = await store.load(['pagerduty']);
+    expect(state.unknownIntervals).toEqual([expect.objectContaining({ provider: 'pagerduty', from: new Date(last + 1_000).toISOString(), to: expect.any(String) })]);
+    const unknownAt = (t: number) => freezeAt(state, settings, target, new Date(t), { now: false }).sources.some((x) => x.type === 'unknown');
+    expect(unknownAt(last + 500)).toBe(false);
+    expect(unknownAt(last + 1_500)).toBe(true);
   }, 20_000);
+
+  it('a failure after data went stale dates the unknown state from when it went stale, not from the failure', async () => {
+    await poller().pollAll();
+    const last = Date.parse((await store.snapshot('pagerduty'))?.fetchedAt ?? '');
+    await sleep(1_100);
+    pd.failNext({ status: 502 });
+    expect((await poller(500).pollAll())[0]).toMatchObject({ ok: false });
+    expect((await store.load(['pagerduty'])).unknownIntervals).toEqual([expect.objectContaining({ from: new Date(last + 500).toISOString(), to: null })]);
+  });
 });

@@ -196,7 +196,7 @@ export class FreezeStore {
    * provider `createdAt`; incidents no longer open are resolved at this fetch) and
    * unknown intervals. Transitions are audited and published.
    */
-  async recordSnapshot(snap: ProviderSnapshot, actor: string): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }> {
+  async recordSnapshot(snap: ProviderSnapshot, actor: string, opts: { unknownSince?: string } = {}): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }> {
     const historyKey = this.k('incidents');
     const all = (await this.redis.hvals(historyKey)).map((x) => JSON.parse(x) as IncidentRecord).filter((i) => i.provider === snap.provider);
     const opened: IncidentRecord[] = [];
@@ -224,7 +224,7 @@ export class FreezeStore {
       }
     }
     await multi.exec();
-    const unknownStarted = await this.trackUnknown(snap);
+    const unknownStarted = await this.trackUnknown(snap, opts.unknownSince);
     if (opened.length > 0 || unknownStarted) await this.freezeStarted(`${snap.provider} poll`);
     else await this.changed(`${snap.provider} poll`);
     for (const i of opened) {
@@ -291,11 +291,22 @@ export class FreezeStore {
   }
 
   /** Opens or closes the provider's unknown interval; returns true when one opened. */
-  private async trackUnknown(snap: ProviderSnapshot): Promise<boolean> {
+  /**
+   * Unknown intervals in the freeze history. `unknownSince`: the data had already gone stale
+   * (nobody polled) at that time, so the state was unknown from then, not only from this poll.
+   */
+  private async trackUnknown(snap: ProviderSnapshot, unknownSince?: string): Promise<boolean> {
     const openKey = this.k('unknown-open', snap.provider);
     const open = await this.redis.get(openKey);
+    if (snap.ok && !open && unknownSince) {
+      const to = snap.fetchedAt ?? snap.attemptedAt;
+      const interval: UnknownInterval = { provider: snap.provider, from: unknownSince, to, reason: `cannot tell whether a ${snap.provider} incident was open: its data was stale (not polled) from ${unknownSince} to ${to}` };
+      await this.redis.multi().lpush(this.k('unknown'), JSON.stringify(interval)).ltrim(this.k('unknown'), 0, 999).exec();
+      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.unknown', actor: `provider:${snap.provider}`, reason: interval.reason, details: { from: unknownSince, to } });
+      return false;
+    }
     if (!snap.ok && !open) {
-      const interval: UnknownInterval = { provider: snap.provider, from: snap.attemptedAt, to: null, reason: `cannot tell whether a ${snap.provider} incident is open: ${snap.error ?? 'error'}` };
+      const interval: UnknownInterval = { provider: snap.provider, from: unknownSince ?? snap.attemptedAt, to: null, reason: `cannot tell whether a ${snap.provider} incident is open: ${snap.error ?? 'error'}` };
       await this.redis.set(openKey, JSON.stringify(interval));
       await this.redis.lpush(this.k('unknown'), JSON.stringify(interval));
       await this.audit.append({ at: snap.attemptedAt, type: 'freeze.unknown', actor: `provider:${snap.provider}`, reason: interval.reason });

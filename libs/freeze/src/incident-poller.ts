@@ -23,11 +23,11 @@ export class IncidentPoller {
     private readonly scopes: Partial<Record<IncidentProvider, Record<string, Scope>>>,
     private readonly clock: () => Date = () => new Date(),
     /**
-     * A gap since the last successful poll longer than this (the freeze state was unknown: the
-     * provider failed, or nobody polled) is read back before the poll is recorded: see `poll`.
-     * The controller sets it to `incidents.maxStalenessSeconds`.
+     * `incidents.maxStalenessSeconds`: data older than this is unknown. A gap since the last
+     * successful poll longer than this (nobody polled) is recorded in the history as unknown,
+     * and any gap with unknown state is read back before the poll is recorded: see `poll`.
      */
-    private readonly backfillAfterMs = 90_000,
+    private readonly maxStalenessMs = 90_000,
   ) {}
 
   get configured(): IncidentProvider[] {
@@ -40,6 +40,10 @@ export class IncidentPoller {
 
   private async poll(source: IncidentSource, actor: string): Promise<ProviderSnapshot> {
     const previous = await this.store.snapshot(source.name);
+    // Data that went stale without a failure (nobody polled): unknown from then on, in the
+    // history too (rule 4's `suspicious` flag survives the re-decision after the gap).
+    const staleSince = previous?.ok && previous.fetchedAt ? Date.parse(previous.fetchedAt) + this.maxStalenessMs : null;
+    const unknownSince = staleSince !== null && staleSince < this.clock().getTime() ? new Date(staleSince).toISOString() : undefined;
     let snap: ProviderSnapshot;
     try {
       const incidents = await source.listOpenMajorIncidents();
@@ -56,7 +60,7 @@ export class IncidentPoller {
         incidents: previous?.incidents ?? [],
       };
     }
-    await this.store.recordSnapshot(snap, actor);
+    await this.store.recordSnapshot(snap, actor, unknownSince ? { unknownSince } : {});
     return snap;
   }
 
@@ -70,7 +74,7 @@ export class IncidentPoller {
   private async backfill(source: IncidentSource, previous: ProviderSnapshot | null): Promise<void> {
     if (!previous?.fetchedAt || !source.listRecentMajorIncidents) return;
     const since = new Date(previous.fetchedAt);
-    if (previous.ok && this.clock().getTime() - since.getTime() <= this.backfillAfterMs) return;
+    if (previous.ok && this.clock().getTime() - since.getTime() <= this.maxStalenessMs) return;
     let recent: (IncidentRef & { scopeKeys?: string[] })[];
     try {
       recent = await source.listRecentMajorIncidents(since);
