@@ -75,10 +75,13 @@ export class FakeAttribution extends AttributionPort {
   readonly byResource = new Map<string, string>();
   /** principal ARN per configurationStateId, for several items of one resource posted at once. */
   readonly byState = new Map<string, string>();
+  /** How long attribution takes (as waiting out CloudTrail's delivery lag does). */
+  delayMs = 0;
   constructor(private readonly classify: (arn: string | null) => PrincipalClass) {
     super();
   }
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const arn =
       this.byEvent.get(item.eventId) ?? this.byState.get(String(item.configurationStateId ?? '')) ?? this.byResource.get(item.resource.id) ?? null;
     return { principal: { arn, class: this.classify(arn) }, changedAt: item.captureTime, source: arn ? 'cloudtrail-event' : 'none' };

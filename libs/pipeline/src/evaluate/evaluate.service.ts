@@ -183,6 +183,19 @@ export class EvaluateService {
     return null;
   }
 
+  /**
+   * DESIGN §4: `settleSeconds` counts from the arrival of the latest event, so time spent
+   * deciding (waiting out CloudTrail's delivery lag, up to `cloudTrailWaitSeconds`) is part of
+   * it. Both times are this machine's wall clock (`receivedAt` is stamped at ingest). A decision
+   * made again when a freeze ends settles in full from then.
+   */
+  private settleMs(item: ConfigItemEvent, redecision: EvaluateTrigger | null): number {
+    const full = this.settings.settleSeconds * 1000;
+    const waited = Date.now() - Date.parse(item.delivery.receivedAt);
+    if (redecision || !Number.isFinite(waited) || waited <= 0) return full;
+    return Math.max(0, full - waited);
+  }
+
   private isCritical(item: ConfigItemEvent): boolean {
     const { tags, resources } = this.settings.critical;
     if (resources?.some((r) => r === item.resource.id || r === item.resource.arn)) return true;
@@ -348,7 +361,7 @@ export class EvaluateService {
     // Side effects are enqueued before the commit (idempotent job ids); a job whose decision
     // was never committed finds its drift not in the expected state and does nothing.
     if (!dryRun && decision.action === 'revert') {
-      await this.producer.remediate({ driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) }, this.settings.settleSeconds * 1000);
+      await this.producer.remediate({ driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) }, this.settleMs(item, redecision));
     }
     if (!dryRun && decision.action === 'backport') {
       await this.producer.backport({ driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) });
