@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GitHubBackport, readRecordMarker } from '@driftwarden/backport';
 import type { DriftRecord } from '@driftwarden/domain';
-import { sandbox, type OctokitGitHubRepoClient } from '@driftwarden/github';
+import { sandbox, signGitHubPayload, type OctokitGitHubRepoClient } from '@driftwarden/github';
 import { http } from '../support/http';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
 import { eventually, TOKENS } from '../support/test-controller';
@@ -20,6 +20,7 @@ import {
   REPO,
   stackRepos,
   startGitHub,
+  WEBHOOK_SECRET,
 } from './backport-world';
 import { NETWORK_MAIN_TF, PRINCIPALS, RULES } from './fixtures';
 
@@ -354,6 +355,30 @@ describe('backport pull requests end to end', () => {
     const metrics = await world.api<string>('GET', '/metrics');
     expect(metrics.body).toMatch(/driftwarden_webhooks_rejected_total\{provider="github",reason="bad_signature"\} 3/);
     expect(metrics.body).toMatch(/driftwarden_webhooks_rejected_total\{provider="github",reason="unsigned"\} 2/);
+  });
+
+  it('a correctly signed merge of a PR with the same number and branch in ANOTHER repository moves nothing; a delivery without X-GitHub-Delivery is refused', async () => {
+    const pr = world.pullsOf('workers')[0];
+    const payload = await gh().pullRequestEventPayload(pr.number, 'closed');
+    const repository = payload['repository'] as Record<string, unknown>;
+    const elsewhere = {
+      ...payload,
+      repository: { ...repository, name: 'scratch', full_name: `${OWNER}/scratch` },
+      pull_request: { ...(payload['pull_request'] as Record<string, unknown>), state: 'closed', merged: true, merged_at: new Date().toISOString() },
+    };
+    const res = await world.postGitHubWebhook(elsewhere);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ drifts: [] });
+    expect((await world.drift(seed.id)).status).toBe('backport_open');
+    expect(await world.audit('backport.merged')).toEqual([]);
+
+    const raw = JSON.stringify(payload);
+    const noDelivery = await http<{ error: { problems: { path: string }[] } }>(world.ctl.url, 'POST', '/v1/webhooks/github', {
+      raw,
+      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-hub-signature-256': await signGitHubPayload(raw, WEBHOOK_SECRET) },
+    });
+    expect(noDelivery.status).toBe(400);
+    expect(noDelivery.body.error.problems).toEqual([expect.objectContaining({ path: 'headers.x-github-delivery' })]);
   });
 
   it('merging the PR delivers a signed webhook that moves the record to backport_merged; a replayed delivery is a duplicate', async () => {

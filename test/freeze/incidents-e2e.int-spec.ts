@@ -94,10 +94,24 @@ describe('incident awareness end to end (PagerDuty)', () => {
 
     const replay = await post(rotated.raw, { 'x-pagerduty-signature': rotated.signature, 'x-webhook-id': 'W1' });
     expect(replay.body).toMatchObject({ duplicate: true });
+    // The same signed body under a fresh X-Webhook-Id (which the signature does not cover) is the same event.
+    const reheadered = await post(rotated.raw, { 'x-pagerduty-signature': rotated.signature, 'x-webhook-id': 'W-FRESH' });
+    expect(reheadered.body).toMatchObject({ duplicate: true });
 
     const metrics = await http<string>(ctl.url, 'GET', '/metrics');
     expect(metrics.body).toMatch(/driftwarden_webhooks_rejected_total\{provider="pagerduty",reason="bad_signature"\} 2/);
     expect(metrics.body).toMatch(/driftwarden_webhooks_rejected_total\{provider="pagerduty",reason="unsigned"\} 1/);
+  });
+
+  it('a captured event older than the replay window is not applied (a months-old "resolved" must not end a freeze)', async () => {
+    const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    pd.setIncidents([{ id: 'QOLDEV', number: 91, priority: 'P1', createdAt }]);
+    await eventually(async () => ((await freeze()).sources.some((s) => s.incident?.id === 'QOLDEV') ? true : undefined), 'the incident freeze');
+    const old = signed(pagerDutyWebhook({ eventId: 'EVT-OLD', type: 'incident.resolved', incidentId: 'QOLDEV', number: 91, priority: 'P1', status: 'resolved', createdAt, occurredAt: new Date(Date.now() - 4 * 24 * 3_600_000).toISOString() }), 'new-secret');
+    const res = await http<{ applied?: boolean; ignored?: string }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw: old.raw, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': old.signature, 'x-webhook-id': 'W-OLD' } });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ applied: false, ignored: expect.stringContaining('replay window') });
+    expect((await freeze()).sources.some((s) => s.incident?.id === 'QOLDEV')).toBe(true);
   });
 
   it('a priority change is applied at once: raised to major it freezes, lowered below major the incident freeze ends', async () => {

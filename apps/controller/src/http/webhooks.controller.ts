@@ -5,7 +5,6 @@ import { FreezeService, FreezeStore } from '@driftwarden/freeze';
 import {
   OPSGENIE_WEBHOOK_TOKEN_HEADER,
   PAGERDUTY_SIGNATURE_HEADER,
-  PAGERDUTY_WEBHOOK_ID_HEADER,
   isPagerDutyMajor,
   parseOpsgenieWebhook,
   parsePagerDutyWebhook,
@@ -31,6 +30,9 @@ function header(req: ApiRequest, name: string): string | undefined {
  * constant time, over the raw body; idempotent; answered at once (PagerDuty waits 5 s), with
  * the change applied immediately and a refresh poll queued.
  */
+/** How long webhook deliveries are remembered (FreezeStore.firstDelivery), and the oldest event applied. */
+const WEBHOOK_DEDUPE_MS = 3 * 24 * 3_600_000;
+
 @Controller('v1/webhooks')
 export class WebhooksController {
   constructor(
@@ -55,12 +57,21 @@ export class WebhooksController {
     }
     const parsed = parsePagerDutyWebhook(req.rawBody ? JSON.parse(raw.toString('utf8')) : undefined);
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed PagerDuty webhook', parsed.problems);
-    const deliveryId = header(req, PAGERDUTY_WEBHOOK_ID_HEADER) ?? parsed.event.eventId;
-    if (!(await this.store.firstDelivery('pagerduty', deliveryId))) {
+    // Deduplicated on the event id, which the signature covers (X-Webhook-Id does not: a
+    // captured body re-sent with a fresh header is still a replay). An event older than the
+    // deduplication window is not applied (a replay of last month's `resolved` would end a
+    // freeze until the next poll); the refresh poll is still queued.
+    const e = parsed.event;
+    const ageMs = Date.now() - Date.parse(e.occurredAt);
+    if (ageMs > WEBHOOK_DEDUPE_MS) {
+      this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: 'too_old' });
+      await this.producer.pollIncidentsNow(correlationIdOf(req));
+      return { accepted: true, duplicate: false, applied: false, ignored: `event occurred at ${e.occurredAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window` };
+    }
+    if (!(await this.store.firstDelivery('pagerduty', e.eventId))) {
       this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: 'duplicate' });
       return { accepted: true, duplicate: true };
     }
-    const e = parsed.event;
     let applied = false;
     if (e.incident) {
       const inc = e.incident;
@@ -103,7 +114,8 @@ export class WebhooksController {
       throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_signature', 'X-Hub-Signature-256 does not match the body');
     }
     const delivery = header(req, 'x-github-delivery');
-    if (delivery && !(await this.store.firstDelivery('github', delivery))) {
+    if (!delivery) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'missing X-GitHub-Delivery header', [{ path: 'headers.x-github-delivery', message: 'GitHub sends it with every delivery; it is how repeats are recognised' }]);
+    if (!(await this.store.firstDelivery('github', delivery))) {
       this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'duplicate' });
       return { accepted: true, duplicate: true };
     }
@@ -116,7 +128,10 @@ export class WebhooksController {
     const page = await this.drifts.list({ status: 'backport_open', resource: match[1], limit: 50 });
     const at = new Date().toISOString();
     const moved: string[] = [];
-    for (const d of page.items.filter((x) => x.links.pullRequest?.number === e.number)) {
+    // The same PR number in the same repository: a PR from a look-alike branch in another repo
+    // the webhook also covers must not move the drift (numbers repeat across repositories).
+    const repo = `${e.repo.owner}/${e.repo.name}`.toLowerCase();
+    for (const d of page.items.filter((x) => x.links.pullRequest?.number === e.number && x.links.pullRequest.repo?.toLowerCase() === repo)) {
       const next = e.merged ? ('backport_merged' as const) : ('awaiting_approval' as const);
       await this.drifts.update(d.id, (cur) =>
         cur.status === 'backport_open'

@@ -16,6 +16,8 @@ export interface PagerDutyWebhookOptions {
   urgency?: string;
   title?: string;
   service?: { id: string; summary?: string };
+  /** ISO; when the event happened. Default: now. */
+  occurredAt?: string;
 }
 
 export function pagerDutyWebhookBody(o: PagerDutyWebhookOptions): Record<string, unknown> {
@@ -25,7 +27,7 @@ export function pagerDutyWebhookBody(o: PagerDutyWebhookOptions): Record<string,
       id: o.eventId,
       event_type: o.type,
       resource_type: 'incident',
-      occurred_at: new Date().toISOString(),
+      occurred_at: o.occurredAt ?? new Date().toISOString(),
       agent: { id: 'PUSER01', type: 'user_reference', summary: 'Alice' },
       client: null,
       data: {
