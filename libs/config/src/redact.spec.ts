@@ -63,6 +63,14 @@ describe('redactConfig', () => {
     expect(config.incidents.pagerduty?.webhookSecrets).toEqual([SECRET_ENV.PAGERDUTY_WEBHOOK_SECRET]);
   });
 
+  it('replaces secrets wherever they are, e.g. the external id of the assumed role', () => {
+    const withRole = parse(`${DESIGN_EXAMPLE}\naws: { assumeRole: { roleArn: "arn:aws:iam::{account}:role/driftwarden-remediator", externalId: env:GITHUB_WEBHOOK_SECRET } }\n`, SECRET_ENV);
+    expect(withRole.aws.assumeRole?.externalId).toBe(SECRET_ENV.GITHUB_WEBHOOK_SECRET);
+    const redacted = redactConfig(withRole);
+    expect(redacted.aws.assumeRole).toMatchObject({ roleArn: 'arn:aws:iam::{account}:role/driftwarden-remediator', externalId: REDACTED });
+    expectNoSecret(describeConfig(withRole));
+  });
+
   it('works without any provider or GitHub', () => {
     expect(redactConfig(parse('{}'))).toEqual(parse('{}'));
   });

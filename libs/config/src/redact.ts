@@ -3,7 +3,7 @@
  * the start-up summary.
  */
 import { stringify } from 'yaml';
-import { parseUrl, type DriftwardenConfig } from './config.schema';
+import { parseUrl, SECRET_KEYS, type DriftwardenConfig } from './config.schema';
 
 export const REDACTED = '[redacted]';
 
@@ -38,6 +38,9 @@ export function redactConfig(config: DriftwardenConfig): DriftwardenConfig {
     hook.url = REDACTED;
     if (hook.secret !== undefined) hook.secret = REDACTED;
   }
+  // And every other value under a secret key, wherever it is (aws.assumeRole.externalId, and
+  // any secret added later): a new key in SECRET_KEYS cannot be forgotten here.
+  scrubSecrets(copy);
   return copy;
 }
 
@@ -53,4 +56,21 @@ export function redactUrl(value: string): string {
 /** The effective configuration as YAML, secrets redacted: for `driftwarden config` and start-up logs. */
 export function describeConfig(config: DriftwardenConfig): string {
   return stringify(redactConfig(config), { lineWidth: 0 });
+}
+
+/** Replaces, in place, every value under a `SECRET_KEYS` key (URL keys were handled above, by kind). */
+function scrubSecrets(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) scrubSecrets(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(obj)) {
+    if (SECRET_KEYS.has(key) && key !== 'url' && value !== undefined && value !== null) {
+      obj[key] = Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+    } else {
+      scrubSecrets(value);
+    }
+  }
 }

@@ -16,13 +16,16 @@ describe('logger', () => {
         req: { headers: { authorization: 'Bearer s3cr3t-token', 'x-pagerduty-signature': 'v1=abc', 'x-hub-signature-256': 'sha256=def', 'x-opsgenie-token': 'og' } },
         pagerduty: { token: 'pd-token', webhookSecrets: ['whs'] },
         github: { token: 'gh-token', webhookSecret: 'ghs' },
+        // Deeper, as in a whole config object, and at the top.
+        config: { incidents: { pagerduty: { token: 'deep-pd-token' } }, aws: { assumeRole: { externalId: 'ext-id-123' } } },
+        apiKey: 'top-level-key',
       },
       'request',
     );
     const out = lines.join('');
     const parsed = JSON.parse(out) as { level: string; msg: string };
     expect(parsed).toMatchObject({ level: 'info', msg: 'request' });
-    for (const secret of ['s3cr3t-token', 'v1=abc', 'sha256=def', '"og"', 'pd-token', 'whs', 'gh-token', '"ghs"']) expect(out).not.toContain(secret);
+    for (const secret of ['s3cr3t-token', 'v1=abc', 'sha256=def', '"og"', 'pd-token', 'whs', 'gh-token', '"ghs"', 'deep-pd-token', 'ext-id-123', 'top-level-key']) expect(out).not.toContain(secret);
     expect(out).toContain('[redacted]');
   });
 });

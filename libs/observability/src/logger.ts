@@ -8,13 +8,9 @@ export const REDACT_PATHS = [
   'req.headers["x-hub-signature"]',
   'req.headers["x-opsgenie-token"]',
   'req.headers.cookie',
-  '*.token',
-  '*.apiKey',
-  '*.secret',
-  '*.webhookSecret',
-  '*.webhookSecrets',
-  '*.webhookToken',
-  '*.password',
+  // Secret keys at the top of a log object and up to three levels down (a config object
+  // logged whole, `{ incidents: { pagerduty: { token } } }`, is covered).
+  ...['token', 'apiKey', 'secret', 'webhookSecret', 'webhookSecrets', 'webhookToken', 'password', 'externalId'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]),
 ];
 
 export function loggerOptions(level: string): LoggerOptions {
