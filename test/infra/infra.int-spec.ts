@@ -788,9 +788,10 @@ describe('infra/ Terraform', () => {
       const config = mod.outputs.get('driftwarden_config')?.value;
       expect(typeof config).toBe('string');
       const refs = (await collectReferences(mod)).filter((r) => r.expression === config).map((r) => r.path.join('.'));
-      expect(refs.sort()).toEqual(['module.controller_iam.principals_self', 'module.event_intake.queue_url']);
+      expect(refs.sort()).toEqual(['module.controller_iam.principals_self', 'module.event_intake.queue_url', 'var.config_bucket_name']);
       expect(config).toMatch(/queueUrl\s*=\s*module\.event_intake\.queue_url/);
       expect(config).toMatch(/self\s*=\s*\[module\.controller_iam\.principals_self\]/);
+      expect(config).toMatch(/configDeliveryBuckets\s*=\s*\[var\.config_bucket_name\]/);
     });
   });
 });

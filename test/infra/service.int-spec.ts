@@ -698,7 +698,7 @@ describe('examples/complete runs the controller', () => {
     expect(glob.test('arn:aws:ecs:eu-west-1:444455556666:task/driftwarden/0f1e2d3c4b5a69788796a5b4c3d2e1f0')).toBe(false);
   });
 
-  it('passes driftwarden.yaml with redis.url, ingest.sqs.queueUrl and principals.self set by the deployment', async () => {
+  it('passes driftwarden.yaml with redis.url, ingest.sqs.queueUrl, ingest.configDeliveryBuckets and principals.self set by the deployment', async () => {
     const service = mod.modules.get('controller_service');
     expect(service?.config_yaml).toBe('${local.driftwarden_config_yaml}');
     const config = mod.locals.get('driftwarden_config_yaml');
@@ -707,6 +707,8 @@ describe('examples/complete runs the controller', () => {
     expect(refs).toEqual(expect.arrayContaining(['module.event_intake.queue_url', 'module.controller_iam.principals_self']));
     expect(config).toMatch(/url\s*=\s*"env:REDIS_URL"/);
     expect(config).toMatch(/queueUrl\s*=\s*module\.event_intake\.queue_url/);
+    // Oversized items' S3 copies are read from the Config bucket the IAM policy allows, and no other.
+    expect(config).toMatch(/configDeliveryBuckets\s*=\s*\[var\.config_bucket_name\]/);
   });
 });
 

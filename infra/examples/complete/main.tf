@@ -106,6 +106,8 @@ locals {
     })
     ingest = merge(try(local.driftwarden_config_base.ingest, {}), {
       sqs = { queueUrl = module.event_intake.queue_url }
+      # The only bucket oversized items' S3 copies are read from (the IAM policy allows no other).
+      configDeliveryBuckets = [var.config_bucket_name]
     })
     principals = merge(try(local.driftwarden_config_base.principals, {}), {
       self = distinct(concat(try(local.driftwarden_config_base.principals.self, []), [module.controller_iam.principals_self]))
@@ -218,7 +220,8 @@ output "driftwarden_config" {
   description = "The driftwarden.yaml keys this deployment determines."
   value = yamlencode({
     ingest = {
-      sqs = { queueUrl = module.event_intake.queue_url }
+      sqs                   = { queueUrl = module.event_intake.queue_url }
+      configDeliveryBuckets = [var.config_bucket_name]
     }
     principals = {
       self = [module.controller_iam.principals_self]

@@ -325,6 +325,11 @@ export const ingestSchema = z
   .strictObject({
     coalesceMilliseconds: z.int().min(0).default(1000),
     sqs: sqsSchema.optional(),
+    /**
+     * The AWS Config delivery channel's bucket(s): the only buckets an oversized item's S3 copy
+     * is read from (the location comes from the event itself). Empty: S3 copies are not read.
+     */
+    configDeliveryBuckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')).default([]),
   })
   .prefault({});
 

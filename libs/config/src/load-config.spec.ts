@@ -74,7 +74,7 @@ describe('parseConfig: defaults', () => {
       mode: 'enforce',
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'dw' },
       api: { port: 8080, tokens: [], maxBodyBytes: 1_048_576, maxEventsPerRequest: 500 },
-      ingest: { coalesceMilliseconds: 1000 },
+      ingest: { coalesceMilliseconds: 1000, configDeliveryBuckets: [] },
       workers: { concurrency: 16, lockDurationSeconds: 30 },
       attribution: { cloudTrailWaitSeconds: 300, lookupEvents: true },
       aws: {},

@@ -160,13 +160,16 @@ export class CoreModule {
       { provide: ExceptionsPort, inject: [ExceptionsStore], useFactory: (e: ExceptionsStore) => o.exceptions ?? e },
       {
         provide: ConfigItemFetcher,
-        inject: [AWS_CREDENTIALS_FOR],
-        useFactory: (credentialsFor: CredentialsFor | null) =>
+        inject: [AWS_CREDENTIALS_FOR, DRIFTWARDEN_CONFIG],
+        useFactory: (credentialsFor: CredentialsFor | null, c: DriftwardenConfig) =>
           o.fetcher ??
-          new AwsConfigItemFetcher({
-            configService: createConfigServiceClientProvider({ requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) }),
-            s3: createS3Client({ region: 'us-east-1', requestTimeoutMs: 10_000 }),
-          }),
+          new AwsConfigItemFetcher(
+            {
+              configService: createConfigServiceClientProvider({ requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) }),
+              s3: createS3Client({ region: 'us-east-1', requestTimeoutMs: 10_000 }),
+            },
+            { allowedBuckets: c.ingest.configDeliveryBuckets },
+          ),
       },
       // Write ports: in dry-run mode they are replaced by guards that refuse every write.
       {

@@ -11,7 +11,7 @@ import { type ConfigItemEvent, PermanentError, TransientError } from '@driftward
 import { mockClient } from 'aws-sdk-client-mock';
 import { bareNotification, deletePath, sample, setPath, type JsonObject } from '../../test/samples';
 import { normalizeDelivery } from '../normalize/normalize';
-import { AwsConfigItemFetcher, splitS3Location, tagsFrom } from './config-item-fetcher.adapter';
+import { AwsConfigItemFetcher, splitS3Location, tagsFrom, type ConfigItemFetcherOptions } from './config-item-fetcher.adapter';
 import { needsCompletion } from './config-item-fetcher.port';
 
 const SG = 'sg-0abc1234def567890';
@@ -83,16 +83,19 @@ function serviceError(name: string, status: number): ConfigServiceServiceExcepti
   });
 }
 
-function makeFetcher() {
+function makeFetcher(options: ConfigItemFetcherOptions = { allowedBuckets: [BUCKET] }) {
   const provided: Array<{ account: string; region: string }> = [];
   const configClient = new ConfigServiceClient({ region: 'eu-west-1' });
-  const fetcher = new AwsConfigItemFetcher({
-    configService: (location) => {
-      provided.push(location);
-      return configClient;
+  const fetcher = new AwsConfigItemFetcher(
+    {
+      configService: (location) => {
+        provided.push(location);
+        return configClient;
+      },
+      s3: new S3Client({ region: 'eu-west-1' }),
     },
-    s3: new S3Client({ region: 'eu-west-1' }),
-  });
+    options,
+  );
   return { fetcher, provided };
 }
 
@@ -160,6 +163,36 @@ describe('AwsConfigItemFetcher', () => {
       tags: { team: 'payments', env: 'prod' },
       changedProperties: ['Configuration.IpPermissions.1'],
     });
+  });
+
+  it('never reads a bucket that is not a configured delivery bucket (the location comes from the event): as if no copy were named', async () => {
+    configMock.on(BatchGetResourceConfigCommand).resolves({ baseConfigurationItems: [] });
+    s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(gzipSync(JSON.stringify(s3Notification()))) });
+    for (const options of [{}, { allowedBuckets: ['another-bucket'] }]) {
+      const err = await rejection(makeFetcher(options).fetcher.complete(oversizedEvent()));
+      expect(err).toBeInstanceOf(PermanentError);
+      expect(err.message).toContain(`it names s3://${BUCKET}/`);
+      expect(err.message).toContain('not listed in ingest.configDeliveryBuckets');
+    }
+    // A location naming the state bucket (say) is not read either.
+    const elsewhere = oversizedEvent((raw) => setPath(raw, ['detail', 's3DeliverySummary', 's3BucketLocation'], 'tf-state/network/terraform.tfstate'));
+    await rejection(makeFetcher().fetcher.complete(elsewhere));
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('refuses an S3 object larger than the limit without reading it, and a gzip bomb once it decompresses past the limit', async () => {
+    configMock.on(BatchGetResourceConfigCommand).resolves({ baseConfigurationItems: [] });
+    s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(Buffer.from('{}')), ContentLength: 65 * 1024 * 1024 });
+    const big = await rejection(makeFetcher().fetcher.complete(oversizedEvent()));
+    expect(big).toBeInstanceOf(PermanentError);
+    expect(big.message).toMatch(/is 68157440 bytes, more than the 67108864 read for one configuration item/);
+
+    // 1 KiB of gzip that expands to 8 MiB of spaces, against a 1 MiB limit.
+    const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
+    s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(bomb), ContentLength: bomb.length });
+    const exploded = await rejection(makeFetcher({ allowedBuckets: [BUCKET], maxDocumentBytes: 1024 * 1024 }).fetcher.complete(oversizedEvent()));
+    expect(exploded).toBeInstanceOf(PermanentError);
+    expect(exploded.message).toMatch(/decompresses to more than 1048576 bytes; not read/);
   });
 
   it('accepts an S3 object that is plain (already decompressed) JSON', async () => {

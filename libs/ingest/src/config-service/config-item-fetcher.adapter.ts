@@ -31,12 +31,38 @@ interface Completion {
   changedProperties?: string[];
 }
 
+export interface ConfigItemFetcherOptions {
+  /**
+   * Buckets the S3 copy of an oversized item may be read from (`ingest.configDeliveryBuckets`:
+   * the Config delivery channel's). The location comes from the event, so anyone able to send
+   * one could otherwise make the controller read any object its role can (a confused deputy).
+   * A location in another bucket is treated as no copy named. Default: none.
+   */
+  allowedBuckets?: readonly string[];
+  /** The largest S3 object read (compressed). Default 64 MiB. */
+  maxObjectBytes?: number;
+  /** The largest document once decompressed (a gzip bomb stops here). Default 256 MiB. */
+  maxDocumentBytes?: number;
+}
+
 export class AwsConfigItemFetcher implements ConfigItemFetcher {
-  constructor(private readonly clients: ConfigItemFetcherClients) {}
+  private readonly allowedBuckets: ReadonlySet<string>;
+  private readonly maxObjectBytes: number;
+  private readonly maxDocumentBytes: number;
+
+  constructor(
+    private readonly clients: ConfigItemFetcherClients,
+    options: ConfigItemFetcherOptions = {},
+  ) {
+    this.allowedBuckets = new Set(options.allowedBuckets ?? []);
+    this.maxObjectBytes = options.maxObjectBytes ?? 64 * 1024 * 1024;
+    this.maxDocumentBytes = options.maxDocumentBytes ?? 256 * 1024 * 1024;
+  }
 
   async complete(event: ConfigItemEvent, options: { signal?: AbortSignal } = {}): Promise<ConfigItemEvent> {
     if (!needsCompletion(event)) return event;
-    const s3Location = event.oversized?.s3BucketLocation ?? null;
+    const named = event.oversized?.s3BucketLocation ?? null;
+    const s3Location = named && this.allowedBuckets.has(named.split('/')[0]) ? named : null;
     const found = await this.batchGet(event, options.signal);
 
     if (found.kind === 'item') {
@@ -54,7 +80,7 @@ export class AwsConfigItemFetcher implements ConfigItemFetcher {
       }
       throw new PermanentError(
         `BatchGetResourceConfig returned item ${apiState} for ${describe(event)}, newer than the notified item ${ours}, ` +
-          'and the notification names no S3 copy; the newer item has its own notification',
+          `and the notification names no S3 copy${ignoredCopy(named)}; the newer item has its own notification`,
         'config_item_superseded',
       );
     }
@@ -69,7 +95,7 @@ export class AwsConfigItemFetcher implements ConfigItemFetcher {
     }
     throw new PermanentError(
       `BatchGetResourceConfig returned no item for ${describe(event)}: the resource is unknown to AWS Config in ` +
-        `${event.resource.account}/${event.resource.region} (not recorded, or deleted) and the notification names no S3 copy`,
+        `${event.resource.account}/${event.resource.region} (not recorded, or deleted) and the notification names no S3 copy${ignoredCopy(named)}`,
       'config_item_not_found',
     );
   }
@@ -97,17 +123,31 @@ export class AwsConfigItemFetcher implements ConfigItemFetcher {
 
   private async fromS3(event: ConfigItemEvent, location: string, signal: AbortSignal | undefined): Promise<Completion> {
     const { bucket, key } = splitS3Location(location);
+    const where = `s3://${bucket}/${key}`;
+    const tooLarge = (size: number) => new PermanentError(`${where} is ${size} bytes, more than the ${this.maxObjectBytes} read for one configuration item`, 'config_item_too_large');
     let bytes: Uint8Array;
     try {
       const output = await this.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
-      if (!output.Body) throw new PermanentError(`s3://${bucket}/${key} has no body`, 'config_item_malformed');
+      if (!output.Body) throw new PermanentError(`${where} has no body`, 'config_item_malformed');
+      if ((output.ContentLength ?? 0) > this.maxObjectBytes) {
+        // Not read at all: close the stream.
+        (output.Body as { destroy?: () => void }).destroy?.();
+        throw tooLarge(output.ContentLength ?? 0);
+      }
       bytes = await output.Body.transformToByteArray();
     } catch (err) {
-      throw mapAwsError(err, { service: 's3', operation: `GetObject s3://${bucket}/${key}` });
+      if (err instanceof PermanentError) throw err;
+      throw mapAwsError(err, { service: 's3', operation: `GetObject ${where}` });
     }
-    const document = decodeS3Document(bytes, `s3://${bucket}/${key}`);
+    if (bytes.length > this.maxObjectBytes) throw tooLarge(bytes.length);
+    const document = decodeS3Document(bytes, where, this.maxDocumentBytes);
     return completionFromS3Document(document, event, `s3://${bucket}/${key}`);
   }
+}
+
+/** For messages: a copy the event named in a bucket that is not allowed (see `allowedBuckets`). */
+function ignoredCopy(named: string | null): string {
+  return named ? ` it may be read from (it names s3://${named}, in a bucket not listed in ingest.configDeliveryBuckets)` : '';
 }
 
 function describe(event: ConfigItemEvent): string {
@@ -195,13 +235,16 @@ export function tagsFrom(value: unknown): Record<string, string> | undefined {
   return undefined;
 }
 
-function decodeS3Document(bytes: Uint8Array, where: string): unknown {
+function decodeS3Document(bytes: Uint8Array, where: string, maxDocumentBytes: number): unknown {
   let text: string;
   try {
     // Config writes gzipped JSON; tolerate an object already decompressed in transit.
     const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-    text = (gzipped ? gunzipSync(bytes) : Buffer.from(bytes)).toString('utf8');
+    text = (gzipped ? gunzipSync(bytes, { maxOutputLength: maxDocumentBytes }) : Buffer.from(bytes)).toString('utf8');
   } catch (err) {
+    if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PermanentError(`${where} decompresses to more than ${maxDocumentBytes} bytes; not read`, 'config_item_too_large');
+    }
     throw malformed(`${where} is not valid gzip`, err);
   }
   return parseJsonField(text, where);
