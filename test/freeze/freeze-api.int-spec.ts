@@ -44,6 +44,14 @@ describe('freeze toggle API', () => {
     const elsewhere = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze?account=444455556666', { token: TOKENS.viewer });
     expect(elsewhere.body.frozen).toBe(false);
 
+    // DESIGN §7: every source carries `scope`; an unscoped one says null (it covers everything).
+    const global = await http<Source>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'everything', ttl: '1h' } });
+    expect(global.body).toMatchObject({ type: 'manual', scope: null });
+    const both = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer });
+    expect(both.body.sources.find((x) => x.id === global.body.id)).toMatchObject({ scope: null });
+    expect(both.body.sources.find((x) => x.id === created.body.id)).toMatchObject({ scope: { accounts: ['111122223333'] } });
+    expect((await http(ctl.url, 'DELETE', `/v1/freezes/${global.body.id}`, { token: TOKENS.operator })).status).toBe(200);
+
     const lifted = await http<Source>(ctl.url, 'DELETE', `/v1/freezes/${created.body.id}`, { token: TOKENS.operator });
     expect(lifted.status).toBe(200);
     const after = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer });

@@ -56,14 +56,15 @@ export class FreezeController {
       providers[p] = { ok: Boolean(snap?.ok), fetchedAt: snap?.fetchedAt ?? null, ...(snap?.error ? { error: snap.error } : !snap ? { error: 'no data yet' } : {}) };
     }
     const overrides = state.overrides.filter((o) => Date.parse(o.until) > this.clock().getTime());
-    return { frozen: effective.frozen, sources: effective.sources, providers, overrides };
+    // DESIGN §7: every source carries `scope`; null when it covers everything.
+    return { frozen: effective.frozen, sources: effective.sources.map(withScope), providers, overrides };
   }
 
   /** A manual freeze: reason and TTL required. */
   @Post('freezes')
   @RequireRole('operator')
   @HttpCode(HttpStatus.CREATED)
-  async create(@Body() body: unknown, @Req() req: ApiRequest): Promise<FreezeSourceSnapshot> {
+  async create(@Body() body: unknown, @Req() req: ApiRequest): Promise<ApiFreezeSource> {
     const input = parseBody(freezeBody, body);
     const ttlMs = parseDuration(input.ttl);
     if (ttlMs <= 0 || ttlMs > this.config.freeze.maxTtlMs) {
@@ -73,12 +74,12 @@ export class FreezeController {
     }
     const f = await this.store.createManual({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock() });
     this.freeze.invalidate();
-    return { id: f.id, type: 'manual', reason: f.reason, ...(f.scope ? { scope: f.scope } : {}), since: f.since, until: f.until, actor: f.actor };
+    return withScope({ id: f.id, type: 'manual', reason: f.reason, ...(f.scope ? { scope: f.scope } : {}), since: f.since, until: f.until, actor: f.actor });
   }
 
   @Delete('freezes/:id')
   @RequireRole('operator')
-  async lift(@Param('id') id: string, @Req() req: ApiRequest): Promise<FreezeSourceSnapshot> {
+  async lift(@Param('id') id: string, @Req() req: ApiRequest): Promise<ApiFreezeSource> {
     if (/^(inc|cool)_/.test(id)) {
       throw new ApiError(
         HttpStatus.CONFLICT,
@@ -95,7 +96,7 @@ export class FreezeController {
     const lifted = /^frz_[a-z0-9]{1,40}$/.test(id) ? await this.store.liftManual(id, actorOf(req), this.clock()) : null;
     if (!lifted) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no manual freeze ${JSON.stringify(id.slice(0, 80))}`);
     this.freeze.invalidate();
-    return { id: lifted.id, type: 'manual', reason: lifted.reason, ...(lifted.scope ? { scope: lifted.scope } : {}), since: lifted.since, until: lifted.liftedAt ?? lifted.until, actor: lifted.actor };
+    return withScope({ id: lifted.id, type: 'manual', reason: lifted.reason, ...(lifted.scope ? { scope: lifted.scope } : {}), since: lifted.since, until: lifted.liftedAt ?? lifted.until, actor: lifted.actor });
   }
 
   /** Admin: a time-boxed override of incident freezes (at most 1 h), audited. */
@@ -112,6 +113,13 @@ export class FreezeController {
     }
     const o = await this.store.createOverride({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock() });
     this.freeze.invalidate();
-    return { ...o, type: 'override' };
+    return { ...o, scope: o.scope ?? null, type: 'override' };
   }
+}
+
+type ApiFreezeSource = Omit<FreezeSourceSnapshot, 'scope'> & { scope: NonNullable<FreezeSourceSnapshot['scope']> | null };
+
+/** A source as the API shows it: `scope` always present, null for an unscoped source (it covers everything). */
+function withScope(s: FreezeSourceSnapshot): ApiFreezeSource {
+  return { ...s, scope: s.scope ?? null };
 }

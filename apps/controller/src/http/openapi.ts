@@ -48,12 +48,12 @@ export const OPENAPI = {
       },
       FreezeSource: {
         type: 'object',
-        required: ['id', 'type', 'reason', 'since', 'until'],
+        required: ['id', 'type', 'reason', 'scope', 'since', 'until'],
         properties: {
           id: { type: 'string' },
           type: { type: 'string', enum: ['incident', 'manual', 'window', 'cooldown', 'unknown'] },
           reason: { type: 'string' },
-          scope,
+          scope: { ...scope, nullable: true, description: 'null: the source covers everything' },
           since: { type: 'string', format: 'date-time' },
           until: { type: 'string', nullable: true },
           actor: { type: 'string' },
