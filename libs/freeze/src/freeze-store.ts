@@ -238,8 +238,7 @@ export class FreezeStore {
 
   /**
    * Adds resolved incidents read back from a provider (after a state rebuild, or after a gap in
-   * polling) to the history,
-   * unless already known; returns how many were added.
+   * polling) to the history, unless already known; returns how many were added.
    */
   async importResolved(provider: IncidentProvider, incidents: IncidentRecord[], now: Date): Promise<number> {
     let added = 0;

@@ -75,14 +75,11 @@ export class IncidentPoller {
     if (!previous?.fetchedAt || !source.listRecentMajorIncidents) return;
     const since = new Date(previous.fetchedAt);
     if (previous.ok && this.clock().getTime() - since.getTime() <= this.maxStalenessMs) return;
-    let recent: (IncidentRef & { scopeKeys?: string[] })[];
     try {
-      recent = await source.listRecentMajorIncidents(since);
+      await this.importResolvedSince(source, since);
     } catch (err) {
       throw new Error(`cannot read the incidents of the gap since ${previous.fetchedAt}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const resolved = recent.filter((i) => i.resolvedAt).map((i) => this.withScope(source.name, i));
-    if (resolved.length > 0) await this.store.importResolved(source.name, resolved, this.clock());
   }
 
   /**
@@ -92,13 +89,16 @@ export class IncidentPoller {
    */
   async recoverHistory(since: Date): Promise<number> {
     let recovered = 0;
-    for (const source of this.sources) {
-      if (!source.listRecentMajorIncidents) continue;
-      const recent = await source.listRecentMajorIncidents(since);
-      const resolved = recent.filter((i) => i.resolvedAt).map((i) => this.withScope(source.name, i));
-      recovered += await this.store.importResolved(source.name, resolved, this.clock());
-    }
+    for (const source of this.sources) recovered += await this.importResolvedSince(source, since);
     return recovered;
+  }
+
+  /** Major incidents created since `since` and resolved by now, into the freeze history (unless known). */
+  private async importResolvedSince(source: IncidentSource, since: Date): Promise<number> {
+    if (!source.listRecentMajorIncidents) return 0;
+    const recent = await source.listRecentMajorIncidents(since);
+    const resolved = recent.filter((i) => i.resolvedAt).map((i) => this.withScope(source.name, i));
+    return resolved.length > 0 ? this.store.importResolved(source.name, resolved, this.clock()) : 0;
   }
 
   private withScope(provider: IncidentProvider, incident: IncidentRef & { scopeKeys?: string[] }): IncidentRecord {
