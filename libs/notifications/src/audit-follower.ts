@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { AuditEntry } from '@driftwarden/store';
+import { parseFields, type AuditEntry } from '@driftwarden/store';
 
 export interface FollowedEntry {
   id: string;
@@ -29,6 +29,7 @@ export class AuditFollower {
   private groupReady = false;
   /** The newest entry handed out; a group created again resumes after it. */
   private lastId: string | null = null;
+  private nextClaimAt = 0;
 
   constructor(
     /** A connection of its own: XREADGROUP BLOCK holds it. */
@@ -98,13 +99,21 @@ export class AuditFollower {
     if (ids.length > 0) await this.redis.xack(this.streamKey, this.options.group, ...ids);
   }
 
+  /**
+   * A dead consumer's entries become claimable only after `claimIdleMs`: looking every half of
+   * that is enough (not on every read), and again at once while there were some to take.
+   */
   private async claimStale(count: number): Promise<FollowedEntry[]> {
-    const reply = (await this.redis.xautoclaim(this.streamKey, this.options.group, this.consumer, this.options.claimIdleMs ?? 60_000, '0-0', 'COUNT', count)) as [
+    const idleMs = this.options.claimIdleMs ?? 60_000;
+    if (Date.now() < this.nextClaimAt) return [];
+    const reply = (await this.redis.xautoclaim(this.streamKey, this.options.group, this.consumer, idleMs, '0-0', 'COUNT', count)) as [
       string,
       ([string, string[]] | null)[],
       string[]?,
     ];
-    return parseEntries((reply[1] ?? []).filter((e): e is [string, string[]] => e !== null));
+    const claimed = parseEntries((reply[1] ?? []).filter((e): e is [string, string[]] => e !== null));
+    this.nextClaimAt = claimed.length > 0 ? 0 : Date.now() + idleMs / 2;
+    return claimed;
   }
 }
 
@@ -115,17 +124,6 @@ function compareIds(a: string, b: string): number {
 }
 
 function parseEntries(raw: [string, string[]][]): FollowedEntry[] {
-  const out: FollowedEntry[] = [];
-  for (const [id, fields] of raw) {
-    const i = fields.indexOf('e');
-    let entry: AuditEntry | null = null;
-    try {
-      entry = i >= 0 ? (JSON.parse(fields[i + 1] ?? '') as AuditEntry) : null;
-    } catch {
-      entry = null;
-    }
-    // An entry that cannot be read is still handed out (and acknowledged): never stuck on it.
-    out.push({ id, entry: { ...(entry ?? { at: '', type: 'unreadable', actor: '' }), id } });
-  }
-  return out;
+  // An entry that cannot be read is still handed out (and acknowledged): never stuck on it.
+  return raw.map(([id, fields]) => ({ id, entry: { ...(parseFields(id, fields) ?? { at: '', type: 'unreadable', actor: '' }), id } }));
 }

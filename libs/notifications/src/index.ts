@@ -1,3 +1,3 @@
 export { AuditFollower, type AuditFollowerOptions, type FollowedEntry } from './audit-follower';
-export { DEFAULT_NOTIFICATION_KINDS, NOTIFICATION_KINDS, notificationsFor, type Notification, type NotificationKind } from './notification-rules';
+export { notificationsFor, type Notification, type NotificationKind } from './notification-rules';
 export { SIGNATURE_HEADER, notificationBody, sendWebhook, signBody, type WebhookTarget } from './webhook-sender';

@@ -2,9 +2,9 @@
  * Which audit entries a human must hear about (DESIGN §4 rule 5: "notify; revert only after
  * approval"), and what to tell them, in plain English. Pure: an audit entry in, a message out.
  */
+import type { NOTIFICATION_EVENTS } from '@driftwarden/config';
 import type { AuditEntry } from '@driftwarden/store';
 
-export const NOTIFICATION_KINDS = ['awaiting_approval', 'suspicious', 'remediation_failed', 'freeze_unknown'] as const;
 /**
  * - `awaiting_approval`: a revert waits for a human (rule 5: it would widen exposure, or the
  *   resource is critical), also when a closed backport PR sends the drift back for approval;
@@ -12,8 +12,7 @@ export const NOTIFICATION_KINDS = ['awaiting_approval', 'suspicious', 'remediati
  * - `remediation_failed`: a revert or a backport that failed for good;
  * - `freeze_unknown`: an incident provider cannot be read, so auto-heal is frozen (fail closed).
  */
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
-export const DEFAULT_NOTIFICATION_KINDS: readonly NotificationKind[] = ['awaiting_approval', 'suspicious', 'remediation_failed'];
+export type NotificationKind = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface Notification {
   kind: NotificationKind;

@@ -99,7 +99,8 @@ export class AuditLog {
   }
 }
 
-function parseFields(id: string, fields: string[]): AuditEntry | null {
+/** An audit stream entry's fields as the entry, or null when unreadable. */
+export function parseFields(id: string, fields: string[]): AuditEntry | null {
   const i = fields.indexOf('e');
   if (i < 0 || i + 1 >= fields.length) return null;
   try {
