@@ -47,6 +47,7 @@ describe('the record summary hidden in backport PR and issue bodies', () => {
     ['a malformed account', encode({ ...valid, resource: { ...(valid.resource as object), account: '12' } }), /resource\.account/],
     ['a drift id that is not one', encode({ ...valid, id: '../../etc' }), /^the record marker is not a drift summary: id: /],
     ['an unknown key', encode({ ...valid, status: 'resolved' }), /not a drift summary/],
+    ['an incident link that is not https', encode({ ...valid, incident: { ...incident, url: 'javascript:alert(1)' } }), /incident\.url/],
   ])('refuses %s', (_what, body, problem) => {
     const read = readRecordMarker(`text\n${body}`);
     expect(read).toMatchObject({ ok: false });

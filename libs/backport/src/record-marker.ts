@@ -53,7 +53,8 @@ const summarySchema = z
         id: text(200),
         number: z.number().int().optional(),
         title: z.string().max(1000),
-        url: z.string().max(2048).optional(),
+        // Anyone who can edit the PR body can edit this: only an https link is taken back.
+        url: z.string().max(2048).regex(/^https:\/\/[^\s]+$/, 'expected an https URL').optional(),
       })
       .strict()
       .optional(),

@@ -8,6 +8,7 @@
  */
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { PermanentError } from '@driftwarden/domain';
 
 export interface Ec2ClientOptions {
   region: string;
@@ -34,7 +35,8 @@ export interface AssumeRoleOptions {
 }
 
 export function roleArnFor(template: string, account: string): string {
-  if (!/^\d{12}$/.test(account)) throw new Error(`cannot assume a role in account ${JSON.stringify(account)}: expected 12 digits`);
+  // Permanent: retrying cannot make the account id valid.
+  if (!/^\d{12}$/.test(account)) throw new PermanentError(`cannot assume a role in account ${JSON.stringify(account)}: expected 12 digits`, 'invalid_account');
   return template.replace('{account}', account);
 }
 

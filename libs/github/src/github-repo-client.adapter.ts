@@ -271,6 +271,8 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
 
   async readBranchFolders(repo: RepoRef, folder: string, branches: readonly string[]): Promise<Map<string, BranchFolder | null>> {
     const path = normaliseFolder(folder);
+    // No branch: nothing to ask (an empty selection would be an invalid query).
+    if (branches.length === 0) return new Map();
     if (!this.graphqlUnsupported) {
       try {
         return await this.branchFoldersByGraphql(repo, path, branches);

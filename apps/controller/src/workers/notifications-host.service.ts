@@ -84,7 +84,12 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
     if (!hook) return 'webhook_removed';
     const entry = await this.audit.get(job.data.auditId);
     const n = entry ? notificationsFor(entry).find((x) => x.kind === (job.data.kind as NotificationKind)) : undefined;
-    if (!n) return 'entry_gone';
+    if (!n) {
+      // Trimmed from the audit log (or Redis was lost) before this retry: counted, not silent.
+      this.metrics.notifications.inc({ webhook: hook.name, kind: job.data.kind, outcome: 'entry_gone' });
+      this.logger.warn({ webhook: hook.name, auditId: job.data.auditId, kind: job.data.kind }, 'notification dropped: its audit entry is gone');
+      return 'entry_gone';
+    }
     const base = this.config.notifications.linkBaseUrl?.replace(/\/+$/, '');
     try {
       await sendWebhook(

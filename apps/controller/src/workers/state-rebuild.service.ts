@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { resourceKey } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, IncidentPoller } from '@driftwarden/freeze';
 import type { Logger } from '@driftwarden/observability';
 import { BackportPort } from '@driftwarden/pipeline';
@@ -94,9 +95,9 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
       let restored = 0;
       let present = 0;
       for (const { record } of recovered) {
-        const resourceKey = `${record.resource.account}/${record.resource.region}/${record.resource.type}/${record.resource.id}`;
+        const rk = resourceKey(record.resource);
         const url = record.links.pullRequest?.url ?? record.links.issue?.url ?? '';
-        if (await this.drifts.openFor(resourceKey)) {
+        if (await this.drifts.openFor(rk)) {
           present += 1;
           continue;
         }
@@ -106,7 +107,7 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
           type: 'drift.rebuilt',
           actor: 'controller',
           driftId: record.id,
-          resourceKey,
+          resourceKey: rk,
           reason: `rebuilt from ${url}: the controller's state was lost, GitHub still has the open backport`,
           details: { url },
         });
