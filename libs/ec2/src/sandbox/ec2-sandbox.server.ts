@@ -271,13 +271,18 @@ export class Ec2Sandbox {
     call.action = params.get('Action') ?? '';
 
     const accessKeyId = accessKeyOf(req, params);
+    const session = accessKeyId === undefined ? undefined : this.sessions.find((s) => s.accessKeyId === accessKeyId);
     if (accessKeyId !== undefined) {
       call.accessKeyId = accessKeyId;
-      const principal = this.options.principals?.[accessKeyId] ?? this.sessions.find((s) => s.accessKeyId === accessKeyId)?.principalArn;
+      const principal = this.options.principals?.[accessKeyId] ?? session?.principalArn;
       if (principal !== undefined) call.principalArn = principal;
     }
     if (!call.action) return this.answerError(res, call, ec2Errors.missingAction());
     if (accessKeyId === undefined) return this.answerError(res, call, ec2Errors.authFailure());
+    // Temporary credentials: AWS refuses a call without the session's token, or after it expired.
+    if (session && (req.headers['x-amz-security-token'] !== session.sessionToken || this.clock().getTime() >= Date.parse(session.expiration))) {
+      return this.answerError(res, call, ec2Errors.authFailure());
+    }
     const action = call.action;
     if (action === 'AssumeRole') {
       try {
@@ -304,6 +309,7 @@ export class Ec2Sandbox {
           if (injected.network === 'hang-after-apply') {
             try {
               checkParameters(action, params);
+              if (params.get('Version') === undefined) throw ec2Errors.missingParameter('Version');
               this.dispatch(action, params, { requestId, principalArn: call.principalArn, quirk: false });
             } catch (err) {
               return this.answerError(res, call, toApiError(err));

@@ -16,6 +16,8 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.
 export interface AssumableRole {
   /** When set, callers must send exactly this `ExternalId`. */
   externalId?: string;
+  /** The role's MaxSessionDuration (IAM's default: 3600 s); a longer DurationSeconds is refused. */
+  maxSessionDurationSeconds?: number;
 }
 
 export interface AssumedSession {
@@ -30,6 +32,10 @@ export interface AssumedSession {
   /** The access key id that called AssumeRole. */
   callerAccessKeyId: string;
   at: string;
+  /** Calls signed with the session's key must carry this token (X-Amz-Security-Token)… */
+  sessionToken: string;
+  /** …and are refused from this instant (ISO). */
+  expiration: string;
 }
 
 export class StsError extends Error {
@@ -52,6 +58,9 @@ export function assumeRole(
   params: { get(key: string): string | undefined },
   ctx: { callerAccessKeyId: string; now: Date; roles: Record<string, AssumableRole> | undefined; requestId: string },
 ): { xml: string; session: AssumedSession } {
+  if (params.get('Version') !== '2011-06-15') {
+    throw new StsError(params.get('Version') === undefined ? 'MissingParameter' : 'InvalidParameterValue', 'The request must contain the parameter Version with the value 2011-06-15.', 400);
+  }
   const roleArn = params.get('RoleArn');
   const sessionName = params.get('RoleSessionName');
   if (!roleArn) throw new StsError('MissingParameter', 'The request must contain the parameter RoleArn.', 400);
@@ -74,11 +83,15 @@ export function assumeRole(
   if (!allowed || (allowed.externalId !== undefined && allowed.externalId !== externalId)) {
     throw new StsError('AccessDenied', `User is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   }
+  if (durationSeconds > (allowed.maxSessionDurationSeconds ?? 3600)) {
+    throw new StsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.', 400);
+  }
   const account = arn[1];
   const roleName = arn[2];
   const accessKeyId = `ASIA${random('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
   const principalArn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
   const expiration = new Date(ctx.now.getTime() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const sessionToken = random('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 120);
   const session: AssumedSession = {
     roleArn,
     account,
@@ -89,11 +102,13 @@ export function assumeRole(
     principalArn,
     callerAccessKeyId: ctx.callerAccessKeyId,
     at: ctx.now.toISOString(),
+    sessionToken,
+    expiration,
   };
   const xml =
     `<?xml version="1.0" encoding="UTF-8"?>\n<AssumeRoleResponse xmlns="${STS_NS}"><AssumeRoleResult>` +
     `<Credentials>${leaf('AccessKeyId', accessKeyId)}${leaf('SecretAccessKey', random('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 40))}` +
-    `${leaf('SessionToken', random('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 120))}${leaf('Expiration', expiration)}</Credentials>` +
+    `${leaf('SessionToken', sessionToken)}${leaf('Expiration', expiration)}</Credentials>` +
     `<AssumedRoleUser>${leaf('AssumedRoleId', `AROA${random('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 17)}:${sessionName}`)}${leaf('Arn', principalArn)}</AssumedRoleUser>` +
     `</AssumeRoleResult><ResponseMetadata>${leaf('RequestId', ctx.requestId)}</ResponseMetadata></AssumeRoleResponse>`;
   return { xml, session };
