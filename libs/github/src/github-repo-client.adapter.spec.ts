@@ -213,6 +213,9 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       client = clientFor(sb, { onCall: (c) => seen.push(c) });
       expect((await folderOf(client, 'stacks/prod', ['main'])).get('main')?.folderExists).toBe(true);
       expect(seen.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(['POST /api/graphql 200']);
+      // As on GitHub Enterprise, GraphQL is not served under the REST prefix.
+      const wrongPlace = await fetch(`${sb.url}/graphql`, { method: 'POST', headers: { authorization: `token ${sandbox.DEFAULT_SANDBOX_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { login } }' }) });
+      expect(wrongPlace.status).toBe(404);
     });
 
     it('an unknown repository is github_not_found; refused credentials are github_auth', async () => {

@@ -605,6 +605,8 @@ export class GitHubSandbox {
       throw new GitHubApiError(404, 'Not Found');
     }
     const path = url.pathname === this.graphqlPath ? '/graphql' : url.pathname.slice(this.prefix.length) || '/';
+    // GitHub Enterprise serves GraphQL at /api/graphql only: /api/v3/graphql is a 404 there.
+    if (path === GRAPHQL && url.pathname !== this.graphqlPath) throw new GitHubApiError(404, 'Not Found');
     call.path = `${path}${url.search}`;
     const found = this.match(method, path);
     if (found) {
