@@ -25,6 +25,21 @@ describe('the record summary hidden in backport PR and issue bodies', () => {
     expect(readRecordMarker(`body\n${recordMarker(drift, null)}`)).not.toHaveProperty('summary.incident');
   });
 
+  it('what it writes it can read back, however long the texts (they are shortened to fit)', () => {
+    const long = (n: number, ch = 'x') => ch.repeat(n);
+    const huge = {
+      ...drift,
+      decision: { ...drift.decision, reason: long(5000, 'é') },
+      resource: { ...drift.resource, address: `module.${long(3000)}.aws_security_group.x` },
+      principal: { ...drift.principal, session: long(400) },
+    };
+    const read = readRecordMarker(recordMarker(huge, { ...incident, title: long(3000, '火'), url: 'javascript:alert(1)' }));
+    expect(read).toMatchObject({ ok: true, summary: { id: drift.id, incident: { id: 'Q1ABC2' } } });
+    const summary = read && read.ok ? read.summary : null;
+    expect(summary?.decision.reason.endsWith('…')).toBe(true);
+    expect(summary?.incident).not.toHaveProperty('url');
+  });
+
   it('reads the last summary of a body (an edited body may quote an older one)', () => {
     const older = recordMarker({ ...drift, id: 'drf_older0001' }, null);
     expect(readRecordMarker(`> quoted: ${older}\n${recordMarker(drift, null)}`)).toMatchObject({ ok: true, summary: { id: drift.id } });

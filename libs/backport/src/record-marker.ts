@@ -63,9 +63,24 @@ const summarySchema = z
 
 export type RecordSummary = z.infer<typeof summarySchema>;
 
-/** The hidden line for a drift's PR or issue body; `incident`: the one the change was made during, if any. */
+/**
+ * The hidden line for a drift's PR or issue body; `incident`: the one the change was made during,
+ * if any. Free text is shortened to what `readRecordMarker` accepts (a marker it would refuse
+ * could not be recovered, and that would only show after Redis was lost); if the whole is still
+ * too long (multi-byte text), the texts are shortened further.
+ */
 export function recordMarker(drift: DriftRecord, incident: (Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string }) | null): string {
-  const summary: RecordSummary = {
+  for (const textLimit of [1000, 200, 40]) {
+    const encoded = Buffer.from(JSON.stringify(summaryOf(drift, incident, textLimit)), 'utf8').toString('base64url');
+    if (encoded.length <= MAX_ENCODED) return `${PREFIX}${encoded}${SUFFIX}`;
+  }
+  throw new Error(`the record summary of ${drift.id} does not fit in ${MAX_ENCODED} characters`);
+}
+
+const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+function summaryOf(drift: DriftRecord, incident: Parameters<typeof recordMarker>[1], textLimit: number): RecordSummary {
+  return {
     v: 1,
     id: drift.id,
     resource: {
@@ -73,14 +88,14 @@ export function recordMarker(drift: DriftRecord, incident: (Pick<IncidentRef, 'p
       id: drift.resource.id,
       account: drift.resource.account,
       region: drift.resource.region,
-      ...(drift.resource.address ? { address: drift.resource.address } : {}),
-      ...(drift.resource.stack ? { stack: drift.resource.stack } : {}),
+      ...(drift.resource.address ? { address: clip(drift.resource.address, 1000) } : {}),
+      ...(drift.resource.stack ? { stack: clip(drift.resource.stack, 200) } : {}),
     },
-    decision: { action: 'backport', rule: drift.decision.rule ?? 3, reason: drift.decision.reason },
+    decision: { action: 'backport', rule: drift.decision.rule ?? 3, reason: clip(drift.decision.reason, textLimit) },
     principal: {
-      arn: drift.principal.arn,
+      arn: drift.principal.arn === null ? null : clip(drift.principal.arn, 2048),
       class: drift.principal.class,
-      ...(drift.principal.session ? { session: drift.principal.session } : {}),
+      ...(drift.principal.session ? { session: clip(drift.principal.session, 256) } : {}),
     },
     changedAt: drift.changedAt,
     detectedAt: drift.detectedAt,
@@ -90,13 +105,12 @@ export function recordMarker(drift: DriftRecord, incident: (Pick<IncidentRef, 'p
             provider: incident.provider,
             id: incident.id,
             ...(incident.number !== undefined ? { number: incident.number } : {}),
-            title: incident.title,
-            ...(incident.url ? { url: incident.url } : {}),
+            title: clip(incident.title, textLimit),
+            ...(incident.url && /^https:\/\/[^\s]+$/.test(incident.url) && incident.url.length <= 2048 ? { url: incident.url } : {}),
           },
         }
       : {}),
   };
-  return `${PREFIX}${Buffer.from(JSON.stringify(summary), 'utf8').toString('base64url')}${SUFFIX}`;
 }
 
 /** The summary in a body: `null` when there is none, a problem when it is not a valid one. */

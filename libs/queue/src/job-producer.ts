@@ -48,7 +48,7 @@ const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
   },
   // A failed poll is not retried: the next interval polls again, and staleness freezes meanwhile.
   incidents: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-  // A receiver that is down for a while still gets the message (back-off up to 5 min, ~25 min in all).
+  // A receiver that is down for a while still gets the message (back-off 1 s doubling: about 8.5 min over 10 attempts).
   notify: { attempts: 10, backoff: { type: 'dw' }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
 };
 
