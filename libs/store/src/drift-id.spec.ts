@@ -1,7 +1,7 @@
 import { newDriftId } from './drift-store';
 
 describe('newDriftId', () => {
-  it('is drf_ + the time in base 36 + 12 random hex digits, which the API's and the record marker's id patterns accept', () => {
+  it('is drf_ + the time in base 36 + 12 random hex digits, a pattern the API and the record marker accept', () => {
     const id = newDriftId(1_750_000_000_000);
     expect(id).toMatch(/^drf_mbxstdz4[0-9a-f]{12}$/);
   });
