@@ -110,10 +110,11 @@ describe('sendWebhook (a real HTTP receiver)', () => {
     expect(err.message).toBe(`notification webhook oncall: refused with HTTP ${status}`);
   });
 
-  it('a redirect is refused, not followed (the message stays where it was sent)', async () => {
+  it('a redirect is refused, not followed (the message stays where it was sent), and not retried (a setting to fix)', async () => {
     answer = () => ({ status: 302, headers: { location: 'http://127.0.0.1:9/elsewhere' } });
     const err = await rejection(sendWebhook(target(), N));
-    expect(err).toBeInstanceOf(TransientError);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toBe('notification webhook oncall: redirected (HTTP 302); configure the URL it redirects to');
     expect(received).toHaveLength(1);
   });
 

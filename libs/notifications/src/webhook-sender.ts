@@ -53,7 +53,7 @@ export async function sendWebhook(target: WebhookTarget, n: Notification, links:
   const what = `notification webhook ${target.name}`;
   let res: Response;
   try {
-    res = await fetchImpl(target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.requestTimeoutMs), redirect: 'error' });
+    res = await fetchImpl(target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.requestTimeoutMs), redirect: 'manual' });
   } catch (err) {
     // By name: the abort reason is a DOMException, not always an `instanceof Error` here.
     const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
@@ -67,5 +67,7 @@ export async function sendWebhook(target: WebhookTarget, n: Notification, links:
     const after = parseRetryAfterSeconds(res.headers.get('retry-after'));
     throw new TransientError(`${what}: HTTP ${res.status}`, res.status === 429 ? 'notify_rate_limited' : 'notify_unavailable', after !== undefined ? { retryAfterMs: after } : undefined);
   }
+  // Redirects are not followed (the message goes where it was configured to go): a setting to fix, not retried.
+  if (res.status >= 300 && res.status < 400) throw new PermanentError(`${what}: redirected (HTTP ${res.status}); configure the URL it redirects to`, 'notify_redirected');
   throw new PermanentError(`${what}: refused with HTTP ${res.status}`, 'notify_refused');
 }
