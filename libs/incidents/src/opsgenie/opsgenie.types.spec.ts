@@ -11,7 +11,7 @@ import {
 } from './opsgenie.types';
 
 // opsgenie.types.ts ties each key list to its TypeScript type at compile time; this ties the
-// lists to the definitions of shared/contracts/opsgenie-swagger.json.
+// lists to the definitions of test/contracts/opsgenie-swagger.json.
 describe('Opsgenie types vs the Swagger definitions', () => {
   const spec = readSpec(OPSGENIE_SPEC_FILE);
   const definition = (name: string) => schemaKeys(spec, resolveRef(spec, `#/definitions/${name}`));

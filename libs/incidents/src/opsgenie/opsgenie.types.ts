@@ -1,5 +1,5 @@
 /**
- * Opsgenie Incident API types, written from shared/contracts/opsgenie-swagger.json
+ * Opsgenie Incident API types, written from test/contracts/opsgenie-swagger.json
  * (Swagger 2.0, opsgenie/opsgenie-oas @ 71c55343): `BaseIncident`, `Responder`, `PageDetails`,
  * `BaseResponse`, `ListIncidentsResponse`, `ErrorResponse`. Only what the spec marks required is
  * required here; the adapter checks at run time what it relies on (opsgenie-incidents.ts).

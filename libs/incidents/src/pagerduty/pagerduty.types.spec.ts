@@ -8,7 +8,7 @@ import {
 } from './pagerduty.types';
 
 // pagerduty.types.ts ties each key list to its TypeScript type at compile time; this ties the
-// lists to shared/contracts/pagerduty-rest-openapiv3.json.
+// lists to test/contracts/pagerduty-rest-openapiv3.json.
 describe('PagerDuty types vs the OpenAPI description', () => {
   const spec = readSpec(PAGERDUTY_SPEC_FILE);
   const schema = (name: string) => schemaKeys(spec, resolveRef(spec, `#/components/schemas/${name}`));

@@ -1,6 +1,6 @@
 /**
  * The parts of PagerDuty REST API v2 that `GET /incidents` returns, written from
- * shared/contracts/pagerduty-rest-openapiv3.json (`Incident`, `Priority`, `Reference`,
+ * test/contracts/pagerduty-rest-openapiv3.json (`Incident`, `Priority`, `Reference`,
  * `Pagination`). The spec marks almost nothing required, so almost everything here is optional;
  * the adapter checks at run time what it relies on (see pagerduty-response.ts).
  * `pagerduty.types.spec.ts` compares these types with the spec.

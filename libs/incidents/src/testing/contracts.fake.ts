@@ -1,5 +1,6 @@
 /**
- * The official API descriptions the fakes validate against (shared/contracts/, see its README):
+ * The official API descriptions the fakes validate against, vendored in the repository under
+ * test/contracts/ (see its README for source, version and licence):
  * - PagerDuty REST (OpenAPI 3.0.2) through openapi-backend, reduced to `GET /incidents`;
  * - Opsgenie (Swagger 2.0, which openapi-backend cannot read) through ajv, from the operation's
  *   parameters and the `definitions`.
@@ -18,31 +19,29 @@ export const PAGERDUTY_SPEC_FILE = 'pagerduty-rest-openapiv3.json';
 export const OPSGENIE_SPEC_FILE = 'opsgenie-swagger.json';
 
 /**
- * The directory holding both spec files: `explicit` if given, else the first `shared/contracts`
- * found walking up from this file (works from the sources and from `dist/`).
+ * The directory holding both spec files: `explicit` if given, else the repository's own
+ * `test/contracts`, found walking up from this file (works from the sources and from `dist/`).
+ * Nothing outside the repository is read.
  */
 export function findContractsDir(explicit?: string): string {
+  const holdsBoth = (dir: string) => existsSync(path.join(dir, PAGERDUTY_SPEC_FILE)) && existsSync(path.join(dir, OPSGENIE_SPEC_FILE));
   if (explicit) {
-    if (!existsSync(path.join(explicit, PAGERDUTY_SPEC_FILE)) || !existsSync(path.join(explicit, OPSGENIE_SPEC_FILE))) {
-      throw new Error(`contractsDir ${explicit} does not hold ${PAGERDUTY_SPEC_FILE} and ${OPSGENIE_SPEC_FILE}`);
-    }
+    if (!holdsBoth(explicit)) throw new Error(`contractsDir ${explicit} does not hold ${PAGERDUTY_SPEC_FILE} and ${OPSGENIE_SPEC_FILE}`);
     return explicit;
   }
   let dir = __dirname;
   for (;;) {
-    for (const candidate of [path.join(dir, 'shared', 'contracts'), path.join(dir, 'contracts')]) {
-      if (existsSync(path.join(candidate, PAGERDUTY_SPEC_FILE)) && existsSync(path.join(candidate, OPSGENIE_SPEC_FILE))) {
-        return candidate;
-      }
-    }
+    const candidate = path.join(dir, 'test', 'contracts');
+    // The repository root is the first folder above with a package.json: never look past it.
+    if (holdsBoth(candidate)) return candidate;
+    if (existsSync(path.join(dir, 'package.json'))) break;
     const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(
-        `cannot find the API specs (${PAGERDUTY_SPEC_FILE}, ${OPSGENIE_SPEC_FILE}) in any shared/contracts above ${__dirname}; pass contractsDir`,
-      );
-    }
+    if (parent === dir) break;
     dir = parent;
   }
+  throw new Error(
+    `cannot find the API specs (${PAGERDUTY_SPEC_FILE}, ${OPSGENIE_SPEC_FILE}) in the repository's test/contracts above ${__dirname}; pass contractsDir`,
+  );
 }
 
 type JsonObject = Record<string, unknown>;

@@ -6,7 +6,7 @@
  * - requires `Authorization: GenieKey <key>`: 401 otherwise;
  * - serves `/v1/incidents` and the spec's `/v1/incidents/` (trailing slash), under an optional
  *   base path (EU host, proxy prefix);
- * - validates the query parameters against shared/contracts/opsgenie-swagger.json with ajv
+ * - validates the query parameters against test/contracts/opsgenie-swagger.json with ajv
  *   (`query` required, `limit` 1..100, `offset` ≥ 0, `sort`/`order` enums; unknown parameters
  *   refused, stricter than the real API) and parses `query` (opsgenie-search.fake.ts): 422 with
  *   `{message, took, requestId}` for anything it cannot accept (Opsgenie keeps 400 for malformed

@@ -4,7 +4,7 @@
  *
  * Like the real API (CONTRACTS.md §B1) it:
  * - requires `Authorization: Token token=<token>` (or `Bearer <token>`): 401 otherwise;
- * - validates every request against shared/contracts/pagerduty-rest-openapiv3.json (openapi-backend;
+ * - validates every request against test/contracts/pagerduty-rest-openapiv3.json (openapi-backend;
  *   unknown parameters, bad enum values, missing `Accept`/`Content-Type` are refused) and the
  *   documented limits (`limit` ≤ 100, `offset + limit` ≤ 10 000, versioned `Accept`): 400 in
  *   PagerDuty's error shape `{error: {message, code, errors}}`;
@@ -65,7 +65,7 @@ export interface PagerDutyFakeOptions extends HttpFakeOptions {
   token?: string;
   /** The fake's clock (the default date window is the month before it). Default: system time. */
   now?: () => Date;
-  /** Where the spec files are (default: found by walking up to `shared/contracts`). */
+  /** Where the spec files are (default: found by walking up to `test/contracts`). */
   contractsDir?: string;
   /** Check every 200 and error answer against the spec. Default true. */
   validateResponses?: boolean;
@@ -73,7 +73,7 @@ export interface PagerDutyFakeOptions extends HttpFakeOptions {
   webUrl?: string;
   /**
    * `required` (default, tests): refuse to start without the official spec. `optional` (the
-   * demo on a machine without shared/contracts): validate when the spec is found, else serve
+   * demo on a machine without test/contracts): validate when the spec is found, else serve
    * unvalidated.
    */
   contracts?: 'required' | 'optional';
