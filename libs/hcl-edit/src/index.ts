@@ -46,7 +46,6 @@ export {
   type ModuleStep,
   type ResourceAddress,
 } from './document/resource-address';
-export { canonicalRule, ruleKey } from './rules/rule-shape';
 export { type RuleStyle } from './rules/terraform-rules';
 export {
   type EditResult,

@@ -28,6 +28,7 @@ export {
 } from './model/cidr';
 export {
   canonicalRuleKey,
+  canonicalTrafficKey,
   canonicalizePeer,
   canonicalizeRule,
   compareRules,
@@ -37,9 +38,11 @@ export {
   ruleKey,
   sameRule,
   sortRules,
+  trafficKey,
   uniqueRules,
   type IdentifiedRule,
   type RuleInput,
+  type RuleTraffic,
 } from './model/rule';
 export { InvalidRuleShapeError, type RuleShape } from './security-group.errors';
 
@@ -66,6 +69,7 @@ export {
   rulesFromTerraformInlineBlocks,
   rulesFromTerraformLegacyRule,
   rulesFromTerraformSecurityGroup,
+  terraformPorts,
   toTerraformInlineBlocks,
   toTerraformLegacyRule,
   toTerraformVpcRule,

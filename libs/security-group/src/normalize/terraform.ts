@@ -9,7 +9,8 @@
  */
 import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { z } from 'zod';
-import { canonicalizeRule, groupPeer, makeRule, uniqueRules } from '../model/rule';
+import { canonicalPorts, canonicalProtocol } from '../model/protocol';
+import { canonicalizeRule, groupPeer, makeRule, uniqueRules, type RuleTraffic } from '../model/rule';
 import { fail, parseShape } from '../security-group.errors';
 
 export const TF_SECURITY_GROUP = 'aws_security_group';
@@ -187,9 +188,15 @@ export function rulesFromTerraformLegacyRule(attributes: unknown): PermissionRul
   return uniqueRules(rules);
 }
 
-/** Terraform writes "no ports" as 0 in inline blocks and legacy rules. */
-function terraformPort(port: number | null): number {
-  return port ?? 0;
+/**
+ * `from_port` / `to_port` as inline blocks and legacy `aws_security_group_rule`s write them: the
+ * canonical ports, with 0 / 0 where the rule has none (all traffic, port-less protocols).
+ * (`aws_vpc_security_group_*_rule` leaves them out instead: `toTerraformVpcRule`.)
+ */
+export function terraformPorts(rule: RuleTraffic): { fromPort: number; toPort: number } {
+  const protocol = canonicalProtocol(rule.protocol);
+  const ports = canonicalPorts(protocol, rule.fromPort, rule.toPort);
+  return { fromPort: ports.fromPort ?? 0, toPort: ports.toPort ?? 0 };
 }
 
 /**
@@ -207,16 +214,17 @@ export function toTerraformInlineBlocks(
     const key = JSON.stringify([rule.protocol, rule.fromPort, rule.toPort, description]);
     let block = out[rule.direction].get(key);
     if (!block) {
+      const ports = terraformPorts(rule);
       block = {
         cidr_blocks: [],
         description,
-        from_port: terraformPort(rule.fromPort),
+        from_port: ports.fromPort,
         ipv6_cidr_blocks: [],
         prefix_list_ids: [],
         protocol: rule.protocol,
         security_groups: [],
         self: false,
-        to_port: terraformPort(rule.toPort),
+        to_port: ports.toPort,
       };
       out[rule.direction].set(key, block);
     }
@@ -264,12 +272,13 @@ export function toTerraformVpcRule(
 export function toTerraformLegacyRule(rule: PermissionRule, groupId: string): TerraformLegacyRuleAttributes {
   const r = canonicalizeRule(rule);
   const self = r.peer.kind === 'securityGroup' && r.peer.groupId === groupId;
+  const ports = terraformPorts(r);
   return {
     type: r.direction,
     security_group_id: groupId,
     protocol: r.protocol,
-    from_port: terraformPort(r.fromPort),
-    to_port: terraformPort(r.toPort),
+    from_port: ports.fromPort,
+    to_port: ports.toPort,
     cidr_blocks: r.peer.kind === 'ipv4' ? [r.peer.cidr] : [],
     ipv6_cidr_blocks: r.peer.kind === 'ipv6' ? [r.peer.cidr] : [],
     prefix_list_ids: r.peer.kind === 'prefixList' ? [r.peer.prefixListId] : [],
