@@ -38,11 +38,9 @@ export {
   ruleKey,
   sameRule,
   sortRules,
-  trafficKey,
   uniqueRules,
   type IdentifiedRule,
   type RuleInput,
-  type RuleTraffic,
 } from './model/rule';
 export { InvalidRuleShapeError, type RuleShape } from './security-group.errors';
 
@@ -69,7 +67,6 @@ export {
   rulesFromTerraformInlineBlocks,
   rulesFromTerraformLegacyRule,
   rulesFromTerraformSecurityGroup,
-  terraformPorts,
   toTerraformInlineBlocks,
   toTerraformLegacyRule,
   toTerraformVpcRule,

@@ -89,23 +89,15 @@ export function peerKey(peer: RulePeer): string {
   return canonicalPeerKey(canonicalizePeer(peer));
 }
 
-/** What a rule allows, without its peer: direction, protocol and ports. */
-export type RuleTraffic = Pick<RuleInput, 'direction' | 'protocol' | 'fromPort' | 'toPort'>;
-
-/** The traffic part of the key of an already canonical rule: `ingress|tcp|8080|8080`, `egress|-1|*|*`. */
+/**
+ * The traffic part of the key of an already canonical rule (direction, protocol and ports; no
+ * peer): `ingress|tcp|8080|8080`, `egress|-1|*|*`. The key of every rule with that traffic
+ * starts with it and `|`.
+ */
 export function canonicalTrafficKey(traffic: Pick<PermissionRule, 'direction' | 'protocol' | 'fromPort' | 'toPort'>): string {
   const from = traffic.fromPort === null ? '*' : String(traffic.fromPort);
   const to = traffic.toPort === null ? '*' : String(traffic.toPort);
   return `${traffic.direction}|${traffic.protocol}|${from}|${to}`;
-}
-
-/**
- * The traffic part of `ruleKey` (direction, protocol and ports, after canonicalisation; no peer):
- * every rule with this traffic has a key starting with it and `|`.
- */
-export function trafficKey(traffic: RuleTraffic): string {
-  const protocol = canonicalProtocol(traffic.protocol);
-  return canonicalTrafficKey({ direction: traffic.direction, protocol, ...canonicalPorts(protocol, traffic.fromPort, traffic.toPort) });
 }
 
 /** Identity key of an already canonical rule (no re-normalisation; for hot loops). */

@@ -10,7 +10,6 @@ import {
   ruleFromTerraformVpcRule,
   rulesFromTerraformLegacyRule,
   rulesFromTerraformSecurityGroup,
-  terraformPorts,
   toTerraformInlineBlocks,
   toTerraformLegacyRule,
   toTerraformVpcRule,
@@ -401,15 +400,6 @@ describe('Terraform state attributes (CONTRACTS.md §E2)', () => {
     expect(parseGroupReference(`444455556666/${OTHER_SG}`)).toEqual({ kind: 'securityGroup', groupId: OTHER_SG, userId: '444455556666' });
     const rule = { direction: 'ingress' as const, protocol: 'tcp', fromPort: 22, toPort: 22 };
     expect(ruleKey({ ...rule, peer: parseGroupReference(`444455556666/${OTHER_SG}`) })).toBe(ruleKey({ ...rule, peer: { kind: 'securityGroup', groupId: OTHER_SG } }));
-  });
-
-  it('writes from_port/to_port as inline blocks and legacy rules do: 0/0 for all traffic and port-less protocols', () => {
-    expect(terraformPorts({ direction: 'egress', protocol: '-1', fromPort: null, toPort: null })).toEqual({ fromPort: 0, toPort: 0 });
-    expect(terraformPorts({ direction: 'egress', protocol: 'esp', fromPort: -1, toPort: -1 })).toEqual({ fromPort: 0, toPort: 0 });
-    expect(terraformPorts({ direction: 'ingress', protocol: '6', fromPort: 443, toPort: 443 })).toEqual({ fromPort: 443, toPort: 443 });
-    expect(terraformPorts({ direction: 'ingress', protocol: 'udp', fromPort: null, toPort: null })).toEqual({ fromPort: 0, toPort: 65535 });
-    expect(terraformPorts({ direction: 'ingress', protocol: 'icmp', fromPort: -1, toPort: -1 })).toEqual({ fromPort: -1, toPort: -1 });
-    expect(terraformPorts({ direction: 'ingress', protocol: 'icmpv6', fromPort: 128, toPort: 0 })).toEqual({ fromPort: 128, toPort: 0 });
   });
 
   it('writes inline blocks in the state shape (every key, 0 ports for all traffic, self)', () => {

@@ -9,8 +9,7 @@
  */
 import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { z } from 'zod';
-import { canonicalPorts, canonicalProtocol } from '../model/protocol';
-import { canonicalizeRule, groupPeer, makeRule, uniqueRules, type RuleTraffic } from '../model/rule';
+import { canonicalizeRule, groupPeer, makeRule, uniqueRules } from '../model/rule';
 import { fail, parseShape } from '../security-group.errors';
 
 export const TF_SECURITY_GROUP = 'aws_security_group';
@@ -188,15 +187,9 @@ export function rulesFromTerraformLegacyRule(attributes: unknown): PermissionRul
   return uniqueRules(rules);
 }
 
-/**
- * `from_port` / `to_port` as inline blocks and legacy `aws_security_group_rule`s write them: the
- * canonical ports, with 0 / 0 where the rule has none (all traffic, port-less protocols).
- * (`aws_vpc_security_group_*_rule` leaves them out instead: `toTerraformVpcRule`.)
- */
-export function terraformPorts(rule: RuleTraffic): { fromPort: number; toPort: number } {
-  const protocol = canonicalProtocol(rule.protocol);
-  const ports = canonicalPorts(protocol, rule.fromPort, rule.toPort);
-  return { fromPort: ports.fromPort ?? 0, toPort: ports.toPort ?? 0 };
+/** Terraform writes "no ports" as 0 in inline blocks and legacy rules. */
+function terraformPort(port: number | null): number {
+  return port ?? 0;
 }
 
 /**
@@ -214,17 +207,16 @@ export function toTerraformInlineBlocks(
     const key = JSON.stringify([rule.protocol, rule.fromPort, rule.toPort, description]);
     let block = out[rule.direction].get(key);
     if (!block) {
-      const ports = terraformPorts(rule);
       block = {
         cidr_blocks: [],
         description,
-        from_port: ports.fromPort,
+        from_port: terraformPort(rule.fromPort),
         ipv6_cidr_blocks: [],
         prefix_list_ids: [],
         protocol: rule.protocol,
         security_groups: [],
         self: false,
-        to_port: ports.toPort,
+        to_port: terraformPort(rule.toPort),
       };
       out[rule.direction].set(key, block);
     }
@@ -272,13 +264,12 @@ export function toTerraformVpcRule(
 export function toTerraformLegacyRule(rule: PermissionRule, groupId: string): TerraformLegacyRuleAttributes {
   const r = canonicalizeRule(rule);
   const self = r.peer.kind === 'securityGroup' && r.peer.groupId === groupId;
-  const ports = terraformPorts(r);
   return {
     type: r.direction,
     security_group_id: groupId,
     protocol: r.protocol,
-    from_port: ports.fromPort,
-    to_port: ports.toPort,
+    from_port: terraformPort(r.fromPort),
+    to_port: terraformPort(r.toPort),
     cidr_blocks: r.peer.kind === 'ipv4' ? [r.peer.cidr] : [],
     ipv6_cidr_blocks: r.peer.kind === 'ipv6' ? [r.peer.cidr] : [],
     prefix_list_ids: r.peer.kind === 'prefixList' ? [r.peer.prefixListId] : [],
