@@ -7,6 +7,10 @@
  *   `aws_security_group` (inline blocks, `aws_vpc_security_group_*_rule` or
  *   `aws_security_group_rule` resources), keeping every byte outside the edited spans, then checks
  *   the result with HashiCorp's parser; it answers the new text and spans, or why it refused.
+ *
+ * Rules are canonicalised, keyed and written with the security-group model
+ * (`@driftwarden/security-group`: `ruleKey`, `canonicalizeRule`, `toTerraform*`); this library
+ * has no rule model of its own.
  */
 export { initHclParser, isHclParserReady } from './parser/tree-sitter';
 export { parseWithHashicorp } from './parser/hcl2json';
@@ -46,7 +50,6 @@ export {
   type ModuleStep,
   type ResourceAddress,
 } from './document/resource-address';
-export { canonicalRule, ruleKey } from './rules/rule-shape';
 export { type RuleStyle } from './rules/terraform-rules';
 export {
   type EditResult,

@@ -28,6 +28,7 @@ export {
 } from './model/cidr';
 export {
   canonicalRuleKey,
+  canonicalTrafficKey,
   canonicalizePeer,
   canonicalizeRule,
   compareRules,

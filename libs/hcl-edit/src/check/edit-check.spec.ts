@@ -1,7 +1,7 @@
 import type { PermissionRule } from '@driftwarden/domain';
+import { ruleKey } from '@driftwarden/security-group';
 import { HclDocument } from '../document/hcl-document';
 import { planSecurityGroupEdit, type EditDraft } from '../edit/security-group-edit';
-import { ruleKey } from '../rules/rule-shape';
 import { checkSecurityGroupEdit } from './edit-check';
 
 const INPUT = `resource "aws_security_group" "a" {

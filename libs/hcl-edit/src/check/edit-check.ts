@@ -8,10 +8,10 @@
  * Anything else and the edit is refused: never a broken file.
  */
 import { describePermissionRule, type PermissionRule } from '@driftwarden/domain';
+import { canonicalRuleKey, canonicalizeRule } from '@driftwarden/security-group';
 import type { EditDraft } from '../edit/security-group-edit';
 import { unsafe, type EditResult, type EditUnsafe } from '../edit/edit-result';
 import { parseWithHashicorp } from '../parser/hcl2json';
-import { canonicalRule, ruleKey } from '../rules/rule-shape';
 import { sourceRules, type RuleContext } from '../rules/terraform-rules';
 import { readGroupRulesFromJson } from './json-rules';
 
@@ -60,7 +60,7 @@ async function readWithHashicorp(filename: string, text: string, ctx: RuleContex
   const rules = new Map<string, PermissionRule>();
   const opaque = new Map<string, number>();
   for (const source of read.sources) {
-    for (const rule of sourceRules(source)) rules.set(ruleKey(rule), canonicalRule(rule));
+    for (const rule of sourceRules(source).map(canonicalizeRule)) rules.set(canonicalRuleKey(rule), rule);
     for (const o of source.opaquePeers) {
       const key = `${source.traffic}|${o.kind}`;
       opaque.set(key, (opaque.get(key) ?? 0) + 1);

@@ -2,10 +2,10 @@
  * The edit reads rules with tree-sitter, the check with HashiCorp's parser: both readings of the
  * same file must agree, or every check would fail (or worse, pass for the wrong reason).
  */
+import { ruleKey } from '@driftwarden/security-group';
 import { HclDocument } from '../document/hcl-document';
 import { readGroupCode } from '../edit/group-code';
 import { parseWithHashicorp } from '../parser/hcl2json';
-import { ruleKey } from '../rules/rule-shape';
 import { sourceRules, type RuleContext, type RuleSource } from '../rules/terraform-rules';
 import { fromJson, hasTemplateSequence, normaliseOpaque } from '../rules/rule-values';
 import { readGroupRulesFromJson } from './json-rules';
@@ -96,12 +96,12 @@ describe('reading rules: tree-sitter and HashiCorp agree', () => {
     expect(fromTreeSitter.rules.some((k) => k.includes('1.1.1.1'))).toBe(false);
     if (ctx.groupId) {
       expect(fromTreeSitter.rules).toContain('ingress|tcp|443|443|sg:sg-0web');
-      expect(fromTreeSitter.rules).toContain('egress|-1|||sg:sg-0web');
+      expect(fromTreeSitter.rules).toContain('egress|-1|*|*|sg:sg-0web');
     } else {
       expect(fromTreeSitter.opaque).toContain('ingress|tcp|443|443|securityGroup|self');
     }
     expect(fromTreeSitter.opaque).toContain('ingress|tcp|443|443|ipv4|cidr_blocks');
-    expect(fromTreeSitter.opaque).toContain('egress|-1|||ipv4|cidr_blocks');
+    expect(fromTreeSitter.opaque).toContain('egress|-1|*|*|ipv4|cidr_blocks');
   });
 });
 

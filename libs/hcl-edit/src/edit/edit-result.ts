@@ -68,7 +68,7 @@ export interface EditSuccess {
 
 export type EditResult = EditSuccess | EditUnsafe;
 
-/** What the edit meant to do, for the check: rules keyed by `ruleKey`. */
+/** What the edit meant to do, for the check: canonical rules keyed by the security-group model's `ruleKey`. */
 export interface ExpectedRules {
   /** The group's rules in the code before the edit, as tree-sitter read them. */
   before: Map<string, PermissionRule>;

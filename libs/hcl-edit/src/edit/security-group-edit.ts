@@ -12,10 +12,18 @@ import {
   type PermissionRule,
   type RuleDirection,
 } from '@driftwarden/domain';
+import {
+  canonicalRuleKey,
+  canonicalTrafficKey,
+  canonicalizeRule,
+  ruleKey,
+  toTerraformInlineBlocks,
+  toTerraformLegacyRule,
+  toTerraformVpcRule,
+} from '@driftwarden/security-group';
 import { attribute, HclDocument, type HclAttribute, type HclBlock, type HclSyntaxError } from '../document/hcl-document';
 import { parseResourceAddress, formatResourceAddress } from '../document/resource-address';
 import { initHclParser } from '../parser/tree-sitter';
-import { canonicalRule, normaliseProtocol, normalisePorts, ruleKey } from '../rules/rule-shape';
 import {
   LEGACY_RULE_TYPE,
   SECURITY_GROUP_TYPE,
@@ -98,7 +106,7 @@ export function readSecurityGroupRules(
   const code = readGroupCode(doc, { groupName: target.name, groupId: request.groupId });
   if ('unsafe' in code) return code;
   return {
-    rules: code.sources.flatMap((s) => sourceRules(s.source)).map(canonicalRule),
+    rules: code.sources.flatMap((s) => sourceRules(s.source)).map(canonicalizeRule),
     opaque: code.sources.reduce((n, s) => n + s.source.opaquePeers.length, 0),
     style: code.styles.has('inline') ? 'inline' : ([...code.styles][0] ?? null),
   };
@@ -220,11 +228,12 @@ class EditPlanner {
     for (const code of this.code.sources) {
       const rules = sourceRules(code.source);
       rules.forEach((rule, peer) => {
-        const key = ruleKey(rule);
+        const canonical = canonicalizeRule(rule);
+        const key = canonicalRuleKey(canonical);
         const refs = index.get(key) ?? [];
         refs.push({ code, peer });
         index.set(key, refs);
-        expected.before.set(key, canonicalRule(rule));
+        expected.before.set(key, canonical);
       });
       for (const o of code.source.opaquePeers) {
         const key = `${code.source.traffic}|${o.kind}`;
@@ -240,7 +249,7 @@ class EditPlanner {
       const key = ruleKey(rule);
       const refs = index.get(key);
       if (!refs) {
-        const hidden = opaque.get(`${trafficOf(rule)}|${rule.peer.kind}`);
+        const hidden = opaque.get(opaqueKey(rule));
         if (hidden) {
           return unsafe('ambiguous', `${describe(rule)} may be declared through ${hidden[0]}; ${this.address} cannot be edited safely`);
         }
@@ -258,16 +267,16 @@ class EditPlanner {
     // What to add (once per rule).
     const additions: PermissionRule[] = [];
     for (const rule of this.request.add) {
-      const key = ruleKey(rule);
-      if (additions.some((r) => ruleKey(r) === key)) continue;
+      const canonical = canonicalizeRule(rule);
+      const key = canonicalRuleKey(canonical);
+      if (additions.some((r) => canonicalRuleKey(r) === key)) continue;
       if (index.has(key) && !removedKeys.has(key)) {
         return unsafe('already-declared', `${describe(rule)} is already declared for ${this.address}`);
       }
-      const hidden = opaque.get(`${trafficOf(rule)}|${rule.peer.kind}`);
+      const hidden = opaque.get(opaqueKey(canonical));
       if (hidden) {
         return unsafe('ambiguous', `${describe(rule)} may already be declared through ${hidden[0]}; ${this.address} cannot be edited safely`);
       }
-      const canonical = canonicalRule(rule);
       additions.push(canonical);
       expected.added.set(key, canonical);
     }
@@ -347,7 +356,7 @@ class EditPlanner {
     const blocksByDirection = new Map<RuleDirection, Map<string, PermissionRule[]>>();
     for (const rule of additions) {
       const byTraffic = blocksByDirection.get(rule.direction) ?? new Map<string, PermissionRule[]>();
-      const key = `${trafficOf(rule)}|${rule.description ?? ''}`;
+      const key = `${canonicalTrafficKey(rule)}|${rule.description ?? ''}`;
       byTraffic.set(key, [...(byTraffic.get(key) ?? []), rule]);
       blocksByDirection.set(rule.direction, byTraffic);
     }
@@ -400,22 +409,20 @@ class EditPlanner {
     return undefined;
   }
 
+  /** The attributes of one new block (rules of one traffic and description), as the provider's state writes them. */
   private inlineAttributes(rules: PermissionRule[]): Array<[string, FormatValue]> {
-    const [first] = rules;
+    const { ingress, egress } = toTerraformInlineBlocks(rules, this.selfId());
+    const blocks = [...ingress, ...egress];
+    if (blocks.length !== 1) throw new Error(`expected the rules of one inline block, got ${blocks.length} blocks`);
+    const [block] = blocks;
     const attrs: Array<[string, FormatValue]> = [];
-    if (first.description) attrs.push(['description', first.description]);
-    const ports = terraformPorts(first);
-    attrs.push(['from_port', ports.from], ['to_port', ports.to], ['protocol', normaliseProtocol(first.protocol)]);
-    const cidr4 = rules.flatMap((r) => (r.peer.kind === 'ipv4' ? [r.peer.cidr] : []));
-    const cidr6 = rules.flatMap((r) => (r.peer.kind === 'ipv6' ? [r.peer.cidr] : []));
-    const lists = rules.flatMap((r) => (r.peer.kind === 'prefixList' ? [r.peer.prefixListId] : []));
-    const groups = rules.flatMap((r) => (r.peer.kind === 'securityGroup' && !this.isSelf(r.peer.groupId) ? [r.peer.groupId] : []));
-    const self = rules.some((r) => r.peer.kind === 'securityGroup' && this.isSelf(r.peer.groupId));
-    if (cidr4.length) attrs.push(['cidr_blocks', cidr4]);
-    if (cidr6.length) attrs.push(['ipv6_cidr_blocks', cidr6]);
-    if (lists.length) attrs.push(['prefix_list_ids', lists]);
-    if (groups.length) attrs.push(['security_groups', groups]);
-    if (self) attrs.push(['self', true]);
+    if (block.description) attrs.push(['description', block.description]);
+    attrs.push(['from_port', block.from_port], ['to_port', block.to_port], ['protocol', block.protocol]);
+    if (block.cidr_blocks.length) attrs.push(['cidr_blocks', block.cidr_blocks]);
+    if (block.ipv6_cidr_blocks.length) attrs.push(['ipv6_cidr_blocks', block.ipv6_cidr_blocks]);
+    if (block.prefix_list_ids.length) attrs.push(['prefix_list_ids', block.prefix_list_ids]);
+    if (block.security_groups.length) attrs.push(['security_groups', block.security_groups]);
+    if (block.self) attrs.push(['self', true]);
     return attrs;
   }
 
@@ -441,6 +448,11 @@ class EditPlanner {
 
   private isSelf(groupId: string): boolean {
     return this.ctx.groupId !== undefined && groupId === this.ctx.groupId;
+  }
+
+  /** The group's id for the model's writers, which write a reference to it as `self` ('' matches no group). */
+  private selfId(): string {
+    return this.ctx.groupId ?? '';
   }
 
   // -------------------------------------------------------------------------------------------
@@ -490,53 +502,29 @@ class EditPlanner {
   }
 
   private vpcAttributes(rule: PermissionRule, groupRef: FormatValue, inModule: boolean): Array<[string, FormatValue]> {
+    const a = toTerraformVpcRule(rule, this.selfId()).attributes;
     const attrs: Array<[string, FormatValue]> = [['security_group_id', groupRef]];
-    if (rule.description) attrs.push(['description', rule.description]);
-    const protocol = normaliseProtocol(rule.protocol);
-    attrs.push(['ip_protocol', protocol]);
-    if (['tcp', 'udp', 'icmp', 'icmpv6'].includes(protocol)) {
-      const ports = normalisePorts(protocol, rule.fromPort, rule.toPort);
-      attrs.push(['from_port', ports.fromPort ?? 0], ['to_port', ports.toPort ?? 0]);
-    }
-    const peer = rule.peer;
-    switch (peer.kind) {
-      case 'ipv4':
-        attrs.push(['cidr_ipv4', peer.cidr]);
-        break;
-      case 'ipv6':
-        attrs.push(['cidr_ipv6', peer.cidr]);
-        break;
-      case 'prefixList':
-        attrs.push(['prefix_list_id', peer.prefixListId]);
-        break;
-      case 'securityGroup':
-        attrs.push(['referenced_security_group_id', this.isSelf(peer.groupId) && inModule ? raw(`${this.address}.id`) : peer.groupId]);
-        break;
-    }
+    if (a.description) attrs.push(['description', a.description]);
+    attrs.push(['ip_protocol', a.ip_protocol]);
+    if (a.from_port !== null && a.to_port !== null) attrs.push(['from_port', a.from_port], ['to_port', a.to_port]);
+    if (a.cidr_ipv4 !== null) attrs.push(['cidr_ipv4', a.cidr_ipv4]);
+    if (a.cidr_ipv6 !== null) attrs.push(['cidr_ipv6', a.cidr_ipv6]);
+    if (a.prefix_list_id !== null) attrs.push(['prefix_list_id', a.prefix_list_id]);
+    const group = a.referenced_security_group_id;
+    if (group !== null) attrs.push(['referenced_security_group_id', this.isSelf(group) && inModule ? raw(`${this.address}.id`) : group]);
     return attrs;
   }
 
   private legacyAttributes(rule: PermissionRule, groupRef: FormatValue): Array<[string, FormatValue]> {
-    const attrs: Array<[string, FormatValue]> = [['type', rule.direction]];
-    if (rule.description) attrs.push(['description', rule.description]);
-    const ports = terraformPorts(rule);
-    attrs.push(['from_port', ports.from], ['to_port', ports.to], ['protocol', normaliseProtocol(rule.protocol)]);
-    const peer = rule.peer;
-    switch (peer.kind) {
-      case 'ipv4':
-        attrs.push(['cidr_blocks', [peer.cidr]]);
-        break;
-      case 'ipv6':
-        attrs.push(['ipv6_cidr_blocks', [peer.cidr]]);
-        break;
-      case 'prefixList':
-        attrs.push(['prefix_list_ids', [peer.prefixListId]]);
-        break;
-      case 'securityGroup':
-        if (this.isSelf(peer.groupId)) attrs.push(['self', true]);
-        else attrs.push(['source_security_group_id', peer.groupId]);
-        break;
-    }
+    const a = toTerraformLegacyRule(rule, this.selfId());
+    const attrs: Array<[string, FormatValue]> = [['type', a.type]];
+    if (a.description) attrs.push(['description', a.description]);
+    attrs.push(['from_port', a.from_port], ['to_port', a.to_port], ['protocol', a.protocol]);
+    if (a.cidr_blocks.length) attrs.push(['cidr_blocks', a.cidr_blocks]);
+    if (a.ipv6_cidr_blocks.length) attrs.push(['ipv6_cidr_blocks', a.ipv6_cidr_blocks]);
+    if (a.prefix_list_ids.length) attrs.push(['prefix_list_ids', a.prefix_list_ids]);
+    if (a.self) attrs.push(['self', true]);
+    if (a.source_security_group_id !== null) attrs.push(['source_security_group_id', a.source_security_group_id]);
     attrs.push(['security_group_id', groupRef]);
     return attrs;
   }
@@ -561,20 +549,14 @@ class EditPlanner {
   }
 }
 
-function trafficOf(rule: PermissionRule): string {
-  const protocol = normaliseProtocol(rule.protocol);
-  const ports = normalisePorts(protocol, rule.fromPort, rule.toPort);
-  return `${rule.direction}|${protocol}|${ports.fromPort ?? ''}|${ports.toPort ?? ''}`;
-}
-
-/** `from_port` / `to_port` as inline blocks and `aws_security_group_rule` want them (0 / 0 for all traffic). */
-function terraformPorts(rule: PermissionRule): { from: number; to: number } {
-  const ports = normalisePorts(rule.protocol, rule.fromPort, rule.toPort);
-  return { from: ports.fromPort ?? 0, to: ports.toPort ?? 0 };
+/** Where a rule could hide among the non-literal peers: its traffic and its peer's kind (see `RuleSource.traffic`). */
+function opaqueKey(rule: PermissionRule): string {
+  const canonical = canonicalizeRule(rule);
+  return `${canonicalTrafficKey(canonical)}|${canonical.peer.kind}`;
 }
 
 function describe(rule: PermissionRule): string {
-  return `${rule.direction} ${describePermissionRule(canonicalRule(rule))}`;
+  return `${rule.direction} ${describePermissionRule(canonicalizeRule(rule))}`;
 }
 
 /**
@@ -582,8 +564,8 @@ function describe(rule: PermissionRule): string {
  * `workers_tcp_9000_9100_from_sg_0abc…`, `workers_icmp_8_from_pl_0123…` (icmp: type, then code unless any).
  */
 export function ruleResourceName(base: string, rule: PermissionRule, selfGroupId?: string): string {
-  const protocol = normaliseProtocol(rule.protocol);
-  const ports = normalisePorts(protocol, rule.fromPort, rule.toPort);
+  const { protocol, fromPort, toPort, peer } = canonicalizeRule(rule);
+  const ports = { fromPort, toPort };
   const parts = [base, protocol === '-1' ? 'all' : /^\d+$/.test(protocol) ? `proto_${protocol}` : protocol];
   if (protocol === 'icmp' || protocol === 'icmpv6') {
     // type and code; -1 is "any"
@@ -593,7 +575,6 @@ export function ruleResourceName(base: string, rule: PermissionRule, selfGroupId
     parts.push(ports.fromPort === ports.toPort ? String(ports.fromPort) : `${ports.fromPort}_${ports.toPort}`);
   }
   parts.push(rule.direction === 'ingress' ? 'from' : 'to');
-  const peer = rule.peer;
   switch (peer.kind) {
     case 'ipv4':
       parts.push(peer.cidr);

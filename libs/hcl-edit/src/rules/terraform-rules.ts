@@ -6,9 +6,10 @@
  * One block or resource is a "rule source": one protocol and port range, any number of peers.
  * Peers whose value is not a literal are kept as opaque peers (their count is checked, never
  * their value); a non-literal protocol, port, direction or `self` makes the source unreadable.
+ * Protocols, ports and keys are the security-group model's (`@driftwarden/security-group`).
  */
 import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
-import { normaliseProtocol, normalisePorts, securityGroupPeer, trafficKey } from './rule-shape';
+import { canonicalPorts, canonicalProtocol, canonicalTrafficKey, parseGroupReference } from '@driftwarden/security-group';
 import { describeValue, type RuleAttributes, type RuleValue } from './rule-values';
 
 export type RuleStyle = 'inline' | 'vpc-rule' | 'legacy-rule';
@@ -46,10 +47,11 @@ export interface OpaquePeer extends PeerLocation {
 
 export interface RuleSource {
   direction: RuleDirection;
+  /** Canonical (`canonicalProtocol`), as are the ports (`canonicalPorts`). */
   protocol: string;
   fromPort: number | null;
   toPort: number | null;
-  /** `trafficKey` of direction, protocol and ports. */
+  /** `canonicalTrafficKey` of direction, protocol and ports. */
   traffic: string;
   description?: string;
   peers: SourcePeer[];
@@ -157,18 +159,18 @@ function readSource(
   if (!protocolValue || protocolValue.kind !== 'literal' || protocolValue.value === null || typeof protocolValue.value === 'boolean') {
     return fail(protocolAttr, protocolValue);
   }
-  const protocol = normaliseProtocol(String(protocolValue.value));
+  const protocol = canonicalProtocol(protocolValue.value);
   const from = readPort(attrs, 'from_port');
   if (typeof from === 'object' && from !== null) return from;
   const to = readPort(attrs, 'to_port');
   if (typeof to === 'object' && to !== null) return to;
-  const ports = normalisePorts(protocol, from, to);
+  const ports = canonicalPorts(protocol, from, to);
 
   const source: RuleSource = {
     direction,
     protocol,
     ...ports,
-    traffic: trafficKey(direction, protocol, ports.fromPort, ports.toPort),
+    traffic: canonicalTrafficKey({ direction, protocol, ...ports }),
     peers: [],
     opaquePeers: [],
   };
@@ -262,7 +264,7 @@ function peerOf(kind: RulePeer['kind'], text: string): RulePeer {
     case 'prefixList':
       return { kind: 'prefixList', prefixListId: text };
     case 'securityGroup':
-      return securityGroupPeer(text);
+      return parseGroupReference(text);
   }
 }
 

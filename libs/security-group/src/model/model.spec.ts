@@ -1,7 +1,7 @@
 import type { PermissionRule } from '@driftwarden/domain';
 import { cidrContains, isPublicCidr, normalizeCidr, parseCidr } from './cidr';
 import { canonicalPorts, canonicalProtocol } from './protocol';
-import { canonicalizeRule, makeRule, ruleKey, sameRule, sortRules, uniqueRules } from './rule';
+import { canonicalRuleKey, canonicalTrafficKey, canonicalizeRule, makeRule, ruleKey, sameRule, sortRules, uniqueRules } from './rule';
 
 describe('normalizeCidr', () => {
   it.each([
@@ -116,6 +116,18 @@ describe('rule identity', () => {
     expect(ruleKey({ direction: 'egress', protocol: 'all', fromPort: 0, toPort: 0, peer: { kind: 'ipv6', cidr: '0::0/0' } })).toBe('egress|-1|*|*|ipv6:::/0');
     expect(ruleKey({ ...open8080, peer: { kind: 'prefixList', prefixListId: 'pl-123' } })).toBe('ingress|tcp|8080|8080|pl:pl-123');
     expect(ruleKey({ ...open8080, peer: { kind: 'securityGroup', groupId: 'sg-1', userId: '111122223333' } })).toBe('ingress|tcp|8080|8080|sg:sg-1');
+  });
+
+  it('keys the traffic of a canonical rule the way its key starts, whatever the spelling it came in', () => {
+    const traffic = (rule: Omit<PermissionRule, 'peer'>) => canonicalTrafficKey(canonicalizeRule({ ...rule, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } }));
+    expect(canonicalTrafficKey(open8080)).toBe('ingress|tcp|8080|8080');
+    expect(traffic({ direction: 'egress', protocol: 'all', fromPort: 0, toPort: 0 })).toBe('egress|-1|*|*');
+    expect(traffic({ direction: 'ingress', protocol: 'ESP', fromPort: 0, toPort: 0 })).toBe('ingress|50|*|*');
+    expect(traffic({ direction: 'ingress', protocol: '6', fromPort: null, toPort: null })).toBe('ingress|tcp|0|65535');
+    expect(traffic({ direction: 'ingress', protocol: 'icmp', fromPort: 8, toPort: null })).toBe('ingress|icmp|8|-1');
+    const udp = canonicalizeRule({ direction: 'egress', protocol: '17', fromPort: -1, toPort: -1, peer: { kind: 'ipv6', cidr: '2001:DB8::/32' } });
+    expect(canonicalRuleKey(udp)).toBe(`${canonicalTrafficKey(udp)}|ipv6:2001:db8::/32`);
+    expect(ruleKey(udp)).toBe(canonicalRuleKey(udp));
   });
 
   it('ignores descriptions and referenced-group owners, not direction, ports or peer', () => {

@@ -89,11 +89,20 @@ export function peerKey(peer: RulePeer): string {
   return canonicalPeerKey(canonicalizePeer(peer));
 }
 
+/**
+ * The traffic part of the key of an already canonical rule (direction, protocol and ports; no
+ * peer): `ingress|tcp|8080|8080`, `egress|-1|*|*`. The key of every rule with that traffic
+ * starts with it and `|`.
+ */
+export function canonicalTrafficKey(traffic: Pick<PermissionRule, 'direction' | 'protocol' | 'fromPort' | 'toPort'>): string {
+  const from = traffic.fromPort === null ? '*' : String(traffic.fromPort);
+  const to = traffic.toPort === null ? '*' : String(traffic.toPort);
+  return `${traffic.direction}|${traffic.protocol}|${from}|${to}`;
+}
+
 /** Identity key of an already canonical rule (no re-normalisation; for hot loops). */
 export function canonicalRuleKey(rule: PermissionRule): string {
-  const from = rule.fromPort === null ? '*' : String(rule.fromPort);
-  const to = rule.toPort === null ? '*' : String(rule.toPort);
-  return `${rule.direction}|${rule.protocol}|${from}|${to}|${canonicalPeerKey(rule.peer)}`;
+  return `${canonicalTrafficKey(rule)}|${canonicalPeerKey(rule.peer)}`;
 }
 
 /**

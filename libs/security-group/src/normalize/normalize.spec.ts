@@ -1,10 +1,12 @@
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { type PermissionRule, PermanentError } from '@driftwarden/domain';
+import { ruleKey } from '../model/rule';
 import { InvalidRuleShapeError } from '../security-group.errors';
 import { rulesFromCloudTrailIpPermissions, rulesFromCloudTrailRequest, rulesFromCloudTrailResponse } from './cloudtrail';
 import { rulesFromConfigConfiguration, rulesFromConfigPermissions } from './config-item';
 import { rulesFromIpPermissions, rulesFromSecurityGroupRules, toIpPermissions } from './ec2';
 import {
+  parseGroupReference,
   ruleFromTerraformVpcRule,
   rulesFromTerraformLegacyRule,
   rulesFromTerraformSecurityGroup,
@@ -391,6 +393,13 @@ describe('Terraform state attributes (CONTRACTS.md §E2)', () => {
     expect(rulesFromTerraformLegacyRule({ ...base, type: 'egress', protocol: 'all', from_port: 0, to_port: 0, cidr_blocks: [], ipv6_cidr_blocks: [], source_security_group_id: OTHER_SG })).toEqual([
       { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'securityGroup', groupId: OTHER_SG } },
     ]);
+  });
+
+  it('reads a group reference as Terraform writes it: sg-… or <account>/sg-… (the owner is not part of the key)', () => {
+    expect(parseGroupReference(OTHER_SG)).toEqual({ kind: 'securityGroup', groupId: OTHER_SG });
+    expect(parseGroupReference(`444455556666/${OTHER_SG}`)).toEqual({ kind: 'securityGroup', groupId: OTHER_SG, userId: '444455556666' });
+    const rule = { direction: 'ingress' as const, protocol: 'tcp', fromPort: 22, toPort: 22 };
+    expect(ruleKey({ ...rule, peer: parseGroupReference(`444455556666/${OTHER_SG}`) })).toBe(ruleKey({ ...rule, peer: { kind: 'securityGroup', groupId: OTHER_SG } }));
   });
 
   it('writes inline blocks in the state shape (every key, 0 ports for all traffic, self)', () => {
