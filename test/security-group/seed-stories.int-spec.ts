@@ -154,6 +154,8 @@ describe('security-group drift end to end', () => {
       { direction: 'ingress', protocol: 'tcp', fromPort: 3306, toPort: 3306, peer: { kind: 'prefixList', prefixListId: 'pl-0123456789abcdef0' } },
       { direction: 'ingress', protocol: 'tcp', fromPort: 6379, toPort: 6379, peer: { kind: 'securityGroup', groupId: 'sg-0fedcba9876543210', userId: '111122223333' } },
     ];
+    // The referenced group exists (unmanaged): EC2 refuses a rule referring to a group that does not.
+    world.ec2.addGroup({ groupId: 'sg-0fedcba9876543210', groupName: 'cache-clients', vpcId: 'vpc-0123456789abcdef0' });
     await world.change(groups['kinds'].groupId, { authorize: extra }, MALLORY);
     const d = await driftOf('kinds', (x) => x.status === 'reverted', 'the revert');
     expect(d.evidence.afterState?.verified).toBe(true);

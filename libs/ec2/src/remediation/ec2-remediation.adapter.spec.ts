@@ -165,6 +165,8 @@ describe('revert and verify', () => {
     ],
   ])('%s', async (_name, live, extra, missing, expectedWrites) => {
     sandbox.addGroup({ groupId: SG, vpcId: VPC, rules: live });
+    // The group a missing rule refers to exists (EC2 refuses a reference to a group that does not).
+    sandbox.addGroup({ groupId: OTHER_SG, vpcId: VPC });
     const ids = extra.map((r) => idOf(SG, r));
     const fence = countingFence();
 
@@ -378,6 +380,64 @@ describe('errors', () => {
     expect((err as PermanentError).code).toBe('ec2_group_not_found');
     expect(writes()).toEqual([expect.objectContaining({ action: 'AuthorizeSecurityGroupIngress', error: expect.objectContaining({ code: 'InvalidGroup.NotFound' }) })]);
     expect(sandbox.hasGroup(SG)).toBe(false);
+  });
+});
+
+describe('a missing rule that refers to a group deleted since', () => {
+  it('fails for good with ec2_referenced_group_not_found naming that group; the target is alive, nothing is retried or recreated', async () => {
+    // A client that would retry: the SDK must not retry this answer either.
+    const retrying = sandboxClient(sandbox, { maxAttempts: 3 });
+    const adapter = new Ec2Remediation(() => retrying, { clock: () => NOW });
+    sandbox.addGroup({ groupId: OTHER_SG, vpcId: VPC, groupName: 'db-clients' });
+    sandbox.addGroup({ groupId: SG, vpcId: VPC, rules: [rules.allEgress(), rules.sshFromWorld()] });
+    // Someone revoked the postgres rule, then deleted the group it referred to.
+    sandbox.removeGroup(OTHER_SG);
+
+    const err = await adapter.revert(driftFor({ extra: [rules.sshFromWorld()], missing: [rules.postgresFromGroup()] }), countingFence()).catch((e: unknown) => e);
+    retrying.destroy();
+
+    expect(err).toBeInstanceOf(Ec2PermanentError);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err).not.toBeInstanceOf(TransientError);
+    const failure = err as Ec2PermanentError;
+    expect(failure.code).toBe('ec2_referenced_group_not_found');
+    expect(failure.referencedGroupId).toBe(OTHER_SG);
+    expect(failure.awsCode).toBe('InvalidGroup.NotFound');
+    expect(failure.operation).toBe('AuthorizeSecurityGroupIngress');
+    expect(failure.message).toContain(`ec2 AuthorizeSecurityGroupIngress on ${SG} failed: the rule ingress tcp/5432 from security group ${OTHER_SG} refers to security group ${OTHER_SG}`);
+    expect(failure.message).toContain(`the target ${SG} is not the missing group`);
+
+    // The revoke went first (the door is closed); the authorize was sent once and refused.
+    const message = `The security group '${OTHER_SG}' does not exist`;
+    expect(writes().map((c) => [c.action, c.status, c.error?.code])).toEqual([
+      ['RevokeSecurityGroupIngress', 200, undefined],
+      ['AuthorizeSecurityGroupIngress', 400, 'InvalidGroup.NotFound'],
+    ]);
+    expect(sandbox.calls.at(-1)).toBe(writes()[1]);
+    // The evidence records the failed call: its request, EC2's code and message, when.
+    expect(failure.apiCalls.map((c) => c.operation)).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'RevokeSecurityGroupIngress', 'AuthorizeSecurityGroupIngress']);
+    expect(failure.apiCalls.at(-1)).toEqual({
+      service: 'ec2',
+      operation: 'AuthorizeSecurityGroupIngress',
+      request: { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: OTHER_SG }] }] },
+      error: { code: 'InvalidGroup.NotFound', message },
+      at: NOW.toISOString(),
+    });
+    expect(sandbox.hasGroup(SG)).toBe(true);
+    expect(sandbox.hasGroup(OTHER_SG)).toBe(false);
+    expect(keys(sandbox.rules(SG))).toEqual(keys([rules.allEgress()]));
+  });
+
+  it('an egress rule to a deleted group fails the same way', async () => {
+    const toDeleted = rule('egress', 'tcp', 5432, 5432, { kind: 'securityGroup', groupId: OTHER_SG });
+    sandbox.addGroup({ groupId: SG, vpcId: VPC, rules: [rules.httpsFromVpc()] });
+
+    const err = await remediation.revert(driftFor({ missing: [toDeleted] }), countingFence()).catch((e: unknown) => e);
+
+    expect((err as Ec2PermanentError).code).toBe('ec2_referenced_group_not_found');
+    expect((err as Ec2PermanentError).referencedGroupId).toBe(OTHER_SG);
+    expect((err as Ec2PermanentError).message).toContain(`the rule egress tcp/5432 to security group ${OTHER_SG}`);
+    expect(writes().map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress']);
   });
 });
 

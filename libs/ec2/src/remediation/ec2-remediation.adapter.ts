@@ -15,6 +15,11 @@
  * (FreezeRecordedError) propagates untouched. Revokes go first: a revert interrupted halfway has
  * closed doors, not opened them.
  *
+ * A missing rule that refers to a security group that no longer exists cannot be authorized:
+ * EC2 answers `InvalidGroup.NotFound` naming the referenced group, and the revert fails for good
+ * with `ec2_referenced_group_not_found` (the target is alive; `ec2_group_not_found` is kept for
+ * the target itself). Nothing is recreated.
+ *
  * Idempotent, so the job's retry after a partial revert converges: rules already revoked or
  * authorized are skipped on the re-describe; `InvalidPermission.Duplicate` (authorize) and
  * `InvalidPermission.NotFound` / `InvalidSecurityGroupRuleId.NotFound` (revoke) count as done.
@@ -244,9 +249,9 @@ class Ec2Session {
     };
     await fence();
     if (direction === 'ingress') {
-      await this.call('RevokeSecurityGroupIngress', input, () => this.client.send(new RevokeSecurityGroupIngressCommand(input)), summarize, ALREADY_ABSENT);
+      await this.call('RevokeSecurityGroupIngress', input, () => this.client.send(new RevokeSecurityGroupIngressCommand(input)), summarize, ALREADY_ABSENT, live.rule);
     } else {
-      await this.call('RevokeSecurityGroupEgress', input, () => this.client.send(new RevokeSecurityGroupEgressCommand(input)), summarize, ALREADY_ABSENT);
+      await this.call('RevokeSecurityGroupEgress', input, () => this.client.send(new RevokeSecurityGroupEgressCommand(input)), summarize, ALREADY_ABSENT, live.rule);
     }
   }
 
@@ -260,17 +265,18 @@ class Ec2Session {
     });
     await fence();
     if (rule.direction === 'ingress') {
-      await this.call('AuthorizeSecurityGroupIngress', input, () => this.client.send(new AuthorizeSecurityGroupIngressCommand(input)), summarize, ALREADY_PRESENT);
+      await this.call('AuthorizeSecurityGroupIngress', input, () => this.client.send(new AuthorizeSecurityGroupIngressCommand(input)), summarize, ALREADY_PRESENT, rule);
     } else {
-      await this.call('AuthorizeSecurityGroupEgress', input, () => this.client.send(new AuthorizeSecurityGroupEgressCommand(input)), summarize, ALREADY_PRESENT);
+      await this.call('AuthorizeSecurityGroupEgress', input, () => this.client.send(new AuthorizeSecurityGroupEgressCommand(input)), summarize, ALREADY_PRESENT, rule);
     }
   }
 
   /**
    * Sends one call and records it (request, response summary or error, time issued). An error
    * whose code is in `tolerated` means "already done": recorded with its outcome, not thrown.
-   * Any other error is mapped to a TransientError or PermanentError carrying the calls so far.
-   * Requests hold ids, CIDRs and ports only: nothing secret to redact.
+   * Any other error is mapped to a TransientError or PermanentError carrying the calls so far
+   * (and naming `rule`, the rule a write was for). Requests hold ids, CIDRs and ports only:
+   * nothing secret to redact.
    */
   private async call<O extends { $metadata?: { requestId?: string } }>(
     operation: Ec2RemediationOperation,
@@ -278,6 +284,7 @@ class Ec2Session {
     send: () => Promise<O>,
     summarize: (output: O) => JsonObject,
     tolerated: Tolerated = NOTHING_TOLERATED,
+    rule?: PermissionRule,
   ): Promise<{ ok: true; output: O } | { ok: false; outcome: string }> {
     const record: ApiCallRecord = { service: 'ec2', operation, request: jsonObject(input), at: this.clock().toISOString() };
     this.apiCalls.push(record);
@@ -294,7 +301,7 @@ class Ec2Session {
         record.response = { outcome };
         return { ok: false, outcome };
       }
-      throw mapEc2Error(err, { operation, groupId: this.groupId, apiCalls: [...this.apiCalls] });
+      throw mapEc2Error(err, { operation, groupId: this.groupId, apiCalls: [...this.apiCalls], ...(rule ? { rule } : {}) });
     }
   }
 }

@@ -17,16 +17,17 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { PermanentError, TransientError } from '@driftwarden/domain';
+import { Ec2PermanentError } from '../ec2.errors';
 import { FreezeRecordedError } from '@driftwarden/pipeline';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ACCOUNT, OTHER_SG, REGION, SG, VPC, driftFor, rules } from '../../test/ec2-test-support';
+import { ACCOUNT, OTHER_SG, REGION, SG, VPC, driftFor, rule, rules } from '../../test/ec2-test-support';
 import { EC2_REMEDIATION_OPERATIONS, Ec2Remediation } from './ec2-remediation.adapter';
 
 const client = new EC2Client({ region: REGION, credentials: { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock' } });
 const ec2 = mockClient(client);
 
-function serviceError(name: string, status = 400): EC2ServiceException {
-  return new EC2ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} (mocked)` });
+function serviceError(name: string, status = 400, message = `${name} (mocked)`): EC2ServiceException {
+  return new EC2ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message });
 }
 
 const ssh = (id?: string, groupId = SG): SecurityGroupRule => ({
@@ -149,4 +150,58 @@ it('sends no write once the fence throws, and lets the fence error through', asy
   expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
   expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
   expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(0);
+});
+
+describe('a missing rule that refers to a group that no longer exists', () => {
+  // Per direction: make the authorize fail with `err`, and count the authorize calls sent.
+  const ingress = {
+    operation: 'AuthorizeSecurityGroupIngress',
+    fail: (err: Error) => ec2.on(AuthorizeSecurityGroupIngressCommand).rejects(err),
+    sent: () => ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).length,
+  };
+  const egress = {
+    operation: 'AuthorizeSecurityGroupEgress',
+    fail: (err: Error) => ec2.on(AuthorizeSecurityGroupEgressCommand).rejects(err),
+    sent: () => ec2.commandCalls(AuthorizeSecurityGroupEgressCommand).length,
+  };
+
+  it.each([
+    ['ingress', ingress, rules.postgresFromGroup(), `The security group '${OTHER_SG}' does not exist`],
+    [
+      'egress, default-VPC wording',
+      egress,
+      rule('egress', 'tcp', 5432, 5432, { kind: 'securityGroup', groupId: OTHER_SG }),
+      `The security group '${OTHER_SG}' does not exist in default VPC 'vpc-0965ff934a4aaec11'`,
+    ],
+  ] as const)('%s: fails for good with ec2_referenced_group_not_found naming the referenced group, once', async (_name, call, missing, message) => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [egressAll] });
+    call.fail(serviceError('InvalidGroup.NotFound', 400, message));
+    const { remediation } = build();
+
+    const err = await remediation.revert(driftFor({ missing: [missing] }), async () => undefined).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(Ec2PermanentError);
+    expect(err).not.toBeInstanceOf(TransientError);
+    const failure = err as Ec2PermanentError;
+    expect(failure.code).toBe('ec2_referenced_group_not_found');
+    expect(failure.referencedGroupId).toBe(OTHER_SG);
+    expect(failure.message).toContain(`on ${SG} failed: the rule ${missing.direction} tcp/5432 ${missing.direction === 'ingress' ? 'from' : 'to'} security group ${OTHER_SG} refers to security group ${OTHER_SG}`);
+    expect(failure.message).toContain(`the target ${SG} is not the missing group`);
+    // One call, no verify read afterwards: the failure is final.
+    expect(call.sent()).toBe(1);
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(1);
+    expect(failure.apiCalls.at(-1)).toMatchObject({ operation: call.operation, error: { code: 'InvalidGroup.NotFound', message } });
+  });
+
+  it('keeps ec2_group_not_found when EC2 names the target itself', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [egressAll] });
+    ec2.on(AuthorizeSecurityGroupIngressCommand).rejects(serviceError('InvalidGroup.NotFound', 400, `The security group '${SG}' does not exist`));
+    const { remediation } = build();
+
+    const err = await remediation.revert(driftFor({ missing: [rules.postgresFromGroup()] }), async () => undefined).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(Ec2PermanentError);
+    expect((err as Ec2PermanentError).code).toBe('ec2_group_not_found');
+    expect((err as Ec2PermanentError).referencedGroupId).toBeUndefined();
+  });
 });

@@ -165,6 +165,8 @@ describe('DescribeSecurityGroupRules', () => {
 
 describe('AuthorizeSecurityGroupIngress / Egress', () => {
   it('reads IpPermissions.N (IpRanges, Ipv6Ranges, PrefixListIds, Groups) and returns the new rules with sgr ids', async () => {
+    // The referenced group belongs to a peer account (it must exist to be referenced).
+    sandbox.addGroup({ groupId: OTHER_SG, vpcId: 'vpc-0peer00000000000', ownerId: '444455556666' });
     const out = await client.send(
       new AuthorizeSecurityGroupIngressCommand({
         GroupId: SG,
@@ -240,6 +242,61 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
     expect(err.name).toBe(code);
     expect(err.$metadata.httpStatusCode).toBe(400);
     expect(sandbox.rules(SG)).toEqual(before);
+  });
+
+  describe('a rule that refers to another security group', () => {
+    const DEAD_SG = 'sg-0000000000000dead';
+    const fromGroup = (groupId: string, port = 5433) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, UserIdGroupPairs: [{ GroupId: groupId }] });
+
+    it.each([
+      ['AuthorizeSecurityGroupIngress', (input: { GroupId: string; IpPermissions: object[] }) => client.send(new AuthorizeSecurityGroupIngressCommand(input))],
+      ['AuthorizeSecurityGroupEgress', (input: { GroupId: string; IpPermissions: object[] }) => client.send(new AuthorizeSecurityGroupEgressCommand(input))],
+    ] as const)('%s: refuses a group that does not exist with InvalidGroup.NotFound naming it, adding nothing', async (action, send) => {
+      const before = sandbox.rules(SG);
+      const changes: SandboxChange[] = [];
+      sandbox.onChange((_g, _r, _a, _p, change) => changes.push(change));
+
+      // A valid CIDR rule in the same call is not added either: the call is all-or-nothing.
+      const err = await failure(send({ GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 7000, ToPort: 7000, IpRanges: [{ CidrIp: '10.7.0.0/16' }] }, fromGroup(DEAD_SG)] }));
+
+      expect(err.name).toBe('InvalidGroup.NotFound');
+      expect(err.message).toBe(`The security group '${DEAD_SG}' does not exist`);
+      expect(err.$metadata.httpStatusCode).toBe(400);
+      expect(err.$fault).toBe('client');
+      expect(lastCall()).toMatchObject({ action, status: 400, error: { code: 'InvalidGroup.NotFound', message: `The security group '${DEAD_SG}' does not exist` } });
+      expect(sandbox.rules(SG)).toEqual(before);
+      expect(changes).toEqual([]);
+    });
+
+    it('accepts a group that exists, and the group itself; refuses it once it was deleted', async () => {
+      sandbox.addGroup({ groupId: OTHER_SG, vpcId: VPC });
+      await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: SG, IpPermissions: [fromGroup(OTHER_SG), fromGroup(SG, 5434)] }));
+      expect(sandbox.rules(SG)).toEqual(expect.arrayContaining([rule('ingress', 'tcp', 5433, 5433, { kind: 'securityGroup', groupId: OTHER_SG }), rule('ingress', 'tcp', 5434, 5434, { kind: 'securityGroup', groupId: SG })]));
+
+      sandbox.removeGroup(OTHER_SG);
+      const err = await failure(client.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: SG, IpPermissions: [fromGroup(OTHER_SG, 5435)] })));
+
+      expect(err.name).toBe('InvalidGroup.NotFound');
+      expect(err.message).toBe(`The security group '${OTHER_SG}' does not exist`);
+      expect(sandbox.rules(SG)).not.toContainEqual(expect.objectContaining({ fromPort: 5435 }));
+    });
+
+    it('names the target, not the reference, when the target itself does not exist', async () => {
+      const err = await failure(client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: DEAD_SG, IpPermissions: [fromGroup(OTHER_SG)] })));
+      expect(err.message).toBe(`The security group '${DEAD_SG}' does not exist`);
+    });
+
+    it('refuses it out of band too (addRules, as the console would): Ec2ApiError, nothing added, no change reported', () => {
+      const before = sandbox.rules(SG);
+      const changes: SandboxChange[] = [];
+      sandbox.onChange((_g, _r, _a, _p, change) => changes.push(change));
+
+      expect(() => sandbox.addRules(SG, [rules.tcp(7001), rule('egress', 'tcp', 5432, 5432, { kind: 'securityGroup', groupId: DEAD_SG })])).toThrow(
+        expect.objectContaining({ name: 'Ec2ApiError', code: 'InvalidGroup.NotFound', status: 400, message: `The security group '${DEAD_SG}' does not exist` }),
+      );
+      expect(sandbox.rules(SG)).toEqual(before);
+      expect(changes).toEqual([]);
+    });
   });
 
   it('answers DryRunOperation (412) and changes nothing for DryRun', async () => {

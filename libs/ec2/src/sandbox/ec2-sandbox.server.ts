@@ -4,7 +4,8 @@
  * "sandbox AWS account": point an EC2 client at `url` (`endpoint`, or `AWS_ENDPOINT_URL_EC2`).
  *
  * Actions: DescribeSecurityGroups, DescribeSecurityGroupRules, Authorize/RevokeSecurityGroupIngress
- * and Egress. Anything else is refused with `InvalidAction` (400); in particular there is no
+ * and Egress (an Authorize whose rule refers to a group that does not exist is refused with
+ * `InvalidGroup.NotFound` naming that group, as EC2 does). Anything else is refused with `InvalidAction` (400); in particular there is no
  * CreateSecurityGroup or DeleteSecurityGroup.
  *
  * For demos and tests it records every call (`calls`), reports each change of a group's rules
@@ -198,7 +199,11 @@ export class Ec2Sandbox {
     return this.state.allGroups().some((g) => g.groupId === groupId);
   }
 
-  /** Someone adds rules out of band (reported to listeners as Authorize calls). */
+  /**
+   * Someone adds rules out of band (reported to listeners as Authorize calls). Throws
+   * `InvalidGroup.NotFound` (Ec2ApiError), adding nothing, for a rule that refers to a group that
+   * does not exist, as the Authorize behind the console would.
+   */
   addRules(groupId: string, rules: readonly PermissionRule[], principalArn?: string): IdentifiedRule[] {
     return this.state.addRules(groupId, rules, principalArn).map((r) => ({ rule: r.rule, securityGroupRuleId: r.securityGroupRuleId, groupId }));
   }

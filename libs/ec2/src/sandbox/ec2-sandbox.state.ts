@@ -7,7 +7,11 @@
  * - Revoke by `SecurityGroupRuleIds` is all-or-nothing too (`InvalidSecurityGroupRuleId.NotFound`);
  * - Revoke by `IpPermissions` that match nothing: in a non-default VPC
  *   `InvalidPermission.NotFound` and nothing revoked; in a default VPC no error, the unmatched
- *   permissions come back as `UnknownIpPermissions` with `Return: false` (CONTRACTS.md §A9).
+ *   permissions come back as `UnknownIpPermissions` with `Return: false` (CONTRACTS.md §A9);
+ * - a rule that refers to a security group that does not exist cannot be authorized, through the
+ *   API or out of band: `InvalidGroup.NotFound` naming the referenced group, nothing added. A
+ *   group's own id is always a valid reference. `addGroup` seeds existing state and accepts any
+ *   reference (a live rule may outlive the group it refers to: AWS's stale rules).
  */
 import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
 import { canonicalRuleKey, canonicalizeRule, sortRules, uniqueRules } from '@driftwarden/security-group';
@@ -181,6 +185,9 @@ export class SandboxSecurityGroups {
     const existing = new Set(group.rules.map((r) => canonicalRuleKey(r.rule)));
     for (const rule of wanted) {
       if (rule.direction !== direction) throw ec2Errors.invalidParameterValue(`rule direction ${rule.direction} does not match the action`);
+    }
+    this.checkReferences(group, wanted);
+    for (const rule of wanted) {
       if (existing.has(canonicalRuleKey(rule))) throw ec2Errors.duplicate(rule);
     }
     const added = wanted.map((rule) => this.store(rule, tags));
@@ -231,9 +238,13 @@ export class SandboxSecurityGroups {
     return { revoked, unknown };
   }
 
-  /** Out-of-band add (a human in the console): skips rules that exist; reports the change. */
+  /**
+   * Out-of-band add (a human in the console): skips rules that exist; reports the change. Like
+   * the console (which calls Authorize), refuses a rule that refers to a group that does not exist.
+   */
   addRules(groupId: string, rules: readonly PermissionRule[], principalArn?: string): StoredRule[] {
     const group = this.group(groupId);
+    this.checkReferences(group, rules);
     const existing = new Set(group.rules.map((r) => canonicalRuleKey(r.rule)));
     const added = uniqueRules(rules)
       .filter((rule) => !existing.has(canonicalRuleKey(rule)))
@@ -259,6 +270,19 @@ export class SandboxSecurityGroups {
       if (some.length > 0) this.changed(group, { action: revokeAction(direction), principalArn }, [], some);
     }
     return removed.map((r) => r.rule);
+  }
+
+  /**
+   * Every security group a rule refers to must exist (in any VPC or owner the sandbox holds), as
+   * EC2 checks on Authorize: the first that does not fails the call with `InvalidGroup.NotFound`
+   * naming it (`The security group 'sg-…' does not exist`).
+   */
+  private checkReferences(group: StoredGroup, rules: readonly PermissionRule[]): void {
+    for (const rule of rules) {
+      if (rule.peer.kind !== 'securityGroup') continue;
+      const referenced = rule.peer.groupId;
+      if (referenced !== group.groupId && !this.groups.has(referenced)) throw ec2Errors.groupNotFound(referenced);
+    }
   }
 
   private store(rule: PermissionRule, tags: readonly SandboxTag[] = []): StoredRule {
