@@ -1,4 +1,5 @@
-import type { ConfigItemEvent, JsonObject } from '@driftwarden/domain';
+import type { CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
+import { ruleDifferences } from '@driftwarden/resources';
 import {
   AnalyzerRegistry,
   AttributionPort,
@@ -8,6 +9,7 @@ import {
   FreezePort,
   type Analysis,
   type Attribution,
+  type CallChanges,
   type DesiredLookup,
   type Fence,
   type FreezeView,
@@ -20,14 +22,17 @@ class InstantAnalyzer implements ResourceAnalyzer {
   readonly resourceType = 'AWS::EC2::SecurityGroup';
   analyze(live: JsonObject | null): Analysis {
     const extra = ((live?.['ipPermissions'] as unknown[]) ?? []).length > 0;
-    return {
-      diff: { equal: !extra, extra: [], missing: [], attributes: [] },
-      changeWidensExposure: extra,
-      revertWidensExposure: false,
-      explanations: [],
-    };
+    const diff = { equal: !extra, extra: extra ? [OPEN_SSH] : [], missing: [], attributes: [] };
+    return { diff, differences: ruleDifferences(diff), changeWidensExposure: extra, revertWidensExposure: false, explanations: [] };
+  }
+  callChanges(): Map<string, CallChanges | null> {
+    return new Map();
+  }
+  directions(groups: readonly (readonly CandidateDifference[])[]): Map<string, DifferenceDirection> {
+    return new Map(groups.flat().map((d) => [d.id, { axis: 'exposure' as const, change: 'widens' as const, revert: 'narrows' as const }]));
   }
 }
+const OPEN_SSH: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
 class InstantDesired extends DesiredStatePort {
   async lookup(): Promise<DesiredLookup> {
     return { managed: true, stack: 'bench', address: 'aws_security_group.bench', attributes: {} };
@@ -37,6 +42,10 @@ class InstantDesired extends DesiredStatePort {
 class InstantAttribution extends AttributionPort {
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
     return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
+  }
+  async attributeDifferences(item: ConfigItemEvent, differences: readonly CandidateDifference[]): Promise<Map<string, DifferenceAttribution>> {
+    const by: DifferenceAttribution = { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: item.captureTime, configEventId: item.eventId, unattributable: 'benchmark: no CloudTrail' };
+    return new Map(differences.map((d) => [d.id, by]));
   }
 }
 class InstantFreeze extends FreezePort {

@@ -11,7 +11,8 @@
  *  - rule diff + exposure analysis of a 500-rule security group (sg-diff.ts; median),
  *  - the HCL backport edit of a 5,000-line stack file (hcl-edit's editBenchmark; target <= 50 ms)
  *    and, separately, HashiCorp's check of it,
- *  - GitHub API calls for one backport against the GitHub sandbox (backport-calls.ts; target <= 7).
+ *  - GitHub API calls for one backport against the GitHub sandbox (backport-calls.ts; target <= 7),
+ *  - CloudTrail LookupEvents per item of a resource driftwarden leaves alone (unmanaged-lookups.ts; target 0).
  * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
 import 'reflect-metadata';
@@ -30,6 +31,7 @@ import { freezePropagation } from './freeze-propagation';
 import { instantPorts } from './instant-ports';
 import { providerCalls } from './provider-calls';
 import { sgDiffBenchmark } from './sg-diff';
+import { unmanagedLookups } from './unmanaged-lookups';
 import { REDIS_URL, dropPrefix, json, log, median, percentile, round2 } from './util';
 
 const ROUNDS = 5;
@@ -131,6 +133,7 @@ const TARGETS = {
   provider_calls_per_interval: '1.0',
   hcl_edit_5000_lines_ms: '<= 50',
   github_calls_per_backport: '<= 7',
+  lookup_events_per_unmanaged_event: '0',
 };
 
 async function main(): Promise<void> {
@@ -214,6 +217,9 @@ async function main(): Promise<void> {
   log(`GitHub calls for a second drift on the same resource (${gh.update.kind}: a commit on the same branch, the same PR updated): ${gh.update.calls}:`);
   for (const c of gh.update.list) log(`  ${c}`);
 
+  const unmanaged = await unmanagedLookups();
+  log(`CloudTrail LookupEvents per Config item of an unmanaged resource or unsupported type (${unmanaged.events} items, real attribution, LookupEvents on): ${unmanaged.perEvent} (${unmanaged.awsRequests} AWS requests in all)`);
+
   const result = {
     raw_jobs_per_s: Math.round(raw),
     pipeline_events_per_s: Math.round(pipe),
@@ -228,6 +234,7 @@ async function main(): Promise<void> {
     hcl_check_5000_lines_ms: round2(hcl.checkMs),
     github_calls_per_backport: gh.calls,
     github_calls_per_backport_update: gh.update.calls,
+    lookup_events_per_unmanaged_event: unmanaged.perEvent,
     targets: TARGETS,
     node: process.version,
     cpus: cpus().length,
@@ -240,6 +247,7 @@ async function main(): Promise<void> {
     log(`provider calls per interval ${result.provider_calls_per_interval.toFixed(2)} (target 1.0: ${verdict(result.provider_calls_per_interval === 1)})`);
     log(`HCL edit ${result.hcl_edit_5000_lines_ms} ms (target <= 50 ms: ${verdict(result.hcl_edit_5000_lines_ms <= 50)})`);
     log(`GitHub calls per backport ${result.github_calls_per_backport} (target <= 7: ${verdict(result.github_calls_per_backport <= 7)})`);
+    log(`LookupEvents per unmanaged event ${result.lookup_events_per_unmanaged_event} (target 0: ${verdict(result.lookup_events_per_unmanaged_event === 0)})`);
   }
 }
 

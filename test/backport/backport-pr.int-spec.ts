@@ -291,12 +291,16 @@ describe('backport pull requests end to end', () => {
   }, 30_000);
 
   it('the updated PR body does not call a narrowing a widening (0.0.0.0/0 became one /24)', async () => {
-    const body = world.pullsOf('workers')[0].body ?? '';
+    const pr = world.pullsOf('workers')[0];
+    const body = pr.body ?? '';
     const d = await world.drift(seed.id);
-    // The decision, quoted in the same body, says the change does not widen exposure.
-    expect(d.decision.reason).toContain('the change does not widen exposure');
-    expect(body).toContain('the change does not widen exposure');
-    expect(body).not.toMatch(/widened exposure/i);
+    // Each call is judged on its own (the /24 call opened 8080 to the partner at the time: only
+    // break-glass makes that an emergency patch), but what the PR does to the code is judged over
+    // everything it codifies: 0.0.0.0/0 became one /24, a narrowing, so no widening label or banner.
+    expect(d.decision.reason).toContain('change made by a break-glass principal');
+    expect(body).toContain('narrowed exposure (it only closed or tightened access)');
+    expect(body).not.toMatch(/widened exposure|⚠ widens exposure/i);
+    expect(pr.labels).not.toContain('widens-exposure');
   });
 
   it('the updated PR body lists everything the pull request changes in the code, not only its last commit', () => {
@@ -387,7 +391,7 @@ describe('backport pull requests end to end', () => {
     const { delivery } = await gh().mergePullRequest(pr.number, { by: 'carol' });
     expect(delivery).toMatchObject({ event: 'pull_request', action: 'closed', status: 202 });
     const d = await world.driftOf('workers', (x) => x.id === seed.id && x.status === 'backport_merged', 'backport_merged');
-    expect(d.links.pullRequest).toEqual(seed.links.pullRequest);
+    expect(d.links.pullRequest).toEqual({ ...seed.links.pullRequest, merged: true });
     const audit = await world.audit('backport.merged', seed.id);
     expect(audit).toHaveLength(1);
     expect(audit[0].reason).toBe(`pull request #${pr.number} merged: the code now matches the live state`);

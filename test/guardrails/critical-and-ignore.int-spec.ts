@@ -56,7 +56,7 @@ describe('guardrails.critical (tags and resources) and the driftwarden:ignore ta
   /** A revert decision is `detected` until its remediate job ran; wait for it. */
   async function expectReverted(d: Drift): Promise<void> {
     expect(d.decision).toMatchObject({ action: 'revert', rule: 6 });
-    const done = d.status === 'detected' ? await driftLeaving(ctl.url, d.id, 'detected') : d;
+    const done = d.status === 'detected' || d.status === 'reverting' ? await driftLeaving(ctl.url, d.id, 'detected') : d;
     expect(done.status).toBe('reverted');
     expect(ports.remediation.calls).toContain(d.id);
   }
@@ -159,7 +159,7 @@ describe('without guardrails.critical, a tier=critical tag means nothing', () =>
     const id = await ingestAndDecide(ctl.url, redis, ctl.prefix, { groupId: group, rules: LIVE_WITH_SSH, tags: { tier: 'critical' } });
     const d = await getDrift(ctl.url, id);
     expect(d.decision).toMatchObject({ action: 'revert', rule: 6 });
-    const done = d.status === 'detected' ? await driftLeaving(ctl.url, id, 'detected') : d;
+    const done = d.status === 'detected' || d.status === 'reverting' ? await driftLeaving(ctl.url, id, 'detected') : d;
     expect(done.status).toBe('reverted');
     expect(ports.remediation.calls).toContain(id);
   });

@@ -67,10 +67,11 @@ export async function getDrift(base: string, id: string): Promise<Drift> {
 }
 
 /** Waits until the drift leaves `from` (e.g. a revert decision leaves `detected` once its job ran). */
-export async function driftLeaving(base: string, id: string, from: string): Promise<Drift> {
+/** Waits until the drift has left `from` and the passing statuses after it (`reverting` is only on the way to its outcome). */
+export async function driftLeaving(base: string, id: string, from: string, passing: readonly string[] = ['reverting']): Promise<Drift> {
   return eventually(async () => {
     const d = await getDrift(base, id);
-    return d.status !== from ? d : undefined;
+    return d.status !== from && !passing.includes(d.status) ? d : undefined;
   }, `drift ${id} to leave ${from}`);
 }
 

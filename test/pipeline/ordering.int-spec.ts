@@ -161,6 +161,8 @@ describe('the latest item wins, but not over a change someone else made just bef
     const t = 1_742_500_000_000 + (lastPrincipal.includes('terraform') ? 0 : 10_000);
     ports.attribution.byState.set(String(t), MALLORY);
     ports.attribution.byState.set(String(t + 1000), lastPrincipal);
+    // Per-change attribution: the RDP rule is Mallory's (her call names it), whoever made the latest item.
+    ports.attribution.byRule.set('tcp/3389/0.0.0.0/0', MALLORY);
     const iac = lastPrincipal.includes('terraform');
     // The apply declares a new rule (the desired state moves with it); the controller's change has nothing to add.
     if (iac) ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8']);

@@ -1,4 +1,15 @@
-import type { ConfigItemEvent, DriftRecord, JsonObject, PermissionRule, PrincipalClass, ScopeTarget } from '@driftwarden/domain';
+import type {
+  CandidateDifference,
+  ConfigItemEvent,
+  DifferenceAttribution,
+  DifferenceDirection,
+  DriftRecord,
+  JsonObject,
+  PermissionRule,
+  PrincipalClass,
+  ScopeTarget,
+} from '@driftwarden/domain';
+import { ruleDifferences } from '@driftwarden/resources';
 import {
   AttributionPort,
   BackportPort,
@@ -10,6 +21,7 @@ import {
   type Analysis,
   type Attribution,
   type BackportResult,
+  type CallChanges,
   type DesiredLookup,
   type DesiredResource,
   type Fence,
@@ -46,12 +58,24 @@ export class FakeSgAnalyzer implements ResourceAnalyzer {
     const want = (desired.attributes['rules'] as string[]).slice().sort();
     const extra = have.filter((r) => !want.includes(r));
     const missing = want.filter((r) => !have.includes(r));
+    const diff = { equal: extra.length === 0 && missing.length === 0, extra: extra.map(ruleOf), missing: missing.map(ruleOf), attributes: [] };
     return {
-      diff: { equal: extra.length === 0 && missing.length === 0, extra: extra.map(ruleOf), missing: missing.map(ruleOf), attributes: [] },
+      diff,
+      differences: ruleDifferences(diff),
       changeWidensExposure: extra.length > 0,
       revertWidensExposure: missing.length > 0,
       explanations: [...extra.map((r) => `extra ${r}`), ...missing.map((r) => `missing ${r}`)],
     };
+  }
+  /** The fake attribution names principals itself: no call is read. */
+  callChanges(): Map<string, CallChanges | null> {
+    return new Map();
+  }
+  /** As small as the rest: an extra rule widens, re-authorizing a missing one widens. */
+  directions(groups: readonly (readonly CandidateDifference[])[]): Map<string, DifferenceDirection> {
+    return new Map(
+      groups.flat().map((d) => [d.id, d.side === 'added' ? { axis: 'exposure' as const, change: 'widens' as const, revert: 'narrows' as const } : { axis: 'exposure' as const, change: 'narrows' as const, revert: 'widens' as const }]),
+    );
   }
 }
 
@@ -75,6 +99,11 @@ export class FakeAttribution extends AttributionPort {
   readonly byResource = new Map<string, string>();
   /** principal ARN per configurationStateId, for several items of one resource posted at once. */
   readonly byState = new Map<string, string>();
+  /**
+   * principal ARN per rule (`proto/port/cidr`, as `ruleOf` reads it): who made that difference, when
+   * it is not the item's principal (per-change attribution: a change coalesced into a later item).
+   */
+  readonly byRule = new Map<string, string>();
   /** How long attribution takes (as waiting out CloudTrail's delivery lag does). */
   delayMs = 0;
   constructor(private readonly classify: (arn: string | null) => PrincipalClass) {
@@ -85,6 +114,22 @@ export class FakeAttribution extends AttributionPort {
     const arn =
       this.byEvent.get(item.eventId) ?? this.byState.get(String(item.configurationStateId ?? '')) ?? this.byResource.get(item.resource.id) ?? null;
     return { principal: { arn, class: this.classify(arn) }, changedAt: item.captureTime, source: arn ? 'cloudtrail-event' : 'none' };
+  }
+  /** Every difference of an item is the item's principal's (tests that need more use the real attribution). */
+  async attributeDifferences(item: ConfigItemEvent, differences: readonly CandidateDifference[], _changes: unknown, options: { known?: ReadonlySet<string> } = {}): Promise<Map<string, DifferenceAttribution>> {
+    const { principal } = await this.attribute(item);
+    differences = differences.filter((d) => !options.known?.has(d.id));
+    const byOf = (arn: string | null): DifferenceAttribution =>
+      arn
+        ? { source: 'cloudtrail-event', principal: { arn, class: this.classify(arn) }, at: item.captureTime, cloudTrailEventId: `fake-${item.eventId}-${arn}`, configEventId: item.eventId }
+        : { source: 'config-item', principal, at: item.captureTime, configEventId: item.eventId, unattributable: 'CloudTrail has no call that names it' };
+    return new Map(
+      differences.map((d) => {
+        const rule = d.detail as unknown as PermissionRule;
+        const text = rule.peer.kind === 'ipv4' ? `${rule.protocol}/${rule.fromPort}/${rule.peer.cidr}` : '';
+        return [d.id, byOf(this.byRule.get(text) ?? principal.arn)];
+      }),
+    );
   }
 }
 

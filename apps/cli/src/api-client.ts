@@ -136,14 +136,14 @@ export class DriftwardenClient {
   }
 
   /** `POST /v1/drifts/:id/approve|adopt|reject` with the operator's comment. */
-  async decideDrift(id: string, verb: DriftDecisionVerb, comment: string): Promise<unknown> {
+  async decideDrift(id: string, verb: DriftDecisionVerb, comment: string, confirmSuspicious = false): Promise<unknown> {
     const endpoint = this.endpoint(
       'POST',
       `/v1/drifts/${encodeURIComponent(id)}/${verb}`,
       'operator',
       `${verb === 'approve' ? 'approving' : verb === 'adopt' ? 'adopting' : 'rejecting'} a drift`,
     );
-    return this.request(endpoint, { body: { comment } });
+    return this.request(endpoint, { body: { comment, ...(confirmSuspicious ? { confirmSuspicious: true } : {}) } });
   }
 
   /** `GET /v1/audit`: one page, entries at or after `since` (ISO). */

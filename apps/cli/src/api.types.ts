@@ -3,7 +3,7 @@
  * fields; the CLI reads only these and tolerates the optional ones being absent.
  */
 
-import type { DriftLinks } from '@driftwarden/domain';
+import type { DriftDifference, DriftLinks } from '@driftwarden/domain';
 
 /** A problem with an input, named by its JSON path (same shape as `Problem` in @driftwarden/domain). */
 export interface ApiProblem {
@@ -104,6 +104,8 @@ export interface DriftRecord {
   updatedAt: string | null;
   flags?: string[];
   diff: unknown;
+  /** The server's own type: each difference with who made it and its own decision. */
+  differences?: DriftDifference[];
   evidence: unknown;
   /** The server's own type: the CLI reads links exactly as the API writes them. */
   links?: DriftLinks;

@@ -1,7 +1,15 @@
-import { TransientError, type CloudTrailEvent, type ConfigItemEvent, type PrincipalClassifier } from '@driftwarden/domain';
+import {
+  TransientError,
+  sessionNameOf,
+  type CandidateDifference,
+  type CloudTrailEvent,
+  type ConfigItemEvent,
+  type DifferenceAttribution,
+  type PrincipalClassifier,
+} from '@driftwarden/domain';
+import { AttributionPort, type Attribution, type CallChangesOf } from '@driftwarden/pipeline';
 import type { CloudTrailLookup } from './cloudtrail-lookup.adapter';
-import { sessionNameOf } from '@driftwarden/domain';
-import { AttributionPort, type Attribution } from '@driftwarden/pipeline';
+import { attributeDifferences, type SourcedEvent } from './per-difference';
 import type { CloudTrailStore } from '@driftwarden/store';
 
 /** API calls that change a security group's rules (CONTRACTS §A8). */
@@ -102,5 +110,56 @@ export class CloudTrailAttribution extends AttributionPort {
       cloudTrailEventId: cause.eventId,
       source,
     };
+  }
+
+  /**
+   * Who made each difference (per-change attribution): the ingested calls of the window first;
+   * when a difference is named by none of them, LookupEvents once (if configured); while a
+   * difference is still named by no call and the change is younger than the delivery wait, the
+   * evaluation is retried later (CloudTrail may still be delivering it).
+   */
+  async attributeDifferences(
+    item: ConfigItemEvent,
+    differences: readonly CandidateDifference[],
+    callChanges: CallChangesOf,
+    options: { known?: ReadonlySet<string> } = {},
+  ): Promise<Map<string, DifferenceAttribution>> {
+    if (differences.length === 0) return new Map();
+    const capture = Date.parse(item.captureTime);
+    const from = new Date(capture - this.window.beforeMs);
+    const to = new Date(capture + this.window.afterMs);
+    const { account, region, id } = item.resource;
+    const inWindow = (e: CloudTrailEvent) => {
+      const t = Date.parse(e.eventTime);
+      return !e.errorCode && t >= from.getTime() && t <= to.getTime();
+    };
+    const events = new Map<string, SourcedEvent>();
+    for (const e of await this.store.around(account, region, id, from, to)) if (inWindow(e)) events.set(e.eventId, { event: e, source: 'cloudtrail-event' });
+    const run = () => {
+      const list = [...events.values()];
+      const changes = callChanges(list.map((e) => e.event));
+      return attributeDifferences({ item, differences, events: list, changes, classify: (arn) => this.classifier.classify(arn) });
+    };
+    let result = run();
+    const unexplained = () => [...result].filter(([id, r]) => r.unexplained && !options.known?.has(id)).length;
+    if (unexplained() > 0 && this.options.lookup) {
+      const found = await this.options.lookup.eventsFor(account, region, id, from, to);
+      if (found.length) await this.store.put(found);
+      for (const e of found) if (inWindow(e) && !events.has(e.eventId)) events.set(e.eventId, { event: e, source: 'cloudtrail-lookup' });
+      result = run();
+    }
+    const missing = unexplained();
+    if (missing > 0) {
+      const age = (this.options.now ?? Date.now)() - capture;
+      const wait = this.options.waitForDeliveryMs ?? 0;
+      if (age < wait) {
+        throw new TransientError(
+          `no CloudTrail call found yet for ${missing} difference(s) on ${id}; CloudTrail may still be delivering it (retrying for up to ${Math.round(wait / 1000)} s after the change)`,
+          'attribution_pending',
+          { retryAfterMs: Math.min(30_000, wait - age) },
+        );
+      }
+    }
+    return new Map([...result].map(([k, v]) => [k, v.attribution]));
   }
 }

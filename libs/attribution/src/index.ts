@@ -1,2 +1,3 @@
 export * from './cloudtrail-attribution.adapter';
 export * from './cloudtrail-lookup.adapter';
+export * from './per-difference';

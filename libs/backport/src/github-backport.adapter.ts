@@ -4,7 +4,7 @@ import { ruleKey } from '@driftwarden/security-group';
 import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
 import { BackportPort, type BackportResult, type RecoveredBackport, type UnrecoverableBackport } from '@driftwarden/pipeline';
 import { BranchCodeReader, locateCode } from './locate-code';
-import { incidentLabel, issueBody, pullRequestBody, pullRequestTitle, summarize } from './pull-request-text';
+import { backportView, incidentLabel, issueBody, pullRequestBody, pullRequestTitle, summarize, type BackportView } from './pull-request-text';
 import { readRecordMarker } from './record-marker';
 
 export interface StackRepo {
@@ -20,6 +20,8 @@ export function backportBranch(resourceId: string): string {
 
 /** Plain names: GitHub creates a missing label when it is added (one API call for all of them). */
 const LABELS = ['driftwarden', 'backport'];
+/** On a PR that codifies a break-glass change widening exposure (DESIGN §6). */
+export const WIDENS_EXPOSURE_LABEL = 'widens-exposure';
 
 /**
  * Opens or updates the backport pull request for a drift (DESIGN §6): one branch and one PR
@@ -34,7 +36,10 @@ export class GitHubBackport extends BackportPort {
     super();
   }
 
-  async openOrUpdate(drift: DriftRecord): Promise<BackportResult> {
+  async openOrUpdate(record: DriftRecord): Promise<BackportResult> {
+    // Only the differences made by emergency changes (or adopted by a human) are codified.
+    const parts = backportView(record);
+    const drift = parts.view;
     const stack = this.stacks.find((s) => s.stack === drift.resource.stack);
     if (!stack) throw new PermanentError(`stack ${drift.resource.stack ?? '(none)'} of ${drift.resource.id} has no repo configured (stacks[].repo)`, 'backport_no_repo');
     if (!drift.resource.address) throw new PermanentError(`${drift.resource.id} has no Terraform address`, 'backport_no_address');
@@ -46,17 +51,17 @@ export class GitHubBackport extends BackportPort {
     const baseHead = heads.get(stack.baseBranch);
     if (!baseHead) throw new PermanentError(`the base branch ${stack.baseBranch} of stack ${stack.stack} does not exist in ${repo.owner}/${repo.name}`, 'github_not_found');
     if (!baseHead.folderExists) {
-      return this.fallback(drift, stack, `the stack folder ${stack.path} (stacks[].path) does not exist on ${stack.baseBranch} in ${repo.owner}/${repo.name}`, null);
+      return this.fallback(drift, parts, stack, `the stack folder ${stack.path} (stacks[].path) does not exist on ${stack.baseBranch} in ${repo.owner}/${repo.name}`, null);
     }
     const baseSha = baseHead.commitSha;
     const located = await locateCode(new BranchCodeReader(this.github, repo, baseHead), stack.path, drift.resource.address);
-    if (!located.ok) return this.fallback(drift, stack, located.reason, null);
+    if (!located.ok) return this.fallback(drift, parts, stack, located.reason, null);
     const loc = located.location;
 
     // Live = what the code (as applied) declares − closed + opened.
     await initHclParser();
     const base = readSecurityGroupRules(HclDocument.parse(loc.text), { target: loc.target, groupId: drift.resource.id });
-    if ('unsafe' in base) return this.fallback(drift, stack, base.reason, null);
+    if ('unsafe' in base) return this.fallback(drift, parts, stack, base.reason, null);
     const missing = new Set(drift.diff.missing.map(ruleKey));
     const live: PermissionRule[] = [...base.rules.filter((r) => !missing.has(ruleKey(r))), ...drift.diff.extra];
 
@@ -87,7 +92,7 @@ export class GitHubBackport extends BackportPort {
     const branchHead = heads.get(branch) ?? null;
     if (!branchHead) {
       const first = await editTo(loc.text, base);
-      if (first?.unsafe) return this.fallback(drift, stack, `${first.reason} (${first.code})`, base.rules);
+      if (first?.unsafe) return this.fallback(drift, parts, stack, `${first.reason} (${first.code})`, base.rules);
       const commitSha = first ? await this.github.createCommit(repo, baseSha, [{ path: loc.path, content: first.text }], message) : baseSha;
       head = await this.github.ensureBranch(repo, branch, commitSha);
       if (head.created) changes = first?.changes ?? [];
@@ -105,7 +110,7 @@ export class GitHubBackport extends BackportPort {
       };
       const current = known ?? (await this.github.readFile(repo, loc.path, headSha)).content;
       const edit = await editOnBranch(current);
-      if (edit && 'unsafe' in edit) return this.fallback(drift, stack, edit.unsafe, base.rules);
+      if (edit && 'unsafe' in edit) return this.fallback(drift, parts, stack, edit.unsafe, base.rules);
       if (edit) {
         changes = edit.changes;
         await this.github.commitFiles(repo, branch, headSha, [{ path: loc.path, content: edit.text }], message, {
@@ -126,14 +131,14 @@ export class GitHubBackport extends BackportPort {
     // The whole change of the branch (base code → live), not just the latest commit.
     const baseKeys = new Set(base.rules.map(ruleKey));
     const codeChange = { removes: base.rules.filter((r) => !liveKeys.has(ruleKey(r))), adds: live.filter((r) => !baseKeys.has(ruleKey(r))) };
-    const body = pullRequestBody(drift, loc.path, changes, codeChange);
+    const body = pullRequestBody(drift, loc.path, changes, codeChange, parts);
     // A branch created just now has no pull request yet (openPullRequest still handles GitHub's 422).
     const existing = head?.created ? null : await this.github.findOpenPullRequest(repo, branch);
     const pr = existing
       ? await this.github.updatePullRequest(repo, existing.number, { title, body })
       : await this.github.openPullRequest(repo, { head: branch, base: stack.baseBranch, title, body });
     const incident = incidentLabel(drift);
-    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [incident] : [])]);
+    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [incident] : []), ...(parts.widening.length ? [WIDENS_EXPOSURE_LABEL] : [])]);
     return { kind: 'pull_request', links: { pullRequest: { url: pr.htmlUrl, number: pr.number, repo: `${repo.owner}/${repo.name}`, branch } } };
   }
 
@@ -201,14 +206,15 @@ export class GitHubBackport extends BackportPort {
     return { recovered, skipped };
   }
 
-  private async fallback(drift: DriftRecord, stack: StackRepo, reason: string, codeRules: PermissionRule[] | null): Promise<BackportResult> {
+  private async fallback(drift: DriftRecord, parts: BackportView, stack: StackRepo, reason: string, codeRules: PermissionRule[] | null): Promise<BackportResult> {
     const key = `resource=${drift.resource.id}`;
     const title = `Backport by hand: ${summarize(drift)}`.slice(0, 240);
-    const body = issueBody(drift, reason, codeRules);
+    const body = issueBody(drift, reason, codeRules, parts);
+    const labels = [...LABELS, ...(parts.widening.length ? [WIDENS_EXPOSURE_LABEL] : [])];
     const existing = await this.github.findOpenIssue(stack.repo, key, { label: 'driftwarden' });
     const issue = existing
       ? await this.github.updateIssue(stack.repo, existing.number, { title, body })
-      : await this.github.openIssue(stack.repo, { title, body, labels: LABELS, marker: key });
+      : await this.github.openIssue(stack.repo, { title, body, labels, marker: key });
     return { kind: 'issue', reason, links: { issue: { url: issue.htmlUrl, number: issue.number, repo: `${stack.repo.owner}/${stack.repo.name}` } } };
   }
 }

@@ -561,7 +561,7 @@ export const githubSchema = z.strictObject({
 });
 
 /** What an outgoing webhook is told about (see libs/notifications). */
-export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'remediation_failed', 'freeze_unknown'] as const;
+export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'freeze_unknown'] as const;
 
 export const notificationWebhookSchema = z.strictObject({
   name,
@@ -574,7 +574,7 @@ export const notificationWebhookSchema = z.strictObject({
   format: z.enum(['json', 'slack']).default('json'),
   /** HMAC-SHA256 key for the `X-Driftwarden-Signature: sha256=…` header (json only). */
   secret: secret.optional(),
-  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'remediation_failed']),
+  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed']),
   requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
 });
 

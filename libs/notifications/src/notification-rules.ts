@@ -8,7 +8,10 @@ import type { AuditEntry } from '@driftwarden/store';
 /**
  * - `awaiting_approval`: a revert waits for a human (rule 5: it would widen exposure, or the
  *   resource is critical), also when a closed backport PR sends the drift back for approval;
- * - `suspicious`: a change that widened exposure during a freeze, not by a break-glass principal;
+ * - `suspicious`: a change that widened exposure during a freeze, not by a break-glass principal
+ *   (told once per difference: when it is first flagged, not on every later decision);
+ * - `widens_exposure`: a break-glass change that widens exposure is being backported (trusted,
+ *   but the on-call must know: DESIGN §4);
  * - `remediation_failed`: a revert or a backport that failed for good;
  * - `freeze_unknown`: an incident provider cannot be read, so auto-heal is frozen (fail closed).
  */
@@ -55,9 +58,17 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
     if (details['action'] === 'await_approval' && details['dryRun'] !== true) {
       out.push({ ...base, kind: 'awaiting_approval', title: `Approval needed: reverting the change by ${principal} on ${resourceOf(entry)}` });
     }
+    const fresh = details['newlySuspicious'];
     const flags = details['flags'];
-    if (Array.isArray(flags) && flags.includes('suspicious')) {
+    if (Array.isArray(fresh)) {
+      // Decided difference by difference: tell each suspicious difference once, naming who made it.
+      if (fresh.length > 0) out.push({ ...base, kind: 'suspicious', title: `Suspicious change on ${resourceOf(entry)}: ${fresh.map(String).join('; ')} — widened exposure during a freeze` });
+    } else if (Array.isArray(flags) && flags.includes('suspicious')) {
       out.push({ ...base, kind: 'suspicious', title: `Suspicious change on ${resourceOf(entry)}: ${principal} widened exposure during a freeze` });
+    }
+    const widening = details['widensExposure'];
+    if (Array.isArray(widening) && widening.length > 0 && details['dryRun'] !== true) {
+      out.push({ ...base, kind: 'widens_exposure', title: `Break-glass change widens exposure on ${resourceOf(entry)}: ${widening.map(String).join('; ')} — backported, not reverted` });
     }
     return out;
   }

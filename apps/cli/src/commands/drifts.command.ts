@@ -21,6 +21,7 @@ interface JsonOption {
 
 interface DecideOptions extends JsonOption {
   comment: string;
+  confirmSuspicious?: boolean;
 }
 
 const VERBS: Record<DriftDecisionVerb, { description: string; done: string }> = {
@@ -63,14 +64,16 @@ export function registerDriftCommands(program: Command, ctx: CliContext): void {
     });
 
   for (const verb of Object.keys(VERBS) as DriftDecisionVerb[]) {
-    program
+    const command = program
       .command(verb)
       .description(`${VERBS[verb].description} (POST /v1/drifts/:id/${verb}; operator)`)
       .argument('<id>', 'the drift id')
-      .requiredOption('--comment <text>', 'why (recorded with your token\'s name)', nonBlank)
+      .requiredOption('--comment <text>', 'why (recorded with your token\'s name)', nonBlank);
+    if (verb === 'adopt') command.option('--confirm-suspicious', 'keep a difference flagged suspicious (a door opened during a freeze, not by break-glass); say why in --comment');
+    command
       .option('--json', 'print the API answer')
       .action(async (id: string, options: DecideOptions) => {
-        const answer = await ctx.client().decideDrift(id, verb, options.comment);
+        const answer = await ctx.client().decideDrift(id, verb, options.comment, options.confirmSuspicious === true);
         if (options.json) return ctx.printJson(answer ?? null);
         const status = isRecord(answer) && typeof answer.status === 'string' ? `: status now ${answer.status}` : '';
         ctx.print(`${VERBS[verb].done} drift ${id}${status}`);
@@ -110,6 +113,20 @@ function printDrift(ctx: CliContext, d: DriftRecord): void {
   field('updated', formatTimeWithRelative(d.updatedAt, now));
   if (d.flags?.length) field('flags', describeFlags(d, c));
   for (const [name, text] of describeLinks(d.links)) field(name, text);
+  if (d.differences?.length) {
+    ctx.print();
+    ctx.print(c.bold('differences'));
+    for (const x of d.differences) {
+      const flags = (x.flags ?? []).map((f) => (f === 'suspicious' ? c.red(f) : f)).join(',');
+      ctx.print(`  ${x.sentence}${flags ? `  ${flags}` : ''}`);
+      const p = x.madeBy.principal;
+      const who = p.arn ? `${p.arn} (${p.class})` : 'unknown principal';
+      const call = x.madeBy.cloudTrailEventId ? `, CloudTrail ${x.madeBy.eventName ?? 'call'} ${x.madeBy.cloudTrailEventId}` : `, first seen in Config item ${x.madeBy.configEventId}`;
+      ctx.print(`    made by  ${who} at ${formatTimeWithRelative(x.madeBy.at, now)}${call}`);
+      if (x.madeBy.unattributable) ctx.print(`    ${c.yellow('not attributable')}: ${x.madeBy.unattributable}`);
+      ctx.print(`    decision ${describeDecision(x.decision)}: ${x.decision.reason}`);
+    }
+  }
   ctx.print();
   ctx.print(c.bold('diff'));
   renderTree(d.diff).forEach((line) => ctx.print(`  ${line}`));

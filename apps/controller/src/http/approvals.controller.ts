@@ -2,14 +2,28 @@ import { Body, Controller, HttpStatus, Inject, Param, Post, Req } from '@nestjs/
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { sessionNameOf, userNameOf, type DriftApproval, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
+import {
+  applyHumanDecision,
+  sessionNameOf,
+  statusOfDifferences,
+  summarizeDifferences,
+  userNameOf,
+  type DriftApproval,
+  type DriftDifference,
+  type DriftRecord,
+  type DriftStatus,
+} from '@driftwarden/domain';
 import { JobProducer } from '@driftwarden/queue';
 import { AuditLog, DriftStore } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
 import { parseBody } from './body';
 import { actorOf, correlationIdOf, type ApiRequest } from './request-context';
 
-const commentBody = z.strictObject({ comment: z.string().trim().min(1, 'a comment is required').max(2000) });
+const commentBody = z.strictObject({
+  comment: z.string().trim().min(1, 'a comment is required').max(2000),
+  /** Adopting a difference flagged `suspicious` (a door opened during a freeze, not by break-glass) must be confirmed. */
+  confirmSuspicious: z.boolean().optional(),
+});
 
 type Verb = DriftApproval['action'];
 const NEXT: Record<Verb, DriftStatus> = { approve: 'awaiting_approval', adopt: 'backport_open', reject: 'rejected' };
@@ -47,7 +61,7 @@ export class ApprovalsController {
   }
 
   private async decide(verb: Verb, id: string, body: unknown, req: ApiRequest): Promise<DriftRecord> {
-    const { comment } = parseBody(commentBody, body);
+    const { comment, confirmSuspicious } = parseBody(commentBody, body);
     const found = /^drf_[A-Za-z0-9_]{1,64}$/.test(id) ? await this.drifts.get(id) : null;
     if (!found) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no drift record ${JSON.stringify(id.slice(0, 80))}`);
     if (found.status !== 'awaiting_approval' && found.status !== 'failed') {
@@ -56,11 +70,24 @@ export class ApprovalsController {
     if (found.dryRun) {
       throw new ApiError(HttpStatus.CONFLICT, 'dry_run', `drift ${id} was recorded in dry-run mode; driftwarden makes no write in dry-run`);
     }
+    // With differences, the human decides the ones awaiting approval (an approved revert not yet
+    // used may be approved again); the others keep their own decisions.
+    const targets = found.differences?.filter((d) => awaitsHuman(d, found.status));
+    if (targets && targets.length === 0) {
+      throw new ApiError(HttpStatus.CONFLICT, 'not_awaiting_approval', `drift ${id} has no difference awaiting approval`);
+    }
     const principal = req.principal;
     const me = (principal?.identity ?? '').toLowerCase();
-    const author = [found.principal.session, sessionNameOf(found.principal.arn), userNameOf(found.principal.arn)].filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase());
+    const authors = targets && targets.length ? targets.map((d) => d.madeBy.principal) : [found.principal];
+    const author = authors.flatMap((p) => [p.session, sessionNameOf(p.arn), userNameOf(p.arn)]).filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase());
     if (me && author.includes(me)) {
       throw new ApiError(HttpStatus.FORBIDDEN, 'self_approval', `${principal?.identity} made this change and cannot also decide on it; ask another operator`);
+    }
+    const suspicious = (targets ?? []).filter((d) => (d.flags ?? []).includes('suspicious'));
+    if (verb === 'adopt' && suspicious.length > 0 && confirmSuspicious !== true) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'confirmation_required', `adopting keeps a suspicious change (${suspicious.map((d) => d.sentence).join('; ')}): it widened exposure during a freeze and was not made by a break-glass principal; say why in the comment and send confirmSuspicious: true`, [
+        { path: 'confirmSuspicious', message: 'expected true to adopt a suspicious difference' },
+      ]);
     }
     const now = this.clock();
     const at = now.toISOString();
@@ -93,8 +120,19 @@ export class ApprovalsController {
     const updated = await this.drifts.update(id, (d) =>
       d.updatedAt === found.updatedAt
         ? {
-            next: { ...d, status: NEXT[verb], updatedAt: at, approval },
-            audit: { at, type: `api.drift.${verb}`, actor: actorOf(req), driftId: id, reason: comment, details: { identity: principal?.identity ?? null } },
+            next: { ...d, ...humanDecided(d, verb, { by: actorOf(req), ...(principal?.identity ? { identity: principal.identity } : {}), comment, at }), updatedAt: at, approval },
+            audit: {
+              at,
+              type: `api.drift.${verb}`,
+              actor: actorOf(req),
+              driftId: id,
+              reason: suspicious.length && verb !== 'approve' ? `${verb === 'adopt' ? 'adopted' : 'rejected'} a SUSPICIOUS change (${suspicious.map((x) => x.sentence).join('; ')}): ${comment}` : comment,
+              details: {
+                identity: principal?.identity ?? null,
+                ...(targets ? { differences: targets.map((x) => x.id) } : {}),
+                ...(suspicious.length ? { suspicious: suspicious.map((x) => x.sentence) } : {}),
+              },
+            },
           }
         : null,
     );
@@ -110,4 +148,29 @@ export class ApprovalsController {
     }
     return updated;
   }
+}
+
+/**
+ * What a human decision does to a record: with differences, the ones awaiting approval (or an
+ * approved revert not yet used) take the human's decision and the record's status follows from
+ * all of them; an older record without differences moves as a whole.
+ */
+function humanDecided(
+  d: DriftRecord,
+  verb: DriftApproval['action'],
+  who: { by: string; identity?: string; comment: string; at: string },
+): Pick<DriftRecord, 'status'> & Partial<Pick<DriftRecord, 'differences' | 'decision' | 'flags'>> {
+  if (!d.differences) return { status: NEXT[verb] };
+  const reopened: DriftDifference[] = d.differences.map((x) => (awaitsHuman(x, d.status) ? { ...x, decision: { ...x.decision, action: 'await_approval' as const } } : x));
+  const { differences } = applyHumanDecision(reopened, { verb, ...who });
+  const summary = summarizeDifferences(differences);
+  const status: DriftStatus = statusOfDifferences(differences, { dryRun: false, backportMerged: d.links.pullRequest?.merged === true });
+  return { status, differences, decision: summary.decision, flags: summary.flags.length ? summary.flags : undefined };
+}
+
+/** A difference a human decision applies to: awaiting approval, an approved revert not yet used, or (on a failed record) one that was to be reverted. */
+function awaitsHuman(d: DriftDifference, status: DriftStatus): boolean {
+  if (d.decision.action === 'await_approval') return true;
+  if (d.decision.action === 'revert') return d.decision.human?.verb === 'approve' || status === 'failed';
+  return false;
 }

@@ -13,7 +13,17 @@ const page = (item: unknown) => ({ type: 'object', required: ['items', 'next'], 
 const bearer = (role: string) => ({ security: [{ bearer: [] }], 'x-driftwarden-role': role });
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const q = (name: string, description: string, schema: unknown = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
-const comment = { required: true, ...json({ type: 'object', required: ['comment'], properties: { comment: { type: 'string', minLength: 1 } } }) };
+const comment = {
+  required: true,
+  ...json({
+    type: 'object',
+    required: ['comment'],
+    properties: {
+      comment: { type: 'string', minLength: 1 },
+      confirmSuspicious: { type: 'boolean', description: 'adopt only: true to keep a difference flagged suspicious (400 confirmation_required otherwise)' },
+    },
+  }),
+};
 const scope = {
   type: 'object',
   properties: {
@@ -74,12 +84,18 @@ export const OPENAPI = {
           detectedAt: { type: 'string' },
           updatedAt: { type: 'string' },
           flags: { type: 'array', items: { type: 'string', enum: ['suspicious'] } },
-          diff: { type: 'object' },
+          diff: { type: 'object', description: 'Live vs desired, all of it: for a security group `{equal, extra, missing, attributes}` (rules only live has, rules only the code has).' },
+          differences: {
+            type: 'array',
+            description:
+              'The drift as differences (DESIGN §4), each attributed to the change that made it and decided on its own. The record\'s status and decision are those of the group handled next (revert, then approval, then hold, then backport); a backport codifies only the differences decided `backport`. Absent on records written before differences existed.',
+            items: { $ref: '#/components/schemas/DriftDifference' },
+          },
           evidence: { type: 'object' },
           links: {
             type: 'object',
             properties: {
-              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' } } },
+              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' }, merged: { type: 'boolean', description: 'true once GitHub reported the PR merged' } } },
               issue: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' } } },
               incident: {
                 type: 'object',
@@ -90,6 +106,54 @@ export const OPENAPI = {
             },
           },
           approval: { type: 'object' },
+        },
+      },
+      DriftDifference: {
+        type: 'object',
+        required: ['id', 'key', 'side', 'sentence', 'direction', 'detail', 'madeBy', 'decision', 'firstSeen'],
+        properties: {
+          id: { type: 'string', description: 'stable within the resource: the side and the key' },
+          key: { type: 'string', description: 'what differs (for a security group: the rule key, e.g. `ingress|tcp|22|22|ipv4:0.0.0.0/0`)' },
+          side: { type: 'string', enum: ['added', 'removed', 'changed'], description: 'what live has compared with the code' },
+          sentence: { type: 'string', description: 'plain English, e.g. `opened ingress tcp/22 from 0.0.0.0/0 (the internet)`' },
+          direction: {
+            type: 'object',
+            required: ['axis', 'change', 'revert'],
+            properties: {
+              axis: { type: 'string', enum: ['exposure', 'capacity', 'protection'] },
+              change: { type: 'string', enum: ['widens', 'narrows', 'raises', 'lowers', 'weakens', 'strengthens', 'neutral'] },
+              revert: { type: 'string', enum: ['widens', 'narrows', 'raises', 'lowers', 'weakens', 'strengthens', 'neutral'] },
+            },
+          },
+          detail: { type: 'object', description: "the kind's own description of what differs (a security group: the rule)" },
+          madeBy: {
+            type: 'object',
+            description: 'who made it: the CloudTrail call whose request names it, else the Config item in which it first appeared',
+            required: ['source', 'principal', 'at', 'configEventId'],
+            properties: {
+              source: { type: 'string', enum: ['cloudtrail-event', 'cloudtrail-lookup', 'config-item'] },
+              principal: { type: 'object', properties: { arn: { type: 'string', nullable: true }, class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] }, session: { type: 'string' } } },
+              at: { type: 'string', format: 'date-time' },
+              cloudTrailEventId: { type: 'string' },
+              eventName: { type: 'string' },
+              configEventId: { type: 'string' },
+              unattributable: { type: 'string', description: 'why no single change can be named; such a difference is never an emergency patch' },
+            },
+          },
+          changeRisky: { type: 'boolean', description: 'the call that made it widened exposure (in any of its parts)' },
+          decision: {
+            type: 'object',
+            required: ['action', 'rule', 'reason', 'at'],
+            properties: {
+              action: { type: 'string', enum: ['backport', 'hold', 'await_approval', 'revert', 'leave'] },
+              rule: { type: 'integer', nullable: true },
+              reason: { type: 'string' },
+              at: { type: 'string', format: 'date-time' },
+              human: { type: 'object', properties: { verb: { type: 'string', enum: ['approve', 'adopt', 'reject'] }, by: { type: 'string' }, identity: { type: 'string' }, comment: { type: 'string' }, at: { type: 'string' } } },
+            },
+          },
+          flags: { type: 'array', items: { type: 'string', enum: ['suspicious'] } },
+          firstSeen: { type: 'object', properties: { at: { type: 'string' }, eventId: { type: 'string' } } },
         },
       },
     },

@@ -14,6 +14,7 @@ import {
 import { Metrics } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
 import { DriftStore } from '@driftwarden/store';
+import { afterBackportClosed, isOpen } from '@driftwarden/domain';
 import { parsePullRequestEvent, verifyGitHubSignature } from '@driftwarden/github';
 import { createHash } from 'node:crypto';
 import { correlationIdOf, type ApiRequest } from './request-context';
@@ -125,18 +126,22 @@ export class WebhooksController {
     const e = parsed.event;
     const match = /^driftwarden\/backport\/(.+)$/.exec(e.headRef);
     if (e.action !== 'closed' || !match) return { accepted: true, duplicate: false, ignored: 'not a closed backport pull request' };
-    const page = await this.drifts.list({ status: 'backport_open', resource: match[1], limit: 50 });
+    // The record may be in another status while its PR is open (a later change on the resource is held, awaiting approval…).
+    const page = await this.drifts.list({ resource: match[1], limit: 50 });
     const at = new Date().toISOString();
     const moved: string[] = [];
     // The same PR number in the same repository: a PR from a look-alike branch in another repo
     // the webhook also covers must not move the drift (numbers repeat across repositories).
     const repo = `${e.repo.owner}/${e.repo.name}`.toLowerCase();
-    for (const d of page.items.filter((x) => x.links.pullRequest?.number === e.number && x.links.pullRequest.repo?.toLowerCase() === repo)) {
-      const next = e.merged ? ('backport_merged' as const) : ('awaiting_approval' as const);
-      await this.drifts.update(d.id, (cur) =>
-        cur.status === 'backport_open'
-          ? {
-              next: { ...cur, status: next, updatedAt: at },
+    for (const d of page.items.filter((x) => isOpen(x.status) && x.links.pullRequest?.number === e.number && x.links.pullRequest.repo?.toLowerCase() === repo)) {
+      let changed = false;
+      await this.drifts.update(d.id, (cur) => {
+        const after = afterBackportClosed(cur, { merged: e.merged, number: e.number }, at);
+        if (!after) return null;
+        changed = true;
+        const pullRequest = cur.links.pullRequest ? { ...cur.links.pullRequest, ...(e.merged ? { merged: true } : {}) } : undefined;
+        return {
+              next: { ...cur, ...after, updatedAt: at, links: { ...cur.links, ...(pullRequest ? { pullRequest } : {}) } },
               audit: {
                 at,
                 type: e.merged ? 'backport.merged' : 'backport.closed',
@@ -145,10 +150,9 @@ export class WebhooksController {
                 reason: e.merged ? `pull request #${e.number} merged: the code now matches the live state` : `pull request #${e.number} closed without merging: the emergency change should go; a revert needs approval`,
                 details: { url: e.htmlUrl },
               },
-            }
-          : null,
-      );
-      moved.push(d.id);
+            };
+      });
+      if (changed) moved.push(d.id);
     }
     return { accepted: true, duplicate: false, drifts: moved };
   }

@@ -48,8 +48,13 @@ export interface DecisionInput {
   principal: { class: PrincipalClass };
   /** Live equals desired. */
   diff: { equal: boolean };
-  /** The live change itself opened a door (live is wider than desired). */
-  change: { widensExposure: boolean };
+  /**
+   * The live change itself opened a door (live is wider than desired; for other kinds: lowered
+   * capacity or weakened protection). `attributable: false`: no single change can be named for
+   * it (CloudTrail has no call, or several principals changed the same thing): then it is never
+   * an emergency patch (fail closed). Default true.
+   */
+  change: { widensExposure: boolean; attributable?: boolean };
   /** Reverting would open a door (an authorize to a source). */
   revert: { widensExposure: boolean };
   /** The effective freeze for the resource now (`unknown` is a source and freezes). */
@@ -91,21 +96,8 @@ export function decide(input: DecisionInput): Decision {
   }
 
   // Pre-checks: resources driftwarden must leave alone (recorded as ignored, never dropped).
-  if (!resource.supported) {
-    return ignore(null, 'resource type is not supported by driftwarden: recorded, not remediated');
-  }
-  if (!resource.managed) {
-    return ignore(null, 'unmanaged resource: no configured Terraform stack owns it');
-  }
-  if (resource.exception) {
-    return ignore(
-      null,
-      `active exception until ${resource.exception.until}: ${resource.exception.reason}`,
-    );
-  }
-  if (resource.ignoreTag) {
-    return ignore(null, 'resource is tagged driftwarden:ignore=true');
-  }
+  const excluded = precheck(resource);
+  if (excluded) return excluded;
 
   // Rule 2: nothing differs.
   if (diff.equal) {
@@ -114,9 +106,10 @@ export function decide(input: DecisionInput): Decision {
 
   // Rule 3: an emergency patch is backported to Terraform, never reverted.
   const breakGlass = principal.class === 'breakGlass';
+  const attributable = change.attributable !== false;
   const closesDuringFreeze =
     (freezeAtChange.declared || freezeAtChange.withinLookback) && !change.widensExposure;
-  if (breakGlass || closesDuringFreeze) {
+  if (attributable && (breakGlass || closesDuringFreeze)) {
     const causes: string[] = [];
     if (breakGlass) causes.push('change made by a break-glass principal');
     if (closesDuringFreeze && freezeAtChange.declared) causes.push('change made during a declared freeze');
@@ -124,6 +117,7 @@ export function decide(input: DecisionInput): Decision {
       causes.push('change made within lookback before an incident started');
     }
     if (closesDuringFreeze) causes.push('the change does not widen exposure');
+    if (breakGlass && change.widensExposure) causes.push('it widens exposure (break-glass is trusted; the on-call is told)');
     const deleted = resource.deleted ? ' (the deletion is codified by the backport)' : '';
     return {
       action: 'backport',
@@ -132,6 +126,9 @@ export function decide(input: DecisionInput): Decision {
       flags: [],
     };
   }
+  const unattributed = attributable
+    ? ''
+    : '; not attributable to one change, so never treated as an emergency patch';
 
   // From here on the change is unauthorized drift. A change that opened a door while a freeze
   // was (or may have been) in force, by a principal that is not break-glass, stays flagged
@@ -155,7 +152,7 @@ export function decide(input: DecisionInput): Decision {
     return {
       action: 'hold',
       rule: 4,
-      reason: `auto-heal is frozen${by}: held until the freeze ends${unknownAtChange}${suspiciousText}`,
+      reason: `auto-heal is frozen${by}: held until the freeze ends${unknownAtChange}${unattributed}${suspiciousText}`,
       flags,
     };
   }
@@ -169,7 +166,7 @@ export function decide(input: DecisionInput): Decision {
     return {
       action: 'await_approval',
       rule: 5,
-      reason: `needs human approval: ${causes.join('; ')}${suspiciousText}`,
+      reason: `needs human approval: ${causes.join('; ')}${unattributed}${suspiciousText}`,
       flags,
     };
   }
@@ -180,9 +177,30 @@ export function decide(input: DecisionInput): Decision {
   return {
     action: 'revert',
     rule: 6,
-    reason: `unauthorized drift outside any freeze${who}: revert to the Terraform state${suspiciousText}`,
+    reason: `unauthorized drift outside any freeze${who}: revert to the Terraform state${unattributed}${suspiciousText}`,
     flags,
   };
+}
+
+/**
+ * The facts the controller holds locally (DESIGN §4 "Order of evaluation"): a type without a
+ * kind, a resource no stack manages, an active exception, the ignore tag. They are decided before
+ * any AWS call, and exclude the resource whoever made the change. Null when none applies.
+ */
+export function precheck(resource: Pick<DecisionInput['resource'], 'supported' | 'managed' | 'exception' | 'ignoreTag'>): Decision | null {
+  if (!resource.supported) {
+    return ignore(null, 'resource type is not supported by driftwarden: recorded, not remediated');
+  }
+  if (!resource.managed) {
+    return ignore(null, 'unmanaged resource: no configured Terraform stack owns it');
+  }
+  if (resource.exception) {
+    return ignore(null, `active exception until ${resource.exception.until}: ${resource.exception.reason}`);
+  }
+  if (resource.ignoreTag) {
+    return ignore(null, 'resource is tagged driftwarden:ignore=true');
+  }
+  return null;
 }
 
 function ignore(rule: 1 | null, reason: string): Decision {

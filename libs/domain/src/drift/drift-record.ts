@@ -11,6 +11,7 @@ import type {
   PrincipalClass,
 } from '../decision/decide';
 import type { DriftStatus } from './drift-status';
+import type { DriftDifference } from './differences';
 import type { Scope } from '../scope/scope';
 
 export type JsonPrimitive = string | number | boolean | null;
@@ -33,7 +34,15 @@ export interface DriftRecord {
   /** Last change to this record (ISO). */
   updatedAt: string;
   flags?: DecisionFlag[];
+  /** Live vs desired, all of it (what `GET /v1/drifts/:id` has always returned). */
   diff: DriftDiff;
+  /**
+   * The same drift as differences, each with who made it and its own decision (DESIGN §4
+   * "Differences and who made them"). The record's status and decision are those of the group
+   * the controller handles next; a backport codifies only the differences decided `backport`.
+   * Absent on records written before differences existed.
+   */
+  differences?: DriftDifference[];
   evidence: DriftEvidence;
   links: DriftLinks;
   /** The human decision on a drift awaiting approval (DESIGN §5 Approvals). */
@@ -254,8 +263,8 @@ export interface LinkRef {
 }
 
 export interface DriftLinks {
-  /** The backport pull request. */
-  pullRequest?: LinkRef & { repo?: string; branch?: string };
+  /** The backport pull request; `merged` once GitHub says so (the codified differences are in the code). */
+  pullRequest?: LinkRef & { repo?: string; branch?: string; merged?: boolean };
   /** The issue opened when the code could not be edited safely. */
   issue?: LinkRef & { repo?: string };
   incident?: Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string };

@@ -15,11 +15,13 @@ import {
 
 /** The table from the brief, written out independently of the implementation. */
 const ALLOWED: Record<DriftStatus, DriftStatus[]> = {
-  detected: ['held', 'awaiting_approval', 'reverting', 'backport_open', 'resolved', 'ignored', 'failed', 'detected'],
-  held: ['held', 'detected', 'awaiting_approval', 'reverting', 'backport_open', 'resolved', 'ignored', 'failed'],
-  awaiting_approval: ['awaiting_approval', 'reverting', 'backport_open', 'rejected', 'resolved', 'held', 'failed', 'ignored'],
-  reverting: ['reverted', 'failed', 'held'],
-  backport_open: ['backport_open', 'backport_merged', 'backport_closed', 'awaiting_approval', 'resolved', 'failed'],
+  detected: ['held', 'awaiting_approval', 'reverting', 'backport_open', 'backport_merged', 'resolved', 'ignored', 'failed', 'detected'],
+  held: ['held', 'detected', 'awaiting_approval', 'reverting', 'backport_open', 'backport_merged', 'resolved', 'ignored', 'failed'],
+  awaiting_approval: ['awaiting_approval', 'reverting', 'backport_open', 'backport_merged', 'rejected', 'resolved', 'held', 'failed', 'ignored', 'detected'],
+  // A revert of some differences: the others go on (codified, or awaiting a human).
+  reverting: ['reverted', 'failed', 'held', 'backport_open', 'backport_merged', 'awaiting_approval'],
+  // While the PR is open, a later change's own differences are held, reverted or wait for a human.
+  backport_open: ['backport_open', 'backport_merged', 'backport_closed', 'awaiting_approval', 'resolved', 'failed', 'held', 'detected', 'ignored'],
   backport_closed: ['awaiting_approval'],
   failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed', 'ignored'],
   reverted: [],

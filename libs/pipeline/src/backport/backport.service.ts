@@ -1,4 +1,4 @@
-import { PermanentError } from '@driftwarden/domain';
+import { PermanentError, isOpen, type DriftRecord } from '@driftwarden/domain';
 import type { BackportJob } from '@driftwarden/queue';
 import type { DriftStore } from '@driftwarden/store';
 import type { BackportPort } from '../ports/backport.port';
@@ -17,7 +17,7 @@ export class BackportService {
     const drift = await this.drifts.get(job.driftId);
     if (!drift) return 'not_found';
     const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
-    if (drift.status !== 'backport_open' || lastEvent !== job.eventId) return 'superseded';
+    if (!hasSomethingToCodify(drift) || lastEvent !== job.eventId) return 'superseded';
     try {
       const result = await this.backport.openOrUpdate(drift);
       const at = this.clock().toISOString();
@@ -45,4 +45,15 @@ export class BackportService {
       throw err;
     }
   }
+}
+
+/**
+ * A record with differences backports those decided `backport` (its status may be about others:
+ * held, awaiting approval, reverting); an older record without differences only when its status is
+ * `backport_open`. A record that ended has nothing more to codify.
+ */
+function hasSomethingToCodify(drift: DriftRecord): boolean {
+  if (!drift.differences) return drift.status === 'backport_open';
+  if (!isOpen(drift.status) || drift.dryRun) return false;
+  return drift.differences.some((d) => d.decision.action === 'backport') || Boolean(drift.links.pullRequest);
 }

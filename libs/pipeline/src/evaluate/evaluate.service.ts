@@ -3,23 +3,35 @@ import {
   TransientError,
   canTransition,
   decide,
+  decideDifference,
   isDeletedStatus,
   isOpen,
+  isRisky,
+  mergeDifferences,
+  precheck,
+  resourceKey,
   sessionNameOf,
   statusForDecision,
+  statusOfDifferences,
+  summarizeDifferences,
+  type CandidateDifference,
   type ConfigItemEvent,
   type Decision,
-  type DecisionInput,
+  type DifferenceAttribution,
+  type DifferenceDirection,
   type DriftDiff,
+  type DriftDifference,
   type DriftRecord,
   type JsonObject,
+  type PrincipalClass,
+  type ScopeTarget,
 } from '@driftwarden/domain';
 import { ConfigItemFetcher, needsCompletion } from '@driftwarden/ingest';
 import type { EvaluateJob, JobProducer } from '@driftwarden/queue';
 import type { AuditEntry, AuditLog, DriftStore, ItemLedger, SaveResult } from '@driftwarden/store';
 import { newDriftId } from '@driftwarden/store';
 import type { Attribution, AttributionPort } from '../ports/attribution.port';
-import type { DesiredLookup, DesiredStatePort } from '../ports/desired-state.port';
+import type { DesiredLookup, DesiredResource, DesiredStatePort } from '../ports/desired-state.port';
 import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort, FreezeView } from '../ports/freeze.port';
 import type { Analysis, ResourceAnalyzers } from '../ports/resource-analyzer.port';
@@ -98,89 +110,173 @@ export class EvaluateService {
     redecision: EvaluateTrigger | null,
   ): Promise<EvaluateOutcome> {
     let item = claimedItem;
-    const resourceKey = `${item.resource.account}/${item.resource.region}/${item.resource.type}/${item.resource.id}`;
-    if (needsCompletion(item)) item = await this.ports.fetcher.complete(item);
-
+    const rk = resourceKey(item.resource);
     const now = this.clock();
     const resource = item.resource;
     const analyzer = this.ports.analyzers.forType(resource.type);
-    let attribution = await this.ports.attribution.attribute(item);
-    const byPipeline = attribution.principal.class === 'self' || attribution.principal.class === 'iac';
-    if (byPipeline && coalesced.length > 0) {
-      // Latest wins, but an apply or the controller's own change must not swallow someone
-      // else's made just before it (coalesced into it): that change is still in the live
-      // state (an apply of separate rule resources leaves unmanaged rules alone). Decide as the
-      // newest of those changes, against the desired state the apply may have moved.
-      const other = await this.newestOtherAttribution(coalesced);
-      if (other) {
-        if (attribution.principal.class === 'iac') await this.ports.desiredState.refresh(resource);
-        attribution = other;
-      }
-    }
-    const principalClass = attribution.principal.class;
-    const skipDiff = principalClass === 'iac' || principalClass === 'self';
 
-    let desired: DesiredLookup | null = null;
-    let analysis: Analysis | null = null;
-    if (analyzer && !skipDiff) {
-      desired = await this.ports.desiredState.lookup(resource);
-      if (desired.managed && item.configuration) {
-        analysis = analyzer.analyze(item.configuration as JsonObject, desired, { resourceId: resource.id });
-      }
-    }
-    const target = { account: resource.account, region: resource.region, type: resource.type, tags: item.tags };
-    const freezeView = await this.ports.freeze.view(target, new Date(attribution.changedAt), now);
+    // DESIGN §4 "Order of evaluation": the facts held locally (a kind for the type, a stack
+    // that manages it, an exception, the ignore tag) are decided before any AWS call.
+    let desired: DesiredLookup | null = analyzer ? await this.ports.desiredState.lookup(resource) : null;
     const exception = await this.ports.exceptions.activeFor(resource, now);
-
-    const input: DecisionInput = {
-      resource: {
-        supported: analyzer !== undefined,
-        managed: desired?.managed ?? false,
-        deleted: isDeletedStatus(item.status),
-        critical: this.isCritical(item),
-        exception: exception ? { reason: exception.reason, until: exception.until } : null,
-        ignoreTag: (item.tags[IGNORE_TAG] ?? '').toLowerCase() === 'true',
-      },
-      principal: { class: principalClass },
-      diff: { equal: analysis?.diff.equal ?? false },
-      change: { widensExposure: analysis?.changeWidensExposure ?? false },
-      revert: { widensExposure: analysis?.revertWidensExposure ?? false },
-      freezeNow: { frozen: freezeView.freeze.now.frozen, sources: freezeView.freeze.now.sources.map((s) => s.type) },
-      freezeAtChange: {
-        declared: freezeView.freeze.atChange.declared,
-        unknown: freezeView.freeze.atChange.unknown,
-        withinLookback: freezeView.freeze.atChange.withinLookback,
-      },
+    const local = {
+      supported: analyzer !== undefined,
+      managed: desired?.managed ?? false,
+      deleted: isDeletedStatus(item.status),
+      critical: this.isCritical(item),
+      exception: exception ? { reason: exception.reason, until: exception.until } : null,
+      ignoreTag: ignoreTagged(item),
     };
-    const decision = decide(input);
-    let appliedAnalysis: Analysis | null = null;
-    if (decision.rule === 1 && principalClass === 'iac') {
-      // An apply: re-read the desired state; if live now equals it, the apply fixed any open drift.
-      await this.ports.desiredState.refresh(resource);
-      if (analyzer && item.configuration) {
-        const after = await this.ports.desiredState.lookup(resource);
-        if (after.managed) {
-          desired = after;
-          appliedAnalysis = analyzer.analyze(item.configuration as JsonObject, after, { resourceId: resource.id });
-        }
-      }
+    const excluded = precheck(local);
+    if (excluded) return this.finish(item, coalesced, openDriftRaw, excluded, notAttributed(item), desired, null, null, correlationId, now, redecision);
+    if (needsCompletion(item)) {
+      item = await this.ports.fetcher.complete(item);
+      // An oversized item names its tags only once completed.
+      const tagged = precheck({ ...local, ignoreTag: ignoreTagged(item) });
+      if (tagged) return this.finish(item, coalesced, openDriftRaw, tagged, notAttributed(item), desired, null, null, correlationId, now, redecision);
     }
 
-    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, freezeView, correlationId, now, redecision);
+    // Who made the item's change as a whole: an IaC apply or the controller's own change is not drift (rule 1).
+    const attribution = await this.ports.attribution.attribute(item);
+    if (attribution.principal.class === 'iac') {
+      // An apply may have moved the desired state: compare with what it applied.
+      await this.ports.desiredState.refresh(resource);
+      desired = await this.ports.desiredState.lookup(resource);
+    }
+    let analysis: Analysis | null = null;
+    if (analyzer && desired?.managed && (item.configuration || local.deleted)) {
+      analysis = analyzer.analyze((item.configuration as JsonObject | null) ?? null, desired, { resourceId: resource.id });
+    }
+    const existing = openExisting(openDriftRaw);
+    const recorded = existing?.record.differences;
+    const known = new Set((recorded ?? []).map((d) => d.id));
+    const byPipeline = (c: PrincipalClass) => c === 'iac' || c === 'self';
+
+    // Per-change attribution. What the record knew keeps its author, unless a newer call re-made
+    // it (it went away and came back between two decisions, e.g. items that coalesced): then it
+    // is a new difference, attributed and decided afresh.
+    let madeBy = new Map<string, DifferenceAttribution>();
+    if (analyzer && desired?.managed && analysis && !analysis.diff.equal && analysis.differences.length > 0) {
+      const managed = desired;
+      madeBy = await this.ports.attribution.attributeDifferences(item, analysis.differences, (events) => analyzer.callChanges(events, managed, { resourceId: resource.id }), { known });
+    }
+    const remade = (d: DriftDifference) => {
+      const now = madeBy.get(d.id);
+      return Boolean(now?.cloudTrailEventId && now.cloudTrailEventId !== d.madeBy.cloudTrailEventId && Date.parse(now.at) > Date.parse(d.madeBy.at));
+    };
+    const previous = recorded?.filter((d) => !remade(d));
+    const kept = new Set((previous ?? []).map((d) => d.id));
+    const fresh = (analysis?.differences ?? []).filter((d) => !kept.has(d.id));
+    const othersMadeSome = fresh.some((d) => !byPipeline(madeBy.get(d.id)?.principal.class ?? 'unknown'));
+    const pipelineOnly = byPipeline(attribution.principal.class) && !othersMadeSome;
+
+    const freezeView = await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now);
+    const freezeNow = { frozen: freezeView.freeze.now.frozen, sources: freezeView.freeze.now.sources.map((s) => s.type) };
+    const table = (principal: PrincipalClass) =>
+      decide({
+        resource: local,
+        principal: { class: principal },
+        diff: { equal: analysis?.diff.equal ?? false },
+        change: { widensExposure: analysis?.changeWidensExposure ?? false },
+        revert: { widensExposure: analysis?.revertWidensExposure ?? false },
+        freezeNow,
+        freezeAtChange: { declared: freezeView.freeze.atChange.declared, unknown: freezeView.freeze.atChange.unknown, withinLookback: freezeView.freeze.atChange.withinLookback },
+      });
+
+    // Rule 1 (an apply, or the controller's own change, with nobody else's change in it) and
+    // rule 2 (nothing differs) are decisions about the whole resource.
+    if (pipelineOnly || !analysis || analysis.diff.equal || analysis.differences.length === 0) {
+      const decision = table(pipelineOnly ? attribution.principal.class : byPipeline(attribution.principal.class) ? 'unknown' : attribution.principal.class);
+      return this.finish(item, coalesced, openDriftRaw, decision, attribution, desired, analysis, freezeView, correlationId, now, redecision);
+    }
+
+    // Each difference decided on its own (DESIGN §4 "Differences and who made them").
+    const managed = desired as DesiredResource & { managed: true };
+    const fallback = (id: string): DifferenceAttribution => madeBy.get(id) ?? { ...notAttributedDifference(item), unattributable: 'no attribution was found for it' };
+    const groups = new Map<string, CandidateDifference[]>();
+    for (const d of fresh) {
+      const by = fallback(d.id);
+      const group = by.cloudTrailEventId && !by.unattributable ? `call:${by.cloudTrailEventId}` : `alone:${d.id}`;
+      groups.set(group, [...(groups.get(group) ?? []), d]);
+    }
+    const directions = analyzer!.directions([...groups.values()], managed, { resourceId: resource.id });
+    const riskyGroup = new Map<string, boolean>();
+    for (const members of groups.values()) {
+      // A call that opened a door anywhere is not an emergency patch in any of its parts.
+      const risky = members.some((d) => isRisky(directions.get(d.id)?.change ?? 'widens'));
+      for (const d of members) riskyGroup.set(d.id, risky);
+    }
+    const prevById = new Map((previous ?? []).map((d) => [d.id, d]));
+    const views = new Map<string, FreezeView>([[attribution.changedAt, freezeView]]);
+    for (const when of [...fresh.map((f) => fallback(f.id).at), ...(previous ?? []).map((p) => p.madeBy.at)]) {
+      if (!views.has(when)) views.set(when, await this.ports.freeze.view(freezeTarget(item), new Date(when), now));
+    }
+    const at = now.toISOString();
+    const changeRisky = (id: string) => prevById.get(id)?.changeRisky ?? riskyGroup.get(id) ?? true;
+    const current = analysis.differences.map((c) => ({
+      ...c,
+      madeBy: prevById.get(c.id)?.madeBy ?? fallback(c.id),
+      direction: prevById.get(c.id)?.direction ?? directions.get(c.id) ?? FAIL_CLOSED_DIRECTION,
+    }));
+    const differences = mergeDifferences(
+      previous,
+      current,
+      (c) => {
+        const view = views.get(c.madeBy.at)!;
+        return decideDifference(
+          {
+            resource: local,
+            madeBy: c.madeBy,
+            changeRisky: changeRisky(c.id),
+            revertRisky: isRisky(c.direction.revert),
+            freezeNow,
+            freezeAtChange: { declared: view.freeze.atChange.declared, unknown: view.freeze.atChange.unknown, withinLookback: view.freeze.atChange.withinLookback },
+          },
+          at,
+        );
+      },
+      { at, eventId: item.eventId },
+    ).map((d) => ({ ...d, changeRisky: changeRisky(d.id) }));
+
+    // What the backport does to the code, judged over everything it codifies together: a
+    // break-glass change that leaves the code wider is labelled and the on-call told (DESIGN §4).
+    const codified = differences.filter((d) => d.decision.action === 'backport');
+    const widening = new Set([...analyzer!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id));
+    const result = await this.commitDifferences({ item, coalesced, existing, differences, widening, attribution, desired: managed, analysis, views, freezeView, correlationId, now, redecision });
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
-      throw new TransientError(`drift record for ${resourceKey} changed while deciding; retrying`, 'drift_conflict');
+      throw new TransientError(`drift record for ${rk} changed while deciding; retrying`, 'drift_conflict');
     }
-    return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced };
+    return { status: 'decided', eventId: item.eventId, decision: result.decision, driftId: result.driftId, coalesced };
   }
 
-  private async newestOtherAttribution(eventIds: string[]): Promise<Attribution | null> {
-    const events = (await Promise.all(eventIds.map((id) => this.ledger.event(id)))).filter((e): e is ConfigItemEvent => e !== null);
-    for (const older of events.sort((a, b) => b.order - a.order)) {
-      const found = await this.ports.attribution.attribute(older);
-      if (found.principal.class !== 'self' && found.principal.class !== 'iac') return found;
+  /** Commits a whole-resource decision (pre-check ignores, rules 1 and 2, and drifts without differences). */
+  private async finish(
+    item: ConfigItemEvent,
+    coalesced: string[],
+    openDriftRaw: string | null,
+    decision: Decision,
+    attribution: Attribution,
+    desired: DesiredLookup | null,
+    analysis: Analysis | null,
+    freezeView: FreezeView | null,
+    correlationId: string,
+    now: Date,
+    redecision: EvaluateTrigger | null,
+  ): Promise<EvaluateOutcome> {
+    let appliedAnalysis: Analysis | null = null;
+    const analyzer = this.ports.analyzers.forType(item.resource.type);
+    if (decision.rule === 1 && attribution.principal.class === 'iac' && analyzer && item.configuration && desired?.managed) {
+      // An apply: live compared with what it applied; if equal, the apply fixed any open drift.
+      appliedAnalysis = analyzer.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
     }
-    return null;
+    const view = freezeView ?? (await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now));
+    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, view, correlationId, now, redecision);
+    if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
+    if (result.saved === 'conflict') {
+      throw new TransientError(`drift record for ${resourceKey(item.resource)} changed while deciding; retrying`, 'drift_conflict');
+    }
+    return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced };
   }
 
   /**
@@ -203,6 +299,126 @@ export class EvaluateService {
       return Object.entries(tags).some(([k, v]) => item.tags[k] === v);
     }
     return false;
+  }
+
+  /** Commits a decision made difference by difference: the record, its jobs and the audit entry. */
+  private async commitDifferences(a: {
+    item: ConfigItemEvent;
+    coalesced: string[];
+    existing: { record: DriftRecord; raw: string } | null;
+    differences: DriftDifference[];
+    /** Codified differences that leave the code wider. */
+    widening: Set<string>;
+    attribution: Attribution;
+    desired: DesiredResource & { managed: true };
+    analysis: Analysis;
+    views: Map<string, FreezeView>;
+    freezeView: FreezeView;
+    correlationId: string;
+    now: Date;
+    redecision: EvaluateTrigger | null;
+  }): Promise<{ saved: SaveResult; driftId: string; decision: Decision }> {
+    const { item, existing, differences, now, redecision } = a;
+    const rk = resourceKey(item.resource);
+    const at = now.toISOString();
+    const dryRun = this.settings.dryRun;
+    const summary = summarizeDifferences(differences);
+    const status = statusOfDifferences(differences, { dryRun, backportMerged: existing?.record.links.pullRequest?.merged === true });
+    const decision: Decision = { ...summary.decision, flags: summary.flags };
+    // The record speaks for the group the controller handles next: its newest change.
+    const primary = differences
+      .filter((d) => d.decision.action === summary.primary)
+      .sort((x, y) => Date.parse(y.madeBy.at) - Date.parse(x.madeBy.at))[0];
+    const view = a.views.get(primary.madeBy.at) ?? a.freezeView;
+    const continues = existing !== null && (existing.record.status === status || canMove(existing.record.status, status));
+    const id = continues ? existing.record.id : newDriftId(now.getTime());
+    const before = new Map((existing?.record.differences ?? []).map((d) => [d.id, d]));
+    const newly = (pred: (d: DriftDifference) => boolean) => differences.filter((d) => pred(d) && !(before.get(d.id) && pred(before.get(d.id)!)));
+    const newlySuspicious = newly((d) => (d.flags ?? []).includes('suspicious'));
+    const widening = newly((d) => d.decision.action === 'backport').filter((d) => a.widening.has(d.id));
+    const gone = (existing?.record.differences ?? []).filter((d) => !differences.some((x) => x.id === d.id));
+    const principal = primary.madeBy.principal;
+    const session = principal.session ?? sessionNameOf(principal.arn);
+    const approved = differences.some((d) => d.decision.human?.verb === 'approve');
+
+    const record: DriftRecord = {
+      id,
+      status,
+      dryRun,
+      resource: {
+        type: item.resource.type,
+        id: item.resource.id,
+        account: item.resource.account,
+        region: item.resource.region,
+        address: a.desired.address,
+        stack: a.desired.stack,
+      },
+      decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+      principal: { arn: principal.arn, class: principal.class, ...(session ? { session } : {}) },
+      changedAt: primary.madeBy.at,
+      detectedAt: continues ? existing.record.detectedAt : at,
+      updatedAt: at,
+      ...(decision.flags.length ? { flags: decision.flags } : {}),
+      diff: a.analysis.diff,
+      differences,
+      evidence: {
+        eventIds: [...(continues ? existing.record.evidence.eventIds : []), item.eventId],
+        configurationStateId: item.configurationStateId ?? null,
+        captureTime: item.captureTime,
+        ...(primary.madeBy.cloudTrailEventId ? { cloudTrailEventId: primary.madeBy.cloudTrailEventId } : {}),
+        ...(a.freezeView.incidents ? { incidentSnapshot: a.freezeView.incidents } : {}),
+        freeze: { now: a.freezeView.freeze.now, atChange: view.freeze.atChange },
+        rule: decision.rule,
+        apiCalls: continues ? existing.record.evidence.apiCalls : [],
+        event: eventEvidence(item),
+        explanations: a.analysis.explanations,
+        ...(a.coalesced.length ? { coalescedEventIds: a.coalesced } : {}),
+        attributionSource: primary.madeBy.source === 'config-item' ? 'none' : primary.madeBy.source,
+        ...(continues && existing.record.evidence.afterState ? { afterState: existing.record.evidence.afterState } : {}),
+        ...(continues && existing.record.evidence.compliance ? { compliance: existing.record.evidence.compliance } : {}),
+      },
+      links: { ...incidentLink(view), ...(continues ? existing.record.links : {}) },
+      ...(continues && approved && existing.record.approval ? { approval: existing.record.approval } : {}),
+    };
+
+    const audit: AuditEntry = {
+      at,
+      type: redecision ? 'redecision' : 'decision',
+      actor: 'pipeline',
+      eventId: item.eventId,
+      resourceKey: rk,
+      correlationId: a.correlationId,
+      driftId: id,
+      reason: decision.reason,
+      details: {
+        action: decision.action,
+        rule: decision.rule,
+        dryRun,
+        principal: principal.arn,
+        principalClass: principal.class,
+        coalesced: a.coalesced,
+        ...(redecision ? { trigger: redecision } : {}),
+        ...(decision.flags.length ? { flags: decision.flags } : {}),
+        differences: differences.map(auditDifference),
+        newlySuspicious: newlySuspicious.map((d) => `${d.sentence} (by ${d.madeBy.principal.arn ?? 'an unknown principal'})`),
+        ...(widening.length ? { widensExposure: widening.map((d) => `${d.sentence} (by ${d.madeBy.principal.arn ?? 'an unknown principal'})`) } : {}),
+        ...(gone.length ? { gone: gone.map((d) => d.sentence) } : {}),
+      },
+    };
+
+    // Side effects are enqueued before the commit (idempotent job ids); a job whose decision was
+    // never committed finds its drift not in the expected state and does nothing.
+    const round = redecision ? { round: `${redecision}-${now.getTime()}` } : {};
+    if (!dryRun && differences.some((d) => d.decision.action === 'revert' && !d.decision.human)) {
+      await this.producer.remediate({ driftId: id, eventId: item.eventId, correlationId: a.correlationId, ...round }, this.settleMs(item, redecision));
+    }
+    const codified = differences.filter((d) => d.decision.action === 'backport');
+    const hadBackport = continues && (existing.record.links.pullRequest || existing.record.links.issue);
+    if (!dryRun && (codified.length > 0 || hadBackport) && (!hadBackport || backportShape(differences) !== backportShape(existing?.record.differences ?? []))) {
+      await this.producer.backport({ driftId: id, eventId: item.eventId, correlationId: a.correlationId, ...round });
+    }
+    const saved = await this.drifts.save(record, continues ? existing : null, audit, redecision ? undefined : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided', retain: !isDeletedStatus(item.status) });
+    return { saved, driftId: id, decision };
   }
 
   private async commit(
@@ -407,3 +623,45 @@ function eventEvidence(item: ConfigItemEvent): JsonObject {
   };
 }
 
+
+/** What a difference looks like in an audit entry: enough to tell who did what and what was decided. */
+function auditDifference(d: DriftDifference): JsonObject {
+  return {
+    id: d.id,
+    sentence: d.sentence,
+    action: d.decision.action,
+    rule: d.decision.rule,
+    madeBy: d.madeBy.principal.arn,
+    madeByClass: d.madeBy.principal.class,
+    at: d.madeBy.at,
+    cloudTrailEventId: d.madeBy.cloudTrailEventId ?? null,
+    ...(d.madeBy.unattributable ? { unattributable: d.madeBy.unattributable } : {}),
+    ...(d.flags?.length ? { flags: d.flags } : {}),
+  };
+}
+
+/** What a backport PR shows: what it codifies and what it leaves out (a change to either updates it). */
+function backportShape(differences: readonly DriftDifference[]): string {
+  const ids = (pred: (d: DriftDifference) => boolean) => differences.filter(pred).map((d) => d.id).sort().join(',');
+  return `${ids((d) => d.decision.action === 'backport')}|${ids((d) => d.decision.action !== 'backport')}`;
+}
+
+/** When a difference's direction could not be judged: the risky way (fail closed). */
+const FAIL_CLOSED_DIRECTION: DifferenceDirection = { axis: 'exposure', change: 'widens', revert: 'widens' };
+
+function ignoreTagged(item: ConfigItemEvent): boolean {
+  return (item.tags[IGNORE_TAG] ?? '').toLowerCase() === 'true';
+}
+
+function freezeTarget(item: ConfigItemEvent): ScopeTarget {
+  return { account: item.resource.account, region: item.resource.region, type: item.resource.type, tags: item.tags };
+}
+
+/** No call was asked for (the resource is excluded before any AWS call). */
+function notAttributed(item: ConfigItemEvent): Attribution {
+  return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
+}
+
+function notAttributedDifference(item: ConfigItemEvent): DifferenceAttribution {
+  return { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: item.captureTime, configEventId: item.eventId };
+}

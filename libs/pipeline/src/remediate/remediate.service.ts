@@ -1,4 +1,14 @@
-import { DriftwardenError, PermanentError, type ApiCallRecord, type DriftRecord } from '@driftwarden/domain';
+import {
+  DriftwardenError,
+  PermanentError,
+  diffOfDifferences,
+  statusOfDifferences,
+  summarizeDifferences,
+  type ApiCallRecord,
+  type DriftDifference,
+  type DriftRecord,
+  type DriftStatus,
+} from '@driftwarden/domain';
 import type { RemediateJob } from '@driftwarden/queue';
 import type { DriftStore, ItemLedger } from '@driftwarden/store';
 import type { ExceptionsPort } from '../ports/exceptions.port';
@@ -97,25 +107,52 @@ export class RemediateService {
 
   private async revertOnce(current: DriftRecord, fence: Fence): Promise<RemediateOutcome> {
     try {
-      const result = await this.remediation.revert(current, fence);
+      // Only the differences decided `revert` are reverted: codified emergency patches, held
+      // changes and those awaiting a human stay as they are (DESIGN §4 "Differences").
+      const plan = revertPlan(current);
+      const result = await this.remediation.revert(plan ? { ...current, diff: diffOfDifferences(plan.revert) } : current, fence);
       const at = this.clock().toISOString();
-      const status = result.verified ? 'reverted' : 'failed';
-      await this.drifts.update(current.id, (d) => ({
-        next: {
-          ...d,
-          status,
-          updatedAt: at,
-          evidence: { ...d.evidence, apiCalls: [...d.evidence.apiCalls, ...result.apiCalls], afterState: result.afterState },
-        },
-        audit: {
-          at,
-          type: result.verified ? 'remediation.reverted' : 'remediation.failed',
-          actor: 'worker',
-          driftId: d.id,
-          reason: result.verified ? 'reverted and verified' : 'verify found the live rules differ from desired after the revert',
-        },
-      }));
-      return status;
+      let status: DriftStatus = result.verified ? 'reverted' : 'failed';
+      await this.drifts.update(current.id, (d) => {
+        const evidence = { ...d.evidence, apiCalls: [...d.evidence.apiCalls, ...result.apiCalls], afterState: result.afterState };
+        const remaining = plan && result.verified ? (d.differences ?? []).filter((x) => x.decision.action !== 'revert') : [];
+        if (remaining.length === 0) {
+          return {
+            next: { ...d, status, updatedAt: at, evidence },
+            audit: {
+              at,
+              type: result.verified ? 'remediation.reverted' : 'remediation.failed',
+              actor: 'worker',
+              driftId: d.id,
+              reason: result.verified ? `reverted and verified${plan ? `: ${plan.revert.map((x) => x.sentence).join('; ')}` : ''}` : 'verify found the live rules differ from desired after the revert',
+            },
+          };
+        }
+        // The other differences go on (codified in the PR, awaiting a human).
+        const summary = summarizeDifferences(remaining);
+        status = statusOfDifferences(remaining, { dryRun: false, backportMerged: d.links.pullRequest?.merged === true });
+        return {
+          next: {
+            ...d,
+            status,
+            updatedAt: at,
+            decision: { ...summary.decision },
+            ...(summary.flags.length ? { flags: summary.flags } : { flags: undefined }),
+            diff: diffOfDifferences(remaining),
+            differences: remaining,
+            evidence,
+          },
+          audit: {
+            at,
+            type: 'remediation.reverted',
+            actor: 'worker',
+            driftId: d.id,
+            reason: `reverted and verified: ${plan!.revert.map((x) => x.sentence).join('; ')}; still on the resource: ${remaining.map((x) => `${x.sentence} (${x.decision.action})`).join('; ')}`,
+            details: { reverted: plan!.revert.map((x) => x.id), remaining: remaining.map((x) => x.id) },
+          },
+        };
+      });
+      return status === 'failed' ? 'failed' : 'reverted';
     } catch (err) {
       if (err instanceof FreezeRecordedError) throw err;
       if (err instanceof PermanentError) {
@@ -141,11 +178,14 @@ export class RemediateService {
 
   private async hold(drift: DriftRecord, reason: string): Promise<'held'> {
     const at = this.clock().toISOString();
+    // The differences that were to be reverted are held with it (decided again when the freeze ends).
+    const held = (differences: DriftDifference[] | undefined) =>
+      differences?.map((x) => (x.decision.action === 'revert' ? { ...x, decision: { action: 'hold' as const, rule: 4 as const, reason, at } } : x));
     await this.drifts.update(drift.id, (d) =>
       d.status === 'held'
         ? null
         : {
-            next: { ...d, status: 'held', updatedAt: at, decision: { action: 'hold', rule: 4, reason } },
+            next: { ...d, status: 'held', updatedAt: at, decision: { action: 'hold', rule: 4, reason }, ...(d.differences ? { differences: held(d.differences) } : {}) },
             audit: { at, type: 'remediation.held', actor: 'worker', driftId: d.id, reason },
           },
     );
@@ -168,6 +208,12 @@ export class RemediateService {
       audit: { at, type: 'remediation.failed', actor: 'worker', driftId: d.id, reason: `${err.code}: ${err.message}` },
     }));
   }
+}
+
+/** The differences a revert of this record reverts, when the record has differences (older records revert their whole diff). */
+function revertPlan(drift: DriftRecord): { revert: DriftDifference[] } | null {
+  if (!drift.differences) return null;
+  return { revert: drift.differences.filter((d) => d.decision.action === 'revert') };
 }
 
 function callsOf(err: unknown): ApiCallRecord[] {

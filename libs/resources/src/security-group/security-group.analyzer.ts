@@ -1,6 +1,7 @@
-import type { JsonObject, PermissionRule } from '@driftwarden/domain';
-import type { Analysis, DesiredResource, ResourceAnalyzer } from '@driftwarden/pipeline';
+import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
+import type { Analysis, CallChanges, DesiredResource, ResourceAnalyzer } from '@driftwarden/pipeline';
 import { analyzeExposure, diffRules, rulesFromConfigConfiguration } from '@driftwarden/security-group';
+import { ruleCallChanges, ruleDifferences, ruleDirections } from './rule-differences';
 import { SECURITY_GROUP } from './terraform-desired-state.adapter';
 
 /**
@@ -22,6 +23,7 @@ export class SecurityGroupAnalyzer implements ResourceAnalyzer {
     const exposure = analyzeExposure(diff, { groupId: context.resourceId, address: desired.address });
     return {
       diff,
+      differences: ruleDifferences(diff),
       changeWidensExposure: exposure.changeWidensExposure,
       revertWidensExposure: exposure.revertWidensExposure,
       explanations: [
@@ -30,5 +32,14 @@ export class SecurityGroupAnalyzer implements ResourceAnalyzer {
         ...((desired.attributes['warnings'] as string[] | undefined) ?? []),
       ],
     };
+  }
+
+  callChanges(events: readonly CloudTrailEvent[], desired: DesiredResource): Map<string, CallChanges | null> {
+    const ids = (desired.attributes['ruleIds'] ?? {}) as Record<string, string>;
+    return ruleCallChanges(events, new Map(Object.entries(ids)));
+  }
+
+  directions(groups: readonly (readonly CandidateDifference[])[], desired: DesiredResource, context: { resourceId: string }): Map<string, DifferenceDirection> {
+    return ruleDirections(groups, { groupId: context.resourceId, address: desired.address });
   }
 }

@@ -23,6 +23,8 @@ export class TerraformDesiredState extends DesiredStatePort {
     const attributes: JsonObject = {
       desiredRules: found.desiredRules as unknown as JsonObject[],
       ruleOwners: Object.fromEntries(found.ruleOwners),
+      // ruleKey → sgr-… for rules whose resource records an AWS rule id (resolves calls that name rules by id).
+      ruleIds: Object.fromEntries(found.ruleIds),
       authoritative: found.authoritative,
       style: found.style,
       addresses: found.addresses,
