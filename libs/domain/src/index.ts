@@ -3,6 +3,7 @@ export * from './errors';
 export * from './decision/decide';
 export * from './drift/drift-status';
 export * from './drift/drift-record';
+export * from './aws/identifiers';
 export * from './scope/scope';
 export * from './time/duration';
 export * from './principal/classify';
