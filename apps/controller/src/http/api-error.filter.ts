@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { ApiError } from '@driftwarden/auth';
 import { IllegalTransitionError, PermanentError } from '@driftwarden/domain';
 import type { Logger } from '@driftwarden/observability';
+import { BODY_NOT_JSON } from './body-parser.interceptor';
 
 interface BodyParserError {
   type?: string;
@@ -22,7 +23,11 @@ export class ApiErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { status, body, headers } = this.map(exception);
+    // A webhook handler parsing a verified body that is not JSON: the sender's mistake, a 400.
+    const notJson = exception instanceof SyntaxError && host.switchToHttp().getRequest<{ [BODY_NOT_JSON]?: boolean }>()[BODY_NOT_JSON] === true;
+    const { status, body, headers }: { status: number; body: unknown; headers?: Record<string, string> } = notJson
+      ? err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${exception.message}`, [{ path: '', message: exception.message }])
+      : this.map(exception);
     if (status >= 500) this.logger.error({ err: exception }, 'request failed');
     if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     res.status(status).json(body);
