@@ -11,6 +11,8 @@ interface BodyParserError {
   limit?: number;
   length?: number;
   message?: string;
+  /** http-errors: the message is meant for the client. */
+  expose?: boolean;
 }
 
 /**
@@ -47,6 +49,11 @@ export class ApiErrorFilter implements ExceptionFilter {
       if (parser.type === 'charset.unsupported' || parser.type === 'encoding.unsupported') {
         return err(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_encoding', parser.message ?? 'unsupported encoding');
       }
+    }
+    // Any other 4xx of the body reader (a gzip body that is not gzip, an aborted upload): the client's.
+    if (parser && typeof parser === 'object' && parser.expose === true && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
+      const code = typeof parser.type === 'string' ? parser.type.replace(/[^a-z0-9]+/gi, '_').toLowerCase() : 'unreadable_body';
+      return err(parser.status, code, `request body could not be read: ${parser.message ?? 'error'}`);
     }
     if (e instanceof IllegalTransitionError) return err(HttpStatus.CONFLICT, 'illegal_transition', e.message);
     if (e instanceof PermanentError) return err(HttpStatus.UNPROCESSABLE_ENTITY, e.code, e.message);

@@ -47,7 +47,7 @@ export class BodyParserInterceptor implements NestInterceptor {
       const http = context.switchToHttp();
       const req = http.getRequest<BodyRequest>();
       await run(access === 'public' ? this.raw : this.json, req, http.getResponse<express.Response>());
-      if (access === 'public' && req.rawBody?.length) req[BODY_NOT_JSON] = !isJson(req.rawBody);
+      if (access === 'public' && req.rawBody) req[BODY_NOT_JSON] = !isJson(req.rawBody);
     }
     return next.handle();
   }
