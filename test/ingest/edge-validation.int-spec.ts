@@ -82,7 +82,7 @@ describe('ingest validates identifiers at the edge', () => {
     ['a resource id with a path', (ci: Json) => (ci['resourceId'] = 'sg-1/../x'), 'detail.configurationItem.resourceId', /path segment/],
     ['a resource id with a control character', (ci: Json) => (ci['resourceId'] = 'sg-0abc\u0000'), 'detail.configurationItem.resourceId', /control characters/],
     ['a resource type with a slash', (ci: Json) => (ci['resourceType'] = 'AWS::EC2::SecurityGroup/x'), 'detail.configurationItem.resourceType', /resource type/],
-  ])('POST /v1/events with %s: 400 at %s, nothing accepted', async (_name, mutate, path, message) => {
+  ])('POST /v1/events with %s: 400 at its JSON path, nothing accepted', async (_name, mutate, path, message) => {
     const res = await post([sgEvent({ groupId: 'sg-0edge000000000009', stateId: 1_748_100_000_009 }), mutated(mutate, 1)]);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
