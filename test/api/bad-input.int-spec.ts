@@ -1,5 +1,9 @@
+import { Redis } from 'ioredis';
+import { FreezeStore } from '@driftwarden/freeze';
+import { RedisKeys } from '@driftwarden/redis';
+import { ActiveLimitError, AuditLog } from '@driftwarden/store';
 import { http } from '../support/http';
-import { dropPrefix, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { dropPrefix, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 
 interface ErrorBody {
   error: { code: string; message: string; problems?: { path: string; message: string }[] };
@@ -189,5 +193,30 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
       expect(res.status).toBe(409);
       expect(res.body.error).toMatchObject({ code: 'active_limit_reached', message: expect.stringContaining('freeze.maxActiveOverrides (1)') });
     });
+  });
+});
+
+describe('the active-record cap holds under concurrent creates (one atomic check in Redis)', () => {
+  const prefix = uniquePrefix();
+  const redis = new Redis(REDIS_URL);
+  const keys = new RedisKeys(prefix);
+  const store = new FreezeStore(redis, keys, new AuditLog(redis, keys));
+  afterAll(async () => {
+    redis.disconnect();
+    await dropPrefix(prefix);
+  });
+
+  it('ten creates at once with a cap of three: exactly three are recorded; lifted and expired ones do not count', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    const expired = await store.createManual({ reason: 'old', ttlMs: 60_000, actor: 't', now: new Date(now.getTime() - 120_000) });
+    const lifted = await store.createManual({ reason: 'lifted', ttlMs: 3_600_000, actor: 't', now });
+    await store.liftManual(lifted.id, 't', now);
+    expect(expired.id).toBeDefined();
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.createManual({ reason: `r${i}`, ttlMs: 60_000, actor: 't', now, maxActive: 3 })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused).toHaveLength(7);
+    for (const r of refused) expect(r.reason).toBeInstanceOf(ActiveLimitError);
+    expect(await redis.hlen(`${prefix}:freeze:manual`)).toBe(5);
   });
 });
