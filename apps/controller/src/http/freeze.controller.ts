@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Pos
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { formatDuration, parseDuration, type FreezeSourceSnapshot } from '@driftwarden/domain';
+import { ACCOUNT_ID_EXPECTED, ACCOUNT_ID_PATTERN, REGION_EXPECTED, REGION_PATTERN, formatDuration, parseDuration, type FreezeSourceSnapshot } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, freezeAt, scopeMatchesQuery } from '@driftwarden/freeze';
 import { ActiveLimitError } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
@@ -36,8 +36,8 @@ export class FreezeController {
   @RequireRole('viewer')
   async get(@Query() query: Record<string, unknown>) {
     const q = new QueryReader(query);
-    const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
-    const region = q.string('region', { pattern: /^[a-z]{2}(-[a-z]+)+-\d$/, expected: 'a region such as eu-west-1' });
+    const account = q.string('account', { pattern: ACCOUNT_ID_PATTERN, expected: ACCOUNT_ID_EXPECTED });
+    const region = q.string('region', { pattern: REGION_PATTERN, expected: REGION_EXPECTED });
     q.done();
     this.freeze.invalidate();
     const state = await this.freeze.state();
