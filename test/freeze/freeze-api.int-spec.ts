@@ -70,7 +70,7 @@ describe('freeze toggle API', () => {
     [{ reason: 'x', ttl: '2 hours' }, 'ttl'],
     [{ reason: 'x', ttl: '30d' }, 'ttl'],
     [{ reason: 'x', ttl: '1h', scope: { accounts: ['12'] } }, 'scope.accounts[0]'],
-    [{ reason: 'x', ttl: '1h', extra: true }, ''],
+    [{ reason: 'x', ttl: '1h', extra: true }, 'extra'],
   ])('rejects %j with 400 naming %s', async (body, path) => {
     const res = await http<ErrorBody>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body });
     expect(res.status).toBe(400);

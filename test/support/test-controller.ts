@@ -52,6 +52,8 @@ export function testConfigObject(opts: TestConfigOptions = {}): Record<string, u
         // An operator with an identity, for the self-approval rule.
         { name: 't-alice', sha256: ALICE_HASH, role: 'operator', identity: 'alice@example.com' },
       ],
+      // Tests make many bad-token calls from one address; the limit has its own test (test/api/exposures).
+      authFailureLimit: { maxFailures: 10_000, windowSeconds: 60 },
     },
     ingest: { coalesceMilliseconds: opts.coalesceMilliseconds ?? 0 },
     workers: { concurrency: opts.concurrency ?? 16 },

@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
-import { BearerAuthGuard, TokenRegistry } from '@driftwarden/auth';
-import { ConfigModule, type DriftwardenRuntime } from '@driftwarden/config';
-import type { Logger, Metrics } from '@driftwarden/observability';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { AuthFailureLimiter, BearerAuthGuard, TokenRegistry } from '@driftwarden/auth';
+import { ConfigModule, DRIFTWARDEN_CONFIG, type DriftwardenConfig, type DriftwardenRuntime } from '@driftwarden/config';
+import { Metrics, type Logger } from '@driftwarden/observability';
 import { CoreModule } from './core/core.module';
 import type { PortOverrides } from './core/port-overrides';
 import { LOGGER } from './core/tokens';
 import { ApiErrorFilter } from './http/api-error.filter';
+import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
 import { DriftsController } from './http/drifts.controller';
 import { EventsController } from './http/events.controller';
@@ -49,9 +50,16 @@ export class AppModule {
         SchedulerHost,
         {
           provide: APP_GUARD,
-          inject: [Reflector, TokenRegistry],
-          useFactory: (r: Reflector, t: TokenRegistry) => new BearerAuthGuard(r, t),
+          inject: [Reflector, TokenRegistry, DRIFTWARDEN_CONFIG, Metrics, LOGGER],
+          useFactory: (r: Reflector, t: TokenRegistry, c: DriftwardenConfig, m: Metrics, l: Logger) =>
+            new BearerAuthGuard(r, t, {
+              limiter: new AuthFailureLimiter({ maxFailures: c.api.authFailureLimit.maxFailures, windowMs: c.api.authFailureLimit.windowSeconds * 1000 }),
+              onFailure: (reason) => m.authFailures.inc({ reason }),
+              onLimited: (client) => l.warn({ client, limit: c.api.authFailureLimit }, 'too many failed authentications: this client gets 429 until its window ends (api.authFailureLimit)'),
+            }),
         },
+        // Bodies are read after the guard has authenticated the caller.
+        { provide: APP_INTERCEPTOR, inject: [Reflector, DRIFTWARDEN_CONFIG], useFactory: (r: Reflector, c: DriftwardenConfig) => new BodyParserInterceptor(r, c.api.maxBodyBytes) },
         { provide: APP_FILTER, inject: [LOGGER], useFactory: (l: Logger) => new ApiErrorFilter(l) },
       ],
     };

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import express from 'express';
+import type express from 'express';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { DriftwardenRuntime } from '@driftwarden/config';
-import { Metrics, createLogger, type Logger } from '@driftwarden/observability';
+import { Metrics, createLogger, redactRequest, type Logger } from '@driftwarden/observability';
 import { isNotInstalled } from '@driftwarden/pipeline';
 import { createRedis, waitForRedis } from '@driftwarden/redis';
 import { AppModule } from './app.module';
@@ -72,7 +72,9 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     AppModule.forRoot({ runtime, logger, overrides, clock: opts.clock, metrics: new Metrics() }),
     { bodyParser: false, logger: ['error', 'warn'], abortOnError: false },
   );
-  const limit = runtime.config.api.maxBodyBytes;
+  // No framework banner (X-Powered-By: Express); the client address for the failed-auth limit.
+  app.disable('x-powered-by');
+  app.set('trust proxy', runtime.config.api.trustProxy);
   app.use((req: express.Request & { id?: string }, res: express.Response, next: express.NextFunction) => {
     const given = req.headers['x-request-id'];
     req.id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(given) ? given : randomUUID();
@@ -85,20 +87,12 @@ export async function startController(opts: StartOptions): Promise<RunningContro
       logger,
       genReqId: (req) => (req as express.Request & { id?: string }).id ?? randomUUID(),
       customProps: (req) => ({ correlationId: (req as express.Request & { id?: string }).id }),
+      // Query values of credential-like parameters (?access_token=, ?X-Amz-Signature=) are never logged.
+      serializers: { req: redactRequest },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
-  // Raw bytes are kept for webhook signature checks (HMAC over the exact body).
-  app.use(
-    express.json({
-      limit,
-      type: ['application/json', 'application/*+json', 'text/plain'],
-      strict: false,
-      verify: (req: express.Request & { rawBody?: Buffer }, _res, buf) => {
-        req.rawBody = buf;
-      },
-    }),
-  );
+  // Request bodies are read after authentication, by BodyParserInterceptor (app.module.ts).
   app.enableShutdownHooks();
   const port = opts.port ?? runtime.config.api.port;
   await app.listen(port, opts.host ?? '0.0.0.0');

@@ -1,2 +1,3 @@
 export * from './token-registry';
 export * from './auth.guard';
+export * from './auth-failure-limiter';

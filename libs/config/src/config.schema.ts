@@ -15,6 +15,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import picomatch from 'picomatch';
 import { z } from 'zod';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN, RESERVED_KEYS, RESOURCE_TYPE_PATTERN } from '@driftwarden/domain';
 import { DURATION_EXPECTED, tryParseDuration } from './duration';
 
 // ---------------------------------------------------------------------------------------------
@@ -64,9 +65,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // Scalars
 // ---------------------------------------------------------------------------------------------
 
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const RESOURCE_TYPE = /^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
+// One model of AWS identifiers: the same rules as the API and ingest (libs/domain).
+const ACCOUNT_ID = ACCOUNT_ID_PATTERN;
+const REGION = REGION_PATTERN;
+const RESOURCE_TYPE = RESOURCE_TYPE_PATTERN;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const REDIS_PREFIX = /^[A-Za-z0-9_-]+$/;
@@ -89,7 +91,23 @@ const resourceType = z
   .string()
   .refine((v) => RESOURCE_TYPE.test(v), expected('a resource type such as AWS::EC2::SecurityGroup'));
 
-const tagMap = z.record(z.string().min(1), z.string());
+/**
+ * Tag key → value. `__proto__`, `constructor` and `prototype` are refused: as a key of a plain
+ * object `__proto__` silently disappears, and a scope or critical-tag rule would cover more (or
+ * other) resources than written.
+ */
+const tagMap = z
+  .unknown()
+  // Checked on the input: z.record skips a `__proto__` key without a word.
+  .superRefine((tags, ctx) => {
+    if (!isRecord(tags)) return;
+    for (const key of Object.keys(tags)) {
+      if (RESERVED_KEYS.has(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], params: { message: `expected a tag key other than __proto__, constructor or prototype (reserved object keys), found "${key}"` } });
+      }
+    }
+  })
+  .pipe(z.record(z.string().min(1), z.string()));
 
 /** A list that, when present, must not be empty ("leave it out" is how to say "all"). */
 function nonEmptyList<T extends z.ZodType>(item: T, hint?: string) {
@@ -232,13 +250,25 @@ function uniqueBy(
 // Building blocks
 // ---------------------------------------------------------------------------------------------
 
-/** Which resources something covers; every key optional, an absent scope covers everything. */
-export const scopeSchema = z.strictObject({
-  accounts: nonEmptyList(accountId, 'leave the key out to cover every account').optional(),
-  regions: nonEmptyList(region, 'leave the key out to cover every region').optional(),
-  resourceTypes: nonEmptyList(resourceType, 'leave the key out to cover every resource type').optional(),
-  tags: tagMap.optional(),
-});
+/**
+ * Which resources something covers; every key optional, an absent scope covers everything. An
+ * empty scope (`{}`, or `tags: {}` alone) is refused: it would cover everything while reading as
+ * a restriction; leave the scope out instead.
+ */
+export const scopeSchema = z
+  .strictObject({
+    accounts: nonEmptyList(accountId, 'leave the key out to cover every account').optional(),
+    regions: nonEmptyList(region, 'leave the key out to cover every region').optional(),
+    resourceTypes: nonEmptyList(resourceType, 'leave the key out to cover every resource type').optional(),
+    tags: tagMap
+      .refine((tags) => Object.keys(tags).length > 0, { params: { message: 'expected at least one tag, found an empty map (leave the key out to match any tags)' } })
+      .optional(),
+  })
+  .superRefine((scope, ctx) => {
+    if (isRecord(scope) && Object.keys(scope).length === 0) {
+      ctx.addIssue({ code: 'custom', params: { message: 'expected accounts, regions, resourceTypes or tags, found an empty scope (leave the scope out to cover everything)' } });
+    }
+  }, always);
 
 const scopeMap = z.record(z.string().min(1), scopeSchema);
 
@@ -274,6 +304,24 @@ export const apiSchema = z
       .default([]),
     maxBodyBytes: z.int().min(1).default(1_048_576),
     maxEventsPerRequest: z.int().min(1).default(500),
+    /**
+     * How many reverse proxies (load balancers) stand in front of the API: the client address
+     * is then taken from `X-Forwarded-For`, that many hops from the right (Express `trust proxy`).
+     * 0: the socket's address. It is what the failed-auth limit counts per client.
+     */
+    trustProxy: z.int().min(0).max(10).default(0),
+    /**
+     * Failed bearer authentications (a bad or malformed token) allowed per client address within
+     * `windowSeconds`; past that, every request of that client to an authenticated route is
+     * answered 429 with Retry-After, without looking at its token, until the window ends.
+     * Counted in memory per replica.
+     */
+    authFailureLimit: z
+      .strictObject({
+        maxFailures: z.int().min(1).default(20),
+        windowSeconds: z.int().min(1).max(3600).default(60),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -448,6 +496,10 @@ export const freezeSchema = z
   .strictObject({
     maxTtl: duration.default('7d'),
     maxOverrideTtl: duration.default('1h'),
+    /** Manual freezes active at once (POST /v1/freezes answers 409 past it). */
+    maxActive: z.int().min(1).max(10_000).default(50),
+    /** Overrides of incident freezes active at once (POST /v1/freeze/overrides answers 409 past it). */
+    maxActiveOverrides: z.int().min(1).max(1_000).default(10),
   })
   .superRefine((freeze, ctx) => {
     const override: unknown = freeze.maxOverrideTtl;
@@ -544,6 +596,10 @@ export const guardrailsSchema = z
   .strictObject({
     settleSeconds: z.int().min(0).default(120),
     approvalTtlMinutes: z.int().min(1).default(60),
+    /** The longest a per-resource exception may last (`until` or `ttl` of POST /v1/exceptions). */
+    maxExceptionDays: z.int().min(1).max(3650).default(30),
+    /** Exceptions active at once (each evaluation reads them all; POST /v1/exceptions answers 409 past it). */
+    maxActiveExceptions: z.int().min(1).max(100_000).default(500),
     critical: z
       .strictObject({
         tags: tagMap.optional(),

@@ -59,7 +59,7 @@ describe('parseConfig: the DESIGN.md §8 example', () => {
         repo: { owner: 'acme', name: 'infra', baseBranch: 'main', path: 'terraform/network' },
       },
     ]);
-    expect(config.guardrails).toEqual({ settleSeconds: 120, approvalTtlMinutes: 60, critical: { tags: { tier: 'critical' } } });
+    expect(config.guardrails).toEqual({ settleSeconds: 120, approvalTtlMinutes: 60, maxExceptionDays: 30, maxActiveExceptions: 500, critical: { tags: { tier: 'critical' } } });
     expect(config.github).toEqual({
       apiUrl: 'https://api.github.com',
       token: SECRET_ENV.GITHUB_TOKEN,
@@ -73,17 +73,17 @@ describe('parseConfig: defaults', () => {
     const expected: DriftwardenConfig = {
       mode: 'enforce',
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'dw' },
-      api: { port: 8080, tokens: [], maxBodyBytes: 1_048_576, maxEventsPerRequest: 500 },
+      api: { port: 8080, tokens: [], maxBodyBytes: 1_048_576, maxEventsPerRequest: 500, trustProxy: 0, authFailureLimit: { maxFailures: 20, windowSeconds: 60 } },
       ingest: { coalesceMilliseconds: 1000, configDeliveryBuckets: [] },
       workers: { concurrency: 16, lockDurationSeconds: 30 },
       attribution: { cloudTrailWaitSeconds: 300, lookupEvents: true },
       aws: {},
       incidents: { pollIntervalSeconds: 30, maxStalenessSeconds: 90, cooldownMinutes: 30, lookbackMinutes: 15 },
-      freeze: { maxTtl: '7d', maxTtlMs: 604_800_000, maxOverrideTtl: '1h', maxOverrideTtlMs: 3_600_000 },
+      freeze: { maxTtl: '7d', maxTtlMs: 604_800_000, maxOverrideTtl: '1h', maxOverrideTtlMs: 3_600_000, maxActive: 50, maxActiveOverrides: 10 },
       freezeWindows: [],
       principals: { iac: [], breakGlass: [], self: [] },
       stacks: [],
-      guardrails: { settleSeconds: 120, approvalTtlMinutes: 60, critical: {} },
+      guardrails: { settleSeconds: 120, approvalTtlMinutes: 60, maxExceptionDays: 30, maxActiveExceptions: 500, critical: {} },
       notifications: { webhooks: [] },
     };
     expect(parse('{}')).toEqual(expected);
@@ -275,6 +275,22 @@ const cases: Case[] = [
   { name: 'bad region', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: { regions: [Ireland] } }]', path: 'freezeWindows[0].scope.regions[0]', message: 'expected an AWS region such as eu-west-1, found "Ireland"' },
   { name: 'bad resource type', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: { resourceTypes: [SecurityGroup] } }]', path: 'freezeWindows[0].scope.resourceTypes[0]', message: 'expected a resource type such as AWS::EC2::SecurityGroup, found "SecurityGroup"' },
   { name: 'empty scope list', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: { accounts: [] } }]', path: 'freezeWindows[0].scope.accounts', message: 'expected at least one item, found an empty list (leave the key out to cover every account)' },
+  // A tag key that a plain object cannot hold would vanish: the scope or rule would cover more.
+  { name: 'a __proto__ tag key in a scope', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: { tags: { __proto__: team-x } } }]', path: 'freezeWindows[0].scope.tags.__proto__', message: /^expected a tag key other than __proto__, constructor or prototype/ },
+  { name: 'a constructor critical tag key', yaml: 'guardrails: { critical: { tags: { constructor: x } } }', path: 'guardrails.critical.tags.constructor', message: /^expected a tag key other than __proto__/ },
+  { name: 'an empty scope', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: {} }]', path: 'freezeWindows[0].scope', message: /found an empty scope \(leave the scope out to cover everything\)$/ },
+  { name: 'an empty tag map in a scope', yaml: 'incidents: { pagerduty: { token: t, scopes: { P1: { tags: {} } } } }', path: 'incidents.pagerduty.scopes.P1.tags', message: /^expected at least one tag, found an empty map/ },
+  { name: 'a sovereign-cloud region is a region', yaml: 'freezeWindows: [{ name: w, schedule: "0 9 * * *", duration: 1h, scope: { regions: [eusc-de-east-1, "eu-west-1/../x"] } }]', path: 'freezeWindows[0].scope.regions[1]', message: /^expected an AWS region such as eu-west-1, found "eu-west-1\/..\/x"$/ },
+  // caps
+  { name: 'exceptions capped at zero days', yaml: 'guardrails: { maxExceptionDays: 0 }', path: 'guardrails.maxExceptionDays', message: 'expected an integer of at least 1, found 0' },
+  { name: 'exceptions capped beyond ten years', yaml: 'guardrails: { maxExceptionDays: 3651 }', path: 'guardrails.maxExceptionDays', message: 'expected an integer of at most 3650, found 3651' },
+  { name: 'exceptions capped with a duration string', yaml: 'guardrails: { maxExceptionDays: 30d }', path: 'guardrails.maxExceptionDays', message: 'expected an integer, found a string ("30d")' },
+  { name: 'no manual freeze allowed at all', yaml: 'freeze: { maxActive: 0 }', path: 'freeze.maxActive', message: 'expected an integer of at least 1, found 0' },
+  { name: 'no override allowed at all', yaml: 'freeze: { maxActiveOverrides: 0 }', path: 'freeze.maxActiveOverrides', message: 'expected an integer of at least 1, found 0' },
+  { name: 'no exception allowed at all', yaml: 'guardrails: { maxActiveExceptions: 0 }', path: 'guardrails.maxActiveExceptions', message: 'expected an integer of at least 1, found 0' },
+  { name: 'an auth failure limit of zero', yaml: 'api: { authFailureLimit: { maxFailures: 0 } }', path: 'api.authFailureLimit.maxFailures', message: 'expected an integer of at least 1, found 0' },
+  { name: 'an auth failure window of over an hour', yaml: 'api: { authFailureLimit: { windowSeconds: 3601 } }', path: 'api.authFailureLimit.windowSeconds', message: 'expected an integer of at most 3600, found 3601' },
+  { name: 'a negative proxy count', yaml: 'api: { trustProxy: -1 }', path: 'api.trustProxy', message: 'expected an integer of at least 0, found -1' },
   { name: 'non-string tag value', yaml: 'guardrails: { critical: { tags: { "driftwarden:critical": true } } }', path: 'guardrails.critical.tags["driftwarden:critical"]', message: 'expected a string, found the boolean true (write it in quotes in YAML: "true")' },
   // everything else
   { name: 'bad redis prefix', yaml: 'redis: { prefix: "dw:prod" }', path: 'redis.prefix', message: 'expected a key prefix of letters, digits, "-" or "_", found "dw:prod"' },

@@ -4,6 +4,7 @@ export * from './decision/decide';
 export * from './drift/drift-status';
 export * from './drift/drift-record';
 export * from './drift/differences';
+export * from './aws/identifiers';
 export * from './scope/scope';
 export * from './time/duration';
 export * from './principal/classify';

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ResourceRef } from '@driftwarden/domain';
 import { ExceptionsPort, type ActiveException } from '@driftwarden/pipeline';
 import type { RedisKeys } from '@driftwarden/redis';
-import type { AuditLog } from '@driftwarden/store';
+import { hsetUnderCap, type AuditLog } from '@driftwarden/store';
 
 export interface ResourceException {
   id: string;
@@ -45,7 +45,8 @@ export class ExceptionsStore extends ExceptionsPort {
     return hit ? { id: hit.id, reason: hit.reason, until: hit.until } : null;
   }
 
-  async create(input: { resource: string; reason: string; until: Date; actor: string; now: Date }): Promise<ResourceException> {
+  /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many exceptions are active. */
+  async create(input: { resource: string; reason: string; until: Date; actor: string; now: Date; maxActive?: number }): Promise<ResourceException> {
     const e: ResourceException = {
       id: `exc_${input.now.getTime().toString(36)}${randomBytes(4).toString('hex')}`,
       resource: input.resource,
@@ -54,7 +55,8 @@ export class ExceptionsStore extends ExceptionsPort {
       actor: input.actor,
       createdAt: input.now.toISOString(),
     };
-    await this.redis.hset(this.key, e.id, JSON.stringify(e));
+    if (input.maxActive === undefined) await this.redis.hset(this.key, e.id, JSON.stringify(e));
+    else await hsetUnderCap(this.redis, this.key, e.id, JSON.stringify(e), { max: input.maxActive, now: input.now });
     await this.audit.append({ at: e.createdAt, type: 'exception.created', actor: input.actor, reason: input.reason, details: { id: e.id, resource: e.resource, until: e.until } });
     return e;
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IncidentProvider, Scope } from '@driftwarden/domain';
 import type { RedisKeys } from '@driftwarden/redis';
-import type { AuditLog } from '@driftwarden/store';
+import { hsetUnderCap, type AuditLog } from '@driftwarden/store';
 import type { FreezeOverride, FreezeState, IncidentRecord, ManualFreeze, ProviderSnapshot, UnknownInterval } from './freeze.types';
 
 /** How long lifted or expired freezes and resolved incidents are kept for freeze history. */
@@ -144,7 +144,8 @@ export class FreezeStore {
     await this.redis.publish(this.channel, JSON.stringify({ kind: 'changed', detail, at: new Date().toISOString() }));
   }
 
-  async createManual(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date }): Promise<ManualFreeze> {
+  /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many manual freezes are active. */
+  async createManual(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date; maxActive?: number }): Promise<ManualFreeze> {
     const freeze: ManualFreeze = {
       id: newId('frz'),
       reason: input.reason,
@@ -153,10 +154,15 @@ export class FreezeStore {
       until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
       actor: input.actor,
     };
-    await this.redis.hset(this.k('manual'), freeze.id, JSON.stringify(freeze));
+    await this.put(this.k('manual'), freeze.id, JSON.stringify(freeze), input.maxActive, input.now);
     await this.freezeStarted(`manual ${freeze.id}`);
     await this.audit.append({ at: freeze.since, type: 'freeze.created', actor: input.actor, reason: input.reason, details: { id: freeze.id, until: freeze.until, ...(input.scope ? { scope: { ...input.scope } } : {}) } });
     return freeze;
+  }
+
+  private async put(key: string, field: string, value: string, maxActive: number | undefined, now: Date): Promise<void> {
+    if (maxActive === undefined) await this.redis.hset(key, field, value);
+    else await hsetUnderCap(this.redis, key, field, value, { max: maxActive, now });
   }
 
   async getManual(id: string): Promise<ManualFreeze | null> {
@@ -176,7 +182,8 @@ export class FreezeStore {
     return lifted;
   }
 
-  async createOverride(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date }): Promise<FreezeOverride> {
+  /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many overrides are active. */
+  async createOverride(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date; maxActive?: number }): Promise<FreezeOverride> {
     const o: FreezeOverride = {
       id: newId('ovr'),
       reason: input.reason,
@@ -185,7 +192,7 @@ export class FreezeStore {
       until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
       actor: input.actor,
     };
-    await this.redis.hset(this.k('overrides'), o.id, JSON.stringify(o));
+    await this.put(this.k('overrides'), o.id, JSON.stringify(o), input.maxActive, input.now);
     await this.changed(`override ${o.id}`);
     await this.audit.append({ at: o.since, type: 'freeze.override', actor: input.actor, reason: input.reason, details: { id: o.id, until: o.until, ...(input.scope ? { scope: { ...input.scope } } : {}) } });
     return o;

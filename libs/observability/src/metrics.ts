@@ -12,6 +12,7 @@ export class Metrics {
   readonly workersRunning: Gauge;
   readonly webhooksRejected: Counter<'provider' | 'reason'>;
   readonly notifications: Counter<'webhook' | 'kind' | 'outcome'>;
+  readonly authFailures: Counter<'reason'>;
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'driftwarden_' });
@@ -61,6 +62,12 @@ export class Metrics {
       name: 'driftwarden_webhooks_rejected_total',
       help: 'Webhook deliveries rejected (unsigned, bad signature or token) or deduplicated',
       labelNames: ['provider', 'reason'],
+      registers: [this.registry],
+    });
+    this.authFailures = new Counter({
+      name: 'driftwarden_auth_failures_total',
+      help: 'Failed bearer authentications: missing_token, malformed_header, invalid_token, rate_limited (refused unread: too many failures from the client)',
+      labelNames: ['reason'],
       registers: [this.registry],
     });
     this.workersRunning = new Gauge({

@@ -66,7 +66,8 @@ export class AuditLog {
    * account id. Both match entries about a resource only (freeze and provider entries have none).
    */
   async list(opts: { since?: Date; cursor?: string | null; limit: number; type?: string; driftId?: string; resource?: string; account?: string }): Promise<AuditPage> {
-    const start = opts.cursor ? `(${decodeCursor(opts.cursor)}` : opts.since ? `${opts.since.getTime()}-0` : '-';
+    // A stream id's time is milliseconds since the epoch, never negative: earlier is "from the start".
+    const start = opts.cursor ? `(${decodeCursor(opts.cursor)}` : opts.since ? `${Math.max(0, opts.since.getTime())}-0` : '-';
     const items: AuditEntry[] = [];
     let from = start;
     let lastId: string | null = null;
@@ -114,10 +115,20 @@ export function encodeCursor(streamId: string): string {
   return Buffer.from(streamId, 'utf8').toString('base64url');
 }
 
+/** Both parts of a Redis stream id are unsigned 64-bit integers. */
+const STREAM_ID_PART_MAX = 18446744073709551615n;
+
+/**
+ * The stream id a cursor stands for, range-checked: Redis refuses an id part beyond 64 bits and
+ * an exclusive start at the largest id (nothing can follow it), and either would be a 500.
+ */
 export function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d+-\d+$/.test(id)) throw new InvalidCursorError(cursor);
-  return id;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) throw new InvalidCursorError(cursor);
+  const match = /^(\d{1,20})-(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidCursorError(cursor);
+  const [ms, seq] = [BigInt(match[1]), BigInt(match[2])];
+  if (ms > STREAM_ID_PART_MAX || seq > STREAM_ID_PART_MAX || (ms === STREAM_ID_PART_MAX && seq === STREAM_ID_PART_MAX)) throw new InvalidCursorError(cursor);
+  return `${ms}-${seq}`;
 }
 
 export class InvalidCursorError extends Error {

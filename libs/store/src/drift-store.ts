@@ -109,11 +109,7 @@ export class DriftStore {
   async list(filter: DriftFilter): Promise<DriftPage> {
     const index = this.pickIndex(filter);
     let max = '+inf';
-    if (filter.cursor) {
-      const n = Number(Buffer.from(filter.cursor, 'base64url').toString('utf8'));
-      if (!Number.isInteger(n) || n < 0) throw new InvalidCursorError(filter.cursor);
-      max = `(${n}`;
-    }
+    if (filter.cursor) max = `(${decodeDriftCursor(filter.cursor)}`;
     const items: DriftRecord[] = [];
     let lastReturned: number | null = null;
     const chunkSize = Math.max(filter.limit * 2, 50);
@@ -142,7 +138,7 @@ export class DriftStore {
     let next: string | null = null;
     if (items.length === filter.limit && lastReturned !== null) {
       const more = await this.redis.zcount(index, '-inf', `(${lastReturned}`);
-      if (more > 0) next = Buffer.from(String(lastReturned), 'utf8').toString('base64url');
+      if (more > 0) next = encodeDriftCursor(lastReturned);
     }
     return { items, next };
   }
@@ -251,4 +247,20 @@ export class DriftStore {
     }
     throw new ConcurrentUpdateError(id);
   }
+}
+
+function encodeDriftCursor(score: number): string {
+  return Buffer.from(String(score), 'utf8').toString('base64url');
+}
+
+/**
+ * The index score a drift cursor stands for. Only what `encodeDriftCursor` writes is a cursor:
+ * anything else (`$$$`, which decodes to nothing, a fraction, a number beyond 2^53) is refused,
+ * never read as 0 (an empty page that looks like the end of the list).
+ */
+export function decodeDriftCursor(cursor: string): number {
+  const text = /^[A-Za-z0-9_-]{1,32}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const n = /^(0|[1-9]\d{0,15})$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || encodeDriftCursor(n) !== cursor) throw new InvalidCursorError(cursor);
+  return n;
 }

@@ -3,3 +3,4 @@ export * from './drift-store';
 export * from './item-ledger';
 export * from './cloudtrail-store';
 export * from './quarantine-store';
+export * from './capped-hash';

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { ApiError } from '@driftwarden/auth';
 import { IllegalTransitionError, PermanentError } from '@driftwarden/domain';
 import type { Logger } from '@driftwarden/observability';
+import { BODY_NOT_JSON } from './body-parser.interceptor';
 
 interface BodyParserError {
   type?: string;
@@ -10,6 +11,8 @@ interface BodyParserError {
   limit?: number;
   length?: number;
   message?: string;
+  /** http-errors: the message is meant for the client. */
+  expose?: boolean;
 }
 
 /**
@@ -22,7 +25,11 @@ export class ApiErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { status, body, headers } = this.map(exception);
+    // A webhook handler parsing a verified body that is not JSON: the sender's mistake, a 400.
+    const notJson = exception instanceof SyntaxError && host.switchToHttp().getRequest<{ [BODY_NOT_JSON]?: boolean }>()[BODY_NOT_JSON] === true;
+    const { status, body, headers }: { status: number; body: unknown; headers?: Record<string, string> } = notJson
+      ? err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${exception.message}`, [{ path: '', message: exception.message }])
+      : this.map(exception);
     if (status >= 500) this.logger.error({ err: exception }, 'request failed');
     if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     res.status(status).json(body);
@@ -42,6 +49,11 @@ export class ApiErrorFilter implements ExceptionFilter {
       if (parser.type === 'charset.unsupported' || parser.type === 'encoding.unsupported') {
         return err(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_encoding', parser.message ?? 'unsupported encoding');
       }
+    }
+    // Any other 4xx of the body reader (a gzip body that is not gzip, an aborted upload): the client's.
+    if (parser && typeof parser === 'object' && parser.expose === true && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
+      const code = typeof parser.type === 'string' ? parser.type.replace(/[^a-z0-9]+/gi, '_').toLowerCase() : 'unreadable_body';
+      return err(parser.status, code, `request body could not be read: ${parser.message ?? 'error'}`);
     }
     if (e instanceof IllegalTransitionError) return err(HttpStatus.CONFLICT, 'illegal_transition', e.message);
     if (e instanceof PermanentError) return err(HttpStatus.UNPROCESSABLE_ENTITY, e.code, e.message);

@@ -12,7 +12,7 @@ export class AuditController {
   @RequireRole('viewer')
   async list(@Query() query: Record<string, unknown>): Promise<AuditPage> {
     const q = new QueryReader(query);
-    const since = q.time('since');
+    const since = q.time('since', { min: new Date(0), minWhy: 'the audit log is ordered by time since the Unix epoch' });
     const limit = q.int('limit', 100, 1, 1000);
     const cursor = q.string('cursor') ?? null;
     const type = q.string('type', { pattern: /^[a-z_.]{1,64}$/, expected: 'an entry type such as decision' });

@@ -1,16 +1,28 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
-import { parseDuration } from '@driftwarden/domain';
+import { arnProblem, parseDuration } from '@driftwarden/domain';
+import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
+import { ActiveLimitError } from '@driftwarden/store';
 import { ExceptionsStore, type ResourceException } from '@driftwarden/exceptions';
 import { CLOCK } from '../core/tokens';
-import { parseBody } from './body';
+import { activeLimitReached, parseBody } from './body';
 import { QueryReader } from './query';
 import { actorOf, type ApiRequest } from './request-context';
 
+const RESOURCE_EXPECTED = 'expected a security group id such as sg-0abc1234def567890 or an ARN';
+
+/** A bare security group id, or an ARN with a 12-digit account (it is matched against the resource's ARN). */
+const exceptionResource = z.string().superRefine((v, ctx) => {
+  if (/^sg-[0-9a-f]{8,17}$/.test(v)) return;
+  if (!v.startsWith('arn:')) return void ctx.addIssue({ code: 'custom', message: RESOURCE_EXPECTED });
+  const problem = arnProblem(v) ?? (/^arn:[^:]+:[^:]+:[^:]*:\d{12}:/.test(v) ? null : 'expected an ARN with a 12-digit account id');
+  if (problem) ctx.addIssue({ code: 'custom', message: `${RESOURCE_EXPECTED}: ${problem}` });
+});
+
 const exceptionBody = z
   .strictObject({
-    resource: z.string().regex(/^(sg-[0-9a-f]{8,17}|arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+)$/, 'expected a resource id such as sg-0abc… or an ARN'),
+    resource: exceptionResource,
     reason: z.string().trim().min(1, 'a reason is required').max(500),
     until: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time such as 2026-12-01T00:00:00Z' }).optional(),
     ttl: z.string().optional(),
@@ -24,6 +36,7 @@ export class ExceptionsController {
   constructor(
     private readonly exceptions: ExceptionsStore,
     @Inject(CLOCK) private readonly clock: () => Date,
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
   ) {}
 
   /**
@@ -69,10 +82,22 @@ export class ExceptionsController {
     } catch (e) {
       throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid ttl', [{ path: 'ttl', message: e instanceof Error ? e.message : String(e) }]);
     }
-    if (until.getTime() <= now.getTime()) {
+    if (until.getTime() <= now.getTime() && !Number.isNaN(until.getTime())) {
       throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'the exception would already have expired', [{ path: 'until', message: `expected a time after ${now.toISOString()}` }]);
     }
-    return this.exceptions.create({ resource: input.resource, reason: input.reason, until, actor: actorOf(req), now });
+    const maxDays = this.config.guardrails.maxExceptionDays;
+    // A ttl too large for a date (99999999999d) is too long too.
+    if (!(until.getTime() - now.getTime() <= maxDays * 86_400_000)) {
+      const latest = new Date(now.getTime() + maxDays * 86_400_000).toISOString();
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'the exception would last too long', [
+        { path: input.until ? 'until' : 'ttl', message: `an exception lasts at most ${maxDays} days (guardrails.maxExceptionDays): expected ${input.until ? `a time until ${latest}` : `a ttl of at most ${maxDays}d`}, got ${input.until ?? input.ttl}` },
+      ]);
+    }
+    return this.exceptions
+      .create({ resource: input.resource, reason: input.reason, until, actor: actorOf(req), now, maxActive: this.config.guardrails.maxActiveExceptions })
+      .catch((e: unknown) => {
+        throw e instanceof ActiveLimitError ? activeLimitReached('exceptions', 'guardrails.maxActiveExceptions', e, 'remove one (DELETE /v1/exceptions/:id) or wait for one to lapse') : e;
+      });
   }
 
   @Delete(':id')

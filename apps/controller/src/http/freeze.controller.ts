@@ -2,22 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Pos
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { formatDuration, parseDuration, type FreezeSourceSnapshot } from '@driftwarden/domain';
+import { ACCOUNT_ID_EXPECTED, ACCOUNT_ID_PATTERN, REGION_EXPECTED, REGION_PATTERN, formatDuration, parseDuration, type FreezeSourceSnapshot } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, freezeAt, scopeMatchesQuery } from '@driftwarden/freeze';
+import { ActiveLimitError } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
 import { freezeSettings } from '../core/core.module';
-import { parseBody } from './body';
+import { activeLimitReached, parseBody, scopeField } from './body';
 import { QueryReader } from './query';
 import { actorOf, type ApiRequest } from './request-context';
-
-const scope = z
-  .strictObject({
-    accounts: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')).min(1).optional(),
-    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region such as eu-west-1')).min(1).optional(),
-    resourceTypes: z.array(z.string().regex(/^AWS::\w+::\w+$/, 'expected a type such as AWS::EC2::SecurityGroup')).min(1).optional(),
-    tags: z.record(z.string().min(1), z.string()).optional(),
-  })
-  .optional();
 
 const duration = z.string().refine((s) => {
   try {
@@ -28,7 +20,7 @@ const duration = z.string().refine((s) => {
   }
 }, 'expected a duration such as 90s, 30m, 2h or 1d');
 
-const freezeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(500), ttl: duration, scope });
+const freezeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(500), ttl: duration, scope: scopeField.optional() });
 
 @Controller('v1')
 export class FreezeController {
@@ -44,8 +36,8 @@ export class FreezeController {
   @RequireRole('viewer')
   async get(@Query() query: Record<string, unknown>) {
     const q = new QueryReader(query);
-    const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
-    const region = q.string('region', { pattern: /^[a-z]{2}(-[a-z]+)+-\d$/, expected: 'a region such as eu-west-1' });
+    const account = q.string('account', { pattern: ACCOUNT_ID_PATTERN, expected: ACCOUNT_ID_EXPECTED });
+    const region = q.string('region', { pattern: REGION_PATTERN, expected: REGION_EXPECTED });
     q.done();
     this.freeze.invalidate();
     const state = await this.freeze.state();
@@ -72,7 +64,11 @@ export class FreezeController {
         { path: 'ttl', message: `expected a TTL from 1s to ${this.config.freeze.maxTtl} (freeze.maxTtl), got ${input.ttl}` },
       ]);
     }
-    const f = await this.store.createManual({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock() });
+    const f = await this.store
+      .createManual({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock(), maxActive: this.config.freeze.maxActive })
+      .catch((e: unknown) => {
+        throw e instanceof ActiveLimitError ? activeLimitReached('manual freezes', 'freeze.maxActive', e, 'lift one (DELETE /v1/freezes/:id) or wait for one to expire') : e;
+      });
     this.freeze.invalidate();
     return withScope({ id: f.id, type: 'manual', reason: f.reason, ...(f.scope ? { scope: f.scope } : {}), since: f.since, until: f.until, actor: f.actor });
   }
@@ -111,7 +107,11 @@ export class FreezeController {
         { path: 'ttl', message: `an override lasts at most ${formatDuration(this.config.freeze.maxOverrideTtlMs)}, got ${input.ttl}` },
       ]);
     }
-    const o = await this.store.createOverride({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock() });
+    const o = await this.store
+      .createOverride({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock(), maxActive: this.config.freeze.maxActiveOverrides })
+      .catch((e: unknown) => {
+        throw e instanceof ActiveLimitError ? activeLimitReached('overrides', 'freeze.maxActiveOverrides', e, 'wait for one to end (an override lasts at most 1 h)') : e;
+      });
     this.freeze.invalidate();
     return { ...o, scope: o.scope ?? null, type: 'override' };
   }

@@ -3,9 +3,9 @@ import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
-import { Metrics } from '@driftwarden/observability';
+import { Metrics, type Logger } from '@driftwarden/observability';
 import { FreezeService } from '@driftwarden/freeze';
-import { REDIS } from '../core/tokens';
+import { LOGGER, REDIS } from '../core/tokens';
 import { OPENAPI } from './openapi';
 import { WorkerHost } from '../workers/worker-host.service';
 
@@ -18,6 +18,7 @@ export class HealthController {
     private readonly workers: WorkerHost,
     private readonly metrics: Metrics,
     private readonly freeze: FreezeService,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Liveness only: the process answers. */
@@ -35,12 +36,15 @@ export class HealthController {
   @Get('readyz')
   @RequireRole('public')
   async readyz(@Res() res: Response): Promise<void> {
+    // A public endpoint answers with codes; the client's own words (hosts, addresses) go to the log.
     let redisOk = false;
     let redisError: string | undefined;
     try {
       redisOk = (await withTimeout(this.redis.ping(), 1_000)) === 'PONG';
+      if (!redisOk) redisError = 'redis_unavailable';
     } catch (e) {
-      redisError = e instanceof Error ? e.message : String(e);
+      redisError = 'redis_unavailable';
+      this.logger.warn({ err: { message: e instanceof Error ? e.message : String(e) } }, 'readiness: Redis did not answer PING');
     }
     const w = this.workers.running;
     const workersOk = w.workers >= w.expected && (w.sqs === null || w.sqs);
@@ -56,7 +60,8 @@ export class HealthController {
         if (!p) continue;
         const snap = state?.providers.find((s) => s.provider === p);
         const fresh = Boolean(snap?.ok && snap.fetchedAt && Date.now() - Date.parse(snap.fetchedAt) <= maxAge);
-        providers[p] = { ok: Boolean(snap?.ok), fresh, fetchedAt: snap?.fetchedAt ?? null, ...(snap?.error ? { error: snap.error } : !snap ? { error: 'no data yet' } : {}) };
+        // The provider's error text stays behind authentication (GET /v1/freeze) and in the log.
+        providers[p] = { ok: Boolean(snap?.ok), fresh, fetchedAt: snap?.fetchedAt ?? null, ...(!snap ? { error: 'no_data_yet' } : !snap.ok ? { error: 'poll_failed' } : {}) };
       }
     }
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({

@@ -35,6 +35,20 @@ describe('OpenAPI document', () => {
     expect(item[method]).toBeDefined();
   });
 
+  it.each(routes)('%s documents its bad-input and authentication answers', (route) => {
+    const [method, path] = route.split(' ');
+    const op = (OPENAPI.paths as Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>)[path][method];
+    if (!op.security) return;
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '401', '403', '429']));
+  });
+
+  it('the scope schema is strict, with the patterns the API checks', () => {
+    const scope = OPENAPI.components.schemas.FreezeSource.properties.scope;
+    expect(scope).toMatchObject({ additionalProperties: false, minProperties: 1 });
+    expect(new RegExp(scope.properties.regions.items.pattern).test('us-gov-west-1')).toBe(true);
+    expect(new RegExp(scope.properties.regions.items.pattern).test('../../etc/passwd')).toBe(false);
+  });
+
   it('found the routes', () => {
     expect(routes.length).toBeGreaterThan(15);
   });

@@ -1,3 +1,5 @@
+import { ACCOUNT_ID_PATTERN, MAX_RESOURCE_ID_LENGTH, REGION_PATTERN, RESOURCE_TYPE_PATTERN } from '@driftwarden/domain';
+
 /**
  * The OpenAPI description of the v1 API (served at GET /docs). Written by hand from DESIGN §7;
  * `openapi.spec` checks that every route the controller serves is described here.
@@ -5,10 +7,16 @@
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const errors = {
-  '400': { description: 'invalid request', ...json(error) },
-  '401': { description: 'missing or bad token', ...json(error) },
+  '400': { description: 'invalid request (validation_failed with the path of each problem, or invalid_json); the body is read only after the token is accepted', ...json(error) },
+  '401': { description: 'missing or bad token (checked before the body is read)', ...json(error) },
   '403': { description: 'role too low', ...json(error) },
+  '429': {
+    description: 'too_many_auth_failures: this client (its address; see api.trustProxy) had api.authFailureLimit failed authentications within the window; every authenticated request of it is refused, without its token being looked at, until the window ends',
+    headers: { 'Retry-After': { description: 'seconds until the client may try again', schema: { type: 'integer', minimum: 1 } } },
+    ...json(error),
+  },
 };
+const activeLimit = (key: string) => ({ description: `active_limit_reached: as many are active as ${key} allows; lift or remove one, or raise the limit`, ...json(error) });
 const page = (item: unknown) => ({ type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: item }, next: { type: 'string', nullable: true } } });
 const bearer = (role: string) => ({ security: [{ bearer: [] }], 'x-driftwarden-role': role });
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
@@ -26,13 +34,19 @@ const comment = {
 };
 const scope = {
   type: 'object',
+  description:
+    'Which resources a source covers; every listed dimension must match. Known keys only, and not empty: leave the scope out to cover everything. ' +
+    'Tag keys have 1 to 128 characters and are not __proto__, constructor or prototype; values at most 256; no control characters. The scope stored is exactly the scope given.',
+  additionalProperties: false,
+  minProperties: 1,
   properties: {
-    accounts: { type: 'array', items: { type: 'string', pattern: '^\\d{12}$' } },
-    regions: { type: 'array', items: { type: 'string' } },
-    resourceTypes: { type: 'array', items: { type: 'string' } },
-    tags: { type: 'object', additionalProperties: { type: 'string' } },
+    accounts: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', pattern: ACCOUNT_ID_PATTERN.source } },
+    regions: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', pattern: REGION_PATTERN.source, example: 'eu-west-1' } },
+    resourceTypes: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source, example: 'AWS::EC2::SecurityGroup' } },
+    tags: { type: 'object', minProperties: 1, maxProperties: 50, additionalProperties: { type: 'string', maxLength: 256 } },
   },
 };
+const isoTime = 'an ISO 8601 date (2025-03-04, UTC midnight) or date-time with Z or an offset (2025-03-04T10:15:00Z); a date that does not exist (2026-02-30) is a 400, never normalised';
 const freezeBody = { required: true, ...json({ type: 'object', required: ['reason', 'ttl'], properties: { reason: { type: 'string' }, ttl: { type: 'string', example: '2h' }, scope } }) };
 
 export const OPENAPI = {
@@ -163,6 +177,11 @@ export const OPENAPI = {
       post: {
         ...bearer('ingest'),
         summary: 'AWS Config / CloudTrail EventBridge event (or SNS envelope, or bare notification), or an array',
+        description:
+          'Every identifier is checked before anything is written (400 validation_failed with the JSON path of each problem): accounts are 12 digits; regions have the AWS form of every partition ' +
+          '(eu-west-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1; a Config item of a global resource may say "global"); resource types are Service::Kind::Name; ' +
+          `resource ids have 1 to ${MAX_RESOURCE_ID_LENGTH} characters, no control characters and no "." or ".." path segment, EC2 ids (sg-, acl-, i-, vpc-, …) and S3 bucket names their own form (never "/"), ARNs the ARN form. ` +
+          'A CloudTrail call that succeeded must name well-formed group and rule ids; a failed call (errorCode) records ids as typed, and malformed ones are dropped.',
         requestBody: { required: true, ...json({ oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] }) },
         responses: {
           '202': { description: 'accepted', ...json({ type: 'object', properties: { accepted: { type: 'array', items: { type: 'object', properties: { eventId: { type: 'string' }, kind: { type: 'string', enum: ['config_item', 'cloudtrail', 'compliance'] }, resourceId: { type: 'string' }, duplicate: { type: 'boolean' }, status: { type: 'string', enum: ['accepted', 'duplicate', 'stale'] } } } } } }) },
@@ -179,7 +198,9 @@ export const OPENAPI = {
         responses: { '200': { description: 'effective freeze', ...json({ type: 'object', properties: { frozen: { type: 'boolean' }, sources: { type: 'array', items: { $ref: '#/components/schemas/FreezeSource' } }, providers: { type: 'object' } } }) }, ...errors },
       },
     },
-    '/v1/freezes': { post: { ...bearer('operator'), summary: 'Manual freeze (reason and TTL required)', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ $ref: '#/components/schemas/FreezeSource' }) }, ...errors } } },
+    '/v1/freezes': {
+      post: { ...bearer('operator'), summary: 'Manual freeze (reason and TTL required)', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ $ref: '#/components/schemas/FreezeSource' }) }, '409': activeLimit('freeze.maxActive'), ...errors } },
+    },
     '/v1/freezes/{id}': {
       delete: {
         ...bearer('operator'),
@@ -188,12 +209,14 @@ export const OPENAPI = {
         responses: { '200': { description: 'lifted', ...json({ $ref: '#/components/schemas/FreezeSource' }) }, '404': { description: 'unknown', ...json(error) }, '409': { description: 'not a manual freeze', ...json(error) }, ...errors },
       },
     },
-    '/v1/freeze/overrides': { post: { ...bearer('admin'), summary: 'Time-boxed (at most 1h) override of incident freezes, audited', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ type: 'object' }) }, ...errors } } },
+    '/v1/freeze/overrides': {
+      post: { ...bearer('admin'), summary: 'Time-boxed (at most 1h) override of incident freezes, audited', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ type: 'object' }) }, '409': activeLimit('freeze.maxActiveOverrides'), ...errors } },
+    },
     '/v1/drifts': {
       get: {
         ...bearer('viewer'),
         summary: 'Drift records, newest first',
-        parameters: [q('status', 'a drift status'), q('resource', 'resource id or account/region/type/id'), q('account', 'account id'), q('limit', '1-500', { type: 'integer' }), q('cursor', 'the previous page\'s next')],
+        parameters: [q('status', 'a drift status'), q('resource', 'resource id or account/region/type/id'), q('account', 'account id'), q('limit', '1-500', { type: 'integer' }), q('cursor', "the previous page's next, unchanged (anything else is a 400)")],
         responses: { '200': { description: 'a page', ...json(page({ $ref: '#/components/schemas/DriftRecord' })) }, ...errors },
       },
     },
@@ -228,8 +251,21 @@ export const OPENAPI = {
       post: {
         ...bearer('operator'),
         summary: 'Exclude a resource until a time (until or ttl)',
-        requestBody: { required: true, ...json({ type: 'object', required: ['resource', 'reason'], properties: { resource: { type: 'string' }, reason: { type: 'string' }, until: { type: 'string', format: 'date-time' }, ttl: { type: 'string' } } }) },
-        responses: { '201': { description: 'created', ...json({ type: 'object' }) }, ...errors },
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['resource', 'reason'],
+            additionalProperties: false,
+            properties: {
+              resource: { type: 'string', description: 'a security group id (sg-0abc1234def567890) or an ARN with a 12-digit account' },
+              reason: { type: 'string', minLength: 1, maxLength: 500 },
+              until: { type: 'string', format: 'date-time', description: 'at most guardrails.maxExceptionDays (default 30) from now; exactly one of until or ttl' },
+              ttl: { type: 'string', example: '7d', description: 'at most guardrails.maxExceptionDays days' },
+            },
+          }),
+        },
+        responses: { '201': { description: 'created', ...json({ type: 'object' }) }, '409': activeLimit('guardrails.maxActiveExceptions'), ...errors },
       },
     },
     '/v1/exceptions/{id}': { delete: { ...bearer('operator'), summary: 'Remove an exception (the resource is evaluated again)', parameters: [idParam('id')], responses: { '200': { description: 'removed', ...json({ type: 'object' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
@@ -237,7 +273,15 @@ export const OPENAPI = {
       get: {
         ...bearer('viewer'),
         summary: 'Decision and action log, oldest first',
-        parameters: [q('since', 'ISO time'), q('type', 'entry type, e.g. decision'), q('drift', 'drift id'), q('resource', 'resource id or account/region/type/id'), q('account', 'account id'), q('limit', '1-1000', { type: 'integer' }), q('cursor', 'the previous page\'s next')],
+        parameters: [
+          q('since', `${isoTime}; from 1970-01-01T00:00:00Z on`),
+          q('type', 'entry type, e.g. decision'),
+          q('drift', 'drift id'),
+          q('resource', 'resource id or account/region/type/id'),
+          q('account', 'account id'),
+          q('limit', '1-1000', { type: 'integer' }),
+          q('cursor', "the previous page's next, unchanged (anything else is a 400)"),
+        ],
         responses: { '200': { description: 'a page', ...json(page({ type: 'object' })) }, ...errors },
       },
     },
@@ -245,7 +289,13 @@ export const OPENAPI = {
     '/v1/webhooks/opsgenie': { post: { summary: 'Opsgenie webhooks (shared secret header X-Opsgenie-Token)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad token', ...json(error) } } } },
     '/v1/webhooks/github': { post: { summary: 'GitHub webhooks (X-Hub-Signature-256, deduplicated on X-GitHub-Delivery)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad signature', ...json(error) } } } },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
-    '/readyz': { get: { summary: 'Readiness (Redis, workers); provider freshness and whether the state is rebuilt (DESIGN §9) in the body', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+    '/readyz': {
+      get: {
+        summary: 'Readiness (Redis, workers); provider freshness and whether the state is rebuilt (DESIGN §9) in the body',
+        description: 'Public: errors are codes (redis.error redis_unavailable; providers.*.error poll_failed or no_data_yet); the details are in the controller log and, for providers, in GET /v1/freeze.',
+        responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
+      },
+    },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     '/docs': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.0' } } } },
   },

@@ -46,12 +46,24 @@ export class QueryReader {
     return n;
   }
 
-  time(name: string): Date | undefined {
+  /**
+   * An ISO 8601 date (`2025-03-04`, UTC midnight) or date-time with `Z` or an offset. A date that
+   * does not exist (`2026-02-30`) or a time without a zone is refused, never normalised to
+   * another instant; `min` bounds it (`minWhy` says why).
+   */
+  time(name: string, opts: { min?: Date; minWhy?: string } = {}): Date | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    const t = Date.parse(v);
-    if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(v)) {
-      this.problems.push({ path: `query.${name}`, message: `expected an ISO 8601 time such as 2025-03-04T10:15:00Z, got "${v.slice(0, 40)}"` });
+    const t = parseIsoTime(v);
+    if (t === null) {
+      this.problems.push({
+        path: `query.${name}`,
+        message: `expected an ISO 8601 time such as 2025-03-04T10:15:00Z or 2025-03-04 (a real date; a time needs Z or an offset), got "${v.slice(0, 40)}"`,
+      });
+      return undefined;
+    }
+    if (opts.min && t < opts.min.getTime()) {
+      this.problems.push({ path: `query.${name}`, message: `expected a time from ${opts.min.toISOString().replace('.000Z', 'Z')} on${opts.minWhy ? ` (${opts.minWhy})` : ''}, got "${v.slice(0, 40)}"` });
       return undefined;
     }
     return new Date(t);
@@ -71,4 +83,22 @@ export class QueryReader {
       throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid query parameters', this.problems);
     }
   }
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2})))?$/;
+
+/** Milliseconds since the epoch of a strict ISO 8601 date or date-time, or null. */
+export function parseIsoTime(text: string): number | null {
+  const m = ISO_TIME.exec(text);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number);
+  const [offsetHours, offsetMinutes] = [Number(m[10] ?? 0), Number(m[11] ?? 0)];
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
+  // setUTCFullYear, not Date.UTC: years 0 to 99 are not 1900 to 1999 here.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  date.setUTCHours(hour, minute, second, Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3)));
+  const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return date.getTime() - offset;
 }

@@ -1,4 +1,4 @@
-import { Scope, ScopeTarget, isUnscoped, scopeCovers } from './scope';
+import { Scope, ScopeTarget, isUnscoped, parseScope, scopeCovers } from './scope';
 
 const sg: ScopeTarget = {
   account: '111122223333',
@@ -58,5 +58,64 @@ describe('isUnscoped', () => {
     [{ tags: { a: 'b' } }, false],
   ] as [Scope | undefined, boolean][])('%j -> %s', (scope, expected) => {
     expect(isUnscoped(scope)).toBe(expected);
+  });
+});
+
+describe('parseScope (a scope given through the API)', () => {
+  const ok = (value: unknown) => {
+    const r = parseScope(value);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    return r.scope;
+  };
+  const problems = (value: unknown) => {
+    const r = parseScope(value);
+    if (r.ok) throw new Error(`accepted ${JSON.stringify(value)}`);
+    return r.problems;
+  };
+
+  it('keeps a valid scope exactly as given', () => {
+    const given = { accounts: ['111122223333'], regions: ['us-gov-west-1', 'eu-west-1'], resourceTypes: ['AWS::EC2::SecurityGroup'], tags: { team: 'payments', 'aws:cloudformation:stack-name': 'net', hasOwnProperty: 'x' } };
+    const scope = ok(JSON.parse(JSON.stringify(given)));
+    expect(scope).toEqual(given);
+    expect(JSON.parse(JSON.stringify(scope))).toEqual(given);
+    expect(Object.keys(scope.tags ?? {})).toEqual(['team', 'aws:cloudformation:stack-name', 'hasOwnProperty']);
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses the tag key %s at its own path (it would vanish and widen the scope)', (key) => {
+    // As JSON.parse builds it: an own property, not a prototype.
+    const value = JSON.parse(`{"tags":{"${key}":"team-x"}}`) as unknown;
+    expect(problems(value)).toEqual([{ path: ['tags', key], message: expect.stringContaining('reserved object key') }]);
+  });
+
+  it('refuses an unknown key at its own path, __proto__ included', () => {
+    expect(problems(JSON.parse('{"accounts":["111122223333"],"__proto__":{"accounts":[]},"account":"x"}'))).toEqual([
+      { path: ['__proto__'], message: expect.stringContaining('unknown key') },
+      { path: ['account'], message: expect.stringContaining('unknown key') },
+    ]);
+  });
+
+  it.each([
+    [{}, [], /empty scope would cover everything/],
+    [{ tags: {} }, ['tags'], /expected 1 to 50 tags/],
+    [{ accounts: [] }, ['accounts'], /expected 1 to 1000 items/],
+    [null, [], /expected an object/],
+    [[], [], /expected an object/],
+    ['global', [], /expected an object/],
+    [{ accounts: '111122223333' }, ['accounts'], /expected a list/],
+    [{ accounts: ['not-an-account'] }, ['accounts', 0], /12-digit/],
+    [{ accounts: ['111122223333', 111122223333] }, ['accounts', 1], /12-digit.*number/],
+    [{ regions: ['../../etc/passwd'] }, ['regions', 0], /AWS region/],
+    [{ resourceTypes: ['AWS::EC2::*'] }, ['resourceTypes', 0], /resource type/],
+    [{ tags: { team: 42 } }, ['tags', 'team'], /string tag value/],
+    [{ tags: { '': 'x' } }, ['tags', ''], /1 to 128 characters/],
+    [{ tags: { team: 'a\nb' } }, ['tags', 'team'], /control characters/],
+    [{ tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }, ['tags'], /expected 1 to 50 tags/],
+  ] as [unknown, (string | number)[], RegExp][])('refuses %j at %j', (value, path, message) => {
+    expect(problems(value)).toEqual(expect.arrayContaining([{ path, message: expect.stringMatching(message) }]));
+  });
+
+  it('never returns a scope that covers more than the one given', () => {
+    // Every accepted scope restricts something.
+    for (const v of [{ accounts: ['111122223333'] }, { tags: { a: '' } }, { regions: ['eu-west-1'] }]) expect(isUnscoped(ok(v))).toBe(false);
   });
 });

@@ -42,55 +42,74 @@ function stringAt(obj: unknown, key: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** `{items:[…]}` wrappers (CloudTrail's XML-ish shape), bare arrays, or a single object → a list. */
-function itemsOf(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value;
+/** `{items:[…]}` wrappers (CloudTrail's XML-ish shape), bare arrays, or a single object → a list, with each element's path. */
+function itemsOf(value: unknown, path: string): { item: unknown; path: string }[] {
+  if (Array.isArray(value)) return value.map((item: unknown, i) => ({ item, path: `${path}[${i}]` }));
   if (isPlainObject(value)) {
     const items = value['items'];
-    if (Array.isArray(items)) return items;
-    if (items === undefined) return [value];
+    if (Array.isArray(items)) return items.map((item: unknown, i) => ({ item, path: `${path}.items[${i}]` }));
+    if (items === undefined) return [{ item: value, path }];
   }
   return [];
 }
 
+/** A resource id found in a call, with what it names and where (JSON path below the record). */
+export interface CallResourceId {
+  id: string;
+  kind: 'group' | 'rule';
+  path: string;
+}
+
 /**
- * Security group and rule ids the call touched, best effort, in order of appearance and without
- * duplicates: `requestParameters.groupId`, `requestParameters.securityGroupRuleIds.items[]`,
+ * Security group and rule ids the call touched, best effort, in order of appearance:
+ * `requestParameters.groupId`, `requestParameters.securityGroupRuleIds.items[]`,
  * `requestParameters.ModifySecurityGroupRulesRequest.{GroupId, SecurityGroupRule[].SecurityGroupRuleId}`,
  * `responseElements.groupId` (CreateSecurityGroup) and `responseElements.{securityGroupRuleSet,
  * revokedSecurityGroupRuleSet}.items[].{groupId, securityGroupRuleId}`.
  */
+export function resourceIdsInCall(
+  requestParameters: Record<string, unknown> | null,
+  responseElements: Record<string, unknown> | null,
+): CallResourceId[] {
+  const found: CallResourceId[] = [];
+  const add = (obj: unknown, key: string, kind: CallResourceId['kind'], at: string): void => {
+    const id = stringAt(obj, key);
+    if (id) found.push({ id, kind, path: `${at}.${key}` });
+  };
+
+  if (requestParameters) {
+    add(requestParameters, 'groupId', 'group', 'requestParameters');
+    for (const { item, path } of itemsOf(requestParameters['securityGroupRuleIds'], 'requestParameters.securityGroupRuleIds')) {
+      if (typeof item === 'string') {
+        if (item) found.push({ id: item, kind: 'rule', path });
+      } else add(item, 'securityGroupRuleId', 'rule', path);
+    }
+    const modify = requestParameters['ModifySecurityGroupRulesRequest'];
+    add(modify, 'GroupId', 'group', 'requestParameters.ModifySecurityGroupRulesRequest');
+    if (isPlainObject(modify)) {
+      for (const { item, path } of itemsOf(modify['SecurityGroupRule'], 'requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule')) {
+        add(item, 'SecurityGroupRuleId', 'rule', path);
+      }
+    }
+  }
+  if (responseElements) {
+    add(responseElements, 'groupId', 'group', 'responseElements');
+    for (const key of ['securityGroupRuleSet', 'revokedSecurityGroupRuleSet']) {
+      const set = responseElements[key];
+      if (!isPlainObject(set)) continue;
+      for (const { item, path } of itemsOf(set['items'], `responseElements.${key}.items`)) {
+        add(item, 'groupId', 'group', path);
+        add(item, 'securityGroupRuleId', 'rule', path);
+      }
+    }
+  }
+  return found;
+}
+
+/** The distinct ids of `resourceIdsInCall`, in order of appearance. */
 export function resourceIdsFromCall(
   requestParameters: Record<string, unknown> | null,
   responseElements: Record<string, unknown> | null,
 ): string[] {
-  const ids = new Set<string>();
-  const add = (v: string | undefined): void => {
-    if (v) ids.add(v);
-  };
-
-  if (requestParameters) {
-    add(stringAt(requestParameters, 'groupId'));
-    for (const item of itemsOf(requestParameters['securityGroupRuleIds'])) {
-      if (typeof item === 'string') add(item);
-      else add(stringAt(item, 'securityGroupRuleId'));
-    }
-    const modify = requestParameters['ModifySecurityGroupRulesRequest'];
-    add(stringAt(modify, 'GroupId'));
-    if (isPlainObject(modify)) {
-      for (const rule of itemsOf(modify['SecurityGroupRule'])) add(stringAt(rule, 'SecurityGroupRuleId'));
-    }
-  }
-  if (responseElements) {
-    add(stringAt(responseElements, 'groupId'));
-    for (const key of ['securityGroupRuleSet', 'revokedSecurityGroupRuleSet']) {
-      const set = responseElements[key];
-      if (!isPlainObject(set)) continue;
-      for (const rule of itemsOf(set['items'])) {
-        add(stringAt(rule, 'groupId'));
-        add(stringAt(rule, 'securityGroupRuleId'));
-      }
-    }
-  }
-  return [...ids];
+  return [...new Set(resourceIdsInCall(requestParameters, responseElements).map((f) => f.id))];
 }

@@ -645,6 +645,95 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
       expected: [{ path: '', message: /^unrecognised event shape: expected an EventBridge event .*got an object with keys "Records"$/ }],
     },
     { name: 'an empty object', raw: () => ({}), expected: [{ path: '', message: /got an empty object$/ }] },
+    // Identifiers become Redis keys and AWS client settings: checked here, with their path.
+    {
+      name: 'a region that is a path',
+      raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'awsRegion'], '../../etc/passwd')),
+      expected: [{ path: 'detail.configurationItem.awsRegion', message: /^expected an AWS region such as eu-west-1 .*, got string "..\/..\/etc\/passwd"$/ }],
+    },
+    {
+      name: 'an account that is not 12 digits',
+      raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'awsAccountId'], 'not-an-account')),
+      expected: [{ path: 'detail.configurationItem.awsAccountId', message: /^expected a 12-digit AWS account id, got string "not-an-account"$/ }],
+    },
+    {
+      name: 'a security group id with a path in it',
+      raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'resourceId'], 'sg-1/../x')),
+      expected: [{ path: 'detail.configurationItem.resourceId', message: /^a "\." or "\.\." path segment is not allowed in a resource id, got string "sg-1\/..\/x"$/ }],
+    },
+    {
+      name: 'a security group id with a slash',
+      raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'resourceId'], 'sg-1/x')),
+      expected: [{ path: 'detail.configurationItem.resourceId', message: /^expected an id such as sg-0abc1234def567890 .* for AWS::EC2::SecurityGroup, got string "sg-1\/x"$/ }],
+    },
+    {
+      name: 'a resource id with a newline (a forged log line)',
+      raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'resourceId'], 'sg-0abc\n{"level":"info"}')),
+      expected: [{ path: 'detail.configurationItem.resourceId', message: /^control characters .* are not allowed, got string/ }],
+    },
+    {
+      name: 'a resource type that is not Type::Service::Name',
+      raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'resourceType'], 'AWS::EC2::SecurityGroup/../x')),
+      expected: [{ path: 'detail.configurationItem.resourceType', message: /^expected a resource type such as AWS::EC2::SecurityGroup, got string/ }],
+    },
+    {
+      name: 'an ARN that is not one',
+      raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'ARN'], 'arn:aws:ec2:../../x:111122223333:security-group/sg-1')),
+      expected: [{ path: 'detail.configurationItem.ARN', message: /^expected an ARN such as .*, got string/ }],
+    },
+    {
+      name: 'bad envelope account and region, at the envelope paths',
+      raw: () => ci((o) => setPath(setPath(o, ['account'], '1111-2222-3333'), ['region'], 'eu-west-1\r\n')),
+      expected: [
+        { path: 'account', message: /^expected a 12-digit AWS account id, got string "1111-2222-3333"$/ },
+        { path: 'region', message: /^expected an AWS region such as eu-west-1 \(or us-gov-west-1, cn-north-1, us-iso-east-1\), got string/ },
+      ],
+    },
+    {
+      name: 'every bad identifier of an item at once',
+      raw: () =>
+        ci((o) => {
+          setPath(o, ['detail', 'configurationItem', 'awsAccountId'], '12');
+          setPath(o, ['detail', 'configurationItem', 'awsRegion'], 'Ireland');
+          setPath(o, ['detail', 'configurationItem', 'resourceId'], '..');
+        }),
+      expected: [
+        { path: 'detail.configurationItem.awsAccountId', message: /12-digit/ },
+        { path: 'detail.configurationItem.awsRegion', message: /AWS region/ },
+        { path: 'detail.configurationItem.resourceId', message: /path segment/ },
+      ],
+    },
+    {
+      name: 'an oversized item with a bad id',
+      raw: () => setPath(sample('config-item-oversized'), ['detail', 'configurationItemSummary', 'resourceId'], 'sg-0abc/../../x'),
+      expected: [{ path: 'detail.configurationItemSummary.resourceId', message: /path segment/ }],
+    },
+    {
+      name: 'a compliance change with a bad region',
+      raw: () => setPath(sample('config-rules-compliance-change'), ['detail', 'awsRegion'], 'eu-west-1/x'),
+      expected: [{ path: 'detail.awsRegion', message: /AWS region/ }],
+    },
+    {
+      name: 'a CloudTrail record with a bad account and region',
+      raw: () => setPath(setPath(sample('cloudtrail-authorize-ingress'), ['detail', 'recipientAccountId'], 'x'), ['detail', 'awsRegion'], 'global'),
+      expected: [
+        { path: 'detail.recipientAccountId', message: /12-digit/ },
+        { path: 'detail.awsRegion', message: /^expected an AWS region such as eu-west-1 \(or us-gov-west-1, cn-north-1, us-iso-east-1\), got string "global"$/ },
+      ],
+    },
+    {
+      name: 'a successful CloudTrail call naming a malformed group and rule',
+      raw: () =>
+        setPath(
+          setPath(sample('cloudtrail-authorize-ingress'), ['detail', 'requestParameters', 'groupId'], 'sg-1/../x'),
+          ['detail', 'responseElements', 'securityGroupRuleSet', 'items', 0, 'securityGroupRuleId'],
+          'sgr-1 x',
+        ),
+      expected: [
+        { path: 'detail.requestParameters.groupId', message: /path segment/ },
+        { path: 'detail.responseElements.securityGroupRuleSet.items[0].securityGroupRuleId', message: /^expected an id such as sgr-/ },
+      ],
+    },
   ];
 
   it.each(cases)('$name', ({ raw, expected }) => {
@@ -717,5 +806,44 @@ describe('normalizeDelivery: never throws', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('normalizeDelivery: identifiers that real AWS sends are accepted', () => {
+  const run = (raw: unknown) => normalizeDelivery(raw, { transport: 'http', receivedAt: RECEIVED_AT });
+  const item = (type: string, id: string, more: Record<string, unknown> = {}) => {
+    const raw = sample('config-item-change');
+    setPath(raw, ['detail', 'configurationItem', 'resourceType'], type);
+    setPath(raw, ['detail', 'configurationItem', 'resourceId'], id);
+    setPath(raw, ['detail', 'configurationItem', 'ARN'], null);
+    for (const [k, v] of Object.entries(more)) setPath(raw, ['detail', 'configurationItem', k], v);
+    return raw;
+  };
+
+  it.each([
+    ['AWS::AutoScaling::AutoScalingGroup', 'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:6d1b1a2e-0c9f-4b8e-9d2a-3f6c7e8a9b0c:autoScalingGroupName/web fleet (blue)'],
+    ['AWS::S3::Bucket', 'Legacy_Bucket.2017'],
+    ['AWS::EC2::NetworkAcl', 'acl-0abc1234def567890'],
+    ['AWS::EC2::Instance', 'i-0abc1234def567890'],
+  ])('%s %s', (type, id) => {
+    expect(only(run(item(type, id)), 'config_item').resource).toMatchObject({ type, id });
+  });
+
+  it('a global resource (region "global", as Config records IAM)', () => {
+    const event = only(run(item('AWS::IAM::Role', 'AROAEXAMPLEID123456789', { awsRegion: 'global', ARN: 'arn:aws:iam::111122223333:role/deploy' })), 'config_item');
+    expect(event.resource).toMatchObject({ region: 'global', arn: 'arn:aws:iam::111122223333:role/deploy' });
+  });
+
+  it('a GovCloud item', () => {
+    const event = only(run(item('AWS::EC2::SecurityGroup', SG, { awsRegion: 'us-gov-west-1', ARN: `arn:aws-us-gov:ec2:us-gov-west-1:111122223333:security-group/${SG}` })), 'config_item');
+    expect(event.resource.region).toBe('us-gov-west-1');
+  });
+
+  it('a failed CloudTrail call names ids as the caller typed them: malformed ones are dropped, not refused', () => {
+    const raw = sample('cloudtrail-authorize-ingress');
+    setPath(raw, ['detail', 'errorCode'], 'InvalidGroupId.Malformed');
+    setPath(raw, ['detail', 'requestParameters', 'groupId'], 'sg-1/../x');
+    setPath(raw, ['detail', 'responseElements'], null);
+    expect(only(run(raw), 'cloudtrail').resourceIds).toEqual([]);
   });
 });

@@ -14,9 +14,20 @@ import type {
   ResourceRef,
   Transport,
 } from '@driftwarden/domain';
-import { isDeletedStatus } from '@driftwarden/domain';
+import {
+  ACCOUNT_ID_EXPECTED,
+  CONFIG_GLOBAL_REGION,
+  REGION_EXPECTED,
+  RESOURCE_TYPE_EXPECTED,
+  arnProblem,
+  isAccountId,
+  isDeletedStatus,
+  isRegion,
+  isResourceType,
+  resourceIdProblem,
+} from '@driftwarden/domain';
 import type { z } from 'zod';
-import { principalFromUserIdentity, resourceIdsFromCall } from './cloudtrail';
+import { principalFromUserIdentity, resourceIdsInCall } from './cloudtrail';
 import { cloudTrailEventId, complianceEventId, configItemEventId } from './event-ids';
 import { parseJson } from './json';
 import { describeValue, prefixProblems, problem, zodErrorToProblems } from './problems';
@@ -238,6 +249,8 @@ function fromEventBridge(
   const parsed = eventBridgeEnvelopeSchema.safeParse(obj, { reportInput: true });
   if (!parsed.success) return fail(zodErrorToProblems(parsed.error));
   const env = parsed.data;
+  const envelopeProblems = [...accountProblems(env.account, 'account'), ...regionProblems(env.region, 'region', false)];
+  if (envelopeProblems.length > 0) return fail(envelopeProblems);
   const envelope: Envelope = { account: env.account ?? undefined, region: env.region ?? undefined };
   const d = makeDelivery(env.id);
   const detail = env.detail;
@@ -298,21 +311,48 @@ function toIso(timestamp: string): string {
   return new Date(timestamp).toISOString();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Identifiers: they become Redis keys, log fields and AWS client settings, so they are checked
+// here, at the edge, with the rules of libs/domain (aws/identifiers.ts).
+
+function accountProblems(account: string | null | undefined, path: string): Problem[] {
+  return account == null || isAccountId(account) ? [] : [problem(path, `expected ${ACCOUNT_ID_EXPECTED}, got ${describeValue(account)}`)];
+}
+
+/** `global`: how Config names the region of a global resource (IAM); never in CloudTrail or an envelope. */
+function regionProblems(region: string | null | undefined, path: string, configItem: boolean): Problem[] {
+  if (region == null || isRegion(region) || (configItem && region === CONFIG_GLOBAL_REGION)) return [];
+  return [problem(path, `expected ${REGION_EXPECTED}${configItem ? ' or "global"' : ''}, got ${describeValue(region)}`)];
+}
+
+/** The resource type and id (and ARN, when given) of an item, each at its path under `at`. */
+function resourceProblems(r: { resourceType: string; resourceId: string; ARN?: string | null }, at: string): Problem[] {
+  const path = (field: string) => (at ? `${at}.${field}` : field);
+  if (!isResourceType(r.resourceType)) return [problem(path('resourceType'), `expected ${RESOURCE_TYPE_EXPECTED}, got ${describeValue(r.resourceType)}`)];
+  const problems: Problem[] = [];
+  const id = resourceIdProblem(r.resourceType, r.resourceId);
+  if (id) problems.push(problem(path('resourceId'), `${id}, got ${describeValue(r.resourceId)}`));
+  const arn = r.ARN ? arnProblem(r.ARN) : null;
+  if (arn) problems.push(problem(path('ARN'), `${arn}, got ${describeValue(r.ARN)}`));
+  return problems;
+}
+
 /** Account and region from the payload, else from the EventBridge envelope, else a problem. */
 function resolveLocation(
   account: string | null | undefined,
   region: string | null | undefined,
   envelope: Envelope,
   paths: { account: string; region: string },
+  opts: { configItem: boolean } = { configItem: true },
 ): Result<{ account: string; region: string }> {
   const a = account ?? envelope.account;
   const r = region ?? envelope.region;
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...accountProblems(account, paths.account), ...regionProblems(region, paths.region, opts.configItem)];
   const missing = (field: string): string =>
     `expected string, got nothing (the field is missing and there is no envelope "${field}" to fall back on)`;
   if (!a) problems.push(problem(paths.account, missing('account')));
   if (!r) problems.push(problem(paths.region, missing('region')));
-  return a && r ? succeed({ account: a, region: r }) : fail(problems);
+  return a && r && problems.length === 0 ? succeed({ account: a, region: r }) : fail(problems);
 }
 
 /** A configurationStateId of 0 (seen in AWS's oversized sample) carries no order: treat it as absent. */
@@ -329,7 +369,8 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
       account: 'configurationItemSummary.awsAccountId',
       region: 'configurationItemSummary.awsRegion',
     });
-    if (!loc.ok) return loc;
+    const bad = [...(loc.ok ? [] : loc.problems), ...resourceProblems(s, 'configurationItemSummary')];
+    if (!loc.ok || bad.length > 0) return fail(bad);
     const resource = resourceRef(s.resourceType, s.resourceId, loc.value, s.ARN, s.resourceName);
     const stateId = usableStateId(s.configurationStateId);
     const order = stateId ?? Date.parse(s.configurationItemCaptureTime);
@@ -359,7 +400,8 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
     account: 'configurationItem.awsAccountId',
     region: 'configurationItem.awsRegion',
   });
-  if (!loc.ok) return loc;
+  const bad = [...(loc.ok ? [] : loc.problems), ...resourceProblems(ci, 'configurationItem')];
+  if (!loc.ok || bad.length > 0) return fail(bad);
   const resource = resourceRef(ci.resourceType, ci.resourceId, loc.value, ci.ARN, ci.resourceName);
   const stateId = usableStateId(ci.configurationStateId);
   const order = stateId ?? Date.parse(ci.configurationItemCaptureTime);
@@ -398,7 +440,8 @@ function fromComplianceNotification(obj: Record<string, unknown>, envelope: Enve
   if (!parsed.ok) return parsed;
   const n = parsed.value;
   const loc = resolveLocation(n.awsAccountId, n.awsRegion, envelope, { account: 'awsAccountId', region: 'awsRegion' });
-  if (!loc.ok) return loc;
+  const bad = [...(loc.ok ? [] : loc.problems), ...resourceProblems(n, '')];
+  if (!loc.ok || bad.length > 0) return fail(bad);
   const ordering =
     n.newEvaluationResult.evaluationResultIdentifier?.orderingTimestamp ?? n.newEvaluationResult.resultRecordedTime;
   if (!ordering) {
@@ -428,13 +471,28 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   const parsed = parseWith(cloudTrailRecordSchema, obj);
   if (!parsed.ok) return parsed;
   const r = parsed.value;
-  const loc = resolveLocation(r.recipientAccountId, r.awsRegion, envelope, {
-    account: 'recipientAccountId',
-    region: 'awsRegion',
-  });
-  if (!loc.ok) return loc;
+  const loc = resolveLocation(
+    r.recipientAccountId,
+    r.awsRegion,
+    envelope,
+    { account: 'recipientAccountId', region: 'awsRegion' },
+    { configItem: false },
+  );
   const requestParameters = r.requestParameters ?? null;
   const responseElements = r.responseElements ?? null;
+  // The ids a call names are keys of the attribution store. A failed call (errorCode) records
+  // the parameters as the caller sent them: its malformed ids name nothing and are dropped; a
+  // call that succeeded names real resources, so a malformed id there is bad input.
+  const ids: string[] = [];
+  const idProblems: Problem[] = [];
+  for (const found of resourceIdsInCall(requestParameters, responseElements)) {
+    const why = resourceIdProblem(found.kind === 'group' ? 'AWS::EC2::SecurityGroup' : 'AWS::EC2::SecurityGroupRule', found.id);
+    if (!why) {
+      if (!ids.includes(found.id)) ids.push(found.id);
+    } else if (!r.errorCode) idProblems.push(problem(found.path, `${why}, got ${describeValue(found.id)}`));
+  }
+  const bad = [...(loc.ok ? [] : loc.problems), ...idProblems];
+  if (!loc.ok || bad.length > 0) return fail(bad);
   const event: CloudTrailEvent = {
     kind: 'cloudtrail',
     eventId: cloudTrailEventId(r.eventID),
@@ -443,7 +501,7 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
     eventTime: toIso(r.eventTime),
     account: loc.value.account,
     region: loc.value.region,
-    resourceIds: resourceIdsFromCall(requestParameters, responseElements),
+    resourceIds: ids,
     principal: principalFromUserIdentity(r.userIdentity),
     requestParameters,
     responseElements,

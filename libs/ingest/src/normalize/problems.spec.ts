@@ -44,3 +44,16 @@ describe('zodErrorToProblems', () => {
     ]);
   });
 });
+
+describe('unknown keys', () => {
+  it('are reported at their own path, __proto__ included, not at the object holding them', () => {
+    const schema = z.strictObject({ a: z.strictObject({ b: z.string() }) });
+    const parsed = schema.safeParse(JSON.parse('{"a":{"b":"x","__proto__":{"polluted":true},"c.d":1},"e":2}'), { reportInput: true });
+    if (parsed.success) throw new Error('expected the parse to fail');
+    expect(zodErrorToProblems(parsed.error)).toEqual([
+      { path: 'a.__proto__', message: 'unexpected key' },
+      { path: 'a["c.d"]', message: 'unexpected key' },
+      { path: 'e', message: 'unexpected key' },
+    ]);
+  });
+});

@@ -114,7 +114,8 @@ export function zodIssueToProblems(issue: ZodIssue, prefix = ''): Problem[] {
     case 'invalid_element':
       return issue.issues.flatMap((i) => zodIssueToProblems(i, path));
     case 'unrecognized_keys':
-      return [problem(path, `unexpected key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`)];
+      // Each key at its own path (`__proto__` included), not at the object that holds it.
+      return issue.keys.map((k) => problem(joinPath(path, formatPath([k])), 'unexpected key'));
     case 'not_multiple_of':
       return [problem(path, `expected a multiple of ${issue.divisor}, got ${describeValue(input)}`)];
     case 'custom':

@@ -1,0 +1,40 @@
+import type { Response } from 'express';
+import type { Redis } from 'ioredis';
+import { parseConfigObject } from '@driftwarden/config';
+import type { FreezeService } from '@driftwarden/freeze';
+import { Metrics, type Logger } from '@driftwarden/observability';
+import type { WorkerHost } from '../workers/worker-host.service';
+import { HealthController } from './health.controller';
+
+/** /readyz is public: it answers with codes; the Redis client's own words go to the log only. */
+describe('HealthController.readyz', () => {
+  const setup = (ping: () => Promise<string>) => {
+    const redis = { ping: jest.fn(ping) };
+    const freeze: jest.Mocked<Pick<FreezeService, 'state'>> = { state: jest.fn().mockRejectedValue(new Error('not read in this test')) };
+    const workers: Pick<WorkerHost, 'running'> = { running: { workers: 0, expected: 0, sqs: null } };
+    const logger: jest.Mocked<Pick<Logger, 'warn'>> = { warn: jest.fn() };
+    const config = parseConfigObject({}, { env: {} });
+    const controller = new HealthController(redis as unknown as Redis, config, ['api'], workers as WorkerHost, new Metrics(false), freeze as unknown as FreezeService, logger as unknown as Logger);
+    let status = 0;
+    let body: unknown;
+    const res = { status: (s: number) => ((status = s), res), json: (b: unknown) => ((body = b), res) } as unknown as Response;
+    return { controller, res, logger, result: () => ({ status, body }) };
+  };
+
+  it('answers 503 with the code redis_unavailable, and logs the client error text', async () => {
+    const { controller, res, logger, result } = setup(() => Promise.reject(new Error('connect ECONNREFUSED 10.20.30.40:6379 (redis.internal.example.com)')));
+    await controller.readyz(res);
+    const { status, body } = result();
+    expect(status).toBe(503);
+    expect(body).toMatchObject({ ready: false, redis: { ok: false, error: 'redis_unavailable' } });
+    expect(JSON.stringify(body)).not.toContain('10.20.30.40');
+    expect(logger.warn).toHaveBeenCalledWith({ err: { message: expect.stringContaining('10.20.30.40') } }, expect.any(String));
+  });
+
+  it('answers 200 with no error when Redis answers', async () => {
+    const { controller, res, result } = setup(() => Promise.resolve('PONG'));
+    await controller.readyz(res);
+    expect(result()).toMatchObject({ status: 200, body: { ready: true, redis: { ok: true } } });
+    expect((result().body as { redis: object }).redis).not.toHaveProperty('error');
+  });
+});
