@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpsgenieFake, OPSGENIE_FAKE_DEFAULT_KEY } from '../../libs/incidents/src/testing/opsgenie.fake';
 import { ensureControllerBuilt, freePort, startControllerProcess, type ControllerProcess } from '../support/controller-process';
+import { sgEvent } from '../support/events';
 import { http, type HttpResult } from '../support/http';
 import { eventually, testConfigObject, TOKENS, uniquePrefix } from '../support/test-controller';
 
@@ -48,6 +49,15 @@ class ThrowawayRedis {
     await exited;
   }
 
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections but answers nothing (hung, or a network that drops packets). */
+  pause(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc?.kill('SIGCONT');
+  }
+
   async cleanup(): Promise<void> {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
@@ -83,6 +93,7 @@ const itWithRedisServer = hasRedisServer ? it : it.skip;
  * - When Redis is back the controller recovers by itself, and keeps polling the incident
  *   providers while it rebuilds its state (a healthy Opsgenie stayed `unknown` for the whole
  *   rebuild because no polls ran).
+ * - A Redis that hangs (connected, answering nothing) is a 503 after the command timeout.
  */
 describe('a Redis outage', () => {
   let redis: ThrowawayRedis;
@@ -147,6 +158,7 @@ describe('a Redis outage', () => {
         ['GET /v1/audit', await get<ErrorBody>('/v1/audit', TOKENS.viewer)],
         ['GET /v1/exceptions', await get<ErrorBody>('/v1/exceptions', TOKENS.viewer)],
         ['POST /v1/freezes', await http<ErrorBody>(proc.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'outage drill', ttl: '1h' } })],
+        ['POST /v1/events', await http<ErrorBody>(proc.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: 'sg-0outage000000001', stateId: 1_765_000_000_000, rules: ['tcp/22/0.0.0.0/0'] }) })],
         [
           'POST /v1/webhooks/opsgenie',
           await http<ErrorBody>(proc.url, 'POST', '/v1/webhooks/opsgenie', {
@@ -177,6 +189,16 @@ describe('a Redis outage', () => {
       og.reset();
       await eventually(async () => ((await get<Ready>('/readyz')).body.state?.rebuilt ? true : undefined), 'the rebuild to finish once the history can be read');
       await eventually(async () => ((await get<FreezeView>('/v1/freeze', TOKENS.viewer)).body.frozen === false ? true : undefined), 'no freeze once rebuilt (no incident open)');
+
+      // --- Redis hangs: connected, but no answer. A request waits for the command timeout, not for ever ---
+      redis.pause();
+      try {
+        const hung = await get<ErrorBody>('/v1/freeze', TOKENS.viewer);
+        expect([hung.status, hung.body.error?.code]).toEqual([503, 'redis_unavailable']);
+      } finally {
+        redis.resume();
+      }
+      await eventually(async () => ((await get('/v1/freeze', TOKENS.viewer)).status === 200 ? true : undefined), 'answers again once Redis does');
 
       // --- the process lived through it, and wrote nothing but JSON log lines ---
       expect(proc.child.exitCode).toBeNull();

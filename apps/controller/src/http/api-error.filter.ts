@@ -16,14 +16,14 @@ interface BodyParserError {
   expose?: boolean;
 }
 
-/**
- * Every error leaves the API as `{"error": {"code", "message", "problems"?}}` with a stable
- * code. Unexpected errors are logged with their cause and answered 500 without internals.
- */
 /** Retry-After of a 503 `redis_unavailable`: the reconnect back-off is capped at 5 s. */
 const REDIS_RETRY_AFTER_SECONDS = 5;
 const REDIS_LOG_MS = 10_000;
 
+/**
+ * Every error leaves the API as `{"error": {"code", "message", "problems"?}}` with a stable
+ * code. Unexpected errors are logged with their cause and answered 500 without internals.
+ */
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
   private redisLoggedAt = 0;
