@@ -23,7 +23,7 @@ import {
   ResourceAnalyzers,
 } from '@driftwarden/pipeline';
 import { JobProducer } from '@driftwarden/queue';
-import { RedisKeys, createRedis } from '@driftwarden/redis';
+import { RedisConnectionMonitor, RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
 import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
@@ -66,16 +66,19 @@ export class CoreModule {
         inject: [DRIFTWARDEN_CONFIG],
         useFactory: (c: DriftwardenConfig) => new RedisKeys(c.redis.prefix),
       },
+      // Every Redis connection's errors go into the log through this one (rate-limited), never raw on stderr.
+      { provide: RedisConnectionMonitor, inject: [LOGGER], useFactory: (l: Logger) => new RedisConnectionMonitor(l.child({ component: 'redis' })) },
       {
+        // Request/response: fails fast while Redis is unreachable (the API answers 503 redis_unavailable).
         provide: REDIS,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => createRedis({ url: c.redis.url, name: 'driftwarden' }),
+        inject: [DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
+        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) => createRedis({ url: c.redis.url, name: 'driftwarden', monitor: m }),
       },
       {
         // Queue producers and workers need a connection that retries forever.
         provide: REDIS_BLOCKING,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true }),
+        inject: [DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
+        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) => createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true, monitor: m }),
       },
       { provide: TokenRegistry, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig) => new TokenRegistry(c.api.tokens) },
       {
@@ -102,9 +105,9 @@ export class CoreModule {
       },
       {
         provide: JobProducer,
-        inject: [REDIS_BLOCKING, RedisKeys, DRIFTWARDEN_CONFIG],
-        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) =>
-          new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds }),
+        inject: [REDIS_BLOCKING, RedisKeys, DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
+        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig, m: RedisConnectionMonitor) =>
+          new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds, onError: (err, queue) => m.report(`queue:${queue}`, err) }),
       },
       // Ports: the real adapters built from the configuration, unless a test replaces them.
       { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([new SecurityGroupAnalyzer()]) },

@@ -6,7 +6,7 @@ import { SqsConsumer, createSqsClient } from '@driftwarden/ingest';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import { BackportService, EvaluateService, IngestService, RemediateService } from '@driftwarden/pipeline';
 import { JobProducer, QueueName, createWorker } from '@driftwarden/queue';
-import { RedisKeys, createRedis } from '@driftwarden/redis';
+import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
 import { QuarantineStore } from '@driftwarden/store';
 import { IncidentPoller } from '@driftwarden/freeze';
 import { LOGGER } from '../core/tokens';
@@ -42,6 +42,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly quarantine: QuarantineStore,
     private readonly producer: JobProducer,
     private readonly poller: IncidentPoller,
+    private readonly redisMonitor: RedisConnectionMonitor,
   ) {}
 
   get running(): { workers: number; expected: number; sqs: boolean | null } {
@@ -56,7 +57,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationBootstrap(): Promise<void> {
     if (!this.roles.includes('worker')) return;
     const connection = () => {
-      const c = createRedis({ url: this.config.redis.url, name: 'driftwarden:worker', blocking: true });
+      const c = createRedis({ url: this.config.redis.url, name: 'driftwarden:worker', blocking: true, monitor: this.redisMonitor });
       this.connections.push(c);
       return c;
     };
@@ -91,7 +92,9 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         this.metrics.jobFailures.inc({ queue: w.name });
         this.logger.warn({ queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, correlationId: (job?.data as { correlationId?: string } | undefined)?.correlationId, err: { message: err.message, name: err.name } }, 'job attempt failed');
       });
-      w.on('error', (err) => this.logger.error({ queue: w.name, err: { message: err.message } }, 'worker error'));
+      // Connection trouble (its own connection and the blocking one BullMQ makes) goes to the
+      // rate-limited Redis log; anything else is a worker error.
+      w.on('error', (err) => (isRedisConnectionError(err) ? this.redisMonitor.report(`worker:${w.name}`, err) : this.logger.error({ queue: w.name, err: { message: err.message } }, 'worker error')));
       this.workers.push(w);
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
