@@ -26,7 +26,7 @@ import { JobProducer } from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
-import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
+import { CloudTrailAttribution, CloudTrailWindowWalker, SG_MUTATIONS, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
@@ -142,20 +142,28 @@ export class CoreModule {
       {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
-        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR],
-        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null) =>
-          o.attribution ??
-          new CloudTrailAttribution(ct, pc, {
+        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR, LOGGER],
+        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null, logger: Logger) => {
+          if (o.attribution) return o.attribution;
+          // LookupEvents given up on for a decision: said once per distinct reason, not per item.
+          const said = new Set<string>();
+          return new CloudTrailAttribution(ct, pc, {
             waitForDeliveryMs: c.attribution.cloudTrailWaitSeconds * 1000,
+            onLookupUnavailable: (err) => {
+              const key = `${err.name}:${err.message}`.slice(0, 300);
+              if (said.has(key)) return;
+              said.add(key);
+              logger.error({ err: { name: err.name, message: err.message } }, 'CloudTrail LookupEvents is unavailable: decisions go ahead with what is known (a principal not found is treated as not the IaC pipeline)');
+            },
             ...(c.attribution.lookupEvents
               ? {
-                  lookup: new CloudTrailLookup(
-                    createCloudTrailClientFor(10_000, credentialsFor ?? undefined),
-                    new SharedRateLimiter(r, k),
-                  ),
+                  walker: new CloudTrailWindowWalker(r, k, createCloudTrailClientFor(10_000, credentialsFor ?? undefined), new SharedRateLimiter(r, k), ct, (e) => SG_MUTATIONS.has(e.eventName), {
+                    lagMs: c.attribution.cloudTrailWaitSeconds * 1000,
+                  }),
                 }
               : {}),
-          }),
+          });
+        },
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
       { provide: FencePort, inject: [FreezeStore, FreezeService, CLOCK], useFactory: (store: FreezeStore, f: FreezeService, clock: Clock) => o.fence ?? new FreezeFence(store, f, clock) },

@@ -135,6 +135,11 @@ export const OPENAPI = {
             },
           },
           approval: { type: 'object' },
+          failure: {
+            type: 'object',
+            description: 'Why the record is `failed` when a job failed for good; `replay --failed` decides an evaluation failure again.',
+            properties: { stage: { type: 'string', enum: ['evaluate', 'remediate', 'backport'] }, code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string' }, eventId: { type: 'string' }, replays: { type: 'integer' } },
+          },
         },
       },
       DriftDifference: {
@@ -284,6 +289,29 @@ export const OPENAPI = {
       },
     },
     '/v1/exceptions/{id}': { delete: { ...bearer('operator'), summary: 'Remove an exception (the resource is evaluated again)', parameters: [idParam('id')], responses: { '200': { description: 'removed', ...json({ type: 'object' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
+    '/v1/replay/failed': {
+      post: {
+        ...bearer('operator'),
+        summary: 'Decide again the items whose evaluation failed for good (`driftwarden replay --failed`)',
+        description:
+          'An evaluation that failed for good (its retries ran out, or a permanent error) leaves a `failed` drift record with `failure: {stage: evaluate, code, message, eventId}`. This puts each such item back among its resource\'s pending items and queues one evaluation per resource. Items no longer kept (retention) are skipped with the reason. Audited as `api.replay.failed`.',
+        requestBody: { required: false, ...json({ type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } }) },
+        responses: {
+          '200': {
+            description: 'what was re-queued and what was skipped',
+            ...json({
+              type: 'object',
+              required: ['requeued', 'skipped'],
+              properties: {
+                requeued: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, eventId: { type: 'string' } } } },
+                skipped: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, reason: { type: 'string' } } } },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
     '/v1/audit': {
       get: {
         ...bearer('viewer'),
