@@ -9,7 +9,7 @@
  */
 import { PermanentError } from '@driftwarden/domain';
 import { instanceAddress } from '../state/address';
-import { SUPPORTED_STATE_VERSION, type TerraformState, instanceSchema, joinPath, resourceHeaderSchema } from '../state/terraform-state.schema';
+import { SUPPORTED_STATE_VERSION, type TerraformState, joinPath, keptInstanceSchema, resourceHeaderSchema } from '../state/terraform-state.schema';
 import { TerraformStateFormatError } from '../terraform-state.errors';
 import { type SecurityGroupStateIndex, type StateEntry, securityGroupStateKind } from './security-group-state';
 import { type AnyStateKind, type ManagedInstanceRef, type StateKind, kindsByType } from './state-kind';
@@ -58,6 +58,19 @@ function refs(slot: RefSlot | undefined): readonly ManagedInstanceRef[] {
   return slot === undefined ? [] : Array.isArray(slot) ? slot : [slot];
 }
 
+/** `arn:…:security-group/sg-1` ends with `/sg-1`, `arn:…:function:f` with `:f`: then `idFromArn(arn) === id`. */
+function arnEndsWithId(arn: string, id: string): boolean {
+  const at = arn.length - id.length - 1;
+  if (at < 0) return false;
+  const separator = arn.charCodeAt(at);
+  return (separator === 0x2f || separator === 0x3a) && arn.endsWith(id) && !id.includes('/') && !id.includes(':');
+}
+
+/** The id an ARN would end with, if it ends with one (after its last `/` or `:`). */
+function idFromArn(arn: string): string {
+  return arn.slice(Math.max(arn.lastIndexOf('/'), arn.lastIndexOf(':')) + 1);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -82,7 +95,7 @@ export interface IndexMessageContext {
 
 /**
  * Collects one stack's index resource by resource. `addResource` validates what it keeps (the
- * address fields of every managed resource; the full envelope, as `instanceSchema` has it, of
+ * address fields of every managed resource; the full envelope, as `keptInstanceSchema` has it, of
  * instances of a declared type) and throws TerraformStateFormatError with the JSON path.
  */
 export class StackStateIndexBuilder {
@@ -107,7 +120,16 @@ export class StackStateIndexBuilder {
     return new TerraformStateFormatError(`${this.context.where} is not a valid state at ${path}: ${message}`, 'terraform_state_invalid', path);
   }
 
-  /** Indexes `resources[position]` (an already parsed JSON value). */
+  /** Whether a kind declared this resource type (its resources must be given whole to `addResource`). */
+  keeps(type: unknown): boolean {
+    return typeof type === 'string' && this.byType.has(type);
+  }
+
+  /**
+   * Indexes `resources[position]`: an already parsed JSON value (instances of a declared type
+   * are checked with `keptInstanceSchema`), or (for a type no kind declared) just its address fields (module, mode, type, name, and per instance index_key,
+   * deposed, attributes.id and attributes.arn).
+   */
   addResource(resource: unknown, position: number): void {
     const at = `resources[${position}]`;
     if (!isRecord(resource)) throw this.invalid(at, `expected an object, found ${describe(resource)}`);
@@ -146,7 +168,7 @@ export class StackStateIndexBuilder {
       if (deposed !== undefined && deposed !== null && typeof deposed !== 'string') throw this.invalid(`${path}.deposed`, `expected a string, found ${describe(deposed)}`);
       if (attributes !== undefined && attributes !== null && !isRecord(attributes)) throw this.invalid(`${path}.attributes`, `expected an object, found ${describe(attributes)}`);
       if (kinds) {
-        const checked = instanceSchema.safeParse(instance);
+        const checked = keptInstanceSchema.safeParse(instance);
         if (!checked.success) throw this.zodIssue(path, checked.error.issues[0]);
       }
       const address = instanceAddress(parts, indexKey as string | number | null | undefined);
@@ -159,7 +181,8 @@ export class StackStateIndexBuilder {
         if (arn !== undefined) ref.arn = arn;
         if (deposed) ref.deposed = deposed;
         if (id !== undefined) addRef(this.byId, id, ref);
-        if (arn !== undefined) addRef(this.byArn, arn, ref);
+        // Most ARNs end with the id (`…:security-group/sg-…`): those are found through the id.
+        if (arn !== undefined && (id === undefined || !arnEndsWithId(arn, id))) addRef(this.byArn, arn, ref);
       }
       if (!kinds || deposed || !attributes) continue;
       const identity = instance['identity'];
@@ -264,7 +287,9 @@ export class StackStateIndex {
 
   /** Managed instances whose `attributes.arn` is `arn`. */
   instancesWithArn(arn: string): readonly ManagedInstanceRef[] {
-    return refs(this.byArn.get(arn));
+    const byId = refs(this.byId.get(idFromArn(arn))).filter((ref) => ref.arn === arn);
+    const byArn = refs(this.byArn.get(arn));
+    return byId.length === 0 ? byArn : byArn.length === 0 ? byId : [...byId, ...byArn];
   }
 
   /** What `kind` built for this stack; throws when the index was built without that kind. */

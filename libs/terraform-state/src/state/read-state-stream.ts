@@ -1,8 +1,9 @@
 /**
  * Reads a Terraform state (format version 4, CONTRACTS.md §E1) as it streams from its source
  * and builds the stack's index on the way (index/stack-state-index.ts): the file is never
- * held whole, only one resource at a time, and of each resource only what the index keeps
- * (id and arn → address for every managed instance; the declared kinds' extracts). The work is
+ * held whole, only one resource at a time. Every byte is checked as JSON; of a resource of a
+ * type no kind declared only its address fields are decoded (state-json-scanner.ts), a
+ * resource of a declared type is parsed whole and its kept instances validated. The work is
  * cut into slices of at most `sliceMs` between which the event loop runs.
  *
  * Failures: the source's own errors while streaming pass through as it classified them
@@ -103,7 +104,8 @@ export async function readStackStateIndex(body: StateBody, options: ReadStateOpt
   const builder = new StackStateIndexBuilder(options.stack, options.kinds ?? DEFAULT_STATE_KINDS, { where });
   const header: Record<string, unknown> = {};
   let versionSeen = false;
-  const scanner = new StateJsonScanner({
+  const scanner = new StateJsonScanner(
+    {
     member(key, value) {
       switch (key) {
         case 'version':
@@ -125,10 +127,15 @@ export async function readStackStateIndex(body: StateBody, options: ReadStateOpt
         // outputs, check_results, fields of newer Terraform versions: checked as JSON, not kept.
       }
     },
-    resource(value, position) {
-      builder.addResource(value, position);
+    resource(position, outline, whole, bytes, start, end) {
+      // The outline has every field the generic index needs; a kind's type needs the attributes.
+      if (whole !== undefined) builder.addResource(whole, position);
+      else if (outline && !builder.keeps(outline.type)) builder.addResource(outline, position);
+      else builder.addResource(JSON.parse(bytes.toString('utf8', start, end)), position);
     },
-  });
+  },
+    { parsedWhole: (type) => builder.keeps(type) },
+  );
 
   const chunks = chunksOf(body)[Symbol.asyncIterator]();
   let done = false;

@@ -25,6 +25,18 @@ export const instanceSchema = z.looseObject({
   create_before_destroy: z.boolean().nullish(),
 });
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `instanceSchema` as the streaming reader checks the instances it keeps: the same rules, but
+ * `attributes` and `identity` are checked to be objects without being copied (it keeps a few
+ * attributes of them; the rest is garbage as soon as the instance is read).
+ */
+export const keptInstanceSchema = instanceSchema.extend({
+  attributes: z.custom<Record<string, unknown>>(isRecord, 'Invalid input: expected record').nullish(),
+  identity: z.custom<Record<string, unknown>>(isRecord, 'Invalid input: expected record').nullish(),
+});
+
 /** A resource without its instances (the streaming reader validates instances one by one). */
 export const resourceHeaderSchema = z.looseObject({
   /** Omitted for the root module; e.g. `module.a.module.b["x"]`. */
