@@ -258,9 +258,12 @@ function arrayEnd(b: Buffer, i: number, n: number, depth: number): number {
   }
 }
 
-/** Decodes a value already checked by `valueEnd` (`b[start, end)`). */
+/**
+ * Decodes the value `b[start, end)` that `valueEnd` (or `stringEnd`) has just checked: a string
+ * without escapes directly, anything else with JSON.parse.
+ */
 function decode(b: Buffer, start: number, end: number): unknown {
-  if (b[start] === QUOTE && b.indexOf(BACKSLASH, start) >= end - 1) return b.toString('utf8', start + 1, end - 1);
+  if (b[start] === QUOTE && !lastStringEscaped) return b.toString('utf8', start + 1, end - 1);
   return JSON.parse(b.toString('utf8', start, end));
 }
 
