@@ -197,8 +197,8 @@ function resourceText(i: number): string {
   let text = JSON.stringify(r, null, 2);
   if (text.length < BYTES_PER_RESOURCE - 100) {
     const attributes = (r['instances'] as Json[])[0]?.['attributes'] as Json;
-    // Each filler attribute costs about 85 bytes at this depth.
-    Object.assign(attributes, filler(i, Math.floor((BYTES_PER_RESOURCE - text.length) / 85)));
+    // Each filler attribute costs about 80 bytes at this depth.
+    Object.assign(attributes, filler(i, Math.floor((BYTES_PER_RESOURCE - text.length) / 80)));
     text = JSON.stringify(r, null, 2);
   }
   return text.replace(/^/gm, '    ');

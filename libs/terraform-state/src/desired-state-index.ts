@@ -42,7 +42,7 @@ export interface DesiredStateIndexOptions {
   kinds?: readonly AnyStateKind[];
   /** Refuse a state larger than this, unless its stack sets `state.maxMegabytes` (default 1 GiB). */
   maxStateBytes?: number;
-  /** Longest stretch of synchronous work while building an index (default 10 ms). */
+  /** Longest stretch of synchronous work while building an index (default 5 ms). */
   sliceMs?: number;
 }
 

@@ -26,8 +26,8 @@ interface EntryBase {
   /** The security group it is about (`sg-…`). */
   groupId: string;
   location: StateLocation;
-  /** The attributes the rule readers use (the rest of the instance's attributes is not kept). */
-  attributes: Readonly<Record<string, unknown>>;
+  /** The attributes the rule readers use (the rest of the instance's attributes is not kept); a fresh copy on each read. */
+  readonly attributes: Readonly<Record<string, unknown>>;
   /** Marked tainted: Terraform will replace it on the next apply. */
   tainted: boolean;
 }
@@ -117,24 +117,48 @@ export function locationMatches(location: StateLocation, account: string, region
   return (location.account === undefined || location.account === account) && (location.region === undefined || location.region === region);
 }
 
+/**
+ * An entry whose kept attributes are held as JSON text and parsed on each read: one string per
+ * entry instead of a tree of small objects (a state has thousands of groups and rules; a lookup
+ * reads a handful, once per index version, and `resolveSecurityGroup` memoises their rules).
+ * The other fields are own properties, as in a plain entry.
+ */
+class KeptEntry {
+  readonly #attributes: string;
+
+  constructor(fields: Omit<StateEntry, 'attributes'>, attributes: Readonly<Record<string, unknown>>) {
+    Object.assign(this, fields);
+    this.#attributes = JSON.stringify(attributes);
+  }
+
+  get attributes(): Readonly<Record<string, unknown>> {
+    return JSON.parse(this.#attributes) as Record<string, unknown>;
+  }
+}
+
+function kept(fields: Omit<StateEntry, 'attributes'>, attributes: Readonly<Record<string, unknown>>): StateEntry {
+  return new KeptEntry(fields, attributes) as unknown as StateEntry;
+}
+
 /** One instance → its entry (the group, or a rule resource targeting a group); undefined when it names no group. */
 export function securityGroupEntry(instance: StateInstance): StateEntry | undefined {
   const { stack, address, type, attributes } = instance;
   const keep = KEPT[type];
   if (!keep) return undefined;
-  const base = { stack, address, attributes: pick(attributes, keep), location: locationOf(attributes, instance.identity), tainted: instance.tainted };
+  const picked = pick(attributes, keep);
+  const base = { stack, address, location: locationOf(attributes, instance.identity), tainted: instance.tainted };
   if (type === TF_SECURITY_GROUP || type === TF_DEFAULT_SECURITY_GROUP) {
     const groupId = str(attributes['id']);
-    return groupId ? { ...base, kind: 'security_group', resourceType: type, groupId } : undefined;
+    return groupId ? kept({ ...base, kind: 'security_group', resourceType: type, groupId }, picked) : undefined;
   }
   const groupId = str(attributes['security_group_id']);
   if (!groupId) return undefined;
   if (type === TF_VPC_INGRESS_RULE || type === TF_VPC_EGRESS_RULE) {
     const ruleId = str(attributes['security_group_rule_id']) ?? str(attributes['id']);
-    return { ...base, kind: 'vpc_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) };
+    return kept({ ...base, kind: 'vpc_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) }, picked);
   }
   const ruleId = str(attributes['security_group_rule_id']);
-  return { ...base, kind: 'legacy_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) };
+  return kept({ ...base, kind: 'legacy_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) }, picked);
 }
 
 /** One stack's security groups: entries by group id and by AWS rule id. */
