@@ -386,8 +386,11 @@ function quickObjectEnd(b: Buffer, i: number, n: number, depth: number): number 
 /** Returned by `readResource` for a resource to parse whole; `keptFrom` is where its walk stopped. */
 const KEPT = -2;
 let keptFrom = 0;
-/** Set by `wholeResource`: the resource parsed. */
+/** Set by `wholeResource`: the resource parsed, and whether the indentation did not find its end. */
 let wholeValue: unknown;
+let hintMissed = false;
+/** After this many misses a scanner stops looking for closing lines (each search may read to the end of its buffer). */
+const HINT_MISSES = 8;
 
 /** `\n` + the indentation + `}`, per indentation. */
 const CLOSINGS: Buffer[] = [];
@@ -413,18 +416,23 @@ function closingByIndentation(b: Buffer, start: number, from: number): number {
  * by its indentation when it has one (JSON.parse then proves the guess), else by strings and
  * brackets. Its end, NEED_MORE, or throws JSON.parse's SyntaxError.
  */
-function wholeResource(b: Buffer, start: number, from: number, n: number): number {
-  const hinted = closingByIndentation(b, start, from);
-  if (hinted > 0) {
-    try {
-      wholeValue = JSON.parse(b.toString('utf8', start, hinted));
-      return hinted;
-    } catch {
-      // Not where the indentation said: find the end the slow way.
+function wholeResource(b: Buffer, start: number, from: number, n: number, useHint: boolean): number {
+  hintMissed = false;
+  if (useHint) {
+    const hinted = closingByIndentation(b, start, from);
+    if (hinted > 0) {
+      try {
+        wholeValue = JSON.parse(b.toString('utf8', start, hinted));
+        return hinted;
+      } catch {
+        // Not where the indentation said: find the end the slow way.
+      }
     }
   }
   const end = quickObjectEnd(b, from, n, 1);
   if (end < 0) return NEED_MORE;
+  // (A resource cut by the end of the buffer is no miss: its closing line had not arrived.)
+  hintMissed = useHint;
   wholeValue = JSON.parse(b.toString('utf8', start, end));
   return end;
 }
@@ -569,6 +577,8 @@ export class StateJsonScanner {
   private key = '';
   private resourcePosition = 0;
   private resourcesSeen = false;
+  /** Kept resources whose end their indentation did not give (see `closingByIndentation`). */
+  private hintMisses = 0;
   private readonly maxValueBytes: number;
   private readonly parsedWhole: ((type: unknown) => boolean) | undefined;
 
@@ -720,7 +730,8 @@ export class StateJsonScanner {
             outline = {};
             end = readResource(b, i, n, outline, this.parsedWhole);
             if (end === KEPT) {
-              end = wholeResource(b, i, keptFrom, n);
+              end = wholeResource(b, i, keptFrom, n, this.hintMisses < HINT_MISSES);
+              if (hintMissed) this.hintMisses++;
               whole = wholeValue;
               wholeValue = undefined;
             }
