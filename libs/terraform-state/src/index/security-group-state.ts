@@ -94,12 +94,16 @@ function str(value: unknown): string | undefined {
 
 /** `arn:aws:ec2:eu-west-1:111122223333:security-group/sg-…` → region and account. */
 export function locationFromArn(arn: string | undefined): StateLocation {
-  if (!arn) return {};
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return {};
+  // arn:partition:service:region:account:resource (the resource may hold more colons).
+  if (!arn?.startsWith('arn:')) return {};
+  const partition = arn.indexOf(':', 4);
+  const service = partition < 0 ? -1 : arn.indexOf(':', partition + 1);
+  const region = service < 0 ? -1 : arn.indexOf(':', service + 1);
+  const account = region < 0 ? -1 : arn.indexOf(':', region + 1);
+  if (account < 0) return {};
   const location: StateLocation = {};
-  if (parts[3]) location.region = parts[3];
-  if (parts[4]) location.account = parts[4];
+  if (region > service + 1) location.region = arn.slice(service + 1, region);
+  if (account > region + 1) location.account = arn.slice(region + 1, account);
   return location;
 }
 

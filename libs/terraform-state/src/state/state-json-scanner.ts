@@ -118,12 +118,17 @@ function printable(c: number | undefined): string {
   return c >= 0x20 && c < 0x7f ? `"${String.fromCharCode(c)}"` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
+/** JSON whitespace. */
+const WHITESPACE = new Uint8Array(256);
+for (const c of [0x20, 0x0a, 0x0d, 0x09]) WHITESPACE[c] = 1;
+/** Bytes that end a run of plain string content: the quote, the backslash, control characters. */
+const STRING_STOP = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_STOP[c] = 1;
+STRING_STOP[0x22] = 1;
+STRING_STOP[0x5c] = 1;
+
 function skipWhitespace(b: Buffer, i: number, n: number): number {
-  while (i < n) {
-    const c = b[i];
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-    else break;
-  }
+  while (i < n && WHITESPACE[b[i] as number] === 1) i++;
   return i;
 }
 
@@ -135,6 +140,7 @@ function stringEnd(b: Buffer, i: number, n: number): number {
   lastStringEscaped = false;
   let j = i + 1;
   for (;;) {
+    while (j < n && STRING_STOP[b[j] as number] === 0) j++;
     if (j >= n) return NEED_MORE;
     const c = b[j] as number;
     if (c === QUOTE) return j + 1;
@@ -152,8 +158,7 @@ function stringEnd(b: Buffer, i: number, n: number): number {
       j += 2;
       continue;
     }
-    if (c < 0x20) throw new WalkError('unescaped control character in a string', j);
-    j++;
+    throw new WalkError('unescaped control character in a string', j);
   }
 }
 
