@@ -176,8 +176,11 @@ export class DesiredStateIndex {
     }
     const resolved = resolveSecurityGroup(groupId, entries);
     if (resolved) {
-      if (this.securityGroups.size >= SECURITY_GROUP_CACHE_LIMIT) this.securityGroups.clear();
-      this.securityGroups.set(key, resolved);
+      // Cached only if no refresh replaced an index meanwhile (it cleared the cache already).
+      if (slots.every((slot, k) => slot.index === indexes[k])) {
+        if (this.securityGroups.size >= SECURITY_GROUP_CACHE_LIMIT) this.securityGroups.clear();
+        this.securityGroups.set(key, resolved);
+      }
       return copyOf(resolved);
     }
     const names = slots.map((s) => `"${s.config.name}"`).join(', ');
