@@ -13,7 +13,9 @@
  *    and, separately, HashiCorp's check of it,
  *  - GitHub API calls for one backport against the GitHub sandbox (backport-calls.ts; target <= 7),
  *  - CloudTrail LookupEvents per item of a resource driftwarden leaves alone (unmanaged-lookups.ts; target 0),
- *  - a 50,000-item burst, half without CloudTrail alongside: every item decided, no failed job (burst.ts).
+ *  - a 50,000-item burst, half without CloudTrail alongside: every item decided, no failed job (burst.ts),
+ *  - the Terraform state index of 10k and 100k resources: build time, RSS, longest event-loop
+ *    block (state-index.ts; `--state-only` runs this alone).
  * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
 import 'reflect-metadata';
@@ -34,6 +36,7 @@ import { providerCalls } from './provider-calls';
 import { sgDiffBenchmark } from './sg-diff';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { burst } from './burst';
+import { STATE_INDEX_TARGETS, stateIndexBenchmark } from './state-index';
 import { REDIS_URL, dropPrefix, json, log, median, percentile, round2 } from './util';
 
 const ROUNDS = 5;
@@ -137,10 +140,16 @@ const TARGETS = {
   github_calls_per_backport: '<= 7',
   lookup_events_per_unmanaged_event: '0',
   burst_50k_decided: '= 50000',
+  ...STATE_INDEX_TARGETS,
 };
 
 async function main(): Promise<void> {
   log('driftwarden benchmark (one process, local Redis)');
+  if (process.argv.includes('--state-only')) {
+    const state = await stateIndexBenchmark();
+    if (json) process.stdout.write(`${JSON.stringify({ ...state, targets: STATE_INDEX_TARGETS, node: process.version, cpus: cpus().length })}\n`);
+    return;
+  }
   if (process.argv.includes('--profile-pipeline')) {
     // For profiling with --cpu-prof: the raw baseline and the saturation run, each with its CPU
     // per job/event in this process and in the Redis server. CPU per event varies far less
@@ -231,6 +240,7 @@ async function main(): Promise<void> {
 
   const unmanaged = await unmanagedLookups();
   log(`CloudTrail LookupEvents per Config item of an unmanaged resource or unsupported type (${unmanaged.events} items, real attribution, LookupEvents on): ${unmanaged.perEvent} (${unmanaged.awsRequests} AWS requests in all)`);
+  const state = await stateIndexBenchmark();
 
   const result = {
     raw_jobs_per_s: Math.round(raw),
@@ -251,6 +261,7 @@ async function main(): Promise<void> {
     burst_50k_seconds: Number(b.seconds.toFixed(1)),
     burst_50k_job_failures: b.evaluateJobFailures,
     burst_50k_lookup_events_calls: b.lookupEventsCalls,
+    ...state,
     targets: TARGETS,
     node: process.version,
     cpus: cpus().length,
@@ -265,6 +276,11 @@ async function main(): Promise<void> {
     log(`GitHub calls per backport ${result.github_calls_per_backport} (target <= 7: ${verdict(result.github_calls_per_backport <= 7)})`);
     log(`burst: ${result.burst_50k_decided} of 50000 decided in ${result.burst_50k_seconds} s, ${result.burst_50k_job_failures} failed jobs (target all decided, 0 failed: ${verdict(result.burst_50k_decided === 50_000 && result.burst_50k_job_failures === 0)})`);
     log(`LookupEvents per unmanaged event ${result.lookup_events_per_unmanaged_event} (target 0: ${verdict(result.lookup_events_per_unmanaged_event === 0)})`);
+    log(
+      `state index 100k: build ${state['state_index_100k_build_ms']} ms (target <= 2000: ${verdict((state['state_index_100k_build_ms'] ?? Infinity) <= 2000)}), ` +
+        `RSS ${state['state_index_100k_rss_mb']} MB (target <= 300: ${verdict((state['state_index_100k_rss_mb'] ?? Infinity) <= 300)}), ` +
+        `longest block ${state['state_index_100k_max_block_ms']} ms (target <= 50: ${verdict((state['state_index_100k_max_block_ms'] ?? Infinity) <= 50)})`,
+    );
   }
 }
 
