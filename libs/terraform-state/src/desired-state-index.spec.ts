@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PermanentError, TransientError } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ACCOUNT, E2_STATE, OTHER_ACCOUNT, REGION, SG_BASTION, SG_WORKERS, V3_STATE, appsState, networkState } from '../test/fixtures';
 import { DesiredStateIndex, type DesiredStateStack } from './desired-state-index';

@@ -17,7 +17,7 @@ import {
   rulesFromTerraformLegacyRule,
   rulesFromTerraformSecurityGroup,
   sortRules,
-} from '@driftwarden/security-group';
+} from '@driftwarden/kinds/security-group';
 import type { StateEntry } from './security-group-state';
 
 export type SecurityGroupStyle = 'inline' | 'vpc_rule' | 'legacy_rule' | 'mixed';

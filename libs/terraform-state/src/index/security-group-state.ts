@@ -6,7 +6,7 @@
  * instance only the attributes the rule readers and the lookup use are kept; rules are parsed
  * lazily, on the first lookup, and memoised for the life of this index version.
  */
-import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE } from '@driftwarden/security-group';
+import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE } from '@driftwarden/kinds/security-group';
 import type { StateInstance, StateKind } from './state-kind';
 
 /** `aws_default_security_group` manages a VPC's default group with the same inline blocks. */

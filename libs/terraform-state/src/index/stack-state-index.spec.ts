@@ -1,5 +1,5 @@
 import type { PermissionRule } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import {
   ACCOUNT,
   E2_STATE,

@@ -1,5 +1,5 @@
 import { TransientError } from '@driftwarden/domain';
-import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE } from '@driftwarden/security-group';
+import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE } from '@driftwarden/kinds/security-group';
 import fc from 'fast-check';
 import { ACCOUNT, E2_STATE, REGION, SG_APP_BLUE, SG_BASTION, SG_DEPOSED, SG_EXTERNAL, SG_LEGACY, SG_WORKERS, V3_STATE, appsState, networkState } from '../../test/fixtures';
 import { resolveSecurityGroup } from '../index/resolve-security-group';
