@@ -8,6 +8,7 @@
 import { utimes } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
+import { SecurityGroupStates, securityGroupStateKind } from '@driftwarden/kinds/security-group';
 import { ACCOUNT, REGION, otherResourceId, securityGroupId } from './synthetic-state';
 
 export interface StateIndexRun {
@@ -61,11 +62,16 @@ async function main(): Promise<void> {
   const [file, resources] = process.argv.slice(2);
   if (!file || !resources) throw new Error('usage: state-index-child <state file> <resources>');
   const baseline = rssAfterGc();
-  const index = DesiredStateIndex.fromConfig([{ name: 'bench', accounts: [ACCOUNT], regions: [REGION], state: { file } }], {
-    s3ClientFor: () => {
-      throw new Error('no S3 in this benchmark');
+  const index = DesiredStateIndex.fromConfig(
+    [{ name: 'bench', accounts: [ACCOUNT], regions: [REGION], state: { file } }],
+    {
+      s3ClientFor: () => {
+        throw new Error('no S3 in this benchmark');
+      },
     },
-  });
+    { kinds: [securityGroupStateKind] },
+  );
+  const groups = new SecurityGroupStates(index);
   const build = await watched(() => index.refresh());
   const [result] = build.value;
   if (result?.status !== 'loaded') throw result?.error ?? new Error('the state did not load');
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
 
   // The index answers like the controller's: a group with its rules, any resource by id.
   // (Group 11 has its five inline ingress rules and one egress; groups 10, 20, … also have a rule resource.)
-  const sg = await index.lookupSecurityGroup(ACCOUNT, REGION, securityGroupId(11));
+  const sg = await groups.lookup(ACCOUNT, REGION, securityGroupId(11));
   if (!sg.managed || sg.desiredRules.length !== 6) throw new Error(`unexpected lookup result for ${securityGroupId(11)}: ${JSON.stringify(sg)}`);
   const other = await index.lookupManaged(ACCOUNT, REGION, otherResourceId(13));
   if (other.length !== 1) throw new Error(`unexpected lookupManaged result for ${otherResourceId(13)}: ${JSON.stringify(other)}`);
@@ -98,7 +104,7 @@ async function main(): Promise<void> {
     maxBlockMs: build.maxBlockMs,
     refreshMaxBlockMs: refresh.maxBlockMs,
     managedInstances: summary?.managedInstances ?? 0,
-    securityGroups: summary?.securityGroups ?? 0,
+    securityGroups: summary?.kinds['security-group'] ?? 0,
   };
   process.send?.(run);
 }

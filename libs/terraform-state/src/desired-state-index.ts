@@ -2,9 +2,9 @@
  * The desired state of every configured stack (DESIGN.md §2 "Desired state"): each stack's
  * Terraform state, streamed from its source, cached by version (S3 ETag / file mtime), indexed
  * by AWS id and arn (every managed instance) and by what the configured resource kinds keep
- * (index/state-kind.ts). A security group is managed when a stack covering its account and
- * region declares it (the group or rules targeting it); a resource owned by no stack is
- * unmanaged.
+ * (index/state-kind.ts). A resource is managed when a stack covering its account and region
+ * declares it (how a kind decides, e.g. a security group targeted only by rule resources, is the
+ * kind's business, through `kindIndexes`); a resource owned by no stack is unmanaged.
  *
  * Fail closed: when a covering stack's state cannot be read, a lookup throws (the stack's
  * TransientError / PermanentError) instead of answering "unmanaged" from partial knowledge.
@@ -17,10 +17,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StackConfig } from '@driftwarden/config';
 import type { PermanentError, TransientError } from '@driftwarden/domain';
-import { type ManagedSecurityGroup, type SecurityGroupLookup, resolveSecurityGroup } from './index/resolve-security-group';
-import { locationFromArn } from './index/security-group-state';
-import { DEFAULT_STATE_KINDS, type StackStateIndex, type StackStateSummary, type StateEntry, locationMatches } from './index/stack-state-index';
-import type { AnyStateKind, ManagedInstanceRef } from './index/state-kind';
+import { locationFromArn, locationMatches } from './index/location';
+import type { StackStateIndex, StackStateSummary } from './index/stack-state-index';
+import type { AnyStateKind, ManagedInstanceRef, StateKind } from './index/state-kind';
 import { FileStateSource } from './sources/file-state-source.adapter';
 import { S3StateSource } from './sources/s3-state-source.adapter';
 import type { StateSource, StateVersion } from './sources/state-source.port';
@@ -38,7 +37,7 @@ export interface DesiredStateIndexOptions {
   maxAgeMs?: number;
   /** Clock, for tests. */
   now?: () => number;
-  /** The resource kinds whose Terraform types are kept (default: security groups). */
+  /** The resource kinds whose Terraform types are kept (see index/state-kind.ts; default: none, ids and arns only). */
   kinds?: readonly AnyStateKind[];
   /** Refuse a state larger than this, unless its stack sets `state.maxMegabytes` (default 1 GiB). */
   maxStateBytes?: number;
@@ -69,22 +68,16 @@ export interface StackStatus {
   error?: { code: string; message: string };
 }
 
-export interface StackOwnership {
-  stack: string;
-  /** Groups whose `aws_security_group` is in this stack. */
-  securityGroups: string[];
-  /** Groups this stack only adds rule resources to. */
-  ruleTargets: string[];
-}
-
-export interface RuleOwner {
-  stack: string;
-  address: string;
-  groupId: string;
-}
-
 /** An AWS resource some stack manages, as the generic index knows it (any resource type). */
 export type ManagedResourceRef = ManagedInstanceRef;
+
+/** What one kind keeps of the stacks covering a location (see `DesiredStateIndex.kindIndexes`). */
+export interface KindIndexes<Index> {
+  /** The names of the covering stacks, in config order (for messages). */
+  stacks: string[];
+  /** Per covering stack: the kind's index, and the stack's whole state index it belongs to (its identity changes on every reload). */
+  indexes: { stack: string; index: Index; state: StackStateIndex }[];
+}
 
 interface Slot {
   config: DesiredStateStack;
@@ -99,25 +92,6 @@ interface Slot {
   inFlight?: Promise<StackRefreshResult>;
 }
 
-/** Resolved groups kept at most (cleared whole when exceeded, and on every index change). */
-const SECURITY_GROUP_CACHE_LIMIT = 20_000;
-
-/** A copy the caller may change: the cached rules are frozen and shared, the containers are not. */
-function copyOf(sg: ManagedSecurityGroup): ManagedSecurityGroup {
-  return {
-    ...sg,
-    stacks: [...sg.stacks],
-    desiredRules: [...sg.desiredRules],
-    ruleOwners: new Map(sg.ruleOwners),
-    ruleStacks: new Map(sg.ruleStacks),
-    ruleIds: new Map(sg.ruleIds),
-    tags: { ...sg.tags },
-    addresses: [...sg.addresses],
-    unconfirmedInlineRules: [...sg.unconfirmedInlineRules],
-    warnings: [...sg.warnings],
-  };
-}
-
 /** The source for a stack's `state` config: S3 object (client for the bucket's region) or file. */
 export function stateSourceFor(stack: DesiredStateStack, deps: { s3ClientFor: (region: string) => Pick<S3Client, 'send'> }): StateSource {
   const state = stack.state;
@@ -129,8 +103,6 @@ export class DesiredStateIndex {
   private readonly slots = new Map<string, Slot>();
   private readonly now: () => number;
   private readonly kinds: readonly AnyStateKind[];
-  /** `account/region/groupId` → the resolved group, valid until any stack's index changes. */
-  private readonly securityGroups = new Map<string, ManagedSecurityGroup>();
 
   constructor(
     stacks: readonly DesiredStateStack[],
@@ -138,7 +110,7 @@ export class DesiredStateIndex {
     private readonly options: DesiredStateIndexOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.kinds = options.kinds ?? DEFAULT_STATE_KINDS;
+    this.kinds = options.kinds ?? [];
     for (const config of stacks) this.slots.set(config.name, { config, source: sourceFor(config) });
   }
 
@@ -157,37 +129,18 @@ export class DesiredStateIndex {
   }
 
   /**
-   * The desired state of a security group, or `{ managed: false, reason }` when no stack
-   * covering the account and region declares it. Throws when a covering stack's state cannot
-   * be read.
+   * What `kind` keeps of each stack covering the account and region, in config order, loading or
+   * re-checking states as needed: the kind answers its own lookups from them. Throws when a
+   * covering stack's state cannot be read (fail closed: never "unmanaged" from partial
+   * knowledge). Each stack's `index` object is replaced whenever its state is re-read, so a kind
+   * may cache what it resolved as long as the objects are the same.
    */
-  async lookupSecurityGroup(account: string, region: string, groupId: string): Promise<SecurityGroupLookup> {
+  async kindIndexes<Entry, Index>(kind: StateKind<Entry, Index>, account: string, region: string): Promise<KindIndexes<Index>> {
     const slots = this.covering(account, region);
-    if (slots.length === 0) {
-      return { managed: false, groupId, reason: `no configured stack covers account ${account} in ${region}` };
-    }
     const indexes = await this.ready(slots);
-    const key = `${account}/${region}/${groupId}`;
-    const cached = this.securityGroups.get(key);
-    if (cached) return copyOf(cached);
-    const entries: StateEntry[] = [];
-    for (const index of indexes) {
-      for (const entry of index.entriesFor(groupId)) if (locationMatches(entry.location, account, region)) entries.push(entry);
-    }
-    const resolved = resolveSecurityGroup(groupId, entries);
-    if (resolved) {
-      // Cached only if no refresh replaced an index meanwhile (it cleared the cache already).
-      if (slots.every((slot, k) => slot.index === indexes[k])) {
-        if (this.securityGroups.size >= SECURITY_GROUP_CACHE_LIMIT) this.securityGroups.clear();
-        this.securityGroups.set(key, resolved);
-      }
-      return copyOf(resolved);
-    }
-    const names = slots.map((s) => `"${s.config.name}"`).join(', ');
     return {
-      managed: false,
-      groupId,
-      reason: `${groupId} is in the Terraform state of no stack covering account ${account} in ${region} (checked ${names})`,
+      stacks: slots.map((s) => s.config.name),
+      indexes: indexes.map((index, i) => ({ stack: slots[i].config.name, index: index.kindIndex(kind), state: index })),
     };
   }
 
@@ -204,16 +157,6 @@ export class DesiredStateIndex {
       for (const ref of refs) if (locationMatches(locationFromArn(ref.arn), account, region)) found.push({ ...ref });
     }
     return found;
-  }
-
-  /** The rule resource that created AWS rule `ruleId` (`sgr-…`), if a covering stack has one. */
-  async lookupRule(account: string, region: string, ruleId: string): Promise<RuleOwner | undefined> {
-    const indexes = await this.ready(this.covering(account, region));
-    for (const index of indexes) {
-      const entry = index.ruleEntry(ruleId);
-      if (entry && locationMatches(entry.location, account, region)) return { stack: entry.stack, address: entry.address, groupId: entry.groupId };
-    }
-    return undefined;
   }
 
   /**
@@ -248,19 +191,6 @@ export class DesiredStateIndex {
       if (slot.index) status.state = slot.index.summary();
       if (slot.error) status.error = { code: slot.error.code, message: slot.error.message };
       return status;
-    });
-  }
-
-  /** Which stack owns which security groups (from the states loaded so far). */
-  ownership(): StackOwnership[] {
-    return [...this.slots.values()].map((slot) => {
-      const owned = slot.index?.ownedSecurityGroupIds() ?? [];
-      const ownedSet = new Set(owned);
-      return {
-        stack: slot.config.name,
-        securityGroups: owned,
-        ruleTargets: (slot.index?.securityGroupIds() ?? []).filter((id) => !ownedSet.has(id)),
-      };
     });
   }
 
@@ -330,13 +260,11 @@ export class DesiredStateIndex {
       slot.loadedAt = now;
       slot.error = undefined;
       slot.errorVersion = undefined;
-      this.securityGroups.clear();
       return { stack, status: 'loaded', serial: index.serial };
     } catch (err) {
       const error = inStack(stack, err);
       slot.error = error;
       slot.errorVersion = err instanceof TerraformStateFormatError && version !== undefined ? version : undefined;
-      this.securityGroups.clear();
       return { stack, status: 'failed', error };
     }
   }

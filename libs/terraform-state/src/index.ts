@@ -19,29 +19,10 @@ export { TerraformStateFormatError, inStack, type TerraformStateFormatCode } fro
 
 // Index (pure): generic, with the resource kinds' parts plugged in
 export type { AnyStateKind, ManagedInstanceRef, StateInstance, StateKind } from './index/state-kind';
-export { SecurityGroupStateIndex, securityGroupStateKind } from './index/security-group-state';
-export {
-  DEFAULT_STATE_KINDS,
-  StackStateIndex,
-  StackStateIndexBuilder,
-  TF_DEFAULT_SECURITY_GROUP,
-  locationMatches,
-  type LegacyRuleEntry,
-  type SecurityGroupEntry,
-  type StackStateSummary,
-  type StateEntry,
-  type StateLocation,
-  type VpcRuleEntry,
-} from './index/stack-state-index';
-export {
-  resolveSecurityGroup,
-  type ManagedSecurityGroup,
-  type SecurityGroupLookup,
-  type SecurityGroupStyle,
-  type UnmanagedSecurityGroup,
-} from './index/resolve-security-group';
+export { StackStateIndex, StackStateIndexBuilder, type StackStateSummary } from './index/stack-state-index';
+export { locationFromArn, locationMatches, type StateLocation } from './index/location';
 
-// Sources (port and adapters; the test double is sources/state-source.fake.ts, outside the build)
+// Sources (port and adapters; the stand-ins are in the testing entry point, @driftwarden/terraform-state/testing)
 export type { StateReadResult, StateSource, StateVersion } from './sources/state-source.port';
 export { FileStateSource } from './sources/file-state-source.adapter';
 export { S3StateSource, WORKSPACE_KEY_PREFIX, s3StateObjectKey, type S3StateLocation } from './sources/s3-state-source.adapter';
@@ -52,9 +33,8 @@ export {
   stateSourceFor,
   type DesiredStateIndexOptions,
   type DesiredStateStack,
+  type KindIndexes,
   type ManagedResourceRef,
-  type RuleOwner,
-  type StackOwnership,
   type StackRefreshResult,
   type StackStatus,
 } from './desired-state-index';

@@ -33,7 +33,7 @@ import { ExceptionsStore } from '@driftwarden/exceptions';
 import { Ec2Remediation, assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
 import { GitHubBackport } from '@driftwarden/backport';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
-import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/kinds/security-group';
+import { SecurityGroupAnalyzer, TerraformDesiredState, securityGroupStateKind } from '@driftwarden/kinds/security-group';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
 import { AWS_CREDENTIALS_FOR, CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
@@ -118,7 +118,7 @@ export class CoreModule {
         useFactory: (c: DriftwardenConfig) =>
           o.desiredState ??
           new TerraformDesiredState(
-            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }),
+            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }, { kinds: [securityGroupStateKind] }),
           ),
       },
       { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },

@@ -91,3 +91,8 @@ export {
 export * from './rule-differences';
 export * from './security-group.analyzer';
 export * from './terraform-desired-state.adapter';
+
+// What the kind keeps of Terraform state, and its desired-state lookup
+export * from './state/security-group-state';
+export * from './state/resolve-security-group';
+export * from './state/security-group-lookup';

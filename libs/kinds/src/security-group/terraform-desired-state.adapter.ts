@@ -1,6 +1,7 @@
 import type { JsonObject, ResourceRef } from '@driftwarden/domain';
 import { DesiredStatePort, type DesiredLookup } from '@driftwarden/pipeline';
 import type { DesiredStateIndex } from '@driftwarden/terraform-state';
+import { SecurityGroupStates } from './state/security-group-lookup';
 
 export const SECURITY_GROUP = 'AWS::EC2::SecurityGroup';
 
@@ -10,15 +11,18 @@ export const SECURITY_GROUP = 'AWS::EC2::SecurityGroup';
  * state cannot be read makes the lookup fail (the evaluation retries), never "unmanaged".
  */
 export class TerraformDesiredState extends DesiredStatePort {
+  private readonly groups: SecurityGroupStates;
+
   constructor(private readonly index: DesiredStateIndex) {
     super();
+    this.groups = new SecurityGroupStates(index);
   }
 
   async lookup(resource: ResourceRef): Promise<DesiredLookup> {
     if (resource.type !== SECURITY_GROUP) {
       return { managed: false, reason: `driftwarden reads no desired state for ${resource.type} yet` };
     }
-    const found = await this.index.lookupSecurityGroup(resource.account, resource.region, resource.id);
+    const found = await this.groups.lookup(resource.account, resource.region, resource.id);
     if (!found.managed) return { managed: false, reason: found.reason };
     const attributes: JsonObject = {
       desiredRules: found.desiredRules as unknown as JsonObject[],

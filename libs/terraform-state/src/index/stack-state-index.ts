@@ -11,21 +11,7 @@ import { PermanentError } from '@driftwarden/domain';
 import { instanceAddress } from '../state/address';
 import { SUPPORTED_STATE_VERSION, type TerraformState, joinPath, keptInstanceSchema, resourceHeaderSchema } from '../state/terraform-state.schema';
 import { TerraformStateFormatError } from '../terraform-state.errors';
-import { type SecurityGroupStateIndex, type StateEntry, securityGroupStateKind } from './security-group-state';
 import { type AnyStateKind, type ManagedInstanceRef, type StateKind, kindsByType } from './state-kind';
-
-export {
-  TF_DEFAULT_SECURITY_GROUP,
-  locationMatches,
-  type LegacyRuleEntry,
-  type SecurityGroupEntry,
-  type StateEntry,
-  type StateLocation,
-  type VpcRuleEntry,
-} from './security-group-state';
-
-/** The kinds the controller indexes today. */
-export const DEFAULT_STATE_KINDS: readonly AnyStateKind[] = [securityGroupStateKind];
 
 export interface StackStateSummary {
   stack: string;
@@ -34,8 +20,8 @@ export interface StackStateSummary {
   terraformVersion?: string;
   /** Managed resource instances in the state (all types, deposed objects included). */
   managedInstances: number;
-  securityGroups: number;
-  ruleResources: number;
+  /** What each resource kind keeps of this state (its `count`), by kind name. */
+  kinds: Record<string, number>;
 }
 
 /** The top-level fields every index keeps. */
@@ -253,7 +239,7 @@ export class StackStateIndex {
   constructor(
     readonly stack: string,
     state: TerraformState | BuiltStackState,
-    kinds: readonly AnyStateKind[] = DEFAULT_STATE_KINDS,
+    kinds: readonly AnyStateKind[] = [],
   ) {
     let built: BuiltStackState;
     if (isBuilt(state)) built = state;
@@ -301,41 +287,15 @@ export class StackStateIndex {
     return this.kindIndexes.get(kind as AnyStateKind) as Index;
   }
 
-  // The security-group kind, the one every caller uses today.
-
-  private get securityGroups(): SecurityGroupStateIndex {
-    return this.kindIndex(securityGroupStateKind);
-  }
-
-  /** Every entry about `groupId` (the group itself and the rule resources targeting it). */
-  entriesFor(groupId: string): readonly StateEntry[] {
-    return this.securityGroups.entriesFor(groupId);
-  }
-
-  /** The rule resource whose AWS rule id is `ruleId` (`sgr-…`). */
-  ruleEntry(ruleId: string): StateEntry | undefined {
-    return this.securityGroups.ruleEntry(ruleId);
-  }
-
-  /** Security group ids this stack declares something about (the group or rules targeting it). */
-  securityGroupIds(): string[] {
-    return this.securityGroups.securityGroupIds();
-  }
-
-  /** Security group ids whose `aws_security_group` (or default group) is in this stack. */
-  ownedSecurityGroupIds(): string[] {
-    return this.securityGroups.ownedSecurityGroupIds();
-  }
-
   summary(): StackStateSummary {
-    const sg = this.kindIndexes.has(securityGroupStateKind as AnyStateKind) ? this.securityGroups : undefined;
+    const kinds: Record<string, number> = {};
+    for (const [kind, index] of this.kindIndexes) kinds[kind.name] = kind.count ? kind.count(index) : 0;
     const summary: StackStateSummary = {
       stack: this.stack,
       serial: this.serial,
       lineage: this.lineage,
       managedInstances: this.managedInstances,
-      securityGroups: sg?.securityGroupCount ?? 0,
-      ruleResources: sg?.ruleResourceCount ?? 0,
+      kinds,
     };
     if (this.terraformVersion !== undefined) summary.terraformVersion = this.terraformVersion;
     return summary;

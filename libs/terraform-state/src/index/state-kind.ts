@@ -48,6 +48,8 @@ export interface StateKind<Entry = unknown, Index = unknown> {
   readonly terraformTypes: readonly string[];
   extract(instance: StateInstance): Entry | undefined;
   index(stack: string, entries: readonly Entry[]): Index;
+  /** How many resources of this kind a stack holds (for the stack's status), when the kind says. */
+  count?(index: Index): number;
 }
 
 /** Any kind (the index holds kinds of different entry and index types; methods are bivariant). */

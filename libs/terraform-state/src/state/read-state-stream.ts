@@ -14,7 +14,7 @@
  */
 import { DriftwardenError, TransientError } from '@driftwarden/domain';
 import { z } from 'zod';
-import { DEFAULT_STATE_KINDS, type StackStateIndex, StackStateIndexBuilder, type StateHeader } from '../index/stack-state-index';
+import { type StackStateIndex, StackStateIndexBuilder, type StateHeader } from '../index/stack-state-index';
 import type { AnyStateKind } from '../index/state-kind';
 import { TerraformStateFormatError } from '../terraform-state.errors';
 import { StateJsonScanner, StateJsonSyntaxError } from './state-json-scanner';
@@ -104,7 +104,7 @@ export async function readStackStateIndex(body: StateBody, options: ReadStateOpt
     throw tooLarge(where, mebibytes(options.size), maxBytes);
   }
 
-  const builder = new StackStateIndexBuilder(options.stack, options.kinds ?? DEFAULT_STATE_KINDS, { where });
+  const builder = new StackStateIndexBuilder(options.stack, options.kinds ?? [], { where });
   const header: Record<string, unknown> = {};
   let versionSeen = false;
   const scanner = new StateJsonScanner(

@@ -6,18 +6,15 @@
  * instance only the attributes the rule readers and the lookup use are kept; rules are parsed
  * lazily, on the first lookup, and memoised for the life of this index version.
  */
-import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE } from '@driftwarden/kinds/security-group';
-import type { StateInstance, StateKind } from './state-kind';
+import { locationFromArn, locationMatches, type StateInstance, type StateKind, type StateLocation } from '@driftwarden/terraform-state';
+import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE } from '../normalize/terraform';
+
+export { locationFromArn, locationMatches, type StateLocation };
 
 /** `aws_default_security_group` manages a VPC's default group with the same inline blocks. */
 export const TF_DEFAULT_SECURITY_GROUP = 'aws_default_security_group';
 
 /** Where an entry lives, as far as its attributes tell (absent = unknown, matches anything). */
-export interface StateLocation {
-  account?: string;
-  region?: string;
-}
-
 interface EntryBase {
   stack: string;
   /** Terraform instance address, e.g. `module.web.aws_security_group.this`. */
@@ -93,20 +90,6 @@ function str(value: unknown): string | undefined {
 }
 
 /** `arn:aws:ec2:eu-west-1:111122223333:security-group/sg-…` → region and account. */
-export function locationFromArn(arn: string | undefined): StateLocation {
-  // arn:partition:service:region:account:resource (the resource may hold more colons).
-  if (!arn?.startsWith('arn:')) return {};
-  const partition = arn.indexOf(':', 4);
-  const service = partition < 0 ? -1 : arn.indexOf(':', partition + 1);
-  const region = service < 0 ? -1 : arn.indexOf(':', service + 1);
-  const account = region < 0 ? -1 : arn.indexOf(':', region + 1);
-  if (account < 0) return {};
-  const location: StateLocation = {};
-  if (region > service + 1) location.region = arn.slice(service + 1, region);
-  if (account > region + 1) location.account = arn.slice(region + 1, account);
-  return location;
-}
-
 function locationOf(attributes: Readonly<Record<string, unknown>>, identity: Readonly<Record<string, unknown>> | null | undefined): StateLocation {
   const fromArn = locationFromArn(str(attributes['arn']));
   const account = fromArn.account ?? str(attributes['owner_id']) ?? str(identity?.['account_id']);
@@ -115,10 +98,6 @@ function locationOf(attributes: Readonly<Record<string, unknown>>, identity: Rea
   if (account) location.account = account;
   if (region) location.region = region;
   return location;
-}
-
-export function locationMatches(location: StateLocation, account: string, region: string): boolean {
-  return (location.account === undefined || location.account === account) && (location.region === undefined || location.region === region);
 }
 
 /**
@@ -212,4 +191,5 @@ export const securityGroupStateKind: StateKind<StateEntry, SecurityGroupStateInd
   terraformTypes: [TF_SECURITY_GROUP, TF_DEFAULT_SECURITY_GROUP, TF_VPC_INGRESS_RULE, TF_VPC_EGRESS_RULE, TF_LEGACY_RULE],
   extract: securityGroupEntry,
   index: (_stack, entries) => new SecurityGroupStateIndex(entries),
+  count: (index) => index.securityGroupCount,
 };

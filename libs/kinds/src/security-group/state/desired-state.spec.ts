@@ -4,13 +4,33 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PermanentError, TransientError } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/kinds/security-group';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ACCOUNT, E2_STATE, OTHER_ACCOUNT, REGION, SG_BASTION, SG_WORKERS, V3_STATE, appsState, networkState } from '../test/fixtures';
-import { DesiredStateIndex, type DesiredStateStack } from './desired-state-index';
-import type { ManagedSecurityGroup, SecurityGroupLookup } from './index/resolve-security-group';
-import { InMemoryStateSource } from './sources/state-source.fake';
-import type { StateReadResult, StateSource, StateVersion } from './sources/state-source.port';
+import { DesiredStateIndex as GenericIndex, stateSourceFor, type DesiredStateIndexOptions, type DesiredStateStack, type StateReadResult, type StateSource, type StateVersion } from '@driftwarden/terraform-state';
+import { ACCOUNT, E2_STATE, OTHER_ACCOUNT, InMemoryStateSource, REGION, SG_BASTION, SG_WORKERS, V3_STATE, appsState, networkState } from '@driftwarden/terraform-state/testing';
+import { ruleKey } from '../model/rule';
+import type { ManagedSecurityGroup, SecurityGroupLookup } from './resolve-security-group';
+import { SecurityGroupStates } from './security-group-lookup';
+import { securityGroupStateKind } from './security-group-state';
+
+/**
+ * The security-group kind's desired state, read through the generic state index (its
+ * `kindIndexes`) of several stacks: the index as the controller builds it, with this kind.
+ */
+class DesiredStateIndex extends GenericIndex {
+  private readonly groups = new SecurityGroupStates(this);
+  constructor(stacks: readonly DesiredStateStack[], sourceFor: (stack: DesiredStateStack) => StateSource, options: DesiredStateIndexOptions = {}) {
+    super(stacks, sourceFor, { kinds: [securityGroupStateKind], ...options });
+  }
+  static override fromConfig(stacks: readonly DesiredStateStack[], deps: Parameters<typeof GenericIndex.fromConfig>[1], options?: DesiredStateIndexOptions): DesiredStateIndex {
+    return new DesiredStateIndex(stacks, (stack) => stateSourceFor(stack, deps), options);
+  }
+  lookupSecurityGroup(account: string, region: string, groupId: string): Promise<SecurityGroupLookup> {
+    return this.groups.lookup(account, region, groupId);
+  }
+  lookupRule(account: string, region: string, ruleId: string) {
+    return this.groups.lookupRule(account, region, ruleId);
+  }
+}
 
 const NETWORK: DesiredStateStack = {
   name: 'network',
@@ -145,7 +165,7 @@ describe('DesiredStateIndex', () => {
     expect(index.status().find((s) => s.stack === 'network')?.checkedAt).toBe(new Date(now).toISOString());
   });
 
-  it('reports status and which stack owns what', async () => {
+  it('reports status and what each stack holds', async () => {
     const { index } = build();
     expect(index.status().map((s) => s.loaded)).toEqual([false, false, false]);
     await index.refresh();
@@ -154,12 +174,11 @@ describe('DesiredStateIndex', () => {
       stack: 'network',
       origin: 'memory:network',
       loaded: true,
-      state: { serial: 7, securityGroups: 4, ruleResources: 6, terraformVersion: '1.12.2' },
+      state: { serial: 7, kinds: { 'security-group': 4 }, terraformVersion: '1.12.2' },
     });
-    const ownership = index.ownership();
-    expect(ownership.find((o) => o.stack === 'network')?.securityGroups).toContain(SG_BASTION);
-    expect(ownership.find((o) => o.stack === 'apps')).toEqual({ stack: 'apps', securityGroups: [], ruleTargets: [SG_WORKERS] });
-    expect(ownership.find((o) => o.stack === 'other')?.securityGroups).toEqual(['sg-0abc1234def567890']);
+    // Which stack owns what: the apps stack only adds rule resources to a group the network stack owns.
+    expect(index.status().find((s) => s.stack === 'apps')?.state?.kinds).toEqual({ 'security-group': 0 });
+    expect(managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_WORKERS)).stack).toBe('network');
   });
 
   it('does not read a state it could not read again until its version changes (no retry loop on a bad file)', async () => {

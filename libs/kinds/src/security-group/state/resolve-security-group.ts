@@ -11,13 +11,8 @@
  * `mixed` and a warning says the inline part may be such a mirror.
  */
 import { type PermissionRule, PermanentError } from '@driftwarden/domain';
-import {
-  canonicalRuleKey,
-  ruleFromTerraformVpcRule,
-  rulesFromTerraformLegacyRule,
-  rulesFromTerraformSecurityGroup,
-  sortRules,
-} from '@driftwarden/kinds/security-group';
+import { canonicalRuleKey, sortRules } from '../model/rule';
+import { ruleFromTerraformVpcRule, rulesFromTerraformLegacyRule, rulesFromTerraformSecurityGroup } from '../normalize/terraform';
 import type { StateEntry } from './security-group-state';
 
 export type SecurityGroupStyle = 'inline' | 'vpc_rule' | 'legacy_rule' | 'mixed';

@@ -1,5 +1,5 @@
 import type { PermissionRule } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/kinds/security-group';
+import { StackStateIndex as GenericStackIndex, locationMatches, parseTerraformState } from '@driftwarden/terraform-state';
 import {
   ACCOUNT,
   E2_STATE,
@@ -12,13 +12,17 @@ import {
   SG_SHARED,
   SG_WORKERS,
   networkState,
-} from '../../test/fixtures';
-import { parseTerraformState } from '../state/terraform-state.schema';
+} from '@driftwarden/terraform-state/testing';
+import { ruleKey } from '../model/rule';
 import { type ManagedSecurityGroup, resolveSecurityGroup } from './resolve-security-group';
-import { StackStateIndex, locationMatches } from './stack-state-index';
+import { type SecurityGroupStateIndex, securityGroupStateKind } from './security-group-state';
+
+/** A stack's state index built with the security-group kind, and that kind's part of it. */
+type StackStateIndex = SecurityGroupStateIndex & { summary: () => ReturnType<GenericStackIndex['summary']> };
 
 function index(state: Record<string, unknown>, stack = 'network'): StackStateIndex {
-  return new StackStateIndex(stack, parseTerraformState(state, { origin: 'test' }));
+  const whole = new GenericStackIndex(stack, parseTerraformState(state, { origin: 'test' }), [securityGroupStateKind]);
+  return Object.assign(Object.create(whole.kindIndex(securityGroupStateKind)) as SecurityGroupStateIndex, { summary: () => whole.summary() });
 }
 
 function resolve(idx: StackStateIndex, groupId: string): ManagedSecurityGroup {
@@ -144,7 +148,7 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
       expect(idx.entriesFor(SG_DEPOSED)).toEqual([]);
       expect(idx.entriesFor('i-0123456789abcdef0')).toEqual([]);
       expect(idx.ownedSecurityGroupIds().sort()).toEqual([SG_APP_BLUE, SG_BASTION, SG_LEGACY, SG_WORKERS].sort());
-      expect(idx.summary()).toEqual({ stack: 'network', serial: 7, lineage: '9d0c3b8e-6f1a-4c1e-9a55-0b1b2c3d4e5f', terraformVersion: '1.12.2', managedInstances: 12, securityGroups: 4, ruleResources: 6 });
+      expect(idx.summary()).toEqual({ stack: 'network', serial: 7, lineage: '9d0c3b8e-6f1a-4c1e-9a55-0b1b2c3d4e5f', terraformVersion: '1.12.2', managedInstances: 12, kinds: { 'security-group': 4 } });
     });
 
     it('knows each entry’s account and region from arn, owner_id, v6 region or identity', () => {

@@ -3,7 +3,7 @@
  * a read with the current version is `unchanged`, and failures can be queued.
  */
 import { PermanentError } from '@driftwarden/domain';
-import type { StateReadResult, StateSource, StateVersion } from './state-source.port';
+import type { StateReadResult, StateSource, StateVersion } from '../sources/state-source.port';
 
 export class InMemoryStateSource implements StateSource {
   private body: string | undefined;
