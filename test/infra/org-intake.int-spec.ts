@@ -21,9 +21,9 @@ import { join, relative } from 'node:path';
 import { SG_MUTATIONS } from '@driftwarden/attribution';
 import { validatePattern } from './support/event-pattern';
 import {
-  actionsOf,
   eventRules,
   EventObject,
+  iamGlobMatches,
   INFRA,
   matchingRules,
   objectAt,
@@ -379,6 +379,11 @@ describe('modules/org-intake-member: forwards one account and region to the cent
     ]);
     const role = await single(ev, 'aws_iam_role', 'forward');
     expect(await role.get('name')).toBe('driftwarden-org-forwarder-us-east-1');
+    // The central bus admits this role by default (org-intake-central forwarder_role_arns).
+    const central = await ModuleEvaluator.create(await loadModule(CENTRAL), { organization_id: ORG_ID });
+    const admitted = (await central.policyDocument('bus')).Statement[0].Condition?.ArnLike['aws:PrincipalArn'] ?? [];
+    const roleArn = `arn:aws:iam::444455556666:role/${str(await role.get('name'), 'name')}`;
+    expect(admitted.some((p) => iamGlobMatches(p, roleArn))).toBe(true);
     expect(JSON.parse(str(await role.get('assume_role_policy'), 'assume_role_policy'))).toEqual(trust);
   });
 });
@@ -401,8 +406,8 @@ describe('modules/org-intake-central: the central bus and the controller queue',
   it('validates its inputs, and event-intake accepts what it is given', async () => {
     expect(await ev.validationErrors()).toEqual([]);
     expect(await intake.validationErrors()).toEqual([]);
-    const bad = await ModuleEvaluator.create(mod, { organization_id: '123456789012', event_bus_name: 'default', extra_resource_types: ['x'] });
-    expect((await bad.validationErrors()).map((e) => e.variable).sort()).toEqual(['event_bus_name', 'extra_resource_types', 'organization_id']);
+    const bad = await ModuleEvaluator.create(mod, { organization_id: '123456789012', event_bus_name: 'default', extra_resource_types: ['x'], forwarder_role_arns: ['driftwarden-org-forwarder-*'] });
+    expect((await bad.validationErrors()).map((e) => e.variable).sort()).toEqual(['event_bus_name', 'extra_resource_types', 'forwarder_role_arns', 'organization_id']);
   });
 
   it('creates a custom bus whose policy admits PutEvents from the organization only', async () => {
@@ -416,10 +421,19 @@ describe('modules/org-intake-central: the central bus and the controller queue',
         Action: ['events:PutEvents'],
         Resource: ['<computed:aws_cloudwatch_event_bus.org.arn>'],
         Principal: '*',
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': [ORG_ID] } },
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': [ORG_ID] },
+          // And of the organization's principals, only the forwarding roles.
+          ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/driftwarden-org-forwarder-*'] },
+        },
       },
     ]);
     allowStatementsHaveNoWildcardAction(policy);
+    const forwarder = 'arn:aws:iam::444455556666:role/driftwarden-org-forwarder-us-east-1';
+    expect(iamGlobMatches('arn:aws:iam::*:role/driftwarden-org-forwarder-*', forwarder)).toBe(true);
+    expect(iamGlobMatches('arn:aws:iam::*:role/driftwarden-org-forwarder-*', 'arn:aws:iam::444455556666:role/developer')).toBe(false);
+    const anyone = await (await ModuleEvaluator.create(mod, { organization_id: ORG_ID, forwarder_role_arns: [] })).policyDocument('bus');
+    expect(anyone.Statement[0].Condition).toEqual({ StringEquals: { 'aws:PrincipalOrgID': [ORG_ID] } });
     const attached = await single(ev, 'aws_cloudwatch_event_bus_policy', 'org');
     expect(await attached.get('event_bus_name')).toBe('driftwarden-org');
     expect(JSON.parse(str(await attached.get('policy'), 'policy'))).toEqual(policy);
@@ -581,6 +595,8 @@ describe('examples/org-stackset: the member side as a CloudFormation StackSet, f
     const role = properties('ForwarderRole');
     expect(resources().ForwarderRole).toMatchObject({ Type: 'AWS::IAM::Role' });
     expect(role.RoleName).toEqual({ 'Fn::Sub': 'driftwarden-org-forwarder-${AWS::Region}' });
+    // Admitted by the central bus's default forwarder_role_arns.
+    expect(iamGlobMatches('arn:aws:iam::*:role/driftwarden-org-forwarder-*', 'arn:aws:iam::444455556666:role/driftwarden-org-forwarder-eu-west-1')).toBe(true);
     expect(role.Policies).toEqual([
       {
         PolicyName: 'driftwarden-put-events',

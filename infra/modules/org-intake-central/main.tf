@@ -22,8 +22,9 @@ resource "aws_cloudwatch_event_bus" "org" {
   tags = var.tags
 }
 
-# PutEvents from principals of the organization only (the forwarding roles of the member
-# accounts). Nothing else: no PutRule or PutTargets from other accounts.
+# PutEvents from principals of the organization only, and of those only the forwarding roles
+# of org-intake-member (var.forwarder_role_arns). Nothing else: no PutRule or PutTargets from
+# other accounts.
 data "aws_iam_policy_document" "bus" {
   statement {
     sid       = "OrganizationPutEvents"
@@ -40,6 +41,15 @@ data "aws_iam_policy_document" "bus" {
       test     = "StringEquals"
       variable = "aws:PrincipalOrgID"
       values   = [var.organization_id]
+    }
+
+    dynamic "condition" {
+      for_each = length(var.forwarder_role_arns) > 0 ? [var.forwarder_role_arns] : []
+      content {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = condition.value
+      }
     }
   }
 }

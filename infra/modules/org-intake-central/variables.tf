@@ -8,6 +8,17 @@ variable "organization_id" {
   }
 }
 
+variable "forwarder_role_arns" {
+  description = "The roles of the organization that may put events (aws:PrincipalArn, ArnLike): org-intake-member's and the StackSet's forwarding roles by default. [] admits every principal of the organization."
+  type        = list(string)
+  default     = ["arn:aws:iam::*:role/driftwarden-org-forwarder-*"]
+
+  validation {
+    condition     = alltrue([for a in var.forwarder_role_arns : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|\\*):role/.+$", a))])
+    error_message = "forwarder_role_arns must be IAM role ARNs or ARN patterns (arn:aws:iam::*:role/<name-prefix>*)."
+  }
+}
+
 variable "event_bus_name" {
   description = "Name of the central event bus; org-intake-member's central_event_bus_arn is this module's event_bus_arn output."
   type        = string
