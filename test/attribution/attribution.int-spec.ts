@@ -1,7 +1,10 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Redis } from 'ioredis';
-import { CloudTrailAttribution, CloudTrailWindowWalker, SG_MUTATIONS, SharedRateLimiter } from '@driftwarden/attribution';
+import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter } from '@driftwarden/attribution';
+import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
+
+const SG_MUTATIONS: ReadonlySet<string> = new Set(SECURITY_GROUP_CALLS);
 import { PrincipalClassifier, WaitError, type ConfigItemEvent } from '@driftwarden/domain';
 import { RedisKeys } from '@driftwarden/redis';
 import { CloudTrailStore } from '@driftwarden/store';

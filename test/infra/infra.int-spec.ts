@@ -10,7 +10,9 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
-import { SG_MUTATIONS } from '@driftwarden/attribution';
+import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
+
+const SG_MUTATIONS: ReadonlySet<string> = new Set(SECURITY_GROUP_CALLS);
 import { matchesPattern, validatePattern } from './support/event-pattern';
 import {
   actionsOf,

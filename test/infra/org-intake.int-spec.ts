@@ -18,7 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { SG_MUTATIONS } from '@driftwarden/attribution';
+import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
+
+const SG_MUTATIONS: ReadonlySet<string> = new Set(SECURITY_GROUP_CALLS);
 import { validatePattern } from './support/event-pattern';
 import {
   eventRules,
@@ -162,7 +164,7 @@ describe('modules/intake-events: the kinds, their Config types and CloudTrail ca
     expect(mod.terraform.flatMap((t) => Object.keys(t))).toEqual(['required_version']);
   });
 
-  it("lists security-group calls exactly as the attribution code does (libs/attribution SG_MUTATIONS)", () => {
+  it("lists security-group calls exactly as the security-group kind does (SECURITY_GROUP_CALLS)", () => {
     expect(kinds.security_group).toEqual({ resource_type: 'AWS::EC2::SecurityGroup', service: 'ec2', api_calls: [...SG_MUTATIONS] });
   });
 

@@ -6,7 +6,7 @@
  * the differences made by emergency changes, and nothing a developer opened ever reaches it.
  *
  * The real evaluation use case on real Redis (item ledger, drift store, audit, CloudTrail store),
- * the real per-change attribution and the real security-group analyzer, fed with the Config items
+ * the real per-change attribution and the real security-group.kind, fed with the Config items
  * and CloudTrail calls AWS would deliver (built by the sandbox account's event builders and read
  * by the one ingest normaliser). Only the freeze (an incident, all along) and the desired state
  * (a fixed Terraform state) are fixed.
@@ -17,10 +17,10 @@ import { CloudTrailAttribution } from '@driftwarden/attribution';
 import { backportView } from '@driftwarden/backport';
 import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type PermissionRule, type ResourceRef } from '@driftwarden/domain';
 import { normalizeDelivery, type ConfigItemFetcher } from '@driftwarden/ingest';
-import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, AnalyzerRegistry, type DesiredLookup, type FreezeView } from '@driftwarden/pipeline';
+import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, KindRegistry, type DesiredLookup, type FreezeView } from '@driftwarden/pipeline';
 import type { JobProducer } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
-import { SecurityGroupAnalyzer } from '@driftwarden/kinds/security-group';
+import { SecurityGroupKind } from '@driftwarden/kinds/security-group';
 import { configItemEvent, cloudTrailEvent, type GroupInfo } from '@driftwarden/sandbox';
 import { applyRuleDiff, ruleKey } from '@driftwarden/kinds/security-group';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
@@ -118,7 +118,7 @@ describe('property: a backport codifies exactly the emergency differences', () =
           audit,
           producer,
           {
-            analyzers: new AnalyzerRegistry([new SecurityGroupAnalyzer()]),
+            kinds: new KindRegistry([new SecurityGroupKind()]),
             desiredState: new StateOf(() => group.groupId),
             attribution: new CloudTrailAttribution(trail, classifier, { waitForDeliveryMs: 0 }),
             freeze: new IncidentFreeze(),

@@ -26,13 +26,13 @@ import {
   type DesiredResource,
   type Fence,
   type FreezeView,
-  type ResourceAnalyzer,
+  type ResourceKind,
   type RevertResult,
 } from '@driftwarden/pipeline';
 import type { ResourceRef } from '@driftwarden/domain';
 
 /**
- * Port fakes for pipeline tests. The security-group analyzer here is deliberately small
+ * Port fakes for pipeline tests. The security-group.kind here is deliberately small
  * (rules as `proto/port/cidr` strings); the real rule model is tested in libs/security-group.
  */
 export function ruleOf(s: string): PermissionRule {
@@ -51,8 +51,10 @@ export function liveRules(configuration: JsonObject | null): string[] {
   return out.sort();
 }
 
-export class FakeSgAnalyzer implements ResourceAnalyzer {
-  readonly resourceType = 'AWS::EC2::SecurityGroup';
+export class FakeSgKind implements ResourceKind {
+  readonly name = 'security-group';
+  readonly configTypes = ['AWS::EC2::SecurityGroup'];
+  readonly cloudTrailEventNames = [];
   analyze(live: JsonObject | null, desired: DesiredResource): Analysis {
     const have = liveRules(live);
     const want = (desired.attributes['rules'] as string[]).slice().sort();

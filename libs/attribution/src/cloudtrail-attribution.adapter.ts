@@ -13,19 +13,6 @@ import type { CloudTrailWindowWalker, WalkState } from './cloudtrail-window';
 import { attributeDifferences, type SourcedEvent } from './per-difference';
 import type { CloudTrailStore } from '@driftwarden/store';
 
-/** API calls that change a security group's rules (CONTRACTS §A8). */
-export const SG_MUTATIONS = new Set([
-  'AuthorizeSecurityGroupIngress',
-  'AuthorizeSecurityGroupEgress',
-  'RevokeSecurityGroupIngress',
-  'RevokeSecurityGroupEgress',
-  'ModifySecurityGroupRules',
-  'UpdateSecurityGroupRuleDescriptionsIngress',
-  'UpdateSecurityGroupRuleDescriptionsEgress',
-  'CreateSecurityGroup',
-  'DeleteSecurityGroup',
-]);
-
 export interface CorrelationWindow {
   /** How far before the Config capture time a call may have happened. */
   beforeMs: number;
@@ -37,6 +24,11 @@ export const DEFAULT_WINDOW: CorrelationWindow = { beforeMs: 15 * 60_000, afterM
 
 export interface AttributionOptions {
   window?: CorrelationWindow;
+  /**
+   * The calls that change a resource of this Config type (its kind's `cloudTrailEventNames`):
+   * only those can have made an item's change. Default: every successful call on the resource.
+   */
+  callsFor?: (configType: string) => ReadonlySet<string> | undefined;
   /** The LookupEvents fallback when no event arrived on the event paths: one walk per account-region window, shared. */
   walker?: CloudTrailWindowWalker;
   /**
@@ -58,10 +50,10 @@ export interface AttributionOptions {
  * call on the resource at or before the capture time (within the window). Failed calls
  * (errorCode) changed nothing and are never named as the author.
  */
-export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, window: CorrelationWindow = DEFAULT_WINDOW): CloudTrailEvent | null {
+export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, window: CorrelationWindow = DEFAULT_WINDOW, calls?: ReadonlySet<string>): CloudTrailEvent | null {
   const capture = Date.parse(item.captureTime);
   const candidates = events
-    .filter((e) => SG_MUTATIONS.has(e.eventName) && !e.errorCode && e.resourceIds.includes(item.resource.id))
+    .filter((e) => (!calls || calls.has(e.eventName)) && !e.errorCode && e.resourceIds.includes(item.resource.id))
     .filter((e) => {
       const t = Date.parse(e.eventTime);
       return t >= capture - window.beforeMs && t <= capture + window.afterMs;
@@ -148,8 +140,9 @@ export class CloudTrailAttribution extends AttributionPort {
   }
 
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
-    const { events, lookup } = await this.events(item, (found) => pickCause(found.map((e) => e.event), item, this.window) === null);
-    const cause = pickCause(events.map((e) => e.event), item, this.window);
+    const calls = this.options.callsFor?.(item.resource.type);
+    const { events, lookup } = await this.events(item, (found) => pickCause(found.map((e) => e.event), item, this.window, calls) === null);
+    const cause = pickCause(events.map((e) => e.event), item, this.window, calls);
     if (!cause) {
       this.waitIfUseful(item, lookup, 'the change');
       return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };

@@ -5,7 +5,7 @@ import { PrincipalClassifier } from '@driftwarden/domain';
 import { AwsConfigItemFetcher, ConfigItemFetcher, createConfigServiceClientProvider, createS3Client } from '@driftwarden/ingest';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import {
-  AnalyzerRegistry,
+  KindRegistry,
   AttributionPort,
   BackportPort,
   BackportService,
@@ -20,23 +20,23 @@ import {
   NoBackport,
   RemediateService,
   RemediationPort,
-  ResourceAnalyzers,
+  ResourceKinds,
 } from '@driftwarden/pipeline';
 import { JobProducer } from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
-import { CloudTrailAttribution, CloudTrailWindowWalker, SG_MUTATIONS, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
+import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
 import { Ec2Remediation, assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
 import { GitHubBackport } from '@driftwarden/backport';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
-import { SecurityGroupAnalyzer, TerraformDesiredState, securityGroupStateKind } from '@driftwarden/kinds/security-group';
+import { KindsDesiredState, registeredKinds, type KindRegistration } from '@driftwarden/kinds';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
-import { AWS_CREDENTIALS_FOR, CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
+import { AWS_CREDENTIALS_FOR, CLOCK, KINDS, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
 
 type Clock = () => Date;
 
@@ -110,15 +110,18 @@ export class CoreModule {
           new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds, onError: (err, queue) => m.report(`queue:${queue}`, err) }),
       },
       // Ports: the real adapters built from the configuration, unless a test replaces them.
-      { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([new SecurityGroupAnalyzer()]) },
+      // The resource kinds (libs/kinds/src/registry.ts is the only place they are listed).
+      { provide: KINDS, useFactory: () => registeredKinds() },
+      { provide: ResourceKinds, inject: [KINDS], useFactory: (kinds: KindRegistration[]) => o.kinds ?? new KindRegistry(kinds.map((k) => k.kind)) },
       {
-        // What Terraform last applied, per configured stack (file or S3, ETag-cached).
+        // What Terraform last applied, per configured stack (file or S3, version-cached), read by each kind.
         provide: DesiredStatePort,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) =>
+        inject: [DRIFTWARDEN_CONFIG, KINDS],
+        useFactory: (c: DriftwardenConfig, kinds: KindRegistration[]) =>
           o.desiredState ??
-          new TerraformDesiredState(
-            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }, { kinds: [securityGroupStateKind] }),
+          new KindsDesiredState(
+            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }, { kinds: kinds.map((k) => k.state) }),
+            kinds,
           ),
       },
       { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },
@@ -142,12 +145,16 @@ export class CoreModule {
       {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
-        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR, LOGGER],
-        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null, logger: Logger) => {
+        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR, LOGGER, ResourceKinds],
+        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null, logger: Logger, kinds: ResourceKinds) => {
           if (o.attribution) return o.attribution;
           // LookupEvents given up on for a decision: said once per distinct reason, not per item.
           const said = new Set<string>();
+          // Each kind names the calls that change its resources: attribution reads only those.
+          const calls = new Map(kinds.all().flatMap((kind) => kind.configTypes.map((type) => [type, new Set(kind.cloudTrailEventNames)] as const)));
+          const relevant = new Set(kinds.all().flatMap((kind) => kind.cloudTrailEventNames));
           return new CloudTrailAttribution(ct, pc, {
+            callsFor: (type) => calls.get(type),
             waitForDeliveryMs: c.attribution.cloudTrailWaitSeconds * 1000,
             onLookupUnavailable: (err) => {
               const key = `${err.name}:${err.message}`.slice(0, 300);
@@ -157,7 +164,7 @@ export class CoreModule {
             },
             ...(c.attribution.lookupEvents
               ? {
-                  walker: new CloudTrailWindowWalker(r, k, createCloudTrailClientFor(10_000, credentialsFor ?? undefined), new SharedRateLimiter(r, k), ct, (e) => SG_MUTATIONS.has(e.eventName), {
+                  walker: new CloudTrailWindowWalker(r, k, createCloudTrailClientFor(10_000, credentialsFor ?? undefined), new SharedRateLimiter(r, k), ct, (e) => relevant.has(e.eventName), {
                     lagMs: c.attribution.cloudTrailWaitSeconds * 1000,
                   }),
                 }
@@ -215,7 +222,7 @@ export class CoreModule {
           DriftStore,
           AuditLog,
           JobProducer,
-          ResourceAnalyzers,
+          ResourceKinds,
           DesiredStatePort,
           AttributionPort,
           FreezePort,
@@ -229,7 +236,7 @@ export class CoreModule {
           d: DriftStore,
           audit: AuditLog,
           p: JobProducer,
-          analyzers: ResourceAnalyzers,
+          kinds: ResourceKinds,
           desiredState: DesiredStatePort,
           attribution: AttributionPort,
           freeze: FreezePort,
@@ -243,7 +250,7 @@ export class CoreModule {
             d,
             audit,
             p,
-            { analyzers, desiredState, attribution, freeze, exceptions, fetcher },
+            { kinds, desiredState, attribution, freeze, exceptions, fetcher },
             { dryRun: dryRun(c), settleSeconds: c.guardrails.settleSeconds, critical: c.guardrails.critical },
             clock,
           ),

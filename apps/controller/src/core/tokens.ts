@@ -5,3 +5,6 @@ export const CLOCK = Symbol('CLOCK');
 export const LOGGER = Symbol('LOGGER');
 /** Credentials per account and region for the AWS clients (cross-account `aws.assumeRole`), or null: ambient. */
 export const AWS_CREDENTIALS_FOR = Symbol('AWS_CREDENTIALS_FOR');
+
+/** The registered resource kinds (KindRegistration[], from @driftwarden/kinds registeredKinds()). */
+export const KINDS = Symbol('KINDS');

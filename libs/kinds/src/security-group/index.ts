@@ -89,8 +89,9 @@ export {
 
 // The kind's pipeline parts: differences, attribution of calls, desired state
 export * from './rule-differences';
-export * from './security-group.analyzer';
-export * from './terraform-desired-state.adapter';
+export * from './security-group.kind';
+export * from './desired-state';
+export * from './registration';
 
 // What the kind keeps of Terraform state, and its desired-state lookup
 export * from './state/security-group-state';

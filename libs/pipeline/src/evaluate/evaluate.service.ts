@@ -34,7 +34,7 @@ import type { Attribution, AttributionPort } from '../ports/attribution.port';
 import type { DesiredLookup, DesiredResource, DesiredStatePort } from '../ports/desired-state.port';
 import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort, FreezeView } from '../ports/freeze.port';
-import type { Analysis, ResourceAnalyzers } from '../ports/resource-analyzer.port';
+import type { Analysis, ResourceKinds } from '../ports/resource-kind.port';
 
 export interface EvaluateSettings {
   dryRun: boolean;
@@ -64,7 +64,7 @@ export class EvaluateService {
     private readonly audit: AuditLog,
     private readonly producer: JobProducer,
     private readonly ports: {
-      analyzers: ResourceAnalyzers;
+      kinds: ResourceKinds;
       desiredState: DesiredStatePort;
       attribution: AttributionPort;
       freeze: FreezePort;
@@ -179,14 +179,14 @@ export class EvaluateService {
     const rk = resourceKey(item.resource);
     const now = this.clock();
     const resource = item.resource;
-    const analyzer = this.ports.analyzers.forType(resource.type);
+    const kind = this.ports.kinds.forType(resource.type);
 
     // DESIGN §4 "Order of evaluation": the facts held locally (a kind for the type, a stack
     // that manages it, an exception, the ignore tag) are decided before any AWS call.
-    let desired: DesiredLookup | null = analyzer ? await this.ports.desiredState.lookup(resource) : null;
+    let desired: DesiredLookup | null = kind ? await this.ports.desiredState.lookup(resource) : null;
     const exception = await this.ports.exceptions.activeFor(resource, now);
     const local = {
-      supported: analyzer !== undefined,
+      supported: kind !== undefined,
       managed: desired?.managed ?? false,
       deleted: isDeletedStatus(item.status),
       critical: this.isCritical(item),
@@ -210,8 +210,8 @@ export class EvaluateService {
       desired = await this.ports.desiredState.lookup(resource);
     }
     let analysis: Analysis | null = null;
-    if (analyzer && desired?.managed && (item.configuration || local.deleted)) {
-      analysis = analyzer.analyze((item.configuration as JsonObject | null) ?? null, desired, { resourceId: resource.id });
+    if (kind && desired?.managed && (item.configuration || local.deleted)) {
+      analysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, { resourceId: resource.id });
     }
     const existing = openExisting(openDriftRaw);
     const recorded = existing?.record.differences;
@@ -222,9 +222,9 @@ export class EvaluateService {
     // it (it went away and came back between two decisions, e.g. items that coalesced): then it
     // is a new difference, attributed and decided afresh.
     let madeBy = new Map<string, DifferenceAttribution>();
-    if (analyzer && desired?.managed && analysis && !analysis.diff.equal && analysis.differences.length > 0) {
+    if (kind && desired?.managed && analysis && !analysis.diff.equal && analysis.differences.length > 0) {
       const managed = desired;
-      madeBy = await this.ports.attribution.attributeDifferences(item, analysis.differences, (events) => analyzer.callChanges(events, managed, { resourceId: resource.id }), { known });
+      madeBy = await this.ports.attribution.attributeDifferences(item, analysis.differences, (events) => kind.callChanges(events, managed, { resourceId: resource.id }), { known });
     }
     const remade = (d: DriftDifference) => {
       const now = madeBy.get(d.id);
@@ -265,7 +265,7 @@ export class EvaluateService {
       const group = by.cloudTrailEventId && !by.unattributable ? `call:${by.cloudTrailEventId}` : `alone:${d.id}`;
       groups.set(group, [...(groups.get(group) ?? []), d]);
     }
-    const directions = analyzer!.directions([...groups.values()], managed, { resourceId: resource.id });
+    const directions = kind!.directions([...groups.values()], managed, { resourceId: resource.id });
     const riskyGroup = new Map<string, boolean>();
     for (const members of groups.values()) {
       // A call that opened a door anywhere is not an emergency patch in any of its parts.
@@ -307,7 +307,7 @@ export class EvaluateService {
     // What the backport does to the code, judged over everything it codifies together: a
     // break-glass change that leaves the code wider is labelled and the on-call told (DESIGN §4).
     const codified = differences.filter((d) => d.decision.action === 'backport');
-    const widening = new Set([...analyzer!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id));
+    const widening = new Set([...kind!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id));
     const result = await this.commitDifferences({ item, coalesced, existing, differences, widening, attribution, desired: managed, analysis, views, freezeView, correlationId, now, redecision });
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
@@ -331,10 +331,10 @@ export class EvaluateService {
     redecision: EvaluateTrigger | null,
   ): Promise<EvaluateOutcome> {
     let appliedAnalysis: Analysis | null = null;
-    const analyzer = this.ports.analyzers.forType(item.resource.type);
-    if (decision.rule === 1 && attribution.principal.class === 'iac' && analyzer && item.configuration && desired?.managed) {
+    const kind = this.ports.kinds.forType(item.resource.type);
+    if (decision.rule === 1 && attribution.principal.class === 'iac' && kind && item.configuration && desired?.managed) {
       // An apply: live compared with what it applied; if equal, the apply fixed any open drift.
-      appliedAnalysis = analyzer.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
+      appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
     }
     const view = freezeView ?? (await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now));
     const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, view, correlationId, now, redecision);

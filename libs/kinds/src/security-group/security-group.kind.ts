@@ -1,17 +1,33 @@
 import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
-import type { Analysis, CallChanges, DesiredResource, ResourceAnalyzer } from '@driftwarden/pipeline';
+import type { Analysis, CallChanges, DesiredResource, ResourceKind } from '@driftwarden/pipeline';
 import { diffRules } from './diff/diff-rules';
 import { analyzeExposure } from './exposure/analyze-exposure';
 import { rulesFromConfigConfiguration } from './normalize/config-item';
 import { ruleCallChanges, ruleDifferences, ruleDirections } from './rule-differences';
-import { SECURITY_GROUP } from './terraform-desired-state.adapter';
+import { SECURITY_GROUP } from './desired-state';
+
+/** The API calls that change a security group's rules (CONTRACTS §A8; infra/modules/intake-events lists them too). */
+export const SECURITY_GROUP_CALLS = [
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+  'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
+  'UpdateSecurityGroupRuleDescriptionsIngress',
+  'UpdateSecurityGroupRuleDescriptionsEgress',
+  'CreateSecurityGroup',
+  'DeleteSecurityGroup',
+] as const;
 
 /**
- * Live (the Config item's rules) vs desired (the Terraform state's rules) for a security
- * group, with the exposure effect of the change and of reverting it (DESIGN §5).
+ * The security-group kind (the first behind the seam, DESIGN §5): live (the Config item's rules)
+ * vs desired (the Terraform state's rules) as rule differences, with the exposure effect of each
+ * change and of reverting it, and what each CloudTrail call did to the rules.
  */
-export class SecurityGroupAnalyzer implements ResourceAnalyzer {
-  readonly resourceType = SECURITY_GROUP;
+export class SecurityGroupKind implements ResourceKind {
+  readonly name = 'security-group';
+  readonly configTypes = [SECURITY_GROUP];
+  readonly cloudTrailEventNames: readonly string[] = SECURITY_GROUP_CALLS;
 
   analyze(live: JsonObject | null, desired: DesiredResource, context: { resourceId: string }): Analysis {
     const liveRules = live ? rulesFromConfigConfiguration(live) : [];

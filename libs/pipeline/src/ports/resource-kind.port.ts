@@ -33,9 +33,22 @@ export interface CallChanges {
   all?: 'added' | 'removed';
 }
 
-/** One per remediable resource type (first: AWS::EC2::SecurityGroup). */
-export interface ResourceAnalyzer {
-  readonly resourceType: string;
+/**
+ * A resource kind as the pipeline sees it (DESIGN §5 "Resource kinds"; the seam every kind plugs
+ * into, see docs/adding-a-resource-kind.md): the Config types it handles, the CloudTrail calls
+ * that change it, and how live compares with desired as differences with directions. The other
+ * parts of a kind (desired state from Terraform state, the revert executor, the HCL editor) are
+ * reached through the DesiredStatePort, RemediationPort and BackportPort adapters, which dispatch
+ * on the kind too. The pipeline never names a particular kind.
+ */
+export interface ResourceKind {
+  /** e.g. `security-group`: names the kind in records (`diff.kind`), filters and messages. */
+  readonly name: string;
+  /** The AWS Config resource types this kind handles, e.g. `AWS::EC2::SecurityGroup`. */
+  readonly configTypes: readonly string[];
+  /** The CloudTrail calls (`eventName`) that change resources of this kind: attribution reads only these. */
+  readonly cloudTrailEventNames: readonly string[];
+  /** Live (the Config item's configuration) against desired: the diff and its differences. */
   analyze(live: JsonObject | null, desired: DesiredResource, context: { resourceId: string }): Analysis;
   /**
    * What each call changed (per-change attribution, DESIGN §4): null for a call that changes
@@ -52,24 +65,40 @@ export interface ResourceAnalyzer {
   directions(groups: readonly (readonly CandidateDifference[])[], desired: DesiredResource, context: { resourceId: string }): Map<string, DifferenceDirection>;
 }
 
-/** The analyzers the controller knows; a type without one is "unsupported" (recorded as ignored). */
-export abstract class ResourceAnalyzers {
-  abstract forType(resourceType: string): ResourceAnalyzer | undefined;
+/** The kinds the controller knows; a Config type without one is "unsupported" (recorded as ignored). */
+export abstract class ResourceKinds {
+  abstract forType(configType: string): ResourceKind | undefined;
+  abstract all(): readonly ResourceKind[];
 }
 
-export class AnalyzerRegistry extends ResourceAnalyzers {
-  private readonly byType = new Map<string, ResourceAnalyzer>();
+/** The one place kinds are listed: the wiring registers them here. */
+export class KindRegistry extends ResourceKinds {
+  private readonly byType = new Map<string, ResourceKind>();
+  private readonly kinds: ResourceKind[] = [];
 
-  constructor(analyzers: ResourceAnalyzer[] = []) {
+  constructor(kinds: readonly ResourceKind[] = []) {
     super();
-    for (const a of analyzers) this.byType.set(a.resourceType, a);
+    for (const kind of kinds) {
+      if (this.kinds.some((k) => k.name === kind.name)) throw new Error(`resource kind "${kind.name}" is registered twice`);
+      for (const type of kind.configTypes) {
+        const other = this.byType.get(type);
+        if (other) throw new Error(`Config type ${type} is claimed by two kinds: ${other.name} and ${kind.name}`);
+        this.byType.set(type, kind);
+      }
+      this.kinds.push(kind);
+    }
   }
 
-  forType(resourceType: string): ResourceAnalyzer | undefined {
-    return this.byType.get(resourceType);
+  forType(configType: string): ResourceKind | undefined {
+    return this.byType.get(configType);
   }
 
-  get size(): number {
-    return this.byType.size;
+  all(): readonly ResourceKind[] {
+    return this.kinds;
+  }
+
+  /** Every kind's CloudTrail calls (what the shared LookupEvents walk keeps). */
+  cloudTrailEventNames(): ReadonlySet<string> {
+    return new Set(this.kinds.flatMap((k) => k.cloudTrailEventNames));
   }
 }
