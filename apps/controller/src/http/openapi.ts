@@ -278,7 +278,7 @@ export const OPENAPI = {
             required: ['resource', 'reason'],
             additionalProperties: false,
             properties: {
-              resource: { type: 'string', description: 'a security group id (sg-0abc1234def567890) or an ARN with a 12-digit account' },
+              resource: { type: 'string', description: 'a resource id as AWS Config names it (e.g. sg-0abc1234def567890, a bucket name) or an ARN with a 12-digit account' },
               reason: { type: 'string', minLength: 1, maxLength: 500 },
               until: { type: 'string', format: 'date-time', description: 'at most guardrails.maxExceptionDays (default 30) from now; exactly one of until or ttl' },
               ttl: { type: 'string', example: '7d', description: 'at most guardrails.maxExceptionDays days' },
