@@ -101,7 +101,8 @@ function referenceRefs(text: string): string[] {
       if (id || arn) out.push(`${instanceAddress(resource, instance.index_key)}|${resource.type}|${id ?? ''}|${arn ?? ''}|${instance.deposed ?? ''}`);
     }
   }
-  return out.sort();
+  // Distinct refs, as streamedRefs collects them (two identical instances are one ref here).
+  return [...new Set(out)].sort();
 }
 
 function streamedRefs(index: StackStateIndex, text: string): string[] {
