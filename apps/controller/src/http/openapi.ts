@@ -106,7 +106,7 @@ export const OPENAPI = {
           id: { type: 'string' },
           status: { type: 'string', enum: ['detected', 'held', 'awaiting_approval', 'reverting', 'reverted', 'backport_open', 'backport_merged', 'backport_closed', 'rejected', 'resolved', 'ignored', 'failed'] },
           dryRun: { type: 'boolean' },
-          resource: { type: 'object', properties: { type: { type: 'string' }, id: { type: 'string' }, account: { type: 'string' }, region: { type: 'string' }, address: { type: 'string' }, stack: { type: 'string' } } },
+          resource: { type: 'object', properties: { type: { type: 'string' }, kind: { type: 'string', description: 'the resource kind that handles the type, e.g. security-group' }, id: { type: 'string' }, account: { type: 'string' }, region: { type: 'string' }, address: { type: 'string' }, stack: { type: 'string' } } },
           decision: { type: 'object', properties: { action: { type: 'string', enum: ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'] }, rule: { type: 'integer', nullable: true }, reason: { type: 'string' } } },
           principal: { type: 'object', properties: { arn: { type: 'string', nullable: true }, class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] }, session: { type: 'string' } } },
           changedAt: { type: 'string' },

@@ -83,6 +83,8 @@ export interface DriftApproval {
 export interface DriftResource {
   /** CloudFormation-style type, e.g. `AWS::EC2::SecurityGroup`. */
   type: string;
+  /** The resource kind that handles the type (DESIGN §5), e.g. `security-group`; absent for a type no kind handles. */
+  kind?: string;
   /** The AWS id, e.g. `sg-0abc1234def567890`. */
   id: string;
   account: string;

@@ -308,7 +308,7 @@ export class EvaluateService {
     // break-glass change that leaves the code wider is labelled and the on-call told (DESIGN §4).
     const codified = differences.filter((d) => d.decision.action === 'backport');
     const widening = new Set([...kind!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id));
-    const result = await this.commitDifferences({ item, coalesced, existing, differences, widening, attribution, desired: managed, analysis, views, freezeView, correlationId, now, redecision });
+    const result = await this.commitDifferences({ item, coalesced, existing, differences, kind: kind!.name, widening, attribution, desired: managed, analysis, views, freezeView, correlationId, now, redecision });
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${rk} changed while deciding; retrying`, 'drift_conflict');
@@ -373,6 +373,8 @@ export class EvaluateService {
     coalesced: string[];
     existing: { record: DriftRecord; raw: string } | null;
     differences: DriftDifference[];
+    /** The resource's kind (its name). */
+    kind: string;
     /** Codified differences that leave the code wider. */
     widening: Set<string>;
     attribution: Attribution;
@@ -413,6 +415,7 @@ export class EvaluateService {
       dryRun,
       resource: {
         type: item.resource.type,
+        kind: a.kind,
         id: item.resource.id,
         account: item.resource.account,
         region: item.resource.region,
@@ -555,6 +558,7 @@ export class EvaluateService {
       dryRun,
       resource: {
         type: item.resource.type,
+        ...(this.ports.kinds.forType(item.resource.type) ? { kind: this.ports.kinds.forType(item.resource.type)!.name } : {}),
         id: item.resource.id,
         account: item.resource.account,
         region: item.resource.region,
