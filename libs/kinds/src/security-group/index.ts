@@ -1,7 +1,8 @@
 /**
- * @driftwarden/security-group: the canonical security group rule model (pure, no I/O).
- * Normalisers from AWS Config, CloudTrail, the EC2 SDK and Terraform state; the reverse mappings
- * to EC2 `IpPermission` and Terraform attributes; live-vs-desired diff; exposure analysis.
+ * @driftwarden/kinds/security-group: the security-group kind. The canonical security group rule
+ * model (pure, no I/O); normalisers from AWS Config, CloudTrail, the EC2 SDK and Terraform state;
+ * the reverse mappings to EC2 `IpPermission` and Terraform attributes; live-vs-desired diff;
+ * exposure analysis; the revert executor over the EC2 API (`Ec2Remediation`).
  */
 
 // Model
@@ -91,3 +92,15 @@ export {
 export * from './rule-differences';
 export * from './security-group.analyzer';
 export * from './terraform-desired-state.adapter';
+
+// The revert executor (EC2 API)
+export {
+  Ec2Remediation,
+  EC2_REMEDIATION_OPERATIONS,
+  EC2_WRITE_OPERATIONS,
+  AFTER_STATE_SOURCE,
+  SECURITY_GROUP_TYPE,
+  type Ec2RemediationOperation,
+  type Ec2RemediationOptions,
+} from './executor/ec2-remediation.adapter';
+export { Ec2ReferencedGroupNotFoundError } from './executor/ec2-remediation.errors';
