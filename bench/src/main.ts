@@ -9,7 +9,7 @@
  *  - PagerDuty calls per 1 s poll interval with events offered at 100k/hour (provider-calls.ts;
  *    target 1.0),
  *  - rule diff + exposure analysis of a 500-rule security group (sg-diff.ts; median),
- *  - the HCL backport edit of a 5,000-line stack file (hcl-edit's editBenchmark; target <= 50 ms)
+ *  - the HCL backport edit of a 5,000-line stack file (the security-group kind's editBenchmark; target <= 50 ms)
  *    and, separately, HashiCorp's check of it,
  *  - GitHub API calls for one backport against the GitHub sandbox (backport-calls.ts; target <= 7),
  *  - CloudTrail LookupEvents per item of a resource driftwarden leaves alone (unmanaged-lookups.ts; target 0),
@@ -25,7 +25,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
-import { editBenchmark } from '@driftwarden/hcl-edit';
+import { editBenchmark } from '@driftwarden/kinds/security-group/hcl/bench/edit-benchmark';
 import { IngestService } from '@driftwarden/pipeline';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { backportCalls } from './backport-calls';

@@ -30,10 +30,11 @@ import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter, creat
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
-import { Ec2Remediation, assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
+import { assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
 import { GitHubBackport } from '@driftwarden/backport';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
 import { KindsDesiredState, registeredKinds, type KindRegistration } from '@driftwarden/kinds';
+import { Ec2Remediation } from '@driftwarden/kinds/security-group';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
 import { AWS_CREDENTIALS_FOR, CLOCK, KINDS, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';

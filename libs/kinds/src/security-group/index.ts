@@ -1,7 +1,10 @@
 /**
- * @driftwarden/security-group: the canonical security group rule model (pure, no I/O).
- * Normalisers from AWS Config, CloudTrail, the EC2 SDK and Terraform state; the reverse mappings
- * to EC2 `IpPermission` and Terraform attributes; live-vs-desired diff; exposure analysis.
+ * @driftwarden/kinds/security-group: the security-group kind. The canonical security group rule
+ * model (pure, no I/O); normalisers from AWS Config, CloudTrail, the EC2 SDK and Terraform state;
+ * the reverse mappings to EC2 `IpPermission` and Terraform attributes; live-vs-desired diff;
+ * exposure analysis; the revert executor over the EC2 API (`Ec2Remediation`); the backport
+ * editor (`editSecurityGroupRules`: the group's rules edited in place in its Terraform code, in
+ * any of the three styles, then checked with HashiCorp's parser).
  */
 
 // Model
@@ -97,3 +100,30 @@ export * from './registration';
 export * from './state/security-group-state';
 export * from './state/resolve-security-group';
 export * from './state/security-group-lookup';
+
+// The revert executor (EC2 API)
+export {
+  Ec2Remediation,
+  EC2_REMEDIATION_OPERATIONS,
+  EC2_WRITE_OPERATIONS,
+  AFTER_STATE_SOURCE,
+  SECURITY_GROUP_TYPE,
+  type Ec2RemediationOperation,
+  type Ec2RemediationOptions,
+} from './executor/ec2-remediation.adapter';
+export { Ec2ReferencedGroupNotFoundError } from './executor/ec2-remediation.errors';
+
+// The backport editor (HCL in place, checked with HashiCorp's parser)
+export { type RuleStyle } from './hcl/rules/terraform-rules';
+export { type EditResult, type EditSuccess, type EditUnsafe, type UnsafeCode } from './hcl/edit/edit-result';
+export {
+  blocksToRead,
+  editSecurityGroupRules,
+  planSecurityGroupEdit,
+  readSecurityGroupRules,
+  ruleResourceName,
+  type EditDraft,
+  type ResourceRef,
+  type SecurityGroupEditRequest,
+} from './hcl/edit/security-group-edit';
+export { checkSecurityGroupEdit } from './hcl/check/edit-check';

@@ -15,16 +15,16 @@ import {
   type RuleSource,
   type RuleSourceResult,
 } from '../rules/terraform-rules';
-import { fromJson, type RuleValue } from '../rules/rule-values';
+import { jsonAttributesOf, jsonBlockBody, jsonObject, type AttributeValue } from '@driftwarden/hcl-edit';
 
 export type JsonRulesResult = { ok: true; sources: RuleSource[] } | { ok: false; problem: string };
 
 export function readGroupRulesFromJson(json: unknown, ctx: RuleContext): JsonRulesResult {
   const sources: RuleSource[] = [];
-  const resources = asObject(asObject(json)?.resource) ?? {};
+  const resources = jsonObject(jsonObject(json)?.resource) ?? {};
 
   if (ctx.groupName !== undefined) {
-    const group = first(asObject(resources[SECURITY_GROUP_TYPE])?.[ctx.groupName]);
+    const group = jsonBlockBody(jsonObject(resources[SECURITY_GROUP_TYPE])?.[ctx.groupName]);
     if (group) {
       if ('dynamic' in group) return { ok: false, problem: `${SECURITY_GROUP_TYPE}.${ctx.groupName} has dynamic blocks` };
       for (const direction of ['ingress', 'egress'] as const) {
@@ -32,7 +32,7 @@ export function readGroupRulesFromJson(json: unknown, ctx: RuleContext): JsonRul
         if (blocks === undefined) continue;
         if (!Array.isArray(blocks)) return { ok: false, problem: `${direction} is not a list of blocks` };
         for (const block of blocks) {
-          const read = readInlineRule(direction, attributes(block), ctx);
+          const read = readInlineRule(direction, jsonAttributesOf(block), ctx);
           if (!read.ok) return { ok: false, problem: `${direction} block: ${read.problem}` };
           sources.push(read.source);
         }
@@ -40,17 +40,17 @@ export function readGroupRulesFromJson(json: unknown, ctx: RuleContext): JsonRul
     }
   }
 
-  const readers: Array<[string, (attrs: Map<string, RuleValue>) => RuleSourceResult]> = [
+  const readers: Array<[string, (attrs: Map<string, AttributeValue>) => RuleSourceResult]> = [
     [VPC_RULE_TYPES.ingress, (attrs) => readVpcRule('ingress', attrs, ctx)],
     [VPC_RULE_TYPES.egress, (attrs) => readVpcRule('egress', attrs, ctx)],
     [LEGACY_RULE_TYPE, (attrs) => readLegacyRule(attrs, ctx)],
   ];
   for (const [type, read] of readers) {
-    const byName = asObject(resources[type]) ?? {};
+    const byName = jsonObject(resources[type]) ?? {};
     for (const [name, bodies] of Object.entries(byName)) {
-      const body = first(bodies);
+      const body = jsonBlockBody(bodies);
       if (!body) continue;
-      const attrs = attributes(body);
+      const attrs = jsonAttributesOf(body);
       if (!bindsTo(groupBinding(attrs.get('security_group_id')), ctx)) continue;
       const result = read(attrs);
       if (!result.ok) return { ok: false, problem: `${type}.${name}: ${result.problem}` };
@@ -58,19 +58,4 @@ export function readGroupRulesFromJson(json: unknown, ctx: RuleContext): JsonRul
     }
   }
   return { ok: true, sources };
-}
-
-function attributes(block: unknown): Map<string, RuleValue> {
-  const attrs = new Map<string, RuleValue>();
-  for (const [name, value] of Object.entries(asObject(block) ?? {})) attrs.set(name, fromJson(value));
-  return attrs;
-}
-
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/** hcl2json writes each block body as a one-element list. */
-function first(value: unknown): Record<string, unknown> | undefined {
-  return Array.isArray(value) ? asObject(value[0]) : asObject(value);
 }

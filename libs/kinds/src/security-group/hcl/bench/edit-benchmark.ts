@@ -4,8 +4,7 @@
  * lines; HashiCorp's check is timed separately (it parses the whole file again, in Go/wasm).
  */
 import type { PermissionRule } from '@driftwarden/domain';
-import { HclDocument } from '../document/hcl-document';
-import { initHclParser } from '../parser/tree-sitter';
+import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import { checkSecurityGroupEdit } from '../check/edit-check';
 import { blocksToRead, planSecurityGroupEdit, type SecurityGroupEditRequest } from '../edit/security-group-edit';
 

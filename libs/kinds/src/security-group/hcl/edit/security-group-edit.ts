@@ -13,17 +13,26 @@ import {
   type RuleDirection,
 } from '@driftwarden/domain';
 import {
-  canonicalRuleKey,
-  canonicalTrafficKey,
-  canonicalizeRule,
-  ruleKey,
-  toTerraformInlineBlocks,
-  toTerraformLegacyRule,
-  toTerraformVpcRule,
-} from '@driftwarden/kinds/security-group';
-import { attribute, HclDocument, type HclAttribute, type HclBlock, type HclSyntaxError } from '../document/hcl-document';
-import { parseResourceAddress, formatResourceAddress } from '../document/resource-address';
-import { initHclParser } from '../parser/tree-sitter';
+  applyEdits,
+  attribute,
+  formatBlock,
+  formatResourceAddress,
+  HclDocument,
+  initHclParser,
+  OverlappingEditsError,
+  parseResourceAddress,
+  raw,
+  realignAttributes,
+  removeConstruct,
+  removeTupleItems,
+  type FormatValue,
+  type HclAttribute,
+  type HclBlock,
+  type HclSyntaxError,
+  type TextEdit,
+} from '@driftwarden/hcl-edit';
+import { canonicalRuleKey, canonicalTrafficKey, canonicalizeRule, ruleKey } from '../../model/rule';
+import { toTerraformInlineBlocks, toTerraformLegacyRule, toTerraformVpcRule } from '../../normalize/terraform';
 import {
   LEGACY_RULE_TYPE,
   SECURITY_GROUP_TYPE,
@@ -34,9 +43,6 @@ import {
 } from '../rules/terraform-rules';
 import { unsafe, type EditSuccess, type EditUnsafe, type ExpectedRules, type EditResult } from './edit-result';
 import { readGroupCode, holdsRules, type CodeRuleSource, type GroupCode } from './group-code';
-import { formatBlock, raw, type FormatValue } from './hcl-format';
-import { realignAttributes, removeConstruct, removeTupleItems } from './removals';
-import { applyEdits, OverlappingEditsError, type TextEdit } from './text-edits';
 import { checkSecurityGroupEdit } from '../check/edit-check';
 
 export interface ResourceRef {

@@ -8,10 +8,10 @@
  * Anything else and the edit is refused: never a broken file.
  */
 import { describePermissionRule, type PermissionRule } from '@driftwarden/domain';
-import { canonicalRuleKey, canonicalizeRule } from '@driftwarden/kinds/security-group';
+import { checkParsesWithHashicorp } from '@driftwarden/hcl-edit';
+import { canonicalRuleKey, canonicalizeRule } from '../../model/rule';
 import type { EditDraft } from '../edit/security-group-edit';
 import { unsafe, type EditResult, type EditUnsafe } from '../edit/edit-result';
-import { parseWithHashicorp } from '../parser/hcl2json';
 import { sourceRules, type RuleContext } from '../rules/terraform-rules';
 import { readGroupRulesFromJson } from './json-rules';
 
@@ -48,14 +48,9 @@ export async function checkSecurityGroupEdit(draft: EditDraft): Promise<EditResu
 }
 
 async function readWithHashicorp(filename: string, text: string, ctx: RuleContext, what: string): Promise<ReadRules | EditUnsafe> {
-  let json: unknown;
-  try {
-    json = await parseWithHashicorp(filename, text);
-  } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
-    return unsafe('parser-rejected', `HashiCorp's HCL parser rejects ${what}: ${message}`);
-  }
-  const read = readGroupRulesFromJson(json, ctx);
+  const parsed = await checkParsesWithHashicorp(filename, text);
+  if (!parsed.ok) return unsafe('parser-rejected', `HashiCorp's HCL parser rejects ${what}: ${parsed.message}`);
+  const read = readGroupRulesFromJson(parsed.json, ctx);
   if (!read.ok) return unsafe('check-failed', `the group's rules in ${what} cannot be read: ${read.problem}`);
   const rules = new Map<string, PermissionRule>();
   const opaque = new Map<string, number>();

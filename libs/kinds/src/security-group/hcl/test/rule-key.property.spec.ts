@@ -1,5 +1,5 @@
 /**
- * Property: one rule model. A random rule, written as Terraform code in each style hcl-edit reads
+ * Property: one rule model. A random rule, written as Terraform code in each style the editor reads
  * (inline `ingress`/`egress` blocks, `aws_vpc_security_group_*_rule`, `aws_security_group_rule`)
  * with the spellings Terraform allows (`protocol = "6"` or `6`, `"all"`, `"esp"`, ports 0 for all
  * traffic, `<account>/sg-…`, upper-case or uncompressed IPv6, `self = true`, a reference to the
@@ -9,12 +9,12 @@
  * the Config item from the code (what a backport does when a rule was closed live).
  */
 import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
-import { HclDocument, editSecurityGroupRules, initHclParser, parseWithHashicorp, readSecurityGroupRules, type RuleStyle } from '@driftwarden/hcl-edit';
-import { canonicalRuleKey, parseCidr, ruleKey, rulesFromConfigConfiguration } from '@driftwarden/kinds/security-group';
+import { HclDocument, initHclParser, parseWithHashicorp } from '@driftwarden/hcl-edit';
 import fc from 'fast-check';
-import { rule as anyCanonicalRule, toConfigConfiguration } from '../../kinds/src/security-group/testing/arbitraries';
-import { readGroupRulesFromJson } from '../src/check/json-rules';
-import { sourceRules } from '../src/rules/terraform-rules';
+import { canonicalRuleKey, editSecurityGroupRules, parseCidr, readSecurityGroupRules, ruleKey, rulesFromConfigConfiguration, type RuleStyle } from '../../index';
+import { rule as anyCanonicalRule, toConfigConfiguration } from '../../testing/arbitraries';
+import { readGroupRulesFromJson } from '../check/json-rules';
+import { sourceRules } from '../rules/terraform-rules';
 
 const GROUP_NAME = 'app';
 const TARGET = `aws_security_group.${GROUP_NAME}`;

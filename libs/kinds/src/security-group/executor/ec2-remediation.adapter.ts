@@ -52,18 +52,11 @@ import {
   type RuleDirection,
 } from '@driftwarden/domain';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
-import {
-  applyRuleDiff,
-  canonicalRuleKey,
-  diffRules,
-  rulesFromSecurityGroupRules,
-  sortRules,
-  toIpPermissions,
-  uniqueRules,
-  type IdentifiedRule,
-} from '@driftwarden/kinds/security-group';
-import type { Ec2ClientProvider } from '../ec2-clients.factory';
-import { ec2ErrorCode, ec2ErrorMessage, failureName, mapEc2Error } from '../ec2.errors';
+import { ec2ErrorCode, ec2ErrorMessage, failureName, type Ec2ClientProvider } from '@driftwarden/ec2';
+import { applyRuleDiff, diffRules } from '../diff/diff-rules';
+import { canonicalRuleKey, sortRules, uniqueRules, type IdentifiedRule } from '../model/rule';
+import { rulesFromSecurityGroupRules, toIpPermissions } from '../normalize/ec2';
+import { mapSecurityGroupEc2Error } from './ec2-remediation.errors';
 
 /** Everything the adapter may call; there is no create, delete or modify. */
 export const EC2_REMEDIATION_OPERATIONS = [
@@ -301,7 +294,7 @@ class Ec2Session {
         record.response = { outcome };
         return { ok: false, outcome };
       }
-      throw mapEc2Error(err, { operation, groupId: this.groupId, apiCalls: [...this.apiCalls], ...(rule ? { rule } : {}) });
+      throw mapSecurityGroupEc2Error(err, { operation, groupId: this.groupId, apiCalls: [...this.apiCalls], ...(rule ? { rule } : {}) });
     }
   }
 }

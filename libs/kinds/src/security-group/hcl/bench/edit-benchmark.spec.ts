@@ -1,4 +1,4 @@
-import { HclDocument } from '../document/hcl-document';
+import { HclDocument } from '@driftwarden/hcl-edit';
 import { editBenchmark, generateStackFile } from './edit-benchmark';
 
 describe('editBenchmark', () => {

@@ -17,11 +17,13 @@ import {
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { PermanentError, TransientError } from '@driftwarden/domain';
-import { Ec2PermanentError } from '../ec2.errors';
+import { Ec2PermanentError } from '@driftwarden/ec2';
 import { FreezeRecordedError } from '@driftwarden/pipeline';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ACCOUNT, OTHER_SG, REGION, SG, VPC, driftFor, rule, rules } from '../../test/ec2-test-support';
+import { ACCOUNT, OTHER_SG, REGION, SG, VPC, rule, rules } from '../../../../ec2/test/ec2-test-support';
 import { EC2_REMEDIATION_OPERATIONS, Ec2Remediation } from './ec2-remediation.adapter';
+import { Ec2ReferencedGroupNotFoundError } from './ec2-remediation.errors';
+import { driftFor } from './test/executor-test-support';
 
 const client = new EC2Client({ region: REGION, credentials: { accessKeyId: 'AKIDMOCK', secretAccessKey: 'mock' } });
 const ec2 = mockClient(client);
@@ -180,9 +182,10 @@ describe('a missing rule that refers to a group that no longer exists', () => {
 
     const err = await remediation.revert(driftFor({ missing: [missing] }), async () => undefined).catch((e: unknown) => e);
 
+    expect(err).toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
     expect(err).toBeInstanceOf(Ec2PermanentError);
     expect(err).not.toBeInstanceOf(TransientError);
-    const failure = err as Ec2PermanentError;
+    const failure = err as Ec2ReferencedGroupNotFoundError;
     expect(failure.code).toBe('ec2_referenced_group_not_found');
     expect(failure.referencedGroupId).toBe(OTHER_SG);
     expect(failure.message).toContain(`on ${SG} failed: the rule ${missing.direction} tcp/5432 ${missing.direction === 'ingress' ? 'from' : 'to'} security group ${OTHER_SG} refers to security group ${OTHER_SG}`);
@@ -201,7 +204,8 @@ describe('a missing rule that refers to a group that no longer exists', () => {
     const err = await remediation.revert(driftFor({ missing: [rules.postgresFromGroup()] }), async () => undefined).catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(Ec2PermanentError);
+    expect(err).not.toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
     expect((err as Ec2PermanentError).code).toBe('ec2_group_not_found');
-    expect((err as Ec2PermanentError).referencedGroupId).toBeUndefined();
+    expect((err as Partial<Ec2ReferencedGroupNotFoundError>).referencedGroupId).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import type { PermissionRule } from '@driftwarden/domain';
-import type { TextSpan } from '../document/hcl-values';
+import type { EditSpan } from '@driftwarden/hcl-edit';
 import type { RuleStyle } from '../rules/terraform-rules';
 
 /** Why an edit was refused; `reason` says it in words for the issue opened instead of a PR. */
@@ -47,11 +47,6 @@ export interface EditUnsafe {
   unsafe: true;
   code: UnsafeCode;
   reason: string;
-}
-
-/** Where the output differs from the input: `start`/`end` in the output, `original` in the input. */
-export interface EditSpan extends TextSpan {
-  original: TextSpan;
 }
 
 export interface EditSuccess {

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
-import { editSecurityGroupRules, parseWithHashicorp, type EditSpan } from '@driftwarden/hcl-edit';
+import { parseWithHashicorp, type EditSpan } from '@driftwarden/hcl-edit';
+import { editSecurityGroupRules } from '../../index';
 
 type Protocol = 'tcp' | 'udp' | '-1';
 

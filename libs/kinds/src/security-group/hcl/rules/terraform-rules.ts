@@ -6,11 +6,13 @@
  * One block or resource is a "rule source": one protocol and port range, any number of peers.
  * Peers whose value is not a literal are kept as opaque peers (their count is checked, never
  * their value); a non-literal protocol, port, direction or `self` makes the source unreadable.
- * Protocols, ports and keys are the security-group model's (`@driftwarden/security-group`).
+ * Protocols, ports and keys are the security-group model's (`../../model`).
  */
 import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
-import { canonicalPorts, canonicalProtocol, canonicalTrafficKey, parseGroupReference } from '@driftwarden/kinds/security-group';
-import { describeValue, type RuleAttributes, type RuleValue } from './rule-values';
+import { describeValue, type AttributeValue, type AttributeValues } from '@driftwarden/hcl-edit';
+import { canonicalPorts, canonicalProtocol } from '../../model/protocol';
+import { canonicalTrafficKey } from '../../model/rule';
+import { parseGroupReference } from '../../normalize/terraform';
 
 export type RuleStyle = 'inline' | 'vpc-rule' | 'legacy-rule';
 
@@ -93,17 +95,17 @@ const LEGACY_PEERS: Array<[string, RulePeer['kind']]> = [
 ];
 
 /** An `ingress` / `egress` block of `aws_security_group`. */
-export function readInlineRule(direction: RuleDirection, attrs: RuleAttributes, ctx: RuleContext): RuleSourceResult {
+export function readInlineRule(direction: RuleDirection, attrs: AttributeValues, ctx: RuleContext): RuleSourceResult {
   return readSource(direction, attrs, ctx, 'protocol', INLINE_PEERS, true, ['self'], []);
 }
 
 /** An `aws_vpc_security_group_ingress_rule` / `_egress_rule` resource. */
-export function readVpcRule(direction: RuleDirection, attrs: RuleAttributes, ctx: RuleContext): RuleSourceResult {
+export function readVpcRule(direction: RuleDirection, attrs: AttributeValues, ctx: RuleContext): RuleSourceResult {
   return readSource(direction, attrs, ctx, 'ip_protocol', VPC_PEERS, false, [], []);
 }
 
 /** An `aws_security_group_rule` resource. */
-export function readLegacyRule(attrs: RuleAttributes, ctx: RuleContext): RuleSourceResult {
+export function readLegacyRule(attrs: AttributeValues, ctx: RuleContext): RuleSourceResult {
   const type = attrs.get('type');
   if (!type || type.kind !== 'literal' || (type.value !== 'ingress' && type.value !== 'egress')) {
     return fail('type', type, 'expected "ingress" or "egress"');
@@ -112,7 +114,7 @@ export function readLegacyRule(attrs: RuleAttributes, ctx: RuleContext): RuleSou
 }
 
 /** Which group a rule resource belongs to, from its `security_group_id`. */
-export function groupBinding(value: RuleValue | undefined): GroupBinding {
+export function groupBinding(value: AttributeValue | undefined): GroupBinding {
   if (!value) return { kind: 'missing' };
   if (value.kind === 'literal' && typeof value.value === 'string') return { kind: 'id', id: value.value };
   if (value.kind === 'opaque') {
@@ -146,7 +148,7 @@ export function sourceRules(source: RuleSource): PermissionRule[] {
 
 function readSource(
   direction: RuleDirection,
-  attrs: RuleAttributes,
+  attrs: AttributeValues,
   ctx: RuleContext,
   protocolAttr: string,
   peerAttributes: Array<[string, RulePeer['kind']]>,
@@ -202,7 +204,7 @@ function readSource(
   return { ok: true, source };
 }
 
-function readPort(attrs: RuleAttributes, name: string): number | null | RuleProblem {
+function readPort(attrs: AttributeValues, name: string): number | null | RuleProblem {
   const value = attrs.get(name);
   if (!value || (value.kind === 'literal' && value.value === null)) return null;
   if (value.kind === 'literal') {
@@ -212,7 +214,7 @@ function readPort(attrs: RuleAttributes, name: string): number | null | RuleProb
   return fail(name, value, 'expected a whole number');
 }
 
-function fail(name: string, value: RuleValue | undefined, expected?: string): RuleProblem {
+function fail(name: string, value: AttributeValue | undefined, expected?: string): RuleProblem {
   const problem = `${name} is ${value ? describeValue(value) : 'missing'}${value?.kind !== 'opaque' && expected ? ` (${expected})` : ''}`;
   return { ok: false, problem, nonLiteral: value?.kind === 'opaque' };
 }
@@ -222,11 +224,11 @@ function readPeerValue(
   source: RuleSource,
   attribute: string,
   kind: RulePeer['kind'],
-  value: RuleValue,
+  value: AttributeValue,
   isList: boolean,
   ctx: RuleContext,
 ): RuleProblem | undefined {
-  const add = (item: RuleValue, index: number | null): RuleProblem | undefined => {
+  const add = (item: AttributeValue, index: number | null): RuleProblem | undefined => {
     if (item.kind === 'opaque') {
       const groupId = kind === 'securityGroup' ? resolveGroupReference(item.text, ctx) : undefined;
       if (groupId) source.peers.push({ peer: { kind: 'securityGroup', groupId }, attribute, index });

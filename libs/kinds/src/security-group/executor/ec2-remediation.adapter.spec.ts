@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { PermanentError, TransientError, type PermissionRule } from '@driftwarden/domain';
 import { FreezeRecordedError, type Fence } from '@driftwarden/pipeline';
-import { ruleKey, sortRules, uniqueRules } from '@driftwarden/kinds/security-group';
-import { ACCOUNT, OTHER_SG, PRINCIPAL, ACCESS_KEY_ID, SG, VPC, driftFor, rule, rules, sandboxClient } from '../../test/ec2-test-support';
-import { Ec2PermanentError, Ec2TransientError } from '../ec2.errors';
-import { Ec2Sandbox, type SandboxCall } from '../sandbox/ec2-sandbox.server';
+import { Ec2PermanentError, Ec2TransientError } from '@driftwarden/ec2';
+import { Ec2Sandbox, type SandboxCall } from '@driftwarden/ec2/sandbox';
+import { ruleKey, sortRules, uniqueRules } from '../model/rule';
+import { ACCOUNT, OTHER_SG, PRINCIPAL, ACCESS_KEY_ID, SG, VPC, rule, rules, sandboxClient } from '../../../../ec2/test/ec2-test-support';
 import { AFTER_STATE_SOURCE, EC2_REMEDIATION_OPERATIONS, Ec2Remediation } from './ec2-remediation.adapter';
+import { Ec2ReferencedGroupNotFoundError } from './ec2-remediation.errors';
+import { driftFor } from './test/executor-test-support';
 
 const DEFAULT_VPC_SG = 'sg-0d0d0d0d0d0d0d0d0';
 const NOW = new Date('2026-11-13T16:05:00.000Z');
@@ -396,10 +398,11 @@ describe('a missing rule that refers to a group deleted since', () => {
     const err = await adapter.revert(driftFor({ extra: [rules.sshFromWorld()], missing: [rules.postgresFromGroup()] }), countingFence()).catch((e: unknown) => e);
     retrying.destroy();
 
+    expect(err).toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
     expect(err).toBeInstanceOf(Ec2PermanentError);
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).not.toBeInstanceOf(TransientError);
-    const failure = err as Ec2PermanentError;
+    const failure = err as Ec2ReferencedGroupNotFoundError;
     expect(failure.code).toBe('ec2_referenced_group_not_found');
     expect(failure.referencedGroupId).toBe(OTHER_SG);
     expect(failure.awsCode).toBe('InvalidGroup.NotFound');
@@ -434,9 +437,9 @@ describe('a missing rule that refers to a group deleted since', () => {
 
     const err = await remediation.revert(driftFor({ missing: [toDeleted] }), countingFence()).catch((e: unknown) => e);
 
-    expect((err as Ec2PermanentError).code).toBe('ec2_referenced_group_not_found');
-    expect((err as Ec2PermanentError).referencedGroupId).toBe(OTHER_SG);
-    expect((err as Ec2PermanentError).message).toContain(`the rule egress tcp/5432 to security group ${OTHER_SG}`);
+    expect((err as Ec2ReferencedGroupNotFoundError).code).toBe('ec2_referenced_group_not_found');
+    expect((err as Ec2ReferencedGroupNotFoundError).referencedGroupId).toBe(OTHER_SG);
+    expect((err as Ec2ReferencedGroupNotFoundError).message).toContain(`the rule egress tcp/5432 to security group ${OTHER_SG}`);
     expect(writes().map((c) => c.action)).toEqual(['AuthorizeSecurityGroupEgress']);
   });
 });

@@ -4,7 +4,7 @@
  * with the block it comes from. Anything that makes an in-place edit unsafe is reported.
  */
 import type { RuleDirection } from '@driftwarden/domain';
-import { attribute, type HclBlock, type HclDocument } from '../document/hcl-document';
+import { attribute, attributesOf, type HclBlock, type HclDocument } from '@driftwarden/hcl-edit';
 import {
   bindsTo,
   groupBinding,
@@ -19,7 +19,6 @@ import {
   type RuleSourceResult,
   type RuleStyle,
 } from '../rules/terraform-rules';
-import { fromHclValue, type RuleValue } from '../rules/rule-values';
 import { unsafe, type EditUnsafe } from './edit-result';
 
 export interface CodeRuleSource {
@@ -122,12 +121,6 @@ export function readGroupCode(doc: HclDocument, ctx: RuleContext): GroupCode | E
     code.styles.add(style);
   }
   return code;
-}
-
-export function attributesOf(block: HclBlock): Map<string, RuleValue> {
-  const attrs = new Map<string, RuleValue>();
-  for (const attr of block.attributes) attrs.set(attr.name, fromHclValue(attr.value));
-  return attrs;
 }
 
 /** A document parsed without this block in depth cannot be edited from: a caller's mistake. */

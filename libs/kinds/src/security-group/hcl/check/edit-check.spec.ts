@@ -1,6 +1,6 @@
 import type { PermissionRule } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/kinds/security-group';
-import { HclDocument } from '../document/hcl-document';
+import { HclDocument } from '@driftwarden/hcl-edit';
+import { ruleKey } from '../../model/rule';
 import { planSecurityGroupEdit, type EditDraft } from '../edit/security-group-edit';
 import { checkSecurityGroupEdit } from './edit-check';
 

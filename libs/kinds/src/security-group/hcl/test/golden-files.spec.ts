@@ -9,13 +9,8 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PermissionRule } from '@driftwarden/domain';
-import {
-  editSecurityGroupRules,
-  parseWithHashicorp,
-  type EditSpan,
-  type SecurityGroupEditRequest,
-  type UnsafeCode,
-} from '@driftwarden/hcl-edit';
+import { parseWithHashicorp, type EditSpan } from '@driftwarden/hcl-edit';
+import { editSecurityGroupRules, type SecurityGroupEditRequest, type UnsafeCode } from '../../index';
 
 interface FixtureEdit {
   description: string;

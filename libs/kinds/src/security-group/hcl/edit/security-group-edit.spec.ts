@@ -1,6 +1,5 @@
 import type { PermissionRule } from '@driftwarden/domain';
-import { HclDocument } from '../document/hcl-document';
-import { initHclParser } from '../parser/tree-sitter';
+import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   editSecurityGroupRules,
   planSecurityGroupEdit,

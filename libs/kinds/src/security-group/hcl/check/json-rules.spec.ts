@@ -2,12 +2,10 @@
  * The edit reads rules with tree-sitter, the check with HashiCorp's parser: both readings of the
  * same file must agree, or every check would fail (or worse, pass for the wrong reason).
  */
-import { ruleKey } from '@driftwarden/kinds/security-group';
-import { HclDocument } from '../document/hcl-document';
+import { HclDocument, parseWithHashicorp } from '@driftwarden/hcl-edit';
+import { ruleKey } from '../../model/rule';
 import { readGroupCode } from '../edit/group-code';
-import { parseWithHashicorp } from '../parser/hcl2json';
 import { sourceRules, type RuleContext, type RuleSource } from '../rules/terraform-rules';
-import { fromJson, hasTemplateSequence, normaliseOpaque } from '../rules/rule-values';
 import { readGroupRulesFromJson } from './json-rules';
 
 const FILE = `
@@ -102,25 +100,5 @@ describe('reading rules: tree-sitter and HashiCorp agree', () => {
     }
     expect(fromTreeSitter.opaque).toContain('ingress|tcp|443|443|ipv4|cidr_blocks');
     expect(fromTreeSitter.opaque).toContain('egress|-1|*|*|ipv4|cidr_blocks');
-  });
-});
-
-describe('hcl2json strings', () => {
-  it('tells interpolations from escaped ones', () => {
-    expect(hasTemplateSequence('${var.x}')).toBe(true);
-    expect(hasTemplateSequence('a %{ if x }b%{ endif }')).toBe(true);
-    expect(hasTemplateSequence('$${literal} and %%{literal}')).toBe(false);
-    expect(fromJson('$${x}')).toEqual({ kind: 'literal', value: '${x}' });
-    expect(fromJson('${ aws_security_group.web.id }')).toEqual({
-      kind: 'opaque',
-      text: 'aws_security_group.web.id',
-      display: '${ aws_security_group.web.id }',
-    });
-  });
-
-  it('normalises opaque text the same way from both parsers', () => {
-    expect(normaliseOpaque('aws_security_group.web.id')).toBe('aws_security_group.web.id');
-    expect(normaliseOpaque('"${aws_security_group.web.id}"')).toBe('aws_security_group.web.id');
-    expect(normaliseOpaque('${aws_security_group.web.id}')).toBe('aws_security_group.web.id');
   });
 });
