@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { CloudTrailAttribution } from '@driftwarden/attribution';
-import { backportView } from '@driftwarden/backport';
+import { backportSubject } from '@driftwarden/kinds';
 import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type PermissionRule, type ResourceRef } from '@driftwarden/domain';
 import { normalizeDelivery, type ConfigItemFetcher } from '@driftwarden/ingest';
 import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, KindRegistry, type DesiredLookup, type FreezeView } from '@driftwarden/pipeline';
@@ -22,7 +22,7 @@ import type { JobProducer } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
 import { SecurityGroupKind } from '@driftwarden/kinds/security-group';
 import { configItemEvent, cloudTrailEvent, type GroupInfo } from '@driftwarden/sandbox';
-import { applyRuleDiff, ruleKey } from '@driftwarden/kinds/security-group';
+import { applyRuleDiff, codifiedRules, ruleKey } from '@driftwarden/kinds/security-group';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
 import { PRINCIPALS as PATTERNS } from '../support/pipeline-harness';
@@ -178,7 +178,7 @@ describe('property: a backport codifies exactly the emergency differences', () =
         const expected = new Set(codify(DESIRED, { extra: addedByEmergency, missing: removedByEmergency }).map(ruleKey));
         expect(expected.size).toBe(DESIRED.length + addedByEmergency.length - removedByEmergency.length);
 
-        const pr = open ? codify(DESIRED, backportView(open.record).view.diff) : DESIRED;
+        const pr = open ? codify(DESIRED, codifiedRules(backportSubject(open.record))) : DESIRED;
         expect(new Set(pr.map(ruleKey))).toEqual(expected);
         // The safety property itself: a rule a developer opened (alone or with others) is never codified.
         for (const r of pr) {

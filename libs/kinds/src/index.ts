@@ -6,3 +6,4 @@
 export * from './kind';
 export * from './registry';
 export * from './desired-state.adapter';
+export * from './backport';

@@ -8,6 +8,7 @@
 import type { ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup, ResourceKind } from '@driftwarden/pipeline';
 import type { AnyStateKind, DesiredStateIndex } from '@driftwarden/terraform-state';
+import type { BackportEditor } from './backport';
 
 export interface KindRegistration {
   /** What the pipeline calls: Config types, CloudTrail calls, analyze, callChanges, directions. */
@@ -16,4 +17,6 @@ export interface KindRegistration {
   readonly state: AnyStateKind;
   /** The desired state of one resource from the stacks covering it (fail closed: throws when a covering state cannot be read). */
   desired(index: DesiredStateIndex, resource: ResourceRef): Promise<DesiredLookup>;
+  /** Edits the Terraform code to codify a backport (absent: a tracking issue, never a PR). */
+  readonly editor?: BackportEditor;
 }

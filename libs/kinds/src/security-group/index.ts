@@ -127,3 +127,6 @@ export {
   type SecurityGroupEditRequest,
 } from './hcl/edit/security-group-edit';
 export { checkSecurityGroupEdit } from './hcl/check/edit-check';
+
+// The backport editor's kind-specific words and edit plan
+export * from './backport/editor';

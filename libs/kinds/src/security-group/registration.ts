@@ -1,6 +1,7 @@
 import type { ResourceRef } from '@driftwarden/domain';
 import type { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { KindRegistration } from '../kind';
+import { SecurityGroupBackportEditor } from './backport/editor';
 import { securityGroupDesired } from './desired-state';
 import { SecurityGroupKind } from './security-group.kind';
 import { SecurityGroupStates } from './state/security-group-lookup';
@@ -13,6 +14,7 @@ export function securityGroupRegistration(): KindRegistration {
   return {
     kind: new SecurityGroupKind(),
     state: securityGroupStateKind,
+    editor: new SecurityGroupBackportEditor(),
     desired(index: DesiredStateIndex, resource: ResourceRef) {
       let states = groups.get(index);
       if (!states) groups.set(index, (states = new SecurityGroupStates(index)));
