@@ -16,6 +16,7 @@ import { WebhooksController } from './http/webhooks.controller';
 import { ApprovalsController } from './http/approvals.controller';
 import { ExceptionsController } from './http/exceptions.controller';
 import { FreezeListener } from './workers/freeze-listener.service';
+import { RetentionSweep } from './workers/retention-sweep.service';
 import { SchedulerHost } from './workers/scheduler-host.service';
 import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
@@ -47,6 +48,7 @@ export class AppModule {
         WorkerHost,
         NotificationsHost,
         FreezeListener,
+        RetentionSweep,
         SchedulerHost,
         {
           provide: APP_GUARD,
