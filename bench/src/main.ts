@@ -13,6 +13,7 @@
  *    and, separately, HashiCorp's check of it,
  *  - GitHub API calls for one backport against the GitHub sandbox (backport-calls.ts; target <= 7),
  *  - CloudTrail LookupEvents per item of a resource driftwarden leaves alone (unmanaged-lookups.ts; target 0).
+ * `--soak` instead: Redis memory under a few minutes of steady load (soak.ts).
  * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
 import 'reflect-metadata';
@@ -31,6 +32,7 @@ import { freezePropagation } from './freeze-propagation';
 import { instantPorts } from './instant-ports';
 import { providerCalls } from './provider-calls';
 import { sgDiffBenchmark } from './sg-diff';
+import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { REDIS_URL, dropPrefix, json, log, median, percentile, round2 } from './util';
 
@@ -138,6 +140,12 @@ const TARGETS = {
 
 async function main(): Promise<void> {
   log('driftwarden benchmark (one process, local Redis)');
+  if (process.argv.includes('--soak')) {
+    // Redis memory under steady load, with retentions shortened so expiry shows (soak.ts; a few minutes).
+    const soak = await soakBenchmark();
+    if (json) process.stdout.write(`${JSON.stringify({ ...soak, node: process.version, cpus: cpus().length })}\n`);
+    return;
+  }
   if (process.argv.includes('--profile-pipeline')) {
     // For profiling with --cpu-prof: the raw baseline and the saturation run, each with its CPU
     // per job/event in this process and in the Redis server. CPU per event varies far less
