@@ -138,6 +138,50 @@ describe('drift records and their indexes', () => {
     expect(await redis.zcard(`${prefix}:drifts:all`)).toBe(0);
   });
 
+  it('gives data written before retention existed its retention, once: closed records, and resources with nothing open with their latest item', async () => {
+    // As an older version left them: records without expiry and no expiry index, hashes and latest items kept for good.
+    const closed = 'sg-0legacy000000001';
+    const open = 'sg-0legacy000000002';
+    await create(record('drf_l1', closed, 'held'));
+    await move('drf_l1', 'resolved');
+    await create(record('drf_l2', open, 'held'));
+    await create(record('drf_ign_l3', 'sg-0legacy000000003', 'ignored'));
+    await redis.persist(`${prefix}:drift:drf_l1`);
+    await redis.persist(`${prefix}:drift:drf_ign_l3`);
+    await redis.del(`${prefix}:drifts:expiry`);
+    await redis.hset(`${prefix}:res:${rk(closed)}`, { processedId: 'ev-1', processedOrder: '1', openDrift: '', claimed: '' });
+    await redis.persist(`${prefix}:res:${rk(closed)}`);
+    await redis.hset(`${prefix}:item:ev-1`, { rk: rk(closed), order: '1', outcome: 'decided' });
+    await redis.hset(`${prefix}:res:${rk(open)}`, { processedId: 'ev-2', processedOrder: '1', openDrift: 'drf_l2', claimed: '' });
+    await redis.hset(`${prefix}:item:ev-2`, { rk: rk(open), order: '1', outcome: 'decided' });
+
+    // Records in creation order, two at a time; then the resource hashes (a SCAN of the shared Redis).
+    expect(await store.backfillRetention(2)).toEqual({ records: 1, resources: 0, done: false });
+    expect(await store.backfillRetention(2)).toEqual({ records: 1, resources: 0, done: false });
+    const steps = [];
+    for (let i = 0; i < 10_000; i++) {
+      const step = await store.backfillRetention(1_000);
+      steps.push(step);
+      if (step.done) break;
+    }
+    expect(steps.reduce((n, s) => n + s.records, 0)).toBe(0);
+    expect(steps.reduce((n, s) => n + s.resources, 0)).toBe(1);
+    expect(steps[steps.length - 1].done).toBe(true);
+    expectTtl(await redis.ttl(`${prefix}:drift:drf_l1`), 3_000);
+    expectTtl(await redis.ttl(`${prefix}:drift:drf_ign_l3`), 2_000);
+    expectTtl(await redis.ttl(`${prefix}:res:${rk(closed)}`), 1_500);
+    expectTtl(await redis.ttl(`${prefix}:item:ev-1`), 1_500);
+    for (const key of ['drift:drf_l2', `res:${rk(open)}`, 'item:ev-2']) expect(await redis.ttl(`${prefix}:${key}`)).toBe(-1);
+    // Done for good: what is written later is not looked at again.
+    await create(record('drf_l4', 'sg-0legacy000000004', 'rejected'));
+    await redis.persist(`${prefix}:drift:drf_l4`);
+    expect(await store.backfillRetention(2)).toEqual({ records: 0, resources: 0, done: true });
+    expect(await redis.ttl(`${prefix}:drift:drf_l4`)).toBe(-1);
+    // The sweep removes the backfilled ones, with their index entries, once due.
+    expect(await store.sweepExpired(new Date(Date.now() + 3_000_001), 100)).toEqual({ removed: 2, due: 3 });
+    expect((await store.list({ limit: 10 })).items.map((d) => d.id)).toEqual(['drf_l4', 'drf_l2']);
+  });
+
   it('knows when the oldest open drift began (its earliest change), ignoring closed ones', async () => {
     expect(await store.oldestOpenSince()).toBeNull();
     await create(record('drf_old', 'sg-0oldest000000001', 'held', '2026-03-01T10:00:00.000Z'));

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
-import { DRIFT_STATUSES, assertTransition, isOpen, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
+import { DRIFT_STATUSES, TERMINAL_DRIFT_STATUSES, assertTransition, isOpen, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
 import { AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
-import { saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
+import { backfillDriftsLua, backfillResourceLua, saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
 import { secondsUntil, storeRetention, type StoreRetention } from './retention';
 
 export interface DriftFilter {
@@ -54,9 +54,21 @@ export interface SweepResult {
   due: number;
 }
 
+/** What one step of the backfill of data written before retention existed did. */
+export interface BackfillResult {
+  /** Closed records given their retention. */
+  records: number;
+  /** Resource hashes (with their latest item) given their retention. */
+  resources: number;
+  /** True once everything was looked at (it is not looked at again). */
+  done: boolean;
+}
+
 type RedisWithScripts = Redis & {
   dwSaveDrift(...args: (string | number)[]): Promise<SaveResult>;
   dwSweepDrifts(...args: (string | number)[]): Promise<[number, number]>;
+  dwBackfillDrifts(...args: (string | number)[]): Promise<[number, number]>;
+  dwBackfillResource(...args: (string | number)[]): Promise<number>;
 };
 
 export class ConcurrentUpdateError extends Error {
@@ -103,6 +115,8 @@ export class DriftStore {
     }
     if (!('dwSweepDrifts' in redis)) {
       redis.defineCommand('dwSweepDrifts', { numberOfKeys: 1, lua: sweepExpiredDriftsLua });
+      redis.defineCommand('dwBackfillDrifts', { numberOfKeys: 3, lua: backfillDriftsLua });
+      redis.defineCommand('dwBackfillResource', { numberOfKeys: 1, lua: backfillResourceLua });
     }
     this.redis = redis as RedisWithScripts;
     this.prefix = `${keys.prefix}:`;
@@ -276,6 +290,40 @@ export class DriftStore {
   async sweepExpired(now: Date, limit: number): Promise<SweepResult> {
     const [removed, due] = await this.redis.dwSweepDrifts(this.keys.key('drifts', 'expiry'), this.prefix, String(now.getTime()), String(limit));
     return { removed: Number(removed), due: Number(due) };
+  }
+
+  /**
+   * Data written before retention existed has no expiry: closed records, and the hashes and
+   * latest items of resources with nothing open. Each call gives up to `limit` of them their
+   * retention (counted from now), records first (in creation order), then resource hashes (a
+   * SCAN); the position is kept in Redis (`retention:backfill`), and once everything was looked
+   * at it is marked done and never looked at again.
+   */
+  async backfillRetention(limit: number): Promise<BackfillResult> {
+    const state = this.keys.key('retention', 'backfill');
+    const progress = await this.redis.hgetall(state);
+    if (progress.done === '1') return { records: 0, resources: 0, done: true };
+    const r = this.retention;
+    if (progress.records !== 'done') {
+      const [given, seen] = await this.redis.dwBackfillDrifts(
+        this.keys.key('drifts', 'all'),
+        this.keys.key('drifts', 'expiry'),
+        state,
+        this.prefix,
+        String(limit),
+        String(Date.now()),
+        String(r.closedDriftSeconds),
+        String(r.ignoredDriftSeconds),
+        JSON.stringify(TERMINAL_DRIFT_STATUSES),
+      );
+      if (Number(seen) < limit) await this.redis.hset(state, 'records', 'done');
+      return { records: Number(given), resources: 0, done: false };
+    }
+    const [next, found] = await this.redis.scan(progress.scan ?? '0', 'MATCH', `${this.keys.key('res')}:*`, 'COUNT', limit);
+    let resources = 0;
+    for (const key of found) resources += Number(await this.redis.dwBackfillResource(key, `${this.keys.key('item')}:`, String(r.resourceSeconds), String(r.itemSeconds)));
+    await this.redis.hset(state, next === '0' ? { scan: '0', done: '1' } : { scan: next });
+    return { records: 0, resources, done: next === '0' };
   }
 
   /**

@@ -204,3 +204,53 @@ for _, m in ipairs(due) do
 end
 return {removed, #due}
 `;
+
+export const backfillDriftsLua = `
+-- Gives the closed drift records written before retention existed (no expiry) their retention,
+-- counted from now, walking 'drifts:all' in creation order from a saved position.
+-- KEYS[1] 'drifts:all', KEYS[2] 'drifts:expiry', KEYS[3] the backfill state hash
+-- ARGV[1] key prefix (ends with ':'), ARGV[2] limit, ARGV[3] now (ms), ARGV[4] closed record ttl
+-- seconds, ARGV[5] ignored record ttl seconds, ARGV[6] the closed statuses (JSON array)
+-- Returns {records given a retention, looked at}
+local p = ARGV[1]
+local closed = {}
+for _, s in ipairs(cjson.decode(ARGV[6])) do closed[s] = true end
+local from = redis.call('HGET', KEYS[3], 'seq') or '-inf'
+if from ~= '-inf' then from = '(' .. from end
+local page = redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local given = 0
+for i = 1, #page, 2 do
+  local id = page[i]
+  local key = p .. 'drift:' .. id
+  local raw = redis.call('GET', key)
+  if raw and redis.call('PTTL', key) == -1 then
+    local ok, r = pcall(cjson.decode, raw)
+    if ok and type(r) == 'table' and closed[r['status']] and type(r['resource']) == 'table' then
+      local res = r['resource']
+      local ttl = tonumber(r['status'] == 'ignored' and ARGV[5] or ARGV[4])
+      local rk = tostring(res['account']) .. '/' .. tostring(res['region']) .. '/' .. tostring(res['type']) .. '/' .. tostring(res['id'])
+      redis.call('EXPIRE', key, ttl)
+      redis.call('ZADD', KEYS[2], tonumber(ARGV[3]) + ttl * 1000, id .. '|' .. r['status'] .. '|' .. rk)
+      given = given + 1
+    end
+  end
+  redis.call('HSET', KEYS[3], 'seq', page[i + 1])
+end
+return {given, #page / 2}
+`;
+
+export const backfillResourceLua = `
+-- Gives a resource hash written before retention existed (no expiry) and its latest item their
+-- retention, unless the resource has an open drift (then both are kept, as saveDriftLua does).
+-- KEYS[1] resource hash; ARGV[1] item key prefix (ends with ':'), ARGV[2] resource ttl seconds,
+-- ARGV[3] item ttl seconds. Returns 1 when it gave them a retention.
+if redis.call('TTL', KEYS[1]) ~= -1 then return 0 end
+local open = redis.call('HGET', KEYS[1], 'openDrift')
+if open and open ~= '' then return 0 end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+local latest = redis.call('HGET', KEYS[1], 'processedId')
+if latest and latest ~= '' and redis.call('TTL', ARGV[1] .. latest) == -1 then
+  redis.call('EXPIRE', ARGV[1] .. latest, math.max(tonumber(ARGV[2]), tonumber(ARGV[3])))
+end
+return 1
+`;

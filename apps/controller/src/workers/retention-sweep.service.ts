@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
 import { FreezeStore, type HistoryPruned } from '@driftwarden/freeze';
 import { Metrics, type Logger } from '@driftwarden/observability';
-import { AuditLog, DriftStore, type SweepResult } from '@driftwarden/store';
+import { AuditLog, DriftStore, type BackfillResult, type SweepResult } from '@driftwarden/store';
 import { LOGGER } from '../core/tokens';
 
 /** The freeze history is pruned at most this often (it is small, read whole). */
@@ -15,6 +15,8 @@ export interface RetentionSweepResult {
   drifts: SweepResult;
   auditTrimmed: number;
   history: HistoryPruned | null;
+  /** Data written before retention existed given its retention (until done; null after). */
+  backfill: BackfillResult | null;
 }
 
 /**
@@ -22,11 +24,13 @@ export interface RetentionSweepResult {
  * own; what it cannot do is done here, with bounded work per tick (`retention.sweepBatchSize`):
  * expired drift records leave their sorted-set indexes, the audit log loses what is older than
  * `retention.audit.maxAge`, and the freeze history what ended longer ago than
- * `retention.freezeHistory`, but never what an open drift may still be decided on.
+ * `retention.freezeHistory`, but never what an open drift may still be decided on. Data written
+ * before retention existed is given its retention once, a batch per sweep (DriftStore.backfillRetention).
  */
 @Injectable()
 export class RetentionSweep {
   private lastHistoryPrune = Number.NEGATIVE_INFINITY;
+  private backfillDone = false;
 
   constructor(
     @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
@@ -46,6 +50,12 @@ export class RetentionSweep {
       this.lastHistoryPrune = now.getTime();
       history = await this.freeze.pruneHistory(await this.historyCutoff(now));
     }
+    let backfill: BackfillResult | null = null;
+    if (!this.backfillDone) {
+      backfill = await this.drifts.backfillRetention(batch);
+      this.backfillDone = backfill.done;
+      if (backfill.records + backfill.resources > 0) this.logger.info({ records: backfill.records, resources: backfill.resources }, 'data written before retention existed was given its retention');
+    }
     const historyRemoved = history ? history.manual + history.overrides + history.incidents + history.unknownIntervals : 0;
     if (drifts.removed > 0) this.metrics.retentionRemoved.inc({ family: 'drifts' }, drifts.removed);
     if (auditTrimmed > 0) this.metrics.retentionRemoved.inc({ family: 'audit' }, auditTrimmed);
@@ -53,7 +63,7 @@ export class RetentionSweep {
     if (drifts.removed + auditTrimmed + historyRemoved > 0) {
       this.logger.debug({ drifts: drifts.removed, driftsDue: drifts.due, auditTrimmed, history }, 'retention sweep removed expired data');
     }
-    return { drifts, auditTrimmed, history };
+    return { drifts, auditTrimmed, history, backfill };
   }
 
   /**
