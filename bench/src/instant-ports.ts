@@ -1,5 +1,5 @@
 import type { CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
-import { ruleDifferences } from '@driftwarden/resources';
+import { ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
   AnalyzerRegistry,
   AttributionPort,

@@ -7,7 +7,7 @@
  * place of the original) and 25 added, i.e. 50 `extra` and 50 `missing`.
  */
 import type { PermissionRule } from '@driftwarden/domain';
-import { analyzeExposure, canonicalRuleKey, canonicalizeRule, diffRules } from '@driftwarden/security-group';
+import { analyzeExposure, canonicalRuleKey, canonicalizeRule, diffRules } from '@driftwarden/kinds/security-group';
 import { median, percentile } from './util';
 
 /** mulberry32: a small deterministic PRNG, so every run diffs the same sets. */

@@ -85,6 +85,53 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
     expect((await get(d.id)).status).toBe('awaiting_approval');
   });
 
+  it('decides only the differences awaiting approval; adopting a suspicious one needs confirmSuspicious and is audited as such', async () => {
+    // A critical group (rule 5): during a declared freeze that has just ended, someone who is not
+    // break-glass closed 8080 (reverting would re-open it) and opened 22 (a door: suspicious).
+    const group = `sg-0appr${String(++n).padStart(12, '0')}`;
+    ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0']);
+    ports.attribution.byResource.set(group, 'arn:aws:sts::111122223333:assumed-role/dev/mallory');
+    ports.freeze.declaredAtChange = true;
+    try {
+      const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+        token: TOKENS.ingest,
+        body: sgEvent({ groupId: group, stateId: 1_747_000_000_000 + n, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'], tags: { tier: 'critical' } }),
+      });
+      const driftId = await eventually(async () => {
+        const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+        return h.outcome === 'decided' ? h.driftId : undefined;
+      }, 'the decision');
+      type WithDifferences = Drift & { flags?: string[]; differences: { sentence: string; decision: { action: string; human?: { verb: string } }; flags?: string[] }[] };
+      const d = (await http<WithDifferences>(ctl.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer })).body;
+      expect(d.status).toBe('awaiting_approval');
+      expect(d.flags).toEqual(['suspicious']);
+      expect(d.differences.map((x) => [x.sentence, x.decision.action, x.flags ?? []])).toEqual([
+        ['opened ingress tcp/22 from 0.0.0.0/0 (the internet)', 'await_approval', ['suspicious']],
+        // The same call closed 8080: a call that opened a door is suspicious in all its parts.
+        ['closed ingress tcp/8080 from 0.0.0.0/0 (the internet)', 'await_approval', ['suspicious']],
+      ]);
+
+      const unconfirmed = await http<{ error: { code: string; problems: { path: string }[] } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/adopt`, { token: TOKENS.operator, body: { comment: 'keep it' } });
+      expect(unconfirmed.status).toBe(400);
+      expect(unconfirmed.body.error.code).toBe('confirmation_required');
+      expect(unconfirmed.body.error.problems).toEqual([expect.objectContaining({ path: 'confirmSuspicious' })]);
+      expect((await get(d.id)).status).toBe('awaiting_approval');
+
+      const adopted = await http<WithDifferences>(ctl.url, 'POST', `/v1/drifts/${d.id}/adopt`, { token: TOKENS.operator, body: { comment: 'the bastion needs 22 until Monday', confirmSuspicious: true } });
+      expect(adopted.status).toBe(201);
+      expect(adopted.body.status).toBe('backport_open');
+      expect(adopted.body.flags).toBeUndefined();
+      expect(adopted.body.differences.every((x) => x.decision.action === 'backport' && x.decision.human?.verb === 'adopt' && !x.flags)).toBe(true);
+      const audit = await http<{ items: { type: string; reason?: string; details?: Record<string, unknown> }[] }>(ctl.url, 'GET', `/v1/audit?drift=${d.id}`, { token: TOKENS.viewer });
+      const entry = audit.body.items.find((x) => x.type === 'api.drift.adopt');
+      expect(entry?.reason).toMatch(/^adopted a SUSPICIOUS change \(opened ingress tcp\/22 .*\): the bastion needs 22 until Monday$/);
+      expect(entry?.details).toMatchObject({ suspicious: ['opened ingress tcp/22 from 0.0.0.0/0 (the internet)', 'closed ingress tcp/8080 from 0.0.0.0/0 (the internet)'] });
+      await eventually(async () => ports.backport.calls.includes(d.id), 'the backport');
+    } finally {
+      ports.freeze.declaredAtChange = false;
+    }
+  });
+
   it('an exception excludes a resource until it lapses; then the resource is decided again', async () => {
     const group = 'sg-0e1c0000000000001';
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);

@@ -1,6 +1,6 @@
 import type { DriftDifference, DriftRecord } from '@driftwarden/domain';
 import { GitHubBackport } from '@driftwarden/backport';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
 import { eventually } from '../support/test-controller';
 import { backportBranchOf, BackportWorld, fastClient, git, PAGERDUTY_SECRET, stackRepos } from './backport-world';

@@ -73,6 +73,9 @@ describe('incident awareness end to end (PagerDuty)', () => {
 
   it('applies a signed webhook at once, accepts the rotated secret, rejects forged or unsigned ones, and deduplicates replays', async () => {
     const createdAt = new Date().toISOString();
+    // No poll may see the incident first (its refresh poll would race the webhook): the
+    // provider fails meanwhile, so the freeze below can only come from the webhook.
+    pd.failNext({ status: 503 }, 1000);
     pd.setIncidents([{ id: 'QHOOK1', priority: 'P1', createdAt }]);
     const body = pagerDutyWebhook({ eventId: 'EVT1', type: 'incident.triggered', incidentId: 'QHOOK1', number: 77, priority: 'P1', status: 'triggered', createdAt });
     const post = (raw: string, headers: Record<string, string>) => http<{ duplicate?: boolean; applied?: boolean; error?: { code: string } }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw, headers: { 'content-type': 'application/json', ...headers } });
@@ -125,6 +128,10 @@ describe('incident awareness end to end (PagerDuty)', () => {
     await eventually(async () => ((await freeze()).providers['pagerduty']?.ok ? true : undefined), 'a good poll');
     expect(hasIt(await freeze())).toBe(false);
 
+    // "At once" means before any poll: the provider fails from here on. Otherwise the refresh
+    // poll each webhook queues (or one already running) may see the new priority first, and the
+    // webhook then rightly changes nothing (`applied: false`): that race made this test flaky.
+    pd.failNext({ status: 503 }, 1000);
     pd.setIncidents([{ id: 'QPRIO1', number: 88, priority: 'P1', status: 'acknowledged', createdAt }]);
     const raised = await post('EVT-PRIO-UP', 'P1');
     expect(raised.status).toBe(202);

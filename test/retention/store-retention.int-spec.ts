@@ -7,11 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Worker } from 'bullmq';
-import type { CloudTrailEvent, DriftRecord, DriftStatus } from '@driftwarden/domain';
+import { CloudTrailWindowWalker, SharedRateLimiter } from '@driftwarden/attribution';
+import type { CloudTrailEvent, ConfigItemEvent, DriftRecord, DriftStatus } from '@driftwarden/domain';
 import { FreezeStore, type IncidentRecord } from '@driftwarden/freeze';
 import { JobProducer, createWorker } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
-import { AuditLog, CloudTrailStore, DriftStore, QuarantineStore, type StoreRetention } from '@driftwarden/store';
+import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore, type StoreRetention } from '@driftwarden/store';
 import { REDIS_URL, dropPrefix, eventually, uniquePrefix } from '../support/test-controller';
 
 const ACCOUNT = '111122223333';
@@ -182,6 +183,49 @@ describe('drift records and their indexes', () => {
     expect((await store.list({ limit: 10 })).items.map((d) => d.id)).toEqual(['drf_l4', 'drf_l2']);
   });
 
+  it('keeps the item of an evaluation that failed for good while its failed drift is open, for replay --failed; a later decision, or the drift ending, gives it back its retention', async () => {
+    const ledger = new ItemLedger(redis, keys, new AuditLog(redis, keys), RETENTION);
+    const item = (group: string, order: number): ConfigItemEvent => ({
+      kind: 'config_item',
+      eventId: `ci-${group}-${order}`,
+      resource: { type: TYPE, id: group, account: ACCOUNT, region: REGION },
+      captureTime: new Date().toISOString(),
+      order,
+      status: 'OK',
+      changeType: 'UPDATE',
+      tags: {},
+      configuration: {},
+      changedProperties: [],
+      delivery: { transport: 'http', shape: 'eventbridge', receivedAt: new Date().toISOString() } as ConfigItemEvent['delivery'],
+    });
+    const fail = async (group: string) => {
+      const failed = item(group, 1);
+      await ledger.accept([failed]);
+      expect((await ledger.claimLatest(rk(group)))?.event.eventId).toBe(failed.eventId);
+      await create(record(`drf_f_${group}`, group, 'failed'));
+      await ledger.markFailed(rk(group), failed.eventId, `drf_f_${group}`);
+      expect(await redis.ttl(`${prefix}:item:${failed.eventId}`)).toBe(-1);
+      return failed;
+    };
+
+    // Superseded: a newer item is decided (the failed drift goes on as that decision's record).
+    const a = 'sg-0failed000000001';
+    const failedA = await fail(a);
+    const newer = item(a, 2);
+    await ledger.accept([newer]);
+    await ledger.claimLatest(rk(a));
+    const current = await store.getRaw(`drf_f_${a}`);
+    expect(await store.save({ ...current!.record, status: 'resolved' }, current, null, { eventId: newer.eventId, order: 2, resourceKey: rk(a), outcome: 'decided' })).toBe('ok');
+    expectTtl(await redis.ttl(`${prefix}:item:${failedA.eventId}`), 1_000);
+    expect(await redis.hexists(`${prefix}:res:${rk(a)}`, 'failedItem')).toBe(0);
+
+    // Ended without a decision (rejected): kept no longer than the resource.
+    const b = 'sg-0failed000000002';
+    const failedB = await fail(b);
+    await move(`drf_f_${b}`, 'rejected');
+    expectTtl(await redis.ttl(`${prefix}:item:${failedB.eventId}`), 1_500);
+  });
+
   it('knows when the oldest open drift began (its earliest change), ignoring closed ones', async () => {
     expect(await store.oldestOpenSince()).toBeNull();
     await create(record('drf_old', 'sg-0oldest000000001', 'held', '2026-03-01T10:00:00.000Z'));
@@ -230,6 +274,39 @@ describe('CloudTrail calls', () => {
     await store.put([call('ct-new', new Date(now))]);
     expect(await redis.zrange(index, '0', '-1')).toEqual(['ct-recent', 'ct-new']);
     expect((await store.around(ACCOUNT, REGION, 'sg-0trail0000000001', new Date(now - 120_000), new Date(now + 1))).map((e) => e.eventId)).toEqual(['ct-recent', 'ct-new']);
+  });
+});
+
+describe('walked CloudTrail windows (the LookupEvents fallback)', () => {
+  let redis: Redis;
+  const prefix = uniquePrefix();
+  const keys = new RedisKeys(prefix);
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await dropPrefix(prefix);
+    redis.disconnect();
+  });
+
+  it('an account-region walked all the time forgets the minutes it walked longer ago than cloudTrailEvents', async () => {
+    let now = Date.parse('2026-05-01T12:00:00Z');
+    const walker = new CloudTrailWindowWalker(redis, keys, () => ({ send: async () => ({ Events: [] }) }) as never, new SharedRateLimiter(redis, keys, 1_000), new CloudTrailStore(redis, keys, { cloudTrailSeconds: 600 }), () => true, {
+      lagMs: 0,
+      retentionSeconds: 600,
+      now: () => now,
+    });
+    const key = `${prefix}:ctwalk:${ACCOUNT}:${REGION}`;
+    await walker.ensure(ACCOUNT, REGION, new Date(now - 5 * 60_000), new Date(now - 60_000));
+    const first = Object.keys(await redis.hgetall(key)).sort();
+    expect(first).toHaveLength(5);
+    expectTtl(await redis.ttl(key), 600);
+    // Eleven minutes on, the next walk (the key's expiry renewed) drops the minutes walked then.
+    now += 11 * 60_000;
+    await walker.ensure(ACCOUNT, REGION, new Date(now - 2 * 60_000), new Date(now - 60_000));
+    const second = Object.keys(await redis.hgetall(key)).sort();
+    expect(second).toHaveLength(2);
+    expect(second.filter((m) => first.includes(m))).toEqual([]);
   });
 });
 

@@ -46,8 +46,10 @@ export async function freePort(): Promise<number> {
 export interface ControllerProcess {
   readonly url: string;
   readonly child: ChildProcess;
-  /** What the process wrote to stderr (its logs), last 20,000 characters. */
+  /** What the process wrote to stderr, last 20,000 characters. */
   log(): string;
+  /** What the process wrote to stdout (its JSON log lines), last 1,000,000 characters. */
+  stdout(): string;
   /** SIGKILL and wait for the exit. */
   kill(): Promise<void>;
   /** SIGTERM (graceful shutdown) and wait for the exit. */
@@ -64,6 +66,7 @@ export async function startControllerProcess(opts: {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
+  let out = '';
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     env: {
@@ -81,16 +84,20 @@ export async function startControllerProcess(opts: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...opts.env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr?.on('data', (d: Buffer) => {
     log = (log + d.toString('utf8')).slice(-20_000);
+  });
+  child.stdout?.on('data', (d: Buffer) => {
+    out = (out + d.toString('utf8')).slice(-1_000_000);
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const proc: ControllerProcess = {
     url,
     child,
     log: () => log,
+    stdout: () => out,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

@@ -9,7 +9,7 @@ import type {
   PrincipalClass,
   ScopeTarget,
 } from '@driftwarden/domain';
-import { ruleDifferences } from '@driftwarden/resources';
+import { ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
   AttributionPort,
   BackportPort,

@@ -15,6 +15,7 @@ import { FreezeController } from './http/freeze.controller';
 import { WebhooksController } from './http/webhooks.controller';
 import { ApprovalsController } from './http/approvals.controller';
 import { ExceptionsController } from './http/exceptions.controller';
+import { ReplayController } from './http/replay.controller';
 import { FreezeListener } from './workers/freeze-listener.service';
 import { RetentionSweep } from './workers/retention-sweep.service';
 import { SchedulerHost } from './workers/scheduler-host.service';
@@ -22,6 +23,7 @@ import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
 import { NotificationsHost } from './workers/notifications-host.service';
+import { AWS_CREDENTIALS_RESOLVER, AwsCredentialsCheck, defaultCredentialsResolver, type CredentialsResolver } from './workers/aws-credentials.service';
 
 export interface AppOptions {
   runtime: DriftwardenRuntime;
@@ -29,6 +31,8 @@ export interface AppOptions {
   overrides?: PortOverrides;
   clock?: () => Date;
   metrics?: Metrics;
+  /** How AWS credentials are found (default: the SDK's provider chain). */
+  awsCredentials?: CredentialsResolver;
 }
 
 @Module({})
@@ -42,8 +46,10 @@ export class AppModule {
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
-      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController] : [])],
+      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],
       providers: [
+        { provide: AWS_CREDENTIALS_RESOLVER, useValue: opts.awsCredentials ?? defaultCredentialsResolver() },
+        AwsCredentialsCheck,
         StateRebuild,
         WorkerHost,
         NotificationsHost,

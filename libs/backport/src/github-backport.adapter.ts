@@ -1,6 +1,6 @@
 import { PermanentError, type DecisionRule, type DriftRecord, type PermissionRule } from '@driftwarden/domain';
 import { HclDocument, editSecurityGroupRules, initHclParser, readSecurityGroupRules, type RuleStyle } from '@driftwarden/hcl-edit';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
 import { BackportPort, type BackportResult, type RecoveredBackport, type UnrecoverableBackport } from '@driftwarden/pipeline';
 import { BranchCodeReader, locateCode } from './locate-code';

@@ -8,7 +8,7 @@ import {
   type FreezeSourceSnapshot,
   type PermissionRule,
 } from '@driftwarden/domain';
-import { analyzeExposure, ruleKey } from '@driftwarden/security-group';
+import { analyzeExposure, ruleKey } from '@driftwarden/kinds/security-group';
 import { recordMarker } from './record-marker';
 
 /**

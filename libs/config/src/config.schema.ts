@@ -544,11 +544,15 @@ export const s3StateSchema = z.strictObject({
   workspace: text.optional(),
 });
 
-/** Exactly one of `s3` or `file`; `file` is resolved against the config file's folder on load. */
+/**
+ * Exactly one of `s3` or `file`; `file` is resolved against the config file's folder on load.
+ * `maxMegabytes`: a larger state is refused as unreadable (default 1024, in @driftwarden/terraform-state).
+ */
 export const stateSchema = z
   .strictObject({
     s3: s3StateSchema.optional(),
     file: text.optional(),
+    maxMegabytes: z.int().min(1).max(1_048_576).optional(),
   })
   .superRefine((state, ctx) => {
     if (!isRecord(state)) return;
@@ -561,9 +565,10 @@ export const stateSchema = z
       });
     }
   }, always)
-  .transform((state): { s3: z.output<typeof s3StateSchema> } | { file: string } =>
-    state.s3 !== undefined ? { s3: state.s3 } : { file: state.file ?? '' },
-  );
+  .transform((state): ({ s3: z.output<typeof s3StateSchema> } | { file: string }) & { maxMegabytes?: number } => {
+    const limit = state.maxMegabytes !== undefined ? { maxMegabytes: state.maxMegabytes } : {};
+    return state.s3 !== undefined ? { s3: state.s3, ...limit } : { file: state.file ?? '', ...limit };
+  });
 
 const repoPath = z
   .string()

@@ -168,6 +168,18 @@ stacks:
     ]);
   });
 
+  it('keeps a stack\'s state size limit (maxMegabytes) beside either backend', () => {
+    const config = parse(`
+stacks:
+  - { name: a, accounts: ["111122223333"], regions: [eu-west-1], state: { file: ./state/a.tfstate, maxMegabytes: 2048 } }
+  - { name: c, accounts: ["111122223333"], regions: [eu-west-1], state: { s3: { bucket: x, key: k, region: eu-west-1 }, maxMegabytes: 64 } }
+`);
+    expect(config.stacks.map((s) => s.state)).toEqual([
+      { file: path.join(BASE_DIR, 'state/a.tfstate'), maxMegabytes: 2048 },
+      { s3: { bucket: 'x', key: 'k', region: 'eu-west-1' }, maxMegabytes: 64 },
+    ]);
+  });
+
   it.each([
     ['./terraform/network/', 'terraform/network'],
     ['.', '.'],
@@ -320,8 +332,10 @@ const cases: Case[] = [
   { name: 'the same token twice', yaml: `api: { tokens: [{ name: a, sha256: "${HEX}", role: viewer }, { name: b, sha256: "${HEX.toUpperCase()}", role: admin }] }`, path: 'api.tokens[1].sha256', message: 'duplicate sha256 (the same token twice): already used by `api.tokens[0]`' },
   // state
   { name: 'state with neither', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: {} }]', path: 'stacks[0].state', message: 'expected exactly one of s3 or file, found neither' },
+  { name: 'state size limit of 0', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f, maxMegabytes: 0 } }]', path: 'stacks[0].state.maxMegabytes', message: /1/ },
+  { name: 'state size limit not a whole number', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f, maxMegabytes: 1.5 } }]', path: 'stacks[0].state.maxMegabytes', message: /integer|whole/ },
   { name: 'state with both', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f, s3: { bucket: b, key: k, region: eu-west-1 } } }]', path: 'stacks[0].state', message: 'expected exactly one of s3 or file, found both' },
-  { name: 'state with an unknown backend', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { gcs: { bucket: b } } }]', path: 'stacks[0].state.gcs', message: 'unknown key `stacks[0].state.gcs` (allowed here: s3, file)' },
+  { name: 'state with an unknown backend', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { gcs: { bucket: b } } }]', path: 'stacks[0].state.gcs', message: 'unknown key `stacks[0].state.gcs` (allowed here: s3, file, maxMegabytes)' },
   // tokens
   { name: 'short sha256', yaml: 'api: { tokens: [{ name: a, sha256: abc123, role: admin }] }', path: 'api.tokens[0].sha256', message: 'expected a SHA-256 hash as 64 hexadecimal characters, found a string (value hidden)' },
   { name: 'non-hex sha256', yaml: `api: { tokens: [{ name: a, sha256: "${'zz'.repeat(32)}", role: admin }] }`, path: 'api.tokens[0].sha256', message: /^expected a SHA-256 hash as 64 hexadecimal characters/ },

@@ -4,7 +4,7 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { DriftRecord, PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
-import { makeRule } from '@driftwarden/security-group';
+import { makeRule } from '@driftwarden/kinds/security-group';
 import { createEc2Client } from '../src/ec2-clients.factory';
 import type { Ec2Sandbox } from '../src/sandbox/ec2-sandbox.server';
 

@@ -4,6 +4,16 @@ import type { IncidentProvider, Scope } from '@driftwarden/domain';
 import type { RedisKeys } from '@driftwarden/redis';
 import { hsetUnderCap, type AuditLog } from '@driftwarden/store';
 import type { FreezeOverride, FreezeState, IncidentRecord, ManualFreeze, ProviderSnapshot, UnknownInterval } from './freeze.types';
+import { incidentTransition, type IncidentObservation, type IncidentTransition } from './incident-order';
+
+/**
+ * How long a webhook delivery is remembered for deduplication (PagerDuty: the signed event id;
+ * GitHub: the signed body; Opsgenie: the alert action). Longer than PagerDuty retries (48 h) and
+ * than GitHub lets anyone redeliver (3 days). An event that happened longer ago than this is
+ * not applied at all (PagerDuty `occurred_at`, GitHub `pull_request.updated_at`): so a replay
+ * is either still remembered, or too old to act on.
+ */
+export const WEBHOOK_DEDUPE_MS = 3 * 24 * 3_600_000;
 
 /**
  * How far back resolved incidents are read back into the history after a rebuild; the history
@@ -33,10 +43,28 @@ if current == ARGV[1] then return 1 end
 return 0
 `;
 
+const incidentCasLua = `
+-- KEYS[1] incident history hash; ARGV[1] field; ARGV[2] the value read ('' = absent); ARGV[3]
+-- the new value. Written only if nobody changed the field since it was read (compare-and-set).
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if (current == false and ARGV[2] == '') or current == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  return 1
+end
+return 0
+`;
+
 type RedisWithFence = Redis & {
   dwFence(key: string, expected: string): Promise<number>;
+  dwIncidentCas(key: string, field: string, expected: string, next: string): Promise<number>;
   dwHdelIf(key: string, field: string, expected: string): Promise<number>;
 };
+
+/** What an incident webhook did: applied, already in effect, or stale (older than the known state). */
+export type IncidentEventOutcome =
+  | { applied: true; stale: false; transition: 'opened' | 'resolved' }
+  | { applied: false; stale: false; reason: string }
+  | { applied: false; stale: true; knownAt: string; knownFrom: string; reason: string };
 
 export function newId(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
@@ -55,6 +83,7 @@ export class FreezeStore {
     private readonly audit: AuditLog,
   ) {
     if (!('dwFence' in redis)) redis.defineCommand('dwFence', { numberOfKeys: 1, lua: fenceLua });
+    if (!('dwIncidentCas' in redis)) redis.defineCommand('dwIncidentCas', { numberOfKeys: 1, lua: incidentCasLua });
     if (!('dwHdelIf' in redis)) redis.defineCommand('dwHdelIf', { numberOfKeys: 1, lua: hdelIfLua });
     this.redis = redis as RedisWithFence;
   }
@@ -222,35 +251,34 @@ export class FreezeStore {
   /**
    * Records a provider poll: the snapshot, incident history (new incidents opened at their
    * provider `createdAt`; incidents no longer open are resolved at this fetch) and
-   * unknown intervals. Transitions are audited and published.
+   * unknown intervals. Transitions are audited and published. The poll's answer is as of its
+   * start (`requestedAt`): an incident a newer webhook (or poll) already changed is left as it
+   * is (incidentTransition), so a slow poll never moves an incident backwards.
    */
   async recordSnapshot(snap: ProviderSnapshot, actor: string, opts: { unknownSince?: string } = {}): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }> {
     const historyKey = this.k('incidents');
-    const all = (await this.redis.hvals(historyKey)).map((x) => JSON.parse(x) as IncidentRecord).filter((i) => i.provider === snap.provider);
     const opened: IncidentRecord[] = [];
     const resolved: IncidentRecord[] = [];
-    const multi = this.redis.multi();
-    multi.set(this.k('snapshot', snap.provider), JSON.stringify(snap));
     if (snap.ok) {
+      const asOf = snap.requestedAt ?? snap.fetchedAt ?? snap.attemptedAt;
+      const raw = await this.redis.hgetall(historyKey);
+      const all = Object.entries(raw)
+        .filter(([field]) => field.startsWith(`${snap.provider}:`))
+        .map(([field, value]) => ({ field, value, record: JSON.parse(value) as IncidentRecord }));
       const openIds = new Set(snap.incidents.map((i) => i.id));
       for (const inc of snap.incidents) {
-        const known = all.find((h) => h.id === inc.id);
-        if (!known || known.resolvedAt) {
-          opened.push(inc);
-          multi.hset(historyKey, `${snap.provider}:${inc.id}`, JSON.stringify({ ...inc, resolvedAt: undefined }));
-        } else {
-          multi.hset(historyKey, `${snap.provider}:${inc.id}`, JSON.stringify({ ...known, ...inc }));
-        }
+        const field = `${snap.provider}:${inc.id}`;
+        const t = await this.transitionIncident(field, raw[field] ?? null, { open: true, at: asOf, from: 'poll', incident: inc });
+        if (t.kind === 'opened') opened.push(inc);
       }
       for (const h of all) {
-        if (!h.resolvedAt && !openIds.has(h.id)) {
-          const r = { ...h, resolvedAt: snap.fetchedAt ?? snap.attemptedAt };
-          resolved.push(r);
-          multi.hset(historyKey, `${snap.provider}:${h.id}`, JSON.stringify(r));
+        if (!h.record.resolvedAt && !openIds.has(h.record.id)) {
+          const t = await this.transitionIncident(h.field, h.value, { open: false, at: asOf, from: 'poll', incident: h.record, resolvedAt: snap.fetchedAt ?? snap.attemptedAt });
+          if (t.kind === 'resolved') resolved.push(t.next);
         }
       }
     }
-    await multi.exec();
+    await this.redis.set(this.k('snapshot', snap.provider), JSON.stringify(snap));
     const unknownStarted = await this.trackUnknown(snap, opts.unknownSince);
     if (opened.length > 0 || unknownStarted) await this.freezeStarted(`${snap.provider} poll`);
     else await this.changed(`${snap.provider} poll`);
@@ -264,6 +292,23 @@ export class FreezeStore {
   }
 
   /**
+   * Applies one observation of an incident with a compare-and-set on its history field: a
+   * webhook and a poll that change the same incident at once are ordered by their times, never
+   * by who writes last. `firstRead` is the field's value already read (null: absent).
+   */
+  private async transitionIncident(field: string, firstRead: string | null | undefined, obs: IncidentObservation): Promise<IncidentTransition> {
+    const key = this.k('incidents');
+    let read = firstRead === undefined ? await this.redis.hget(key, field) : firstRead;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const t = incidentTransition(read ? (JSON.parse(read) as IncidentRecord) : null, obs);
+      if (t.kind === 'stale' || !t.next) return t;
+      if ((await this.redis.dwIncidentCas(key, field, read ?? '', JSON.stringify(t.next))) === 1) return t;
+      read = await this.redis.hget(key, field);
+    }
+    throw new Error(`incident ${field} was changed concurrently 10 times in a row; this update was not recorded`);
+  }
+
+  /**
    * Adds resolved incidents read back from a provider (after a state rebuild, or after a gap in
    * polling) to the history, unless already known; returns how many were added.
    */
@@ -271,7 +316,9 @@ export class FreezeStore {
     let added = 0;
     for (const i of incidents) {
       if (!i.resolvedAt || now.getTime() - Date.parse(i.resolvedAt) > HISTORY_MS) continue;
-      if ((await this.redis.hsetnx(this.k('incidents'), `${provider}:${i.id}`, JSON.stringify(i))) !== 1) continue;
+      // Read back resolved: its state is known as of its resolution (an older event is stale).
+      const record: IncidentRecord = { ...i, stateAt: i.stateAt ?? i.resolvedAt, stateFrom: i.stateFrom ?? `history:${provider}` };
+      if ((await this.redis.hsetnx(this.k('incidents'), `${provider}:${i.id}`, JSON.stringify(record))) !== 1) continue;
       added += 1;
       await this.audit.append({
         at: now.toISOString(),
@@ -289,31 +336,42 @@ export class FreezeStore {
   /**
    * Applies an incident webhook at once (the next poll confirms or corrects it): a major
    * incident opens a freeze from its provider created_at; a resolved one starts the cooldown.
-   * Returns whether anything changed.
+   * An event older than the state already known for the incident (a newer event, or a poll
+   * that started after it) is stale: audited, never applied, so an incident never moves
+   * backwards (a late `resolved` cannot end a freeze a newer poll still shows).
    */
-  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string): Promise<boolean> {
+  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string, event: { id?: string; type?: string } = {}): Promise<IncidentEventOutcome> {
     const field = `${incident.provider}:${incident.id}`;
-    const raw = await this.redis.hget(this.k('incidents'), field);
-    const known = raw ? (JSON.parse(raw) as IncidentRecord) : null;
-    if (open) {
-      if (known && !known.resolvedAt) return false;
-      const record: IncidentRecord = { ...(known ?? {}), ...incident };
-      delete record.resolvedAt;
-      await this.redis.hset(this.k('incidents'), field, JSON.stringify(record));
-      await this.freezeStarted(`webhook ${field}`);
-      await this.audit.append({ at, type: 'freeze.incident_opened', actor, reason: `${incident.provider} incident ${incident.number ?? incident.id} (${incident.title}) is open and major: auto-heal frozen since ${incident.createdAt}`, details: { provider: incident.provider, id: incident.id, createdAt: incident.createdAt, via: 'webhook' } });
-      return true;
+    const floor = (await this.snapshot(incident.provider))?.requestedAt ?? null;
+    const t = await this.transitionIncident(field, undefined, { open, at, from: actor, incident, floor });
+    const label = `${incident.provider} incident ${incident.number ?? incident.id}`;
+    const eventDetails = { ...(event.id ? { eventId: event.id } : {}), ...(event.type ? { eventType: event.type } : {}) };
+    switch (t.kind) {
+      case 'stale':
+        await this.audit.append({
+          at: new Date().toISOString(),
+          type: 'freeze.incident_event_stale',
+          actor,
+          reason: t.reason,
+          details: { provider: incident.provider, id: incident.id, occurredAt: at, knownAt: t.knownAt, knownFrom: t.knownFrom, ...eventDetails },
+        });
+        return { applied: false, stale: true, knownAt: t.knownAt, knownFrom: t.knownFrom, reason: t.reason };
+      case 'unchanged':
+        return { applied: false, stale: false, reason: t.reason };
+      case 'opened':
+        await this.freezeStarted(`webhook ${field}`);
+        await this.audit.append({ at, type: 'freeze.incident_opened', actor, reason: `${label} (${incident.title}) is open and major: auto-heal frozen since ${incident.createdAt}`, details: { provider: incident.provider, id: incident.id, createdAt: incident.createdAt, via: 'webhook', ...eventDetails } });
+        return { applied: true, stale: false, transition: 'opened' };
+      case 'resolved':
+        await this.changed(`webhook ${field} resolved`);
+        await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${label} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: at, via: 'webhook', ...eventDetails } });
+        return { applied: true, stale: false, transition: 'resolved' };
     }
-    if (!known || known.resolvedAt) return false;
-    await this.redis.hset(this.k('incidents'), field, JSON.stringify({ ...known, resolvedAt: at }));
-    await this.changed(`webhook ${field} resolved`);
-    await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${incident.provider} incident ${incident.number ?? incident.id} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: at, via: 'webhook' } });
-    return true;
   }
 
-  /** Webhook deliveries already seen (at-least-once delivery): true the first time. */
+  /** Webhook deliveries already seen (at-least-once delivery): true the first time within WEBHOOK_DEDUPE_MS. */
   async firstDelivery(provider: string, deliveryId: string): Promise<boolean> {
-    return (await this.redis.set(this.k('webhook', provider, deliveryId), '1', 'EX', 3 * 24 * 3600, 'NX')) === 'OK';
+    return (await this.redis.set(this.k('webhook', provider, deliveryId), '1', 'PX', WEBHOOK_DEDUPE_MS, 'NX')) === 'OK';
   }
 
   /**
@@ -323,9 +381,12 @@ export class FreezeStore {
    * still active or open stays, and an entry changed meanwhile (an incident reopened by a webhook)
    * is left for the next sweep.
    */
-  async pruneHistory(before: Date): Promise<HistoryPruned> {
+  async pruneHistory(before: Date, now: Date = new Date()): Promise<HistoryPruned> {
     const cutoff = before.getTime();
-    const endedBefore = (end: string | undefined) => end !== undefined && Date.parse(end) < cutoff;
+    const endedBefore = (end: string | undefined, limit = cutoff) => end !== undefined && Date.parse(end) < limit;
+    // A resolved incident is also kept through the webhook replay window: a late event for it
+    // must still find it, to be recognised as stale rather than open it again.
+    const incidentCutoff = Math.min(cutoff, now.getTime() - WEBHOOK_DEDUPE_MS);
     const prune = async (key: string, ended: (raw: string) => boolean): Promise<number> => {
       let removed = 0;
       for (const [field, raw] of Object.entries(await this.redis.hgetall(key))) {
@@ -346,7 +407,7 @@ export class FreezeStore {
     };
     const manual = await prune(this.k('manual'), until);
     const overrides = await prune(this.k('overrides'), until);
-    const incidents = await prune(this.k('incidents'), (raw) => endedBefore(parse<IncidentRecord>(raw)?.resolvedAt));
+    const incidents = await prune(this.k('incidents'), (raw) => endedBefore(parse<IncidentRecord>(raw)?.resolvedAt, incidentCutoff));
     let unknownIntervals = 0;
     for (const raw of await this.redis.lrange(this.k('unknown'), 0, -1)) {
       const to = parse<UnknownInterval>(raw)?.to;

@@ -6,6 +6,13 @@ export interface IncidentRecord extends IncidentRef {
   scope?: Scope;
   /** Set when the incident left the open set (resolved, closed, or no longer major). */
   resolvedAt?: string;
+  /**
+   * When the recorded state held (ISO): the `occurred_at` of the webhook event or the start of
+   * the poll that last set it. Anything older is stale and not applied (see `incidentTransition`).
+   */
+  stateAt?: string;
+  /** What set that state: `poll`, `webhook:pagerduty`, … */
+  stateFrom?: string;
 }
 
 export interface ProviderSnapshot {
@@ -13,6 +20,11 @@ export interface ProviderSnapshot {
   ok: boolean;
   /** When the last successful list walk finished; null if never. */
   fetchedAt: string | null;
+  /**
+   * When the last successful list walk started: its answer shows at least the state of then,
+   * so an incident event older than this is already known (stale). Absent on older snapshots.
+   */
+  requestedAt?: string | null;
   /** When the last attempt (successful or not) finished. */
   attemptedAt: string;
   error?: string;

@@ -45,16 +45,20 @@ export class IncidentPoller {
     const staleSince = previous?.ok && previous.fetchedAt ? Date.parse(previous.fetchedAt) + this.maxStalenessMs : null;
     const unknownSince = staleSince !== null && staleSince < this.clock().getTime() ? new Date(staleSince).toISOString() : undefined;
     let snap: ProviderSnapshot;
+    // The answer shows at least the state of when the walk started: ordering uses this time
+    // (an incident event older than it is already known; see incidentTransition).
+    const requestedAt = this.clock().toISOString();
     try {
       const incidents = await source.listOpenMajorIncidents();
       await this.backfill(source, previous);
       const at = this.clock().toISOString();
-      snap = { provider: source.name, ok: true, fetchedAt: at, attemptedAt: at, incidents: incidents.map((i) => this.withScope(source.name, i)) };
+      snap = { provider: source.name, ok: true, fetchedAt: at, requestedAt, attemptedAt: at, incidents: incidents.map((i) => this.withScope(source.name, i)) };
     } catch (err) {
       snap = {
         provider: source.name,
         ok: false,
         fetchedAt: previous?.fetchedAt ?? null,
+        requestedAt: previous?.requestedAt ?? null,
         attemptedAt: this.clock().toISOString(),
         error: err instanceof Error ? err.message : String(err),
         incidents: previous?.incidents ?? [],

@@ -10,9 +10,9 @@
  */
 import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
 import { HclDocument, editSecurityGroupRules, initHclParser, parseWithHashicorp, readSecurityGroupRules, type RuleStyle } from '@driftwarden/hcl-edit';
-import { canonicalRuleKey, parseCidr, ruleKey, rulesFromConfigConfiguration } from '@driftwarden/security-group';
+import { canonicalRuleKey, parseCidr, ruleKey, rulesFromConfigConfiguration } from '@driftwarden/kinds/security-group';
 import fc from 'fast-check';
-import { rule as anyCanonicalRule, toConfigConfiguration } from '../../security-group/test/arbitraries';
+import { rule as anyCanonicalRule, toConfigConfiguration } from '../../kinds/src/security-group/testing/arbitraries';
 import { readGroupRulesFromJson } from '../src/check/json-rules';
 import { sourceRules } from '../src/rules/terraform-rules';
 

@@ -35,6 +35,21 @@ describe('notificationsFor', () => {
     expect(notificationsFor(entry({ type: 'redecision', details: { action: 'await_approval', flags: ['suspicious'] } })).map((n) => n.kind)).toEqual(['awaiting_approval', 'suspicious']);
   });
 
+  it('decided difference by difference: each suspicious difference is told once, when it is first flagged, naming who made it', () => {
+    const first = notificationsFor(entry({ type: 'decision', details: { action: 'hold', flags: ['suspicious'], newlySuspicious: ['opened ingress tcp/22 from 0.0.0.0/0 (the internet) (by arn:mallory)'] } }));
+    expect(first.map((n) => n.kind)).toEqual(['suspicious']);
+    expect(first[0].title).toBe('Suspicious change on sg-0abc (111122223333, eu-west-1): opened ingress tcp/22 from 0.0.0.0/0 (the internet) (by arn:mallory) — widened exposure during a freeze');
+    // A later decision on the same resource keeps the flag but tells nobody again.
+    expect(notificationsFor(entry({ type: 'decision', details: { action: 'hold', flags: ['suspicious'], newlySuspicious: [] } }))).toEqual([]);
+  });
+
+  it('a break-glass change that leaves the code wider is backported, and the on-call is told (widens_exposure)', () => {
+    const [n, ...rest] = notificationsFor(entry({ type: 'decision', details: { action: 'backport', rule: 3, dryRun: false, widensExposure: ['opened ingress tcp/22 from 0.0.0.0/0 (the internet) (by arn:alice)'] } }));
+    expect(rest).toEqual([]);
+    expect(n).toMatchObject({ kind: 'widens_exposure', title: 'Break-glass change widens exposure on sg-0abc (111122223333, eu-west-1): opened ingress tcp/22 from 0.0.0.0/0 (the internet) (by arn:alice) — backported, not reverted' });
+    expect(notificationsFor(entry({ type: 'decision', details: { action: 'backport', dryRun: true, widensExposure: ['x'] } }))).toEqual([]);
+  });
+
   it('failures, a closed backport and an unknown incident state', () => {
     expect(notificationsFor(entry({ type: 'remediation.failed' }))[0]).toMatchObject({ kind: 'remediation_failed', title: 'Revert failed on sg-0abc (111122223333, eu-west-1)' });
     expect(notificationsFor(entry({ type: 'backport.failed' }))[0]).toMatchObject({ kind: 'remediation_failed', title: 'Backport failed for sg-0abc (111122223333, eu-west-1)' });

@@ -20,6 +20,11 @@ export interface JobProducerOptions {
   coalesceMs: number;
   /** How many finished jobs are kept, and how long (config `retention.completedJobs`/`failedJobs`). */
   jobRetention?: JobRetention;
+  /**
+   * A queue's errors (its connection's, while Redis is unreachable). Without a listener BullMQ
+   * prints them with console.error, outside the JSON log.
+   */
+  onError?: (err: Error, queue: QueueName) => void;
 }
 
 /** Finished jobs kept while both limits hold (BullMQ `KeepJobs`, checked as each job finishes). */
@@ -89,7 +94,12 @@ export class JobProducer {
 
   constructor(private readonly options: JobProducerOptions) {
     this.defaults = jobDefaults(options.jobRetention ?? DEFAULT_JOB_RETENTION);
-    const make = (name: QueueName) => new Queue(name, { connection: options.connection, prefix: options.prefix });
+    const make = (name: QueueName) => {
+      const queue = new Queue(name, { connection: options.connection, prefix: options.prefix });
+      const onError = options.onError;
+      if (onError) queue.on('error', (err: Error) => onError(err, name));
+      return queue;
+    };
     this.queues = { evaluate: make('evaluate'), remediate: make('remediate'), backport: make('backport'), incidents: make('incidents'), notify: make('notify') };
   }
 
@@ -139,6 +149,16 @@ export class JobProducer {
   /** Polls the providers every `everyMs`, one job per interval across all replicas. */
   async scheduleIncidentPolls(everyMs: number): Promise<void> {
     await this.queues.incidents.upsertJobScheduler('poll-incidents', { every: everyMs }, { name: JOB_NAMES.incidents, data: { reason: 'schedule' }, opts: this.defaults.incidents });
+  }
+
+  /**
+   * Sets the poll schedule up again when it is gone (a Redis restarted empty lost it with
+   * everything else); true when it had to. One read when it is there: fine for every sweep.
+   */
+  async ensureIncidentPolls(everyMs: number): Promise<boolean> {
+    if (await this.queues.incidents.getJobScheduler('poll-incidents')) return false;
+    await this.scheduleIncidentPolls(everyMs);
+    return true;
   }
 
   async removeIncidentPolls(): Promise<void> {

@@ -1,2 +1,4 @@
 export * from './redis-connection';
 export * from './keys';
+export * from './redis-errors';
+export * from './redis-monitor';

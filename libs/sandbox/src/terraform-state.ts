@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PermissionRule } from '@driftwarden/domain';
-import { toTerraformInlineBlocks } from '@driftwarden/security-group';
+import { toTerraformInlineBlocks } from '@driftwarden/kinds/security-group';
 import type { GroupInfo } from './aws-events';
 
 export interface StateGroup extends GroupInfo {

@@ -23,7 +23,7 @@ export interface ClaimedItem {
   coalesced: string[];
 }
 
-export type ItemOutcome = 'decided' | 'stale' | 'coalesced' | '';
+export type ItemOutcome = 'decided' | 'stale' | 'coalesced' | 'failed' | '';
 
 export interface ItemState {
   eventId: string;
@@ -155,5 +155,40 @@ export class ItemLedger {
 
   async pendingCount(rk: string): Promise<number> {
     return this.redis.zcard(this.keys.key('pending', rk));
+  }
+
+  /** The item an evaluation was working on: the one it claimed, else the newest pending one. */
+  async inFlight(rk: string): Promise<string | null> {
+    const claimed = await this.redis.hget(this.keys.key('res', rk), 'claimed');
+    if (claimed) return claimed;
+    const [newest] = await this.redis.zrevrange(this.keys.key('pending', rk), 0, 0);
+    return newest ?? null;
+  }
+
+  /**
+   * An item whose evaluation failed for good: recorded as `failed` (with the drift that says
+   * why), out of the pending set and no longer claimed, so nothing re-decides it by accident;
+   * `requeue` puts it back. It is kept without expiry while it is the resource's failed item
+   * (its `failed` drift is open until it is decided again); a later decision on the resource
+   * gives it the duplicate window back (saveDriftLua).
+   */
+  async markFailed(rk: string, eventId: string, driftId: string): Promise<void> {
+    const res = this.keys.key('res', rk);
+    await this.redis
+      .multi()
+      .hset(this.itemKey(eventId), 'outcome', 'failed', 'decidedAt', new Date().toISOString(), 'driftId', driftId)
+      .persist(this.itemKey(eventId))
+      .hset(res, 'failedItem', eventId)
+      .zrem(this.keys.key('pending', rk), eventId)
+      .eval("if redis.call('HGET', KEYS[1], 'claimed') == ARGV[1] then return redis.call('HSET', KEYS[1], 'claimed', '') end return 0", 1, res, eventId)
+      .exec();
+  }
+
+  /** Puts a failed item back among the pending ones (`replay --failed`); false when it is gone (retention) or not failed. */
+  async requeue(rk: string, eventId: string): Promise<boolean> {
+    const h = await this.redis.hmget(this.itemKey(eventId), 'outcome', 'order');
+    if (h[0] !== 'failed' || h[1] === null) return false;
+    await this.redis.multi().hset(this.itemKey(eventId), 'outcome', '').zadd(this.keys.key('pending', rk), Number(h[1]), eventId).exec();
+    return true;
   }
 }

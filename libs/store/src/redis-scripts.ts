@@ -105,7 +105,8 @@ export const saveDriftLua = `
 -- listed in 'drifts:expiry' (member "id|status|resourceKey", score = when) so the scheduler's
 -- sweep removes its index entries. While the resource has an open drift its hash and its latest
 -- kept item never expire; once nothing is open both expire after ARGV[19] (the item at least
--- after the duplicate window). The item a newer decided item replaces is back to the duplicate window.
+-- after the duplicate window). The item a newer decided item replaces is back to the duplicate window,
+-- and so is an item kept for 'replay --failed' (field 'failedItem') once decided or superseded.
 -- Returns 'ok' | 'conflict' | 'already' | 'not_claimed'
 local p = ARGV[1]
 if KEYS[3] ~= '' then
@@ -153,6 +154,13 @@ if KEYS[3] ~= '' then
     redis.call('EXPIRE', ARGV[16] .. previous, tonumber(ARGV[17]))
   end
   redis.call('HSET', KEYS[4], 'processedOrder', ARGV[13], 'processedId', ARGV[12], 'claimed', '', 'keepProcessed', ARGV[18])
+  -- An item whose evaluation failed for good was kept for 'replay --failed'; decided now (or
+  -- superseded by this newer decision), it is back to the duplicate window.
+  local failed = redis.call('HGET', KEYS[4], 'failedItem')
+  if failed and failed ~= '' then
+    if failed ~= ARGV[12] or ARGV[18] ~= '1' then redis.call('EXPIRE', ARGV[16] .. failed, tonumber(ARGV[17])) end
+    redis.call('HDEL', KEYS[4], 'failedItem')
+  end
 end
 if redis.call('EXISTS', KEYS[4]) == 1 then
   local open = redis.call('HGET', KEYS[4], 'openDrift')
@@ -164,6 +172,12 @@ if redis.call('EXISTS', KEYS[4]) == 1 then
   else
     redis.call('EXPIRE', KEYS[4], tonumber(ARGV[19]))
     if kept then redis.call('EXPIRE', ARGV[16] .. latest, math.max(tonumber(ARGV[19]), tonumber(ARGV[17]))) end
+    -- Its failed drift ended without the item being decided again (rejected, say): not kept for good.
+    local failed = redis.call('HGET', KEYS[4], 'failedItem')
+    if failed and failed ~= '' then
+      redis.call('EXPIRE', ARGV[16] .. failed, math.max(tonumber(ARGV[19]), tonumber(ARGV[17])))
+      redis.call('HDEL', KEYS[4], 'failedItem')
+    end
   end
 end
 if ARGV[10] ~= '' then

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PermanentError, TransientError } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ACCOUNT, E2_STATE, OTHER_ACCOUNT, REGION, SG_BASTION, SG_WORKERS, V3_STATE, appsState, networkState } from '../test/fixtures';
 import { DesiredStateIndex, type DesiredStateStack } from './desired-state-index';
 import type { ManagedSecurityGroup, SecurityGroupLookup } from './index/resolve-security-group';
 import { InMemoryStateSource } from './sources/state-source.fake';
+import type { StateReadResult, StateSource, StateVersion } from './sources/state-source.port';
 
 const NETWORK: DesiredStateStack = {
   name: 'network',
@@ -161,6 +162,94 @@ describe('DesiredStateIndex', () => {
     expect(ownership.find((o) => o.stack === 'other')?.securityGroups).toEqual(['sg-0abc1234def567890']);
   });
 
+  it('does not read a state it could not read again until its version changes (no retry loop on a bad file)', async () => {
+    const { index, sources } = build();
+    sources.network.set(V3_STATE);
+    const first = await rejection(index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION));
+    expect(first).toMatchObject({ code: 'terraform_state_unsupported_version' });
+    const failing = sources.network.currentVersion;
+    const second = await rejection(index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION));
+    expect(second).toBe(first);
+    await expect(index.refresh('network')).resolves.toEqual([{ stack: 'network', status: 'failed', error: first }]);
+    // Asked conditionally on the failing version: the source answered "unchanged", nothing was parsed.
+    expect(sources.network.reads).toEqual([{}, { previous: failing }, { previous: failing }]);
+    expect(index.status()[0]?.error).toEqual({ code: 'terraform_state_unsupported_version', message: first.message });
+    sources.network.set(networkState({ serial: 9 }));
+    expect(managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).stack).toBe('network');
+    expect(index.status()[0]).toMatchObject({ loaded: true, state: { serial: 9 } });
+    expect(index.status()[0]?.error).toBeUndefined();
+  });
+
+  it('keeps answering from the old index while a refresh builds the new one, and switches when it is complete', async () => {
+    const text = JSON.stringify(networkState({ serial: 8, bastionCidr: '192.0.2.0/24' }), null, 2);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let halfRead!: () => void;
+    const half = new Promise<void>((resolve) => (halfRead = resolve));
+    async function* slowBody(): AsyncGenerator<Buffer> {
+      yield Buffer.from(text.slice(0, text.length / 2));
+      halfRead();
+      await gate;
+      yield Buffer.from(text.slice(text.length / 2));
+    }
+    let reads = 0;
+    const source: StateSource = {
+      origin: 'memory:slow',
+      read: async (previous?: StateVersion): Promise<StateReadResult> => {
+        reads++;
+        if (reads === 1) return { status: 'changed', body: JSON.stringify(networkState()), version: '"1"' };
+        return previous === '"2"' ? { status: 'unchanged', version: previous } : { status: 'changed', body: slowBody(), version: '"2"' };
+      },
+    };
+    const index = new DesiredStateIndex([NETWORK], () => source);
+    const cidrs = async () => managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).desiredRules.map((r) => (r.peer.kind === 'ipv4' ? r.peer.cidr : ''));
+    expect(await cidrs()).toContain('198.51.100.0/24');
+
+    const refreshing = index.refresh('network');
+    await half;
+    // Half of the new state is read: lookups are answered at once, from the old index.
+    expect(await cidrs()).toContain('198.51.100.0/24');
+    expect(index.status()[0]).toMatchObject({ loaded: true, state: { serial: 7 } });
+    release();
+    await expect(refreshing).resolves.toEqual([{ stack: 'network', status: 'loaded', serial: 8 }]);
+    expect(await cidrs()).toContain('192.0.2.0/24');
+    expect(await cidrs()).not.toContain('198.51.100.0/24');
+  });
+
+  it('caches a resolved group per index version: equal answers, none shared with the caller, rules frozen', async () => {
+    const { index } = build();
+    const first = managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_WORKERS));
+    const second = managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_WORKERS));
+    expect(second).toEqual(first);
+    first.desiredRules.pop();
+    first.ruleOwners.clear();
+    first.warnings.push('changed by a caller');
+    const third = managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_WORKERS));
+    expect(third).toEqual(second);
+    expect(third.desiredRules).toHaveLength(second.desiredRules.length);
+    const rule = third.desiredRules[0];
+    if (!rule) throw new Error('no rule');
+    expect(Object.isFrozen(rule) && Object.isFrozen(rule.peer)).toBe(true);
+    expect(() => {
+      (rule as { protocol: string }).protocol = 'udp';
+    }).toThrow(TypeError);
+  });
+
+  it('finds a managed resource of any type by id or arn, in the stacks covering the account and region', async () => {
+    const { index } = build();
+    await expect(index.lookupManaged(ACCOUNT, REGION, 'i-0123456789abcdef0')).resolves.toEqual([
+      { stack: 'network', address: 'aws_instance.bastion', type: 'aws_instance', id: 'i-0123456789abcdef0' },
+    ]);
+    const arn = `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group-rule/sgr-0000000000000a201`;
+    await expect(index.lookupManaged(ACCOUNT, REGION, arn)).resolves.toEqual([
+      { stack: 'apps', address: 'module.svc.aws_vpc_security_group_ingress_rule.metrics', type: 'aws_vpc_security_group_ingress_rule', id: 'sgr-0000000000000a201', arn },
+    ]);
+    // The bastion group's arn says eu-west-1: not managed in us-east-1, although the network stack covers it.
+    await expect(index.lookupManaged(ACCOUNT, 'us-east-1', SG_BASTION)).resolves.toEqual([]);
+    await expect(index.lookupManaged(ACCOUNT, REGION, 'i-unknown')).resolves.toEqual([]);
+    await expect(index.lookupManaged('999999999999', REGION, 'i-0123456789abcdef0')).resolves.toEqual([]);
+  });
+
   it('finds the rule resource behind an sgr- id', async () => {
     const { index } = build();
     await expect(index.lookupRule(ACCOUNT, REGION, 'sgr-0000000000000a201')).resolves.toEqual({
@@ -186,6 +275,9 @@ describe('DesiredStateIndex.fromConfig (S3 and file sources)', () => {
       },
     });
   }
+  const notUsed = (): never => {
+    throw new Error('not used: the body is streamed');
+  };
   const s3Error = (name: string, status: number) =>
     new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} happened` });
 
@@ -256,5 +348,50 @@ describe('DesiredStateIndex.fromConfig (S3 and file sources)', () => {
     expect(sg.stack).toBe('apps');
     expect(sg.addresses).toEqual(['module.web.aws_security_group.this', 'module.web.aws_vpc_security_group_ingress_rule.office["ssh"]']);
     await expect(index.refresh('apps')).resolves.toEqual([{ stack: 'apps', status: 'unchanged', serial: 42 }]);
+  });
+  it('refuses a state over the stack\'s maxMegabytes as permanent, naming stack and limit (file: before reading it)', async () => {
+    const path = join(dir, 'big.tfstate');
+    await writeFile(path, JSON.stringify({ ...networkState(), outputs: { blob: { value: 'x'.repeat(1_200_000), type: 'string' } } }));
+    const { index } = fromConfig([{ ...APPS, state: { file: path, maxMegabytes: 1 } }]);
+    const err = await rejection(index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION));
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err).toMatchObject({ code: 'terraform_state_too_large' });
+    expect(err.message).toMatch(/^stack "apps": Terraform state file:.*big\.tfstate is 1\.2 MiB, over the limit of 1\.0 MiB \(raise the stack's state\.maxMegabytes to read it\)$/);
+    // Within the limit it is read.
+    const { index: roomy } = fromConfig([{ ...APPS, state: { file: path, maxMegabytes: 2 } }]);
+    expect(managed(await roomy.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).stack).toBe('apps');
+  });
+
+  it('refuses an S3 state over the limit from its ContentLength, releasing the body unread', async () => {
+    const body = Object.assign(new Readable({ read() {} }), {
+      transformToByteArray: notUsed,
+      transformToString: notUsed,
+      transformToWebStream: notUsed,
+    });
+    s3Mock.on(GetObjectCommand).resolves({ Body: body, ETag: '"big"', ContentLength: 3 * 1024 * 1024 });
+    const { index } = fromConfig([{ ...NETWORK, state: { ...NETWORK.state, maxMegabytes: 2 } }]);
+    const [result] = await index.refresh('network');
+    expect(result?.error).toMatchObject({ code: 'terraform_state_too_large' });
+    expect(result?.error?.message).toContain('is 3.0 MiB, over the limit of 2.0 MiB');
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('a transfer failing half-way stays transient (read again on the next lookup), unlike a bad state', async () => {
+    const text = JSON.stringify(networkState());
+    const failing = new Readable({ read() {} });
+    failing.push(Buffer.from(text.slice(0, 200)));
+    setImmediate(() => failing.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    s3Mock
+      .on(GetObjectCommand)
+      .resolvesOnce({ Body: Object.assign(failing, { transformToByteArray: notUsed, transformToString: notUsed, transformToWebStream: notUsed }), ETag: '"a"' })
+      .resolves({ Body: s3Body(text), ETag: '"a"' });
+    const { index } = fromConfig([NETWORK]);
+    const err = await rejection(index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION));
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err).toMatchObject({ code: 's3_network' });
+    expect(err.message).toMatch(/^stack "network": s3 GetObject s3:\/\/tf-state\/network\/terraform\.tfstate failed \(network\)/);
+    expect(managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).stack).toBe('network');
+    // Both reads were unconditional: nothing was loaded before, and the failure was not the state's fault.
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.IfNoneMatch)).toEqual([undefined, undefined]);
   });
 });

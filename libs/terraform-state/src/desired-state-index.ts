@@ -1,22 +1,31 @@
 /**
  * The desired state of every configured stack (DESIGN.md §2 "Desired state"): each stack's
- * Terraform state, read from its source, cached by version (S3 ETag / file mtime), indexed by
- * AWS id. A security group is managed when a stack covering its account and region declares
- * it (the group or rules targeting it); a resource owned by no stack is unmanaged.
+ * Terraform state, streamed from its source, cached by version (S3 ETag / file mtime), indexed
+ * by AWS id and arn (every managed instance) and by what the configured resource kinds keep
+ * (index/state-kind.ts). A security group is managed when a stack covering its account and
+ * region declares it (the group or rules targeting it); a resource owned by no stack is
+ * unmanaged.
  *
  * Fail closed: when a covering stack's state cannot be read, a lookup throws (the stack's
  * TransientError / PermanentError) instead of answering "unmanaged" from partial knowledge.
+ * A state that cannot be read (TerraformStateFormatError: malformed, truncated, wrong version,
+ * too large) is not read again until its version changes.
+ *
+ * A refresh builds the new index beside the old one, which keeps answering lookups until the
+ * new one is complete; the build yields to the event loop every `sliceMs`.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StackConfig } from '@driftwarden/config';
 import type { PermanentError, TransientError } from '@driftwarden/domain';
-import { type SecurityGroupLookup, resolveSecurityGroup } from './index/resolve-security-group';
-import { StackStateIndex, type StackStateSummary, type StateEntry, locationMatches } from './index/stack-state-index';
+import { type ManagedSecurityGroup, type SecurityGroupLookup, resolveSecurityGroup } from './index/resolve-security-group';
+import { locationFromArn } from './index/security-group-state';
+import { DEFAULT_STATE_KINDS, type StackStateIndex, type StackStateSummary, type StateEntry, locationMatches } from './index/stack-state-index';
+import type { AnyStateKind, ManagedInstanceRef } from './index/state-kind';
 import { FileStateSource } from './sources/file-state-source.adapter';
 import { S3StateSource } from './sources/s3-state-source.adapter';
 import type { StateSource, StateVersion } from './sources/state-source.port';
-import { parseTerraformState } from './state/terraform-state.schema';
-import { inStack } from './terraform-state.errors';
+import { DEFAULT_MAX_STATE_BYTES, readStackStateIndex } from './state/read-state-stream';
+import { TerraformStateFormatError, inStack } from './terraform-state.errors';
 
 /** The part of a stack's config this index needs. */
 export type DesiredStateStack = Pick<StackConfig, 'name' | 'accounts' | 'regions' | 'state'>;
@@ -29,6 +38,12 @@ export interface DesiredStateIndexOptions {
   maxAgeMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** The resource kinds whose Terraform types are kept (default: security groups). */
+  kinds?: readonly AnyStateKind[];
+  /** Refuse a state larger than this, unless its stack sets `state.maxMegabytes` (default 1 GiB). */
+  maxStateBytes?: number;
+  /** Longest stretch of synchronous work while building an index (default 5 ms). */
+  sliceMs?: number;
 }
 
 export interface StackRefreshResult {
@@ -68,6 +83,9 @@ export interface RuleOwner {
   groupId: string;
 }
 
+/** An AWS resource some stack manages, as the generic index knows it (any resource type). */
+export type ManagedResourceRef = ManagedInstanceRef;
+
 interface Slot {
   config: DesiredStateStack;
   source: StateSource;
@@ -76,7 +94,28 @@ interface Slot {
   checkedAt?: number;
   loadedAt?: number;
   error?: TransientError | PermanentError;
+  /** The version whose content could not be read (a permanent format error): not read again while unchanged. */
+  errorVersion?: StateVersion;
   inFlight?: Promise<StackRefreshResult>;
+}
+
+/** Resolved groups kept at most (cleared whole when exceeded, and on every index change). */
+const SECURITY_GROUP_CACHE_LIMIT = 20_000;
+
+/** A copy the caller may change: the cached rules are frozen and shared, the containers are not. */
+function copyOf(sg: ManagedSecurityGroup): ManagedSecurityGroup {
+  return {
+    ...sg,
+    stacks: [...sg.stacks],
+    desiredRules: [...sg.desiredRules],
+    ruleOwners: new Map(sg.ruleOwners),
+    ruleStacks: new Map(sg.ruleStacks),
+    ruleIds: new Map(sg.ruleIds),
+    tags: { ...sg.tags },
+    addresses: [...sg.addresses],
+    unconfirmedInlineRules: [...sg.unconfirmedInlineRules],
+    warnings: [...sg.warnings],
+  };
 }
 
 /** The source for a stack's `state` config: S3 object (client for the bucket's region) or file. */
@@ -89,6 +128,9 @@ export function stateSourceFor(stack: DesiredStateStack, deps: { s3ClientFor: (r
 export class DesiredStateIndex {
   private readonly slots = new Map<string, Slot>();
   private readonly now: () => number;
+  private readonly kinds: readonly AnyStateKind[];
+  /** `account/region/groupId` → the resolved group, valid until any stack's index changes. */
+  private readonly securityGroups = new Map<string, ManagedSecurityGroup>();
 
   constructor(
     stacks: readonly DesiredStateStack[],
@@ -96,6 +138,7 @@ export class DesiredStateIndex {
     private readonly options: DesiredStateIndexOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.kinds = options.kinds ?? DEFAULT_STATE_KINDS;
     for (const config of stacks) this.slots.set(config.name, { config, source: sourceFor(config) });
   }
 
@@ -124,18 +167,43 @@ export class DesiredStateIndex {
       return { managed: false, groupId, reason: `no configured stack covers account ${account} in ${region}` };
     }
     const indexes = await this.ready(slots);
+    const key = `${account}/${region}/${groupId}`;
+    const cached = this.securityGroups.get(key);
+    if (cached) return copyOf(cached);
     const entries: StateEntry[] = [];
     for (const index of indexes) {
       for (const entry of index.entriesFor(groupId)) if (locationMatches(entry.location, account, region)) entries.push(entry);
     }
     const resolved = resolveSecurityGroup(groupId, entries);
-    if (resolved) return resolved;
+    if (resolved) {
+      // Cached only if no refresh replaced an index meanwhile (it cleared the cache already).
+      if (slots.every((slot, k) => slot.index === indexes[k])) {
+        if (this.securityGroups.size >= SECURITY_GROUP_CACHE_LIMIT) this.securityGroups.clear();
+        this.securityGroups.set(key, resolved);
+      }
+      return copyOf(resolved);
+    }
     const names = slots.map((s) => `"${s.config.name}"`).join(', ');
     return {
       managed: false,
       groupId,
       reason: `${groupId} is in the Terraform state of no stack covering account ${account} in ${region} (checked ${names})`,
     };
+  }
+
+  /**
+   * The managed resource instances, of any type, whose `id` or `arn` is `idOrArn`, in the stacks
+   * covering the account and region (an instance whose arn names another account or region is
+   * left out). Throws when a covering stack's state cannot be read.
+   */
+  async lookupManaged(account: string, region: string, idOrArn: string): Promise<ManagedResourceRef[]> {
+    const indexes = await this.ready(this.covering(account, region));
+    const found: ManagedResourceRef[] = [];
+    for (const index of indexes) {
+      const refs = idOrArn.startsWith('arn:') ? index.instancesWithArn(idOrArn) : index.instancesWithId(idOrArn);
+      for (const ref of refs) if (locationMatches(locationFromArn(ref.arn), account, region)) found.push({ ...ref });
+    }
+    return found;
   }
 
   /** The rule resource that created AWS rule `ruleId` (`sgr-…`), if a covering stack has one. */
@@ -229,27 +297,52 @@ export class DesiredStateIndex {
 
   private async readSlot(slot: Slot): Promise<StackRefreshResult> {
     const stack = slot.config.name;
+    // After a state that could not be read, ask for anything but that version; else for
+    // anything but the version indexed. Without either there is nothing to keep: read in full.
+    const previous = slot.error && slot.errorVersion !== undefined ? slot.errorVersion : slot.index ? slot.version : undefined;
+    let version: StateVersion | undefined;
     try {
-      // Without an index (first read, or content never parsed) there is nothing to keep: read in full.
-      const result = await slot.source.read(slot.index ? slot.version : undefined);
+      const result = await slot.source.read(previous);
       const now = this.now();
+      if (result.status === 'unchanged' && previous !== undefined && previous === slot.errorVersion && slot.error) {
+        slot.checkedAt = now;
+        return { stack, status: 'failed', error: slot.error };
+      }
       if (result.status === 'unchanged' && slot.index) {
         slot.checkedAt = now;
         slot.error = undefined;
         return { stack, status: 'unchanged', serial: slot.index.serial };
       }
       if (result.status === 'unchanged') throw new Error(`${slot.source.origin} answered "not modified" to an unconditional read`);
-      const state = parseTerraformState(result.body, { origin: slot.source.origin, stack });
-      slot.index = new StackStateIndex(stack, state);
+      version = result.version;
+      // The old index keeps serving lookups while this one is built.
+      const index = await readStackStateIndex(result.body, {
+        origin: slot.source.origin,
+        stack,
+        kinds: this.kinds,
+        maxBytes: this.maxBytesOf(slot.config),
+        ...(result.size !== undefined ? { size: result.size } : {}),
+        ...(this.options.sliceMs !== undefined ? { sliceMs: this.options.sliceMs } : {}),
+      });
+      slot.index = index;
       slot.version = result.version;
       slot.checkedAt = now;
       slot.loadedAt = now;
       slot.error = undefined;
-      return { stack, status: 'loaded', serial: state.serial };
+      slot.errorVersion = undefined;
+      this.securityGroups.clear();
+      return { stack, status: 'loaded', serial: index.serial };
     } catch (err) {
       const error = inStack(stack, err);
       slot.error = error;
+      slot.errorVersion = err instanceof TerraformStateFormatError && version !== undefined ? version : undefined;
+      this.securityGroups.clear();
       return { stack, status: 'failed', error };
     }
+  }
+
+  private maxBytesOf(stack: DesiredStateStack): number {
+    const megabytes = stack.state.maxMegabytes;
+    return megabytes !== undefined ? megabytes * 1024 * 1024 : (this.options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * @driftwarden/terraform-state: the desired state of Terraform-managed resources, read from
+ * @driftwarden/terraform-state: the desired state of Terraform-managed resources, streamed from
  * each stack's state file (format version 4; S3 backend or local file, cached by version) and
- * indexed by AWS id → Terraform address.
+ * indexed by AWS id and arn → Terraform address, plus what each resource kind keeps of its types.
  */
 
 // State file format
@@ -14,11 +14,16 @@ export {
   type TerraformStateResource,
 } from './state/terraform-state.schema';
 export { hclQuote, instanceAddress, instanceKeySuffix, resourceAddress, type ResourceAddressParts } from './state/address';
-export { TerraformStateFormatError, inStack } from './terraform-state.errors';
+export { DEFAULT_MAX_STATE_BYTES, DEFAULT_SLICE_MS, readStackStateIndex, type ReadStateOptions, type StateBody } from './state/read-state-stream';
+export { TerraformStateFormatError, inStack, type TerraformStateFormatCode } from './terraform-state.errors';
 
-// Index (pure)
+// Index (pure): generic, with the resource kinds' parts plugged in
+export type { AnyStateKind, ManagedInstanceRef, StateInstance, StateKind } from './index/state-kind';
+export { SecurityGroupStateIndex, securityGroupStateKind } from './index/security-group-state';
 export {
+  DEFAULT_STATE_KINDS,
   StackStateIndex,
+  StackStateIndexBuilder,
   TF_DEFAULT_SECURITY_GROUP,
   locationMatches,
   type LegacyRuleEntry,
@@ -47,6 +52,7 @@ export {
   stateSourceFor,
   type DesiredStateIndexOptions,
   type DesiredStateStack,
+  type ManagedResourceRef,
   type RuleOwner,
   type StackOwnership,
   type StackRefreshResult,

@@ -103,6 +103,41 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
       expect(out).toContain('evidence\n  rule: 5\n  incidentSnapshot:');
     });
 
+    it('prints each difference in plain English with who made it (the call, or the Config item), its decision and flags', async () => {
+      api.drifts[1].differences = [
+        {
+          id: 'added ingress|tcp|22|22|ipv4:0.0.0.0/0',
+          key: 'ingress|tcp|22|22|ipv4:0.0.0.0/0',
+          side: 'added',
+          sentence: 'opened ingress tcp/22 from 0.0.0.0/0 (the internet)',
+          direction: { axis: 'exposure', change: 'widens', revert: 'narrows' },
+          detail: {},
+          madeBy: { source: 'cloudtrail-event', principal: { arn: 'arn:aws:sts::111122223333:assumed-role/dev/mallory', class: 'other' }, at: '2025-03-04T11:50:00Z', cloudTrailEventId: 'ev-1', eventName: 'AuthorizeSecurityGroupIngress', configEventId: 'ci-1' },
+          decision: { action: 'hold', rule: 4, reason: 'auto-heal is frozen by a major incident', at: '2025-03-04T11:51:00Z' },
+          flags: ['suspicious'],
+          firstSeen: { at: '2025-03-04T11:51:00Z', eventId: 'ci-1' },
+        },
+        {
+          id: 'removed ingress|tcp|8080|8080|ipv4:0.0.0.0/0',
+          key: 'ingress|tcp|8080|8080|ipv4:0.0.0.0/0',
+          side: 'removed',
+          sentence: 'closed ingress tcp/8080 from 0.0.0.0/0 (the internet)',
+          direction: { axis: 'exposure', change: 'narrows', revert: 'widens' },
+          detail: {},
+          madeBy: { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: '2025-03-04T11:52:00Z', configEventId: 'ci-2', unattributable: 'CloudTrail has no call that names it' },
+          decision: { action: 'hold', rule: 4, reason: 'auto-heal is frozen', at: '2025-03-04T11:53:00Z' },
+          firstSeen: { at: '2025-03-04T11:53:00Z', eventId: 'ci-2' },
+        },
+      ];
+
+      const out = (await run(['show', 'd-2'])).stdout;
+
+      expect(out).toContain(
+        'differences\n  opened ingress tcp/22 from 0.0.0.0/0 (the internet)  suspicious\n    made by  arn:aws:sts::111122223333:assumed-role/dev/mallory (other) at 2025-03-04 11:50:00Z (10m ago), CloudTrail AuthorizeSecurityGroupIngress ev-1\n    decision hold (rule 4): auto-heal is frozen by a major incident',
+      );
+      expect(out).toContain('  closed ingress tcp/8080 from 0.0.0.0/0 (the internet)\n    made by  unknown principal at 2025-03-04 11:52:00Z (8m ago), first seen in Config item ci-2\n    not attributable: CloudTrail has no call that names it\n');
+    });
+
     it('marks dry-run records and prints the raw record with --json', async () => {
       const human = await run(['show', 'd-5']);
       const json = await run(['show', 'd-5', '--json']);

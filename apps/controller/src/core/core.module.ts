@@ -23,17 +23,17 @@ import {
   ResourceAnalyzers,
 } from '@driftwarden/pipeline';
 import { JobProducer, type JobRetention } from '@driftwarden/queue';
-import { RedisKeys, createRedis } from '@driftwarden/redis';
+import { RedisConnectionMonitor, RedisKeys, createRedis } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore, type StoreRetention } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
-import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
+import { CloudTrailAttribution, CloudTrailWindowWalker, SG_MUTATIONS, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
 import { Ec2Remediation, assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
 import { GitHubBackport } from '@driftwarden/backport';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
-import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
+import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/kinds/security-group';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
 import { AWS_CREDENTIALS_FOR, CLOCK, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
@@ -92,16 +92,19 @@ export class CoreModule {
         inject: [DRIFTWARDEN_CONFIG],
         useFactory: (c: DriftwardenConfig) => new RedisKeys(c.redis.prefix),
       },
+      // Every Redis connection's errors go into the log through this one (rate-limited), never raw on stderr.
+      { provide: RedisConnectionMonitor, inject: [LOGGER], useFactory: (l: Logger) => new RedisConnectionMonitor(l.child({ component: 'redis' })) },
       {
+        // Request/response: fails fast while Redis is unreachable (the API answers 503 redis_unavailable).
         provide: REDIS,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => createRedis({ url: c.redis.url, name: 'driftwarden' }),
+        inject: [DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
+        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) => createRedis({ url: c.redis.url, name: 'driftwarden', monitor: m }),
       },
       {
         // Queue producers and workers need a connection that retries forever.
         provide: REDIS_BLOCKING,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true }),
+        inject: [DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
+        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) => createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true, monitor: m }),
       },
       { provide: TokenRegistry, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig) => new TokenRegistry(c.api.tokens) },
       {
@@ -132,9 +135,15 @@ export class CoreModule {
       },
       {
         provide: JobProducer,
-        inject: [REDIS_BLOCKING, RedisKeys, DRIFTWARDEN_CONFIG],
-        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) =>
-          new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds, jobRetention: jobRetentionOf(c) }),
+        inject: [REDIS_BLOCKING, RedisKeys, DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
+        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig, m: RedisConnectionMonitor) =>
+          new JobProducer({
+            connection: r,
+            prefix: k.bullPrefix,
+            coalesceMs: c.ingest.coalesceMilliseconds,
+            jobRetention: jobRetentionOf(c),
+            onError: (err, queue) => m.report(`queue:${queue}`, err),
+          }),
       },
       // Ports: the real adapters built from the configuration, unless a test replaces them.
       { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([new SecurityGroupAnalyzer()]) },
@@ -169,20 +178,29 @@ export class CoreModule {
       {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
-        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR],
-        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null) =>
-          o.attribution ??
-          new CloudTrailAttribution(ct, pc, {
+        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR, LOGGER],
+        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null, logger: Logger) => {
+          if (o.attribution) return o.attribution;
+          // LookupEvents given up on for a decision: said once per distinct reason, not per item.
+          const said = new Set<string>();
+          return new CloudTrailAttribution(ct, pc, {
             waitForDeliveryMs: c.attribution.cloudTrailWaitSeconds * 1000,
+            onLookupUnavailable: (err) => {
+              const key = `${err.name}:${err.message}`.slice(0, 300);
+              if (said.has(key)) return;
+              said.add(key);
+              logger.error({ err: { name: err.name, message: err.message } }, 'CloudTrail LookupEvents is unavailable: decisions go ahead with what is known (a principal not found is treated as not the IaC pipeline)');
+            },
             ...(c.attribution.lookupEvents
               ? {
-                  lookup: new CloudTrailLookup(
-                    createCloudTrailClientFor(10_000, credentialsFor ?? undefined),
-                    new SharedRateLimiter(r, k),
-                  ),
+                  walker: new CloudTrailWindowWalker(r, k, createCloudTrailClientFor(10_000, credentialsFor ?? undefined), new SharedRateLimiter(r, k), ct, (e) => SG_MUTATIONS.has(e.eventName), {
+                    lagMs: c.attribution.cloudTrailWaitSeconds * 1000,
+                    retentionSeconds: storeRetentionOf(c).cloudTrailSeconds,
+                  }),
                 }
               : {}),
-          }),
+          });
+        },
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
       { provide: FencePort, inject: [FreezeStore, FreezeService, CLOCK], useFactory: (store: FreezeStore, f: FreezeService, clock: Clock) => o.fence ?? new FreezeFence(store, f, clock) },

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { ApiError } from '@driftwarden/auth';
 import { IllegalTransitionError, PermanentError } from '@driftwarden/domain';
 import type { Logger } from '@driftwarden/observability';
+import { isRedisUnavailableError } from '@driftwarden/redis';
 import { BODY_NOT_JSON } from './body-parser.interceptor';
 
 interface BodyParserError {
@@ -15,12 +16,19 @@ interface BodyParserError {
   expose?: boolean;
 }
 
+/** Retry-After of a 503 `redis_unavailable`: the reconnect back-off is capped at 5 s. */
+const REDIS_RETRY_AFTER_SECONDS = 5;
+const REDIS_LOG_MS = 10_000;
+
 /**
  * Every error leaves the API as `{"error": {"code", "message", "problems"?}}` with a stable
  * code. Unexpected errors are logged with their cause and answered 500 without internals.
  */
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
+  private redisLoggedAt = 0;
+  private redisSuppressed = 0;
+
   constructor(private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -30,13 +38,34 @@ export class ApiErrorFilter implements ExceptionFilter {
     const { status, body, headers }: { status: number; body: unknown; headers?: Record<string, string> } = notJson
       ? err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${exception.message}`, [{ path: '', message: exception.message }])
       : this.map(exception);
-    if (status >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (isRedisUnavailableError(exception)) this.redisUnavailable(exception);
+    else if (status >= 500) this.logger.error({ err: exception }, 'request failed');
     if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     res.status(status).json(body);
   }
 
+  /**
+   * Redis down or not answering is not a bug: no stack, and one line per REDIS_LOG_MS however
+   * many requests fail (the connections' own errors are logged by RedisConnectionMonitor).
+   */
+  private redisUnavailable(e: unknown): void {
+    const now = Date.now();
+    if (now - this.redisLoggedAt < REDIS_LOG_MS) {
+      this.redisSuppressed++;
+      return;
+    }
+    this.logger.warn({ err: { message: e instanceof Error ? e.message : String(e) }, alsoFailed: this.redisSuppressed }, 'request failed: Redis unavailable (503 redis_unavailable)');
+    this.redisLoggedAt = now;
+    this.redisSuppressed = 0;
+  }
+
   private map(e: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
     if (e instanceof ApiError) return { status: e.getStatus(), body: e.getResponse(), headers: e.extraHeaders };
+    // Redis unreachable or not answering (a connection error or a command timeout): the client
+    // may try again; the freeze is not known, it is not "internal".
+    if (isRedisUnavailableError(e)) {
+      return { ...err(HttpStatus.SERVICE_UNAVAILABLE, 'redis_unavailable', 'Redis, where driftwarden keeps its state, is unreachable or not answering: try again shortly'), headers: { 'Retry-After': String(REDIS_RETRY_AFTER_SECONDS) } };
+    }
     // Nest wraps body-parser errors in an HttpException whose cause is the original error.
     const parser = (e instanceof HttpException && e.cause ? e.cause : e) as BodyParserError;
     if (parser && typeof parser === 'object' && typeof parser.type === 'string') {

@@ -52,4 +52,14 @@ describe('OpenAPI document', () => {
   it('found the routes', () => {
     expect(routes.length).toBeGreaterThan(15);
   });
+
+  it('says what webhooks are deduplicated on: what the signature covers, never an unsigned header', () => {
+    const pd = OPENAPI.paths['/v1/webhooks/pagerduty'].post;
+    const gh = OPENAPI.paths['/v1/webhooks/github'].post;
+    expect(pd.summary).toContain('deduplicated on the signed event.id');
+    expect(gh.summary).toContain('deduplicated on the SHA-256 of the signed body');
+    for (const text of [pd.summary, pd.description, gh.summary, gh.description]) expect(text).not.toMatch(/deduplicated on (the )?(X-Webhook-Id|X-GitHub-Delivery)/i);
+    expect(pd.description).toContain('remembered for 72 h');
+    expect(pd.description).toContain('stale');
+  });
 });

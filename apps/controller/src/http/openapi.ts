@@ -1,9 +1,11 @@
 import { ACCOUNT_ID_PATTERN, MAX_RESOURCE_ID_LENGTH, REGION_PATTERN, RESOURCE_TYPE_PATTERN } from '@driftwarden/domain';
+import { WEBHOOK_DEDUPE_MS } from '@driftwarden/freeze';
 
 /**
  * The OpenAPI description of the v1 API (served at GET /docs). Written by hand from DESIGN §7;
  * `openapi.spec` checks that every route the controller serves is described here.
  */
+const dedupeHours = WEBHOOK_DEDUPE_MS / 3_600_000;
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const errors = {
@@ -15,6 +17,7 @@ const errors = {
     headers: { 'Retry-After': { description: 'seconds until the client may try again', schema: { type: 'integer', minimum: 1 } } },
     ...json(error),
   },
+  '503': { description: 'Redis is unreachable or does not answer (code `redis_unavailable`, with Retry-After): try again', ...json(error) },
 };
 const activeLimit = (key: string) => ({ description: `active_limit_reached: as many are active as ${key} allows; lift or remove one, or raise the limit`, ...json(error) });
 const page = (item: unknown) => ({ type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: item }, next: { type: 'string', nullable: true } } });
@@ -47,6 +50,18 @@ const scope = {
   },
 };
 const isoTime = 'an ISO 8601 date (2025-03-04, UTC midnight) or date-time with Z or an offset (2025-03-04T10:15:00Z); a date that does not exist (2026-02-30) is a 400, never normalised';
+const webhookAccepted = {
+  type: 'object',
+  required: ['accepted', 'duplicate'],
+  properties: {
+    accepted: { type: 'boolean' },
+    duplicate: { type: 'boolean', description: 'true: this event was already received (see the deduplication key above); nothing was done again' },
+    applied: { type: 'boolean', description: 'the event changed the freeze state' },
+    stale: { type: 'boolean', description: 'older than the state already known: not applied' },
+    ignored: { type: 'string', description: 'why nothing was applied' },
+    drifts: { type: 'array', items: { type: 'string' } },
+  },
+};
 const freezeBody = { required: true, ...json({ type: 'object', required: ['reason', 'ttl'], properties: { reason: { type: 'string' }, ttl: { type: 'string', example: '2h' }, scope } }) };
 
 export const OPENAPI = {
@@ -120,6 +135,11 @@ export const OPENAPI = {
             },
           },
           approval: { type: 'object' },
+          failure: {
+            type: 'object',
+            description: 'Why the record is `failed` when a job failed for good; `replay --failed` decides an evaluation failure again.',
+            properties: { stage: { type: 'string', enum: ['evaluate', 'remediate', 'backport'] }, code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string' }, eventId: { type: 'string' }, replays: { type: 'integer' } },
+          },
         },
       },
       DriftDifference: {
@@ -269,6 +289,29 @@ export const OPENAPI = {
       },
     },
     '/v1/exceptions/{id}': { delete: { ...bearer('operator'), summary: 'Remove an exception (the resource is evaluated again)', parameters: [idParam('id')], responses: { '200': { description: 'removed', ...json({ type: 'object' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
+    '/v1/replay/failed': {
+      post: {
+        ...bearer('operator'),
+        summary: 'Decide again the items whose evaluation failed for good (`driftwarden replay --failed`)',
+        description:
+          'An evaluation that failed for good (its retries ran out, or a permanent error) leaves a `failed` drift record with `failure: {stage: evaluate, code, message, eventId}`. This puts each such item back among its resource\'s pending items and queues one evaluation per resource. Items no longer kept (retention) are skipped with the reason. Audited as `api.replay.failed`.',
+        requestBody: { required: false, ...json({ type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } }) },
+        responses: {
+          '200': {
+            description: 'what was re-queued and what was skipped',
+            ...json({
+              type: 'object',
+              required: ['requeued', 'skipped'],
+              properties: {
+                requeued: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, eventId: { type: 'string' } } } },
+                skipped: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, reason: { type: 'string' } } } },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
     '/v1/audit': {
       get: {
         ...bearer('viewer'),
@@ -285,9 +328,24 @@ export const OPENAPI = {
         responses: { '200': { description: 'a page', ...json(page({ type: 'object' })) }, ...errors },
       },
     },
-    '/v1/webhooks/pagerduty': { post: { summary: 'PagerDuty webhooks v3 (X-PagerDuty-Signature, deduplicated on X-Webhook-Id)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad signature', ...json(error) } } } },
+    '/v1/webhooks/pagerduty': {
+      post: {
+        summary: 'PagerDuty webhooks v3 (X-PagerDuty-Signature), deduplicated on the signed event.id',
+        description:
+          `Deduplicated on \`event.id\`, which the signature covers (not on \`X-Webhook-Id\`, which it does not: a captured body re-sent under a fresh header is still a replay); deliveries are remembered for ${dedupeHours} h, and an event whose \`occurred_at\` is older than that is not applied. ` +
+          'Events of one incident are ordered by `occurred_at`: an event older than the state already known for the incident (a newer event, or a poll that started after it) is stale: answered 202 with `stale: true` and the reason in `ignored`, audited as `freeze.incident_event_stale`, counted in `driftwarden_webhooks_rejected_total{reason="stale"}`, and never applied.',
+        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) }, '401': { description: 'bad signature', ...json(error) }, '503': errors['503'] },
+      },
+    },
     '/v1/webhooks/opsgenie': { post: { summary: 'Opsgenie webhooks (shared secret header X-Opsgenie-Token)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad token', ...json(error) } } } },
-    '/v1/webhooks/github': { post: { summary: 'GitHub webhooks (X-Hub-Signature-256, deduplicated on X-GitHub-Delivery)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad signature', ...json(error) } } } },
+    '/v1/webhooks/github': {
+      post: {
+        summary: 'GitHub webhooks (X-Hub-Signature-256), deduplicated on the SHA-256 of the signed body',
+        description:
+          `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` event whose \`pull_request.updated_at\` is older than that is not applied. A repeat is answered 202 with \`duplicate: true\`.`,
+        responses: { '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) }, '401': { description: 'bad signature', ...json(error) }, '503': errors['503'] },
+      },
+    },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
     '/readyz': {
       get: {

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { FreezeService, FreezeStore } from '@driftwarden/freeze';
+import { FreezeService, FreezeStore, WEBHOOK_DEDUPE_MS, type IncidentEventOutcome } from '@driftwarden/freeze';
 import {
   OPSGENIE_WEBHOOK_TOKEN_HEADER,
   PAGERDUTY_SIGNATURE_HEADER,
@@ -15,7 +15,7 @@ import { Metrics } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
 import { DriftStore } from '@driftwarden/store';
 import { afterBackportClosed, isOpen } from '@driftwarden/domain';
-import { parsePullRequestEvent, verifyGitHubSignature } from '@driftwarden/github';
+import { gitHubDeliveryKey, parsePullRequestEvent, verifyGitHubSignature } from '@driftwarden/github';
 import { createHash } from 'node:crypto';
 import { correlationIdOf, type ApiRequest } from './request-context';
 
@@ -31,9 +31,6 @@ function header(req: ApiRequest, name: string): string | undefined {
  * constant time, over the raw body; idempotent; answered at once (PagerDuty waits 5 s), with
  * the change applied immediately and a refresh poll queued.
  */
-/** How long webhook deliveries are remembered (FreezeStore.firstDelivery), and the oldest event applied. */
-const WEBHOOK_DEDUPE_MS = 3 * 24 * 3_600_000;
-
 @Controller('v1/webhooks')
 export class WebhooksController {
   constructor(
@@ -73,7 +70,7 @@ export class WebhooksController {
       this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: 'duplicate' });
       return { accepted: true, duplicate: true };
     }
-    let applied = false;
+    let outcome: IncidentEventOutcome | null = null;
     if (e.incident) {
       const inc = e.incident;
       const major = isPagerDutyMajor(
@@ -82,15 +79,25 @@ export class WebhooksController {
       );
       const scope = inc.service ? pd.scopes?.[inc.service] : undefined;
       const record = { ...inc, ...(scope ? { scope } : {}) };
+      const event = { id: e.eventId, type: e.eventType };
       if (e.eventType === 'incident.resolved' || (e.eventType === 'incident.priority_updated' && !major)) {
-        applied = await this.store.applyIncidentEvent(record, false, e.occurredAt, 'webhook:pagerduty');
+        outcome = await this.store.applyIncidentEvent(record, false, e.occurredAt, 'webhook:pagerduty', event);
       } else if (OPEN_EVENTS.has(e.eventType) && major) {
-        applied = await this.store.applyIncidentEvent(record, true, e.occurredAt, 'webhook:pagerduty');
+        outcome = await this.store.applyIncidentEvent(record, true, e.occurredAt, 'webhook:pagerduty', event);
       }
     }
-    if (applied) this.freeze.invalidate();
+    if (outcome?.applied) this.freeze.invalidate();
+    // Older than the state already known (a newer event, or a poll that started after it):
+    // recorded (audit `freeze.incident_event_stale`) and counted, never applied.
+    if (outcome?.stale) this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: 'stale' });
     await this.producer.pollIncidentsNow(correlationIdOf(req));
-    return { accepted: true, duplicate: false, applied };
+    return {
+      accepted: true,
+      duplicate: false,
+      applied: outcome?.applied ?? false,
+      ...(outcome?.stale ? { stale: true } : {}),
+      ...(outcome && !outcome.applied ? { ignored: outcome.reason } : {}),
+    };
   }
 
   /**
@@ -115,8 +122,11 @@ export class WebhooksController {
       throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_signature', 'X-Hub-Signature-256 does not match the body');
     }
     const delivery = header(req, 'x-github-delivery');
-    if (!delivery) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'missing X-GitHub-Delivery header', [{ path: 'headers.x-github-delivery', message: 'GitHub sends it with every delivery; it is how repeats are recognised' }]);
-    if (!(await this.store.firstDelivery('github', delivery))) {
+    if (!delivery) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'missing X-GitHub-Delivery header', [{ path: 'headers.x-github-delivery', message: 'GitHub sends it with every delivery (a GUID)' }]);
+    // Deduplicated on the signed body, not on X-GitHub-Delivery (the signature does not cover
+    // it: a captured body re-sent under a fresh GUID is still a replay), as PagerDuty is on its
+    // signed event id. Answered like a PagerDuty duplicate.
+    if (!(await this.store.firstDelivery('github', gitHubDeliveryKey(raw)))) {
       this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'duplicate' });
       return { accepted: true, duplicate: true };
     }
@@ -124,6 +134,11 @@ export class WebhooksController {
     const parsed = parsePullRequestEvent(raw);
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed pull_request webhook', parsed.problems);
     const e = parsed.event;
+    // Older than the deduplication window: a replay that is no longer remembered (see WEBHOOK_DEDUPE_MS).
+    if (e.updatedAt && Date.now() - Date.parse(e.updatedAt) > WEBHOOK_DEDUPE_MS) {
+      this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'too_old' });
+      return { accepted: true, duplicate: false, ignored: `pull request updated at ${e.updatedAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window` };
+    }
     const match = /^driftwarden\/backport\/(.+)$/.exec(e.headRef);
     if (e.action !== 'closed' || !match) return { accepted: true, duplicate: false, ignored: 'not a closed backport pull request' };
     // The record may be in another status while its PR is open (a later change on the resource is held, awaiting approval…).

@@ -6,7 +6,7 @@ import { PermanentError } from '@driftwarden/domain';
 import { AuditFollower, notificationsFor, sendWebhook, type NotificationKind } from '@driftwarden/notifications';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import { JobProducer, QueueName, createWorker, type NotifyJob } from '@driftwarden/queue';
-import { RedisKeys, createRedis } from '@driftwarden/redis';
+import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { LOGGER } from '../core/tokens';
 
@@ -32,13 +32,14 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
     private readonly audit: AuditLog,
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
+    private readonly redisMonitor: RedisConnectionMonitor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const hooks = this.config.notifications.webhooks;
     if (hooks.length === 0 || !this.roles.includes('worker')) return;
     const connection = (name: string) => {
-      const c = createRedis({ url: this.config.redis.url, name: `driftwarden:${name}`, blocking: true });
+      const c = createRedis({ url: this.config.redis.url, name: `driftwarden:${name}`, blocking: true, monitor: this.redisMonitor });
       this.connections.push(c);
       return c;
     };
@@ -50,6 +51,7 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
       concurrency: 4,
       lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
     });
+    this.worker.on('error', (err) => (isRedisConnectionError(err) ? this.redisMonitor.report('worker:notify', err) : this.logger.error({ queue: 'notify', err: { message: err.message } }, 'worker error')));
     await this.worker.waitUntilReady();
     this.following = this.follow(follower);
   }
@@ -73,7 +75,8 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
       } catch (err) {
         if (this.stopping) break;
         failures++;
-        this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, failures }, 'following the audit log for notifications failed; retrying');
+        if (isRedisConnectionError(err)) this.redisMonitor.report('notify-follow', err);
+        else this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, failures }, 'following the audit log for notifications failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
       }
     }

@@ -48,7 +48,7 @@ export class RetentionSweep {
     let history: HistoryPruned | null = null;
     if (now.getTime() - this.lastHistoryPrune >= HISTORY_PRUNE_INTERVAL_MS) {
       this.lastHistoryPrune = now.getTime();
-      history = await this.freeze.pruneHistory(await this.historyCutoff(now));
+      history = await this.freeze.pruneHistory(await this.historyCutoff(now), now);
     }
     let backfill: BackfillResult | null = null;
     if (!this.backfillDone) {

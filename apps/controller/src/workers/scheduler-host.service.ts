@@ -7,7 +7,7 @@ import { FreezeService, FreezeStore, IncidentPoller, freezeAt } from '@driftward
 import type { Logger } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
 import { ExceptionsStore } from '@driftwarden/exceptions';
-import { RedisKeys } from '@driftwarden/redis';
+import { RedisConnectionMonitor, RedisKeys, isRedisUnavailableError } from '@driftwarden/redis';
 import { DriftStore } from '@driftwarden/store';
 import { freezeSettings } from '../core/core.module';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
@@ -43,6 +43,7 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly poller: IncidentPoller,
     private readonly exceptions: ExceptionsStore,
     private readonly rebuild: StateRebuild,
+    private readonly redisMonitor: RedisConnectionMonitor,
     private readonly retention: RetentionSweep,
   ) {}
 
@@ -54,7 +55,10 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
       if (!this.running) {
         this.running = this.sweep()
           .then(() => undefined)
-          .catch((err: unknown) => this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduler sweep failed'))
+          .catch((err: unknown) =>
+            // Redis down: one line per outage (the monitor), not one per sweep.
+            isRedisUnavailableError(err) ? this.redisMonitor.report('scheduler', err) : this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduler sweep failed'),
+          )
           .finally(() => {
             this.running = null;
           });
@@ -74,13 +78,15 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     const got = await this.redis.set(lease, this.owner, 'PX', SWEEP_INTERVAL_MS * 3, 'NX');
     if (got !== 'OK' && (await this.redis.get(lease)) !== this.owner) return false;
     await this.redis.pexpire(lease, SWEEP_INTERVAL_MS * 3);
-    // Redis was emptied while running, or the rebuild at start failed (GitHub unreachable): again.
-    const rebuilt = await this.rebuild.retryIfNeeded();
-    if (rebuilt === 'rebuilt' && this.poller.configured.length > 0) {
-      // An emptied Redis lost the poll schedule too (a BullMQ job scheduler): set it up again.
-      await this.producer.scheduleIncidentPolls(this.config.incidents.pollIntervalSeconds * 1000);
-      await this.producer.pollIncidentsNow('state-rebuilt');
+    // An emptied Redis lost the poll schedule too (a BullMQ job scheduler): set it up again
+    // before the state rebuild, which can take long (GitHub slow or down): the providers are
+    // polled meanwhile, so a healthy one is fresh, not `unknown`, for the whole rebuild.
+    if (this.poller.configured.length > 0 && (await this.producer.ensureIncidentPolls(this.config.incidents.pollIntervalSeconds * 1000))) {
+      this.logger.info('the incident poll schedule was gone (Redis emptied): set up again');
+      await this.producer.pollIncidentsNow('schedule-restored');
     }
+    // Redis was emptied while running, or the rebuild at start failed (GitHub unreachable): again.
+    await this.rebuild.retryIfNeeded();
     const now = this.clock();
     this.freeze.invalidate();
     const state = await this.freeze.state();

@@ -47,6 +47,23 @@ export interface DriftRecord {
   links: DriftLinks;
   /** The human decision on a drift awaiting approval (DESIGN §5 Approvals). */
   approval?: DriftApproval;
+  /**
+   * Why the record is `failed` when a job failed for good (DESIGN §4 rule 5 "failed for good"):
+   * which stage, the error's code and message, and the item it was about. `driftwarden replay
+   * --failed` decides such items again.
+   */
+  failure?: DriftFailure;
+}
+
+export interface DriftFailure {
+  stage: 'evaluate' | 'remediate' | 'backport';
+  code: string;
+  message: string;
+  at: string;
+  /** The Config item the failed evaluation was about. */
+  eventId?: string;
+  /** How many times it was re-driven (`replay --failed`). */
+  replays?: number;
 }
 
 export interface DriftApproval {

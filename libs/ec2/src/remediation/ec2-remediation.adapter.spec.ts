@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { PermanentError, TransientError, type PermissionRule } from '@driftwarden/domain';
 import { FreezeRecordedError, type Fence } from '@driftwarden/pipeline';
-import { ruleKey, sortRules, uniqueRules } from '@driftwarden/security-group';
+import { ruleKey, sortRules, uniqueRules } from '@driftwarden/kinds/security-group';
 import { ACCOUNT, OTHER_SG, PRINCIPAL, ACCESS_KEY_ID, SG, VPC, driftFor, rule, rules, sandboxClient } from '../../test/ec2-test-support';
 import { Ec2PermanentError, Ec2TransientError } from '../ec2.errors';
 import { Ec2Sandbox, type SandboxCall } from '../sandbox/ec2-sandbox.server';

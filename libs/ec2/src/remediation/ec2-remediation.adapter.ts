@@ -61,7 +61,7 @@ import {
   toIpPermissions,
   uniqueRules,
   type IdentifiedRule,
-} from '@driftwarden/security-group';
+} from '@driftwarden/kinds/security-group';
 import type { Ec2ClientProvider } from '../ec2-clients.factory';
 import { ec2ErrorCode, ec2ErrorMessage, failureName, mapEc2Error } from '../ec2.errors';
 

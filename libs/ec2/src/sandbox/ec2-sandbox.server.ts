@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { DriftwardenError, type PermissionRule, type RuleDirection } from '@driftwarden/domain';
-import { canonicalProtocol, parseCidr, rulesFromIpPermissions, toIpPermissions, type IdentifiedRule } from '@driftwarden/security-group';
+import { canonicalProtocol, parseCidr, rulesFromIpPermissions, toIpPermissions, type IdentifiedRule } from '@driftwarden/kinds/security-group';
 import { Ec2ApiError, ec2Errors } from './ec2-sandbox.errors';
 import {
   booleanParam,

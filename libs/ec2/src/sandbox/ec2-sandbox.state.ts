@@ -14,7 +14,7 @@
  *   reference (a live rule may outlive the group it refers to: AWS's stale rules).
  */
 import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
-import { canonicalRuleKey, canonicalizeRule, sortRules, uniqueRules } from '@driftwarden/security-group';
+import { canonicalRuleKey, canonicalizeRule, sortRules, uniqueRules } from '@driftwarden/kinds/security-group';
 import { Ec2ApiError, ec2Errors } from './ec2-sandbox.errors';
 import type { QueryFilter } from './ec2-query';
 

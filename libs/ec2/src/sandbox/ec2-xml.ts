@@ -6,7 +6,7 @@
  */
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import type { PermissionRule } from '@driftwarden/domain';
-import { toIpPermissions } from '@driftwarden/security-group';
+import { toIpPermissions } from '@driftwarden/kinds/security-group';
 import type { SandboxTag, StoredGroup, StoredRule } from './ec2-sandbox.state';
 
 export const EC2_XML_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';

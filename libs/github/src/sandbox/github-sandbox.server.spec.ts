@@ -245,7 +245,7 @@ describe('GitHubSandbox', () => {
       expect(await verifyGitHubSignature(body, headers['x-hub-signature-256'], 'other')).toBe(false);
       expect(parsePullRequestEvent(body)).toEqual({
         ok: true,
-        event: { action: 'closed', merged: true, number: pr.number, headRef: BRANCH, baseRef: 'main', htmlUrl: pr.htmlUrl, repo: { owner: 'acme', name: 'infra' }, body: 'closes tcp/8080' },
+        event: { action: 'closed', merged: true, number: pr.number, headRef: BRANCH, baseRef: 'main', htmlUrl: pr.htmlUrl, repo: { owner: 'acme', name: 'infra' }, body: 'closes tcp/8080', updatedAt: new Date(sb.pullRequest(pr.number)!.updatedAt).toISOString() },
       });
       // The PR in the payload is the REST shape.
       const contract = loadGitHubOpenApiContract();

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
-import { parsePullRequestEvent, signGitHubPayload, verifyGitHubSignature } from '@driftwarden/github';
+import { createHash, createHmac } from 'node:crypto';
+import { gitHubDeliveryKey, parsePullRequestEvent, signGitHubPayload, verifyGitHubSignature } from '@driftwarden/github';
 
 const SECRET = 'It\'s a Secret to Everybody';
 // GitHub's documented example (docs.github.com, "Validating webhook deliveries").
@@ -97,6 +97,15 @@ describe('parsePullRequestEvent', () => {
     expect(parsePullRequestEvent({ ...payload, pull_request: withoutMerged })).toMatchObject({ ok: true, event: { merged: true } });
   });
 
+  it('reads pull_request.updated_at as the time of the event (normalised), and refuses one that is not a time', () => {
+    const at = { ...payload, pull_request: { ...payload.pull_request, updated_at: '2026-11-20T10:00:00Z' } };
+    expect(parsePullRequestEvent(at)).toMatchObject({ ok: true, event: { updatedAt: '2026-11-20T10:00:00.000Z' } });
+    expect(parsePullRequestEvent({ ...payload, pull_request: { ...payload.pull_request, updated_at: 'yesterday' } })).toEqual({
+      ok: false,
+      problems: [{ path: 'pull_request.updated_at', message: 'expected an ISO 8601 date-time, got "yesterday"' }],
+    });
+  });
+
   it('names every problem of a malformed payload by its path', () => {
     const result = parsePullRequestEvent({
       action: 7,
@@ -126,5 +135,15 @@ describe('parsePullRequestEvent', () => {
     const result = parsePullRequestEvent(body);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems).toEqual(expect.arrayContaining([{ path, message: expect.stringMatching(message) }]));
+  });
+});
+
+describe('gitHubDeliveryKey', () => {
+  it('is the SHA-256 of the signed bytes: the same body is the same delivery, whatever X-GitHub-Delivery says', () => {
+    const raw = '{"action":"closed","number":7}';
+    expect(gitHubDeliveryKey(raw)).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(gitHubDeliveryKey(Buffer.from(raw))).toBe(gitHubDeliveryKey(raw));
+    // One byte more is another body (and another signature): another delivery.
+    expect(gitHubDeliveryKey(`${raw} `)).not.toBe(gitHubDeliveryKey(raw));
   });
 });

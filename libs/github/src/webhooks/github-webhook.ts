@@ -8,11 +8,25 @@
  * has `import` conditions, so CommonJS cannot `require` it (not even Node's `require(esm)`): it
  * is loaded once with a dynamic `import()`, which compiled CommonJS keeps as a real import.
  */
+import { createHash } from 'node:crypto';
 
 export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
 export const GITHUB_EVENT_HEADER = 'x-github-event';
-/** A GUID per delivery, the same on redelivery: deduplicate on it. */
+/**
+ * A GUID per delivery, the same on redelivery. Not covered by the signature: a captured body
+ * re-sent under a fresh GUID is still a replay, so deliveries are deduplicated on
+ * `gitHubDeliveryKey` (the signed body), not on this header.
+ */
 export const GITHUB_DELIVERY_HEADER = 'x-github-delivery';
+
+/**
+ * The deduplication key of a delivery: SHA-256 of the raw body, which the signature covers.
+ * Two genuine events never have the same body (each carries its action and the pull request's
+ * `updated_at`), and a redelivery or a replay always does, whatever its `X-GitHub-Delivery`.
+ */
+export function gitHubDeliveryKey(rawBody: Buffer | string): string {
+  return createHash('sha256').update(rawBody).digest('hex');
+}
 
 type WebhooksMethods = typeof import('@octokit/webhooks-methods');
 let webhooksMethods: Promise<WebhooksMethods> | undefined;
@@ -67,6 +81,8 @@ export interface PullRequestEvent {
   htmlUrl: string;
   repo: { owner: string; name: string };
   body: string;
+  /** `pull_request.updated_at` (ISO): when this event happened; absent if the payload has none. */
+  updatedAt?: string;
 }
 
 export type PullRequestEventParseResult = { ok: true; event: PullRequestEvent } | { ok: false; problems: WebhookProblem[] };
@@ -125,6 +141,7 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
   let baseRef: string | undefined;
   let htmlUrl: string | undefined;
   let prBody = '';
+  let updatedAt: string | undefined;
   if (pr) {
     const m = pr.merged;
     if (typeof m === 'boolean') merged = m;
@@ -135,6 +152,10 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
     if (head) headRef = string(head, 'ref', 'pull_request.head.ref');
     if (base) baseRef = string(base, 'ref', 'pull_request.base.ref');
     htmlUrl = string(pr, 'html_url', 'pull_request.html_url');
+    if (pr.updated_at !== undefined && pr.updated_at !== null) {
+      if (typeof pr.updated_at === 'string' && !Number.isNaN(Date.parse(pr.updated_at))) updatedAt = new Date(pr.updated_at).toISOString();
+      else problems.push({ path: 'pull_request.updated_at', message: `expected an ISO 8601 date-time, got ${typeof pr.updated_at === 'string' ? JSON.stringify(pr.updated_at.slice(0, 40)) : describe(pr.updated_at)}` });
+    }
     if (pr.body === null || pr.body === undefined) prBody = '';
     else if (typeof pr.body === 'string') prBody = pr.body;
     else problems.push({ path: 'pull_request.body', message: `expected a string or null, got ${describe(pr.body)}` });
@@ -153,5 +174,5 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
   if (problems.length > 0 || !action || number === undefined || !headRef || !baseRef || !htmlUrl || !repo) {
     return { ok: false, problems };
   }
-  return { ok: true, event: { action, merged, number, headRef, baseRef, htmlUrl, repo, body: prBody } };
+  return { ok: true, event: { action, merged, number, headRef, baseRef, htmlUrl, repo, body: prBody, ...(updatedAt ? { updatedAt } : {}) } };
 }

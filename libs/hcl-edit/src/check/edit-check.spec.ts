@@ -1,5 +1,5 @@
 import type { PermissionRule } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import { HclDocument } from '../document/hcl-document';
 import { planSecurityGroupEdit, type EditDraft } from '../edit/security-group-edit';
 import { checkSecurityGroupEdit } from './edit-check';

@@ -8,7 +8,7 @@
  * Anything else and the edit is refused: never a broken file.
  */
 import { describePermissionRule, type PermissionRule } from '@driftwarden/domain';
-import { canonicalRuleKey, canonicalizeRule } from '@driftwarden/security-group';
+import { canonicalRuleKey, canonicalizeRule } from '@driftwarden/kinds/security-group';
 import type { EditDraft } from '../edit/security-group-edit';
 import { unsafe, type EditResult, type EditUnsafe } from '../edit/edit-result';
 import { parseWithHashicorp } from '../parser/hcl2json';

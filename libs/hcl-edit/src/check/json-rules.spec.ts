@@ -2,7 +2,7 @@
  * The edit reads rules with tree-sitter, the check with HashiCorp's parser: both readings of the
  * same file must agree, or every check would fail (or worse, pass for the wrong reason).
  */
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import { HclDocument } from '../document/hcl-document';
 import { readGroupCode } from '../edit/group-code';
 import { parseWithHashicorp } from '../parser/hcl2json';

@@ -20,7 +20,7 @@ import {
   toTerraformInlineBlocks,
   toTerraformLegacyRule,
   toTerraformVpcRule,
-} from '@driftwarden/security-group';
+} from '@driftwarden/kinds/security-group';
 import { attribute, HclDocument, type HclAttribute, type HclBlock, type HclSyntaxError } from '../document/hcl-document';
 import { parseResourceAddress, formatResourceAddress } from '../document/resource-address';
 import { initHclParser } from '../parser/tree-sitter';

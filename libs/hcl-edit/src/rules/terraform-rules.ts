@@ -9,7 +9,7 @@
  * Protocols, ports and keys are the security-group model's (`@driftwarden/security-group`).
  */
 import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
-import { canonicalPorts, canonicalProtocol, canonicalTrafficKey, parseGroupReference } from '@driftwarden/security-group';
+import { canonicalPorts, canonicalProtocol, canonicalTrafficKey, parseGroupReference } from '@driftwarden/kinds/security-group';
 import { describeValue, type RuleAttributes, type RuleValue } from './rule-values';
 
 export type RuleStyle = 'inline' | 'vpc-rule' | 'legacy-rule';

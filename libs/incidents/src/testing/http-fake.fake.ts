@@ -62,6 +62,7 @@ export abstract class HttpFake {
   private server: Server | undefined;
   private port: number | undefined;
   private readonly failures: FakeFailure[] = [];
+  private readonly standingFailures: { matches: (request: ParsedFakeRequest) => boolean; failure: FakeFailure }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly waiters: Array<(request: FakeRequestRecord) => void> = [];
   /** Path prefix the API is served under ('' or `/prefix`). */
@@ -126,6 +127,15 @@ export abstract class HttpFake {
   }
 
   /**
+   * Every request `matches` accepts gets `failure` until `reset()`: one endpoint or query down
+   * while the others answer (checked before the failures of `failNext`, which it leaves queued).
+   */
+  failWhen(matches: (request: ParsedFakeRequest) => boolean, failure: FakeFailure): this {
+    this.standingFailures.push({ matches, failure });
+    return this;
+  }
+
+  /**
    * Resolves with the next request the fake receives (after it is logged and validated, before it
    * is answered): lets a test act while a request is in flight without sleeping.
    */
@@ -138,10 +148,11 @@ export abstract class HttpFake {
     return this.requests.length;
   }
 
-  /** Forgets the request log and any scripted failures not yet used. */
+  /** Forgets the request log, any scripted failures not yet used, and standing failures. */
   reset(): this {
     this.requests.length = 0;
     this.failures.length = 0;
+    this.standingFailures.length = 0;
     return this;
   }
 
@@ -191,7 +202,7 @@ export abstract class HttpFake {
 
     const { reply, problems } = this.handle(parsed);
     record.problems = problems;
-    const failure = this.failures.shift();
+    const failure = this.standingFailures.find((f) => f.matches(parsed))?.failure ?? this.failures.shift();
     for (const notify of this.waiters.splice(0)) notify(record);
     if (failure === undefined) {
       record.outcome = reply.status;

@@ -13,7 +13,11 @@ import type { IncidentRef } from '@driftwarden/domain';
 import { isRecord, ShapeReader, type ShapeProblem } from '../shape';
 
 export const PAGERDUTY_SIGNATURE_HEADER = 'x-pagerduty-signature';
-/** Deliveries are at-least-once: deduplicate on this header (CONTRACTS.md §B3). */
+/**
+ * A per-delivery id (CONTRACTS.md §B3 suggests deduplicating on it). The signature does not
+ * cover it, so a captured body re-sent under a fresh id would pass: the controller deduplicates
+ * on the signed `event.id` instead, and orders events by `occurred_at`.
+ */
 export const PAGERDUTY_WEBHOOK_ID_HEADER = 'x-webhook-id';
 
 const DIGEST_BYTES = 32;

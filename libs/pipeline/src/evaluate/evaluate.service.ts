@@ -83,6 +83,72 @@ export class EvaluateService {
   }
 
   /**
+   * An evaluation failed for good (its retries ran out, or a permanent error): nothing is lost
+   * silently. The resource's open drift (or a new record) becomes `failed` with the reason and
+   * the item, in the same step as its audit entry (`evaluation.failed`, which is notified); the
+   * item is marked failed so that `replay --failed` can decide it again.
+   */
+  async recordFailure(rk: string, error: { code: string; message: string }, correlationId: string): Promise<{ driftId: string; eventId: string | null } | null> {
+    const eventId = await this.ledger.inFlight(rk);
+    const item = eventId ? await this.ledger.event(eventId) : null;
+    const [account, region, type, ...rest] = rk.split('/');
+    const id = rest.join('/');
+    if (!account || !region || !type || !id) return null;
+    const now = this.clock();
+    const at = now.toISOString();
+    const failure = { stage: 'evaluate' as const, code: error.code, message: error.message.slice(0, 2000), at, ...(eventId ? { eventId } : {}) };
+    const reason = `not decided: the evaluation failed for good (${error.code}: ${failure.message}); the item is kept, \`driftwarden replay --failed\` decides it again`;
+    const audit = (driftId: string): AuditEntry => ({
+      at,
+      type: 'evaluation.failed',
+      actor: 'worker',
+      resourceKey: rk,
+      correlationId,
+      driftId,
+      ...(eventId ? { eventId } : {}),
+      reason,
+      details: { code: error.code },
+    });
+    const open = await this.drifts.openFor(rk);
+    let driftId: string;
+    if (open && canTransition(open.record.status, 'failed')) {
+      driftId = open.record.id;
+      await this.drifts.update(driftId, (d) => ({
+        next: { ...d, status: 'failed', updatedAt: at, failure, evidence: { ...d.evidence, eventIds: eventId && !d.evidence.eventIds.includes(eventId) ? [...d.evidence.eventIds, eventId] : d.evidence.eventIds } },
+        audit: audit(d.id),
+      }));
+    } else {
+      driftId = newDriftId(now.getTime());
+      const record: DriftRecord = {
+        id: driftId,
+        status: 'failed',
+        dryRun: this.settings.dryRun,
+        resource: { type, id, account, region },
+        decision: { action: 'hold', rule: null, reason },
+        principal: { arn: null, class: 'unknown' },
+        changedAt: item?.captureTime ?? at,
+        detectedAt: at,
+        updatedAt: at,
+        diff: EMPTY_DIFF,
+        evidence: {
+          eventIds: eventId ? [eventId] : [],
+          configurationStateId: item?.configurationStateId ?? null,
+          captureTime: item?.captureTime ?? at,
+          rule: null,
+          apiCalls: [],
+          ...(item ? { event: eventEvidence(item) } : {}),
+        },
+        links: {},
+        failure,
+      };
+      const saved = await this.drifts.save(record, null, audit(driftId));
+      if (saved !== 'ok') throw new TransientError(`could not record the failed evaluation of ${rk} (${saved})`, 'drift_conflict');
+    }
+    if (eventId) await this.ledger.markFailed(rk, eventId, driftId);
+    return { driftId, eventId };
+  }
+
+  /**
    * Decides again on a held drift when its freeze has ended (DESIGN §3), with the current
    * freeze and the freeze history at the time of the change. The item was decided before, so
    * this is recorded as a `redecision`, never as a second decision of the item.

@@ -17,8 +17,8 @@ import {
   rulesFromTerraformLegacyRule,
   rulesFromTerraformSecurityGroup,
   sortRules,
-} from '@driftwarden/security-group';
-import type { StateEntry } from './stack-state-index';
+} from '@driftwarden/kinds/security-group';
+import type { StateEntry } from './security-group-state';
 
 export type SecurityGroupStyle = 'inline' | 'vpc_rule' | 'legacy_rule' | 'mixed';
 
@@ -77,7 +77,7 @@ function stringMap(value: unknown): Record<string, string> | undefined {
   return out;
 }
 
-function readRules(entry: StateEntry): PermissionRule[] {
+function parseRules(entry: StateEntry): readonly PermissionRule[] {
   try {
     switch (entry.kind) {
       case 'security_group':
@@ -91,6 +91,33 @@ function readRules(entry: StateEntry): PermissionRule[] {
     const reason = err instanceof Error ? err.message : String(err);
     throw new PermanentError(`stack "${entry.stack}": cannot read the rules of ${entry.address}: ${reason}`, 'terraform_state_invalid', { cause: err });
   }
+}
+
+/**
+ * Normalised rules per entry, read once per loaded state version: entries are immutable and
+ * replaced with their index, so a weak map keyed by entry forgets them with it.
+ */
+const rulesByEntry = new WeakMap<StateEntry, readonly PermissionRule[] | PermanentError>();
+
+function readRules(entry: StateEntry): readonly PermissionRule[] {
+  let rules = rulesByEntry.get(entry);
+  if (rules === undefined) {
+    try {
+      rules = Object.freeze(parseRules(entry).map(freezeRule));
+    } catch (err) {
+      if (!(err instanceof PermanentError)) throw err;
+      rules = err;
+    }
+    rulesByEntry.set(entry, rules);
+  }
+  if (rules instanceof PermanentError) throw rules;
+  return rules;
+}
+
+/** Cached rules are shared between lookups: frozen, so no caller can change another's answer. */
+function freezeRule(rule: PermissionRule): PermissionRule {
+  Object.freeze(rule.peer);
+  return Object.freeze(rule);
 }
 
 type Owner = { entry: StateEntry; style: Exclude<SecurityGroupStyle, 'mixed'> };

@@ -1,5 +1,5 @@
 import type { PermissionRule } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import {
   ACCOUNT,
   E2_STATE,
@@ -144,7 +144,7 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
       expect(idx.entriesFor(SG_DEPOSED)).toEqual([]);
       expect(idx.entriesFor('i-0123456789abcdef0')).toEqual([]);
       expect(idx.ownedSecurityGroupIds().sort()).toEqual([SG_APP_BLUE, SG_BASTION, SG_LEGACY, SG_WORKERS].sort());
-      expect(idx.summary()).toEqual({ stack: 'network', serial: 7, lineage: '9d0c3b8e-6f1a-4c1e-9a55-0b1b2c3d4e5f', terraformVersion: '1.12.2', securityGroups: 4, ruleResources: 6 });
+      expect(idx.summary()).toEqual({ stack: 'network', serial: 7, lineage: '9d0c3b8e-6f1a-4c1e-9a55-0b1b2c3d4e5f', terraformVersion: '1.12.2', managedInstances: 12, securityGroups: 4, ruleResources: 6 });
     });
 
     it('knows each entry’s account and region from arn, owner_id, v6 region or identity', () => {

@@ -11,7 +11,7 @@ import {
   rules,
   toCloudTrailIpPermissions,
   toConfigConfiguration,
-} from '../test/arbitraries';
+} from './testing/arbitraries';
 import { applyRuleDiff, diffRules } from './diff/diff-rules';
 import { analyzeExposure } from './exposure/analyze-exposure';
 import { ruleCovers } from './exposure/coverage';

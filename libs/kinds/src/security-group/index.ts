@@ -86,3 +86,8 @@ export {
   type ExposureContext,
   type ExposureOperation,
 } from './exposure/analyze-exposure';
+
+// The kind's pipeline parts: differences, attribution of calls, desired state
+export * from './rule-differences';
+export * from './security-group.analyzer';
+export * from './terraform-desired-state.adapter';

@@ -1,5 +1,5 @@
 import type { CloudTrailEvent, PermissionRule } from '@driftwarden/domain';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from './model/rule';
 import { ruleCallChanges, ruleDifferences, ruleDirections } from './rule-differences';
 
 const ingress = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });

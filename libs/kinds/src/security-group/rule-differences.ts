@@ -13,15 +13,10 @@ import {
   type PermissionRule,
 } from '@driftwarden/domain';
 import type { CallChanges } from '@driftwarden/pipeline';
-import {
-  analyzeExposure,
-  canonicalRuleKey,
-  canonicalizeRule,
-  isPublicCidr,
-  makeRule,
-  rulesFromCloudTrailRequest,
-  rulesFromCloudTrailResponse,
-} from '@driftwarden/security-group';
+import { analyzeExposure } from './exposure/analyze-exposure';
+import { isPublicCidr } from './model/cidr';
+import { canonicalRuleKey, canonicalizeRule, makeRule } from './model/rule';
+import { rulesFromCloudTrailRequest, rulesFromCloudTrailResponse } from './normalize/cloudtrail';
 import { z } from 'zod';
 
 export function ruleDifferenceKey(rule: PermissionRule): string {

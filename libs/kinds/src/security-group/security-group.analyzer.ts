@@ -1,6 +1,8 @@
 import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
 import type { Analysis, CallChanges, DesiredResource, ResourceAnalyzer } from '@driftwarden/pipeline';
-import { analyzeExposure, diffRules, rulesFromConfigConfiguration } from '@driftwarden/security-group';
+import { diffRules } from './diff/diff-rules';
+import { analyzeExposure } from './exposure/analyze-exposure';
+import { rulesFromConfigConfiguration } from './normalize/config-item';
 import { ruleCallChanges, ruleDifferences, ruleDirections } from './rule-differences';
 import { SECURITY_GROUP } from './terraform-desired-state.adapter';
 
