@@ -16,6 +16,7 @@
  *  - a 50,000-item burst, half without CloudTrail alongside: every item decided, no failed job (burst.ts),
  *  - the Terraform state index of 10k and 100k resources: build time, RSS, longest event-loop
  *    block (state-index.ts; `--state-only` runs this alone).
+ * `--soak` instead: Redis memory under a few minutes of steady load (soak.ts).
  * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
 import 'reflect-metadata';
@@ -34,6 +35,7 @@ import { freezePropagation } from './freeze-propagation';
 import { instantPorts } from './instant-ports';
 import { providerCalls } from './provider-calls';
 import { sgDiffBenchmark } from './sg-diff';
+import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { burst } from './burst';
 import { STATE_INDEX_TARGETS, stateIndexBenchmark } from './state-index';
@@ -145,6 +147,12 @@ const TARGETS = {
 
 async function main(): Promise<void> {
   log('driftwarden benchmark (one process, local Redis)');
+  if (process.argv.includes('--soak')) {
+    // Redis memory under steady load, with retentions shortened so expiry shows (soak.ts; a few minutes).
+    const soak = await soakBenchmark();
+    if (json) process.stdout.write(`${JSON.stringify({ ...soak, node: process.version, cpus: cpus().length })}\n`);
+    return;
+  }
   if (process.argv.includes('--state-only')) {
     const state = await stateIndexBenchmark();
     if (json) process.stdout.write(`${JSON.stringify({ ...state, targets: STATE_INDEX_TARGETS, node: process.version, cpus: cpus().length })}\n`);

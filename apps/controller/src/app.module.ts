@@ -17,6 +17,7 @@ import { ApprovalsController } from './http/approvals.controller';
 import { ExceptionsController } from './http/exceptions.controller';
 import { ReplayController } from './http/replay.controller';
 import { FreezeListener } from './workers/freeze-listener.service';
+import { RetentionSweep } from './workers/retention-sweep.service';
 import { SchedulerHost } from './workers/scheduler-host.service';
 import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
@@ -53,6 +54,7 @@ export class AppModule {
         WorkerHost,
         NotificationsHost,
         FreezeListener,
+        RetentionSweep,
         SchedulerHost,
         {
           provide: APP_GUARD,

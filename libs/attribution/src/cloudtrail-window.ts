@@ -21,6 +21,24 @@ import { toCloudTrailEvent, type SharedRateLimiter } from './cloudtrail-lookup.a
 
 const MINUTE = 60_000;
 
+/**
+ * Records walked minutes and forgets those walked longer ago than the retention (a hash walked
+ * all the time keeps its expiry renewed, so its old minutes must go field by field; it holds at
+ * most the minutes walked within the retention).
+ * KEYS[1] walked-minutes hash; ARGV[1] walked at (ms), ARGV[2] retention seconds, ARGV[3] now (ms),
+ * ARGV[4..] the minutes walked.
+ */
+const recordWalkLua = `
+for i = 4, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
+local oldest = tonumber(ARGV[3]) - tonumber(ARGV[2]) * 1000
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if tonumber(all[i + 1]) < oldest then redis.call('HDEL', KEYS[1], all[i]) end
+end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
+
 export interface WindowWalkerOptions {
   /** CloudTrail's delivery lag allowance (attribution.cloudTrailWaitSeconds): a minute walked this long after its end is final. */
   lagMs: number;
@@ -30,7 +48,7 @@ export interface WindowWalkerOptions {
   maxPages?: number;
   /** How long one walk may hold the account-region. Default 60 s. */
   lockMs?: number;
-  /** How long walked minutes are remembered. Default 3 days (as CloudTrail events are kept). */
+  /** How long walked minutes are remembered: as long as CloudTrail events are kept (retention.cloudTrailEvents). Default 3 days. */
   retentionSeconds?: number;
   now?: () => number;
 }
@@ -102,7 +120,7 @@ export class CloudTrailWindowWalker {
       const covered = due.filter((m) => complete || m >= oldestSeen);
       if (covered.length > 0) {
         const key = this.walkedKey(account, region);
-        await this.redis.multi().hset(key, Object.fromEntries(covered.map((m) => [String(m), String(startedAt)]))).expire(key, this.retentionSeconds).exec();
+        await this.redis.eval(recordWalkLua, 1, key, String(startedAt), String(this.retentionSeconds), String(this.now()), ...covered.map(String));
       }
       const after = new Map(minutes.map((m, i) => [m, covered.includes(m) ? startedAt : walked[i]]));
       const final = minutes.every((m) => isFinal(m, after.get(m) ?? null));

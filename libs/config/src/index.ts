@@ -40,6 +40,7 @@ export {
   type PrincipalsConfig,
   type RedisConfig,
   type RepoConfig,
+  type RetentionConfig,
   type S3StateConfig,
   type ScopeConfig,
   type SqsConfig,

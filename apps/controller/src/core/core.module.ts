@@ -22,9 +22,9 @@ import {
   RemediationPort,
   ResourceKinds,
 } from '@driftwarden/pipeline';
-import { JobProducer } from '@driftwarden/queue';
+import { JobProducer, type JobRetention } from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis } from '@driftwarden/redis';
-import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
+import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore, type StoreRetention } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
 import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
@@ -48,6 +48,32 @@ export function freezeSettings(c: DriftwardenConfig): FreezeSettings {
     cooldownMs: c.incidents.cooldownMinutes * 60_000,
     lookbackMs: c.incidents.lookbackMinutes * 60_000,
     maxStalenessMs: c.incidents.maxStalenessSeconds * 1000,
+  };
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** Config `retention` as the stores take it (README "Retention"). */
+export function storeRetentionOf(c: DriftwardenConfig): StoreRetention {
+  const r = c.retention;
+  return {
+    itemSeconds: seconds(r.itemsMs),
+    resourceSeconds: seconds(r.resourcesMs),
+    closedDriftSeconds: seconds(r.closedDriftsMs),
+    ignoredDriftSeconds: seconds(r.ignoredDriftsMs),
+    cloudTrailSeconds: seconds(r.cloudTrailEventsMs),
+    auditMaxEntries: r.audit.maxEntries,
+    auditMaxAgeSeconds: seconds(r.audit.maxAgeMs),
+    quarantineMaxEntries: r.quarantine.maxEntries,
+  };
+}
+
+/** Config `retention.completedJobs`/`failedJobs` as the job producer takes them. */
+export function jobRetentionOf(c: DriftwardenConfig): JobRetention {
+  const r = c.retention;
+  return {
+    completed: { ageSeconds: seconds(r.completedJobs.maxAgeMs), count: r.completedJobs.maxCount },
+    failed: { ageSeconds: seconds(r.failedJobs.maxAgeMs), count: r.failedJobs.maxCount },
   };
 }
 
@@ -87,28 +113,38 @@ export class CoreModule {
         inject: [DRIFTWARDEN_CONFIG],
         useFactory: (c: DriftwardenConfig) => new PrincipalClassifier(c.principals),
       },
-      { provide: AuditLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AuditLog(r, k) },
+      { provide: AuditLog, inject: [REDIS, RedisKeys, DRIFTWARDEN_CONFIG], useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) => new AuditLog(r, k, storeRetentionOf(c)) },
       {
         provide: DriftStore,
-        inject: [REDIS, RedisKeys, AuditLog],
-        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new DriftStore(r, k, a),
+        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig) => new DriftStore(r, k, a, storeRetentionOf(c)),
       },
       {
         provide: ItemLedger,
-        inject: [REDIS, RedisKeys, AuditLog],
-        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new ItemLedger(r, k, a),
+        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig) => new ItemLedger(r, k, a, storeRetentionOf(c)),
       },
-      { provide: CloudTrailStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new CloudTrailStore(r, k) },
+      {
+        provide: CloudTrailStore,
+        inject: [REDIS, RedisKeys, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) => new CloudTrailStore(r, k, storeRetentionOf(c)),
+      },
       {
         provide: QuarantineStore,
-        inject: [REDIS, RedisKeys, AuditLog],
-        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new QuarantineStore(r, k, a),
+        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig) => new QuarantineStore(r, k, a, storeRetentionOf(c)),
       },
       {
         provide: JobProducer,
         inject: [REDIS_BLOCKING, RedisKeys, DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
         useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig, m: RedisConnectionMonitor) =>
-          new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds, onError: (err, queue) => m.report(`queue:${queue}`, err) }),
+          new JobProducer({
+            connection: r,
+            prefix: k.bullPrefix,
+            coalesceMs: c.ingest.coalesceMilliseconds,
+            jobRetention: jobRetentionOf(c),
+            onError: (err, queue) => m.report(`queue:${queue}`, err),
+          }),
       },
       // Ports: the real adapters built from the configuration, unless a test replaces them.
       // The resource kinds (libs/kinds/src/registry.ts is the only place they are listed).
@@ -167,6 +203,7 @@ export class CoreModule {
               ? {
                   walker: new CloudTrailWindowWalker(r, k, createCloudTrailClientFor(10_000, credentialsFor ?? undefined), new SharedRateLimiter(r, k), ct, (e) => relevant.has(e.eventName), {
                     lagMs: c.attribution.cloudTrailWaitSeconds * 1000,
+                    retentionSeconds: storeRetentionOf(c).cloudTrailSeconds,
                   }),
                 }
               : {}),

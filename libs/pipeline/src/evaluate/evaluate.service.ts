@@ -194,7 +194,7 @@ export class EvaluateService {
       ignoreTag: ignoreTagged(item),
     };
     const excluded = precheck(local);
-    if (excluded) return this.finish(item, coalesced, openDriftRaw, excluded, notAttributed(item), desired, null, null, correlationId, now, redecision);
+    if (excluded) return this.finish(item, coalesced, openDriftRaw, excluded, notAttributed(item), desired, null, null, correlationId, now, redecision, exception?.until);
     if (needsCompletion(item)) {
       item = await this.ports.fetcher.complete(item);
       // An oversized item names its tags only once completed.
@@ -329,6 +329,8 @@ export class EvaluateService {
     correlationId: string,
     now: Date,
     redecision: EvaluateTrigger | null,
+    /** An active exception's end: what its lapse is decided on again is kept until then (DriftStore SaveOptions). */
+    keepUntil?: string,
   ): Promise<EvaluateOutcome> {
     let appliedAnalysis: Analysis | null = null;
     const kind = this.ports.kinds.forType(item.resource.type);
@@ -337,7 +339,7 @@ export class EvaluateService {
       appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
     }
     const view = freezeView ?? (await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now));
-    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, view, correlationId, now, redecision);
+    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, view, correlationId, now, redecision, keepUntil);
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${resourceKey(item.resource)} changed while deciding; retrying`, 'drift_conflict');
@@ -502,6 +504,7 @@ export class EvaluateService {
     correlationId: string,
     now: Date,
     redecision: EvaluateTrigger | null,
+    keepUntil?: string,
   ): Promise<{ saved: SaveResult; driftId: string | null }> {
     const rk = `${item.resource.account}/${item.resource.region}/${item.resource.type}/${item.resource.id}`;
     const at = now.toISOString();
@@ -602,14 +605,14 @@ export class EvaluateService {
         updatedAt: at,
         evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
       };
-      return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit), driftId: next.id };
+      return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit, { keepUntil }), driftId: next.id };
     }
     // Otherwise: one `ignored` record per resource.
     if (decision.action === 'ignore') {
       const id = `drf_ign_${createHash('sha256').update(rk).digest('hex').slice(0, 20)}`;
       const previous = await this.drifts.getRaw(id);
       const next = { ...base(id, previous?.record.detectedAt ?? at), status: 'ignored' as const };
-      return { saved: await this.drifts.save(next, previous, auditFor(id), itemCommit), driftId: id };
+      return { saved: await this.drifts.save(next, previous, auditFor(id), itemCommit, { keepUntil }), driftId: id };
     }
 
     // Rule 2: live equals desired again: resolve the open drift, if any.
