@@ -41,13 +41,13 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
   let ctl: TestController;
   let redis: Redis;
   let sweep: RetentionSweep;
-  const { remediation, backport, analyzers, desiredState, attribution } = fakePorts();
+  const { remediation, backport, kinds, desiredState, attribution } = fakePorts();
   let stateId = Date.now();
 
   beforeAll(async () => {
     ctl = await startTestController({
       mode: 'enforce',
-      overrides: { analyzers, desiredState, attribution, remediation, backport },
+      overrides: { kinds, desiredState, attribution, remediation, backport },
       extra: {
         guardrails: { settleSeconds: 0, critical: { tags: { tier: 'critical' } } },
         retention: { items: '10m', resources: '20m', closedDrifts: '30m', ignoredDrifts: '40m', cloudTrailEvents: '50m', freezeHistory: '10m' },
