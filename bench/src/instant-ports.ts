@@ -1,5 +1,5 @@
-import type { CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
-import { ruleDifferences } from '@driftwarden/kinds/security-group';
+import type { DriftDifference, CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
+import { ruleDiffOf, ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
   KindRegistry,
   AttributionPort,
@@ -26,6 +26,9 @@ class InstantKind implements ResourceKind {
     const extra = ((live?.['ipPermissions'] as unknown[]) ?? []).length > 0;
     const diff = { equal: !extra, extra: extra ? [OPEN_SSH] : [], missing: [], attributes: [] };
     return { diff, differences: ruleDifferences(diff), changeWidensExposure: extra, revertWidensExposure: false, explanations: [] };
+  }
+  diffOf(differences: readonly DriftDifference[]) {
+    return ruleDiffOf(differences);
   }
   callChanges(): Map<string, CallChanges | null> {
     return new Map();

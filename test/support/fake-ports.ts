@@ -1,4 +1,5 @@
 import type {
+  DriftDifference,
   CandidateDifference,
   ConfigItemEvent,
   DifferenceAttribution,
@@ -9,7 +10,7 @@ import type {
   PrincipalClass,
   ScopeTarget,
 } from '@driftwarden/domain';
-import { ruleDifferences } from '@driftwarden/kinds/security-group';
+import { ruleDiffOf, ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
   AttributionPort,
   BackportPort,
@@ -70,6 +71,9 @@ export class FakeSgKind implements ResourceKind {
     };
   }
   /** The fake attribution names principals itself: no call is read. */
+  diffOf(differences: readonly DriftDifference[]) {
+    return ruleDiffOf(differences);
+  }
   callChanges(): Map<string, CallChanges | null> {
     return new Map();
   }

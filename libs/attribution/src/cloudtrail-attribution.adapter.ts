@@ -45,6 +45,9 @@ export interface AttributionOptions {
   onLookupUnavailable?: (error: Error) => void;
 }
 
+/** Calls that read (CloudTrail's read-only events): never the cause of a change, whatever the kind. */
+const READ_ONLY = /^(Describe|Get|List|Lookup|Search|Head)[A-Z]/;
+
 /**
  * Picks the CloudTrail call that made a Config item's change: the latest successful mutating
  * call on the resource at or before the capture time (within the window). Failed calls
@@ -53,7 +56,7 @@ export interface AttributionOptions {
 export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, window: CorrelationWindow = DEFAULT_WINDOW, calls?: ReadonlySet<string>): CloudTrailEvent | null {
   const capture = Date.parse(item.captureTime);
   const candidates = events
-    .filter((e) => (!calls || calls.has(e.eventName)) && !e.errorCode && e.resourceIds.includes(item.resource.id))
+    .filter((e) => (calls ? calls.has(e.eventName) : !READ_ONLY.test(e.eventName)) && !e.errorCode && e.resourceIds.includes(item.resource.id))
     .filter((e) => {
       const t = Date.parse(e.eventTime);
       return t >= capture - window.beforeMs && t <= capture + window.afterMs;

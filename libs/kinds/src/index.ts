@@ -7,3 +7,4 @@ export * from './kind';
 export * from './registry';
 export * from './desired-state.adapter';
 export * from './backport';
+export * from './remediation.adapter';

@@ -6,8 +6,9 @@
  * (desired state, revert, backport) see the rest. `registry.ts` is the only place kinds are listed.
  */
 import type { ResourceRef } from '@driftwarden/domain';
-import type { DesiredLookup, ResourceKind } from '@driftwarden/pipeline';
+import type { DesiredLookup, RemediationPort, ResourceKind } from '@driftwarden/pipeline';
 import type { AnyStateKind, DesiredStateIndex } from '@driftwarden/terraform-state';
+import type { CredentialsFor } from '@driftwarden/ec2';
 import type { BackportEditor } from './backport';
 
 export interface KindRegistration {
@@ -19,4 +20,16 @@ export interface KindRegistration {
   desired(index: DesiredStateIndex, resource: ResourceRef): Promise<DesiredLookup>;
   /** Edits the Terraform code to codify a backport (absent: a tracking issue, never a PR). */
   readonly editor?: BackportEditor;
+  /**
+   * The revert executor, with its AWS clients (absent: the kind is never reverted). It is fenced
+   * before each write, idempotent, and verified by re-reading (libs/pipeline RemediationPort).
+   */
+  executor?(deps: ExecutorDeps): RemediationPort;
+}
+
+/** What an executor is built with: the AWS credentials per account and region (cross-account) and a timeout. */
+export interface ExecutorDeps {
+  requestTimeoutMs: number;
+  /** Credentials of the role assumed in the resource's account (`aws.assumeRole`); ambient when absent. */
+  credentialsFor?: CredentialsFor;
 }

@@ -30,11 +30,10 @@ import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter, creat
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { ExceptionsStore } from '@driftwarden/exceptions';
-import { assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
-import { GitHubBackport } from '@driftwarden/backport';
+import { assumedRoleCredentialsFor, type CredentialsFor } from '@driftwarden/ec2';
+import { GitHubBackport, editorsOf } from '@driftwarden/backport';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
-import { KindsDesiredState, registeredKinds, type KindRegistration } from '@driftwarden/kinds';
-import { Ec2Remediation } from '@driftwarden/kinds/security-group';
+import { KindRemediation, KindsDesiredState, registeredKinds, type KindRegistration } from '@driftwarden/kinds';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
 import { AWS_CREDENTIALS_FOR, CLOCK, KINDS, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
@@ -230,21 +229,29 @@ export class CoreModule {
       // Write ports: in dry-run mode they are replaced by guards that refuse every write.
       {
         provide: RemediationPort,
-        inject: [DRIFTWARDEN_CONFIG, AWS_CREDENTIALS_FOR],
-        useFactory: (c: DriftwardenConfig, credentialsFor: CredentialsFor | null) =>
-          dryRun(c)
-            ? new DryRunRemediationGuard()
-            : (o.remediation ?? new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) }))),
+        inject: [DRIFTWARDEN_CONFIG, AWS_CREDENTIALS_FOR, KINDS],
+        useFactory: (c: DriftwardenConfig, credentialsFor: CredentialsFor | null, kinds: KindRegistration[]) => {
+          if (dryRun(c)) return new DryRunRemediationGuard();
+          if (o.remediation) return o.remediation;
+          // Each kind's executor, with its own AWS clients (one assumed-role session per account when configured).
+          const deps = { requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) };
+          const executors = new Map<string, RemediationPort>();
+          for (const k of kinds) {
+            const executor = k.executor?.(deps);
+            if (executor) for (const type of k.kind.configTypes) executors.set(type, executor);
+          }
+          return new KindRemediation(executors);
+        },
       },
       {
         provide: BackportPort,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => {
+        inject: [DRIFTWARDEN_CONFIG, KINDS],
+        useFactory: (c: DriftwardenConfig, kinds: KindRegistration[]) => {
           if (dryRun(c)) return new DryRunBackportGuard();
           if (o.backport) return o.backport;
           const stacks = c.stacks.filter((s) => s.repo).map((s) => ({ stack: s.name, repo: { owner: s.repo!.owner, name: s.repo!.name }, baseBranch: s.repo!.baseBranch, path: s.repo!.path }));
           // Without GitHub there is nowhere to open backports: "not installed" (enforce refuses to start).
-          return c.github ? new GitHubBackport(createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)), stacks) : new NoBackport();
+          return c.github ? new GitHubBackport(createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)), stacks, editorsOf(kinds)) : new NoBackport();
         },
       },
       {
@@ -295,9 +302,9 @@ export class CoreModule {
       },
       {
         provide: RemediateService,
-        inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, ExceptionsPort, CLOCK],
-        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, e: ExceptionsPort, clock: Clock) =>
-          new RemediateService(d, l, f, fe, r, e, clock),
+        inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, ExceptionsPort, ResourceKinds, CLOCK],
+        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, e: ExceptionsPort, kinds: ResourceKinds, clock: Clock) =>
+          new RemediateService(d, l, f, fe, r, e, kinds, clock),
       },
       {
         provide: BackportService,

@@ -1,6 +1,8 @@
 import type { ResourceRef } from '@driftwarden/domain';
 import type { DesiredStateIndex } from '@driftwarden/terraform-state';
-import type { KindRegistration } from '../kind';
+import { createEc2ClientProvider } from '@driftwarden/ec2';
+import type { ExecutorDeps, KindRegistration } from '../kind';
+import { Ec2Remediation } from './executor/ec2-remediation.adapter';
 import { SecurityGroupBackportEditor } from './backport/editor';
 import { securityGroupDesired } from './desired-state';
 import { SecurityGroupKind } from './security-group.kind';
@@ -15,6 +17,7 @@ export function securityGroupRegistration(): KindRegistration {
     kind: new SecurityGroupKind(),
     state: securityGroupStateKind,
     editor: new SecurityGroupBackportEditor(),
+    executor: (deps: ExecutorDeps) => new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: deps.requestTimeoutMs, ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}) })),
     desired(index: DesiredStateIndex, resource: ResourceRef) {
       let states = groups.get(index);
       if (!states) groups.set(index, (states = new SecurityGroupStates(index)));

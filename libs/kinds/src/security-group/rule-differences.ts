@@ -9,6 +9,7 @@ import {
   type CloudTrailEvent,
   type DifferenceDirection,
   type DriftDiff,
+  type DriftDifference,
   type JsonObject,
   type PermissionRule,
 } from '@driftwarden/domain';
@@ -30,6 +31,18 @@ function isPublic(rule: PermissionRule): boolean {
 /** `opened ingress tcp/22 from 0.0.0.0/0 (the internet)`, `closed egress all traffic to 10.0.0.0/8`. */
 export function ruleSentence(side: 'added' | 'removed', rule: PermissionRule): string {
   return `${side === 'added' ? 'opened' : 'closed'} ${rule.direction} ${describePermissionRule(rule)}${isPublic(rule) ? ' (the internet)' : ''}`;
+}
+
+/** The rule a security-group difference is about (its `detail`). */
+export function ruleOfDifference(d: Pick<DriftDifference, 'detail'>): PermissionRule {
+  return d.detail as unknown as PermissionRule;
+}
+
+/** The extra/missing rules of some differences: what a revert or a backport of exactly them works on. */
+export function ruleDiffOf(differences: readonly Pick<DriftDifference, 'side' | 'detail'>[]): DriftDiff {
+  const extra = differences.filter((d) => d.side === 'added').map(ruleOfDifference);
+  const missing = differences.filter((d) => d.side === 'removed').map(ruleOfDifference);
+  return { equal: extra.length === 0 && missing.length === 0, extra, missing, attributes: [] };
 }
 
 /** The differences of a rule diff: `extra` rules were added by a change, `missing` ones removed. */

@@ -1,9 +1,9 @@
-import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
+import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDiff, DriftDifference, JsonObject, PermissionRule } from '@driftwarden/domain';
 import type { Analysis, CallChanges, DesiredResource, ResourceKind } from '@driftwarden/pipeline';
 import { diffRules } from './diff/diff-rules';
 import { analyzeExposure } from './exposure/analyze-exposure';
 import { rulesFromConfigConfiguration } from './normalize/config-item';
-import { ruleCallChanges, ruleDifferences, ruleDirections } from './rule-differences';
+import { ruleCallChanges, ruleDiffOf, ruleDifferences, ruleDirections } from './rule-differences';
 import { SECURITY_GROUP } from './desired-state';
 
 /** The API calls that change a security group's rules (CONTRACTS §A8; infra/modules/intake-events lists them too). */
@@ -55,6 +55,10 @@ export class SecurityGroupKind implements ResourceKind {
   callChanges(events: readonly CloudTrailEvent[], desired: DesiredResource): Map<string, CallChanges | null> {
     const ids = (desired.attributes['ruleIds'] ?? {}) as Record<string, string>;
     return ruleCallChanges(events, new Map(Object.entries(ids)));
+  }
+
+  diffOf(differences: readonly DriftDifference[]): DriftDiff {
+    return ruleDiffOf(differences);
   }
 
   directions(groups: readonly (readonly CandidateDifference[])[], desired: DesiredResource, context: { resourceId: string }): Map<string, DifferenceDirection> {

@@ -1,4 +1,4 @@
-import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDiff, JsonObject } from '@driftwarden/domain';
+import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDiff, DriftDifference, JsonObject } from '@driftwarden/domain';
 import type { DesiredResource } from './desired-state.port';
 
 /** What comparing live with desired tells the decision engine. */
@@ -63,6 +63,8 @@ export interface ResourceKind {
    * widen, while another principal's new rule is not covered by someone else's revoke.
    */
   directions(groups: readonly (readonly CandidateDifference[])[], desired: DesiredResource, context: { resourceId: string }): Map<string, DifferenceDirection>;
+  /** The record's `diff` for these differences (what is left after some were reverted), in the kind's shape. */
+  diffOf(differences: readonly DriftDifference[]): DriftDiff;
 }
 
 /** The kinds the controller knows; a Config type without one is "unsupported" (recorded as ignored). */

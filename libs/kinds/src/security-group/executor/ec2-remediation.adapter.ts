@@ -46,6 +46,7 @@ import {
   type AfterStateEvidence,
   type ApiCallRecord,
   type DriftRecord,
+  type DriftDifference,
   type JsonObject,
   type JsonValue,
   type PermissionRule,
@@ -57,6 +58,7 @@ import { applyRuleDiff, diffRules } from '../diff/diff-rules';
 import { canonicalRuleKey, sortRules, uniqueRules, type IdentifiedRule } from '../model/rule';
 import { rulesFromSecurityGroupRules, toIpPermissions } from '../normalize/ec2';
 import { mapSecurityGroupEc2Error } from './ec2-remediation.errors';
+import { ruleDiffOf } from '../rule-differences';
 
 /** Everything the adapter may call; there is no create, delete or modify. */
 export const EC2_REMEDIATION_OPERATIONS = [
@@ -113,7 +115,9 @@ export class Ec2Remediation extends RemediationPort {
     }
   }
 
-  async revert(drift: DriftRecord, fence: Fence): Promise<RevertResult> {
+  async revert(drift: DriftRecord, fence: Fence, differences?: readonly DriftDifference[]): Promise<RevertResult> {
+    // Exactly the differences decided `revert` (a record without differences: its whole diff).
+    const diff = differences ? ruleDiffOf(differences) : drift.diff;
     const target = targetOf(drift);
     const session = new Ec2Session(this.clients({ account: target.account, region: target.region }), target.groupId, this.clock, this.pageSize, this.maxPages);
 
@@ -121,18 +125,18 @@ export class Ec2Remediation extends RemediationPort {
     const before = await session.describeRules();
     const desired = applyRuleDiff(
       before.map((r) => r.rule),
-      drift.diff,
+      diff,
     );
 
     // Revoke first: an interrupted revert has closed doors, not opened them.
-    for (const extra of uniqueRules(drift.diff.extra)) {
+    for (const extra of uniqueRules(diff.extra)) {
       const key = canonicalRuleKey(extra);
       for (const live of before) {
         if (canonicalRuleKey(live.rule) === key) await session.revoke(fence, live);
       }
     }
     const liveKeys = new Set(before.map((r) => canonicalRuleKey(r.rule)));
-    for (const missing of uniqueRules(drift.diff.missing)) {
+    for (const missing of uniqueRules(diff.missing)) {
       if (!liveKeys.has(canonicalRuleKey(missing))) await session.authorize(fence, missing);
     }
 
