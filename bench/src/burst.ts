@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
-import type { PermissionRule } from '@driftwarden/domain';
 import { Metrics } from '@driftwarden/observability';
 import { IngestService } from '@driftwarden/pipeline';
 import { cloudTrailEvent, configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { REDIS_URL, dropPrefix } from './util';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const HTTPS: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
 const SSH: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };

@@ -1,4 +1,4 @@
-import type { DriftDifference, CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
+import type { DriftDifference, CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject } from '@driftwarden/domain';
 import { ruleDiffOf, ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
   KindRegistry,
@@ -16,6 +16,7 @@ import {
   type ResourceKind,
 } from '@driftwarden/pipeline';
 import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /** Ports that answer instantly, so the benchmark measures the pipeline itself. */
 class InstantKind implements ResourceKind {

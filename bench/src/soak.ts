@@ -19,12 +19,13 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
-import type { PermissionRule, ResourceRef } from '@driftwarden/domain';
+import type { ResourceRef } from '@driftwarden/domain';
 import { DesiredStatePort, IngestService, type DesiredLookup } from '@driftwarden/pipeline';
 import { cloudTrailEvent, configItemEvent, type GroupInfo } from '@driftwarden/sandbox';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { instantPorts } from './instant-ports';
 import { REDIS_URL, dropPrefix, log, round2, sleep } from './util';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const SSH_WORLD: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
 const RETENTION = {

@@ -18,12 +18,12 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PermissionRule } from '@driftwarden/domain';
 import { cloudTrailEvent, configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { eventRules, INFRA, matchingRules, type Rule } from './support/infra-helpers';
 import { loadModule, ModuleEvaluator, toJson } from './support/terraform-module';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const TOOLING = { account: '111122223333', region: 'eu-west-1' };
 const MEMBER = { account: '444455556666', region: 'us-east-1' };

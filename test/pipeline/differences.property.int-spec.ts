@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { CloudTrailAttribution } from '@driftwarden/attribution';
 import { backportSubject } from '@driftwarden/kinds';
-import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type PermissionRule, type ResourceRef } from '@driftwarden/domain';
+import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type ResourceRef } from '@driftwarden/domain';
 import { normalizeDelivery, type ConfigItemFetcher } from '@driftwarden/ingest';
 import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, KindRegistry, type DesiredLookup, type FreezeView } from '@driftwarden/pipeline';
 import type { JobProducer } from '@driftwarden/queue';
@@ -26,6 +26,7 @@ import { applyRuleDiff, codifiedRules, ruleKey } from '@driftwarden/kinds/securi
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
 import { PRINCIPALS as PATTERNS } from '../support/pipeline-harness';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';

@@ -13,13 +13,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { PermanentError, type PermissionRule, type ResourceRef } from '@driftwarden/domain';
+import { PermanentError, type ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup } from '@driftwarden/pipeline';
 import { configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox';
 import { http } from '../support/http';
 import { FakeDesiredState } from '../support/fake-ports';
 import { fakePorts } from '../support/pipeline-harness';
 import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';

@@ -37,7 +37,7 @@ function record(id: string, group: string, status: DriftStatus, at = new Date().
     changedAt: at,
     detectedAt: at,
     updatedAt: at,
-    diff: { equal: false, extra: [], missing: [], attributes: [] },
+    diff: { equal: false },
     evidence: { eventIds: [], configurationStateId: null, captureTime: at, rule: null, apiCalls: [], explanations: [] } as unknown as DriftRecord['evidence'],
     links: {},
   };

@@ -6,7 +6,6 @@ import type {
   DifferenceDirection,
   DriftRecord,
   JsonObject,
-  PermissionRule,
   PrincipalClass,
   ScopeTarget,
 } from '@driftwarden/domain';
@@ -31,6 +30,7 @@ import {
   type RevertResult,
 } from '@driftwarden/pipeline';
 import type { ResourceRef } from '@driftwarden/domain';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /**
  * Port fakes for pipeline tests. The security-group.kind here is deliberately small
@@ -174,7 +174,7 @@ export class SpyRemediation extends RemediationPort {
     await fence();
     this.calls.push(drift.id);
     const at = new Date().toISOString();
-    return { verified: true, apiCalls: [{ service: 'ec2', operation: 'RevokeSecurityGroupIngress', request: { GroupId: drift.resource.id }, at }], afterState: { at, source: 'fake', verified: true, rules: [] } };
+    return { verified: true, apiCalls: [{ service: 'ec2', operation: 'RevokeSecurityGroupIngress', request: { GroupId: drift.resource.id }, at }], afterState: { at, source: 'fake', verified: true } };
   }
 }
 

@@ -163,7 +163,7 @@ export class GitHubBackport extends BackportPort {
             detectedAt: s.detectedAt,
             updatedAt: now.toISOString(),
             // What the PR or issue changes is on GitHub; the record only links the resource to it.
-            diff: { equal: false, extra: [], missing: [], attributes: [] },
+            diff: { equal: false },
             evidence: {
               eventIds: [],
               configurationStateId: null,

@@ -4,10 +4,10 @@
  * executor/test/executor-test-support.ts.)
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { makeRule } from '@driftwarden/kinds/security-group';
 import { createEc2Client } from '../src/ec2-clients.factory';
 import type { Ec2Sandbox } from '../src/sandbox/ec2-sandbox.server';
+import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/kinds/security-group';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '111122223333';

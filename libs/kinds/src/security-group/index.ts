@@ -8,6 +8,7 @@
  */
 
 // Model
+export * from './model/permission-rule';
 export {
   ALL_PROTOCOLS,
   canonicalPorts,

@@ -1,6 +1,7 @@
-import type { CloudTrailEvent, PermissionRule } from '@driftwarden/domain';
+import type { CloudTrailEvent } from '@driftwarden/domain';
 import { ruleKey } from './model/rule';
 import { ruleCallChanges, ruleDifferences, ruleDirections } from './rule-differences';
+import type { PermissionRule } from './model/permission-rule';
 
 const ingress = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
 const SSH_WORLD = ingress(22, '0.0.0.0/0');

@@ -4,14 +4,11 @@
  * of each judged within the change that made it; and what a CloudTrail call did, in those keys.
  */
 import {
-  describePermissionRule,
   type CandidateDifference,
   type CloudTrailEvent,
   type DifferenceDirection,
-  type DriftDiff,
   type DriftDifference,
   type JsonObject,
-  type PermissionRule,
 } from '@driftwarden/domain';
 import type { CallChanges } from '@driftwarden/pipeline';
 import { analyzeExposure } from './exposure/analyze-exposure';
@@ -19,6 +16,8 @@ import { isPublicCidr } from './model/cidr';
 import { canonicalRuleKey, canonicalizeRule, makeRule } from './model/rule';
 import { rulesFromCloudTrailRequest, rulesFromCloudTrailResponse } from './normalize/cloudtrail';
 import { z } from 'zod';
+import { describePermissionRule, type PermissionRule } from './model/permission-rule';
+import type { SecurityGroupDiff } from './model/permission-rule';
 
 export function ruleDifferenceKey(rule: PermissionRule): string {
   return canonicalRuleKey(canonicalizeRule(rule));
@@ -39,14 +38,14 @@ export function ruleOfDifference(d: Pick<DriftDifference, 'detail'>): Permission
 }
 
 /** The extra/missing rules of some differences: what a revert or a backport of exactly them works on. */
-export function ruleDiffOf(differences: readonly Pick<DriftDifference, 'side' | 'detail'>[]): DriftDiff {
+export function ruleDiffOf(differences: readonly Pick<DriftDifference, 'side' | 'detail'>[]): SecurityGroupDiff {
   const extra = differences.filter((d) => d.side === 'added').map(ruleOfDifference);
   const missing = differences.filter((d) => d.side === 'removed').map(ruleOfDifference);
   return { equal: extra.length === 0 && missing.length === 0, extra, missing, attributes: [] };
 }
 
 /** The differences of a rule diff: `extra` rules were added by a change, `missing` ones removed. */
-export function ruleDifferences(diff: Pick<DriftDiff, 'extra' | 'missing'>): CandidateDifference[] {
+export function ruleDifferences(diff: Pick<SecurityGroupDiff, 'extra' | 'missing'>): CandidateDifference[] {
   const of = (side: 'added' | 'removed', rule: PermissionRule): CandidateDifference => {
     const key = ruleDifferenceKey(rule);
     return { id: `${side} ${key}`, key, side, sentence: ruleSentence(side, rule), detail: rule as unknown as JsonObject };

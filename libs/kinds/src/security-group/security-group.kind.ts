@@ -1,10 +1,12 @@
-import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDiff, DriftDifference, JsonObject, PermissionRule } from '@driftwarden/domain';
+import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDifference, JsonObject } from '@driftwarden/domain';
 import type { Analysis, CallChanges, DesiredResource, ResourceKind } from '@driftwarden/pipeline';
 import { diffRules } from './diff/diff-rules';
 import { analyzeExposure } from './exposure/analyze-exposure';
 import { rulesFromConfigConfiguration } from './normalize/config-item';
 import { ruleCallChanges, ruleDiffOf, ruleDifferences, ruleDirections } from './rule-differences';
 import { SECURITY_GROUP } from './desired-state';
+import type { PermissionRule } from './model/permission-rule';
+import type { SecurityGroupDiff } from './model/permission-rule';
 
 /** The API calls that change a security group's rules (CONTRACTS §A8; infra/modules/intake-events lists them too). */
 export const SECURITY_GROUP_CALLS = [
@@ -57,7 +59,7 @@ export class SecurityGroupKind implements ResourceKind {
     return ruleCallChanges(events, new Map(Object.entries(ids)));
   }
 
-  diffOf(differences: readonly DriftDifference[]): DriftDiff {
+  diffOf(differences: readonly DriftDifference[]): SecurityGroupDiff {
     return ruleDiffOf(differences);
   }
 

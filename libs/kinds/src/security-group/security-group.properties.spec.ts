@@ -2,7 +2,6 @@
  * Property-based tests (fast-check): every normaliser round-trips with its reverse mapping, the
  * diff is exactly set difference by identity, and canonicalisation is stable.
  */
-import type { PermissionRule } from '@driftwarden/domain';
 import fc from 'fast-check';
 import {
   identityAndDescription,
@@ -28,6 +27,7 @@ import {
   toTerraformLegacyRule,
   toTerraformVpcRule,
 } from './normalize/terraform';
+import type { PermissionRule } from './model/permission-rule';
 
 const SELF = 'sg-0self0000000000001';
 const sorted = (list: readonly PermissionRule[]) => [...list].sort(compareRules);

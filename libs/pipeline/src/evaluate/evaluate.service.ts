@@ -49,7 +49,7 @@ export type EvaluateOutcome =
   | { status: 'decided'; eventId: string; decision: Decision; driftId: string | null; coalesced: string[] }
   | { status: 'already_decided'; eventId: string };
 
-const EMPTY_DIFF: DriftDiff = { equal: false, extra: [], missing: [], attributes: [] };
+const EMPTY_DIFF: DriftDiff = { equal: false };
 const IGNORE_TAG = 'driftwarden:ignore';
 
 /**

@@ -4,7 +4,7 @@
  * backport's differences, in place (every byte outside it kept) and checked with HashiCorp's
  * parser; and the kind's words for the PR and issue.
  */
-import { describePeer, describePermissionRule, describePorts, type DriftDifference, type DriftDiff, type PermissionRule } from '@driftwarden/domain';
+import { type DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
@@ -23,10 +23,15 @@ import { ruleKey } from '../model/rule';
 import { TF_SECURITY_GROUP } from '../normalize/terraform';
 import { editSecurityGroupRules, readSecurityGroupRules } from '../hcl/edit/security-group-edit';
 import type { RuleStyle } from '../hcl/rules/terraform-rules';
+import { describePeer, describePermissionRule, describePorts, type PermissionRule } from '../model/permission-rule';
+import { securityGroupDiff, type SecurityGroupDiff } from '../model/permission-rule';
 
 /** The rules a backport codifies: the codified differences' rules (the whole diff for a record without differences). */
-export function codifiedRules(subject: BackportSubject): Pick<DriftDiff, 'extra' | 'missing'> {
-  if (subject.whole) return { extra: subject.record.diff.extra, missing: subject.record.diff.missing };
+export function codifiedRules(subject: BackportSubject): Pick<SecurityGroupDiff, 'extra' | 'missing'> {
+  if (subject.whole) {
+    const { extra, missing } = securityGroupDiff(subject.record.diff);
+    return { extra, missing };
+  }
   const rule = (d: DriftDifference) => d.detail as unknown as PermissionRule;
   return { extra: subject.codified.filter((d) => d.side === 'added').map(rule), missing: subject.codified.filter((d) => d.side === 'removed').map(rule) };
 }

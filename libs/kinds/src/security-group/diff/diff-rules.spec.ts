@@ -1,5 +1,5 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { applyRuleDiff, diffRules } from './diff-rules';
+import type { PermissionRule } from '../model/permission-rule';
 
 const ssh: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
 const web: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };

@@ -2,8 +2,9 @@
  * Live vs desired security group rules, by identity (`ruleKey`): descriptions do not count.
  * Linear in the number of rules (one map per side).
  */
-import type { DriftDiff, PermissionRule } from '@driftwarden/domain';
 import { canonicalRuleKey, canonicalizeRule } from '../model/rule';
+import type { PermissionRule } from '../model/permission-rule';
+import type { SecurityGroupDiff } from '../model/permission-rule';
 
 function keyed(rules: readonly PermissionRule[]): Map<string, PermissionRule> {
   const map = new Map<string, PermissionRule>();
@@ -20,7 +21,7 @@ function keyed(rules: readonly PermissionRule[]): Map<string, PermissionRule> {
  * (a revert authorizes them). `equal` exactly when both sets are equal by identity. Rules come
  * back canonical, in input order; `attributes` is empty (rules only).
  */
-export function diffRules(live: readonly PermissionRule[], desired: readonly PermissionRule[]): DriftDiff {
+export function diffRules(live: readonly PermissionRule[], desired: readonly PermissionRule[]): SecurityGroupDiff {
   const liveByKey = keyed(live);
   const desiredByKey = keyed(desired);
   const extra: PermissionRule[] = [];
@@ -35,7 +36,7 @@ export function diffRules(live: readonly PermissionRule[], desired: readonly Per
  * `diffRules(live, desired)` to `live` yields `desired`; use it to predict the after-state of a
  * revert or to check a partial one.
  */
-export function applyRuleDiff(rules: readonly PermissionRule[], diff: Pick<DriftDiff, 'extra' | 'missing'>): PermissionRule[] {
+export function applyRuleDiff(rules: readonly PermissionRule[], diff: Pick<SecurityGroupDiff, 'extra' | 'missing'>): PermissionRule[] {
   const result = keyed(rules);
   for (const rule of diff.extra) result.delete(canonicalRuleKey(canonicalizeRule(rule)));
   for (const rule of diff.missing) {

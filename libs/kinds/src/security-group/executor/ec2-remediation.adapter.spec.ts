@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { PermanentError, TransientError, type PermissionRule } from '@driftwarden/domain';
+import { PermanentError, TransientError } from '@driftwarden/domain';
 import { FreezeRecordedError, type Fence } from '@driftwarden/pipeline';
 import { Ec2PermanentError, Ec2TransientError } from '@driftwarden/ec2';
 import { Ec2Sandbox, type SandboxCall } from '@driftwarden/ec2/sandbox';
@@ -14,6 +14,7 @@ import { ACCOUNT, OTHER_SG, PRINCIPAL, ACCESS_KEY_ID, SG, VPC, rule, rules, sand
 import { AFTER_STATE_SOURCE, EC2_REMEDIATION_OPERATIONS, Ec2Remediation } from './ec2-remediation.adapter';
 import { Ec2ReferencedGroupNotFoundError } from './ec2-remediation.errors';
 import { driftFor } from './test/executor-test-support';
+import type { PermissionRule } from '../model/permission-rule';
 
 const DEFAULT_VPC_SG = 'sg-0d0d0d0d0d0d0d0d0';
 const NOW = new Date('2026-11-13T16:05:00.000Z');

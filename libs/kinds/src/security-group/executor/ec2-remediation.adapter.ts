@@ -43,14 +43,11 @@ import {
 import {
   PermanentError,
   TransientError,
-  type AfterStateEvidence,
   type ApiCallRecord,
   type DriftRecord,
   type DriftDifference,
   type JsonObject,
   type JsonValue,
-  type PermissionRule,
-  type RuleDirection,
 } from '@driftwarden/domain';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
 import { ec2ErrorCode, ec2ErrorMessage, failureName, type Ec2ClientProvider } from '@driftwarden/ec2';
@@ -59,6 +56,8 @@ import { canonicalRuleKey, sortRules, uniqueRules, type IdentifiedRule } from '.
 import { rulesFromSecurityGroupRules, toIpPermissions } from '../normalize/ec2';
 import { mapSecurityGroupEc2Error } from './ec2-remediation.errors';
 import { ruleDiffOf } from '../rule-differences';
+import type { PermissionRule, RuleDirection } from '../model/permission-rule';
+import { securityGroupDiff, type SecurityGroupAfterState } from '../model/permission-rule';
 
 /** Everything the adapter may call; there is no create, delete or modify. */
 export const EC2_REMEDIATION_OPERATIONS = [
@@ -115,9 +114,9 @@ export class Ec2Remediation extends RemediationPort {
     }
   }
 
-  async revert(drift: DriftRecord, fence: Fence, differences?: readonly DriftDifference[]): Promise<RevertResult> {
+  async revert(drift: DriftRecord, fence: Fence, differences?: readonly DriftDifference[]): Promise<RevertResult & { afterState: SecurityGroupAfterState }> {
     // Exactly the differences decided `revert` (a record without differences: its whole diff).
-    const diff = differences ? ruleDiffOf(differences) : drift.diff;
+    const diff = differences ? ruleDiffOf(differences) : securityGroupDiff(drift.diff);
     const target = targetOf(drift);
     const session = new Ec2Session(this.clients({ account: target.account, region: target.region }), target.groupId, this.clock, this.pageSize, this.maxPages);
 
@@ -142,7 +141,7 @@ export class Ec2Remediation extends RemediationPort {
 
     const after = (await session.describeRules()).map((r) => r.rule);
     const remaining = diffRules(after, desired);
-    const afterState: AfterStateEvidence = {
+    const afterState: SecurityGroupAfterState = {
       at: this.clock().toISOString(),
       source: AFTER_STATE_SOURCE,
       verified: remaining.equal,

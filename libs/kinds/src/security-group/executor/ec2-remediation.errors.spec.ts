@@ -1,7 +1,8 @@
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
-import { PermanentError, TransientError, type ApiCallRecord, type PermissionRule } from '@driftwarden/domain';
+import { PermanentError, TransientError, type ApiCallRecord } from '@driftwarden/domain';
 import { Ec2PermanentError, Ec2TransientError } from '@driftwarden/ec2';
 import { Ec2ReferencedGroupNotFoundError, groupIdsInMessage, mapSecurityGroupEc2Error, missingGroupOf } from './ec2-remediation.errors';
+import type { PermissionRule } from '../model/permission-rule';
 
 function serviceError(name: string, status: number, message = `${name} happened`): EC2ServiceException {
   return new EC2ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message });

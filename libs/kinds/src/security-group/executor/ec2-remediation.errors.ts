@@ -3,8 +3,9 @@
  * group a rule refers to) and a malformed group id. Everything else is the generic EC2 mapping of
  * @driftwarden/ec2 (`mapEc2Error`), which this extends.
  */
-import { describePermissionRule, type ApiCallRecord, type PermissionRule } from '@driftwarden/domain';
+import { type ApiCallRecord } from '@driftwarden/domain';
 import { Ec2PermanentError, ec2ErrorCode, ec2ErrorMessage, mapEc2Error, type Ec2PermanentCode, type Ec2TransientError } from '@driftwarden/ec2';
+import { describePermissionRule, type PermissionRule } from '../model/permission-rule';
 
 /** EC2 error codes with a fixed meaning for a security group's revert. */
 const SECURITY_GROUP_CODES: Readonly<Record<string, Ec2PermanentCode>> = {

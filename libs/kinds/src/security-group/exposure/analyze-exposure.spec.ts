@@ -1,7 +1,7 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { diffRules } from '../diff/diff-rules';
 import { analyzeExposure } from './analyze-exposure';
 import { CoverageIndex, ruleCovers } from './coverage';
+import type { PermissionRule } from '../model/permission-rule';
 
 const SG = 'sg-0abc1234def567890';
 const ADDRESS = 'module.net.aws_security_group.workers';

@@ -14,10 +14,10 @@
  *   only over-report widening (fail closed);
  * - public = the peer is a whole address family (`0.0.0.0/0`, `::/0`).
  */
-import { type PermissionRule, type RulePeer, describePeer, describePermissionRule, describePorts } from '@driftwarden/domain';
 import { isPublicCidr } from '../model/cidr';
 import { canonicalRuleKey, canonicalizeRule } from '../model/rule';
 import { CoverageIndex } from './coverage';
+import { type PermissionRule, type RulePeer, describePeer, describePermissionRule, describePorts } from '../model/permission-rule';
 
 export type ExposureAction = 'authorize' | 'revoke';
 

@@ -5,9 +5,9 @@
  * bucketed by masked network per prefix length, so a lookup costs one map probe per distinct
  * prefix length present.
  */
-import type { PermissionRule } from '@driftwarden/domain';
 import { type IpFamily, type ParsedCidr, networkOf, parseCidr, prefixMask } from '../model/cidr';
 import { isIcmp } from '../model/protocol';
+import type { PermissionRule } from '../model/permission-rule';
 
 /** Whether `outer`'s protocol and ports include all of `inner`'s (both canonical). */
 export function portsCover(outer: PermissionRule, inner: PermissionRule): boolean {

@@ -1,7 +1,7 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { cidrContains, isPublicCidr, normalizeCidr, parseCidr } from './cidr';
 import { canonicalPorts, canonicalProtocol } from './protocol';
 import { canonicalRuleKey, canonicalTrafficKey, canonicalizeRule, makeRule, ruleKey, sameRule, sortRules, uniqueRules } from './rule';
+import type { PermissionRule } from './permission-rule';
 
 describe('normalizeCidr', () => {
   it.each([

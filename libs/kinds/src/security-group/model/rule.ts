@@ -4,9 +4,9 @@
  * a rule's identity; neither is the `userId` of a referenced group (group ids are unique, and
  * Terraform state does not record the owner).
  */
-import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { normalizeCidr } from './cidr';
 import { canonicalPorts, canonicalProtocol } from './protocol';
+import type { PermissionRule, RuleDirection, RulePeer } from './permission-rule';
 
 /** A canonical rule together with the AWS rule id (`sgr-…`) it was read with, when known. */
 export interface IdentifiedRule {

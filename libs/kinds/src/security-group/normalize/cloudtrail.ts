@@ -6,10 +6,10 @@
  * - responseElements: `securityGroupRuleSet.items[]` (Authorize) and
  *   `revokedSecurityGroupRuleSet.items[]` (Revoke), one rule each with its `sgr-…` id.
  */
-import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { z } from 'zod';
 import { type IdentifiedRule, groupPeer, makeRule, uniqueRules } from '../model/rule';
 import { fail, parseShape } from '../security-group.errors';
+import type { PermissionRule, RuleDirection, RulePeer } from '../model/permission-rule';
 
 /** `{ items: [...] }`, `{}` (empty) or absent. */
 function items<T extends z.ZodType>(item: T) {

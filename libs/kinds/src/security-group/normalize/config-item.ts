@@ -4,10 +4,10 @@
  * `ipRanges` string array (the only form in CI version 1.2): both are read and merged, the
  * objects winning, so a rule present in either is never lost.
  */
-import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
 import { z } from 'zod';
 import { groupPeer, makeRule, uniqueRules } from '../model/rule';
 import { parseShape } from '../security-group.errors';
+import type { PermissionRule, RuleDirection } from '../model/permission-rule';
 
 const description = z.string().nullish();
 const port = z.number().nullish();

@@ -6,9 +6,9 @@
  * Only SDK *types* are imported: this module does no I/O.
  */
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
-import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { type IdentifiedRule, canonicalizeRule, groupPeer, makeRule, uniqueRules } from '../model/rule';
 import { fail } from '../security-group.errors';
+import type { PermissionRule, RuleDirection, RulePeer } from '../model/permission-rule';
 
 /** The rules of EC2 `IpPermission`s (one per peer). */
 export function rulesFromIpPermissions(permissions: readonly IpPermission[] | undefined, direction: RuleDirection): PermissionRule[] {

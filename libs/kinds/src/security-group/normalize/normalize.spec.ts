@@ -1,5 +1,5 @@
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
-import { type PermissionRule, PermanentError } from '@driftwarden/domain';
+import { PermanentError } from '@driftwarden/domain';
 import { ruleKey } from '../model/rule';
 import { InvalidRuleShapeError } from '../security-group.errors';
 import { rulesFromCloudTrailIpPermissions, rulesFromCloudTrailRequest, rulesFromCloudTrailResponse } from './cloudtrail';
@@ -14,6 +14,7 @@ import {
   toTerraformLegacyRule,
   toTerraformVpcRule,
 } from './terraform';
+import type { PermissionRule } from '../model/permission-rule';
 
 const SG = 'sg-0abc1234def567890';
 const OTHER_SG = 'sg-0fedcba9876543210';

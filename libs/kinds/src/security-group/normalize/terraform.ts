@@ -7,10 +7,10 @@
  *   `-1` with null ports;
  * - legacy `aws_security_group_rule`: `type` ingress|egress, lists of sources.
  */
-import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { z } from 'zod';
 import { canonicalizeRule, groupPeer, makeRule, uniqueRules } from '../model/rule';
 import { fail, parseShape } from '../security-group.errors';
+import type { PermissionRule, RuleDirection, RulePeer } from '../model/permission-rule';
 
 export const TF_SECURITY_GROUP = 'aws_security_group';
 export const TF_VPC_INGRESS_RULE = 'aws_vpc_security_group_ingress_rule';

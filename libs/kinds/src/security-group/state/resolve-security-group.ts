@@ -10,10 +10,11 @@
  * declares are owned by the group's address; with rule resources also present the style is
  * `mixed` and a warning says the inline part may be such a mirror.
  */
-import { type PermissionRule, PermanentError } from '@driftwarden/domain';
+import { PermanentError } from '@driftwarden/domain';
 import { canonicalRuleKey, sortRules } from '../model/rule';
 import { ruleFromTerraformVpcRule, rulesFromTerraformLegacyRule, rulesFromTerraformSecurityGroup } from '../normalize/terraform';
 import type { StateEntry } from './security-group-state';
+import type { PermissionRule } from '../model/permission-rule';
 
 export type SecurityGroupStyle = 'inline' | 'vpc_rule' | 'legacy_rule' | 'mixed';
 

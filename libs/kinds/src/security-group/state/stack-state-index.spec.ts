@@ -1,4 +1,3 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { StackStateIndex as GenericStackIndex, locationMatches, parseTerraformState } from '@driftwarden/terraform-state';
 import {
   ACCOUNT,
@@ -16,6 +15,7 @@ import {
 import { ruleKey } from '../model/rule';
 import { type ManagedSecurityGroup, resolveSecurityGroup } from './resolve-security-group';
 import { type SecurityGroupStateIndex, securityGroupStateKind } from './security-group-state';
+import type { PermissionRule } from '../model/permission-rule';
 
 /** A stack's state index built with the security-group kind, and that kind's part of it. */
 type StackStateIndex = SecurityGroupStateIndex & { summary: () => ReturnType<GenericStackIndex['summary']> };

@@ -1,8 +1,8 @@
 /** fast-check arbitraries and shape builders for this library's specs (not part of the build). */
-import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import fc from 'fast-check';
 import { formatCidr } from '../model/cidr';
 import { canonicalRuleKey, makeRule } from '../model/rule';
+import type { PermissionRule, RuleDirection, RulePeer } from '../model/permission-rule';
 
 export const direction: fc.Arbitrary<RuleDirection> = fc.constantFrom('ingress', 'egress');
 

@@ -3,8 +3,9 @@
  * The EC2 client, identities and rule builders are @driftwarden/ec2's (its test support), shared
  * with the EC2 sandbox's specs.
  */
-import type { DriftRecord, PermissionRule } from '@driftwarden/domain';
+import type { DriftRecord } from '@driftwarden/domain';
 import { ACCOUNT, REGION, SG } from '../../../../../ec2/test/ec2-test-support';
+import type { PermissionRule, SecurityGroupDiff } from '../../model/permission-rule';
 
 export function driftFor(diff: { extra?: PermissionRule[]; missing?: PermissionRule[] }, resource: Partial<DriftRecord['resource']> = {}): DriftRecord {
   const at = '2026-11-13T16:00:00.000Z';
@@ -20,7 +21,7 @@ export function driftFor(diff: { extra?: PermissionRule[]; missing?: PermissionR
     changedAt: at,
     detectedAt: at,
     updatedAt: at,
-    diff: { equal: extra.length === 0 && missing.length === 0, extra, missing, attributes: [] },
+    diff: { equal: extra.length === 0 && missing.length === 0, extra, missing, attributes: [] } satisfies SecurityGroupDiff as SecurityGroupDiff,
     evidence: { eventIds: ['ci_1'], configurationStateId: 1, captureTime: at, rule: 6, apiCalls: [] },
     links: {},
   };

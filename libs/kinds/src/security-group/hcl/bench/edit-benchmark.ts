@@ -3,10 +3,10 @@
  * initialised. The edit (tree-sitter parse + plan) is what must stay well under 50 ms on 5,000
  * lines; HashiCorp's check is timed separately (it parses the whole file again, in Go/wasm).
  */
-import type { PermissionRule } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import { checkSecurityGroupEdit } from '../check/edit-check';
 import { blocksToRead, planSecurityGroupEdit, type SecurityGroupEditRequest } from '../edit/security-group-edit';
+import type { PermissionRule } from '../../model/permission-rule';
 
 export interface EditBenchmarkResult {
   /** Lines in the generated file. */

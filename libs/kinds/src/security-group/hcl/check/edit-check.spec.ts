@@ -1,8 +1,8 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { HclDocument } from '@driftwarden/hcl-edit';
 import { ruleKey } from '../../model/rule';
 import { planSecurityGroupEdit, type EditDraft } from '../edit/security-group-edit';
 import { checkSecurityGroupEdit } from './edit-check';
+import type { PermissionRule } from '../../model/permission-rule';
 
 const INPUT = `resource "aws_security_group" "a" {
   ingress {

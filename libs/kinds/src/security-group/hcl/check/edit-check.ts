@@ -7,13 +7,13 @@
  *    with their descriptions, and with as many non-literal peers as before.
  * Anything else and the edit is refused: never a broken file.
  */
-import { describePermissionRule, type PermissionRule } from '@driftwarden/domain';
 import { checkParsesWithHashicorp } from '@driftwarden/hcl-edit';
 import { canonicalRuleKey, canonicalizeRule } from '../../model/rule';
 import type { EditDraft } from '../edit/security-group-edit';
 import { unsafe, type EditResult, type EditUnsafe } from '../edit/edit-result';
 import { sourceRules, type RuleContext } from '../rules/terraform-rules';
 import { readGroupRulesFromJson } from './json-rules';
+import { describePermissionRule, type PermissionRule } from '../../model/permission-rule';
 
 interface ReadRules {
   rules: Map<string, PermissionRule>;

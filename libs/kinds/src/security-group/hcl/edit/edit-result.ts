@@ -1,6 +1,6 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import type { EditSpan } from '@driftwarden/hcl-edit';
 import type { RuleStyle } from '../rules/terraform-rules';
+import type { PermissionRule } from '../../model/permission-rule';
 
 /** Why an edit was refused; `reason` says it in words for the issue opened instead of a PR. */
 export type UnsafeCode =

@@ -3,7 +3,6 @@
  * inline `ingress` / `egress` blocks and the rule resources bound to it, each as a rule source
  * with the block it comes from. Anything that makes an in-place edit unsafe is reported.
  */
-import type { RuleDirection } from '@driftwarden/domain';
 import { attribute, attributesOf, type HclBlock, type HclDocument } from '@driftwarden/hcl-edit';
 import {
   bindsTo,
@@ -20,6 +19,7 @@ import {
   type RuleStyle,
 } from '../rules/terraform-rules';
 import { unsafe, type EditUnsafe } from './edit-result';
+import type { RuleDirection } from '../../model/permission-rule';
 
 export interface CodeRuleSource {
   style: RuleStyle;

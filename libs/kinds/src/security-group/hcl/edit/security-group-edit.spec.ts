@@ -1,4 +1,3 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   editSecurityGroupRules,
@@ -8,6 +7,7 @@ import {
   type SecurityGroupEditRequest,
 } from './security-group-edit';
 import type { EditResult } from './edit-result';
+import type { PermissionRule } from '../../model/permission-rule';
 
 const tcp = (direction: 'ingress' | 'egress', port: number, cidr: string, description?: string): PermissionRule => ({
   direction,

@@ -8,11 +8,6 @@
  * `editSecurityGroupRules` does both and is what callers normally use.
  */
 import {
-  describePermissionRule,
-  type PermissionRule,
-  type RuleDirection,
-} from '@driftwarden/domain';
-import {
   applyEdits,
   attribute,
   formatBlock,
@@ -44,6 +39,7 @@ import {
 import { unsafe, type EditSuccess, type EditUnsafe, type ExpectedRules, type EditResult } from './edit-result';
 import { readGroupCode, holdsRules, type CodeRuleSource, type GroupCode } from './group-code';
 import { checkSecurityGroupEdit } from '../check/edit-check';
+import { describePermissionRule, type PermissionRule, type RuleDirection } from '../../model/permission-rule';
 
 export interface ResourceRef {
   type: string;

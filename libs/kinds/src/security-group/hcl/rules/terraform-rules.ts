@@ -8,11 +8,11 @@
  * their value); a non-literal protocol, port, direction or `self` makes the source unreadable.
  * Protocols, ports and keys are the security-group model's (`../../model`).
  */
-import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
 import { describeValue, type AttributeValue, type AttributeValues } from '@driftwarden/hcl-edit';
 import { canonicalPorts, canonicalProtocol } from '../../model/protocol';
 import { canonicalTrafficKey } from '../../model/rule';
 import { parseGroupReference } from '../../normalize/terraform';
+import type { PermissionRule, RuleDirection, RulePeer } from '../../model/permission-rule';
 
 export type RuleStyle = 'inline' | 'vpc-rule' | 'legacy-rule';
 

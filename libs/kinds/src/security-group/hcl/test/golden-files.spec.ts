@@ -8,9 +8,9 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PermissionRule } from '@driftwarden/domain';
 import { parseWithHashicorp, type EditSpan } from '@driftwarden/hcl-edit';
 import { editSecurityGroupRules, type SecurityGroupEditRequest, type UnsafeCode } from '../../index';
+import type { PermissionRule } from '../../model/permission-rule';
 
 interface FixtureEdit {
   description: string;

@@ -5,9 +5,9 @@
  * code − remove + add. The reading here is written independently of the library's.
  */
 import fc from 'fast-check';
-import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
 import { parseWithHashicorp, type EditSpan } from '@driftwarden/hcl-edit';
 import { editSecurityGroupRules } from '../../index';
+import type { PermissionRule, RuleDirection } from '../../model/permission-rule';
 
 type Protocol = 'tcp' | 'udp' | '-1';
 

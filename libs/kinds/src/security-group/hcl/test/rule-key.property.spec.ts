@@ -8,13 +8,13 @@
  * with HashiCorp's parser (what the edit's check reads), and the edit removes the rule read from
  * the Config item from the code (what a backport does when a rule was closed live).
  */
-import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
 import { HclDocument, initHclParser, parseWithHashicorp } from '@driftwarden/hcl-edit';
 import fc from 'fast-check';
 import { canonicalRuleKey, editSecurityGroupRules, parseCidr, readSecurityGroupRules, ruleKey, rulesFromConfigConfiguration, type RuleStyle } from '../../index';
 import { rule as anyCanonicalRule, toConfigConfiguration } from '../../testing/arbitraries';
 import { readGroupRulesFromJson } from '../check/json-rules';
 import { sourceRules } from '../rules/terraform-rules';
+import type { PermissionRule, RuleDirection } from '../../model/permission-rule';
 
 const GROUP_NAME = 'app';
 const TARGET = `aws_security_group.${GROUP_NAME}`;
