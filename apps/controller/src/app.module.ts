@@ -6,6 +6,7 @@ import { Metrics, type Logger } from '@driftwarden/observability';
 import { CoreModule } from './core/core.module';
 import type { PortOverrides } from './core/port-overrides';
 import { LOGGER } from './core/tokens';
+import { ConsoleModule } from './console/console.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
@@ -43,6 +44,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(opts.runtime),
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
+        // The web console at /ui/, GET /v1/me and the live freeze stream (role `api`).
+        ...(api ? [ConsoleModule] : []),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],

@@ -236,7 +236,17 @@ export const OPENAPI = {
       get: {
         ...bearer('viewer'),
         summary: 'Drift records, newest first',
-        parameters: [q('status', 'a drift status'), q('resource', 'resource id or account/region/type/id'), q('account', 'account id'), q('limit', '1-500', { type: 'integer' }), q('cursor', "the previous page's next, unchanged (anything else is a 400)")],
+        parameters: [
+          q('status', 'a drift status'),
+          q('resource', 'resource id or account/region/type/id'),
+          q('account', 'account id'),
+          q('kind', 'the resource type, e.g. AWS::EC2::SecurityGroup', { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source }),
+          q('region', 'e.g. eu-west-1', { type: 'string', pattern: REGION_PATTERN.source }),
+          q('suspicious', 'true: only records flagged suspicious; false: only records that are not', { type: 'string', enum: ['true', 'false'] }),
+          q('text', 'words (case-insensitive), each found in the id, resource, address, reason, a difference\'s sentence, the principal or the links', { type: 'string', maxLength: 200 }),
+          q('limit', '1-500', { type: 'integer' }),
+          q('cursor', "the previous page's next, unchanged (anything else is a 400)"),
+        ],
         responses: { '200': { description: 'a page', ...json(page({ $ref: '#/components/schemas/DriftRecord' })) }, ...errors },
       },
     },
@@ -344,6 +354,54 @@ export const OPENAPI = {
         description:
           `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` event whose \`pull_request.updated_at\` is older than that is not applied. A repeat is answered 202 with \`duplicate: true\`.`,
         responses: { '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) }, '401': { description: 'bad signature', ...json(error) }, '503': errors['503'] },
+      },
+    },
+    '/v1/me': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'Who this token is: name, role, identity, and what the role may do (the console shows only those controls)',
+        responses: {
+          '200': {
+            description: 'the caller',
+            ...json({
+              type: 'object',
+              required: ['name', 'role', 'identity', 'can'],
+              properties: {
+                name: { type: 'string' },
+                role: { type: 'string', enum: ['viewer', 'ingest', 'operator', 'admin'] },
+                identity: { type: 'string', nullable: true },
+                can: { type: 'object', properties: { decide: { type: 'boolean' }, freeze: { type: 'boolean' }, override: { type: 'boolean' }, exceptions: { type: 'boolean' } } },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/freeze/stream': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'The effective freeze as server-sent events (the console\'s live banner)',
+        description:
+          'text/event-stream. Authenticated by the Authorization header like every v1 call: read it with fetch (EventSource cannot send a header; a token in the URL would end up in logs and history). ' +
+          'A `freeze` event carries the body of GET /v1/freeze (every source, no account/region filter): one at once, then one after every freeze transition published by any replica (Redis pub/sub), and the whole view again every 60 s. ' +
+          'A comment line every 15 s keeps the connection open. 503 too_many_streams when 200 streams are open on the replica.',
+        responses: { '200': { description: 'the stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+      },
+    },
+    '/ui': {
+      get: {
+        summary: 'The web console (single-page app; it signs in with an API token kept in sessionStorage)',
+        description:
+          "Served with a strict Content-Security-Policy (default-src 'none'; script, style, image, font and connect sources 'self' only; frame-ancestors 'none'), X-Frame-Options: DENY, nosniff and no-referrer; nothing is loaded from a third party. 503 when the console is not built (npm run build).",
+        responses: { '200': { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } }, '503': { description: 'the console is not built' } },
+      },
+    },
+    '/ui/assets/{file}': {
+      get: {
+        summary: "The console's bundles (content-hashed names, cached for good)",
+        parameters: [idParam('file')],
+        responses: { '200': { description: 'a script, stylesheet or image' }, '404': { description: 'not part of the build' } },
       },
     },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
