@@ -19,8 +19,8 @@ export function Time({ at }: { at: string | null | undefined }) {
  */
 const STATUS: Record<string, { icon: string; label: string; tone: string }> = {
   detected: { icon: '●', label: 'detected', tone: 'neutral' },
-  held: { icon: '⏸', label: 'held', tone: 'warn' },
-  awaiting_approval: { icon: '✋', label: 'awaiting approval', tone: 'attention' },
+  held: { icon: '‖', label: 'held', tone: 'warn' },
+  awaiting_approval: { icon: '◆', label: 'awaiting approval', tone: 'attention' },
   reverting: { icon: '↻', label: 'reverting', tone: 'info' },
   reverted: { icon: '↺', label: 'reverted', tone: 'ok' },
   backport_open: { icon: '⇪', label: 'backport open', tone: 'info' },
@@ -43,7 +43,7 @@ export function StatusBadge({ status }: { status: string }) {
 
 const FLAGS: Record<string, { icon: string; label: string; title: string }> = {
   suspicious: { icon: '⚠', label: 'suspicious', title: 'widened exposure during a freeze, not by a break-glass principal' },
-  overdue: { icon: '⏰', label: 'overdue', title: 'the backport pull request is open longer than backport.expiryDays' },
+  overdue: { icon: '⚑', label: 'overdue', title: 'the backport pull request is open longer than backport.expiryDays' },
 };
 
 export function Flags({ flags }: { flags?: string[] }) {
