@@ -8,7 +8,8 @@ interface FreezeEvent {
 
 /** Reads server-sent events from a fetch body, one `freeze` event at a time. */
 function eventReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   return async function next(): Promise<FreezeEvent> {
     for (;;) {
@@ -22,7 +23,7 @@ function eventReader(body: ReadableStream<Uint8Array>) {
       }
       const { value, done } = await reader.read();
       if (done) throw new Error('the stream ended');
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
     }
   };
 }
