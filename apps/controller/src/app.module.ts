@@ -23,6 +23,7 @@ import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
 import { NotificationsHost } from './workers/notifications-host.service';
+import { BackportExpiryHost } from './workers/backport-expiry-host.service';
 import { AWS_CREDENTIALS_RESOLVER, AwsCredentialsCheck, defaultCredentialsResolver, type CredentialsResolver } from './workers/aws-credentials.service';
 
 export interface AppOptions {
@@ -57,6 +58,7 @@ export class AppModule {
         NotificationsHost,
         FreezeListener,
         SchedulerHost,
+        BackportExpiryHost,
         {
           provide: APP_GUARD,
           inject: [Reflector, TokenRegistry, DRIFTWARDEN_CONFIG, Metrics, LOGGER],

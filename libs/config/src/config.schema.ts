@@ -622,7 +622,7 @@ export const githubSchema = z.strictObject({
 });
 
 /** What an outgoing webhook is told about (see libs/notifications). */
-export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'freeze_unknown'] as const;
+export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'freeze_unknown', 'backport_overdue'] as const;
 
 export const notificationWebhookSchema = z.strictObject({
   name,
@@ -635,7 +635,7 @@ export const notificationWebhookSchema = z.strictObject({
   format: z.enum(['json', 'slack']).default('json'),
   /** HMAC-SHA256 key for the `X-Driftwarden-Signature: sha256=…` header (json only). */
   secret: secret.optional(),
-  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed']),
+  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'backport_overdue']),
   requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
 });
 
@@ -648,6 +648,16 @@ export const notificationsSchema = z
     webhooks: z.array(notificationWebhookSchema).superRefine(uniqueNames, always).default([]),
     /** The API's public base URL, for links to drifts in messages (e.g. https://driftwarden.example.com). */
     linkBaseUrl: baseUrl().optional(),
+  })
+  .prefault({});
+
+/**
+ * Emergency patches expire: a backport pull request still open `expiryDays` after it was opened
+ * is overdue (flagged, commented, labelled, the on-call told), again every `expiryDays`.
+ */
+export const backportSchema = z
+  .strictObject({
+    expiryDays: z.int().min(1).max(365).default(7),
   })
   .prefault({});
 
@@ -671,6 +681,7 @@ export const configSchema = z.strictObject({
   guardrails: guardrailsSchema,
   github: githubSchema.optional(),
   notifications: notificationsSchema,
+  backport: backportSchema,
 });
 
 /**
@@ -716,3 +727,4 @@ export type CriticalConfig = GuardrailsConfig['critical'];
 export type GithubConfig = z.output<typeof githubSchema>;
 export type NotificationsConfig = DriftwardenConfig['notifications'];
 export type NotificationWebhookConfig = z.output<typeof notificationWebhookSchema>;
+export type BackportConfig = DriftwardenConfig['backport'];

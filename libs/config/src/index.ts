@@ -23,6 +23,7 @@ export {
   isValidTimeZone,
   regionFromQueueUrl,
   type ApiConfig,
+  type BackportConfig,
   type CriticalConfig,
   type DriftwardenConfig,
   type FileStateConfig,

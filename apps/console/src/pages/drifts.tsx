@@ -5,7 +5,7 @@ import { ErrorNote, Flags, StatusBadge, Time } from '../ui';
 
 const STATUSES = ['detected', 'held', 'awaiting_approval', 'reverting', 'reverted', 'backport_open', 'backport_merged', 'backport_closed', 'rejected', 'resolved', 'ignored', 'failed'];
 const KINDS = ['AWS::EC2::SecurityGroup', 'AWS::EC2::NetworkAcl', 'AWS::S3::Bucket', 'AWS::AutoScaling::AutoScalingGroup', 'AWS::EC2::Instance'];
-const FILTERS = ['status', 'kind', 'account', 'region', 'suspicious', 'text'] as const;
+const FILTERS = ['status', 'kind', 'account', 'region', 'suspicious', 'overdue', 'text'] as const;
 const PAGE_SIZE = 25;
 
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
@@ -88,6 +88,14 @@ export function DriftsPage({ params }: { params: URLSearchParams }) {
             <option value="">either</option>
             <option value="true">only suspicious</option>
             <option value="false">not suspicious</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-overdue">Overdue backport</label>
+          <select id="f-overdue" value={draft.overdue ?? ''} onChange={set('overdue')}>
+            <option value="">either</option>
+            <option value="true">only overdue</option>
+            <option value="false">not overdue</option>
           </select>
         </div>
         <div class="field field-wide">

@@ -19,12 +19,13 @@ export class DriftsController {
     const kind = q.string('kind', { pattern: RESOURCE_TYPE_PATTERN, expected: 'a resource type such as AWS::EC2::SecurityGroup' });
     const region = q.string('region', { pattern: REGION_PATTERN, expected: REGION_EXPECTED });
     const suspicious = q.oneOf('suspicious', ['true', 'false'] as const);
+    const overdue = q.oneOf('overdue', ['true', 'false'] as const);
     const text = q.string('text', { pattern: /^[^\u0000-\u001f]{1,200}$/, expected: 'up to 200 characters of text' });
     const limit = q.int('limit', 50, 1, 500);
     const cursor = q.string('cursor') ?? null;
     q.done();
     try {
-      const where = driftPredicate({ kind, region, text, flags: { suspicious: suspicious === undefined ? undefined : suspicious === 'true' } });
+      const where = driftPredicate({ kind, region, text, flags: { suspicious: bool(suspicious), overdue: bool(overdue) } });
       return await this.drifts.list({ status, account, resource, limit, cursor, ...(where ? { where } : {}) });
     } catch (e) {
       if (e instanceof InvalidCursorError) {
@@ -41,4 +42,8 @@ export class DriftsController {
     if (!record) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no drift record ${JSON.stringify(id.slice(0, 80))}`);
     return record;
   }
+}
+
+function bool(v: 'true' | 'false' | undefined): boolean | undefined {
+  return v === undefined ? undefined : v === 'true';
 }

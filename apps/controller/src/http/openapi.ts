@@ -112,7 +112,11 @@ export const OPENAPI = {
           changedAt: { type: 'string' },
           detectedAt: { type: 'string' },
           updatedAt: { type: 'string' },
-          flags: { type: 'array', items: { type: 'string', enum: ['suspicious'] } },
+          flags: {
+            type: 'array',
+            description: '`suspicious`: a door opened during a freeze, not by break-glass; `overdue`: the backport pull request is still open `backport.expiryDays` after it was opened (since `links.pullRequest.overdueSince`)',
+            items: { type: 'string', enum: ['suspicious', 'overdue'] },
+          },
           diff: { type: 'object', description: 'Live vs desired, all of it: for a security group `{equal, extra, missing, attributes}` (rules only live has, rules only the code has).' },
           differences: {
             type: 'array',
@@ -124,7 +128,7 @@ export const OPENAPI = {
           links: {
             type: 'object',
             properties: {
-              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' }, merged: { type: 'boolean', description: 'true once GitHub reported the PR merged' } } },
+              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' }, merged: { type: 'boolean', description: 'true once GitHub reported the PR merged' }, overdueSince: { type: 'string', format: 'date-time', description: 'set while the PR is overdue (backport.expiryDays)' } } },
               issue: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' } } },
               incident: {
                 type: 'object',
@@ -243,6 +247,7 @@ export const OPENAPI = {
           q('kind', 'the resource type, e.g. AWS::EC2::SecurityGroup', { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source }),
           q('region', 'e.g. eu-west-1', { type: 'string', pattern: REGION_PATTERN.source }),
           q('suspicious', 'true: only records flagged suspicious; false: only records that are not', { type: 'string', enum: ['true', 'false'] }),
+          q('overdue', 'true: only records whose backport pull request is overdue (backport.expiryDays); false: only records that are not', { type: 'string', enum: ['true', 'false'] }),
           q('text', 'words (case-insensitive), each found in the id, resource, address, reason, a difference\'s sentence, the principal or the links', { type: 'string', maxLength: 200 }),
           q('limit', '1-500', { type: 'integer' }),
           q('cursor', "the previous page's next, unchanged (anything else is a 400)"),
