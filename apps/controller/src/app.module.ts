@@ -7,6 +7,7 @@ import { CoreModule } from './core/core.module';
 import type { PortOverrides } from './core/port-overrides';
 import { LOGGER } from './core/tokens';
 import { ConsoleModule } from './console/console.module';
+import { SlackModule } from './slack/slack.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
@@ -47,6 +48,8 @@ export class AppModule {
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
         // The web console at /ui/, GET /v1/me and the live freeze stream (role `api`).
         ...(api ? [ConsoleModule] : []),
+        // Slack approvals (notifications.slack): the notifier, and POST /v1/slack/actions in role `api`.
+        SlackModule.forRoot({ api }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],

@@ -43,6 +43,7 @@ export {
   type RepoConfig,
   type S3StateConfig,
   type ScopeConfig,
+  type SlackConfig,
   type SqsConfig,
   type StackConfig,
   type StateConfig,

@@ -361,6 +361,24 @@ export const OPENAPI = {
         responses: { '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) }, '401': { description: 'bad signature', ...json(error) }, '503': errors['503'] },
       },
     },
+    '/v1/slack/actions': {
+      post: {
+        summary: 'Slack interactivity (Approve / Adopt / Reject buttons, the decision dialog) and the /driftwarden slash command (notifications.slack)',
+        description:
+          'Authenticated by Slack\'s request signature: X-Slack-Signature = v0= + hex(HMAC-SHA256(signing secret, "v0:" + X-Slack-Request-Timestamp + ":" + the raw form body)), compared in constant time; a timestamp more than 5 minutes from now is refused (a replay). ' +
+          'Refusals are 401 and audited as slack.refused. Slack users are mapped to an identity and a role by notifications.slack.users; an unmapped user, or one whose role is too low, is told privately (chat.postEphemeral) and audited. ' +
+          'Decisions follow the API\'s rules (no self-approval, a comment, confirmSuspicious to adopt a suspicious difference) and are audited as api.drift.<verb> with actor slack:<user id>. ' +
+          'Slash command: `freeze on <ttl> <reason>` (operator), `freeze off [id]` (operator), `freeze status` (viewer).',
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { payload: { type: 'string', description: 'an interaction (JSON)' }, command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' } } } } } },
+        responses: {
+          '200': { description: 'acknowledged: {} (a click or a closed dialog), {response_action: "errors", errors} (the dialog shows why), or {response_type, text} (a slash command\'s answer)', ...json({ type: 'object' }) },
+          '400': { description: 'a signed body that is not a Slack interaction or command', ...json(error) },
+          '401': { description: 'bad, missing or stale signature', ...json(error) },
+          '404': { description: 'Slack is not configured', ...json(error) },
+          '503': errors['503'],
+        },
+      },
+    },
     '/v1/me': {
       get: {
         ...bearer('viewer'),
