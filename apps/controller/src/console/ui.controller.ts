@@ -55,13 +55,14 @@ export class UiController {
 
   private send(res: Response, path: string, cacheControl: string): void {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    // Errors in the API's shape: a stable code and a message.
     if (!this.assets.built) {
-      res.status(HttpStatus.SERVICE_UNAVAILABLE).type('text/plain').send('The web console is not built: run `npm run build` (it writes dist/console).\n');
+      res.status(HttpStatus.NOT_FOUND).json({ error: { code: 'console_not_built', message: 'the web console is not part of this build: run `npm run build` (it writes dist/console) and restart' } });
       return;
     }
     const file = this.assets.get(path);
     if (!file) {
-      res.status(HttpStatus.NOT_FOUND).type('text/plain').send('not found\n');
+      res.status(HttpStatus.NOT_FOUND).json({ error: { code: 'not_found', message: 'no such file in the web console' } });
       return;
     }
     res.status(HttpStatus.OK).setHeader('Cache-Control', cacheControl);

@@ -416,15 +416,15 @@ export const OPENAPI = {
       get: {
         summary: 'The web console (single-page app; it signs in with an API token kept in sessionStorage)',
         description:
-          "Served with a strict Content-Security-Policy (default-src 'none'; script, style, image, font and connect sources 'self' only; frame-ancestors 'none'), X-Frame-Options: DENY, nosniff and no-referrer; nothing is loaded from a third party. 503 when the console is not built (npm run build).",
-        responses: { '200': { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } }, '503': { description: 'the console is not built' } },
+          "Served with a strict Content-Security-Policy (default-src 'none'; script, style, image, font and connect sources 'self' only; frame-ancestors 'none'), X-Frame-Options: DENY, nosniff and no-referrer; nothing is loaded from a third party. 404 console_not_built when the console is not part of the build (npm run build).",
+        responses: { '200': { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } }, '404': { description: 'console_not_built: the controller was built without the console (npm run build writes dist/console)', ...json(error) } },
       },
     },
     '/ui/assets/{file}': {
       get: {
         summary: "The console's bundles (content-hashed names, cached for good)",
         parameters: [idParam('file')],
-        responses: { '200': { description: 'a script, stylesheet or image' }, '404': { description: 'not part of the build' } },
+        responses: { '200': { description: 'a script, stylesheet or image' }, '404': { description: 'not part of the build', ...json(error) } },
       },
     },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
