@@ -82,4 +82,17 @@ describe('the console API: GET /v1/me, the freeze stream, the drift list filters
     expect(bad.status).toBe(400);
     expect(bad.body.error.problems.map((p) => p.path)).toEqual(['query.kind', 'query.region', 'query.suspicious']);
   });
+
+  it('an open stream does not hold up shutdown: closing the controller ends it', async () => {
+    const other = await startTestController();
+    try {
+      const res = await fetch(`${other.url}/v1/freeze/stream`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+      const next = eventReader(res.body!);
+      await next();
+      await other.close();
+      await expect(next()).rejects.toThrow();
+    } finally {
+      await dropPrefix(other.prefix);
+    }
+  });
 });
