@@ -1,15 +1,17 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsoleAssets } from './console-assets';
 
 describe('ConsoleAssets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dw-console-'));
-  mkdirSync(join(dir, 'assets'));
+  const parent = mkdtempSync(join(tmpdir(), 'dw-console-'));
+  const dir = join(parent, 'console');
+  mkdirSync(join(dir, 'assets'), { recursive: true });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>x</title>');
   writeFileSync(join(dir, 'assets', 'index-abc.js'), 'console.log(1)');
   writeFileSync(join(dir, 'assets', 'notes.md'), 'not served: no known type');
-  writeFileSync(join(dir, '..', 'dw-console-secret.txt'), 'outside the build');
+  writeFileSync(join(parent, 'dw-console-secret.txt'), 'outside the build');
+  afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
   it('serves exactly the files of the build, by relative path, with their type', () => {
     const a = ConsoleAssets.load([join(dir, 'missing'), dir]);
