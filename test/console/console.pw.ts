@@ -101,6 +101,19 @@ test('a freeze with a bad TTL is refused with the API\'s words at the field', as
   await expect(banner(page)).toHaveAttribute('data-frozen', 'false');
 });
 
+test('admin override of incident freezes: at most 1 h, shown in the freeze view', async ({ page }) => {
+  await signIn(page, world().tokens.admin);
+  await page.getByRole('link', { name: 'Freeze' }).click();
+  const form = page.locator('section.freeze-form').filter({ has: page.getByRole('heading', { name: /Override incident freezes/ }) });
+  await form.getByLabel('Reason (required)').fill('rolling back the bad deploy needs auto-heal');
+  await form.getByLabel(/^TTL/).fill('2h');
+  await form.getByRole('button', { name: 'Create override' }).click();
+  await expect(form.getByRole('alert')).toContainText('an override lasts at most 1h');
+  await form.getByLabel(/^TTL/).fill('30m');
+  await form.getByRole('button', { name: 'Create override' }).click();
+  await expect(page.getByText(/Override ovr_\w+ of incident freezes until/)).toBeVisible();
+});
+
 test('approve as operator: the record shows the decision, who made it and its timeline', async ({ page }) => {
   const id = world().drifts.approve;
   await signIn(page, world().tokens.operator);
