@@ -8,6 +8,7 @@ trap 'rm -rf "$out"' EXIT
 
 echo "== type check"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p apps/console/tsconfig.json
 
 echo "== unit and integration tests"
 status=0
@@ -19,11 +20,30 @@ if [ "$#" -eq 0 ]; then
   bash scripts/with-redis.sh node dist/apps/cli/src/main.js demo --no-color --report "$out/demo-report.md" || demo=$?
 fi
 
+# The web console in a real browser: Debian's chromium (apt-get install -y chromium), never one
+# that Playwright would download. Without a chromium the step is skipped, loudly.
+echo "== web console in a browser (Playwright, test/console)"
+browser=0
+echo '{}' > "$out/playwright.json"
+if [ "$#" -eq 0 ]; then
+  if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ]; then
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 DW_PLAYWRIGHT_JSON="$out/playwright.json" DW_PLAYWRIGHT_OUTPUT="$out/playwright" \
+      bash scripts/with-redis.sh npx playwright test -c test/console || browser=$?
+  else
+    echo "!!!!!!!! SKIPPED: the web console's browser suite needs chromium and none is installed." >&2
+    echo "!!!!!!!! Install Debian's: sudo apt-get install -y chromium  (or set CHROMIUM_PATH)" >&2
+  fi
+fi
+
 node -e '
   const r = require(process.argv[1]);
   const demo = Number(process.argv[2]);
-  const passed = r.numPassedTests + (demo === 0 && process.argv[3] === "1" ? 1 : 0);
-  const failed = r.numFailedTests + (demo === 0 ? 0 : 1);
+  const pw = require(process.argv[4]).stats ?? {};
+  const browser = Number(process.argv[5]);
+  // A browser run that failed before reporting (the world did not start) counts as one failure.
+  const pwFailed = (pw.unexpected ?? 0) + (pw.flaky ?? 0) + (browser !== 0 && !pw.unexpected ? 1 : 0);
+  const passed = r.numPassedTests + (demo === 0 && process.argv[3] === "1" ? 1 : 0) + (pw.expected ?? 0);
+  const failed = r.numFailedTests + (demo === 0 ? 0 : 1) + pwFailed;
   console.log(`tests: ${passed} passed, ${failed} failed`);
-' "$out/jest.json" "$demo" "$([ "$#" -eq 0 ] && echo 1 || echo 0)"
-[ "$status" -eq 0 ] && [ "$demo" -eq 0 ]
+' "$out/jest.json" "$demo" "$([ "$#" -eq 0 ] && echo 1 || echo 0)" "$out/playwright.json" "$browser"
+[ "$status" -eq 0 ] && [ "$demo" -eq 0 ] && [ "$browser" -eq 0 ]

@@ -36,6 +36,12 @@ function send(port: number, r: FuzzRequest): Promise<FuzzResponse> {
   return new Promise((resolve, reject) => {
     const headers = { ...r.headers, ...(r.body ? { 'content-length': String(r.body.length) } : {}) };
     const req = request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers, agent, timeout: 10_000 }, (res) => {
+      // A stream (GET /v1/freeze/stream) stays open by design: its answer is its status and headers.
+      if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) });
+        res.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

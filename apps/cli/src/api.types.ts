@@ -117,6 +117,8 @@ export type DriftFilter = {
   status?: string;
   resource?: string;
   account?: string;
+  /** `true`: only records whose backport pull request is overdue (backport.expiryDays). */
+  overdue?: 'true';
 };
 
 /** An audit log entry. The contract names only the list shape, so every field is optional. */

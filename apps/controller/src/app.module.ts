@@ -6,6 +6,8 @@ import { Metrics, type Logger } from '@driftwarden/observability';
 import { CoreModule } from './core/core.module';
 import type { PortOverrides } from './core/port-overrides';
 import { LOGGER } from './core/tokens';
+import { ConsoleModule } from './console/console.module';
+import { SlackModule } from './slack/slack.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
@@ -23,6 +25,7 @@ import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
 import { NotificationsHost } from './workers/notifications-host.service';
+import { BackportExpiryHost } from './workers/backport-expiry-host.service';
 import { AWS_CREDENTIALS_RESOLVER, AwsCredentialsCheck, defaultCredentialsResolver, type CredentialsResolver } from './workers/aws-credentials.service';
 
 export interface AppOptions {
@@ -44,6 +47,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(opts.runtime),
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
+        // The web console at /ui/, GET /v1/me and the live freeze stream (role `api`).
+        ...(api ? [ConsoleModule] : []),
+        // Slack approvals (notifications.slack): the notifier, and POST /v1/slack/actions in role `api`.
+        SlackModule.forRoot({ api }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],
@@ -56,6 +63,7 @@ export class AppModule {
         FreezeListener,
         RetentionSweep,
         SchedulerHost,
+        BackportExpiryHost,
         {
           provide: APP_GUARD,
           inject: [Reflector, TokenRegistry, DRIFTWARDEN_CONFIG, Metrics, LOGGER],

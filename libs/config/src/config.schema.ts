@@ -622,7 +622,7 @@ export const githubSchema = z.strictObject({
 });
 
 /** What an outgoing webhook is told about (see libs/notifications). */
-export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'freeze_unknown'] as const;
+export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'freeze_unknown', 'backport_overdue'] as const;
 
 export const notificationWebhookSchema = z.strictObject({
   name,
@@ -635,7 +635,35 @@ export const notificationWebhookSchema = z.strictObject({
   format: z.enum(['json', 'slack']).default('json'),
   /** HMAC-SHA256 key for the `X-Driftwarden-Signature: sha256=…` header (json only). */
   secret: secret.optional(),
-  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed']),
+  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'backport_overdue']),
+  requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
+});
+
+/** A Slack user id (`U…` or `W…`): who clicked, mapped to who they are here. */
+const SLACK_USER = /^[UW][A-Z0-9]{2,20}$/;
+
+/**
+ * Slack approvals (`notifications.slack`): Block Kit messages with Approve / Adopt / Reject in a
+ * channel, the interactivity endpoint `POST /v1/slack/actions` (buttons, the decision dialog and
+ * the `/driftwarden` slash command), and who each Slack user is here (identity and role, as a
+ * token has them). A user not listed is refused.
+ */
+export const slackSchema = z.strictObject({
+  /** Bot token (`xoxb-…`): chat.postMessage, chat.update, chat.postEphemeral, views.open. */
+  botToken: secret,
+  /** The app's signing secret: every request to /v1/slack/actions is verified with it. */
+  signingSecret: secret,
+  /** The channel id approval requests are posted to (e.g. C0123456789). */
+  channel: z.string().refine((v) => /^[CGD][A-Z0-9]{2,20}$/.test(v), expected('a Slack channel id such as C0123456789')),
+  /** Slack's Web API base URL (tests point it at a fake). */
+  apiUrl: baseUrl().default('https://slack.com/api/'),
+  users: z
+    .record(
+      z.string().refine((v) => SLACK_USER.test(v), expected('a Slack user id such as U0123ABCD')),
+      z.strictObject({ identity: text, role: z.enum(['viewer', 'operator', 'admin']) }),
+    )
+    .default({}),
+  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'backport_overdue']),
   requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
 });
 
@@ -648,6 +676,17 @@ export const notificationsSchema = z
     webhooks: z.array(notificationWebhookSchema).superRefine(uniqueNames, always).default([]),
     /** The API's public base URL, for links to drifts in messages (e.g. https://driftwarden.example.com). */
     linkBaseUrl: baseUrl().optional(),
+    slack: slackSchema.optional(),
+  })
+  .prefault({});
+
+/**
+ * Emergency patches expire: a backport pull request still open `expiryDays` after it was opened
+ * is overdue (flagged, commented, labelled, the on-call told), again every `expiryDays`.
+ */
+export const backportSchema = z
+  .strictObject({
+    expiryDays: z.int().min(1).max(365).default(7),
   })
   .prefault({});
 
@@ -768,6 +807,7 @@ export const configSchema = z.strictObject({
   github: githubSchema.optional(),
   notifications: notificationsSchema,
   retention: retentionSchema,
+  backport: backportSchema,
 })
   .superRefine((config, ctx) => {
     // An item waits in the ledger until it is decided, at least the CloudTrail delivery wait.
@@ -788,7 +828,7 @@ export const configSchema = z.strictObject({
  * `redactConfig`. (`sha256` is not secret but is hidden in messages too: a raw token pasted
  * there by mistake must not be printed.)
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret', 'externalId', 'secret', 'url']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret', 'externalId', 'secret', 'url', 'botToken', 'signingSecret']);
 export const HIDDEN_IN_MESSAGES_KEYS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'sha256']);
 
 // ---------------------------------------------------------------------------------------------
@@ -827,3 +867,5 @@ export type GithubConfig = z.output<typeof githubSchema>;
 export type NotificationsConfig = DriftwardenConfig['notifications'];
 export type NotificationWebhookConfig = z.output<typeof notificationWebhookSchema>;
 export type RetentionConfig = DriftwardenConfig['retention'];
+export type BackportConfig = DriftwardenConfig['backport'];
+export type SlackConfig = z.output<typeof slackSchema>;

@@ -104,6 +104,7 @@ describe('parseConfig: defaults', () => {
         failedJobs: { maxAge: '7d', maxAgeMs: 7 * 86_400_000, maxCount: 1_000 },
         sweepBatchSize: 1_000,
       },
+      backport: { expiryDays: 7 },
     };
     expect(parse('{}')).toEqual(expected);
   });
@@ -378,7 +379,7 @@ const cases: Case[] = [
   { name: 'bad redis prefix', yaml: 'redis: { prefix: "dw:prod" }', path: 'redis.prefix', message: 'expected a key prefix of letters, digits, "-" or "_", found "dw:prod"' },
   { name: 'not a redis URL', yaml: 'redis: { url: "http://127.0.0.1:6379" }', path: 'redis.url', message: /^expected a redis:\/\/ or rediss:\/\/ URL .*, found a string \(value hidden\)$/ },
   { name: 'port out of range', yaml: 'api: { port: 70000 }', path: 'api.port', message: 'expected an integer of at most 65535, found 70000' },
-  { name: 'an unknown notification event', yaml: 'notifications: { webhooks: [{ name: a, url: "https://h.example.com/x", on: [approval] }] }', path: 'notifications.webhooks[0].on[0]', message: 'expected one of awaiting_approval, suspicious, widens_exposure, remediation_failed, freeze_unknown, found "approval"' },
+  { name: 'an unknown notification event', yaml: 'notifications: { webhooks: [{ name: a, url: "https://h.example.com/x", on: [approval] }] }', path: 'notifications.webhooks[0].on[0]', message: 'expected one of awaiting_approval, suspicious, widens_exposure, remediation_failed, freeze_unknown, backport_overdue, found "approval"' },
   { name: 'two webhooks with one name', yaml: 'notifications: { webhooks: [{ name: a, url: "https://h.example.com/x" }, { name: a, url: "https://h.example.com/y" }] }', path: 'notifications.webhooks[1].name', message: 'duplicate name "a": already used by `notifications.webhooks[0]`' },
   { name: 'zero concurrency', yaml: 'workers: { concurrency: 0 }', path: 'workers.concurrency', message: 'expected an integer of at least 1, found 0' },
   { name: 'too much concurrency', yaml: 'workers: { concurrency: 501 }', path: 'workers.concurrency', message: 'expected an integer of at most 500, found 501' },

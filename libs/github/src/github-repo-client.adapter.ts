@@ -71,6 +71,7 @@ const R = {
   listLabels: 'GET /repos/{owner}/{repo}/labels',
   createLabel: 'POST /repos/{owner}/{repo}/labels',
   addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+  createComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
   listIssues: 'GET /repos/{owner}/{repo}/issues',
   createIssue: 'POST /repos/{owner}/{repo}/issues',
   updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
@@ -545,6 +546,14 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       return response.data;
     });
     return labelNames(data);
+  }
+
+  async createComment(repo: RepoRef, number: number, body: string): Promise<string> {
+    const data = await this.call(R.createComment, `issue or pull request #${number} in ${full(repo)}`, async () => {
+      const response = await this.octokit.rest.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: number, body });
+      return response.data;
+    });
+    return data.html_url;
   }
 
   // --- issues (the "cannot edit safely" fallback) ---------------------------------------------

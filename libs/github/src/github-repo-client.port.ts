@@ -204,6 +204,9 @@ export abstract class GitHubRepoClient {
   abstract ensureLabels(repo: RepoRef, number: number, labels: ReadonlyArray<string | LabelSpec>): Promise<string[]>;
 
   /** The open issue (not PR) whose body contains `marker`, among those labelled `driftwarden`. */
+  /** Comments on an issue or pull request (`POST /repos/{o}/{r}/issues/{n}/comments`); returns the comment's URL. */
+  abstract createComment(repo: RepoRef, number: number, body: string): Promise<string>;
+
   abstract findOpenIssue(repo: RepoRef, marker: string, options?: FindIssueOptions): Promise<IssueInfo | null>;
 
   abstract openIssue(repo: RepoRef, input: OpenIssueInput): Promise<IssueInfo>;

@@ -57,6 +57,12 @@ describe('notificationsFor', () => {
     expect(notificationsFor(entry({ type: 'freeze.unknown', driftId: undefined, resourceKey: undefined }))[0]).toMatchObject({ kind: 'freeze_unknown', title: 'Auto-heal frozen: the incident state cannot be read' });
   });
 
+  it('an overdue backport, naming the pull request and how long it has been open', () => {
+    const [n, ...rest] = notificationsFor(entry({ type: 'backport.overdue', reason: 'not merged within backport.expiryDays (7 days)', details: { pullRequest: 'acme/infra#12', url: 'https://github.com/acme/infra/pull/12', openDays: 7, period: 1 } }));
+    expect(rest).toEqual([]);
+    expect(n).toMatchObject({ kind: 'backport_overdue', title: 'Backport overdue for sg-0abc (111122223333, eu-west-1): acme/infra#12 is not merged after 7 days — merge it or close it' });
+  });
+
   it('nothing for dry-run decisions, other decisions and everything else', () => {
     expect(notificationsFor(entry({ type: 'decision', details: { action: 'await_approval', dryRun: true } }))).toEqual([]);
     for (const action of ['revert', 'backport', 'hold', 'noop', 'ignore']) {

@@ -13,7 +13,9 @@ import type { AuditEntry } from '@driftwarden/store';
  * - `widens_exposure`: a break-glass change that widens exposure is being backported (trusted,
  *   but the on-call must know: DESIGN §4);
  * - `remediation_failed`: a revert, a backport or an evaluation that failed for good;
- * - `freeze_unknown`: an incident provider cannot be read, so auto-heal is frozen (fail closed).
+ * - `freeze_unknown`: an incident provider cannot be read, so auto-heal is frozen (fail closed);
+ * - `backport_overdue`: an emergency patch's backport pull request is still open `backport.expiryDays`
+ *   after it was opened (told once per period, until it is merged or closed).
  */
 export type NotificationKind = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -76,6 +78,12 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
     case 'backport.closed':
       out.push({ ...base, kind: 'awaiting_approval', title: `Approval needed: the backport for ${resourceOf(entry)} was closed unmerged` });
       break;
+    case 'backport.overdue': {
+      const pr = str(details['pullRequest']);
+      const days = typeof details['openDays'] === 'number' ? details['openDays'] : undefined;
+      out.push({ ...base, kind: 'backport_overdue', title: `Backport overdue for ${resourceOf(entry)}: ${pr ?? 'its pull request'} is not merged${days !== undefined ? ` after ${days} days` : ''} — merge it or close it` });
+      break;
+    }
     case 'remediation.failed':
       out.push({ ...base, kind: 'remediation_failed', title: `Revert failed on ${resourceOf(entry)}` });
       break;

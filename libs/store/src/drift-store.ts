@@ -11,6 +11,8 @@ export interface DriftFilter {
   account?: string;
   /** A resource id (`sg-…`) or a full resource key (`account/region/type/id`). */
   resource?: string;
+  /** Any other condition (the API's kind, region, flag and text filters), applied while paging. */
+  where?: (record: DriftRecord) => boolean;
   limit: number;
   cursor?: string | null;
 }
@@ -200,6 +202,7 @@ export class DriftStore {
       const key = `${r.resource.account}/${r.resource.region}/${r.resource.type}/${r.resource.id}`;
       if (f.resource !== r.resource.id && f.resource !== key) return false;
     }
+    if (f.where && !f.where(r)) return false;
     return true;
   }
 

@@ -11,6 +11,7 @@ interface ListOptions {
   status?: string;
   resource?: string;
   account?: string;
+  overdue?: boolean;
   limit: number;
   json?: boolean;
 }
@@ -37,11 +38,12 @@ export function registerDriftCommands(program: Command, ctx: CliContext): void {
     .option('--status <status>', 'e.g. awaiting_approval, held, backport_open, reverted')
     .option('--resource <id>', 'a resource id, e.g. sg-0abc1234def567890')
     .option('--account <id>', 'an AWS account id')
+    .option('--overdue', 'only emergency patches whose backport pull request is open longer than backport.expiryDays')
     .option('--limit <n>', 'at most this many records (follows pages)', positiveInt(10_000), 50)
     .option('--json', 'print {items, next}')
     .action(async (options: ListOptions) => {
       const client = ctx.client();
-      const filter = { status: options.status, resource: options.resource, account: options.account };
+      const filter = { status: options.status, resource: options.resource, account: options.account, ...(options.overdue ? { overdue: 'true' as const } : {}) };
       const page = await collectPages((cursor, limit) => client.listDrifts({ ...filter, limit, cursor }), options.limit);
       if (options.json) return ctx.printJson(page);
       if (page.items.length === 0) {
@@ -144,7 +146,7 @@ function describeDecision(decision: NonNullable<DriftRecord['decision']>): strin
 function describeLinks(links: DriftRecord['links']): [string, string][] {
   const out: [string, string][] = [];
   const pr = links?.pullRequest;
-  if (pr?.url) out.push(['pull req.', [pr.number !== undefined ? `#${pr.number}` : '', pr.url, pr.branch ? `(branch ${pr.branch})` : ''].filter(Boolean).join(' ')]);
+  if (pr?.url) out.push(['pull req.', [pr.number !== undefined ? `#${pr.number}` : '', pr.url, pr.branch ? `(branch ${pr.branch})` : '', pr.overdueSince ? `overdue since ${pr.overdueSince}` : ''].filter(Boolean).join(' ')]);
   const issue = links?.issue;
   if (issue?.url) out.push(['issue', [issue.number !== undefined ? `#${issue.number}` : '', issue.url].filter(Boolean).join(' ')]);
   const inc = links?.incident;
@@ -161,7 +163,7 @@ function describePrincipal(d: DriftRecord, long = false): string {
 }
 
 function describeFlags(d: DriftRecord, c: Palette): string {
-  const flags = (d.flags ?? []).map((flag) => (flag === 'suspicious' ? c.red(flag) : flag));
+  const flags = (d.flags ?? []).map((flag) => (flag === 'suspicious' || flag === 'overdue' ? c.red(flag) : flag));
   if (d.dryRun) flags.push(c.dim('dry-run'));
   return flags.join(',');
 }

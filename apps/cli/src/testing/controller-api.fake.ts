@@ -152,7 +152,8 @@ export class FakeControllerApi {
         (d) =>
           (!q.get('status') || d.status === q.get('status')) &&
           (!q.get('resource') || d.resource.id === q.get('resource')) &&
-          (!q.get('account') || d.resource.account === q.get('account')),
+          (!q.get('account') || d.resource.account === q.get('account')) &&
+          (!q.get('overdue') || (d.flags ?? []).includes('overdue') === (q.get('overdue') === 'true')),
       );
       return this.page(items, q);
     }

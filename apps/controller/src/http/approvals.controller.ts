@@ -25,7 +25,7 @@ const commentBody = z.strictObject({
   confirmSuspicious: z.boolean().optional(),
 });
 
-type Verb = DriftApproval['action'];
+export type Verb = DriftApproval['action'];
 const NEXT: Record<Verb, DriftStatus> = { approve: 'awaiting_approval', adopt: 'backport_open', reject: 'rejected' };
 
 /**
@@ -34,13 +34,11 @@ const NEXT: Record<Verb, DriftStatus> = { approve: 'awaiting_approval', adopt: '
  */
 @Controller('v1/drifts')
 export class ApprovalsController {
-  constructor(
-    private readonly drifts: DriftStore,
-    private readonly audit: AuditLog,
-    private readonly producer: JobProducer,
-    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
-    @Inject(CLOCK) private readonly clock: () => Date,
-  ) {}
+  private readonly decisions: HumanDecisions;
+
+  constructor(drifts: DriftStore, audit: AuditLog, producer: JobProducer, @Inject(DRIFTWARDEN_CONFIG) config: DriftwardenConfig, @Inject(CLOCK) clock: () => Date) {
+    this.decisions = new HumanDecisions(drifts, audit, producer, config, clock);
+  }
 
   @Post(':id/approve')
   @RequireRole('operator')
@@ -60,8 +58,35 @@ export class ApprovalsController {
     return this.decide('reject', id, body, req);
   }
 
-  private async decide(verb: Verb, id: string, body: unknown, req: ApiRequest): Promise<DriftRecord> {
-    const { comment, confirmSuspicious } = parseBody(commentBody, body);
+  private decide(verb: Verb, id: string, body: unknown, req: ApiRequest): Promise<DriftRecord> {
+    return this.decisions.decide(verb, id, parseBody(commentBody, body), { actor: actorOf(req), ...(req.principal?.identity ? { identity: req.principal.identity } : {}), correlationId: correlationIdOf(req) });
+  }
+}
+
+/** Who decides: the audit's actor (`token:<name>`, `slack:<user id>`), the identity the self-approval rule compares, and extra audit details. */
+export interface DecidedBy {
+  actor: string;
+  identity?: string;
+  correlationId: string;
+  details?: Record<string, string>;
+}
+
+/**
+ * One human decision with every rule of DESIGN §5 (awaiting approval, no dry-run, no
+ * self-approval, a comment, `confirmSuspicious` to adopt a suspicious difference, approvals that
+ * lapse), recorded and audited, then its follow-up queued. The API and Slack both decide here.
+ */
+export class HumanDecisions {
+  constructor(
+    private readonly drifts: DriftStore,
+    private readonly audit: AuditLog,
+    private readonly producer: JobProducer,
+    private readonly config: DriftwardenConfig,
+    private readonly clock: () => Date,
+  ) {}
+
+  async decide(verb: Verb, id: string, input: { comment: string; confirmSuspicious?: boolean }, who: DecidedBy): Promise<DriftRecord> {
+    const { comment, confirmSuspicious } = input;
     const found = /^drf_[A-Za-z0-9_]{1,64}$/.test(id) ? await this.drifts.get(id) : null;
     if (!found) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no drift record ${JSON.stringify(id.slice(0, 80))}`);
     if (found.status !== 'awaiting_approval' && found.status !== 'failed') {
@@ -76,12 +101,11 @@ export class ApprovalsController {
     if (targets && targets.length === 0) {
       throw new ApiError(HttpStatus.CONFLICT, 'not_awaiting_approval', `drift ${id} has no difference awaiting approval`);
     }
-    const principal = req.principal;
-    const me = (principal?.identity ?? '').toLowerCase();
+    const me = (who.identity ?? '').toLowerCase();
     const authors = targets && targets.length ? targets.map((d) => d.madeBy.principal) : [found.principal];
     const author = authors.flatMap((p) => [p.session, sessionNameOf(p.arn), userNameOf(p.arn)]).filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase());
     if (me && author.includes(me)) {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'self_approval', `${principal?.identity} made this change and cannot also decide on it; ask another operator`);
+      throw new ApiError(HttpStatus.FORBIDDEN, 'self_approval', `${who.identity} made this change and cannot also decide on it; ask another operator`);
     }
     const suspicious = (targets ?? []).filter((d) => (d.flags ?? []).includes('suspicious'));
     if (verb === 'adopt' && suspicious.length > 0 && confirmSuspicious !== true) {
@@ -93,8 +117,8 @@ export class ApprovalsController {
     const at = now.toISOString();
     const approval: DriftApproval = {
       action: verb,
-      by: actorOf(req),
-      ...(principal?.identity ? { identity: principal.identity } : {}),
+      by: who.actor,
+      ...(who.identity ? { identity: who.identity } : {}),
       comment,
       at,
       ...(verb === 'approve' ? { expiresAt: new Date(now.getTime() + this.config.guardrails.approvalTtlMinutes * 60_000).toISOString() } : {}),
@@ -104,8 +128,8 @@ export class ApprovalsController {
     const queueFollowUp = async () => {
       if (this.config.mode !== 'enforce') return;
       const round = `${verb}-${Date.parse((approvalAt ?? at))}`;
-      if (verb === 'approve') await this.producer.remediate({ driftId: id, eventId: lastEvent, round, correlationId: correlationIdOf(req) }, 0);
-      if (verb === 'adopt') await this.producer.backport({ driftId: id, eventId: lastEvent, round, correlationId: correlationIdOf(req) });
+      if (verb === 'approve') await this.producer.remediate({ driftId: id, eventId: lastEvent, round, correlationId: who.correlationId }, 0);
+      if (verb === 'adopt') await this.producer.backport({ driftId: id, eventId: lastEvent, round, correlationId: who.correlationId });
     };
     // Approving again an approved drift whose revert has not started re-queues it (idempotent
     // job id), while that approval still holds. One that expired unused (even if no worker has
@@ -114,21 +138,22 @@ export class ApprovalsController {
     if (verb === 'approve' && found.approval?.action === 'approve' && stillValid(found.approval) && found.status === 'awaiting_approval') {
       approvalAt = found.approval.at;
       await queueFollowUp();
-      await this.audit.append({ at, type: 'api.drift.approve', actor: actorOf(req), driftId: id, reason: comment, details: { identity: principal?.identity ?? null, requeued: true, approvedAt: found.approval.at } });
+      await this.audit.append({ at, type: 'api.drift.approve', actor: who.actor, driftId: id, reason: comment, details: { identity: who.identity ?? null, requeued: true, approvedAt: found.approval.at, ...(who.details ?? {}) } });
       return found;
     }
     const updated = await this.drifts.update(id, (d) =>
       d.updatedAt === found.updatedAt
         ? {
-            next: { ...d, ...humanDecided(d, verb, { by: actorOf(req), ...(principal?.identity ? { identity: principal.identity } : {}), comment, at }), updatedAt: at, approval },
+            next: { ...d, ...humanDecided(d, verb, { by: who.actor, ...(who.identity ? { identity: who.identity } : {}), comment, at }), updatedAt: at, approval },
             audit: {
               at,
               type: `api.drift.${verb}`,
-              actor: actorOf(req),
+              actor: who.actor,
               driftId: id,
               reason: suspicious.length && verb !== 'approve' ? `${verb === 'adopt' ? 'adopted' : 'rejected'} a SUSPICIOUS change (${suspicious.map((x) => x.sentence).join('; ')}): ${comment}` : comment,
               details: {
-                identity: principal?.identity ?? null,
+                identity: who.identity ?? null,
+                ...(who.details ?? {}),
                 ...(targets ? { differences: targets.map((x) => x.id) } : {}),
                 ...(suspicious.length ? { suspicious: suspicious.map((x) => x.sentence) } : {}),
               },

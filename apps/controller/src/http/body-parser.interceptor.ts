@@ -1,4 +1,4 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import express from 'express';
 import type { Observable } from 'rxjs';
@@ -6,6 +6,13 @@ import { REQUIRED_ROLE, type RouteAccess } from '@driftwarden/auth';
 
 /** What is read as a JSON body (and, for webhooks, kept as raw bytes). */
 export const JSON_BODY_TYPES = ['application/json', 'application/*+json', 'text/plain'];
+
+/**
+ * A signed route whose sender posts `application/x-www-form-urlencoded` (Slack's interactivity
+ * and slash commands): its raw bytes are kept too, since the signature covers them exactly.
+ */
+export const ACCEPTS_FORM = 'driftwarden:acceptsForm';
+export const AcceptsForm = (): MethodDecorator => SetMetadata(ACCEPTS_FORM, true);
 
 type BodyRequest = express.Request & { rawBody?: Buffer; [BODY_NOT_JSON]?: boolean };
 
@@ -28,6 +35,7 @@ export const BODY_NOT_JSON = Symbol('driftwarden:bodyNotJson');
 export class BodyParserInterceptor implements NestInterceptor {
   private readonly json: express.RequestHandler;
   private readonly raw: express.RequestHandler;
+  private readonly rawForm: express.RequestHandler;
 
   constructor(
     private readonly reflector: Reflector,
@@ -39,6 +47,7 @@ export class BodyParserInterceptor implements NestInterceptor {
     };
     this.json = express.json({ limit, type: JSON_BODY_TYPES, strict: false, verify });
     this.raw = express.raw({ limit, type: JSON_BODY_TYPES, verify });
+    this.rawForm = express.raw({ limit, type: [...JSON_BODY_TYPES, 'application/x-www-form-urlencoded'], verify });
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -46,7 +55,8 @@ export class BodyParserInterceptor implements NestInterceptor {
       const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
       const http = context.switchToHttp();
       const req = http.getRequest<BodyRequest>();
-      await run(access === 'public' ? this.raw : this.json, req, http.getResponse<express.Response>());
+      const form = this.reflector.get<boolean | undefined>(ACCEPTS_FORM, context.getHandler()) === true;
+      await run(access === 'public' ? (form ? this.rawForm : this.raw) : this.json, req, http.getResponse<express.Response>());
       if (access === 'public' && req.rawBody) req[BODY_NOT_JSON] = !isJson(req.rawBody);
     }
     return next.handle();

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiError, RequireRole } from '@driftwarden/auth';
-import { DRIFT_STATUSES, type DriftRecord } from '@driftwarden/domain';
+import { DRIFT_STATUSES, REGION_EXPECTED, REGION_PATTERN, RESOURCE_TYPE_PATTERN, type DriftRecord } from '@driftwarden/domain';
 import { DriftStore, InvalidCursorError, type DriftPage } from '@driftwarden/store';
+import { driftPredicate } from './drift-query';
 import { QueryReader } from './query';
 
 @Controller('v1/drifts')
@@ -15,11 +16,17 @@ export class DriftsController {
     const status = q.oneOf('status', DRIFT_STATUSES);
     const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
     const resource = q.string('resource');
+    const kind = q.string('kind', { pattern: RESOURCE_TYPE_PATTERN, expected: 'a resource type such as AWS::EC2::SecurityGroup' });
+    const region = q.string('region', { pattern: REGION_PATTERN, expected: REGION_EXPECTED });
+    const suspicious = q.oneOf('suspicious', ['true', 'false'] as const);
+    const overdue = q.oneOf('overdue', ['true', 'false'] as const);
+    const text = q.string('text', { pattern: /^[^\u0000-\u001f]{1,200}$/, expected: 'up to 200 characters of text' });
     const limit = q.int('limit', 50, 1, 500);
     const cursor = q.string('cursor') ?? null;
     q.done();
     try {
-      return await this.drifts.list({ status, account, resource, limit, cursor });
+      const where = driftPredicate({ kind, region, text, flags: { suspicious: bool(suspicious), overdue: bool(overdue) } });
+      return await this.drifts.list({ status, account, resource, limit, cursor, ...(where ? { where } : {}) });
     } catch (e) {
       if (e instanceof InvalidCursorError) {
         throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', e.message, [{ path: 'query.cursor', message: e.message }]);
@@ -35,4 +42,8 @@ export class DriftsController {
     if (!record) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no drift record ${JSON.stringify(id.slice(0, 80))}`);
     return record;
   }
+}
+
+function bool(v: 'true' | 'false' | undefined): boolean | undefined {
+  return v === undefined ? undefined : v === 'true';
 }

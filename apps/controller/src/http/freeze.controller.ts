@@ -2,12 +2,12 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Pos
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { ACCOUNT_ID_EXPECTED, ACCOUNT_ID_PATTERN, REGION_EXPECTED, REGION_PATTERN, formatDuration, parseDuration, type FreezeSourceSnapshot } from '@driftwarden/domain';
-import { FreezeService, FreezeStore, freezeAt, scopeMatchesQuery } from '@driftwarden/freeze';
+import { ACCOUNT_ID_EXPECTED, ACCOUNT_ID_PATTERN, REGION_EXPECTED, REGION_PATTERN, formatDuration, parseDuration } from '@driftwarden/domain';
+import { FreezeService, FreezeStore } from '@driftwarden/freeze';
 import { ActiveLimitError } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
-import { freezeSettings } from '../core/core.module';
 import { activeLimitReached, parseBody, scopeField } from './body';
+import { withScope, freezeView, type ApiFreezeSource } from './freeze-view';
 import { QueryReader } from './query';
 import { actorOf, type ApiRequest } from './request-context';
 
@@ -40,16 +40,7 @@ export class FreezeController {
     const region = q.string('region', { pattern: REGION_PATTERN, expected: REGION_EXPECTED });
     q.done();
     this.freeze.invalidate();
-    const state = await this.freeze.state();
-    const effective = freezeAt(state, freezeSettings(this.config), scopeMatchesQuery({ account, region }), this.clock(), { now: true });
-    const providers: Record<string, unknown> = {};
-    for (const p of freezeSettings(this.config).providers) {
-      const snap = state.providers.find((s) => s.provider === p);
-      providers[p] = { ok: Boolean(snap?.ok), fetchedAt: snap?.fetchedAt ?? null, ...(snap?.error ? { error: snap.error } : !snap ? { error: 'no data yet' } : {}) };
-    }
-    const overrides = state.overrides.filter((o) => Date.parse(o.until) > this.clock().getTime());
-    // DESIGN §7: every source carries `scope`; null when it covers everything.
-    return { frozen: effective.frozen, sources: effective.sources.map(withScope), providers, overrides };
+    return freezeView(await this.freeze.state(), this.config, this.clock(), { account, region });
   }
 
   /** A manual freeze: reason and TTL required. */
@@ -115,11 +106,4 @@ export class FreezeController {
     this.freeze.invalidate();
     return { ...o, scope: o.scope ?? null, type: 'override' };
   }
-}
-
-type ApiFreezeSource = Omit<FreezeSourceSnapshot, 'scope'> & { scope: NonNullable<FreezeSourceSnapshot['scope']> | null };
-
-/** A source as the API shows it: `scope` always present, null for an unscoped source (it covers everything). */
-function withScope(s: FreezeSourceSnapshot): ApiFreezeSource {
-  return { ...s, scope: s.scope ?? null };
 }

@@ -10,10 +10,14 @@ import { ExceptionsController } from './exceptions.controller';
 import { FreezeController } from './freeze.controller';
 import { HealthController } from './health.controller';
 import { WebhooksController } from './webhooks.controller';
+import { FreezeStreamController } from '../console/freeze-stream.controller';
+import { MeController } from '../console/me.controller';
+import { UiController } from '../console/ui.controller';
+import { SlackController } from '../slack/slack.controller';
 
 /** Every route the controller serves is in the OpenAPI document, with the same method. */
 describe('OpenAPI document', () => {
-  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController];
+  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController, FreezeStreamController, MeController, UiController, SlackController];
   const routes: string[] = [];
   for (const c of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, c) ?? '');

@@ -112,7 +112,11 @@ export const OPENAPI = {
           changedAt: { type: 'string' },
           detectedAt: { type: 'string' },
           updatedAt: { type: 'string' },
-          flags: { type: 'array', items: { type: 'string', enum: ['suspicious'] } },
+          flags: {
+            type: 'array',
+            description: '`suspicious`: a door opened during a freeze, not by break-glass; `overdue`: the backport pull request is still open `backport.expiryDays` after it was opened (since `links.pullRequest.overdueSince`)',
+            items: { type: 'string', enum: ['suspicious', 'overdue'] },
+          },
           diff: { type: 'object', description: 'Live vs desired, all of it: for a security group `{equal, extra, missing, attributes}` (rules only live has, rules only the code has).' },
           differences: {
             type: 'array',
@@ -124,7 +128,7 @@ export const OPENAPI = {
           links: {
             type: 'object',
             properties: {
-              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' }, merged: { type: 'boolean', description: 'true once GitHub reported the PR merged' } } },
+              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' }, merged: { type: 'boolean', description: 'true once GitHub reported the PR merged' }, overdueSince: { type: 'string', format: 'date-time', description: 'set while the PR is overdue (backport.expiryDays)' } } },
               issue: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' } } },
               incident: {
                 type: 'object',
@@ -236,7 +240,18 @@ export const OPENAPI = {
       get: {
         ...bearer('viewer'),
         summary: 'Drift records, newest first',
-        parameters: [q('status', 'a drift status'), q('resource', 'resource id or account/region/type/id'), q('account', 'account id'), q('limit', '1-500', { type: 'integer' }), q('cursor', "the previous page's next, unchanged (anything else is a 400)")],
+        parameters: [
+          q('status', 'a drift status'),
+          q('resource', 'resource id or account/region/type/id'),
+          q('account', 'account id'),
+          q('kind', 'the resource type, e.g. AWS::EC2::SecurityGroup', { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source }),
+          q('region', 'e.g. eu-west-1', { type: 'string', pattern: REGION_PATTERN.source }),
+          q('suspicious', 'true: only records flagged suspicious; false: only records that are not', { type: 'string', enum: ['true', 'false'] }),
+          q('overdue', 'true: only records whose backport pull request is overdue (backport.expiryDays); false: only records that are not', { type: 'string', enum: ['true', 'false'] }),
+          q('text', 'words (case-insensitive), each found in the id, resource, address, reason, a difference\'s sentence, the principal or the links', { type: 'string', maxLength: 200 }),
+          q('limit', '1-500', { type: 'integer' }),
+          q('cursor', "the previous page's next, unchanged (anything else is a 400)"),
+        ],
         responses: { '200': { description: 'a page', ...json(page({ $ref: '#/components/schemas/DriftRecord' })) }, ...errors },
       },
     },
@@ -344,6 +359,72 @@ export const OPENAPI = {
         description:
           `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` event whose \`pull_request.updated_at\` is older than that is not applied. A repeat is answered 202 with \`duplicate: true\`.`,
         responses: { '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) }, '401': { description: 'bad signature', ...json(error) }, '503': errors['503'] },
+      },
+    },
+    '/v1/slack/actions': {
+      post: {
+        summary: 'Slack interactivity (Approve / Adopt / Reject buttons, the decision dialog) and the /driftwarden slash command (notifications.slack)',
+        description:
+          'Authenticated by Slack\'s request signature: X-Slack-Signature = v0= + hex(HMAC-SHA256(signing secret, "v0:" + X-Slack-Request-Timestamp + ":" + the raw form body)), compared in constant time; a timestamp more than 5 minutes from now is refused (a replay). ' +
+          'Refusals are 401 and audited as slack.refused. Slack users are mapped to an identity and a role by notifications.slack.users; an unmapped user, or one whose role is too low, is told privately (chat.postEphemeral) and audited. ' +
+          'Decisions follow the API\'s rules (no self-approval, a comment, confirmSuspicious to adopt a suspicious difference) and are audited as api.drift.<verb> with actor slack:<user id>. ' +
+          'Slash command: `freeze on <ttl> <reason>` (operator), `freeze off [id]` (operator), `freeze status` (viewer).',
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { payload: { type: 'string', description: 'an interaction (JSON)' }, command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' } } } } } },
+        responses: {
+          '200': { description: 'acknowledged: {} (a click or a closed dialog), {response_action: "errors", errors} (the dialog shows why), or {response_type, text} (a slash command\'s answer)', ...json({ type: 'object' }) },
+          '400': { description: 'a signed body that is not a Slack interaction or command', ...json(error) },
+          '401': { description: 'bad, missing or stale signature', ...json(error) },
+          '404': { description: 'Slack is not configured', ...json(error) },
+          '503': errors['503'],
+        },
+      },
+    },
+    '/v1/me': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'Who this token is: name, role, identity, and what the role may do (the console shows only those controls)',
+        responses: {
+          '200': {
+            description: 'the caller',
+            ...json({
+              type: 'object',
+              required: ['name', 'role', 'identity', 'can'],
+              properties: {
+                name: { type: 'string' },
+                role: { type: 'string', enum: ['viewer', 'ingest', 'operator', 'admin'] },
+                identity: { type: 'string', nullable: true },
+                can: { type: 'object', properties: { decide: { type: 'boolean' }, freeze: { type: 'boolean' }, override: { type: 'boolean' }, exceptions: { type: 'boolean' } } },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/freeze/stream': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'The effective freeze as server-sent events (the console\'s live banner)',
+        description:
+          'text/event-stream. Authenticated by the Authorization header like every v1 call: read it with fetch (EventSource cannot send a header; a token in the URL would end up in logs and history). ' +
+          'A `freeze` event carries the body of GET /v1/freeze (every source, no account/region filter): one at once, then one after every freeze transition published by any replica (Redis pub/sub), and the whole view again every 60 s. ' +
+          'A comment line every 15 s keeps the connection open. 503 too_many_streams when 200 streams are open on the replica.',
+        responses: { '200': { description: 'the stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+      },
+    },
+    '/ui': {
+      get: {
+        summary: 'The web console (single-page app; it signs in with an API token kept in sessionStorage)',
+        description:
+          "Served with a strict Content-Security-Policy (default-src 'none'; script, style, image, font and connect sources 'self' only; frame-ancestors 'none'), X-Frame-Options: DENY, nosniff and no-referrer; nothing is loaded from a third party. 404 console_not_built when the console is not part of the build (npm run build).",
+        responses: { '200': { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } }, '404': { description: 'console_not_built: the controller was built without the console (npm run build writes dist/console)', ...json(error) } },
+      },
+    },
+    '/ui/assets/{file}': {
+      get: {
+        summary: "The console's bundles (content-hashed names, cached for good)",
+        parameters: [idParam('file')],
+        responses: { '200': { description: 'a script, stylesheet or image' }, '404': { description: 'not part of the build', ...json(error) } },
       },
     },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },

@@ -9,6 +9,7 @@ import { JobProducer, QueueName, createWorker, type NotifyJob } from '@driftward
 import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { LOGGER } from '../core/tokens';
+import { SLACK_TARGET, SlackNotifier } from '../slack/slack-notifier.service';
 
 /**
  * DESIGN §4 rule 5 "notify": follows the audit log (a Redis consumer group shared by the
@@ -33,11 +34,12 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
     private readonly redisMonitor: RedisConnectionMonitor,
+    private readonly slack: SlackNotifier,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const hooks = this.config.notifications.webhooks;
-    if (hooks.length === 0 || !this.roles.includes('worker')) return;
+    if ((hooks.length === 0 && !this.slack.config) || !this.roles.includes('worker')) return;
     const connection = (name: string) => {
       const c = createRedis({ url: this.config.redis.url, name: `driftwarden:${name}`, blocking: true, monitor: this.redisMonitor });
       this.connections.push(c);
@@ -63,6 +65,8 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
         const batch = await follower.next();
         const jobs: NotifyJob[] = [];
         for (const { entry } of batch) {
+          // Slack (notifications.slack): one message per entry, or the update of a decided drift's messages.
+          if (this.slack.wants(entry)) jobs.push({ auditId: entry.id, kind: 'slack', webhook: SLACK_TARGET });
           for (const n of notificationsFor(entry)) {
             for (const hook of this.config.notifications.webhooks) {
               if ((hook.on as readonly string[]).includes(n.kind)) jobs.push({ auditId: n.auditId, kind: n.kind, webhook: hook.name });
@@ -83,6 +87,7 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async deliver(job: Job<NotifyJob>): Promise<string> {
+    if (job.data.webhook === SLACK_TARGET) return this.deliverSlack(job);
     const hook = this.config.notifications.webhooks.find((w) => w.name === job.data.webhook);
     if (!hook) return 'webhook_removed';
     const entry = await this.audit.get(job.data.auditId);
@@ -113,6 +118,33 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
           reason: err instanceof Error ? err.message : String(err),
           ...(n.driftId ? { driftId: n.driftId } : {}),
           details: { webhook: hook.name, kind: n.kind, auditId: n.auditId, attempts: job.attemptsMade + 1 },
+        });
+      }
+      throw err;
+    }
+  }
+
+  private async deliverSlack(job: Job<NotifyJob>): Promise<string> {
+    const entry = await this.audit.get(job.data.auditId);
+    if (!entry) {
+      this.metrics.notifications.inc({ webhook: 'slack', kind: job.data.kind, outcome: 'entry_gone' });
+      return 'entry_gone';
+    }
+    try {
+      const outcome = await this.slack.deliver(entry);
+      this.metrics.notifications.inc({ webhook: 'slack', kind: entry.type, outcome: 'sent' });
+      return outcome;
+    } catch (err) {
+      const last = err instanceof PermanentError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      this.metrics.notifications.inc({ webhook: 'slack', kind: entry.type, outcome: last ? 'failed' : 'retry' });
+      if (last) {
+        await this.audit.append({
+          at: new Date().toISOString(),
+          type: 'notification.failed',
+          actor: 'notifier',
+          reason: err instanceof Error ? err.message : String(err),
+          ...(entry.driftId ? { driftId: entry.driftId } : {}),
+          details: { webhook: 'slack', kind: entry.type, auditId: entry.id, attempts: job.attemptsMade + 1 },
         });
       }
       throw err;

@@ -14,6 +14,12 @@ import type { DriftStatus } from './drift-status';
 import type { DriftDifference } from './differences';
 import type { Scope } from '../scope/scope';
 
+/**
+ * A record's flags: the decision's (`suspicious`), and `overdue` while its backport pull request is
+ * open longer than `backport.expiryDays` (an emergency patch that nobody codified).
+ */
+export type DriftFlag = DecisionFlag | 'overdue';
+
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -33,7 +39,7 @@ export interface DriftRecord {
   detectedAt: string;
   /** Last change to this record (ISO). */
   updatedAt: string;
-  flags?: DecisionFlag[];
+  flags?: DriftFlag[];
   /** Live vs desired, all of it (what `GET /v1/drifts/:id` has always returned). */
   diff: DriftDiff;
   /**
@@ -262,7 +268,13 @@ export interface LinkRef {
 
 export interface DriftLinks {
   /** The backport pull request; `merged` once GitHub says so (the codified differences are in the code). */
-  pullRequest?: LinkRef & { repo?: string; branch?: string; merged?: boolean };
+  pullRequest?: LinkRef & {
+    repo?: string;
+    branch?: string;
+    merged?: boolean;
+    /** Set while the pull request is open longer than `backport.expiryDays`: from when (the record is flagged `overdue`). */
+    overdueSince?: string;
+  };
   /** The issue opened when the code could not be edited safely. */
   issue?: LinkRef & { repo?: string };
   incident?: Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string };

@@ -68,6 +68,16 @@ export interface SandboxIssue {
   user: SandboxUser;
 }
 
+export interface SandboxComment {
+  id: number;
+  /** The issue or pull request it is on. */
+  issueNumber: number;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  user: SandboxUser;
+}
+
 /** Live facts about a pull request read from git when it is rendered. */
 export interface PullGitFacts {
   headSha: string;
@@ -429,4 +439,21 @@ export function issue(ctx: ResourceContext, i: IssueLikeInput, labels: readonly 
 /** GitHub's error body: `{message, documentation_url, errors?, status}`. */
 export function errorBody(message: string, documentationUrl: string, status: number, errors?: readonly Record<string, unknown>[]): Record<string, unknown> {
   return { message, documentation_url: documentationUrl, ...(errors ? { errors } : {}), status: String(status) };
+}
+
+/** An issue comment (`issue-comment` in GitHub's description); pull requests take them too. */
+export function issueComment(ctx: ResourceContext, c: SandboxComment): Record<string, unknown> {
+  const api = repoApi(ctx);
+  return {
+    id: c.id,
+    node_id: `IC_${Buffer.from(`comment:${c.id}`).toString('base64url')}`,
+    url: `${api}/issues/comments/${c.id}`,
+    html_url: `${repoWeb(ctx)}/issues/${c.issueNumber}#issuecomment-${c.id}`,
+    body: c.body,
+    user: simpleUser(ctx, c.user),
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    issue_url: `${api}/issues/${c.issueNumber}`,
+    author_association: 'MEMBER',
+  };
 }

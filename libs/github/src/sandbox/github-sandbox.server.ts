@@ -43,11 +43,13 @@ import {
   githubDate,
   gitRef,
   issue as issueResource,
+  issueComment as issueCommentResource,
   label as labelResource,
   type PullGitFacts,
   pullRequest as pullResource,
   repository as repositoryResource,
   type ResourceContext,
+  type SandboxComment,
   type SandboxIssue,
   type SandboxLabel,
   type SandboxPull,
@@ -328,6 +330,7 @@ export class GitHubSandbox {
   private readonly actions: PendingAction[] = [];
   private readonly pulls = new Map<number, SandboxPull>();
   private readonly issues = new Map<number, SandboxIssue>();
+  private readonly commentList: SandboxComment[] = [];
   private readonly labelList: SandboxLabel[] = [];
   private readonly user: SandboxUser;
   private readonly appUser: SandboxUser = { login: 'driftwarden-sandbox[bot]', id: 41, type: 'Bot' };
@@ -479,6 +482,11 @@ export class GitHubSandbox {
   pullRequest(number: number): SandboxPull | undefined {
     const pr = this.pulls.get(number);
     return pr ? { ...pr, labels: [...pr.labels] } : undefined;
+  }
+
+  /** The comments on an issue or pull request, oldest first. */
+  comments(issueNumber: number): SandboxComment[] {
+    return this.commentList.filter((c) => c.issueNumber === issueNumber);
   }
 
   allIssues(): SandboxIssue[] {
@@ -796,6 +804,7 @@ export class GitHubSandbox {
       r('GET', `${repo}/labels`, (q) => this.listLabels(q)),
       r('POST', `${repo}/labels`, (q) => this.createLabel(q)),
       r('POST', `${repo}/issues/{issue_number}/labels`, (q) => this.addLabels(q)),
+      r('POST', `${repo}/issues/{issue_number}/comments`, (q) => this.createComment(q)),
       r('GET', `${repo}/issues`, (q) => this.listIssues(q)),
       r('POST', `${repo}/issues`, (q) => this.createIssue(q)),
       r('PATCH', `${repo}/issues/{issue_number}`, (q) => this.updateIssue(q)),
@@ -1242,6 +1251,19 @@ export class GitHubSandbox {
     for (const name of names) if (!target.labels.includes(name)) target.labels.push(name);
     target.updatedAt = this.now();
     return { status: 200, body: target.labels.map((n) => this.findLabel(n)).filter((l): l is SandboxLabel => l !== undefined).map((l) => labelResource(this.ctx(), l)) };
+  }
+
+  private async createComment(q: SandboxRequest): Promise<Answer> {
+    const number = Number(q.params.issue_number);
+    const target = this.pulls.get(number) ?? this.issues.get(number);
+    if (!target) throw new GitHubApiError(404, 'Not Found', undefined, 'https://docs.github.com/rest/issues/comments#create-an-issue-comment');
+    const body = isObject(q.body) ? q.body.body : undefined;
+    if (typeof body !== 'string' || body === '') throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
+    const now = this.now();
+    const comment: SandboxComment = { id: this.nextId++, issueNumber: number, body, createdAt: now, updatedAt: now, user: q.user };
+    this.commentList.push(comment);
+    target.updatedAt = now;
+    return { status: 201, headers: { location: this.api(`/issues/comments/${comment.id}`) }, body: issueCommentResource(this.ctx(), comment) };
   }
 
   // issues

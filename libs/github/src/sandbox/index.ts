@@ -17,4 +17,4 @@ export {
   type WebhookDelivery,
 } from './github-sandbox.server';
 export { GitRepository, GitCommandError, type GitIdentity, type GitTreeItem, type GitCommitInfo, type GitTreeChange } from './git-repository';
-export type { SandboxIssue, SandboxLabel, SandboxPull, SandboxUser } from './github-sandbox.resources';
+export type { SandboxComment, SandboxIssue, SandboxLabel, SandboxPull, SandboxUser } from './github-sandbox.resources';
