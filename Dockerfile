@@ -13,7 +13,7 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------
-# build: install from the lockfile, compile controller and CLI, then drop dev dependencies
+# build: install from the lockfile, compile controller, CLI and console, then drop dev dependencies
 # ---------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -29,7 +29,8 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
-# nest build controller && nest build cli -> dist/apps/controller/src/main.js, dist/apps/cli/src/main.js
+# nest build controller && nest build cli -> dist/apps/controller/src/main.js, dist/apps/cli/src/main.js;
+# vite build -> dist/console (the web console the controller serves at /ui)
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 

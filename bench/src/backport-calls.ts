@@ -10,8 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { GitHubBackport, sampleWorkersBackportDrift, WORKERS_PARTNER_8080 } from '@driftwarden/backport';
-import { createGitHubRepoClient, gitHubClientOptionsFromConfig, sandbox, type GitHubCall } from '@driftwarden/github';
+import { GitHubBackport } from '@driftwarden/backport';
+import { sampleWorkersBackportDrift, WORKERS_PARTNER_8080 } from '@driftwarden/backport/testing';
+import { createGitHubRepoClient, gitHubClientOptionsFromConfig, type GitHubCall } from '@driftwarden/github';
+import * as sandbox from '@driftwarden/github/testing';
 import { findRepoRoot } from './util';
 
 export interface BackportCallsResult {

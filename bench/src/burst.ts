@@ -17,7 +17,7 @@ import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
 import { Metrics } from '@driftwarden/observability';
 import { IngestService } from '@driftwarden/pipeline';
-import { cloudTrailEvent, configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import { cloudTrailEvent, configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { REDIS_URL, dropPrefix } from './util';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';

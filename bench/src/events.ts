@@ -1,4 +1,4 @@
-import { configItemEvent } from '@driftwarden/sandbox';
+import { configItemEvent } from '@driftwarden/sandbox/testing';
 
 const SSH_WORLD = { direction: 'ingress' as const, protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4' as const, cidr: '0.0.0.0/0' } };
 

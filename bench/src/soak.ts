@@ -21,7 +21,7 @@ import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
 import type { ResourceRef } from '@driftwarden/domain';
 import { DesiredStatePort, IngestService, type DesiredLookup } from '@driftwarden/pipeline';
-import { cloudTrailEvent, configItemEvent, type GroupInfo } from '@driftwarden/sandbox';
+import { cloudTrailEvent, configItemEvent, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { instantPorts } from './instant-ports';
 import { REDIS_URL, dropPrefix, log, round2, sleep } from './util';

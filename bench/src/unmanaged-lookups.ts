@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
 import { IngestService } from '@driftwarden/pipeline';
-import { configItemEvent } from '@driftwarden/sandbox';
+import { configItemEvent } from '@driftwarden/sandbox/testing';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { REDIS_URL, dropPrefix } from './util';
 

@@ -15,12 +15,12 @@ import type { DriftRecord } from '@driftwarden/domain';
 import {
   createGitHubRepoClient,
   gitHubClientOptionsFromConfig,
-  sandbox,
   signGitHubPayload,
   type GitHubLogger,
   type OctokitGitHubRepoClient,
 } from '@driftwarden/github';
-import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import * as sandbox from '@driftwarden/github/testing';
+import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
 import { http, type HttpResult } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';

@@ -6,7 +6,7 @@ import type { DriftRecord } from '@driftwarden/domain';
 import { notificationsFor } from '@driftwarden/notifications';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore, newDriftId } from '@driftwarden/store';
-import type { sandbox } from '@driftwarden/github';
+import type * as sandbox from '@driftwarden/github/testing';
 import { BackportExpiry, DAY_MS } from '../../apps/controller/src/workers/backport-expiry';
 import { REPO, clientFor, expectConformant, startSandbox } from '../../libs/github/test/github-test-support';
 import { REDIS_URL, TOKENS, dropPrefix, eventually, startTestController, uniquePrefix, type TestController } from '../support/test-controller';

@@ -1,5 +1,5 @@
 import type { DriftRecord } from '@driftwarden/domain';
-import { sandbox } from '@driftwarden/github';
+import * as sandbox from '@driftwarden/github/testing';
 import { eventually } from '../support/test-controller';
 import { BackportWorld, GITHUB_TOKEN, holdUntil } from './backport-world';
 import { PRINCIPALS, RULES } from './fixtures';

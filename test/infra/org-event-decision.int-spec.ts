@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cloudTrailEvent, configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import { cloudTrailEvent, configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { eventRules, INFRA, matchingRules, type Rule } from './support/infra-helpers';

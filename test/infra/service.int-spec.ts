@@ -834,7 +834,8 @@ describe('Dockerfile', () => {
     expect(runs).not.toMatch(/\bnpm install\b/);
     expect(runs).toMatch(/\bnpm run build\b/);
     expect(runs).toMatch(/\bnpm prune --omit=dev\b/);
-    expect(scripts.build).toBe('nest build controller && nest build cli');
+    // The controller, the CLI and the web console (served at /ui from dist/console).
+    expect(scripts.build).toBe('nest build controller && nest build cli && vite build --config apps/console/vite.config.mts');
   });
 
   it('starts the controller where nest build writes it (nest-cli.json, tsconfig), as package.json start does', () => {

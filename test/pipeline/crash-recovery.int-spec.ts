@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { sandbox as github } from '@driftwarden/github';
-import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import * as github from '@driftwarden/github/testing';
+import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { ensureControllerBuilt, startControllerProcess, type ControllerProcess } from '../support/controller-process';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, testConfigObject, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';

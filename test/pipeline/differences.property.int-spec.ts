@@ -21,7 +21,7 @@ import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, KindRegi
 import type { JobProducer } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
 import { SecurityGroupKind } from '@driftwarden/kinds/security-group';
-import { configItemEvent, cloudTrailEvent, type GroupInfo } from '@driftwarden/sandbox';
+import { configItemEvent, cloudTrailEvent, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { applyRuleDiff, codifiedRules, ruleKey } from '@driftwarden/kinds/security-group';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import { configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';

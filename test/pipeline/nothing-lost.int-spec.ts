@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { PermanentError, type ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup } from '@driftwarden/pipeline';
-import { configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import { configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { http } from '../support/http';
 import { FakeDesiredState } from '../support/fake-ports';
 import { fakePorts } from '../support/pipeline-harness';

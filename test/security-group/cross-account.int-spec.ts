@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SandboxAccount, terraformState } from '@driftwarden/sandbox';
+import { SandboxAccount, terraformState } from '@driftwarden/sandbox/testing';
 import { SpyBackport } from '../support/fake-ports';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';

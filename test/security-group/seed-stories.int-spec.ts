@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';

@@ -1,4 +1,4 @@
-import { configItemEvent, type ConfigItemOptions } from '@driftwarden/sandbox';
+import { configItemEvent, type ConfigItemOptions } from '@driftwarden/sandbox/testing';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /** Builders for realistic AWS Config EventBridge events (CONTRACTS §A), on the sandbox's builder. */

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { createGitHubRepoClient, type GitHubLogger, sandbox } from '@driftwarden/github';
+import { createGitHubRepoClient, type GitHubLogger } from '@driftwarden/github';
+import * as sandbox from '@driftwarden/github/testing';
 import { backportBranch, GitHubBackport } from './github-backport.adapter';
-import { sampleWorkersBackportDrift, WORKERS_PARTNER_8080 } from './sample-drift';
+import { sampleWorkersBackportDrift, WORKERS_PARTNER_8080 } from './testing';
 
 const quiet: GitHubLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const MAIN_TF = 'terraform/network/main.tf';

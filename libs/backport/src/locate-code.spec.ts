@@ -1,4 +1,5 @@
-import { createGitHubRepoClient, type GitHubLogger, type OctokitGitHubRepoClient, type RepoRef, sandbox } from '@driftwarden/github';
+import { createGitHubRepoClient, type GitHubLogger, type OctokitGitHubRepoClient, type RepoRef } from '@driftwarden/github';
+import * as sandbox from '@driftwarden/github/testing';
 import { BranchCodeReader, locateCode } from './locate-code';
 
 const REPO: RepoRef = { owner: 'acme', name: 'infra' };

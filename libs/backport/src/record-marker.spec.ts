@@ -1,5 +1,5 @@
 import { readRecordMarker, recordMarker } from './record-marker';
-import { sampleWorkersBackportDrift } from './sample-drift';
+import { sampleWorkersBackportDrift } from './testing';
 
 describe('the record summary hidden in backport PR and issue bodies', () => {
   const drift = sampleWorkersBackportDrift(new Date('2026-11-20T10:00:00Z'));

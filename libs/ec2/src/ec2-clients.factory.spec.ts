@@ -1,7 +1,7 @@
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { SG, VPC } from '../test/ec2-test-support';
 import { createEc2Client, createEc2ClientProvider } from './ec2-clients.factory';
-import { Ec2Sandbox } from './sandbox/ec2-sandbox.server';
+import { Ec2Sandbox } from './testing/ec2-sandbox.server';
 
 describe('createEc2ClientProvider', () => {
   it('builds one client per region, on first use', async () => {

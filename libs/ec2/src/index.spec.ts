@@ -1,5 +1,7 @@
 /** The public face, wired the way the controller and the demo wire it. */
-import { assumedRoleCredentialsFor, sandbox } from './index';
+import * as productEntry from './index';
+import { assumedRoleCredentialsFor } from './index';
+import * as sandbox from './testing';
 import { ACCESS_KEY_ID } from '../test/ec2-test-support';
 
 it('cross-account: the STS endpoint comes from AWS_ENDPOINT_URL_STS like every SDK client (no endpoint in code)', async () => {
@@ -23,6 +25,11 @@ it('cross-account: the STS endpoint comes from AWS_ENDPOINT_URL_STS like every S
     else process.env.AWS_ENDPOINT_URL_STS = before;
     await account.close();
   }
+});
+
+it('the product entry point exports no stand-in (the sandbox is @driftwarden/ec2/testing)', () => {
+  expect(Object.keys(productEntry)).not.toContain('sandbox');
+  expect(Object.keys(productEntry).filter((k) => /sandbox|fake/i.test(k))).toEqual([]);
 });
 
 describe('the sandbox STS and temporary credentials, as AWS treats them', () => {

@@ -1,8 +1,9 @@
 /**
  * @driftwarden/ec2: what every EC2-based kind shares. `createEc2ClientProvider` builds the EC2
  * clients (per account and region, cross-account through an assumed role); `mapEc2Error` maps
- * EC2 failures onto the domain's transient/permanent errors; `sandbox` is the in-process EC2
- * endpoint the demo uses as its "sandbox AWS account". The revert executors live with their
+ * EC2 failures onto the domain's transient/permanent errors. The in-process EC2 endpoint the demo
+ * and the tests use as their "sandbox AWS account" is a stand-in: `@driftwarden/ec2/testing`,
+ * never exported from here. The revert executors live with their
  * kinds (`Ec2Remediation` in @driftwarden/kinds/security-group).
  */
 export {
@@ -27,6 +28,3 @@ export {
   type Ec2ErrorContext,
   type Ec2PermanentCode,
 } from './ec2.errors';
-// Last: the sandbox loads the security-group kind, whose executor extends Ec2PermanentError and
-// may be loaded from here (a cycle until the sandbox moves to the kind's stand-ins).
-export * as sandbox from './sandbox';

@@ -6,7 +6,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { makeRule } from '@driftwarden/kinds/security-group';
 import { createEc2Client } from '../src/ec2-clients.factory';
-import type { Ec2Sandbox } from '../src/sandbox/ec2-sandbox.server';
+import type { Ec2Sandbox } from '../src/testing/ec2-sandbox.server';
 import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/kinds/security-group';
 
 export const REGION = 'eu-west-1';

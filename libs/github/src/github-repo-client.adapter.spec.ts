@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import { callsTo, clientFor, expectConformant, git, REPO, startSandbox, STACK_FILES } from '../test/github-test-support';
-import { type GitHubCall, hiddenMarker, type OctokitGitHubRepoClient, sandbox } from '@driftwarden/github';
+import { type GitHubCall, hiddenMarker, type OctokitGitHubRepoClient } from '@driftwarden/github';
+import * as sandbox from '@driftwarden/github/testing';
 
 
 const BRANCH = 'driftwarden/backport/sg-0123456789abcdef0';

@@ -3,4 +3,3 @@ export * from './github-repo-client.adapter';
 export * from './github-client.factory';
 export * from './github.errors';
 export * from './webhooks/github-webhook';
-export * as sandbox from './sandbox';

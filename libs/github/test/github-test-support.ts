@@ -9,8 +9,8 @@ import {
   type GitHubLogger,
   type OctokitGitHubRepoClient,
   type RepoRef,
-  sandbox,
 } from '@driftwarden/github';
+import * as sandbox from '@driftwarden/github/testing';
 
 export const REPO: RepoRef = { owner: 'acme', name: 'infra' };
 

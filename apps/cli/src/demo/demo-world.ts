@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '@driftwarden/redis';
-import { sandbox as github } from '@driftwarden/github';
-import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
+import * as github from '@driftwarden/github/testing';
+import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { PagerDutyFake } from '../../../../libs/incidents/src/testing/pagerduty.fake';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 

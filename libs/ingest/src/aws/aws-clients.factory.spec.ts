@@ -67,7 +67,7 @@ describe('AWS client factories', () => {
     it('honours AWS_ENDPOINT_URL_CONFIG_SERVICE and fails the call with a timeout, mapped to TransientError', async () => {
       const requests: string[] = [];
       server.on('request', (req) => requests.push(String(req.headers['x-amz-target'])));
-      const client = createConfigServiceClient({ region: 'eu-west-1', requestTimeoutMs: 200, maxAttempts: 1 });
+      const client = createConfigServiceClient({ region: 'eu-west-1', requestTimeoutMs: 2_000, maxAttempts: 1 });
       const err = await client
         .send(new BatchGetResourceConfigCommand({ resourceKeys: [{ resourceType: 'AWS::EC2::SecurityGroup', resourceId: 'sg-1' }] }))
         .then(

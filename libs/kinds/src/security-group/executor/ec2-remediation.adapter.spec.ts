@@ -8,7 +8,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import { FreezeRecordedError, type Fence } from '@driftwarden/pipeline';
 import { Ec2PermanentError, Ec2TransientError } from '@driftwarden/ec2';
-import { Ec2Sandbox, type SandboxCall } from '@driftwarden/ec2/sandbox';
+import { Ec2Sandbox, type SandboxCall } from '@driftwarden/ec2/testing';
 import { ruleKey, sortRules, uniqueRules } from '../model/rule';
 import { ACCOUNT, OTHER_SG, PRINCIPAL, ACCESS_KEY_ID, SG, VPC, rule, rules, sandboxClient } from '../../../../ec2/test/ec2-test-support';
 import { AFTER_STATE_SOURCE, EC2_REMEDIATION_OPERATIONS, Ec2Remediation } from './ec2-remediation.adapter';

@@ -1,5 +1,6 @@
 /** The executor wired the way the controller and the demo wire it: @driftwarden/ec2's client factory and sandbox. */
-import { assumedRoleCredentialsFor, createEc2ClientProvider, sandbox } from '@driftwarden/ec2';
+import { assumedRoleCredentialsFor, createEc2ClientProvider } from '@driftwarden/ec2';
+import * as sandbox from '@driftwarden/ec2/testing';
 import { ACCESS_KEY_ID, SG, VPC, rules } from '../../../../ec2/test/ec2-test-support';
 import { Ec2Remediation } from '../index';
 import { driftFor } from './test/executor-test-support';

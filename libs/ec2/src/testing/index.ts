@@ -1,6 +1,6 @@
 /**
  * The EC2 sandbox (the demo's "sandbox AWS account"): a real HTTP server speaking the EC2 Query
- * protocol over in-memory security groups. Exported from `@driftwarden/ec2` as `sandbox`.
+ * protocol over in-memory security groups. The testing entry point `@driftwarden/ec2/testing` (never the product entry).
  */
 export {
   Ec2Sandbox,

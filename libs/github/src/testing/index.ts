@@ -1,6 +1,6 @@
 /**
  * The GitHub sandbox (the demo's "GitHub stand-in"): a real HTTP server backed by a real git
- * repository. Exported from `@driftwarden/github` as `sandbox`.
+ * repository. The testing entry point `@driftwarden/github/testing` (never the product entry).
  */
 export {
   GitHubSandbox,

@@ -4,7 +4,7 @@
  * and scripted failures (TransientError for throttling, …) in the order given.
  */
 import { type ConfigItemEvent, PermanentError, type TransientError } from '@driftwarden/domain';
-import { ConfigItemFetcher, needsCompletion } from './config-item-fetcher.port';
+import { ConfigItemFetcher, needsCompletion } from '../config-service/config-item-fetcher.port';
 
 interface StoredItem {
   configuration: Record<string, unknown>;

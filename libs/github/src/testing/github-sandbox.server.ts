@@ -57,7 +57,7 @@ import {
   simpleUser,
 } from './github-sandbox.resources';
 
-/** Loaded only when a sandbox starts: `graphql` and `@octokit/graphql-schema` are devDependencies, and the controller imports this library. */
+/** Loaded only when a sandbox starts: `graphql` and `@octokit/graphql-schema` are devDependencies, and the CLI (whose `demo` runs on this sandbox) loads this module for every command. */
 function loadGraphqlEndpoint(): typeof GraphqlEndpoint {
   return require('./github-sandbox.graphql') as typeof GraphqlEndpoint;
 }

@@ -4,7 +4,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parsePullRequestEvent, sandbox, verifyGitHubSignature } from '@driftwarden/github';
+import { parsePullRequestEvent, verifyGitHubSignature } from '@driftwarden/github';
+import * as sandbox from '@driftwarden/github/testing';
 import { clientFor, expectConformant, git, REPO, startSandbox, STACK_FILES } from '../../test/github-test-support';
 import { loadGitHubOpenApiContract } from './github-openapi.contract';
 

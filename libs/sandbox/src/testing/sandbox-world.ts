@@ -1,4 +1,4 @@
-import { sandbox } from '@driftwarden/ec2';
+import * as sandbox from '@driftwarden/ec2/testing';
 import { cloudTrailEvent, configItemEvent, type GroupInfo } from './aws-events';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 

@@ -1,0 +1,2 @@
+/** The backport stand-ins: `@driftwarden/backport/testing` (never the product entry point). */
+export * from './sample-drift';
