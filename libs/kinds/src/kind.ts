@@ -25,6 +25,16 @@ export interface KindRegistration {
    * before each write, idempotent, and verified by re-reading (libs/pipeline RemediationPort).
    */
   executor?(deps: ExecutorDeps): RemediationPort;
+  /** How the kind's record shapes read in the API's OpenAPI document. */
+  readonly schemas: KindSchemas;
+}
+
+/** OpenAPI 3.0 schema objects of a kind's record shapes. */
+export interface KindSchemas {
+  /** The record's `diff` for a resource of this kind. */
+  diff: Record<string, unknown>;
+  /** A difference's `detail` (what differs, in the kind's model). */
+  detail: Record<string, unknown>;
 }
 
 /** What an executor is built with: the AWS credentials per account and region (cross-account) and a timeout. */

@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
+import Ajv from 'ajv';
+import type { DriftDifference, DriftRecord } from '@driftwarden/domain';
+import { sampleWorkersBackportDrift } from '@driftwarden/backport/testing';
+import { securityGroupDiff } from '@driftwarden/kinds/security-group';
 import { OPENAPI } from './openapi';
 import { ApprovalsController } from './approvals.controller';
 import { AuditController } from './audit.controller';
@@ -65,5 +69,39 @@ describe('OpenAPI document', () => {
     for (const text of [pd.summary, pd.description, gh.summary, gh.description]) expect(text).not.toMatch(/deduplicated on (the )?(X-Webhook-Id|X-GitHub-Delivery)/i);
     expect(pd.description).toContain('remembered for 72 h');
     expect(pd.description).toContain('stale');
+  });
+});
+
+/** The record shapes the API returns are the ones the document describes, whatever the kind. */
+describe('OpenAPI document: drift records', () => {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // Resolve `#/components/schemas/…` against the document itself.
+  ajv.addSchema({ components: OPENAPI.components }, 'openapi');
+  const validate = ajv.compile({ $ref: 'openapi#/components/schemas/DriftRecord' });
+  const differences = (record: DriftRecord): DriftDifference[] =>
+    securityGroupDiff(record.diff).extra.map((rule, i) => ({
+      id: `added:${i}`,
+      key: String(i),
+      side: 'added',
+      sentence: 'opened',
+      direction: { axis: 'exposure', change: 'widens', revert: 'narrows' },
+      detail: rule as unknown as DriftDifference['detail'],
+      madeBy: { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: record.changedAt, configEventId: 'ev' },
+      changeRisky: true,
+      decision: { action: 'hold', rule: 4, reason: 'held', at: record.changedAt },
+      flags: [],
+      firstSeen: { at: record.changedAt, eventId: 'ev' },
+    }));
+
+  it('describes a security-group record (diff and each difference detail) and a kind-neutral diff', () => {
+    const record = sampleWorkersBackportDrift(new Date('2026-11-13T16:03:00Z'));
+    const withDifferences = { ...record, differences: differences(record) };
+    expect(validate(JSON.parse(JSON.stringify(withDifferences)))).toBe(true);
+    expect(validate.errors ?? null).toBeNull();
+    expect(validate({ ...record, diff: { equal: false } })).toBe(true);
+    // A diff that is neither a kind's nor kind-neutral is not what the document says.
+    expect(validate({ ...record, diff: { extra: [] } })).toBe(false);
+    const sg = OPENAPI.components.schemas as Record<string, unknown>;
+    expect(Object.keys(sg)).toEqual(expect.arrayContaining(['SecurityGroupDiff', 'SecurityGroupDetail', 'KindNeutralDiff']));
   });
 });

@@ -1,11 +1,21 @@
 import { ACCOUNT_ID_PATTERN, MAX_RESOURCE_ID_LENGTH, REGION_PATTERN, RESOURCE_TYPE_PATTERN } from '@driftwarden/domain';
 import { WEBHOOK_DEDUPE_MS } from '@driftwarden/freeze';
+import { registeredKinds } from '@driftwarden/kinds';
 
 /**
  * The OpenAPI description of the v1 API (served at GET /docs). Written by hand from DESIGN §7;
  * `openapi.spec` checks that every route the controller serves is described here.
  */
 const dedupeHours = WEBHOOK_DEDUPE_MS / 3_600_000;
+// Each kind's record shapes (libs/kinds registrations): the record's `diff` and a difference's
+// `detail` are unions keyed by `resource.kind`.
+const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase());
+const kindSchemas = registeredKinds().flatMap((k) => [
+  [`${pascal(k.kind.name)}Diff`, k.schemas.diff],
+  [`${pascal(k.kind.name)}Detail`, k.schemas.detail],
+]);
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const kindNames = registeredKinds().map((k) => k.kind.name);
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const errors = {
@@ -117,7 +127,10 @@ export const OPENAPI = {
             description: '`suspicious`: a door opened during a freeze, not by break-glass; `overdue`: the backport pull request is still open `backport.expiryDays` after it was opened (since `links.pullRequest.overdueSince`)',
             items: { type: 'string', enum: ['suspicious', 'overdue'] },
           },
-          diff: { type: 'object', description: 'Live vs desired, all of it: for a security group `{equal, extra, missing, attributes}` (rules only live has, rules only the code has).' },
+          diff: {
+            description: `Live vs desired, all of it, in the shape of the resource's kind (\`resource.kind\`: ${kindNames.join(', ')}); a record rebuilt from GitHub after a Redis loss has only \`equal\`.`,
+            anyOf: [...kindNames.map((n) => ref(`${pascal(n)}Diff`)), ref('KindNeutralDiff')],
+          },
           differences: {
             type: 'array',
             description:
@@ -146,6 +159,13 @@ export const OPENAPI = {
           },
         },
       },
+      ...Object.fromEntries(kindSchemas),
+      KindNeutralDiff: {
+        type: 'object',
+        required: ['equal'],
+        description: 'what every diff has, whatever the kind',
+        properties: { equal: { type: 'boolean' }, attributes: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, live: {}, desired: {} } } } },
+      },
       DriftDifference: {
         type: 'object',
         required: ['id', 'key', 'side', 'sentence', 'direction', 'detail', 'madeBy', 'decision', 'firstSeen'],
@@ -163,7 +183,10 @@ export const OPENAPI = {
               revert: { type: 'string', enum: ['widens', 'narrows', 'raises', 'lowers', 'weakens', 'strengthens', 'neutral'] },
             },
           },
-          detail: { type: 'object', description: "the kind's own description of what differs (a security group: the rule)" },
+          detail: {
+            description: "the kind's own description of what differs, keyed by the record's `resource.kind` (a security group: the rule)",
+            anyOf: [...kindNames.map((n) => ref(`${pascal(n)}Detail`)), { type: 'object' }],
+          },
           madeBy: {
             type: 'object',
             description: 'who made it: the CloudTrail call whose request names it, else the Config item in which it first appeared',

@@ -80,6 +80,17 @@ describe('deciding one difference', () => {
     expect(d.flags).toEqual(['suspicious']);
   });
 
+  it('a revert the kind never makes unattended waits for a human and says why; other decisions are unchanged', () => {
+    const needsStop = 'changing the instance type needs the instance stopped';
+    const d = decideDifference({ resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, revertNeedsHuman: needsStop, freezeNow: notFrozen, freezeAtChange: during }, AT);
+    expect(d.decision).toMatchObject({ action: 'await_approval', rule: 6 });
+    expect(d.decision.reason).toContain(needsStop);
+    expect(d.flags).toEqual(['suspicious']);
+    // During the freeze it is held as before; a break-glass change is still backported.
+    expect(decideDifference({ resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, revertNeedsHuman: needsStop, freezeNow: frozen, freezeAtChange: during }, AT).decision.action).toBe('hold');
+    expect(decideDifference({ resource, madeBy: by('arn:alice', 'breakGlass'), changeRisky: false, revertRisky: true, revertNeedsHuman: needsStop, freezeNow: frozen, freezeAtChange: during }, AT).decision.action).toBe('backport');
+  });
+
   it('an IaC principal\'s difference is left alone (rule 1)', () => {
     const d = decideDifference({ resource, madeBy: by('arn:tf', 'iac'), changeRisky: true, revertRisky: false, freezeNow: notFrozen, freezeAtChange: outside }, AT);
     expect(d.decision).toMatchObject({ action: 'leave', rule: 1 });

@@ -216,6 +216,11 @@ export interface DifferenceFacts {
   changeRisky: boolean;
   /** Reverting it would widen exposure (or lower capacity, weaken protection). */
   revertRisky: boolean;
+  /**
+   * Why the kind never reverts this difference unattended (e.g. an instance change that needs a
+   * stop): a `revert` decision waits for a human instead, and says why. Absent: no such reason.
+   */
+  revertNeedsHuman?: string;
   freezeNow: DecisionInput['freezeNow'];
   /** The freeze at the time this difference was made. */
   freezeAtChange: DecisionInput['freezeAtChange'];
@@ -238,10 +243,14 @@ export function decideDifference(facts: DifferenceFacts, at: string): { decision
   });
   const why = facts.madeBy.unattributable ? ` (${facts.madeBy.unattributable})` : '';
   switch (d.action) {
+    case 'revert':
+      if (facts.revertNeedsHuman) {
+        return { decision: { action: 'await_approval', rule: d.rule, reason: `${d.reason}, but never unattended: ${facts.revertNeedsHuman}${why}`, at }, flags: d.flags };
+      }
+      return { decision: { action: d.action, rule: d.rule, reason: `${d.reason}${why}`, at }, flags: d.flags };
     case 'backport':
     case 'hold':
     case 'await_approval':
-    case 'revert':
       return { decision: { action: d.action, rule: d.rule, reason: `${d.reason}${d.action === 'backport' ? '' : why}`, at }, flags: d.flags };
     case 'ignore':
     case 'noop':

@@ -5,6 +5,7 @@ import type { ExecutorDeps, KindRegistration } from '../kind';
 import { Ec2Remediation } from './executor/ec2-remediation.adapter';
 import { SecurityGroupBackportEditor } from './backport/editor';
 import { securityGroupDesired } from './desired-state';
+import { securityGroupSchemas } from './openapi';
 import { SecurityGroupKind } from './security-group.kind';
 import { SecurityGroupStates } from './state/security-group-lookup';
 import { securityGroupStateKind } from './state/security-group-state';
@@ -17,6 +18,7 @@ export function securityGroupRegistration(): KindRegistration {
     kind: new SecurityGroupKind(),
     state: securityGroupStateKind,
     editor: new SecurityGroupBackportEditor(),
+    schemas: securityGroupSchemas,
     executor: (deps: ExecutorDeps) => new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: deps.requestTimeoutMs, ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}) })),
     desired(index: DesiredStateIndex, resource: ResourceRef) {
       let states = groups.get(index);

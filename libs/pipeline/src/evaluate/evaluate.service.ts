@@ -289,12 +289,14 @@ export class EvaluateService {
       current,
       (c) => {
         const view = views.get(c.madeBy.at)!;
+        const needsHuman = kind!.revertNeedsHuman?.(c, managed) ?? null;
         return decideDifference(
           {
             resource: local,
             madeBy: c.madeBy,
             changeRisky: changeRisky(c.id),
             revertRisky: isRisky(c.direction.revert),
+            ...(needsHuman ? { revertNeedsHuman: needsHuman } : {}),
             freezeNow,
             freezeAtChange: { declared: view.freeze.atChange.declared, unknown: view.freeze.atChange.unknown, withinLookback: view.freeze.atChange.withinLookback },
           },

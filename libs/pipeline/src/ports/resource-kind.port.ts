@@ -42,7 +42,7 @@ export interface CallChanges {
  * on the kind too. The pipeline never names a particular kind.
  */
 export interface ResourceKind {
-  /** e.g. `security-group`: names the kind in records (`diff.kind`), filters and messages. */
+  /** e.g. `security-group`: names the kind in records (`resource.kind`), filters and messages. */
   readonly name: string;
   /** The AWS Config resource types this kind handles, e.g. `AWS::EC2::SecurityGroup`. */
   readonly configTypes: readonly string[];
@@ -65,6 +65,12 @@ export interface ResourceKind {
   directions(groups: readonly (readonly CandidateDifference[])[], desired: DesiredResource, context: { resourceId: string }): Map<string, DifferenceDirection>;
   /** The record's `diff` for these differences (what is left after some were reverted), in the kind's shape. */
   diffOf(differences: readonly DriftDifference[]): DriftDiff;
+  /**
+   * Why this difference is never reverted unattended (e.g. it needs the instance stopped), or
+   * null: a `revert` decision for it becomes `await_approval` with the reason. Optional: a kind
+   * without it may revert every difference the decision table says to.
+   */
+  revertNeedsHuman?(difference: CandidateDifference, desired: DesiredResource): string | null;
 }
 
 /** The kinds the controller knows; a Config type without one is "unsupported" (recorded as ignored). */
