@@ -10,6 +10,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
+import { registeredKinds } from '@driftwarden/kinds';
 import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
 
 const SG_MUTATIONS: ReadonlySet<string> = new Set(SECURITY_GROUP_CALLS);
@@ -52,13 +53,9 @@ const CONTROLLER_SERVICE = join(INFRA, 'modules', 'controller-service');
 const REMOTE_ACCOUNT_ACTIONS = [
   'cloudtrail:LookupEvents',
   'config:BatchGetResourceConfig',
-  'ec2:AuthorizeSecurityGroupEgress',
-  'ec2:AuthorizeSecurityGroupIngress',
-  'ec2:DescribeSecurityGroupRules',
-  'ec2:DescribeSecurityGroups',
-  'ec2:RevokeSecurityGroupEgress',
-  'ec2:RevokeSecurityGroupIngress',
-];
+  // Exactly what each registered kind's executor calls.
+  ...registeredKinds().flatMap((k) => k.iamActions),
+].sort();
 const EXAMPLE = join(INFRA, 'examples', 'complete');
 
 // ------------------------------------------------------------------------------------------

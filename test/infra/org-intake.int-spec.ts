@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { registeredKinds } from '@driftwarden/kinds';
 import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
 
 const SG_MUTATIONS: ReadonlySet<string> = new Set(SECURITY_GROUP_CALLS);
@@ -166,6 +167,13 @@ describe('modules/intake-events: the kinds, their Config types and CloudTrail ca
 
   it("lists security-group calls exactly as the security-group kind does (SECURITY_GROUP_CALLS)", () => {
     expect(kinds.security_group).toEqual({ resource_type: 'AWS::EC2::SecurityGroup', service: 'ec2', api_calls: [...SG_MUTATIONS] });
+  });
+
+  it('lists every registered kind with exactly the CloudTrail calls it attributes (libs/kinds registry)', () => {
+    for (const { kind } of registeredKinds()) {
+      const listed = Object.values(kinds).filter((k) => kind.configTypes.includes(k.resource_type));
+      expect({ kind: kind.name, calls: listed.flatMap((k) => k.api_calls).sort() }).toEqual({ kind: kind.name, calls: [...kind.cloudTrailEventNames].sort() });
+    }
   });
 
   it("covers issue 13's four kinds, with CloudTrail's names for the calls", () => {

@@ -27,6 +27,11 @@ export interface KindRegistration {
   executor?(deps: ExecutorDeps): RemediationPort;
   /** How the kind's record shapes read in the API's OpenAPI document. */
   readonly schemas: KindSchemas;
+  /**
+   * The IAM actions the executor calls in the resource's account (`ec2:RevokeSecurityGroupIngress`,
+   * …): infra/'s remediator role and controller policy grant exactly these (test/infra checks).
+   */
+  readonly iamActions: readonly string[];
 }
 
 /** OpenAPI 3.0 schema objects of a kind's record shapes. */

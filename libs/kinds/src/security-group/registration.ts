@@ -2,7 +2,7 @@ import type { ResourceRef } from '@driftwarden/domain';
 import type { DesiredStateIndex } from '@driftwarden/terraform-state';
 import { createEc2ClientProvider } from '@driftwarden/ec2';
 import type { ExecutorDeps, KindRegistration } from '../kind';
-import { Ec2Remediation } from './executor/ec2-remediation.adapter';
+import { EC2_REMEDIATION_OPERATIONS, Ec2Remediation } from './executor/ec2-remediation.adapter';
 import { SecurityGroupBackportEditor } from './backport/editor';
 import { securityGroupDesired } from './desired-state';
 import { securityGroupSchemas } from './openapi';
@@ -19,6 +19,7 @@ export function securityGroupRegistration(): KindRegistration {
     state: securityGroupStateKind,
     editor: new SecurityGroupBackportEditor(),
     schemas: securityGroupSchemas,
+    iamActions: EC2_REMEDIATION_OPERATIONS.map((op) => `ec2:${op}`),
     executor: (deps: ExecutorDeps) => new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: deps.requestTimeoutMs, ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}) })),
     desired(index: DesiredStateIndex, resource: ResourceRef) {
       let states = groups.get(index);
