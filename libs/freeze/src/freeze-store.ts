@@ -356,6 +356,35 @@ export class FreezeStore {
     return (await this.redis.set(this.k('webhook', provider, deliveryId), '1', 'PX', WEBHOOK_DEDUPE_MS, 'NX')) === 'OK';
   }
 
+  /**
+   * Forgets a delivery marked by `firstDelivery` whose handling failed (the provider could not be
+   * read back): the sender's retry is then handled, not taken for a duplicate.
+   */
+  async forgetDelivery(provider: string, deliveryId: string): Promise<void> {
+    await this.redis.del(this.k('webhook', provider, deliveryId));
+  }
+
+  /**
+   * A push-only source (a generic incident webhook) has no list to poll: every signed message it
+   * sends (an incident or a heartbeat) shows it is alive. Its snapshot becomes fresh as of `at`;
+   * if it had been quiet for longer than `maxStalenessMs`, that quiet time goes into the freeze
+   * history as unknown (a change made then is decided again as "made while unknown"). Its open
+   * incidents are left alone: only a message resolves one, silence never does (fail closed).
+   * The snapshot has no `requestedAt`: without a list there is no floor, incident events are
+   * ordered by their own times only.
+   */
+  async recordPush(provider: IncidentProvider, at: Date, actor: string, maxStalenessMs: number): Promise<{ unknownSince?: string }> {
+    const previous = await this.snapshot(provider);
+    const staleSince = previous?.ok && previous.fetchedAt ? Date.parse(previous.fetchedAt) + maxStalenessMs : null;
+    const unknownSince = staleSince !== null && staleSince < at.getTime() ? new Date(staleSince).toISOString() : undefined;
+    const iso = at.toISOString();
+    const snap: ProviderSnapshot = { provider, ok: true, fetchedAt: iso, attemptedAt: iso, incidents: [] };
+    await this.redis.set(this.k('snapshot', provider), JSON.stringify(snap));
+    await this.trackUnknown(snap, unknownSince);
+    await this.changed(`${provider} message (${actor})`);
+    return unknownSince ? { unknownSince } : {};
+  }
+
   /** Opens or closes the provider's unknown interval; returns true when one opened. */
   /**
    * Unknown intervals in the freeze history. `unknownSince`: the data had already gone stale

@@ -69,6 +69,19 @@ export type {
   OpsgenieResponder,
 } from './opsgenie/opsgenie.types';
 
+// Jira Service Management
+export {
+  JsmIncidentAdapter,
+  JSM_MAX_PAGES,
+  JSM_PAGE_SIZE,
+  JSM_SEARCH_PATH,
+  type JiraClientFactory,
+  type JsmAdapterConfig,
+  type JsmIssueObservation,
+} from './jsm/jsm.adapter';
+export { JQL_TIME_ZONE_MARGIN_MS, jqlDate, majorIncidentClause, openIncidentsJql, openIssueJql, recentIncidentsJql } from './jsm/jsm-jql';
+export { isJsmOpen, readJsmIssue, readJsmSearchPage, toJsmIncidentRef, type JsmIssue, type JsmSearchPage } from './jsm/jsm-issues';
+
 // Webhooks
 export {
   PAGERDUTY_SIGNATURE_HEADER,
@@ -90,3 +103,14 @@ export {
 } from './webhooks/opsgenie-webhook';
 export type { ShapeProblem } from './shape';
 export { pagerDutyWebhookBody, type PagerDutyWebhookOptions } from './webhooks/pagerduty-webhook-builder';
+export {
+  JIRA_ISSUE_EVENTS,
+  JIRA_SIGNATURE_HEADER,
+  JIRA_WEBHOOK_ID_HEADER,
+  jiraWebhookBody,
+  parseJiraWebhook,
+  signJiraBody,
+  verifyJiraSignature,
+  type JiraWebhookEvent,
+  type JiraWebhookParseResult,
+} from './webhooks/jsm-webhook';

@@ -140,7 +140,20 @@ export interface DriftDiff {
 // Evidence
 // ---------------------------------------------------------------------------------------------
 
-export type IncidentProvider = 'pagerduty' | 'opsgenie';
+/**
+ * Where an incident comes from: a polled provider (`pagerduty`, `opsgenie`, `jsm` for Jira
+ * Service Management, `incidentio`), or a signed generic webhook source configured under
+ * `incidents.webhook.sources.<name>` (`webhook.<name>`).
+ */
+export type IncidentProvider = 'pagerduty' | 'opsgenie' | 'jsm' | 'incidentio' | WebhookIncidentProvider;
+
+/** A generic webhook source (`incidents.webhook.sources.<name>`), e.g. `webhook.firehydrant`. */
+export type WebhookIncidentProvider = `webhook.${string}`;
+
+/** The provider name of a generic webhook source. */
+export function webhookIncidentProvider(source: string): WebhookIncidentProvider {
+  return `webhook.${source}`;
+}
 
 export interface IncidentRef {
   provider: IncidentProvider;

@@ -44,20 +44,20 @@ export function findContractsDir(explicit?: string): string {
   );
 }
 
-type JsonObject = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function readJson(file: string): JsonObject {
+export function readJson(file: string): JsonObject {
   const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!isObject(value)) throw new Error(`${file} is not a JSON object`);
   return value;
 }
 
 /** The object at `keys` under `root` (array items by index); throws if the spec has no such object. */
-function dig(root: unknown, ...keys: Array<string | number>): JsonObject {
+export function dig(root: unknown, ...keys: Array<string | number>): JsonObject {
   let current: unknown = root;
   for (const key of keys) {
     if (typeof key === 'number' && Array.isArray(current)) current = current[key];
@@ -69,7 +69,7 @@ function dig(root: unknown, ...keys: Array<string | number>): JsonObject {
   return current;
 }
 
-function formatAjvErrors(errors: ErrorObject[] | null | undefined, root: string): string[] {
+export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root: string): string[] {
   return (errors ?? []).map((e) => {
     const at = `${root}${e.instancePath}`;
     const extra =
@@ -85,7 +85,7 @@ function formatAjvErrors(errors: ErrorObject[] | null | undefined, root: string)
 /** Formats in both specs that ajv-formats does not define; accepted as free text. */
 const EXTRA_STRING_FORMATS = ['url', 'tzinfo', 'activesupport-time-zone'];
 
-function addSpecFormats(ajv: Ajv): Ajv {
+export function addSpecFormats(ajv: Ajv): Ajv {
   addFormats(ajv);
   for (const format of EXTRA_STRING_FORMATS) ajv.addFormat(format, true);
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });

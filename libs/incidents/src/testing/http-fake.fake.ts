@@ -29,6 +29,8 @@ export interface FakeRequestRecord {
   /** Decoded query parameters; a repeated key keeps every value in order. */
   query: Record<string, string[]>;
   headers: IncomingHttpHeaders;
+  /** The request body as received (UTF-8); empty when there was none. */
+  bodyText: string;
   /** What the fake did: an HTTP status, or how it failed the connection. */
   outcome: number | 'timeout' | 'reset';
   /** Why the request breaks the API's contract (it was answered 4xx unless a failure was scripted); empty when valid. */
@@ -49,6 +51,8 @@ export interface ParsedFakeRequest {
   url: URL;
   query: Record<string, string[]>;
   headers: IncomingHttpHeaders;
+  /** The raw request body (empty when there was none). */
+  body: Buffer;
 }
 
 export interface HttpFakeOptions {
@@ -174,10 +178,10 @@ export abstract class HttpFake {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Drain any request body; GET has none, but a client may send one.
-    for await (const _chunk of req) {
-      // discarded
-    }
+    // Read the request body (GET has none, but a client may send one).
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', this.origin);
     const query: Record<string, string[]> = {};
     for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
@@ -187,7 +191,7 @@ export abstract class HttpFake {
         : url.pathname === this.basePath || url.pathname.startsWith(`${this.basePath}/`)
           ? url.pathname.slice(this.basePath.length) || '/'
           : undefined;
-    const parsed: ParsedFakeRequest = { method: req.method ?? 'GET', path: relative, url, query, headers: req.headers };
+    const parsed: ParsedFakeRequest = { method: req.method ?? 'GET', path: relative, url, query, headers: req.headers, body };
 
     const record: FakeRequestRecord = {
       method: parsed.method,
@@ -195,6 +199,7 @@ export abstract class HttpFake {
       search: url.search.replace(/^\?/, ''),
       query,
       headers: req.headers,
+      bodyText: body.toString('utf8'),
       outcome: 0,
       problems: [],
     };
