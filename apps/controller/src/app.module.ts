@@ -13,6 +13,7 @@ import { DriftsController } from './http/drifts.controller';
 import { EventsController } from './http/events.controller';
 import { FreezeController } from './http/freeze.controller';
 import { WebhooksController } from './http/webhooks.controller';
+import { IncidentWebhooksController } from './http/incident-webhooks.controller';
 import { ApprovalsController } from './http/approvals.controller';
 import { ExceptionsController } from './http/exceptions.controller';
 import { FreezeListener } from './workers/freeze-listener.service';
@@ -41,7 +42,7 @@ export class AppModule {
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
-      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController] : [])],
+      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, IncidentWebhooksController, ApprovalsController, ExceptionsController] : [])],
       providers: [
         StateRebuild,
         WorkerHost,

@@ -322,10 +322,10 @@ export class FreezeStore {
    * that started after it) is stale: audited, never applied, so an incident never moves
    * backwards (a late `resolved` cannot end a freeze a newer poll still shows).
    */
-  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string, event: { id?: string; type?: string } = {}): Promise<IncidentEventOutcome> {
+  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string, event: { id?: string; type?: string; resolvedAt?: string } = {}): Promise<IncidentEventOutcome> {
     const field = `${incident.provider}:${incident.id}`;
     const floor = (await this.snapshot(incident.provider))?.requestedAt ?? null;
-    const t = await this.transitionIncident(field, undefined, { open, at, from: actor, incident, floor });
+    const t = await this.transitionIncident(field, undefined, { open, at, from: actor, incident, floor, ...(!open && event.resolvedAt ? { resolvedAt: event.resolvedAt } : {}) });
     const label = `${incident.provider} incident ${incident.number ?? incident.id}`;
     const eventDetails = { ...(event.id ? { eventId: event.id } : {}), ...(event.type ? { eventType: event.type } : {}) };
     switch (t.kind) {
@@ -346,7 +346,7 @@ export class FreezeStore {
         return { applied: true, stale: false, transition: 'opened' };
       case 'resolved':
         await this.changed(`webhook ${field} resolved`);
-        await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${label} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: at, via: 'webhook', ...eventDetails } });
+        await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${label} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: t.next.resolvedAt ?? at, via: 'webhook', ...eventDetails } });
         return { applied: true, stale: false, transition: 'resolved' };
     }
   }

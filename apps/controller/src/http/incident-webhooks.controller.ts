@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
+import { ApiError, RequireRole } from '@driftwarden/auth';
+import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
+import { DriftwardenError, TransientError, type IncidentProvider } from '@driftwarden/domain';
+import { FreezeService, FreezeStore, withIncidentScope, type IncidentEventOutcome, type IncidentRecord, type IncidentSource } from '@driftwarden/freeze';
+import {
+  JIRA_ISSUE_EVENTS,
+  JIRA_SIGNATURE_HEADER,
+  JIRA_WEBHOOK_ID_HEADER,
+  JsmIncidentAdapter,
+  parseJiraWebhook,
+  verifyJiraSignature,
+} from '@driftwarden/incidents';
+import { Metrics } from '@driftwarden/observability';
+import { CLOCK, INCIDENT_SOURCES } from '../core/tokens';
+import type { ApiRequest } from './request-context';
+
+function header(req: ApiRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+}
+
+type WebhookAnswer = { accepted: true; duplicate: boolean; applied?: boolean; stale?: true; ignored?: string };
+
+/**
+ * The incident sources beyond PagerDuty and Opsgenie (issue 14): Jira Service Management, the
+ * signed generic incident webhook and incident.io. Each delivery is authenticated over the raw
+ * body in constant time, deduplicated on what its signature covers, and applied at once through
+ * the same ordered, compare-and-set path as PagerDuty's (FreezeStore.applyIncidentEvent): an
+ * event older than the known state is stale and never applied.
+ */
+@Controller('v1/webhooks')
+export class IncidentWebhooksController {
+  private readonly jsmAdapter: JsmIncidentAdapter | null;
+
+  constructor(
+    @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
+    @Inject(CLOCK) private readonly clock: () => Date,
+    @Inject(INCIDENT_SOURCES) sources: IncidentSource[],
+    private readonly store: FreezeStore,
+    private readonly freeze: FreezeService,
+    private readonly metrics: Metrics,
+  ) {
+    const jsm = config.incidents.jsm;
+    this.jsmAdapter = sources.find((s): s is JsmIncidentAdapter => s instanceof JsmIncidentAdapter) ?? (jsm ? new JsmIncidentAdapter(jsm) : null);
+  }
+
+  /**
+   * Jira admin webhook (`X-Hub-Signature: sha256=<hex>`). The body only names the work item: it is
+   * read back from Jira (GET, then the configured JQL) and that answer is applied, as of when the
+   * read started. Deduplicated on `X-Atlassian-Webhook-Identifier` (the same on every retry) and on
+   * the signed body (a captured body re-sent under a fresh identifier). When Jira cannot be read
+   * the delivery is answered 503 and forgotten, so Jira's retry is handled.
+   */
+  @Post('jsm')
+  @RequireRole('public')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async jsm(@Req() req: ApiRequest): Promise<WebhookAnswer> {
+    const jsm = this.config.incidents.jsm;
+    if (!jsm || jsm.webhookSecrets.length === 0 || !this.jsmAdapter) {
+      throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'Jira Service Management webhooks are not configured (incidents.jsm.webhookSecrets)');
+    }
+    const raw = req.rawBody ?? Buffer.alloc(0);
+    const signature = header(req, JIRA_SIGNATURE_HEADER);
+    if (!verifyJiraSignature(raw, signature, jsm.webhookSecrets)) {
+      this.metrics.webhooksRejected.inc({ provider: 'jsm', reason: signature ? 'bad_signature' : 'unsigned' });
+      throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_signature', 'X-Hub-Signature does not match the body for any configured secret');
+    }
+    const parsed = parseJiraWebhook(raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined);
+    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed Jira webhook', parsed.problems);
+    const e = parsed.event;
+    const identifier = header(req, JIRA_WEBHOOK_ID_HEADER);
+    const keys = [...(identifier ? [`id-${sha256(identifier)}`] : []), `body-${sha256(raw)}`];
+    for (let i = 0; i < keys.length; i++) {
+      if (!(await this.store.firstDelivery('jsm', keys[i]))) {
+        for (const marked of keys.slice(0, i)) await this.store.forgetDelivery('jsm', marked);
+        this.metrics.webhooksRejected.inc({ provider: 'jsm', reason: 'duplicate' });
+        return { accepted: true, duplicate: true };
+      }
+    }
+    if (!e.issue || !(JIRA_ISSUE_EVENTS as readonly string[]).includes(e.webhookEvent)) {
+      return { accepted: true, duplicate: false, ignored: `${e.webhookEvent} is not a work item event (${JIRA_ISSUE_EVENTS.join(', ')})` };
+    }
+    // Never the body's word: read the work item back, as of now.
+    const at = this.clock().toISOString();
+    let observation: Awaited<ReturnType<JsmIncidentAdapter['observeIssue']>>;
+    try {
+      observation = await this.jsmAdapter.observeIssue(e.issue.id);
+    } catch (err) {
+      for (const key of keys) await this.store.forgetDelivery('jsm', key);
+      this.metrics.webhooksRejected.inc({ provider: 'jsm', reason: 'read_back_failed' });
+      const transient = err instanceof TransientError || !(err instanceof DriftwardenError);
+      throw new ApiError(
+        transient ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.BAD_GATEWAY,
+        'provider_unavailable',
+        `could not read work item ${e.issue.key} back from Jira: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const event = { ...(identifier ? { id: identifier } : {}), type: e.webhookEvent };
+    let outcome: IncidentEventOutcome;
+    if (observation.kind === 'gone') {
+      const gone: IncidentRecord = { provider: 'jsm', id: e.issue.key, title: '', status: 'deleted', createdAt: at };
+      outcome = await this.store.applyIncidentEvent(gone, false, at, 'webhook:jsm', event);
+    } else {
+      const record = withIncidentScope(observation.incident, jsm.scopes);
+      outcome = await this.store.applyIncidentEvent(record, observation.open, at, 'webhook:jsm', { ...event, ...(observation.incident.resolvedAt ? { resolvedAt: observation.incident.resolvedAt } : {}) });
+    }
+    return this.answer('jsm', outcome);
+  }
+
+  private answer(provider: IncidentProvider, outcome: IncidentEventOutcome): WebhookAnswer {
+    if (outcome.applied) this.freeze.invalidate();
+    if (outcome.stale) this.metrics.webhooksRejected.inc({ provider, reason: 'stale' });
+    return {
+      accepted: true,
+      duplicate: false,
+      applied: outcome.applied,
+      ...(outcome.stale ? { stale: true as const } : {}),
+      ...(!outcome.applied ? { ignored: outcome.reason } : {}),
+    };
+  }
+}
