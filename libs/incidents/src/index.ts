@@ -114,3 +114,17 @@ export {
   type JiraWebhookEvent,
   type JiraWebhookParseResult,
 } from './webhooks/jsm-webhook';
+export {
+  GENERIC_SIGNATURE_HEADER,
+  GENERIC_TIMESTAMP_HEADER,
+  GENERIC_TOLERANCE_MS,
+  GENERIC_WEBHOOK_JSON_SCHEMA,
+  isGenericMajor,
+  parseGenericWebhook,
+  signGenericWebhook,
+  verifyGenericWebhook,
+  type GenericIncident,
+  type GenericVerifyResult,
+  type GenericWebhookMessage,
+  type GenericWebhookParseResult,
+} from './webhooks/generic-webhook';

@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { DriftwardenError, TransientError, type IncidentProvider } from '@driftwarden/domain';
+import { DriftwardenError, TransientError, webhookIncidentProvider, type IncidentProvider } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, withIncidentScope, type IncidentEventOutcome, type IncidentRecord, type IncidentSource } from '@driftwarden/freeze';
 import {
+  GENERIC_SIGNATURE_HEADER,
+  GENERIC_TIMESTAMP_HEADER,
+  isGenericMajor,
+  parseGenericWebhook,
+  verifyGenericWebhook,
   JIRA_ISSUE_EVENTS,
   JIRA_SIGNATURE_HEADER,
   JIRA_WEBHOOK_ID_HEADER,
@@ -25,7 +30,9 @@ function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }
 
-type WebhookAnswer = { accepted: true; duplicate: boolean; applied?: boolean; stale?: true; ignored?: string };
+type WebhookAnswer = { accepted: true; duplicate: boolean; applied?: boolean; stale?: true; ignored?: string; heartbeat?: true; backfilled?: true };
+
+const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * The incident sources beyond PagerDuty and Opsgenie (issue 14): Jira Service Management, the
@@ -111,6 +118,68 @@ export class IncidentWebhooksController {
       outcome = await this.store.applyIncidentEvent(record, observation.open, at, 'webhook:jsm', { ...event, ...(observation.incident.resolvedAt ? { resolvedAt: observation.incident.resolvedAt } : {}) });
     }
     return this.answer('jsm', outcome);
+  }
+
+  /**
+   * The signed generic incident webhook (docs/incident-webhook.schema.json): an incident or a
+   * heartbeat from a configured source. Every authentic message keeps the source fresh (a
+   * push-only source has no list to poll); an incident is applied at once, ordered by its
+   * `updatedAt` (else the signing time). A resolved major incident never seen open (it opened and
+   * closed while the messages did not reach us) goes into the freeze history: the back-fill of a
+   * push-only source.
+   */
+  @Post('incidents/:source')
+  @RequireRole('public')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async incidents(@Req() req: ApiRequest, @Param('source') source: string): Promise<WebhookAnswer> {
+    const sources = this.config.incidents.webhook?.sources ?? {};
+    const config = SOURCE_NAME.test(source) && Object.prototype.hasOwnProperty.call(sources, source) ? sources[source] : undefined;
+    if (!config) {
+      throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', `no incident webhook source ${SOURCE_NAME.test(source) ? `"${source}"` : 'of that name'} is configured (incidents.webhook.sources)`);
+    }
+    const provider = webhookIncidentProvider(source);
+    const actor = `webhook:incidents/${source}`;
+    const now = this.clock();
+    const raw = req.rawBody ?? Buffer.alloc(0);
+    const timestamp = header(req, GENERIC_TIMESTAMP_HEADER);
+    const verified = verifyGenericWebhook(raw, { timestamp, signature: header(req, GENERIC_SIGNATURE_HEADER) }, config.secrets, now);
+    if (!verified.ok) {
+      this.metrics.webhooksRejected.inc({ provider, reason: verified.reason });
+      throw new ApiError(HttpStatus.UNAUTHORIZED, verified.reason === 'stale_timestamp' ? 'stale_timestamp' : 'bad_signature', verified.message);
+    }
+    const parsed = parseGenericWebhook(raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined);
+    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed incident webhook (see docs/incident-webhook.schema.json)', parsed.problems);
+    // What the signature covers: the timestamp and the body. A replay within the 5 minutes the
+    // timestamp allows is a duplicate; a later one is refused as stale above.
+    if (!(await this.store.firstDelivery(provider, sha256(`${timestamp ?? ''}.${raw.toString('utf8')}`)))) {
+      this.metrics.webhooksRejected.inc({ provider, reason: 'duplicate' });
+      return { accepted: true, duplicate: true };
+    }
+    const stalenessMs = (config.maxStalenessSeconds ?? this.config.incidents.maxStalenessSeconds) * 1000;
+    await this.store.recordPush(provider, now, actor, stalenessMs);
+    // The source's freshness changed: this replica reads it at once (the others on the channel).
+    this.freeze.invalidate();
+    if (parsed.message.kind === 'heartbeat') return { accepted: true, duplicate: false, heartbeat: true };
+    const inc = parsed.message.incident;
+    const major = isGenericMajor(inc, config.major.severities);
+    const record = withIncidentScope(
+      { provider, id: inc.id, title: inc.title, status: inc.status, priority: inc.severity, ...(inc.link ? { url: inc.link } : {}), createdAt: inc.startedAt, scopeKeys: inc.scopeKeys },
+      config.scopes,
+    );
+    const signedAt = verified.signedAt.toISOString();
+    const at = inc.updatedAt ?? (inc.status === 'resolved' ? (inc.resolvedAt ?? signedAt) : signedAt);
+    const event = { type: `incident.${inc.status}` };
+    if (inc.status === 'open' && major) return this.answer(provider, await this.store.applyIncidentEvent(record, true, at, actor, event));
+    // Resolved, or no longer major (its severity was lowered): the incident freeze ends.
+    const resolvedAt = inc.resolvedAt ?? at;
+    const outcome = await this.store.applyIncidentEvent(record, false, at, actor, { ...event, resolvedAt });
+    if (!outcome.applied && !outcome.stale && inc.status === 'resolved' && major) {
+      if ((await this.store.importResolved(provider, [{ ...record, resolvedAt, stateAt: at, stateFrom: actor }], now)) > 0) {
+        this.freeze.invalidate();
+        return { accepted: true, duplicate: false, applied: true, backfilled: true };
+      }
+    }
+    return this.answer(provider, outcome);
   }
 
   private answer(provider: IncidentProvider, outcome: IncidentEventOutcome): WebhookAnswer {
