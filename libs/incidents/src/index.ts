@@ -82,6 +82,17 @@ export {
 export { JQL_TIME_ZONE_MARGIN_MS, jqlDate, majorIncidentClause, openIncidentsJql, openIssueJql, recentIncidentsJql } from './jsm/jsm-jql';
 export { isJsmOpen, readJsmIssue, readJsmSearchPage, toJsmIncidentRef, type JsmIssue, type JsmSearchPage } from './jsm/jsm-issues';
 
+// incident.io
+export { IncidentioIncidentAdapter, INCIDENTIO_MAX_PAGES, INCIDENTIO_PAGE_SIZE, SEVERITIES_TTL_MS, type IncidentioAdapterConfig } from './incidentio/incidentio.adapter';
+export {
+  isIncidentioMajor,
+  readIncidentioIncident,
+  readIncidentioPage,
+  readIncidentioSeverities,
+  toIncidentioIncidentRef,
+  type IncidentioIncident,
+} from './incidentio/incidentio-incidents';
+
 // Webhooks
 export {
   PAGERDUTY_SIGNATURE_HEADER,
@@ -128,3 +139,17 @@ export {
   type GenericWebhookMessage,
   type GenericWebhookParseResult,
 } from './webhooks/generic-webhook';
+export {
+  INCIDENTIO_INCIDENT_EVENTS,
+  INCIDENTIO_PRIVATE_EVENTS,
+  SVIX_ID_HEADERS,
+  SVIX_SIGNATURE_HEADERS,
+  SVIX_TIMESTAMP_HEADERS,
+  SVIX_TOLERANCE_MS,
+  parseIncidentioWebhook,
+  signSvix,
+  svixKey,
+  verifySvixWebhook,
+  type IncidentioWebhookEvent,
+  type SvixVerifyResult,
+} from './webhooks/incidentio-webhook';

@@ -5,6 +5,13 @@ import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config'
 import { DriftwardenError, TransientError, webhookIncidentProvider, type IncidentProvider } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, withIncidentScope, type IncidentEventOutcome, type IncidentRecord, type IncidentSource } from '@driftwarden/freeze';
 import {
+  isIncidentioMajor,
+  parseIncidentioWebhook,
+  SVIX_ID_HEADERS,
+  SVIX_SIGNATURE_HEADERS,
+  SVIX_TIMESTAMP_HEADERS,
+  toIncidentioIncidentRef,
+  verifySvixWebhook,
   GENERIC_SIGNATURE_HEADER,
   GENERIC_TIMESTAMP_HEADER,
   isGenericMajor,
@@ -18,8 +25,9 @@ import {
   verifyJiraSignature,
 } from '@driftwarden/incidents';
 import { Metrics } from '@driftwarden/observability';
+import { JobProducer } from '@driftwarden/queue';
 import { CLOCK, INCIDENT_SOURCES } from '../core/tokens';
-import type { ApiRequest } from './request-context';
+import { correlationIdOf, type ApiRequest } from './request-context';
 
 function header(req: ApiRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -30,7 +38,16 @@ function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }
 
-type WebhookAnswer = { accepted: true; duplicate: boolean; applied?: boolean; stale?: true; ignored?: string; heartbeat?: true; backfilled?: true };
+type WebhookAnswer = { accepted: true; duplicate: boolean; applied?: boolean; stale?: true; ignored?: string; heartbeat?: true; backfilled?: true; refresh?: 'queued' };
+
+/** The first of the headers given that is present (Svix sends `webhook-*`, older set-ups `svix-*`). */
+function firstHeader(req: ApiRequest, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = header(req, name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -52,6 +69,7 @@ export class IncidentWebhooksController {
     private readonly store: FreezeStore,
     private readonly freeze: FreezeService,
     private readonly metrics: Metrics,
+    private readonly producer: JobProducer,
   ) {
     const jsm = config.incidents.jsm;
     this.jsmAdapter = sources.find((s): s is JsmIncidentAdapter => s instanceof JsmIncidentAdapter) ?? (jsm ? new JsmIncidentAdapter(jsm) : null);
@@ -180,6 +198,51 @@ export class IncidentWebhooksController {
       }
     }
     return this.answer(provider, outcome);
+  }
+
+  /**
+   * incident.io webhooks, signed the Svix way and verified exactly as Svix documents it (replays
+   * older than 5 minutes refused; deduplicated on the signed `webhook-id`). A public incident
+   * event carries the whole incident: applied at once, ordered by its `updated_at`. A private
+   * incident event carries only its id: the providers are polled again at once instead.
+   */
+  @Post('incidentio')
+  @RequireRole('public')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async incidentio(@Req() req: ApiRequest): Promise<WebhookAnswer> {
+    const config = this.config.incidents.incidentio;
+    if (!config || config.webhookSecrets.length === 0) {
+      throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'incident.io webhooks are not configured (incidents.incidentio.webhookSecrets)');
+    }
+    const raw = req.rawBody ?? Buffer.alloc(0);
+    const verified = verifySvixWebhook(
+      raw,
+      { id: firstHeader(req, SVIX_ID_HEADERS), timestamp: firstHeader(req, SVIX_TIMESTAMP_HEADERS), signature: firstHeader(req, SVIX_SIGNATURE_HEADERS) },
+      config.webhookSecrets,
+      this.clock(),
+    );
+    if (!verified.ok) {
+      this.metrics.webhooksRejected.inc({ provider: 'incidentio', reason: verified.reason });
+      throw new ApiError(HttpStatus.UNAUTHORIZED, verified.reason === 'stale_timestamp' ? 'stale_timestamp' : 'bad_signature', verified.message);
+    }
+    const parsed = parseIncidentioWebhook(raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined);
+    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed incident.io webhook', parsed.problems);
+    if (!(await this.store.firstDelivery('incidentio', sha256(verified.id)))) {
+      this.metrics.webhooksRejected.inc({ provider: 'incidentio', reason: 'duplicate' });
+      return { accepted: true, duplicate: true };
+    }
+    const e = parsed.event;
+    if (e.kind === 'other') return { accepted: true, duplicate: false, ignored: `${e.eventType} is not an incident event` };
+    if (e.kind === 'private') {
+      // Only the id is sent for a private incident: read it with the next poll, now.
+      await this.producer.pollIncidentsNow(correlationIdOf(req));
+      return { accepted: true, duplicate: false, refresh: 'queued' };
+    }
+    const inc = e.incident;
+    const open = isIncidentioMajor(inc, { ...(config.major.severities ? { severities: config.major.severities } : {}), statusCategories: config.statusCategories });
+    const record = withIncidentScope(toIncidentioIncidentRef(inc, config.scopeFields), config.scopes);
+    const outcome = await this.store.applyIncidentEvent(record, open, inc.updatedAt, 'webhook:incidentio', { id: verified.id, type: e.eventType, ...(open ? {} : { resolvedAt: inc.resolvedAt ?? inc.updatedAt }) });
+    return this.answer('incidentio', outcome);
   }
 
   private answer(provider: IncidentProvider, outcome: IncidentEventOutcome): WebhookAnswer {
