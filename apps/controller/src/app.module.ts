@@ -22,6 +22,7 @@ import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
 import { NotificationsHost } from './workers/notifications-host.service';
+import { IncidentNotesHost } from './workers/incident-notes-host.service';
 
 export interface AppOptions {
   runtime: DriftwardenRuntime;
@@ -47,6 +48,7 @@ export class AppModule {
         StateRebuild,
         WorkerHost,
         NotificationsHost,
+        IncidentNotesHost,
         FreezeListener,
         SchedulerHost,
         {

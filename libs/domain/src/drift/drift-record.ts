@@ -47,6 +47,25 @@ export interface DriftRecord {
   links: DriftLinks;
   /** The human decision on a drift awaiting approval (DESIGN §5 Approvals). */
   approval?: DriftApproval;
+  /** Notes posted (or that failed for good) on the incident's timeline, one per transition (`incidents.notes`). */
+  incidentNotes?: IncidentNoteState[];
+}
+
+/** A drift-record transition told on the incident's timeline. */
+export type IncidentNoteTransition = 'held' | 'suspicious' | 'backport_opened' | 'backport_merged' | 'reverted';
+
+export interface IncidentNoteState {
+  transition: IncidentNoteTransition;
+  provider: IncidentProvider;
+  incidentId: string;
+  status: 'posted' | 'failed';
+  /** When it was posted, or when it failed for good (ISO). */
+  at: string;
+  attempts: number;
+  /** Why it failed (never a secret). */
+  error?: string;
+  /** The note's id at the provider, when it gives one. */
+  noteId?: string;
 }
 
 export interface DriftApproval {

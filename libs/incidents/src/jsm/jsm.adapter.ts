@@ -119,6 +119,11 @@ export class JsmIncidentAdapter implements IncidentProviderPort {
     return { kind: 'found', open, incident: toJsmIncidentRef(issue, this.webUrl) };
   }
 
+  /** A note on the incident's timeline: a comment on the work item (`incidents.notes.jsm`). */
+  async postNote(issueKey: string, text: string): Promise<{ id?: string }> {
+    return this.addComment(issueKey, text);
+  }
+
   /** Adds a comment (plain text as one ADF paragraph) to a work item: the incident's timeline. */
   async addComment(issueKey: string, text: string): Promise<{ id?: string }> {
     const request = `POST ${this.config.apiUrl}/rest/api/3/issue/${issueKey}/comment`;

@@ -163,8 +163,12 @@ export abstract class HttpFake {
   /** Loads what the fake needs before it listens (specs, validators). */
   protected abstract prepare(): Promise<void>;
 
-  /** Answers a request (with its contract problems); called for every request, failure or not. */
-  protected abstract handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[] };
+  /**
+   * Answers a request (with its contract problems); called for every request, failure or not. A
+   * request that changes the fake's state (a note, a comment) returns that change as `commit`:
+   * it is applied only when the normal answer is sent, never when a failure was scripted.
+   */
+  protected abstract handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[]; commit?: () => void };
 
   /** The provider's error body for a status. */
   protected abstract errorBody(status: number, message: string): unknown;
@@ -205,11 +209,12 @@ export abstract class HttpFake {
     };
     this.requests.push(record);
 
-    const { reply, problems } = this.handle(parsed);
+    const { reply, problems, commit } = this.handle(parsed);
     record.problems = problems;
     const failure = this.standingFailures.find((f) => f.matches(parsed))?.failure ?? this.failures.shift();
     for (const notify of this.waiters.splice(0)) notify(record);
     if (failure === undefined) {
+      commit?.();
       record.outcome = reply.status;
       this.send(res, reply);
       return;

@@ -184,7 +184,7 @@ export class JsmFake extends HttpFake {
     return { 'x-arequestid': `fake-${Date.now().toString(36)}` };
   }
 
-  protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[] } {
+  protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[]; commit?: () => void } {
     const contract = this.contract;
     if (!contract) throw new Error('JsmFake not started');
     const path = request.path ?? '';
@@ -261,13 +261,13 @@ export class JsmFake extends HttpFake {
     return this.ok('search', 200, result);
   }
 
-  private addComment(issue: StoredIssue, adf: unknown): { reply: FakeReply; problems: string[] } {
+  private addComment(issue: StoredIssue, adf: unknown): { reply: FakeReply; problems: string[]; commit?: () => void } {
     const id = String(this.nextComment++);
     const created = this.now().toISOString().replace('Z', '+0000');
     const comment: JsmFakeComment = { id, issueKey: issue.key, body: adf, text: adfText(adf), created };
-    this.commentsByKey.set(issue.key, [...(this.commentsByKey.get(issue.key) ?? []), comment]);
+    const commit = () => this.commentsByKey.set(issue.key, [...(this.commentsByKey.get(issue.key) ?? []), comment]);
     const author = { accountId: '5b10a2844c20165700ede21g', active: true, displayName: 'driftwarden', self: `${this.url}/rest/api/3/user?accountId=5b10a2844c20165700ede21g` };
-    return this.ok('addComment', 201, {
+    const answer = this.ok('addComment', 201, {
       author,
       body: adf,
       created,
@@ -277,6 +277,7 @@ export class JsmFake extends HttpFake {
       updateAuthor: author,
       updated: created,
     });
+    return answer.reply.status === 201 ? { ...answer, commit } : answer;
   }
 
   private ok(operation: 'search' | 'getIssue' | 'addComment', status: number, body: unknown): { reply: FakeReply; problems: string[] } {
