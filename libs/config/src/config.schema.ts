@@ -583,18 +583,16 @@ export const webhookSourceSchema = z.strictObject({
 
 /** `incidents.webhook`: signed generic incident webhooks, one entry per sending tool. */
 export const incidentWebhookSchema = z.strictObject({
-  sources: z
-    .unknown()
-    .superRefine((sources, ctx) => {
-      if (!isRecord(sources)) return;
-      for (const key of Object.keys(sources)) {
-        if (!WEBHOOK_SOURCE.test(key)) {
-          ctx.addIssue({ code: 'custom', path: [key], params: { message: `expected a source name of lower-case letters, digits and "-" (it is the last segment of POST /v1/webhooks/incidents/<name>), found "${key.slice(0, 64)}"` } });
-        }
+  // Names checked beside the sources themselves (`always`), so one run reports both kinds of mistake.
+  sources: z.record(z.string(), webhookSourceSchema).superRefine((sources, ctx) => {
+    if (!isRecord(sources)) return;
+    for (const key of Object.keys(sources)) {
+      if (!WEBHOOK_SOURCE.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], params: { message: `expected a source name of lower-case letters, digits and "-" (it is the last segment of POST /v1/webhooks/incidents/<name>), found "${key.slice(0, 64)}"` } });
       }
-      if (Object.keys(sources).length === 0) ctx.addIssue({ code: 'custom', params: { message: 'expected at least one source, found none (leave incidents.webhook out instead)' } });
-    })
-    .pipe(z.record(z.string(), webhookSourceSchema)),
+    }
+    if (Object.keys(sources).length === 0) ctx.addIssue({ code: 'custom', params: { message: 'expected at least one source, found none (leave incidents.webhook out instead)' } });
+  }, always),
 });
 
 /**
