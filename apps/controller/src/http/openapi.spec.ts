@@ -10,10 +10,11 @@ import { ExceptionsController } from './exceptions.controller';
 import { FreezeController } from './freeze.controller';
 import { HealthController } from './health.controller';
 import { WebhooksController } from './webhooks.controller';
+import { IncidentWebhooksController } from './incident-webhooks.controller';
 
 /** Every route the controller serves is in the OpenAPI document, with the same method. */
 describe('OpenAPI document', () => {
-  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController];
+  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController, IncidentWebhooksController];
   const routes: string[] = [];
   for (const c of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, c) ?? '');
