@@ -29,6 +29,7 @@ import { TokenRegistry } from '@driftwarden/auth';
 import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings, type IncidentSource } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
+import { IncidentNoteLog } from '@driftwarden/notifications';
 import { ExceptionsStore } from '@driftwarden/exceptions';
 import { Ec2Remediation, assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
 import { GitHubBackport } from '@driftwarden/backport';
@@ -153,6 +154,8 @@ export class CoreModule {
           ),
       },
       { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },
+      // Notes on incident timelines: what became of each, kept beside the drift records (issue 14 §4).
+      { provide: IncidentNoteLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new IncidentNoteLog(r, k) },
       // The polled incident sources, built once: the poller lists them, the webhooks read back through them.
       { provide: INCIDENT_SOURCES, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig): IncidentSource[] => o.incidentSources ?? createIncidentProviders(c.incidents) },
       {

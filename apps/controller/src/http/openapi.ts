@@ -152,6 +152,24 @@ export const OPENAPI = {
             },
           },
           approval: { type: 'object' },
+          incidentNotes: {
+            type: 'array',
+            description: 'Notes on the incident timeline about this record (incidents.notes), oldest first: one per transition, posted or failed for good.',
+            items: {
+              type: 'object',
+              required: ['transition', 'provider', 'incidentId', 'status', 'at', 'attempts'],
+              properties: {
+                transition: { type: 'string', enum: ['held', 'suspicious', 'backport_opened', 'backport_merged', 'reverted'] },
+                provider: { type: 'string' },
+                incidentId: { type: 'string' },
+                status: { type: 'string', enum: ['posted', 'failed'] },
+                at: { type: 'string', format: 'date-time' },
+                attempts: { type: 'integer' },
+                error: { type: 'string' },
+                noteId: { type: 'string' },
+              },
+            },
+          },
         },
       },
       DriftDifference: {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { PermanentError, type IncidentNoteState, type IncidentNoteTransition, type IncidentProvider } from '@driftwarden/domain';
 import type { IncidentSource } from '@driftwarden/freeze';
-import { AuditFollower, incidentNoteText, noteApplies, noteTransitionsFor } from '@driftwarden/notifications';
+import { AuditFollower, IncidentNoteLog, incidentNoteText, noteApplies, noteTransitionsFor } from '@driftwarden/notifications';
 import type { Logger } from '@driftwarden/observability';
 import { JobProducer, QueueName, createWorker, type IncidentNoteJob } from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
@@ -35,7 +35,7 @@ export function notesEnabledFor(config: DriftwardenConfig): IncidentProvider[] {
  * job of the `incident-notes` queue, whose id is the transition (one note per transition, across
  * replicas and redeliveries), and posts it with back-off. Nothing here is in the decision path:
  * a slow or failing provider delays a note, never a decision. A note that fails for good is
- * audited (`incident_note.failed`) and shown on the record (`incidentNotes`), as is a posted one.
+ * audited (`incident_note.failed`) and shown with the record (`incidentNotes`), as is a posted one.
  */
 @Injectable()
 export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,6 +55,7 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
     private readonly keys: RedisKeys,
     private readonly audit: AuditLog,
     private readonly drifts: DriftStore,
+    private readonly noteLog: IncidentNoteLog,
     private readonly producer: JobProducer,
     private readonly redisMonitor: RedisConnectionMonitor,
   ) {
@@ -138,24 +139,22 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** Shows the outcome on the record and audits it. */
+  /**
+   * Shows the outcome with the record (`incidentNotes` of GET /v1/drifts/:id, kept beside it: the
+   * record itself is never written here, so no decision races a note) and audits it.
+   */
   private async record(driftId: string, state: IncidentNoteState): Promise<void> {
-    await this.drifts.update(driftId, (cur) => {
-      // One entry per note job (each finishes once); the newest 50 are kept.
-      return {
-        next: { ...cur, incidentNotes: [...(cur.incidentNotes ?? []), state].slice(-50) },
-        audit: {
-          at: state.at,
-          type: state.status === 'posted' ? 'incident_note.posted' : 'incident_note.failed',
-          actor: 'notes',
-          driftId,
-          reason:
-            state.status === 'posted'
-              ? `note on ${state.provider} incident ${state.incidentId}: ${state.transition}`
-              : `could not add the ${state.transition} note to ${state.provider} incident ${state.incidentId} after ${state.attempts} attempt(s): ${state.error ?? 'error'}`,
-          details: { provider: state.provider, incidentId: state.incidentId, transition: state.transition, attempts: state.attempts, ...(state.noteId ? { noteId: state.noteId } : {}) },
-        },
-      };
+    await this.noteLog.record(driftId, state);
+    await this.audit.append({
+      at: state.at,
+      type: state.status === 'posted' ? 'incident_note.posted' : 'incident_note.failed',
+      actor: 'notes',
+      driftId,
+      reason:
+        state.status === 'posted'
+          ? `note on ${state.provider} incident ${state.incidentId}: ${state.transition}`
+          : `could not add the ${state.transition} note to ${state.provider} incident ${state.incidentId} after ${state.attempts} attempt(s): ${state.error ?? 'error'}`,
+      details: { provider: state.provider, incidentId: state.incidentId, transition: state.transition, attempts: state.attempts, ...(state.noteId ? { noteId: state.noteId } : {}) },
     });
   }
 

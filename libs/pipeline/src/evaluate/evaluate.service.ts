@@ -379,8 +379,6 @@ export class EvaluateService {
       },
       links: { ...incidentLink(view), ...(continues ? existing.record.links : {}) },
       ...(continues && approved && existing.record.approval ? { approval: existing.record.approval } : {}),
-      // Notes already on the incident's timeline stay on the record (issue 14 §4).
-      ...(continues && existing.record.incidentNotes ? { incidentNotes: existing.record.incidentNotes } : {}),
     };
 
     const audit: AuditEntry = {
@@ -572,7 +570,6 @@ export class EvaluateService {
               eventIds: [...existing.record.evidence.eventIds, item.eventId],
               apiCalls: existing.record.evidence.apiCalls,
             },
-            ...(existing.record.incidentNotes ? { incidentNotes: existing.record.incidentNotes } : {}),
           }
         : {}),
     };
