@@ -27,6 +27,8 @@ const common = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {
     '^@driftwarden/([a-z0-9-]+)$': '<rootDir>/libs/$1/src',
+    // Sub-paths: a kind of @driftwarden/kinds (`@driftwarden/kinds/security-group`), a lib's `testing` entry point.
+    '^@driftwarden/([a-z0-9-]+)/([a-z0-9-/]+)$': '<rootDir>/libs/$1/src/$2',
     // ESM-only with `import`-only export conditions: point Jest at its file.
     '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
   },

@@ -1,7 +1,7 @@
-import type { CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject, PermissionRule } from '@driftwarden/domain';
-import { ruleDifferences } from '@driftwarden/resources';
+import type { DriftDifference, CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject } from '@driftwarden/domain';
+import { ruleDiffOf, ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
-  AnalyzerRegistry,
+  KindRegistry,
   AttributionPort,
   DesiredStatePort,
   ExceptionsPort,
@@ -13,17 +13,23 @@ import {
   type DesiredLookup,
   type Fence,
   type FreezeView,
-  type ResourceAnalyzer,
+  type ResourceKind,
 } from '@driftwarden/pipeline';
 import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /** Ports that answer instantly, so the benchmark measures the pipeline itself. */
-class InstantAnalyzer implements ResourceAnalyzer {
-  readonly resourceType = 'AWS::EC2::SecurityGroup';
+class InstantKind implements ResourceKind {
+  readonly name = 'security-group';
+  readonly configTypes = ['AWS::EC2::SecurityGroup'];
+  readonly cloudTrailEventNames = [];
   analyze(live: JsonObject | null): Analysis {
     const extra = ((live?.['ipPermissions'] as unknown[]) ?? []).length > 0;
     const diff = { equal: !extra, extra: extra ? [OPEN_SSH] : [], missing: [], attributes: [] };
     return { diff, differences: ruleDifferences(diff), changeWidensExposure: extra, revertWidensExposure: false, explanations: [] };
+  }
+  diffOf(differences: readonly DriftDifference[]) {
+    return ruleDiffOf(differences);
   }
   callChanges(): Map<string, CallChanges | null> {
     return new Map();
@@ -67,7 +73,7 @@ class InstantExceptions extends ExceptionsPort {
 /** `realFreeze`: keep the controller's own FreezeService and fence (Redis-backed), e.g. to see what the freeze costs its providers. */
 export function instantPorts(options: { realFreeze?: boolean } = {}): PortOverrides {
   return {
-    analyzers: new AnalyzerRegistry([new InstantAnalyzer()]),
+    kinds: new KindRegistry([new InstantKind()]),
     desiredState: new InstantDesired(),
     attribution: new InstantAttribution(),
     ...(options.realFreeze ? {} : { freeze: new InstantFreeze(), fence: new InstantFence() }),

@@ -9,10 +9,14 @@
  *  - PagerDuty calls per 1 s poll interval with events offered at 100k/hour (provider-calls.ts;
  *    target 1.0),
  *  - rule diff + exposure analysis of a 500-rule security group (sg-diff.ts; median),
- *  - the HCL backport edit of a 5,000-line stack file (hcl-edit's editBenchmark; target <= 50 ms)
+ *  - the HCL backport edit of a 5,000-line stack file (the security-group kind's editBenchmark; target <= 50 ms)
  *    and, separately, HashiCorp's check of it,
  *  - GitHub API calls for one backport against the GitHub sandbox (backport-calls.ts; target <= 7),
- *  - CloudTrail LookupEvents per item of a resource driftwarden leaves alone (unmanaged-lookups.ts; target 0).
+ *  - CloudTrail LookupEvents per item of a resource driftwarden leaves alone (unmanaged-lookups.ts; target 0),
+ *  - a 50,000-item burst, half without CloudTrail alongside: every item decided, no failed job (burst.ts),
+ *  - the Terraform state index of 10k and 100k resources: build time, RSS, longest event-loop
+ *    block (state-index.ts; `--state-only` runs this alone).
+ * `--soak` instead: Redis memory under a few minutes of steady load (soak.ts).
  * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
 import 'reflect-metadata';
@@ -22,7 +26,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
-import { editBenchmark } from '@driftwarden/hcl-edit';
+import { editBenchmark } from '@driftwarden/kinds/security-group/hcl/bench/edit-benchmark';
 import { IngestService } from '@driftwarden/pipeline';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { backportCalls } from './backport-calls';
@@ -31,7 +35,10 @@ import { freezePropagation } from './freeze-propagation';
 import { instantPorts } from './instant-ports';
 import { providerCalls } from './provider-calls';
 import { sgDiffBenchmark } from './sg-diff';
+import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
+import { burst } from './burst';
+import { STATE_INDEX_TARGETS, stateIndexBenchmark } from './state-index';
 import { REDIS_URL, dropPrefix, json, log, median, percentile, round2 } from './util';
 
 const ROUNDS = 5;
@@ -134,10 +141,23 @@ const TARGETS = {
   hcl_edit_5000_lines_ms: '<= 50',
   github_calls_per_backport: '<= 7',
   lookup_events_per_unmanaged_event: '0',
+  burst_50k_decided: '= 50000',
+  ...STATE_INDEX_TARGETS,
 };
 
 async function main(): Promise<void> {
   log('driftwarden benchmark (one process, local Redis)');
+  if (process.argv.includes('--soak')) {
+    // Redis memory under steady load, with retentions shortened so expiry shows (soak.ts; a few minutes).
+    const soak = await soakBenchmark();
+    if (json) process.stdout.write(`${JSON.stringify({ ...soak, node: process.version, cpus: cpus().length })}\n`);
+    return;
+  }
+  if (process.argv.includes('--state-only')) {
+    const state = await stateIndexBenchmark();
+    if (json) process.stdout.write(`${JSON.stringify({ ...state, targets: STATE_INDEX_TARGETS, node: process.version, cpus: cpus().length })}\n`);
+    return;
+  }
   if (process.argv.includes('--profile-pipeline')) {
     // For profiling with --cpu-prof: the raw baseline and the saturation run, each with its CPU
     // per job/event in this process and in the Redis server. CPU per event varies far less
@@ -160,6 +180,12 @@ async function main(): Promise<void> {
       log(`pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / 10_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 10_000).toFixed(0)} µs (run incl. start and clean-up)`);
     }
     redis.disconnect();
+    return;
+  }
+  if (process.argv.includes('--burst-only')) {
+    const only = await burst(50_000);
+    log(`burst: ${only.decided} of ${only.items} decided in ${only.seconds.toFixed(1)} s; ${only.evaluateJobFailures} failed evaluate jobs; ${only.lookupEventsCalls} LookupEvents calls`);
+    if (json) process.stdout.write(`${JSON.stringify({ burst_50k_decided: only.decided, burst_50k_seconds: Number(only.seconds.toFixed(1)), burst_50k_job_failures: only.evaluateJobFailures, burst_50k_lookup_events_calls: only.lookupEventsCalls })}\n`);
     return;
   }
   // Warm-up (JIT, connection pools, Lua script cache), not counted.
@@ -217,8 +243,12 @@ async function main(): Promise<void> {
   log(`GitHub calls for a second drift on the same resource (${gh.update.kind}: a commit on the same branch, the same PR updated): ${gh.update.calls}:`);
   for (const c of gh.update.list) log(`  ${c}`);
 
+  const b = await burst(50_000);
+  log(`burst of ${b.items} managed security-group items (half with CloudTrail alongside, half attributed by the shared LookupEvents walk after a 5 s delivery wait): ${b.decided} decided in ${b.seconds.toFixed(1)} s; evaluate jobs failed: ${b.evaluateJobFailures}; LookupEvents calls: ${b.lookupEventsCalls}`);
+
   const unmanaged = await unmanagedLookups();
   log(`CloudTrail LookupEvents per Config item of an unmanaged resource or unsupported type (${unmanaged.events} items, real attribution, LookupEvents on): ${unmanaged.perEvent} (${unmanaged.awsRequests} AWS requests in all)`);
+  const state = await stateIndexBenchmark();
 
   const result = {
     raw_jobs_per_s: Math.round(raw),
@@ -236,6 +266,11 @@ async function main(): Promise<void> {
     github_calls_per_backport: gh.calls,
     github_calls_per_backport_update: gh.update.calls,
     lookup_events_per_unmanaged_event: unmanaged.perEvent,
+    burst_50k_decided: b.decided,
+    burst_50k_seconds: Number(b.seconds.toFixed(1)),
+    burst_50k_job_failures: b.evaluateJobFailures,
+    burst_50k_lookup_events_calls: b.lookupEventsCalls,
+    ...state,
     targets: TARGETS,
     node: process.version,
     cpus: cpus().length,
@@ -248,7 +283,13 @@ async function main(): Promise<void> {
     log(`provider calls per interval ${result.provider_calls_per_interval.toFixed(2)} (target 1.0: ${verdict(result.provider_calls_per_interval === 1)})`);
     log(`HCL edit ${result.hcl_edit_5000_lines_ms} ms (target <= 50 ms: ${verdict(result.hcl_edit_5000_lines_ms <= 50)})`);
     log(`GitHub calls per backport ${result.github_calls_per_backport} (target <= 7: ${verdict(result.github_calls_per_backport <= 7)})`);
+    log(`burst: ${result.burst_50k_decided} of 50000 decided in ${result.burst_50k_seconds} s, ${result.burst_50k_job_failures} failed jobs (target all decided, 0 failed: ${verdict(result.burst_50k_decided === 50_000 && result.burst_50k_job_failures === 0)})`);
     log(`LookupEvents per unmanaged event ${result.lookup_events_per_unmanaged_event} (target 0: ${verdict(result.lookup_events_per_unmanaged_event === 0)})`);
+    log(
+      `state index 100k: build ${state['state_index_100k_build_ms']} ms (target <= 2000: ${verdict((state['state_index_100k_build_ms'] ?? Infinity) <= 2000)}), ` +
+        `RSS ${state['state_index_100k_rss_mb']} MB (target <= 300: ${verdict((state['state_index_100k_rss_mb'] ?? Infinity) <= 300)}), ` +
+        `longest block ${state['state_index_100k_max_block_ms']} ms (target <= 50: ${verdict((state['state_index_100k_max_block_ms'] ?? Infinity) <= 50)})`,
+    );
   }
 }
 

@@ -6,9 +6,9 @@
  * egress. They differ by 10%: 25 rules removed, 25 widened (a wider CIDR or port range in
  * place of the original) and 25 added, i.e. 50 `extra` and 50 `missing`.
  */
-import type { PermissionRule } from '@driftwarden/domain';
-import { analyzeExposure, canonicalRuleKey, canonicalizeRule, diffRules } from '@driftwarden/security-group';
+import { analyzeExposure, canonicalRuleKey, canonicalizeRule, diffRules } from '@driftwarden/kinds/security-group';
 import { median, percentile } from './util';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /** mulberry32: a small deterministic PRNG, so every run diffs the same sets. */
 function prng(seed: number): () => number {

@@ -155,7 +155,7 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
   }, 30_000);
 
   it.each([
-    [{ resource: 'bucket', reason: 'x', ttl: '1h' }, 'resource'],
+    [{ resource: 'sg-1/../x', reason: 'x', ttl: '1h' }, 'resource'],
     [{ resource: 'sg-0abc1234def567890', ttl: '1h' }, 'reason'],
     [{ resource: 'sg-0abc1234def567890', reason: 'x' }, 'until'],
     [{ resource: 'sg-0abc1234def567890', reason: 'x', until: '2020-01-01T00:00:00Z' }, 'until'],

@@ -293,7 +293,7 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
       { seed: SEED, numRuns: Math.round(3_000 * SCALE) },
     );
     seen.expectAll([200, 400, 401, 403, 404]);
-  });
+  }, 300_000);
 
   it(`the documented query parameters of every GET route, with values near and past their limits, as a viewer (seed ${SEED})`, async () => {
     const gets = () => routes.filter((r) => r.method === 'GET');
@@ -322,7 +322,7 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
       { seed: SEED + 3, numRuns: Math.round(2_000 * SCALE) },
     );
     seen.expectAll([200, 400, 404]);
-  });
+  }, 300_000);
 
   it(`almost-valid JSON bodies on every write route, with a token of the route's role (seed ${SEED})`, async () => {
     const writes = () => routes.filter((r) => r.method === 'POST' || r.method === 'DELETE');
@@ -345,7 +345,7 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
       { seed: SEED + 1, numRuns: Math.round(2_000 * SCALE) },
     );
     seen.expectAll([201, 202, 400, 404]);
-  });
+  }, 300_000);
 
   it(`correctly signed webhooks with any body (seed ${SEED})`, async () => {
     const seen = new Seen();
@@ -382,5 +382,5 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
       { seed: SEED + 2, numRuns: Math.round(600 * SCALE) },
     );
     seen.expectAll([202, 400]);
-  });
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { GitHubBackport, readRecordMarker } from '@driftwarden/backport';
 import type { DriftRecord } from '@driftwarden/domain';
+import { securityGroupDiff } from '@driftwarden/kinds/security-group';
 import { sandbox, signGitHubPayload, type OctokitGitHubRepoClient } from '@driftwarden/github';
 import { http } from '../support/http';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
@@ -150,8 +151,8 @@ describe('backport pull requests end to end', () => {
 
     expect(seed.decision).toMatchObject({ action: 'backport', rule: 3 });
     expect(seed.resource).toMatchObject({ id: sg('workers'), address: 'aws_security_group.workers', stack: 'network' });
-    expect(seed.diff.missing).toEqual([RULES.partnerPublic]);
-    expect(seed.diff.extra).toEqual([]);
+    expect(securityGroupDiff(seed.diff).missing).toEqual([RULES.partnerPublic]);
+    expect(securityGroupDiff(seed.diff).extra).toEqual([]);
 
     // One PR, from the resource's branch to the stack's base branch, linked from the record.
     const pulls = gh().pullRequests();

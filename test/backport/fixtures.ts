@@ -14,7 +14,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PermissionRule } from '@driftwarden/domain';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';

@@ -1,6 +1,6 @@
 import type { DriftDifference, DriftRecord } from '@driftwarden/domain';
 import { GitHubBackport } from '@driftwarden/backport';
-import { ruleKey } from '@driftwarden/security-group';
+import { ruleKey } from '@driftwarden/kinds/security-group';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
 import { eventually } from '../support/test-controller';
 import { backportBranchOf, BackportWorld, fastClient, git, PAGERDUTY_SECRET, stackRepos } from './backport-world';
@@ -57,12 +57,12 @@ describe('a held door never reaches Terraform', () => {
 
     // 1. Mallory (not break-glass) opens tcp/22 to the world: held, suspicious.
     await world.account.change(sg(), { authorize: [RULES.sshPublic] }, MALLORY);
-    const held = await world.driftOf('workers', (d) => d.status === 'held' && (d.flags ?? []).includes('suspicious'), 'the held, suspicious door');
+    const held = await world.driftOf('workers', (d) => d.status === 'held' && (d.flags ?? []).includes('suspicious'), 'the held, suspicious door', 60_000);
     expect(byKey(held, RULES.sshPublic, 'added')).toMatchObject({ madeBy: { principal: { arn: MALLORY, class: 'other' }, source: 'cloudtrail-event' }, decision: { action: 'hold', rule: 4 }, flags: ['suspicious'] });
 
     // 2. Alice (break-glass) closes tcp/8080 to the world on the same group.
     await world.account.change(sg(), { revoke: [RULES.partnerPublic] }, PRINCIPALS.alice);
-    const both = await world.driftOf('workers', (d) => d.links.pullRequest !== undefined && byKey(d, RULES.partnerPublic, 'removed')?.decision.action === 'backport', 'the backport of the 8080 closure');
+    const both = await world.driftOf('workers', (d) => d.links.pullRequest !== undefined && byKey(d, RULES.partnerPublic, 'removed')?.decision.action === 'backport', 'the backport of the 8080 closure', 60_000);
 
     // One record for the resource: the door is still held and flagged; the closure is codified, each by its own author.
     expect(both.id).toBe(held.id);
@@ -105,7 +105,7 @@ describe('a held door never reaches Terraform', () => {
     world.pagerduty!.setIncidents([{ ...INCIDENT, priority: 'P1', createdAt, status: 'resolved' }]);
     const resolved = signed(pagerDutyWebhook({ eventId: 'EV-HD-2', type: 'incident.resolved', incidentId: INCIDENT.id, number: INCIDENT.number, priority: 'P1', status: 'resolved', createdAt }), PAGERDUTY_SECRET);
     expect((await world.api('POST', '/v1/webhooks/pagerduty', { token: '', raw: resolved.raw, headers: { 'x-pagerduty-signature': resolved.signature, 'x-webhook-id': 'W-HD-2' } })).status).toBe(202);
-    const after = await world.driftOf('workers', (d) => d.id === both.id && d.status === 'backport_open', 'the door reverted, the PR still open', 30_000);
+    const after = await world.driftOf('workers', (d) => d.id === both.id && d.status === 'backport_open', 'the door reverted, the PR still open', 90_000);
 
     const live = world.account.rules(sg()).map(ruleKey);
     expect(live).not.toContain(ruleKey(RULES.sshPublic));
@@ -120,5 +120,5 @@ describe('a held door never reaches Terraform', () => {
     // The fix is still only in the PR: one PR, still without tcp/22.
     expect(world.pullsOf('workers')).toHaveLength(1);
     expect(workersBlock(git(world.github, 'show', `${branch()}:${MAIN_TF}`))).not.toMatch(/from_port\s*=\s*22\b/);
-  }, 90_000);
+  }, 300_000);
 });

@@ -28,9 +28,11 @@ describe('after a total Redis loss, the open backports come back from GitHub', (
     // A break-glass engineer closes access on both groups: a PR for one, an issue for the other (dynamic blocks).
     await world.account.change(world.groupId('api'), { revoke: [RULES.metricsPublic] }, PRINCIPALS.alice);
     await world.account.change(world.groupId('dyn'), { revoke: [RULES.altHttpsPublic] }, PRINCIPALS.alice);
-    pr = await world.driftOf('api', (d) => d.links.pullRequest !== undefined, 'the backport PR');
-    issue = await world.driftOf('dyn', (d) => d.links.issue !== undefined, 'the backport issue');
-  }, 60_000);
+    // The controller's own GitHub wiring spaces writes a second apart (GitHub's guidance): two
+    // backports take a dozen seconds, more on a busy machine. The waits only catch a hang.
+    pr = await world.driftOf('api', (d) => d.links.pullRequest !== undefined, 'the backport PR', 90_000);
+    issue = await world.driftOf('dyn', (d) => d.links.issue !== undefined, 'the backport issue', 90_000);
+  }, 200_000);
   afterAll(async () => {
     await world.stop();
   }, 30_000);

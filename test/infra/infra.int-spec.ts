@@ -7,10 +7,29 @@
  * - the queues and the queue policy (only EventBridge, only these rules);
  * - the controller's IAM policy is exactly the calls it makes, scoped.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
-import { EventJson, matchesPattern, validatePattern } from './support/event-pattern';
+import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
+
+const SG_MUTATIONS: ReadonlySet<string> = new Set(SECURITY_GROUP_CALLS);
+import { matchesPattern, validatePattern } from './support/event-pattern';
+import {
+  actionsOf,
+  eventRules,
+  EventObject,
+  iamGlobMatches,
+  INFRA,
+  matchingRules,
+  objectAt,
+  readEvent,
+  resourcesFor,
+  Rule,
+  SAMPLES,
+  statementsFor,
+  str,
+  withDetail,
+} from './support/infra-helpers';
 import {
   Instance,
   isJsonObject,
@@ -20,15 +39,10 @@ import {
   ModuleEvaluator,
   parseTerraformFile,
   PolicyDocument,
-  PolicyStatement,
   collectReferences,
   TerraformModule,
-  toJson,
   Value,
 } from './support/terraform-module';
-
-const ROOT = resolve(__dirname, '..', '..');
-const INFRA = join(ROOT, 'infra');
 const EVENT_INTAKE = join(INFRA, 'modules', 'event-intake');
 const CONTROLLER_IAM = join(INFRA, 'modules', 'controller-iam');
 const REMEDIATOR_ROLE = join(INFRA, 'modules', 'remediator-role');
@@ -46,89 +60,6 @@ const REMOTE_ACCOUNT_ACTIONS = [
   'ec2:RevokeSecurityGroupIngress',
 ];
 const EXAMPLE = join(INFRA, 'examples', 'complete');
-const SAMPLES = join(ROOT, 'examples', 'events');
-
-type EventObject = { [key: string]: EventJson };
-
-function readEvent(file: string): EventObject {
-  const parsed: unknown = JSON.parse(readFileSync(join(SAMPLES, file), 'utf8'));
-  const json = toJson(parsed);
-  if (!isJsonObject(json)) throw new TypeError(`${file}: not an event object`);
-  return json;
-}
-
-/** A deep copy of `event` with `detail` changed by `edit`. */
-function withDetail(event: EventObject, edit: (detail: EventObject) => void): EventObject {
-  const copy = toJson(structuredClone(event));
-  if (!isJsonObject(copy) || !isJsonObject(copy.detail)) throw new TypeError('event without detail');
-  edit(copy.detail);
-  return copy;
-}
-
-function objectAt(obj: EventObject, key: string): EventObject {
-  const v = obj[key];
-  if (!isJsonObject(v)) throw new TypeError(`${key} is not an object`);
-  return v;
-}
-
-function str(v: Value, what: string): string {
-  if (typeof v !== 'string') throw new TypeError(`${what}: expected a string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-/** IAM ARN glob: `*` is any run of characters, `?` one character. */
-function iamGlobMatches(pattern: string, arn: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(arn);
-}
-
-interface Rule {
-  key: string; // the resource name, e.g. config_item_change
-  address: string;
-  name: string;
-  busName: string;
-  pattern: Record<string, unknown>;
-  source: string; // the event_pattern expression as written
-}
-
-async function eventRules(ev: ModuleEvaluator): Promise<Rule[]> {
-  const rules: Rule[] = [];
-  for (const inst of await ev.instancesOfType('aws_cloudwatch_event_rule')) {
-    const key = inst.address.split('.')[1].replace(/\[.*$/, '');
-    const patternText = str(await inst.get('event_pattern'), `${inst.address}.event_pattern`);
-    const pattern = toJson(JSON.parse(patternText));
-    if (!isJsonObject(pattern)) throw new TypeError(`${inst.address}: event_pattern is not an object`);
-    const raw = ev.module.resources.get(`aws_cloudwatch_event_rule.${key}`)?.event_pattern;
-    rules.push({
-      key,
-      address: inst.address,
-      name: str(await inst.get('name'), `${inst.address}.name`),
-      busName: str(await inst.get('event_bus_name'), `${inst.address}.event_bus_name`),
-      pattern,
-      source: typeof raw === 'string' ? raw : '',
-    });
-  }
-  return rules;
-}
-
-function matchingRules(rules: Rule[], event: EventJson): string[] {
-  return rules.filter((r) => matchesPattern(r.pattern, event)).map((r) => r.key);
-}
-
-function actionsOf(doc: PolicyDocument): string[] {
-  return doc.Statement.flatMap((s) => s.Action ?? []);
-}
-
-/** The resources every statement granting `action` allows. */
-function resourcesFor(doc: PolicyDocument, action: string): string[] {
-  return doc.Statement
-    .filter((s) => (s.Action ?? []).includes(action))
-    .flatMap((s) => s.Resource ?? []);
-}
-
-function statementsFor(doc: PolicyDocument, action: string): PolicyStatement[] {
-  return doc.Statement.filter((s) => (s.Action ?? []).includes(action));
-}
 
 // ------------------------------------------------------------------------------------------
 
@@ -161,6 +92,20 @@ describe('infra/ Terraform', () => {
           'modules/controller-service/outputs.tf',
           'modules/controller-service/versions.tf',
           'examples/complete/main.tf',
+          'modules/intake-events/main.tf',
+          'modules/intake-events/variables.tf',
+          'modules/intake-events/outputs.tf',
+          'modules/intake-events/versions.tf',
+          'modules/org-intake-member/main.tf',
+          'modules/org-intake-member/variables.tf',
+          'modules/org-intake-member/outputs.tf',
+          'modules/org-intake-member/versions.tf',
+          'modules/org-intake-central/main.tf',
+          'modules/org-intake-central/variables.tf',
+          'modules/org-intake-central/outputs.tf',
+          'modules/org-intake-central/versions.tf',
+          'examples/org/main.tf',
+          'examples/org-stackset/main.tf',
         ]),
       );
     });
@@ -182,7 +127,12 @@ describe('infra/ Terraform', () => {
       ['modules/remediator-role', REMEDIATOR_ROLE],
       ['modules/redis', REDIS],
       ['modules/controller-service', CONTROLLER_SERVICE],
+      ['modules/intake-events', join(INFRA, 'modules', 'intake-events')],
+      ['modules/org-intake-member', join(INFRA, 'modules', 'org-intake-member')],
+      ['modules/org-intake-central', join(INFRA, 'modules', 'org-intake-central')],
       ['examples/complete', EXAMPLE],
+      ['examples/org', join(INFRA, 'examples', 'org')],
+      ['examples/org-stackset', join(INFRA, 'examples', 'org-stackset')],
     ];
 
     it.each(modules)('%s', async (_name, dir) => {
@@ -207,7 +157,9 @@ describe('infra/ Terraform', () => {
         } else if (root === 'module') {
           const child = children.get(a);
           if (!child) bad('undeclared module');
-          else if (!child.outputs.has(b)) bad(`module ${a} has no output "${b}"`);
+          else if (b !== undefined && !child.outputs.has(b)) bad(`module ${a} has no output "${b}"`); // no b: depends_on
+        } else if ([...mod.providers.entries()].some(([key, p]) => key.split('#')[0] === root && p.alias === a)) {
+          // providers = { aws = aws.prod }: a provider alias of this module
         } else if (!mod.resources.has(`${root}.${a}`)) {
           bad('undeclared resource (or unknown name)');
         }
@@ -234,6 +186,7 @@ describe('infra/ Terraform', () => {
       ['remediator-role', REMEDIATOR_ROLE],
       ['redis', REDIS],
       ['controller-service', CONTROLLER_SERVICE],
+      ['org-intake-central', join(INFRA, 'modules', 'org-intake-central')],
     ])('%s requires hashicorp/aws >= 5.0', async (_name, dir) => {
       const mod = await loadModule(dir);
       const providers = mod.terraform.flatMap((t) => {
@@ -293,7 +246,9 @@ describe('infra/ Terraform', () => {
     });
 
     it('routes every EventBridge sample in examples/events to the one rule for its kind, and no other sample', () => {
-      // The rule each kind of event is meant for, from CONTRACTS.md A1/A5/A6/A8 (not from the rules).
+      // The rule each kind of event is meant for, from CONTRACTS.md A1/A5/A6/A8 and the
+      // attribution code's list of security-group calls (not from the rules). This single-account
+      // intake forwards security-group calls only; the other kinds' are org-intake's.
       const intended = (event: EventObject): string[] => {
         const detail = event.detail;
         if (typeof event['detail-type'] !== 'string' || !isJsonObject(detail)) return []; // SNS envelope, bare notification
@@ -305,7 +260,7 @@ describe('infra/ Terraform', () => {
           case 'Config Rules Compliance Change':
             return ['config_rules_compliance_change'];
           case 'AWS API Call via CloudTrail':
-            return ['security_group_api_call'];
+            return typeof detail.eventName === 'string' && SG_MUTATIONS.has(detail.eventName) ? ['security_group_api_call'] : [];
           default:
             return [];
         }
@@ -416,6 +371,38 @@ describe('infra/ Terraform', () => {
       const policy = await ev2.policyDocument('intake_queue');
       const allow = policy.Statement.find((s) => s.Effect === 'Allow');
       expect(allow?.Condition?.ArnEquals?.['aws:SourceArn']).toHaveLength(2);
+    });
+
+    it('puts its rules on another bus, with further rules, when asked (org-intake-central does)', async () => {
+      const pattern = JSON.stringify({ source: ['aws.s3'], 'detail-type': ['AWS API Call via CloudTrail'] });
+      const ev2 = await ModuleEvaluator.create(mod, { event_bus_name: 'driftwarden-org', additional_rules: { s3_api_call: pattern } });
+      expect(await ev2.validationErrors()).toEqual([]);
+      const rules2 = await eventRules(ev2);
+      expect(rules2.map((r) => [r.key, r.name, r.busName]).sort()).toEqual([
+        ['config_item_change', 'driftwarden-config-item-change', 'driftwarden-org'],
+        ['config_item_oversized', 'driftwarden-config-item-oversized', 'driftwarden-org'],
+        ['config_rules_compliance_change', 'driftwarden-config-rules-compliance-change', 'driftwarden-org'],
+        ['s3_api_call', 'driftwarden-s3-api-call', 'driftwarden-org'],
+        ['security_group_api_call', 'driftwarden-security-group-api-call', 'driftwarden-org'],
+      ]);
+      expect(rules2.find((r) => r.key === 's3_api_call')?.pattern).toEqual(JSON.parse(pattern));
+      const targets = await ev2.resource('aws_cloudwatch_event_target', 'intake');
+      expect(isValueObject(targets) && Object.keys(targets).sort()).toEqual(rules2.map((r) => r.key).sort());
+      const allow = (await ev2.policyDocument('intake_queue')).Statement.find((s) => s.Effect === 'Allow');
+      expect(allow?.Condition?.ArnEquals['aws:SourceArn']).toContain('<computed:aws_cloudwatch_event_rule.additional["s3_api_call"].arn>');
+      expect(await ev2.output('rule_arns')).toMatchObject({ s3_api_call: '<computed:aws_cloudwatch_event_rule.additional["s3_api_call"].arn>' });
+      // By default: the default bus, and no further rule.
+      expect(rules.every((r) => r.busName === 'default')).toBe(true);
+      expect(await ev.validationErrors()).toEqual([]);
+    });
+
+    it('refuses further rules that would clash with its own or make invalid names', async () => {
+      for (const key of ['security_group_api_call', 'S3-calls', 'a_key_that_is_much_too_long_for_a_rule']) {
+        const ev2 = await ModuleEvaluator.create(mod, { additional_rules: { [key]: '{"source":["aws.s3"]}' } });
+        expect({ key, errors: (await ev2.validationErrors()).map((e) => e.variable) }).toEqual({ key, errors: ['additional_rules'] });
+      }
+      const bus = await ModuleEvaluator.create(mod, { event_bus_name: 'no spaces' });
+      expect((await bus.validationErrors()).map((e) => e.variable)).toEqual(['event_bus_name']);
     });
 
     describe('queues', () => {

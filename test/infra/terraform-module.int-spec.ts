@@ -14,7 +14,7 @@ import {
   toQuotedTemplate,
 } from './support/hcl-template';
 import { TERRAFORM_OPTIONS, terraformBinary } from './support/terraform-cli';
-import { Instance, isValueObject, loadModule, ModuleEvaluator, TerraformModule } from './support/terraform-module';
+import { Instance, isValueObject, loadModule, ModuleEvaluator, TerraformModule, UnsupportedByReader } from './support/terraform-module';
 
 describe('toQuotedTemplate (hcl2json string -> HCL template source)', () => {
   it.each([
@@ -109,6 +109,49 @@ describe('ModuleEvaluator', () => {
     await expect(ev.evaluateSource('distinct("ab")')).rejects.toThrow(/expected a list/);
   });
 
+  it('evaluates regex, can, try, flatten, replace, keys and the boolean helpers as Terraform does', async () => {
+    // can(): false on a failing expression; try(): the first argument that evaluates.
+    expect(await ev.local('fallible')).toEqual([false, true, 'fallback', 'first']);
+    // regex(): the match, or the list of capture groups (null for an unmatched optional group).
+    expect(await ev.local('groups')).toEqual(['eu-west-1', '111122223333']);
+    expect(await ev.local('optional')).toEqual([null]);
+    expect(await ev.evaluateSource('regex("[0-9]+", "ab123c")')).toBe('123');
+    await expect(ev.evaluateSource('regex("^x", "y")')).rejects.toThrow(/did not match/);
+    expect(await ev.local('flat')).toEqual(['a', 'b', 'c']);
+    expect(await ev.local('replaced')).toBe('config-item-change');
+    expect(await ev.local('key_list')).toEqual(['a', 'b']);
+    expect(await ev.local('truths')).toEqual([true, false, false, true, true, -3]);
+  });
+
+  it('never lets can() or try() swallow what the reader does not implement, or an undeclared name', async () => {
+    await expect(ev.local('can_typo')).rejects.toThrow(UnsupportedByReader);
+    await expect(ev.local('can_typo')).rejects.toThrow(/local\.nope/);
+    await expect(ev.local('regex_re2')).rejects.toThrow(/RE2-only syntax/);
+    await expect(ev.evaluateSource('can(upper("x"))')).rejects.toThrow(/upper\(\) is not supported/);
+    await expect(ev.evaluateSource('replace("a", "/a/", "b")')).rejects.toThrow(/regex\/ form is not supported/);
+  });
+
+  it('evaluates a child module from its own files, with the arguments given to it', async () => {
+    expect(await ev.local('from_child')).toBe('hello dw-child');
+    // The child's resources are addressed inside it.
+    expect(await ev.local('child_arn')).toBe('<computed:module.child.aws_thing.inner.arn>');
+    await expect(ev.local('child_output')).rejects.toThrow(/module child has no output "nope"/);
+    const child = await ev.childModule('child');
+    expect(child.addressPrefix).toBe('module.child.');
+    expect(child.variable('label')).toBe('dw-child');
+  });
+
+  it('checks variable validation blocks against the inputs', async () => {
+    expect(await ev.validationErrors()).toEqual([]);
+    const bad = await ModuleEvaluator.create(mod, { flag: true, account_id: '1234', regions: ['eu-west-1', 'Mars'] });
+    expect(await bad.validationErrors()).toEqual([
+      { variable: 'account_id', message: 'account_id must be a 12-digit AWS account ID.' },
+      { variable: 'regions', message: 'regions must be a non-empty list of region names.' },
+    ]);
+    const empty = await ModuleEvaluator.create(mod, { flag: true, regions: [] });
+    expect(await empty.validationErrors()).toEqual([{ variable: 'regions', message: 'regions must be a non-empty list of region names.' }]);
+  });
+
   const terraform = terraformBinary();
   (terraform ? it : it.skip)(
     `agrees with \`terraform console\` on the functions it implements${terraform ? '' : ' (skipped: no terraform binary on PATH)'}`,
@@ -125,6 +168,15 @@ describe('ModuleEvaluator', () => {
         'length({ a = 1, b = 2 })',
         '[for k, v in { b = "2", a = "1" } : "${k}=${v}" if v != "3"]',
         'jsonencode({ b = [1, "x", true, null], a = { "k-1" = "<&>" } })',
+        'regex("^arn:aws[a-z-]*:events:([a-z0-9-]+):([0-9]{12}):", "arn:aws:events:eu-west-1:111122223333:event-bus/x")',
+        'regex("[0-9]+", "ab123c")',
+        'regex("a(b)?c", "ac")',
+        '[can(regex("^[0-9]{12}$", "1234")), can(regex("^[0-9]{12}$", "111122223333")), try(startswith(null, "x"), "fallback")]',
+        '[alltrue([]), anytrue([]), alltrue([true, false]), contains(["a", "b"], "b"), startswith("alias/aws/sqs", "alias/aws/")]',
+        'flatten([["a"], [], ["b", ["c"]]])',
+        'replace("config_item_change", "_", "-")',
+        'keys({ b = 1, a = 2 })',
+        '[floor(2.7), floor(-2.5)]',
       ];
       const source = `jsonencode([${expressions.join(', ')}])`;
       const dir = mkdtempSync(join(tmpdir(), 'dw-tf-console-')); // empty: no provider needed

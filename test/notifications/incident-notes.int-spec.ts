@@ -90,7 +90,7 @@ describe('notes on the incident timeline: the Friday story with notes on (two re
     // What changed, on which resource, who did it, a link.
     const held = notes.find((n) => transitionOf(n.content) === 'held')!.content;
     expect(held).toContain(world.groupId('workers'));
-    expect(held).toMatch(/What changed: .*opens ingress tcp\/22 from 0\.0\.0\.0\/0/);
+    expect(held).toMatch(/What changed: .*ingress tcp\/22 from 0\.0\.0\.0\/0/);
     expect(held).toContain(`Changed by: ${MALLORY}`);
     expect(notes.find((n) => transitionOf(n.content) === 'backport_opened')!.content).toMatch(/Pull request: \S+\/pull\/\d+/);
     expect(notes.find((n) => transitionOf(n.content) === 'reverted')!.content).toMatch(/What changed: opened ingress tcp\/22/);

@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PermissionRule } from '@driftwarden/domain';
 import { sandbox as github } from '@driftwarden/github';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
 import { ensureControllerBuilt, startControllerProcess, type ControllerProcess } from '../support/controller-process';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, testConfigObject, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ip4 = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
 const HTTPS_INTERNAL = ip4(443, '10.0.0.0/8');

@@ -6,7 +6,7 @@
  * the differences made by emergency changes, and nothing a developer opened ever reaches it.
  *
  * The real evaluation use case on real Redis (item ledger, drift store, audit, CloudTrail store),
- * the real per-change attribution and the real security-group analyzer, fed with the Config items
+ * the real per-change attribution and the real security-group.kind, fed with the Config items
  * and CloudTrail calls AWS would deliver (built by the sandbox account's event builders and read
  * by the one ingest normaliser). Only the freeze (an incident, all along) and the desired state
  * (a fixed Terraform state) are fixed.
@@ -14,18 +14,19 @@
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { CloudTrailAttribution } from '@driftwarden/attribution';
-import { backportView } from '@driftwarden/backport';
-import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type PermissionRule, type ResourceRef } from '@driftwarden/domain';
+import { backportSubject } from '@driftwarden/kinds';
+import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type ResourceRef } from '@driftwarden/domain';
 import { normalizeDelivery, type ConfigItemFetcher } from '@driftwarden/ingest';
-import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, AnalyzerRegistry, type DesiredLookup, type FreezeView } from '@driftwarden/pipeline';
+import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, KindRegistry, type DesiredLookup, type FreezeView } from '@driftwarden/pipeline';
 import type { JobProducer } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
-import { SecurityGroupAnalyzer } from '@driftwarden/resources';
+import { SecurityGroupKind } from '@driftwarden/kinds/security-group';
 import { configItemEvent, cloudTrailEvent, type GroupInfo } from '@driftwarden/sandbox';
-import { applyRuleDiff, ruleKey } from '@driftwarden/security-group';
+import { applyRuleDiff, codifiedRules, ruleKey } from '@driftwarden/kinds/security-group';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
 import { PRINCIPALS as PATTERNS } from '../support/pipeline-harness';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -118,7 +119,7 @@ describe('property: a backport codifies exactly the emergency differences', () =
           audit,
           producer,
           {
-            analyzers: new AnalyzerRegistry([new SecurityGroupAnalyzer()]),
+            kinds: new KindRegistry([new SecurityGroupKind()]),
             desiredState: new StateOf(() => group.groupId),
             attribution: new CloudTrailAttribution(trail, classifier, { waitForDeliveryMs: 0 }),
             freeze: new IncidentFreeze(),
@@ -178,7 +179,7 @@ describe('property: a backport codifies exactly the emergency differences', () =
         const expected = new Set(codify(DESIRED, { extra: addedByEmergency, missing: removedByEmergency }).map(ruleKey));
         expect(expected.size).toBe(DESIRED.length + addedByEmergency.length - removedByEmergency.length);
 
-        const pr = open ? codify(DESIRED, backportView(open.record).view.diff) : DESIRED;
+        const pr = open ? codify(DESIRED, codifiedRules(backportSubject(open.record))) : DESIRED;
         expect(new Set(pr.map(ruleKey))).toEqual(expected);
         // The safety property itself: a rule a developer opened (alone or with others) is never codified.
         for (const r of pr) {

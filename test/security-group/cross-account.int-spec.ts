@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PermissionRule } from '@driftwarden/domain';
 import { SandboxAccount, terraformState } from '@driftwarden/sandbox';
 import { SpyBackport } from '../support/fake-ports';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ip4 = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
 const HTTPS_INTERNAL = ip4(443, '10.0.0.0/8');

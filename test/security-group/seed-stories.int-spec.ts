@@ -1,13 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PermissionRule } from '@driftwarden/domain';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
 import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { SpyBackport } from '../support/fake-ports';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ip4 = (protocol: string, port: number | null, cidr: string, to = port): PermissionRule => ({ direction: 'ingress', protocol, fromPort: port, toPort: to, peer: { kind: 'ipv4', cidr } });
 const HTTPS_INTERNAL = ip4('tcp', 443, '10.0.0.0/8');

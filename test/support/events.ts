@@ -1,5 +1,5 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { configItemEvent, type ConfigItemOptions } from '@driftwarden/sandbox';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /** Builders for realistic AWS Config EventBridge events (CONTRACTS §A), on the sandbox's builder. */
 export interface SgEventOptions extends ConfigItemOptions {

@@ -1,15 +1,15 @@
 import type {
+  DriftDifference,
   CandidateDifference,
   ConfigItemEvent,
   DifferenceAttribution,
   DifferenceDirection,
   DriftRecord,
   JsonObject,
-  PermissionRule,
   PrincipalClass,
   ScopeTarget,
 } from '@driftwarden/domain';
-import { ruleDifferences } from '@driftwarden/resources';
+import { ruleDiffOf, ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
   AttributionPort,
   BackportPort,
@@ -26,13 +26,14 @@ import {
   type DesiredResource,
   type Fence,
   type FreezeView,
-  type ResourceAnalyzer,
+  type ResourceKind,
   type RevertResult,
 } from '@driftwarden/pipeline';
 import type { ResourceRef } from '@driftwarden/domain';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /**
- * Port fakes for pipeline tests. The security-group analyzer here is deliberately small
+ * Port fakes for pipeline tests. The security-group.kind here is deliberately small
  * (rules as `proto/port/cidr` strings); the real rule model is tested in libs/security-group.
  */
 export function ruleOf(s: string): PermissionRule {
@@ -51,8 +52,10 @@ export function liveRules(configuration: JsonObject | null): string[] {
   return out.sort();
 }
 
-export class FakeSgAnalyzer implements ResourceAnalyzer {
-  readonly resourceType = 'AWS::EC2::SecurityGroup';
+export class FakeSgKind implements ResourceKind {
+  readonly name = 'security-group';
+  readonly configTypes = ['AWS::EC2::SecurityGroup'];
+  readonly cloudTrailEventNames = [];
   analyze(live: JsonObject | null, desired: DesiredResource): Analysis {
     const have = liveRules(live);
     const want = (desired.attributes['rules'] as string[]).slice().sort();
@@ -68,6 +71,9 @@ export class FakeSgAnalyzer implements ResourceAnalyzer {
     };
   }
   /** The fake attribution names principals itself: no call is read. */
+  diffOf(differences: readonly DriftDifference[]) {
+    return ruleDiffOf(differences);
+  }
   callChanges(): Map<string, CallChanges | null> {
     return new Map();
   }
@@ -168,7 +174,7 @@ export class SpyRemediation extends RemediationPort {
     await fence();
     this.calls.push(drift.id);
     const at = new Date().toISOString();
-    return { verified: true, apiCalls: [{ service: 'ec2', operation: 'RevokeSecurityGroupIngress', request: { GroupId: drift.resource.id }, at }], afterState: { at, source: 'fake', verified: true, rules: [] } };
+    return { verified: true, apiCalls: [{ service: 'ec2', operation: 'RevokeSecurityGroupIngress', request: { GroupId: drift.resource.id }, at }], afterState: { at, source: 'fake', verified: true } };
   }
 }
 

@@ -1,11 +1,11 @@
 import { PrincipalClassifier } from '@driftwarden/domain';
-import { AnalyzerRegistry } from '@driftwarden/pipeline';
+import { KindRegistry } from '@driftwarden/pipeline';
 import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
 import {
   FakeAttribution,
   FakeDesiredState,
   FakeFreeze,
-  FakeSgAnalyzer,
+  FakeSgKind,
   OpenFence,
   SpyBackport,
   SpyRemediation,
@@ -21,7 +21,7 @@ export const PRINCIPALS = {
 export function fakePorts() {
   const classifier = new PrincipalClassifier(PRINCIPALS);
   const ports = {
-    analyzers: new AnalyzerRegistry([new FakeSgAnalyzer()]),
+    kinds: new KindRegistry([new FakeSgKind()]),
     desiredState: new FakeDesiredState(),
     attribution: new FakeAttribution((arn) => classifier.classify(arn)),
     freeze: new FakeFreeze(),

@@ -146,6 +146,12 @@ export class DriftwardenClient {
     return this.request(endpoint, { body: { comment, ...(confirmSuspicious ? { confirmSuspicious: true } : {}) } });
   }
 
+  /** `POST /v1/replay/failed`: decide again the items whose evaluation failed for good. */
+  async replayFailed(limit?: number): Promise<{ requeued: { driftId: string; eventId: string }[]; skipped: { driftId: string; reason: string }[] }> {
+    const endpoint = this.endpoint('POST', '/v1/replay/failed', 'operator', 'replaying failed evaluations');
+    return (await this.request(endpoint, { body: limit ? { limit } : {} })) as { requeued: { driftId: string; eventId: string }[]; skipped: { driftId: string; reason: string }[] };
+  }
+
   /** `GET /v1/audit`: one page, entries at or after `since` (ISO). */
   async listAudit(query: { since?: string; limit?: number; cursor?: string }): Promise<Page<AuditEntry>> {
     const endpoint = this.endpoint('GET', '/v1/audit', 'viewer', 'reading the audit log');

@@ -16,13 +16,16 @@ import { WebhooksController } from './http/webhooks.controller';
 import { IncidentWebhooksController } from './http/incident-webhooks.controller';
 import { ApprovalsController } from './http/approvals.controller';
 import { ExceptionsController } from './http/exceptions.controller';
+import { ReplayController } from './http/replay.controller';
 import { FreezeListener } from './workers/freeze-listener.service';
+import { RetentionSweep } from './workers/retention-sweep.service';
 import { SchedulerHost } from './workers/scheduler-host.service';
 import { StateRebuild } from './workers/state-rebuild.service';
 import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
 import { NotificationsHost } from './workers/notifications-host.service';
 import { IncidentNotesHost } from './workers/incident-notes-host.service';
+import { AWS_CREDENTIALS_RESOLVER, AwsCredentialsCheck, defaultCredentialsResolver, type CredentialsResolver } from './workers/aws-credentials.service';
 
 export interface AppOptions {
   runtime: DriftwardenRuntime;
@@ -30,6 +33,8 @@ export interface AppOptions {
   overrides?: PortOverrides;
   clock?: () => Date;
   metrics?: Metrics;
+  /** How AWS credentials are found (default: the SDK's provider chain). */
+  awsCredentials?: CredentialsResolver;
 }
 
 @Module({})
@@ -43,13 +48,16 @@ export class AppModule {
         CoreModule.forRoot({ overrides: opts.overrides ?? {}, logger: opts.logger, clock: opts.clock, metrics: opts.metrics }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
-      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, IncidentWebhooksController, ApprovalsController, ExceptionsController] : [])],
+      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, IncidentWebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],
       providers: [
+        { provide: AWS_CREDENTIALS_RESOLVER, useValue: opts.awsCredentials ?? defaultCredentialsResolver() },
+        AwsCredentialsCheck,
         StateRebuild,
         WorkerHost,
         NotificationsHost,
         IncidentNotesHost,
         FreezeListener,
+        RetentionSweep,
         SchedulerHost,
         {
           provide: APP_GUARD,

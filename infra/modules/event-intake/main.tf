@@ -2,23 +2,20 @@
 # (long-polled by the controller, `ingest.sqs.queueUrl`) with a dead-letter queue.
 #
 # AWS Config and CloudTrail publish only to the default event bus, in the region where the
-# change happened: deploy this module once per region the controller watches.
+# change happened: deploy this module once per region the controller watches, or forward
+# every account and region to one bus (org-intake-member -> org-intake-central, which puts
+# this module's rules on that bus with `event_bus_name`).
+
+# The kinds, their Config types and CloudTrail calls, in one place.
+module "events" {
+  source = "../intake-events"
+}
 
 locals {
   # CloudTrail eventName values that change a security group's rules, or the group itself
   # (CONTRACTS.md A8). Rules also change through ModifySecurityGroupRules: without it a
   # change made that way would have no principal.
-  security_group_api_calls = [
-    "AuthorizeSecurityGroupIngress",
-    "AuthorizeSecurityGroupEgress",
-    "RevokeSecurityGroupIngress",
-    "RevokeSecurityGroupEgress",
-    "ModifySecurityGroupRules",
-    "UpdateSecurityGroupRuleDescriptionsIngress",
-    "UpdateSecurityGroupRuleDescriptionsEgress",
-    "CreateSecurityGroup",
-    "DeleteSecurityGroup",
-  ]
+  security_group_api_calls = module.events.kinds.security_group.api_calls
 
   # Every rule that targets the queue, by a stable key (also the `rule_arns` output keys).
   rules = merge(
@@ -28,6 +25,7 @@ locals {
     },
     { for r in aws_cloudwatch_event_rule.config_rules_compliance_change : "config_rules_compliance_change" => r },
     { for r in aws_cloudwatch_event_rule.security_group_api_call : "security_group_api_call" => r },
+    { for k, r in aws_cloudwatch_event_rule.additional : k => r },
   )
 }
 
@@ -72,7 +70,8 @@ resource "aws_sqs_queue_redrive_allow_policy" "dead_letter" {
 }
 
 # ---------------------------------------------------------------------------------------
-# EventBridge rules (default bus). Each pattern is an HCL object passed to jsonencode.
+# EventBridge rules (var.event_bus_name, the default bus unless given). Each pattern is an HCL
+# object passed to jsonencode.
 # ---------------------------------------------------------------------------------------
 
 # A full configuration item. `configurationItem.resourceType` cannot match an oversized
@@ -81,7 +80,7 @@ resource "aws_sqs_queue_redrive_allow_policy" "dead_letter" {
 resource "aws_cloudwatch_event_rule" "config_item_change" {
   name           = "${var.name}-config-item-change"
   description    = "driftwarden: AWS Config configuration item changes for ${join(", ", var.resource_types)}"
-  event_bus_name = "default"
+  event_bus_name = var.event_bus_name
 
   event_pattern = jsonencode({
     source        = ["aws.config"]
@@ -102,7 +101,7 @@ resource "aws_cloudwatch_event_rule" "config_item_change" {
 resource "aws_cloudwatch_event_rule" "config_item_oversized" {
   name           = "${var.name}-config-item-oversized"
   description    = "driftwarden: oversized AWS Config configuration item changes for ${join(", ", var.resource_types)}"
-  event_bus_name = "default"
+  event_bus_name = var.event_bus_name
 
   event_pattern = jsonencode({
     source        = ["aws.config"]
@@ -123,7 +122,7 @@ resource "aws_cloudwatch_event_rule" "config_rules_compliance_change" {
 
   name           = "${var.name}-config-rules-compliance-change"
   description    = "driftwarden: AWS Config rule compliance changes for ${join(", ", var.resource_types)}"
-  event_bus_name = "default"
+  event_bus_name = var.event_bus_name
 
   event_pattern = jsonencode({
     source        = ["aws.config"]
@@ -144,7 +143,7 @@ resource "aws_cloudwatch_event_rule" "security_group_api_call" {
 
   name           = "${var.name}-security-group-api-call"
   description    = "driftwarden: CloudTrail security-group API calls, for attribution"
-  event_bus_name = "default"
+  event_bus_name = var.event_bus_name
 
   event_pattern = jsonencode({
     source        = ["aws.ec2"]
@@ -159,11 +158,24 @@ resource "aws_cloudwatch_event_rule" "security_group_api_call" {
   tags = var.tags
 }
 
+# Further rules on the same bus (var.additional_rules: key => pattern JSON), e.g. the
+# CloudTrail calls of every kind on an organization's central bus.
+resource "aws_cloudwatch_event_rule" "additional" {
+  for_each = var.additional_rules
+
+  name           = "${var.name}-${replace(each.key, "_", "-")}"
+  description    = "driftwarden: ${replace(each.key, "_", " ")}"
+  event_bus_name = var.event_bus_name
+  event_pattern  = each.value
+
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_event_target" "intake" {
   for_each = local.rules
 
   rule           = each.value.name
-  event_bus_name = "default"
+  event_bus_name = var.event_bus_name
   target_id      = "driftwarden-intake"
   arn            = aws_sqs_queue.intake.arn
 

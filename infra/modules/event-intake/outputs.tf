@@ -24,7 +24,7 @@ output "dead_letter_queue_arn" {
 }
 
 output "rule_arns" {
-  description = "ARNs of the EventBridge rules that target the queue, by key (config_item_change, config_item_oversized, config_rules_compliance_change, security_group_api_call)."
+  description = "ARNs of the EventBridge rules that target the queue, by key (config_item_change, config_item_oversized, config_rules_compliance_change, security_group_api_call, and the keys of additional_rules)."
   value       = { for k, r in local.rules : k => r.arn }
 }
 

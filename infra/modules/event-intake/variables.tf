@@ -34,6 +34,31 @@ variable "enable_cloudtrail_rule" {
   default     = true
 }
 
+variable "event_bus_name" {
+  description = "The bus the rules are on: \"default\" (where AWS Config and CloudTrail publish in this account and region), or a bus that receives them from other accounts and regions (org-intake-central)."
+  type        = string
+  default     = "default"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,256}$", var.event_bus_name))
+    error_message = "event_bus_name must be an event bus name (1-256 characters of letters, digits and ._/-)."
+  }
+}
+
+variable "additional_rules" {
+  description = "Further rules on the same bus targeting the queue: key => event pattern (JSON). The rule is named <name>-<key with - for _>."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for k in keys(var.additional_rules) :
+      can(regex("^[a-z][a-z0-9_]{0,29}$", k)) && !contains(["config_item_change", "config_item_oversized", "config_rules_compliance_change", "security_group_api_call"], k)
+    ])
+    error_message = "additional_rules keys must be 1-30 characters of lower-case letters, digits and _, starting with a letter, and not the key of one of this module's own rules."
+  }
+}
+
 variable "visibility_timeout_seconds" {
   description = "Intake queue visibility timeout. Must exceed the time the controller needs to turn one message into a job."
   type        = number

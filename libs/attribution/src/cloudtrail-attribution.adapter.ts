@@ -1,5 +1,6 @@
 import {
-  TransientError,
+  PermanentError,
+  WaitError,
   sessionNameOf,
   type CandidateDifference,
   type CloudTrailEvent,
@@ -8,22 +9,9 @@ import {
   type PrincipalClassifier,
 } from '@driftwarden/domain';
 import { AttributionPort, type Attribution, type CallChangesOf } from '@driftwarden/pipeline';
-import type { CloudTrailLookup } from './cloudtrail-lookup.adapter';
+import type { CloudTrailWindowWalker, WalkState } from './cloudtrail-window';
 import { attributeDifferences, type SourcedEvent } from './per-difference';
 import type { CloudTrailStore } from '@driftwarden/store';
-
-/** API calls that change a security group's rules (CONTRACTS §A8). */
-export const SG_MUTATIONS = new Set([
-  'AuthorizeSecurityGroupIngress',
-  'AuthorizeSecurityGroupEgress',
-  'RevokeSecurityGroupIngress',
-  'RevokeSecurityGroupEgress',
-  'ModifySecurityGroupRules',
-  'UpdateSecurityGroupRuleDescriptionsIngress',
-  'UpdateSecurityGroupRuleDescriptionsEgress',
-  'CreateSecurityGroup',
-  'DeleteSecurityGroup',
-]);
 
 export interface CorrelationWindow {
   /** How far before the Config capture time a call may have happened. */
@@ -36,25 +24,39 @@ export const DEFAULT_WINDOW: CorrelationWindow = { beforeMs: 15 * 60_000, afterM
 
 export interface AttributionOptions {
   window?: CorrelationWindow;
-  /** LookupEvents fallback when no event arrived on the event paths. */
-  lookup?: CloudTrailLookup;
+  /**
+   * The calls that change a resource of this Config type (its kind's `cloudTrailEventNames`):
+   * only those can have made an item's change. Default: every successful call on the resource.
+   */
+  callsFor?: (configType: string) => ReadonlySet<string> | undefined;
+  /** The LookupEvents fallback when no event arrived on the event paths: one walk per account-region window, shared. */
+  walker?: CloudTrailWindowWalker;
   /**
    * CloudTrail delivery lags by minutes: while a change is younger than this and no call is
-   * found, the evaluation is retried later instead of deciding "unknown". 0 disables waiting.
+   * found, the evaluation waits (a delayed job, no attempt spent) instead of deciding "unknown".
+   * 0 disables waiting.
    */
   waitForDeliveryMs?: number;
   now?: () => number;
+  /**
+   * LookupEvents could not be used (no credentials, access denied, or down past the wait): the
+   * decision goes ahead with what is known (a principal still unknown is not the IaC pipeline).
+   */
+  onLookupUnavailable?: (error: Error) => void;
 }
+
+/** Calls that read (CloudTrail's read-only events): never the cause of a change, whatever the kind. */
+const READ_ONLY = /^(Describe|Get|List|Lookup|Search|Head)[A-Z]/;
 
 /**
  * Picks the CloudTrail call that made a Config item's change: the latest successful mutating
  * call on the resource at or before the capture time (within the window). Failed calls
  * (errorCode) changed nothing and are never named as the author.
  */
-export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, window: CorrelationWindow = DEFAULT_WINDOW): CloudTrailEvent | null {
+export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, window: CorrelationWindow = DEFAULT_WINDOW, calls?: ReadonlySet<string>): CloudTrailEvent | null {
   const capture = Date.parse(item.captureTime);
   const candidates = events
-    .filter((e) => SG_MUTATIONS.has(e.eventName) && !e.errorCode && e.resourceIds.includes(item.resource.id))
+    .filter((e) => (calls ? calls.has(e.eventName) : !READ_ONLY.test(e.eventName)) && !e.errorCode && e.resourceIds.includes(item.resource.id))
     .filter((e) => {
       const t = Date.parse(e.eventTime);
       return t >= capture - window.beforeMs && t <= capture + window.afterMs;
@@ -64,10 +66,13 @@ export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, wind
   return before[before.length - 1] ?? candidates[0] ?? null;
 }
 
+type LookupState = WalkState | 'off' | 'unavailable';
+
 /**
  * Attribution from the CloudTrail events ingested on the event paths (EventBridge "AWS API
- * Call via CloudTrail"), correlated by resource and time. A change whose principal is still
- * unknown is treated as not made by the IaC pipeline (DESIGN §2).
+ * Call via CloudTrail"), correlated by resource and time, completed when needed by the shared
+ * LookupEvents walk of the account-region's window. A change whose principal is still unknown
+ * is treated as not made by the IaC pipeline (DESIGN §2).
  */
 export class CloudTrailAttribution extends AttributionPort {
   private readonly window: CorrelationWindow;
@@ -81,25 +86,68 @@ export class CloudTrailAttribution extends AttributionPort {
     this.window = options.window ?? DEFAULT_WINDOW;
   }
 
-  async attribute(item: ConfigItemEvent): Promise<Attribution> {
+  private windowOf(item: ConfigItemEvent): { from: Date; to: Date } {
     const capture = Date.parse(item.captureTime);
-    const from = new Date(capture - this.window.beforeMs);
-    const to = new Date(capture + this.window.afterMs);
+    return { from: new Date(capture - this.window.beforeMs), to: new Date(capture + this.window.afterMs) };
+  }
+
+  private age(item: ConfigItemEvent): number {
+    return (this.options.now ?? Date.now)() - Date.parse(item.captureTime);
+  }
+
+  private young(item: ConfigItemEvent): boolean {
+    return this.age(item) < (this.options.waitForDeliveryMs ?? 0);
+  }
+
+  /**
+   * The calls on the item's resource in its window: those ingested, and when `needMore` says
+   * they do not explain the change, those the shared LookupEvents walk adds. A LookupEvents
+   * failure waits while the change is young (it may come back) and is then given up on.
+   */
+  private async events(item: ConfigItemEvent, needMore: (events: SourcedEvent[]) => boolean): Promise<{ events: SourcedEvent[]; lookup: LookupState }> {
+    const { from, to } = this.windowOf(item);
     const { account, region, id } = item.resource;
-    let cause = pickCause(await this.store.around(account, region, id, from, to), item, this.window);
-    let source: Attribution['source'] = 'cloudtrail-event';
-    if (!cause && this.options.lookup) {
-      const found = await this.options.lookup.eventsFor(account, region, id, from, to);
-      if (found.length) await this.store.put(found);
-      cause = pickCause(found, item, this.window);
-      source = 'cloudtrail-lookup';
-    }
-    if (!cause) {
-      const age = (this.options.now ?? Date.now)() - capture;
-      const wait = this.options.waitForDeliveryMs ?? 0;
-      if (age < wait) {
-        throw new TransientError(`no CloudTrail call found yet for ${id}; CloudTrail may still be delivering it (retrying for up to ${Math.round(wait / 1000)} s after the change)`, 'attribution_pending', { retryAfterMs: Math.min(30_000, wait - age) });
+    const read = async () => (await this.store.around(account, region, id, from, to)).filter((e) => !e.errorCode);
+    const ingested = await read();
+    const sourced = ingested.map((event): SourcedEvent => ({ event, source: 'cloudtrail-event' }));
+    if (!needMore(sourced)) return { events: sourced, lookup: 'off' };
+    if (!this.options.walker) return { events: sourced, lookup: 'off' };
+    let state: WalkState;
+    try {
+      state = (await this.options.walker.ensure(account, region, from, to)).state;
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (!(err instanceof PermanentError) && this.young(item)) {
+        throw new WaitError(`CloudTrail LookupEvents failed (${e.message}); trying again while the change is young`, 'cloudtrail_lookup_unavailable', { retryAfterMs: 5_000, cause: err });
       }
+      this.options.onLookupUnavailable?.(e);
+      return { events: sourced, lookup: 'unavailable' };
+    }
+    const known = new Set(ingested.map((e) => e.eventId));
+    const all = (await read()).map((event): SourcedEvent => ({ event, source: known.has(event.eventId) ? 'cloudtrail-event' : 'cloudtrail-lookup' }));
+    return { events: all, lookup: state };
+  }
+
+  /** Still nothing names the change: wait while it is young or another replica is walking its window, else go ahead. */
+  private waitIfUseful(item: ConfigItemEvent, lookup: LookupState, what: string): void {
+    const wait = this.options.waitForDeliveryMs ?? 0;
+    const age = this.age(item);
+    if (age < wait) {
+      throw new WaitError(
+        `no CloudTrail call found yet for ${what} on ${item.resource.id}; CloudTrail may still be delivering it (waiting up to ${Math.round(wait / 1000)} s after the change)`,
+        'attribution_pending',
+        { retryAfterMs: Math.max(1_000, Math.min(15_000, wait - age)) },
+      );
+    }
+    if (lookup === 'busy') throw new WaitError(`another replica is reading CloudTrail for ${item.resource.account}/${item.resource.region}`, 'cloudtrail_walk_busy', { retryAfterMs: 1_000 });
+  }
+
+  async attribute(item: ConfigItemEvent): Promise<Attribution> {
+    const calls = this.options.callsFor?.(item.resource.type);
+    const { events, lookup } = await this.events(item, (found) => pickCause(found.map((e) => e.event), item, this.window, calls) === null);
+    const cause = pickCause(events.map((e) => e.event), item, this.window, calls);
+    if (!cause) {
+      this.waitIfUseful(item, lookup, 'the change');
       return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
     }
     const arn = cause.principal.arn;
@@ -108,15 +156,15 @@ export class CloudTrailAttribution extends AttributionPort {
       principal: { arn, class: this.classifier.classify(arn), ...(session ? { session } : {}) },
       changedAt: cause.eventTime,
       cloudTrailEventId: cause.eventId,
-      source,
+      source: events.find((e) => e.event.eventId === cause.eventId)?.source ?? 'cloudtrail-event',
     };
   }
 
   /**
-   * Who made each difference (per-change attribution): the ingested calls of the window first;
-   * when a difference is named by none of them, LookupEvents once (if configured); while a
-   * difference is still named by no call and the change is younger than the delivery wait, the
-   * evaluation is retried later (CloudTrail may still be delivering it).
+   * Who made each difference (per-change attribution): the calls of the window; when a new
+   * difference is named by none of them, the shared LookupEvents walk of the window; while a
+   * new difference is still named by no call and the change is younger than the delivery wait,
+   * the evaluation waits (CloudTrail may still be delivering it).
    */
   async attributeDifferences(
     item: ConfigItemEvent,
@@ -125,41 +173,12 @@ export class CloudTrailAttribution extends AttributionPort {
     options: { known?: ReadonlySet<string> } = {},
   ): Promise<Map<string, DifferenceAttribution>> {
     if (differences.length === 0) return new Map();
-    const capture = Date.parse(item.captureTime);
-    const from = new Date(capture - this.window.beforeMs);
-    const to = new Date(capture + this.window.afterMs);
-    const { account, region, id } = item.resource;
-    const inWindow = (e: CloudTrailEvent) => {
-      const t = Date.parse(e.eventTime);
-      return !e.errorCode && t >= from.getTime() && t <= to.getTime();
-    };
-    const events = new Map<string, SourcedEvent>();
-    for (const e of await this.store.around(account, region, id, from, to)) if (inWindow(e)) events.set(e.eventId, { event: e, source: 'cloudtrail-event' });
-    const run = () => {
-      const list = [...events.values()];
-      const changes = callChanges(list.map((e) => e.event));
-      return attributeDifferences({ item, differences, events: list, changes, classify: (arn) => this.classifier.classify(arn) });
-    };
-    let result = run();
-    const unexplained = () => [...result].filter(([id, r]) => r.unexplained && !options.known?.has(id)).length;
-    if (unexplained() > 0 && this.options.lookup) {
-      const found = await this.options.lookup.eventsFor(account, region, id, from, to);
-      if (found.length) await this.store.put(found);
-      for (const e of found) if (inWindow(e) && !events.has(e.eventId)) events.set(e.eventId, { event: e, source: 'cloudtrail-lookup' });
-      result = run();
-    }
-    const missing = unexplained();
-    if (missing > 0) {
-      const age = (this.options.now ?? Date.now)() - capture;
-      const wait = this.options.waitForDeliveryMs ?? 0;
-      if (age < wait) {
-        throw new TransientError(
-          `no CloudTrail call found yet for ${missing} difference(s) on ${id}; CloudTrail may still be delivering it (retrying for up to ${Math.round(wait / 1000)} s after the change)`,
-          'attribution_pending',
-          { retryAfterMs: Math.min(30_000, wait - age) },
-        );
-      }
-    }
+    const run = (list: SourcedEvent[]) => attributeDifferences({ item, differences, events: list, changes: callChanges(list.map((e) => e.event)), classify: (arn) => this.classifier.classify(arn) });
+    const unexplained = (result: ReturnType<typeof run>) => [...result].filter(([id, r]) => r.unexplained && !options.known?.has(id)).length;
+    const { events, lookup } = await this.events(item, (found) => unexplained(run(found)) > 0);
+    const result = run(events);
+    const missing = unexplained(result);
+    if (missing > 0) this.waitIfUseful(item, lookup, `${missing} difference(s)`);
     return new Map([...result].map(([k, v]) => [k, v.attribution]));
   }
 }

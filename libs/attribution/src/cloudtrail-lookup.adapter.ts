@@ -1,7 +1,7 @@
-import { CloudTrailClient, type CloudTrailClientConfig, LookupEventsCommand, type Event as TrailEvent } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, type CloudTrailClientConfig, type Event as TrailEvent } from '@aws-sdk/client-cloudtrail';
 import type { Redis } from 'ioredis';
-import { TransientError, type CloudTrailEvent } from '@driftwarden/domain';
-import { mapAwsError, normalizeDelivery } from '@driftwarden/ingest';
+import { WaitError, type CloudTrailEvent } from '@driftwarden/domain';
+import { normalizeDelivery } from '@driftwarden/ingest';
 import type { RedisKeys } from '@driftwarden/redis';
 
 /** CloudTrail allows about 2 LookupEvents calls per second per account and region. */
@@ -9,7 +9,8 @@ export const LOOKUP_CALLS_PER_SECOND = 2;
 
 /**
  * A rate limit shared by every replica: at most N calls per second per account and region
- * (a Redis counter per second). Over the limit the caller gets a TransientError with the wait.
+ * (a Redis counter per second). `take` answers a WaitError with the wait when over the limit
+ * (a queue job is then delayed, not failed); `acquire` waits in place (a walk in progress).
  */
 export class SharedRateLimiter {
   constructor(
@@ -25,53 +26,26 @@ export class SharedRateLimiter {
     const key = this.keys.key('ratelimit', 'cloudtrail', account, region, String(second));
     const [[, count]] = ((await this.redis.multi().incr(key).expire(key, 2).exec()) ?? [[null, 0]]) as [[Error | null, number]];
     if (count > this.perSecond) {
-      throw new TransientError(`CloudTrail LookupEvents is limited to ${this.perSecond} calls/s in ${account}/${region}`, 'cloudtrail_rate_limited', { retryAfterMs: 1000 - (t % 1000) });
+      throw new WaitError(`CloudTrail LookupEvents is limited to ${this.perSecond} calls/s in ${account}/${region}`, 'cloudtrail_rate_limited', { retryAfterMs: 1000 - (t % 1000) });
     }
   }
-}
 
-/**
- * The fallback when no CloudTrail event arrived on the event paths: `LookupEvents` by
- * resource name over a window around the change, rate-limited across replicas. Events are
- * normalised like ingested ones (the record is a JSON string in `CloudTrailEvent`).
- */
-export class CloudTrailLookup {
-  constructor(
-    private readonly clientFor: (region: string, account: string) => Pick<CloudTrailClient, 'send'>,
-    private readonly limiter: SharedRateLimiter,
-  ) {}
-
-  async eventsFor(account: string, region: string, resourceId: string, from: Date, to: Date): Promise<CloudTrailEvent[]> {
-    const out: CloudTrailEvent[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < 5; page++) {
-      await this.limiter.take(account, region);
-      let res;
+  /** Takes a slot, waiting for the next second as often as needed (at most `maxWaitMs`). */
+  async acquire(account: string, region: string, maxWaitMs = 30_000): Promise<void> {
+    const deadline = this.now() + maxWaitMs;
+    for (;;) {
       try {
-        res = await this.clientFor(region, account).send(
-          new LookupEventsCommand({
-            LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: resourceId }],
-            StartTime: from,
-            EndTime: to,
-            MaxResults: 50,
-            ...(token ? { NextToken: token } : {}),
-          }),
-        );
+        return await this.take(account, region);
       } catch (err) {
-        throw mapAwsError(err, { service: 'cloudtrail', operation: 'LookupEvents' });
+        if (!(err instanceof WaitError) || this.now() + (err.retryAfterMs ?? 0) > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, err.retryAfterMs ?? 100)));
       }
-      for (const e of res.Events ?? []) {
-        const parsed = toCloudTrailEvent(e, account, region);
-        if (parsed) out.push(parsed);
-      }
-      token = res.NextToken;
-      if (!token) break;
     }
-    return out;
   }
 }
 
-function toCloudTrailEvent(e: TrailEvent, account: string, region: string): CloudTrailEvent | null {
+/** A LookupEvents record as the ingest paths deliver it (the record is a JSON string in `CloudTrailEvent`). */
+export function toCloudTrailEvent(e: TrailEvent, account: string, region: string): CloudTrailEvent | null {
   if (!e.CloudTrailEvent) return null;
   let record: unknown;
   try {

@@ -43,5 +43,6 @@ describe('GitHubBackport against the GitHub sandbox (real HTTP, real git)', () =
       'Review note',
       expect.stringMatching(/^Backport /),
     ]);
-  });
+    // Real git and a validating HTTP sandbox: seconds alone, far more on a busy machine (the timeout only catches a hang).
+  }, 120_000);
 });

@@ -1,11 +1,9 @@
-import { PermanentError, type DecisionRule, type DriftRecord, type PermissionRule } from '@driftwarden/domain';
-import { HclDocument, editSecurityGroupRules, initHclParser, readSecurityGroupRules, type RuleStyle } from '@driftwarden/hcl-edit';
-import { ruleKey } from '@driftwarden/security-group';
+import { PermanentError, type DecisionRule, type DriftRecord } from '@driftwarden/domain';
 import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
+import { backportSubject, incidentLabel, incidentOf, registeredKinds, type BackportEditor, type BackportSubject, type KindRegistration } from '@driftwarden/kinds';
 import { BackportPort, type BackportResult, type RecoveredBackport, type UnrecoverableBackport } from '@driftwarden/pipeline';
 import { BranchCodeReader, locateCode } from './locate-code';
-import { backportView, incidentLabel, issueBody, pullRequestBody, pullRequestTitle, summarize, type BackportView } from './pull-request-text';
-import { readRecordMarker } from './record-marker';
+import { readRecordMarker, recordMarker } from './record-marker';
 
 export interface StackRepo {
   stack: string;
@@ -23,23 +21,34 @@ const LABELS = ['driftwarden', 'backport'];
 /** On a PR that codifies a break-glass change widening exposure (DESIGN §6). */
 export const WIDENS_EXPOSURE_LABEL = 'widens-exposure';
 
+/** The backport editors of the kinds, by Config type. */
+export function editorsOf(kinds: readonly KindRegistration[]): (configType: string) => BackportEditor | undefined {
+  const byType = new Map<string, BackportEditor>();
+  for (const k of kinds) if (k.editor) for (const type of k.kind.configTypes) byType.set(type, k.editor);
+  return (type) => byType.get(type);
+}
+
 /**
  * Opens or updates the backport pull request for a drift (DESIGN §6): one branch and one PR
- * per resource, one commit per update, the HCL edited in place and checked with HashiCorp's
- * parser; when the code cannot be edited safely, one issue per resource instead.
+ * per resource, one commit per update, the code edited in place by the resource's kind (its
+ * BackportEditor: HCL in place, checked with HashiCorp's parser); when the code cannot be edited
+ * safely, one issue per resource instead. Nothing here knows a particular kind.
  */
 export class GitHubBackport extends BackportPort {
   constructor(
     private readonly github: GitHubRepoClient,
     private readonly stacks: StackRepo[],
+    private readonly editorFor: (configType: string) => BackportEditor | undefined = editorsOf(registeredKinds()),
   ) {
     super();
   }
 
-  async openOrUpdate(record: DriftRecord): Promise<BackportResult> {
+  async openOrUpdate(drift: DriftRecord): Promise<BackportResult> {
+    const editor = this.editorFor(drift.resource.type);
+    if (!editor) throw new PermanentError(`no resource kind can edit the Terraform code of ${drift.resource.type} (${drift.resource.id})`, 'backport_unsupported');
     // Only the differences made by emergency changes (or adopted by a human) are codified.
-    const parts = backportView(record);
-    const drift = parts.view;
+    const subject = backportSubject(drift);
+    const shown = subject.record;
     const stack = this.stacks.find((s) => s.stack === drift.resource.stack);
     if (!stack) throw new PermanentError(`stack ${drift.resource.stack ?? '(none)'} of ${drift.resource.id} has no repo configured (stacks[].repo)`, 'backport_no_repo');
     if (!drift.resource.address) throw new PermanentError(`${drift.resource.id} has no Terraform address`, 'backport_no_address');
@@ -51,38 +60,15 @@ export class GitHubBackport extends BackportPort {
     const baseHead = heads.get(stack.baseBranch);
     if (!baseHead) throw new PermanentError(`the base branch ${stack.baseBranch} of stack ${stack.stack} does not exist in ${repo.owner}/${repo.name}`, 'github_not_found');
     if (!baseHead.folderExists) {
-      return this.fallback(drift, parts, stack, `the stack folder ${stack.path} (stacks[].path) does not exist on ${stack.baseBranch} in ${repo.owner}/${repo.name}`, null);
+      return this.fallback(editor, subject, stack, `the stack folder ${stack.path} (stacks[].path) does not exist on ${stack.baseBranch} in ${repo.owner}/${repo.name}`, null);
     }
     const baseSha = baseHead.commitSha;
     const located = await locateCode(new BranchCodeReader(this.github, repo, baseHead), stack.path, drift.resource.address);
-    if (!located.ok) return this.fallback(drift, parts, stack, located.reason, null);
+    if (!located.ok) return this.fallback(editor, subject, stack, located.reason, null);
     const loc = located.location;
-
-    // Live = what the code (as applied) declares − closed + opened.
-    await initHclParser();
-    const base = readSecurityGroupRules(HclDocument.parse(loc.text), { target: loc.target, groupId: drift.resource.id });
-    if ('unsafe' in base) return this.fallback(drift, parts, stack, base.reason, null);
-    const missing = new Set(drift.diff.missing.map(ruleKey));
-    const live: PermissionRule[] = [...base.rules.filter((r) => !missing.has(ruleKey(r))), ...drift.diff.extra];
-
-    const liveKeys = new Set(live.map(ruleKey));
-    const message = `Backport ${summarize(drift)}\n\nKeeps the emergency change recorded as ${drift.id}.`;
-    const editTo = (text: string, rules: { rules: PermissionRule[]; style: RuleStyle | null }) => {
-      const codeKeys = new Set(rules.rules.map(ruleKey));
-      const remove = rules.rules.filter((r) => !liveKeys.has(ruleKey(r)));
-      const add = live.filter((r) => !codeKeys.has(ruleKey(r)));
-      if (remove.length === 0 && add.length === 0) return Promise.resolve(null);
-      return editSecurityGroupRules(text, {
-        target: loc.target,
-        groupId: drift.resource.id,
-        remove,
-        add,
-        ...(rules.style ? { style: rules.style } : {}),
-        reservedNames: loc.reservedNames,
-        groupInModule: loc.groupInModule,
-        filename: loc.path,
-      });
-    };
+    const plan = await editor.plan(loc, subject);
+    if ('unsafe' in plan) return this.fallback(editor, subject, stack, plan.unsafe, plan.codeNote ?? null);
+    const message = `Backport ${editor.summary(subject)}\n\nKeeps the emergency change recorded as ${drift.id}.`;
 
     // One branch per resource. The first backport commits the edit on the base and creates the
     // branch at that commit; when the branch already exists (a later drift, or another replica
@@ -91,8 +77,8 @@ export class GitHubBackport extends BackportPort {
     let head: { sha: string; created: boolean } | null = null;
     const branchHead = heads.get(branch) ?? null;
     if (!branchHead) {
-      const first = await editTo(loc.text, base);
-      if (first?.unsafe) return this.fallback(drift, parts, stack, `${first.reason} (${first.code})`, base.rules);
+      const first = await plan.edit(loc.text);
+      if (first && 'unsafe' in first) return this.fallback(editor, subject, stack, first.unsafe, plan.codeNote);
       const commitSha = first ? await this.github.createCommit(repo, baseSha, [{ path: loc.path, content: first.text }], message) : baseSha;
       head = await this.github.ensureBranch(repo, branch, commitSha);
       if (head.created) changes = first?.changes ?? [];
@@ -101,22 +87,15 @@ export class GitHubBackport extends BackportPort {
       const headSha = head?.sha ?? branchHead!.commitSha;
       const known = branchHead?.commitSha === headSha ? branchHead.entries.find((e) => e.path === loc.path)?.content : undefined;
       // The edit made again on the branch as it is (a reviewer may have pushed to it).
-      const editOnBranch = async (text: string): Promise<{ unsafe: string } | { text: string; changes: string[] } | null> => {
-        const rules = readSecurityGroupRules(HclDocument.parse(text), { target: loc.target, groupId: drift.resource.id });
-        if ('unsafe' in rules) return { unsafe: rules.reason };
-        const edit = await editTo(text, rules);
-        if (!edit) return null;
-        return edit.unsafe ? { unsafe: `${edit.reason} (${edit.code})` } : { text: edit.text, changes: edit.changes };
-      };
       const current = known ?? (await this.github.readFile(repo, loc.path, headSha)).content;
-      const edit = await editOnBranch(current);
-      if (edit && 'unsafe' in edit) return this.fallback(drift, parts, stack, edit.unsafe, base.rules);
+      const edit = await plan.edit(current);
+      if (edit && 'unsafe' in edit) return this.fallback(editor, subject, stack, edit.unsafe, plan.codeNote);
       if (edit) {
         changes = edit.changes;
         await this.github.commitFiles(repo, branch, headSha, [{ path: loc.path, content: edit.text }], message, {
           // Someone pushed to the branch meanwhile: edit their version, never write ours over it.
           reapply: async (movedTo) => {
-            const again = await editOnBranch((await this.github.readFile(repo, loc.path, movedTo)).content);
+            const again = await plan.edit((await this.github.readFile(repo, loc.path, movedTo)).content);
             if (again && 'unsafe' in again) {
               throw new PermanentError(`the backport branch ${branch} changed while committing and can no longer be edited safely: ${again.unsafe}`, 'backport_unsafe');
             }
@@ -127,18 +106,16 @@ export class GitHubBackport extends BackportPort {
       }
     }
 
-    const title = pullRequestTitle(drift);
-    // The whole change of the branch (base code → live), not just the latest commit.
-    const baseKeys = new Set(base.rules.map(ruleKey));
-    const codeChange = { removes: base.rules.filter((r) => !liveKeys.has(ruleKey(r))), adds: live.filter((r) => !baseKeys.has(ruleKey(r))) };
-    const body = pullRequestBody(drift, loc.path, changes, codeChange, parts);
+    const title = `Backport emergency change: ${editor.summary(subject)}`.slice(0, 240);
+    const body = editor.pullRequestBody(subject, loc.path, changes, plan, marker(shown));
     // A branch created just now has no pull request yet (openPullRequest still handles GitHub's 422).
     const existing = head?.created ? null : await this.github.findOpenPullRequest(repo, branch);
     const pr = existing
       ? await this.github.updatePullRequest(repo, existing.number, { title, body })
       : await this.github.openPullRequest(repo, { head: branch, base: stack.baseBranch, title, body });
-    const incident = incidentLabel(drift);
-    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [incident] : []), ...(parts.widening.length ? [WIDENS_EXPOSURE_LABEL] : [])]);
+    const incident = incidentLabel(shown);
+    const widens = editor.widening(subject).length > 0;
+    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [incident] : []), ...(widens ? [WIDENS_EXPOSURE_LABEL] : [])]);
     return { kind: 'pull_request', links: { pullRequest: { url: pr.htmlUrl, number: pr.number, repo: `${repo.owner}/${repo.name}`, branch } } };
   }
 
@@ -186,7 +163,7 @@ export class GitHubBackport extends BackportPort {
             detectedAt: s.detectedAt,
             updatedAt: now.toISOString(),
             // What the PR or issue changes is on GitHub; the record only links the resource to it.
-            diff: { equal: false, extra: [], missing: [], attributes: [] },
+            diff: { equal: false },
             evidence: {
               eventIds: [],
               configurationStateId: null,
@@ -206,15 +183,21 @@ export class GitHubBackport extends BackportPort {
     return { recovered, skipped };
   }
 
-  private async fallback(drift: DriftRecord, parts: BackportView, stack: StackRepo, reason: string, codeRules: PermissionRule[] | null): Promise<BackportResult> {
+  private async fallback(editor: BackportEditor, subject: BackportSubject, stack: StackRepo, reason: string, codeNote: string | null): Promise<BackportResult> {
+    const drift = subject.record;
     const key = `resource=${drift.resource.id}`;
-    const title = `Backport by hand: ${summarize(drift)}`.slice(0, 240);
-    const body = issueBody(drift, reason, codeRules, parts);
-    const labels = [...LABELS, ...(parts.widening.length ? [WIDENS_EXPOSURE_LABEL] : [])];
+    const title = `Backport by hand: ${editor.summary(subject)}`.slice(0, 240);
+    const body = editor.issueBody(subject, reason, codeNote, marker(drift));
+    const labels = [...LABELS, ...(editor.widening(subject).length ? [WIDENS_EXPOSURE_LABEL] : [])];
     const existing = await this.github.findOpenIssue(stack.repo, key, { label: 'driftwarden' });
     const issue = existing
       ? await this.github.updateIssue(stack.repo, existing.number, { title, body })
       : await this.github.openIssue(stack.repo, { title, body, labels, marker: key });
     return { kind: 'issue', reason, links: { issue: { url: issue.htmlUrl, number: issue.number, repo: `${stack.repo.owner}/${stack.repo.name}` } } };
   }
+}
+
+/** The hidden lines: drift and resource ids (what issues are found by), and the record summary (what a rebuild reads). */
+export function marker(drift: DriftRecord): string {
+  return `<!-- driftwarden:drift=${drift.id} resource=${drift.resource.id} -->\n${recordMarker(drift, incidentOf(drift) ?? drift.links.incident ?? null)}`;
 }

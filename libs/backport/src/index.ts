@@ -1,5 +1,4 @@
 export * from './github-backport.adapter';
 export * from './locate-code';
-export * from './pull-request-text';
 export * from './sample-drift';
 export * from './record-marker';

@@ -49,7 +49,6 @@ describe('locateCode through BranchCodeReader (GitHub sandbox: real HTTP, real g
         target: { type: 'aws_security_group', name: 'workers' },
         text: FILES['stacks/prod/main.tf'],
         reservedNames: ['https'],
-        groupInModule: true,
       },
     });
     expect(requests).toEqual([]);

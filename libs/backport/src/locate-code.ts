@@ -1,18 +1,9 @@
 import { posix } from 'node:path';
 import { HclDocument, initHclParser, parseResourceAddress, type ResourceAddress } from '@driftwarden/hcl-edit';
 import { type BranchFolder, type GitHubRepoClient, normaliseFolder, type RepoRef, type TreeEntry } from '@driftwarden/github';
+import type { CodeLocation } from '@driftwarden/kinds';
 
-export interface CodeLocation {
-  /** Repository path of the `.tf` file that declares the block. */
-  path: string;
-  /** The block's type and name inside its module. */
-  target: { type: string; name: string };
-  text: string;
-  /** Resource names declared in the module's other files (avoid them when naming new blocks). */
-  reservedNames: string[];
-  /** Whether the aws_security_group block is declared in this module. */
-  groupInModule: boolean;
-}
+export type { CodeLocation } from '@driftwarden/kinds';
 
 /** The `.tf` files of one commit, as `locateCode` reads them. */
 export interface CodeReader {
@@ -106,17 +97,15 @@ export async function locateCode(code: CodeReader, stackPath: string, address: s
 
   const reserved: string[] = [];
   let found: CodeLocation | null = null;
-  let groupInModule = false;
   for (const f of await code.tfFilesIn(dir)) {
     const text = await code.read(f);
     const doc = HclDocument.parse(text);
     for (const r of doc.resources()) reserved.push(r.labels[1]);
-    if (doc.resource('aws_security_group', parsed.name) && parsed.type === 'aws_security_group') groupInModule = true;
     if (doc.resource(parsed.type, parsed.name)) {
       if (found) return { ok: false, reason: `${parsed.type}.${parsed.name} is declared in two files (${found.path}, ${f})` };
-      found = { path: f, target: { type: parsed.type, name: parsed.name }, text, reservedNames: [], groupInModule: false };
+      found = { path: f, target: { type: parsed.type, name: parsed.name }, text, reservedNames: [] };
     }
   }
   if (!found) return { ok: false, reason: `no file in ${dir || '.'} declares ${parsed.type}.${parsed.name}` };
-  return { ok: true, location: { ...found, reservedNames: reserved.filter((n) => n !== parsed.name), groupInModule } };
+  return { ok: true, location: { ...found, reservedNames: reserved.filter((n) => n !== parsed.name) } };
 }

@@ -24,6 +24,7 @@ const summarySchema = z
     resource: z
       .object({
         type: text(100).regex(/^[A-Za-z0-9:]+$/),
+        kind: text(64).regex(/^[a-z0-9-]+$/).optional(),
         id: text(256),
         account: z.string().regex(/^\d{12}$/),
         region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
@@ -85,6 +86,7 @@ function summaryOf(drift: DriftRecord, incident: Parameters<typeof recordMarker>
     id: drift.id,
     resource: {
       type: drift.resource.type,
+      ...(drift.resource.kind ? { kind: drift.resource.kind } : {}),
       id: drift.resource.id,
       account: drift.resource.account,
       region: drift.resource.region,

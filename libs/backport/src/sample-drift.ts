@@ -5,7 +5,8 @@
  * benchmark and the specs that drive `GitHubBackport` against the GitHub sandbox.
  */
 import { randomBytes } from 'node:crypto';
-import type { DriftRecord, PermissionRule } from '@driftwarden/domain';
+import type { DriftRecord } from '@driftwarden/domain';
+import type { PermissionRule, SecurityGroupDiff } from '@driftwarden/kinds/security-group';
 
 export const WORKERS_CLOSED_8080: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
 export const WORKERS_PARTNER_8080: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'ipv4', cidr: '203.0.113.0/24' } };
@@ -33,7 +34,7 @@ export function sampleWorkersBackportDrift(now: Date, extra: PermissionRule[] = 
     changedAt,
     detectedAt: at,
     updatedAt: at,
-    diff: { equal: false, extra, missing: [WORKERS_CLOSED_8080], attributes: [] },
+    diff: { equal: false, extra, missing: [WORKERS_CLOSED_8080], attributes: [] } satisfies SecurityGroupDiff as SecurityGroupDiff,
     evidence: {
       eventIds: ['cfg-sample-1', 'ct-sample-1'],
       configurationStateId: 1_750_000_000_001,

@@ -706,11 +706,15 @@ export const s3StateSchema = z.strictObject({
   workspace: text.optional(),
 });
 
-/** Exactly one of `s3` or `file`; `file` is resolved against the config file's folder on load. */
+/**
+ * Exactly one of `s3` or `file`; `file` is resolved against the config file's folder on load.
+ * `maxMegabytes`: a larger state is refused as unreadable (default 1024, in @driftwarden/terraform-state).
+ */
 export const stateSchema = z
   .strictObject({
     s3: s3StateSchema.optional(),
     file: text.optional(),
+    maxMegabytes: z.int().min(1).max(1_048_576).optional(),
   })
   .superRefine((state, ctx) => {
     if (!isRecord(state)) return;
@@ -723,9 +727,10 @@ export const stateSchema = z
       });
     }
   }, always)
-  .transform((state): { s3: z.output<typeof s3StateSchema> } | { file: string } =>
-    state.s3 !== undefined ? { s3: state.s3 } : { file: state.file ?? '' },
-  );
+  .transform((state): ({ s3: z.output<typeof s3StateSchema> } | { file: string }) & { maxMegabytes?: number } => {
+    const limit = state.maxMegabytes !== undefined ? { maxMegabytes: state.maxMegabytes } : {};
+    return state.s3 !== undefined ? { s3: state.s3, ...limit } : { file: state.file ?? '', ...limit };
+  });
 
 const repoPath = z
   .string()
@@ -808,6 +813,102 @@ export const notificationsSchema = z
   })
   .prefault({});
 
+/** An evaluation retries for about 35 minutes at most (14 attempts, back-off capped at 5 min). */
+const MIN_COMPLETED_JOBS_AGE_MS = 3_600_000;
+
+function durationOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'string' ? tryParseDuration(value) : undefined;
+}
+
+/**
+ * How long each kind of Redis data is kept (README "Retention"). Every key driftwarden writes has
+ * a retention here or a fixed bound said in the README; open drift records and what a held drift
+ * needs to be decided again are kept however long that takes.
+ */
+export const retentionSchema = z
+  .strictObject({
+    /** The duplicate window: item ledger entries, event ids of other events, pending items. */
+    items: duration.default('14d'),
+    /** A resource's hash and its latest decided item, once the resource has nothing open (at least `items`). */
+    resources: duration.default('14d'),
+    /** Drift records that ended (reverted, backport_merged, rejected, resolved), from their last change. */
+    closedDrifts: duration.default('30d'),
+    /** Drift records that ended `ignored` (unmanaged, unsupported, excepted, tagged), from their last change. */
+    ignoredDrifts: duration.default('7d'),
+    /** CloudTrail calls kept for attribution. */
+    cloudTrailEvents: duration.default('3d'),
+    /** The audit log: entries older than `maxAge` are trimmed, and never more than `maxEntries` are kept. */
+    audit: z
+      .strictObject({
+        maxAge: duration.default('90d'),
+        maxEntries: z.int().min(1_000).max(100_000_000).default(1_000_000),
+      })
+      .transform((audit) => ({ ...audit, maxAgeMs: durationMs(audit.maxAge) }))
+      .prefault({}),
+    /** Quarantined (poison) messages: the newest `maxEntries` are kept (each at most 256 KiB). */
+    quarantine: z.strictObject({ maxEntries: z.int().min(1).max(1_000_000).default(10_000) }).prefault({}),
+    /** Lifted or expired manual freezes and overrides, resolved incidents, unknown intervals (at least `items`). */
+    freezeHistory: duration.default('30d'),
+    /** Finished jobs of the id-deduplicated queues (remediate, backport, notify): kept while both hold. */
+    completedJobs: z
+      .strictObject({
+        maxAge: duration.default('24h'),
+        maxCount: z.int().min(1_000).max(10_000_000).default(50_000),
+      })
+      .superRefine((jobs, ctx) => {
+        const ms = durationOrUndefined(jobs.maxAge);
+        if (ms !== undefined && ms < MIN_COMPLETED_JOBS_AGE_MS) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxAge'],
+            params: { expected: 'at least 1h (a job id deduplicates only while its completed job is kept, and an evaluation that enqueued it can retry for about 35 minutes)' },
+          });
+        }
+      }, always)
+      .transform((jobs) => ({ ...jobs, maxAgeMs: durationMs(jobs.maxAge) }))
+      .prefault({}),
+    /** Jobs that failed for good, per queue (their drift record and audit entry stay: this is the BullMQ copy). */
+    failedJobs: z
+      .strictObject({
+        maxAge: duration.default('7d'),
+        maxCount: z.int().min(1).max(1_000_000).default(1_000),
+      })
+      .transform((jobs) => ({ ...jobs, maxAgeMs: durationMs(jobs.maxAge) }))
+      .prefault({}),
+    /** Expired drift records (and their index entries) the scheduler removes per sweep (every 2 s). */
+    sweepBatchSize: z.int().min(1).max(100_000).default(1_000),
+  })
+  .superRefine((retention, ctx) => {
+    const items = durationOrUndefined(retention.items);
+    if (items === undefined) return;
+    for (const key of ['resources', 'freezeHistory'] as const) {
+      const ms = durationOrUndefined(retention[key]);
+      if (ms !== undefined && ms < items) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          params: {
+            message: `expected at least retention.items (${String(retention.items)}), found ${String(retention[key])}: ${
+              key === 'resources'
+                ? 'a resource must remember its latest decided item as long as an older item of it can still arrive'
+                : 'an item accepted within the duplicate window must still be judged against the freezes at its change'
+            }`,
+          },
+        });
+      }
+    }
+  }, always)
+  .transform((r) => ({
+    ...r,
+    itemsMs: durationMs(r.items),
+    resourcesMs: durationMs(r.resources),
+    closedDriftsMs: durationMs(r.closedDrifts),
+    ignoredDriftsMs: durationMs(r.ignoredDrifts),
+    cloudTrailEventsMs: durationMs(r.cloudTrailEvents),
+    freezeHistoryMs: durationMs(r.freezeHistory),
+  }))
+  .prefault({});
+
 // ---------------------------------------------------------------------------------------------
 // The whole file
 // ---------------------------------------------------------------------------------------------
@@ -828,7 +929,21 @@ export const configSchema = z.strictObject({
   guardrails: guardrailsSchema,
   github: githubSchema.optional(),
   notifications: notificationsSchema,
-});
+  retention: retentionSchema,
+})
+  .superRefine((config, ctx) => {
+    // An item waits in the ledger until it is decided, at least the CloudTrail delivery wait.
+    const wait: unknown = isRecord(config.attribution) ? config.attribution.cloudTrailWaitSeconds : undefined;
+    const items = isRecord(config.retention) ? config.retention.items : undefined;
+    const ms = durationOrUndefined(items);
+    if (typeof wait === 'number' && ms !== undefined && ms < wait * 2_000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'items'],
+        params: { message: `expected at least twice attribution.cloudTrailWaitSeconds (${wait * 2} s), found ${String(items)}: an item must outlive its wait for CloudTrail and the queue in front of it` },
+      });
+    }
+  }, always);
 
 /**
  * Keys whose values are secrets: never shown in a message, replaced by `[redacted]` in
@@ -878,3 +993,4 @@ export type CriticalConfig = GuardrailsConfig['critical'];
 export type GithubConfig = z.output<typeof githubSchema>;
 export type NotificationsConfig = DriftwardenConfig['notifications'];
 export type NotificationWebhookConfig = z.output<typeof notificationWebhookSchema>;
+export type RetentionConfig = DriftwardenConfig['retention'];

@@ -47,6 +47,7 @@ export {
   type PrincipalsConfig,
   type RedisConfig,
   type RepoConfig,
+  type RetentionConfig,
   type S3StateConfig,
   type ScopeConfig,
   type SqsConfig,

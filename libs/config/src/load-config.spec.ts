@@ -85,6 +85,25 @@ describe('parseConfig: defaults', () => {
       stacks: [],
       guardrails: { settleSeconds: 120, approvalTtlMinutes: 60, maxExceptionDays: 30, maxActiveExceptions: 500, critical: {} },
       notifications: { webhooks: [] },
+      retention: {
+        items: '14d',
+        itemsMs: 14 * 86_400_000,
+        resources: '14d',
+        resourcesMs: 14 * 86_400_000,
+        closedDrifts: '30d',
+        closedDriftsMs: 30 * 86_400_000,
+        ignoredDrifts: '7d',
+        ignoredDriftsMs: 7 * 86_400_000,
+        cloudTrailEvents: '3d',
+        cloudTrailEventsMs: 3 * 86_400_000,
+        audit: { maxAge: '90d', maxAgeMs: 90 * 86_400_000, maxEntries: 1_000_000 },
+        quarantine: { maxEntries: 10_000 },
+        freezeHistory: '30d',
+        freezeHistoryMs: 30 * 86_400_000,
+        completedJobs: { maxAge: '24h', maxAgeMs: 86_400_000, maxCount: 50_000 },
+        failedJobs: { maxAge: '7d', maxAgeMs: 7 * 86_400_000, maxCount: 1_000 },
+        sweepBatchSize: 1_000,
+      },
     };
     expect(parse('{}')).toEqual(expected);
   });
@@ -149,6 +168,18 @@ stacks:
     ]);
   });
 
+  it('keeps a stack\'s state size limit (maxMegabytes) beside either backend', () => {
+    const config = parse(`
+stacks:
+  - { name: a, accounts: ["111122223333"], regions: [eu-west-1], state: { file: ./state/a.tfstate, maxMegabytes: 2048 } }
+  - { name: c, accounts: ["111122223333"], regions: [eu-west-1], state: { s3: { bucket: x, key: k, region: eu-west-1 }, maxMegabytes: 64 } }
+`);
+    expect(config.stacks.map((s) => s.state)).toEqual([
+      { file: path.join(BASE_DIR, 'state/a.tfstate'), maxMegabytes: 2048 },
+      { s3: { bucket: 'x', key: 'k', region: 'eu-west-1' }, maxMegabytes: 64 },
+    ]);
+  });
+
   it.each([
     ['./terraform/network/', 'terraform/network'],
     ['.', '.'],
@@ -191,6 +222,55 @@ incidents:
       resourceTypes: ['AWS::EC2::SecurityGroup'],
       tags: { team: 'payments', 'driftwarden:tier': '' },
     });
+  });
+});
+
+describe('parseConfig: retention', () => {
+  it('parses every key, with milliseconds beside each duration', () => {
+    const config = parse(`
+attribution: { cloudTrailWaitSeconds: 0 }
+retention:
+  items: 90s
+  resources: 2m
+  closedDrifts: 3m
+  ignoredDrifts: 45s
+  cloudTrailEvents: 1h
+  audit: { maxAge: 10m, maxEntries: 5000 }
+  quarantine: { maxEntries: 50 }
+  freezeHistory: 90s
+  completedJobs: { maxAge: 2h, maxCount: 2000 }
+  failedJobs: { maxAge: 1d, maxCount: 10 }
+  sweepBatchSize: 200
+`);
+    expect(config.retention).toEqual({
+      items: '90s',
+      itemsMs: 90_000,
+      resources: '2m',
+      resourcesMs: 120_000,
+      closedDrifts: '3m',
+      closedDriftsMs: 180_000,
+      ignoredDrifts: '45s',
+      ignoredDriftsMs: 45_000,
+      cloudTrailEvents: '1h',
+      cloudTrailEventsMs: 3_600_000,
+      audit: { maxAge: '10m', maxAgeMs: 600_000, maxEntries: 5000 },
+      quarantine: { maxEntries: 50 },
+      freezeHistory: '90s',
+      freezeHistoryMs: 90_000,
+      completedJobs: { maxAge: '2h', maxAgeMs: 7_200_000, maxCount: 2000 },
+      failedJobs: { maxAge: '1d', maxAgeMs: 86_400_000, maxCount: 10 },
+      sweepBatchSize: 200,
+    });
+  });
+
+  it('fills the keys left out of a partial section', () => {
+    const config = parse('retention: { ignoredDrifts: 1d, failedJobs: { maxCount: 50 } }');
+    expect(config.retention).toMatchObject({ ignoredDrifts: '1d', ignoredDriftsMs: 86_400_000, items: '14d', closedDrifts: '30d', failedJobs: { maxAge: '7d', maxCount: 50 }, completedJobs: { maxAge: '24h', maxCount: 50_000 } });
+  });
+
+  it('reports every retention problem of the file at once', () => {
+    const problems = problemsOf('retention: { items: 2d, resources: 1d, freezeHistory: 1d, sweepBatchSize: -1 }');
+    expect(problems.map((p) => p.path).sort()).toEqual(['retention.freezeHistory', 'retention.resources', 'retention.sweepBatchSize']);
   });
 });
 
@@ -252,8 +332,10 @@ const cases: Case[] = [
   { name: 'the same token twice', yaml: `api: { tokens: [{ name: a, sha256: "${HEX}", role: viewer }, { name: b, sha256: "${HEX.toUpperCase()}", role: admin }] }`, path: 'api.tokens[1].sha256', message: 'duplicate sha256 (the same token twice): already used by `api.tokens[0]`' },
   // state
   { name: 'state with neither', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: {} }]', path: 'stacks[0].state', message: 'expected exactly one of s3 or file, found neither' },
+  { name: 'state size limit of 0', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f, maxMegabytes: 0 } }]', path: 'stacks[0].state.maxMegabytes', message: /1/ },
+  { name: 'state size limit not a whole number', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f, maxMegabytes: 1.5 } }]', path: 'stacks[0].state.maxMegabytes', message: /integer|whole/ },
   { name: 'state with both', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f, s3: { bucket: b, key: k, region: eu-west-1 } } }]', path: 'stacks[0].state', message: 'expected exactly one of s3 or file, found both' },
-  { name: 'state with an unknown backend', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { gcs: { bucket: b } } }]', path: 'stacks[0].state.gcs', message: 'unknown key `stacks[0].state.gcs` (allowed here: s3, file)' },
+  { name: 'state with an unknown backend', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { gcs: { bucket: b } } }]', path: 'stacks[0].state.gcs', message: 'unknown key `stacks[0].state.gcs` (allowed here: s3, file, maxMegabytes)' },
   // tokens
   { name: 'short sha256', yaml: 'api: { tokens: [{ name: a, sha256: abc123, role: admin }] }', path: 'api.tokens[0].sha256', message: 'expected a SHA-256 hash as 64 hexadecimal characters, found a string (value hidden)' },
   { name: 'non-hex sha256', yaml: `api: { tokens: [{ name: a, sha256: "${'zz'.repeat(32)}", role: admin }] }`, path: 'api.tokens[0].sha256', message: /^expected a SHA-256 hash as 64 hexadecimal characters/ },
@@ -309,6 +391,21 @@ const cases: Case[] = [
   { name: 'GitHub URL with a query', yaml: 'github: { apiUrl: "https://ghe.example.com/api/v3?x=1", token: t, webhookSecret: w }', path: 'github.apiUrl', message: /^expected an http:\/\/ or https:\/\/ base URL without query string/ },
   { name: 'GitHub URL not http', yaml: 'github: { apiUrl: "ftp://ghe.example.com", token: t, webhookSecret: w }', path: 'github.apiUrl', message: /found "ftp:\/\/ghe.example.com"$/ },
   { name: 'repo path escaping the repository', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f }, repo: { owner: o, name: r, path: ../other } }]', path: 'stacks[0].repo.path', message: 'expected a folder relative to the repository root, without "..", found "../other"' },
+  // retention
+  { name: 'a retention that is not a duration', yaml: 'retention: { closedDrifts: 30 }', path: 'retention.closedDrifts', message: 'expected a string, found the number 30 (write it in quotes in YAML: "30")' },
+  { name: 'a retention without unit', yaml: 'retention: { ignoredDrifts: "7" }', path: 'retention.ignoredDrifts', message: /^expected a duration like 90s, 30m, 2h or 14d/ },
+  { name: 'a retention of zero', yaml: 'retention: { cloudTrailEvents: 0d }', path: 'retention.cloudTrailEvents', message: 'expected a duration greater than zero, found "0d"' },
+  { name: 'an unknown retention key', yaml: 'retention: { drifts: 30d }', path: 'retention.drifts', message: /^unknown key `retention.drifts` \(allowed here: items, resources, closedDrifts, ignoredDrifts, / },
+  { name: 'resources kept shorter than the duplicate window', yaml: 'retention: { items: 14d, resources: 7d }', path: 'retention.resources', message: 'expected at least retention.items (14d), found 7d: a resource must remember its latest decided item as long as an older item of it can still arrive' },
+  { name: 'freeze history shorter than the duplicate window', yaml: 'retention: { freezeHistory: 1d }', path: 'retention.freezeHistory', message: 'expected at least retention.items (14d), found 1d: an item accepted within the duplicate window must still be judged against the freezes at its change' },
+  { name: 'items shorter than the CloudTrail wait', yaml: 'attribution: { cloudTrailWaitSeconds: 600 }\nretention: { items: 15m, resources: 15m, freezeHistory: 15m }', path: 'retention.items', message: 'expected at least twice attribution.cloudTrailWaitSeconds (1200 s), found 15m: an item must outlive its wait for CloudTrail and the queue in front of it' },
+  { name: 'completed jobs kept shorter than an evaluation retries', yaml: 'retention: { completedJobs: { maxAge: 30m } }', path: 'retention.completedJobs.maxAge', message: /^expected at least 1h \(a job id deduplicates only while its completed job is kept/ },
+  { name: 'too few completed jobs kept', yaml: 'retention: { completedJobs: { maxCount: 10 } }', path: 'retention.completedJobs.maxCount', message: 'expected an integer of at least 1000, found 10' },
+  { name: 'no failed job kept', yaml: 'retention: { failedJobs: { maxCount: 0 } }', path: 'retention.failedJobs.maxCount', message: 'expected an integer of at least 1, found 0' },
+  { name: 'failed jobs counted as a string', yaml: 'retention: { failedJobs: { maxCount: "1000" } }', path: 'retention.failedJobs.maxCount', message: 'expected an integer, found a string ("1000")' },
+  { name: 'an audit log kept to a handful of entries', yaml: 'retention: { audit: { maxEntries: 10 } }', path: 'retention.audit.maxEntries', message: 'expected an integer of at least 1000, found 10' },
+  { name: 'a quarantine of nothing', yaml: 'retention: { quarantine: { maxEntries: 0 } }', path: 'retention.quarantine.maxEntries', message: 'expected an integer of at least 1, found 0' },
+  { name: 'a sweep that removes nothing', yaml: 'retention: { sweepBatchSize: 0 }', path: 'retention.sweepBatchSize', message: 'expected an integer of at least 1, found 0' },
   { name: 'stack without regions', yaml: 'stacks: [{ name: s, accounts: ["111122223333"], regions: [], state: { file: f } }]', path: 'stacks[0].regions', message: 'expected at least one item, found an empty list' },
 ];
 

@@ -121,7 +121,7 @@ function resolvePaths(config: DriftwardenConfig, baseDir: string): DriftwardenCo
   return {
     ...config,
     stacks: config.stacks.map((stack) =>
-      'file' in stack.state ? { ...stack, state: { file: path.resolve(baseDir, stack.state.file) } } : stack,
+      'file' in stack.state ? { ...stack, state: { ...stack.state, file: path.resolve(baseDir, stack.state.file) } } : stack,
     ),
   };
 }

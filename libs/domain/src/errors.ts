@@ -27,6 +27,21 @@ export class TransientError extends DriftwardenError {
   readonly retryAfterMs?: number;
 }
 
+/**
+ * Not a failure: the work must wait (a rate limit's window, CloudTrail's delivery lag, another
+ * replica walking the same CloudTrail window). A queue job is delayed by `retryAfterMs` and comes
+ * back with its attempts untouched: waiting never spends a retry (CONVENTIONS "Avoid").
+ */
+export class WaitError extends TransientError {
+  constructor(message: string, code: string, options: { cause?: unknown; retryAfterMs: number }) {
+    super(message, code, options);
+  }
+}
+
+export function isWait(err: unknown): err is WaitError {
+  return err instanceof WaitError;
+}
+
 /** Retrying cannot help: bad input, missing permission, resource gone. */
 export class PermanentError extends DriftwardenError {}
 

@@ -1,12 +1,13 @@
 /**
- * Test helpers for @driftwarden/ec2: an EC2 client pointed at a sandbox (never at AWS), rule
- * builders, and a drift record for a security group.
+ * Test helpers for @driftwarden/ec2: an EC2 client pointed at a sandbox (never at AWS), and
+ * rule builders. (A drift record for the executor's specs: the security-group kind's
+ * executor/test/executor-test-support.ts.)
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { DriftRecord, PermissionRule, RuleDirection, RulePeer } from '@driftwarden/domain';
-import { makeRule } from '@driftwarden/security-group';
+import { makeRule } from '@driftwarden/kinds/security-group';
 import { createEc2Client } from '../src/ec2-clients.factory';
 import type { Ec2Sandbox } from '../src/sandbox/ec2-sandbox.server';
+import type { PermissionRule, RuleDirection, RulePeer } from '@driftwarden/kinds/security-group';
 
 export const REGION = 'eu-west-1';
 export const ACCOUNT = '111122223333';
@@ -47,23 +48,3 @@ export const rules = {
   icmpEcho: () => rule('ingress', 'icmp', 8, 0, ipv4('10.0.0.0/8')),
   tcp: (port: number, cidr = '0.0.0.0/0', direction: RuleDirection = 'ingress') => rule(direction, 'tcp', port, port, ipv4(cidr)),
 };
-
-export function driftFor(diff: { extra?: PermissionRule[]; missing?: PermissionRule[] }, resource: Partial<DriftRecord['resource']> = {}): DriftRecord {
-  const at = '2026-11-13T16:00:00.000Z';
-  const extra = diff.extra ?? [];
-  const missing = diff.missing ?? [];
-  return {
-    id: `drift-${resource.id ?? SG}`,
-    status: 'reverting',
-    dryRun: false,
-    resource: { type: 'AWS::EC2::SecurityGroup', id: SG, account: ACCOUNT, region: REGION, ...resource },
-    decision: { action: 'revert', rule: 6, reason: 'unauthorized drift' },
-    principal: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/dev/mallory`, class: 'other' },
-    changedAt: at,
-    detectedAt: at,
-    updatedAt: at,
-    diff: { equal: extra.length === 0 && missing.length === 0, extra, missing, attributes: [] },
-    evidence: { eventIds: ['ci_1'], configurationStateId: 1, captureTime: at, rule: 6, apiCalls: [] },
-    links: {},
-  };
-}

@@ -15,8 +15,25 @@ import { incidentTransition, type IncidentObservation, type IncidentTransition }
  */
 export const WEBHOOK_DEDUPE_MS = 3 * 24 * 3_600_000;
 
-/** How long lifted or expired freezes and resolved incidents are kept for freeze history. */
+/**
+ * How far back resolved incidents are read back into the history after a rebuild; the history
+ * itself is kept for config `retention.freezeHistory` (see `pruneHistory`).
+ */
 export const HISTORY_MS = 30 * 24 * 3600_000;
+
+/** What `pruneHistory` removed. */
+export interface HistoryPruned {
+  manual: number;
+  overrides: number;
+  incidents: number;
+  unknownIntervals: number;
+}
+
+const hdelIfLua = `
+-- KEYS[1] hash; ARGV[1] field, ARGV[2] the value read: deleted only if nobody changed it since.
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`;
 
 const fenceLua = `
 -- KEYS[1] epoch; ARGV[1] expected epoch. Atomically: the call may start only if no freeze
@@ -40,6 +57,7 @@ return 0
 type RedisWithFence = Redis & {
   dwFence(key: string, expected: string): Promise<number>;
   dwIncidentCas(key: string, field: string, expected: string, next: string): Promise<number>;
+  dwHdelIf(key: string, field: string, expected: string): Promise<number>;
 };
 
 /** What an incident webhook did: applied, already in effect, or stale (older than the known state). */
@@ -66,6 +84,7 @@ export class FreezeStore {
   ) {
     if (!('dwFence' in redis)) redis.defineCommand('dwFence', { numberOfKeys: 1, lua: fenceLua });
     if (!('dwIncidentCas' in redis)) redis.defineCommand('dwIncidentCas', { numberOfKeys: 1, lua: incidentCasLua });
+    if (!('dwHdelIf' in redis)) redis.defineCommand('dwHdelIf', { numberOfKeys: 1, lua: hdelIfLua });
     this.redis = redis as RedisWithFence;
   }
 
@@ -257,7 +276,6 @@ export class FreezeStore {
           const t = await this.transitionIncident(h.field, h.value, { open: false, at: asOf, from: 'poll', incident: h.record, resolvedAt: snap.fetchedAt ?? snap.attemptedAt });
           if (t.kind === 'resolved') resolved.push(t.next);
         }
-        if (h.record.resolvedAt && Date.now() - Date.parse(h.record.resolvedAt) > HISTORY_MS) await this.redis.hdel(historyKey, h.field);
       }
     }
     await this.redis.set(this.k('snapshot', snap.provider), JSON.stringify(snap));
@@ -383,6 +401,48 @@ export class FreezeStore {
     await this.trackUnknown(snap, unknownSince);
     await this.changed(`${provider} message (${actor})`);
     return unknownSince ? { unknownSince } : {};
+  }
+
+  /**
+   * Removes freeze history that ended before `before` (the scheduler's sweep passes the retention
+   * limit, moved back to before the oldest open drift, minus cooldown and lookback): lifted or
+   * expired manual freezes and overrides, resolved incidents, closed unknown intervals. Anything
+   * still active or open stays, and an entry changed meanwhile (an incident reopened by a webhook)
+   * is left for the next sweep.
+   */
+  async pruneHistory(before: Date, now: Date = new Date()): Promise<HistoryPruned> {
+    const cutoff = before.getTime();
+    const endedBefore = (end: string | undefined, limit = cutoff) => end !== undefined && Date.parse(end) < limit;
+    // A resolved incident is also kept through the webhook replay window: a late event for it
+    // must still find it, to be recognised as stale rather than open it again.
+    const incidentCutoff = Math.min(cutoff, now.getTime() - WEBHOOK_DEDUPE_MS);
+    const prune = async (key: string, ended: (raw: string) => boolean): Promise<number> => {
+      let removed = 0;
+      for (const [field, raw] of Object.entries(await this.redis.hgetall(key))) {
+        if (ended(raw)) removed += await this.redis.dwHdelIf(key, field, raw);
+      }
+      return removed;
+    };
+    const parse = <T>(raw: string): T | null => {
+      try {
+        return JSON.parse(raw) as T;
+      } catch {
+        return null;
+      }
+    };
+    const until = (raw: string) => {
+      const f = parse<{ until?: string; liftedAt?: string }>(raw);
+      return f ? endedBefore(f.liftedAt && f.until && f.liftedAt < f.until ? f.liftedAt : f.until) : false;
+    };
+    const manual = await prune(this.k('manual'), until);
+    const overrides = await prune(this.k('overrides'), until);
+    const incidents = await prune(this.k('incidents'), (raw) => endedBefore(parse<IncidentRecord>(raw)?.resolvedAt, incidentCutoff));
+    let unknownIntervals = 0;
+    for (const raw of await this.redis.lrange(this.k('unknown'), 0, -1)) {
+      const to = parse<UnknownInterval>(raw)?.to;
+      if (to && endedBefore(to)) unknownIntervals += await this.redis.lrem(this.k('unknown'), 1, raw);
+    }
+    return { manual, overrides, incidents, unknownIntervals };
   }
 
   /** Opens or closes the provider's unknown interval; returns true when one opened. */

@@ -1,16 +1,15 @@
 /**
- * @driftwarden/hcl-edit: back-porting a live security group into its Terraform code.
+ * @driftwarden/hcl-edit: generic in-place editing of Terraform's HCL, with no knowledge of any
+ * resource kind (each kind's editor lives in its folder, e.g. the security group's in
+ * @driftwarden/kinds/security-group).
  *
  * - `HclDocument` reads a .tf file with tree-sitter (blocks, attributes, literal values, spans,
- *   comments, modules, and what makes an in-place edit unsafe).
- * - `editSecurityGroupRules(text, { target, groupId, remove, add })` edits the rules of one
- *   `aws_security_group` (inline blocks, `aws_vpc_security_group_*_rule` or
- *   `aws_security_group_rule` resources), keeping every byte outside the edited spans, then checks
- *   the result with HashiCorp's parser; it answers the new text and spans, or why it refused.
- *
- * Rules are canonicalised, keyed and written with the security-group model
- * (`@driftwarden/security-group`: `ruleKey`, `canonicalizeRule`, `toTerraform*`); this library
- * has no rule model of its own.
+ *   comments, modules, and what makes an in-place edit unsafe), optionally only the top-level
+ *   blocks asked for in depth (`scanTopLevel`).
+ * - `applyEdits`, `removeConstruct` / `removeTupleItems` / `realignAttributes` and `formatBlock`
+ *   change the text in place, keeping every byte outside the edited spans.
+ * - Attribute values in one neutral form from either parser (`attributesOf`, `jsonAttributesOf`).
+ * - `checkParsesWithHashicorp` checks an edited file with HashiCorp's parser and answers its JSON.
  */
 export { initHclParser, isHclParserReady } from './parser/tree-sitter';
 export { parseWithHashicorp } from './parser/hcl2json';
@@ -50,23 +49,18 @@ export {
   type ModuleStep,
   type ResourceAddress,
 } from './document/resource-address';
-export { type RuleStyle } from './rules/terraform-rules';
 export {
-  type EditResult,
-  type EditSpan,
-  type EditSuccess,
-  type EditUnsafe,
-  type UnsafeCode,
-} from './edit/edit-result';
-export {
-  blocksToRead,
-  editSecurityGroupRules,
-  planSecurityGroupEdit,
-  readSecurityGroupRules,
-  ruleResourceName,
-  type EditDraft,
-  type ResourceRef,
-  type SecurityGroupEditRequest,
-} from './edit/security-group-edit';
-export { checkSecurityGroupEdit } from './check/edit-check';
-export { BENCHMARK_REQUEST, editBenchmark, generateStackFile, type EditBenchmarkResult } from './bench/edit-benchmark';
+  attributesOf,
+  describeValue,
+  fromHclValue,
+  fromJson,
+  jsonAttributesOf,
+  jsonBlockBody,
+  jsonObject,
+  type AttributeValue,
+  type AttributeValues,
+} from './values/attribute-values';
+export { applyEdits, OverlappingEditsError, type EditSpan, type TextEdit } from './edit/text-edits';
+export { realignAttributes, removeConstruct, removeTupleItems } from './edit/removals';
+export { formatBlock, formatValue, raw, type FormatValue, type HclSource } from './edit/hcl-format';
+export { checkParsesWithHashicorp, type HashicorpCheck } from './check/hashicorp-check';

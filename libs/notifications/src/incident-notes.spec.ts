@@ -23,7 +23,9 @@ function record(overrides: Partial<DriftRecord> = {}): DriftRecord {
     changedAt: '2026-11-20T11:59:00.000Z',
     detectedAt: '2026-11-20T11:59:30.000Z',
     updatedAt: '2026-11-20T12:00:00.000Z',
-    diff: { equal: false, extra: [{ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } }], missing: [], attributes: [] },
+    diff: { equal: false },
+    // What a note says changed: the differences' sentences (only `sentence` is read).
+    differences: [{ sentence: 'opens ingress tcp/22 from 0.0.0.0/0' } as NonNullable<DriftRecord['differences']>[number]],
     evidence: { eventIds: ['e1'], configurationStateId: 1, captureTime: '2026-11-20T11:59:00.000Z', rule: 4, apiCalls: [] },
     links: { incident: { provider: 'pagerduty', id: 'Q1', number: 7, title: 'checkout down' } },
     ...overrides,

@@ -9,7 +9,7 @@
  * pull request, each revert is its own); the key is part of the job id.
  */
 import { createHash } from 'node:crypto';
-import { summarizeDiff, type DriftRecord, type IncidentNoteTransition } from '@driftwarden/domain';
+import type { DriftRecord, IncidentNoteTransition } from '@driftwarden/domain';
 import type { AuditEntry } from '@driftwarden/store';
 
 export interface NoteTransition {
@@ -70,6 +70,14 @@ function resourceOf(record: DriftRecord): string {
   return `${record.resource.id} (${where})`;
 }
 
+/** The record's differences in the kind's own words (kind-neutral), else its differing attributes. */
+function whatChanged(record: DriftRecord): string {
+  const sentences = (record.differences ?? []).map((d) => d.sentence).filter((t) => t.length > 0);
+  if (sentences.length > 0) return sentences.join('; ');
+  const attributes = (record.diff.attributes ?? []).map((a) => `changes ${a.path}`);
+  return attributes.length > 0 ? attributes.join('; ') : 'differs from the Terraform state';
+}
+
 function who(record: DriftRecord): string {
   const arn = record.principal.arn ?? 'an unknown principal';
   return record.principal.session && !arn.endsWith(`/${record.principal.session}`) ? `${arn} (${record.principal.session})` : arn;
@@ -82,7 +90,7 @@ export function incidentNoteText(input: { transition: IncidentNoteTransition; re
   const details = entry.details ?? {};
   const pr = record.links.pullRequest?.url ?? (typeof details['url'] === 'string' ? details['url'] : undefined);
   let headline: string;
-  let changed = summarizeDiff(record.diff);
+  let changed = whatChanged(record);
   switch (transition) {
     case 'held':
       headline = `driftwarden held a change on ${resource}: it is not reverted while auto-heal is frozen, and is decided again when the freeze ends.`;

@@ -12,7 +12,7 @@ import type { AuditEntry } from '@driftwarden/store';
  *   (told once per difference: when it is first flagged, not on every later decision);
  * - `widens_exposure`: a break-glass change that widens exposure is being backported (trusted,
  *   but the on-call must know: DESIGN §4);
- * - `remediation_failed`: a revert or a backport that failed for good;
+ * - `remediation_failed`: a revert, a backport or an evaluation that failed for good;
  * - `freeze_unknown`: an incident provider cannot be read, so auto-heal is frozen (fail closed).
  */
 export type NotificationKind = (typeof NOTIFICATION_EVENTS)[number];
@@ -81,6 +81,9 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
       break;
     case 'backport.failed':
       out.push({ ...base, kind: 'remediation_failed', title: `Backport failed for ${resourceOf(entry)}` });
+      break;
+    case 'evaluation.failed':
+      out.push({ ...base, kind: 'remediation_failed', title: `Not decided: the evaluation of ${resourceOf(entry)} failed for good (replay it with driftwarden replay --failed)` });
       break;
     case 'freeze.unknown':
       out.push({ ...base, kind: 'freeze_unknown', title: 'Auto-heal frozen: the incident state cannot be read' });

@@ -13,6 +13,7 @@ export class Metrics {
   readonly webhooksRejected: Counter<'provider' | 'reason'>;
   readonly notifications: Counter<'webhook' | 'kind' | 'outcome'>;
   readonly authFailures: Counter<'reason'>;
+  readonly retentionRemoved: Counter<'family'>;
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'driftwarden_' });
@@ -68,6 +69,12 @@ export class Metrics {
       name: 'driftwarden_auth_failures_total',
       help: 'Failed bearer authentications: missing_token, malformed_header, invalid_token, rate_limited (refused unread: too many failures from the client)',
       labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    this.retentionRemoved = new Counter({
+      name: 'driftwarden_retention_removed_total',
+      help: "Data the scheduler's retention sweep removed, by family (drifts, audit, freeze_history)",
+      labelNames: ['family'],
       registers: [this.registry],
     });
     this.workersRunning = new Gauge({

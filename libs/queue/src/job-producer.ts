@@ -19,6 +19,8 @@ export interface JobProducerOptions {
   prefix: string;
   /** Debounce window for evaluations of one resource (ingest.coalesceMilliseconds). */
   coalesceMs: number;
+  /** How many finished jobs are kept, and how long (config `retention.completedJobs`/`failedJobs`). */
+  jobRetention?: JobRetention;
   /**
    * A queue's errors (its connection's, while Redis is unreachable). Without a listener BullMQ
    * prints them with console.error, outside the JSON log.
@@ -26,40 +28,72 @@ export interface JobProducerOptions {
   onError?: (err: Error, queue: QueueName) => void;
 }
 
-/** Retention keeps finished jobs long enough for id-based deduplication to keep working. */
-const KEEP_COMPLETED = { age: 24 * 3600, count: 50_000 };
-const KEEP_FAILED = { age: 7 * 24 * 3600 };
+/** Finished jobs kept while both limits hold (BullMQ `KeepJobs`, checked as each job finishes). */
+export interface JobRetention {
+  completed: { ageSeconds: number; count: number };
+  failed: { ageSeconds: number; count: number };
+}
+
+/**
+ * Completed jobs of the id-deduplicated queues are kept long enough for deduplication by job id
+ * to keep working (an evaluation that enqueued one can retry for about 35 minutes); failed ones
+ * are kept by count (their drift record and audit entry are the record of the failure).
+ */
+export const DEFAULT_JOB_RETENTION: JobRetention = {
+  completed: { ageSeconds: 24 * 3600, count: 50_000 },
+  failed: { ageSeconds: 7 * 24 * 3600, count: 1_000 },
+};
+
+/**
+ * Stack traces kept per job: the last three attempts' (BullMQ keeps one per attempt by default,
+ * about 2.5 KB each: 14 of them made a failed evaluation about 38 KB).
+ */
+const STACK_TRACES_KEPT = 3;
 
 /** One table for every job option: ids, attempts, back-off, retention. */
-const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
-  evaluate: {
-    attempts: 14,
-    backoff: { type: 'dw' },
-    // Evaluations are deduplicated per resource by BullMQ deduplication, not by job id, and
-    // their outcome is in the item ledger: nothing to keep once done.
-    removeOnComplete: true,
-    removeOnFail: KEEP_FAILED,
-  },
-  remediate: {
-    attempts: 8,
-    backoff: { type: 'dw' },
-    removeOnComplete: KEEP_COMPLETED,
-    removeOnFail: KEEP_FAILED,
-  },
-  backport: {
-    attempts: 8,
-    backoff: { type: 'dw' },
-    removeOnComplete: KEEP_COMPLETED,
-    removeOnFail: KEEP_FAILED,
-  },
-  // A failed poll is not retried: the next interval polls again, and staleness freezes meanwhile.
-  incidents: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-  // A receiver that is down for a while still gets the message (back-off 1 s doubling: about 8.5 min over 10 attempts).
-  notify: { attempts: 10, backoff: { type: 'dw' }, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
-  // One note per transition: the job id is the transition, and finished jobs are kept as long as
-  // an incident can last (30 days), so a redelivered audit entry or a second replica adds nothing.
-  'incident-notes': { attempts: 8, backoff: { type: 'dw' }, removeOnComplete: { age: 30 * 24 * 3600, count: 100_000 }, removeOnFail: { age: 30 * 24 * 3600 } },
-};
+function jobDefaults(retention: JobRetention): { [Q in QueueName]: JobsOptions } {
+  const keepCompleted = { age: retention.completed.ageSeconds, count: retention.completed.count };
+  const keepFailed = { age: retention.failed.ageSeconds, count: retention.failed.count };
+  return {
+    evaluate: {
+      attempts: 14,
+      backoff: { type: 'dw' },
+      // Evaluations are deduplicated per resource by BullMQ deduplication, not by job id, and
+      // their outcome is in the item ledger: nothing to keep once done.
+      removeOnComplete: true,
+      removeOnFail: keepFailed,
+      stackTraceLimit: STACK_TRACES_KEPT,
+    },
+    remediate: {
+      attempts: 8,
+      backoff: { type: 'dw' },
+      removeOnComplete: keepCompleted,
+      removeOnFail: keepFailed,
+      stackTraceLimit: STACK_TRACES_KEPT,
+    },
+    backport: {
+      attempts: 8,
+      backoff: { type: 'dw' },
+      removeOnComplete: keepCompleted,
+      removeOnFail: keepFailed,
+      stackTraceLimit: STACK_TRACES_KEPT,
+    },
+    // A failed poll is not retried: the next interval polls again, and staleness freezes meanwhile.
+    incidents: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, stackTraceLimit: 1 },
+    // A receiver that is down for a while still gets the message (back-off 1 s doubling: about 8.5 min over 10 attempts).
+    notify: { attempts: 10, backoff: { type: 'dw' }, removeOnComplete: keepCompleted, removeOnFail: keepFailed, stackTraceLimit: STACK_TRACES_KEPT },
+    // One note per transition: the job id is the transition, and finished jobs are kept as long as
+    // an incident can last (30 days, whatever the retention of the others), so a redelivered audit
+    // entry or a second replica adds nothing.
+    'incident-notes': {
+      attempts: 8,
+      backoff: { type: 'dw' },
+      removeOnComplete: { age: Math.max(30 * 24 * 3600, retention.completed.ageSeconds), count: Math.max(100_000, retention.completed.count) },
+      removeOnFail: keepFailed,
+      stackTraceLimit: STACK_TRACES_KEPT,
+    },
+  };
+}
 
 /**
  * The producer facade: business code asks for "evaluate this resource" or "remediate this
@@ -67,8 +101,10 @@ const DEFAULTS: { [Q in QueueName]: JobsOptions } = {
  */
 export class JobProducer {
   private readonly queues: { [Q in QueueName]: Queue };
+  private readonly defaults: { [Q in QueueName]: JobsOptions };
 
   constructor(private readonly options: JobProducerOptions) {
+    this.defaults = jobDefaults(options.jobRetention ?? DEFAULT_JOB_RETENTION);
     const make = (name: QueueName) => {
       const queue = new Queue(name, { connection: options.connection, prefix: options.prefix });
       const onError = options.onError;
@@ -97,7 +133,7 @@ export class JobProducer {
 
   evaluateOptions(data: EvaluateJob): JobsOptions {
     return {
-      ...DEFAULTS.evaluate,
+      ...this.defaults.evaluate,
       delay: this.options.coalesceMs,
       deduplication: { id: jobIdFrom('res', data.resourceKey), replace: true, keepLastIfActive: true },
     };
@@ -106,7 +142,7 @@ export class JobProducer {
   /** Schedules a revert after the settle delay; one job per drift and item. */
   async remediate(data: RemediateJob, delayMs: number): Promise<void> {
     await this.queues.remediate.add(JOB_NAMES.remediate, data, {
-      ...DEFAULTS.remediate,
+      ...this.defaults.remediate,
       jobId: jobIdFrom('rem', data.driftId, data.eventId, ...(data.round ? [data.round] : [])),
       delay: Math.max(0, delayMs),
     });
@@ -115,7 +151,7 @@ export class JobProducer {
   /** Opens or updates the backport PR for a drift; one job per drift and item. */
   async backport(data: BackportJob): Promise<void> {
     await this.queues.backport.add(JOB_NAMES.backport, data, {
-      ...DEFAULTS.backport,
+      ...this.defaults.backport,
       jobId: jobIdFrom('bp', data.driftId, data.eventId, ...(data.round ? [data.round] : [])),
     });
   }
@@ -124,7 +160,7 @@ export class JobProducer {
   async notify(jobs: NotifyJob[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.queues.notify.addBulk(
-      jobs.map((data) => ({ name: JOB_NAMES.notify, data, opts: { ...DEFAULTS.notify, jobId: jobIdFrom('ntf', data.auditId, data.kind, data.webhook) } })),
+      jobs.map((data) => ({ name: JOB_NAMES.notify, data, opts: { ...this.defaults.notify, jobId: jobIdFrom('ntf', data.auditId, data.kind, data.webhook) } })),
     );
   }
 
@@ -138,14 +174,14 @@ export class JobProducer {
       jobs.map((data) => ({
         name: JOB_NAMES['incident-notes'],
         data,
-        opts: { ...DEFAULTS['incident-notes'], jobId: jobIdFrom('note', data.driftId, data.transition, data.provider, data.incidentId, data.key) },
+        opts: { ...this.defaults['incident-notes'], jobId: jobIdFrom('note', data.driftId, data.transition, data.provider, data.incidentId, data.key) },
       })),
     );
   }
 
   /** Polls the providers every `everyMs`, one job per interval across all replicas. */
   async scheduleIncidentPolls(everyMs: number): Promise<void> {
-    await this.queues.incidents.upsertJobScheduler('poll-incidents', { every: everyMs }, { name: JOB_NAMES.incidents, data: { reason: 'schedule' }, opts: DEFAULTS.incidents });
+    await this.queues.incidents.upsertJobScheduler('poll-incidents', { every: everyMs }, { name: JOB_NAMES.incidents, data: { reason: 'schedule' }, opts: this.defaults.incidents });
   }
 
   /**
@@ -164,7 +200,7 @@ export class JobProducer {
 
   /** A refresh now (webhook): bursts of webhooks collapse into one poll per second. */
   async pollIncidentsNow(correlationId: string): Promise<void> {
-    await this.queues.incidents.add(JOB_NAMES.incidents, { reason: 'webhook', correlationId }, { ...DEFAULTS.incidents, deduplication: { id: 'poll-now', ttl: 1_000 } });
+    await this.queues.incidents.add(JOB_NAMES.incidents, { reason: 'webhook', correlationId }, { ...this.defaults.incidents, deduplication: { id: 'poll-now', ttl: 1_000 } });
   }
 
   queue<Q extends QueueName>(name: Q): Queue<JobData<Q>> {

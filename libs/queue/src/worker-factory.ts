@@ -1,6 +1,6 @@
-import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PermanentError } from '@driftwarden/domain';
+import { PermanentError, WaitError } from '@driftwarden/domain';
 import type { JobData, QueueName } from './job-catalogue';
 
 export interface WorkerOptions {
@@ -12,17 +12,27 @@ export interface WorkerOptions {
   autorun?: boolean;
 }
 
+/** The longest a waiting job is put off at once (it comes back and waits again if need be). */
+export const MAX_WAIT_MS = 300_000;
+
 /**
- * Wraps a processor so that permanent errors become BullMQ `UnrecoverableError`s (no retry)
- * while every other error is rethrown for BullMQ's retry with back-off. Nothing is swallowed.
+ * Wraps a processor so that permanent errors become BullMQ `UnrecoverableError`s (no retry), a
+ * `WaitError` delays the job without spending an attempt (BullMQ's `moveToDelayed` +
+ * `DelayedError`: a rate limit or a delivery lag is not a failure), and every other error is
+ * rethrown for BullMQ's retry with back-off. Nothing is swallowed.
  */
-export function classified<T>(fn: (job: Job<T>) => Promise<unknown>): Processor<T> {
-  return async (job: Job<T>) => {
+export function classified<T>(fn: (job: Job<T>) => Promise<unknown>, now: () => number = Date.now): Processor<T> {
+  return async (job: Job<T>, token?: string) => {
     try {
       return await fn(job);
     } catch (err) {
       if (err instanceof PermanentError) {
         throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      }
+      if (err instanceof WaitError && token) {
+        const ms = Math.max(50, Math.min(err.retryAfterMs ?? 1000, MAX_WAIT_MS));
+        await job.moveToDelayed(now() + ms, token);
+        throw new DelayedError(`${err.code}: waiting ${ms} ms (${err.message})`);
       }
       throw err;
     }

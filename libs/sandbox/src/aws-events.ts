@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import type { PermissionRule } from '@driftwarden/domain';
-import { toIpPermissions } from '@driftwarden/security-group';
+import { toIpPermissions } from '@driftwarden/kinds/security-group';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 /**
  * Builds the events AWS would deliver for a change to a security group, in their real shapes

@@ -1,6 +1,6 @@
-import type { PermissionRule } from '@driftwarden/domain';
 import { sandbox } from '@driftwarden/ec2';
 import { cloudTrailEvent, configItemEvent, type GroupInfo } from './aws-events';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 export type EventSink = (events: Record<string, unknown>[]) => Promise<void>;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { PermissionRule } from '@driftwarden/domain';
-import { toTerraformInlineBlocks } from '@driftwarden/security-group';
+import { toTerraformInlineBlocks } from '@driftwarden/kinds/security-group';
 import type { GroupInfo } from './aws-events';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 export interface StateGroup extends GroupInfo {
   /** Terraform resource name and optional module, e.g. `workers` in `module.net`. */

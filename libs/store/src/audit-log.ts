@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
 import type { JsonObject } from '@driftwarden/domain';
+import { DEFAULT_STORE_RETENTION, storeRetention, type StoreRetention } from './retention';
 
 /** One entry of the decision and action log (`GET /v1/audit`). */
 export interface AuditEntry {
@@ -24,22 +25,43 @@ export interface AuditPage {
   next: string | null;
 }
 
-/** Bounded so a runaway producer cannot fill Redis; ~1M entries. */
-export const AUDIT_MAXLEN = 1_000_000;
+/** Bounded so a runaway producer cannot fill Redis; ~1M entries by default (config `retention.audit.maxEntries`). */
+export const AUDIT_MAXLEN = DEFAULT_STORE_RETENTION.auditMaxEntries;
 
-/** The audit log: a Redis stream, append-only, read by time. */
+/**
+ * The audit log: a Redis stream, append-only, read by time. Kept to about `auditMaxEntries`
+ * entries on every append, and to `auditMaxAgeSeconds` by the scheduler's sweep (`trim`).
+ */
 export class AuditLog {
   private readonly key: string;
+  private readonly retention: StoreRetention;
 
   constructor(
     private readonly redis: Redis,
     keys: RedisKeys,
+    retention: Partial<StoreRetention> = {},
   ) {
     this.key = keys.key('audit');
+    this.retention = storeRetention(retention);
   }
 
   get streamKey(): string {
     return this.key;
+  }
+
+  /** The `MAXLEN ~` every writer of the stream trims it to. */
+  get maxEntries(): number {
+    return this.retention.auditMaxEntries;
+  }
+
+  /**
+   * Trims entries older than the retention (`XTRIM MINID ~`: whole stream nodes only, so a few
+   * older entries can stay until their node is all old), at most `limit` of them. Returns how
+   * many were removed.
+   */
+  async trim(now: Date, limit: number): Promise<number> {
+    const minMs = Math.max(0, now.getTime() - this.retention.auditMaxAgeSeconds * 1000);
+    return this.redis.xtrim(this.key, 'MINID', '~', `${minMs}-0`, 'LIMIT', limit);
   }
 
   static encode(entry: AuditEntry): string {
@@ -48,7 +70,7 @@ export class AuditLog {
   }
 
   async append(entry: AuditEntry): Promise<string> {
-    const id = await this.redis.xadd(this.key, 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', 'e', AuditLog.encode(entry));
+    const id = await this.redis.xadd(this.key, 'MAXLEN', '~', String(this.maxEntries), '*', 'e', AuditLog.encode(entry));
     return id ?? '';
   }
 

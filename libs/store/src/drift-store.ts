@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
-import { assertTransition, isOpen, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
-import { AUDIT_MAXLEN, AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
-import { ITEM_TTL_SECONDS } from './item-ledger';
-import { saveDriftLua } from './redis-scripts';
+import { DRIFT_STATUSES, TERMINAL_DRIFT_STATUSES, assertTransition, isOpen, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
+import { AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
+import { backfillDriftsLua, backfillResourceLua, saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
+import { secondsUntil, storeRetention, type StoreRetention } from './retention';
 
 export interface DriftFilter {
   status?: DriftStatus;
@@ -37,8 +37,38 @@ export interface ItemCommit {
 
 export type SaveResult = 'ok' | 'conflict' | 'already' | 'not_claimed';
 
+/** How a save affects retention. */
+export interface SaveOptions {
+  /**
+   * Keep the record (if it ends closed), the resource's hash and its latest item at least until
+   * then (ISO): an exception's end. When it lapses the resource is decided again on them.
+   */
+  keepUntil?: string;
+}
+
+/** What one sweep of expired records did. */
+export interface SweepResult {
+  /** Records removed with their index entries. */
+  removed: number;
+  /** Entries of the expiry index that were due (removed, or stale and dropped). */
+  due: number;
+}
+
+/** What one step of the backfill of data written before retention existed did. */
+export interface BackfillResult {
+  /** Closed records given their retention. */
+  records: number;
+  /** Resource hashes (with their latest item) given their retention. */
+  resources: number;
+  /** True once everything was looked at (it is not looked at again). */
+  done: boolean;
+}
+
 type RedisWithScripts = Redis & {
   dwSaveDrift(...args: (string | number)[]): Promise<SaveResult>;
+  dwSweepDrifts(...args: (string | number)[]): Promise<[number, number]>;
+  dwBackfillDrifts(...args: (string | number)[]): Promise<[number, number]>;
+  dwBackfillResource(...args: (string | number)[]): Promise<number>;
 };
 
 export class ConcurrentUpdateError extends Error {
@@ -63,21 +93,34 @@ export function newDriftId(now = Date.now()): string {
  * resource (sorted by creation sequence, newest first), compare-and-set updates whose
  * status transitions are checked against the domain's state machine, and the audit entry
  * written in the same atomic step.
+ *
+ * Retention: an open record never expires; a closed one expires `closedDriftSeconds` (or
+ * `ignoredDriftSeconds`) after its last change, and `sweepExpired` removes it from the indexes.
+ * A resource's hash and latest decided item are kept while it has an open drift, and expire
+ * `resourceSeconds` after its last decision once nothing is open (see saveDriftLua).
  */
 export class DriftStore {
   private readonly redis: RedisWithScripts;
   private readonly prefix: string;
+  private readonly retention: StoreRetention;
 
   constructor(
     redis: Redis,
     private readonly keys: RedisKeys,
     private readonly audit: AuditLog,
+    retention: Partial<StoreRetention> = {},
   ) {
     if (!('dwSaveDrift' in redis)) {
       redis.defineCommand('dwSaveDrift', { numberOfKeys: 4, lua: saveDriftLua });
     }
+    if (!('dwSweepDrifts' in redis)) {
+      redis.defineCommand('dwSweepDrifts', { numberOfKeys: 1, lua: sweepExpiredDriftsLua });
+      redis.defineCommand('dwBackfillDrifts', { numberOfKeys: 3, lua: backfillDriftsLua });
+      redis.defineCommand('dwBackfillResource', { numberOfKeys: 1, lua: backfillResourceLua });
+    }
     this.redis = redis as RedisWithScripts;
     this.prefix = `${keys.prefix}:`;
+    this.retention = storeRetention(retention);
   }
 
   private driftKey(id: string): string {
@@ -169,6 +212,7 @@ export class DriftStore {
     previous: { record: DriftRecord; raw: string } | null,
     audit: AuditEntry | null,
     item?: ItemCommit,
+    options: SaveOptions = {},
   ): Promise<SaveResult> {
     // Re-stamping a record with the same status (new evidence) is not a transition.
     if (previous && previous.record.status !== next.status) assertTransition(previous.record.status, next.status);
@@ -188,17 +232,17 @@ export class DriftStore {
       resourceKey,
       isOpen(next.status) ? '1' : '0',
       audit ? AuditLog.encode(audit) : '',
-      String(AUDIT_MAXLEN),
+      String(this.audit.maxEntries),
       item?.eventId ?? '',
       item ? String(item.order) : '',
       new Date().toISOString(),
       item?.outcome ?? '',
-      ...this.retention(item),
+      ...this.retentionArgs(item, next.status, options),
     );
   }
 
   /** Commits the decision on an item that changes no drift record (e.g. an IaC apply). */
-  async commitWithoutRecord(item: ItemCommit, audit: AuditEntry): Promise<SaveResult> {
+  async commitWithoutRecord(item: ItemCommit, audit: AuditEntry, options: SaveOptions = {}): Promise<SaveResult> {
     return this.redis.dwSaveDrift(
       this.driftKey('none'),
       this.audit.streamKey,
@@ -214,18 +258,94 @@ export class DriftStore {
       item.resourceKey,
       '0',
       AuditLog.encode(audit),
-      String(AUDIT_MAXLEN),
+      String(this.audit.maxEntries),
       item.eventId,
       String(item.order),
       new Date().toISOString(),
       item.outcome,
-      ...this.retention(item),
+      ...this.retentionArgs(item, null, options),
     );
   }
 
-  /** The item-retention arguments of the save script (see `ItemCommit.retain`). */
-  private retention(item: ItemCommit | undefined): [string, string, string] {
-    return [`${this.keys.key('item')}:`, String(ITEM_TTL_SECONDS), item && item.retain !== false ? '1' : '0'];
+  /** The retention arguments of the save script (ARGV[16..21]; see `ItemCommit.retain` and saveDriftLua). */
+  private retentionArgs(item: ItemCommit | undefined, status: DriftStatus | null, options: SaveOptions): string[] {
+    const now = Date.now();
+    const r = this.retention;
+    const closed = secondsUntil(options.keepUntil, now, status === 'ignored' ? r.ignoredDriftSeconds : r.closedDriftSeconds);
+    return [
+      `${this.keys.key('item')}:`,
+      String(r.itemSeconds),
+      item && item.retain !== false ? '1' : '0',
+      String(secondsUntil(options.keepUntil, now, r.resourceSeconds)),
+      String(closed),
+      String(now),
+    ];
+  }
+
+  /**
+   * Removes the closed records whose retention has run out (at most `limit`), each with its
+   * entries in every index: Redis expires the record itself, the sorted-set indexes are trimmed
+   * here. `now` decides what is due (the scheduler's clock).
+   */
+  async sweepExpired(now: Date, limit: number): Promise<SweepResult> {
+    const [removed, due] = await this.redis.dwSweepDrifts(this.keys.key('drifts', 'expiry'), this.prefix, String(now.getTime()), String(limit));
+    return { removed: Number(removed), due: Number(due) };
+  }
+
+  /**
+   * Data written before retention existed has no expiry: closed records, and the hashes and
+   * latest items of resources with nothing open. Each call gives up to `limit` of them their
+   * retention (counted from now), records first (in creation order), then resource hashes (a
+   * SCAN); the position is kept in Redis (`retention:backfill`), and once everything was looked
+   * at it is marked done and never looked at again.
+   */
+  async backfillRetention(limit: number): Promise<BackfillResult> {
+    const state = this.keys.key('retention', 'backfill');
+    const progress = await this.redis.hgetall(state);
+    if (progress.done === '1') return { records: 0, resources: 0, done: true };
+    const r = this.retention;
+    if (progress.records !== 'done') {
+      const [given, seen] = await this.redis.dwBackfillDrifts(
+        this.keys.key('drifts', 'all'),
+        this.keys.key('drifts', 'expiry'),
+        state,
+        this.prefix,
+        String(limit),
+        String(Date.now()),
+        String(r.closedDriftSeconds),
+        String(r.ignoredDriftSeconds),
+        JSON.stringify(TERMINAL_DRIFT_STATUSES),
+      );
+      if (Number(seen) < limit) await this.redis.hset(state, 'records', 'done');
+      return { records: Number(given), resources: 0, done: false };
+    }
+    const [next, found] = await this.redis.scan(progress.scan ?? '0', 'MATCH', `${this.keys.key('res')}:*`, 'COUNT', limit);
+    let resources = 0;
+    for (const key of found) resources += Number(await this.redis.dwBackfillResource(key, `${this.keys.key('item')}:`, String(r.resourceSeconds), String(r.itemSeconds)));
+    await this.redis.hset(state, next === '0' ? { scan: '0', done: '1' } : { scan: next });
+    return { records: 0, resources, done: next === '0' };
+  }
+
+  /**
+   * When the oldest open drift began: the earliest of its detection and of the changes its
+   * differences were made by (their freeze history must be kept for its decisions), or null
+   * when nothing is open. Reads the oldest record of each open status.
+   */
+  async oldestOpenSince(): Promise<Date | null> {
+    const ids = await Promise.all(DRIFT_STATUSES.filter((s) => isOpen(s)).map((s) => this.redis.zrange(this.keys.key('drifts', 'status', s), '0', '0')));
+    const found = ids.flat();
+    if (found.length === 0) return null;
+    let oldest = Infinity;
+    for (const raw of await this.redis.mget(found.map((id) => this.driftKey(id)))) {
+      if (!raw) continue;
+      const record = JSON.parse(raw) as DriftRecord;
+      if (!isOpen(record.status)) continue;
+      for (const at of [record.detectedAt, record.changedAt, ...(record.differences ?? []).flatMap((d) => [d.madeBy?.at, d.firstSeen?.at])]) {
+        const t = at ? Date.parse(at) : NaN;
+        if (Number.isFinite(t)) oldest = Math.min(oldest, t);
+      }
+    }
+    return Number.isFinite(oldest) ? new Date(oldest) : null;
   }
 
   /**

@@ -4,3 +4,4 @@ export * from './item-ledger';
 export * from './cloudtrail-store';
 export * from './quarantine-store';
 export * from './capped-hash';
+export * from './retention';

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
 import { resourceKey, type ConfigItemEvent } from '@driftwarden/domain';
-import { AUDIT_MAXLEN, type AuditLog } from './audit-log';
+import type { AuditLog } from './audit-log';
 import { acceptItemLua, claimLatestLua } from './redis-scripts';
+import { DEFAULT_STORE_RETENTION, storeRetention, type StoreRetention } from './retention';
 
 export type AcceptStatus = 'accepted' | 'duplicate_pending' | 'duplicate' | 'stale';
 
@@ -22,7 +23,7 @@ export interface ClaimedItem {
   coalesced: string[];
 }
 
-export type ItemOutcome = 'decided' | 'stale' | 'coalesced' | '';
+export type ItemOutcome = 'decided' | 'stale' | 'coalesced' | 'failed' | '';
 
 export interface ItemState {
   eventId: string;
@@ -39,8 +40,8 @@ type RedisWithScripts = Redis & {
   dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string, string] | []>;
 };
 
-/** How long an item's ledger entry is kept (the duplicate window). */
-export const ITEM_TTL_SECONDS = 14 * 24 * 3600;
+/** How long an item's ledger entry is kept by default (the duplicate window; config `retention.items`). */
+export const ITEM_TTL_SECONDS = DEFAULT_STORE_RETENTION.itemSeconds;
 
 /**
  * The item ledger: every accepted Config item, its order per resource, and how it ended
@@ -49,12 +50,15 @@ export const ITEM_TTL_SECONDS = 14 * 24 * 3600;
  */
 export class ItemLedger {
   private readonly redis: RedisWithScripts;
+  private readonly retention: StoreRetention;
 
   constructor(
     redis: Redis,
     private readonly keys: RedisKeys,
     private readonly audit: AuditLog,
+    retention: Partial<StoreRetention> = {},
   ) {
+    this.retention = storeRetention(retention);
     if (!('dwAcceptItem' in redis)) {
       redis.defineCommand('dwAcceptItem', { numberOfKeys: 4, lua: acceptItemLua });
       redis.defineCommand('dwClaimLatest', { numberOfKeys: 2, lua: claimLatestLua });
@@ -85,9 +89,9 @@ export class ItemLedger {
         rk,
         e.order,
         JSON.stringify(e),
-        ITEM_TTL_SECONDS,
+        this.retention.itemSeconds,
         now,
-        AUDIT_MAXLEN,
+        this.audit.maxEntries,
       );
     }
     const replies = (await pipeline.exec()) ?? [];
@@ -101,7 +105,7 @@ export class ItemLedger {
 
   /** True the first time an event id is seen within the duplicate window (for events that are not items). */
   async firstSeen(eventId: string): Promise<boolean> {
-    return (await this.redis.set(this.keys.key('seen', eventId), '1', 'EX', ITEM_TTL_SECONDS, 'NX')) === 'OK';
+    return (await this.redis.set(this.keys.key('seen', eventId), '1', 'EX', this.retention.itemSeconds, 'NX')) === 'OK';
   }
 
   /** Claims the newest pending item of a resource (older pending ones are coalesced). */
@@ -112,6 +116,7 @@ export class ItemLedger {
       `${this.keys.key('item')}:`,
       new Date().toISOString(),
       `${this.keys.key('drift')}:`,
+      this.retention.resourceSeconds,
     );
     if (reply.length === 0) return null;
     const [, body, coalesced, openDriftRaw] = reply;
@@ -150,5 +155,40 @@ export class ItemLedger {
 
   async pendingCount(rk: string): Promise<number> {
     return this.redis.zcard(this.keys.key('pending', rk));
+  }
+
+  /** The item an evaluation was working on: the one it claimed, else the newest pending one. */
+  async inFlight(rk: string): Promise<string | null> {
+    const claimed = await this.redis.hget(this.keys.key('res', rk), 'claimed');
+    if (claimed) return claimed;
+    const [newest] = await this.redis.zrevrange(this.keys.key('pending', rk), 0, 0);
+    return newest ?? null;
+  }
+
+  /**
+   * An item whose evaluation failed for good: recorded as `failed` (with the drift that says
+   * why), out of the pending set and no longer claimed, so nothing re-decides it by accident;
+   * `requeue` puts it back. It is kept without expiry while it is the resource's failed item
+   * (its `failed` drift is open until it is decided again); a later decision on the resource
+   * gives it the duplicate window back (saveDriftLua).
+   */
+  async markFailed(rk: string, eventId: string, driftId: string): Promise<void> {
+    const res = this.keys.key('res', rk);
+    await this.redis
+      .multi()
+      .hset(this.itemKey(eventId), 'outcome', 'failed', 'decidedAt', new Date().toISOString(), 'driftId', driftId)
+      .persist(this.itemKey(eventId))
+      .hset(res, 'failedItem', eventId)
+      .zrem(this.keys.key('pending', rk), eventId)
+      .eval("if redis.call('HGET', KEYS[1], 'claimed') == ARGV[1] then return redis.call('HSET', KEYS[1], 'claimed', '') end return 0", 1, res, eventId)
+      .exec();
+  }
+
+  /** Puts a failed item back among the pending ones (`replay --failed`); false when it is gone (retention) or not failed. */
+  async requeue(rk: string, eventId: string): Promise<boolean> {
+    const h = await this.redis.hmget(this.itemKey(eventId), 'outcome', 'order');
+    if (h[0] !== 'failed' || h[1] === null) return false;
+    await this.redis.multi().hset(this.itemKey(eventId), 'outcome', '').zadd(this.keys.key('pending', rk), Number(h[1]), eventId).exec();
+    return true;
   }
 }

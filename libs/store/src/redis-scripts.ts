@@ -28,13 +28,16 @@ end
 redis.call('HSET', KEYS[1], 'rk', ARGV[2], 'order', ARGV[3], 'body', ARGV[4], 'outcome', '')
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
 redis.call('ZADD', KEYS[3], order, ARGV[1])
+-- The pending set lives no longer than its items (the claim deletes it).
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
 return {'accepted', ''}
 `;
 
 export const claimLatestLua = `
 -- Claims the newest pending item of a resource; older pending ones are coalesced into it.
 -- KEYS[1] resource hash, KEYS[2] pending zset
--- ARGV[1] item key prefix (ends with ':'), ARGV[2] now (ISO), ARGV[3] drift key prefix (ends with ':')
+-- ARGV[1] item key prefix (ends with ':'), ARGV[2] now (ISO), ARGV[3] drift key prefix (ends with ':'),
+-- ARGV[4] resource ttl seconds (a resource hash with nothing open expires: see saveDriftLua)
 -- Returns {eventId, body, coalescedIdsJSON, openDriftJSON} or {} when nothing is pending.
 local claimed = redis.call('HGET', KEYS[1], 'claimed')
 if claimed and claimed ~= '' then
@@ -47,14 +50,27 @@ if claimed and claimed ~= '' then
   end
   redis.call('HSET', KEYS[1], 'claimed', '')
 end
-local top = redis.call('ZREVRANGE', KEYS[2], 0, 0)
-if #top == 0 then
+-- The newest pending item still in the ledger (one that waited longer than the duplicate
+-- window has expired: it is dropped here, never recreated half-empty).
+local latest = nil
+while true do
+  local top = redis.call('ZREVRANGE', KEYS[2], 0, 0)
+  if #top == 0 then break end
+  if redis.call('EXISTS', ARGV[1] .. top[1]) == 1 then
+    latest = top[1]
+    break
+  end
+  redis.call('ZREM', KEYS[2], top[1])
+end
+if not latest then
   return {}
 end
-local latest = top[1]
-local older = redis.call('ZRANGE', KEYS[2], 0, -2)
-for _, id in ipairs(older) do
-  redis.call('HSET', ARGV[1] .. id, 'outcome', 'coalesced', 'decidedAt', ARGV[2], 'supersededBy', latest)
+local older = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -2)) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 1 then
+    redis.call('HSET', ARGV[1] .. id, 'outcome', 'coalesced', 'decidedAt', ARGV[2], 'supersededBy', latest)
+    older[#older + 1] = id
+  end
 end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'claimed', latest)
@@ -64,22 +80,33 @@ local open = redis.call('HGET', KEYS[1], 'openDrift')
 local openJson = ''
 if open and open ~= '' then
   openJson = redis.call('GET', ARGV[3] .. open) or ''
+elseif redis.call('TTL', KEYS[1]) == -1 then
+  -- A new resource hash (or one of a resource with nothing open): it expires unless the
+  -- decision opens a drift.
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 end
 return {latest, body or '', cjson.encode(older), openJson}
 `;
 
 export const saveDriftLua = `
 -- Writes a drift record (compare-and-set) and its indexes, optionally committing the decision
--- on an item, and appends one audit entry, all atomically.
+-- on an item, and appends one audit entry, all atomically; then sets the retention of the
+-- record and of the resource.
 -- KEYS[1] drift key, KEYS[2] audit stream, KEYS[3] item hash or '', KEYS[4] resource hash
 -- ARGV[1] key prefix (ends with ':'), ARGV[2] driftId or '', ARGV[3] expected previous JSON or '' (new) or '*' (any),
 -- ARGV[4] new JSON or '' (no record change), ARGV[5] old status or '', ARGV[6] new status,
 -- ARGV[7] account, ARGV[8] resourceKey, ARGV[9] open ('1'|'0'), ARGV[10] audit entry JSON,
 -- ARGV[11] audit maxlen, ARGV[12] eventId or '', ARGV[13] item order or '', ARGV[14] now (ISO),
--- ARGV[15] item outcome, ARGV[16] item key prefix (ends with ':'), ARGV[17] item ttl seconds,
--- ARGV[18] keep the item ('1': the resource's latest decided item is kept without expiry, so a
--- held drift or a lapsed exception can be decided again on it however long that takes; the one
--- it replaces gets the normal expiry back; a deletion item keeps its expiry)
+-- ARGV[15] item outcome, ARGV[16] item key prefix (ends with ':'), ARGV[17] item ttl seconds (the
+-- duplicate window), ARGV[18] keep the item ('1': it stays the resource's latest decided item, so
+-- a held drift or a lapsed exception can be decided again on it; a deletion item is not kept),
+-- ARGV[19] resource ttl seconds, ARGV[20] closed record ttl seconds, ARGV[21] now (ms)
+-- Retention: an open record never expires; a closed one expires ARGV[20] after this save and is
+-- listed in 'drifts:expiry' (member "id|status|resourceKey", score = when) so the scheduler's
+-- sweep removes its index entries. While the resource has an open drift its hash and its latest
+-- kept item never expire; once nothing is open both expire after ARGV[19] (the item at least
+-- after the duplicate window). The item a newer decided item replaces is back to the duplicate window,
+-- and so is an item kept for 'replay --failed' (field 'failedItem') once decided or superseded.
 -- Returns 'ok' | 'conflict' | 'already' | 'not_claimed'
 local p = ARGV[1]
 if KEYS[3] ~= '' then
@@ -94,6 +121,7 @@ if ARGV[4] ~= '' then
   elseif ARGV[3] ~= '*' then
     if current ~= ARGV[3] then return 'conflict' end
   end
+  -- SET clears any expiry: an open record never expires.
   redis.call('SET', KEYS[1], ARGV[4])
   local seq = redis.call('ZSCORE', p .. 'drifts:all', ARGV[2])
   if not seq then
@@ -104,12 +132,19 @@ if ARGV[4] ~= '' then
   end
   if ARGV[5] ~= '' and ARGV[5] ~= ARGV[6] then
     redis.call('ZREM', p .. 'drifts:status:' .. ARGV[5], ARGV[2])
+    redis.call('ZREM', p .. 'drifts:expiry', ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[8])
   end
   redis.call('ZADD', p .. 'drifts:status:' .. ARGV[6], seq, ARGV[2])
+  local member = ARGV[2] .. '|' .. ARGV[6] .. '|' .. ARGV[8]
   if ARGV[9] == '1' then
+    redis.call('ZREM', p .. 'drifts:expiry', member)
     redis.call('HSET', KEYS[4], 'openDrift', ARGV[2])
-  elseif redis.call('HGET', KEYS[4], 'openDrift') == ARGV[2] then
-    redis.call('HSET', KEYS[4], 'openDrift', '')
+  else
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[20]))
+    redis.call('ZADD', p .. 'drifts:expiry', tonumber(ARGV[21]) + tonumber(ARGV[20]) * 1000, member)
+    if redis.call('HGET', KEYS[4], 'openDrift') == ARGV[2] then
+      redis.call('HSET', KEYS[4], 'openDrift', '')
+    end
   end
 end
 if KEYS[3] ~= '' then
@@ -118,11 +153,118 @@ if KEYS[3] ~= '' then
   if previous and previous ~= '' and previous ~= ARGV[12] then
     redis.call('EXPIRE', ARGV[16] .. previous, tonumber(ARGV[17]))
   end
-  if ARGV[18] == '1' then redis.call('PERSIST', KEYS[3]) end
-  redis.call('HSET', KEYS[4], 'processedOrder', ARGV[13], 'processedId', ARGV[12], 'claimed', '')
+  redis.call('HSET', KEYS[4], 'processedOrder', ARGV[13], 'processedId', ARGV[12], 'claimed', '', 'keepProcessed', ARGV[18])
+  -- An item whose evaluation failed for good was kept for 'replay --failed'; decided now (or
+  -- superseded by this newer decision), it is back to the duplicate window.
+  local failed = redis.call('HGET', KEYS[4], 'failedItem')
+  if failed and failed ~= '' then
+    if failed ~= ARGV[12] or ARGV[18] ~= '1' then redis.call('EXPIRE', ARGV[16] .. failed, tonumber(ARGV[17])) end
+    redis.call('HDEL', KEYS[4], 'failedItem')
+  end
+end
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  local open = redis.call('HGET', KEYS[4], 'openDrift')
+  local latest = redis.call('HGET', KEYS[4], 'processedId')
+  local kept = latest and latest ~= '' and redis.call('HGET', KEYS[4], 'keepProcessed') ~= '0'
+  if open and open ~= '' then
+    redis.call('PERSIST', KEYS[4])
+    if kept then redis.call('PERSIST', ARGV[16] .. latest) end
+  else
+    redis.call('EXPIRE', KEYS[4], tonumber(ARGV[19]))
+    if kept then redis.call('EXPIRE', ARGV[16] .. latest, math.max(tonumber(ARGV[19]), tonumber(ARGV[17]))) end
+    -- Its failed drift ended without the item being decided again (rejected, say): not kept for good.
+    local failed = redis.call('HGET', KEYS[4], 'failedItem')
+    if failed and failed ~= '' then
+      redis.call('EXPIRE', ARGV[16] .. failed, math.max(tonumber(ARGV[19]), tonumber(ARGV[17])))
+      redis.call('HDEL', KEYS[4], 'failedItem')
+    end
+  end
 end
 if ARGV[10] ~= '' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], '*', 'e', ARGV[10])
 end
 return 'ok'
+`;
+
+export const sweepExpiredDriftsLua = `
+-- Removes closed drift records that are due (listed in the expiry index with a time at or
+-- before now) with their entries in every index, at most ARGV[3] of them.
+-- KEYS[1] the expiry zset ('drifts:expiry'; members "id|status|resourceKey")
+-- ARGV[1] key prefix (ends with ':'), ARGV[2] now (ms), ARGV[3] limit
+-- Returns {removed, looked at}
+local p = ARGV[1]
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local removed = 0
+for _, m in ipairs(due) do
+  local a = string.find(m, '|', 1, true)
+  local b = a and string.find(m, '|', a + 1, true)
+  if b then
+    local id = string.sub(m, 1, a - 1)
+    local status = string.sub(m, a + 1, b - 1)
+    local rk = string.sub(m, b + 1)
+    local slash = string.find(rk, '/', 1, true)
+    local key = p .. 'drift:' .. id
+    -- A record without expiry is open (its entry here is stale): it stays.
+    if redis.call('PTTL', key) ~= -1 then
+      redis.call('DEL', key)
+      redis.call('ZREM', p .. 'drifts:all', id)
+      if slash then redis.call('ZREM', p .. 'drifts:account:' .. string.sub(rk, 1, slash - 1), id) end
+      redis.call('ZREM', p .. 'drifts:res:' .. rk, id)
+      redis.call('ZREM', p .. 'drifts:status:' .. status, id)
+      removed = removed + 1
+    end
+  end
+  redis.call('ZREM', KEYS[1], m)
+end
+return {removed, #due}
+`;
+
+export const backfillDriftsLua = `
+-- Gives the closed drift records written before retention existed (no expiry) their retention,
+-- counted from now, walking 'drifts:all' in creation order from a saved position.
+-- KEYS[1] 'drifts:all', KEYS[2] 'drifts:expiry', KEYS[3] the backfill state hash
+-- ARGV[1] key prefix (ends with ':'), ARGV[2] limit, ARGV[3] now (ms), ARGV[4] closed record ttl
+-- seconds, ARGV[5] ignored record ttl seconds, ARGV[6] the closed statuses (JSON array)
+-- Returns {records given a retention, looked at}
+local p = ARGV[1]
+local closed = {}
+for _, s in ipairs(cjson.decode(ARGV[6])) do closed[s] = true end
+local from = redis.call('HGET', KEYS[3], 'seq') or '-inf'
+if from ~= '-inf' then from = '(' .. from end
+local page = redis.call('ZRANGEBYSCORE', KEYS[1], from, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local given = 0
+for i = 1, #page, 2 do
+  local id = page[i]
+  local key = p .. 'drift:' .. id
+  local raw = redis.call('GET', key)
+  if raw and redis.call('PTTL', key) == -1 then
+    local ok, r = pcall(cjson.decode, raw)
+    if ok and type(r) == 'table' and closed[r['status']] and type(r['resource']) == 'table' then
+      local res = r['resource']
+      local ttl = tonumber(r['status'] == 'ignored' and ARGV[5] or ARGV[4])
+      local rk = tostring(res['account']) .. '/' .. tostring(res['region']) .. '/' .. tostring(res['type']) .. '/' .. tostring(res['id'])
+      redis.call('EXPIRE', key, ttl)
+      redis.call('ZADD', KEYS[2], tonumber(ARGV[3]) + ttl * 1000, id .. '|' .. r['status'] .. '|' .. rk)
+      given = given + 1
+    end
+  end
+  redis.call('HSET', KEYS[3], 'seq', page[i + 1])
+end
+return {given, #page / 2}
+`;
+
+export const backfillResourceLua = `
+-- Gives a resource hash written before retention existed (no expiry) and its latest item their
+-- retention, unless the resource has an open drift (then both are kept, as saveDriftLua does).
+-- KEYS[1] resource hash; ARGV[1] item key prefix (ends with ':'), ARGV[2] resource ttl seconds,
+-- ARGV[3] item ttl seconds. Returns 1 when it gave them a retention.
+if redis.call('TTL', KEYS[1]) ~= -1 then return 0 end
+local open = redis.call('HGET', KEYS[1], 'openDrift')
+if open and open ~= '' then return 0 end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+local latest = redis.call('HGET', KEYS[1], 'processedId')
+if latest and latest ~= '' and redis.call('TTL', ARGV[1] .. latest) == -1 then
+  redis.call('EXPIRE', ARGV[1] .. latest, math.max(tonumber(ARGV[2]), tonumber(ARGV[3])))
+end
+return 1
 `;

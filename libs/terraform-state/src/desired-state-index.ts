@@ -1,22 +1,30 @@
 /**
  * The desired state of every configured stack (DESIGN.md §2 "Desired state"): each stack's
- * Terraform state, read from its source, cached by version (S3 ETag / file mtime), indexed by
- * AWS id. A security group is managed when a stack covering its account and region declares
- * it (the group or rules targeting it); a resource owned by no stack is unmanaged.
+ * Terraform state, streamed from its source, cached by version (S3 ETag / file mtime), indexed
+ * by AWS id and arn (every managed instance) and by what the configured resource kinds keep
+ * (index/state-kind.ts). A resource is managed when a stack covering its account and region
+ * declares it (how a kind decides, e.g. a security group targeted only by rule resources, is the
+ * kind's business, through `kindIndexes`); a resource owned by no stack is unmanaged.
  *
  * Fail closed: when a covering stack's state cannot be read, a lookup throws (the stack's
  * TransientError / PermanentError) instead of answering "unmanaged" from partial knowledge.
+ * A state that cannot be read (TerraformStateFormatError: malformed, truncated, wrong version,
+ * too large) is not read again until its version changes.
+ *
+ * A refresh builds the new index beside the old one, which keeps answering lookups until the
+ * new one is complete; the build yields to the event loop every `sliceMs`.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StackConfig } from '@driftwarden/config';
 import type { PermanentError, TransientError } from '@driftwarden/domain';
-import { type SecurityGroupLookup, resolveSecurityGroup } from './index/resolve-security-group';
-import { StackStateIndex, type StackStateSummary, type StateEntry, locationMatches } from './index/stack-state-index';
+import { locationFromArn, locationMatches } from './index/location';
+import type { StackStateIndex, StackStateSummary } from './index/stack-state-index';
+import type { AnyStateKind, ManagedInstanceRef, StateKind } from './index/state-kind';
 import { FileStateSource } from './sources/file-state-source.adapter';
 import { S3StateSource } from './sources/s3-state-source.adapter';
 import type { StateSource, StateVersion } from './sources/state-source.port';
-import { parseTerraformState } from './state/terraform-state.schema';
-import { inStack } from './terraform-state.errors';
+import { DEFAULT_MAX_STATE_BYTES, readStackStateIndex } from './state/read-state-stream';
+import { TerraformStateFormatError, inStack } from './terraform-state.errors';
 
 /** The part of a stack's config this index needs. */
 export type DesiredStateStack = Pick<StackConfig, 'name' | 'accounts' | 'regions' | 'state'>;
@@ -29,6 +37,12 @@ export interface DesiredStateIndexOptions {
   maxAgeMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** The resource kinds whose Terraform types are kept (see index/state-kind.ts; default: none, ids and arns only). */
+  kinds?: readonly AnyStateKind[];
+  /** Refuse a state larger than this, unless its stack sets `state.maxMegabytes` (default 1 GiB). */
+  maxStateBytes?: number;
+  /** Longest stretch of synchronous work while building an index (default 5 ms). */
+  sliceMs?: number;
 }
 
 export interface StackRefreshResult {
@@ -54,18 +68,15 @@ export interface StackStatus {
   error?: { code: string; message: string };
 }
 
-export interface StackOwnership {
-  stack: string;
-  /** Groups whose `aws_security_group` is in this stack. */
-  securityGroups: string[];
-  /** Groups this stack only adds rule resources to. */
-  ruleTargets: string[];
-}
+/** An AWS resource some stack manages, as the generic index knows it (any resource type). */
+export type ManagedResourceRef = ManagedInstanceRef;
 
-export interface RuleOwner {
-  stack: string;
-  address: string;
-  groupId: string;
+/** What one kind keeps of the stacks covering a location (see `DesiredStateIndex.kindIndexes`). */
+export interface KindIndexes<Index> {
+  /** The names of the covering stacks, in config order (for messages). */
+  stacks: string[];
+  /** Per covering stack: the kind's index, and the stack's whole state index it belongs to (its identity changes on every reload). */
+  indexes: { stack: string; index: Index; state: StackStateIndex }[];
 }
 
 interface Slot {
@@ -76,6 +87,8 @@ interface Slot {
   checkedAt?: number;
   loadedAt?: number;
   error?: TransientError | PermanentError;
+  /** The version whose content could not be read (a permanent format error): not read again while unchanged. */
+  errorVersion?: StateVersion;
   inFlight?: Promise<StackRefreshResult>;
 }
 
@@ -89,6 +102,7 @@ export function stateSourceFor(stack: DesiredStateStack, deps: { s3ClientFor: (r
 export class DesiredStateIndex {
   private readonly slots = new Map<string, Slot>();
   private readonly now: () => number;
+  private readonly kinds: readonly AnyStateKind[];
 
   constructor(
     stacks: readonly DesiredStateStack[],
@@ -96,6 +110,7 @@ export class DesiredStateIndex {
     private readonly options: DesiredStateIndexOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.kinds = options.kinds ?? [];
     for (const config of stacks) this.slots.set(config.name, { config, source: sourceFor(config) });
   }
 
@@ -114,38 +129,34 @@ export class DesiredStateIndex {
   }
 
   /**
-   * The desired state of a security group, or `{ managed: false, reason }` when no stack
-   * covering the account and region declares it. Throws when a covering stack's state cannot
-   * be read.
+   * What `kind` keeps of each stack covering the account and region, in config order, loading or
+   * re-checking states as needed: the kind answers its own lookups from them. Throws when a
+   * covering stack's state cannot be read (fail closed: never "unmanaged" from partial
+   * knowledge). Each stack's `index` object is replaced whenever its state is re-read, so a kind
+   * may cache what it resolved as long as the objects are the same.
    */
-  async lookupSecurityGroup(account: string, region: string, groupId: string): Promise<SecurityGroupLookup> {
+  async kindIndexes<Entry, Index>(kind: StateKind<Entry, Index>, account: string, region: string): Promise<KindIndexes<Index>> {
     const slots = this.covering(account, region);
-    if (slots.length === 0) {
-      return { managed: false, groupId, reason: `no configured stack covers account ${account} in ${region}` };
-    }
     const indexes = await this.ready(slots);
-    const entries: StateEntry[] = [];
-    for (const index of indexes) {
-      for (const entry of index.entriesFor(groupId)) if (locationMatches(entry.location, account, region)) entries.push(entry);
-    }
-    const resolved = resolveSecurityGroup(groupId, entries);
-    if (resolved) return resolved;
-    const names = slots.map((s) => `"${s.config.name}"`).join(', ');
     return {
-      managed: false,
-      groupId,
-      reason: `${groupId} is in the Terraform state of no stack covering account ${account} in ${region} (checked ${names})`,
+      stacks: slots.map((s) => s.config.name),
+      indexes: indexes.map((index, i) => ({ stack: slots[i].config.name, index: index.kindIndex(kind), state: index })),
     };
   }
 
-  /** The rule resource that created AWS rule `ruleId` (`sgr-…`), if a covering stack has one. */
-  async lookupRule(account: string, region: string, ruleId: string): Promise<RuleOwner | undefined> {
+  /**
+   * The managed resource instances, of any type, whose `id` or `arn` is `idOrArn`, in the stacks
+   * covering the account and region (an instance whose arn names another account or region is
+   * left out). Throws when a covering stack's state cannot be read.
+   */
+  async lookupManaged(account: string, region: string, idOrArn: string): Promise<ManagedResourceRef[]> {
     const indexes = await this.ready(this.covering(account, region));
+    const found: ManagedResourceRef[] = [];
     for (const index of indexes) {
-      const entry = index.ruleEntry(ruleId);
-      if (entry && locationMatches(entry.location, account, region)) return { stack: entry.stack, address: entry.address, groupId: entry.groupId };
+      const refs = idOrArn.startsWith('arn:') ? index.instancesWithArn(idOrArn) : index.instancesWithId(idOrArn);
+      for (const ref of refs) if (locationMatches(locationFromArn(ref.arn), account, region)) found.push({ ...ref });
     }
-    return undefined;
+    return found;
   }
 
   /**
@@ -183,19 +194,6 @@ export class DesiredStateIndex {
     });
   }
 
-  /** Which stack owns which security groups (from the states loaded so far). */
-  ownership(): StackOwnership[] {
-    return [...this.slots.values()].map((slot) => {
-      const owned = slot.index?.ownedSecurityGroupIds() ?? [];
-      const ownedSet = new Set(owned);
-      return {
-        stack: slot.config.name,
-        securityGroups: owned,
-        ruleTargets: (slot.index?.securityGroupIds() ?? []).filter((id) => !ownedSet.has(id)),
-      };
-    });
-  }
-
   private covering(account: string, region: string): Slot[] {
     return [...this.slots.values()].filter((s) => s.config.accounts.includes(account) && s.config.regions.includes(region));
   }
@@ -229,27 +227,50 @@ export class DesiredStateIndex {
 
   private async readSlot(slot: Slot): Promise<StackRefreshResult> {
     const stack = slot.config.name;
+    // After a state that could not be read, ask for anything but that version; else for
+    // anything but the version indexed. Without either there is nothing to keep: read in full.
+    const previous = slot.error && slot.errorVersion !== undefined ? slot.errorVersion : slot.index ? slot.version : undefined;
+    let version: StateVersion | undefined;
     try {
-      // Without an index (first read, or content never parsed) there is nothing to keep: read in full.
-      const result = await slot.source.read(slot.index ? slot.version : undefined);
+      const result = await slot.source.read(previous);
       const now = this.now();
+      if (result.status === 'unchanged' && previous !== undefined && previous === slot.errorVersion && slot.error) {
+        slot.checkedAt = now;
+        return { stack, status: 'failed', error: slot.error };
+      }
       if (result.status === 'unchanged' && slot.index) {
         slot.checkedAt = now;
         slot.error = undefined;
         return { stack, status: 'unchanged', serial: slot.index.serial };
       }
       if (result.status === 'unchanged') throw new Error(`${slot.source.origin} answered "not modified" to an unconditional read`);
-      const state = parseTerraformState(result.body, { origin: slot.source.origin, stack });
-      slot.index = new StackStateIndex(stack, state);
+      version = result.version;
+      // The old index keeps serving lookups while this one is built.
+      const index = await readStackStateIndex(result.body, {
+        origin: slot.source.origin,
+        stack,
+        kinds: this.kinds,
+        maxBytes: this.maxBytesOf(slot.config),
+        ...(result.size !== undefined ? { size: result.size } : {}),
+        ...(this.options.sliceMs !== undefined ? { sliceMs: this.options.sliceMs } : {}),
+      });
+      slot.index = index;
       slot.version = result.version;
       slot.checkedAt = now;
       slot.loadedAt = now;
       slot.error = undefined;
-      return { stack, status: 'loaded', serial: state.serial };
+      slot.errorVersion = undefined;
+      return { stack, status: 'loaded', serial: index.serial };
     } catch (err) {
       const error = inStack(stack, err);
       slot.error = error;
+      slot.errorVersion = err instanceof TerraformStateFormatError && version !== undefined ? version : undefined;
       return { stack, status: 'failed', error };
     }
+  }
+
+  private maxBytesOf(stack: DesiredStateStack): number {
+    const megabytes = stack.state.maxMegabytes;
+    return megabytes !== undefined ? megabytes * 1024 * 1024 : (this.options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES);
   }
 }

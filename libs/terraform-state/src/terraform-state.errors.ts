@@ -5,11 +5,30 @@
  */
 import { DriftwardenError, PermanentError, TransientError } from '@driftwarden/domain';
 
-/** The state file is not JSON, not format version 4, or not shaped like a state. */
+/**
+ * Why the controller cannot read a state: `terraform_state_malformed` (not JSON, or truncated),
+ * `terraform_state_unsupported_version` (not format version 4), `terraform_state_invalid` (JSON,
+ * but not shaped like a state where it matters), `terraform_state_too_large` (over the stack's
+ * `state.maxMegabytes`). Permanent: the same bytes fail the same way until the state changes.
+ */
+export type TerraformStateFormatCode =
+  | 'terraform_state_malformed'
+  | 'terraform_state_unsupported_version'
+  | 'terraform_state_invalid'
+  | 'terraform_state_too_large';
+
+const FORMAT_CODES: ReadonlySet<string> = new Set<TerraformStateFormatCode>([
+  'terraform_state_malformed',
+  'terraform_state_unsupported_version',
+  'terraform_state_invalid',
+  'terraform_state_too_large',
+]);
+
+/** The state file cannot be read as a Terraform state (see TerraformStateFormatCode). */
 export class TerraformStateFormatError extends PermanentError {
   constructor(
     message: string,
-    code: 'terraform_state_malformed' | 'terraform_state_unsupported_version' | 'terraform_state_invalid',
+    code: TerraformStateFormatCode,
     /** JSON path of the problem, when there is one (e.g. `resources[3].instances[0].index_key`). */
     readonly path?: string,
     options?: { cause?: unknown },
@@ -34,6 +53,6 @@ export function inStack(stack: string, err: unknown): TransientError | Permanent
   return new TransientError(`${prefix}reading Terraform state failed: ${message}`, 'terraform_state_read_failed', { cause: err });
 }
 
-function formatCode(code: string): 'terraform_state_malformed' | 'terraform_state_unsupported_version' | 'terraform_state_invalid' {
-  return code === 'terraform_state_malformed' || code === 'terraform_state_unsupported_version' ? code : 'terraform_state_invalid';
+function formatCode(code: string): TerraformStateFormatCode {
+  return FORMAT_CODES.has(code) ? (code as TerraformStateFormatCode) : 'terraform_state_invalid';
 }

@@ -29,3 +29,29 @@ export const TERRAFORM_OPTIONS = {
   timeout: 60_000,
   stdio: ['pipe', 'pipe', 'pipe'] as Array<'pipe'>,
 };
+
+/** Terraform's implied local mirror directories on Linux and macOS (CLI configuration docs). */
+const IMPLIED_MIRRORS = (home: string): string[] => [
+  join(home, '.terraform.d', 'plugins'),
+  join(home, '.local', 'share', 'terraform', 'plugins'),
+  '/usr/local/share/terraform/plugins',
+  '/usr/share/terraform/plugins',
+];
+
+/**
+ * A directory holding the hashicorp/aws provider (`registry.terraform.io/hashicorp/aws/...`),
+ * for `terraform init -plugin-dir` without a network: DRIFTWARDEN_TERRAFORM_PLUGIN_DIR, or one
+ * of Terraform's implied local mirrors. Null when there is none (then `terraform validate`
+ * cannot run: it needs the provider's schema).
+ */
+export function terraformProviderDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const candidates = [env.DRIFTWARDEN_TERRAFORM_PLUGIN_DIR, ...IMPLIED_MIRRORS(env.HOME ?? '')].filter((d): d is string => !!d);
+  for (const dir of candidates) {
+    try {
+      if (statSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws')).isDirectory()) return dir;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}

@@ -7,11 +7,15 @@
  * - such a string is turned back into an HCL template (`toQuotedTemplate`) and parsed again
  *   by the same parser (`getExpressionAst`), and the resulting syntax tree is evaluated
  *   here: literals, templates, tuples, objects, references to `var`/`local`/`data`/
- *   resources/iterators, `for` expressions, conditionals, operators and a handful of
- *   functions (jsonencode, merge, concat, length, join, distinct, strcontains, tostring,
- *   urlencode). Anything else throws: this is an interpreter of a small, known subset, not a
+ *   resources/iterators/child modules (`module.NAME.OUTPUT`, evaluated from the child's own
+ *   files), `for` expressions, conditionals, operators and a handful of functions (jsonencode,
+ *   merge, concat, length, join, distinct, strcontains, tostring, urlencode, regex, can, try,
+ *   alltrue, anytrue, contains, flatten, replace, keys, startswith, floor). Anything else
+ *   throws an UnsupportedByReader: this is an interpreter of a small, known subset, not a
  *   string-to-JSON guess and never `eval`. With a terraform binary on PATH, the functions are
  *   compared with `terraform console` (terraform-module.int-spec.ts).
+ * - variable `validation` blocks are evaluated against the inputs (`validationErrors()`), as
+ *   `terraform plan` does before anything else.
  *
  * Resource attributes that are not set in the configuration are "known after apply"; they
  * evaluate to a placeholder `<computed:ADDRESS.ATTR>` so that references stay visible.
@@ -20,6 +24,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { getExpressionAst, parse } from '@cdktf/hcl2json';
 import { decodeQuotedLiteral, hasTemplateSequence, literalText, toQuotedTemplate } from './hcl-template';
+
+/**
+ * What this reader does not implement, or a name that is not declared: Terraform would reject
+ * the configuration before evaluating anything, so `can()` and `try()` never swallow it (a
+ * typo in a validation must fail the test, not turn into `false`).
+ */
+export class UnsupportedByReader extends Error {
+  override readonly name = 'UnsupportedByReader';
+}
 
 // ----------------------------------------------------------------------------------------
 // JSON and syntax-tree shapes, checked at run time (they come out of a wasm module)
@@ -416,6 +429,72 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
     }
     return out;
   },
+  /**
+   * regex(pattern, string): the first match; with capture groups, the list of groups. No match
+   * is an error (which `can()` turns into false). Terraform uses RE2: the patterns used here
+   * (classes, groups, quantifiers, anchors) mean the same in JavaScript; RE2-only syntax is
+   * refused.
+   */
+  regex: (args) => {
+    if (args.length !== 2) throw new TypeError('regex takes two arguments');
+    const pattern = asString(args[0], 'regex pattern');
+    const value = asString(args[1], 'regex string');
+    if (/\(\?P<|\(\?[imsU-]+[):]|\\[pPzAQE]/.test(pattern)) throw new UnsupportedByReader(`regex: RE2-only syntax in ${pattern} is not supported by this reader`);
+    const match = new RegExp(pattern).exec(value);
+    if (!match) throw new Error(`regex: pattern ${pattern} did not match ${JSON.stringify(value)}`);
+    if (match.groups) throw new UnsupportedByReader('regex: named groups are not supported by this reader');
+    if (match.length > 1) {
+      return match.slice(1).map((g) => (g === undefined ? null : g));
+    }
+    return match[0];
+  },
+  alltrue: (args) => {
+    if (args.length !== 1) throw new TypeError('alltrue takes one argument');
+    return asList(args[0], 'alltrue list').every((v, i) => asBool(v, `alltrue element ${i}`));
+  },
+  anytrue: (args) => {
+    if (args.length !== 1) throw new TypeError('anytrue takes one argument');
+    return asList(args[0], 'anytrue list').some((v, i) => asBool(v, `anytrue element ${i}`));
+  },
+  contains: (args) => {
+    if (args.length !== 2) throw new TypeError('contains takes two arguments');
+    return asList(args[0], 'contains list').some((v) => deepEqual(v, args[1]));
+  },
+  /** Nested lists into one list, depth first (Terraform's flatten). */
+  flatten: (args) => {
+    if (args.length !== 1) throw new TypeError('flatten takes one argument');
+    const out: Value[] = [];
+    const walk = (v: Value): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else out.push(v);
+    };
+    asList(args[0], 'flatten list').forEach(walk);
+    return out;
+  },
+  /** replace(string, substring, replacement); the /regex/ form is not implemented. */
+  replace: (args) => {
+    if (args.length !== 3) throw new TypeError('replace takes three arguments');
+    const substring = asString(args[1], 'replace substring');
+    if (substring.length > 1 && substring.startsWith('/') && substring.endsWith('/')) {
+      throw new UnsupportedByReader('replace: the /regex/ form is not supported by this reader');
+    }
+    return asString(args[0], 'replace string').split(substring).join(asString(args[2], 'replace replacement'));
+  },
+  /** The keys of a map or object, in lexical order. */
+  keys: (args) => {
+    if (args.length !== 1) throw new TypeError('keys takes one argument');
+    const [a] = args;
+    if (!isValueObject(a)) throw new TypeError(`keys: expected a map, got ${describe(a)}`);
+    return Object.keys(a).sort();
+  },
+  startswith: (args) => {
+    if (args.length !== 2) throw new TypeError('startswith takes two arguments');
+    return asString(args[0], 'startswith string').startsWith(asString(args[1], 'startswith prefix'));
+  },
+  floor: (args) => {
+    if (args.length !== 1) throw new TypeError('floor takes one argument');
+    return Math.floor(asNumber(args[0], 'floor'));
+  },
 };
 
 // ----------------------------------------------------------------------------------------
@@ -433,6 +512,7 @@ function bind(scope: Scope, entries: Array<[string, Value]>): Scope {
 }
 
 const META_ARGUMENTS = new Set(['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner']);
+const MODULE_META_ARGUMENTS = new Set(['source', 'version', 'providers', 'count', 'for_each', 'depends_on']);
 
 export interface PolicyStatement {
   Sid?: string;
@@ -456,12 +536,21 @@ export class ModuleEvaluator {
   private readonly localsInProgress = new Set<string>();
   private readonly resourceCache = new Map<string, Promise<Value>>();
   private readonly dataCache = new Map<string, Promise<Instance>>();
+  private readonly childCache = new Map<string, Promise<ModuleEvaluator>>();
 
-  private constructor(readonly module: TerraformModule) {}
+  private constructor(
+    readonly module: TerraformModule,
+    /** `module.NAME.` for a child module (its resources' addresses), `''` for the root. */
+    readonly addressPrefix: string,
+  ) {}
 
-  /** `inputs` are the module arguments; undeclared inputs and missing required ones throw. */
-  static async create(module: TerraformModule, inputs: Record<string, Value> = {}): Promise<ModuleEvaluator> {
-    const ev = new ModuleEvaluator(module);
+  /**
+   * `inputs` are the module arguments; undeclared inputs and missing required ones throw.
+   * Validation blocks are not checked here (a test may want to see an invalid input's effect):
+   * `validationErrors()` checks them.
+   */
+  static async create(module: TerraformModule, inputs: Record<string, Value> = {}, opts: { addressPrefix?: string } = {}): Promise<ModuleEvaluator> {
+    const ev = new ModuleEvaluator(module, opts.addressPrefix ?? '');
     for (const name of Object.keys(inputs)) {
       if (!module.variables.has(name)) throw new Error(`${module.dir}: no variable "${name}"`);
     }
@@ -473,15 +562,72 @@ export class ModuleEvaluator {
     return ev;
   }
 
+  /**
+   * Every variable `validation` block evaluated against the inputs, as Terraform does before a
+   * plan: the variables whose condition is false (or fails to evaluate), with the
+   * error_message. `[]` when every input is valid.
+   */
+  async validationErrors(): Promise<Array<{ variable: string; message: string }>> {
+    const out: Array<{ variable: string; message: string }> = [];
+    for (const [name, body] of this.module.variables) {
+      const blocks = body.validation;
+      if (blocks === undefined) continue;
+      if (!Array.isArray(blocks)) throw new TypeError(`variable ${name}: validation is not a block list`);
+      for (const b of blocks) {
+        if (!isJsonObject(b)) throw new TypeError(`variable ${name}: validation block is not an object`);
+        const message = asString(await this.evaluate(b.error_message ?? null, EMPTY_SCOPE), `variable ${name} error_message`);
+        let ok: boolean;
+        try {
+          ok = asBool(await this.evaluate(b.condition ?? null, EMPTY_SCOPE), `variable ${name} validation condition`);
+        } catch (e) {
+          if (e instanceof UnsupportedByReader) throw e;
+          out.push({ variable: name, message: `${message} (the condition failed: ${e instanceof Error ? e.message : String(e)})` });
+          continue;
+        }
+        if (!ok) out.push({ variable: name, message });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A child module call (`module "NAME" { source = "./..." }`), evaluated from its own files
+   * with the arguments evaluated here. `count` and `for_each` on a module are not supported.
+   */
+  childModule(name: string): Promise<ModuleEvaluator> {
+    let p = this.childCache.get(name);
+    if (!p) {
+      p = (async () => {
+        const body = this.module.modules.get(name);
+        if (!body) throw new UnsupportedByReader(`no module "${name}" in ${this.module.dir}`);
+        if (body.count !== undefined || body.for_each !== undefined) {
+          throw new UnsupportedByReader(`module ${name}: count/for_each on a module is not supported by this reader`);
+        }
+        if (typeof body.source !== 'string' || !body.source.startsWith('.')) {
+          throw new UnsupportedByReader(`module ${name}: only local sources ("./...", "../...") are supported by this reader`);
+        }
+        const child = await loadModule(resolve(this.module.dir, body.source));
+        const inputs: Record<string, Value> = {};
+        for (const [k, raw] of Object.entries(body)) {
+          if (MODULE_META_ARGUMENTS.has(k)) continue;
+          inputs[k] = await this.evaluate(raw, EMPTY_SCOPE);
+        }
+        return ModuleEvaluator.create(child, inputs, { addressPrefix: `${this.addressPrefix}module.${name}.` });
+      })();
+      this.childCache.set(name, p);
+    }
+    return p;
+  }
+
   variable(name: string): Value {
-    if (!this.variables.has(name)) throw new Error(`undeclared variable var.${name}`);
+    if (!this.variables.has(name)) throw new UnsupportedByReader(`undeclared variable var.${name}`);
     return this.variables.get(name) ?? null;
   }
 
   local(name: string): Promise<Value> {
     const cached = this.localCache.get(name);
     if (cached) return cached;
-    if (!this.module.locals.has(name)) return Promise.reject(new Error(`undeclared local.${name}`));
+    if (!this.module.locals.has(name)) return Promise.reject(new UnsupportedByReader(`undeclared local.${name}`));
     if (this.localsInProgress.has(name)) return Promise.reject(new Error(`cycle through local.${name}`));
     this.localsInProgress.add(name);
     const raw = this.module.locals.get(name) ?? null;
@@ -542,7 +688,7 @@ export class ModuleEvaluator {
     if (!body) throw new Error(`no data.aws_iam_policy_document.${name}`);
     for (const k of Object.keys(body)) {
       if (!['statement', 'dynamic', 'version'].includes(k)) {
-        throw new Error(`data.aws_iam_policy_document.${name}: "${k}" is not supported by this reader`);
+        throw new UnsupportedByReader(`data.aws_iam_policy_document.${name}: "${k}" is not supported by this reader`);
       }
     }
     const version = body.version === undefined ? '2012-10-17' : asString(await this.evaluate(body.version, EMPTY_SCOPE), 'version');
@@ -618,7 +764,7 @@ export class ModuleEvaluator {
       if (!Array.isArray(specs)) throw new TypeError(`dynamic "${name}" is not a block list`);
       for (const spec of specs) {
         if (!isJsonObject(spec)) throw new TypeError(`dynamic "${name}" is not an object`);
-        if (spec.iterator !== undefined) throw new Error(`dynamic "${name}": iterator is not supported by this reader`);
+        if (spec.iterator !== undefined) throw new UnsupportedByReader(`dynamic "${name}": iterator is not supported by this reader`);
         const content = singleBody(spec.content ?? null, `dynamic "${name}" content`);
         const collection = await this.evaluate(spec.for_each ?? null, scope);
         for (const [key, value] of entriesOf(collection, `dynamic "${name}" for_each`)) {
@@ -669,7 +815,7 @@ export class ModuleEvaluator {
         // Only quoted templates reach here (hcl2json has already flattened heredocs, and
         // toQuotedTemplate refuses one inside an interpolation); heredoc literals would
         // need different unescaping.
-        if (metaString(node, 'value').trimStart().startsWith('<<')) throw new Error('heredoc templates are not supported');
+        if (metaString(node, 'value').trimStart().startsWith('<<')) throw new UnsupportedByReader('heredoc templates are not supported');
         let s = '';
         for (const k of kids) {
           const v = await this.evalNode(k, src, scope);
@@ -710,9 +856,10 @@ export class ModuleEvaluator {
         return this.resolveTraversal(traversalOf(node), scope);
       case 'function': {
         const name = metaString(node, 'name');
-        if (node.meta.expandedFinalArgument === true) throw new Error(`${name}(...): argument expansion is not supported`);
+        if (node.meta.expandedFinalArgument === true) throw new UnsupportedByReader(`${name}(...): argument expansion is not supported`);
+        if (name === 'can' || name === 'try') return this.evalFallible(name, kids, src, scope);
         const fn = FUNCTIONS[name];
-        if (!fn) throw new Error(`function ${name}() is not supported by this reader`);
+        if (!fn) throw new UnsupportedByReader(`function ${name}() is not supported by this reader`);
         const args: Value[] = [];
         for (const k of kids) args.push(await this.evalNode(k, src, scope));
         return fn(args);
@@ -734,8 +881,29 @@ export class ModuleEvaluator {
       case 'for':
         return this.evalFor(node, src, scope);
       default:
-        throw new Error(`expression type "${node.type}" is not supported by this reader`);
+        throw new UnsupportedByReader(`expression type "${node.type}" is not supported by this reader`);
     }
+  }
+
+  /**
+   * can(expr): false when evaluating expr fails; try(a, b, ...): the first that does not fail.
+   * What this reader does not implement (UnsupportedByReader) is never swallowed.
+   */
+  private async evalFallible(name: 'can' | 'try', kids: AstNode[], src: Buffer, scope: Scope): Promise<Value> {
+    if (name === 'can' && kids.length !== 1) throw new TypeError('can takes one argument');
+    if (name === 'try' && kids.length === 0) throw new TypeError('try takes at least one argument');
+    const errors: string[] = [];
+    for (const k of kids) {
+      try {
+        const v = await this.evalNode(k, src, scope);
+        return name === 'can' ? true : v;
+      } catch (e) {
+        if (e instanceof UnsupportedByReader) throw e;
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    if (name === 'can') return false;
+    throw new Error(`try: no argument could be evaluated (${errors.join('; ')})`);
   }
 
   private async evalObjectKey(node: AstNode, src: Buffer, scope: Scope): Promise<string> {
@@ -785,7 +953,7 @@ export class ModuleEvaluator {
   }
 
   private async evalFor(node: AstNode, src: Buffer, scope: Scope): Promise<Value> {
-    if (node.meta.groupedValue === true) throw new Error('for: grouping (...) is not supported by this reader');
+    if (node.meta.groupedValue === true) throw new UnsupportedByReader('for: grouping (...) is not supported by this reader');
     const keyVar = metaOptionalString(node, 'keyVar');
     const valVar = metaString(node, 'valVar');
     const isObject = metaOptionalString(node, 'keyExpression') !== undefined;
@@ -831,12 +999,21 @@ export class ModuleEvaluator {
         return this.walk(await this.local(name(0)), rest.slice(1), `local.${name(0)}`);
       case 'data':
         return this.walk(await this.dataSource(name(0), name(1)), rest.slice(2), `data.${name(0)}.${name(1)}`);
+      case 'module': {
+        // module.NAME.OUTPUT: an Instance whose attributes are the child's outputs, read lazily.
+        const child = await this.childModule(name(0));
+        const outputs = new Instance(`module.${name(0)}`, {}, (attr) => {
+          if (!child.module.outputs.has(attr)) return Promise.reject(new UnsupportedByReader(`module ${name(0)} has no output "${attr}"`));
+          return child.output(attr);
+        });
+        return this.walk(outputs, rest.slice(1), `module.${name(0)}`);
+      }
       default: {
         const type = root.segment;
         if (this.module.resources.has(`${type}.${name(0)}`)) {
           return this.walk(await this.resource(type, name(0)), rest.slice(1), `${type}.${name(0)}`);
         }
-        throw new Error(`unknown reference ${[root, ...rest].map((p) => p.segment).join('.')}`);
+        throw new UnsupportedByReader(`unknown reference ${[root, ...rest].map((p) => p.segment).join('.')}`);
       }
     }
   }
@@ -849,7 +1026,7 @@ export class ModuleEvaluator {
       if (p.kind === 'name') key = p.segment;
       else if (/^[0-9]+$/.test(p.segment)) key = Number(p.segment);
       else if (/^"(?:[^"\\]|\\.)*"$/.test(p.segment)) key = String(JSON.parse(p.segment));
-      else throw new Error(`${path}: index [${p.segment}] is not supported by this reader`);
+      else throw new UnsupportedByReader(`${path}: index [${p.segment}] is not supported by this reader`);
       path += p.kind === 'name' ? `.${key}` : `[${JSON.stringify(key)}]`;
       if (cur instanceof Instance) {
         if (typeof key !== 'string') throw new Error(`${path}: cannot index a resource instance`);
@@ -871,7 +1048,7 @@ export class ModuleEvaluator {
   private async expandResource(type: string, name: string): Promise<Value> {
     const key = `${type}.${name}`;
     const body = this.module.resources.get(key);
-    if (!body) throw new Error(`no resource ${key}`);
+    if (!body) throw new UnsupportedByReader(`no resource ${key}`);
     const config: Body = {};
     for (const [k, v] of Object.entries(body)) if (!META_ARGUMENTS.has(k)) config[k] = v;
     const make = (address: string, scope: Scope): Instance =>
@@ -882,7 +1059,7 @@ export class ModuleEvaluator {
     if (body.count !== undefined) {
       const n = asNumber(await this.evaluate(body.count, EMPTY_SCOPE), `${key}.count`);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${key}.count: ${n}`);
-      return Array.from({ length: n }, (_, i) => make(`${key}[${i}]`, bind(EMPTY_SCOPE, [['count', { index: i }]])));
+      return Array.from({ length: n }, (_, i) => make(`${this.addressPrefix}${key}[${i}]`, bind(EMPTY_SCOPE, [['count', { index: i }]])));
     }
     if (body.for_each !== undefined) {
       const fe = await this.evaluate(body.for_each, EMPTY_SCOPE);
@@ -891,19 +1068,19 @@ export class ModuleEvaluator {
         ? fe.map((x): [string, Value] => [asString(x, `${key}.for_each element`), x])
         : entriesOf(fe, `${key}.for_each`).map(([k, v]): [string, Value] => [asString(k, `${key}.for_each key`), v]);
       for (const [k, v] of entries) {
-        out[k] = make(`${key}[${JSON.stringify(k)}]`, bind(EMPTY_SCOPE, [['each', { key: k, value: v }]]));
+        out[k] = make(`${this.addressPrefix}${key}[${JSON.stringify(k)}]`, bind(EMPTY_SCOPE, [['each', { key: k, value: v }]]));
       }
       return out;
     }
-    return make(key, EMPTY_SCOPE);
+    return make(`${this.addressPrefix}${key}`, EMPTY_SCOPE);
   }
 
   private async makeDataInstance(type: string, name: string): Promise<Instance> {
     const key = `${type}.${name}`;
     const body = this.module.data.get(key);
-    if (!body) throw new Error(`no data.${key}`);
-    if (body.count !== undefined || body.for_each !== undefined) throw new Error(`data.${key}: count/for_each not supported`);
-    const address = `data.${key}`;
+    if (!body) throw new UnsupportedByReader(`no data.${key}`);
+    if (body.count !== undefined || body.for_each !== undefined) throw new UnsupportedByReader(`data.${key}: count/for_each not supported`);
+    const address = `${this.addressPrefix}data.${key}`;
     return new Instance(address, body, async (attr, raw) => {
       if (type === 'aws_iam_policy_document' && attr === 'json') return JSON.stringify(await this.policyDocument(name));
       return raw === undefined ? computed(address, attr) : this.evaluate(raw, EMPTY_SCOPE);

@@ -11,6 +11,8 @@ import { positiveInt } from './option-parsers';
 interface ReplayOptions {
   batch: number;
   json?: boolean;
+  failed?: boolean;
+  limit?: number;
 }
 
 /** What `replay --json` prints. */
@@ -32,18 +34,36 @@ export interface ReplaySummary {
 export function registerReplayCommand(program: Command, ctx: CliContext): void {
   program
     .command('replay')
-    .description('post the events of a JSON-lines file to the controller (POST /v1/events)')
-    .argument('<file>', 'one EventBridge, SNS or bare Config/CloudTrail event per line; blank lines and # comments are skipped')
+    .description('post the events of a JSON-lines file to the controller (POST /v1/events), or with --failed decide again the items whose evaluation failed for good (POST /v1/replay/failed; operator)')
+    .argument('[file]', 'one EventBridge, SNS or bare Config/CloudTrail event per line; blank lines and # comments are skipped')
     .option('--batch <n>', 'events per request', positiveInt(1000), 100)
+    .option('--failed', 'instead of a file: decide again every item whose evaluation failed for good (a `failed` drift with failure.stage evaluate)')
+    .option('--limit <n>', 'with --failed: at most this many items', positiveInt(1000))
     .option('--json', 'print a summary object instead of the report')
     .addHelpText(
       'after',
       '\nA batch refused with 400 is retried line by line, so only bad lines are rejected.\n' +
         'Exit code: 0 all accepted (duplicates included), 1 some lines rejected, 2 usage or connection error.',
     )
-    .action(async (file: string, options: ReplayOptions) => {
+    .action(async (file: string | undefined, options: ReplayOptions) => {
+      if (options.failed) {
+        if (file) throw new UsageError('give either a file or --failed, not both');
+        return replayFailed(ctx, options);
+      }
+      if (!file) throw new UsageError('replay needs a file of events, or --failed');
       await replay(ctx, file, options);
     });
+}
+
+async function replayFailed(ctx: CliContext, options: ReplayOptions): Promise<void> {
+  const answer = await ctx.client().replayFailed(options.limit);
+  if (options.json) return ctx.printJson(answer);
+  ctx.print(`${plural(answer.requeued.length, 'failed evaluation')} queued to be decided again`);
+  for (const r of answer.requeued) ctx.print(`  ${r.driftId}  item ${r.eventId}`);
+  if (answer.skipped.length) {
+    ctx.print(`${plural(answer.skipped.length, 'record')} skipped:`);
+    for (const s of answer.skipped) ctx.print(`  ${s.driftId}  ${s.reason}`);
+  }
 }
 
 async function replay(ctx: CliContext, file: string, options: ReplayOptions): Promise<void> {

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DriftRecord, PermissionRule } from '@driftwarden/domain';
+import type { DriftRecord } from '@driftwarden/domain';
 import { pagerDutyWebhookBody, signPagerDutyBody } from '@driftwarden/incidents';
 import type { CliContext } from '../cli-context';
 import { DemoWorld, PRINCIPALS, RULES } from './demo-world';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 interface StepResult {
   step: number;

@@ -6,11 +6,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import type { PermissionRule } from '@driftwarden/domain';
 import { deleteKeysWithPrefix } from '@driftwarden/redis';
 import { sandbox as github } from '@driftwarden/github';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox';
 import { PagerDutyFake } from '../../../../libs/incidents/src/testing/pagerduty.fake';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';

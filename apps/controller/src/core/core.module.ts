@@ -5,7 +5,7 @@ import { PrincipalClassifier, webhookIncidentProvider, type IncidentProvider, ty
 import { AwsConfigItemFetcher, ConfigItemFetcher, createConfigServiceClientProvider, createS3Client } from '@driftwarden/ingest';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import {
-  AnalyzerRegistry,
+  KindRegistry,
   AttributionPort,
   BackportPort,
   BackportService,
@@ -20,24 +20,24 @@ import {
   NoBackport,
   RemediateService,
   RemediationPort,
-  ResourceAnalyzers,
+  ResourceKinds,
 } from '@driftwarden/pipeline';
-import { JobProducer } from '@driftwarden/queue';
+import { JobProducer, type JobRetention } from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis } from '@driftwarden/redis';
-import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
+import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore, type StoreRetention } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
-import { CloudTrailAttribution, CloudTrailLookup, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
+import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
 import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings, type IncidentSource } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
 import { IncidentNoteLog } from '@driftwarden/notifications';
 import { ExceptionsStore } from '@driftwarden/exceptions';
-import { Ec2Remediation, assumedRoleCredentialsFor, createEc2ClientProvider, type CredentialsFor } from '@driftwarden/ec2';
-import { GitHubBackport } from '@driftwarden/backport';
+import { assumedRoleCredentialsFor, type CredentialsFor } from '@driftwarden/ec2';
+import { GitHubBackport, editorsOf } from '@driftwarden/backport';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
-import { SecurityGroupAnalyzer, TerraformDesiredState } from '@driftwarden/resources';
+import { KindRemediation, KindsDesiredState, registeredKinds, type KindRegistration } from '@driftwarden/kinds';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
-import { AWS_CREDENTIALS_FOR, CLOCK, INCIDENT_SOURCES, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
+import { AWS_CREDENTIALS_FOR, CLOCK, INCIDENT_SOURCES, KINDS, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
 
 type Clock = () => Date;
 
@@ -82,6 +82,32 @@ export function incidentSourcesOf(c: DriftwardenConfig): {
   return { providers, stalenessMs, scopes };
 }
 
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** Config `retention` as the stores take it (README "Retention"). */
+export function storeRetentionOf(c: DriftwardenConfig): StoreRetention {
+  const r = c.retention;
+  return {
+    itemSeconds: seconds(r.itemsMs),
+    resourceSeconds: seconds(r.resourcesMs),
+    closedDriftSeconds: seconds(r.closedDriftsMs),
+    ignoredDriftSeconds: seconds(r.ignoredDriftsMs),
+    cloudTrailSeconds: seconds(r.cloudTrailEventsMs),
+    auditMaxEntries: r.audit.maxEntries,
+    auditMaxAgeSeconds: seconds(r.audit.maxAgeMs),
+    quarantineMaxEntries: r.quarantine.maxEntries,
+  };
+}
+
+/** Config `retention.completedJobs`/`failedJobs` as the job producer takes them. */
+export function jobRetentionOf(c: DriftwardenConfig): JobRetention {
+  const r = c.retention;
+  return {
+    completed: { ageSeconds: seconds(r.completedJobs.maxAgeMs), count: r.completedJobs.maxCount },
+    failed: { ageSeconds: seconds(r.failedJobs.maxAgeMs), count: r.failedJobs.maxCount },
+  };
+}
+
 /** The composition root: Redis, stores, queue producer, ports and use cases. */
 @Global()
 @Module({})
@@ -118,39 +144,52 @@ export class CoreModule {
         inject: [DRIFTWARDEN_CONFIG],
         useFactory: (c: DriftwardenConfig) => new PrincipalClassifier(c.principals),
       },
-      { provide: AuditLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AuditLog(r, k) },
+      { provide: AuditLog, inject: [REDIS, RedisKeys, DRIFTWARDEN_CONFIG], useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) => new AuditLog(r, k, storeRetentionOf(c)) },
       {
         provide: DriftStore,
-        inject: [REDIS, RedisKeys, AuditLog],
-        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new DriftStore(r, k, a),
+        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig) => new DriftStore(r, k, a, storeRetentionOf(c)),
       },
       {
         provide: ItemLedger,
-        inject: [REDIS, RedisKeys, AuditLog],
-        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new ItemLedger(r, k, a),
+        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig) => new ItemLedger(r, k, a, storeRetentionOf(c)),
       },
-      { provide: CloudTrailStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new CloudTrailStore(r, k) },
+      {
+        provide: CloudTrailStore,
+        inject: [REDIS, RedisKeys, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) => new CloudTrailStore(r, k, storeRetentionOf(c)),
+      },
       {
         provide: QuarantineStore,
-        inject: [REDIS, RedisKeys, AuditLog],
-        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new QuarantineStore(r, k, a),
+        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig) => new QuarantineStore(r, k, a, storeRetentionOf(c)),
       },
       {
         provide: JobProducer,
         inject: [REDIS_BLOCKING, RedisKeys, DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
         useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig, m: RedisConnectionMonitor) =>
-          new JobProducer({ connection: r, prefix: k.bullPrefix, coalesceMs: c.ingest.coalesceMilliseconds, onError: (err, queue) => m.report(`queue:${queue}`, err) }),
+          new JobProducer({
+            connection: r,
+            prefix: k.bullPrefix,
+            coalesceMs: c.ingest.coalesceMilliseconds,
+            jobRetention: jobRetentionOf(c),
+            onError: (err, queue) => m.report(`queue:${queue}`, err),
+          }),
       },
       // Ports: the real adapters built from the configuration, unless a test replaces them.
-      { provide: ResourceAnalyzers, useValue: o.analyzers ?? new AnalyzerRegistry([new SecurityGroupAnalyzer()]) },
+      // The resource kinds (libs/kinds/src/registry.ts is the only place they are listed).
+      { provide: KINDS, useFactory: () => registeredKinds() },
+      { provide: ResourceKinds, inject: [KINDS], useFactory: (kinds: KindRegistration[]) => o.kinds ?? new KindRegistry(kinds.map((k) => k.kind)) },
       {
-        // What Terraform last applied, per configured stack (file or S3, ETag-cached).
+        // What Terraform last applied, per configured stack (file or S3, version-cached), read by each kind.
         provide: DesiredStatePort,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) =>
+        inject: [DRIFTWARDEN_CONFIG, KINDS],
+        useFactory: (c: DriftwardenConfig, kinds: KindRegistration[]) =>
           o.desiredState ??
-          new TerraformDesiredState(
-            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }),
+          new KindsDesiredState(
+            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }, { kinds: kinds.map((k) => k.state) }),
+            kinds,
           ),
       },
       { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },
@@ -178,20 +217,33 @@ export class CoreModule {
       {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
-        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR],
-        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null) =>
-          o.attribution ??
-          new CloudTrailAttribution(ct, pc, {
+        inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR, LOGGER, ResourceKinds],
+        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null, logger: Logger, kinds: ResourceKinds) => {
+          if (o.attribution) return o.attribution;
+          // LookupEvents given up on for a decision: said once per distinct reason, not per item.
+          const said = new Set<string>();
+          // Each kind names the calls that change its resources: attribution reads only those.
+          const calls = new Map(kinds.all().flatMap((kind) => kind.configTypes.map((type) => [type, new Set(kind.cloudTrailEventNames)] as const)));
+          const relevant = new Set(kinds.all().flatMap((kind) => kind.cloudTrailEventNames));
+          return new CloudTrailAttribution(ct, pc, {
+            callsFor: (type) => calls.get(type),
             waitForDeliveryMs: c.attribution.cloudTrailWaitSeconds * 1000,
+            onLookupUnavailable: (err) => {
+              const key = `${err.name}:${err.message}`.slice(0, 300);
+              if (said.has(key)) return;
+              said.add(key);
+              logger.error({ err: { name: err.name, message: err.message } }, 'CloudTrail LookupEvents is unavailable: decisions go ahead with what is known (a principal not found is treated as not the IaC pipeline)');
+            },
             ...(c.attribution.lookupEvents
               ? {
-                  lookup: new CloudTrailLookup(
-                    createCloudTrailClientFor(10_000, credentialsFor ?? undefined),
-                    new SharedRateLimiter(r, k),
-                  ),
+                  walker: new CloudTrailWindowWalker(r, k, createCloudTrailClientFor(10_000, credentialsFor ?? undefined), new SharedRateLimiter(r, k), ct, (e) => relevant.has(e.eventName), {
+                    lagMs: c.attribution.cloudTrailWaitSeconds * 1000,
+                    retentionSeconds: storeRetentionOf(c).cloudTrailSeconds,
+                  }),
                 }
               : {}),
-          }),
+          });
+        },
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
       { provide: FencePort, inject: [FreezeStore, FreezeService, CLOCK], useFactory: (store: FreezeStore, f: FreezeService, clock: Clock) => o.fence ?? new FreezeFence(store, f, clock) },
@@ -213,21 +265,29 @@ export class CoreModule {
       // Write ports: in dry-run mode they are replaced by guards that refuse every write.
       {
         provide: RemediationPort,
-        inject: [DRIFTWARDEN_CONFIG, AWS_CREDENTIALS_FOR],
-        useFactory: (c: DriftwardenConfig, credentialsFor: CredentialsFor | null) =>
-          dryRun(c)
-            ? new DryRunRemediationGuard()
-            : (o.remediation ?? new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) }))),
+        inject: [DRIFTWARDEN_CONFIG, AWS_CREDENTIALS_FOR, KINDS],
+        useFactory: (c: DriftwardenConfig, credentialsFor: CredentialsFor | null, kinds: KindRegistration[]) => {
+          if (dryRun(c)) return new DryRunRemediationGuard();
+          if (o.remediation) return o.remediation;
+          // Each kind's executor, with its own AWS clients (one assumed-role session per account when configured).
+          const deps = { requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) };
+          const executors = new Map<string, RemediationPort>();
+          for (const k of kinds) {
+            const executor = k.executor?.(deps);
+            if (executor) for (const type of k.kind.configTypes) executors.set(type, executor);
+          }
+          return new KindRemediation(executors);
+        },
       },
       {
         provide: BackportPort,
-        inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => {
+        inject: [DRIFTWARDEN_CONFIG, KINDS],
+        useFactory: (c: DriftwardenConfig, kinds: KindRegistration[]) => {
           if (dryRun(c)) return new DryRunBackportGuard();
           if (o.backport) return o.backport;
           const stacks = c.stacks.filter((s) => s.repo).map((s) => ({ stack: s.name, repo: { owner: s.repo!.owner, name: s.repo!.name }, baseBranch: s.repo!.baseBranch, path: s.repo!.path }));
           // Without GitHub there is nowhere to open backports: "not installed" (enforce refuses to start).
-          return c.github ? new GitHubBackport(createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)), stacks) : new NoBackport();
+          return c.github ? new GitHubBackport(createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)), stacks, editorsOf(kinds)) : new NoBackport();
         },
       },
       {
@@ -243,7 +303,7 @@ export class CoreModule {
           DriftStore,
           AuditLog,
           JobProducer,
-          ResourceAnalyzers,
+          ResourceKinds,
           DesiredStatePort,
           AttributionPort,
           FreezePort,
@@ -257,7 +317,7 @@ export class CoreModule {
           d: DriftStore,
           audit: AuditLog,
           p: JobProducer,
-          analyzers: ResourceAnalyzers,
+          kinds: ResourceKinds,
           desiredState: DesiredStatePort,
           attribution: AttributionPort,
           freeze: FreezePort,
@@ -271,16 +331,16 @@ export class CoreModule {
             d,
             audit,
             p,
-            { analyzers, desiredState, attribution, freeze, exceptions, fetcher },
+            { kinds, desiredState, attribution, freeze, exceptions, fetcher },
             { dryRun: dryRun(c), settleSeconds: c.guardrails.settleSeconds, critical: c.guardrails.critical },
             clock,
           ),
       },
       {
         provide: RemediateService,
-        inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, ExceptionsPort, CLOCK],
-        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, e: ExceptionsPort, clock: Clock) =>
-          new RemediateService(d, l, f, fe, r, e, clock),
+        inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, ExceptionsPort, ResourceKinds, CLOCK],
+        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, e: ExceptionsPort, kinds: ResourceKinds, clock: Clock) =>
+          new RemediateService(d, l, f, fe, r, e, kinds, clock),
       },
       {
         provide: BackportService,

@@ -8,7 +8,7 @@ import type {
   FencePort,
   FreezePort,
   RemediationPort,
-  ResourceAnalyzers,
+  ResourceKinds,
 } from '@driftwarden/pipeline';
 
 /**
@@ -16,7 +16,7 @@ import type {
  * given uses the real adapter built from the configuration.
  */
 export interface PortOverrides {
-  analyzers?: ResourceAnalyzers;
+  kinds?: ResourceKinds;
   desiredState?: DesiredStatePort;
   attribution?: AttributionPort;
   freeze?: FreezePort;

@@ -7,3 +7,6 @@ export const LOGGER = Symbol('LOGGER');
 export const AWS_CREDENTIALS_FOR = Symbol('AWS_CREDENTIALS_FOR');
 /** The polled incident sources (`IncidentSource[]`: PagerDuty, Opsgenie, JSM, incident.io as configured). */
 export const INCIDENT_SOURCES = Symbol('INCIDENT_SOURCES');
+
+/** The registered resource kinds (KindRegistration[], from @driftwarden/kinds registeredKinds()). */
+export const KINDS = Symbol('KINDS');

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
-import { arnProblem, parseDuration } from '@driftwarden/domain';
+import { arnProblem, parseDuration, resourceIdProblem } from '@driftwarden/domain';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
 import { ActiveLimitError } from '@driftwarden/store';
 import { ExceptionsStore, type ResourceException } from '@driftwarden/exceptions';
@@ -10,12 +10,15 @@ import { activeLimitReached, parseBody } from './body';
 import { QueryReader } from './query';
 import { actorOf, type ApiRequest } from './request-context';
 
-const RESOURCE_EXPECTED = 'expected a security group id such as sg-0abc1234def567890 or an ARN';
+const RESOURCE_EXPECTED = 'expected a resource id (as AWS Config names it) or an ARN';
 
-/** A bare security group id, or an ARN with a 12-digit account (it is matched against the resource's ARN). */
+/** A resource id of any kind (the safe form every AWS id has), or an ARN with a 12-digit account (matched against the resource's ARN). */
 const exceptionResource = z.string().superRefine((v, ctx) => {
-  if (/^sg-[0-9a-f]{8,17}$/.test(v)) return;
-  if (!v.startsWith('arn:')) return void ctx.addIssue({ code: 'custom', message: RESOURCE_EXPECTED });
+  if (!v.startsWith('arn:')) {
+    const idProblem = resourceIdProblem('', v);
+    if (idProblem) ctx.addIssue({ code: 'custom', message: `${RESOURCE_EXPECTED}: ${idProblem}` });
+    return;
+  }
   const problem = arnProblem(v) ?? (/^arn:[^:]+:[^:]+:[^:]*:\d{12}:/.test(v) ? null : 'expected an ARN with a 12-digit account id');
   if (problem) ctx.addIssue({ code: 'custom', message: `${RESOURCE_EXPECTED}: ${problem}` });
 });
@@ -49,7 +52,7 @@ export class ExceptionsController {
   async list(@Query() query: Record<string, unknown>): Promise<{ items: ResourceException[]; next: string | null }> {
     const q = new QueryReader(query);
     const status = q.oneOf('status', EXCEPTION_STATUSES) ?? 'active';
-    const resource = q.string('resource', { pattern: /^[\w:/.-]{1,300}$/, expected: 'a resource id such as sg-0abc… or an ARN' });
+    const resource = q.string('resource', { pattern: /^[\w:/.-]{1,300}$/, expected: 'a resource id or an ARN' });
     const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
     const limit = q.int('limit', 50, 1, 500);
     const cursor = q.string('cursor', { pattern: /^exc_[a-z0-9]{1,40}$/, expected: 'the "next" value of the previous page' });

@@ -4,17 +4,18 @@ import { parseConfigObject } from '@driftwarden/config';
 import type { FreezeService } from '@driftwarden/freeze';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import type { WorkerHost } from '../workers/worker-host.service';
+import { AwsCredentialsCheck } from '../workers/aws-credentials.service';
 import { HealthController } from './health.controller';
 
 /** /readyz is public: it answers with codes; the Redis client's own words go to the log only. */
 describe('HealthController.readyz', () => {
-  const setup = (ping: () => Promise<string>) => {
+  const setup = (ping: () => Promise<string>, aws: Pick<AwsCredentialsCheck, 'status'> = { status: { state: 'ok', checkedAt: '2026-12-06T00:00:00.000Z' } }) => {
     const redis = { ping: jest.fn(ping) };
     const freeze: jest.Mocked<Pick<FreezeService, 'state'>> = { state: jest.fn().mockRejectedValue(new Error('not read in this test')) };
     const workers: Pick<WorkerHost, 'running'> = { running: { workers: 0, expected: 0, sqs: null } };
     const logger: jest.Mocked<Pick<Logger, 'warn'>> = { warn: jest.fn() };
     const config = parseConfigObject({}, { env: {} });
-    const controller = new HealthController(redis as unknown as Redis, config, ['api'], workers as WorkerHost, new Metrics(false), freeze as unknown as FreezeService, logger as unknown as Logger);
+    const controller = new HealthController(redis as unknown as Redis, config, ['api'], workers as WorkerHost, new Metrics(false), freeze as unknown as FreezeService, logger as unknown as Logger, aws as AwsCredentialsCheck);
     let status = 0;
     let body: unknown;
     const res = { status: (s: number) => ((status = s), res), json: (b: unknown) => ((body = b), res) } as unknown as Response;
@@ -29,6 +30,28 @@ describe('HealthController.readyz', () => {
     expect(body).toMatchObject({ ready: false, redis: { ok: false, error: 'redis_unavailable' } });
     expect(JSON.stringify(body)).not.toContain('10.20.30.40');
     expect(logger.warn).toHaveBeenCalledWith({ err: { message: expect.stringContaining('10.20.30.40') } }, expect.any(String));
+  });
+
+  it('says when there are no AWS credentials (a configuration error), without failing readiness', async () => {
+    const { controller, res, result } = setup(() => Promise.resolve('PONG'), { status: { state: 'missing', checkedAt: '2026-12-06T00:00:00.000Z' } });
+    await controller.readyz(res);
+    expect(result()).toMatchObject({ status: 200, body: { ready: true, aws: { credentials: 'missing', error: 'aws_credentials_missing' } } });
+  });
+
+  it('the start-up check: no credentials anywhere is "missing", said once at error level with the fix', async () => {
+    const logger = { error: jest.fn(), warn: jest.fn() };
+    const none = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const check = new AwsCredentialsCheck(logger as unknown as Logger, () => Promise.reject(none));
+    check.onApplicationBootstrap();
+    await check.settled();
+    expect(check.status.state).toBe('missing');
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(logger.error.mock.calls[0][1]).toMatch(/no AWS credentials found .* Set AWS_PROFILE/);
+    const ok = new AwsCredentialsCheck(logger as unknown as Logger, () => Promise.resolve({ accessKeyId: 'x' }));
+    ok.onApplicationBootstrap();
+    await ok.settled();
+    expect(ok.status.state).toBe('ok');
+    expect(logger.error).toHaveBeenCalledTimes(1);
   });
 
   it('answers 200 with no error when Redis answers', async () => {

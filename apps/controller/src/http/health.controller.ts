@@ -9,6 +9,7 @@ import { freezeSettings } from '../core/core.module';
 import { LOGGER, REDIS } from '../core/tokens';
 import { OPENAPI } from './openapi';
 import { WorkerHost } from '../workers/worker-host.service';
+import { AwsCredentialsCheck } from '../workers/aws-credentials.service';
 
 @Controller()
 export class HealthController {
@@ -20,6 +21,7 @@ export class HealthController {
     private readonly metrics: Metrics,
     private readonly freeze: FreezeService,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly aws: AwsCredentialsCheck,
   ) {}
 
   /** Liveness only: the process answers. */
@@ -76,6 +78,8 @@ export class HealthController {
       redis: { ok: redisOk, ...(redisError ? { error: redisError } : {}) },
       workers: { ok: workersOk, running: w.workers, expected: w.expected, ...(w.sqs === null ? {} : { sqs: w.sqs }) },
       providers,
+      // Reported, not a reason to fail readiness: without credentials decisions still go ahead.
+      aws: { credentials: this.aws.status.state, ...(this.aws.status.state === 'missing' ? { error: 'aws_credentials_missing' } : {}) },
       // Reported, not a reason to fail readiness: while the state is rebuilt, auto-heal is frozen.
       ...(state ? { state: state.rebuild ? { rebuilt: false, rebuildingSince: state.rebuild.since } : { rebuilt: true } } : {}),
     });

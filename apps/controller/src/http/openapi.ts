@@ -123,7 +123,7 @@ export const OPENAPI = {
           id: { type: 'string' },
           status: { type: 'string', enum: ['detected', 'held', 'awaiting_approval', 'reverting', 'reverted', 'backport_open', 'backport_merged', 'backport_closed', 'rejected', 'resolved', 'ignored', 'failed'] },
           dryRun: { type: 'boolean' },
-          resource: { type: 'object', properties: { type: { type: 'string' }, id: { type: 'string' }, account: { type: 'string' }, region: { type: 'string' }, address: { type: 'string' }, stack: { type: 'string' } } },
+          resource: { type: 'object', properties: { type: { type: 'string' }, kind: { type: 'string', description: 'the resource kind that handles the type, e.g. security-group' }, id: { type: 'string' }, account: { type: 'string' }, region: { type: 'string' }, address: { type: 'string' }, stack: { type: 'string' } } },
           decision: { type: 'object', properties: { action: { type: 'string', enum: ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'] }, rule: { type: 'integer', nullable: true }, reason: { type: 'string' } } },
           principal: { type: 'object', properties: { arn: { type: 'string', nullable: true }, class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] }, session: { type: 'string' } } },
           changedAt: { type: 'string' },
@@ -169,6 +169,11 @@ export const OPENAPI = {
                 noteId: { type: 'string' },
               },
             },
+          },
+          failure: {
+            type: 'object',
+            description: 'Why the record is `failed` when a job failed for good; `replay --failed` decides an evaluation failure again.',
+            properties: { stage: { type: 'string', enum: ['evaluate', 'remediate', 'backport'] }, code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string' }, eventId: { type: 'string' }, replays: { type: 'integer' } },
           },
         },
       },
@@ -308,7 +313,7 @@ export const OPENAPI = {
             required: ['resource', 'reason'],
             additionalProperties: false,
             properties: {
-              resource: { type: 'string', description: 'a security group id (sg-0abc1234def567890) or an ARN with a 12-digit account' },
+              resource: { type: 'string', description: 'a resource id as AWS Config names it (e.g. sg-0abc1234def567890, a bucket name) or an ARN with a 12-digit account' },
               reason: { type: 'string', minLength: 1, maxLength: 500 },
               until: { type: 'string', format: 'date-time', description: 'at most guardrails.maxExceptionDays (default 30) from now; exactly one of until or ttl' },
               ttl: { type: 'string', example: '7d', description: 'at most guardrails.maxExceptionDays days' },
@@ -319,6 +324,29 @@ export const OPENAPI = {
       },
     },
     '/v1/exceptions/{id}': { delete: { ...bearer('operator'), summary: 'Remove an exception (the resource is evaluated again)', parameters: [idParam('id')], responses: { '200': { description: 'removed', ...json({ type: 'object' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
+    '/v1/replay/failed': {
+      post: {
+        ...bearer('operator'),
+        summary: 'Decide again the items whose evaluation failed for good (`driftwarden replay --failed`)',
+        description:
+          'An evaluation that failed for good (its retries ran out, or a permanent error) leaves a `failed` drift record with `failure: {stage: evaluate, code, message, eventId}`. This puts each such item back among its resource\'s pending items and queues one evaluation per resource. Items no longer kept (retention) are skipped with the reason. Audited as `api.replay.failed`.',
+        requestBody: { required: false, ...json({ type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } }) },
+        responses: {
+          '200': {
+            description: 'what was re-queued and what was skipped',
+            ...json({
+              type: 'object',
+              required: ['requeued', 'skipped'],
+              properties: {
+                requeued: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, eventId: { type: 'string' } } } },
+                skipped: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, reason: { type: 'string' } } } },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
     '/v1/audit': {
       get: {
         ...bearer('viewer'),

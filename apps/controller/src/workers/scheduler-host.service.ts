@@ -11,6 +11,7 @@ import { RedisConnectionMonitor, RedisKeys, isRedisUnavailableError } from '@dri
 import { DriftStore } from '@driftwarden/store';
 import { freezeSettings } from '../core/core.module';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
+import { RetentionSweep } from './retention-sweep.service';
 import { StateRebuild } from './state-rebuild.service';
 
 /** How often the scheduler looks for time-driven freeze transitions and ended freezes. */
@@ -19,7 +20,8 @@ export const SWEEP_INTERVAL_MS = 2_000;
 /**
  * Role `scheduler`: one replica at a time (a Redis lease) records time-driven freeze
  * transitions (windows, expiries, staleness) and re-enqueues held drifts whose freeze has
- * ended, so they are decided again and never lost.
+ * ended, so they are decided again and never lost; then removes what has outlived its
+ * retention (RetentionSweep).
  */
 @Injectable()
 export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,6 +44,7 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly exceptions: ExceptionsStore,
     private readonly rebuild: StateRebuild,
     private readonly redisMonitor: RedisConnectionMonitor,
+    private readonly retention: RetentionSweep,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -91,6 +94,7 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     await this.store.recordTransitions(active, now);
     await this.releaseHeld(now);
     await this.releaseExcepted(now);
+    await this.retention.sweep(now);
     return true;
   }
 

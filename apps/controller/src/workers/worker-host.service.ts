@@ -90,7 +90,14 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     for (const w of [evaluate, remediate, backport, incidents]) {
       w.on('failed', (job, err) => {
         this.metrics.jobFailures.inc({ queue: w.name });
-        this.logger.warn({ queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, correlationId: (job?.data as { correlationId?: string } | undefined)?.correlationId, err: { message: err.message, name: err.name } }, 'job attempt failed');
+        const correlationId = (job?.data as { correlationId?: string } | undefined)?.correlationId;
+        const final = job !== undefined && (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1));
+        if (!final) {
+          this.logger.warn({ queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, correlationId, err: { message: err.message, name: err.name } }, 'job attempt failed');
+          return;
+        }
+        this.logger.error({ queue: w.name, jobId: job.id, attempts: job.attemptsMade, correlationId, err: { message: err.message, name: err.name } }, 'job failed for good');
+        if (w === evaluate) void this.recordFailedEvaluation(job.data as { resourceKey: string; correlationId: string }, err);
       });
       // Connection trouble (its own connection and the blocking one BullMQ makes) goes to the
       // rate-limited Redis log; anything else is a worker error.
@@ -101,6 +108,17 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     this.metrics.workersRunning.set(this.workers.length);
     this.started = true;
     this.startSqs();
+  }
+
+  /** An evaluation that failed for good leaves a `failed` record, an audit entry (notified) and the item to replay. */
+  private async recordFailedEvaluation(data: { resourceKey: string; correlationId: string }, err: Error): Promise<void> {
+    const [code, ...rest] = err.name === 'UnrecoverableError' && /^[a-z0-9_]+: /.test(err.message) ? err.message.split(': ') : ['evaluation_failed', err.message];
+    try {
+      const recorded = await this.evaluate.recordFailure(data.resourceKey, { code, message: rest.join(': ') || err.message }, data.correlationId);
+      this.logger.error({ resourceKey: data.resourceKey, correlationId: data.correlationId, driftId: recorded?.driftId, eventId: recorded?.eventId }, 'evaluation failed for good: recorded as a failed drift (driftwarden replay --failed decides it again)');
+    } catch (e) {
+      this.logger.error({ resourceKey: data.resourceKey, correlationId: data.correlationId, err: { message: e instanceof Error ? e.message : String(e) } }, 'evaluation failed for good and could not be recorded');
+    }
   }
 
   private startSqs(): void {

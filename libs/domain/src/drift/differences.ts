@@ -7,7 +7,7 @@
  * Pure data and pure functions: no I/O, no clock (times come in as arguments).
  */
 import { decide, type DecisionAction, type DecisionFlag, type DecisionInput, type DecisionRule } from '../decision/decide';
-import type { DriftDiff, DriftPrincipal, JsonObject, PermissionRule } from './drift-record';
+import type { DriftPrincipal, JsonObject } from './drift-record';
 import type { DriftStatus } from './drift-status';
 
 /** What live has compared with the code: something the change added, removed, or changed in place. */
@@ -112,22 +112,6 @@ export interface CandidateDifference {
   side: DifferenceSide;
   sentence: string;
   detail: JsonObject;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The security-group payload (until the diff becomes a union keyed by kind)
-// ---------------------------------------------------------------------------------------------
-
-/** The rule a security-group difference is about (its `detail`). */
-export function ruleOfDifference(d: Pick<DriftDifference, 'detail'>): PermissionRule {
-  return d.detail as unknown as PermissionRule;
-}
-
-/** The extra/missing rules of some differences: what a revert or a backport of exactly them works on. */
-export function diffOfDifferences(differences: readonly Pick<DriftDifference, 'side' | 'detail'>[]): DriftDiff {
-  const extra = differences.filter((d) => d.side === 'added').map(ruleOfDifference);
-  const missing = differences.filter((d) => d.side === 'removed').map(ruleOfDifference);
-  return { equal: extra.length === 0 && missing.length === 0, extra, missing, attributes: [] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -49,6 +49,23 @@ export interface DriftRecord {
   approval?: DriftApproval;
   /** Notes posted (or that failed for good) on the incident's timeline, one per transition (`incidents.notes`). */
   incidentNotes?: IncidentNoteState[];
+  /**
+   * Why the record is `failed` when a job failed for good (DESIGN §4 rule 5 "failed for good"):
+   * which stage, the error's code and message, and the item it was about. `driftwarden replay
+   * --failed` decides such items again.
+   */
+  failure?: DriftFailure;
+}
+
+export interface DriftFailure {
+  stage: 'evaluate' | 'remediate' | 'backport';
+  code: string;
+  message: string;
+  at: string;
+  /** The Config item the failed evaluation was about. */
+  eventId?: string;
+  /** How many times it was re-driven (`replay --failed`). */
+  replays?: number;
 }
 
 /** A drift-record transition told on the incident's timeline. */
@@ -85,6 +102,8 @@ export interface DriftApproval {
 export interface DriftResource {
   /** CloudFormation-style type, e.g. `AWS::EC2::SecurityGroup`. */
   type: string;
+  /** The resource kind that handles the type (DESIGN §5), e.g. `security-group`; absent for a type no kind handles. */
+  kind?: string;
   /** The AWS id, e.g. `sg-0abc1234def567890`. */
   id: string;
   account: string;
@@ -114,28 +133,6 @@ export interface DriftPrincipal {
 // Diff
 // ---------------------------------------------------------------------------------------------
 
-export type RuleDirection = 'ingress' | 'egress';
-
-/** Where a security group rule lets traffic come from (ingress) or go to (egress). */
-export type RulePeer =
-  | { kind: 'ipv4'; cidr: string }
-  | { kind: 'ipv6'; cidr: string }
-  | { kind: 'prefixList'; prefixListId: string }
-  | { kind: 'securityGroup'; groupId: string; userId?: string };
-
-/** One normalised security group permission: one protocol, one port range, one peer. */
-export interface PermissionRule {
-  direction: RuleDirection;
-  /** `tcp`, `udp`, `icmp`, `icmpv6`, `-1` (all) or an IP protocol number as a string. */
-  protocol: string;
-  /** Start of the port range (ICMP: type); null when the protocol has no ports (`-1`). */
-  fromPort: number | null;
-  /** End of the port range (ICMP: code); null when the protocol has no ports (`-1`). */
-  toPort: number | null;
-  peer: RulePeer;
-  description?: string;
-}
-
 /** A difference in a plain attribute (name, description, tags, …), informative only. */
 export interface AttributeDifference {
   /** Dotted path, e.g. `tags.Owner`. */
@@ -145,14 +142,15 @@ export interface AttributeDifference {
   desired: JsonValue;
 }
 
-/** Live vs desired (the Terraform state). */
+/**
+ * Live vs desired (the Terraform state), in the resource kind's own shape. The pipeline reads
+ * only `equal`; the record's kind (`resource.kind`) reads the rest through its own type (the
+ * security-group kind: `extra`/`missing` rules, `securityGroupDiff()`).
+ */
 export interface DriftDiff {
   equal: boolean;
-  /** In live, not in desired: a revert revokes them, a backport adds them to the code. */
-  extra: PermissionRule[];
-  /** In desired, not in live: a revert authorizes them, a backport removes them from the code. */
-  missing: PermissionRule[];
-  attributes: AttributeDifference[];
+  /** Plain attributes that differ (name, description, tags, …), informative only. */
+  attributes?: AttributeDifference[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +238,10 @@ export interface ApiCallRecord {
   at: string;
 }
 
-/** The state read back after a remediation. */
+/**
+ * The state read back after a remediation. The kind's executor adds what it read (the
+ * security-group kind: the group's `rules` now, and what `remaining` still differs).
+ */
 export interface AfterStateEvidence {
   /** When it was read (ISO). */
   at: string;
@@ -248,9 +249,6 @@ export interface AfterStateEvidence {
   source: string;
   /** The live state now matches what the remediation aimed for. */
   verified: boolean;
-  rules: PermissionRule[];
-  /** What still differs, when not verified. */
-  remaining?: { extra: PermissionRule[]; missing: PermissionRule[] };
 }
 
 export interface DriftEvidence {
@@ -300,56 +298,4 @@ export interface DriftLinks {
   /** The issue opened when the code could not be edited safely. */
   issue?: LinkRef & { repo?: string };
   incident?: Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Plain-English helpers for reasons, PR titles and audit lines
-// ---------------------------------------------------------------------------------------------
-
-/** `tcp/8080`, `tcp/8000-8100`, `all traffic`, `icmp type 8 code 0`. */
-export function describePorts(rule: Pick<PermissionRule, 'protocol' | 'fromPort' | 'toPort'>): string {
-  const protocol = rule.protocol.toLowerCase();
-  if (protocol === '-1' || protocol === 'all') return 'all traffic';
-  if (protocol === 'icmp' || protocol === 'icmpv6' || protocol === '1' || protocol === '58') {
-    const name = protocol === '1' ? 'icmp' : protocol === '58' ? 'icmpv6' : protocol;
-    if (rule.fromPort === null || rule.fromPort === -1) return name;
-    const code = rule.toPort === null || rule.toPort === -1 ? '' : ` code ${rule.toPort}`;
-    return `${name} type ${rule.fromPort}${code}`;
-  }
-  if (rule.fromPort === null || rule.toPort === null) return `${protocol}/all ports`;
-  if (rule.fromPort === 0 && rule.toPort === 65535) return `${protocol}/all ports`;
-  if (rule.fromPort === rule.toPort) return `${protocol}/${rule.fromPort}`;
-  return `${protocol}/${rule.fromPort}-${rule.toPort}`;
-}
-
-export function describePeer(peer: RulePeer): string {
-  switch (peer.kind) {
-    case 'ipv4':
-    case 'ipv6':
-      return peer.cidr;
-    case 'prefixList':
-      return `prefix list ${peer.prefixListId}`;
-    case 'securityGroup':
-      return `security group ${peer.userId ? `${peer.userId}/` : ''}${peer.groupId}`;
-  }
-}
-
-/** `tcp/8080 from 0.0.0.0/0` (ingress) or `all traffic to 10.0.0.0/8` (egress). */
-export function describePermissionRule(rule: PermissionRule): string {
-  const preposition = rule.direction === 'ingress' ? 'from' : 'to';
-  return `${describePorts(rule)} ${preposition} ${describePeer(rule.peer)}`;
-}
-
-/**
- * What the live change did, in plain English: rules only live has were opened, rules only the
- * code has were closed. E.g. `closes ingress tcp/8080 from 0.0.0.0/0`.
- */
-export function summarizeDiff(diff: Pick<DriftDiff, 'equal' | 'extra' | 'missing' | 'attributes'>): string {
-  if (diff.equal) return 'no difference';
-  const parts = [
-    ...diff.extra.map((r) => `opens ${r.direction} ${describePermissionRule(r)}`),
-    ...diff.missing.map((r) => `closes ${r.direction} ${describePermissionRule(r)}`),
-    ...diff.attributes.map((a) => `changes ${a.path}`),
-  ];
-  return parts.length > 0 ? parts.join('; ') : 'differs from the Terraform state';
 }

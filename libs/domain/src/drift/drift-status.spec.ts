@@ -23,7 +23,7 @@ const ALLOWED: Record<DriftStatus, DriftStatus[]> = {
   // While the PR is open, a later change's own differences are held, reverted or wait for a human.
   backport_open: ['backport_open', 'backport_merged', 'backport_closed', 'awaiting_approval', 'resolved', 'failed', 'held', 'detected', 'ignored'],
   backport_closed: ['awaiting_approval'],
-  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed', 'ignored'],
+  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed', 'ignored', 'detected', 'backport_open'],
   reverted: [],
   backport_merged: [],
   rejected: [],

@@ -34,7 +34,8 @@ const TRANSITIONS: Readonly<Record<DriftStatus, readonly DriftStatus[]>> = {
   backport_open: ['backport_open', 'backport_merged', 'backport_closed', 'awaiting_approval', 'resolved', 'failed', 'held', 'detected', 'ignored'],
   // A human closed the backport PR unmerged: the patch should go, so a revert needs approval.
   backport_closed: ['awaiting_approval'],
-  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed', 'ignored'],
+  // Decided again (an approval, or `replay --failed` of an evaluation that failed for good).
+  failed: ['awaiting_approval', 'reverting', 'held', 'resolved', 'rejected', 'failed', 'ignored', 'detected', 'backport_open'],
   reverted: [],
   backport_merged: [],
   rejected: [],

@@ -1,8 +1,8 @@
+import { describePorts, type PermissionRule } from '@driftwarden/kinds/security-group';
 /**
  * EC2 API errors as the sandbox answers them: the EC2 error code, its message and the HTTP
  * status EC2 uses for it. Rendered as `<Response><Errors><Error>…` by the server.
  */
-import { describePorts, type PermissionRule } from '@driftwarden/domain';
 
 export class Ec2ApiError extends Error {
   constructor(

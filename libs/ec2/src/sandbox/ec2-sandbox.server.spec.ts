@@ -15,12 +15,12 @@ import {
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
-import type { PermissionRule } from '@driftwarden/domain';
-import { ruleKey, rulesFromIpPermissions, rulesFromSecurityGroupRules } from '@driftwarden/security-group';
+import { ruleKey, rulesFromIpPermissions, rulesFromSecurityGroupRules } from '@driftwarden/kinds/security-group';
 import { ACCESS_KEY_ID, OTHER_SG, PRINCIPAL, SG, VPC, rule, rules, sandboxClient } from '../../test/ec2-test-support';
 import { EC2_XML_NAMESPACE } from './ec2-xml';
 import { Ec2Sandbox, statusForCode } from './ec2-sandbox.server';
 import type { SandboxChange } from './ec2-sandbox.state';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const DEFAULT_SG = 'sg-0d0d0d0d0d0d0d0d0';
 

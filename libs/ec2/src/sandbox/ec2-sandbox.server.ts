@@ -19,8 +19,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import { DriftwardenError, type PermissionRule, type RuleDirection } from '@driftwarden/domain';
-import { canonicalProtocol, parseCidr, rulesFromIpPermissions, toIpPermissions, type IdentifiedRule } from '@driftwarden/security-group';
+import { DriftwardenError } from '@driftwarden/domain';
+import { canonicalProtocol, parseCidr, rulesFromIpPermissions, toIpPermissions, type IdentifiedRule } from '@driftwarden/kinds/security-group';
 import { Ec2ApiError, ec2Errors } from './ec2-sandbox.errors';
 import {
   booleanParam,
@@ -44,6 +44,7 @@ import {
   type StoredRule,
 } from './ec2-sandbox.state';
 import { errorXml, ipPermissionXml, leaf, responseXml, revokedRuleXml, securityGroupRuleXml, securityGroupXml, set } from './ec2-xml';
+import type { PermissionRule, RuleDirection } from '@driftwarden/kinds/security-group';
 
 export const SANDBOX_ACTIONS: readonly Ec2SandboxAction[] = [
   'DescribeSecurityGroups',

@@ -13,10 +13,10 @@
  *   group's own id is always a valid reference. `addGroup` seeds existing state and accepts any
  *   reference (a live rule may outlive the group it refers to: AWS's stale rules).
  */
-import type { PermissionRule, RuleDirection } from '@driftwarden/domain';
-import { canonicalRuleKey, canonicalizeRule, sortRules, uniqueRules } from '@driftwarden/security-group';
+import { canonicalRuleKey, canonicalizeRule, sortRules, uniqueRules } from '@driftwarden/kinds/security-group';
 import { Ec2ApiError, ec2Errors } from './ec2-sandbox.errors';
 import type { QueryFilter } from './ec2-query';
+import type { PermissionRule, RuleDirection } from '@driftwarden/kinds/security-group';
 
 export interface SandboxTag {
   key: string;

@@ -5,9 +5,9 @@
  * `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>`.
  */
 import type { IpPermission } from '@aws-sdk/client-ec2';
-import type { PermissionRule } from '@driftwarden/domain';
-import { toIpPermissions } from '@driftwarden/security-group';
+import { toIpPermissions } from '@driftwarden/kinds/security-group';
 import type { SandboxTag, StoredGroup, StoredRule } from './ec2-sandbox.state';
+import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 export const EC2_XML_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n';

@@ -1,5 +1,9 @@
 import type { TextSpan } from '../document/hcl-values';
-import type { EditSpan } from './edit-result';
+
+/** Where the output differs from the input: `start`/`end` in the output, `original` in the input. */
+export interface EditSpan extends TextSpan {
+  original: TextSpan;
+}
 
 /** Replace `[start, end)` of the input with `text` (an insertion when start === end). */
 export interface TextEdit extends TextSpan {

@@ -21,6 +21,9 @@ describe('classifyAwsError / mapAwsError', () => {
     { name: 'ECONNRESET', err: nodeError('ECONNRESET'), kind: 'network', transient: true },
     { name: 'ENOTFOUND', err: nodeError('ENOTFOUND'), kind: 'network', transient: true },
     { name: 'ExpiredToken', err: serviceError('ExpiredToken', 400), kind: 'expired_credentials', transient: true },
+    // What the SDK's default chain throws with no credentials anywhere (a laptop dry-run): a configuration error.
+    { name: 'no credentials at all', err: Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), kind: 'missing_credentials', transient: false },
+    { name: 'a provider that failed for now', err: Object.assign(new Error('Error response received from instance metadata service'), { name: 'CredentialsProviderError' }), kind: 'expired_credentials', transient: true },
     { name: 'aborted', err: Object.assign(new Error('aborted'), { name: 'AbortError' }), kind: 'aborted', transient: true },
     { name: 'a plain Error', err: new Error('boom'), kind: 'unknown', transient: true },
     { name: 'AccessDeniedException (400)', err: serviceError('AccessDeniedException', 400), kind: 'access_denied', transient: false },

@@ -34,7 +34,7 @@ import type { Attribution, AttributionPort } from '../ports/attribution.port';
 import type { DesiredLookup, DesiredResource, DesiredStatePort } from '../ports/desired-state.port';
 import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort, FreezeView } from '../ports/freeze.port';
-import type { Analysis, ResourceAnalyzers } from '../ports/resource-analyzer.port';
+import type { Analysis, ResourceKinds } from '../ports/resource-kind.port';
 
 export interface EvaluateSettings {
   dryRun: boolean;
@@ -49,7 +49,7 @@ export type EvaluateOutcome =
   | { status: 'decided'; eventId: string; decision: Decision; driftId: string | null; coalesced: string[] }
   | { status: 'already_decided'; eventId: string };
 
-const EMPTY_DIFF: DriftDiff = { equal: false, extra: [], missing: [], attributes: [] };
+const EMPTY_DIFF: DriftDiff = { equal: false };
 const IGNORE_TAG = 'driftwarden:ignore';
 
 /**
@@ -64,7 +64,7 @@ export class EvaluateService {
     private readonly audit: AuditLog,
     private readonly producer: JobProducer,
     private readonly ports: {
-      analyzers: ResourceAnalyzers;
+      kinds: ResourceKinds;
       desiredState: DesiredStatePort;
       attribution: AttributionPort;
       freeze: FreezePort;
@@ -80,6 +80,72 @@ export class EvaluateService {
     if (claimed) return this.decideOn(claimed.event, claimed.coalesced, claimed.openDriftRaw, correlationId, null);
     if (trigger === 'item') return { status: 'nothing_pending' };
     return this.reevaluate(resourceKey, correlationId, trigger);
+  }
+
+  /**
+   * An evaluation failed for good (its retries ran out, or a permanent error): nothing is lost
+   * silently. The resource's open drift (or a new record) becomes `failed` with the reason and
+   * the item, in the same step as its audit entry (`evaluation.failed`, which is notified); the
+   * item is marked failed so that `replay --failed` can decide it again.
+   */
+  async recordFailure(rk: string, error: { code: string; message: string }, correlationId: string): Promise<{ driftId: string; eventId: string | null } | null> {
+    const eventId = await this.ledger.inFlight(rk);
+    const item = eventId ? await this.ledger.event(eventId) : null;
+    const [account, region, type, ...rest] = rk.split('/');
+    const id = rest.join('/');
+    if (!account || !region || !type || !id) return null;
+    const now = this.clock();
+    const at = now.toISOString();
+    const failure = { stage: 'evaluate' as const, code: error.code, message: error.message.slice(0, 2000), at, ...(eventId ? { eventId } : {}) };
+    const reason = `not decided: the evaluation failed for good (${error.code}: ${failure.message}); the item is kept, \`driftwarden replay --failed\` decides it again`;
+    const audit = (driftId: string): AuditEntry => ({
+      at,
+      type: 'evaluation.failed',
+      actor: 'worker',
+      resourceKey: rk,
+      correlationId,
+      driftId,
+      ...(eventId ? { eventId } : {}),
+      reason,
+      details: { code: error.code },
+    });
+    const open = await this.drifts.openFor(rk);
+    let driftId: string;
+    if (open && canTransition(open.record.status, 'failed')) {
+      driftId = open.record.id;
+      await this.drifts.update(driftId, (d) => ({
+        next: { ...d, status: 'failed', updatedAt: at, failure, evidence: { ...d.evidence, eventIds: eventId && !d.evidence.eventIds.includes(eventId) ? [...d.evidence.eventIds, eventId] : d.evidence.eventIds } },
+        audit: audit(d.id),
+      }));
+    } else {
+      driftId = newDriftId(now.getTime());
+      const record: DriftRecord = {
+        id: driftId,
+        status: 'failed',
+        dryRun: this.settings.dryRun,
+        resource: { type, id, account, region },
+        decision: { action: 'hold', rule: null, reason },
+        principal: { arn: null, class: 'unknown' },
+        changedAt: item?.captureTime ?? at,
+        detectedAt: at,
+        updatedAt: at,
+        diff: EMPTY_DIFF,
+        evidence: {
+          eventIds: eventId ? [eventId] : [],
+          configurationStateId: item?.configurationStateId ?? null,
+          captureTime: item?.captureTime ?? at,
+          rule: null,
+          apiCalls: [],
+          ...(item ? { event: eventEvidence(item) } : {}),
+        },
+        links: {},
+        failure,
+      };
+      const saved = await this.drifts.save(record, null, audit(driftId));
+      if (saved !== 'ok') throw new TransientError(`could not record the failed evaluation of ${rk} (${saved})`, 'drift_conflict');
+    }
+    if (eventId) await this.ledger.markFailed(rk, eventId, driftId);
+    return { driftId, eventId };
   }
 
   /**
@@ -113,14 +179,14 @@ export class EvaluateService {
     const rk = resourceKey(item.resource);
     const now = this.clock();
     const resource = item.resource;
-    const analyzer = this.ports.analyzers.forType(resource.type);
+    const kind = this.ports.kinds.forType(resource.type);
 
     // DESIGN §4 "Order of evaluation": the facts held locally (a kind for the type, a stack
     // that manages it, an exception, the ignore tag) are decided before any AWS call.
-    let desired: DesiredLookup | null = analyzer ? await this.ports.desiredState.lookup(resource) : null;
+    let desired: DesiredLookup | null = kind ? await this.ports.desiredState.lookup(resource) : null;
     const exception = await this.ports.exceptions.activeFor(resource, now);
     const local = {
-      supported: analyzer !== undefined,
+      supported: kind !== undefined,
       managed: desired?.managed ?? false,
       deleted: isDeletedStatus(item.status),
       critical: this.isCritical(item),
@@ -128,7 +194,7 @@ export class EvaluateService {
       ignoreTag: ignoreTagged(item),
     };
     const excluded = precheck(local);
-    if (excluded) return this.finish(item, coalesced, openDriftRaw, excluded, notAttributed(item), desired, null, null, correlationId, now, redecision);
+    if (excluded) return this.finish(item, coalesced, openDriftRaw, excluded, notAttributed(item), desired, null, null, correlationId, now, redecision, exception?.until);
     if (needsCompletion(item)) {
       item = await this.ports.fetcher.complete(item);
       // An oversized item names its tags only once completed.
@@ -144,8 +210,8 @@ export class EvaluateService {
       desired = await this.ports.desiredState.lookup(resource);
     }
     let analysis: Analysis | null = null;
-    if (analyzer && desired?.managed && (item.configuration || local.deleted)) {
-      analysis = analyzer.analyze((item.configuration as JsonObject | null) ?? null, desired, { resourceId: resource.id });
+    if (kind && desired?.managed && (item.configuration || local.deleted)) {
+      analysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, { resourceId: resource.id });
     }
     const existing = openExisting(openDriftRaw);
     const recorded = existing?.record.differences;
@@ -156,9 +222,9 @@ export class EvaluateService {
     // it (it went away and came back between two decisions, e.g. items that coalesced): then it
     // is a new difference, attributed and decided afresh.
     let madeBy = new Map<string, DifferenceAttribution>();
-    if (analyzer && desired?.managed && analysis && !analysis.diff.equal && analysis.differences.length > 0) {
+    if (kind && desired?.managed && analysis && !analysis.diff.equal && analysis.differences.length > 0) {
       const managed = desired;
-      madeBy = await this.ports.attribution.attributeDifferences(item, analysis.differences, (events) => analyzer.callChanges(events, managed, { resourceId: resource.id }), { known });
+      madeBy = await this.ports.attribution.attributeDifferences(item, analysis.differences, (events) => kind.callChanges(events, managed, { resourceId: resource.id }), { known });
     }
     const remade = (d: DriftDifference) => {
       const now = madeBy.get(d.id);
@@ -199,7 +265,7 @@ export class EvaluateService {
       const group = by.cloudTrailEventId && !by.unattributable ? `call:${by.cloudTrailEventId}` : `alone:${d.id}`;
       groups.set(group, [...(groups.get(group) ?? []), d]);
     }
-    const directions = analyzer!.directions([...groups.values()], managed, { resourceId: resource.id });
+    const directions = kind!.directions([...groups.values()], managed, { resourceId: resource.id });
     const riskyGroup = new Map<string, boolean>();
     for (const members of groups.values()) {
       // A call that opened a door anywhere is not an emergency patch in any of its parts.
@@ -241,8 +307,8 @@ export class EvaluateService {
     // What the backport does to the code, judged over everything it codifies together: a
     // break-glass change that leaves the code wider is labelled and the on-call told (DESIGN §4).
     const codified = differences.filter((d) => d.decision.action === 'backport');
-    const widening = new Set([...analyzer!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id));
-    const result = await this.commitDifferences({ item, coalesced, existing, differences, widening, attribution, desired: managed, analysis, views, freezeView, correlationId, now, redecision });
+    const widening = new Set([...kind!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id));
+    const result = await this.commitDifferences({ item, coalesced, existing, differences, kind: kind!.name, widening, attribution, desired: managed, analysis, views, freezeView, correlationId, now, redecision });
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${rk} changed while deciding; retrying`, 'drift_conflict');
@@ -263,15 +329,17 @@ export class EvaluateService {
     correlationId: string,
     now: Date,
     redecision: EvaluateTrigger | null,
+    /** An active exception's end: what its lapse is decided on again is kept until then (DriftStore SaveOptions). */
+    keepUntil?: string,
   ): Promise<EvaluateOutcome> {
     let appliedAnalysis: Analysis | null = null;
-    const analyzer = this.ports.analyzers.forType(item.resource.type);
-    if (decision.rule === 1 && attribution.principal.class === 'iac' && analyzer && item.configuration && desired?.managed) {
+    const kind = this.ports.kinds.forType(item.resource.type);
+    if (decision.rule === 1 && attribution.principal.class === 'iac' && kind && item.configuration && desired?.managed) {
       // An apply: live compared with what it applied; if equal, the apply fixed any open drift.
-      appliedAnalysis = analyzer.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
+      appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
     }
     const view = freezeView ?? (await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now));
-    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, view, correlationId, now, redecision);
+    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, view, correlationId, now, redecision, keepUntil);
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${resourceKey(item.resource)} changed while deciding; retrying`, 'drift_conflict');
@@ -307,6 +375,8 @@ export class EvaluateService {
     coalesced: string[];
     existing: { record: DriftRecord; raw: string } | null;
     differences: DriftDifference[];
+    /** The resource's kind (its name). */
+    kind: string;
     /** Codified differences that leave the code wider. */
     widening: Set<string>;
     attribution: Attribution;
@@ -347,6 +417,7 @@ export class EvaluateService {
       dryRun,
       resource: {
         type: item.resource.type,
+        kind: a.kind,
         id: item.resource.id,
         account: item.resource.account,
         region: item.resource.region,
@@ -433,6 +504,7 @@ export class EvaluateService {
     correlationId: string,
     now: Date,
     redecision: EvaluateTrigger | null,
+    keepUntil?: string,
   ): Promise<{ saved: SaveResult; driftId: string | null }> {
     const rk = `${item.resource.account}/${item.resource.region}/${item.resource.type}/${item.resource.id}`;
     const at = now.toISOString();
@@ -489,6 +561,7 @@ export class EvaluateService {
       dryRun,
       resource: {
         type: item.resource.type,
+        ...(this.ports.kinds.forType(item.resource.type) ? { kind: this.ports.kinds.forType(item.resource.type)!.name } : {}),
         id: item.resource.id,
         account: item.resource.account,
         region: item.resource.region,
@@ -532,14 +605,14 @@ export class EvaluateService {
         updatedAt: at,
         evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
       };
-      return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit), driftId: next.id };
+      return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit, { keepUntil }), driftId: next.id };
     }
     // Otherwise: one `ignored` record per resource.
     if (decision.action === 'ignore') {
       const id = `drf_ign_${createHash('sha256').update(rk).digest('hex').slice(0, 20)}`;
       const previous = await this.drifts.getRaw(id);
       const next = { ...base(id, previous?.record.detectedAt ?? at), status: 'ignored' as const };
-      return { saved: await this.drifts.save(next, previous, auditFor(id), itemCommit), driftId: id };
+      return { saved: await this.drifts.save(next, previous, auditFor(id), itemCommit, { keepUntil }), driftId: id };
     }
 
     // Rule 2: live equals desired again: resolve the open drift, if any.

@@ -1,5 +1,5 @@
 import type { CandidateDifference, CloudTrailEvent, ConfigItemEvent, DifferenceAttribution, DriftPrincipal } from '@driftwarden/domain';
-import type { CallChanges } from './resource-analyzer.port';
+import type { CallChanges } from './resource-kind.port';
 
 export interface Attribution {
   principal: DriftPrincipal;

@@ -1,4 +1,4 @@
-export * from './resource-analyzer.port';
+export * from './resource-kind.port';
 export * from './desired-state.port';
 export * from './attribution.port';
 export * from './freeze.port';

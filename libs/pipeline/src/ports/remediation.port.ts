@@ -1,4 +1,4 @@
-import type { AfterStateEvidence, ApiCallRecord, DriftRecord, ScopeTarget } from '@driftwarden/domain';
+import type { AfterStateEvidence, ApiCallRecord, DriftDifference, DriftRecord, ScopeTarget } from '@driftwarden/domain';
 
 /**
  * The fence: called immediately before each cloud write. It throws once a freeze has been
@@ -12,9 +12,14 @@ export interface RevertResult {
   afterState: AfterStateEvidence;
 }
 
-/** Cloud writes. Wrapped by a dry-run guard: in dry-run mode it is never reached. */
+/**
+ * Cloud writes: the resource kind's revert executor (fenced before each write, idempotent,
+ * verified by re-reading). Wrapped by a dry-run guard: in dry-run mode it is never reached.
+ * `differences`: revert exactly these (the record's differences decided `revert`); absent for a
+ * record without differences, whose whole diff is reverted.
+ */
 export abstract class RemediationPort {
-  abstract revert(drift: DriftRecord, fence: Fence): Promise<RevertResult>;
+  abstract revert(drift: DriftRecord, fence: Fence, differences?: readonly DriftDifference[]): Promise<RevertResult>;
 }
 
 /**

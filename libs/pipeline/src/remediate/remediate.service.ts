@@ -1,7 +1,6 @@
 import {
   DriftwardenError,
   PermanentError,
-  diffOfDifferences,
   statusOfDifferences,
   summarizeDifferences,
   type ApiCallRecord,
@@ -14,6 +13,7 @@ import type { DriftStore, ItemLedger } from '@driftwarden/store';
 import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort } from '../ports/freeze.port';
 import type { Fence, FencePort, RemediationPort } from '../ports/remediation.port';
+import type { ResourceKinds } from '../ports/resource-kind.port';
 
 export type RemediateOutcome = 'reverted' | 'failed' | 'held' | 'excluded' | 'superseded' | 'not_found';
 
@@ -36,6 +36,7 @@ export class RemediateService {
     private readonly fence: FencePort,
     private readonly remediation: RemediationPort,
     private readonly exceptions: ExceptionsPort,
+    private readonly kinds: ResourceKinds,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -110,7 +111,7 @@ export class RemediateService {
       // Only the differences decided `revert` are reverted: codified emergency patches, held
       // changes and those awaiting a human stay as they are (DESIGN §4 "Differences").
       const plan = revertPlan(current);
-      const result = await this.remediation.revert(plan ? { ...current, diff: diffOfDifferences(plan.revert) } : current, fence);
+      const result = await this.remediation.revert(current, fence, plan?.revert);
       const at = this.clock().toISOString();
       let status: DriftStatus = result.verified ? 'reverted' : 'failed';
       await this.drifts.update(current.id, (d) => {
@@ -138,7 +139,7 @@ export class RemediateService {
             updatedAt: at,
             decision: { ...summary.decision },
             ...(summary.flags.length ? { flags: summary.flags } : { flags: undefined }),
-            diff: diffOfDifferences(remaining),
+            ...(this.kinds.forType(d.resource.type) ? { diff: this.kinds.forType(d.resource.type)!.diffOf(remaining) } : {}),
             differences: remaining,
             evidence,
           },

@@ -3,6 +3,18 @@ import { GetObjectCommand, type GetObjectCommandOutput, NoSuchKey, S3Client, S3S
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3StateSource, s3StateObjectKey } from './s3-state-source.adapter';
+import type { StateReadResult } from './state-source.port';
+
+/** The body of a changed read, as text (the body is a stream of chunks). */
+async function text(result: StateReadResult): Promise<string> {
+  if (result.status !== 'changed') throw new Error(`expected changed, got ${result.status}`);
+  const { body } = result;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 const s3Mock = mockClient(S3Client);
 
@@ -17,6 +29,10 @@ function s3Body(text: string): NonNullable<GetObjectCommandOutput['Body']> {
   });
 }
 
+const notUsed = (): never => {
+  throw new Error('not used: the body is streamed');
+};
+
 function serviceError(name: string, status: number, extra: Record<string, unknown> = {}): S3ServiceException {
   return Object.assign(new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} happened` }), extra);
 }
@@ -30,7 +46,9 @@ describe('S3StateSource', () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: s3Body('{"version":4}'), ETag: '"etag-1"' });
     const source = new S3StateSource(location, new S3Client({ region: 'eu-west-1' }));
     expect(source.origin).toBe('s3://tf-state/network/terraform.tfstate');
-    await expect(source.read()).resolves.toEqual({ status: 'changed', body: '{"version":4}', version: '"etag-1"' });
+    const result = await source.read();
+    expect(result).toMatchObject({ status: 'changed', version: '"etag-1"' });
+    await expect(text(result)).resolves.toBe('{"version":4}');
     expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'tf-state', Key: 'network/terraform.tfstate' }]);
   });
 
@@ -54,7 +72,50 @@ describe('S3StateSource', () => {
   it('returns the new body and ETag when the object changed', async () => {
     s3Mock.on(GetObjectCommand, { IfNoneMatch: '"etag-1"' }).resolves({ Body: s3Body('{"serial":2}'), ETag: '"etag-2"' });
     const source = new S3StateSource(location, new S3Client({ region: 'eu-west-1' }));
-    await expect(source.read('"etag-1"')).resolves.toEqual({ status: 'changed', body: '{"serial":2}', version: '"etag-2"' });
+    const result = await source.read('"etag-1"');
+    expect(result).toMatchObject({ status: 'changed', version: '"etag-2"' });
+    await expect(text(result)).resolves.toBe('{"serial":2}');
+  });
+
+  it('streams the body (never as one string) and reports ContentLength as its size', async () => {
+    const chunks = ['{"version":4,', '"serial":3}'].map((c) => Buffer.from(c));
+    const body = Object.assign(Readable.from(chunks), { transformToByteArray: notUsed, transformToString: notUsed, transformToWebStream: notUsed });
+    s3Mock.on(GetObjectCommand).resolves({ Body: body, ETag: '"e"', ContentLength: 24 });
+    const result = await new S3StateSource(location, new S3Client({ region: 'eu-west-1' })).read();
+    expect(result).toMatchObject({ status: 'changed', size: 24 });
+    await expect(text(result)).resolves.toBe('{"version":4,"serial":3}');
+  });
+
+  it.each([
+    { name: 'a reset connection', err: Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), code: 's3_network' },
+    { name: 'a socket timeout', err: Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }), code: 's3_timeout' },
+  ])('maps $name half-way through the body to a transient $code error', async ({ err, code }) => {
+    const stream = new Readable({ read() {} });
+    stream.push(Buffer.from('{"version":4,'));
+    const body = Object.assign(stream, { transformToByteArray: notUsed, transformToString: notUsed, transformToWebStream: notUsed });
+    s3Mock.on(GetObjectCommand).resolves({ Body: body, ETag: '"e"' });
+    const result = await new S3StateSource(location, new S3Client({ region: 'eu-west-1' })).read();
+    if (result.status !== 'changed') throw new Error('expected changed');
+    const iterator = (result.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    await expect(iterator.next()).resolves.toMatchObject({ done: false });
+    stream.destroy(err);
+    const caught = await iterator.next().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(caught).toBeInstanceOf(TransientError);
+    expect(caught).toMatchObject({ code, cause: err });
+    expect((caught as Error).message).toContain('GetObject s3://tf-state/network/terraform.tfstate');
+  });
+
+  it('destroying a body that will not be read releases the SDK stream', async () => {
+    const stream = new Readable({ read() {} });
+    const body = Object.assign(stream, { transformToByteArray: notUsed, transformToString: notUsed, transformToWebStream: notUsed });
+    s3Mock.on(GetObjectCommand).resolves({ Body: body, ETag: '"e"', ContentLength: 10 });
+    const result = await new S3StateSource(location, new S3Client({ region: 'eu-west-1' })).read();
+    if (result.status !== 'changed') throw new Error('expected changed');
+    (result.body as unknown as { destroy: () => void }).destroy();
+    expect(stream.destroyed).toBe(true);
   });
 
   it.each([

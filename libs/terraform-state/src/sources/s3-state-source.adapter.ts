@@ -2,7 +2,9 @@
  * A Terraform `s3` backend object, read with a conditional GetObject (`IfNoneMatch: <etag>`):
  * S3 answers 304 Not Modified when the state has not changed, which the SDK raises as an error
  * (`$metadata.httpStatusCode === 304`, name `NotModified`); that is "unchanged", not a failure.
- * With a workspace other than `default`, the object key is `env:/<workspace>/<key>`.
+ * With a workspace other than `default`, the object key is `env:/<workspace>/<key>`. The body
+ * is streamed to the state reader; a transfer failing half-way is classified like GetObject's
+ * own errors (a reset connection or a timeout is transient).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PermanentError } from '@driftwarden/domain';
@@ -31,6 +33,9 @@ function isNotModified(err: unknown): boolean {
   return e.$metadata?.httpStatusCode === 304 || e.name === 'NotModified' || e.name === '304';
 }
 
+/** What the SDK's Node body is: a Readable (async iterable of byte chunks) with `destroy`. */
+type SdkBody = AsyncIterable<Uint8Array | string> & { destroy?: (error?: Error) => void };
+
 export class S3StateSource implements StateSource {
   readonly origin: string;
   private readonly objectKey: string;
@@ -46,14 +51,42 @@ export class S3StateSource implements StateSource {
 
   async read(previous?: StateVersion, options: { signal?: AbortSignal } = {}): Promise<StateReadResult> {
     const input = { Bucket: this.location.bucket, Key: this.objectKey, ...(previous !== undefined ? { IfNoneMatch: previous } : {}) };
+    let output;
     try {
-      const output = await this.client.send(new GetObjectCommand(input), { abortSignal: options.signal });
-      if (!output.Body) throw new PermanentError(`Terraform state ${this.origin} has no body`, 'terraform_state_malformed');
-      const body = await output.Body.transformToString('utf-8');
-      return output.ETag ? { status: 'changed', body, version: output.ETag } : { status: 'changed', body };
+      output = await this.client.send(new GetObjectCommand(input), { abortSignal: options.signal });
     } catch (err) {
       if (previous !== undefined && isNotModified(err)) return { status: 'unchanged', version: previous };
-      throw mapAwsError(err, { service: 's3', operation: `GetObject ${this.origin}` });
+      throw this.failure(err);
     }
+    const raw = output.Body as unknown as SdkBody | undefined;
+    if (!raw || typeof raw[Symbol.asyncIterator] !== 'function') {
+      throw new PermanentError(`Terraform state ${this.origin} has no body`, 'terraform_state_malformed');
+    }
+    const body = this.chunks(raw);
+    const result: StateReadResult = { status: 'changed', body };
+    if (output.ETag) result.version = output.ETag;
+    if (typeof output.ContentLength === 'number') result.size = output.ContentLength;
+    return result;
+  }
+
+  private failure(err: unknown) {
+    return mapAwsError(err, { service: 's3', operation: `GetObject ${this.origin}` });
+  }
+
+  /** The body's chunks, errors mapped; `destroy` releases the connection of a body that will not be read. */
+  private chunks(raw: SdkBody): AsyncIterable<Uint8Array | string> & { destroy: () => void } {
+    const failure = (err: unknown) => this.failure(err);
+    async function* mapped(): AsyncGenerator<Uint8Array | string> {
+      try {
+        for await (const chunk of raw) yield chunk;
+      } catch (err) {
+        throw failure(err);
+      }
+    }
+    const iterable = mapped();
+    return {
+      [Symbol.asyncIterator]: () => iterable,
+      destroy: () => raw.destroy?.(),
+    };
   }
 }

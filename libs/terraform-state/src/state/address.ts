@@ -61,5 +61,6 @@ export function resourceAddress(r: ResourceAddressParts): string {
 
 /** `module.web.aws_vpc_security_group_ingress_rule.office["ssh"]`, `aws_security_group.this[0]`. */
 export function instanceAddress(r: ResourceAddressParts, indexKey?: number | string | null): string {
-  return resourceAddress(r) + instanceKeySuffix(indexKey);
+  // join makes one flat string: an index holds 100,000s of these, and `+` would keep each as a rope of its parts.
+  return [resourceAddress(r), instanceKeySuffix(indexKey)].join('');
 }

@@ -9,7 +9,7 @@ import { TerraformStateFormatError } from '../terraform-state.errors';
 
 export const SUPPORTED_STATE_VERSION = 4;
 
-const instanceSchema = z.looseObject({
+export const instanceSchema = z.looseObject({
   index_key: z.union([z.int(), z.string()]).nullish(),
   status: z.string().nullish(),
   /** Set on deposed objects (create_before_destroy leftovers): not the current object. */
@@ -25,7 +25,20 @@ const instanceSchema = z.looseObject({
   create_before_destroy: z.boolean().nullish(),
 });
 
-const resourceSchema = z.looseObject({
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `instanceSchema` as the streaming reader checks the instances it keeps: the same rules, but
+ * `attributes` and `identity` are checked to be objects without being copied (it keeps a few
+ * attributes of them; the rest is garbage as soon as the instance is read).
+ */
+export const keptInstanceSchema = instanceSchema.extend({
+  attributes: z.custom<Record<string, unknown>>(isRecord, 'Invalid input: expected record').nullish(),
+  identity: z.custom<Record<string, unknown>>(isRecord, 'Invalid input: expected record').nullish(),
+});
+
+/** A resource without its instances (the streaming reader validates instances one by one). */
+export const resourceHeaderSchema = z.looseObject({
   /** Omitted for the root module; e.g. `module.a.module.b["x"]`. */
   module: z.string().nullish(),
   mode: z.enum(['managed', 'data']),
@@ -33,6 +46,9 @@ const resourceSchema = z.looseObject({
   name: z.string().min(1),
   each: z.enum(['list', 'map']).nullish(),
   provider: z.string(),
+});
+
+const resourceSchema = resourceHeaderSchema.extend({
   instances: z.array(instanceSchema),
 });
 
@@ -60,20 +76,36 @@ export interface ParseStateOptions {
   stack?: string;
 }
 
-function joinPath(segments: readonly PropertyKey[]): string {
+export function joinPath(segments: readonly PropertyKey[]): string {
   let path = '';
   for (const s of segments) path += typeof s === 'number' ? `[${s}]` : path === '' ? String(s) : `.${String(s)}`;
   return path;
 }
 
+/** `stack "network": Terraform state s3://…`: how messages name a state. */
+export function stateWhere(options: ParseStateOptions): string {
+  return `${options.stack !== undefined ? `stack "${options.stack}": ` : ''}Terraform state ${options.origin}`;
+}
+
+/** The error for a state whose `version` is not 4 (`undefined`: no version at all). */
+export function unsupportedVersionError(where: string, version: unknown): TerraformStateFormatError {
+  const found = version === undefined ? 'no format version' : `format version ${JSON.stringify(version)}`;
+  return new TerraformStateFormatError(
+    `${where} has ${found}; driftwarden reads state format version ${SUPPORTED_STATE_VERSION} only (written by Terraform 0.12 and later; run "terraform state pull" with a current Terraform to upgrade)`,
+    'terraform_state_unsupported_version',
+    'version',
+  );
+}
+
 /**
- * Parses a state file (its JSON text, or an already parsed value). Throws
+ * Parses a state file whole (its JSON text, or an already parsed value): for small states and
+ * tests; the controller streams (read-state-stream.ts). Throws
  * TerraformStateFormatError (permanent): `terraform_state_malformed` for invalid JSON,
  * `terraform_state_unsupported_version` for any format version but 4,
  * `terraform_state_invalid` (with the JSON path) for a wrong shape.
  */
 export function parseTerraformState(input: string | unknown, options: ParseStateOptions): TerraformState {
-  const where = `${options.stack !== undefined ? `stack "${options.stack}": ` : ''}Terraform state ${options.origin}`;
+  const where = stateWhere(options);
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -87,14 +119,7 @@ export function parseTerraformState(input: string | unknown, options: ParseState
     throw new TerraformStateFormatError(`${where} is not a JSON object`, 'terraform_state_malformed');
   }
   const version = (value as { version?: unknown }).version;
-  if (version !== SUPPORTED_STATE_VERSION) {
-    const found = version === undefined ? 'no format version' : `format version ${JSON.stringify(version)}`;
-    throw new TerraformStateFormatError(
-      `${where} has ${found}; driftwarden reads state format version ${SUPPORTED_STATE_VERSION} only (written by Terraform 0.12 and later; run "terraform state pull" with a current Terraform to upgrade)`,
-      'terraform_state_unsupported_version',
-      'version',
-    );
-  }
+  if (version !== SUPPORTED_STATE_VERSION) throw unsupportedVersionError(where, version);
   const result = stateSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -1,5 +1,5 @@
 import { PermanentError } from '@driftwarden/domain';
-import { E2_STATE, V3_STATE, networkState } from '../../test/fixtures';
+import { E2_STATE, V3_STATE, networkState } from '../testing/fixtures';
 import { TerraformStateFormatError } from '../terraform-state.errors';
 import { hclQuote, instanceAddress, resourceAddress } from './address';
 import { parseTerraformState } from './terraform-state.schema';

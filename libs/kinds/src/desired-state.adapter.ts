@@ -1,0 +1,33 @@
+import type { ResourceRef } from '@driftwarden/domain';
+import { DesiredStatePort, type DesiredLookup } from '@driftwarden/pipeline';
+import type { DesiredStateIndex } from '@driftwarden/terraform-state';
+import type { KindRegistration } from './kind';
+
+/**
+ * Desired state from Terraform state files (DESIGN §2): what the owning stack last applied, read
+ * by the resource's kind from the shared state index. A resource no stack declares is unmanaged
+ * (recorded, never reverted); a covering stack whose state cannot be read makes the lookup throw
+ * (the evaluation retries), never "unmanaged".
+ */
+export class KindsDesiredState extends DesiredStatePort {
+  private readonly byType = new Map<string, KindRegistration>();
+
+  constructor(
+    private readonly index: DesiredStateIndex,
+    kinds: readonly KindRegistration[],
+  ) {
+    super();
+    for (const k of kinds) for (const type of k.kind.configTypes) this.byType.set(type, k);
+  }
+
+  async lookup(resource: ResourceRef): Promise<DesiredLookup> {
+    const k = this.byType.get(resource.type);
+    if (!k) return { managed: false, reason: `no resource kind reads the desired state of ${resource.type}` };
+    return k.desired(this.index, resource);
+  }
+
+  /** After an IaC apply (rule 1) the state has changed: re-read it (version-cached). */
+  async refresh(resource: ResourceRef): Promise<void> {
+    for (const stack of this.index.stacksCovering(resource.account, resource.region)) await this.index.refresh(stack);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * A resource kind, whole (DESIGN §5 "Resource kinds"; docs/adding-a-resource-kind.md): one
+ * registration per kind bundles everything the controller knows about one AWS resource type.
+ * The pipeline sees the `kind` part (libs/pipeline ResourceKind: Config types, CloudTrail calls,
+ * differences with directions, per-change attribution); the adapters that dispatch on the kind
+ * (desired state, revert, backport) see the rest. `registry.ts` is the only place kinds are listed.
+ */
+import type { ResourceRef } from '@driftwarden/domain';
+import type { DesiredLookup, RemediationPort, ResourceKind } from '@driftwarden/pipeline';
+import type { AnyStateKind, DesiredStateIndex } from '@driftwarden/terraform-state';
+import type { CredentialsFor } from '@driftwarden/ec2';
+import type { BackportEditor } from './backport';
+
+export interface KindRegistration {
+  /** What the pipeline calls: Config types, CloudTrail calls, analyze, callChanges, directions. */
+  readonly kind: ResourceKind;
+  /** What the kind keeps of Terraform state (the Terraform types that declare it, and how). */
+  readonly state: AnyStateKind;
+  /** The desired state of one resource from the stacks covering it (fail closed: throws when a covering state cannot be read). */
+  desired(index: DesiredStateIndex, resource: ResourceRef): Promise<DesiredLookup>;
+  /** Edits the Terraform code to codify a backport (absent: a tracking issue, never a PR). */
+  readonly editor?: BackportEditor;
+  /**
+   * The revert executor, with its AWS clients (absent: the kind is never reverted). It is fenced
+   * before each write, idempotent, and verified by re-reading (libs/pipeline RemediationPort).
+   */
+  executor?(deps: ExecutorDeps): RemediationPort;
+}
+
+/** What an executor is built with: the AWS credentials per account and region (cross-account) and a timeout. */
+export interface ExecutorDeps {
+  requestTimeoutMs: number;
+  /** Credentials of the role assumed in the resource's account (`aws.assumeRole`); ambient when absent. */
+  credentialsFor?: CredentialsFor;
+}

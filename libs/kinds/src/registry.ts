@@ -1,0 +1,10 @@
+/**
+ * The one place resource kinds are listed (DESIGN §5; docs/adding-a-resource-kind.md). Adding a
+ * kind is adding its folder and one line here.
+ */
+import type { KindRegistration } from './kind';
+import { securityGroupRegistration } from './security-group/registration';
+
+export function registeredKinds(): KindRegistration[] {
+  return [securityGroupRegistration()];
+}

@@ -1,0 +1,195 @@
+/**
+ * The security-group kind's part of the state index (CONTRACTS.md §E2): security groups by
+ * `id`; `aws_vpc_security_group_*_rule` and `aws_security_group_rule` by `security_group_id`
+ * (and by `security_group_rule_id` when set). Only current instances of managed resources count
+ * (a data source reads a group, it does not own it; deposed objects are leftovers). Of each
+ * instance only the attributes the rule readers and the lookup use are kept; rules are parsed
+ * lazily, on the first lookup, and memoised for the life of this index version.
+ */
+import { locationFromArn, locationMatches, type StateInstance, type StateKind, type StateLocation } from '@driftwarden/terraform-state';
+import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE } from '../normalize/terraform';
+
+export { locationFromArn, locationMatches, type StateLocation };
+
+/** `aws_default_security_group` manages a VPC's default group with the same inline blocks. */
+export const TF_DEFAULT_SECURITY_GROUP = 'aws_default_security_group';
+
+/** Where an entry lives, as far as its attributes tell (absent = unknown, matches anything). */
+interface EntryBase {
+  stack: string;
+  /** Terraform instance address, e.g. `module.web.aws_security_group.this`. */
+  address: string;
+  resourceType: string;
+  /** The security group it is about (`sg-…`). */
+  groupId: string;
+  location: StateLocation;
+  /** The attributes the rule readers use (the rest of the instance's attributes is not kept); a fresh copy on each read. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Marked tainted: Terraform will replace it on the next apply. */
+  tainted: boolean;
+}
+
+export interface SecurityGroupEntry extends EntryBase {
+  kind: 'security_group';
+}
+
+export interface VpcRuleEntry extends EntryBase {
+  kind: 'vpc_rule';
+  resourceType: typeof TF_VPC_INGRESS_RULE | typeof TF_VPC_EGRESS_RULE;
+  /** `sgr-…`. */
+  ruleId?: string;
+}
+
+export interface LegacyRuleEntry extends EntryBase {
+  kind: 'legacy_rule';
+  /** `sgr-…`, set by newer provider versions for single-source rules. */
+  ruleId?: string;
+}
+
+export type StateEntry = SecurityGroupEntry | VpcRuleEntry | LegacyRuleEntry;
+
+/** The attributes kept per resource type: what `@driftwarden/security-group`'s Terraform readers and `resolveSecurityGroup` read. */
+const KEPT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  [TF_SECURITY_GROUP]: ['id', 'ingress', 'egress', 'tags', 'tags_all'],
+  [TF_DEFAULT_SECURITY_GROUP]: ['id', 'ingress', 'egress', 'tags', 'tags_all'],
+  [TF_VPC_INGRESS_RULE]: [
+    'security_group_id',
+    'ip_protocol',
+    'from_port',
+    'to_port',
+    'cidr_ipv4',
+    'cidr_ipv6',
+    'prefix_list_id',
+    'referenced_security_group_id',
+    'description',
+  ],
+  [TF_LEGACY_RULE]: [
+    'type',
+    'security_group_id',
+    'protocol',
+    'from_port',
+    'to_port',
+    'cidr_blocks',
+    'ipv6_cidr_blocks',
+    'prefix_list_ids',
+    'source_security_group_id',
+    'self',
+    'description',
+  ],
+};
+const KEPT: Readonly<Record<string, readonly string[]>> = { ...KEPT_ATTRIBUTES, [TF_VPC_EGRESS_RULE]: KEPT_ATTRIBUTES[TF_VPC_INGRESS_RULE] ?? [] };
+
+function pick(attributes: Readonly<Record<string, unknown>>, keys: readonly string[]): Readonly<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (Object.prototype.hasOwnProperty.call(attributes, key)) out[key] = attributes[key];
+  return out;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** `arn:aws:ec2:eu-west-1:111122223333:security-group/sg-…` → region and account. */
+function locationOf(attributes: Readonly<Record<string, unknown>>, identity: Readonly<Record<string, unknown>> | null | undefined): StateLocation {
+  const fromArn = locationFromArn(str(attributes['arn']));
+  const account = fromArn.account ?? str(attributes['owner_id']) ?? str(identity?.['account_id']);
+  const region = str(attributes['region']) ?? fromArn.region ?? str(identity?.['region']);
+  const location: StateLocation = {};
+  if (account) location.account = account;
+  if (region) location.region = region;
+  return location;
+}
+
+/**
+ * An entry whose kept attributes are held as JSON text and parsed on each read: one string per
+ * entry instead of a tree of small objects (a state has thousands of groups and rules; a lookup
+ * reads a handful, once per index version, and `resolveSecurityGroup` memoises their rules).
+ * The other fields are own properties, as in a plain entry.
+ */
+class KeptEntry {
+  readonly #attributes: string;
+
+  constructor(fields: Omit<StateEntry, 'attributes'>, attributes: Readonly<Record<string, unknown>>) {
+    Object.assign(this, fields);
+    this.#attributes = JSON.stringify(attributes);
+  }
+
+  get attributes(): Readonly<Record<string, unknown>> {
+    return JSON.parse(this.#attributes) as Record<string, unknown>;
+  }
+}
+
+function kept(fields: Omit<StateEntry, 'attributes'>, attributes: Readonly<Record<string, unknown>>): StateEntry {
+  return new KeptEntry(fields, attributes) as unknown as StateEntry;
+}
+
+/** One instance → its entry (the group, or a rule resource targeting a group); undefined when it names no group. */
+export function securityGroupEntry(instance: StateInstance): StateEntry | undefined {
+  const { stack, address, type, attributes } = instance;
+  const keep = KEPT[type];
+  if (!keep) return undefined;
+  const picked = pick(attributes, keep);
+  const base = { stack, address, location: locationOf(attributes, instance.identity), tainted: instance.tainted };
+  if (type === TF_SECURITY_GROUP || type === TF_DEFAULT_SECURITY_GROUP) {
+    const groupId = str(attributes['id']);
+    return groupId ? kept({ ...base, kind: 'security_group', resourceType: type, groupId }, picked) : undefined;
+  }
+  const groupId = str(attributes['security_group_id']);
+  if (!groupId) return undefined;
+  if (type === TF_VPC_INGRESS_RULE || type === TF_VPC_EGRESS_RULE) {
+    const ruleId = str(attributes['security_group_rule_id']) ?? str(attributes['id']);
+    return kept({ ...base, kind: 'vpc_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) }, picked);
+  }
+  const ruleId = str(attributes['security_group_rule_id']);
+  return kept({ ...base, kind: 'legacy_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) }, picked);
+}
+
+/** One stack's security groups: entries by group id and by AWS rule id. */
+export class SecurityGroupStateIndex {
+  private readonly byGroup = new Map<string, StateEntry[]>();
+  private readonly byRuleId = new Map<string, StateEntry>();
+  readonly securityGroupCount: number;
+  readonly ruleResourceCount: number;
+
+  constructor(entries: readonly StateEntry[]) {
+    let groups = 0;
+    for (const entry of entries) {
+      if (entry.kind === 'security_group') groups++;
+      const list = this.byGroup.get(entry.groupId);
+      if (list) list.push(entry);
+      else this.byGroup.set(entry.groupId, [entry]);
+      if (entry.kind !== 'security_group' && entry.ruleId?.startsWith('sgr-')) this.byRuleId.set(entry.ruleId, entry);
+    }
+    this.securityGroupCount = groups;
+    this.ruleResourceCount = entries.length - groups;
+  }
+
+  /** Every entry about `groupId` (the group itself and the rule resources targeting it). */
+  entriesFor(groupId: string): readonly StateEntry[] {
+    return this.byGroup.get(groupId) ?? [];
+  }
+
+  /** The rule resource whose AWS rule id is `ruleId` (`sgr-…`). */
+  ruleEntry(ruleId: string): StateEntry | undefined {
+    return this.byRuleId.get(ruleId);
+  }
+
+  /** Security group ids this stack declares something about (the group or rules targeting it). */
+  securityGroupIds(): string[] {
+    return [...this.byGroup.keys()];
+  }
+
+  /** Security group ids whose `aws_security_group` (or default group) is in this stack. */
+  ownedSecurityGroupIds(): string[] {
+    return [...this.byGroup.entries()].filter(([, entries]) => entries.some((e) => e.kind === 'security_group')).map(([id]) => id);
+  }
+}
+
+/** The security-group kind's declaration to the state index. */
+export const securityGroupStateKind: StateKind<StateEntry, SecurityGroupStateIndex> = {
+  name: 'security-group',
+  terraformTypes: [TF_SECURITY_GROUP, TF_DEFAULT_SECURITY_GROUP, TF_VPC_INGRESS_RULE, TF_VPC_EGRESS_RULE, TF_LEGACY_RULE],
+  extract: securityGroupEntry,
+  index: (_stack, entries) => new SecurityGroupStateIndex(entries),
+  count: (index) => index.securityGroupCount,
+};
