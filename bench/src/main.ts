@@ -227,8 +227,8 @@ async function main(): Promise<void> {
 
   const pd = await providerCalls();
   log(
-    `PagerDuty calls with polling every 1 s and ${pd.eventsOffered} events offered at 100k/hour: ${pd.calls} calls in ${pd.intervals} intervals = ${pd.perInterval.toFixed(2)} per interval` +
-      ` (${pd.decisions} decisions recorded, ${pd.invalidRequests} invalid requests)`,
+    `provider calls with polling every 1 s (PagerDuty, Opsgenie, JSM, incident.io; a push-only webhook source sent ${pd.pushMessages} heartbeats) and ${pd.eventsOffered} events offered at 100k/hour, per interval over ${pd.intervals} intervals: ` +
+      `${Object.entries(pd.perSource).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ')} (${pd.decisions} decisions recorded, ${pd.invalidRequests} invalid requests)`,
   );
 
   const sg = sgDiffBenchmark();
@@ -259,6 +259,7 @@ async function main(): Promise<void> {
     freeze_propagation_p50_ms: round2(fp50),
     freeze_propagation_p99_ms: round2(fp99),
     provider_calls_per_interval: round2(pd.perInterval),
+    provider_calls_per_interval_by_source: Object.fromEntries(Object.entries(pd.perSource).map(([name, n]) => [name, round2(n)])),
     sg_diff_500_rules_ms: Number(sg.medianMs.toFixed(3)),
     hcl_edit_5000_lines_ms: round2(hcl.editMs.median),
     hcl_check_5000_lines_ms: round2(hcl.checkMs),

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import fc from 'fast-check';
-import { pagerDutyWebhookBody, signPagerDutyBody } from '@driftwarden/incidents';
+import { pagerDutyWebhookBody, signGenericWebhook, signPagerDutyBody, signSvix } from '@driftwarden/incidents';
 import { sgEvent } from '../support/events';
 import { ALICE_TOKEN, dropPrefix, startTestController, TOKENS, type TestController } from '../support/test-controller';
 
@@ -15,7 +15,13 @@ import { ALICE_TOKEN, dropPrefix, startTestController, TOKENS, type TestControll
 const SEED = Number(process.env.FUZZ_SEED ?? 1_111_2025);
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
 
-const SECRETS = { pagerduty: 'pd-fuzz-secret', opsgenie: 'og-fuzz-token', github: 'gh-fuzz-secret' };
+const SECRETS = {
+  pagerduty: 'pd-fuzz-secret',
+  opsgenie: 'og-fuzz-token',
+  github: 'gh-fuzz-secret',
+  generic: 'generic-fuzz-secret',
+  incidentio: `whsec_${Buffer.from('incident.io fuzz secret 0000').toString('base64')}`,
+};
 
 interface FuzzRequest {
   method: string;
@@ -251,6 +257,8 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
         incidents: {
           pagerduty: { token: 'pd-token', apiUrl: 'http://127.0.0.1:9', webhookSecrets: [SECRETS.pagerduty] },
           opsgenie: { apiKey: 'og-key', apiUrl: 'http://127.0.0.1:9', webhookToken: SECRETS.opsgenie },
+          incidentio: { apiKey: 'iio-key', apiUrl: 'http://127.0.0.1:9', webhookSecrets: [SECRETS.incidentio] },
+          webhook: { sources: { fuzz: { secrets: [SECRETS.generic] } } },
         },
         github: { apiUrl: 'http://127.0.0.1:9', token: 'gh-token', webhookSecret: SECRETS.github },
       },
@@ -351,12 +359,21 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
       '/v1/webhooks/pagerduty': (raw) => ({ 'x-pagerduty-signature': signPagerDutyBody(raw, SECRETS.pagerduty) }),
       '/v1/webhooks/opsgenie': () => ({ 'x-opsgenie-token': SECRETS.opsgenie }),
       '/v1/webhooks/github': (raw) => ({ 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRETS.github).update(raw).digest('hex')}` }),
+      '/v1/webhooks/incidents/fuzz': (raw) => signGenericWebhook(raw, new Date(), SECRETS.generic),
+      '/v1/webhooks/incidentio': (raw) => {
+        const id = `msg_${createHmac('sha256', 'id').update(raw).digest('hex').slice(0, 20)}`;
+        const ts = Math.floor(Date.now() / 1000);
+        return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signSvix(id, ts, raw, SECRETS.incidentio) };
+      },
     };
     // A real PagerDuty event (one value replaced, or none), random JSON, or bytes.
     const pagerDuty = () =>
       pagerDutyWebhookBody({ eventId: 'EFUZZ1', type: 'incident.triggered', incidentId: 'QFUZZ1', number: 1, status: 'triggered', createdAt: '2025-03-04T10:00:00Z', occurredAt: new Date().toISOString() });
+    // A generic incident as a source sends it (one value replaced, or none).
+    const generic = () => ({ id: 'FUZZ-1', title: 'fuzzed', status: 'open', severity: 'SEV1', startedAt: '2025-03-04T10:00:00Z', scopeKeys: ['a'] });
     const bodies = fc.oneof(
       fc.oneof(fc.constant(pagerDuty()), mutated(pagerDuty)).map((v) => Buffer.from(JSON.stringify(v) ?? 'null', 'utf8')),
+      fc.oneof(fc.constant(generic()), mutated(generic), fc.constant({ type: 'heartbeat' })).map((v) => Buffer.from(JSON.stringify(v) ?? 'null', 'utf8')),
       jsonText.map((t) => Buffer.from(t, 'utf8')),
       fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b)),
     );

@@ -173,7 +173,12 @@ export interface WorldOptions {
   /** Groups of the sandbox account (default: all fixtures). */
   groups?: GroupKey[];
   pagerduty?: boolean;
+  /** Notes on the PagerDuty incident's timeline (`incidents.notes.pagerduty`, with a From user). */
+  notes?: boolean;
 }
+
+/** The PagerDuty user notes are written as (`incidents.pagerduty.from`). */
+export const NOTES_FROM = 'driftwarden-bot@acme.example';
 
 export class BackportWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'dw-backport-'));
@@ -225,7 +230,15 @@ export class BackportWorld {
               pollIntervalSeconds: 1,
               maxStalenessSeconds: 30,
               cooldownMinutes: 0,
-              pagerduty: { token: 'pd-fake-token', apiUrl: this.pagerduty.url, webhookSecrets: [PAGERDUTY_SECRET], major: { priorities: ['P1'] }, scopes: { PSVC001: { tags: { team: 'checkout' } } } },
+              pagerduty: {
+                token: 'pd-fake-token',
+                apiUrl: this.pagerduty.url,
+                webhookSecrets: [PAGERDUTY_SECRET],
+                major: { priorities: ['P1'] },
+                scopes: { PSVC001: { tags: { team: 'checkout' } } },
+                ...(options.notes ? { from: NOTES_FROM } : {}),
+              },
+              ...(options.notes ? { notes: { pagerduty: true } } : {}),
             },
           }
         : {}),

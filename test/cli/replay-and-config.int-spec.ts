@@ -211,6 +211,99 @@ describe('driftwarden replay / config check against a running controller', () =>
     });
   });
 
+  describe('config check: the incident sources of issue 14', () => {
+    const valid = [
+      'mode: dry-run',
+      'incidents:',
+      '  pollIntervalSeconds: 30',
+      '  pagerduty: { token: env:PD_TOKEN, from: driftwarden-bot@acme.example }',
+      '  jsm:',
+      '    apiUrl: https://acme.atlassian.net',
+      '    email: driftwarden-bot@acme.example',
+      '    apiToken: env:JSM_API_TOKEN',
+      '    jql: \'project = OPS AND issuetype = Incident AND (priority in (Highest, High) OR "Major incident" IS NOT EMPTY)\'',
+      '    scopeFields: [components, customfield_10050]',
+      '    scopes: { Payments: { accounts: ["111122223333"] } }',
+      '    webhookSecrets: [env:JSM_WEBHOOK_SECRET]',
+      '  webhook:',
+      '    sources:',
+      '      firehydrant: { secrets: [env:FH_SECRET], major: { severities: [SEV1, SEV2] }, maxStalenessSeconds: 600 }',
+      '      grafana-oncall: { secrets: [env:GO_SECRET] }',
+      '  incidentio:',
+      '    apiKey: env:INCIDENTIO_API_KEY',
+      '    webhookSecrets: [env:INCIDENTIO_WEBHOOK_SECRET]',
+      '    major: { severities: [Critical, Major] }',
+      '    scopeFields: [Affected team]',
+      '  notes: { pagerduty: true, jsm: true }',
+      '',
+    ].join('\n');
+    const env = { PD_TOKEN: 'pd-secret-token', JSM_API_TOKEN: 'jsm-secret-token', JSM_WEBHOOK_SECRET: 'jsm-hook', FH_SECRET: 'fh-secret', GO_SECRET: 'go-secret', INCIDENTIO_API_KEY: 'iio-key', INCIDENTIO_WEBHOOK_SECRET: `whsec_${Buffer.from('0123456789abcdef0123').toString('base64')}` };
+
+    it('accepts a config using incidents.jsm, incidents.webhook, incidents.incidentio and incidents.notes, and says which sources and notes are on', async () => {
+      const file = files.write('wave2.yaml', valid);
+      const run = await cli.run(['config', 'check', file], env);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`ok: ${file} (mode dry-run, 0 stacks, providers: pagerduty, jsm, incidentio, webhook.firehydrant, webhook.grafana-oncall, notes: pagerduty, jsm)\n`);
+      const json = await cli.run(['config', 'check', file, '--json'], env);
+      expect(parseJson(json)).toEqual({ ok: true, file, mode: 'dry-run', stacks: 0, providers: ['pagerduty', 'jsm', 'incidentio', 'webhook.firehydrant', 'webhook.grafana-oncall'], notes: ['pagerduty', 'jsm'] });
+    });
+
+    it('explains each mistake with its key path, and never prints a secret', async () => {
+      const file = files.write(
+        'wave2-broken.yaml',
+        [
+          'incidents:',
+          '  pagerduty: { token: env:PD_TOKEN }',
+          '  jsm:',
+          '    apiUrl: acme.atlassian.net',
+          '    email: driftwarden-bot@acme.example',
+          '    scopeFields: [components, team]',
+          '  webhook:',
+          '    sources:',
+          '      FireHydrant: { secrets: [env:FH_SECRET] }',
+          '      rootly: { secrets: [], major: { severities: [] } }',
+          '  incidentio:',
+          '    apiKey: env:INCIDENTIO_API_KEY',
+          '    webhookSecrets: [env:FH_SECRET]',
+          '    statusCategories: [open]',
+          '  notes: { pagerduty: true, opsgenie: true, incidentio: true, slack: true }',
+          '',
+        ].join('\n'),
+      );
+      const json = await cli.run(['config', 'check', file, '--json'], env);
+      expect(json.code).toBe(1);
+      const problems = parseJson<{ problems: { path: string; message: string }[] }>(json).problems;
+      expect(problems.map((p) => p.path).sort()).toEqual(
+        [
+          'incidents.incidentio.statusCategories[0]',
+          'incidents.incidentio.webhookSecrets[0]',
+          'incidents.jsm.apiToken',
+          'incidents.jsm.apiUrl',
+          'incidents.jsm.scopeFields[1]',
+          'incidents.notes.incidentio',
+          'incidents.notes.opsgenie',
+          'incidents.notes.slack',
+          'incidents.pagerduty.from',
+          'incidents.webhook.sources.FireHydrant',
+          'incidents.webhook.sources.rootly.major.severities',
+          'incidents.webhook.sources.rootly.secrets',
+        ].sort(),
+      );
+      const by = (path: string) => problems.find((p) => p.path === path)?.message ?? '';
+      expect(by('incidents.pagerduty.from')).toMatch(/From header PagerDuty requires/);
+      expect(by('incidents.notes.opsgenie')).toMatch(/expected incidents.opsgenie to be configured/);
+      expect(by('incidents.notes.incidentio')).toMatch(/no endpoint that adds to an incident's timeline/);
+      expect(by('incidents.jsm.scopeFields[1]')).toMatch(/components, labels or customfield_<id>/);
+      expect(by('incidents.webhook.sources.FireHydrant')).toMatch(/lower-case/);
+      expect(by('incidents.incidentio.webhookSecrets[0]')).toMatch(/whsec_/);
+
+      const text = await cli.run(['config', 'check', file], env);
+      expect(lines(text.stdout)).toHaveLength(problems.length);
+      for (const secret of Object.values(env)) expect(`${text.stdout}${json.stdout}`).not.toContain(secret);
+    });
+  });
+
   it('never printed a token', () => {
     expect(cli.runs.length).toBeGreaterThan(0);
     expect(cli.leaks()).toEqual([]);

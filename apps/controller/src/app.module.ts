@@ -15,6 +15,7 @@ import { DriftsController } from './http/drifts.controller';
 import { EventsController } from './http/events.controller';
 import { FreezeController } from './http/freeze.controller';
 import { WebhooksController } from './http/webhooks.controller';
+import { IncidentWebhooksController } from './http/incident-webhooks.controller';
 import { ApprovalsController } from './http/approvals.controller';
 import { ExceptionsController } from './http/exceptions.controller';
 import { ReplayController } from './http/replay.controller';
@@ -26,6 +27,7 @@ import { HealthController } from './http/health.controller';
 import { WorkerHost } from './workers/worker-host.service';
 import { NotificationsHost } from './workers/notifications-host.service';
 import { BackportExpiryHost } from './workers/backport-expiry-host.service';
+import { IncidentNotesHost } from './workers/incident-notes-host.service';
 import { AWS_CREDENTIALS_RESOLVER, AwsCredentialsCheck, defaultCredentialsResolver, type CredentialsResolver } from './workers/aws-credentials.service';
 
 export interface AppOptions {
@@ -53,13 +55,14 @@ export class AppModule {
         SlackModule.forRoot({ api }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
-      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],
+      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, IncidentWebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],
       providers: [
         { provide: AWS_CREDENTIALS_RESOLVER, useValue: opts.awsCredentials ?? defaultCredentialsResolver() },
         AwsCredentialsCheck,
         StateRebuild,
         WorkerHost,
         NotificationsHost,
+        IncidentNotesHost,
         FreezeListener,
         RetentionSweep,
         SchedulerHost,

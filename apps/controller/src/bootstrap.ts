@@ -10,6 +10,7 @@ import { isNotInstalled } from '@driftwarden/pipeline';
 import { createRedis, waitForRedis } from '@driftwarden/redis';
 import { AppModule } from './app.module';
 import type { PortOverrides } from './core/port-overrides';
+import { freezeSettings } from './core/core.module';
 import { WorkerHost } from './workers/worker-host.service';
 
 export interface StartOptions {
@@ -99,8 +100,8 @@ export async function startController(opts: StartOptions): Promise<RunningContro
   const address = app.getHttpServer().address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   logger.info({ port: actualPort, mode: runtime.config.mode, roles: runtime.roles }, 'driftwarden controller started');
-  if (!runtime.config.incidents.pagerduty && !runtime.config.incidents.opsgenie) {
-    logger.warn('no incident source configured (incidents.pagerduty / incidents.opsgenie): incidents will not freeze auto-heal');
+  if (freezeSettings(runtime.config).providers.length === 0) {
+    logger.warn('no incident source configured (incidents.pagerduty / opsgenie / jsm / incidentio / webhook): incidents will not freeze auto-heal');
   }
   return {
     app,

@@ -45,6 +45,14 @@ describe('the record summary hidden in backport PR and issue bodies', () => {
     expect(readRecordMarker(`> quoted: ${older}\n${recordMarker(drift, null)}`)).toMatchObject({ ok: true, summary: { id: drift.id } });
   });
 
+  it.each([
+    [{ provider: 'jsm' as const, id: 'OPS-12', title: 'checkout down', url: 'https://acme.atlassian.net/browse/OPS-12' }],
+    [{ provider: 'incidentio' as const, id: '01FDAG4SAP5TYPT98WGR2N7W91', number: 123, title: 'db sad' }],
+    [{ provider: 'webhook.firehydrant' as const, id: 'FH-42', title: 'payments' }],
+  ])('round-trips an incident of every source (%j)', (source) => {
+    expect(readRecordMarker(`body\n${recordMarker(drift, source)}`)).toMatchObject({ ok: true, summary: { incident: source } });
+  });
+
   it('a body without a summary is not ours (null)', () => {
     expect(readRecordMarker('<!-- driftwarden:drift=drf_x resource=sg-1 -->')).toBeNull();
   });
@@ -63,6 +71,8 @@ describe('the record summary hidden in backport PR and issue bodies', () => {
     ['a drift id that is not one', encode({ ...valid, id: '../../etc' }), /^the record marker is not a drift summary: id: /],
     ['an unknown key', encode({ ...valid, status: 'resolved' }), /not a drift summary/],
     ['an incident link that is not https', encode({ ...valid, incident: { ...incident, url: 'javascript:alert(1)' } }), /incident\.url/],
+    ['an unknown incident source', encode({ ...valid, incident: { ...incident, provider: 'servicenow' } }), /incident\.provider/],
+    ['a webhook source that is not one', encode({ ...valid, incident: { ...incident, provider: 'webhook.../x' } }), /incident\.provider/],
   ])('refuses %s', (_what, body, problem) => {
     const read = readRecordMarker(`text\n${body}`);
     expect(read).toMatchObject({ ok: false });

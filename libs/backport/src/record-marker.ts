@@ -50,7 +50,7 @@ const summarySchema = z
     detectedAt: z.iso.datetime({ offset: true }),
     incident: z
       .object({
-        provider: z.enum(['pagerduty', 'opsgenie']),
+        provider: z.union([z.enum(['pagerduty', 'opsgenie', 'jsm', 'incidentio']), z.custom<`webhook.${string}`>((v) => typeof v === 'string' && /^webhook\.[a-z0-9][a-z0-9-]{0,62}$/.test(v))]),
         id: text(200),
         number: z.number().int().optional(),
         title: z.string().max(1000),

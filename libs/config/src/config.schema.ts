@@ -76,6 +76,8 @@ const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
 
 const text = z.string().min(1);
 
+const email = z.string().refine((v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), expected('an email address such as oncall-bot@example.com'));
+
 /** A secret: never shown in messages (see `SECRET_KEYS`). */
 const secret = z.string().min(1);
 
@@ -447,6 +449,11 @@ export const pagerdutySchema = z.strictObject({
   /** Service id → the resources its incidents freeze; a service not listed freezes everything. */
   scopes: scopeMap.optional(),
   requestTimeoutMs: z.int().min(1).default(10_000),
+  /**
+   * The email of a PagerDuty user of the account: the `From` header PagerDuty requires to add a
+   * note to an incident (`incidents.notes.pagerduty`).
+   */
+  from: email.optional(),
 });
 
 export const opsgenieSchema = z.strictObject({
@@ -468,6 +475,141 @@ export const opsgenieSchema = z.strictObject({
   requestTimeoutMs: z.int().min(1).default(10_000),
 });
 
+/**
+ * Which Jira work items are major incidents, whatever their status (driftwarden adds
+ * `statusCategory != Done` to find the open ones, and `created >= …` to read back a gap).
+ * Sites with the major-incident field (JSM Premium) can widen it, e.g.
+ * `issuetype = Incident AND (priority in (Highest, High) OR "Major incident" IS NOT EMPTY)`.
+ */
+export const JSM_DEFAULT_JQL = 'issuetype = Incident AND priority in (Highest, High)';
+/** Work-item fields whose values are looked up in `incidents.jsm.scopes`. */
+const JSM_FIELD = /^(components|labels|customfield_\d+)$/;
+
+/**
+ * Jira Service Management (incidents are Jira work items): the enhanced JQL search
+ * (`POST /rest/api/3/search/jql`) through jira.js, and Jira admin webhooks signed with a secret.
+ * Authentication: `email` + `apiToken` (basic), or `oauthToken` (an OAuth 2.0 bearer; `apiUrl`
+ * is then `https://api.atlassian.com/ex/jira/<cloudId>`).
+ */
+export const jsmSchema = z
+  .strictObject({
+    /** The site, e.g. https://acme.atlassian.net (or the OAuth gateway URL). */
+    apiUrl: baseUrl(),
+    /** Where people open a work item (`<webUrl>/browse/OPS-12`); default `apiUrl`. */
+    webUrl: baseUrl().optional(),
+    email: email.optional(),
+    apiToken: secret.optional(),
+    oauthToken: secret.optional(),
+    jql: text.default(JSM_DEFAULT_JQL),
+    /** `components`, `labels` or `customfield_<id>`: their values are the keys looked up in `scopes`. */
+    scopeFields: nonEmptyList(
+      z.string().refine((v) => JSM_FIELD.test(v), expected('components, labels or customfield_<id> (e.g. customfield_10050)')),
+      'leave the key out for components',
+    ).default(['components']),
+    /** A value of a scope field (component name, label, option value) → the resources its incidents freeze. */
+    scopes: scopeMap.optional(),
+    /** Secrets of the Jira admin webhook (`X-Hub-Signature: sha256=…`); several while one rotates. */
+    webhookSecrets: z.array(secret).default([]),
+    requestTimeoutMs: z.int().min(1).default(10_000),
+  })
+  .superRefine((jsm, ctx) => {
+    if (!isRecord(jsm)) return;
+    const basic = jsm.email !== undefined || jsm.apiToken !== undefined;
+    const bearer = jsm.oauthToken !== undefined;
+    if (basic && bearer) {
+      ctx.addIssue({ code: 'custom', path: ['oauthToken'], params: { message: 'expected either email and apiToken (basic) or oauthToken (bearer), found both' } });
+    } else if (!basic && !bearer) {
+      ctx.addIssue({ code: 'custom', params: { message: 'expected email and apiToken (basic) or oauthToken (bearer), found neither' } });
+    } else if (basic && jsm.email === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['email'], params: { message: 'expected the email of the account the apiToken belongs to' } });
+    } else if (basic && jsm.apiToken === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['apiToken'], params: { message: 'expected the API token of that email (id.atlassian.com → Security → API tokens)' } });
+    }
+  }, always);
+
+/** incident.io's status categories (`incident_status.category`). */
+export const INCIDENTIO_STATUS_CATEGORIES = ['triage', 'live', 'paused', 'learning', 'closed', 'declined', 'merged', 'canceled'] as const;
+
+/** A Svix signing secret as incident.io shows it: `whsec_` and base64. */
+const svixSecret = secret.refine((v) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v.slice(6), 'base64').length >= 16, {
+  params: { message: 'expected a webhook signing secret as incident.io shows it: "whsec_" followed by base64 (value hidden)' },
+});
+
+/**
+ * incident.io: `GET /v2/incidents` (status category and severity filters, cursor paging) with an
+ * API key; webhooks signed the Svix way.
+ */
+export const incidentioSchema = z.strictObject({
+  apiKey: secret,
+  apiUrl: baseUrl().default('https://api.incident.io'),
+  webhookSecrets: z.array(svixSecret).default([]),
+  /** Severity names (as in incident.io, e.g. Critical, Major); leave out to take every severity. */
+  major: z
+    .strictObject({
+      severities: nonEmptyList(text, 'leave the key out to ignore the severity').optional(),
+    })
+    .prefault({}),
+  /** Which status categories count as open. */
+  statusCategories: nonEmptyList(z.enum(INCIDENTIO_STATUS_CATEGORIES), 'leave the key out for live').default(['live']),
+  /**
+   * Custom field names whose values (option, text, catalog entry) are looked up in `scopes`,
+   * after the incident type's name.
+   */
+  scopeFields: z.array(text).default([]),
+  scopes: scopeMap.optional(),
+  requestTimeoutMs: z.int().min(1).default(10_000),
+});
+
+/** A generic webhook source name: `POST /v1/webhooks/incidents/<name>`. */
+const WEBHOOK_SOURCE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export const webhookSourceSchema = z.strictObject({
+  /** HMAC-SHA256 keys (`X-Driftwarden-Signature: v1=<hex>` over `<timestamp>.<body>`); several while one rotates. */
+  secrets: nonEmptyList(secret),
+  /** Severity names that are major (case-insensitive); leave out to take every severity. */
+  major: z
+    .strictObject({
+      severities: nonEmptyList(text, 'leave the key out to ignore the severity').optional(),
+    })
+    .prefault({}),
+  /** A scope key the sender puts in `scopeKeys` → the resources its incidents freeze. */
+  scopes: scopeMap.optional(),
+  /**
+   * No message (incident or heartbeat) for longer than this: the source is stale, which
+   * freezes as unknown; its open incidents stay open. Default `incidents.maxStalenessSeconds`.
+   */
+  maxStalenessSeconds: z.int().min(1).optional(),
+});
+
+/** `incidents.webhook`: signed generic incident webhooks, one entry per sending tool. */
+export const incidentWebhookSchema = z.strictObject({
+  // Names checked beside the sources themselves (`always`), so one run reports both kinds of mistake.
+  sources: z.record(z.string(), webhookSourceSchema).superRefine((sources, ctx) => {
+    if (!isRecord(sources)) return;
+    for (const key of Object.keys(sources)) {
+      if (!WEBHOOK_SOURCE.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], params: { message: `expected a source name of lower-case letters, digits and "-" (it is the last segment of POST /v1/webhooks/incidents/<name>), found "${key.slice(0, 64)}"` } });
+      }
+    }
+    if (Object.keys(sources).length === 0) ctx.addIssue({ code: 'custom', params: { message: 'expected at least one source, found none (leave incidents.webhook out instead)' } });
+  }, always),
+});
+
+/**
+ * Notes on the incident's timeline (off by default; one key per source). PagerDuty needs
+ * `incidents.pagerduty.from`. incident.io's public API has no way to add to a timeline.
+ */
+export const incidentNotesSchema = z
+  .strictObject({
+    pagerduty: z.boolean().default(false),
+    opsgenie: z.boolean().default(false),
+    jsm: z.boolean().default(false),
+    incidentio: z
+      .boolean()
+      .refine((v) => v === false, { params: { message: "expected false: incident.io's public API has no endpoint that adds to an incident's timeline" } })
+      .default(false),
+  });
+
 export const incidentsSchema = z
   .strictObject({
     pollIntervalSeconds: z.int().min(1).default(30),
@@ -476,7 +618,27 @@ export const incidentsSchema = z
     lookbackMinutes: z.int().min(0).default(15),
     pagerduty: pagerdutySchema.optional(),
     opsgenie: opsgenieSchema.optional(),
+    jsm: jsmSchema.optional(),
+    webhook: incidentWebhookSchema.optional(),
+    incidentio: incidentioSchema.optional(),
+    /** Absent: no notes anywhere. */
+    notes: incidentNotesSchema.optional(),
   })
+  .superRefine((incidents, ctx) => {
+    // Notes go to a source that is configured (and PagerDuty needs the From user).
+    const notes: unknown = incidents.notes;
+    if (isRecord(notes)) {
+      for (const source of ['pagerduty', 'opsgenie', 'jsm'] as const) {
+        if (notes[source] === true && !isRecord(incidents[source])) {
+          ctx.addIssue({ code: 'custom', path: ['notes', source], params: { message: `expected incidents.${source} to be configured: notes go to its incidents` } });
+        }
+      }
+      const pd: unknown = incidents.pagerduty;
+      if (notes.pagerduty === true && isRecord(pd) && pd.from === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['pagerduty', 'from'], params: { message: 'expected the email of a PagerDuty user (the From header PagerDuty requires to add a note), because incidents.notes.pagerduty is true' } });
+      }
+    }
+  }, always)
   .superRefine((incidents, ctx) => {
     const poll: unknown = incidents.pollIntervalSeconds;
     const staleness: unknown = incidents.maxStalenessSeconds;
@@ -828,7 +990,7 @@ export const configSchema = z.strictObject({
  * `redactConfig`. (`sha256` is not secret but is hidden in messages too: a raw token pasted
  * there by mistake must not be printed.)
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret', 'externalId', 'secret', 'url', 'botToken', 'signingSecret']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret', 'externalId', 'secret', 'url', 'botToken', 'signingSecret', 'apiToken', 'oauthToken', 'secrets']);
 export const HIDDEN_IN_MESSAGES_KEYS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'sha256']);
 
 // ---------------------------------------------------------------------------------------------
@@ -852,6 +1014,11 @@ export type PagerDutyConfig = z.output<typeof pagerdutySchema>;
 export type PagerDutyMajorConfig = PagerDutyConfig['major'];
 export type OpsgenieConfig = z.output<typeof opsgenieSchema>;
 export type OpsgenieMajorConfig = OpsgenieConfig['major'];
+export type JsmConfig = z.output<typeof jsmSchema>;
+export type IncidentioConfig = z.output<typeof incidentioSchema>;
+export type IncidentWebhookConfig = z.output<typeof incidentWebhookSchema>;
+export type WebhookSourceConfig = z.output<typeof webhookSourceSchema>;
+export type IncidentNotesConfig = z.output<typeof incidentNotesSchema>;
 export type FreezeConfig = DriftwardenConfig['freeze'];
 export type ScopeConfig = z.output<typeof scopeSchema>;
 export type FreezeWindowConfig = z.output<typeof freezeWindowSchema>;

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { scopeCovers as coversTarget, type FreezeEvidence, type FreezeSourceSnapshot, type Scope, type ScopeTarget } from '@driftwarden/domain';
-import type { EffectiveFreeze, FreezeSettings, FreezeState, FreezeWindow, IncidentRecord } from './freeze.types';
+import { stalenessLimitMs, type EffectiveFreeze, type FreezeSettings, type FreezeState, type FreezeWindow, type IncidentRecord } from './freeze.types';
 
 /**
  * The effective freeze, computed purely from the recorded state (DESIGN §3): the union of
@@ -87,9 +87,10 @@ export function freezeAt(
     for (const provider of settings.providers) {
       const snap = state.providers.find((p) => p.provider === provider);
       const fetched = snap?.fetchedAt ? Date.parse(snap.fetchedAt) : null;
-      const stale = fetched === null || t - fetched > settings.maxStalenessMs;
+      const limitMs = stalenessLimitMs(settings, provider);
+      const stale = fetched === null || t - fetched > limitMs;
       if (!snap || !snap.ok || stale) {
-        const why = !snap ? 'no data yet' : !snap.ok ? `last poll failed: ${snap.error ?? 'error'}` : `data is ${Math.round((t - (fetched as number)) / 1000)} s old (max ${settings.maxStalenessMs / 1000} s)`;
+        const why = !snap ? 'no data yet' : !snap.ok ? `last poll failed: ${snap.error ?? 'error'}` : `data is ${Math.round((t - (fetched as number)) / 1000)} s old (max ${limitMs / 1000} s)`;
         sources.push({ id: `unk_${provider}`, type: 'unknown', reason: `cannot tell whether a ${provider} incident is open: ${why}`, since: snap?.fetchedAt ?? snap?.attemptedAt ?? at.toISOString(), until: null, actor: `provider:${provider}` });
       }
     }
@@ -164,7 +165,7 @@ export function nextTimeDrivenStart(state: FreezeState, settings: FreezeSettings
   for (const provider of settings.providers) {
     const snap = state.providers.find((p) => p.provider === provider);
     // Stale once older than maxStaleness (see freezeAt): from one millisecond after that.
-    if (snap?.ok && snap.fetchedAt) consider(Date.parse(snap.fetchedAt) + settings.maxStalenessMs + 1, `${provider} data goes stale`);
+    if (snap?.ok && snap.fetchedAt) consider(Date.parse(snap.fetchedAt) + stalenessLimitMs(settings, provider) + 1, `${provider} data goes stale`);
   }
   const found = first as { at: number; reason: string } | null;
   return found ? { at: new Date(found.at), reason: found.reason } : null;

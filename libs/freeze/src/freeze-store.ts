@@ -340,10 +340,10 @@ export class FreezeStore {
    * that started after it) is stale: audited, never applied, so an incident never moves
    * backwards (a late `resolved` cannot end a freeze a newer poll still shows).
    */
-  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string, event: { id?: string; type?: string } = {}): Promise<IncidentEventOutcome> {
+  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string, event: { id?: string; type?: string; resolvedAt?: string } = {}): Promise<IncidentEventOutcome> {
     const field = `${incident.provider}:${incident.id}`;
     const floor = (await this.snapshot(incident.provider))?.requestedAt ?? null;
-    const t = await this.transitionIncident(field, undefined, { open, at, from: actor, incident, floor });
+    const t = await this.transitionIncident(field, undefined, { open, at, from: actor, incident, floor, ...(!open && event.resolvedAt ? { resolvedAt: event.resolvedAt } : {}) });
     const label = `${incident.provider} incident ${incident.number ?? incident.id}`;
     const eventDetails = { ...(event.id ? { eventId: event.id } : {}), ...(event.type ? { eventType: event.type } : {}) };
     switch (t.kind) {
@@ -364,7 +364,7 @@ export class FreezeStore {
         return { applied: true, stale: false, transition: 'opened' };
       case 'resolved':
         await this.changed(`webhook ${field} resolved`);
-        await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${label} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: at, via: 'webhook', ...eventDetails } });
+        await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${label} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: t.next.resolvedAt ?? at, via: 'webhook', ...eventDetails } });
         return { applied: true, stale: false, transition: 'resolved' };
     }
   }
@@ -372,6 +372,35 @@ export class FreezeStore {
   /** Webhook deliveries already seen (at-least-once delivery): true the first time within WEBHOOK_DEDUPE_MS. */
   async firstDelivery(provider: string, deliveryId: string): Promise<boolean> {
     return (await this.redis.set(this.k('webhook', provider, deliveryId), '1', 'PX', WEBHOOK_DEDUPE_MS, 'NX')) === 'OK';
+  }
+
+  /**
+   * Forgets a delivery marked by `firstDelivery` whose handling failed (the provider could not be
+   * read back): the sender's retry is then handled, not taken for a duplicate.
+   */
+  async forgetDelivery(provider: string, deliveryId: string): Promise<void> {
+    await this.redis.del(this.k('webhook', provider, deliveryId));
+  }
+
+  /**
+   * A push-only source (a generic incident webhook) has no list to poll: every signed message it
+   * sends (an incident or a heartbeat) shows it is alive. Its snapshot becomes fresh as of `at`;
+   * if it had been quiet for longer than `maxStalenessMs`, that quiet time goes into the freeze
+   * history as unknown (a change made then is decided again as "made while unknown"). Its open
+   * incidents are left alone: only a message resolves one, silence never does (fail closed).
+   * The snapshot has no `requestedAt`: without a list there is no floor, incident events are
+   * ordered by their own times only.
+   */
+  async recordPush(provider: IncidentProvider, at: Date, actor: string, maxStalenessMs: number): Promise<{ unknownSince?: string }> {
+    const previous = await this.snapshot(provider);
+    const staleSince = previous?.ok && previous.fetchedAt ? Date.parse(previous.fetchedAt) + maxStalenessMs : null;
+    const unknownSince = staleSince !== null && staleSince < at.getTime() ? new Date(staleSince).toISOString() : undefined;
+    const iso = at.toISOString();
+    const snap: ProviderSnapshot = { provider, ok: true, fetchedAt: iso, attemptedAt: iso, incidents: [] };
+    await this.redis.set(this.k('snapshot', provider), JSON.stringify(snap));
+    await this.trackUnknown(snap, unknownSince);
+    await this.changed(`${provider} message (${actor})`);
+    return unknownSince ? { unknownSince } : {};
   }
 
   /**

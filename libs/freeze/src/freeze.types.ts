@@ -88,6 +88,13 @@ export interface FreezeSettings {
   cooldownMs: number;
   lookbackMs: number;
   maxStalenessMs: number;
+  /** A provider's own staleness limit (a push-only webhook source's `maxStalenessSeconds`), else `maxStalenessMs`. */
+  stalenessMs?: Partial<Record<IncidentProvider, number>>;
+}
+
+/** How old a provider's data may be before it is unknown (its own limit, else the global one). */
+export function stalenessLimitMs(settings: Pick<FreezeSettings, 'maxStalenessMs' | 'stalenessMs'>, provider: IncidentProvider): number {
+  return settings.stalenessMs?.[provider] ?? settings.maxStalenessMs;
 }
 
 export interface EffectiveFreeze {

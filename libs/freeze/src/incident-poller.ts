@@ -106,10 +106,18 @@ export class IncidentPoller {
   }
 
   private withScope(provider: IncidentProvider, incident: IncidentRef & { scopeKeys?: string[] }): IncidentRecord {
-    const { scopeKeys, ...ref } = incident;
-    const map = this.scopes[provider] ?? {};
-    const matched = (scopeKeys ?? []).map((k) => map[k]).filter((s): s is Scope => s !== undefined);
-    // One matching scope narrows the incident to it; none (or several, ambiguously) keeps it global: fail closed.
-    return matched.length === 1 ? { ...ref, scope: matched[0] } : { ...ref };
+    return withIncidentScope(incident, this.scopes[provider]);
   }
+}
+
+/**
+ * An incident as the freeze records it: its scope keys looked up in the provider's `scopes`.
+ * One matching scope narrows the incident to it; none (or several, ambiguously) keeps it global:
+ * fail closed. Shared by the poller and the webhooks.
+ */
+export function withIncidentScope(incident: IncidentRef & { scopeKeys?: string[] }, scopes: Record<string, Scope> | undefined): IncidentRecord {
+  const { scopeKeys, ...ref } = incident;
+  const map = scopes ?? {};
+  const matched = [...new Set(scopeKeys ?? [])].map((k) => (Object.prototype.hasOwnProperty.call(map, k) ? map[k] : undefined)).filter((s): s is Scope => s !== undefined);
+  return matched.length === 1 ? { ...ref, scope: matched[0] } : { ...ref };
 }

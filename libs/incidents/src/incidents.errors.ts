@@ -32,8 +32,11 @@ export const INCIDENT_ERROR_CODES = {
 
 export type IncidentErrorCode = (typeof INCIDENT_ERROR_CODES)[keyof typeof INCIDENT_ERROR_CODES];
 
-/** `PagerDuty` or `Opsgenie`, used at the start of every message. */
-export type ProviderLabel = 'PagerDuty' | 'Opsgenie';
+/** The provider's name at the start of every message. */
+export type ProviderLabel = 'PagerDuty' | 'Opsgenie' | 'Jira Service Management' | 'incident.io';
+
+/** What the provider calls its credential, for "the API … was refused". */
+const CREDENTIAL: Record<ProviderLabel, string> = { PagerDuty: 'token', Opsgenie: 'key', 'Jira Service Management': 'token', 'incident.io': 'key' };
 
 const REDACTED = '[REDACTED]';
 const MAX_DETAIL_LENGTH = 300;
@@ -77,7 +80,7 @@ export function errorForStatus(failure: HttpFailure): DriftwardenError {
   const suffix = detail ? `: ${detail}` : '';
   if (status === 401 || status === 403) {
     return new PermanentError(
-      `${provider} ${request} answered ${status}: the API ${provider === 'PagerDuty' ? 'token' : 'key'} was refused${suffix}`,
+      `${provider} ${request} answered ${status}: the API ${CREDENTIAL[provider]} was refused${suffix}`,
       INCIDENT_ERROR_CODES.auth,
     );
   }

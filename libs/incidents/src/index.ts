@@ -69,6 +69,30 @@ export type {
   OpsgenieResponder,
 } from './opsgenie/opsgenie.types';
 
+// Jira Service Management
+export {
+  JsmIncidentAdapter,
+  JSM_MAX_PAGES,
+  JSM_PAGE_SIZE,
+  JSM_SEARCH_PATH,
+  type JiraClientFactory,
+  type JsmAdapterConfig,
+  type JsmIssueObservation,
+} from './jsm/jsm.adapter';
+export { JQL_TIME_ZONE_MARGIN_MS, jqlDate, majorIncidentClause, openIncidentsJql, openIssueJql, recentIncidentsJql } from './jsm/jsm-jql';
+export { isJsmOpen, readJsmIssue, readJsmSearchPage, toJsmIncidentRef, type JsmIssue, type JsmSearchPage } from './jsm/jsm-issues';
+
+// incident.io
+export { IncidentioIncidentAdapter, INCIDENTIO_MAX_PAGES, INCIDENTIO_PAGE_SIZE, SEVERITIES_TTL_MS, type IncidentioAdapterConfig } from './incidentio/incidentio.adapter';
+export {
+  isIncidentioMajor,
+  readIncidentioIncident,
+  readIncidentioPage,
+  readIncidentioSeverities,
+  toIncidentioIncidentRef,
+  type IncidentioIncident,
+} from './incidentio/incidentio-incidents';
+
 // Webhooks
 export {
   PAGERDUTY_SIGNATURE_HEADER,
@@ -90,3 +114,42 @@ export {
 } from './webhooks/opsgenie-webhook';
 export type { ShapeProblem } from './shape';
 export { pagerDutyWebhookBody, type PagerDutyWebhookOptions } from './webhooks/pagerduty-webhook-builder';
+export {
+  JIRA_ISSUE_EVENTS,
+  JIRA_SIGNATURE_HEADER,
+  JIRA_WEBHOOK_ID_HEADER,
+  jiraWebhookBody,
+  parseJiraWebhook,
+  signJiraBody,
+  verifyJiraSignature,
+  type JiraWebhookEvent,
+  type JiraWebhookParseResult,
+} from './webhooks/jsm-webhook';
+export {
+  GENERIC_SIGNATURE_HEADER,
+  GENERIC_TIMESTAMP_HEADER,
+  GENERIC_TOLERANCE_MS,
+  GENERIC_WEBHOOK_JSON_SCHEMA,
+  isGenericMajor,
+  parseGenericWebhook,
+  signGenericWebhook,
+  verifyGenericWebhook,
+  type GenericIncident,
+  type GenericVerifyResult,
+  type GenericWebhookMessage,
+  type GenericWebhookParseResult,
+} from './webhooks/generic-webhook';
+export {
+  INCIDENTIO_INCIDENT_EVENTS,
+  INCIDENTIO_PRIVATE_EVENTS,
+  SVIX_ID_HEADERS,
+  SVIX_SIGNATURE_HEADERS,
+  SVIX_TIMESTAMP_HEADERS,
+  SVIX_TOLERANCE_MS,
+  parseIncidentioWebhook,
+  signSvix,
+  svixKey,
+  verifySvixWebhook,
+  type IncidentioWebhookEvent,
+  type SvixVerifyResult,
+} from './webhooks/incidentio-webhook';

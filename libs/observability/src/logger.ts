@@ -7,10 +7,13 @@ export const REDACT_PATHS = [
   'req.headers["x-hub-signature-256"]',
   'req.headers["x-hub-signature"]',
   'req.headers["x-opsgenie-token"]',
+  'req.headers["x-driftwarden-signature"]',
+  'req.headers["webhook-signature"]',
+  'req.headers["svix-signature"]',
   'req.headers.cookie',
   // Secret keys at the top of a log object and up to three levels down (a config object
   // logged whole, `{ incidents: { pagerduty: { token } } }`, is covered).
-  ...['token', 'apiKey', 'secret', 'webhookSecret', 'webhookSecrets', 'webhookToken', 'password', 'externalId'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]),
+  ...['token', 'apiKey', 'secret', 'secrets', 'webhookSecret', 'webhookSecrets', 'webhookToken', 'password', 'externalId', 'apiToken', 'oauthToken'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]),
 ];
 
 export function loggerOptions(level: string): LoggerOptions {

@@ -14,6 +14,8 @@ export const QueueName = {
   Incidents: 'incidents',
   /** Tell a human through an outgoing webhook (a revert awaiting approval, a failure, …). */
   Notify: 'notify',
+  /** Post a note on an incident's timeline about a drift-record transition (`incidents.notes`). */
+  IncidentNotes: 'incident-notes',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -59,6 +61,19 @@ export interface NotifyJob {
   webhook: string;
 }
 
+export interface IncidentNoteJob {
+  driftId: string;
+  /** `held`, `suspicious`, `backport_opened`, `backport_merged`, `reverted`. */
+  transition: string;
+  /** The audit entry of the transition (stream id): the note is written from it and the record. */
+  auditId: string;
+  /** The incident the record is linked to (`links.incident`). */
+  provider: string;
+  incidentId: string;
+  /** What makes this transition one (see incident-notes rules): part of the job id. */
+  key: string;
+}
+
 /** Ties each queue to its job name and payload type. */
 export interface JobCatalogue {
   [QueueName.Evaluate]: { name: 'evaluate'; data: EvaluateJob };
@@ -66,6 +81,7 @@ export interface JobCatalogue {
   [QueueName.Backport]: { name: 'backport'; data: BackportJob };
   [QueueName.Incidents]: { name: 'poll'; data: IncidentsPollJob };
   [QueueName.Notify]: { name: 'notify'; data: NotifyJob };
+  [QueueName.IncidentNotes]: { name: 'note'; data: IncidentNoteJob };
 }
 
 export type JobData<Q extends QueueName> = JobCatalogue[Q]['data'];
@@ -77,9 +93,10 @@ export const JOB_NAMES: { [Q in QueueName]: JobName<Q> } = {
   backport: 'backport',
   incidents: 'poll',
   notify: 'notify',
+  'incident-notes': 'note',
 };
 
-export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport, QueueName.Incidents, QueueName.Notify];
+export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport, QueueName.Incidents, QueueName.Notify, QueueName.IncidentNotes];
 
 /**
  * BullMQ job ids come from domain keys. They must not contain `:` (BullMQ's key separator)

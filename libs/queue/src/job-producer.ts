@@ -7,6 +7,7 @@ import {
   jobIdFrom,
   type BackportJob,
   type EvaluateJob,
+  type IncidentNoteJob,
   type JobData,
   type NotifyJob,
   type RemediateJob,
@@ -81,6 +82,16 @@ function jobDefaults(retention: JobRetention): { [Q in QueueName]: JobsOptions }
     incidents: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, stackTraceLimit: 1 },
     // A receiver that is down for a while still gets the message (back-off 1 s doubling: about 8.5 min over 10 attempts).
     notify: { attempts: 10, backoff: { type: 'dw' }, removeOnComplete: keepCompleted, removeOnFail: keepFailed, stackTraceLimit: STACK_TRACES_KEPT },
+    // One note per transition: the job id is the transition, and finished jobs are kept as long as
+    // an incident can last (30 days, whatever the retention of the others), so a redelivered audit
+    // entry or a second replica adds nothing.
+    'incident-notes': {
+      attempts: 8,
+      backoff: { type: 'dw' },
+      removeOnComplete: { age: Math.max(30 * 24 * 3600, retention.completed.ageSeconds), count: Math.max(100_000, retention.completed.count) },
+      removeOnFail: keepFailed,
+      stackTraceLimit: STACK_TRACES_KEPT,
+    },
   };
 }
 
@@ -100,7 +111,14 @@ export class JobProducer {
       if (onError) queue.on('error', (err: Error) => onError(err, name));
       return queue;
     };
-    this.queues = { evaluate: make('evaluate'), remediate: make('remediate'), backport: make('backport'), incidents: make('incidents'), notify: make('notify') };
+    this.queues = {
+      evaluate: make('evaluate'),
+      remediate: make('remediate'),
+      backport: make('backport'),
+      incidents: make('incidents'),
+      notify: make('notify'),
+      'incident-notes': make('incident-notes'),
+    };
   }
 
   /**
@@ -143,6 +161,21 @@ export class JobProducer {
     if (jobs.length === 0) return;
     await this.queues.notify.addBulk(
       jobs.map((data) => ({ name: JOB_NAMES.notify, data, opts: { ...this.defaults.notify, jobId: jobIdFrom('ntf', data.auditId, data.kind, data.webhook) } })),
+    );
+  }
+
+  /**
+   * Notes on incident timelines: one job per drift, transition, incident and key, however often
+   * (and by however many replicas) it is asked for.
+   */
+  async incidentNotes(jobs: IncidentNoteJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queues['incident-notes'].addBulk(
+      jobs.map((data) => ({
+        name: JOB_NAMES['incident-notes'],
+        data,
+        opts: { ...this.defaults['incident-notes'], jobId: jobIdFrom('note', data.driftId, data.transition, data.provider, data.incidentId, data.key) },
+      })),
     );
   }
 

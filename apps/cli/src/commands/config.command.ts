@@ -7,7 +7,15 @@ import { errorMessage, UsageError } from '../cli.errors';
 export interface CheckedConfig {
   mode?: string;
   stacks?: readonly unknown[];
-  incidents?: { pagerduty?: unknown; opsgenie?: unknown } | null;
+  incidents?: {
+    pagerduty?: unknown;
+    opsgenie?: unknown;
+    jsm?: unknown;
+    incidentio?: unknown;
+    /** Generic webhook sources, by name (each reported as `webhook.<name>`). */
+    webhook?: { sources?: Record<string, unknown> } | null;
+    notes?: Record<string, unknown> | null;
+  } | null;
 }
 
 /**
@@ -61,15 +69,20 @@ async function check(ctx: CliContext, file: string, options: CheckOptions): Prom
 
   const mode = loaded.mode ?? 'enforce';
   const stacks = loaded.stacks?.length ?? 0;
-  const providers = (['pagerduty', 'opsgenie'] as const).filter(
-    (name) => loaded.incidents?.[name] !== undefined && loaded.incidents?.[name] !== null,
-  );
+  const providers: string[] = [
+    ...(['pagerduty', 'opsgenie', 'jsm', 'incidentio'] as const).filter((name) => loaded.incidents?.[name] !== undefined && loaded.incidents?.[name] !== null),
+    ...Object.keys(loaded.incidents?.webhook?.sources ?? {}).map((name) => `webhook.${name}`),
+  ];
+  const notes = Object.entries(loaded.incidents?.notes ?? {})
+    .filter(([, on]) => on === true)
+    .map(([name]) => name);
   if (options.json) {
-    ctx.printJson({ ok: true, file, mode, stacks, providers });
+    ctx.printJson({ ok: true, file, mode, stacks, providers, ...(notes.length > 0 ? { notes } : {}) });
     return;
   }
   const providerText = providers.length > 0 ? providers.join(', ') : 'none';
-  ctx.print(`${ctx.palette.green('ok')}: ${file} (mode ${mode}, ${stacks} stack${stacks === 1 ? '' : 's'}, providers: ${providerText})`);
+  const notesText = notes.length > 0 ? `, notes: ${notes.join(', ')}` : '';
+  ctx.print(`${ctx.palette.green('ok')}: ${file} (mode ${mode}, ${stacks} stack${stacks === 1 ? '' : 's'}, providers: ${providerText}${notesText})`);
 }
 
 /** The config library's `ConfigError` carries `problems: {path, message, …}[]`; anything else is not a validation result. */

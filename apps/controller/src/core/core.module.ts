@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { PrincipalClassifier } from '@driftwarden/domain';
+import { PrincipalClassifier, webhookIncidentProvider, type IncidentProvider, type Scope } from '@driftwarden/domain';
 import { AwsConfigItemFetcher, ConfigItemFetcher, createConfigServiceClientProvider, createS3Client } from '@driftwarden/ingest';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import {
@@ -27,8 +27,9 @@ import { RedisConnectionMonitor, RedisKeys, createRedis } from '@driftwarden/red
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore, type StoreRetention } from '@driftwarden/store';
 import { TokenRegistry } from '@driftwarden/auth';
 import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter, createCloudTrailClientFor } from '@driftwarden/attribution';
-import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings } from '@driftwarden/freeze';
+import { FreezeFence, FreezeService, FreezeStore, IncidentPoller, type FreezeSettings, type IncidentSource } from '@driftwarden/freeze';
 import { createIncidentProviders } from '@driftwarden/incidents';
+import { IncidentNoteLog } from '@driftwarden/notifications';
 import { ExceptionsStore } from '@driftwarden/exceptions';
 import { assumedRoleCredentialsFor, type CredentialsFor } from '@driftwarden/ec2';
 import { GitHubBackport, editorsOf } from '@driftwarden/backport';
@@ -36,18 +37,49 @@ import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwar
 import { KindRemediation, KindsDesiredState, registeredKinds, type KindRegistration } from '@driftwarden/kinds';
 import { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { PortOverrides } from './port-overrides';
-import { AWS_CREDENTIALS_FOR, CLOCK, KINDS, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
+import { AWS_CREDENTIALS_FOR, CLOCK, INCIDENT_SOURCES, KINDS, LOGGER, REDIS, REDIS_BLOCKING } from './tokens';
 
 type Clock = () => Date;
 
 export function freezeSettings(c: DriftwardenConfig): FreezeSettings {
   return {
     windows: c.freezeWindows.map((w) => ({ name: w.name, schedule: w.schedule, durationMs: w.durationMs, timeZone: w.timeZone, ...(w.scope ? { scope: w.scope } : {}) })),
-    providers: [...(c.incidents.pagerduty ? (['pagerduty'] as const) : []), ...(c.incidents.opsgenie ? (['opsgenie'] as const) : [])],
+    providers: [...(c.incidents.pagerduty ? (['pagerduty'] as const) : []), ...(c.incidents.opsgenie ? (['opsgenie'] as const) : []), ...incidentSourcesOf(c).providers],
     cooldownMs: c.incidents.cooldownMinutes * 60_000,
     lookbackMs: c.incidents.lookbackMinutes * 60_000,
     maxStalenessMs: c.incidents.maxStalenessSeconds * 1000,
+    ...(Object.keys(incidentSourcesOf(c).stalenessMs).length > 0 ? { stalenessMs: incidentSourcesOf(c).stalenessMs } : {}),
   };
+}
+
+/**
+ * The incident sources beyond PagerDuty and Opsgenie (issue 14): Jira Service Management and
+ * incident.io (polled), and each signed generic webhook source (`webhook.<name>`, push-only,
+ * with its own staleness limit). Their scope maps, keyed by provider, for the poller.
+ */
+export function incidentSourcesOf(c: DriftwardenConfig): {
+  providers: IncidentProvider[];
+  stalenessMs: Partial<Record<IncidentProvider, number>>;
+  scopes: Partial<Record<IncidentProvider, Record<string, Scope>>>;
+} {
+  const providers: IncidentProvider[] = [];
+  const stalenessMs: Partial<Record<IncidentProvider, number>> = {};
+  const scopes: Partial<Record<IncidentProvider, Record<string, Scope>>> = {};
+  if (c.incidents.jsm) {
+    providers.push('jsm');
+    if (c.incidents.jsm.scopes) scopes.jsm = c.incidents.jsm.scopes;
+  }
+  if (c.incidents.incidentio) {
+    providers.push('incidentio');
+    if (c.incidents.incidentio.scopes) scopes.incidentio = c.incidents.incidentio.scopes;
+  }
+  for (const [name, source] of Object.entries(c.incidents.webhook?.sources ?? {})) {
+    const provider = webhookIncidentProvider(name);
+    providers.push(provider);
+    stalenessMs[provider] = (source.maxStalenessSeconds ?? c.incidents.maxStalenessSeconds) * 1000;
+    if (source.scopes) scopes[provider] = source.scopes;
+  }
+  return { providers, stalenessMs, scopes };
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
@@ -161,11 +193,15 @@ export class CoreModule {
           ),
       },
       { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },
+      // Notes on incident timelines: what became of each, kept beside the drift records (issue 14 §4).
+      { provide: IncidentNoteLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new IncidentNoteLog(r, k) },
+      // The polled incident sources, built once: the poller lists them, the webhooks read back through them.
+      { provide: INCIDENT_SOURCES, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig): IncidentSource[] => o.incidentSources ?? createIncidentProviders(c.incidents) },
       {
         provide: IncidentPoller,
-        inject: [FreezeStore, DRIFTWARDEN_CONFIG, CLOCK],
-        useFactory: (store: FreezeStore, c: DriftwardenConfig, clock: Clock) =>
-          new IncidentPoller(o.incidentSources ?? createIncidentProviders(c.incidents), store, { pagerduty: c.incidents.pagerduty?.scopes, opsgenie: c.incidents.opsgenie?.scopes }, clock, c.incidents.maxStalenessSeconds * 1000),
+        inject: [FreezeStore, DRIFTWARDEN_CONFIG, CLOCK, INCIDENT_SOURCES],
+        useFactory: (store: FreezeStore, c: DriftwardenConfig, clock: Clock, sources: IncidentSource[]) =>
+          new IncidentPoller(sources, store, { pagerduty: c.incidents.pagerduty?.scopes, opsgenie: c.incidents.opsgenie?.scopes, ...incidentSourcesOf(c).scopes }, clock, c.incidents.maxStalenessSeconds * 1000),
       },
       {
         provide: FreezeService,

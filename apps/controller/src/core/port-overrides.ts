@@ -25,6 +25,6 @@ export interface PortOverrides {
   remediation?: RemediationPort;
   backport?: BackportPort;
   fetcher?: ConfigItemFetcher;
-  /** Incident providers (default: built from `incidents.pagerduty` / `incidents.opsgenie`). */
+  /** Polled incident providers (default: built from `incidents.pagerduty` / `opsgenie` / `jsm` / `incidentio`). */
   incidentSources?: IncidentSource[];
 }

@@ -5,6 +5,8 @@ export const CLOCK = Symbol('CLOCK');
 export const LOGGER = Symbol('LOGGER');
 /** Credentials per account and region for the AWS clients (cross-account `aws.assumeRole`), or null: ambient. */
 export const AWS_CREDENTIALS_FOR = Symbol('AWS_CREDENTIALS_FOR');
+/** The polled incident sources (`IncidentSource[]`: PagerDuty, Opsgenie, JSM, incident.io as configured). */
+export const INCIDENT_SOURCES = Symbol('INCIDENT_SOURCES');
 
 /** The registered resource kinds (KindRegistration[], from @driftwarden/kinds registeredKinds()). */
 export const KINDS = Symbol('KINDS');

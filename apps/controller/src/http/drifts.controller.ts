@@ -1,13 +1,17 @@
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFT_STATUSES, REGION_EXPECTED, REGION_PATTERN, RESOURCE_TYPE_PATTERN, type DriftRecord } from '@driftwarden/domain';
+import { IncidentNoteLog } from '@driftwarden/notifications';
 import { DriftStore, InvalidCursorError, type DriftPage } from '@driftwarden/store';
 import { driftPredicate } from './drift-query';
 import { QueryReader } from './query';
 
 @Controller('v1/drifts')
 export class DriftsController {
-  constructor(private readonly drifts: DriftStore) {}
+  constructor(
+    private readonly drifts: DriftStore,
+    private readonly notes: IncidentNoteLog,
+  ) {}
 
   @Get()
   @RequireRole('viewer')
@@ -40,7 +44,9 @@ export class DriftsController {
   async get(@Param('id') id: string): Promise<DriftRecord> {
     const record = /^drf_[A-Za-z0-9_]{1,64}$/.test(id) ? await this.drifts.get(id) : null;
     if (!record) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no drift record ${JSON.stringify(id.slice(0, 80))}`);
-    return record;
+    // Notes on the incident's timeline are kept beside the record (IncidentNoteLog).
+    const incidentNotes = await this.notes.list(record.id);
+    return incidentNotes.length > 0 ? { ...record, incidentNotes } : record;
   }
 }
 

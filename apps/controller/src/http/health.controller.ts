@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { Metrics, type Logger } from '@driftwarden/observability';
-import { FreezeService } from '@driftwarden/freeze';
+import { FreezeService, stalenessLimitMs } from '@driftwarden/freeze';
+import { freezeSettings } from '../core/core.module';
 import { LOGGER, REDIS } from '../core/tokens';
 import { OPENAPI } from './openapi';
 import { WorkerHost } from '../workers/worker-host.service';
@@ -53,17 +54,21 @@ export class HealthController {
     const ready = redisOk && workersOk;
     const providers: Record<string, unknown> = {};
     const state = redisOk ? await this.freeze.state().catch(() => null) : null;
-    if (!this.config.incidents.pagerduty && !this.config.incidents.opsgenie) {
+    const settings = freezeSettings(this.config);
+    if (settings.providers.length === 0) {
       providers['note'] = 'no incident source configured: auto-heal is not frozen by incidents';
     } else {
       // Freshness is reported, never a reason to fail readiness: a provider outage freezes.
-      const maxAge = this.config.incidents.maxStalenessSeconds * 1000;
-      for (const p of [this.config.incidents.pagerduty ? 'pagerduty' : null, this.config.incidents.opsgenie ? 'opsgenie' : null]) {
-        if (!p) continue;
+      for (const p of settings.providers) {
+        const maxAge = stalenessLimitMs(settings, p);
         const snap = state?.providers.find((s) => s.provider === p);
         const fresh = Boolean(snap?.ok && snap.fetchedAt && Date.now() - Date.parse(snap.fetchedAt) <= maxAge);
+        // A push-only source (a generic webhook) is not polled: it is stale when it has been
+        // silent (no incident, no heartbeat) for longer than its maxStalenessSeconds.
+        const push = p.startsWith('webhook.');
+        const error = !snap ? 'no_data_yet' : !snap.ok ? 'poll_failed' : push && !fresh ? 'stale' : undefined;
         // The provider's error text stays behind authentication (GET /v1/freeze) and in the log.
-        providers[p] = { ok: Boolean(snap?.ok), fresh, fetchedAt: snap?.fetchedAt ?? null, ...(!snap ? { error: 'no_data_yet' } : !snap.ok ? { error: 'poll_failed' } : {}) };
+        providers[p] = { ok: Boolean(snap?.ok), fresh, fetchedAt: snap?.fetchedAt ?? null, ...(push ? { push: true, maxStalenessSeconds: maxAge / 1000 } : {}), ...(error ? { error } : {}) };
       }
     }
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({

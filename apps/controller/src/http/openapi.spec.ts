@@ -18,10 +18,11 @@ import { FreezeStreamController } from '../console/freeze-stream.controller';
 import { MeController } from '../console/me.controller';
 import { UiController } from '../console/ui.controller';
 import { SlackController } from '../slack/slack.controller';
+import { IncidentWebhooksController } from './incident-webhooks.controller';
 
 /** Every route the controller serves is in the OpenAPI document, with the same method. */
 describe('OpenAPI document', () => {
-  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController, FreezeStreamController, MeController, UiController, SlackController];
+  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController, FreezeStreamController, MeController, UiController, SlackController, IncidentWebhooksController];
   const routes: string[] = [];
   for (const c of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, c) ?? '');

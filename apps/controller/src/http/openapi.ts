@@ -1,6 +1,7 @@
 import { ACCOUNT_ID_PATTERN, MAX_RESOURCE_ID_LENGTH, REGION_PATTERN, RESOURCE_TYPE_PATTERN } from '@driftwarden/domain';
 import { WEBHOOK_DEDUPE_MS } from '@driftwarden/freeze';
 import { registeredKinds } from '@driftwarden/kinds';
+import { GENERIC_WEBHOOK_JSON_SCHEMA } from '@driftwarden/incidents';
 
 /**
  * The OpenAPI description of the v1 API (served at GET /docs). Written by hand from DESIGN §7;
@@ -60,6 +61,22 @@ const scope = {
   },
 };
 const isoTime = 'an ISO 8601 date (2025-03-04, UTC midnight) or date-time with Z or an offset (2025-03-04T10:15:00Z); a date that does not exist (2026-02-30) is a 400, never normalised';
+/** The generic webhook body (docs/incident-webhook.schema.json) in OpenAPI 3.0 terms: no `$schema`, `$id`, `const` or `if`/`then`. */
+const GENERIC_WEBHOOK_JSON_SCHEMA_30 = {
+  description: GENERIC_WEBHOOK_JSON_SCHEMA.description,
+  oneOf: GENERIC_WEBHOOK_JSON_SCHEMA.oneOf.map((variant) => {
+    const { if: _if, then: _then, ...rest } = variant as typeof variant & { if?: unknown; then?: unknown };
+    const properties = Object.fromEntries(
+      Object.entries(rest.properties).map(([key, value]) => {
+        const v = value as Record<string, unknown>;
+        if (!('const' in v)) return [key, v];
+        const { const: only, ...others } = v;
+        return [key, { ...others, type: 'string', enum: [only] }];
+      }),
+    );
+    return { ...rest, properties };
+  }),
+};
 const webhookAccepted = {
   type: 'object',
   required: ['accepted', 'duplicate'],
@@ -152,6 +169,24 @@ export const OPENAPI = {
             },
           },
           approval: { type: 'object' },
+          incidentNotes: {
+            type: 'array',
+            description: 'Notes on the incident timeline about this record (incidents.notes), oldest first: one per transition, posted or failed for good.',
+            items: {
+              type: 'object',
+              required: ['transition', 'provider', 'incidentId', 'status', 'at', 'attempts'],
+              properties: {
+                transition: { type: 'string', enum: ['held', 'suspicious', 'backport_opened', 'backport_merged', 'reverted'] },
+                provider: { type: 'string' },
+                incidentId: { type: 'string' },
+                status: { type: 'string', enum: ['posted', 'failed'] },
+                at: { type: 'string', format: 'date-time' },
+                attempts: { type: 'integer' },
+                error: { type: 'string' },
+                noteId: { type: 'string' },
+              },
+            },
+          },
           failure: {
             type: 'object',
             description: 'Why the record is `failed` when a job failed for good; `replay --failed` decides an evaluation failure again.',
@@ -450,11 +485,40 @@ export const OPENAPI = {
         responses: { '200': { description: 'a script, stylesheet or image' }, '404': { description: 'not part of the build', ...json(error) } },
       },
     },
+    '/v1/webhooks/jsm': {
+      post: {
+        summary: 'Jira Service Management (Jira admin webhook, X-Hub-Signature: sha256=<hex>): the work item is read back from Jira and applied at once',
+        description:
+          `Signed with one of \`incidents.jsm.webhookSecrets\` (HMAC-SHA256 of the raw body, constant time). The body only names the work item: it is read back (GET, then the configured JQL) and that answer is applied, as of the read. Deduplicated on \`X-Atlassian-Webhook-Identifier\` (the same on every retry) and on the signed body (remembered ${dedupeHours} h). ` +
+          'When Jira cannot be read the delivery is answered 503 `provider_unavailable` and forgotten, so its retry is handled.',
+        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) }, '400': { description: 'not a Jira webhook', ...json(error) }, '401': { description: 'bad signature', ...json(error) }, '404': { description: 'not configured', ...json(error) }, '503': errors['503'] },
+      },
+    },
+    '/v1/webhooks/incidentio': {
+      post: {
+        summary: 'incident.io webhooks, signed the Svix way (webhook-id, webhook-timestamp, webhook-signature: v1,<base64>), deduplicated on the signed webhook-id',
+        description:
+          'Verified as Svix documents it: base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the base64-decoded `whsec_` secret, any `v1,` entry, constant time; a timestamp more than 5 minutes away is refused (`stale_timestamp`). A public incident event is applied at once, ordered by the incident\'s `updated_at`; a private incident event (only an id) makes the providers be polled again at once (`refresh: queued`).',
+        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, refresh?}`', ...json(webhookAccepted) }, '400': { description: 'not an incident.io webhook', ...json(error) }, '401': { description: 'bad_signature or stale_timestamp', ...json(error) }, '404': { description: 'not configured', ...json(error) }, '503': errors['503'] },
+      },
+    },
+    '/v1/webhooks/incidents/{source}': {
+      post: {
+        summary: 'Signed generic incident webhook of a configured source (incidents.webhook.sources.<source>): an incident or a heartbeat',
+        description:
+          'Headers: `X-Driftwarden-Timestamp: <unix seconds>` and `X-Driftwarden-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>` (several comma-separated `v1=` while a secret rotates). A delivery signed more than 5 minutes away from the controller\'s clock is refused (`stale_timestamp`); a replay within them is a duplicate. ' +
+          'Every authentic message keeps the source fresh; a source silent (no incident, no `{"type": "heartbeat"}`) for longer than its `maxStalenessSeconds` is unknown, which freezes, and its open incidents stay open. Messages are applied in the order of their `updatedAt` (else the signing time); a resolved major incident never seen open goes into the freeze history (`backfilled: true`). The body\'s JSON Schema: docs/incident-webhook.schema.json.',
+        parameters: [{ name: 'source', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: GENERIC_WEBHOOK_JSON_SCHEMA_30 } } },
+        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, heartbeat?, backfilled?}`', ...json(webhookAccepted) }, '400': { description: 'not the documented body', ...json(error) }, '401': { description: 'unsigned, bad_signature or stale_timestamp', ...json(error) }, '404': { description: 'no such source', ...json(error) }, '503': errors['503'] },
+      },
+    },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
     '/readyz': {
       get: {
         summary: 'Readiness (Redis, workers); provider freshness and whether the state is rebuilt (DESIGN §9) in the body',
-        description: 'Public: errors are codes (redis.error redis_unavailable; providers.*.error poll_failed or no_data_yet); the details are in the controller log and, for providers, in GET /v1/freeze.',
+        description:
+          'Public: errors are codes (redis.error redis_unavailable; providers.*.error poll_failed, no_data_yet, or stale for a push-only generic webhook source silent for longer than its maxStalenessSeconds, marked push: true); the details are in the controller log and, for providers, in GET /v1/freeze.',
         responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } },
       },
     },

@@ -53,6 +53,8 @@ export interface DriftRecord {
   links: DriftLinks;
   /** The human decision on a drift awaiting approval (DESIGN §5 Approvals). */
   approval?: DriftApproval;
+  /** Notes posted (or that failed for good) on the incident's timeline, one per transition (`incidents.notes`). */
+  incidentNotes?: IncidentNoteState[];
   /**
    * Why the record is `failed` when a job failed for good (DESIGN §4 rule 5 "failed for good"):
    * which stage, the error's code and message, and the item it was about. `driftwarden replay
@@ -70,6 +72,23 @@ export interface DriftFailure {
   eventId?: string;
   /** How many times it was re-driven (`replay --failed`). */
   replays?: number;
+}
+
+/** A drift-record transition told on the incident's timeline. */
+export type IncidentNoteTransition = 'held' | 'suspicious' | 'backport_opened' | 'backport_merged' | 'reverted';
+
+export interface IncidentNoteState {
+  transition: IncidentNoteTransition;
+  provider: IncidentProvider;
+  incidentId: string;
+  status: 'posted' | 'failed';
+  /** When it was posted, or when it failed for good (ISO). */
+  at: string;
+  attempts: number;
+  /** Why it failed (never a secret). */
+  error?: string;
+  /** The note's id at the provider, when it gives one. */
+  noteId?: string;
 }
 
 export interface DriftApproval {
@@ -144,7 +163,20 @@ export interface DriftDiff {
 // Evidence
 // ---------------------------------------------------------------------------------------------
 
-export type IncidentProvider = 'pagerduty' | 'opsgenie';
+/**
+ * Where an incident comes from: a polled provider (`pagerduty`, `opsgenie`, `jsm` for Jira
+ * Service Management, `incidentio`), or a signed generic webhook source configured under
+ * `incidents.webhook.sources.<name>` (`webhook.<name>`).
+ */
+export type IncidentProvider = 'pagerduty' | 'opsgenie' | 'jsm' | 'incidentio' | WebhookIncidentProvider;
+
+/** A generic webhook source (`incidents.webhook.sources.<name>`), e.g. `webhook.firehydrant`. */
+export type WebhookIncidentProvider = `webhook.${string}`;
+
+/** The provider name of a generic webhook source. */
+export function webhookIncidentProvider(source: string): WebhookIncidentProvider {
+  return `webhook.${source}`;
+}
 
 export interface IncidentRef {
   provider: IncidentProvider;

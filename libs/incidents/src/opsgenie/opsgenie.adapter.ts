@@ -11,7 +11,7 @@
  * - Errors `{message, took, requestId}` are mapped like PagerDuty's (incidents.errors.ts).
  */
 import type { OpsgenieConfig } from '@driftwarden/config';
-import { TransientError } from '@driftwarden/domain';
+import { PermanentError, TransientError } from '@driftwarden/domain';
 import type { IncidentProviderPort, ProviderIncidentRef, RecentIncidentRef } from '../incident-provider.port';
 import {
   describeUrl,
@@ -103,6 +103,52 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
 
   private describe(url: URL): string {
     return `GET ${describeUrl(url)}`;
+  }
+
+  /**
+   * Adds a note to an incident (`POST /v1/incidents/{id}/notes?identifierType=id`, documented in
+   * the incident API and the official Go SDK, not in the 2021 description). Opsgenie handles it
+   * asynchronously (202): a note to an incident that is gone fails later, unseen here.
+   */
+  async postNote(incidentId: string, note: string, caller?: AbortSignal): Promise<{ requestId?: string }> {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(incidentId)) throw new PermanentError(`not an Opsgenie incident id: "${incidentId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
+    const url = new URL(`${this.config.apiUrl.replace(/\/+$/, '')}${OPSGENIE_INCIDENTS_PATH}/${incidentId}/notes`);
+    url.searchParams.set('identifierType', 'id');
+    const request = `POST ${describeUrl(url)}`;
+    const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
+    let status: number;
+    let headers: Headers;
+    let text: string;
+    try {
+      const response = await this.fetchFn(url, {
+        method: 'POST',
+        headers: { Authorization: `GenieKey ${this.config.apiKey}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ note: note.slice(0, 25_000), source: 'driftwarden' }),
+        redirect: 'manual',
+        signal: requestSignal.signal,
+      });
+      status = response.status;
+      headers = response.headers;
+      text = await response.text();
+    } catch (err: unknown) {
+      throw this.mapRejection(err, requestSignal, request);
+    }
+    let body: unknown;
+    try {
+      body = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (status < 200 || status > 299) {
+      throw errorForStatus({
+        provider: 'Opsgenie',
+        request,
+        status,
+        detail: this.errorDetail(body),
+        retryAfterMs: status === 429 ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after')) : undefined,
+      });
+    }
+    return isRecord(body) && typeof body.requestId === 'string' ? { requestId: body.requestId } : {};
   }
 
   /** `paging.next`, if it is safe to send the key there. */

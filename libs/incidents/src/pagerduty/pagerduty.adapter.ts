@@ -14,7 +14,7 @@ import { api } from '@pagerduty/pdjs';
 import type { APIParameters, APIResponse, PartialCall } from '@pagerduty/pdjs/build/src/api';
 import type { IncomingMessage } from 'node:http';
 import type { PagerDutyConfig } from '@driftwarden/config';
-import { TransientError } from '@driftwarden/domain';
+import { PermanentError, TransientError } from '@driftwarden/domain';
 import type { IncidentProviderPort, ProviderIncidentRef, RecentIncidentRef } from '../incident-provider.port';
 import {
   describeUrl,
@@ -32,7 +32,7 @@ import { isRecord, summarizeProblems } from '../shape';
 import { isPagerDutyMajor, type PagerDutyOpenIncident, readIncidentsPage, toPagerDutyIncidentRef } from './pagerduty-incidents';
 import { responseHeadAgent } from './response-head-agent';
 
-export type PagerDutyAdapterConfig = Pick<PagerDutyConfig, 'token' | 'apiUrl' | 'major' | 'requestTimeoutMs'>;
+export type PagerDutyAdapterConfig = Pick<PagerDutyConfig, 'token' | 'apiUrl' | 'major' | 'requestTimeoutMs'> & Partial<Pick<PagerDutyConfig, 'from'>>;
 
 /** Page size: the API's maximum. */
 export const PAGERDUTY_PAGE_LIMIT = 100;
@@ -111,6 +111,50 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     return `GET ${describeUrl(this.listUrl)}`;
   }
 
+  /**
+   * Adds a note to an incident's timeline (`POST /incidents/{id}/notes`, with the `From` user
+   * PagerDuty requires: `incidents.pagerduty.from`). The same traps as the list are handled: an
+   * own timeout, no blind 429 retry, non-2xx checked here.
+   */
+  async postNote(incidentId: string, content: string, caller?: AbortSignal): Promise<{ id?: string }> {
+    if (!/^[A-Za-z0-9]{1,64}$/.test(incidentId)) throw new PermanentError(`not a PagerDuty incident id: "${incidentId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
+    if (!this.config.from) throw new PermanentError('PagerDuty notes need incidents.pagerduty.from (the From user email)', INCIDENT_ERROR_CODES.config);
+    const url = new URL(`${this.listUrl.toString()}/${incidentId}/notes`);
+    const request = `POST ${describeUrl(url)}`;
+    const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
+    const rateLimit: { seen?: RateLimitSeen } = {};
+    let response: APIResponse;
+    try {
+      response = await this.pd({
+        url: url.toString(),
+        method: 'POST',
+        data: { note: { content } },
+        headers: { Accept: PAGERDUTY_ACCEPT, 'Content-Type': 'application/json', From: this.config.from },
+        signal: requestSignal.signal,
+        redirect: 'manual',
+        retryTimeout: 0,
+        agent: responseHeadAgent((head: IncomingMessage) => {
+          if (head.statusCode !== 429) return;
+          rateLimit.seen = { retryAfterMs: retryAfterFrom(head.headers) };
+          requestSignal.abortInternally();
+        }),
+      } as PdjsRequest);
+    } catch (rejection: unknown) {
+      throw this.mapRejection(rejection, requestSignal, rateLimit.seen, request);
+    }
+    if (response.status < 200 || response.status > 299) {
+      throw errorForStatus({
+        provider: 'PagerDuty',
+        request,
+        status: response.status,
+        detail: this.errorDetail(response.data),
+        retryAfterMs: response.status === 429 ? parseRetryAfterSeconds(response.headers.get('ratelimit-reset') ?? response.headers.get('retry-after')) : undefined,
+      });
+    }
+    const body: unknown = response.data;
+    return isRecord(body) && isRecord(body.note) && typeof body.note.id === 'string' ? { id: body.note.id } : {};
+  }
+
   private queryParameters(offset: number, filter: Record<string, string | string[]>): Record<string, string | string[]> {
     const { major } = this.config;
     const query: Record<string, string | string[]> = {
@@ -175,11 +219,11 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     return result.page;
   }
 
-  private mapRejection(rejection: unknown, requestSignal: RequestSignal, rateLimit: RateLimitSeen | undefined): Error {
+  private mapRejection(rejection: unknown, requestSignal: RequestSignal, rateLimit: RateLimitSeen | undefined, request = this.describe()): Error {
     if (rateLimit) {
       return errorForStatus({
         provider: 'PagerDuty',
-        request: this.describe(),
+        request,
         status: 429,
         retryAfterMs: rateLimit.retryAfterMs,
       });
@@ -188,7 +232,7 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     if (aborted === 'caller') return this.aborted();
     if (aborted === 'timeout') {
       return new TransientError(
-        `PagerDuty ${this.describe()} did not answer within ${requestSignal.timeoutMs} ms`,
+        `PagerDuty ${request} did not answer within ${requestSignal.timeoutMs} ms`,
         INCIDENT_ERROR_CODES.timeout,
       );
     }
@@ -196,13 +240,13 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     if (!isError(rejection) && isRecord(rejection) && typeof rejection.status === 'number') {
       const status = rejection.status;
       if (status >= 200 && status <= 299) {
-        return malformedError('PagerDuty', this.describe(), `HTTP ${status} with a body that is not JSON`);
+        return malformedError('PagerDuty', request, `HTTP ${status} with a body that is not JSON`);
       }
-      return errorForStatus({ provider: 'PagerDuty', request: this.describe(), status, detail: 'body is not JSON' });
+      return errorForStatus({ provider: 'PagerDuty', request, status, detail: 'body is not JSON' });
     }
     const code = networkErrorCode(rejection);
     return new TransientError(
-      `PagerDuty ${this.describe()} failed: ${code ?? (isError(rejection) ? rejection.name : 'unknown error')}`,
+      `PagerDuty ${request} failed: ${code ?? (isError(rejection) ? rejection.name : 'unknown error')}`,
       INCIDENT_ERROR_CODES.network,
       { cause: safeCause(rejection, this.secrets) },
     );

@@ -44,20 +44,20 @@ export function findContractsDir(explicit?: string): string {
   );
 }
 
-type JsonObject = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function readJson(file: string): JsonObject {
+export function readJson(file: string): JsonObject {
   const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!isObject(value)) throw new Error(`${file} is not a JSON object`);
   return value;
 }
 
 /** The object at `keys` under `root` (array items by index); throws if the spec has no such object. */
-function dig(root: unknown, ...keys: Array<string | number>): JsonObject {
+export function dig(root: unknown, ...keys: Array<string | number>): JsonObject {
   let current: unknown = root;
   for (const key of keys) {
     if (typeof key === 'number' && Array.isArray(current)) current = current[key];
@@ -69,7 +69,7 @@ function dig(root: unknown, ...keys: Array<string | number>): JsonObject {
   return current;
 }
 
-function formatAjvErrors(errors: ErrorObject[] | null | undefined, root: string): string[] {
+export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root: string): string[] {
   return (errors ?? []).map((e) => {
     const at = `${root}${e.instancePath}`;
     const extra =
@@ -85,7 +85,7 @@ function formatAjvErrors(errors: ErrorObject[] | null | undefined, root: string)
 /** Formats in both specs that ajv-formats does not define; accepted as free text. */
 const EXTRA_STRING_FORMATS = ['url', 'tzinfo', 'activesupport-time-zone'];
 
-function addSpecFormats(ajv: Ajv): Ajv {
+export function addSpecFormats(ajv: Ajv): Ajv {
   addFormats(ajv);
   for (const format of EXTRA_STRING_FORMATS) ajv.addFormat(format, true);
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
@@ -135,6 +135,10 @@ export interface PagerDutyContract {
   validateListIncidentsResponse(body: unknown): string[];
   /** Problems with an error body (status 400, 401, 402, 403 or 429); empty when valid. */
   validateErrorResponse(status: number, body: unknown): string[];
+  /** Problems with a `POST /incidents/{id}/notes` request (headers, body); empty when valid. */
+  validateCreateNoteRequest(request: { id: string; headers: Record<string, string>; body: unknown }): string[];
+  /** Problems with its 200 body; empty when valid. */
+  validateCreateNoteResponse(body: unknown): string[];
 }
 
 const pagerDutyContracts = new Map<string, Promise<PagerDutyContract>>();
@@ -153,7 +157,10 @@ export function loadPagerDutyContract(contractsDir: string): Promise<PagerDutyCo
 async function buildPagerDutyContract(contractsDir: string): Promise<PagerDutyContract> {
   const spec = readJson(path.join(contractsDir, PAGERDUTY_SPEC_FILE));
   applyPagerDutyErrata(spec);
-  const definition = { ...spec, paths: { '/incidents': { get: dig(spec, 'paths', '/incidents', 'get') } } };
+  const definition = {
+    ...spec,
+    paths: { '/incidents': { get: dig(spec, 'paths', '/incidents', 'get') }, '/incidents/{id}/notes': { post: dig(spec, 'paths', '/incidents/{id}/notes', 'post') } },
+  };
   const backend = new OpenAPIBackend({
     // A JSON file checked by openapi-backend itself (`strict`: an invalid document throws).
     definition: definition as unknown as Document,
@@ -175,6 +182,13 @@ async function buildPagerDutyContract(contractsDir: string): Promise<PagerDutyCo
     validateErrorResponse(status, body) {
       return formatAjvErrors(backend.validateResponse(body, operationId, status).errors, 'body');
     },
+    validateCreateNoteRequest({ id, headers, body }) {
+      const result = backend.validateRequest({ method: 'post', path: `/incidents/${id}/notes`, query: {}, headers, body }, 'createIncidentNote');
+      return formatAjvErrors(result.errors, '');
+    },
+    validateCreateNoteResponse(body) {
+      return formatAjvErrors(backend.validateResponse(body, 'createIncidentNote', 200).errors, 'body');
+    },
   };
 }
 
@@ -185,6 +199,9 @@ async function buildPagerDutyContract(contractsDir: string): Promise<PagerDutyCo
 export const OPSGENIE_SPEC_ERRATA = [
   'The spec only says "apiKey in header Authorization"; the API requires the value `GenieKey <key>` (docs).',
   'The spec path is `/v1/incidents/` (trailing slash); the docs and the API use `/v1/incidents`: both are served.',
+  'The 2021 spec has no `POST /v1/incidents/{identifier}/notes` (Add Note); Opsgenie\'s incident API documentation and its official ' +
+    'Go SDK v2 (`incident.AddNoteRequest`) do: `{note (1..25000 chars), user?, source?}`, `identifierType=id|tiny`, 202 ' +
+    '`{result, took, requestId}`. The fake checks exactly those fields (opsgenie.fake.ts).',
 ] as const;
 
 export interface OpsgenieContract {

@@ -29,6 +29,8 @@ export interface FakeRequestRecord {
   /** Decoded query parameters; a repeated key keeps every value in order. */
   query: Record<string, string[]>;
   headers: IncomingHttpHeaders;
+  /** The request body as received (UTF-8); empty when there was none. */
+  bodyText: string;
   /** What the fake did: an HTTP status, or how it failed the connection. */
   outcome: number | 'timeout' | 'reset';
   /** Why the request breaks the API's contract (it was answered 4xx unless a failure was scripted); empty when valid. */
@@ -49,6 +51,8 @@ export interface ParsedFakeRequest {
   url: URL;
   query: Record<string, string[]>;
   headers: IncomingHttpHeaders;
+  /** The raw request body (empty when there was none). */
+  body: Buffer;
 }
 
 export interface HttpFakeOptions {
@@ -159,8 +163,12 @@ export abstract class HttpFake {
   /** Loads what the fake needs before it listens (specs, validators). */
   protected abstract prepare(): Promise<void>;
 
-  /** Answers a request (with its contract problems); called for every request, failure or not. */
-  protected abstract handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[] };
+  /**
+   * Answers a request (with its contract problems); called for every request, failure or not. A
+   * request that changes the fake's state (a note, a comment) returns that change as `commit`:
+   * it is applied only when the normal answer is sent, never when a failure was scripted.
+   */
+  protected abstract handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[]; commit?: () => void };
 
   /** The provider's error body for a status. */
   protected abstract errorBody(status: number, message: string): unknown;
@@ -174,10 +182,10 @@ export abstract class HttpFake {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Drain any request body; GET has none, but a client may send one.
-    for await (const _chunk of req) {
-      // discarded
-    }
+    // Read the request body (GET has none, but a client may send one).
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', this.origin);
     const query: Record<string, string[]> = {};
     for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
@@ -187,7 +195,7 @@ export abstract class HttpFake {
         : url.pathname === this.basePath || url.pathname.startsWith(`${this.basePath}/`)
           ? url.pathname.slice(this.basePath.length) || '/'
           : undefined;
-    const parsed: ParsedFakeRequest = { method: req.method ?? 'GET', path: relative, url, query, headers: req.headers };
+    const parsed: ParsedFakeRequest = { method: req.method ?? 'GET', path: relative, url, query, headers: req.headers, body };
 
     const record: FakeRequestRecord = {
       method: parsed.method,
@@ -195,16 +203,18 @@ export abstract class HttpFake {
       search: url.search.replace(/^\?/, ''),
       query,
       headers: req.headers,
+      bodyText: body.toString('utf8'),
       outcome: 0,
       problems: [],
     };
     this.requests.push(record);
 
-    const { reply, problems } = this.handle(parsed);
+    const { reply, problems, commit } = this.handle(parsed);
     record.problems = problems;
     const failure = this.standingFailures.find((f) => f.matches(parsed))?.failure ?? this.failures.shift();
     for (const notify of this.waiters.splice(0)) notify(record);
     if (failure === undefined) {
+      commit?.();
       record.outcome = reply.status;
       this.send(res, reply);
       return;

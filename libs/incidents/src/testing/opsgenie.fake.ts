@@ -144,7 +144,57 @@ export class OpsgenieFake extends HttpFake {
     return { data: { id: 'not-a-list' }, took: 0.001, requestId: randomUUID() };
   }
 
-  protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[] } {
+  private readonly notesById = new Map<string, string[]>();
+
+  /** The notes added to an incident (`POST /v1/incidents/{id}/notes`), oldest first. */
+  notes(incidentId: string): string[] {
+    return [...(this.notesById.get(incidentId) ?? [])];
+  }
+
+  /** Also forgets the notes. */
+  override reset(): this {
+    super.reset();
+    this.notesById.clear();
+    return this;
+  }
+
+  /**
+   * `POST /v1/incidents/{identifier}/notes?identifierType=id|tiny` with `{note, user?, source?}`
+   * (Opsgenie's incident API documentation and its official Go SDK v2; the 2021 description has
+   * no such path: OPSGENIE_SPEC_ERRATA). Asynchronous like every Opsgenie incident action: 202
+   * `{result, took, requestId}` whatever the incident; the note is kept only for an incident the
+   * fake has (a note to an unknown one fails later, in the request status, as in Opsgenie).
+   */
+  private addNote(request: ParsedFakeRequest, identifier: string): { reply: FakeReply; problems: string[]; commit?: () => void } {
+    const auth = request.headers.authorization;
+    if (auth === undefined || auth !== `GenieKey ${this.apiKey}`) return this.fail(401, 'Could not authenticate', ['Authorization must be `GenieKey <the API key>`']);
+    const problems: string[] = [];
+    const identifierType = request.query.identifierType?.[0];
+    for (const key of Object.keys(request.query)) if (key !== 'identifierType') problems.push(`query.${key} is not a parameter`);
+    if (identifierType !== undefined && !['id', 'tiny'].includes(identifierType)) problems.push(`query.identifierType must be id or tiny, got "${identifierType}"`);
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      problems.push('body is not JSON');
+    }
+    const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    if (b) {
+      for (const key of Object.keys(b)) if (!['note', 'user', 'source'].includes(key)) problems.push(`body.${key} is not a field of Add Note`);
+      if (typeof b.note !== 'string' || b.note.length === 0 || b.note.length > 25_000) problems.push('body.note must be a string of 1 to 25000 characters');
+      for (const key of ['user', 'source']) if (b[key] !== undefined && (typeof b[key] !== 'string' || (b[key] as string).length > 100)) problems.push(`body.${key} must be a string of at most 100 characters`);
+    } else if (body !== undefined) problems.push('body must be an object');
+    if (problems.length > 0) return this.fail(422, `Request parameters are not valid: ${problems.join('; ')}`, problems);
+    const incident = this.incidents.find((i) => (identifierType === 'tiny' ? i.tinyId === identifier : i.id === identifier));
+    const commit = () => {
+      if (incident && b) this.notesById.set(incident.id, [...(this.notesById.get(incident.id) ?? []), b.note as string]);
+    };
+    return { reply: { status: 202, body: { result: 'Request will be processed', took: 0.01, requestId: `req-${Date.now().toString(36)}` } }, problems: [], commit };
+  }
+
+  protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[]; commit?: () => void } {
+    const noteMatch = request.method === 'POST' && request.path ? /^\/v1\/incidents\/([A-Za-z0-9-]{1,64})\/notes$/.exec(request.path) : null;
+    if (noteMatch) return this.addNote(request, noteMatch[1]);
     if (request.path === undefined || !PATHS.has(request.path)) {
       return this.fail(404, 'Could not find handler', [`no such endpoint: ${request.method} ${request.url.pathname}`]);
     }

@@ -179,7 +179,72 @@ export class PagerDutyFake extends HttpFake {
     return { limit: MAX_LIMIT, offset: 0, more: false, total: null };
   }
 
-  protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[] } {
+  /** The notes added to an incident (`POST /incidents/{id}/notes`), oldest first. */
+  notes(incidentId: string): Array<{ id: string; content: string; from: string }> {
+    return [...(this.notesById.get(incidentId) ?? [])];
+  }
+
+  /** Every note added, with its incident. */
+  allNotes(): Array<{ incidentId: string; id: string; content: string; from: string }> {
+    return [...this.notesById.entries()].flatMap(([incidentId, notes]) => notes.map((n) => ({ incidentId, ...n })));
+  }
+
+  private readonly notesById = new Map<string, Array<{ id: string; content: string; from: string }>>();
+
+  /** Also forgets the notes. */
+  override reset(): this {
+    super.reset();
+    this.notesById.clear();
+    return this;
+  }
+
+  /**
+   * `POST /incidents/{id}/notes` (PagerDuty requires `From`, the email of a user of the account):
+   * validated against the spec; 404 for an incident the fake does not have.
+   */
+  private createNote(request: ParsedFakeRequest, id: string): { reply: FakeReply; problems: string[]; commit?: () => void } {
+    const authProblem = this.checkAuthorization(request.headers.authorization);
+    if (authProblem) return this.fail(401, ERROR_CODES[401].message, [authProblem]);
+    let body: unknown;
+    try {
+      body = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      return this.fail(400, ERROR_CODES[400].message, ['body is not JSON']);
+    }
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(request.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+    if (headers['content-type']) headers['content-type'] = headers['content-type'].split(';')[0].trim().toLowerCase();
+    const problems = this.contract ? this.contract.validateCreateNoteRequest({ id, headers, body }) : [];
+    const accept = headers.accept ?? '';
+    if (accept && !/application\/vnd\.pagerduty\+json;\s*version=2\b/.test(accept)) problems.push(`Accept must be application/vnd.pagerduty+json;version=2, got "${accept}"`);
+    if (problems.length > 0) return this.fail(400, ERROR_CODES[400].message, problems);
+    const incident = this.incidents.find((i) => i.id === id);
+    if (!incident) return this.fail(404, 'Incident Not Found', []);
+    const from = headers.from ?? '';
+    const content = (body as { note: { content: string } }).note.content;
+    const note = { id: `PN${String(this.allNotes().length + 1).padStart(5, '0')}`, content, from };
+    const commit = () => this.notesById.set(id, [...(this.notesById.get(id) ?? []), note]);
+    const created = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const answer = {
+      note: {
+        id: note.id,
+        user: { id: 'PUSER01', type: 'user_reference', summary: from, self: `${this.url}/users/PUSER01`, html_url: `${this.webUrl}/users/PUSER01` },
+        channel: { summary: 'The PagerDuty website or APIs' },
+        content,
+        created_at: created,
+        updated_at: created,
+      },
+    };
+    if (this.validateResponses && this.contract) {
+      const invalid = this.contract.validateCreateNoteResponse(answer);
+      if (invalid.length > 0) return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems: [] };
+    }
+    return { reply: { status: 200, body: answer }, problems: [], commit };
+  }
+
+  protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[]; commit?: () => void } {
+    const noteMatch = request.method === 'POST' && request.path ? /^\/incidents\/([A-Za-z0-9]+)\/notes$/.exec(request.path) : null;
+    if (noteMatch) return this.createNote(request, noteMatch[1]);
     if (request.path !== '/incidents') {
       return this.fail(404, 'Not Found', [`no such endpoint: ${request.method} ${request.url.pathname}`]);
     }
