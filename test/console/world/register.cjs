@@ -25,8 +25,12 @@ const options = {
 
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
-  const m = /^@driftwarden\/([a-z0-9-]+)$/.exec(request);
-  if (m) return path.join(root, 'libs', m[1], 'src', 'index.ts');
+  // As jest.config.js maps them: `@driftwarden/<lib>` and its sub-paths (`@driftwarden/kinds/security-group`, `@driftwarden/<lib>/testing`).
+  const m = /^@driftwarden\/([a-z0-9-]+)(?:\/([a-z0-9-/]+))?$/.exec(request);
+  if (m) {
+    const base = path.join(root, 'libs', m[1], 'src', ...(m[2] ? [m[2]] : []));
+    return fs.existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts');
+  }
   return resolve.call(this, request, parent, ...rest);
 };
 
