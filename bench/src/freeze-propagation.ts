@@ -23,7 +23,7 @@ import {
   signPagerDutyBody,
   type PagerDutyWebhookOptions,
 } from '@driftwarden/incidents';
-import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import { freezeSettings } from '../../apps/controller/src/core/core.module';
 import { startBenchController } from './bench-controller';
 import type { ObserverArgs, ObserverMessage } from './freeze-observer';

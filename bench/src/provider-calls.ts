@@ -12,11 +12,18 @@
 import { randomBytes } from 'node:crypto';
 import { IngestService } from '@driftwarden/pipeline';
 import { signGenericWebhook } from '@driftwarden/incidents';
-import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
-import { OpsgenieFake } from '../../libs/incidents/src/testing/opsgenie.fake';
-import { JsmFake, JSM_FAKE_API_TOKEN, JSM_FAKE_EMAIL } from '../../libs/incidents/src/testing/jsm.fake';
-import { IncidentioFake, INCIDENTIO_FAKE_API_KEY } from '../../libs/incidents/src/testing/incidentio.fake';
-import type { FakeReply, HttpFake, ParsedFakeRequest } from '../../libs/incidents/src/testing/http-fake.fake';
+import {
+  IncidentioFake,
+  INCIDENTIO_FAKE_API_KEY,
+  JsmFake,
+  JSM_FAKE_API_TOKEN,
+  JSM_FAKE_EMAIL,
+  OpsgenieFake,
+  PagerDutyFake,
+  type FakeReply,
+  type HttpFake,
+  type ParsedFakeRequest,
+} from '@driftwarden/incidents/testing';
 import { startBenchController } from './bench-controller';
 import { sgEvent } from './events';
 import { instantPorts } from './instant-ports';

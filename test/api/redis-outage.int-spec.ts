@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpsgenieFake, OPSGENIE_FAKE_DEFAULT_KEY } from '../../libs/incidents/src/testing/opsgenie.fake';
+import { OpsgenieFake, OPSGENIE_FAKE_DEFAULT_KEY } from '@driftwarden/incidents/testing';
 import { ensureControllerBuilt, freePort, startControllerProcess, type ControllerProcess } from '../support/controller-process';
 import { sgEvent } from '../support/events';
 import { http, type HttpResult } from '../support/http';

@@ -21,7 +21,7 @@ import {
 } from '@driftwarden/github';
 import * as sandbox from '@driftwarden/github/testing';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
-import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import { http, type HttpResult } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { ACCOUNT, GROUPS, REGION, REPO_FILES, VPC, writeTree, type GroupFixture, type StackName } from './fixtures';

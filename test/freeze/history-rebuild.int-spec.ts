@@ -1,5 +1,4 @@
-import { OpsgenieFake, OPSGENIE_FAKE_DEFAULT_KEY } from '../../libs/incidents/src/testing/opsgenie.fake';
-import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
+import { OpsgenieFake, OPSGENIE_FAKE_DEFAULT_KEY, PagerDutyFake } from '@driftwarden/incidents/testing';
 import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 

@@ -3,7 +3,7 @@ import { FreezeStore, IncidentPoller, freezeAt, type FreezeSettings } from '@dri
 import { IncidentioIncidentAdapter } from '@driftwarden/incidents';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
-import { IncidentioFake, INCIDENTIO_FAKE_API_KEY } from '../../libs/incidents/src/testing/incidentio.fake';
+import { IncidentioFake, INCIDENTIO_FAKE_API_KEY } from '@driftwarden/incidents/testing';
 import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 

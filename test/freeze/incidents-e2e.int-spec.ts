@@ -1,4 +1,4 @@
-import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';

@@ -4,8 +4,7 @@ import { JsmIncidentAdapter, jiraWebhookBody, signJiraBody } from '@driftwarden/
 import { JSM_DEFAULT_JQL } from '@driftwarden/config';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
-import { JsmFake, JSM_FAKE_API_TOKEN, JSM_FAKE_EMAIL } from '../../libs/incidents/src/testing/jsm.fake';
-import type { ParsedFakeRequest } from '../../libs/incidents/src/testing/http-fake.fake';
+import { JsmFake, JSM_FAKE_API_TOKEN, JSM_FAKE_EMAIL, type ParsedFakeRequest } from '@driftwarden/incidents/testing';
 import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 

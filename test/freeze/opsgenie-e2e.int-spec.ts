@@ -1,4 +1,4 @@
-import { OpsgenieFake, OPSGENIE_FAKE_DEFAULT_KEY } from '../../libs/incidents/src/testing/opsgenie.fake';
+import { OpsgenieFake, OPSGENIE_FAKE_DEFAULT_KEY } from '@driftwarden/incidents/testing';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 

@@ -3,7 +3,7 @@ import { FreezeStore, IncidentPoller, freezeAt, type FreezeSettings } from '@dri
 import { PagerDutyIncidentAdapter } from '@driftwarden/incidents';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
-import { PagerDutyFake, PAGERDUTY_FAKE_DEFAULT_TOKEN } from '../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake, PAGERDUTY_FAKE_DEFAULT_TOKEN } from '@driftwarden/incidents/testing';
 import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

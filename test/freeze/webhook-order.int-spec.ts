@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { FreezeStore, type IncidentRecord } from '@driftwarden/freeze';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
-import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';

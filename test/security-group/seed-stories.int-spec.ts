@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
-import { PagerDutyFake } from '../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { SpyBackport } from '../support/fake-ports';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { SlackFake, buttonClick, interactionBody, slackHeaders, slashCommandBody, viewSubmission } from '../../libs/slack/src/testing';
+import { SlackFake, buttonClick, interactionBody, slackHeaders, slashCommandBody, viewSubmission } from '@driftwarden/slack/testing';
 import { REDIS_URL, TOKENS, dropPrefix, eventually, startTestController, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';

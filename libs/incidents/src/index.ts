@@ -1,8 +1,8 @@
 /**
  * @driftwarden/incidents: the incident providers (PagerDuty through pdjs, Opsgenie over HTTP)
  * behind one port, and the pure webhook helpers (signature / token checks, payload parsing).
- * Test doubles (real HTTP fakes of both APIs) live in `src/testing/*.fake.ts` and are not part
- * of this entry point.
+ * Test doubles (real HTTP fakes of every provider) are the testing entry point,
+ * `@driftwarden/incidents/testing`, never this one.
  */
 
 // Port

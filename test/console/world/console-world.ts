@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { PagerDutyFake } from '../../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import { sgEvent } from '../../support/events';
 import { http } from '../../support/http';
 import { pagerDutyWebhook, signed } from '../../support/pagerduty-webhook';

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '@driftwarden/redis';
 import * as github from '@driftwarden/github/testing';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
-import { PagerDutyFake } from '../../../../libs/incidents/src/testing/pagerduty.fake';
+import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 export const ACCOUNT = '111122223333';
