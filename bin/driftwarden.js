@@ -11,8 +11,7 @@ try {
 } catch (error) {
   // Only "the built CLI itself is missing" gets the build hint; a missing dependency of a
   // built CLI is a different problem and keeps its own message.
-  const missingEntry =
-    error && error.code === 'MODULE_NOT_FOUND' && typeof error.message === 'string' && error.message.includes(entry);
+  const missingEntry = error && error.code === 'MODULE_NOT_FOUND' && typeof error.message === 'string' && error.message.includes(entry);
   if (!missingEntry) throw error;
   process.stderr.write(
     `driftwarden: the CLI has not been built (${path.relative(process.cwd(), entry) || entry} is missing): run npm run build\n`,

@@ -109,7 +109,11 @@ out.components = sorted;
 const text = `${JSON.stringify(out, null, 1)}\n`;
 fs.writeFileSync(output, text);
 const count = (doc, kind) => Object.keys((doc.components && doc.components[kind]) || {}).length;
-const opCount = (doc) => Object.values(doc.paths || {}).reduce((n, item) => n + Object.keys(item).filter((k) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(k)).length, 0);
+const opCount = (doc) =>
+  Object.values(doc.paths || {}).reduce(
+    (n, item) => n + Object.keys(item).filter((k) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(k)).length,
+    0,
+  );
 process.stdout.write(
   `${output}: ${opCount(out)} of ${opCount(spec)} operations, ${count(out, 'schemas')} of ${count(spec, 'schemas')} schemas, ` +
     `${Object.keys(out['x-webhooks'] || out.webhooks || {}).length} of ${Object.keys(spec['x-webhooks'] || spec.webhooks || {}).length} webhooks, ` +

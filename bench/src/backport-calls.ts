@@ -34,17 +34,31 @@ export async function backportCalls(): Promise<BackportCallsResult> {
   try {
     const seen: GitHubCall[] = [];
     const client = createGitHubRepoClient(
-      gitHubClientOptionsFromConfig({ apiUrl: gh.url, token, webhookSecret: randomBytes(12).toString('hex') }, { writeSpacingMs: 0, onCall: (c) => seen.push(c) }),
+      gitHubClientOptionsFromConfig(
+        { apiUrl: gh.url, token, webhookSecret: randomBytes(12).toString('hex') },
+        { writeSpacingMs: 0, onCall: (c) => seen.push(c) },
+      ),
     );
-    const backport = new GitHubBackport(client, [{ stack: 'network', repo: { owner: 'acme', name: 'infra' }, baseBranch: 'main', path: 'terraform/network' }]);
+    const backport = new GitHubBackport(client, [
+      { stack: 'network', repo: { owner: 'acme', name: 'infra' }, baseBranch: 'main', path: 'terraform/network' },
+    ]);
     const t0 = performance.now();
     const result = await backport.openOrUpdate(sampleWorkersBackportDrift(new Date()));
     const ms = performance.now() - t0;
-    const first = { calls: client.calls, list: seen.map((c) => `${c.method} ${decodeURIComponent(c.path)} ${c.status}`), kind: result.kind, sandboxCalls: gh.calls.length, ms };
+    const first = {
+      calls: client.calls,
+      list: seen.map((c) => `${c.method} ${decodeURIComponent(c.path)} ${c.status}`),
+      kind: result.kind,
+      sandboxCalls: gh.calls.length,
+      ms,
+    };
     const before = seen.length;
     const again = await backport.openOrUpdate(sampleWorkersBackportDrift(new Date(), [WORKERS_PARTNER_8080]));
     const later = seen.slice(before);
-    return { ...first, update: { calls: later.length, list: later.map((c) => `${c.method} ${decodeURIComponent(c.path)} ${c.status}`), kind: again.kind } };
+    return {
+      ...first,
+      update: { calls: later.length, list: later.map((c) => `${c.method} ${decodeURIComponent(c.path)} ${c.status}`), kind: again.kind },
+    };
   } finally {
     await gh.close();
   }

@@ -11,7 +11,11 @@ export interface BenchController {
 }
 
 /** `extra`: config keys merged over the bench defaults (dry-run, no CloudTrail wait, no coalescing). */
-export async function startBenchController(prefix: string, extra: Record<string, unknown>, overrides: PortOverrides): Promise<BenchController> {
+export async function startBenchController(
+  prefix: string,
+  extra: Record<string, unknown>,
+  overrides: PortOverrides,
+): Promise<BenchController> {
   const config = parseConfigObject(
     {
       mode: 'dry-run',

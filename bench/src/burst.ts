@@ -22,7 +22,13 @@ import { startController } from '../../apps/controller/src/bootstrap';
 import { REDIS_URL, dropPrefix } from './util';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
-const HTTPS: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
+const HTTPS: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 443,
+  toPort: 443,
+  peer: { kind: 'ipv4', cidr: '10.0.0.0/8' },
+};
 const SSH: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
 const DEV = 'arn:aws:sts::111122223333:assumed-role/developer/bench';
 
@@ -43,12 +49,27 @@ export async function burst(items = 50_000, waitSeconds = 5): Promise<BurstResul
   });
   await new Promise<void>((resolve) => cloudtrail.listen(0, '127.0.0.1', resolve));
   const saved = { ...process.env };
-  Object.assign(process.env, { AWS_ENDPOINT_URL_CLOUDTRAIL: `http://127.0.0.1:${(cloudtrail.address() as AddressInfo).port}`, AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'eu-west-1' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_CLOUDTRAIL: `http://127.0.0.1:${(cloudtrail.address() as AddressInfo).port}`,
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'eu-west-1',
+  });
   const tag = randomBytes(2).toString('hex');
-  const group = (i: number): GroupInfo => ({ groupId: `sg-0${tag}${String(i).padStart(12, '0')}`, groupName: `g${i}`, vpcId: 'vpc-0123456789abcdef0', tags: {}, account: '111122223333', region: 'eu-west-1' });
+  const group = (i: number): GroupInfo => ({
+    groupId: `sg-0${tag}${String(i).padStart(12, '0')}`,
+    groupName: `g${i}`,
+    vpcId: 'vpc-0123456789abcdef0',
+    tags: {},
+    account: '111122223333',
+    region: 'eu-west-1',
+  });
   const dir = mkdtempSync(join(tmpdir(), 'dw-bench-burst-'));
   const state = join(dir, 'burst.tfstate');
-  writeFileSync(state, JSON.stringify(terraformState(Array.from({ length: items }, (_, i) => ({ ...group(i), name: `g${i}`, rules: [HTTPS] })))));
+  writeFileSync(
+    state,
+    JSON.stringify(terraformState(Array.from({ length: items }, (_, i) => ({ ...group(i), name: `g${i}`, rules: [HTTPS] })))),
+  );
   const prefix = `dwbench-burst-${tag}`;
   const config = parseConfigObject(
     {
@@ -58,12 +79,21 @@ export async function burst(items = 50_000, waitSeconds = 5): Promise<BurstResul
       ingest: { coalesceMilliseconds: 0 },
       workers: { concurrency: 50 },
       attribution: { cloudTrailWaitSeconds: waitSeconds, lookupEvents: true },
-      principals: { iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'], breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'], self: ['arn:aws:sts::*:assumed-role/driftwarden/*'] },
+      principals: {
+        iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
+        breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'],
+        self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
+      },
       stacks: [{ name: 'burst', accounts: ['111122223333'], regions: ['eu-west-1'], state: { file: state } }],
     },
     { env: {} },
   );
-  const ctl = await startController({ runtime: { config, roles: ['api', 'worker', 'scheduler'], configPath: null, logLevel: 'silent' as never }, logger: pino({ level: 'silent' }), port: 0, host: '127.0.0.1' });
+  const ctl = await startController({
+    runtime: { config, roles: ['api', 'worker', 'scheduler'], configPath: null, logLevel: 'silent' as never },
+    logger: pino({ level: 'silent' }),
+    port: 0,
+    host: '127.0.0.1',
+  });
   const metrics = ctl.app.get(Metrics);
   const redis = new Redis(REDIS_URL);
   try {
@@ -94,7 +124,10 @@ export async function burst(items = 50_000, waitSeconds = 5): Promise<BurstResul
       await new Promise((r) => setTimeout(r, 1000));
     }
     const seconds = (performance.now() - t0) / 1000;
-    const failures = (await metrics.registry.getSingleMetric('driftwarden_job_failures_total')?.get())?.values.find((v) => v.labels['queue'] === 'evaluate')?.value ?? 0;
+    const failures =
+      (await metrics.registry.getSingleMetric('driftwarden_job_failures_total')?.get())?.values.find(
+        (v) => v.labels['queue'] === 'evaluate',
+      )?.value ?? 0;
     return { items, decided, seconds, evaluateJobFailures: failures, lookupEventsCalls };
   } finally {
     redis.disconnect();

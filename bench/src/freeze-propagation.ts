@@ -115,7 +115,11 @@ export async function freezePropagation(samples: number, warmup = 5): Promise<Fr
     });
     const observer = new Observer(child);
     // Ready once it has subscribed and the first poll has recorded a snapshot (no data = unknown = frozen).
-    await within(observer.until(false), 15_000, `the second process to see an unfrozen state (sources: ${observer.sources.join(', ') || 'none'})`);
+    await within(
+      observer.until(false),
+      15_000,
+      `the second process to see an unfrozen state (sources: ${observer.sources.join(', ') || 'none'})`,
+    );
 
     const tag = randomBytes(2).toString('hex').toUpperCase();
     const url = `${ctl.url}/v1/webhooks/pagerduty`;
@@ -124,7 +128,11 @@ export async function freezePropagation(samples: number, warmup = 5): Promise<Fr
       const raw = JSON.stringify(body);
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [PAGERDUTY_SIGNATURE_HEADER]: signPagerDutyBody(raw, secret), [PAGERDUTY_WEBHOOK_ID_HEADER]: `W${tag}${++delivery}` },
+        headers: {
+          'content-type': 'application/json',
+          [PAGERDUTY_SIGNATURE_HEADER]: signPagerDutyBody(raw, secret),
+          [PAGERDUTY_WEBHOOK_ID_HEADER]: `W${tag}${++delivery}`,
+        },
         body: raw,
       });
       return { status: res.status, answer: (await res.json()) as { applied?: boolean } };
@@ -137,18 +145,34 @@ export async function freezePropagation(samples: number, warmup = 5): Promise<Fr
       const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000).toISOString();
       // PagerDuty has the incident open by the time it sends the webhook.
       pd.setIncidents([{ id: incidentId, number: 1000 + i, priority: 'P1', urgency: 'high', createdAt, title: 'checkout returns 5xx' }]);
-      const triggered = pagerDutyWebhook({ eventId: `E${tag}T${i}`, type: 'incident.triggered', incidentId, number: 1000 + i, status: 'triggered', createdAt });
+      const triggered = pagerDutyWebhook({
+        eventId: `E${tag}T${i}`,
+        type: 'incident.triggered',
+        incidentId,
+        number: 1000 + i,
+        status: 'triggered',
+        createdAt,
+      });
       const seen = observer.until(true);
       seen.catch(() => undefined); // awaited below; a failure while posting must not go unhandled
       const t0 = performance.now();
       const reply = await post(triggered);
       const t202 = performance.now();
-      if (reply.status !== 202 || reply.answer.applied !== true) throw new Error(`sample ${i}: webhook answered ${reply.status} ${JSON.stringify(reply.answer)}`);
+      if (reply.status !== 202 || reply.answer.applied !== true)
+        throw new Error(`sample ${i}: webhook answered ${reply.status} ${JSON.stringify(reply.answer)}`);
       const t1 = await within(seen, 5_000, `sample ${i}: the second process to see the freeze`);
-      if (!observer.sources.includes(`inc_pagerduty_${incidentId}`)) throw new Error(`sample ${i}: frozen for another reason (${observer.sources.join(', ')})`);
+      if (!observer.sources.includes(`inc_pagerduty_${incidentId}`))
+        throw new Error(`sample ${i}: frozen for another reason (${observer.sources.join(', ')})`);
 
       pd.setIncidents([]);
-      const resolved = pagerDutyWebhook({ eventId: `E${tag}R${i}`, type: 'incident.resolved', incidentId, number: 1000 + i, status: 'resolved', createdAt });
+      const resolved = pagerDutyWebhook({
+        eventId: `E${tag}R${i}`,
+        type: 'incident.resolved',
+        incidentId,
+        number: 1000 + i,
+        status: 'resolved',
+        createdAt,
+      });
       const u0 = performance.now();
       const r = await post(resolved);
       if (r.status !== 202) throw new Error(`sample ${i}: resolve webhook answered ${r.status} ${JSON.stringify(r.answer)}`);

@@ -1,4 +1,11 @@
-import type { DriftDifference, CandidateDifference, ConfigItemEvent, DifferenceAttribution, DifferenceDirection, JsonObject } from '@driftwarden/domain';
+import type {
+  DriftDifference,
+  CandidateDifference,
+  ConfigItemEvent,
+  DifferenceAttribution,
+  DifferenceDirection,
+  JsonObject,
+} from '@driftwarden/domain';
 import { ruleDiffOf, ruleDifferences } from '@driftwarden/kinds/security-group';
 import {
   KindRegistry,
@@ -38,7 +45,13 @@ class InstantKind implements ResourceKind {
     return new Map(groups.flat().map((d) => [d.id, { axis: 'exposure' as const, change: 'widens' as const, revert: 'narrows' as const }]));
   }
 }
-const OPEN_SSH: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+const OPEN_SSH: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
 class InstantDesired extends DesiredStatePort {
   async lookup(): Promise<DesiredLookup> {
     return { managed: true, stack: 'bench', address: 'aws_security_group.bench', attributes: {} };
@@ -49,14 +62,25 @@ class InstantAttribution extends AttributionPort {
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
     return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
   }
-  async attributeDifferences(item: ConfigItemEvent, differences: readonly CandidateDifference[]): Promise<Map<string, DifferenceAttribution>> {
-    const by: DifferenceAttribution = { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: item.captureTime, configEventId: item.eventId, unattributable: 'benchmark: no CloudTrail' };
+  async attributeDifferences(
+    item: ConfigItemEvent,
+    differences: readonly CandidateDifference[],
+  ): Promise<Map<string, DifferenceAttribution>> {
+    const by: DifferenceAttribution = {
+      source: 'config-item',
+      principal: { arn: null, class: 'unknown' },
+      at: item.captureTime,
+      configEventId: item.eventId,
+      unattributable: 'benchmark: no CloudTrail',
+    };
     return new Map(differences.map((d) => [d.id, by]));
   }
 }
 class InstantFreeze extends FreezePort {
   async view(): Promise<FreezeView> {
-    return { freeze: { now: { frozen: false, sources: [] }, atChange: { declared: false, unknown: false, withinLookback: false, sources: [] } } };
+    return {
+      freeze: { now: { frozen: false, sources: [] }, atChange: { declared: false, unknown: false, withinLookback: false, sources: [] } },
+    };
   }
 }
 class InstantFence extends FencePort {

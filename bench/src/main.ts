@@ -61,7 +61,9 @@ async function rawBullmq(jobs: number): Promise<number> {
   const t0 = performance.now();
   void worker.run();
   for (let i = 0; i < jobs; i += 500) {
-    await queue.addBulk(Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: 'noop', data: { i: i + k }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ name: 'noop', data: { i: i + k }, opts: { removeOnComplete: true } })),
+    );
   }
   await finished;
   const rate = jobs / ((performance.now() - t0) / 1000);
@@ -76,7 +78,14 @@ async function rawBullmq(jobs: number): Promise<number> {
 async function pipeline(events: number, offeredPerSecond: number | null): Promise<{ rate: number; latencies: number[] }> {
   const prefix = `dwbench-${randomBytes(3).toString('hex')}`;
   const config = parseConfigObject(
-    { mode: 'dry-run', redis: { url: REDIS_URL, prefix }, api: { port: 0 }, ingest: { coalesceMilliseconds: 0 }, workers: { concurrency: 50 }, attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false } },
+    {
+      mode: 'dry-run',
+      redis: { url: REDIS_URL, prefix },
+      api: { port: 0 },
+      ingest: { coalesceMilliseconds: 0 },
+      workers: { concurrency: 50 },
+      attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false },
+    },
     { env: {} },
   );
   const ctl = await startController({
@@ -155,7 +164,8 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--state-only')) {
     const state = await stateIndexBenchmark();
-    if (json) process.stdout.write(`${JSON.stringify({ ...state, targets: STATE_INDEX_TARGETS, node: process.version, cpus: cpus().length })}\n`);
+    if (json)
+      process.stdout.write(`${JSON.stringify({ ...state, targets: STATE_INDEX_TARGETS, node: process.version, cpus: cpus().length })}\n`);
     return;
   }
   if (process.argv.includes('--profile-pipeline')) {
@@ -171,21 +181,30 @@ async function main(): Promise<void> {
       const [cpu0, r0] = [process.cpuUsage(), await redisCpu()];
       const rate = await rawBullmq(20_000);
       const [cpu1, r1] = [process.cpuUsage(cpu0), await redisCpu()];
-      log(`raw BullMQ: ${rate.toFixed(0)} jobs/s; CPU per job: node ${((cpu1.user + cpu1.system) / 20_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 20_000).toFixed(0)} µs`);
+      log(
+        `raw BullMQ: ${rate.toFixed(0)} jobs/s; CPU per job: node ${((cpu1.user + cpu1.system) / 20_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 20_000).toFixed(0)} µs`,
+      );
     }
     for (let i = 0; i < 5; i++) {
       const [cpu0, r0] = [process.cpuUsage(), await redisCpu()];
       const { rate } = await pipeline(10_000, null);
       const [cpu1, r1] = [process.cpuUsage(cpu0), await redisCpu()];
-      log(`pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / 10_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 10_000).toFixed(0)} µs (run incl. start and clean-up)`);
+      log(
+        `pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / 10_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 10_000).toFixed(0)} µs (run incl. start and clean-up)`,
+      );
     }
     redis.disconnect();
     return;
   }
   if (process.argv.includes('--burst-only')) {
     const only = await burst(50_000);
-    log(`burst: ${only.decided} of ${only.items} decided in ${only.seconds.toFixed(1)} s; ${only.evaluateJobFailures} failed evaluate jobs; ${only.lookupEventsCalls} LookupEvents calls`);
-    if (json) process.stdout.write(`${JSON.stringify({ burst_50k_decided: only.decided, burst_50k_seconds: Number(only.seconds.toFixed(1)), burst_50k_job_failures: only.evaluateJobFailures, burst_50k_lookup_events_calls: only.lookupEventsCalls })}\n`);
+    log(
+      `burst: ${only.decided} of ${only.items} decided in ${only.seconds.toFixed(1)} s; ${only.evaluateJobFailures} failed evaluate jobs; ${only.lookupEventsCalls} LookupEvents calls`,
+    );
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ burst_50k_decided: only.decided, burst_50k_seconds: Number(only.seconds.toFixed(1)), burst_50k_job_failures: only.evaluateJobFailures, burst_50k_lookup_events_calls: only.lookupEventsCalls })}\n`,
+      );
     return;
   }
   // Warm-up (JIT, connection pools, Lua script cache), not counted.
@@ -209,7 +228,10 @@ async function main(): Promise<void> {
   log(`ratio, median of ${ROUNDS} interleaved pairs: ${ratio.toFixed(3)} (pairs: ${ratios.map((x) => x.toFixed(3)).join(', ')})`);
   if (process.argv.includes('--throughput-only')) {
     // For comparing changes quickly: the two throughput figures and their ratio, nothing else.
-    if (json) process.stdout.write(`${JSON.stringify({ raw_jobs_per_s: Math.round(raw), pipeline_events_per_s: Math.round(pipe), ratio: Number(ratio.toFixed(3)) })}\n`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ raw_jobs_per_s: Math.round(raw), pipeline_events_per_s: Math.round(pipe), ratio: Number(ratio.toFixed(3)) })}\n`,
+      );
     return;
   }
   const fixed = await pipeline(5_000, 500);
@@ -228,26 +250,40 @@ async function main(): Promise<void> {
   const pd = await providerCalls();
   log(
     `provider calls with polling every 1 s (PagerDuty, Opsgenie, JSM, incident.io; a push-only webhook source sent ${pd.pushMessages} heartbeats) and ${pd.eventsOffered} events offered at 100k/hour, per interval over ${pd.intervals} intervals: ` +
-      `${Object.entries(pd.perSource).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ')} (${pd.decisions} decisions recorded, ${pd.invalidRequests} invalid requests)`,
+      `${Object.entries(pd.perSource)
+        .map(([name, n]) => `${name} ${n.toFixed(2)}`)
+        .join(', ')} (${pd.decisions} decisions recorded, ${pd.invalidRequests} invalid requests)`,
   );
 
   const sg = sgDiffBenchmark();
-  log(`security group rule diff + exposure analysis, ${sg.rules} rules (${sg.extra} extra, ${sg.missing} missing): median ${sg.medianMs.toFixed(3)} ms, p99 ${sg.p99Ms.toFixed(3)} ms (${sg.iterations} iterations)`);
+  log(
+    `security group rule diff + exposure analysis, ${sg.rules} rules (${sg.extra} extra, ${sg.missing} missing): median ${sg.medianMs.toFixed(3)} ms, p99 ${sg.p99Ms.toFixed(3)} ms (${sg.iterations} iterations)`,
+  );
 
   const hcl = await editBenchmark(5000);
-  log(`HCL backport edit, ${hcl.lines}-line stack file: median ${hcl.editMs.median.toFixed(2)} ms, p95 ${hcl.editMs.p95.toFixed(2)} ms (${hcl.iterations} iterations); HashiCorp check ${hcl.checkMs.toFixed(2)} ms (median)`);
+  log(
+    `HCL backport edit, ${hcl.lines}-line stack file: median ${hcl.editMs.median.toFixed(2)} ms, p95 ${hcl.editMs.p95.toFixed(2)} ms (${hcl.iterations} iterations); HashiCorp check ${hcl.checkMs.toFixed(2)} ms (median)`,
+  );
 
   const gh = await backportCalls();
-  log(`GitHub calls for one backport (${gh.kind}, fresh sandbox repository, ${gh.ms.toFixed(0)} ms): ${gh.calls} (the sandbox saw ${gh.sandboxCalls}):`);
+  log(
+    `GitHub calls for one backport (${gh.kind}, fresh sandbox repository, ${gh.ms.toFixed(0)} ms): ${gh.calls} (the sandbox saw ${gh.sandboxCalls}):`,
+  );
   for (const c of gh.list) log(`  ${c}`);
-  log(`GitHub calls for a second drift on the same resource (${gh.update.kind}: a commit on the same branch, the same PR updated): ${gh.update.calls}:`);
+  log(
+    `GitHub calls for a second drift on the same resource (${gh.update.kind}: a commit on the same branch, the same PR updated): ${gh.update.calls}:`,
+  );
   for (const c of gh.update.list) log(`  ${c}`);
 
   const b = await burst(50_000);
-  log(`burst of ${b.items} managed security-group items (half with CloudTrail alongside, half attributed by the shared LookupEvents walk after a 5 s delivery wait): ${b.decided} decided in ${b.seconds.toFixed(1)} s; evaluate jobs failed: ${b.evaluateJobFailures}; LookupEvents calls: ${b.lookupEventsCalls}`);
+  log(
+    `burst of ${b.items} managed security-group items (half with CloudTrail alongside, half attributed by the shared LookupEvents walk after a 5 s delivery wait): ${b.decided} decided in ${b.seconds.toFixed(1)} s; evaluate jobs failed: ${b.evaluateJobFailures}; LookupEvents calls: ${b.lookupEventsCalls}`,
+  );
 
   const unmanaged = await unmanagedLookups();
-  log(`CloudTrail LookupEvents per Config item of an unmanaged resource or unsupported type (${unmanaged.events} items, real attribution, LookupEvents on): ${unmanaged.perEvent} (${unmanaged.awsRequests} AWS requests in all)`);
+  log(
+    `CloudTrail LookupEvents per Config item of an unmanaged resource or unsupported type (${unmanaged.events} items, real attribution, LookupEvents on): ${unmanaged.perEvent} (${unmanaged.awsRequests} AWS requests in all)`,
+  );
   const state = await stateIndexBenchmark();
 
   const result = {
@@ -278,13 +314,23 @@ async function main(): Promise<void> {
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
-    log(`ratio ${result.ratio} (target >= 0.5: ${verdict(result.ratio >= 0.5)}), decision p99 ${result.decision_p99_ms} ms (target <= 25 ms: ${verdict(result.decision_p99_ms <= 25)})`);
-    log(`freeze propagation p99 ${result.freeze_propagation_p99_ms} ms (target <= 50 ms: ${verdict(result.freeze_propagation_p99_ms <= 50)})`);
-    log(`provider calls per interval ${result.provider_calls_per_interval.toFixed(2)} (target 1.0: ${verdict(result.provider_calls_per_interval === 1)})`);
+    log(
+      `ratio ${result.ratio} (target >= 0.5: ${verdict(result.ratio >= 0.5)}), decision p99 ${result.decision_p99_ms} ms (target <= 25 ms: ${verdict(result.decision_p99_ms <= 25)})`,
+    );
+    log(
+      `freeze propagation p99 ${result.freeze_propagation_p99_ms} ms (target <= 50 ms: ${verdict(result.freeze_propagation_p99_ms <= 50)})`,
+    );
+    log(
+      `provider calls per interval ${result.provider_calls_per_interval.toFixed(2)} (target 1.0: ${verdict(result.provider_calls_per_interval === 1)})`,
+    );
     log(`HCL edit ${result.hcl_edit_5000_lines_ms} ms (target <= 50 ms: ${verdict(result.hcl_edit_5000_lines_ms <= 50)})`);
     log(`GitHub calls per backport ${result.github_calls_per_backport} (target <= 7: ${verdict(result.github_calls_per_backport <= 7)})`);
-    log(`burst: ${result.burst_50k_decided} of 50000 decided in ${result.burst_50k_seconds} s, ${result.burst_50k_job_failures} failed jobs (target all decided, 0 failed: ${verdict(result.burst_50k_decided === 50_000 && result.burst_50k_job_failures === 0)})`);
-    log(`LookupEvents per unmanaged event ${result.lookup_events_per_unmanaged_event} (target 0: ${verdict(result.lookup_events_per_unmanaged_event === 0)})`);
+    log(
+      `burst: ${result.burst_50k_decided} of 50000 decided in ${result.burst_50k_seconds} s, ${result.burst_50k_job_failures} failed jobs (target all decided, 0 failed: ${verdict(result.burst_50k_decided === 50_000 && result.burst_50k_job_failures === 0)})`,
+    );
+    log(
+      `LookupEvents per unmanaged event ${result.lookup_events_per_unmanaged_event} (target 0: ${verdict(result.lookup_events_per_unmanaged_event === 0)})`,
+    );
     log(
       `state index 100k: build ${state['state_index_100k_build_ms']} ms (target <= 2000: ${verdict((state['state_index_100k_build_ms'] ?? Infinity) <= 2000)}), ` +
         `RSS ${state['state_index_100k_rss_mb']} MB (target <= 300: ${verdict((state['state_index_100k_rss_mb'] ?? Infinity) <= 300)}), ` +

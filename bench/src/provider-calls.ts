@@ -138,14 +138,21 @@ export async function providerCalls(options: { intervals?: number; eventsPerHour
         if (wait > 0) await sleep(wait);
         if (!offering) break;
         const i = offered++;
-        void ingest.ingest(sgEvent(`sg-${tag}${String(i).padStart(10, '0')}`, 1_750_000_000_000 + i), { transport: 'http', actor: 'bench' });
+        void ingest.ingest(sgEvent(`sg-${tag}${String(i).padStart(10, '0')}`, 1_750_000_000_000 + i), {
+          transport: 'http',
+          actor: 'bench',
+        });
       }
     })();
     // The push-only source: a signed heartbeat every interval (it is never polled).
     pushing = (async () => {
       while (offering) {
         const raw = JSON.stringify({ type: 'heartbeat' });
-        const res = await fetch(`${ctl.url}/v1/webhooks/incidents/bench`, { method: 'POST', headers: { 'content-type': 'application/json', ...signGenericWebhook(raw, new Date(), GENERIC_SECRET) }, body: raw });
+        const res = await fetch(`${ctl.url}/v1/webhooks/incidents/bench`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...signGenericWebhook(raw, new Date(), GENERIC_SECRET) },
+          body: raw,
+        });
         if (res.status !== 202) throw new Error(`heartbeat refused: ${res.status} ${await res.text()}`);
         pushMessages++;
         await sleep(intervalMs);
@@ -156,7 +163,11 @@ export async function providerCalls(options: { intervals?: number; eventsPerHour
     const deadline = performance.now() + 15_000;
     while (Object.values(polled).some((f) => f.times.length < 2)) {
       if (performance.now() > deadline) {
-        throw new Error(`the controller did not poll every source (requests: ${Object.entries(polled).map(([n, f]) => `${n} ${f.times.length}`).join(', ')})`);
+        throw new Error(
+          `the controller did not poll every source (requests: ${Object.entries(polled)
+            .map(([n, f]) => `${n} ${f.times.length}`)
+            .join(', ')})`,
+        );
       }
       await sleep(20);
     }

@@ -31,40 +31,92 @@ function generateRule(rand: () => number): PermissionRule {
   const r = rand();
   if (r < 0.35) {
     const p = port();
-    return { direction: 'ingress', protocol: 'tcp', fromPort: p, toPort: p, peer: { kind: 'ipv4', cidr: `10.${int(0, 255)}.${int(0, 255)}.0/24` }, description: 'app subnet' };
+    return {
+      direction: 'ingress',
+      protocol: 'tcp',
+      fromPort: p,
+      toPort: p,
+      peer: { kind: 'ipv4', cidr: `10.${int(0, 255)}.${int(0, 255)}.0/24` },
+      description: 'app subnet',
+    };
   }
   if (r < 0.5) {
     const p = int(1024, 60000);
-    return { direction: 'ingress', protocol: 'tcp', fromPort: p, toPort: p + int(0, 100), peer: { kind: 'ipv4', cidr: `203.0.${int(0, 255)}.${int(1, 254)}/32` }, description: 'partner' };
+    return {
+      direction: 'ingress',
+      protocol: 'tcp',
+      fromPort: p,
+      toPort: p + int(0, 100),
+      peer: { kind: 'ipv4', cidr: `203.0.${int(0, 255)}.${int(1, 254)}/32` },
+      description: 'partner',
+    };
   }
   if (r < 0.6) {
     const p = port();
-    return { direction: 'ingress', protocol: 'tcp', fromPort: p, toPort: p, peer: { kind: 'securityGroup', groupId: `sg-0${int(0, 0xfffffff).toString(16).padStart(16, '0')}`, userId: '111122223333' } };
+    return {
+      direction: 'ingress',
+      protocol: 'tcp',
+      fromPort: p,
+      toPort: p,
+      peer: { kind: 'securityGroup', groupId: `sg-0${int(0, 0xfffffff).toString(16).padStart(16, '0')}`, userId: '111122223333' },
+    };
   }
   if (r < 0.68) {
     const p = port();
-    return { direction: 'ingress', protocol: 'tcp', fromPort: p, toPort: p, peer: { kind: 'prefixList', prefixListId: `pl-0${int(0, 0xfffff).toString(16).padStart(8, '0')}` } };
+    return {
+      direction: 'ingress',
+      protocol: 'tcp',
+      fromPort: p,
+      toPort: p,
+      peer: { kind: 'prefixList', prefixListId: `pl-0${int(0, 0xfffff).toString(16).padStart(8, '0')}` },
+    };
   }
   if (r < 0.78) {
     const p = port();
-    return { direction: 'ingress', protocol: 'tcp', fromPort: p, toPort: p, peer: { kind: 'ipv6', cidr: `2001:db8:${int(0, 0xffff).toString(16)}::/48` } };
+    return {
+      direction: 'ingress',
+      protocol: 'tcp',
+      fromPort: p,
+      toPort: p,
+      peer: { kind: 'ipv6', cidr: `2001:db8:${int(0, 0xffff).toString(16)}::/48` },
+    };
   }
   if (r < 0.83) {
     const p = int(1, 65000);
-    return { direction: 'ingress', protocol: 'udp', fromPort: p, toPort: p, peer: { kind: 'ipv4', cidr: `172.${int(16, 31)}.${int(0, 255)}.0/24` } };
+    return {
+      direction: 'ingress',
+      protocol: 'udp',
+      fromPort: p,
+      toPort: p,
+      peer: { kind: 'ipv4', cidr: `172.${int(16, 31)}.${int(0, 255)}.0/24` },
+    };
   }
   if (r < 0.85) {
-    return { direction: 'ingress', protocol: 'icmp', fromPort: pick([0, 3, 8, 11]), toPort: -1, peer: { kind: 'ipv4', cidr: `10.${int(0, 255)}.0.0/16` } };
+    return {
+      direction: 'ingress',
+      protocol: 'icmp',
+      fromPort: pick([0, 3, 8, 11]),
+      toPort: -1,
+      peer: { kind: 'ipv4', cidr: `10.${int(0, 255)}.0.0/16` },
+    };
   }
   const p = port();
-  return { direction: 'egress', protocol: 'tcp', fromPort: p, toPort: p, peer: { kind: 'ipv4', cidr: `10.${int(0, 255)}.${int(0, 255)}.0/24` } };
+  return {
+    direction: 'egress',
+    protocol: 'tcp',
+    fromPort: p,
+    toPort: p,
+    peer: { kind: 'ipv4', cidr: `10.${int(0, 255)}.${int(0, 255)}.0/24` },
+  };
 }
 
 /** A wider version of `rule`: a wider CIDR, a wider port range, or the whole internet. */
 function widen(rule: PermissionRule, rand: () => number): PermissionRule {
   const r = rand();
-  if (r < 0.4 && rule.peer.kind === 'ipv4') return { ...rule, peer: { kind: 'ipv4', cidr: rand() < 0.5 ? '0.0.0.0/0' : rule.peer.cidr.replace(/\.\d+\.\d+\/\d+$/, '.0.0/16') } };
-  if (rule.fromPort !== null && rule.toPort !== null && rule.protocol !== 'icmp') return { ...rule, fromPort: Math.max(1, rule.fromPort - 100), toPort: Math.min(65535, rule.toPort + 100) };
+  if (r < 0.4 && rule.peer.kind === 'ipv4')
+    return { ...rule, peer: { kind: 'ipv4', cidr: rand() < 0.5 ? '0.0.0.0/0' : rule.peer.cidr.replace(/\.\d+\.\d+\/\d+$/, '.0.0/16') } };
+  if (rule.fromPort !== null && rule.toPort !== null && rule.protocol !== 'icmp')
+    return { ...rule, fromPort: Math.max(1, rule.fromPort - 100), toPort: Math.min(65535, rule.toPort + 100) };
   return { ...rule, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
 }
 
@@ -120,5 +172,12 @@ export function sgDiffBenchmark(options: { size?: number; iterations?: number } 
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return { rules: desired.length, extra: check.extra.length, missing: check.missing.length, iterations, medianMs: median(times), p99Ms: percentile(times, 99) };
+  return {
+    rules: desired.length,
+    extra: check.extra.length,
+    missing: check.missing.length,
+    iterations,
+    medianMs: median(times),
+    p99Ms: percentile(times, 99),
+  };
 }

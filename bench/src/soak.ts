@@ -27,7 +27,13 @@ import { instantPorts } from './instant-ports';
 import { REDIS_URL, dropPrefix, log, round2, sleep } from './util';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
-const SSH_WORLD: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+const SSH_WORLD: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
 const RETENTION = {
   items: '30s',
   resources: '30s',
@@ -80,7 +86,27 @@ export function familyOf(key: string, prefix: string): string {
   const parts = key.slice(prefix.length + 1).split(':');
   if (parts[0] === 'q') {
     const [, queue, kind] = parts;
-    const known = new Set(['wait', 'active', 'completed', 'failed', 'delayed', 'events', 'meta', 'id', 'de', 'marker', 'prioritized', 'paused', 'stalled', 'stalled-check', 'pc', 'limiter', 'repeat', 'waiting-children', 'metrics']);
+    const known = new Set([
+      'wait',
+      'active',
+      'completed',
+      'failed',
+      'delayed',
+      'events',
+      'meta',
+      'id',
+      'de',
+      'marker',
+      'prioritized',
+      'paused',
+      'stalled',
+      'stalled-check',
+      'pc',
+      'limiter',
+      'repeat',
+      'waiting-children',
+      'metrics',
+    ]);
     return `q:${queue}:${kind !== undefined && known.has(kind) ? kind : 'jobs'}`;
   }
   if (parts[0] === 'drifts' || parts[0] === 'freeze') return `${parts[0]}:${parts[1] ?? ''}`;
@@ -121,7 +147,8 @@ const mb = (bytes: number) => round2(bytes / 1_048_576);
 export async function soakBenchmark(): Promise<SoakResult> {
   const seconds = argNumber('soak-seconds', 240);
   const rate = argNumber('soak-rate', 100);
-  if (seconds < WARMUP_SECONDS + SAMPLE_SECONDS) throw new Error(`--soak-seconds must be at least ${WARMUP_SECONDS + SAMPLE_SECONDS}: the warm-up alone is ${WARMUP_SECONDS} s`);
+  if (seconds < WARMUP_SECONDS + SAMPLE_SECONDS)
+    throw new Error(`--soak-seconds must be at least ${WARMUP_SECONDS + SAMPLE_SECONDS}: the warm-up alone is ${WARMUP_SECONDS} s`);
   const prefix = `dwbench-soak-${randomBytes(3).toString('hex')}`;
   const config = parseConfigObject(
     {
@@ -182,7 +209,15 @@ export async function soakBenchmark(): Promise<SoakResult> {
       else if (k < 8) batch.push(configItemEvent(group('e', next), [], new Date(now), stateId));
       else {
         const g = group('d', next);
-        batch.push(cloudTrailEvent(g, 'AuthorizeSecurityGroupIngress', [SSH_WORLD], 'arn:aws:sts::111122223333:assumed-role/developer/bench', new Date(now - 500)));
+        batch.push(
+          cloudTrailEvent(
+            g,
+            'AuthorizeSecurityGroupIngress',
+            [SSH_WORLD],
+            'arn:aws:sts::111122223333:assumed-role/developer/bench',
+            new Date(now - 500),
+          ),
+        );
         batch.push(configItemEvent(g, [SSH_WORLD], new Date(now), stateId));
         closing.push({ at: now + OPEN_SECONDS * 1000, g, stateId });
       }
@@ -194,8 +229,17 @@ export async function soakBenchmark(): Promise<SoakResult> {
     for (let i = 0; i < batch.length; i += 100) send(batch.slice(i, i + 100));
     if (elapsed >= nextSample) {
       const m = await measure(redis, prefix);
-      samples.push({ t: Math.round(elapsed), bytes: m.bytes, keys: m.keys, used: await usedMemory(redis), resources: next, families: m.families });
-      log(`  t=${Math.round(elapsed)} s: ${mb(m.bytes)} MB in ${m.keys} keys (redis used_memory ${mb(samples[samples.length - 1].used)} MB), ${next} resources, ${decisions} decisions`);
+      samples.push({
+        t: Math.round(elapsed),
+        bytes: m.bytes,
+        keys: m.keys,
+        used: await usedMemory(redis),
+        resources: next,
+        families: m.families,
+      });
+      log(
+        `  t=${Math.round(elapsed)} s: ${mb(m.bytes)} MB in ${m.keys} keys (redis used_memory ${mb(samples[samples.length - 1].used)} MB), ${next} resources, ${decisions} decisions`,
+      );
       nextSample += SAMPLE_SECONDS;
     }
     const due = t0 + (elapsed + 0.1) * 1000 - performance.now();
@@ -203,7 +247,14 @@ export async function soakBenchmark(): Promise<SoakResult> {
   }
   const elapsedS = (performance.now() - t0) / 1000;
   const end = await measure(redis, prefix);
-  samples.push({ t: Math.round(elapsedS), bytes: end.bytes, keys: end.keys, used: await usedMemory(redis), resources: next, families: end.families });
+  samples.push({
+    t: Math.round(elapsedS),
+    bytes: end.bytes,
+    keys: end.keys,
+    used: await usedMemory(redis),
+    resources: next,
+    families: end.families,
+  });
   log(`  end t=${Math.round(elapsedS)} s: ${mb(end.bytes)} MB in ${end.keys} keys`);
   const families = [...end.families].sort((a, b) => b[1] - a[1]);
   log(`  by family at the end: ${families.map(([f, b]) => `${f} ${Math.round(b / 1024)} KB`).join(', ')}`);

@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   // The index answers like the controller's: a group with its rules, any resource by id.
   // (Group 11 has its five inline ingress rules and one egress; groups 10, 20, … also have a rule resource.)
   const sg = await groups.lookup(ACCOUNT, REGION, securityGroupId(11));
-  if (!sg.managed || sg.desiredRules.length !== 6) throw new Error(`unexpected lookup result for ${securityGroupId(11)}: ${JSON.stringify(sg)}`);
+  if (!sg.managed || sg.desiredRules.length !== 6)
+    throw new Error(`unexpected lookup result for ${securityGroupId(11)}: ${JSON.stringify(sg)}`);
   const other = await index.lookupManaged(ACCOUNT, REGION, otherResourceId(13));
   if (other.length !== 1) throw new Error(`unexpected lookupManaged result for ${otherResourceId(13)}: ${JSON.stringify(other)}`);
   const summary = index.status()[0]?.state;

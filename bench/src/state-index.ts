@@ -33,7 +33,9 @@ function runChild(file: string, resources: number): Promise<StateIndexRun> {
       run = message as StateIndexRun;
     });
     child.on('error', reject);
-    child.on('exit', (code) => (run && code === 0 ? resolve(run) : reject(new Error(`state index child exited with ${code} for ${resources} resources`))));
+    child.on('exit', (code) =>
+      run && code === 0 ? resolve(run) : reject(new Error(`state index child exited with ${code} for ${resources} resources`)),
+    );
   });
 }
 

@@ -166,7 +166,14 @@ function resource(i: number): Json {
     if (i % 4 === 0) [each, indexKey] = ['list', i % 5];
     else if (i % 4 === 1) [each, indexKey] = ['map', `key-${i % 9}`];
     const id = otherResourceId(i);
-    attributes = { arn: `arn:aws:${type.split('_')[1]}:${REGION}:${ACCOUNT}:${type}/${id}`, id, name: `${type}-${i}`, region: REGION, tags: { Name: `n-${i}` }, tags_all: { Name: `n-${i}` } };
+    attributes = {
+      arn: `arn:aws:${type.split('_')[1]}:${REGION}:${ACCOUNT}:${type}/${id}`,
+      id,
+      name: `${type}-${i}`,
+      region: REGION,
+      tags: { Name: `n-${i}` },
+      tags_all: { Name: `n-${i}` },
+    };
   }
   const instance: Json = {
     ...(indexKey !== undefined ? { index_key: indexKey } : {}),

@@ -1,5 +1,13 @@
 import { Redis } from 'ioredis';
-import { ALICE_TOKEN, dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import {
+  ALICE_TOKEN,
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
@@ -34,7 +42,10 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
     const group = `sg-0appr${String(++n).padStart(12, '0')}`;
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0']);
     if (principal) ports.attribution.byResource.set(group, principal);
-    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: group, stateId: 1_747_000_000_000 + n, rules: ['tcp/443/10.0.0.0/8'] }) });
+    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: sgEvent({ groupId: group, stateId: 1_747_000_000_000 + n, rules: ['tcp/443/10.0.0.0/8'] }),
+    });
     const driftId = await eventually(async () => {
       const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
@@ -47,9 +58,16 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
 
   it('approve: the widening revert runs (through the fence) and the approver is recorded', async () => {
     const d = await awaitingApproval();
-    const res = await http<Drift>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, { token: TOKENS.operator, body: { comment: 'the port must stay open for the partner API' } });
+    const res = await http<Drift>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, {
+      token: TOKENS.operator,
+      body: { comment: 'the port must stay open for the partner API' },
+    });
     expect(res.status).toBe(201);
-    expect(res.body.approval).toMatchObject({ action: 'approve', by: 'token:t-operator', comment: 'the port must stay open for the partner API' });
+    expect(res.body.approval).toMatchObject({
+      action: 'approve',
+      by: 'token:t-operator',
+      comment: 'the port must stay open for the partner API',
+    });
     const done = await eventually(async () => ((await get(d.id)).status === 'reverted' ? get(d.id) : undefined), 'the approved revert');
     expect(done.approval?.expiresAt).toBeDefined();
     expect(ports.remediation.calls).toContain(d.id);
@@ -57,7 +75,10 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
 
   it('adopt: keeps the live state and asks for a backport', async () => {
     const d = await awaitingApproval();
-    const res = await http<Drift>(ctl.url, 'POST', `/v1/drifts/${d.id}/adopt`, { token: TOKENS.operator, body: { comment: 'closing 8080 was right' } });
+    const res = await http<Drift>(ctl.url, 'POST', `/v1/drifts/${d.id}/adopt`, {
+      token: TOKENS.operator,
+      body: { comment: 'closing 8080 was right' },
+    });
     expect(res.body.status).toBe('backport_open');
     await eventually(async () => ports.backport.calls.includes(d.id), 'the backport');
     expect(ports.remediation.calls).not.toContain(d.id);
@@ -67,19 +88,32 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
     const d = await awaitingApproval();
     const res = await http<Drift>(ctl.url, 'POST', `/v1/drifts/${d.id}/reject`, { token: TOKENS.operator, body: { comment: 'leave it' } });
     expect(res.body.status).toBe('rejected');
-    const audit = await http<{ items: { type: string; driftId?: string; actor: string }[] }>(ctl.url, 'GET', `/v1/audit?drift=${d.id}`, { token: TOKENS.viewer });
-    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'api.drift.reject', actor: 'token:t-operator' })]));
+    const audit = await http<{ items: { type: string; driftId?: string; actor: string }[] }>(ctl.url, 'GET', `/v1/audit?drift=${d.id}`, {
+      token: TOKENS.viewer,
+    });
+    expect(audit.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'api.drift.reject', actor: 'token:t-operator' })]),
+    );
     // A decided drift takes no second decision.
-    const again = await http<{ error: { code: string } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, { token: TOKENS.operator, body: { comment: 'changed my mind' } });
+    const again = await http<{ error: { code: string } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, {
+      token: TOKENS.operator,
+      body: { comment: 'changed my mind' },
+    });
     expect(again.status).toBe(409);
   });
 
   it('refuses an approval by the person who made the change, and one without a comment', async () => {
     const d = await awaitingApproval(ALICE_ARN);
-    const self = await http<{ error: { code: string } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, { token: ALICE_TOKEN, body: { comment: 'looks fine to me' } });
+    const self = await http<{ error: { code: string } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, {
+      token: ALICE_TOKEN,
+      body: { comment: 'looks fine to me' },
+    });
     expect(self.status).toBe(403);
     expect(self.body.error.code).toBe('self_approval');
-    const bare = await http<{ error: { code: string; problems: { path: string }[] } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, { token: TOKENS.operator, body: {} });
+    const bare = await http<{ error: { code: string; problems: { path: string }[] } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, {
+      token: TOKENS.operator,
+      body: {},
+    });
     expect(bare.status).toBe(400);
     expect(bare.body.error.problems[0].path).toBe('comment');
     expect((await get(d.id)).status).toBe('awaiting_approval');
@@ -95,13 +129,21 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
     try {
       const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
         token: TOKENS.ingest,
-        body: sgEvent({ groupId: group, stateId: 1_747_000_000_000 + n, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'], tags: { tier: 'critical' } }),
+        body: sgEvent({
+          groupId: group,
+          stateId: 1_747_000_000_000 + n,
+          rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'],
+          tags: { tier: 'critical' },
+        }),
       });
       const driftId = await eventually(async () => {
         const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
         return h.outcome === 'decided' ? h.driftId : undefined;
       }, 'the decision');
-      type WithDifferences = Drift & { flags?: string[]; differences: { sentence: string; decision: { action: string; human?: { verb: string } }; flags?: string[] }[] };
+      type WithDifferences = Drift & {
+        flags?: string[];
+        differences: { sentence: string; decision: { action: string; human?: { verb: string } }; flags?: string[] }[];
+      };
       const d = (await http<WithDifferences>(ctl.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer })).body;
       expect(d.status).toBe('awaiting_approval');
       expect(d.flags).toEqual(['suspicious']);
@@ -111,21 +153,38 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
         ['closed ingress tcp/8080 from 0.0.0.0/0 (the internet)', 'await_approval', ['suspicious']],
       ]);
 
-      const unconfirmed = await http<{ error: { code: string; problems: { path: string }[] } }>(ctl.url, 'POST', `/v1/drifts/${d.id}/adopt`, { token: TOKENS.operator, body: { comment: 'keep it' } });
+      const unconfirmed = await http<{ error: { code: string; problems: { path: string }[] } }>(
+        ctl.url,
+        'POST',
+        `/v1/drifts/${d.id}/adopt`,
+        { token: TOKENS.operator, body: { comment: 'keep it' } },
+      );
       expect(unconfirmed.status).toBe(400);
       expect(unconfirmed.body.error.code).toBe('confirmation_required');
       expect(unconfirmed.body.error.problems).toEqual([expect.objectContaining({ path: 'confirmSuspicious' })]);
       expect((await get(d.id)).status).toBe('awaiting_approval');
 
-      const adopted = await http<WithDifferences>(ctl.url, 'POST', `/v1/drifts/${d.id}/adopt`, { token: TOKENS.operator, body: { comment: 'the bastion needs 22 until Monday', confirmSuspicious: true } });
+      const adopted = await http<WithDifferences>(ctl.url, 'POST', `/v1/drifts/${d.id}/adopt`, {
+        token: TOKENS.operator,
+        body: { comment: 'the bastion needs 22 until Monday', confirmSuspicious: true },
+      });
       expect(adopted.status).toBe(201);
       expect(adopted.body.status).toBe('backport_open');
       expect(adopted.body.flags).toBeUndefined();
-      expect(adopted.body.differences.every((x) => x.decision.action === 'backport' && x.decision.human?.verb === 'adopt' && !x.flags)).toBe(true);
-      const audit = await http<{ items: { type: string; reason?: string; details?: Record<string, unknown> }[] }>(ctl.url, 'GET', `/v1/audit?drift=${d.id}`, { token: TOKENS.viewer });
+      expect(
+        adopted.body.differences.every((x) => x.decision.action === 'backport' && x.decision.human?.verb === 'adopt' && !x.flags),
+      ).toBe(true);
+      const audit = await http<{ items: { type: string; reason?: string; details?: Record<string, unknown> }[] }>(
+        ctl.url,
+        'GET',
+        `/v1/audit?drift=${d.id}`,
+        { token: TOKENS.viewer },
+      );
       const entry = audit.body.items.find((x) => x.type === 'api.drift.adopt');
       expect(entry?.reason).toMatch(/^adopted a SUSPICIOUS change \(opened ingress tcp\/22 .*\): the bastion needs 22 until Monday$/);
-      expect(entry?.details).toMatchObject({ suspicious: ['opened ingress tcp/22 from 0.0.0.0/0 (the internet)', 'closed ingress tcp/8080 from 0.0.0.0/0 (the internet)'] });
+      expect(entry?.details).toMatchObject({
+        suspicious: ['opened ingress tcp/22 from 0.0.0.0/0 (the internet)', 'closed ingress tcp/8080 from 0.0.0.0/0 (the internet)'],
+      });
       await eventually(async () => ports.backport.calls.includes(d.id), 'the backport');
     } finally {
       ports.freeze.declaredAtChange = false;
@@ -135,22 +194,41 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
   it('an exception excludes a resource until it lapses; then the resource is decided again', async () => {
     const group = 'sg-0e1c0000000000001';
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
-    const exc = await http<{ id: string }>(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body: { resource: group, reason: 'load test this week', ttl: '1h' } });
+    const exc = await http<{ id: string }>(ctl.url, 'POST', '/v1/exceptions', {
+      token: TOKENS.operator,
+      body: { resource: group, reason: 'load test this week', ttl: '1h' },
+    });
     expect(exc.status).toBe(201);
-    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: group, stateId: 1_747_100_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }) });
+    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: sgEvent({ groupId: group, stateId: 1_747_100_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
+    });
     const driftId = await eventually(async () => {
       const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
     }, 'the decision');
-    expect((await get(driftId)).decision).toMatchObject({ action: 'ignore', rule: null, reason: expect.stringContaining('load test this week') });
+    expect((await get(driftId)).decision).toMatchObject({
+      action: 'ignore',
+      rule: null,
+      reason: expect.stringContaining('load test this week'),
+    });
     const list = await http<{ items: { id: string }[] }>(ctl.url, 'GET', '/v1/exceptions', { token: TOKENS.viewer });
     expect(list.body.items.map((e) => e.id)).toContain(exc.body.id);
 
     expect((await http(ctl.url, 'DELETE', `/v1/exceptions/${exc.body.id}`, { token: TOKENS.operator })).status).toBe(200);
-    const redecided = await eventually(async () => {
-      const page = await http<{ items: { driftId?: string; type: string; details?: { trigger?: string; action?: string } }[] }>(ctl.url, 'GET', '/v1/audit?type=redecision&limit=500', { token: TOKENS.viewer });
-      return page.body.items.find((e) => e.details?.trigger === 'exception_expired');
-    }, 'the re-decision after the exception lapsed', 15_000);
+    const redecided = await eventually(
+      async () => {
+        const page = await http<{ items: { driftId?: string; type: string; details?: { trigger?: string; action?: string } }[] }>(
+          ctl.url,
+          'GET',
+          '/v1/audit?type=redecision&limit=500',
+          { token: TOKENS.viewer },
+        );
+        return page.body.items.find((e) => e.details?.trigger === 'exception_expired');
+      },
+      'the re-decision after the exception lapsed',
+      15_000,
+    );
     expect(redecided.details?.action).toBe('revert');
   }, 30_000);
 
@@ -160,7 +238,10 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
     [{ resource: 'sg-0abc1234def567890', reason: 'x' }, 'until'],
     [{ resource: 'sg-0abc1234def567890', reason: 'x', until: '2020-01-01T00:00:00Z' }, 'until'],
   ])('rejects the exception %j naming %s', async (body, path) => {
-    const res = await http<{ error: { problems: { path: string }[] } }>(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body });
+    const res = await http<{ error: { problems: { path: string }[] } }>(ctl.url, 'POST', '/v1/exceptions', {
+      token: TOKENS.operator,
+      body,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.problems.map((p) => p.path)).toContain(path);
   });
@@ -174,17 +255,27 @@ describe('an exception created during settle', () => {
     try {
       const group = 'sg-0e2c0000000000002';
       ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
-      const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: group, stateId: 1_747_200_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }) });
+      const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+        token: TOKENS.ingest,
+        body: sgEvent({ groupId: group, stateId: 1_747_200_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
+      });
       const driftId = await eventually(async () => {
         const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
         return h.outcome === 'decided' ? h.driftId : undefined;
       }, 'the revert decision');
-      const exc = await http<{ id: string }>(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body: { resource: group, reason: 'vendor debugging', ttl: '1h' } });
+      const exc = await http<{ id: string }>(ctl.url, 'POST', '/v1/exceptions', {
+        token: TOKENS.operator,
+        body: { resource: group, reason: 'vendor debugging', ttl: '1h' },
+      });
       expect(exc.status).toBe(201);
-      const d = await eventually(async () => {
-        const r = (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer })).body;
-        return r.status !== 'detected' ? r : undefined;
-      }, 'the remediation job after settle', 15_000);
+      const d = await eventually(
+        async () => {
+          const r = (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer })).body;
+          return r.status !== 'detected' ? r : undefined;
+        },
+        'the remediation job after settle',
+        15_000,
+      );
       expect(d.status).toBe('ignored');
       expect(d.decision.reason).toContain(exc.body.id);
       expect(ports.remediation.calls).toEqual([]);

@@ -29,12 +29,22 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/v1/freeze', expect: viewerRead(200) },
   { method: 'POST', path: '/v1/freezes', body: () => ({ reason: 'matrix', ttl: '1m' }), expect: operatorWrite(201) },
   { method: 'DELETE', path: '/v1/freezes/frz_doesnotexist', expect: operatorWrite(404) },
-  { method: 'POST', path: '/v1/freeze/overrides', body: () => ({ reason: 'matrix', ttl: '1m' }), expect: { none: 401, bad: 401, viewer: 403, ingest: 403, operator: 403, admin: 201 } },
+  {
+    method: 'POST',
+    path: '/v1/freeze/overrides',
+    body: () => ({ reason: 'matrix', ttl: '1m' }),
+    expect: { none: 401, bad: 401, viewer: 403, ingest: 403, operator: 403, admin: 201 },
+  },
   { method: 'POST', path: '/v1/drifts/drf_doesnotexist/approve', body: () => ({ comment: 'x' }), expect: operatorWrite(404) },
   { method: 'POST', path: '/v1/drifts/drf_doesnotexist/adopt', body: () => ({ comment: 'x' }), expect: operatorWrite(404) },
   { method: 'POST', path: '/v1/drifts/drf_doesnotexist/reject', body: () => ({ comment: 'x' }), expect: operatorWrite(404) },
   { method: 'GET', path: '/v1/exceptions', expect: viewerRead(200) },
-  { method: 'POST', path: '/v1/exceptions', body: () => ({ resource: 'sg-0abc1234def567890', reason: 'matrix', ttl: '1m' }), expect: operatorWrite(201) },
+  {
+    method: 'POST',
+    path: '/v1/exceptions',
+    body: () => ({ resource: 'sg-0abc1234def567890', reason: 'matrix', ttl: '1m' }),
+    expect: operatorWrite(201),
+  },
   { method: 'DELETE', path: '/v1/exceptions/exc_doesnotexist', expect: operatorWrite(404) },
   { method: 'GET', path: '/v1/drifts/drf_doesnotexist', expect: viewerRead(404) },
   { method: 'GET', path: '/v1/audit', expect: viewerRead(200) },
@@ -77,8 +87,13 @@ describe('auth matrix: role × endpoint', () => {
   });
 
   it('records the token name, never the token, in the audit of a mutating call', async () => {
-    await http(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: 'sg-0authaudit00000001', stateId: 1_745_100_000_000 }) });
-    const audit = await http<{ items: { type: string; actor: string }[] }>(ctl.url, 'GET', '/v1/audit?type=api.events', { token: TOKENS.viewer });
+    await http(ctl.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: sgEvent({ groupId: 'sg-0authaudit00000001', stateId: 1_745_100_000_000 }),
+    });
+    const audit = await http<{ items: { type: string; actor: string }[] }>(ctl.url, 'GET', '/v1/audit?type=api.events', {
+      token: TOKENS.viewer,
+    });
     const raw = JSON.stringify(audit.body);
     expect(audit.body.items.some((e) => e.actor === 'token:t-ingest')).toBe(true);
     for (const t of Object.values(TOKENS)) expect(raw).not.toContain(t);

@@ -22,12 +22,16 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 describe('bad input is a 4xx, never a 500 or a widened scope', () => {
   let ctl: TestController;
   const get = (path: string) => http<ErrorBody>(ctl.url, 'GET', path, { token: TOKENS.viewer });
-  const post = <T = ErrorBody>(path: string, token: string, body?: unknown, raw?: string) => http<T>(ctl.url, 'POST', path, { token, body, raw });
+  const post = <T = ErrorBody>(path: string, token: string, body?: unknown, raw?: string) =>
+    http<T>(ctl.url, 'POST', path, { token, body, raw });
 
   beforeAll(async () => {
     ctl = await startTestController({
       roles: ['api'],
-      extra: { freeze: { maxActive: 2, maxActiveOverrides: 1 }, guardrails: { settleSeconds: 0, critical: { tags: { tier: 'critical' } }, maxActiveExceptions: 2 } },
+      extra: {
+        freeze: { maxActive: 2, maxActiveOverrides: 1 },
+        guardrails: { settleSeconds: 0, critical: { tags: { tier: 'critical' } }, maxActiveExceptions: 2 },
+      },
     });
   });
   afterAll(async () => {
@@ -36,24 +40,40 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
   });
 
   describe('time and cursor parameters are range-checked', () => {
-    it.each(['1969-12-31T23:59:59Z', '1900-01-01', '0001-01-01', '0001-01-01T00:00:00Z'])('GET /v1/audit?since=%s is a 400 naming since (the log starts at the Unix epoch)', async (since) => {
-      const res = await get(`/v1/audit?since=${encodeURIComponent(since)}`);
-      expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'validation_failed', problems: [{ path: 'query.since', message: expect.stringContaining('1970-01-01T00:00:00Z') }] });
-    });
-
-    it.each(['2026-02-30', '2026-02-29T10:00:00Z', '2025-13-01', '2025-04-31T00:00:00Z', '2025-01-01T24:00:00Z', '2025-01-01T10:60:00Z', '2025-01-01T10:00:00', '2025-01-01T10:00:00+25:00', '2025-01-01x'])(
-      'GET /v1/audit?since=%s is a 400: an impossible or ambiguous time is invalid, not normalised',
+    it.each(['1969-12-31T23:59:59Z', '1900-01-01', '0001-01-01', '0001-01-01T00:00:00Z'])(
+      'GET /v1/audit?since=%s is a 400 naming since (the log starts at the Unix epoch)',
       async (since) => {
         const res = await get(`/v1/audit?since=${encodeURIComponent(since)}`);
         expect(res.status).toBe(400);
-        expect(res.body.error.problems).toEqual([{ path: 'query.since', message: expect.stringContaining('expected an ISO 8601') }]);
+        expect(res.body.error).toMatchObject({
+          code: 'validation_failed',
+          problems: [{ path: 'query.since', message: expect.stringContaining('1970-01-01T00:00:00Z') }],
+        });
       },
     );
 
-    it.each(['1970-01-01T00:00:00Z', '2024-02-29', '2025-03-04T10:15:00.123+02:00', '9999-12-31T23:59:59Z'])('GET /v1/audit?since=%s is fine', async (since) => {
-      expect((await get(`/v1/audit?since=${encodeURIComponent(since)}`)).status).toBe(200);
+    it.each([
+      '2026-02-30',
+      '2026-02-29T10:00:00Z',
+      '2025-13-01',
+      '2025-04-31T00:00:00Z',
+      '2025-01-01T24:00:00Z',
+      '2025-01-01T10:60:00Z',
+      '2025-01-01T10:00:00',
+      '2025-01-01T10:00:00+25:00',
+      '2025-01-01x',
+    ])('GET /v1/audit?since=%s is a 400: an impossible or ambiguous time is invalid, not normalised', async (since) => {
+      const res = await get(`/v1/audit?since=${encodeURIComponent(since)}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.problems).toEqual([{ path: 'query.since', message: expect.stringContaining('expected an ISO 8601') }]);
     });
+
+    it.each(['1970-01-01T00:00:00Z', '2024-02-29', '2025-03-04T10:15:00.123+02:00', '9999-12-31T23:59:59Z'])(
+      'GET /v1/audit?since=%s is fine',
+      async (since) => {
+        expect((await get(`/v1/audit?since=${encodeURIComponent(since)}`)).status).toBe(200);
+      },
+    );
 
     it.each([
       ['a stream id beyond 64 bits', b64('999999999999999999999-0')],
@@ -65,7 +85,9 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
     ])('GET /v1/audit?cursor= %s is a 400 naming cursor', async (_name, cursor) => {
       const res = await get(`/v1/audit?cursor=${encodeURIComponent(cursor)}`);
       expect(res.status).toBe(400);
-      expect(res.body.error.problems).toEqual([{ path: 'query.cursor', message: expect.stringContaining('pass the "next" value of the previous page unchanged') }]);
+      expect(res.body.error.problems).toEqual([
+        { path: 'query.cursor', message: expect.stringContaining('pass the "next" value of the previous page unchanged') },
+      ]);
     });
 
     it.each([
@@ -79,7 +101,9 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
     ])('GET /v1/drifts?cursor= %s is a 400, not an empty page', async (_name, cursor) => {
       const res = await get(`/v1/drifts?cursor=${encodeURIComponent(cursor)}`);
       expect(res.status).toBe(400);
-      expect(res.body.error.problems).toEqual([{ path: 'query.cursor', message: expect.stringContaining('pass the "next" value of the previous page unchanged') }]);
+      expect(res.body.error.problems).toEqual([
+        { path: 'query.cursor', message: expect.stringContaining('pass the "next" value of the previous page unchanged') },
+      ]);
     });
   });
 
@@ -104,11 +128,21 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
       ['null', 'null', 'scope', /expected an object/],
       ['a constructor tag key', '{"tags":{"constructor":"x"}}', 'scope.tags.constructor', /reserved object key/],
       ['a prototype tag key', '{"tags":{"prototype":"x"}}', 'scope.tags.prototype', /reserved object key/],
-      ['an unknown key', '{"account":["111122223333"]}', 'scope.account', /unknown key; a scope takes accounts, regions, resourceTypes, tags/],
+      [
+        'an unknown key',
+        '{"account":["111122223333"]}',
+        'scope.account',
+        /unknown key; a scope takes accounts, regions, resourceTypes, tags/,
+      ],
       ['a __proto__ key in the scope', '{"accounts":["111122223333"],"__proto__":{"accounts":[]}}', 'scope.__proto__', /unknown key/],
       ['an account that is not 12 digits', '{"accounts":["11112222333"]}', 'scope.accounts[0]', /12-digit/],
       ['a region that is a path', '{"regions":["../../etc/passwd"]}', 'scope.regions[0]', /AWS region/],
-      ['a resource type pattern', '{"resourceTypes":["AWS::EC2::*"]}', 'scope.resourceTypes[0]', /resource type such as AWS::EC2::SecurityGroup/],
+      [
+        'a resource type pattern',
+        '{"resourceTypes":["AWS::EC2::*"]}',
+        'scope.resourceTypes[0]',
+        /resource type such as AWS::EC2::SecurityGroup/,
+      ],
       ['a tag value that is not a string', '{"tags":{"team":1}}', 'scope.tags.team', /string tag value/],
     ])('POST /v1/freeze/overrides refuses %s at %s', async (_name, scope, path, message) => {
       const res = await post(`/v1/freeze/overrides`, TOKENS.admin, undefined, raw(scope));
@@ -127,8 +161,17 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
     });
 
     it('stores and shows a valid scope exactly as given (regions of every partition, tag keys with any characters)', async () => {
-      const scope = { accounts: ['111122223333'], regions: ['us-gov-west-1', 'eusc-de-east-1'], resourceTypes: ['AWS::EC2::SecurityGroup'], tags: { 'team:name': 'x', hasOwnProperty: 'y', toString: 'z' } };
-      const created = await post<{ id: string; scope: unknown }>('/v1/freeze/overrides', TOKENS.admin, { reason: 'scoped', ttl: '1m', scope });
+      const scope = {
+        accounts: ['111122223333'],
+        regions: ['us-gov-west-1', 'eusc-de-east-1'],
+        resourceTypes: ['AWS::EC2::SecurityGroup'],
+        tags: { 'team:name': 'x', hasOwnProperty: 'y', toString: 'z' },
+      };
+      const created = await post<{ id: string; scope: unknown }>('/v1/freeze/overrides', TOKENS.admin, {
+        reason: 'scoped',
+        ttl: '1m',
+        scope,
+      });
       expect(created.status).toBe(201);
       expect(created.body.scope).toEqual(scope);
       const view = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer });
@@ -144,7 +187,9 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
       ]) {
         const res = await post('/v1/exceptions', TOKENS.operator, body);
         expect(res.status).toBe(400);
-        expect(res.body.error.problems).toEqual([{ path: 'until' in body ? 'until' : 'ttl', message: expect.stringContaining('at most 30 days (guardrails.maxExceptionDays)') }]);
+        expect(res.body.error.problems).toEqual([
+          { path: 'until' in body ? 'until' : 'ttl', message: expect.stringContaining('at most 30 days (guardrails.maxExceptionDays)') },
+        ]);
       }
     });
 
@@ -161,15 +206,24 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
     it('active exceptions are capped (409 active_limit_reached); removing one frees a place', async () => {
       const ids: string[] = [];
       for (const n of [1, 2]) {
-        const res = await post<{ id: string }>('/v1/exceptions', TOKENS.operator, { resource: `sg-0ca${n}0000000000000`, reason: 'cap', ttl: '30d' });
+        const res = await post<{ id: string }>('/v1/exceptions', TOKENS.operator, {
+          resource: `sg-0ca${n}0000000000000`,
+          reason: 'cap',
+          ttl: '30d',
+        });
         expect(res.status).toBe(201);
         ids.push(res.body.id);
       }
       const third = await post('/v1/exceptions', TOKENS.operator, { resource: 'sg-0ca30000000000000', reason: 'cap', ttl: '1h' });
       expect(third.status).toBe(409);
-      expect(third.body.error).toMatchObject({ code: 'active_limit_reached', message: expect.stringContaining('guardrails.maxActiveExceptions (2)') });
+      expect(third.body.error).toMatchObject({
+        code: 'active_limit_reached',
+        message: expect.stringContaining('guardrails.maxActiveExceptions (2)'),
+      });
       expect((await http(ctl.url, 'DELETE', `/v1/exceptions/${ids[0]}`, { token: TOKENS.operator })).status).toBe(200);
-      expect((await post('/v1/exceptions', TOKENS.operator, { resource: 'sg-0ca30000000000000', reason: 'cap', ttl: '1h' })).status).toBe(201);
+      expect((await post('/v1/exceptions', TOKENS.operator, { resource: 'sg-0ca30000000000000', reason: 'cap', ttl: '1h' })).status).toBe(
+        201,
+      );
     });
 
     it('active manual freezes are capped (409); lifting one frees a place', async () => {
@@ -188,10 +242,14 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
 
     it('active overrides are capped (409)', async () => {
       const view = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer });
-      if (view.body.overrides.length === 0) expect((await post('/v1/freeze/overrides', TOKENS.admin, { reason: 'first', ttl: '1m' })).status).toBe(201);
+      if (view.body.overrides.length === 0)
+        expect((await post('/v1/freeze/overrides', TOKENS.admin, { reason: 'first', ttl: '1m' })).status).toBe(201);
       const res = await post('/v1/freeze/overrides', TOKENS.admin, { reason: 'second', ttl: '1m' });
       expect(res.status).toBe(409);
-      expect(res.body.error).toMatchObject({ code: 'active_limit_reached', message: expect.stringContaining('freeze.maxActiveOverrides (1)') });
+      expect(res.body.error).toMatchObject({
+        code: 'active_limit_reached',
+        message: expect.stringContaining('freeze.maxActiveOverrides (1)'),
+      });
     });
   });
 });
@@ -212,7 +270,9 @@ describe('the active-record cap holds under concurrent creates (one atomic check
     const lifted = await store.createManual({ reason: 'lifted', ttlMs: 3_600_000, actor: 't', now });
     await store.liftManual(lifted.id, 't', now);
     expect(expired.id).toBeDefined();
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.createManual({ reason: `r${i}`, ttlMs: 60_000, actor: 't', now, maxActive: 3 })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => store.createManual({ reason: `r${i}`, ttlMs: 60_000, actor: 't', now, maxActive: 3 })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused).toHaveLength(7);

@@ -39,9 +39,20 @@ describe('the console API: GET /v1/me, the freeze stream, the drift list filters
   });
 
   it('GET /v1/me names the token, its role and what it may do; ingest and no token are refused', async () => {
-    expect((await http(ctl.url, 'GET', '/v1/me', { token: TOKENS.viewer })).body).toEqual({ name: 't-viewer', role: 'viewer', identity: null, can: { decide: false, freeze: false, override: false, exceptions: false } });
-    expect((await http(ctl.url, 'GET', '/v1/me', { token: TOKENS.operator })).body).toMatchObject({ role: 'operator', can: { decide: true, freeze: true, override: false, exceptions: true } });
-    expect((await http(ctl.url, 'GET', '/v1/me', { token: 'alice-token' })).body).toMatchObject({ name: 't-alice', identity: 'alice@example.com' });
+    expect((await http(ctl.url, 'GET', '/v1/me', { token: TOKENS.viewer })).body).toEqual({
+      name: 't-viewer',
+      role: 'viewer',
+      identity: null,
+      can: { decide: false, freeze: false, override: false, exceptions: false },
+    });
+    expect((await http(ctl.url, 'GET', '/v1/me', { token: TOKENS.operator })).body).toMatchObject({
+      role: 'operator',
+      can: { decide: true, freeze: true, override: false, exceptions: true },
+    });
+    expect((await http(ctl.url, 'GET', '/v1/me', { token: 'alice-token' })).body).toMatchObject({
+      name: 't-alice',
+      identity: 'alice@example.com',
+    });
     expect((await http(ctl.url, 'GET', '/v1/me', { token: TOKENS.admin })).body).toMatchObject({ can: { override: true } });
     expect((await http(ctl.url, 'GET', '/v1/me', { token: TOKENS.ingest })).status).toBe(403);
     expect((await http(ctl.url, 'GET', '/v1/me')).status).toBe(401);
@@ -59,7 +70,10 @@ describe('the console API: GET /v1/me, the freeze stream, the drift list filters
       expect(res.headers.get('cache-control')).toBe('no-store');
       const next = eventReader(res.body!);
       expect(await next()).toMatchObject({ frozen: false, sources: [] });
-      const created = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'stream test', ttl: '1h' } });
+      const created = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', {
+        token: TOKENS.operator,
+        body: { reason: 'stream test', ttl: '1h' },
+      });
       expect(created.status).toBe(201);
       const frozen = await next();
       expect(frozen.frozen).toBe(true);
@@ -75,10 +89,20 @@ describe('the console API: GET /v1/me, the freeze stream, the drift list filters
   });
 
   it('the drift list takes kind, region, suspicious and text, and names a bad value', async () => {
-    const ok = await http<{ items: unknown[]; next: string | null }>(ctl.url, 'GET', '/v1/drifts?kind=AWS::EC2::SecurityGroup&region=eu-west-1&suspicious=true&text=tcp%2F22', { token: TOKENS.viewer });
+    const ok = await http<{ items: unknown[]; next: string | null }>(
+      ctl.url,
+      'GET',
+      '/v1/drifts?kind=AWS::EC2::SecurityGroup&region=eu-west-1&suspicious=true&text=tcp%2F22',
+      { token: TOKENS.viewer },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ items: [], next: null });
-    const bad = await http<{ error: { problems: { path: string }[] } }>(ctl.url, 'GET', '/v1/drifts?kind=securitygroup&region=mars&suspicious=maybe', { token: TOKENS.viewer });
+    const bad = await http<{ error: { problems: { path: string }[] } }>(
+      ctl.url,
+      'GET',
+      '/v1/drifts?kind=securitygroup&region=mars&suspicious=maybe',
+      { token: TOKENS.viewer },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.error.problems.map((p) => p.path)).toEqual(['query.kind', 'query.region', 'query.suspicious']);
   });

@@ -65,7 +65,10 @@ describe('smaller exposures', () => {
       const bad = await http<ErrorBody>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, raw: '{"detail-type": ' });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('invalid_json');
-      const big = await http<ErrorBody>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, raw: JSON.stringify({ pad: 'x'.repeat(1_100_000) }) });
+      const big = await http<ErrorBody>(ctl.url, 'POST', '/v1/events', {
+        token: TOKENS.ingest,
+        raw: JSON.stringify({ pad: 'x'.repeat(1_100_000) }),
+      });
       expect(big.status).toBe(413);
       expect(big.body.error.code).toBe('payload_too_large');
     });
@@ -101,7 +104,10 @@ describe('smaller exposures', () => {
       const store = ctl.app.get(FreezeStore);
       const now = new Date().toISOString();
       const error = 'connect ECONNREFUSED 10.20.30.40:443 (pd-proxy.internal.example.com)';
-      await store.recordSnapshot({ provider: 'pagerduty', ok: false, fetchedAt: null, attemptedAt: now, error, incidents: [] }, 'scheduler');
+      await store.recordSnapshot(
+        { provider: 'pagerduty', ok: false, fetchedAt: null, attemptedAt: now, error, incidents: [] },
+        'scheduler',
+      );
       const ready = await http<{ providers: Record<string, { ok: boolean; error?: string }> }>(ctl.url, 'GET', '/readyz');
       expect(ready.body.providers['pagerduty']).toMatchObject({ ok: false, error: 'poll_failed' });
       expect(ready.body.providers['opsgenie']).toMatchObject({ ok: false, error: 'no_data_yet' });
@@ -116,13 +122,17 @@ describe('failed authentications are limited per client and counted', () => {
   let ctl: TestController;
   beforeAll(async () => {
     // One proxy in front: the client is the right-most X-Forwarded-For address.
-    ctl = await startTestController({ roles: ['api'], extra: { api: { port: 0, tokens: testTokens(), trustProxy: 1, authFailureLimit: { maxFailures: 3, windowSeconds: 60 } } } });
+    ctl = await startTestController({
+      roles: ['api'],
+      extra: { api: { port: 0, tokens: testTokens(), trustProxy: 1, authFailureLimit: { maxFailures: 3, windowSeconds: 60 } } },
+    });
   });
   afterAll(async () => {
     await ctl.close();
     await dropPrefix(ctl.prefix);
   });
-  const from = (client: string, token?: string) => http<ErrorBody>(ctl.url, 'GET', '/v1/drifts', { token, headers: { 'x-forwarded-for': client } });
+  const from = (client: string, token?: string) =>
+    http<ErrorBody>(ctl.url, 'GET', '/v1/drifts', { token, headers: { 'x-forwarded-for': client } });
 
   it('the failure past the limit is a 429 with Retry-After; other clients and public routes are unaffected', async () => {
     // A request without a token is not a guess: it does not count.
@@ -162,7 +172,9 @@ describe('query values of credential-like parameters never reach the log', () =>
     try {
       await http(ctl.url, 'GET', '/v1/drifts?access_token=s3cr3t-one&limit=5', { token: TOKENS.viewer });
       await http(ctl.url, 'GET', '/v1/nope?token=s3cr3t-two&X-Amz-Signature=s3cr3t-three&page=2');
-      await http(ctl.url, 'GET', '/v1/drifts?api%5Fkey=s3cr3t-four', { headers: { referer: 'https://console.example.com/?session=s3cr3t-five' } });
+      await http(ctl.url, 'GET', '/v1/drifts?api%5Fkey=s3cr3t-four', {
+        headers: { referer: 'https://console.example.com/?session=s3cr3t-five' },
+      });
       const requestLines = await eventually(async () => {
         const found = lines.filter((l) => l.includes('"req"'));
         return found.length >= 3 ? found : undefined;
@@ -171,7 +183,11 @@ describe('query values of credential-like parameters never reach the log', () =>
       for (const secret of ['s3cr3t-one', 's3cr3t-two', 's3cr3t-three', 's3cr3t-four', 's3cr3t-five']) expect(all).not.toContain(secret);
       const urls = requestLines.map((l) => (JSON.parse(l) as { req: { url: string } }).req.url);
       expect(urls).toEqual(
-        expect.arrayContaining(['/v1/drifts?access_token=[redacted]&limit=5', '/v1/nope?token=[redacted]&X-Amz-Signature=[redacted]&page=2', '/v1/drifts?api%5Fkey=[redacted]']),
+        expect.arrayContaining([
+          '/v1/drifts?access_token=[redacted]&limit=5',
+          '/v1/nope?token=[redacted]&X-Amz-Signature=[redacted]&page=2',
+          '/v1/drifts?api%5Fkey=[redacted]',
+        ]),
       );
     } finally {
       await ctl.close();

@@ -67,7 +67,9 @@ function describeRequest(r: FuzzRequest): string {
 /** The property every answer must have: no 5xx, and an error is JSON with a stable code. */
 function check(r: FuzzRequest, res: FuzzResponse): void {
   const fail = (why: string) => {
-    throw new Error(`${why}\n  request: ${describeRequest(r)}\n  answer: ${res.status} ${res.headers['content-type'] ?? ''} ${res.body.toString('utf8').slice(0, 400)}`);
+    throw new Error(
+      `${why}\n  request: ${describeRequest(r)}\n  answer: ${res.status} ${res.headers['content-type'] ?? ''} ${res.body.toString('utf8').slice(0, 400)}`,
+    );
   };
   if (res.status >= 500 || res.status < 100) fail(`status ${res.status}`);
   if (res.status < 400 || r.method === 'HEAD') return;
@@ -97,25 +99,107 @@ function safeEncode(s: string): string {
 // Arbitraries
 
 const EDGE_STRINGS = [
-  '', ' ', '..', '.', '%', '%ZZ', '%00', '%2e%2e', '%2F', '%E0%A4%A', '%C0%AE', '$$$', '====', '-1', '0', '1e999', '-0', 'NaN', 'null', 'true', '[]', '{}',
-  '__proto__', 'constructor', 'prototype', 'drf_doesnotexist', 'frz_doesnotexist', 'exc_doesnotexist', 'inc_pagerduty_Q1', 'cool_pagerduty_Q1', 'win_x', 'unk_state',
-  'sg-0abc1234def567890', 'sg-1/../x', '../../etc/passwd', '111122223333', 'eu-west-1', 'us-gov-west-1', 'AWS::EC2::SecurityGroup', '🙂', '\u202e', 'x'.repeat(3000),
-  '1969-12-31T23:59:59Z', '0001-01-01', '2026-02-30', '9999-12-31T23:59:59Z', '275760-09-13', '2025-03-04T10:15:00+25:00', '999999999999999999999-0',
-  Buffer.from('999999999999999999999-0').toString('base64url'), Buffer.from('18446744073709551615-18446744073709551615').toString('base64url'), Buffer.from('99999999999999999999').toString('base64url'),
+  '',
+  ' ',
+  '..',
+  '.',
+  '%',
+  '%ZZ',
+  '%00',
+  '%2e%2e',
+  '%2F',
+  '%E0%A4%A',
+  '%C0%AE',
+  '$$$',
+  '====',
+  '-1',
+  '0',
+  '1e999',
+  '-0',
+  'NaN',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'drf_doesnotexist',
+  'frz_doesnotexist',
+  'exc_doesnotexist',
+  'inc_pagerduty_Q1',
+  'cool_pagerduty_Q1',
+  'win_x',
+  'unk_state',
+  'sg-0abc1234def567890',
+  'sg-1/../x',
+  '../../etc/passwd',
+  '111122223333',
+  'eu-west-1',
+  'us-gov-west-1',
+  'AWS::EC2::SecurityGroup',
+  '🙂',
+  '\u202e',
+  'x'.repeat(3000),
+  '1969-12-31T23:59:59Z',
+  '0001-01-01',
+  '2026-02-30',
+  '9999-12-31T23:59:59Z',
+  '275760-09-13',
+  '2025-03-04T10:15:00+25:00',
+  '999999999999999999999-0',
+  Buffer.from('999999999999999999999-0').toString('base64url'),
+  Buffer.from('18446744073709551615-18446744073709551615').toString('base64url'),
+  Buffer.from('99999999999999999999').toString('base64url'),
 ];
 const edgeString = fc.constantFrom(...EDGE_STRINGS);
-const anyString = fc.oneof(edgeString, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.bigInt().map(String), fc.double().map(String));
+const anyString = fc.oneof(
+  edgeString,
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.bigInt().map(String),
+  fc.double().map(String),
+);
 
-const PARAMS = ['since', 'cursor', 'limit', 'status', 'resource', 'account', 'region', 'type', 'drift', 'access_token', '__proto__', 'constructor', 'x'];
+const PARAMS = [
+  'since',
+  'cursor',
+  'limit',
+  'status',
+  'resource',
+  'account',
+  'region',
+  'type',
+  'drift',
+  'access_token',
+  '__proto__',
+  'constructor',
+  'x',
+];
 const queryArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant('') },
   {
     weight: 4,
     arbitrary: fc
       .array(fc.tuple(fc.oneof(fc.constantFrom(...PARAMS), fc.string({ maxLength: 10 })), anyString, fc.boolean()), { maxLength: 6 })
-      .map((pairs) => `?${pairs.map(([k, v, raw]) => (raw && !/[\s#\u0000-\u001f\u007f-\uffff]/.test(v) ? `${safeEncode(k)}=${v}` : `${safeEncode(k)}=${safeEncode(v)}`)).join('&')}`),
+      .map(
+        (pairs) =>
+          `?${pairs.map(([k, v, raw]) => (raw && !/[\s#\u0000-\u001f\u007f-\uffff]/.test(v) ? `${safeEncode(k)}=${v}` : `${safeEncode(k)}=${safeEncode(v)}`)).join('&')}`,
+      ),
   },
-  { weight: 1, arbitrary: fc.constantFrom('?%ZZ=1', '?a=%', '?since[]=x', '?limit=1&limit=2', '?__proto__[x]=1', '?=', '?&&&', `?cursor=${'A'.repeat(5000)}`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '?%ZZ=1',
+      '?a=%',
+      '?since[]=x',
+      '?limit=1&limit=2',
+      '?__proto__[x]=1',
+      '?=',
+      '?&&&',
+      `?cursor=${'A'.repeat(5000)}`,
+    ),
+  },
 );
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
@@ -127,7 +211,9 @@ function valueFor(name: string): fc.Arbitrary<string> {
     case 'since':
       return fc.oneof(
         // Any year of four digits (a fifth of them before the Unix epoch), any month and day, valid or not.
-        fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.boolean()).map(([y, m, d, time]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}${time ? 'T00:00:00Z' : ''}`),
+        fc
+          .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.boolean())
+          .map(([y, m, d, time]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}${time ? 'T00:00:00Z' : ''}`),
         fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
         edgeString,
       );
@@ -170,11 +256,21 @@ function mutated(base: () => Record<string, unknown>) {
 
 const BASES: (() => Record<string, unknown>)[] = [
   () => sgEvent({ groupId: 'sg-0f0220000000000001', stateId: 1_750_000_000_000 }),
-  () => ({ reason: 'fuzz', ttl: '1m', scope: { accounts: ['111122223333'], regions: ['eu-west-1'], resourceTypes: ['AWS::EC2::SecurityGroup'], tags: { team: 'x' } } }),
+  () => ({
+    reason: 'fuzz',
+    ttl: '1m',
+    scope: { accounts: ['111122223333'], regions: ['eu-west-1'], resourceTypes: ['AWS::EC2::SecurityGroup'], tags: { team: 'x' } },
+  }),
   () => ({ resource: 'sg-0abc1234def567890', reason: 'fuzz', ttl: '1h' }),
-  () => ({ resource: 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc1234def567890', reason: 'fuzz', until: '2030-01-01T00:00:00Z' }),
+  () => ({
+    resource: 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc1234def567890',
+    reason: 'fuzz',
+    until: '2030-01-01T00:00:00Z',
+  }),
   () => ({ comment: 'fuzz' }),
-  () => ({ event: { id: 'E1', event_type: 'incident.resolved', occurred_at: '2025-03-04T10:00:00Z', data: { id: 'Q1', type: 'incident' } } }),
+  () => ({
+    event: { id: 'E1', event_type: 'incident.resolved', occurred_at: '2025-03-04T10:00:00Z', data: { id: 'Q1', type: 'incident' } },
+  }),
 ];
 
 const jsonText = fc.oneof(
@@ -197,40 +293,76 @@ const bodyArb: fc.Arbitrary<Buffer | undefined> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 6, arbitrary: jsonText.map((t) => Buffer.from(t, 'utf8')) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)) },
-  { weight: 1, arbitrary: fc.constantFrom(Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]), Buffer.from('{"a":"\xed\xa0\x80"}', 'latin1')) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      Buffer.from([0xff, 0xfe, 0x7b, 0x7d]),
+      Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]),
+      Buffer.from('{"a":"\xed\xa0\x80"}', 'latin1'),
+    ),
+  },
 );
 
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; charset=x-bogus',
-  'text/plain', 'application/x-www-form-urlencoded', 'application/vnd.api+json', 'multipart/form-data; boundary=x', 'application/octet-stream', 'garbage', '', '/',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'application/json; charset=utf-16',
+  'application/json; charset=x-bogus',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/vnd.api+json',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+  'garbage',
+  '',
+  '/',
 ];
 
 const authArb = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(TOKENS.viewer, TOKENS.ingest, TOKENS.operator, TOKENS.admin, ALICE_TOKEN).map((t) => `Bearer ${t}`) },
-  { weight: 2, arbitrary: fc.constantFrom('Bearer not-a-configured-token', 'Bearer', 'Basic dXNlcjpwYXNz', `Bearer ${TOKENS.admin} extra`, `bearer ${TOKENS.viewer}`, 'Bearer \u00e9', `Bearer ${'x'.repeat(5000)}`) },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(TOKENS.viewer, TOKENS.ingest, TOKENS.operator, TOKENS.admin, ALICE_TOKEN).map((t) => `Bearer ${t}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'Bearer not-a-configured-token',
+      'Bearer',
+      'Basic dXNlcjpwYXNz',
+      `Bearer ${TOKENS.admin} extra`,
+      `bearer ${TOKENS.viewer}`,
+      'Bearer \u00e9',
+      `Bearer ${'x'.repeat(5000)}`,
+    ),
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 30 }).map((s) => `Bearer ${s}`) },
 );
 
 function headersArb(): fc.Arbitrary<Record<string, string>> {
-  return fc
-    .record(
-      {
-        authorization: authArb,
-        'content-type': fc.constantFrom(...CONTENT_TYPES),
-        'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown'),
-        'x-request-id': fc.oneof(fc.string({ maxLength: 200 }), fc.constant('ok-id_1')),
-        'x-forwarded-for': fc.constantFrom('203.0.113.9', 'garbage, 10.0.0.1'),
-        'x-pagerduty-signature': fc.constantFrom('v1=00', 'v1=', 'garbage'),
-        'x-opsgenie-token': fc.constantFrom(SECRETS.opsgenie, 'wrong'),
-        'x-hub-signature-256': fc.constantFrom('sha256=00', 'sha256='),
-        'x-github-event': fc.constantFrom('pull_request', 'ping', ''),
-        'x-github-delivery': fc.uuid(),
-        accept: fc.constantFrom('application/json', 'text/html', '*/*'),
-      },
-      { requiredKeys: [] },
-    )
-    // Header values are what a client can send: no control characters.
-    .map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === 'string' && /^[\t\u0020-\u007e\u0080-\u00ff]*$/.test(v))));
+  return (
+    fc
+      .record(
+        {
+          authorization: authArb,
+          'content-type': fc.constantFrom(...CONTENT_TYPES),
+          'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown'),
+          'x-request-id': fc.oneof(fc.string({ maxLength: 200 }), fc.constant('ok-id_1')),
+          'x-forwarded-for': fc.constantFrom('203.0.113.9', 'garbage, 10.0.0.1'),
+          'x-pagerduty-signature': fc.constantFrom('v1=00', 'v1=', 'garbage'),
+          'x-opsgenie-token': fc.constantFrom(SECRETS.opsgenie, 'wrong'),
+          'x-hub-signature-256': fc.constantFrom('sha256=00', 'sha256='),
+          'x-github-event': fc.constantFrom('pull_request', 'ping', ''),
+          'x-github-delivery': fc.uuid(),
+          accept: fc.constantFrom('application/json', 'text/html', '*/*'),
+        },
+        { requiredKeys: [] },
+      )
+      // Header values are what a client can send: no control characters.
+      .map((h) =>
+        Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === 'string' && /^[\t\u0020-\u007e\u0080-\u00ff]*$/.test(v))),
+      )
+  );
 }
 
 /** Statuses seen per property: each must reach past authentication, or the fuzzing is shallow. */
@@ -263,9 +395,15 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
         github: { apiUrl: 'http://127.0.0.1:9', token: 'gh-token', webhookSecret: SECRETS.github },
       },
     });
-    const doc = (await (await fetch(`${ctl.url}/docs`)).json()) as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> };
+    const doc = (await (await fetch(`${ctl.url}/docs`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    };
     routes = Object.entries(doc.paths).flatMap(([template, item]) =>
-      Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), template, params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name) })),
+      Object.entries(item).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        template,
+        params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+      })),
     );
   });
   afterAll(async () => {
@@ -278,20 +416,48 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
     fc.oneof(
       {
         weight: 8,
-        arbitrary: fc.tuple(fc.nat(), fc.oneof(edgeString.map((s) => (/^[\x21-\x7e]*$/.test(s) && !/[?#]/.test(s) ? s : safeEncode(s))), anyString.map(safeEncode)), fc.constantFrom('', '', '', '/', '//', '/..', '/%2e%2e')).map(
-          ([i, param, suffix]) => routes[i % routes.length].template.replace(/\{[^}]+\}/g, param) + suffix,
-        ),
+        arbitrary: fc
+          .tuple(
+            fc.nat(),
+            fc.oneof(
+              edgeString.map((s) => (/^[\x21-\x7e]*$/.test(s) && !/[?#]/.test(s) ? s : safeEncode(s))),
+              anyString.map(safeEncode),
+            ),
+            fc.constantFrom('', '', '', '/', '//', '/..', '/%2e%2e'),
+          )
+          .map(([i, param, suffix]) => routes[i % routes.length].template.replace(/\{[^}]+\}/g, param) + suffix),
       },
       { weight: 1, arbitrary: fc.array(anyString.map(safeEncode), { minLength: 1, maxLength: 4 }).map((segs) => `/${segs.join('/')}`) },
-      { weight: 1, arbitrary: fc.constantFrom('/v1', '/v1/', '/v1/freeze/', '/v1/drifts/%', '/v1/drifts/%E0%A4%A', '/v1/exceptions/%00', '//v1//drifts', '/docs/../v1/drifts', '/metrics?x=%') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '/v1',
+          '/v1/',
+          '/v1/freeze/',
+          '/v1/drifts/%',
+          '/v1/drifts/%E0%A4%A',
+          '/v1/exceptions/%00',
+          '//v1//drifts',
+          '/docs/../v1/drifts',
+          '/metrics?x=%',
+        ),
+      },
     );
 
   it(`any method, route, query, headers and body, as every kind of caller (seed ${SEED})`, async () => {
-    const methodArb = fc.oneof({ weight: 3, arbitrary: fc.nat().map((i) => routes[i % routes.length].method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS') });
+    const methodArb = fc.oneof(
+      { weight: 3, arbitrary: fc.nat().map((i) => routes[i % routes.length].method) },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS') },
+    );
     const seen = new Seen();
     await fc.assert(
       fc.asyncProperty(methodArb, pathArb(), queryArb, headersArb(), bodyArb, async (method, path, query, headers, body) => {
-        const r: FuzzRequest = { method, path: `${path}${path.includes('?') ? '' : query}`, headers, ...(body && method !== 'GET' && method !== 'HEAD' ? { body } : {}) };
+        const r: FuzzRequest = {
+          method,
+          path: `${path}${path.includes('?') ? '' : query}`,
+          headers,
+          ...(body && method !== 'GET' && method !== 'HEAD' ? { body } : {}),
+        };
         const res = await send(ctl.port, r);
         seen.add(res.status);
         check(r, res);
@@ -336,18 +502,23 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
     const tokenFor = (template: string) =>
       template === '/v1/events' ? TOKENS.ingest : template === '/v1/freeze/overrides' ? TOKENS.admin : TOKENS.operator;
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.oneof(...BASES.map((b) => mutated(b))), fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'), async (i, value, contentType) => {
-        const route = writes()[i % writes().length];
-        const r: FuzzRequest = {
-          method: route.method,
-          path: route.template.replace(/\{[^}]+\}/g, 'drf_doesnotexist'),
-          headers: { authorization: `Bearer ${tokenFor(route.template)}`, 'content-type': contentType },
-          body: Buffer.from(JSON.stringify(value) ?? 'null', 'utf8'),
-        };
-        const res = await send(ctl.port, r);
-        seen.add(res.status);
-        check(r, res);
-      }),
+      fc.asyncProperty(
+        fc.nat(),
+        fc.oneof(...BASES.map((b) => mutated(b))),
+        fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'),
+        async (i, value, contentType) => {
+          const route = writes()[i % writes().length];
+          const r: FuzzRequest = {
+            method: route.method,
+            path: route.template.replace(/\{[^}]+\}/g, 'drf_doesnotexist'),
+            headers: { authorization: `Bearer ${tokenFor(route.template)}`, 'content-type': contentType },
+            body: Buffer.from(JSON.stringify(value) ?? 'null', 'utf8'),
+          };
+          const res = await send(ctl.port, r);
+          seen.add(res.status);
+          check(r, res);
+        },
+      ),
       { seed: SEED + 1, numRuns: Math.round(2_000 * SCALE) },
     );
     seen.expectAll([201, 202, 400, 404]);
@@ -358,7 +529,9 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
     const signedFor: Record<string, (raw: Buffer) => Record<string, string>> = {
       '/v1/webhooks/pagerduty': (raw) => ({ 'x-pagerduty-signature': signPagerDutyBody(raw, SECRETS.pagerduty) }),
       '/v1/webhooks/opsgenie': () => ({ 'x-opsgenie-token': SECRETS.opsgenie }),
-      '/v1/webhooks/github': (raw) => ({ 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRETS.github).update(raw).digest('hex')}` }),
+      '/v1/webhooks/github': (raw) => ({
+        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRETS.github).update(raw).digest('hex')}`,
+      }),
       '/v1/webhooks/incidents/fuzz': (raw) => signGenericWebhook(raw, new Date(), SECRETS.generic),
       '/v1/webhooks/incidentio': (raw) => {
         const id = `msg_${createHmac('sha256', 'id').update(raw).digest('hex').slice(0, 20)}`;
@@ -368,23 +541,51 @@ describe('fuzz: no 5xx on any route, JSON errors with a stable code', () => {
     };
     // A real PagerDuty event (one value replaced, or none), random JSON, or bytes.
     const pagerDuty = () =>
-      pagerDutyWebhookBody({ eventId: 'EFUZZ1', type: 'incident.triggered', incidentId: 'QFUZZ1', number: 1, status: 'triggered', createdAt: '2025-03-04T10:00:00Z', occurredAt: new Date().toISOString() });
+      pagerDutyWebhookBody({
+        eventId: 'EFUZZ1',
+        type: 'incident.triggered',
+        incidentId: 'QFUZZ1',
+        number: 1,
+        status: 'triggered',
+        createdAt: '2025-03-04T10:00:00Z',
+        occurredAt: new Date().toISOString(),
+      });
     // A generic incident as a source sends it (one value replaced, or none).
-    const generic = () => ({ id: 'FUZZ-1', title: 'fuzzed', status: 'open', severity: 'SEV1', startedAt: '2025-03-04T10:00:00Z', scopeKeys: ['a'] });
+    const generic = () => ({
+      id: 'FUZZ-1',
+      title: 'fuzzed',
+      status: 'open',
+      severity: 'SEV1',
+      startedAt: '2025-03-04T10:00:00Z',
+      scopeKeys: ['a'],
+    });
     const bodies = fc.oneof(
       fc.oneof(fc.constant(pagerDuty()), mutated(pagerDuty)).map((v) => Buffer.from(JSON.stringify(v) ?? 'null', 'utf8')),
-      fc.oneof(fc.constant(generic()), mutated(generic), fc.constant({ type: 'heartbeat' })).map((v) => Buffer.from(JSON.stringify(v) ?? 'null', 'utf8')),
+      fc
+        .oneof(fc.constant(generic()), mutated(generic), fc.constant({ type: 'heartbeat' }))
+        .map((v) => Buffer.from(JSON.stringify(v) ?? 'null', 'utf8')),
       jsonText.map((t) => Buffer.from(t, 'utf8')),
       fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b)),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...Object.keys(signedFor)), bodies, fc.uuid(), fc.constantFrom('pull_request', 'ping'), async (path, body, delivery, event) => {
-        const headers = { 'content-type': 'application/json', 'x-github-delivery': delivery, 'x-github-event': event, ...signedFor[path](body) };
-        const r: FuzzRequest = { method: 'POST', path, headers, body };
-        const res = await send(ctl.port, r);
-        seen.add(res.status);
-        check(r, res);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(signedFor)),
+        bodies,
+        fc.uuid(),
+        fc.constantFrom('pull_request', 'ping'),
+        async (path, body, delivery, event) => {
+          const headers = {
+            'content-type': 'application/json',
+            'x-github-delivery': delivery,
+            'x-github-event': event,
+            ...signedFor[path](body),
+          };
+          const r: FuzzRequest = { method: 'POST', path, headers, body };
+          const res = await send(ctl.port, r);
+          seen.add(res.status);
+          check(r, res);
+        },
+      ),
       { seed: SEED + 2, numRuns: Math.round(600 * SCALE) },
     );
     seen.expectAll([202, 400]);

@@ -41,10 +41,17 @@ describe('GitHub webhook replays', () => {
   const post = async (raw: string, delivery: string) =>
     http<{ accepted?: boolean; duplicate?: boolean; drifts?: string[]; ignored?: string }>(ctl.url, 'POST', '/v1/webhooks/github', {
       raw,
-      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': delivery, 'x-hub-signature-256': await signGitHubPayload(raw, SECRET) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': await signGitHubPayload(raw, SECRET),
+      },
     });
   const duplicates = async () => {
-    const m = /driftwarden_webhooks_rejected_total\{provider="github",reason="duplicate"\} (\d+)/.exec((await http<string>(ctl.url, 'GET', '/metrics')).body);
+    const m = /driftwarden_webhooks_rejected_total\{provider="github",reason="duplicate"\} (\d+)/.exec(
+      (await http<string>(ctl.url, 'GET', '/metrics')).body,
+    );
     return m ? Number(m[1]) : 0;
   };
 
@@ -60,7 +67,10 @@ describe('GitHub webhook replays', () => {
     // GitHub's own redelivery (same GUID) too.
     const again = await post(raw, 'same-guid');
     const sameGuid = await post(raw, 'same-guid');
-    expect([again.body, sameGuid.body]).toEqual([{ accepted: true, duplicate: true }, { accepted: true, duplicate: true }]);
+    expect([again.body, sameGuid.body]).toEqual([
+      { accepted: true, duplicate: true },
+      { accepted: true, duplicate: true },
+    ]);
     expect(await duplicates()).toBe(3);
 
     // Another event (another body) under a GUID seen before is not a duplicate.
@@ -71,7 +81,11 @@ describe('GitHub webhook replays', () => {
   it('a signed event older than the deduplication window is not acted on, even under a fresh delivery id', async () => {
     const old = await post(JSON.stringify(payload(14, new Date(Date.now() - 4 * 24 * 3_600_000).toISOString())), randomUUID());
     expect(old.status).toBe(202);
-    expect(old.body).toMatchObject({ accepted: true, duplicate: false, ignored: expect.stringContaining('longer ago than the 72 h replay window') });
+    expect(old.body).toMatchObject({
+      accepted: true,
+      duplicate: false,
+      ignored: expect.stringContaining('longer ago than the 72 h replay window'),
+    });
     expect(old.body.drifts).toBeUndefined();
     const audit = await http<{ items: unknown[] }>(ctl.url, 'GET', '/v1/audit?type=backport.merged', { token: TOKENS.viewer });
     expect(audit.body.items).toEqual([]);

@@ -39,25 +39,34 @@ describe('list filters and unknown query parameters', () => {
       sgEvent({ groupId: 'sg-0bbb0000000000003', stateId: 1_749_000_003_000, rules: ['tcp/22/0.0.0.0/0'], account: B }),
     ];
     for (const body of events) expect((await http(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body })).status).toBe(202);
-    await eventually(async () => ((await get<Page<AuditItem>>('/v1/audit?type=decision')).body.items.length === 3 ? true : undefined), 'three decisions');
+    await eventually(
+      async () => ((await get<Page<AuditItem>>('/v1/audit?type=decision')).body.items.length === 3 ? true : undefined),
+      'three decisions',
+    );
     const exceptions = [
       { resource: 'sg-0aaa0000000000001', reason: 'vendor appliance', ttl: '1h' },
       { resource: `arn:aws:ec2:eu-west-1:${A}:security-group/sg-0aaa0000000000002`, reason: 'migration', ttl: '1h' },
       { resource: `arn:aws:ec2:eu-west-1:${B}:security-group/sg-0bbb0000000000003`, reason: 'load test', ttl: '1h' },
     ];
-    for (const body of exceptions) expect((await http(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body })).status).toBe(201);
+    for (const body of exceptions)
+      expect((await http(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body })).status).toBe(201);
   }, 30_000);
   afterAll(async () => {
     await ctl.close();
     await dropPrefix(ctl.prefix);
   });
 
-  it.each(['/v1/audit?bogus=1', '/v1/drifts?resourceId=sg-1', '/v1/exceptions?state=active', '/v1/freeze?acount=111122223333'])('%s: 400 naming the parameter and what the endpoint takes', async (path) => {
-    const res = await get<ErrorBody>(path);
-    expect(res.status).toBe(400);
-    const name = new URL(path, 'http://x').searchParams.keys().next().value as string;
-    expect(res.body.error.problems).toEqual([{ path: `query.${name}`, message: expect.stringMatching(/^unknown parameter; this endpoint takes \w+/) }]);
-  });
+  it.each(['/v1/audit?bogus=1', '/v1/drifts?resourceId=sg-1', '/v1/exceptions?state=active', '/v1/freeze?acount=111122223333'])(
+    '%s: 400 naming the parameter and what the endpoint takes',
+    async (path) => {
+      const res = await get<ErrorBody>(path);
+      expect(res.status).toBe(400);
+      const name = new URL(path, 'http://x').searchParams.keys().next().value as string;
+      expect(res.body.error.problems).toEqual([
+        { path: `query.${name}`, message: expect.stringMatching(/^unknown parameter; this endpoint takes \w+/) },
+      ]);
+    },
+  );
 
   it('the audit log filters by resource (id or key) and by account', async () => {
     const byId = (await get<Page<AuditItem>>('/v1/audit?type=decision&resource=sg-0aaa0000000000002')).body.items;
@@ -76,10 +85,16 @@ describe('list filters and unknown query parameters', () => {
     const all = (await get<Page<ExceptionItem>>('/v1/exceptions')).body;
     expect(all.items).toHaveLength(3);
     expect(all.next).toBeNull();
-    expect((await get<Page<ExceptionItem>>('/v1/exceptions?resource=sg-0aaa0000000000002')).body.items.map((e) => e.resource)).toEqual([`arn:aws:ec2:eu-west-1:${A}:security-group/sg-0aaa0000000000002`]);
-    expect((await get<Page<ExceptionItem>>('/v1/exceptions?resource=sg-0aaa0000000000001')).body.items.map((e) => e.resource)).toEqual(['sg-0aaa0000000000001']);
+    expect((await get<Page<ExceptionItem>>('/v1/exceptions?resource=sg-0aaa0000000000002')).body.items.map((e) => e.resource)).toEqual([
+      `arn:aws:ec2:eu-west-1:${A}:security-group/sg-0aaa0000000000002`,
+    ]);
+    expect((await get<Page<ExceptionItem>>('/v1/exceptions?resource=sg-0aaa0000000000001')).body.items.map((e) => e.resource)).toEqual([
+      'sg-0aaa0000000000001',
+    ]);
     // Only an ARN names its account.
-    expect((await get<Page<ExceptionItem>>(`/v1/exceptions?account=${B}`)).body.items.map((e) => e.resource)).toEqual([`arn:aws:ec2:eu-west-1:${B}:security-group/sg-0bbb0000000000003`]);
+    expect((await get<Page<ExceptionItem>>(`/v1/exceptions?account=${B}`)).body.items.map((e) => e.resource)).toEqual([
+      `arn:aws:ec2:eu-west-1:${B}:security-group/sg-0bbb0000000000003`,
+    ]);
 
     const first = (await get<Page<ExceptionItem>>('/v1/exceptions?limit=2')).body;
     expect(first.items).toHaveLength(2);

@@ -21,7 +21,11 @@ class ThrowawayRedis {
 
   /** Starts it and resolves once it says it accepts connections (its own log line, not a sleep). */
   async start(): Promise<void> {
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--daemonize', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.proc = proc;
     let out = '';
     await new Promise<void>((resolve, reject) => {
@@ -127,7 +131,13 @@ describe('a Redis outage', () => {
             incidents: {
               pollIntervalSeconds: 1,
               maxStalenessSeconds: 3,
-              opsgenie: { apiKey: OPSGENIE_FAKE_DEFAULT_KEY, apiUrl: og.url, webhookToken: WEBHOOK_TOKEN, major: { priorities: ['P1', 'P2'] }, requestTimeoutMs: 1000 },
+              opsgenie: {
+                apiKey: OPSGENIE_FAKE_DEFAULT_KEY,
+                apiUrl: og.url,
+                webhookToken: WEBHOOK_TOKEN,
+                major: { priorities: ['P1', 'P2'] },
+                requestTimeoutMs: 1000,
+              },
             },
           },
         }),
@@ -157,17 +167,37 @@ describe('a Redis outage', () => {
         ['GET /v1/drifts', await get<ErrorBody>('/v1/drifts', TOKENS.viewer)],
         ['GET /v1/audit', await get<ErrorBody>('/v1/audit', TOKENS.viewer)],
         ['GET /v1/exceptions', await get<ErrorBody>('/v1/exceptions', TOKENS.viewer)],
-        ['POST /v1/freezes', await http<ErrorBody>(proc.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'outage drill', ttl: '1h' } })],
-        ['POST /v1/events', await http<ErrorBody>(proc.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: 'sg-0outage000000001', stateId: 1_765_000_000_000, rules: ['tcp/22/0.0.0.0/0'] }) })],
+        [
+          'POST /v1/freezes',
+          await http<ErrorBody>(proc.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'outage drill', ttl: '1h' } }),
+        ],
+        [
+          'POST /v1/events',
+          await http<ErrorBody>(proc.url, 'POST', '/v1/events', {
+            token: TOKENS.ingest,
+            body: sgEvent({ groupId: 'sg-0outage000000001', stateId: 1_765_000_000_000, rules: ['tcp/22/0.0.0.0/0'] }),
+          }),
+        ],
         [
           'POST /v1/webhooks/opsgenie',
           await http<ErrorBody>(proc.url, 'POST', '/v1/webhooks/opsgenie', {
             headers: { 'x-opsgenie-token': WEBHOOK_TOKEN },
-            body: { action: 'Create', source: { name: 'api', type: 'API' }, alert: { alertId: 'a1b2c3d4', tinyId: '4711', message: 'checkout returns 5xx', createdAt: 1741083330123, updatedAt: 1741083330123000000 } },
+            body: {
+              action: 'Create',
+              source: { name: 'api', type: 'API' },
+              alert: {
+                alertId: 'a1b2c3d4',
+                tinyId: '4711',
+                message: 'checkout returns 5xx',
+                createdAt: 1741083330123,
+                updatedAt: 1741083330123000000,
+              },
+            },
           }),
         ],
       ];
-      for (const [route, res] of answers) expect([route, res.status, res.body.error?.code, res.headers.get('retry-after')]).toEqual([route, 503, 'redis_unavailable', '5']);
+      for (const [route, res] of answers)
+        expect([route, res.status, res.body.error?.code, res.headers.get('retry-after')]).toEqual([route, 503, 'redis_unavailable', '5']);
 
       // The connections noticed (reconnect attempts refused) and said so in the log.
       await eventually(async () => (proc!.stdout().includes('"msg":"Redis is unreachable') ? true : undefined), 'the outage in the log');
@@ -187,8 +217,14 @@ describe('a Redis outage', () => {
       expect(og.requests.some(isHistoryRead)).toBe(true);
 
       og.reset();
-      await eventually(async () => ((await get<Ready>('/readyz')).body.state?.rebuilt ? true : undefined), 'the rebuild to finish once the history can be read');
-      await eventually(async () => ((await get<FreezeView>('/v1/freeze', TOKENS.viewer)).body.frozen === false ? true : undefined), 'no freeze once rebuilt (no incident open)');
+      await eventually(
+        async () => ((await get<Ready>('/readyz')).body.state?.rebuilt ? true : undefined),
+        'the rebuild to finish once the history can be read',
+      );
+      await eventually(
+        async () => ((await get<FreezeView>('/v1/freeze', TOKENS.viewer)).body.frozen === false ? true : undefined),
+        'no freeze once rebuilt (no incident open)',
+      );
 
       // --- Redis hangs: connected, but no answer. A request waits for the command timeout, not for ever ---
       redis.pause();
@@ -198,7 +234,10 @@ describe('a Redis outage', () => {
       } finally {
         redis.resume();
       }
-      await eventually(async () => ((await get('/v1/freeze', TOKENS.viewer)).status === 200 ? true : undefined), 'answers again once Redis does');
+      await eventually(
+        async () => ((await get('/v1/freeze', TOKENS.viewer)).status === 200 ? true : undefined),
+        'answers again once Redis does',
+      );
 
       // --- the process lived through it, and wrote nothing but JSON log lines ---
       expect(proc.child.exitCode).toBeNull();
@@ -213,8 +252,14 @@ describe('a Redis outage', () => {
       });
       expect(notJson).toEqual([]);
       const logged = lines.map((l) => JSON.parse(l) as { level: string; msg: string; component?: string; connection?: string });
-      expect(logged).toEqual(expect.arrayContaining([expect.objectContaining({ level: 'error', component: 'redis', msg: expect.stringMatching(/^Redis is unreachable/) })]));
-      expect(logged).toEqual(expect.arrayContaining([expect.objectContaining({ level: 'info', component: 'redis', msg: 'Redis is reachable again' })]));
+      expect(logged).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ level: 'error', component: 'redis', msg: expect.stringMatching(/^Redis is unreachable/) }),
+        ]),
+      );
+      expect(logged).toEqual(
+        expect.arrayContaining([expect.objectContaining({ level: 'info', component: 'redis', msg: 'Redis is reachable again' })]),
+      );
       // A dozen connections reconnecting for the whole outage: a few lines, not one per attempt.
       expect(logged.filter((l) => l.component === 'redis').length).toBeLessThanOrEqual(10);
     },

@@ -33,7 +33,8 @@ const MAIN_TF = 'terraform/network/main.tf';
 /** Cuts `part` out of `text` (which must contain it exactly once) or replaces it. */
 function edited(text: string, part: string, by = ''): string {
   const at = text.indexOf(part);
-  if (at < 0 || text.indexOf(part, at + 1) >= 0) throw new Error(`fixture drift: expected exactly one ${JSON.stringify(part.slice(0, 60))}`);
+  if (at < 0 || text.indexOf(part, at + 1) >= 0)
+    throw new Error(`fixture drift: expected exactly one ${JSON.stringify(part.slice(0, 60))}`);
   return text.slice(0, at) + by + text.slice(at + part.length);
 }
 
@@ -106,11 +107,18 @@ describe('backport pull requests end to end', () => {
   const gh = () => world.github;
   const sg = (key: GroupKey) => world.groupId(key);
   const branch = (key: GroupKey) => backportBranchOf(sg(key));
-  const requestsSince = (n: number) => gh().calls.slice(n).map((c) => `${c.method} ${c.route ?? c.path} → ${c.status}${c.injected ? ' (injected)' : ''}`);
+  const requestsSince = (n: number) =>
+    gh()
+      .calls.slice(n)
+      .map((c) => `${c.method} ${c.route ?? c.path} → ${c.status}${c.injected ? ' (injected)' : ''}`);
   const backportAudits = async (type: string, driftId: string) => (await world.audit(type, driftId)).length;
   /** Validation was on (every request was matched to an operation of GitHub's description) and nothing was refused. */
   const expectConformant = () => {
-    expect(gh().calls.filter((c) => c.operationId === undefined).map((c) => `${c.method} ${c.path}`)).toEqual([]);
+    expect(
+      gh()
+        .calls.filter((c) => c.operationId === undefined)
+        .map((c) => `${c.method} ${c.path}`),
+    ).toEqual([]);
     expect(gh().requestProblems).toEqual([]);
     expect(gh().responseProblems).toEqual([]);
     expect(gh().internalErrors).toEqual([]);
@@ -126,7 +134,10 @@ describe('backport pull requests end to end', () => {
     });
     // The first PagerDuty poll: the freeze state is known (and nothing is frozen).
     await eventually(async () => (await world.api<Freeze>('GET', '/v1/freeze')).body.frozen === false, 'the first incident poll');
-    const freeze = await world.api<{ id: string }>('POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'api migration in progress', ttl: '10m', scope: { tags: { team: 'api' } } } });
+    const freeze = await world.api<{ id: string }>('POST', '/v1/freezes', {
+      token: TOKENS.operator,
+      body: { reason: 'api migration in progress', ttl: '10m', scope: { tags: { team: 'api' } } },
+    });
     expect(freeze.status).toBe(201);
     apiFreeze = freeze.body.id;
   }, 30_000);
@@ -138,10 +149,28 @@ describe('backport pull requests end to end', () => {
     // Opened a minute ago (PagerDuty dates are whole seconds): the change is well inside it.
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString();
     world.pagerduty?.setIncidents([{ ...INCIDENT, priority: 'P1', createdAt }]);
-    const hook = signed(pagerDutyWebhook({ eventId: 'EV-BP-1', type: 'incident.triggered', incidentId: INCIDENT.id, number: INCIDENT.number, priority: 'P1', status: 'triggered', createdAt }), PAGERDUTY_SECRET);
-    const res = await world.api('POST', '/v1/webhooks/pagerduty', { token: '', raw: hook.raw, headers: { 'x-pagerduty-signature': hook.signature, 'x-webhook-id': 'W-BP-1' } });
+    const hook = signed(
+      pagerDutyWebhook({
+        eventId: 'EV-BP-1',
+        type: 'incident.triggered',
+        incidentId: INCIDENT.id,
+        number: INCIDENT.number,
+        priority: 'P1',
+        status: 'triggered',
+        createdAt,
+      }),
+      PAGERDUTY_SECRET,
+    );
+    const res = await world.api('POST', '/v1/webhooks/pagerduty', {
+      token: '',
+      raw: hook.raw,
+      headers: { 'x-pagerduty-signature': hook.signature, 'x-webhook-id': 'W-BP-1' },
+    });
     expect(res.status).toBe(202);
-    await eventually(async () => (await world.api<Freeze>('GET', '/v1/freeze')).body.sources.some((s) => s.incident?.id === INCIDENT.id), 'the incident freeze');
+    await eventually(
+      async () => (await world.api<Freeze>('GET', '/v1/freeze')).body.sources.some((s) => s.incident?.id === INCIDENT.id),
+      'the incident freeze',
+    );
 
     const callsBefore = client.calls;
     const requestsBefore = gh().calls.length;
@@ -160,7 +189,12 @@ describe('backport pull requests end to end', () => {
     expect(pulls).toHaveLength(1);
     const pr = pulls[0];
     expect(pr).toMatchObject({ state: 'open', merged: false, head: branch('workers'), base: 'main', draft: false });
-    expect(seed.links.pullRequest).toEqual({ url: `${new URL(gh().url).origin}/${OWNER}/${REPO}/pull/${pr.number}`, number: pr.number, repo: `${OWNER}/${REPO}`, branch: branch('workers') });
+    expect(seed.links.pullRequest).toEqual({
+      url: `${new URL(gh().url).origin}/${OWNER}/${REPO}/pull/${pr.number}`,
+      number: pr.number,
+      repo: `${OWNER}/${REPO}`,
+      branch: branch('workers'),
+    });
     // ...and the incident it was made under (DESIGN §7 links.incident).
     expect(seed.links.incident).toMatchObject({ provider: 'pagerduty', id: INCIDENT.id });
 
@@ -170,10 +204,14 @@ describe('backport pull requests end to end', () => {
     expect(branchDiff(gh(), branch('workers'))).toBe(SEED_DIFF);
     expect(git(gh(), 'show', `${branch('workers')}:${MAIN_TF}`)).toBe(edited(NETWORK_MAIN_TF, WORKERS_PUBLIC_8080));
     expect(git(gh(), 'show', `main:${MAIN_TF}`)).toBe(NETWORK_MAIN_TF);
-    expect(git(gh(), 'log', '-1', '--format=%s', branch('workers')).trim()).toBe(`Backport closes tcp/8080 to 0.0.0.0/0 on ${sg('workers')} (aws_security_group.workers)`);
+    expect(git(gh(), 'log', '-1', '--format=%s', branch('workers')).trim()).toBe(
+      `Backport closes tcp/8080 to 0.0.0.0/0 on ${sg('workers')} (aws_security_group.workers)`,
+    );
 
     // Every request was driftwarden's, on the API version it pins.
-    expect(new Set(gh().calls.map((c) => `${c.apiVersion ?? '-'} ${c.userAgent?.split(' ')[0] ?? '-'}`))).toEqual(new Set(['2022-11-28 driftwarden']));
+    expect(new Set(gh().calls.map((c) => `${c.apiVersion ?? '-'} ${c.userAgent?.split(' ')[0] ?? '-'}`))).toEqual(
+      new Set(['2022-11-28 driftwarden']),
+    );
     // The emergency patch stands: nothing re-authorized the port.
     expect(world.account.rules(sg('workers')).some((r) => r.fromPort === 8080)).toBe(false);
     expect(world.account.ec2.writeCalls().filter((c) => c.action.startsWith('Authorize'))).toEqual([]);
@@ -183,7 +221,11 @@ describe('backport pull requests end to end', () => {
   it('the PR carries the labels driftwarden, backport and incident:pagerduty-<id>, and its title and body say what, who, when, during which incident, with the evidence and a hidden marker', async () => {
     const pr = world.pullsOf('workers')[0];
     expect(pr.labels).toEqual(['driftwarden', 'backport', `incident:pagerduty-${INCIDENT.id}`]);
-    expect(gh().labels().map((l) => l.name)).toEqual(['driftwarden', 'backport', `incident:pagerduty-${INCIDENT.id}`]);
+    expect(
+      gh()
+        .labels()
+        .map((l) => l.name),
+    ).toEqual(['driftwarden', 'backport', `incident:pagerduty-${INCIDENT.id}`]);
 
     expect(pr.title).toBe(`Backport emergency change: closes tcp/8080 to 0.0.0.0/0 on ${sg('workers')} (aws_security_group.workers)`);
 
@@ -198,7 +240,9 @@ describe('backport pull requests end to end', () => {
     expect(body).toContain('Latest commit:\n\n- removed the ingress block at line 18 (tcp/8080 from 0.0.0.0/0)');
     // The evidence.
     expect(body).toContain(`| Drift record | \`${seed.id}\` |`);
-    expect(body).toContain(`| Config item captured | ${seed.evidence.captureTime} (configurationStateId ${String(seed.evidence.configurationStateId)}) |`);
+    expect(body).toContain(
+      `| Config item captured | ${seed.evidence.captureTime} (configurationStateId ${String(seed.evidence.configurationStateId)}) |`,
+    );
     expect(seed.evidence.cloudTrailEventId).toBeDefined();
     expect(body).toContain(`| CloudTrail event | \`${String(seed.evidence.cloudTrailEventId)}\` |`);
     expect(body).toContain(`| Principal | \`${PRINCIPALS.alice}\` |`);
@@ -206,7 +250,9 @@ describe('backport pull requests end to end', () => {
     expect(body).toContain('| Stack | network |');
     // The hidden markers (HTML comments: render as nothing on GitHub), last: the ids, then the
     // record summary a rebuild after a Redis loss reads back.
-    expect(body).toMatch(new RegExp(`\\n<!-- driftwarden:drift=${seed.id} resource=${sg('workers')} -->\\n<!-- driftwarden:record=[A-Za-z0-9_-]+ -->$`));
+    expect(body).toMatch(
+      new RegExp(`\\n<!-- driftwarden:drift=${seed.id} resource=${sg('workers')} -->\\n<!-- driftwarden:record=[A-Za-z0-9_-]+ -->$`),
+    );
     expect(readRecordMarker(body)).toEqual({
       ok: true,
       summary: {
@@ -284,10 +330,14 @@ describe('backport pull requests end to end', () => {
    egress {
 `);
     // Title and body were updated.
-    expect(pr.title).toBe(`Backport emergency change: closes tcp/8080 to 0.0.0.0/0, opens tcp/8080 to 198.51.100.0/24 on ${sg('workers')} (aws_security_group.workers)`);
+    expect(pr.title).toBe(
+      `Backport emergency change: closes tcp/8080 to 0.0.0.0/0, opens tcp/8080 to 198.51.100.0/24 on ${sg('workers')} (aws_security_group.workers)`,
+    );
     expect(pr.body).not.toBe(before.body);
     expect(pr.body).toMatch(/^- opened \*\*tcp\/8080 (from|to) 198\.51\.100\.0\/24\*\*$/m);
-    expect(pr.body).toContain(`| Config item captured | ${d.evidence.captureTime} (configurationStateId ${String(d.evidence.configurationStateId)}) |`);
+    expect(pr.body).toContain(
+      `| Config item captured | ${d.evidence.captureTime} (configurationStateId ${String(d.evidence.configurationStateId)}) |`,
+    );
     expect(pr.labels).toEqual(['driftwarden', 'backport', `incident:pagerduty-${INCIDENT.id}`]);
     expectConformant();
   }, 30_000);
@@ -318,7 +368,9 @@ describe('backport pull requests end to end', () => {
     expect(mine.length).toBeGreaterThanOrEqual(4);
     const requestsBefore = gh().calls.length;
     const decisionsBefore = (await world.audit('decision')).length;
-    const answers = await Promise.all([1, 2].map(() => world.api<{ accepted: { duplicate: boolean }[] }>('POST', '/v1/events', { token: TOKENS.ingest, body: mine })));
+    const answers = await Promise.all(
+      [1, 2].map(() => world.api<{ accepted: { duplicate: boolean }[] }>('POST', '/v1/events', { token: TOKENS.ingest, body: mine })),
+    );
     for (const a of answers) {
       expect(a.status).toBe(202);
       expect(a.body.accepted.map((x) => x.duplicate)).toEqual(mine.map(() => true));
@@ -332,7 +384,15 @@ describe('backport pull requests end to end', () => {
   it('forged, tampered or unsigned pull_request webhooks are rejected with 401 and change nothing', async () => {
     const pr = world.pullsOf('workers')[0];
     const payload = await gh().pullRequestEventPayload(pr.number, 'closed');
-    const merged = { ...payload, pull_request: { ...(payload['pull_request'] as Record<string, unknown>), state: 'closed', merged: true, merged_at: new Date().toISOString() } };
+    const merged = {
+      ...payload,
+      pull_request: {
+        ...(payload['pull_request'] as Record<string, unknown>),
+        state: 'closed',
+        merged: true,
+        merged_at: new Date().toISOString(),
+      },
+    };
 
     const forged = await world.postGitHubWebhook(merged, { secret: 'not-the-secret' });
     const unsigned = await world.postGitHubWebhook(merged, { secret: null });
@@ -347,7 +407,11 @@ describe('backport pull requests end to end', () => {
     // A webhook configured with form encoding gets a clear 415, not a misleading signature error.
     const form = await fetch(`${world.ctl.url}/v1/webhooks/github`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'pull_request', 'x-hub-signature-256': 'sha256=00' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-github-event': 'pull_request',
+        'x-hub-signature-256': 'sha256=00',
+      },
       body: `payload=${encodeURIComponent(JSON.stringify(merged))}`,
     });
     expect(form.status).toBe(415);
@@ -370,7 +434,12 @@ describe('backport pull requests end to end', () => {
     const elsewhere = {
       ...payload,
       repository: { ...repository, name: 'scratch', full_name: `${OWNER}/scratch` },
-      pull_request: { ...(payload['pull_request'] as Record<string, unknown>), state: 'closed', merged: true, merged_at: new Date().toISOString() },
+      pull_request: {
+        ...(payload['pull_request'] as Record<string, unknown>),
+        state: 'closed',
+        merged: true,
+        merged_at: new Date().toISOString(),
+      },
     };
     const res = await world.postGitHubWebhook(elsewhere);
     expect(res.status).toBe(202);
@@ -381,7 +450,11 @@ describe('backport pull requests end to end', () => {
     const raw = JSON.stringify(payload);
     const noDelivery = await http<{ error: { problems: { path: string }[] } }>(world.ctl.url, 'POST', '/v1/webhooks/github', {
       raw,
-      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-hub-signature-256': await signGitHubPayload(raw, WEBHOOK_SECRET) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-hub-signature-256': await signGitHubPayload(raw, WEBHOOK_SECRET),
+      },
     });
     expect(noDelivery.status).toBe(400);
     expect(noDelivery.body.error.problems).toEqual([expect.objectContaining({ path: 'headers.x-github-delivery' })]);
@@ -421,7 +494,9 @@ describe('backport pull requests end to end', () => {
       const pr = pulls[0];
       expect(pr.labels).toEqual(['driftwarden', 'backport']);
       expect(pr.title).toBe(`Backport emergency change: closes tcp/9100 to 0.0.0.0/0 on ${sg('api')} (aws_security_group.api)`);
-      expect(pr.body).toContain(`**bob** (\`${PRINCIPALS.bob}\`, other) changed security group \`${sg('api')}\` (\`aws_security_group.api\`)`);
+      expect(pr.body).toContain(
+        `**bob** (\`${PRINCIPALS.bob}\`, other) changed security group \`${sg('api')}\` (\`aws_security_group.api\`)`,
+      );
       expect(pr.body).toContain('| Incident | – |');
       expect(pr.body).toContain(`<!-- driftwarden:drift=${d.id} resource=${sg('api')} -->`);
       // The rule resource goes, with its comment.
@@ -447,7 +522,9 @@ resource "aws_vpc_security_group_ingress_rule" "api_metrics" {
       expect(closed.links.pullRequest?.number).toBe(pr.number);
       const audit = await world.audit('backport.closed', d.id);
       expect(audit).toHaveLength(1);
-      expect(audit[0].reason).toBe(`pull request #${pr.number} closed without merging: the emergency change should go; a revert needs approval`);
+      expect(audit[0].reason).toBe(
+        `pull request #${pr.number} closed without merging: the emergency change should go; a revert needs approval`,
+      );
       // Nothing was reverted: the revert needs an approval.
       expect(world.account.rules(sg('api')).some((r) => r.fromPort === 9100)).toBe(false);
     } finally {
@@ -487,7 +564,8 @@ resource "aws_vpc_security_group_ingress_rule" "api_metrics" {
     ]);
     // Each failed request was retried in process, and the retry succeeded.
     for (const [i, c] of calls.entries()) {
-      if (c.injected) expect(calls.slice(i + 1).some((n) => !n.injected && n.method === c.method && n.route === c.route && n.status < 300)).toBe(true);
+      if (c.injected)
+        expect(calls.slice(i + 1).some((n) => !n.injected && n.method === c.method && n.route === c.route && n.status < 300)).toBe(true);
     }
     expect(await backportAudits('backport.failed', d.id)).toBe(0);
     expect(await backportAudits('backport.pull_request', d.id)).toBe(1);
@@ -525,17 +603,26 @@ resource "aws_security_group_rule" "batch_ssh" {
     expect(issues).toHaveLength(1);
     const issue = issues[0];
     // A break-glass change outside any freeze: no incident to link.
-    expect(d.links).toEqual({ issue: { url: `${new URL(gh().url).origin}/${OWNER}/${REPO}/issues/${issue.number}`, number: issue.number, repo: `${OWNER}/${REPO}` } });
+    expect(d.links).toEqual({
+      issue: { url: `${new URL(gh().url).origin}/${OWNER}/${REPO}/issues/${issue.number}`, number: issue.number, repo: `${OWNER}/${REPO}` },
+    });
     expect(world.pullsOf('dyn')).toEqual([]);
     // No branch was even created.
     expect(git(gh(), 'branch', '--list', branch('dyn'))).toBe('');
     // Nothing but the issue was written (the GraphQL POST is a read).
-    expect(gh().calls.slice(requestsBefore).filter((c) => c.method !== 'GET' && c.route !== '/graphql').map((c) => `${c.method} ${c.route}`)).toEqual(['POST /repos/{owner}/{repo}/issues']);
+    expect(
+      gh()
+        .calls.slice(requestsBefore)
+        .filter((c) => c.method !== 'GET' && c.route !== '/graphql')
+        .map((c) => `${c.method} ${c.route}`),
+    ).toEqual(['POST /repos/{owner}/{repo}/issues']);
 
     expect(issue.state).toBe('open');
     expect(issue.labels).toEqual(['driftwarden', 'backport']);
     expect(issue.title).toBe(`Backport by hand: closes tcp/8443 to 0.0.0.0/0 on ${sg('dyn')} (aws_security_group.dyn)`);
-    expect(issue.body).toContain(`but cannot edit its Terraform code safely: **aws_security_group.dyn uses dynamic "ingress" blocks (line 11)**`);
+    expect(issue.body).toContain(
+      `but cannot edit its Terraform code safely: **aws_security_group.dyn uses dynamic "ingress" blocks (line 11)**`,
+    );
     expect(issue.body).toMatch(/^\| ingress \| tcp\/8443 (from|to) 0\.0\.0\.0\/0 \| absent \| present \|$/m);
     expect(issue.body).toContain(`principal \`${PRINCIPALS.alice}\``);
     expect(issue.body).toContain(`<!-- driftwarden:drift=${d.id} resource=${sg('dyn')} -->`);
@@ -549,7 +636,9 @@ resource "aws_security_group_rule" "batch_ssh" {
     const again = world.issuesOf('dyn');
     expect(again).toHaveLength(1);
     expect(again[0].number).toBe(issue.number);
-    expect(again[0].title).toBe(`Backport by hand: closes tcp/443 to 0.0.0.0/0, closes tcp/8443 to 0.0.0.0/0 on ${sg('dyn')} (aws_security_group.dyn)`);
+    expect(again[0].title).toBe(
+      `Backport by hand: closes tcp/443 to 0.0.0.0/0, closes tcp/8443 to 0.0.0.0/0 on ${sg('dyn')} (aws_security_group.dyn)`,
+    );
     expect(again[0].body).toMatch(/^\| ingress \| tcp\/443 (from|to) 0\.0\.0\.0\/0 \| absent \| present \|$/m);
     expect(again[0].body).toMatch(/^\| ingress \| tcp\/8443 (from|to) 0\.0\.0\.0\/0 \| absent \| present \|$/m);
     expect((await world.drift(d.id)).links.issue?.number).toBe(issue.number);
@@ -571,8 +660,12 @@ resource "aws_security_group_rule" "batch_ssh" {
     expect(fe.links.issue?.number).toBe(feIssues[0].number);
     expect(edge.links.issue?.number).toBe(edgeIssues[0].number);
     expect(feIssues[0].body).toContain('**aws_vpc_security_group_ingress_rule.fe_postgres uses for_each (line 8)**');
-    expect(edgeIssues[0].body).toContain('**module edge_sg comes from terraform-aws-modules/security-group/aws (registry), not from this repository**');
-    expect(edgeIssues[0].title).toBe(`Backport by hand: closes tcp/443 to 0.0.0.0/0 on ${sg('edge')} (module.edge_sg.aws_security_group.this)`);
+    expect(edgeIssues[0].body).toContain(
+      '**module edge_sg comes from terraform-aws-modules/security-group/aws (registry), not from this repository**',
+    );
+    expect(edgeIssues[0].title).toBe(
+      `Backport by hand: closes tcp/443 to 0.0.0.0/0 on ${sg('edge')} (module.edge_sg.aws_security_group.this)`,
+    );
     for (const key of ['fe', 'edge'] as const) {
       expect(world.pullsOf(key)).toEqual([]);
       expect(git(gh(), 'branch', '--list', branch(key))).toBe('');
@@ -586,21 +679,42 @@ resource "aws_security_group_rule" "batch_ssh" {
     try {
       const clients = [fastClient(racing.url), fastClient(racing.url), fastClient(racing.url)];
       const replicas = clients.map((c) => new GitHubBackport(c, stackRepos()));
-      const answered = (method: string, path: string) => racing.calls.filter((c) => c.method === method && c.route === `/repos/{owner}/{repo}${path}` && c.status !== 0).length;
+      const answered = (method: string, path: string) =>
+        racing.calls.filter((c) => c.method === method && c.route === `/repos/{owner}/{repo}${path}` && c.status !== 0).length;
       // All three create the branch at the same moment: one creates it, two find it exists.
       const branchRace = barrier(racing, { method: 'POST', route: '/repos/{owner}/{repo}/git/refs' }, 3);
       // The one that created the branch opens the PR only once the other two looked for one and
       // found none: all three then open it. GitHub decides those one at a time (the sandbox does
       // not on its own: see oneAtATime).
-      holdUntil(racing, { method: 'POST', route: '/repos/{owner}/{repo}/pulls' }, () => answered('GET', '/pulls') >= 2, 'the two other replicas to look for the PR');
+      holdUntil(
+        racing,
+        { method: 'POST', route: '/repos/{owner}/{repo}/pulls' },
+        () => answered('GET', '/pulls') >= 2,
+        'the two other replicas to look for the PR',
+      );
       oneAtATime(racing, { method: 'POST', route: '/repos/{owner}/{repo}/pulls' }, 3);
       const results = await Promise.all(replicas.map((r) => r.openOrUpdate(seed)));
       expect(branchRace.arrived()).toBe(3);
 
       const pulls = racing.pullRequests();
       expect(pulls).toHaveLength(1);
-      for (const r of results) expect(r).toEqual({ kind: 'pull_request', links: { pullRequest: { url: `${new URL(racing.url).origin}/${OWNER}/${REPO}/pull/${pulls[0].number}`, number: pulls[0].number, repo: `${OWNER}/${REPO}`, branch: branch('workers') } } });
-      const status = (method: string, path: string) => racing.calls.filter((c) => c.method === method && c.route === `/repos/{owner}/{repo}${path}`).map((c) => c.status).sort();
+      for (const r of results)
+        expect(r).toEqual({
+          kind: 'pull_request',
+          links: {
+            pullRequest: {
+              url: `${new URL(racing.url).origin}/${OWNER}/${REPO}/pull/${pulls[0].number}`,
+              number: pulls[0].number,
+              repo: `${OWNER}/${REPO}`,
+              branch: branch('workers'),
+            },
+          },
+        });
+      const status = (method: string, path: string) =>
+        racing.calls
+          .filter((c) => c.method === method && c.route === `/repos/{owner}/{repo}${path}`)
+          .map((c) => c.status)
+          .sort();
       // GitHub refused the losers: the branch exists, the PR exists.
       expect(status('POST', '/git/refs')).toEqual([201, 422, 422]);
       expect(status('POST', '/pulls')).toEqual([201, 422, 422]);
@@ -644,7 +758,8 @@ describe('two controller replicas on one Redis prefix, GitHub wired from config'
     expect(d.decision).toMatchObject({ action: 'backport', rule: 3 });
     expect(world.github.pullRequests()).toHaveLength(1);
     // One backport ran, once: one branch creation and one PR creation, neither refused as a duplicate.
-    const statuses = (method: string, route: string) => world.github.calls.filter((c) => c.method === method && c.route === `/repos/{owner}/{repo}${route}`).map((c) => c.status);
+    const statuses = (method: string, route: string) =>
+      world.github.calls.filter((c) => c.method === method && c.route === `/repos/{owner}/{repo}${route}`).map((c) => c.status);
     expect(statuses('POST', '/git/refs')).toEqual([201]);
     expect(statuses('POST', '/pulls')).toEqual([201]);
     expect(git(world.github, 'rev-list', '--count', `main..${backportBranchOf(world.groupId('workers'))}`).trim()).toBe('1');
@@ -668,4 +783,3 @@ describe('two controller replicas on one Redis prefix, GitHub wired from config'
     expect(body).not.toMatch(/^During a freeze/m);
   });
 });
-

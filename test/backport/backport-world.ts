@@ -57,14 +57,23 @@ interface AuditEntry {
 
 /** A GitHub sandbox over a new repository holding the test fixtures (validation on). */
 export async function startGitHub(dir: string): Promise<sandbox.GitHubSandbox> {
-  return sandbox.GitHubSandbox.start({ owner: OWNER, repo: REPO, validate: true, fromDirectory: writeTree(join(dir, 'repo'), REPO_FILES), tokens: [GITHUB_TOKEN] });
+  return sandbox.GitHubSandbox.start({
+    owner: OWNER,
+    repo: REPO,
+    validate: true,
+    fromDirectory: writeTree(join(dir, 'repo'), REPO_FILES),
+    tokens: [GITHUB_TOKEN],
+  });
 }
 
 /** `git --git-dir <the sandbox's repository> …` → stdout (no user or system git config). */
 export function git(gh: sandbox.GitHubSandbox, ...args: string[]): string {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
-  return execFileSync('git', ['--git-dir', gh.gitDir, ...args], { env: { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }, encoding: 'utf8' });
+  return execFileSync('git', ['--git-dir', gh.gitDir, ...args], {
+    env: { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+    encoding: 'utf8',
+  });
 }
 
 export function backportBranchOf(groupId: string): string {
@@ -107,7 +116,10 @@ export function stackRepos(): StackRepo[] {
  */
 export function fastClient(apiUrl: string): OctokitGitHubRepoClient {
   return createGitHubRepoClient(
-    gitHubClientOptionsFromConfig({ apiUrl, token: GITHUB_TOKEN, webhookSecret: WEBHOOK_SECRET }, { writeSpacingMs: 0, backoffUnitMs: 1, requestTimeoutMs: 5_000, logger: quietLogger }),
+    gitHubClientOptionsFromConfig(
+      { apiUrl, token: GITHUB_TOKEN, webhookSecret: WEBHOOK_SECRET },
+      { writeSpacingMs: 0, backoffUnitMs: 1, requestTimeoutMs: 5_000, logger: quietLogger },
+    ),
   );
 }
 
@@ -115,7 +127,12 @@ export function fastClient(apiUrl: string): OctokitGitHubRepoClient {
  * Holds the next `parties` requests matching `match` until all of them have arrived, so that
  * racing clients are seen by GitHub at the same step (released anyway after `timeoutMs`).
  */
-export function barrier(gh: sandbox.GitHubSandbox, match: sandbox.SandboxMatch, parties: number, timeoutMs = 5_000): { arrived: () => number } {
+export function barrier(
+  gh: sandbox.GitHubSandbox,
+  match: sandbox.SandboxMatch,
+  parties: number,
+  timeoutMs = 5_000,
+): { arrived: () => number } {
   let arrived = 0;
   let release: () => void = () => undefined;
   const all = new Promise<void>((resolve) => {
@@ -159,7 +176,13 @@ export function oneAtATime(gh: sandbox.GitHubSandbox, match: { method: string; r
 }
 
 /** Holds the next request matching `match` until `ready()` (then lets it through; fails the request's wait after `timeoutMs`). */
-export function holdUntil(gh: sandbox.GitHubSandbox, match: { method: string; route: string }, ready: () => boolean, what: string, timeoutMs = 5_000): void {
+export function holdUntil(
+  gh: sandbox.GitHubSandbox,
+  match: { method: string; route: string },
+  ready: () => boolean,
+  what: string,
+  timeoutMs = 5_000,
+): void {
   gh.beforeNext(match, async () => {
     await eventually(async () => ready(), what, timeoutMs);
   });
@@ -263,7 +286,9 @@ export class BackportWorld {
     this.github.setWebhook({ url: `${this.ctl.url}/v1/webhooks/github`, secret: WEBHOOK_SECRET });
     // Every change in the account reaches every replica (EventBridge fan-out, or a retried delivery).
     this.account.setSink(async (events) => {
-      const answers = await Promise.all(this.controllers.map((c) => http(c.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: events })));
+      const answers = await Promise.all(
+        this.controllers.map((c) => http(c.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: events })),
+      );
       for (const a of answers) if (a.status !== 202) throw new Error(`events rejected: ${JSON.stringify(a.body)}`);
     });
   }
@@ -291,7 +316,11 @@ export class BackportWorld {
     return GROUPS[key].id;
   }
 
-  api<T>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<HttpResult<T>> {
+  api<T>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult<T>> {
     return http<T>(this.ctl.url, method, path, { token: TOKENS.viewer, ...opts });
   }
 
@@ -308,15 +337,21 @@ export class BackportWorld {
   async driftOf(key: GroupKey, where: (d: DriftRecord) => boolean, what: string, timeoutMs = 15_000): Promise<DriftRecord> {
     let seen: unknown = null;
     try {
-      return await eventually(async () => {
-        const list = await this.drifts(key);
-        seen = list.map((d) => ({ id: d.id, status: d.status, decision: d.decision, links: d.links }));
-        return list.find(where);
-      }, what, timeoutMs);
+      return await eventually(
+        async () => {
+          const list = await this.drifts(key);
+          seen = list.map((d) => ({ id: d.id, status: d.status, decision: d.decision, links: d.links }));
+          return list.find(where);
+        },
+        what,
+        timeoutMs,
+      );
     } catch (e) {
       const audit = await this.audit();
       const mine = audit.filter((x) => JSON.stringify(x).includes(this.groupId(key)) || x.type.startsWith('backport'));
-      throw new Error(`${(e as Error).message}; drifts: ${JSON.stringify(seen)}; audit: ${JSON.stringify(mine).slice(0, 3000)}; github: ${JSON.stringify(this.github.calls.slice(-20))}`);
+      throw new Error(
+        `${(e as Error).message}; drifts: ${JSON.stringify(seen)}; audit: ${JSON.stringify(mine).slice(0, 3000)}; github: ${JSON.stringify(this.github.calls.slice(-20))}`,
+      );
     }
   }
 
@@ -326,7 +361,10 @@ export class BackportWorld {
   }
 
   /** A signed `pull_request` webhook as GitHub sends it (or forged, with `secret`/`signature`). */
-  async postGitHubWebhook(payload: unknown, opts: { secret?: string | null; delivery?: string; raw?: string; signature?: string; event?: string; sha1Only?: boolean } = {}): Promise<HttpResult<Record<string, unknown>>> {
+  async postGitHubWebhook(
+    payload: unknown,
+    opts: { secret?: string | null; delivery?: string; raw?: string; signature?: string; event?: string; sha1Only?: boolean } = {},
+  ): Promise<HttpResult<Record<string, unknown>>> {
     const raw = opts.raw ?? JSON.stringify(payload);
     const headers: Record<string, string> = {
       'content-type': 'application/json',

@@ -9,7 +9,15 @@ import { AuditLog, DriftStore, newDriftId } from '@driftwarden/store';
 import type * as sandbox from '@driftwarden/github/testing';
 import { BackportExpiry, DAY_MS } from '../../apps/controller/src/workers/backport-expiry';
 import { REPO, clientFor, expectConformant, startSandbox } from '../../libs/github/test/github-test-support';
-import { REDIS_URL, TOKENS, dropPrefix, eventually, startTestController, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  REDIS_URL,
+  TOKENS,
+  dropPrefix,
+  eventually,
+  startTestController,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
 import { cliFor } from '../cli/cli-harness';
@@ -23,7 +31,14 @@ function record(id: string, pr: { number: number; url: string }, at: Date): Drif
     id,
     status: 'backport_open',
     dryRun: false,
-    resource: { type: 'AWS::EC2::SecurityGroup', id: GROUP, account: '111122223333', region: 'eu-west-1', address: 'aws_security_group.workers', stack: 'prod' },
+    resource: {
+      type: 'AWS::EC2::SecurityGroup',
+      id: GROUP,
+      account: '111122223333',
+      region: 'eu-west-1',
+      address: 'aws_security_group.workers',
+      stack: 'prod',
+    },
     decision: { action: 'backport', rule: 3, reason: 'emergency patch during incident Q1' },
     principal: { arn: 'arn:aws:sts::111122223333:assumed-role/BreakGlass/alice', class: 'breakGlass', session: 'alice' },
     changedAt: iso,
@@ -62,7 +77,12 @@ describe('emergency patches expire (backport.expiryDays)', () => {
     const base = await client.getBranchSha(REPO, 'main');
     await client.ensureBranch(REPO, BRANCH, base);
     await gh.commit(BRANCH, { 'stacks/prod/main.tf': '# patched\n' }, 'backport: keep the emergency change');
-    const pr = await client.openPullRequest(REPO, { head: BRANCH, base: 'main', title: `closes tcp/8080 on ${GROUP}`, body: 'emergency patch' });
+    const pr = await client.openPullRequest(REPO, {
+      head: BRANCH,
+      base: 'main',
+      title: `closes tcp/8080 on ${GROUP}`,
+      body: 'emergency patch',
+    });
     prNumber = pr.number;
     driftId = newDriftId();
     now = t0;
@@ -91,7 +111,11 @@ describe('emergency patches expire (backport.expiryDays)', () => {
     expect(d?.links.pullRequest?.overdueSince).toBe('2026-11-09T09:00:00.000Z');
     const [entry, ...more] = await overdueEntries();
     expect(more).toEqual([]);
-    expect(entry).toMatchObject({ actor: 'scheduler', driftId, details: { pullRequest: `acme/infra#${prNumber}`, period: 1, openDays: 7, expiryDays: 7 } });
+    expect(entry).toMatchObject({
+      actor: 'scheduler',
+      driftId,
+      details: { pullRequest: `acme/infra#${prNumber}`, period: 1, openDays: 7, expiryDays: 7 },
+    });
     expect(notificationsFor(entry as typeof entry & { id: string }).map((n) => n.kind)).toEqual(['backport_overdue']);
     const comments = gh.comments(prNumber);
     expect(comments).toHaveLength(1);
@@ -126,7 +150,14 @@ describe('emergency patches expire (backport.expiryDays)', () => {
 
   it('GitHub refusing the comment: the period is announced once, and the comment made at the next sweep', async () => {
     at(21);
-    gh.failNext({ status: 422, body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment' } }, 1, { method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/comments' });
+    gh.failNext(
+      {
+        status: 422,
+        body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment' },
+      },
+      1,
+      { method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/comments' },
+    );
     expect(await expiry().sweep()).toEqual({ announced: [{ driftId, period: 3 }], commented: [] });
     expect(gh.comments(prNumber)).toHaveLength(2);
     at(21.01);
@@ -136,7 +167,10 @@ describe('emergency patches expire (backport.expiryDays)', () => {
   });
 
   it('a merged (or closed) pull request ends it', async () => {
-    await drifts.update(driftId, (d) => ({ next: { ...d, status: 'backport_merged', links: { ...d.links, pullRequest: { ...d.links.pullRequest!, merged: true } } }, audit: null }));
+    await drifts.update(driftId, (d) => ({
+      next: { ...d, status: 'backport_merged', links: { ...d.links, pullRequest: { ...d.links.pullRequest!, merged: true } } },
+      audit: null,
+    }));
     at(28);
     expect(await expiry().sweep()).toEqual({ announced: [], commented: [] });
     expect(gh.comments(prNumber)).toHaveLength(3);
@@ -144,7 +178,16 @@ describe('emergency patches expire (backport.expiryDays)', () => {
   });
 
   it('nothing in dry-run mode', async () => {
-    const dry = new BackportExpiry(redis, new RedisKeys(prefix), drifts, audit, clientFor(gh), { expiryDays: 7, dryRun: true }, logger, () => new Date(t0.getTime() + 100 * DAY_MS));
+    const dry = new BackportExpiry(
+      redis,
+      new RedisKeys(prefix),
+      drifts,
+      audit,
+      clientFor(gh),
+      { expiryDays: 7, dryRun: true },
+      logger,
+      () => new Date(t0.getTime() + 100 * DAY_MS),
+    );
     expect(await dry.sweep()).toEqual({ announced: [], commented: [] });
   });
 });
@@ -167,7 +210,11 @@ describe('an overdue backport end to end: API, CLI, webhook', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    ctl = await startTestController({ mode: 'enforce', overrides: fakePorts().overrides, extra: { notifications: { webhooks: [{ name: 'oncall', url }] } } });
+    ctl = await startTestController({
+      mode: 'enforce',
+      overrides: fakePorts().overrides,
+      extra: { notifications: { webhooks: [{ name: 'oncall', url }] } },
+    });
     redis = new Redis(REDIS_URL);
   });
   afterAll(async () => {
@@ -190,19 +237,30 @@ describe('an overdue backport end to end: API, CLI, webhook', () => {
     now = new Date(t0.getTime() + 7 * DAY_MS);
     expect((await expiry.sweep()).announced).toEqual([{ driftId: id, period: 1 }]);
     await expiry.sweep();
-    const overdue = await http<{ items: { id: string; flags?: string[] }[] }>(ctl.url, 'GET', '/v1/drifts?overdue=true', { token: TOKENS.viewer });
+    const overdue = await http<{ items: { id: string; flags?: string[] }[] }>(ctl.url, 'GET', '/v1/drifts?overdue=true', {
+      token: TOKENS.viewer,
+    });
     expect(overdue.body.items.map((d) => [d.id, d.flags])).toEqual([[id, ['overdue']]]);
-    expect((await http<{ items: unknown[] }>(ctl.url, 'GET', '/v1/drifts?overdue=false&status=backport_open', { token: TOKENS.viewer })).body.items).toEqual([]);
+    expect(
+      (await http<{ items: unknown[] }>(ctl.url, 'GET', '/v1/drifts?overdue=false&status=backport_open', { token: TOKENS.viewer })).body
+        .items,
+    ).toEqual([]);
     const cli = await cliFor(ctl.url, TOKENS.viewer).run(['drifts', '--overdue']);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain(id);
     expect(cli.stdout).toContain('overdue');
     const shown = await cliFor(ctl.url, TOKENS.viewer).run(['show', id]);
     expect(shown.stdout).toContain(`overdue since ${new Date(t0.getTime() + 7 * DAY_MS).toISOString()}`);
-    const told = await eventually(async () => (received.some((m) => m.kind === 'backport_overdue') ? received : undefined), 'the backport_overdue notification');
+    const told = await eventually(
+      async () => (received.some((m) => m.kind === 'backport_overdue') ? received : undefined),
+      'the backport_overdue notification',
+    );
     now = new Date(t0.getTime() + 14 * DAY_MS);
     expect((await expiry.sweep()).announced).toEqual([{ driftId: id, period: 2 }]);
-    await eventually(async () => (received.filter((m) => m.kind === 'backport_overdue').length === 2 ? true : undefined), 'the second period\'s notification');
+    await eventually(
+      async () => (received.filter((m) => m.kind === 'backport_overdue').length === 2 ? true : undefined),
+      "the second period's notification",
+    );
     expect(told.filter((m) => m.kind === 'backport_overdue').map((m) => m.title)).toEqual([
       'Backport overdue for sg-0e0e0000000000001 (111122223333, eu-west-1): acme/infra#12 is not merged after 7 days — merge it or close it',
       'Backport overdue for sg-0e0e0000000000001 (111122223333, eu-west-1): acme/infra#12 is not merged after 14 days — merge it or close it',

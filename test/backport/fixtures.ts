@@ -27,8 +27,20 @@ export const PRINCIPALS = {
   bob: `arn:aws:sts::${ACCOUNT}:assumed-role/developer/bob`,
 };
 
-const tcp = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
-const EGRESS_ALL: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+const tcp = (port: number, cidr: string): PermissionRule => ({
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  peer: { kind: 'ipv4', cidr },
+});
+const EGRESS_ALL: PermissionRule = {
+  direction: 'egress',
+  protocol: '-1',
+  fromPort: null,
+  toPort: null,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
 
 export const RULES = {
   httpsInternal: tcp(443, '10.0.0.0/8'),
@@ -58,12 +70,48 @@ export interface GroupFixture {
 
 /** Security group ids are `sg-` + 17 hex digits. */
 export const GROUPS = {
-  workers: { key: 'workers', id: 'sg-0bacc0ffee0000001', stack: 'network', name: 'workers', team: 'checkout', rules: [RULES.httpsInternal, RULES.partnerPublic, EGRESS_ALL] },
-  api: { key: 'api', id: 'sg-0bacc0ffee0000002', stack: 'network', name: 'api', team: 'api', rules: [RULES.httpsInternal, RULES.metricsPublic] },
-  batch: { key: 'batch', id: 'sg-0bacc0ffee0000003', stack: 'network', name: 'batch', team: 'platform', rules: [RULES.httpsInternal, RULES.sshPublic] },
-  dyn: { key: 'dyn', id: 'sg-0bacc0ffee0000004', stack: 'dynamic', name: 'dyn', team: 'platform', rules: [RULES.httpsPublic, RULES.altHttpsPublic] },
+  workers: {
+    key: 'workers',
+    id: 'sg-0bacc0ffee0000001',
+    stack: 'network',
+    name: 'workers',
+    team: 'checkout',
+    rules: [RULES.httpsInternal, RULES.partnerPublic, EGRESS_ALL],
+  },
+  api: {
+    key: 'api',
+    id: 'sg-0bacc0ffee0000002',
+    stack: 'network',
+    name: 'api',
+    team: 'api',
+    rules: [RULES.httpsInternal, RULES.metricsPublic],
+  },
+  batch: {
+    key: 'batch',
+    id: 'sg-0bacc0ffee0000003',
+    stack: 'network',
+    name: 'batch',
+    team: 'platform',
+    rules: [RULES.httpsInternal, RULES.sshPublic],
+  },
+  dyn: {
+    key: 'dyn',
+    id: 'sg-0bacc0ffee0000004',
+    stack: 'dynamic',
+    name: 'dyn',
+    team: 'platform',
+    rules: [RULES.httpsPublic, RULES.altHttpsPublic],
+  },
   fe: { key: 'fe', id: 'sg-0bacc0ffee0000005', stack: 'foreach', name: 'fe', team: 'platform', rules: [RULES.postgresA, RULES.postgresB] },
-  edge: { key: 'edge', id: 'sg-0bacc0ffee0000006', stack: 'edge', name: 'this', module: 'module.edge_sg', team: 'platform', rules: [RULES.httpsPublic] },
+  edge: {
+    key: 'edge',
+    id: 'sg-0bacc0ffee0000006',
+    stack: 'edge',
+    name: 'this',
+    module: 'module.edge_sg',
+    team: 'platform',
+    rules: [RULES.httpsPublic],
+  },
 } satisfies Record<string, GroupFixture>;
 
 export const NETWORK_MAIN_TF = `# Security groups of the checkout platform.

@@ -40,7 +40,11 @@ describe('a held door never reaches Terraform', () => {
     d.differences?.find((x) => x.key === ruleKey(rule) && x.side === side);
 
   beforeAll(async () => {
-    await world.start({ pagerduty: true, groups: ['workers'], backport: (github) => new GitHubBackport(fastClient(github.url), stackRepos()) });
+    await world.start({
+      pagerduty: true,
+      groups: ['workers'],
+      backport: (github) => new GitHubBackport(fastClient(github.url), stackRepos()),
+    });
     await eventually(async () => (await freeze()).frozen === false, 'the first incident poll');
   }, 30_000);
   afterAll(async () => {
@@ -51,18 +55,54 @@ describe('a held door never reaches Terraform', () => {
     // A P1 for team checkout (the workers group's team), opened a minute ago.
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString();
     world.pagerduty!.setIncidents([{ ...INCIDENT, priority: 'P1', createdAt }]);
-    const hook = signed(pagerDutyWebhook({ eventId: 'EV-HD-1', type: 'incident.triggered', incidentId: INCIDENT.id, number: INCIDENT.number, priority: 'P1', status: 'triggered', createdAt }), PAGERDUTY_SECRET);
-    expect((await world.api('POST', '/v1/webhooks/pagerduty', { token: '', raw: hook.raw, headers: { 'x-pagerduty-signature': hook.signature, 'x-webhook-id': 'W-HD-1' } })).status).toBe(202);
-    await eventually(async () => ((await freeze()).sources.some((s) => s.incident?.id === INCIDENT.id) ? true : undefined), 'the incident freeze');
+    const hook = signed(
+      pagerDutyWebhook({
+        eventId: 'EV-HD-1',
+        type: 'incident.triggered',
+        incidentId: INCIDENT.id,
+        number: INCIDENT.number,
+        priority: 'P1',
+        status: 'triggered',
+        createdAt,
+      }),
+      PAGERDUTY_SECRET,
+    );
+    expect(
+      (
+        await world.api('POST', '/v1/webhooks/pagerduty', {
+          token: '',
+          raw: hook.raw,
+          headers: { 'x-pagerduty-signature': hook.signature, 'x-webhook-id': 'W-HD-1' },
+        })
+      ).status,
+    ).toBe(202);
+    await eventually(
+      async () => ((await freeze()).sources.some((s) => s.incident?.id === INCIDENT.id) ? true : undefined),
+      'the incident freeze',
+    );
 
     // 1. Mallory (not break-glass) opens tcp/22 to the world: held, suspicious.
     await world.account.change(sg(), { authorize: [RULES.sshPublic] }, MALLORY);
-    const held = await world.driftOf('workers', (d) => d.status === 'held' && (d.flags ?? []).includes('suspicious'), 'the held, suspicious door', 60_000);
-    expect(byKey(held, RULES.sshPublic, 'added')).toMatchObject({ madeBy: { principal: { arn: MALLORY, class: 'other' }, source: 'cloudtrail-event' }, decision: { action: 'hold', rule: 4 }, flags: ['suspicious'] });
+    const held = await world.driftOf(
+      'workers',
+      (d) => d.status === 'held' && (d.flags ?? []).includes('suspicious'),
+      'the held, suspicious door',
+      60_000,
+    );
+    expect(byKey(held, RULES.sshPublic, 'added')).toMatchObject({
+      madeBy: { principal: { arn: MALLORY, class: 'other' }, source: 'cloudtrail-event' },
+      decision: { action: 'hold', rule: 4 },
+      flags: ['suspicious'],
+    });
 
     // 2. Alice (break-glass) closes tcp/8080 to the world on the same group.
     await world.account.change(sg(), { revoke: [RULES.partnerPublic] }, PRINCIPALS.alice);
-    const both = await world.driftOf('workers', (d) => d.links.pullRequest !== undefined && byKey(d, RULES.partnerPublic, 'removed')?.decision.action === 'backport', 'the backport of the 8080 closure', 60_000);
+    const both = await world.driftOf(
+      'workers',
+      (d) => d.links.pullRequest !== undefined && byKey(d, RULES.partnerPublic, 'removed')?.decision.action === 'backport',
+      'the backport of the 8080 closure',
+      60_000,
+    );
 
     // One record for the resource: the door is still held and flagged; the closure is codified, each by its own author.
     expect(both.id).toBe(held.id);
@@ -71,7 +111,10 @@ describe('a held door never reaches Terraform', () => {
     const door = byKey(both, RULES.sshPublic, 'added')!;
     const fix = byKey(both, RULES.partnerPublic, 'removed')!;
     expect(door).toMatchObject({ madeBy: { principal: { arn: MALLORY } }, decision: { action: 'hold' }, flags: ['suspicious'] });
-    expect(fix).toMatchObject({ madeBy: { principal: { arn: PRINCIPALS.alice, class: 'breakGlass' }, eventName: 'RevokeSecurityGroupIngress' }, decision: { action: 'backport', rule: 3 } });
+    expect(fix).toMatchObject({
+      madeBy: { principal: { arn: PRINCIPALS.alice, class: 'breakGlass' }, eventName: 'RevokeSecurityGroupIngress' },
+      decision: { action: 'backport', rule: 3 },
+    });
     expect(fix.madeBy.cloudTrailEventId).toBeDefined();
     expect(fix.madeBy.cloudTrailEventId).not.toBe(door.madeBy.cloudTrailEventId);
 
@@ -88,7 +131,9 @@ describe('a held door never reaches Terraform', () => {
     // Its body says what it codifies and, in its own section, what it leaves out and why.
     const body = pr[0].body ?? '';
     expect(body).toMatch(/^- closed \*\*tcp\/8080 from 0\.0\.0\.0\/0\*\*$/m);
-    expect(body).toMatch(/## Left out of this pull request[\s\S]*opened ingress tcp\/22 from 0\.0\.0\.0\/0 \(the internet\): held until the freeze ends;[\s\S]*mallory[\s\S]*\*\*suspicious\*\*/);
+    expect(body).toMatch(
+      /## Left out of this pull request[\s\S]*opened ingress tcp\/22 from 0\.0\.0\.0\/0 \(the internet\): held until the freeze ends;[\s\S]*mallory[\s\S]*\*\*suspicious\*\*/,
+    );
     expect(pr[0].labels).not.toContain('widens-exposure');
 
     // The API and the audit show each difference with who made it.
@@ -103,9 +148,33 @@ describe('a held door never reaches Terraform', () => {
 
     // 3. The incident resolves (cooldown 0): the held door is decided again and reverted; the closure is not re-opened.
     world.pagerduty!.setIncidents([{ ...INCIDENT, priority: 'P1', createdAt, status: 'resolved' }]);
-    const resolved = signed(pagerDutyWebhook({ eventId: 'EV-HD-2', type: 'incident.resolved', incidentId: INCIDENT.id, number: INCIDENT.number, priority: 'P1', status: 'resolved', createdAt }), PAGERDUTY_SECRET);
-    expect((await world.api('POST', '/v1/webhooks/pagerduty', { token: '', raw: resolved.raw, headers: { 'x-pagerduty-signature': resolved.signature, 'x-webhook-id': 'W-HD-2' } })).status).toBe(202);
-    const after = await world.driftOf('workers', (d) => d.id === both.id && d.status === 'backport_open', 'the door reverted, the PR still open', 90_000);
+    const resolved = signed(
+      pagerDutyWebhook({
+        eventId: 'EV-HD-2',
+        type: 'incident.resolved',
+        incidentId: INCIDENT.id,
+        number: INCIDENT.number,
+        priority: 'P1',
+        status: 'resolved',
+        createdAt,
+      }),
+      PAGERDUTY_SECRET,
+    );
+    expect(
+      (
+        await world.api('POST', '/v1/webhooks/pagerduty', {
+          token: '',
+          raw: resolved.raw,
+          headers: { 'x-pagerduty-signature': resolved.signature, 'x-webhook-id': 'W-HD-2' },
+        })
+      ).status,
+    ).toBe(202);
+    const after = await world.driftOf(
+      'workers',
+      (d) => d.id === both.id && d.status === 'backport_open',
+      'the door reverted, the PR still open',
+      90_000,
+    );
 
     const live = world.account.rules(sg()).map(ruleKey);
     expect(live).not.toContain(ruleKey(RULES.sshPublic));

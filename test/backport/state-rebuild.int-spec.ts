@@ -21,7 +21,8 @@ describe('after a total Redis loss, the open backports come back from GitHub', (
   let pr: DriftRecord;
   let issue: DriftRecord;
   const freeze = async () => (await world.api<Freeze>('GET', '/v1/freeze')).body;
-  const backportOpen = async () => (await world.api<{ items: DriftRecord[] }>('GET', '/v1/drifts?status=backport_open&limit=100')).body.items;
+  const backportOpen = async () =>
+    (await world.api<{ items: DriftRecord[] }>('GET', '/v1/drifts?status=backport_open&limit=100')).body.items;
 
   beforeAll(async () => {
     await world.start({ groups: ['api', 'dyn', 'batch'] });
@@ -57,7 +58,14 @@ describe('after a total Redis loss, the open backports come back from GitHub', (
     expect([...byId.keys()].sort()).toEqual([pr.id, issue.id].sort());
     for (const before of [pr, issue]) {
       const after = byId.get(before.id) as DriftRecord;
-      expect(after).toMatchObject({ status: 'backport_open', resource: before.resource, principal: before.principal, decision: before.decision, changedAt: before.changedAt, detectedAt: before.detectedAt });
+      expect(after).toMatchObject({
+        status: 'backport_open',
+        resource: before.resource,
+        principal: before.principal,
+        decision: before.decision,
+        changedAt: before.changedAt,
+        detectedAt: before.detectedAt,
+      });
       expect(after.links).toEqual({ ...before.links });
       expect(after.evidence.explanations?.[0]).toMatch(/^rebuilt from http/);
     }
@@ -76,11 +84,17 @@ describe('after a total Redis loss, the open backports come back from GitHub', (
   });
 
   it('when GitHub cannot be read at start-up (rate limited for an hour) the controller starts frozen (unknown), and unfreezes once the rebuild succeeds', async () => {
-    gh().failNext(sandbox.sandboxFailures.primaryRateLimit(Math.floor(Date.now() / 1000) + 3600), 1, { method: 'GET', route: '/repos/{owner}/{repo}/issues' });
+    gh().failNext(sandbox.sandboxFailures.primaryRateLimit(Math.floor(Date.now() / 1000) + 3600), 1, {
+      method: 'GET',
+      route: '/repos/{owner}/{repo}/issues',
+    });
     await world.restartAfterRedisLoss();
     const frozen = await freeze();
     expect(frozen.frozen).toBe(true);
-    expect(frozen.sources.find((s) => s.id === 'unk_state')).toMatchObject({ type: 'unknown', reason: expect.stringContaining('rebuilding it from GitHub') });
+    expect(frozen.sources.find((s) => s.id === 'unk_state')).toMatchObject({
+      type: 'unknown',
+      reason: expect.stringContaining('rebuilding it from GitHub'),
+    });
     expect(await world.audit('state.rebuild_failed')).toHaveLength(1);
     // Ready (the API and the freeze toggle stay up), and it says the state is not rebuilt yet.
     const ready = await world.api<{ ready: boolean; state: { rebuilt: boolean; rebuildingSince?: string } }>('GET', '/readyz');
@@ -108,7 +122,12 @@ describe('after a total Redis loss, the open backports come back from GitHub', (
     expect(ec2.writeCalls().slice(writesBefore)).toEqual([]);
 
     released = true;
-    const reverted = await world.driftOf('batch', (d) => d.id === held.id && d.status === 'reverted', 'the revert once the state is rebuilt', 30_000);
+    const reverted = await world.driftOf(
+      'batch',
+      (d) => d.id === held.id && d.status === 'reverted',
+      'the revert once the state is rebuilt',
+      30_000,
+    );
     expect(reverted.decision).toMatchObject({ action: 'revert', rule: 6 });
     const rebuiltAt = Date.parse((await world.audit('state.rebuilt'))[0].at);
     const writes = ec2.writeCalls().slice(writesBefore);

@@ -32,24 +32,21 @@ describe('driftwarden CLI failures against a running controller', () => {
     return runner.run(argv);
   }
 
-  const isFrozen = async () =>
-    (await http<{ frozen: boolean }>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer })).body.frozen;
+  const isFrozen = async () => (await http<{ frozen: boolean }>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer })).body.frozen;
 
   describe('unreachable controller (a closed port)', () => {
-    it.each([
-      [['drifts']],
-      [['freeze', 'status']],
-      [['audit', '--since', '1h']],
-      [['show', 'drf_x']],
-    ])('%j: says it cannot reach the controller and what to set, exit 2', async (argv) => {
-      const result = await run(argv, { DRIFTWARDEN_URL: closedUrl, DRIFTWARDEN_TOKEN: TOKENS.admin });
+    it.each([[['drifts']], [['freeze', 'status']], [['audit', '--since', '1h']], [['show', 'drf_x']]])(
+      '%j: says it cannot reach the controller and what to set, exit 2',
+      async (argv) => {
+        const result = await run(argv, { DRIFTWARDEN_URL: closedUrl, DRIFTWARDEN_TOKEN: TOKENS.admin });
 
-      expect(result.code).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toBe(
-        `error: cannot reach driftwarden at ${closedUrl}: ECONNREFUSED — is the controller running? set DRIFTWARDEN_URL\n`,
-      );
-    });
+        expect(result.code).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toBe(
+          `error: cannot reach driftwarden at ${closedUrl}: ECONNREFUSED — is the controller running? set DRIFTWARDEN_URL\n`,
+        );
+      },
+    );
 
     it('--url wins over DRIFTWARDEN_URL (a closed port given as --url fails, the good URL in the env is not used)', async () => {
       const result = await run(['--url', closedUrl, 'freeze', 'status'], { DRIFTWARDEN_URL: ctl.url, DRIFTWARDEN_TOKEN: TOKENS.viewer });
@@ -111,9 +108,7 @@ describe('driftwarden CLI failures against a running controller', () => {
       const result = await run(['freeze', 'on', '--reason', 'x', '--ttl', '1h'], { DRIFTWARDEN_URL: withCredentials });
 
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(
-        `error: the URL ${ctl.url} must not carry a user name or password: put the token in DRIFTWARDEN_TOKEN\n`,
-      );
+      expect(result.stderr).toBe(`error: the URL ${ctl.url} must not carry a user name or password: put the token in DRIFTWARDEN_TOKEN\n`);
       expect(await isFrozen()).toBe(false);
     });
   });
@@ -128,7 +123,7 @@ describe('driftwarden CLI failures against a running controller', () => {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(lines(result.stderr)).toEqual([
-        "error: your token's role is too low for turning a freeze on (POST /v1/freezes needs the operator role or higher): this call needs the operator role; token \"t-viewer\" has viewer",
+        'error: your token\'s role is too low for turning a freeze on (POST /v1/freezes needs the operator role or higher): this call needs the operator role; token "t-viewer" has viewer',
       ]);
       expect(await isFrozen()).toBe(false);
     });
@@ -139,9 +134,13 @@ describe('driftwarden CLI failures against a running controller', () => {
       const approve = await run(['approve', 'drf_abc', '--comment', 'ok'], env);
 
       expect(off.code).toBe(2);
-      expect(off.stderr).toContain("your token's role is too low for lifting a freeze (DELETE /v1/freezes/frz_abc needs the operator role or higher)");
+      expect(off.stderr).toContain(
+        "your token's role is too low for lifting a freeze (DELETE /v1/freezes/frz_abc needs the operator role or higher)",
+      );
       expect(approve.code).toBe(2);
-      expect(approve.stderr).toContain("your token's role is too low for approving a drift (POST /v1/drifts/drf_abc/approve needs the operator role or higher)");
+      expect(approve.stderr).toContain(
+        "your token's role is too low for approving a drift (POST /v1/drifts/drf_abc/approve needs the operator role or higher)",
+      );
     });
 
     it('ingest token reads nothing: `drifts` is refused, exit 2', async () => {

@@ -96,7 +96,10 @@ export function parseJson<T>(run: CliRun): T {
   try {
     return JSON.parse(run.stdout) as T;
   } catch (error) {
-    throw new Error(`expected JSON on stdout of \`${run.argv.join(' ')}\` (exit ${run.code}), got:\n${run.stdout}\nstderr:\n${run.stderr}`, { cause: error });
+    throw new Error(
+      `expected JSON on stdout of \`${run.argv.join(' ')}\` (exit ${run.code}), got:\n${run.stdout}\nstderr:\n${run.stderr}`,
+      { cause: error },
+    );
   }
 }
 

@@ -60,7 +60,13 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
   const getDrift = async (id: string) => (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${id}`, { token: TOKENS.viewer })).body;
 
   /** Posts one Config item event for a new group and waits for its drift record to reach `status`. */
-  async function driftFor(opts: { desired: string[]; live: string[]; status: string; principal?: string; account?: string }): Promise<Drift> {
+  async function driftFor(opts: {
+    desired: string[];
+    live: string[];
+    status: string;
+    principal?: string;
+    account?: string;
+  }): Promise<Drift> {
     const group = `sg-0c1d${String(++n).padStart(13, '0')}`;
     ports.desiredState.desired.set(group, opts.desired);
     if (opts.principal) ports.attribution.byResource.set(group, opts.principal);
@@ -82,7 +88,9 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
     let cursor: string | null = null;
     do {
       const query: string = cursor === null ? '' : `&cursor=${cursor}`;
-      const page: Page<AuditEntry> = (await http<Page<AuditEntry>>(ctl.url, 'GET', `/v1/audit?limit=1000${query}`, { token: TOKENS.viewer })).body;
+      const page: Page<AuditEntry> = (
+        await http<Page<AuditEntry>>(ctl.url, 'GET', `/v1/audit?limit=1000${query}`, { token: TOKENS.viewer })
+      ).body;
       items.push(...page.items);
       cursor = page.next;
     } while (cursor !== null);
@@ -91,10 +99,16 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
 
   /** Someone closed tcp/8080, which the code keeps open: reverting would widen exposure (rule 5). */
   const awaitingApproval = (principal?: string) =>
-    driftFor({ desired: ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0'], live: ['tcp/443/10.0.0.0/8'], status: 'awaiting_approval', principal });
+    driftFor({
+      desired: ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0'],
+      live: ['tcp/443/10.0.0.0/8'],
+      status: 'awaiting_approval',
+      principal,
+    });
 
   /** Someone opened tcp/22 to the world: reverted on the spot. */
-  const reverted = () => driftFor({ desired: ['tcp/443/10.0.0.0/8'], live: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'], status: 'reverted' });
+  const reverted = () =>
+    driftFor({ desired: ['tcp/443/10.0.0.0/8'], live: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'], status: 'reverted' });
 
   describe('drifts and show', () => {
     let waiting: Drift[];
@@ -113,8 +127,14 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
       const out = lines(run.stdout);
       expect(out[0]).toMatch(/^ID\s+STATUS\s+DECISION\s+RESOURCE\s+ACCOUNT\s+REGION\s+PRINCIPAL\s+CHANGED\s+FLAGS$/);
       expect(out.slice(1).map((l) => l.split(/\s+/)[0])).toEqual([done.id, waiting[1].id, waiting[0].id]);
-      expect(out[1]).toMatch(new RegExp(`^${done.id}\\s+reverted\\s+revert \\(rule \\d\\)\\s+${done.resource.id}\\s+${ACCOUNT}\\s+eu-west-1\\s+unknown\\s+\\d+d ago`));
-      expect(out[2]).toMatch(new RegExp(`^${waiting[1].id}\\s+awaiting_approval\\s+await_approval \\(rule 5\\)\\s+${waiting[1].resource.id}\\s+${ACCOUNT}`));
+      expect(out[1]).toMatch(
+        new RegExp(
+          `^${done.id}\\s+reverted\\s+revert \\(rule \\d\\)\\s+${done.resource.id}\\s+${ACCOUNT}\\s+eu-west-1\\s+unknown\\s+\\d+d ago`,
+        ),
+      );
+      expect(out[2]).toMatch(
+        new RegExp(`^${waiting[1].id}\\s+awaiting_approval\\s+await_approval \\(rule 5\\)\\s+${waiting[1].resource.id}\\s+${ACCOUNT}`),
+      );
     });
 
     it('drifts --json prints {items, next} as the API does', async () => {
@@ -133,7 +153,11 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
       const revertedOnly = await viewer.run(['drifts', '--status', 'reverted', '--account', ACCOUNT]);
 
       expect(parseJson<Page<Drift>>(awaiting).items.map((d) => d.id)).toEqual([waiting[1].id, waiting[0].id]);
-      expect(lines(revertedOnly.stdout).slice(1).map((l) => l.split(/\s+/)[0])).toEqual([done.id]);
+      expect(
+        lines(revertedOnly.stdout)
+          .slice(1)
+          .map((l) => l.split(/\s+/)[0]),
+      ).toEqual([done.id]);
       const none = await viewer.run(['drifts', '--account', ACCOUNT, '--status', 'backport_merged']);
       expect(none.code).toBe(0);
       expect(none.stdout).toBe('no drifts match\n');
@@ -195,19 +219,30 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
     beforeAll(async () => {
       // More records than one API page can carry (GET /v1/drifts takes limit 1-500).
       const events = Array.from({ length: PAGING_COUNT }, (_, i) =>
-        sgEvent({ groupId: `sg-0pa9e${String(i).padStart(12, '0')}`, stateId: 1_747_500_000_000 + i, rules: ['tcp/22/0.0.0.0/0'], account: PAGING_ACCOUNT }),
+        sgEvent({
+          groupId: `sg-0pa9e${String(i).padStart(12, '0')}`,
+          stateId: 1_747_500_000_000 + i,
+          rules: ['tcp/22/0.0.0.0/0'],
+          account: PAGING_ACCOUNT,
+        }),
       );
       for (let i = 0; i < events.length; i += 250) {
         const posted = await http(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: events.slice(i, i + 250) });
         expect(posted.status).toBe(202);
       }
-      ids = await eventually(async () => {
-        const first = await http<Page<Drift>>(ctl.url, 'GET', `/v1/drifts?account=${PAGING_ACCOUNT}&limit=500`, { token: TOKENS.viewer });
-        if (first.body.next === null) return undefined;
-        const rest = await http<Page<Drift>>(ctl.url, 'GET', `/v1/drifts?account=${PAGING_ACCOUNT}&limit=500&cursor=${first.body.next}`, { token: TOKENS.viewer });
-        const all = [...first.body.items, ...rest.body.items].map((d) => d.id);
-        return all.length === PAGING_COUNT ? all : undefined;
-      }, `${PAGING_COUNT} drift records`, 20_000);
+      ids = await eventually(
+        async () => {
+          const first = await http<Page<Drift>>(ctl.url, 'GET', `/v1/drifts?account=${PAGING_ACCOUNT}&limit=500`, { token: TOKENS.viewer });
+          if (first.body.next === null) return undefined;
+          const rest = await http<Page<Drift>>(ctl.url, 'GET', `/v1/drifts?account=${PAGING_ACCOUNT}&limit=500&cursor=${first.body.next}`, {
+            token: TOKENS.viewer,
+          });
+          const all = [...first.body.items, ...rest.body.items].map((d) => d.id);
+          return all.length === PAGING_COUNT ? all : undefined;
+        },
+        `${PAGING_COUNT} drift records`,
+        20_000,
+      );
     }, 30_000);
 
     it('--limit above one page follows the cursor: the first 502 records in order, next set (--json)', async () => {
@@ -272,7 +307,11 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
         const d = await getDrift(drift.id);
         return d.status === 'reverted' ? d : undefined;
       }, 'the approved revert');
-      expect(done.approval).toMatchObject({ action: 'approve', by: 'token:t-operator', comment: 'the port must stay open for the partner API' });
+      expect(done.approval).toMatchObject({
+        action: 'approve',
+        by: 'token:t-operator',
+        comment: 'the port must stay open for the partner API',
+      });
       expect(ports.remediation.calls).toContain(drift.id);
       expect(ports.backport.calls).not.toContain(drift.id);
     });
@@ -295,7 +334,11 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
       const run = await operator.run(['reject', drift.id, '--comment', 'leave it', '--json']);
 
       expect(run.code).toBe(0);
-      expect(parseJson<Drift>(run)).toMatchObject({ id: drift.id, status: 'rejected', approval: { action: 'reject', by: 'token:t-operator', comment: 'leave it' } });
+      expect(parseJson<Drift>(run)).toMatchObject({
+        id: drift.id,
+        status: 'rejected',
+        approval: { action: 'reject', by: 'token:t-operator', comment: 'leave it' },
+      });
       expect((await getDrift(drift.id)).status).toBe('rejected');
       expect(ports.remediation.calls).not.toContain(drift.id);
       expect(ports.backport.calls).not.toContain(drift.id);
@@ -330,7 +373,9 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
       const run = await cliFor(ctl.url, ALICE_TOKEN).run(['approve', drift.id, '--comment', 'looks fine to me']);
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toBe('error: self_approval (403): alice@example.com made this change and cannot also decide on it; ask another operator\n');
+      expect(run.stderr).toBe(
+        'error: self_approval (403): alice@example.com made this change and cannot also decide on it; ask another operator\n',
+      );
       expect(run.stdout + run.stderr).not.toContain(ALICE_TOKEN);
       expect((await getDrift(drift.id)).status).toBe('awaiting_approval');
     });
@@ -390,7 +435,9 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
       const out = lines(run.stdout);
       expect(out[0]).toMatch(/^TIME\s+ACTOR\s+ACTION\s+SUBJECT\s+DETAIL$/);
       expect(out.slice(1)).toContainEqual(
-        expect.stringMatching(new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}Z\\s+token:t-operator\\s+freeze\\.created\\s+${freezeId}\\s+${marker}$`)),
+        expect.stringMatching(
+          new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}Z\\s+token:t-operator\\s+freeze\\.created\\s+${freezeId}\\s+${marker}$`),
+        ),
       );
       expect(run.stdout).not.toContain('before the cut-off');
       expect(run.stdout).not.toContain('api.drift.reject');
@@ -404,7 +451,9 @@ describe('driftwarden drifts / show / approve / adopt / reject / audit against a
       expect(page.items.length).toBeGreaterThan(500);
       expect(new Set(page.items.map((e) => e.id)).size).toBe(page.items.length);
       const types = new Set(page.items.map((e) => e.type));
-      expect([...types]).toEqual(expect.arrayContaining(['api.events', 'decision', 'api.drift.approve', 'api.drift.adopt', 'api.drift.reject', 'freeze.created']));
+      expect([...types]).toEqual(
+        expect.arrayContaining(['api.events', 'decision', 'api.drift.approve', 'api.drift.adopt', 'api.drift.reject', 'freeze.created']),
+      );
       const ids = page.items.map((e) => e.id);
       expect([...ids].sort(compareStreamIds)).toEqual(ids);
       expect(page.next).toBeNull();

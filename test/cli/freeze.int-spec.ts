@@ -37,8 +37,7 @@ describe('driftwarden freeze against a running controller', () => {
     await dropPrefix(ctl.prefix);
   });
 
-  const apiFreeze = async (query = '') =>
-    (await http<FreezeState>(ctl.url, 'GET', `/v1/freeze${query}`, { token: TOKENS.viewer })).body;
+  const apiFreeze = async (query = '') => (await http<FreezeState>(ctl.url, 'GET', `/v1/freeze${query}`, { token: TOKENS.viewer })).body;
 
   describe('a manual freeze: on, status, off', () => {
     let id: string;
@@ -50,7 +49,8 @@ describe('driftwarden freeze against a running controller', () => {
       expect(run.code).toBe(0);
       expect(run.stderr).toBe('');
       const out = lines(run.stdout);
-      const first = /^frozen: manual freeze (frz_[a-z0-9]+) everywhere, until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z) \(in (1h59m|2h)\)$/.exec(out[0]);
+      const first =
+        /^frozen: manual freeze (frz_[a-z0-9]+) everywhere, until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z) \(in (1h59m|2h)\)$/.exec(out[0]);
       expect(first).not.toBeNull();
       id = first?.[1] ?? '';
       expect(out.slice(1)).toEqual(['  reason: game day: failover drill', `  lift it early with: driftwarden freeze off ${id}`]);
@@ -73,7 +73,11 @@ describe('driftwarden freeze against a running controller', () => {
       expect(out[0]).toBe('FROZEN: auto-heal is stopped (1 active source)');
       expect(out[2]).toMatch(/^ID\s+TYPE\s+SCOPE\s+REASON\s+SINCE\s+UNTIL\s+ACTOR$/);
       const row = out.find((l) => l.startsWith(id));
-      expect(row).toMatch(new RegExp(`^${id}\\s+manual\\s+everywhere\\s+game day: failover drill\\s+\\S+ \\S+ \\(\\d+s ago\\)\\s+\\S+ \\S+ \\(in (1h59m|2h)\\)\\s+token:t-operator$`));
+      expect(row).toMatch(
+        new RegExp(
+          `^${id}\\s+manual\\s+everywhere\\s+game day: failover drill\\s+\\S+ \\S+ \\(\\d+s ago\\)\\s+\\S+ \\S+ \\(in (1h59m|2h)\\)\\s+token:t-operator$`,
+        ),
+      );
       expect(out).toContain('providers: none configured (no incident source)');
     });
 
@@ -123,19 +127,34 @@ describe('driftwarden freeze against a running controller', () => {
     expect(run.stdout).toBe('');
     const err = lines(run.stderr);
     expect(err[0]).toMatch(/^error: incident_freeze \(409\): inc_pagerduty_X is an incident freeze: it ends when the incident resolves/);
-    expect(err).toContain('only manual freezes can be lifted with `freeze off`; incident, window, cooldown and unknown freezes end on their own.');
+    expect(err).toContain(
+      'only manual freezes can be lifted with `freeze off`; incident, window, cooldown and unknown freezes end on their own.',
+    );
     expect(err).toContain('An admin can override incident freezes for at most 1h, with a reason (POST /v1/freeze/overrides).');
   });
 
   it('a scoped freeze (--account, --region, --json) applies only where it is scoped', async () => {
     const run = await operator.run([
-      'freeze', 'on', '--reason', 'eu-west-1 migration', '--ttl', '30m',
-      '--account', '111122223333', '--region', 'eu-west-1', '--json',
+      'freeze',
+      'on',
+      '--reason',
+      'eu-west-1 migration',
+      '--ttl',
+      '30m',
+      '--account',
+      '111122223333',
+      '--region',
+      'eu-west-1',
+      '--json',
     ]);
 
     expect(run.code).toBe(0);
     const source = parseJson<FreezeSource>(run);
-    expect(source).toMatchObject({ type: 'manual', reason: 'eu-west-1 migration', scope: { accounts: ['111122223333'], regions: ['eu-west-1'] } });
+    expect(source).toMatchObject({
+      type: 'manual',
+      reason: 'eu-west-1 migration',
+      scope: { accounts: ['111122223333'], regions: ['eu-west-1'] },
+    });
 
     const here = await viewer.run(['freeze', 'status', '--account', '111122223333', '--region', 'eu-west-1']);
     expect(lines(here.stdout)[0]).toBe('FROZEN: auto-heal is stopped (1 active source)');
@@ -153,7 +172,10 @@ describe('driftwarden freeze against a running controller', () => {
     const run = await operator.run(['freeze', 'on', '--reason', 'too long', '--ttl', '30d']);
 
     expect(run.code).toBe(1);
-    expect(lines(run.stderr)).toEqual(['error: validation_failed (400): invalid ttl', '  ttl: expected a TTL from 1s to 7d (freeze.maxTtl), got 30d']);
+    expect(lines(run.stderr)).toEqual([
+      'error: validation_failed (400): invalid ttl',
+      '  ttl: expected a TTL from 1s to 7d (freeze.maxTtl), got 30d',
+    ]);
     expect((await apiFreeze()).frozen).toBe(false);
   });
 

@@ -129,7 +129,10 @@ describe('driftwarden replay / config check against a running controller', () =>
         error: null,
       });
       expect(summary.rejected.map((r) => r.line)).toEqual([4, 5]);
-      expect(summary.rejected[0].problems).toContainEqual({ path: 'detail.configurationItem.resourceId', message: 'expected string, got number' });
+      expect(summary.rejected[0].problems).toContainEqual({
+        path: 'detail.configurationItem.resourceId',
+        message: 'expected string, got number',
+      });
       expect(summary.rejected[1].problems).toEqual([{ path: '', message: expect.stringMatching(/^invalid JSON: /) }]);
       for (const { group } of good) expect(await driftsOf(group)).toHaveLength(1);
     });
@@ -155,7 +158,14 @@ describe('driftwarden replay / config check against a running controller', () =>
       const run = await cli.run(['replay', file, '--json']);
 
       expect(run.code).toBe(0);
-      expect(parseJson<ReplaySummaryJson>(run)).toMatchObject({ ok: true, events: 1, accepted: 1, duplicates: 0, rejected: [], error: null });
+      expect(parseJson<ReplaySummaryJson>(run)).toMatchObject({
+        ok: true,
+        events: 1,
+        accepted: 1,
+        duplicates: 0,
+        rejected: [],
+        error: null,
+      });
     });
   });
 
@@ -237,16 +247,33 @@ describe('driftwarden replay / config check against a running controller', () =>
       '  notes: { pagerduty: true, jsm: true }',
       '',
     ].join('\n');
-    const env = { PD_TOKEN: 'pd-secret-token', JSM_API_TOKEN: 'jsm-secret-token', JSM_WEBHOOK_SECRET: 'jsm-hook', FH_SECRET: 'fh-secret', GO_SECRET: 'go-secret', INCIDENTIO_API_KEY: 'iio-key', INCIDENTIO_WEBHOOK_SECRET: `whsec_${Buffer.from('0123456789abcdef0123').toString('base64')}` };
+    const env = {
+      PD_TOKEN: 'pd-secret-token',
+      JSM_API_TOKEN: 'jsm-secret-token',
+      JSM_WEBHOOK_SECRET: 'jsm-hook',
+      FH_SECRET: 'fh-secret',
+      GO_SECRET: 'go-secret',
+      INCIDENTIO_API_KEY: 'iio-key',
+      INCIDENTIO_WEBHOOK_SECRET: `whsec_${Buffer.from('0123456789abcdef0123').toString('base64')}`,
+    };
 
     it('accepts a config using incidents.jsm, incidents.webhook, incidents.incidentio and incidents.notes, and says which sources and notes are on', async () => {
       const file = files.write('wave2.yaml', valid);
       const run = await cli.run(['config', 'check', file], env);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(run.stdout).toBe(`ok: ${file} (mode dry-run, 0 stacks, providers: pagerduty, jsm, incidentio, webhook.firehydrant, webhook.grafana-oncall, notes: pagerduty, jsm)\n`);
+      expect(run.stdout).toBe(
+        `ok: ${file} (mode dry-run, 0 stacks, providers: pagerduty, jsm, incidentio, webhook.firehydrant, webhook.grafana-oncall, notes: pagerduty, jsm)\n`,
+      );
       const json = await cli.run(['config', 'check', file, '--json'], env);
-      expect(parseJson(json)).toEqual({ ok: true, file, mode: 'dry-run', stacks: 0, providers: ['pagerduty', 'jsm', 'incidentio', 'webhook.firehydrant', 'webhook.grafana-oncall'], notes: ['pagerduty', 'jsm'] });
+      expect(parseJson(json)).toEqual({
+        ok: true,
+        file,
+        mode: 'dry-run',
+        stacks: 0,
+        providers: ['pagerduty', 'jsm', 'incidentio', 'webhook.firehydrant', 'webhook.grafana-oncall'],
+        notes: ['pagerduty', 'jsm'],
+      });
     });
 
     it('explains each mistake with its key path, and never prints a secret', async () => {

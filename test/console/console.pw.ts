@@ -91,7 +91,7 @@ test('freeze on and off from the console (operator), with the same audit as the 
   await expect(page.getByRole('cell', { name: 'token:t-operator' }).first()).toBeVisible();
 });
 
-test('a freeze with a bad TTL is refused with the API\'s words at the field', async ({ page }) => {
+test("a freeze with a bad TTL is refused with the API's words at the field", async ({ page }) => {
   await signIn(page, world().tokens.operator);
   await page.getByRole('link', { name: 'Freeze' }).click();
   await page.getByLabel('Reason (required)').fill('x');
@@ -142,7 +142,9 @@ test('reject with a comment (and none without one)', async ({ page }) => {
   await page.getByRole('button', { name: 'Reject (leave)' }).click();
   await expect(page.getByText(/Rejected: the change is left as it is/)).toBeVisible();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('rejected');
-  await expect(page.locator('ol.timeline')).toContainText('api.drift.reject by token:t-operator: 8080 stays closed: the service moved to 443');
+  await expect(page.locator('ol.timeline')).toContainText(
+    'api.drift.reject by token:t-operator: 8080 stays closed: the service moved to 443',
+  );
 });
 
 test('buttons are absent for a viewer (the API would refuse them too)', async ({ page }) => {
@@ -150,7 +152,8 @@ test('buttons are absent for a viewer (the API would refuse them too)', async ({
   await page.goto(`/ui/#/drifts/${world().drifts.viewer}`);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('awaiting approval');
   await expect(page.getByText('your role (viewer) may not decide')).toBeVisible();
-  for (const name of ['Approve (revert)', 'Adopt (backport)', 'Reject (leave)']) await expect(page.getByRole('button', { name })).toHaveCount(0);
+  for (const name of ['Approve (revert)', 'Adopt (backport)', 'Reject (leave)'])
+    await expect(page.getByRole('button', { name })).toHaveCount(0);
   await page.getByRole('link', { name: 'Freeze' }).click();
   await expect(page.getByRole('heading', { name: 'Active sources' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Freeze', exact: true })).toHaveCount(0);
@@ -266,17 +269,19 @@ for (const width of [1280, 360]) {
       // Usable at 360 px: nothing wider than the screen.
       const wider = await page.evaluate(() => {
         const w = document.documentElement.clientWidth;
-        return [...document.querySelectorAll('body *')]
-          // Content clipped by an ancestor that fits (a visually hidden table head) is not on the screen.
-          .filter((e) => e.getBoundingClientRect().right > w + 0.5 && !e.closest('.visually-hidden, .skip'))
-          .filter((e) => {
-            for (let a = e.parentElement; a; a = a.parentElement) {
-              if (getComputedStyle(a).overflow !== 'visible' && a.getBoundingClientRect().right <= w + 0.5) return false;
-            }
-            return true;
-          })
-          .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${(e.textContent ?? '').slice(0, 60)}`)
-          .slice(0, 5);
+        return (
+          [...document.querySelectorAll('body *')]
+            // Content clipped by an ancestor that fits (a visually hidden table head) is not on the screen.
+            .filter((e) => e.getBoundingClientRect().right > w + 0.5 && !e.closest('.visually-hidden, .skip'))
+            .filter((e) => {
+              for (let a = e.parentElement; a; a = a.parentElement) {
+                if (getComputedStyle(a).overflow !== 'visible' && a.getBoundingClientRect().right <= w + 0.5) return false;
+              }
+              return true;
+            })
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${(e.textContent ?? '').slice(0, 60)}`)
+            .slice(0, 5)
+        );
       });
       expect(wider, `${name} is wider than ${width} px`).toEqual([]);
       expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);

@@ -35,11 +35,12 @@ describe('fencing race', () => {
     await dropPrefix(prefix);
   });
 
-  const tick = (n: number) => new Promise<void>((resolve) => {
-    let left = n;
-    const step = () => (left-- <= 0 ? resolve() : setImmediate(step));
-    step();
-  });
+  const tick = (n: number) =>
+    new Promise<void>((resolve) => {
+      let left = n;
+      const step = () => (left-- <= 0 ? resolve() : setImmediate(step));
+      step();
+    });
 
   it('no call passes the fence after a freeze is recorded (2,000 random interleavings)', async () => {
     let refused = 0;

@@ -16,8 +16,22 @@ describe('the fence and freezes that start by the clock', () => {
   const prefix = uniquePrefix();
   const keys = new RedisKeys(prefix);
   const target = { account: '111122223333', region: 'eu-west-1', type: 'AWS::EC2::SecurityGroup', tags: {} };
-  const settings = (over: Partial<FreezeSettings> = {}): FreezeSettings => ({ windows: [], providers: [], cooldownMs: 30 * 60_000, lookbackMs: 15 * 60_000, maxStalenessMs: 90_000, ...over });
-  const incident = (at: Date): IncidentRecord => ({ provider: 'pagerduty', id: 'Q1OVR', number: 7, title: 'checkout 5xx', status: 'triggered', createdAt: at.toISOString() });
+  const settings = (over: Partial<FreezeSettings> = {}): FreezeSettings => ({
+    windows: [],
+    providers: [],
+    cooldownMs: 30 * 60_000,
+    lookbackMs: 15 * 60_000,
+    maxStalenessMs: 90_000,
+    ...over,
+  });
+  const incident = (at: Date): IncidentRecord => ({
+    provider: 'pagerduty',
+    id: 'Q1OVR',
+    number: 7,
+    title: 'checkout 5xx',
+    status: 'triggered',
+    createdAt: at.toISOString(),
+  });
   let redis: Redis;
   let store: FreezeStore;
   let now: Date;
@@ -36,7 +50,16 @@ describe('the fence and freezes that start by the clock', () => {
 
   /** An open incident set aside by an admin override that ends in ten minutes. */
   async function incidentUnderOverride(): Promise<void> {
-    await store.recordSnapshot({ provider: 'pagerduty', ok: true, fetchedAt: now.toISOString(), attemptedAt: now.toISOString(), incidents: [incident(new Date(now.getTime() - 60_000))] }, 'test');
+    await store.recordSnapshot(
+      {
+        provider: 'pagerduty',
+        ok: true,
+        fetchedAt: now.toISOString(),
+        attemptedAt: now.toISOString(),
+        incidents: [incident(new Date(now.getTime() - 60_000))],
+      },
+      'test',
+    );
     await store.createOverride({ reason: 'the fix needs the revert', ttlMs: 10 * 60_000, actor: 'admin', now });
   }
 
@@ -55,7 +78,10 @@ describe('the fence and freezes that start by the clock', () => {
   });
 
   it("refuses the call once a provider's data has gone stale (unknown freezes), and not before", async () => {
-    await store.recordSnapshot({ provider: 'pagerduty', ok: true, fetchedAt: now.toISOString(), attemptedAt: now.toISOString(), incidents: [] }, 'test');
+    await store.recordSnapshot(
+      { provider: 'pagerduty', ok: true, fetchedAt: now.toISOString(), attemptedAt: now.toISOString(), incidents: [] },
+      'test',
+    );
     const service = new FreezeService(store, settings({ providers: ['pagerduty'] }), 0);
     const fence = await new FreezeFence(store, service, clock).arm(target);
     now = new Date(now.getTime() + 90_000);

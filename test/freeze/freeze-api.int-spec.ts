@@ -1,6 +1,14 @@
 import { Redis } from 'ioredis';
 import { FreezeService, FreezeStore } from '@driftwarden/freeze';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
@@ -33,9 +41,17 @@ describe('freeze toggle API', () => {
   });
 
   it('creates a manual freeze (201), shows it in GET /v1/freeze, lifts it with DELETE, and audits both with the token name', async () => {
-    const created = await http<Source>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'payments migration', ttl: '2h', scope: { accounts: ['111122223333'] } } });
+    const created = await http<Source>(ctl.url, 'POST', '/v1/freezes', {
+      token: TOKENS.operator,
+      body: { reason: 'payments migration', ttl: '2h', scope: { accounts: ['111122223333'] } },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ type: 'manual', reason: 'payments migration', actor: 'token:t-operator', scope: { accounts: ['111122223333'] } });
+    expect(created.body).toMatchObject({
+      type: 'manual',
+      reason: 'payments migration',
+      actor: 'token:t-operator',
+      scope: { accounts: ['111122223333'] },
+    });
     expect(Date.parse(created.body.until as string) - Date.parse(created.body.since)).toBe(2 * 3600_000);
 
     const view = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze?account=111122223333&region=eu-west-1', { token: TOKENS.viewer });
@@ -45,7 +61,10 @@ describe('freeze toggle API', () => {
     expect(elsewhere.body.frozen).toBe(false);
 
     // DESIGN §7: every source carries `scope`; an unscoped one says null (it covers everything).
-    const global = await http<Source>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'everything', ttl: '1h' } });
+    const global = await http<Source>(ctl.url, 'POST', '/v1/freezes', {
+      token: TOKENS.operator,
+      body: { reason: 'everything', ttl: '1h' },
+    });
     expect(global.body).toMatchObject({ type: 'manual', scope: null });
     const both = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer });
     expect(both.body.sources.find((x) => x.id === global.body.id)).toMatchObject({ scope: null });
@@ -57,11 +76,15 @@ describe('freeze toggle API', () => {
     const after = await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer });
     expect(after.body.frozen).toBe(false);
 
-    const audit = await http<{ items: { type: string; actor: string }[] }>(ctl.url, 'GET', '/v1/audit?limit=1000', { token: TOKENS.viewer });
-    expect(audit.body.items).toEqual(expect.arrayContaining([
-      expect.objectContaining({ type: 'freeze.created', actor: 'token:t-operator' }),
-      expect.objectContaining({ type: 'freeze.lifted', actor: 'token:t-operator' }),
-    ]));
+    const audit = await http<{ items: { type: string; actor: string }[] }>(ctl.url, 'GET', '/v1/audit?limit=1000', {
+      token: TOKENS.viewer,
+    });
+    expect(audit.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'freeze.created', actor: 'token:t-operator' }),
+        expect.objectContaining({ type: 'freeze.lifted', actor: 'token:t-operator' }),
+      ]),
+    );
   });
 
   it.each([
@@ -90,11 +113,19 @@ describe('freeze toggle API', () => {
   });
 
   it('lets only an admin create an override, for at most 1h, with a reason', async () => {
-    expect((await http(ctl.url, 'POST', '/v1/freeze/overrides', { token: TOKENS.operator, body: { reason: 'x', ttl: '30m' } })).status).toBe(403);
-    const tooLong = await http<ErrorBody>(ctl.url, 'POST', '/v1/freeze/overrides', { token: TOKENS.admin, body: { reason: 'x', ttl: '2h' } });
+    expect(
+      (await http(ctl.url, 'POST', '/v1/freeze/overrides', { token: TOKENS.operator, body: { reason: 'x', ttl: '30m' } })).status,
+    ).toBe(403);
+    const tooLong = await http<ErrorBody>(ctl.url, 'POST', '/v1/freeze/overrides', {
+      token: TOKENS.admin,
+      body: { reason: 'x', ttl: '2h' },
+    });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.problems?.[0].message).toContain('at most 1h');
-    const ok = await http<{ id: string; until: string; since: string }>(ctl.url, 'POST', '/v1/freeze/overrides', { token: TOKENS.admin, body: { reason: 'hotfix needs auto-heal', ttl: '30m' } });
+    const ok = await http<{ id: string; until: string; since: string }>(ctl.url, 'POST', '/v1/freeze/overrides', {
+      token: TOKENS.admin,
+      body: { reason: 'hotfix needs auto-heal', ttl: '30m' },
+    });
     expect(ok.status).toBe(201);
     expect(Date.parse(ok.body.until) - Date.parse(ok.body.since)).toBe(30 * 60_000);
   });
@@ -138,38 +169,85 @@ describe('freeze across replicas and its end', () => {
   it('a drift held during a freeze is decided again when the freeze ends', async () => {
     const group = 'sg-0held000000000001';
     for (const p of [portsA, portsB]) p.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
-    const freeze = await http<Source>(a.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'hold everything', ttl: '10m' } });
-    const res = await http<{ accepted: { eventId: string }[] }>(a.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: group, stateId: Date.now(), rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }) });
+    const freeze = await http<Source>(a.url, 'POST', '/v1/freezes', {
+      token: TOKENS.operator,
+      body: { reason: 'hold everything', ttl: '10m' },
+    });
+    const res = await http<{ accepted: { eventId: string }[] }>(a.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: sgEvent({ groupId: group, stateId: Date.now(), rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
+    });
     const driftId = await eventually(async () => {
       const h = await redis.hgetall(`${prefix}:item:${res.body.accepted[0].eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
     }, 'the decision');
-    const held = await http<{ status: string; decision: { action: string; rule: number } }>(a.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer });
+    const held = await http<{ status: string; decision: { action: string; rule: number } }>(a.url, 'GET', `/v1/drifts/${driftId}`, {
+      token: TOKENS.viewer,
+    });
     // Made during a declared freeze and it widened exposure: held (rule 4), flagged suspicious.
     expect(held.body).toMatchObject({ status: 'held', decision: { action: 'hold', rule: 4 }, flags: ['suspicious'] });
 
     await http(b.url, 'DELETE', `/v1/freezes/${freeze.body.id}`, { token: TOKENS.operator });
-    const after = await eventually(async () => {
-      const d = await http<{ status: string; decision: { action: string; rule: number } }>(a.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer });
-      return d.body.status !== 'held' ? d.body : undefined;
-    }, 'the re-evaluation after the freeze ended', 15_000);
+    const after = await eventually(
+      async () => {
+        const d = await http<{ status: string; decision: { action: string; rule: number } }>(a.url, 'GET', `/v1/drifts/${driftId}`, {
+          token: TOKENS.viewer,
+        });
+        return d.body.status !== 'held' ? d.body : undefined;
+      },
+      'the re-evaluation after the freeze ended',
+      15_000,
+    );
     // The change widened exposure, so it is not codified: outside the freeze it is drift (rule 6).
     expect(after.decision).toMatchObject({ action: 'revert', rule: 6 });
-    const audit = await http<{ items: { type: string; driftId?: string; details?: { trigger?: string } }[] }>(a.url, 'GET', '/v1/audit?type=redecision&limit=100', { token: TOKENS.viewer });
-    expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ driftId, details: expect.objectContaining({ trigger: 'freeze_ended' }) })]));
+    const audit = await http<{ items: { type: string; driftId?: string; details?: { trigger?: string } }[] }>(
+      a.url,
+      'GET',
+      '/v1/audit?type=redecision&limit=100',
+      { token: TOKENS.viewer },
+    );
+    expect(audit.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ driftId, details: expect.objectContaining({ trigger: 'freeze_ended' }) })]),
+    );
   }, 30_000);
 
   it('FreezeStore records incidents from a provider snapshot: opened at created_at, resolved when gone, unknown when failing', async () => {
     const store = a.app.get(FreezeStore);
-    const inc = { provider: 'pagerduty' as const, id: 'QSNAP1', number: 7, title: 'db down', status: 'triggered', createdAt: '2025-03-04T10:00:00Z' };
-    const r1 = await store.recordSnapshot({ provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T10:01:00Z', attemptedAt: '2025-03-04T10:01:00Z', incidents: [inc] }, 'scheduler');
+    const inc = {
+      provider: 'pagerduty' as const,
+      id: 'QSNAP1',
+      number: 7,
+      title: 'db down',
+      status: 'triggered',
+      createdAt: '2025-03-04T10:00:00Z',
+    };
+    const r1 = await store.recordSnapshot(
+      { provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T10:01:00Z', attemptedAt: '2025-03-04T10:01:00Z', incidents: [inc] },
+      'scheduler',
+    );
     expect(r1.opened.map((i) => i.id)).toEqual(['QSNAP1']);
-    const r2 = await store.recordSnapshot({ provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T10:02:00Z', attemptedAt: '2025-03-04T10:02:00Z', incidents: [inc] }, 'scheduler');
+    const r2 = await store.recordSnapshot(
+      { provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T10:02:00Z', attemptedAt: '2025-03-04T10:02:00Z', incidents: [inc] },
+      'scheduler',
+    );
     expect(r2).toEqual({ opened: [], resolved: [] });
-    const r3 = await store.recordSnapshot({ provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T10:30:00Z', attemptedAt: '2025-03-04T10:30:00Z', incidents: [] }, 'scheduler');
+    const r3 = await store.recordSnapshot(
+      { provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T10:30:00Z', attemptedAt: '2025-03-04T10:30:00Z', incidents: [] },
+      'scheduler',
+    );
     expect(r3.resolved).toEqual([expect.objectContaining({ id: 'QSNAP1', resolvedAt: '2025-03-04T10:30:00Z' })]);
     const epoch = await store.epoch();
-    await store.recordSnapshot({ provider: 'pagerduty', ok: false, fetchedAt: '2025-03-04T10:30:00Z', attemptedAt: '2025-03-04T10:31:00Z', error: 'HTTP 503', incidents: [] }, 'scheduler');
+    await store.recordSnapshot(
+      {
+        provider: 'pagerduty',
+        ok: false,
+        fetchedAt: '2025-03-04T10:30:00Z',
+        attemptedAt: '2025-03-04T10:31:00Z',
+        error: 'HTTP 503',
+        incidents: [],
+      },
+      'scheduler',
+    );
     expect(Number(await store.epoch())).toBe(Number(epoch) + 1);
     const state = await store.load(['pagerduty']);
     expect(state.unknownIntervals[0]).toMatchObject({ provider: 'pagerduty', from: '2025-03-04T10:31:00Z', to: null });

@@ -30,7 +30,13 @@ describe('after a Redis loss, recently resolved incidents come back into the fre
           pollIntervalSeconds: 1,
           maxStalenessSeconds: 30,
           cooldownMinutes: 30,
-          pagerduty: { token: 'pd-fake-token', apiUrl: pd.url, webhookSecrets: ['s'], major: { priorities: ['P1'] }, requestTimeoutMs: 1000 },
+          pagerduty: {
+            token: 'pd-fake-token',
+            apiUrl: pd.url,
+            webhookSecrets: ['s'],
+            major: { priorities: ['P1'] },
+            requestTimeoutMs: 1000,
+          },
           opsgenie: { apiKey: OPSGENIE_FAKE_DEFAULT_KEY, apiUrl: og.url, major: { priorities: ['P1'] }, requestTimeoutMs: 1000 },
         },
       },
@@ -44,7 +50,8 @@ describe('after a Redis loss, recently resolved incidents come back into the fre
     ctl = null;
   };
   const freeze = async (c: TestController) => (await http<FreezeView>(c.url, 'GET', '/v1/freeze', { token: TOKENS.viewer })).body;
-  const audit = async (c: TestController, type: string) => (await http<AuditPage>(c.url, 'GET', `/v1/audit?type=${type}&limit=100`, { token: TOKENS.viewer })).body.items;
+  const audit = async (c: TestController, type: string) =>
+    (await http<AuditPage>(c.url, 'GET', `/v1/audit?type=${type}&limit=100`, { token: TOKENS.viewer })).body.items;
 
   beforeAll(async () => {
     pd = await new PagerDutyFake().start();
@@ -64,7 +71,9 @@ describe('after a Redis loss, recently resolved incidents come back into the fre
       // Created long before the window: not read back (and long over anyway).
       { id: 'QOLD01', priority: 'P1', status: 'resolved', createdAt: ago(60 * 24 * 20), resolvedAt: ago(60 * 24 * 19) },
     ]);
-    og.setIncidents([{ id: 'og-cool', priority: 'P1', status: 'resolved', message: 'payments down', createdAt: ago(30), updatedAt: ago(3) }]);
+    og.setIncidents([
+      { id: 'og-cool', priority: 'P1', status: 'resolved', message: 'payments down', createdAt: ago(30), updatedAt: ago(3) },
+    ]);
   });
   afterEach(stop);
   afterAll(async () => {

@@ -4,12 +4,26 @@ import { IncidentioIncidentAdapter } from '@driftwarden/incidents';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { IncidentioFake, INCIDENTIO_FAKE_API_KEY } from '@driftwarden/incidents/testing';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 
 interface FreezeView {
   frozen: boolean;
-  sources: { id: string; type: string; since: string; scope?: unknown; incident?: { provider: string; id: string; number?: number; url?: string } }[];
+  sources: {
+    id: string;
+    type: string;
+    since: string;
+    scope?: unknown;
+    incident?: { provider: string; id: string; number?: number; url?: string };
+  }[];
   providers: Record<string, { ok: boolean; error?: string }>;
 }
 interface HookAnswer {
@@ -65,7 +79,10 @@ describe('incident awareness end to end (incident.io)', () => {
   const freeze = async () => (await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer })).body;
   const incident = (f: FreezeView, id: string) => f.sources.find((s) => s.type === 'incident' && s.incident?.id === id);
   const post = (d: { raw: string; headers: Record<string, string> }, extra: Record<string, string> = {}) =>
-    http<HookAnswer>(ctl.url, 'POST', '/v1/webhooks/incidentio', { raw: d.raw, headers: { 'content-type': 'application/json', ...d.headers, ...extra } });
+    http<HookAnswer>(ctl.url, 'POST', '/v1/webhooks/incidentio', {
+      raw: d.raw,
+      headers: { 'content-type': 'application/json', ...d.headers, ...extra },
+    });
   const pollsFail = () => iio.failWhen((r) => r.path === '/v2/incidents', { status: 503 });
 
   it('a live Critical incident freezes within one poll, from its creation, scoped by its custom field; a Minor one does not', async () => {
@@ -78,7 +95,11 @@ describe('incident awareness end to end (incident.io)', () => {
       const f = await freeze();
       return incident(f, '01MAJOR') ? f : undefined;
     }, 'the incident.io freeze');
-    expect(incident(view, '01MAJOR')).toMatchObject({ since: createdAt, scope: { accounts: ['111122223333'] }, incident: { provider: 'incidentio', number: 41, url: 'https://app.incident.io/acme/incidents/41' } });
+    expect(incident(view, '01MAJOR')).toMatchObject({
+      since: createdAt,
+      scope: { accounts: ['111122223333'] },
+      incident: { provider: 'incidentio', number: 41, url: 'https://app.incident.io/acme/incidents/41' },
+    });
     expect(incident(view, '01MINOR')).toBeUndefined();
     iio.updateIncident('01MAJOR', { statusCategory: 'learning' });
     await eventually(async () => !incident(await freeze(), '01MAJOR'), 'the freeze to end in post-incident');
@@ -86,10 +107,14 @@ describe('incident awareness end to end (incident.io)', () => {
 
   it('fails closed: incident.io failing makes the state unknown, readiness stays up', async () => {
     iio.failNext('timeout', 1000);
-    const view = await eventually(async () => {
-      const f = await freeze();
-      return f.sources.some((s) => s.id === 'unk_incidentio') ? f : undefined;
-    }, 'the unknown freeze', 10_000);
+    const view = await eventually(
+      async () => {
+        const f = await freeze();
+        return f.sources.some((s) => s.id === 'unk_incidentio') ? f : undefined;
+      },
+      'the unknown freeze',
+      10_000,
+    );
     expect(view.providers['incidentio']).toMatchObject({ ok: false, error: expect.stringContaining('did not answer') });
     expect((await http(ctl.url, 'GET', '/readyz')).status).toBe(200);
     iio.reset();
@@ -104,9 +129,16 @@ describe('incident awareness end to end (incident.io)', () => {
     const t1 = Date.now();
     iio.setIncidents([{ id: '01HOOK', severity: 'Major', statusCategory: 'live', updatedAt: new Date(t1) }]);
     const d = iio.webhook('public_incident.incident_created_v2', '01HOOK', ROTATED);
-    const forged = iio.webhook('public_incident.incident_created_v2', '01HOOK', `whsec_${Buffer.from('attacker attacker attacker 00').toString('base64')}`);
+    const forged = iio.webhook(
+      'public_incident.incident_created_v2',
+      '01HOOK',
+      `whsec_${Buffer.from('attacker attacker attacker 00').toString('base64')}`,
+    );
     expect((await post(forged)).body.error?.code).toBe('bad_signature');
-    expect((await post({ raw: d.raw, headers: { 'webhook-id': d.headers['webhook-id'], 'webhook-timestamp': d.headers['webhook-timestamp'] } })).status).toBe(401);
+    expect(
+      (await post({ raw: d.raw, headers: { 'webhook-id': d.headers['webhook-id'], 'webhook-timestamp': d.headers['webhook-timestamp'] } }))
+        .status,
+    ).toBe(401);
     const stale = iio.webhook('public_incident.incident_created_v2', '01HOOK', SECRET, { at: new Date(Date.now() - 10 * 60_000) });
     expect((await post(stale)).body.error?.code).toBe('stale_timestamp');
     expect(incident(await freeze(), '01HOOK')).toBeUndefined();
@@ -141,13 +173,26 @@ describe('incident awareness end to end (incident.io)', () => {
 describe('incident.io incidents of a gap are read back before the unknown state ends', () => {
   const prefix = uniquePrefix();
   const keys = new RedisKeys(prefix);
-  const settings: FreezeSettings = { windows: [], providers: ['incidentio'], cooldownMs: 30 * 60_000, lookbackMs: 15 * 60_000, maxStalenessMs: 90_000 };
+  const settings: FreezeSettings = {
+    windows: [],
+    providers: ['incidentio'],
+    cooldownMs: 30 * 60_000,
+    lookbackMs: 15 * 60_000,
+    maxStalenessMs: 90_000,
+  };
   const target = { account: '111122223333', region: 'eu-west-1', type: 'AWS::EC2::SecurityGroup', tags: {} };
   let iio: IncidentioFake;
   let redis: Redis;
   let store: FreezeStore;
   const adapter = () =>
-    new IncidentioIncidentAdapter({ apiKey: INCIDENTIO_FAKE_API_KEY, apiUrl: iio.url, major: { severities: ['Critical'] }, statusCategories: ['live'], scopeFields: [], requestTimeoutMs: 2_000 });
+    new IncidentioIncidentAdapter({
+      apiKey: INCIDENTIO_FAKE_API_KEY,
+      apiUrl: iio.url,
+      major: { severities: ['Critical'] },
+      statusCategories: ['live'],
+      scopeFields: [],
+      requestTimeoutMs: 2_000,
+    });
 
   beforeAll(async () => {
     iio = await new IncidentioFake().start();
@@ -171,7 +216,9 @@ describe('incident.io incidents of a gap are read back before the unknown state 
     iio.setIncidents([{ id: '01GAP', severity: 'Critical', statusCategory: 'closed', createdAt, resolvedAt }]);
     expect((await poller.pollAll())[0]).toMatchObject({ ok: true });
     const state = await store.load(['incidentio']);
-    expect(state.incidents).toEqual([expect.objectContaining({ provider: 'incidentio', id: '01GAP', resolvedAt: resolvedAt.toISOString() })]);
+    expect(state.incidents).toEqual([
+      expect.objectContaining({ provider: 'incidentio', id: '01GAP', resolvedAt: resolvedAt.toISOString() }),
+    ]);
     expect(freezeAt(state, settings, target, createdAt, { now: false }).sources.map((s) => s.id)).toContain('inc_incidentio_01GAP');
     expect(iio.requests.flatMap((r) => r.problems)).toEqual([]);
   });

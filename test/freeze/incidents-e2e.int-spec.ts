@@ -23,7 +23,13 @@ describe('incident awareness end to end (PagerDuty)', () => {
           pollIntervalSeconds: 1,
           maxStalenessSeconds: 3,
           cooldownMinutes: 0,
-          pagerduty: { token: 'pd-fake-token', apiUrl: pd.url, webhookSecrets: ['old-secret', 'new-secret'], major: { priorities: ['P1', 'P2'] }, requestTimeoutMs: 1000 },
+          pagerduty: {
+            token: 'pd-fake-token',
+            apiUrl: pd.url,
+            webhookSecrets: ['old-secret', 'new-secret'],
+            major: { priorities: ['P1', 'P2'] },
+            requestTimeoutMs: 1000,
+          },
         },
       },
     });
@@ -42,7 +48,10 @@ describe('incident awareness end to end (PagerDuty)', () => {
 
   it('freezes from the provider created_at while a major incident is open, and not for a minor one', async () => {
     const createdAt = new Date(Math.floor((Date.now() - 40 * 24 * 3600_000) / 1000) * 1000).toISOString(); // older than a month: needs date_range=all
-    pd.setIncidents([{ id: 'QMINOR1', priority: 'P3', createdAt: new Date().toISOString() }, { id: 'QMAJOR1', priority: 'P1', createdAt }]);
+    pd.setIncidents([
+      { id: 'QMINOR1', priority: 'P3', createdAt: new Date().toISOString() },
+      { id: 'QMAJOR1', priority: 'P1', createdAt },
+    ]);
     const view = await eventually(async () => {
       const f = await freeze();
       return f.sources.some((s) => s.type === 'incident') ? f : undefined;
@@ -58,10 +67,14 @@ describe('incident awareness end to end (PagerDuty)', () => {
 
   it('fails closed: a provider outage makes the state unknown (frozen), and readiness stays up', async () => {
     pd.failNext({ status: 503 }, 1000);
-    const view = await eventually(async () => {
-      const f = await freeze();
-      return f.sources.some((s) => s.type === 'unknown') ? f : undefined;
-    }, 'the unknown freeze', 10_000);
+    const view = await eventually(
+      async () => {
+        const f = await freeze();
+        return f.sources.some((s) => s.type === 'unknown') ? f : undefined;
+      },
+      'the unknown freeze',
+      10_000,
+    );
     expect(view.frozen).toBe(true);
     expect(view.providers['pagerduty']).toMatchObject({ ok: false });
     const ready = await http<{ ready: boolean; providers: Record<string, { ok: boolean }> }>(ctl.url, 'GET', '/readyz');
@@ -77,14 +90,28 @@ describe('incident awareness end to end (PagerDuty)', () => {
     // provider fails meanwhile, so the freeze below can only come from the webhook.
     pd.failNext({ status: 503 }, 1000);
     pd.setIncidents([{ id: 'QHOOK1', priority: 'P1', createdAt }]);
-    const body = pagerDutyWebhook({ eventId: 'EVT1', type: 'incident.triggered', incidentId: 'QHOOK1', number: 77, priority: 'P1', status: 'triggered', createdAt });
-    const post = (raw: string, headers: Record<string, string>) => http<{ duplicate?: boolean; applied?: boolean; error?: { code: string } }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw, headers: { 'content-type': 'application/json', ...headers } });
+    const body = pagerDutyWebhook({
+      eventId: 'EVT1',
+      type: 'incident.triggered',
+      incidentId: 'QHOOK1',
+      number: 77,
+      priority: 'P1',
+      status: 'triggered',
+      createdAt,
+    });
+    const post = (raw: string, headers: Record<string, string>) =>
+      http<{ duplicate?: boolean; applied?: boolean; error?: { code: string } }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', {
+        raw,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
 
     const forged = signed(body, 'not-the-secret');
     expect((await post(forged.raw, { 'x-pagerduty-signature': forged.signature, 'x-webhook-id': 'W1' })).status).toBe(401);
     expect((await post(JSON.stringify(body), { 'x-webhook-id': 'W1' })).status).toBe(401);
     const tampered = signed(body, 'new-secret');
-    expect((await post(tampered.raw.replace('QHOOK1', 'QHOOK9'), { 'x-pagerduty-signature': tampered.signature, 'x-webhook-id': 'W1' })).status).toBe(401);
+    expect(
+      (await post(tampered.raw.replace('QHOOK1', 'QHOOK9'), { 'x-pagerduty-signature': tampered.signature, 'x-webhook-id': 'W1' })).status,
+    ).toBe(401);
 
     // During rotation PagerDuty signs with both secrets; either configured secret is accepted.
     const rotated = signed(body, 'unknown-secret', 'new-secret');
@@ -109,9 +136,27 @@ describe('incident awareness end to end (PagerDuty)', () => {
   it('a captured event older than the replay window is not applied (a months-old "resolved" must not end a freeze)', async () => {
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
     pd.setIncidents([{ id: 'QOLDEV', number: 91, priority: 'P1', createdAt }]);
-    await eventually(async () => ((await freeze()).sources.some((s) => s.incident?.id === 'QOLDEV') ? true : undefined), 'the incident freeze');
-    const old = signed(pagerDutyWebhook({ eventId: 'EVT-OLD', type: 'incident.resolved', incidentId: 'QOLDEV', number: 91, priority: 'P1', status: 'resolved', createdAt, occurredAt: new Date(Date.now() - 4 * 24 * 3_600_000).toISOString() }), 'new-secret');
-    const res = await http<{ applied?: boolean; ignored?: string }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw: old.raw, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': old.signature, 'x-webhook-id': 'W-OLD' } });
+    await eventually(
+      async () => ((await freeze()).sources.some((s) => s.incident?.id === 'QOLDEV') ? true : undefined),
+      'the incident freeze',
+    );
+    const old = signed(
+      pagerDutyWebhook({
+        eventId: 'EVT-OLD',
+        type: 'incident.resolved',
+        incidentId: 'QOLDEV',
+        number: 91,
+        priority: 'P1',
+        status: 'resolved',
+        createdAt,
+        occurredAt: new Date(Date.now() - 4 * 24 * 3_600_000).toISOString(),
+      }),
+      'new-secret',
+    );
+    const res = await http<{ applied?: boolean; ignored?: string }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', {
+      raw: old.raw,
+      headers: { 'content-type': 'application/json', 'x-pagerduty-signature': old.signature, 'x-webhook-id': 'W-OLD' },
+    });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ applied: false, ignored: expect.stringContaining('replay window') });
     expect((await freeze()).sources.some((s) => s.incident?.id === 'QOLDEV')).toBe(true);
@@ -120,8 +165,22 @@ describe('incident awareness end to end (PagerDuty)', () => {
   it('a priority change is applied at once: raised to major it freezes, lowered below major the incident freeze ends', async () => {
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
     const post = async (eventId: string, priority: string) => {
-      const hook = signed(pagerDutyWebhook({ eventId, type: 'incident.priority_updated', incidentId: 'QPRIO1', number: 88, priority, status: 'acknowledged', createdAt }), 'new-secret');
-      return http<{ applied?: boolean }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw: hook.raw, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': hook.signature, 'x-webhook-id': eventId } });
+      const hook = signed(
+        pagerDutyWebhook({
+          eventId,
+          type: 'incident.priority_updated',
+          incidentId: 'QPRIO1',
+          number: 88,
+          priority,
+          status: 'acknowledged',
+          createdAt,
+        }),
+        'new-secret',
+      );
+      return http<{ applied?: boolean }>(ctl.url, 'POST', '/v1/webhooks/pagerduty', {
+        raw: hook.raw,
+        headers: { 'content-type': 'application/json', 'x-pagerduty-signature': hook.signature, 'x-webhook-id': eventId },
+      });
     };
     const hasIt = (f: FreezeView) => f.sources.some((s) => s.incident?.id === 'QPRIO1');
     pd.setIncidents([{ id: 'QPRIO1', number: 88, priority: 'P3', status: 'acknowledged', createdAt }]);
@@ -152,7 +211,9 @@ describe('incident awareness end to end (PagerDuty)', () => {
     pd.reset();
     const start = Date.now();
     for (let i = 0; i < 10; i++) {
-      const batch = Array.from({ length: 30 }, (_, k) => sgEvent({ groupId: `sg-0pdrate${String(i * 30 + k).padStart(11, '0')}`, stateId: 1_746_000_000_000 + i * 30 + k }));
+      const batch = Array.from({ length: 30 }, (_, k) =>
+        sgEvent({ groupId: `sg-0pdrate${String(i * 30 + k).padStart(11, '0')}`, stateId: 1_746_000_000_000 + i * 30 + k }),
+      );
       await http(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: batch });
     }
     await eventually(async () => Date.now() - start > 3000, 'three poll intervals');

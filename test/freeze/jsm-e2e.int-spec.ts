@@ -5,7 +5,15 @@ import { JSM_DEFAULT_JQL } from '@driftwarden/config';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { JsmFake, JSM_FAKE_API_TOKEN, JSM_FAKE_EMAIL, type ParsedFakeRequest } from '@driftwarden/incidents/testing';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 
 interface FreezeView {
@@ -67,7 +75,13 @@ describe('incident awareness end to end (Jira Service Management)', () => {
   const incidentIds = (f: FreezeView) => f.sources.filter((s) => s.type === 'incident').map((s) => s.incident?.id);
   const post = (raw: string, headers: Record<string, string>) =>
     http<HookAnswer>(ctl.url, 'POST', '/v1/webhooks/jsm', { raw, headers: { 'content-type': 'application/json', ...headers } });
-  const delivery = (event: 'jira:issue_created' | 'jira:issue_updated' | 'jira:issue_deleted', key: string, id: string, secret = SECRETS[1], timestamp = Date.now()) => {
+  const delivery = (
+    event: 'jira:issue_created' | 'jira:issue_updated' | 'jira:issue_deleted',
+    key: string,
+    id: string,
+    secret = SECRETS[1],
+    timestamp = Date.now(),
+  ) => {
     const raw = JSON.stringify(jiraWebhookBody({ event, key, id, timestamp }));
     return { raw, signature: signJiraBody(raw, secret) };
   };
@@ -84,17 +98,25 @@ describe('incident awareness end to end (Jira Service Management)', () => {
     }, 'the JSM incident freeze');
     expect(incidentIds(view)).toEqual(['OPS-1']);
     const source = view.sources.find((s) => s.incident?.id === 'OPS-1');
-    expect(source).toMatchObject({ since: created, scope: { accounts: ['111122223333'] }, incident: { provider: 'jsm', url: `${jsm.url}/browse/OPS-1` } });
+    expect(source).toMatchObject({
+      since: created,
+      scope: { accounts: ['111122223333'] },
+      incident: { provider: 'jsm', url: `${jsm.url}/browse/OPS-1` },
+    });
     jsm.updateIssue('OPS-1', { statusCategory: 'done', status: 'Resolved' });
     await eventually(async () => !(await freeze()).frozen, 'the freeze to end when the work item is done');
   });
 
   it('fails closed: Jira failing (5xx, 429, timeouts) makes the state unknown, and readiness stays up', async () => {
     jsm.failWhen(isPoll, { status: 429, headers: { 'Retry-After': '30' } });
-    const view = await eventually(async () => {
-      const f = await freeze();
-      return f.sources.some((s) => s.type === 'unknown' && s.id === 'unk_jsm') ? f : undefined;
-    }, 'the unknown freeze', 10_000);
+    const view = await eventually(
+      async () => {
+        const f = await freeze();
+        return f.sources.some((s) => s.type === 'unknown' && s.id === 'unk_jsm') ? f : undefined;
+      },
+      'the unknown freeze',
+      10_000,
+    );
     expect(view.providers['jsm']).toMatchObject({ ok: false, error: expect.stringContaining('429') });
     const ready = await http<{ providers: Record<string, { ok: boolean; error?: string }> }>(ctl.url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
@@ -110,9 +132,13 @@ describe('incident awareness end to end (Jira Service Management)', () => {
     const id = jsm.idOf('OPS-7');
     const d = delivery('jira:issue_created', 'OPS-7', id);
 
-    expect((await post(d.raw, { 'x-hub-signature': signJiraBody(d.raw, 'attacker'), 'x-atlassian-webhook-identifier': 'W1' })).status).toBe(401);
+    expect((await post(d.raw, { 'x-hub-signature': signJiraBody(d.raw, 'attacker'), 'x-atlassian-webhook-identifier': 'W1' })).status).toBe(
+      401,
+    );
     expect((await post(d.raw, { 'x-atlassian-webhook-identifier': 'W1' })).status).toBe(401);
-    expect((await post(d.raw.replace('OPS-7', 'OPS-8'), { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': 'W1' })).status).toBe(401);
+    expect(
+      (await post(d.raw.replace('OPS-7', 'OPS-8'), { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': 'W1' })).status,
+    ).toBe(401);
     // Nothing was read from Jira for a refused delivery.
     expect(jsm.requests.filter((r) => r.method === 'GET')).toEqual([]);
 
@@ -122,11 +148,18 @@ describe('incident awareness end to end (Jira Service Management)', () => {
     expect(incidentIds(await freeze())).toEqual(['OPS-7']);
 
     // Jira's retry (same identifier), and the captured body under a fresh identifier.
-    expect((await post(d.raw, { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': 'W1' })).body).toMatchObject({ duplicate: true });
-    expect((await post(d.raw, { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': 'W-FRESH' })).body).toMatchObject({ duplicate: true });
+    expect((await post(d.raw, { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': 'W1' })).body).toMatchObject({
+      duplicate: true,
+    });
+    expect((await post(d.raw, { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': 'W-FRESH' })).body).toMatchObject({
+      duplicate: true,
+    });
     // A new delivery signed with the other configured secret (rotation) is handled: already open.
     const again = delivery('jira:issue_updated', 'OPS-7', id, SECRETS[0], Date.now() + 1);
-    expect((await post(again.raw, { 'x-hub-signature': again.signature, 'x-atlassian-webhook-identifier': 'W2' })).body).toMatchObject({ duplicate: false, applied: false });
+    expect((await post(again.raw, { 'x-hub-signature': again.signature, 'x-atlassian-webhook-identifier': 'W2' })).body).toMatchObject({
+      duplicate: false,
+      applied: false,
+    });
 
     const metrics = await http<string>(ctl.url, 'GET', '/metrics');
     expect(metrics.body).toMatch(/driftwarden_webhooks_rejected_total\{provider="jsm",reason="bad_signature"\} 2/);
@@ -135,19 +168,28 @@ describe('incident awareness end to end (Jira Service Management)', () => {
 
   it('the body is never trusted: an update is applied as Jira answers (done ends the freeze, deleted too)', async () => {
     jsm.failWhen(isPoll, { status: 503 });
-    jsm.setIssues([{ key: 'OPS-11', priority: 'Highest' }, { key: 'OPS-12', priority: 'Highest' }]);
+    jsm.setIssues([
+      { key: 'OPS-11', priority: 'Highest' },
+      { key: 'OPS-12', priority: 'Highest' },
+    ]);
     for (const key of ['OPS-11', 'OPS-12']) {
       const d = delivery('jira:issue_created', key, jsm.idOf(key));
-      expect((await post(d.raw, { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': `C-${key}` })).body).toMatchObject({ applied: true });
+      expect((await post(d.raw, { 'x-hub-signature': d.signature, 'x-atlassian-webhook-identifier': `C-${key}` })).body).toMatchObject({
+        applied: true,
+      });
     }
     // The delivery says "created" again (a lie, or late): the read-back says done.
     jsm.updateIssue('OPS-11', { statusCategory: 'done', status: 'Resolved' });
     const lie = delivery('jira:issue_created', 'OPS-11', jsm.idOf('OPS-11'), SECRETS[1], Date.now() + 5);
-    expect((await post(lie.raw, { 'x-hub-signature': lie.signature, 'x-atlassian-webhook-identifier': 'U-11' })).body).toMatchObject({ applied: true });
+    expect((await post(lie.raw, { 'x-hub-signature': lie.signature, 'x-atlassian-webhook-identifier': 'U-11' })).body).toMatchObject({
+      applied: true,
+    });
     const id12 = jsm.idOf('OPS-12');
     jsm.removeIssue('OPS-12');
     const deleted = delivery('jira:issue_deleted', 'OPS-12', id12);
-    expect((await post(deleted.raw, { 'x-hub-signature': deleted.signature, 'x-atlassian-webhook-identifier': 'D-12' })).body).toMatchObject({ applied: true });
+    expect(
+      (await post(deleted.raw, { 'x-hub-signature': deleted.signature, 'x-atlassian-webhook-identifier': 'D-12' })).body,
+    ).toMatchObject({ applied: true });
     const ids = incidentIds(await freeze());
     expect(ids).not.toContain('OPS-11');
     expect(ids).not.toContain('OPS-12');
@@ -177,13 +219,33 @@ describe('incident awareness end to end (Jira Service Management)', () => {
 describe('JSM incidents of a gap are read back before the unknown state ends', () => {
   const prefix = uniquePrefix();
   const keys = new RedisKeys(prefix);
-  const settings: FreezeSettings = { windows: [], providers: ['jsm'], cooldownMs: 30 * 60_000, lookbackMs: 15 * 60_000, maxStalenessMs: 90_000 };
+  const settings: FreezeSettings = {
+    windows: [],
+    providers: ['jsm'],
+    cooldownMs: 30 * 60_000,
+    lookbackMs: 15 * 60_000,
+    maxStalenessMs: 90_000,
+  };
   const target = { account: '111122223333', region: 'eu-west-1', type: 'AWS::EC2::SecurityGroup', tags: {} };
   let jsm: JsmFake;
   let redis: Redis;
   let store: FreezeStore;
   const poller = () =>
-    new IncidentPoller([new JsmIncidentAdapter({ apiUrl: jsm.url, email: JSM_FAKE_EMAIL, apiToken: JSM_FAKE_API_TOKEN, jql: JSM_DEFAULT_JQL, scopeFields: ['components'], requestTimeoutMs: 2_000 })], store, {}, () => new Date());
+    new IncidentPoller(
+      [
+        new JsmIncidentAdapter({
+          apiUrl: jsm.url,
+          email: JSM_FAKE_EMAIL,
+          apiToken: JSM_FAKE_API_TOKEN,
+          jql: JSM_DEFAULT_JQL,
+          scopeFields: ['components'],
+          requestTimeoutMs: 2_000,
+        }),
+      ],
+      store,
+      {},
+      () => new Date(),
+    );
 
   beforeAll(async () => {
     jsm = await new JsmFake().start();
@@ -211,7 +273,9 @@ describe('JSM incidents of a gap are read back before the unknown state ends', (
     expect(state.incidents).toEqual([expect.objectContaining({ provider: 'jsm', id: 'OPS-30', createdAt: created.toISOString() })]);
     expect(state.incidents[0].resolvedAt).toBe(resolved.toISOString());
     expect(freezeAt(state, settings, target, created, { now: false }).sources.map((s) => s.id)).toContain('inc_jsm_OPS-30');
-    expect(freezeAt(state, settings, target, new Date(resolved.getTime() + 1_000), { now: false }).sources.map((s) => s.type)).toEqual(['cooldown']);
+    expect(freezeAt(state, settings, target, new Date(resolved.getTime() + 1_000), { now: false }).sources.map((s) => s.type)).toEqual([
+      'cooldown',
+    ]);
     expect(jsm.requests.flatMap((r) => r.problems)).toEqual([]);
   });
 });

@@ -22,7 +22,13 @@ describe('incident awareness end to end (Opsgenie)', () => {
           pollIntervalSeconds: 1,
           maxStalenessSeconds: 3,
           cooldownMinutes: 0,
-          opsgenie: { apiKey: OPSGENIE_FAKE_DEFAULT_KEY, apiUrl: og.url, webhookToken: WEBHOOK_TOKEN, major: { priorities: ['P1', 'P2'] }, requestTimeoutMs: 1000 },
+          opsgenie: {
+            apiKey: OPSGENIE_FAKE_DEFAULT_KEY,
+            apiUrl: og.url,
+            webhookToken: WEBHOOK_TOKEN,
+            major: { priorities: ['P1', 'P2'] },
+            requestTimeoutMs: 1000,
+          },
         },
       },
     });
@@ -64,9 +70,24 @@ describe('incident awareness end to end (Opsgenie)', () => {
       integrationId: '7f3c0000-0000-4000-8000-000000000001',
       integrationName: 'driftwarden',
       source: { name: 'api', type: 'API' },
-      alert: { alertId: 'a1b2c3d4', tinyId: '4711', alias: 'checkout-5xx', message: 'checkout returns 5xx', entity: 'checkout', tags: ['p1'], username: 'System', userId: 'u1', createdAt: 1741083330123, updatedAt: 1741083330123000000 },
+      alert: {
+        alertId: 'a1b2c3d4',
+        tinyId: '4711',
+        alias: 'checkout-5xx',
+        message: 'checkout returns 5xx',
+        entity: 'checkout',
+        tags: ['p1'],
+        username: 'System',
+        userId: 'u1',
+        createdAt: 1741083330123,
+        updatedAt: 1741083330123000000,
+      },
     });
-    const post = (headers: Record<string, string>) => http<{ duplicate?: boolean; error?: { code: string } }>(ctl.url, 'POST', '/v1/webhooks/opsgenie', { raw: body, headers: { 'content-type': 'application/json', ...headers } });
+    const post = (headers: Record<string, string>) =>
+      http<{ duplicate?: boolean; error?: { code: string } }>(ctl.url, 'POST', '/v1/webhooks/opsgenie', {
+        raw: body,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
     expect((await post({ 'x-opsgenie-token': 'wrong' })).status).toBe(401);
     expect((await post({})).status).toBe(401);
     const ok = await post({ 'x-opsgenie-token': WEBHOOK_TOKEN });

@@ -19,14 +19,33 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('incidents that opened and closed while the provider could not be read', () => {
   const prefix = uniquePrefix();
   const keys = new RedisKeys(prefix);
-  const settings: FreezeSettings = { windows: [], providers: ['pagerduty'], cooldownMs: 30 * 60_000, lookbackMs: 15 * 60_000, maxStalenessMs: 90_000 };
+  const settings: FreezeSettings = {
+    windows: [],
+    providers: ['pagerduty'],
+    cooldownMs: 30 * 60_000,
+    lookbackMs: 15 * 60_000,
+    maxStalenessMs: 90_000,
+  };
   const target = { account: '111122223333', region: 'eu-west-1', type: 'AWS::EC2::SecurityGroup', tags: {} };
   let pd: PagerDutyFake;
   let redis: Redis;
   let store: FreezeStore;
   let audit: AuditLog;
   const poller = (backfillAfterMs?: number) =>
-    new IncidentPoller([new PagerDutyIncidentAdapter({ token: PAGERDUTY_FAKE_DEFAULT_TOKEN, apiUrl: pd.url, major: { priorities: ['P1'] }, requestTimeoutMs: 2_000 })], store, {}, () => new Date(), backfillAfterMs);
+    new IncidentPoller(
+      [
+        new PagerDutyIncidentAdapter({
+          token: PAGERDUTY_FAKE_DEFAULT_TOKEN,
+          apiUrl: pd.url,
+          major: { priorities: ['P1'] },
+          requestTimeoutMs: 2_000,
+        }),
+      ],
+      store,
+      {},
+      () => new Date(),
+      backfillAfterMs,
+    );
   const history = async () => (await store.load(['pagerduty'])).incidents;
   const recentReads = () => pd.requests.filter((r) => (r.query['statuses[]'] ?? []).includes('resolved'));
 
@@ -73,7 +92,14 @@ describe('incidents that opened and closed while the provider could not be read'
     const [snap] = await poller().pollAll();
     expect(snap).toMatchObject({ ok: true, incidents: [] });
 
-    expect(await history()).toEqual([expect.objectContaining({ provider: 'pagerduty', id: 'QGAP01', createdAt: created.toISOString(), resolvedAt: resolved.toISOString() })]);
+    expect(await history()).toEqual([
+      expect.objectContaining({
+        provider: 'pagerduty',
+        id: 'QGAP01',
+        createdAt: created.toISOString(),
+        resolvedAt: resolved.toISOString(),
+      }),
+    ]);
     const state = await store.load(['pagerduty']);
     // A change made during the incident is judged as made during a declared freeze...
     const during = freezeAt(state, settings, target, new Date(created.getTime() + 500), { now: false });
@@ -97,7 +123,9 @@ describe('incidents that opened and closed while the provider could not be read'
     expect(failed).toMatchObject({ ok: false });
     expect(failed.error).toMatch(/cannot read the incidents of the gap since/);
     expect(await history()).toEqual([]);
-    expect(freezeAt(await store.load(['pagerduty']), settings, target, new Date(), { now: true }).sources.map((s) => s.type)).toEqual(['unknown']);
+    expect(freezeAt(await store.load(['pagerduty']), settings, target, new Date(), { now: true }).sources.map((s) => s.type)).toEqual([
+      'unknown',
+    ]);
 
     const [ok] = await poller().pollAll();
     expect(ok).toMatchObject({ ok: true });
@@ -117,15 +145,20 @@ describe('incidents that opened and closed while the provider could not be read'
     const last = Date.parse((await store.snapshot('pagerduty'))?.fetchedAt ?? '');
     await sleep(1_100);
     const created = new Date(Math.floor(Date.now() / 1000) * 1000);
-    pd.setIncidents([{ id: 'QGAP03', priority: 'P1', status: 'resolved', createdAt: created, resolvedAt: new Date(created.getTime() + 1000) }]);
+    pd.setIncidents([
+      { id: 'QGAP03', priority: 'P1', status: 'resolved', createdAt: created, resolvedAt: new Date(created.getTime() + 1000) },
+    ]);
     await sleep(1_100);
     await poller(1_000).pollAll();
     expect((await history()).map((i) => i.id)).toEqual(['QGAP03']);
     // Unknown from the moment the data went stale (1 s after the last good poll) to this poll:
     // a change made then is judged "made while the state was unknown" when decided again.
     const state = await store.load(['pagerduty']);
-    expect(state.unknownIntervals).toEqual([expect.objectContaining({ provider: 'pagerduty', from: new Date(last + 1_000).toISOString(), to: expect.any(String) })]);
-    const unknownAt = (t: number) => freezeAt(state, settings, target, new Date(t), { now: false }).sources.some((x) => x.type === 'unknown');
+    expect(state.unknownIntervals).toEqual([
+      expect.objectContaining({ provider: 'pagerduty', from: new Date(last + 1_000).toISOString(), to: expect.any(String) }),
+    ]);
+    const unknownAt = (t: number) =>
+      freezeAt(state, settings, target, new Date(t), { now: false }).sources.some((x) => x.type === 'unknown');
     expect(unknownAt(last + 500)).toBe(false);
     expect(unknownAt(last + 1_500)).toBe(true);
   }, 20_000);
@@ -136,6 +169,8 @@ describe('incidents that opened and closed while the provider could not be read'
     await sleep(1_100);
     pd.failNext({ status: 502 });
     expect((await poller(500).pollAll())[0]).toMatchObject({ ok: false });
-    expect((await store.load(['pagerduty'])).unknownIntervals).toEqual([expect.objectContaining({ from: new Date(last + 500).toISOString(), to: null })]);
+    expect((await store.load(['pagerduty'])).unknownIntervals).toEqual([
+      expect.objectContaining({ from: new Date(last + 500).toISOString(), to: null }),
+    ]);
   });
 });

@@ -3,7 +3,15 @@ import { FreezeStore, type IncidentRecord } from '@driftwarden/freeze';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { PagerDutyFake } from '@driftwarden/incidents/testing';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
 
@@ -40,7 +48,13 @@ describe('incident webhooks and polls are ordered by when things happened (Pager
           maxStalenessSeconds: 3,
           // A resolution starts a cooldown: a wrongly applied one shows as `cooldown`.
           cooldownMinutes: 30,
-          pagerduty: { token: 'pd-fake-token', apiUrl: pd.url, webhookSecrets: [SECRET], major: { priorities: ['P1', 'P2'] }, requestTimeoutMs: 1000 },
+          pagerduty: {
+            token: 'pd-fake-token',
+            apiUrl: pd.url,
+            webhookSecrets: [SECRET],
+            major: { priorities: ['P1', 'P2'] },
+            requestTimeoutMs: 1000,
+          },
         },
       },
     });
@@ -57,9 +71,20 @@ describe('incident webhooks and polls are ordered by when things happened (Pager
 
   const freeze = async () => (await http<FreezeView>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer })).body;
   const sourceOf = (f: FreezeView, id: string) => f.sources.find((s) => s.incident?.id === id);
-  const post = async (o: { eventId: string; type: string; incidentId: string; number: number; status: string; createdAt: string; occurredAt: string }) => {
+  const post = async (o: {
+    eventId: string;
+    type: string;
+    incidentId: string;
+    number: number;
+    status: string;
+    createdAt: string;
+    occurredAt: string;
+  }) => {
     const hook = signed(pagerDutyWebhook({ ...o, priority: 'P1' }), SECRET);
-    return http<HookAnswer>(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw: hook.raw, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': hook.signature } });
+    return http<HookAnswer>(ctl.url, 'POST', '/v1/webhooks/pagerduty', {
+      raw: hook.raw,
+      headers: { 'content-type': 'application/json', 'x-pagerduty-signature': hook.signature },
+    });
   };
   const secondsAgo = (s: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - s * 1000).toISOString();
 
@@ -67,24 +92,53 @@ describe('incident webhooks and polls are ordered by when things happened (Pager
     const createdAt = secondsAgo(60);
     const resolvedBeforeThePoll = new Date(Date.now() - 1000).toISOString();
     pd.setIncidents([{ id: 'QSTALE1', number: 31, priority: 'P1', status: 'acknowledged', createdAt }]);
-    await eventually(async () => (sourceOf(await freeze(), 'QSTALE1')?.type === 'incident' ? true : undefined), 'the poll to show the open incident');
+    await eventually(
+      async () => (sourceOf(await freeze(), 'QSTALE1')?.type === 'incident' ? true : undefined),
+      'the poll to show the open incident',
+    );
 
-    const res = await post({ eventId: 'EVT-STALE-1', type: 'incident.resolved', incidentId: 'QSTALE1', number: 31, status: 'resolved', createdAt, occurredAt: resolvedBeforeThePoll });
+    const res = await post({
+      eventId: 'EVT-STALE-1',
+      type: 'incident.resolved',
+      incidentId: 'QSTALE1',
+      number: 31,
+      status: 'resolved',
+      createdAt,
+      occurredAt: resolvedBeforeThePoll,
+    });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: true, duplicate: false, applied: false, stale: true });
-    expect(res.body.ignored).toMatch(new RegExp(`^pagerduty incident 31 \\(QSTALE1\\): this resolution happened at ${resolvedBeforeThePoll.replace(/\./g, '\\.')}, before the state already known as of .+ \\(from poll\\); not applied$`));
+    expect(res.body.ignored).toMatch(
+      new RegExp(
+        `^pagerduty incident 31 \\(QSTALE1\\): this resolution happened at ${resolvedBeforeThePoll.replace(/\./g, '\\.')}, before the state already known as of .+ \\(from poll\\); not applied$`,
+      ),
+    );
 
     // Still an open incident: no cooldown, not even briefly.
     const view = await freeze();
     expect(sourceOf(view, 'QSTALE1')).toMatchObject({ type: 'incident', since: createdAt });
-    const audit = await http<{ items: { type: string; actor: string; details: Record<string, unknown> }[] }>(ctl.url, 'GET', '/v1/audit?type=freeze.incident_event_stale', { token: TOKENS.viewer });
+    const audit = await http<{ items: { type: string; actor: string; details: Record<string, unknown> }[] }>(
+      ctl.url,
+      'GET',
+      '/v1/audit?type=freeze.incident_event_stale',
+      { token: TOKENS.viewer },
+    );
     expect(audit.body.items).toEqual([
       expect.objectContaining({
         actor: 'webhook:pagerduty',
-        details: expect.objectContaining({ provider: 'pagerduty', id: 'QSTALE1', eventId: 'EVT-STALE-1', eventType: 'incident.resolved', occurredAt: resolvedBeforeThePoll, knownFrom: 'poll' }),
+        details: expect.objectContaining({
+          provider: 'pagerduty',
+          id: 'QSTALE1',
+          eventId: 'EVT-STALE-1',
+          eventType: 'incident.resolved',
+          occurredAt: resolvedBeforeThePoll,
+          knownFrom: 'poll',
+        }),
       }),
     ]);
-    const resolvedAudit = await http<{ items: { details: { id?: string } }[] }>(ctl.url, 'GET', '/v1/audit?type=freeze.incident_resolved', { token: TOKENS.viewer });
+    const resolvedAudit = await http<{ items: { details: { id?: string } }[] }>(ctl.url, 'GET', '/v1/audit?type=freeze.incident_resolved', {
+      token: TOKENS.viewer,
+    });
     expect(resolvedAudit.body.items.filter((e) => e.details.id === 'QSTALE1')).toEqual([]);
     const metrics = await http<string>(ctl.url, 'GET', '/metrics');
     expect(metrics.body).toMatch(/driftwarden_webhooks_rejected_total\{provider="pagerduty",reason="stale"\} 1/);
@@ -103,12 +157,19 @@ describe('incident webhooks and polls are ordered by when things happened (Pager
     expect(triggered.body).toMatchObject({ applied: true });
     const resolved = await post({ ...base, eventId: 'EVT-ORD-3', type: 'incident.resolved', status: 'resolved', occurredAt: at(3) });
     expect(resolved.body).toMatchObject({ applied: true });
-    await eventually(async () => (sourceOf(await freeze(), 'QORDER1')?.type === 'cooldown' ? true : undefined), 'the cooldown from the resolution');
+    await eventually(
+      async () => (sourceOf(await freeze(), 'QORDER1')?.type === 'cooldown' ? true : undefined),
+      'the cooldown from the resolution',
+    );
 
     // PagerDuty retried the acknowledgement that happened in between: it arrives last.
     const late = await post({ ...base, eventId: 'EVT-ORD-2', type: 'incident.acknowledged', status: 'acknowledged', occurredAt: at(2) });
     expect(late.status).toBe(202);
-    expect(late.body).toMatchObject({ applied: false, stale: true, ignored: expect.stringContaining(`before the state already known as of ${at(3)} (from webhook:pagerduty)`) });
+    expect(late.body).toMatchObject({
+      applied: false,
+      stale: true,
+      ignored: expect.stringContaining(`before the state already known as of ${at(3)} (from webhook:pagerduty)`),
+    });
     expect(sourceOf(await freeze(), 'QORDER1')?.type).toBe('cooldown');
 
     // A newer event is applied as usual: the incident reopens.
@@ -123,8 +184,23 @@ describe('FreezeStore orders polls and webhook events per incident', () => {
   const prefix = uniquePrefix();
   const keys = new RedisKeys(prefix);
   const T = (s: number) => new Date(Date.UTC(2026, 10, 20, 10, 0, s)).toISOString();
-  const incident: IncidentRecord = { provider: 'pagerduty', id: 'QPOLL1', number: 9, title: 'db down', status: 'triggered', priority: 'P1', createdAt: T(0) };
-  const poll = (requestedAt: number, incidents: IncidentRecord[]) => ({ provider: 'pagerduty' as const, ok: true, requestedAt: T(requestedAt), fetchedAt: T(requestedAt + 1), attemptedAt: T(requestedAt + 1), incidents });
+  const incident: IncidentRecord = {
+    provider: 'pagerduty',
+    id: 'QPOLL1',
+    number: 9,
+    title: 'db down',
+    status: 'triggered',
+    priority: 'P1',
+    createdAt: T(0),
+  };
+  const poll = (requestedAt: number, incidents: IncidentRecord[]) => ({
+    provider: 'pagerduty' as const,
+    ok: true,
+    requestedAt: T(requestedAt),
+    fetchedAt: T(requestedAt + 1),
+    attemptedAt: T(requestedAt + 1),
+    incidents,
+  });
   let redis: Redis;
   let store: FreezeStore;
 
@@ -144,7 +220,11 @@ describe('FreezeStore orders polls and webhook events per incident', () => {
   };
 
   it('a poll that started before a webhook opened the incident does not resolve it; the next poll does', async () => {
-    expect(await store.applyIncidentEvent(incident, true, T(10), 'webhook:pagerduty')).toEqual({ applied: true, stale: false, transition: 'opened' });
+    expect(await store.applyIncidentEvent(incident, true, T(10), 'webhook:pagerduty')).toEqual({
+      applied: true,
+      stale: false,
+      transition: 'opened',
+    });
     // This list walk started at :05, before the incident was triggered at :10, and ended after.
     expect(await store.recordSnapshot(poll(5, []), 'scheduler')).toEqual({ opened: [], resolved: [] });
     expect(await record()).toMatchObject({ stateAt: T(10), stateFrom: 'webhook:pagerduty' });
@@ -165,7 +245,10 @@ describe('FreezeStore orders polls and webhook events per incident', () => {
       await dropPrefix(prefix);
       await store.recordSnapshot(poll(5, [incident]), 'scheduler');
       // A resolution at :30 and a poll that started at :20 and still lists the incident, at once.
-      const [outcome] = await Promise.all([store.applyIncidentEvent(incident, false, T(30), 'webhook:pagerduty'), store.recordSnapshot(poll(20, [incident]), 'scheduler')]);
+      const [outcome] = await Promise.all([
+        store.applyIncidentEvent(incident, false, T(30), 'webhook:pagerduty'),
+        store.recordSnapshot(poll(20, [incident]), 'scheduler'),
+      ]);
       expect(outcome.applied).toBe(true);
       expect(await record()).toMatchObject({ resolvedAt: T(30), stateAt: T(30), stateFrom: 'webhook:pagerduty' });
     }

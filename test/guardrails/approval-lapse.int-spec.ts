@@ -1,7 +1,15 @@
 import { Redis } from 'ioredis';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import { auditOf, DESIRED, getDrift, ingestAndDecide, LIVE_WITH_SSH, type Drift } from './guardrail-support';
 
 const TTL_MINUTES = 30;
@@ -58,7 +66,9 @@ describe('approval lapse (guardrails.approvalTtlMinutes)', () => {
   async function awaitingApproval(): Promise<Drift> {
     const group = `sg-0a1a5e${String(++n).padStart(11, '0')}`;
     ports.desiredState.desired.set(group, DESIRED);
-    const id = await withWorker(() => ingestAndDecide(api.url, redis, prefix, { groupId: group, rules: LIVE_WITH_SSH, tags: { tier: 'critical' } }));
+    const id = await withWorker(() =>
+      ingestAndDecide(api.url, redis, prefix, { groupId: group, rules: LIVE_WITH_SSH, tags: { tier: 'critical' } }),
+    );
     const d = await getDrift(api.url, id);
     expect(d).toMatchObject({ status: 'awaiting_approval', decision: { action: 'await_approval', rule: 5 } });
     return d;
@@ -120,7 +130,11 @@ describe('approval lapse (guardrails.approvalTtlMinutes)', () => {
     );
     expect(done.evidence.apiCalls.map((c) => c.operation)).toEqual(['RevokeSecurityGroupIngress']);
     expect(ports.remediation.calls).toContain(d.id);
-    expect((await auditOf(api.url, d.id)).map((e) => e.type).slice(3)).toEqual(['api.drift.approve', 'remediation.started', 'remediation.reverted']);
+    expect((await auditOf(api.url, d.id)).map((e) => e.type).slice(3)).toEqual([
+      'api.drift.approve',
+      'remediation.started',
+      'remediation.reverted',
+    ]);
   });
 
   it('an approval used within its TTL reverts (the control case: same path, the clock moved less)', async () => {
@@ -136,7 +150,12 @@ describe('approval lapse (guardrails.approvalTtlMinutes)', () => {
     expect(done.status).toBe('reverted');
     expect(done.approval?.lapsedAt).toBeUndefined();
     expect(ports.remediation.calls).toContain(d.id);
-    expect((await auditOf(api.url, d.id)).map((e) => e.type)).toEqual(['decision', 'api.drift.approve', 'remediation.started', 'remediation.reverted']);
+    expect((await auditOf(api.url, d.id)).map((e) => e.type)).toEqual([
+      'decision',
+      'api.drift.approve',
+      'remediation.started',
+      'remediation.reverted',
+    ]);
   });
 
   // BUG: approving again is short-cut as "re-queue the approval already given" without looking
@@ -158,7 +177,11 @@ describe('approval lapse (guardrails.approvalTtlMinutes)', () => {
     );
     const audit = await auditOf(api.url, d.id);
 
-    expect(second.approval).toMatchObject({ action: 'approve', by: 'token:t-admin', comment: 'approved again after the first one expired' });
+    expect(second.approval).toMatchObject({
+      action: 'approve',
+      by: 'token:t-admin',
+      comment: 'approved again after the first one expired',
+    });
     expect(Date.parse(second.approval!.expiresAt!)).toBeGreaterThan(Date.parse(first.approval!.expiresAt!));
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'api.drift.approve', actor: 'token:t-admin' })]));
     expect(after.status).toBe('reverted');

@@ -2,7 +2,17 @@ import { Redis } from 'ioredis';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
 import { dropPrefix, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
-import { arnOf, auditOf, DESIRED, driftLeaving, getDrift, ingestAndDecide, LIVE_WITH_SSH, remediateQueueIdle, type Drift } from './guardrail-support';
+import {
+  arnOf,
+  auditOf,
+  DESIRED,
+  driftLeaving,
+  getDrift,
+  ingestAndDecide,
+  LIVE_WITH_SSH,
+  remediateQueueIdle,
+  type Drift,
+} from './guardrail-support';
 
 /**
  * DESIGN §4 rule 5 ("resource is critical" → `await_approval`) and §5 exceptions (the tag
@@ -74,14 +84,21 @@ describe('guardrails.critical (tags and resources) and the driftwarden:ignore ta
       expect(d.decision.reason).not.toContain('widen exposure');
       expect(ports.remediation.calls).not.toContain(d.id);
       const audit = await auditOf(ctl.url, d.id);
-      expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'decision', details: expect.objectContaining({ action: 'await_approval', rule: 5 }) })]));
+      expect(audit).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'decision', details: expect.objectContaining({ action: 'await_approval', rule: 5 }) }),
+        ]),
+      );
     });
 
     it('is reverted once an operator approves it', async () => {
       const d = await drift(groupId('7ab'), { tier: 'critical' });
       expect(d.status).toBe('awaiting_approval');
       expect(ports.remediation.calls).not.toContain(d.id);
-      const res = await http<Drift>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, { token: TOKENS.operator, body: { comment: 'ssh to the world was not agreed' } });
+      const res = await http<Drift>(ctl.url, 'POST', `/v1/drifts/${d.id}/approve`, {
+        token: TOKENS.operator,
+        body: { comment: 'ssh to the world was not agreed' },
+      });
       expect(res.status).toBe(201);
       const done = await driftLeaving(ctl.url, d.id, 'awaiting_approval');
       expect(done.status).toBe('reverted');
@@ -178,7 +195,11 @@ describe('driftwarden:ignore=true added while a revert of the resource is pendin
 
   beforeAll(async () => {
     // A settle long enough for the tagged item to be decided before the revert job runs.
-    ctl = await startTestController({ mode: 'enforce', overrides: ports.overrides, extra: { guardrails: { settleSeconds: 2, critical: { tags: { tier: 'critical' } } } } });
+    ctl = await startTestController({
+      mode: 'enforce',
+      overrides: ports.overrides,
+      extra: { guardrails: { settleSeconds: 2, critical: { tags: { tier: 'critical' } } } },
+    });
     redis = new Redis(REDIS_URL);
   });
   afterAll(async () => {
@@ -195,7 +216,11 @@ describe('driftwarden:ignore=true added while a revert of the resource is pendin
     ports.desiredState.desired.set(group, DESIRED);
     const pending = await ingestAndDecide(ctl.url, redis, ctl.prefix, { groupId: group, rules: LIVE_WITH_SSH });
     expect(await getDrift(ctl.url, pending)).toMatchObject({ status: 'detected', decision: { action: 'revert', rule: 6 } });
-    const tagged = await ingestAndDecide(ctl.url, redis, ctl.prefix, { groupId: group, rules: LIVE_WITH_SSH, tags: { 'driftwarden:ignore': 'true' } });
+    const tagged = await ingestAndDecide(ctl.url, redis, ctl.prefix, {
+      groupId: group,
+      rules: LIVE_WITH_SSH,
+      tags: { 'driftwarden:ignore': 'true' },
+    });
     expect((await getDrift(ctl.url, tagged)).status).toBe('ignored');
     expect(ports.remediation.calls).not.toContain(pending);
 
@@ -210,7 +235,11 @@ describe('driftwarden:ignore=true added while a revert of the resource is pendin
     ports.desiredState.desired.set(group, DESIRED);
     const open = await ingestAndDecide(ctl.url, redis, ctl.prefix, { groupId: group, rules: LIVE_WITH_SSH, tags: { tier: 'critical' } });
     expect((await getDrift(ctl.url, open)).status).toBe('awaiting_approval');
-    const tagged = await ingestAndDecide(ctl.url, redis, ctl.prefix, { groupId: group, rules: LIVE_WITH_SSH, tags: { tier: 'critical', 'driftwarden:ignore': 'TRUE' } });
+    const tagged = await ingestAndDecide(ctl.url, redis, ctl.prefix, {
+      groupId: group,
+      rules: LIVE_WITH_SSH,
+      tags: { tier: 'critical', 'driftwarden:ignore': 'TRUE' },
+    });
     expect((await getDrift(ctl.url, tagged)).status).toBe('ignored');
 
     // Either the approval is refused, or it is taken and its revert job does nothing.

@@ -85,10 +85,7 @@ describe('EventBridge pattern matcher', () => {
       expect(
         matchesPattern(
           {
-            resources: [
-              'arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f',
-              'arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f',
-            ],
+            resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f', 'arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f'],
           },
           event,
         ),
@@ -106,9 +103,9 @@ describe('EventBridge pattern matcher', () => {
 
     it('treats objects inside an array as values of the parent field (event-ruler "JSON Array Matching")', () => {
       expect(matchesPattern({ employees: { firstName: ['Anna'] } }, employees)).toBe(true);
-      expect(
-        matchesPattern({ employees: { firstName: ['Anna'] } }, { employees: [[{ firstName: 'John' }, { firstName: 'Anna' }]] }),
-      ).toBe(true);
+      expect(matchesPattern({ employees: { firstName: ['Anna'] } }, { employees: [[{ firstName: 'John' }, { firstName: 'Anna' }]] })).toBe(
+        true,
+      );
     });
 
     it('never combines fields from different elements of one array (array-consistent matching)', () => {
@@ -210,9 +207,7 @@ describe('EventBridge pattern matcher', () => {
         },
       };
       expect(matchesPattern(pattern, { detail: { configurationItem: { resourceType: 'AWS::EC2::SecurityGroup' } } })).toBe(true);
-      expect(
-        matchesPattern(pattern, { detail: { configurationItemSummary: { resourceType: 'AWS::EC2::SecurityGroup' } } }),
-      ).toBe(true);
+      expect(matchesPattern(pattern, { detail: { configurationItemSummary: { resourceType: 'AWS::EC2::SecurityGroup' } } })).toBe(true);
       expect(matchesPattern(pattern, { detail: { configurationItem: { resourceType: 'AWS::S3::Bucket' } } })).toBe(false);
     });
   });

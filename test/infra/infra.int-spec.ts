@@ -387,7 +387,9 @@ describe('infra/ Terraform', () => {
       expect(isValueObject(targets) && Object.keys(targets).sort()).toEqual(rules2.map((r) => r.key).sort());
       const allow = (await ev2.policyDocument('intake_queue')).Statement.find((s) => s.Effect === 'Allow');
       expect(allow?.Condition?.ArnEquals['aws:SourceArn']).toContain('<computed:aws_cloudwatch_event_rule.additional["s3_api_call"].arn>');
-      expect(await ev2.output('rule_arns')).toMatchObject({ s3_api_call: '<computed:aws_cloudwatch_event_rule.additional["s3_api_call"].arn>' });
+      expect(await ev2.output('rule_arns')).toMatchObject({
+        s3_api_call: '<computed:aws_cloudwatch_event_rule.additional["s3_api_call"].arn>',
+      });
       // By default: the default bus, and no further rule.
       expect(rules.every((r) => r.busName === 'default')).toBe(true);
       expect(await ev.validationErrors()).toEqual([]);
@@ -491,9 +493,7 @@ describe('infra/ Terraform', () => {
     it('outputs the queue URL (the queue id) for ingest.sqs.queueUrl and the ARN for controller-iam', async () => {
       expect(await ev.output('queue_url')).toBe('<computed:aws_sqs_queue.intake.id>');
       expect(await ev.output('queue_arn')).toBe('<computed:aws_sqs_queue.intake.arn>');
-      expect(await ev.output('rule_arns')).toEqual(
-        Object.fromEntries(rules.map((r) => [r.key, `<computed:${r.address}.arn>`])),
-      );
+      expect(await ev.output('rule_arns')).toEqual(Object.fromEntries(rules.map((r) => [r.key, `<computed:${r.address}.arn>`])));
     });
   });
 
@@ -523,7 +523,8 @@ describe('infra/ Terraform', () => {
         'arn:aws:ec2:eu-west-1:444455556666:security-group/*',
         'arn:aws:ec2:us-east-1:444455556666:security-group/*',
       ]);
-      for (const a of ['cloudtrail:LookupEvents', 'config:BatchGetResourceConfig', 'ec2:DescribeSecurityGroups']) expect(resourcesFor(doc, a)).toEqual(['*']);
+      for (const a of ['cloudtrail:LookupEvents', 'config:BatchGetResourceConfig', 'ec2:DescribeSecurityGroups'])
+        expect(resourcesFor(doc, a)).toEqual(['*']);
     });
 
     it('is trusted by the controller role only, and only with the external id', async () => {
@@ -542,7 +543,8 @@ describe('infra/ Terraform', () => {
     it('narrows EC2 writes by resource tags when asked, and names the sessions for principals.self', async () => {
       const ev = await ModuleEvaluator.create(mod, { ...inputs, ec2_write_required_tags: { 'driftwarden:managed': 'true' } });
       const tagged = await ev.policyDocument('remediator');
-      for (const s of statementsFor(tagged, 'ec2:AuthorizeSecurityGroupIngress')) expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/driftwarden:managed': ['true'] } });
+      for (const s of statementsFor(tagged, 'ec2:AuthorizeSecurityGroupIngress'))
+        expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/driftwarden:managed': ['true'] } });
       expect(await ev.output('principals_self')).toBe('arn:aws:sts::444455556666:assumed-role/driftwarden-remediator/*');
     });
   });
@@ -626,7 +628,9 @@ describe('infra/ Terraform', () => {
       for (const a of EC2_WRITES) {
         const resources = resourcesFor(doc, a);
         expect(resources).toEqual(['arn:aws:ec2:eu-west-1:111122223333:security-group/*']);
-        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc1234def567890'))).toBe(true);
+        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc1234def567890'))).toBe(
+          true,
+        );
         expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc'))).toBe(false);
         expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:us-east-1:111122223333:security-group/sg-0abc'))).toBe(false);
         expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:444455556666:security-group/sg-0abc'))).toBe(false);
@@ -665,7 +669,14 @@ describe('infra/ Terraform', () => {
         ].sort(),
       );
       expect(resources.some((r) => iamGlobMatches(r, oversizedKey))).toBe(true);
-      expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:s3:::config-bucket-111122223333/AWSLogs/111122223333/Config/eu-west-1/2025/3/4/ConfigHistory/x.json.gz'))).toBe(false);
+      expect(
+        resources.some((r) =>
+          iamGlobMatches(
+            r,
+            'arn:aws:s3:::config-bucket-111122223333/AWSLogs/111122223333/Config/eu-west-1/2025/3/4/ConfigHistory/x.json.gz',
+          ),
+        ),
+      ).toBe(false);
       expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:s3:::tf-state/other/terraform.tfstate'))).toBe(false);
     });
 
@@ -705,7 +716,9 @@ describe('infra/ Terraform', () => {
       const roles = ['arn:aws:iam::444455556666:role/driftwarden-remediator', 'arn:aws:iam::777788889999:role/driftwarden-remediator'];
       const cross = await (await ModuleEvaluator.create(mod, { ...inputs, remediation_role_arns: roles })).policyDocument('controller');
       expect([...new Set(actionsOf(cross))].sort()).toEqual([...EXPECTED_ACTIONS, 'sts:AssumeRole'].sort());
-      expect(statementsFor(cross, 'sts:AssumeRole')).toEqual([{ Sid: 'AssumeRemediationRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles }]);
+      expect(statementsFor(cross, 'sts:AssumeRole')).toEqual([
+        { Sid: 'AssumeRemediationRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles },
+      ]);
     });
 
     it('attaches exactly this policy to the role', async () => {
@@ -753,7 +766,9 @@ describe('infra/ Terraform', () => {
       expect(iamGlobMatches(self, 'arn:aws:sts::111122223333:assumed-role/BreakGlassAdmin/alice@example.com')).toBe(false);
       expect(iamGlobMatches(self, 'arn:aws:sts::111122223333:assumed-role/driftwarden-other/x')).toBe(false);
       // DESIGN.md's generic pattern matches the same sessions.
-      expect(iamGlobMatches('arn:aws:sts::*:assumed-role/driftwarden/*', 'arn:aws:sts::111122223333:assumed-role/driftwarden/0f1e')).toBe(true);
+      expect(iamGlobMatches('arn:aws:sts::*:assumed-role/driftwarden/*', 'arn:aws:sts::111122223333:assumed-role/driftwarden/0f1e')).toBe(
+        true,
+      );
       const renamed = await (await ModuleEvaluator.create(mod, { ...inputs, role_name: 'driftwarden-prod' })).output('principals_self');
       expect(renamed).toBe('arn:aws:sts::111122223333:assumed-role/driftwarden-prod/*');
     });

@@ -28,8 +28,20 @@ import type { PermissionRule } from '@driftwarden/kinds/security-group';
 const TOOLING = { account: '111122223333', region: 'eu-west-1' };
 const MEMBER = { account: '444455556666', region: 'us-east-1' };
 
-const HTTPS_INTERNAL: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
-const SSH_WORLD: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+const HTTPS_INTERNAL: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 443,
+  toPort: 443,
+  peer: { kind: 'ipv4', cidr: '10.0.0.0/8' },
+};
+const SSH_WORLD: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
 
 const group = (groupId: string, where: { account: string; region: string }): GroupInfo => ({
   groupId,
@@ -68,17 +80,26 @@ describe('an org-wide event from another account reaches a decision', () => {
         region: MEMBER.region,
       }),
     );
-    const central = await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'org-intake-central')), { organization_id: 'o-a1b2c3d4e5' });
+    const central = await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'org-intake-central')), {
+      organization_id: 'o-a1b2c3d4e5',
+    });
     centralRules = await eventRules(await central.childModule('intake'));
 
     aws = createServer((req, res) => {
       awsRequests.push(`${req.method} ${req.url} ${String(req.headers['x-amz-target'] ?? '')}`);
       req.resume();
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'AccessDeniedException', message: 'no AWS call expected' }));
+      res
+        .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
+        .end(JSON.stringify({ __type: 'AccessDeniedException', message: 'no AWS call expected' }));
     });
     await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
-    Object.assign(process.env, { AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'AKIDORGTEST', AWS_SECRET_ACCESS_KEY: 'org-test', AWS_REGION: TOOLING.region });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: url,
+      AWS_ACCESS_KEY_ID: 'AKIDORGTEST',
+      AWS_SECRET_ACCESS_KEY: 'org-test',
+      AWS_REGION: TOOLING.region,
+    });
     delete process.env['AWS_ENDPOINT_URL_EC2'];
     delete process.env['AWS_ENDPOINT_URL_STS'];
 
@@ -121,14 +142,19 @@ describe('an org-wide event from another account reaches a decision', () => {
 
   async function decided(resource: string): Promise<Drift> {
     return eventually(async () => {
-      const page = await http<{ items: Drift[] }>(ctl.url, 'GET', `/v1/drifts?resource=${encodeURIComponent(resource)}`, { token: TOKENS.viewer });
+      const page = await http<{ items: Drift[] }>(ctl.url, 'GET', `/v1/drifts?resource=${encodeURIComponent(resource)}`, {
+        token: TOKENS.viewer,
+      });
       return page.body.items[0];
     }, `a decision on ${resource}`);
   }
 
   it('a change in a member account and region, attributed by its forwarded CloudTrail call, is decided against that stack', async () => {
     const at = new Date();
-    const call = delivered(cloudTrailEvent(PAYMENTS, 'AuthorizeSecurityGroupIngress', [SSH_WORLD], mallory(MEMBER.account), new Date(at.getTime() - 1000)), 'ec2_api_call');
+    const call = delivered(
+      cloudTrailEvent(PAYMENTS, 'AuthorizeSecurityGroupIngress', [SSH_WORLD], mallory(MEMBER.account), new Date(at.getTime() - 1000)),
+      'ec2_api_call',
+    );
     const item = delivered(configItemEvent(PAYMENTS, [HTTPS_INTERNAL, SSH_WORLD], at, at.getTime()), 'config_item_change');
     expect([item.account, item.region]).toEqual([MEMBER.account, MEMBER.region]);
 
@@ -151,7 +177,12 @@ describe('an org-wide event from another account reaches a decision', () => {
 
   it("the same controller decides the tooling account's own region against its own stack", async () => {
     const at = new Date();
-    await post([delivered(cloudTrailEvent(NETWORK, 'AuthorizeSecurityGroupIngress', [SSH_WORLD], mallory(TOOLING.account), new Date(at.getTime() - 1000)), 'ec2_api_call')]);
+    await post([
+      delivered(
+        cloudTrailEvent(NETWORK, 'AuthorizeSecurityGroupIngress', [SSH_WORLD], mallory(TOOLING.account), new Date(at.getTime() - 1000)),
+        'ec2_api_call',
+      ),
+    ]);
     await post([delivered(configItemEvent(NETWORK, [HTTPS_INTERNAL, SSH_WORLD], at, at.getTime()), 'config_item_change')]);
     expect(await decided(NETWORK.groupId)).toMatchObject({
       resource: { account: TOOLING.account, region: TOOLING.region, stack: 'network' },

@@ -104,7 +104,11 @@ function asKinds(v: Value): Record<string, Kind> {
     if (!isValueObject(k) || typeof k.resource_type !== 'string' || typeof k.service !== 'string' || !Array.isArray(k.api_calls)) {
       throw new TypeError(`kinds.${name} is malformed`);
     }
-    out[name] = { resource_type: k.resource_type, service: k.service, api_calls: k.api_calls.map((c) => str(c, `kinds.${name}.api_calls`)) };
+    out[name] = {
+      resource_type: k.resource_type,
+      service: k.service,
+      api_calls: k.api_calls.map((c) => str(c, `kinds.${name}.api_calls`)),
+    };
   }
   return out;
 }
@@ -165,14 +169,17 @@ describe('modules/intake-events: the kinds, their Config types and CloudTrail ca
     expect(mod.terraform.flatMap((t) => Object.keys(t))).toEqual(['required_version']);
   });
 
-  it("lists security-group calls exactly as the security-group kind does (SECURITY_GROUP_CALLS)", () => {
+  it('lists security-group calls exactly as the security-group kind does (SECURITY_GROUP_CALLS)', () => {
     expect(kinds.security_group).toEqual({ resource_type: 'AWS::EC2::SecurityGroup', service: 'ec2', api_calls: [...SG_MUTATIONS] });
   });
 
   it('lists every registered kind with exactly the CloudTrail calls it attributes (libs/kinds registry)', () => {
     for (const { kind } of registeredKinds()) {
       const listed = Object.values(kinds).filter((k) => kind.configTypes.includes(k.resource_type));
-      expect({ kind: kind.name, calls: listed.flatMap((k) => k.api_calls).sort() }).toEqual({ kind: kind.name, calls: [...kind.cloudTrailEventNames].sort() });
+      expect({ kind: kind.name, calls: listed.flatMap((k) => k.api_calls).sort() }).toEqual({
+        kind: kind.name,
+        calls: [...kind.cloudTrailEventNames].sort(),
+      });
     }
   });
 
@@ -180,7 +187,14 @@ describe('modules/intake-events: the kinds, their Config types and CloudTrail ca
     expect(kinds.network_acl).toEqual({
       resource_type: 'AWS::EC2::NetworkAcl',
       service: 'ec2',
-      api_calls: ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry', 'DeleteNetworkAclEntry', 'ReplaceNetworkAclAssociation', 'CreateNetworkAcl', 'DeleteNetworkAcl'],
+      api_calls: [
+        'CreateNetworkAclEntry',
+        'ReplaceNetworkAclEntry',
+        'DeleteNetworkAclEntry',
+        'ReplaceNetworkAclAssociation',
+        'CreateNetworkAcl',
+        'DeleteNetworkAcl',
+      ],
     });
     // The SDK's PutPublicAccessBlock/DeletePublicAccessBlock on a bucket appear in CloudTrail as
     // PutBucketPublicAccessBlock/DeleteBucketPublicAccessBlock (S3 user guide, "Amazon S3
@@ -192,13 +206,27 @@ describe('modules/intake-events: the kinds, their Config types and CloudTrail ca
     });
     expect(kinds.autoscaling_group_capacity.resource_type).toBe('AWS::AutoScaling::AutoScalingGroup');
     expect(kinds.autoscaling_group_capacity.service).toBe('autoscaling');
-    expect(kinds.autoscaling_group_capacity.api_calls).toEqual(expect.arrayContaining(['UpdateAutoScalingGroup', 'SetDesiredCapacity', 'TerminateInstanceInAutoScalingGroup', 'DetachInstances', 'EnterStandby']));
+    expect(kinds.autoscaling_group_capacity.api_calls).toEqual(
+      expect.arrayContaining([
+        'UpdateAutoScalingGroup',
+        'SetDesiredCapacity',
+        'TerminateInstanceInAutoScalingGroup',
+        'DetachInstances',
+        'EnterStandby',
+      ]),
+    );
     expect(kinds.instance_protection).toEqual({
       resource_type: 'AWS::EC2::Instance',
       service: 'ec2',
       api_calls: ['ModifyInstanceMetadataOptions', 'ModifyInstanceAttribute', 'ModifyNetworkInterfaceAttribute'],
     });
-    expect(Object.keys(kinds).sort()).toEqual(['autoscaling_group_capacity', 'instance_protection', 'network_acl', 's3_bucket_public_access_block', 'security_group']);
+    expect(Object.keys(kinds).sort()).toEqual([
+      'autoscaling_group_capacity',
+      'instance_protection',
+      'network_acl',
+      's3_bucket_public_access_block',
+      'security_group',
+    ]);
   });
 
   it('groups the calls by service, with the EventBridge source and CloudTrail eventSource of each', async () => {
@@ -211,7 +239,9 @@ describe('modules/intake-events: the kinds, their Config types and CloudTrail ca
     expect(byService.autoscaling).toMatchObject({ source: 'aws.autoscaling', event_source: 'autoscaling.amazonaws.com' });
     for (const [service, s] of Object.entries(byService)) {
       if (!isJsonObject(s) || !Array.isArray(s.event_names)) throw new TypeError(service);
-      const expected = Object.values(kinds).filter((k) => k.service === service).flatMap((k) => k.api_calls);
+      const expected = Object.values(kinds)
+        .filter((k) => k.service === service)
+        .flatMap((k) => k.api_calls);
       expect({ service, names: s.event_names }).toEqual({ service, names: expected });
       expect(new Set(s.event_names).size).toBe(s.event_names.length);
     }
@@ -265,7 +295,10 @@ describe('modules/org-intake-member: forwards one account and region to the cent
   });
 
   it('requires hashicorp/aws >= 6.0 (the per-resource region that lets for_each cover every region)', () => {
-    const aws = mod.terraform.flatMap((t) => (Array.isArray(t.required_providers) ? t.required_providers : [])).map((p) => (isJsonObject(p) ? p.aws : undefined)).find(isJsonObject);
+    const aws = mod.terraform
+      .flatMap((t) => (Array.isArray(t.required_providers) ? t.required_providers : []))
+      .map((p) => (isJsonObject(p) ? p.aws : undefined))
+      .find(isJsonObject);
     expect(aws).toEqual({ source: 'hashicorp/aws', version: '>= 6.0' });
   });
 
@@ -278,10 +311,16 @@ describe('modules/org-intake-member: forwards one account and region to the cent
       extra_resource_types: ['bucket'],
       role_path: 'driftwarden',
     });
-    expect((await bad.validationErrors()).map((e) => e.variable).sort()).toEqual(['central_event_bus_arn', 'extra_resource_types', 'name', 'region', 'role_path']);
+    expect((await bad.validationErrors()).map((e) => e.variable).sort()).toEqual([
+      'central_event_bus_arn',
+      'extra_resource_types',
+      'name',
+      'region',
+      'role_path',
+    ]);
   });
 
-  it('has one rule per Config notification kind and per service, on the region\'s default bus', async () => {
+  it("has one rule per Config notification kind and per service, on the region's default bus", async () => {
     expect(rules.map((r) => r.key).sort()).toEqual(RULE_KEYS);
     for (const r of rules) {
       expect(r.busName).toBe('default');
@@ -302,7 +341,11 @@ describe('modules/org-intake-member: forwards one account and region to the cent
   });
 
   it('classifies every sample of examples/events above', () => {
-    expect(readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).sort()).toEqual(Object.keys(ROUTES).sort());
+    expect(
+      readdirSync(SAMPLES)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(Object.keys(ROUTES).sort());
   });
 
   it("forwards every call of every kind to its service's rule, and each kind's Config items", () => {
@@ -311,7 +354,10 @@ describe('modules/org-intake-member: forwards one account and region to the cent
         const event = callOf(readEvent(CALL_SAMPLES[kind.service]), call);
         expect({ kind: name, call, rules: matchingRules(rules, event) }).toEqual({ kind: name, call, rules: [`${kind.service}_api_call`] });
       }
-      expect({ kind: name, rules: matchingRules(rules, itemOf(kind.resource_type)) }).toEqual({ kind: name, rules: ['config_item_change'] });
+      expect({ kind: name, rules: matchingRules(rules, itemOf(kind.resource_type)) }).toEqual({
+        kind: name,
+        rules: ['config_item_change'],
+      });
     }
   });
 
@@ -348,7 +394,9 @@ describe('modules/org-intake-member: forwards one account and region to the cent
   it('forwards extra Config types when asked, and drops the optional rules when disabled', async () => {
     const extra = await eventRules(await ModuleEvaluator.create(mod, { ...MEMBER_INPUTS, extra_resource_types: ['AWS::RDS::DBInstance'] }));
     expect(matchingRules(extra, itemOf('AWS::RDS::DBInstance'))).toEqual(['config_item_change']);
-    const minimal = await eventRules(await ModuleEvaluator.create(mod, { ...MEMBER_INPUTS, enable_compliance_rule: false, enable_cloudtrail_rules: false }));
+    const minimal = await eventRules(
+      await ModuleEvaluator.create(mod, { ...MEMBER_INPUTS, enable_compliance_rule: false, enable_cloudtrail_rules: false }),
+    );
     expect(minimal.map((r) => r.key).sort()).toEqual(['config_item_change', 'config_item_oversized']);
     expect(matchingRules(minimal, readEvent('cloudtrail-authorize-ingress.json'))).toEqual([]);
   });
@@ -416,8 +464,18 @@ describe('modules/org-intake-central: the central bus and the controller queue',
   it('validates its inputs, and event-intake accepts what it is given', async () => {
     expect(await ev.validationErrors()).toEqual([]);
     expect(await intake.validationErrors()).toEqual([]);
-    const bad = await ModuleEvaluator.create(mod, { organization_id: '123456789012', event_bus_name: 'default', extra_resource_types: ['x'], forwarder_role_arns: ['driftwarden-org-forwarder-*'] });
-    expect((await bad.validationErrors()).map((e) => e.variable).sort()).toEqual(['event_bus_name', 'extra_resource_types', 'forwarder_role_arns', 'organization_id']);
+    const bad = await ModuleEvaluator.create(mod, {
+      organization_id: '123456789012',
+      event_bus_name: 'default',
+      extra_resource_types: ['x'],
+      forwarder_role_arns: ['driftwarden-org-forwarder-*'],
+    });
+    expect((await bad.validationErrors()).map((e) => e.variable).sort()).toEqual([
+      'event_bus_name',
+      'extra_resource_types',
+      'forwarder_role_arns',
+      'organization_id',
+    ]);
   });
 
   it('creates a custom bus whose policy admits PutEvents from the organization only', async () => {
@@ -483,7 +541,9 @@ describe('modules/org-intake-central: the central bus and the controller queue',
     const allow = policy.Statement.filter((s) => s.Effect === 'Allow');
     expect(allow).toHaveLength(1);
     expect(allow[0].Principal).toEqual({ Service: ['events.amazonaws.com'] });
-    expect([...(allow[0].Condition?.ArnEquals['aws:SourceArn'] ?? [])].sort()).toEqual(rules.map((r) => `<computed:${r.address}.arn>`).sort());
+    expect([...(allow[0].Condition?.ArnEquals['aws:SourceArn'] ?? [])].sort()).toEqual(
+      rules.map((r) => `<computed:${r.address}.arn>`).sort(),
+    );
     allowStatementsHaveNoWildcardAction(policy);
     // The one wildcard is the Deny of every request without TLS.
     expect(policy.Statement.filter((s) => (s.Action ?? []).some((a) => a.includes('*')))).toEqual([
@@ -494,8 +554,15 @@ describe('modules/org-intake-central: the central bus and the controller queue',
   });
 
   it('drops the optional rules when disabled', async () => {
-    const off = await ModuleEvaluator.create(mod, { organization_id: ORG_ID, enable_compliance_rule: false, enable_cloudtrail_rules: false });
-    expect((await eventRules(await off.childModule('intake'))).map((r) => r.key).sort()).toEqual(['config_item_change', 'config_item_oversized']);
+    const off = await ModuleEvaluator.create(mod, {
+      organization_id: ORG_ID,
+      enable_compliance_rule: false,
+      enable_cloudtrail_rules: false,
+    });
+    expect((await eventRules(await off.childModule('intake'))).map((r) => r.key).sort()).toEqual([
+      'config_item_change',
+      'config_item_oversized',
+    ]);
   });
 });
 
@@ -544,7 +611,10 @@ describe('examples/org: every account and region forwards, every account has its
   it("wires the central queue into the controller's role, and every account's remediator role too", async () => {
     const iam = mod.modules.get('controller_iam');
     expect(iam?.queue_arn).toBe('${module.central.queue_arn}');
-    expect(mod.modules.get('central')).toMatchObject({ source: '../../modules/org-intake-central', organization_id: '${var.organization_id}' });
+    expect(mod.modules.get('central')).toMatchObject({
+      source: '../../modules/org-intake-central',
+      organization_id: '${var.organization_id}',
+    });
     // The roles the controller may assume are the remediator roles of exactly these accounts.
     const ev = await ModuleEvaluator.create(mod, {
       organization_id: ORG_ID,
@@ -554,13 +624,24 @@ describe('examples/org: every account and region forwards, every account has its
       config_bucket_name: 'config-bucket-111122223333',
       terraform_state_objects: [{ bucket: 'tf-state', key: 'network/terraform.tfstate' }],
     });
-    expect(await ev.local('account_ids')).toEqual(['<computed:data.aws_caller_identity.tooling.account_id>', '444455556666', '777788889999']);
+    expect(await ev.local('account_ids')).toEqual([
+      '<computed:data.aws_caller_identity.tooling.account_id>',
+      '444455556666',
+      '777788889999',
+    ]);
     const roleArns = await ev.evaluate(iam?.remediation_role_arns ?? null, new Map());
-    expect(roleArns).toEqual(['<computed:data.aws_caller_identity.tooling.account_id>', '444455556666', '777788889999'].map((id) => `arn:<computed:data.aws_partition.current.partition>:iam::${id}:role/driftwarden-remediator`));
+    expect(roleArns).toEqual(
+      ['<computed:data.aws_caller_identity.tooling.account_id>', '444455556666', '777788889999'].map(
+        (id) => `arn:<computed:data.aws_partition.current.partition>:iam::${id}:role/driftwarden-remediator`,
+      ),
+    );
     const config = mod.outputs.get('driftwarden_config')?.value;
     expect(config).toMatch(/queueUrl\s*=\s*module\.central\.queue_url/);
-    expect(config).toMatch(/roleArn\s*=\s*"arn:\$\{data\.aws_partition\.current\.partition\}:iam::\{account\}:role\/\$\{local\.remediator_role_name\}"/);
-    for (const a of ['controller_iam', 'remediator_tooling', 'remediator_prod', 'remediator_staging']) expect(config).toContain(`module.${a}.principals_self`);
+    expect(config).toMatch(
+      /roleArn\s*=\s*"arn:\$\{data\.aws_partition\.current\.partition\}:iam::\{account\}:role\/\$\{local\.remediator_role_name\}"/,
+    );
+    for (const a of ['controller_iam', 'remediator_tooling', 'remediator_prod', 'remediator_staging'])
+      expect(config).toContain(`module.${a}.principals_self`);
   });
 });
 
@@ -571,7 +652,10 @@ describe('examples/org-stackset: the member side as a CloudFormation StackSet, f
   let memberRules: Rule[];
 
   beforeAll(async () => {
-    const ev = await ModuleEvaluator.create(await loadModule(STACKSET_EXAMPLE), { organization_id: ORG_ID, organizational_unit_ids: ['ou-ab12-cdef3456'] });
+    const ev = await ModuleEvaluator.create(await loadModule(STACKSET_EXAMPLE), {
+      organization_id: ORG_ID,
+      organizational_unit_ids: ['ou-ab12-cdef3456'],
+    });
     const t = toJson(await ev.local('member_template'));
     if (!isJsonObject(t)) throw new TypeError('member_template');
     template = t;
@@ -606,11 +690,19 @@ describe('examples/org-stackset: the member side as a CloudFormation StackSet, f
     expect(resources().ForwarderRole).toMatchObject({ Type: 'AWS::IAM::Role' });
     expect(role.RoleName).toEqual({ 'Fn::Sub': 'driftwarden-org-forwarder-${AWS::Region}' });
     // Admitted by the central bus's default forwarder_role_arns.
-    expect(iamGlobMatches('arn:aws:iam::*:role/driftwarden-org-forwarder-*', 'arn:aws:iam::444455556666:role/driftwarden-org-forwarder-eu-west-1')).toBe(true);
+    expect(
+      iamGlobMatches(
+        'arn:aws:iam::*:role/driftwarden-org-forwarder-*',
+        'arn:aws:iam::444455556666:role/driftwarden-org-forwarder-eu-west-1',
+      ),
+    ).toBe(true);
     expect(role.Policies).toEqual([
       {
         PolicyName: 'driftwarden-put-events',
-        PolicyDocument: { Version: '2012-10-17', Statement: [{ Sid: 'PutEventsOnCentralBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS }] },
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Sid: 'PutEventsOnCentralBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS }],
+        },
       },
     ]);
     const trust = role.AssumeRolePolicyDocument;
@@ -648,7 +740,13 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
     : !plugins
       ? ' — skipped: no hashicorp/aws provider here (set DRIFTWARDEN_TERRAFORM_PLUGIN_DIR to a directory holding registry.terraform.io/hashicorp/aws >= 6.0)'
       : '';
-  const dirs = ['modules/intake-events', 'modules/org-intake-member', 'modules/org-intake-central', 'examples/org', 'examples/org-stackset'];
+  const dirs = [
+    'modules/intake-events',
+    'modules/org-intake-member',
+    'modules/org-intake-central',
+    'examples/org',
+    'examples/org-stackset',
+  ];
 
   (skipped ? it.skip : it).each(dirs)(`%s${skipped}`, (dir) => {
     // In a copy, so that .terraform and the lock file stay out of the repository.
@@ -656,7 +754,10 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
     try {
       cpSync(INFRA, join(copy, 'infra'), { recursive: true, filter: (src) => !src.includes('.terraform') });
       const cwd = join(copy, 'infra', dir);
-      const init = spawnSync(terraform ?? 'terraform', ['init', '-backend=false', '-input=false', `-plugin-dir=${plugins ?? ''}`], { ...TERRAFORM_OPTIONS, cwd });
+      const init = spawnSync(terraform ?? 'terraform', ['init', '-backend=false', '-input=false', `-plugin-dir=${plugins ?? ''}`], {
+        ...TERRAFORM_OPTIONS,
+        cwd,
+      });
       if (init.status !== 0) throw new Error(`terraform init failed in ${dir}: ${init.stderr}`);
       const validate = spawnSync(terraform ?? 'terraform', ['validate', '-json'], { ...TERRAFORM_OPTIONS, cwd });
       const result: unknown = JSON.parse(validate.stdout);

@@ -329,8 +329,17 @@ describe('modules/redis', () => {
   });
 
   it('describes every variable and output, and validates the inputs that have rules', () => {
-    for (const [name, v] of [...mod.variables, ...mod.outputs]) expect({ name, description: typeof v.description }).toEqual({ name, description: 'string' });
-    for (const name of ['name', 'vpc_id', 'subnet_ids', 'source_security_group_ids', 'auth_token', 'node_count', 'snapshot_retention_limit']) {
+    for (const [name, v] of [...mod.variables, ...mod.outputs])
+      expect({ name, description: typeof v.description }).toEqual({ name, description: 'string' });
+    for (const name of [
+      'name',
+      'vpc_id',
+      'subnet_ids',
+      'source_security_group_ids',
+      'auth_token',
+      'node_count',
+      'snapshot_retention_limit',
+    ]) {
       expect({ name, validated: Array.isArray(mod.variables.get(name)?.validation) }).toEqual({ name, validated: true });
     }
   });
@@ -641,8 +650,27 @@ describe('modules/controller-service', () => {
   });
 
   it('describes every variable and output, and validates the inputs that have rules', () => {
-    for (const [name, v] of [...mod.variables, ...mod.outputs]) expect({ name, description: typeof v.description }).toEqual({ name, description: 'string' });
-    for (const name of ['name', 'account_id', 'region', 'cluster_arn', 'subnet_ids', 'image', 'cpu', 'memory', 'cpu_architecture', 'config_yaml', 'roles', 'log_level', 'environment', 'secrets', 'redis_url_secret_arn', 'task_role_arn', 'container_user']) {
+    for (const [name, v] of [...mod.variables, ...mod.outputs])
+      expect({ name, description: typeof v.description }).toEqual({ name, description: 'string' });
+    for (const name of [
+      'name',
+      'account_id',
+      'region',
+      'cluster_arn',
+      'subnet_ids',
+      'image',
+      'cpu',
+      'memory',
+      'cpu_architecture',
+      'config_yaml',
+      'roles',
+      'log_level',
+      'environment',
+      'secrets',
+      'redis_url_secret_arn',
+      'task_role_arn',
+      'container_user',
+    ]) {
       expect({ name, validated: Array.isArray(mod.variables.get(name)?.validation) }).toEqual({ name, validated: true });
     }
   });
@@ -692,8 +720,15 @@ describe('examples/complete runs the controller', () => {
     expect(objectAt(condition.StringEquals, 'StringEquals')['aws:SourceAccount']).toEqual([SERVICE_INPUTS.account_id]);
     // ECS passes the task's ARN as aws:SourceArn.
     const [pattern] = listAt(objectAt(condition.ArnLike, 'ArnLike')['aws:SourceArn'], 'aws:SourceArn').map(String);
-    const glob = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    expect(glob.test(`arn:aws:ecs:${SERVICE_INPUTS.region}:${SERVICE_INPUTS.account_id}:task/driftwarden/0f1e2d3c4b5a69788796a5b4c3d2e1f0`)).toBe(true);
+    const glob = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    expect(
+      glob.test(`arn:aws:ecs:${SERVICE_INPUTS.region}:${SERVICE_INPUTS.account_id}:task/driftwarden/0f1e2d3c4b5a69788796a5b4c3d2e1f0`),
+    ).toBe(true);
     expect(glob.test(`arn:aws:ecs:us-east-1:${SERVICE_INPUTS.account_id}:task/driftwarden/0f1e2d3c4b5a69788796a5b4c3d2e1f0`)).toBe(false);
     expect(glob.test('arn:aws:ecs:eu-west-1:444455556666:task/driftwarden/0f1e2d3c4b5a69788796a5b4c3d2e1f0')).toBe(false);
   });
@@ -797,13 +832,17 @@ describe('Dockerfile', () => {
     const outDir = resolve(base, String(options.outDir));
     const rootDir = resolve(base, String(options.rootDir));
     const entry = join(ROOT, String(p.sourceRoot), `${String(p.entryFile)}.js`);
-    return relative(ROOT, join(outDir, relative(rootDir, entry))).split('\\').join('/');
+    return relative(ROOT, join(outDir, relative(rootDir, entry)))
+      .split('\\')
+      .join('/');
   }
 
   it('builds on node:20-bookworm-slim in every stage (package.json engines: Node 20)', () => {
     const arg = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='));
     expect(arg?.args).toBe('NODE_IMAGE=node:20-bookworm-slim');
-    const froms = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/)[0].replace('${NODE_IMAGE}', 'node:20-bookworm-slim'));
+    const froms = instructions
+      .filter((i) => i.keyword === 'FROM')
+      .map((i) => i.args.split(/\s+/)[0].replace('${NODE_IMAGE}', 'node:20-bookworm-slim'));
     expect(froms).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
     expect(String(objectAt(objectAt(pkg, 'package.json').engines, 'engines').node)).toMatch(/^>=20\.\d+ <21\b/);
   });
@@ -829,7 +868,10 @@ describe('Dockerfile', () => {
   });
 
   it('installs with npm ci from the lockfile, builds with npm run build and prunes dev dependencies', () => {
-    const runs = instructions.filter((i) => i.keyword === 'RUN' && i.stage === 0).map((i) => i.args).join('\n');
+    const runs = instructions
+      .filter((i) => i.keyword === 'RUN' && i.stage === 0)
+      .map((i) => i.args)
+      .join('\n');
     expect(runs).toMatch(/\bnpm ci\b/);
     expect(runs).not.toMatch(/\bnpm install\b/);
     expect(runs).toMatch(/\bnpm run build\b/);

@@ -6,13 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  decodeQuotedLiteral,
-  HclTemplateError,
-  hasTemplateSequence,
-  literalText,
-  toQuotedTemplate,
-} from './support/hcl-template';
+import { decodeQuotedLiteral, HclTemplateError, hasTemplateSequence, literalText, toQuotedTemplate } from './support/hcl-template';
 import { TERRAFORM_OPTIONS, terraformBinary } from './support/terraform-cli';
 import { Instance, isValueObject, loadModule, ModuleEvaluator, TerraformModule, UnsupportedByReader } from './support/terraform-module';
 
@@ -187,7 +181,12 @@ describe('ModuleEvaluator', () => {
         rmSync(dir, { recursive: true, force: true });
       }
       // The console prints the string as a quoted HCL literal: decode it, then the JSON.
-      const literal = out.trim().split('\n').filter((l) => l.startsWith('"') && l.endsWith('"')).pop() ?? '';
+      const literal =
+        out
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('"') && l.endsWith('"'))
+          .pop() ?? '';
       expect(literal).not.toBe('');
       const fromTerraform: unknown = JSON.parse(decodeQuotedLiteral(literal.slice(1, -1)));
       const fromReader: unknown = JSON.parse(String(await ev.evaluateSource(source)));

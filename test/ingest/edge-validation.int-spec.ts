@@ -54,12 +54,31 @@ describe('ingest validates identifiers at the edge', () => {
     let round = 0;
     sqs.on(ReceiveMessageCommand).callsFake(async () => {
       round++;
-      if (round === 1) return { Messages: [{ MessageId: 'm-region', ReceiptHandle: 'rh-region', Body: JSON.stringify(poison), Attributes: { ApproximateReceiveCount: '1' } }] };
+      if (round === 1)
+        return {
+          Messages: [
+            {
+              MessageId: 'm-region',
+              ReceiptHandle: 'rh-region',
+              Body: JSON.stringify(poison),
+              Attributes: { ApproximateReceiveCount: '1' },
+            },
+          ],
+        };
       await new Promise((r) => setTimeout(r, 50)); // an empty long poll
       return { Messages: [] };
     });
-    sqs.on(DeleteMessageBatchCommand).callsFake(async (input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
-    ctl = await startTestController({ extra: { ingest: { coalesceMilliseconds: 0, sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/driftwarden', waitTimeSeconds: 1 } } } });
+    sqs
+      .on(DeleteMessageBatchCommand)
+      .callsFake(async (input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
+    ctl = await startTestController({
+      extra: {
+        ingest: {
+          coalesceMilliseconds: 0,
+          sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/driftwarden', waitTimeSeconds: 1 },
+        },
+      },
+    });
     redis = new Redis(REDIS_URL);
   });
   afterAll(async () => {
@@ -77,11 +96,31 @@ describe('ingest validates identifiers at the edge', () => {
   };
 
   it.each([
-    ['a region that is a path', (ci: Json) => (ci['awsRegion'] = '../../etc/passwd'), 'detail.configurationItem.awsRegion', /^expected an AWS region/],
-    ['an account that is not one', (ci: Json) => (ci['awsAccountId'] = 'not-an-account'), 'detail.configurationItem.awsAccountId', /^expected a 12-digit AWS account id, got string "not-an-account"$/],
+    [
+      'a region that is a path',
+      (ci: Json) => (ci['awsRegion'] = '../../etc/passwd'),
+      'detail.configurationItem.awsRegion',
+      /^expected an AWS region/,
+    ],
+    [
+      'an account that is not one',
+      (ci: Json) => (ci['awsAccountId'] = 'not-an-account'),
+      'detail.configurationItem.awsAccountId',
+      /^expected a 12-digit AWS account id, got string "not-an-account"$/,
+    ],
     ['a resource id with a path', (ci: Json) => (ci['resourceId'] = 'sg-1/../x'), 'detail.configurationItem.resourceId', /path segment/],
-    ['a resource id with a control character', (ci: Json) => (ci['resourceId'] = 'sg-0abc\u0000'), 'detail.configurationItem.resourceId', /control characters/],
-    ['a resource type with a slash', (ci: Json) => (ci['resourceType'] = 'AWS::EC2::SecurityGroup/x'), 'detail.configurationItem.resourceType', /resource type/],
+    [
+      'a resource id with a control character',
+      (ci: Json) => (ci['resourceId'] = 'sg-0abc\u0000'),
+      'detail.configurationItem.resourceId',
+      /control characters/,
+    ],
+    [
+      'a resource type with a slash',
+      (ci: Json) => (ci['resourceType'] = 'AWS::EC2::SecurityGroup/x'),
+      'detail.configurationItem.resourceType',
+      /resource type/,
+    ],
   ])('POST /v1/events with %s: 400 at its JSON path, nothing accepted', async (_name, mutate, path, message) => {
     const res = await post([sgEvent({ groupId: 'sg-0edge000000000009', stateId: 1_748_100_000_009 }), mutated(mutate, 1)]);
     expect(res.status).toBe(400);
@@ -96,11 +135,19 @@ describe('ingest validates identifiers at the edge', () => {
       { ...cloudTrailEvent(), region: 'eu-west-1\n' },
     ]);
     expect(res.status).toBe(400);
-    expect(res.body.error.problems?.map((p) => p.path)).toEqual(['[0].detail.recipientAccountId', '[0].detail.awsRegion', '[1].detail.requestParameters.groupId', '[2].region']);
+    expect(res.body.error.problems?.map((p) => p.path)).toEqual([
+      '[0].detail.recipientAccountId',
+      '[0].detail.awsRegion',
+      '[1].detail.requestParameters.groupId',
+      '[2].region',
+    ]);
   });
 
   it('a valid CloudTrail event is still accepted', async () => {
-    const res = await http<{ accepted: { kind: string; resourceId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: cloudTrailEvent() });
+    const res = await http<{ accepted: { kind: string; resourceId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: cloudTrailEvent(),
+    });
     expect(res.status).toBe(202);
     expect(res.body.accepted).toEqual([expect.objectContaining({ kind: 'cloudtrail', resourceId: 'sg-0abc1234def567890' })]);
   });
@@ -112,10 +159,17 @@ describe('ingest validates identifiers at the edge', () => {
 
   it('SQS: a message with a bad region is quarantined with the path, never ingested', async () => {
     const q = await eventually(async () => {
-      const list = (await redis.lrange(`${ctl.prefix}:quarantine`, 0, -1)).map((x) => JSON.parse(x) as { reason: string; details: { messageId: string } });
+      const list = (await redis.lrange(`${ctl.prefix}:quarantine`, 0, -1)).map(
+        (x) => JSON.parse(x) as { reason: string; details: { messageId: string } },
+      );
       return list.length > 0 ? list : undefined;
     }, 'the quarantined message');
-    expect(q).toEqual([expect.objectContaining({ details: expect.objectContaining({ messageId: 'm-region' }), reason: expect.stringContaining('detail.configurationItem.awsRegion') })]);
+    expect(q).toEqual([
+      expect.objectContaining({
+        details: expect.objectContaining({ messageId: 'm-region' }),
+        reason: expect.stringContaining('detail.configurationItem.awsRegion'),
+      }),
+    ]);
     expect(await redis.keys(`${ctl.prefix}:item:*sg-0edge000000000003*`)).toEqual([]);
   });
 });

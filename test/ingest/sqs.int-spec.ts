@@ -25,15 +25,29 @@ describe('SQS ingest in the controller', () => {
         return {
           Messages: [
             { MessageId: 'm-good', ReceiptHandle: 'rh-good', Body: JSON.stringify(good), Attributes: { ApproximateReceiveCount: '1' } },
-            { MessageId: 'm-poison', ReceiptHandle: 'rh-poison', Body: '{"detail-type": "Config Configuration Item Change", "detail": 42}', Attributes: { ApproximateReceiveCount: '1' } },
+            {
+              MessageId: 'm-poison',
+              ReceiptHandle: 'rh-poison',
+              Body: '{"detail-type": "Config Configuration Item Change", "detail": 42}',
+              Attributes: { ApproximateReceiveCount: '1' },
+            },
           ],
         };
       }
       await new Promise((r) => setTimeout(r, 50)); // an empty long poll
       return { Messages: [] };
     });
-    sqs.on(DeleteMessageBatchCommand).callsFake(async (input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
-    ctl = await startTestController({ extra: { ingest: { coalesceMilliseconds: 0, sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/driftwarden', waitTimeSeconds: 1 } } } });
+    sqs
+      .on(DeleteMessageBatchCommand)
+      .callsFake(async (input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
+    ctl = await startTestController({
+      extra: {
+        ingest: {
+          coalesceMilliseconds: 0,
+          sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/driftwarden', waitTimeSeconds: 1 },
+        },
+      },
+    });
     redis = new Redis(REDIS_URL);
   });
   afterAll(async () => {
@@ -52,7 +66,9 @@ describe('SQS ingest in the controller', () => {
     // The good event was ingested and decided.
     await eventually(async () => (await redis.keys(`${ctl.prefix}:item:ci_*`)).length === 1, 'the item in the ledger');
     // The poison message was kept, with its reason, before it was deleted.
-    const q = (await redis.lrange(`${ctl.prefix}:quarantine`, 0, -1)).map((x) => JSON.parse(x) as { reason: string; body: string; details: { messageId: string } });
+    const q = (await redis.lrange(`${ctl.prefix}:quarantine`, 0, -1)).map(
+      (x) => JSON.parse(x) as { reason: string; body: string; details: { messageId: string } },
+    );
     expect(q).toHaveLength(1);
     expect(q[0].details.messageId).toBe('m-poison');
     expect(q[0].reason).toContain('detail');

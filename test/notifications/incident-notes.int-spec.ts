@@ -28,14 +28,40 @@ function transitionOf(content: string): string {
  * freeze, the PR is merged. Each of those record transitions becomes exactly one note on that
  * incident, whatever the replicas and redeliveries; with notes off there is none.
  */
-async function friday(world: BackportWorld, incident: { id: string; number: number; title: string }, events: string): Promise<{ record: DriftRecord; pr: number }> {
+async function friday(
+  world: BackportWorld,
+  incident: { id: string; number: number; title: string },
+  events: string,
+): Promise<{ record: DriftRecord; pr: number }> {
   const sg = world.groupId('workers');
   const freeze = async () => (await world.api<{ frozen: boolean; sources: { incident?: { id: string } }[] }>('GET', '/v1/freeze')).body;
   const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString();
   world.pagerduty!.setIncidents([{ ...incident, priority: 'P1', createdAt }]);
-  const opened = signed(pagerDutyWebhook({ eventId: `${events}-1`, type: 'incident.triggered', incidentId: incident.id, number: incident.number, priority: 'P1', status: 'triggered', createdAt }), PAGERDUTY_SECRET);
-  expect((await world.api('POST', '/v1/webhooks/pagerduty', { token: '', raw: opened.raw, headers: { 'x-pagerduty-signature': opened.signature, 'x-webhook-id': `${events}-W1` } })).status).toBe(202);
-  await eventually(async () => ((await freeze()).sources.some((s) => s.incident?.id === incident.id) ? true : undefined), 'the incident freeze');
+  const opened = signed(
+    pagerDutyWebhook({
+      eventId: `${events}-1`,
+      type: 'incident.triggered',
+      incidentId: incident.id,
+      number: incident.number,
+      priority: 'P1',
+      status: 'triggered',
+      createdAt,
+    }),
+    PAGERDUTY_SECRET,
+  );
+  expect(
+    (
+      await world.api('POST', '/v1/webhooks/pagerduty', {
+        token: '',
+        raw: opened.raw,
+        headers: { 'x-pagerduty-signature': opened.signature, 'x-webhook-id': `${events}-W1` },
+      })
+    ).status,
+  ).toBe(202);
+  await eventually(
+    async () => ((await freeze()).sources.some((s) => s.incident?.id === incident.id) ? true : undefined),
+    'the incident freeze',
+  );
 
   // Held and suspicious: the door; backported: the break-glass closure.
   await world.account.change(sg, { authorize: [RULES.sshPublic] }, MALLORY);
@@ -45,15 +71,47 @@ async function friday(world: BackportWorld, incident: { id: string; number: numb
 
   // The incident resolves (cooldown 0): the door is reverted.
   world.pagerduty!.setIncidents([{ ...incident, priority: 'P1', createdAt, status: 'resolved' }]);
-  const resolved = signed(pagerDutyWebhook({ eventId: `${events}-2`, type: 'incident.resolved', incidentId: incident.id, number: incident.number, priority: 'P1', status: 'resolved', createdAt }), PAGERDUTY_SECRET);
-  expect((await world.api('POST', '/v1/webhooks/pagerduty', { token: '', raw: resolved.raw, headers: { 'x-pagerduty-signature': resolved.signature, 'x-webhook-id': `${events}-W2` } })).status).toBe(202);
-  const after = await world.driftOf('workers', (d) => d.status === 'backport_open' && d.evidence.apiCalls.some((c) => c.operation === 'RevokeSecurityGroupIngress'), 'the door reverted', 30_000);
+  const resolved = signed(
+    pagerDutyWebhook({
+      eventId: `${events}-2`,
+      type: 'incident.resolved',
+      incidentId: incident.id,
+      number: incident.number,
+      priority: 'P1',
+      status: 'resolved',
+      createdAt,
+    }),
+    PAGERDUTY_SECRET,
+  );
+  expect(
+    (
+      await world.api('POST', '/v1/webhooks/pagerduty', {
+        token: '',
+        raw: resolved.raw,
+        headers: { 'x-pagerduty-signature': resolved.signature, 'x-webhook-id': `${events}-W2` },
+      })
+    ).status,
+  ).toBe(202);
+  const after = await world.driftOf(
+    'workers',
+    (d) => d.status === 'backport_open' && d.evidence.apiCalls.some((c) => c.operation === 'RevokeSecurityGroupIngress'),
+    'the door reverted',
+    30_000,
+  );
   return { record: after, pr: after.links.pullRequest?.number as number };
 }
 
 async function merge(world: BackportWorld, pr: number): Promise<void> {
   const payload = await world.github.pullRequestEventPayload(pr, 'closed');
-  const merged = { ...payload, pull_request: { ...(payload['pull_request'] as Record<string, unknown>), state: 'closed', merged: true, merged_at: new Date().toISOString() } };
+  const merged = {
+    ...payload,
+    pull_request: {
+      ...(payload['pull_request'] as Record<string, unknown>),
+      state: 'closed',
+      merged: true,
+      merged_at: new Date().toISOString(),
+    },
+  };
   expect((await world.postGitHubWebhook(merged)).status).toBe(202);
 }
 
@@ -62,8 +120,17 @@ describe('notes on the incident timeline: the Friday story with notes on (two re
   const INCIDENT = { id: 'QNOTES1', number: 7001, title: 'checkout under attack' };
 
   beforeAll(async () => {
-    await world.start({ pagerduty: true, notes: true, replicas: 2, groups: ['workers'], backport: (github) => new GitHubBackport(fastClient(github.url), stackRepos()) });
-    await eventually(async () => ((await world.api<{ frozen: boolean }>('GET', '/v1/freeze')).body.frozen === false ? true : undefined), 'the first incident poll');
+    await world.start({
+      pagerduty: true,
+      notes: true,
+      replicas: 2,
+      groups: ['workers'],
+      backport: (github) => new GitHubBackport(fastClient(github.url), stackRepos()),
+    });
+    await eventually(
+      async () => ((await world.api<{ frozen: boolean }>('GET', '/v1/freeze')).body.frozen === false ? true : undefined),
+      'the first incident poll',
+    );
   }, 30_000);
   afterAll(async () => {
     await world.stop();
@@ -78,10 +145,14 @@ describe('notes on the incident timeline: the Friday story with notes on (two re
     // The merge's note cannot be posted (PagerDuty refuses it for good): audited, on the record.
     pd.failWhen((r) => r.method === 'POST' && (r.path ?? '').endsWith('/notes'), { status: 403 });
     await merge(world, pr);
-    const failed = await eventually(async () => {
-      const d = await world.drift(record.id);
-      return d.incidentNotes?.find((n) => n.status === 'failed') ? d : undefined;
-    }, 'the failed note on the record', 30_000);
+    const failed = await eventually(
+      async () => {
+        const d = await world.drift(record.id);
+        return d.incidentNotes?.find((n) => n.status === 'failed') ? d : undefined;
+      },
+      'the failed note on the record',
+      30_000,
+    );
 
     const notes = pd.notes(INCIDENT.id);
     expect(notes.map((n) => transitionOf(n.content)).sort()).toEqual(expected);
@@ -99,10 +170,22 @@ describe('notes on the incident timeline: the Friday story with notes on (two re
 
     // The record shows each note; the failed one with why.
     const states = failed.incidentNotes ?? [];
-    expect(states.filter((n) => n.status === 'posted').map((n) => n.transition).sort()).toEqual(expected);
-    expect(states.find((n) => n.status === 'failed')).toMatchObject({ transition: 'backport_merged', provider: 'pagerduty', incidentId: INCIDENT.id, error: expect.stringContaining('403') });
+    expect(
+      states
+        .filter((n) => n.status === 'posted')
+        .map((n) => n.transition)
+        .sort(),
+    ).toEqual(expected);
+    expect(states.find((n) => n.status === 'failed')).toMatchObject({
+      transition: 'backport_merged',
+      provider: 'pagerduty',
+      incidentId: INCIDENT.id,
+      error: expect.stringContaining('403'),
+    });
     const audited = await world.audit('incident_note.failed', record.id);
-    expect(audited).toEqual([expect.objectContaining({ details: expect.objectContaining({ transition: 'backport_merged', incidentId: INCIDENT.id }) })]);
+    expect(audited).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ transition: 'backport_merged', incidentId: INCIDENT.id }) }),
+    ]);
     expect(await world.audit('incident_note.posted', record.id)).toHaveLength(4);
   }, 120_000);
 });
@@ -112,8 +195,15 @@ describe('notes on the incident timeline: the same story with notes off', () => 
   const INCIDENT = { id: 'QNOTES2', number: 7002, title: 'checkout under attack' };
 
   beforeAll(async () => {
-    await world.start({ pagerduty: true, groups: ['workers'], backport: (github) => new GitHubBackport(fastClient(github.url), stackRepos()) });
-    await eventually(async () => ((await world.api<{ frozen: boolean }>('GET', '/v1/freeze')).body.frozen === false ? true : undefined), 'the first incident poll');
+    await world.start({
+      pagerduty: true,
+      groups: ['workers'],
+      backport: (github) => new GitHubBackport(fastClient(github.url), stackRepos()),
+    });
+    await eventually(
+      async () => ((await world.api<{ frozen: boolean }>('GET', '/v1/freeze')).body.frozen === false ? true : undefined),
+      'the first incident poll',
+    );
   }, 30_000);
   afterAll(async () => {
     await world.stop();

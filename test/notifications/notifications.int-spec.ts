@@ -7,7 +7,15 @@ import { AuditFollower } from '@driftwarden/notifications';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -100,7 +108,11 @@ describe('notifications to an outgoing webhook', () => {
     expect(received).toHaveLength(1);
     const [r] = received;
     const body = JSON.parse(r.body) as { kind: string; driftId: string; title: string; links: { drift: string } };
-    expect(body).toMatchObject({ kind: 'awaiting_approval', driftId, links: { drift: `https://driftwarden.example.com/v1/drifts/${driftId}` } });
+    expect(body).toMatchObject({
+      kind: 'awaiting_approval',
+      driftId,
+      links: { drift: `https://driftwarden.example.com/v1/drifts/${driftId}` },
+    });
     expect(body.title).toMatch(/^Approval needed: reverting the change by .* on sg-0ntf\d+ \(111122223333, eu-west-1\)$/);
     expect(r.headers['x-driftwarden-signature']).toBe(`sha256=${createHmac('sha256', 'notify-secret').update(r.body).digest('hex')}`);
   });
@@ -122,10 +134,19 @@ describe('notifications to an outgoing webhook', () => {
     const a = await start();
     const driftId = await awaitingApproval(a);
     const failed = await eventually(async () => {
-      const page = await http<{ items: { type: string; reason?: string; driftId?: string; details?: Record<string, unknown> }[] }>(a.url, 'GET', '/v1/audit?type=notification.failed', { token: TOKENS.viewer });
+      const page = await http<{ items: { type: string; reason?: string; driftId?: string; details?: Record<string, unknown> }[] }>(
+        a.url,
+        'GET',
+        '/v1/audit?type=notification.failed',
+        { token: TOKENS.viewer },
+      );
       return page.body.items[0];
     }, 'the failure in the audit log');
-    expect(failed).toMatchObject({ driftId, reason: 'notification webhook oncall: refused with HTTP 404', details: { webhook: 'oncall', kind: 'awaiting_approval', attempts: 1 } });
+    expect(failed).toMatchObject({
+      driftId,
+      reason: 'notification webhook oncall: refused with HTTP 404',
+      details: { webhook: 'oncall', kind: 'awaiting_approval', attempts: 1 },
+    });
     expect(JSON.stringify(failed)).not.toContain('/hooks/oncall');
     await new Promise((r) => setTimeout(r, 1500));
     expect(received).toHaveLength(1);
@@ -157,7 +178,8 @@ describe('AuditFollower (a consumer group on the audit stream)', () => {
     blocking.push(conn);
     return new AuditFollower(conn, stream, { group: 'notify', consumer, blockMs: 100, claimIdleMs });
   };
-  const append = async (type: string): Promise<string> => (await redis.xadd(stream, '*', 'e', JSON.stringify({ at: new Date().toISOString(), type, actor: 'test' }))) ?? '';
+  const append = async (type: string): Promise<string> =>
+    (await redis.xadd(stream, '*', 'e', JSON.stringify({ at: new Date().toISOString(), type, actor: 'test' }))) ?? '';
 
   it('starts at the end of the log, hands each entry to one consumer, and lets another take over what a dead one left unacknowledged', async () => {
     await append('before.the.group');
@@ -185,10 +207,14 @@ describe('AuditFollower (a consumer group on the audit stream)', () => {
     expect(await a.next()).toEqual([]);
     const id = await append('remediation.failed');
     // The group was created again at the end of the new stream, before this entry.
-    const got = await eventually(async () => {
-      const batch = await a.next();
-      return batch.length > 0 ? batch : undefined;
-    }, 'the entry after the loss', 4_000);
+    const got = await eventually(
+      async () => {
+        const batch = await a.next();
+        return batch.length > 0 ? batch : undefined;
+      },
+      'the entry after the loss',
+      4_000,
+    );
     expect(got.map((e) => e.id)).toEqual([id]);
   });
 });

@@ -5,10 +5,24 @@ import * as github from '@driftwarden/github/testing';
 import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { ensureControllerBuilt, startControllerProcess, type ControllerProcess } from '../support/controller-process';
 import { http } from '../support/http';
-import { dropPrefix, eventually, startTestController, testConfigObject, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  startTestController,
+  testConfigObject,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
-const ip4 = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
+const ip4 = (port: number, cidr: string): PermissionRule => ({
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  peer: { kind: 'ipv4', cidr },
+});
 const HTTPS_INTERNAL = ip4(443, '10.0.0.0/8');
 const SSH_WORLD = ip4(22, '0.0.0.0/0');
 const RDP_WORLD = ip4(3389, '0.0.0.0/0');
@@ -82,7 +96,10 @@ describe('a controller process killed in the middle of a revert', () => {
     running.push(proc);
     current = proc;
     // Nothing decides before the state is rebuilt (DESIGN §9): wait for it, as a reader would.
-    await eventually(async () => (await http<{ state?: { rebuilt?: boolean } }>(proc.url, 'GET', '/readyz')).body.state?.rebuilt === true, 'the state rebuild');
+    await eventually(
+      async () => (await http<{ state?: { rebuilt?: boolean } }>(proc.url, 'GET', '/readyz')).body.state?.rebuilt === true,
+      'the state rebuild',
+    );
     return proc;
   };
 
@@ -95,7 +112,10 @@ describe('a controller process killed in the middle of a revert', () => {
   beforeAll(async () => {
     ensureControllerBuilt();
     world = await SandboxAccount.start();
-    gh = await github.GitHubSandbox.start({ fromDirectory: resolve(__dirname, '..', '..', 'examples', 'demo', 'infra'), tokens: [GITHUB_TOKEN] });
+    gh = await github.GitHubSandbox.start({
+      fromDirectory: resolve(__dirname, '..', '..', 'examples', 'demo', 'infra'),
+      tokens: [GITHUB_TOKEN],
+    });
     // Like EventBridge (or SQS), delivery is retried until a controller takes the events: one
     // may be killed while a delivery is in flight, or none may be running for a moment.
     world.setSink(async (events) => {
@@ -124,7 +144,10 @@ describe('a controller process killed in the middle of a revert', () => {
   });
 
   const writeState = () =>
-    writeFileSync(statePath, JSON.stringify(terraformState(Object.entries(groups).map(([name, g]) => ({ ...g, name, rules: [HTTPS_INTERNAL] })))));
+    writeFileSync(
+      statePath,
+      JSON.stringify(terraformState(Object.entries(groups).map(([name, g]) => ({ ...g, name, rules: [HTTPS_INTERNAL] })))),
+    );
 
   afterEach(async () => {
     for (const p of running.splice(0)) await p.kill();
@@ -147,7 +170,10 @@ describe('a controller process killed in the middle of a revert', () => {
     await world.change(group.groupId, { authorize: [SSH_WORLD] }, MALLORY);
 
     // The revoke went out and was carried out; process A is waiting for an answer that never comes.
-    await eventually(async () => writesTo(group).some((c) => c.action === 'RevokeSecurityGroupIngress' && c.injected), 'the revoke to reach EC2');
+    await eventually(
+      async () => writesTo(group).some((c) => c.action === 'RevokeSecurityGroupIngress' && c.injected),
+      'the revoke to reach EC2',
+    );
     expect(world.rules(group.groupId)).toEqual([HTTPS_INTERNAL]);
     const [reverting] = await drifts(a.url, group);
     expect(reverting).toMatchObject({ status: 'reverting', decision: { action: 'revert', rule: 6 } });
@@ -156,10 +182,14 @@ describe('a controller process killed in the middle of a revert', () => {
     const b = await start();
 
     // B takes over the job once A's lock runs out, finds the revoke done, and records it verified.
-    const done = await eventually(async () => {
-      const [d] = await drifts(b.url, group);
-      return d && d.status !== 'reverting' ? d : undefined;
-    }, 'the job taken over and finished', 30_000);
+    const done = await eventually(
+      async () => {
+        const [d] = await drifts(b.url, group);
+        return d && d.status !== 'reverting' ? d : undefined;
+      },
+      'the job taken over and finished',
+      30_000,
+    );
     expect(done).toMatchObject({ id: reverting.id, status: 'reverted', evidence: { afterState: { verified: true } } });
     expect(world.rules(group.groupId)).toEqual([HTTPS_INTERNAL]);
     // One drift, never a second one for the controller's own change; nothing was ever authorized.
@@ -187,7 +217,10 @@ describe('a controller process killed in the middle of a revert', () => {
     const api: TestController = await startTestController({ prefix, mode: 'dry-run', roles: ['api'] });
     let freezeId: string;
     try {
-      const res = await http<{ id: string }>(api.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'incident bridge: hands off', ttl: '1h' } });
+      const res = await http<{ id: string }>(api.url, 'POST', '/v1/freezes', {
+        token: TOKENS.operator,
+        body: { reason: 'incident bridge: hands off', ttl: '1h' },
+      });
       expect(res.status).toBe(201);
       freezeId = res.body.id;
     } finally {
@@ -195,10 +228,14 @@ describe('a controller process killed in the middle of a revert', () => {
     }
 
     const b = await start();
-    const held = await eventually(async () => {
-      const [d] = await drifts(b.url, group);
-      return d && d.status === 'held' ? d : undefined;
-    }, 'the taken-over job to hold the drift', 30_000);
+    const held = await eventually(
+      async () => {
+        const [d] = await drifts(b.url, group);
+        return d && d.status === 'held' ? d : undefined;
+      },
+      'the taken-over job to hold the drift',
+      30_000,
+    );
     expect(held.id).toBe(reverting.id);
     expect(held.decision.reason).toMatch(/freeze/);
     expect(writesTo(group)).toHaveLength(writesBefore);
@@ -206,10 +243,14 @@ describe('a controller process killed in the middle of a revert', () => {
 
     // The freeze ends: the held drift is decided again and reverted, by the one process left.
     expect((await http(b.url, 'DELETE', `/v1/freezes/${freezeId}`, { token: TOKENS.operator })).status).toBe(200);
-    await eventually(async () => {
-      const [d] = await drifts(b.url, group);
-      return d && d.status === 'reverted' ? d : undefined;
-    }, 'the revert after the freeze', 30_000);
+    await eventually(
+      async () => {
+        const [d] = await drifts(b.url, group);
+        return d && d.status === 'reverted' ? d : undefined;
+      },
+      'the revert after the freeze',
+      30_000,
+    );
     expect(world.rules(group.groupId)).toEqual([HTTPS_INTERNAL]);
   }, 90_000);
   it('a newer change waiting when the job is taken over: the started revert is finished with its own diff only, then the newer change is decided', async () => {
@@ -235,7 +276,11 @@ describe('a controller process killed in the middle of a revert', () => {
     }
 
     const b = await start();
-    const finished = await eventually(async () => (await drifts(b.url, group)).find((d) => d.id === first.id && d.status !== 'reverting'), 'the interrupted revert to finish', 30_000);
+    const finished = await eventually(
+      async () => (await drifts(b.url, group)).find((d) => d.id === first.id && d.status !== 'reverting'),
+      'the interrupted revert to finish',
+      30_000,
+    );
     expect(finished.status).toBe('reverted');
     // It revoked only what it was started for: tcp/22. The newer tcp/3389 was not its business.
     const revoked = finished.evidence.apiCalls.filter((c) => c.operation.startsWith('Revoke'));
@@ -243,7 +288,11 @@ describe('a controller process killed in the middle of a revert', () => {
     expect(world.rules(group.groupId)).toContainEqual(RDP_WORLD);
 
     // Then the newer item is decided on its own: a second drift, reverted in its turn.
-    const second = await eventually(async () => (await drifts(b.url, group)).find((d) => d.id !== first.id && d.status === 'reverted'), 'the newer change decided and reverted', 45_000);
+    const second = await eventually(
+      async () => (await drifts(b.url, group)).find((d) => d.id !== first.id && d.status === 'reverted'),
+      'the newer change decided and reverted',
+      45_000,
+    );
     expect(second.decision).toMatchObject({ action: 'revert', rule: 6 });
     expect(world.rules(group.groupId)).toEqual([HTTPS_INTERNAL]);
   }, 90_000);

@@ -17,7 +17,15 @@ import { CloudTrailAttribution } from '@driftwarden/attribution';
 import { backportSubject } from '@driftwarden/kinds';
 import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type ResourceRef } from '@driftwarden/domain';
 import { normalizeDelivery, type ConfigItemFetcher } from '@driftwarden/ingest';
-import { DesiredStatePort, EvaluateService, ExceptionsPort, FreezePort, KindRegistry, type DesiredLookup, type FreezeView } from '@driftwarden/pipeline';
+import {
+  DesiredStatePort,
+  EvaluateService,
+  ExceptionsPort,
+  FreezePort,
+  KindRegistry,
+  type DesiredLookup,
+  type FreezeView,
+} from '@driftwarden/pipeline';
 import type { JobProducer } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
 import { SecurityGroupKind } from '@driftwarden/kinds/security-group';
@@ -35,11 +43,23 @@ const MALLORY = `arn:aws:sts::${ACCOUNT}:assumed-role/developer/mallory`;
 const BOB = `arn:aws:sts::${ACCOUNT}:assumed-role/developer/bob`;
 const WHO = [ALICE, MALLORY, BOB] as const;
 
-const tcp = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
+const tcp = (port: number, cidr: string): PermissionRule => ({
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  peer: { kind: 'ipv4', cidr },
+});
 /** What Terraform declares. */
 const DESIRED: PermissionRule[] = [tcp(443, '10.0.0.0/8'), tcp(8080, '0.0.0.0/0'), tcp(9100, '0.0.0.0/0')];
 /** Rules the changes draw from: the desired ones (closed and re-opened) and new ones. */
-const POOL: PermissionRule[] = [...DESIRED, tcp(22, '0.0.0.0/0'), tcp(3389, '0.0.0.0/0'), tcp(8080, '198.51.100.0/24'), tcp(5432, '10.1.0.0/16')];
+const POOL: PermissionRule[] = [
+  ...DESIRED,
+  tcp(22, '0.0.0.0/0'),
+  tcp(3389, '0.0.0.0/0'),
+  tcp(8080, '198.51.100.0/24'),
+  tcp(5432, '10.1.0.0/16'),
+];
 
 interface Call {
   who: (typeof WHO)[number];
@@ -67,7 +87,12 @@ function codify(desired: readonly PermissionRule[], diff: { extra: PermissionRul
 class IncidentFreeze extends FreezePort {
   async view(): Promise<FreezeView> {
     const source = { id: 'inc_1', type: 'incident' as const, reason: 'P1', since: '2026-12-06T09:00:00.000Z', until: null };
-    return { freeze: { now: { frozen: true, sources: [source] }, atChange: { declared: true, unknown: false, withinLookback: false, sources: [source] } } };
+    return {
+      freeze: {
+        now: { frozen: true, sources: [source] },
+        atChange: { declared: true, unknown: false, withinLookback: false, sources: [source] },
+      },
+    };
   }
 }
 
@@ -77,7 +102,12 @@ class StateOf extends DesiredStatePort {
   }
   async lookup(resource: ResourceRef): Promise<DesiredLookup> {
     if (resource.id !== this.groupId()) return { managed: false, reason: 'not this test' };
-    return { managed: true, stack: 'network', address: 'aws_security_group.g', attributes: { desiredRules: DESIRED as unknown as [], ruleIds: {}, authoritative: true } };
+    return {
+      managed: true,
+      stack: 'network',
+      address: 'aws_security_group.g',
+      attributes: { desiredRules: DESIRED as unknown as [], ruleIds: {}, authoritative: true },
+    };
   }
   async refresh(): Promise<void> {}
 }
@@ -110,7 +140,14 @@ describe('property: a backport codifies exactly the emergency differences', () =
         const ledger = new ItemLedger(redis, keys, audit);
         const drifts = new DriftStore(redis, keys, audit);
         const trail = new CloudTrailStore(redis, keys);
-        const group: GroupInfo = { groupId: `sg-0${String(n).padStart(16, '0')}`, groupName: 'g', vpcId: 'vpc-0123456789abcdef0', tags: {}, account: ACCOUNT, region: REGION };
+        const group: GroupInfo = {
+          groupId: `sg-0${String(n).padStart(16, '0')}`,
+          groupName: 'g',
+          vpcId: 'vpc-0123456789abcdef0',
+          tags: {},
+          account: ACCOUNT,
+          region: REGION,
+        };
         const classifier = new PrincipalClassifier(PATTERNS);
         const producer = { remediate: async () => undefined, backport: async () => undefined } as unknown as JobProducer;
         const service = new EvaluateService(
@@ -198,11 +235,27 @@ describe('property: a backport codifies exactly the emergency differences', () =
         endOnFailure: true,
         examples: [
           // The issue's story: a developer opens tcp/22, then break-glass closes 8080 (one item each, and coalesced).
-          [[{ who: MALLORY, op: 'authorize', picks: [3], item: true }, { who: ALICE, op: 'revoke', picks: [1], item: true }]],
-          [[{ who: MALLORY, op: 'authorize', picks: [3], item: false }, { who: ALICE, op: 'revoke', picks: [1], item: true }]],
+          [
+            [
+              { who: MALLORY, op: 'authorize', picks: [3], item: true },
+              { who: ALICE, op: 'revoke', picks: [1], item: true },
+            ],
+          ],
+          [
+            [
+              { who: MALLORY, op: 'authorize', picks: [3], item: false },
+              { who: ALICE, op: 'revoke', picks: [1], item: true },
+            ],
+          ],
           // Closed by a developer (codified), re-opened and closed again by break-glass between two items:
           // the record's difference was re-made by two principals, so it is no longer an emergency patch.
-          [[{ who: BOB, op: 'revoke', picks: [0], item: true }, { who: BOB, op: 'authorize', picks: [0], item: false }, { who: ALICE, op: 'revoke', picks: [0], item: false }]],
+          [
+            [
+              { who: BOB, op: 'revoke', picks: [0], item: true },
+              { who: BOB, op: 'authorize', picks: [0], item: false },
+              { who: ALICE, op: 'revoke', picks: [0], item: false },
+            ],
+          ],
         ],
       },
     );

@@ -1,6 +1,14 @@
 import { Redis } from 'ioredis';
 import { startController } from '../../apps/controller/src/bootstrap';
-import { dropPrefix, eventually, REDIS_URL, startTestController, testRuntime, TOKENS, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  testRuntime,
+  TOKENS,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
@@ -47,11 +55,23 @@ describe('dry-run makes every decision and no write', () => {
     ports.desiredState.desired.set('sg-0dry0000000000001', ['tcp/443/10.0.0.0/8']);
     ports.desiredState.desired.set('sg-0dry0000000000002', ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0']);
     ports.desiredState.desired.set('sg-0dry0000000000003', ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0']);
-    const revert = await decide(ctl, redis, sgEvent({ groupId: 'sg-0dry0000000000001', stateId: 1_744_000_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }));
+    const revert = await decide(
+      ctl,
+      redis,
+      sgEvent({ groupId: 'sg-0dry0000000000001', stateId: 1_744_000_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
+    );
     // A break-glass engineer closed tcp/8080 to the world: an emergency patch, backported.
     ports.attribution.byResource.set('sg-0dry0000000000002', BREAK_GLASS);
-    const backport = await decide(ctl, redis, sgEvent({ groupId: 'sg-0dry0000000000002', stateId: 1_744_000_000_001, rules: ['tcp/443/10.0.0.0/8'] }));
-    const approval = await decide(ctl, redis, sgEvent({ groupId: 'sg-0dry0000000000003', stateId: 1_744_000_000_002, rules: ['tcp/443/10.0.0.0/8'] }));
+    const backport = await decide(
+      ctl,
+      redis,
+      sgEvent({ groupId: 'sg-0dry0000000000002', stateId: 1_744_000_000_001, rules: ['tcp/443/10.0.0.0/8'] }),
+    );
+    const approval = await decide(
+      ctl,
+      redis,
+      sgEvent({ groupId: 'sg-0dry0000000000003', stateId: 1_744_000_000_002, rules: ['tcp/443/10.0.0.0/8'] }),
+    );
 
     expect(revert).toMatchObject({ dryRun: true, status: 'detected', decision: { action: 'revert', rule: 6 } });
     expect(backport).toMatchObject({ dryRun: true, status: 'detected', decision: { action: 'backport', rule: 3 } });
@@ -74,7 +94,9 @@ describe('enforce mode', () => {
   it('refuses to start when Redis is unreachable, with one clear message', async () => {
     const runtime = testRuntime({ mode: 'dry-run' });
     runtime.config.redis.url = 'redis://127.0.0.1:1';
-    await expect(startController({ runtime, port: 0, host: '127.0.0.1', redisTimeoutMs: 500 })).rejects.toThrow(/Redis is unreachable at redis:\/\/127\.0\.0\.1:1/);
+    await expect(startController({ runtime, port: 0, host: '127.0.0.1', redisTimeoutMs: 500 })).rejects.toThrow(
+      /Redis is unreachable at redis:\/\/127\.0\.0\.1:1/,
+    );
   });
 
   it('reverts after settle through the remediation port, fenced, and records the result', async () => {
@@ -83,10 +105,16 @@ describe('enforce mode', () => {
     const redis = new Redis(REDIS_URL);
     try {
       ports.desiredState.desired.set('sg-0enf0000000000001', ['tcp/443/10.0.0.0/8']);
-      const drift = await decide(ctl, redis, sgEvent({ groupId: 'sg-0enf0000000000001', stateId: 1_744_100_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }));
+      const drift = await decide(
+        ctl,
+        redis,
+        sgEvent({ groupId: 'sg-0enf0000000000001', stateId: 1_744_100_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
+      );
       expect(drift.decision).toMatchObject({ action: 'revert', rule: 6 });
       const done = await eventually(async () => {
-        const d = (await http<Drift & { evidence: { apiCalls: unknown[] } }>(ctl.url, 'GET', `/v1/drifts/${drift.id}`, { token: TOKENS.viewer })).body;
+        const d = (
+          await http<Drift & { evidence: { apiCalls: unknown[] } }>(ctl.url, 'GET', `/v1/drifts/${drift.id}`, { token: TOKENS.viewer })
+        ).body;
         return d.status === 'reverted' ? d : undefined;
       }, 'the revert');
       expect(ports.remediation.calls).toEqual([drift.id]);
@@ -105,7 +133,11 @@ describe('enforce mode', () => {
     const redis = new Redis(REDIS_URL);
     try {
       ports.desiredState.desired.set('sg-0enf0000000000002', ['tcp/443/10.0.0.0/8']);
-      const drift = await decide(ctl, redis, sgEvent({ groupId: 'sg-0enf0000000000002', stateId: 1_744_100_000_100, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }));
+      const drift = await decide(
+        ctl,
+        redis,
+        sgEvent({ groupId: 'sg-0enf0000000000002', stateId: 1_744_100_000_100, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
+      );
       ports.freeze.frozenNow = true;
       const held = await eventually(async () => {
         const d = (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${drift.id}`, { token: TOKENS.viewer })).body;

@@ -4,7 +4,8 @@ import { dropPrefix, eventually, startTestController, TOKENS, type TestControlle
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../examples/events', name), 'utf8')) as Record<string, unknown>;
+const sample = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, '../../examples/events', name), 'utf8')) as Record<string, unknown>;
 
 interface Accepted {
   accepted: { eventId: string; kind: string; resourceId: string; duplicate: boolean; status: string }[];
@@ -22,7 +23,8 @@ describe('POST /v1/events over real HTTP and Redis', () => {
     await ctl.close();
     await dropPrefix(ctl.prefix);
   });
-  const post = (body: unknown, raw?: string) => http<Accepted & ApiErrorBody>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body, raw });
+  const post = (body: unknown, raw?: string) =>
+    http<Accepted & ApiErrorBody>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body, raw });
 
   it.each([
     ['EventBridge config item', 'config-item-change.json', 'config_item'],
@@ -73,7 +75,9 @@ describe('POST /v1/events over real HTTP and Redis', () => {
     const again = await post({ ...ev, id: 'cc-delivery-2' });
     expect(first.body.accepted[0]).toMatchObject({ kind: 'compliance', duplicate: false });
     expect(again.body.accepted[0]).toMatchObject({ kind: 'compliance', duplicate: true, eventId: first.body.accepted[0].eventId });
-    const audit = await http<{ items: { eventId?: string }[] }>(ctl.url, 'GET', '/v1/audit?type=compliance.changed&limit=1000', { token: TOKENS.viewer });
+    const audit = await http<{ items: { eventId?: string }[] }>(ctl.url, 'GET', '/v1/audit?type=compliance.changed&limit=1000', {
+      token: TOKENS.viewer,
+    });
     expect(audit.body.items.filter((e) => e.eventId === first.body.accepted[0].eventId)).toHaveLength(1);
   });
 
@@ -93,7 +97,9 @@ describe('POST /v1/events over real HTTP and Redis', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.problems).toEqual(
-      expect.arrayContaining([expect.objectContaining({ path: '[1].detail.configurationItem.resourceId', message: expect.stringContaining('expected string') })]),
+      expect.arrayContaining([
+        expect.objectContaining({ path: '[1].detail.configurationItem.resourceId', message: expect.stringContaining('expected string') }),
+      ]),
     );
     // The good one was not half-accepted: posting it now is not a duplicate.
     const retry = await post(good);
@@ -103,7 +109,12 @@ describe('POST /v1/events over real HTTP and Redis', () => {
   it.each([
     ['invalid JSON', '{"detail-type": ', 400, 'invalid_json'],
     ['a JSON number', '42', 400, 'validation_failed'],
-    ['the legacy 2014 shape', JSON.stringify({ MessageVersion: '1.0', NotificationCreateTime: 'x', configurationItem: [] }), 400, 'validation_failed'],
+    [
+      'the legacy 2014 shape',
+      JSON.stringify({ MessageVersion: '1.0', NotificationCreateTime: 'x', configurationItem: [] }),
+      400,
+      'validation_failed',
+    ],
   ])('rejects %s', async (_n, raw, status, code) => {
     const res = await post(undefined, raw);
     expect(res.status).toBe(status);
@@ -111,7 +122,9 @@ describe('POST /v1/events over real HTTP and Redis', () => {
   });
 
   it('limits the number of events per request and says so', async () => {
-    const many = Array.from({ length: 501 }, (_, i) => sgEvent({ groupId: `sg-0many${String(i).padStart(12, '0')}`, stateId: 1_741_000_000_100 + i }));
+    const many = Array.from({ length: 501 }, (_, i) =>
+      sgEvent({ groupId: `sg-0many${String(i).padStart(12, '0')}`, stateId: 1_741_000_000_100 + i }),
+    );
     const res = await post(many);
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('too_many_events');
@@ -130,11 +143,21 @@ describe('POST /v1/events over real HTTP and Redis', () => {
     const res = await post(ev);
     const { eventId } = res.body.accepted[0];
     const decision = await eventually(async () => {
-      const audit = await http<{ items: { type: string; eventId?: string; reason?: string; driftId?: string }[] }>(ctl.url, 'GET', '/v1/audit?type=decision&limit=1000', { token: TOKENS.viewer });
+      const audit = await http<{ items: { type: string; eventId?: string; reason?: string; driftId?: string }[] }>(
+        ctl.url,
+        'GET',
+        '/v1/audit?type=decision&limit=1000',
+        { token: TOKENS.viewer },
+      );
       return audit.body.items.find((e) => e.eventId === eventId);
     }, 'the decision');
     expect(decision.reason).toContain('not supported');
-    const drift = await http<{ status: string; decision: { action: string; rule: null } }>(ctl.url, 'GET', `/v1/drifts/${decision.driftId}`, { token: TOKENS.viewer });
+    const drift = await http<{ status: string; decision: { action: string; rule: null } }>(
+      ctl.url,
+      'GET',
+      `/v1/drifts/${decision.driftId}`,
+      { token: TOKENS.viewer },
+    );
     expect(drift.body).toMatchObject({ status: 'ignored', decision: { action: 'ignore', rule: null } });
   });
 });

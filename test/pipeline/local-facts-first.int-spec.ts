@@ -19,11 +19,28 @@ import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
-const HTTPS: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
+const HTTPS: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 443,
+  toPort: 443,
+  peer: { kind: 'ipv4', cidr: '10.0.0.0/8' },
+};
 const SSH: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
 
-const group = (id: string, tags: Record<string, string> = {}): GroupInfo => ({ groupId: id, groupName: id, vpcId: 'vpc-0123456789abcdef0', tags, account: ACCOUNT, region: REGION });
-const MANAGED = { excepted: group('sg-0fac70000000000e1'), tagged: group('sg-0fac70000000000e2', { 'driftwarden:ignore': 'true' }), control: group('sg-0fac70000000000e3') };
+const group = (id: string, tags: Record<string, string> = {}): GroupInfo => ({
+  groupId: id,
+  groupName: id,
+  vpcId: 'vpc-0123456789abcdef0',
+  tags,
+  account: ACCOUNT,
+  region: REGION,
+});
+const MANAGED = {
+  excepted: group('sg-0fac70000000000e1'),
+  tagged: group('sg-0fac70000000000e2', { 'driftwarden:ignore': 'true' }),
+  control: group('sg-0fac70000000000e3'),
+};
 
 interface Drift {
   id: string;
@@ -43,11 +60,18 @@ describe('local facts are decided before any AWS call', () => {
     aws = createServer((req: IncomingMessage, res) => {
       requests.push(`${req.method} ${req.url} ${String(req.headers['x-amz-target'] ?? '')}`);
       req.resume();
-      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'AccessDeniedException', message: 'counted by the test' }));
+      res
+        .writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
+        .end(JSON.stringify({ __type: 'AccessDeniedException', message: 'counted by the test' }));
     });
     await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
-    Object.assign(process.env, { AWS_ENDPOINT_URL: url, AWS_ACCESS_KEY_ID: 'AKIDCOUNTED', AWS_SECRET_ACCESS_KEY: 'counted', AWS_REGION: REGION });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: url,
+      AWS_ACCESS_KEY_ID: 'AKIDCOUNTED',
+      AWS_SECRET_ACCESS_KEY: 'counted',
+      AWS_REGION: REGION,
+    });
     delete process.env['AWS_ENDPOINT_URL_EC2'];
     const state = join(dir, 'net.tfstate');
     writeFileSync(state, JSON.stringify(terraformState(Object.entries(MANAGED).map(([name, g]) => ({ ...g, name, rules: [HTTPS] })))));
@@ -60,7 +84,10 @@ describe('local facts are decided before any AWS call', () => {
         stacks: [{ name: 'net', accounts: [ACCOUNT], regions: [REGION], state: { file: state } }],
       },
     });
-    const exception = await http(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body: { resource: MANAGED.excepted.groupId, reason: 'migration', ttl: '1h' } });
+    const exception = await http(ctl.url, 'POST', '/v1/exceptions', {
+      token: TOKENS.operator,
+      body: { resource: MANAGED.excepted.groupId, reason: 'migration', ttl: '1h' },
+    });
     expect(exception.status).toBe(201);
   }, 30_000);
 
@@ -77,16 +104,42 @@ describe('local facts are decided before any AWS call', () => {
     expect(res.status).toBe(202);
   };
   const decided = (resource: string) =>
-    eventually(async () => {
-      const page = await http<{ items: Drift[] }>(ctl.url, 'GET', `/v1/drifts?resource=${encodeURIComponent(resource)}`, { token: TOKENS.viewer });
-      return page.body.items[0];
-    }, `a decision on ${resource}`, 10_000);
+    eventually(
+      async () => {
+        const page = await http<{ items: Drift[] }>(ctl.url, 'GET', `/v1/drifts?resource=${encodeURIComponent(resource)}`, {
+          token: TOKENS.viewer,
+        });
+        return page.body.items[0];
+      },
+      `a decision on ${resource}`,
+      10_000,
+    );
 
   it.each([
-    ['an unsupported type', () => configItemEvent(group('acme-logs-bucket'), [SSH], new Date(), 1, { resourceType: 'AWS::S3::Bucket' }), 'acme-logs-bucket', /not supported/],
-    ['an unmanaged resource', () => configItemEvent(group('sg-0fac7000000000aaa'), [SSH], new Date(), 2), 'sg-0fac7000000000aaa', /unmanaged resource/],
-    ['an active exception', () => configItemEvent(MANAGED.excepted, [HTTPS, SSH], new Date(), 3), MANAGED.excepted.groupId, /active exception until .*: migration/],
-    ['the driftwarden:ignore tag', () => configItemEvent(MANAGED.tagged, [HTTPS, SSH], new Date(), 4), MANAGED.tagged.groupId, /tagged driftwarden:ignore=true/],
+    [
+      'an unsupported type',
+      () => configItemEvent(group('acme-logs-bucket'), [SSH], new Date(), 1, { resourceType: 'AWS::S3::Bucket' }),
+      'acme-logs-bucket',
+      /not supported/,
+    ],
+    [
+      'an unmanaged resource',
+      () => configItemEvent(group('sg-0fac7000000000aaa'), [SSH], new Date(), 2),
+      'sg-0fac7000000000aaa',
+      /unmanaged resource/,
+    ],
+    [
+      'an active exception',
+      () => configItemEvent(MANAGED.excepted, [HTTPS, SSH], new Date(), 3),
+      MANAGED.excepted.groupId,
+      /active exception until .*: migration/,
+    ],
+    [
+      'the driftwarden:ignore tag',
+      () => configItemEvent(MANAGED.tagged, [HTTPS, SSH], new Date(), 4),
+      MANAGED.tagged.groupId,
+      /tagged driftwarden:ignore=true/,
+    ],
   ])('%s: ignored with the reason, at once, with no AWS call', async (_name, item, resource, reason) => {
     const before = requests.length;
     await post([item()]);

@@ -24,9 +24,22 @@ import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
-const HTTPS: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
+const HTTPS: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 443,
+  toPort: 443,
+  peer: { kind: 'ipv4', cidr: '10.0.0.0/8' },
+};
 const SSH: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
-const group = (i: number): GroupInfo => ({ groupId: `sg-0b0${String(i).padStart(14, '0')}`, groupName: `g${i}`, vpcId: 'vpc-0123456789abcdef0', tags: {}, account: ACCOUNT, region: REGION });
+const group = (i: number): GroupInfo => ({
+  groupId: `sg-0b0${String(i).padStart(14, '0')}`,
+  groupName: `g${i}`,
+  vpcId: 'vpc-0123456789abcdef0',
+  tags: {},
+  account: ACCOUNT,
+  region: REGION,
+});
 
 describe('a burst with no CloudTrail events alongside: every item is decided, no job fails', () => {
   const N = 600;
@@ -48,9 +61,17 @@ describe('a burst with no CloudTrail events alongside: every item is decided, no
       });
     });
     await new Promise<void>((resolve) => cloudtrail.listen(0, '127.0.0.1', resolve));
-    Object.assign(process.env, { AWS_ENDPOINT_URL_CLOUDTRAIL: `http://127.0.0.1:${(cloudtrail.address() as AddressInfo).port}`, AWS_ACCESS_KEY_ID: 'AKIDBURST', AWS_SECRET_ACCESS_KEY: 'burst', AWS_REGION: REGION });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_CLOUDTRAIL: `http://127.0.0.1:${(cloudtrail.address() as AddressInfo).port}`,
+      AWS_ACCESS_KEY_ID: 'AKIDBURST',
+      AWS_SECRET_ACCESS_KEY: 'burst',
+      AWS_REGION: REGION,
+    });
     const state = join(dir, 'net.tfstate');
-    writeFileSync(state, JSON.stringify(terraformState(Array.from({ length: N }, (_, i) => ({ ...group(i), name: `g${i}`, rules: [HTTPS] })))));
+    writeFileSync(
+      state,
+      JSON.stringify(terraformState(Array.from({ length: N }, (_, i) => ({ ...group(i), name: `g${i}`, rules: [HTTPS] })))),
+    );
     ctl = await startTestController({
       mode: 'dry-run',
       extra: {
@@ -76,7 +97,10 @@ describe('a burst with no CloudTrail events alongside: every item is decided, no
     const items = Array.from({ length: N }, (_, i) => configItemEvent(group(i), [HTTPS, SSH], new Date(now), now * 10 + i));
     const ids: string[] = [];
     for (let i = 0; i < N; i += 100) {
-      const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: items.slice(i, i + 100) });
+      const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+        token: TOKENS.ingest,
+        body: items.slice(i, i + 100),
+      });
       expect(res.status).toBe(202);
       ids.push(...res.body.accepted.map((a) => a.eventId));
     }
@@ -94,7 +118,11 @@ describe('a burst with no CloudTrail events alongside: every item is decided, no
     expect(lookups.length).toBeGreaterThan(0);
     expect(lookups.length).toBeLessThan(20);
     expect(lookups.every((l) => l.includes('LookupEvents') && l.includes('"AttributeKey":"ReadOnly"'))).toBe(true);
-    const sample = (await http<{ items: { decision: { action: string }; differences?: { madeBy: { source: string; principal: { class: string } } }[] }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group(7).groupId}`, { token: TOKENS.viewer })).body.items[0];
+    const sample = (
+      await http<{
+        items: { decision: { action: string }; differences?: { madeBy: { source: string; principal: { class: string } } }[] }[];
+      }>(ctl.url, 'GET', `/v1/drifts?resource=${group(7).groupId}`, { token: TOKENS.viewer })
+    ).body.items[0];
     expect(sample.differences?.[0].madeBy).toMatchObject({ source: 'config-item', principal: { class: 'unknown' } });
   }, 400_000);
 });
@@ -102,7 +130,8 @@ describe('a burst with no CloudTrail events alongside: every item is decided, no
 class BrokenState extends FakeDesiredState {
   broken = new Set<string>();
   override async lookup(resource: ResourceRef): Promise<DesiredLookup> {
-    if (this.broken.has(resource.id)) throw new PermanentError(`stack network: the state file cannot be read (truncated JSON at byte 1024)`, 'state_unreadable');
+    if (this.broken.has(resource.id))
+      throw new PermanentError(`stack network: the state file cannot be read (truncated JSON at byte 1024)`, 'state_unreadable');
     return super.lookup(resource);
   }
 }
@@ -124,21 +153,39 @@ describe('an evaluation that fails for good is recorded, notified and can be rep
     const g = group(9001);
     state.desired.set(g.groupId, ['tcp/443/10.0.0.0/8']);
     state.broken.add(g.groupId);
-    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: configItemEvent(g, [HTTPS, SSH], new Date(), 1_760_000_000_000) });
+    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: configItemEvent(g, [HTTPS, SSH], new Date(), 1_760_000_000_000),
+    });
     const eventId = res.body.accepted[0].eventId;
-    type Drift = { id: string; status: string; failure?: { stage: string; code: string; message: string; eventId?: string; replays?: number }; decision: { action: string } };
+    type Drift = {
+      id: string;
+      status: string;
+      failure?: { stage: string; code: string; message: string; eventId?: string; replays?: number };
+      decision: { action: string };
+    };
     const failed = await eventually(async () => {
       const page = await http<{ items: Drift[] }>(ctl.url, 'GET', `/v1/drifts?resource=${g.groupId}`, { token: TOKENS.viewer });
       return page.body.items.find((d) => d.status === 'failed');
     }, 'the failed record');
     expect(failed.failure).toMatchObject({ stage: 'evaluate', code: 'state_unreadable', eventId });
     expect(failed.failure?.message).toMatch(/truncated JSON/);
-    const audit = await http<{ items: { type: string; driftId?: string; reason?: string }[] }>(ctl.url, 'GET', `/v1/audit?drift=${failed.id}`, { token: TOKENS.viewer });
+    const audit = await http<{ items: { type: string; driftId?: string; reason?: string }[] }>(
+      ctl.url,
+      'GET',
+      `/v1/audit?drift=${failed.id}`,
+      { token: TOKENS.viewer },
+    );
     expect(audit.body.items.find((e) => e.type === 'evaluation.failed')?.reason).toMatch(/replay --failed/);
 
     // Fixed (the state file is readable again): replay it.
     state.broken.delete(g.groupId);
-    const replay = await http<{ requeued: { driftId: string; eventId: string }[]; skipped: unknown[] }>(ctl.url, 'POST', '/v1/replay/failed', { token: TOKENS.operator, body: {} });
+    const replay = await http<{ requeued: { driftId: string; eventId: string }[]; skipped: unknown[] }>(
+      ctl.url,
+      'POST',
+      '/v1/replay/failed',
+      { token: TOKENS.operator, body: {} },
+    );
     expect(replay.status).toBe(200);
     expect(replay.body.requeued).toEqual([{ driftId: failed.id, eventId }]);
     const decided = await eventually(async () => {

@@ -36,7 +36,12 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     const all: AuditItems['items'] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: AuditItems } = await http<AuditItems>(ctl.url, 'GET', `/v1/audit?type=decision&limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { token: TOKENS.viewer });
+      const page: { body: AuditItems } = await http<AuditItems>(
+        ctl.url,
+        'GET',
+        `/v1/audit?type=decision&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: TOKENS.viewer },
+      );
       all.push(...page.body.items);
       cursor = page.body.next;
     } while (cursor);
@@ -46,7 +51,9 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
   it('coalesces a burst for one resource: the latest item wins, the others are recorded as coalesced', async () => {
     const group = 'sg-0burst0000000000001';
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
-    const burst = Array.from({ length: 10 }, (_, i) => sgEvent({ groupId: group, stateId: 1_742_000_000_000 + i, rules: ['tcp/443/10.0.0.0/8', `tcp/${2200 + i}/0.0.0.0/0`] }));
+    const burst = Array.from({ length: 10 }, (_, i) =>
+      sgEvent({ groupId: group, stateId: 1_742_000_000_000 + i, rules: ['tcp/443/10.0.0.0/8', `tcp/${2200 + i}/0.0.0.0/0`] }),
+    );
     // Shuffled delivery order: the newest item by configurationStateId must win anyway.
     const order = [3, 9, 0, 5, 1, 8, 2, 7, 4, 6];
     const ids: string[] = [];
@@ -59,7 +66,9 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     expect(outcomes.filter((o) => o === 'decided')).toHaveLength(1);
     // Older items arrived either before the decision (coalesced) or after it (stale): none was acted on.
     expect(outcomes.filter((o) => o === 'coalesced' || o === 'stale')).toHaveLength(9);
-    const drift = await http<{ diff: { extra: { fromPort: number }[] } }>(ctl.url, 'GET', `/v1/drifts/${mine[0].driftId}`, { token: TOKENS.viewer });
+    const drift = await http<{ diff: { extra: { fromPort: number }[] } }>(ctl.url, 'GET', `/v1/drifts/${mine[0].driftId}`, {
+      token: TOKENS.viewer,
+    });
     expect(drift.body.diff.extra.map((r) => r.fromPort)).toEqual([2209]);
   });
 
@@ -85,7 +94,10 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     const again = (await post(ev)).body.accepted[0];
     expect(again).toMatchObject({ eventId: first.eventId, duplicate: true });
     // Give a (wrong) second evaluation every chance to happen, observably: wait for the queue to drain.
-    await eventually(async () => (await redis.zcard(`${ctl.prefix}:pending:111122223333/eu-west-1/AWS::EC2::SecurityGroup/${group}`)) === 0, 'no pending items');
+    await eventually(
+      async () => (await redis.zcard(`${ctl.prefix}:pending:111122223333/eu-west-1/AWS::EC2::SecurityGroup/${group}`)) === 0,
+      'no pending items',
+    );
     expect((await decisions()).filter((d) => d.eventId === first.eventId)).toHaveLength(1);
   });
 
@@ -94,9 +106,15 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     ports.desiredState.desired.set(group, []);
     const a = (await post(sgEvent({ groupId: group, stateId: 1_742_300_000_000, rules: ['tcp/22/0.0.0.0/0'] }))).body.accepted[0];
     await eventually(async () => (await outcome(a.eventId)) === 'decided', 'first decision');
-    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_300_000_500, rules: ['tcp/22/0.0.0.0/0', 'tcp/23/0.0.0.0/0'] }))).body.accepted[0];
+    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_300_000_500, rules: ['tcp/22/0.0.0.0/0', 'tcp/23/0.0.0.0/0'] }))).body
+      .accepted[0];
     await eventually(async () => (await outcome(b.eventId)) === 'decided', 'second decision');
-    const list = await http<{ items: { id: string; evidence: { eventIds: string[] }; diff: { extra: unknown[] } }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer });
+    const list = await http<{ items: { id: string; evidence: { eventIds: string[] }; diff: { extra: unknown[] } }[] }>(
+      ctl.url,
+      'GET',
+      `/v1/drifts?resource=${group}`,
+      { token: TOKENS.viewer },
+    );
     expect(list.body.items).toHaveLength(1);
     expect(list.body.items[0].evidence.eventIds).toEqual([a.eventId, b.eventId]);
     expect(list.body.items[0].diff.extra).toHaveLength(2);
@@ -117,7 +135,8 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     expect(await ttl(a.eventId)).toBeGreaterThan(window - 60);
     await eventually(async () => (await outcome(a.eventId)) === 'decided', 'first decision');
     expect(await ttl(a.eventId)).toBe(-1); // no expiry
-    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_500, rules: ['tcp/22/0.0.0.0/0', 'tcp/23/0.0.0.0/0'] }))).body.accepted[0];
+    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_500, rules: ['tcp/22/0.0.0.0/0', 'tcp/23/0.0.0.0/0'] }))).body
+      .accepted[0];
     await eventually(async () => (await outcome(b.eventId)) === 'decided', 'second decision');
     expect(await ttl(b.eventId)).toBe(-1);
     expect(await ttl(a.eventId)).toBeGreaterThan(window - 60); // replaced: back to the window
@@ -126,7 +145,9 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     expect(await ttl(gone.eventId)).toBeGreaterThan(window - 60);
     expect(await ttl(b.eventId)).toBeGreaterThan(window - 60);
     // A duplicate of a replaced item is still answered as a duplicate (its ledger entry is there).
-    expect((await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/22/0.0.0.0/0'] }))).body.accepted[0]).toMatchObject({ eventId: a.eventId, duplicate: true });
+    expect(
+      (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/22/0.0.0.0/0'] }))).body.accepted[0],
+    ).toMatchObject({ eventId: a.eventId, duplicate: true });
   });
 });
 
@@ -147,12 +168,25 @@ describe('the latest item wins, but not over a change someone else made just bef
   });
 
   const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
-  const decided = (id: string) => eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
+  const decided = (id: string) =>
+    eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
   const driftsOf = async (group: string) =>
-    (await http<{ items: { status: string; principal: { arn: string | null }; decision: { action: string; rule: number }; diff: { extra: { fromPort: number }[] } }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer })).body.items;
+    (
+      await http<{
+        items: {
+          status: string;
+          principal: { arn: string | null };
+          decision: { action: string; rule: number };
+          diff: { extra: { fromPort: number }[] };
+        }[];
+      }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer })
+    ).body.items;
 
   it.each([
-    ['an IaC apply of separate rule resources (it leaves unmanaged rules alone)', 'arn:aws:sts::111122223333:assumed-role/terraform-apply/run-8'],
+    [
+      'an IaC apply of separate rule resources (it leaves unmanaged rules alone)',
+      'arn:aws:sts::111122223333:assumed-role/terraform-apply/run-8',
+    ],
     ["the controller's own change", 'arn:aws:sts::111122223333:assumed-role/driftwarden/worker'],
   ])('%s coalesced with an unauthorized change: the unauthorized change is decided, not ignored', async (_name, lastPrincipal) => {
     const group = `sg-0coal${lastPrincipal.includes('terraform') ? 'iac' : 'slf'}00000000001`;
@@ -201,17 +235,31 @@ describe('a Config rule verdict on a resource with an open drift', () => {
     const group = 'sg-0cmpl00000000000001';
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
     const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
-    const item = (await post(sgEvent({ groupId: group, stateId: 1_742_600_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }))).body.accepted[0];
+    const item = (await post(sgEvent({ groupId: group, stateId: 1_742_600_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] })))
+      .body.accepted[0];
     await eventually(async () => (await redis.hget(`${ctl.prefix}:item:${item.eventId}`, 'outcome')) === 'decided', 'the decision');
-    const sample = JSON.parse(readFileSync(join(__dirname, '../../examples/events/config-rules-compliance-change.json'), 'utf8')) as { detail: Record<string, unknown> };
+    const sample = JSON.parse(readFileSync(join(__dirname, '../../examples/events/config-rules-compliance-change.json'), 'utf8')) as {
+      detail: Record<string, unknown>;
+    };
     const event = { ...sample, detail: { ...sample.detail, resourceId: group } };
     const first = (await post({ ...event, id: 'cc-1' })).body.accepted[0];
     await post({ ...event, id: 'cc-2' });
-    const drifts = await http<{ items: { status: string; evidence: { eventIds: string[]; compliance?: unknown[] } }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer });
+    const drifts = await http<{ items: { status: string; evidence: { eventIds: string[]; compliance?: unknown[] } }[] }>(
+      ctl.url,
+      'GET',
+      `/v1/drifts?resource=${group}`,
+      { token: TOKENS.viewer },
+    );
     expect(drifts.body.items).toHaveLength(1);
     const [drift] = drifts.body.items;
     expect(drift.evidence.compliance).toEqual([
-      { rule: 'restricted-ssh', compliance: 'NON_COMPLIANT', previous: 'COMPLIANT', at: '2025-03-04T10:15:28.502Z', eventId: first.eventId },
+      {
+        rule: 'restricted-ssh',
+        compliance: 'NON_COMPLIANT',
+        previous: 'COMPLIANT',
+        at: '2025-03-04T10:15:28.502Z',
+        eventId: first.eventId,
+      },
     ]);
     expect(drift).toMatchObject({ status: 'detected', evidence: { eventIds: [item.eventId] } });
   });
@@ -236,17 +284,22 @@ describe('an IaC apply', () => {
     const group = 'sg-0apply0000000001';
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
     const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
-    const decided = (id: string) => eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
+    const decided = (id: string) =>
+      eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
     // Someone opens tcp/8443 by hand: an open drift.
-    const a = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8'] }))).body.accepted[0];
+    const a = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8'] })))
+      .body.accepted[0];
     await decided(a.eventId);
-    const open = await http<{ items: { id: string; status: string }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer });
+    const open = await http<{ items: { id: string; status: string }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, {
+      token: TOKENS.viewer,
+    });
     expect(open.body.items[0].status).toBe('detected');
     // The team codifies it: Terraform applies the same rule (the state now declares it).
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8']);
     ports.attribution.byResource.set(group, 'arn:aws:sts::111122223333:assumed-role/terraform-apply/run-7');
     const refreshes = ports.desiredState.refreshes;
-    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_400_001_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8'] }))).body.accepted[0];
+    const b = (await post(sgEvent({ groupId: group, stateId: 1_742_400_001_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8'] })))
+      .body.accepted[0];
     await decided(b.eventId);
     expect(ports.desiredState.refreshes).toBe(refreshes + 1);
     const after = await http<{ status: string }>(ctl.url, 'GET', `/v1/drifts/${open.body.items[0].id}`, { token: TOKENS.viewer });

@@ -31,7 +31,10 @@ describe('the settle delay counts from the arrival of the event', () => {
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
     ports.attribution.delayMs = ATTRIBUTION_MS;
     const sent = Date.now();
-    const res = await http(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: group, stateId: 1_750_100_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }) });
+    const res = await http(ctl.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: sgEvent({ groupId: group, stateId: 1_750_100_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
+    });
     expect(res.status).toBe(202);
     const job = await eventually(async () => (await queue.getDelayed())[0], 'the delayed revert job');
     const decidedAfter = job.timestamp - sent;

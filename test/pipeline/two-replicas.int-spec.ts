@@ -1,6 +1,14 @@
 import { Redis } from 'ioredis';
 import { Metrics } from '@driftwarden/observability';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import {
+  dropPrefix,
+  eventually,
+  REDIS_URL,
+  startTestController,
+  TOKENS,
+  uniquePrefix,
+  type TestController,
+} from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
@@ -58,13 +66,17 @@ describe('two replicas sharing one Redis', () => {
     }
     expect(ids.size).toBe(1000);
 
-    const outcomes = await eventually(async () => {
-      const keys = [...ids].map((id) => `${prefix}:item:${id}`);
-      const pipeline = redis.pipeline();
-      for (const k of keys) pipeline.hget(k, 'outcome');
-      const replies = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
-      return replies.every((o) => o && o !== '') ? replies : undefined;
-    }, 'every item to have an outcome', 60_000);
+    const outcomes = await eventually(
+      async () => {
+        const keys = [...ids].map((id) => `${prefix}:item:${id}`);
+        const pipeline = redis.pipeline();
+        for (const k of keys) pipeline.hget(k, 'outcome');
+        const replies = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
+        return replies.every((o) => o && o !== '') ? replies : undefined;
+      },
+      'every item to have an outcome',
+      60_000,
+    );
 
     // Exactly one decision entry per decided item, none for the others.
     const perItem = new Map<string, number>();

@@ -32,7 +32,8 @@ describe('waiting jobs keep their attempts', () => {
       async (job: Job) => {
         const n = (runs.get(job.id!) ?? 0) + 1;
         runs.set(job.id!, n);
-        if (job.id === 'waits' && n <= 10) throw new WaitError('CloudTrail LookupEvents is limited to 2 calls/s', 'cloudtrail_rate_limited', { retryAfterMs: 20 });
+        if (job.id === 'waits' && n <= 10)
+          throw new WaitError('CloudTrail LookupEvents is limited to 2 calls/s', 'cloudtrail_rate_limited', { retryAfterMs: 20 });
         if (job.id === 'fails' && n === 1) throw new TransientError('EC2 answered 503', 'ec2_server_error');
         return 'done';
       },
@@ -40,19 +41,35 @@ describe('waiting jobs keep their attempts', () => {
     );
     worker.on('failed', (job) => failed.push(job?.id ?? '?'));
     try {
-      await queue.add('evaluate', { resourceKey: 'a/b/c/d', trigger: 'item', correlationId: 'x' }, { jobId: 'waits', attempts: 2, backoff: { type: 'dw' } });
-      await queue.add('evaluate', { resourceKey: 'a/b/c/e', trigger: 'item', correlationId: 'y' }, { jobId: 'fails', attempts: 2, backoff: { type: 'dw' } });
-      const waits = await eventually(async () => {
-        const j = await queue.getJob('waits');
-        return (await j?.getState()) === 'completed' ? j : undefined;
-      }, 'the waiting job to complete', 20_000);
+      await queue.add(
+        'evaluate',
+        { resourceKey: 'a/b/c/d', trigger: 'item', correlationId: 'x' },
+        { jobId: 'waits', attempts: 2, backoff: { type: 'dw' } },
+      );
+      await queue.add(
+        'evaluate',
+        { resourceKey: 'a/b/c/e', trigger: 'item', correlationId: 'y' },
+        { jobId: 'fails', attempts: 2, backoff: { type: 'dw' } },
+      );
+      const waits = await eventually(
+        async () => {
+          const j = await queue.getJob('waits');
+          return (await j?.getState()) === 'completed' ? j : undefined;
+        },
+        'the waiting job to complete',
+        20_000,
+      );
       expect(runs.get('waits')).toBe(11);
       // Two attempts allowed, ten waits taken: none of them was an attempt (BullMQ counts the success itself as 0 or 1).
       expect(waits!.attemptsMade).toBeLessThanOrEqual(1);
-      const fails = await eventually(async () => {
-        const j = await queue.getJob('fails');
-        return (await j?.getState()) === 'completed' ? j : undefined;
-      }, 'the failing job to succeed on its retry', 20_000);
+      const fails = await eventually(
+        async () => {
+          const j = await queue.getJob('fails');
+          return (await j?.getState()) === 'completed' ? j : undefined;
+        },
+        'the failing job to succeed on its retry',
+        20_000,
+      );
       expect(fails!.attemptsMade).toBe(2);
       expect(failed).toEqual(['fails']);
     } finally {

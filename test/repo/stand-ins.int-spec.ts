@@ -18,7 +18,8 @@ describe('stand-ins', () => {
   it('every lib with stand-ins has its testing entry point in tsconfig paths, spelled out', () => {
     const withTesting = libs.filter((lib) => existsSync(join(ROOT, 'libs', lib, 'src', 'testing', 'index.ts')));
     expect(withTesting.length).toBeGreaterThan(0);
-    for (const lib of withTesting) expect({ lib, path: paths[`@driftwarden/${lib}/testing`] }).toEqual({ lib, path: [`./libs/${lib}/src/testing`] });
+    for (const lib of withTesting)
+      expect({ lib, path: paths[`@driftwarden/${lib}/testing`] }).toEqual({ lib, path: [`./libs/${lib}/src/testing`] });
     expect(Object.keys(paths).filter((p) => p.includes('*') && !p.endsWith('/*'))).toEqual([]);
   });
 

@@ -50,7 +50,14 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
       overrides: { kinds, desiredState, attribution, remediation, backport },
       extra: {
         guardrails: { settleSeconds: 0, critical: { tags: { tier: 'critical' } } },
-        retention: { items: '10m', resources: '20m', closedDrifts: '30m', ignoredDrifts: '40m', cloudTrailEvents: '50m', freezeHistory: '10m' },
+        retention: {
+          items: '10m',
+          resources: '20m',
+          closedDrifts: '30m',
+          ignoredDrifts: '40m',
+          cloudTrailEvents: '50m',
+          freezeHistory: '10m',
+        },
       },
     });
     redis = new Redis(REDIS_URL);
@@ -65,11 +72,15 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
   const rk = (group: string) => resourceKey({ account: ACCOUNT, region: REGION, type: 'AWS::EC2::SecurityGroup', id: group });
   const ttl = (key: string) => redis.ttl(`${ctl.prefix}:${key}`);
   const getDrift = async (id: string) => http<Drift>(ctl.url, 'GET', `/v1/drifts/${id}`, { token: TOKENS.viewer });
-  const listed = async () => (await http<{ items: Drift[] }>(ctl.url, 'GET', '/v1/drifts?limit=100', { token: TOKENS.viewer })).body.items.map((d) => d.id).sort();
+  const listed = async () =>
+    (await http<{ items: Drift[] }>(ctl.url, 'GET', '/v1/drifts?limit=100', { token: TOKENS.viewer })).body.items.map((d) => d.id).sort();
 
   /** Posts one item and waits for its decision: the item's event id and its drift record's id. */
   async function decide(group: string, rules: string[], tags: Record<string, string> = {}): Promise<{ eventId: string; driftId: string }> {
-    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: sgEvent({ groupId: group, stateId: (stateId += 1_000), rules, tags }) });
+    const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
+      token: TOKENS.ingest,
+      body: sgEvent({ groupId: group, stateId: (stateId += 1_000), rules, tags }),
+    });
     expect(res.status).toBe(202);
     const eventId = res.body.accepted[0].eventId;
     const driftId = await eventually(async () => {
@@ -112,7 +123,10 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     for (const key of [`drift:${c.driftId}`, `res:${rk(critical)}`, `item:${c.eventId}`]) expect(await ttl(key)).toBe(-1);
 
     // Held by a manual freeze (scoped to the team's tag): open; its item is what it will be decided on again.
-    const freeze = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'payments incident', ttl: '2h', scope: { tags: { team: 'payments' } } } });
+    const freeze = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', {
+      token: TOKENS.operator,
+      body: { reason: 'payments incident', ttl: '2h', scope: { tags: { team: 'payments' } } },
+    });
     expect(freeze.status).toBe(201);
     const heldGroup = gid(4);
     desiredState.desired.set(heldGroup, DESIRED);
@@ -123,13 +137,23 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     // Excepted for two days: the `ignored` record, hash and item stay until the exception ends (and a day).
     const excepted = gid(5);
     desiredState.desired.set(excepted, DESIRED);
-    expect((await http(ctl.url, 'POST', '/v1/exceptions', { token: TOKENS.operator, body: { resource: excepted, reason: 'load test', ttl: '2d' } })).status).toBe(201);
+    expect(
+      (
+        await http(ctl.url, 'POST', '/v1/exceptions', {
+          token: TOKENS.operator,
+          body: { resource: excepted, reason: 'load test', ttl: '2d' },
+        })
+      ).status,
+    ).toBe(201);
     const e = await decide(excepted, LIVE_WITH_SSH);
     expect((await getDrift(e.driftId)).body).toMatchObject({ status: 'ignored' });
     for (const key of [`drift:${e.driftId}`, `res:${rk(excepted)}`, `item:${e.eventId}`]) expectTtl(await ttl(key), 3 * 24 * 3600);
 
     // Another freeze, over by now: history an open drift's decisions may still need.
-    const past = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'deploy window', ttl: '1h', scope: { tags: { team: 'search' } } } });
+    const past = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', {
+      token: TOKENS.operator,
+      body: { reason: 'deploy window', ttl: '1h', scope: { tags: { team: 'search' } } },
+    });
     expect((await http(ctl.url, 'DELETE', `/v1/freezes/${past.body.id}`, { token: TOKENS.operator })).status).toBe(200);
 
     expect(await listed()).toEqual([u.driftId, r.driftId, c.driftId, h.driftId, e.driftId].sort());
@@ -141,7 +165,9 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     expect(await listed()).toEqual([c.driftId, h.driftId, e.driftId].sort());
     expect((await getDrift(u.driftId)).status).toBe(404);
     expect(await redis.exists(`${ctl.prefix}:drifts:res:${rk(unmanaged)}`, `${ctl.prefix}:drifts:res:${rk(reverted)}`)).toBe(0);
-    expect((await http<{ items: Drift[] }>(ctl.url, 'GET', '/v1/drifts?status=ignored', { token: TOKENS.viewer })).body.items.map((d) => d.id)).toEqual([e.driftId]);
+    expect(
+      (await http<{ items: Drift[] }>(ctl.url, 'GET', '/v1/drifts?status=ignored', { token: TOKENS.viewer })).body.items.map((d) => d.id),
+    ).toEqual([e.driftId]);
 
     // Two months on: the excepted resource's record goes too; the open drifts and everything they
     // need stay, and so does the freeze history since the oldest open drift began.
@@ -149,20 +175,37 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     expect(later.drifts).toEqual({ removed: 1, due: 1 });
     expect(later.history).toEqual({ manual: 0, overrides: 0, incidents: 0, unknownIntervals: 0 });
     expect(await listed()).toEqual([c.driftId, h.driftId].sort());
-    for (const key of [`drift:${c.driftId}`, `res:${rk(critical)}`, `item:${c.eventId}`, `drift:${h.driftId}`, `res:${rk(heldGroup)}`, `item:${h.eventId}`]) expect(await ttl(key)).toBe(-1);
+    for (const key of [
+      `drift:${c.driftId}`,
+      `res:${rk(critical)}`,
+      `item:${c.eventId}`,
+      `drift:${h.driftId}`,
+      `res:${rk(heldGroup)}`,
+      `item:${h.eventId}`,
+    ])
+      expect(await ttl(key)).toBe(-1);
     expect(await redis.hexists(`${ctl.prefix}:freeze:manual`, past.body.id)).toBe(1);
 
     // The freeze ends: the held drift is decided again on the item kept for it.
     expect((await http(ctl.url, 'DELETE', `/v1/freezes/${freeze.body.id}`, { token: TOKENS.operator })).status).toBe(200);
     const released = await settled(h.driftId, ['held', 'detected', 'reverting']);
     expect(released).toMatchObject({ status: 'reverted', decision: { action: 'revert', rule: 6 } });
-    const audit = await http<{ items: { type: string; details?: { trigger?: string } }[] }>(ctl.url, 'GET', `/v1/audit?drift=${h.driftId}&type=redecision&limit=10`, { token: TOKENS.viewer });
-    expect(audit.body.items).toEqual([expect.objectContaining({ type: 'redecision', details: expect.objectContaining({ trigger: 'freeze_ended' }) })]);
+    const audit = await http<{ items: { type: string; details?: { trigger?: string } }[] }>(
+      ctl.url,
+      'GET',
+      `/v1/audit?drift=${h.driftId}&type=redecision&limit=10`,
+      { token: TOKENS.viewer },
+    );
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({ type: 'redecision', details: expect.objectContaining({ trigger: 'freeze_ended' }) }),
+    ]);
     expectTtl(await ttl(`drift:${h.driftId}`), 30 * MIN);
     expectTtl(await ttl(`item:${h.eventId}`), 20 * MIN);
 
     // Nothing open any more once the critical one is rejected: the old freeze history goes.
-    expect((await http(ctl.url, 'POST', `/v1/drifts/${c.driftId}/reject`, { token: TOKENS.operator, body: { comment: 'leave it' } })).status).toBe(201);
+    expect(
+      (await http(ctl.url, 'POST', `/v1/drifts/${c.driftId}/reject`, { token: TOKENS.operator, body: { comment: 'leave it' } })).status,
+    ).toBe(201);
     expectTtl(await ttl(`res:${rk(critical)}`), 20 * MIN);
     expectTtl(await ttl(`item:${c.eventId}`), 20 * MIN);
     const last = await sweep.sweep(new Date(t0 + 61 * DAY));

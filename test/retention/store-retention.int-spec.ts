@@ -18,7 +18,15 @@ import { REDIS_URL, dropPrefix, eventually, uniquePrefix } from '../support/test
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 const TYPE = 'AWS::EC2::SecurityGroup';
-const RETENTION: Partial<StoreRetention> = { closedDriftSeconds: 3_000, ignoredDriftSeconds: 2_000, resourceSeconds: 1_500, itemSeconds: 1_000, cloudTrailSeconds: 600, auditMaxAgeSeconds: 60, quarantineMaxEntries: 3 };
+const RETENTION: Partial<StoreRetention> = {
+  closedDriftSeconds: 3_000,
+  ignoredDriftSeconds: 2_000,
+  resourceSeconds: 1_500,
+  itemSeconds: 1_000,
+  cloudTrailSeconds: 600,
+  auditMaxAgeSeconds: 60,
+  quarantineMaxEntries: 3,
+};
 
 /** A TTL of `seconds`, give or take the minute the test itself could take. */
 function expectTtl(ttl: number, seconds: number): void {
@@ -38,7 +46,14 @@ function record(id: string, group: string, status: DriftStatus, at = new Date().
     detectedAt: at,
     updatedAt: at,
     diff: { equal: false },
-    evidence: { eventIds: [], configurationStateId: null, captureTime: at, rule: null, apiCalls: [], explanations: [] } as unknown as DriftRecord['evidence'],
+    evidence: {
+      eventIds: [],
+      configurationStateId: null,
+      captureTime: at,
+      rule: null,
+      apiCalls: [],
+      explanations: [],
+    } as unknown as DriftRecord['evidence'],
     links: {},
   };
 }
@@ -55,7 +70,8 @@ describe('drift records and their indexes', () => {
     `${prefix}:drifts:res:${rk(group)}`,
     `${prefix}:drifts:status:${status}`,
   ];
-  const inIndexes = async (id: string, group: string, status: DriftStatus) => (await Promise.all(indexes(group, status).map((k) => redis.zscore(k, id)))).filter((s) => s !== null).length;
+  const inIndexes = async (id: string, group: string, status: DriftStatus) =>
+    (await Promise.all(indexes(group, status).map((k) => redis.zscore(k, id)))).filter((s) => s !== null).length;
   const create = async (r: DriftRecord) => expect(await store.save(r, null, null)).toBe('ok');
   const move = async (id: string, to: DriftStatus) => {
     const current = await store.getRaw(id);
@@ -215,7 +231,14 @@ describe('drift records and their indexes', () => {
     await ledger.accept([newer]);
     await ledger.claimLatest(rk(a));
     const current = await store.getRaw(`drf_f_${a}`);
-    expect(await store.save({ ...current!.record, status: 'resolved' }, current, null, { eventId: newer.eventId, order: 2, resourceKey: rk(a), outcome: 'decided' })).toBe('ok');
+    expect(
+      await store.save({ ...current!.record, status: 'resolved' }, current, null, {
+        eventId: newer.eventId,
+        order: 2,
+        resourceKey: rk(a),
+        outcome: 'decided',
+      }),
+    ).toBe('ok');
     expectTtl(await redis.ttl(`${prefix}:item:${failedA.eventId}`), 1_000);
     expect(await redis.hexists(`${prefix}:res:${rk(a)}`, 'failedItem')).toBe(0);
 
@@ -230,7 +253,12 @@ describe('drift records and their indexes', () => {
     expect(await store.oldestOpenSince()).toBeNull();
     await create(record('drf_old', 'sg-0oldest000000001', 'held', '2026-03-01T10:00:00.000Z'));
     const newer = record('drf_new', 'sg-0oldest000000002', 'backport_open', '2026-03-05T10:00:00.000Z');
-    await create({ ...newer, differences: [{ madeBy: { at: '2026-02-27T08:00:00.000Z' }, firstSeen: { at: '2026-03-05T10:00:00.000Z', eventId: 'e' } }] as unknown as DriftRecord['differences'] });
+    await create({
+      ...newer,
+      differences: [
+        { madeBy: { at: '2026-02-27T08:00:00.000Z' }, firstSeen: { at: '2026-03-05T10:00:00.000Z', eventId: 'e' } },
+      ] as unknown as DriftRecord['differences'],
+    });
     await create(record('drf_closed', 'sg-0oldest000000003', 'reverted', '2026-01-01T00:00:00.000Z'));
     expect(await store.oldestOpenSince()).toEqual(new Date('2026-02-27T08:00:00.000Z'));
   });
@@ -273,7 +301,9 @@ describe('CloudTrail calls', () => {
     expect(await redis.zrange(index, '0', '-1')).toEqual(['ct-old', 'ct-recent']);
     await store.put([call('ct-new', new Date(now))]);
     expect(await redis.zrange(index, '0', '-1')).toEqual(['ct-recent', 'ct-new']);
-    expect((await store.around(ACCOUNT, REGION, 'sg-0trail0000000001', new Date(now - 120_000), new Date(now + 1))).map((e) => e.eventId)).toEqual(['ct-recent', 'ct-new']);
+    expect(
+      (await store.around(ACCOUNT, REGION, 'sg-0trail0000000001', new Date(now - 120_000), new Date(now + 1))).map((e) => e.eventId),
+    ).toEqual(['ct-recent', 'ct-new']);
   });
 });
 
@@ -291,11 +321,19 @@ describe('walked CloudTrail windows (the LookupEvents fallback)', () => {
 
   it('an account-region walked all the time forgets the minutes it walked longer ago than cloudTrailEvents', async () => {
     let now = Date.parse('2026-05-01T12:00:00Z');
-    const walker = new CloudTrailWindowWalker(redis, keys, () => ({ send: async () => ({ Events: [] }) }) as never, new SharedRateLimiter(redis, keys, 1_000), new CloudTrailStore(redis, keys, { cloudTrailSeconds: 600 }), () => true, {
-      lagMs: 0,
-      retentionSeconds: 600,
-      now: () => now,
-    });
+    const walker = new CloudTrailWindowWalker(
+      redis,
+      keys,
+      () => ({ send: async () => ({ Events: [] }) }) as never,
+      new SharedRateLimiter(redis, keys, 1_000),
+      new CloudTrailStore(redis, keys, { cloudTrailSeconds: 600 }),
+      () => true,
+      {
+        lagMs: 0,
+        retentionSeconds: 600,
+        now: () => now,
+      },
+    );
     const key = `${prefix}:ctwalk:${ACCOUNT}:${REGION}`;
     await walker.ensure(ACCOUNT, REGION, new Date(now - 5 * 60_000), new Date(now - 60_000));
     const first = Object.keys(await redis.hgetall(key)).sort();
@@ -326,7 +364,13 @@ describe('the audit log and the quarantine', () => {
     const audit = new AuditLog(redis, keys, { auditMaxAgeSeconds: 60, auditMaxEntries: 5_000 });
     // 400 entries written an hour ago (explicit stream ids: the time an entry was appended), then 5 now.
     const hourAgo = Date.now() - 3_600_000;
-    for (let i = 0; i < 400; i++) await redis.xadd(audit.streamKey, `${hourAgo}-${i}`, 'e', AuditLog.encode({ at: new Date(hourAgo).toISOString(), type: 'test.old', actor: 'test', reason: `old ${i}` }));
+    for (let i = 0; i < 400; i++)
+      await redis.xadd(
+        audit.streamKey,
+        `${hourAgo}-${i}`,
+        'e',
+        AuditLog.encode({ at: new Date(hourAgo).toISOString(), type: 'test.old', actor: 'test', reason: `old ${i}` }),
+      );
     const fresh: string[] = [];
     for (let i = 0; i < 5; i++) fresh.push(await audit.append({ at: new Date().toISOString(), type: 'test.new', actor: 'test' }));
     const now = new Date();
@@ -374,21 +418,49 @@ describe('freeze history', () => {
     await store.createManual({ reason: 'expired', ttlMs: 3_600_000, actor: 't', now: t('2026-01-01T00:00:00Z') });
     const lifted = await store.createManual({ reason: 'lifted', ttlMs: 7 * 86_400_000, actor: 't', now: t('2026-01-01T00:00:00Z') });
     await store.liftManual(lifted.id, 't', t('2026-01-01T02:00:00Z'));
-    const liftedLate = await store.createManual({ reason: 'lifted after the cutoff', ttlMs: 30 * 86_400_000, actor: 't', now: t('2026-01-01T00:00:00Z') });
+    const liftedLate = await store.createManual({
+      reason: 'lifted after the cutoff',
+      ttlMs: 30 * 86_400_000,
+      actor: 't',
+      now: t('2026-01-01T00:00:00Z'),
+    });
     await store.liftManual(liftedLate.id, 't', t('2026-01-20T00:00:00Z'));
     const active = await store.createManual({ reason: 'active', ttlMs: 3_600_000, actor: 't', now: new Date() });
     await store.createOverride({ reason: 'old override', ttlMs: 3_600_000, actor: 't', now: t('2026-01-01T00:00:00Z') });
-    const incident = (id: string, resolvedAt?: string): IncidentRecord => ({ provider: 'pagerduty', id, title: id, status: resolvedAt ? 'resolved' : 'triggered', createdAt: '2026-01-01T00:00:00Z', ...(resolvedAt ? { resolvedAt } : {}) });
-    await redis.hset(`${prefix}:freeze:incidents`, 'pagerduty:OLD', JSON.stringify(incident('OLD', '2026-01-02T00:00:00Z')), 'pagerduty:OPEN', JSON.stringify(incident('OPEN')), 'pagerduty:RECENT', JSON.stringify(incident('RECENT', '2026-01-20T00:00:00Z')));
+    const incident = (id: string, resolvedAt?: string): IncidentRecord => ({
+      provider: 'pagerduty',
+      id,
+      title: id,
+      status: resolvedAt ? 'resolved' : 'triggered',
+      createdAt: '2026-01-01T00:00:00Z',
+      ...(resolvedAt ? { resolvedAt } : {}),
+    });
+    await redis.hset(
+      `${prefix}:freeze:incidents`,
+      'pagerduty:OLD',
+      JSON.stringify(incident('OLD', '2026-01-02T00:00:00Z')),
+      'pagerduty:OPEN',
+      JSON.stringify(incident('OPEN')),
+      'pagerduty:RECENT',
+      JSON.stringify(incident('RECENT', '2026-01-20T00:00:00Z')),
+    );
     const interval = (from: string, to: string | null) => JSON.stringify({ provider: 'pagerduty', from, to, reason: 'x' });
-    await redis.lpush(`${prefix}:freeze:unknown`, interval('2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'), interval('2026-01-19T00:00:00Z', '2026-01-19T01:00:00Z'), interval('2026-01-21T00:00:00Z', null));
+    await redis.lpush(
+      `${prefix}:freeze:unknown`,
+      interval('2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'),
+      interval('2026-01-19T00:00:00Z', '2026-01-19T01:00:00Z'),
+      interval('2026-01-21T00:00:00Z', null),
+    );
 
     const pruned = await store.pruneHistory(t('2026-01-10T00:00:00Z'));
     expect(pruned).toEqual({ manual: 2, overrides: 1, incidents: 1, unknownIntervals: 1 });
     expect(Object.keys(await redis.hgetall(`${prefix}:freeze:manual`)).sort()).toEqual([active.id, liftedLate.id].sort());
     expect(await redis.hlen(`${prefix}:freeze:overrides`)).toBe(0);
     expect(Object.keys(await redis.hgetall(`${prefix}:freeze:incidents`)).sort()).toEqual(['pagerduty:OPEN', 'pagerduty:RECENT']);
-    expect((await store.load(['pagerduty'])).unknownIntervals.map((u) => u.from).sort()).toEqual(['2026-01-19T00:00:00Z', '2026-01-21T00:00:00Z']);
+    expect((await store.load(['pagerduty'])).unknownIntervals.map((u) => u.from).sort()).toEqual([
+      '2026-01-19T00:00:00Z',
+      '2026-01-21T00:00:00Z',
+    ]);
     // Again: nothing more to do.
     expect(await store.pruneHistory(t('2026-01-10T00:00:00Z'))).toEqual({ manual: 0, overrides: 0, incidents: 0, unknownIntervals: 0 });
   });
@@ -409,7 +481,12 @@ describe('BullMQ finished jobs', () => {
   beforeAll(() => {
     redis = new Redis(REDIS_URL);
     prefix = `${uniquePrefix()}:q`;
-    producer = new JobProducer({ connection: connection(), prefix, coalesceMs: 0, jobRetention: { completed: { ageSeconds: 3_600, count: 2 }, failed: { ageSeconds: 3_600, count: 2 } } });
+    producer = new JobProducer({
+      connection: connection(),
+      prefix,
+      coalesceMs: 0,
+      jobRetention: { completed: { ageSeconds: 3_600, count: 2 }, failed: { ageSeconds: 3_600, count: 2 } },
+    });
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.close()));
@@ -435,7 +512,13 @@ describe('BullMQ finished jobs', () => {
     worker.on('failed', (job) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) failed.push(job.id ?? '');
     });
-    await producer.evaluate(Array.from({ length: 5 }, (_, i) => ({ resourceKey: `${ACCOUNT}/${REGION}/${TYPE}/sg-0failing${i}`, trigger: 'item' as const, correlationId: `c${i}` })));
+    await producer.evaluate(
+      Array.from({ length: 5 }, (_, i) => ({
+        resourceKey: `${ACCOUNT}/${REGION}/${TYPE}/sg-0failing${i}`,
+        trigger: 'item' as const,
+        correlationId: `c${i}`,
+      })),
+    );
     await eventually(async () => failed.length === 5, 'five evaluations failed for good', 25_000);
     expect(attempts).toBe(5 * 14);
     const queue = producer.queue('evaluate');

@@ -7,7 +7,13 @@ import { http } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
-const ip4 = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
+const ip4 = (port: number, cidr: string): PermissionRule => ({
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  peer: { kind: 'ipv4', cidr },
+});
 const HTTPS_INTERNAL = ip4(443, '10.0.0.0/8');
 const SSH_WORLD = ip4(22, '0.0.0.0/0');
 const MALLORY = 'arn:aws:sts::111122223333:assumed-role/developer/mallory';
@@ -25,7 +31,9 @@ describe('cross-account remediation through an assumed role', () => {
 
   beforeAll(async () => {
     world = await SandboxAccount.start({ assumableRoles: { [ROLE]: { externalId: 'dw-external-1' } } });
-    const info = world.addGroup({ groupId: 'sg-0c0ffee0000000a01', groupName: 'web', vpcId: 'vpc-0123456789abcdef0', tags: {} }, [HTTPS_INTERNAL]);
+    const info = world.addGroup({ groupId: 'sg-0c0ffee0000000a01', groupName: 'web', vpcId: 'vpc-0123456789abcdef0', tags: {} }, [
+      HTTPS_INTERNAL,
+    ]);
     group = info.groupId;
     const dir = mkdtempSync(join(tmpdir(), 'dw-xacct-'));
     const statePath = join(dir, 'network.tfstate');
@@ -62,7 +70,12 @@ describe('cross-account remediation through an assumed role', () => {
   it('reverts as the assumed role (external id sent), and the revert it made is its own change, not new drift', async () => {
     await world.change(group, { authorize: [SSH_WORLD] }, MALLORY);
     const reverted = await eventually(async () => {
-      const list = await http<{ items: { id: string; status: string; decision: { rule: number } }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer });
+      const list = await http<{ items: { id: string; status: string; decision: { rule: number } }[] }>(
+        ctl.url,
+        'GET',
+        `/v1/drifts?resource=${group}`,
+        { token: TOKENS.viewer },
+      );
       return list.body.items.find((d) => d.status === 'reverted');
     }, 'the revert');
     expect(reverted.decision.rule).toBe(6);
@@ -76,7 +89,11 @@ describe('cross-account remediation through an assumed role', () => {
     expect(writes.map((w) => w.action)).toEqual(['RevokeSecurityGroupIngress']);
     expect(writes[0].accessKeyId).toBe(session.accessKeyId);
     // The change the revert made comes back as an event of the assumed-role session: `self`.
-    await eventually(async () => (await http<{ items: unknown[] }>(ctl.url, 'GET', '/v1/audit?type=self.change', { token: TOKENS.viewer })).body.items.length > 0, 'the self change');
+    await eventually(
+      async () =>
+        (await http<{ items: unknown[] }>(ctl.url, 'GET', '/v1/audit?type=self.change', { token: TOKENS.viewer })).body.items.length > 0,
+      'the self change',
+    );
     const open = await http<{ items: { status: string }[] }>(ctl.url, 'GET', `/v1/drifts?resource=${group}`, { token: TOKENS.viewer });
     expect(open.body.items.filter((d) => d.status !== 'resolved' && d.status !== 'reverted')).toEqual([]);
   }, 30_000);

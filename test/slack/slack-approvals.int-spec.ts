@@ -61,12 +61,16 @@ describe('Slack approvals (notifications.slack)', () => {
     await dropPrefix(ctl.prefix);
   });
 
-  const post = (body: string, headers = slackHeaders(SECRET, body)) => http<Record<string, unknown>>(ctl.url, 'POST', '/v1/slack/actions', { raw: body, headers });
+  const post = (body: string, headers = slackHeaders(SECRET, body)) =>
+    http<Record<string, unknown>>(ctl.url, 'POST', '/v1/slack/actions', { raw: body, headers });
   const get = async (id: string) => (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${id}`, { token: TOKENS.viewer })).body;
-  const audit = async (q: string) => (await http<{ items: AuditItem[] }>(ctl.url, 'GET', `/v1/audit?limit=1000&${q}`, { token: TOKENS.viewer })).body.items;
+  const audit = async (q: string) =>
+    (await http<{ items: AuditItem[] }>(ctl.url, 'GET', `/v1/audit?limit=1000&${q}`, { token: TOKENS.viewer })).body.items;
 
   /** A closed tcp/8080 to the world: reverting re-opens it (rule 5), so Slack gets an approval request. */
-  async function awaitingApproval(o: { principal?: string; live?: string[]; critical?: boolean; declared?: boolean } = {}): Promise<{ id: string; ts: string }> {
+  async function awaitingApproval(
+    o: { principal?: string; live?: string[]; critical?: boolean; declared?: boolean } = {},
+  ): Promise<{ id: string; ts: string }> {
     const group = `sg-0s1a${String(++n).padStart(13, '0')}`;
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0']);
     if (o.principal) ports.attribution.byResource.set(group, o.principal);
@@ -74,7 +78,12 @@ describe('Slack approvals (notifications.slack)', () => {
     try {
       const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
         token: TOKENS.ingest,
-        body: sgEvent({ groupId: group, stateId: 1_764_000_000_000 + n, rules: o.live ?? ['tcp/443/10.0.0.0/8'], ...(o.critical ? { tags: { tier: 'critical' } } : {}) }),
+        body: sgEvent({
+          groupId: group,
+          stateId: 1_764_000_000_000 + n,
+          rules: o.live ?? ['tcp/443/10.0.0.0/8'],
+          ...(o.critical ? { tags: { tier: 'critical' } } : {}),
+        }),
       });
       const id = await eventually(async () => {
         const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
@@ -89,7 +98,11 @@ describe('Slack approvals (notifications.slack)', () => {
   }
 
   /** Clicks a button as Slack posts it; returns the dialog Slack was asked to open. */
-  async function click(user: string, verb: 'approve' | 'adopt' | 'reject', d: { id: string; ts: string }): Promise<Record<string, unknown> | undefined> {
+  async function click(
+    user: string,
+    verb: 'approve' | 'adopt' | 'reject',
+    d: { id: string; ts: string },
+  ): Promise<Record<string, unknown> | undefined> {
     const before = slack.views.length;
     const body = interactionBody(buttonClick({ user, actionId: `dw_${verb}`, value: d.id, channel: CHANNEL, ts: d.ts }));
     const res = await post(body);
@@ -97,7 +110,8 @@ describe('Slack approvals (notifications.slack)', () => {
     return slack.views.length > before ? slack.views[slack.views.length - 1] : undefined;
   }
 
-  const submit = (user: string, view: Record<string, unknown>, comment: string, confirm?: boolean) => post(interactionBody(viewSubmission({ user, view, comment, ...(confirm !== undefined ? { confirm } : {}) })));
+  const submit = (user: string, view: Record<string, unknown>, comment: string, confirm?: boolean) =>
+    post(interactionBody(viewSubmission({ user, view, comment, ...(confirm !== undefined ? { confirm } : {}) })));
 
   it('posts the approval request in plain English with Approve / Adopt / Reject, in shapes Slack accepts', async () => {
     const d = await awaitingApproval({ principal: 'arn:aws:sts::111122223333:assumed-role/dev/carol' });
@@ -109,7 +123,11 @@ describe('Slack approvals (notifications.slack)', () => {
     expect(text).toContain('made by carol (arn:aws:sts::111122223333:assumed-role/dev/carol)');
     expect(text).toContain(`https://driftwarden.example.com/ui/#/drifts/${d.id}`);
     const actions = m.blocks.find((b) => b['type'] === 'actions') as { elements: { action_id: string; value: string }[] };
-    expect(actions.elements.map((e) => [e.action_id, e.value])).toEqual([['dw_approve', d.id], ['dw_adopt', d.id], ['dw_reject', d.id]]);
+    expect(actions.elements.map((e) => [e.action_id, e.value])).toEqual([
+      ['dw_approve', d.id],
+      ['dw_adopt', d.id],
+      ['dw_reject', d.id],
+    ]);
     expect(slack.problems).toEqual([]);
   });
 
@@ -118,12 +136,20 @@ describe('Slack approvals (notifications.slack)', () => {
     const view = await click('U0ALICE', 'approve', d);
     expect(view).toMatchObject({ type: 'modal', callback_id: 'dw_decide' });
     // No comment: the dialog says so, nothing is decided.
-    expect((await submit('U0ALICE', view!, '   ')).body).toEqual({ response_action: 'errors', errors: { comment: 'A comment is required: say why.' } });
+    expect((await submit('U0ALICE', view!, '   ')).body).toEqual({
+      response_action: 'errors',
+      errors: { comment: 'A comment is required: say why.' },
+    });
     const res = await submit('U0ALICE', view!, 'the partner API needs 8080');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
     const done = await eventually(async () => ((await get(d.id)).status === 'reverted' ? get(d.id) : undefined), 'the approved revert');
-    expect(done.approval).toMatchObject({ action: 'approve', by: 'slack:U0ALICE', identity: 'alice@example.com', comment: 'the partner API needs 8080' });
+    expect(done.approval).toMatchObject({
+      action: 'approve',
+      by: 'slack:U0ALICE',
+      identity: 'alice@example.com',
+      comment: 'the partner API needs 8080',
+    });
     expect(ports.remediation.calls.filter((x) => x === d.id)).toHaveLength(1);
     const entry = (await audit(`drift=${d.id}&type=api.drift.approve`))[0];
     expect(entry).toMatchObject({ actor: 'slack:U0ALICE', details: { identity: 'alice@example.com', via: 'slack', slackUser: 'U0ALICE' } });
@@ -165,7 +191,12 @@ describe('Slack approvals (notifications.slack)', () => {
     expect(await click('U0VAL', 'reject', d)).toBeUndefined();
     expect(slack.ephemerals.at(-1)).toMatchObject({ user: 'U0VAL', text: expect.stringContaining('needs the operator role') });
     const refused = await audit('type=slack.refused');
-    expect(refused).toEqual(expect.arrayContaining([expect.objectContaining({ actor: 'slack:U0STRANGER', details: expect.objectContaining({ reason: 'unmapped' }) }), expect.objectContaining({ actor: 'slack:U0VAL', details: expect.objectContaining({ reason: 'role_too_low' }) })]));
+    expect(refused).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actor: 'slack:U0STRANGER', details: expect.objectContaining({ reason: 'unmapped' }) }),
+        expect.objectContaining({ actor: 'slack:U0VAL', details: expect.objectContaining({ reason: 'role_too_low' }) }),
+      ]),
+    );
     expect((await get(d.id)).status).toBe('awaiting_approval');
   });
 
@@ -173,7 +204,10 @@ describe('Slack approvals (notifications.slack)', () => {
     const d = await awaitingApproval({ principal: 'arn:aws:sts::111122223333:assumed-role/dev/bob' });
     const view = await click('U0BOB', 'approve', d);
     const res = await submit('U0BOB', view!, 'looks fine');
-    expect(res.body).toMatchObject({ response_action: 'errors', errors: { comment: expect.stringContaining('bob made this change and cannot also decide on it') } });
+    expect(res.body).toMatchObject({
+      response_action: 'errors',
+      errors: { comment: expect.stringContaining('bob made this change and cannot also decide on it') },
+    });
     expect((await get(d.id)).status).toBe('awaiting_approval');
   });
 
@@ -182,11 +216,19 @@ describe('Slack approvals (notifications.slack)', () => {
     const rejectView = await click('U0ALICE', 'reject', r);
     expect((await submit('U0ALICE', rejectView!, '8080 stays closed')).body).toEqual({});
     expect((await get(r.id)).status).toBe('rejected');
-    const s = await awaitingApproval({ principal: 'arn:aws:sts::111122223333:assumed-role/dev/mallory', live: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'], critical: true, declared: true });
+    const s = await awaitingApproval({
+      principal: 'arn:aws:sts::111122223333:assumed-role/dev/mallory',
+      live: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'],
+      critical: true,
+      declared: true,
+    });
     const view = await click('U0ALICE', 'adopt', s);
     expect(JSON.stringify(view)).toContain('confirm_suspicious');
     const unconfirmed = await submit('U0ALICE', view!, 'keep it', false);
-    expect(unconfirmed.body).toMatchObject({ response_action: 'errors', errors: { confirm_suspicious: expect.stringContaining('suspicious') } });
+    expect(unconfirmed.body).toMatchObject({
+      response_action: 'errors',
+      errors: { confirm_suspicious: expect.stringContaining('suspicious') },
+    });
     expect((await submit('U0ALICE', view!, 'the bastion needs 22 until Monday', true)).body).toEqual({});
     expect((await get(s.id)).status).toBe('backport_open');
     expect((await audit(`drift=${s.id}&type=api.drift.adopt`))[0]?.reason).toMatch(/^adopted a SUSPICIOUS change/);
@@ -195,19 +237,40 @@ describe('Slack approvals (notifications.slack)', () => {
 
   it('/driftwarden freeze on <ttl> <reason>, status and off, with the same checks', async () => {
     const cmd = (user: string, text: string) => post(slashCommandBody({ user, text }));
-    expect((await cmd('U0STRANGER', 'freeze on 2h nope')).body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('not allowed') });
-    expect((await cmd('U0VAL', 'freeze on 2h nope')).body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('needs the operator role') });
-    expect((await cmd('U0ALICE', 'freeze on forever db migration')).body).toMatchObject({ text: expect.stringContaining('The TTL must be') });
+    expect((await cmd('U0STRANGER', 'freeze on 2h nope')).body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('not allowed'),
+    });
+    expect((await cmd('U0VAL', 'freeze on 2h nope')).body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('needs the operator role'),
+    });
+    expect((await cmd('U0ALICE', 'freeze on forever db migration')).body).toMatchObject({
+      text: expect.stringContaining('The TTL must be'),
+    });
     expect((await cmd('U0ALICE', 'freeze on 2h')).body).toMatchObject({ text: expect.stringContaining('A TTL and a reason are required') });
     const on = await cmd('U0ALICE', 'freeze on 2h database migration');
-    expect(on.body).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining('Auto-heal frozen by alice@example.com for 2h: database migration') });
-    const view = (await http<{ frozen: boolean; sources: { id: string; type: string; actor?: string }[] }>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer })).body;
+    expect(on.body).toMatchObject({
+      response_type: 'in_channel',
+      text: expect.stringContaining('Auto-heal frozen by alice@example.com for 2h: database migration'),
+    });
+    const view = (
+      await http<{ frozen: boolean; sources: { id: string; type: string; actor?: string }[] }>(ctl.url, 'GET', '/v1/freeze', {
+        token: TOKENS.viewer,
+      })
+    ).body;
     expect(view.frozen).toBe(true);
     const manual = view.sources.find((x) => x.type === 'manual');
     expect(manual?.actor).toBe('slack:U0ALICE');
-    expect((await cmd('U0VAL', 'freeze status')).body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('FROZEN') });
+    expect((await cmd('U0VAL', 'freeze status')).body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('FROZEN'),
+    });
     expect((await cmd('U0VAL', 'freeze off')).body).toMatchObject({ text: expect.stringContaining('needs the operator role') });
-    expect((await cmd('U0ALICE', 'freeze off')).body).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining(`${manual!.id}`) });
+    expect((await cmd('U0ALICE', 'freeze off')).body).toMatchObject({
+      response_type: 'in_channel',
+      text: expect.stringContaining(`${manual!.id}`),
+    });
     expect((await http<{ frozen: boolean }>(ctl.url, 'GET', '/v1/freeze', { token: TOKENS.viewer })).body.frozen).toBe(false);
     expect((await cmd('U0ALICE', 'unfreeze everything')).body).toMatchObject({ text: expect.stringContaining('Usage') });
     const created = (await audit('type=freeze.created')).find((e) => e.actor === 'slack:U0ALICE');

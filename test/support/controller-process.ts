@@ -29,7 +29,10 @@ function newestSource(dir: string): number {
 export function ensureControllerBuilt(): void {
   const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
   if (built >= Math.max(newestSource(join(ROOT, 'apps', 'controller')), newestSource(join(ROOT, 'libs')))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'controller'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'controller'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
 }
 
 export async function freePort(): Promise<number> {

@@ -20,7 +20,14 @@ function rule(s: string): PermissionRule {
 
 export function sgEvent(o: SgEventOptions): Record<string, unknown> {
   return configItemEvent(
-    { groupId: o.groupId, groupName: o.groupId, vpcId: 'vpc-0123456789abcdef0', account: o.account ?? '111122223333', region: o.region ?? 'eu-west-1', tags: o.tags ?? {} },
+    {
+      groupId: o.groupId,
+      groupName: o.groupId,
+      vpcId: 'vpc-0123456789abcdef0',
+      account: o.account ?? '111122223333',
+      region: o.region ?? 'eu-west-1',
+      tags: o.tags ?? {},
+    },
     (o.rules ?? []).map(rule),
     new Date(o.stateId),
     o.stateId,

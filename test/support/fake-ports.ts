@@ -46,7 +46,8 @@ export function liveRules(configuration: JsonObject | null): string[] {
   const perms = (configuration?.['ipPermissions'] as JsonObject[] | undefined) ?? [];
   const out: string[] = [];
   for (const p of perms) {
-    const ranges = (p['ipv4Ranges'] as { cidrIp: string }[] | undefined)?.map((r) => r.cidrIp) ?? (p['ipRanges'] as string[] | undefined) ?? [];
+    const ranges =
+      (p['ipv4Ranges'] as { cidrIp: string }[] | undefined)?.map((r) => r.cidrIp) ?? (p['ipRanges'] as string[] | undefined) ?? [];
     for (const c of ranges) out.push(`${String(p['ipProtocol'])}/${String(p['fromPort'])}/${c}`);
   }
   return out.sort();
@@ -61,7 +62,12 @@ export class FakeSgKind implements ResourceKind {
     const want = (desired.attributes['rules'] as string[]).slice().sort();
     const extra = have.filter((r) => !want.includes(r));
     const missing = want.filter((r) => !have.includes(r));
-    const diff = { equal: extra.length === 0 && missing.length === 0, extra: extra.map(ruleOf), missing: missing.map(ruleOf), attributes: [] };
+    const diff = {
+      equal: extra.length === 0 && missing.length === 0,
+      extra: extra.map(ruleOf),
+      missing: missing.map(ruleOf),
+      attributes: [],
+    };
     return {
       diff,
       differences: ruleDifferences(diff),
@@ -80,7 +86,14 @@ export class FakeSgKind implements ResourceKind {
   /** As small as the rest: an extra rule widens, re-authorizing a missing one widens. */
   directions(groups: readonly (readonly CandidateDifference[])[]): Map<string, DifferenceDirection> {
     return new Map(
-      groups.flat().map((d) => [d.id, d.side === 'added' ? { axis: 'exposure' as const, change: 'widens' as const, revert: 'narrows' as const } : { axis: 'exposure' as const, change: 'narrows' as const, revert: 'widens' as const }]),
+      groups
+        .flat()
+        .map((d) => [
+          d.id,
+          d.side === 'added'
+            ? { axis: 'exposure' as const, change: 'widens' as const, revert: 'narrows' as const }
+            : { axis: 'exposure' as const, change: 'narrows' as const, revert: 'widens' as const },
+        ]),
     );
   }
 }
@@ -118,17 +131,37 @@ export class FakeAttribution extends AttributionPort {
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const arn =
-      this.byEvent.get(item.eventId) ?? this.byState.get(String(item.configurationStateId ?? '')) ?? this.byResource.get(item.resource.id) ?? null;
+      this.byEvent.get(item.eventId) ??
+      this.byState.get(String(item.configurationStateId ?? '')) ??
+      this.byResource.get(item.resource.id) ??
+      null;
     return { principal: { arn, class: this.classify(arn) }, changedAt: item.captureTime, source: arn ? 'cloudtrail-event' : 'none' };
   }
   /** Every difference of an item is the item's principal's (tests that need more use the real attribution). */
-  async attributeDifferences(item: ConfigItemEvent, differences: readonly CandidateDifference[], _changes: unknown, options: { known?: ReadonlySet<string> } = {}): Promise<Map<string, DifferenceAttribution>> {
+  async attributeDifferences(
+    item: ConfigItemEvent,
+    differences: readonly CandidateDifference[],
+    _changes: unknown,
+    options: { known?: ReadonlySet<string> } = {},
+  ): Promise<Map<string, DifferenceAttribution>> {
     const { principal } = await this.attribute(item);
     differences = differences.filter((d) => !options.known?.has(d.id));
     const byOf = (arn: string | null): DifferenceAttribution =>
       arn
-        ? { source: 'cloudtrail-event', principal: { arn, class: this.classify(arn) }, at: item.captureTime, cloudTrailEventId: `fake-${item.eventId}-${arn}`, configEventId: item.eventId }
-        : { source: 'config-item', principal, at: item.captureTime, configEventId: item.eventId, unattributable: 'CloudTrail has no call that names it' };
+        ? {
+            source: 'cloudtrail-event',
+            principal: { arn, class: this.classify(arn) },
+            at: item.captureTime,
+            cloudTrailEventId: `fake-${item.eventId}-${arn}`,
+            configEventId: item.eventId,
+          }
+        : {
+            source: 'config-item',
+            principal,
+            at: item.captureTime,
+            configEventId: item.eventId,
+            unattributable: 'CloudTrail has no call that names it',
+          };
     return new Map(
       differences.map((d) => {
         const rule = d.detail as unknown as PermissionRule;
@@ -145,7 +178,10 @@ export class FakeFreeze extends FreezePort {
   async view(_t: ScopeTarget, _c: Date, _n: Date): Promise<FreezeView> {
     return {
       freeze: {
-        now: { frozen: this.frozenNow, sources: this.frozenNow ? [{ id: 'man_1', type: 'manual', reason: 'test', since: new Date().toISOString(), until: null }] : [] },
+        now: {
+          frozen: this.frozenNow,
+          sources: this.frozenNow ? [{ id: 'man_1', type: 'manual', reason: 'test', since: new Date().toISOString(), until: null }] : [],
+        },
         atChange: { declared: this.declaredAtChange, unknown: false, withinLookback: false, sources: [] },
       },
     };
@@ -174,7 +210,11 @@ export class SpyRemediation extends RemediationPort {
     await fence();
     this.calls.push(drift.id);
     const at = new Date().toISOString();
-    return { verified: true, apiCalls: [{ service: 'ec2', operation: 'RevokeSecurityGroupIngress', request: { GroupId: drift.resource.id }, at }], afterState: { at, source: 'fake', verified: true } };
+    return {
+      verified: true,
+      apiCalls: [{ service: 'ec2', operation: 'RevokeSecurityGroupIngress', request: { GroupId: drift.resource.id }, at }],
+      afterState: { at, source: 'fake', verified: true },
+    };
   }
 }
 
@@ -182,6 +222,9 @@ export class SpyBackport extends BackportPort {
   readonly calls: string[] = [];
   async openOrUpdate(drift: DriftRecord): Promise<BackportResult> {
     this.calls.push(drift.id);
-    return { kind: 'pull_request', links: { pullRequest: { url: `https://github.example/acme/infra/pull/${this.calls.length}`, number: this.calls.length } } };
+    return {
+      kind: 'pull_request',
+      links: { pullRequest: { url: `https://github.example/acme/infra/pull/${this.calls.length}`, number: this.calls.length } },
+    };
   }
 }

@@ -1,15 +1,7 @@
 import { PrincipalClassifier } from '@driftwarden/domain';
 import { KindRegistry } from '@driftwarden/pipeline';
 import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
-import {
-  FakeAttribution,
-  FakeDesiredState,
-  FakeFreeze,
-  FakeSgKind,
-  OpenFence,
-  SpyBackport,
-  SpyRemediation,
-} from './fake-ports';
+import { FakeAttribution, FakeDesiredState, FakeFreeze, FakeSgKind, OpenFence, SpyBackport, SpyRemediation } from './fake-ports';
 
 export const PRINCIPALS = {
   iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],

@@ -147,9 +147,14 @@ export class DriftwardenClient {
   }
 
   /** `POST /v1/replay/failed`: decide again the items whose evaluation failed for good. */
-  async replayFailed(limit?: number): Promise<{ requeued: { driftId: string; eventId: string }[]; skipped: { driftId: string; reason: string }[] }> {
+  async replayFailed(
+    limit?: number,
+  ): Promise<{ requeued: { driftId: string; eventId: string }[]; skipped: { driftId: string; reason: string }[] }> {
     const endpoint = this.endpoint('POST', '/v1/replay/failed', 'operator', 'replaying failed evaluations');
-    return (await this.request(endpoint, { body: limit ? { limit } : {} })) as { requeued: { driftId: string; eventId: string }[]; skipped: { driftId: string; reason: string }[] };
+    return (await this.request(endpoint, { body: limit ? { limit } : {} })) as {
+      requeued: { driftId: string; eventId: string }[];
+      skipped: { driftId: string; reason: string }[];
+    };
   }
 
   /** `GET /v1/audit`: one page, entries at or after `since` (ISO). */

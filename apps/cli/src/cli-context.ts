@@ -121,9 +121,7 @@ export class CliContext {
       throw new UsageError(`"${this.displayUrl}" is not an http(s) URL: set DRIFTWARDEN_URL or --url`);
     }
     if (url.username !== '' || url.password !== '') {
-      throw new UsageError(
-        `the URL ${this.displayUrl} must not carry a user name or password: put the token in DRIFTWARDEN_TOKEN`,
-      );
+      throw new UsageError(`the URL ${this.displayUrl} must not carry a user name or password: put the token in DRIFTWARDEN_TOKEN`);
     }
     return new DriftwardenClient({
       baseUrl: this.apiUrl,

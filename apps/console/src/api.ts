@@ -41,14 +41,25 @@ export function setUnauthorizedHandler(handler: (() => void) | null): void {
   onUnauthorized = handler;
 }
 
-export async function api<T>(method: string, path: string, opts: { body?: unknown; token?: string; signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  opts: { body?: unknown; token?: string; signal?: AbortSignal } = {},
+): Promise<T> {
   const token = opts.token ?? storedToken();
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: opts.signal, credentials: 'omit', cache: 'no-store' });
+    res = await fetch(path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError(0, 'unreachable', 'The controller cannot be reached. Check your connection and try again.');
@@ -127,8 +138,22 @@ export interface Difference {
   side: string;
   sentence: string;
   direction: { axis: string; change: string; revert: string };
-  madeBy: { source: string; principal: Principal; at: string; cloudTrailEventId?: string; eventName?: string; configEventId: string; unattributable?: string };
-  decision: { action: string; rule: number | null; reason: string; at: string; human?: { verb: string; by: string; identity?: string; comment: string; at: string } };
+  madeBy: {
+    source: string;
+    principal: Principal;
+    at: string;
+    cloudTrailEventId?: string;
+    eventName?: string;
+    configEventId: string;
+    unattributable?: string;
+  };
+  decision: {
+    action: string;
+    rule: number | null;
+    reason: string;
+    at: string;
+    human?: { verb: string; by: string; identity?: string; comment: string; at: string };
+  };
   flags?: string[];
 }
 
@@ -144,7 +169,11 @@ export interface Drift {
   updatedAt: string;
   flags?: string[];
   differences?: Difference[];
-  evidence: Record<string, unknown> & { explanations?: string[]; apiCalls?: unknown[]; afterState?: { verified: boolean; at: string; source: string } };
+  evidence: Record<string, unknown> & {
+    explanations?: string[];
+    apiCalls?: unknown[];
+    afterState?: { verified: boolean; at: string; source: string };
+  };
   links: {
     pullRequest?: { url: string; number?: number; repo?: string; merged?: boolean; openedAt?: string; overdueSince?: string };
     issue?: { url: string; number?: number; repo?: string };

@@ -47,7 +47,9 @@ export function App() {
 
   // A 401 from any call: the token no longer works (removed, rotated). Sign out and say why.
   useEffect(() => {
-    setUnauthorizedHandler(() => signOut('Your token was refused by the controller (401): it may have been removed or rotated. Sign in again.'));
+    setUnauthorizedHandler(() =>
+      signOut('Your token was refused by the controller (401): it may have been removed or rotated. Sign in again.'),
+    );
     return () => setUnauthorizedHandler(null);
   }, [signOut]);
 
@@ -130,7 +132,11 @@ export function App() {
         {section === 'freeze' ? <FreezePage /> : null}
         {section === 'exceptions' ? <ExceptionsPage /> : null}
         {section === 'audit' ? <AuditPage params={route.params} /> : null}
-        {!['drifts', 'freeze', 'exceptions', 'audit'].includes(section) ? <p>No such page. <a href={href('/drifts')}>Go to the drifts.</a></p> : null}
+        {!['drifts', 'freeze', 'exceptions', 'audit'].includes(section) ? (
+          <p>
+            No such page. <a href={href('/drifts')}>Go to the drifts.</a>
+          </p>
+        ) : null}
       </main>
     </SessionContext.Provider>
   );

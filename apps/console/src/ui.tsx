@@ -68,7 +68,11 @@ export function describeScope(scope: Scope | null | undefined): string {
     scope.accounts ? `accounts ${scope.accounts.join(', ')}` : '',
     scope.regions ? `regions ${scope.regions.join(', ')}` : '',
     scope.resourceTypes ? `types ${scope.resourceTypes.join(', ')}` : '',
-    scope.tags ? `tags ${Object.entries(scope.tags).map(([k, v]) => `${k}=${v}`).join(', ')}` : '',
+    scope.tags
+      ? `tags ${Object.entries(scope.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`
+      : '',
   ].filter(Boolean);
   return parts.join('; ') || 'everything';
 }
@@ -128,7 +132,13 @@ export function FreezeBanner({ view, live, error }: { view: FreezeView | null; l
   const failing = Object.entries(view.providers).filter(([, p]) => !p.ok);
   const kind = !view.frozen ? 'open' : unknown.length ? 'unknown' : 'frozen';
   return (
-    <section class={`banner banner-${kind}`} aria-label="Freeze" role="status" aria-live="polite" data-frozen={view.frozen ? 'true' : 'false'}>
+    <section
+      class={`banner banner-${kind}`}
+      aria-label="Freeze"
+      role="status"
+      aria-live="polite"
+      data-frozen={view.frozen ? 'true' : 'false'}
+    >
       <p class="banner-title">
         {kind === 'open' ? (
           <>

@@ -28,7 +28,12 @@ import { WorkerHost } from './workers/worker-host.service';
 import { NotificationsHost } from './workers/notifications-host.service';
 import { BackportExpiryHost } from './workers/backport-expiry-host.service';
 import { IncidentNotesHost } from './workers/incident-notes-host.service';
-import { AWS_CREDENTIALS_RESOLVER, AwsCredentialsCheck, defaultCredentialsResolver, type CredentialsResolver } from './workers/aws-credentials.service';
+import {
+  AWS_CREDENTIALS_RESOLVER,
+  AwsCredentialsCheck,
+  defaultCredentialsResolver,
+  type CredentialsResolver,
+} from './workers/aws-credentials.service';
 
 export interface AppOptions {
   runtime: DriftwardenRuntime;
@@ -55,7 +60,22 @@ export class AppModule {
         SlackModule.forRoot({ api }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
-      controllers: [HealthController, ...(api ? [EventsController, DriftsController, AuditController, FreezeController, WebhooksController, IncidentWebhooksController, ApprovalsController, ExceptionsController, ReplayController] : [])],
+      controllers: [
+        HealthController,
+        ...(api
+          ? [
+              EventsController,
+              DriftsController,
+              AuditController,
+              FreezeController,
+              WebhooksController,
+              IncidentWebhooksController,
+              ApprovalsController,
+              ExceptionsController,
+              ReplayController,
+            ]
+          : []),
+      ],
       providers: [
         { provide: AWS_CREDENTIALS_RESOLVER, useValue: opts.awsCredentials ?? defaultCredentialsResolver() },
         AwsCredentialsCheck,
@@ -72,13 +92,24 @@ export class AppModule {
           inject: [Reflector, TokenRegistry, DRIFTWARDEN_CONFIG, Metrics, LOGGER],
           useFactory: (r: Reflector, t: TokenRegistry, c: DriftwardenConfig, m: Metrics, l: Logger) =>
             new BearerAuthGuard(r, t, {
-              limiter: new AuthFailureLimiter({ maxFailures: c.api.authFailureLimit.maxFailures, windowMs: c.api.authFailureLimit.windowSeconds * 1000 }),
+              limiter: new AuthFailureLimiter({
+                maxFailures: c.api.authFailureLimit.maxFailures,
+                windowMs: c.api.authFailureLimit.windowSeconds * 1000,
+              }),
               onFailure: (reason) => m.authFailures.inc({ reason }),
-              onLimited: (client) => l.warn({ client, limit: c.api.authFailureLimit }, 'too many failed authentications: this client gets 429 until its window ends (api.authFailureLimit)'),
+              onLimited: (client) =>
+                l.warn(
+                  { client, limit: c.api.authFailureLimit },
+                  'too many failed authentications: this client gets 429 until its window ends (api.authFailureLimit)',
+                ),
             }),
         },
         // Bodies are read after the guard has authenticated the caller.
-        { provide: APP_INTERCEPTOR, inject: [Reflector, DRIFTWARDEN_CONFIG], useFactory: (r: Reflector, c: DriftwardenConfig) => new BodyParserInterceptor(r, c.api.maxBodyBytes) },
+        {
+          provide: APP_INTERCEPTOR,
+          inject: [Reflector, DRIFTWARDEN_CONFIG],
+          useFactory: (r: Reflector, c: DriftwardenConfig) => new BodyParserInterceptor(r, c.api.maxBodyBytes),
+        },
         { provide: APP_FILTER, inject: [LOGGER], useFactory: (l: Logger) => new ApiErrorFilter(l) },
       ],
     };

@@ -101,7 +101,9 @@ export async function startController(opts: StartOptions): Promise<RunningContro
   const actualPort = typeof address === 'object' && address ? address.port : port;
   logger.info({ port: actualPort, mode: runtime.config.mode, roles: runtime.roles }, 'driftwarden controller started');
   if (freezeSettings(runtime.config).providers.length === 0) {
-    logger.warn('no incident source configured (incidents.pagerduty / opsgenie / jsm / incidentio / webhook): incidents will not freeze auto-heal');
+    logger.warn(
+      'no incident source configured (incidents.pagerduty / opsgenie / jsm / incidentio / webhook): incidents will not freeze auto-heal',
+    );
   }
   return {
     app,

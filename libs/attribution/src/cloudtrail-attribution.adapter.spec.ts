@@ -39,11 +39,33 @@ const MALLORY = 'arn:aws:sts::111122223333:assumed-role/dev/mallory';
 
 describe('pickCause', () => {
   it.each([
-    ['the latest mutating call before the capture', [call('AuthorizeSecurityGroupIngress', '2025-03-04T10:10:00Z', TF), call('RevokeSecurityGroupIngress', '2025-03-04T10:15:26Z', ALICE)], ALICE],
-    ['not a failed call', [call('RevokeSecurityGroupIngress', '2025-03-04T10:15:26Z', MALLORY, { errorCode: 'UnauthorizedOperation' }), call('RevokeSecurityGroupIngress', '2025-03-04T10:14:00Z', ALICE)], ALICE],
-    ['not a read-only call', [call('DescribeSecurityGroups', '2025-03-04T10:15:27Z', MALLORY), call('ModifySecurityGroupRules', '2025-03-04T10:15:00Z', ALICE)], ALICE],
+    [
+      'the latest mutating call before the capture',
+      [
+        call('AuthorizeSecurityGroupIngress', '2025-03-04T10:10:00Z', TF),
+        call('RevokeSecurityGroupIngress', '2025-03-04T10:15:26Z', ALICE),
+      ],
+      ALICE,
+    ],
+    [
+      'not a failed call',
+      [
+        call('RevokeSecurityGroupIngress', '2025-03-04T10:15:26Z', MALLORY, { errorCode: 'UnauthorizedOperation' }),
+        call('RevokeSecurityGroupIngress', '2025-03-04T10:14:00Z', ALICE),
+      ],
+      ALICE,
+    ],
+    [
+      'not a read-only call',
+      [call('DescribeSecurityGroups', '2025-03-04T10:15:27Z', MALLORY), call('ModifySecurityGroupRules', '2025-03-04T10:15:00Z', ALICE)],
+      ALICE,
+    ],
     ['not a call outside the window', [call('AuthorizeSecurityGroupIngress', '2025-03-04T09:00:00Z', MALLORY)], null],
-    ['a call slightly after the capture (clock skew) when none is before', [call('AuthorizeSecurityGroupIngress', '2025-03-04T10:15:40Z', ALICE)], ALICE],
+    [
+      'a call slightly after the capture (clock skew) when none is before',
+      [call('AuthorizeSecurityGroupIngress', '2025-03-04T10:15:40Z', ALICE)],
+      ALICE,
+    ],
     ['nothing when there is no call', [], null],
   ])('picks %s', (_name, events, expected) => {
     const cause = pickCause(events, item('2025-03-04T10:15:28.502Z'));

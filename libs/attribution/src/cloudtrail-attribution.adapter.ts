@@ -53,10 +53,17 @@ const READ_ONLY = /^(Describe|Get|List|Lookup|Search|Head)[A-Z]/;
  * call on the resource at or before the capture time (within the window). Failed calls
  * (errorCode) changed nothing and are never named as the author.
  */
-export function pickCause(events: CloudTrailEvent[], item: ConfigItemEvent, window: CorrelationWindow = DEFAULT_WINDOW, calls?: ReadonlySet<string>): CloudTrailEvent | null {
+export function pickCause(
+  events: CloudTrailEvent[],
+  item: ConfigItemEvent,
+  window: CorrelationWindow = DEFAULT_WINDOW,
+  calls?: ReadonlySet<string>,
+): CloudTrailEvent | null {
   const capture = Date.parse(item.captureTime);
   const candidates = events
-    .filter((e) => (calls ? calls.has(e.eventName) : !READ_ONLY.test(e.eventName)) && !e.errorCode && e.resourceIds.includes(item.resource.id))
+    .filter(
+      (e) => (calls ? calls.has(e.eventName) : !READ_ONLY.test(e.eventName)) && !e.errorCode && e.resourceIds.includes(item.resource.id),
+    )
     .filter((e) => {
       const t = Date.parse(e.eventTime);
       return t >= capture - window.beforeMs && t <= capture + window.afterMs;
@@ -104,7 +111,10 @@ export class CloudTrailAttribution extends AttributionPort {
    * they do not explain the change, those the shared LookupEvents walk adds. A LookupEvents
    * failure waits while the change is young (it may come back) and is then given up on.
    */
-  private async events(item: ConfigItemEvent, needMore: (events: SourcedEvent[]) => boolean): Promise<{ events: SourcedEvent[]; lookup: LookupState }> {
+  private async events(
+    item: ConfigItemEvent,
+    needMore: (events: SourcedEvent[]) => boolean,
+  ): Promise<{ events: SourcedEvent[]; lookup: LookupState }> {
     const { from, to } = this.windowOf(item);
     const { account, region, id } = item.resource;
     const read = async () => (await this.store.around(account, region, id, from, to)).filter((e) => !e.errorCode);
@@ -118,13 +128,20 @@ export class CloudTrailAttribution extends AttributionPort {
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       if (!(err instanceof PermanentError) && this.young(item)) {
-        throw new WaitError(`CloudTrail LookupEvents failed (${e.message}); trying again while the change is young`, 'cloudtrail_lookup_unavailable', { retryAfterMs: 5_000, cause: err });
+        throw new WaitError(
+          `CloudTrail LookupEvents failed (${e.message}); trying again while the change is young`,
+          'cloudtrail_lookup_unavailable',
+          { retryAfterMs: 5_000, cause: err },
+        );
       }
       this.options.onLookupUnavailable?.(e);
       return { events: sourced, lookup: 'unavailable' };
     }
     const known = new Set(ingested.map((e) => e.eventId));
-    const all = (await read()).map((event): SourcedEvent => ({ event, source: known.has(event.eventId) ? 'cloudtrail-event' : 'cloudtrail-lookup' }));
+    const all = (await read()).map((event): SourcedEvent => ({
+      event,
+      source: known.has(event.eventId) ? 'cloudtrail-event' : 'cloudtrail-lookup',
+    }));
     return { events: all, lookup: state };
   }
 
@@ -139,13 +156,32 @@ export class CloudTrailAttribution extends AttributionPort {
         { retryAfterMs: Math.max(1_000, Math.min(15_000, wait - age)) },
       );
     }
-    if (lookup === 'busy') throw new WaitError(`another replica is reading CloudTrail for ${item.resource.account}/${item.resource.region}`, 'cloudtrail_walk_busy', { retryAfterMs: 1_000 });
+    if (lookup === 'busy')
+      throw new WaitError(
+        `another replica is reading CloudTrail for ${item.resource.account}/${item.resource.region}`,
+        'cloudtrail_walk_busy',
+        { retryAfterMs: 1_000 },
+      );
   }
 
   async attribute(item: ConfigItemEvent): Promise<Attribution> {
     const calls = this.options.callsFor?.(item.resource.type);
-    const { events, lookup } = await this.events(item, (found) => pickCause(found.map((e) => e.event), item, this.window, calls) === null);
-    const cause = pickCause(events.map((e) => e.event), item, this.window, calls);
+    const { events, lookup } = await this.events(
+      item,
+      (found) =>
+        pickCause(
+          found.map((e) => e.event),
+          item,
+          this.window,
+          calls,
+        ) === null,
+    );
+    const cause = pickCause(
+      events.map((e) => e.event),
+      item,
+      this.window,
+      calls,
+    );
     if (!cause) {
       this.waitIfUseful(item, lookup, 'the change');
       return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
@@ -173,8 +209,16 @@ export class CloudTrailAttribution extends AttributionPort {
     options: { known?: ReadonlySet<string> } = {},
   ): Promise<Map<string, DifferenceAttribution>> {
     if (differences.length === 0) return new Map();
-    const run = (list: SourcedEvent[]) => attributeDifferences({ item, differences, events: list, changes: callChanges(list.map((e) => e.event)), classify: (arn) => this.classifier.classify(arn) });
-    const unexplained = (result: ReturnType<typeof run>) => [...result].filter(([id, r]) => r.unexplained && !options.known?.has(id)).length;
+    const run = (list: SourcedEvent[]) =>
+      attributeDifferences({
+        item,
+        differences,
+        events: list,
+        changes: callChanges(list.map((e) => e.event)),
+        classify: (arn) => this.classifier.classify(arn),
+      });
+    const unexplained = (result: ReturnType<typeof run>) =>
+      [...result].filter(([id, r]) => r.unexplained && !options.known?.has(id)).length;
     const { events, lookup } = await this.events(item, (found) => unexplained(run(found)) > 0);
     const result = run(events);
     const missing = unexplained(result);

@@ -26,7 +26,11 @@ export class SharedRateLimiter {
     const key = this.keys.key('ratelimit', 'cloudtrail', account, region, String(second));
     const [[, count]] = ((await this.redis.multi().incr(key).expire(key, 2).exec()) ?? [[null, 0]]) as [[Error | null, number]];
     if (count > this.perSecond) {
-      throw new WaitError(`CloudTrail LookupEvents is limited to ${this.perSecond} calls/s in ${account}/${region}`, 'cloudtrail_rate_limited', { retryAfterMs: 1000 - (t % 1000) });
+      throw new WaitError(
+        `CloudTrail LookupEvents is limited to ${this.perSecond} calls/s in ${account}/${region}`,
+        'cloudtrail_rate_limited',
+        { retryAfterMs: 1000 - (t % 1000) },
+      );
     }
   }
 
@@ -55,7 +59,17 @@ export function toCloudTrailEvent(e: TrailEvent, account: string, region: string
   }
   // Wrapped as EventBridge delivers it, so one normaliser serves both paths.
   const result = normalizeDelivery(
-    { version: '0', id: e.EventId ?? 'lookup', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', account, time: (e.EventTime ?? new Date()).toISOString(), region, resources: [], detail: record },
+    {
+      version: '0',
+      id: e.EventId ?? 'lookup',
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.ec2',
+      account,
+      time: (e.EventTime ?? new Date()).toISOString(),
+      region,
+      resources: [],
+      detail: record,
+    },
     { transport: 'replay' },
   );
   return result.ok && result.events[0]?.kind === 'cloudtrail' ? result.events[0] : null;

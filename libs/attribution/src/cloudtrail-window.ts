@@ -120,18 +120,36 @@ export class CloudTrailWindowWalker {
       const covered = due.filter((m) => complete || m >= oldestSeen);
       if (covered.length > 0) {
         const key = this.walkedKey(account, region);
-        await this.redis.eval(recordWalkLua, 1, key, String(startedAt), String(this.retentionSeconds), String(this.now()), ...covered.map(String));
+        await this.redis.eval(
+          recordWalkLua,
+          1,
+          key,
+          String(startedAt),
+          String(this.retentionSeconds),
+          String(this.now()),
+          ...covered.map(String),
+        );
       }
       const after = new Map(minutes.map((m, i) => [m, covered.includes(m) ? startedAt : walked[i]]));
       const final = minutes.every((m) => isFinal(m, after.get(m) ?? null));
       return { state: final ? 'final' : 'partial', calls, stored };
     } finally {
       // Released only if still ours (a walk that outlived its lock must not free someone else's).
-      await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end", 1, lock, token);
+      await this.redis.eval(
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
+        1,
+        lock,
+        token,
+      );
     }
   }
 
-  private async walk(account: string, region: string, from: Date, to: Date): Promise<{ calls: number; stored: number; oldestSeen: number; complete: boolean }> {
+  private async walk(
+    account: string,
+    region: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ calls: number; stored: number; oldestSeen: number; complete: boolean }> {
     let token: string | undefined;
     let calls = 0;
     let stored = 0;
@@ -169,5 +187,7 @@ export class CloudTrailWindowWalker {
 
 /** The wait a caller should take when a window is `busy` or still `partial`. */
 export function walkWait(state: WalkState, message: string): WaitError {
-  return new WaitError(message, state === 'busy' ? 'cloudtrail_walk_busy' : 'attribution_pending', { retryAfterMs: state === 'busy' ? 1_000 : 15_000 });
+  return new WaitError(message, state === 'busy' ? 'cloudtrail_walk_busy' : 'attribution_pending', {
+    retryAfterMs: state === 'busy' ? 1_000 : 15_000,
+  });
 }

@@ -9,12 +9,31 @@ const BOB = 'arn:aws:sts::111122223333:assumed-role/developer/bob';
 const classify = (arn: string | null): PrincipalClass => (arn === null ? 'unknown' : arn.includes('BreakGlass') ? 'breakGlass' : 'other');
 const item = { eventId: 'cfg-2', captureTime: '2026-12-06T10:05:00.000Z' };
 
-const diff = (side: 'added' | 'removed', key: string): CandidateDifference => ({ id: `${side} ${key}`, key, side, sentence: `${side} ${key}`, detail: {} });
+const diff = (side: 'added' | 'removed', key: string): CandidateDifference => ({
+  id: `${side} ${key}`,
+  key,
+  side,
+  sentence: `${side} ${key}`,
+  detail: {},
+});
 const SSH = diff('added', 'ssh');
 const HTTP = diff('removed', 'http');
 
 function call(id: string, arn: string | null, at: string, name = 'AuthorizeSecurityGroupIngress'): SourcedEvent {
-  const event = { kind: 'cloudtrail', eventId: id, eventName: name, eventSource: 'ec2.amazonaws.com', eventTime: at, account: '111122223333', region: 'eu-west-1', resourceIds: ['sg-1'], principal: { type: 'AssumedRole', arn }, requestParameters: {}, responseElements: null, delivery: { transport: 'http', shape: 'eventbridge', receivedAt: at } } as CloudTrailEvent;
+  const event = {
+    kind: 'cloudtrail',
+    eventId: id,
+    eventName: name,
+    eventSource: 'ec2.amazonaws.com',
+    eventTime: at,
+    account: '111122223333',
+    region: 'eu-west-1',
+    resourceIds: ['sg-1'],
+    principal: { type: 'AssumedRole', arn },
+    requestParameters: {},
+    responseElements: null,
+    delivery: { transport: 'http', shape: 'eventbridge', receivedAt: at },
+  } as CloudTrailEvent;
   return { event, source: 'cloudtrail-event' };
 }
 
@@ -29,16 +48,29 @@ describe('per-change attribution', () => {
       [call('ev-open', MALLORY, '2026-12-06T10:00:00Z'), call('ev-close', ALICE, '2026-12-06T10:01:00Z', 'RevokeSecurityGroupIngress')],
       { 'ev-open': { added: ['ssh'], removed: [] }, 'ev-close': { added: [], removed: ['http'] } },
     );
-    expect(out.get(SSH.id)?.attribution).toMatchObject({ cloudTrailEventId: 'ev-open', principal: { arn: MALLORY, class: 'other', session: 'mallory' }, at: '2026-12-06T10:00:00Z', source: 'cloudtrail-event' });
+    expect(out.get(SSH.id)?.attribution).toMatchObject({
+      cloudTrailEventId: 'ev-open',
+      principal: { arn: MALLORY, class: 'other', session: 'mallory' },
+      at: '2026-12-06T10:00:00Z',
+      source: 'cloudtrail-event',
+    });
     expect(out.get(SSH.id)?.attribution.unattributable).toBeUndefined();
-    expect(out.get(HTTP.id)?.attribution).toMatchObject({ cloudTrailEventId: 'ev-close', principal: { arn: ALICE, class: 'breakGlass' }, eventName: 'RevokeSecurityGroupIngress' });
+    expect(out.get(HTTP.id)?.attribution).toMatchObject({
+      cloudTrailEventId: 'ev-close',
+      principal: { arn: ALICE, class: 'breakGlass' },
+      eventName: 'RevokeSecurityGroupIngress',
+    });
     expect(out.get(HTTP.id)?.attribution.unattributable).toBeUndefined();
   });
 
   it('two principals changed the same rule: not attributable to one change', () => {
     const out = run(
       [SSH],
-      [call('a', MALLORY, '2026-12-06T10:00:00Z'), call('b', ALICE, '2026-12-06T10:01:00Z', 'RevokeSecurityGroupIngress'), call('c', ALICE, '2026-12-06T10:02:00Z')],
+      [
+        call('a', MALLORY, '2026-12-06T10:00:00Z'),
+        call('b', ALICE, '2026-12-06T10:01:00Z', 'RevokeSecurityGroupIngress'),
+        call('c', ALICE, '2026-12-06T10:02:00Z'),
+      ],
       { a: { added: ['ssh'], removed: [] }, b: { added: [], removed: ['ssh'] }, c: { added: ['ssh'], removed: [] } },
     );
     const a = out.get(SSH.id)!.attribution;
@@ -50,7 +82,11 @@ describe('per-change attribution', () => {
   it('the same principal adding, removing and adding again: the last call', () => {
     const out = run(
       [SSH],
-      [call('a', BOB, '2026-12-06T10:00:00Z'), call('b', BOB, '2026-12-06T10:01:00Z', 'RevokeSecurityGroupIngress'), call('c', BOB, '2026-12-06T10:02:00Z')],
+      [
+        call('a', BOB, '2026-12-06T10:00:00Z'),
+        call('b', BOB, '2026-12-06T10:01:00Z', 'RevokeSecurityGroupIngress'),
+        call('c', BOB, '2026-12-06T10:02:00Z'),
+      ],
       { a: { added: ['ssh'], removed: [] }, b: { added: [], removed: ['ssh'] }, c: { added: ['ssh'], removed: [] } },
     );
     expect(out.get(SSH.id)!.attribution).toMatchObject({ cloudTrailEventId: 'c', principal: { arn: BOB } });
@@ -66,19 +102,28 @@ describe('per-change attribution', () => {
     const out = run([SSH], [call('other', BOB, '2026-12-06T10:00:00Z')], { other: { added: ['something-else'], removed: [] } });
     const r = out.get(SSH.id)!;
     expect(r.unexplained).toBe(true);
-    expect(r.attribution).toMatchObject({ source: 'config-item', principal: { arn: null, class: 'unknown' }, at: item.captureTime, configEventId: 'cfg-2' });
+    expect(r.attribution).toMatchObject({
+      source: 'config-item',
+      principal: { arn: null, class: 'unknown' },
+      at: item.captureTime,
+      configEventId: 'cfg-2',
+    });
     expect(r.attribution.unattributable).toMatch(/no call/);
   });
 
   it('a removal that only a call naming rules by id could have made is not attributable (and not waited for)', () => {
-    const out = run([HTTP], [call('byid', ALICE, '2026-12-06T10:00:00Z', 'RevokeSecurityGroupIngress')], { byid: { added: [], removed: [], opaqueRemoval: 'names rule(s) sgr-1 by id only' } });
+    const out = run([HTTP], [call('byid', ALICE, '2026-12-06T10:00:00Z', 'RevokeSecurityGroupIngress')], {
+      byid: { added: [], removed: [], opaqueRemoval: 'names rule(s) sgr-1 by id only' },
+    });
     const r = out.get(HTTP.id)!;
     expect(r.unexplained).toBe(false);
     expect(r.attribution.unattributable).toMatch(/RevokeSecurityGroupIngress by .*alice.* names rule\(s\) sgr-1 by id only/);
   });
 
   it('a deleted resource: the delete call removed every rule', () => {
-    const out = run([HTTP], [call('del', ALICE, '2026-12-06T10:00:00Z', 'DeleteSecurityGroup')], { del: { added: [], removed: [], all: 'removed' } });
+    const out = run([HTTP], [call('del', ALICE, '2026-12-06T10:00:00Z', 'DeleteSecurityGroup')], {
+      del: { added: [], removed: [], all: 'removed' },
+    });
     expect(out.get(HTTP.id)!.attribution).toMatchObject({ cloudTrailEventId: 'del', principal: { class: 'breakGlass' } });
   });
 

@@ -61,7 +61,9 @@ function who(e: CloudTrailEvent): string {
 }
 
 export function attributeDifferences(input: AttributionInput): Map<string, DifferenceAttributionResult> {
-  const ordered = [...input.events].sort((a, b) => Date.parse(a.event.eventTime) - Date.parse(b.event.eventTime) || a.event.eventId.localeCompare(b.event.eventId));
+  const ordered = [...input.events].sort(
+    (a, b) => Date.parse(a.event.eventTime) - Date.parse(b.event.eventTime) || a.event.eventId.localeCompare(b.event.eventId),
+  );
   const out = new Map<string, DifferenceAttributionResult>();
   const fromItem = (unattributable: string): DifferenceAttribution => ({
     source: 'config-item',
@@ -84,7 +86,12 @@ export function attributeDifferences(input: AttributionInput): Map<string, Diffe
       if (opaque) {
         const why = input.changes.get(opaque.event.eventId)?.opaqueRemoval ?? '';
         out.set(d.id, {
-          attribution: { ...fromItem(`only ${opaque.event.eventName} by ${who(opaque.event)} could have removed it, and it ${why}: cannot tell whether it did`), at: opaque.event.eventTime },
+          attribution: {
+            ...fromItem(
+              `only ${opaque.event.eventName} by ${who(opaque.event)} could have removed it, and it ${why}: cannot tell whether it did`,
+            ),
+            at: opaque.event.eventTime,
+          },
           unexplained: false,
         });
       } else {

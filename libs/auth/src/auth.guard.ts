@@ -1,11 +1,4 @@
-import {
-  SetMetadata,
-  type CanActivate,
-  type ExecutionContext,
-  HttpException,
-  HttpStatus,
-  Injectable,
-} from '@nestjs/common';
+import { SetMetadata, type CanActivate, type ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AuthFailureLimiter } from './auth-failure-limiter';
 import { TokenRegistry, roleSatisfies, type Principal, type TokenRole } from './token-registry';
@@ -58,10 +51,7 @@ export class BearerAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(REQUIRED_ROLE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
     // Fail closed: a route that forgot to declare its role is not served.
     if (access === undefined) throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'this route declares no role');
     if (access === 'public') return true;
@@ -71,9 +61,15 @@ export class BearerAuthGuard implements CanActivate {
     const wait = this.opts.limiter?.retryAfterSeconds(client) ?? 0;
     if (wait > 0) {
       this.opts.onFailure?.('rate_limited');
-      throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, 'too_many_auth_failures', `too many failed authentications from this client: try again in ${wait} s`, undefined, {
-        'Retry-After': String(wait),
-      });
+      throw new ApiError(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'too_many_auth_failures',
+        `too many failed authentications from this client: try again in ${wait} s`,
+        undefined,
+        {
+          'Retry-After': String(wait),
+        },
+      );
     }
     const header = req.headers['authorization'];
     const value = Array.isArray(header) ? header[0] : header;

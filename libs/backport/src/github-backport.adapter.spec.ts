@@ -11,12 +11,26 @@ const MAIN_TF = 'terraform/network/main.tf';
 describe('GitHubBackport against the GitHub sandbox (real HTTP, real git)', () => {
   let gh: sandbox.GitHubSandbox;
   let backport: GitHubBackport;
-  const git = (...args: string[]) => execFileSync('git', [`--git-dir=${gh.gitDir}`, ...args], { env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } }).toString('utf8');
+  const git = (...args: string[]) =>
+    execFileSync('git', [`--git-dir=${gh.gitDir}`, ...args], {
+      env: { PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+    }).toString('utf8');
 
   beforeEach(async () => {
-    gh = await sandbox.GitHubSandbox.start({ validate: true, fromDirectory: join(__dirname, '..', '..', '..', 'examples', 'demo', 'infra') });
-    const client = createGitHubRepoClient({ apiUrl: gh.url, auth: { type: 'token', token: sandbox.DEFAULT_SANDBOX_TOKEN }, writeSpacingMs: 0, backoffUnitMs: 1, logger: quiet });
-    backport = new GitHubBackport(client, [{ stack: 'network', repo: { owner: 'acme', name: 'infra' }, baseBranch: 'main', path: 'terraform/network' }]);
+    gh = await sandbox.GitHubSandbox.start({
+      validate: true,
+      fromDirectory: join(__dirname, '..', '..', '..', 'examples', 'demo', 'infra'),
+    });
+    const client = createGitHubRepoClient({
+      apiUrl: gh.url,
+      auth: { type: 'token', token: sandbox.DEFAULT_SANDBOX_TOKEN },
+      writeSpacingMs: 0,
+      backoffUnitMs: 1,
+      logger: quiet,
+    });
+    backport = new GitHubBackport(client, [
+      { stack: 'network', repo: { owner: 'acme', name: 'infra' }, baseBranch: 'main', path: 'terraform/network' },
+    ]);
   });
   afterEach(async () => {
     expect(gh.requestProblems).toEqual([]);

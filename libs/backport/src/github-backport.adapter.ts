@@ -1,6 +1,14 @@
 import { PermanentError, type DecisionRule, type DriftRecord } from '@driftwarden/domain';
 import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
-import { backportSubject, incidentLabel, incidentOf, registeredKinds, type BackportEditor, type BackportSubject, type KindRegistration } from '@driftwarden/kinds';
+import {
+  backportSubject,
+  incidentLabel,
+  incidentOf,
+  registeredKinds,
+  type BackportEditor,
+  type BackportSubject,
+  type KindRegistration,
+} from '@driftwarden/kinds';
 import { BackportPort, type BackportResult, type RecoveredBackport, type UnrecoverableBackport } from '@driftwarden/pipeline';
 import { BranchCodeReader, locateCode } from './locate-code';
 import { readRecordMarker, recordMarker } from './record-marker';
@@ -45,12 +53,20 @@ export class GitHubBackport extends BackportPort {
 
   async openOrUpdate(drift: DriftRecord): Promise<BackportResult> {
     const editor = this.editorFor(drift.resource.type);
-    if (!editor) throw new PermanentError(`no resource kind can edit the Terraform code of ${drift.resource.type} (${drift.resource.id})`, 'backport_unsupported');
+    if (!editor)
+      throw new PermanentError(
+        `no resource kind can edit the Terraform code of ${drift.resource.type} (${drift.resource.id})`,
+        'backport_unsupported',
+      );
     // Only the differences made by emergency changes (or adopted by a human) are codified.
     const subject = backportSubject(drift);
     const shown = subject.record;
     const stack = this.stacks.find((s) => s.stack === drift.resource.stack);
-    if (!stack) throw new PermanentError(`stack ${drift.resource.stack ?? '(none)'} of ${drift.resource.id} has no repo configured (stacks[].repo)`, 'backport_no_repo');
+    if (!stack)
+      throw new PermanentError(
+        `stack ${drift.resource.stack ?? '(none)'} of ${drift.resource.id} has no repo configured (stacks[].repo)`,
+        'backport_no_repo',
+      );
     if (!drift.resource.address) throw new PermanentError(`${drift.resource.id} has no Terraform address`, 'backport_no_address');
     const { repo } = stack;
     const branch = backportBranch(drift.resource.id);
@@ -58,9 +74,19 @@ export class GitHubBackport extends BackportPort {
     // resource already has a backport branch is known before anything is written.
     const heads = await this.github.readBranchFolders(repo, stack.path, [stack.baseBranch, branch]);
     const baseHead = heads.get(stack.baseBranch);
-    if (!baseHead) throw new PermanentError(`the base branch ${stack.baseBranch} of stack ${stack.stack} does not exist in ${repo.owner}/${repo.name}`, 'github_not_found');
+    if (!baseHead)
+      throw new PermanentError(
+        `the base branch ${stack.baseBranch} of stack ${stack.stack} does not exist in ${repo.owner}/${repo.name}`,
+        'github_not_found',
+      );
     if (!baseHead.folderExists) {
-      return this.fallback(editor, subject, stack, `the stack folder ${stack.path} (stacks[].path) does not exist on ${stack.baseBranch} in ${repo.owner}/${repo.name}`, null);
+      return this.fallback(
+        editor,
+        subject,
+        stack,
+        `the stack folder ${stack.path} (stacks[].path) does not exist on ${stack.baseBranch} in ${repo.owner}/${repo.name}`,
+        null,
+      );
     }
     const baseSha = baseHead.commitSha;
     const located = await locateCode(new BranchCodeReader(this.github, repo, baseHead), stack.path, drift.resource.address);
@@ -97,7 +123,10 @@ export class GitHubBackport extends BackportPort {
           reapply: async (movedTo) => {
             const again = await plan.edit((await this.github.readFile(repo, loc.path, movedTo)).content);
             if (again && 'unsafe' in again) {
-              throw new PermanentError(`the backport branch ${branch} changed while committing and can no longer be edited safely: ${again.unsafe}`, 'backport_unsafe');
+              throw new PermanentError(
+                `the backport branch ${branch} changed while committing and can no longer be edited safely: ${again.unsafe}`,
+                'backport_unsafe',
+              );
             }
             if (again) changes = again.changes;
             return again ? [{ path: loc.path, content: again.text }] : null;
@@ -115,8 +144,15 @@ export class GitHubBackport extends BackportPort {
       : await this.github.openPullRequest(repo, { head: branch, base: stack.baseBranch, title, body });
     const incident = incidentLabel(shown);
     const widens = editor.widening(subject).length > 0;
-    await this.github.ensureLabels(repo, pr.number, [...LABELS, ...(incident ? [incident] : []), ...(widens ? [WIDENS_EXPOSURE_LABEL] : [])]);
-    return { kind: 'pull_request', links: { pullRequest: { url: pr.htmlUrl, number: pr.number, repo: `${repo.owner}/${repo.name}`, branch } } };
+    await this.github.ensureLabels(repo, pr.number, [
+      ...LABELS,
+      ...(incident ? [incident] : []),
+      ...(widens ? [WIDENS_EXPOSURE_LABEL] : []),
+    ]);
+    return {
+      kind: 'pull_request',
+      links: { pullRequest: { url: pr.htmlUrl, number: pr.number, repo: `${repo.owner}/${repo.name}`, branch } },
+    };
   }
 
   /**
@@ -183,7 +219,13 @@ export class GitHubBackport extends BackportPort {
     return { recovered, skipped };
   }
 
-  private async fallback(editor: BackportEditor, subject: BackportSubject, stack: StackRepo, reason: string, codeNote: string | null): Promise<BackportResult> {
+  private async fallback(
+    editor: BackportEditor,
+    subject: BackportSubject,
+    stack: StackRepo,
+    reason: string,
+    codeNote: string | null,
+  ): Promise<BackportResult> {
     const drift = subject.record;
     const key = `resource=${drift.resource.id}`;
     const title = `Backport by hand: ${editor.summary(subject)}`.slice(0, 240);
@@ -193,7 +235,11 @@ export class GitHubBackport extends BackportPort {
     const issue = existing
       ? await this.github.updateIssue(stack.repo, existing.number, { title, body })
       : await this.github.openIssue(stack.repo, { title, body, labels, marker: key });
-    return { kind: 'issue', reason, links: { issue: { url: issue.htmlUrl, number: issue.number, repo: `${stack.repo.owner}/${stack.repo.name}` } } };
+    return {
+      kind: 'issue',
+      reason,
+      links: { issue: { url: issue.htmlUrl, number: issue.number, repo: `${stack.repo.owner}/${stack.repo.name}` } },
+    };
   }
 }
 

@@ -9,7 +9,8 @@ const SG = (name: string) => `resource "aws_security_group" "${name}" {\n  name 
 
 const FILES: Record<string, string> = {
   'stacks/prod/main.tf': `${SG('workers')}\nmodule "web" {\n  source = "../../modules/sg"\n}\n\nmodule "edge" {\n  source  = "terraform-aws-modules/security-group/aws"\n  version = "5.1.0"\n}\n\nmodule "fleet" {\n  source = "./fleet"\n  count  = 2\n}\n`,
-  'stacks/prod/rules.tf': 'resource "aws_vpc_security_group_ingress_rule" "https" {\n  security_group_id = aws_security_group.workers.id\n}\n',
+  'stacks/prod/rules.tf':
+    'resource "aws_vpc_security_group_ingress_rule" "https" {\n  security_group_id = aws_security_group.workers.id\n}\n',
   'stacks/prod/fleet/main.tf': SG('this'),
   'modules/sg/main.tf': SG('this'),
   'modules/sg/rules.tf': 'resource "aws_security_group_rule" "ssh" {\n  type = "ingress"\n}\n',
@@ -30,7 +31,13 @@ describe('locateCode through BranchCodeReader (GitHub sandbox: real HTTP, real g
     await gh.close();
   });
   beforeEach(() => {
-    client = createGitHubRepoClient({ apiUrl: gh.url, auth: { type: 'token', token: sandbox.DEFAULT_SANDBOX_TOKEN }, writeSpacingMs: 0, backoffUnitMs: 1, logger: quiet });
+    client = createGitHubRepoClient({
+      apiUrl: gh.url,
+      auth: { type: 'token', token: sandbox.DEFAULT_SANDBOX_TOKEN },
+      writeSpacingMs: 0,
+      backoffUnitMs: 1,
+      logger: quiet,
+    });
   });
 
   async function locate(stack: string, address: string) {
@@ -57,18 +64,45 @@ describe('locateCode through BranchCodeReader (GitHub sandbox: real HTTP, real g
 
   it('follows a local module used once (one tree listing, each file read once)', async () => {
     const { result, requests } = await locate('stacks/prod/', 'module.web.aws_security_group.this');
-    expect(result).toMatchObject({ ok: true, location: { path: 'modules/sg/main.tf', target: { type: 'aws_security_group', name: 'this' }, text: SG('this'), reservedNames: ['ssh'] } });
+    expect(result).toMatchObject({
+      ok: true,
+      location: {
+        path: 'modules/sg/main.tf',
+        target: { type: 'aws_security_group', name: 'this' },
+        text: SG('this'),
+        reservedNames: ['ssh'],
+      },
+    });
     expect(requests.filter((r) => r.includes('git/trees'))).toEqual(['GET /repos/{owner}/{repo}/git/trees/{tree_sha}']);
-    const reads = gh.calls.slice(-requests.length).filter((c) => c.route?.endsWith('/contents/{path}')).map((c) => decodeURIComponent(c.path.split('?')[0]));
+    const reads = gh.calls
+      .slice(-requests.length)
+      .filter((c) => c.route?.endsWith('/contents/{path}'))
+      .map((c) => decodeURIComponent(c.path.split('?')[0]));
     expect(new Set(reads).size).toBe(reads.length);
     expect(reads.some((p) => p.includes('stacks/prod/main.tf'))).toBe(false); // it came with the GraphQL answer
   });
 
   it.each([
-    ['stacks/dev', 'module.a.aws_security_group.this', 'module a (../../modules/shared) is instantiated 2 times: editing it would change every instance'],
-    ['stacks/prod', 'module.edge.aws_security_group.this', 'module edge comes from terraform-aws-modules/security-group/aws (registry), not from this repository'],
-    ['stacks/prod', 'module.fleet[0].aws_security_group.this', 'module fleet is instantiated with count/for_each: the code is shared by every instance'],
-    ['stacks/prod', 'aws_security_group.workers[0]', 'aws_security_group.workers[0] is one instance of a resource with count/for_each: editing it would change every instance'],
+    [
+      'stacks/dev',
+      'module.a.aws_security_group.this',
+      'module a (../../modules/shared) is instantiated 2 times: editing it would change every instance',
+    ],
+    [
+      'stacks/prod',
+      'module.edge.aws_security_group.this',
+      'module edge comes from terraform-aws-modules/security-group/aws (registry), not from this repository',
+    ],
+    [
+      'stacks/prod',
+      'module.fleet[0].aws_security_group.this',
+      'module fleet is instantiated with count/for_each: the code is shared by every instance',
+    ],
+    [
+      'stacks/prod',
+      'aws_security_group.workers[0]',
+      'aws_security_group.workers[0] is one instance of a resource with count/for_each: editing it would change every instance',
+    ],
     ['stacks/prod', 'module.nope.aws_security_group.this', 'no module "nope" block in stacks/prod'],
     ['stacks/twice', 'aws_security_group.dup', 'aws_security_group.dup is declared in two files (stacks/twice/a.tf, stacks/twice/b.tf)'],
     ['stacks/prod', 'aws_security_group.ghost', 'no file in stacks/prod declares aws_security_group.ghost'],

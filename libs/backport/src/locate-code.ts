@@ -34,7 +34,10 @@ export class BranchCodeReader implements CodeReader {
   }
 
   async tfFilesIn(dir: string): Promise<string[]> {
-    const entries = dir === this.head.folder ? this.head.entries : (await this.wholeTree()).filter((e) => posix.dirname(e.path) === (dir === '' ? '.' : dir));
+    const entries =
+      dir === this.head.folder
+        ? this.head.entries
+        : (await this.wholeTree()).filter((e) => posix.dirname(e.path) === (dir === '' ? '.' : dir));
     return entries.filter(isTf).map((e) => e.path);
   }
 
@@ -70,12 +73,14 @@ export async function locateCode(code: CodeReader, stackPath: string, address: s
   await initHclParser();
   const parsed: ResourceAddress | undefined = parseResourceAddress(address);
   if (!parsed) return { ok: false, reason: `cannot parse the Terraform address ${address}` };
-  if (parsed.index !== undefined) return { ok: false, reason: `${address} is one instance of a resource with count/for_each: editing it would change every instance` };
+  if (parsed.index !== undefined)
+    return { ok: false, reason: `${address} is one instance of a resource with count/for_each: editing it would change every instance` };
   // The same folder spelling as the GitHub client's (`BranchFolder.folder`).
   let dir = normaliseFolder(stackPath);
 
   for (const step of parsed.modules) {
-    if (step.index !== undefined) return { ok: false, reason: `module ${step.name} is instantiated with count/for_each: the code is shared by every instance` };
+    if (step.index !== undefined)
+      return { ok: false, reason: `module ${step.name} is instantiated with count/for_each: the code is shared by every instance` };
     const calls: { file: string; source: string | null; kind: string }[] = [];
     for (const f of await code.tfFilesIn(dir)) {
       const doc = HclDocument.parse(await code.read(f));
@@ -83,15 +88,24 @@ export async function locateCode(code: CodeReader, stackPath: string, address: s
     }
     if (calls.length === 0) return { ok: false, reason: `no module "${step.name}" block in ${dir || '.'}` };
     const call = calls[0];
-    if (call.kind !== 'local' || !call.source) return { ok: false, reason: `module ${step.name} comes from ${call.source ?? 'a computed source'} (${call.kind}), not from this repository` };
+    if (call.kind !== 'local' || !call.source)
+      return {
+        ok: false,
+        reason: `module ${step.name} comes from ${call.source ?? 'a computed source'} (${call.kind}), not from this repository`,
+      };
     const target = posix.normalize(posix.join(dir || '.', call.source));
     // A local module used by several module blocks is shared: editing it changes all of them.
     let uses = 0;
     for (const f of await code.allTfFiles()) {
       const doc = HclDocument.parse(await code.read(f));
-      for (const m of doc.modules()) if (m.source && m.sourceKind === 'local' && posix.normalize(posix.join(posix.dirname(f), m.source)) === target) uses++;
+      for (const m of doc.modules())
+        if (m.source && m.sourceKind === 'local' && posix.normalize(posix.join(posix.dirname(f), m.source)) === target) uses++;
     }
-    if (uses > 1) return { ok: false, reason: `module ${step.name} (${call.source}) is instantiated ${uses} times: editing it would change every instance` };
+    if (uses > 1)
+      return {
+        ok: false,
+        reason: `module ${step.name} (${call.source}) is instantiated ${uses} times: editing it would change every instance`,
+      };
     dir = target === '.' ? '' : target;
   }
 

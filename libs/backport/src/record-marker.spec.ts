@@ -3,7 +3,13 @@ import { sampleWorkersBackportDrift } from './testing';
 
 describe('the record summary hidden in backport PR and issue bodies', () => {
   const drift = sampleWorkersBackportDrift(new Date('2026-11-20T10:00:00Z'));
-  const incident = { provider: 'pagerduty' as const, id: 'Q1ABC2', number: 42, title: 'checkout returns 5xx --> <script>', url: 'https://acme.pagerduty.com/incidents/Q1ABC2' };
+  const incident = {
+    provider: 'pagerduty' as const,
+    id: 'Q1ABC2',
+    number: 42,
+    title: 'checkout returns 5xx --> <script>',
+    url: 'https://acme.pagerduty.com/incidents/Q1ABC2',
+  };
 
   it('round-trips what a rebuild needs, and renders as one HTML comment that nothing in it can close early', () => {
     const line = recordMarker(drift, incident);
@@ -58,7 +64,9 @@ describe('the record summary hidden in backport PR and issue bodies', () => {
   });
 
   const encode = (value: unknown) => `<!-- driftwarden:record=${Buffer.from(JSON.stringify(value)).toString('base64url')} -->`;
-  const valid = JSON.parse(Buffer.from(/record=([^ ]+) -->/.exec(recordMarker(drift, null))?.[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  const valid = JSON.parse(
+    Buffer.from(/record=([^ ]+) -->/.exec(recordMarker(drift, null))?.[1] ?? '', 'base64url').toString('utf8'),
+  ) as Record<string, unknown>;
 
   it.each([
     ['not base64url', '<!-- driftwarden:record=not base64! -->', /not base64url text/],

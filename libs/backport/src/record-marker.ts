@@ -24,7 +24,9 @@ const summarySchema = z
     resource: z
       .object({
         type: text(100).regex(/^[A-Za-z0-9:]+$/),
-        kind: text(64).regex(/^[a-z0-9-]+$/).optional(),
+        kind: text(64)
+          .regex(/^[a-z0-9-]+$/)
+          .optional(),
         id: text(256),
         account: z.string().regex(/^\d{12}$/),
         region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
@@ -50,12 +52,19 @@ const summarySchema = z
     detectedAt: z.iso.datetime({ offset: true }),
     incident: z
       .object({
-        provider: z.union([z.enum(['pagerduty', 'opsgenie', 'jsm', 'incidentio']), z.custom<`webhook.${string}`>((v) => typeof v === 'string' && /^webhook\.[a-z0-9][a-z0-9-]{0,62}$/.test(v))]),
+        provider: z.union([
+          z.enum(['pagerduty', 'opsgenie', 'jsm', 'incidentio']),
+          z.custom<`webhook.${string}`>((v) => typeof v === 'string' && /^webhook\.[a-z0-9][a-z0-9-]{0,62}$/.test(v)),
+        ]),
         id: text(200),
         number: z.number().int().optional(),
         title: z.string().max(1000),
         // Anyone who can edit the PR body can edit this: only an https link is taken back.
-        url: z.string().max(2048).regex(/^https:\/\/[^\s]+$/, 'expected an https URL').optional(),
+        url: z
+          .string()
+          .max(2048)
+          .regex(/^https:\/\/[^\s]+$/, 'expected an https URL')
+          .optional(),
       })
       .strict()
       .optional(),
@@ -70,7 +79,10 @@ export type RecordSummary = z.infer<typeof summarySchema>;
  * could not be recovered, and that would only show after Redis was lost); if the whole is still
  * too long (multi-byte text), the texts are shortened further.
  */
-export function recordMarker(drift: DriftRecord, incident: (Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string }) | null): string {
+export function recordMarker(
+  drift: DriftRecord,
+  incident: (Pick<IncidentRef, 'provider' | 'id' | 'number' | 'title'> & { url?: string }) | null,
+): string {
   for (const textLimit of [1000, 200, 40]) {
     const encoded = Buffer.from(JSON.stringify(summaryOf(drift, incident, textLimit)), 'utf8').toString('base64url');
     if (encoded.length <= MAX_ENCODED) return `${PREFIX}${encoded}${SUFFIX}`;
@@ -121,7 +133,8 @@ export function readRecordMarker(body: string): { ok: true; summary: RecordSumma
   if (start < 0) return null;
   const end = body.indexOf(SUFFIX, start + PREFIX.length);
   const encoded = end < 0 ? '' : body.slice(start + PREFIX.length, end);
-  if (encoded === '' || encoded.length > MAX_ENCODED || !/^[A-Za-z0-9_-]+$/.test(encoded)) return { ok: false, problem: 'the record marker is not base64url text of a sane length' };
+  if (encoded === '' || encoded.length > MAX_ENCODED || !/^[A-Za-z0-9_-]+$/.test(encoded))
+    return { ok: false, problem: 'the record marker is not base64url text of a sane length' };
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));

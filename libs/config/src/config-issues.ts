@@ -45,11 +45,7 @@ function issueToProblems(issue: z.core.$ZodIssue, ctx: IssueContext): PathProble
         const keyPath = [...path, key];
         const suggestion = closestMatch(key, known);
         const full = `unknown key \`${formatPath(keyPath)}\``;
-        const hint = suggestion
-          ? ` — did you mean \`${suggestion}\`?`
-          : known.length > 0
-            ? ` (allowed here: ${known.join(', ')})`
-            : '';
+        const hint = suggestion ? ` — did you mean \`${suggestion}\`?` : known.length > 0 ? ` (allowed here: ${known.join(', ')})` : '';
         return { segments: keyPath, problem: { path: formatPath(keyPath), message: full + hint } };
       });
     }
@@ -79,9 +75,7 @@ function issueToProblems(issue: z.core.$ZodIssue, ctx: IssueContext): PathProble
         const indexAt = firstPath.length - 2;
         firstPath[indexAt] = params.duplicateOf;
         const name = hidden ? '' : ` ${describeValue(value, false)}`;
-        return [
-          problem(`${params.message ?? 'duplicate'}${name}: already used by \`${formatPath(firstPath.slice(0, indexAt + 1))}\``),
-        ];
+        return [problem(`${params.message ?? 'duplicate'}${name}: already used by \`${formatPath(firstPath.slice(0, indexAt + 1))}\``)];
       }
       if (params.message !== undefined) return [problem(params.message)];
       if (params.expected !== undefined) {

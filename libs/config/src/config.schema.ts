@@ -89,9 +89,7 @@ const accountId = z.string().refine((v) => ACCOUNT_ID.test(v), expected('a 12-di
 
 const region = z.string().refine((v) => REGION.test(v), expected('an AWS region such as eu-west-1'));
 
-const resourceType = z
-  .string()
-  .refine((v) => RESOURCE_TYPE.test(v), expected('a resource type such as AWS::EC2::SecurityGroup'));
+const resourceType = z.string().refine((v) => RESOURCE_TYPE.test(v), expected('a resource type such as AWS::EC2::SecurityGroup'));
 
 /**
  * Tag key → value. `__proto__`, `constructor` and `prototype` are refused: as a key of a plain
@@ -105,7 +103,11 @@ const tagMap = z
     if (!isRecord(tags)) return;
     for (const key of Object.keys(tags)) {
       if (RESERVED_KEYS.has(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], params: { message: `expected a tag key other than __proto__, constructor or prototype (reserved object keys), found "${key}"` } });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          params: { message: `expected a tag key other than __proto__, constructor or prototype (reserved object keys), found "${key}"` },
+        });
       }
     }
   })
@@ -182,7 +184,10 @@ const CRON_EXPECTED = 'a 5-field cron expression (minute hour day-of-month month
 
 /** A classic 5-field cron expression; cron-parser decides whether the fields are valid. */
 const cronSchedule = z.string().superRefine((v, ctx) => {
-  const fields = v.trim().split(/\s+/).filter((f) => f !== '');
+  const fields = v
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '');
   if (fields.length !== 5) {
     ctx.addIssue({
       code: 'custom',
@@ -222,13 +227,7 @@ function uniqueNames(list: unknown, ctx: z.RefinementCtx): void {
   uniqueBy(list, ctx, 'name', (v) => (typeof v === 'string' ? v : undefined));
 }
 
-function uniqueBy(
-  list: unknown,
-  ctx: z.RefinementCtx,
-  key: string,
-  normalise: (value: unknown) => string | undefined,
-  what = key,
-): void {
+function uniqueBy(list: unknown, ctx: z.RefinementCtx, key: string, normalise: (value: unknown) => string | undefined, what = key): void {
   if (!Array.isArray(list)) return;
   const first = new Map<string, number>();
   list.forEach((item: unknown, index) => {
@@ -263,12 +262,19 @@ export const scopeSchema = z
     regions: nonEmptyList(region, 'leave the key out to cover every region').optional(),
     resourceTypes: nonEmptyList(resourceType, 'leave the key out to cover every resource type').optional(),
     tags: tagMap
-      .refine((tags) => Object.keys(tags).length > 0, { params: { message: 'expected at least one tag, found an empty map (leave the key out to match any tags)' } })
+      .refine((tags) => Object.keys(tags).length > 0, {
+        params: { message: 'expected at least one tag, found an empty map (leave the key out to match any tags)' },
+      })
       .optional(),
   })
   .superRefine((scope, ctx) => {
     if (isRecord(scope) && Object.keys(scope).length === 0) {
-      ctx.addIssue({ code: 'custom', params: { message: 'expected accounts, regions, resourceTypes or tags, found an empty scope (leave the scope out to cover everything)' } });
+      ctx.addIssue({
+        code: 'custom',
+        params: {
+          message: 'expected accounts, regions, resourceTypes or tags, found an empty scope (leave the scope out to cover everything)',
+        },
+      });
     }
   }, always);
 
@@ -517,13 +523,21 @@ export const jsmSchema = z
     const basic = jsm.email !== undefined || jsm.apiToken !== undefined;
     const bearer = jsm.oauthToken !== undefined;
     if (basic && bearer) {
-      ctx.addIssue({ code: 'custom', path: ['oauthToken'], params: { message: 'expected either email and apiToken (basic) or oauthToken (bearer), found both' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oauthToken'],
+        params: { message: 'expected either email and apiToken (basic) or oauthToken (bearer), found both' },
+      });
     } else if (!basic && !bearer) {
       ctx.addIssue({ code: 'custom', params: { message: 'expected email and apiToken (basic) or oauthToken (bearer), found neither' } });
     } else if (basic && jsm.email === undefined) {
       ctx.addIssue({ code: 'custom', path: ['email'], params: { message: 'expected the email of the account the apiToken belongs to' } });
     } else if (basic && jsm.apiToken === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['apiToken'], params: { message: 'expected the API token of that email (id.atlassian.com → Security → API tokens)' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiToken'],
+        params: { message: 'expected the API token of that email (id.atlassian.com → Security → API tokens)' },
+      });
     }
   }, always);
 
@@ -588,10 +602,20 @@ export const incidentWebhookSchema = z.strictObject({
     if (!isRecord(sources)) return;
     for (const key of Object.keys(sources)) {
       if (!WEBHOOK_SOURCE.test(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], params: { message: `expected a source name of lower-case letters, digits and "-" (it is the last segment of POST /v1/webhooks/incidents/<name>), found "${key.slice(0, 64)}"` } });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          params: {
+            message: `expected a source name of lower-case letters, digits and "-" (it is the last segment of POST /v1/webhooks/incidents/<name>), found "${key.slice(0, 64)}"`,
+          },
+        });
       }
     }
-    if (Object.keys(sources).length === 0) ctx.addIssue({ code: 'custom', params: { message: 'expected at least one source, found none (leave incidents.webhook out instead)' } });
+    if (Object.keys(sources).length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        params: { message: 'expected at least one source, found none (leave incidents.webhook out instead)' },
+      });
   }, always),
 });
 
@@ -599,16 +623,17 @@ export const incidentWebhookSchema = z.strictObject({
  * Notes on the incident's timeline (off by default; one key per source). PagerDuty needs
  * `incidents.pagerduty.from`. incident.io's public API has no way to add to a timeline.
  */
-export const incidentNotesSchema = z
-  .strictObject({
-    pagerduty: z.boolean().default(false),
-    opsgenie: z.boolean().default(false),
-    jsm: z.boolean().default(false),
-    incidentio: z
-      .boolean()
-      .refine((v) => v === false, { params: { message: "expected false: incident.io's public API has no endpoint that adds to an incident's timeline" } })
-      .default(false),
-  });
+export const incidentNotesSchema = z.strictObject({
+  pagerduty: z.boolean().default(false),
+  opsgenie: z.boolean().default(false),
+  jsm: z.boolean().default(false),
+  incidentio: z
+    .boolean()
+    .refine((v) => v === false, {
+      params: { message: "expected false: incident.io's public API has no endpoint that adds to an incident's timeline" },
+    })
+    .default(false),
+});
 
 export const incidentsSchema = z
   .strictObject({
@@ -630,12 +655,23 @@ export const incidentsSchema = z
     if (isRecord(notes)) {
       for (const source of ['pagerduty', 'opsgenie', 'jsm'] as const) {
         if (notes[source] === true && !isRecord(incidents[source])) {
-          ctx.addIssue({ code: 'custom', path: ['notes', source], params: { message: `expected incidents.${source} to be configured: notes go to its incidents` } });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['notes', source],
+            params: { message: `expected incidents.${source} to be configured: notes go to its incidents` },
+          });
         }
       }
       const pd: unknown = incidents.pagerduty;
       if (notes.pagerduty === true && isRecord(pd) && pd.from === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['pagerduty', 'from'], params: { message: 'expected the email of a PagerDuty user (the From header PagerDuty requires to add a note), because incidents.notes.pagerduty is true' } });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pagerduty', 'from'],
+          params: {
+            message:
+              'expected the email of a PagerDuty user (the From header PagerDuty requires to add a note), because incidents.notes.pagerduty is true',
+          },
+        });
       }
     }
   }, always)
@@ -784,7 +820,14 @@ export const githubSchema = z.strictObject({
 });
 
 /** What an outgoing webhook is told about (see libs/notifications). */
-export const NOTIFICATION_EVENTS = ['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'freeze_unknown', 'backport_overdue'] as const;
+export const NOTIFICATION_EVENTS = [
+  'awaiting_approval',
+  'suspicious',
+  'widens_exposure',
+  'remediation_failed',
+  'freeze_unknown',
+  'backport_overdue',
+] as const;
 
 export const notificationWebhookSchema = z.strictObject({
   name,
@@ -797,7 +840,13 @@ export const notificationWebhookSchema = z.strictObject({
   format: z.enum(['json', 'slack']).default('json'),
   /** HMAC-SHA256 key for the `X-Driftwarden-Signature: sha256=…` header (json only). */
   secret: secret.optional(),
-  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'backport_overdue']),
+  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default([
+    'awaiting_approval',
+    'suspicious',
+    'widens_exposure',
+    'remediation_failed',
+    'backport_overdue',
+  ]),
   requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
 });
 
@@ -825,7 +874,13 @@ export const slackSchema = z.strictObject({
       z.strictObject({ identity: text, role: z.enum(['viewer', 'operator', 'admin']) }),
     )
     .default({}),
-  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default(['awaiting_approval', 'suspicious', 'widens_exposure', 'remediation_failed', 'backport_overdue']),
+  on: nonEmptyList(z.enum(NOTIFICATION_EVENTS), 'leave the key out for the default').default([
+    'awaiting_approval',
+    'suspicious',
+    'widens_exposure',
+    'remediation_failed',
+    'backport_overdue',
+  ]),
   requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
 });
 
@@ -900,7 +955,10 @@ export const retentionSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['maxAge'],
-            params: { expected: 'at least 1h (a job id deduplicates only while its completed job is kept, and an evaluation that enqueued it can retry for about 35 minutes)' },
+            params: {
+              expected:
+                'at least 1h (a job id deduplicates only while its completed job is kept, and an evaluation that enqueued it can retry for about 35 minutes)',
+            },
           });
         }
       }, always)
@@ -952,25 +1010,26 @@ export const retentionSchema = z
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
-export const configSchema = z.strictObject({
-  mode: z.enum(MODES).default('enforce'),
-  redis: redisSchema,
-  api: apiSchema,
-  ingest: ingestSchema,
-  workers: workersSchema,
-  attribution: attributionSchema,
-  aws: awsSchema,
-  incidents: incidentsSchema,
-  freeze: freezeSchema,
-  freezeWindows: z.array(freezeWindowSchema).superRefine(uniqueNames, always).default([]),
-  principals: principalsSchema,
-  stacks: z.array(stackSchema).superRefine(uniqueNames, always).default([]),
-  guardrails: guardrailsSchema,
-  github: githubSchema.optional(),
-  notifications: notificationsSchema,
-  retention: retentionSchema,
-  backport: backportSchema,
-})
+export const configSchema = z
+  .strictObject({
+    mode: z.enum(MODES).default('enforce'),
+    redis: redisSchema,
+    api: apiSchema,
+    ingest: ingestSchema,
+    workers: workersSchema,
+    attribution: attributionSchema,
+    aws: awsSchema,
+    incidents: incidentsSchema,
+    freeze: freezeSchema,
+    freezeWindows: z.array(freezeWindowSchema).superRefine(uniqueNames, always).default([]),
+    principals: principalsSchema,
+    stacks: z.array(stackSchema).superRefine(uniqueNames, always).default([]),
+    guardrails: guardrailsSchema,
+    github: githubSchema.optional(),
+    notifications: notificationsSchema,
+    retention: retentionSchema,
+    backport: backportSchema,
+  })
   .superRefine((config, ctx) => {
     // An item waits in the ledger until it is decided, at least the CloudTrail delivery wait.
     const wait: unknown = isRecord(config.attribution) ? config.attribution.cloudTrailWaitSeconds : undefined;
@@ -980,7 +1039,9 @@ export const configSchema = z.strictObject({
       ctx.addIssue({
         code: 'custom',
         path: ['retention', 'items'],
-        params: { message: `expected at least twice attribution.cloudTrailWaitSeconds (${wait * 2} s), found ${String(items)}: an item must outlive its wait for CloudTrail and the queue in front of it` },
+        params: {
+          message: `expected at least twice attribution.cloudTrailWaitSeconds (${wait * 2} s), found ${String(items)}: an item must outlive its wait for CloudTrail and the queue in front of it`,
+        },
       });
     }
   }, always);
@@ -990,7 +1051,21 @@ export const configSchema = z.strictObject({
  * `redactConfig`. (`sha256` is not secret but is hidden in messages too: a raw token pasted
  * there by mistake must not be printed.)
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'apiKey', 'webhookSecrets', 'webhookToken', 'webhookSecret', 'externalId', 'secret', 'url', 'botToken', 'signingSecret', 'apiToken', 'oauthToken', 'secrets']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'token',
+  'apiKey',
+  'webhookSecrets',
+  'webhookToken',
+  'webhookSecret',
+  'externalId',
+  'secret',
+  'url',
+  'botToken',
+  'signingSecret',
+  'apiToken',
+  'oauthToken',
+  'secrets',
+]);
 export const HIDDEN_IN_MESSAGES_KEYS: ReadonlySet<string> = new Set([...SECRET_KEYS, 'sha256']);
 
 // ---------------------------------------------------------------------------------------------

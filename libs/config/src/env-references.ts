@@ -47,7 +47,12 @@ function walk(value: unknown, path: PathSegment[], env: Env, result: EnvResoluti
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       // defineProperty: a YAML key `__proto__` stays an (unknown) key instead of a prototype
-      Object.defineProperty(out, key, { value: walk(item, [...path, key], env, result), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: walk(item, [...path, key], env, result),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

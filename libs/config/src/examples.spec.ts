@@ -9,7 +9,12 @@ const EXAMPLES = path.resolve(__dirname, '../../../examples');
 
 /** The keys written under `retention:` in a YAML block (two-space indented). */
 function yamlRetention(block: string): Record<string, true> {
-  return Object.fromEntries(block.split('\n').filter((l) => /^  [a-zA-Z]+:/.test(l)).map((l) => [l.trim().split(':')[0], true]));
+  return Object.fromEntries(
+    block
+      .split('\n')
+      .filter((l) => /^  [a-zA-Z]+:/.test(l))
+      .map((l) => [l.trim().split(':')[0], true]),
+  );
 }
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -25,10 +30,19 @@ describe('examples/driftwarden.yaml', () => {
 
   it('shows the retention keys with their defaults (the commented block, uncommented, is the default)', () => {
     const text = readFileSync(file, 'utf8');
-    const block = text.slice(text.indexOf('# retention:')).split('\n').filter((l) => l.startsWith('#')).map((l) => l.slice(2)).join('\n');
+    const block = text
+      .slice(text.indexOf('# retention:'))
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .map((l) => l.slice(2))
+      .join('\n');
     expect(block).toMatch(/^retention:/);
     expect(parse(block).retention).toEqual(parse('{}').retention);
-    expect(Object.keys(parse(block).retention).filter((k) => !k.endsWith('Ms')).sort()).toEqual(Object.keys((yamlRetention(block))).sort());
+    expect(
+      Object.keys(parse(block).retention)
+        .filter((k) => !k.endsWith('Ms'))
+        .sort(),
+    ).toEqual(Object.keys(yamlRetention(block)).sort());
   });
 
   it('needs the secrets it references', () => {

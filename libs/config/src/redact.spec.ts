@@ -15,12 +15,24 @@ describe('secrets never appear in error messages', () => {
     ['a raw token where its sha256 belongs (env)', 'api: { tokens: [{ name: a, sha256: env:GITHUB_WEBHOOK_SECRET, role: admin }] }'],
     ['a redis URL with a password that is not valid', 'redis: { url: "http://:redis-password-7f3a@redis.internal:6379" }'],
     ['a bad redis URL from the environment', 'redis: { url: env:PAGERDUTY_WEBHOOK_SECRET }'],
-    ['an inline secret with a sibling problem', `incidents: { opsgenie: { apiKey: "${SECRET_ENV.OPSGENIE_API_KEY}", webhookToken: 5, major: { priorities: [P9] } } }`],
+    [
+      'an inline secret with a sibling problem',
+      `incidents: { opsgenie: { apiKey: "${SECRET_ENV.OPSGENIE_API_KEY}", webhookToken: 5, major: { priorities: [P9] } } }`,
+    ],
     ['an inline secret under a misspelt key', `github: { tokn: "${SECRET_ENV.GITHUB_TOKEN}", webhookSecret: w }`],
-    ['an inline secret of the wrong type', `incidents: { pagerduty: { token: t, webhookSecrets: ["${SECRET_ENV.PAGERDUTY_WEBHOOK_SECRET}", 12345] } }`],
+    [
+      'an inline secret of the wrong type',
+      `incidents: { pagerduty: { token: t, webhookSecrets: ["${SECRET_ENV.PAGERDUTY_WEBHOOK_SECRET}", 12345] } }`,
+    ],
     ['a webhook URL that is not a URL (env)', 'notifications: { webhooks: [{ name: hook, url: env:GITHUB_TOKEN }] }'],
-    ['a webhook URL of the wrong scheme, inline', `notifications: { webhooks: [{ name: hook, url: "ftp://${SECRET_ENV.GITHUB_TOKEN}@example.com", secret: 5 }] }`],
-    ['a secret where a name belongs (env)', 'stacks: [{ name: env:GITHUB_WEBHOOK_SECRET, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f } }, { name: env:GITHUB_WEBHOOK_SECRET, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f } }]'],
+    [
+      'a webhook URL of the wrong scheme, inline',
+      `notifications: { webhooks: [{ name: hook, url: "ftp://${SECRET_ENV.GITHUB_TOKEN}@example.com", secret: 5 }] }`,
+    ],
+    [
+      'a secret where a name belongs (env)',
+      'stacks: [{ name: env:GITHUB_WEBHOOK_SECRET, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f } }, { name: env:GITHUB_WEBHOOK_SECRET, accounts: ["111122223333"], regions: [eu-west-1], state: { file: f } }]',
+    ],
   ])('%s', (_name, yaml) => {
     const err = configErrorOf(() => parse(yaml, SECRET_ENV));
     expect(err.problems.length).toBeGreaterThan(0);
@@ -64,7 +76,10 @@ describe('redactConfig', () => {
   });
 
   it('replaces secrets wherever they are, e.g. the external id of the assumed role', () => {
-    const withRole = parse(`${DESIGN_EXAMPLE}\naws: { assumeRole: { roleArn: "arn:aws:iam::{account}:role/driftwarden-remediator", externalId: env:GITHUB_WEBHOOK_SECRET } }\n`, SECRET_ENV);
+    const withRole = parse(
+      `${DESIGN_EXAMPLE}\naws: { assumeRole: { roleArn: "arn:aws:iam::{account}:role/driftwarden-remediator", externalId: env:GITHUB_WEBHOOK_SECRET } }\n`,
+      SECRET_ENV,
+    );
     expect(withRole.aws.assumeRole?.externalId).toBe(SECRET_ENV.GITHUB_WEBHOOK_SECRET);
     const redacted = redactConfig(withRole);
     expect(redacted.aws.assumeRole).toMatchObject({ roleArn: 'arn:aws:iam::{account}:role/driftwarden-remediator', externalId: REDACTED });

@@ -61,7 +61,11 @@ describe('loadRuntime', () => {
     ['PORT', '80.5', 'expected a port number from 0 to 65535, found "80.5"'],
     ['REDIS_URL', 'http://:secret-pw@host:6379', 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379 (value hidden)'],
     ['REDIS_URL', 'localhost:6379', 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379 (value hidden)'],
-    ['DRIFTWARDEN_ROLES', 'api,wroker', 'unknown role "wroker" — did you mean `worker`? (expected a comma-separated list of api, worker, scheduler)'],
+    [
+      'DRIFTWARDEN_ROLES',
+      'api,wroker',
+      'unknown role "wroker" — did you mean `worker`? (expected a comma-separated list of api, worker, scheduler)',
+    ],
     ['DRIFTWARDEN_ROLES', 'web', 'unknown role "web" (expected a comma-separated list of api, worker, scheduler)'],
     ['DRIFTWARDEN_ROLES', ' , ', 'expected a comma-separated list of api, worker, scheduler, found no role'],
     ['LOG_LEVEL', 'verbose', 'expected one of fatal, error, warn, info, debug, trace, silent, found "verbose"'],

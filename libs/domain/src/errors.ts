@@ -16,11 +16,7 @@ export class DriftwardenError extends Error {
 
 /** Retrying later may succeed: timeouts, 5xx, 429, connection resets. */
 export class TransientError extends DriftwardenError {
-  constructor(
-    message: string,
-    code: string,
-    options?: { cause?: unknown; retryAfterMs?: number },
-  ) {
+  constructor(message: string, code: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, code, options);
     this.retryAfterMs = options?.retryAfterMs;
   }

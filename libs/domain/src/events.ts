@@ -39,12 +39,7 @@ export interface ResourceRef {
   name?: string | null;
 }
 
-export type ConfigItemStatus =
-  | 'OK'
-  | 'ResourceDiscovered'
-  | 'ResourceNotRecorded'
-  | 'ResourceDeleted'
-  | 'ResourceDeletedNotRecorded';
+export type ConfigItemStatus = 'OK' | 'ResourceDiscovered' | 'ResourceNotRecorded' | 'ResourceDeleted' | 'ResourceDeletedNotRecorded';
 
 /** Whether a Config item says the resource is gone. */
 export function isDeletedStatus(status: ConfigItemStatus): boolean {

@@ -41,7 +41,13 @@ describe('createEc2Client', () => {
   });
 
   it('fails a request that outlives requestTimeoutMs with a TimeoutError', async () => {
-    const client = createEc2Client({ region: 'eu-west-1', endpoint: sandbox.url, credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' }, maxAttempts: 1, requestTimeoutMs: 100 });
+    const client = createEc2Client({
+      region: 'eu-west-1',
+      endpoint: sandbox.url,
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' },
+      maxAttempts: 1,
+      requestTimeoutMs: 100,
+    });
     sandbox.failNext('DescribeSecurityGroups', { network: 'hang' });
     await expect(client.send(new DescribeSecurityGroupsCommand({}))).rejects.toMatchObject({ name: 'TimeoutError' });
     client.destroy();

@@ -36,7 +36,8 @@ export interface AssumeRoleOptions {
 
 export function roleArnFor(template: string, account: string): string {
   // Permanent: retrying cannot make the account id valid.
-  if (!/^\d{12}$/.test(account)) throw new PermanentError(`cannot assume a role in account ${JSON.stringify(account)}: expected 12 digits`, 'invalid_account');
+  if (!/^\d{12}$/.test(account))
+    throw new PermanentError(`cannot assume a role in account ${JSON.stringify(account)}: expected 12 digits`, 'invalid_account');
   return template.replace('{account}', account);
 }
 
@@ -95,7 +96,9 @@ export function createEc2Client(opts: Ec2ClientOptions): EC2Client {
  * One EC2 client per region, built on first use; with `credentialsFor` (cross-account,
  * `assumedRoleCredentialsFor`), one per account and region, signing as the role assumed there.
  */
-export function createEc2ClientProvider(opts: Omit<Ec2ClientOptions, 'region'> & { credentialsFor?: CredentialsFor }): Ec2ClientProvider & { destroy(): void } {
+export function createEc2ClientProvider(
+  opts: Omit<Ec2ClientOptions, 'region'> & { credentialsFor?: CredentialsFor },
+): Ec2ClientProvider & { destroy(): void } {
   const { credentialsFor, ...common } = opts;
   const clients = new Map<string, EC2Client>();
   const provider = ({ account, region }: { account: string; region: string }): EC2Client => {

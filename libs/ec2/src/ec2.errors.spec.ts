@@ -45,7 +45,9 @@ describe('mapEc2Error', () => {
     const gone = mapEc2Error(serviceError('InvalidThing.NotFound', 400, 'no such thing'), ctx, kindCodes);
     expect(gone).toBeInstanceOf(Ec2PermanentError);
     expect(gone.code).toBe('ec2_thing_not_found');
-    expect(gone.message).toBe('ec2 RevokeSecurityGroupIngress on sg-0abc1234def567890 failed: sg-0abc1234def567890 is gone (RevokeSecurityGroupIngress) (InvalidThing.NotFound: no such thing)');
+    expect(gone.message).toBe(
+      'ec2 RevokeSecurityGroupIngress on sg-0abc1234def567890 failed: sg-0abc1234def567890 is gone (RevokeSecurityGroupIngress) (InvalidThing.NotFound: no such thing)',
+    );
     expect(mapEc2Error(serviceError('AuthFailure', 401), ctx, kindCodes).code).toBe('ec2_kind_auth');
     expect(mapEc2Error(serviceError('UnauthorizedOperation', 403), ctx, kindCodes).code).toBe('ec2_unauthorized');
     // Without the kind's codes, its not-found code is just another client error.

@@ -25,7 +25,15 @@ const PERMANENT_CODES: Readonly<Record<string, Ec2PermanentCode>> = {
   Blocked: { code: 'ec2_blocked', explain: () => 'the account is blocked (Blocked)' },
 };
 
-const TRANSIENT_KINDS: ReadonlySet<AwsErrorKind> = new Set(['throttled', 'timeout', 'network', 'server_error', 'expired_credentials', 'aborted', 'unknown']);
+const TRANSIENT_KINDS: ReadonlySet<AwsErrorKind> = new Set([
+  'throttled',
+  'timeout',
+  'network',
+  'server_error',
+  'expired_credentials',
+  'aborted',
+  'unknown',
+]);
 
 /**
  * The EC2 error code of an SDK service error (`InvalidPermission.Duplicate`, …); undefined for
@@ -102,11 +110,15 @@ export function mapEc2Error(
   const detail = `${awsCode ?? 'error'}: ${ec2ErrorMessage(err)}`;
   const known = awsCode !== undefined ? (kindCodes[awsCode] ?? PERMANENT_CODES[awsCode]) : undefined;
   if (known) {
-    return new Ec2PermanentError(`ec2 ${ctx.operation} on ${ctx.resourceId} failed: ${known.explain(ctx.resourceId, ctx.operation)} (${detail})`, known.code, {
-      ...ctx,
-      cause: err,
-      awsCode,
-    });
+    return new Ec2PermanentError(
+      `ec2 ${ctx.operation} on ${ctx.resourceId} failed: ${known.explain(ctx.resourceId, ctx.operation)} (${detail})`,
+      known.code,
+      {
+        ...ctx,
+        cause: err,
+        awsCode,
+      },
+    );
   }
   const kind = classifyAwsError(err);
   const message = `ec2 ${ctx.operation} on ${ctx.resourceId} failed (${kind.replace(/_/g, ' ')}): ${detail}`;

@@ -34,9 +34,14 @@ it('the product entry point exports no stand-in (the sandbox is @driftwarden/ec2
 
 describe('the sandbox STS and temporary credentials, as AWS treats them', () => {
   const ROLE_ARN = 'arn:aws:iam::111122223333:role/driftwarden-remediator';
-  const auth = (key: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=${key}/20251122/eu-west-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}` });
+  const auth = (key: string) => ({
+    authorization: `AWS4-HMAC-SHA256 Credential=${key}/20251122/eu-west-1/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+  });
   const post = (url: string, body: string, headers: Record<string, string>) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body }).then(async (r) => ({
+      status: r.status,
+      text: await r.text(),
+    }));
   const assume = (extra = '') => `Action=AssumeRole&RoleArn=${encodeURIComponent(ROLE_ARN)}&RoleSessionName=driftwarden${extra}`;
   const describeGroups = 'Action=DescribeSecurityGroups&Version=2016-11-15';
 
@@ -52,10 +57,16 @@ describe('the sandbox STS and temporary credentials, as AWS treats them', () => 
       expect((await post(account.url, assume('&Version=2011-06-15&DurationSeconds=900'), auth(ACCESS_KEY_ID))).status).toBe(200);
       const [session] = account.sessions;
       expect((await post(account.url, describeGroups, auth(session.accessKeyId))).text).toContain('<Code>AuthFailure</Code>');
-      expect((await post(account.url, describeGroups, { ...auth(session.accessKeyId), 'x-amz-security-token': 'not-the-token' })).text).toContain('<Code>AuthFailure</Code>');
-      expect((await post(account.url, describeGroups, { ...auth(session.accessKeyId), 'x-amz-security-token': session.sessionToken })).status).toBe(200);
+      expect(
+        (await post(account.url, describeGroups, { ...auth(session.accessKeyId), 'x-amz-security-token': 'not-the-token' })).text,
+      ).toContain('<Code>AuthFailure</Code>');
+      expect(
+        (await post(account.url, describeGroups, { ...auth(session.accessKeyId), 'x-amz-security-token': session.sessionToken })).status,
+      ).toBe(200);
       now = new Date(now.getTime() + 900_000);
-      expect((await post(account.url, describeGroups, { ...auth(session.accessKeyId), 'x-amz-security-token': session.sessionToken })).text).toContain('<Code>AuthFailure</Code>');
+      expect(
+        (await post(account.url, describeGroups, { ...auth(session.accessKeyId), 'x-amz-security-token': session.sessionToken })).text,
+      ).toContain('<Code>AuthFailure</Code>');
     } finally {
       await account.close();
     }

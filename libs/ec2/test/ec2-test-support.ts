@@ -32,7 +32,14 @@ export function sandboxClient(sandbox: Ec2Sandbox, opts: { maxAttempts?: number;
 const ipv4 = (cidr: string): RulePeer => ({ kind: 'ipv4', cidr });
 const ipv6 = (cidr: string): RulePeer => ({ kind: 'ipv6', cidr });
 
-export function rule(direction: RuleDirection, protocol: string, from: number | null, to: number | null, peer: RulePeer, description?: string): PermissionRule {
+export function rule(
+  direction: RuleDirection,
+  protocol: string,
+  from: number | null,
+  to: number | null,
+  peer: RulePeer,
+  description?: string,
+): PermissionRule {
   return makeRule({ direction, protocol, fromPort: from, toPort: to, peer, description });
 }
 

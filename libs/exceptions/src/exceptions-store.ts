@@ -34,19 +34,31 @@ export class ExceptionsStore extends ExceptionsPort {
   }
 
   async all(): Promise<ResourceException[]> {
-    return (await this.redis.hvals(this.key)).map((x) => JSON.parse(x) as ResourceException).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return (await this.redis.hvals(this.key))
+      .map((x) => JSON.parse(x) as ResourceException)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async activeFor(resource: ResourceRef, now: Date): Promise<ActiveException | null> {
     const t = now.getTime();
     const hit = (await this.all()).find(
-      (e) => !e.deletedAt && Date.parse(e.until) > t && (e.resource === resource.id || (resource.arn !== undefined && e.resource === resource.arn)),
+      (e) =>
+        !e.deletedAt &&
+        Date.parse(e.until) > t &&
+        (e.resource === resource.id || (resource.arn !== undefined && e.resource === resource.arn)),
     );
     return hit ? { id: hit.id, reason: hit.reason, until: hit.until } : null;
   }
 
   /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many exceptions are active. */
-  async create(input: { resource: string; reason: string; until: Date; actor: string; now: Date; maxActive?: number }): Promise<ResourceException> {
+  async create(input: {
+    resource: string;
+    reason: string;
+    until: Date;
+    actor: string;
+    now: Date;
+    maxActive?: number;
+  }): Promise<ResourceException> {
     const e: ResourceException = {
       id: `exc_${input.now.getTime().toString(36)}${randomBytes(4).toString('hex')}`,
       resource: input.resource,
@@ -57,7 +69,13 @@ export class ExceptionsStore extends ExceptionsPort {
     };
     if (input.maxActive === undefined) await this.redis.hset(this.key, e.id, JSON.stringify(e));
     else await hsetUnderCap(this.redis, this.key, e.id, JSON.stringify(e), { max: input.maxActive, now: input.now });
-    await this.audit.append({ at: e.createdAt, type: 'exception.created', actor: input.actor, reason: input.reason, details: { id: e.id, resource: e.resource, until: e.until } });
+    await this.audit.append({
+      at: e.createdAt,
+      type: 'exception.created',
+      actor: input.actor,
+      reason: input.reason,
+      details: { id: e.id, resource: e.resource, until: e.until },
+    });
     return e;
   }
 
@@ -68,7 +86,13 @@ export class ExceptionsStore extends ExceptionsPort {
     if (e.deletedAt) return e;
     const removed = { ...e, deletedAt: now.toISOString(), deletedBy: actor };
     await this.redis.hset(this.key, id, JSON.stringify(removed));
-    await this.audit.append({ at: removed.deletedAt, type: 'exception.deleted', actor, reason: `exception ${id} for ${e.resource} removed`, details: { id, resource: e.resource } });
+    await this.audit.append({
+      at: removed.deletedAt,
+      type: 'exception.deleted',
+      actor,
+      reason: `exception ${id} for ${e.resource} removed`,
+      details: { id, resource: e.resource },
+    });
     return removed;
   }
 
@@ -82,6 +106,12 @@ export class ExceptionsStore extends ExceptionsPort {
     // A lapsed exception has done its work: it leaves the hash (read on every evaluation); the
     // audit log keeps its history.
     await this.redis.hdel(this.key, e.id);
-    await this.audit.append({ at: now.toISOString(), type: 'exception.expired', actor: 'scheduler', reason: `exception ${e.id} for ${e.resource} lapsed: the resource is evaluated again`, details: { id: e.id, resource: e.resource } });
+    await this.audit.append({
+      at: now.toISOString(),
+      type: 'exception.expired',
+      actor: 'scheduler',
+      reason: `exception ${e.id} for ${e.resource} lapsed: the resource is evaluated again`,
+      details: { id: e.id, resource: e.resource },
+    });
   }
 }

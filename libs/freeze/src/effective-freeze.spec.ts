@@ -1,7 +1,12 @@
 import { activeWindow, freezeAt, freezeEvidence, nextTimeDrivenStart, scopeMatchesQuery } from './effective-freeze';
 import type { FreezeSettings, FreezeState, IncidentRecord } from './freeze.types';
 
-const target: { account: string; region: string; type: string; tags: Record<string, string> } = { account: '111122223333', region: 'eu-west-1', type: 'AWS::EC2::SecurityGroup', tags: { team: 'payments' } };
+const target: { account: string; region: string; type: string; tags: Record<string, string> } = {
+  account: '111122223333',
+  region: 'eu-west-1',
+  type: 'AWS::EC2::SecurityGroup',
+  tags: { team: 'payments' },
+};
 const other = { ...target, account: '444455556666' };
 const T = (iso: string) => new Date(iso);
 
@@ -13,7 +18,14 @@ const settings = (over: Partial<FreezeSettings> = {}): FreezeSettings => ({
   maxStalenessMs: 90_000,
   ...over,
 });
-const state = (over: Partial<FreezeState> = {}): FreezeState => ({ manual: [], overrides: [], incidents: [], providers: [], unknownIntervals: [], ...over });
+const state = (over: Partial<FreezeState> = {}): FreezeState => ({
+  manual: [],
+  overrides: [],
+  incidents: [],
+  providers: [],
+  unknownIntervals: [],
+  ...over,
+});
 const incident = (over: Partial<IncidentRecord> = {}): IncidentRecord => ({
   provider: 'pagerduty',
   id: 'Q1ABC2',
@@ -23,7 +35,8 @@ const incident = (over: Partial<IncidentRecord> = {}): IncidentRecord => ({
   createdAt: '2025-03-04T10:00:00Z',
   ...over,
 });
-const types = (s: FreezeState, cfg: FreezeSettings, at: string, t = target, now = true) => freezeAt(s, cfg, t, T(at), { now }).sources.map((x) => x.type);
+const types = (s: FreezeState, cfg: FreezeSettings, at: string, t = target, now = true) =>
+  freezeAt(s, cfg, t, T(at), { now }).sources.map((x) => x.type);
 
 describe('effective freeze', () => {
   it('is not frozen with no sources and no provider configured (no incident source)', () => {
@@ -35,14 +48,18 @@ describe('effective freeze', () => {
     for (const t of [target, other]) {
       const f = freezeAt(s, settings(), t, T('2025-03-04T10:00:00Z'), { now: true });
       expect(f.frozen).toBe(true);
-      expect(f.sources).toEqual([expect.objectContaining({ id: 'unk_state', type: 'unknown', since: '2025-03-04T09:59:00Z', until: null, actor: 'controller' })]);
+      expect(f.sources).toEqual([
+        expect.objectContaining({ id: 'unk_state', type: 'unknown', since: '2025-03-04T09:59:00Z', until: null, actor: 'controller' }),
+      ]);
     }
     // It says nothing about the past: a change's time is judged on the recorded history.
     expect(freezeAt(s, settings(), target, T('2025-03-04T09:00:00Z'), { now: false }).frozen).toBe(false);
   });
 
   it('a manual freeze lasts until its TTL, then expires; a lifted one ends when lifted', () => {
-    const s = state({ manual: [{ id: 'frz_1', reason: 'deploy', since: '2025-03-04T10:00:00Z', until: '2025-03-04T12:00:00Z', actor: 'token:oncall' }] });
+    const s = state({
+      manual: [{ id: 'frz_1', reason: 'deploy', since: '2025-03-04T10:00:00Z', until: '2025-03-04T12:00:00Z', actor: 'token:oncall' }],
+    });
     expect(types(s, settings(), '2025-03-04T11:59:59Z')).toEqual(['manual']);
     expect(types(s, settings(), '2025-03-04T12:00:00Z')).toEqual([]);
     s.manual[0].liftedAt = '2025-03-04T10:30:00Z';
@@ -51,7 +68,18 @@ describe('effective freeze', () => {
   });
 
   it('a scoped freeze covers only its scope; tags must all match', () => {
-    const s = state({ manual: [{ id: 'frz_1', reason: 'r', scope: { accounts: ['111122223333'], tags: { team: 'payments' } }, since: '2025-03-04T10:00:00Z', until: '2025-03-05T00:00:00Z', actor: 'a' }] });
+    const s = state({
+      manual: [
+        {
+          id: 'frz_1',
+          reason: 'r',
+          scope: { accounts: ['111122223333'], tags: { team: 'payments' } },
+          since: '2025-03-04T10:00:00Z',
+          until: '2025-03-05T00:00:00Z',
+          actor: 'a',
+        },
+      ],
+    });
     expect(types(s, settings(), '2025-03-04T11:00:00Z')).toEqual(['manual']);
     expect(types(s, settings(), '2025-03-04T11:00:00Z', other)).toEqual([]);
     expect(types(s, settings(), '2025-03-04T11:00:00Z', { ...target, tags: {} as Record<string, string> })).toEqual([]);
@@ -80,7 +108,11 @@ describe('effective freeze', () => {
 
   it.each([
     ['never polled', undefined, 'no data yet'],
-    ['last poll failed', { ok: false, fetchedAt: '2025-03-04T10:00:00Z', attemptedAt: '2025-03-04T10:00:30Z', error: 'timeout' }, 'last poll failed: timeout'],
+    [
+      'last poll failed',
+      { ok: false, fetchedAt: '2025-03-04T10:00:00Z', attemptedAt: '2025-03-04T10:00:30Z', error: 'timeout' },
+      'last poll failed: timeout',
+    ],
     ['stale data', { ok: true, fetchedAt: '2025-03-04T09:58:00Z', attemptedAt: '2025-03-04T09:58:00Z' }, 'data is 120 s old (max 90 s)'],
   ])('fails closed: %s is unknown, which freezes', (_n, snap, why) => {
     const s = state({ providers: snap ? [{ provider: 'pagerduty', incidents: [], ...snap }] : [] });
@@ -91,7 +123,11 @@ describe('effective freeze', () => {
   });
 
   it('fresh successful data with no incident is not frozen', () => {
-    const s = state({ providers: [{ provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T09:59:30Z', attemptedAt: '2025-03-04T09:59:30Z', incidents: [] }] });
+    const s = state({
+      providers: [
+        { provider: 'pagerduty', ok: true, fetchedAt: '2025-03-04T09:59:30Z', attemptedAt: '2025-03-04T09:59:30Z', incidents: [] },
+      ],
+    });
     expect(freezeAt(s, settings({ providers: ['pagerduty'] }), target, T('2025-03-04T10:00:00Z'), { now: true }).frozen).toBe(false);
   });
 });
@@ -115,9 +151,21 @@ describe('change windows', () => {
   });
 
   it('is a window source with since/until and its scope', () => {
-    const f = freezeAt(state(), settings({ windows: [{ ...yearEnd, scope: { accounts: ['111122223333'] } }] }), target, T('2025-12-24T12:00:00Z'), { now: true });
-    expect(f.sources).toEqual([expect.objectContaining({ type: 'window', since: '2025-12-20T17:00:00.000Z', until: '2026-01-03T17:00:00.000Z' })]);
-    expect(freezeAt(state(), settings({ windows: [{ ...yearEnd, scope: { accounts: ['111122223333'] } }] }), other, T('2025-12-24T12:00:00Z'), { now: true }).frozen).toBe(false);
+    const f = freezeAt(
+      state(),
+      settings({ windows: [{ ...yearEnd, scope: { accounts: ['111122223333'] } }] }),
+      target,
+      T('2025-12-24T12:00:00Z'),
+      { now: true },
+    );
+    expect(f.sources).toEqual([
+      expect.objectContaining({ type: 'window', since: '2025-12-20T17:00:00.000Z', until: '2026-01-03T17:00:00.000Z' }),
+    ]);
+    expect(
+      freezeAt(state(), settings({ windows: [{ ...yearEnd, scope: { accounts: ['111122223333'] } }] }), other, T('2025-12-24T12:00:00Z'), {
+        now: true,
+      }).frozen,
+    ).toBe(false);
   });
 });
 
@@ -137,7 +185,9 @@ describe('freeze at the time of a change (rule 3 evidence)', () => {
   });
 
   it('a change made while the provider was unknown is marked unknown, not declared', () => {
-    const s = state({ unknownIntervals: [{ provider: 'pagerduty', from: '2025-03-04T10:00:00Z', to: '2025-03-04T10:05:00Z', reason: 'timeout' }] });
+    const s = state({
+      unknownIntervals: [{ provider: 'pagerduty', from: '2025-03-04T10:00:00Z', to: '2025-03-04T10:05:00Z', reason: 'timeout' }],
+    });
     const e = freezeEvidence(s, settings(), target, T('2025-03-04T10:02:00Z'), T('2025-03-04T10:30:00Z'));
     expect(e.atChange).toMatchObject({ declared: false, unknown: true });
   });
@@ -178,7 +228,10 @@ describe('nextTimeDrivenStart (the instant the fence refuses calls without anyth
   });
 
   it("is the next opening of a window covering the target, in the window's time zone", () => {
-    expect(nextTimeDrivenStart(state(), settings({ windows: [window] }), target, now)).toEqual({ at: T('2025-03-04T22:00:00Z'), reason: 'change window nightly opens' });
+    expect(nextTimeDrivenStart(state(), settings({ windows: [window] }), target, now)).toEqual({
+      at: T('2025-03-04T22:00:00Z'),
+      reason: 'change window nightly opens',
+    });
     const berlin = { ...window, timeZone: 'Europe/Berlin' };
     expect(nextTimeDrivenStart(state(), settings({ windows: [berlin] }), target, now)?.at).toEqual(T('2025-03-04T21:00:00Z'));
     const elsewhere = { ...window, scope: { accounts: [other.account] } };
@@ -186,7 +239,13 @@ describe('nextTimeDrivenStart (the instant the fence refuses calls without anyth
   });
 
   it("is the instant a provider's data goes stale (fail closed), and freezeAt agrees", () => {
-    const snap = { provider: 'pagerduty' as const, ok: true, fetchedAt: '2025-03-04T09:59:30Z', attemptedAt: '2025-03-04T09:59:30Z', incidents: [] };
+    const snap = {
+      provider: 'pagerduty' as const,
+      ok: true,
+      fetchedAt: '2025-03-04T09:59:30Z',
+      attemptedAt: '2025-03-04T09:59:30Z',
+      incidents: [],
+    };
     const s = state({ providers: [snap] });
     const cfg = settings({ providers: ['pagerduty'] });
     const next = nextTimeDrivenStart(s, cfg, target, now);
@@ -196,8 +255,16 @@ describe('nextTimeDrivenStart (the instant the fence refuses calls without anyth
   });
 
   it('takes the earliest of all candidates', () => {
-    const snap = { provider: 'pagerduty' as const, ok: true, fetchedAt: '2025-03-04T09:59:30Z', attemptedAt: '2025-03-04T09:59:30Z', incidents: [] };
+    const snap = {
+      provider: 'pagerduty' as const,
+      ok: true,
+      fetchedAt: '2025-03-04T09:59:30Z',
+      attemptedAt: '2025-03-04T09:59:30Z',
+      incidents: [],
+    };
     const s = state({ overrides: [override], providers: [snap] });
-    expect(nextTimeDrivenStart(s, settings({ providers: ['pagerduty'], windows: [window] }), target, now)?.reason).toBe('pagerduty data goes stale');
+    expect(nextTimeDrivenStart(s, settings({ providers: ['pagerduty'], windows: [window] }), target, now)?.reason).toBe(
+      'pagerduty data goes stale',
+    );
   });
 });

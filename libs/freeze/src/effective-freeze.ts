@@ -1,6 +1,19 @@
 import { CronExpressionParser } from 'cron-parser';
-import { scopeCovers as coversTarget, type FreezeEvidence, type FreezeSourceSnapshot, type Scope, type ScopeTarget } from '@driftwarden/domain';
-import { stalenessLimitMs, type EffectiveFreeze, type FreezeSettings, type FreezeState, type FreezeWindow, type IncidentRecord } from './freeze.types';
+import {
+  scopeCovers as coversTarget,
+  type FreezeEvidence,
+  type FreezeSourceSnapshot,
+  type Scope,
+  type ScopeTarget,
+} from '@driftwarden/domain';
+import {
+  stalenessLimitMs,
+  type EffectiveFreeze,
+  type FreezeSettings,
+  type FreezeState,
+  type FreezeWindow,
+  type IncidentRecord,
+} from './freeze.types';
 
 /**
  * The effective freeze, computed purely from the recorded state (DESIGN §3): the union of
@@ -21,7 +34,15 @@ export function freezeAt(
   for (const m of state.manual) {
     const end = Math.min(Date.parse(m.until), m.liftedAt ? Date.parse(m.liftedAt) : Infinity);
     if (Date.parse(m.since) <= t && t < end && scopeCovers(m.scope)) {
-      sources.push({ id: m.id, type: 'manual', reason: m.reason, ...(m.scope ? { scope: m.scope } : {}), since: m.since, until: m.until, actor: m.actor });
+      sources.push({
+        id: m.id,
+        type: 'manual',
+        reason: m.reason,
+        ...(m.scope ? { scope: m.scope } : {}),
+        since: m.since,
+        until: m.until,
+        actor: m.actor,
+      });
     }
   }
 
@@ -45,7 +66,13 @@ export function freezeAt(
     if (!scopeCovers(inc.scope)) continue;
     const created = Date.parse(inc.createdAt);
     const resolved = inc.resolvedAt ? Date.parse(inc.resolvedAt) : Infinity;
-    const ref = { provider: inc.provider, id: inc.id, ...(inc.number !== undefined ? { number: inc.number } : {}), title: inc.title, ...(inc.url ? { url: inc.url } : {}) };
+    const ref = {
+      provider: inc.provider,
+      id: inc.id,
+      ...(inc.number !== undefined ? { number: inc.number } : {}),
+      title: inc.title,
+      ...(inc.url ? { url: inc.url } : {}),
+    };
     if (created <= t && t < resolved) {
       if (overridden) continue;
       sources.push({
@@ -77,7 +104,8 @@ export function freezeAt(
     sources.push({
       id: 'unk_state',
       type: 'unknown',
-      reason: "the controller's state was empty (a new installation or a lost Redis): rebuilding it from GitHub before anything is remediated",
+      reason:
+        "the controller's state was empty (a new installation or a lost Redis): rebuilding it from GitHub before anything is remediated",
       since: state.rebuild.since,
       until: null,
       actor: 'controller',
@@ -90,15 +118,34 @@ export function freezeAt(
       const limitMs = stalenessLimitMs(settings, provider);
       const stale = fetched === null || t - fetched > limitMs;
       if (!snap || !snap.ok || stale) {
-        const why = !snap ? 'no data yet' : !snap.ok ? `last poll failed: ${snap.error ?? 'error'}` : `data is ${Math.round((t - (fetched as number)) / 1000)} s old (max ${limitMs / 1000} s)`;
-        sources.push({ id: `unk_${provider}`, type: 'unknown', reason: `cannot tell whether a ${provider} incident is open: ${why}`, since: snap?.fetchedAt ?? snap?.attemptedAt ?? at.toISOString(), until: null, actor: `provider:${provider}` });
+        const why = !snap
+          ? 'no data yet'
+          : !snap.ok
+            ? `last poll failed: ${snap.error ?? 'error'}`
+            : `data is ${Math.round((t - (fetched as number)) / 1000)} s old (max ${limitMs / 1000} s)`;
+        sources.push({
+          id: `unk_${provider}`,
+          type: 'unknown',
+          reason: `cannot tell whether a ${provider} incident is open: ${why}`,
+          since: snap?.fetchedAt ?? snap?.attemptedAt ?? at.toISOString(),
+          until: null,
+          actor: `provider:${provider}`,
+        });
       }
     }
   } else {
     for (const u of state.unknownIntervals) {
       const from = Date.parse(u.from);
       const to = u.to ? Date.parse(u.to) : Infinity;
-      if (from <= t && t < to) sources.push({ id: `unk_${u.provider}_${from.toString(36)}`, type: 'unknown', reason: u.reason, since: u.from, until: u.to, actor: `provider:${u.provider}` });
+      if (from <= t && t < to)
+        sources.push({
+          id: `unk_${u.provider}_${from.toString(36)}`,
+          type: 'unknown',
+          reason: u.reason,
+          since: u.from,
+          until: u.to,
+          actor: `provider:${u.provider}`,
+        });
     }
   }
   return { frozen: sources.length > 0, sources };
@@ -143,7 +190,12 @@ export function activeWindow(w: FreezeWindow, at: Date): { start: Date; end: Dat
  * The fence refuses cloud calls from that instant on: a freeze stops every remediation that has
  * not issued its cloud call by the time it starts (DESIGN §3), even before a sweep notices it.
  */
-export function nextTimeDrivenStart(state: FreezeState, settings: FreezeSettings, target: ScopeTarget | null, now: Date): { at: Date; reason: string } | null {
+export function nextTimeDrivenStart(
+  state: FreezeState,
+  settings: FreezeSettings,
+  target: ScopeTarget | null,
+  now: Date,
+): { at: Date; reason: string } | null {
   const t = now.getTime();
   const covers = (scope: Scope | undefined) => target === null || coversTarget(scope, target);
   let first: { at: number; reason: string } | null = null;
@@ -153,7 +205,10 @@ export function nextTimeDrivenStart(state: FreezeState, settings: FreezeSettings
   for (const w of settings.windows) {
     if (!covers(w.scope)) continue;
     try {
-      consider(CronExpressionParser.parse(w.schedule, { currentDate: now, tz: w.timeZone }).next().getTime(), `change window ${w.name} opens`);
+      consider(
+        CronExpressionParser.parse(w.schedule, { currentDate: now, tz: w.timeZone }).next().getTime(),
+        `change window ${w.name} opens`,
+      );
     } catch {
       // A schedule with no next occurrence never opens again.
     }
@@ -165,7 +220,8 @@ export function nextTimeDrivenStart(state: FreezeState, settings: FreezeSettings
   for (const provider of settings.providers) {
     const snap = state.providers.find((p) => p.provider === provider);
     // Stale once older than maxStaleness (see freezeAt): from one millisecond after that.
-    if (snap?.ok && snap.fetchedAt) consider(Date.parse(snap.fetchedAt) + stalenessLimitMs(settings, provider) + 1, `${provider} data goes stale`);
+    if (snap?.ok && snap.fetchedAt)
+      consider(Date.parse(snap.fetchedAt) + stalenessLimitMs(settings, provider) + 1, `${provider} data goes stale`);
   }
   const found = first as { at: number; reason: string } | null;
   return found ? { at: new Date(found.at), reason: found.reason } : null;
@@ -181,7 +237,13 @@ export function incidentsWithinLookback(incidents: IncidentRecord[], target: Sco
 }
 
 /** The freeze evidence a decision is made with: now, and at the time of the change. */
-export function freezeEvidence(state: FreezeState, settings: FreezeSettings, target: ScopeTarget, changedAt: Date, now: Date): FreezeEvidence {
+export function freezeEvidence(
+  state: FreezeState,
+  settings: FreezeSettings,
+  target: ScopeTarget,
+  changedAt: Date,
+  now: Date,
+): FreezeEvidence {
   const current = freezeAt(state, settings, target, now, { now: true });
   const past = freezeAt(state, settings, target, changedAt, { now: false });
   const lookback = incidentsWithinLookback(state.incidents, target, changedAt, settings.lookbackMs);
@@ -200,7 +262,13 @@ export function freezeEvidence(state: FreezeState, settings: FreezeSettings, tar
           since: i.createdAt,
           until: i.resolvedAt ?? null,
           actor: `incident:${i.provider}`,
-          incident: { provider: i.provider, id: i.id, title: i.title, ...(i.number !== undefined ? { number: i.number } : {}), ...(i.url ? { url: i.url } : {}) },
+          incident: {
+            provider: i.provider,
+            id: i.id,
+            title: i.title,
+            ...(i.number !== undefined ? { number: i.number } : {}),
+            ...(i.url ? { url: i.url } : {}),
+          },
         })),
       ],
     },

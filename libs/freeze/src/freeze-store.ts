@@ -119,7 +119,10 @@ export class FreezeStore {
       unknownIntervals: parse<UnknownInterval>(val<string[]>(3)),
       // No "rebuilt" mark: the state is new or was lost, and is being (or must be) rebuilt.
       rebuild: val<string | null>(4) !== null ? null : { since: val<string | null>(5) ?? new Date().toISOString() },
-      providers: providers.map((_, i) => val<string | null>(6 + i)).filter((x): x is string => x !== null).map((x) => JSON.parse(x) as ProviderSnapshot),
+      providers: providers
+        .map((_, i) => val<string | null>(6 + i))
+        .filter((x): x is string => x !== null)
+        .map((x) => JSON.parse(x) as ProviderSnapshot),
     };
   }
 
@@ -143,7 +146,10 @@ export class FreezeStore {
    * transitions: a window opens or closes, a manual freeze expires, data goes stale) and
    * records each start and end. Returns what changed.
    */
-  async recordTransitions(active: { id: string; type: string; reason: string }[], now: Date): Promise<{ started: string[]; ended: string[] }> {
+  async recordTransitions(
+    active: { id: string; type: string; reason: string }[],
+    now: Date,
+  ): Promise<{ started: string[]; ended: string[] }> {
     const key = this.k('active');
     const previous = new Set(await this.redis.smembers(key));
     const current = new Set(active.map((a) => a.id));
@@ -159,10 +165,22 @@ export class FreezeStore {
     if (started.length > 0) await this.freezeStarted('sweep');
     else await this.changed('sweep');
     for (const a of started) {
-      await this.audit.append({ at: now.toISOString(), type: 'freeze.started', actor: 'scheduler', reason: a.reason, details: { id: a.id, type: a.type } });
+      await this.audit.append({
+        at: now.toISOString(),
+        type: 'freeze.started',
+        actor: 'scheduler',
+        reason: a.reason,
+        details: { id: a.id, type: a.type },
+      });
     }
     for (const id of ended) {
-      await this.audit.append({ at: now.toISOString(), type: 'freeze.ended', actor: 'scheduler', reason: `freeze source ${id} is no longer active`, details: { id } });
+      await this.audit.append({
+        at: now.toISOString(),
+        type: 'freeze.ended',
+        actor: 'scheduler',
+        reason: `freeze source ${id} is no longer active`,
+        details: { id },
+      });
     }
     return { started: started.map((a) => a.id), ended };
   }
@@ -180,7 +198,11 @@ export class FreezeStore {
 
   /** Marks the state rebuilt: the unknown source ends on every replica. */
   async markRebuilt(now: Date, details: Record<string, unknown>): Promise<void> {
-    await this.redis.multi().set(this.k('rebuilt'), JSON.stringify({ at: now.toISOString(), ...details })).del(this.k('rebuild-since')).exec();
+    await this.redis
+      .multi()
+      .set(this.k('rebuilt'), JSON.stringify({ at: now.toISOString(), ...details }))
+      .del(this.k('rebuild-since'))
+      .exec();
     await this.changed('state rebuilt');
   }
 
@@ -195,7 +217,14 @@ export class FreezeStore {
   }
 
   /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many manual freezes are active. */
-  async createManual(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date; maxActive?: number }): Promise<ManualFreeze> {
+  async createManual(input: {
+    reason: string;
+    ttlMs: number;
+    scope?: Scope;
+    actor: string;
+    now: Date;
+    maxActive?: number;
+  }): Promise<ManualFreeze> {
     const freeze: ManualFreeze = {
       id: newId('frz'),
       reason: input.reason,
@@ -206,7 +235,13 @@ export class FreezeStore {
     };
     await this.put(this.k('manual'), freeze.id, JSON.stringify(freeze), input.maxActive, input.now);
     await this.freezeStarted(`manual ${freeze.id}`);
-    await this.audit.append({ at: freeze.since, type: 'freeze.created', actor: input.actor, reason: input.reason, details: { id: freeze.id, until: freeze.until, ...(input.scope ? { scope: { ...input.scope } } : {}) } });
+    await this.audit.append({
+      at: freeze.since,
+      type: 'freeze.created',
+      actor: input.actor,
+      reason: input.reason,
+      details: { id: freeze.id, until: freeze.until, ...(input.scope ? { scope: { ...input.scope } } : {}) },
+    });
     return freeze;
   }
 
@@ -228,12 +263,25 @@ export class FreezeStore {
     const lifted: ManualFreeze = { ...current, liftedAt: now.toISOString(), liftedBy: actor };
     await this.redis.hset(this.k('manual'), id, JSON.stringify(lifted));
     await this.changed(`manual ${id} lifted`);
-    await this.audit.append({ at: lifted.liftedAt as string, type: 'freeze.lifted', actor, reason: `manual freeze ${id} lifted`, details: { id } });
+    await this.audit.append({
+      at: lifted.liftedAt as string,
+      type: 'freeze.lifted',
+      actor,
+      reason: `manual freeze ${id} lifted`,
+      details: { id },
+    });
     return lifted;
   }
 
   /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many overrides are active. */
-  async createOverride(input: { reason: string; ttlMs: number; scope?: Scope; actor: string; now: Date; maxActive?: number }): Promise<FreezeOverride> {
+  async createOverride(input: {
+    reason: string;
+    ttlMs: number;
+    scope?: Scope;
+    actor: string;
+    now: Date;
+    maxActive?: number;
+  }): Promise<FreezeOverride> {
     const o: FreezeOverride = {
       id: newId('ovr'),
       reason: input.reason,
@@ -244,7 +292,13 @@ export class FreezeStore {
     };
     await this.put(this.k('overrides'), o.id, JSON.stringify(o), input.maxActive, input.now);
     await this.changed(`override ${o.id}`);
-    await this.audit.append({ at: o.since, type: 'freeze.override', actor: input.actor, reason: input.reason, details: { id: o.id, until: o.until, ...(input.scope ? { scope: { ...input.scope } } : {}) } });
+    await this.audit.append({
+      at: o.since,
+      type: 'freeze.override',
+      actor: input.actor,
+      reason: input.reason,
+      details: { id: o.id, until: o.until, ...(input.scope ? { scope: { ...input.scope } } : {}) },
+    });
     return o;
   }
 
@@ -255,7 +309,11 @@ export class FreezeStore {
    * start (`requestedAt`): an incident a newer webhook (or poll) already changed is left as it
    * is (incidentTransition), so a slow poll never moves an incident backwards.
    */
-  async recordSnapshot(snap: ProviderSnapshot, actor: string, opts: { unknownSince?: string } = {}): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }> {
+  async recordSnapshot(
+    snap: ProviderSnapshot,
+    actor: string,
+    opts: { unknownSince?: string } = {},
+  ): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }> {
     const historyKey = this.k('incidents');
     const opened: IncidentRecord[] = [];
     const resolved: IncidentRecord[] = [];
@@ -273,7 +331,13 @@ export class FreezeStore {
       }
       for (const h of all) {
         if (!h.record.resolvedAt && !openIds.has(h.record.id)) {
-          const t = await this.transitionIncident(h.field, h.value, { open: false, at: asOf, from: 'poll', incident: h.record, resolvedAt: snap.fetchedAt ?? snap.attemptedAt });
+          const t = await this.transitionIncident(h.field, h.value, {
+            open: false,
+            at: asOf,
+            from: 'poll',
+            incident: h.record,
+            resolvedAt: snap.fetchedAt ?? snap.attemptedAt,
+          });
           if (t.kind === 'resolved') resolved.push(t.next);
         }
       }
@@ -283,10 +347,22 @@ export class FreezeStore {
     if (opened.length > 0 || unknownStarted) await this.freezeStarted(`${snap.provider} poll`);
     else await this.changed(`${snap.provider} poll`);
     for (const i of opened) {
-      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.incident_opened', actor, reason: `${i.provider} incident ${i.number ?? i.id} (${i.title}) is open and major: auto-heal frozen since ${i.createdAt}`, details: { provider: i.provider, id: i.id, createdAt: i.createdAt } });
+      await this.audit.append({
+        at: snap.attemptedAt,
+        type: 'freeze.incident_opened',
+        actor,
+        reason: `${i.provider} incident ${i.number ?? i.id} (${i.title}) is open and major: auto-heal frozen since ${i.createdAt}`,
+        details: { provider: i.provider, id: i.id, createdAt: i.createdAt },
+      });
     }
     for (const i of resolved) {
-      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.incident_resolved', actor, reason: `${i.provider} incident ${i.number ?? i.id} is no longer open: cooldown starts`, details: { provider: i.provider, id: i.id, resolvedAt: i.resolvedAt ?? null } });
+      await this.audit.append({
+        at: snap.attemptedAt,
+        type: 'freeze.incident_resolved',
+        actor,
+        reason: `${i.provider} incident ${i.number ?? i.id} is no longer open: cooldown starts`,
+        details: { provider: i.provider, id: i.id, resolvedAt: i.resolvedAt ?? null },
+      });
     }
     return { opened, resolved };
   }
@@ -296,7 +372,11 @@ export class FreezeStore {
    * webhook and a poll that change the same incident at once are ordered by their times, never
    * by who writes last. `firstRead` is the field's value already read (null: absent).
    */
-  private async transitionIncident(field: string, firstRead: string | null | undefined, obs: IncidentObservation): Promise<IncidentTransition> {
+  private async transitionIncident(
+    field: string,
+    firstRead: string | null | undefined,
+    obs: IncidentObservation,
+  ): Promise<IncidentTransition> {
     const key = this.k('incidents');
     let read = firstRead === undefined ? await this.redis.hget(key, field) : firstRead;
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -340,10 +420,23 @@ export class FreezeStore {
    * that started after it) is stale: audited, never applied, so an incident never moves
    * backwards (a late `resolved` cannot end a freeze a newer poll still shows).
    */
-  async applyIncidentEvent(incident: IncidentRecord, open: boolean, at: string, actor: string, event: { id?: string; type?: string; resolvedAt?: string } = {}): Promise<IncidentEventOutcome> {
+  async applyIncidentEvent(
+    incident: IncidentRecord,
+    open: boolean,
+    at: string,
+    actor: string,
+    event: { id?: string; type?: string; resolvedAt?: string } = {},
+  ): Promise<IncidentEventOutcome> {
     const field = `${incident.provider}:${incident.id}`;
     const floor = (await this.snapshot(incident.provider))?.requestedAt ?? null;
-    const t = await this.transitionIncident(field, undefined, { open, at, from: actor, incident, floor, ...(!open && event.resolvedAt ? { resolvedAt: event.resolvedAt } : {}) });
+    const t = await this.transitionIncident(field, undefined, {
+      open,
+      at,
+      from: actor,
+      incident,
+      floor,
+      ...(!open && event.resolvedAt ? { resolvedAt: event.resolvedAt } : {}),
+    });
     const label = `${incident.provider} incident ${incident.number ?? incident.id}`;
     const eventDetails = { ...(event.id ? { eventId: event.id } : {}), ...(event.type ? { eventType: event.type } : {}) };
     switch (t.kind) {
@@ -353,18 +446,37 @@ export class FreezeStore {
           type: 'freeze.incident_event_stale',
           actor,
           reason: t.reason,
-          details: { provider: incident.provider, id: incident.id, occurredAt: at, knownAt: t.knownAt, knownFrom: t.knownFrom, ...eventDetails },
+          details: {
+            provider: incident.provider,
+            id: incident.id,
+            occurredAt: at,
+            knownAt: t.knownAt,
+            knownFrom: t.knownFrom,
+            ...eventDetails,
+          },
         });
         return { applied: false, stale: true, knownAt: t.knownAt, knownFrom: t.knownFrom, reason: t.reason };
       case 'unchanged':
         return { applied: false, stale: false, reason: t.reason };
       case 'opened':
         await this.freezeStarted(`webhook ${field}`);
-        await this.audit.append({ at, type: 'freeze.incident_opened', actor, reason: `${label} (${incident.title}) is open and major: auto-heal frozen since ${incident.createdAt}`, details: { provider: incident.provider, id: incident.id, createdAt: incident.createdAt, via: 'webhook', ...eventDetails } });
+        await this.audit.append({
+          at,
+          type: 'freeze.incident_opened',
+          actor,
+          reason: `${label} (${incident.title}) is open and major: auto-heal frozen since ${incident.createdAt}`,
+          details: { provider: incident.provider, id: incident.id, createdAt: incident.createdAt, via: 'webhook', ...eventDetails },
+        });
         return { applied: true, stale: false, transition: 'opened' };
       case 'resolved':
         await this.changed(`webhook ${field} resolved`);
-        await this.audit.append({ at, type: 'freeze.incident_resolved', actor, reason: `${label} resolved: cooldown starts`, details: { provider: incident.provider, id: incident.id, resolvedAt: t.next.resolvedAt ?? at, via: 'webhook', ...eventDetails } });
+        await this.audit.append({
+          at,
+          type: 'freeze.incident_resolved',
+          actor,
+          reason: `${label} resolved: cooldown starts`,
+          details: { provider: incident.provider, id: incident.id, resolvedAt: t.next.resolvedAt ?? at, via: 'webhook', ...eventDetails },
+        });
         return { applied: true, stale: false, transition: 'resolved' };
     }
   }
@@ -455,24 +567,56 @@ export class FreezeStore {
     const open = await this.redis.get(openKey);
     if (snap.ok && !open && unknownSince) {
       const to = snap.fetchedAt ?? snap.attemptedAt;
-      const interval: UnknownInterval = { provider: snap.provider, from: unknownSince, to, reason: `cannot tell whether a ${snap.provider} incident was open: its data was stale (not polled) from ${unknownSince} to ${to}` };
+      const interval: UnknownInterval = {
+        provider: snap.provider,
+        from: unknownSince,
+        to,
+        reason: `cannot tell whether a ${snap.provider} incident was open: its data was stale (not polled) from ${unknownSince} to ${to}`,
+      };
       await this.redis.multi().lpush(this.k('unknown'), JSON.stringify(interval)).ltrim(this.k('unknown'), 0, 999).exec();
-      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.unknown', actor: `provider:${snap.provider}`, reason: interval.reason, details: { from: unknownSince, to } });
+      await this.audit.append({
+        at: snap.attemptedAt,
+        type: 'freeze.unknown',
+        actor: `provider:${snap.provider}`,
+        reason: interval.reason,
+        details: { from: unknownSince, to },
+      });
       return false;
     }
     if (!snap.ok && !open) {
-      const interval: UnknownInterval = { provider: snap.provider, from: unknownSince ?? snap.attemptedAt, to: null, reason: `cannot tell whether a ${snap.provider} incident is open: ${snap.error ?? 'error'}` };
+      const interval: UnknownInterval = {
+        provider: snap.provider,
+        from: unknownSince ?? snap.attemptedAt,
+        to: null,
+        reason: `cannot tell whether a ${snap.provider} incident is open: ${snap.error ?? 'error'}`,
+      };
       await this.redis.set(openKey, JSON.stringify(interval));
       await this.redis.lpush(this.k('unknown'), JSON.stringify(interval));
-      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.unknown', actor: `provider:${snap.provider}`, reason: interval.reason });
+      await this.audit.append({
+        at: snap.attemptedAt,
+        type: 'freeze.unknown',
+        actor: `provider:${snap.provider}`,
+        reason: interval.reason,
+      });
       return true;
     }
     if (snap.ok && open) {
       const interval = JSON.parse(open) as UnknownInterval;
       const closed = { ...interval, to: snap.fetchedAt ?? snap.attemptedAt };
       // Replace the open entry in the history list with its closed form.
-      await this.redis.multi().lrem(this.k('unknown'), 1, open).lpush(this.k('unknown'), JSON.stringify(closed)).ltrim(this.k('unknown'), 0, 999).del(openKey).exec();
-      await this.audit.append({ at: snap.attemptedAt, type: 'freeze.known', actor: `provider:${snap.provider}`, reason: `${snap.provider} answers again: incident state known` });
+      await this.redis
+        .multi()
+        .lrem(this.k('unknown'), 1, open)
+        .lpush(this.k('unknown'), JSON.stringify(closed))
+        .ltrim(this.k('unknown'), 0, 999)
+        .del(openKey)
+        .exec();
+      await this.audit.append({
+        at: snap.attemptedAt,
+        type: 'freeze.known',
+        actor: `provider:${snap.provider}`,
+        reason: `${snap.provider} answers again: incident state known`,
+      });
     }
     return false;
   }

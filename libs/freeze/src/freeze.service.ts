@@ -81,7 +81,9 @@ export class FreezeService extends FreezePort {
       freeze,
       incidents: {
         takenAt: now.toISOString(),
-        providers: Object.fromEntries(state.providers.map((p) => [p.provider, { ok: p.ok, fetchedAt: p.fetchedAt, ...(p.error ? { error: p.error } : {}) }])),
+        providers: Object.fromEntries(
+          state.providers.map((p) => [p.provider, { ok: p.ok, fetchedAt: p.fetchedAt, ...(p.error ? { error: p.error } : {}) }]),
+        ),
         incidents: state.incidents.filter((i) => !i.resolvedAt),
       },
     };
@@ -108,7 +110,9 @@ export class FreezeFence extends FencePort {
     const next = this.freeze ? await this.freeze.nextTimeDrivenStart(target ?? null, this.clock()) : null;
     return async () => {
       if (next && this.clock().getTime() >= next.at.getTime()) {
-        throw new FreezeRecordedError(`a freeze began before the cloud call (${next.reason} at ${next.at.toISOString()}); nothing was written`);
+        throw new FreezeRecordedError(
+          `a freeze began before the cloud call (${next.reason} at ${next.at.toISOString()}); nothing was written`,
+        );
       }
       if (!(await this.store.fenceHolds(armedAt))) throw new FreezeRecordedError();
     };

@@ -3,16 +3,45 @@ import type { IncidentRecord } from './freeze.types';
 
 const T = (s: number) => new Date(Date.UTC(2026, 10, 20, 10, 0, s)).toISOString();
 
-const incident: IncidentRecord = { provider: 'pagerduty', id: 'Q1', number: 7, title: 'checkout down', status: 'triggered', priority: 'P1', createdAt: T(0) };
-const open = (at: number, extra: Partial<IncidentRecord> = {}): IncidentRecord => ({ ...incident, stateAt: T(at), stateFrom: 'poll', ...extra });
-const resolved = (at: number, resolvedAt: number): IncidentRecord => ({ ...incident, resolvedAt: T(resolvedAt), stateAt: T(at), stateFrom: 'webhook:pagerduty' });
-const obs = (isOpen: boolean, at: number, extra: Partial<IncidentObservation> = {}): IncidentObservation => ({ open: isOpen, at: T(at), from: 'webhook:pagerduty', incident, ...extra });
+const incident: IncidentRecord = {
+  provider: 'pagerduty',
+  id: 'Q1',
+  number: 7,
+  title: 'checkout down',
+  status: 'triggered',
+  priority: 'P1',
+  createdAt: T(0),
+};
+const open = (at: number, extra: Partial<IncidentRecord> = {}): IncidentRecord => ({
+  ...incident,
+  stateAt: T(at),
+  stateFrom: 'poll',
+  ...extra,
+});
+const resolved = (at: number, resolvedAt: number): IncidentRecord => ({
+  ...incident,
+  resolvedAt: T(resolvedAt),
+  stateAt: T(at),
+  stateFrom: 'webhook:pagerduty',
+});
+const obs = (isOpen: boolean, at: number, extra: Partial<IncidentObservation> = {}): IncidentObservation => ({
+  open: isOpen,
+  at: T(at),
+  from: 'webhook:pagerduty',
+  incident,
+  ...extra,
+});
 
 describe('incidentTransition: webhooks and polls never move an incident backwards', () => {
   it.each([
     // [what, known, observation, kind]
     ['a resolution after the known open state resolves it', open(10), obs(false, 20), 'resolved'],
-    ['a resolution older than the poll that saw it open is stale (issue 11: a late resolved flipped an open incident to cooldown)', open(20), obs(false, 10), 'stale'],
+    [
+      'a resolution older than the poll that saw it open is stale (issue 11: a late resolved flipped an open incident to cooldown)',
+      open(20),
+      obs(false, 10),
+      'stale',
+    ],
     ['a resolution at the same time as the known state is applied (ties are not stale)', open(20), obs(false, 20), 'resolved'],
     ['an opening after a resolution reopens', resolved(20, 20), obs(true, 30), 'opened'],
     ['a late opening (acknowledged) older than the resolution is stale: it does not reopen', resolved(30, 30), obs(true, 20), 'stale'],
@@ -36,7 +65,11 @@ describe('incidentTransition: webhooks and polls never move an incident backward
       knownFrom: 'poll',
       reason: `pagerduty incident 7 (Q1): this resolution happened at ${T(10)}, before the state already known as of ${T(20)} (from poll); not applied`,
     });
-    expect(incidentTransition(null, obs(true, 10, { floor: T(20) }))).toMatchObject({ kind: 'stale', knownAt: T(20), knownFrom: 'the last poll' });
+    expect(incidentTransition(null, obs(true, 10, { floor: T(20) }))).toMatchObject({
+      kind: 'stale',
+      knownAt: T(20),
+      knownFrom: 'the last poll',
+    });
   });
 
   it('records what was applied and as of when; a resolution keeps the time it happened', () => {

@@ -51,7 +51,11 @@ export function incidentTransition(known: IncidentRecord | null, obs: IncidentOb
   const recordAt = known?.stateAt;
   const floor = obs.floor ?? undefined;
   const [knownAt, knownFrom] =
-    recordAt && (!floor || Date.parse(recordAt) >= Date.parse(floor)) ? [recordAt, known?.stateFrom ?? 'an earlier update'] : floor ? [floor, 'the last poll'] : [undefined, ''];
+    recordAt && (!floor || Date.parse(recordAt) >= Date.parse(floor))
+      ? [recordAt, known?.stateFrom ?? 'an earlier update']
+      : floor
+        ? [floor, 'the last poll']
+        : [undefined, ''];
   if (knownAt && Date.parse(obs.at) < Date.parse(knownAt)) {
     return {
       kind: 'stale',
@@ -63,15 +67,28 @@ export function incidentTransition(known: IncidentRecord | null, obs: IncidentOb
   const stamp = { stateAt: obs.at, stateFrom: obs.from };
   if (obs.open) {
     if (known && !known.resolvedAt) {
-      return { kind: 'unchanged', next: { ...known, ...obs.incident, ...stamp }, reason: `${obs.incident.provider} incident ${label(obs.incident)} is already open` };
+      return {
+        kind: 'unchanged',
+        next: { ...known, ...obs.incident, ...stamp },
+        reason: `${obs.incident.provider} incident ${label(obs.incident)} is already open`,
+      };
     }
     const next: IncidentRecord = { ...(known ?? {}), ...obs.incident, ...stamp };
     delete next.resolvedAt;
     return { kind: 'opened', next };
   }
-  if (!known) return { kind: 'unchanged', next: null, reason: `${obs.incident.provider} incident ${label(obs.incident)} was not open (not known as a major incident)` };
+  if (!known)
+    return {
+      kind: 'unchanged',
+      next: null,
+      reason: `${obs.incident.provider} incident ${label(obs.incident)} was not open (not known as a major incident)`,
+    };
   if (known.resolvedAt) {
-    return { kind: 'unchanged', next: { ...known, ...stamp }, reason: `${obs.incident.provider} incident ${label(obs.incident)} is already resolved` };
+    return {
+      kind: 'unchanged',
+      next: { ...known, ...stamp },
+      reason: `${obs.incident.provider} incident ${label(obs.incident)} is already resolved`,
+    };
   }
   return { kind: 'resolved', next: { ...known, resolvedAt: obs.resolvedAt ?? obs.at, ...stamp } };
 }

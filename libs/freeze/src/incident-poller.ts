@@ -52,7 +52,14 @@ export class IncidentPoller {
       const incidents = await source.listOpenMajorIncidents();
       await this.backfill(source, previous);
       const at = this.clock().toISOString();
-      snap = { provider: source.name, ok: true, fetchedAt: at, requestedAt, attemptedAt: at, incidents: incidents.map((i) => this.withScope(source.name, i)) };
+      snap = {
+        provider: source.name,
+        ok: true,
+        fetchedAt: at,
+        requestedAt,
+        attemptedAt: at,
+        incidents: incidents.map((i) => this.withScope(source.name, i)),
+      };
     } catch (err) {
       snap = {
         provider: source.name,
@@ -82,7 +89,9 @@ export class IncidentPoller {
     try {
       await this.importResolvedSince(source, since);
     } catch (err) {
-      throw new Error(`cannot read the incidents of the gap since ${previous.fetchedAt}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `cannot read the incidents of the gap since ${previous.fetchedAt}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -115,9 +124,14 @@ export class IncidentPoller {
  * One matching scope narrows the incident to it; none (or several, ambiguously) keeps it global:
  * fail closed. Shared by the poller and the webhooks.
  */
-export function withIncidentScope(incident: IncidentRef & { scopeKeys?: string[] }, scopes: Record<string, Scope> | undefined): IncidentRecord {
+export function withIncidentScope(
+  incident: IncidentRef & { scopeKeys?: string[] },
+  scopes: Record<string, Scope> | undefined,
+): IncidentRecord {
   const { scopeKeys, ...ref } = incident;
   const map = scopes ?? {};
-  const matched = [...new Set(scopeKeys ?? [])].map((k) => (Object.prototype.hasOwnProperty.call(map, k) ? map[k] : undefined)).filter((s): s is Scope => s !== undefined);
+  const matched = [...new Set(scopeKeys ?? [])]
+    .map((k) => (Object.prototype.hasOwnProperty.call(map, k) ? map[k] : undefined))
+    .filter((s): s is Scope => s !== undefined);
   return matched.length === 1 ? { ...ref, scope: matched[0] } : { ...ref };
 }

@@ -166,7 +166,8 @@ export function createGitHubApi(options: GitHubClientOptions): GitHubApi {
   let secrets: string[];
   let authOptions: Record<string, unknown>;
   if (auth.type === 'token') {
-    if (auth.token.length === 0) throw new PermanentError('GitHub client option auth.token: expected a token, found an empty string', GITHUB_ERROR_CODES.config);
+    if (auth.token.length === 0)
+      throw new PermanentError('GitHub client option auth.token: expected a token, found an empty string', GITHUB_ERROR_CODES.config);
     secrets = [auth.token];
     authOptions = { auth: auth.token };
   } else {
@@ -203,12 +204,16 @@ export function createGitHubApi(options: GitHubClientOptions): GitHubApi {
       ...spacing,
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         const wait = retryCount < rateLimitRetries && retryAfter * 1000 <= maxRateLimitWaitMs;
-        logger.warn(`primary rate limit on ${describe(request)}: ${wait ? `retrying after ${retryAfter}s` : `not waiting ${retryAfter}s in process`}`);
+        logger.warn(
+          `primary rate limit on ${describe(request)}: ${wait ? `retrying after ${retryAfter}s` : `not waiting ${retryAfter}s in process`}`,
+        );
         return wait;
       },
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
         const wait = retryCount < rateLimitRetries && retryAfter * 1000 <= maxRateLimitWaitMs;
-        logger.warn(`secondary rate limit on ${describe(request)}: ${wait ? `retrying after ${retryAfter}s` : `not waiting ${retryAfter}s in process`}`);
+        logger.warn(
+          `secondary rate limit on ${describe(request)}: ${wait ? `retrying after ${retryAfter}s` : `not waiting ${retryAfter}s in process`}`,
+        );
         return wait;
       },
     },

@@ -5,7 +5,6 @@ import { callsTo, clientFor, expectConformant, git, REPO, startSandbox, STACK_FI
 import { type GitHubCall, hiddenMarker, type OctokitGitHubRepoClient } from '@driftwarden/github';
 import * as sandbox from '@driftwarden/github/testing';
 
-
 const BRANCH = 'driftwarden/backport/sg-0123456789abcdef0';
 const MAIN_TF = 'stacks/prod/main.tf';
 const GET_REF = 'GET /repos/{owner}/{repo}/git/ref/{ref}';
@@ -108,7 +107,13 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       const main = await client.getBranchSha(REPO, 'main');
       const entries = await client.listTree(REPO, main, 'stacks/prod');
       expect(entries.map((e) => e.path).sort()).toEqual(
-        ['stacks/prod/main.tf', 'stacks/prod/modules', 'stacks/prod/modules/net', 'stacks/prod/modules/net/main.tf', 'stacks/prod/variables.tf'].sort(),
+        [
+          'stacks/prod/main.tf',
+          'stacks/prod/modules',
+          'stacks/prod/modules/net',
+          'stacks/prod/modules/net/main.tf',
+          'stacks/prod/variables.tf',
+        ].sort(),
       );
       const listings = callsTo(sb, 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}');
       expect(listings.length).toBeGreaterThan(2);
@@ -167,9 +172,23 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
         folderExists: true,
       });
       expect(main?.entries).toEqual([
-        { path: 'stacks/prod/main.tf', mode: '100644', type: 'blob', sha: git(sb, 'rev-parse', `main:${MAIN_TF}`).trim(), size: STACK_FILES[MAIN_TF].length, content: STACK_FILES[MAIN_TF] },
+        {
+          path: 'stacks/prod/main.tf',
+          mode: '100644',
+          type: 'blob',
+          sha: git(sb, 'rev-parse', `main:${MAIN_TF}`).trim(),
+          size: STACK_FILES[MAIN_TF].length,
+          content: STACK_FILES[MAIN_TF],
+        },
         { path: 'stacks/prod/modules', mode: '040000', type: 'tree', sha: git(sb, 'rev-parse', 'main:stacks/prod/modules').trim() },
-        { path: 'stacks/prod/variables.tf', mode: '100644', type: 'blob', sha: git(sb, 'rev-parse', 'main:stacks/prod/variables.tf').trim(), size: 21, content: 'variable "region" {}\n' },
+        {
+          path: 'stacks/prod/variables.tf',
+          mode: '100644',
+          type: 'blob',
+          sha: git(sb, 'rev-parse', 'main:stacks/prod/variables.tf').trim(),
+          size: 21,
+          content: 'variable "region" {}\n',
+        },
       ]);
       // The head's tree is known: a commit on it needs no `GET git/commits` first.
       await client.ensureBranch(REPO, BRANCH, main!.commitSha);
@@ -195,7 +214,10 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
 
     it('leaves out texts GitHub cuts or cannot show (large, binary): readFile reads them', async () => {
       await sb.close();
-      sb = await startSandbox({ graphqlBlobTextMaxBytes: 64, files: { ...STACK_FILES, 'stacks/prod/big.tf': `# ${'x'.repeat(200)}\n`, 'stacks/prod/logo.png': '\u0000PNG' } });
+      sb = await startSandbox({
+        graphqlBlobTextMaxBytes: 64,
+        files: { ...STACK_FILES, 'stacks/prod/big.tf': `# ${'x'.repeat(200)}\n`, 'stacks/prod/logo.png': '\u0000PNG' },
+      });
       client = clientFor(sb);
       const main = (await folderOf(client, 'stacks/prod', ['main'])).get('main');
       const big = main?.entries.find((e) => e.path === 'stacks/prod/big.tf');
@@ -215,7 +237,11 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       expect((await folderOf(client, 'stacks/prod', ['main'])).get('main')?.folderExists).toBe(true);
       expect(seen.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(['POST /api/graphql 200']);
       // As on GitHub Enterprise, GraphQL is not served under the REST prefix.
-      const wrongPlace = await fetch(`${sb.url}/graphql`, { method: 'POST', headers: { authorization: `token ${sandbox.DEFAULT_SANDBOX_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { login } }' }) });
+      const wrongPlace = await fetch(`${sb.url}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `token ${sandbox.DEFAULT_SANDBOX_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ viewer { login } }' }),
+      });
       expect(wrongPlace.status).toBe(404);
     });
 
@@ -265,7 +291,13 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     });
 
     it('GitHub failing inside the query ("Something went wrong…", its own timeouts) is retried, then read through REST that once; a malformed answer is github_malformed', async () => {
-      const wentWrong = { status: 200, body: { data: null, errors: [{ message: 'Something went wrong while executing your query. This may be the result of a timeout.' }] } };
+      const wentWrong = {
+        status: 200,
+        body: {
+          data: null,
+          errors: [{ message: 'Something went wrong while executing your query. This may be the result of a timeout.' }],
+        },
+      };
       sb.failNext(wentWrong, 1, { route: '/graphql' });
       const viaGraphql = (await folderOf(client, 'stacks/prod', ['main'])).get('main');
       expect(viaGraphql?.folderExists).toBe(true);
@@ -274,12 +306,19 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       const before = sb.calls.length;
       const viaRest = (await folderOf(client, 'stacks/prod', ['main'])).get('main');
       expect(callsTo(sb, GRAPHQL)).toHaveLength(2 + 4); // 1 + 3 retries
-      expect(sb.calls.slice(before + 4).map((c) => `${c.method} ${c.route}`)).toEqual([GET_REF, 'GET /repos/{owner}/{repo}/git/trees/{tree_sha}']);
+      expect(sb.calls.slice(before + 4).map((c) => `${c.method} ${c.route}`)).toEqual([
+        GET_REF,
+        'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+      ]);
       expect(viaRest?.entries.map((e) => e.path)).toEqual(viaGraphql?.entries.map((e) => e.path));
       // Only that once: the next read is GraphQL again.
       await folderOf(client, 'stacks/prod', ['main']);
       expect(sb.calls.at(-1)?.route).toBe('/graphql');
-      sb.failNext({ status: 200, body: { data: { repository: { b0: { target: { __typename: 'Commit', oid: 'not-a-sha', tree: { oid: 'x' } } } } } } }, 1, { route: '/graphql' });
+      sb.failNext(
+        { status: 200, body: { data: { repository: { b0: { target: { __typename: 'Commit', oid: 'not-a-sha', tree: { oid: 'x' } } } } } } },
+        1,
+        { route: '/graphql' },
+      );
       const err = await rejection(folderOf(client, 'stacks/prod', ['main']));
       expect(err).toBeInstanceOf(TransientError);
       expect(err).toMatchObject({ code: 'github_malformed' });
@@ -290,7 +329,19 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     it('a GitHub that does not know the query (older Enterprise Server) or has no GraphQL: the same answer through REST, and REST from then on', async () => {
       const viaGraphql = await folderOf(client, 'stacks/prod', ['main', BRANCH]);
       for (const failure of [
-        { status: 200, body: { errors: [{ path: ['fragment head', 'target', '... on Commit', 'file'], extensions: { code: 'undefinedField', typeName: 'Commit', fieldName: 'file' }, locations: [{ line: 1, column: 1 }], message: "Field 'file' doesn't exist on type 'Commit'" }] } },
+        {
+          status: 200,
+          body: {
+            errors: [
+              {
+                path: ['fragment head', 'target', '... on Commit', 'file'],
+                extensions: { code: 'undefinedField', typeName: 'Commit', fieldName: 'file' },
+                locations: [{ line: 1, column: 1 }],
+                message: "Field 'file' doesn't exist on type 'Commit'",
+              },
+            ],
+          },
+        },
         { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } },
       ]) {
         const fresh = clientFor(sb);
@@ -298,7 +349,8 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
         const before = sb.calls.length;
         const viaRest = await folderOf(fresh, 'stacks/prod', ['main', BRANCH]);
         expect(viaRest.get(BRANCH)).toBeNull();
-        const strip = (f: typeof viaGraphql extends Map<string, infer V> ? V : never) => f && { ...f, entries: f.entries.map(({ content: _c, ...e }) => e) };
+        const strip = (f: typeof viaGraphql extends Map<string, infer V> ? V : never) =>
+          f && { ...f, entries: f.entries.map(({ content: _c, ...e }) => e) };
         expect(strip(viaRest.get('main') ?? null)).toEqual(strip(viaGraphql.get('main') ?? null));
         expect(sb.calls.slice(before)[0].route).toBe('/graphql');
         const later = sb.calls.length;
@@ -313,12 +365,24 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       const main = await client.getBranchSha(REPO, 'main');
       await client.ensureBranch(REPO, BRANCH, main);
       const edited = STACK_FILES[MAIN_TF].replace('cidr_blocks = ["10.0.0.0/8"]', 'cidr_blocks = ["10.0.0.0/8", "0.0.0.0/0"]');
-      const result = await client.commitFiles(REPO, BRANCH, main, [{ path: MAIN_TF, content: edited }, { path: 'stacks/dev/main.tf', content: null }], 'Backport tcp/8080');
+      const result = await client.commitFiles(
+        REPO,
+        BRANCH,
+        main,
+        [
+          { path: MAIN_TF, content: edited },
+          { path: 'stacks/dev/main.tf', content: null },
+        ],
+        'Backport tcp/8080',
+      );
       expect(result).toMatchObject({ committed: true, attempts: 1 });
       expect(git(sb, 'rev-parse', `refs/heads/${BRANCH}`).trim()).toBe(result.sha);
       expect(git(sb, 'log', '--format=%P %s', '-1', BRANCH).trim()).toBe(`${main} Backport tcp/8080`);
       expect(git(sb, 'show', `${BRANCH}:${MAIN_TF}`)).toBe(edited);
-      expect(git(sb, 'diff', '--name-status', `main...${BRANCH}`).trim().split('\n')).toEqual(['D\tstacks/dev/main.tf', 'M\tstacks/prod/main.tf']);
+      expect(git(sb, 'diff', '--name-status', `main...${BRANCH}`).trim().split('\n')).toEqual([
+        'D\tstacks/dev/main.tf',
+        'M\tstacks/prod/main.tf',
+      ]);
       expect(git(sb, 'ls-tree', '-r', '--name-only', BRANCH)).toContain('stacks/prod/variables.tf');
       const methods = sb.calls.filter((c) => c.route?.includes('/git/') && c.method !== 'GET').map((c) => `${c.method} ${c.route}`);
       expect(methods).toEqual([
@@ -365,13 +429,20 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
         await sb.commit(BRANCH, { [MAIN_TF]: `${STACK_FILES[MAIN_TF]}# human\n` }, 'Human edit of the same file');
       });
       const heads: string[] = [];
-      const result = await client.commitFiles(REPO, BRANCH, main, [{ path: MAIN_TF, content: `${STACK_FILES[MAIN_TF]}# ours\n` }], 'Backport', {
-        reapply: async (head) => {
-          heads.push(head);
-          const current = await client.readFile(REPO, MAIN_TF, head);
-          return [{ path: MAIN_TF, content: `${current.content}# ours\n` }];
+      const result = await client.commitFiles(
+        REPO,
+        BRANCH,
+        main,
+        [{ path: MAIN_TF, content: `${STACK_FILES[MAIN_TF]}# ours\n` }],
+        'Backport',
+        {
+          reapply: async (head) => {
+            heads.push(head);
+            const current = await client.readFile(REPO, MAIN_TF, head);
+            return [{ path: MAIN_TF, content: `${current.content}# ours\n` }];
+          },
         },
-      });
+      );
       expect(heads).toEqual([git(sb, 'rev-parse', `${BRANCH}^`).trim()]);
       expect(result.attempts).toBe(2);
       expect(git(sb, 'show', `${BRANCH}:${MAIN_TF}`)).toBe(`${STACK_FILES[MAIN_TF]}# human\n# ours\n`);
@@ -389,7 +460,9 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
         },
         10,
       );
-      const err = await rejection(client.commitFiles(REPO, BRANCH, main, [{ path: MAIN_TF, content: 'x\n' }], 'Backport', { maxAttempts: 3 }));
+      const err = await rejection(
+        client.commitFiles(REPO, BRANCH, main, [{ path: MAIN_TF, content: 'x\n' }], 'Backport', { maxAttempts: 3 }),
+      );
       expect(err).toBeInstanceOf(TransientError);
       expect(err).toMatchObject({ code: 'github_conflict' });
       expect(callsTo(sb, PATCH_REF)).toHaveLength(3);
@@ -411,7 +484,12 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     it('finds the open PR with head=owner:branch', async () => {
       const number = await backportPullRequest();
       const found = await client.findOpenPullRequest(REPO, BRANCH);
-      expect(found).toMatchObject({ number, htmlUrl: `${sb.url}/acme/infra/pull/${number}`, headSha: git(sb, 'rev-parse', BRANCH).trim(), merged: false });
+      expect(found).toMatchObject({
+        number,
+        htmlUrl: `${sb.url}/acme/infra/pull/${number}`,
+        headSha: git(sb, 'rev-parse', BRANCH).trim(),
+        merged: false,
+      });
       expect(callsTo(sb, 'GET /repos/{owner}/{repo}/pulls')[0].path).toContain(`head=acme%3A${encodeURIComponent(BRANCH)}`);
       expect(await client.findOpenPullRequest(REPO, 'driftwarden/backport/other')).toBeNull();
     });
@@ -423,7 +501,7 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       expect(sb.pullRequest(number)).toMatchObject({ title: 'New title', body: 'New body' });
     });
 
-    it('maps a PR against a missing base to github_rejected with GitHub\'s message', async () => {
+    it("maps a PR against a missing base to github_rejected with GitHub's message", async () => {
       const main = await client.getBranchSha(REPO, 'main');
       await client.ensureBranch(REPO, BRANCH, main);
       await client.commitFiles(REPO, BRANCH, main, [{ path: 'a.txt', content: 'a\n' }], 'A');
@@ -437,7 +515,11 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
   describe('labels', () => {
     it('creates the missing styled labels, lets GitHub create plain names on add; later calls use what it learnt', async () => {
       const number = await backportPullRequest();
-      const labels = await client.ensureLabels(REPO, number, ['driftwarden', 'backport', { name: 'incident:pagerduty-Q1ABC2', color: 'b60205', description: 'PagerDuty Q1ABC2' }]);
+      const labels = await client.ensureLabels(REPO, number, [
+        'driftwarden',
+        'backport',
+        { name: 'incident:pagerduty-Q1ABC2', color: 'b60205', description: 'PagerDuty Q1ABC2' },
+      ]);
       expect(labels).toEqual(['driftwarden', 'backport', 'incident:pagerduty-Q1ABC2']);
       expect(sb.labels()).toEqual(
         expect.arrayContaining([
@@ -476,7 +558,12 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       await client.openIssue(REPO, { title: 'Unrelated', body: 'no marker', labels: ['driftwarden'] });
       expect(await client.findOpenIssue(REPO, marker)).toBeNull();
 
-      const opened = await client.openIssue(REPO, { title: 'Cannot edit sg-0123 safely', body: 'live differs from code', labels: ['backport'], marker });
+      const opened = await client.openIssue(REPO, {
+        title: 'Cannot edit sg-0123 safely',
+        body: 'live differs from code',
+        labels: ['backport'],
+        marker,
+      });
       expect(opened.body).toBe(`live differs from code\n\n${marker}`);
       expect(opened.labels).toEqual(['driftwarden', 'backport']);
 
@@ -560,7 +647,7 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       expect(callsTo(sb, GET_REF)).toHaveLength(1);
     });
 
-    it('uses GitHub\'s one-minute advice for a secondary limit without retry-after', async () => {
+    it("uses GitHub's one-minute advice for a secondary limit without retry-after", async () => {
       sb.failNext(sandbox.sandboxFailures.secondaryRateLimit(undefined), 2);
       await expect(client.getBranchSha(REPO, 'main')).rejects.toMatchObject({ code: 'github_rate_limited', retryAfterMs: 60_000 });
     });
@@ -594,9 +681,16 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     it('authenticates as a GitHub App installation (JWT → installation token, cached)', async () => {
       const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       await sb.close();
-      sb = await startSandbox({ app: { appId: 123456, installationId: 789, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() } });
+      sb = await startSandbox({
+        app: { appId: 123456, installationId: 789, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+      });
       const app = clientFor(sb, {
-        auth: { type: 'app', appId: 123456, installationId: 789, privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+        auth: {
+          type: 'app',
+          appId: 123456,
+          installationId: 789,
+          privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        },
       });
       const main = await app.getBranchSha(REPO, 'main');
       await app.ensureBranch(REPO, BRANCH, main);
@@ -608,7 +702,9 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const { privateKey: otherKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       await sb.close();
-      sb = await startSandbox({ app: { appId: 1, installationId: 2, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() } });
+      sb = await startSandbox({
+        app: { appId: 1, installationId: 2, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+      });
       const pem = otherKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const app = clientFor(sb, { auth: { type: 'app', appId: 1, installationId: 2, privateKey: pem } });
       const err = await rejection(app.getBranchSha(REPO, 'main'));

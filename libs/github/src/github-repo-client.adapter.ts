@@ -89,7 +89,9 @@ const GRAPHQL_ENTRY = 'name path mode type oid size object { ... on Blob { isBin
 function branchFoldersQuery(count: number, root: boolean): string {
   const vars = Array.from({ length: count }, (_, i) => `$b${i}: String!`).join(', ');
   const refs = Array.from({ length: count }, (_, i) => `b${i}: ref(qualifiedName: $b${i}) { ...head }`).join(' ');
-  const folder = root ? `tree { oid entries { ${GRAPHQL_ENTRY} } }` : `tree { oid } file(path: $path) { type object { ... on Tree { entries { ${GRAPHQL_ENTRY} } } } }`;
+  const folder = root
+    ? `tree { oid entries { ${GRAPHQL_ENTRY} } }`
+    : `tree { oid } file(path: $path) { type object { ... on Tree { entries { ${GRAPHQL_ENTRY} } } } }`;
   return (
     `query DriftwardenBranchFolders($owner: String!, $name: String!${root ? '' : ', $path: String!'}, ${vars}) ` +
     `{ repository(owner: $owner, name: $name) { ${refs} } } ` +
@@ -110,7 +112,13 @@ function graphqlErrorsOf(err: unknown): { errors: GraphqlErrorItem[]; headers: R
   const e = err as Error & { errors?: unknown; headers?: unknown; response?: { headers?: unknown; data?: { errors?: unknown } } };
   const errors = Array.isArray(e.errors) ? e.errors : Array.isArray(e.response?.data?.errors) ? e.response.data.errors : undefined;
   if (!errors || (isHttpErrorLike(err) && err.status !== 200)) return undefined;
-  const headers = (typeof e.headers === 'object' && e.headers !== null ? e.headers : typeof e.response?.headers === 'object' && e.response.headers !== null ? e.response.headers : {}) as Record<string, string | number | undefined>;
+  const headers = (
+    typeof e.headers === 'object' && e.headers !== null
+      ? e.headers
+      : typeof e.response?.headers === 'object' && e.response.headers !== null
+        ? e.response.headers
+        : {}
+  ) as Record<string, string | number | undefined>;
   return { errors: errors.filter((x): x is GraphqlErrorItem => typeof x === 'object' && x !== null), headers };
 }
 
@@ -181,7 +189,15 @@ function labelSpec(label: string | LabelSpec): LabelSpec {
 
 /** Open issues and PRs with one label, oldest first (the issues API lists both). */
 function openIssuesQuery(repo: RepoRef, label: string) {
-  return { owner: repo.owner, repo: repo.name, state: 'open' as const, labels: label, sort: 'created' as const, direction: 'asc' as const, per_page: PAGE_SIZE };
+  return {
+    owner: repo.owner,
+    repo: repo.name,
+    state: 'open' as const,
+    labels: label,
+    sort: 'created' as const,
+    direction: 'asc' as const,
+    per_page: PAGE_SIZE,
+  };
 }
 
 function full(repo: RepoRef): string {
@@ -242,7 +258,12 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
 
   async ensureBranch(repo: RepoRef, branch: string, fromSha: string): Promise<BranchResult> {
     try {
-      const { data } = await this.octokit.rest.git.createRef({ owner: repo.owner, repo: repo.name, ref: `refs/heads/${branch}`, sha: fromSha });
+      const { data } = await this.octokit.rest.git.createRef({
+        owner: repo.owner,
+        repo: repo.name,
+        ref: `refs/heads/${branch}`,
+        sha: fromSha,
+      });
       return { sha: this.sha(data.object.sha, R.createRef), created: true };
     } catch (err) {
       if (isStatus(err, 422) && mentions(err, /reference already exists/i)) {
@@ -279,10 +300,14 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
         return await this.branchFoldersByGraphql(repo, path, branches);
       } catch (err) {
         if (err instanceof GraphqlQueryFailed) {
-          this.octokit.log.warn(`GitHub could not run the GraphQL query (${err.message}): reading ${path || '/'} through the REST API this time`);
+          this.octokit.log.warn(
+            `GitHub could not run the GraphQL query (${err.message}): reading ${path || '/'} through the REST API this time`,
+          );
         } else if (err instanceof GraphqlUnsupported) {
           this.graphqlUnsupported = true;
-          this.octokit.log.warn(`GraphQL is not usable on ${this.api.options.apiUrl} (${err.message}): reading branches through the REST API from now on`);
+          this.octokit.log.warn(
+            `GraphQL is not usable on ${this.api.options.apiUrl} (${err.message}): reading branches through the REST API from now on`,
+          );
         } else {
           throw err;
         }
@@ -300,10 +325,16 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       return response.data;
     });
     if (Array.isArray(data)) {
-      throw new PermanentError(`GitHub ${R.getContent}: ${path} at ${ref} in ${full(repo)} is a folder, not a file`, GITHUB_ERROR_CODES.rejected);
+      throw new PermanentError(
+        `GitHub ${R.getContent}: ${path} at ${ref} in ${full(repo)} is a folder, not a file`,
+        GITHUB_ERROR_CODES.rejected,
+      );
     }
     if (data.type !== 'file' || !('content' in data)) {
-      throw new PermanentError(`GitHub ${R.getContent}: ${path} at ${ref} in ${full(repo)} is a ${data.type}, not a file`, GITHUB_ERROR_CODES.rejected);
+      throw new PermanentError(
+        `GitHub ${R.getContent}: ${path} at ${ref} in ${full(repo)} is a ${data.type}, not a file`,
+        GITHUB_ERROR_CODES.rejected,
+      );
     }
     const sha = this.sha(data.sha, R.getContent);
     // Up to 1 MB the content comes inline; 1–100 MB come with `encoding: "none"` and no content.
@@ -321,7 +352,11 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     return { path: data.path, sha, size: blob.size ?? Buffer.byteLength(content), content };
   }
 
-  private async branchFoldersByGraphql(repo: RepoRef, folder: string, branches: readonly string[]): Promise<Map<string, BranchFolder | null>> {
+  private async branchFoldersByGraphql(
+    repo: RepoRef,
+    folder: string,
+    branches: readonly string[],
+  ): Promise<Map<string, BranchFolder | null>> {
     const root = folder === '';
     const variables: Record<string, string> = { owner: repo.owner, name: repo.name, ...(root ? {} : { path: folder }) };
     branches.forEach((b, i) => (variables[`b${i}`] = `refs/heads/${b}`));
@@ -331,13 +366,21 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     } catch (err) {
       throw this.mapGraphqlError(err, `branches ${branches.join(', ')} of ${full(repo)}`);
     }
-    const malformed = (what: string) => new TransientError(`GitHub ${R.graphql}: unexpected answer (${what})`, GITHUB_ERROR_CODES.malformed);
+    const malformed = (what: string) =>
+      new TransientError(`GitHub ${R.graphql}: unexpected answer (${what})`, GITHUB_ERROR_CODES.malformed);
     const repository = (data as { repository?: unknown } | null)?.repository;
     if (typeof repository !== 'object' || repository === null) throw malformed('no repository');
     const out = new Map<string, BranchFolder | null>();
     for (const [i, branch] of branches.entries()) {
       const ref = (repository as Record<string, unknown>)[`b${i}`] as
-        | { target?: { __typename?: string; oid?: unknown; tree?: { oid?: unknown; entries?: unknown }; file?: { type?: string; object?: { entries?: unknown } | null } | null } }
+        | {
+            target?: {
+              __typename?: string;
+              oid?: unknown;
+              tree?: { oid?: unknown; entries?: unknown };
+              file?: { type?: string; object?: { entries?: unknown } | null } | null;
+            };
+          }
         | null
         | undefined;
       if (ref === undefined) throw malformed(`no b${i}`);
@@ -360,7 +403,10 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
           throw malformed(`tree entry ${JSON.stringify(item.path)}`);
         }
         const blob = item.object as { isBinary?: unknown; isTruncated?: unknown; text?: unknown } | null | undefined;
-        const text = type === 'blob' && blob && blob.isTruncated === false && blob.isBinary !== true && typeof blob.text === 'string' ? blob.text : undefined;
+        const text =
+          type === 'blob' && blob && blob.isTruncated === false && blob.isBinary !== true && typeof blob.text === 'string'
+            ? blob.text
+            : undefined;
         entries.push({
           path: item.path,
           mode: item.mode.toString(8).padStart(6, '0'),
@@ -403,7 +449,11 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       // No GraphQL endpoint (404 on /graphql): use REST. Anything else maps like a REST failure.
       if (isStatus(err, 404)) return new GraphqlUnsupported('POST /graphql answered 404');
       // plugin-retry gives up on "Something went wrong while executing your query" as a 500 carrying the answer.
-      if (isStatus(err, 500) && isHttpErrorLike(err) && /Something went wrong while executing your query/.test(gitHubMessage(err.response?.data) ?? '')) {
+      if (
+        isStatus(err, 500) &&
+        isHttpErrorLike(err) &&
+        /Something went wrong while executing your query/.test(gitHubMessage(err.response?.data) ?? '')
+      ) {
         return new GraphqlQueryFailed(safeDetail(gitHubMessage(err.response?.data) ?? '', this.api.secrets));
       }
       return this.mapError(err, R.graphql, what);
@@ -415,13 +465,37 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     const cause = new GitHubHttpError(messages, 200, keptHeaders(headers, this.api.secrets));
     if (types.has('RATE_LIMITED')) {
       // Read like a REST primary limit (x-ratelimit-remaining 0 + reset); without headers, GitHub's one-minute advice.
-      const retryAfterMs = retryAfterMsOf({ status: 403, message: messages, response: { headers: { 'x-ratelimit-remaining': '0', ...headers } } }, this.api.now()) ?? SECONDARY_RATE_LIMIT_FALLBACK_MS;
-      return new TransientError(`GitHub ${R.graphql}: GraphQL rate limit, retry in ${Math.ceil(retryAfterMs / 1000)}s: ${messages}`, GITHUB_ERROR_CODES.rateLimited, { retryAfterMs, cause });
+      const retryAfterMs =
+        retryAfterMsOf(
+          { status: 403, message: messages, response: { headers: { 'x-ratelimit-remaining': '0', ...headers } } },
+          this.api.now(),
+        ) ?? SECONDARY_RATE_LIMIT_FALLBACK_MS;
+      return new TransientError(
+        `GitHub ${R.graphql}: GraphQL rate limit, retry in ${Math.ceil(retryAfterMs / 1000)}s: ${messages}`,
+        GITHUB_ERROR_CODES.rateLimited,
+        { retryAfterMs, cause },
+      );
     }
-    if (types.has('NOT_FOUND')) return new PermanentError(`GitHub ${R.graphql}: ${what} not found (or not visible to these credentials): ${messages}`, GITHUB_ERROR_CODES.notFound, { cause });
-    if (types.has('FORBIDDEN')) return new PermanentError(`GitHub ${R.graphql}: the credentials lack a permission for ${what}: ${messages}`, GITHUB_ERROR_CODES.auth, { cause });
+    if (types.has('NOT_FOUND'))
+      return new PermanentError(
+        `GitHub ${R.graphql}: ${what} not found (or not visible to these credentials): ${messages}`,
+        GITHUB_ERROR_CODES.notFound,
+        { cause },
+      );
+    if (types.has('FORBIDDEN'))
+      return new PermanentError(
+        `GitHub ${R.graphql}: the credentials lack a permission for ${what}: ${messages}`,
+        GITHUB_ERROR_CODES.auth,
+        { cause },
+      );
     // A field or argument this GitHub (an older Enterprise Server) does not have: the schema differs.
-    if (errors.some((e) => e.extensions?.code !== undefined || /doesn't exist on type|Cannot query field|Unknown argument|doesn't accept argument/i.test(e.message ?? ''))) {
+    if (
+      errors.some(
+        (e) =>
+          e.extensions?.code !== undefined ||
+          /doesn't exist on type|Cannot query field|Unknown argument|doesn't accept argument/i.test(e.message ?? ''),
+      )
+    ) {
       return new GraphqlUnsupported(messages);
     }
     // "Something went wrong while executing your query" (GitHub's timeouts; already retried by
@@ -448,7 +522,13 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       if (newTree.sha === baseTree) return { sha: base, committed: false, attempts: attempt };
 
       const created = await this.call(R.createCommit, `tree ${newTree.sha} in ${full(repo)}`, async () => {
-        const response = await this.octokit.rest.git.createCommit({ owner: repo.owner, repo: repo.name, message, tree: newTree.sha, parents: [base] });
+        const response = await this.octokit.rest.git.createCommit({
+          owner: repo.owner,
+          repo: repo.name,
+          message,
+          tree: newTree.sha,
+          parents: [base],
+        });
         return response.data;
       });
       const commitSha = this.sha(created.sha, R.createCommit);
@@ -457,7 +537,8 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
         await this.octokit.rest.git.updateRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}`, sha: commitSha, force: false });
         return { sha: commitSha, committed: true, attempts: attempt };
       } catch (err) {
-        const stale = isStatus(err, 409) || (isStatus(err, 422) && mentions(err, /fast[ -]forward|reference cannot be updated|not a fast/i));
+        const stale =
+          isStatus(err, 409) || (isStatus(err, 422) && mentions(err, /fast[ -]forward|reference cannot be updated|not a fast/i));
         if (!stale) throw this.mapError(err, R.updateRef, `branch ${branch} in ${full(repo)}`);
         if (attempt >= maxAttempts) {
           throw new TransientError(
@@ -492,7 +573,9 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       return response.data;
     });
     // Filtered again: a server (or proxy) that ignored the filter must not make us adopt another PR.
-    const mine = pulls.filter((p) => p.head.ref === headBranch && (p.head.repo ? p.head.repo.full_name.toLowerCase() === full(repo).toLowerCase() : true));
+    const mine = pulls.filter(
+      (p) => p.head.ref === headBranch && (p.head.repo ? p.head.repo.full_name.toLowerCase() === full(repo).toLowerCase() : true),
+    );
     mine.sort((a, b) => a.number - b.number);
     return mine.length > 0 ? toPullRequest(mine[0]) : null;
   }
@@ -511,7 +594,9 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       return { ...toPullRequest(data), created: true };
     } catch (err) {
       if (isStatus(err, 422) && mentions(err, /a pull request already exists/i)) {
-        const branch = input.head.toLowerCase().startsWith(`${repo.owner.toLowerCase()}:`) ? input.head.slice(repo.owner.length + 1) : input.head;
+        const branch = input.head.toLowerCase().startsWith(`${repo.owner.toLowerCase()}:`)
+          ? input.head.slice(repo.owner.length + 1)
+          : input.head;
         const existing = await this.findOpenPullRequest(repo, branch);
         if (existing) return { ...existing, created: false };
       }
@@ -598,7 +683,11 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     return toIssue(data);
   }
 
-  async updateIssue(repo: RepoRef, number: number, update: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<IssueInfo> {
+  async updateIssue(
+    repo: RepoRef,
+    number: number,
+    update: { title?: string; body?: string; state?: 'open' | 'closed' },
+  ): Promise<IssueInfo> {
     const data = await this.call(R.updateIssue, `issue #${number} in ${full(repo)}`, async () => {
       const response = await this.octokit.rest.issues.update({ owner: repo.owner, repo: repo.name, issue_number: number, ...update });
       return response.data;
@@ -622,7 +711,10 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
 
   private sha(value: unknown, request: string): string {
     if (typeof value === 'string' && SHA.test(value)) return value;
-    throw new TransientError(`GitHub ${request}: expected a 40-character SHA in the answer, got ${typeof value}`, GITHUB_ERROR_CODES.malformed);
+    throw new TransientError(
+      `GitHub ${request}: expected a 40-character SHA in the answer, got ${typeof value}`,
+      GITHUB_ERROR_CODES.malformed,
+    );
   }
 
   /** The tree sha of a commit: known from a listing of that commit, else read. */
@@ -659,7 +751,13 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     const baseTree = await this.treeOf(repo, parentSha);
     const newTree = await this.createTree(repo, baseTree, files);
     const created = await this.call(R.createCommit, `tree ${newTree.sha} in ${full(repo)}`, async () => {
-      const response = await this.octokit.rest.git.createCommit({ owner: repo.owner, repo: repo.name, message, tree: newTree.sha, parents: [parentSha] });
+      const response = await this.octokit.rest.git.createCommit({
+        owner: repo.owner,
+        repo: repo.name,
+        message,
+        tree: newTree.sha,
+        parents: [parentSha],
+      });
       return response.data;
     });
     const commitSha = this.sha(created.sha, R.createCommit);
@@ -685,7 +783,13 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
       if ((type !== 'blob' && type !== 'tree' && type !== 'commit') || typeof item.path !== 'string' || typeof item.sha !== 'string') {
         throw new TransientError(`GitHub ${R.getTree}: unexpected tree entry ${JSON.stringify(item.path)}`, GITHUB_ERROR_CODES.malformed);
       }
-      entries.push({ path: item.path, mode: item.mode, type, sha: item.sha, ...(typeof item.size === 'number' ? { size: item.size } : {}) });
+      entries.push({
+        path: item.path,
+        mode: item.mode,
+        type,
+        sha: item.sha,
+        ...(typeof item.size === 'number' ? { size: item.size } : {}),
+      });
     }
     return { entries, truncated: data.truncated };
   }

@@ -100,7 +100,9 @@ export function gitHubErrorMessages(data: unknown): string[] {
   const errors = (data as { errors?: unknown }).errors;
   if (!Array.isArray(errors)) return [];
   return errors
-    .map((e: unknown) => (typeof e === 'string' ? e : typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined))
+    .map((e: unknown) =>
+      typeof e === 'string' ? e : typeof e === 'object' && e !== null ? (e as { message?: unknown }).message : undefined,
+    )
     .filter((m): m is string => typeof m === 'string');
 }
 
@@ -194,7 +196,10 @@ export function sanitizedCause(err: HttpErrorLike & Error, secrets: readonly str
 }
 
 /** The response headers worth keeping on a cause (request id, rate limits), redacted. */
-export function keptHeaders(headers: Readonly<Record<string, string | number | undefined>>, secrets: readonly string[]): Record<string, string> {
+export function keptHeaders(
+  headers: Readonly<Record<string, string | number | undefined>>,
+  secrets: readonly string[],
+): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of KEPT_HEADERS) {
     const value = headers[name];
@@ -210,9 +215,13 @@ export function mapGitHubError(err: unknown, context: GitHubErrorContext): unkno
   const request = redactSecrets(context.request, secrets);
   const what = context.what === undefined ? undefined : redactSecrets(context.what, secrets);
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
-    return new TransientError(`GitHub ${request} ${err.name === 'TimeoutError' ? 'timed out' : 'was aborted'}`, GITHUB_ERROR_CODES.unavailable, {
-      cause: new GitHubHttpError(err.name, 0, {}),
-    });
+    return new TransientError(
+      `GitHub ${request} ${err.name === 'TimeoutError' ? 'timed out' : 'was aborted'}`,
+      GITHUB_ERROR_CODES.unavailable,
+      {
+        cause: new GitHubHttpError(err.name, 0, {}),
+      },
+    );
   }
   if (!isHttpErrorLike(err)) return err;
   const detailText = gitHubMessage(err.response?.data) ?? (err.response ? undefined : err.message);
@@ -230,7 +239,11 @@ function errorForStatus(
   const options = { cause };
   if (!err.response) {
     // @octokit/request reports a network failure (or a fetch timeout) as a 500 without a response.
-    return new TransientError(`GitHub ${request} failed before any answer${suffix || ': network error'}`, GITHUB_ERROR_CODES.unavailable, options);
+    return new TransientError(
+      `GitHub ${request} failed before any answer${suffix || ': network error'}`,
+      GITHUB_ERROR_CODES.unavailable,
+      options,
+    );
   }
   if (status === 401) {
     return new PermanentError(`GitHub ${request} answered 401: the credentials were refused${suffix}`, GITHUB_ERROR_CODES.auth, options);
@@ -259,7 +272,11 @@ function errorForStatus(
     );
   }
   if (status >= 500 || status === 408) {
-    return new TransientError(`GitHub ${request} answered ${status}: GitHub is unavailable${suffix}`, GITHUB_ERROR_CODES.unavailable, options);
+    return new TransientError(
+      `GitHub ${request} answered ${status}: GitHub is unavailable${suffix}`,
+      GITHUB_ERROR_CODES.unavailable,
+      options,
+    );
   }
   return new PermanentError(`GitHub ${request} answered ${status}: the request was refused${suffix}`, GITHUB_ERROR_CODES.rejected, options);
 }

@@ -68,7 +68,9 @@ export function clientFor(target: sandbox.GitHubSandbox, overrides: Partial<GitH
 export function git(target: sandbox.GitHubSandbox, ...args: string[]): string {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
-  return execFileSync('git', [`--git-dir=${target.gitDir}`, ...args], { env: { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } }).toString('utf8');
+  return execFileSync('git', [`--git-dir=${target.gitDir}`, ...args], {
+    env: { ...env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+  }).toString('utf8');
 }
 
 /** The sandbox saw only conformant requests, gave only conformant answers, and never crashed. */

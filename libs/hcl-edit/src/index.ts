@@ -43,12 +43,7 @@ export {
   type TextSpan,
 } from './document/hcl-values';
 export { TextLines } from './document/text-lines';
-export {
-  formatResourceAddress,
-  parseResourceAddress,
-  type ModuleStep,
-  type ResourceAddress,
-} from './document/resource-address';
+export { formatResourceAddress, parseResourceAddress, type ModuleStep, type ResourceAddress } from './document/resource-address';
 export {
   attributesOf,
   describeValue,

@@ -19,7 +19,13 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
 describe('notes on a PagerDuty incident (POST /incidents/{id}/notes, validated against the vendored spec)', () => {
   let pd: PagerDutyFake;
   const adapter = (from: string | undefined = 'bot@acme.example') =>
-    new PagerDutyIncidentAdapter({ token: PAGERDUTY_FAKE_DEFAULT_TOKEN, apiUrl: pd.url, major: {}, requestTimeoutMs: 500, ...(from ? { from } : {}) });
+    new PagerDutyIncidentAdapter({
+      token: PAGERDUTY_FAKE_DEFAULT_TOKEN,
+      apiUrl: pd.url,
+      major: {},
+      requestTimeoutMs: 500,
+      ...(from ? { from } : {}),
+    });
 
   beforeAll(async () => {
     pd = await new PagerDutyFake().start();
@@ -36,7 +42,9 @@ describe('notes on a PagerDuty incident (POST /incidents/{id}/notes, validated a
 
   it('adds the note as the From user, and answers its id', async () => {
     expect(await adapter().postNote('QNOTE1', 'driftwarden held a change\non sg-1')).toEqual({ id: expect.stringMatching(/^PN/) });
-    expect(pd.notes('QNOTE1')).toEqual([{ id: expect.any(String), content: 'driftwarden held a change\non sg-1', from: 'bot@acme.example' }]);
+    expect(pd.notes('QNOTE1')).toEqual([
+      { id: expect.any(String), content: 'driftwarden held a change\non sg-1', from: 'bot@acme.example' },
+    ]);
     expect(pd.requests[0].headers.from).toBe('bot@acme.example');
   });
 
@@ -50,7 +58,10 @@ describe('notes on a PagerDuty incident (POST /incidents/{id}/notes, validated a
 
   it('429 (no blind retry), 5xx, timeout: transient, so the queue backs off', async () => {
     pd.failNext({ status: 429, headers: { 'ratelimit-reset': '9' } });
-    expect(await failureOf(adapter().postNote('QNOTE1', 'x'))).toMatchObject({ code: INCIDENT_ERROR_CODES.rateLimited, retryAfterMs: 9_000 });
+    expect(await failureOf(adapter().postNote('QNOTE1', 'x'))).toMatchObject({
+      code: INCIDENT_ERROR_CODES.rateLimited,
+      retryAfterMs: 9_000,
+    });
     expect(pd.requests).toHaveLength(1);
     pd.failNext({ status: 503 });
     expect(await failureOf(adapter().postNote('QNOTE1', 'x'))).toBeInstanceOf(TransientError);
@@ -63,7 +74,8 @@ describe('notes on a PagerDuty incident (POST /incidents/{id}/notes, validated a
 
 describe('notes on an Opsgenie incident (POST /v1/incidents/{id}/notes)', () => {
   let og: OpsgenieFake;
-  const adapter = () => new OpsgenieIncidentAdapter({ apiKey: OPSGENIE_FAKE_DEFAULT_KEY, apiUrl: og.url, major: {}, requestTimeoutMs: 500 });
+  const adapter = () =>
+    new OpsgenieIncidentAdapter({ apiKey: OPSGENIE_FAKE_DEFAULT_KEY, apiUrl: og.url, major: {}, requestTimeoutMs: 500 });
 
   beforeAll(async () => {
     og = await new OpsgenieFake().start();
@@ -86,10 +98,15 @@ describe('notes on an Opsgenie incident (POST /v1/incidents/{id}/notes)', () => 
 
   it('429 and 5xx are transient, 401 permanent', async () => {
     og.failNext({ status: 429, headers: { 'X-RateLimit-Period-In-Sec': '30' } });
-    expect(await failureOf(adapter().postNote('og-1', 'x'))).toMatchObject({ code: INCIDENT_ERROR_CODES.rateLimited, retryAfterMs: 30_000 });
+    expect(await failureOf(adapter().postNote('og-1', 'x'))).toMatchObject({
+      code: INCIDENT_ERROR_CODES.rateLimited,
+      retryAfterMs: 30_000,
+    });
     og.failNext({ status: 500 });
     expect(await failureOf(adapter().postNote('og-1', 'x'))).toBeInstanceOf(TransientError);
-    const denied = await failureOf(new OpsgenieIncidentAdapter({ apiKey: 'wrong', apiUrl: og.url, major: {}, requestTimeoutMs: 500 }).postNote('og-1', 'x'));
+    const denied = await failureOf(
+      new OpsgenieIncidentAdapter({ apiKey: 'wrong', apiUrl: og.url, major: {}, requestTimeoutMs: 500 }).postNote('og-1', 'x'),
+    );
     expect(denied).toMatchObject({ code: INCIDENT_ERROR_CODES.auth });
     og.reset();
     expect(og.notes('og-1')).toEqual([]);

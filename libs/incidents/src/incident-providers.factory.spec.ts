@@ -3,7 +3,13 @@ import { OpsgenieIncidentAdapter } from './opsgenie/opsgenie.adapter';
 import { PagerDutyIncidentAdapter } from './pagerduty/pagerduty.adapter';
 
 describe('createIncidentProviders', () => {
-  const pagerduty = { token: 't', apiUrl: 'https://api.pagerduty.com', webhookSecrets: [], major: { urgencies: ['high' as const] }, requestTimeoutMs: 1000 };
+  const pagerduty = {
+    token: 't',
+    apiUrl: 'https://api.pagerduty.com',
+    webhookSecrets: [],
+    major: { urgencies: ['high' as const] },
+    requestTimeoutMs: 1000,
+  };
   const opsgenie = { apiKey: 'k', apiUrl: 'https://api.eu.opsgenie.com', major: { priorities: ['P1' as const] }, requestTimeoutMs: 1000 };
 
   it('builds one adapter per configured provider, none when none is configured', () => {

@@ -9,7 +9,9 @@ import { JsmIncidentAdapter } from './jsm/jsm.adapter';
 import { OpsgenieIncidentAdapter } from './opsgenie/opsgenie.adapter';
 import { PagerDutyIncidentAdapter } from './pagerduty/pagerduty.adapter';
 
-export function createIncidentProviders(config: Pick<IncidentsConfig, 'pagerduty' | 'opsgenie'> & Partial<Pick<IncidentsConfig, 'jsm' | 'incidentio'>>): IncidentProviderPort[] {
+export function createIncidentProviders(
+  config: Pick<IncidentsConfig, 'pagerduty' | 'opsgenie'> & Partial<Pick<IncidentsConfig, 'jsm' | 'incidentio'>>,
+): IncidentProviderPort[] {
   const providers: IncidentProviderPort[] = [];
   if (config.pagerduty) providers.push(new PagerDutyIncidentAdapter(config.pagerduty));
   if (config.opsgenie) providers.push(new OpsgenieIncidentAdapter(config.opsgenie));

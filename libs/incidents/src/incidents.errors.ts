@@ -36,7 +36,12 @@ export type IncidentErrorCode = (typeof INCIDENT_ERROR_CODES)[keyof typeof INCID
 export type ProviderLabel = 'PagerDuty' | 'Opsgenie' | 'Jira Service Management' | 'incident.io';
 
 /** What the provider calls its credential, for "the API … was refused". */
-const CREDENTIAL: Record<ProviderLabel, string> = { PagerDuty: 'token', Opsgenie: 'key', 'Jira Service Management': 'token', 'incident.io': 'key' };
+const CREDENTIAL: Record<ProviderLabel, string> = {
+  PagerDuty: 'token',
+  Opsgenie: 'key',
+  'Jira Service Management': 'token',
+  'incident.io': 'key',
+};
 
 const REDACTED = '[REDACTED]';
 const MAX_DETAIL_LENGTH = 300;

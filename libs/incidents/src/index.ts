@@ -10,13 +10,7 @@ export { INCIDENT_PROVIDERS, type IncidentProviderPort, type ProviderIncidentRef
 export { createIncidentProviders } from './incident-providers.factory';
 
 // Errors
-export {
-  INCIDENT_ERROR_CODES,
-  errorForStatus,
-  parseRetryAfterSeconds,
-  redactSecrets,
-  type IncidentErrorCode,
-} from './incidents.errors';
+export { INCIDENT_ERROR_CODES, errorForStatus, parseRetryAfterSeconds, redactSecrets, type IncidentErrorCode } from './incidents.errors';
 
 // PagerDuty
 export {
@@ -27,12 +21,7 @@ export {
   type PagerDutyAdapterConfig,
   type PdjsFactory,
 } from './pagerduty/pagerduty.adapter';
-export {
-  isPagerDutyMajor,
-  readIncidentsPage,
-  toPagerDutyIncidentRef,
-  type PagerDutyOpenIncident,
-} from './pagerduty/pagerduty-incidents';
+export { isPagerDutyMajor, readIncidentsPage, toPagerDutyIncidentRef, type PagerDutyOpenIncident } from './pagerduty/pagerduty-incidents';
 export type {
   PagerDutyErrorResponse,
   PagerDutyIncident,
@@ -53,12 +42,7 @@ export {
   type OpsgenieAdapterConfig,
 } from './opsgenie/opsgenie.adapter';
 export { buildOpsgenieMajorQuery, quoteOpsgenieTerm } from './opsgenie/opsgenie-query';
-export {
-  isOpsgenieMajor,
-  readOpsgeniePage,
-  toOpsgenieIncidentRef,
-  type OpsgenieOpenIncident,
-} from './opsgenie/opsgenie-incidents';
+export { isOpsgenieMajor, readOpsgeniePage, toOpsgenieIncidentRef, type OpsgenieOpenIncident } from './opsgenie/opsgenie-incidents';
 export type {
   OpsgenieBaseIncident,
   OpsgenieBaseResponse,
@@ -83,7 +67,13 @@ export { JQL_TIME_ZONE_MARGIN_MS, jqlDate, majorIncidentClause, openIncidentsJql
 export { isJsmOpen, readJsmIssue, readJsmSearchPage, toJsmIncidentRef, type JsmIssue, type JsmSearchPage } from './jsm/jsm-issues';
 
 // incident.io
-export { IncidentioIncidentAdapter, INCIDENTIO_MAX_PAGES, INCIDENTIO_PAGE_SIZE, SEVERITIES_TTL_MS, type IncidentioAdapterConfig } from './incidentio/incidentio.adapter';
+export {
+  IncidentioIncidentAdapter,
+  INCIDENTIO_MAX_PAGES,
+  INCIDENTIO_PAGE_SIZE,
+  SEVERITIES_TTL_MS,
+  type IncidentioAdapterConfig,
+} from './incidentio/incidentio.adapter';
 export {
   isIncidentioMajor,
   readIncidentioIncident,

@@ -99,11 +99,19 @@ export function changeContext(drift: DriftRecord): string {
 
 /** Why a difference is not in the pull request. */
 export function whyLeftOut(d: DriftDifference): string {
-  const flagged = (d.flags ?? []).includes('suspicious') ? ' — **suspicious**: it widened exposure during a freeze and was not made by a break-glass principal' : '';
+  const flagged = (d.flags ?? []).includes('suspicious')
+    ? ' — **suspicious**: it widened exposure during a freeze and was not made by a break-glass principal'
+    : '';
   const cause = d.madeBy.unattributable
     ? `not attributable to one change (${d.madeBy.unattributable}); driftwarden never codifies what it cannot attribute`
     : `made by ${d.madeBy.principal.arn ? `\`${d.madeBy.principal.arn}\`` : 'an unknown principal'} (${d.madeBy.principal.class}) at ${d.madeBy.at}`;
-  const what = { hold: 'held until the freeze ends', await_approval: 'waits for a human (approve, adopt or reject)', revert: 'to be reverted', leave: 'left as it is by a human', backport: 'codified' }[d.decision.action];
+  const what = {
+    hold: 'held until the freeze ends',
+    await_approval: 'waits for a human (approve, adopt or reject)',
+    revert: 'to be reverted',
+    leave: 'left as it is by a human',
+    backport: 'codified',
+  }[d.decision.action];
   return `${d.sentence}: ${what}; ${cause}${flagged}`;
 }
 

@@ -14,7 +14,12 @@ export class KindRemediation extends RemediationPort {
   revert(drift: DriftRecord, fence: Fence, differences?: readonly DriftDifference[]): Promise<RevertResult> {
     const executor = this.executors.get(drift.resource.type);
     if (!executor) {
-      return Promise.reject(new PermanentError(`no resource kind reverts ${drift.resource.type} (${drift.resource.id}): a human must decide`, 'revert_unsupported'));
+      return Promise.reject(
+        new PermanentError(
+          `no resource kind reverts ${drift.resource.type} (${drift.resource.id}): a human must decide`,
+          'revert_unsupported',
+        ),
+      );
     }
     return executor.revert(drift, fence, differences);
   }

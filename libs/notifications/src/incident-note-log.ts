@@ -25,7 +25,12 @@ export class IncidentNoteLog {
 
   async record(driftId: string, state: IncidentNoteState): Promise<void> {
     const key = this.key(driftId);
-    await this.redis.multi().rpush(key, JSON.stringify(state)).ltrim(key, -MAX_NOTES_PER_RECORD, -1).expire(key, NOTE_LOG_TTL_SECONDS).exec();
+    await this.redis
+      .multi()
+      .rpush(key, JSON.stringify(state))
+      .ltrim(key, -MAX_NOTES_PER_RECORD, -1)
+      .expire(key, NOTE_LOG_TTL_SECONDS)
+      .exec();
   }
 
   /** Oldest first; an entry that cannot be read is left out. */

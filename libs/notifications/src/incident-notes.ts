@@ -84,7 +84,12 @@ function who(record: DriftRecord): string {
 }
 
 /** The note: what driftwarden did, on which resource, what changed, who did it, and a link. */
-export function incidentNoteText(input: { transition: IncidentNoteTransition; record: DriftRecord; entry: AuditEntry; recordUrl?: string }): string {
+export function incidentNoteText(input: {
+  transition: IncidentNoteTransition;
+  record: DriftRecord;
+  entry: AuditEntry;
+  recordUrl?: string;
+}): string {
   const { transition, record, entry } = input;
   const resource = resourceOf(record);
   const details = entry.details ?? {};

@@ -58,19 +58,36 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
   if (DECISIONS.has(entry.type)) {
     const principal = str(details['principal']) ?? 'an unknown principal';
     if (details['action'] === 'await_approval' && details['dryRun'] !== true) {
-      out.push({ ...base, kind: 'awaiting_approval', title: `Approval needed: reverting the change by ${principal} on ${resourceOf(entry)}` });
+      out.push({
+        ...base,
+        kind: 'awaiting_approval',
+        title: `Approval needed: reverting the change by ${principal} on ${resourceOf(entry)}`,
+      });
     }
     const fresh = details['newlySuspicious'];
     const flags = details['flags'];
     if (Array.isArray(fresh)) {
       // Decided difference by difference: tell each suspicious difference once, naming who made it.
-      if (fresh.length > 0) out.push({ ...base, kind: 'suspicious', title: `Suspicious change on ${resourceOf(entry)}: ${fresh.map(String).join('; ')} — widened exposure during a freeze` });
+      if (fresh.length > 0)
+        out.push({
+          ...base,
+          kind: 'suspicious',
+          title: `Suspicious change on ${resourceOf(entry)}: ${fresh.map(String).join('; ')} — widened exposure during a freeze`,
+        });
     } else if (Array.isArray(flags) && flags.includes('suspicious')) {
-      out.push({ ...base, kind: 'suspicious', title: `Suspicious change on ${resourceOf(entry)}: ${principal} widened exposure during a freeze` });
+      out.push({
+        ...base,
+        kind: 'suspicious',
+        title: `Suspicious change on ${resourceOf(entry)}: ${principal} widened exposure during a freeze`,
+      });
     }
     const widening = details['widensExposure'];
     if (Array.isArray(widening) && widening.length > 0 && details['dryRun'] !== true) {
-      out.push({ ...base, kind: 'widens_exposure', title: `Break-glass change widens exposure on ${resourceOf(entry)}: ${widening.map(String).join('; ')} — backported, not reverted` });
+      out.push({
+        ...base,
+        kind: 'widens_exposure',
+        title: `Break-glass change widens exposure on ${resourceOf(entry)}: ${widening.map(String).join('; ')} — backported, not reverted`,
+      });
     }
     return out;
   }
@@ -81,7 +98,11 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
     case 'backport.overdue': {
       const pr = str(details['pullRequest']);
       const days = typeof details['openDays'] === 'number' ? details['openDays'] : undefined;
-      out.push({ ...base, kind: 'backport_overdue', title: `Backport overdue for ${resourceOf(entry)}: ${pr ?? 'its pull request'} is not merged${days !== undefined ? ` after ${days} days` : ''} — merge it or close it` });
+      out.push({
+        ...base,
+        kind: 'backport_overdue',
+        title: `Backport overdue for ${resourceOf(entry)}: ${pr ?? 'its pull request'} is not merged${days !== undefined ? ` after ${days} days` : ''} — merge it or close it`,
+      });
       break;
     }
     case 'remediation.failed':
@@ -91,7 +112,11 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
       out.push({ ...base, kind: 'remediation_failed', title: `Backport failed for ${resourceOf(entry)}` });
       break;
     case 'evaluation.failed':
-      out.push({ ...base, kind: 'remediation_failed', title: `Not decided: the evaluation of ${resourceOf(entry)} failed for good (replay it with driftwarden replay --failed)` });
+      out.push({
+        ...base,
+        kind: 'remediation_failed',
+        title: `Not decided: the evaluation of ${resourceOf(entry)} failed for good (replay it with driftwarden replay --failed)`,
+      });
       break;
     case 'freeze.unknown':
       out.push({ ...base, kind: 'freeze_unknown', title: 'Auto-heal frozen: the incident state cannot be read' });

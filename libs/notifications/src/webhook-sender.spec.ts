@@ -51,7 +51,13 @@ describe('sendWebhook (a real HTTP receiver)', () => {
     answer = () => ({ status: 200 });
   });
 
-  const target = (over: Partial<WebhookTarget> = {}): WebhookTarget => ({ name: 'oncall', url: `${base}/hooks/T000/B000/s3cr3t-token`, format: 'json', requestTimeoutMs: 2000, ...over });
+  const target = (over: Partial<WebhookTarget> = {}): WebhookTarget => ({
+    name: 'oncall',
+    url: `${base}/hooks/T000/B000/s3cr3t-token`,
+    format: 'json',
+    requestTimeoutMs: 2000,
+    ...over,
+  });
   const rejection = async (p: Promise<unknown>): Promise<Error> => {
     try {
       await p;
@@ -97,7 +103,7 @@ describe('sendWebhook (a real HTTP receiver)', () => {
     expect(err).toMatchObject({ code: 'notify_unavailable' });
   });
 
-  it('429 is transient and keeps the receiver\'s Retry-After', async () => {
+  it("429 is transient and keeps the receiver's Retry-After", async () => {
     answer = () => ({ status: 429, headers: { 'retry-after': '7' } });
     const err = await rejection(sendWebhook(target(), N));
     expect(err).toMatchObject({ code: 'notify_rate_limited', retryAfterMs: 7000 });

@@ -41,7 +41,12 @@ export function notificationBody(n: Notification, format: WebhookTarget['format'
   });
 }
 
-export async function sendWebhook(target: WebhookTarget, n: Notification, links: { drift?: string } = {}, fetchImpl: typeof fetch = fetch): Promise<void> {
+export async function sendWebhook(
+  target: WebhookTarget,
+  n: Notification,
+  links: { drift?: string } = {},
+  fetchImpl: typeof fetch = fetch,
+): Promise<void> {
   const body = notificationBody(n, target.format, links);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -53,21 +58,35 @@ export async function sendWebhook(target: WebhookTarget, n: Notification, links:
   const what = `notification webhook ${target.name}`;
   let res: Response;
   try {
-    res = await fetchImpl(target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.requestTimeoutMs), redirect: 'manual' });
+    res = await fetchImpl(target.url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(target.requestTimeoutMs),
+      redirect: 'manual',
+    });
   } catch (err) {
     // By name: the abort reason is a DOMException, not always an `instanceof Error` here.
     const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
     const timedOut = name === 'TimeoutError' || name === 'AbortError';
     // Only the name and the kind of failure: the URL may carry a token.
-    throw new TransientError(`${what}: ${timedOut ? `no answer within ${target.requestTimeoutMs} ms` : 'could not connect'}`, timedOut ? 'notify_timeout' : 'notify_unreachable');
+    throw new TransientError(
+      `${what}: ${timedOut ? `no answer within ${target.requestTimeoutMs} ms` : 'could not connect'}`,
+      timedOut ? 'notify_timeout' : 'notify_unreachable',
+    );
   }
   await res.body?.cancel().catch(() => undefined);
   if (res.ok) return;
   if (res.status === 429 || res.status >= 500) {
     const after = parseRetryAfterSeconds(res.headers.get('retry-after'));
-    throw new TransientError(`${what}: HTTP ${res.status}`, res.status === 429 ? 'notify_rate_limited' : 'notify_unavailable', after !== undefined ? { retryAfterMs: after } : undefined);
+    throw new TransientError(
+      `${what}: HTTP ${res.status}`,
+      res.status === 429 ? 'notify_rate_limited' : 'notify_unavailable',
+      after !== undefined ? { retryAfterMs: after } : undefined,
+    );
   }
   // Redirects are not followed (the message goes where it was configured to go): a setting to fix, not retried.
-  if (res.status >= 300 && res.status < 400) throw new PermanentError(`${what}: redirected (HTTP ${res.status}); configure the URL it redirects to`, 'notify_redirected');
+  if (res.status >= 300 && res.status < 400)
+    throw new PermanentError(`${what}: redirected (HTTP ${res.status}); configure the URL it redirects to`, 'notify_redirected');
   throw new PermanentError(`${what}: refused with HTTP ${res.status}`, 'notify_refused');
 }

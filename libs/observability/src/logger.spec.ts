@@ -37,7 +37,26 @@ describe('logger', () => {
     const out = lines.join('');
     const parsed = JSON.parse(out) as { level: string; msg: string };
     expect(parsed).toMatchObject({ level: 'info', msg: 'request' });
-    for (const secret of ['jsm-sig', 'generic-sig', 'svix-sig', 'jsm-api-token', 'jsm-oauth-token', 'generic-secret', 's3cr3t-token', 'v1=abc', 'sha256=def', '"og"', 'pd-token', 'whs', 'gh-token', '"ghs"', 'deep-pd-token', 'ext-id-123', 'top-level-key']) expect(out).not.toContain(secret);
+    for (const secret of [
+      'jsm-sig',
+      'generic-sig',
+      'svix-sig',
+      'jsm-api-token',
+      'jsm-oauth-token',
+      'generic-secret',
+      's3cr3t-token',
+      'v1=abc',
+      'sha256=def',
+      '"og"',
+      'pd-token',
+      'whs',
+      'gh-token',
+      '"ghs"',
+      'deep-pd-token',
+      'ext-id-123',
+      'top-level-key',
+    ])
+      expect(out).not.toContain(secret);
     expect(out).toContain('[redacted]');
   });
 });

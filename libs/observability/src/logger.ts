@@ -13,7 +13,19 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
   // Secret keys at the top of a log object and up to three levels down (a config object
   // logged whole, `{ incidents: { pagerduty: { token } } }`, is covered).
-  ...['token', 'apiKey', 'secret', 'secrets', 'webhookSecret', 'webhookSecrets', 'webhookToken', 'password', 'externalId', 'apiToken', 'oauthToken'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]),
+  ...[
+    'token',
+    'apiKey',
+    'secret',
+    'secrets',
+    'webhookSecret',
+    'webhookSecrets',
+    'webhookToken',
+    'password',
+    'externalId',
+    'apiToken',
+    'oauthToken',
+  ].flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]),
 ];
 
 export function loggerOptions(level: string): LoggerOptions {

@@ -5,7 +5,20 @@
  * `SECRET_QUERY_SUFFIXES`, case-insensitively (`access_token`, `githubToken`, `api_key`,
  * `X-Amz-Signature`, `client_secret`, …). The name stays, so the log still says what was sent.
  */
-export const SECRET_QUERY_NAMES: ReadonlySet<string> = new Set(['code', 'sig', 'auth', 'authorization', 'jwt', 'session', 'sessionid', 'pwd', 'passwd', 'pass', 'otp', 'state']);
+export const SECRET_QUERY_NAMES: ReadonlySet<string> = new Set([
+  'code',
+  'sig',
+  'auth',
+  'authorization',
+  'jwt',
+  'session',
+  'sessionid',
+  'pwd',
+  'passwd',
+  'pass',
+  'otp',
+  'state',
+]);
 export const SECRET_QUERY_SUFFIXES: readonly string[] = ['token', 'secret', 'password', 'signature', 'key', 'credential', 'credentials'];
 export const REDACTED = '[redacted]';
 
@@ -57,7 +70,10 @@ interface SerializedRequest {
  * query and the Referer header with secret query values redacted.
  */
 export function redactRequest(req: SerializedRequest): SerializedRequest {
-  const headers = req.headers && typeof req.headers['referer'] === 'string' ? { ...req.headers, referer: redactUrl(req.headers['referer']) } : req.headers;
+  const headers =
+    req.headers && typeof req.headers['referer'] === 'string'
+      ? { ...req.headers, referer: redactUrl(req.headers['referer']) }
+      : req.headers;
   return {
     ...req,
     ...(typeof req.url === 'string' ? { url: redactUrl(req.url) } : {}),

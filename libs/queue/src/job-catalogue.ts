@@ -96,7 +96,14 @@ export const JOB_NAMES: { [Q in QueueName]: JobName<Q> } = {
   'incident-notes': 'note',
 };
 
-export const ALL_QUEUES: readonly QueueName[] = [QueueName.Evaluate, QueueName.Remediate, QueueName.Backport, QueueName.Incidents, QueueName.Notify, QueueName.IncidentNotes];
+export const ALL_QUEUES: readonly QueueName[] = [
+  QueueName.Evaluate,
+  QueueName.Remediate,
+  QueueName.Backport,
+  QueueName.Incidents,
+  QueueName.Notify,
+  QueueName.IncidentNotes,
+];
 
 /**
  * BullMQ job ids come from domain keys. They must not contain `:` (BullMQ's key separator)

@@ -81,14 +81,23 @@ function jobDefaults(retention: JobRetention): { [Q in QueueName]: JobsOptions }
     // A failed poll is not retried: the next interval polls again, and staleness freezes meanwhile.
     incidents: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, stackTraceLimit: 1 },
     // A receiver that is down for a while still gets the message (back-off 1 s doubling: about 8.5 min over 10 attempts).
-    notify: { attempts: 10, backoff: { type: 'dw' }, removeOnComplete: keepCompleted, removeOnFail: keepFailed, stackTraceLimit: STACK_TRACES_KEPT },
+    notify: {
+      attempts: 10,
+      backoff: { type: 'dw' },
+      removeOnComplete: keepCompleted,
+      removeOnFail: keepFailed,
+      stackTraceLimit: STACK_TRACES_KEPT,
+    },
     // One note per transition: the job id is the transition, and finished jobs are kept as long as
     // an incident can last (30 days, whatever the retention of the others), so a redelivered audit
     // entry or a second replica adds nothing.
     'incident-notes': {
       attempts: 8,
       backoff: { type: 'dw' },
-      removeOnComplete: { age: Math.max(30 * 24 * 3600, retention.completed.ageSeconds), count: Math.max(100_000, retention.completed.count) },
+      removeOnComplete: {
+        age: Math.max(30 * 24 * 3600, retention.completed.ageSeconds),
+        count: Math.max(100_000, retention.completed.count),
+      },
       removeOnFail: keepFailed,
       stackTraceLimit: STACK_TRACES_KEPT,
     },
@@ -160,7 +169,11 @@ export class JobProducer {
   async notify(jobs: NotifyJob[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.queues.notify.addBulk(
-      jobs.map((data) => ({ name: JOB_NAMES.notify, data, opts: { ...this.defaults.notify, jobId: jobIdFrom('ntf', data.auditId, data.kind, data.webhook) } })),
+      jobs.map((data) => ({
+        name: JOB_NAMES.notify,
+        data,
+        opts: { ...this.defaults.notify, jobId: jobIdFrom('ntf', data.auditId, data.kind, data.webhook) },
+      })),
     );
   }
 
@@ -174,14 +187,21 @@ export class JobProducer {
       jobs.map((data) => ({
         name: JOB_NAMES['incident-notes'],
         data,
-        opts: { ...this.defaults['incident-notes'], jobId: jobIdFrom('note', data.driftId, data.transition, data.provider, data.incidentId, data.key) },
+        opts: {
+          ...this.defaults['incident-notes'],
+          jobId: jobIdFrom('note', data.driftId, data.transition, data.provider, data.incidentId, data.key),
+        },
       })),
     );
   }
 
   /** Polls the providers every `everyMs`, one job per interval across all replicas. */
   async scheduleIncidentPolls(everyMs: number): Promise<void> {
-    await this.queues.incidents.upsertJobScheduler('poll-incidents', { every: everyMs }, { name: JOB_NAMES.incidents, data: { reason: 'schedule' }, opts: this.defaults.incidents });
+    await this.queues.incidents.upsertJobScheduler(
+      'poll-incidents',
+      { every: everyMs },
+      { name: JOB_NAMES.incidents, data: { reason: 'schedule' }, opts: this.defaults.incidents },
+    );
   }
 
   /**
@@ -200,7 +220,11 @@ export class JobProducer {
 
   /** A refresh now (webhook): bursts of webhooks collapse into one poll per second. */
   async pollIncidentsNow(correlationId: string): Promise<void> {
-    await this.queues.incidents.add(JOB_NAMES.incidents, { reason: 'webhook', correlationId }, { ...this.defaults.incidents, deduplication: { id: 'poll-now', ttl: 1_000 } });
+    await this.queues.incidents.add(
+      JOB_NAMES.incidents,
+      { reason: 'webhook', correlationId },
+      { ...this.defaults.incidents, deduplication: { id: 'poll-now', ttl: 1_000 } },
+    );
   }
 
   queue<Q extends QueueName>(name: Q): Queue<JobData<Q>> {

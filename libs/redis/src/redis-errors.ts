@@ -20,7 +20,17 @@ const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)
 const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError']);
 
 /** Network errors of a Redis connection (its `error` events), never a command's own failure. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /** True for an error (or any error in its `cause` chain) that means Redis is unreachable or not answering. */
 export function isRedisUnavailableError(err: unknown): boolean {

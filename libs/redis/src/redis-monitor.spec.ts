@@ -35,7 +35,10 @@ describe('RedisConnectionMonitor', () => {
       'warn Redis is still unreachable',
       'info Redis is reachable again',
     ]);
-    expect(lines[0].obj).toEqual({ connection: 'driftwarden:c0', err: { message: 'connect ECONNREFUSED 127.0.0.1:6379', code: 'ECONNREFUSED' } });
+    expect(lines[0].obj).toEqual({
+      connection: 'driftwarden:c0',
+      err: { message: 'connect ECONNREFUSED 127.0.0.1:6379', code: 'ECONNREFUSED' },
+    });
     expect(lines[3].obj).toMatchObject({ connection: 'driftwarden:c3', errors: 156, connections: 12, downMs: 65_000 });
     // No stack anywhere.
     expect(JSON.stringify(lines)).not.toContain('    at ');
@@ -50,7 +53,10 @@ describe('RedisConnectionMonitor', () => {
     c.emit('ready');
     c.emit('error', refused());
     expect(lines.map((l) => l.level)).toEqual(['error', 'warn', 'info', 'error']);
-    expect(lines[1]).toMatchObject({ msg: 'Redis connection error', obj: { connection: 'driftwarden:queue', err: { message: 'Command timed out' } } });
+    expect(lines[1]).toMatchObject({
+      msg: 'Redis connection error',
+      obj: { connection: 'driftwarden:queue', err: { message: 'Command timed out' } },
+    });
   });
 
   it('a ready connection without an outage logs nothing (start-up)', () => {
@@ -64,7 +70,13 @@ describe('isRedisUnavailableError', () => {
   const named = (name: string, message: string) => Object.assign(new Error(message), { name });
   it.each([
     ['a command sent while disconnected', new Error("Stream isn't writeable and enableOfflineQueue options is false")],
-    ['a command in flight when the connection dropped', named('MaxRetriesPerRequestError', 'Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.')],
+    [
+      'a command in flight when the connection dropped',
+      named(
+        'MaxRetriesPerRequestError',
+        'Reached the max retries per request limit (which is 0). Refer to "maxRetriesPerRequest" option for details.',
+      ),
+    ],
     ['a MULTI aborted by the connection close', named('AbortError', 'Command aborted due to connection close')],
     ['a command without an answer', new Error('Command timed out')],
     ['a command on a closed connection', new Error('Connection is closed.')],

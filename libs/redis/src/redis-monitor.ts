@@ -56,13 +56,17 @@ export class RedisConnectionMonitor {
     if (!outage.logged.has(key)) {
       outage.logged.add(key);
       const fields = { connection: source, err: { message: e.message.slice(0, 500), ...(typeof code === 'string' ? { code } : {}) } };
-      if (outage.logged.size === 1) this.log.error(fields, 'Redis is unreachable: requests answer 503 redis_unavailable, work waits until it is back');
+      if (outage.logged.size === 1)
+        this.log.error(fields, 'Redis is unreachable: requests answer 503 redis_unavailable, work waits until it is back');
       else this.log.warn(fields, 'Redis connection error');
       return;
     }
     if (now - outage.lastSummary >= this.summaryMs) {
       outage.lastSummary = now;
-      this.log.warn({ downMs: now - outage.since, errors: outage.errors, connections: outage.connections.size }, 'Redis is still unreachable');
+      this.log.warn(
+        { downMs: now - outage.since, errors: outage.errors, connections: outage.connections.size },
+        'Redis is still unreachable',
+      );
     }
   }
 
@@ -70,6 +74,9 @@ export class RedisConnectionMonitor {
     const outage = this.outage;
     if (!outage) return;
     this.outage = null;
-    this.log.info({ connection: name, downMs: this.now() - outage.since, errors: outage.errors, connections: outage.connections.size }, 'Redis is reachable again');
+    this.log.info(
+      { connection: name, downMs: this.now() - outage.since, errors: outage.errors, connections: outage.connections.size },
+      'Redis is reachable again',
+    );
   }
 }

@@ -31,7 +31,7 @@ describe('WebApiSlackClient against the Slack fake', () => {
   });
   afterAll(() => slack.stop());
 
-  it('posts and updates Block Kit messages within Slack\'s limits (long differences are cut, text escaped)', async () => {
+  it("posts and updates Block Kit messages within Slack's limits (long differences are cut, text escaped)", async () => {
     const msg = requestMessage(drift(15), ['Approval needed: reverting the change by bob on sg-0abc'], { decidable: true });
     expect(checkBlocks(msg.blocks, 'message')).toEqual([]);
     expect(JSON.stringify(msg.blocks)).toContain('&lt;script&gt; &amp;');
@@ -43,15 +43,26 @@ describe('WebApiSlackClient against the Slack fake', () => {
     expect(slack.problems).toEqual([]);
   });
 
-  it('classifies Slack\'s failures: rate limits and 5xx are transient, platform errors permanent', async () => {
+  it("classifies Slack's failures: rate limits and 5xx are transient, platform errors permanent", async () => {
     slack.failNext({ status: 429, headers: { 'retry-after': '7' } });
-    await expect(client.postMessage('C0ONCALL', { text: 'x', blocks: [] })).rejects.toMatchObject({ constructor: TransientError, code: 'slack_rate_limited', retryAfterMs: 7000 });
+    await expect(client.postMessage('C0ONCALL', { text: 'x', blocks: [] })).rejects.toMatchObject({
+      constructor: TransientError,
+      code: 'slack_rate_limited',
+      retryAfterMs: 7000,
+    });
     slack.failNext({ status: 503, body: {} });
     await expect(client.postMessage('C0ONCALL', { text: 'x', blocks: [] })).rejects.toBeInstanceOf(TransientError);
     slack.failNext({ status: 200, body: { ok: false, error: 'channel_not_found' } });
-    await expect(client.postMessage('C0NOPE', { text: 'x', blocks: [] })).rejects.toMatchObject({ constructor: PermanentError, message: 'Slack chat.postMessage: channel_not_found' });
-    await expect(client.updateMessage('C0ONCALL', '1.2', { text: 'x', blocks: [] })).rejects.toMatchObject({ message: 'Slack chat.update: message_not_found' });
-    await expect(client.postMessage('C0ONCALL', { text: 'x', blocks: [{ type: 'nonsense' }] })).rejects.toMatchObject({ message: 'Slack chat.postMessage: invalid_blocks' });
+    await expect(client.postMessage('C0NOPE', { text: 'x', blocks: [] })).rejects.toMatchObject({
+      constructor: PermanentError,
+      message: 'Slack chat.postMessage: channel_not_found',
+    });
+    await expect(client.updateMessage('C0ONCALL', '1.2', { text: 'x', blocks: [] })).rejects.toMatchObject({
+      message: 'Slack chat.update: message_not_found',
+    });
+    await expect(client.postMessage('C0ONCALL', { text: 'x', blocks: [{ type: 'nonsense' }] })).rejects.toMatchObject({
+      message: 'Slack chat.postMessage: invalid_blocks',
+    });
     const wrong = new WebApiSlackClient({ token: 'xoxb-wrong', apiUrl: slack.apiUrl, timeoutMs: 2000 });
     await expect(wrong.postEphemeral('C0ONCALL', 'U0A', 'hi')).rejects.toMatchObject({ message: 'Slack chat.postEphemeral: invalid_auth' });
     const down = new WebApiSlackClient({ token: slack.token, apiUrl: 'http://127.0.0.1:9/api/', timeoutMs: 2000 });

@@ -45,8 +45,11 @@ export class WebApiSlackClient extends SlackClient {
   }
 
   async postMessage(channel: string, message: { text: string; blocks: Block[] }): Promise<{ channel: string; ts: string }> {
-    const res = await this.call('chat.postMessage', () => this.web.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, unfurl_links: false }));
-    if (typeof res.ts !== 'string' || typeof res.channel !== 'string') throw new TransientError('Slack chat.postMessage: no channel or ts in the answer', 'slack_malformed');
+    const res = await this.call('chat.postMessage', () =>
+      this.web.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, unfurl_links: false }),
+    );
+    if (typeof res.ts !== 'string' || typeof res.channel !== 'string')
+      throw new TransientError('Slack chat.postMessage: no channel or ts in the answer', 'slack_malformed');
     return { channel: res.channel, ts: res.ts };
   }
 
@@ -77,14 +80,22 @@ export function classify(method: string, err: unknown): Error {
   const what = `Slack ${method}`;
   switch (e?.code) {
     case ErrorCode.RateLimitedError:
-      return new TransientError(`${what}: rate limited`, 'slack_rate_limited', e.retryAfter !== undefined ? { retryAfterMs: e.retryAfter * 1000 } : undefined);
+      return new TransientError(
+        `${what}: rate limited`,
+        'slack_rate_limited',
+        e.retryAfter !== undefined ? { retryAfterMs: e.retryAfter * 1000 } : undefined,
+      );
     case ErrorCode.RequestError:
       return new TransientError(`${what}: no answer (${e.message})`, 'slack_unreachable');
     case ErrorCode.HTTPError:
-      return (e.statusCode ?? 500) >= 500 ? new TransientError(`${what}: HTTP ${e.statusCode}`, 'slack_unavailable') : new PermanentError(`${what}: refused with HTTP ${e.statusCode}`, 'slack_refused');
+      return (e.statusCode ?? 500) >= 500
+        ? new TransientError(`${what}: HTTP ${e.statusCode}`, 'slack_unavailable')
+        : new PermanentError(`${what}: refused with HTTP ${e.statusCode}`, 'slack_refused');
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown_error';
-      return TRANSIENT_PLATFORM_ERRORS.has(code) ? new TransientError(`${what}: ${code}`, 'slack_unavailable') : new PermanentError(`${what}: ${code}`, 'slack_refused');
+      return TRANSIENT_PLATFORM_ERRORS.has(code)
+        ? new TransientError(`${what}: ${code}`, 'slack_unavailable')
+        : new PermanentError(`${what}: ${code}`, 'slack_refused');
     }
     default:
       return new TransientError(`${what}: ${err instanceof Error ? err.message : String(err)}`, 'slack_unreachable');

@@ -52,13 +52,33 @@ export function parseSlackRequest(rawBody: Buffer): ParsedSlackRequest {
     const schema = type === 'block_actions' ? blockActions : type === 'view_submission' ? viewSubmission : null;
     if (!schema) return { ok: true, request: { kind: 'other', type: String(type) } };
     const parsed = schema.safeParse(json);
-    if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => ({ path: ['payload', ...i.path].join('.'), message: i.message })) };
-    return { ok: true, request: type === 'block_actions' ? { kind: 'block_actions', payload: parsed.data as BlockActionsPayload } : { kind: 'view_submission', payload: parsed.data as ViewSubmissionPayload } };
+    if (!parsed.success)
+      return { ok: false, problems: parsed.error.issues.map((i) => ({ path: ['payload', ...i.path].join('.'), message: i.message })) };
+    return {
+      ok: true,
+      request:
+        type === 'block_actions'
+          ? { kind: 'block_actions', payload: parsed.data as BlockActionsPayload }
+          : { kind: 'view_submission', payload: parsed.data as ViewSubmissionPayload },
+    };
   }
   const command = form.get('command');
   const userId = form.get('user_id');
   if (command !== null && userId) {
-    return { ok: true, request: { kind: 'command', command, text: form.get('text') ?? '', userId, ...(form.get('channel_id') ? { channelId: form.get('channel_id')! } : {}), ...(form.get('response_url') ? { responseUrl: form.get('response_url')! } : {}) } };
+    return {
+      ok: true,
+      request: {
+        kind: 'command',
+        command,
+        text: form.get('text') ?? '',
+        userId,
+        ...(form.get('channel_id') ? { channelId: form.get('channel_id')! } : {}),
+        ...(form.get('response_url') ? { responseUrl: form.get('response_url')! } : {}),
+      },
+    };
   }
-  return { ok: false, problems: [{ path: '', message: 'expected a form with "payload" (an interaction) or "command" and "user_id" (a slash command)' }] };
+  return {
+    ok: false,
+    problems: [{ path: '', message: 'expected a form with "payload" (an interaction) or "command" and "user_id" (a slash command)' }],
+  };
 }

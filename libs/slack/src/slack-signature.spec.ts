@@ -8,7 +8,8 @@ describe('Slack request signing (v0)', () => {
   const ts = String(now / 1000);
   // Computed here the way Slack documents it, independently of slackSignature.
   const slacks = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body.toString()}`).digest('hex')}`;
-  const verify = (o: Partial<Parameters<typeof verifySlackRequest>[0]>) => verifySlackRequest({ signingSecret: secret, rawBody: body, signature: slacks, timestamp: ts, nowMs: now, ...o });
+  const verify = (o: Partial<Parameters<typeof verifySlackRequest>[0]>) =>
+    verifySlackRequest({ signingSecret: secret, rawBody: body, signature: slacks, timestamp: ts, nowMs: now, ...o });
 
   it('signs as Slack does and accepts its signature', () => {
     expect(slackSignature(secret, ts, body)).toBe(slacks);

@@ -22,7 +22,13 @@ export function slackSignature(signingSecret: string, timestamp: string | number
   return `v0=${mac.digest('hex')}`;
 }
 
-export function verifySlackRequest(input: { signingSecret: string; rawBody: Buffer; signature: string | undefined; timestamp: string | undefined; nowMs?: number }): SlackVerification {
+export function verifySlackRequest(input: {
+  signingSecret: string;
+  rawBody: Buffer;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  nowMs?: number;
+}): SlackVerification {
   const { signature, timestamp } = input;
   if (!signature || !timestamp) return { ok: false, reason: 'unsigned' };
   if (!/^\d{1,12}$/.test(timestamp) || !/^v0=[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: 'malformed' };

@@ -87,7 +87,15 @@ export class AuditLog {
    * `resource`: a resource id (`sg-…`) or resource key (`account/region/type/id`); `account`: an
    * account id. Both match entries about a resource only (freeze and provider entries have none).
    */
-  async list(opts: { since?: Date; cursor?: string | null; limit: number; type?: string; driftId?: string; resource?: string; account?: string }): Promise<AuditPage> {
+  async list(opts: {
+    since?: Date;
+    cursor?: string | null;
+    limit: number;
+    type?: string;
+    driftId?: string;
+    resource?: string;
+    account?: string;
+  }): Promise<AuditPage> {
     // A stream id's time is milliseconds since the epoch, never negative: earlier is "from the start".
     const start = opts.cursor ? `(${decodeCursor(opts.cursor)}` : opts.since ? `${Math.max(0, opts.since.getTime())}-0` : '-';
     const items: AuditEntry[] = [];
@@ -149,7 +157,8 @@ export function decodeCursor(cursor: string): string {
   const match = /^(\d{1,20})-(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) throw new InvalidCursorError(cursor);
   const [ms, seq] = [BigInt(match[1]), BigInt(match[2])];
-  if (ms > STREAM_ID_PART_MAX || seq > STREAM_ID_PART_MAX || (ms === STREAM_ID_PART_MAX && seq === STREAM_ID_PART_MAX)) throw new InvalidCursorError(cursor);
+  if (ms > STREAM_ID_PART_MAX || seq > STREAM_ID_PART_MAX || (ms === STREAM_ID_PART_MAX && seq === STREAM_ID_PART_MAX))
+    throw new InvalidCursorError(cursor);
   return `${ms}-${seq}`;
 }
 

@@ -34,7 +34,13 @@ export class ActiveLimitError extends Error {
   }
 }
 
-export async function hsetUnderCap(redis: Redis, key: string, field: string, value: string, opts: { max: number; now: Date }): Promise<void> {
+export async function hsetUnderCap(
+  redis: Redis,
+  key: string,
+  field: string,
+  value: string,
+  opts: { max: number; now: Date },
+): Promise<void> {
   const result = Number(await redis.eval(hsetUnderCapLua, 1, key, field, value, String(opts.max), opts.now.toISOString()));
   if (result >= 0) throw new ActiveLimitError(result, opts.max);
 }

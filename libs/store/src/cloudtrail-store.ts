@@ -23,7 +23,9 @@ export class CloudTrailStore {
     private readonly keys: RedisKeys,
     retention: { cloudTrailSeconds?: number } = {},
   ) {
-    this.ttlSeconds = storeRetention({ cloudTrailSeconds: retention.cloudTrailSeconds ?? DEFAULT_STORE_RETENTION.cloudTrailSeconds }).cloudTrailSeconds;
+    this.ttlSeconds = storeRetention({
+      cloudTrailSeconds: retention.cloudTrailSeconds ?? DEFAULT_STORE_RETENTION.cloudTrailSeconds,
+    }).cloudTrailSeconds;
   }
 
   private indexKey(account: string, region: string, resourceId: string): string {

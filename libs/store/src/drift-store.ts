@@ -291,7 +291,12 @@ export class DriftStore {
    * here. `now` decides what is due (the scheduler's clock).
    */
   async sweepExpired(now: Date, limit: number): Promise<SweepResult> {
-    const [removed, due] = await this.redis.dwSweepDrifts(this.keys.key('drifts', 'expiry'), this.prefix, String(now.getTime()), String(limit));
+    const [removed, due] = await this.redis.dwSweepDrifts(
+      this.keys.key('drifts', 'expiry'),
+      this.prefix,
+      String(now.getTime()),
+      String(limit),
+    );
     return { removed: Number(removed), due: Number(due) };
   }
 
@@ -324,7 +329,10 @@ export class DriftStore {
     }
     const [next, found] = await this.redis.scan(progress.scan ?? '0', 'MATCH', `${this.keys.key('res')}:*`, 'COUNT', limit);
     let resources = 0;
-    for (const key of found) resources += Number(await this.redis.dwBackfillResource(key, `${this.keys.key('item')}:`, String(r.resourceSeconds), String(r.itemSeconds)));
+    for (const key of found)
+      resources += Number(
+        await this.redis.dwBackfillResource(key, `${this.keys.key('item')}:`, String(r.resourceSeconds), String(r.itemSeconds)),
+      );
     await this.redis.hset(state, next === '0' ? { scan: '0', done: '1' } : { scan: next });
     return { records: 0, resources, done: next === '0' };
   }
@@ -335,7 +343,9 @@ export class DriftStore {
    * when nothing is open. Reads the oldest record of each open status.
    */
   async oldestOpenSince(): Promise<Date | null> {
-    const ids = await Promise.all(DRIFT_STATUSES.filter((s) => isOpen(s)).map((s) => this.redis.zrange(this.keys.key('drifts', 'status', s), '0', '0')));
+    const ids = await Promise.all(
+      DRIFT_STATUSES.filter((s) => isOpen(s)).map((s) => this.redis.zrange(this.keys.key('drifts', 'status', s), '0', '0')),
+    );
     const found = ids.flat();
     if (found.length === 0) return null;
     let oldest = Infinity;
@@ -343,7 +353,11 @@ export class DriftStore {
       if (!raw) continue;
       const record = JSON.parse(raw) as DriftRecord;
       if (!isOpen(record.status)) continue;
-      for (const at of [record.detectedAt, record.changedAt, ...(record.differences ?? []).flatMap((d) => [d.madeBy?.at, d.firstSeen?.at])]) {
+      for (const at of [
+        record.detectedAt,
+        record.changedAt,
+        ...(record.differences ?? []).flatMap((d) => [d.madeBy?.at, d.firstSeen?.at]),
+      ]) {
         const t = at ? Date.parse(at) : NaN;
         if (Number.isFinite(t)) oldest = Math.min(oldest, t);
       }

@@ -180,7 +180,12 @@ export class ItemLedger {
       .persist(this.itemKey(eventId))
       .hset(res, 'failedItem', eventId)
       .zrem(this.keys.key('pending', rk), eventId)
-      .eval("if redis.call('HGET', KEYS[1], 'claimed') == ARGV[1] then return redis.call('HSET', KEYS[1], 'claimed', '') end return 0", 1, res, eventId)
+      .eval(
+        "if redis.call('HGET', KEYS[1], 'claimed') == ARGV[1] then return redis.call('HSET', KEYS[1], 'claimed', '') end return 0",
+        1,
+        res,
+        eventId,
+      )
       .exec();
   }
 

@@ -31,14 +31,20 @@ export class QuarantineStore {
     retention: { quarantineMaxEntries?: number } = {},
   ) {
     this.key = keys.key('quarantine');
-    this.maxKept = storeRetention({ quarantineMaxEntries: retention.quarantineMaxEntries ?? DEFAULT_STORE_RETENTION.quarantineMaxEntries }).quarantineMaxEntries;
+    this.maxKept = storeRetention({
+      quarantineMaxEntries: retention.quarantineMaxEntries ?? DEFAULT_STORE_RETENTION.quarantineMaxEntries,
+    }).quarantineMaxEntries;
   }
 
   async put(source: string, body: string, reason: string, details: JsonObject): Promise<string> {
     const at = new Date().toISOString();
     const id = `q_${createHash('sha256').update(body).digest('hex').slice(0, 24)}`;
     const entry: QuarantinedMessage = { id, at, source, reason, details, body: body.slice(0, 262_144) };
-    await this.redis.multi().lpush(this.key, JSON.stringify(entry)).ltrim(this.key, 0, this.maxKept - 1).exec();
+    await this.redis
+      .multi()
+      .lpush(this.key, JSON.stringify(entry))
+      .ltrim(this.key, 0, this.maxKept - 1)
+      .exec();
     await this.audit.append({ at, type: 'ingest.quarantined', actor: source, reason, details: { ...details, quarantineId: id } });
     return id;
   }

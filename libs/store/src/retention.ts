@@ -42,7 +42,8 @@ export const DEFAULT_STORE_RETENTION: Readonly<StoreRetention> = Object.freeze({
 export function storeRetention(overrides: Partial<StoreRetention> = {}): StoreRetention {
   const r = { ...DEFAULT_STORE_RETENTION, ...overrides };
   for (const [key, value] of Object.entries(r)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`store retention ${key} must be a whole number of at least 1, found ${String(value)}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`store retention ${key} must be a whole number of at least 1, found ${String(value)}`);
   }
   return r;
 }

@@ -14,7 +14,13 @@ export {
   type TerraformStateResource,
 } from './state/terraform-state.schema';
 export { hclQuote, instanceAddress, instanceKeySuffix, resourceAddress, type ResourceAddressParts } from './state/address';
-export { DEFAULT_MAX_STATE_BYTES, DEFAULT_SLICE_MS, readStackStateIndex, type ReadStateOptions, type StateBody } from './state/read-state-stream';
+export {
+  DEFAULT_MAX_STATE_BYTES,
+  DEFAULT_SLICE_MS,
+  readStackStateIndex,
+  type ReadStateOptions,
+  type StateBody,
+} from './state/read-state-stream';
 export { TerraformStateFormatError, inStack, type TerraformStateFormatCode } from './terraform-state.errors';
 
 // Index (pure): generic, with the resource kinds' parts plugged in

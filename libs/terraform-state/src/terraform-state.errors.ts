@@ -12,10 +12,7 @@ import { DriftwardenError, PermanentError, TransientError } from '@driftwarden/d
  * `state.maxMegabytes`). Permanent: the same bytes fail the same way until the state changes.
  */
 export type TerraformStateFormatCode =
-  | 'terraform_state_malformed'
-  | 'terraform_state_unsupported_version'
-  | 'terraform_state_invalid'
-  | 'terraform_state_too_large';
+  'terraform_state_malformed' | 'terraform_state_unsupported_version' | 'terraform_state_invalid' | 'terraform_state_too_large';
 
 const FORMAT_CODES: ReadonlySet<string> = new Set<TerraformStateFormatCode>([
   'terraform_state_malformed',
@@ -46,7 +43,8 @@ export function inStack(stack: string, err: unknown): TransientError | Permanent
   if (err instanceof TransientError) {
     return new TransientError(prefix + err.message, err.code, { cause: err, retryAfterMs: err.retryAfterMs });
   }
-  if (err instanceof TerraformStateFormatError) return new TerraformStateFormatError(prefix + err.message, formatCode(err.code), err.path, { cause: err });
+  if (err instanceof TerraformStateFormatError)
+    return new TerraformStateFormatError(prefix + err.message, formatCode(err.code), err.path, { cause: err });
   if (err instanceof DriftwardenError) return new PermanentError(prefix + err.message, err.code, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   // Not classified by a source: a bug or an unexpected runtime failure; retrying is bounded by the queue.

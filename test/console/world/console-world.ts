@@ -15,7 +15,15 @@ import { sgEvent } from '../../support/events';
 import { http } from '../../support/http';
 import { pagerDutyWebhook, signed } from '../../support/pagerduty-webhook';
 import { fakePorts } from '../../support/pipeline-harness';
-import { ALICE_TOKEN, REDIS_URL, TOKENS, dropPrefix, eventually, startTestController, type TestController } from '../../support/test-controller';
+import {
+  ALICE_TOKEN,
+  REDIS_URL,
+  TOKENS,
+  dropPrefix,
+  eventually,
+  startTestController,
+  type TestController,
+} from '../../support/test-controller';
 
 const PD_SECRET = 'console-world-pd-secret';
 const ACCOUNT = '111122223333';
@@ -38,7 +46,13 @@ async function main(): Promise<void> {
         pollIntervalSeconds: 5,
         maxStalenessSeconds: 3600,
         cooldownMinutes: 0,
-        pagerduty: { token: 'pd-fake-token', apiUrl: pd.url, webhookSecrets: [PD_SECRET], major: { priorities: ['P1', 'P2'] }, requestTimeoutMs: 2000 },
+        pagerduty: {
+          token: 'pd-fake-token',
+          apiUrl: pd.url,
+          webhookSecrets: [PD_SECRET],
+          major: { priorities: ['P1', 'P2'] },
+          requestTimeoutMs: 2000,
+        },
       },
     },
   });
@@ -46,7 +60,14 @@ async function main(): Promise<void> {
   let n = 0;
 
   /** One security group drift decided by the pipeline from a Config item (and the principal the fake attribution names). */
-  async function drift(o: { desired: string[]; live: string[]; principal?: string; tags?: Record<string, string>; declaredAtChange?: boolean; status: string }): Promise<string> {
+  async function drift(o: {
+    desired: string[];
+    live: string[];
+    principal?: string;
+    tags?: Record<string, string>;
+    declaredAtChange?: boolean;
+    status: string;
+  }): Promise<string> {
     const group = `sg-0c0e${String(++n).padStart(13, '0')}`;
     ports.desiredState.desired.set(group, o.desired);
     if (o.principal) ports.attribution.byResource.set(group, o.principal);
@@ -54,13 +75,22 @@ async function main(): Promise<void> {
     try {
       const res = await http<{ accepted: { eventId: string }[] }>(ctl.url, 'POST', '/v1/events', {
         token: TOKENS.ingest,
-        body: sgEvent({ groupId: group, account: ACCOUNT, stateId: 1_760_000_000_000 + n, rules: o.live, ...(o.tags ? { tags: o.tags } : {}) }),
+        body: sgEvent({
+          groupId: group,
+          account: ACCOUNT,
+          stateId: 1_760_000_000_000 + n,
+          rules: o.live,
+          ...(o.tags ? { tags: o.tags } : {}),
+        }),
       });
       const id = await eventually(async () => {
         const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
         return h.outcome === 'decided' ? h.driftId : undefined;
       }, `the decision on ${group}`);
-      await eventually(async () => (await http<{ status: string }>(ctl.url, 'GET', `/v1/drifts/${id}`, { token: TOKENS.viewer })).body.status === o.status, `${id} to be ${o.status}`);
+      await eventually(
+        async () => (await http<{ status: string }>(ctl.url, 'GET', `/v1/drifts/${id}`, { token: TOKENS.viewer })).body.status === o.status,
+        `${id} to be ${o.status}`,
+      );
       return id;
     } finally {
       ports.freeze.declaredAtChange = false;
@@ -68,7 +98,12 @@ async function main(): Promise<void> {
   }
 
   // Someone closed tcp/8080 to the world: reverting would re-open it (rule 5, awaiting approval).
-  const widening = { desired: ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0'], live: ['tcp/443/10.0.0.0/8'], principal: 'arn:aws:sts::111122223333:assumed-role/dev/bob', status: 'awaiting_approval' };
+  const widening = {
+    desired: ['tcp/443/10.0.0.0/8', 'tcp/8080/0.0.0.0/0'],
+    live: ['tcp/443/10.0.0.0/8'],
+    principal: 'arn:aws:sts::111122223333:assumed-role/dev/bob',
+    status: 'awaiting_approval',
+  };
   const drifts: WorldInfo['drifts'] = {
     approve: await drift(widening),
     reject: await drift(widening),
@@ -84,7 +119,12 @@ async function main(): Promise<void> {
       status: 'awaiting_approval',
     }),
     // An unauthorized door opened outside any freeze: reverted (rule 6).
-    reverted: await drift({ desired: ['tcp/443/10.0.0.0/8'], live: ['tcp/443/10.0.0.0/8', 'tcp/3389/0.0.0.0/0'], principal: 'arn:aws:sts::111122223333:assumed-role/dev/carol', status: 'reverted' }),
+    reverted: await drift({
+      desired: ['tcp/443/10.0.0.0/8'],
+      live: ['tcp/443/10.0.0.0/8', 'tcp/3389/0.0.0.0/0'],
+      principal: 'arn:aws:sts::111122223333:assumed-role/dev/carol',
+      status: 'reverted',
+    }),
   };
 
   let incidentSeq = 0;
@@ -102,16 +142,25 @@ async function main(): Promise<void> {
       title: 'Checkout API returns 502s',
     });
     const s = signed(body, PD_SECRET);
-    return http(ctl.url, 'POST', '/v1/webhooks/pagerduty', { raw: s.raw, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': s.signature, 'x-webhook-id': `W-${type}-${inc.id}` } });
+    return http(ctl.url, 'POST', '/v1/webhooks/pagerduty', {
+      raw: s.raw,
+      headers: { 'content-type': 'application/json', 'x-pagerduty-signature': s.signature, 'x-webhook-id': `W-${type}-${inc.id}` },
+    });
   };
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       let answer: unknown = { ok: true };
       if (req.method === 'POST' && req.url === '/incident/trigger') {
         incidentSeq++;
-        open = { id: `QCONSOLE${incidentSeq}`, number: 400 + incidentSeq, createdAt: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString() };
+        open = {
+          id: `QCONSOLE${incidentSeq}`,
+          number: 400 + incidentSeq,
+          createdAt: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+        };
         // The provider shows it first, so the refresh poll the webhook asks for agrees with it.
-        pd.setIncidents([{ id: open.id, number: open.number, priority: 'P1', createdAt: open.createdAt, title: 'Checkout API returns 502s' }]);
+        pd.setIncidents([
+          { id: open.id, number: open.number, priority: 'P1', createdAt: open.createdAt, title: 'Checkout API returns 502s' },
+        ]);
         const r = await webhook('incident.triggered');
         answer = { status: r.status, body: r.body, incident: open };
       } else if (req.method === 'POST' && req.url === '/incident/resolve') {
@@ -128,7 +177,12 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
 
-  const info: WorldInfo = { url: ctl.url, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, tokens: { ...TOKENS, alice: ALICE_TOKEN }, drifts };
+  const info: WorldInfo = {
+    url: ctl.url,
+    control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+    tokens: { ...TOKENS, alice: ALICE_TOKEN },
+    drifts,
+  };
   process.stdout.write(`WORLD ${JSON.stringify(info)}\n`);
 
   const stop = async () => {

@@ -133,7 +133,7 @@ function leafValues(value: EventJson | undefined): EventJson[] {
 
 function matchLeaf(alternatives: unknown[], values: EventJson[], path: string[]): boolean {
   return alternatives.some((alt) => {
-    if (isObject(alt) && 'exists' in alt) return (values.length > 0) === alt.exists;
+    if (isObject(alt) && 'exists' in alt) return values.length > 0 === alt.exists;
     return values.some((v) => matchValue(alt, v, path));
   });
 }

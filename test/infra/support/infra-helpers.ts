@@ -41,7 +41,10 @@ export function str(v: Value, what: string): string {
 
 /** IAM ARN glob: `*` is any run of characters, `?` one character. */
 export function iamGlobMatches(pattern: string, arn: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(arn);
 }
 
@@ -88,9 +91,7 @@ export function actionsOf(doc: PolicyDocument): string[] {
 
 /** The resources every statement granting `action` allows. */
 export function resourcesFor(doc: PolicyDocument, action: string): string[] {
-  return doc.Statement
-    .filter((s) => (s.Action ?? []).includes(action))
-    .flatMap((s) => s.Resource ?? []);
+  return doc.Statement.filter((s) => (s.Action ?? []).includes(action)).flatMap((s) => s.Resource ?? []);
 }
 
 export function statementsFor(doc: PolicyDocument, action: string): PolicyStatement[] {

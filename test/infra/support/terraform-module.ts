@@ -221,9 +221,7 @@ export async function loadModule(dir: string): Promise<TerraformModule> {
         case 'module':
         case 'provider': {
           if (!isJsonObject(content)) throw new TypeError(`${where}: expected labelled blocks`);
-          const target = { variable: mod.variables, output: mod.outputs, module: mod.modules, provider: mod.providers }[
-            blockType
-          ];
+          const target = { variable: mod.variables, output: mod.outputs, module: mod.modules, provider: mod.providers }[blockType];
           for (const [name, v] of Object.entries(content)) {
             if (blockType === 'provider') {
               // Several provider blocks (aliases) may share a name.
@@ -359,7 +357,10 @@ export function asStringList(v: Value, what: string): string[] {
 /** Iterates a list (index keys) or an object/map (keys in lexical order, as Terraform). */
 function entriesOf(v: Value, what: string): Array<[Value, Value]> {
   if (Array.isArray(v)) return v.map((x, i): [Value, Value] => [i, x]);
-  if (isValueObject(v)) return Object.keys(v).sort().map((k): [Value, Value] => [k, v[k]]);
+  if (isValueObject(v))
+    return Object.keys(v)
+      .sort()
+      .map((k): [Value, Value] => [k, v[k]]);
   throw new TypeError(`${what}: cannot iterate over ${describe(v)}`);
 }
 
@@ -439,7 +440,8 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
     if (args.length !== 2) throw new TypeError('regex takes two arguments');
     const pattern = asString(args[0], 'regex pattern');
     const value = asString(args[1], 'regex string');
-    if (/\(\?P<|\(\?[imsU-]+[):]|\\[pPzAQE]/.test(pattern)) throw new UnsupportedByReader(`regex: RE2-only syntax in ${pattern} is not supported by this reader`);
+    if (/\(\?P<|\(\?[imsU-]+[):]|\\[pPzAQE]/.test(pattern))
+      throw new UnsupportedByReader(`regex: RE2-only syntax in ${pattern} is not supported by this reader`);
     const match = new RegExp(pattern).exec(value);
     if (!match) throw new Error(`regex: pattern ${pattern} did not match ${JSON.stringify(value)}`);
     if (match.groups) throw new UnsupportedByReader('regex: named groups are not supported by this reader');
@@ -549,7 +551,11 @@ export class ModuleEvaluator {
    * Validation blocks are not checked here (a test may want to see an invalid input's effect):
    * `validationErrors()` checks them.
    */
-  static async create(module: TerraformModule, inputs: Record<string, Value> = {}, opts: { addressPrefix?: string } = {}): Promise<ModuleEvaluator> {
+  static async create(
+    module: TerraformModule,
+    inputs: Record<string, Value> = {},
+    opts: { addressPrefix?: string } = {},
+  ): Promise<ModuleEvaluator> {
     const ev = new ModuleEvaluator(module, opts.addressPrefix ?? '');
     for (const name of Object.keys(inputs)) {
       if (!module.variables.has(name)) throw new Error(`${module.dir}: no variable "${name}"`);
@@ -969,7 +975,15 @@ export class ModuleEvaluator {
     const list: Value[] = [];
     const obj: ValueObject = {};
     for (const [k, v] of entriesOf(collection, 'for')) {
-      const inner = bind(scope, keyVar ? [[keyVar, k], [valVar, v]] : [[valVar, v]]);
+      const inner = bind(
+        scope,
+        keyVar
+          ? [
+              [keyVar, k],
+              [valVar, v],
+            ]
+          : [[valVar, v]],
+      );
       if (condNode && !asBool(await this.evalNode(condNode, src, inner), 'for condition')) continue;
       const value = await this.evalNode(valueNode, src, inner);
       if (keyNode) {

@@ -10,8 +10,7 @@ describe('driftwarden audit', () => {
   beforeEach(async () => {
     api = new FakeControllerApi({ tokens: { [TOKEN]: 'viewer' }, pageSize: 2 });
     const url = await api.start();
-    run = (argv, options = {}) =>
-      runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
+    run = (argv, options = {}) => runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
     api.audit = [
       { id: 'a1', at: '2025-03-04T09:00:00Z', actor: 'controller', action: 'decision', driftId: 'd-1', reason: 'rule 5: widens exposure' },
       { id: 'a2', at: '2025-03-04T11:00:00Z', actor: 'oncall', action: 'freeze.on', target: 'man-1', reason: 'game day' },

@@ -38,7 +38,7 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
     .description('load and validate a configuration file, with one line per problem')
     .argument('<file>', 'the YAML configuration, e.g. driftwarden.yaml')
     .option('--json', 'print {ok, file, …} or {ok: false, problems}')
-    .addHelpText('after', '\nValues written env:NAME are read from this shell\'s environment.\nExit code: 0 valid, 1 problems found.')
+    .addHelpText('after', "\nValues written env:NAME are read from this shell's environment.\nExit code: 0 valid, 1 problems found.")
     .action(async (file: string, options: CheckOptions) => {
       await check(ctx, file, options);
     });
@@ -70,7 +70,9 @@ async function check(ctx: CliContext, file: string, options: CheckOptions): Prom
   const mode = loaded.mode ?? 'enforce';
   const stacks = loaded.stacks?.length ?? 0;
   const providers: string[] = [
-    ...(['pagerduty', 'opsgenie', 'jsm', 'incidentio'] as const).filter((name) => loaded.incidents?.[name] !== undefined && loaded.incidents?.[name] !== null),
+    ...(['pagerduty', 'opsgenie', 'jsm', 'incidentio'] as const).filter(
+      (name) => loaded.incidents?.[name] !== undefined && loaded.incidents?.[name] !== null,
+    ),
     ...Object.keys(loaded.incidents?.webhook?.sources ?? {}).map((name) => `webhook.${name}`),
   ];
   const notes = Object.entries(loaded.incidents?.notes ?? {})
@@ -82,7 +84,9 @@ async function check(ctx: CliContext, file: string, options: CheckOptions): Prom
   }
   const providerText = providers.length > 0 ? providers.join(', ') : 'none';
   const notesText = notes.length > 0 ? `, notes: ${notes.join(', ')}` : '';
-  ctx.print(`${ctx.palette.green('ok')}: ${file} (mode ${mode}, ${stacks} stack${stacks === 1 ? '' : 's'}, providers: ${providerText}${notesText})`);
+  ctx.print(
+    `${ctx.palette.green('ok')}: ${file} (mode ${mode}, ${stacks} stack${stacks === 1 ? '' : 's'}, providers: ${providerText}${notesText})`,
+  );
 }
 
 /** The config library's `ConfigError` carries `problems: {path, message, …}[]`; anything else is not a validation result. */
@@ -95,7 +99,5 @@ function problemsOf(error: unknown): ApiProblem[] | undefined {
 
 /** `ConfigError.source`: the file as the library names it (relative to the working directory). */
 function sourceOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'source' in error && typeof error.source === 'string'
-    ? error.source
-    : undefined;
+  return typeof error === 'object' && error !== null && 'source' in error && typeof error.source === 'string' ? error.source : undefined;
 }

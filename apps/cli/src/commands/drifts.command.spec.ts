@@ -10,8 +10,7 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
   beforeEach(async () => {
     api = new FakeControllerApi({ tokens: { [TOKEN]: 'operator', 'viewer-token': 'viewer' }, pageSize: 2 });
     const url = await api.start();
-    run = (argv, options = {}) =>
-      runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
+    run = (argv, options = {}) => runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
     api.drifts = [
       driftRecord({ id: 'd-1' }),
       driftRecord({ id: 'd-2', status: 'held', flags: ['suspicious'], decision: { action: 'hold', rule: 4, reason: 'frozen' } }),
@@ -38,7 +37,9 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
       const lines = result.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^ID\s+STATUS\s+DECISION\s+RESOURCE\s+ACCOUNT\s+REGION\s+PRINCIPAL\s+CHANGED\s+FLAGS$/);
       expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['d-1', 'd-2', 'd-3']);
-      expect(lines[1]).toMatch(/^d-1\s+awaiting_approval\s+await_approval \(rule 5\)\s+sg-0abc1234def567890\s+111122223333\s+eu-west-1\s+other \(alice\)\s+10m ago$/);
+      expect(lines[1]).toMatch(
+        /^d-1\s+awaiting_approval\s+await_approval \(rule 5\)\s+sg-0abc1234def567890\s+111122223333\s+eu-west-1\s+other \(alice\)\s+10m ago$/,
+      );
       expect(lines[2]).toMatch(/suspicious$/);
       expect(result.stderr).toContain('more drifts exist: raise --limit (now 3)');
     });
@@ -80,8 +81,19 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
     it('prints the whole record readably: resource, decision, principal, times, links, diff and evidence', async () => {
       // As the API returns them (DriftLinks in libs/domain): objects, not bare URLs.
       api.drifts[0].links = {
-        pullRequest: { url: 'https://github.com/acme/infra/pull/7', number: 7, repo: 'acme/infra', branch: 'driftwarden/backport/sg-0abc1234def567890' },
-        incident: { provider: 'pagerduty', id: 'Q4711P1', number: 4711, title: 'checkout 5xx', url: 'https://acme.pagerduty.com/incidents/Q4711P1' },
+        pullRequest: {
+          url: 'https://github.com/acme/infra/pull/7',
+          number: 7,
+          repo: 'acme/infra',
+          branch: 'driftwarden/backport/sg-0abc1234def567890',
+        },
+        incident: {
+          provider: 'pagerduty',
+          id: 'Q4711P1',
+          number: 4711,
+          title: 'checkout 5xx',
+          url: 'https://acme.pagerduty.com/incidents/Q4711P1',
+        },
       };
       api.drifts[0].resource.address = 'module.net.aws_security_group.workers';
       api.drifts[0].resource.stack = 'network';
@@ -112,7 +124,14 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
           sentence: 'opened ingress tcp/22 from 0.0.0.0/0 (the internet)',
           direction: { axis: 'exposure', change: 'widens', revert: 'narrows' },
           detail: {},
-          madeBy: { source: 'cloudtrail-event', principal: { arn: 'arn:aws:sts::111122223333:assumed-role/dev/mallory', class: 'other' }, at: '2025-03-04T11:50:00Z', cloudTrailEventId: 'ev-1', eventName: 'AuthorizeSecurityGroupIngress', configEventId: 'ci-1' },
+          madeBy: {
+            source: 'cloudtrail-event',
+            principal: { arn: 'arn:aws:sts::111122223333:assumed-role/dev/mallory', class: 'other' },
+            at: '2025-03-04T11:50:00Z',
+            cloudTrailEventId: 'ev-1',
+            eventName: 'AuthorizeSecurityGroupIngress',
+            configEventId: 'ci-1',
+          },
           decision: { action: 'hold', rule: 4, reason: 'auto-heal is frozen by a major incident', at: '2025-03-04T11:51:00Z' },
           flags: ['suspicious'],
           firstSeen: { at: '2025-03-04T11:51:00Z', eventId: 'ci-1' },
@@ -124,7 +143,13 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
           sentence: 'closed ingress tcp/8080 from 0.0.0.0/0 (the internet)',
           direction: { axis: 'exposure', change: 'narrows', revert: 'widens' },
           detail: {},
-          madeBy: { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: '2025-03-04T11:52:00Z', configEventId: 'ci-2', unattributable: 'CloudTrail has no call that names it' },
+          madeBy: {
+            source: 'config-item',
+            principal: { arn: null, class: 'unknown' },
+            at: '2025-03-04T11:52:00Z',
+            configEventId: 'ci-2',
+            unattributable: 'CloudTrail has no call that names it',
+          },
           decision: { action: 'hold', rule: 4, reason: 'auto-heal is frozen', at: '2025-03-04T11:53:00Z' },
           firstSeen: { at: '2025-03-04T11:53:00Z', eventId: 'ci-2' },
         },
@@ -135,7 +160,9 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
       expect(out).toContain(
         'differences\n  opened ingress tcp/22 from 0.0.0.0/0 (the internet)  suspicious\n    made by  arn:aws:sts::111122223333:assumed-role/dev/mallory (other) at 2025-03-04 11:50:00Z (10m ago), CloudTrail AuthorizeSecurityGroupIngress ev-1\n    decision hold (rule 4): auto-heal is frozen by a major incident',
       );
-      expect(out).toContain('  closed ingress tcp/8080 from 0.0.0.0/0 (the internet)\n    made by  unknown principal at 2025-03-04 11:52:00Z (8m ago), first seen in Config item ci-2\n    not attributable: CloudTrail has no call that names it\n');
+      expect(out).toContain(
+        '  closed ingress tcp/8080 from 0.0.0.0/0 (the internet)\n    made by  unknown principal at 2025-03-04 11:52:00Z (8m ago), first seen in Config item ci-2\n    not attributable: CloudTrail has no call that names it\n',
+      );
     });
 
     it('marks dry-run records and prints the raw record with --json', async () => {
@@ -194,7 +221,7 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
     expect(result.stderr).toBe('error: not_awaiting_approval (409): drift d-3 is backport_open, not awaiting approval\n');
   });
 
-  it("explains a 403 when a viewer token tries to approve", async () => {
+  it('explains a 403 when a viewer token tries to approve', async () => {
     const result = await run(['approve', 'd-1', '--comment', 'go'], { env: { DRIFTWARDEN_TOKEN: 'viewer-token' } });
 
     expect(result.code).toBe(2);

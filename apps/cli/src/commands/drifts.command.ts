@@ -43,7 +43,12 @@ export function registerDriftCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print {items, next}')
     .action(async (options: ListOptions) => {
       const client = ctx.client();
-      const filter = { status: options.status, resource: options.resource, account: options.account, ...(options.overdue ? { overdue: 'true' as const } : {}) };
+      const filter = {
+        status: options.status,
+        resource: options.resource,
+        account: options.account,
+        ...(options.overdue ? { overdue: 'true' as const } : {}),
+      };
       const page = await collectPages((cursor, limit) => client.listDrifts({ ...filter, limit, cursor }), options.limit);
       if (options.json) return ctx.printJson(page);
       if (page.items.length === 0) {
@@ -70,16 +75,18 @@ export function registerDriftCommands(program: Command, ctx: CliContext): void {
       .command(verb)
       .description(`${VERBS[verb].description} (POST /v1/drifts/:id/${verb}; operator)`)
       .argument('<id>', 'the drift id')
-      .requiredOption('--comment <text>', 'why (recorded with your token\'s name)', nonBlank);
-    if (verb === 'adopt') command.option('--confirm-suspicious', 'keep a difference flagged suspicious (a door opened during a freeze, not by break-glass); say why in --comment');
-    command
-      .option('--json', 'print the API answer')
-      .action(async (id: string, options: DecideOptions) => {
-        const answer = await ctx.client().decideDrift(id, verb, options.comment, options.confirmSuspicious === true);
-        if (options.json) return ctx.printJson(answer ?? null);
-        const status = isRecord(answer) && typeof answer.status === 'string' ? `: status now ${answer.status}` : '';
-        ctx.print(`${VERBS[verb].done} drift ${id}${status}`);
-      });
+      .requiredOption('--comment <text>', "why (recorded with your token's name)", nonBlank);
+    if (verb === 'adopt')
+      command.option(
+        '--confirm-suspicious',
+        'keep a difference flagged suspicious (a door opened during a freeze, not by break-glass); say why in --comment',
+      );
+    command.option('--json', 'print the API answer').action(async (id: string, options: DecideOptions) => {
+      const answer = await ctx.client().decideDrift(id, verb, options.comment, options.confirmSuspicious === true);
+      if (options.json) return ctx.printJson(answer ?? null);
+      const status = isRecord(answer) && typeof answer.status === 'string' ? `: status now ${answer.status}` : '';
+      ctx.print(`${VERBS[verb].done} drift ${id}${status}`);
+    });
   }
 }
 
@@ -123,7 +130,9 @@ function printDrift(ctx: CliContext, d: DriftRecord): void {
       ctx.print(`  ${x.sentence}${flags ? `  ${flags}` : ''}`);
       const p = x.madeBy.principal;
       const who = p.arn ? `${p.arn} (${p.class})` : 'unknown principal';
-      const call = x.madeBy.cloudTrailEventId ? `, CloudTrail ${x.madeBy.eventName ?? 'call'} ${x.madeBy.cloudTrailEventId}` : `, first seen in Config item ${x.madeBy.configEventId}`;
+      const call = x.madeBy.cloudTrailEventId
+        ? `, CloudTrail ${x.madeBy.eventName ?? 'call'} ${x.madeBy.cloudTrailEventId}`
+        : `, first seen in Config item ${x.madeBy.configEventId}`;
       ctx.print(`    made by  ${who} at ${formatTimeWithRelative(x.madeBy.at, now)}${call}`);
       if (x.madeBy.unattributable) ctx.print(`    ${c.yellow('not attributable')}: ${x.madeBy.unattributable}`);
       ctx.print(`    decision ${describeDecision(x.decision)}: ${x.decision.reason}`);
@@ -146,11 +155,26 @@ function describeDecision(decision: NonNullable<DriftRecord['decision']>): strin
 function describeLinks(links: DriftRecord['links']): [string, string][] {
   const out: [string, string][] = [];
   const pr = links?.pullRequest;
-  if (pr?.url) out.push(['pull req.', [pr.number !== undefined ? `#${pr.number}` : '', pr.url, pr.branch ? `(branch ${pr.branch})` : '', pr.overdueSince ? `overdue since ${pr.overdueSince}` : ''].filter(Boolean).join(' ')]);
+  if (pr?.url)
+    out.push([
+      'pull req.',
+      [
+        pr.number !== undefined ? `#${pr.number}` : '',
+        pr.url,
+        pr.branch ? `(branch ${pr.branch})` : '',
+        pr.overdueSince ? `overdue since ${pr.overdueSince}` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+    ]);
   const issue = links?.issue;
   if (issue?.url) out.push(['issue', [issue.number !== undefined ? `#${issue.number}` : '', issue.url].filter(Boolean).join(' ')]);
   const inc = links?.incident;
-  if (inc?.id) out.push(['incident', [`${inc.provider} ${inc.number ?? inc.id}`, inc.title ? `"${inc.title}"` : '', inc.url ?? ''].filter(Boolean).join(' ')]);
+  if (inc?.id)
+    out.push([
+      'incident',
+      [`${inc.provider} ${inc.number ?? inc.id}`, inc.title ? `"${inc.title}"` : '', inc.url ?? ''].filter(Boolean).join(' '),
+    ]);
   return out;
 }
 

@@ -10,16 +10,23 @@ describe('driftwarden freeze', () => {
   beforeEach(async () => {
     api = new FakeControllerApi({ tokens: { [TOKEN]: 'operator', 'viewer-token': 'viewer' } });
     const url = await api.start();
-    run = (argv, options = {}) =>
-      runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
+    run = (argv, options = {}) => runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
   });
   afterEach(() => api.stop());
 
   describe('on', () => {
     it('posts {reason, ttl, scope} and shows the new freeze', async () => {
       const result = await run([
-        'freeze', 'on', '--reason', 'DDoS on the edge', '--ttl', '2h',
-        '--account', '111122223333', '--region', 'eu-west-1',
+        'freeze',
+        'on',
+        '--reason',
+        'DDoS on the edge',
+        '--ttl',
+        '2h',
+        '--account',
+        '111122223333',
+        '--region',
+        'eu-west-1',
       ]);
 
       expect(result.code).toBe(0);
@@ -76,9 +83,7 @@ describe('driftwarden freeze', () => {
       const result = await run(['freeze', 'off', 'man-7']);
 
       expect(result.code).toBe(0);
-      expect(api.requests.map((r) => [r.method, r.path, r.authorization])).toEqual([
-        ['DELETE', '/v1/freezes/man-7', `Bearer ${TOKEN}`],
-      ]);
+      expect(api.requests.map((r) => [r.method, r.path, r.authorization])).toEqual([['DELETE', '/v1/freezes/man-7', `Bearer ${TOKEN}`]]);
       expect(result.stdout).toContain('lifted manual freeze man-7');
       expect(api.sources).toHaveLength(0);
     });
@@ -92,7 +97,13 @@ describe('driftwarden freeze', () => {
         since: '2025-03-04T11:40:00Z',
         until: null,
         actor: 'pagerduty',
-        incident: { provider: 'pagerduty', id: 'Q1ABC2', number: 42, title: 'Checkout down', url: 'https://x.pagerduty.com/incidents/Q1ABC2' },
+        incident: {
+          provider: 'pagerduty',
+          id: 'Q1ABC2',
+          number: 42,
+          title: 'Checkout down',
+          url: 'https://x.pagerduty.com/incidents/Q1ABC2',
+        },
       });
 
       const result = await run(['freeze', 'off', 'inc-pd-Q1ABC2']);
@@ -107,7 +118,15 @@ describe('driftwarden freeze', () => {
     });
 
     it('explains a 409 for an unknown-state source', async () => {
-      api.sources.push({ id: 'unknown-opsgenie', type: 'unknown', reason: 'opsgenie stale', scope: null, since: null, until: null, actor: null });
+      api.sources.push({
+        id: 'unknown-opsgenie',
+        type: 'unknown',
+        reason: 'opsgenie stale',
+        scope: null,
+        since: null,
+        until: null,
+        actor: null,
+      });
 
       const result = await run(['freeze', 'off', 'unknown-opsgenie']);
 

@@ -47,7 +47,9 @@ export function registerFreezeCommands(program: Command, ctx: CliContext): void 
       });
       if (options.json) return ctx.printJson(source);
       const now = ctx.io.now();
-      ctx.print(`${ctx.palette.bold('frozen')}: manual freeze ${source.id} ${describeScope(source.scope)}, until ${formatTimeWithRelative(source.until, now)}`);
+      ctx.print(
+        `${ctx.palette.bold('frozen')}: manual freeze ${source.id} ${describeScope(source.scope)}, until ${formatTimeWithRelative(source.until, now)}`,
+      );
       ctx.print(`  reason: ${source.reason ?? options.reason}`);
       ctx.print(ctx.palette.dim(`  lift it early with: driftwarden freeze off ${source.id}`));
     });
@@ -154,9 +156,7 @@ export function describeScope(scope: FreezeScope | null | undefined): string {
 /** 409: only manual freezes can be lifted. Say what the source is and how it ends. */
 async function explainConflict(ctx: CliContext, id: string, error: ApiError): Promise<void> {
   ctx.exitCode = ExitCode.failed;
-  explainApiError(error, ctx.displayUrl, ctx.hasToken).lines.forEach((line, i) =>
-    i === 0 ? ctx.error(line) : ctx.note(line),
-  );
+  explainApiError(error, ctx.displayUrl, ctx.hasToken).lines.forEach((line, i) => (i === 0 ? ctx.error(line) : ctx.note(line)));
   let source: FreezeSource | undefined;
   try {
     source = (await ctx.client().getFreeze()).sources.find((s) => s.id === id);
@@ -172,7 +172,9 @@ async function explainConflict(ctx: CliContext, id: string, error: ApiError): Pr
       );
       break;
     case 'window':
-      lines.push(`freeze ${id} is a configured freeze window (${describeReason(source)}): it ends with the window, at ${formatTime(source.until)}.`);
+      lines.push(
+        `freeze ${id} is a configured freeze window (${describeReason(source)}): it ends with the window, at ${formatTime(source.until)}.`,
+      );
       break;
     case 'cooldown':
       lines.push(`freeze ${id} is the cooldown after an incident resolved: it ends at ${formatTime(source.until)}.`);

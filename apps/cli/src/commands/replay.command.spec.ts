@@ -43,8 +43,7 @@ describe('driftwarden replay', () => {
   beforeEach(async () => {
     api = new FakeControllerApi({ tokens: { [TOKEN]: 'admin', 'ingest-token': 'ingest' } });
     const url = await api.start();
-    run = (argv, options = {}) =>
-      runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
+    run = (argv, options = {}) => runTestCli(argv, { ...options, env: { DRIFTWARDEN_URL: url, DRIFTWARDEN_TOKEN: TOKEN, ...options.env } });
   });
   afterEach(() => api.stop());
 

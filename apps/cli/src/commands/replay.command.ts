@@ -34,10 +34,15 @@ export interface ReplaySummary {
 export function registerReplayCommand(program: Command, ctx: CliContext): void {
   program
     .command('replay')
-    .description('post the events of a JSON-lines file to the controller (POST /v1/events), or with --failed decide again the items whose evaluation failed for good (POST /v1/replay/failed; operator)')
+    .description(
+      'post the events of a JSON-lines file to the controller (POST /v1/events), or with --failed decide again the items whose evaluation failed for good (POST /v1/replay/failed; operator)',
+    )
     .argument('[file]', 'one EventBridge, SNS or bare Config/CloudTrail event per line; blank lines and # comments are skipped')
     .option('--batch <n>', 'events per request', positiveInt(1000), 100)
-    .option('--failed', 'instead of a file: decide again every item whose evaluation failed for good (a `failed` drift with failure.stage evaluate)')
+    .option(
+      '--failed',
+      'instead of a file: decide again every item whose evaluation failed for good (a `failed` drift with failure.stage evaluate)',
+    )
     .option('--limit <n>', 'with --failed: at most this many items', positiveInt(1000))
     .option('--json', 'print a summary object instead of the report')
     .addHelpText(
@@ -86,10 +91,7 @@ async function replay(ctx: CliContext, file: string, options: ReplayOptions): Pr
     retries: 3,
     sleep: (ms) => ctx.io.sleep(ms),
     onProgress: (tally) =>
-      progress.update(
-        tally.done,
-        `${tally.accepted} accepted, ${tally.duplicates} duplicates, ${tally.rejected.length} rejected`,
-      ),
+      progress.update(tally.done, `${tally.accepted} accepted, ${tally.duplicates} duplicates, ${tally.rejected.length} rejected`),
   });
   let outcome: ReplayOutcome;
   try {
@@ -109,9 +111,7 @@ async function replay(ctx: CliContext, file: string, options: ReplayOptions): Pr
     rejected,
     notSent: outcome.notSent,
     unacknowledged: outcome.unacknowledged,
-    error: outcome.aborted
-      ? { status: outcome.aborted.status, code: outcome.aborted.code, message: outcome.aborted.message }
-      : null,
+    error: outcome.aborted ? { status: outcome.aborted.status, code: outcome.aborted.code, message: outcome.aborted.message } : null,
   };
 
   if (options.json) ctx.printJson(summary);

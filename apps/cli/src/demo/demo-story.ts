@@ -18,7 +18,10 @@ interface StepResult {
 }
 
 const sameRule = (a: PermissionRule, b: PermissionRule) =>
-  a.direction === b.direction && a.protocol === b.protocol && a.fromPort === b.fromPort && JSON.stringify(a.peer) === JSON.stringify(b.peer);
+  a.direction === b.direction &&
+  a.protocol === b.protocol &&
+  a.fromPort === b.fromPort &&
+  JSON.stringify(a.peer) === JSON.stringify(b.peer);
 
 /**
  * The Friday-afternoon story, told by the real controller against local stand-ins. Every step
@@ -51,7 +54,8 @@ export class DemoStory {
   private async notified(driftId: string, timeoutMs = 10_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.world.notifications.some((n) => n.signed && n.body['kind'] === 'awaiting_approval' && n.body['driftId'] === driftId)) return true;
+      if (this.world.notifications.some((n) => n.signed && n.body['kind'] === 'awaiting_approval' && n.body['driftId'] === driftId))
+        return true;
       await new Promise((r) => setTimeout(r, 100));
     }
     return false;
@@ -72,7 +76,10 @@ export class DemoStory {
     return null;
   }
 
-  private async frozen(expect: boolean, timeoutMs = 15_000): Promise<{ frozen: boolean; sources: { type: string; reason: string }[] } | null> {
+  private async frozen(
+    expect: boolean,
+    timeoutMs = 15_000,
+  ): Promise<{ frozen: boolean; sources: { type: string; reason: string }[] } | null> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const res = await this.world.api<{ frozen: boolean; sources: { type: string; reason: string }[] }>('GET', '/v1/freeze');
@@ -101,7 +108,11 @@ export class DemoStory {
     );
     const res = await fetch(`${this.world.controllerUrl}/v1/webhooks/pagerduty`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signPagerDutyBody(body, this.world.secrets.pagerduty), 'x-webhook-id': `W-${type}-${Date.now()}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-pagerduty-signature': signPagerDutyBody(body, this.world.secrets.pagerduty),
+        'x-webhook-id': `W-${type}-${Date.now()}`,
+      },
       body,
     });
     return res.status;
@@ -116,15 +127,38 @@ export class DemoStory {
     // 1. Outside any incident, someone opens SSH to the world: reverted after settle, verified.
     await w.account.change(w.groups['web'].groupId, { authorize: [RULES.ssh] }, PRINCIPALS.attacker);
     const reverted = await this.drift('web', (d) => d.status === 'reverted');
-    this.record(1, this.label('web'), Boolean(reverted && !this.has('web', RULES.ssh)), reverted ? `mallory opened tcp/22 to 0.0.0.0/0 → reverted after ${w.timings.settleSeconds}s settle, verified` : 'not reverted', reverted ? `rule ${reverted.decision.rule}: ${reverted.decision.reason}` : '', 'the revert of tcp/22, verified');
+    this.record(
+      1,
+      this.label('web'),
+      Boolean(reverted && !this.has('web', RULES.ssh)),
+      reverted ? `mallory opened tcp/22 to 0.0.0.0/0 → reverted after ${w.timings.settleSeconds}s settle, verified` : 'not reverted',
+      reverted ? `rule ${reverted.decision.rule}: ${reverted.decision.reason}` : '',
+      'the revert of tcp/22, verified',
+    );
 
     // 2. A P1 incident opens in PagerDuty (webhook): frozen.
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
-    w.pagerduty.setIncidents([{ id: 'Q4711P1', number: 4711, title: 'Checkout API returns 5xx: suspected attack on partner callbacks', priority: 'P1', service: { id: 'PCHECKOUT', name: 'checkout' }, createdAt }]);
+    w.pagerduty.setIncidents([
+      {
+        id: 'Q4711P1',
+        number: 4711,
+        title: 'Checkout API returns 5xx: suspected attack on partner callbacks',
+        priority: 'P1',
+        service: { id: 'PCHECKOUT', name: 'checkout' },
+        createdAt,
+      },
+    ]);
     const hook = await this.pagerDutyWebhook('incident.triggered', 'triggered', createdAt, 'Q4711P1');
     const freeze = await this.frozen(true);
     const incidentSource = freeze?.sources.find((s) => s.type === 'incident');
-    this.record(2, 'PagerDuty Q4711P1 (P1, checkout)', hook === 202 && Boolean(incidentSource), incidentSource ? 'P1 incident opened (signed webhook) → auto-heal frozen for team=checkout' : 'not frozen', incidentSource?.reason ?? '', 'an incident freeze');
+    this.record(
+      2,
+      'PagerDuty Q4711P1 (P1, checkout)',
+      hook === 202 && Boolean(incidentSource),
+      incidentSource ? 'P1 incident opened (signed webhook) → auto-heal frozen for team=checkout' : 'not frozen',
+      incidentSource?.reason ?? '',
+      'an incident freeze',
+    );
 
     // 3. A break-glass engineer closes tcp/8080 to the world: emergency patch, backport PR.
     await w.account.change(w.groups['workers'].groupId, { revoke: [RULES.partner8080] }, PRINCIPALS.breakGlass);
@@ -132,12 +166,28 @@ export class DemoStory {
     await new Promise((r) => setTimeout(r, (w.timings.settleSeconds + 1) * 1000));
     const stillClosed = !this.has('workers', RULES.partner8080);
     const pr = backport?.links.pullRequest;
-    this.record(3, this.label('workers'), Boolean(backport && pr && stillClosed), backport ? `alice (break-glass) closed tcp/8080 to 0.0.0.0/0 → held, never re-opened; backport PR #${pr?.number} opened` : 'no backport', backport ? `rule ${backport.decision.rule}: ${backport.decision.reason}` : '', 'a backport PR, port 8080 still closed');
+    this.record(
+      3,
+      this.label('workers'),
+      Boolean(backport && pr && stillClosed),
+      backport
+        ? `alice (break-glass) closed tcp/8080 to 0.0.0.0/0 → held, never re-opened; backport PR #${pr?.number} opened`
+        : 'no backport',
+      backport ? `rule ${backport.decision.rule}: ${backport.decision.reason}` : '',
+      'a backport PR, port 8080 still closed',
+    );
 
     // 4. Another change during the incident, one that opens a door: held, flagged suspicious.
     await w.account.change(w.groups['queue'].groupId, { authorize: [RULES.rabbitAdmin] }, PRINCIPALS.developer);
     const held = await this.drift('queue', (d) => d.status === 'held');
-    this.record(4, this.label('queue'), Boolean(held && held.flags?.includes('suspicious')), held ? `bob opened tcp/15672 to 0.0.0.0/0 during the incident → held, flagged suspicious` : 'not held', held ? `rule ${held.decision.rule}: ${held.decision.reason}` : '', 'a held, suspicious drift');
+    this.record(
+      4,
+      this.label('queue'),
+      Boolean(held && held.flags?.includes('suspicious')),
+      held ? `bob opened tcp/15672 to 0.0.0.0/0 during the incident → held, flagged suspicious` : 'not held',
+      held ? `rule ${held.decision.rule}: ${held.decision.reason}` : '',
+      'a held, suspicious drift',
+    );
 
     // 5. Outside the freeze (team=payments), someone closes public HTTPS: reverting would re-open it.
     await w.account.change(w.groups['edge'].groupId, { revoke: [RULES.httpsPublic] }, PRINCIPALS.developer);
@@ -159,24 +209,48 @@ export class DemoStory {
     await this.pagerDutyWebhook('incident.resolved', 'resolved', createdAt, 'Q4711P1');
     const thawed = await this.frozen(false, 20_000);
     const released = await this.drift('queue', (d) => d.status === 'reverted', 30_000);
-    this.record(6, this.label('queue'), Boolean(thawed && released && !this.has('queue', RULES.rabbitAdmin)), released ? `incident resolved → ${w.timings.cooldownSeconds}s cooldown → held drift re-evaluated and reverted` : 'not re-evaluated', released ? `rule ${released.decision.rule}: ${released.decision.reason}` : '', 'the held drift reverted after the cooldown');
+    this.record(
+      6,
+      this.label('queue'),
+      Boolean(thawed && released && !this.has('queue', RULES.rabbitAdmin)),
+      released ? `incident resolved → ${w.timings.cooldownSeconds}s cooldown → held drift re-evaluated and reverted` : 'not re-evaluated',
+      released ? `rule ${released.decision.rule}: ${released.decision.reason}` : '',
+      'the held drift reverted after the cooldown',
+    );
 
     // 7. The backport PR is merged: the drift is resolved (code now matches live).
     if (pr?.number) {
       this.prBody = w.github.pullRequest(pr.number)?.body ?? '';
-      this.prDiff = execFileSync('git', ['--git-dir', w.github.gitDir, 'diff', `main...driftwarden/backport/${w.groups['workers'].groupId}`], { encoding: 'utf8' });
+      this.prDiff = execFileSync(
+        'git',
+        ['--git-dir', w.github.gitDir, 'diff', `main...driftwarden/backport/${w.groups['workers'].groupId}`],
+        { encoding: 'utf8' },
+      );
       await w.github.mergePullRequest(pr.number, { deliver: true, by: 'carol' });
     }
     const merged = await this.drift('workers', (d) => d.status === 'backport_merged');
-    this.record(7, this.label('workers'), Boolean(merged), merged ? `PR #${pr?.number} merged (webhook) → backport_merged: the code now matches the live fix` : 'not merged', 'GitHub pull_request closed+merged', 'backport_merged');
+    this.record(
+      7,
+      this.label('workers'),
+      Boolean(merged),
+      merged ? `PR #${pr?.number} merged (webhook) → backport_merged: the code now matches the live fix` : 'not merged',
+      'GitHub pull_request closed+merged',
+      'backport_merged',
+    );
   }
 
   summary(): void {
     const p = this.ctx.palette;
     const out = (s: string) => this.ctx.io.stdout.write(s);
     out(`\n${p.bold('Summary')}\n`);
-    for (const r of this.results) out(`  ${r.ok ? p.green('ok  ') : p.red('FAIL')}  ${String(r.step).padEnd(2)} ${r.resource.padEnd(36)} ${r.happened.split(' → ').pop() ?? ''}\n`);
-    if (this.prDiff) out(`\n${p.bold('The backport PR')} (git diff main...driftwarden/backport/${this.world.groups['workers'].groupId}):\n\n${this.prDiff}\n`);
+    for (const r of this.results)
+      out(
+        `  ${r.ok ? p.green('ok  ') : p.red('FAIL')}  ${String(r.step).padEnd(2)} ${r.resource.padEnd(36)} ${r.happened.split(' → ').pop() ?? ''}\n`,
+      );
+    if (this.prDiff)
+      out(
+        `\n${p.bold('The backport PR')} (git diff main...driftwarden/backport/${this.world.groups['workers'].groupId}):\n\n${this.prDiff}\n`,
+      );
   }
 
   writeReport(path: string): string {
@@ -190,7 +264,10 @@ export class DemoStory {
       ``,
       `| # | time | resource | what happened | why | ok |`,
       `| --- | --- | --- | --- | --- | --- |`,
-      ...this.results.map((r) => `| ${r.step} | ${r.at} | ${r.resource} | ${r.happened} | ${r.why.replace(/\|/g, '\\|')} | ${r.ok ? 'yes' : `**no** (expected ${r.expected})`} |`),
+      ...this.results.map(
+        (r) =>
+          `| ${r.step} | ${r.at} | ${r.resource} | ${r.happened} | ${r.why.replace(/\|/g, '\\|')} | ${r.ok ? 'yes' : `**no** (expected ${r.expected})`} |`,
+      ),
       ``,
       `## The backport pull request`,
       ``,

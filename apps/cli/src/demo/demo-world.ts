@@ -16,8 +16,20 @@ export const ACCOUNT = '111122223333';
 export const REGION = 'eu-west-1';
 const VPC = 'vpc-0123456789abcdef0';
 
-const tcp = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
-const EGRESS_ALL: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+const tcp = (port: number, cidr: string): PermissionRule => ({
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  peer: { kind: 'ipv4', cidr },
+});
+const EGRESS_ALL: PermissionRule = {
+  direction: 'egress',
+  protocol: '-1',
+  fromPort: null,
+  toPort: null,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
 export const RULES = {
   httpsInternal: tcp(443, '10.0.0.0/8'),
   httpsPublic: tcp(443, '0.0.0.0/0'),
@@ -105,12 +117,27 @@ export class DemoWorld {
       this.groups[g.name] = this.account.addGroup({ groupId: g.id, groupName: g.name, vpcId: VPC, tags: { team: g.team } }, g.rules);
     }
     this.pagerduty = await new PagerDutyFake({ token: this.secrets.pdApi, contracts: 'optional' }).start();
-    this.github = await github.GitHubSandbox.start({ owner: 'acme', repo: 'infra', fromDirectory: join(this.repoRoot, 'examples', 'demo', 'infra'), tokens: [this.secrets.ghApi] });
+    this.github = await github.GitHubSandbox.start({
+      owner: 'acme',
+      repo: 'infra',
+      fromDirectory: join(this.repoRoot, 'examples', 'demo', 'infra'),
+      tokens: [this.secrets.ghApi],
+    });
 
     await this.startOncall();
 
     const statePath = join(this.dir, 'network.tfstate');
-    writeFileSync(statePath, JSON.stringify(terraformState(GROUPS.map((g) => ({ ...this.groups[g.name], name: g.name, rules: g.rules })), 7), null, 2));
+    writeFileSync(
+      statePath,
+      JSON.stringify(
+        terraformState(
+          GROUPS.map((g) => ({ ...this.groups[g.name], name: g.name, rules: g.rules })),
+          7,
+        ),
+        null,
+        2,
+      ),
+    );
     const port = await freePort();
     this.controllerUrl = `http://127.0.0.1:${port}`;
     this.github.setWebhook({ url: `${this.controllerUrl}/v1/webhooks/github`, secret: this.secrets.github });
@@ -216,7 +243,12 @@ export class DemoWorld {
     }
   }
 
-  async api<T>(method: string, path: string, body?: unknown, tokenName: keyof DemoWorld['tokens'] = 'viewer'): Promise<{ status: number; body: T }> {
+  async api<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    tokenName: keyof DemoWorld['tokens'] = 'viewer',
+  ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.controllerUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${this.tokens[tokenName]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

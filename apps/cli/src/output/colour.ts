@@ -33,11 +33,7 @@ export function createPalette(enabled: boolean): Palette {
   };
 }
 
-export function colourWanted(
-  stream: { isTTY?: boolean },
-  env: Readonly<Record<string, string | undefined>>,
-  colourFlag = true,
-): boolean {
+export function colourWanted(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>>, colourFlag = true): boolean {
   const noColor = env.NO_COLOR;
   return colourFlag && stream.isTTY === true && (noColor === undefined || noColor === '');
 }

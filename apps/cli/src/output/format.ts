@@ -5,7 +5,10 @@ export function formatTime(iso: string | null | undefined): string {
   if (iso === null || iso === undefined || iso === '') return '-';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** `5m ago`, `in 2h`, relative to now. */

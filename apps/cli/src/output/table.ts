@@ -13,9 +13,7 @@ export interface Column<Row> {
  */
 export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[], palette: Palette): string[] {
   const cells = rows.map((row) => columns.map((column) => oneLine(column.cell(row))));
-  const widths = columns.map((column, i) =>
-    Math.max(visibleWidth(column.header), ...cells.map((rowCells) => visibleWidth(rowCells[i]))),
-  );
+  const widths = columns.map((column, i) => Math.max(visibleWidth(column.header), ...cells.map((rowCells) => visibleWidth(rowCells[i]))));
   const line = (values: string[]): string =>
     values
       .map((value, i) => {

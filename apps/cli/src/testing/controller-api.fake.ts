@@ -5,15 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  ApiProblem,
-  AuditEntry,
-  DriftRecord,
-  FreezeSource,
-  FreezeState,
-  ProviderFreshness,
-  Role,
-} from '../api.types';
+import type { ApiProblem, AuditEntry, DriftRecord, FreezeSource, FreezeState, ProviderFreshness, Role } from '../api.types';
 
 export interface RecordedRequest {
   method: string;

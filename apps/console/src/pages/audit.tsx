@@ -23,7 +23,10 @@ export function AuditPage({ params }: { params: URLSearchParams }) {
   useEffect(() => {
     const ac = new AbortController();
     setError(null);
-    api<Page<AuditEntry>>('GET', `/v1/audit${query({ ...filters, limit: 50, cursor })}`, { signal: ac.signal }).then(setPage, (e: unknown) => !(e instanceof DOMException) && setError(e as Error));
+    api<Page<AuditEntry>>('GET', `/v1/audit${query({ ...filters, limit: 50, cursor })}`, { signal: ac.signal }).then(
+      setPage,
+      (e: unknown) => !(e instanceof DOMException) && setError(e as Error),
+    );
     return () => ac.abort();
   }, [key, cursor]);
 

@@ -35,8 +35,14 @@ export function DriftPage({ id }: { id: string }) {
 
   useEffect(() => {
     const ac = new AbortController();
-    api<Drift>('GET', `/v1/drifts/${encodeURIComponent(id)}`, { signal: ac.signal }).then(setDrift, (e: unknown) => !(e instanceof DOMException) && setError(e as Error));
-    api<Page<AuditEntry>>('GET', `/v1/audit${query({ drift: id, limit: 500 })}`, { signal: ac.signal }).then((p) => setTimeline(p.items), () => setTimeline([]));
+    api<Drift>('GET', `/v1/drifts/${encodeURIComponent(id)}`, { signal: ac.signal }).then(
+      setDrift,
+      (e: unknown) => !(e instanceof DOMException) && setError(e as Error),
+    );
+    api<Page<AuditEntry>>('GET', `/v1/audit${query({ drift: id, limit: 500 })}`, { signal: ac.signal }).then(
+      (p) => setTimeline(p.items),
+      () => setTimeline([]),
+    );
     return () => ac.abort();
   }, [id, reload]);
 
@@ -54,7 +60,8 @@ export function DriftPage({ id }: { id: string }) {
   if (!drift) return <p role="status">Loading…</p>;
 
   const pending = (drift.differences ?? []).filter((d) => awaitsHuman(d, drift.status));
-  const decidable = !drift.dryRun && (drift.status === 'awaiting_approval' || drift.status === 'failed') && (drift.differences ? pending.length > 0 : true);
+  const decidable =
+    !drift.dryRun && (drift.status === 'awaiting_approval' || drift.status === 'failed') && (drift.differences ? pending.length > 0 : true);
   const r = drift.resource;
   return (
     <article aria-labelledby="drift-title">
@@ -99,8 +106,16 @@ export function DriftPage({ id }: { id: string }) {
           <>
             <dt>Human decision</dt>
             <dd>
-              {drift.approval.action} by {drift.approval.identity ?? drift.approval.by} at <Time at={drift.approval.at} />: “{drift.approval.comment}”
-              {drift.approval.lapsedAt ? ' (lapsed unused)' : drift.approval.expiresAt ? <> · valid until <Time at={drift.approval.expiresAt} /></> : null}
+              {drift.approval.action} by {drift.approval.identity ?? drift.approval.by} at <Time at={drift.approval.at} />: “
+              {drift.approval.comment}”
+              {drift.approval.lapsedAt ? (
+                ' (lapsed unused)'
+              ) : drift.approval.expiresAt ? (
+                <>
+                  {' '}
+                  · valid until <Time at={drift.approval.expiresAt} />
+                </>
+              ) : null}
             </dd>
           </>
         ) : null}
@@ -173,14 +188,23 @@ export function DriftPage({ id }: { id: string }) {
           }}
         />
       ) : null}
-      {decidable && !me.can.decide ? <p class="muted">This drift waits for a human decision; your role ({me.role}) may not decide. An operator can approve, adopt or reject it.</p> : null}
+      {decidable && !me.can.decide ? (
+        <p class="muted">
+          This drift waits for a human decision; your role ({me.role}) may not decide. An operator can approve, adopt or reject it.
+        </p>
+      ) : null}
 
       <section aria-labelledby="links-title">
         <h2 id="links-title">Links</h2>
         <ul class="links">
           {drift.links.pullRequest ? (
             <li>
-              Backport pull request: <ExternalLink href={drift.links.pullRequest.url}>{drift.links.pullRequest.repo ? `${drift.links.pullRequest.repo}#${drift.links.pullRequest.number}` : drift.links.pullRequest.url}</ExternalLink>
+              Backport pull request:{' '}
+              <ExternalLink href={drift.links.pullRequest.url}>
+                {drift.links.pullRequest.repo
+                  ? `${drift.links.pullRequest.repo}#${drift.links.pullRequest.number}`
+                  : drift.links.pullRequest.url}
+              </ExternalLink>
               {drift.links.pullRequest.merged ? ' (merged)' : ''}
               {drift.links.pullRequest.overdueSince ? (
                 <>
@@ -244,7 +268,8 @@ export function DriftPage({ id }: { id: string }) {
           {drift.evidence.apiCalls?.length ?? 0} API call(s) recorded
           {drift.evidence.afterState ? (
             <>
-              ; after-state read at <Time at={drift.evidence.afterState.at} /> ({drift.evidence.afterState.source}): {drift.evidence.afterState.verified ? '✓ verified' : '✕ not verified'}
+              ; after-state read at <Time at={drift.evidence.afterState.at} /> ({drift.evidence.afterState.source}):{' '}
+              {drift.evidence.afterState.verified ? '✓ verified' : '✕ not verified'}
             </>
           ) : null}
           .
@@ -274,7 +299,9 @@ function DecisionForm({ drift, pending, onDecided }: { drift: Drift; pending: Di
     try {
       const body = { comment: comment.trim(), ...(verb === 'adopt' && suspicious.length ? { confirmSuspicious: confirm } : {}) };
       const after = await api<Drift>('POST', `/v1/drifts/${encodeURIComponent(drift.id)}/${verb}`, { body });
-      onDecided(`${verb === 'approve' ? 'Approved: the revert runs (still fenced by any freeze)' : verb === 'adopt' ? 'Adopted: a backport pull request is opened' : 'Rejected: the change is left as it is'}. Status now: ${after.status.replace(/_/g, ' ')}.`);
+      onDecided(
+        `${verb === 'approve' ? 'Approved: the revert runs (still fenced by any freeze)' : verb === 'adopt' ? 'Adopted: a backport pull request is opened' : 'Rejected: the change is left as it is'}. Status now: ${after.status.replace(/_/g, ' ')}.`,
+      );
       setComment('');
     } catch (e) {
       setError(e as Error);
@@ -287,17 +314,20 @@ function DecisionForm({ drift, pending, onDecided }: { drift: Drift; pending: Di
     <section aria-labelledby="decide-title" class="decide">
       <h2 id="decide-title">Decide</h2>
       <p>
-        Applies to {pending.length ? `the ${pending.length} difference(s) awaiting a human` : 'this drift'}. <strong>Approve</strong> reverts them, <strong>Adopt</strong> keeps the live
-        state and opens a backport pull request, <strong>Reject</strong> leaves them as they are. Whoever made the change cannot decide on it.
+        Applies to {pending.length ? `the ${pending.length} difference(s) awaiting a human` : 'this drift'}. <strong>Approve</strong>{' '}
+        reverts them, <strong>Adopt</strong> keeps the live state and opens a backport pull request, <strong>Reject</strong> leaves them as
+        they are. Whoever made the change cannot decide on it.
       </p>
       {suspicious.length ? (
         <div class="note note-warn">
           <p>
             <span aria-hidden="true">⚠ </span>
-            Suspicious: {suspicious.map((d) => d.sentence).join('; ')}. It widened exposure during a freeze and was not made by a break-glass principal. Adopting keeps it: confirm below and say why.
+            Suspicious: {suspicious.map((d) => d.sentence).join('; ')}. It widened exposure during a freeze and was not made by a
+            break-glass principal. Adopting keeps it: confirm below and say why.
           </p>
           <label class="check">
-            <input type="checkbox" checked={confirm} onChange={(e) => setConfirm(e.currentTarget.checked)} /> I confirm keeping the suspicious change (adopt)
+            <input type="checkbox" checked={confirm} onChange={(e) => setConfirm(e.currentTarget.checked)} /> I confirm keeping the
+            suspicious change (adopt)
           </label>
         </div>
       ) : null}

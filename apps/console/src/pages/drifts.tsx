@@ -3,8 +3,27 @@ import { ApiError, api, query, type Drift, type Page } from '../api';
 import { href, navigate } from '../router';
 import { ErrorNote, Flags, StatusBadge, Time } from '../ui';
 
-const STATUSES = ['detected', 'held', 'awaiting_approval', 'reverting', 'reverted', 'backport_open', 'backport_merged', 'backport_closed', 'rejected', 'resolved', 'ignored', 'failed'];
-const KINDS = ['AWS::EC2::SecurityGroup', 'AWS::EC2::NetworkAcl', 'AWS::S3::Bucket', 'AWS::AutoScaling::AutoScalingGroup', 'AWS::EC2::Instance'];
+const STATUSES = [
+  'detected',
+  'held',
+  'awaiting_approval',
+  'reverting',
+  'reverted',
+  'backport_open',
+  'backport_merged',
+  'backport_closed',
+  'rejected',
+  'resolved',
+  'ignored',
+  'failed',
+];
+const KINDS = [
+  'AWS::EC2::SecurityGroup',
+  'AWS::EC2::NetworkAcl',
+  'AWS::S3::Bucket',
+  'AWS::AutoScaling::AutoScalingGroup',
+  'AWS::EC2::Instance',
+];
 const FILTERS = ['status', 'kind', 'account', 'region', 'suspicious', 'overdue', 'text'] as const;
 const PAGE_SIZE = 25;
 
@@ -36,9 +55,12 @@ export function DriftsPage({ params }: { params: URLSearchParams }) {
   useEffect(() => {
     const ac = new AbortController();
     setError(null);
-    api<Page<Drift>>('GET', `/v1/drifts${query({ ...filters, limit: PAGE_SIZE, cursor })}`, { signal: ac.signal }).then(setPage, (e: unknown) => {
-      if (!(e instanceof DOMException)) setError(e as Error);
-    });
+    api<Page<Drift>>('GET', `/v1/drifts${query({ ...filters, limit: PAGE_SIZE, cursor })}`, { signal: ac.signal }).then(
+      setPage,
+      (e: unknown) => {
+        if (!(e instanceof DOMException)) setError(e as Error);
+      },
+    );
     return () => ac.abort();
   }, [key, cursor]);
 
@@ -76,7 +98,14 @@ export function DriftsPage({ params }: { params: URLSearchParams }) {
         </div>
         <div class="field">
           <label for="f-account">Account</label>
-          <input id="f-account" inputMode="numeric" pattern="[0-9]{12}" placeholder="12 digits" value={draft.account ?? ''} onInput={set('account')} />
+          <input
+            id="f-account"
+            inputMode="numeric"
+            pattern="[0-9]{12}"
+            placeholder="12 digits"
+            value={draft.account ?? ''}
+            onInput={set('account')}
+          />
         </div>
         <div class="field">
           <label for="f-region">Region</label>
@@ -100,7 +129,13 @@ export function DriftsPage({ params }: { params: URLSearchParams }) {
         </div>
         <div class="field field-wide">
           <label for="f-text">Text</label>
-          <input id="f-text" type="search" placeholder="sg-…, address, principal, words of a difference" value={draft.text ?? ''} onInput={set('text')} />
+          <input
+            id="f-text"
+            type="search"
+            placeholder="sg-…, address, principal, words of a difference"
+            value={draft.text ?? ''}
+            onInput={set('text')}
+          />
         </div>
         <div class="actions">
           <button type="submit">Apply filters</button>
@@ -140,7 +175,9 @@ export function DriftsPage({ params }: { params: URLSearchParams }) {
                       {d.resource.type} · {d.resource.account} · {d.resource.region}
                     </span>
                   </td>
-                  <td data-label="What changed">{(d.differences?.length ? d.differences.map((x) => x.sentence) : [d.decision.reason]).slice(0, 3).join('; ')}</td>
+                  <td data-label="What changed">
+                    {(d.differences?.length ? d.differences.map((x) => x.sentence) : [d.decision.reason]).slice(0, 3).join('; ')}
+                  </td>
                   <td data-label="Changed">
                     <Time at={d.changedAt} />
                   </td>

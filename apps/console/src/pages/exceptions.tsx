@@ -15,7 +15,10 @@ export function ExceptionsPage() {
 
   useEffect(() => {
     const ac = new AbortController();
-    api<Page<ResourceException>>('GET', `/v1/exceptions${query({ status, limit: 200 })}`, { signal: ac.signal }).then(setPage, (e: unknown) => !(e instanceof DOMException) && setError(e as Error));
+    api<Page<ResourceException>>('GET', `/v1/exceptions${query({ status, limit: 200 })}`, { signal: ac.signal }).then(
+      setPage,
+      (e: unknown) => !(e instanceof DOMException) && setError(e as Error),
+    );
     return () => ac.abort();
   }, [status, reload]);
 
@@ -24,7 +27,9 @@ export function ExceptionsPage() {
     setFormError(null);
     setNote(null);
     try {
-      const x = await api<ResourceException>('POST', '/v1/exceptions', { body: { resource: form.resource.trim(), reason: form.reason.trim(), ttl: form.ttl.trim() } });
+      const x = await api<ResourceException>('POST', '/v1/exceptions', {
+        body: { resource: form.resource.trim(), reason: form.reason.trim(), ttl: form.ttl.trim() },
+      });
       setNote(`Exception ${x.id} created: ${x.resource} is left alone until ${new Date(x.until).toISOString()}.`);
       setForm({ resource: '', reason: '', ttl: '7d' });
       setReload((n) => n + 1);
@@ -46,7 +51,9 @@ export function ExceptionsPage() {
   return (
     <section aria-labelledby="exc-title">
       <h1 id="exc-title">Exceptions</h1>
-      <p class="muted">A resource with an active exception is not remediated. When the exception lapses or is removed, the resource is decided again.</p>
+      <p class="muted">
+        A resource with an active exception is not remediated. When the exception lapses or is removed, the resource is decided again.
+      </p>
       {note ? <Note>{note}</Note> : null}
       <form class="filters" aria-label="Filter exceptions" onSubmit={(e) => e.preventDefault()}>
         <div class="field">
@@ -88,7 +95,12 @@ export function ExceptionsPage() {
                   {me.can.exceptions ? (
                     <td data-label="Action">
                       {!x.deletedAt && Date.parse(x.until) > Date.now() ? (
-                        <button type="button" class="secondary" onClick={() => void remove(x)} aria-label={`Remove the exception for ${x.resource}`}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => void remove(x)}
+                          aria-label={`Remove the exception for ${x.resource}`}
+                        >
                           Remove
                         </button>
                       ) : null}
@@ -109,9 +121,21 @@ export function ExceptionsPage() {
           <h2 id="exc-new">New exception</h2>
           <form onSubmit={create} class="stack">
             <label for="x-resource">Resource (security group id or ARN)</label>
-            <input id="x-resource" required value={form.resource} onInput={(e) => setForm({ ...form, resource: e.currentTarget.value })} placeholder="sg-0abc1234def567890" />
+            <input
+              id="x-resource"
+              required
+              value={form.resource}
+              onInput={(e) => setForm({ ...form, resource: e.currentTarget.value })}
+              placeholder="sg-0abc1234def567890"
+            />
             <label for="x-reason">Reason</label>
-            <input id="x-reason" required maxLength={500} value={form.reason} onInput={(e) => setForm({ ...form, reason: e.currentTarget.value })} />
+            <input
+              id="x-reason"
+              required
+              maxLength={500}
+              value={form.reason}
+              onInput={(e) => setForm({ ...form, reason: e.currentTarget.value })}
+            />
             <label for="x-ttl">For how long (e.g. 2h, 7d)</label>
             <input id="x-ttl" required value={form.ttl} onInput={(e) => setForm({ ...form, ttl: e.currentTarget.value })} />
             <div class="actions">

@@ -38,8 +38,8 @@ export function FreezePage() {
     <section aria-labelledby="freeze-title">
       <h1 id="freeze-title">Freeze</h1>
       <p class="muted">
-        While any source below covers a resource, auto-heal is paused for it: emergency patches become backport pull requests, other changes are held. Unknown counts as frozen (fail
-        closed). The banner above updates live.
+        While any source below covers a resource, auto-heal is paused for it: emergency patches become backport pull requests, other changes
+        are held. Unknown counts as frozen (fail closed). The banner above updates live.
       </p>
       {note ? <Note>{note}</Note> : null}
       <ErrorNote error={error} />
@@ -112,7 +112,8 @@ export function FreezePage() {
             <ul class="providers">
               {Object.entries(view.providers).map(([name, p]) => (
                 <li key={name}>
-                  <strong>{name}</strong>: {p.ok ? '✓ ok' : `⚠ failing${p.error ? ` (${p.error})` : ''}`} · last good data <Time at={p.fetchedAt} />
+                  <strong>{name}</strong>: {p.ok ? '✓ ok' : `⚠ failing${p.error ? ` (${p.error})` : ''}`} · last good data{' '}
+                  <Time at={p.fetchedAt} />
                 </li>
               ))}
             </ul>
@@ -154,8 +155,14 @@ function FreezeForm({ kind, onDone }: { kind: 'manual' | 'override'; onDone: (no
     setBusy(true);
     try {
       const scope = scopeOf(accounts, regions);
-      const created = await api<{ id: string; until: string }>('POST', kind === 'manual' ? '/v1/freezes' : '/v1/freeze/overrides', { body: { reason: reason.trim(), ttl: ttl.trim(), ...(scope ? { scope } : {}) } });
-      onDone(kind === 'manual' ? `Frozen: manual freeze ${created.id} until ${created.until}.` : `Override ${created.id} of incident freezes until ${created.until}.`);
+      const created = await api<{ id: string; until: string }>('POST', kind === 'manual' ? '/v1/freezes' : '/v1/freeze/overrides', {
+        body: { reason: reason.trim(), ttl: ttl.trim(), ...(scope ? { scope } : {}) },
+      });
+      onDone(
+        kind === 'manual'
+          ? `Frozen: manual freeze ${created.id} until ${created.until}.`
+          : `Override ${created.id} of incident freezes until ${created.until}.`,
+      );
       setReason('');
     } catch (err) {
       setError(err as Error);

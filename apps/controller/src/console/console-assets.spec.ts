@@ -19,7 +19,8 @@ describe('ConsoleAssets', () => {
     expect(a.dir).toBe(dir);
     expect(a.get('assets/index-abc.js')).toEqual({ body: Buffer.from('console.log(1)'), type: 'text/javascript; charset=utf-8' });
     expect(a.get('index.html')?.type).toBe('text/html; charset=utf-8');
-    for (const path of ['assets/notes.md', '../dw-console-secret.txt', 'assets/../index.html', '/etc/passwd', 'assets/%2e%2e/index.html']) expect(a.get(path)).toBeUndefined();
+    for (const path of ['assets/notes.md', '../dw-console-secret.txt', 'assets/../index.html', '/etc/passwd', 'assets/%2e%2e/index.html'])
+      expect(a.get(path)).toBeUndefined();
   });
 
   it('without a build: not built, nothing served', () => {

@@ -32,7 +32,13 @@ export class FreezeStreamController {
     };
     const remove = this.stream.add({ send, end: () => res.end() });
     if (!remove) {
-      throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'too_many_streams', `${MAX_FREEZE_STREAMS} freeze streams are open on this replica: poll GET /v1/freeze instead, or try again later`, undefined, { 'Retry-After': '30' });
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'too_many_streams',
+        `${MAX_FREEZE_STREAMS} freeze streams are open on this replica: poll GET /v1/freeze instead, or try again later`,
+        undefined,
+        { 'Retry-After': '30' },
+      );
     }
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');

@@ -39,7 +39,12 @@ export class FreezeStream implements OnApplicationBootstrap, OnModuleDestroy, On
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscriber = createRedis({ url: this.config.redis.url, name: 'driftwarden:freeze-stream', blocking: true, monitor: this.redisMonitor });
+    this.subscriber = createRedis({
+      url: this.config.redis.url,
+      name: 'driftwarden:freeze-stream',
+      blocking: true,
+      monitor: this.redisMonitor,
+    });
     this.subscriber.on('message', () => this.changed());
     await this.subscriber.subscribe(this.store.channel);
   }
@@ -88,7 +93,11 @@ export class FreezeStream implements OnApplicationBootstrap, OnModuleDestroy, On
           for (const l of [...this.listeners]) l.send(view);
         } catch (err) {
           if (isRedisUnavailableError(err)) this.redisMonitor.report('freeze-stream', err);
-          else this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'freeze stream: the freeze could not be read');
+          else
+            this.logger.warn(
+              { err: { message: err instanceof Error ? err.message : String(err) } },
+              'freeze stream: the freeze could not be read',
+            );
         }
       } while (this.again && this.listeners.size > 0);
     })().finally(() => {

@@ -19,6 +19,11 @@ export class MeController {
   me(@Req() req: ApiRequest): Me {
     const p = req.principal!;
     const operator = roleSatisfies(p.role, 'operator');
-    return { name: p.name, role: p.role, identity: p.identity ?? null, can: { decide: operator, freeze: operator, override: roleSatisfies(p.role, 'admin'), exceptions: operator } };
+    return {
+      name: p.name,
+      role: p.role,
+      identity: p.identity ?? null,
+      can: { decide: operator, freeze: operator, override: roleSatisfies(p.role, 'admin'), exceptions: operator },
+    };
   }
 }

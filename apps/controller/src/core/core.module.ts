@@ -43,8 +43,18 @@ type Clock = () => Date;
 
 export function freezeSettings(c: DriftwardenConfig): FreezeSettings {
   return {
-    windows: c.freezeWindows.map((w) => ({ name: w.name, schedule: w.schedule, durationMs: w.durationMs, timeZone: w.timeZone, ...(w.scope ? { scope: w.scope } : {}) })),
-    providers: [...(c.incidents.pagerduty ? (['pagerduty'] as const) : []), ...(c.incidents.opsgenie ? (['opsgenie'] as const) : []), ...incidentSourcesOf(c).providers],
+    windows: c.freezeWindows.map((w) => ({
+      name: w.name,
+      schedule: w.schedule,
+      durationMs: w.durationMs,
+      timeZone: w.timeZone,
+      ...(w.scope ? { scope: w.scope } : {}),
+    })),
+    providers: [
+      ...(c.incidents.pagerduty ? (['pagerduty'] as const) : []),
+      ...(c.incidents.opsgenie ? (['opsgenie'] as const) : []),
+      ...incidentSourcesOf(c).providers,
+    ],
     cooldownMs: c.incidents.cooldownMinutes * 60_000,
     lookbackMs: c.incidents.lookbackMinutes * 60_000,
     maxStalenessMs: c.incidents.maxStalenessSeconds * 1000,
@@ -125,7 +135,11 @@ export class CoreModule {
         useFactory: (c: DriftwardenConfig) => new RedisKeys(c.redis.prefix),
       },
       // Every Redis connection's errors go into the log through this one (rate-limited), never raw on stderr.
-      { provide: RedisConnectionMonitor, inject: [LOGGER], useFactory: (l: Logger) => new RedisConnectionMonitor(l.child({ component: 'redis' })) },
+      {
+        provide: RedisConnectionMonitor,
+        inject: [LOGGER],
+        useFactory: (l: Logger) => new RedisConnectionMonitor(l.child({ component: 'redis' })),
+      },
       {
         // Request/response: fails fast while Redis is unreachable (the API answers 503 redis_unavailable).
         provide: REDIS,
@@ -136,7 +150,8 @@ export class CoreModule {
         // Queue producers and workers need a connection that retries forever.
         provide: REDIS_BLOCKING,
         inject: [DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
-        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) => createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true, monitor: m }),
+        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) =>
+          createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true, monitor: m }),
       },
       { provide: TokenRegistry, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig) => new TokenRegistry(c.api.tokens) },
       {
@@ -144,7 +159,11 @@ export class CoreModule {
         inject: [DRIFTWARDEN_CONFIG],
         useFactory: (c: DriftwardenConfig) => new PrincipalClassifier(c.principals),
       },
-      { provide: AuditLog, inject: [REDIS, RedisKeys, DRIFTWARDEN_CONFIG], useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) => new AuditLog(r, k, storeRetentionOf(c)) },
+      {
+        provide: AuditLog,
+        inject: [REDIS, RedisKeys, DRIFTWARDEN_CONFIG],
+        useFactory: (r: Redis, k: RedisKeys, c: DriftwardenConfig) => new AuditLog(r, k, storeRetentionOf(c)),
+      },
       {
         provide: DriftStore,
         inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
@@ -180,7 +199,11 @@ export class CoreModule {
       // Ports: the real adapters built from the configuration, unless a test replaces them.
       // The resource kinds (libs/kinds/src/registry.ts is the only place they are listed).
       { provide: KINDS, useFactory: () => registeredKinds() },
-      { provide: ResourceKinds, inject: [KINDS], useFactory: (kinds: KindRegistration[]) => o.kinds ?? new KindRegistry(kinds.map((k) => k.kind)) },
+      {
+        provide: ResourceKinds,
+        inject: [KINDS],
+        useFactory: (kinds: KindRegistration[]) => o.kinds ?? new KindRegistry(kinds.map((k) => k.kind)),
+      },
       {
         // What Terraform last applied, per configured stack (file or S3, version-cached), read by each kind.
         provide: DesiredStatePort,
@@ -188,20 +211,38 @@ export class CoreModule {
         useFactory: (c: DriftwardenConfig, kinds: KindRegistration[]) =>
           o.desiredState ??
           new KindsDesiredState(
-            DesiredStateIndex.fromConfig(c.stacks, { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) }, { kinds: kinds.map((k) => k.state) }),
+            DesiredStateIndex.fromConfig(
+              c.stacks,
+              { s3ClientFor: (region: string) => createS3Client({ region, requestTimeoutMs: 10_000 }) },
+              { kinds: kinds.map((k) => k.state) },
+            ),
             kinds,
           ),
       },
-      { provide: FreezeStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a) },
+      {
+        provide: FreezeStore,
+        inject: [REDIS, RedisKeys, AuditLog],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a),
+      },
       // Notes on incident timelines: what became of each, kept beside the drift records (issue 14 §4).
       { provide: IncidentNoteLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new IncidentNoteLog(r, k) },
       // The polled incident sources, built once: the poller lists them, the webhooks read back through them.
-      { provide: INCIDENT_SOURCES, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig): IncidentSource[] => o.incidentSources ?? createIncidentProviders(c.incidents) },
+      {
+        provide: INCIDENT_SOURCES,
+        inject: [DRIFTWARDEN_CONFIG],
+        useFactory: (c: DriftwardenConfig): IncidentSource[] => o.incidentSources ?? createIncidentProviders(c.incidents),
+      },
       {
         provide: IncidentPoller,
         inject: [FreezeStore, DRIFTWARDEN_CONFIG, CLOCK, INCIDENT_SOURCES],
         useFactory: (store: FreezeStore, c: DriftwardenConfig, clock: Clock, sources: IncidentSource[]) =>
-          new IncidentPoller(sources, store, { pagerduty: c.incidents.pagerduty?.scopes, opsgenie: c.incidents.opsgenie?.scopes, ...incidentSourcesOf(c).scopes }, clock, c.incidents.maxStalenessSeconds * 1000),
+          new IncidentPoller(
+            sources,
+            store,
+            { pagerduty: c.incidents.pagerduty?.scopes, opsgenie: c.incidents.opsgenie?.scopes, ...incidentSourcesOf(c).scopes },
+            clock,
+            c.incidents.maxStalenessSeconds * 1000,
+          ),
       },
       {
         provide: FreezeService,
@@ -212,18 +253,30 @@ export class CoreModule {
         // Cross-account: one assumed-role session per account, shared by the EC2, CloudTrail and Config clients.
         provide: AWS_CREDENTIALS_FOR,
         inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig): CredentialsFor | null => (c.aws.assumeRole ? assumedRoleCredentialsFor(c.aws.assumeRole) : null),
+        useFactory: (c: DriftwardenConfig): CredentialsFor | null =>
+          c.aws.assumeRole ? assumedRoleCredentialsFor(c.aws.assumeRole) : null,
       },
       {
         // CloudTrail events ingested on the event paths, correlated by resource and time.
         provide: AttributionPort,
         inject: [CloudTrailStore, PrincipalClassifier, DRIFTWARDEN_CONFIG, REDIS, RedisKeys, AWS_CREDENTIALS_FOR, LOGGER, ResourceKinds],
-        useFactory: (ct: CloudTrailStore, pc: PrincipalClassifier, c: DriftwardenConfig, r: Redis, k: RedisKeys, credentialsFor: CredentialsFor | null, logger: Logger, kinds: ResourceKinds) => {
+        useFactory: (
+          ct: CloudTrailStore,
+          pc: PrincipalClassifier,
+          c: DriftwardenConfig,
+          r: Redis,
+          k: RedisKeys,
+          credentialsFor: CredentialsFor | null,
+          logger: Logger,
+          kinds: ResourceKinds,
+        ) => {
           if (o.attribution) return o.attribution;
           // LookupEvents given up on for a decision: said once per distinct reason, not per item.
           const said = new Set<string>();
           // Each kind names the calls that change its resources: attribution reads only those.
-          const calls = new Map(kinds.all().flatMap((kind) => kind.configTypes.map((type) => [type, new Set(kind.cloudTrailEventNames)] as const)));
+          const calls = new Map(
+            kinds.all().flatMap((kind) => kind.configTypes.map((type) => [type, new Set(kind.cloudTrailEventNames)] as const)),
+          );
           const relevant = new Set(kinds.all().flatMap((kind) => kind.cloudTrailEventNames));
           return new CloudTrailAttribution(ct, pc, {
             callsFor: (type) => calls.get(type),
@@ -232,22 +285,41 @@ export class CoreModule {
               const key = `${err.name}:${err.message}`.slice(0, 300);
               if (said.has(key)) return;
               said.add(key);
-              logger.error({ err: { name: err.name, message: err.message } }, 'CloudTrail LookupEvents is unavailable: decisions go ahead with what is known (a principal not found is treated as not the IaC pipeline)');
+              logger.error(
+                { err: { name: err.name, message: err.message } },
+                'CloudTrail LookupEvents is unavailable: decisions go ahead with what is known (a principal not found is treated as not the IaC pipeline)',
+              );
             },
             ...(c.attribution.lookupEvents
               ? {
-                  walker: new CloudTrailWindowWalker(r, k, createCloudTrailClientFor(10_000, credentialsFor ?? undefined), new SharedRateLimiter(r, k), ct, (e) => relevant.has(e.eventName), {
-                    lagMs: c.attribution.cloudTrailWaitSeconds * 1000,
-                    retentionSeconds: storeRetentionOf(c).cloudTrailSeconds,
-                  }),
+                  walker: new CloudTrailWindowWalker(
+                    r,
+                    k,
+                    createCloudTrailClientFor(10_000, credentialsFor ?? undefined),
+                    new SharedRateLimiter(r, k),
+                    ct,
+                    (e) => relevant.has(e.eventName),
+                    {
+                      lagMs: c.attribution.cloudTrailWaitSeconds * 1000,
+                      retentionSeconds: storeRetentionOf(c).cloudTrailSeconds,
+                    },
+                  ),
                 }
               : {}),
           });
         },
       },
       { provide: FreezePort, inject: [FreezeService], useFactory: (f: FreezeService) => o.freeze ?? f },
-      { provide: FencePort, inject: [FreezeStore, FreezeService, CLOCK], useFactory: (store: FreezeStore, f: FreezeService, clock: Clock) => o.fence ?? new FreezeFence(store, f, clock) },
-      { provide: ExceptionsStore, inject: [REDIS, RedisKeys, AuditLog], useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new ExceptionsStore(r, k, a) },
+      {
+        provide: FencePort,
+        inject: [FreezeStore, FreezeService, CLOCK],
+        useFactory: (store: FreezeStore, f: FreezeService, clock: Clock) => o.fence ?? new FreezeFence(store, f, clock),
+      },
+      {
+        provide: ExceptionsStore,
+        inject: [REDIS, RedisKeys, AuditLog],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new ExceptionsStore(r, k, a),
+      },
       { provide: ExceptionsPort, inject: [ExceptionsStore], useFactory: (e: ExceptionsStore) => o.exceptions ?? e },
       {
         provide: ConfigItemFetcher,
@@ -285,9 +357,18 @@ export class CoreModule {
         useFactory: (c: DriftwardenConfig, kinds: KindRegistration[]) => {
           if (dryRun(c)) return new DryRunBackportGuard();
           if (o.backport) return o.backport;
-          const stacks = c.stacks.filter((s) => s.repo).map((s) => ({ stack: s.name, repo: { owner: s.repo!.owner, name: s.repo!.name }, baseBranch: s.repo!.baseBranch, path: s.repo!.path }));
+          const stacks = c.stacks
+            .filter((s) => s.repo)
+            .map((s) => ({
+              stack: s.name,
+              repo: { owner: s.repo!.owner, name: s.repo!.name },
+              baseBranch: s.repo!.baseBranch,
+              path: s.repo!.path,
+            }));
           // Without GitHub there is nowhere to open backports: "not installed" (enforce refuses to start).
-          return c.github ? new GitHubBackport(createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)), stacks, editorsOf(kinds)) : new NoBackport();
+          return c.github
+            ? new GitHubBackport(createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)), stacks, editorsOf(kinds))
+            : new NoBackport();
         },
       },
       {
@@ -339,8 +420,16 @@ export class CoreModule {
       {
         provide: RemediateService,
         inject: [DriftStore, ItemLedger, FreezePort, FencePort, RemediationPort, ExceptionsPort, ResourceKinds, CLOCK],
-        useFactory: (d: DriftStore, l: ItemLedger, f: FreezePort, fe: FencePort, r: RemediationPort, e: ExceptionsPort, kinds: ResourceKinds, clock: Clock) =>
-          new RemediateService(d, l, f, fe, r, e, kinds, clock),
+        useFactory: (
+          d: DriftStore,
+          l: ItemLedger,
+          f: FreezePort,
+          fe: FencePort,
+          r: RemediationPort,
+          e: ExceptionsPort,
+          kinds: ResourceKinds,
+          clock: Clock,
+        ) => new RemediateService(d, l, f, fe, r, e, kinds, clock),
       },
       {
         provide: BackportService,

@@ -34,9 +34,12 @@ export class ApiErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     // A webhook handler parsing a verified body that is not JSON: the sender's mistake, a 400.
-    const notJson = exception instanceof SyntaxError && host.switchToHttp().getRequest<{ [BODY_NOT_JSON]?: boolean }>()[BODY_NOT_JSON] === true;
+    const notJson =
+      exception instanceof SyntaxError && host.switchToHttp().getRequest<{ [BODY_NOT_JSON]?: boolean }>()[BODY_NOT_JSON] === true;
     const { status, body, headers }: { status: number; body: unknown; headers?: Record<string, string> } = notJson
-      ? err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${exception.message}`, [{ path: '', message: exception.message }])
+      ? err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${exception.message}`, [
+          { path: '', message: exception.message },
+        ])
       : this.map(exception);
     if (isRedisUnavailableError(exception)) this.redisUnavailable(exception);
     else if (status >= 500) this.logger.error({ err: exception }, 'request failed');
@@ -54,7 +57,10 @@ export class ApiErrorFilter implements ExceptionFilter {
       this.redisSuppressed++;
       return;
     }
-    this.logger.warn({ err: { message: e instanceof Error ? e.message : String(e) }, alsoFailed: this.redisSuppressed }, 'request failed: Redis unavailable (503 redis_unavailable)');
+    this.logger.warn(
+      { err: { message: e instanceof Error ? e.message : String(e) }, alsoFailed: this.redisSuppressed },
+      'request failed: Redis unavailable (503 redis_unavailable)',
+    );
     this.redisLoggedAt = now;
     this.redisSuppressed = 0;
   }
@@ -64,23 +70,43 @@ export class ApiErrorFilter implements ExceptionFilter {
     // Redis unreachable or not answering (a connection error or a command timeout): the client
     // may try again; the freeze is not known, it is not "internal".
     if (isRedisUnavailableError(e)) {
-      return { ...err(HttpStatus.SERVICE_UNAVAILABLE, 'redis_unavailable', 'Redis, where driftwarden keeps its state, is unreachable or not answering: try again shortly'), headers: { 'Retry-After': String(REDIS_RETRY_AFTER_SECONDS) } };
+      return {
+        ...err(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          'redis_unavailable',
+          'Redis, where driftwarden keeps its state, is unreachable or not answering: try again shortly',
+        ),
+        headers: { 'Retry-After': String(REDIS_RETRY_AFTER_SECONDS) },
+      };
     }
     // Nest wraps body-parser errors in an HttpException whose cause is the original error.
     const parser = (e instanceof HttpException && e.cause ? e.cause : e) as BodyParserError;
     if (parser && typeof parser === 'object' && typeof parser.type === 'string') {
       if (parser.type === 'entity.too.large') {
-        return err(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', `request body is ${parser.length} bytes; the limit is ${parser.limit} bytes (api.maxBodyBytes)`);
+        return err(
+          HttpStatus.PAYLOAD_TOO_LARGE,
+          'payload_too_large',
+          `request body is ${parser.length} bytes; the limit is ${parser.limit} bytes (api.maxBodyBytes)`,
+        );
       }
       if (parser.type === 'entity.parse.failed') {
-        return err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${parser.message ?? 'parse error'}`, [{ path: '', message: parser.message ?? 'invalid JSON' }]);
+        return err(HttpStatus.BAD_REQUEST, 'invalid_json', `request body is not valid JSON: ${parser.message ?? 'parse error'}`, [
+          { path: '', message: parser.message ?? 'invalid JSON' },
+        ]);
       }
       if (parser.type === 'charset.unsupported' || parser.type === 'encoding.unsupported') {
         return err(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_encoding', parser.message ?? 'unsupported encoding');
       }
     }
     // Any other 4xx of the body reader (a gzip body that is not gzip, an aborted upload): the client's.
-    if (parser && typeof parser === 'object' && parser.expose === true && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
+    if (
+      parser &&
+      typeof parser === 'object' &&
+      parser.expose === true &&
+      typeof parser.status === 'number' &&
+      parser.status >= 400 &&
+      parser.status < 500
+    ) {
       const code = typeof parser.type === 'string' ? parser.type.replace(/[^a-z0-9]+/gi, '_').toLowerCase() : 'unreadable_body';
       return err(parser.status, code, `request body could not be read: ${parser.message ?? 'error'}`);
     }

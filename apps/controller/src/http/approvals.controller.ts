@@ -36,7 +36,13 @@ const NEXT: Record<Verb, DriftStatus> = { approve: 'awaiting_approval', adopt: '
 export class ApprovalsController {
   private readonly decisions: HumanDecisions;
 
-  constructor(drifts: DriftStore, audit: AuditLog, producer: JobProducer, @Inject(DRIFTWARDEN_CONFIG) config: DriftwardenConfig, @Inject(CLOCK) clock: () => Date) {
+  constructor(
+    drifts: DriftStore,
+    audit: AuditLog,
+    producer: JobProducer,
+    @Inject(DRIFTWARDEN_CONFIG) config: DriftwardenConfig,
+    @Inject(CLOCK) clock: () => Date,
+  ) {
     this.decisions = new HumanDecisions(drifts, audit, producer, config, clock);
   }
 
@@ -59,7 +65,11 @@ export class ApprovalsController {
   }
 
   private decide(verb: Verb, id: string, body: unknown, req: ApiRequest): Promise<DriftRecord> {
-    return this.decisions.decide(verb, id, parseBody(commentBody, body), { actor: actorOf(req), ...(req.principal?.identity ? { identity: req.principal.identity } : {}), correlationId: correlationIdOf(req) });
+    return this.decisions.decide(verb, id, parseBody(commentBody, body), {
+      actor: actorOf(req),
+      ...(req.principal?.identity ? { identity: req.principal.identity } : {}),
+      correlationId: correlationIdOf(req),
+    });
   }
 }
 
@@ -90,7 +100,11 @@ export class HumanDecisions {
     const found = /^drf_[A-Za-z0-9_]{1,64}$/.test(id) ? await this.drifts.get(id) : null;
     if (!found) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no drift record ${JSON.stringify(id.slice(0, 80))}`);
     if (found.status !== 'awaiting_approval' && found.status !== 'failed') {
-      throw new ApiError(HttpStatus.CONFLICT, 'not_awaiting_approval', `drift ${id} is ${found.status}; only a drift awaiting approval (or failed) takes a human decision`);
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        'not_awaiting_approval',
+        `drift ${id} is ${found.status}; only a drift awaiting approval (or failed) takes a human decision`,
+      );
     }
     if (found.dryRun) {
       throw new ApiError(HttpStatus.CONFLICT, 'dry_run', `drift ${id} was recorded in dry-run mode; driftwarden makes no write in dry-run`);
@@ -103,15 +117,25 @@ export class HumanDecisions {
     }
     const me = (who.identity ?? '').toLowerCase();
     const authors = targets && targets.length ? targets.map((d) => d.madeBy.principal) : [found.principal];
-    const author = authors.flatMap((p) => [p.session, sessionNameOf(p.arn), userNameOf(p.arn)]).filter((x): x is string => Boolean(x)).map((x) => x.toLowerCase());
+    const author = authors
+      .flatMap((p) => [p.session, sessionNameOf(p.arn), userNameOf(p.arn)])
+      .filter((x): x is string => Boolean(x))
+      .map((x) => x.toLowerCase());
     if (me && author.includes(me)) {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'self_approval', `${who.identity} made this change and cannot also decide on it; ask another operator`);
+      throw new ApiError(
+        HttpStatus.FORBIDDEN,
+        'self_approval',
+        `${who.identity} made this change and cannot also decide on it; ask another operator`,
+      );
     }
     const suspicious = (targets ?? []).filter((d) => (d.flags ?? []).includes('suspicious'));
     if (verb === 'adopt' && suspicious.length > 0 && confirmSuspicious !== true) {
-      throw new ApiError(HttpStatus.BAD_REQUEST, 'confirmation_required', `adopting keeps a suspicious change (${suspicious.map((d) => d.sentence).join('; ')}): it widened exposure during a freeze and was not made by a break-glass principal; say why in the comment and send confirmSuspicious: true`, [
-        { path: 'confirmSuspicious', message: 'expected true to adopt a suspicious difference' },
-      ]);
+      throw new ApiError(
+        HttpStatus.BAD_REQUEST,
+        'confirmation_required',
+        `adopting keeps a suspicious change (${suspicious.map((d) => d.sentence).join('; ')}): it widened exposure during a freeze and was not made by a break-glass principal; say why in the comment and send confirmSuspicious: true`,
+        [{ path: 'confirmSuspicious', message: 'expected true to adopt a suspicious difference' }],
+      );
     }
     const now = this.clock();
     const at = now.toISOString();
@@ -121,14 +145,17 @@ export class HumanDecisions {
       ...(who.identity ? { identity: who.identity } : {}),
       comment,
       at,
-      ...(verb === 'approve' ? { expiresAt: new Date(now.getTime() + this.config.guardrails.approvalTtlMinutes * 60_000).toISOString() } : {}),
+      ...(verb === 'approve'
+        ? { expiresAt: new Date(now.getTime() + this.config.guardrails.approvalTtlMinutes * 60_000).toISOString() }
+        : {}),
     };
     const lastEvent = found.evidence.eventIds[found.evidence.eventIds.length - 1];
     let approvalAt: string | undefined;
     const queueFollowUp = async () => {
       if (this.config.mode !== 'enforce') return;
-      const round = `${verb}-${Date.parse((approvalAt ?? at))}`;
-      if (verb === 'approve') await this.producer.remediate({ driftId: id, eventId: lastEvent, round, correlationId: who.correlationId }, 0);
+      const round = `${verb}-${Date.parse(approvalAt ?? at)}`;
+      if (verb === 'approve')
+        await this.producer.remediate({ driftId: id, eventId: lastEvent, round, correlationId: who.correlationId }, 0);
       if (verb === 'adopt') await this.producer.backport({ driftId: id, eventId: lastEvent, round, correlationId: who.correlationId });
     };
     // Approving again an approved drift whose revert has not started re-queues it (idempotent
@@ -138,19 +165,34 @@ export class HumanDecisions {
     if (verb === 'approve' && found.approval?.action === 'approve' && stillValid(found.approval) && found.status === 'awaiting_approval') {
       approvalAt = found.approval.at;
       await queueFollowUp();
-      await this.audit.append({ at, type: 'api.drift.approve', actor: who.actor, driftId: id, reason: comment, details: { identity: who.identity ?? null, requeued: true, approvedAt: found.approval.at, ...(who.details ?? {}) } });
+      await this.audit.append({
+        at,
+        type: 'api.drift.approve',
+        actor: who.actor,
+        driftId: id,
+        reason: comment,
+        details: { identity: who.identity ?? null, requeued: true, approvedAt: found.approval.at, ...(who.details ?? {}) },
+      });
       return found;
     }
     const updated = await this.drifts.update(id, (d) =>
       d.updatedAt === found.updatedAt
         ? {
-            next: { ...d, ...humanDecided(d, verb, { by: who.actor, ...(who.identity ? { identity: who.identity } : {}), comment, at }), updatedAt: at, approval },
+            next: {
+              ...d,
+              ...humanDecided(d, verb, { by: who.actor, ...(who.identity ? { identity: who.identity } : {}), comment, at }),
+              updatedAt: at,
+              approval,
+            },
             audit: {
               at,
               type: `api.drift.${verb}`,
               actor: who.actor,
               driftId: id,
-              reason: suspicious.length && verb !== 'approve' ? `${verb === 'adopt' ? 'adopted' : 'rejected'} a SUSPICIOUS change (${suspicious.map((x) => x.sentence).join('; ')}): ${comment}` : comment,
+              reason:
+                suspicious.length && verb !== 'approve'
+                  ? `${verb === 'adopt' ? 'adopted' : 'rejected'} a SUSPICIOUS change (${suspicious.map((x) => x.sentence).join('; ')}): ${comment}`
+                  : comment,
               details: {
                 identity: who.identity ?? null,
                 ...(who.details ?? {}),
@@ -169,7 +211,11 @@ export class HumanDecisions {
     try {
       await queueFollowUp();
     } catch (e) {
-      throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'queue_unavailable', `the ${verb} is recorded but its follow-up could not be queued (${e instanceof Error ? e.message : String(e)}); send it again`);
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'queue_unavailable',
+        `the ${verb} is recorded but its follow-up could not be queued (${e instanceof Error ? e.message : String(e)}); send it again`,
+      );
     }
     return updated;
   }
@@ -186,7 +232,9 @@ function humanDecided(
   who: { by: string; identity?: string; comment: string; at: string },
 ): Pick<DriftRecord, 'status'> & Partial<Pick<DriftRecord, 'differences' | 'decision' | 'flags'>> {
   if (!d.differences) return { status: NEXT[verb] };
-  const reopened: DriftDifference[] = d.differences.map((x) => (awaitsHuman(x, d.status) ? { ...x, decision: { ...x.decision, action: 'await_approval' as const } } : x));
+  const reopened: DriftDifference[] = d.differences.map((x) =>
+    awaitsHuman(x, d.status) ? { ...x, decision: { ...x.decision, action: 'await_approval' as const } } : x,
+  );
   const { differences } = applyHumanDecision(reopened, { verb, ...who });
   const summary = summarizeDifferences(differences);
   const status: DriftStatus = statusOfDifferences(differences, { dryRun: false, backportMerged: d.links.pullRequest?.merged === true });

@@ -38,5 +38,9 @@ export const scopeField = z.unknown().transform((value, ctx): Scope => {
  * limit.
  */
 export function activeLimitReached(what: string, key: string, e: ActiveLimitError, remedy: string): ApiError {
-  return new ApiError(HttpStatus.CONFLICT, 'active_limit_reached', `${e.active} ${what} are active, the most allowed by ${key} (${e.max}): ${remedy}, or raise ${key}`);
+  return new ApiError(
+    HttpStatus.CONFLICT,
+    'active_limit_reached',
+    `${e.active} ${what} are active, the most allowed by ${key} (${e.max}): ${remedy}, or raise ${key}`,
+  );
 }

@@ -6,7 +6,13 @@ const record = (over: Partial<DriftRecord> = {}): DriftRecord =>
     id: 'drf_1',
     status: 'held',
     dryRun: false,
-    resource: { type: 'AWS::EC2::SecurityGroup', id: 'sg-0abc', account: '111122223333', region: 'eu-west-1', address: 'module.net.aws_security_group.workers' },
+    resource: {
+      type: 'AWS::EC2::SecurityGroup',
+      id: 'sg-0abc',
+      account: '111122223333',
+      region: 'eu-west-1',
+      address: 'module.net.aws_security_group.workers',
+    },
     decision: { action: 'hold', rule: 4, reason: 'frozen now' },
     principal: { arn: 'arn:aws:sts::111122223333:assumed-role/dev/mallory', class: 'other', session: 'mallory' },
     changedAt: '2026-01-01T00:00:00Z',
@@ -38,8 +44,15 @@ describe('driftPredicate', () => {
     expect(driftPredicate({ flags: { suspicious: false } })!(record())).toBe(true);
   });
 
-  it('text: every word, case-insensitive, in the record\'s words (address, principal, a difference)', () => {
-    const r = record({ differences: [{ sentence: 'opened ingress tcp/22 from 0.0.0.0/0 (the internet)', madeBy: { principal: { arn: null, class: 'unknown' } } } as never] });
+  it("text: every word, case-insensitive, in the record's words (address, principal, a difference)", () => {
+    const r = record({
+      differences: [
+        {
+          sentence: 'opened ingress tcp/22 from 0.0.0.0/0 (the internet)',
+          madeBy: { principal: { arn: null, class: 'unknown' } },
+        } as never,
+      ],
+    });
     expect(driftPredicate({ text: 'TCP/22 workers' })!(r)).toBe(true);
     expect(driftPredicate({ text: 'mallory' })!(r)).toBe(true);
     expect(driftPredicate({ text: 'tcp/22 bastion' })!(r)).toBe(false);

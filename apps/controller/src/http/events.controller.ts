@@ -20,20 +20,32 @@ export class EventsController {
   @RequireRole('ingest')
   @HttpCode(HttpStatus.ACCEPTED)
   async post(@Body() body: unknown, @Req() req: ApiRequest): Promise<{ accepted: AcceptedEvent[] }> {
-    if (body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0 && !req.rawBody?.length)) {
+    if (
+      body === undefined ||
+      (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0 && !req.rawBody?.length)
+    ) {
       throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'empty request body: send one event or an array of events as JSON', [
         { path: '', message: 'expected an event object or an array of events, got nothing' },
       ]);
     }
     const max = this.config.api.maxEventsPerRequest;
     if (Array.isArray(body) && body.length > max) {
-      throw new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'too_many_events', `a request may carry at most ${max} events (api.maxEventsPerRequest); this one has ${body.length}: split it`);
+      throw new ApiError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'too_many_events',
+        `a request may carry at most ${max} events (api.maxEventsPerRequest); this one has ${body.length}: split it`,
+      );
     }
     const actor = actorOf(req);
     const result = await this.ingest.ingest(body, { transport: 'http', actor, correlationId: correlationIdOf(req) });
     if (!result.ok) {
       this.metrics.eventsRejected.inc({ transport: 'http' });
-      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', `the request has ${result.problems.length} problem(s); nothing was accepted`, result.problems);
+      throw new ApiError(
+        HttpStatus.BAD_REQUEST,
+        'validation_failed',
+        `the request has ${result.problems.length} problem(s); nothing was accepted`,
+        result.problems,
+      );
     }
     for (const a of result.accepted) this.metrics.eventsAccepted.inc({ kind: a.kind, status: a.status, transport: 'http' });
     await this.audit.append({

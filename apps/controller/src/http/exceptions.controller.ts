@@ -67,7 +67,9 @@ export class ExceptionsController {
     );
     const from = cursor ? matching.findIndex((e) => e.id === cursor) + 1 : 0;
     if (cursor && from === 0) {
-      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid cursor', [{ path: 'query.cursor', message: `no exception ${cursor} in this listing: pass the "next" value of the previous page unchanged` }]);
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid cursor', [
+        { path: 'query.cursor', message: `no exception ${cursor} in this listing: pass the "next" value of the previous page unchanged` },
+      ]);
     }
     const items = matching.slice(from, from + limit);
     return { items, next: from + limit < matching.length ? items[items.length - 1].id : null };
@@ -83,23 +85,44 @@ export class ExceptionsController {
     try {
       until = input.until ? new Date(input.until) : new Date(now.getTime() + parseDuration(input.ttl as string));
     } catch (e) {
-      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid ttl', [{ path: 'ttl', message: e instanceof Error ? e.message : String(e) }]);
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'invalid ttl', [
+        { path: 'ttl', message: e instanceof Error ? e.message : String(e) },
+      ]);
     }
     if (until.getTime() <= now.getTime() && !Number.isNaN(until.getTime())) {
-      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'the exception would already have expired', [{ path: 'until', message: `expected a time after ${now.toISOString()}` }]);
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'the exception would already have expired', [
+        { path: 'until', message: `expected a time after ${now.toISOString()}` },
+      ]);
     }
     const maxDays = this.config.guardrails.maxExceptionDays;
     // A ttl too large for a date (99999999999d) is too long too.
     if (!(until.getTime() - now.getTime() <= maxDays * 86_400_000)) {
       const latest = new Date(now.getTime() + maxDays * 86_400_000).toISOString();
       throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'the exception would last too long', [
-        { path: input.until ? 'until' : 'ttl', message: `an exception lasts at most ${maxDays} days (guardrails.maxExceptionDays): expected ${input.until ? `a time until ${latest}` : `a ttl of at most ${maxDays}d`}, got ${input.until ?? input.ttl}` },
+        {
+          path: input.until ? 'until' : 'ttl',
+          message: `an exception lasts at most ${maxDays} days (guardrails.maxExceptionDays): expected ${input.until ? `a time until ${latest}` : `a ttl of at most ${maxDays}d`}, got ${input.until ?? input.ttl}`,
+        },
       ]);
     }
     return this.exceptions
-      .create({ resource: input.resource, reason: input.reason, until, actor: actorOf(req), now, maxActive: this.config.guardrails.maxActiveExceptions })
+      .create({
+        resource: input.resource,
+        reason: input.reason,
+        until,
+        actor: actorOf(req),
+        now,
+        maxActive: this.config.guardrails.maxActiveExceptions,
+      })
       .catch((e: unknown) => {
-        throw e instanceof ActiveLimitError ? activeLimitReached('exceptions', 'guardrails.maxActiveExceptions', e, 'remove one (DELETE /v1/exceptions/:id) or wait for one to lapse') : e;
+        throw e instanceof ActiveLimitError
+          ? activeLimitReached(
+              'exceptions',
+              'guardrails.maxActiveExceptions',
+              e,
+              'remove one (DELETE /v1/exceptions/:id) or wait for one to lapse',
+            )
+          : e;
       });
   }
 

@@ -22,13 +22,22 @@ export interface FreezeViewBody {
  * effective freeze for `query` (account and region, both optional) with every active source,
  * provider freshness and the active overrides.
  */
-export function freezeView(state: FreezeState, config: DriftwardenConfig, now: Date, query: { account?: string; region?: string } = {}): FreezeViewBody {
+export function freezeView(
+  state: FreezeState,
+  config: DriftwardenConfig,
+  now: Date,
+  query: { account?: string; region?: string } = {},
+): FreezeViewBody {
   const settings = freezeSettings(config);
   const effective = freezeAt(state, settings, scopeMatchesQuery(query), now, { now: true });
   const providers: FreezeViewBody['providers'] = {};
   for (const p of settings.providers) {
     const snap = state.providers.find((s) => s.provider === p);
-    providers[p] = { ok: Boolean(snap?.ok), fetchedAt: snap?.fetchedAt ?? null, ...(snap?.error ? { error: snap.error } : !snap ? { error: 'no data yet' } : {}) };
+    providers[p] = {
+      ok: Boolean(snap?.ok),
+      fetchedAt: snap?.fetchedAt ?? null,
+      ...(snap?.error ? { error: snap.error } : !snap ? { error: 'no data yet' } : {}),
+    };
   }
   const overrides = state.overrides.filter((o) => Date.parse(o.until) > now.getTime());
   // DESIGN §7: every source carries `scope`; null when it covers everything.

@@ -2,7 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Pos
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { ACCOUNT_ID_EXPECTED, ACCOUNT_ID_PATTERN, REGION_EXPECTED, REGION_PATTERN, formatDuration, parseDuration } from '@driftwarden/domain';
+import {
+  ACCOUNT_ID_EXPECTED,
+  ACCOUNT_ID_PATTERN,
+  REGION_EXPECTED,
+  REGION_PATTERN,
+  formatDuration,
+  parseDuration,
+} from '@driftwarden/domain';
 import { FreezeService, FreezeStore } from '@driftwarden/freeze';
 import { ActiveLimitError } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
@@ -20,7 +27,11 @@ const duration = z.string().refine((s) => {
   }
 }, 'expected a duration such as 90s, 30m, 2h or 1d');
 
-const freezeBody = z.strictObject({ reason: z.string().trim().min(1, 'a reason is required').max(500), ttl: duration, scope: scopeField.optional() });
+const freezeBody = z.strictObject({
+  reason: z.string().trim().min(1, 'a reason is required').max(500),
+  ttl: duration,
+  scope: scopeField.optional(),
+});
 
 @Controller('v1')
 export class FreezeController {
@@ -56,12 +67,29 @@ export class FreezeController {
       ]);
     }
     const f = await this.store
-      .createManual({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock(), maxActive: this.config.freeze.maxActive })
+      .createManual({
+        reason: input.reason,
+        ttlMs,
+        ...(input.scope ? { scope: input.scope } : {}),
+        actor: actorOf(req),
+        now: this.clock(),
+        maxActive: this.config.freeze.maxActive,
+      })
       .catch((e: unknown) => {
-        throw e instanceof ActiveLimitError ? activeLimitReached('manual freezes', 'freeze.maxActive', e, 'lift one (DELETE /v1/freezes/:id) or wait for one to expire') : e;
+        throw e instanceof ActiveLimitError
+          ? activeLimitReached('manual freezes', 'freeze.maxActive', e, 'lift one (DELETE /v1/freezes/:id) or wait for one to expire')
+          : e;
       });
     this.freeze.invalidate();
-    return withScope({ id: f.id, type: 'manual', reason: f.reason, ...(f.scope ? { scope: f.scope } : {}), since: f.since, until: f.until, actor: f.actor });
+    return withScope({
+      id: f.id,
+      type: 'manual',
+      reason: f.reason,
+      ...(f.scope ? { scope: f.scope } : {}),
+      since: f.since,
+      until: f.until,
+      actor: f.actor,
+    });
   }
 
   @Delete('freezes/:id')
@@ -75,15 +103,31 @@ export class FreezeController {
       );
     }
     if (id.startsWith('win_')) {
-      throw new ApiError(HttpStatus.CONFLICT, 'window_freeze', `${id} is a configured change window (freezeWindows): it ends with the window`);
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        'window_freeze',
+        `${id} is a configured change window (freezeWindows): it ends with the window`,
+      );
     }
     if (id.startsWith('unk_')) {
-      throw new ApiError(HttpStatus.CONFLICT, 'unknown_freeze', `${id} means an incident provider is failing or stale: it ends when fresh, successful data arrives`);
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        'unknown_freeze',
+        `${id} means an incident provider is failing or stale: it ends when fresh, successful data arrives`,
+      );
     }
     const lifted = /^frz_[a-z0-9]{1,40}$/.test(id) ? await this.store.liftManual(id, actorOf(req), this.clock()) : null;
     if (!lifted) throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `no manual freeze ${JSON.stringify(id.slice(0, 80))}`);
     this.freeze.invalidate();
-    return withScope({ id: lifted.id, type: 'manual', reason: lifted.reason, ...(lifted.scope ? { scope: lifted.scope } : {}), since: lifted.since, until: lifted.liftedAt ?? lifted.until, actor: lifted.actor });
+    return withScope({
+      id: lifted.id,
+      type: 'manual',
+      reason: lifted.reason,
+      ...(lifted.scope ? { scope: lifted.scope } : {}),
+      since: lifted.since,
+      until: lifted.liftedAt ?? lifted.until,
+      actor: lifted.actor,
+    });
   }
 
   /** Admin: a time-boxed override of incident freezes (at most 1 h), audited. */
@@ -99,9 +143,18 @@ export class FreezeController {
       ]);
     }
     const o = await this.store
-      .createOverride({ reason: input.reason, ttlMs, ...(input.scope ? { scope: input.scope } : {}), actor: actorOf(req), now: this.clock(), maxActive: this.config.freeze.maxActiveOverrides })
+      .createOverride({
+        reason: input.reason,
+        ttlMs,
+        ...(input.scope ? { scope: input.scope } : {}),
+        actor: actorOf(req),
+        now: this.clock(),
+        maxActive: this.config.freeze.maxActiveOverrides,
+      })
       .catch((e: unknown) => {
-        throw e instanceof ActiveLimitError ? activeLimitReached('overrides', 'freeze.maxActiveOverrides', e, 'wait for one to end (an override lasts at most 1 h)') : e;
+        throw e instanceof ActiveLimitError
+          ? activeLimitReached('overrides', 'freeze.maxActiveOverrides', e, 'wait for one to end (an override lasts at most 1 h)')
+          : e;
       });
     this.freeze.invalidate();
     return { ...o, scope: o.scope ?? null, type: 'override' };

@@ -9,13 +9,25 @@ import { HealthController } from './health.controller';
 
 /** /readyz is public: it answers with codes; the Redis client's own words go to the log only. */
 describe('HealthController.readyz', () => {
-  const setup = (ping: () => Promise<string>, aws: Pick<AwsCredentialsCheck, 'status'> = { status: { state: 'ok', checkedAt: '2026-12-06T00:00:00.000Z' } }) => {
+  const setup = (
+    ping: () => Promise<string>,
+    aws: Pick<AwsCredentialsCheck, 'status'> = { status: { state: 'ok', checkedAt: '2026-12-06T00:00:00.000Z' } },
+  ) => {
     const redis = { ping: jest.fn(ping) };
     const freeze: jest.Mocked<Pick<FreezeService, 'state'>> = { state: jest.fn().mockRejectedValue(new Error('not read in this test')) };
     const workers: Pick<WorkerHost, 'running'> = { running: { workers: 0, expected: 0, sqs: null } };
     const logger: jest.Mocked<Pick<Logger, 'warn'>> = { warn: jest.fn() };
     const config = parseConfigObject({}, { env: {} });
-    const controller = new HealthController(redis as unknown as Redis, config, ['api'], workers as WorkerHost, new Metrics(false), freeze as unknown as FreezeService, logger as unknown as Logger, aws as AwsCredentialsCheck);
+    const controller = new HealthController(
+      redis as unknown as Redis,
+      config,
+      ['api'],
+      workers as WorkerHost,
+      new Metrics(false),
+      freeze as unknown as FreezeService,
+      logger as unknown as Logger,
+      aws as AwsCredentialsCheck,
+    );
     let status = 0;
     let body: unknown;
     const res = { status: (s: number) => ((status = s), res), json: (b: unknown) => ((body = b), res) } as unknown as Response;
@@ -23,7 +35,9 @@ describe('HealthController.readyz', () => {
   };
 
   it('answers 503 with the code redis_unavailable, and logs the client error text', async () => {
-    const { controller, res, logger, result } = setup(() => Promise.reject(new Error('connect ECONNREFUSED 10.20.30.40:6379 (redis.internal.example.com)')));
+    const { controller, res, logger, result } = setup(() =>
+      Promise.reject(new Error('connect ECONNREFUSED 10.20.30.40:6379 (redis.internal.example.com)')),
+    );
     await controller.readyz(res);
     const { status, body } = result();
     expect(status).toBe(503);
@@ -33,9 +47,14 @@ describe('HealthController.readyz', () => {
   });
 
   it('says when there are no AWS credentials (a configuration error), without failing readiness', async () => {
-    const { controller, res, result } = setup(() => Promise.resolve('PONG'), { status: { state: 'missing', checkedAt: '2026-12-06T00:00:00.000Z' } });
+    const { controller, res, result } = setup(() => Promise.resolve('PONG'), {
+      status: { state: 'missing', checkedAt: '2026-12-06T00:00:00.000Z' },
+    });
     await controller.readyz(res);
-    expect(result()).toMatchObject({ status: 200, body: { ready: true, aws: { credentials: 'missing', error: 'aws_credentials_missing' } } });
+    expect(result()).toMatchObject({
+      status: 200,
+      body: { ready: true, aws: { credentials: 'missing', error: 'aws_credentials_missing' } },
+    });
   });
 
   it('the start-up check: no credentials anywhere is "missing", said once at error level with the fix', async () => {

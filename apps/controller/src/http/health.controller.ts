@@ -68,7 +68,13 @@ export class HealthController {
         const push = p.startsWith('webhook.');
         const error = !snap ? 'no_data_yet' : !snap.ok ? 'poll_failed' : push && !fresh ? 'stale' : undefined;
         // The provider's error text stays behind authentication (GET /v1/freeze) and in the log.
-        providers[p] = { ok: Boolean(snap?.ok), fresh, fetchedAt: snap?.fetchedAt ?? null, ...(push ? { push: true, maxStalenessSeconds: maxAge / 1000 } : {}), ...(error ? { error } : {}) };
+        providers[p] = {
+          ok: Boolean(snap?.ok),
+          fresh,
+          fetchedAt: snap?.fetchedAt ?? null,
+          ...(push ? { push: true, maxStalenessSeconds: maxAge / 1000 } : {}),
+          ...(error ? { error } : {}),
+        };
       }
     }
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({

@@ -3,7 +3,14 @@ import { Controller, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nes
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
 import { DriftwardenError, TransientError, webhookIncidentProvider, type IncidentProvider } from '@driftwarden/domain';
-import { FreezeService, FreezeStore, withIncidentScope, type IncidentEventOutcome, type IncidentRecord, type IncidentSource } from '@driftwarden/freeze';
+import {
+  FreezeService,
+  FreezeStore,
+  withIncidentScope,
+  type IncidentEventOutcome,
+  type IncidentRecord,
+  type IncidentSource,
+} from '@driftwarden/freeze';
 import {
   isIncidentioMajor,
   parseIncidentioWebhook,
@@ -38,7 +45,16 @@ function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }
 
-type WebhookAnswer = { accepted: true; duplicate: boolean; applied?: boolean; stale?: true; ignored?: string; heartbeat?: true; backfilled?: true; refresh?: 'queued' };
+type WebhookAnswer = {
+  accepted: true;
+  duplicate: boolean;
+  applied?: boolean;
+  stale?: true;
+  ignored?: string;
+  heartbeat?: true;
+  backfilled?: true;
+  refresh?: 'queued';
+};
 
 /** The first of the headers given that is present (Svix sends `webhook-*`, older set-ups `svix-*`). */
 function firstHeader(req: ApiRequest, names: readonly string[]): string | undefined {
@@ -72,7 +88,8 @@ export class IncidentWebhooksController {
     private readonly producer: JobProducer,
   ) {
     const jsm = config.incidents.jsm;
-    this.jsmAdapter = sources.find((s): s is JsmIncidentAdapter => s instanceof JsmIncidentAdapter) ?? (jsm ? new JsmIncidentAdapter(jsm) : null);
+    this.jsmAdapter =
+      sources.find((s): s is JsmIncidentAdapter => s instanceof JsmIncidentAdapter) ?? (jsm ? new JsmIncidentAdapter(jsm) : null);
   }
 
   /**
@@ -88,7 +105,11 @@ export class IncidentWebhooksController {
   async jsm(@Req() req: ApiRequest): Promise<WebhookAnswer> {
     const jsm = this.config.incidents.jsm;
     if (!jsm || jsm.webhookSecrets.length === 0 || !this.jsmAdapter) {
-      throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'Jira Service Management webhooks are not configured (incidents.jsm.webhookSecrets)');
+      throw new ApiError(
+        HttpStatus.NOT_FOUND,
+        'not_configured',
+        'Jira Service Management webhooks are not configured (incidents.jsm.webhookSecrets)',
+      );
     }
     const raw = req.rawBody ?? Buffer.alloc(0);
     const signature = header(req, JIRA_SIGNATURE_HEADER);
@@ -133,7 +154,10 @@ export class IncidentWebhooksController {
       outcome = await this.store.applyIncidentEvent(gone, false, at, 'webhook:jsm', event);
     } else {
       const record = withIncidentScope(observation.incident, jsm.scopes);
-      outcome = await this.store.applyIncidentEvent(record, observation.open, at, 'webhook:jsm', { ...event, ...(observation.incident.resolvedAt ? { resolvedAt: observation.incident.resolvedAt } : {}) });
+      outcome = await this.store.applyIncidentEvent(record, observation.open, at, 'webhook:jsm', {
+        ...event,
+        ...(observation.incident.resolvedAt ? { resolvedAt: observation.incident.resolvedAt } : {}),
+      });
     }
     return this.answer('jsm', outcome);
   }
@@ -153,7 +177,11 @@ export class IncidentWebhooksController {
     const sources = this.config.incidents.webhook?.sources ?? {};
     const config = SOURCE_NAME.test(source) && Object.prototype.hasOwnProperty.call(sources, source) ? sources[source] : undefined;
     if (!config) {
-      throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', `no incident webhook source ${SOURCE_NAME.test(source) ? `"${source}"` : 'of that name'} is configured (incidents.webhook.sources)`);
+      throw new ApiError(
+        HttpStatus.NOT_FOUND,
+        'not_configured',
+        `no incident webhook source ${SOURCE_NAME.test(source) ? `"${source}"` : 'of that name'} is configured (incidents.webhook.sources)`,
+      );
     }
     const provider = webhookIncidentProvider(source);
     const actor = `webhook:incidents/${source}`;
@@ -163,10 +191,20 @@ export class IncidentWebhooksController {
     const verified = verifyGenericWebhook(raw, { timestamp, signature: header(req, GENERIC_SIGNATURE_HEADER) }, config.secrets, now);
     if (!verified.ok) {
       this.metrics.webhooksRejected.inc({ provider, reason: verified.reason });
-      throw new ApiError(HttpStatus.UNAUTHORIZED, verified.reason === 'stale_timestamp' ? 'stale_timestamp' : 'bad_signature', verified.message);
+      throw new ApiError(
+        HttpStatus.UNAUTHORIZED,
+        verified.reason === 'stale_timestamp' ? 'stale_timestamp' : 'bad_signature',
+        verified.message,
+      );
     }
     const parsed = parseGenericWebhook(raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined);
-    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed incident webhook (see docs/incident-webhook.schema.json)', parsed.problems);
+    if (!parsed.ok)
+      throw new ApiError(
+        HttpStatus.BAD_REQUEST,
+        'validation_failed',
+        'malformed incident webhook (see docs/incident-webhook.schema.json)',
+        parsed.problems,
+      );
     // What the signature covers: the timestamp and the body. A replay within the 5 minutes the
     // timestamp allows is a duplicate; a later one is refused as stale above.
     if (!(await this.store.firstDelivery(provider, sha256(`${timestamp ?? ''}.${raw.toString('utf8')}`)))) {
@@ -181,7 +219,16 @@ export class IncidentWebhooksController {
     const inc = parsed.message.incident;
     const major = isGenericMajor(inc, config.major.severities);
     const record = withIncidentScope(
-      { provider, id: inc.id, title: inc.title, status: inc.status, priority: inc.severity, ...(inc.link ? { url: inc.link } : {}), createdAt: inc.startedAt, scopeKeys: inc.scopeKeys },
+      {
+        provider,
+        id: inc.id,
+        title: inc.title,
+        status: inc.status,
+        priority: inc.severity,
+        ...(inc.link ? { url: inc.link } : {}),
+        createdAt: inc.startedAt,
+        scopeKeys: inc.scopeKeys,
+      },
       config.scopes,
     );
     const signedAt = verified.signedAt.toISOString();
@@ -212,18 +259,30 @@ export class IncidentWebhooksController {
   async incidentio(@Req() req: ApiRequest): Promise<WebhookAnswer> {
     const config = this.config.incidents.incidentio;
     if (!config || config.webhookSecrets.length === 0) {
-      throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'incident.io webhooks are not configured (incidents.incidentio.webhookSecrets)');
+      throw new ApiError(
+        HttpStatus.NOT_FOUND,
+        'not_configured',
+        'incident.io webhooks are not configured (incidents.incidentio.webhookSecrets)',
+      );
     }
     const raw = req.rawBody ?? Buffer.alloc(0);
     const verified = verifySvixWebhook(
       raw,
-      { id: firstHeader(req, SVIX_ID_HEADERS), timestamp: firstHeader(req, SVIX_TIMESTAMP_HEADERS), signature: firstHeader(req, SVIX_SIGNATURE_HEADERS) },
+      {
+        id: firstHeader(req, SVIX_ID_HEADERS),
+        timestamp: firstHeader(req, SVIX_TIMESTAMP_HEADERS),
+        signature: firstHeader(req, SVIX_SIGNATURE_HEADERS),
+      },
       config.webhookSecrets,
       this.clock(),
     );
     if (!verified.ok) {
       this.metrics.webhooksRejected.inc({ provider: 'incidentio', reason: verified.reason });
-      throw new ApiError(HttpStatus.UNAUTHORIZED, verified.reason === 'stale_timestamp' ? 'stale_timestamp' : 'bad_signature', verified.message);
+      throw new ApiError(
+        HttpStatus.UNAUTHORIZED,
+        verified.reason === 'stale_timestamp' ? 'stale_timestamp' : 'bad_signature',
+        verified.message,
+      );
     }
     const parsed = parseIncidentioWebhook(raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined);
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed incident.io webhook', parsed.problems);
@@ -239,9 +298,16 @@ export class IncidentWebhooksController {
       return { accepted: true, duplicate: false, refresh: 'queued' };
     }
     const inc = e.incident;
-    const open = isIncidentioMajor(inc, { ...(config.major.severities ? { severities: config.major.severities } : {}), statusCategories: config.statusCategories });
+    const open = isIncidentioMajor(inc, {
+      ...(config.major.severities ? { severities: config.major.severities } : {}),
+      statusCategories: config.statusCategories,
+    });
     const record = withIncidentScope(toIncidentioIncidentRef(inc, config.scopeFields), config.scopes);
-    const outcome = await this.store.applyIncidentEvent(record, open, inc.updatedAt, 'webhook:incidentio', { id: verified.id, type: e.eventType, ...(open ? {} : { resolvedAt: inc.resolvedAt ?? inc.updatedAt }) });
+    const outcome = await this.store.applyIncidentEvent(record, open, inc.updatedAt, 'webhook:incidentio', {
+      id: verified.id,
+      type: e.eventType,
+      ...(open ? {} : { resolvedAt: inc.resolvedAt ?? inc.updatedAt }),
+    });
     return this.answer('incidentio', outcome);
   }
 

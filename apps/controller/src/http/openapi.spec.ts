@@ -22,7 +22,21 @@ import { IncidentWebhooksController } from './incident-webhooks.controller';
 
 /** Every route the controller serves is in the OpenAPI document, with the same method. */
 describe('OpenAPI document', () => {
-  const controllers = [ApprovalsController, AuditController, DriftsController, EventsController, ExceptionsController, FreezeController, HealthController, WebhooksController, FreezeStreamController, MeController, UiController, SlackController, IncidentWebhooksController];
+  const controllers = [
+    ApprovalsController,
+    AuditController,
+    DriftsController,
+    EventsController,
+    ExceptionsController,
+    FreezeController,
+    HealthController,
+    WebhooksController,
+    FreezeStreamController,
+    MeController,
+    UiController,
+    SlackController,
+    IncidentWebhooksController,
+  ];
   const routes: string[] = [];
   for (const c of controllers) {
     const base = String(Reflect.getMetadata(PATH_METADATA, c) ?? '');
@@ -67,7 +81,8 @@ describe('OpenAPI document', () => {
     const gh = OPENAPI.paths['/v1/webhooks/github'].post;
     expect(pd.summary).toContain('deduplicated on the signed event.id');
     expect(gh.summary).toContain('deduplicated on the SHA-256 of the signed body');
-    for (const text of [pd.summary, pd.description, gh.summary, gh.description]) expect(text).not.toMatch(/deduplicated on (the )?(X-Webhook-Id|X-GitHub-Delivery)/i);
+    for (const text of [pd.summary, pd.description, gh.summary, gh.description])
+      expect(text).not.toMatch(/deduplicated on (the )?(X-Webhook-Id|X-GitHub-Delivery)/i);
     expect(pd.description).toContain('remembered for 72 h');
     expect(pd.description).toContain('stale');
   });

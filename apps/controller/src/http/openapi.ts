@@ -20,21 +20,39 @@ const kindNames = registeredKinds().map((k) => k.kind.name);
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const errors = {
-  '400': { description: 'invalid request (validation_failed with the path of each problem, or invalid_json); the body is read only after the token is accepted', ...json(error) },
+  '400': {
+    description:
+      'invalid request (validation_failed with the path of each problem, or invalid_json); the body is read only after the token is accepted',
+    ...json(error),
+  },
   '401': { description: 'missing or bad token (checked before the body is read)', ...json(error) },
   '403': { description: 'role too low', ...json(error) },
   '429': {
-    description: 'too_many_auth_failures: this client (its address; see api.trustProxy) had api.authFailureLimit failed authentications within the window; every authenticated request of it is refused, without its token being looked at, until the window ends',
+    description:
+      'too_many_auth_failures: this client (its address; see api.trustProxy) had api.authFailureLimit failed authentications within the window; every authenticated request of it is refused, without its token being looked at, until the window ends',
     headers: { 'Retry-After': { description: 'seconds until the client may try again', schema: { type: 'integer', minimum: 1 } } },
     ...json(error),
   },
   '503': { description: 'Redis is unreachable or does not answer (code `redis_unavailable`, with Retry-After): try again', ...json(error) },
 };
-const activeLimit = (key: string) => ({ description: `active_limit_reached: as many are active as ${key} allows; lift or remove one, or raise the limit`, ...json(error) });
-const page = (item: unknown) => ({ type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: item }, next: { type: 'string', nullable: true } } });
+const activeLimit = (key: string) => ({
+  description: `active_limit_reached: as many are active as ${key} allows; lift or remove one, or raise the limit`,
+  ...json(error),
+});
+const page = (item: unknown) => ({
+  type: 'object',
+  required: ['items', 'next'],
+  properties: { items: { type: 'array', items: item }, next: { type: 'string', nullable: true } },
+});
 const bearer = (role: string) => ({ security: [{ bearer: [] }], 'x-driftwarden-role': role });
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-const q = (name: string, description: string, schema: unknown = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const q = (name: string, description: string, schema: unknown = { type: 'string' }) => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
 const comment = {
   required: true,
   ...json({
@@ -42,7 +60,10 @@ const comment = {
     required: ['comment'],
     properties: {
       comment: { type: 'string', minLength: 1 },
-      confirmSuspicious: { type: 'boolean', description: 'adopt only: true to keep a difference flagged suspicious (400 confirmation_required otherwise)' },
+      confirmSuspicious: {
+        type: 'boolean',
+        description: 'adopt only: true to keep a difference flagged suspicious (400 confirmation_required otherwise)',
+      },
     },
   }),
 };
@@ -55,12 +76,23 @@ const scope = {
   minProperties: 1,
   properties: {
     accounts: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', pattern: ACCOUNT_ID_PATTERN.source } },
-    regions: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', pattern: REGION_PATTERN.source, example: 'eu-west-1' } },
-    resourceTypes: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source, example: 'AWS::EC2::SecurityGroup' } },
+    regions: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      items: { type: 'string', pattern: REGION_PATTERN.source, example: 'eu-west-1' },
+    },
+    resourceTypes: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      items: { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source, example: 'AWS::EC2::SecurityGroup' },
+    },
     tags: { type: 'object', minProperties: 1, maxProperties: 50, additionalProperties: { type: 'string', maxLength: 256 } },
   },
 };
-const isoTime = 'an ISO 8601 date (2025-03-04, UTC midnight) or date-time with Z or an offset (2025-03-04T10:15:00Z); a date that does not exist (2026-02-30) is a 400, never normalised';
+const isoTime =
+  'an ISO 8601 date (2025-03-04, UTC midnight) or date-time with Z or an offset (2025-03-04T10:15:00Z); a date that does not exist (2026-02-30) is a 400, never normalised';
 /** The generic webhook body (docs/incident-webhook.schema.json) in OpenAPI 3.0 terms: no `$schema`, `$id`, `const` or `if`/`then`. */
 const GENERIC_WEBHOOK_JSON_SCHEMA_30 = {
   description: GENERIC_WEBHOOK_JSON_SCHEMA.description,
@@ -82,21 +114,32 @@ const webhookAccepted = {
   required: ['accepted', 'duplicate'],
   properties: {
     accepted: { type: 'boolean' },
-    duplicate: { type: 'boolean', description: 'true: this event was already received (see the deduplication key above); nothing was done again' },
+    duplicate: {
+      type: 'boolean',
+      description: 'true: this event was already received (see the deduplication key above); nothing was done again',
+    },
     applied: { type: 'boolean', description: 'the event changed the freeze state' },
     stale: { type: 'boolean', description: 'older than the state already known: not applied' },
     ignored: { type: 'string', description: 'why nothing was applied' },
     drifts: { type: 'array', items: { type: 'string' } },
   },
 };
-const freezeBody = { required: true, ...json({ type: 'object', required: ['reason', 'ttl'], properties: { reason: { type: 'string' }, ttl: { type: 'string', example: '2h' }, scope } }) };
+const freezeBody = {
+  required: true,
+  ...json({
+    type: 'object',
+    required: ['reason', 'ttl'],
+    properties: { reason: { type: 'string' }, ttl: { type: 'string', example: '2h' }, scope },
+  }),
+};
 
 export const OPENAPI = {
   openapi: '3.0.3',
   info: {
     title: 'driftwarden',
     version: '1',
-    description: 'Incident-aware remediation controller for Terraform-managed AWS infrastructure. Bearer tokens have a role: viewer < operator < admin; ingest only posts events.',
+    description:
+      'Incident-aware remediation controller for Terraform-managed AWS infrastructure. Bearer tokens have a role: viewer < operator < admin; ingest only posts events.',
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -108,7 +151,11 @@ export const OPENAPI = {
           error: {
             type: 'object',
             required: ['code', 'message'],
-            properties: { code: { type: 'string' }, message: { type: 'string' }, problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } },
+            properties: {
+              code: { type: 'string' },
+              message: { type: 'string' },
+              problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            },
           },
         },
       },
@@ -123,25 +170,89 @@ export const OPENAPI = {
           since: { type: 'string', format: 'date-time' },
           until: { type: 'string', nullable: true },
           actor: { type: 'string' },
-          incident: { type: 'object', properties: { provider: { type: 'string' }, id: { type: 'string' }, number: { type: 'integer' }, title: { type: 'string' }, url: { type: 'string' } } },
+          incident: {
+            type: 'object',
+            properties: {
+              provider: { type: 'string' },
+              id: { type: 'string' },
+              number: { type: 'integer' },
+              title: { type: 'string' },
+              url: { type: 'string' },
+            },
+          },
         },
       },
       DriftRecord: {
         type: 'object',
-        required: ['id', 'status', 'dryRun', 'resource', 'decision', 'principal', 'changedAt', 'detectedAt', 'updatedAt', 'diff', 'evidence', 'links'],
+        required: [
+          'id',
+          'status',
+          'dryRun',
+          'resource',
+          'decision',
+          'principal',
+          'changedAt',
+          'detectedAt',
+          'updatedAt',
+          'diff',
+          'evidence',
+          'links',
+        ],
         properties: {
           id: { type: 'string' },
-          status: { type: 'string', enum: ['detected', 'held', 'awaiting_approval', 'reverting', 'reverted', 'backport_open', 'backport_merged', 'backport_closed', 'rejected', 'resolved', 'ignored', 'failed'] },
+          status: {
+            type: 'string',
+            enum: [
+              'detected',
+              'held',
+              'awaiting_approval',
+              'reverting',
+              'reverted',
+              'backport_open',
+              'backport_merged',
+              'backport_closed',
+              'rejected',
+              'resolved',
+              'ignored',
+              'failed',
+            ],
+          },
           dryRun: { type: 'boolean' },
-          resource: { type: 'object', properties: { type: { type: 'string' }, kind: { type: 'string', description: 'the resource kind that handles the type, e.g. security-group' }, id: { type: 'string' }, account: { type: 'string' }, region: { type: 'string' }, address: { type: 'string' }, stack: { type: 'string' } } },
-          decision: { type: 'object', properties: { action: { type: 'string', enum: ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'] }, rule: { type: 'integer', nullable: true }, reason: { type: 'string' } } },
-          principal: { type: 'object', properties: { arn: { type: 'string', nullable: true }, class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] }, session: { type: 'string' } } },
+          resource: {
+            type: 'object',
+            properties: {
+              type: { type: 'string' },
+              kind: { type: 'string', description: 'the resource kind that handles the type, e.g. security-group' },
+              id: { type: 'string' },
+              account: { type: 'string' },
+              region: { type: 'string' },
+              address: { type: 'string' },
+              stack: { type: 'string' },
+            },
+          },
+          decision: {
+            type: 'object',
+            properties: {
+              action: { type: 'string', enum: ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'] },
+              rule: { type: 'integer', nullable: true },
+              reason: { type: 'string' },
+            },
+          },
+          principal: {
+            type: 'object',
+            properties: {
+              arn: { type: 'string', nullable: true },
+              class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] },
+              session: { type: 'string' },
+            },
+          },
           changedAt: { type: 'string' },
           detectedAt: { type: 'string' },
           updatedAt: { type: 'string' },
           flags: {
             type: 'array',
-            description: '`suspicious`: a door opened during a freeze, not by break-glass; `overdue`: the backport pull request is still open `backport.expiryDays` after it was opened (since `links.pullRequest.overdueSince`)',
+            description:
+              '`suspicious`: a door opened during a freeze, not by break-glass; `overdue`: the backport pull request is still open `backport.expiryDays` after it was opened (since `links.pullRequest.overdueSince`)',
             items: { type: 'string', enum: ['suspicious', 'overdue'] },
           },
           diff: {
@@ -151,27 +262,50 @@ export const OPENAPI = {
           differences: {
             type: 'array',
             description:
-              'The drift as differences (DESIGN §4), each attributed to the change that made it and decided on its own. The record\'s status and decision are those of the group handled next (revert, then approval, then hold, then backport); a backport codifies only the differences decided `backport`. Absent on records written before differences existed.',
+              "The drift as differences (DESIGN §4), each attributed to the change that made it and decided on its own. The record's status and decision are those of the group handled next (revert, then approval, then hold, then backport); a backport codifies only the differences decided `backport`. Absent on records written before differences existed.",
             items: { $ref: '#/components/schemas/DriftDifference' },
           },
           evidence: { type: 'object' },
           links: {
             type: 'object',
             properties: {
-              pullRequest: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' }, branch: { type: 'string' }, merged: { type: 'boolean', description: 'true once GitHub reported the PR merged' }, overdueSince: { type: 'string', format: 'date-time', description: 'set while the PR is overdue (backport.expiryDays)' } } },
-              issue: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' } } },
+              pullRequest: {
+                type: 'object',
+                required: ['url'],
+                properties: {
+                  url: { type: 'string' },
+                  number: { type: 'integer' },
+                  repo: { type: 'string' },
+                  branch: { type: 'string' },
+                  merged: { type: 'boolean', description: 'true once GitHub reported the PR merged' },
+                  overdueSince: { type: 'string', format: 'date-time', description: 'set while the PR is overdue (backport.expiryDays)' },
+                },
+              },
+              issue: {
+                type: 'object',
+                required: ['url'],
+                properties: { url: { type: 'string' }, number: { type: 'integer' }, repo: { type: 'string' } },
+              },
               incident: {
                 type: 'object',
-                description: 'The incident the decision was made under (open when the change was made, else freezing the resource at decision time).',
+                description:
+                  'The incident the decision was made under (open when the change was made, else freezing the resource at decision time).',
                 required: ['provider', 'id'],
-                properties: { provider: { type: 'string' }, id: { type: 'string' }, number: { type: 'integer' }, title: { type: 'string' }, url: { type: 'string' } },
+                properties: {
+                  provider: { type: 'string' },
+                  id: { type: 'string' },
+                  number: { type: 'integer' },
+                  title: { type: 'string' },
+                  url: { type: 'string' },
+                },
               },
             },
           },
           approval: { type: 'object' },
           incidentNotes: {
             type: 'array',
-            description: 'Notes on the incident timeline about this record (incidents.notes), oldest first: one per transition, posted or failed for good.',
+            description:
+              'Notes on the incident timeline about this record (incidents.notes), oldest first: one per transition, posted or failed for good.',
             items: {
               type: 'object',
               required: ['transition', 'provider', 'incidentId', 'status', 'at', 'attempts'],
@@ -190,7 +324,14 @@ export const OPENAPI = {
           failure: {
             type: 'object',
             description: 'Why the record is `failed` when a job failed for good; `replay --failed` decides an evaluation failure again.',
-            properties: { stage: { type: 'string', enum: ['evaluate', 'remediate', 'backport'] }, code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string' }, eventId: { type: 'string' }, replays: { type: 'integer' } },
+            properties: {
+              stage: { type: 'string', enum: ['evaluate', 'remediate', 'backport'] },
+              code: { type: 'string' },
+              message: { type: 'string' },
+              at: { type: 'string' },
+              eventId: { type: 'string' },
+              replays: { type: 'integer' },
+            },
           },
         },
       },
@@ -199,14 +340,20 @@ export const OPENAPI = {
         type: 'object',
         required: ['equal'],
         description: 'what every diff has, whatever the kind',
-        properties: { equal: { type: 'boolean' }, attributes: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, live: {}, desired: {} } } } },
+        properties: {
+          equal: { type: 'boolean' },
+          attributes: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, live: {}, desired: {} } } },
+        },
       },
       DriftDifference: {
         type: 'object',
         required: ['id', 'key', 'side', 'sentence', 'direction', 'detail', 'madeBy', 'decision', 'firstSeen'],
         properties: {
           id: { type: 'string', description: 'stable within the resource: the side and the key' },
-          key: { type: 'string', description: 'what differs (for a security group: the rule key, e.g. `ingress|tcp|22|22|ipv4:0.0.0.0/0`)' },
+          key: {
+            type: 'string',
+            description: 'what differs (for a security group: the rule key, e.g. `ingress|tcp|22|22|ipv4:0.0.0.0/0`)',
+          },
           side: { type: 'string', enum: ['added', 'removed', 'changed'], description: 'what live has compared with the code' },
           sentence: { type: 'string', description: 'plain English, e.g. `opened ingress tcp/22 from 0.0.0.0/0 (the internet)`' },
           direction: {
@@ -228,12 +375,22 @@ export const OPENAPI = {
             required: ['source', 'principal', 'at', 'configEventId'],
             properties: {
               source: { type: 'string', enum: ['cloudtrail-event', 'cloudtrail-lookup', 'config-item'] },
-              principal: { type: 'object', properties: { arn: { type: 'string', nullable: true }, class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] }, session: { type: 'string' } } },
+              principal: {
+                type: 'object',
+                properties: {
+                  arn: { type: 'string', nullable: true },
+                  class: { type: 'string', enum: ['iac', 'breakGlass', 'self', 'other', 'unknown'] },
+                  session: { type: 'string' },
+                },
+              },
               at: { type: 'string', format: 'date-time' },
               cloudTrailEventId: { type: 'string' },
               eventName: { type: 'string' },
               configEventId: { type: 'string' },
-              unattributable: { type: 'string', description: 'why no single change can be named; such a difference is never an emergency patch' },
+              unattributable: {
+                type: 'string',
+                description: 'why no single change can be named; such a difference is never an emergency patch',
+              },
             },
           },
           changeRisky: { type: 'boolean', description: 'the call that made it widened exposure (in any of its parts)' },
@@ -245,7 +402,16 @@ export const OPENAPI = {
               rule: { type: 'integer', nullable: true },
               reason: { type: 'string' },
               at: { type: 'string', format: 'date-time' },
-              human: { type: 'object', properties: { verb: { type: 'string', enum: ['approve', 'adopt', 'reject'] }, by: { type: 'string' }, identity: { type: 'string' }, comment: { type: 'string' }, at: { type: 'string' } } },
+              human: {
+                type: 'object',
+                properties: {
+                  verb: { type: 'string', enum: ['approve', 'adopt', 'reject'] },
+                  by: { type: 'string' },
+                  identity: { type: 'string' },
+                  comment: { type: 'string' },
+                  at: { type: 'string' },
+                },
+              },
             },
           },
           flags: { type: 'array', items: { type: 'string', enum: ['suspicious'] } },
@@ -266,7 +432,27 @@ export const OPENAPI = {
           'A CloudTrail call that succeeded must name well-formed group and rule ids; a failed call (errorCode) records ids as typed, and malformed ones are dropped.',
         requestBody: { required: true, ...json({ oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] }) },
         responses: {
-          '202': { description: 'accepted', ...json({ type: 'object', properties: { accepted: { type: 'array', items: { type: 'object', properties: { eventId: { type: 'string' }, kind: { type: 'string', enum: ['config_item', 'cloudtrail', 'compliance'] }, resourceId: { type: 'string' }, duplicate: { type: 'boolean' }, status: { type: 'string', enum: ['accepted', 'duplicate', 'stale'] } } } } } }) },
+          '202': {
+            description: 'accepted',
+            ...json({
+              type: 'object',
+              properties: {
+                accepted: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      eventId: { type: 'string' },
+                      kind: { type: 'string', enum: ['config_item', 'cloudtrail', 'compliance'] },
+                      resourceId: { type: 'string' },
+                      duplicate: { type: 'boolean' },
+                      status: { type: 'string', enum: ['accepted', 'duplicate', 'stale'] },
+                    },
+                  },
+                },
+              },
+            }),
+          },
           '413': { description: 'body or event count over the limit', ...json(error) },
           ...errors,
         },
@@ -277,22 +463,58 @@ export const OPENAPI = {
         ...bearer('viewer'),
         summary: 'The effective freeze with every active source and provider freshness',
         parameters: [q('account', '12-digit account id'), q('region', 'e.g. eu-west-1')],
-        responses: { '200': { description: 'effective freeze', ...json({ type: 'object', properties: { frozen: { type: 'boolean' }, sources: { type: 'array', items: { $ref: '#/components/schemas/FreezeSource' } }, providers: { type: 'object' } } }) }, ...errors },
+        responses: {
+          '200': {
+            description: 'effective freeze',
+            ...json({
+              type: 'object',
+              properties: {
+                frozen: { type: 'boolean' },
+                sources: { type: 'array', items: { $ref: '#/components/schemas/FreezeSource' } },
+                providers: { type: 'object' },
+              },
+            }),
+          },
+          ...errors,
+        },
       },
     },
     '/v1/freezes': {
-      post: { ...bearer('operator'), summary: 'Manual freeze (reason and TTL required)', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ $ref: '#/components/schemas/FreezeSource' }) }, '409': activeLimit('freeze.maxActive'), ...errors } },
+      post: {
+        ...bearer('operator'),
+        summary: 'Manual freeze (reason and TTL required)',
+        requestBody: freezeBody,
+        responses: {
+          '201': { description: 'created', ...json({ $ref: '#/components/schemas/FreezeSource' }) },
+          '409': activeLimit('freeze.maxActive'),
+          ...errors,
+        },
+      },
     },
     '/v1/freezes/{id}': {
       delete: {
         ...bearer('operator'),
         summary: 'Lift a manual freeze (409 for incident, window, cooldown and unknown sources)',
         parameters: [idParam('id')],
-        responses: { '200': { description: 'lifted', ...json({ $ref: '#/components/schemas/FreezeSource' }) }, '404': { description: 'unknown', ...json(error) }, '409': { description: 'not a manual freeze', ...json(error) }, ...errors },
+        responses: {
+          '200': { description: 'lifted', ...json({ $ref: '#/components/schemas/FreezeSource' }) },
+          '404': { description: 'unknown', ...json(error) },
+          '409': { description: 'not a manual freeze', ...json(error) },
+          ...errors,
+        },
       },
     },
     '/v1/freeze/overrides': {
-      post: { ...bearer('admin'), summary: 'Time-boxed (at most 1h) override of incident freezes, audited', requestBody: freezeBody, responses: { '201': { description: 'created', ...json({ type: 'object' }) }, '409': activeLimit('freeze.maxActiveOverrides'), ...errors } },
+      post: {
+        ...bearer('admin'),
+        summary: 'Time-boxed (at most 1h) override of incident freezes, audited',
+        requestBody: freezeBody,
+        responses: {
+          '201': { description: 'created', ...json({ type: 'object' }) },
+          '409': activeLimit('freeze.maxActiveOverrides'),
+          ...errors,
+        },
+      },
     },
     '/v1/drifts': {
       get: {
@@ -304,26 +526,55 @@ export const OPENAPI = {
           q('account', 'account id'),
           q('kind', 'the resource type, e.g. AWS::EC2::SecurityGroup', { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source }),
           q('region', 'e.g. eu-west-1', { type: 'string', pattern: REGION_PATTERN.source }),
-          q('suspicious', 'true: only records flagged suspicious; false: only records that are not', { type: 'string', enum: ['true', 'false'] }),
-          q('overdue', 'true: only records whose backport pull request is overdue (backport.expiryDays); false: only records that are not', { type: 'string', enum: ['true', 'false'] }),
-          q('text', 'words (case-insensitive), each found in the id, resource, address, reason, a difference\'s sentence, the principal or the links', { type: 'string', maxLength: 200 }),
+          q('suspicious', 'true: only records flagged suspicious; false: only records that are not', {
+            type: 'string',
+            enum: ['true', 'false'],
+          }),
+          q(
+            'overdue',
+            'true: only records whose backport pull request is overdue (backport.expiryDays); false: only records that are not',
+            { type: 'string', enum: ['true', 'false'] },
+          ),
+          q(
+            'text',
+            "words (case-insensitive), each found in the id, resource, address, reason, a difference's sentence, the principal or the links",
+            { type: 'string', maxLength: 200 },
+          ),
           q('limit', '1-500', { type: 'integer' }),
           q('cursor', "the previous page's next, unchanged (anything else is a 400)"),
         ],
         responses: { '200': { description: 'a page', ...json(page({ $ref: '#/components/schemas/DriftRecord' })) }, ...errors },
       },
     },
-    '/v1/drifts/{id}': { get: { ...bearer('viewer'), summary: 'One drift record with its evidence', parameters: [idParam('id')], responses: { '200': { description: 'the record', ...json({ $ref: '#/components/schemas/DriftRecord' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
+    '/v1/drifts/{id}': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'One drift record with its evidence',
+        parameters: [idParam('id')],
+        responses: {
+          '200': { description: 'the record', ...json({ $ref: '#/components/schemas/DriftRecord' }) },
+          '404': { description: 'unknown', ...json(error) },
+          ...errors,
+        },
+      },
+    },
     ...Object.fromEntries(
       (['approve', 'adopt', 'reject'] as const).map((verb) => [
         `/v1/drifts/{id}/${verb}`,
         {
           post: {
             ...bearer('operator'),
-            summary: { approve: 'Approve the revert', adopt: 'Keep the live state and open a backport PR', reject: 'Leave it (recorded)' }[verb],
+            summary: { approve: 'Approve the revert', adopt: 'Keep the live state and open a backport PR', reject: 'Leave it (recorded)' }[
+              verb
+            ],
             parameters: [idParam('id')],
             requestBody: comment,
-            responses: { '201': { description: 'decided', ...json({ $ref: '#/components/schemas/DriftRecord' }) }, '404': { description: 'unknown', ...json(error) }, '409': { description: 'not awaiting approval', ...json(error) }, ...errors },
+            responses: {
+              '201': { description: 'decided', ...json({ $ref: '#/components/schemas/DriftRecord' }) },
+              '404': { description: 'unknown', ...json(error) },
+              '409': { description: 'not awaiting approval', ...json(error) },
+              ...errors,
+            },
           },
         },
       ]),
@@ -351,24 +602,50 @@ export const OPENAPI = {
             required: ['resource', 'reason'],
             additionalProperties: false,
             properties: {
-              resource: { type: 'string', description: 'a resource id as AWS Config names it (e.g. sg-0abc1234def567890, a bucket name) or an ARN with a 12-digit account' },
+              resource: {
+                type: 'string',
+                description:
+                  'a resource id as AWS Config names it (e.g. sg-0abc1234def567890, a bucket name) or an ARN with a 12-digit account',
+              },
               reason: { type: 'string', minLength: 1, maxLength: 500 },
-              until: { type: 'string', format: 'date-time', description: 'at most guardrails.maxExceptionDays (default 30) from now; exactly one of until or ttl' },
+              until: {
+                type: 'string',
+                format: 'date-time',
+                description: 'at most guardrails.maxExceptionDays (default 30) from now; exactly one of until or ttl',
+              },
               ttl: { type: 'string', example: '7d', description: 'at most guardrails.maxExceptionDays days' },
             },
           }),
         },
-        responses: { '201': { description: 'created', ...json({ type: 'object' }) }, '409': activeLimit('guardrails.maxActiveExceptions'), ...errors },
+        responses: {
+          '201': { description: 'created', ...json({ type: 'object' }) },
+          '409': activeLimit('guardrails.maxActiveExceptions'),
+          ...errors,
+        },
       },
     },
-    '/v1/exceptions/{id}': { delete: { ...bearer('operator'), summary: 'Remove an exception (the resource is evaluated again)', parameters: [idParam('id')], responses: { '200': { description: 'removed', ...json({ type: 'object' }) }, '404': { description: 'unknown', ...json(error) }, ...errors } } },
+    '/v1/exceptions/{id}': {
+      delete: {
+        ...bearer('operator'),
+        summary: 'Remove an exception (the resource is evaluated again)',
+        parameters: [idParam('id')],
+        responses: {
+          '200': { description: 'removed', ...json({ type: 'object' }) },
+          '404': { description: 'unknown', ...json(error) },
+          ...errors,
+        },
+      },
+    },
     '/v1/replay/failed': {
       post: {
         ...bearer('operator'),
         summary: 'Decide again the items whose evaluation failed for good (`driftwarden replay --failed`)',
         description:
-          'An evaluation that failed for good (its retries ran out, or a permanent error) leaves a `failed` drift record with `failure: {stage: evaluate, code, message, eventId}`. This puts each such item back among its resource\'s pending items and queues one evaluation per resource. Items no longer kept (retention) are skipped with the reason. Audited as `api.replay.failed`.',
-        requestBody: { required: false, ...json({ type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } }) },
+          "An evaluation that failed for good (its retries ran out, or a permanent error) leaves a `failed` drift record with `failure: {stage: evaluate, code, message, eventId}`. This puts each such item back among its resource's pending items and queues one evaluation per resource. Items no longer kept (retention) are skipped with the reason. Audited as `api.replay.failed`.",
+        requestBody: {
+          required: false,
+          ...json({ type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } }),
+        },
         responses: {
           '200': {
             description: 'what was re-queued and what was skipped',
@@ -376,8 +653,14 @@ export const OPENAPI = {
               type: 'object',
               required: ['requeued', 'skipped'],
               properties: {
-                requeued: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, eventId: { type: 'string' } } } },
-                skipped: { type: 'array', items: { type: 'object', properties: { driftId: { type: 'string' }, reason: { type: 'string' } } } },
+                requeued: {
+                  type: 'array',
+                  items: { type: 'object', properties: { driftId: { type: 'string' }, eventId: { type: 'string' } } },
+                },
+                skipped: {
+                  type: 'array',
+                  items: { type: 'object', properties: { driftId: { type: 'string' }, reason: { type: 'string' } } },
+                },
               },
             }),
           },
@@ -407,29 +690,61 @@ export const OPENAPI = {
         description:
           `Deduplicated on \`event.id\`, which the signature covers (not on \`X-Webhook-Id\`, which it does not: a captured body re-sent under a fresh header is still a replay); deliveries are remembered for ${dedupeHours} h, and an event whose \`occurred_at\` is older than that is not applied. ` +
           'Events of one incident are ordered by `occurred_at`: an event older than the state already known for the incident (a newer event, or a poll that started after it) is stale: answered 202 with `stale: true` and the reason in `ignored`, audited as `freeze.incident_event_stale`, counted in `driftwarden_webhooks_rejected_total{reason="stale"}`, and never applied.',
-        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) }, '401': { description: 'bad signature', ...json(error) }, '503': errors['503'] },
+        responses: {
+          '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) },
+          '401': { description: 'bad signature', ...json(error) },
+          '503': errors['503'],
+        },
       },
     },
-    '/v1/webhooks/opsgenie': { post: { summary: 'Opsgenie webhooks (shared secret header X-Opsgenie-Token)', responses: { '202': { description: 'accepted' }, '401': { description: 'bad token', ...json(error) } } } },
+    '/v1/webhooks/opsgenie': {
+      post: {
+        summary: 'Opsgenie webhooks (shared secret header X-Opsgenie-Token)',
+        responses: { '202': { description: 'accepted' }, '401': { description: 'bad token', ...json(error) } },
+      },
+    },
     '/v1/webhooks/github': {
       post: {
         summary: 'GitHub webhooks (X-Hub-Signature-256), deduplicated on the SHA-256 of the signed body',
-        description:
-          `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` event whose \`pull_request.updated_at\` is older than that is not applied. A repeat is answered 202 with \`duplicate: true\`.`,
-        responses: { '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) }, '401': { description: 'bad signature', ...json(error) }, '503': errors['503'] },
+        description: `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` event whose \`pull_request.updated_at\` is older than that is not applied. A repeat is answered 202 with \`duplicate: true\`.`,
+        responses: {
+          '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) },
+          '401': { description: 'bad signature', ...json(error) },
+          '503': errors['503'],
+        },
       },
     },
     '/v1/slack/actions': {
       post: {
-        summary: 'Slack interactivity (Approve / Adopt / Reject buttons, the decision dialog) and the /driftwarden slash command (notifications.slack)',
+        summary:
+          'Slack interactivity (Approve / Adopt / Reject buttons, the decision dialog) and the /driftwarden slash command (notifications.slack)',
         description:
           'Authenticated by Slack\'s request signature: X-Slack-Signature = v0= + hex(HMAC-SHA256(signing secret, "v0:" + X-Slack-Request-Timestamp + ":" + the raw form body)), compared in constant time; a timestamp more than 5 minutes from now is refused (a replay). ' +
           'Refusals are 401 and audited as slack.refused. Slack users are mapped to an identity and a role by notifications.slack.users; an unmapped user, or one whose role is too low, is told privately (chat.postEphemeral) and audited. ' +
-          'Decisions follow the API\'s rules (no self-approval, a comment, confirmSuspicious to adopt a suspicious difference) and are audited as api.drift.<verb> with actor slack:<user id>. ' +
+          "Decisions follow the API's rules (no self-approval, a comment, confirmSuspicious to adopt a suspicious difference) and are audited as api.drift.<verb> with actor slack:<user id>. " +
           'Slash command: `freeze on <ttl> <reason>` (operator), `freeze off [id]` (operator), `freeze status` (viewer).',
-        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { payload: { type: 'string', description: 'an interaction (JSON)' }, command: { type: 'string' }, text: { type: 'string' }, user_id: { type: 'string' } } } } } },
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: {
+                type: 'object',
+                properties: {
+                  payload: { type: 'string', description: 'an interaction (JSON)' },
+                  command: { type: 'string' },
+                  text: { type: 'string' },
+                  user_id: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
         responses: {
-          '200': { description: 'acknowledged: {} (a click or a closed dialog), {response_action: "errors", errors} (the dialog shows why), or {response_type, text} (a slash command\'s answer)', ...json({ type: 'object' }) },
+          '200': {
+            description:
+              'acknowledged: {} (a click or a closed dialog), {response_action: "errors", errors} (the dialog shows why), or {response_type, text} (a slash command\'s answer)',
+            ...json({ type: 'object' }),
+          },
           '400': { description: 'a signed body that is not a Slack interaction or command', ...json(error) },
           '401': { description: 'bad, missing or stale signature', ...json(error) },
           '404': { description: 'Slack is not configured', ...json(error) },
@@ -451,7 +766,15 @@ export const OPENAPI = {
                 name: { type: 'string' },
                 role: { type: 'string', enum: ['viewer', 'ingest', 'operator', 'admin'] },
                 identity: { type: 'string', nullable: true },
-                can: { type: 'object', properties: { decide: { type: 'boolean' }, freeze: { type: 'boolean' }, override: { type: 'boolean' }, exceptions: { type: 'boolean' } } },
+                can: {
+                  type: 'object',
+                  properties: {
+                    decide: { type: 'boolean' },
+                    freeze: { type: 'boolean' },
+                    override: { type: 'boolean' },
+                    exceptions: { type: 'boolean' },
+                  },
+                },
               },
             }),
           },
@@ -462,7 +785,7 @@ export const OPENAPI = {
     '/v1/freeze/stream': {
       get: {
         ...bearer('viewer'),
-        summary: 'The effective freeze as server-sent events (the console\'s live banner)',
+        summary: "The effective freeze as server-sent events (the console's live banner)",
         description:
           'text/event-stream. Authenticated by the Authorization header like every v1 call: read it with fetch (EventSource cannot send a header; a token in the URL would end up in logs and history). ' +
           'A `freeze` event carries the body of GET /v1/freeze (every source, no account/region filter): one at once, then one after every freeze transition published by any replica (Redis pub/sub), and the whole view again every 60 s. ' +
@@ -475,31 +798,54 @@ export const OPENAPI = {
         summary: 'The web console (single-page app; it signs in with an API token kept in sessionStorage)',
         description:
           "Served with a strict Content-Security-Policy (default-src 'none'; script, style, image, font and connect sources 'self' only; frame-ancestors 'none'), X-Frame-Options: DENY, nosniff and no-referrer; nothing is loaded from a third party. 404 console_not_built when the console is not part of the build (npm run build).",
-        responses: { '200': { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } }, '404': { description: 'console_not_built: the controller was built without the console (npm run build writes dist/console)', ...json(error) } },
+        responses: {
+          '200': { description: 'index.html', content: { 'text/html': { schema: { type: 'string' } } } },
+          '404': {
+            description: 'console_not_built: the controller was built without the console (npm run build writes dist/console)',
+            ...json(error),
+          },
+        },
       },
     },
     '/ui/assets/{file}': {
       get: {
         summary: "The console's bundles (content-hashed names, cached for good)",
         parameters: [idParam('file')],
-        responses: { '200': { description: 'a script, stylesheet or image' }, '404': { description: 'not part of the build', ...json(error) } },
+        responses: {
+          '200': { description: 'a script, stylesheet or image' },
+          '404': { description: 'not part of the build', ...json(error) },
+        },
       },
     },
     '/v1/webhooks/jsm': {
       post: {
-        summary: 'Jira Service Management (Jira admin webhook, X-Hub-Signature: sha256=<hex>): the work item is read back from Jira and applied at once',
+        summary:
+          'Jira Service Management (Jira admin webhook, X-Hub-Signature: sha256=<hex>): the work item is read back from Jira and applied at once',
         description:
           `Signed with one of \`incidents.jsm.webhookSecrets\` (HMAC-SHA256 of the raw body, constant time). The body only names the work item: it is read back (GET, then the configured JQL) and that answer is applied, as of the read. Deduplicated on \`X-Atlassian-Webhook-Identifier\` (the same on every retry) and on the signed body (remembered ${dedupeHours} h). ` +
           'When Jira cannot be read the delivery is answered 503 `provider_unavailable` and forgotten, so its retry is handled.',
-        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) }, '400': { description: 'not a Jira webhook', ...json(error) }, '401': { description: 'bad signature', ...json(error) }, '404': { description: 'not configured', ...json(error) }, '503': errors['503'] },
+        responses: {
+          '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) },
+          '400': { description: 'not a Jira webhook', ...json(error) },
+          '401': { description: 'bad signature', ...json(error) },
+          '404': { description: 'not configured', ...json(error) },
+          '503': errors['503'],
+        },
       },
     },
     '/v1/webhooks/incidentio': {
       post: {
-        summary: 'incident.io webhooks, signed the Svix way (webhook-id, webhook-timestamp, webhook-signature: v1,<base64>), deduplicated on the signed webhook-id',
+        summary:
+          'incident.io webhooks, signed the Svix way (webhook-id, webhook-timestamp, webhook-signature: v1,<base64>), deduplicated on the signed webhook-id',
         description:
-          'Verified as Svix documents it: base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the base64-decoded `whsec_` secret, any `v1,` entry, constant time; a timestamp more than 5 minutes away is refused (`stale_timestamp`). A public incident event is applied at once, ordered by the incident\'s `updated_at`; a private incident event (only an id) makes the providers be polled again at once (`refresh: queued`).',
-        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, refresh?}`', ...json(webhookAccepted) }, '400': { description: 'not an incident.io webhook', ...json(error) }, '401': { description: 'bad_signature or stale_timestamp', ...json(error) }, '404': { description: 'not configured', ...json(error) }, '503': errors['503'] },
+          "Verified as Svix documents it: base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the base64-decoded `whsec_` secret, any `v1,` entry, constant time; a timestamp more than 5 minutes away is refused (`stale_timestamp`). A public incident event is applied at once, ordered by the incident's `updated_at`; a private incident event (only an id) makes the providers be polled again at once (`refresh: queued`).",
+        responses: {
+          '202': { description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, refresh?}`', ...json(webhookAccepted) },
+          '400': { description: 'not an incident.io webhook', ...json(error) },
+          '401': { description: 'bad_signature or stale_timestamp', ...json(error) },
+          '404': { description: 'not configured', ...json(error) },
+          '503': errors['503'],
+        },
       },
     },
     '/v1/webhooks/incidents/{source}': {
@@ -510,7 +856,16 @@ export const OPENAPI = {
           'Every authentic message keeps the source fresh; a source silent (no incident, no `{"type": "heartbeat"}`) for longer than its `maxStalenessSeconds` is unknown, which freezes, and its open incidents stay open. Messages are applied in the order of their `updatedAt` (else the signing time); a resolved major incident never seen open goes into the freeze history (`backfilled: true`). The body\'s JSON Schema: docs/incident-webhook.schema.json.',
         parameters: [{ name: 'source', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }],
         requestBody: { required: true, content: { 'application/json': { schema: GENERIC_WEBHOOK_JSON_SCHEMA_30 } } },
-        responses: { '202': { description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, heartbeat?, backfilled?}`', ...json(webhookAccepted) }, '400': { description: 'not the documented body', ...json(error) }, '401': { description: 'unsigned, bad_signature or stale_timestamp', ...json(error) }, '404': { description: 'no such source', ...json(error) }, '503': errors['503'] },
+        responses: {
+          '202': {
+            description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, heartbeat?, backfilled?}`',
+            ...json(webhookAccepted),
+          },
+          '400': { description: 'not the documented body', ...json(error) },
+          '401': { description: 'unsigned, bad_signature or stale_timestamp', ...json(error) },
+          '404': { description: 'no such source', ...json(error) },
+          '503': errors['503'],
+        },
       },
     },
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },

@@ -63,7 +63,10 @@ export class QueryReader {
       return undefined;
     }
     if (opts.min && t < opts.min.getTime()) {
-      this.problems.push({ path: `query.${name}`, message: `expected a time from ${opts.min.toISOString().replace('.000Z', 'Z')} on${opts.minWhy ? ` (${opts.minWhy})` : ''}, got "${v.slice(0, 40)}"` });
+      this.problems.push({
+        path: `query.${name}`,
+        message: `expected a time from ${opts.min.toISOString().replace('.000Z', 'Z')} on${opts.minWhy ? ` (${opts.minWhy})` : ''}, got "${v.slice(0, 40)}"`,
+      });
       return undefined;
     }
     return new Date(t);
@@ -76,7 +79,10 @@ export class QueryReader {
   done(): void {
     for (const name of Object.keys(this.query)) {
       if (!this.known.has(name)) {
-        this.problems.push({ path: `query.${name}`, message: `unknown parameter; this endpoint takes ${[...this.known].join(', ') || 'none'}` });
+        this.problems.push({
+          path: `query.${name}`,
+          message: `unknown parameter; this endpoint takes ${[...this.known].join(', ') || 'none'}`,
+        });
       }
     }
     if (this.problems.length > 0) {

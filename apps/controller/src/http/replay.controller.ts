@@ -54,7 +54,11 @@ export class ReplayController {
           continue;
         }
         const at = this.clock().toISOString();
-        await this.drifts.update(d.id, (cur) => (cur.failure ? { next: { ...cur, updatedAt: at, failure: { ...cur.failure, replays: (cur.failure.replays ?? 0) + 1 } }, audit: null } : null));
+        await this.drifts.update(d.id, (cur) =>
+          cur.failure
+            ? { next: { ...cur, updatedAt: at, failure: { ...cur.failure, replays: (cur.failure.replays ?? 0) + 1 } }, audit: null }
+            : null,
+        );
         jobs.set(rk, d.id);
         answer.requeued.push({ driftId: d.id, eventId });
       }

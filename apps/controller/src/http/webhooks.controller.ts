@@ -19,7 +19,16 @@ import { gitHubDeliveryKey, parsePullRequestEvent, verifyGitHubSignature } from 
 import { createHash } from 'node:crypto';
 import { correlationIdOf, type ApiRequest } from './request-context';
 
-const OPEN_EVENTS = new Set(['incident.triggered', 'incident.acknowledged', 'incident.unacknowledged', 'incident.reopened', 'incident.priority_updated', 'incident.escalated', 'incident.reassigned', 'incident.delegated']);
+const OPEN_EVENTS = new Set([
+  'incident.triggered',
+  'incident.acknowledged',
+  'incident.unacknowledged',
+  'incident.reopened',
+  'incident.priority_updated',
+  'incident.escalated',
+  'incident.reassigned',
+  'incident.delegated',
+]);
 
 function header(req: ApiRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -50,8 +59,15 @@ export class WebhooksController {
     if (!pd) throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'PagerDuty is not configured (incidents.pagerduty)');
     const raw = req.rawBody ?? Buffer.alloc(0);
     if (!verifyPagerDutySignature(raw, header(req, PAGERDUTY_SIGNATURE_HEADER), pd.webhookSecrets)) {
-      this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: header(req, PAGERDUTY_SIGNATURE_HEADER) ? 'bad_signature' : 'unsigned' });
-      throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_signature', 'X-PagerDuty-Signature does not match the body for any configured secret');
+      this.metrics.webhooksRejected.inc({
+        provider: 'pagerduty',
+        reason: header(req, PAGERDUTY_SIGNATURE_HEADER) ? 'bad_signature' : 'unsigned',
+      });
+      throw new ApiError(
+        HttpStatus.UNAUTHORIZED,
+        'bad_signature',
+        'X-PagerDuty-Signature does not match the body for any configured secret',
+      );
     }
     const parsed = parsePagerDutyWebhook(req.rawBody ? JSON.parse(raw.toString('utf8')) : undefined);
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed PagerDuty webhook', parsed.problems);
@@ -64,7 +80,12 @@ export class WebhooksController {
     if (ageMs > WEBHOOK_DEDUPE_MS) {
       this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: 'too_old' });
       await this.producer.pollIncidentsNow(correlationIdOf(req));
-      return { accepted: true, duplicate: false, applied: false, ignored: `event occurred at ${e.occurredAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window` };
+      return {
+        accepted: true,
+        duplicate: false,
+        applied: false,
+        ignored: `event occurred at ${e.occurredAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window`,
+      };
     }
     if (!(await this.store.firstDelivery('pagerduty', e.eventId))) {
       this.metrics.webhooksRejected.inc({ provider: 'pagerduty', reason: 'duplicate' });
@@ -74,7 +95,15 @@ export class WebhooksController {
     if (e.incident) {
       const inc = e.incident;
       const major = isPagerDutyMajor(
-        { id: inc.id, title: inc.title, status: inc.status, urgency: inc.urgency, priority: inc.priority ? { summary: inc.priority } : null, serviceId: inc.service ?? '', createdAt: inc.createdAt },
+        {
+          id: inc.id,
+          title: inc.title,
+          status: inc.status,
+          urgency: inc.urgency,
+          priority: inc.priority ? { summary: inc.priority } : null,
+          serviceId: inc.service ?? '',
+          createdAt: inc.createdAt,
+        },
         pd.major,
       );
       const scope = inc.service ? pd.scopes?.[inc.service] : undefined;
@@ -113,7 +142,11 @@ export class WebhooksController {
     if (!gh) throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'GitHub is not configured (github)');
     if (!req.rawBody) {
       // GitHub can also send form-encoded payloads; their signature cannot be checked here.
-      throw new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', 'configure the GitHub webhook with content type application/json');
+      throw new ApiError(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported_media_type',
+        'configure the GitHub webhook with content type application/json',
+      );
     }
     const raw = req.rawBody;
     const signature = header(req, 'x-hub-signature-256');
@@ -122,7 +155,10 @@ export class WebhooksController {
       throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_signature', 'X-Hub-Signature-256 does not match the body');
     }
     const delivery = header(req, 'x-github-delivery');
-    if (!delivery) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'missing X-GitHub-Delivery header', [{ path: 'headers.x-github-delivery', message: 'GitHub sends it with every delivery (a GUID)' }]);
+    if (!delivery)
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'missing X-GitHub-Delivery header', [
+        { path: 'headers.x-github-delivery', message: 'GitHub sends it with every delivery (a GUID)' },
+      ]);
     // Deduplicated on the signed body, not on X-GitHub-Delivery (the signature does not cover
     // it: a captured body re-sent under a fresh GUID is still a replay), as PagerDuty is on its
     // signed event id. Answered like a PagerDuty duplicate.
@@ -137,7 +173,11 @@ export class WebhooksController {
     // Older than the deduplication window: a replay that is no longer remembered (see WEBHOOK_DEDUPE_MS).
     if (e.updatedAt && Date.now() - Date.parse(e.updatedAt) > WEBHOOK_DEDUPE_MS) {
       this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'too_old' });
-      return { accepted: true, duplicate: false, ignored: `pull request updated at ${e.updatedAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window` };
+      return {
+        accepted: true,
+        duplicate: false,
+        ignored: `pull request updated at ${e.updatedAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window`,
+      };
     }
     const match = /^driftwarden\/backport\/(.+)$/.exec(e.headRef);
     if (e.action !== 'closed' || !match) return { accepted: true, duplicate: false, ignored: 'not a closed backport pull request' };
@@ -148,7 +188,9 @@ export class WebhooksController {
     // The same PR number in the same repository: a PR from a look-alike branch in another repo
     // the webhook also covers must not move the drift (numbers repeat across repositories).
     const repo = `${e.repo.owner}/${e.repo.name}`.toLowerCase();
-    for (const d of page.items.filter((x) => isOpen(x.status) && x.links.pullRequest?.number === e.number && x.links.pullRequest.repo?.toLowerCase() === repo)) {
+    for (const d of page.items.filter(
+      (x) => isOpen(x.status) && x.links.pullRequest?.number === e.number && x.links.pullRequest.repo?.toLowerCase() === repo,
+    )) {
       let changed = false;
       await this.drifts.update(d.id, (cur) => {
         const after = afterBackportClosed(cur, { merged: e.merged, number: e.number }, at);
@@ -156,16 +198,18 @@ export class WebhooksController {
         changed = true;
         const pullRequest = cur.links.pullRequest ? { ...cur.links.pullRequest, ...(e.merged ? { merged: true } : {}) } : undefined;
         return {
-              next: { ...cur, ...after, updatedAt: at, links: { ...cur.links, ...(pullRequest ? { pullRequest } : {}) } },
-              audit: {
-                at,
-                type: e.merged ? 'backport.merged' : 'backport.closed',
-                actor: 'webhook:github',
-                driftId: cur.id,
-                reason: e.merged ? `pull request #${e.number} merged: the code now matches the live state` : `pull request #${e.number} closed without merging: the emergency change should go; a revert needs approval`,
-                details: { url: e.htmlUrl },
-              },
-            };
+          next: { ...cur, ...after, updatedAt: at, links: { ...cur.links, ...(pullRequest ? { pullRequest } : {}) } },
+          audit: {
+            at,
+            type: e.merged ? 'backport.merged' : 'backport.closed',
+            actor: 'webhook:github',
+            driftId: cur.id,
+            reason: e.merged
+              ? `pull request #${e.number} merged: the code now matches the live state`
+              : `pull request #${e.number} closed without merging: the emergency change should go; a revert needs approval`,
+            details: { url: e.htmlUrl },
+          },
+        };
       });
       if (changed) moved.push(d.id);
     }
@@ -177,9 +221,13 @@ export class WebhooksController {
   @HttpCode(HttpStatus.ACCEPTED)
   async opsgenie(@Req() req: ApiRequest) {
     const og = this.config.incidents.opsgenie;
-    if (!og?.webhookToken) throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'Opsgenie webhooks are not configured (incidents.opsgenie.webhookToken)');
+    if (!og?.webhookToken)
+      throw new ApiError(HttpStatus.NOT_FOUND, 'not_configured', 'Opsgenie webhooks are not configured (incidents.opsgenie.webhookToken)');
     if (!verifyOpsgenieToken(header(req, OPSGENIE_WEBHOOK_TOKEN_HEADER), og.webhookToken)) {
-      this.metrics.webhooksRejected.inc({ provider: 'opsgenie', reason: header(req, OPSGENIE_WEBHOOK_TOKEN_HEADER) ? 'bad_token' : 'unsigned' });
+      this.metrics.webhooksRejected.inc({
+        provider: 'opsgenie',
+        reason: header(req, OPSGENIE_WEBHOOK_TOKEN_HEADER) ? 'bad_token' : 'unsigned',
+      });
       throw new ApiError(HttpStatus.UNAUTHORIZED, 'bad_token', `${OPSGENIE_WEBHOOK_TOKEN_HEADER} is missing or wrong`);
     }
     const raw = req.rawBody ?? Buffer.alloc(0);
@@ -187,7 +235,10 @@ export class WebhooksController {
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed Opsgenie webhook', parsed.problems);
     // Opsgenie sends alert actions, not incidents, and no delivery id: dedupe on the action itself.
     const e = parsed.event;
-    const key = createHash('sha256').update(`${e.alertId}|${e.action}|${e.updatedAt ?? e.createdAt}`).digest('hex').slice(0, 32);
+    const key = createHash('sha256')
+      .update(`${e.alertId}|${e.action}|${e.updatedAt ?? e.createdAt}`)
+      .digest('hex')
+      .slice(0, 32);
     if (!(await this.store.firstDelivery('opsgenie', key))) {
       this.metrics.webhooksRejected.inc({ provider: 'opsgenie', reason: 'duplicate' });
       return { accepted: true, duplicate: true };

@@ -21,7 +21,12 @@ export class SlackMessageRefs {
   }
 
   async add(driftId: string, ref: SlackMessageRef): Promise<void> {
-    await this.redis.multi().rpush(this.key(driftId), JSON.stringify(ref)).ltrim(this.key(driftId), -20, -1).expire(this.key(driftId), REF_TTL_SECONDS).exec();
+    await this.redis
+      .multi()
+      .rpush(this.key(driftId), JSON.stringify(ref))
+      .ltrim(this.key(driftId), -20, -1)
+      .expire(this.key(driftId), REF_TTL_SECONDS)
+      .exec();
   }
 
   async of(driftId: string): Promise<SlackMessageRef[]> {

@@ -4,7 +4,15 @@ import { DRIFTWARDEN_CONFIG, type DriftwardenConfig, type SlackConfig } from '@d
 import type { DriftRecord } from '@driftwarden/domain';
 import { notificationsFor, type NotificationKind } from '@driftwarden/notifications';
 import { RedisKeys } from '@driftwarden/redis';
-import { SlackClient, WebApiSlackClient, decidedMessage, escapeSlack, pendingDifferences, requestMessage, type Verb } from '@driftwarden/slack';
+import {
+  SlackClient,
+  WebApiSlackClient,
+  decidedMessage,
+  escapeSlack,
+  pendingDifferences,
+  requestMessage,
+  type Verb,
+} from '@driftwarden/slack';
 import { DriftStore, type AuditEntry } from '@driftwarden/store';
 import { REDIS } from '../core/tokens';
 import { SlackMessageRefs } from './slack-message-refs';
@@ -33,7 +41,9 @@ export class SlackNotifier {
     private readonly drifts: DriftStore,
   ) {
     this.config = all.notifications.slack ?? null;
-    this.client = this.config ? new WebApiSlackClient({ token: this.config.botToken, apiUrl: this.config.apiUrl, timeoutMs: this.config.requestTimeoutMs }) : null;
+    this.client = this.config
+      ? new WebApiSlackClient({ token: this.config.botToken, apiUrl: this.config.apiUrl, timeoutMs: this.config.requestTimeoutMs })
+      : null;
     this.refs = new SlackMessageRefs(redis, keys);
   }
 
@@ -61,7 +71,11 @@ export class SlackNotifier {
       if (!d || refs.length === 0) return 'nothing';
       const identity = typeof entry.details?.['identity'] === 'string' ? entry.details['identity'] : undefined;
       const comment = d.approval?.comment ?? entry.reason ?? '';
-      const message = decidedMessage(d, { verb: decided[1] as Verb, by: identity ? `${identity} (${entry.actor})` : entry.actor, comment, at: entry.at }, { console: this.consoleLink(d.id) });
+      const message = decidedMessage(
+        d,
+        { verb: decided[1] as Verb, by: identity ? `${identity} (${entry.actor})` : entry.actor, comment, at: entry.at },
+        { console: this.consoleLink(d.id) },
+      );
       for (const ref of refs) await client.updateMessage(ref.channel, ref.ts, message);
       return 'updated';
     }
@@ -70,11 +84,22 @@ export class SlackNotifier {
     const d: DriftRecord | null = entry.driftId ? await this.drifts.get(entry.driftId) : null;
     if (!d) {
       const text = ns.map((n) => `*${escapeSlack(n.title)}*\n${escapeSlack(n.reason)}`).join('\n\n');
-      await client.postMessage(slack.channel, { text: ns.map((n) => n.title).join(' — '), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }] });
+      await client.postMessage(slack.channel, {
+        text: ns.map((n) => n.title).join(' — '),
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }],
+      });
       return 'posted';
     }
-    const decidable = !d.dryRun && (d.status === 'awaiting_approval' || d.status === 'failed') && (!d.differences || pendingDifferences(d).length > 0);
-    const posted = await client.postMessage(slack.channel, requestMessage(d, ns.map((n) => n.title), { console: this.consoleLink(d.id), decidable }));
+    const decidable =
+      !d.dryRun && (d.status === 'awaiting_approval' || d.status === 'failed') && (!d.differences || pendingDifferences(d).length > 0);
+    const posted = await client.postMessage(
+      slack.channel,
+      requestMessage(
+        d,
+        ns.map((n) => n.title),
+        { console: this.consoleLink(d.id), decidable },
+      ),
+    );
     await this.refs.add(d.id, posted);
     return 'posted';
   }

@@ -55,7 +55,10 @@ export class AwsCredentialsCheck implements OnApplicationBootstrap {
           'no AWS credentials found (environment, shared config/profile, SSO, ECS task role or instance profile): CloudTrail LookupEvents is skipped (decisions go ahead with what is known) and reverts fail until credentials are configured. Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run with an IAM role.',
         );
       } else {
-        this.logger.warn({ code: 'aws_credentials_unavailable', err: { message } }, 'AWS credentials could not be resolved at start-up (the SDK retries when a call needs them)');
+        this.logger.warn(
+          { code: 'aws_credentials_unavailable', err: { message } },
+          'AWS credentials could not be resolved at start-up (the SDK retries when a call needs them)',
+        );
       }
     }
   }

@@ -39,7 +39,16 @@ export class BackportExpiryHost implements OnApplicationBootstrap, OnApplication
     if (!this.roles.includes('scheduler')) return;
     const c = this.config;
     const github = c.github ? createGitHubRepoClient(gitHubClientOptionsFromConfig(c.github)) : null;
-    this.expiry = new BackportExpiry(this.redis, this.keys, this.drifts, this.audit, github, { expiryDays: c.backport.expiryDays, dryRun: c.mode === 'dry-run' }, this.logger.child({ component: 'backport-expiry' }), this.clock);
+    this.expiry = new BackportExpiry(
+      this.redis,
+      this.keys,
+      this.drifts,
+      this.audit,
+      github,
+      { expiryDays: c.backport.expiryDays, dryRun: c.mode === 'dry-run' },
+      this.logger.child({ component: 'backport-expiry' }),
+      this.clock,
+    );
     this.timer = setInterval(() => void this.tick(), EXPIRY_SWEEP_MS);
     this.timer.unref();
   }

@@ -7,7 +7,11 @@ import type { AuditLog, DriftStore } from '@driftwarden/store';
 
 export const DAY_MS = 86_400_000;
 /** The label an overdue backport pull request gets. */
-export const OVERDUE_LABEL = { name: 'overdue', color: 'd93f0b', description: 'driftwarden: an emergency patch not merged within backport.expiryDays' };
+export const OVERDUE_LABEL = {
+  name: 'overdue',
+  color: 'd93f0b',
+  description: 'driftwarden: an emergency patch not merged within backport.expiryDays',
+};
 /** Statuses a record with an open backport pull request can be in (a later change on the resource may be held, awaiting approval…). */
 const WITH_OPEN_PR: readonly DriftStatus[] = ['backport_open', 'held', 'awaiting_approval', 'detected', 'reverting', 'failed'];
 /** The expiry state of a pull request outlives it by this much (then Redis forgets it). */
@@ -92,7 +96,12 @@ export class BackportExpiry {
     for (const status of WITH_OPEN_PR) {
       let cursor: string | null = null;
       do {
-        const page: { items: DriftRecord[]; next: string | null } = await this.drifts.list({ status, limit: 200, cursor, where: (r) => Boolean(r.links.pullRequest?.number && !r.links.pullRequest.merged) });
+        const page: { items: DriftRecord[]; next: string | null } = await this.drifts.list({
+          status,
+          limit: 200,
+          cursor,
+          where: (r) => Boolean(r.links.pullRequest?.number && !r.links.pullRequest.merged),
+        });
         for (const d of page.items) {
           if (seen.has(d.id)) continue;
           seen.add(d.id);
@@ -133,28 +142,51 @@ export class BackportExpiry {
           driftId: cur.id,
           resourceKey: `${cur.resource.account}/${cur.resource.region}/${cur.resource.type}/${cur.resource.id}`,
           reason: `the backport pull request ${prName} is not merged ${openDays} days after it was opened (backport.expiryDays: ${this.options.expiryDays}): the live state still differs from the code`,
-          details: { pullRequest: prName, url: pr.url, openedAt: new Date(openedAt).toISOString(), openDays, period, expiryDays: this.options.expiryDays },
+          details: {
+            pullRequest: prName,
+            url: pr.url,
+            openedAt: new Date(openedAt).toISOString(),
+            openDays,
+            period,
+            expiryDays: this.options.expiryDays,
+          },
         },
       }));
       out.announced.push({ driftId: d.id, period });
     } else if (!d.flags?.includes('overdue')) {
       // A later decision rewrote the record without the flag: put it back (nothing is announced again).
-      await this.drifts.update(d.id, (cur) => (cur.flags?.includes('overdue') ? null : { next: withOverdue(cur, since, now), audit: null }));
+      await this.drifts.update(d.id, (cur) =>
+        cur.flags?.includes('overdue') ? null : { next: withOverdue(cur, since, now), audit: null },
+      );
     }
     const reminders = Number((await this.redis.hget(key, 'reminders')) ?? 0);
     if (reminders < 1 || !this.github || !pr.repo || !pr.number) return;
     // One comment per period, by one sweep (replicas, overlapping sweeps).
-    if ((await this.redis.dwClaimOverdueComment(key, String(reminders), String(this.clock().getTime()), String(COMMENT_CLAIM_MS))) !== 1) return;
+    if ((await this.redis.dwClaimOverdueComment(key, String(reminders), String(this.clock().getTime()), String(COMMENT_CLAIM_MS))) !== 1)
+      return;
     const [owner, name] = pr.repo.split('/');
     try {
       await this.github.ensureLabels({ owner, name }, pr.number, [OVERDUE_LABEL]);
-      await this.github.createComment({ owner, name }, pr.number, overdueComment({ openedAt: new Date(openedAt), now, expiryDays: this.options.expiryDays, period: reminders, resource: d.resource.id }));
+      await this.github.createComment(
+        { owner, name },
+        pr.number,
+        overdueComment({
+          openedAt: new Date(openedAt),
+          now,
+          expiryDays: this.options.expiryDays,
+          period: reminders,
+          resource: d.resource.id,
+        }),
+      );
       await this.redis.hset(key, 'commented', String(reminders));
       out.commented.push({ driftId: d.id, period: reminders });
     } catch (err) {
       // Tried again by the next sweep (the period stays announced; only the comment is missing).
       await this.redis.hdel(key, 'commenting', 'commentingAt');
-      this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, pullRequest: prName }, 'overdue backport: the pull request could not be commented or labelled; trying again at the next sweep');
+      this.logger.warn(
+        { err: { message: err instanceof Error ? err.message : String(err) }, pullRequest: prName },
+        'overdue backport: the pull request could not be commented or labelled; trying again at the next sweep',
+      );
     }
   }
 }

@@ -13,7 +13,9 @@ export class FreezeListener implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.freeze.listen(createRedis({ url: this.config.redis.url, name: 'driftwarden:freeze-sub', blocking: true, monitor: this.redisMonitor }));
+    await this.freeze.listen(
+      createRedis({ url: this.config.redis.url, name: 'driftwarden:freeze-sub', blocking: true, monitor: this.redisMonitor }),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -70,7 +70,11 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
       this.connections.push(c);
       return c;
     };
-    const follower = new AuditFollower(connection('notes-follow'), this.audit.streamKey, { group: 'incident-notes', blockMs: 1000, claimIdleMs: 30_000 });
+    const follower = new AuditFollower(connection('notes-follow'), this.audit.streamKey, {
+      group: 'incident-notes',
+      blockMs: 1000,
+      claimIdleMs: 30_000,
+    });
     await follower.ensureGroup();
     this.worker = createWorker(QueueName.IncidentNotes, (job) => this.deliver(job), {
       connection: connection('incident-notes'),
@@ -78,7 +82,11 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
       concurrency: 2,
       lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
     });
-    this.worker.on('error', (err) => (isRedisConnectionError(err) ? this.redisMonitor.report('worker:incident-notes', err) : this.logger.error({ queue: 'incident-notes', err: { message: err.message } }, 'worker error')));
+    this.worker.on('error', (err) =>
+      isRedisConnectionError(err)
+        ? this.redisMonitor.report('worker:incident-notes', err)
+        : this.logger.error({ queue: 'incident-notes', err: { message: err.message } }, 'worker error'),
+    );
     await this.worker.waitUntilReady();
     this.following = this.follow(follower);
   }
@@ -95,7 +103,15 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
           const record = await this.drifts.get(entry.driftId);
           const incident = record?.links.incident;
           if (!record || !incident || !noteApplies(record) || !this.enabled.has(incident.provider)) continue;
-          for (const t of transitions) jobs.push({ driftId: record.id, transition: t.transition, auditId: entry.id, provider: incident.provider, incidentId: incident.id, key: t.key });
+          for (const t of transitions)
+            jobs.push({
+              driftId: record.id,
+              transition: t.transition,
+              auditId: entry.id,
+              provider: incident.provider,
+              incidentId: incident.id,
+              key: t.key,
+            });
         }
         await this.producer.incidentNotes(jobs);
         await follower.ack(batch.map((b) => b.id));
@@ -104,7 +120,11 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
         if (this.stopping) break;
         failures++;
         if (isRedisConnectionError(err)) this.redisMonitor.report('notes-follow', err);
-        else this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, failures }, 'following the audit log for incident notes failed; retrying');
+        else
+          this.logger.warn(
+            { err: { message: err instanceof Error ? err.message : String(err) }, failures },
+            'following the audit log for incident notes failed; retrying',
+          );
         await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
       }
     }
@@ -126,14 +146,33 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
     const attempts = job.attemptsMade + 1;
     try {
       const result = await poster.postNote(incidentId, text);
-      const noteId = typeof result === 'object' && result !== null && typeof (result as { id?: unknown }).id === 'string' ? (result as { id: string }).id : undefined;
-      await this.record(driftId, { transition, provider, incidentId, status: 'posted', at: this.clock().toISOString(), attempts, ...(noteId ? { noteId } : {}) });
+      const noteId =
+        typeof result === 'object' && result !== null && typeof (result as { id?: unknown }).id === 'string'
+          ? (result as { id: string }).id
+          : undefined;
+      await this.record(driftId, {
+        transition,
+        provider,
+        incidentId,
+        status: 'posted',
+        at: this.clock().toISOString(),
+        attempts,
+        ...(noteId ? { noteId } : {}),
+      });
       return 'posted';
     } catch (err) {
       const last = err instanceof PermanentError || attempts >= (job.opts.attempts ?? 1);
       if (last) {
         const reason = err instanceof Error ? err.message : String(err);
-        await this.record(driftId, { transition, provider, incidentId, status: 'failed', at: this.clock().toISOString(), attempts, error: reason.slice(0, 500) });
+        await this.record(driftId, {
+          transition,
+          provider,
+          incidentId,
+          status: 'failed',
+          at: this.clock().toISOString(),
+          attempts,
+          error: reason.slice(0, 500),
+        });
       }
       throw err;
     }
@@ -154,7 +193,13 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
         state.status === 'posted'
           ? `note on ${state.provider} incident ${state.incidentId}: ${state.transition}`
           : `could not add the ${state.transition} note to ${state.provider} incident ${state.incidentId} after ${state.attempts} attempt(s): ${state.error ?? 'error'}`,
-      details: { provider: state.provider, incidentId: state.incidentId, transition: state.transition, attempts: state.attempts, ...(state.noteId ? { noteId: state.noteId } : {}) },
+      details: {
+        provider: state.provider,
+        incidentId: state.incidentId,
+        transition: state.transition,
+        attempts: state.attempts,
+        ...(state.noteId ? { noteId: state.noteId } : {}),
+      },
     });
   }
 

@@ -45,7 +45,11 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
       this.connections.push(c);
       return c;
     };
-    const follower = new AuditFollower(connection('notify-follow'), this.audit.streamKey, { group: 'notify', blockMs: 1000, claimIdleMs: 30_000 });
+    const follower = new AuditFollower(connection('notify-follow'), this.audit.streamKey, {
+      group: 'notify',
+      blockMs: 1000,
+      claimIdleMs: 30_000,
+    });
     await follower.ensureGroup();
     this.worker = createWorker(QueueName.Notify, (job) => this.deliver(job), {
       connection: connection('notify'),
@@ -53,7 +57,11 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
       concurrency: 4,
       lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
     });
-    this.worker.on('error', (err) => (isRedisConnectionError(err) ? this.redisMonitor.report('worker:notify', err) : this.logger.error({ queue: 'notify', err: { message: err.message } }, 'worker error')));
+    this.worker.on('error', (err) =>
+      isRedisConnectionError(err)
+        ? this.redisMonitor.report('worker:notify', err)
+        : this.logger.error({ queue: 'notify', err: { message: err.message } }, 'worker error'),
+    );
     await this.worker.waitUntilReady();
     this.following = this.follow(follower);
   }
@@ -80,7 +88,11 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
         if (this.stopping) break;
         failures++;
         if (isRedisConnectionError(err)) this.redisMonitor.report('notify-follow', err);
-        else this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) }, failures }, 'following the audit log for notifications failed; retrying');
+        else
+          this.logger.warn(
+            { err: { message: err instanceof Error ? err.message : String(err) }, failures },
+            'following the audit log for notifications failed; retrying',
+          );
         await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
       }
     }
@@ -95,13 +107,22 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
     if (!n) {
       // Trimmed from the audit log (or Redis was lost) before this retry: counted, not silent.
       this.metrics.notifications.inc({ webhook: hook.name, kind: job.data.kind, outcome: 'entry_gone' });
-      this.logger.warn({ webhook: hook.name, auditId: job.data.auditId, kind: job.data.kind }, 'notification dropped: its audit entry is gone');
+      this.logger.warn(
+        { webhook: hook.name, auditId: job.data.auditId, kind: job.data.kind },
+        'notification dropped: its audit entry is gone',
+      );
       return 'entry_gone';
     }
     const base = this.config.notifications.linkBaseUrl?.replace(/\/+$/, '');
     try {
       await sendWebhook(
-        { name: hook.name, url: hook.url, format: hook.format, requestTimeoutMs: hook.requestTimeoutMs, ...(hook.secret ? { secret: hook.secret } : {}) },
+        {
+          name: hook.name,
+          url: hook.url,
+          format: hook.format,
+          requestTimeoutMs: hook.requestTimeoutMs,
+          ...(hook.secret ? { secret: hook.secret } : {}),
+        },
         n,
         base && n.driftId ? { drift: `${base}/v1/drifts/${n.driftId}` } : {},
       );

@@ -54,7 +54,11 @@ export class RetentionSweep {
     if (!this.backfillDone) {
       backfill = await this.drifts.backfillRetention(batch);
       this.backfillDone = backfill.done;
-      if (backfill.records + backfill.resources > 0) this.logger.info({ records: backfill.records, resources: backfill.resources }, 'data written before retention existed was given its retention');
+      if (backfill.records + backfill.resources > 0)
+        this.logger.info(
+          { records: backfill.records, resources: backfill.resources },
+          'data written before retention existed was given its retention',
+        );
     }
     const historyRemoved = history ? history.manual + history.overrides + history.incidents + history.unknownIntervals : 0;
     if (drifts.removed > 0) this.metrics.retentionRemoved.inc({ family: 'drifts' }, drifts.removed);

@@ -57,7 +57,9 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
           .then(() => undefined)
           .catch((err: unknown) =>
             // Redis down: one line per outage (the monitor), not one per sweep.
-            isRedisUnavailableError(err) ? this.redisMonitor.report('scheduler', err) : this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduler sweep failed'),
+            isRedisUnavailableError(err)
+              ? this.redisMonitor.report('scheduler', err)
+              : this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduler sweep failed'),
           )
           .finally(() => {
             this.running = null;
@@ -101,10 +103,19 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
   /** An expired (or removed) exception is never silently forgotten: its resource is decided again. */
   private async releaseExcepted(now: Date): Promise<void> {
     for (const e of await this.exceptions.lapsedUnhandled(now)) {
-      const page = await this.drifts.list({ resource: e.resource.startsWith('arn:') ? (e.resource.split('/').pop() ?? e.resource) : e.resource, limit: 1 });
+      const page = await this.drifts.list({
+        resource: e.resource.startsWith('arn:') ? (e.resource.split('/').pop() ?? e.resource) : e.resource,
+        limit: 1,
+      });
       const d = page.items[0];
       if (d) {
-        await this.producer.evaluate([{ resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`, trigger: 'exception_expired', correlationId: `exception-${e.id}` }]);
+        await this.producer.evaluate([
+          {
+            resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`,
+            trigger: 'exception_expired',
+            correlationId: `exception-${e.id}`,
+          },
+        ]);
       }
       await this.exceptions.markHandled(e, now);
     }
@@ -118,14 +129,23 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
       const page: { items: DriftRecord[]; next: string | null } = await this.drifts.list({ status: 'held', limit: 200, cursor });
       for (const d of page.items) {
         const tags = d.evidence.event?.['tags'];
-        const target = { account: d.resource.account, region: d.resource.region, type: d.resource.type, tags: tags && typeof tags === 'object' && !Array.isArray(tags) ? (tags as Record<string, string>) : {} };
+        const target = {
+          account: d.resource.account,
+          region: d.resource.region,
+          type: d.resource.type,
+          tags: tags && typeof tags === 'object' && !Array.isArray(tags) ? (tags as Record<string, string>) : {},
+        };
         if (!(await this.freeze.effective(target, now)).frozen) release.push(d);
       }
       cursor = page.next;
     } while (cursor);
     if (release.length === 0) return;
     await this.producer.evaluate(
-      release.map((d) => ({ resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`, trigger: 'freeze_ended' as const, correlationId: `sweep-${now.getTime()}` })),
+      release.map((d) => ({
+        resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`,
+        trigger: 'freeze_ended' as const,
+        correlationId: `sweep-${now.getTime()}`,
+      })),
     );
     this.logger.info({ count: release.length }, 'freeze ended: held drifts re-evaluated');
   }

@@ -115,7 +115,13 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
         else present += 1;
       }
       for (const s of skipped) {
-        await this.audit.append({ at: this.clock().toISOString(), type: 'drift.rebuild_skipped', actor: 'controller', reason: s.problem, details: { url: s.url } });
+        await this.audit.append({
+          at: this.clock().toISOString(),
+          type: 'drift.rebuild_skipped',
+          actor: 'controller',
+          reason: s.problem,
+          details: { url: s.url },
+        });
       }
       const incidents = await this.poller.recoverHistory(new Date(started.getTime() - REBUILD_HISTORY_MS));
       const done = this.clock();
@@ -128,7 +134,8 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
         reason: `state rebuilt: ${restored} open backport(s) restored from GitHub${present ? `, ${present} already known` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}, ${incidents} resolved incident(s) back in the freeze history`,
         details: { restored, present, skipped: skipped.length, incidents },
       });
-      if (restored > 0 || skipped.length > 0 || incidents > 0) this.logger.info({ restored, present, skipped: skipped.length, incidents }, 'state rebuilt');
+      if (restored > 0 || skipped.length > 0 || incidents > 0)
+        this.logger.info({ restored, present, skipped: skipped.length, incidents }, 'state rebuilt');
       return 'rebuilt';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -61,24 +61,48 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
       this.connections.push(c);
       return c;
     };
-    const opts = { prefix: this.keys.bullPrefix, concurrency: this.config.workers.concurrency, lockDurationMs: this.config.workers.lockDurationSeconds * 1000 };
+    const opts = {
+      prefix: this.keys.bullPrefix,
+      concurrency: this.config.workers.concurrency,
+      lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
+    };
     const evaluate = createWorker(
       QueueName.Evaluate,
       async (job) => {
         const started = process.hrtime.bigint();
         const outcome = await this.evaluate.evaluate(job.data.resourceKey, job.data.correlationId, job.data.trigger);
         if (outcome.status === 'decided') {
-          this.metrics.decisions.inc({ action: outcome.decision.action, rule: String(outcome.decision.rule), dry_run: String(this.config.mode === 'dry-run') });
+          this.metrics.decisions.inc({
+            action: outcome.decision.action,
+            rule: String(outcome.decision.rule),
+            dry_run: String(this.config.mode === 'dry-run'),
+          });
           this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-          this.logger.debug({ correlationId: job.data.correlationId, eventId: outcome.eventId, action: outcome.decision.action, rule: outcome.decision.rule }, 'decision recorded');
+          this.logger.debug(
+            {
+              correlationId: job.data.correlationId,
+              eventId: outcome.eventId,
+              action: outcome.decision.action,
+              rule: outcome.decision.rule,
+            },
+            'decision recorded',
+          );
         }
         for (const l of this.completedListeners) l(job.data.resourceKey, outcome.status);
         return outcome.status;
       },
       { ...opts, connection: connection() },
     );
-    const remediate = createWorker(QueueName.Remediate, (job) => this.remediate.run(job.data), { ...opts, concurrency: Math.min(opts.concurrency, 8), connection: connection() });
-    const backport = createWorker(QueueName.Backport, (job) => this.backport.run(job.data), { ...opts, concurrency: Math.min(opts.concurrency, 4), connection: connection() });
+    const remediate = createWorker(QueueName.Remediate, (job) => this.remediate.run(job.data), {
+      ...opts,
+      concurrency: Math.min(opts.concurrency, 8),
+      connection: connection(),
+    });
+    const backport = createWorker(QueueName.Backport, (job) => this.backport.run(job.data), {
+      ...opts,
+      concurrency: Math.min(opts.concurrency, 4),
+      connection: connection(),
+    });
     const incidents = createWorker(
       QueueName.Incidents,
       async (job) => {
@@ -93,15 +117,25 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         const correlationId = (job?.data as { correlationId?: string } | undefined)?.correlationId;
         const final = job !== undefined && (err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1));
         if (!final) {
-          this.logger.warn({ queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, correlationId, err: { message: err.message, name: err.name } }, 'job attempt failed');
+          this.logger.warn(
+            { queue: w.name, jobId: job?.id, attempt: job?.attemptsMade, correlationId, err: { message: err.message, name: err.name } },
+            'job attempt failed',
+          );
           return;
         }
-        this.logger.error({ queue: w.name, jobId: job.id, attempts: job.attemptsMade, correlationId, err: { message: err.message, name: err.name } }, 'job failed for good');
+        this.logger.error(
+          { queue: w.name, jobId: job.id, attempts: job.attemptsMade, correlationId, err: { message: err.message, name: err.name } },
+          'job failed for good',
+        );
         if (w === evaluate) void this.recordFailedEvaluation(job.data as { resourceKey: string; correlationId: string }, err);
       });
       // Connection trouble (its own connection and the blocking one BullMQ makes) goes to the
       // rate-limited Redis log; anything else is a worker error.
-      w.on('error', (err) => (isRedisConnectionError(err) ? this.redisMonitor.report(`worker:${w.name}`, err) : this.logger.error({ queue: w.name, err: { message: err.message } }, 'worker error')));
+      w.on('error', (err) =>
+        isRedisConnectionError(err)
+          ? this.redisMonitor.report(`worker:${w.name}`, err)
+          : this.logger.error({ queue: w.name, err: { message: err.message } }, 'worker error'),
+      );
       this.workers.push(w);
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
@@ -112,12 +146,23 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** An evaluation that failed for good leaves a `failed` record, an audit entry (notified) and the item to replay. */
   private async recordFailedEvaluation(data: { resourceKey: string; correlationId: string }, err: Error): Promise<void> {
-    const [code, ...rest] = err.name === 'UnrecoverableError' && /^[a-z0-9_]+: /.test(err.message) ? err.message.split(': ') : ['evaluation_failed', err.message];
+    const [code, ...rest] =
+      err.name === 'UnrecoverableError' && /^[a-z0-9_]+: /.test(err.message) ? err.message.split(': ') : ['evaluation_failed', err.message];
     try {
-      const recorded = await this.evaluate.recordFailure(data.resourceKey, { code, message: rest.join(': ') || err.message }, data.correlationId);
-      this.logger.error({ resourceKey: data.resourceKey, correlationId: data.correlationId, driftId: recorded?.driftId, eventId: recorded?.eventId }, 'evaluation failed for good: recorded as a failed drift (driftwarden replay --failed decides it again)');
+      const recorded = await this.evaluate.recordFailure(
+        data.resourceKey,
+        { code, message: rest.join(': ') || err.message },
+        data.correlationId,
+      );
+      this.logger.error(
+        { resourceKey: data.resourceKey, correlationId: data.correlationId, driftId: recorded?.driftId, eventId: recorded?.eventId },
+        'evaluation failed for good: recorded as a failed drift (driftwarden replay --failed decides it again)',
+      );
     } catch (e) {
-      this.logger.error({ resourceKey: data.resourceKey, correlationId: data.correlationId, err: { message: e instanceof Error ? e.message : String(e) } }, 'evaluation failed for good and could not be recorded');
+      this.logger.error(
+        { resourceKey: data.resourceKey, correlationId: data.correlationId, err: { message: e instanceof Error ? e.message : String(e) } },
+        'evaluation failed for good and could not be recorded',
+      );
     }
   }
 
@@ -143,7 +188,10 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         },
         quarantine: async (body, reason, meta) => {
           this.metrics.quarantined.inc({ source: 'sqs' });
-          const why = reason.kind === 'rejected' ? `malformed: ${reason.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}` : `failed ${reason.receiveCount} times: ${reason.error.message}`;
+          const why =
+            reason.kind === 'rejected'
+              ? `malformed: ${reason.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`
+              : `failed ${reason.receiveCount} times: ${reason.error.message}`;
           await this.quarantine.put('sqs', body, why, { messageId: meta.messageId, receiveCount: meta.receiveCount });
         },
         logger: this.logger,

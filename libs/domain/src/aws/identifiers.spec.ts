@@ -2,23 +2,41 @@ import { arnProblem, isAccountId, isRegion, isResourceType, resourceIdProblem } 
 
 describe('AWS identifiers at the edge', () => {
   it.each(['111122223333', '000000000000'])('account %s is accepted', (v) => expect(isAccountId(v)).toBe(true));
-  it.each(['not-an-account', '11112222333', '1111222233334', '11112222333a', ' 111122223333', '111122223333\n'])('account %j is refused', (v) =>
-    expect(isAccountId(v)).toBe(false),
+  it.each(['not-an-account', '11112222333', '1111222233334', '11112222333a', ' 111122223333', '111122223333\n'])(
+    'account %j is refused',
+    (v) => expect(isAccountId(v)).toBe(false),
   );
 
   // Every partition's region form, including the newest regions.
-  it.each(['eu-west-1', 'us-east-1', 'ap-southeast-5', 'mx-central-1', 'il-central-1', 'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-gov-east-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1'])(
-    'region %s is accepted',
-    (v) => expect(isRegion(v)).toBe(true),
-  );
-  it.each(['../../etc/passwd', 'eu-west', 'EU-WEST-1', 'eu-west-1 ', 'eu_west_1', 'eu-west-1/x', '', 'e-west-1', 'eu-west-123'])('region %j is refused', (v) =>
-    expect(isRegion(v)).toBe(false),
+  it.each([
+    'eu-west-1',
+    'us-east-1',
+    'ap-southeast-5',
+    'mx-central-1',
+    'il-central-1',
+    'ca-west-1',
+    'cn-north-1',
+    'cn-northwest-1',
+    'us-gov-west-1',
+    'us-gov-east-1',
+    'us-iso-east-1',
+    'us-isob-east-1',
+    'eu-isoe-west-1',
+    'us-isof-south-1',
+    'eusc-de-east-1',
+  ])('region %s is accepted', (v) => expect(isRegion(v)).toBe(true));
+  it.each(['../../etc/passwd', 'eu-west', 'EU-WEST-1', 'eu-west-1 ', 'eu_west_1', 'eu-west-1/x', '', 'e-west-1', 'eu-west-123'])(
+    'region %j is refused',
+    (v) => expect(isRegion(v)).toBe(false),
   );
 
-  it.each(['AWS::EC2::SecurityGroup', 'AWS::AutoScaling::AutoScalingGroup', 'AWS::EC2::VOLUME', 'MyCompany::Custom::Thing'])('resource type %s is accepted', (v) =>
-    expect(isResourceType(v)).toBe(true),
+  it.each(['AWS::EC2::SecurityGroup', 'AWS::AutoScaling::AutoScalingGroup', 'AWS::EC2::VOLUME', 'MyCompany::Custom::Thing'])(
+    'resource type %s is accepted',
+    (v) => expect(isResourceType(v)).toBe(true),
   );
-  it.each(['AWS::EC2', 'AWS::EC2::Security_Group', 'AWS::EC2::SecurityGroup/x', 'aws:ec2:sg', ''])('resource type %j is refused', (v) => expect(isResourceType(v)).toBe(false));
+  it.each(['AWS::EC2', 'AWS::EC2::Security_Group', 'AWS::EC2::SecurityGroup/x', 'aws:ec2:sg', ''])('resource type %j is refused', (v) =>
+    expect(isResourceType(v)).toBe(false),
+  );
 
   describe('resource ids', () => {
     const accepted: [string, string][] = [
@@ -31,11 +49,20 @@ describe('AWS identifiers at the edge', () => {
       ['AWS::S3::Bucket', 'Legacy_Bucket_Created_Before_2018'],
       ['AWS::S3::Bucket', 'abc'],
       // Auto Scaling groups: Config's id is the ARN; a group's name may hold spaces, ':' and '/'.
-      ['AWS::AutoScaling::AutoScalingGroup', 'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:6d1b1a2e-0c9f-4b8e-9d2a-3f6c7e8a9b0c:autoScalingGroupName/web fleet (blue)/v2'],
+      [
+        'AWS::AutoScaling::AutoScalingGroup',
+        'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:6d1b1a2e-0c9f-4b8e-9d2a-3f6c7e8a9b0c:autoScalingGroupName/web fleet (blue)/v2',
+      ],
       ['AWS::AutoScaling::AutoScalingGroup', 'web fleet: blue/green #2 [prod] ü'],
-      ['AWS::ElasticLoadBalancingV2::LoadBalancer', 'arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:111122223333:loadbalancer/app/web/50dc6c495c0c9188'],
+      [
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        'arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:111122223333:loadbalancer/app/web/50dc6c495c0c9188',
+      ],
       ['AWS::IAM::Role', 'AROAEXAMPLEID123456789'],
-      ['AWS::CloudFormation::Stack', 'arn:aws-cn:cloudformation:cn-north-1:111122223333:stack/network/1a2b3c4d-0000-1111-2222-333344445555'],
+      [
+        'AWS::CloudFormation::Stack',
+        'arn:aws-cn:cloudformation:cn-north-1:111122223333:stack/network/1a2b3c4d-0000-1111-2222-333344445555',
+      ],
       ['AWS::Route53::HostedZone', 'Z0123456789ABCDEFGHIJ'],
       ['AWS::CodeDeploy::DeploymentConfig', 'CodeDeployDefault.OneAtATime'],
       ['AWS::Redshift::ClusterSnapshot', 'rs:cluster-2025-03-04-10-15-00'],
@@ -63,8 +90,16 @@ describe('AWS identifiers at the edge', () => {
       ['AWS::Lambda::Function', 'a\\..\\b', /path segment/],
       ['AWS::Lambda::Function', '', /non-empty/],
       ['AWS::Lambda::Function', 'x'.repeat(769), /at most 768/],
-      ['AWS::ElasticLoadBalancingV2::LoadBalancer', 'arn:aws:elasticloadbalancing:eu-west-1a:111122223333:loadbalancer/app', /expected an ARN/],
-      ['AWS::ElasticLoadBalancingV2::LoadBalancer', 'arn:aws:elasticloadbalancing:eu-west-1:not-an-account:loadbalancer/app', /expected an ARN/],
+      [
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        'arn:aws:elasticloadbalancing:eu-west-1a:111122223333:loadbalancer/app',
+        /expected an ARN/,
+      ],
+      [
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        'arn:aws:elasticloadbalancing:eu-west-1:not-an-account:loadbalancer/app',
+        /expected an ARN/,
+      ],
     ];
     it.each(refused)('%s %j is refused', (type, id, message) => expect(resourceIdProblem(type, id)).toMatch(message));
   });

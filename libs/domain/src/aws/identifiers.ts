@@ -112,7 +112,10 @@ const ID_RULES: Record<string, IdRule> = {
   'AWS::EC2::RouteTable': ec2Id('rtb', 'rtb-0abc1234def567890'),
   'AWS::EC2::InternetGateway': ec2Id('igw', 'igw-0abc1234def567890'),
   'AWS::EC2::NatGateway': ec2Id('nat', 'nat-0abc1234def567890'),
-  'AWS::S3::Bucket': { test: (id) => S3_BUCKET.test(id), expected: 'an S3 bucket name (3 to 255 letters, digits, ".", "_" or "-", no "/")' },
+  'AWS::S3::Bucket': {
+    test: (id) => S3_BUCKET.test(id),
+    expected: 'an S3 bucket name (3 to 255 letters, digits, ".", "_" or "-", no "/")',
+  },
 };
 
 /** The id forms of the types in `ID_RULES`, for documentation and tests. */

@@ -282,9 +282,7 @@ describe('decide', () => {
       const input = baseInput();
       input.freezeNow = { frozen: true, sources: ['incident', 'manual', 'window', 'cooldown', 'manual'] };
       const { reason } = decide(input);
-      expect(reason).toContain(
-        'frozen by a major incident, a manual freeze, a freeze window and an incident cooldown',
-      );
+      expect(reason).toContain('frozen by a major incident, a manual freeze, a freeze window and an incident cooldown');
       expect(reason.match(/a manual freeze/g)).toHaveLength(1);
     });
 
@@ -426,10 +424,9 @@ describe('decide', () => {
         managed: fc.boolean(),
         deleted: fc.boolean(),
         critical: fc.boolean(),
-        exception: fc.option(
-          fc.record({ reason: fc.string({ minLength: 1 }), until: fc.constant('2030-01-01T00:00:00.000Z') }),
-          { nil: null },
-        ),
+        exception: fc.option(fc.record({ reason: fc.string({ minLength: 1 }), until: fc.constant('2030-01-01T00:00:00.000Z') }), {
+          nil: null,
+        }),
         ignoreTag: fc.boolean(),
       }),
       principal: fc.record({ class: fc.constantFrom(...PRINCIPAL_CLASSES) }),
@@ -510,12 +507,7 @@ describe('decide', () => {
       fc.assert(
         fc.property(inputArb, (input) => {
           const d = decide(input);
-          if (
-            input.freezeNow.frozen ||
-            input.revert.widensExposure ||
-            input.resource.critical ||
-            input.resource.deleted
-          ) {
+          if (input.freezeNow.frozen || input.revert.widensExposure || input.resource.critical || input.resource.deleted) {
             expect(d.action).not.toBe('revert');
           }
         }),

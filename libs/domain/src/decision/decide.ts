@@ -13,22 +13,9 @@ export type DecisionAction = 'ignore' | 'noop' | 'backport' | 'hold' | 'await_ap
 export type DecisionRule = 1 | 2 | 3 | 4 | 5 | 6;
 export type DecisionFlag = 'suspicious';
 
-export const DECISION_ACTIONS: readonly DecisionAction[] = [
-  'ignore',
-  'noop',
-  'backport',
-  'hold',
-  'await_approval',
-  'revert',
-];
+export const DECISION_ACTIONS: readonly DecisionAction[] = ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'];
 export const PRINCIPAL_CLASSES: readonly PrincipalClass[] = ['iac', 'breakGlass', 'self', 'other', 'unknown'];
-export const FREEZE_SOURCE_TYPES: readonly FreezeSourceType[] = [
-  'incident',
-  'manual',
-  'window',
-  'cooldown',
-  'unknown',
-];
+export const FREEZE_SOURCE_TYPES: readonly FreezeSourceType[] = ['incident', 'manual', 'window', 'cooldown', 'unknown'];
 
 export interface DecisionInput {
   resource: {
@@ -107,8 +94,7 @@ export function decide(input: DecisionInput): Decision {
   // Rule 3: an emergency patch is backported to Terraform, never reverted.
   const breakGlass = principal.class === 'breakGlass';
   const attributable = change.attributable !== false;
-  const closesDuringFreeze =
-    (freezeAtChange.declared || freezeAtChange.withinLookback) && !change.widensExposure;
+  const closesDuringFreeze = (freezeAtChange.declared || freezeAtChange.withinLookback) && !change.widensExposure;
   if (attributable && (breakGlass || closesDuringFreeze)) {
     const causes: string[] = [];
     if (breakGlass) causes.push('change made by a break-glass principal');
@@ -126,17 +112,12 @@ export function decide(input: DecisionInput): Decision {
       flags: [],
     };
   }
-  const unattributed = attributable
-    ? ''
-    : '; not attributable to one change, so never treated as an emergency patch';
+  const unattributed = attributable ? '' : '; not attributable to one change, so never treated as an emergency patch';
 
   // From here on the change is unauthorized drift. A change that opened a door while a freeze
   // was (or may have been) in force, by a principal that is not break-glass, stays flagged
   // whatever rule 4, 5 or 6 decides, so that re-deciding after the freeze keeps the flag.
-  const suspicious =
-    change.widensExposure &&
-    !breakGlass &&
-    (freezeAtChange.declared || freezeAtChange.unknown || freezeNow.frozen);
+  const suspicious = change.widensExposure && !breakGlass && (freezeAtChange.declared || freezeAtChange.unknown || freezeNow.frozen);
   const flags: DecisionFlag[] = suspicious ? ['suspicious'] : [];
   const suspiciousText = suspicious
     ? '; suspicious: the change widened exposure during a freeze and was not made by a break-glass principal'
@@ -172,8 +153,7 @@ export function decide(input: DecisionInput): Decision {
   }
 
   // Rule 6: unauthorized drift outside any freeze.
-  const who =
-    principal.class === 'unknown' ? ' (principal unknown, so not treated as the IaC pipeline)' : '';
+  const who = principal.class === 'unknown' ? ' (principal unknown, so not treated as the IaC pipeline)' : '';
   return {
     action: 'revert',
     rule: 6,

@@ -13,13 +13,24 @@ import {
 } from './differences';
 
 const AT = '2026-12-06T10:05:00.000Z';
-const resource: DecisionInput['resource'] = { supported: true, managed: true, deleted: false, critical: false, exception: null, ignoreTag: false };
+const resource: DecisionInput['resource'] = {
+  supported: true,
+  managed: true,
+  deleted: false,
+  critical: false,
+  exception: null,
+  ignoreTag: false,
+};
 const notFrozen = { frozen: false, sources: [] };
 const frozen = { frozen: true, sources: ['incident' as const] };
 const during = { declared: true, unknown: false, withinLookback: false };
 const outside = { declared: false, unknown: false, withinLookback: false };
 
-const by = (arn: string | null, cls: DifferenceAttribution['principal']['class'], extra: Partial<DifferenceAttribution> = {}): DifferenceAttribution => ({
+const by = (
+  arn: string | null,
+  cls: DifferenceAttribution['principal']['class'],
+  extra: Partial<DifferenceAttribution> = {},
+): DifferenceAttribution => ({
   source: arn ? 'cloudtrail-event' : 'config-item',
   principal: { arn, class: cls },
   at: '2026-12-06T10:00:00.000Z',
@@ -27,7 +38,6 @@ const by = (arn: string | null, cls: DifferenceAttribution['principal']['class']
   ...extra,
 });
 const OPENS: DifferenceDirection = { axis: 'exposure', change: 'widens', revert: 'narrows' };
-
 
 function difference(id: string, action: DriftDifference['decision']['action'], extra: Partial<DriftDifference> = {}): DriftDifference {
   return {
@@ -38,7 +48,12 @@ function difference(id: string, action: DriftDifference['decision']['action'], e
     direction: OPENS,
     detail: {},
     madeBy: by('arn:x', 'other'),
-    decision: { action, rule: action === 'backport' ? 3 : action === 'hold' ? 4 : action === 'await_approval' ? 5 : action === 'revert' ? 6 : null, reason: `${action} it`, at: AT },
+    decision: {
+      action,
+      rule: action === 'backport' ? 3 : action === 'hold' ? 4 : action === 'await_approval' ? 5 : action === 'revert' ? 6 : null,
+      reason: `${action} it`,
+      at: AT,
+    },
     firstSeen: { at: AT, eventId: 'cfg-1' },
     ...extra,
   };
@@ -46,18 +61,27 @@ function difference(id: string, action: DriftDifference['decision']['action'], e
 
 describe('deciding one difference', () => {
   it('a door opened during an incident by someone who is not break-glass: held and suspicious', () => {
-    const d = decideDifference({ resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, freezeNow: frozen, freezeAtChange: during }, AT);
+    const d = decideDifference(
+      { resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, freezeNow: frozen, freezeAtChange: during },
+      AT,
+    );
     expect(d.decision).toMatchObject({ action: 'hold', rule: 4 });
     expect(d.flags).toEqual(['suspicious']);
   });
 
   it('a port closed by break-glass during the incident: backported', () => {
-    const d = decideDifference({ resource, madeBy: by('arn:alice', 'breakGlass'), changeRisky: false, revertRisky: true, freezeNow: frozen, freezeAtChange: during }, AT);
+    const d = decideDifference(
+      { resource, madeBy: by('arn:alice', 'breakGlass'), changeRisky: false, revertRisky: true, freezeNow: frozen, freezeAtChange: during },
+      AT,
+    );
     expect(d.decision).toMatchObject({ action: 'backport', rule: 3 });
   });
 
   it('a break-glass change that widens exposure is still backported (trusted), and says so', () => {
-    const d = decideDifference({ resource, madeBy: by('arn:alice', 'breakGlass'), changeRisky: true, revertRisky: false, freezeNow: frozen, freezeAtChange: during }, AT);
+    const d = decideDifference(
+      { resource, madeBy: by('arn:alice', 'breakGlass'), changeRisky: true, revertRisky: false, freezeNow: frozen, freezeAtChange: during },
+      AT,
+    );
     expect(d.decision.action).toBe('backport');
     expect(d.decision.reason).toMatch(/widens exposure/);
     expect(d.flags).toEqual([]);
@@ -70,36 +94,88 @@ describe('deciding one difference', () => {
     expect(d.decision.reason).toMatch(/not attributable to one change/);
     expect(d.decision.reason).toMatch(/several principals/);
     // after the freeze: re-opening the closed port widens exposure, so a human decides
-    const after = decideDifference({ resource, madeBy, changeRisky: false, revertRisky: true, freezeNow: notFrozen, freezeAtChange: during }, AT);
+    const after = decideDifference(
+      { resource, madeBy, changeRisky: false, revertRisky: true, freezeNow: notFrozen, freezeAtChange: during },
+      AT,
+    );
     expect(after.decision).toMatchObject({ action: 'await_approval', rule: 5 });
   });
 
   it('after the freeze a held door is reverted (closing it narrows), and stays flagged', () => {
-    const d = decideDifference({ resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, freezeNow: notFrozen, freezeAtChange: during }, AT);
+    const d = decideDifference(
+      { resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, freezeNow: notFrozen, freezeAtChange: during },
+      AT,
+    );
     expect(d.decision).toMatchObject({ action: 'revert', rule: 6 });
     expect(d.flags).toEqual(['suspicious']);
   });
 
   it('a revert the kind never makes unattended waits for a human and says why; other decisions are unchanged', () => {
     const needsStop = 'changing the instance type needs the instance stopped';
-    const d = decideDifference({ resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, revertNeedsHuman: needsStop, freezeNow: notFrozen, freezeAtChange: during }, AT);
+    const d = decideDifference(
+      {
+        resource,
+        madeBy: by('arn:mallory', 'other'),
+        changeRisky: true,
+        revertRisky: false,
+        revertNeedsHuman: needsStop,
+        freezeNow: notFrozen,
+        freezeAtChange: during,
+      },
+      AT,
+    );
     expect(d.decision).toMatchObject({ action: 'await_approval', rule: 6 });
     expect(d.decision.reason).toContain(needsStop);
     expect(d.flags).toEqual(['suspicious']);
     // During the freeze it is held as before; a break-glass change is still backported.
-    expect(decideDifference({ resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, revertNeedsHuman: needsStop, freezeNow: frozen, freezeAtChange: during }, AT).decision.action).toBe('hold');
-    expect(decideDifference({ resource, madeBy: by('arn:alice', 'breakGlass'), changeRisky: false, revertRisky: true, revertNeedsHuman: needsStop, freezeNow: frozen, freezeAtChange: during }, AT).decision.action).toBe('backport');
+    expect(
+      decideDifference(
+        {
+          resource,
+          madeBy: by('arn:mallory', 'other'),
+          changeRisky: true,
+          revertRisky: false,
+          revertNeedsHuman: needsStop,
+          freezeNow: frozen,
+          freezeAtChange: during,
+        },
+        AT,
+      ).decision.action,
+    ).toBe('hold');
+    expect(
+      decideDifference(
+        {
+          resource,
+          madeBy: by('arn:alice', 'breakGlass'),
+          changeRisky: false,
+          revertRisky: true,
+          revertNeedsHuman: needsStop,
+          freezeNow: frozen,
+          freezeAtChange: during,
+        },
+        AT,
+      ).decision.action,
+    ).toBe('backport');
   });
 
-  it('an IaC principal\'s difference is left alone (rule 1)', () => {
-    const d = decideDifference({ resource, madeBy: by('arn:tf', 'iac'), changeRisky: true, revertRisky: false, freezeNow: notFrozen, freezeAtChange: outside }, AT);
+  it("an IaC principal's difference is left alone (rule 1)", () => {
+    const d = decideDifference(
+      { resource, madeBy: by('arn:tf', 'iac'), changeRisky: true, revertRisky: false, freezeNow: notFrozen, freezeAtChange: outside },
+      AT,
+    );
     expect(d.decision).toMatchObject({ action: 'leave', rule: 1 });
   });
 });
 
 describe('merging the differences of a new decision', () => {
-  const decideAll = (action: DriftDifference['decision']['action'], flags: ('suspicious')[] = []) => () => ({ decision: { action, rule: 4 as const, reason: 'decided again', at: AT }, flags });
-  const candidate = (id: string, madeBy: DifferenceAttribution | null = null, direction = OPENS): CandidateDifference & { madeBy: DifferenceAttribution | null; direction: DifferenceDirection } => ({
+  const decideAll =
+    (action: DriftDifference['decision']['action'], flags: 'suspicious'[] = []) =>
+    () => ({ decision: { action, rule: 4 as const, reason: 'decided again', at: AT }, flags });
+  const candidate = (
+    id: string,
+    madeBy: DifferenceAttribution | null = null,
+    direction = OPENS,
+  ): CandidateDifference & { madeBy: DifferenceAttribution | null; direction: DifferenceDirection } => ({
     id,
     key: id,
     side: 'added',
@@ -114,7 +190,12 @@ describe('merging the differences of a new decision', () => {
       difference('ssh', 'hold', { flags: ['suspicious'], madeBy: by('arn:mallory', 'other'), firstSeen: { at: 'then', eventId: 'cfg-1' } }),
       difference('http', 'backport', { madeBy: by('arn:alice', 'breakGlass') }),
     ];
-    const merged = mergeDifferences(previous, [candidate('ssh', by('arn:someone-else', 'breakGlass')), candidate('http')], decideAll('revert'), { at: AT, eventId: 'cfg-2' });
+    const merged = mergeDifferences(
+      previous,
+      [candidate('ssh', by('arn:someone-else', 'breakGlass')), candidate('http')],
+      decideAll('revert'),
+      { at: AT, eventId: 'cfg-2' },
+    );
     const ssh = merged.find((d) => d.id === 'ssh')!;
     expect(ssh.madeBy.principal.arn).toBe('arn:mallory');
     expect(ssh.firstSeen).toEqual({ at: 'then', eventId: 'cfg-1' });
@@ -125,7 +206,12 @@ describe('merging the differences of a new decision', () => {
   });
 
   it('drops differences that are gone, and decides new ones', () => {
-    const merged = mergeDifferences([difference('old', 'hold')], [candidate('new', by('arn:b', 'other'))], decideAll('hold', ['suspicious']), { at: AT, eventId: 'cfg-2' });
+    const merged = mergeDifferences(
+      [difference('old', 'hold')],
+      [candidate('new', by('arn:b', 'other'))],
+      decideAll('hold', ['suspicious']),
+      { at: AT, eventId: 'cfg-2' },
+    );
     expect(merged.map((d) => d.id)).toEqual(['new']);
     expect(merged[0]).toMatchObject({ madeBy: { principal: { arn: 'arn:b' } }, flags: ['suspicious'], firstSeen: { eventId: 'cfg-2' } });
   });
@@ -150,12 +236,18 @@ describe('the record view of its differences', () => {
   });
 
   it('an approved revert not yet used waits as awaiting_approval', () => {
-    const approved = difference('a', 'revert', { decision: { action: 'revert', rule: null, reason: 'ok', at: AT, human: { verb: 'approve', by: 'oncall', comment: 'ok', at: AT } } });
+    const approved = difference('a', 'revert', {
+      decision: { action: 'revert', rule: null, reason: 'ok', at: AT, human: { verb: 'approve', by: 'oncall', comment: 'ok', at: AT } },
+    });
     expect(statusOfDifferences([approved], { dryRun: false })).toBe('awaiting_approval');
   });
 
   it('the record decision names the other groups, and its flags are the union', () => {
-    const s = summarizeDifferences([difference('a', 'backport'), difference('b', 'hold', { flags: ['suspicious'] }), difference('c', 'hold')]);
+    const s = summarizeDifferences([
+      difference('a', 'backport'),
+      difference('b', 'hold', { flags: ['suspicious'] }),
+      difference('c', 'hold'),
+    ]);
     expect(s.decision).toMatchObject({ action: 'hold', rule: 4 });
     expect(s.decision.reason).toMatch(/also on this resource: 1 difference codified by the backport/);
     expect(s.flags).toEqual(['suspicious']);
@@ -173,18 +265,33 @@ describe('human decisions', () => {
     expect(adopted.differences[0].decision.human?.verb).toBe('adopt');
     expect(adopted.decided.map((d) => d.id)).toEqual(['a']);
     expect(applyHumanDecision(list, human('reject')).differences[0]).toMatchObject({ decision: { action: 'leave', rule: null } });
-    expect(applyHumanDecision(list, human('approve')).differences[0]).toMatchObject({ decision: { action: 'revert' }, flags: ['suspicious'] });
+    expect(applyHumanDecision(list, human('approve')).differences[0]).toMatchObject({
+      decision: { action: 'revert' },
+      flags: ['suspicious'],
+    });
   });
 });
 
 describe('a backport pull request closed', () => {
   it('merged: the codified differences are in the code; the record ends only when nothing else is pending', () => {
-    expect(afterBackportClosed({ status: 'backport_open', differences: [difference('a', 'backport')] }, { merged: true, number: 7 }, AT)?.status).toBe('backport_merged');
-    expect(afterBackportClosed({ status: 'held', differences: [difference('a', 'backport'), difference('b', 'hold')] }, { merged: true, number: 7 }, AT)?.status).toBe('held');
+    expect(
+      afterBackportClosed({ status: 'backport_open', differences: [difference('a', 'backport')] }, { merged: true, number: 7 }, AT)?.status,
+    ).toBe('backport_merged');
+    expect(
+      afterBackportClosed(
+        { status: 'held', differences: [difference('a', 'backport'), difference('b', 'hold')] },
+        { merged: true, number: 7 },
+        AT,
+      )?.status,
+    ).toBe('held');
   });
 
   it('closed unmerged: a revert of what it codified needs approval', () => {
-    const after = afterBackportClosed({ status: 'backport_open', differences: [difference('a', 'backport')] }, { merged: false, number: 7 }, AT)!;
+    const after = afterBackportClosed(
+      { status: 'backport_open', differences: [difference('a', 'backport')] },
+      { merged: false, number: 7 },
+      AT,
+    )!;
     expect(after.status).toBe('awaiting_approval');
     expect(after.differences![0].decision).toMatchObject({ action: 'await_approval', rule: 5 });
     expect(after.differences![0].decision.reason).toMatch(/#7 was closed without merging/);
@@ -196,5 +303,3 @@ describe('a backport pull request closed', () => {
     expect(afterBackportClosed({ status: 'held', differences: [difference('a', 'hold')] }, { merged: true, number: 1 }, AT)).toBeNull();
   });
 });
-
-

@@ -191,7 +191,9 @@ export function statusOfDifferences(
       return 'resolved';
     case 'revert':
       // An approved revert waits to be used (within approvalTtlMinutes) as `awaiting_approval`.
-      return differences.every((d) => d.decision.action !== 'revert' || d.decision.human?.verb === 'approve') ? 'awaiting_approval' : 'detected';
+      return differences.every((d) => d.decision.action !== 'revert' || d.decision.human?.verb === 'approve')
+        ? 'awaiting_approval'
+        : 'detected';
     case 'await_approval':
       return 'awaiting_approval';
     case 'hold':
@@ -245,13 +247,24 @@ export function decideDifference(facts: DifferenceFacts, at: string): { decision
   switch (d.action) {
     case 'revert':
       if (facts.revertNeedsHuman) {
-        return { decision: { action: 'await_approval', rule: d.rule, reason: `${d.reason}, but never unattended: ${facts.revertNeedsHuman}${why}`, at }, flags: d.flags };
+        return {
+          decision: {
+            action: 'await_approval',
+            rule: d.rule,
+            reason: `${d.reason}, but never unattended: ${facts.revertNeedsHuman}${why}`,
+            at,
+          },
+          flags: d.flags,
+        };
       }
       return { decision: { action: d.action, rule: d.rule, reason: `${d.reason}${why}`, at }, flags: d.flags };
     case 'backport':
     case 'hold':
     case 'await_approval':
-      return { decision: { action: d.action, rule: d.rule, reason: `${d.reason}${d.action === 'backport' ? '' : why}`, at }, flags: d.flags };
+      return {
+        decision: { action: d.action, rule: d.rule, reason: `${d.reason}${d.action === 'backport' ? '' : why}`, at },
+        flags: d.flags,
+      };
     case 'ignore':
     case 'noop':
       return { decision: { action: 'leave', rule: d.rule, reason: d.reason, at }, flags: [] };
@@ -267,7 +280,10 @@ export function decideDifference(facts: DifferenceFacts, at: string): { decision
 export function mergeDifferences(
   previous: readonly DriftDifference[] | undefined,
   current: readonly (CandidateDifference & { madeBy: DifferenceAttribution | null; direction: DifferenceDirection })[],
-  decideAgain: (d: CandidateDifference & { madeBy: DifferenceAttribution; direction: DifferenceDirection }) => { decision: DifferenceDecision; flags: DecisionFlag[] },
+  decideAgain: (d: CandidateDifference & { madeBy: DifferenceAttribution; direction: DifferenceDirection }) => {
+    decision: DifferenceDecision;
+    flags: DecisionFlag[];
+  },
   firstSeen: { at: string; eventId: string },
 ): DriftDifference[] {
   const before = new Map((previous ?? []).map((d) => [d.id, d]));
@@ -294,15 +310,29 @@ export function mergeDifferences(
 }
 
 /** A human decision on the differences awaiting it (approve → revert, adopt → backport, reject → leave). */
-export function applyHumanDecision(differences: readonly DriftDifference[], human: HumanDecision): { differences: DriftDifference[]; decided: DriftDifference[] } {
+export function applyHumanDecision(
+  differences: readonly DriftDifference[],
+  human: HumanDecision,
+): { differences: DriftDifference[]; decided: DriftDifference[] } {
   const action: DifferenceAction = human.verb === 'approve' ? 'revert' : human.verb === 'adopt' ? 'backport' : 'leave';
   const decided: DriftDifference[] = [];
   const next = differences.map((d) => {
     if (d.decision.action !== 'await_approval') return d;
-    const verbText = human.verb === 'approve' ? 'approved the revert' : human.verb === 'adopt' ? 'adopted the live change (backport it)' : 'rejected the revert (leave it)';
+    const verbText =
+      human.verb === 'approve'
+        ? 'approved the revert'
+        : human.verb === 'adopt'
+          ? 'adopted the live change (backport it)'
+          : 'rejected the revert (leave it)';
     const changed: DriftDifference = {
       ...d,
-      decision: { action, rule: null, reason: `${human.by}${human.identity ? ` (${human.identity})` : ''} ${verbText}: ${human.comment}`, at: human.at, human },
+      decision: {
+        action,
+        rule: null,
+        reason: `${human.by}${human.identity ? ` (${human.identity})` : ''} ${verbText}: ${human.comment}`,
+        at: human.at,
+        human,
+      },
     };
     // A human decided it: the flag has done its job (approve keeps it until the revert removes the difference).
     if (human.verb !== 'approve') delete changed.flags;
@@ -328,7 +358,8 @@ export function afterBackportClosed(
     return { status: pr.merged ? 'backport_merged' : 'awaiting_approval' };
   }
   if (!record.differences.some((d) => d.decision.action === 'backport')) return null;
-  if (pr.merged) return { status: statusOfDifferences(record.differences, { dryRun: false, backportMerged: true }), differences: record.differences };
+  if (pr.merged)
+    return { status: statusOfDifferences(record.differences, { dryRun: false, backportMerged: true }), differences: record.differences };
   const differences = record.differences.map((d) =>
     d.decision.action === 'backport'
       ? {

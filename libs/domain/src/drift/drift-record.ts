@@ -3,13 +3,7 @@
  * the store keeps. Plain JSON data only (strings, numbers, booleans, null, arrays, objects):
  * times are ISO-8601 strings, never `Date`.
  */
-import type {
-  DecisionAction,
-  DecisionFlag,
-  DecisionRule,
-  FreezeSourceType,
-  PrincipalClass,
-} from '../decision/decide';
+import type { DecisionAction, DecisionFlag, DecisionRule, FreezeSourceType, PrincipalClass } from '../decision/decide';
 import type { DriftStatus } from './drift-status';
 import type { DriftDifference } from './differences';
 import type { Scope } from '../scope/scope';

@@ -26,12 +26,33 @@ const TRANSITIONS: Readonly<Record<DriftStatus, readonly DriftStatus[]>> = {
   detected: ['held', 'awaiting_approval', 'reverting', 'backport_open', 'backport_merged', 'resolved', 'ignored', 'failed', 'detected'],
   held: ['held', 'detected', 'awaiting_approval', 'reverting', 'backport_open', 'backport_merged', 'resolved', 'ignored', 'failed'],
   // `ignored`: the resource was excluded (driftwarden:ignore tag, no longer managed) meanwhile.
-  awaiting_approval: ['awaiting_approval', 'reverting', 'backport_open', 'backport_merged', 'rejected', 'resolved', 'held', 'failed', 'ignored', 'detected'],
+  awaiting_approval: [
+    'awaiting_approval',
+    'reverting',
+    'backport_open',
+    'backport_merged',
+    'rejected',
+    'resolved',
+    'held',
+    'failed',
+    'ignored',
+    'detected',
+  ],
   // After a revert of some differences, the others go on: codified (backport), awaiting a human.
   reverting: ['reverted', 'failed', 'held', 'backport_open', 'backport_merged', 'awaiting_approval'],
   // A later change on the resource: its own differences are held, reverted or wait for a human
   // while the codified ones stay in the pull request.
-  backport_open: ['backport_open', 'backport_merged', 'backport_closed', 'awaiting_approval', 'resolved', 'failed', 'held', 'detected', 'ignored'],
+  backport_open: [
+    'backport_open',
+    'backport_merged',
+    'backport_closed',
+    'awaiting_approval',
+    'resolved',
+    'failed',
+    'held',
+    'detected',
+    'ignored',
+  ],
   // A human closed the backport PR unmerged: the patch should go, so a revert needs approval.
   backport_closed: ['awaiting_approval'],
   // Decided again (an approval, or `replay --failed` of an evaluation that failed for good).
@@ -43,9 +64,7 @@ const TRANSITIONS: Readonly<Record<DriftStatus, readonly DriftStatus[]>> = {
   ignored: [],
 };
 
-export const TERMINAL_DRIFT_STATUSES: readonly DriftStatus[] = DRIFT_STATUSES.filter(
-  (s) => TRANSITIONS[s].length === 0,
-);
+export const TERMINAL_DRIFT_STATUSES: readonly DriftStatus[] = DRIFT_STATUSES.filter((s) => TRANSITIONS[s].length === 0);
 
 export class IllegalTransitionError extends PermanentError {
   constructor(

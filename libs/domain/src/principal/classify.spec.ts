@@ -107,9 +107,7 @@ describe('globToRegExp', () => {
 
 describe('ARN parts', () => {
   it('sessionNameOf returns the last segment of an assumed-role ARN', () => {
-    expect(sessionNameOf('arn:aws:sts::111122223333:assumed-role/BreakGlassAdmin/alice@example.com')).toBe(
-      'alice@example.com',
-    );
+    expect(sessionNameOf('arn:aws:sts::111122223333:assumed-role/BreakGlassAdmin/alice@example.com')).toBe('alice@example.com');
     expect(sessionNameOf('arn:aws-us-gov:sts::111122223333:assumed-role/R/bob')).toBe('bob');
   });
 

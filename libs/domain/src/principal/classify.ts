@@ -63,10 +63,7 @@ export class PrincipalClassifier {
 }
 
 /** One-off classification; build a `PrincipalClassifier` once to classify many ARNs. */
-export function classifyPrincipal(
-  arn: string | null | undefined,
-  patterns: PrincipalPatterns,
-): PrincipalClass {
+export function classifyPrincipal(arn: string | null | undefined, patterns: PrincipalPatterns): PrincipalClass {
   return new PrincipalClassifier(patterns).classify(arn);
 }
 

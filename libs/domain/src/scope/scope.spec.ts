@@ -74,18 +74,26 @@ describe('parseScope (a scope given through the API)', () => {
   };
 
   it('keeps a valid scope exactly as given', () => {
-    const given = { accounts: ['111122223333'], regions: ['us-gov-west-1', 'eu-west-1'], resourceTypes: ['AWS::EC2::SecurityGroup'], tags: { team: 'payments', 'aws:cloudformation:stack-name': 'net', hasOwnProperty: 'x' } };
+    const given = {
+      accounts: ['111122223333'],
+      regions: ['us-gov-west-1', 'eu-west-1'],
+      resourceTypes: ['AWS::EC2::SecurityGroup'],
+      tags: { team: 'payments', 'aws:cloudformation:stack-name': 'net', hasOwnProperty: 'x' },
+    };
     const scope = ok(JSON.parse(JSON.stringify(given)));
     expect(scope).toEqual(given);
     expect(JSON.parse(JSON.stringify(scope))).toEqual(given);
     expect(Object.keys(scope.tags ?? {})).toEqual(['team', 'aws:cloudformation:stack-name', 'hasOwnProperty']);
   });
 
-  it.each(['__proto__', 'constructor', 'prototype'])('refuses the tag key %s at its own path (it would vanish and widen the scope)', (key) => {
-    // As JSON.parse builds it: an own property, not a prototype.
-    const value = JSON.parse(`{"tags":{"${key}":"team-x"}}`) as unknown;
-    expect(problems(value)).toEqual([{ path: ['tags', key], message: expect.stringContaining('reserved object key') }]);
-  });
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'refuses the tag key %s at its own path (it would vanish and widen the scope)',
+    (key) => {
+      // As JSON.parse builds it: an own property, not a prototype.
+      const value = JSON.parse(`{"tags":{"${key}":"team-x"}}`) as unknown;
+      expect(problems(value)).toEqual([{ path: ['tags', key], message: expect.stringContaining('reserved object key') }]);
+    },
+  );
 
   it('refuses an unknown key at its own path, __proto__ included', () => {
     expect(problems(JSON.parse('{"accounts":["111122223333"],"__proto__":{"accounts":[]},"account":"x"}'))).toEqual([
@@ -116,6 +124,7 @@ describe('parseScope (a scope given through the API)', () => {
 
   it('never returns a scope that covers more than the one given', () => {
     // Every accepted scope restricts something.
-    for (const v of [{ accounts: ['111122223333'] }, { tags: { a: '' } }, { regions: ['eu-west-1'] }]) expect(isUnscoped(ok(v))).toBe(false);
+    for (const v of [{ accounts: ['111122223333'] }, { tags: { a: '' } }, { regions: ['eu-west-1'] }])
+      expect(isUnscoped(ok(v))).toBe(false);
   });
 });

@@ -40,12 +40,7 @@ export function scopeCovers(scope: Scope | undefined | null, target: ScopeTarget
 /** True when the scope restricts nothing. */
 export function isUnscoped(scope: Scope | undefined | null): boolean {
   if (!scope) return true;
-  return (
-    isEmpty(scope.accounts) &&
-    isEmpty(scope.regions) &&
-    isEmpty(scope.resourceTypes) &&
-    Object.keys(scope.tags ?? {}).length === 0
-  );
+  return isEmpty(scope.accounts) && isEmpty(scope.regions) && isEmpty(scope.resourceTypes) && Object.keys(scope.tags ?? {}).length === 0;
 }
 
 function listCovers(list: string[] | undefined, value: string): boolean {
@@ -58,9 +53,7 @@ function isEmpty(list: string[] | undefined): boolean {
 
 function tagsCover(required: Record<string, string> | undefined, actual: Record<string, string>): boolean {
   if (!required) return true;
-  return Object.entries(required).every(
-    ([key, value]) => Object.prototype.hasOwnProperty.call(actual, key) && actual[key] === value,
-  );
+  return Object.entries(required).every(([key, value]) => Object.prototype.hasOwnProperty.call(actual, key) && actual[key] === value);
 }
 
 /** Object keys that are never data: as a tag key they would vanish into, or rewrite, a prototype. */
@@ -106,14 +99,27 @@ function show(value: unknown): string {
 export function parseScope(value: unknown): ScopeParseResult {
   const problems: ScopeProblem[] = [];
   if (!isPlainRecord(value)) {
-    return { ok: false, problems: [{ path: [], message: `expected an object with ${SCOPE_KEYS.join(', ')} (leave the scope out to cover everything), got ${show(value)}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: [],
+          message: `expected an object with ${SCOPE_KEYS.join(', ')} (leave the scope out to cover everything), got ${show(value)}`,
+        },
+      ],
+    };
   }
   const keys = Object.keys(value);
   for (const key of keys) {
-    if (!(SCOPE_KEYS as readonly string[]).includes(key)) problems.push({ path: [key], message: `unknown key; a scope takes ${SCOPE_KEYS.join(', ')}` });
+    if (!(SCOPE_KEYS as readonly string[]).includes(key))
+      problems.push({ path: [key], message: `unknown key; a scope takes ${SCOPE_KEYS.join(', ')}` });
   }
   if (keys.length === 0) {
-    problems.push({ path: [], message: 'an empty scope would cover everything: leave the scope out for a global one, or name accounts, regions, resourceTypes or tags' });
+    problems.push({
+      path: [],
+      message:
+        'an empty scope would cover everything: leave the scope out for a global one, or name accounts, regions, resourceTypes or tags',
+    });
   }
   const scope: Scope = {};
   const list = (key: 'accounts' | 'regions' | 'resourceTypes', test: (v: string) => boolean, expected: string) => {
@@ -124,7 +130,10 @@ export function parseScope(value: unknown): ScopeParseResult {
       return;
     }
     if (v.length === 0 || v.length > MAX_SCOPE_LIST) {
-      problems.push({ path: [key], message: `expected 1 to ${MAX_SCOPE_LIST} items, got ${v.length} (leave ${key} out to cover every one)` });
+      problems.push({
+        path: [key],
+        message: `expected 1 to ${MAX_SCOPE_LIST} items, got ${v.length} (leave ${key} out to cover every one)`,
+      });
       return;
     }
     const bad = v.map((item: unknown, i) => ({ item, i })).filter(({ item }) => typeof item !== 'string' || !test(item));
@@ -141,7 +150,10 @@ export function parseScope(value: unknown): ScopeParseResult {
     } else {
       const entries = Object.keys(tags).map((k) => [k, tags[k]] as const);
       if (entries.length === 0 || entries.length > MAX_SCOPE_TAGS) {
-        problems.push({ path: ['tags'], message: `expected 1 to ${MAX_SCOPE_TAGS} tags, got ${entries.length} (leave tags out to match any)` });
+        problems.push({
+          path: ['tags'],
+          message: `expected 1 to ${MAX_SCOPE_TAGS} tags, got ${entries.length} (leave tags out to match any)`,
+        });
       }
       let good = true;
       for (const [k, v] of entries) {
@@ -151,7 +163,11 @@ export function parseScope(value: unknown): ScopeParseResult {
             ? `a tag key has 1 to ${MAX_TAG_KEY} characters, got ${k.length}`
             : unsafeTextProblem(k);
         const valueProblem =
-          typeof v !== 'string' ? `expected a string tag value, got ${show(v)}` : v.length > MAX_TAG_VALUE ? `a tag value has at most ${MAX_TAG_VALUE} characters, got ${v.length}` : unsafeTextProblem(v);
+          typeof v !== 'string'
+            ? `expected a string tag value, got ${show(v)}`
+            : v.length > MAX_TAG_VALUE
+              ? `a tag value has at most ${MAX_TAG_VALUE} characters, got ${v.length}`
+              : unsafeTextProblem(v);
         if (keyProblem) problems.push({ path: ['tags', k], message: keyProblem });
         else if (valueProblem) problems.push({ path: ['tags', k], message: valueProblem });
         good &&= !keyProblem && !valueProblem;

@@ -18,9 +18,7 @@ describe('parseDuration', () => {
   it.each(['', '90', 's', '1.5h', '-5m', '2 h', '2H', '1w', '1h30m', '500ms', 'PT1H', 'abc', '9'.repeat(20) + 'd'])(
     'rejects %j with a clear message',
     (text) => {
-      expect(() => parseDuration(text)).toThrow(
-        `expected a duration like 90s, 30m, 2h or 1d, got ${JSON.stringify(text)}`,
-      );
+      expect(() => parseDuration(text)).toThrow(`expected a duration like 90s, 30m, 2h or 1d, got ${JSON.stringify(text)}`);
     },
   );
 
@@ -34,15 +32,11 @@ describe('parseDuration', () => {
     expect(caught).toBeInstanceOf(InvalidDurationError);
     expect(caught).toBeInstanceOf(PermanentError);
     expect((caught as InvalidDurationError).code).toBe('invalid_duration');
-    expect((caught as InvalidDurationError).message).toBe(
-      'expected a duration like 90s, 30m, 2h or 1d, got "soon"',
-    );
+    expect((caught as InvalidDurationError).message).toBe('expected a duration like 90s, 30m, 2h or 1d, got "soon"');
   });
 
   it('names a value that is not a string', () => {
-    expect(() => parseDuration(3600 as unknown as string)).toThrow(
-      'expected a duration like 90s, 30m, 2h or 1d, got number 3600',
-    );
+    expect(() => parseDuration(3600 as unknown as string)).toThrow('expected a duration like 90s, 30m, 2h or 1d, got number 3600');
     expect(() => parseDuration(undefined as unknown as string)).toThrow('got nothing');
     expect(() => parseDuration(null as unknown as string)).toThrow('got null');
   });
@@ -61,7 +55,8 @@ describe('formatDuration', () => {
     [1_209_600_000, '14d'],
     [3_723_000, '3723s'],
     [1, '1s'],
-    [59_001, '1m'], [89_500, '90s'],
+    [59_001, '1m'],
+    [89_500, '90s'],
   ])('%d ms -> %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });

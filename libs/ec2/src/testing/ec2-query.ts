@@ -39,7 +39,14 @@ const FILTERS = String.raw`Filter\.${N}\.(?:Name|Value\.${N})`;
 const PAGING = 'MaxResults|NextToken';
 const TAG_SPECIFICATIONS = String.raw`TagSpecification\.${N}\.(?:ResourceType|Tag\.${N}\.(?:Key|Value))`;
 /** The flat legacy parameters of Authorize/Revoke: real EC2 parameters the sandbox does not implement. */
-export const LEGACY_FLAT_PARAMETERS = ['CidrIp', 'FromPort', 'ToPort', 'IpProtocol', 'SourceSecurityGroupName', 'SourceSecurityGroupOwnerId'];
+export const LEGACY_FLAT_PARAMETERS = [
+  'CidrIp',
+  'FromPort',
+  'ToPort',
+  'IpProtocol',
+  'SourceSecurityGroupName',
+  'SourceSecurityGroupOwnerId',
+];
 const LEGACY = LEGACY_FLAT_PARAMETERS.join('|');
 
 function keys(...alternatives: string[]): RegExp {
@@ -108,7 +115,8 @@ export function optionalInteger(params: QueryParams, key: string): number | unde
 export function booleanParam(params: QueryParams, key: string): boolean {
   const value = params.get(key);
   if (value === undefined || value === '') return false;
-  if (value !== 'true' && value !== 'false') throw ec2Errors.invalidParameterValue(`Invalid value '${value}' for ${key}. It must be true or false.`);
+  if (value !== 'true' && value !== 'false')
+    throw ec2Errors.invalidParameterValue(`Invalid value '${value}' for ${key}. It must be true or false.`);
   return value === 'true';
 }
 

@@ -35,7 +35,14 @@ beforeEach(async () => {
     groupName: 'web-sg',
     description: 'web tier',
     tags: { team: 'payments' },
-    rules: [rules.sshFromWorld(), rules.httpsFromVpc(), rules.postgresFromGroup(), rules.allEgress(), rules.httpsToPrefixList(), rules.allFromWorldV6()],
+    rules: [
+      rules.sshFromWorld(),
+      rules.httpsFromVpc(),
+      rules.postgresFromGroup(),
+      rules.allEgress(),
+      rules.httpsToPrefixList(),
+      rules.allFromWorldV6(),
+    ],
   });
   sandbox.addGroup({ groupId: DEFAULT_SG, vpcId: 'vpc-0default000000000', isDefaultVpc: true, rules: [rules.sshFromWorld()] });
   client = sandboxClient(sandbox);
@@ -56,7 +63,9 @@ function lastCall() {
 }
 
 /** The SDK error of a failing send. */
-async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number; requestId?: string }; $fault?: string }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number; requestId?: string }; $fault?: string }> {
   try {
     await promise;
   } catch (err) {
@@ -81,11 +90,16 @@ describe('DescribeSecurityGroups', () => {
       Tags: [{ Key: 'team', Value: 'payments' }],
       SecurityGroupArn: `arn:aws:ec2:eu-west-1:${sandbox.accountId}:security-group/${SG}`,
     });
-    const live = [...rulesFromIpPermissions(group.IpPermissions, 'ingress'), ...rulesFromIpPermissions(group.IpPermissionsEgress, 'egress')];
+    const live = [
+      ...rulesFromIpPermissions(group.IpPermissions, 'ingress'),
+      ...rulesFromIpPermissions(group.IpPermissionsEgress, 'egress'),
+    ];
     expect(keys(live)).toEqual(keys(sandbox.rules(SG)));
     // All traffic has no ports in an IpPermission; a referenced group carries its owner.
     expect(group.IpPermissions!.find((p) => p.IpProtocol === '-1')).not.toHaveProperty('FromPort');
-    expect(group.IpPermissions!.find((p) => p.FromPort === 5432)!.UserIdGroupPairs).toEqual([{ GroupId: OTHER_SG, UserId: sandbox.accountId }]);
+    expect(group.IpPermissions!.find((p) => p.FromPort === 5432)!.UserIdGroupPairs).toEqual([
+      { GroupId: OTHER_SG, UserId: sandbox.accountId },
+    ]);
     expect(out.$metadata.requestId).toBe(lastCall().requestId);
   });
 
@@ -114,21 +128,36 @@ describe('DescribeSecurityGroupRules', () => {
     expect(identified.map((r) => r.securityGroupRuleId)).toEqual(sandbox.identifiedRules(SG).map((r) => r.securityGroupRuleId));
     for (const id of identified) expect(id.securityGroupRuleId).toMatch(/^sgr-[0-9a-f]{17}$/);
     const all = out.SecurityGroupRules!.find((r) => r.IpProtocol === '-1' && !r.IsEgress)!;
-    expect(all).toMatchObject({ FromPort: -1, ToPort: -1, CidrIpv6: '::/0', IsEgress: false, GroupId: SG, GroupOwnerId: sandbox.accountId });
+    expect(all).toMatchObject({
+      FromPort: -1,
+      ToPort: -1,
+      CidrIpv6: '::/0',
+      IsEgress: false,
+      GroupId: SG,
+      GroupOwnerId: sandbox.accountId,
+    });
     expect(all.SecurityGroupRuleArn).toMatch(/^arn:aws:ec2:eu-west-1:111122223333:security-group-rule\/sgr-/);
-    expect(out.SecurityGroupRules!.find((r) => r.ReferencedGroupInfo)!.ReferencedGroupInfo).toEqual({ GroupId: OTHER_SG, UserId: sandbox.accountId });
+    expect(out.SecurityGroupRules!.find((r) => r.ReferencedGroupInfo)!.ReferencedGroupInfo).toEqual({
+      GroupId: OTHER_SG,
+      UserId: sandbox.accountId,
+    });
     expect(out.SecurityGroupRules!.find((r) => r.PrefixListId)).toMatchObject({ PrefixListId: 'pl-0123abcd', IsEgress: true });
     expect(out.SecurityGroupRules!.find((r) => r.FromPort === 22)).toMatchObject({ Description: 'temp', Tags: [] });
     expect(out.NextToken).toBeUndefined();
   });
 
   it('paginates with MaxResults / NextToken until every rule is read', async () => {
-    sandbox.addRules(SG, [8000, 8001, 8002, 8003, 8004, 8005].map((p) => rules.tcp(p)));
+    sandbox.addRules(
+      SG,
+      [8000, 8001, 8002, 8003, 8004, 8005].map((p) => rules.tcp(p)),
+    );
     const seen: string[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const out = await client.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [SG] }], MaxResults: 5, NextToken: token }));
+      const out = await client.send(
+        new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [SG] }], MaxResults: 5, NextToken: token }),
+      );
       expect(out.SecurityGroupRules!.length).toBeLessThanOrEqual(5);
       seen.push(...out.SecurityGroupRules!.map((r) => r.SecurityGroupRuleId!));
       token = out.NextToken;
@@ -148,7 +177,9 @@ describe('DescribeSecurityGroupRules', () => {
   });
 
   it('returns no rules (no error) for a group-id filter naming no group, as EC2 does', async () => {
-    const out = await client.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: ['sg-0000000000000dead'] }] }));
+    const out = await client.send(
+      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: ['sg-0000000000000dead'] }] }),
+    );
     expect(out.SecurityGroupRules).toEqual([]);
   });
 
@@ -200,14 +231,21 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
     expect(out.Return).toBe(true);
     expect(out.SecurityGroupRules).toHaveLength(5);
     const added = rulesFromSecurityGroupRules(out.SecurityGroupRules);
-    for (const a of added) expect(sandbox.identifiedRules(SG)).toContainEqual(expect.objectContaining({ securityGroupRuleId: a.securityGroupRuleId }));
-    expect(out.SecurityGroupRules!.find((r) => r.ReferencedGroupInfo)!.ReferencedGroupInfo).toEqual({ GroupId: OTHER_SG, UserId: '444455556666' });
+    for (const a of added)
+      expect(sandbox.identifiedRules(SG)).toContainEqual(expect.objectContaining({ securityGroupRuleId: a.securityGroupRuleId }));
+    expect(out.SecurityGroupRules!.find((r) => r.ReferencedGroupInfo)!.ReferencedGroupInfo).toEqual({
+      GroupId: OTHER_SG,
+      UserId: '444455556666',
+    });
     expect(sandbox.rules(SG)).toContainEqual(rule('ingress', 'icmp', 8, 0, { kind: 'ipv4', cidr: '10.0.0.0/8' }));
   });
 
   it('authorizes egress rules', async () => {
     const out = await client.send(
-      new AuthorizeSecurityGroupEgressCommand({ GroupId: SG, IpPermissions: [{ IpProtocol: 'udp', FromPort: 53, ToPort: 53, IpRanges: [{ CidrIp: '10.0.0.2/32' }] }] }),
+      new AuthorizeSecurityGroupEgressCommand({
+        GroupId: SG,
+        IpPermissions: [{ IpProtocol: 'udp', FromPort: 53, ToPort: 53, IpRanges: [{ CidrIp: '10.0.0.2/32' }] }],
+      }),
     );
     expect(out.SecurityGroupRules?.[0]).toMatchObject({ IsEgress: true, IpProtocol: 'udp', FromPort: 53, CidrIpv4: '10.0.0.2/32' });
     expect(sandbox.rules(SG)).toContainEqual(rule('egress', 'udp', 53, 53, { kind: 'ipv4', cidr: '10.0.0.2/32' }));
@@ -219,7 +257,14 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
       client.send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: SG,
-          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'another description' }, { CidrIp: '198.51.100.0/24' }] }],
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: 22,
+              ToPort: 22,
+              IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'another description' }, { CidrIp: '198.51.100.0/24' }],
+            },
+          ],
         }),
       ),
     );
@@ -230,12 +275,31 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
   });
 
   it.each([
-    ['an unknown group', { GroupId: 'sg-0000000000000dead', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }] }, 'InvalidGroup.NotFound'],
-    ['a malformed CIDR', { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.1.0.0/99' }] }] }, 'InvalidParameterValue'],
-    ['tcp without ports', { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', IpRanges: [{ CidrIp: '10.1.0.0/16' }] }] }, 'InvalidParameterValue'],
+    [
+      'an unknown group',
+      {
+        GroupId: 'sg-0000000000000dead',
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }],
+      },
+      'InvalidGroup.NotFound',
+    ],
+    [
+      'a malformed CIDR',
+      { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.1.0.0/99' }] }] },
+      'InvalidParameterValue',
+    ],
+    [
+      'tcp without ports',
+      { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', IpRanges: [{ CidrIp: '10.1.0.0/16' }] }] },
+      'InvalidParameterValue',
+    ],
     ['a permission with no peer', { GroupId: SG, IpPermissions: [{ IpProtocol: '-1' }] }, 'InvalidParameterValue'],
     ['no permission', { GroupId: SG }, 'MissingParameter'],
-    ['the legacy flat parameters', { GroupId: SG, CidrIp: '10.1.0.0/16', IpProtocol: 'tcp', FromPort: 1, ToPort: 1 }, 'UnsupportedOperation'],
+    [
+      'the legacy flat parameters',
+      { GroupId: SG, CidrIp: '10.1.0.0/16', IpProtocol: 'tcp', FromPort: 1, ToPort: 1 },
+      'UnsupportedOperation',
+    ],
   ])('refuses %s', async (_name, input, code) => {
     const before = sandbox.rules(SG);
     const err = await failure(client.send(new AuthorizeSecurityGroupIngressCommand(input)));
@@ -246,35 +310,64 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
 
   describe('a rule that refers to another security group', () => {
     const DEAD_SG = 'sg-0000000000000dead';
-    const fromGroup = (groupId: string, port = 5433) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: port, UserIdGroupPairs: [{ GroupId: groupId }] });
+    const fromGroup = (groupId: string, port = 5433) => ({
+      IpProtocol: 'tcp',
+      FromPort: port,
+      ToPort: port,
+      UserIdGroupPairs: [{ GroupId: groupId }],
+    });
 
     it.each([
-      ['AuthorizeSecurityGroupIngress', (input: { GroupId: string; IpPermissions: object[] }) => client.send(new AuthorizeSecurityGroupIngressCommand(input))],
-      ['AuthorizeSecurityGroupEgress', (input: { GroupId: string; IpPermissions: object[] }) => client.send(new AuthorizeSecurityGroupEgressCommand(input))],
+      [
+        'AuthorizeSecurityGroupIngress',
+        (input: { GroupId: string; IpPermissions: object[] }) => client.send(new AuthorizeSecurityGroupIngressCommand(input)),
+      ],
+      [
+        'AuthorizeSecurityGroupEgress',
+        (input: { GroupId: string; IpPermissions: object[] }) => client.send(new AuthorizeSecurityGroupEgressCommand(input)),
+      ],
     ] as const)('%s: refuses a group that does not exist with InvalidGroup.NotFound naming it, adding nothing', async (action, send) => {
       const before = sandbox.rules(SG);
       const changes: SandboxChange[] = [];
       sandbox.onChange((_g, _r, _a, _p, change) => changes.push(change));
 
       // A valid CIDR rule in the same call is not added either: the call is all-or-nothing.
-      const err = await failure(send({ GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 7000, ToPort: 7000, IpRanges: [{ CidrIp: '10.7.0.0/16' }] }, fromGroup(DEAD_SG)] }));
+      const err = await failure(
+        send({
+          GroupId: SG,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 7000, ToPort: 7000, IpRanges: [{ CidrIp: '10.7.0.0/16' }] }, fromGroup(DEAD_SG)],
+        }),
+      );
 
       expect(err.name).toBe('InvalidGroup.NotFound');
       expect(err.message).toBe(`The security group '${DEAD_SG}' does not exist`);
       expect(err.$metadata.httpStatusCode).toBe(400);
       expect(err.$fault).toBe('client');
-      expect(lastCall()).toMatchObject({ action, status: 400, error: { code: 'InvalidGroup.NotFound', message: `The security group '${DEAD_SG}' does not exist` } });
+      expect(lastCall()).toMatchObject({
+        action,
+        status: 400,
+        error: { code: 'InvalidGroup.NotFound', message: `The security group '${DEAD_SG}' does not exist` },
+      });
       expect(sandbox.rules(SG)).toEqual(before);
       expect(changes).toEqual([]);
     });
 
     it('accepts a group that exists, and the group itself; refuses it once it was deleted', async () => {
       sandbox.addGroup({ groupId: OTHER_SG, vpcId: VPC });
-      await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: SG, IpPermissions: [fromGroup(OTHER_SG), fromGroup(SG, 5434)] }));
-      expect(sandbox.rules(SG)).toEqual(expect.arrayContaining([rule('ingress', 'tcp', 5433, 5433, { kind: 'securityGroup', groupId: OTHER_SG }), rule('ingress', 'tcp', 5434, 5434, { kind: 'securityGroup', groupId: SG })]));
+      await client.send(
+        new AuthorizeSecurityGroupIngressCommand({ GroupId: SG, IpPermissions: [fromGroup(OTHER_SG), fromGroup(SG, 5434)] }),
+      );
+      expect(sandbox.rules(SG)).toEqual(
+        expect.arrayContaining([
+          rule('ingress', 'tcp', 5433, 5433, { kind: 'securityGroup', groupId: OTHER_SG }),
+          rule('ingress', 'tcp', 5434, 5434, { kind: 'securityGroup', groupId: SG }),
+        ]),
+      );
 
       sandbox.removeGroup(OTHER_SG);
-      const err = await failure(client.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: SG, IpPermissions: [fromGroup(OTHER_SG, 5435)] })));
+      const err = await failure(
+        client.send(new AuthorizeSecurityGroupEgressCommand({ GroupId: SG, IpPermissions: [fromGroup(OTHER_SG, 5435)] })),
+      );
 
       expect(err.name).toBe('InvalidGroup.NotFound');
       expect(err.message).toBe(`The security group '${OTHER_SG}' does not exist`);
@@ -282,7 +375,9 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
     });
 
     it('names the target, not the reference, when the target itself does not exist', async () => {
-      const err = await failure(client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: DEAD_SG, IpPermissions: [fromGroup(OTHER_SG)] })));
+      const err = await failure(
+        client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: DEAD_SG, IpPermissions: [fromGroup(OTHER_SG)] })),
+      );
       expect(err.message).toBe(`The security group '${DEAD_SG}' does not exist`);
     });
 
@@ -291,8 +386,15 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
       const changes: SandboxChange[] = [];
       sandbox.onChange((_g, _r, _a, _p, change) => changes.push(change));
 
-      expect(() => sandbox.addRules(SG, [rules.tcp(7001), rule('egress', 'tcp', 5432, 5432, { kind: 'securityGroup', groupId: DEAD_SG })])).toThrow(
-        expect.objectContaining({ name: 'Ec2ApiError', code: 'InvalidGroup.NotFound', status: 400, message: `The security group '${DEAD_SG}' does not exist` }),
+      expect(() =>
+        sandbox.addRules(SG, [rules.tcp(7001), rule('egress', 'tcp', 5432, 5432, { kind: 'securityGroup', groupId: DEAD_SG })]),
+      ).toThrow(
+        expect.objectContaining({
+          name: 'Ec2ApiError',
+          code: 'InvalidGroup.NotFound',
+          status: 400,
+          message: `The security group '${DEAD_SG}' does not exist`,
+        }),
       );
       expect(sandbox.rules(SG)).toEqual(before);
       expect(changes).toEqual([]);
@@ -302,7 +404,13 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
   it('answers DryRunOperation (412) and changes nothing for DryRun', async () => {
     const before = sandbox.rules(SG);
     const err = await failure(
-      client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: SG, DryRun: true, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }] })),
+      client.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: SG,
+          DryRun: true,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 1, ToPort: 1, IpRanges: [{ CidrIp: '10.1.0.0/16' }] }],
+        }),
+      ),
     );
     expect(err.name).toBe('DryRunOperation');
     expect(err.$metadata.httpStatusCode).toBe(412);
@@ -311,7 +419,11 @@ describe('AuthorizeSecurityGroupIngress / Egress', () => {
 });
 
 describe('RevokeSecurityGroupIngress / Egress', () => {
-  const idOf = (r: ReturnType<typeof rules.sshFromWorld>) => sandbox.identifiedRules(SG).find((x) => x.rule.fromPort === r.fromPort && x.rule.direction === r.direction && x.rule.protocol === r.protocol)!.securityGroupRuleId!;
+  const idOf = (r: ReturnType<typeof rules.sshFromWorld>) =>
+    sandbox
+      .identifiedRules(SG)
+      .find((x) => x.rule.fromPort === r.fromPort && x.rule.direction === r.direction && x.rule.protocol === r.protocol)!
+      .securityGroupRuleId!;
 
   it('revokes by SecurityGroupRuleId.N and lists the revoked rules', async () => {
     const id = idOf(rules.sshFromWorld());
@@ -319,7 +431,16 @@ describe('RevokeSecurityGroupIngress / Egress', () => {
     expect(lastCall().params).toMatchObject({ GroupId: SG, 'SecurityGroupRuleId.1': id });
     expect(out.Return).toBe(true);
     expect(out.RevokedSecurityGroupRules).toEqual([
-      { SecurityGroupRuleId: id, GroupId: SG, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0', Description: 'temp' },
+      {
+        SecurityGroupRuleId: id,
+        GroupId: SG,
+        IsEgress: false,
+        IpProtocol: 'tcp',
+        FromPort: 22,
+        ToPort: 22,
+        CidrIpv4: '0.0.0.0/0',
+        Description: 'temp',
+      },
     ]);
     expect(out.UnknownIpPermissions).toBeUndefined();
     expect(sandbox.rules(SG)).not.toContainEqual(rules.sshFromWorld());
@@ -331,13 +452,23 @@ describe('RevokeSecurityGroupIngress / Egress', () => {
     const err = await failure(client.send(new RevokeSecurityGroupEgressCommand({ GroupId: SG, SecurityGroupRuleIds: [ingressId] })));
     expect(err.name).toBe('InvalidSecurityGroupRuleId.NotFound');
     const out = await client.send(new RevokeSecurityGroupEgressCommand({ GroupId: SG, SecurityGroupRuleIds: [egressId] }));
-    expect(out.RevokedSecurityGroupRules?.[0]).toMatchObject({ SecurityGroupRuleId: egressId, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1 });
+    expect(out.RevokedSecurityGroupRules?.[0]).toMatchObject({
+      SecurityGroupRuleId: egressId,
+      IsEgress: true,
+      IpProtocol: '-1',
+      FromPort: -1,
+      ToPort: -1,
+    });
     expect(sandbox.rules(SG)).not.toContainEqual(rules.allEgress());
   });
 
   it('is all-or-nothing by id: one unknown id revokes none (InvalidSecurityGroupRuleId.NotFound)', async () => {
     const before = sandbox.rules(SG);
-    const err = await failure(client.send(new RevokeSecurityGroupIngressCommand({ GroupId: SG, SecurityGroupRuleIds: [idOf(rules.sshFromWorld()), 'sgr-0000000000000dead'] })));
+    const err = await failure(
+      client.send(
+        new RevokeSecurityGroupIngressCommand({ GroupId: SG, SecurityGroupRuleIds: [idOf(rules.sshFromWorld()), 'sgr-0000000000000dead'] }),
+      ),
+    );
     expect(err.name).toBe('InvalidSecurityGroupRuleId.NotFound');
     expect(err.message).toContain('sgr-0000000000000dead');
     expect(sandbox.rules(SG)).toEqual(before);
@@ -358,7 +489,9 @@ describe('RevokeSecurityGroupIngress / Egress', () => {
       client.send(
         new RevokeSecurityGroupIngressCommand({
           GroupId: SG,
-          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }, { CidrIp: '203.0.113.0/24' }] }],
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }, { CidrIp: '203.0.113.0/24' }] },
+          ],
         }),
       ),
     );
@@ -369,11 +502,22 @@ describe('RevokeSecurityGroupIngress / Egress', () => {
 
   it('default VPC: no error, Return false and the unmatched permissions in UnknownIpPermissions', async () => {
     const out = await client.send(
-      new RevokeSecurityGroupIngressCommand({ GroupId: DEFAULT_SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: DEFAULT_SG,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
     );
     expect(out.Return).toBe(false);
     expect(out.UnknownIpPermissions).toEqual([
-      { IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+      {
+        IpProtocol: 'tcp',
+        FromPort: 3389,
+        ToPort: 3389,
+        IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+        Ipv6Ranges: [],
+        PrefixListIds: [],
+        UserIdGroupPairs: [],
+      },
     ]);
     expect(sandbox.rules(DEFAULT_SG)).toEqual([rules.sshFromWorld()]);
   });
@@ -381,7 +525,11 @@ describe('RevokeSecurityGroupIngress / Egress', () => {
   it('refuses SecurityGroupRuleIds together with IpPermissions', async () => {
     const err = await failure(
       client.send(
-        new RevokeSecurityGroupIngressCommand({ GroupId: SG, SecurityGroupRuleIds: [idOf(rules.sshFromWorld())], IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+        new RevokeSecurityGroupIngressCommand({
+          GroupId: SG,
+          SecurityGroupRuleIds: [idOf(rules.sshFromWorld())],
+          IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        }),
       ),
     );
     expect(err.name).toBe('InvalidParameterCombination');
@@ -405,10 +553,17 @@ describe('other actions', () => {
 });
 
 describe('raw HTTP', () => {
-  async function post(body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; requestId: string | null }> {
+  async function post(
+    body: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; text: string; requestId: string | null }> {
     const res = await fetch(sandbox.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/20261113/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=00`, ...headers },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/20261113/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=00`,
+        ...headers,
+      },
       body,
     });
     return { status: res.status, text: await res.text(), requestId: res.headers.get('x-amzn-requestid') };
@@ -429,7 +584,9 @@ describe('raw HTTP', () => {
   });
 
   it('refuses a parameter the action does not know (UnknownParameter)', async () => {
-    const res = await post(`Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupId=${SG}&IpPermissions.1.UserIdGroupPairs.1.GroupId=${OTHER_SG}`);
+    const res = await post(
+      `Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupId=${SG}&IpPermissions.1.UserIdGroupPairs.1.GroupId=${OTHER_SG}`,
+    );
     expect(res.status).toBe(400);
     expect(res.text).toContain('<Code>UnknownParameter</Code>');
   });
@@ -457,7 +614,9 @@ describe('failNext', () => {
     expect(err.$metadata.httpStatusCode).toBe(status);
     expect(err.$fault).toBe(status >= 500 ? 'server' : 'client');
     expect(lastCall()).toMatchObject({ injected: true, status, error: { code } });
-    await expect(client.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [SG] }] }))).resolves.toBeDefined();
+    await expect(
+      client.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [SG] }] })),
+    ).resolves.toBeDefined();
   });
 
   it('injects into the next N calls of any action with *', async () => {
@@ -525,7 +684,12 @@ describe('changes', () => {
       expect(principalArn).toBe(change.principalArn);
       changes.push(change);
     });
-    await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }));
+    await client.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: SG,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
     expect(changes).toEqual([
       expect.objectContaining({
         groupId: SG,
@@ -546,7 +710,11 @@ describe('changes', () => {
       actions.push(action);
       throw new Error('listener bug');
     });
-    sandbox.addRules(SG, [rules.tcp(9000), rule('egress', 'tcp', 9000, 9000, { kind: 'ipv4', cidr: '10.0.0.0/8' })], 'arn:aws:iam::111122223333:user/alice');
+    sandbox.addRules(
+      SG,
+      [rules.tcp(9000), rule('egress', 'tcp', 9000, 9000, { kind: 'ipv4', cidr: '10.0.0.0/8' })],
+      'arn:aws:iam::111122223333:user/alice',
+    );
     sandbox.removeRules(SG, [rules.tcp(9000)]);
     off();
     sandbox.removeRules(SG, [rules.sshFromWorld()]);

@@ -20,7 +20,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { DriftwardenError } from '@driftwarden/domain';
-import { canonicalProtocol, parseCidr, rulesFromIpPermissions, toIpPermissions, type IdentifiedRule } from '@driftwarden/kinds/security-group';
+import {
+  canonicalProtocol,
+  parseCidr,
+  rulesFromIpPermissions,
+  toIpPermissions,
+  type IdentifiedRule,
+} from '@driftwarden/kinds/security-group';
 import { Ec2ApiError, ec2Errors } from './ec2-sandbox.errors';
 import {
   booleanParam,
@@ -36,13 +42,7 @@ import {
   type Ec2SandboxAction,
   type QueryParams,
 } from './ec2-query';
-import {
-  SandboxSecurityGroups,
-  type SandboxChange,
-  type SandboxGroupSpec,
-  type SandboxTag,
-  type StoredRule,
-} from './ec2-sandbox.state';
+import { SandboxSecurityGroups, type SandboxChange, type SandboxGroupSpec, type SandboxTag, type StoredRule } from './ec2-sandbox.state';
 import { errorXml, ipPermissionXml, leaf, responseXml, revokedRuleXml, securityGroupRuleXml, securityGroupXml, set } from './ec2-xml';
 import type { PermissionRule, RuleDirection } from '@driftwarden/kinds/security-group';
 
@@ -149,7 +149,12 @@ export class Ec2Sandbox {
 
   private constructor(private readonly options: Ec2SandboxOptions) {
     this.clock = options.clock ?? (() => new Date());
-    this.state = new SandboxSecurityGroups(options.accountId ?? '111122223333', options.region ?? 'eu-west-1', (c) => this.emit(c), this.clock);
+    this.state = new SandboxSecurityGroups(
+      options.accountId ?? '111122223333',
+      options.region ?? 'eu-west-1',
+      (c) => this.emit(c),
+      this.clock,
+    );
   }
 
   /** Starts a sandbox on 127.0.0.1 (any free port unless `options.port`). */
@@ -206,7 +211,9 @@ export class Ec2Sandbox {
    * does not exist, as the Authorize behind the console would.
    */
   addRules(groupId: string, rules: readonly PermissionRule[], principalArn?: string): IdentifiedRule[] {
-    return this.state.addRules(groupId, rules, principalArn).map((r) => ({ rule: r.rule, securityGroupRuleId: r.securityGroupRuleId, groupId }));
+    return this.state
+      .addRules(groupId, rules, principalArn)
+      .map((r) => ({ rule: r.rule, securityGroupRuleId: r.securityGroupRuleId, groupId }));
   }
 
   /** Someone removes rules out of band (reported to listeners as Revoke calls). */
@@ -286,13 +293,21 @@ export class Ec2Sandbox {
     if (!call.action) return this.answerError(res, call, ec2Errors.missingAction());
     if (accessKeyId === undefined) return this.answerError(res, call, ec2Errors.authFailure());
     // Temporary credentials: AWS refuses a call without the session's token, or after it expired.
-    if (session && (req.headers['x-amz-security-token'] !== session.sessionToken || this.clock().getTime() >= Date.parse(session.expiration))) {
+    if (
+      session &&
+      (req.headers['x-amz-security-token'] !== session.sessionToken || this.clock().getTime() >= Date.parse(session.expiration))
+    ) {
       return this.answerError(res, call, ec2Errors.authFailure());
     }
     const action = call.action;
     if (action === 'AssumeRole') {
       try {
-        const { xml, session } = assumeRole(params, { callerAccessKeyId: accessKeyId, now: this.clock(), roles: this.options.assumableRoles, requestId });
+        const { xml, session } = assumeRole(params, {
+          callerAccessKeyId: accessKeyId,
+          now: this.clock(),
+          roles: this.options.assumableRoles,
+          requestId,
+        });
         this.sessions.push(session);
         call.status = 200;
         send(res, 200, xml, requestId);
@@ -326,7 +341,11 @@ export class Ec2Sandbox {
         }
         return;
       }
-      return this.answerError(res, call, new Ec2ApiError(injected.code, injected.message ?? defaultMessage(injected.code), injected.status));
+      return this.answerError(
+        res,
+        call,
+        new Ec2ApiError(injected.code, injected.message ?? defaultMessage(injected.code), injected.status),
+      );
     }
     try {
       checkParameters(action, params);
@@ -367,7 +386,11 @@ export class Ec2Sandbox {
 
   // --- actions -------------------------------------------------------------------------------
 
-  private dispatch(action: Ec2SandboxAction, params: QueryParams, ctx: { requestId: string; principalArn?: string; quirk: boolean }): string {
+  private dispatch(
+    action: Ec2SandboxAction,
+    params: QueryParams,
+    ctx: { requestId: string; principalArn?: string; quirk: boolean },
+  ): string {
     const dryRun = booleanParam(params, 'DryRun');
     const change = { action, requestId: ctx.requestId, ...(ctx.principalArn !== undefined ? { principalArn: ctx.principalArn } : {}) };
     switch (action) {
@@ -375,15 +398,22 @@ export class Ec2Sandbox {
         const groups = this.state.describeGroups(stringList(params, 'GroupId'), stringList(params, 'GroupName'), filters(params));
         if (dryRun) throw ec2Errors.dryRun();
         const page = paginate(groups, params);
-        return set('securityGroupInfo', page.items.map((g) => securityGroupXml(g, this.state.groupArn(g)))) + leaf('nextToken', page.nextToken);
+        return (
+          set(
+            'securityGroupInfo',
+            page.items.map((g) => securityGroupXml(g, this.state.groupArn(g))),
+          ) + leaf('nextToken', page.nextToken)
+        );
       }
       case 'DescribeSecurityGroupRules': {
         const rules = this.state.describeRules(stringList(params, 'SecurityGroupRuleId'), filters(params));
         if (dryRun) throw ec2Errors.dryRun();
         const page = paginate(rules, params);
         return (
-          set('securityGroupRuleSet', page.items.map((r) => securityGroupRuleXml(r.group, r.stored, this.state.ruleArn(r.group, r.stored.securityGroupRuleId)))) +
-          leaf('nextToken', page.nextToken)
+          set(
+            'securityGroupRuleSet',
+            page.items.map((r) => securityGroupRuleXml(r.group, r.stored, this.state.ruleArn(r.group, r.stored.securityGroupRuleId))),
+          ) + leaf('nextToken', page.nextToken)
         );
       }
       case 'AuthorizeSecurityGroupIngress':
@@ -397,7 +427,13 @@ export class Ec2Sandbox {
         const group = this.state.group(groupId);
         if (dryRun) throw ec2Errors.dryRun();
         const added = this.state.authorize(groupId, direction, rules, tags, change);
-        return leaf('return', true) + set('securityGroupRuleSet', added.map((r) => securityGroupRuleXml(group, r, this.state.ruleArn(group, r.securityGroupRuleId))));
+        return (
+          leaf('return', true) +
+          set(
+            'securityGroupRuleSet',
+            added.map((r) => securityGroupRuleXml(group, r, this.state.ruleArn(group, r.securityGroupRuleId))),
+          )
+        );
       }
       case 'RevokeSecurityGroupIngress':
       case 'RevokeSecurityGroupEgress': {
@@ -497,7 +533,9 @@ function toApiError(err: unknown): Ec2ApiError {
 
 function groupIdParam(params: QueryParams): string {
   if (usesLegacyParameters(params)) {
-    throw ec2Errors.unsupported('the sandbox implements IpPermissions and SecurityGroupRuleIds, not the legacy flat parameters (CidrIp, FromPort, …)');
+    throw ec2Errors.unsupported(
+      'the sandbox implements IpPermissions and SecurityGroupRuleIds, not the legacy flat parameters (CidrIp, FromPort, …)',
+    );
   }
   const groupId = optionalString(params, 'GroupId');
   if (groupId !== undefined) return groupId;
@@ -510,7 +548,10 @@ function ruleTags(params: QueryParams): SandboxTag[] {
   for (let i = 1; params.has(`TagSpecification.${i}.ResourceType`); i++) {
     if (params.get(`TagSpecification.${i}.ResourceType`) !== 'security-group-rule') continue;
     for (let j = 1; params.has(`TagSpecification.${i}.Tag.${j}.Key`); j++) {
-      tags.push({ key: params.get(`TagSpecification.${i}.Tag.${j}.Key`) ?? '', value: params.get(`TagSpecification.${i}.Tag.${j}.Value`) ?? '' });
+      tags.push({
+        key: params.get(`TagSpecification.${i}.Tag.${j}.Key`) ?? '',
+        value: params.get(`TagSpecification.${i}.Tag.${j}.Value`) ?? '',
+      });
     }
   }
   return tags;
@@ -529,22 +570,27 @@ export function permissionRules(permissions: readonly IpPermission[], direction:
     if (!known) throw ec2Errors.invalidParameterValue(`Invalid value '${p.IpProtocol}' for IP protocol. Unknown protocol.`);
     if (PORTED.has(protocol)) {
       const { FromPort: from, ToPort: to } = p;
-      if (from === undefined || to === undefined) throw ec2Errors.invalidParameterValue(`${path}: FromPort and ToPort are required for protocol ${protocol}`);
+      if (from === undefined || to === undefined)
+        throw ec2Errors.invalidParameterValue(`${path}: FromPort and ToPort are required for protocol ${protocol}`);
       const all = from === -1 && to === -1;
-      if (!all && (from < 0 || to > 65535 || from > to)) throw ec2Errors.invalidParameterValue(`Invalid port range ${from}-${to} in ${path}`);
+      if (!all && (from < 0 || to > 65535 || from > to))
+        throw ec2Errors.invalidParameterValue(`Invalid port range ${from}-${to} in ${path}`);
     }
     if (ICMP.has(protocol)) {
       for (const v of [p.FromPort, p.ToPort]) {
         if (v !== undefined && (v < -1 || v > 255)) throw ec2Errors.invalidParameterValue(`Invalid ICMP type or code ${v} in ${path}`);
       }
     }
-    const peers = (p.IpRanges?.length ?? 0) + (p.Ipv6Ranges?.length ?? 0) + (p.PrefixListIds?.length ?? 0) + (p.UserIdGroupPairs?.length ?? 0);
+    const peers =
+      (p.IpRanges?.length ?? 0) + (p.Ipv6Ranges?.length ?? 0) + (p.PrefixListIds?.length ?? 0) + (p.UserIdGroupPairs?.length ?? 0);
     if (peers === 0) throw ec2Errors.invalidParameterValue(`${path} names no CIDR range, IPv6 range, prefix list or security group`);
     for (const r of p.IpRanges ?? []) {
-      if (!r.CidrIp || parseCidr(r.CidrIp)?.family !== 4) throw ec2Errors.invalidParameterValue(`CIDR block ${r.CidrIp ?? ''} is malformed`);
+      if (!r.CidrIp || parseCidr(r.CidrIp)?.family !== 4)
+        throw ec2Errors.invalidParameterValue(`CIDR block ${r.CidrIp ?? ''} is malformed`);
     }
     for (const r of p.Ipv6Ranges ?? []) {
-      if (!r.CidrIpv6 || parseCidr(r.CidrIpv6)?.family !== 6) throw ec2Errors.invalidParameterValue(`CIDR block ${r.CidrIpv6 ?? ''} is malformed`);
+      if (!r.CidrIpv6 || parseCidr(r.CidrIpv6)?.family !== 6)
+        throw ec2Errors.invalidParameterValue(`CIDR block ${r.CidrIpv6 ?? ''} is malformed`);
     }
     for (const r of p.PrefixListIds ?? []) {
       if (!r.PrefixListId || !/^pl-[0-9a-f]+$/.test(r.PrefixListId)) {
@@ -559,11 +605,19 @@ export function permissionRules(permissions: readonly IpPermission[], direction:
 }
 
 function unknownPermissionsXml(rules: readonly PermissionRule[], direction: RuleDirection, ownerId: string): string {
-  return set('unknownIpPermissionSet', toIpPermissions(rules)[direction].map((p) => ipPermissionXml(p, ownerId)));
+  return set(
+    'unknownIpPermissionSet',
+    toIpPermissions(rules)[direction].map((p) => ipPermissionXml(p, ownerId)),
+  );
 }
 
 function revokedSetXml(group: Parameters<typeof revokedRuleXml>[0], revoked: readonly StoredRule[]): string {
-  return revoked.length === 0 ? '' : set('revokedSecurityGroupRuleSet', revoked.map((r) => revokedRuleXml(group, r)));
+  return revoked.length === 0
+    ? ''
+    : set(
+        'revokedSecurityGroupRuleSet',
+        revoked.map((r) => revokedRuleXml(group, r)),
+      );
 }
 
 const TOKEN_PREFIX = 'sbx1:';

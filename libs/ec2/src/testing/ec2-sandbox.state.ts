@@ -93,7 +93,8 @@ export class SandboxSecurityGroups {
 
   addGroup(spec: SandboxGroupSpec): StoredGroup {
     if (!GROUP_ID.test(spec.groupId)) throw ec2Errors.groupIdMalformed(spec.groupId);
-    if (this.groups.has(spec.groupId)) throw new Ec2ApiError('InvalidGroup.Duplicate', `The security group '${spec.groupId}' already exists`);
+    if (this.groups.has(spec.groupId))
+      throw new Ec2ApiError('InvalidGroup.Duplicate', `The security group '${spec.groupId}' already exists`);
     const group: StoredGroup = {
       groupId: spec.groupId,
       groupName: spec.groupName ?? spec.groupId,
@@ -140,7 +141,8 @@ export class SandboxSecurityGroups {
     if (groupIds.length > 0) result = result.filter((g) => groupIds.includes(g.groupId));
     if (groupNames.length > 0) {
       for (const name of groupNames) {
-        if (!result.some((g) => g.groupName === name)) throw new Ec2ApiError('InvalidGroup.NotFound', `The security group '${name}' does not exist in default VPC`);
+        if (!result.some((g) => g.groupName === name))
+          throw new Ec2ApiError('InvalidGroup.NotFound', `The security group '${name}' does not exist in default VPC`);
       }
       result = result.filter((g) => groupNames.includes(g.groupName));
     }
@@ -179,7 +181,13 @@ export class SandboxSecurityGroups {
   // --- writes ----------------------------------------------------------------------------------
 
   /** All-or-nothing: a rule that exists (by identity) fails the whole call. */
-  authorize(groupId: string, direction: RuleDirection, rules: readonly PermissionRule[], tags: readonly SandboxTag[], ctx: ChangeContext): StoredRule[] {
+  authorize(
+    groupId: string,
+    direction: RuleDirection,
+    rules: readonly PermissionRule[],
+    tags: readonly SandboxTag[],
+    ctx: ChangeContext,
+  ): StoredRule[] {
     const group = this.group(groupId);
     const wanted = uniqueRules(rules);
     const existing = new Set(group.rules.map((r) => canonicalRuleKey(r.rule)));
@@ -192,7 +200,12 @@ export class SandboxSecurityGroups {
     }
     const added = wanted.map((rule) => this.store(rule, tags));
     group.rules.push(...added);
-    this.changed(group, ctx, added.map((r) => r.rule), []);
+    this.changed(
+      group,
+      ctx,
+      added.map((r) => r.rule),
+      [],
+    );
     return added;
   }
 
@@ -206,7 +219,12 @@ export class SandboxSecurityGroups {
       if (!targets.includes(stored)) targets.push(stored);
     }
     group.rules = group.rules.filter((r) => !targets.includes(r));
-    this.changed(group, ctx, [], targets.map((r) => r.rule));
+    this.changed(
+      group,
+      ctx,
+      [],
+      targets.map((r) => r.rule),
+    );
     return targets;
   }
 
@@ -233,7 +251,12 @@ export class SandboxSecurityGroups {
     if (unknown.length > 0 && !group.isDefaultVpc) throw ec2Errors.permissionNotFound();
     if (revoked.length > 0) {
       group.rules = group.rules.filter((r) => !revoked.includes(r));
-      this.changed(group, ctx, [], revoked.map((r) => r.rule));
+      this.changed(
+        group,
+        ctx,
+        [],
+        revoked.map((r) => r.rule),
+      );
     }
     return { revoked, unknown };
   }

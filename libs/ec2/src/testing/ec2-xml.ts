@@ -35,7 +35,10 @@ export function errorXml(code: string, message: string, requestId: string): stri
 }
 
 function tagSet(tags: readonly SandboxTag[]): string {
-  return set('tagSet', tags.map((t) => `${leaf('key', t.key)}${leaf('value', t.value)}`));
+  return set(
+    'tagSet',
+    tags.map((t) => `${leaf('key', t.key)}${leaf('value', t.value)}`),
+  );
 }
 
 /** EC2 reports "no ports" (all traffic, port-less protocols) as -1/-1 in SecurityGroupRule. */
@@ -97,16 +100,31 @@ export function ipPermissionXml(p: IpPermission, ownerId: string): string {
     leaf('ipProtocol', p.IpProtocol) +
     leaf('fromPort', p.FromPort) +
     leaf('toPort', p.ToPort) +
-    set('groups', (p.UserIdGroupPairs ?? []).map((g) => `${leaf('userId', g.UserId ?? ownerId)}${leaf('groupId', g.GroupId)}${d(g.Description)}`)) +
-    set('ipRanges', (p.IpRanges ?? []).map((r) => `${leaf('cidrIp', r.CidrIp)}${d(r.Description)}`)) +
-    set('ipv6Ranges', (p.Ipv6Ranges ?? []).map((r) => `${leaf('cidrIpv6', r.CidrIpv6)}${d(r.Description)}`)) +
-    set('prefixListIds', (p.PrefixListIds ?? []).map((r) => `${leaf('prefixListId', r.PrefixListId)}${d(r.Description)}`))
+    set(
+      'groups',
+      (p.UserIdGroupPairs ?? []).map((g) => `${leaf('userId', g.UserId ?? ownerId)}${leaf('groupId', g.GroupId)}${d(g.Description)}`),
+    ) +
+    set(
+      'ipRanges',
+      (p.IpRanges ?? []).map((r) => `${leaf('cidrIp', r.CidrIp)}${d(r.Description)}`),
+    ) +
+    set(
+      'ipv6Ranges',
+      (p.Ipv6Ranges ?? []).map((r) => `${leaf('cidrIpv6', r.CidrIpv6)}${d(r.Description)}`),
+    ) +
+    set(
+      'prefixListIds',
+      (p.PrefixListIds ?? []).map((r) => `${leaf('prefixListId', r.PrefixListId)}${d(r.Description)}`),
+    )
   );
 }
 
 /** Canonical rules of one direction as `IpPermission` items. */
 export function permissionsXml(name: string, rules: readonly PermissionRule[], direction: 'ingress' | 'egress', ownerId: string): string {
-  return set(name, toIpPermissions(rules)[direction].map((p) => ipPermissionXml(p, ownerId)));
+  return set(
+    name,
+    toIpPermissions(rules)[direction].map((p) => ipPermissionXml(p, ownerId)),
+  );
 }
 
 /** One `SecurityGroup` (DescribeSecurityGroups). */

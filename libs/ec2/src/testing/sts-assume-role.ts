@@ -59,21 +59,38 @@ export function assumeRole(
   ctx: { callerAccessKeyId: string; now: Date; roles: Record<string, AssumableRole> | undefined; requestId: string },
 ): { xml: string; session: AssumedSession } {
   if (params.get('Version') !== '2011-06-15') {
-    throw new StsError(params.get('Version') === undefined ? 'MissingParameter' : 'InvalidParameterValue', 'The request must contain the parameter Version with the value 2011-06-15.', 400);
+    throw new StsError(
+      params.get('Version') === undefined ? 'MissingParameter' : 'InvalidParameterValue',
+      'The request must contain the parameter Version with the value 2011-06-15.',
+      400,
+    );
   }
   const roleArn = params.get('RoleArn');
   const sessionName = params.get('RoleSessionName');
   if (!roleArn) throw new StsError('MissingParameter', 'The request must contain the parameter RoleArn.', 400);
   if (!sessionName) throw new StsError('MissingParameter', 'The request must contain the parameter RoleSessionName.', 400);
   const arn = ROLE_ARN.exec(roleArn);
-  if (!arn) throw new StsError('ValidationError', `Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must be a valid IAM role ARN`, 400);
+  if (!arn)
+    throw new StsError(
+      'ValidationError',
+      `Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must be a valid IAM role ARN`,
+      400,
+    );
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-    throw new StsError('ValidationError', `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`, 400);
+    throw new StsError(
+      'ValidationError',
+      `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+      400,
+    );
   }
   const durationText = params.get('DurationSeconds');
   const durationSeconds = durationText === undefined ? 3600 : Number(durationText);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43_200) {
-    throw new StsError('ValidationError', `Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`, 400);
+    throw new StsError(
+      'ValidationError',
+      `Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`,
+      400,
+    );
   }
   const externalId = params.get('ExternalId');
   if (externalId !== undefined && !/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) {

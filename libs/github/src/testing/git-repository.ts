@@ -126,13 +126,23 @@ export class GitRepository {
   }): Promise<GitRepository> {
     const root = mkdtempSync(path.join(options.parentDir ?? tmpdir(), 'driftwarden-github-'));
     const gitDir = path.join(root, 'repo.git');
-    await new GitRepository('', undefined, undefined).git(['init', '--quiet', '--bare', `--initial-branch=${options.branch}`, gitDir], { cwd: root });
+    await new GitRepository('', undefined, undefined).git(['init', '--quiet', '--bare', `--initial-branch=${options.branch}`, gitDir], {
+      cwd: root,
+    });
     const repo = new GitRepository(gitDir, undefined, root);
-    const files: Record<string, string | Buffer> = { ...(options.fromDirectory ? readDirectory(options.fromDirectory) : {}), ...options.files };
+    const files: Record<string, string | Buffer> = {
+      ...(options.fromDirectory ? readDirectory(options.fromDirectory) : {}),
+      ...options.files,
+    };
     if (Object.keys(files).length === 0) files['README.md'] = '# sandbox\n';
     const changes: GitTreeChange[] = [];
     for (const [file, content] of Object.entries(files)) {
-      changes.push({ path: file, mode: '100644', type: 'blob', sha: await repo.writeBlob(typeof content === 'string' ? Buffer.from(content) : content) });
+      changes.push({
+        path: file,
+        mode: '100644',
+        type: 'blob',
+        sha: await repo.writeBlob(typeof content === 'string' ? Buffer.from(content) : content),
+      });
     }
     const tree = await repo.buildTree(undefined, changes);
     const author = options.author ?? { name: 'Sandbox', email: 'sandbox@example.com' };
@@ -145,7 +155,10 @@ export class GitRepository {
   static async open(dir: string): Promise<GitRepository> {
     if (!existsSync(dir)) throw new Error(`git repository ${dir} does not exist`);
     const probe = new GitRepository('', undefined, undefined);
-    const out = (await probe.git(['rev-parse', '--absolute-git-dir', '--is-bare-repository'], { cwd: dir })).toString('utf8').trim().split('\n');
+    const out = (await probe.git(['rev-parse', '--absolute-git-dir', '--is-bare-repository'], { cwd: dir }))
+      .toString('utf8')
+      .trim()
+      .split('\n');
     const [gitDir, bare] = out;
     if (bare === 'true') return new GitRepository(gitDir, undefined, undefined);
     const top = (await probe.git(['rev-parse', '--show-toplevel'], { cwd: dir })).toString('utf8').trim();
@@ -274,7 +287,13 @@ export class GitRepository {
     }
   }
 
-  async createCommit(input: { tree: string; parents: readonly string[]; message: string; author: GitIdentity; committer: GitIdentity }): Promise<string> {
+  async createCommit(input: {
+    tree: string;
+    parents: readonly string[];
+    message: string;
+    author: GitIdentity;
+    committer: GitIdentity;
+  }): Promise<string> {
     const args = ['commit-tree', '--no-gpg-sign', input.tree, ...input.parents.flatMap((p) => ['-p', p])];
     const out = await this.git(args, { input: input.message, env: identityEnv(input.author, input.committer) });
     return out.toString('utf8').trim();

@@ -181,7 +181,10 @@ export class GitHubOpenApiContract {
   private deref(value: unknown): { node: JsonObject; at: string[] } | undefined {
     if (!isObject(value)) return undefined;
     if (typeof value.$ref !== 'string') return undefined;
-    const keys = value.$ref.replace(/^#\//, '').split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = value.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
     let node: unknown = this.spec;
     for (const key of keys) node = isObject(node) ? node[key] : undefined;
     return isObject(node) ? { node, at: keys } : undefined;

@@ -48,7 +48,10 @@ export function gitHubGraphqlSchema(): GraphQLSchema {
       return cachedSchema;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`GitHub sandbox: GraphQL needs the devDependency @octokit/graphql-schema (${SCHEMA_FILE} not found above ${__dirname})`);
+    if (parent === dir)
+      throw new Error(
+        `GitHub sandbox: GraphQL needs the devDependency @octokit/graphql-schema (${SCHEMA_FILE} not found above ${__dirname})`,
+      );
     dir = parent;
   }
 }
@@ -116,7 +119,8 @@ function treeNode(ctx: GraphqlContext, oid: string, prefix: string): Node {
     __typename: 'Tree',
     oid,
     abbreviatedOid: oid.slice(0, 7),
-    entries: async () => (await ctx.repository.listTree(oid, false)).map((item) => entryNode(ctx, item, prefix === '' ? item.path : `${prefix}/${item.path}`)),
+    entries: async () =>
+      (await ctx.repository.listTree(oid, false)).map((item) => entryNode(ctx, item, prefix === '' ? item.path : `${prefix}/${item.path}`)),
   };
 }
 
@@ -151,7 +155,9 @@ function repositoryNode(ctx: GraphqlContext): Node {
     nameWithOwner: `${ctx.owner}/${ctx.name}`,
     ref: async ({ qualifiedName }: { qualifiedName: string }) => {
       // GitHub takes `refs/heads/main` or a bare `main` (looked up as a branch, then a tag).
-      const candidates = qualifiedName.startsWith('refs/') ? [qualifiedName] : [`refs/heads/${qualifiedName}`, `refs/tags/${qualifiedName}`];
+      const candidates = qualifiedName.startsWith('refs/')
+        ? [qualifiedName]
+        : [`refs/heads/${qualifiedName}`, `refs/tags/${qualifiedName}`];
       for (const candidate of candidates) {
         const sha = await ctx.repository.refSha(candidate);
         if (!sha) continue;

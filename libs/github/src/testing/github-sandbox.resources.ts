@@ -410,7 +410,10 @@ export function issue(ctx: ResourceContext, i: IssueLikeInput, labels: readonly 
     title: i.title,
     body: i.body,
     user: simpleUser(ctx, i.user),
-    labels: i.labels.map((name) => labels.find((l) => l.name === name)).filter((l): l is SandboxLabel => l !== undefined).map((l) => label(ctx, l)),
+    labels: i.labels
+      .map((name) => labels.find((l) => l.name === name))
+      .filter((l): l is SandboxLabel => l !== undefined)
+      .map((l) => label(ctx, l)),
     assignee: null,
     assignees: [],
     milestone: null,
@@ -437,7 +440,12 @@ export function issue(ctx: ResourceContext, i: IssueLikeInput, labels: readonly 
 }
 
 /** GitHub's error body: `{message, documentation_url, errors?, status}`. */
-export function errorBody(message: string, documentationUrl: string, status: number, errors?: readonly Record<string, unknown>[]): Record<string, unknown> {
+export function errorBody(
+  message: string,
+  documentationUrl: string,
+  status: number,
+  errors?: readonly Record<string, unknown>[],
+): Record<string, unknown> {
   return { message, documentation_url: documentationUrl, ...(errors ? { errors } : {}), status: String(status) };
 }
 

@@ -18,7 +18,13 @@ interface Raw {
 }
 
 /** A plain HTTP call to the sandbox (no Octokit): what GitHub's API would see. */
-async function call(sb: sandbox.GitHubSandbox, method: string, route: string, body?: unknown, token = sandbox.DEFAULT_SANDBOX_TOKEN): Promise<Raw> {
+async function call(
+  sb: sandbox.GitHubSandbox,
+  method: string,
+  route: string,
+  body?: unknown,
+  token = sandbox.DEFAULT_SANDBOX_TOKEN,
+): Promise<Raw> {
   const response = await fetch(`${sb.url}${route}`, {
     method,
     headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
@@ -56,7 +62,13 @@ describe('GitHubSandbox', () => {
       ['GET', '/repos/{owner}/{repo}/contents/{path}', 200, '/repos/acme/infra/contents/stacks/prod', undefined],
       ['GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', 200, '/repos/acme/infra/git/trees/main?recursive=1', undefined],
       ['POST', '/repos/{owner}/{repo}/labels', 201, '/repos/acme/infra/labels', { name: 'driftwarden', color: 'b60205' }],
-      ['POST', '/repos/{owner}/{repo}/issues', 201, '/repos/acme/infra/issues', { title: 'Cannot edit', body: 'x', labels: ['driftwarden'] }],
+      [
+        'POST',
+        '/repos/{owner}/{repo}/issues',
+        201,
+        '/repos/acme/infra/issues',
+        { title: 'Cannot edit', body: 'x', labels: ['driftwarden'] },
+      ],
       ['GET', '/repos/{owner}/{repo}/issues', 200, '/repos/acme/infra/issues?labels=driftwarden', undefined],
       ['GET', '/repos/{owner}/{repo}/git/ref/{ref}', 404, '/repos/acme/infra/git/ref/heads%2Fnope', undefined],
     ])('%s %s → %i is schema-valid (checked here, independently of the sandbox)', async (method, template, status, route, body) => {
@@ -70,7 +82,16 @@ describe('GitHubSandbox', () => {
       const number = await openBackport(sb);
       const got = await call(sb, 'GET', `/repos/acme/infra/pulls/${number}`);
       expect(contract.validateResponse('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', 200, got.body)).toEqual([]);
-      expect(got.body).toMatchObject({ number, state: 'open', merged: false, head: { ref: BRANCH }, base: { ref: 'main' }, commits: 1, changed_files: 1, additions: 1 });
+      expect(got.body).toMatchObject({
+        number,
+        state: 'open',
+        merged: false,
+        head: { ref: BRANCH },
+        base: { ref: 'main' },
+        commits: 1,
+        changed_files: 1,
+        additions: 1,
+      });
       const list = await call(sb, 'GET', `/repos/acme/infra/pulls?head=acme:${BRANCH}&state=open`);
       expect(contract.validateResponse('GET', '/repos/{owner}/{repo}/pulls', 200, list.body)).toEqual([]);
       const updated = await call(sb, 'PATCH', `/repos/acme/infra/pulls/${number}`, { title: 'Renamed', body: 'new body' });
@@ -96,17 +117,58 @@ describe('GitHubSandbox', () => {
 
   describe('requests that do not conform are refused like GitHub does (422)', () => {
     it.each([
-      ['POST git/refs without sha', 'POST', '/repos/acme/infra/git/refs', { ref: 'refs/heads/x' }, "body must have required property 'sha'"],
-      ['PATCH git/refs with a string force', 'PATCH', '/repos/acme/infra/git/refs/heads%2Fmain', { sha: 'a'.repeat(40), force: 'no' }, 'body.force must be boolean'],
-      ['POST pulls with a numeric head', 'POST', '/repos/acme/infra/pulls', { title: 't', head: 5, base: 'main' }, 'body.head must be string'],
-      ['an unknown query parameter', 'GET', '/repos/acme/infra/pulls?heads=acme:x', undefined, 'query.heads is not a parameter of pulls/list'],
-      ['a bad enum in the query', 'GET', '/repos/acme/infra/pulls?state=merged', undefined, 'query.state must be equal to one of the allowed values'],
-      ['POST git/trees with a bad mode', 'POST', '/repos/acme/infra/git/trees', { tree: [{ path: 'a', mode: '100600', type: 'blob', sha: 'a'.repeat(40) }] }, 'body.tree.0.mode must be equal to one of the allowed values'],
+      [
+        'POST git/refs without sha',
+        'POST',
+        '/repos/acme/infra/git/refs',
+        { ref: 'refs/heads/x' },
+        "body must have required property 'sha'",
+      ],
+      [
+        'PATCH git/refs with a string force',
+        'PATCH',
+        '/repos/acme/infra/git/refs/heads%2Fmain',
+        { sha: 'a'.repeat(40), force: 'no' },
+        'body.force must be boolean',
+      ],
+      [
+        'POST pulls with a numeric head',
+        'POST',
+        '/repos/acme/infra/pulls',
+        { title: 't', head: 5, base: 'main' },
+        'body.head must be string',
+      ],
+      [
+        'an unknown query parameter',
+        'GET',
+        '/repos/acme/infra/pulls?heads=acme:x',
+        undefined,
+        'query.heads is not a parameter of pulls/list',
+      ],
+      [
+        'a bad enum in the query',
+        'GET',
+        '/repos/acme/infra/pulls?state=merged',
+        undefined,
+        'query.state must be equal to one of the allowed values',
+      ],
+      [
+        'POST git/trees with a bad mode',
+        'POST',
+        '/repos/acme/infra/git/trees',
+        { tree: [{ path: 'a', mode: '100600', type: 'blob', sha: 'a'.repeat(40) }] },
+        'body.tree.0.mode must be equal to one of the allowed values',
+      ],
     ])('%s', async (_name, method, route, body, problem) => {
       const answer = await call(sb, method, route, body);
       expect(answer.status).toBe(422);
-      expect(answer.body).toMatchObject({ message: expect.stringMatching(/^Invalid request\.\n\n/), documentation_url: expect.any(String) });
-      expect(sb.requestProblems).toEqual([{ request: `${method} ${route.split('?')[0]}`, problems: expect.arrayContaining([expect.stringContaining(problem)]) }]);
+      expect(answer.body).toMatchObject({
+        message: expect.stringMatching(/^Invalid request\.\n\n/),
+        documentation_url: expect.any(String),
+      });
+      expect(sb.requestProblems).toEqual([
+        { request: `${method} ${route.split('?')[0]}`, problems: expect.arrayContaining([expect.stringContaining(problem)]) },
+      ]);
     });
 
     it('accepts the same request when validation is off (the product build has no @octokit/openapi)', async () => {
@@ -134,7 +196,10 @@ describe('GitHubSandbox', () => {
         body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' },
       });
       expect(await call(sb, 'GET', '/repos/acme/infra/branches')).toMatchObject({ status: 404, body: { message: 'Not Found' } });
-      expect(await call(sb, 'GET', '/repos/acme/other/git/ref/heads%2Fmain')).toMatchObject({ status: 404, body: { message: 'Not Found' } });
+      expect(await call(sb, 'GET', '/repos/acme/other/git/ref/heads%2Fmain')).toMatchObject({
+        status: 404,
+        body: { message: 'Not Found' },
+      });
       const future = await fetch(`${sb.url}/repos/acme/infra/git/ref/heads%2Fmain`, {
         headers: { authorization: `token ${sandbox.DEFAULT_SANDBOX_TOKEN}`, 'x-github-api-version': '2099-01-01' },
       });
@@ -157,7 +222,9 @@ describe('GitHubSandbox', () => {
       await sb.commit(BRANCH, { 'a.txt': 'a\n' }, 'A');
       const ahead = git(sb, 'rev-parse', BRANCH).trim();
       await sb.commit('main', { 'b.txt': 'b\n' }, 'B');
-      expect(await call(sb, 'PATCH', `/repos/acme/infra/git/refs/${encodeURIComponent(`heads/${BRANCH}`)}`, { sha: main, force: false })).toMatchObject({
+      expect(
+        await call(sb, 'PATCH', `/repos/acme/infra/git/refs/${encodeURIComponent(`heads/${BRANCH}`)}`, { sha: main, force: false }),
+      ).toMatchObject({
         status: 422,
         body: { message: 'Update is not a fast forward' },
       });
@@ -185,7 +252,9 @@ describe('GitHubSandbox', () => {
       });
       const first = await call(sb, 'GET', '/repos/acme/infra/labels?per_page=2');
       expect((first.body as Array<{ name: string }>).map((l) => l.name)).toEqual(['a', 'b']);
-      expect(first.headers.get('link')).toBe(`<${sb.url}/repos/acme/infra/labels?per_page=2&page=2>; rel="next", <${sb.url}/repos/acme/infra/labels?per_page=2&page=2>; rel="last"`);
+      expect(first.headers.get('link')).toBe(
+        `<${sb.url}/repos/acme/infra/labels?per_page=2&page=2>; rel="next", <${sb.url}/repos/acme/infra/labels?per_page=2&page=2>; rel="last"`,
+      );
       expectConformant(sb);
     });
 
@@ -246,7 +315,17 @@ describe('GitHubSandbox', () => {
       expect(await verifyGitHubSignature(body, headers['x-hub-signature-256'], 'other')).toBe(false);
       expect(parsePullRequestEvent(body)).toEqual({
         ok: true,
-        event: { action: 'closed', merged: true, number: pr.number, headRef: BRANCH, baseRef: 'main', htmlUrl: pr.htmlUrl, repo: { owner: 'acme', name: 'infra' }, body: 'closes tcp/8080', updatedAt: new Date(sb.pullRequest(pr.number)!.updatedAt).toISOString() },
+        event: {
+          action: 'closed',
+          merged: true,
+          number: pr.number,
+          headRef: BRANCH,
+          baseRef: 'main',
+          htmlUrl: pr.htmlUrl,
+          repo: { owner: 'acme', name: 'infra' },
+          body: 'closes tcp/8080',
+          updatedAt: new Date(sb.pullRequest(pr.number)!.updatedAt).toISOString(),
+        },
       });
       // The PR in the payload is the REST shape.
       const contract = loadGitHubOpenApiContract();
@@ -273,8 +352,21 @@ describe('GitHubSandbox', () => {
       dir = mkdtempSync(path.join(tmpdir(), 'driftwarden-given-'));
       mkdirSync(path.join(dir, 'stacks', 'prod'), { recursive: true });
       writeFileSync(path.join(dir, 'stacks', 'prod', 'main.tf'), STACK_FILES['stacks/prod/main.tf']);
-      const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@x', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@x' };
-      for (const args of [['init', '-q', '-b', 'main'], ['add', '.'], ['commit', '-q', '-m', 'Initial']]) execFileSync('git', args, { cwd: dir, env });
+      const env = {
+        ...process.env,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@x',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@x',
+      };
+      for (const args of [
+        ['init', '-q', '-b', 'main'],
+        ['add', '.'],
+        ['commit', '-q', '-m', 'Initial'],
+      ])
+        execFileSync('git', args, { cwd: dir, env });
       sb = await startSandbox({ repository: dir });
     });
 
@@ -299,8 +391,9 @@ describe('GitHubSandbox', () => {
       sb = await startSandbox();
     });
   });
-  describe('GraphQL (POST /graphql, validated against GitHub\'s published schema)', () => {
-    const query = (q: string, variables?: unknown, token?: string) => call(sb, 'POST', '/graphql', { query: q, ...(variables === undefined ? {} : { variables }) }, token);
+  describe("GraphQL (POST /graphql, validated against GitHub's published schema)", () => {
+    const query = (q: string, variables?: unknown, token?: string) =>
+      call(sb, 'POST', '/graphql', { query: q, ...(variables === undefined ? {} : { variables }) }, token);
 
     it('answers a repository → ref → commit → file → tree → blob query from git', async () => {
       const res = await query(
@@ -311,7 +404,11 @@ describe('GitHubSandbox', () => {
       expect(res.headers.get('x-ratelimit-resource')).toBe('graphql');
       const ref = (res.body as { data: { repository: { ref: Record<string, any>; missing: unknown } } }).data.repository;
       expect(ref.missing).toBeNull();
-      expect(ref.ref).toMatchObject({ name: 'main', prefix: 'refs/heads/', target: { oid: git(sb, 'rev-parse', 'main').trim(), tree: { oid: git(sb, 'rev-parse', 'main^{tree}').trim() } } });
+      expect(ref.ref).toMatchObject({
+        name: 'main',
+        prefix: 'refs/heads/',
+        target: { oid: git(sb, 'rev-parse', 'main').trim(), tree: { oid: git(sb, 'rev-parse', 'main^{tree}').trim() } },
+      });
       const file = ref.ref.target.file;
       expect(file).toMatchObject({ name: 'prod', path: 'stacks/prod', mode: 0o40000, type: 'tree' });
       expect(file.object.entries[0]).toEqual({
@@ -321,28 +418,48 @@ describe('GitHubSandbox', () => {
         type: 'blob',
         size: STACK_FILES['stacks/prod/main.tf'].length,
         extension: '.tf',
-        object: { byteSize: STACK_FILES['stacks/prod/main.tf'].length, isBinary: false, isTruncated: false, text: STACK_FILES['stacks/prod/main.tf'] },
+        object: {
+          byteSize: STACK_FILES['stacks/prod/main.tf'].length,
+          isBinary: false,
+          isTruncated: false,
+          text: STACK_FILES['stacks/prod/main.tf'],
+        },
       });
       expect(sb.calls.at(-1)).toMatchObject({ method: 'POST', route: '/graphql', operationId: 'graphql', status: 200 });
     });
 
     it('refuses what GitHub refuses: a field not in the schema, a bad variable, a syntax error, no query', async () => {
       const unknownField = await query('{ repository(owner: "acme", name: "infra") { nope } }');
-      expect(unknownField.body).toEqual({ errors: [expect.objectContaining({ message: expect.stringContaining('Cannot query field "nope" on type "Repository"') })] });
+      expect(unknownField.body).toEqual({
+        errors: [expect.objectContaining({ message: expect.stringContaining('Cannot query field "nope" on type "Repository"') })],
+      });
       const badVariable = await query('query($n: String!) { repository(owner: "acme", name: $n) { name } }', { n: 42 });
       expect((badVariable.body as { errors: Array<{ message: string }> }).errors[0].message).toMatch(/\$n/);
       expect((badVariable.body as { data?: unknown }).data).toBeUndefined();
       const syntax = await query('{ repository(owner: "acme", name: "infra") { name }');
-      expect((syntax.body as { errors: Array<{ message: string; locations: unknown }> }).errors[0]).toMatchObject({ message: expect.stringMatching(/Syntax Error/), locations: [expect.any(Object)] });
+      expect((syntax.body as { errors: Array<{ message: string; locations: unknown }> }).errors[0]).toMatchObject({
+        message: expect.stringMatching(/Syntax Error/),
+        locations: [expect.any(Object)],
+      });
       const none = await call(sb, 'POST', '/graphql', { variables: {} });
-      expect(none).toMatchObject({ status: 200, body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] } });
+      expect(none).toMatchObject({
+        status: 200,
+        body: { errors: [{ message: 'A query attribute must be specified and must be a string.' }] },
+      });
     });
 
     it('an unknown repository is null with a NOT_FOUND error; bad credentials are a 401', async () => {
       const res = await query('{ repository(owner: "acme", name: "nope") { name } }');
       expect(res.body).toEqual({
         data: { repository: null },
-        errors: [{ type: 'NOT_FOUND', path: ['repository'], locations: [{ line: 1, column: 3 }], message: "Could not resolve to a Repository with the name 'acme/nope'." }],
+        errors: [
+          {
+            type: 'NOT_FOUND',
+            path: ['repository'],
+            locations: [{ line: 1, column: 3 }],
+            message: "Could not resolve to a Repository with the name 'acme/nope'.",
+          },
+        ],
       });
       const refused = await query('{ repository(owner: "acme", name: "infra") { name } }', undefined, 'wrong-token');
       expect(refused.status).toBe(401);
@@ -351,7 +468,9 @@ describe('GitHubSandbox', () => {
 
     it('a field valid for GitHub that the sandbox does not implement is an error naming it, never an invented value', async () => {
       const res = await query('{ repository(owner: "acme", name: "infra") { name stargazerCount } }');
-      expect(res.body).toMatchObject({ errors: [{ message: 'the GitHub sandbox does not implement Repository.stargazerCount', path: ['repository', 'stargazerCount'] }] });
+      expect(res.body).toMatchObject({
+        errors: [{ message: 'the GitHub sandbox does not implement Repository.stargazerCount', path: ['repository', 'stargazerCount'] }],
+      });
       expect(sb.graphqlUnimplemented).toEqual(['Repository.stargazerCount']);
     });
   });

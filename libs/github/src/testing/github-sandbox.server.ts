@@ -182,7 +182,8 @@ export const sandboxFailures = {
       headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
       body: {
         message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-        documentation_url: 'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        documentation_url:
+          'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
         status: String(status),
       },
     };
@@ -269,7 +270,8 @@ function invalid(message: string): GitHubApiError {
 
 function requiredString(body: unknown, key: string): string {
   const value = isObject(body) ? body[key] : undefined;
-  if (typeof value !== 'string') throw invalid(value === undefined ? `"${key}" wasn't supplied.` : `For '${key}', ${JSON.stringify(value)} is not a string.`);
+  if (typeof value !== 'string')
+    throw invalid(value === undefined ? `"${key}" wasn't supplied.` : `For '${key}', ${JSON.stringify(value)} is not a string.`);
   return value;
 }
 
@@ -394,7 +396,10 @@ export class GitHubSandbox {
       graphql.gitHubGraphqlSchema();
     } catch (err) {
       repository.dispose();
-      throw new Error(`GitHub sandbox: GraphQL needs the devDependencies graphql and @octokit/graphql-schema (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+      throw new Error(
+        `GitHub sandbox: GraphQL needs the devDependencies graphql and @octokit/graphql-schema (${err instanceof Error ? err.message : String(err)})`,
+        { cause: err },
+      );
     }
     const sandbox = new GitHubSandbox(repository, options, contract, graphql);
     await sandbox.listen(options.port ?? 0);
@@ -464,7 +469,12 @@ export class GitHubSandbox {
       const base = (await this.repository.readCommit(parent)).tree;
       const changes: GitTreeChange[] = [];
       for (const [file, content] of Object.entries(files)) {
-        changes.push({ path: file, mode: '100644', type: 'blob', sha: content === null ? null : await this.repository.writeBlob(Buffer.from(content)) });
+        changes.push({
+          path: file,
+          mode: '100644',
+          type: 'blob',
+          sha: content === null ? null : await this.repository.writeBlob(Buffer.from(content)),
+        });
       }
       const tree = await this.repository.buildTree(base, changes);
       const who = author ?? { name: 'Alice Operator', email: 'alice@example.com' };
@@ -502,7 +512,10 @@ export class GitHubSandbox {
    * `merge-tree --write-tree`), marks it merged and, if a webhook is set, delivers
    * `pull_request` `closed` with `merged: true`.
    */
-  async mergePullRequest(number: number, options: { deliver?: boolean; by?: string } = {}): Promise<{ sha: string; delivery?: WebhookDelivery }> {
+  async mergePullRequest(
+    number: number,
+    options: { deliver?: boolean; by?: string } = {},
+  ): Promise<{ sha: string; delivery?: WebhookDelivery }> {
     const pr = this.pulls.get(number);
     if (!pr || pr.state !== 'open') throw new GitHubApiError(405, 'Pull Request is not mergeable');
     for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -542,7 +555,12 @@ export class GitHubSandbox {
     const pr = this.pulls.get(number);
     if (!pr || pr.state !== 'open') throw new GitHubApiError(422, 'Pull request is not open');
     const now = githubDate(this.clock());
-    Object.assign(pr, { state: 'closed', closedAt: now, updatedAt: now, closedHeadSha: await this.branchSha(pr.head) } satisfies Partial<SandboxPull>);
+    Object.assign(pr, {
+      state: 'closed',
+      closedAt: now,
+      updatedAt: now,
+      closedHeadSha: await this.branchSha(pr.head),
+    } satisfies Partial<SandboxPull>);
     const delivery = options.deliver === false ? undefined : await this.deliverPullRequestEvent(pr, 'closed');
     return delivery ? { delivery } : {};
   }
@@ -582,7 +600,15 @@ export class GitHubSandbox {
   }
 
   private ctx(): ResourceContext {
-    return { apiUrl: this.url, webUrl: this.origin, owner: this.owner, repo: this.repo, repoId: 4242, ownerId: 4200, createdAt: this.createdAt };
+    return {
+      apiUrl: this.url,
+      webUrl: this.origin,
+      owner: this.owner,
+      repo: this.repo,
+      repoId: 4242,
+      ownerId: 4200,
+      createdAt: this.createdAt,
+    };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -600,16 +626,22 @@ export class GitHubSandbox {
     const answer = await readBody(req)
       .then((raw) => this.answer(method, url, raw, req.headers, call))
       .catch((err: unknown): Answer => {
-      if (err instanceof GitHubApiError) return { status: err.status, body: errorBody(err.message, err.documentationUrl, err.status, err.errors) };
-      this.internalErrors.push(err);
-      return { status: 500, body: errorBody(err instanceof GitCommandError ? 'Git error' : 'Server Error', DOCS, 500) };
-    });
+        if (err instanceof GitHubApiError)
+          return { status: err.status, body: errorBody(err.message, err.documentationUrl, err.status, err.errors) };
+        this.internalErrors.push(err);
+        return { status: 500, body: errorBody(err instanceof GitCommandError ? 'Git error' : 'Server Error', DOCS, 500) };
+      });
     call.status = answer.status;
     this.send(res, answer);
   }
 
   private async answer(method: string, url: URL, raw: Buffer, headers: IncomingHttpHeaders, call: SandboxCall): Promise<Answer> {
-    if (this.prefix !== '' && url.pathname !== this.graphqlPath && url.pathname !== this.prefix && !url.pathname.startsWith(`${this.prefix}/`)) {
+    if (
+      this.prefix !== '' &&
+      url.pathname !== this.graphqlPath &&
+      url.pathname !== this.prefix &&
+      !url.pathname.startsWith(`${this.prefix}/`)
+    ) {
       throw new GitHubApiError(404, 'Not Found');
     }
     const path = url.pathname === this.graphqlPath ? '/graphql' : url.pathname.slice(this.prefix.length) || '/';
@@ -633,7 +665,11 @@ export class GitHubSandbox {
     if (failure) {
       failure.remaining -= 1;
       call.injected = true;
-      return { status: failure.failure.status, body: failure.failure.body ?? errorBody('Injected failure', DOCS, failure.failure.status), headers: failure.failure.headers };
+      return {
+        status: failure.failure.status,
+        body: failure.failure.body ?? errorBody('Injected failure', DOCS, failure.failure.status),
+        headers: failure.failure.headers,
+      };
     }
 
     if (!found) throw new GitHubApiError(404, 'Not Found');
@@ -644,7 +680,10 @@ export class GitHubSandbox {
     }
     const user = this.authenticate(headers, route);
 
-    if (params.owner !== undefined && (params.owner.toLowerCase() !== this.owner.toLowerCase() || (params.repo ?? '').toLowerCase() !== this.repo.toLowerCase())) {
+    if (
+      params.owner !== undefined &&
+      (params.owner.toLowerCase() !== this.owner.toLowerCase() || (params.repo ?? '').toLowerCase() !== this.repo.toLowerCase())
+    ) {
       throw new GitHubApiError(404, 'Not Found');
     }
 
@@ -678,11 +717,19 @@ export class GitHubSandbox {
       if (!(err instanceof GitHubApiError)) throw err;
       answer = { status: err.status, body: errorBody(err.message, err.documentationUrl, err.status, err.errors) };
     }
-    if (this.contract && route.template !== GRAPHQL && answer.body !== undefined && this.contract.declaresStatus(method, route.template, answer.status)) {
+    if (
+      this.contract &&
+      route.template !== GRAPHQL &&
+      answer.body !== undefined &&
+      this.contract.declaresStatus(method, route.template, answer.status)
+    ) {
       const problems = this.contract.validateResponse(method, route.template, answer.status, answer.body);
       if (problems.length > 0) {
         this.responseProblems.push({ request: `${method} ${path} → ${answer.status}`, problems });
-        return { status: 500, body: errorBody(`sandbox: the answer does not match the GitHub API description: ${problems.slice(0, 5).join('; ')}`, DOCS, 500) };
+        return {
+          status: 500,
+          body: errorBody(`sandbox: the answer does not match the GitHub API description: ${problems.slice(0, 5).join('; ')}`, DOCS, 500),
+        };
       }
     }
     return answer;
@@ -707,7 +754,11 @@ export class GitHubSandbox {
       return;
     }
     const payload = Buffer.from(JSON.stringify(answer.body));
-    res.writeHead(answer.status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(payload.length) });
+    res.writeHead(answer.status, {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(payload.length),
+    });
     res.end(payload);
   }
 
@@ -846,7 +897,8 @@ export class GitHubSandbox {
       throw new GitHubApiError(422, `${ref} is not a valid ref name.`);
     }
     if (!(await this.commitSha(sha))) throw new GitHubApiError(422, 'Object does not exist');
-    if (!(await this.repository.updateRef(ref, sha, null))) throw new GitHubApiError(422, 'Reference already exists', undefined, 'https://docs.github.com/rest/git/refs#create-a-reference');
+    if (!(await this.repository.updateRef(ref, sha, null)))
+      throw new GitHubApiError(422, 'Reference already exists', undefined, 'https://docs.github.com/rest/git/refs#create-a-reference');
     return { status: 201, body: gitRef(this.ctx(), ref, sha), headers: { location: this.api(`/git/${ref}`) } };
   }
 
@@ -861,8 +913,11 @@ export class GitHubSandbox {
     if (!force && !(await this.repository.isAncestor(current, sha))) {
       throw new GitHubApiError(422, 'Update is not a fast forward', undefined, 'https://docs.github.com/rest/git/refs#update-a-reference');
     }
-    const moved = name.startsWith('heads/') ? await this.repository.advanceBranch(name.slice('heads/'.length), sha, current) : await this.repository.updateRef(ref, sha, current);
-    if (!moved) throw new GitHubApiError(422, 'Update is not a fast forward', undefined, 'https://docs.github.com/rest/git/refs#update-a-reference');
+    const moved = name.startsWith('heads/')
+      ? await this.repository.advanceBranch(name.slice('heads/'.length), sha, current)
+      : await this.repository.updateRef(ref, sha, current);
+    if (!moved)
+      throw new GitHubApiError(422, 'Update is not a fast forward', undefined, 'https://docs.github.com/rest/git/refs#update-a-reference');
     return { status: 200, body: gitRef(this.ctx(), ref, sha) };
   }
 
@@ -930,7 +985,8 @@ export class GitHubSandbox {
       }
       const hasSha = 'sha' in entry;
       const hasContent = entry.content !== undefined;
-      if (hasSha && hasContent) throw new GitHubApiError(422, 'Must supply either tree.sha or tree.content. Request will be rejected if both are present.');
+      if (hasSha && hasContent)
+        throw new GitHubApiError(422, 'Must supply either tree.sha or tree.content. Request will be rejected if both are present.');
       if (!hasSha && !hasContent) throw new GitHubApiError(422, 'Must supply either tree.sha or tree.content.');
       if (hasContent) {
         if (type !== 'blob') throw new GitHubApiError(422, 'tree.content can only be used for blobs');
@@ -943,8 +999,10 @@ export class GitHubSandbox {
         changes.push({ path, mode, type, sha: null });
         continue;
       }
-      if (typeof sha !== 'string' || !SHA.test(sha)) throw new GitHubApiError(422, `tree.sha ${JSON.stringify(sha)} is not a valid ${type}`);
-      if (type !== 'commit' && (await this.repository.objectType(sha)) !== type) throw new GitHubApiError(422, `tree.sha ${sha} is not a valid ${type}`);
+      if (typeof sha !== 'string' || !SHA.test(sha))
+        throw new GitHubApiError(422, `tree.sha ${JSON.stringify(sha)} is not a valid ${type}`);
+      if (type !== 'commit' && (await this.repository.objectType(sha)) !== type)
+        throw new GitHubApiError(422, `tree.sha ${sha} is not a valid ${type}`);
       changes.push({ path, mode, type, sha });
     }
     const tree = await this.repository.buildTree(baseTree, changes);
@@ -1014,18 +1072,27 @@ export class GitHubSandbox {
     if (!SHA.test(tree) || (await this.repository.objectType(tree)) !== 'tree') throw new GitHubApiError(422, 'Tree SHA does not exist');
     const parents: string[] = [];
     for (const parent of parentsRaw) {
-      if (typeof parent !== 'string' || !(await this.commitSha(parent))) throw new GitHubApiError(422, 'Parent SHA does not exist or is not a commit object');
+      if (typeof parent !== 'string' || !(await this.commitSha(parent)))
+        throw new GitHubApiError(422, 'Parent SHA does not exist or is not a commit object');
       parents.push(parent);
     }
     const person = (key: string, fallback: GitIdentity): GitIdentity => {
       const value = isObject(q.body) ? q.body[key] : undefined;
       if (!isObject(value)) return fallback;
-      return { name: requiredString(value, 'name'), email: requiredString(value, 'email'), date: optionalString(value, 'date') ?? fallback.date };
+      return {
+        name: requiredString(value, 'name'),
+        email: requiredString(value, 'email'),
+        date: optionalString(value, 'date') ?? fallback.date,
+      };
     };
     const author = person('author', this.identity(q.user));
     const committer = person('committer', author);
     const sha = await this.repository.createCommit({ tree, parents, message, author, committer });
-    return { status: 201, headers: { location: this.api(`/git/commits/${sha}`) }, body: gitCommit(this.ctx(), await this.repository.readCommit(sha)) };
+    return {
+      status: 201,
+      headers: { location: this.api(`/git/commits/${sha}`) },
+      body: gitCommit(this.ctx(), await this.repository.readCommit(sha)),
+    };
   }
 
   // contents
@@ -1033,7 +1100,13 @@ export class GitHubSandbox {
   private async getContent(q: SandboxRequest): Promise<Answer> {
     const ref = queryString(q.query, 'ref') ?? this.defaultBranch;
     const commit = await this.repository.resolveCommitish(ref);
-    if (!commit) throw new GitHubApiError(404, `No commit found for the ref ${ref}`, undefined, 'https://docs.github.com/rest/repos/contents#get-repository-content');
+    if (!commit)
+      throw new GitHubApiError(
+        404,
+        `No commit found for the ref ${ref}`,
+        undefined,
+        'https://docs.github.com/rest/repos/contents#get-repository-content',
+      );
     const path = q.params.path.replace(/^\/+|\/+$/g, '');
     const entry = await this.repository.entryAt(commit, path);
     if (!entry) throw new GitHubApiError(404, 'Not Found', undefined, 'https://docs.github.com/rest/repos/contents#get-repository-content');
@@ -1044,7 +1117,18 @@ export class GitHubSandbox {
         status: 200,
         body: children
           .filter((c) => c.type !== 'commit')
-          .map((c) => contentEntry(ctx, { path: `${path}/${c.path}`, sha: c.sha, size: c.size ?? 0, type: c.type === 'tree' ? 'dir' : c.mode === '120000' ? 'symlink' : 'file' }, ref)),
+          .map((c) =>
+            contentEntry(
+              ctx,
+              {
+                path: `${path}/${c.path}`,
+                sha: c.sha,
+                size: c.size ?? 0,
+                type: c.type === 'tree' ? 'dir' : c.mode === '120000' ? 'symlink' : 'file',
+              },
+              ref,
+            ),
+          ),
       };
     }
     if (entry.type !== 'blob') throw new GitHubApiError(404, 'Not Found');
@@ -1059,7 +1143,8 @@ export class GitHubSandbox {
 
   private async pullFacts(pr: SandboxPull): Promise<PullGitFacts> {
     const baseSha = (await this.branchSha(pr.base)) ?? '';
-    const headSha = pr.state === 'closed' && pr.closedHeadSha ? pr.closedHeadSha : ((await this.branchSha(pr.head)) ?? pr.closedHeadSha ?? '');
+    const headSha =
+      pr.state === 'closed' && pr.closedHeadSha ? pr.closedHeadSha : ((await this.branchSha(pr.head)) ?? pr.closedHeadSha ?? '');
     let commits = 0;
     let additions = 0;
     let deletions = 0;
@@ -1087,7 +1172,9 @@ export class GitHubSandbox {
   }
 
   private openIssueCount(): number {
-    return [...this.issues.values()].filter((i) => i.state === 'open').length + [...this.pulls.values()].filter((p) => p.state === 'open').length;
+    return (
+      [...this.issues.values()].filter((i) => i.state === 'open').length + [...this.pulls.values()].filter((p) => p.state === 'open').length
+    );
   }
 
   private pullOr404(number: string): SandboxPull {
@@ -1133,7 +1220,12 @@ export class GitHubSandbox {
     const baseSha = await this.branchSha(base);
     if (!baseSha) throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }], docs);
     if ((await this.repository.commitsBetween(baseSha, headSha)).length === 0) {
-      throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }], docs);
+      throw new GitHubApiError(
+        422,
+        'Validation Failed',
+        [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }],
+        docs,
+      );
     }
     // Checked after the last await, so concurrent requests cannot both open a PR (GitHub refuses the second).
     if ([...this.pulls.values()].some((p) => p.state === 'open' && p.head === head && p.base === base)) {
@@ -1179,14 +1271,20 @@ export class GitHubSandbox {
     const body = isObject(q.body) && q.body.body === null ? null : optionalString(q.body, 'body');
     const state = optionalString(q.body, 'state');
     const base = optionalString(q.body, 'base');
-    if (state !== undefined && state !== 'open' && state !== 'closed') throw invalid(`For 'state', ${JSON.stringify(state)} is not a valid value.`);
+    if (state !== undefined && state !== 'open' && state !== 'closed')
+      throw invalid(`For 'state', ${JSON.stringify(state)} is not a valid value.`);
     if (base !== undefined && !(await this.branchSha(base))) {
       throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
     }
     if (state === 'open' && pr.state === 'closed') {
-      if (pr.merged) throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: 'state cannot be changed. The pull request has been merged.' }]);
+      if (pr.merged)
+        throw new GitHubApiError(422, 'Validation Failed', [
+          { resource: 'PullRequest', code: 'custom', message: 'state cannot be changed. The pull request has been merged.' },
+        ]);
       if ([...this.pulls.values()].some((p) => p !== pr && p.state === 'open' && p.head === pr.head && p.base === (base ?? pr.base))) {
-        throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${pr.head}.` }]);
+        throw new GitHubApiError(422, 'Validation Failed', [
+          { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.owner}:${pr.head}.` },
+        ]);
       }
     }
     const now = this.now();
@@ -1228,14 +1326,21 @@ export class GitHubSandbox {
     const color = (optionalString(q.body, 'color') ?? 'ededed').replace(/^#/, '');
     const description = optionalString(q.body, 'description') ?? null;
     const docs = 'https://docs.github.com/rest/issues/labels#create-a-label';
-    if (name.trim() === '') throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Label', code: 'missing_field', field: 'name' }], docs);
-    if (!/^[0-9a-fA-F]{6}$/.test(color)) throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Label', code: 'invalid', field: 'color' }], docs);
+    if (name.trim() === '')
+      throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Label', code: 'missing_field', field: 'name' }], docs);
+    if (!/^[0-9a-fA-F]{6}$/.test(color))
+      throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Label', code: 'invalid', field: 'color' }], docs);
     if (description !== null && description.length > 100) {
       throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Label', code: 'invalid', field: 'description' }], docs);
     }
-    if (this.findLabel(name)) throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Label', code: 'already_exists', field: 'name' }], docs);
+    if (this.findLabel(name))
+      throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'Label', code: 'already_exists', field: 'name' }], docs);
     const created = this.addLabel(name, color.toLowerCase(), description);
-    return { status: 201, headers: { location: this.api(`/labels/${encodeURIComponent(name)}`) }, body: labelResource(this.ctx(), created) };
+    return {
+      status: 201,
+      headers: { location: this.api(`/labels/${encodeURIComponent(name)}`) },
+      body: labelResource(this.ctx(), created),
+    };
   }
 
   /** Labels by name; unknown ones are created (as GitHub does for users with push access). */
@@ -1250,20 +1355,32 @@ export class GitHubSandbox {
     const names = this.resolveLabels(labelNamesOf(isObject(q.body) ? q.body.labels : q.body));
     for (const name of names) if (!target.labels.includes(name)) target.labels.push(name);
     target.updatedAt = this.now();
-    return { status: 200, body: target.labels.map((n) => this.findLabel(n)).filter((l): l is SandboxLabel => l !== undefined).map((l) => labelResource(this.ctx(), l)) };
+    return {
+      status: 200,
+      body: target.labels
+        .map((n) => this.findLabel(n))
+        .filter((l): l is SandboxLabel => l !== undefined)
+        .map((l) => labelResource(this.ctx(), l)),
+    };
   }
 
   private async createComment(q: SandboxRequest): Promise<Answer> {
     const number = Number(q.params.issue_number);
     const target = this.pulls.get(number) ?? this.issues.get(number);
-    if (!target) throw new GitHubApiError(404, 'Not Found', undefined, 'https://docs.github.com/rest/issues/comments#create-an-issue-comment');
+    if (!target)
+      throw new GitHubApiError(404, 'Not Found', undefined, 'https://docs.github.com/rest/issues/comments#create-an-issue-comment');
     const body = isObject(q.body) ? q.body.body : undefined;
-    if (typeof body !== 'string' || body === '') throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
+    if (typeof body !== 'string' || body === '')
+      throw new GitHubApiError(422, 'Validation Failed', [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]);
     const now = this.now();
     const comment: SandboxComment = { id: this.nextId++, issueNumber: number, body, createdAt: now, updatedAt: now, user: q.user };
     this.commentList.push(comment);
     target.updatedAt = now;
-    return { status: 201, headers: { location: this.api(`/issues/comments/${comment.id}`) }, body: issueCommentResource(this.ctx(), comment) };
+    return {
+      status: 201,
+      headers: { location: this.api(`/issues/comments/${comment.id}`) },
+      body: issueCommentResource(this.ctx(), comment),
+    };
   }
 
   // issues
@@ -1280,7 +1397,13 @@ export class GitHubSandbox {
     type Row = { number: number; updatedAt: string; render: () => Record<string, unknown>; labels: string[]; state: string };
     const ctx = this.ctx();
     const rows: Row[] = [
-      ...[...this.issues.values()].map((i) => ({ number: i.number, updatedAt: i.updatedAt, labels: i.labels, state: i.state, render: () => issueResource(ctx, i, this.labelList) })),
+      ...[...this.issues.values()].map((i) => ({
+        number: i.number,
+        updatedAt: i.updatedAt,
+        labels: i.labels,
+        state: i.state,
+        render: () => issueResource(ctx, i, this.labelList),
+      })),
       ...[...this.pulls.values()].map((p) => ({
         number: p.number,
         updatedAt: p.updatedAt,
@@ -1319,7 +1442,11 @@ export class GitHubSandbox {
       user: q.user,
     };
     this.issues.set(created.number, created);
-    return { status: 201, headers: { location: this.api(`/issues/${created.number}`) }, body: issueResource(this.ctx(), created, this.labelList) };
+    return {
+      status: 201,
+      headers: { location: this.api(`/issues/${created.number}`) },
+      body: issueResource(this.ctx(), created, this.labelList),
+    };
   }
 
   private async updateIssue(q: SandboxRequest): Promise<Answer> {
@@ -1333,7 +1460,8 @@ export class GitHubSandbox {
     if (title !== undefined && title !== null) target.title = String(title);
     if (isObject(q.body) && q.body.body !== undefined) target.body = q.body.body === null ? null : requiredString(q.body, 'body');
     const state = optionalString(q.body, 'state');
-    if (state !== undefined && state !== 'open' && state !== 'closed') throw invalid(`For 'state', ${JSON.stringify(state)} is not a valid value.`);
+    if (state !== undefined && state !== 'open' && state !== 'closed')
+      throw invalid(`For 'state', ${JSON.stringify(state)} is not a valid value.`);
     const now = this.now();
     if (state === 'closed' && target.state === 'open') {
       target.closedAt = now;
@@ -1370,7 +1498,12 @@ export class GitHubSandbox {
   private async createInstallationToken(q: SandboxRequest): Promise<Answer> {
     const app = this.options.app;
     if (!app || Number(q.params.installation_id) !== app.installationId) {
-      throw new GitHubApiError(404, 'Not Found', undefined, 'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app');
+      throw new GitHubApiError(
+        404,
+        'Not Found',
+        undefined,
+        'https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app',
+      );
     }
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     const expires = this.clock().getTime() + TOKEN_TTL_MS;

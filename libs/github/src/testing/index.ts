@@ -16,5 +16,12 @@ export {
   type SandboxProblem,
   type WebhookDelivery,
 } from './github-sandbox.server';
-export { GitRepository, GitCommandError, type GitIdentity, type GitTreeItem, type GitCommitInfo, type GitTreeChange } from './git-repository';
+export {
+  GitRepository,
+  GitCommandError,
+  type GitIdentity,
+  type GitTreeItem,
+  type GitCommitInfo,
+  type GitTreeChange,
+} from './git-repository';
 export type { SandboxComment, SandboxIssue, SandboxLabel, SandboxPull, SandboxUser } from './github-sandbox.resources';

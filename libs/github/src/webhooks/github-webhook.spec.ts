@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { gitHubDeliveryKey, parsePullRequestEvent, signGitHubPayload, verifyGitHubSignature } from '@driftwarden/github';
 
-const SECRET = 'It\'s a Secret to Everybody';
+const SECRET = "It's a Secret to Everybody";
 // GitHub's documented example (docs.github.com, "Validating webhook deliveries").
 const DOC_PAYLOAD = 'Hello, World!';
 const DOC_SIGNATURE = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
@@ -13,7 +13,7 @@ function hmac(algorithm: 'sha256' | 'sha1', body: string, secret = SECRET): stri
 describe('verifyGitHubSignature', () => {
   const body = Buffer.from(JSON.stringify({ action: 'closed', number: 7 }));
 
-  it('accepts GitHub\'s documented example', async () => {
+  it("accepts GitHub's documented example", async () => {
     expect(await verifyGitHubSignature(DOC_PAYLOAD, DOC_SIGNATURE, SECRET)).toBe(true);
     expect(await signGitHubPayload(DOC_PAYLOAD, SECRET)).toBe(DOC_SIGNATURE);
   });
@@ -130,7 +130,12 @@ describe('parsePullRequestEvent', () => {
   it.each([
     ['not JSON', '{"action":', '(body)', /^expected JSON/],
     ['an array', [], '(body)', /^expected an object, got array$/],
-    ['no pull_request', { action: 'closed', number: 1, repository: payload.repository }, 'pull_request', /^expected an object, got undefined$/],
+    [
+      'no pull_request',
+      { action: 'closed', number: 1, repository: payload.repository },
+      'pull_request',
+      /^expected an object, got undefined$/,
+    ],
   ])('refuses %s', (_name, body, path, message) => {
     const result = parsePullRequestEvent(body);
     expect(result.ok).toBe(false);

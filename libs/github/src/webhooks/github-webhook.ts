@@ -117,7 +117,10 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
   const string = (obj: Record<string, unknown>, key: string, path: string, allowEmpty = false): string | undefined => {
     const v = obj[key];
     if (typeof v === 'string' && (allowEmpty || v.length > 0)) return v;
-    problems.push({ path, message: v === '' ? 'expected a non-empty string, got an empty string' : `expected a string, got ${describe(v)}` });
+    problems.push({
+      path,
+      message: v === '' ? 'expected a non-empty string, got an empty string' : `expected a string, got ${describe(v)}`,
+    });
     return undefined;
   };
   const object = (obj: Record<string, unknown>, key: string, path: string): Record<string, unknown> | undefined => {
@@ -134,7 +137,11 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
   let number: number | undefined;
   const rawNumber = value.number ?? pr?.number;
   if (typeof rawNumber === 'number' && Number.isSafeInteger(rawNumber) && rawNumber > 0) number = rawNumber;
-  else problems.push({ path: value.number !== undefined ? 'number' : 'pull_request.number', message: `expected a positive integer, got ${describe(rawNumber)}` });
+  else
+    problems.push({
+      path: value.number !== undefined ? 'number' : 'pull_request.number',
+      message: `expected a positive integer, got ${describe(rawNumber)}`,
+    });
 
   let merged = false;
   let headRef: string | undefined;
@@ -154,7 +161,11 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
     htmlUrl = string(pr, 'html_url', 'pull_request.html_url');
     if (pr.updated_at !== undefined && pr.updated_at !== null) {
       if (typeof pr.updated_at === 'string' && !Number.isNaN(Date.parse(pr.updated_at))) updatedAt = new Date(pr.updated_at).toISOString();
-      else problems.push({ path: 'pull_request.updated_at', message: `expected an ISO 8601 date-time, got ${typeof pr.updated_at === 'string' ? JSON.stringify(pr.updated_at.slice(0, 40)) : describe(pr.updated_at)}` });
+      else
+        problems.push({
+          path: 'pull_request.updated_at',
+          message: `expected an ISO 8601 date-time, got ${typeof pr.updated_at === 'string' ? JSON.stringify(pr.updated_at.slice(0, 40)) : describe(pr.updated_at)}`,
+        });
     }
     if (pr.body === null || pr.body === undefined) prBody = '';
     else if (typeof pr.body === 'string') prBody = pr.body;
@@ -174,5 +185,8 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
   if (problems.length > 0 || !action || number === undefined || !headRef || !baseRef || !htmlUrl || !repo) {
     return { ok: false, problems };
   }
-  return { ok: true, event: { action, merged, number, headRef, baseRef, htmlUrl, repo, body: prBody, ...(updatedAt ? { updatedAt } : {}) } };
+  return {
+    ok: true,
+    event: { action, merged, number, headRef, baseRef, htmlUrl, repo, body: prBody, ...(updatedAt ? { updatedAt } : {}) },
+  };
 }

@@ -140,7 +140,11 @@ export class HclDocument {
     const parsed = new Map<number, HclBlock>();
     let comments: TextSpan[] = [];
     if (ranges.length > 0) {
-      const doc = HclDocument.parseRanges(text, () => true, ranges.map((r) => toRange(lines, r)));
+      const doc = HclDocument.parseRanges(
+        text,
+        () => true,
+        ranges.map((r) => toRange(lines, r)),
+      );
       if (doc.syntaxError) return undefined;
       for (const block of doc.blocks) parsed.set(block.span.start, block);
       comments = doc.comments;

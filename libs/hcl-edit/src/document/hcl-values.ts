@@ -13,14 +13,7 @@ export interface TextSpan {
 
 /** What kind of non-literal expression a value is; used in the reasons given to humans. */
 export type ExpressionForm =
-  | 'reference'
-  | 'function call'
-  | 'template'
-  | 'heredoc'
-  | 'conditional'
-  | 'operation'
-  | 'for expression'
-  | 'expression';
+  'reference' | 'function call' | 'template' | 'heredoc' | 'conditional' | 'operation' | 'for expression' | 'expression';
 
 interface ValueBase {
   span: TextSpan;

@@ -3,14 +3,14 @@ import { formatResourceAddress, parseResourceAddress } from './resource-address'
 describe('parseResourceAddress', () => {
   it.each([
     ['aws_security_group.workers', { modules: [], mode: 'managed', type: 'aws_security_group', name: 'workers' }],
-    [
-      'module.net.aws_security_group.this',
-      { modules: [{ name: 'net' }], mode: 'managed', type: 'aws_security_group', name: 'this' },
-    ],
+    ['module.net.aws_security_group.this', { modules: [{ name: 'net' }], mode: 'managed', type: 'aws_security_group', name: 'this' }],
     [
       'module.web["eu.west"].module.sg[0].aws_vpc_security_group_ingress_rule.office["ssh"]',
       {
-        modules: [{ name: 'web', index: '"eu.west"' }, { name: 'sg', index: '0' }],
+        modules: [
+          { name: 'web', index: '"eu.west"' },
+          { name: 'sg', index: '0' },
+        ],
         mode: 'managed',
         type: 'aws_vpc_security_group_ingress_rule',
         name: 'office',

@@ -39,9 +39,15 @@ describe('scanTopLevel', () => {
     const scanned = scanTopLevel(TRICKY);
     const full = HclDocument.parse(TRICKY);
     expect(full.syntaxError).toBeNull();
-    expect(scanned?.map((b) => ({ type: b.type, labels: b.labels, span: { start: b.start, end: b.closeBrace + 1 }, openBrace: b.openBrace, closeBrace: b.closeBrace }))).toEqual(
-      summary(full.blocks),
-    );
+    expect(
+      scanned?.map((b) => ({
+        type: b.type,
+        labels: b.labels,
+        span: { start: b.start, end: b.closeBrace + 1 },
+        openBrace: b.openBrace,
+        closeBrace: b.closeBrace,
+      })),
+    ).toEqual(summary(full.blocks));
   });
 
   it.each([

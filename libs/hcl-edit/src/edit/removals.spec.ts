@@ -43,7 +43,12 @@ describe('removeConstruct', () => {
   }
 
   it.each<[string, string, number, string]>([
-    ['with the comment directly above and the trailing one', 'r {\n  a {}\n\n  # about b\n  b {} # b\n\n  c {}\n}\n', 1, 'r {\n  a {}\n\n  c {}\n}\n'],
+    [
+      'with the comment directly above and the trailing one',
+      'r {\n  a {}\n\n  # about b\n  b {} # b\n\n  c {}\n}\n',
+      1,
+      'r {\n  a {}\n\n  c {}\n}\n',
+    ],
     ['keeping a comment separated by a blank line', 'r {\n  # section\n\n  a {}\n  b {}\n}\n', 0, 'r {\n  # section\n\n  b {}\n}\n'],
     ['the last block: the blank line before the brace goes', 'r {\n  a {}\n\n  b {}\n}\n', 1, 'r {\n  a {}\n}\n'],
     ['the first block: the blank line after the brace goes', 'r {\n  a {}\n\n  b {}\n}\n', 0, 'r {\n  b {}\n}\n'],
@@ -55,7 +60,14 @@ describe('removeConstruct', () => {
 
 describe('applyEdits', () => {
   it('reports spans in the output and the input, merges touching deletions, refuses other overlaps', () => {
-    expect(applyEdits('abcdef', [{ start: 1, end: 2, text: 'XY' }, { start: 4, end: 4, text: '+' }, { start: 2, end: 3, text: '' }, { start: 3, end: 4, text: '' }])).toEqual({
+    expect(
+      applyEdits('abcdef', [
+        { start: 1, end: 2, text: 'XY' },
+        { start: 4, end: 4, text: '+' },
+        { start: 2, end: 3, text: '' },
+        { start: 3, end: 4, text: '' },
+      ]),
+    ).toEqual({
       text: 'aXY+ef',
       spans: [
         { start: 1, end: 3, original: { start: 1, end: 2 } },
@@ -63,6 +75,11 @@ describe('applyEdits', () => {
         { start: 3, end: 4, original: { start: 4, end: 4 } },
       ],
     });
-    expect(() => applyEdits('abcdef', [{ start: 1, end: 3, text: 'x' }, { start: 2, end: 4, text: '' }])).toThrow(OverlappingEditsError);
+    expect(() =>
+      applyEdits('abcdef', [
+        { start: 1, end: 3, text: 'x' },
+        { start: 2, end: 4, text: '' },
+      ]),
+    ).toThrow(OverlappingEditsError);
   });
 });

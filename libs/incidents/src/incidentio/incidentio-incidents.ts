@@ -34,7 +34,8 @@ export interface IncidentioPage {
 }
 
 export type IncidentioPageResult = { ok: true; page: IncidentioPage } | { ok: false; problems: ShapeProblem[] };
-export type IncidentioSeveritiesResult = { ok: true; severities: Array<{ id: string; name: string; rank: number }> } | { ok: false; problems: ShapeProblem[] };
+export type IncidentioSeveritiesResult =
+  { ok: true; severities: Array<{ id: string; name: string; rank: number }> } | { ok: false; problems: ShapeProblem[] };
 export type IncidentioIncidentResult = { ok: true; incident: IncidentioIncident } | { ok: false; problems: ShapeProblem[] };
 
 /** Categories an incident that was once declared can end in (resolution read back after a gap). */
@@ -66,7 +67,11 @@ export function readIncidentioPage(body: unknown): IncidentioPageResult {
 export function readIncidentioSeverities(body: unknown): IncidentioSeveritiesResult {
   const reader = new ShapeReader();
   if (!isRecord(body) || !Array.isArray(body.severities)) {
-    reader.expected(isRecord(body) ? 'severities' : '(body)', isRecord(body) ? 'an array' : 'an object', isRecord(body) ? body.severities : body);
+    reader.expected(
+      isRecord(body) ? 'severities' : '(body)',
+      isRecord(body) ? 'an array' : 'an object',
+      isRecord(body) ? body.severities : body,
+    );
     return { ok: false, problems: reader.problems };
   }
   const severities: Array<{ id: string; name: string; rank: number }> = [];
@@ -114,7 +119,8 @@ function readIncident(raw: unknown, path: string, reader: ShapeReader): Incident
   const incidentType = named(raw.incident_type, `${path}.incident_type`, reader);
   let resolvedAt: string | undefined;
   if (raw.incident_timestamp_values !== undefined && raw.incident_timestamp_values !== null) {
-    if (!Array.isArray(raw.incident_timestamp_values)) reader.expected(`${path}.incident_timestamp_values`, 'an array', raw.incident_timestamp_values);
+    if (!Array.isArray(raw.incident_timestamp_values))
+      reader.expected(`${path}.incident_timestamp_values`, 'an array', raw.incident_timestamp_values);
     else {
       raw.incident_timestamp_values.forEach((entry, index) => {
         const at = `${path}.incident_timestamp_values[${index}]`;
@@ -174,7 +180,8 @@ function customFieldText(value: unknown, path: string, reader: ShapeReader): str
   const out: string[] = [];
   if (isRecord(value.value_option) && typeof value.value_option.value === 'string') out.push(value.value_option.value);
   if (isRecord(value.value_catalog_entry) && typeof value.value_catalog_entry.name === 'string') out.push(value.value_catalog_entry.name);
-  for (const key of ['value_text', 'value_numeric', 'value_link'] as const) if (typeof value[key] === 'string' && (value[key] as string).length > 0) out.push(value[key] as string);
+  for (const key of ['value_text', 'value_numeric', 'value_link'] as const)
+    if (typeof value[key] === 'string' && (value[key] as string).length > 0) out.push(value[key] as string);
   return out;
 }
 
@@ -198,9 +205,16 @@ export function isIncidentioMajor(
 }
 
 /** Scope keys: the incident type's name, then the values of the configured custom fields, in order. */
-export function toIncidentioIncidentRef(incident: IncidentioIncident, scopeFields: readonly string[], options: { resolved?: boolean } = {}): ProviderIncidentRef {
-  const number = incident.reference && /^[A-Z]+-(\d{1,15})$/.test(incident.reference) ? Number(incident.reference.split('-')[1]) : undefined;
-  const scopeKeys = [...new Set([...(incident.incidentType ? [incident.incidentType] : []), ...scopeFields.flatMap((f) => incident.customFields[f] ?? [])])];
+export function toIncidentioIncidentRef(
+  incident: IncidentioIncident,
+  scopeFields: readonly string[],
+  options: { resolved?: boolean } = {},
+): ProviderIncidentRef {
+  const number =
+    incident.reference && /^[A-Z]+-(\d{1,15})$/.test(incident.reference) ? Number(incident.reference.split('-')[1]) : undefined;
+  const scopeKeys = [
+    ...new Set([...(incident.incidentType ? [incident.incidentType] : []), ...scopeFields.flatMap((f) => incident.customFields[f] ?? [])]),
+  ];
   return {
     provider: 'incidentio',
     id: incident.id,

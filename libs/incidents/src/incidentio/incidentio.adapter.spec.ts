@@ -20,7 +20,15 @@ describe('IncidentioIncidentAdapter (against the incident.io fake)', () => {
   let fake: IncidentioFake;
   const adapterFor = (overrides: Partial<IncidentioAdapterConfig> = {}, clock?: () => number) =>
     new IncidentioIncidentAdapter(
-      { apiKey: KEY, apiUrl: fake.url, major: { severities: ['Critical', 'major'] }, statusCategories: ['live'], scopeFields: ['Affected team'], requestTimeoutMs: 1_500, ...overrides },
+      {
+        apiKey: KEY,
+        apiUrl: fake.url,
+        major: { severities: ['Critical', 'major'] },
+        statusCategories: ['live'],
+        scopeFields: ['Affected team'],
+        requestTimeoutMs: 1_500,
+        ...overrides,
+      },
       fetch,
       clock,
     );
@@ -41,7 +49,14 @@ describe('IncidentioIncidentAdapter (against the incident.io fake)', () => {
   it('lists live incidents of the configured severities, filtered by the API and checked again', async () => {
     const createdAt = '2026-11-20T10:00:00.000Z';
     fake.setIncidents([
-      { id: '01A', reference: 'INC-7', name: 'checkout down', severity: 'Critical', createdAt, customFields: { 'Affected team': ['Payments'] } },
+      {
+        id: '01A',
+        reference: 'INC-7',
+        name: 'checkout down',
+        severity: 'Critical',
+        createdAt,
+        customFields: { 'Affected team': ['Payments'] },
+      },
       { id: '01B', severity: 'Major' },
       { id: '01C', severity: 'Minor' },
       { id: '01D', severity: 'Critical', statusCategory: 'closed' },
@@ -81,7 +96,10 @@ describe('IncidentioIncidentAdapter (against the incident.io fake)', () => {
   });
 
   it('without severities configured, every live incident; no severities call', async () => {
-    fake.setIncidents([{ id: '01A', severity: 'Minor' }, { id: '01B', severity: null }]);
+    fake.setIncidents([
+      { id: '01A', severity: 'Minor' },
+      { id: '01B', severity: null },
+    ]);
     expect((await adapterFor({ major: {} }).listOpenMajorIncidents()).map((i) => i.id).sort()).toEqual(['01A', '01B']);
     expect(fake.requests.map((r) => r.path.replace('/incidentio', ''))).toEqual(['/v2/incidents']);
   });
@@ -96,13 +114,22 @@ describe('IncidentioIncidentAdapter (against the incident.io fake)', () => {
   it('a severity name the account does not have is a config error naming what it has', async () => {
     const err = await failureOf(adapterFor({ major: { severities: ['SEV1'] } }).listOpenMajorIncidents());
     expect(err).toBeInstanceOf(PermanentError);
-    expect(err.message).toBe('incidents.incidentio.major.severities: incident.io has no severity named "SEV1"; it has "Minor", "Major", "Critical"');
+    expect(err.message).toBe(
+      'incidents.incidentio.major.severities: incident.io has no severity named "SEV1"; it has "Minor", "Major", "Critical"',
+    );
   });
 
   it('reads back the major incidents of a gap, ended ones resolved at their "Resolved at"', async () => {
     const since = new Date('2026-11-20T10:00:00Z');
     fake.setIncidents([
-      { id: '01R', severity: 'Critical', statusCategory: 'learning', createdAt: '2026-11-20T10:10:00Z', resolvedAt: '2026-11-20T10:40:00Z', updatedAt: '2026-11-20T11:00:00Z' },
+      {
+        id: '01R',
+        severity: 'Critical',
+        statusCategory: 'learning',
+        createdAt: '2026-11-20T10:10:00Z',
+        resolvedAt: '2026-11-20T10:40:00Z',
+        updatedAt: '2026-11-20T11:00:00Z',
+      },
       { id: '01S', severity: 'Critical', statusCategory: 'closed', createdAt: '2026-11-20T10:20:00Z', updatedAt: '2026-11-20T11:30:00Z' },
       { id: '01T', severity: 'Critical', statusCategory: 'declined', createdAt: '2026-11-20T10:30:00Z' },
       { id: '01U', severity: 'Critical', statusCategory: 'closed', createdAt: '2026-11-19T23:00:00Z' },
@@ -120,16 +147,25 @@ describe('IncidentioIncidentAdapter (against the incident.io fake)', () => {
 
     it('401: permanent', async () => {
       const err = await failureOf(adapterFor({ apiKey: 'wrong' }).listOpenMajorIncidents());
-      expect(err).toMatchObject({ code: INCIDENT_ERROR_CODES.auth, message: expect.stringContaining('authentication_error: The API key provided is not valid') });
+      expect(err).toMatchObject({
+        code: INCIDENT_ERROR_CODES.auth,
+        message: expect.stringContaining('authentication_error: The API key provided is not valid'),
+      });
       fake.reset();
     });
 
     it('429 with Retry-After, 5xx, timeout, reset, malformed: transient, each with its code', async () => {
       const adapter = adapterFor({ major: {}, requestTimeoutMs: 300 });
       fake.failNext({ status: 429, headers: { 'Retry-After': '12' } });
-      expect(await failureOf(adapter.listOpenMajorIncidents())).toMatchObject({ code: INCIDENT_ERROR_CODES.rateLimited, retryAfterMs: 12_000 });
+      expect(await failureOf(adapter.listOpenMajorIncidents())).toMatchObject({
+        code: INCIDENT_ERROR_CODES.rateLimited,
+        retryAfterMs: 12_000,
+      });
       fake.failNext({ status: 502, body: '<html>bad gateway</html>' });
-      expect(await failureOf(adapter.listOpenMajorIncidents())).toMatchObject({ code: INCIDENT_ERROR_CODES.unavailable, message: expect.stringContaining('body is not JSON') });
+      expect(await failureOf(adapter.listOpenMajorIncidents())).toMatchObject({
+        code: INCIDENT_ERROR_CODES.unavailable,
+        message: expect.stringContaining('body is not JSON'),
+      });
       fake.failNext('timeout');
       expect(await failureOf(adapter.listOpenMajorIncidents())).toMatchObject({ code: INCIDENT_ERROR_CODES.timeout });
       fake.failNext('reset');
@@ -138,7 +174,10 @@ describe('IncidentioIncidentAdapter (against the incident.io fake)', () => {
       expect(reset).toMatchObject({ code: INCIDENT_ERROR_CODES.network });
       expectNoKey(reset);
       fake.failNext('malformed');
-      expect(await failureOf(adapter.listOpenMajorIncidents())).toMatchObject({ code: INCIDENT_ERROR_CODES.malformed, message: expect.stringContaining('incidents: expected an array, got string') });
+      expect(await failureOf(adapter.listOpenMajorIncidents())).toMatchObject({
+        code: INCIDENT_ERROR_CODES.malformed,
+        message: expect.stringContaining('incidents: expected an array, got string'),
+      });
     });
   });
 });

@@ -13,7 +13,17 @@
 import type { IncidentioConfig } from '@driftwarden/config';
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import type { IncidentProviderPort, ProviderIncidentRef, RecentIncidentRef } from '../incident-provider.port';
-import { describeUrl, errorForStatus, INCIDENT_ERROR_CODES, isError, malformedError, networkErrorCode, parseRetryAfterSeconds, safeCause, safeDetail } from '../incidents.errors';
+import {
+  describeUrl,
+  errorForStatus,
+  INCIDENT_ERROR_CODES,
+  isError,
+  malformedError,
+  networkErrorCode,
+  parseRetryAfterSeconds,
+  safeCause,
+  safeDetail,
+} from '../incidents.errors';
 import { RequestSignal } from '../http/request-signal';
 import { isRecord, summarizeProblems } from '../shape';
 import {
@@ -26,7 +36,10 @@ import {
   toIncidentioIncidentRef,
 } from './incidentio-incidents';
 
-export type IncidentioAdapterConfig = Pick<IncidentioConfig, 'apiKey' | 'apiUrl' | 'major' | 'statusCategories' | 'scopeFields' | 'requestTimeoutMs'>;
+export type IncidentioAdapterConfig = Pick<
+  IncidentioConfig,
+  'apiKey' | 'apiUrl' | 'major' | 'statusCategories' | 'scopeFields' | 'requestTimeoutMs'
+>;
 
 export const INCIDENTIO_PAGE_SIZE = 250;
 export const INCIDENTIO_MAX_PAGES = 40;
@@ -66,7 +79,10 @@ export class IncidentioIncidentAdapter implements IncidentProviderPort {
     // The filter takes dates: a day early, then exactly by created_at.
     const day = new Date(since.getTime() - 24 * 3_600_000).toISOString().slice(0, 10);
     const categories = [...new Set([...this.config.statusCategories, ...INCIDENTIO_ENDED_CATEGORIES])];
-    const filters: Array<[string, string]> = [['created_at[gte]', day], ...categories.map((c): [string, string] => ['status_category[one_of]', c])];
+    const filters: Array<[string, string]> = [
+      ['created_at[gte]', day],
+      ...categories.map((c): [string, string] => ['status_category[one_of]', c]),
+    ];
     const incidents = await this.walk(filters, signal);
     const open = new Set<string>(this.config.statusCategories);
     return incidents
@@ -75,7 +91,10 @@ export class IncidentioIncidentAdapter implements IncidentProviderPort {
   }
 
   private criteria() {
-    return { ...(this.config.major.severities ? { severities: this.config.major.severities } : {}), statusCategories: this.config.statusCategories };
+    return {
+      ...(this.config.major.severities ? { severities: this.config.major.severities } : {}),
+      statusCategories: this.config.statusCategories,
+    };
   }
 
   private async walk(filters: Array<[string, string]>, signal?: AbortSignal): Promise<IncidentioIncident[]> {
@@ -101,7 +120,8 @@ export class IncidentioIncidentAdapter implements IncidentProviderPort {
       const page: IncidentioPage = read.page;
       for (const incident of page.incidents) found.set(incident.id, incident);
       if (!page.after || page.incidents.length === 0) break;
-      if (seen.has(page.after)) throw malformedError(PROVIDER, `GET ${describeUrl(url)}`, 'pagination_meta.after repeats a page already read');
+      if (seen.has(page.after))
+        throw malformedError(PROVIDER, `GET ${describeUrl(url)}`, 'pagination_meta.after repeats a page already read');
       seen.add(page.after);
       after = page.after;
     }
@@ -151,11 +171,19 @@ export class IncidentioIncidentAdapter implements IncidentProviderPort {
     } catch (err) {
       const aborted = requestSignal.cause();
       if (aborted === 'caller') throw new TransientError(`${PROVIDER} ${request} was aborted by the caller`, INCIDENT_ERROR_CODES.aborted);
-      if (aborted === 'timeout') throw new TransientError(`${PROVIDER} ${request} did not answer within ${requestSignal.timeoutMs} ms`, INCIDENT_ERROR_CODES.timeout);
+      if (aborted === 'timeout')
+        throw new TransientError(
+          `${PROVIDER} ${request} did not answer within ${requestSignal.timeoutMs} ms`,
+          INCIDENT_ERROR_CODES.timeout,
+        );
       const code = networkErrorCode(err);
-      throw new TransientError(`${PROVIDER} ${request} failed: ${code ?? (isError(err) ? safeDetail(err.message, this.secrets) : 'unknown error')}`, INCIDENT_ERROR_CODES.network, {
-        cause: safeCause(err, this.secrets),
-      });
+      throw new TransientError(
+        `${PROVIDER} ${request} failed: ${code ?? (isError(err) ? safeDetail(err.message, this.secrets) : 'unknown error')}`,
+        INCIDENT_ERROR_CODES.network,
+        {
+          cause: safeCause(err, this.secrets),
+        },
+      );
     }
     let body: unknown;
     let parsed = true;

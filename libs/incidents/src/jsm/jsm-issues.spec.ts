@@ -44,23 +44,40 @@ describe('reading Jira work items', () => {
   });
 
   it('pages on nextPageToken; isLast false without a token is malformed', () => {
-    expect(readJsmSearchPage({ issues: [], isLast: false, nextPageToken: 'abc' }, [])).toEqual({ ok: true, page: { issues: [], isLast: false, nextPageToken: 'abc' } });
+    expect(readJsmSearchPage({ issues: [], isLast: false, nextPageToken: 'abc' }, [])).toEqual({
+      ok: true,
+      page: { issues: [], isLast: false, nextPageToken: 'abc' },
+    });
     expect(readJsmSearchPage({ issues: [] }, [])).toMatchObject({ ok: true, page: { isLast: true } });
-    expect(readJsmSearchPage({ issues: [], isLast: false }, [])).toEqual({ ok: false, problems: [{ path: 'nextPageToken', message: 'expected a token: isLast is false' }] });
+    expect(readJsmSearchPage({ issues: [], isLast: false }, [])).toEqual({
+      ok: false,
+      problems: [{ path: 'nextPageToken', message: 'expected a token: isLast is false' }],
+    });
   });
 
   it('names the JSON path of every problem and rejects the whole page', () => {
     const result = readJsmSearchPage({ issues: [issue({ created: 'yesterday', status: { name: 'Open' } }), 'x'], isLast: 'yes' }, []);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.path)).toEqual(['issues[0].fields.created', 'issues[0].fields.status.statusCategory', 'issues[1]', 'isLast']);
-    expect(readJsmSearchPage('<html>', [])).toEqual({ ok: false, problems: [{ path: '(body)', message: 'expected an object, got string' }] });
+    expect(result.problems.map((p) => p.path)).toEqual([
+      'issues[0].fields.created',
+      'issues[0].fields.status.statusCategory',
+      'issues[1]',
+      'isLast',
+    ]);
+    expect(readJsmSearchPage('<html>', [])).toEqual({
+      ok: false,
+      problems: [{ path: '(body)', message: 'expected an object, got string' }],
+    });
     expect(readJsmIssue(issue({}, { id: 'OPS-1' }), []).ok).toBe(false);
   });
 
   it('a done item is resolved at its resolution date, else when it moved to done', () => {
     const done = { status: { name: 'Resolved', statusCategory: { key: 'done' } } };
-    const a = readJsmIssue(issue({ ...done, resolutiondate: '2026-11-20T11:00:00.000+0000', statuscategorychangedate: '2026-11-20T12:00:00.000+0000' }), []);
+    const a = readJsmIssue(
+      issue({ ...done, resolutiondate: '2026-11-20T11:00:00.000+0000', statuscategorychangedate: '2026-11-20T12:00:00.000+0000' }),
+      [],
+    );
     const b = readJsmIssue(issue({ ...done, resolutiondate: null, statuscategorychangedate: '2026-11-20T12:00:00.000+0000' }), []);
     expect(a.ok && a.issue.resolvedAt).toBe('2026-11-20T11:00:00.000Z');
     expect(b.ok && b.issue.resolvedAt).toBe('2026-11-20T12:00:00.000Z');
@@ -73,7 +90,10 @@ describe('scope fields', () => {
   it('components, labels and custom fields give their values, in the configured field order', () => {
     const read = readJsmIssue(
       issue({
-        components: [{ id: '1', name: 'Payments' }, { id: '2', name: 'Checkout' }],
+        components: [
+          { id: '1', name: 'Payments' },
+          { id: '2', name: 'Checkout' },
+        ],
         labels: ['eu', 'payments'],
         customfield_10050: { id: '3', value: 'Team Platform' },
         customfield_10051: { value: 'Europe', child: { value: 'eu-west-1' } },

@@ -7,7 +7,16 @@ import type { ProviderIncidentRef } from '../incident-provider.port';
 import { isRecord, ShapeReader, type ShapeProblem } from '../shape';
 
 /** The fields every read asks for (plus the configured scope fields). */
-export const JSM_BASE_FIELDS = ['summary', 'status', 'priority', 'issuetype', 'created', 'updated', 'resolutiondate', 'statuscategorychangedate'] as const;
+export const JSM_BASE_FIELDS = [
+  'summary',
+  'status',
+  'priority',
+  'issuetype',
+  'created',
+  'updated',
+  'resolutiondate',
+  'statuscategorychangedate',
+] as const;
 
 /** What the adapter needs from one work item, checked. */
 export interface JsmIssue {
@@ -101,7 +110,8 @@ function readIssue(raw: unknown, path: string, reader: ShapeReader, scopeFields:
   let statusCategory: string | undefined;
   if (isRecord(fields.status)) {
     status = reader.string(fields.status, 'name', f('status.name'));
-    if (isRecord(fields.status.statusCategory)) statusCategory = reader.string(fields.status.statusCategory, 'key', f('status.statusCategory.key'));
+    if (isRecord(fields.status.statusCategory))
+      statusCategory = reader.string(fields.status.statusCategory, 'key', f('status.statusCategory.key'));
     else reader.expected(f('status.statusCategory'), 'an object', fields.status.statusCategory);
   } else {
     reader.expected(f('status'), 'an object', fields.status);

@@ -5,10 +5,12 @@ import { jqlDate, majorIncidentClause, openIncidentsJql, openIssueJql, recentInc
 
 describe('the JQL sent to Jira', () => {
   it('open: the configured JQL in parentheses, not done, newest first', () => {
-    expect(openIncidentsJql(JSM_DEFAULT_JQL)).toBe('(issuetype = Incident AND priority in (Highest, High)) AND statusCategory != Done ORDER BY created DESC');
+    expect(openIncidentsJql(JSM_DEFAULT_JQL)).toBe(
+      '(issuetype = Incident AND priority in (Highest, High)) AND statusCategory != Done ORDER BY created DESC',
+    );
   });
 
-  it("keeps a configured OR inside the parentheses, so it cannot take in done items", () => {
+  it('keeps a configured OR inside the parentheses, so it cannot take in done items', () => {
     const jql = openIncidentsJql('priority = Highest OR "Major incident" IS NOT EMPTY');
     expect(jql).toBe('(priority = Highest OR "Major incident" IS NOT EMPTY) AND statusCategory != Done ORDER BY created DESC');
     // Evaluated the way Jira does: a done Highest item does not match.
@@ -17,7 +19,11 @@ describe('the JQL sent to Jira', () => {
       'major incident': () => [],
       statuscategory: (i) => [i.done ? 'Done' : 'In Progress'],
     };
-    const compiled = compileJql<{ p: string; done: boolean }>(jql, (i, f) => ({ values: fields[f.toLowerCase()](i), type: 'text' }), (f) => f.toLowerCase() in fields);
+    const compiled = compileJql<{ p: string; done: boolean }>(
+      jql,
+      (i, f) => ({ values: fields[f.toLowerCase()](i), type: 'text' }),
+      (f) => f.toLowerCase() in fields,
+    );
     expect(compiled.matches({ p: 'Highest', done: true })).toBe(false);
     expect(compiled.matches({ p: 'Highest', done: false })).toBe(true);
   });
@@ -38,7 +44,9 @@ describe('the JQL sent to Jira', () => {
   });
 
   it('recent: created since the start of the gap, a day early for the API user time zone', () => {
-    expect(recentIncidentsJql('project = OPS', new Date('2026-11-20T17:05:59Z'))).toBe('(project = OPS) AND created >= "2026/11/19 17:05" ORDER BY created DESC');
+    expect(recentIncidentsJql('project = OPS', new Date('2026-11-20T17:05:59Z'))).toBe(
+      '(project = OPS) AND created >= "2026/11/19 17:05" ORDER BY created DESC',
+    );
   });
 
   it('one work item: by its numeric id only (keys change when an item moves)', () => {

@@ -60,7 +60,8 @@ export function recentIncidentsJql(jql: string, since: Date): string {
 
 /** `issueId` is the numeric id Jira gives a work item (never a key: keys change when moved). */
 export function openIssueJql(jql: string, issueId: string): string {
-  if (!/^\d{1,18}$/.test(issueId)) throw new PermanentError(`not a Jira work item id: "${issueId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
+  if (!/^\d{1,18}$/.test(issueId))
+    throw new PermanentError(`not a Jira work item id: "${issueId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
   return `(${majorIncidentClause(jql)}) AND statusCategory != Done AND issue = ${issueId}`;
 }
 

@@ -9,7 +9,15 @@ const EMAIL = 'bot@acme.example';
 const TOKEN = 'ATATT3x/SECRET+jsm-token==';
 
 function adapterFor(fake: JsmFake, overrides: Partial<JsmAdapterConfig> = {}): JsmIncidentAdapter {
-  return new JsmIncidentAdapter({ apiUrl: fake.url, email: EMAIL, apiToken: TOKEN, jql: JSM_DEFAULT_JQL, scopeFields: ['components'], requestTimeoutMs: 1_500, ...overrides });
+  return new JsmIncidentAdapter({
+    apiUrl: fake.url,
+    email: EMAIL,
+    apiToken: TOKEN,
+    jql: JSM_DEFAULT_JQL,
+    scopeFields: ['components'],
+    requestTimeoutMs: 1_500,
+    ...overrides,
+  });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<Error> {
@@ -70,7 +78,10 @@ describe('JsmIncidentAdapter (jira.js against the Jira fake)', () => {
     const [request] = fake.requests;
     expect(request).toMatchObject({ method: 'POST', path: '/jira/rest/api/3/search/jql' });
     expect(request.headers.authorization).toBe(`Basic ${Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64')}`);
-    expect(JSON.parse(request.bodyText)).toMatchObject({ jql: `(${JSM_DEFAULT_JQL}) AND statusCategory != Done ORDER BY created DESC`, maxResults: 100 });
+    expect(JSON.parse(request.bodyText)).toMatchObject({
+      jql: `(${JSM_DEFAULT_JQL}) AND statusCategory != Done ORDER BY created DESC`,
+      maxResults: 100,
+    });
   });
 
   it('follows nextPageToken until the last page (never a partial list)', async () => {
@@ -90,11 +101,19 @@ describe('JsmIncidentAdapter (jira.js against the Jira fake)', () => {
 
   it('uses the configured JQL (a custom field by name, a project) and the configured scope fields', async () => {
     fake.setIssues([
-      { key: 'OPS-1', priority: 'Low', customFields: { customfield_10070: { name: 'Major incident', value: [{ value: 'Major incident' }] } }, labels: ['eu'] },
+      {
+        key: 'OPS-1',
+        priority: 'Low',
+        customFields: { customfield_10070: { name: 'Major incident', value: [{ value: 'Major incident' }] } },
+        labels: ['eu'],
+      },
       { key: 'OPS-2', priority: 'Low', labels: ['eu'] },
       { key: 'SEC-1', priority: 'Highest', labels: ['us'] },
     ]);
-    const adapter = adapterFor(fake, { jql: 'project = OPS AND (priority in (Highest, High) OR "Major incident" IS NOT EMPTY)', scopeFields: ['labels'] });
+    const adapter = adapterFor(fake, {
+      jql: 'project = OPS AND (priority in (Highest, High) OR "Major incident" IS NOT EMPTY)',
+      scopeFields: ['labels'],
+    });
     expect(await adapter.listOpenMajorIncidents()).toEqual([expect.objectContaining({ id: 'OPS-1', scopeKeys: ['eu'] })]);
   });
 
@@ -118,9 +137,21 @@ describe('JsmIncidentAdapter (jira.js against the Jira fake)', () => {
     it('found and open major, found and no longer major, gone', async () => {
       fake.setIssues([{ key: 'OPS-1' }, { key: 'OPS-2', priority: 'Low' }, { key: 'OPS-3', statusCategory: 'done' }]);
       const adapter = adapterFor(fake);
-      expect(await adapter.observeIssue('OPS-1')).toEqual({ kind: 'found', open: true, incident: expect.objectContaining({ id: 'OPS-1' }) });
-      expect(await adapter.observeIssue(fake.idOf('OPS-2'))).toEqual({ kind: 'found', open: false, incident: expect.objectContaining({ id: 'OPS-2' }) });
-      expect(await adapter.observeIssue('OPS-3')).toEqual({ kind: 'found', open: false, incident: expect.objectContaining({ id: 'OPS-3', resolvedAt: expect.any(String) }) });
+      expect(await adapter.observeIssue('OPS-1')).toEqual({
+        kind: 'found',
+        open: true,
+        incident: expect.objectContaining({ id: 'OPS-1' }),
+      });
+      expect(await adapter.observeIssue(fake.idOf('OPS-2'))).toEqual({
+        kind: 'found',
+        open: false,
+        incident: expect.objectContaining({ id: 'OPS-2' }),
+      });
+      expect(await adapter.observeIssue('OPS-3')).toEqual({
+        kind: 'found',
+        open: false,
+        incident: expect.objectContaining({ id: 'OPS-3', resolvedAt: expect.any(String) }),
+      });
       // Deleted: GET answers 404 and the JQL (which would be a 400 for a missing item) is not sent.
       const before = fake.requests.length;
       expect(await adapter.observeIssue('OPS-404')).toEqual({ kind: 'gone', key: 'OPS-404' });
@@ -168,7 +199,10 @@ describe('JsmIncidentAdapter (jira.js against the Jira fake)', () => {
     it('5xx with an HTML body: transient, unavailable', async () => {
       fake.failNext({ status: 503, body: '<html><body>Service Unavailable</body></html>' });
       const err = await failureOf(adapterFor(fake).listOpenMajorIncidents());
-      expect(err).toMatchObject({ code: INCIDENT_ERROR_CODES.unavailable, message: expect.stringContaining('answered 503: body is not JSON') });
+      expect(err).toMatchObject({
+        code: INCIDENT_ERROR_CODES.unavailable,
+        message: expect.stringContaining('answered 503: body is not JSON'),
+      });
     });
 
     it('a second page that fails fails the whole call', async () => {
@@ -195,12 +229,15 @@ describe('JsmIncidentAdapter (jira.js against the Jira fake)', () => {
     it('a 200 that is not the documented shape: malformed, with the JSON path', async () => {
       fake.failNext('malformed');
       const err = await failureOf(adapterFor(fake).listOpenMajorIncidents());
-      expect(err).toMatchObject({ code: INCIDENT_ERROR_CODES.malformed, message: expect.stringContaining('issues: expected an array, got object') });
+      expect(err).toMatchObject({
+        code: INCIDENT_ERROR_CODES.malformed,
+        message: expect.stringContaining('issues: expected an array, got object'),
+      });
       fake.failNext({ status: 200, body: 'not json at all' });
       expect(await failureOf(adapterFor(fake).listOpenMajorIncidents())).toMatchObject({ code: INCIDENT_ERROR_CODES.malformed });
     });
 
-    it('a JQL Jira refuses: permanent, with Jira\'s own message', async () => {
+    it("a JQL Jira refuses: permanent, with Jira's own message", async () => {
       const err = await failureOf(adapterFor(fake, { jql: 'nosuchfield = 1' }).listOpenMajorIncidents());
       expect(err).toBeInstanceOf(PermanentError);
       expect(err.message).toMatch(/answered 400: Field 'nosuchfield' does not exist/);

@@ -23,7 +23,11 @@ import { isRecord, summarizeProblems } from '../shape';
 import { isJsmOpen, JSM_BASE_FIELDS, type JsmIssue, readJsmIssue, readJsmSearchPage, toJsmIncidentRef } from './jsm-issues';
 import { majorIncidentClause, openIncidentsJql, openIssueJql, recentIncidentsJql } from './jsm-jql';
 
-export type JsmAdapterConfig = Pick<JsmConfig, 'apiUrl' | 'email' | 'apiToken' | 'oauthToken' | 'jql' | 'scopeFields' | 'requestTimeoutMs'> & Partial<Pick<JsmConfig, 'webUrl'>>;
+export type JsmAdapterConfig = Pick<
+  JsmConfig,
+  'apiUrl' | 'email' | 'apiToken' | 'oauthToken' | 'jql' | 'scopeFields' | 'requestTimeoutMs'
+> &
+  Partial<Pick<JsmConfig, 'webUrl'>>;
 
 /** Page size (the enhanced search's maximum when fields are asked for). */
 export const JSM_PAGE_SIZE = 100;
@@ -69,7 +73,11 @@ export class JsmIncidentAdapter implements IncidentProviderPort {
     // (no token refresh, no cloud id lookup).
     this.client = factory(
       basic
-        ? { host: config.apiUrl, authentication: { basic: { email: config.email as string, apiToken: config.apiToken as string } }, baseRequestConfig }
+        ? {
+            host: config.apiUrl,
+            authentication: { basic: { email: config.email as string, apiToken: config.apiToken as string } },
+            baseRequestConfig,
+          }
         : { host: config.apiUrl, authentication: { oauth2: { accessToken: config.oauthToken as string } }, baseRequestConfig },
     );
     this.secrets = [
@@ -127,7 +135,8 @@ export class JsmIncidentAdapter implements IncidentProviderPort {
   /** Adds a comment (plain text as one ADF paragraph) to a work item: the incident's timeline. */
   async addComment(issueKey: string, text: string): Promise<{ id?: string }> {
     const request = `POST ${this.config.apiUrl}/rest/api/3/issue/${issueKey}/comment`;
-    if (!/^[A-Z][A-Z0-9_]*-\d{1,18}$/.test(issueKey)) throw new PermanentError(`not a Jira work item key: "${issueKey.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
+    if (!/^[A-Z][A-Z0-9_]*-\d{1,18}$/.test(issueKey))
+      throw new PermanentError(`not a Jira work item key: "${issueKey.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
     try {
       const created: unknown = await this.client.issueComments.addComment({
         issueIdOrKey: issueKey,
@@ -188,7 +197,10 @@ export class JsmIncidentAdapter implements IncidentProviderPort {
     }
     const code = errorCode(err);
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-      return new TransientError(`${PROVIDER} ${request} did not answer within ${this.config.requestTimeoutMs} ms`, INCIDENT_ERROR_CODES.timeout);
+      return new TransientError(
+        `${PROVIDER} ${request} did not answer within ${this.config.requestTimeoutMs} ms`,
+        INCIDENT_ERROR_CODES.timeout,
+      );
     }
     if (code === 'ERR_CANCELED') return new TransientError(`${PROVIDER} ${request} was aborted`, INCIDENT_ERROR_CODES.aborted);
     const copy = new Error(isError(err) ? safeDetail(err.message, this.secrets) : 'unknown error');
@@ -198,11 +210,13 @@ export class JsmIncidentAdapter implements IncidentProviderPort {
 
   /** `Field 'x' does not exist; …` from Jira's `{errorMessages: [], errors: {field: message}}`. */
   private errorDetail(data: unknown): string | undefined {
-    if (typeof data === 'string') return data.trim().length > 0 ? safeDetail(data.startsWith('<') ? 'body is not JSON' : data, this.secrets) : undefined;
+    if (typeof data === 'string')
+      return data.trim().length > 0 ? safeDetail(data.startsWith('<') ? 'body is not JSON' : data, this.secrets) : undefined;
     if (!isRecord(data)) return undefined;
     const parts: string[] = [];
     if (Array.isArray(data.errorMessages)) parts.push(...data.errorMessages.filter((m): m is string => typeof m === 'string'));
-    if (isRecord(data.errors)) for (const [field, message] of Object.entries(data.errors)) if (typeof message === 'string') parts.push(`${field}: ${message}`);
+    if (isRecord(data.errors))
+      for (const [field, message] of Object.entries(data.errors)) if (typeof message === 'string') parts.push(`${field}: ${message}`);
     return parts.length > 0 ? safeDetail(parts.join('; '), this.secrets) : undefined;
   }
 }
@@ -233,14 +247,21 @@ function responseHeaders(err: unknown): Record<string, string | undefined> {
   const raw = isRecord(err) && isRecord(err.cause) && isRecord(err.cause.response) ? err.cause.response.headers : undefined;
   if (!isRecord(raw)) return {};
   const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(raw)) out[key.toLowerCase()] = Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+  for (const [key, value] of Object.entries(raw))
+    out[key.toLowerCase()] = Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
   return out;
 }
 
 function errorCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && isRecord(current); depth++) {
-    if (typeof current.code === 'string' && current.code.length > 0 && current.code !== 'ERR_BAD_REQUEST' && current.code !== 'ERR_BAD_RESPONSE') return current.code;
+    if (
+      typeof current.code === 'string' &&
+      current.code.length > 0 &&
+      current.code !== 'ERR_BAD_REQUEST' &&
+      current.code !== 'ERR_BAD_RESPONSE'
+    )
+      return current.code;
     current = current.cause;
   }
   return undefined;

@@ -32,7 +32,12 @@ function open(overrides: Partial<OpsgenieOpenIncident> = {}): OpsgenieOpenIncide
 
 describe('readOpsgeniePage', () => {
   it('reads incidents and paging.next', () => {
-    const result = readOpsgeniePage({ data: [valid], paging: { next: 'https://api.opsgenie.com/v1/incidents?offset=100' }, took: 0.1, requestId: 'r' });
+    const result = readOpsgeniePage({
+      data: [valid],
+      paging: { next: 'https://api.opsgenie.com/v1/incidents?offset=100' },
+      took: 0.1,
+      requestId: 'r',
+    });
     expect(result).toEqual({
       ok: true,
       page: {

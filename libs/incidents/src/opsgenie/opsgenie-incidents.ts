@@ -104,7 +104,11 @@ function readIncident(raw: unknown, path: string, reader: ShapeReader): Opsgenie
  * criteria is dropped. Teams and services are configured by name while incidents carry ids, so
  * those two criteria rest on the server-side query alone.
  */
-export function isOpsgenieMajor(incident: OpsgenieOpenIncident, major: OpsgenieMajorConfig, options: { anyStatus?: boolean } = {}): boolean {
+export function isOpsgenieMajor(
+  incident: OpsgenieOpenIncident,
+  major: OpsgenieMajorConfig,
+  options: { anyStatus?: boolean } = {},
+): boolean {
   if (!options.anyStatus && incident.status !== undefined && incident.status.toLowerCase() !== 'open') return false;
   if (major.priorities && incident.priority !== undefined) {
     if (!(major.priorities as readonly string[]).includes(incident.priority.toUpperCase())) return false;

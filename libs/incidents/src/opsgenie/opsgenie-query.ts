@@ -44,10 +44,20 @@ export function buildOpsgenieMajorQuery(major: OpsgenieMajorConfig, options: { c
     clauses.push(anyOf('priority', priorities));
   }
   if (major.teams) {
-    clauses.push(anyOf('teams', [...new Set(major.teams)].map((t, i) => quoteOpsgenieTerm(t, `major.teams[${i}]`))));
+    clauses.push(
+      anyOf(
+        'teams',
+        [...new Set(major.teams)].map((t, i) => quoteOpsgenieTerm(t, `major.teams[${i}]`)),
+      ),
+    );
   }
   if (major.services) {
-    clauses.push(anyOf('services', [...new Set(major.services)].map((s, i) => quoteOpsgenieTerm(s, `major.services[${i}]`))));
+    clauses.push(
+      anyOf(
+        'services',
+        [...new Set(major.services)].map((s, i) => quoteOpsgenieTerm(s, `major.services[${i}]`)),
+      ),
+    );
   }
   return clauses.join(' AND ');
 }

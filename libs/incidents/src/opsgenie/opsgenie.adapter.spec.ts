@@ -116,7 +116,10 @@ describe('OpsgenieIncidentAdapter (against the Opsgenie fake)', () => {
 
   it('follows paging.next across several pages', async () => {
     fake.setIncidents(
-      Array.from({ length: 230 }, (_, i) => ({ priority: i % 2 === 0 ? ('P1' as const) : ('P4' as const), createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)) })),
+      Array.from({ length: 230 }, (_, i) => ({
+        priority: i % 2 === 0 ? ('P1' as const) : ('P4' as const),
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)),
+      })),
     );
     const refs = await adapterFor(fake, { major: { priorities: ['P1', 'P4'] } }).listOpenMajorIncidents();
     expect(refs).toHaveLength(230);

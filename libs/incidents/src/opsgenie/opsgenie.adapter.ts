@@ -26,7 +26,13 @@ import {
 } from '../incidents.errors';
 import { RequestSignal } from '../http/request-signal';
 import { isRecord, summarizeProblems } from '../shape';
-import { isOpsgenieMajor, type OpsgenieOpenIncident, readOpsgeniePage, toOpsgenieIncidentRef, type OpsgeniePage } from './opsgenie-incidents';
+import {
+  isOpsgenieMajor,
+  type OpsgenieOpenIncident,
+  readOpsgeniePage,
+  toOpsgenieIncidentRef,
+  type OpsgeniePage,
+} from './opsgenie-incidents';
 import { buildOpsgenieMajorQuery } from './opsgenie-query';
 
 export type OpsgenieAdapterConfig = Pick<OpsgenieConfig, 'apiKey' | 'apiUrl' | 'major' | 'requestTimeoutMs'>;
@@ -111,7 +117,8 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
    * asynchronously (202): a note to an incident that is gone fails later, unseen here.
    */
   async postNote(incidentId: string, note: string, caller?: AbortSignal): Promise<{ requestId?: string }> {
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(incidentId)) throw new PermanentError(`not an Opsgenie incident id: "${incidentId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(incidentId))
+      throw new PermanentError(`not an Opsgenie incident id: "${incidentId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
     const url = new URL(`${this.config.apiUrl.replace(/\/+$/, '')}${OPSGENIE_INCIDENTS_PATH}/${incidentId}/notes`);
     url.searchParams.set('identifierType', 'id');
     const request = `POST ${describeUrl(url)}`;
@@ -145,7 +152,8 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
         request,
         status,
         detail: this.errorDetail(body),
-        retryAfterMs: status === 429 ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after')) : undefined,
+        retryAfterMs:
+          status === 429 ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after')) : undefined,
       });
     }
     return isRecord(body) && typeof body.requestId === 'string' ? { requestId: body.requestId } : {};
@@ -207,9 +215,7 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
         status,
         detail: parsed ? this.errorDetail(body) : 'body is not JSON',
         retryAfterMs:
-          status === 429
-            ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after'))
-            : undefined,
+          status === 429 ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after')) : undefined,
       });
     }
     if (!parsed) throw malformedError('Opsgenie', request, `HTTP ${status} with a body that is not JSON`);

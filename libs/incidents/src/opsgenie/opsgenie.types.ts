@@ -70,8 +70,20 @@ export interface OpsgenieErrorResponse extends OpsgenieBaseResponse {
 
 export const OPSGENIE_BASE_INCIDENT_REQUIRED = ['id'] as const;
 export const OPSGENIE_BASE_INCIDENT_KEYS = [
-  'id', 'tinyId', 'message', 'status', 'isSeen', 'tags', 'createdAt', 'updatedAt', 'source', 'owner', 'priority',
-  'responders', 'ownerTeam', 'extraProperties',
+  'id',
+  'tinyId',
+  'message',
+  'status',
+  'isSeen',
+  'tags',
+  'createdAt',
+  'updatedAt',
+  'source',
+  'owner',
+  'priority',
+  'responders',
+  'ownerTeam',
+  'extraProperties',
 ] as const;
 /** Keys of `OpsgenieIncident` the spec does not have (live API only). */
 export const OPSGENIE_INCIDENT_EXTRA_KEYS = ['impactedServices'] as const;
@@ -84,12 +96,7 @@ export const OPSGENIE_PAGE_DETAILS_KEYS = ['prev', 'next', 'first', 'last'] as c
 export type OpsgenieTypeChecks = [
   Assert<Equals<RequiredKeys<OpsgenieBaseIncident>, (typeof OPSGENIE_BASE_INCIDENT_REQUIRED)[number]>>,
   Assert<Equals<keyof OpsgenieBaseIncident, (typeof OPSGENIE_BASE_INCIDENT_KEYS)[number]>>,
-  Assert<
-    Equals<
-      Exclude<keyof OpsgenieIncident, keyof OpsgenieBaseIncident>,
-      (typeof OPSGENIE_INCIDENT_EXTRA_KEYS)[number]
-    >
-  >,
+  Assert<Equals<Exclude<keyof OpsgenieIncident, keyof OpsgenieBaseIncident>, (typeof OPSGENIE_INCIDENT_EXTRA_KEYS)[number]>>,
   Assert<Equals<RequiredKeys<OpsgenieIncident>, (typeof OPSGENIE_BASE_INCIDENT_REQUIRED)[number]>>,
   Assert<Equals<RequiredKeys<OpsgenieResponder>, (typeof OPSGENIE_RESPONDER_REQUIRED)[number]>>,
   Assert<Equals<RequiredKeys<OpsgenieListIncidentsResponse>, (typeof OPSGENIE_LIST_INCIDENTS_REQUIRED)[number]>>,

@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 import type { PagerDutyMajorConfig } from '@driftwarden/config';
-import {
-  isPagerDutyMajor,
-  readIncidentsPage,
-  toPagerDutyIncidentRef,
-  type PagerDutyOpenIncident,
-} from './pagerduty-incidents';
+import { isPagerDutyMajor, readIncidentsPage, toPagerDutyIncidentRef, type PagerDutyOpenIncident } from './pagerduty-incidents';
 
 function incident(overrides: Partial<PagerDutyOpenIncident> = {}): PagerDutyOpenIncident {
   return {

@@ -117,7 +117,11 @@ function normalizePriority(value: string): string {
  * Resolved incidents never match, whatever the server sent (unless `anyStatus`: the history
  * read after a state rebuild).
  */
-export function isPagerDutyMajor(incident: PagerDutyOpenIncident, major: PagerDutyMajorConfig, options: { anyStatus?: boolean } = {}): boolean {
+export function isPagerDutyMajor(
+  incident: PagerDutyOpenIncident,
+  major: PagerDutyMajorConfig,
+  options: { anyStatus?: boolean } = {},
+): boolean {
   if (!options.anyStatus && !OPEN_STATUSES.has(incident.status)) return false;
   if (major.priorities) {
     if (!incident.priority) return false;

@@ -32,7 +32,8 @@ import { isRecord, summarizeProblems } from '../shape';
 import { isPagerDutyMajor, type PagerDutyOpenIncident, readIncidentsPage, toPagerDutyIncidentRef } from './pagerduty-incidents';
 import { responseHeadAgent } from './response-head-agent';
 
-export type PagerDutyAdapterConfig = Pick<PagerDutyConfig, 'token' | 'apiUrl' | 'major' | 'requestTimeoutMs'> & Partial<Pick<PagerDutyConfig, 'from'>>;
+export type PagerDutyAdapterConfig = Pick<PagerDutyConfig, 'token' | 'apiUrl' | 'major' | 'requestTimeoutMs'> &
+  Partial<Pick<PagerDutyConfig, 'from'>>;
 
 /** Page size: the API's maximum. */
 export const PAGERDUTY_PAGE_LIMIT = 100;
@@ -80,10 +81,17 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
    */
   async listRecentMajorIncidents(since: Date, signal?: AbortSignal): Promise<RecentIncidentRef[]> {
     const window = { 'statuses[]': ['triggered', 'acknowledged', 'resolved'], since: since.toISOString(), until: new Date().toISOString() };
-    return (await this.walk(window, { anyStatus: true }, signal)).map((i) => ({ ...toPagerDutyIncidentRef(i), ...(i.resolvedAt ? { resolvedAt: i.resolvedAt } : {}) }));
+    return (await this.walk(window, { anyStatus: true }, signal)).map((i) => ({
+      ...toPagerDutyIncidentRef(i),
+      ...(i.resolvedAt ? { resolvedAt: i.resolvedAt } : {}),
+    }));
   }
 
-  private async walk(filter: Record<string, string | string[]>, major: { anyStatus?: boolean }, signal?: AbortSignal): Promise<PagerDutyOpenIncident[]> {
+  private async walk(
+    filter: Record<string, string | string[]>,
+    major: { anyStatus?: boolean },
+    signal?: AbortSignal,
+  ): Promise<PagerDutyOpenIncident[]> {
     const found = new Map<string, PagerDutyOpenIncident>();
     let offset = 0;
     for (;;) {
@@ -117,8 +125,10 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
    * own timeout, no blind 429 retry, non-2xx checked here.
    */
   async postNote(incidentId: string, content: string, caller?: AbortSignal): Promise<{ id?: string }> {
-    if (!/^[A-Za-z0-9]{1,64}$/.test(incidentId)) throw new PermanentError(`not a PagerDuty incident id: "${incidentId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
-    if (!this.config.from) throw new PermanentError('PagerDuty notes need incidents.pagerduty.from (the From user email)', INCIDENT_ERROR_CODES.config);
+    if (!/^[A-Za-z0-9]{1,64}$/.test(incidentId))
+      throw new PermanentError(`not a PagerDuty incident id: "${incidentId.slice(0, 40)}"`, INCIDENT_ERROR_CODES.rejected);
+    if (!this.config.from)
+      throw new PermanentError('PagerDuty notes need incidents.pagerduty.from (the From user email)', INCIDENT_ERROR_CODES.config);
     const url = new URL(`${this.listUrl.toString()}/${incidentId}/notes`);
     const request = `POST ${describeUrl(url)}`;
     const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
@@ -148,7 +158,10 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
         request,
         status: response.status,
         detail: this.errorDetail(response.data),
-        retryAfterMs: response.status === 429 ? parseRetryAfterSeconds(response.headers.get('ratelimit-reset') ?? response.headers.get('retry-after')) : undefined,
+        retryAfterMs:
+          response.status === 429
+            ? parseRetryAfterSeconds(response.headers.get('ratelimit-reset') ?? response.headers.get('retry-after'))
+            : undefined,
       });
     }
     const body: unknown = response.data;
@@ -203,9 +216,7 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     const body: unknown = response.data;
     if (status < 200 || status > 299) {
       const retryAfterMs =
-        status === 429
-          ? parseRetryAfterSeconds(response.headers.get('ratelimit-reset') ?? response.headers.get('retry-after'))
-          : undefined;
+        status === 429 ? parseRetryAfterSeconds(response.headers.get('ratelimit-reset') ?? response.headers.get('retry-after')) : undefined;
       throw errorForStatus({
         provider: 'PagerDuty',
         request: this.describe(),
@@ -219,7 +230,12 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     return result.page;
   }
 
-  private mapRejection(rejection: unknown, requestSignal: RequestSignal, rateLimit: RateLimitSeen | undefined, request = this.describe()): Error {
+  private mapRejection(
+    rejection: unknown,
+    requestSignal: RequestSignal,
+    rateLimit: RateLimitSeen | undefined,
+    request = this.describe(),
+  ): Error {
     if (rateLimit) {
       return errorForStatus({
         provider: 'PagerDuty',
@@ -231,10 +247,7 @@ export class PagerDutyIncidentAdapter implements IncidentProviderPort {
     const aborted = requestSignal.cause();
     if (aborted === 'caller') return this.aborted();
     if (aborted === 'timeout') {
-      return new TransientError(
-        `PagerDuty ${request} did not answer within ${requestSignal.timeoutMs} ms`,
-        INCIDENT_ERROR_CODES.timeout,
-      );
+      return new TransientError(`PagerDuty ${request} did not answer within ${requestSignal.timeoutMs} ms`, INCIDENT_ERROR_CODES.timeout);
     }
     // pdjs rejects with the APIResponse itself (not an Error) when the body is not JSON.
     if (!isError(rejection) && isRecord(rejection) && typeof rejection.status === 'number') {

@@ -159,7 +159,10 @@ async function buildPagerDutyContract(contractsDir: string): Promise<PagerDutyCo
   applyPagerDutyErrata(spec);
   const definition = {
     ...spec,
-    paths: { '/incidents': { get: dig(spec, 'paths', '/incidents', 'get') }, '/incidents/{id}/notes': { post: dig(spec, 'paths', '/incidents/{id}/notes', 'post') } },
+    paths: {
+      '/incidents': { get: dig(spec, 'paths', '/incidents', 'get') },
+      '/incidents/{id}/notes': { post: dig(spec, 'paths', '/incidents/{id}/notes', 'post') },
+    },
   };
   const backend = new OpenAPIBackend({
     // A JSON file checked by openapi-backend itself (`strict`: an invalid document throws).
@@ -183,7 +186,10 @@ async function buildPagerDutyContract(contractsDir: string): Promise<PagerDutyCo
       return formatAjvErrors(backend.validateResponse(body, operationId, status).errors, 'body');
     },
     validateCreateNoteRequest({ id, headers, body }) {
-      const result = backend.validateRequest({ method: 'post', path: `/incidents/${id}/notes`, query: {}, headers, body }, 'createIncidentNote');
+      const result = backend.validateRequest(
+        { method: 'post', path: `/incidents/${id}/notes`, query: {}, headers, body },
+        'createIncidentNote',
+      );
       return formatAjvErrors(result.errors, '');
     },
     validateCreateNoteResponse(body) {
@@ -199,7 +205,7 @@ async function buildPagerDutyContract(contractsDir: string): Promise<PagerDutyCo
 export const OPSGENIE_SPEC_ERRATA = [
   'The spec only says "apiKey in header Authorization"; the API requires the value `GenieKey <key>` (docs).',
   'The spec path is `/v1/incidents/` (trailing slash); the docs and the API use `/v1/incidents`: both are served.',
-  'The 2021 spec has no `POST /v1/incidents/{identifier}/notes` (Add Note); Opsgenie\'s incident API documentation and its official ' +
+  "The 2021 spec has no `POST /v1/incidents/{identifier}/notes` (Add Note); Opsgenie's incident API documentation and its official " +
     'Go SDK v2 (`incident.AddNoteRequest`) do: `{note (1..25000 chars), user?, source?}`, `identifierType=id|tiny`, 202 ' +
     '`{result, took, requestId}`. The fake checks exactly those fields (opsgenie.fake.ts).',
 ] as const;
@@ -219,8 +225,21 @@ const opsgenieContracts = new Map<string, OpsgenieContract>();
 
 /** The JSON-Schema keywords a Swagger 2.0 non-body parameter shares with JSON Schema. */
 const PARAMETER_SCHEMA_KEYS = [
-  'type', 'format', 'items', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
-  'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'uniqueItems', 'multipleOf',
+  'type',
+  'format',
+  'items',
+  'enum',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'multipleOf',
 ];
 
 export function loadOpsgenieContract(contractsDir: string): OpsgenieContract {

@@ -15,10 +15,7 @@ import type { AddressInfo } from 'node:net';
  * - `'reset'`: the TCP connection is reset without an answer.
  */
 export type FakeFailure =
-  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
-  | 'malformed'
-  | 'timeout'
-  | 'reset';
+  { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number } | 'malformed' | 'timeout' | 'reset';
 
 export interface FakeRequestRecord {
   method: string;

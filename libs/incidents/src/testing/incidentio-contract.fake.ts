@@ -20,7 +20,7 @@ export const INCIDENTIO_SPEC_ERRATA = [
   'The list filters are object parameters whose operators are only named in their description ("The accepted operators are …"): ' +
     'each `name[operator]` key is checked against those operators and its values against the parameter schema.',
   'Several schemas require properties they do not define (`IncidentV2`: `external_id`, `reported_at`, …; `IncidentTypeV2`: ' +
-    '`severity_aliases`, …; `CustomFieldV2`, `IncidentTimestampV2`, `IncidentTimestampValueV2`, `APIKeyV2`); the description\'s own ' +
+    "`severity_aliases`, …; `CustomFieldV2`, `IncidentTimestampV2`, `IncidentTimestampValueV2`, `APIKeyV2`); the description's own " +
     'examples lack them. Not loosened: the fake sends them with plausible values (additional properties are allowed).',
 ] as const;
 
@@ -45,8 +45,16 @@ export function loadIncidentioContract(contractsDir: string): IncidentioContract
   // OpenAPI 3.0 schemas are JSON Schema draft-04/07 compatible enough for ajv here (no `nullable` is used).
   ajv.addSchema({ $id: 'incidentio', components: { schemas } });
   const compile = (name: string): ValidateFunction => ajv.compile({ $ref: `incidentio#/components/schemas/${name}` });
-  const listResponse = (dig(spec, 'paths', '/v2/incidents', 'get', 'responses', '200', 'content', 'application/json', 'schema').$ref as string).split('/').pop() as string;
-  const severitiesResponse = (dig(spec, 'paths', '/v1/severities', 'get', 'responses', '200', 'content', 'application/json', 'schema').$ref as string).split('/').pop() as string;
+  const listResponse = (
+    dig(spec, 'paths', '/v2/incidents', 'get', 'responses', '200', 'content', 'application/json', 'schema').$ref as string
+  )
+    .split('/')
+    .pop() as string;
+  const severitiesResponse = (
+    dig(spec, 'paths', '/v1/severities', 'get', 'responses', '200', 'content', 'application/json', 'schema').$ref as string
+  )
+    .split('/')
+    .pop() as string;
   const validateList = compile(listResponse);
   const validateSeverities = compile(severitiesResponse);
   const validateError = compile('ErrorResponse');
@@ -59,8 +67,13 @@ export function loadIncidentioContract(contractsDir: string): IncidentioContract
     const schema = raw.schema;
     const description = typeof raw.description === 'string' ? raw.description : '';
     const operators = schema.type === 'object' ? new Set([...description.matchAll(/'([a-z_]+)'?/g)].map((m) => m[1])) : undefined;
-    const valueSchema = schema.type === 'object' && isObject(schema.additionalProperties) ? schema.additionalProperties : { type: 'array', items: schema };
-    params.set(raw.name, { schema, ...(operators ? { operators } : {}), validate: ajv.compile({ ...valueSchema, ...(schema.type === 'object' ? {} : { maxItems: 1 }) }) });
+    const valueSchema =
+      schema.type === 'object' && isObject(schema.additionalProperties) ? schema.additionalProperties : { type: 'array', items: schema };
+    params.set(raw.name, {
+      schema,
+      ...(operators ? { operators } : {}),
+      validate: ajv.compile({ ...valueSchema, ...(schema.type === 'object' ? {} : { maxItems: 1 }) }),
+    });
   }
 
   const webhookValidators = new Map<string, ValidateFunction>();
@@ -86,7 +99,8 @@ export function loadIncidentioContract(contractsDir: string): IncidentioContract
         const operator = match[2];
         if (param.operators) {
           if (!operator) problems.push(`query.${key} must name an operator: ${name}[${[...param.operators].join('|')}]`);
-          else if (!param.operators.has(operator)) problems.push(`query.${key}: "${operator}" is not an accepted operator of ${name} (${[...param.operators].join(', ')})`);
+          else if (!param.operators.has(operator))
+            problems.push(`query.${key}: "${operator}" is not an accepted operator of ${name} (${[...param.operators].join(', ')})`);
         } else if (operator) {
           problems.push(`query.${key}: ${name} takes no operator`);
         }
@@ -98,11 +112,13 @@ export function loadIncidentioContract(contractsDir: string): IncidentioContract
         const param = params.get(name) as { schema: JsonObject; validate: ValidateFunction };
         for (const [operator, values] of ops) {
           const typed = param.schema.type === 'integer' ? values.map((v) => (/^-?\d+$/.test(v) ? Number(v) : v)) : values;
-          if (!param.validate(typed)) problems.push(...formatAjvErrors(param.validate.errors, `query.${name}${operator ? `[${operator}]` : ''}`));
+          if (!param.validate(typed))
+            problems.push(...formatAjvErrors(param.validate.errors, `query.${name}${operator ? `[${operator}]` : ''}`));
         }
       }
       const pageSize = query.page_size?.[0];
-      if (pageSize !== undefined && /^\d+$/.test(pageSize) && (Number(pageSize) < 1 || Number(pageSize) > 250)) problems.push(`query.page_size must be between 1 and 250, got ${pageSize}`);
+      if (pageSize !== undefined && /^\d+$/.test(pageSize) && (Number(pageSize) < 1 || Number(pageSize) > 250))
+        problems.push(`query.page_size must be between 1 and 250, got ${pageSize}`);
       return problems;
     },
     validateListIncidentsResponse(body) {

@@ -12,7 +12,8 @@ describe('IncidentioFake', () => {
   beforeEach(() => {
     fake.reset().setIncidents([{ id: '01A' }]);
   });
-  const get = (query: string, key = INCIDENTIO_FAKE_API_KEY) => fetch(`${fake.url}/v2/incidents?${query}`, { headers: { authorization: `Bearer ${key}` } });
+  const get = (query: string, key = INCIDENTIO_FAKE_API_KEY) =>
+    fetch(`${fake.url}/v2/incidents?${query}`, { headers: { authorization: `Bearer ${key}` } });
 
   it('answers a valid listing', async () => {
     const res = await get('page_size=10&status_category%5Bone_of%5D=live');

@@ -146,13 +146,28 @@ export class IncidentioFake extends HttpFake {
    * A webhook delivery of `eventType` about a stored incident, in incident.io's shape (checked
    * against the description's webhook schema) and signed the Svix way with `secret`.
    */
-  webhook(eventType: string, id: string, secret: string, options: { at?: Date; webhookId?: string } = {}): { raw: string; headers: Record<string, string> } {
+  webhook(
+    eventType: string,
+    id: string,
+    secret: string,
+    options: { at?: Date; webhookId?: string } = {},
+  ): { raw: string; headers: Record<string, string> } {
     const contract = this.requireContract();
     const incident = this.rendered(id);
     const payload = eventType.startsWith('private_incident.')
       ? { id }
       : eventType === 'public_incident.incident_status_updated_v2'
-        ? { incident, previous_status: { ...(incident.incident_status as object), id: '01STprevious0000000000000', name: 'Triage', category: 'triage' }, new_status: incident.incident_status, message: 'status changed' }
+        ? {
+            incident,
+            previous_status: {
+              ...(incident.incident_status as object),
+              id: '01STprevious0000000000000',
+              name: 'Triage',
+              category: 'triage',
+            },
+            new_status: incident.incident_status,
+            message: 'status changed',
+          }
         : { ...incident, most_recent_update_message: 'driftwarden test' };
     const body = { event_type: eventType, [eventType]: payload };
     const problems = contract.validateWebhook(eventType, body);
@@ -160,7 +175,14 @@ export class IncidentioFake extends HttpFake {
     const raw = JSON.stringify(body);
     const webhookId = options.webhookId ?? `msg_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
     const timestamp = Math.floor((options.at ?? this.now()).getTime() / 1000);
-    return { raw, headers: { 'webhook-id': webhookId, 'webhook-timestamp': String(timestamp), 'webhook-signature': signSvix(webhookId, timestamp, raw, secret) } };
+    return {
+      raw,
+      headers: {
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signSvix(webhookId, timestamp, raw, secret),
+      },
+    };
   }
 
   protected async prepare(): Promise<void> {
@@ -168,7 +190,18 @@ export class IncidentioFake extends HttpFake {
   }
 
   protected errorBody(status: number, message: string): unknown {
-    const type = status === 401 ? 'authentication_error' : status === 403 ? 'resource_forbidden' : status === 404 ? 'not_found' : status === 429 ? 'rate_limit_reached' : status >= 500 ? 'api_error' : 'invalid_request_error';
+    const type =
+      status === 401
+        ? 'authentication_error'
+        : status === 403
+          ? 'resource_forbidden'
+          : status === 404
+            ? 'not_found'
+            : status === 429
+              ? 'rate_limit_reached'
+              : status >= 500
+                ? 'api_error'
+                : 'invalid_request_error';
     return { type, status, request_id: randomUUID(), errors: [{ code: type, message }] };
   }
 
@@ -179,11 +212,25 @@ export class IncidentioFake extends HttpFake {
   protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[] } {
     const contract = this.requireContract();
     const auth = request.headers.authorization;
-    const authProblem = auth === undefined ? 'missing Authorization header' : auth === `Bearer ${this.apiKey}` ? undefined : 'unknown API key';
+    const authProblem =
+      auth === undefined ? 'missing Authorization header' : auth === `Bearer ${this.apiKey}` ? undefined : 'unknown API key';
     if (request.method === 'GET' && request.path === '/v1/severities') {
       if (authProblem) return this.fail(401, 'The API key provided is not valid', [authProblem]);
-      if (Object.keys(request.query).length > 0) return this.fail(400, 'this endpoint takes no query parameters', [`unexpected query ${Object.keys(request.query).join(', ')}`]);
-      return this.ok({ severities: this.severityNames.map((name, i) => ({ id: this.severityId(name), name, description: `${name} impact`, rank: i + 1, created_at: T0, updated_at: T0 })) }, 'severities');
+      if (Object.keys(request.query).length > 0)
+        return this.fail(400, 'this endpoint takes no query parameters', [`unexpected query ${Object.keys(request.query).join(', ')}`]);
+      return this.ok(
+        {
+          severities: this.severityNames.map((name, i) => ({
+            id: this.severityId(name),
+            name,
+            description: `${name} impact`,
+            rank: i + 1,
+            created_at: T0,
+            updated_at: T0,
+          })),
+        },
+        'severities',
+      );
     }
     if (request.method === 'GET' && request.path === '/v2/incidents') {
       if (authProblem) return this.fail(401, 'The API key provided is not valid', [authProblem]);
@@ -191,7 +238,10 @@ export class IncidentioFake extends HttpFake {
       if (problems.length > 0) return this.fail(400, problems[0], problems);
       return this.list(request.query);
     }
-    return { reply: { status: 404, body: this.errorBody(404, 'no such route') }, problems: [`no such endpoint: ${request.method} ${request.url.pathname}`] };
+    return {
+      reply: { status: 404, body: this.errorBody(404, 'no such route') },
+      problems: [`no such endpoint: ${request.method} ${request.url.pathname}`],
+    };
   }
 
   private list(query: Record<string, string[]>): { reply: FakeReply; problems: string[] } {
@@ -208,7 +258,10 @@ export class IncidentioFake extends HttpFake {
       const rank = sevId ? (ranks.get(sevId) ?? -1) : -1;
       if (one('severity[gte]') && rank < (ranks.get(one('severity[gte]')[0]) ?? Infinity)) return false;
       if (one('severity[lte]') && rank > (ranks.get(one('severity[lte]')[0]) ?? -Infinity)) return false;
-      for (const [field, value] of [['created_at', i.createdAt], ['updated_at', i.updatedAt]] as const) {
+      for (const [field, value] of [
+        ['created_at', i.createdAt],
+        ['updated_at', i.updatedAt],
+      ] as const) {
         const gte = one(`${field}[gte]`)?.[0];
         const lte = one(`${field}[lte]`)?.[0];
         if (gte && value.getTime() < Date.parse(gte)) return false;
@@ -228,15 +281,25 @@ export class IncidentioFake extends HttpFake {
     const page = selected.slice(start, start + pageSize);
     const more = start + pageSize < selected.length;
     return this.ok(
-      { incidents: page.map((i) => this.render(i)), pagination_meta: { ...(more ? { after: page[page.length - 1].id } : {}), page_size: pageSize, total_record_count: selected.length } },
+      {
+        incidents: page.map((i) => this.render(i)),
+        pagination_meta: { ...(more ? { after: page[page.length - 1].id } : {}), page_size: pageSize, total_record_count: selected.length },
+      },
       'list',
     );
   }
 
   private ok(body: unknown, kind: 'list' | 'severities'): { reply: FakeReply; problems: string[] } {
     if (this.validateResponses) {
-      const invalid = kind === 'list' ? this.requireContract().validateListIncidentsResponse(body) : this.requireContract().validateSeveritiesResponse(body);
-      if (invalid.length > 0) return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.slice(0, 5).join('; ')}`) }, problems: [] };
+      const invalid =
+        kind === 'list'
+          ? this.requireContract().validateListIncidentsResponse(body)
+          : this.requireContract().validateSeveritiesResponse(body);
+      if (invalid.length > 0)
+        return {
+          reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.slice(0, 5).join('; ')}`) },
+          problems: [],
+        };
     }
     return { reply: { status: 200, body }, problems: [] };
   }
@@ -245,7 +308,19 @@ export class IncidentioFake extends HttpFake {
     const body = this.errorBody(status, message);
     if (this.validateResponses) {
       const invalid = this.requireContract().validateErrorResponse(body);
-      if (invalid.length > 0) return { reply: { status: 500, body: { type: 'api_error', status: 500, request_id: randomUUID(), errors: [{ code: 'api_error', message: invalid.join('; ') }] } }, problems };
+      if (invalid.length > 0)
+        return {
+          reply: {
+            status: 500,
+            body: {
+              type: 'api_error',
+              status: 500,
+              request_id: randomUUID(),
+              errors: [{ code: 'api_error', message: invalid.join('; ') }],
+            },
+          },
+          problems,
+        };
     }
     return { reply: { status, body }, problems };
   }
@@ -259,7 +334,8 @@ export class IncidentioFake extends HttpFake {
     this.sequence++;
     const createdAt = input.createdAt === undefined ? new Date(this.now().getTime() - 5 * 60_000) : new Date(input.createdAt);
     const statusCategory = input.statusCategory ?? 'live';
-    if (input.severity && !this.severityNames.includes(input.severity)) throw new Error(`IncidentioFake: unknown severity ${input.severity}`);
+    if (input.severity && !this.severityNames.includes(input.severity))
+      throw new Error(`IncidentioFake: unknown severity ${input.severity}`);
     return {
       id: input.id ?? `01INC${String(this.sequence).padStart(21, '0')}`,
       reference: input.reference ?? `INC-${this.sequence}`,
@@ -279,13 +355,33 @@ export class IncidentioFake extends HttpFake {
     const iso = (d: Date) => d.toISOString();
     // The description requires properties it does not define (INCIDENTIO_SPEC_ERRATA): sent with plausible values.
     const timestamp = (id: string, name: string, rank: number, value: Date) => ({
-      incident_timestamp: { id, name, rank, description: name, set_on_creation: rank === 1, set_on_acceptance: false, set_on_resolution: rank === 2, set_by_rules: false, timestamp_type: 'standard', created_at: T0, updated_at: T0 },
+      incident_timestamp: {
+        id,
+        name,
+        rank,
+        description: name,
+        set_on_creation: rank === 1,
+        set_on_acceptance: false,
+        set_on_resolution: rank === 2,
+        set_by_rules: false,
+        timestamp_type: 'standard',
+        created_at: T0,
+        updated_at: T0,
+      },
       value: { id: `${id}V`, incident_id: i.id, incident_timestamp_id: id, value: iso(value), created_at: iso(value) },
     });
-    const timestamps = [timestamp('01TS0000000000000000000001', 'Reported at', 1, i.createdAt), ...(i.resolvedAt ? [timestamp('01TS0000000000000000000002', 'Resolved at', 2, i.resolvedAt)] : [])];
+    const timestamps = [
+      timestamp('01TS0000000000000000000001', 'Reported at', 1, i.createdAt),
+      ...(i.resolvedAt ? [timestamp('01TS0000000000000000000002', 'Resolved at', 2, i.resolvedAt)] : []),
+    ];
     const customFieldEntries = Object.entries(i.customFields).map(([name, values], index) => {
       const fieldId = `01CF${String(index).padStart(22, '0')}`;
-      const options = values.map((value, j) => ({ custom_field_id: fieldId, id: `01OPT${String(index * 100 + j).padStart(21, '0')}`, sort_key: j, value }));
+      const options = values.map((value, j) => ({
+        custom_field_id: fieldId,
+        id: `01OPT${String(index * 100 + j).padStart(21, '0')}`,
+        sort_key: j,
+        value,
+      }));
       const customField = {
         id: fieldId,
         name,
@@ -317,9 +413,35 @@ export class IncidentioFake extends HttpFake {
       postmortem_status: 'not_started',
       visibility: 'public',
       mode: 'standard',
-      creator: { api_key: { id: '01KEY0000000000000000000001', name: 'driftwarden test', roles: ['viewer'], created_by: { id: '01USR0000000000000000000001', name: 'Alice', role: 'owner' } } },
-      incident_status: { id: `01ST${i.statusCategory.padEnd(22, '0')}`, name: i.status, description: i.status, rank: 1, category: i.statusCategory, created_at: T0, updated_at: T0 },
-      ...(i.severity ? { severity: { id: this.severityId(i.severity), name: i.severity, description: `${i.severity} impact`, rank: this.severityNames.indexOf(i.severity) + 1, created_at: T0, updated_at: T0 } } : {}),
+      creator: {
+        api_key: {
+          id: '01KEY0000000000000000000001',
+          name: 'driftwarden test',
+          roles: ['viewer'],
+          created_by: { id: '01USR0000000000000000000001', name: 'Alice', role: 'owner' },
+        },
+      },
+      incident_status: {
+        id: `01ST${i.statusCategory.padEnd(22, '0')}`,
+        name: i.status,
+        description: i.status,
+        rank: 1,
+        category: i.statusCategory,
+        created_at: T0,
+        updated_at: T0,
+      },
+      ...(i.severity
+        ? {
+            severity: {
+              id: this.severityId(i.severity),
+              name: i.severity,
+              description: `${i.severity} impact`,
+              rank: this.severityNames.indexOf(i.severity) + 1,
+              created_at: T0,
+              updated_at: T0,
+            },
+          }
+        : {}),
       ...(i.incidentType
         ? {
             incident_type: {

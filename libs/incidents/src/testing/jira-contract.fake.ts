@@ -22,7 +22,12 @@ export interface JiraContract {
   validateSearchResponse(body: unknown): string[];
   validateGetIssueRequest(issueIdOrKey: string, query: Record<string, string | string[]>, headers: Record<string, string>): string[];
   validateIssueResponse(body: unknown): string[];
-  validateAddCommentRequest(issueIdOrKey: string, query: Record<string, string | string[]>, body: unknown, headers: Record<string, string>): string[];
+  validateAddCommentRequest(
+    issueIdOrKey: string,
+    query: Record<string, string | string[]>,
+    body: unknown,
+    headers: Record<string, string>,
+  ): string[];
   validateCommentResponse(body: unknown): string[];
   /** `ErrorCollection`, what every documented error status answers. */
   validateErrorResponse(operation: 'search' | 'getIssue' | 'addComment', status: number, body: unknown): string[];
@@ -60,20 +65,30 @@ async function build(contractsDir: string): Promise<JiraContract> {
     customizeAjv: (ajv) => addSpecFormats(ajv),
   });
   await backend.init();
-  const response = (operation: string, status: number, body: unknown) => formatAjvErrors(backend.validateResponse(body, operation, status).errors, 'body');
+  const response = (operation: string, status: number, body: unknown) =>
+    formatAjvErrors(backend.validateResponse(body, operation, status).errors, 'body');
   return {
     validateSearchRequest(body, headers) {
-      const result = backend.validateRequest({ method: 'post', path: '/rest/api/3/search/jql', query: {}, headers, body }, OPERATIONS.search);
+      const result = backend.validateRequest(
+        { method: 'post', path: '/rest/api/3/search/jql', query: {}, headers, body },
+        OPERATIONS.search,
+      );
       return formatAjvErrors(result.errors, '');
     },
     validateSearchResponse: (body) => response(OPERATIONS.search, 200, body),
     validateGetIssueRequest(issueIdOrKey, query, headers) {
-      const result = backend.validateRequest({ method: 'get', path: `/rest/api/3/issue/${issueIdOrKey}`, query, headers }, OPERATIONS.getIssue);
+      const result = backend.validateRequest(
+        { method: 'get', path: `/rest/api/3/issue/${issueIdOrKey}`, query, headers },
+        OPERATIONS.getIssue,
+      );
       return formatAjvErrors(result.errors, '');
     },
     validateIssueResponse: (body) => response(OPERATIONS.getIssue, 200, body),
     validateAddCommentRequest(issueIdOrKey, query, body, headers) {
-      const result = backend.validateRequest({ method: 'post', path: `/rest/api/3/issue/${issueIdOrKey}/comment`, query, headers, body }, OPERATIONS.addComment);
+      const result = backend.validateRequest(
+        { method: 'post', path: `/rest/api/3/issue/${issueIdOrKey}/comment`, query, headers, body },
+        OPERATIONS.addComment,
+      );
       return [...formatAjvErrors(result.errors, ''), ...adfProblems(body)];
     },
     validateCommentResponse: (body) => response(OPERATIONS.addComment, 201, body),
@@ -97,7 +112,8 @@ function adfProblems(body: unknown): string[] {
     (Array.isArray(b.content) ? b.content : []).forEach((inline: unknown, j) => {
       const n = inline as Record<string, unknown> | null;
       if (!n || typeof n.type !== 'string') problems.push(`body.body.content[${i}].content[${j}] must be a node with a type`);
-      else if (n.type === 'text' && (typeof n.text !== 'string' || n.text.length === 0)) problems.push(`body.body.content[${i}].content[${j}].text must be a non-empty string`);
+      else if (n.type === 'text' && (typeof n.text !== 'string' || n.text.length === 0))
+        problems.push(`body.body.content[${i}].content[${j}].text must be a non-empty string`);
     });
     return undefined;
   });

@@ -104,7 +104,8 @@ export function compileJql<T>(
     pos++;
     if (t.kind === 'word' && /^-?\d+(\.\d+)?$/.test(t.text)) return Number(t.text);
     // A function call such as now() or currentUser() is not supported by the fake.
-    if (t.kind === 'word' && peek()?.text === '(') throw new JqlError(`Error in the JQL Query: the fake does not support the function ${t.text}().`);
+    if (t.kind === 'word' && peek()?.text === '(')
+      throw new JqlError(`Error in the JQL Query: the fake does not support the function ${t.text}().`);
     return t.text;
   };
 
@@ -181,7 +182,8 @@ export function compileJql<T>(
     return left;
   };
 
-  if (tokens.length === 0 || isWord(tokens[0], 'order')) throw new JqlError('Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
+  if (tokens.length === 0 || isWord(tokens[0], 'order'))
+    throw new JqlError('Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
   const root = or();
   const orderBy: CompiledJql<T>['orderBy'] = [];
   if (isWord(peek(), 'order')) {
@@ -193,7 +195,7 @@ export function compileJql<T>(
       if (!f || (f.kind !== 'word' && f.kind !== 'string') || KEYWORDS.has(f.text.toLowerCase())) return expect('a field to order by');
       pos++;
       let direction: 'ASC' | 'DESC' = 'ASC';
-      if (isWord(peek(), 'asc') || isWord(peek(), 'desc')) direction = (tokens[pos++].text.toUpperCase() as 'ASC' | 'DESC');
+      if (isWord(peek(), 'asc') || isWord(peek(), 'desc')) direction = tokens[pos++].text.toUpperCase() as 'ASC' | 'DESC';
       orderBy.push({ field: f.text, direction });
       if (peek()?.text !== ',') break;
       pos++;
@@ -221,9 +223,11 @@ function matchClause(node: Extract<Node, { kind: 'clause' }>, field: FieldValues
   const have = (field?.values ?? []).filter((v) => v !== null);
   if (node.values === 'EMPTY') return node.op === 'is' ? have.length === 0 : have.length > 0;
   const type = field?.type ?? 'text';
-  const literal = (v: JqlValue): JqlValue => (type === 'date' ? parseJqlDate(v) : type === 'number' && typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v);
+  const literal = (v: JqlValue): JqlValue =>
+    type === 'date' ? parseJqlDate(v) : type === 'number' && typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
   const wanted = node.values.map(literal);
-  const eq = (a: JqlValue, b: JqlValue) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : String(a) === String(b));
+  const eq = (a: JqlValue, b: JqlValue) =>
+    typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : String(a) === String(b);
   switch (node.op) {
     case '=':
       return have.some((h) => eq(h, wanted[0]));
@@ -243,8 +247,11 @@ function matchClause(node: Extract<Node, { kind: 'clause' }>, field: FieldValues
     case '<':
     case '<=': {
       const w = wanted[0];
-      if (typeof w !== 'number') throw new JqlError(`Error in the JQL Query: the value '${String(node.values[0])}' cannot be compared with ${node.op}.`);
-      return have.some((h) => typeof h === 'number' && (node.op === '>' ? h > w : node.op === '>=' ? h >= w : node.op === '<' ? h < w : h <= w));
+      if (typeof w !== 'number')
+        throw new JqlError(`Error in the JQL Query: the value '${String(node.values[0])}' cannot be compared with ${node.op}.`);
+      return have.some(
+        (h) => typeof h === 'number' && (node.op === '>' ? h > w : node.op === '>=' ? h >= w : node.op === '<' ? h < w : h <= w),
+      );
     }
     default:
       throw new JqlError(`Error in the JQL Query: the operator '${node.op}' is not supported.`);
@@ -255,6 +262,9 @@ function matchClause(node: Extract<Node, { kind: 'clause' }>, field: FieldValues
 export function parseJqlDate(value: JqlValue): number {
   const text = String(value);
   const m = /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?:\s+(\d{1,2}):(\d{2}))?$/.exec(text);
-  if (!m) throw new JqlError(`Date value '${text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.`);
+  if (!m)
+    throw new JqlError(
+      `Date value '${text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.`,
+    );
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0));
 }

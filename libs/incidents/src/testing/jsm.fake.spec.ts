@@ -12,16 +12,27 @@ describe('JsmFake', () => {
     await fake.stop();
   });
   beforeEach(() => {
-    fake.reset().setIssues([{ key: 'OPS-1', components: ['Payments'] }, { key: 'OPS-2', statusCategory: 'done' }]);
+    fake.reset().setIssues([
+      { key: 'OPS-1', components: ['Payments'] },
+      { key: 'OPS-2', statusCategory: 'done' },
+    ]);
   });
 
   const search = (body: unknown, headers: Record<string, string> = { authorization: BASIC }) =>
-    fetch(`${fake.url}/rest/api/3/search/jql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${fake.url}/rest/api/3/search/jql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   it('answers a valid search with the asked-for fields only, and ids only by default', async () => {
     const res = await search({ jql: 'project = OPS AND statusCategory != Done', fields: ['summary', 'components'] });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { issues: Array<{ key: string; fields: Record<string, unknown> }>; isLast: boolean; nextPageToken?: string };
+    const body = (await res.json()) as {
+      issues: Array<{ key: string; fields: Record<string, unknown> }>;
+      isLast: boolean;
+      nextPageToken?: string;
+    };
     expect(body.isLast).toBe(true);
     expect(body).not.toHaveProperty('nextPageToken');
     expect(body.issues.map((i) => i.key)).toEqual(['OPS-1']);
@@ -38,8 +49,12 @@ describe('JsmFake', () => {
     ['no JQL at all', {}, /Unbounded/],
     ['an unknown field', { jql: 'nosuch = 1' }, /does not exist/],
     ['a work item that does not exist', { jql: 'issue = 99999' }, /does not exist/],
-    ['a token from another query', { jql: 'project = OPS', nextPageToken: Buffer.from('{"o":1,"q":"x"}').toString('base64url') }, /Token was not issued/i],
-  ])('refuses %s with 400 in Jira\'s error shape', async (_what, body, problem) => {
+    [
+      'a token from another query',
+      { jql: 'project = OPS', nextPageToken: Buffer.from('{"o":1,"q":"x"}').toString('base64url') },
+      /Token was not issued/i,
+    ],
+  ])("refuses %s with 400 in Jira's error shape", async (_what, body, problem) => {
     const res = await search(body);
     expect(res.status).toBe(400);
     const answer = (await res.json()) as { errorMessages: string[]; errors: object };
@@ -63,10 +78,19 @@ describe('JsmFake', () => {
   });
 
   it('a comment must be Atlassian Document Format', async () => {
-    const post = (body: unknown) => fetch(`${fake.url}/rest/api/3/issue/OPS-1/comment`, { method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${fake.url}/rest/api/3/issue/OPS-1/comment`, {
+        method: 'POST',
+        headers: { authorization: BASIC, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post({ body: 'plain text is API v2, not v3' })).status).toBe(400);
-    expect((await post({ body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] } })).status).toBe(400);
-    const ok = await post({ body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hello' }] }] } });
+    expect(
+      (await post({ body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] } })).status,
+    ).toBe(400);
+    const ok = await post({
+      body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hello' }] }] },
+    });
     expect(ok.status).toBe(201);
     expect(fake.comments('OPS-1').map((c) => c.text)).toEqual(['hello']);
   });

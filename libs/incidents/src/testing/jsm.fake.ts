@@ -102,7 +102,19 @@ const CATEGORY: Record<JsmStatusCategory, { id: number; name: string; colorName:
   done: { id: 3, name: 'Done', colorName: 'green' },
 };
 
-const STANDARD_FIELDS = ['summary', 'status', 'priority', 'issuetype', 'created', 'updated', 'resolutiondate', 'statuscategorychangedate', 'components', 'labels', 'project'];
+const STANDARD_FIELDS = [
+  'summary',
+  'status',
+  'priority',
+  'issuetype',
+  'created',
+  'updated',
+  'resolutiondate',
+  'statuscategorychangedate',
+  'components',
+  'labels',
+  'project',
+];
 
 export class JsmFake extends HttpFake {
   private issues: StoredIssue[] = [];
@@ -198,7 +210,8 @@ export class JsmFake extends HttpFake {
       const body = parseJson(request.body);
       if (body === undefined) return this.fail('search', 400, 'Unexpected character: the body is not JSON', ['body is not JSON']);
       const problems = contract.validateSearchRequest(body, headers);
-      if (problems.length > 0) return this.fail('search', 400, 'Invalid request payload. Refer to the REST API documentation and try again.', problems);
+      if (problems.length > 0)
+        return this.fail('search', 400, 'Invalid request payload. Refer to the REST API documentation and try again.', problems);
       return this.search(body as Record<string, unknown>);
     }
     const issueMatch = /^\/rest\/api\/3\/issue\/([^/]+)(\/comment)?$/.exec(path);
@@ -214,13 +227,19 @@ export class JsmFake extends HttpFake {
     if (issueMatch && request.method === 'POST' && issueMatch[2]) {
       if (auth) return this.fail('addComment', 401, 'Client must be authenticated to access this resource.', [auth]);
       const body = parseJson(request.body);
-      const problems = body === undefined ? ['body is not JSON'] : contract.validateAddCommentRequest(decodeURIComponent(issueMatch[1]), query, body, headers);
+      const problems =
+        body === undefined
+          ? ['body is not JSON']
+          : contract.validateAddCommentRequest(decodeURIComponent(issueMatch[1]), query, body, headers);
       if (problems.length > 0) return this.fail('addComment', 400, 'Comment body is not valid!', problems);
       const issue = this.find(decodeURIComponent(issueMatch[1]));
       if (!issue) return this.fail('addComment', 404, 'Issue does not exist or you do not have permission to see it.', []);
       return this.addComment(issue, (body as Record<string, unknown>).body);
     }
-    return { reply: { status: 404, body: this.errorBody(404, 'null for uri: ' + request.url.pathname) }, problems: [`no such endpoint: ${request.method} ${request.url.pathname}`] };
+    return {
+      reply: { status: 404, body: this.errorBody(404, 'null for uri: ' + request.url.pathname) },
+      problems: [`no such endpoint: ${request.method} ${request.url.pathname}`],
+    };
   }
 
   private checkAuthorization(header: string | undefined): string | undefined {
@@ -233,13 +252,21 @@ export class JsmFake extends HttpFake {
   private search(body: Record<string, unknown>): { reply: FakeReply; problems: string[] } {
     const jql = typeof body.jql === 'string' ? body.jql : '';
     const maxResults = typeof body.maxResults === 'number' ? body.maxResults : DEFAULT_MAX_RESULTS;
-    if (maxResults < 1 || maxResults > MAX_RESULTS) return this.fail('search', 400, `maxResults must be between 1 and ${MAX_RESULTS}`, [`maxResults ${maxResults}`]);
+    if (maxResults < 1 || maxResults > MAX_RESULTS)
+      return this.fail('search', 400, `maxResults must be between 1 and ${MAX_RESULTS}`, [`maxResults ${maxResults}`]);
     let selected: StoredIssue[];
     try {
-      const compiled = compileJql<StoredIssue>(jql, (issue, field) => this.fieldValues(issue, field), (field) => this.knownField(field), (field, value) => this.checkValue(field, value));
+      const compiled = compileJql<StoredIssue>(
+        jql,
+        (issue, field) => this.fieldValues(issue, field),
+        (field) => this.knownField(field),
+        (field, value) => this.checkValue(field, value),
+      );
       selected = this.issues.filter((i) => compiled.matches(i));
       const created = compiled.orderBy.find((o) => o.field.toLowerCase() === 'created');
-      selected.sort((a, b) => (created?.direction === 'ASC' ? 1 : -1) * (a.created.getTime() - b.created.getTime()) || Number(a.id) - Number(b.id));
+      selected.sort(
+        (a, b) => (created?.direction === 'ASC' ? 1 : -1) * (a.created.getTime() - b.created.getTime()) || Number(a.id) - Number(b.id),
+      );
     } catch (err) {
       if (err instanceof JqlError) return this.fail('search', 400, err.message, [`JQL refused: ${err.message}`]);
       throw err;
@@ -247,7 +274,10 @@ export class JsmFake extends HttpFake {
     let offset = 0;
     if (typeof body.nextPageToken === 'string') {
       const decoded = decodeToken(body.nextPageToken, jql);
-      if (decoded === undefined) return this.fail('search', 400, 'The provided next page token is invalid or expired.', ['nextPageToken was not issued for this query']);
+      if (decoded === undefined)
+        return this.fail('search', 400, 'The provided next page token is invalid or expired.', [
+          'nextPageToken was not issued for this query',
+        ]);
       offset = decoded;
     }
     const page = selected.slice(offset, offset + maxResults);
@@ -266,7 +296,12 @@ export class JsmFake extends HttpFake {
     const created = this.now().toISOString().replace('Z', '+0000');
     const comment: JsmFakeComment = { id, issueKey: issue.key, body: adf, text: adfText(adf), created };
     const commit = () => this.commentsByKey.set(issue.key, [...(this.commentsByKey.get(issue.key) ?? []), comment]);
-    const author = { accountId: '5b10a2844c20165700ede21g', active: true, displayName: 'driftwarden', self: `${this.url}/rest/api/3/user?accountId=5b10a2844c20165700ede21g` };
+    const author = {
+      accountId: '5b10a2844c20165700ede21g',
+      active: true,
+      displayName: 'driftwarden',
+      self: `${this.url}/rest/api/3/user?accountId=5b10a2844c20165700ede21g`,
+    };
     const answer = this.ok('addComment', 201, {
       author,
       body: adf,
@@ -284,17 +319,31 @@ export class JsmFake extends HttpFake {
     const contract = this.contract as JiraContract;
     if (this.validateResponses) {
       const invalid =
-        operation === 'search' ? contract.validateSearchResponse(body) : operation === 'getIssue' ? contract.validateIssueResponse(body) : contract.validateCommentResponse(body);
-      if (invalid.length > 0) return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.slice(0, 5).join('; ')}`) }, problems: [] };
+        operation === 'search'
+          ? contract.validateSearchResponse(body)
+          : operation === 'getIssue'
+            ? contract.validateIssueResponse(body)
+            : contract.validateCommentResponse(body);
+      if (invalid.length > 0)
+        return {
+          reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.slice(0, 5).join('; ')}`) },
+          problems: [],
+        };
     }
     return { reply: { status, body }, problems: [] };
   }
 
-  private fail(operation: 'search' | 'getIssue' | 'addComment', status: number, message: string, problems: string[]): { reply: FakeReply; problems: string[] } {
+  private fail(
+    operation: 'search' | 'getIssue' | 'addComment',
+    status: number,
+    message: string,
+    problems: string[],
+  ): { reply: FakeReply; problems: string[] } {
     const body = this.errorBody(status, message);
     if (this.validateResponses && this.contract) {
       const invalid = this.contract.validateErrorResponse(operation, status, body);
-      if (invalid.length > 0) return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems };
+      if (invalid.length > 0)
+        return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems };
     }
     return { reply: { status, body }, problems };
   }
@@ -305,7 +354,31 @@ export class JsmFake extends HttpFake {
 
   private knownField(field: string): boolean {
     const f = field.toLowerCase();
-    if (['issuetype', 'type', 'priority', 'status', 'statuscategory', 'project', 'created', 'createddate', 'updated', 'updateddate', 'resolved', 'resolutiondate', 'issue', 'issuekey', 'id', 'key', 'labels', 'component', 'summary', 'text'].includes(f)) return true;
+    if (
+      [
+        'issuetype',
+        'type',
+        'priority',
+        'status',
+        'statuscategory',
+        'project',
+        'created',
+        'createddate',
+        'updated',
+        'updateddate',
+        'resolved',
+        'resolutiondate',
+        'issue',
+        'issuekey',
+        'id',
+        'key',
+        'labels',
+        'component',
+        'summary',
+        'text',
+      ].includes(f)
+    )
+      return true;
     return this.customField(field) !== undefined;
   }
 
@@ -372,7 +445,9 @@ export class JsmFake extends HttpFake {
 
   private render(issue: StoredIssue, requested: readonly string[]): Record<string, unknown> {
     const all = requested.includes('*all') || requested.includes('*navigable');
-    const wanted = new Set(all ? [...STANDARD_FIELDS, ...Object.keys(issue.customFields)] : requested.filter((f) => f !== 'id' && f !== 'key'));
+    const wanted = new Set(
+      all ? [...STANDARD_FIELDS, ...Object.keys(issue.customFields)] : requested.filter((f) => f !== 'id' && f !== 'key'),
+    );
     const stamp = (d: Date) => d.toISOString().replace('Z', '+0000');
     const fields: Record<string, unknown> = {};
     const put = (name: string, value: () => unknown) => {
@@ -386,20 +461,55 @@ export class JsmFake extends HttpFake {
       iconUrl: `${this.url}/images/icons/statuses/generic.png`,
       name: issue.status,
       id: `1${category.id}`,
-      statusCategory: { self: `${this.url}/rest/api/3/statuscategory/${category.id}`, id: category.id, key: issue.statusCategory, colorName: category.colorName, name: category.name },
+      statusCategory: {
+        self: `${this.url}/rest/api/3/statuscategory/${category.id}`,
+        id: category.id,
+        key: issue.statusCategory,
+        colorName: category.colorName,
+        name: category.name,
+      },
     }));
-    put('priority', () => (issue.priority ? { self: `${this.url}/rest/api/3/priority/1`, iconUrl: `${this.url}/images/icons/priorities/highest.svg`, name: issue.priority, id: '1' } : null));
-    put('issuetype', () => ({ self: `${this.url}/rest/api/3/issuetype/10004`, id: '10004', description: 'A problem which impairs or prevents the functions of a service', name: issue.issueType, subtask: false }));
+    put('priority', () =>
+      issue.priority
+        ? {
+            self: `${this.url}/rest/api/3/priority/1`,
+            iconUrl: `${this.url}/images/icons/priorities/highest.svg`,
+            name: issue.priority,
+            id: '1',
+          }
+        : null,
+    );
+    put('issuetype', () => ({
+      self: `${this.url}/rest/api/3/issuetype/10004`,
+      id: '10004',
+      description: 'A problem which impairs or prevents the functions of a service',
+      name: issue.issueType,
+      subtask: false,
+    }));
     put('created', () => stamp(issue.created));
     put('updated', () => stamp(issue.updated));
     put('resolutiondate', () => (issue.resolved ? stamp(issue.resolved) : null));
     put('statuscategorychangedate', () => stamp(issue.statusCategory === 'done' ? (issue.resolved ?? issue.updated) : issue.created));
-    put('components', () => issue.components.map((name, i) => ({ self: `${this.url}/rest/api/3/component/${10100 + i}`, id: String(10100 + i), name })));
+    put('components', () =>
+      issue.components.map((name, i) => ({ self: `${this.url}/rest/api/3/component/${10100 + i}`, id: String(10100 + i), name })),
+    );
     put('labels', () => [...issue.labels]);
-    put('project', () => ({ self: `${this.url}/rest/api/3/project/10000`, id: '10000', key: issue.project, name: `Project ${issue.project}`, projectTypeKey: 'service_desk' }));
+    put('project', () => ({
+      self: `${this.url}/rest/api/3/project/10000`,
+      id: '10000',
+      key: issue.project,
+      name: `Project ${issue.project}`,
+      projectTypeKey: 'service_desk',
+    }));
     for (const [id, f] of Object.entries(issue.customFields)) put(id, () => f.value);
     for (const name of wanted) if (/^customfield_\d+$/.test(name) && !(name in fields)) fields[name] = null;
-    return { expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations', id: issue.id, self: `${this.url}/rest/api/3/issue/${issue.id}`, key: issue.key, fields };
+    return {
+      expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
+      id: issue.id,
+      self: `${this.url}/rest/api/3/issue/${issue.id}`,
+      key: issue.key,
+      fields,
+    };
   }
 
   private store(input: JsmFakeIssue): StoredIssue {
@@ -465,7 +575,10 @@ function parseJson(body: Buffer): unknown {
 
 function splitFields(values: string[] | undefined): string[] | undefined {
   if (!values) return undefined;
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
 }
 
 function flattenValue(value: unknown): Array<string | null> {
@@ -500,7 +613,13 @@ export function adfText(doc: unknown): string {
   return blocks
     .map((block: unknown) => {
       const inline = typeof block === 'object' && block !== null ? (block as { content?: unknown }).content : undefined;
-      return Array.isArray(inline) ? inline.map((n: unknown) => (typeof n === 'object' && n !== null && typeof (n as { text?: unknown }).text === 'string' ? (n as { text: string }).text : '')).join('') : '';
+      return Array.isArray(inline)
+        ? inline
+            .map((n: unknown) =>
+              typeof n === 'object' && n !== null && typeof (n as { text?: unknown }).text === 'string' ? (n as { text: string }).text : '',
+            )
+            .join('')
+        : '';
     })
     .join('\n');
 }

@@ -15,7 +15,11 @@ describe('OpsgenieFake', () => {
   let fake: OpsgenieFake;
   let contract: OpsgenieContract;
 
-  async function get(search: string | Record<string, string>, headers: Record<string, string> = HEADERS, path = '/v1/incidents'): Promise<Answer> {
+  async function get(
+    search: string | Record<string, string>,
+    headers: Record<string, string> = HEADERS,
+    path = '/v1/incidents',
+  ): Promise<Answer> {
     const query = typeof search === 'string' ? search : new URLSearchParams(search).toString();
     const response = await fetch(`${fake.url}${path}?${query}`, { headers });
     const text = await response.text();
@@ -169,10 +173,16 @@ describe('compileIncidentSearch (the fake search language)', () => {
     expect(compileIncidentSearch(query)(incident)).toBe(expected);
   });
 
-  it.each(['status:', 'status: open AND', 'priority: (P1 OR', '(status: open', '"unterminated', 'status open', 'status: open priority: P1', 'teams: "a\\q"'])(
-    'cannot parse %s',
-    (query) => {
-      expect(() => compileIncidentSearch(query)).toThrow(SearchSyntaxError);
-    },
-  );
+  it.each([
+    'status:',
+    'status: open AND',
+    'priority: (P1 OR',
+    '(status: open',
+    '"unterminated',
+    'status open',
+    'status: open priority: P1',
+    'teams: "a\\q"',
+  ])('cannot parse %s', (query) => {
+    expect(() => compileIncidentSearch(query)).toThrow(SearchSyntaxError);
+  });
 });

@@ -167,11 +167,13 @@ export class OpsgenieFake extends HttpFake {
    */
   private addNote(request: ParsedFakeRequest, identifier: string): { reply: FakeReply; problems: string[]; commit?: () => void } {
     const auth = request.headers.authorization;
-    if (auth === undefined || auth !== `GenieKey ${this.apiKey}`) return this.fail(401, 'Could not authenticate', ['Authorization must be `GenieKey <the API key>`']);
+    if (auth === undefined || auth !== `GenieKey ${this.apiKey}`)
+      return this.fail(401, 'Could not authenticate', ['Authorization must be `GenieKey <the API key>`']);
     const problems: string[] = [];
     const identifierType = request.query.identifierType?.[0];
     for (const key of Object.keys(request.query)) if (key !== 'identifierType') problems.push(`query.${key} is not a parameter`);
-    if (identifierType !== undefined && !['id', 'tiny'].includes(identifierType)) problems.push(`query.identifierType must be id or tiny, got "${identifierType}"`);
+    if (identifierType !== undefined && !['id', 'tiny'].includes(identifierType))
+      problems.push(`query.identifierType must be id or tiny, got "${identifierType}"`);
     let body: unknown;
     try {
       body = JSON.parse(request.body.toString('utf8'));
@@ -180,20 +182,29 @@ export class OpsgenieFake extends HttpFake {
     }
     const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
     if (b) {
-      for (const key of Object.keys(b)) if (!['note', 'user', 'source'].includes(key)) problems.push(`body.${key} is not a field of Add Note`);
-      if (typeof b.note !== 'string' || b.note.length === 0 || b.note.length > 25_000) problems.push('body.note must be a string of 1 to 25000 characters');
-      for (const key of ['user', 'source']) if (b[key] !== undefined && (typeof b[key] !== 'string' || (b[key] as string).length > 100)) problems.push(`body.${key} must be a string of at most 100 characters`);
+      for (const key of Object.keys(b))
+        if (!['note', 'user', 'source'].includes(key)) problems.push(`body.${key} is not a field of Add Note`);
+      if (typeof b.note !== 'string' || b.note.length === 0 || b.note.length > 25_000)
+        problems.push('body.note must be a string of 1 to 25000 characters');
+      for (const key of ['user', 'source'])
+        if (b[key] !== undefined && (typeof b[key] !== 'string' || (b[key] as string).length > 100))
+          problems.push(`body.${key} must be a string of at most 100 characters`);
     } else if (body !== undefined) problems.push('body must be an object');
     if (problems.length > 0) return this.fail(422, `Request parameters are not valid: ${problems.join('; ')}`, problems);
     const incident = this.incidents.find((i) => (identifierType === 'tiny' ? i.tinyId === identifier : i.id === identifier));
     const commit = () => {
       if (incident && b) this.notesById.set(incident.id, [...(this.notesById.get(incident.id) ?? []), b.note as string]);
     };
-    return { reply: { status: 202, body: { result: 'Request will be processed', took: 0.01, requestId: `req-${Date.now().toString(36)}` } }, problems: [], commit };
+    return {
+      reply: { status: 202, body: { result: 'Request will be processed', took: 0.01, requestId: `req-${Date.now().toString(36)}` } },
+      problems: [],
+      commit,
+    };
   }
 
   protected handle(request: ParsedFakeRequest): { reply: FakeReply; problems: string[]; commit?: () => void } {
-    const noteMatch = request.method === 'POST' && request.path ? /^\/v1\/incidents\/([A-Za-z0-9-]{1,64})\/notes$/.exec(request.path) : null;
+    const noteMatch =
+      request.method === 'POST' && request.path ? /^\/v1\/incidents\/([A-Za-z0-9-]{1,64})\/notes$/.exec(request.path) : null;
     if (noteMatch) return this.addNote(request, noteMatch[1]);
     if (request.path === undefined || !PATHS.has(request.path)) {
       return this.fail(404, 'Could not find handler', [`no such endpoint: ${request.method} ${request.url.pathname}`]);
@@ -233,7 +244,8 @@ export class OpsgenieFake extends HttpFake {
     const body = this.errorBody(status, message);
     if (this.validateResponses) {
       const invalid = this.requireContract().validateErrorResponse(body);
-      if (invalid.length > 0) return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems };
+      if (invalid.length > 0)
+        return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems };
     }
     return { reply: { status, body }, problems };
   }
@@ -247,7 +259,17 @@ export class OpsgenieFake extends HttpFake {
 
     const matching = this.incidents.filter((i) => predicate(this.searchable(i)));
     const key = (i: StoredIncident): string | number =>
-      sort === 'createdAt' ? i.createdAt.getTime() : sort === 'tinyId' ? Number(i.tinyId) : sort === 'message' ? i.message : sort === 'status' ? i.status : sort === 'isSeen' ? 0 : '';
+      sort === 'createdAt'
+        ? i.createdAt.getTime()
+        : sort === 'tinyId'
+          ? Number(i.tinyId)
+          : sort === 'message'
+            ? i.message
+            : sort === 'status'
+              ? i.status
+              : sort === 'isSeen'
+                ? 0
+                : '';
     matching.sort((a, b) => {
       const ka = key(a);
       const kb = key(b);

@@ -212,11 +212,13 @@ export class PagerDutyFake extends HttpFake {
       return this.fail(400, ERROR_CODES[400].message, ['body is not JSON']);
     }
     const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(request.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+    for (const [key, value] of Object.entries(request.headers))
+      if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
     if (headers['content-type']) headers['content-type'] = headers['content-type'].split(';')[0].trim().toLowerCase();
     const problems = this.contract ? this.contract.validateCreateNoteRequest({ id, headers, body }) : [];
     const accept = headers.accept ?? '';
-    if (accept && !/application\/vnd\.pagerduty\+json;\s*version=2\b/.test(accept)) problems.push(`Accept must be application/vnd.pagerduty+json;version=2, got "${accept}"`);
+    if (accept && !/application\/vnd\.pagerduty\+json;\s*version=2\b/.test(accept))
+      problems.push(`Accept must be application/vnd.pagerduty+json;version=2, got "${accept}"`);
     if (problems.length > 0) return this.fail(400, ERROR_CODES[400].message, problems);
     const incident = this.incidents.find((i) => i.id === id);
     if (!incident) return this.fail(404, 'Incident Not Found', []);
@@ -224,11 +226,19 @@ export class PagerDutyFake extends HttpFake {
     const content = (body as { note: { content: string } }).note.content;
     const note = { id: `PN${String(this.allNotes().length + 1).padStart(5, '0')}`, content, from };
     const commit = () => this.notesById.set(id, [...(this.notesById.get(id) ?? []), note]);
-    const created = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const created = this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     const answer = {
       note: {
         id: note.id,
-        user: { id: 'PUSER01', type: 'user_reference', summary: from, self: `${this.url}/users/PUSER01`, html_url: `${this.webUrl}/users/PUSER01` },
+        user: {
+          id: 'PUSER01',
+          type: 'user_reference',
+          summary: from,
+          self: `${this.url}/users/PUSER01`,
+          html_url: `${this.webUrl}/users/PUSER01`,
+        },
         channel: { summary: 'The PagerDuty website or APIs' },
         content,
         created_at: created,
@@ -237,7 +247,8 @@ export class PagerDutyFake extends HttpFake {
     };
     if (this.validateResponses && this.contract) {
       const invalid = this.contract.validateCreateNoteResponse(answer);
-      if (invalid.length > 0) return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems: [] };
+      if (invalid.length > 0)
+        return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems: [] };
     }
     return { reply: { status: 200, body: answer }, problems: [], commit };
   }
@@ -263,7 +274,8 @@ export class PagerDutyFake extends HttpFake {
     const body = this.errorBody(status, message, status === 400 ? problems : undefined);
     if (this.validateResponses && this.contract && [400, 401, 402, 403, 429].includes(status)) {
       const invalid = this.contract.validateErrorResponse(status, body);
-      if (invalid.length > 0) return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems };
+      if (invalid.length > 0)
+        return { reply: { status: 500, body: this.errorBody(500, `fake answer breaks the spec: ${invalid.join('; ')}`) }, problems };
     }
     return { reply: { status, body }, problems };
   }
@@ -383,7 +395,11 @@ export class PagerDutyFake extends HttpFake {
         ? null
         : typeof input.priority === 'string'
           ? { id: priorityId(input.priority), name: input.priority }
-          : { id: input.priority.id ?? priorityId(input.priority.name), name: input.priority.name, description: input.priority.description };
+          : {
+              id: input.priority.id ?? priorityId(input.priority.name),
+              name: input.priority.name,
+              description: input.priority.description,
+            };
     const service =
       input.service === undefined
         ? { id: 'PSVC001', name: 'Checkout API' }
@@ -427,7 +443,15 @@ export class PagerDutyFake extends HttpFake {
     if (incident.priority) {
       const { id, name, description } = incident.priority;
       priority = includePriorities
-        ? { id, type: 'priority', summary: name, self: `${this.url}/priorities/${id}`, html_url: null, name, description: description ?? `${name} priority` }
+        ? {
+            id,
+            type: 'priority',
+            summary: name,
+            self: `${this.url}/priorities/${id}`,
+            html_url: null,
+            name,
+            description: description ?? `${name} priority`,
+          }
         : { id, type: 'priority_reference', summary: name, self: `${this.url}/priorities/${id}` };
     }
     return {

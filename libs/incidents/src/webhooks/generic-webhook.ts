@@ -36,8 +36,7 @@ export function signGenericWebhook(raw: Buffer | string, at: Date, ...secrets: s
 }
 
 export type GenericVerifyResult =
-  | { ok: true; signedAt: Date }
-  | { ok: false; reason: 'unsigned' | 'bad_signature' | 'stale_timestamp'; message: string };
+  { ok: true; signedAt: Date } | { ok: false; reason: 'unsigned' | 'bad_signature' | 'stale_timestamp'; message: string };
 
 /**
  * Checks the signature first (every value against every secret, in constant time), then the
@@ -71,7 +70,11 @@ export function verifyGenericWebhook(
     for (const candidate of candidates) matched = (timingSafeEqual(candidate.bytes, expected) && candidate.valid) || matched;
   }
   if (!matched || !timestampValid) {
-    return { ok: false, reason: 'bad_signature', message: `${GENERIC_SIGNATURE_HEADER} does not match "<timestamp>.<body>" for any configured secret` };
+    return {
+      ok: false,
+      reason: 'bad_signature',
+      message: `${GENERIC_SIGNATURE_HEADER} does not match "<timestamp>.<body>" for any configured secret`,
+    };
   }
   const signedAt = new Date(Number(timestamp) * 1000);
   const skew = now.getTime() - signedAt.getTime();
@@ -119,17 +122,23 @@ export function parseGenericWebhook(body: unknown): GenericWebhookParseResult {
     reader.problem('type', `expected "incident" or "heartbeat", got ${typeof type === 'string' ? `"${type.slice(0, 40)}"` : typeof type}`);
     return { ok: false, problems: reader.problems };
   }
-  for (const key of Object.keys(body)) if (!INCIDENT_KEYS.has(key)) reader.problem(key, `unknown key (expected ${[...INCIDENT_KEYS].join(', ')})`);
+  for (const key of Object.keys(body))
+    if (!INCIDENT_KEYS.has(key)) reader.problem(key, `unknown key (expected ${[...INCIDENT_KEYS].join(', ')})`);
   const id = boundedText(body, 'id', 200, reader);
   const title = boundedText(body, 'title', 1000, reader);
   const severity = boundedText(body, 'severity', 100, reader);
   const status = body.status;
-  if (status !== 'open' && status !== 'resolved') reader.problem('status', `expected "open" or "resolved", got ${typeof status === 'string' ? `"${status.slice(0, 40)}"` : describe(status)}`);
+  if (status !== 'open' && status !== 'resolved')
+    reader.problem(
+      'status',
+      `expected "open" or "resolved", got ${typeof status === 'string' ? `"${status.slice(0, 40)}"` : describe(status)}`,
+    );
   const startedAt = reader.dateTime(body, 'startedAt', 'startedAt');
   const resolvedAt = reader.optionalDateTime(body, 'resolvedAt', 'resolvedAt');
   const updatedAt = reader.optionalDateTime(body, 'updatedAt', 'updatedAt');
   if (status === 'open' && resolvedAt) reader.problem('resolvedAt', 'expected no resolvedAt while the status is "open"');
-  if (startedAt && resolvedAt && Date.parse(resolvedAt) < Date.parse(startedAt)) reader.problem('resolvedAt', 'expected a time after startedAt');
+  if (startedAt && resolvedAt && Date.parse(resolvedAt) < Date.parse(startedAt))
+    reader.problem('resolvedAt', 'expected a time after startedAt');
   const scopeKeys = reader.optionalStringArray(body, 'scopeKeys', 'scopeKeys') ?? [];
   if (scopeKeys.length > MAX_SCOPE_KEYS) reader.problem('scopeKeys', `expected at most ${MAX_SCOPE_KEYS} keys, got ${scopeKeys.length}`);
   scopeKeys.forEach((k, i) => {
@@ -147,7 +156,17 @@ export function parseGenericWebhook(body: unknown): GenericWebhookParseResult {
     ok: true,
     message: {
       kind: 'incident',
-      incident: { id, title, status, severity, startedAt, ...(resolvedAt ? { resolvedAt } : {}), ...(updatedAt ? { updatedAt } : {}), scopeKeys, ...(link ? { link } : {}) },
+      incident: {
+        id,
+        title,
+        status,
+        severity,
+        startedAt,
+        ...(resolvedAt ? { resolvedAt } : {}),
+        ...(updatedAt ? { updatedAt } : {}),
+        scopeKeys,
+        ...(link ? { link } : {}),
+      },
     },
   };
 }
@@ -189,14 +208,40 @@ export const GENERIC_WEBHOOK_JSON_SCHEMA = {
       then: { not: { required: ['resolvedAt'] } },
       properties: {
         type: { const: 'incident', description: 'Optional: a body without type is an incident.' },
-        id: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The tool's own incident id (stable: every message about the incident uses it)." },
+        id: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 200,
+          pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+          description: "The tool's own incident id (stable: every message about the incident uses it).",
+        },
         title: { type: 'string', minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
         status: { enum: ['open', 'resolved'] },
-        severity: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'Major when it is one of the source\'s major.severities (case-insensitive).' },
-        startedAt: { type: 'string', format: 'date-time', description: 'When the incident started: it freezes from then (ISO 8601 with a zone).' },
+        severity: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 100,
+          pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+          description: "Major when it is one of the source's major.severities (case-insensitive).",
+        },
+        startedAt: {
+          type: 'string',
+          format: 'date-time',
+          description: 'When the incident started: it freezes from then (ISO 8601 with a zone).',
+        },
         resolvedAt: { type: 'string', format: 'date-time', description: 'When it was resolved (status resolved only).' },
-        updatedAt: { type: 'string', format: 'date-time', description: 'When the state described held; messages are applied in this order (default: the signing time).' },
-        scopeKeys: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 200 }, description: "Keys looked up in the source's scopes (exactly one match narrows the freeze to it; none or several: everything is frozen)." },
+        updatedAt: {
+          type: 'string',
+          format: 'date-time',
+          description: 'When the state described held; messages are applied in this order (default: the signing time).',
+        },
+        scopeKeys: {
+          type: 'array',
+          maxItems: 50,
+          items: { type: 'string', minLength: 1, maxLength: 200 },
+          description:
+            "Keys looked up in the source's scopes (exactly one match narrows the freeze to it; none or several: everything is frozen).",
+        },
         link: { type: 'string', pattern: '^https://[^\\s]{1,2040}$', description: 'The incident in the tool (https).' },
       },
     },
@@ -205,7 +250,9 @@ export const GENERIC_WEBHOOK_JSON_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       required: ['type'],
-      properties: { type: { const: 'heartbeat', description: 'Says the sender is alive: keeps the source fresh when no incident is sent for a while.' } },
+      properties: {
+        type: { const: 'heartbeat', description: 'Says the sender is alive: keeps the source fresh when no incident is sent for a while.' },
+      },
     },
   ],
 } as const;

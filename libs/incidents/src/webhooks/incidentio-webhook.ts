@@ -40,8 +40,7 @@ export function signSvix(id: string, timestamp: number, raw: Buffer | string, se
 }
 
 export type SvixVerifyResult =
-  | { ok: true; id: string; signedAt: Date }
-  | { ok: false; reason: 'unsigned' | 'bad_signature' | 'stale_timestamp'; message: string };
+  { ok: true; id: string; signedAt: Date } | { ok: false; reason: 'unsigned' | 'bad_signature' | 'stale_timestamp'; message: string };
 
 export function verifySvixWebhook(
   rawBody: Buffer,
@@ -50,14 +49,16 @@ export function verifySvixWebhook(
   now: Date,
 ): SvixVerifyResult {
   const { id, timestamp, signature } = headers;
-  if (!id || !timestamp || !signature) return { ok: false, reason: 'unsigned', message: 'expected webhook-id, webhook-timestamp and webhook-signature' };
+  if (!id || !timestamp || !signature)
+    return { ok: false, reason: 'unsigned', message: 'expected webhook-id, webhook-timestamp and webhook-signature' };
   const candidates = signature
     .split(' ')
     .filter((part) => part.length > 0)
     .slice(0, MAX_SIGNATURES)
     .map((part) => {
       const [version, value] = part.split(',', 2);
-      const bytes = version === 'v1' && value !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : undefined;
+      const bytes =
+        version === 'v1' && value !== undefined && /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : undefined;
       return bytes && bytes.length === 32 ? { valid: true, bytes } : { valid: false, bytes: Buffer.alloc(32) };
     });
   const timestampValid = /^\d{1,12}$/.test(timestamp);
@@ -68,17 +69,30 @@ export function verifySvixWebhook(
     const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(rawBody).digest();
     for (const candidate of candidates) matched = (timingSafeEqual(candidate.bytes, expected) && candidate.valid) || matched;
   }
-  if (!matched || !timestampValid) return { ok: false, reason: 'bad_signature', message: 'webhook-signature does not match "<webhook-id>.<webhook-timestamp>.<body>" for any configured secret' };
+  if (!matched || !timestampValid)
+    return {
+      ok: false,
+      reason: 'bad_signature',
+      message: 'webhook-signature does not match "<webhook-id>.<webhook-timestamp>.<body>" for any configured secret',
+    };
   const signedAt = new Date(Number(timestamp) * 1000);
   const skew = now.getTime() - signedAt.getTime();
   if (Math.abs(skew) > SVIX_TOLERANCE_MS) {
-    return { ok: false, reason: 'stale_timestamp', message: `webhook-timestamp is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'old' : 'in the future'}; at most ${SVIX_TOLERANCE_MS / 1000} s either way` };
+    return {
+      ok: false,
+      reason: 'stale_timestamp',
+      message: `webhook-timestamp is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'old' : 'in the future'}; at most ${SVIX_TOLERANCE_MS / 1000} s either way`,
+    };
   }
   return { ok: true, id, signedAt };
 }
 
 /** Events whose payload is the whole incident. */
-export const INCIDENTIO_INCIDENT_EVENTS = ['public_incident.incident_created_v2', 'public_incident.incident_updated_v2', 'public_incident.incident_status_updated_v2'] as const;
+export const INCIDENTIO_INCIDENT_EVENTS = [
+  'public_incident.incident_created_v2',
+  'public_incident.incident_updated_v2',
+  'public_incident.incident_status_updated_v2',
+] as const;
 /** Private incidents: the payload is only `{id}`; the incident is read through the API. */
 export const INCIDENTIO_PRIVATE_EVENTS = ['private_incident.incident_created_v2', 'private_incident.incident_updated_v2'] as const;
 
@@ -105,7 +119,9 @@ export function parseIncidentioWebhook(body: unknown): IncidentioWebhookParseRes
       reader.expected(eventType, 'an object', payload);
       return { ok: false, problems: reader.problems };
     }
-    const read = statusChange ? readIncidentioIncident((payload as Record<string, unknown>).incident, `${eventType}.incident`) : readIncidentioIncident(payload, eventType);
+    const read = statusChange
+      ? readIncidentioIncident((payload as Record<string, unknown>).incident, `${eventType}.incident`)
+      : readIncidentioIncident(payload, eventType);
     return read.ok ? { ok: true, event: { kind: 'incident', eventType, incident: read.incident } } : { ok: false, problems: read.problems };
   }
   if ((INCIDENTIO_PRIVATE_EVENTS as readonly string[]).includes(eventType)) {

@@ -1,7 +1,9 @@
 import { jiraWebhookBody, parseJiraWebhook, signJiraBody, verifyJiraSignature } from './jsm-webhook';
 
 describe('Jira webhook signature (X-Hub-Signature: sha256=<hex>)', () => {
-  const raw = Buffer.from(JSON.stringify(jiraWebhookBody({ event: 'jira:issue_updated', id: '10001', key: 'OPS-1', timestamp: 1_763_640_000_000 })));
+  const raw = Buffer.from(
+    JSON.stringify(jiraWebhookBody({ event: 'jira:issue_updated', id: '10001', key: 'OPS-1', timestamp: 1_763_640_000_000 })),
+  );
 
   it('accepts the body signed with any configured secret (rotation)', () => {
     expect(verifyJiraSignature(raw, signJiraBody(raw, 'new'), ['old', 'new'])).toBe(true);
@@ -24,11 +26,16 @@ describe('Jira webhook signature (X-Hub-Signature: sha256=<hex>)', () => {
 
 describe('parseJiraWebhook', () => {
   it('takes the event, its time and the work item id and key only', () => {
-    expect(parseJiraWebhook(jiraWebhookBody({ event: 'jira:issue_deleted', id: '10001', key: 'OPS-1', timestamp: 1_763_640_000_000 }))).toEqual({
+    expect(
+      parseJiraWebhook(jiraWebhookBody({ event: 'jira:issue_deleted', id: '10001', key: 'OPS-1', timestamp: 1_763_640_000_000 })),
+    ).toEqual({
       ok: true,
       event: { webhookEvent: 'jira:issue_deleted', occurredAt: '2025-11-20T12:00:00.000Z', issue: { id: '10001', key: 'OPS-1' } },
     });
-    expect(parseJiraWebhook({ webhookEvent: 'comment_created', timestamp: 1_763_640_000_000 })).toEqual({ ok: true, event: { webhookEvent: 'comment_created', occurredAt: '2025-11-20T12:00:00.000Z' } });
+    expect(parseJiraWebhook({ webhookEvent: 'comment_created', timestamp: 1_763_640_000_000 })).toEqual({
+      ok: true,
+      event: { webhookEvent: 'comment_created', occurredAt: '2025-11-20T12:00:00.000Z' },
+    });
   });
 
   it('names the path of each problem', () => {

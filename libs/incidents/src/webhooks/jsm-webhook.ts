@@ -73,8 +73,10 @@ export function parseJiraWebhook(body: unknown): JiraWebhookParseResult {
     else {
       const id = reader.string(body.issue, 'id', 'issue.id');
       const key = reader.string(body.issue, 'key', 'issue.key');
-      if (id !== undefined && !/^\d{1,18}$/.test(id)) reader.problem('issue.id', `expected a numeric work item id, got "${id.slice(0, 40)}"`);
-      if (key !== undefined && !/^[A-Z][A-Z0-9_]*-\d{1,18}$/.test(key)) reader.problem('issue.key', `expected a work item key such as OPS-12, got "${key.slice(0, 40)}"`);
+      if (id !== undefined && !/^\d{1,18}$/.test(id))
+        reader.problem('issue.id', `expected a numeric work item id, got "${id.slice(0, 40)}"`);
+      if (key !== undefined && !/^[A-Z][A-Z0-9_]*-\d{1,18}$/.test(key))
+        reader.problem('issue.key', `expected a work item key such as OPS-12, got "${key.slice(0, 40)}"`);
       if (id && key) issue = { id, key };
     }
   } else if (webhookEvent && (JIRA_ISSUE_EVENTS as readonly string[]).includes(webhookEvent)) {
@@ -85,12 +87,24 @@ export function parseJiraWebhook(body: unknown): JiraWebhookParseResult {
 }
 
 /** A Jira issue webhook body in the shape Jira sends (tests, the demo). */
-export function jiraWebhookBody(o: { event: (typeof JIRA_ISSUE_EVENTS)[number]; id: string; key: string; timestamp?: number; summary?: string }): Record<string, unknown> {
+export function jiraWebhookBody(o: {
+  event: (typeof JIRA_ISSUE_EVENTS)[number];
+  id: string;
+  key: string;
+  timestamp?: number;
+  summary?: string;
+}): Record<string, unknown> {
   return {
     timestamp: o.timestamp ?? Date.now(),
     webhookEvent: o.event,
-    issue_event_type_name: o.event === 'jira:issue_created' ? 'issue_created' : o.event === 'jira:issue_deleted' ? 'issue_deleted' : 'issue_generic',
+    issue_event_type_name:
+      o.event === 'jira:issue_created' ? 'issue_created' : o.event === 'jira:issue_deleted' ? 'issue_deleted' : 'issue_generic',
     user: { accountId: '5b10a2844c20165700ede21g', displayName: 'Alice' },
-    issue: { id: o.id, self: `https://acme.atlassian.net/rest/api/2/issue/${o.id}`, key: o.key, fields: { summary: o.summary ?? 'checkout returns 5xx' } },
+    issue: {
+      id: o.id,
+      self: `https://acme.atlassian.net/rest/api/2/issue/${o.id}`,
+      key: o.key,
+      fields: { summary: o.summary ?? 'checkout returns 5xx' },
+    },
   };
 }

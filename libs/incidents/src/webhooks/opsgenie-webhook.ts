@@ -48,9 +48,7 @@ export interface OpsgenieWebhookEvent {
   integrationName?: string;
 }
 
-export type OpsgenieWebhookParseResult =
-  | { ok: true; event: OpsgenieWebhookEvent }
-  | { ok: false; problems: ShapeProblem[] };
+export type OpsgenieWebhookParseResult = { ok: true; event: OpsgenieWebhookEvent } | { ok: false; problems: ShapeProblem[] };
 
 /**
  * Epoch number (or numeric string) to ISO. The unit is recognised by magnitude, which is

@@ -12,7 +12,13 @@ const payload = {
     event_type: 'incident.triggered',
     resource_type: 'incident',
     occurred_at: '2026-03-04T10:15:30.123Z',
-    agent: { html_url: 'https://acme.pagerduty.com/users/PLH1HKV', id: 'PLH1HKV', self: 'https://api.pagerduty.com/users/PLH1HKV', summary: 'Tenex Engineer', type: 'user_reference' },
+    agent: {
+      html_url: 'https://acme.pagerduty.com/users/PLH1HKV',
+      id: 'PLH1HKV',
+      self: 'https://api.pagerduty.com/users/PLH1HKV',
+      summary: 'Tenex Engineer',
+      type: 'user_reference',
+    },
     client: { name: 'PagerDuty' },
     data: {
       id: 'PGR0VU2',
@@ -24,11 +30,31 @@ const payload = {
       incident_key: 'd3640fbd41094207a1c11e58e46b1662',
       created_at: '2026-03-04T10:15:29Z',
       title: 'A little bump in the road',
-      service: { html_url: 'https://acme.pagerduty.com/services/PF9KMXH', id: 'PF9KMXH', self: 'https://api.pagerduty.com/services/PF9KMXH', summary: 'API Service', type: 'service_reference' },
-      assignees: [{ html_url: 'https://acme.pagerduty.com/users/PTUXL6G', id: 'PTUXL6G', self: 'https://api.pagerduty.com/users/PTUXL6G', summary: 'User 123', type: 'user_reference' }],
+      service: {
+        html_url: 'https://acme.pagerduty.com/services/PF9KMXH',
+        id: 'PF9KMXH',
+        self: 'https://api.pagerduty.com/services/PF9KMXH',
+        summary: 'API Service',
+        type: 'service_reference',
+      },
+      assignees: [
+        {
+          html_url: 'https://acme.pagerduty.com/users/PTUXL6G',
+          id: 'PTUXL6G',
+          self: 'https://api.pagerduty.com/users/PTUXL6G',
+          summary: 'User 123',
+          type: 'user_reference',
+        },
+      ],
       escalation_policy: { id: 'PUS0KTE', type: 'escalation_policy_reference', summary: 'Default' },
       teams: [{ id: 'PFCVPS0', type: 'team_reference', summary: 'Engineering' }],
-      priority: { html_url: 'https://acme.pagerduty.com/account/incident_priorities', id: 'PSO75BM', self: 'https://api.pagerduty.com/priorities/PSO75BM', summary: 'P1', type: 'priority_reference' },
+      priority: {
+        html_url: 'https://acme.pagerduty.com/account/incident_priorities',
+        id: 'PSO75BM',
+        self: 'https://api.pagerduty.com/priorities/PSO75BM',
+        summary: 'P1',
+        type: 'priority_reference',
+      },
       urgency: 'high',
       conference_bridge: null,
       resolve_reason: null,
@@ -88,10 +114,15 @@ describe('verifyPagerDutySignature', () => {
 
   it('accepts exactly the bodies signed with a configured secret (property)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.string({ minLength: 1 }), fc.string({ minLength: 1 }), (bytes, signer, configured) => {
-        const body = Buffer.from(bytes);
-        expect(verifyPagerDutySignature(body, signPagerDutyBody(body, signer), [configured])).toBe(signer === configured);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.string({ minLength: 1 }),
+        fc.string({ minLength: 1 }),
+        (bytes, signer, configured) => {
+          const body = Buffer.from(bytes);
+          expect(verifyPagerDutySignature(body, signPagerDutyBody(body, signer), [configured])).toBe(signer === configured);
+        },
+      ),
     );
   });
 });

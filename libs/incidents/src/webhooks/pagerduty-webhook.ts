@@ -89,9 +89,7 @@ export interface PagerDutyWebhookEvent {
   incidentId?: string;
 }
 
-export type PagerDutyWebhookParseResult =
-  | { ok: true; event: PagerDutyWebhookEvent }
-  | { ok: false; problems: ShapeProblem[] };
+export type PagerDutyWebhookParseResult = { ok: true; event: PagerDutyWebhookEvent } | { ok: false; problems: ShapeProblem[] };
 
 /** Parses a (signature-checked) webhook body; problems name the JSON path of each defect. */
 export function parsePagerDutyWebhook(body: unknown): PagerDutyWebhookParseResult {

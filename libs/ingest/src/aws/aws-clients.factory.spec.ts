@@ -34,8 +34,12 @@ describe('AWS client factories', () => {
   });
 
   it('SQS: the request timeout outlasts the long poll', async () => {
-    expect(await handlerConfig(createSqsClient({ region: 'eu-west-1', requestTimeoutMs: 5000, waitTimeSeconds: 20 }))).toMatchObject({ requestTimeout: 25_000 });
-    expect(await handlerConfig(createSqsClient({ region: 'eu-west-1', requestTimeoutMs: 60_000, waitTimeSeconds: 20 }))).toMatchObject({ requestTimeout: 60_000 });
+    expect(await handlerConfig(createSqsClient({ region: 'eu-west-1', requestTimeoutMs: 5000, waitTimeSeconds: 20 }))).toMatchObject({
+      requestTimeout: 25_000,
+    });
+    expect(await handlerConfig(createSqsClient({ region: 'eu-west-1', requestTimeoutMs: 60_000, waitTimeSeconds: 20 }))).toMatchObject({
+      requestTimeout: 60_000,
+    });
   });
 
   it('the Config provider builds one client per region', async () => {

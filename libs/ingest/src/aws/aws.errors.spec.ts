@@ -22,14 +22,34 @@ describe('classifyAwsError / mapAwsError', () => {
     { name: 'ENOTFOUND', err: nodeError('ENOTFOUND'), kind: 'network', transient: true },
     { name: 'ExpiredToken', err: serviceError('ExpiredToken', 400), kind: 'expired_credentials', transient: true },
     // What the SDK's default chain throws with no credentials anywhere (a laptop dry-run): a configuration error.
-    { name: 'no credentials at all', err: Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), kind: 'missing_credentials', transient: false },
-    { name: 'a provider that failed for now', err: Object.assign(new Error('Error response received from instance metadata service'), { name: 'CredentialsProviderError' }), kind: 'expired_credentials', transient: true },
+    {
+      name: 'no credentials at all',
+      err: Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      kind: 'missing_credentials',
+      transient: false,
+    },
+    {
+      name: 'a provider that failed for now',
+      err: Object.assign(new Error('Error response received from instance metadata service'), { name: 'CredentialsProviderError' }),
+      kind: 'expired_credentials',
+      transient: true,
+    },
     { name: 'aborted', err: Object.assign(new Error('aborted'), { name: 'AbortError' }), kind: 'aborted', transient: true },
     { name: 'a plain Error', err: new Error('boom'), kind: 'unknown', transient: true },
     { name: 'AccessDeniedException (400)', err: serviceError('AccessDeniedException', 400), kind: 'access_denied', transient: false },
     { name: 'S3 AccessDenied (403)', err: serviceError('AccessDenied', 403), kind: 'access_denied', transient: false },
-    { name: 'S3 NoSuchKey', err: new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }), kind: 'not_found', transient: false },
-    { name: 'NoAvailableConfigurationRecorderException', err: serviceError('NoAvailableConfigurationRecorderException', 400), kind: 'not_found', transient: false },
+    {
+      name: 'S3 NoSuchKey',
+      err: new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }),
+      kind: 'not_found',
+      transient: false,
+    },
+    {
+      name: 'NoAvailableConfigurationRecorderException',
+      err: serviceError('NoAvailableConfigurationRecorderException', 400),
+      kind: 'not_found',
+      transient: false,
+    },
     { name: 'ValidationException', err: serviceError('ValidationException', 400), kind: 'invalid_request', transient: false },
   ])('$name → $kind', ({ err, kind, transient }) => {
     expect(classifyAwsError(err)).toBe(kind);

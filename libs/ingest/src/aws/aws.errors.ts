@@ -96,7 +96,11 @@ export function classifyAwsError(err: unknown): AwsErrorKind {
   if (TIMEOUT.has(name) || TIMEOUT.has(code)) return 'timeout';
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(name)) return 'network';
   // The SDK's provider chain found no credentials at all: a configuration error, not a hiccup.
-  if (name === 'CredentialsProviderError' && /could not load credentials from any providers/i.test(typeof e.message === 'string' ? e.message : '')) return 'missing_credentials';
+  if (
+    name === 'CredentialsProviderError' &&
+    /could not load credentials from any providers/i.test(typeof e.message === 'string' ? e.message : '')
+  )
+    return 'missing_credentials';
   if (EXPIRED_CREDENTIALS.has(name)) return 'expired_credentials';
   if (ACCESS_DENIED.has(name) || status === 403) return 'access_denied';
   if (NOT_FOUND.has(name) || status === 404) return 'not_found';

@@ -175,7 +175,9 @@ describe('AwsConfigItemFetcher', () => {
       expect(err.message).toContain('not listed in ingest.configDeliveryBuckets');
     }
     // A location naming the state bucket (say) is not read either.
-    const elsewhere = oversizedEvent((raw) => setPath(raw, ['detail', 's3DeliverySummary', 's3BucketLocation'], 'tf-state/network/terraform.tfstate'));
+    const elsewhere = oversizedEvent((raw) =>
+      setPath(raw, ['detail', 's3DeliverySummary', 's3BucketLocation'], 'tf-state/network/terraform.tfstate'),
+    );
     await rejection(makeFetcher().fetcher.complete(elsewhere));
     expect(s3Mock.calls()).toHaveLength(0);
   });
@@ -190,7 +192,9 @@ describe('AwsConfigItemFetcher', () => {
     // 1 KiB of gzip that expands to 8 MiB of spaces, against a 1 MiB limit.
     const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
     s3Mock.on(GetObjectCommand).resolves({ Body: s3Body(bomb), ContentLength: bomb.length });
-    const exploded = await rejection(makeFetcher({ allowedBuckets: [BUCKET], maxDocumentBytes: 1024 * 1024 }).fetcher.complete(oversizedEvent()));
+    const exploded = await rejection(
+      makeFetcher({ allowedBuckets: [BUCKET], maxDocumentBytes: 1024 * 1024 }).fetcher.complete(oversizedEvent()),
+    );
     expect(exploded).toBeInstanceOf(PermanentError);
     expect(exploded.message).toMatch(/decompresses to more than 1048576 bytes; not read/);
   });
@@ -279,7 +283,9 @@ describe('AwsConfigItemFetcher', () => {
     const err = await rejection(makeFetcher().fetcher.complete(oversizedEvent()));
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ code: 'config_item_malformed' });
-    expect(err.message).toMatch(/^malformed configuration item: BatchGetResourceConfig AWS::EC2::SecurityGroup sg-0abc1234def567890: configuration/);
+    expect(err.message).toMatch(
+      /^malformed configuration item: BatchGetResourceConfig AWS::EC2::SecurityGroup sg-0abc1234def567890: configuration/,
+    );
     if (causeType) expect(err.cause).toBeInstanceOf(causeType);
   });
 
@@ -333,7 +339,8 @@ describe('AwsConfigItemFetcher', () => {
     { name: 'a deleted item', event: () => normalizeOne(sample('config-item-deleted')) },
     {
       name: 'an oversized deleted item',
-      event: () => oversizedEvent((raw) => setPath(raw, ['detail', 'configurationItemSummary', 'configurationItemStatus'], 'ResourceDeleted')),
+      event: () =>
+        oversizedEvent((raw) => setPath(raw, ['detail', 'configurationItemSummary', 'configurationItemStatus'], 'ResourceDeleted')),
     },
   ])('leaves $name unchanged without calling AWS', async ({ event }) => {
     const e = event();
@@ -352,7 +359,11 @@ function normalizeOne(raw: JsonObject): ConfigItemEvent {
 describe('splitS3Location', () => {
   it.each([
     { location: 'bucket/key.json.gz', bucket: 'bucket', key: 'key.json.gz' },
-    { location: `${BUCKET}/AWSLogs/…/AWS::EC2::SecurityGroup/….json.gz`, bucket: BUCKET, key: 'AWSLogs/…/AWS::EC2::SecurityGroup/….json.gz' },
+    {
+      location: `${BUCKET}/AWSLogs/…/AWS::EC2::SecurityGroup/….json.gz`,
+      bucket: BUCKET,
+      key: 'AWSLogs/…/AWS::EC2::SecurityGroup/….json.gz',
+    },
     { location: 'b/a/b/c', bucket: 'b', key: 'a/b/c' },
   ])('$location', ({ location, bucket, key }) => {
     expect(splitS3Location(location)).toEqual({ bucket, key });
@@ -365,7 +376,14 @@ describe('splitS3Location', () => {
 describe('tagsFrom', () => {
   it.each([
     { name: 'a [{key, value}] array', value: [{ key: 'a', value: '1' }], tags: { a: '1' } },
-    { name: 'a [{Key, Value}] array, skipping non-strings', value: [{ Key: 'a', Value: '1' }, { key: 'n', value: 2 }], tags: { a: '1' } },
+    {
+      name: 'a [{Key, Value}] array, skipping non-strings',
+      value: [
+        { Key: 'a', Value: '1' },
+        { key: 'n', value: 2 },
+      ],
+      tags: { a: '1' },
+    },
     { name: 'a map, skipping non-strings', value: { a: '1', b: 2 }, tags: { a: '1' } },
     { name: 'a string', value: 'x', tags: undefined },
     { name: 'null', value: null, tags: undefined },

@@ -124,7 +124,11 @@ export class AwsConfigItemFetcher implements ConfigItemFetcher {
   private async fromS3(event: ConfigItemEvent, location: string, signal: AbortSignal | undefined): Promise<Completion> {
     const { bucket, key } = splitS3Location(location);
     const where = `s3://${bucket}/${key}`;
-    const tooLarge = (size: number) => new PermanentError(`${where} is ${size} bytes, more than the ${this.maxObjectBytes} read for one configuration item`, 'config_item_too_large');
+    const tooLarge = (size: number) =>
+      new PermanentError(
+        `${where} is ${size} bytes, more than the ${this.maxObjectBytes} read for one configuration item`,
+        'config_item_too_large',
+      );
     let bytes: Uint8Array;
     try {
       const output = await this.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
@@ -206,7 +210,8 @@ function completionFromApiItem(item: BaseConfigurationItem, event: ConfigItemEve
   let configuration: Record<string, unknown> | null = null;
   if (item.configuration !== undefined && item.configuration !== '') {
     const parsed = parseJsonField(item.configuration, `${where}: configuration`);
-    if (parsed !== null && !isPlainObject(parsed)) throw malformed(`${where}: configuration is a JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}, expected an object`);
+    if (parsed !== null && !isPlainObject(parsed))
+      throw malformed(`${where}: configuration is a JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}, expected an object`);
     configuration = parsed;
   }
   let supplementaryTags: unknown;
@@ -255,7 +260,8 @@ function decodeS3Document(bytes: Uint8Array, where: string, maxDocumentBytes: nu
  * configuration item or a history file (`{configurationItems: […]}`) is accepted too.
  */
 function completionFromS3Document(document: unknown, event: ConfigItemEvent, where: string): Completion {
-  if (!isPlainObject(document)) throw malformed(`${where} holds a JSON ${Array.isArray(document) ? 'array' : typeof document}, expected an object`);
+  if (!isPlainObject(document))
+    throw malformed(`${where} holds a JSON ${Array.isArray(document) ? 'array' : typeof document}, expected an object`);
   let candidate: unknown = document;
   if (isPlainObject(document['configurationItem'])) candidate = document['configurationItem'];
   else if (Array.isArray(document['configurationItems'])) {

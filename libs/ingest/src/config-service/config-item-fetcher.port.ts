@@ -18,9 +18,5 @@ export abstract class ConfigItemFetcher {
 
 /** True for an oversized item whose configuration has not been fetched yet and that has one to fetch. */
 export function needsCompletion(event: ConfigItemEvent): boolean {
-  return (
-    event.oversized !== undefined &&
-    event.configuration === null &&
-    (event.status === 'OK' || event.status === 'ResourceDiscovered')
-  );
+  return event.oversized !== undefined && event.configuration === null && (event.status === 'OK' || event.status === 'ResourceDiscovered');
 }

@@ -87,7 +87,10 @@ export function resourceIdsInCall(
     const modify = requestParameters['ModifySecurityGroupRulesRequest'];
     add(modify, 'GroupId', 'group', 'requestParameters.ModifySecurityGroupRulesRequest');
     if (isPlainObject(modify)) {
-      for (const { item, path } of itemsOf(modify['SecurityGroupRule'], 'requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule')) {
+      for (const { item, path } of itemsOf(
+        modify['SecurityGroupRule'],
+        'requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule',
+      )) {
         add(item, 'SecurityGroupRuleId', 'rule', path);
       }
     }

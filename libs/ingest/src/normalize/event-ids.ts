@@ -27,9 +27,7 @@ export function complianceEventId(
   orderingTimestamp: string,
   compliance: ComplianceType,
 ): string {
-  return `cc_${hash32(
-    [resource.type, resource.id, resource.account, resource.region, ruleName, orderingTimestamp, compliance].join('|'),
-  )}`;
+  return `cc_${hash32([resource.type, resource.id, resource.account, resource.region, ruleName, orderingTimestamp, compliance].join('|'))}`;
 }
 
 const SAFE_ID = /^[A-Za-z0-9._-]+$/;

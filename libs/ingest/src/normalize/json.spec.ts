@@ -8,7 +8,7 @@ describe('locateJsonError', () => {
     { text: '[1,2,]', position: 5, expected: 'a JSON value', found: '"]"' },
     { text: '{"a":1}x', position: 7, expected: 'end of input', found: '"x"' },
     { text: '{a:1}', position: 1, expected: 'a property name in double quotes', found: '"a"' },
-    { text: '"abc', position: 4, expected: 'a closing \'"\'', found: 'end of input' },
+    { text: '"abc', position: 4, expected: "a closing '\"'", found: 'end of input' },
     { text: '01', position: 1, expected: 'end of input', found: '"1"' },
     { text: '1.', position: 2, expected: 'a digit', found: 'end of input' },
     { text: '"\\x"', position: 2, expected: 'a valid escape sequence', found: '"x"' },

@@ -92,7 +92,7 @@ export function locateJsonError(text: string): JsonErrorLocation | null {
   const string = (): void => {
     i++; // opening quote
     for (;;) {
-      if (i >= n) fail('a closing \'"\'');
+      if (i >= n) fail("a closing '\"'");
       const c = text.charCodeAt(i);
       if (c === 0x22) {
         i++;

@@ -76,21 +76,59 @@ describe('normalizeDelivery: every delivery shape of one config item (CONTRACTS 
     shape: DeliveryShape;
     envelopeId: string | undefined;
   }> = [
-    { name: 'EventBridge event object (HTTP)', raw: () => sample('config-item-change'), transport: 'http', shape: 'eventbridge', envelopeId: EB_ID },
+    {
+      name: 'EventBridge event object (HTTP)',
+      raw: () => sample('config-item-change'),
+      transport: 'http',
+      shape: 'eventbridge',
+      envelopeId: EB_ID,
+    },
     { name: 'EventBridge JSON string (SQS body)', raw: () => ebText, transport: 'sqs', shape: 'eventbridge', envelopeId: EB_ID },
     { name: 'JSON-lines line with trailing CR', raw: () => `${ebText}\r`, transport: 'replay', shape: 'eventbridge', envelopeId: EB_ID },
-    { name: 'SNS envelope whose Message is the EventBridge event', raw: () => snsEnvelope(ebText), transport: 'http', shape: 'sns', envelopeId: EB_ID },
-    { name: 'SNS envelope whose Message is the bare notification', raw: () => sample('sns-config-item-change'), transport: 'http', shape: 'sns', envelopeId: SNS_ID },
-    { name: 'SQS body holding the SNS envelope (two parses)', raw: () => sampleText('sns-config-item-change'), transport: 'sqs', shape: 'sns', envelopeId: SNS_ID },
-    { name: 'bare notification object', raw: () => bareNotification('config-item-change'), transport: 'http', shape: 'bare', envelopeId: undefined },
-    { name: 'bare notification (SQS raw delivery)', raw: () => JSON.stringify(bareNotification('config-item-change')), transport: 'sqs', shape: 'bare', envelopeId: undefined },
+    {
+      name: 'SNS envelope whose Message is the EventBridge event',
+      raw: () => snsEnvelope(ebText),
+      transport: 'http',
+      shape: 'sns',
+      envelopeId: EB_ID,
+    },
+    {
+      name: 'SNS envelope whose Message is the bare notification',
+      raw: () => sample('sns-config-item-change'),
+      transport: 'http',
+      shape: 'sns',
+      envelopeId: SNS_ID,
+    },
+    {
+      name: 'SQS body holding the SNS envelope (two parses)',
+      raw: () => sampleText('sns-config-item-change'),
+      transport: 'sqs',
+      shape: 'sns',
+      envelopeId: SNS_ID,
+    },
+    {
+      name: 'bare notification object',
+      raw: () => bareNotification('config-item-change'),
+      transport: 'http',
+      shape: 'bare',
+      envelopeId: undefined,
+    },
+    {
+      name: 'bare notification (SQS raw delivery)',
+      raw: () => JSON.stringify(bareNotification('config-item-change')),
+      transport: 'sqs',
+      shape: 'bare',
+      envelopeId: undefined,
+    },
   ];
 
   it.each(cases)('$name', ({ raw, transport, shape, envelopeId }) => {
     const event = only(run(raw(), transport), 'config_item');
     const { delivery, ...rest } = event;
     expect(rest).toEqual(SSH_OPEN_ITEM);
-    expect(delivery).toEqual(envelopeId === undefined ? { transport, shape, receivedAt: RECEIVED_AT } : { transport, shape, envelopeId, receivedAt: RECEIVED_AT });
+    expect(delivery).toEqual(
+      envelopeId === undefined ? { transport, shape, receivedAt: RECEIVED_AT } : { transport, shape, envelopeId, receivedAt: RECEIVED_AT },
+    );
   });
 
   it('gives the same eventId to the same item whatever the envelope', () => {
@@ -329,7 +367,14 @@ describe('normalizeDelivery: CloudTrail', () => {
   const identities: Array<{ name: string; identity: JsonObject; principal: CloudTrailEvent['principal'] }> = [
     {
       name: 'IAM user',
-      identity: { type: 'IAMUser', principalId: 'AIDA1', arn: 'arn:aws:iam::111122223333:user/bob', accountId: '111122223333', accessKeyId: 'AKIA1', userName: 'bob' },
+      identity: {
+        type: 'IAMUser',
+        principalId: 'AIDA1',
+        arn: 'arn:aws:iam::111122223333:user/bob',
+        accountId: '111122223333',
+        accessKeyId: 'AKIA1',
+        userName: 'bob',
+      },
       principal: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/bob', userName: 'bob', accessKeyId: 'AKIA1' },
     },
     {
@@ -425,7 +470,9 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'non-JSON string (position named)',
       raw: () => '{"detail-type": "Config Configuration Item Change", }',
-      expected: [{ path: '', message: /^invalid JSON at position 52 \(line 1, column 53\): expected a property name in double quotes, got "}"$/ }],
+      expected: [
+        { path: '', message: /^invalid JSON at position 52 \(line 1, column 53\): expected a property name in double quotes, got "}"$/ },
+      ],
     },
     { name: 'truncated JSON', raw: () => '{"a":1', expected: [{ path: '', message: /invalid JSON at position 6 .*got end of input/ }] },
     {
@@ -447,12 +494,22 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'unknown configurationItemStatus',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'configurationItemStatus'], 'Gone')),
-      expected: [{ path: 'detail.configurationItem.configurationItemStatus', message: /^expected one of "OK", .*"ResourceDeletedNotRecorded", got string "Gone"$/ }],
+      expected: [
+        {
+          path: 'detail.configurationItem.configurationItemStatus',
+          message: /^expected one of "OK", .*"ResourceDeletedNotRecorded", got string "Gone"$/,
+        },
+      ],
     },
     {
       name: 'capture time that is not ISO 8601',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'configurationItemCaptureTime'], 'yesterday')),
-      expected: [{ path: 'detail.configurationItem.configurationItemCaptureTime', message: /^expected an ISO 8601 date-time.*got string "yesterday"$/ }],
+      expected: [
+        {
+          path: 'detail.configurationItem.configurationItemCaptureTime',
+          message: /^expected an ISO 8601 date-time.*got string "yesterday"$/,
+        },
+      ],
     },
     {
       name: 'tag value that is not a string',
@@ -467,7 +524,9 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'diff with an unknown changeType',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItemDiff', 'changeType'], 'MODIFY')),
-      expected: [{ path: 'detail.configurationItemDiff.changeType', message: /^expected one of "CREATE", "UPDATE", "DELETE", got string "MODIFY"$/ }],
+      expected: [
+        { path: 'detail.configurationItemDiff.changeType', message: /^expected one of "CREATE", "UPDATE", "DELETE", got string "MODIFY"$/ },
+      ],
     },
     {
       name: 'several wrong fields at once',
@@ -510,7 +569,12 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'CI change detail-type with a compliance messageType',
       raw: () => ci((o) => setPath(o, ['detail', 'messageType'], 'ComplianceChangeNotification')),
-      expected: [{ path: 'detail.messageType', message: /^expected one of "ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification", got string/ }],
+      expected: [
+        {
+          path: 'detail.messageType',
+          message: /^expected one of "ConfigurationItemChangeNotification", "OversizedConfigurationItemChangeNotification", got string/,
+        },
+      ],
     },
     {
       name: 'bare notification without account and no envelope to fall back on',
@@ -519,8 +583,17 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     },
     {
       name: 'bare notification of a type we do not consume',
-      raw: () => ({ messageType: 'ConfigurationSnapshotDeliveryCompleted', recordVersion: '1.1', notificationCreationTime: '2016-09-27T18:39:39.853Z' }),
-      expected: [{ path: 'messageType', message: /^expected one of .*"ComplianceChangeNotification", got string "ConfigurationSnapshotDeliveryCompleted"$/ }],
+      raw: () => ({
+        messageType: 'ConfigurationSnapshotDeliveryCompleted',
+        recordVersion: '1.1',
+        notificationCreationTime: '2016-09-27T18:39:39.853Z',
+      }),
+      expected: [
+        {
+          path: 'messageType',
+          message: /^expected one of .*"ComplianceChangeNotification", got string "ConfigurationSnapshotDeliveryCompleted"$/,
+        },
+      ],
     },
     {
       name: 'oversized without configurationItemSummary',
@@ -540,7 +613,9 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
         deletePath(raw, ['detail', 'newEvaluationResult', 'resultRecordedTime']);
         return raw;
       },
-      expected: [{ path: 'detail.newEvaluationResult.evaluationResultIdentifier.orderingTimestamp', message: /^expected an ISO 8601 date-time/ }],
+      expected: [
+        { path: 'detail.newEvaluationResult.evaluationResultIdentifier.orderingTimestamp', message: /^expected an ISO 8601 date-time/ },
+      ],
     },
     {
       name: 'CloudTrail record without eventID and userIdentity.type',
@@ -578,12 +653,21 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
         { path: '[2].detail-type', message: /^expected one of/ },
       ],
     },
-    { name: 'array nested in an array', raw: () => [[sample('config-item-change')]], expected: [{ path: '[0]', message: /got an array of 1$/ }] },
+    {
+      name: 'array nested in an array',
+      raw: () => [[sample('config-item-change')]],
+      expected: [{ path: '[0]', message: /got an array of 1$/ }],
+    },
     { name: 'empty array', raw: () => [], expected: [{ path: '', message: /^expected at least one event, got an empty array$/ }] },
     {
       name: 'SNS Message that is not JSON',
       raw: () => snsEnvelope('not json'),
-      expected: [{ path: 'Message', message: /^invalid JSON at position 1 \(line 1, column 2\): expected "null", got "o" \(SNS Message must hold a JSON document\)$/ }],
+      expected: [
+        {
+          path: 'Message',
+          message: /^invalid JSON at position 1 \(line 1, column 2\): expected "null", got "o" \(SNS Message must hold a JSON document\)$/,
+        },
+      ],
     },
     {
       name: 'SNS Message sent as an object (as printed in AWS docs)',
@@ -593,7 +677,12 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'SNS subscription confirmation',
       raw: () => ({ ...snsEnvelope('You have chosen to subscribe'), Type: 'SubscriptionConfirmation' }),
-      expected: [{ path: 'Type', message: /^expected "Notification", got string "SubscriptionConfirmation" \(an SNS subscription message is not an event/ }],
+      expected: [
+        {
+          path: 'Type',
+          message: /^expected "Notification", got string "SubscriptionConfirmation" \(an SNS subscription message is not an event/,
+        },
+      ],
     },
     {
       name: 'SNS Message holding a bad EventBridge event',
@@ -618,7 +707,13 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'legacy 2014 notification',
       raw: () => legacy2014Notification(),
-      expected: [{ path: 'MessageVersion', message: /legacy 2014 AWS Config notification format.*expected a current notification with recordVersion, notificationCreationTime and a single configurationItem object/ }],
+      expected: [
+        {
+          path: 'MessageVersion',
+          message:
+            /legacy 2014 AWS Config notification format.*expected a current notification with recordVersion, notificationCreationTime and a single configurationItem object/,
+        },
+      ],
     },
     {
       name: 'legacy 2014 notification inside SNS',
@@ -649,22 +744,39 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'a region that is a path',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'awsRegion'], '../../etc/passwd')),
-      expected: [{ path: 'detail.configurationItem.awsRegion', message: /^expected an AWS region such as eu-west-1 .*, got string "..\/..\/etc\/passwd"$/ }],
+      expected: [
+        {
+          path: 'detail.configurationItem.awsRegion',
+          message: /^expected an AWS region such as eu-west-1 .*, got string "..\/..\/etc\/passwd"$/,
+        },
+      ],
     },
     {
       name: 'an account that is not 12 digits',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'awsAccountId'], 'not-an-account')),
-      expected: [{ path: 'detail.configurationItem.awsAccountId', message: /^expected a 12-digit AWS account id, got string "not-an-account"$/ }],
+      expected: [
+        { path: 'detail.configurationItem.awsAccountId', message: /^expected a 12-digit AWS account id, got string "not-an-account"$/ },
+      ],
     },
     {
       name: 'a security group id with a path in it',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'resourceId'], 'sg-1/../x')),
-      expected: [{ path: 'detail.configurationItem.resourceId', message: /^a "\." or "\.\." path segment is not allowed in a resource id, got string "sg-1\/..\/x"$/ }],
+      expected: [
+        {
+          path: 'detail.configurationItem.resourceId',
+          message: /^a "\." or "\.\." path segment is not allowed in a resource id, got string "sg-1\/..\/x"$/,
+        },
+      ],
     },
     {
       name: 'a security group id with a slash',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'resourceId'], 'sg-1/x')),
-      expected: [{ path: 'detail.configurationItem.resourceId', message: /^expected an id such as sg-0abc1234def567890 .* for AWS::EC2::SecurityGroup, got string "sg-1\/x"$/ }],
+      expected: [
+        {
+          path: 'detail.configurationItem.resourceId',
+          message: /^expected an id such as sg-0abc1234def567890 .* for AWS::EC2::SecurityGroup, got string "sg-1\/x"$/,
+        },
+      ],
     },
     {
       name: 'a resource id with a newline (a forged log line)',
@@ -674,7 +786,9 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     {
       name: 'a resource type that is not Type::Service::Name',
       raw: () => ci((o) => setPath(o, ['detail', 'configurationItem', 'resourceType'], 'AWS::EC2::SecurityGroup/../x')),
-      expected: [{ path: 'detail.configurationItem.resourceType', message: /^expected a resource type such as AWS::EC2::SecurityGroup, got string/ }],
+      expected: [
+        { path: 'detail.configurationItem.resourceType', message: /^expected a resource type such as AWS::EC2::SecurityGroup, got string/ },
+      ],
     },
     {
       name: 'an ARN that is not one',
@@ -686,7 +800,10 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
       raw: () => ci((o) => setPath(setPath(o, ['account'], '1111-2222-3333'), ['region'], 'eu-west-1\r\n')),
       expected: [
         { path: 'account', message: /^expected a 12-digit AWS account id, got string "1111-2222-3333"$/ },
-        { path: 'region', message: /^expected an AWS region such as eu-west-1 \(or us-gov-west-1, cn-north-1, us-iso-east-1\), got string/ },
+        {
+          path: 'region',
+          message: /^expected an AWS region such as eu-west-1 \(or us-gov-west-1, cn-north-1, us-iso-east-1\), got string/,
+        },
       ],
     },
     {
@@ -715,10 +832,14 @@ describe('normalizeDelivery: malformed input is reported with JSON paths', () =>
     },
     {
       name: 'a CloudTrail record with a bad account and region',
-      raw: () => setPath(setPath(sample('cloudtrail-authorize-ingress'), ['detail', 'recipientAccountId'], 'x'), ['detail', 'awsRegion'], 'global'),
+      raw: () =>
+        setPath(setPath(sample('cloudtrail-authorize-ingress'), ['detail', 'recipientAccountId'], 'x'), ['detail', 'awsRegion'], 'global'),
       expected: [
         { path: 'detail.recipientAccountId', message: /12-digit/ },
-        { path: 'detail.awsRegion', message: /^expected an AWS region such as eu-west-1 \(or us-gov-west-1, cn-north-1, us-iso-east-1\), got string "global"$/ },
+        {
+          path: 'detail.awsRegion',
+          message: /^expected an AWS region such as eu-west-1 \(or us-gov-west-1, cn-north-1, us-iso-east-1\), got string "global"$/,
+        },
       ],
     },
     {
@@ -778,8 +899,20 @@ describe('normalizeDelivery: never throws', () => {
       'OversizedConfigurationItemChangeNotification',
       'ComplianceChangeNotification',
     );
-    const bare = fc.record({ messageType, configurationItem: fc.jsonValue(), configurationItemSummary: fc.jsonValue(), newEvaluationResult: fc.jsonValue() }, { requiredKeys: ['messageType'] });
-    const eb = fc.record({ 'detail-type': detailType, detail: fc.oneof(fc.jsonValue(), bare), account: fc.jsonValue(), region: fc.jsonValue(), id: fc.jsonValue() }, { requiredKeys: ['detail-type'] });
+    const bare = fc.record(
+      { messageType, configurationItem: fc.jsonValue(), configurationItemSummary: fc.jsonValue(), newEvaluationResult: fc.jsonValue() },
+      { requiredKeys: ['messageType'] },
+    );
+    const eb = fc.record(
+      {
+        'detail-type': detailType,
+        detail: fc.oneof(fc.jsonValue(), bare),
+        account: fc.jsonValue(),
+        region: fc.jsonValue(),
+        id: fc.jsonValue(),
+      },
+      { requiredKeys: ['detail-type'] },
+    );
     const sns = fc.oneof(eb, bare, fc.jsonValue()).map((m) => snsEnvelope(JSON.stringify(m)));
     fc.assert(
       fc.property(fc.oneof(eb, bare, sns), fc.boolean(), (raw, asText) => {
@@ -790,7 +923,12 @@ describe('normalizeDelivery: never throws', () => {
   });
 
   it('on samples with one field replaced by an arbitrary JSON value', () => {
-    const names = ['config-item-change', 'config-item-oversized', 'config-rules-compliance-change', 'cloudtrail-authorize-ingress'] as const;
+    const names = [
+      'config-item-change',
+      'config-item-oversized',
+      'config-rules-compliance-change',
+      'cloudtrail-authorize-ingress',
+    ] as const;
     const paths = (obj: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> => {
       if (typeof obj !== 'object' || obj === null) return [];
       const entries: Array<[string | number, unknown]> = Array.isArray(obj) ? obj.map((v, i) => [i, v]) : Object.entries(obj);
@@ -821,7 +959,10 @@ describe('normalizeDelivery: identifiers that real AWS sends are accepted', () =
   };
 
   it.each([
-    ['AWS::AutoScaling::AutoScalingGroup', 'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:6d1b1a2e-0c9f-4b8e-9d2a-3f6c7e8a9b0c:autoScalingGroupName/web fleet (blue)'],
+    [
+      'AWS::AutoScaling::AutoScalingGroup',
+      'arn:aws:autoscaling:eu-west-1:111122223333:autoScalingGroup:6d1b1a2e-0c9f-4b8e-9d2a-3f6c7e8a9b0c:autoScalingGroupName/web fleet (blue)',
+    ],
     ['AWS::S3::Bucket', 'Legacy_Bucket.2017'],
     ['AWS::EC2::NetworkAcl', 'acl-0abc1234def567890'],
     ['AWS::EC2::Instance', 'i-0abc1234def567890'],
@@ -830,12 +971,23 @@ describe('normalizeDelivery: identifiers that real AWS sends are accepted', () =
   });
 
   it('a global resource (region "global", as Config records IAM)', () => {
-    const event = only(run(item('AWS::IAM::Role', 'AROAEXAMPLEID123456789', { awsRegion: 'global', ARN: 'arn:aws:iam::111122223333:role/deploy' })), 'config_item');
+    const event = only(
+      run(item('AWS::IAM::Role', 'AROAEXAMPLEID123456789', { awsRegion: 'global', ARN: 'arn:aws:iam::111122223333:role/deploy' })),
+      'config_item',
+    );
     expect(event.resource).toMatchObject({ region: 'global', arn: 'arn:aws:iam::111122223333:role/deploy' });
   });
 
   it('a GovCloud item', () => {
-    const event = only(run(item('AWS::EC2::SecurityGroup', SG, { awsRegion: 'us-gov-west-1', ARN: `arn:aws-us-gov:ec2:us-gov-west-1:111122223333:security-group/${SG}` })), 'config_item');
+    const event = only(
+      run(
+        item('AWS::EC2::SecurityGroup', SG, {
+          awsRegion: 'us-gov-west-1',
+          ARN: `arn:aws-us-gov:ec2:us-gov-west-1:111122223333:security-group/${SG}`,
+        }),
+      ),
+      'config_item',
+    );
     expect(event.resource.region).toBe('us-gov-west-1');
   });
 

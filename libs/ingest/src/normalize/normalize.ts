@@ -55,10 +55,7 @@ export const DETAIL_TYPES = {
   apiCallViaCloudTrail: 'AWS API Call via CloudTrail',
 } as const;
 
-export const CONFIG_ITEM_MESSAGE_TYPES = [
-  'ConfigurationItemChangeNotification',
-  'OversizedConfigurationItemChangeNotification',
-] as const;
+export const CONFIG_ITEM_MESSAGE_TYPES = ['ConfigurationItemChangeNotification', 'OversizedConfigurationItemChangeNotification'] as const;
 export const COMPLIANCE_MESSAGE_TYPE = 'ComplianceChangeNotification';
 
 const ACCEPTED_DETAIL_TYPES = Object.values(DETAIL_TYPES);
@@ -151,7 +148,10 @@ function notAnObject(value: unknown): Problem {
 
 function unknownShape(obj: Record<string, unknown>): Problem {
   const keys = Object.keys(obj);
-  const shown = keys.slice(0, 8).map((k) => JSON.stringify(k)).join(', ');
+  const shown = keys
+    .slice(0, 8)
+    .map((k) => JSON.stringify(k))
+    .join(', ');
   const found = keys.length === 0 ? 'an empty object' : `an object with keys ${shown}${keys.length > 8 ? ', …' : ''}`;
   return problem('', `unrecognised event shape: expected ${EXPECTED_SHAPES}; got ${found}`);
 }
@@ -328,7 +328,8 @@ function regionProblems(region: string | null | undefined, path: string, configI
 /** The resource type and id (and ARN, when given) of an item, each at its path under `at`. */
 function resourceProblems(r: { resourceType: string; resourceId: string; ARN?: string | null }, at: string): Problem[] {
   const path = (field: string) => (at ? `${at}.${field}` : field);
-  if (!isResourceType(r.resourceType)) return [problem(path('resourceType'), `expected ${RESOURCE_TYPE_EXPECTED}, got ${describeValue(r.resourceType)}`)];
+  if (!isResourceType(r.resourceType))
+    return [problem(path('resourceType'), `expected ${RESOURCE_TYPE_EXPECTED}, got ${describeValue(r.resourceType)}`)];
   const problems: Problem[] = [];
   const id = resourceIdProblem(r.resourceType, r.resourceId);
   if (id) problems.push(problem(path('resourceId'), `${id}, got ${describeValue(r.resourceId)}`));
@@ -442,8 +443,7 @@ function fromComplianceNotification(obj: Record<string, unknown>, envelope: Enve
   const loc = resolveLocation(n.awsAccountId, n.awsRegion, envelope, { account: 'awsAccountId', region: 'awsRegion' });
   const bad = [...(loc.ok ? [] : loc.problems), ...resourceProblems(n, '')];
   if (!loc.ok || bad.length > 0) return fail(bad);
-  const ordering =
-    n.newEvaluationResult.evaluationResultIdentifier?.orderingTimestamp ?? n.newEvaluationResult.resultRecordedTime;
+  const ordering = n.newEvaluationResult.evaluationResultIdentifier?.orderingTimestamp ?? n.newEvaluationResult.resultRecordedTime;
   if (!ordering) {
     return fail([
       problem(

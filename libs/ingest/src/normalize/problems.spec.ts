@@ -5,7 +5,10 @@ describe('formatPath / joinPath', () => {
   it.each([
     { segments: [], path: '' },
     { segments: ['detail', 'configurationItem', 'resourceId'], path: 'detail.configurationItem.resourceId' },
-    { segments: ['detail', 'configurationItem', 'relationships', 0, 'resourceId'], path: 'detail.configurationItem.relationships[0].resourceId' },
+    {
+      segments: ['detail', 'configurationItem', 'relationships', 0, 'resourceId'],
+      path: 'detail.configurationItem.relationships[0].resourceId',
+    },
     { segments: ['detail-type'], path: 'detail-type' },
     { segments: [2, 'detail'], path: '[2].detail' },
     { segments: ['changedProperties', 'Configuration.IpPermissions.1'], path: 'changedProperties["Configuration.IpPermissions.1"]' },

@@ -129,9 +129,7 @@ export const userIdentitySchema = z.looseObject({
   userName: optionalString,
   accessKeyId: optionalString,
   invokedBy: optionalString,
-  sessionContext: z
-    .looseObject({ sessionIssuer: z.looseObject({ userName: optionalString }).nullish() })
-    .nullish(),
+  sessionContext: z.looseObject({ sessionIssuer: z.looseObject({ userName: optionalString }).nullish() }).nullish(),
 });
 export type UserIdentity = z.infer<typeof userIdentitySchema>;
 

@@ -49,15 +49,16 @@ function harness(opts: {
   options?: Partial<SqsConsumerOptions>;
 }) {
   const nextPoll = deferred();
-  sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: opts.messages }).callsFake(() => {
-    nextPoll.resolve();
-    return new Promise(() => undefined);
-  });
+  sqsMock
+    .on(ReceiveMessageCommand)
+    .resolvesOnce({ Messages: opts.messages })
+    .callsFake(() => {
+      nextPoll.resolve();
+      return new Promise(() => undefined);
+    });
   const events: string[] = [];
   const logger: jest.Mocked<IngestLogger> = { warn: jest.fn(), error: jest.fn() };
-  const handle = jest.fn<Promise<HandleOutcome>, Parameters<SqsMessageHandler>>(
-    opts.handle ?? (async () => ({ status: 'accepted' })),
-  );
+  const handle = jest.fn<Promise<HandleOutcome>, Parameters<SqsMessageHandler>>(opts.handle ?? (async () => ({ status: 'accepted' })));
   const quarantine = jest.fn<Promise<void>, Parameters<QuarantineFn>>(async (...args) => {
     events.push(`quarantine ${args[2].messageId}`);
     if (opts.quarantine) await opts.quarantine(...args);
@@ -68,7 +69,14 @@ function harness(opts: {
   });
   const consumer = new SqsConsumer(
     new SQSClient({ region: 'eu-west-1' }),
-    { queueUrl: QUEUE_URL, waitTimeSeconds: 20, maxNumberOfMessages: 10, visibilityTimeoutSeconds: 120, maxReceiveCount: 5, ...opts.options },
+    {
+      queueUrl: QUEUE_URL,
+      waitTimeSeconds: 20,
+      maxNumberOfMessages: 10,
+      visibilityTimeoutSeconds: 120,
+      maxReceiveCount: 5,
+      ...opts.options,
+    },
     { handle, quarantine, logger, sleep: async () => undefined, random: () => 1 },
   );
   return { consumer, nextPoll: nextPoll.promise, events, logger, handle, quarantine };
@@ -130,24 +138,32 @@ describe('SqsConsumer', () => {
     );
   });
 
-  it.each([5, 9])('quarantines with the last error once receiveCount (%i) reaches maxReceiveCount (5), then deletes', async (receiveCount) => {
-    const h = harness({
-      messages: [message(1, receiveCount)],
-      handle: async () => {
-        throw Object.assign(new Error('still failing'), { code: 'store_unavailable' });
-      },
-    });
-    h.consumer.start();
-    await h.nextPoll;
-    await h.consumer.stop();
+  it.each([5, 9])(
+    'quarantines with the last error once receiveCount (%i) reaches maxReceiveCount (5), then deletes',
+    async (receiveCount) => {
+      const h = harness({
+        messages: [message(1, receiveCount)],
+        handle: async () => {
+          throw Object.assign(new Error('still failing'), { code: 'store_unavailable' });
+        },
+      });
+      h.consumer.start();
+      await h.nextPoll;
+      await h.consumer.stop();
 
-    expect(h.quarantine).toHaveBeenCalledWith(
-      '{"n":1}',
-      { kind: 'max_receives_exceeded', receiveCount, maxReceiveCount: 5, error: { name: 'Error', message: 'still failing', code: 'store_unavailable' } },
-      { messageId: 'msg-1', receiveCount },
-    );
-    expect(h.events).toEqual(['quarantine msg-1', 'delete rh-1']);
-  });
+      expect(h.quarantine).toHaveBeenCalledWith(
+        '{"n":1}',
+        {
+          kind: 'max_receives_exceeded',
+          receiveCount,
+          maxReceiveCount: 5,
+          error: { name: 'Error', message: 'still failing', code: 'store_unavailable' },
+        },
+        { messageId: 'msg-1', receiveCount },
+      );
+      expect(h.events).toEqual(['quarantine msg-1', 'delete rh-1']);
+    },
+  );
 
   it('does not delete a rejected message when quarantine fails', async () => {
     const h = harness({
@@ -288,11 +304,15 @@ describe('SqsConsumer', () => {
       reached.resolve((args[1] as { abortSignal: AbortSignal }).abortSignal);
       return new Promise(() => undefined);
     });
-    const consumer = new SqsConsumer(new SQSClient({ region: 'eu-west-1' }), { queueUrl: QUEUE_URL }, {
-      handle: async () => ({ status: 'accepted' }),
-      quarantine: async () => undefined,
-      logger: { warn: jest.fn(), error: jest.fn() },
-    });
+    const consumer = new SqsConsumer(
+      new SQSClient({ region: 'eu-west-1' }),
+      { queueUrl: QUEUE_URL },
+      {
+        handle: async () => ({ status: 'accepted' }),
+        quarantine: async () => undefined,
+        logger: { warn: jest.fn(), error: jest.fn() },
+      },
+    );
     consumer.start();
     const signal = await reached.promise;
     expect(getEventListeners(signal, 'abort').length).toBeLessThanOrEqual(2);
@@ -355,18 +375,30 @@ describe('SqsConsumer', () => {
 
   it('logs a permanent receive error (access denied) as an error at once', async () => {
     const reached = deferred();
-    const denied = new SQSServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'denied' });
-    sqsMock.on(ReceiveMessageCommand).rejectsOnce(denied).callsFake(() => {
-      reached.resolve();
-      return new Promise(() => undefined);
+    const denied = new SQSServiceException({
+      name: 'AccessDenied',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+      message: 'denied',
     });
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .rejectsOnce(denied)
+      .callsFake(() => {
+        reached.resolve();
+        return new Promise(() => undefined);
+      });
     const logger: jest.Mocked<IngestLogger> = { warn: jest.fn(), error: jest.fn() };
-    const consumer = new SqsConsumer(new SQSClient({ region: 'eu-west-1' }), { queueUrl: QUEUE_URL }, {
-      handle: async () => ({ status: 'accepted' }),
-      quarantine: async () => undefined,
-      logger,
-      sleep: async () => undefined,
-    });
+    const consumer = new SqsConsumer(
+      new SQSClient({ region: 'eu-west-1' }),
+      { queueUrl: QUEUE_URL },
+      {
+        handle: async () => ({ status: 'accepted' }),
+        quarantine: async () => undefined,
+        logger,
+        sleep: async () => undefined,
+      },
+    );
     consumer.start();
     await reached.promise;
     await consumer.stop();
@@ -377,16 +409,20 @@ describe('SqsConsumer', () => {
   it('stop() interrupts a back-off sleep', async () => {
     const sleeping = deferred();
     sqsMock.on(ReceiveMessageCommand).rejects(new Error('ECONNREFUSED'));
-    const consumer = new SqsConsumer(new SQSClient({ region: 'eu-west-1' }), { queueUrl: QUEUE_URL }, {
-      handle: async () => ({ status: 'accepted' }),
-      quarantine: async () => undefined,
-      logger: { warn: jest.fn(), error: jest.fn() },
-      sleep: (_ms, signal) =>
-        new Promise((resolve) => {
-          sleeping.resolve();
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        }),
-    });
+    const consumer = new SqsConsumer(
+      new SQSClient({ region: 'eu-west-1' }),
+      { queueUrl: QUEUE_URL },
+      {
+        handle: async () => ({ status: 'accepted' }),
+        quarantine: async () => undefined,
+        logger: { warn: jest.fn(), error: jest.fn() },
+        sleep: (_ms, signal) =>
+          new Promise((resolve) => {
+            sleeping.resolve();
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          }),
+      },
+    );
     consumer.start();
     await sleeping.promise;
     await consumer.stop();
@@ -413,11 +449,15 @@ describe('SqsConsumer', () => {
   ])('rejects invalid options: $name', ({ options, message }) => {
     expect(
       () =>
-        new SqsConsumer(new SQSClient({ region: 'eu-west-1' }), { queueUrl: QUEUE_URL, ...options }, {
-          handle: async () => ({ status: 'accepted' }),
-          quarantine: async () => undefined,
-          logger: { warn: jest.fn(), error: jest.fn() },
-        }),
+        new SqsConsumer(
+          new SQSClient({ region: 'eu-west-1' }),
+          { queueUrl: QUEUE_URL, ...options },
+          {
+            handle: async () => ({ status: 'accepted' }),
+            quarantine: async () => undefined,
+            logger: { warn: jest.fn(), error: jest.fn() },
+          },
+        ),
     ).toThrow(message);
   });
 });

@@ -231,7 +231,11 @@ export class SqsConsumer {
     } catch (err) {
       const { maxReceiveCount } = this.options;
       if (meta.receiveCount >= maxReceiveCount) {
-        return this.quarantine(body, { kind: 'max_receives_exceeded', receiveCount: meta.receiveCount, maxReceiveCount, error: describeError(err) }, meta);
+        return this.quarantine(
+          body,
+          { kind: 'max_receives_exceeded', receiveCount: meta.receiveCount, maxReceiveCount, error: describeError(err) },
+          meta,
+        );
       }
       this.deps.logger.warn(
         { err, ...meta, maxReceiveCount },
@@ -284,7 +288,13 @@ export class SqsConsumer {
             continue;
           }
           this.deps.logger.error(
-            { messageId: byId.get(id)?.MessageId, code: f.Code, senderFault: f.SenderFault, detail: f.Message, queueUrl: this.options.queueUrl },
+            {
+              messageId: byId.get(id)?.MessageId,
+              code: f.Code,
+              senderFault: f.SenderFault,
+              detail: f.Message,
+              queueUrl: this.options.queueUrl,
+            },
             'SQS could not delete a handled message; it will be redelivered and handled again',
           );
         }

@@ -17,7 +17,11 @@ describe('FakeConfigItemFetcher', () => {
       .failNext(new TransientError('throttled', 'config_throttled'));
 
     await expect(fake.complete(event)).rejects.toBeInstanceOf(TransientError);
-    await expect(fake.complete(event)).resolves.toEqual({ ...event, configuration: { groupId: 'sg-0abc1234def567890' }, tags: { team: 'payments' } });
+    await expect(fake.complete(event)).resolves.toEqual({
+      ...event,
+      configuration: { groupId: 'sg-0abc1234def567890' },
+      tags: { team: 'payments' },
+    });
     await expect(fake.complete({ ...event, order: 1 })).rejects.toBeInstanceOf(PermanentError);
     expect(fake.calls).toHaveLength(3);
   });

@@ -9,14 +9,7 @@
 
 // Model
 export * from './model/permission-rule';
-export {
-  ALL_PROTOCOLS,
-  canonicalPorts,
-  canonicalProtocol,
-  isIcmp,
-  isPortedProtocol,
-  type PortedProtocol,
-} from './model/protocol';
+export { ALL_PROTOCOLS, canonicalPorts, canonicalProtocol, isIcmp, isPortedProtocol, type PortedProtocol } from './model/protocol';
 export {
   cidrContains,
   cidrSize,

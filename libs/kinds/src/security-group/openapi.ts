@@ -38,8 +38,16 @@ export const securityGroupSchemas: KindSchemas = {
     description: 'a security group (resource.kind `security-group`): rules only live has (`extra`) and rules only the code has (`missing`)',
     properties: {
       equal: { type: 'boolean' },
-      extra: { type: 'array', items: rule, description: 'in live, not in the code: a revert revokes them, a backport adds them to the code' },
-      missing: { type: 'array', items: rule, description: 'in the code, not in live: a revert authorizes them, a backport removes them from the code' },
+      extra: {
+        type: 'array',
+        items: rule,
+        description: 'in live, not in the code: a revert revokes them, a backport adds them to the code',
+      },
+      missing: {
+        type: 'array',
+        items: rule,
+        description: 'in the code, not in live: a revert authorizes them, a backport removes them from the code',
+      },
       attributes: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, live: {}, desired: {} } } },
     },
   },

@@ -20,7 +20,13 @@ export function securityGroupRegistration(): KindRegistration {
     editor: new SecurityGroupBackportEditor(),
     schemas: securityGroupSchemas,
     iamActions: EC2_REMEDIATION_OPERATIONS.map((op) => `ec2:${op}`),
-    executor: (deps: ExecutorDeps) => new Ec2Remediation(createEc2ClientProvider({ requestTimeoutMs: deps.requestTimeoutMs, ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}) })),
+    executor: (deps: ExecutorDeps) =>
+      new Ec2Remediation(
+        createEc2ClientProvider({
+          requestTimeoutMs: deps.requestTimeoutMs,
+          ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}),
+        }),
+      ),
     desired(index: DesiredStateIndex, resource: ResourceRef) {
       let states = groups.get(index);
       if (!states) groups.set(index, (states = new SecurityGroupStates(index)));

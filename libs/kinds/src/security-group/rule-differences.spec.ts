@@ -3,12 +3,23 @@ import { ruleKey } from './model/rule';
 import { ruleCallChanges, ruleDifferences, ruleDirections } from './rule-differences';
 import type { PermissionRule } from './model/permission-rule';
 
-const ingress = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
+const ingress = (port: number, cidr: string): PermissionRule => ({
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  peer: { kind: 'ipv4', cidr },
+});
 const SSH_WORLD = ingress(22, '0.0.0.0/0');
 const WEB_WORLD = ingress(8080, '0.0.0.0/0');
 const WEB_VPN = ingress(8080, '10.8.0.0/16');
 
-function event(id: string, name: string, requestParameters: Record<string, unknown>, responseElements: Record<string, unknown> | null = null): CloudTrailEvent {
+function event(
+  id: string,
+  name: string,
+  requestParameters: Record<string, unknown>,
+  responseElements: Record<string, unknown> | null = null,
+): CloudTrailEvent {
   return {
     kind: 'cloudtrail',
     eventId: id,
@@ -25,7 +36,15 @@ function event(id: string, name: string, requestParameters: Record<string, unkno
   };
 }
 
-const permission = (port: number, cidr: string) => ({ ipProtocol: 'tcp', fromPort: port, toPort: port, groups: {}, ipRanges: { items: [{ cidrIp: cidr }] }, ipv6Ranges: {}, prefixListIds: {} });
+const permission = (port: number, cidr: string) => ({
+  ipProtocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  groups: {},
+  ipRanges: { items: [{ cidrIp: cidr }] },
+  ipv6Ranges: {},
+  prefixListIds: {},
+});
 
 describe('security-group differences', () => {
   it('one per rule only live has (added) or only the code has (removed), in plain English', () => {
@@ -37,7 +56,7 @@ describe('security-group differences', () => {
     expect(new Set(diffs.map((d) => d.id)).size).toBe(2);
   });
 
-  it('directions are judged within the change that made them: a narrowed CIDR does not widen, another principal\'s rule is not covered', () => {
+  it("directions are judged within the change that made them: a narrowed CIDR does not widen, another principal's rule is not covered", () => {
     const [narrowNew, sshNew] = ruleDifferences({ extra: [WEB_VPN, SSH_WORLD], missing: [] });
     const [wideGone] = ruleDifferences({ extra: [], missing: [WEB_WORLD] });
     const same = ruleDirections([[narrowNew, wideGone], [sshNew]], { groupId: 'sg-0abc' });
@@ -63,12 +82,38 @@ describe('what a CloudTrail call did to the rules', () => {
     expect(changes.get('r')).toEqual({ added: [], removed: [ruleKey(WEB_WORLD)] });
   });
 
-  it('a revoke by rule id is resolved from the desired state, from an earlier authorize\'s answer, or stays opaque', () => {
-    const authorize = event('a', 'AuthorizeSecurityGroupIngress', { groupId: 'sg-0abc', ipPermissions: { items: [permission(22, '0.0.0.0/0')] } }, {
-      _return: true,
-      securityGroupRuleSet: { items: [{ groupId: 'sg-0abc', securityGroupRuleId: 'sgr-0000000000000aaaa', isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' }] },
+  it("a revoke by rule id is resolved from the desired state, from an earlier authorize's answer, or stays opaque", () => {
+    const authorize = event(
+      'a',
+      'AuthorizeSecurityGroupIngress',
+      { groupId: 'sg-0abc', ipPermissions: { items: [permission(22, '0.0.0.0/0')] } },
+      {
+        _return: true,
+        securityGroupRuleSet: {
+          items: [
+            {
+              groupId: 'sg-0abc',
+              securityGroupRuleId: 'sgr-0000000000000aaaa',
+              isEgress: false,
+              ipProtocol: 'tcp',
+              fromPort: 22,
+              toPort: 22,
+              cidrIpv4: '0.0.0.0/0',
+            },
+          ],
+        },
+      },
+    );
+    const byId = event('r', 'RevokeSecurityGroupIngress', {
+      groupId: 'sg-0abc',
+      securityGroupRuleIds: {
+        items: [
+          { securityGroupRuleId: 'sgr-0000000000000aaaa' },
+          { securityGroupRuleId: 'sgr-0000000000000bbbb' },
+          { securityGroupRuleId: 'sgr-0000000000000cccc' },
+        ],
+      },
     });
-    const byId = event('r', 'RevokeSecurityGroupIngress', { groupId: 'sg-0abc', securityGroupRuleIds: { items: [{ securityGroupRuleId: 'sgr-0000000000000aaaa' }, { securityGroupRuleId: 'sgr-0000000000000bbbb' }, { securityGroupRuleId: 'sgr-0000000000000cccc' }] } });
     const changes = ruleCallChanges([authorize, byId], new Map([[ruleKey(WEB_WORLD), 'sgr-0000000000000bbbb']]));
     expect(new Set(changes.get('r')!.removed)).toEqual(new Set([ruleKey(SSH_WORLD), ruleKey(WEB_WORLD)]));
     expect(changes.get('r')!.opaqueRemoval).toMatch(/sgr-0000000000000cccc by id only/);
@@ -78,7 +123,11 @@ describe('what a CloudTrail call did to the rules', () => {
     const modify = event('m', 'ModifySecurityGroupRules', {
       ModifySecurityGroupRulesRequest: {
         GroupId: 'sg-0abc',
-        SecurityGroupRule: { SecurityGroupRuleId: 'sgr-0000000000000bbbb', SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, CidrIpv4: '10.8.0.0/16' }, tag: 1 },
+        SecurityGroupRule: {
+          SecurityGroupRuleId: 'sgr-0000000000000bbbb',
+          SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, CidrIpv4: '10.8.0.0/16' },
+          tag: 1,
+        },
       },
     });
     const known = ruleCallChanges([modify], new Map([[ruleKey(WEB_WORLD), 'sgr-0000000000000bbbb']])).get('m')!;
@@ -90,9 +139,15 @@ describe('what a CloudTrail call did to the rules', () => {
   });
 
   it('failed calls, description updates and unreadable requests', () => {
-    const failed = { ...event('f', 'AuthorizeSecurityGroupIngress', { groupId: 'sg-0abc', ipPermissions: { items: [permission(22, '0.0.0.0/0')] } }), errorCode: 'InvalidPermission.Duplicate' };
+    const failed = {
+      ...event('f', 'AuthorizeSecurityGroupIngress', { groupId: 'sg-0abc', ipPermissions: { items: [permission(22, '0.0.0.0/0')] } }),
+      errorCode: 'InvalidPermission.Duplicate',
+    };
     const description = event('d', 'UpdateSecurityGroupRuleDescriptionsIngress', { groupId: 'sg-0abc' });
-    const garbage = event('g', 'RevokeSecurityGroupIngress', { groupId: 'sg-0abc', ipPermissions: { items: [{ ipProtocol: 'tcp', groups: { items: [{ groupName: 'no-id' }] } }] } });
+    const garbage = event('g', 'RevokeSecurityGroupIngress', {
+      groupId: 'sg-0abc',
+      ipPermissions: { items: [{ ipProtocol: 'tcp', groups: { items: [{ groupName: 'no-id' }] } }] },
+    });
     const changes = ruleCallChanges([failed, description, garbage], new Map());
     expect(changes.get('f')).toBeNull();
     expect(changes.get('d')).toBeNull();
@@ -100,6 +155,10 @@ describe('what a CloudTrail call did to the rules', () => {
   });
 
   it('a deleted group: every rule removed by the delete call', () => {
-    expect(ruleCallChanges([event('x', 'DeleteSecurityGroup', { groupId: 'sg-0abc' })], new Map()).get('x')).toEqual({ added: [], removed: [], all: 'removed' });
+    expect(ruleCallChanges([event('x', 'DeleteSecurityGroup', { groupId: 'sg-0abc' })], new Map()).get('x')).toEqual({
+      added: [],
+      removed: [],
+      all: 'removed',
+    });
   });
 });

@@ -59,14 +59,21 @@ export function ruleDifferences(diff: Pick<SecurityGroupDiff, 'extra' | 'missing
  * revokes the added rules (narrows) and re-authorizes the removed ones (widens unless an added
  * rule of the same change covered it).
  */
-export function ruleDirections(groups: readonly (readonly CandidateDifference[])[], context: { groupId: string; address?: string }): Map<string, DifferenceDirection> {
+export function ruleDirections(
+  groups: readonly (readonly CandidateDifference[])[],
+  context: { groupId: string; address?: string },
+): Map<string, DifferenceDirection> {
   const out = new Map<string, DifferenceDirection>();
   for (const group of groups) {
     const extra = group.filter((d) => d.side === 'added').map((d) => d.detail as unknown as PermissionRule);
     const missing = group.filter((d) => d.side === 'removed').map((d) => d.detail as unknown as PermissionRule);
     const exposure = analyzeExposure({ extra, missing }, context);
-    const changeWidens = new Set(exposure.change.filter((op) => op.action === 'authorize' && op.widens).map((op) => ruleDifferenceKey(op.rule)));
-    const revertWidens = new Set(exposure.revert.filter((op) => op.action === 'authorize' && op.widens).map((op) => ruleDifferenceKey(op.rule)));
+    const changeWidens = new Set(
+      exposure.change.filter((op) => op.action === 'authorize' && op.widens).map((op) => ruleDifferenceKey(op.rule)),
+    );
+    const revertWidens = new Set(
+      exposure.revert.filter((op) => op.action === 'authorize' && op.widens).map((op) => ruleDifferenceKey(op.rule)),
+    );
     for (const d of group) {
       if (d.side === 'added') {
         out.set(d.id, { axis: 'exposure', change: changeWidens.has(d.key) ? 'widens' : 'neutral', revert: 'narrows' });
@@ -89,8 +96,24 @@ const modifiedRuleSchema = z.looseObject({
   SecurityGroupRuleId: z.string(),
   SecurityGroupRule: z.looseObject({
     IpProtocol: z.union([z.string(), z.number()]),
-    FromPort: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).nullish(),
-    ToPort: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).nullish(),
+    FromPort: z
+      .union([
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+$/)
+          .transform(Number),
+      ])
+      .nullish(),
+    ToPort: z
+      .union([
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+$/)
+          .transform(Number),
+      ])
+      .nullish(),
     CidrIpv4: z.string().nullish(),
     CidrIpv6: z.string().nullish(),
     PrefixListId: z.string().nullish(),
@@ -110,7 +133,13 @@ type ModifiedRule = z.infer<typeof modifiedRuleSchema>;
 
 function modifiedRules(m: ModifiedRule, direction: 'ingress' | 'egress'): PermissionRule | null {
   const r = m.SecurityGroupRule;
-  const base = { direction, protocol: r.IpProtocol, fromPort: r.FromPort ?? null, toPort: r.ToPort ?? null, description: r.Description ?? undefined };
+  const base = {
+    direction,
+    protocol: r.IpProtocol,
+    fromPort: r.FromPort ?? null,
+    toPort: r.ToPort ?? null,
+    description: r.Description ?? undefined,
+  };
   if (r.CidrIpv4) return makeRule({ ...base, peer: { kind: 'ipv4', cidr: r.CidrIpv4 } });
   if (r.CidrIpv6) return makeRule({ ...base, peer: { kind: 'ipv6', cidr: r.CidrIpv6 } });
   if (r.PrefixListId) return makeRule({ ...base, peer: { kind: 'prefixList', prefixListId: r.PrefixListId } });
@@ -118,7 +147,8 @@ function modifiedRules(m: ModifiedRule, direction: 'ingress' | 'egress'): Permis
   return null;
 }
 
-const RULE_KEY_DIRECTION = (key: string): 'ingress' | 'egress' | null => (key.startsWith('ingress') ? 'ingress' : key.startsWith('egress') ? 'egress' : null);
+const RULE_KEY_DIRECTION = (key: string): 'ingress' | 'egress' | null =>
+  key.startsWith('ingress') ? 'ingress' : key.startsWith('egress') ? 'egress' : null;
 
 /**
  * What each call did to the group's rules, in rule keys. Rule ids (`sgr-…`) are resolved from the
@@ -126,13 +156,17 @@ const RULE_KEY_DIRECTION = (key: string): 'ingress' | 'egress' | null => (key.st
  * with the ids it created, a revoke with the rules it removed); a call that names a rule by an id
  * none of these resolve removes something unknown (`opaqueRemoval`).
  */
-export function ruleCallChanges(events: readonly CloudTrailEvent[], desiredRuleIds: ReadonlyMap<string, string>): Map<string, CallChanges | null> {
+export function ruleCallChanges(
+  events: readonly CloudTrailEvent[],
+  desiredRuleIds: ReadonlyMap<string, string>,
+): Map<string, CallChanges | null> {
   const keyOfId = new Map<string, string>();
   for (const [key, id] of desiredRuleIds) keyOfId.set(id, key);
   for (const e of events) {
     try {
       const res = rulesFromCloudTrailResponse(e.responseElements);
-      for (const r of [...res.created, ...res.revoked]) if (r.securityGroupRuleId) keyOfId.set(r.securityGroupRuleId, ruleDifferenceKey(r.rule));
+      for (const r of [...res.created, ...res.revoked])
+        if (r.securityGroupRuleId) keyOfId.set(r.securityGroupRuleId, ruleDifferenceKey(r.rule));
     } catch {
       // a response we cannot read names no ids
     }
@@ -159,7 +193,11 @@ function changesOf(e: CloudTrailEvent, keyOfId: ReadonlyMap<string, string>): Ca
     request = rulesFromCloudTrailRequest(e.eventName, e.requestParameters);
   } catch (err) {
     // A call we cannot read may have changed anything: it explains nothing, and its removals are opaque.
-    return { added: [], removed: [], opaqueRemoval: `has request parameters driftwarden cannot read (${err instanceof Error ? err.message : String(err)})` };
+    return {
+      added: [],
+      removed: [],
+      opaqueRemoval: `has request parameters driftwarden cannot read (${err instanceof Error ? err.message : String(err)})`,
+    };
   }
   if (!request) return null;
   let response: ReturnType<typeof rulesFromCloudTrailResponse> = { created: [], revoked: [] };
@@ -204,5 +242,9 @@ function modifyChanges(e: CloudTrailEvent, keyOfId: ReadonlyMap<string, string>)
     }
   }
   // Replacing a rule with itself (a description edit) adds and removes the same key: no net change.
-  return { added: [...added], removed: [...removed], ...(unresolved.length ? { opaqueRemoval: `replaced rule(s) ${unresolved.join(', ')} named by id only` } : {}) };
+  return {
+    added: [...added],
+    removed: [...removed],
+    ...(unresolved.length ? { opaqueRemoval: `replaced rule(s) ${unresolved.join(', ')} named by id only` } : {}),
+  };
 }

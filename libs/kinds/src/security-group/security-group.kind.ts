@@ -63,7 +63,11 @@ export class SecurityGroupKind implements ResourceKind {
     return ruleDiffOf(differences);
   }
 
-  directions(groups: readonly (readonly CandidateDifference[])[], desired: DesiredResource, context: { resourceId: string }): Map<string, DifferenceDirection> {
+  directions(
+    groups: readonly (readonly CandidateDifference[])[],
+    desired: DesiredResource,
+    context: { resourceId: string },
+  ): Map<string, DifferenceDirection> {
     return ruleDirections(groups, { groupId: context.resourceId, address: desired.address });
   }
 }

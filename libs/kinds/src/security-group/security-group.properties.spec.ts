@@ -3,14 +3,7 @@
  * diff is exactly set difference by identity, and canonicalisation is stable.
  */
 import fc from 'fast-check';
-import {
-  identityAndDescription,
-  keySet,
-  rule,
-  rules,
-  toCloudTrailIpPermissions,
-  toConfigConfiguration,
-} from './testing/arbitraries';
+import { identityAndDescription, keySet, rule, rules, toCloudTrailIpPermissions, toConfigConfiguration } from './testing/arbitraries';
 import { applyRuleDiff, diffRules } from './diff/diff-rules';
 import { analyzeExposure } from './exposure/analyze-exposure';
 import { ruleCovers } from './exposure/coverage';
@@ -53,7 +46,8 @@ describe('canonical model (properties)', () => {
         const parsed = parseCidr(r.peer.cidr);
         if (!parsed) throw new Error('unparsable arbitrary');
         const groups: string[] = [];
-        for (let i = 7; i >= 0; i--) groups.push(((parsed.address >> BigInt(i * 16)) & 0xffffn).toString(16).padStart(4, '0').toUpperCase());
+        for (let i = 7; i >= 0; i--)
+          groups.push(((parsed.address >> BigInt(i * 16)) & 0xffffn).toString(16).padStart(4, '0').toUpperCase());
         out.peer = { kind: 'ipv6', cidr: `${groups.join(':')}/${parsed.prefix}` };
       }
       return out;
@@ -65,8 +59,16 @@ describe('canonical model (properties)', () => {
     fc.assert(
       fc.property(
         fc.oneof(
-          fc.record({ family: fc.constant(4 as const), address: fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), prefix: fc.integer({ min: 0, max: 32 }) }),
-          fc.record({ family: fc.constant(6 as const), address: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), prefix: fc.integer({ min: 0, max: 128 }) }),
+          fc.record({
+            family: fc.constant(4 as const),
+            address: fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }),
+            prefix: fc.integer({ min: 0, max: 32 }),
+          }),
+          fc.record({
+            family: fc.constant(6 as const),
+            address: fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+            prefix: fc.integer({ min: 0, max: 128 }),
+          }),
         ),
         (cidr) => {
           const text = formatCidr(cidr);
@@ -78,7 +80,11 @@ describe('canonical model (properties)', () => {
   });
 
   it('cidrContains agrees with a brute-force check on IPv4 addresses', () => {
-    const v4 = fc.record({ family: fc.constant(4 as const), address: fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), prefix: fc.integer({ min: 16, max: 32 }) });
+    const v4 = fc.record({
+      family: fc.constant(4 as const),
+      address: fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }),
+      prefix: fc.integer({ min: 16, max: 32 }),
+    });
     fc.assert(
       fc.property(v4, v4, (outer, innerSeed) => {
         // Make overlap likely: put inner in outer's /16.
@@ -112,13 +118,23 @@ describe('normalisers round-trip (properties)', () => {
   });
 
   it('canonical → Terraform inline blocks → canonical (self groups become self = true)', () => {
-    const withSelf = fc.tuple(rules(), fc.boolean()).map(([list, addSelf]) =>
-      addSelf ? uniqueRules([...list, { direction: 'ingress', protocol: 'tcp', fromPort: 5432, toPort: 5432, peer: { kind: 'securityGroup', groupId: SELF } }]) : list,
-    );
+    const withSelf = fc
+      .tuple(rules(), fc.boolean())
+      .map(([list, addSelf]) =>
+        addSelf
+          ? uniqueRules([
+              ...list,
+              { direction: 'ingress', protocol: 'tcp', fromPort: 5432, toPort: 5432, peer: { kind: 'securityGroup', groupId: SELF } },
+            ])
+          : list,
+      );
     fc.assert(
       fc.property(withSelf, (list) => {
         const blocks = toTerraformInlineBlocks(list, SELF);
-        const back = [...rulesFromTerraformInlineBlocks(blocks.ingress, 'ingress', SELF), ...rulesFromTerraformInlineBlocks(blocks.egress, 'egress', SELF)];
+        const back = [
+          ...rulesFromTerraformInlineBlocks(blocks.ingress, 'ingress', SELF),
+          ...rulesFromTerraformInlineBlocks(blocks.egress, 'egress', SELF),
+        ];
         expect(identityAndDescription(back)).toEqual(identityAndDescription(list));
         const all = [...blocks.ingress, ...blocks.egress];
         expect(all.some((b) => b.security_groups.includes(SELF))).toBe(false);
@@ -176,22 +192,29 @@ describe('normalisers round-trip (properties)', () => {
 
 describe('diffRules (properties)', () => {
   /** Two rule sets that share a good part of their rules, with re-spelled descriptions. */
-  const pair = fc
-    .tuple(rules(30), fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), rules(10))
-    .chain(([base, keep, extra]) => {
-      const b = [...base.filter((_, i) => keep[i]), ...extra].map((r) => ({ ...r, description: r.description ? `${r.description}!` : undefined }));
-      return fc.tuple(fc.constant(base), fc.shuffledSubarray(b, { minLength: b.length, maxLength: b.length }));
-    });
+  const pair = fc.tuple(rules(30), fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), rules(10)).chain(([base, keep, extra]) => {
+    const b = [...base.filter((_, i) => keep[i]), ...extra].map((r) => ({
+      ...r,
+      description: r.description ? `${r.description}!` : undefined,
+    }));
+    return fc.tuple(fc.constant(base), fc.shuffledSubarray(b, { minLength: b.length, maxLength: b.length }));
+  });
 
   it('is empty exactly when the rule sets are equal by identity', () => {
     fc.assert(
-      fc.property(fc.oneof(pair, rules().map((r) => [r, [...r].reverse()] as const)), ([a, b]) => {
-        const diff = diffRules(a, b);
-        const setsEqual = JSON.stringify(keySet(a)) === JSON.stringify(keySet(b));
-        expect(diff.equal).toBe(setsEqual);
-        expect(diff.extra.length === 0 && diff.missing.length === 0).toBe(setsEqual);
-        expect(diff.attributes).toEqual([]);
-      }),
+      fc.property(
+        fc.oneof(
+          pair,
+          rules().map((r) => [r, [...r].reverse()] as const),
+        ),
+        ([a, b]) => {
+          const diff = diffRules(a, b);
+          const setsEqual = JSON.stringify(keySet(a)) === JSON.stringify(keySet(b));
+          expect(diff.equal).toBe(setsEqual);
+          expect(diff.extra.length === 0 && diff.missing.length === 0).toBe(setsEqual);
+          expect(diff.attributes).toEqual([]);
+        },
+      ),
     );
   });
 
@@ -247,13 +270,16 @@ describe('analyzeExposure (properties)', () => {
 
   it('a pure addition always widens the change and never the revert', () => {
     fc.assert(
-      fc.property(rules(15).filter((l) => l.length > 0), (extra) => {
-        const a = analyzeExposure({ extra, missing: [] }, context);
-        expect(a.changeWidensExposure).toBe(true);
-        expect(a.revertWidensExposure).toBe(false);
-        expect(a.change).toHaveLength(extra.length);
-        expect(a.revert.every((op) => op.action === 'revoke')).toBe(true);
-      }),
+      fc.property(
+        rules(15).filter((l) => l.length > 0),
+        (extra) => {
+          const a = analyzeExposure({ extra, missing: [] }, context);
+          expect(a.changeWidensExposure).toBe(true);
+          expect(a.revertWidensExposure).toBe(false);
+          expect(a.change).toHaveLength(extra.length);
+          expect(a.revert.every((op) => op.action === 'revoke')).toBe(true);
+        },
+      ),
     );
   });
 });

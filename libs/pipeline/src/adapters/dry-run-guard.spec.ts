@@ -7,7 +7,9 @@ describe('dry-run write guards', () => {
   it('refuse every revert with a permanent, explained error and never call the fence', async () => {
     const fence = jest.fn();
     await expect(new DryRunRemediationGuard().revert(drift, fence)).rejects.toThrow(DryRunWriteBlockedError);
-    await expect(new DryRunRemediationGuard().revert(drift, fence)).rejects.toThrow('revert of drf_1 refused: driftwarden runs in dry-run mode');
+    await expect(new DryRunRemediationGuard().revert(drift, fence)).rejects.toThrow(
+      'revert of drf_1 refused: driftwarden runs in dry-run mode',
+    );
     expect(fence).not.toHaveBeenCalled();
   });
 

@@ -22,4 +22,3 @@ export class NoBackport extends BackportPort implements NotInstalled {
     throw new PermanentError(`cannot open a backport for ${drift.id}: no backport adapter is installed`, 'backport_not_installed');
   }
 }
-

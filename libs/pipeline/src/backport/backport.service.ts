@@ -28,7 +28,9 @@ export class BackportService {
           type: result.kind === 'pull_request' ? 'backport.pull_request' : 'backport.issue',
           actor: 'worker',
           driftId: d.id,
-          reason: result.reason ?? (result.kind === 'pull_request' ? 'backport pull request opened or updated' : 'code cannot be edited safely; issue opened'),
+          reason:
+            result.reason ??
+            (result.kind === 'pull_request' ? 'backport pull request opened or updated' : 'code cannot be edited safely; issue opened'),
           details: { url: result.links.pullRequest?.url ?? result.links.issue?.url ?? null },
         },
       }));

@@ -88,7 +88,11 @@ export class EvaluateService {
    * the item, in the same step as its audit entry (`evaluation.failed`, which is notified); the
    * item is marked failed so that `replay --failed` can decide it again.
    */
-  async recordFailure(rk: string, error: { code: string; message: string }, correlationId: string): Promise<{ driftId: string; eventId: string | null } | null> {
+  async recordFailure(
+    rk: string,
+    error: { code: string; message: string },
+    correlationId: string,
+  ): Promise<{ driftId: string; eventId: string | null } | null> {
     const eventId = await this.ledger.inFlight(rk);
     const item = eventId ? await this.ledger.event(eventId) : null;
     const [account, region, type, ...rest] = rk.split('/');
@@ -96,7 +100,13 @@ export class EvaluateService {
     if (!account || !region || !type || !id) return null;
     const now = this.clock();
     const at = now.toISOString();
-    const failure = { stage: 'evaluate' as const, code: error.code, message: error.message.slice(0, 2000), at, ...(eventId ? { eventId } : {}) };
+    const failure = {
+      stage: 'evaluate' as const,
+      code: error.code,
+      message: error.message.slice(0, 2000),
+      at,
+      ...(eventId ? { eventId } : {}),
+    };
     const reason = `not decided: the evaluation failed for good (${error.code}: ${failure.message}); the item is kept, \`driftwarden replay --failed\` decides it again`;
     const audit = (driftId: string): AuditEntry => ({
       at,
@@ -114,7 +124,16 @@ export class EvaluateService {
     if (open && canTransition(open.record.status, 'failed')) {
       driftId = open.record.id;
       await this.drifts.update(driftId, (d) => ({
-        next: { ...d, status: 'failed', updatedAt: at, failure, evidence: { ...d.evidence, eventIds: eventId && !d.evidence.eventIds.includes(eventId) ? [...d.evidence.eventIds, eventId] : d.evidence.eventIds } },
+        next: {
+          ...d,
+          status: 'failed',
+          updatedAt: at,
+          failure,
+          evidence: {
+            ...d.evidence,
+            eventIds: eventId && !d.evidence.eventIds.includes(eventId) ? [...d.evidence.eventIds, eventId] : d.evidence.eventIds,
+          },
+        },
         audit: audit(d.id),
       }));
     } else {
@@ -194,12 +213,27 @@ export class EvaluateService {
       ignoreTag: ignoreTagged(item),
     };
     const excluded = precheck(local);
-    if (excluded) return this.finish(item, coalesced, openDriftRaw, excluded, notAttributed(item), desired, null, null, correlationId, now, redecision, exception?.until);
+    if (excluded)
+      return this.finish(
+        item,
+        coalesced,
+        openDriftRaw,
+        excluded,
+        notAttributed(item),
+        desired,
+        null,
+        null,
+        correlationId,
+        now,
+        redecision,
+        exception?.until,
+      );
     if (needsCompletion(item)) {
       item = await this.ports.fetcher.complete(item);
       // An oversized item names its tags only once completed.
       const tagged = precheck({ ...local, ignoreTag: ignoreTagged(item) });
-      if (tagged) return this.finish(item, coalesced, openDriftRaw, tagged, notAttributed(item), desired, null, null, correlationId, now, redecision);
+      if (tagged)
+        return this.finish(item, coalesced, openDriftRaw, tagged, notAttributed(item), desired, null, null, correlationId, now, redecision);
     }
 
     // Who made the item's change as a whole: an IaC apply or the controller's own change is not drift (rule 1).
@@ -224,11 +258,18 @@ export class EvaluateService {
     let madeBy = new Map<string, DifferenceAttribution>();
     if (kind && desired?.managed && analysis && !analysis.diff.equal && analysis.differences.length > 0) {
       const managed = desired;
-      madeBy = await this.ports.attribution.attributeDifferences(item, analysis.differences, (events) => kind.callChanges(events, managed, { resourceId: resource.id }), { known });
+      madeBy = await this.ports.attribution.attributeDifferences(
+        item,
+        analysis.differences,
+        (events) => kind.callChanges(events, managed, { resourceId: resource.id }),
+        { known },
+      );
     }
     const remade = (d: DriftDifference) => {
       const now = madeBy.get(d.id);
-      return Boolean(now?.cloudTrailEventId && now.cloudTrailEventId !== d.madeBy.cloudTrailEventId && Date.parse(now.at) > Date.parse(d.madeBy.at));
+      return Boolean(
+        now?.cloudTrailEventId && now.cloudTrailEventId !== d.madeBy.cloudTrailEventId && Date.parse(now.at) > Date.parse(d.madeBy.at),
+      );
     };
     const previous = recorded?.filter((d) => !remade(d));
     const kept = new Set((previous ?? []).map((d) => d.id));
@@ -246,19 +287,38 @@ export class EvaluateService {
         change: { widensExposure: analysis?.changeWidensExposure ?? false },
         revert: { widensExposure: analysis?.revertWidensExposure ?? false },
         freezeNow,
-        freezeAtChange: { declared: freezeView.freeze.atChange.declared, unknown: freezeView.freeze.atChange.unknown, withinLookback: freezeView.freeze.atChange.withinLookback },
+        freezeAtChange: {
+          declared: freezeView.freeze.atChange.declared,
+          unknown: freezeView.freeze.atChange.unknown,
+          withinLookback: freezeView.freeze.atChange.withinLookback,
+        },
       });
 
     // Rule 1 (an apply, or the controller's own change, with nobody else's change in it) and
     // rule 2 (nothing differs) are decisions about the whole resource.
     if (pipelineOnly || !analysis || analysis.diff.equal || analysis.differences.length === 0) {
-      const decision = table(pipelineOnly ? attribution.principal.class : byPipeline(attribution.principal.class) ? 'unknown' : attribution.principal.class);
-      return this.finish(item, coalesced, openDriftRaw, decision, attribution, desired, analysis, freezeView, correlationId, now, redecision);
+      const decision = table(
+        pipelineOnly ? attribution.principal.class : byPipeline(attribution.principal.class) ? 'unknown' : attribution.principal.class,
+      );
+      return this.finish(
+        item,
+        coalesced,
+        openDriftRaw,
+        decision,
+        attribution,
+        desired,
+        analysis,
+        freezeView,
+        correlationId,
+        now,
+        redecision,
+      );
     }
 
     // Each difference decided on its own (DESIGN §4 "Differences and who made them").
     const managed = desired as DesiredResource & { managed: true };
-    const fallback = (id: string): DifferenceAttribution => madeBy.get(id) ?? { ...notAttributedDifference(item), unattributable: 'no attribution was found for it' };
+    const fallback = (id: string): DifferenceAttribution =>
+      madeBy.get(id) ?? { ...notAttributedDifference(item), unattributable: 'no attribution was found for it' };
     const groups = new Map<string, CandidateDifference[]>();
     for (const d of fresh) {
       const by = fallback(d.id);
@@ -298,7 +358,11 @@ export class EvaluateService {
             revertRisky: isRisky(c.direction.revert),
             ...(needsHuman ? { revertNeedsHuman: needsHuman } : {}),
             freezeNow,
-            freezeAtChange: { declared: view.freeze.atChange.declared, unknown: view.freeze.atChange.unknown, withinLookback: view.freeze.atChange.withinLookback },
+            freezeAtChange: {
+              declared: view.freeze.atChange.declared,
+              unknown: view.freeze.atChange.unknown,
+              withinLookback: view.freeze.atChange.withinLookback,
+            },
           },
           at,
         );
@@ -309,8 +373,25 @@ export class EvaluateService {
     // What the backport does to the code, judged over everything it codifies together: a
     // break-glass change that leaves the code wider is labelled and the on-call told (DESIGN §4).
     const codified = differences.filter((d) => d.decision.action === 'backport');
-    const widening = new Set([...kind!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id));
-    const result = await this.commitDifferences({ item, coalesced, existing, differences, kind: kind!.name, widening, attribution, desired: managed, analysis, views, freezeView, correlationId, now, redecision });
+    const widening = new Set(
+      [...kind!.directions([codified], managed, { resourceId: resource.id })].filter(([, dir]) => isRisky(dir.change)).map(([id]) => id),
+    );
+    const result = await this.commitDifferences({
+      item,
+      coalesced,
+      existing,
+      differences,
+      kind: kind!.name,
+      widening,
+      attribution,
+      desired: managed,
+      analysis,
+      views,
+      freezeView,
+      correlationId,
+      now,
+      redecision,
+    });
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${rk} changed while deciding; retrying`, 'drift_conflict');
@@ -341,7 +422,20 @@ export class EvaluateService {
       appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
     }
     const view = freezeView ?? (await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now));
-    const result = await this.commit(item, coalesced, openDriftRaw, decision, attribution, desired, analysis ?? appliedAnalysis, view, correlationId, now, redecision, keepUntil);
+    const result = await this.commit(
+      item,
+      coalesced,
+      openDriftRaw,
+      decision,
+      attribution,
+      desired,
+      analysis ?? appliedAnalysis,
+      view,
+      correlationId,
+      now,
+      redecision,
+      keepUntil,
+    );
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${resourceKey(item.resource)} changed while deciding; retrying`, 'drift_conflict');
@@ -405,7 +499,8 @@ export class EvaluateService {
     const continues = existing !== null && (existing.record.status === status || canMove(existing.record.status, status));
     const id = continues ? existing.record.id : newDriftId(now.getTime());
     const before = new Map((existing?.record.differences ?? []).map((d) => [d.id, d]));
-    const newly = (pred: (d: DriftDifference) => boolean) => differences.filter((d) => pred(d) && !(before.get(d.id) && pred(before.get(d.id)!)));
+    const newly = (pred: (d: DriftDifference) => boolean) =>
+      differences.filter((d) => pred(d) && !(before.get(d.id) && pred(before.get(d.id)!)));
     const newlySuspicious = newly((d) => (d.flags ?? []).includes('suspicious'));
     const widening = newly((d) => d.decision.action === 'backport').filter((d) => a.widening.has(d.id));
     const gone = (existing?.record.differences ?? []).filter((d) => !differences.some((x) => x.id === d.id));
@@ -474,7 +569,9 @@ export class EvaluateService {
         ...(decision.flags.length ? { flags: decision.flags } : {}),
         differences: differences.map(auditDifference),
         newlySuspicious: newlySuspicious.map((d) => `${d.sentence} (by ${d.madeBy.principal.arn ?? 'an unknown principal'})`),
-        ...(widening.length ? { widensExposure: widening.map((d) => `${d.sentence} (by ${d.madeBy.principal.arn ?? 'an unknown principal'})`) } : {}),
+        ...(widening.length
+          ? { widensExposure: widening.map((d) => `${d.sentence} (by ${d.madeBy.principal.arn ?? 'an unknown principal'})`) }
+          : {}),
         ...(gone.length ? { gone: gone.map((d) => d.sentence) } : {}),
       },
     };
@@ -483,14 +580,28 @@ export class EvaluateService {
     // never committed finds its drift not in the expected state and does nothing.
     const round = redecision ? { round: `${redecision}-${now.getTime()}` } : {};
     if (!dryRun && differences.some((d) => d.decision.action === 'revert' && !d.decision.human)) {
-      await this.producer.remediate({ driftId: id, eventId: item.eventId, correlationId: a.correlationId, ...round }, this.settleMs(item, redecision));
+      await this.producer.remediate(
+        { driftId: id, eventId: item.eventId, correlationId: a.correlationId, ...round },
+        this.settleMs(item, redecision),
+      );
     }
     const codified = differences.filter((d) => d.decision.action === 'backport');
     const hadBackport = continues && (existing.record.links.pullRequest || existing.record.links.issue);
-    if (!dryRun && (codified.length > 0 || hadBackport) && (!hadBackport || backportShape(differences) !== backportShape(existing?.record.differences ?? []))) {
+    if (
+      !dryRun &&
+      (codified.length > 0 || hadBackport) &&
+      (!hadBackport || backportShape(differences) !== backportShape(existing?.record.differences ?? []))
+    ) {
       await this.producer.backport({ driftId: id, eventId: item.eventId, correlationId: a.correlationId, ...round });
     }
-    const saved = await this.drifts.save(record, continues ? existing : null, audit, redecision ? undefined : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided', retain: !isDeletedStatus(item.status) });
+    const saved = await this.drifts.save(
+      record,
+      continues ? existing : null,
+      audit,
+      redecision
+        ? undefined
+        : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided', retain: !isDeletedStatus(item.status) },
+    );
     return { saved, driftId: id, decision };
   }
 
@@ -512,7 +623,9 @@ export class EvaluateService {
     const at = now.toISOString();
     const dryRun = this.settings.dryRun;
     // A first decision commits the item (exactly once); a re-decision only updates the record.
-    const itemCommit = redecision ? undefined : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided' as const, retain: !isDeletedStatus(item.status) };
+    const itemCommit = redecision
+      ? undefined
+      : { eventId: item.eventId, order: item.order, resourceKey: rk, outcome: 'decided' as const, retain: !isDeletedStatus(item.status) };
     const auditFor = (driftId: string | null): AuditEntry => ({
       at,
       type: redecision ? 'redecision' : 'decision',
@@ -551,7 +664,15 @@ export class EvaluateService {
           diff: analysis.diff,
           evidence: { ...open.record.evidence, eventIds: [...open.record.evidence.eventIds, item.eventId] },
         };
-        return { saved: await this.drifts.save(next, open, { ...auditFor(next.id), reason: `${decision.reason}; the apply made live equal desired: drift resolved` }, itemCommit), driftId: next.id };
+        return {
+          saved: await this.drifts.save(
+            next,
+            open,
+            { ...auditFor(next.id), reason: `${decision.reason}; the apply made live equal desired: drift resolved` },
+            itemCommit,
+          ),
+          driftId: next.id,
+        };
       }
       return withoutRecord();
     }
@@ -572,7 +693,11 @@ export class EvaluateService {
       decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
       principal: {
         ...attribution.principal,
-        ...(attribution.principal.session ? {} : sessionNameOf(attribution.principal.arn) ? { session: sessionNameOf(attribution.principal.arn) } : {}),
+        ...(attribution.principal.session
+          ? {}
+          : sessionNameOf(attribution.principal.arn)
+            ? { session: sessionNameOf(attribution.principal.arn) }
+            : {}),
       },
       changedAt: attribution.changedAt,
       detectedAt,
@@ -633,7 +758,10 @@ export class EvaluateService {
 
     const status = statusForDecision(decision.action, dryRun);
     const continues = existing && existing.record.status !== status ? canMove(existing.record.status, status) : Boolean(existing);
-    const fresh = base(continues && existing ? existing.record.id : newDriftId(now.getTime()), continues && existing ? existing.record.detectedAt : at);
+    const fresh = base(
+      continues && existing ? existing.record.id : newDriftId(now.getTime()),
+      continues && existing ? existing.record.detectedAt : at,
+    );
     const next: DriftRecord = {
       ...fresh,
       status,
@@ -652,10 +780,18 @@ export class EvaluateService {
     // Side effects are enqueued before the commit (idempotent job ids); a job whose decision
     // was never committed finds its drift not in the expected state and does nothing.
     if (!dryRun && decision.action === 'revert') {
-      await this.producer.remediate({ driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) }, this.settleMs(item, redecision));
+      await this.producer.remediate(
+        { driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) },
+        this.settleMs(item, redecision),
+      );
     }
     if (!dryRun && decision.action === 'backport') {
-      await this.producer.backport({ driftId: next.id, eventId: item.eventId, correlationId, ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}) });
+      await this.producer.backport({
+        driftId: next.id,
+        eventId: item.eventId,
+        correlationId,
+        ...(redecision ? { round: `${redecision}-${now.getTime()}` } : {}),
+      });
     }
     const saved = await this.drifts.save(next, continues ? existing : null, auditFor(next.id), itemCommit);
     return { saved, driftId: next.id };
@@ -692,12 +828,22 @@ function eventEvidence(item: ConfigItemEvent): JsonObject {
     status: item.status,
     changeType: item.changeType,
     changedProperties: item.changedProperties,
-    delivery: { transport: item.delivery.transport, shape: item.delivery.shape, receivedAt: item.delivery.receivedAt, ...(item.delivery.envelopeId ? { envelopeId: item.delivery.envelopeId } : {}) },
-    resource: { type: item.resource.type, id: item.resource.id, account: item.resource.account, region: item.resource.region, ...(item.resource.arn ? { arn: item.resource.arn } : {}) },
+    delivery: {
+      transport: item.delivery.transport,
+      shape: item.delivery.shape,
+      receivedAt: item.delivery.receivedAt,
+      ...(item.delivery.envelopeId ? { envelopeId: item.delivery.envelopeId } : {}),
+    },
+    resource: {
+      type: item.resource.type,
+      id: item.resource.id,
+      account: item.resource.account,
+      region: item.resource.region,
+      ...(item.resource.arn ? { arn: item.resource.arn } : {}),
+    },
     tags: item.tags,
   };
 }
-
 
 /** What a difference looks like in an audit entry: enough to tell who did what and what was decided. */
 function auditDifference(d: DriftDifference): JsonObject {
@@ -717,7 +863,12 @@ function auditDifference(d: DriftDifference): JsonObject {
 
 /** What a backport PR shows: what it codifies and what it leaves out (a change to either updates it). */
 function backportShape(differences: readonly DriftDifference[]): string {
-  const ids = (pred: (d: DriftDifference) => boolean) => differences.filter(pred).map((d) => d.id).sort().join(',');
+  const ids = (pred: (d: DriftDifference) => boolean) =>
+    differences
+      .filter(pred)
+      .map((d) => d.id)
+      .sort()
+      .join(',');
   return `${ids((d) => d.decision.action === 'backport')}|${ids((d) => d.decision.action !== 'backport')}`;
 }
 

@@ -57,10 +57,22 @@ export class IngestService {
   private async addComplianceEvidence(rk: string, c: ComplianceEvent): Promise<void> {
     const open = await this.drifts.openFor(rk);
     if (!open) return;
-    const entry = { rule: c.ruleName, compliance: c.compliance, previous: c.previousCompliance, at: c.orderingTimestamp, eventId: c.eventId };
+    const entry = {
+      rule: c.ruleName,
+      compliance: c.compliance,
+      previous: c.previousCompliance,
+      at: c.orderingTimestamp,
+      eventId: c.eventId,
+    };
     await this.drifts.update(open.record.id, (d) =>
       isOpen(d.status) && !(d.evidence.compliance ?? []).some((e) => e.eventId === c.eventId)
-        ? { next: { ...d, evidence: { ...d.evidence, compliance: [...(d.evidence.compliance ?? []), entry].slice(-MAX_COMPLIANCE_EVIDENCE) } }, audit: null }
+        ? {
+            next: {
+              ...d,
+              evidence: { ...d.evidence, compliance: [...(d.evidence.compliance ?? []), entry].slice(-MAX_COMPLIANCE_EVIDENCE) },
+            },
+            audit: null,
+          }
         : null,
     );
   }
@@ -126,7 +138,13 @@ export class IngestService {
       const rk = resourceKey(c.resource);
       // Compliance changes are recorded once (EventBridge may deliver twice).
       const first = await this.ledger.firstSeen(c.eventId);
-      complianceOut.push({ eventId: c.eventId, kind: 'compliance', resourceId: c.resource.id, duplicate: !first, status: first ? 'accepted' : 'duplicate' });
+      complianceOut.push({
+        eventId: c.eventId,
+        kind: 'compliance',
+        resourceId: c.resource.id,
+        duplicate: !first,
+        status: first ? 'accepted' : 'duplicate',
+      });
       if (!first) continue;
       await this.audit.append({
         at: new Date().toISOString(),
@@ -141,9 +159,7 @@ export class IngestService {
       await this.addComplianceEvidence(rk, c);
     }
 
-    await this.producer.evaluate(
-      [...toEvaluate].map((rk) => ({ resourceKey: rk, trigger: 'item' as const, correlationId })),
-    );
+    await this.producer.evaluate([...toEvaluate].map((rk) => ({ resourceKey: rk, trigger: 'item' as const, correlationId })));
     // Answer in input order.
     const next = { cloudtrail: 0, config_item: 0, compliance: 0 };
     const lists = { cloudtrail: trailOut, config_item: itemOut, compliance: complianceOut };

@@ -1,4 +1,11 @@
-import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDiff, DriftDifference, JsonObject } from '@driftwarden/domain';
+import type {
+  CandidateDifference,
+  CloudTrailEvent,
+  DifferenceDirection,
+  DriftDiff,
+  DriftDifference,
+  JsonObject,
+} from '@driftwarden/domain';
 import type { DesiredResource } from './desired-state.port';
 
 /** What comparing live with desired tells the decision engine. */
@@ -55,14 +62,22 @@ export interface ResourceKind {
    * nothing this kind diffs (e.g. a description update). The calls are given together so that a
    * kind can resolve ids one call names from another (a rule created by one, revoked by id later).
    */
-  callChanges(events: readonly CloudTrailEvent[], desired: DesiredResource, context: { resourceId: string }): Map<string, CallChanges | null>;
+  callChanges(
+    events: readonly CloudTrailEvent[],
+    desired: DesiredResource,
+    context: { resourceId: string },
+  ): Map<string, CallChanges | null>;
   /**
    * The direction of each difference, judged within the change that made it: the differences
    * come grouped by their change (a group per CloudTrail call; an unattributed difference alone),
    * so a change that narrows a rule (revokes the wide one, authorizes the narrow one) does not
    * widen, while another principal's new rule is not covered by someone else's revoke.
    */
-  directions(groups: readonly (readonly CandidateDifference[])[], desired: DesiredResource, context: { resourceId: string }): Map<string, DifferenceDirection>;
+  directions(
+    groups: readonly (readonly CandidateDifference[])[],
+    desired: DesiredResource,
+    context: { resourceId: string },
+  ): Map<string, DifferenceDirection>;
   /** The record's `diff` for these differences (what is left after some were reverted), in the kind's shape. */
   diffOf(differences: readonly DriftDifference[]): DriftDiff;
   /**

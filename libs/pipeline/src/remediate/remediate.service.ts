@@ -54,7 +54,16 @@ export class RemediateService {
       const at = this.clock().toISOString();
       await this.drifts.update(drift.id, (d) =>
         d.approval && !d.approval.lapsedAt
-          ? { next: { ...d, updatedAt: at, approval: { ...d.approval, lapsedAt: at } }, audit: { at, type: 'approval.lapsed', actor: 'worker', driftId: d.id, reason: `approval by ${d.approval.by} was not used before ${d.approval.expiresAt}` } }
+          ? {
+              next: { ...d, updatedAt: at, approval: { ...d.approval, lapsedAt: at } },
+              audit: {
+                at,
+                type: 'approval.lapsed',
+                actor: 'worker',
+                driftId: d.id,
+                reason: `approval by ${d.approval.by} was not used before ${d.approval.expiresAt}`,
+              },
+            }
           : null,
       );
       return 'superseded';
@@ -75,7 +84,11 @@ export class RemediateService {
     // An exception created during settle excludes the resource too.
     const resource = { type: drift.resource.type, id: drift.resource.id, account: drift.resource.account, region: drift.resource.region };
     const exception = await this.exceptions.activeFor(resource, now);
-    if (exception) return this.exclude(drift, `excluded by exception ${exception.id} until ${exception.until} (${exception.reason}) before the revert started`);
+    if (exception)
+      return this.exclude(
+        drift,
+        `excluded by exception ${exception.id} until ${exception.until} (${exception.reason}) before the revert started`,
+      );
 
     let current = drift;
     if (!resumable) {
@@ -83,7 +96,13 @@ export class RemediateService {
         d.status === drift.status && d.updatedAt === drift.updatedAt
           ? {
               next: { ...d, status: 'reverting', updatedAt: now.toISOString() },
-              audit: { at: now.toISOString(), type: 'remediation.started', actor: 'worker', driftId: d.id, reason: 'settle elapsed; re-check passed' },
+              audit: {
+                at: now.toISOString(),
+                type: 'remediation.started',
+                actor: 'worker',
+                driftId: d.id,
+                reason: 'settle elapsed; re-check passed',
+              },
             }
           : null,
       );
@@ -125,7 +144,9 @@ export class RemediateService {
               type: result.verified ? 'remediation.reverted' : 'remediation.failed',
               actor: 'worker',
               driftId: d.id,
-              reason: result.verified ? `reverted and verified${plan ? `: ${plan.revert.map((x) => x.sentence).join('; ')}` : ''}` : 'verify found the live rules differ from desired after the revert',
+              reason: result.verified
+                ? `reverted and verified${plan ? `: ${plan.revert.map((x) => x.sentence).join('; ')}` : ''}`
+                : 'verify found the live rules differ from desired after the revert',
             },
           };
         }
@@ -181,12 +202,20 @@ export class RemediateService {
     const at = this.clock().toISOString();
     // The differences that were to be reverted are held with it (decided again when the freeze ends).
     const held = (differences: DriftDifference[] | undefined) =>
-      differences?.map((x) => (x.decision.action === 'revert' ? { ...x, decision: { action: 'hold' as const, rule: 4 as const, reason, at } } : x));
+      differences?.map((x) =>
+        x.decision.action === 'revert' ? { ...x, decision: { action: 'hold' as const, rule: 4 as const, reason, at } } : x,
+      );
     await this.drifts.update(drift.id, (d) =>
       d.status === 'held'
         ? null
         : {
-            next: { ...d, status: 'held', updatedAt: at, decision: { action: 'hold', rule: 4, reason }, ...(d.differences ? { differences: held(d.differences) } : {}) },
+            next: {
+              ...d,
+              status: 'held',
+              updatedAt: at,
+              decision: { action: 'hold', rule: 4, reason },
+              ...(d.differences ? { differences: held(d.differences) } : {}),
+            },
             audit: { at, type: 'remediation.held', actor: 'worker', driftId: d.id, reason },
           },
     );
@@ -203,7 +232,11 @@ export class RemediateService {
         evidence: {
           ...d.evidence,
           // The calls made before the failure (when the adapter reports them), then the failure.
-          apiCalls: [...d.evidence.apiCalls, ...callsOf(err), { service: 'driftwarden', operation: 'revert', request: {}, error: { code: err.code, message: err.message }, at }],
+          apiCalls: [
+            ...d.evidence.apiCalls,
+            ...callsOf(err),
+            { service: 'driftwarden', operation: 'revert', request: {}, error: { code: err.code, message: err.message }, at },
+          ],
         },
       },
       audit: { at, type: 'remediation.failed', actor: 'worker', driftId: d.id, reason: `${err.code}: ${err.message}` },

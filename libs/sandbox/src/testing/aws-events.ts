@@ -66,7 +66,13 @@ export interface ConfigItemOptions {
   resourceType?: string;
 }
 
-export function configItemEvent(group: GroupInfo, rules: readonly PermissionRule[], at: Date, stateId: number, opts: ConfigItemOptions = {}): Record<string, unknown> {
+export function configItemEvent(
+  group: GroupInfo,
+  rules: readonly PermissionRule[],
+  at: Date,
+  stateId: number,
+  opts: ConfigItemOptions = {},
+): Record<string, unknown> {
   const arn = `arn:aws:ec2:${group.region}:${group.account}:security-group/${group.groupId}`;
   const captureTime = at.toISOString();
   const deleted = opts.status === 'ResourceDeleted';
@@ -109,7 +115,13 @@ export function configItemEvent(group: GroupInfo, rules: readonly PermissionRule
 }
 
 /** "AWS API Call via CloudTrail" for an Authorize/Revoke by an assumed-role principal. */
-export function cloudTrailEvent(group: GroupInfo, eventName: string, rules: readonly PermissionRule[], principalArn: string, at: Date): Record<string, unknown> {
+export function cloudTrailEvent(
+  group: GroupInfo,
+  eventName: string,
+  rules: readonly PermissionRule[],
+  principalArn: string,
+  at: Date,
+): Record<string, unknown> {
   const perms = toIpPermissions(rules);
   const list = eventName.endsWith('Egress') ? perms.egress : perms.ingress;
   const parts = principalArn.split('/');
@@ -133,7 +145,13 @@ export function cloudTrailEvent(group: GroupInfo, eventName: string, rules: read
         accountId: group.account,
         accessKeyId: 'ASIAEXAMPLEKEY',
         sessionContext: {
-          sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: `arn:aws:iam::${group.account}:role/${role}`, accountId: group.account, userName: role },
+          sessionIssuer: {
+            type: 'Role',
+            principalId: 'AROAEXAMPLE',
+            arn: `arn:aws:iam::${group.account}:role/${role}`,
+            accountId: group.account,
+            userName: role,
+          },
           attributes: { creationDate: at.toISOString(), mfaAuthenticated: 'true' },
         },
       },

@@ -25,7 +25,14 @@ export class SandboxAccount {
   ) {}
 
   static async start(
-    opts: { account?: string; region?: string; sink?: EventSink; clock?: () => Date; controllerPrincipal?: string; assumableRoles?: sandbox.Ec2SandboxOptions['assumableRoles'] } = {},
+    opts: {
+      account?: string;
+      region?: string;
+      sink?: EventSink;
+      clock?: () => Date;
+      controllerPrincipal?: string;
+      assumableRoles?: sandbox.Ec2SandboxOptions['assumableRoles'];
+    } = {},
   ): Promise<SandboxAccount> {
     const account = opts.account ?? '111122223333';
     const region = opts.region ?? 'eu-west-1';
@@ -39,7 +46,9 @@ export class SandboxAccount {
     });
     const world = new SandboxAccount(ec2, account, region, opts.sink ?? null, opts.clock ?? (() => new Date()));
     world.unsubscribe = ec2.onChange((groupId, rules, action, principalArn, change) => {
-      const p = world.emit(groupId, rules, action, principalArn, [...change.added, ...change.removed]).finally(() => world.pending.delete(p));
+      const p = world
+        .emit(groupId, rules, action, principalArn, [...change.added, ...change.removed])
+        .finally(() => world.pending.delete(p));
       world.pending.add(p);
     });
     return world;
@@ -76,7 +85,13 @@ export class SandboxAccount {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  private async emit(groupId: string, rules: PermissionRule[], action: string, principalArn: string | undefined, touched: PermissionRule[]): Promise<void> {
+  private async emit(
+    groupId: string,
+    rules: PermissionRule[],
+    action: string,
+    principalArn: string | undefined,
+    touched: PermissionRule[],
+  ): Promise<void> {
     const group = this.groups.get(groupId);
     if (!group || !this.sink) return;
     const at = this.clock();

@@ -110,12 +110,22 @@ export class SlackFake {
         const blocks = args.blocks === undefined ? [] : json('blocks');
         const blockProblems = checkBlocks(blocks, 'message');
         if (blockProblems.length) return fail('invalid_blocks', { errors: blockProblems });
-        if (typeof args.text !== 'string' || !args.text) problems.push('text: give a plain-text fallback (notifications and screen readers use it)');
+        if (typeof args.text !== 'string' || !args.text)
+          problems.push('text: give a plain-text fallback (notifications and screen readers use it)');
         if (method === 'chat.postMessage') {
           const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
-          const m: SlackFakeMessage = { channel: args.channel, ts, text: String(args.text ?? ''), blocks: blocks as Record<string, unknown>[], history: [] };
+          const m: SlackFakeMessage = {
+            channel: args.channel,
+            ts,
+            text: String(args.text ?? ''),
+            blocks: blocks as Record<string, unknown>[],
+            history: [],
+          };
           this.messages.push(m);
-          return { status: 200, body: { ok: true, channel: m.channel, ts, message: { type: 'message', text: m.text, ts, blocks: m.blocks } } };
+          return {
+            status: 200,
+            body: { ok: true, channel: m.channel, ts, message: { type: 'message', text: m.text, ts, blocks: m.blocks } },
+          };
         }
         const m = this.messages.find((x) => x.channel === args.channel && x.ts === args.ts);
         if (!m) return fail('message_not_found');
@@ -153,7 +163,8 @@ function plainText(v: unknown, max: number, at: string, out: string[]): void {
 
 function textObject(v: unknown, max: number, at: string, out: string[]): void {
   const t = v as { type?: unknown; text?: unknown } | undefined;
-  if (!t || (t.type !== 'plain_text' && t.type !== 'mrkdwn') || typeof t.text !== 'string' || t.text.length === 0) out.push(`${at}: expected a text object`);
+  if (!t || (t.type !== 'plain_text' && t.type !== 'mrkdwn') || typeof t.text !== 'string' || t.text.length === 0)
+    out.push(`${at}: expected a text object`);
   else if (t.text.length > max) out.push(`${at}: longer than ${max} characters`);
 }
 
@@ -165,8 +176,10 @@ export function checkBlocks(blocks: unknown, surface: 'message' | 'modal'): stri
   const actionIds = new Set<string>();
   blocks.forEach((b: Record<string, unknown>, i) => {
     const at = `blocks[${i}]`;
-    if (!b || typeof b !== 'object' || !BLOCK_TYPES.has(String(b.type))) return void out.push(`${at}: unknown block type ${String(b?.type)}`);
-    if (b.block_id !== undefined && (typeof b.block_id !== 'string' || b.block_id.length > 255)) out.push(`${at}.block_id: at most 255 characters`);
+    if (!b || typeof b !== 'object' || !BLOCK_TYPES.has(String(b.type)))
+      return void out.push(`${at}: unknown block type ${String(b?.type)}`);
+    if (b.block_id !== undefined && (typeof b.block_id !== 'string' || b.block_id.length > 255))
+      out.push(`${at}.block_id: at most 255 characters`);
     switch (b.type) {
       case 'header':
         plainText(b.text, 150, `${at}.text`, out);
@@ -190,10 +203,12 @@ export function checkBlocks(blocks: unknown, surface: 'message' | 'modal'): stri
             const eat = `${at}.elements[${j}]`;
             if (e.type !== 'button') return void out.push(`${eat}: only buttons are expected here`);
             plainText(e.text, 75, `${eat}.text`, out);
-            if (typeof e.action_id !== 'string' || e.action_id.length === 0 || e.action_id.length > 255) out.push(`${eat}.action_id: 1 to 255 characters`);
+            if (typeof e.action_id !== 'string' || e.action_id.length === 0 || e.action_id.length > 255)
+              out.push(`${eat}.action_id: 1 to 255 characters`);
             else if (actionIds.has(e.action_id)) out.push(`${eat}.action_id: not unique`);
             else actionIds.add(e.action_id);
-            if (e.value !== undefined && (typeof e.value !== 'string' || e.value.length > 2000)) out.push(`${eat}.value: at most 2000 characters`);
+            if (e.value !== undefined && (typeof e.value !== 'string' || e.value.length > 2000))
+              out.push(`${eat}.value: at most 2000 characters`);
             if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger') out.push(`${eat}.style: primary or danger`);
           });
         break;
@@ -203,7 +218,8 @@ export function checkBlocks(blocks: unknown, surface: 'message' | 'modal'): stri
         const e = b.element as Record<string, unknown> | undefined;
         if (!e || !['plain_text_input', 'checkboxes', 'static_select'].includes(String(e.type))) out.push(`${at}.element: unsupported`);
         else if (typeof e.action_id !== 'string') out.push(`${at}.element.action_id: required`);
-        if (e?.type === 'checkboxes' && (!Array.isArray(e.options) || e.options.length === 0 || e.options.length > 10)) out.push(`${at}.element.options: 1 to 10`);
+        if (e?.type === 'checkboxes' && (!Array.isArray(e.options) || e.options.length === 0 || e.options.length > 10))
+          out.push(`${at}.element.options: 1 to 10`);
         break;
       }
       default:
@@ -220,7 +236,8 @@ export function checkView(view: Record<string, unknown> | undefined): string[] {
   plainText(view.title, 24, 'view.title', out);
   if (view.submit !== undefined) plainText(view.submit, 24, 'view.submit', out);
   if (view.close !== undefined) plainText(view.close, 24, 'view.close', out);
-  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) out.push('view.private_metadata: at most 3000 characters');
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000)
+    out.push('view.private_metadata: at most 3000 characters');
   if (typeof view.callback_id === 'string' && view.callback_id.length > 255) out.push('view.callback_id: at most 255 characters');
   out.push(...checkBlocks(view.blocks, 'modal').map((p) => `view.${p}`));
   return out;
@@ -231,9 +248,17 @@ export function checkView(view: Record<string, unknown> | undefined): string[] {
 // ---------------------------------------------------------------------------------------------
 
 /** Signs a body as Slack does (HMAC-SHA256 over `v0:<timestamp>:<body>` with the signing secret). */
-export function slackHeaders(signingSecret: string, body: string, timestampSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function slackHeaders(
+  signingSecret: string,
+  body: string,
+  timestampSeconds = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:${body}`).digest('hex')}`;
-  return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestampSeconds), 'x-slack-signature': signature };
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': String(timestampSeconds),
+    'x-slack-signature': signature,
+  };
 }
 
 /** An interaction body: `payload=<JSON>`, form-encoded. */
@@ -257,15 +282,34 @@ export function buttonClick(o: { user: string; actionId: string; value: string; 
 }
 
 /** The decision dialog submitted: `values` as Slack reports them. */
-export function viewSubmission(o: { user: string; view: Record<string, unknown>; comment: string; confirm?: boolean }): Record<string, unknown> {
+export function viewSubmission(o: {
+  user: string;
+  view: Record<string, unknown>;
+  comment: string;
+  confirm?: boolean;
+}): Record<string, unknown> {
   const values: Record<string, Record<string, unknown>> = { comment: { comment: { type: 'plain_text_input', value: o.comment } } };
-  if (o.confirm !== undefined) values['confirm_suspicious'] = { confirm_suspicious: { type: 'checkboxes', selected_options: o.confirm ? [{ value: 'yes', text: { type: 'plain_text', text: 'I confirm keeping the suspicious change' } }] : [] } };
+  if (o.confirm !== undefined)
+    values['confirm_suspicious'] = {
+      confirm_suspicious: {
+        type: 'checkboxes',
+        selected_options: o.confirm
+          ? [{ value: 'yes', text: { type: 'plain_text', text: 'I confirm keeping the suspicious change' } }]
+          : [],
+      },
+    };
   return {
     type: 'view_submission',
     user: { id: o.user, username: o.user.toLowerCase(), team_id: 'T0FAKE' },
     api_app_id: 'A0FAKE',
     team: { id: 'T0FAKE', domain: 'acme' },
-    view: { id: 'V0FAKE', type: 'modal', callback_id: o.view['callback_id'], private_metadata: o.view['private_metadata'], state: { values } },
+    view: {
+      id: 'V0FAKE',
+      type: 'modal',
+      callback_id: o.view['callback_id'],
+      private_metadata: o.view['private_metadata'],
+      state: { values },
+    },
   };
 }
 

@@ -9,7 +9,13 @@
  */
 import { PermanentError } from '@driftwarden/domain';
 import { instanceAddress } from '../state/address';
-import { SUPPORTED_STATE_VERSION, type TerraformState, joinPath, keptInstanceSchema, resourceHeaderSchema } from '../state/terraform-state.schema';
+import {
+  SUPPORTED_STATE_VERSION,
+  type TerraformState,
+  joinPath,
+  keptInstanceSchema,
+  resourceHeaderSchema,
+} from '../state/terraform-state.schema';
 import { TerraformStateFormatError } from '../terraform-state.errors';
 import { type AnyStateKind, type ManagedInstanceRef, type StateKind, kindsByType } from './state-kind';
 
@@ -103,7 +109,11 @@ export class StackStateIndexBuilder {
   }
 
   private invalid(path: string, message: string): TerraformStateFormatError {
-    return new TerraformStateFormatError(`${this.context.where} is not a valid state at ${path}: ${message}`, 'terraform_state_invalid', path);
+    return new TerraformStateFormatError(
+      `${this.context.where} is not a valid state at ${path}: ${message}`,
+      'terraform_state_invalid',
+      path,
+    );
   }
 
   /** Whether a kind declared this resource type (its resources must be given whole to `addResource`). */
@@ -126,9 +136,11 @@ export class StackStateIndexBuilder {
     const name = resource['name'];
     const module = resource['module'];
     const instances = resource['instances'];
-    if (typeof typeValue !== 'string' || typeValue === '') throw this.invalid(`${at}.type`, `expected a resource type, found ${describe(typeValue)}`);
+    if (typeof typeValue !== 'string' || typeValue === '')
+      throw this.invalid(`${at}.type`, `expected a resource type, found ${describe(typeValue)}`);
     if (typeof name !== 'string' || name === '') throw this.invalid(`${at}.name`, `expected a resource name, found ${describe(name)}`);
-    if (module !== undefined && module !== null && typeof module !== 'string') throw this.invalid(`${at}.module`, `expected a module address, found ${describe(module)}`);
+    if (module !== undefined && module !== null && typeof module !== 'string')
+      throw this.invalid(`${at}.module`, `expected a module address, found ${describe(module)}`);
     if (!Array.isArray(instances)) throw this.invalid(`${at}.instances`, `expected an array, found ${describe(instances)}`);
     let type = this.types.get(typeValue);
     if (type === undefined) {
@@ -151,8 +163,10 @@ export class StackStateIndexBuilder {
       if (indexKey !== undefined && indexKey !== null && typeof indexKey !== 'string' && !Number.isInteger(indexKey)) {
         throw this.invalid(`${path}.index_key`, `expected an integer or a string, found ${describe(indexKey)}`);
       }
-      if (deposed !== undefined && deposed !== null && typeof deposed !== 'string') throw this.invalid(`${path}.deposed`, `expected a string, found ${describe(deposed)}`);
-      if (attributes !== undefined && attributes !== null && !isRecord(attributes)) throw this.invalid(`${path}.attributes`, `expected an object, found ${describe(attributes)}`);
+      if (deposed !== undefined && deposed !== null && typeof deposed !== 'string')
+        throw this.invalid(`${path}.deposed`, `expected a string, found ${describe(deposed)}`);
+      if (attributes !== undefined && attributes !== null && !isRecord(attributes))
+        throw this.invalid(`${path}.attributes`, `expected an object, found ${describe(attributes)}`);
       if (kinds) {
         const checked = keptInstanceSchema.safeParse(instance);
         if (!checked.success) throw this.zodIssue(path, checked.error.issues[0]);
@@ -244,7 +258,8 @@ export class StackStateIndex {
     let built: BuiltStackState;
     if (isBuilt(state)) built = state;
     else {
-      if (state.version !== SUPPORTED_STATE_VERSION) throw new Error(`state format version ${String(state.version)} is not ${SUPPORTED_STATE_VERSION}`);
+      if (state.version !== SUPPORTED_STATE_VERSION)
+        throw new Error(`state format version ${String(state.version)} is not ${SUPPORTED_STATE_VERSION}`);
       const builder = new StackStateIndexBuilder(stack, kinds, { where: `stack "${stack}": Terraform state` });
       state.resources.forEach((resource, i) => builder.addResource(resource, i));
       const header: StateHeader = { serial: state.serial, lineage: state.lineage };

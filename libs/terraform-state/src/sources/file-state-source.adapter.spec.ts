@@ -48,7 +48,8 @@ describe('FileStateSource', () => {
     const content = `{"version":4,"pad":"${'x'.repeat(3_000_000)}"}`;
     await writeFile(path, content);
     const result = await new FileStateSource(path).read();
-    if (result.status !== 'changed' || typeof result.body === 'string' || result.body instanceof Uint8Array) throw new Error('expected a stream');
+    if (result.status !== 'changed' || typeof result.body === 'string' || result.body instanceof Uint8Array)
+      throw new Error('expected a stream');
     const sizes: number[] = [];
     for await (const chunk of result.body) sizes.push(chunk.length);
     expect(sizes.length).toBeGreaterThan(1);
@@ -72,7 +73,10 @@ describe('FileStateSource', () => {
   it('a missing file or a directory is a permanent error naming the path', async () => {
     const missing = new FileStateSource(join(dir, 'nope.tfstate'));
     await expect(missing.read()).rejects.toBeInstanceOf(PermanentError);
-    await expect(missing.read()).rejects.toMatchObject({ code: 'terraform_state_file_enoent', message: expect.stringContaining('nope.tfstate') });
+    await expect(missing.read()).rejects.toMatchObject({
+      code: 'terraform_state_file_enoent',
+      message: expect.stringContaining('nope.tfstate'),
+    });
     await expect(new FileStateSource(dir).read()).rejects.toMatchObject({ code: 'terraform_state_file_eisdir' });
   });
 });

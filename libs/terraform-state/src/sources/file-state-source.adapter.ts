@@ -26,7 +26,9 @@ export class FileStateSource implements StateSource {
     const code = errnoCode(err) ?? 'unknown';
     const message = `cannot read Terraform state ${this.origin}: ${err instanceof Error ? err.message : String(err)}`;
     const domainCode = `terraform_state_file_${code.toLowerCase()}`;
-    return PERMANENT_CODES.has(code) ? new PermanentError(message, domainCode, { cause: err }) : new TransientError(message, domainCode, { cause: err });
+    return PERMANENT_CODES.has(code)
+      ? new PermanentError(message, domainCode, { cause: err })
+      : new TransientError(message, domainCode, { cause: err });
   }
 
   async read(previous?: StateVersion, options: { signal?: AbortSignal } = {}): Promise<StateReadResult> {

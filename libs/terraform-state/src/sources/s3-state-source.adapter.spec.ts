@@ -34,7 +34,15 @@ const notUsed = (): never => {
 };
 
 function serviceError(name: string, status: number, extra: Record<string, unknown> = {}): S3ServiceException {
-  return Object.assign(new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} happened` }), extra);
+  return Object.assign(
+    new S3ServiceException({
+      name,
+      $fault: status >= 500 ? 'server' : 'client',
+      $metadata: { httpStatusCode: status },
+      message: `${name} happened`,
+    }),
+    extra,
+  );
 }
 
 const location = { bucket: 'tf-state', key: 'network/terraform.tfstate', region: 'eu-west-1' };
@@ -49,7 +57,9 @@ describe('S3StateSource', () => {
     const result = await source.read();
     expect(result).toMatchObject({ status: 'changed', version: '"etag-1"' });
     await expect(text(result)).resolves.toBe('{"version":4}');
-    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'tf-state', Key: 'network/terraform.tfstate' }]);
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'tf-state', Key: 'network/terraform.tfstate' },
+    ]);
   });
 
   it('reads a workspace at env:/<workspace>/<key>; "default" is the plain key', async () => {
@@ -58,7 +68,10 @@ describe('S3StateSource', () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: s3Body('{}'), ETag: '"e"' });
     const source = new S3StateSource({ ...location, workspace: 'staging' }, new S3Client({ region: 'eu-west-1' }));
     await source.read();
-    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'tf-state', Key: 'env:/staging/network/terraform.tfstate' });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'tf-state',
+      Key: 'env:/staging/network/terraform.tfstate',
+    });
     expect(source.origin).toBe('s3://tf-state/env:/staging/network/terraform.tfstate');
   });
 
@@ -66,7 +79,11 @@ describe('S3StateSource', () => {
     s3Mock.on(GetObjectCommand).rejects(serviceError('NotModified', 304));
     const source = new S3StateSource(location, new S3Client({ region: 'eu-west-1' }));
     await expect(source.read('"etag-1"')).resolves.toEqual({ status: 'unchanged', version: '"etag-1"' });
-    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'tf-state', Key: 'network/terraform.tfstate', IfNoneMatch: '"etag-1"' });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'tf-state',
+      Key: 'network/terraform.tfstate',
+      IfNoneMatch: '"etag-1"',
+    });
   });
 
   it('returns the new body and ETag when the object changed', async () => {
@@ -79,7 +96,11 @@ describe('S3StateSource', () => {
 
   it('streams the body (never as one string) and reports ContentLength as its size', async () => {
     const chunks = ['{"version":4,', '"serial":3}'].map((c) => Buffer.from(c));
-    const body = Object.assign(Readable.from(chunks), { transformToByteArray: notUsed, transformToString: notUsed, transformToWebStream: notUsed });
+    const body = Object.assign(Readable.from(chunks), {
+      transformToByteArray: notUsed,
+      transformToString: notUsed,
+      transformToWebStream: notUsed,
+    });
     s3Mock.on(GetObjectCommand).resolves({ Body: body, ETag: '"e"', ContentLength: 24 });
     const result = await new S3StateSource(location, new S3Client({ region: 'eu-west-1' })).read();
     expect(result).toMatchObject({ status: 'changed', size: 24 });
@@ -120,7 +141,12 @@ describe('S3StateSource', () => {
 
   it.each([
     { name: 'AccessDenied (403)', err: serviceError('AccessDenied', 403), transient: false, code: 's3_access_denied' },
-    { name: 'NoSuchKey (404)', err: new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }), transient: false, code: 's3_not_found' },
+    {
+      name: 'NoSuchKey (404)',
+      err: new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }),
+      transient: false,
+      code: 's3_not_found',
+    },
     { name: 'SlowDown (503)', err: serviceError('SlowDown', 503), transient: true, code: 's3_throttled' },
     { name: 'ThrottlingException', err: serviceError('ThrottlingException', 400), transient: true, code: 's3_throttled' },
     { name: 'InternalError (500)', err: serviceError('InternalError', 500), transient: true, code: 's3_server_error' },

@@ -1,9 +1,30 @@
 import { TransientError } from '@driftwarden/domain';
 // The streaming reader is generic; its differential tests use the real kind the controller indexes
 // with (security groups): what a kind keeps must come out of a streamed state exactly as from a parsed one.
-import { TF_LEGACY_RULE, TF_SECURITY_GROUP, TF_VPC_EGRESS_RULE, TF_VPC_INGRESS_RULE, resolveSecurityGroup, securityGroupStateKind, type StateEntry } from '@driftwarden/kinds/security-group';
+import {
+  TF_LEGACY_RULE,
+  TF_SECURITY_GROUP,
+  TF_VPC_EGRESS_RULE,
+  TF_VPC_INGRESS_RULE,
+  resolveSecurityGroup,
+  securityGroupStateKind,
+  type StateEntry,
+} from '@driftwarden/kinds/security-group';
 import fc from 'fast-check';
-import { ACCOUNT, E2_STATE, REGION, SG_APP_BLUE, SG_BASTION, SG_DEPOSED, SG_EXTERNAL, SG_LEGACY, SG_WORKERS, V3_STATE, appsState, networkState } from '../testing/fixtures';
+import {
+  ACCOUNT,
+  E2_STATE,
+  REGION,
+  SG_APP_BLUE,
+  SG_BASTION,
+  SG_DEPOSED,
+  SG_EXTERNAL,
+  SG_LEGACY,
+  SG_WORKERS,
+  V3_STATE,
+  appsState,
+  networkState,
+} from '../testing/fixtures';
 import { StackStateIndex } from '../index/stack-state-index';
 import type { StateInstance, StateKind } from '../index/state-kind';
 import { TerraformStateFormatError } from '../terraform-state.errors';
@@ -59,17 +80,25 @@ function referenceEntries(text: string, stack: string): StateEntry[] {
   for (const resource of state.resources) {
     if (resource.mode !== 'managed') continue;
     const type = resource.type;
-    if (![TF_SECURITY_GROUP, 'aws_default_security_group', TF_VPC_INGRESS_RULE, TF_VPC_EGRESS_RULE, TF_LEGACY_RULE].includes(type)) continue;
+    if (![TF_SECURITY_GROUP, 'aws_default_security_group', TF_VPC_INGRESS_RULE, TF_VPC_EGRESS_RULE, TF_LEGACY_RULE].includes(type))
+      continue;
     for (const instance of resource.instances) {
       if (instance.deposed) continue;
       const attributes = instance.attributes;
       if (!attributes) continue;
       const arnParts = (str(attributes['arn']) ?? '').split(':');
-      const fromArn = arnParts.length >= 6 && arnParts[0] === 'arn' ? { region: arnParts[3] || undefined, account: arnParts[4] || undefined } : {};
+      const fromArn =
+        arnParts.length >= 6 && arnParts[0] === 'arn' ? { region: arnParts[3] || undefined, account: arnParts[4] || undefined } : {};
       const account = fromArn.account ?? str(attributes['owner_id']) ?? str(instance.identity?.['account_id']);
       const region = str(attributes['region']) ?? fromArn.region ?? str(instance.identity?.['region']);
       const location = { ...(account ? { account } : {}), ...(region ? { region } : {}) };
-      const base = { stack, address: instanceAddress(resource, instance.index_key), location, tainted: instance.status === 'tainted', attributes };
+      const base = {
+        stack,
+        address: instanceAddress(resource, instance.index_key),
+        location,
+        tainted: instance.status === 'tainted',
+        attributes,
+      };
       if (type === TF_SECURITY_GROUP || type === 'aws_default_security_group') {
         const groupId = str(attributes['id']);
         if (groupId) out.push({ ...base, kind: 'security_group', resourceType: type, groupId });
@@ -98,7 +127,8 @@ function referenceRefs(text: string): string[] {
     for (const instance of resource.instances) {
       const id = str(instance.attributes?.['id']);
       const arn = str(instance.attributes?.['arn']);
-      if (id || arn) out.push(`${instanceAddress(resource, instance.index_key)}|${resource.type}|${id ?? ''}|${arn ?? ''}|${instance.deposed ?? ''}`);
+      if (id || arn)
+        out.push(`${instanceAddress(resource, instance.index_key)}|${resource.type}|${id ?? ''}|${arn ?? ''}|${instance.deposed ?? ''}`);
     }
   }
   // Distinct refs, as streamedRefs collects them (two identical instances are one ref here).
@@ -118,8 +148,12 @@ function streamedRefs(index: StackStateIndex, text: string): string[] {
     }
   }
   const seen = new Set<string>();
-  for (const id of ids) for (const ref of index.instancesWithId(id)) seen.add(`${ref.address}|${ref.type}|${ref.id ?? ''}|${ref.arn ?? ''}|${ref.deposed ?? ''}`);
-  for (const arn of arns) for (const ref of index.instancesWithArn(arn)) seen.add(`${ref.address}|${ref.type}|${ref.id ?? ''}|${ref.arn ?? ''}|${ref.deposed ?? ''}`);
+  for (const id of ids)
+    for (const ref of index.instancesWithId(id))
+      seen.add(`${ref.address}|${ref.type}|${ref.id ?? ''}|${ref.arn ?? ''}|${ref.deposed ?? ''}`);
+  for (const arn of arns)
+    for (const ref of index.instancesWithArn(arn))
+      seen.add(`${ref.address}|${ref.type}|${ref.id ?? ''}|${ref.arn ?? ''}|${ref.deposed ?? ''}`);
   return [...seen].sort();
 }
 
@@ -191,7 +225,9 @@ describe('readStackStateIndex', () => {
 
   it('keeps every managed instance in the generic map (any type, deposed objects flagged), and no data source', async () => {
     const index = await readStackStateIndex(terraformText(networkState()), OPTIONS);
-    expect(index.instancesWithId('i-0123456789abcdef0')).toEqual([{ stack: 'network', address: 'aws_instance.bastion', type: 'aws_instance', id: 'i-0123456789abcdef0' }]);
+    expect(index.instancesWithId('i-0123456789abcdef0')).toEqual([
+      { stack: 'network', address: 'aws_instance.bastion', type: 'aws_instance', id: 'i-0123456789abcdef0' },
+    ]);
     expect(index.instancesWithId(SG_DEPOSED)).toEqual([
       {
         stack: 'network',
@@ -202,16 +238,22 @@ describe('readStackStateIndex', () => {
         deposed: '00000001',
       },
     ]);
-    expect(index.instancesWithArn(`arn:aws:ec2:${REGION}:${ACCOUNT}:security-group-rule/sgr-0000000000000b101`).map((r) => r.address)).toEqual([
-      'module.app["blue"].aws_vpc_security_group_ingress_rule.this["https"]',
-    ]);
+    expect(
+      index.instancesWithArn(`arn:aws:ec2:${REGION}:${ACCOUNT}:security-group-rule/sgr-0000000000000b101`).map((r) => r.address),
+    ).toEqual(['module.app["blue"].aws_vpc_security_group_ingress_rule.this["https"]']);
     // The data source reading the shared group is not a managed instance.
     expect(index.instancesWithId('sg-05a0000000000000f')).toEqual([]);
     expect(index.managedInstances).toBe(12);
   });
 
   it('finds instances by an arn that does not end with their id, and several types sharing an id', async () => {
-    const resource = (type: string, name: string, attributes: Json): Json => ({ mode: 'managed', type, name, provider: 'p', instances: [{ schema_version: 0, attributes }] });
+    const resource = (type: string, name: string, attributes: Json): Json => ({
+      mode: 'managed',
+      type,
+      name,
+      provider: 'p',
+      instances: [{ schema_version: 0, attributes }],
+    });
     const policyArn = `arn:aws:iam::${ACCOUNT}:policy/ops`;
     const state = {
       version: 4,
@@ -255,28 +297,57 @@ describe('readStackStateIndex', () => {
     const index = await readStackStateIndex(terraformText(networkState()), OPTIONS);
     const [bastion] = sg(index).entriesFor(SG_BASTION);
     expect(Object.keys(bastion?.attributes ?? {}).sort()).toEqual(['egress', 'id', 'ingress', 'tags', 'tags_all']);
-    const rule = sg(index).entriesFor(SG_APP_BLUE).find((e) => e.kind === 'vpc_rule');
+    const rule = sg(index)
+      .entriesFor(SG_APP_BLUE)
+      .find((e) => e.kind === 'vpc_rule');
     expect(Object.keys(rule?.attributes ?? {}).sort()).toEqual(
-      ['cidr_ipv4', 'cidr_ipv6', 'description', 'from_port', 'ip_protocol', 'prefix_list_id', 'referenced_security_group_id', 'security_group_id', 'to_port'].sort(),
+      [
+        'cidr_ipv4',
+        'cidr_ipv6',
+        'description',
+        'from_port',
+        'ip_protocol',
+        'prefix_list_id',
+        'referenced_security_group_id',
+        'security_group_id',
+        'to_port',
+      ].sort(),
     );
-    expect(sg(index).entriesFor(SG_LEGACY).map((e) => e.kind)).toEqual(['security_group', 'legacy_rule', 'legacy_rule']);
-    expect(sg(index).entriesFor(SG_EXTERNAL).map((e) => e.address)).toEqual(['aws_vpc_security_group_ingress_rule.eks_extra']);
+    expect(
+      sg(index)
+        .entriesFor(SG_LEGACY)
+        .map((e) => e.kind),
+    ).toEqual(['security_group', 'legacy_rule', 'legacy_rule']);
+    expect(
+      sg(index)
+        .entriesFor(SG_EXTERNAL)
+        .map((e) => e.address),
+    ).toEqual(['aws_vpc_security_group_ingress_rule.eks_extra']);
     expect(sg(index).entriesFor(SG_WORKERS)).toHaveLength(1);
   });
 
-  it('finds a kept resource whose indentation misleads (a nested brace at the resource\'s indentation)', async () => {
+  it("finds a kept resource whose indentation misleads (a nested brace at the resource's indentation)", async () => {
     const group = (networkState()['resources'] as Json[])[1] as Json;
     // After indenting, the nested object's closing brace is on a line indented like the resource's own.
     const nested = JSON.stringify(group, null, 2).replace('"name": "bastion"', '"name": "bastion",\n  "odd": {\n}');
     const text = `{"version": 4, "serial": 1, "lineage": "l", "resources": [\n    ${nested.replace(/\n/g, '\n    ')}\n  ]}`;
     JSON.parse(text);
     const index = await readStackStateIndex(text, OPTIONS);
-    expect(sg(index).entriesFor(SG_BASTION).map((e) => e.address)).toEqual(['aws_security_group.bastion']);
+    expect(
+      sg(index)
+        .entriesFor(SG_BASTION)
+        .map((e) => e.address),
+    ).toEqual(['aws_security_group.bastion']);
   });
 
   it('accepts a state without resources, with "resources": null, and unknown top-level fields', async () => {
-    await expect(readStackStateIndex('{"version":4,"serial":0,"lineage":"x"}', OPTIONS)).resolves.toMatchObject({ serial: 0, managedInstances: 0 });
-    await expect(readStackStateIndex('{"version":4,"serial":0,"lineage":"x","resources":null}', OPTIONS)).resolves.toMatchObject({ managedInstances: 0 });
+    await expect(readStackStateIndex('{"version":4,"serial":0,"lineage":"x"}', OPTIONS)).resolves.toMatchObject({
+      serial: 0,
+      managedInstances: 0,
+    });
+    await expect(readStackStateIndex('{"version":4,"serial":0,"lineage":"x","resources":null}', OPTIONS)).resolves.toMatchObject({
+      managedInstances: 0,
+    });
     const withExtras = { ...networkState(), some_future_field: { x: [1, 'two', null] } };
     await expect(readStackStateIndex(terraformText(withExtras), OPTIONS)).resolves.toMatchObject({ terraformVersion: '1.12.2', serial: 7 });
   });
@@ -290,7 +361,9 @@ describe('readStackStateIndex', () => {
       for (let cut = 0; cut <= last; cut += 1) {
         const err = await failure(readStackStateIndex(bytes.subarray(0, cut), OPTIONS));
         expect(err.code).toBe('terraform_state_malformed');
-        expect(err.message).toMatch(/^stack "network": Terraform state file:\/srv\/network\.tfstate is not valid JSON: truncated: the JSON ends after \d+ bytes/);
+        expect(err.message).toMatch(
+          /^stack "network": Terraform state file:\/srv\/network\.tfstate is not valid JSON: truncated: the JSON ends after \d+ bytes/,
+        );
       }
     });
 
@@ -304,14 +377,22 @@ describe('readStackStateIndex', () => {
     });
 
     it.each([
-      ['a broken literal in a resource no kind keeps', terraformText(networkState()).replace('"vpc_security_group_ids": [', '"vpc_security_group_ids": tru, "x": ['), 'resources[9]'],
+      [
+        'a broken literal in a resource no kind keeps',
+        terraformText(networkState()).replace('"vpc_security_group_ids": [', '"vpc_security_group_ids": tru, "x": ['),
+        'resources[9]',
+      ],
       ['a missing comma between resources', terraformText(E2_STATE).replace(/\n    \},\n    \{/, '\n    }\n    {'), 'after resources[0]'],
       ['a bad escape in a key', '{"version":4,"ser\\ial":1}', 'invalid escape'],
       ['a raw control character in a string', '{"version":4,"lineage":"a\u0001b"}', 'control character'],
       ['a number with a leading dot', '{"version":4,"serial":.5}', 'expected a value'],
       ['garbage after the state', `${JSON.stringify(E2_STATE)} {}`, 'after the end of the top-level object'],
       ['a byte-order mark', `\ufeff${JSON.stringify(E2_STATE)}`, 'at the start'],
-      ['a trailing comma in resources', '{"version":4,"serial":1,"lineage":"l","resources":[{"mode":"data","type":"t","name":"n","provider":"p","instances":[]},]}', 'resources[1]'],
+      [
+        'a trailing comma in resources',
+        '{"version":4,"serial":1,"lineage":"l","resources":[{"mode":"data","type":"t","name":"n","provider":"p","instances":[]},]}',
+        'resources[1]',
+      ],
       ['a broken kept resource', terraformText(E2_STATE).replace('"ip_protocol": "tcp"', '"ip_protocol": tcp'), 'resources[1]'],
     ])('malformed JSON (%s): terraform_state_malformed with the place', async (_name, text, where) => {
       expect(() => JSON.parse(text)).toThrow();
@@ -339,27 +420,45 @@ describe('readStackStateIndex', () => {
       }
       const err = await failure(readStackStateIndex(v3(), OPTIONS));
       expect(err.code).toBe('terraform_state_unsupported_version');
-      expect(err.message).toMatch(/^stack "network": Terraform state file:\/srv\/network\.tfstate has format version 3; driftwarden reads state format version 4 only/);
+      expect(err.message).toMatch(
+        /^stack "network": Terraform state file:\/srv\/network\.tfstate has format version 3; driftwarden reads state format version 4 only/,
+      );
       expect(chunksRead).toBeLessThan(3);
       expect((await failure(readStackStateIndex('{"serial":1,"lineage":"x"}', OPTIONS))).message).toContain('has no format version');
       expect((await failure(readStackStateIndex('{"version":"4"}', OPTIONS))).code).toBe('terraform_state_unsupported_version');
     });
 
     it('a kept field of the wrong shape: terraform_state_invalid with its JSON path', async () => {
-      const bad = { ...E2_STATE, resources: [{ mode: 'managed', type: 'aws_security_group', name: 'x', provider: 'p', instances: [{ index_key: true }] }] };
+      const bad = {
+        ...E2_STATE,
+        resources: [{ mode: 'managed', type: 'aws_security_group', name: 'x', provider: 'p', instances: [{ index_key: true }] }],
+      };
       const err = await failure(readStackStateIndex(JSON.stringify(bad), OPTIONS));
       expect(err.code).toBe('terraform_state_invalid');
       expect(err.path).toBe('resources[0].instances[0].index_key');
       expect(err.message).toContain('is not a valid state at resources[0].instances[0].index_key');
       const noSerial = await failure(readStackStateIndex('{"version":4,"serial":"7","lineage":"x"}', OPTIONS));
       expect(noSerial).toMatchObject({ code: 'terraform_state_invalid', path: 'serial' });
-      const badMode = await failure(readStackStateIndex('{"version":4,"serial":1,"lineage":"x","resources":[{"mode":"other","type":"t","name":"n","instances":[]}]}', OPTIONS));
+      const badMode = await failure(
+        readStackStateIndex(
+          '{"version":4,"serial":1,"lineage":"x","resources":[{"mode":"other","type":"t","name":"n","instances":[]}]}',
+          OPTIONS,
+        ),
+      );
       expect(badMode).toMatchObject({ code: 'terraform_state_invalid', path: 'resources[0].mode' });
       const notArray = await failure(readStackStateIndex('{"version":4,"serial":1,"lineage":"x","resources":{}}', OPTIONS));
       expect(notArray).toMatchObject({ code: 'terraform_state_invalid', path: 'resources' });
       // A kept instance is checked by the full instance schema, a skipped one only where the index reads it.
-      const keptBad = { ...E2_STATE, resources: [{ mode: 'managed', type: 'aws_security_group', name: 'x', provider: 'p', instances: [{ status: 7, attributes: { id: 'sg-1' } }] }] };
-      expect(await failure(readStackStateIndex(JSON.stringify(keptBad), OPTIONS))).toMatchObject({ code: 'terraform_state_invalid', path: 'resources[0].instances[0].status' });
+      const keptBad = {
+        ...E2_STATE,
+        resources: [
+          { mode: 'managed', type: 'aws_security_group', name: 'x', provider: 'p', instances: [{ status: 7, attributes: { id: 'sg-1' } }] },
+        ],
+      };
+      expect(await failure(readStackStateIndex(JSON.stringify(keptBad), OPTIONS))).toMatchObject({
+        code: 'terraform_state_invalid',
+        path: 'resources[0].instances[0].status',
+      });
       const skippedOdd = { ...keptBad, resources: [{ ...keptBad.resources[0], type: 'aws_instance' }] };
       await expect(readStackStateIndex(JSON.stringify(skippedOdd), OPTIONS)).resolves.toMatchObject({ managedInstances: 1 });
     });
@@ -464,8 +563,17 @@ describe('readStackStateIndex', () => {
     const attributesFor = (type: string) =>
       fc.record(
         {
-          id: type === TF_SECURITY_GROUP ? fc.constantFrom('sg-1', 'sg-2', 'sg-3') : type === TF_LEGACY_RULE ? text.map((t) => `sgrule-${t}`) : text,
-          arn: fc.oneof(fc.constant(`arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-1`), text.map((t) => `arn:aws:x:${REGION}:${ACCOUNT}:y/${t}`), fc.constant(null)),
+          id:
+            type === TF_SECURITY_GROUP
+              ? fc.constantFrom('sg-1', 'sg-2', 'sg-3')
+              : type === TF_LEGACY_RULE
+                ? text.map((t) => `sgrule-${t}`)
+                : text,
+          arn: fc.oneof(
+            fc.constant(`arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-1`),
+            text.map((t) => `arn:aws:x:${REGION}:${ACCOUNT}:y/${t}`),
+            fc.constant(null),
+          ),
           security_group_id: fc.constantFrom('sg-1', 'sg-2'),
           security_group_rule_id: fc.option(fc.constantFrom('sgr-1', 'sgr-2', 'sgr-3'), { nil: null }),
           ip_protocol: fc.constantFrom('tcp', '-1', 'udp'),
@@ -475,7 +583,16 @@ describe('readStackStateIndex', () => {
           type: fc.constantFrom('ingress', 'egress'),
           protocol: fc.constantFrom('tcp', '-1'),
           cidr_blocks: fc.array(ipv4, { maxLength: 2 }),
-          ingress: fc.array(fc.record({ protocol: fc.constant('tcp'), from_port: fc.nat(100), to_port: fc.nat(100), cidr_blocks: fc.array(ipv4, { maxLength: 2 }), self: fc.boolean() }), { maxLength: 2 }),
+          ingress: fc.array(
+            fc.record({
+              protocol: fc.constant('tcp'),
+              from_port: fc.nat(100),
+              to_port: fc.nat(100),
+              cidr_blocks: fc.array(ipv4, { maxLength: 2 }),
+              self: fc.boolean(),
+            }),
+            { maxLength: 2 },
+          ),
           egress: fc.constant([]),
           tags: fc.dictionary(text, text, { maxKeys: 2 }),
           extra: fc.jsonValue({ maxDepth: 3 }),
@@ -529,13 +646,23 @@ describe('readStackStateIndex', () => {
         fc.asyncProperty(stateArb, formatArb, fc.array(fc.nat(), { maxLength: 5 }), async (state, format, cuts) => {
           const json = format(state);
           const length = Buffer.byteLength(json);
-          const streamed = await readStackStateIndex(cutAt(json, cuts.map((c) => c % (length + 1))), OPTIONS).then(
+          const streamed = await readStackStateIndex(
+            cutAt(
+              json,
+              cuts.map((c) => c % (length + 1)),
+            ),
+            OPTIONS,
+          ).then(
             (index) => ({ groups: describeGroupsSafe(index), refs: streamedRefs(index, json), summary: index.summary() }),
             (err: unknown) => ({ error: err instanceof TerraformStateFormatError ? err.code : String(err) }),
           );
           const reference = (() => {
             try {
-              return { groups: describeReferenceGroupsSafe(json), refs: referenceRefs(json), summary: new StackStateIndex('network', parseTerraformState(json, { origin: 'x' }), KINDS).summary() };
+              return {
+                groups: describeReferenceGroupsSafe(json),
+                refs: referenceRefs(json),
+                summary: new StackStateIndex('network', parseTerraformState(json, { origin: 'x' }), KINDS).summary(),
+              };
             } catch (err) {
               return { error: err instanceof TerraformStateFormatError ? err.code : String(err) };
             }
@@ -549,18 +676,22 @@ describe('readStackStateIndex', () => {
     it('a state that JSON.parse refuses is refused, whatever the change that broke it', async () => {
       const base = terraformText(networkState());
       await fc.assert(
-        fc.asyncProperty(fc.nat(base.length - 1), fc.constantFrom('', '}', '{', ']', '"', ',', ':', 'x', '\\', '\u0001', ' 1', 'tru'), async (at, insert) => {
-          const broken = base.slice(0, at) + insert + base.slice(at + 1);
-          let valid = true;
-          try {
-            JSON.parse(broken);
-          } catch {
-            valid = false;
-          }
-          fc.pre(!valid);
-          const err = await failure(readStackStateIndex(chunked(broken, 97), OPTIONS));
-          expect(['terraform_state_malformed', 'terraform_state_invalid', 'terraform_state_unsupported_version']).toContain(err.code);
-        }),
+        fc.asyncProperty(
+          fc.nat(base.length - 1),
+          fc.constantFrom('', '}', '{', ']', '"', ',', ':', 'x', '\\', '\u0001', ' 1', 'tru'),
+          async (at, insert) => {
+            const broken = base.slice(0, at) + insert + base.slice(at + 1);
+            let valid = true;
+            try {
+              JSON.parse(broken);
+            } catch {
+              valid = false;
+            }
+            fc.pre(!valid);
+            const err = await failure(readStackStateIndex(chunked(broken, 97), OPTIONS));
+            expect(['terraform_state_malformed', 'terraform_state_invalid', 'terraform_state_unsupported_version']).toContain(err.code);
+          },
+        ),
         { numRuns: 300 },
       );
     });

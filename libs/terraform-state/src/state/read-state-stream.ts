@@ -109,34 +109,38 @@ export async function readStackStateIndex(body: StateBody, options: ReadStateOpt
   let versionSeen = false;
   const scanner = new StateJsonScanner(
     {
-    member(key, value) {
-      switch (key) {
-        case 'version':
-          if (value !== SUPPORTED_STATE_VERSION) throw unsupportedVersionError(where, value);
-          versionSeen = true;
-          return;
-        case 'serial':
-        case 'lineage':
-        case 'terraform_version':
-          header[key] = value;
-          return;
-        case 'resources':
-          if (value !== null) {
-            const found = Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
-            throw new TerraformStateFormatError(`${where} is not a valid state at resources: expected an array, found ${found}`, 'terraform_state_invalid', 'resources');
-          }
-          return;
-        default:
-        // outputs, check_results, fields of newer Terraform versions: checked as JSON, not kept.
-      }
+      member(key, value) {
+        switch (key) {
+          case 'version':
+            if (value !== SUPPORTED_STATE_VERSION) throw unsupportedVersionError(where, value);
+            versionSeen = true;
+            return;
+          case 'serial':
+          case 'lineage':
+          case 'terraform_version':
+            header[key] = value;
+            return;
+          case 'resources':
+            if (value !== null) {
+              const found = Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+              throw new TerraformStateFormatError(
+                `${where} is not a valid state at resources: expected an array, found ${found}`,
+                'terraform_state_invalid',
+                'resources',
+              );
+            }
+            return;
+          default:
+          // outputs, check_results, fields of newer Terraform versions: checked as JSON, not kept.
+        }
+      },
+      resource(position, outline, whole, bytes, start, end) {
+        // The outline has every field the generic index needs; a kind's type needs the attributes.
+        if (whole !== undefined) builder.addResource(whole, position);
+        else if (outline && !builder.keeps(outline.type)) builder.addResource(outline, position);
+        else builder.addResource(JSON.parse(bytes.toString('utf8', start, end)), position);
+      },
     },
-    resource(position, outline, whole, bytes, start, end) {
-      // The outline has every field the generic index needs; a kind's type needs the attributes.
-      if (whole !== undefined) builder.addResource(whole, position);
-      else if (outline && !builder.keeps(outline.type)) builder.addResource(outline, position);
-      else builder.addResource(JSON.parse(bytes.toString('utf8', start, end)), position);
-    },
-  },
     { parsedWhole: (type) => builder.keeps(type) },
   );
 
@@ -156,7 +160,8 @@ export async function readStackStateIndex(body: StateBody, options: ReadStateOpt
         break;
       }
       const chunk = next.value;
-      if (scanner.offset + chunk.length > maxBytes) throw tooLarge(where, `over ${mebibytes(maxBytes)} (read so far: ${mebibytes(scanner.offset + chunk.length)})`, maxBytes);
+      if (scanner.offset + chunk.length > maxBytes)
+        throw tooLarge(where, `over ${mebibytes(maxBytes)} (read so far: ${mebibytes(scanner.offset + chunk.length)})`, maxBytes);
       for (let at = 0; at < chunk.length; at += FEED_BYTES) {
         scanner.push(at === 0 && chunk.length <= FEED_BYTES ? chunk : chunk.subarray(at, at + FEED_BYTES));
         if (now() - sliceStart >= sliceMs) {
@@ -172,9 +177,13 @@ export async function readStackStateIndex(body: StateBody, options: ReadStateOpt
         case 'not_object':
           throw new TerraformStateFormatError(`${where} is not a JSON object`, 'terraform_state_malformed', undefined, { cause: err });
         case 'too_large':
-          throw new TerraformStateFormatError(`${where} cannot be read: ${err.message}`, 'terraform_state_too_large', err.where, { cause: err });
+          throw new TerraformStateFormatError(`${where} cannot be read: ${err.message}`, 'terraform_state_too_large', err.where, {
+            cause: err,
+          });
         default:
-          throw new TerraformStateFormatError(`${where} is not valid JSON: ${err.message}`, 'terraform_state_malformed', err.where, { cause: err });
+          throw new TerraformStateFormatError(`${where} is not valid JSON: ${err.message}`, 'terraform_state_malformed', err.where, {
+            cause: err,
+          });
       }
     }
     throw err;
@@ -187,10 +196,15 @@ export async function readStackStateIndex(body: StateBody, options: ReadStateOpt
   if (!checked.success) {
     const issue = checked.error.issues[0];
     const path = joinPath(issue?.path ?? []);
-    throw new TerraformStateFormatError(`${where} is not a valid state at ${path || '(root)'}: ${issue?.message ?? 'unreadable'}`, 'terraform_state_invalid', path);
+    throw new TerraformStateFormatError(
+      `${where} is not a valid state at ${path || '(root)'}: ${issue?.message ?? 'unreadable'}`,
+      'terraform_state_invalid',
+      path,
+    );
   }
   const result: StateHeader = { serial: checked.data.serial, lineage: checked.data.lineage };
-  if (checked.data.terraform_version !== undefined && checked.data.terraform_version !== null) result.terraformVersion = checked.data.terraform_version;
+  if (checked.data.terraform_version !== undefined && checked.data.terraform_version !== null)
+    result.terraformVersion = checked.data.terraform_version;
   return builder.build(result);
 }
 

@@ -626,7 +626,8 @@ export class StateJsonScanner {
     }
     if (this.state === AFTER_ROOT) return;
     const where = this.where();
-    const inside = this.state === BEFORE_ROOT ? 'before any JSON value (the state is empty)' : where ? `inside ${where}` : 'inside the top-level object';
+    const inside =
+      this.state === BEFORE_ROOT ? 'before any JSON value (the state is empty)' : where ? `inside ${where}` : 'inside the top-level object';
     throw new StateJsonSyntaxError(`truncated: the JSON ends after ${this.received} bytes, ${inside}`, this.received, where, 'truncated');
   }
 
@@ -667,7 +668,13 @@ export class StateJsonScanner {
 
   private fail(message: string, at: number, cause?: unknown): StateJsonSyntaxError {
     const offset = this.base + at;
-    return new StateJsonSyntaxError(`${this.where() ? `${this.where()}: ` : ''}${message} (byte ${offset})`, offset, this.where(), 'syntax', { cause });
+    return new StateJsonSyntaxError(
+      `${this.where() ? `${this.where()}: ` : ''}${message} (byte ${offset})`,
+      offset,
+      this.where(),
+      'syntax',
+      { cause },
+    );
   }
 
   /** Walks the buffer from `pos` as far as complete values go; the rest waits for more bytes. */

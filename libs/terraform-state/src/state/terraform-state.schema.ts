@@ -124,7 +124,11 @@ export function parseTerraformState(input: string | unknown, options: ParseState
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = joinPath(issue?.path ?? []);
-    throw new TerraformStateFormatError(`${where} is not a valid state at ${path || '(root)'}: ${issue?.message ?? 'unreadable'}`, 'terraform_state_invalid', path);
+    throw new TerraformStateFormatError(
+      `${where} is not a valid state at ${path || '(root)'}: ${issue?.message ?? 'unreadable'}`,
+      'terraform_state_invalid',
+      path,
+    );
   }
   return result.data;
 }

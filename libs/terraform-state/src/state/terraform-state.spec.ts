@@ -62,7 +62,10 @@ describe('parseTerraformState', () => {
   });
 
   it('names the JSON path of a shape problem', () => {
-    const bad = { ...E2_STATE, resources: [{ mode: 'managed', type: 'aws_security_group', name: 'x', provider: 'p', instances: [{ index_key: true }] }] };
+    const bad = {
+      ...E2_STATE,
+      resources: [{ mode: 'managed', type: 'aws_security_group', name: 'x', provider: 'p', instances: [{ index_key: true }] }],
+    };
     const err = formatError(() => parseTerraformState(bad, { origin }));
     expect(err.code).toBe('terraform_state_invalid');
     expect(err.path).toBe('resources[0].instances[0].index_key');
@@ -73,12 +76,24 @@ describe('parseTerraformState', () => {
 describe('addresses (CONTRACTS.md §E1)', () => {
   it.each([
     [{ mode: 'managed' as const, type: 'aws_security_group', name: 'workers' }, undefined, 'aws_security_group.workers'],
-    [{ module: 'module.net', mode: 'managed' as const, type: 'aws_security_group', name: 'workers' }, undefined, 'module.net.aws_security_group.workers'],
+    [
+      { module: 'module.net', mode: 'managed' as const, type: 'aws_security_group', name: 'workers' },
+      undefined,
+      'module.net.aws_security_group.workers',
+    ],
     [{ mode: 'data' as const, type: 'aws_vpc', name: 'main' }, undefined, 'data.aws_vpc.main'],
     [{ module: 'module.a', mode: 'data' as const, type: 'aws_vpc', name: 'main' }, 0, 'module.a.data.aws_vpc.main[0]'],
     [{ mode: 'managed' as const, type: 'aws_security_group', name: 'this' }, 2, 'aws_security_group.this[2]'],
-    [{ module: 'module.web', mode: 'managed' as const, type: 'aws_vpc_security_group_ingress_rule', name: 'office' }, 'ssh', 'module.web.aws_vpc_security_group_ingress_rule.office["ssh"]'],
-    [{ module: 'module.app["blue"].module.sg[1]', mode: 'managed' as const, type: 'aws_security_group', name: 'this' }, null, 'module.app["blue"].module.sg[1].aws_security_group.this'],
+    [
+      { module: 'module.web', mode: 'managed' as const, type: 'aws_vpc_security_group_ingress_rule', name: 'office' },
+      'ssh',
+      'module.web.aws_vpc_security_group_ingress_rule.office["ssh"]',
+    ],
+    [
+      { module: 'module.app["blue"].module.sg[1]', mode: 'managed' as const, type: 'aws_security_group', name: 'this' },
+      null,
+      'module.app["blue"].module.sg[1].aws_security_group.this',
+    ],
   ])('%j %p → %s', (resource, key, expected) => {
     expect(instanceAddress(resource, key)).toBe(expected);
   });

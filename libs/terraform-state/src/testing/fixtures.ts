@@ -37,10 +37,30 @@ export const E2_STATE: Json = {
             owner_id: '111122223333',
             revoke_rules_on_delete: false,
             ingress: [
-              { cidr_blocks: ['10.0.0.0/8'], description: '', from_port: 443, to_port: 443, ipv6_cidr_blocks: [], prefix_list_ids: [], protocol: 'tcp', security_groups: [], self: false },
+              {
+                cidr_blocks: ['10.0.0.0/8'],
+                description: '',
+                from_port: 443,
+                to_port: 443,
+                ipv6_cidr_blocks: [],
+                prefix_list_ids: [],
+                protocol: 'tcp',
+                security_groups: [],
+                self: false,
+              },
             ],
             egress: [
-              { cidr_blocks: ['0.0.0.0/0'], description: '', from_port: 0, to_port: 0, ipv6_cidr_blocks: [], prefix_list_ids: [], protocol: '-1', security_groups: [], self: false },
+              {
+                cidr_blocks: ['0.0.0.0/0'],
+                description: '',
+                from_port: 0,
+                to_port: 0,
+                ipv6_cidr_blocks: [],
+                prefix_list_ids: [],
+                protocol: '-1',
+                security_groups: [],
+                self: false,
+              },
             ],
             tags: { team: 'payments' },
             tags_all: { team: 'payments' },
@@ -177,7 +197,13 @@ export function networkState(overrides: { serial?: number; bastionCidr?: string 
         type: 'aws_security_group',
         name: 'shared',
         provider: AWS,
-        instances: [{ schema_version: 0, attributes: { id: SG_SHARED, arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${SG_SHARED}` }, sensitive_attributes: [] }],
+        instances: [
+          {
+            schema_version: 0,
+            attributes: { id: SG_SHARED, arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${SG_SHARED}` },
+            sensitive_attributes: [],
+          },
+        ],
       },
       // Root module, inline style.
       {
@@ -191,7 +217,13 @@ export function networkState(overrides: { serial?: number; bastionCidr?: string 
             ...identity(SG_BASTION),
             attributes: sgAttributes(SG_BASTION, 'bastion', {
               ingress: [
-                inline({ protocol: 'tcp', from_port: 22, to_port: 22, cidr_blocks: [overrides.bastionCidr ?? '198.51.100.0/24', '203.0.113.0/24'], description: 'ssh' }),
+                inline({
+                  protocol: 'tcp',
+                  from_port: 22,
+                  to_port: 22,
+                  cidr_blocks: [overrides.bastionCidr ?? '198.51.100.0/24', '203.0.113.0/24'],
+                  description: 'ssh',
+                }),
                 inline({ protocol: 'icmp', from_port: 8, to_port: 0, cidr_blocks: ['10.0.0.0/8'] }),
               ],
               egress: [inline({ protocol: '-1', from_port: 0, to_port: 0, cidr_blocks: ['0.0.0.0/0'], ipv6_cidr_blocks: ['::/0'] })],
@@ -219,7 +251,13 @@ export function networkState(overrides: { serial?: number; bastionCidr?: string 
             attributes: sgAttributes(SG_WORKERS, 'workers', {
               ingress: [
                 inline({ protocol: 'tcp', from_port: 0, to_port: 65535, self: true, description: 'cluster' }),
-                inline({ protocol: 'tcp', from_port: 8080, to_port: 8080, security_groups: [SG_BASTION], prefix_list_ids: ['pl-0a1b2c3d'] }),
+                inline({
+                  protocol: 'tcp',
+                  from_port: 8080,
+                  to_port: 8080,
+                  security_groups: [SG_BASTION],
+                  prefix_list_ids: ['pl-0a1b2c3d'],
+                }),
               ],
               egress: [inline({ protocol: '-1', from_port: 0, to_port: 0, cidr_blocks: ['0.0.0.0/0'] })],
             }),
@@ -261,13 +299,24 @@ export function networkState(overrides: { serial?: number; bastionCidr?: string 
           {
             index_key: 'https',
             schema_version: 0,
-            attributes: vpcRule('sgr-0000000000000b101', SG_APP_BLUE, { ip_protocol: 'tcp', from_port: 443, to_port: 443, cidr_ipv6: '2001:DB8::/32', description: 'https v6' }),
+            attributes: vpcRule('sgr-0000000000000b101', SG_APP_BLUE, {
+              ip_protocol: 'tcp',
+              from_port: 443,
+              to_port: 443,
+              cidr_ipv6: '2001:DB8::/32',
+              description: 'https v6',
+            }),
             sensitive_attributes: [],
           },
           {
             index_key: 'from "lb"',
             schema_version: 0,
-            attributes: vpcRule('sgr-0000000000000b102', SG_APP_BLUE, { ip_protocol: '6', from_port: 8443, to_port: 8443, referenced_security_group_id: SG_WORKERS }),
+            attributes: vpcRule('sgr-0000000000000b102', SG_APP_BLUE, {
+              ip_protocol: '6',
+              from_port: 8443,
+              to_port: 8443,
+              referenced_security_group_id: SG_WORKERS,
+            }),
             sensitive_attributes: [],
             status: 'tainted',
           },
@@ -315,7 +364,13 @@ export function networkState(overrides: { serial?: number; bastionCidr?: string 
           {
             index_key: 0,
             schema_version: 2,
-            attributes: legacyRule('sgrule-1111111111', SG_LEGACY, { type: 'ingress', protocol: 'udp', from_port: 53, to_port: 53, cidr_blocks: ['10.0.0.0/8', '172.16.0.0/12'] }),
+            attributes: legacyRule('sgrule-1111111111', SG_LEGACY, {
+              type: 'ingress',
+              protocol: 'udp',
+              from_port: 53,
+              to_port: 53,
+              cidr_blocks: ['10.0.0.0/8', '172.16.0.0/12'],
+            }),
             sensitive_attributes: [],
           },
           {
@@ -342,7 +397,12 @@ export function networkState(overrides: { serial?: number; bastionCidr?: string 
         instances: [
           {
             schema_version: 0,
-            attributes: vpcRule('sgr-0000000000000e101', SG_EXTERNAL, { ip_protocol: 'tcp', from_port: 10250, to_port: 10250, cidr_ipv4: '10.0.0.0/16' }),
+            attributes: vpcRule('sgr-0000000000000e101', SG_EXTERNAL, {
+              ip_protocol: 'tcp',
+              from_port: 10250,
+              to_port: 10250,
+              cidr_ipv4: '10.0.0.0/16',
+            }),
             sensitive_attributes: [],
           },
         ],
@@ -353,11 +413,18 @@ export function networkState(overrides: { serial?: number; bastionCidr?: string 
         type: 'aws_instance',
         name: 'bastion',
         provider: AWS,
-        instances: [{ schema_version: 1, attributes: { id: 'i-0123456789abcdef0', vpc_security_group_ids: [SG_BASTION] }, sensitive_attributes: [] }],
+        instances: [
+          { schema_version: 1, attributes: { id: 'i-0123456789abcdef0', vpc_security_group_ids: [SG_BASTION] }, sensitive_attributes: [] },
+        ],
       },
     ],
     check_results: [
-      { object_kind: 'resource', config_addr: 'aws_security_group.bastion', status: 'pass', objects: [{ object_addr: 'aws_security_group.bastion', status: 'pass' }] },
+      {
+        object_kind: 'resource',
+        config_addr: 'aws_security_group.bastion',
+        status: 'pass',
+        objects: [{ object_addr: 'aws_security_group.bastion', status: 'pass' }],
+      },
     ],
   };
 }
@@ -380,7 +447,12 @@ export function appsState(): Json {
         instances: [
           {
             schema_version: 0,
-            attributes: vpcRule('sgr-0000000000000a201', SG_WORKERS, { ip_protocol: 'tcp', from_port: 9100, to_port: 9100, cidr_ipv4: '10.20.0.0/16' }),
+            attributes: vpcRule('sgr-0000000000000a201', SG_WORKERS, {
+              ip_protocol: 'tcp',
+              from_port: 9100,
+              to_port: 9100,
+              cidr_ipv4: '10.20.0.0/16',
+            }),
             sensitive_attributes: [],
           },
         ],

@@ -37,7 +37,8 @@ export class InMemoryStateSource implements StateSource {
   async read(previous?: StateVersion): Promise<StateReadResult> {
     this.reads.push(previous === undefined ? {} : { previous });
     if (this.failures.length > 0) throw this.failures.shift();
-    if (this.body === undefined) throw new PermanentError(`cannot read Terraform state ${this.origin}: no such state`, 'terraform_state_missing');
+    if (this.body === undefined)
+      throw new PermanentError(`cannot read Terraform state ${this.origin}: no such state`, 'terraform_state_missing');
     if (previous === this.currentVersion) return { status: 'unchanged', version: previous };
     return { status: 'changed', body: this.body, version: this.currentVersion };
   }

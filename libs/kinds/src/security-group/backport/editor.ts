@@ -33,16 +33,23 @@ export function codifiedRules(subject: BackportSubject): Pick<SecurityGroupDiff,
     return { extra, missing };
   }
   const rule = (d: DriftDifference) => d.detail as unknown as PermissionRule;
-  return { extra: subject.codified.filter((d) => d.side === 'added').map(rule), missing: subject.codified.filter((d) => d.side === 'removed').map(rule) };
+  return {
+    extra: subject.codified.filter((d) => d.side === 'added').map(rule),
+    missing: subject.codified.filter((d) => d.side === 'removed').map(rule),
+  };
 }
 
 /** `tcp/8080 to 0.0.0.0/0`: what a rule exposes, to whom (ingress reads "from" in the domain's wording). */
-const exposure = (r: PermissionRule) => (r.direction === 'ingress' ? `${describePorts(r)} to ${describePeer(r.peer)}` : describePermissionRule(r));
+const exposure = (r: PermissionRule) =>
+  r.direction === 'ingress' ? `${describePorts(r)} to ${describePeer(r.peer)}` : describePermissionRule(r);
 
 /** Whether the codified change widened exposure, judged by the exposure analysis (not the rule count). */
 function effectOf(subject: BackportSubject): string {
   const d = subject.record;
-  const exposure = analyzeExposure(codifiedRules(subject), { groupId: d.resource.id, ...(d.resource.address ? { address: d.resource.address } : {}) });
+  const exposure = analyzeExposure(codifiedRules(subject), {
+    groupId: d.resource.id,
+    ...(d.resource.address ? { address: d.resource.address } : {}),
+  });
   if (exposure.changeOpensToInternet) return 'WIDENED exposure to the internet';
   if (exposure.changeWidensExposure) return 'widened exposure';
   return 'narrowed exposure (it only closed or tightened access)';
@@ -61,7 +68,10 @@ export class SecurityGroupBackportEditor implements BackportEditor {
     const live: PermissionRule[] = [...base.rules.filter((r) => !missing.has(ruleKey(r))), ...codified.extra];
     const liveKeys = new Set(live.map(ruleKey));
     const codeNote = `The code currently declares ${base.rules.length} rule(s) for the group.`;
-    const editTo = async (text: string, rules: { rules: PermissionRule[]; style: RuleStyle | null }): Promise<Unsafe | { text: string; changes: string[] } | null> => {
+    const editTo = async (
+      text: string,
+      rules: { rules: PermissionRule[]; style: RuleStyle | null },
+    ): Promise<Unsafe | { text: string; changes: string[] } | null> => {
       const codeKeys = new Set(rules.rules.map(ruleKey));
       const remove = rules.rules.filter((r) => !liveKeys.has(ruleKey(r)));
       const add = live.filter((r) => !codeKeys.has(ruleKey(r)));
@@ -120,7 +130,9 @@ export class SecurityGroupBackportEditor implements BackportEditor {
     const drift = subject.record;
     const codified = codifiedRules(subject);
     const incident = incidentOf(drift);
-    const who = drift.principal.arn ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})` : 'an unknown principal';
+    const who = drift.principal.arn
+      ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
+      : 'an unknown principal';
     const lines = [
       ...wideningBanner(this.widening(subject)),
       `## What happened`,

@@ -2,8 +2,20 @@ import { applyRuleDiff, diffRules } from './diff-rules';
 import type { PermissionRule } from '../model/permission-rule';
 
 const ssh: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
-const web: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
-const allOut: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+const web: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 8080,
+  toPort: 8080,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
+const allOut: PermissionRule = {
+  direction: 'egress',
+  protocol: '-1',
+  fromPort: null,
+  toPort: null,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
 
 describe('diffRules', () => {
   it('reports extra (live only) and missing (desired only) rules', () => {
@@ -32,7 +44,13 @@ describe('diffRules', () => {
   });
 
   it('returns canonical rules and ignores duplicates', () => {
-    const diff = diffRules([{ ...web, protocol: '6' }, { ...web, description: 'dup' }], []);
+    const diff = diffRules(
+      [
+        { ...web, protocol: '6' },
+        { ...web, description: 'dup' },
+      ],
+      [],
+    );
     expect(diff.extra).toEqual([web]);
   });
 

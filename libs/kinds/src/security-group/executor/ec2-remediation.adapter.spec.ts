@@ -39,7 +39,8 @@ function countingFence(before: (n: number) => void = () => undefined): Fence & {
 const desiredRules = () => [rules.httpsFromVpc(), rules.allEgress()];
 const keys = (list: readonly PermissionRule[]) => uniqueRules(list).map(ruleKey).sort();
 const writes = (): SandboxCall[] => sandbox.writeCalls();
-const idOf = (groupId: string, r: PermissionRule) => sandbox.identifiedRules(groupId).find((x) => ruleKey(x.rule) === ruleKey(r))?.securityGroupRuleId;
+const idOf = (groupId: string, r: PermissionRule) =>
+  sandbox.identifiedRules(groupId).find((x) => ruleKey(x.rule) === ruleKey(r))?.securityGroupRuleId;
 
 beforeEach(async () => {
   sandbox = await Ec2Sandbox.start({ principals: { [ACCESS_KEY_ID]: PRINCIPAL } });
@@ -66,10 +67,20 @@ describe('revert and verify', () => {
     expect(keys(sandbox.rules(SG))).toEqual(keys(desiredRules()));
     expect(writes()).toHaveLength(1);
     expect(writes()[0]!.action).toBe('RevokeSecurityGroupIngress');
-    expect(writes()[0]!.params).toEqual({ Action: 'RevokeSecurityGroupIngress', Version: '2016-11-15', GroupId: SG, 'SecurityGroupRuleId.1': sshId });
+    expect(writes()[0]!.params).toEqual({
+      Action: 'RevokeSecurityGroupIngress',
+      Version: '2016-11-15',
+      GroupId: SG,
+      'SecurityGroupRuleId.1': sshId,
+    });
     expect(fence.count).toBe(1);
 
-    expect(result.apiCalls.map((c) => c.operation)).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'RevokeSecurityGroupIngress', 'DescribeSecurityGroupRules']);
+    expect(result.apiCalls.map((c) => c.operation)).toEqual([
+      'DescribeSecurityGroups',
+      'DescribeSecurityGroupRules',
+      'RevokeSecurityGroupIngress',
+      'DescribeSecurityGroupRules',
+    ]);
     const revoke = result.apiCalls[2]!;
     expect(revoke).toEqual({
       service: 'ec2',
@@ -78,7 +89,12 @@ describe('revert and verify', () => {
       response: { Return: true, RevokedSecurityGroupRuleIds: [sshId], outcome: 'revoked', requestId: writes()[0]!.requestId },
       at: NOW.toISOString(),
     });
-    expect(result.afterState).toEqual({ at: NOW.toISOString(), source: AFTER_STATE_SOURCE, verified: true, rules: sortRules(sandbox.rules(SG)) });
+    expect(result.afterState).toEqual({
+      at: NOW.toISOString(),
+      source: AFTER_STATE_SOURCE,
+      verified: true,
+      rules: sortRules(sandbox.rules(SG)),
+    });
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
   });
 
@@ -102,7 +118,12 @@ describe('revert and verify', () => {
       },
     ]);
     const authorize = result.apiCalls.find((c) => c.operation === 'AuthorizeSecurityGroupIngress')!;
-    expect(authorize.response).toEqual({ Return: true, SecurityGroupRuleIds: [idOf(SG, rules.httpsFromVpc())], outcome: 'authorized', requestId: writes()[0]!.requestId });
+    expect(authorize.response).toEqual({
+      Return: true,
+      SecurityGroupRuleIds: [idOf(SG, rules.httpsFromVpc())],
+      outcome: 'authorized',
+      requestId: writes()[0]!.requestId,
+    });
     expect(fence.count).toBe(1);
   });
 
@@ -146,7 +167,10 @@ describe('revert and verify', () => {
       [rules.httpsToPrefixList()],
       [
         ['RevokeSecurityGroupEgress', {}],
-        ['AuthorizeSecurityGroupEgress', { 'IpPermissions.1.FromPort': '443', 'IpPermissions.1.PrefixListIds.1.PrefixListId': 'pl-0123abcd' }],
+        [
+          'AuthorizeSecurityGroupEgress',
+          { 'IpPermissions.1.FromPort': '443', 'IpPermissions.1.PrefixListIds.1.PrefixListId': 'pl-0123abcd' },
+        ],
       ],
     ],
     [
@@ -164,7 +188,12 @@ describe('revert and verify', () => {
       [],
       [],
       [rules.icmpEcho()],
-      [['AuthorizeSecurityGroupIngress', { 'IpPermissions.1.IpProtocol': 'icmp', 'IpPermissions.1.FromPort': '8', 'IpPermissions.1.ToPort': '0' }]],
+      [
+        [
+          'AuthorizeSecurityGroupIngress',
+          { 'IpPermissions.1.IpProtocol': 'icmp', 'IpPermissions.1.FromPort': '8', 'IpPermissions.1.ToPort': '0' },
+        ],
+      ],
     ],
   ])('%s', async (_name, live, extra, missing, expectedWrites) => {
     sandbox.addGroup({ groupId: SG, vpcId: VPC, rules: live });
@@ -199,11 +228,17 @@ describe('revert and verify', () => {
     const describes = sandbox.calls.filter((c) => c.action === 'DescribeSecurityGroupRules');
     expect(describes).toHaveLength(6); // 13 rules before (3 pages of 5), 12 after (3 pages)
     expect(describes.filter((c) => c.params['NextToken'] !== undefined)).toHaveLength(4);
-    expect(describes.every((c) => c.params['MaxResults'] === '5' && c.params['Filter.1.Name'] === 'group-id' && c.params['Filter.1.Value.1'] === SG)).toBe(true);
+    expect(
+      describes.every(
+        (c) => c.params['MaxResults'] === '5' && c.params['Filter.1.Name'] === 'group-id' && c.params['Filter.1.Value.1'] === SG,
+      ),
+    ).toBe(true);
   });
 
   it('refuses a resource that is not a security group, without calling EC2', async () => {
-    await expect(remediation.revert(driftFor({ extra: [rules.sshFromWorld()] }, { type: 'AWS::S3::Bucket', id: 'my-bucket' }), countingFence())).rejects.toMatchObject({
+    await expect(
+      remediation.revert(driftFor({ extra: [rules.sshFromWorld()] }, { type: 'AWS::S3::Bucket', id: 'my-bucket' }), countingFence()),
+    ).rejects.toMatchObject({
       code: 'ec2_unsupported_resource',
     });
     expect(sandbox.calls).toHaveLength(0);
@@ -219,7 +254,13 @@ describe('idempotency', () => {
     const result = await remediation.revert(driftFor({ missing: [rules.httpsFromVpc()] }), fence);
 
     expect(result.verified).toBe(true);
-    expect(writes()).toEqual([expect.objectContaining({ action: 'AuthorizeSecurityGroupIngress', status: 400, error: expect.objectContaining({ code: 'InvalidPermission.Duplicate' }) })]);
+    expect(writes()).toEqual([
+      expect.objectContaining({
+        action: 'AuthorizeSecurityGroupIngress',
+        status: 400,
+        error: expect.objectContaining({ code: 'InvalidPermission.Duplicate' }),
+      }),
+    ]);
     const authorize = result.apiCalls.find((c) => c.operation === 'AuthorizeSecurityGroupIngress')!;
     expect(authorize.error?.code).toBe('InvalidPermission.Duplicate');
     expect(authorize.response).toEqual({ outcome: 'already_present' });
@@ -279,7 +320,12 @@ describe('idempotency', () => {
 
 describe('default-VPC quirk', () => {
   it('records a revoke answered with Return false / UnknownIpPermissions and lets verify say not verified', async () => {
-    sandbox.addGroup({ groupId: DEFAULT_VPC_SG, vpcId: 'vpc-0default000000000', isDefaultVpc: true, rules: [...desiredRules(), rules.sshFromWorld()] });
+    sandbox.addGroup({
+      groupId: DEFAULT_VPC_SG,
+      vpcId: 'vpc-0default000000000',
+      isDefaultVpc: true,
+      rules: [...desiredRules(), rules.sshFromWorld()],
+    });
     sandbox.failNext('RevokeSecurityGroupIngress', { quirk: 'unknown-ip-permissions' });
 
     const result = await remediation.revert(driftFor({ extra: [rules.sshFromWorld()] }, { id: DEFAULT_VPC_SG }), countingFence());
@@ -291,7 +337,9 @@ describe('default-VPC quirk', () => {
     expect(revoke.response).toMatchObject({
       Return: false,
       outcome: 'nothing_revoked',
-      UnknownIpPermissions: [expect.objectContaining({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'temp' }] })],
+      UnknownIpPermissions: [
+        expect.objectContaining({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'temp' }] }),
+      ],
     });
     expect(sandbox.rules(DEFAULT_VPC_SG)).toContainEqual(rules.sshFromWorld());
   });
@@ -326,7 +374,9 @@ describe('errors', () => {
     sandbox.addGroup({ groupId: SG, vpcId: VPC, rules: [...desiredRules(), rules.sshFromWorld()] });
     sandbox.failNext('RevokeSecurityGroupIngress', { code: 'RequestLimitExceeded', status: 503 });
 
-    await expect(remediation.revert(driftFor({ extra: [rules.sshFromWorld()] }), countingFence())).rejects.toMatchObject({ code: 'ec2_throttled' });
+    await expect(remediation.revert(driftFor({ extra: [rules.sshFromWorld()] }), countingFence())).rejects.toMatchObject({
+      code: 'ec2_throttled',
+    });
     expect(sandbox.rules(SG)).toContainEqual(rules.sshFromWorld());
   });
 
@@ -365,7 +415,9 @@ describe('errors', () => {
   it('a deleted group → PermanentError ec2_group_not_found, nothing written, never recreated', async () => {
     sandbox.addGroup({ groupId: OTHER_SG, vpcId: VPC, rules: [] });
 
-    const err = await remediation.revert(driftFor({ extra: [rules.sshFromWorld()], missing: [rules.httpsFromVpc()] }), countingFence()).catch((e: unknown) => e);
+    const err = await remediation
+      .revert(driftFor({ extra: [rules.sshFromWorld()], missing: [rules.httpsFromVpc()] }), countingFence())
+      .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as PermanentError).code).toBe('ec2_group_not_found');
@@ -381,7 +433,12 @@ describe('errors', () => {
     const err = await remediation.revert(driftFor({ missing: [rules.httpsFromVpc()] }), fence).catch((e: unknown) => e);
 
     expect((err as PermanentError).code).toBe('ec2_group_not_found');
-    expect(writes()).toEqual([expect.objectContaining({ action: 'AuthorizeSecurityGroupIngress', error: expect.objectContaining({ code: 'InvalidGroup.NotFound' }) })]);
+    expect(writes()).toEqual([
+      expect.objectContaining({
+        action: 'AuthorizeSecurityGroupIngress',
+        error: expect.objectContaining({ code: 'InvalidGroup.NotFound' }),
+      }),
+    ]);
     expect(sandbox.hasGroup(SG)).toBe(false);
   });
 });
@@ -396,7 +453,9 @@ describe('a missing rule that refers to a group deleted since', () => {
     // Someone revoked the postgres rule, then deleted the group it referred to.
     sandbox.removeGroup(OTHER_SG);
 
-    const err = await adapter.revert(driftFor({ extra: [rules.sshFromWorld()], missing: [rules.postgresFromGroup()] }), countingFence()).catch((e: unknown) => e);
+    const err = await adapter
+      .revert(driftFor({ extra: [rules.sshFromWorld()], missing: [rules.postgresFromGroup()] }), countingFence())
+      .catch((e: unknown) => e);
     retrying.destroy();
 
     expect(err).toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
@@ -408,7 +467,9 @@ describe('a missing rule that refers to a group deleted since', () => {
     expect(failure.referencedGroupId).toBe(OTHER_SG);
     expect(failure.awsCode).toBe('InvalidGroup.NotFound');
     expect(failure.operation).toBe('AuthorizeSecurityGroupIngress');
-    expect(failure.message).toContain(`ec2 AuthorizeSecurityGroupIngress on ${SG} failed: the rule ingress tcp/5432 from security group ${OTHER_SG} refers to security group ${OTHER_SG}`);
+    expect(failure.message).toContain(
+      `ec2 AuthorizeSecurityGroupIngress on ${SG} failed: the rule ingress tcp/5432 from security group ${OTHER_SG} refers to security group ${OTHER_SG}`,
+    );
     expect(failure.message).toContain(`the target ${SG} is not the missing group`);
 
     // The revoke went first (the door is closed); the authorize was sent once and refused.
@@ -419,11 +480,19 @@ describe('a missing rule that refers to a group deleted since', () => {
     ]);
     expect(sandbox.calls.at(-1)).toBe(writes()[1]);
     // The evidence records the failed call: its request, EC2's code and message, when.
-    expect(failure.apiCalls.map((c) => c.operation)).toEqual(['DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'RevokeSecurityGroupIngress', 'AuthorizeSecurityGroupIngress']);
+    expect(failure.apiCalls.map((c) => c.operation)).toEqual([
+      'DescribeSecurityGroups',
+      'DescribeSecurityGroupRules',
+      'RevokeSecurityGroupIngress',
+      'AuthorizeSecurityGroupIngress',
+    ]);
     expect(failure.apiCalls.at(-1)).toEqual({
       service: 'ec2',
       operation: 'AuthorizeSecurityGroupIngress',
-      request: { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: OTHER_SG }] }] },
+      request: {
+        GroupId: SG,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: OTHER_SG }] }],
+      },
       error: { code: 'InvalidGroup.NotFound', message },
       at: NOW.toISOString(),
     });
@@ -450,7 +519,8 @@ describe('verify', () => {
     sandbox.addGroup({ groupId: SG, vpcId: VPC, rules: [...desiredRules(), rules.sshFromWorld()] });
     // Right after our revoke lands, someone opens RDP.
     sandbox.onChange((groupId, _rules, action, principalArn) => {
-      if (action === 'RevokeSecurityGroupIngress' && principalArn === PRINCIPAL) sandbox.addRules(groupId, [rules.tcp(3389)], `arn:aws:sts::${ACCOUNT}:assumed-role/dev/mallory`);
+      if (action === 'RevokeSecurityGroupIngress' && principalArn === PRINCIPAL)
+        sandbox.addRules(groupId, [rules.tcp(3389)], `arn:aws:sts::${ACCOUNT}:assumed-role/dev/mallory`);
     });
 
     const result = await remediation.revert(driftFor({ extra: [rules.sshFromWorld()] }), countingFence());
@@ -519,7 +589,14 @@ describe('the adapter never creates, deletes or modifies a security group', () =
     const source = readFileSync(join(__dirname, 'ec2-remediation.adapter.ts'), 'utf8');
     const commands = [...source.matchAll(/\b(\w+)Command\b/g)].map((m) => m[1]);
     expect(new Set(commands)).toEqual(
-      new Set(['AuthorizeSecurityGroupEgress', 'AuthorizeSecurityGroupIngress', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups', 'RevokeSecurityGroupEgress', 'RevokeSecurityGroupIngress']),
+      new Set([
+        'AuthorizeSecurityGroupEgress',
+        'AuthorizeSecurityGroupIngress',
+        'DescribeSecurityGroupRules',
+        'DescribeSecurityGroups',
+        'RevokeSecurityGroupEgress',
+        'RevokeSecurityGroupIngress',
+      ]),
     );
     expect(source).not.toMatch(/(Create|Delete)SecurityGroup|ModifySecurityGroupRules/);
     expect([...EC2_REMEDIATION_OPERATIONS].sort()).toEqual([...new Set(commands)].sort());

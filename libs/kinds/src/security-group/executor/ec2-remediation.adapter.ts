@@ -114,11 +114,21 @@ export class Ec2Remediation extends RemediationPort {
     }
   }
 
-  async revert(drift: DriftRecord, fence: Fence, differences?: readonly DriftDifference[]): Promise<RevertResult & { afterState: SecurityGroupAfterState }> {
+  async revert(
+    drift: DriftRecord,
+    fence: Fence,
+    differences?: readonly DriftDifference[],
+  ): Promise<RevertResult & { afterState: SecurityGroupAfterState }> {
     // Exactly the differences decided `revert` (a record without differences: its whole diff).
     const diff = differences ? ruleDiffOf(differences) : securityGroupDiff(drift.diff);
     const target = targetOf(drift);
-    const session = new Ec2Session(this.clients({ account: target.account, region: target.region }), target.groupId, this.clock, this.pageSize, this.maxPages);
+    const session = new Ec2Session(
+      this.clients({ account: target.account, region: target.region }),
+      target.groupId,
+      this.clock,
+      this.pageSize,
+      this.maxPages,
+    );
 
     await session.describeGroup();
     const before = await session.describeRules();
@@ -161,9 +171,13 @@ interface Target {
 function targetOf(drift: DriftRecord): Target {
   const { type, id, account, region } = drift.resource;
   if (type !== SECURITY_GROUP_TYPE) {
-    throw new PermanentError(`cannot revert ${drift.id}: the EC2 remediation handles ${SECURITY_GROUP_TYPE}, not ${type}`, 'ec2_unsupported_resource');
+    throw new PermanentError(
+      `cannot revert ${drift.id}: the EC2 remediation handles ${SECURITY_GROUP_TYPE}, not ${type}`,
+      'ec2_unsupported_resource',
+    );
   }
-  if (!/^sg-[0-9a-f]+$/.test(id)) throw new PermanentError(`cannot revert ${drift.id}: ${JSON.stringify(id)} is not a security group id`, 'ec2_invalid_group_id');
+  if (!/^sg-[0-9a-f]+$/.test(id))
+    throw new PermanentError(`cannot revert ${drift.id}: ${JSON.stringify(id)} is not a security group id`, 'ec2_invalid_group_id');
   if (!region) throw new PermanentError(`cannot revert ${drift.id}: the drift names no region`, 'ec2_region_missing');
   return { account, region, groupId: id };
 }
@@ -203,7 +217,10 @@ class Ec2Session {
     let nextToken: string | undefined;
     for (let page = 0; ; page++) {
       if (page >= this.maxPages) {
-        throw new TransientError(`DescribeSecurityGroupRules for ${this.groupId} did not finish within ${this.maxPages} pages`, 'ec2_pagination_exceeded');
+        throw new TransientError(
+          `DescribeSecurityGroupRules for ${this.groupId} did not finish within ${this.maxPages} pages`,
+          'ec2_pagination_exceeded',
+        );
       }
       const input = {
         Filters: [{ Name: 'group-id', Values: [this.groupId] }],
@@ -218,10 +235,15 @@ class Ec2Session {
       );
       if (!result.ok) return rules;
       // The filter should only return this group's rules; keep it that way whatever the server does.
-      rules.push(...rulesFromSecurityGroupRules(result.output.SecurityGroupRules).filter((r) => r.groupId === undefined || r.groupId === this.groupId));
+      rules.push(
+        ...rulesFromSecurityGroupRules(result.output.SecurityGroupRules).filter(
+          (r) => r.groupId === undefined || r.groupId === this.groupId,
+        ),
+      );
       nextToken = result.output.NextToken || undefined;
       if (nextToken === undefined) return rules;
-      if (seenTokens.has(nextToken)) throw new TransientError(`DescribeSecurityGroupRules for ${this.groupId} repeated a NextToken`, 'ec2_pagination_loop');
+      if (seenTokens.has(nextToken))
+        throw new TransientError(`DescribeSecurityGroupRules for ${this.groupId} repeated a NextToken`, 'ec2_pagination_loop');
       seenTokens.add(nextToken);
     }
   }
@@ -240,14 +262,30 @@ class Ec2Session {
         RevokedSecurityGroupRuleIds: (o.RevokedSecurityGroupRules ?? []).map((r) => r.SecurityGroupRuleId ?? ''),
         ...(unknown.length > 0 ? { UnknownIpPermissions: json(unknown) } : {}),
         outcome: nothing ? 'nothing_revoked' : 'revoked',
-        ...(nothing ? { note: 'EC2 answered Return=false / UnknownIpPermissions (default-VPC behaviour): nothing was revoked; verification decides' } : {}),
+        ...(nothing
+          ? { note: 'EC2 answered Return=false / UnknownIpPermissions (default-VPC behaviour): nothing was revoked; verification decides' }
+          : {}),
       };
     };
     await fence();
     if (direction === 'ingress') {
-      await this.call('RevokeSecurityGroupIngress', input, () => this.client.send(new RevokeSecurityGroupIngressCommand(input)), summarize, ALREADY_ABSENT, live.rule);
+      await this.call(
+        'RevokeSecurityGroupIngress',
+        input,
+        () => this.client.send(new RevokeSecurityGroupIngressCommand(input)),
+        summarize,
+        ALREADY_ABSENT,
+        live.rule,
+      );
     } else {
-      await this.call('RevokeSecurityGroupEgress', input, () => this.client.send(new RevokeSecurityGroupEgressCommand(input)), summarize, ALREADY_ABSENT, live.rule);
+      await this.call(
+        'RevokeSecurityGroupEgress',
+        input,
+        () => this.client.send(new RevokeSecurityGroupEgressCommand(input)),
+        summarize,
+        ALREADY_ABSENT,
+        live.rule,
+      );
     }
   }
 
@@ -261,9 +299,23 @@ class Ec2Session {
     });
     await fence();
     if (rule.direction === 'ingress') {
-      await this.call('AuthorizeSecurityGroupIngress', input, () => this.client.send(new AuthorizeSecurityGroupIngressCommand(input)), summarize, ALREADY_PRESENT, rule);
+      await this.call(
+        'AuthorizeSecurityGroupIngress',
+        input,
+        () => this.client.send(new AuthorizeSecurityGroupIngressCommand(input)),
+        summarize,
+        ALREADY_PRESENT,
+        rule,
+      );
     } else {
-      await this.call('AuthorizeSecurityGroupEgress', input, () => this.client.send(new AuthorizeSecurityGroupEgressCommand(input)), summarize, ALREADY_PRESENT, rule);
+      await this.call(
+        'AuthorizeSecurityGroupEgress',
+        input,
+        () => this.client.send(new AuthorizeSecurityGroupEgressCommand(input)),
+        summarize,
+        ALREADY_PRESENT,
+        rule,
+      );
     }
   }
 

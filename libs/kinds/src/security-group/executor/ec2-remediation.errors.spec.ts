@@ -42,7 +42,12 @@ const REFERENCED = 'sg-0fedcba9876543210';
 describe('groupIdsInMessage / missingGroupOf', () => {
   // The messages EC2 answers with InvalidGroup.NotFound as AWS words them, then inputs the parser must not misread.
   it.each<[string, string, string[], ReturnType<typeof missingGroupOf>]>([
-    ['a referenced group by id', `The security group '${REFERENCED}' does not exist`, [REFERENCED], { kind: 'referenced', groupId: REFERENCED }],
+    [
+      'a referenced group by id',
+      `The security group '${REFERENCED}' does not exist`,
+      [REFERENCED],
+      { kind: 'referenced', groupId: REFERENCED },
+    ],
     ['the target by id', `The security group '${TARGET}' does not exist`, [TARGET], { kind: 'target' }],
     [
       'a referenced group, default-VPC wording (the vpc id is not a group)',
@@ -50,10 +55,30 @@ describe('groupIdsInMessage / missingGroupOf', () => {
       [REFERENCED],
       { kind: 'referenced', groupId: REFERENCED },
     ],
-    ['the target, default-VPC wording', `The security group '${TARGET}' does not exist in default VPC 'vpc-0965ff934a4aaec11'`, [TARGET], { kind: 'target' }],
-    ['a group name, default-VPC wording (no id)', "The security group 'web-sg' does not exist in default VPC 'vpc-c9dd8fae'", [], { kind: 'target' }],
-    ['an 8-digit id (EC2-Classic wording)', "Unable to find group 'sg-d65f4dbc'", ['sg-d65f4dbc'], { kind: 'referenced', groupId: 'sg-d65f4dbc' }],
-    ['no id at all (groups in different networks)', 'You have specified two resources that belong to different networks.', [], { kind: 'target' }],
+    [
+      'the target, default-VPC wording',
+      `The security group '${TARGET}' does not exist in default VPC 'vpc-0965ff934a4aaec11'`,
+      [TARGET],
+      { kind: 'target' },
+    ],
+    [
+      'a group name, default-VPC wording (no id)',
+      "The security group 'web-sg' does not exist in default VPC 'vpc-c9dd8fae'",
+      [],
+      { kind: 'target' },
+    ],
+    [
+      'an 8-digit id (EC2-Classic wording)',
+      "Unable to find group 'sg-d65f4dbc'",
+      ['sg-d65f4dbc'],
+      { kind: 'referenced', groupId: 'sg-d65f4dbc' },
+    ],
+    [
+      'no id at all (groups in different networks)',
+      'You have specified two resources that belong to different networks.',
+      [],
+      { kind: 'target' },
+    ],
     ['no id at all', 'The security group does not exist.', [], { kind: 'target' }],
     ['the target in upper case', `The security group '${TARGET.toUpperCase()}' does not exist`, [TARGET], { kind: 'target' }],
     [
@@ -63,7 +88,12 @@ describe('groupIdsInMessage / missingGroupOf', () => {
       { kind: 'target' },
     ],
     ['an id glued to other text', `The security group 'x${REFERENCED}' does not exist`, [], { kind: 'target' }],
-    ['the target and a referenced group', `${TARGET}: The security group '${REFERENCED}' does not exist (${REFERENCED})`, [TARGET, REFERENCED], { kind: 'referenced', groupId: REFERENCED }],
+    [
+      'the target and a referenced group',
+      `${TARGET}: The security group '${REFERENCED}' does not exist (${REFERENCED})`,
+      [TARGET, REFERENCED],
+      { kind: 'referenced', groupId: REFERENCED },
+    ],
   ])('%s', (_name, message, ids, missing) => {
     expect(groupIdsInMessage(message)).toEqual(ids);
     expect(missingGroupOf(message, TARGET)).toEqual(missing);
@@ -71,38 +101,53 @@ describe('groupIdsInMessage / missingGroupOf', () => {
 });
 
 describe('mapSecurityGroupEc2Error for a group that does not exist', () => {
-  const postgresFromReferenced: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 5432, toPort: 5432, peer: { kind: 'securityGroup', groupId: REFERENCED } };
+  const postgresFromReferenced: PermissionRule = {
+    direction: 'ingress',
+    protocol: 'tcp',
+    fromPort: 5432,
+    toPort: 5432,
+    peer: { kind: 'securityGroup', groupId: REFERENCED },
+  };
   const authorizeCtx = { operation: 'AuthorizeSecurityGroupIngress', groupId: TARGET, apiCalls: calls, rule: postgresFromReferenced };
 
-  it.each(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound'])('%s naming another group → permanent ec2_referenced_group_not_found naming both groups and the rule', (code) => {
-    const err = serviceError(code, 400, `The security group '${REFERENCED}' does not exist`);
+  it.each(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound'])(
+    '%s naming another group → permanent ec2_referenced_group_not_found naming both groups and the rule',
+    (code) => {
+      const err = serviceError(code, 400, `The security group '${REFERENCED}' does not exist`);
 
-    const mapped = mapSecurityGroupEc2Error(err, authorizeCtx);
+      const mapped = mapSecurityGroupEc2Error(err, authorizeCtx);
 
-    expect(mapped).toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
-    expect(mapped).toBeInstanceOf(Ec2PermanentError);
-    expect(mapped).toBeInstanceOf(PermanentError);
-    expect(mapped).not.toBeInstanceOf(TransientError);
-    expect(mapped.code).toBe('ec2_referenced_group_not_found');
-    expect((mapped as Ec2ReferencedGroupNotFoundError).referencedGroupId).toBe(REFERENCED);
-    expect(mapped.awsCode).toBe(code);
-    expect(mapped.cause).toBe(err);
-    expect(mapped.apiCalls).toBe(calls);
-    expect(mapped.message).toBe(
-      `ec2 AuthorizeSecurityGroupIngress on ${TARGET} failed: the rule ingress tcp/5432 from security group ${REFERENCED} refers to security group ${REFERENCED}, ` +
-        `which does not exist (deleted?); the target ${TARGET} is not the missing group. driftwarden never recreates a security group: ` +
-        `restore ${REFERENCED} or change the desired rules so they no longer refer to it (${code}: The security group '${REFERENCED}' does not exist)`,
-    );
-  });
+      expect(mapped).toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
+      expect(mapped).toBeInstanceOf(Ec2PermanentError);
+      expect(mapped).toBeInstanceOf(PermanentError);
+      expect(mapped).not.toBeInstanceOf(TransientError);
+      expect(mapped.code).toBe('ec2_referenced_group_not_found');
+      expect((mapped as Ec2ReferencedGroupNotFoundError).referencedGroupId).toBe(REFERENCED);
+      expect(mapped.awsCode).toBe(code);
+      expect(mapped.cause).toBe(err);
+      expect(mapped.apiCalls).toBe(calls);
+      expect(mapped.message).toBe(
+        `ec2 AuthorizeSecurityGroupIngress on ${TARGET} failed: the rule ingress tcp/5432 from security group ${REFERENCED} refers to security group ${REFERENCED}, ` +
+          `which does not exist (deleted?); the target ${TARGET} is not the missing group. driftwarden never recreates a security group: ` +
+          `restore ${REFERENCED} or change the desired rules so they no longer refer to it (${code}: The security group '${REFERENCED}' does not exist)`,
+      );
+    },
+  );
 
   it('reads the default-VPC wording, and without the rule still names both groups', () => {
-    const err = serviceError('InvalidGroup.NotFound', 400, `The security group '${REFERENCED}' does not exist in default VPC 'vpc-0965ff934a4aaec11'`);
+    const err = serviceError(
+      'InvalidGroup.NotFound',
+      400,
+      `The security group '${REFERENCED}' does not exist in default VPC 'vpc-0965ff934a4aaec11'`,
+    );
 
     const mapped = mapSecurityGroupEc2Error(err, { operation: 'AuthorizeSecurityGroupEgress', groupId: TARGET, apiCalls: calls });
 
     expect(mapped.code).toBe('ec2_referenced_group_not_found');
     expect((mapped as Ec2ReferencedGroupNotFoundError).referencedGroupId).toBe(REFERENCED);
-    expect(mapped.message).toContain(`ec2 AuthorizeSecurityGroupEgress on ${TARGET} failed: a rule of the request refers to security group ${REFERENCED}`);
+    expect(mapped.message).toContain(
+      `ec2 AuthorizeSecurityGroupEgress on ${TARGET} failed: a rule of the request refers to security group ${REFERENCED}`,
+    );
   });
 
   it.each([

@@ -4,7 +4,14 @@
  * @driftwarden/ec2 (`mapEc2Error`), which this extends.
  */
 import { type ApiCallRecord } from '@driftwarden/domain';
-import { Ec2PermanentError, ec2ErrorCode, ec2ErrorMessage, mapEc2Error, type Ec2PermanentCode, type Ec2TransientError } from '@driftwarden/ec2';
+import {
+  Ec2PermanentError,
+  ec2ErrorCode,
+  ec2ErrorMessage,
+  mapEc2Error,
+  type Ec2PermanentCode,
+  type Ec2TransientError,
+} from '@driftwarden/ec2';
 import { describePermissionRule, type PermissionRule } from '../model/permission-rule';
 
 /** EC2 error codes with a fixed meaning for a security group's revert. */
@@ -37,7 +44,13 @@ export class Ec2ReferencedGroupNotFoundError extends Ec2PermanentError {
   /** The group the rule refers to, which EC2 says does not exist. */
   readonly referencedGroupId: string;
   constructor(message: string, ctx: SecurityGroupEc2ErrorContext & { cause: unknown; awsCode: string; referencedGroupId: string }) {
-    super(message, 'ec2_referenced_group_not_found', { operation: ctx.operation, resourceId: ctx.groupId, apiCalls: ctx.apiCalls, cause: ctx.cause, awsCode: ctx.awsCode });
+    super(message, 'ec2_referenced_group_not_found', {
+      operation: ctx.operation,
+      resourceId: ctx.groupId,
+      apiCalls: ctx.apiCalls,
+      cause: ctx.cause,
+      awsCode: ctx.awsCode,
+    });
     this.referencedGroupId = ctx.referencedGroupId;
   }
 }

@@ -41,7 +41,15 @@ const ssh = (id?: string, groupId = SG): SecurityGroupRule => ({
   ToPort: 22,
   CidrIpv4: '0.0.0.0/0',
 });
-const egressAll: SecurityGroupRule = { SecurityGroupRuleId: 'sgr-0000000000000e911', GroupId: SG, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' };
+const egressAll: SecurityGroupRule = {
+  SecurityGroupRuleId: 'sgr-0000000000000e911',
+  GroupId: SG,
+  IsEgress: true,
+  IpProtocol: '-1',
+  FromPort: -1,
+  ToPort: -1,
+  CidrIpv4: '0.0.0.0/0',
+};
 
 function build(provider = jest.fn((_location: { account: string; region: string }) => client)) {
   return { provider, remediation: new Ec2Remediation(provider, { clock: () => new Date('2026-11-13T16:05:00.000Z') }) };
@@ -72,7 +80,10 @@ it('asks for the client of the drifted resource’s account and region', async (
 });
 
 it('revokes by IpPermissions when EC2 gives no rule id, and counts InvalidPermission.NotFound as done', async () => {
-  ec2.on(DescribeSecurityGroupRulesCommand).resolvesOnce({ SecurityGroupRules: [ssh(), egressAll] }).resolves({ SecurityGroupRules: [egressAll] });
+  ec2
+    .on(DescribeSecurityGroupRulesCommand)
+    .resolvesOnce({ SecurityGroupRules: [ssh(), egressAll] })
+    .resolves({ SecurityGroupRules: [egressAll] });
   ec2.on(RevokeSecurityGroupIngressCommand).rejects(serviceError('InvalidPermission.NotFound'));
   const { remediation } = build();
 
@@ -90,7 +101,10 @@ it('revokes by IpPermissions when EC2 gives no rule id, and counts InvalidPermis
 });
 
 it('counts InvalidPermission.Duplicate on an egress authorize as done', async () => {
-  ec2.on(DescribeSecurityGroupRulesCommand).resolvesOnce({ SecurityGroupRules: [] }).resolves({ SecurityGroupRules: [egressAll] });
+  ec2
+    .on(DescribeSecurityGroupRulesCommand)
+    .resolvesOnce({ SecurityGroupRules: [] })
+    .resolves({ SecurityGroupRules: [egressAll] });
   ec2.on(AuthorizeSecurityGroupEgressCommand).rejects(serviceError('InvalidPermission.Duplicate'));
   const { remediation } = build();
 
@@ -118,7 +132,9 @@ it('fails transiently on a paginator that repeats its NextToken', async () => {
   ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [egressAll], NextToken: 'same' });
   const { remediation } = build();
 
-  await expect(remediation.revert(driftFor({ extra: [rules.tcp(22)] }), async () => undefined)).rejects.toMatchObject({ code: 'ec2_pagination_loop' });
+  await expect(remediation.revert(driftFor({ extra: [rules.tcp(22)] }), async () => undefined)).rejects.toMatchObject({
+    code: 'ec2_pagination_loop',
+  });
 });
 
 it('treats a group missing from DescribeSecurityGroups as deleted (permanent)', async () => {
@@ -147,7 +163,9 @@ it('sends no write once the fence throws, and lets the fence error through', asy
   const freeze = new FreezeRecordedError();
   const { remediation } = build();
 
-  await expect(remediation.revert(driftFor({ extra: [rules.tcp(22)], missing: [rules.httpsFromVpc()] }), () => Promise.reject(freeze))).rejects.toBe(freeze);
+  await expect(
+    remediation.revert(driftFor({ extra: [rules.tcp(22)], missing: [rules.httpsFromVpc()] }), () => Promise.reject(freeze)),
+  ).rejects.toBe(freeze);
 
   expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
   expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
@@ -175,33 +193,42 @@ describe('a missing rule that refers to a group that no longer exists', () => {
       rule('egress', 'tcp', 5432, 5432, { kind: 'securityGroup', groupId: OTHER_SG }),
       `The security group '${OTHER_SG}' does not exist in default VPC 'vpc-0965ff934a4aaec11'`,
     ],
-  ] as const)('%s: fails for good with ec2_referenced_group_not_found naming the referenced group, once', async (_name, call, missing, message) => {
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [egressAll] });
-    call.fail(serviceError('InvalidGroup.NotFound', 400, message));
-    const { remediation } = build();
+  ] as const)(
+    '%s: fails for good with ec2_referenced_group_not_found naming the referenced group, once',
+    async (_name, call, missing, message) => {
+      ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [egressAll] });
+      call.fail(serviceError('InvalidGroup.NotFound', 400, message));
+      const { remediation } = build();
 
-    const err = await remediation.revert(driftFor({ missing: [missing] }), async () => undefined).catch((e: unknown) => e);
+      const err = await remediation.revert(driftFor({ missing: [missing] }), async () => undefined).catch((e: unknown) => e);
 
-    expect(err).toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
-    expect(err).toBeInstanceOf(Ec2PermanentError);
-    expect(err).not.toBeInstanceOf(TransientError);
-    const failure = err as Ec2ReferencedGroupNotFoundError;
-    expect(failure.code).toBe('ec2_referenced_group_not_found');
-    expect(failure.referencedGroupId).toBe(OTHER_SG);
-    expect(failure.message).toContain(`on ${SG} failed: the rule ${missing.direction} tcp/5432 ${missing.direction === 'ingress' ? 'from' : 'to'} security group ${OTHER_SG} refers to security group ${OTHER_SG}`);
-    expect(failure.message).toContain(`the target ${SG} is not the missing group`);
-    // One call, no verify read afterwards: the failure is final.
-    expect(call.sent()).toBe(1);
-    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(1);
-    expect(failure.apiCalls.at(-1)).toMatchObject({ operation: call.operation, error: { code: 'InvalidGroup.NotFound', message } });
-  });
+      expect(err).toBeInstanceOf(Ec2ReferencedGroupNotFoundError);
+      expect(err).toBeInstanceOf(Ec2PermanentError);
+      expect(err).not.toBeInstanceOf(TransientError);
+      const failure = err as Ec2ReferencedGroupNotFoundError;
+      expect(failure.code).toBe('ec2_referenced_group_not_found');
+      expect(failure.referencedGroupId).toBe(OTHER_SG);
+      expect(failure.message).toContain(
+        `on ${SG} failed: the rule ${missing.direction} tcp/5432 ${missing.direction === 'ingress' ? 'from' : 'to'} security group ${OTHER_SG} refers to security group ${OTHER_SG}`,
+      );
+      expect(failure.message).toContain(`the target ${SG} is not the missing group`);
+      // One call, no verify read afterwards: the failure is final.
+      expect(call.sent()).toBe(1);
+      expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand)).toHaveLength(1);
+      expect(failure.apiCalls.at(-1)).toMatchObject({ operation: call.operation, error: { code: 'InvalidGroup.NotFound', message } });
+    },
+  );
 
   it('keeps ec2_group_not_found when EC2 names the target itself', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [egressAll] });
-    ec2.on(AuthorizeSecurityGroupIngressCommand).rejects(serviceError('InvalidGroup.NotFound', 400, `The security group '${SG}' does not exist`));
+    ec2
+      .on(AuthorizeSecurityGroupIngressCommand)
+      .rejects(serviceError('InvalidGroup.NotFound', 400, `The security group '${SG}' does not exist`));
     const { remediation } = build();
 
-    const err = await remediation.revert(driftFor({ missing: [rules.postgresFromGroup()] }), async () => undefined).catch((e: unknown) => e);
+    const err = await remediation
+      .revert(driftFor({ missing: [rules.postgresFromGroup()] }), async () => undefined)
+      .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(Ec2PermanentError);
     expect(err).not.toBeInstanceOf(Ec2ReferencedGroupNotFoundError);

@@ -8,7 +8,11 @@ import { driftFor } from './test/executor-test-support';
 it('reverts drift in the sandbox account through the exported adapter and client factory', async () => {
   const account = await sandbox.Ec2Sandbox.start();
   account.addGroup({ groupId: SG, vpcId: VPC, rules: [rules.httpsFromVpc(), rules.sshFromWorld()] });
-  const clients = createEc2ClientProvider({ endpoint: account.url, credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'sandbox-only-secret' }, maxAttempts: 1 });
+  const clients = createEc2ClientProvider({
+    endpoint: account.url,
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'sandbox-only-secret' },
+    maxAttempts: 1,
+  });
   const fenced: string[] = [];
 
   const result = await new Ec2Remediation(clients).revert(driftFor({ extra: [rules.sshFromWorld()] }), async () => {
@@ -32,11 +36,16 @@ describe('cross-account (config aws.assumeRole): the role assumed in the resourc
       endpoint: account.url,
       credentials: base,
       maxAttempts: 1,
-      credentialsFor: assumedRoleCredentialsFor({ roleArn: ROLE, externalId, sessionName: 'driftwarden', durationSeconds: 900, stsEndpoint: account.url }, base),
+      credentialsFor: assumedRoleCredentialsFor(
+        { roleArn: ROLE, externalId, sessionName: 'driftwarden', durationSeconds: 900, stsEndpoint: account.url },
+        base,
+      ),
     });
 
   it('assumes the role once per account (STS AssumeRole, external id sent), and every write is made as that session', async () => {
-    const account = await sandbox.Ec2Sandbox.start({ assumableRoles: { 'arn:aws:iam::111122223333:role/driftwarden-remediator': { externalId: 'dw-ext-0001' } } });
+    const account = await sandbox.Ec2Sandbox.start({
+      assumableRoles: { 'arn:aws:iam::111122223333:role/driftwarden-remediator': { externalId: 'dw-ext-0001' } },
+    });
     account.addGroup({ groupId: SG, vpcId: VPC, rules: [rules.httpsFromVpc(), rules.sshFromWorld(), rules.tcp(8080, '198.51.100.0/24')] });
     const clients = assuming(account, 'dw-ext-0001');
     try {
@@ -64,14 +73,18 @@ describe('cross-account (config aws.assumeRole): the role assumed in the resourc
   });
 
   it('a role the account does not let us assume (wrong external id) fails the revert before any EC2 call, naming STS AccessDenied', async () => {
-    const account = await sandbox.Ec2Sandbox.start({ assumableRoles: { 'arn:aws:iam::111122223333:role/driftwarden-remediator': { externalId: 'right' } } });
+    const account = await sandbox.Ec2Sandbox.start({
+      assumableRoles: { 'arn:aws:iam::111122223333:role/driftwarden-remediator': { externalId: 'right' } },
+    });
     account.addGroup({ groupId: SG, vpcId: VPC, rules: [rules.httpsFromVpc(), rules.sshFromWorld()] });
     const clients = assuming(account, 'wrong');
     try {
-      const err = await new Ec2Remediation(clients).revert(driftFor({ extra: [rules.sshFromWorld()] }), async () => undefined).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await new Ec2Remediation(clients)
+        .revert(driftFor({ extra: [rules.sshFromWorld()] }), async () => undefined)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(err).toBeInstanceOf(Error);
       expect(String((err as Error).message)).toMatch(/AccessDenied|not authorized to perform: sts:AssumeRole/);
       expect(account.calls.map((c) => c.action)).toEqual(['AssumeRole']);

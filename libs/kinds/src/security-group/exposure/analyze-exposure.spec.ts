@@ -20,7 +20,12 @@ describe('analyzeExposure', () => {
 
     expect(a.changeWidensExposure).toBe(false);
     expect(a.change).toEqual([
-      expect.objectContaining({ action: 'revoke', widens: false, public: true, explanation: `closed tcp/8080 to 0.0.0.0/0 on ${SG} (${ADDRESS})` }),
+      expect.objectContaining({
+        action: 'revoke',
+        widens: false,
+        public: true,
+        explanation: `closed tcp/8080 to 0.0.0.0/0 on ${SG} (${ADDRESS})`,
+      }),
     ]);
     expect(a.revertWidensExposure).toBe(true);
     expect(a.revertOpensToInternet).toBe(true);
@@ -71,7 +76,13 @@ describe('analyzeExposure', () => {
     expect(analyzeExposure(diffRules([tcp(8081, '10.0.0.0/8')], [tcp(8080, '10.0.0.0/8')]), ctx).changeWidensExposure).toBe(true);
     expect(analyzeExposure(diffRules([tcp(22, '10.2.0.0/16')], [tcp(22, '10.1.0.0/16')]), ctx).changeWidensExposure).toBe(true);
     // all traffic replaced by one port: narrower
-    const allTraffic: PermissionRule = { direction: 'ingress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
+    const allTraffic: PermissionRule = {
+      direction: 'ingress',
+      protocol: '-1',
+      fromPort: null,
+      toPort: null,
+      peer: { kind: 'ipv4', cidr: '10.0.0.0/8' },
+    };
     expect(analyzeExposure(diffRules([tcp(443, '10.0.0.0/8')], [allTraffic]), ctx).changeWidensExposure).toBe(false);
   });
 
@@ -86,8 +97,20 @@ describe('analyzeExposure', () => {
   });
 
   it('treats prefix lists and referenced groups as sources, and names self-references', () => {
-    const self: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 5432, toPort: 5432, peer: { kind: 'securityGroup', groupId: SG } };
-    const pl: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'prefixList', prefixListId: 'pl-1' } };
+    const self: PermissionRule = {
+      direction: 'ingress',
+      protocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+      peer: { kind: 'securityGroup', groupId: SG },
+    };
+    const pl: PermissionRule = {
+      direction: 'egress',
+      protocol: '-1',
+      fromPort: null,
+      toPort: null,
+      peer: { kind: 'prefixList', prefixListId: 'pl-1' },
+    };
     const a = analyzeExposure(diffRules([], [self, pl]), ctx);
     expect(a.revertWidensExposure).toBe(true);
     expect(a.revertOpensToInternet).toBe(false);
@@ -98,7 +121,13 @@ describe('analyzeExposure', () => {
   });
 
   it('icmp: any type covers a specific type, not the other way round', () => {
-    const icmp = (type: number, code: number): PermissionRule => ({ direction: 'ingress', protocol: 'icmp', fromPort: type, toPort: code, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } });
+    const icmp = (type: number, code: number): PermissionRule => ({
+      direction: 'ingress',
+      protocol: 'icmp',
+      fromPort: type,
+      toPort: code,
+      peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+    });
     expect(ruleCovers(icmp(-1, -1), icmp(8, 0))).toBe(true);
     expect(ruleCovers(icmp(8, -1), icmp(8, 0))).toBe(true);
     expect(ruleCovers(icmp(8, 0), icmp(8, -1))).toBe(false);
@@ -114,14 +143,28 @@ describe('analyzeExposure', () => {
 
   it('no difference: nothing widens', () => {
     const a = analyzeExposure(diffRules([tcp(22, '10.0.0.0/8')], [tcp(22, '10.0.0.0/8')]), ctx);
-    expect(a).toMatchObject({ change: [], revert: [], changeWidensExposure: false, revertWidensExposure: false, changeSummary: 'no rule changes' });
+    expect(a).toMatchObject({
+      change: [],
+      revert: [],
+      changeWidensExposure: false,
+      revertWidensExposure: false,
+      changeSummary: 'no rule changes',
+    });
   });
 });
 
 describe('CoverageIndex', () => {
   it('finds covering rules at every prefix length, across families and ports', () => {
-    const index = new CoverageIndex([tcp([0, 65535], '0.0.0.0/0'), tcp(22, '10.0.0.0/8'), tcp(22, '10.1.0.0/16'), tcp(22, '::/0'), tcp(23, '10.1.2.0/24')]);
-    expect(index.covering(tcp(22, '10.1.2.3/32'))).toEqual(expect.arrayContaining([tcp([0, 65535], '0.0.0.0/0'), tcp(22, '10.0.0.0/8'), tcp(22, '10.1.0.0/16')]));
+    const index = new CoverageIndex([
+      tcp([0, 65535], '0.0.0.0/0'),
+      tcp(22, '10.0.0.0/8'),
+      tcp(22, '10.1.0.0/16'),
+      tcp(22, '::/0'),
+      tcp(23, '10.1.2.0/24'),
+    ]);
+    expect(index.covering(tcp(22, '10.1.2.3/32'))).toEqual(
+      expect.arrayContaining([tcp([0, 65535], '0.0.0.0/0'), tcp(22, '10.0.0.0/8'), tcp(22, '10.1.0.0/16')]),
+    );
     expect(index.covering(tcp(22, '10.1.2.3/32'))).toHaveLength(3);
     expect(index.covering(tcp(22, '2001:db8::/64'))).toEqual([tcp(22, '::/0')]);
     expect(index.covering(tcp(22, '10.0.0.0/8', 'egress'))).toEqual([]);

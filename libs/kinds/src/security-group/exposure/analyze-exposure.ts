@@ -100,7 +100,12 @@ interface PhaseContext {
   address?: string;
 }
 
-function analyzePhase(phase: Phase, authorize: readonly PermissionRule[], revoke: readonly PermissionRule[], context: PhaseContext): ExposureOperation[] {
+function analyzePhase(
+  phase: Phase,
+  authorize: readonly PermissionRule[],
+  revoke: readonly PermissionRule[],
+  context: PhaseContext,
+): ExposureOperation[] {
   const where = ` on ${context.groupId}${context.address ? ` (${context.address})` : ''}`;
   const revokedIndex = new CoverageIndex(revoke);
   const authorizedIndex = new CoverageIndex(authorize);

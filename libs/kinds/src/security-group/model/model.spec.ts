@@ -23,13 +23,20 @@ describe('normalizeCidr', () => {
     expect(normalizeCidr(input)).toBe(expected);
   });
 
-  it.each(['10.0.0.256/8', '10.0.0/8', '10.0.0.0/33', '2001:db8::1::2/64', '2001:db8:::1/64', 'fe80::/129', '12345::/16', 'not-a-cidr', '10.0.0.0/-1'])(
-    'rejects %s (parseCidr undefined; normalizeCidr only trims and lowercases)',
-    (input) => {
-      expect(parseCidr(input)).toBeUndefined();
-      expect(normalizeCidr(` ${input.toUpperCase()} `)).toBe(input.toLowerCase());
-    },
-  );
+  it.each([
+    '10.0.0.256/8',
+    '10.0.0/8',
+    '10.0.0.0/33',
+    '2001:db8::1::2/64',
+    '2001:db8:::1/64',
+    'fe80::/129',
+    '12345::/16',
+    'not-a-cidr',
+    '10.0.0.0/-1',
+  ])('rejects %s (parseCidr undefined; normalizeCidr only trims and lowercases)', (input) => {
+    expect(parseCidr(input)).toBeUndefined();
+    expect(normalizeCidr(` ${input.toUpperCase()} `)).toBe(input.toLowerCase());
+  });
 });
 
 describe('cidrContains / isPublicCidr', () => {
@@ -109,23 +116,40 @@ describe('canonicalProtocol / canonicalPorts', () => {
 });
 
 describe('rule identity', () => {
-  const open8080: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+  const open8080: PermissionRule = {
+    direction: 'ingress',
+    protocol: 'tcp',
+    fromPort: 8080,
+    toPort: 8080,
+    peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+  };
 
   it('builds readable keys', () => {
     expect(ruleKey(open8080)).toBe('ingress|tcp|8080|8080|ipv4:0.0.0.0/0');
-    expect(ruleKey({ direction: 'egress', protocol: 'all', fromPort: 0, toPort: 0, peer: { kind: 'ipv6', cidr: '0::0/0' } })).toBe('egress|-1|*|*|ipv6:::/0');
+    expect(ruleKey({ direction: 'egress', protocol: 'all', fromPort: 0, toPort: 0, peer: { kind: 'ipv6', cidr: '0::0/0' } })).toBe(
+      'egress|-1|*|*|ipv6:::/0',
+    );
     expect(ruleKey({ ...open8080, peer: { kind: 'prefixList', prefixListId: 'pl-123' } })).toBe('ingress|tcp|8080|8080|pl:pl-123');
-    expect(ruleKey({ ...open8080, peer: { kind: 'securityGroup', groupId: 'sg-1', userId: '111122223333' } })).toBe('ingress|tcp|8080|8080|sg:sg-1');
+    expect(ruleKey({ ...open8080, peer: { kind: 'securityGroup', groupId: 'sg-1', userId: '111122223333' } })).toBe(
+      'ingress|tcp|8080|8080|sg:sg-1',
+    );
   });
 
   it('keys the traffic of a canonical rule the way its key starts, whatever the spelling it came in', () => {
-    const traffic = (rule: Omit<PermissionRule, 'peer'>) => canonicalTrafficKey(canonicalizeRule({ ...rule, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } }));
+    const traffic = (rule: Omit<PermissionRule, 'peer'>) =>
+      canonicalTrafficKey(canonicalizeRule({ ...rule, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } }));
     expect(canonicalTrafficKey(open8080)).toBe('ingress|tcp|8080|8080');
     expect(traffic({ direction: 'egress', protocol: 'all', fromPort: 0, toPort: 0 })).toBe('egress|-1|*|*');
     expect(traffic({ direction: 'ingress', protocol: 'ESP', fromPort: 0, toPort: 0 })).toBe('ingress|50|*|*');
     expect(traffic({ direction: 'ingress', protocol: '6', fromPort: null, toPort: null })).toBe('ingress|tcp|0|65535');
     expect(traffic({ direction: 'ingress', protocol: 'icmp', fromPort: 8, toPort: null })).toBe('ingress|icmp|8|-1');
-    const udp = canonicalizeRule({ direction: 'egress', protocol: '17', fromPort: -1, toPort: -1, peer: { kind: 'ipv6', cidr: '2001:DB8::/32' } });
+    const udp = canonicalizeRule({
+      direction: 'egress',
+      protocol: '17',
+      fromPort: -1,
+      toPort: -1,
+      peer: { kind: 'ipv6', cidr: '2001:DB8::/32' },
+    });
     expect(canonicalRuleKey(udp)).toBe(`${canonicalTrafficKey(udp)}|ipv6:2001:db8::/32`);
     expect(ruleKey(udp)).toBe(canonicalRuleKey(udp));
   });
@@ -145,7 +169,16 @@ describe('rule identity', () => {
   });
 
   it('canonicalises and drops empty descriptions', () => {
-    expect(makeRule({ direction: 'ingress', protocol: '6', fromPort: 22, toPort: 22, peer: { kind: 'ipv6', cidr: '2001:DB8::/32' }, description: '' })).toEqual({
+    expect(
+      makeRule({
+        direction: 'ingress',
+        protocol: '6',
+        fromPort: 22,
+        toPort: 22,
+        peer: { kind: 'ipv6', cidr: '2001:DB8::/32' },
+        description: '',
+      }),
+    ).toEqual({
       direction: 'ingress',
       protocol: 'tcp',
       fromPort: 22,
@@ -156,12 +189,21 @@ describe('rule identity', () => {
   });
 
   it('uniqueRules keeps the first of each identity', () => {
-    const list = uniqueRules([{ ...open8080, description: 'first' }, { ...open8080, protocol: '6', description: 'second' }]);
+    const list = uniqueRules([
+      { ...open8080, description: 'first' },
+      { ...open8080, protocol: '6', description: 'second' },
+    ]);
     expect(list).toEqual([{ ...open8080, description: 'first' }]);
   });
 
   it('sorts by direction, protocol, ports and peer', () => {
-    const egress: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+    const egress: PermissionRule = {
+      direction: 'egress',
+      protocol: '-1',
+      fromPort: null,
+      toPort: null,
+      peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+    };
     const ssh: PermissionRule = { ...open8080, fromPort: 22, toPort: 22 };
     expect(sortRules([egress, open8080, ssh])).toEqual([ssh, open8080, egress]);
   });

@@ -39,9 +39,9 @@ describe('plain-English descriptions', () => {
         peer: { kind: 'securityGroup', groupId: 'sg-0def', userId: '444455556666' },
       }),
     ).toBe('all traffic to security group 444455556666/sg-0def');
-    expect(
-      describePermissionRule({ ...open8080, peer: { kind: 'prefixList', prefixListId: 'pl-0123' } }),
-    ).toBe('tcp/8080 from prefix list pl-0123');
+    expect(describePermissionRule({ ...open8080, peer: { kind: 'prefixList', prefixListId: 'pl-0123' } })).toBe(
+      'tcp/8080 from prefix list pl-0123',
+    );
   });
 
   it('summarises what the live change did', () => {
@@ -51,9 +51,7 @@ describe('plain-English descriptions', () => {
       missing: [open8080],
       attributes: [{ path: 'description', live: 'x', desired: 'y' }],
     };
-    expect(summarizeDiff(diff)).toBe(
-      'opens ingress tcp/22 from ::/0; closes ingress tcp/8080 from 0.0.0.0/0; changes description',
-    );
+    expect(summarizeDiff(diff)).toBe('opens ingress tcp/22 from ::/0; closes ingress tcp/8080 from 0.0.0.0/0; changes description');
     expect(summarizeDiff({ equal: true, extra: [], missing: [], attributes: [] })).toBe('no difference');
   });
 

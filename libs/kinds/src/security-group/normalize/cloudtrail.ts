@@ -20,7 +20,15 @@ function items<T extends z.ZodType>(item: T) {
 }
 
 const description = z.string().nullish();
-const port = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).nullish();
+const port = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^-?\d+$/)
+      .transform(Number),
+  ])
+  .nullish();
 const protocol = z.union([z.string(), z.number()]);
 
 const cloudTrailPermissionSchema = z.looseObject({
@@ -93,7 +101,11 @@ function rulesOfPermissionItems(list: readonly unknown[], direction: RuleDirecti
     }
     p.groups.forEach((g, j) => {
       if (!g.groupId) {
-        fail('cloudtrail', `${path}.groups.items[${j}].groupId`, 'expected a security group id (groups named only by groupName are not supported)');
+        fail(
+          'cloudtrail',
+          `${path}.groups.items[${j}].groupId`,
+          'expected a security group id (groups named only by groupName are not supported)',
+        );
       }
       rules.push(makeRule({ ...base, peer: groupPeer(g.groupId, g.userId), description: g.description }));
     });
@@ -102,10 +114,7 @@ function rulesOfPermissionItems(list: readonly unknown[], direction: RuleDirecti
 }
 
 export type CloudTrailRuleEventName =
-  | 'AuthorizeSecurityGroupIngress'
-  | 'AuthorizeSecurityGroupEgress'
-  | 'RevokeSecurityGroupIngress'
-  | 'RevokeSecurityGroupEgress';
+  'AuthorizeSecurityGroupIngress' | 'AuthorizeSecurityGroupEgress' | 'RevokeSecurityGroupIngress' | 'RevokeSecurityGroupEgress';
 
 const RULE_EVENTS: Readonly<Record<CloudTrailRuleEventName, { action: 'authorize' | 'revoke'; direction: RuleDirection }>> = {
   AuthorizeSecurityGroupIngress: { action: 'authorize', direction: 'ingress' },
@@ -138,7 +147,15 @@ export function rulesFromCloudTrailRequest(eventName: string, requestParameters:
   const req = parseShape('cloudtrail', requestSchema, requestParameters ?? {}, 'requestParameters');
   const rules = rulesOfPermissionItems(req.ipPermissions, direction, 'requestParameters.ipPermissions');
   if (req.cidrIp && req.ipProtocol !== undefined && req.ipProtocol !== null) {
-    rules.push(makeRule({ direction, protocol: req.ipProtocol, fromPort: req.fromPort, toPort: req.toPort, peer: { kind: 'ipv4', cidr: req.cidrIp } }));
+    rules.push(
+      makeRule({
+        direction,
+        protocol: req.ipProtocol,
+        fromPort: req.fromPort,
+        toPort: req.toPort,
+        peer: { kind: 'ipv4', cidr: req.cidrIp },
+      }),
+    );
   }
   const ids = req.securityGroupRuleIds ?? [];
   const result: CloudTrailRuleRequest = { action, direction, rules: uniqueRules(rules), securityGroupRuleIds: [...ids] };

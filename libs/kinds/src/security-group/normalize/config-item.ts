@@ -52,7 +52,8 @@ function rulesOfPermission(p: z.output<typeof configPermissionSchema>, direction
     const cidr = typeof r === 'string' ? r : r.cidrIp;
     rules.push(makeRule({ ...base, peer: { kind: 'ipv4', cidr }, description: typeof r === 'string' ? undefined : r.description }));
   }
-  for (const r of p.ipv6Ranges ?? []) rules.push(makeRule({ ...base, peer: { kind: 'ipv6', cidr: r.cidrIpv6 }, description: r.description }));
+  for (const r of p.ipv6Ranges ?? [])
+    rules.push(makeRule({ ...base, peer: { kind: 'ipv6', cidr: r.cidrIpv6 }, description: r.description }));
   for (const r of p.prefixListIds ?? []) {
     rules.push(makeRule({ ...base, peer: { kind: 'prefixList', prefixListId: r.prefixListId }, description: r.description }));
   }

@@ -19,8 +19,20 @@ import type { PermissionRule } from '../model/permission-rule';
 const SG = 'sg-0abc1234def567890';
 const OTHER_SG = 'sg-0fedcba9876543210';
 
-const https10: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } };
-const allEgress: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+const https10: PermissionRule = {
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: 443,
+  toPort: 443,
+  peer: { kind: 'ipv4', cidr: '10.0.0.0/8' },
+};
+const allEgress: PermissionRule = {
+  direction: 'egress',
+  protocol: '-1',
+  fromPort: null,
+  toPort: null,
+  peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+};
 
 describe('AWS Config configuration (CONTRACTS.md §A4)', () => {
   /** The configuration of the §A4 example event, verbatim. */
@@ -53,7 +65,14 @@ describe('AWS Config configuration (CONTRACTS.md §A4)', () => {
       },
     ],
     ipPermissionsEgress: [
-      { ipProtocol: '-1', ipRanges: ['0.0.0.0/0'], ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }], ipv6Ranges: [], prefixListIds: [], userIdGroupPairs: [] },
+      {
+        ipProtocol: '-1',
+        ipRanges: ['0.0.0.0/0'],
+        ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }],
+        ipv6Ranges: [],
+        prefixListIds: [],
+        userIdGroupPairs: [],
+      },
     ],
     tags: [{ key: 'team', value: 'payments' }],
   };
@@ -70,7 +89,17 @@ describe('AWS Config configuration (CONTRACTS.md §A4)', () => {
   it('reads legacy CI 1.2 items that only have the ipRanges string array', () => {
     const legacy = {
       groupId: SG,
-      ipPermissions: [{ ipProtocol: 'tcp', fromPort: 8080, toPort: 8080, ipRanges: ['0.0.0.0/0', '192.0.2.0/24'], ipv6Ranges: [], prefixListIds: [], userIdGroupPairs: [] }],
+      ipPermissions: [
+        {
+          ipProtocol: 'tcp',
+          fromPort: 8080,
+          toPort: 8080,
+          ipRanges: ['0.0.0.0/0', '192.0.2.0/24'],
+          ipv6Ranges: [],
+          prefixListIds: [],
+          userIdGroupPairs: [],
+        },
+      ],
       ipPermissionsEgress: [{ ipProtocol: '-1', fromPort: null, toPort: null, ipRanges: ['0.0.0.0/0'] }],
     };
     expect(rulesFromConfigConfiguration(legacy)).toEqual([
@@ -81,21 +110,37 @@ describe('AWS Config configuration (CONTRACTS.md §A4)', () => {
   });
 
   it('never loses a CIDR that only one of ipRanges / ipv4Ranges lists', () => {
-    const rules = rulesFromConfigPermissions([{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipRanges: ['0.0.0.0/0'], ipv4Ranges: [] }], 'ingress');
+    const rules = rulesFromConfigPermissions(
+      [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipRanges: ['0.0.0.0/0'], ipv4Ranges: [] }],
+      'ingress',
+    );
     expect(rules.map((r) => r.peer)).toEqual([{ kind: 'ipv4', cidr: '0.0.0.0/0' }]);
   });
 
   it('reads IPv6, prefix lists, icmp and protocol numbers', () => {
     const rules = rulesFromConfigPermissions(
       [
-        { ipProtocol: '6', fromPort: 443, toPort: 443, ipv6Ranges: [{ cidrIpv6: '2001:DB8:0::/32', description: 'v6' }], prefixListIds: [{ prefixListId: 'pl-63a5400a' }] },
+        {
+          ipProtocol: '6',
+          fromPort: 443,
+          toPort: 443,
+          ipv6Ranges: [{ cidrIpv6: '2001:DB8:0::/32', description: 'v6' }],
+          prefixListIds: [{ prefixListId: 'pl-63a5400a' }],
+        },
         { ipProtocol: 'icmp', fromPort: 8, toPort: -1, ipv4Ranges: [{ cidrIp: '10.0.0.0/8' }] },
         { ipProtocol: '58', fromPort: -1, toPort: -1, ipv6Ranges: [{ cidrIpv6: '::/0' }] },
       ],
       'ingress',
     );
     expect(rules).toEqual([
-      { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv6', cidr: '2001:db8::/32' }, description: 'v6' },
+      {
+        direction: 'ingress',
+        protocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        peer: { kind: 'ipv6', cidr: '2001:db8::/32' },
+        description: 'v6',
+      },
       { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'prefixList', prefixListId: 'pl-63a5400a' } },
       { direction: 'ingress', protocol: 'icmp', fromPort: 8, toPort: -1, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } },
       { direction: 'ingress', protocol: 'icmpv6', fromPort: -1, toPort: -1, peer: { kind: 'ipv6', cidr: '::/0' } },
@@ -124,7 +169,17 @@ describe('CloudTrail (CONTRACTS.md §A8)', () => {
   const requestParameters = {
     groupId: SG,
     ipPermissions: {
-      items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: '0.0.0.0/0', description: 'temp' }] }, ipv6Ranges: {}, prefixListIds: {} }],
+      items: [
+        {
+          ipProtocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          groups: {},
+          ipRanges: { items: [{ cidrIp: '0.0.0.0/0', description: 'temp' }] },
+          ipv6Ranges: {},
+          prefixListIds: {},
+        },
+      ],
     },
   };
   const responseElements = {
@@ -146,7 +201,14 @@ describe('CloudTrail (CONTRACTS.md §A8)', () => {
       ],
     },
   };
-  const ssh: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' }, description: 'temp' };
+  const ssh: PermissionRule = {
+    direction: 'ingress',
+    protocol: 'tcp',
+    fromPort: 22,
+    toPort: 22,
+    peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+    description: 'temp',
+  };
 
   it('reads the request of the break-glass example ({} empties)', () => {
     expect(rulesFromCloudTrailRequest('AuthorizeSecurityGroupIngress', requestParameters)).toEqual({
@@ -188,61 +250,142 @@ describe('CloudTrail (CONTRACTS.md §A8)', () => {
     expect(result?.rules).toEqual([
       { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv6', cidr: '2001:db8::/56' } },
       { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'prefixList', prefixListId: 'pl-0123' } },
-      { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'securityGroup', groupId: OTHER_SG, userId: '111122223333' } },
+      {
+        direction: 'egress',
+        protocol: '-1',
+        fromPort: null,
+        toPort: null,
+        peer: { kind: 'securityGroup', groupId: OTHER_SG, userId: '111122223333' },
+      },
     ]);
   });
 
   it('treats a fully empty ipPermissions ({} or absent) as no rules, and reads revokes by rule id', () => {
     expect(rulesFromCloudTrailIpPermissions({}, 'ingress')).toEqual([]);
     expect(rulesFromCloudTrailIpPermissions(undefined, 'ingress')).toEqual([]);
-    expect(rulesFromCloudTrailIpPermissions({ items: [{ ipProtocol: 'tcp', fromPort: 80, toPort: 80, groups: {}, ipRanges: {}, ipv6Ranges: {}, prefixListIds: {} }] }, 'ingress')).toEqual([]);
-    const byId = rulesFromCloudTrailRequest('RevokeSecurityGroupIngress', { groupId: SG, securityGroupRuleIds: { items: [{ securityGroupRuleId: 'sgr-1' }, 'sgr-2'] } });
+    expect(
+      rulesFromCloudTrailIpPermissions(
+        { items: [{ ipProtocol: 'tcp', fromPort: 80, toPort: 80, groups: {}, ipRanges: {}, ipv6Ranges: {}, prefixListIds: {} }] },
+        'ingress',
+      ),
+    ).toEqual([]);
+    const byId = rulesFromCloudTrailRequest('RevokeSecurityGroupIngress', {
+      groupId: SG,
+      securityGroupRuleIds: { items: [{ securityGroupRuleId: 'sgr-1' }, 'sgr-2'] },
+    });
     expect(byId).toEqual({ action: 'revoke', direction: 'ingress', groupId: SG, rules: [], securityGroupRuleIds: ['sgr-1', 'sgr-2'] });
   });
 
   it('reads the legacy flat request form and revoked rule sets with referenced groups and prefix lists', () => {
-    expect(rulesFromCloudTrailRequest('AuthorizeSecurityGroupIngress', { groupId: SG, ipProtocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIp: '0.0.0.0/0' })?.rules).toEqual([
-      { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } },
-    ]);
+    expect(
+      rulesFromCloudTrailRequest('AuthorizeSecurityGroupIngress', {
+        groupId: SG,
+        ipProtocol: 'tcp',
+        fromPort: 8080,
+        toPort: 8080,
+        cidrIp: '0.0.0.0/0',
+      })?.rules,
+    ).toEqual([{ direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } }]);
     const revoked = rulesFromCloudTrailResponse({
       revokedSecurityGroupRuleSet: {
         items: [
           { securityGroupRuleId: 'sgr-a', groupId: SG, isEgress: true, ipProtocol: '-1', fromPort: -1, toPort: -1, prefixListId: 'pl-1' },
-          { securityGroupRuleId: 'sgr-b', groupId: SG, isEgress: false, ipProtocol: '6', fromPort: 5432, toPort: 5432, referencedGroupInfo: { groupId: OTHER_SG, userId: '111122223333' } },
+          {
+            securityGroupRuleId: 'sgr-b',
+            groupId: SG,
+            isEgress: false,
+            ipProtocol: '6',
+            fromPort: 5432,
+            toPort: 5432,
+            referencedGroupInfo: { groupId: OTHER_SG, userId: '111122223333' },
+          },
         ],
       },
     }).revoked;
     expect(revoked.map((r) => r.rule)).toEqual([
       { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'prefixList', prefixListId: 'pl-1' } },
-      { direction: 'ingress', protocol: 'tcp', fromPort: 5432, toPort: 5432, peer: { kind: 'securityGroup', groupId: OTHER_SG, userId: '111122223333' } },
+      {
+        direction: 'ingress',
+        protocol: 'tcp',
+        fromPort: 5432,
+        toPort: 5432,
+        peer: { kind: 'securityGroup', groupId: OTHER_SG, userId: '111122223333' },
+      },
     ]);
   });
 
   it('returns null for events that are not Authorize/Revoke, and rejects rules without a peer', () => {
     expect(rulesFromCloudTrailRequest('ModifySecurityGroupRules', {})).toBeNull();
-    expect(() => rulesFromCloudTrailResponse({ securityGroupRuleSet: { items: [{ isEgress: false, ipProtocol: 'tcp', fromPort: 1, toPort: 1 }] } })).toThrow(
-      /securityGroupRuleSet\.items\[0\]: expected one of cidrIpv4/,
-    );
+    expect(() =>
+      rulesFromCloudTrailResponse({ securityGroupRuleSet: { items: [{ isEgress: false, ipProtocol: 'tcp', fromPort: 1, toPort: 1 }] } }),
+    ).toThrow(/securityGroupRuleSet\.items\[0\]: expected one of cidrIpv4/);
   });
 });
 
 describe('EC2 SDK shapes (CONTRACTS.md §A9)', () => {
   it('reads DescribeSecurityGroupRules output with rule ids (-1 ports for all traffic)', () => {
     const described: SecurityGroupRule[] = [
-      { SecurityGroupRuleId: 'sgr-1', GroupId: SG, GroupOwnerId: '111122223333', IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' },
-      { SecurityGroupRuleId: 'sgr-2', GroupId: SG, IsEgress: false, IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv6: '::/0', Description: 'https' },
-      { SecurityGroupRuleId: 'sgr-3', GroupId: SG, IsEgress: false, IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, ReferencedGroupInfo: { GroupId: SG, UserId: '111122223333' } },
+      {
+        SecurityGroupRuleId: 'sgr-1',
+        GroupId: SG,
+        GroupOwnerId: '111122223333',
+        IsEgress: true,
+        IpProtocol: '-1',
+        FromPort: -1,
+        ToPort: -1,
+        CidrIpv4: '0.0.0.0/0',
+      },
+      {
+        SecurityGroupRuleId: 'sgr-2',
+        GroupId: SG,
+        IsEgress: false,
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        CidrIpv6: '::/0',
+        Description: 'https',
+      },
+      {
+        SecurityGroupRuleId: 'sgr-3',
+        GroupId: SG,
+        IsEgress: false,
+        IpProtocol: 'tcp',
+        FromPort: 0,
+        ToPort: 65535,
+        ReferencedGroupInfo: { GroupId: SG, UserId: '111122223333' },
+      },
       { SecurityGroupRuleId: 'sgr-4', GroupId: SG, IsEgress: false, IpProtocol: 'icmp', FromPort: 8, ToPort: 0, PrefixListId: 'pl-9' },
     ];
     expect(rulesFromSecurityGroupRules(described)).toEqual([
       { securityGroupRuleId: 'sgr-1', groupId: SG, rule: allEgress },
-      { securityGroupRuleId: 'sgr-2', groupId: SG, rule: { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv6', cidr: '::/0' }, description: 'https' } },
+      {
+        securityGroupRuleId: 'sgr-2',
+        groupId: SG,
+        rule: {
+          direction: 'ingress',
+          protocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          peer: { kind: 'ipv6', cidr: '::/0' },
+          description: 'https',
+        },
+      },
       {
         securityGroupRuleId: 'sgr-3',
         groupId: SG,
-        rule: { direction: 'ingress', protocol: 'tcp', fromPort: 0, toPort: 65535, peer: { kind: 'securityGroup', groupId: SG, userId: '111122223333' } },
+        rule: {
+          direction: 'ingress',
+          protocol: 'tcp',
+          fromPort: 0,
+          toPort: 65535,
+          peer: { kind: 'securityGroup', groupId: SG, userId: '111122223333' },
+        },
       },
-      { securityGroupRuleId: 'sgr-4', groupId: SG, rule: { direction: 'ingress', protocol: 'icmp', fromPort: 8, toPort: 0, peer: { kind: 'prefixList', prefixListId: 'pl-9' } } },
+      {
+        securityGroupRuleId: 'sgr-4',
+        groupId: SG,
+        rule: { direction: 'ingress', protocol: 'icmp', fromPort: 8, toPort: 0, peer: { kind: 'prefixList', prefixListId: 'pl-9' } },
+      },
     ]);
   });
 
@@ -290,9 +433,31 @@ describe('Terraform state attributes (CONTRACTS.md §E2)', () => {
     owner_id: '111122223333',
     revoke_rules_on_delete: false,
     ingress: [
-      { cidr_blocks: ['10.0.0.0/8'], description: '', from_port: 443, to_port: 443, ipv6_cidr_blocks: [], prefix_list_ids: [], protocol: 'tcp', security_groups: [], self: false },
+      {
+        cidr_blocks: ['10.0.0.0/8'],
+        description: '',
+        from_port: 443,
+        to_port: 443,
+        ipv6_cidr_blocks: [],
+        prefix_list_ids: [],
+        protocol: 'tcp',
+        security_groups: [],
+        self: false,
+      },
     ],
-    egress: [{ cidr_blocks: ['0.0.0.0/0'], description: '', from_port: 0, to_port: 0, ipv6_cidr_blocks: [], prefix_list_ids: [], protocol: '-1', security_groups: [], self: false }],
+    egress: [
+      {
+        cidr_blocks: ['0.0.0.0/0'],
+        description: '',
+        from_port: 0,
+        to_port: 0,
+        ipv6_cidr_blocks: [],
+        prefix_list_ids: [],
+        protocol: '-1',
+        security_groups: [],
+        self: false,
+      },
+    ],
     tags: { team: 'payments' },
     tags_all: { team: 'payments' },
     timeouts: null,
@@ -390,29 +555,69 @@ describe('Terraform state attributes (CONTRACTS.md §E2)', () => {
       { ...rule, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } },
       { ...rule, peer: { kind: 'ipv6', cidr: '::/0' } },
     ]);
-    expect(rulesFromTerraformLegacyRule({ ...base, cidr_blocks: [], ipv6_cidr_blocks: [], self: true })).toEqual([{ ...rule, peer: { kind: 'securityGroup', groupId: SG } }]);
-    expect(rulesFromTerraformLegacyRule({ ...base, type: 'egress', protocol: 'all', from_port: 0, to_port: 0, cidr_blocks: [], ipv6_cidr_blocks: [], source_security_group_id: OTHER_SG })).toEqual([
-      { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'securityGroup', groupId: OTHER_SG } },
+    expect(rulesFromTerraformLegacyRule({ ...base, cidr_blocks: [], ipv6_cidr_blocks: [], self: true })).toEqual([
+      { ...rule, peer: { kind: 'securityGroup', groupId: SG } },
     ]);
+    expect(
+      rulesFromTerraformLegacyRule({
+        ...base,
+        type: 'egress',
+        protocol: 'all',
+        from_port: 0,
+        to_port: 0,
+        cidr_blocks: [],
+        ipv6_cidr_blocks: [],
+        source_security_group_id: OTHER_SG,
+      }),
+    ).toEqual([{ direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'securityGroup', groupId: OTHER_SG } }]);
   });
 
   it('reads a group reference as Terraform writes it: sg-… or <account>/sg-… (the owner is not part of the key)', () => {
     expect(parseGroupReference(OTHER_SG)).toEqual({ kind: 'securityGroup', groupId: OTHER_SG });
     expect(parseGroupReference(`444455556666/${OTHER_SG}`)).toEqual({ kind: 'securityGroup', groupId: OTHER_SG, userId: '444455556666' });
     const rule = { direction: 'ingress' as const, protocol: 'tcp', fromPort: 22, toPort: 22 };
-    expect(ruleKey({ ...rule, peer: parseGroupReference(`444455556666/${OTHER_SG}`) })).toBe(ruleKey({ ...rule, peer: { kind: 'securityGroup', groupId: OTHER_SG } }));
+    expect(ruleKey({ ...rule, peer: parseGroupReference(`444455556666/${OTHER_SG}`) })).toBe(
+      ruleKey({ ...rule, peer: { kind: 'securityGroup', groupId: OTHER_SG } }),
+    );
   });
 
   it('writes inline blocks in the state shape (every key, 0 ports for all traffic, self)', () => {
     const blocks = toTerraformInlineBlocks(
-      [https10, { ...https10, peer: { kind: 'securityGroup', groupId: SG } }, { ...https10, peer: { kind: 'prefixList', prefixListId: 'pl-1' } }, allEgress],
+      [
+        https10,
+        { ...https10, peer: { kind: 'securityGroup', groupId: SG } },
+        { ...https10, peer: { kind: 'prefixList', prefixListId: 'pl-1' } },
+        allEgress,
+      ],
       SG,
     );
     expect(blocks).toEqual({
       ingress: [
-        { cidr_blocks: ['10.0.0.0/8'], description: '', from_port: 443, ipv6_cidr_blocks: [], prefix_list_ids: ['pl-1'], protocol: 'tcp', security_groups: [], self: true, to_port: 443 },
+        {
+          cidr_blocks: ['10.0.0.0/8'],
+          description: '',
+          from_port: 443,
+          ipv6_cidr_blocks: [],
+          prefix_list_ids: ['pl-1'],
+          protocol: 'tcp',
+          security_groups: [],
+          self: true,
+          to_port: 443,
+        },
       ],
-      egress: [{ cidr_blocks: ['0.0.0.0/0'], description: '', from_port: 0, ipv6_cidr_blocks: [], prefix_list_ids: [], protocol: '-1', security_groups: [], self: false, to_port: 0 }],
+      egress: [
+        {
+          cidr_blocks: ['0.0.0.0/0'],
+          description: '',
+          from_port: 0,
+          ipv6_cidr_blocks: [],
+          prefix_list_ids: [],
+          protocol: '-1',
+          security_groups: [],
+          self: false,
+          to_port: 0,
+        },
+      ],
     });
   });
 

@@ -5,8 +5,27 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DesiredStateIndex as GenericIndex, stateSourceFor, type DesiredStateIndexOptions, type DesiredStateStack, type StateReadResult, type StateSource, type StateVersion } from '@driftwarden/terraform-state';
-import { ACCOUNT, E2_STATE, OTHER_ACCOUNT, InMemoryStateSource, REGION, SG_BASTION, SG_WORKERS, V3_STATE, appsState, networkState } from '@driftwarden/terraform-state/testing';
+import {
+  DesiredStateIndex as GenericIndex,
+  stateSourceFor,
+  type DesiredStateIndexOptions,
+  type DesiredStateStack,
+  type StateReadResult,
+  type StateSource,
+  type StateVersion,
+} from '@driftwarden/terraform-state';
+import {
+  ACCOUNT,
+  E2_STATE,
+  OTHER_ACCOUNT,
+  InMemoryStateSource,
+  REGION,
+  SG_BASTION,
+  SG_WORKERS,
+  V3_STATE,
+  appsState,
+  networkState,
+} from '@driftwarden/terraform-state/testing';
 import { ruleKey } from '../model/rule';
 import type { ManagedSecurityGroup, SecurityGroupLookup } from './resolve-security-group';
 import { SecurityGroupStates } from './security-group-lookup';
@@ -18,10 +37,18 @@ import { securityGroupStateKind } from './security-group-state';
  */
 class DesiredStateIndex extends GenericIndex {
   private readonly groups = new SecurityGroupStates(this);
-  constructor(stacks: readonly DesiredStateStack[], sourceFor: (stack: DesiredStateStack) => StateSource, options: DesiredStateIndexOptions = {}) {
+  constructor(
+    stacks: readonly DesiredStateStack[],
+    sourceFor: (stack: DesiredStateStack) => StateSource,
+    options: DesiredStateIndexOptions = {},
+  ) {
     super(stacks, sourceFor, { kinds: [securityGroupStateKind], ...options });
   }
-  static override fromConfig(stacks: readonly DesiredStateStack[], deps: Parameters<typeof GenericIndex.fromConfig>[1], options?: DesiredStateIndexOptions): DesiredStateIndex {
+  static override fromConfig(
+    stacks: readonly DesiredStateStack[],
+    deps: Parameters<typeof GenericIndex.fromConfig>[1],
+    options?: DesiredStateIndexOptions,
+  ): DesiredStateIndex {
     return new DesiredStateIndex(stacks, (stack) => stateSourceFor(stack, deps), options);
   }
   lookupSecurityGroup(account: string, region: string, groupId: string): Promise<SecurityGroupLookup> {
@@ -39,7 +66,12 @@ const NETWORK: DesiredStateStack = {
   state: { s3: { bucket: 'tf-state', key: 'network/terraform.tfstate', region: REGION } },
 };
 const APPS: DesiredStateStack = { name: 'apps', accounts: [ACCOUNT], regions: [REGION], state: { file: '/srv/state/apps.tfstate' } };
-const OTHER: DesiredStateStack = { name: 'other', accounts: [OTHER_ACCOUNT], regions: [REGION], state: { file: '/srv/state/other.tfstate' } };
+const OTHER: DesiredStateStack = {
+  name: 'other',
+  accounts: [OTHER_ACCOUNT],
+  regions: [REGION],
+  state: { file: '/srv/state/other.tfstate' },
+};
 
 function managed(result: SecurityGroupLookup): ManagedSecurityGroup {
   if (!result.managed) throw new Error(`expected managed, got: ${result.reason}`);
@@ -73,7 +105,13 @@ describe('DesiredStateIndex', () => {
     expect(sg.stack).toBe('network');
     expect(sg.stacks).toEqual(['network', 'apps']);
     expect(sg.groupAddress).toBe('module.net.aws_security_group.workers');
-    const metrics = { direction: 'ingress' as const, protocol: 'tcp', fromPort: 9100, toPort: 9100, peer: { kind: 'ipv4' as const, cidr: '10.20.0.0/16' } };
+    const metrics = {
+      direction: 'ingress' as const,
+      protocol: 'tcp',
+      fromPort: 9100,
+      toPort: 9100,
+      peer: { kind: 'ipv4' as const, cidr: '10.20.0.0/16' },
+    };
     expect(sg.desiredRules).toContainEqual(metrics);
     expect(sg.ruleOwners.get(ruleKey(metrics))).toBe('module.svc.aws_vpc_security_group_ingress_rule.metrics');
     expect(sg.ruleStacks.get(ruleKey(metrics))).toBe('apps');
@@ -90,7 +128,8 @@ describe('DesiredStateIndex', () => {
     await expect(index.lookupSecurityGroup(ACCOUNT, REGION, 'sg-0notinanystate00')).resolves.toEqual({
       managed: false,
       groupId: 'sg-0notinanystate00',
-      reason: 'sg-0notinanystate00 is in the Terraform state of no stack covering account 111122223333 in eu-west-1 (checked "network", "apps")',
+      reason:
+        'sg-0notinanystate00 is in the Terraform state of no stack covering account 111122223333 in eu-west-1 (checked "network", "apps")',
     });
     // The state's arn/region put the bastion group in eu-west-1: not the same group in us-east-1.
     expect((await index.lookupSecurityGroup(ACCOUNT, 'us-east-1', SG_BASTION)).managed).toBe(false);
@@ -130,7 +169,10 @@ describe('DesiredStateIndex', () => {
     const err = await rejection(index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION));
     expect(err).toBeInstanceOf(TransientError);
     expect(err.message).toBe('stack "apps": s3 GetObject failed (throttled)');
-    expect(index.status().find((s) => s.stack === 'apps')?.error).toEqual({ code: 's3_throttled', message: 'stack "apps": s3 GetObject failed (throttled)' });
+    expect(index.status().find((s) => s.stack === 'apps')?.error).toEqual({
+      code: 's3_throttled',
+      message: 'stack "apps": s3 GetObject failed (throttled)',
+    });
 
     // The next lookup retries the read and succeeds.
     expect(managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).stack).toBe('network');
@@ -221,7 +263,10 @@ describe('DesiredStateIndex', () => {
       },
     };
     const index = new DesiredStateIndex([NETWORK], () => source);
-    const cidrs = async () => managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).desiredRules.map((r) => (r.peer.kind === 'ipv4' ? r.peer.cidr : ''));
+    const cidrs = async () =>
+      managed(await index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).desiredRules.map((r) =>
+        r.peer.kind === 'ipv4' ? r.peer.cidr : '',
+      );
     expect(await cidrs()).toContain('198.51.100.0/24');
 
     const refreshing = index.refresh('network');
@@ -261,7 +306,13 @@ describe('DesiredStateIndex', () => {
     ]);
     const arn = `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group-rule/sgr-0000000000000a201`;
     await expect(index.lookupManaged(ACCOUNT, REGION, arn)).resolves.toEqual([
-      { stack: 'apps', address: 'module.svc.aws_vpc_security_group_ingress_rule.metrics', type: 'aws_vpc_security_group_ingress_rule', id: 'sgr-0000000000000a201', arn },
+      {
+        stack: 'apps',
+        address: 'module.svc.aws_vpc_security_group_ingress_rule.metrics',
+        type: 'aws_vpc_security_group_ingress_rule',
+        id: 'sgr-0000000000000a201',
+        arn,
+      },
     ]);
     // The bastion group's arn says eu-west-1: not managed in us-east-1, although the network stack covers it.
     await expect(index.lookupManaged(ACCOUNT, 'us-east-1', SG_BASTION)).resolves.toEqual([]);
@@ -298,7 +349,12 @@ describe('DesiredStateIndex.fromConfig (S3 and file sources)', () => {
     throw new Error('not used: the body is streamed');
   };
   const s3Error = (name: string, status: number) =>
-    new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: `${name} happened` });
+    new S3ServiceException({
+      name,
+      $fault: status >= 500 ? 'server' : 'client',
+      $metadata: { httpStatusCode: status },
+      message: `${name} happened`,
+    });
 
   beforeEach(async () => {
     s3Mock.reset();
@@ -320,8 +376,14 @@ describe('DesiredStateIndex.fromConfig (S3 and file sources)', () => {
   }
 
   it('reads the S3 state with the workspace key, then keeps the index on 304 Not Modified', async () => {
-    const stack: DesiredStateStack = { ...NETWORK, state: { s3: { bucket: 'tf-state', key: 'network/terraform.tfstate', region: REGION, workspace: 'prod' } } };
-    s3Mock.on(GetObjectCommand).resolvesOnce({ Body: s3Body(JSON.stringify(networkState())), ETag: '"abc"' }).rejects(s3Error('NotModified', 304));
+    const stack: DesiredStateStack = {
+      ...NETWORK,
+      state: { s3: { bucket: 'tf-state', key: 'network/terraform.tfstate', region: REGION, workspace: 'prod' } },
+    };
+    s3Mock
+      .on(GetObjectCommand)
+      .resolvesOnce({ Body: s3Body(JSON.stringify(networkState())), ETag: '"abc"' })
+      .rejects(s3Error('NotModified', 304));
     const { index, regions } = fromConfig([stack]);
     expect(regions).toEqual([REGION]);
 
@@ -368,14 +430,16 @@ describe('DesiredStateIndex.fromConfig (S3 and file sources)', () => {
     expect(sg.addresses).toEqual(['module.web.aws_security_group.this', 'module.web.aws_vpc_security_group_ingress_rule.office["ssh"]']);
     await expect(index.refresh('apps')).resolves.toEqual([{ stack: 'apps', status: 'unchanged', serial: 42 }]);
   });
-  it('refuses a state over the stack\'s maxMegabytes as permanent, naming stack and limit (file: before reading it)', async () => {
+  it("refuses a state over the stack's maxMegabytes as permanent, naming stack and limit (file: before reading it)", async () => {
     const path = join(dir, 'big.tfstate');
     await writeFile(path, JSON.stringify({ ...networkState(), outputs: { blob: { value: 'x'.repeat(1_200_000), type: 'string' } } }));
     const { index } = fromConfig([{ ...APPS, state: { file: path, maxMegabytes: 1 } }]);
     const err = await rejection(index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION));
     expect(err).toBeInstanceOf(PermanentError);
     expect(err).toMatchObject({ code: 'terraform_state_too_large' });
-    expect(err.message).toMatch(/^stack "apps": Terraform state file:.*big\.tfstate is 1\.2 MiB, over the limit of 1\.0 MiB \(raise the stack's state\.maxMegabytes to read it\)$/);
+    expect(err.message).toMatch(
+      /^stack "apps": Terraform state file:.*big\.tfstate is 1\.2 MiB, over the limit of 1\.0 MiB \(raise the stack's state\.maxMegabytes to read it\)$/,
+    );
     // Within the limit it is read.
     const { index: roomy } = fromConfig([{ ...APPS, state: { file: path, maxMegabytes: 2 } }]);
     expect(managed(await roomy.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION)).stack).toBe('apps');
@@ -402,7 +466,10 @@ describe('DesiredStateIndex.fromConfig (S3 and file sources)', () => {
     setImmediate(() => failing.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
     s3Mock
       .on(GetObjectCommand)
-      .resolvesOnce({ Body: Object.assign(failing, { transformToByteArray: notUsed, transformToString: notUsed, transformToWebStream: notUsed }), ETag: '"a"' })
+      .resolvesOnce({
+        Body: Object.assign(failing, { transformToByteArray: notUsed, transformToString: notUsed, transformToWebStream: notUsed }),
+        ETag: '"a"',
+      })
       .resolves({ Body: s3Body(text), ETag: '"a"' });
     const { index } = fromConfig([NETWORK]);
     const err = await rejection(index.lookupSecurityGroup(ACCOUNT, REGION, SG_BASTION));

@@ -85,7 +85,9 @@ function parseRules(entry: StateEntry): readonly PermissionRule[] {
     }
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new PermanentError(`stack "${entry.stack}": cannot read the rules of ${entry.address}: ${reason}`, 'terraform_state_invalid', { cause: err });
+    throw new PermanentError(`stack "${entry.stack}": cannot read the rules of ${entry.address}: ${reason}`, 'terraform_state_invalid', {
+      cause: err,
+    });
   }
 }
 
@@ -176,7 +178,9 @@ export function resolveSecurityGroup(groupId: string, entries: readonly StateEnt
   const first = group ?? ruleResources[0];
   if (!first) return undefined;
   if (!group) {
-    warnings.push(`no stack declares the aws_security_group ${groupId} itself, only rule resources targeting it; rules they do not declare may belong to another system`);
+    warnings.push(
+      `no stack declares the aws_security_group ${groupId} itself, only rule resources targeting it; rules they do not declare may belong to another system`,
+    );
   }
   const stacks = [...new Set(entries.map((e) => e.stack))];
   const addresses = [...new Set([...(group ? [group.address] : []), ...ruleResources.map((e) => e.address)])];

@@ -54,15 +54,24 @@ export class SecurityGroupStates {
       return copyOf(resolved);
     }
     const names = stacks.map((s) => `"${s}"`).join(', ');
-    return { managed: false, groupId, reason: `${groupId} is in the Terraform state of no stack covering account ${account} in ${region} (checked ${names})` };
+    return {
+      managed: false,
+      groupId,
+      reason: `${groupId} is in the Terraform state of no stack covering account ${account} in ${region} (checked ${names})`,
+    };
   }
 
   /** The rule resource that created AWS rule `ruleId` (`sgr-…`), if a covering stack has one. */
-  async lookupRule(account: string, region: string, ruleId: string): Promise<{ stack: string; address: string; groupId: string } | undefined> {
+  async lookupRule(
+    account: string,
+    region: string,
+    ruleId: string,
+  ): Promise<{ stack: string; address: string; groupId: string } | undefined> {
     const { indexes } = await this.index.kindIndexes(securityGroupStateKind, account, region);
     for (const { index } of indexes) {
       const entry = index.ruleEntry(ruleId);
-      if (entry && locationMatches(entry.location, account, region)) return { stack: entry.stack, address: entry.address, groupId: entry.groupId };
+      if (entry && locationMatches(entry.location, account, region))
+        return { stack: entry.stack, address: entry.address, groupId: entry.groupId };
     }
     return undefined;
   }

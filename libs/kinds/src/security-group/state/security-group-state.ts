@@ -77,7 +77,10 @@ const KEPT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
     'description',
   ],
 };
-const KEPT: Readonly<Record<string, readonly string[]>> = { ...KEPT_ATTRIBUTES, [TF_VPC_EGRESS_RULE]: KEPT_ATTRIBUTES[TF_VPC_INGRESS_RULE] ?? [] };
+const KEPT: Readonly<Record<string, readonly string[]>> = {
+  ...KEPT_ATTRIBUTES,
+  [TF_VPC_EGRESS_RULE]: KEPT_ATTRIBUTES[TF_VPC_INGRESS_RULE] ?? [],
+};
 
 function pick(attributes: Readonly<Record<string, unknown>>, keys: readonly string[]): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
@@ -90,7 +93,10 @@ function str(value: unknown): string | undefined {
 }
 
 /** `arn:aws:ec2:eu-west-1:111122223333:security-group/sg-…` → region and account. */
-function locationOf(attributes: Readonly<Record<string, unknown>>, identity: Readonly<Record<string, unknown>> | null | undefined): StateLocation {
+function locationOf(
+  attributes: Readonly<Record<string, unknown>>,
+  identity: Readonly<Record<string, unknown>> | null | undefined,
+): StateLocation {
   const fromArn = locationFromArn(str(attributes['arn']));
   const account = fromArn.account ?? str(attributes['owner_id']) ?? str(identity?.['account_id']);
   const region = str(attributes['region']) ?? fromArn.region ?? str(identity?.['region']);

@@ -22,7 +22,9 @@ type StackStateIndex = SecurityGroupStateIndex & { summary: () => ReturnType<Gen
 
 function index(state: Record<string, unknown>, stack = 'network'): StackStateIndex {
   const whole = new GenericStackIndex(stack, parseTerraformState(state, { origin: 'test' }), [securityGroupStateKind]);
-  return Object.assign(Object.create(whole.kindIndex(securityGroupStateKind)) as SecurityGroupStateIndex, { summary: () => whole.summary() });
+  return Object.assign(Object.create(whole.kindIndex(securityGroupStateKind)) as SecurityGroupStateIndex, {
+    summary: () => whole.summary(),
+  });
 }
 
 function resolve(idx: StackStateIndex, groupId: string): ManagedSecurityGroup {
@@ -52,7 +54,13 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
     const sg = resolve(idx, 'sg-0abc1234def567890');
     const ssh = tcp(22, '198.51.100.0/24', { description: 'office' });
     const https = tcp(443, '10.0.0.0/8');
-    const egress: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '0.0.0.0/0' } };
+    const egress: PermissionRule = {
+      direction: 'egress',
+      protocol: '-1',
+      fromPort: null,
+      toPort: null,
+      peer: { kind: 'ipv4', cidr: '0.0.0.0/0' },
+    };
     expect(sg).toMatchObject({
       managed: true,
       stack: 'network',
@@ -101,7 +109,14 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
       expect(sg.groupAddress).toBe('module.net.aws_security_group.workers');
       expect(sg.style).toBe('inline');
       expect(sg.desiredRules.filter((r) => r.direction === 'ingress')).toEqual([
-        { direction: 'ingress', protocol: 'tcp', fromPort: 0, toPort: 65535, peer: { kind: 'securityGroup', groupId: SG_WORKERS }, description: 'cluster' },
+        {
+          direction: 'ingress',
+          protocol: 'tcp',
+          fromPort: 0,
+          toPort: 65535,
+          peer: { kind: 'securityGroup', groupId: SG_WORKERS },
+          description: 'cluster',
+        },
         { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'prefixList', prefixListId: 'pl-0a1b2c3d' } },
         { direction: 'ingress', protocol: 'tcp', fromPort: 8080, toPort: 8080, peer: { kind: 'securityGroup', groupId: SG_BASTION } },
       ]);
@@ -112,9 +127,28 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
       expect(sg.groupAddress).toBe('module.app["blue"].aws_security_group.this[0]');
       expect(sg.style).toBe('vpc_rule');
       expect(sg.tainted).toBe(true);
-      const https: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, peer: { kind: 'ipv6', cidr: '2001:db8::/32' }, description: 'https v6' };
-      const fromLb: PermissionRule = { direction: 'ingress', protocol: 'tcp', fromPort: 8443, toPort: 8443, peer: { kind: 'securityGroup', groupId: SG_WORKERS } };
-      const egress: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'prefixList', prefixListId: 'pl-0s3' } };
+      const https: PermissionRule = {
+        direction: 'ingress',
+        protocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        peer: { kind: 'ipv6', cidr: '2001:db8::/32' },
+        description: 'https v6',
+      };
+      const fromLb: PermissionRule = {
+        direction: 'ingress',
+        protocol: 'tcp',
+        fromPort: 8443,
+        toPort: 8443,
+        peer: { kind: 'securityGroup', groupId: SG_WORKERS },
+      };
+      const egress: PermissionRule = {
+        direction: 'egress',
+        protocol: '-1',
+        fromPort: null,
+        toPort: null,
+        peer: { kind: 'prefixList', prefixListId: 'pl-0s3' },
+      };
       expect(sg.desiredRules).toEqual([https, fromLb, egress]);
       expect(sg.ruleOwners.get(ruleKey(https))).toBe('module.app["blue"].aws_vpc_security_group_ingress_rule.this["https"]');
       expect(sg.ruleOwners.get(ruleKey(fromLb))).toBe('module.app["blue"].aws_vpc_security_group_ingress_rule.this["from \\"lb\\""]');
@@ -127,8 +161,20 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
     it('legacy aws_security_group_rule with count: one resource, several rules; self', () => {
       const sg = resolve(idx, SG_LEGACY);
       expect(sg.style).toBe('legacy_rule');
-      const udp = (cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'udp', fromPort: 53, toPort: 53, peer: { kind: 'ipv4', cidr } });
-      const selfEgress: PermissionRule = { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'securityGroup', groupId: SG_LEGACY } };
+      const udp = (cidr: string): PermissionRule => ({
+        direction: 'ingress',
+        protocol: 'udp',
+        fromPort: 53,
+        toPort: 53,
+        peer: { kind: 'ipv4', cidr },
+      });
+      const selfEgress: PermissionRule = {
+        direction: 'egress',
+        protocol: '-1',
+        fromPort: null,
+        toPort: null,
+        peer: { kind: 'securityGroup', groupId: SG_LEGACY },
+      };
       expect(sg.desiredRules).toEqual([udp('10.0.0.0/8'), udp('172.16.0.0/12'), selfEgress]);
       expect(sg.ruleOwners.get(ruleKey(udp('172.16.0.0/12')))).toBe('aws_security_group_rule.dns[0]');
       expect(sg.ruleOwners.get(ruleKey(selfEgress))).toBe('aws_security_group_rule.dns[1]');
@@ -138,7 +184,12 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
 
     it('a group only targeted by rule resources is managed but not authoritative', () => {
       const sg = resolve(idx, SG_EXTERNAL);
-      expect(sg).toMatchObject({ authoritative: false, style: 'vpc_rule', stack: 'network', addresses: ['aws_vpc_security_group_ingress_rule.eks_extra'] });
+      expect(sg).toMatchObject({
+        authoritative: false,
+        style: 'vpc_rule',
+        stack: 'network',
+        addresses: ['aws_vpc_security_group_ingress_rule.eks_extra'],
+      });
       expect(sg.groupAddress).toBeUndefined();
       expect(sg.warnings[0]).toContain('only rule resources');
     });
@@ -148,7 +199,14 @@ describe('StackStateIndex + resolveSecurityGroup', () => {
       expect(idx.entriesFor(SG_DEPOSED)).toEqual([]);
       expect(idx.entriesFor('i-0123456789abcdef0')).toEqual([]);
       expect(idx.ownedSecurityGroupIds().sort()).toEqual([SG_APP_BLUE, SG_BASTION, SG_LEGACY, SG_WORKERS].sort());
-      expect(idx.summary()).toEqual({ stack: 'network', serial: 7, lineage: '9d0c3b8e-6f1a-4c1e-9a55-0b1b2c3d4e5f', terraformVersion: '1.12.2', managedInstances: 12, kinds: { 'security-group': 4 } });
+      expect(idx.summary()).toEqual({
+        stack: 'network',
+        serial: 7,
+        lineage: '9d0c3b8e-6f1a-4c1e-9a55-0b1b2c3d4e5f',
+        terraformVersion: '1.12.2',
+        managedInstances: 12,
+        kinds: { 'security-group': 4 },
+      });
     });
 
     it('knows each entry’s account and region from arn, owner_id, v6 region or identity', () => {

@@ -36,7 +36,9 @@ export const peer: fc.Arbitrary<RulePeer> = fc.oneof(
     weight: 2,
     arbitrary: fc
       .record({ groupId, userId: fc.option(accountId, { nil: undefined }) })
-      .map(({ groupId: id, userId }): RulePeer => (userId ? { kind: 'securityGroup', groupId: id, userId } : { kind: 'securityGroup', groupId: id })),
+      .map(({ groupId: id, userId }): RulePeer =>
+        userId ? { kind: 'securityGroup', groupId: id, userId } : { kind: 'securityGroup', groupId: id },
+      ),
   },
 );
 
@@ -116,9 +118,13 @@ export function toConfigConfiguration(list: readonly PermissionRule[], options: 
         ipProtocol: first.protocol,
         ipRanges: v4.map(cidrOf),
         ipv6Ranges: group.filter((r) => r.peer.kind === 'ipv6').map((r) => withDescription({ cidrIpv6: cidrOf(r) }, r)),
-        prefixListIds: group.flatMap((r) => (r.peer.kind === 'prefixList' ? [withDescription({ prefixListId: r.peer.prefixListId }, r)] : [])),
+        prefixListIds: group.flatMap((r) =>
+          r.peer.kind === 'prefixList' ? [withDescription({ prefixListId: r.peer.prefixListId }, r)] : [],
+        ),
         userIdGroupPairs: group.flatMap((r) =>
-          r.peer.kind === 'securityGroup' ? [withDescription({ groupId: r.peer.groupId, ...(r.peer.userId ? { userId: r.peer.userId } : {}) }, r)] : [],
+          r.peer.kind === 'securityGroup'
+            ? [withDescription({ groupId: r.peer.groupId, ...(r.peer.userId ? { userId: r.peer.userId } : {}) }, r)]
+            : [],
         ),
       };
       if (!options.legacy) entry.ipv4Ranges = v4.map((r) => withDescription({ cidrIp: cidrOf(r) }, r));
@@ -143,10 +149,14 @@ export function toCloudTrailIpPermissions(list: readonly PermissionRule[], dir: 
         toPort: first.toPort ?? -1,
         ipRanges: items(group.flatMap((r) => (r.peer.kind === 'ipv4' ? [withDescription({ cidrIp: r.peer.cidr }, r)] : []))),
         ipv6Ranges: items(group.flatMap((r) => (r.peer.kind === 'ipv6' ? [withDescription({ cidrIpv6: r.peer.cidr }, r)] : []))),
-        prefixListIds: items(group.flatMap((r) => (r.peer.kind === 'prefixList' ? [withDescription({ prefixListId: r.peer.prefixListId }, r)] : []))),
+        prefixListIds: items(
+          group.flatMap((r) => (r.peer.kind === 'prefixList' ? [withDescription({ prefixListId: r.peer.prefixListId }, r)] : [])),
+        ),
         groups: items(
           group.flatMap((r) =>
-            r.peer.kind === 'securityGroup' ? [withDescription({ groupId: r.peer.groupId, ...(r.peer.userId ? { userId: r.peer.userId } : {}) }, r)] : [],
+            r.peer.kind === 'securityGroup'
+              ? [withDescription({ groupId: r.peer.groupId, ...(r.peer.userId ? { userId: r.peer.userId } : {}) }, r)]
+              : [],
           ),
         ),
       };

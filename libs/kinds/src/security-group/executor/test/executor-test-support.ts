@@ -7,7 +7,10 @@ import type { DriftRecord } from '@driftwarden/domain';
 import { ACCOUNT, REGION, SG } from '../../../../../ec2/test/ec2-test-support';
 import type { PermissionRule, SecurityGroupDiff } from '../../model/permission-rule';
 
-export function driftFor(diff: { extra?: PermissionRule[]; missing?: PermissionRule[] }, resource: Partial<DriftRecord['resource']> = {}): DriftRecord {
+export function driftFor(
+  diff: { extra?: PermissionRule[]; missing?: PermissionRule[] },
+  resource: Partial<DriftRecord['resource']> = {},
+): DriftRecord {
   const at = '2026-11-13T16:00:00.000Z';
   const extra = diff.extra ?? [];
   const missing = diff.missing ?? [];
@@ -21,7 +24,12 @@ export function driftFor(diff: { extra?: PermissionRule[]; missing?: PermissionR
     changedAt: at,
     detectedAt: at,
     updatedAt: at,
-    diff: { equal: extra.length === 0 && missing.length === 0, extra, missing, attributes: [] } satisfies SecurityGroupDiff as SecurityGroupDiff,
+    diff: {
+      equal: extra.length === 0 && missing.length === 0,
+      extra,
+      missing,
+      attributes: [],
+    } satisfies SecurityGroupDiff as SecurityGroupDiff,
     evidence: { eventIds: ['ci_1'], configurationStateId: 1, captureTime: at, rule: 6, apiCalls: [] },
     links: {},
   };

@@ -57,7 +57,11 @@ export async function editBenchmark(lines: number, options: { iterations?: numbe
   return {
     lines: text.split('\n').length,
     iterations,
-    editMs: { median: median(times), p95: times[Math.min(times.length - 1, Math.ceil(times.length * 0.95) - 1)], max: times[times.length - 1] },
+    editMs: {
+      median: median(times),
+      p95: times[Math.min(times.length - 1, Math.ceil(times.length * 0.95) - 1)],
+      max: times[times.length - 1],
+    },
     checkMs: median(checks),
     changes: draft.changes,
   };

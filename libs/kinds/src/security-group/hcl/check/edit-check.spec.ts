@@ -45,7 +45,10 @@ describe('checkSecurityGroupEdit', () => {
 
   it('refuses an edit that removed too much or lost a description', async () => {
     const base = await draft();
-    const tooMuch = { ...base, text: INPUT.replace('["10.0.0.0/8", "0.0.0.0/0"]', '["0.0.0.0/0"]').replace('"0.0.0.0/0"]', '"192.0.2.0/24"]') };
+    const tooMuch = {
+      ...base,
+      text: INPUT.replace('["10.0.0.0/8", "0.0.0.0/0"]', '["0.0.0.0/0"]').replace('"0.0.0.0/0"]', '"192.0.2.0/24"]'),
+    };
     expect(await checkSecurityGroupEdit(tooMuch)).toMatchObject({
       code: 'check-failed',
       reason: expect.stringContaining('missing: ingress tcp/22 from 10.0.0.0/8; unexpected: ingress tcp/22 from 192.0.2.0/24'),
@@ -65,7 +68,8 @@ describe('checkSecurityGroupEdit', () => {
     expect(await checkSecurityGroupEdit({ ...base, expected: { ...base.expected, before } })).toEqual({
       unsafe: true,
       code: 'check-failed',
-      reason: "HashiCorp's parser reads the group's rules differently from the editor: not seen by the editor: ingress tcp/22 from 10.0.0.0/8",
+      reason:
+        "HashiCorp's parser reads the group's rules differently from the editor: not seen by the editor: ingress tcp/22 from 10.0.0.0/8",
     });
   });
 });

@@ -38,7 +38,9 @@ export async function checkSecurityGroupEdit(draft: EditDraft): Promise<EditResu
   for (const [key, rule] of expected.added) {
     const found = after.rules.get(key);
     if (found && found.description !== rule.description) {
-      problems.push(`${describe(found)} has description ${JSON.stringify(found.description ?? '')}, expected ${JSON.stringify(rule.description ?? '')}`);
+      problems.push(
+        `${describe(found)} has description ${JSON.stringify(found.description ?? '')}, expected ${JSON.stringify(rule.description ?? '')}`,
+      );
     }
   }
   if (problems.length > 0) {

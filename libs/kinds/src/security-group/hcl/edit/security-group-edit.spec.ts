@@ -163,7 +163,8 @@ resource "aws_security_group_rule" "a_tcp_22_from_10_0_0_0_8" {
 
   it('names the group by id when it is not declared in the module, and needs the id for it', async () => {
     const add = [tcp('egress', 443, '0.0.0.0/0')];
-    expect(textOf(await edit('', { add, style: 'vpc-rule' }))).toBe(`resource "aws_vpc_security_group_egress_rule" "a_tcp_443_to_0_0_0_0_0" {
+    expect(textOf(await edit('', { add, style: 'vpc-rule' })))
+      .toBe(`resource "aws_vpc_security_group_egress_rule" "a_tcp_443_to_0_0_0_0_0" {
   security_group_id = "sg-0a"
   ip_protocol       = "tcp"
   from_port         = 443
@@ -171,7 +172,9 @@ resource "aws_security_group_rule" "a_tcp_22_from_10_0_0_0_8" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 `);
-    expect(textOf(await edit('', { add, style: 'vpc-rule', groupInModule: true }))).toContain('security_group_id = aws_security_group.a.id');
+    expect(textOf(await edit('', { add, style: 'vpc-rule', groupInModule: true }))).toContain(
+      'security_group_id = aws_security_group.a.id',
+    );
     expect(await edit('', { add, style: 'vpc-rule', groupId: undefined })).toEqual({
       unsafe: true,
       code: 'missing-group-id',
@@ -182,17 +185,83 @@ resource "aws_security_group_rule" "a_tcp_22_from_10_0_0_0_8" {
 
 describe('editSecurityGroupRules: refusals', () => {
   it.each<[string, string, Partial<SecurityGroupEditRequest>, string, string]>([
-    ['a syntax error', 'resource "aws_security_group" "a" {\n  ingress {\n    from_port = \n  }\n}\n', {}, 'syntax', 'the file has a syntax error at line 3, column 5'],
-    ['a rule already declared', INGRESS_22, { add: [{ ...tcp('ingress', 22, '0.0.0.0/0'), protocol: '6' }] }, 'already-declared', 'ingress tcp/22 from 0.0.0.0/0 is already declared for aws_security_group.a'],
-    ['a group not in the file', 'resource "aws_instance" "x" {}\n', { remove: [tcp('ingress', 22, '0.0.0.0/0')] }, 'not-found', 'neither aws_security_group.a nor rule resources for it are declared in this file'],
-    ['a target that is not a security group', INGRESS_22, { target: 'aws_instance.a' }, 'unsupported', 'aws_instance.a is not a managed aws_security_group'],
-    ['a target that is not an address', INGRESS_22, { target: 'aws_security_group' }, 'unsupported', '"aws_security_group" is not a resource address'],
-    ['a module that is not called here', INGRESS_22, { target: 'module.x.aws_security_group.a' }, 'not-found', 'module "x" is not called in this file'],
-    ['rules as attributes', 'resource "aws_security_group" "a" {\n  ingress = []\n}\n', { add: [tcp('ingress', 1, '1.1.1.1/32')] }, 'attribute-form', 'aws_security_group.a sets ingress as an attribute (line 2), not as blocks'],
-    ['a style that conflicts', INGRESS_22, { add: [tcp('ingress', 1, '1.1.1.1/32')], style: 'vpc-rule' }, 'style-conflict', 'aws_security_group.a uses inline rules here, not vpc-rule'],
-    ['a rule that may hide in a variable', INGRESS_22.replace('["0.0.0.0/0"]', 'var.cidrs'), { add: [tcp('ingress', 22, '10.0.0.0/8')] }, 'ambiguous', 'ingress tcp/22 from 10.0.0.0/8 may already be declared through cidr_blocks = var.cidrs in ingress block at line 4; aws_security_group.a cannot be edited safely'],
-    ['a missing protocol', INGRESS_22.replace('    protocol    = "tcp"\n', ''), { add: [tcp('ingress', 1, '1.1.1.1/32')] }, 'unreadable', 'aws_security_group.a ingress block at line 4: protocol is missing'],
-    ['a port that is not a number', INGRESS_22.replace('from_port   = 22', 'from_port   = "ssh"'), { add: [tcp('ingress', 1, '1.1.1.1/32')] }, 'unreadable', 'aws_security_group.a ingress block at line 4: from_port is "ssh" (expected a whole number)'],
+    [
+      'a syntax error',
+      'resource "aws_security_group" "a" {\n  ingress {\n    from_port = \n  }\n}\n',
+      {},
+      'syntax',
+      'the file has a syntax error at line 3, column 5',
+    ],
+    [
+      'a rule already declared',
+      INGRESS_22,
+      { add: [{ ...tcp('ingress', 22, '0.0.0.0/0'), protocol: '6' }] },
+      'already-declared',
+      'ingress tcp/22 from 0.0.0.0/0 is already declared for aws_security_group.a',
+    ],
+    [
+      'a group not in the file',
+      'resource "aws_instance" "x" {}\n',
+      { remove: [tcp('ingress', 22, '0.0.0.0/0')] },
+      'not-found',
+      'neither aws_security_group.a nor rule resources for it are declared in this file',
+    ],
+    [
+      'a target that is not a security group',
+      INGRESS_22,
+      { target: 'aws_instance.a' },
+      'unsupported',
+      'aws_instance.a is not a managed aws_security_group',
+    ],
+    [
+      'a target that is not an address',
+      INGRESS_22,
+      { target: 'aws_security_group' },
+      'unsupported',
+      '"aws_security_group" is not a resource address',
+    ],
+    [
+      'a module that is not called here',
+      INGRESS_22,
+      { target: 'module.x.aws_security_group.a' },
+      'not-found',
+      'module "x" is not called in this file',
+    ],
+    [
+      'rules as attributes',
+      'resource "aws_security_group" "a" {\n  ingress = []\n}\n',
+      { add: [tcp('ingress', 1, '1.1.1.1/32')] },
+      'attribute-form',
+      'aws_security_group.a sets ingress as an attribute (line 2), not as blocks',
+    ],
+    [
+      'a style that conflicts',
+      INGRESS_22,
+      { add: [tcp('ingress', 1, '1.1.1.1/32')], style: 'vpc-rule' },
+      'style-conflict',
+      'aws_security_group.a uses inline rules here, not vpc-rule',
+    ],
+    [
+      'a rule that may hide in a variable',
+      INGRESS_22.replace('["0.0.0.0/0"]', 'var.cidrs'),
+      { add: [tcp('ingress', 22, '10.0.0.0/8')] },
+      'ambiguous',
+      'ingress tcp/22 from 10.0.0.0/8 may already be declared through cidr_blocks = var.cidrs in ingress block at line 4; aws_security_group.a cannot be edited safely',
+    ],
+    [
+      'a missing protocol',
+      INGRESS_22.replace('    protocol    = "tcp"\n', ''),
+      { add: [tcp('ingress', 1, '1.1.1.1/32')] },
+      'unreadable',
+      'aws_security_group.a ingress block at line 4: protocol is missing',
+    ],
+    [
+      'a port that is not a number',
+      INGRESS_22.replace('from_port   = 22', 'from_port   = "ssh"'),
+      { add: [tcp('ingress', 1, '1.1.1.1/32')] },
+      'unreadable',
+      'aws_security_group.a ingress block at line 4: from_port is "ssh" (expected a whole number)',
+    ],
   ])('refuses %s', async (_name, input, request, code, reason) => {
     expect(await edit(input, request)).toEqual({ unsafe: true, code, reason });
   });
@@ -226,11 +295,26 @@ describe('ruleResourceName', () => {
   it.each<[PermissionRule, string]>([
     [tcp('ingress', 8080, '10.0.0.0/8'), 'workers_tcp_8080_from_10_0_0_0_8'],
     [{ direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'ipv6', cidr: '::/0' } }, 'workers_all_to_ipv6_0'],
-    [{ direction: 'ingress', protocol: '6', fromPort: 8000, toPort: 8100, peer: { kind: 'securityGroup', groupId: 'sg-0b' } }, 'workers_tcp_8000_8100_from_sg_0b'],
-    [{ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'securityGroup', groupId: 'sg-0w' } }, 'workers_tcp_22_from_self'],
-    [{ direction: 'ingress', protocol: 'icmp', fromPort: -1, toPort: -1, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } }, 'workers_icmp_from_10_0_0_0_8'],
-    [{ direction: 'ingress', protocol: 'icmp', fromPort: 3, toPort: 4, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } }, 'workers_icmp_3_4_from_10_0_0_0_8'],
-    [{ direction: 'ingress', protocol: '50', fromPort: null, toPort: null, peer: { kind: 'prefixList', prefixListId: 'pl-9' } }, 'workers_proto_50_from_pl_9'],
+    [
+      { direction: 'ingress', protocol: '6', fromPort: 8000, toPort: 8100, peer: { kind: 'securityGroup', groupId: 'sg-0b' } },
+      'workers_tcp_8000_8100_from_sg_0b',
+    ],
+    [
+      { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'securityGroup', groupId: 'sg-0w' } },
+      'workers_tcp_22_from_self',
+    ],
+    [
+      { direction: 'ingress', protocol: 'icmp', fromPort: -1, toPort: -1, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } },
+      'workers_icmp_from_10_0_0_0_8',
+    ],
+    [
+      { direction: 'ingress', protocol: 'icmp', fromPort: 3, toPort: 4, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } },
+      'workers_icmp_3_4_from_10_0_0_0_8',
+    ],
+    [
+      { direction: 'ingress', protocol: '50', fromPort: null, toPort: null, peer: { kind: 'prefixList', prefixListId: 'pl-9' } },
+      'workers_proto_50_from_pl_9',
+    ],
   ])('%j', (rule, name) => {
     expect(ruleResourceName('workers', rule, 'sg-0w')).toBe(name);
   });

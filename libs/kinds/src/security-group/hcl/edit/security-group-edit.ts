@@ -277,7 +277,10 @@ class EditPlanner {
       }
       const hidden = opaque.get(opaqueKey(canonical));
       if (hidden) {
-        return unsafe('ambiguous', `${describe(rule)} may already be declared through ${hidden[0]}; ${this.address} cannot be edited safely`);
+        return unsafe(
+          'ambiguous',
+          `${describe(rule)} may already be declared through ${hidden[0]}; ${this.address} cannot be edited safely`,
+        );
       }
       additions.push(canonical);
       expected.added.set(key, canonical);
@@ -385,8 +388,10 @@ class EditPlanner {
         const indent = this.doc.lines.indentOf(this.doc.lines.lineOf(firstEgress.span.start));
         this.insertBefore(firstEgress, texts(indent));
       } else {
-        const items = [...group.attributes.map((a) => a.span), ...group.blocks.filter((b) => !this.removedBlocks.has(b)).map((b) => b.span)]
-          .sort((a, b) => a.start - b.start);
+        const items = [
+          ...group.attributes.map((a) => a.span),
+          ...group.blocks.filter((b) => !this.removedBlocks.has(b)).map((b) => b.span),
+        ].sort((a, b) => a.start - b.start);
         const lastItem = items[items.length - 1];
         if (lastItem) {
           const indent = this.doc.lines.indentOf(this.doc.lines.lineOf(lastItem.start));

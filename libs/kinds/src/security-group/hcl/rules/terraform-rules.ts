@@ -71,10 +71,7 @@ export type RuleSourceResult = { ok: true; source: RuleSource } | RuleProblem;
 
 /** Whose rules a rule resource holds, from its `security_group_id`. */
 export type GroupBinding =
-  | { kind: 'reference'; name: string }
-  | { kind: 'id'; id: string }
-  | { kind: 'unresolved'; text: string }
-  | { kind: 'missing' };
+  { kind: 'reference'; name: string } | { kind: 'id'; id: string } | { kind: 'unresolved'; text: string } | { kind: 'missing' };
 
 const INLINE_PEERS: Array<[string, RulePeer['kind']]> = [
   ['cidr_blocks', 'ipv4'],

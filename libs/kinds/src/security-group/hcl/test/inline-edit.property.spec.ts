@@ -34,7 +34,9 @@ interface GenFile {
 
 const ipv4 = fc
   .tuple(fc.integer({ min: 1, max: 223 }), fc.integer({ min: 0, max: 255 }), fc.constantFrom(8, 16, 24, 32))
-  .map(([a, b, bits]) => (bits === 8 ? `${a}.0.0.0/8` : bits === 16 ? `${a}.${b}.0.0/16` : bits === 24 ? `${a}.${b}.7.0/24` : `${a}.${b}.7.9/32`));
+  .map(([a, b, bits]) =>
+    bits === 8 ? `${a}.0.0.0/8` : bits === 16 ? `${a}.${b}.0.0/16` : bits === 24 ? `${a}.${b}.7.0/24` : `${a}.${b}.7.9/32`,
+  );
 const ipv6 = fc.integer({ min: 0, max: 0xffff }).map((n) => `2001:db8:${n.toString(16)}::/48`);
 /**
  * The edit writes added rules in the canonical text of the security-group model (`2001:db8::/48`
@@ -44,23 +46,25 @@ const ipv6 = fc.integer({ min: 0, max: 0xffff }).map((n) => `2001:db8:${n.toStri
 const canonicalIpv6 = fc.integer({ min: 1, max: 0xffff }).map((n) => `2001:db8:${n.toString(16)}::/48`);
 const description = fc.option(fc.constantFrom('app', 'INC-42 "temp"', 'cost: $${x} 100%', 'ünïcødé ✓', 'back\\slash'), { nil: null });
 
-const block: fc.Arbitrary<GenBlock> = fc.record({
-  direction: fc.constantFrom<RuleDirection>('ingress', 'egress'),
-  protocol: fc.constantFrom<Protocol>('tcp', 'udp', '-1'),
-  fromPort: fc.integer({ min: 1, max: 65000 }),
-  span: fc.integer({ min: 0, max: 3 }),
-  ipv4: fc.uniqueArray(ipv4, { minLength: 1, maxLength: 4 }),
-  ipv6: fc.uniqueArray(ipv6, { maxLength: 2 }),
-  description,
-  multiline: fc.boolean(),
-  trailingComma: fc.boolean(),
-  commentAbove: fc.boolean(),
-  trailingComment: fc.boolean(),
-}).map(({ span, ...b }) => ({
-  ...b,
-  fromPort: b.protocol === '-1' ? 0 : b.fromPort,
-  toPort: b.protocol === '-1' ? 0 : b.fromPort + span,
-}));
+const block: fc.Arbitrary<GenBlock> = fc
+  .record({
+    direction: fc.constantFrom<RuleDirection>('ingress', 'egress'),
+    protocol: fc.constantFrom<Protocol>('tcp', 'udp', '-1'),
+    fromPort: fc.integer({ min: 1, max: 65000 }),
+    span: fc.integer({ min: 0, max: 3 }),
+    ipv4: fc.uniqueArray(ipv4, { minLength: 1, maxLength: 4 }),
+    ipv6: fc.uniqueArray(ipv6, { maxLength: 2 }),
+    description,
+    multiline: fc.boolean(),
+    trailingComma: fc.boolean(),
+    commentAbove: fc.boolean(),
+    trailingComment: fc.boolean(),
+  })
+  .map(({ span, ...b }) => ({
+    ...b,
+    fromPort: b.protocol === '-1' ? 0 : b.fromPort,
+    toPort: b.protocol === '-1' ? 0 : b.fromPort + span,
+  }));
 
 const file: fc.Arbitrary<GenFile> = fc.record({
   blocks: fc.array(block, { minLength: 1, maxLength: 6 }),
@@ -169,7 +173,10 @@ const scenario = file.chain((f) => {
       direction: fc.constantFrom<RuleDirection>('ingress', 'egress'),
       protocol: fc.constantFrom<Protocol>('tcp', 'udp', '-1'),
       port: fc.integer({ min: 1, max: 65535 }),
-      peer: fc.oneof(ipv4.map((cidr) => ({ kind: 'ipv4' as const, cidr })), canonicalIpv6.map((cidr) => ({ kind: 'ipv6' as const, cidr }))),
+      peer: fc.oneof(
+        ipv4.map((cidr) => ({ kind: 'ipv4' as const, cidr })),
+        canonicalIpv6.map((cidr) => ({ kind: 'ipv6' as const, cidr })),
+      ),
       description: fc.option(fc.constantFrom('added live', 'INC-7 "x" ${y}'), { nil: undefined }),
     })
     .map(({ port, protocol, description: d, ...r }): PermissionRule => {

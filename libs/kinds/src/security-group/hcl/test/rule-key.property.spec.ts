@@ -10,7 +10,15 @@
  */
 import { HclDocument, initHclParser, parseWithHashicorp } from '@driftwarden/hcl-edit';
 import fc from 'fast-check';
-import { canonicalRuleKey, editSecurityGroupRules, parseCidr, readSecurityGroupRules, ruleKey, rulesFromConfigConfiguration, type RuleStyle } from '../../index';
+import {
+  canonicalRuleKey,
+  editSecurityGroupRules,
+  parseCidr,
+  readSecurityGroupRules,
+  ruleKey,
+  rulesFromConfigConfiguration,
+  type RuleStyle,
+} from '../../index';
 import { rule as anyCanonicalRule, toConfigConfiguration } from '../../testing/arbitraries';
 import { readGroupRulesFromJson } from '../check/json-rules';
 import { sourceRules } from '../rules/terraform-rules';
@@ -43,7 +51,17 @@ interface Case {
 }
 
 /** IANA keywords Terraform accepts for protocol numbers. */
-const KEYWORDS: Record<string, string> = { '2': 'igmp', '4': 'ipip', '47': 'gre', '50': 'esp', '51': 'ah', '89': 'ospf', '103': 'pim', '112': 'vrrp', '132': 'sctp' };
+const KEYWORDS: Record<string, string> = {
+  '2': 'igmp',
+  '4': 'ipip',
+  '47': 'gre',
+  '50': 'esp',
+  '51': 'ah',
+  '89': 'ospf',
+  '103': 'pim',
+  '112': 'vrrp',
+  '132': 'sctp',
+};
 
 /**
  * A canonical rule; a referenced group is sometimes the group itself (`self`), and the protocol
@@ -67,7 +85,11 @@ const spelling: fc.Arbitrary<Spelling> = fc.record({
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   style: fc.constantFrom<RuleStyle>('inline', 'vpc-rule', 'legacy-rule'),
-  rules: fc.uniqueArray(fc.record({ rule: ruleArb, spelling }), { minLength: 1, maxLength: 3, selector: ({ rule }) => canonicalRuleKey(rule) }),
+  rules: fc.uniqueArray(fc.record({ rule: ruleArb, spelling }), {
+    minLength: 1,
+    maxLength: 3,
+    selector: ({ rule }) => canonicalRuleKey(rule),
+  }),
   legacyConfig: fc.boolean(),
 });
 
@@ -195,7 +217,13 @@ function legacyRule(rule: PermissionRule, s: Spelling, name: string): string {
 
 function terraform(c: Case): string {
   const inline = c.style === 'inline' ? c.rules.map(({ rule, spelling: s }) => inlineBlock(rule, s)) : [];
-  const group = [`resource "aws_security_group" "${GROUP_NAME}" {`, `  name   = "app"`, `  vpc_id = "vpc-0123456789abcdef0"`, ...inline, '}'].join('\n');
+  const group = [
+    `resource "aws_security_group" "${GROUP_NAME}" {`,
+    `  name   = "app"`,
+    `  vpc_id = "vpc-0123456789abcdef0"`,
+    ...inline,
+    '}',
+  ].join('\n');
   const resources =
     c.style === 'inline'
       ? []
@@ -235,23 +263,41 @@ const spelled = (overrides: Partial<Spelling>): Spelling => ({
 const KNOWN: Case['rules'] = [
   // `protocol = "6"`, an upper-case uncompressed IPv6 CIDR
   {
-    rule: { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, peer: { kind: 'ipv6', cidr: '2001:db8::/32' }, description: 'ssh ${x}' },
+    rule: {
+      direction: 'ingress',
+      protocol: 'tcp',
+      fromPort: 22,
+      toPort: 22,
+      peer: { kind: 'ipv6', cidr: '2001:db8::/32' },
+      description: 'ssh ${x}',
+    },
     spelling: spelled({ protocol: 2, ipv6: 'expanded-upper' }),
   },
   // `protocol = "all"` with ports 0, a cross-account group `<account>/sg-…`
   {
-    rule: { direction: 'egress', protocol: '-1', fromPort: null, toPort: null, peer: { kind: 'securityGroup', groupId: 'sg-0123456789abcdef0', userId: '111122223333' } },
+    rule: {
+      direction: 'egress',
+      protocol: '-1',
+      fromPort: null,
+      toPort: null,
+      peer: { kind: 'securityGroup', groupId: 'sg-0123456789abcdef0', userId: '111122223333' },
+    },
     spelling: spelled({ protocol: 1, withAccount: true }),
   },
   // `protocol = "esp"`
-  { rule: { direction: 'ingress', protocol: '50', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } }, spelling: spelled({ protocol: 1 }) },
+  {
+    rule: { direction: 'ingress', protocol: '50', fromPort: null, toPort: null, peer: { kind: 'ipv4', cidr: '10.0.0.0/8' } },
+    spelling: spelled({ protocol: 1 }),
+  },
   // `protocol = 1` (ICMP echo request, any code) from the group itself
   {
     rule: { direction: 'ingress', protocol: 'icmp', fromPort: 8, toPort: -1, peer: { kind: 'securityGroup', groupId: SELF } },
     spelling: spelled({ protocol: 1, bareNumber: true, selfAsReference: true, groupByReference: true }),
   },
 ];
-const EXAMPLES: Array<[Case]> = (['inline', 'vpc-rule', 'legacy-rule'] as const).map((style) => [{ style, rules: KNOWN, legacyConfig: false }]);
+const EXAMPLES: Array<[Case]> = (['inline', 'vpc-rule', 'legacy-rule'] as const).map((style) => [
+  { style, rules: KNOWN, legacyConfig: false },
+]);
 
 describe('one rule model: a rule read from Terraform code and from a Config item has one key', () => {
   beforeAll(() => initHclParser());
