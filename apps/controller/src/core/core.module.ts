@@ -433,8 +433,8 @@ export class CoreModule {
       },
       {
         provide: BackportService,
-        inject: [DriftStore, BackportPort, CLOCK],
-        useFactory: (d: DriftStore, b: BackportPort, clock: Clock) => new BackportService(d, b, clock),
+        inject: [DriftStore, ItemLedger, BackportPort, CLOCK],
+        useFactory: (d: DriftStore, l: ItemLedger, b: BackportPort, clock: Clock) => new BackportService(d, l, b, clock),
       },
       RedisLifecycle,
     ];

@@ -93,12 +93,12 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
       },
       { ...opts, connection: connection() },
     );
-    const remediate = createWorker(QueueName.Remediate, (job) => this.remediate.run(job.data), {
+    const remediate = createWorker(QueueName.Remediate, (job) => this.remediate.run(job.data, { enqueuedAtMs: job.timestamp }), {
       ...opts,
       concurrency: Math.min(opts.concurrency, 8),
       connection: connection(),
     });
-    const backport = createWorker(QueueName.Backport, (job) => this.backport.run(job.data), {
+    const backport = createWorker(QueueName.Backport, (job) => this.backport.run(job.data, { enqueuedAtMs: job.timestamp }), {
       ...opts,
       concurrency: Math.min(opts.concurrency, 4),
       connection: connection(),

@@ -1,6 +1,7 @@
 import { PermanentError, isOpen, type DriftRecord } from '@driftwarden/domain';
 import type { BackportJob } from '@driftwarden/queue';
-import type { DriftStore } from '@driftwarden/store';
+import type { DriftStore, ItemLedger } from '@driftwarden/store';
+import { committedDecision, type JobMeta } from '../jobs/committed-decision';
 import type { BackportPort } from '../ports/backport.port';
 
 export type BackportOutcome = 'opened' | 'superseded' | 'not_found' | 'failed';
@@ -9,13 +10,17 @@ export type BackportOutcome = 'opened' | 'superseded' | 'not_found' | 'failed';
 export class BackportService {
   constructor(
     private readonly drifts: DriftStore,
+    private readonly ledger: Pick<ItemLedger, 'state'>,
     private readonly backport: BackportPort,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async run(job: BackportJob): Promise<BackportOutcome> {
-    const drift = await this.drifts.get(job.driftId);
+  async run(job: BackportJob, meta: JobMeta = {}): Promise<BackportOutcome> {
+    // Waits (without spending an attempt) while the decision this job belongs to is being committed.
+    const check = await committedDecision(await this.drifts.get(job.driftId), job.eventId, this.ledger, meta, this.clock().getTime());
+    const drift = check.drift;
     if (!drift) return 'not_found';
+    if (check.state === 'never') return 'superseded';
     const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
     if (!hasSomethingToCodify(drift) || lastEvent !== job.eventId) return 'superseded';
     try {

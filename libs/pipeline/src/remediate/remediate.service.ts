@@ -10,6 +10,7 @@ import {
 } from '@driftwarden/domain';
 import type { RemediateJob } from '@driftwarden/queue';
 import type { DriftStore, ItemLedger } from '@driftwarden/store';
+import { committedDecision, type JobMeta } from '../jobs/committed-decision';
 import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort } from '../ports/freeze.port';
 import type { Fence, FencePort, RemediationPort } from '../ports/remediation.port';
@@ -40,9 +41,12 @@ export class RemediateService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async run(job: RemediateJob): Promise<RemediateOutcome> {
+  async run(job: RemediateJob, meta: JobMeta = {}): Promise<RemediateOutcome> {
     const found = await this.drifts.getRaw(job.driftId);
+    // Waits (without spending an attempt) while the decision this job belongs to is being committed.
+    const check = await committedDecision(found?.record ?? null, job.eventId, this.ledger, meta, this.clock().getTime());
     if (!found) return 'not_found';
+    if (check.state === 'never') return 'superseded';
     const drift = found.record;
     const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
     const resumable = drift.status === 'reverting' && lastEvent === job.eventId;
