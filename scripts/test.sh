@@ -10,6 +10,9 @@ echo "== type check"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p apps/console/tsconfig.json
 
+echo "== lint (typescript-eslint, Prettier)"
+npm run --silent lint
+
 echo "== unit and integration tests"
 status=0
 bash scripts/with-redis.sh npx jest --ci --forceExit --json --outputFile="$out/jest.json" "$@" || status=$?

@@ -351,6 +351,7 @@ export class BackportWorld {
       const mine = audit.filter((x) => JSON.stringify(x).includes(this.groupId(key)) || x.type.startsWith('backport'));
       throw new Error(
         `${(e as Error).message}; drifts: ${JSON.stringify(seen)}; audit: ${JSON.stringify(mine).slice(0, 3000)}; github: ${JSON.stringify(this.github.calls.slice(-20))}`,
+        { cause: e },
       );
     }
   }

@@ -154,7 +154,9 @@ describe('security-group drift end to end', () => {
       const mine = audit.body.items.filter(
         (x) => x.resourceKey?.endsWith(groups[key].groupId) || JSON.stringify(x).includes(groups[key].groupId),
       );
-      throw new Error(`${(e as Error).message}; drifts: ${JSON.stringify(seen)}; audit: ${JSON.stringify(mine).slice(0, 2000)}`);
+      throw new Error(`${(e as Error).message}; drifts: ${JSON.stringify(seen)}; audit: ${JSON.stringify(mine).slice(0, 2000)}`, {
+        cause: e,
+      });
     }
   };
   const has = (key: string, rule: PermissionRule) =>

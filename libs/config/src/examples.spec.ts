@@ -12,7 +12,7 @@ function yamlRetention(block: string): Record<string, true> {
   return Object.fromEntries(
     block
       .split('\n')
-      .filter((l) => /^  [a-zA-Z]+:/.test(l))
+      .filter((l) => /^ {2}[a-zA-Z]+:/.test(l))
       .map((l) => [l.trim().split(':')[0], true]),
   );
 }

@@ -91,6 +91,7 @@ export class IncidentPoller {
     } catch (err) {
       throw new Error(
         `cannot read the incidents of the gap since ${previous.fetchedAt}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     }
   }

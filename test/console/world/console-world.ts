@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   };
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
-      let answer: unknown = { ok: true };
+      let answer: unknown;
       if (req.method === 'POST' && req.url === '/incident/trigger') {
         incidentSeq++;
         open = {

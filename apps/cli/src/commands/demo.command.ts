@@ -15,7 +15,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const redis = await findOrStartRedis(ctx.io.env);
       if (redis.started) ctx.io.stderr.write(`(started a local redis-server at ${redis.url} for the demo)\n`);
       const world = new DemoWorld(findRepoRoot(), redis.url, { settleSeconds: 2, cooldownSeconds: 3, pollSeconds: 1 });
-      let story: DemoStory | null = null;
+      let story: DemoStory | undefined;
       try {
         await world.start();
         story = new DemoStory(world, ctx);

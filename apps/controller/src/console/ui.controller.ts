@@ -57,14 +57,12 @@ export class UiController {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     // Errors in the API's shape: a stable code and a message.
     if (!this.assets.built) {
-      res
-        .status(HttpStatus.NOT_FOUND)
-        .json({
-          error: {
-            code: 'console_not_built',
-            message: 'the web console is not part of this build: run `npm run build` (it writes dist/console) and restart',
-          },
-        });
+      res.status(HttpStatus.NOT_FOUND).json({
+        error: {
+          code: 'console_not_built',
+          message: 'the web console is not part of this build: run `npm run build` (it writes dist/console) and restart',
+        },
+      });
       return;
     }
     const file = this.assets.get(path);

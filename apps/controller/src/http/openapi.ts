@@ -11,7 +11,7 @@ const dedupeHours = WEBHOOK_DEDUPE_MS / 3_600_000;
 // Each kind's record shapes (libs/kinds registrations): the record's `diff` and a difference's
 // `detail` are unions keyed by `resource.kind`.
 const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase());
-const kindSchemas = registeredKinds().flatMap((k) => [
+const kindSchemas = registeredKinds().flatMap((k): Array<[string, Record<string, unknown>]> => [
   [`${pascal(k.kind.name)}Diff`, k.schemas.diff],
   [`${pascal(k.kind.name)}Detail`, k.schemas.detail],
 ]);

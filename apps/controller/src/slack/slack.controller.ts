@@ -237,7 +237,7 @@ export class SlackController {
     if (sub === 'on') {
       const [ttl, ...reasonWords] = words.slice(2);
       const reason = reasonWords.join(' ').trim();
-      let ttlMs = 0;
+      let ttlMs: number;
       try {
         ttlMs = ttl ? parseDuration(ttl) : 0;
       } catch {

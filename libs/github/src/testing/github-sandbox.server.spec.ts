@@ -402,7 +402,11 @@ describe('GitHubSandbox', () => {
       );
       expect(res.status).toBe(200);
       expect(res.headers.get('x-ratelimit-resource')).toBe('graphql');
-      const ref = (res.body as { data: { repository: { ref: Record<string, any>; missing: unknown } } }).data.repository;
+      const ref = (
+        res.body as {
+          data: { repository: { ref: { target: { file: { object: { entries: Array<Record<string, unknown>> } } } }; missing: unknown } };
+        }
+      ).data.repository;
       expect(ref.missing).toBeNull();
       expect(ref.ref).toMatchObject({
         name: 'main',

@@ -28,11 +28,15 @@ export function gitHubDeliveryKey(rawBody: Buffer | string): string {
   return createHash('sha256').update(rawBody).digest('hex');
 }
 
-type WebhooksMethods = typeof import('@octokit/webhooks-methods');
+/** What is used of `@octokit/webhooks-methods` (an ES module, loaded on first use). */
+interface WebhooksMethods {
+  verifyWithFallback(secret: string, payload: string, signature: string, additionalSecrets?: string[]): Promise<boolean>;
+  sign(secret: string, payload: string): Promise<string>;
+}
 let webhooksMethods: Promise<WebhooksMethods> | undefined;
 
 function loadWebhooksMethods(): Promise<WebhooksMethods> {
-  webhooksMethods ??= import('@octokit/webhooks-methods');
+  webhooksMethods ??= import('@octokit/webhooks-methods') as Promise<WebhooksMethods>;
   return webhooksMethods;
 }
 
@@ -49,7 +53,7 @@ export async function verifyGitHubSignature(
   secret: string,
   additionalSecrets: readonly string[] = [],
 ): Promise<boolean> {
-  const value = Array.isArray(header) ? (header.length === 1 ? header[0] : undefined) : header;
+  const value = typeof header === 'string' ? header : header?.length === 1 ? header[0] : undefined;
   if (typeof value !== 'string' || !SIGNATURE.test(value.trim())) return false;
   const secrets = [secret, ...additionalSecrets].filter((s) => s.length > 0);
   if (secrets.length === 0) return false;

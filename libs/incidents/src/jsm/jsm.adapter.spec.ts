@@ -25,7 +25,7 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
     await promise;
   } catch (err: unknown) {
     if (err instanceof Error) return err;
-    throw new Error(`rejected with a non-Error: ${inspect(err)}`);
+    throw new Error(`rejected with a non-Error: ${inspect(err)}`, { cause: err });
   }
   throw new Error('expected the call to fail');
 }

@@ -10,7 +10,6 @@ import { PermanentError } from '@driftwarden/domain';
 import { INCIDENT_ERROR_CODES } from '../incidents.errors';
 
 const PRIORITY = /^P[1-5]$/;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** `"Platform \"Core\""`: a double-quoted search term. */

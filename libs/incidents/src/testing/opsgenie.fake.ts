@@ -89,7 +89,7 @@ interface StoredIncident {
 export const OPSGENIE_FAKE_DEFAULT_KEY = 'og-fake-key';
 const DEFAULT_LIMIT = 20;
 const PATHS = new Set(['/v1/incidents', '/v1/incidents/']);
-const SORT_FIELDS = ['createdAt', 'tinyId', 'message', 'status', 'isSeen', 'owner'] as const;
+type SortField = 'createdAt' | 'tinyId' | 'message' | 'status' | 'isSeen' | 'owner';
 
 export class OpsgenieFake extends HttpFake {
   private incidents: StoredIncident[] = [];
@@ -254,7 +254,7 @@ export class OpsgenieFake extends HttpFake {
     const q = request.query;
     const offset = Number(q.offset?.[0] ?? 0);
     const limit = Number(q.limit?.[0] ?? DEFAULT_LIMIT);
-    const sort = (q.sort?.[0] ?? 'createdAt') as (typeof SORT_FIELDS)[number];
+    const sort = (q.sort?.[0] ?? 'createdAt') as SortField;
     const order = q.order?.[0] ?? 'desc';
 
     const matching = this.incidents.filter((i) => predicate(this.searchable(i)));

@@ -25,7 +25,6 @@ export const GENERIC_TOLERANCE_MS = 5 * 60_000;
 const HEX_DIGEST = /^[0-9a-fA-F]{64}$/;
 const MAX_SIGNATURES = 16;
 const MAX_SCOPE_KEYS = 50;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Both headers for a body, signed at `at` with every secret given (tests, the demo, senders). */

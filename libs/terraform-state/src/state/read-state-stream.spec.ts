@@ -28,7 +28,7 @@ import {
 import { StackStateIndex } from '../index/stack-state-index';
 import type { StateInstance, StateKind } from '../index/state-kind';
 import { TerraformStateFormatError } from '../terraform-state.errors';
-import { readStackStateIndex, type ReadStateOptions, type StateBody } from './read-state-stream';
+import { readStackStateIndex, type ReadStateOptions } from './read-state-stream';
 import { instanceAddress } from './address';
 import { parseTerraformState } from './terraform-state.schema';
 
@@ -382,7 +382,7 @@ describe('readStackStateIndex', () => {
         terraformText(networkState()).replace('"vpc_security_group_ids": [', '"vpc_security_group_ids": tru, "x": ['),
         'resources[9]',
       ],
-      ['a missing comma between resources', terraformText(E2_STATE).replace(/\n    \},\n    \{/, '\n    }\n    {'), 'after resources[0]'],
+      ['a missing comma between resources', terraformText(E2_STATE).replace(/\n {4}\},\n {4}\{/, '\n    }\n    {'), 'after resources[0]'],
       ['a bad escape in a key', '{"version":4,"ser\\ial":1}', 'invalid escape'],
       ['a raw control character in a string', '{"version":4,"lineage":"a\u0001b"}', 'control character'],
       ['a number with a leading dot', '{"version":4,"serial":.5}', 'expected a value'],

@@ -22,7 +22,7 @@ import {
 import { rule as anyCanonicalRule, toConfigConfiguration } from '../../testing/arbitraries';
 import { readGroupRulesFromJson } from '../check/json-rules';
 import { sourceRules } from '../rules/terraform-rules';
-import type { PermissionRule, RuleDirection } from '../../model/permission-rule';
+import type { PermissionRule } from '../../model/permission-rule';
 
 const GROUP_NAME = 'app';
 const TARGET = `aws_security_group.${GROUP_NAME}`;
