@@ -24,7 +24,7 @@ import {
   type PagerDutyWebhookOptions,
 } from '@driftwarden/incidents';
 import { PagerDutyFake } from '@driftwarden/incidents/testing';
-import { freezeSettings } from '../../apps/controller/src/core/core.module';
+import { freezeSettings } from '../../apps/controller/src/core/settings';
 import { startBenchController } from './bench-controller';
 import type { ObserverArgs, ObserverMessage } from './freeze-observer';
 import { instantPorts } from './instant-ports';

@@ -10,7 +10,7 @@ import { isNotInstalled } from '@driftwarden/pipeline';
 import { createRedis, waitForRedis } from '@driftwarden/redis';
 import { AppModule } from './app.module';
 import type { PortOverrides } from './core/port-overrides';
-import { freezeSettings } from './core/core.module';
+import { freezeSettings } from './core/settings';
 import { WorkerHost } from './workers/worker-host.service';
 
 export interface StartOptions {

@@ -10,3 +10,10 @@ export const INCIDENT_SOURCES = Symbol('INCIDENT_SOURCES');
 
 /** The registered resource kinds (KindRegistration[], from @driftwarden/kinds registeredKinds()). */
 export const KINDS = Symbol('KINDS');
+
+/** The real revert executor (RemediationPort) under the dry-run guard; tests may replace it. */
+export const REMEDIATION_ADAPTER = Symbol('REMEDIATION_ADAPTER');
+/** The real backport adapter (BackportPort) under the dry-run guard; tests may replace it. */
+export const BACKPORT_ADAPTER = Symbol('BACKPORT_ADAPTER');
+/** `mode: dry-run` (boolean): decisions are recorded, every cloud and GitHub write is refused. */
+export const DRY_RUN = Symbol('DRY_RUN');

@@ -1,7 +1,7 @@
 import type { DriftwardenConfig } from '@driftwarden/config';
 import type { FreezeSourceSnapshot } from '@driftwarden/domain';
 import { freezeAt, scopeMatchesQuery, type FreezeState } from '@driftwarden/freeze';
-import { freezeSettings } from '../core/core.module';
+import { freezeSettings } from '../core/settings';
 
 export type ApiFreezeSource = Omit<FreezeSourceSnapshot, 'scope'> & { scope: NonNullable<FreezeSourceSnapshot['scope']> | null };
 

@@ -5,7 +5,7 @@ import { RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import { FreezeService, stalenessLimitMs } from '@driftwarden/freeze';
-import { freezeSettings } from '../core/core.module';
+import { freezeSettings } from '../core/settings';
 import { LOGGER, REDIS } from '../core/tokens';
 import { OPENAPI } from './openapi';
 import { WorkerHost } from '../workers/worker-host.service';

@@ -9,7 +9,7 @@ import { JobProducer } from '@driftwarden/queue';
 import { ExceptionsStore } from '@driftwarden/exceptions';
 import { RedisConnectionMonitor, RedisKeys, isRedisUnavailableError } from '@driftwarden/redis';
 import { DriftStore } from '@driftwarden/store';
-import { freezeSettings } from '../core/core.module';
+import { freezeSettings } from '../core/settings';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
 import { RetentionSweep } from './retention-sweep.service';
 import { StateRebuild } from './state-rebuild.service';
