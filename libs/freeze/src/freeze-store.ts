@@ -81,6 +81,8 @@ export class FreezeStore {
     redis: Redis,
     private readonly keys: RedisKeys,
     private readonly audit: AuditLog,
+    /** The time entries are stamped with (tests give a fake one). */
+    private readonly clock: () => Date = () => new Date(),
   ) {
     if (!('dwFence' in redis)) redis.defineCommand('dwFence', { numberOfKeys: 1, lua: fenceLua });
     if (!('dwIncidentCas' in redis)) redis.defineCommand('dwIncidentCas', { numberOfKeys: 1, lua: incidentCasLua });
@@ -118,7 +120,7 @@ export class FreezeStore {
       incidents: parse<IncidentRecord>(val<string[]>(2)),
       unknownIntervals: parse<UnknownInterval>(val<string[]>(3)),
       // No "rebuilt" mark: the state is new or was lost, and is being (or must be) rebuilt.
-      rebuild: val<string | null>(4) !== null ? null : { since: val<string | null>(5) ?? new Date().toISOString() },
+      rebuild: val<string | null>(4) !== null ? null : { since: val<string | null>(5) ?? this.clock().toISOString() },
       providers: providers
         .map((_, i) => val<string | null>(6 + i))
         .filter((x): x is string => x !== null)
@@ -209,11 +211,11 @@ export class FreezeStore {
   /** Records that a freeze started: bumps the epoch (fencing) and tells every replica. */
   private async freezeStarted(detail: string): Promise<void> {
     await this.redis.incr(this.k('epoch'));
-    await this.redis.publish(this.channel, JSON.stringify({ kind: 'started', detail, at: new Date().toISOString() }));
+    await this.redis.publish(this.channel, JSON.stringify({ kind: 'started', detail, at: this.clock().toISOString() }));
   }
 
   private async changed(detail: string): Promise<void> {
-    await this.redis.publish(this.channel, JSON.stringify({ kind: 'changed', detail, at: new Date().toISOString() }));
+    await this.redis.publish(this.channel, JSON.stringify({ kind: 'changed', detail, at: this.clock().toISOString() }));
   }
 
   /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many manual freezes are active. */
@@ -442,7 +444,7 @@ export class FreezeStore {
     switch (t.kind) {
       case 'stale':
         await this.audit.append({
-          at: new Date().toISOString(),
+          at: this.clock().toISOString(),
           type: 'freeze.incident_event_stale',
           actor,
           reason: t.reason,
@@ -522,7 +524,7 @@ export class FreezeStore {
    * still active or open stays, and an entry changed meanwhile (an incident reopened by a webhook)
    * is left for the next sweep.
    */
-  async pruneHistory(before: Date, now: Date = new Date()): Promise<HistoryPruned> {
+  async pruneHistory(before: Date, now: Date = this.clock()): Promise<HistoryPruned> {
     const cutoff = before.getTime();
     const endedBefore = (end: string | undefined, limit = cutoff) => end !== undefined && Date.parse(end) < limit;
     // A resolved incident is also kept through the webhook replay window: a late event for it

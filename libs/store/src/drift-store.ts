@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
-import { DRIFT_STATUSES, TERMINAL_DRIFT_STATUSES, assertTransition, isOpen, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
+import {
+  DRIFT_STATUSES,
+  TERMINAL_DRIFT_STATUSES,
+  assertTransition,
+  isOpen,
+  type DriftRecord,
+  type DriftStatus,
+  resourceKey,
+} from '@driftwarden/domain';
 import { AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
 import { backfillDriftsLua, backfillResourceLua, saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
 import { secondsUntil, storeRetention, type StoreRetention } from './retention';
@@ -111,6 +119,8 @@ export class DriftStore {
     private readonly keys: RedisKeys,
     private readonly audit: AuditLog,
     retention: Partial<StoreRetention> = {},
+    /** The time records are stamped and retention is counted from (tests give a fake one). */
+    private readonly clock: () => Date = () => new Date(),
   ) {
     if (!('dwSaveDrift' in redis)) {
       redis.defineCommand('dwSaveDrift', { numberOfKeys: 4, lua: saveDriftLua });
@@ -199,7 +209,7 @@ export class DriftStore {
     if (f.status && r.status !== f.status) return false;
     if (f.account && r.resource.account !== f.account) return false;
     if (f.resource) {
-      const key = `${r.resource.account}/${r.resource.region}/${r.resource.type}/${r.resource.id}`;
+      const key = resourceKey(r.resource);
       if (f.resource !== r.resource.id && f.resource !== key) return false;
     }
     if (f.where && !f.where(r)) return false;
@@ -219,12 +229,12 @@ export class DriftStore {
   ): Promise<SaveResult> {
     // Re-stamping a record with the same status (new evidence) is not a transition.
     if (previous && previous.record.status !== next.status) assertTransition(previous.record.status, next.status);
-    const resourceKey = `${next.resource.account}/${next.resource.region}/${next.resource.type}/${next.resource.id}`;
+    const rk = resourceKey(next.resource);
     return this.redis.dwSaveDrift(
       this.driftKey(next.id),
       this.audit.streamKey,
       item ? this.keys.key('item', item.eventId) : '',
-      this.resourceHashKey(item?.resourceKey ?? resourceKey),
+      this.resourceHashKey(item?.resourceKey ?? rk),
       this.prefix,
       next.id,
       previous ? previous.raw : '',
@@ -232,13 +242,13 @@ export class DriftStore {
       previous ? previous.record.status : '',
       next.status,
       next.resource.account,
-      resourceKey,
+      rk,
       isOpen(next.status) ? '1' : '0',
       audit ? AuditLog.encode(audit) : '',
       String(this.audit.maxEntries),
       item?.eventId ?? '',
       item ? String(item.order) : '',
-      new Date().toISOString(),
+      this.clock().toISOString(),
       item?.outcome ?? '',
       ...this.retentionArgs(item, next.status, options),
     );
@@ -264,7 +274,7 @@ export class DriftStore {
       String(this.audit.maxEntries),
       item.eventId,
       String(item.order),
-      new Date().toISOString(),
+      this.clock().toISOString(),
       item.outcome,
       ...this.retentionArgs(item, null, options),
     );
@@ -272,7 +282,7 @@ export class DriftStore {
 
   /** The retention arguments of the save script (ARGV[16..21]; see `ItemCommit.retain` and saveDriftLua). */
   private retentionArgs(item: ItemCommit | undefined, status: DriftStatus | null, options: SaveOptions): string[] {
-    const now = Date.now();
+    const now = this.clock().getTime();
     const r = this.retention;
     const closed = secondsUntil(options.keepUntil, now, status === 'ignored' ? r.ignoredDriftSeconds : r.closedDriftSeconds);
     return [
@@ -319,7 +329,7 @@ export class DriftStore {
         state,
         this.prefix,
         String(limit),
-        String(Date.now()),
+        String(this.clock().getTime()),
         String(r.closedDriftSeconds),
         String(r.ignoredDriftSeconds),
         JSON.stringify(TERMINAL_DRIFT_STATUSES),

@@ -20,8 +20,8 @@ export class FreezeModule {
       [
         {
           provide: FreezeStore,
-          inject: [REDIS, RedisKeys, AuditLog],
-          useFactory: (r: Redis, k: RedisKeys, a: AuditLog) => new FreezeStore(r, k, a),
+          inject: [REDIS, RedisKeys, AuditLog, CLOCK],
+          useFactory: (r: Redis, k: RedisKeys, a: AuditLog, clock: Clock) => new FreezeStore(r, k, a, clock),
         },
         // The polled incident sources, built once: the poller lists them, the webhooks read back through them.
         {

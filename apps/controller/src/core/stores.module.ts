@@ -10,7 +10,7 @@ import { RedisConnectionMonitor, RedisKeys } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore } from '@driftwarden/store';
 import { tokenOf } from './port-overrides';
 import { jobRetentionOf, storeRetentionOf } from './settings';
-import { REDIS, REDIS_BLOCKING } from './tokens';
+import { CLOCK, REDIS, REDIS_BLOCKING } from './tokens';
 
 /** What is kept in Redis (records, items, audit, exceptions, notes), the job producer, and who is who (tokens, principals). */
 @Module({})
@@ -30,8 +30,9 @@ export class StoresModule {
       },
       {
         provide: DriftStore,
-        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG],
-        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig) => new DriftStore(r, k, a, storeRetentionOf(c)),
+        inject: [REDIS, RedisKeys, AuditLog, DRIFTWARDEN_CONFIG, CLOCK],
+        useFactory: (r: Redis, k: RedisKeys, a: AuditLog, c: DriftwardenConfig, clock: () => Date) =>
+          new DriftStore(r, k, a, storeRetentionOf(c), clock),
       },
       {
         provide: ItemLedger,

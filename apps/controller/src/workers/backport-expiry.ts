@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isOpen, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
+import { isOpen, resourceKey, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
 import type { GitHubRepoClient } from '@driftwarden/github';
 import type { Logger } from '@driftwarden/observability';
 import type { RedisKeys } from '@driftwarden/redis';
@@ -140,7 +140,7 @@ export class BackportExpiry {
           type: 'backport.overdue',
           actor: 'scheduler',
           driftId: cur.id,
-          resourceKey: `${cur.resource.account}/${cur.resource.region}/${cur.resource.type}/${cur.resource.id}`,
+          resourceKey: resourceKey(cur.resource),
           reason: `the backport pull request ${prName} is not merged ${openDays} days after it was opened (backport.expiryDays: ${this.options.expiryDays}): the live state still differs from the code`,
           details: {
             pullRequest: prName,

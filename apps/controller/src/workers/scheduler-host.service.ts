@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
-import type { DriftRecord } from '@driftwarden/domain';
+import { resourceKey, type DriftRecord } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, IncidentPoller, freezeAt } from '@driftwarden/freeze';
 import type { Logger } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
@@ -111,7 +111,7 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
       if (d) {
         await this.producer.evaluate([
           {
-            resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`,
+            resourceKey: resourceKey(d.resource),
             trigger: 'exception_expired',
             correlationId: `exception-${e.id}`,
           },
@@ -142,7 +142,7 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     if (release.length === 0) return;
     await this.producer.evaluate(
       release.map((d) => ({
-        resourceKey: `${d.resource.account}/${d.resource.region}/${d.resource.type}/${d.resource.id}`,
+        resourceKey: resourceKey(d.resource),
         trigger: 'freeze_ended' as const,
         correlationId: `sweep-${now.getTime()}`,
       })),

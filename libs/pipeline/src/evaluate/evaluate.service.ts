@@ -52,6 +52,23 @@ export type EvaluateOutcome =
 const EMPTY_DIFF: DriftDiff = { equal: false };
 const IGNORE_TAG = 'driftwarden:ignore';
 
+/** What a whole-resource decision commits (the record, the item's outcome, the side-effect jobs). */
+interface CommitInput {
+  item: ConfigItemEvent;
+  coalesced: string[];
+  openDriftRaw: string | null;
+  decision: Decision;
+  attribution: Attribution;
+  desired: DesiredLookup | null;
+  analysis: Analysis | null;
+  freezeView: FreezeView;
+  correlationId: string;
+  now: Date;
+  redecision: EvaluateTrigger | null;
+  /** Keep the record at least until then (an exception's end). */
+  keepUntil?: string;
+}
+
 /**
  * The evaluation use case: claim the newest pending item of one resource, gather the inputs
  * through the ports, apply the decision table, and commit the decision, the drift record
@@ -422,20 +439,20 @@ export class EvaluateService {
       appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
     }
     const view = freezeView ?? (await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now));
-    const result = await this.commit(
+    const result = await this.commit({
       item,
       coalesced,
       openDriftRaw,
       decision,
       attribution,
       desired,
-      analysis ?? appliedAnalysis,
-      view,
+      analysis: analysis ?? appliedAnalysis,
+      freezeView: view,
       correlationId,
       now,
       redecision,
       keepUntil,
-    );
+    });
     if (result.saved === 'already' || result.saved === 'not_claimed') return { status: 'already_decided', eventId: item.eventId };
     if (result.saved === 'conflict') {
       throw new TransientError(`drift record for ${resourceKey(item.resource)} changed while deciding; retrying`, 'drift_conflict');
@@ -451,7 +468,7 @@ export class EvaluateService {
    */
   private settleMs(item: ConfigItemEvent, redecision: EvaluateTrigger | null): number {
     const full = this.settings.settleSeconds * 1000;
-    const waited = Date.now() - Date.parse(item.delivery.receivedAt);
+    const waited = this.clock().getTime() - Date.parse(item.delivery.receivedAt);
     if (redecision || !Number.isFinite(waited) || waited <= 0) return full;
     return Math.max(0, full - waited);
   }
@@ -605,21 +622,22 @@ export class EvaluateService {
     return { saved, driftId: id, decision };
   }
 
-  private async commit(
-    item: ConfigItemEvent,
-    coalesced: string[],
-    openDriftRaw: string | null,
-    decision: Decision,
-    attribution: Attribution,
-    desired: DesiredLookup | null,
-    analysis: Analysis | null,
-    freezeView: FreezeView,
-    correlationId: string,
-    now: Date,
-    redecision: EvaluateTrigger | null,
-    keepUntil?: string,
-  ): Promise<{ saved: SaveResult; driftId: string | null }> {
-    const rk = `${item.resource.account}/${item.resource.region}/${item.resource.type}/${item.resource.id}`;
+  private async commit(c: CommitInput): Promise<{ saved: SaveResult; driftId: string | null }> {
+    const {
+      item,
+      coalesced,
+      openDriftRaw,
+      decision,
+      attribution,
+      desired,
+      analysis,
+      freezeView,
+      correlationId,
+      now,
+      redecision,
+      keepUntil,
+    } = c;
+    const rk = resourceKey(item.resource);
     const at = now.toISOString();
     const dryRun = this.settings.dryRun;
     // A first decision commits the item (exactly once); a re-decision only updates the record.

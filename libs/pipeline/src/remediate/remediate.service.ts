@@ -7,6 +7,7 @@ import {
   type DriftDifference,
   type DriftRecord,
   type DriftStatus,
+  resourceKey,
 } from '@driftwarden/domain';
 import type { RemediateJob } from '@driftwarden/queue';
 import type { DriftStore, ItemLedger } from '@driftwarden/store';
@@ -72,7 +73,7 @@ export class RemediateService {
       );
       return 'superseded';
     }
-    const rk = `${drift.resource.account}/${drift.resource.region}/${drift.resource.type}/${drift.resource.id}`;
+    const rk = resourceKey(drift.resource);
     // A newer item is waiting: its evaluation decides, not this job. A revert that already
     // started (a retry, or a job taken over from a replica that died) is finished instead:
     // its calls may have been made, it applies only its own diff (a newer change is left to
