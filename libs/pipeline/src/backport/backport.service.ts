@@ -1,16 +1,16 @@
 import { PermanentError, isOpen, type DriftRecord } from '@driftwarden/domain';
 import type { BackportJob } from '@driftwarden/queue';
-import type { DriftStore, ItemLedger } from '@driftwarden/store';
 import { committedDecision, type JobMeta } from '../jobs/committed-decision';
 import type { BackportPort } from '../ports/backport.port';
+import type { DriftRecords, ItemStates } from '../ports/records.port';
 
 export type BackportOutcome = 'opened' | 'superseded' | 'not_found' | 'failed';
 
 /** Opens or updates the backport PR (or issue) for a drift decided under rule 3. */
 export class BackportService {
   constructor(
-    private readonly drifts: DriftStore,
-    private readonly ledger: Pick<ItemLedger, 'state'>,
+    private readonly drifts: DriftRecords,
+    private readonly ledger: ItemStates,
     private readonly backport: BackportPort,
     private readonly clock: () => Date = () => new Date(),
   ) {}

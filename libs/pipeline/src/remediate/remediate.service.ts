@@ -10,11 +10,11 @@ import {
   resourceKey,
 } from '@driftwarden/domain';
 import type { RemediateJob } from '@driftwarden/queue';
-import type { DriftStore, ItemLedger } from '@driftwarden/store';
 import { committedDecision, type JobMeta } from '../jobs/committed-decision';
 import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort } from '../ports/freeze.port';
 import type { Fence, FencePort, RemediationPort } from '../ports/remediation.port';
+import type { DriftRecords, ItemStates } from '../ports/records.port';
 import type { ResourceKinds } from '../ports/resource-kind.port';
 
 export type RemediateOutcome = 'reverted' | 'failed' | 'held' | 'excluded' | 'superseded' | 'not_found';
@@ -32,8 +32,8 @@ export class FreezeRecordedError extends DriftwardenError {
  */
 export class RemediateService {
   constructor(
-    private readonly drifts: DriftStore,
-    private readonly ledger: ItemLedger,
+    private readonly drifts: DriftRecords,
+    private readonly ledger: ItemStates,
     private readonly freeze: FreezePort,
     private readonly fence: FencePort,
     private readonly remediation: RemediationPort,
