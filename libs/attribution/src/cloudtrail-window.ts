@@ -14,7 +14,7 @@
 import { LookupEventsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { Redis } from 'ioredis';
 import { WaitError, type CloudTrailEvent } from '@driftwarden/domain';
-import { mapAwsError } from '@driftwarden/ingest';
+import { mapAwsError } from '@driftwarden/aws';
 import type { RedisKeys } from '@driftwarden/redis';
 import type { CloudTrailStore } from '@driftwarden/store';
 import { toCloudTrailEvent, type SharedRateLimiter } from './cloudtrail-lookup.adapter';

@@ -6,7 +6,7 @@
  * about its own resources (`mapEc2Error`'s `kindCodes`).
  */
 import { PermanentError, TransientError, type ApiCallRecord } from '@driftwarden/domain';
-import { classifyAwsError, type AwsErrorKind } from '@driftwarden/ingest';
+import { classifyAwsError, type AwsErrorKind } from '@driftwarden/aws';
 
 /** An EC2 error code with a fixed meaning: its stable code, and why in words. */
 export interface Ec2PermanentCode {

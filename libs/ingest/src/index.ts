@@ -35,7 +35,7 @@ export type {
   SqsMessageMeta,
 } from './sqs/sqs-consumer.port';
 
-// AWS clients and errors
+// AWS clients (their errors are mapped by @driftwarden/aws)
 export {
   createConfigServiceClient,
   createConfigServiceClientProvider,
@@ -45,4 +45,3 @@ export {
   DEFAULT_CONNECTION_TIMEOUT_MS,
   type AwsClientOptions,
 } from './aws/aws-clients.factory';
-export { mapAwsError, classifyAwsError, type AwsErrorKind, type AwsService } from './aws/aws.errors';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { classifyAwsError } from '@driftwarden/ingest';
+import { classifyAwsError } from '@driftwarden/aws';
 import type { Logger } from '@driftwarden/observability';
 import { LOGGER } from '../core/tokens';
 

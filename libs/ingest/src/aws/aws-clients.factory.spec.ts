@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BatchGetResourceConfigCommand } from '@aws-sdk/client-config-service';
 import { TransientError } from '@driftwarden/domain';
-import { mapAwsError } from './aws.errors';
+import { mapAwsError } from '@driftwarden/aws';
 import {
   createConfigServiceClient,
   createConfigServiceClientProvider,

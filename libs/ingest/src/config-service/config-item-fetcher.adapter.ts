@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type ConfigItemEvent, PermanentError, TransientError } from '@driftwarden/domain';
-import { mapAwsError } from '../aws/aws.errors';
+import { mapAwsError } from '@driftwarden/aws';
 import { zodErrorToProblems } from '../normalize/problems';
 import { configurationItemDiffSchema, configurationItemSchema, isPlainObject } from '../normalize/schemas';
 import { ConfigItemFetcher, needsCompletion } from './config-item-fetcher.port';

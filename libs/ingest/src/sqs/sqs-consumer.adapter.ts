@@ -11,7 +11,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PermanentError } from '@driftwarden/domain';
-import { mapAwsError } from '../aws/aws.errors';
+import { mapAwsError } from '@driftwarden/aws';
 import type {
   HandleOutcome,
   IngestLogger,

@@ -8,7 +8,7 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PermanentError } from '@driftwarden/domain';
-import { mapAwsError } from '@driftwarden/ingest';
+import { mapAwsError } from '@driftwarden/aws';
 import type { StateReadResult, StateSource, StateVersion } from './state-source.port';
 
 export interface S3StateLocation {
