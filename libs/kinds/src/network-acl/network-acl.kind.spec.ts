@@ -42,10 +42,42 @@ function stateInstance(): StateInstance {
       arn: `arn:aws:ec2:eu-west-1:111122223333:network-acl/${ACL}`,
       vpc_id: 'vpc-0123456789abcdef0',
       subnet_ids: ['subnet-0aaa1111bbbb2222c'],
-      egress: [{ action: 'allow', cidr_block: '0.0.0.0/0', from_port: 0, icmp_code: 0, icmp_type: 0, ipv6_cidr_block: '', protocol: '-1', rule_no: 100, to_port: 0 }],
+      egress: [
+        {
+          action: 'allow',
+          cidr_block: '0.0.0.0/0',
+          from_port: 0,
+          icmp_code: 0,
+          icmp_type: 0,
+          ipv6_cidr_block: '',
+          protocol: '-1',
+          rule_no: 100,
+          to_port: 0,
+        },
+      ],
       ingress: [
-        { action: 'allow', cidr_block: '0.0.0.0/0', from_port: 443, icmp_code: 0, icmp_type: 0, ipv6_cidr_block: '', protocol: '6', rule_no: 100, to_port: 443 },
-        { action: 'allow', cidr_block: '10.0.0.0/8', from_port: 0, icmp_code: -1, icmp_type: 8, ipv6_cidr_block: '', protocol: '1', rule_no: 110, to_port: 0 },
+        {
+          action: 'allow',
+          cidr_block: '0.0.0.0/0',
+          from_port: 443,
+          icmp_code: 0,
+          icmp_type: 0,
+          ipv6_cidr_block: '',
+          protocol: '6',
+          rule_no: 100,
+          to_port: 443,
+        },
+        {
+          action: 'allow',
+          cidr_block: '10.0.0.0/8',
+          from_port: 0,
+          icmp_code: -1,
+          icmp_type: 8,
+          ipv6_cidr_block: '',
+          protocol: '1',
+          rule_no: 110,
+          to_port: 0,
+        },
       ],
       tags: { Name: 'public' },
     },
@@ -98,7 +130,9 @@ describe('network-acl kind', () => {
   it('the on-call adds a deny for the attacker at rule 50: one `added` difference that narrows, in plain English', () => {
     const deny = { cidrBlock: '203.0.113.0/24', egress: false, protocol: '-1', ruleAction: 'deny', ruleNumber: 50 };
     const a = kind.analyze(configuration([deny]), desired(), { resourceId: ACL });
-    expect(a.differences.map((d) => [d.id, d.sentence])).toEqual([['added ingress #50', 'added ingress rule #50: deny all traffic from 203.0.113.0/24']]);
+    expect(a.differences.map((d) => [d.id, d.sentence])).toEqual([
+      ['added ingress #50', 'added ingress rule #50: deny all traffic from 203.0.113.0/24'],
+    ]);
     expect(a.changeWidensExposure).toBe(false);
     expect(a.revertWidensExposure).toBe(true);
     expect(a.explanations.join('\n')).toMatch(/reverting would allow it again/);
@@ -114,7 +148,11 @@ describe('network-acl kind', () => {
     expect(a.differences.map((d) => d.sentence)).toEqual([
       'changed ingress rule #100 from allow tcp/443 from 0.0.0.0/0 (the internet) to allow tcp (all ports) from 0.0.0.0/0 (the internet)',
     ]);
-    expect(kind.directions([a.differences], desired()).get('changed ingress #100')).toEqual({ axis: 'exposure', change: 'widens', revert: 'narrows' });
+    expect(kind.directions([a.differences], desired()).get('changed ingress #100')).toEqual({
+      axis: 'exposure',
+      change: 'widens',
+      revert: 'narrows',
+    });
     expect(a.explanations[0]).toMatch(/allow traffic the code denies .* e\.g\. tcp port 0 from 0\.0\.0\.0/);
   });
 
@@ -127,9 +165,26 @@ describe('network-acl kind', () => {
 
   it('maps CloudTrail entry calls to the key they change (CloudTrail spells the protocol aclProtocol, values may be text)', () => {
     const events = [
-      call('CreateNetworkAclEntry', { networkAclId: ACL, ruleNumber: 50, egress: false, ruleAction: 'deny', aclProtocol: '-1', cidrBlock: '203.0.113.0/24', icmpTypeCode: {}, portRange: {} }),
+      call('CreateNetworkAclEntry', {
+        networkAclId: ACL,
+        ruleNumber: 50,
+        egress: false,
+        ruleAction: 'deny',
+        aclProtocol: '-1',
+        cidrBlock: '203.0.113.0/24',
+        icmpTypeCode: {},
+        portRange: {},
+      }),
       call('DeleteNetworkAclEntry', { networkAclId: ACL, ruleNumber: '110', egress: 'false' }),
-      call('ReplaceNetworkAclEntry', { networkAclId: ACL, ruleNumber: 100, egress: true, ruleAction: 'allow', aclProtocol: '6', cidrBlock: '0.0.0.0/0', portRange: { from: 22, to: 22 } }),
+      call('ReplaceNetworkAclEntry', {
+        networkAclId: ACL,
+        ruleNumber: 100,
+        egress: true,
+        ruleAction: 'allow',
+        aclProtocol: '6',
+        cidrBlock: '0.0.0.0/0',
+        portRange: { from: 22, to: 22 },
+      }),
       call('ReplaceNetworkAclAssociation', { associationId: 'aclassoc-0a1b2c3d', networkAclId: ACL }),
       call('DeleteNetworkAcl', { networkAclId: ACL }),
       call('CreateNetworkAclEntry', { networkAclId: ACL, ruleNumber: 60 }, { errorCode: 'NetworkAclEntryAlreadyExists' }),
@@ -148,15 +203,21 @@ describe('network-acl kind', () => {
   });
 
   it('refuses entries it cannot read with the path and what was expected', () => {
-    expect(() => entriesFromConfiguration({ entries: [{ egress: false, protocol: 'gre', ruleAction: 'allow', ruleNumber: 5, cidrBlock: '0.0.0.0/0' }] })).toThrow(
-      /configuration\.entries\[0\]: expected a protocol name .* got "gre"/,
-    );
-    expect(() => entriesFromConfiguration({ entries: [{ egress: false, protocol: '6', ruleAction: 'allow', ruleNumber: 5, cidrBlock: '10.0.0.0/33' }] })).toThrow(
-      /configuration\.entries\[0\]: "10\.0\.0\.0\/33" is not a valid IPv4 CIDR block/,
-    );
-    expect(() => entriesFromConfiguration({ entries: [{ egress: 'maybe', protocol: '6', ruleAction: 'allow', ruleNumber: 5, cidrBlock: '10.0.0.0/8' }] })).toThrow(
-      /expected egress true or false, got "maybe"/,
-    );
+    expect(() =>
+      entriesFromConfiguration({
+        entries: [{ egress: false, protocol: 'gre', ruleAction: 'allow', ruleNumber: 5, cidrBlock: '0.0.0.0/0' }],
+      }),
+    ).toThrow(/configuration\.entries\[0\]: expected a protocol name .* got "gre"/);
+    expect(() =>
+      entriesFromConfiguration({
+        entries: [{ egress: false, protocol: '6', ruleAction: 'allow', ruleNumber: 5, cidrBlock: '10.0.0.0/33' }],
+      }),
+    ).toThrow(/configuration\.entries\[0\]: "10\.0\.0\.0\/33" is not a valid IPv4 CIDR block/);
+    expect(() =>
+      entriesFromConfiguration({
+        entries: [{ egress: 'maybe', protocol: '6', ruleAction: 'allow', ruleNumber: 5, cidrBlock: '10.0.0.0/8' }],
+      }),
+    ).toThrow(/expected egress true or false, got "maybe"/);
     expect(() => entryFromCloudTrail('CreateNetworkAclEntry', null)).toThrow(/requestParameters: missing/);
   });
 
@@ -175,6 +236,11 @@ describe('network-acl kind', () => {
     const deny = { cidrBlock: '203.0.113.0/24', egress: false, protocol: '-1', ruleAction: 'deny', ruleNumber: 50 };
     const a = kind.analyze(configuration([deny]), desired(), { resourceId: ACL });
     const diff = kind.diffOf(a.differences as never);
-    expect(diff).toMatchObject({ equal: false, extra: [{ ruleNumber: 50, action: 'deny', cidr: '203.0.113.0/24' }], missing: [], changed: [] });
+    expect(diff).toMatchObject({
+      equal: false,
+      extra: [{ ruleNumber: 50, action: 'deny', cidr: '203.0.113.0/24' }],
+      missing: [],
+      changed: [],
+    });
   });
 });

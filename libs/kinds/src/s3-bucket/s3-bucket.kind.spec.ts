@@ -55,7 +55,9 @@ describe('s3-bucket kind', () => {
 
   it('equal when every flag matches, whether Config sends the block as an object or as a JSON string', () => {
     expect(kind.analyze(live, desired(), { resourceId: BUCKET, supplementaryConfiguration: supplementary(ON) }).differences).toEqual([]);
-    expect(kind.analyze(live, desired(), { resourceId: BUCKET, supplementaryConfiguration: supplementary(JSON.stringify(ON)) }).differences).toEqual([]);
+    expect(
+      kind.analyze(live, desired(), { resourceId: BUCKET, supplementaryConfiguration: supplementary(JSON.stringify(ON)) }).differences,
+    ).toEqual([]);
   });
 
   it('a flag turned off is a difference that widens exposure; reverting it narrows', () => {
@@ -64,12 +66,23 @@ describe('s3-bucket kind', () => {
       supplementaryConfiguration: supplementary(JSON.stringify({ ...ON, blockPublicPolicy: false })),
     });
     expect(a.differences.map((d) => [d.id, d.sentence])).toEqual([
-      ['changed blockPublicPolicy=false', 'turned off BlockPublicPolicy on bucket acme-invoices (no longer: public bucket policies are refused)'],
+      [
+        'changed blockPublicPolicy=false',
+        'turned off BlockPublicPolicy on bucket acme-invoices (no longer: public bucket policies are refused)',
+      ],
     ]);
     expect(a.changeWidensExposure).toBe(true);
     expect(a.revertWidensExposure).toBe(false);
-    expect(kind.directions([a.differences]).get('changed blockPublicPolicy=false')).toEqual({ axis: 'exposure', change: 'widens', revert: 'narrows' });
-    expect(kind.diffOf(a.differences as never)).toEqual({ equal: false, flags: [{ flag: 'blockPublicPolicy', live: false, desired: true }], attributes: [] });
+    expect(kind.directions([a.differences]).get('changed blockPublicPolicy=false')).toEqual({
+      axis: 'exposure',
+      change: 'widens',
+      revert: 'narrows',
+    });
+    expect(kind.diffOf(a.differences as never)).toEqual({
+      equal: false,
+      flags: [{ flag: 'blockPublicPolicy', live: false, desired: true }],
+      attributes: [],
+    });
   });
 
   it('no PublicAccessBlockConfiguration in the item means no block: every flag off', () => {
@@ -113,7 +126,15 @@ describe('s3-bucket kind', () => {
       added: ['blockPublicAcls=true', 'ignorePublicAcls=true', 'blockPublicPolicy=false', 'restrictPublicBuckets=true'],
       removed: [],
     });
-    expect(changes.get(del.eventId)?.added).toEqual(['blockPublicAcls=false', 'ignorePublicAcls=false', 'blockPublicPolicy=false', 'restrictPublicBuckets=false']);
-    expect(changes.get(bad.eventId)).toMatchObject({ added: [], opaqueRemoval: expect.stringMatching(/PublicAccessBlockConfiguration is missing/) as string });
+    expect(changes.get(del.eventId)?.added).toEqual([
+      'blockPublicAcls=false',
+      'ignorePublicAcls=false',
+      'blockPublicPolicy=false',
+      'restrictPublicBuckets=false',
+    ]);
+    expect(changes.get(bad.eventId)).toMatchObject({
+      added: [],
+      opaqueRemoval: expect.stringMatching(/PublicAccessBlockConfiguration is missing/) as string,
+    });
   });
 });

@@ -48,7 +48,15 @@ function referenceAllows(list: readonly NaclEntry[], p: (typeof PACKETS)[number]
 
 const e = (ruleNumber: number, action: 'allow' | 'deny', cidr: string, port?: number): NaclEntry =>
   makeEntry(
-    { direction: 'ingress', ruleNumber, protocol: port === undefined ? '-1' : 'tcp', action, cidrBlock: cidr, fromPort: port, toPort: port },
+    {
+      direction: 'ingress',
+      ruleNumber,
+      protocol: port === undefined ? '-1' : 'tcp',
+      action,
+      cidrBlock: cidr,
+      fromPort: port,
+      toPort: port,
+    },
     'test',
   );
 
@@ -95,7 +103,12 @@ describe('network ACL evaluation order (properties)', () => {
       fc.property(entries(6), entries(4), (desired, all) => {
         // A change that sets an entry to what the code has is no difference.
         const changes = all.filter((c) => !desired.some((d) => sameEntry(d, c)));
-        const diffs = changes.map((c) => candidate(c, desired.find((d) => entryKey(d) === entryKey(c))));
+        const diffs = changes.map((c) =>
+          candidate(
+            c,
+            desired.find((d) => entryKey(d) === entryKey(c)),
+          ),
+        );
         const live = withLive(
           desired,
           diffs.map((d) => d.detail as never),

@@ -50,7 +50,8 @@ export function universe(): Packet[] {
   for (const direction of ['ingress', 'egress'] as const) {
     for (let a = 0; a <= 16; a++) {
       const address = 0x0a000000n + BigInt(a);
-      for (const protocol of [6, 17]) for (let port = 0; port <= 8; port++) out.push({ direction, protocol, point: port, family: 4, address });
+      for (const protocol of [6, 17])
+        for (let port = 0; port <= 8; port++) out.push({ direction, protocol, point: port, family: 4, address });
       for (let type = 0; type <= 3; type++) {
         for (let code = 0; code <= 3; code++) out.push({ direction, protocol: 1, point: type * 256 + code, family: 4, address });
       }

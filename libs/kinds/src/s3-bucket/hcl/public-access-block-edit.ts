@@ -76,7 +76,23 @@ export async function editBlockFlags(
     const indent = last
       ? doc.lines.indentOf(doc.lines.lineOf(last.span.start))
       : doc.lines.indentOf(doc.lines.lineOf(block.span.start)) + doc.indentUnit();
-    const lines = inserts.map((n) => `${indent}${n} = true`).join(doc.eol);
+    // Aligned as terraform fmt aligns a run of consecutive one-line attributes (the run above included).
+    const run: typeof block.attributes = [];
+    for (const a of [...block.attributes].reverse()) {
+      const line = doc.lines.lineOf(a.span.start);
+      const single = line === doc.lines.lineOf(a.span.end);
+      const next = run[0];
+      if (!single || (next && doc.lines.lineOf(next.span.start) !== line + 1) || (!next && a !== last)) break;
+      run.unshift(a);
+    }
+    const width = Math.max(...run.map((a) => a.name.length), ...inserts.map((n) => n.length));
+    for (const a of run) {
+      const nameEnd = a.span.start + a.name.length;
+      const eq = doc.text.indexOf('=', nameEnd);
+      if (eq > nameEnd && doc.text.slice(nameEnd, eq).trim() === '')
+        edits.push({ start: nameEnd, end: eq, text: ' '.repeat(width - a.name.length + 1) });
+    }
+    const lines = inserts.map((n) => `${indent}${n.padEnd(width)} = true`).join(doc.eol);
     if (last) {
       const at = doc.lines.contentEnd(doc.lines.lineOf(last.span.end));
       edits.push({ start: at, end: at, text: doc.eol + lines });
