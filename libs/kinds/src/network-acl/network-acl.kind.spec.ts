@@ -2,7 +2,7 @@
  * The network-ACL kind through its seam: a real-shaped Config item against the Terraform state's
  * entries, as differences with sentences and directions; CloudTrail entry calls as changes.
  */
-import type { CloudTrailEvent } from '@driftwarden/domain';
+import type { CloudTrailEvent, JsonObject } from '@driftwarden/domain';
 import type { StateInstance } from '@driftwarden/terraform-state';
 import { NetworkAclKind } from './network-acl.kind';
 import { entriesFromConfiguration, entriesFromSdk, entryFromCloudTrail } from './normalize/sources';
@@ -11,7 +11,7 @@ import { networkAclEntry, type NetworkAclDesiredAttributes } from './state/netwo
 const ACL = 'acl-0abc1234def567890';
 
 /** As Config records AWS::EC2::NetworkAcl (camelCase DescribeNetworkAcls, the default rule included). */
-function configuration(extra: object[] = []) {
+function configuration(extra: JsonObject[] = []): JsonObject & { entries: JsonObject[] } {
   return {
     associations: [{ networkAclAssociationId: 'aclassoc-0a1b2c3d', networkAclId: ACL, subnetId: 'subnet-0aaa1111bbbb2222c' }],
     entries: [
@@ -143,7 +143,7 @@ describe('network-acl kind', () => {
 
   it('someone opens tcp/22 from the internet by replacing rule 100: a `changed` difference that widens', () => {
     const item = configuration();
-    (item.entries[2] as Record<string, unknown>)['portRange'] = { from: 0, to: 65535 };
+    item.entries[2]!['portRange'] = { from: 0, to: 65535 };
     const a = kind.analyze(item, desired(), { resourceId: ACL });
     expect(a.differences.map((d) => d.sentence)).toEqual([
       'changed ingress rule #100 from allow tcp/443 from 0.0.0.0/0 (the internet) to allow tcp (all ports) from 0.0.0.0/0 (the internet)',
