@@ -2,3 +2,4 @@ export * from './aws-events';
 export * from './terraform-state';
 export * from './sandbox-world';
 export * from './s3-sandbox.server';
+export * from './kind-events';

@@ -10,8 +10,8 @@ export interface StateGroup extends GroupInfo {
   rules: readonly PermissionRule[];
 }
 
-/** A Terraform state (format version 4) declaring these groups with inline rules. */
-export function terraformState(groups: readonly StateGroup[], serial = 1): Record<string, unknown> {
+/** A Terraform state (format version 4) declaring these groups with inline rules, and `others` (resources of other kinds) as given. */
+export function terraformState(groups: readonly StateGroup[], serial = 1, others: readonly object[] = []): Record<string, unknown> {
   return {
     version: 4,
     terraform_version: '1.9.8',
@@ -48,7 +48,7 @@ export function terraformState(groups: readonly StateGroup[], serial = 1): Recor
           },
         ],
       };
-    }),
+    }).concat(others as never[]),
     check_results: null,
   };
 }

@@ -130,7 +130,7 @@ describe('NetworkAclRemediation (EC2 sandbox over HTTP)', () => {
     };
     const result = await remediation.revert(record, racingFence, differences);
     off();
-    expect(result.apiCalls.map((c) => [c.operation, c.response?.['outcome'] ?? c.error?.code])).toEqual([
+    expect(result.apiCalls.map((c) => [c.operation, (c.response as { outcome?: string } | undefined)?.outcome ?? c.error?.code])).toEqual([
       ['DescribeNetworkAcls', undefined],
       ['CreateNetworkAclEntry', 'already_present'],
       ['ReplaceNetworkAclEntry', 'replaced'],
