@@ -35,10 +35,20 @@ export function codifiedDetails(subject: BackportSubject): EntryDetail[] {
   return subject.codified.map(entryDetail);
 }
 
-function effectOf(details: readonly EntryDetail[]): { gained: boolean; lost: boolean } {
-  const before = withDesired([], details);
-  const after = withLive([], details);
-  return compareAllowed(before, after);
+/**
+ * What the codified change did to the traffic the ACL allows: each difference's direction, judged
+ * by the kind against the code's entries in evaluation order (a record without differences: its
+ * entries compared on their own, which can only under-state an effect).
+ */
+function effectOf(subject: BackportSubject): { gained: boolean; lost: boolean } {
+  if (!subject.whole) {
+    return {
+      gained: subject.codified.some((d) => d.direction.change === 'widens'),
+      lost: subject.codified.some((d) => d.direction.change === 'narrows'),
+    };
+  }
+  const details = codifiedDetails(subject);
+  return compareAllowed(withDesired([], details), withLive([], details));
 }
 
 export class NetworkAclBackportEditor implements BackportEditor {
@@ -75,19 +85,15 @@ export class NetworkAclBackportEditor implements BackportEditor {
     return `${details.length ? details.map(entrySentence).join(', ') : 'no entry change'} on ${where}`;
   }
 
-  /** Codified differences that let in more traffic once merged (judged over everything the PR codifies together). */
+  /** Codified differences that let in more traffic than the code allowed (judged in evaluation order against the code). */
   widening(subject: BackportSubject): DriftDifference[] {
-    if (!effectOf(codifiedDetails(subject)).gained) return [];
-    return subject.codified.filter((d) => {
-      const one = entryDetail(d);
-      return compareAllowed(withDesired([], [one]), withLive([], [one])).gained;
-    });
+    return subject.codified.filter((d) => d.direction.change === 'widens');
   }
 
   pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
     const drift = subject.record;
     const details = codifiedDetails(subject);
-    const effect = effectOf(details);
+    const effect = effectOf(subject);
     const incident = incidentOf(drift);
     const where = `network ACL \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''}`;
     const who = drift.principal.arn
