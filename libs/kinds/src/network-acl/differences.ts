@@ -6,12 +6,12 @@
  */
 import type { CandidateDifference, DifferenceDirection, DirectionEffect, DriftDifference, JsonObject } from '@driftwarden/domain';
 import { compareAllowed, type AllowedComparison, type Packet } from './model/evaluation';
-import { describeEntry, entryKey, sameEntry, sortEntries, type NaclEntry, type NetworkAclDiff } from './model/entry';
+import { describeEntry, entryKey, entryNumber, sameEntry, sortEntries, type NaclEntry, type NetworkAclDiff } from './model/entry';
 
 /** Entries by key; a list with a key twice keeps the first (EC2 never answers that). */
-function byKey(entries: readonly NaclEntry[]): Map<string, NaclEntry> {
-  const map = new Map<string, NaclEntry>();
-  for (const e of entries) if (!map.has(entryKey(e))) map.set(entryKey(e), e);
+function byKey(entries: readonly NaclEntry[]): Map<number, NaclEntry> {
+  const map = new Map<number, NaclEntry>();
+  for (const e of entries) if (!map.has(entryNumber(e))) map.set(entryNumber(e), e);
   return map;
 }
 
@@ -92,7 +92,7 @@ export function entryDiffOf(differences: readonly Pick<DriftDifference, 'side' |
 export function withLive(entries: readonly NaclEntry[], details: readonly EntryDetail[]): NaclEntry[] {
   const map = byKey(entries);
   for (const { live, desired } of details) {
-    const key = entryKey((live ?? desired)!);
+    const key = entryNumber((live ?? desired)!);
     if (live) map.set(key, live);
     else map.delete(key);
   }
@@ -103,7 +103,7 @@ export function withLive(entries: readonly NaclEntry[], details: readonly EntryD
 export function withDesired(entries: readonly NaclEntry[], details: readonly EntryDetail[]): NaclEntry[] {
   const map = byKey(entries);
   for (const { live, desired } of details) {
-    const key = entryKey((live ?? desired)!);
+    const key = entryNumber((live ?? desired)!);
     if (desired) map.set(key, desired);
     else map.delete(key);
   }

@@ -153,7 +153,7 @@ describe('network-acl kind', () => {
       change: 'widens',
       revert: 'narrows',
     });
-    expect(a.explanations[0]).toMatch(/allow traffic the code denies .* e\.g\. tcp port 0 from 0\.0\.0\.0/);
+    expect(a.explanations[0]).toMatch(/allow traffic the code denies .* e\.g\. tcp port \d+ from 0\.0\.0\.0/);
   });
 
   it('an ACL only rule resources target (not authoritative): entries live adds are not drift', () => {

@@ -158,6 +158,11 @@ export function entryKey(e: Pick<NaclEntry, 'direction' | 'ruleNumber'>): string
   return `${e.direction} #${e.ruleNumber}`;
 }
 
+/** `entryKey` as a number, for maps over hundreds of entries (egress numbers offset by 100 000). */
+export function entryNumber(e: Pick<NaclEntry, 'direction' | 'ruleNumber'>): number {
+  return e.direction === 'egress' ? 100_000 + e.ruleNumber : e.ruleNumber;
+}
+
 /** Everything that matters about an entry (its key and its content). */
 export function sameEntry(a: NaclEntry, b: NaclEntry): boolean {
   return (

@@ -6,14 +6,13 @@
  * an allow; deleting it widens only if an allow with a higher number lets the traffic through;
  * moving an entry to another number can widen or narrow.
  *
- * `compareAllowed` decides exactly, without sampling: the packet space (direction × protocol ×
- * port or ICMP type/code × address) is cut into cells at every boundary of every entry that
- * overlaps the entries that differ; inside a cell every entry either matches every packet or
- * none, so one representative per cell decides the cell. Cells no differing entry covers are
- * evaluated alike on both sides (the same entries match there in the same order) and are skipped.
+ * `compareAllowed` decides exactly, without sampling, over the packet space (direction × protocol ×
+ * port or ICMP type/code × address): only where an entry that differs between the two lists
+ * applies (elsewhere the same entries match in the same order), per protocol named there, by
+ * cutting that region until the first entry of each list covers each part whole (see `walk`).
  */
 import { parseCidr } from '../../security-group/model/cidr';
-import { isIcmpProtocol, isPorted, sameEntry, type AclDirection, type NaclEntry } from './entry';
+import { entryNumber, isIcmpProtocol, isPorted, sameEntry, type AclDirection, type NaclEntry } from './entry';
 
 /** A packet: which direction, protocol number, port (TCP/UDP) or ICMP type*256+code, and address. */
 export interface Packet {
@@ -114,19 +113,88 @@ export interface AllowedComparison {
 }
 
 export interface CompareOptions {
-  /** Most cells evaluated before giving up (fail closed: gained and lost). Default 2 000 000. */
+  /** Most regions decided before giving up (fail closed: gained and lost). Default 2 000 000. */
   maxCells?: number;
 }
 
-/** Sorted distinct cut points inside [lo, hi] (lo always first). */
-function cuts<T extends number | bigint>(lo: T, hi: T, bounds: Iterable<[T, T]>, next: (v: T) => T): T[] {
-  const set = new Set<T>([lo]);
-  for (const [a, b] of bounds) {
-    if (a > lo && a <= hi) set.add(a);
-    const after = next(b);
-    if (after > lo && after <= hi) set.add(after);
+/** A rectangle of the (point, address) plane, bounds inclusive. */
+interface Region {
+  pLo: number;
+  pHi: number;
+  aLo: bigint;
+  aHi: bigint;
+}
+
+const intersects = (b: Box, r: Region) => b.pointLo <= r.pHi && b.pointHi >= r.pLo && b.addrLo <= r.aHi && b.addrHi >= r.aLo;
+const covers = (b: Box, r: Region) => b.pointLo <= r.pLo && b.pointHi >= r.pHi && b.addrLo <= r.aLo && b.addrHi >= r.aHi;
+
+/**
+ * Decides a region of one direction and protocol for both lists (each in evaluation order, only
+ * boxes of that protocol): when the first entry of each list that touches the region covers it
+ * whole (or none touches it), every packet of the region gets that entry's action (or the default
+ * deny); otherwise the region is cut at a boundary of the first entry that does not cover it, and
+ * each part is decided the same way. Stops once both a gain and a loss are found; `tick` says
+ * when to give up.
+ */
+function walk(
+  start: Region,
+  a: readonly Box[],
+  b: readonly Box[],
+  at: { direction: AclDirection; protocol: number; family: 4 | 6 },
+  result: AllowedComparison,
+  tick: () => boolean,
+): 'done' | 'exhausted' {
+  const stack: { r: Region; a: readonly Box[]; b: readonly Box[] }[] = [{ r: start, a, b }];
+  while (stack.length > 0) {
+    if (tick()) return 'exhausted';
+    const { r, a: la, b: lb } = stack.pop()!;
+    const ia = la.filter((x) => intersects(x, r));
+    const ib = lb.filter((x) => intersects(x, r));
+    const fa = ia[0];
+    const fb = ib[0];
+    const coverA = !fa || covers(fa, r);
+    const coverB = !fb || covers(fb, r);
+    if (coverA && coverB) {
+      const was = fa?.entry.action === 'allow';
+      const is = fb?.entry.action === 'allow';
+      if (was === is) continue;
+      const p: Packet = { direction: at.direction, protocol: at.protocol, point: r.pLo, family: at.family, address: r.aLo };
+      if (is && !result.gained) {
+        result.gained = true;
+        result.gainedExample = p;
+      }
+      if (was && !result.lost) {
+        result.lost = true;
+        result.lostExample = p;
+      }
+      if (result.gained && result.lost) return 'done';
+      continue;
+    }
+    const x = (coverA ? fb : fa)!;
+    let parts: [Region, Region];
+    if (x.pointLo > r.pLo)
+      parts = [
+        { ...r, pHi: x.pointLo - 1 },
+        { ...r, pLo: x.pointLo },
+      ];
+    else if (x.pointHi < r.pHi)
+      parts = [
+        { ...r, pHi: x.pointHi },
+        { ...r, pLo: x.pointHi + 1 },
+      ];
+    else if (x.addrLo > r.aLo)
+      parts = [
+        { ...r, aHi: x.addrLo - 1n },
+        { ...r, aLo: x.addrLo },
+      ];
+    else
+      parts = [
+        { ...r, aHi: x.addrHi },
+        { ...r, aLo: x.addrHi + 1n },
+      ];
+    for (const part of parts) stack.push({ r: part, a: ia, b: ib });
   }
-  return [...set].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  return 'done';
 }
 
 /**
@@ -136,10 +204,22 @@ function cuts<T extends number | bigint>(lo: T, hi: T, bounds: Iterable<[T, T]>,
 export function compareAllowed(before: readonly NaclEntry[], after: readonly NaclEntry[], opts: CompareOptions = {}): AllowedComparison {
   const maxCells = opts.maxCells ?? 2_000_000;
   const result: AllowedComparison = { gained: false, lost: false };
-  const changed = [
-    ...before.filter((e) => !after.some((o) => sameEntry(o, e))),
-    ...after.filter((e) => !before.some((o) => sameEntry(o, e))),
-  ];
+  // The entries only one side has (by key and content; linear, as lists have hundreds of entries).
+  const keyed = (list: readonly NaclEntry[]) => {
+    const m = new Map<number, NaclEntry[]>();
+    for (const e of list) {
+      const k = entryNumber(e);
+      const l = m.get(k);
+      if (l) l.push(e);
+      else m.set(k, [e]);
+    }
+    return m;
+  };
+  const beforeByKey = keyed(before);
+  const afterByKey = keyed(after);
+  const onlyIn = (list: readonly NaclEntry[], other: Map<number, NaclEntry[]>) =>
+    list.filter((e) => !(other.get(entryNumber(e)) ?? []).some((o) => o === e || sameEntry(o, e)));
+  const changed = [...onlyIn(before, afterByKey), ...onlyIn(after, beforeByKey)];
   if (changed.length === 0) return result;
   let cells = 0;
   for (const direction of ['ingress', 'egress'] as const) {
@@ -167,43 +247,17 @@ export function compareAllowed(before: readonly NaclEntry[], after: readonly Nac
         while (named.has(other)) other++;
         protocols = [...named, other];
       }
-      const addrCuts = cuts(
-        f.addrLo,
-        f.addrHi,
-        overlapping.map((x): [bigint, bigint] => [x.addrLo, x.addrHi]),
-        (v) => v + 1n,
-      );
       for (const protocol of protocols) {
         const relevant = overlapping.filter((x) => x.protocol === null || x.protocol === protocol);
         // Ports (TCP/UDP) and ICMP type/code matter only for those protocols; elsewhere one point stands for all.
         const pointed = protocol === 6 || protocol === 17 || protocol === 1 || protocol === 58;
-        const pointCuts = pointed
-          ? cuts(
-              f.pointLo,
-              f.pointHi,
-              relevant.map((x): [number, number] => [x.pointLo, x.pointHi]),
-              (v) => v + 1,
-            )
-          : [0];
-        const aRel = a.filter((x) => relevant.includes(x));
-        const bRel = b.filter((x) => relevant.includes(x));
-        for (const point of pointCuts) {
-          for (const address of addrCuts) {
-            if (++cells > maxCells) return { gained: true, lost: true, exhausted: true };
-            const p: Packet = { direction, protocol, point, family: f.family, address };
-            const was = decide(aRel, p);
-            const is = decide(bRel, p);
-            if (is && !was && !result.gained) {
-              result.gained = true;
-              result.gainedExample = p;
-            }
-            if (was && !is && !result.lost) {
-              result.lost = true;
-              result.lostExample = p;
-            }
-            if (result.gained && result.lost) return result;
-          }
-        }
+        const keep = new Set(relevant);
+        const aRel = a.filter((x) => keep.has(x));
+        const bRel = b.filter((x) => keep.has(x));
+        const region: Region = { pLo: pointed ? f.pointLo : 0, pHi: pointed ? f.pointHi : 0, aLo: f.addrLo, aHi: f.addrHi };
+        const done = walk(region, aRel, bRel, { direction, protocol, family: f.family }, result, () => ++cells > maxCells);
+        if (done === 'exhausted') return { gained: true, lost: true, exhausted: true };
+        if (result.gained && result.lost) return result;
       }
     }
   }
