@@ -47,32 +47,40 @@ function configItem(
   relationships: object[],
 ) {
   const captureTime = at.toISOString();
-  return envelope('Config Configuration Item Change', 'aws.config', r.account, r.region, at, {
-    recordVersion: '1.3',
-    messageType: 'ConfigurationItemChangeNotification',
-    notificationCreationTime: captureTime,
-    configurationItemDiff: { changeType: 'UPDATE', changedProperties: {} },
-    configurationItem: {
-      configurationItemVersion: '1.3',
-      configurationItemCaptureTime: captureTime,
-      configurationStateId: stateId,
-      awsAccountId: r.account,
-      configurationItemStatus: 'OK',
-      resourceType: r.type,
-      resourceId: r.id,
-      resourceName: r.name,
-      ARN: r.arn,
-      awsRegion: r.region,
-      availabilityZone: r.type === 'AWS::S3::Bucket' ? 'Regional' : 'Not Applicable',
-      resourceCreationTime: null,
-      configurationStateMd5Hash: '',
-      tags: r.tags,
-      relatedEvents: [],
-      relationships,
-      configuration,
-      supplementaryConfiguration,
+  return envelope(
+    'Config Configuration Item Change',
+    'aws.config',
+    r.account,
+    r.region,
+    at,
+    {
+      recordVersion: '1.3',
+      messageType: 'ConfigurationItemChangeNotification',
+      notificationCreationTime: captureTime,
+      configurationItemDiff: { changeType: 'UPDATE', changedProperties: {} },
+      configurationItem: {
+        configurationItemVersion: '1.3',
+        configurationItemCaptureTime: captureTime,
+        configurationStateId: stateId,
+        awsAccountId: r.account,
+        configurationItemStatus: 'OK',
+        resourceType: r.type,
+        resourceId: r.id,
+        resourceName: r.name,
+        ARN: r.arn,
+        awsRegion: r.region,
+        availabilityZone: r.type === 'AWS::S3::Bucket' ? 'Regional' : 'Not Applicable',
+        resourceCreationTime: null,
+        configurationStateMd5Hash: '',
+        tags: r.tags,
+        relatedEvents: [],
+        relationships,
+        configuration,
+        supplementaryConfiguration,
+      },
     },
-  }, [r.arn]);
+    [r.arn],
+  );
 }
 
 function identity(principalArn: string, account: string, at: Date) {
@@ -86,13 +94,29 @@ function identity(principalArn: string, account: string, at: Date) {
     accountId: account,
     accessKeyId: 'ASIAEXAMPLEKEY',
     sessionContext: {
-      sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: `arn:aws:iam::${account}:role/${role}`, accountId: account, userName: role },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLE',
+        arn: `arn:aws:iam::${account}:role/${role}`,
+        accountId: account,
+        userName: role,
+      },
       attributes: { creationDate: at.toISOString(), mfaAuthenticated: 'true' },
     },
   };
 }
 
-function cloudTrail(source: string, eventSource: string, eventName: string, account: string, region: string, principalArn: string, at: Date, requestParameters: object, responseElements: object | null) {
+function cloudTrail(
+  source: string,
+  eventSource: string,
+  eventName: string,
+  account: string,
+  region: string,
+  principalArn: string,
+  at: Date,
+  requestParameters: object,
+  responseElements: object | null,
+) {
   return envelope('AWS API Call via CloudTrail', source, account, region, at, {
     eventVersion: '1.09',
     userIdentity: identity(principalArn, account, at),
@@ -115,7 +139,21 @@ function cloudTrail(source: string, eventSource: string, eventName: string, acco
 }
 
 /** An entry as Config (and DescribeNetworkAcls, camelCased) writes it. */
-function configEntry(e: NaclEntry | { direction: 'ingress' | 'egress'; ruleNumber: number; protocol: string; action: string; cidr: string; fromPort: null; toPort: null; icmpType: null; icmpCode: null }) {
+function configEntry(
+  e:
+    | NaclEntry
+    | {
+        direction: 'ingress' | 'egress';
+        ruleNumber: number;
+        protocol: string;
+        action: string;
+        cidr: string;
+        fromPort: null;
+        toPort: null;
+        icmpType: null;
+        icmpCode: null;
+      },
+) {
   return {
     ...(e.cidr.includes(':') ? { ipv6CidrBlock: e.cidr } : { cidrBlock: e.cidr }),
     egress: e.direction === 'egress',
@@ -145,7 +183,11 @@ export function networkAclConfigItemEvent(acl: AclInfo, entries: readonly NaclEn
     at,
     stateId,
     {
-      associations: acl.subnetIds.map((subnetId, i) => ({ networkAclAssociationId: `aclassoc-0${i}${acl.aclId.slice(5, 12)}`, networkAclId: acl.aclId, subnetId })),
+      associations: acl.subnetIds.map((subnetId, i) => ({
+        networkAclAssociationId: `aclassoc-0${i}${acl.aclId.slice(5, 12)}`,
+        networkAclId: acl.aclId,
+        subnetId,
+      })),
       entries: [...entries, ...defaults].map(configEntry),
       isDefault: false,
       networkAclId: acl.aclId,
@@ -185,10 +227,24 @@ export function networkAclCloudTrailEvent(acl: AclInfo, eventName: string, entry
  * The Config item of a bucket; its public access block in `supplementaryConfiguration` (absent
  * when the bucket has none), as an object or — as Config's API and some deliveries give it — a JSON string.
  */
-export function bucketConfigItemEvent(b: BucketInfo, block: PublicAccessBlock | null, at: Date, stateId: number, opts: { blockAsString?: boolean } = {}) {
+export function bucketConfigItemEvent(
+  b: BucketInfo,
+  block: PublicAccessBlock | null,
+  at: Date,
+  stateId: number,
+  opts: { blockAsString?: boolean } = {},
+) {
   const value = block ? (opts.blockAsString ? JSON.stringify(block) : { ...block }) : undefined;
   return configItem(
-    { type: 'AWS::S3::Bucket', id: b.bucket, arn: `arn:aws:s3:::${b.bucket}`, name: b.bucket, account: b.account, region: b.region, tags: {} },
+    {
+      type: 'AWS::S3::Bucket',
+      id: b.bucket,
+      arn: `arn:aws:s3:::${b.bucket}`,
+      name: b.bucket,
+      account: b.account,
+      region: b.region,
+      tags: {},
+    },
     at,
     stateId,
     { name: b.bucket, owner: { displayName: null, id: 'c0ffee' }, creationDate: '2025-01-01T00:00:00.000Z' },
@@ -202,13 +258,24 @@ export function bucketConfigItemEvent(b: BucketInfo, block: PublicAccessBlock | 
 }
 
 /** "AWS API Call via CloudTrail" for PutBucketPublicAccessBlock / DeleteBucketPublicAccessBlock, as S3 logs them. */
-export function bucketCloudTrailEvent(b: BucketInfo, eventName: 'PutBucketPublicAccessBlock' | 'DeleteBucketPublicAccessBlock', block: PublicAccessBlock | null, principalArn: string, at: Date) {
+export function bucketCloudTrailEvent(
+  b: BucketInfo,
+  eventName: 'PutBucketPublicAccessBlock' | 'DeleteBucketPublicAccessBlock',
+  block: PublicAccessBlock | null,
+  principalArn: string,
+  at: Date,
+) {
   const requestParameters = {
     publicAccessBlock: '',
     bucketName: b.bucket,
     Host: `${b.bucket}.s3.${b.region}.amazonaws.com`,
     ...(block
-      ? { PublicAccessBlockConfiguration: { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/', ...Object.fromEntries(FLAGS.map((f) => [API_NAMES[f], block[f]])) } }
+      ? {
+          PublicAccessBlockConfiguration: {
+            xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
+            ...Object.fromEntries(FLAGS.map((f) => [API_NAMES[f], block[f]])),
+          },
+        }
       : {}),
   };
   return cloudTrail('aws.s3', 's3.amazonaws.com', eventName, b.account, b.region, principalArn, at, requestParameters, null);

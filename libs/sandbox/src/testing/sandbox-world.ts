@@ -122,7 +122,13 @@ export class SandboxAccount {
     await this.settled();
   }
 
-  private async emitAcl(aclId: string, entries: NaclEntry[], action: string, entry: NaclEntry, principalArn: string | undefined): Promise<void> {
+  private async emitAcl(
+    aclId: string,
+    entries: NaclEntry[],
+    action: string,
+    entry: NaclEntry,
+    principalArn: string | undefined,
+  ): Promise<void> {
     const acl = this.acls.get(aclId);
     if (!acl || !this.sink) return;
     const at = this.clock();
