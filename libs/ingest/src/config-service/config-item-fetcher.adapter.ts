@@ -220,7 +220,10 @@ function completionFromApiItem(item: BaseConfigurationItem, event: ConfigItemEve
   const rawTags = item.supplementaryConfiguration?.['Tags'];
   if (rawTags !== undefined) supplementaryTags = parseJsonField(rawTags, `${where}: supplementaryConfiguration.Tags`);
   // The other values stay JSON strings as the API gives them: the kind that reads one parses it.
-  const supplementary = item.supplementaryConfiguration ? { ...item.supplementaryConfiguration } : undefined;
+  const supplementary =
+    item.supplementaryConfiguration && Object.keys(item.supplementaryConfiguration).length > 0
+      ? { ...item.supplementaryConfiguration }
+      : undefined;
   return {
     configuration,
     tags: tagsFrom(supplementaryTags) ?? tagsFrom(configuration?.['tags']) ?? event.tags,
@@ -293,6 +296,7 @@ function completionFromS3Document(document: unknown, event: ConfigItemEvent, whe
   const diff = configurationItemDiffSchema.safeParse(document['configurationItemDiff']);
   const completion: Completion = { configuration: ci.configuration ?? null, tags: ci.tags ?? event.tags };
   if (diff.success) completion.changedProperties = Object.keys(diff.data.changedProperties ?? {});
-  if (ci.supplementaryConfiguration) completion.supplementaryConfiguration = ci.supplementaryConfiguration;
+  if (ci.supplementaryConfiguration && Object.keys(ci.supplementaryConfiguration).length > 0)
+    completion.supplementaryConfiguration = ci.supplementaryConfiguration;
   return completion;
 }

@@ -421,7 +421,9 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
     delivery: d,
   };
   if (stateId !== undefined) event.configurationStateId = stateId;
-  if (ci.supplementaryConfiguration) event.supplementaryConfiguration = ci.supplementaryConfiguration;
+  // Kept when it says something (an S3 bucket's public access block lives there); `{}` says nothing.
+  if (ci.supplementaryConfiguration && Object.keys(ci.supplementaryConfiguration).length > 0)
+    event.supplementaryConfiguration = ci.supplementaryConfiguration;
   return succeed(event);
 }
 
