@@ -35,6 +35,7 @@ import { freezePropagation } from './freeze-propagation';
 import { instantPorts } from './instant-ports';
 import { providerCalls } from './provider-calls';
 import { sgDiffBenchmark } from './sg-diff';
+import { kindsDiffBenchmark } from './kinds-diff';
 import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { burst } from './burst';
@@ -260,6 +261,11 @@ async function main(): Promise<void> {
     `security group rule diff + exposure analysis, ${sg.rules} rules (${sg.extra} extra, ${sg.missing} missing): median ${sg.medianMs.toFixed(3)} ms, p99 ${sg.p99Ms.toFixed(3)} ms (${sg.iterations} iterations)`,
   );
 
+  const kd = kindsDiffBenchmark();
+  log(
+    `diff + direction per kind (${kd.iterations} iterations each): ${kd.byCase.map((c) => `${c.name}, ${c.differences} differences: median ${c.medianMs.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms`).join('; ')}; all: p99 ${kd.p99Ms.toFixed(3)} ms`,
+  );
+
   const hcl = await editBenchmark(5000);
   log(
     `HCL backport edit, ${hcl.lines}-line stack file: median ${hcl.editMs.median.toFixed(2)} ms, p95 ${hcl.editMs.p95.toFixed(2)} ms (${hcl.iterations} iterations); HashiCorp check ${hcl.checkMs.toFixed(2)} ms (median)`,
@@ -297,6 +303,8 @@ async function main(): Promise<void> {
     provider_calls_per_interval: round2(pd.perInterval),
     provider_calls_per_interval_by_source: Object.fromEntries(Object.entries(pd.perSource).map(([name, n]) => [name, round2(n)])),
     sg_diff_500_rules_ms: Number(sg.medianMs.toFixed(3)),
+    kinds_diff_p99_ms: Number(kd.p99Ms.toFixed(3)),
+    kinds_diff_p99_ms_by_kind: Object.fromEntries(kd.byCase.map((c) => [c.name, Number(c.p99Ms.toFixed(3))])),
     hcl_edit_5000_lines_ms: round2(hcl.editMs.median),
     hcl_check_5000_lines_ms: round2(hcl.checkMs),
     github_calls_per_backport: gh.calls,

@@ -570,7 +570,7 @@ describe('infra/ Terraform', () => {
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:ReceiveMessage',
-    ];
+    ].sort();
     const EC2_WRITES = [
       'ec2:AuthorizeSecurityGroupIngress',
       'ec2:AuthorizeSecurityGroupEgress',
@@ -583,6 +583,7 @@ describe('infra/ Terraform', () => {
       'config:BatchGetResourceConfig',
       'ec2:DescribeSecurityGroupRules',
       'ec2:DescribeSecurityGroups',
+      'ec2:DescribeNetworkAcls',
     ];
 
     beforeAll(async () => {
@@ -601,9 +602,22 @@ describe('infra/ Terraform', () => {
         expect(s.NotResource).toBeUndefined();
         for (const a of s.Action ?? []) expect(a).not.toMatch(/[*?]/);
       }
-      // Nothing that creates or deletes a resource; sqs:DeleteMessage acknowledges a message.
-      expect(actionsOf(doc).filter((a) => /:(Delete|Create)/.test(a))).toEqual(['sqs:DeleteMessage']);
-      expect(actionsOf(doc).filter((a) => a.startsWith('ec2:') && !/^ec2:(Describe|Authorize|Revoke)SecurityGroup/.test(a))).toEqual([]);
+      // Nothing that creates or deletes a resource; sqs:DeleteMessage acknowledges a message, and a
+      // network ACL's entries are created and deleted inside the ACL (never the ACL itself).
+      expect(
+        actionsOf(doc)
+          .filter((a) => /:(Delete|Create)/.test(a))
+          .sort(),
+      ).toEqual(['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry', 'sqs:DeleteMessage']);
+      expect(
+        actionsOf(doc).filter(
+          (a) =>
+            a.startsWith('ec2:') &&
+            !/^ec2:((Describe|Authorize|Revoke)SecurityGroup|DescribeNetworkAcls$|(Create|Replace|Delete)NetworkAclEntry$)/.test(a),
+        ),
+      ).toEqual([]);
+      expect(actionsOf(doc)).not.toContain('ec2:DeleteNetworkAcl');
+      expect(actionsOf(doc)).not.toContain('ec2:ReplaceNetworkAclAssociation');
       expect(actionsOf(doc)).not.toContain('s3:ListBucket');
       expect(actionsOf(doc)).not.toContain('ec2:ModifySecurityGroupRules');
     });
@@ -636,6 +650,20 @@ describe('infra/ Terraform', () => {
         expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:444455556666:security-group/sg-0abc'))).toBe(false);
         for (const s of statementsFor(doc, a)) expect(s.Condition).toBeUndefined();
       }
+    });
+
+    it('scopes network ACL entry writes to network ACLs of the account and regions, and public access block calls to its buckets', () => {
+      for (const a of ['ec2:CreateNetworkAclEntry', 'ec2:ReplaceNetworkAclEntry', 'ec2:DeleteNetworkAclEntry']) {
+        const resources = resourcesFor(doc, a);
+        expect(resources).toEqual(['arn:aws:ec2:eu-west-1:111122223333:network-acl/*']);
+        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0abc'))).toBe(false);
+        expect(resources.some((r) => iamGlobMatches(r, 'arn:aws:ec2:eu-west-1:444455556666:network-acl/acl-0abc'))).toBe(false);
+      }
+      for (const a of ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock']) {
+        expect(resourcesFor(doc, a)).toEqual(['arn:aws:s3:::*']);
+        for (const st of statementsFor(doc, a)) expect(st.Condition).toEqual({ StringEquals: { 's3:ResourceAccount': ['111122223333'] } });
+      }
+      expect(actionsOf(doc)).not.toContain('s3:DeleteBucketPublicAccessBlock');
     });
 
     it('adds a resource-tag condition to EC2 writes when ec2_write_required_tags is set', async () => {

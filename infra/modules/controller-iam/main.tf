@@ -9,6 +9,8 @@
 #               missing key answers 403 instead of 404)
 #   diff        ec2:DescribeSecurityGroups, ec2:DescribeSecurityGroupRules   (Describe* take "*")
 #   remediate   ec2:Authorize/RevokeSecurityGroupIngress/Egress   on security groups only
+#               ec2:Create/Replace/DeleteNetworkAclEntry         on network ACLs only (ec2:DescribeNetworkAcls: "*")
+#               s3:Get/PutBucketPublicAccessBlock                on buckets of the account only (s3:ResourceAccount)
 #   attribution cloudtrail:LookupEvents                     (no resource-level permissions)
 #   cross-acct  sts:AssumeRole                              on var.remediation_role_arns only
 #               (config aws.assumeRole: the role driftwarden assumes in each other account)
@@ -17,6 +19,7 @@
 
 locals {
   ec2_security_group_arns = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:security-group/*"]
+  ec2_network_acl_arns    = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:network-acl/*"]
 
   oversized_item_arns = [
     for r in var.regions :
@@ -88,6 +91,52 @@ data "aws_iam_policy_document" "controller" {
         variable = "aws:ResourceTag/${condition.key}"
         values   = [condition.value]
       }
+    }
+  }
+
+  # Network ACL kind: entries only (never the ACL itself nor its subnet associations).
+  statement {
+    sid       = "DescribeNetworkAcls"
+    effect    = "Allow"
+    actions   = ["ec2:DescribeNetworkAcls"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "RemediateNetworkAclEntries"
+    effect = "Allow"
+    actions = [
+      "ec2:CreateNetworkAclEntry",
+      "ec2:ReplaceNetworkAclEntry",
+      "ec2:DeleteNetworkAclEntry",
+    ]
+    resources = local.ec2_network_acl_arns
+
+    dynamic "condition" {
+      for_each = var.ec2_write_required_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  # S3 bucket kind: the bucket's public access block, on buckets owned by this account only
+  # (a bucket ARN names no account: s3:ResourceAccount does).
+  statement {
+    sid    = "RemediateBucketPublicAccessBlock"
+    effect = "Allow"
+    actions = [
+      "s3:GetBucketPublicAccessBlock",
+      "s3:PutBucketPublicAccessBlock",
+    ]
+    resources = ["arn:${var.partition}:s3:::*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [var.account_id]
     }
   }
 

@@ -3,6 +3,8 @@
 #
 #   diff        ec2:DescribeSecurityGroups, ec2:DescribeSecurityGroupRules   (Describe* take "*")
 #   remediate   ec2:Authorize/RevokeSecurityGroupIngress/Egress   on security groups only
+#               ec2:Create/Replace/DeleteNetworkAclEntry         on network ACLs only (ec2:DescribeNetworkAcls: "*")
+#               s3:Get/PutBucketPublicAccessBlock                on buckets of the account only (s3:ResourceAccount)
 #   attribution cloudtrail:LookupEvents                     (no resource-level permissions)
 #   oversized   config:BatchGetResourceConfig               (no resource-level permissions)
 #
@@ -11,6 +13,7 @@
 
 locals {
   ec2_security_group_arns = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:security-group/*"]
+  ec2_network_acl_arns    = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:network-acl/*"]
 }
 
 data "aws_iam_policy_document" "remediator" {
@@ -42,6 +45,52 @@ data "aws_iam_policy_document" "remediator" {
         variable = "aws:ResourceTag/${condition.key}"
         values   = [condition.value]
       }
+    }
+  }
+
+  # Network ACL kind: entries only (never the ACL itself nor its subnet associations).
+  statement {
+    sid       = "DescribeNetworkAcls"
+    effect    = "Allow"
+    actions   = ["ec2:DescribeNetworkAcls"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "RemediateNetworkAclEntries"
+    effect = "Allow"
+    actions = [
+      "ec2:CreateNetworkAclEntry",
+      "ec2:ReplaceNetworkAclEntry",
+      "ec2:DeleteNetworkAclEntry",
+    ]
+    resources = local.ec2_network_acl_arns
+
+    dynamic "condition" {
+      for_each = var.ec2_write_required_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  # S3 bucket kind: the bucket's public access block, on buckets owned by this account only
+  # (a bucket ARN names no account: s3:ResourceAccount does).
+  statement {
+    sid    = "RemediateBucketPublicAccessBlock"
+    effect = "Allow"
+    actions = [
+      "s3:GetBucketPublicAccessBlock",
+      "s3:PutBucketPublicAccessBlock",
+    ]
+    resources = ["arn:${var.partition}:s3:::*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [var.account_id]
     }
   }
 

@@ -62,6 +62,11 @@ export interface ConfigItemEvent {
   tags: Record<string, string>;
   /** Resource configuration (camelCase, as Config sends it); null when deleted or not yet fetched (oversized). */
   configuration: Record<string, unknown> | null;
+  /**
+   * The item's `supplementaryConfiguration` (e.g. an S3 bucket's PublicAccessBlockConfiguration), as
+   * Config sent it: values may be objects or JSON strings. Absent when the item carried none.
+   */
+  supplementaryConfiguration?: Record<string, unknown>;
   /** Present for OversizedConfigurationItemChangeNotification: the configuration must be fetched. */
   oversized?: { s3BucketLocation: string | null };
   /** Keys of `configurationItemDiff.changedProperties` (a hint only). */

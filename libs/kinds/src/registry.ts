@@ -3,8 +3,10 @@
  * kind is adding its folder and one line here.
  */
 import type { KindRegistration } from './kind';
+import { networkAclRegistration } from './network-acl/registration';
+import { s3BucketRegistration } from './s3-bucket/registration';
 import { securityGroupRegistration } from './security-group/registration';
 
 export function registeredKinds(): KindRegistration[] {
-  return [securityGroupRegistration()];
+  return [securityGroupRegistration(), networkAclRegistration(), s3BucketRegistration()];
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { DriftRecord } from '@driftwarden/domain';
 import { pagerDutyWebhookBody, signPagerDutyBody } from '@driftwarden/incidents';
 import type { CliContext } from '../cli-context';
-import { DemoWorld, PRINCIPALS, RULES } from './demo-world';
+import { BUCKET, DemoWorld, PRINCIPALS, RULES } from './demo-world';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 interface StepResult {
@@ -122,7 +122,9 @@ export class DemoStory {
     const w = this.world;
     const p = this.ctx.palette;
     const out = (s: string) => this.ctx.io.stdout.write(s);
-    out(`\n${p.bold('Friday afternoon at ACME')} — four security groups managed by Terraform, auto-heal on.\n\n`);
+    out(
+      `\n${p.bold('Friday afternoon at ACME')} — four security groups and a bucket's public access block managed by Terraform, auto-heal on.\n\n`,
+    );
 
     // 1. Outside any incident, someone opens SSH to the world: reverted after settle, verified.
     await w.account.change(w.groups['web'].groupId, { authorize: [RULES.ssh] }, PRINCIPALS.attacker);
@@ -237,6 +239,29 @@ export class DemoStory {
       'GitHub pull_request closed+merged',
       'backport_merged',
     );
+
+    // After the freeze: someone turns off a bucket's public access block: reverted, verified.
+    await w.account.setBucketBlock(BUCKET.name, null, PRINCIPALS.attacker);
+    const locked = await this.bucketDrift((d) => d.status === 'reverted');
+    this.record(
+      this.results.length + 1,
+      `${BUCKET.name} (S3 bucket)`,
+      Boolean(locked?.evidence.afterState?.verified && JSON.stringify(w.account.bucketBlock(BUCKET.name)) === JSON.stringify(BUCKET.block)),
+      locked ? `mallory turned off the public access block → turned back on (PutPublicAccessBlock), verified` : 'not reverted',
+      locked ? `rule ${locked.decision.rule}: ${locked.decision.reason}` : '',
+      'the public access block restored, verified',
+    );
+  }
+
+  private async bucketDrift(where: (d: DriftRecord) => boolean, timeoutMs = 20_000): Promise<DriftRecord | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const res = await this.world.api<{ items: DriftRecord[] }>('GET', `/v1/drifts?resource=${BUCKET.name}&limit=20`);
+      const found = res.body.items.find(where);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
   }
 
   summary(): void {
@@ -283,6 +308,7 @@ export class DemoStory {
   }
 
   get ok(): boolean {
-    return this.results.length === 7 && this.results.every((r) => r.ok);
+    // Every step of the story ran (7 security-group and freeze steps, then the bucket's public access block).
+    return this.results.length === 8 && this.results.every((r) => r.ok);
   }
 }

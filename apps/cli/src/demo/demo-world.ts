@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '@driftwarden/redis';
 import * as github from '@driftwarden/github/testing';
-import { SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
+import { publicAccessBlockStateResource, SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
@@ -46,6 +46,13 @@ export const GROUPS: { name: string; id: string; team: string; rules: Permission
   { name: 'queue', id: 'sg-0c33c0ffee0000003', team: 'checkout', rules: [RULES.amqp] },
   { name: 'edge', id: 'sg-0d44c0ffee0000004', team: 'payments', rules: [RULES.httpsPublic] },
 ];
+
+/** The demo's bucket: its public access block is declared in examples/demo/infra/terraform/network/storage.tf. */
+export const BUCKET = {
+  name: 'acme-invoices',
+  resource: 'invoices',
+  block: { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true },
+};
 
 export const PRINCIPALS = {
   attacker: `arn:aws:sts::${ACCOUNT}:assumed-role/developer/mallory`,
@@ -116,6 +123,7 @@ export class DemoWorld {
     for (const g of GROUPS) {
       this.groups[g.name] = this.account.addGroup({ groupId: g.id, groupName: g.name, vpcId: VPC, tags: { team: g.team } }, g.rules);
     }
+    const bucket = this.account.addBucket(BUCKET.name, BUCKET.block);
     this.pagerduty = await new PagerDutyFake({ token: this.secrets.pdApi, contracts: 'optional' }).start();
     this.github = await github.GitHubSandbox.start({
       owner: 'acme',
@@ -133,6 +141,7 @@ export class DemoWorld {
         terraformState(
           GROUPS.map((g) => ({ ...this.groups[g.name], name: g.name, rules: g.rules })),
           7,
+          [publicAccessBlockStateResource(bucket, BUCKET.resource, BUCKET.block)],
         ),
         null,
         2,
@@ -157,8 +166,9 @@ export class DemoWorld {
         GITHUB_WEBHOOK_SECRET: this.secrets.github,
         ONCALL_WEBHOOK_URL: this.oncallUrl,
         ONCALL_WEBHOOK_SECRET: this.secrets.oncall,
-        // The sandbox account: EC2 answers locally; nothing else may reach AWS.
+        // The sandbox account: EC2 and S3 answer locally; nothing else may reach AWS.
         AWS_ENDPOINT_URL_EC2: this.account.url,
+        AWS_ENDPOINT_URL_S3: this.account.s3.url,
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
         AWS_ACCESS_KEY_ID: process.env['AWS_ACCESS_KEY_ID'] ?? 'AKIDSANDBOX',
         AWS_SECRET_ACCESS_KEY: 'sandbox-secret',

@@ -49,6 +49,8 @@ export const LEGACY_FLAT_PARAMETERS = [
 ];
 const LEGACY = LEGACY_FLAT_PARAMETERS.join('|');
 
+const NACL_ENTRY = String.raw`NetworkAclId|RuleNumber|Protocol|RuleAction|Egress|CidrBlock|Ipv6CidrBlock|PortRange\.(?:From|To)|Icmp\.(?:Type|Code)`;
+
 function keys(...alternatives: string[]): RegExp {
   return new RegExp(`^(?:Action|Version|DryRun|${alternatives.join('|')})$`);
 }
@@ -61,6 +63,11 @@ export const ACTION_PARAMETERS = {
   AuthorizeSecurityGroupEgress: keys('GroupId', IP_PERMISSIONS, TAG_SPECIFICATIONS, LEGACY),
   RevokeSecurityGroupIngress: keys('GroupId', 'GroupName', IP_PERMISSIONS, String.raw`SecurityGroupRuleId\.${N}`, LEGACY),
   RevokeSecurityGroupEgress: keys('GroupId', IP_PERMISSIONS, String.raw`SecurityGroupRuleId\.${N}`, LEGACY),
+  // Network ACL entries (the network-acl kind); no ACL create/delete, no association change.
+  DescribeNetworkAcls: keys(String.raw`NetworkAclId\.${N}`, FILTERS, PAGING),
+  CreateNetworkAclEntry: keys(NACL_ENTRY),
+  ReplaceNetworkAclEntry: keys(NACL_ENTRY),
+  DeleteNetworkAclEntry: keys('NetworkAclId', 'RuleNumber', 'Egress'),
 } as const;
 
 export type Ec2SandboxAction = keyof typeof ACTION_PARAMETERS;

@@ -37,11 +37,14 @@ import {
   optionalInteger,
   optionalString,
   parseQuery,
+  requiredString,
   stringList,
   usesLegacyParameters,
   type Ec2SandboxAction,
   type QueryParams,
 } from './ec2-query';
+import { entryParam, networkAclXml, SandboxNetworkAcls, type SandboxAclChange, type SandboxAclSpec } from './ec2-sandbox.nacl';
+import type { NaclEntry } from '@driftwarden/kinds/network-acl';
 import { SandboxSecurityGroups, type SandboxChange, type SandboxGroupSpec, type SandboxTag, type StoredRule } from './ec2-sandbox.state';
 import { errorXml, ipPermissionXml, leaf, responseXml, revokedRuleXml, securityGroupRuleXml, securityGroupXml, set } from './ec2-xml';
 import type { PermissionRule, RuleDirection } from '@driftwarden/kinds/security-group';
@@ -53,12 +56,19 @@ export const SANDBOX_ACTIONS: readonly Ec2SandboxAction[] = [
   'AuthorizeSecurityGroupEgress',
   'RevokeSecurityGroupIngress',
   'RevokeSecurityGroupEgress',
+  'DescribeNetworkAcls',
+  'CreateNetworkAclEntry',
+  'ReplaceNetworkAclEntry',
+  'DeleteNetworkAclEntry',
 ];
 export const SANDBOX_WRITE_ACTIONS: ReadonlySet<string> = new Set([
   'AuthorizeSecurityGroupIngress',
   'AuthorizeSecurityGroupEgress',
   'RevokeSecurityGroupIngress',
   'RevokeSecurityGroupEgress',
+  'CreateNetworkAclEntry',
+  'ReplaceNetworkAclEntry',
+  'DeleteNetworkAclEntry',
 ]);
 
 export interface Ec2SandboxOptions {
@@ -140,7 +150,9 @@ export class Ec2Sandbox {
   /** Errors thrown by `onChange` listeners (they never fail the API call). */
   readonly listenerErrors: unknown[] = [];
   private readonly state: SandboxSecurityGroups;
+  private readonly acls: SandboxNetworkAcls;
   private readonly listeners = new Set<SandboxChangeListener>();
+  private readonly aclListeners = new Set<(change: SandboxAclChange) => void>();
   private readonly failures: PendingFailure[] = [];
   private readonly hanging = new Set<ServerResponse>();
   private readonly clock: () => Date;
@@ -155,6 +167,15 @@ export class Ec2Sandbox {
       (c) => this.emit(c),
       this.clock,
     );
+    this.acls = new SandboxNetworkAcls(options.accountId ?? '111122223333', (c) => {
+      for (const listener of [...this.aclListeners]) {
+        try {
+          listener(c);
+        } catch (err) {
+          this.listenerErrors.push(err);
+        }
+      }
+    });
   }
 
   /** Starts a sandbox on 127.0.0.1 (any free port unless `options.port`). */
@@ -224,6 +245,34 @@ export class Ec2Sandbox {
   /** Someone deletes the group out of band. */
   removeGroup(groupId: string): void {
     this.state.removeGroup(groupId);
+  }
+
+  // --- network ACLs (the network-acl kind) ---------------------------------------------------
+
+  addNetworkAcl(spec: SandboxAclSpec): void {
+    this.acls.addAcl(spec);
+  }
+
+  /** The ACL's entries (canonical, sorted; the default deny left out). */
+  networkAclEntries(aclId: string): NaclEntry[] {
+    return this.acls.entries(aclId);
+  }
+
+  /** Someone changes an entry out of band (reported to `onNetworkAclChange` listeners as the call it stands for). */
+  changeNetworkAcl(
+    aclId: string,
+    change: { create?: NaclEntry; replace?: NaclEntry; delete?: Pick<NaclEntry, 'direction' | 'ruleNumber'> },
+    principalArn?: string,
+  ): void {
+    const ctx = principalArn !== undefined ? { principalArn } : {};
+    if (change.delete) this.acls.delete(aclId, change.delete.direction, change.delete.ruleNumber, ctx);
+    if (change.replace) this.acls.replace(aclId, change.replace, ctx);
+    if (change.create) this.acls.create(aclId, change.create, ctx);
+  }
+
+  onNetworkAclChange(listener: (change: SandboxAclChange) => void): () => void {
+    this.aclListeners.add(listener);
+    return () => this.aclListeners.delete(listener);
   }
 
   /** Registers a change listener; returns a function that removes it. */
@@ -463,6 +512,37 @@ export class Ec2Sandbox {
           (unknown.length > 0 ? unknownPermissionsXml(unknown, direction, group.ownerId) : '') +
           revokedSetXml(group, revoked)
         );
+      }
+      case 'DescribeNetworkAcls': {
+        const ids = stringList(params, 'NetworkAclId');
+        for (const f of filters(params)) {
+          if (f.name !== 'network-acl-id')
+            throw ec2Errors.unsupported(`the sandbox filters network ACLs by network-acl-id only, not ${f.name}`);
+          ids.push(...f.values);
+        }
+        const acls = this.acls.describe(ids);
+        if (dryRun) throw ec2Errors.dryRun();
+        const page = paginate(acls, params);
+        return set('networkAclSet', page.items.map(networkAclXml)) + leaf('nextToken', page.nextToken);
+      }
+      case 'CreateNetworkAclEntry':
+      case 'ReplaceNetworkAclEntry': {
+        const aclId = requiredString(params, 'NetworkAclId');
+        const entry = entryParam(params);
+        this.acls.acl(aclId);
+        if (dryRun) throw ec2Errors.dryRun();
+        if (action === 'CreateNetworkAclEntry') this.acls.create(aclId, entry, change);
+        else this.acls.replace(aclId, entry, change);
+        return leaf('return', true);
+      }
+      case 'DeleteNetworkAclEntry': {
+        const aclId = requiredString(params, 'NetworkAclId');
+        const ruleNumber = optionalInteger(params, 'RuleNumber');
+        if (ruleNumber === undefined) throw ec2Errors.missingParameter('RuleNumber');
+        this.acls.acl(aclId);
+        if (dryRun) throw ec2Errors.dryRun();
+        this.acls.delete(aclId, booleanParam(params, 'Egress') ? 'egress' : 'ingress', ruleNumber, change);
+        return leaf('return', true);
       }
     }
   }

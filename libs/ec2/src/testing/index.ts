@@ -15,5 +15,6 @@ export {
 export type { SandboxChange, SandboxGroupSpec, SandboxTag } from './ec2-sandbox.state';
 export type { AssumableRole, AssumedSession } from './sts-assume-role';
 export { Ec2ApiError } from './ec2-sandbox.errors';
+export type { SandboxAclChange, SandboxAclSpec } from './ec2-sandbox.nacl';
 export { EC2_XML_NAMESPACE } from './ec2-xml';
 export type { Ec2SandboxAction } from './ec2-query';

@@ -29,6 +29,7 @@ interface Completion {
   configuration: Record<string, unknown> | null;
   tags: Record<string, string>;
   changedProperties?: string[];
+  supplementaryConfiguration?: Record<string, unknown>;
 }
 
 export interface ConfigItemFetcherOptions {
@@ -160,6 +161,7 @@ function describe(event: ConfigItemEvent): string {
 
 function withCompletion(event: ConfigItemEvent, c: Completion): ConfigItemEvent {
   const completed: ConfigItemEvent = { ...event, configuration: c.configuration, tags: c.tags };
+  if (c.supplementaryConfiguration) completed.supplementaryConfiguration = c.supplementaryConfiguration;
   if (c.changedProperties && event.changedProperties.length === 0) completed.changedProperties = c.changedProperties;
   return completed;
 }
@@ -217,7 +219,16 @@ function completionFromApiItem(item: BaseConfigurationItem, event: ConfigItemEve
   let supplementaryTags: unknown;
   const rawTags = item.supplementaryConfiguration?.['Tags'];
   if (rawTags !== undefined) supplementaryTags = parseJsonField(rawTags, `${where}: supplementaryConfiguration.Tags`);
-  return { configuration, tags: tagsFrom(supplementaryTags) ?? tagsFrom(configuration?.['tags']) ?? event.tags };
+  // The other values stay JSON strings as the API gives them: the kind that reads one parses it.
+  const supplementary =
+    item.supplementaryConfiguration && Object.keys(item.supplementaryConfiguration).length > 0
+      ? { ...item.supplementaryConfiguration }
+      : undefined;
+  return {
+    configuration,
+    tags: tagsFrom(supplementaryTags) ?? tagsFrom(configuration?.['tags']) ?? event.tags,
+    ...(supplementary ? { supplementaryConfiguration: supplementary } : {}),
+  };
 }
 
 /** A tag map from `[{key, value}]` / `[{Key, Value}]` arrays or a string map; undefined if none. */
@@ -285,5 +296,7 @@ function completionFromS3Document(document: unknown, event: ConfigItemEvent, whe
   const diff = configurationItemDiffSchema.safeParse(document['configurationItemDiff']);
   const completion: Completion = { configuration: ci.configuration ?? null, tags: ci.tags ?? event.tags };
   if (diff.success) completion.changedProperties = Object.keys(diff.data.changedProperties ?? {});
+  if (ci.supplementaryConfiguration && Object.keys(ci.supplementaryConfiguration).length > 0)
+    completion.supplementaryConfiguration = ci.supplementaryConfiguration;
   return completion;
 }

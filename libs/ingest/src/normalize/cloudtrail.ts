@@ -56,16 +56,26 @@ function itemsOf(value: unknown, path: string): { item: unknown; path: string }[
 /** A resource id found in a call, with what it names and where (JSON path below the record). */
 export interface CallResourceId {
   id: string;
-  kind: 'group' | 'rule';
+  kind: 'group' | 'rule' | 'networkAcl' | 'bucket';
   path: string;
 }
+
+/** The AWS Config type whose id form each kind of id found in a call must have. */
+export const CALL_ID_TYPES: Readonly<Record<CallResourceId['kind'], string>> = {
+  group: 'AWS::EC2::SecurityGroup',
+  rule: 'AWS::EC2::SecurityGroupRule',
+  networkAcl: 'AWS::EC2::NetworkAcl',
+  bucket: 'AWS::S3::Bucket',
+};
 
 /**
  * Security group and rule ids the call touched, best effort, in order of appearance:
  * `requestParameters.groupId`, `requestParameters.securityGroupRuleIds.items[]`,
  * `requestParameters.ModifySecurityGroupRulesRequest.{GroupId, SecurityGroupRule[].SecurityGroupRuleId}`,
  * `responseElements.groupId` (CreateSecurityGroup) and `responseElements.{securityGroupRuleSet,
- * revokedSecurityGroupRuleSet}.items[].{groupId, securityGroupRuleId}`.
+ * revokedSecurityGroupRuleSet}.items[].{groupId, securityGroupRuleId}`; network ACL ids
+ * (`requestParameters.networkAclId`, `responseElements.networkAcl.networkAclId` of CreateNetworkAcl)
+ * and S3 bucket names (`requestParameters.bucketName`).
  */
 export function resourceIdsInCall(
   requestParameters: Record<string, unknown> | null,
@@ -79,6 +89,8 @@ export function resourceIdsInCall(
 
   if (requestParameters) {
     add(requestParameters, 'groupId', 'group', 'requestParameters');
+    add(requestParameters, 'networkAclId', 'networkAcl', 'requestParameters');
+    add(requestParameters, 'bucketName', 'bucket', 'requestParameters');
     for (const { item, path } of itemsOf(requestParameters['securityGroupRuleIds'], 'requestParameters.securityGroupRuleIds')) {
       if (typeof item === 'string') {
         if (item) found.push({ id: item, kind: 'rule', path });
@@ -97,6 +109,7 @@ export function resourceIdsInCall(
   }
   if (responseElements) {
     add(responseElements, 'groupId', 'group', 'responseElements');
+    add(responseElements['networkAcl'], 'networkAclId', 'networkAcl', 'responseElements.networkAcl');
     for (const key of ['securityGroupRuleSet', 'revokedSecurityGroupRuleSet']) {
       const set = responseElements[key];
       if (!isPlainObject(set)) continue;

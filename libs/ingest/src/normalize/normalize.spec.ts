@@ -445,6 +445,55 @@ describe('normalizeDelivery: CloudTrail', () => {
     expect(only(run(raw), 'cloudtrail').resourceIds).toEqual(['sg-0new']);
   });
 
+  it('network ACL entry calls name the ACL (requestParameters.networkAclId; CreateNetworkAcl in its response)', () => {
+    const raw = sample('cloudtrail-authorize-ingress');
+    setPath(raw, ['detail', 'eventName'], 'CreateNetworkAclEntry');
+    setPath(raw, ['detail', 'requestParameters'], {
+      networkAclId: 'acl-0abc1234def567890',
+      ruleNumber: 50,
+      egress: false,
+      ruleAction: 'deny',
+      aclProtocol: '-1',
+      cidrBlock: '203.0.113.0/24',
+    });
+    setPath(raw, ['detail', 'responseElements'], { requestId: 'r', _return: true });
+    expect(only(run(raw), 'cloudtrail').resourceIds).toEqual(['acl-0abc1234def567890']);
+    setPath(raw, ['detail', 'eventName'], 'CreateNetworkAcl');
+    setPath(raw, ['detail', 'requestParameters'], { vpcId: 'vpc-0123' });
+    setPath(raw, ['detail', 'responseElements'], { requestId: 'r', networkAcl: { networkAclId: 'acl-0new', vpcId: 'vpc-0123' } });
+    expect(only(run(raw), 'cloudtrail').resourceIds).toEqual(['acl-0new']);
+  });
+
+  it('S3 calls name the bucket (requestParameters.bucketName); a malformed one in a call that succeeded is refused with its path', () => {
+    const raw = sample('cloudtrail-authorize-ingress');
+    setPath(raw, ['source'], 'aws.s3');
+    setPath(raw, ['detail', 'eventSource'], 's3.amazonaws.com');
+    setPath(raw, ['detail', 'eventName'], 'PutBucketPublicAccessBlock');
+    setPath(raw, ['detail', 'requestParameters'], {
+      publicAccessBlock: '',
+      bucketName: 'acme-invoices',
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: false,
+        RestrictPublicBuckets: true,
+      },
+    });
+    setPath(raw, ['detail', 'responseElements'], null);
+    expect(only(run(raw), 'cloudtrail').resourceIds).toEqual(['acme-invoices']);
+    setPath(raw, ['detail', 'requestParameters', 'bucketName'], 'acme/../x');
+    expect(problems(run(raw)).map((p) => p.path)).toEqual(['detail.requestParameters.bucketName']);
+  });
+
+  it("keeps a Config item's supplementaryConfiguration when it says something (an S3 bucket's public access block), not `{}`", () => {
+    const raw = sample('config-item-change');
+    const block = '{"blockPublicAcls":true,"ignorePublicAcls":true,"blockPublicPolicy":false,"restrictPublicBuckets":true}';
+    setPath(raw, ['detail', 'configurationItem', 'supplementaryConfiguration'], { PublicAccessBlockConfiguration: block });
+    expect(only(run(raw), 'config_item').supplementaryConfiguration).toEqual({ PublicAccessBlockConfiguration: block });
+    setPath(raw, ['detail', 'configurationItem', 'supplementaryConfiguration'], {});
+    expect(only(run(raw), 'config_item')).not.toHaveProperty('supplementaryConfiguration');
+  });
+
   it('sanitises an eventID holding ":" into a job-id-safe id', () => {
     const raw = setPath(sample('cloudtrail-authorize-ingress'), ['detail', 'eventID'], 'a:b');
     const id = only(run(raw), 'cloudtrail').eventId;

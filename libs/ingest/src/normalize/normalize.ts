@@ -27,7 +27,7 @@ import {
   resourceIdProblem,
 } from '@driftwarden/domain';
 import type { z } from 'zod';
-import { principalFromUserIdentity, resourceIdsInCall } from './cloudtrail';
+import { CALL_ID_TYPES, principalFromUserIdentity, resourceIdsInCall } from './cloudtrail';
 import { cloudTrailEventId, complianceEventId, configItemEventId } from './event-ids';
 import { parseJson } from './json';
 import { describeValue, prefixProblems, problem, zodErrorToProblems } from './problems';
@@ -421,6 +421,9 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
     delivery: d,
   };
   if (stateId !== undefined) event.configurationStateId = stateId;
+  // Kept when it says something (an S3 bucket's public access block lives there); `{}` says nothing.
+  if (ci.supplementaryConfiguration && Object.keys(ci.supplementaryConfiguration).length > 0)
+    event.supplementaryConfiguration = ci.supplementaryConfiguration;
   return succeed(event);
 }
 
@@ -486,7 +489,7 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   const ids: string[] = [];
   const idProblems: Problem[] = [];
   for (const found of resourceIdsInCall(requestParameters, responseElements)) {
-    const why = resourceIdProblem(found.kind === 'group' ? 'AWS::EC2::SecurityGroup' : 'AWS::EC2::SecurityGroupRule', found.id);
+    const why = resourceIdProblem(CALL_ID_TYPES[found.kind], found.id);
     if (!why) {
       if (!ids.includes(found.id)) ids.push(found.id);
     } else if (!r.errorCode) idProblems.push(problem(found.path, `${why}, got ${describeValue(found.id)}`));

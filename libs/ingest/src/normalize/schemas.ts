@@ -64,6 +64,7 @@ export const configurationItemSchema = z.looseObject({
   /** The CI-level tag map (the SG `configuration.tags` is an array; that one stays in configuration). */
   tags: z.record(z.string(), z.string()).nullish(),
   configuration: jsonObject.nullish(),
+  supplementaryConfiguration: jsonObject.nullish(),
 });
 export type ConfigurationItem = z.infer<typeof configurationItemSchema>;
 

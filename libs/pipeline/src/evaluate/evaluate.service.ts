@@ -262,7 +262,10 @@ export class EvaluateService {
     }
     let analysis: Analysis | null = null;
     if (kind && desired?.managed && (item.configuration || local.deleted)) {
-      analysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, { resourceId: resource.id });
+      analysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, {
+        resourceId: resource.id,
+        ...(item.supplementaryConfiguration ? { supplementaryConfiguration: item.supplementaryConfiguration } : {}),
+      });
     }
     const existing = openExisting(openDriftRaw);
     const recorded = existing?.record.differences;
@@ -436,7 +439,10 @@ export class EvaluateService {
     const kind = this.ports.kinds.forType(item.resource.type);
     if (decision.rule === 1 && attribution.principal.class === 'iac' && kind && item.configuration && desired?.managed) {
       // An apply: live compared with what it applied; if equal, the apply fixed any open drift.
-      appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, { resourceId: item.resource.id });
+      appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, {
+        resourceId: item.resource.id,
+        ...(item.supplementaryConfiguration ? { supplementaryConfiguration: item.supplementaryConfiguration } : {}),
+      });
     }
     const view = freezeView ?? (await this.ports.freeze.view(freezeTarget(item), new Date(attribution.changedAt), now));
     const result = await this.commit({

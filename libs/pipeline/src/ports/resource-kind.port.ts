@@ -55,8 +55,16 @@ export interface ResourceKind {
   readonly configTypes: readonly string[];
   /** The CloudTrail calls (`eventName`) that change resources of this kind: attribution reads only these. */
   readonly cloudTrailEventNames: readonly string[];
-  /** Live (the Config item's configuration) against desired: the diff and its differences. */
-  analyze(live: JsonObject | null, desired: DesiredResource, context: { resourceId: string }): Analysis;
+  /**
+   * Live (the Config item's configuration) against desired: the diff and its differences.
+   * `context.supplementaryConfiguration` is the item's, for kinds whose state lives there (an S3
+   * bucket's public access block); values may be objects or JSON strings, as Config sent them.
+   */
+  analyze(
+    live: JsonObject | null,
+    desired: DesiredResource,
+    context: { resourceId: string; supplementaryConfiguration?: Record<string, unknown> },
+  ): Analysis;
   /**
    * What each call changed (per-change attribution, DESIGN §4): null for a call that changes
    * nothing this kind diffs (e.g. a description update). The calls are given together so that a

@@ -1,3 +1,5 @@
 export * from './aws-events';
 export * from './terraform-state';
 export * from './sandbox-world';
+export * from './s3-sandbox.server';
+export * from './kind-events';

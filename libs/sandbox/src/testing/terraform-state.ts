@@ -10,45 +10,47 @@ export interface StateGroup extends GroupInfo {
   rules: readonly PermissionRule[];
 }
 
-/** A Terraform state (format version 4) declaring these groups with inline rules. */
-export function terraformState(groups: readonly StateGroup[], serial = 1): Record<string, unknown> {
+/** A Terraform state (format version 4) declaring these groups with inline rules, and `others` (resources of other kinds) as given. */
+export function terraformState(groups: readonly StateGroup[], serial = 1, others: readonly object[] = []): Record<string, unknown> {
   return {
     version: 4,
     terraform_version: '1.9.8',
     serial,
     lineage: randomUUID(),
     outputs: {},
-    resources: groups.map((g) => {
-      const blocks = toTerraformInlineBlocks(g.rules, g.groupId);
-      return {
-        ...(g.module ? { module: g.module } : {}),
-        mode: 'managed',
-        type: 'aws_security_group',
-        name: g.name,
-        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
-        instances: [
-          {
-            schema_version: 1,
-            attributes: {
-              id: g.groupId,
-              arn: `arn:aws:ec2:${g.region}:${g.account}:security-group/${g.groupId}`,
-              name: g.groupName,
-              name_prefix: '',
-              description: g.groupName,
-              vpc_id: g.vpcId,
-              owner_id: g.account,
-              revoke_rules_on_delete: false,
-              ingress: blocks.ingress,
-              egress: blocks.egress,
-              tags: g.tags,
-              tags_all: g.tags,
-              timeouts: null,
+    resources: groups
+      .map((g) => {
+        const blocks = toTerraformInlineBlocks(g.rules, g.groupId);
+        return {
+          ...(g.module ? { module: g.module } : {}),
+          mode: 'managed',
+          type: 'aws_security_group',
+          name: g.name,
+          provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+          instances: [
+            {
+              schema_version: 1,
+              attributes: {
+                id: g.groupId,
+                arn: `arn:aws:ec2:${g.region}:${g.account}:security-group/${g.groupId}`,
+                name: g.groupName,
+                name_prefix: '',
+                description: g.groupName,
+                vpc_id: g.vpcId,
+                owner_id: g.account,
+                revoke_rules_on_delete: false,
+                ingress: blocks.ingress,
+                egress: blocks.egress,
+                tags: g.tags,
+                tags_all: g.tags,
+                timeouts: null,
+              },
+              sensitive_attributes: [],
             },
-            sensitive_attributes: [],
-          },
-        ],
-      };
-    }),
+          ],
+        };
+      })
+      .concat(others as never[]),
     check_results: null,
   };
 }

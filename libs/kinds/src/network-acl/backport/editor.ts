@@ -1,0 +1,168 @@
+/**
+ * The network-ACL kind's backport editor (DESIGN §6): the code's entries for the ACL, the edit
+ * that codifies the backport's differences in place (hcl/network-acl-edit.ts, checked with
+ * HashiCorp's parser), and the kind's words for the PR and issue.
+ */
+import type { DriftDifference } from '@driftwarden/domain';
+import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
+import {
+  changeContext,
+  incidentOf,
+  leftOutSection,
+  madeByLine,
+  wideningBanner,
+  type BackportEditor,
+  type BackportSubject,
+  type CodeLocation,
+  type EditPlan,
+  type Unsafe,
+} from '../../backport';
+import { entryDetail, entrySentence, withDesired, withLive, type EntryDetail } from '../differences';
+import { compareAllowed } from '../model/evaluation';
+import { describeEntry, entryKey, type NaclEntry, type NetworkAclDiff } from '../model/entry';
+import { editAclEntries, readAclCode } from '../hcl/network-acl-edit';
+
+/** The entry details a backport codifies (the whole diff for a record without differences). */
+export function codifiedDetails(subject: BackportSubject): EntryDetail[] {
+  if (subject.whole) {
+    const diff = subject.record.diff as unknown as Partial<NetworkAclDiff>;
+    return [
+      ...(diff.extra ?? []).map((live) => ({ live })),
+      ...(diff.missing ?? []).map((desired) => ({ desired })),
+      ...(diff.changed ?? []).map((c) => ({ live: c.live, desired: c.desired })),
+    ];
+  }
+  return subject.codified.map(entryDetail);
+}
+
+/**
+ * What the codified change did to the traffic the ACL allows: each difference's direction, judged
+ * by the kind against the code's entries in evaluation order (a record without differences: its
+ * entries compared on their own, which can only under-state an effect).
+ */
+function effectOf(subject: BackportSubject): { gained: boolean; lost: boolean } {
+  if (!subject.whole) {
+    return {
+      gained: subject.codified.some((d) => d.direction.change === 'widens'),
+      lost: subject.codified.some((d) => d.direction.change === 'narrows'),
+    };
+  }
+  const details = codifiedDetails(subject);
+  return compareAllowed(withDesired([], details), withLive([], details));
+}
+
+export class NetworkAclBackportEditor implements BackportEditor {
+  async plan(loc: CodeLocation, subject: BackportSubject): Promise<EditPlan | (Unsafe & { codeNote?: string })> {
+    await initHclParser();
+    const aclId = subject.record.resource.id;
+    const base = readAclCode(HclDocument.parse(loc.text), loc.target, aclId);
+    if ('unsafe' in base) return base;
+    const codeEntries: NaclEntry[] = base.entries.map((c) => c.entry);
+    // Live = what the code declares with the codified differences applied as live has them.
+    const want = withLive(codeEntries, codifiedDetails(subject));
+    const baseByKey = new Map(codeEntries.map((e) => [entryKey(e), e]));
+    const wantByKey = new Map(want.map((e) => [entryKey(e), e]));
+    const codeChange = [
+      ...codeEntries.filter((e) => !wantByKey.has(entryKey(e))).map((e) => `removes ${entryKey(e)} (${describeEntry(e)})`),
+      ...want
+        .filter((e) => baseByKey.has(entryKey(e)) && JSON.stringify(baseByKey.get(entryKey(e))) !== JSON.stringify(e))
+        .map((e) => `changes ${entryKey(e)} to ${describeEntry(e)}`),
+      ...want.filter((e) => !baseByKey.has(entryKey(e))).map((e) => `adds ${entryKey(e)} (${describeEntry(e)})`),
+    ];
+    return {
+      codeChange,
+      codeNote: `The code currently declares ${codeEntries.length} entr${codeEntries.length === 1 ? 'y' : 'ies'} for the network ACL.`,
+      edit: (text: string) =>
+        editAclEntries(text, { target: loc.target, aclId, want, reservedNames: loc.reservedNames, filename: loc.path }),
+    };
+  }
+
+  /** "adds ingress rule #50: deny tcp/22 from 203.0.113.0/24 on acl-… (aws_network_acl.main)" */
+  summary(subject: BackportSubject): string {
+    const r = subject.record.resource;
+    const details = codifiedDetails(subject);
+    const where = `${r.id}${r.address ? ` (${r.address})` : ''}`;
+    return `${details.length ? details.map(entrySentence).join(', ') : 'no entry change'} on ${where}`;
+  }
+
+  /** Codified differences that let in more traffic than the code allowed (judged in evaluation order against the code). */
+  widening(subject: BackportSubject): DriftDifference[] {
+    return subject.codified.filter((d) => d.direction.change === 'widens');
+  }
+
+  pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
+    const drift = subject.record;
+    const details = codifiedDetails(subject);
+    const effect = effectOf(subject);
+    const incident = incidentOf(drift);
+    const where = `network ACL \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''}`;
+    const who = drift.principal.arn
+      ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
+      : 'an unknown principal';
+    const what = effect.gained
+      ? 'WIDENED what the ACL allows'
+      : effect.lost
+        ? 'narrowed what the ACL allows (it only blocks traffic that was allowed)'
+        : 'does not change what the ACL allows (entries are evaluated in rule-number order, first match wins)';
+    return [
+      ...wideningBanner(this.widening(subject)),
+      `## What happened`,
+      ``,
+      `${changeContext(drift)}, ${who} changed ${where} by hand at ${drift.changedAt}. The change ${what}:`,
+      ``,
+      ...(subject.codified.length ? subject.codified.map(madeByLine) : details.map((d) => `- ${entrySentence(d)}`)),
+      ``,
+      `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live entries; merging it keeps the fix.`,
+      ``,
+      `## The change to the code`,
+      ``,
+      `\`${file}\` (this branch against the base branch):`,
+      ``,
+      ...plan.codeChange.map((c) => `- ${c}`),
+      ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
+      ``,
+      ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
+      `## Evidence`,
+      ``,
+      `| | |`,
+      `| --- | --- |`,
+      `| Drift record | \`${drift.id}\` |`,
+      `| Config item captured | ${drift.evidence.captureTime} (configurationStateId ${drift.evidence.configurationStateId ?? '–'}) |`,
+      `| CloudTrail event | ${drift.evidence.cloudTrailEventId ? `\`${drift.evidence.cloudTrailEventId}\`` : 'not found'} |`,
+      `| Principal | ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'} |`,
+      `| Incident | ${incident ? `${incident.provider} ${incident.id}${incident.url ? ` (${incident.url})` : ''}` : '–'} |`,
+      `| Stack | ${drift.resource.stack ?? '–'} |`,
+      ``,
+      `## Reviewer checklist`,
+      ``,
+      `- [ ] The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,
+      `- [ ] \`terraform plan\` shows no change to this network ACL after merging.`,
+      `- [ ] Subnet associations are unchanged (driftwarden never changes them).`,
+      ``,
+      marker,
+    ].join('\n');
+  }
+
+  issueBody(subject: BackportSubject, reason: string, codeNote: string | null, marker: string): string {
+    const drift = subject.record;
+    const details = codifiedDetails(subject);
+    const cell = (e: NaclEntry | undefined) => (e ? describeEntry(e) : 'absent');
+    return [
+      ...wideningBanner(this.widening(subject)),
+      `driftwarden kept an emergency change to \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} but cannot edit its Terraform code safely: **${reason}**.`,
+      ``,
+      `Please change the code by hand so that it matches the live entries:`,
+      ``,
+      `| entry | live | code |`,
+      `| --- | --- | --- |`,
+      ...details.map((d) => `| ${entryKey((d.live ?? d.desired)!)} | ${cell(d.live)} | ${cell(d.desired)} |`),
+      ``,
+      codeNote ?? '',
+      ``,
+      ...leftOutSection(subject.leftOut, drift.id, 'issue'),
+      `Evidence: drift \`${drift.id}\`, principal ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'}, changed at ${drift.changedAt}, CloudTrail event ${drift.evidence.cloudTrailEventId ?? '–'}.`,
+      ``,
+      marker,
+    ].join('\n');
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The S3 bucket kind's backport editor (DESIGN §6): the flags of the bucket's
+ * `aws_s3_bucket_public_access_block`, set in place to the live values of the codified
+ * differences, checked with HashiCorp's parser; and the kind's words for the PR and issue.
+ */
+import type { DriftDifference } from '@driftwarden/domain';
+import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
+import {
+  changeContext,
+  incidentOf,
+  leftOutSection,
+  madeByLine,
+  wideningBanner,
+  type BackportEditor,
+  type BackportSubject,
+  type CodeLocation,
+  type EditPlan,
+  type Unsafe,
+} from '../../backport';
+import { flagDetail, type FlagDetail } from '../s3-bucket.kind';
+import { flagLabel, flagSentence, TERRAFORM_NAMES, type BucketDiff, type PublicAccessBlock } from '../model';
+import { editBlockFlags, readBlockFlags } from '../hcl/public-access-block-edit';
+
+export function codifiedFlags(subject: BackportSubject): FlagDetail[] {
+  if (subject.whole) {
+    const diff = subject.record.diff as unknown as Partial<BucketDiff>;
+    return (diff.flags ?? []).map((f) => ({ ...f, bucket: subject.record.resource.id }));
+  }
+  return subject.codified.map(flagDetail);
+}
+
+export class S3BucketBackportEditor implements BackportEditor {
+  async plan(loc: CodeLocation, subject: BackportSubject): Promise<EditPlan | (Unsafe & { codeNote?: string })> {
+    await initHclParser();
+    const base = readBlockFlags(HclDocument.parse(loc.text), loc.target);
+    if ('unsafe' in base) return base;
+    const want: Partial<PublicAccessBlock> = {};
+    for (const f of codifiedFlags(subject)) want[f.flag] = f.live;
+    const codeChange = Object.entries(want)
+      .filter(([flag, value]) => base[flag as keyof PublicAccessBlock] !== value)
+      .map(([flag, value]) => `sets ${TERRAFORM_NAMES[flag as keyof PublicAccessBlock]} = ${String(value)}`);
+    return {
+      codeChange,
+      codeNote: `The code currently sets ${Object.entries(base)
+        .map(([f, v]) => `${TERRAFORM_NAMES[f as keyof PublicAccessBlock]} = ${String(v)}`)
+        .join(', ')}.`,
+      edit: (text: string) => editBlockFlags(text, { target: loc.target, want, filename: loc.path }),
+    };
+  }
+
+  summary(subject: BackportSubject): string {
+    const r = subject.record.resource;
+    const flags = codifiedFlags(subject);
+    return `${flags.length ? flags.map((f) => `${f.live ? 'turns on' : 'turns off'} ${flagLabel(f.flag)}`).join(', ') : 'no flag change'} on bucket ${r.id}${r.address ? ` (${r.address})` : ''}`;
+  }
+
+  /** Every codified flag turned off widens exposure once merged. */
+  widening(subject: BackportSubject): DriftDifference[] {
+    return subject.codified.filter((d) => !flagDetail(d).live);
+  }
+
+  pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
+    const drift = subject.record;
+    const flags = codifiedFlags(subject);
+    const incident = incidentOf(drift);
+    const who = drift.principal.arn
+      ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
+      : 'an unknown principal';
+    const widened = flags.some((f) => !f.live);
+    return [
+      ...wideningBanner(this.widening(subject)),
+      `## What happened`,
+      ``,
+      `${changeContext(drift)}, ${who} changed the public access block of bucket \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} by hand at ${drift.changedAt}. The change ${widened ? 'WIDENED exposure' : 'narrowed exposure (it only blocks more public access)'}:`,
+      ``,
+      ...(subject.codified.length
+        ? subject.codified.map(madeByLine)
+        : flags.map((f) => `- ${flagSentence(f.flag, f.live, drift.resource.id)}`)),
+      ``,
+      `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live block; merging it keeps the fix.`,
+      ``,
+      `## The change to the code`,
+      ``,
+      `\`${file}\` (this branch against the base branch):`,
+      ``,
+      ...plan.codeChange.map((c) => `- ${c}`),
+      ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
+      ``,
+      ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
+      `## Evidence`,
+      ``,
+      `| | |`,
+      `| --- | --- |`,
+      `| Drift record | \`${drift.id}\` |`,
+      `| Config item captured | ${drift.evidence.captureTime} (configurationStateId ${drift.evidence.configurationStateId ?? '–'}) |`,
+      `| CloudTrail event | ${drift.evidence.cloudTrailEventId ? `\`${drift.evidence.cloudTrailEventId}\`` : 'not found'} |`,
+      `| Principal | ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'} |`,
+      `| Incident | ${incident ? `${incident.provider} ${incident.id}${incident.url ? ` (${incident.url})` : ''}` : '–'} |`,
+      `| Stack | ${drift.resource.stack ?? '–'} |`,
+      ``,
+      `## Reviewer checklist`,
+      ``,
+      `- [ ] The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,
+      `- [ ] \`terraform plan\` shows no change to this public access block after merging.`,
+      ``,
+      marker,
+    ].join('\n');
+  }
+
+  issueBody(subject: BackportSubject, reason: string, codeNote: string | null, marker: string): string {
+    const drift = subject.record;
+    return [
+      ...wideningBanner(this.widening(subject)),
+      `driftwarden kept an emergency change to the public access block of bucket \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} but cannot edit its Terraform code safely: **${reason}**.`,
+      ``,
+      `Please change the code by hand so that it matches the live block:`,
+      ``,
+      `| attribute | live | code |`,
+      `| --- | --- | --- |`,
+      ...codifiedFlags(subject).map((f) => `| ${TERRAFORM_NAMES[f.flag]} | ${f.live} | ${f.desired} |`),
+      ``,
+      codeNote ?? '',
+      ``,
+      ...leftOutSection(subject.leftOut, drift.id, 'issue'),
+      `Evidence: drift \`${drift.id}\`, principal ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'}, changed at ${drift.changedAt}, CloudTrail event ${drift.evidence.cloudTrailEventId ?? '–'}.`,
+      ``,
+      marker,
+    ].join('\n');
+  }
+}
