@@ -20,7 +20,7 @@ import {
   type DriftRecord,
   type JsonObject,
 } from '@driftwarden/domain';
-import { classifyAwsError, mapAwsError } from '@driftwarden/ingest';
+import { classifyAwsError, mapAwsError } from '@driftwarden/aws';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
 import { bucketDiffOf } from '../s3-bucket.kind';
 import { API_NAMES, FLAGS, NO_BLOCK, S3_BUCKET, type BucketAfterState, type BucketDiff, type Flag, type PublicAccessBlock } from '../model';
