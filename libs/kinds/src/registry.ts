@@ -3,8 +3,9 @@
  * kind is adding its folder and one line here.
  */
 import type { KindRegistration } from './kind';
+import { asgRegistration } from './asg/registration';
 import { securityGroupRegistration } from './security-group/registration';
 
 export function registeredKinds(): KindRegistration[] {
-  return [securityGroupRegistration()];
+  return [securityGroupRegistration(), asgRegistration()];
 }

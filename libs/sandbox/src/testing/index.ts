@@ -1,3 +1,4 @@
 export * from './aws-events';
 export * from './terraform-state';
 export * from './sandbox-world';
+export * from './autoscaling-sandbox.server';
