@@ -107,12 +107,16 @@ export async function setResourceAttributes(
 
   for (const [owner, attrs] of inserts) {
     const indent = owner.attributes[0] ? indentOfLine(owner.attributes[0].span.start) : indentOfLine(owner.span.start) + unit;
-    const width = alignmentOf(doc, owner);
+    const run = alignedRun(doc, owner);
+    const width = Math.max(run?.width ?? 0, ...(run ? attrs.map(([n]) => n.length) : [0]));
+    // A longer name re-aligns the run it joins, as `terraform fmt` would.
+    if (run && width > run.width)
+      for (const g of run.gaps) edits.push({ start: g.start, end: g.end, text: ' '.repeat(width - g.name.length + 1) });
     const closeLineStart = doc.lines.lineStart(doc.lines.lineOf(owner.closeBrace));
     if (doc.lines.lineOf(owner.closeBrace) === doc.lines.lineOf(owner.openBrace)) {
       return { unsafe: `${where}: the block written on one line cannot be extended in place` };
     }
-    const lines = attrs.map(([n, v]) => `${indent}${n.padEnd(Math.max(width, n.length))} = ${formatValue(v)}${eol}`).join('');
+    const lines = attrs.map(([n, v]) => `${indent}${run ? n.padEnd(width) : n} = ${formatValue(v)}${eol}`).join('');
     edits.push({ start: closeLineStart, end: closeLineStart, text: lines });
   }
   if (newBlocks.size > 0) {
@@ -150,15 +154,28 @@ function resourceJson(json: unknown, target: { type: string; name: string }): Re
   return resources?.[target.type]?.[target.name]?.[0];
 }
 
-/** The `=` column of the run of attributes before the block's end (0: no alignment to keep). */
-function alignmentOf(doc: HclDocument, owner: HclBlock): number {
-  const attrs = owner.attributes;
-  if (attrs.length === 0) return 0;
-  const last = attrs[attrs.length - 1];
-  const lineText = doc.lines.lineText(doc.lines.lineOf(last.span.start));
-  const m = /^(\s*)([\w-]+)(\s*)=/.exec(lineText);
-  if (!m) return 0;
-  return m[2].length + m[3].length - 1;
+/**
+ * The run of single-line attributes on consecutive lines that ends the block, when their `=` are
+ * aligned (as `terraform fmt` leaves them): its name width, and each member's gap before `=`.
+ */
+function alignedRun(doc: HclDocument, owner: HclBlock): { width: number; gaps: { start: number; end: number; name: string }[] } | null {
+  const attrs = [...owner.attributes].sort((a, b) => a.span.start - b.span.start);
+  const run: typeof attrs = [];
+  for (let i = attrs.length - 1; i >= 0; i--) {
+    const a = attrs[i];
+    const line = doc.lines.lineOf(a.span.start);
+    if (line !== doc.lines.lineOf(a.span.end)) break;
+    if (run.length && doc.lines.lineOf(run[0].span.start) !== line + 1) break;
+    run.unshift(a);
+  }
+  if (run.length === 0) return null;
+  const gaps = run.map((a) => {
+    const nameEnd = a.span.start + a.name.length;
+    const equals = doc.text.indexOf('=', nameEnd);
+    return { start: nameEnd, end: equals, name: a.name, column: equals - doc.lines.lineStart(doc.lines.lineOf(a.span.start)) };
+  });
+  if (new Set(gaps.map((g) => g.column)).size !== 1 || gaps.some((g) => !/^ +$/.test(doc.text.slice(g.start, g.end)))) return null;
+  return { width: Math.max(...run.map((a) => a.name.length)), gaps };
 }
 
 /** A list keeps its layout: one line, or one item per line with the first item's indentation. */

@@ -2,3 +2,4 @@ export * from './aws-events';
 export * from './terraform-state';
 export * from './sandbox-world';
 export * from './autoscaling-sandbox.server';
+export * from './kinds-state';
