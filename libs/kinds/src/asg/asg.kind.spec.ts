@@ -43,7 +43,7 @@ describe('asg kind', () => {
         { path: 'desired_capacity', live: 12, desired: 4 },
       ],
     });
-    const dirs = kind.directions([a.differences], desired());
+    const dirs = kind.directions([a.differences]);
     expect(dirs.get('min_size:changed')).toEqual({ axis: 'capacity', change: 'raises', revert: 'lowers' });
     expect(a.changeWidensExposure).toBe(false);
     expect(a.revertWidensExposure).toBe(true);
@@ -53,7 +53,7 @@ describe('asg kind', () => {
   it('a scale-down lowers capacity; its revert raises it and may go unattended', () => {
     const a = kind.analyze(live(1, 20, 1), desired(), { resourceId: ARN });
     expect(a.differences[0].sentence).toBe('lowered min_size of checkout from 4 to 1');
-    expect(kind.directions([a.differences], desired()).get('min_size:changed')).toEqual({
+    expect(kind.directions([a.differences]).get('min_size:changed')).toEqual({
       axis: 'capacity',
       change: 'lowers',
       revert: 'raises',
