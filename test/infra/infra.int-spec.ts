@@ -579,7 +579,10 @@ describe('infra/ Terraform', () => {
     ];
     // Actions without resource-level permissions (Service Authorization Reference).
     const NO_RESOURCE_LEVEL = [
+      'autoscaling:DescribeAutoScalingGroups',
       'cloudtrail:LookupEvents',
+      'ec2:DescribeInstanceAttribute',
+      'ec2:DescribeInstances',
       'config:BatchGetResourceConfig',
       'ec2:DescribeSecurityGroupRules',
       'ec2:DescribeSecurityGroups',
@@ -603,7 +606,14 @@ describe('infra/ Terraform', () => {
       }
       // Nothing that creates or deletes a resource; sqs:DeleteMessage acknowledges a message.
       expect(actionsOf(doc).filter((a) => /:(Delete|Create)/.test(a))).toEqual(['sqs:DeleteMessage']);
-      expect(actionsOf(doc).filter((a) => a.startsWith('ec2:') && !/^ec2:(Describe|Authorize|Revoke)SecurityGroup/.test(a))).toEqual([]);
+      // EC2: security-group rules, and the instance kind's metadata options and attributes (never Run/Stop/Terminate).
+      expect(
+        actionsOf(doc).filter(
+          (a) =>
+            a.startsWith('ec2:') &&
+            !/^ec2:((Describe|Authorize|Revoke)SecurityGroup|DescribeInstance|ModifyInstance(MetadataOptions|Attribute)$)/.test(a),
+        ),
+      ).toEqual([]);
       expect(actionsOf(doc)).not.toContain('s3:ListBucket');
       expect(actionsOf(doc)).not.toContain('ec2:ModifySecurityGroupRules');
     });

@@ -9,6 +9,9 @@
 #               missing key answers 403 instead of 404)
 #   diff        ec2:DescribeSecurityGroups, ec2:DescribeSecurityGroupRules   (Describe* take "*")
 #   remediate   ec2:Authorize/RevokeSecurityGroupIngress/Egress   on security groups only
+#   asg         autoscaling:DescribeAutoScalingGroups ("*"), autoscaling:UpdateAutoScalingGroup on groups only
+#   instance    ec2:DescribeInstances, ec2:DescribeInstanceAttribute ("*"),
+#               ec2:ModifyInstanceMetadataOptions, ec2:ModifyInstanceAttribute on instances (and groups)
 #   attribution cloudtrail:LookupEvents                     (no resource-level permissions)
 #   cross-acct  sts:AssumeRole                              on var.remediation_role_arns only
 #               (config aws.assumeRole: the role driftwarden assumes in each other account)
@@ -17,6 +20,10 @@
 
 locals {
   ec2_security_group_arns = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:security-group/*"]
+  # Kind instance: ModifyInstanceAttribute names the instance and, for Groups, the security groups.
+  ec2_instance_arns = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:instance/*"]
+  # Kind asg: autoScalingGroup:<uuid>:autoScalingGroupName/<name>.
+  autoscaling_group_arns = [for r in var.regions : "arn:${var.partition}:autoscaling:${r}:${var.account_id}:autoScalingGroup:*:autoScalingGroupName/*"]
 
   oversized_item_arns = [
     for r in var.regions :
@@ -80,6 +87,51 @@ data "aws_iam_policy_document" "controller" {
       "ec2:RevokeSecurityGroupEgress",
     ]
     resources = local.ec2_security_group_arns
+
+    dynamic "condition" {
+      for_each = var.ec2_write_required_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
+    }
+  }
+
+  # Kind asg (Auto Scaling group capacity): read the capacity, set it back.
+  statement {
+    sid       = "DescribeAutoScalingGroups"
+    effect    = "Allow"
+    actions   = ["autoscaling:DescribeAutoScalingGroups"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "RemediateAutoScalingCapacity"
+    effect    = "Allow"
+    actions   = ["autoscaling:UpdateAutoScalingGroup"]
+    resources = local.autoscaling_group_arns
+  }
+
+  # Kind instance (instance protection): read the metadata options, protection flags and groups; set them back.
+  statement {
+    sid    = "DescribeInstances"
+    effect = "Allow"
+    actions = [
+      "ec2:DescribeInstances",
+      "ec2:DescribeInstanceAttribute",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "RemediateInstanceProtection"
+    effect = "Allow"
+    actions = [
+      "ec2:ModifyInstanceMetadataOptions",
+      "ec2:ModifyInstanceAttribute",
+    ]
+    resources = concat(local.ec2_instance_arns, local.ec2_security_group_arns)
 
     dynamic "condition" {
       for_each = var.ec2_write_required_tags

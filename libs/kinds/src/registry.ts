@@ -4,8 +4,9 @@
  */
 import type { KindRegistration } from './kind';
 import { asgRegistration } from './asg/registration';
+import { instanceRegistration } from './instance/registration';
 import { securityGroupRegistration } from './security-group/registration';
 
 export function registeredKinds(): KindRegistration[] {
-  return [securityGroupRegistration(), asgRegistration()];
+  return [securityGroupRegistration(), asgRegistration(), instanceRegistration()];
 }

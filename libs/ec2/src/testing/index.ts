@@ -17,3 +17,12 @@ export type { AssumableRole, AssumedSession } from './sts-assume-role';
 export { Ec2ApiError } from './ec2-sandbox.errors';
 export { EC2_XML_NAMESPACE } from './ec2-xml';
 export type { Ec2SandboxAction } from './ec2-query';
+export {
+  INSTANCE_ACTIONS,
+  INSTANCE_WRITE_ACTIONS,
+  SandboxInstances,
+  type InstanceAction,
+  type InstanceChangeListener,
+  type SandboxInstanceChange,
+  type SandboxInstanceSpec,
+} from './ec2-sandbox.instances';
