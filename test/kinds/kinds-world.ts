@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DriftRecord } from '@driftwarden/domain';
 import * as gh from '@driftwarden/github/testing';
-import { AsgSandboxAccount, terraformState, withResources, type EventSink } from '@driftwarden/sandbox/testing';
+import { Ec2Sandbox } from '@driftwarden/ec2/testing';
+import { AsgSandboxAccount, InstanceEvents, terraformState, withResources, type EventSink } from '@driftwarden/sandbox/testing';
 import { http, type HttpResult } from '../support/http';
 import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 
@@ -39,6 +40,8 @@ export class KindsWorld {
   readonly prefix = uniquePrefix();
   github!: gh.GitHubSandbox;
   asg!: AsgSandboxAccount;
+  ec2: Ec2Sandbox | null = null;
+  instances: InstanceEvents | null = null;
   ctl!: TestController;
   private env: Record<string, string> = {};
   readonly sinks: ((sink: EventSink) => void)[] = [];
@@ -61,7 +64,11 @@ export class KindsWorld {
     await opts.setup(this);
     const stateFile = join(this.dir, 'shop.tfstate');
     writeFileSync(stateFile, JSON.stringify(withResources(terraformState([]), opts.stateResources(this))));
-    this.env = { AWS_ENDPOINT_URL_AUTO_SCALING: this.asg.url, ...opts.env(this) };
+    this.env = {
+      AWS_ENDPOINT_URL_AUTO_SCALING: this.asg.url,
+      ...(this.ec2 ? { AWS_ENDPOINT_URL_EC2: this.ec2.url } : {}),
+      ...opts.env(this),
+    };
     for (const [k, v] of Object.entries(this.env)) process.env[k] = v;
     this.ctl = await startTestController({
       prefix: this.prefix,
@@ -87,8 +94,24 @@ export class KindsWorld {
     for (const set of this.sinks) set(sink);
   }
 
+  /** An EC2 sandbox for instances (in `setup`): its Config and CloudTrail events go to the controller too. */
+  async startEc2(): Promise<Ec2Sandbox> {
+    const key = process.env['AWS_ACCESS_KEY_ID'] ?? 'AKIDSANDBOX';
+    this.ec2 = await Ec2Sandbox.start({
+      accountId: ACCOUNT,
+      region: REGION,
+      principals: { [key]: `arn:aws:sts::${ACCOUNT}:assumed-role/driftwarden/controller` },
+    });
+    const events = new InstanceEvents(this.ec2, REGION);
+    this.instances = events;
+    this.sinks.push((s) => events.setSink(s));
+    return this.ec2;
+  }
+
   async stop(): Promise<void> {
     await this.ctl?.close();
+    this.instances?.close();
+    await this.ec2?.close().catch(() => undefined);
     await this.asg?.close().catch(() => undefined);
     await this.github?.close().catch(() => undefined);
     for (const k of Object.keys(this.env)) delete process.env[k];

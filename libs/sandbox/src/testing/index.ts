@@ -5,3 +5,4 @@ export * from './autoscaling-sandbox.server';
 export * from './kinds-state';
 export * from './kind-events';
 export * from './asg-account';
+export * from './instance-account';
