@@ -45,7 +45,8 @@ export function attributeDiffOf(
 
 /** OpenAPI schemas of an attribute kind's record shapes. */
 export function attributeKindSchemas(kind: string, attributes: readonly string[]): KindSchemas {
-  const value = { nullable: true, description: 'the value (number, string, boolean); null when absent on that side' };
+  // Any JSON value (OpenAPI 3.0 has no union with null without a type): a number, string or boolean, or null when absent on that side.
+  const value = { description: 'the value (number, string or boolean); null when absent on that side' };
   return {
     diff: {
       type: 'object',
