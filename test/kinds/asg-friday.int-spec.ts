@@ -109,6 +109,11 @@ describe('asg: the Friday story', () => {
       (x) => x.status === 'awaiting_approval' && Boolean(x.differences?.some((d) => d.key === 'max_size')),
       'the approval wait',
     );
+    // Listed by kind, as `driftwarden drifts --kind asg` asks.
+    const byKind = await world.api<{ items: DriftRecord[] }>('GET', '/v1/drifts?kind=asg&limit=50');
+    expect(new Set(byKind.body.items.map((x) => x.resource.kind))).toEqual(new Set(['asg']));
+    expect(byKind.body.items.map((x) => x.resource.id)).toEqual(expect.arrayContaining([arn.checkout, arn.search]));
+    expect((await world.api<{ items: DriftRecord[] }>('GET', '/v1/drifts?kind=instance')).body.items).toEqual([]);
     const d = waiting.differences!.find((x) => x.key === 'max_size')!;
     expect(d.sentence).toBe('raised max_size of search from 10 to 30');
     expect(d.decision.reason).toContain('reverting lowers max_size of search from 30 to 10');

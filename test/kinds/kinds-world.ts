@@ -159,6 +159,7 @@ export class KindsWorld {
       const audit = await this.api<{ items: unknown[] }>('GET', '/v1/audit?limit=30');
       throw new Error(
         `${(e as Error).message}; drifts: ${JSON.stringify(seen)}; all: ${JSON.stringify(all.body.items?.map((d) => [d.resource.id, d.status, d.decision]))}; audit: ${JSON.stringify(audit.body.items).slice(0, 4000)}`,
+        { cause: e },
       );
     }
   }

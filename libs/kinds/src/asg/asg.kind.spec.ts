@@ -150,7 +150,7 @@ describe('asg kind', () => {
     expect(await reg.desired(index, { ...ref, id: 'nope' })).toMatchObject({ managed: false });
     expect(await reg.desired(index, { ...ref, account: '444455556666' })).toMatchObject({
       managed: false,
-      reason: expect.stringContaining('no configured stack'),
+      reason: expect.stringContaining('no configured stack') as string,
     });
   });
 });

@@ -29,7 +29,9 @@ export interface AttributeSet {
 export type AttributeEditResult = { unsafe: string } | { text: string; changes: string[] } | null;
 
 const same = (a: unknown, b: AttributeValue) =>
-  Array.isArray(b) ? Array.isArray(a) && a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n') : a === b;
+  Array.isArray(b)
+    ? Array.isArray(a) && a.length === b.length && [...(a as unknown[])].map(String).sort().join('\n') === [...b].sort().join('\n')
+    : a === b;
 
 function literalOf(v: HclBlock['attributes'][number]['value']): unknown {
   switch (v.kind) {
