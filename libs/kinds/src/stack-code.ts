@@ -6,6 +6,7 @@
  * cached per commit); a kind without it, or whose code cannot be read, says so on the record and
  * decides conservatively (see each kind's README section).
  */
+import type { JsonObject } from '@driftwarden/domain';
 import { HclDocument, initHclParser, type HclBlock, type HclValue } from '@driftwarden/hcl-edit';
 
 /** The resource block's `lifecycle { ignore_changes }`, as read from the stack's code at one commit. */
@@ -32,6 +33,18 @@ export function isIgnored(ignore: IgnoreChanges, path: string): boolean {
   if (!ignore.read) return false;
   if (ignore.ignored === 'all') return true;
   return ignore.ignored.some((p) => p === path || path.startsWith(`${p}.`));
+}
+
+/** What a kind's desired attributes say of the code (`ignore`); a desired state without it: not read. */
+export function ignoreOf(attributes: JsonObject): IgnoreChanges {
+  return (attributes['ignore'] as unknown as IgnoreChanges | undefined) ?? { read: false, reason: 'the desired state names no code' };
+}
+
+/** Why a revert of `attribute` waits for a human when the code could not be read (the conservative fallback), or null. */
+export function unreadCodeReason(ignore: IgnoreChanges, attribute: string): string | null {
+  return ignore.read
+    ? null
+    : `the stack's code could not be read (${ignore.reason}): whether Terraform ignores ${attribute} (lifecycle.ignore_changes) is unknown`;
 }
 
 /** Plain-English note of what the code says, for the record. */

@@ -1,7 +1,7 @@
 import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDifference, JsonObject } from '@driftwarden/domain';
 import type { Analysis, CallChanges, DesiredResource, ResourceKind } from '@driftwarden/pipeline';
 import { attributeDetail, attributeDiffOf, detailJson } from '../attributes/attribute-differences';
-import { ignoreChangesNote, isIgnored, type IgnoreChanges } from '../stack-code';
+import { ignoreChangesNote, ignoreOf, isIgnored, unreadCodeReason, type IgnoreChanges } from '../stack-code';
 import {
   ASG_TYPE,
   CAPACITY_ATTRIBUTES,
@@ -42,7 +42,7 @@ function desiredOf(desired: DesiredResource): AsgDesired {
   return {
     name: typeof a['name'] === 'string' ? a['name'] : desired.address,
     capacity: (a['capacity'] ?? {}) as AsgDesired['capacity'],
-    ignore: (a['ignore'] as unknown as IgnoreChanges | undefined) ?? { read: false, reason: 'the desired state names no code' },
+    ignore: ignoreOf(a),
   };
 }
 
@@ -153,11 +153,8 @@ export class AsgKind implements ResourceKind {
     if (typeof a.live === 'number' && typeof a.desired === 'number' && a.live > a.desired) {
       reasons.push(`reverting lowers ${a.attribute} of ${d.name} from ${a.live} to ${a.desired}: fewer instances can cause an outage`);
     }
-    if (!d.ignore.read) {
-      reasons.push(
-        `the stack's code could not be read (${d.ignore.reason}): whether Terraform ignores ${a.attribute} (lifecycle.ignore_changes) is unknown`,
-      );
-    }
+    const unread = unreadCodeReason(d.ignore, a.attribute);
+    if (unread) reasons.push(unread);
     return reasons.length ? reasons.join('; ') : null;
   }
 

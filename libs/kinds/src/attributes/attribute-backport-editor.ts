@@ -7,7 +7,7 @@ import { isRisky, type DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
-  incidentOf,
+  evidenceSection,
   leftOutSection,
   madeByLine,
   wideningBanner,
@@ -74,7 +74,6 @@ export class AttributeBackportEditor implements BackportEditor {
 
   pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
     const drift = subject.record;
-    const incident = incidentOf(drift);
     const where = `${this.spec.noun} \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''}`;
     return [
       ...wideningBanner(this.widening(subject)),
@@ -94,17 +93,7 @@ export class AttributeBackportEditor implements BackportEditor {
       ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
       ``,
       ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
-      `## Evidence`,
-      ``,
-      `| | |`,
-      `| --- | --- |`,
-      `| Drift record | \`${drift.id}\` |`,
-      `| Config item captured | ${drift.evidence.captureTime} (configurationStateId ${drift.evidence.configurationStateId ?? '–'}) |`,
-      `| CloudTrail event | ${drift.evidence.cloudTrailEventId ? `\`${drift.evidence.cloudTrailEventId}\`` : 'not found'} |`,
-      `| Principal | ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'} |`,
-      `| Incident | ${incident ? `${incident.provider} ${incident.id}${incident.url ? ` (${incident.url})` : ''}` : '–'} |`,
-      `| Stack | ${drift.resource.stack ?? '–'} |`,
-      ``,
+      ...evidenceSection(drift),
       `## Reviewer checklist`,
       ``,
       ...this.spec.checklist.map((c) => `- [ ] ${c}`),

@@ -1,7 +1,7 @@
 import type { CandidateDifference, CloudTrailEvent, DifferenceDirection, DriftDifference, JsonObject } from '@driftwarden/domain';
 import type { Analysis, CallChanges, DesiredResource, ResourceKind } from '@driftwarden/pipeline';
 import { attributeDetail, attributeDiffOf, detailJson } from '../attributes/attribute-differences';
-import { ignoreChangesNote, isIgnored, type IgnoreChanges } from '../stack-code';
+import { ignoreChangesNote, ignoreOf, isIgnored, unreadCodeReason, type IgnoreChanges } from '../stack-code';
 import {
   DISABLE_API_STOP,
   DISABLE_API_TERMINATION,
@@ -34,7 +34,7 @@ function desiredOf(desired: DesiredResource): InstanceDesired {
   const a = desired.attributes;
   return {
     protection: (a['protection'] ?? {}) as unknown as InstanceProtection,
-    ignore: (a['ignore'] as unknown as IgnoreChanges | undefined) ?? { read: false, reason: 'the desired state names no code' },
+    ignore: ignoreOf(a),
   };
 }
 
@@ -191,10 +191,8 @@ export class InstanceKind implements ResourceKind {
     const reasons: string[] = [];
     const stop = NEEDS_STOP[a.attribute];
     if (stop) reasons.push(stop);
-    if (!d.ignore.read)
-      reasons.push(
-        `the stack's code could not be read (${d.ignore.reason}): whether Terraform ignores ${a.attribute} (lifecycle.ignore_changes) is unknown`,
-      );
+    const unread = unreadCodeReason(d.ignore, a.attribute);
+    if (unread) reasons.push(unread);
     return reasons.length ? reasons.join('; ') : null;
   }
 
