@@ -579,7 +579,10 @@ describe('infra/ Terraform', () => {
     ];
     // Actions without resource-level permissions (Service Authorization Reference).
     const NO_RESOURCE_LEVEL = [
+      'autoscaling:DescribeAutoScalingGroups',
       'cloudtrail:LookupEvents',
+      'ec2:DescribeInstanceAttribute',
+      'ec2:DescribeInstances',
       'config:BatchGetResourceConfig',
       'ec2:DescribeSecurityGroupRules',
       'ec2:DescribeSecurityGroups',
@@ -609,11 +612,14 @@ describe('infra/ Terraform', () => {
           .filter((a) => /:(Delete|Create)/.test(a))
           .sort(),
       ).toEqual(['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry', 'sqs:DeleteMessage']);
+      // EC2: security-group rules, network ACL entries, and the instance kind's metadata options and attributes (never Run/Stop/Terminate).
       expect(
         actionsOf(doc).filter(
           (a) =>
             a.startsWith('ec2:') &&
-            !/^ec2:((Describe|Authorize|Revoke)SecurityGroup|DescribeNetworkAcls$|(Create|Replace|Delete)NetworkAclEntry$)/.test(a),
+            !/^ec2:((Describe|Authorize|Revoke)SecurityGroup|DescribeNetworkAcls$|(Create|Replace|Delete)NetworkAclEntry$|DescribeInstance|ModifyInstance(MetadataOptions|Attribute)$)/.test(
+              a,
+            ),
         ),
       ).toEqual([]);
       expect(actionsOf(doc)).not.toContain('ec2:DeleteNetworkAcl');

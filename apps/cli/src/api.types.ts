@@ -119,6 +119,8 @@ export type DriftFilter = {
   account?: string;
   /** `true`: only records whose backport pull request is overdue (backport.expiryDays). */
   overdue?: 'true';
+  /** A kind name (`asg`, `security-group`, …) or a Config type (`AWS::EC2::Instance`). */
+  kind?: string;
 };
 
 /** An audit log entry. The contract names only the list shape, so every field is optional. */

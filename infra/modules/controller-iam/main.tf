@@ -11,6 +11,9 @@
 #   remediate   ec2:Authorize/RevokeSecurityGroupIngress/Egress   on security groups only
 #               ec2:Create/Replace/DeleteNetworkAclEntry         on network ACLs only (ec2:DescribeNetworkAcls: "*")
 #               s3:Get/PutBucketPublicAccessBlock                on buckets of the account only (s3:ResourceAccount)
+#   asg         autoscaling:DescribeAutoScalingGroups ("*"), autoscaling:UpdateAutoScalingGroup on groups only
+#   instance    ec2:DescribeInstances, ec2:DescribeInstanceAttribute ("*"),
+#               ec2:ModifyInstanceMetadataOptions, ec2:ModifyInstanceAttribute on instances (and groups)
 #   attribution cloudtrail:LookupEvents                     (no resource-level permissions)
 #   cross-acct  sts:AssumeRole                              on var.remediation_role_arns only
 #               (config aws.assumeRole: the role driftwarden assumes in each other account)
@@ -27,6 +30,10 @@ locals {
   ]
 
   terraform_state_arns = [for o in var.terraform_state_objects : "arn:${var.partition}:s3:::${o.bucket}/${o.key}"]
+  # Kind instance: ModifyInstanceAttribute names the instance and, for Groups, the security groups.
+  ec2_instance_arns = [for r in var.regions : "arn:${var.partition}:ec2:${r}:${var.account_id}:instance/*"]
+  # Kind asg: autoScalingGroup:<uuid>:autoScalingGroupName/<name>.
+  autoscaling_group_arns = [for r in var.regions : "arn:${var.partition}:autoscaling:${r}:${var.account_id}:autoScalingGroup:*:autoScalingGroupName/*"]
 }
 
 data "aws_iam_policy_document" "controller" {
@@ -137,6 +144,51 @@ data "aws_iam_policy_document" "controller" {
       test     = "StringEquals"
       variable = "s3:ResourceAccount"
       values   = [var.account_id]
+    }
+  }
+
+  # Kind asg (Auto Scaling group capacity): read the capacity, set it back.
+  statement {
+    sid       = "DescribeAutoScalingGroups"
+    effect    = "Allow"
+    actions   = ["autoscaling:DescribeAutoScalingGroups"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "RemediateAutoScalingCapacity"
+    effect    = "Allow"
+    actions   = ["autoscaling:UpdateAutoScalingGroup"]
+    resources = local.autoscaling_group_arns
+  }
+
+  # Kind instance (instance protection): read the metadata options, protection flags and groups; set them back.
+  statement {
+    sid    = "DescribeInstances"
+    effect = "Allow"
+    actions = [
+      "ec2:DescribeInstances",
+      "ec2:DescribeInstanceAttribute",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "RemediateInstanceProtection"
+    effect = "Allow"
+    actions = [
+      "ec2:ModifyInstanceMetadataOptions",
+      "ec2:ModifyInstanceAttribute",
+    ]
+    resources = concat(local.ec2_instance_arns, local.ec2_security_group_arns)
+
+    dynamic "condition" {
+      for_each = var.ec2_write_required_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 

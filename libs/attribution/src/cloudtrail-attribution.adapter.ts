@@ -1,6 +1,7 @@
 import {
   PermanentError,
   WaitError,
+  resourceIdAliases,
   sessionNameOf,
   type CandidateDifference,
   type CloudTrailEvent,
@@ -62,7 +63,10 @@ export function pickCause(
   const capture = Date.parse(item.captureTime);
   const candidates = events
     .filter(
-      (e) => (calls ? calls.has(e.eventName) : !READ_ONLY.test(e.eventName)) && !e.errorCode && e.resourceIds.includes(item.resource.id),
+      (e) =>
+        (calls ? calls.has(e.eventName) : !READ_ONLY.test(e.eventName)) &&
+        !e.errorCode &&
+        resourceIdAliases(item.resource.type, item.resource.id).some((id) => e.resourceIds.includes(id)),
     )
     .filter((e) => {
       const t = Date.parse(e.eventTime);
@@ -117,7 +121,18 @@ export class CloudTrailAttribution extends AttributionPort {
   ): Promise<{ events: SourcedEvent[]; lookup: LookupState }> {
     const { from, to } = this.windowOf(item);
     const { account, region, id } = item.resource;
-    const read = async () => (await this.store.around(account, region, id, from, to)).filter((e) => !e.errorCode);
+    // Every id the resource goes by in CloudTrail (an Auto Scaling group: its ARN and its name).
+    const read = async () => {
+      const seen = new Set<string>();
+      const out: CloudTrailEvent[] = [];
+      for (const alias of resourceIdAliases(item.resource.type, id))
+        for (const e of await this.store.around(account, region, alias, from, to))
+          if (!e.errorCode && !seen.has(e.eventId)) {
+            seen.add(e.eventId);
+            out.push(e);
+          }
+      return out;
+    };
     const ingested = await read();
     const sourced = ingested.map((event): SourcedEvent => ({ event, source: 'cloudtrail-event' }));
     if (!needMore(sourced)) return { events: sourced, lookup: 'off' };

@@ -20,8 +20,16 @@ export interface StackRepo {
   path: string;
 }
 
+/**
+ * `driftwarden/backport/<resource id>`; an id a git ref cannot hold (an Auto Scaling group's ARN has
+ * `:`) has every other character than letters, digits, `.`, `_`, `-` and `/` replaced by `-`.
+ */
 export function backportBranch(resourceId: string): string {
-  return `driftwarden/backport/${resourceId}`;
+  const safe = resourceId
+    .replace(/[^A-Za-z0-9._/-]/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/\/{2,}/g, '/');
+  return `driftwarden/backport/${safe}`;
 }
 
 /** Plain names: GitHub creates a missing label when it is added (one API call for all of them). */

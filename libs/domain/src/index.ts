@@ -8,3 +8,4 @@ export * from './aws/identifiers';
 export * from './scope/scope';
 export * from './time/duration';
 export * from './principal/classify';
+export * from './aws/resource-aliases';

@@ -143,3 +143,21 @@ export function madeByLine(d: DriftDifference): string {
   const who = p.arn ? `${p.session ? `**${p.session}** ` : ''}(\`${p.arn}\`, ${p.class})` : 'an unknown principal';
   return `- ${d.sentence.replace(/^(\S+)/, '**$1**')} — by ${who} at ${d.madeBy.at}${d.madeBy.cloudTrailEventId ? ` (CloudTrail \`${d.madeBy.eventName ?? 'call'}\` \`${d.madeBy.cloudTrailEventId}\`)` : ''}`;
 }
+
+/** The PR body's evidence table (record, Config item, CloudTrail call, principal, incident, stack). */
+export function evidenceSection(drift: DriftRecord): string[] {
+  const incident = incidentOf(drift);
+  return [
+    `## Evidence`,
+    ``,
+    `| | |`,
+    `| --- | --- |`,
+    `| Drift record | \`${drift.id}\` |`,
+    `| Config item captured | ${drift.evidence.captureTime} (configurationStateId ${drift.evidence.configurationStateId ?? '–'}) |`,
+    `| CloudTrail event | ${drift.evidence.cloudTrailEventId ? `\`${drift.evidence.cloudTrailEventId}\`` : 'not found'} |`,
+    `| Principal | ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'} |`,
+    `| Incident | ${incident ? `${incident.provider} ${incident.id}${incident.url ? ` (${incident.url})` : ''}` : '–'} |`,
+    `| Stack | ${drift.resource.stack ?? '–'} |`,
+    ``,
+  ];
+}

@@ -10,6 +10,7 @@ import type { DesiredLookup, RemediationPort, ResourceKind } from '@driftwarden/
 import type { AnyStateKind, DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { CredentialsFor } from '@driftwarden/ec2';
 import type { BackportEditor } from './backport';
+import type { StackCodePort } from './stack-code';
 
 export interface KindRegistration {
   /** What the pipeline calls: Config types, CloudTrail calls, analyze, callChanges, directions. */
@@ -32,6 +33,13 @@ export interface KindRegistration {
    * …): infra/'s remediator role and controller policy grant exactly these (test/infra checks).
    */
   readonly iamActions: readonly string[];
+  /**
+   * Hands the kind a reader of the stacks' Terraform code (libs/backport GitHubStackCode), for
+   * what only the code says (`lifecycle { ignore_changes }`). Called once at start-up when GitHub
+   * is configured; a kind that needs it and never gets it says so on its records and decides
+   * conservatively.
+   */
+  useStackCode?(code: StackCodePort): void;
 }
 
 /** OpenAPI 3.0 schema objects of a kind's record shapes. */

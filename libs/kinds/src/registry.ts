@@ -3,10 +3,12 @@
  * kind is adding its folder and one line here.
  */
 import type { KindRegistration } from './kind';
+import { asgRegistration } from './asg/registration';
+import { instanceRegistration } from './instance/registration';
 import { networkAclRegistration } from './network-acl/registration';
 import { s3BucketRegistration } from './s3-bucket/registration';
 import { securityGroupRegistration } from './security-group/registration';
 
 export function registeredKinds(): KindRegistration[] {
-  return [securityGroupRegistration(), networkAclRegistration(), s3BucketRegistration()];
+  return [securityGroupRegistration(), networkAclRegistration(), s3BucketRegistration(), asgRegistration(), instanceRegistration()];
 }

@@ -14,6 +14,8 @@ import { AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
 import { backfillDriftsLua, backfillResourceLua, saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
 import { secondsUntil, storeRetention, type StoreRetention } from './retention';
 
+/** `account/region/AWS::Service::Type/id`: a resource key, not an id. */
+const RESOURCE_KEY = /^\d{12}\/[a-z0-9-]+\/[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+\/./;
 export interface DriftFilter {
   status?: DriftStatus;
   account?: string;
@@ -199,7 +201,8 @@ export class DriftStore {
   }
 
   private pickIndex(filter: DriftFilter): string {
-    if (filter.resource && filter.resource.includes('/')) return this.keys.key('drifts', 'res', filter.resource);
+    // A resource key (`account/region/type/id`); an id may contain `/` too (an Auto Scaling group's ARN).
+    if (filter.resource && RESOURCE_KEY.test(filter.resource)) return this.keys.key('drifts', 'res', filter.resource);
     if (filter.status) return this.keys.key('drifts', 'status', filter.status);
     if (filter.account) return this.keys.key('drifts', 'account', filter.account);
     return this.keys.key('drifts', 'all');

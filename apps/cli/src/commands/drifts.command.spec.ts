@@ -44,6 +44,31 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
       expect(result.stderr).toContain('more drifts exist: raise --limit (now 3)');
     });
 
+    it('passes --kind (a kind name or a Config type) as a filter', async () => {
+      api.drifts.push(
+        driftRecord({
+          id: 'd-asg',
+          resource: {
+            type: 'AWS::AutoScaling::AutoScalingGroup',
+            kind: 'asg',
+            id: 'checkout',
+            account: '111122223333',
+            region: 'eu-west-1',
+          } as never,
+        }),
+      );
+      const result = await run(['drifts', '--kind', 'asg']);
+      expect(result.code).toBe(0);
+      expect(api.requests[0].query).toMatchObject({ kind: 'asg' });
+      expect(
+        result.stdout
+          .trimEnd()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(/\s+/)[0]),
+      ).toEqual(['d-asg']);
+    });
+
     it('reads every page when the list is shorter than --limit', async () => {
       const result = await run(['drifts', '--json']);
 

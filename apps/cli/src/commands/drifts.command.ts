@@ -11,6 +11,7 @@ interface ListOptions {
   status?: string;
   resource?: string;
   account?: string;
+  kind?: string;
   overdue?: boolean;
   limit: number;
   json?: boolean;
@@ -38,6 +39,7 @@ export function registerDriftCommands(program: Command, ctx: CliContext): void {
     .option('--status <status>', 'e.g. awaiting_approval, held, backport_open, reverted')
     .option('--resource <id>', 'a resource id, e.g. sg-0abc1234def567890')
     .option('--account <id>', 'an AWS account id')
+    .option('--kind <kind>', 'a resource kind (security-group, asg, instance, …) or a Config type (AWS::EC2::Instance)')
     .option('--overdue', 'only emergency patches whose backport pull request is open longer than backport.expiryDays')
     .option('--limit <n>', 'at most this many records (follows pages)', positiveInt(10_000), 50)
     .option('--json', 'print {items, next}')
@@ -47,6 +49,7 @@ export function registerDriftCommands(program: Command, ctx: CliContext): void {
         status: options.status,
         resource: options.resource,
         account: options.account,
+        kind: options.kind,
         ...(options.overdue ? { overdue: 'true' as const } : {}),
       };
       const page = await collectPages((cursor, limit) => client.listDrifts({ ...filter, limit, cursor }), options.limit);

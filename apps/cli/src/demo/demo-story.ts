@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { backportBranch } from '@driftwarden/backport';
 import type { DriftRecord } from '@driftwarden/domain';
 import { pagerDutyWebhookBody, signPagerDutyBody } from '@driftwarden/incidents';
 import type { CliContext } from '../cli-context';
-import { BUCKET, DemoWorld, PRINCIPALS, RULES } from './demo-world';
+import { BUCKET, CHECKOUT_ASG, DemoWorld, PRINCIPALS, RULES } from './demo-world';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
 interface StepResult {
@@ -67,8 +68,9 @@ export class DemoStory {
 
   private async drift(group: string, where: (d: DriftRecord) => boolean, timeoutMs = 20_000): Promise<DriftRecord | null> {
     const deadline = Date.now() + timeoutMs;
+    const id = this.world.groups[group]?.groupId ?? group;
     while (Date.now() < deadline) {
-      const res = await this.world.api<{ items: DriftRecord[] }>('GET', `/v1/drifts?resource=${this.world.groups[group].groupId}&limit=20`);
+      const res = await this.world.api<{ items: DriftRecord[] }>('GET', `/v1/drifts?resource=${encodeURIComponent(id)}&limit=20`);
       const found = res.body.items.find(where);
       if (found) return found;
       await new Promise((r) => setTimeout(r, 100));
@@ -123,7 +125,7 @@ export class DemoStory {
     const p = this.ctx.palette;
     const out = (s: string) => this.ctx.io.stdout.write(s);
     out(
-      `\n${p.bold('Friday afternoon at ACME')} — four security groups and a bucket's public access block managed by Terraform, auto-heal on.\n\n`,
+      `\n${p.bold('Friday afternoon at ACME')} — four security groups, an Auto Scaling group and a bucket's public access block managed by Terraform, auto-heal on.\n\n`,
     );
 
     // 1. Outside any incident, someone opens SSH to the world: reverted after settle, verified.
@@ -191,12 +193,29 @@ export class DemoStory {
       'a held, suspicious drift',
     );
 
-    // 5. Outside the freeze (team=payments), someone closes public HTTPS: reverting would re-open it.
+    // 5. The on-call scales checkout from 4 to 12 instances during the incident: an emergency patch (capacity raised).
+    await w.asg.scale(CHECKOUT_ASG.name, { minSize: 12, desiredCapacity: 12 }, PRINCIPALS.oncall);
+    const scaled = await this.drift(w.checkoutArn, (d) => d.status === 'backport_open' && Boolean(d.links.pullRequest));
+    const asgDiff = scaled
+      ? execFileSync('git', ['--git-dir', w.github.gitDir, 'diff', `main...${backportBranch(w.checkoutArn)}`], { encoding: 'utf8' })
+      : '';
+    this.record(
+      5,
+      `${CHECKOUT_ASG.name} (Auto Scaling group)`,
+      Boolean(scaled && /\+\s*min_size\s*= 12/.test(asgDiff) && w.asg.autoscaling.group(CHECKOUT_ASG.name).minSize === 12),
+      scaled
+        ? `dana scaled checkout from 4 to 12 instances → held, never scaled back; backport PR #${scaled.links.pullRequest?.number} raises min_size (desired_capacity is ignored by the code)`
+        : 'no backport',
+      scaled ? `rule ${scaled.decision.rule}: ${scaled.decision.reason}` : '',
+      'a backport PR raising min_size to 12, the group still at 12',
+    );
+
+    // 6. Outside the freeze (team=payments), someone closes public HTTPS: reverting would re-open it.
     await w.account.change(w.groups['edge'].groupId, { revoke: [RULES.httpsPublic] }, PRINCIPALS.developer);
     const waiting = await this.drift('edge', (d) => d.status === 'awaiting_approval');
     const notified = waiting ? await this.notified(waiting.id) : false;
     this.record(
-      5,
+      6,
       this.label('edge'),
       Boolean(waiting && notified),
       waiting
@@ -206,13 +225,13 @@ export class DemoStory {
       'an approval wait, announced on the on-call webhook',
     );
 
-    // 6. The incident resolves; after the cooldown the held drift is decided again.
+    // 7. The incident resolves; after the cooldown the held drift is decided again.
     w.pagerduty.setIncidents([]);
     await this.pagerDutyWebhook('incident.resolved', 'resolved', createdAt, 'Q4711P1');
     const thawed = await this.frozen(false, 20_000);
     const released = await this.drift('queue', (d) => d.status === 'reverted', 30_000);
     this.record(
-      6,
+      7,
       this.label('queue'),
       Boolean(thawed && released && !this.has('queue', RULES.rabbitAdmin)),
       released ? `incident resolved → ${w.timings.cooldownSeconds}s cooldown → held drift re-evaluated and reverted` : 'not re-evaluated',
@@ -220,7 +239,7 @@ export class DemoStory {
       'the held drift reverted after the cooldown',
     );
 
-    // 7. The backport PR is merged: the drift is resolved (code now matches live).
+    // 8. The backport PR is merged: the drift is resolved (code now matches live).
     if (pr?.number) {
       this.prBody = w.github.pullRequest(pr.number)?.body ?? '';
       this.prDiff = execFileSync(
@@ -232,7 +251,7 @@ export class DemoStory {
     }
     const merged = await this.drift('workers', (d) => d.status === 'backport_merged');
     this.record(
-      7,
+      8,
       this.label('workers'),
       Boolean(merged),
       merged ? `PR #${pr?.number} merged (webhook) → backport_merged: the code now matches the live fix` : 'not merged',
@@ -308,7 +327,7 @@ export class DemoStory {
   }
 
   get ok(): boolean {
-    // Every step of the story ran (7 security-group and freeze steps, then the bucket's public access block).
-    return this.results.length === 8 && this.results.every((r) => r.ok);
+    // Every step of the story ran (8 security-group, freeze and Auto Scaling steps, then the bucket's public access block).
+    return this.results.length === 9 && this.results.every((r) => r.ok);
   }
 }

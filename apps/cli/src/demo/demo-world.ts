@@ -8,7 +8,15 @@ import { dirname, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { deleteKeysWithPrefix } from '@driftwarden/redis';
 import * as github from '@driftwarden/github/testing';
-import { publicAccessBlockStateResource, SandboxAccount, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
+import {
+  AsgSandboxAccount,
+  SandboxAccount,
+  asgStateResource,
+  publicAccessBlockStateResource,
+  terraformState,
+  withResources,
+  type GroupInfo,
+} from '@driftwarden/sandbox/testing';
 import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
@@ -54,9 +62,13 @@ export const BUCKET = {
   block: { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true },
 };
 
+/** The checkout service's Auto Scaling group (examples/demo/infra/terraform/network/autoscaling.tf). */
+export const CHECKOUT_ASG = { name: 'checkout', minSize: 4, maxSize: 20, desiredCapacity: 4, team: 'checkout' };
+
 export const PRINCIPALS = {
   attacker: `arn:aws:sts::${ACCOUNT}:assumed-role/developer/mallory`,
   breakGlass: `arn:aws:sts::${ACCOUNT}:assumed-role/BreakGlassAdmin/alice@example.com`,
+  oncall: `arn:aws:sts::${ACCOUNT}:assumed-role/developer/dana`,
   developer: `arn:aws:sts::${ACCOUNT}:assumed-role/developer/bob`,
 };
 
@@ -105,6 +117,10 @@ export class DemoWorld {
   readonly prefix = `dw-demo-${randomBytes(3).toString('hex')}`;
   readonly dir = mkdtempSync(join(tmpdir(), 'driftwarden-demo-'));
   account!: SandboxAccount;
+  /** The sandbox account's Auto Scaling groups (AWS_ENDPOINT_URL_AUTO_SCALING). */
+  asg!: AsgSandboxAccount;
+  /** The checkout group's ARN (Config's resource id for it). */
+  checkoutArn = '';
   pagerduty!: PagerDutyFake;
   github!: github.GitHubSandbox;
   groups: Record<string, GroupInfo> = {};
@@ -124,6 +140,9 @@ export class DemoWorld {
       this.groups[g.name] = this.account.addGroup({ groupId: g.id, groupName: g.name, vpcId: VPC, tags: { team: g.team } }, g.rules);
     }
     const bucket = this.account.addBucket(BUCKET.name, BUCKET.block);
+    this.asg = await AsgSandboxAccount.start({ account: ACCOUNT, region: REGION });
+    const { team, ...capacity } = CHECKOUT_ASG;
+    this.checkoutArn = this.asg.addGroup({ ...capacity, tags: { team } });
     this.pagerduty = await new PagerDutyFake({ token: this.secrets.pdApi, contracts: 'optional' }).start();
     this.github = await github.GitHubSandbox.start({
       owner: 'acme',
@@ -138,10 +157,13 @@ export class DemoWorld {
     writeFileSync(
       statePath,
       JSON.stringify(
-        terraformState(
-          GROUPS.map((g) => ({ ...this.groups[g.name], name: g.name, rules: g.rules })),
-          7,
-          [publicAccessBlockStateResource(bucket, BUCKET.resource, BUCKET.block)],
+        withResources(
+          terraformState(
+            GROUPS.map((g) => ({ ...this.groups[g.name], name: g.name, rules: g.rules })),
+            7,
+            [publicAccessBlockStateResource(bucket, BUCKET.resource, BUCKET.block)],
+          ),
+          [asgStateResource({ ...capacity, groupName: CHECKOUT_ASG.name, arn: this.checkoutArn })],
         ),
         null,
         2,
@@ -169,6 +191,7 @@ export class DemoWorld {
         // The sandbox account: EC2 and S3 answer locally; nothing else may reach AWS.
         AWS_ENDPOINT_URL_EC2: this.account.url,
         AWS_ENDPOINT_URL_S3: this.account.s3.url,
+        AWS_ENDPOINT_URL_AUTO_SCALING: this.asg.url,
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
         AWS_ACCESS_KEY_ID: process.env['AWS_ACCESS_KEY_ID'] ?? 'AKIDSANDBOX',
         AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
@@ -182,7 +205,7 @@ export class DemoWorld {
       this.controllerLog = (this.controllerLog + d.toString('utf8')).slice(-8000);
     });
     // Config and CloudTrail events of every change in the sandbox account go to the controller.
-    this.account.setSink(async (events) => {
+    const sink = async (events: Record<string, unknown>[]) => {
       const res = await fetch(`${this.controllerUrl}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.tokens.ingest}` },
@@ -190,7 +213,9 @@ export class DemoWorld {
         signal: AbortSignal.timeout(10_000),
       });
       if (res.status !== 202) throw new Error(`the controller refused events: ${res.status} ${await res.text()}`);
-    });
+    };
+    this.account.setSink(sink);
+    this.asg.setSink(sink);
     await this.waitReady();
   }
 
@@ -305,6 +330,7 @@ export class DemoWorld {
       await new Promise((r) => this.oncall?.close(r));
     }
     await this.account?.close().catch(() => undefined);
+    await this.asg?.close().catch(() => undefined);
     await this.pagerduty?.stop().catch(() => undefined);
     await this.github?.close().catch(() => undefined);
     // Only our own key prefix is touched.

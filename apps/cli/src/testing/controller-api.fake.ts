@@ -145,6 +145,7 @@ export class FakeControllerApi {
           (!q.get('status') || d.status === q.get('status')) &&
           (!q.get('resource') || d.resource.id === q.get('resource')) &&
           (!q.get('account') || d.resource.account === q.get('account')) &&
+          (!q.get('kind') || d.resource.type === q.get('kind') || (d.resource as { kind?: string }).kind === q.get('kind')) &&
           (!q.get('overdue') || (d.flags ?? []).includes('overdue') === (q.get('overdue') === 'true')),
       );
       return this.page(items, q);

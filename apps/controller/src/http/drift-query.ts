@@ -2,7 +2,7 @@ import type { DriftRecord } from '@driftwarden/domain';
 
 /** The drift list's filters beyond the indexed ones (status, account, resource). */
 export interface DriftQuery {
-  /** The resource type (`AWS::EC2::SecurityGroup`): the kind. */
+  /** The resource kind (`asg`) or type (`AWS::EC2::SecurityGroup`). */
   kind?: string;
   region?: string;
   /** Flags the record must carry (`suspicious`, `overdue`); false: must not carry. */
@@ -40,7 +40,7 @@ export function driftPredicate(q: DriftQuery): ((r: DriftRecord) => boolean) | u
   const flags = Object.entries(q.flags ?? {}).filter((e): e is [string, boolean] => e[1] !== undefined);
   if (!q.kind && !q.region && flags.length === 0 && words.length === 0) return undefined;
   return (r) => {
-    if (q.kind && r.resource.type !== q.kind) return false;
+    if (q.kind && r.resource.type !== q.kind && r.resource.kind !== q.kind) return false;
     if (q.region && r.resource.region !== q.region) return false;
     for (const [flag, want] of flags) if (((r.flags as string[] | undefined) ?? []).includes(flag) !== want) return false;
     if (words.length > 0) {

@@ -6,6 +6,9 @@ import { DriftStore, InvalidCursorError, type DriftPage } from '@driftwarden/sto
 import { driftPredicate } from './drift-query';
 import { QueryReader } from './query';
 
+/** A kind name (`security-group`, `asg`) or a Config type (`AWS::EC2::SecurityGroup`). */
+const KIND_OR_TYPE_PATTERN = new RegExp(`^(?:${RESOURCE_TYPE_PATTERN.source.slice(1, -1)}|[a-z][a-z0-9-]{1,40})$`);
+
 @Controller('v1/drifts')
 export class DriftsController {
   constructor(
@@ -20,7 +23,10 @@ export class DriftsController {
     const status = q.oneOf('status', DRIFT_STATUSES);
     const account = q.string('account', { pattern: /^\d{12}$/, expected: 'a 12-digit account id' });
     const resource = q.string('resource');
-    const kind = q.string('kind', { pattern: RESOURCE_TYPE_PATTERN, expected: 'a resource type such as AWS::EC2::SecurityGroup' });
+    const kind = q.string('kind', {
+      pattern: KIND_OR_TYPE_PATTERN,
+      expected: 'a resource kind such as asg, or a resource type such as AWS::EC2::SecurityGroup',
+    });
     const region = q.string('region', { pattern: REGION_PATTERN, expected: REGION_EXPECTED });
     const suspicious = q.oneOf('suspicious', ['true', 'false'] as const);
     const overdue = q.oneOf('overdue', ['true', 'false'] as const);

@@ -120,4 +120,57 @@ describe('OpenAPI document: drift records', () => {
     const sg = OPENAPI.components.schemas as Record<string, unknown>;
     expect(Object.keys(sg)).toEqual(expect.arrayContaining(['SecurityGroupDiff', 'SecurityGroupDetail', 'KindNeutralDiff']));
   });
+
+  it('describes an asg and an instance record (attribute differences)', () => {
+    const base = sampleWorkersBackportDrift(new Date('2026-11-13T16:03:00Z'));
+    const template: DriftDifference = {
+      id: 'x',
+      key: 'x',
+      side: 'added',
+      sentence: 'attached security group sg-0a000000000000002 to i-0aa00000000000001',
+      direction: { axis: 'exposure', change: 'widens', revert: 'narrows' },
+      detail: {},
+      madeBy: { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: base.changedAt, configEventId: 'ev' },
+      decision: { action: 'hold', rule: 4, reason: 'held', at: base.changedAt },
+      firstSeen: { at: base.changedAt, eventId: 'ev' },
+    };
+    const asg = {
+      ...base,
+      resource: { ...base.resource, type: 'AWS::AutoScaling::AutoScalingGroup', kind: 'asg', id: 'checkout' },
+      diff: { equal: false, attributes: [{ path: 'min_size', live: 12, desired: 4 }] },
+      differences: [
+        {
+          ...template,
+          id: 'min_size:changed',
+          key: 'min_size',
+          side: 'changed',
+          direction: { axis: 'capacity', change: 'raises', revert: 'lowers' },
+          detail: { attribute: 'min_size', live: 12, desired: 4 },
+        },
+      ],
+    };
+    expect(validate(JSON.parse(JSON.stringify(asg)))).toBe(true);
+    expect(validate.errors ?? null).toBeNull();
+    const instance = {
+      ...asg,
+      resource: { ...base.resource, type: 'AWS::EC2::Instance', kind: 'instance', id: 'i-0aa00000000000001' },
+      diff: {
+        equal: false,
+        attributes: [{ path: 'vpc_security_group_ids[sg-0a000000000000002]', live: 'sg-0a000000000000002', desired: null }],
+      },
+      differences: [
+        {
+          ...template,
+          id: 'vpc_security_group_ids:sg-0a000000000000002:added',
+          key: 'vpc_security_group_ids:sg-0a000000000000002',
+          detail: { attribute: 'vpc_security_group_ids', member: 'sg-0a000000000000002', live: 'sg-0a000000000000002', desired: null },
+        },
+      ],
+    };
+    expect(validate(JSON.parse(JSON.stringify(instance)))).toBe(true);
+    expect(validate.errors ?? null).toBeNull();
+    expect(Object.keys(OPENAPI.components.schemas as Record<string, unknown>)).toEqual(
+      expect.arrayContaining(['AsgDiff', 'AsgDetail', 'InstanceDiff', 'InstanceDetail']),
+    );
+  });
 });

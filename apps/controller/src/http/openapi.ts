@@ -524,7 +524,14 @@ export const OPENAPI = {
           q('status', 'a drift status'),
           q('resource', 'resource id or account/region/type/id'),
           q('account', 'account id'),
-          q('kind', 'the resource type, e.g. AWS::EC2::SecurityGroup', { type: 'string', pattern: RESOURCE_TYPE_PATTERN.source }),
+          q(
+            'kind',
+            `the resource kind (${kindNames.map((n) => `\`${n}\``).join(', ')}) or the resource type, e.g. \`AWS::EC2::SecurityGroup\``,
+            {
+              type: 'string',
+              pattern: `^(?:${RESOURCE_TYPE_PATTERN.source.slice(1, -1)}|[a-z][a-z0-9-]{1,40})$`,
+            },
+          ),
           q('region', 'e.g. eu-west-1', { type: 'string', pattern: REGION_PATTERN.source }),
           q('suspicious', 'true: only records flagged suspicious; false: only records that are not', {
             type: 'string',

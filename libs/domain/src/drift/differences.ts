@@ -258,9 +258,14 @@ export function decideDifference(facts: DifferenceFacts, at: string): { decision
         };
       }
       return { decision: { action: d.action, rule: d.rule, reason: `${d.reason}${why}`, at }, flags: d.flags };
+    case 'await_approval':
+      // The kind's own words for why a human must decide (e.g. "reverting lowers min_size …").
+      if (facts.revertNeedsHuman) {
+        return { decision: { action: d.action, rule: d.rule, reason: `${d.reason}: ${facts.revertNeedsHuman}${why}`, at }, flags: d.flags };
+      }
+      return { decision: { action: d.action, rule: d.rule, reason: `${d.reason}${why}`, at }, flags: d.flags };
     case 'backport':
     case 'hold':
-    case 'await_approval':
       return {
         decision: { action: d.action, rule: d.rule, reason: `${d.reason}${d.action === 'backport' ? '' : why}`, at },
         flags: d.flags,

@@ -28,6 +28,7 @@ import {
   type IdentifiedRule,
 } from '@driftwarden/kinds/security-group';
 import { Ec2ApiError, ec2Errors } from './ec2-sandbox.errors';
+import { SandboxInstances } from './ec2-sandbox.instances';
 import {
   booleanParam,
   checkParameters,
@@ -151,6 +152,8 @@ export class Ec2Sandbox {
   readonly listenerErrors: unknown[] = [];
   private readonly state: SandboxSecurityGroups;
   private readonly acls: SandboxNetworkAcls;
+  /** The account's instances (kind `instance`: ec2-sandbox.instances.ts). */
+  readonly instances: SandboxInstances;
   private readonly listeners = new Set<SandboxChangeListener>();
   private readonly aclListeners = new Set<(change: SandboxAclChange) => void>();
   private readonly failures: PendingFailure[] = [];
@@ -176,6 +179,7 @@ export class Ec2Sandbox {
         }
       }
     });
+    this.instances = new SandboxInstances(this.state.accountId, (groupId) => this.hasGroup(groupId));
   }
 
   /** Starts a sandbox on 127.0.0.1 (any free port unless `options.port`). */
@@ -368,6 +372,7 @@ export class Ec2Sandbox {
       }
       return;
     }
+    if (this.instances.handles(action)) return this.answerInstances(res, call, action, params);
     if (!isSandboxAction(action)) return this.answerError(res, call, ec2Errors.invalidAction(action));
 
     const injected = this.takeFailure(action);
@@ -403,6 +408,22 @@ export class Ec2Sandbox {
       if (injected) call.injected = true;
       call.status = 200;
       send(res, 200, responseXml(action, requestId, xml), requestId);
+    } catch (err) {
+      this.answerError(res, call, toApiError(err));
+    }
+  }
+
+  private answerInstances(
+    res: ServerResponse,
+    call: SandboxCall,
+    action: Parameters<SandboxInstances['dispatch']>[0],
+    params: QueryParams,
+  ): void {
+    try {
+      if (params.get('Version') === undefined) throw ec2Errors.missingParameter('Version');
+      const xml = this.instances.dispatch(action, params, call.principalArn);
+      call.status = 200;
+      send(res, 200, responseXml(action, call.requestId, xml), call.requestId);
     } catch (err) {
       this.answerError(res, call, toApiError(err));
     }

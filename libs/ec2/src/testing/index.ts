@@ -18,3 +18,12 @@ export { Ec2ApiError } from './ec2-sandbox.errors';
 export type { SandboxAclChange, SandboxAclSpec } from './ec2-sandbox.nacl';
 export { EC2_XML_NAMESPACE } from './ec2-xml';
 export type { Ec2SandboxAction } from './ec2-query';
+export {
+  INSTANCE_ACTIONS,
+  INSTANCE_WRITE_ACTIONS,
+  SandboxInstances,
+  type InstanceAction,
+  type InstanceChangeListener,
+  type SandboxInstanceChange,
+  type SandboxInstanceSpec,
+} from './ec2-sandbox.instances';

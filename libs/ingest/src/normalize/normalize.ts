@@ -28,6 +28,7 @@ import {
 } from '@driftwarden/domain';
 import type { z } from 'zod';
 import { CALL_ID_TYPES, principalFromUserIdentity, resourceIdsInCall } from './cloudtrail';
+import { kindResourceIdsInCall } from './cloudtrail-kind-ids';
 import { cloudTrailEventId, complianceEventId, configItemEventId } from './event-ids';
 import { parseJson } from './json';
 import { describeValue, prefixProblems, problem, zodErrorToProblems } from './problems';
@@ -488,8 +489,12 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   // call that succeeded names real resources, so a malformed id there is bad input.
   const ids: string[] = [];
   const idProblems: Problem[] = [];
-  for (const found of resourceIdsInCall(requestParameters, responseElements)) {
-    const why = resourceIdProblem(CALL_ID_TYPES[found.kind], found.id);
+  const named = [
+    ...resourceIdsInCall(requestParameters, responseElements).map((f) => ({ ...f, type: CALL_ID_TYPES[f.kind] })),
+    ...kindResourceIdsInCall(r.eventSource, requestParameters),
+  ];
+  for (const found of named) {
+    const why = resourceIdProblem(found.type, found.id);
     if (!why) {
       if (!ids.includes(found.id)) ids.push(found.id);
     } else if (!r.errorCode) idProblems.push(problem(found.path, `${why}, got ${describeValue(found.id)}`));

@@ -8,7 +8,7 @@ import { type DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
-  incidentOf,
+  evidenceSection,
   leftOutSection,
   madeByLine,
   wideningBanner,
@@ -129,7 +129,6 @@ export class SecurityGroupBackportEditor implements BackportEditor {
   pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
     const drift = subject.record;
     const codified = codifiedRules(subject);
-    const incident = incidentOf(drift);
     const who = drift.principal.arn
       ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
       : 'an unknown principal';
@@ -160,17 +159,7 @@ export class SecurityGroupBackportEditor implements BackportEditor {
       ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
       ``,
       ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
-      `## Evidence`,
-      ``,
-      `| | |`,
-      `| --- | --- |`,
-      `| Drift record | \`${drift.id}\` |`,
-      `| Config item captured | ${drift.evidence.captureTime} (configurationStateId ${drift.evidence.configurationStateId ?? '–'}) |`,
-      `| CloudTrail event | ${drift.evidence.cloudTrailEventId ? `\`${drift.evidence.cloudTrailEventId}\`` : 'not found'} |`,
-      `| Principal | ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'} |`,
-      `| Incident | ${incident ? `${incident.provider} ${incident.id}${incident.url ? ` (${incident.url})` : ''}` : '–'} |`,
-      `| Stack | ${drift.resource.stack ?? '–'} |`,
-      ``,
+      ...evidenceSection(drift),
       `## Reviewer checklist`,
       ``,
       `- [ ] The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,

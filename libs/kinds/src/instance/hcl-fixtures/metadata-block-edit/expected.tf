@@ -1,0 +1,9 @@
+resource "aws_instance" "payments" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.small"
+
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "required"
+  }
+}
