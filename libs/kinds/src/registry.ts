@@ -3,8 +3,10 @@
  * kind is adding its folder and one line here.
  */
 import type { KindRegistration } from './kind';
+import { observedRegistration } from './observed/registration';
 import { securityGroupRegistration } from './security-group/registration';
 
 export function registeredKinds(): KindRegistration[] {
-  return [securityGroupRegistration()];
+  // The observed kind takes every type the others do not claim (for resources in a stack's state): keep it last.
+  return [securityGroupRegistration(), observedRegistration()];
 }

@@ -10,7 +10,9 @@ import type {
   Delivery,
   DeliveryShape,
   InternalEvent,
+  JsonValue,
   Problem,
+  PropertyChange,
   ResourceRef,
   Transport,
 } from '@driftwarden/domain';
@@ -39,6 +41,7 @@ import {
   isPlainObject,
   oversizedNotificationSchema,
   snsEnvelopeSchema,
+  type propertyDiffSchema,
 } from './schemas';
 
 export type NormalizeResult = { ok: true; events: InternalEvent[] } | { ok: false; problems: Problem[] };
@@ -420,6 +423,7 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
     changedProperties: Object.keys(diff?.changedProperties ?? {}),
     delivery: d,
   };
+  if (diff?.changedProperties) event.propertyChanges = propertyChangesOf(diff.changedProperties);
   if (stateId !== undefined) event.configurationStateId = stateId;
   return succeed(event);
 }
@@ -512,4 +516,20 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   if (r.sourceIPAddress) event.sourceIPAddress = r.sourceIPAddress;
   if (r.userAgent) event.userAgent = r.userAgent;
   return succeed(event);
+}
+
+/**
+ * `configurationItemDiff.changedProperties` as PropertyChanges: absent values become null, and a
+ * missing entry `changeType` is read from which side is null (CREATE: nothing before; DELETE:
+ * nothing after).
+ */
+export function propertyChangesOf(changed: Record<string, z.output<typeof propertyDiffSchema>>): Record<string, PropertyChange> {
+  const out: Record<string, PropertyChange> = {};
+  for (const [key, entry] of Object.entries(changed)) {
+    const previousValue = (entry.previousValue ?? null) as JsonValue;
+    const updatedValue = (entry.updatedValue ?? null) as JsonValue;
+    const changeType = entry.changeType ?? (previousValue === null ? 'CREATE' : updatedValue === null ? 'DELETE' : 'UPDATE');
+    out[key] = { previousValue, updatedValue, changeType };
+  }
+  return out;
 }

@@ -1,9 +1,15 @@
-import { PermanentError, isOpen, type DriftRecord } from '@driftwarden/domain';
+import { PermanentError, WaitError, isOpen, resourceKey, type DriftRecord } from '@driftwarden/domain';
 import type { BackportJob } from '@driftwarden/queue';
 import type { DriftStore } from '@driftwarden/store';
 import type { BackportPort } from '../ports/backport.port';
 
 export type BackportOutcome = 'opened' | 'superseded' | 'not_found' | 'failed';
+
+/**
+ * How long one run may hold its resource's lease: longer than a backport's GitHub calls take
+ * (each has its own timeout); a worker that died holding it delays the next run by at most this.
+ */
+export const BACKPORT_LEASE_MS = 120_000;
 
 /** Opens or updates the backport PR (or issue) for a drift decided under rule 3. */
 export class BackportService {
@@ -13,7 +19,30 @@ export class BackportService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * One run per resource at a time, across workers and replicas (a lease in Redis): two jobs for
+   * the same resource (two items decided one after the other, a retry beside a fresh job) would
+   * each find no issue and open one. A job that finds the lease taken waits (delayed, no attempt
+   * spent) and then sees what the other run opened.
+   */
   async run(job: BackportJob): Promise<BackportOutcome> {
+    const first = await this.drifts.get(job.driftId);
+    if (!first) return 'not_found';
+    const release = await this.drifts.lease(`backport:${resourceKey(first.resource)}`, BACKPORT_LEASE_MS);
+    if (!release)
+      throw new WaitError(
+        `another worker is opening or updating the backport of ${first.resource.id}; trying again once it is done`,
+        'backport_busy',
+        { retryAfterMs: 1_000 },
+      );
+    try {
+      return await this.runLeased(job);
+    } finally {
+      await release();
+    }
+  }
+
+  private async runLeased(job: BackportJob): Promise<BackportOutcome> {
     const drift = await this.drifts.get(job.driftId);
     if (!drift) return 'not_found';
     const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
@@ -57,5 +86,6 @@ export class BackportService {
 function hasSomethingToCodify(drift: DriftRecord): boolean {
   if (!drift.differences) return drift.status === 'backport_open';
   if (!isOpen(drift.status) || drift.dryRun) return false;
-  return drift.differences.some((d) => d.decision.action === 'backport') || Boolean(drift.links.pullRequest);
+  // A PR or tracking issue already open is updated on later changes, whatever they were decided.
+  return drift.differences.some((d) => d.decision.action === 'backport') || Boolean(drift.links.pullRequest) || Boolean(drift.links.issue);
 }
