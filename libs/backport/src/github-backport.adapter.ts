@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PermanentError, resourceKey, type DecisionRule, type DriftRecord } from '@driftwarden/domain';
+import { PermanentError, resourceKey, type DecisionRule, type DriftDifference, type DriftRecord } from '@driftwarden/domain';
 import { hiddenMarker, type GitHubRepoClient, type RepoRef } from '@driftwarden/github';
 import {
   backportSubject,
@@ -281,14 +281,15 @@ export class GitHubBackport extends BackportPort {
     const body = texts.body(drift, `${repoName}/${stack.path}`, hidden);
     const incident = incidentLabel(shown);
     const labels = [...LABELS, TRACKING_LABEL, ...(incident ? [incident] : [])];
-    const link = (issue: { htmlUrl: string; number: number }): BackportResult => ({
+    const link = (issue: { htmlUrl: string; number: number }, opened: boolean, told: readonly DriftDifference[]): BackportResult => ({
       kind: 'issue',
-      reason: 'tracking issue of a resource no kind models: codify or undo by hand',
+      reason: `tracking issue ${opened ? 'opened' : 'updated'} (${drift.resource.type} has no resource kind: codify or undo by hand)${told.length ? `: ${told.map((d) => d.sentence).join('; ')}` : ''}`,
       links: { issue: { url: issue.htmlUrl, number: issue.number, repo: repoName } },
+      tracking: { opened, changes: told.map((d) => d.sentence) },
     });
 
     const existing = await this.github.findOpenIssue(repo, find, { label: 'driftwarden' });
-    if (!existing) return link(await this.github.openIssue(repo, { title, body, labels }));
+    if (!existing) return link(await this.github.openIssue(repo, { title, body, labels }), true, differences);
     const told = trackedIds(existing.body);
     const fresh = differences.filter((d) => !told.has(trackedId(d.id)));
     if (fresh.length > 0) {
@@ -310,7 +311,7 @@ export class GitHubBackport extends BackportPort {
       existing.body === body && existing.title === title ? existing : await this.github.updateIssue(repo, existing.number, { title, body });
     const missing = labels.filter((l) => !existing.labels.some((x) => x.toLowerCase() === l.toLowerCase()));
     if (missing.length > 0) await this.github.ensureLabels(repo, existing.number, missing);
-    return link(updated);
+    return link(updated, false, fresh);
   }
 
   private async fallback(

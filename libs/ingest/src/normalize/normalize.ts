@@ -490,6 +490,11 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   const ids: string[] = [];
   const idProblems: Problem[] = [];
   for (const found of resourceIdsInCall(requestParameters, responseElements)) {
+    if (found.kind === 'other') {
+      // Only well-formed ids are taken (EC2_STYLE_ID): nothing to refuse.
+      if (!ids.includes(found.id)) ids.push(found.id);
+      continue;
+    }
     const why = resourceIdProblem(found.kind === 'group' ? 'AWS::EC2::SecurityGroup' : 'AWS::EC2::SecurityGroupRule', found.id);
     if (!why) {
       if (!ids.includes(found.id)) ids.push(found.id);

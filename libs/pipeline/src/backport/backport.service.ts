@@ -60,7 +60,10 @@ export class BackportService {
           reason:
             result.reason ??
             (result.kind === 'pull_request' ? 'backport pull request opened or updated' : 'code cannot be edited safely; issue opened'),
-          details: { url: result.links.pullRequest?.url ?? result.links.issue?.url ?? null },
+          details: {
+            url: result.links.pullRequest?.url ?? result.links.issue?.url ?? null,
+            ...(result.tracking ? { tracking: true, opened: result.tracking.opened, changes: result.tracking.changes } : {}),
+          },
         },
       }));
       return 'opened';
