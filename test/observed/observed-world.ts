@@ -192,6 +192,11 @@ export class AwsRecorder {
   }
 }
 
+/** The backport adapter as the controller builds it (the registered kinds' editors and tracking texts), with a fast GitHub client. */
+export function observedBackport(githubUrl: string): GitHubBackport {
+  return new GitHubBackport(fastClient(githubUrl), [DATA_STACK]);
+}
+
 export class ObservedWorld {
   readonly dir = mkdtempSync(join(tmpdir(), 'dw-observed-'));
   readonly prefix = uniquePrefix();
@@ -234,9 +239,8 @@ export class ObservedWorld {
     });
   }
 
-  /** The backport adapter as the controller builds it (the registered kinds' editors and tracking texts), with a fast GitHub client. */
   backport(): GitHubBackport {
-    return new GitHubBackport(fastClient(this.github.url), [DATA_STACK]);
+    return observedBackport(this.github.url);
   }
 
   async stop(): Promise<void> {

@@ -11,8 +11,8 @@ const change = {
       description:
         'the property path as Config spells it, e.g. `Configuration.State.Name`; `(resource)` for a deletion, `(unknown change)` when Config sent no diff',
     },
-    previousValue: { nullable: true, description: 'its value when driftwarden first saw it change (any JSON; null: it did not exist)' },
-    updatedValue: { nullable: true, description: 'its value now (any JSON; null: it no longer exists)' },
+    previousValue: { description: 'its value when driftwarden first saw it change (any JSON; null: it did not exist)' },
+    updatedValue: { description: 'its value now (any JSON; null: it no longer exists)' },
     changeType: { type: 'string', enum: ['CREATE', 'UPDATE', 'DELETE'] },
     capturedAt: { type: 'string', format: 'date-time', description: 'capture time of the Config item whose change made the current value' },
     changedIn: { type: 'string', description: 'internal id of that Config item' },
