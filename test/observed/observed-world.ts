@@ -277,7 +277,7 @@ export class ObservedWorld {
         return list.find(where);
       }, what);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; drifts: ${JSON.stringify(seen)}`);
+      throw new Error(`${(e as Error).message}; drifts: ${JSON.stringify(seen)}`, { cause: e });
     }
   }
 
