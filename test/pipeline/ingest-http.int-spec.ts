@@ -139,7 +139,7 @@ describe('POST /v1/events over real HTTP and Redis', () => {
   });
 
   it('records a decision for every accepted item, including unknown types (ignored, with the reason)', async () => {
-    const ev = sgEvent({ groupId: 'bucket-1', stateId: 1_741_000_000_200, resourceType: 'AWS::S3::Bucket' });
+    const ev = sgEvent({ groupId: 'table-1', stateId: 1_741_000_000_200, resourceType: 'AWS::DynamoDB::Table' });
     const res = await post(ev);
     const { eventId } = res.body.accepted[0];
     const decision = await eventually(async () => {

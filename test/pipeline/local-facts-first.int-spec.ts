@@ -118,8 +118,8 @@ describe('local facts are decided before any AWS call', () => {
   it.each([
     [
       'an unsupported type',
-      () => configItemEvent(group('acme-logs-bucket'), [SSH], new Date(), 1, { resourceType: 'AWS::S3::Bucket' }),
-      'acme-logs-bucket',
+      () => configItemEvent(group('acme-logs-table'), [SSH], new Date(), 1, { resourceType: 'AWS::DynamoDB::Table' }),
+      'acme-logs-table',
       /not supported/,
     ],
     [

@@ -1,5 +1,6 @@
-import { PermanentError, type DecisionRule, type DriftRecord } from '@driftwarden/domain';
-import type { GitHubRepoClient, RepoRef } from '@driftwarden/github';
+import { createHash } from 'node:crypto';
+import { PermanentError, resourceKey, type DecisionRule, type DriftDifference, type DriftRecord } from '@driftwarden/domain';
+import { hiddenMarker, type GitHubRepoClient, type RepoRef } from '@driftwarden/github';
 import {
   backportSubject,
   incidentLabel,
@@ -8,6 +9,7 @@ import {
   type BackportEditor,
   type BackportSubject,
   type KindRegistration,
+  type TrackingIssueTexts,
 } from '@driftwarden/kinds';
 import { BackportPort, type BackportResult, type RecoveredBackport, type UnrecoverableBackport } from '@driftwarden/pipeline';
 import { BranchCodeReader, locateCode } from './locate-code';
@@ -37,6 +39,37 @@ const LABELS = ['driftwarden', 'backport'];
 /** On a PR that codifies a break-glass change widening exposure (DESIGN §6). */
 export const WIDENS_EXPOSURE_LABEL = 'widens-exposure';
 
+/** On a tracking issue (a resource no kind models: codify or undo by hand). */
+export const TRACKING_LABEL = 'tracking';
+
+/** The tracking-issue texts of the kinds that track instead of editing, by kind name. */
+export function trackingOf(kinds: readonly KindRegistration[]): (kind: string) => TrackingIssueTexts | undefined {
+  const byName = new Map<string, TrackingIssueTexts>();
+  for (const k of kinds) if (k.tracking) byName.set(k.kind.name, k.tracking);
+  return (kind) => byName.get(kind);
+}
+
+/** The hidden line a resource's tracking issue is found by (one per resource: account, region, type and id). */
+export function trackingMarker(drift: Pick<DriftRecord, 'resource'>): string {
+  return hiddenMarker(`tracking=${resourceKey(drift.resource)}`);
+}
+
+const TRACKED_PREFIX = '<!-- driftwarden:tracked=';
+
+/** A difference as the tracking issue remembers it: a short hash of its id (ids are free text from Config). */
+function trackedId(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 16);
+}
+
+/** The differences a tracking issue's body already told of. */
+export function trackedIds(body: string): Set<string> {
+  const start = body.lastIndexOf(TRACKED_PREFIX);
+  if (start < 0) return new Set();
+  const end = body.indexOf(' -->', start);
+  const list = body.slice(start + TRACKED_PREFIX.length, end < 0 ? undefined : end);
+  return new Set(list.split(',').filter((x) => /^[0-9a-f]{16}$/.test(x)));
+}
+
 /** The backport editors of the kinds, by Config type. */
 export function editorsOf(kinds: readonly KindRegistration[]): (configType: string) => BackportEditor | undefined {
   const byType = new Map<string, BackportEditor>();
@@ -55,11 +88,14 @@ export class GitHubBackport extends BackportPort {
     private readonly github: GitHubRepoClient,
     private readonly stacks: StackRepo[],
     private readonly editorFor: (configType: string) => BackportEditor | undefined = editorsOf(registeredKinds()),
+    private readonly trackingFor: (kind: string) => TrackingIssueTexts | undefined = trackingOf(registeredKinds()),
   ) {
     super();
   }
 
   async openOrUpdate(drift: DriftRecord): Promise<BackportResult> {
+    const tracking = drift.resource.kind ? this.trackingFor(drift.resource.kind) : undefined;
+    if (tracking) return this.track(tracking, drift);
     const editor = this.editorFor(drift.resource.type);
     if (!editor)
       throw new PermanentError(
@@ -225,6 +261,65 @@ export class GitHubBackport extends BackportPort {
       }
     }
     return { recovered, skipped };
+  }
+
+  /**
+   * One tracking issue per resource (found by its hidden marker among the open issues labelled
+   * `driftwarden`): opened on the first change to codify; on later runs, each difference it has not
+   * told of yet is commented on once (the comment's own marker makes a retry find it instead of
+   * commenting twice), then the description is brought up to date. Callers serialise runs per
+   * resource (BackportService), so two evaluations at once never open two issues.
+   */
+  private async track(texts: TrackingIssueTexts, drift: DriftRecord): Promise<BackportResult> {
+    const stack = this.stacks.find((s) => s.stack === drift.resource.stack);
+    if (!stack)
+      throw new PermanentError(
+        `stack ${drift.resource.stack ?? '(none)'} of ${drift.resource.id} has no repo configured (stacks[].repo)`,
+        'backport_no_repo',
+      );
+    const { repo } = stack;
+    const repoName = `${repo.owner}/${repo.name}`;
+    const find = trackingMarker(drift);
+    const differences = drift.differences ?? [];
+    const tracked = differences.map((d) => trackedId(d.id));
+    // What a rebuild after a Redis loss reads back (always a backport_open record linking the issue).
+    const shown = backportSubject(drift).record;
+    const hidden = `${find}\n${TRACKED_PREFIX}${tracked.join(',')} -->\n${marker(shown)}`;
+    const title = texts.title(drift);
+    const body = texts.body(drift, `${repoName}/${stack.path}`, hidden);
+    const incident = incidentLabel(shown);
+    const labels = [...LABELS, TRACKING_LABEL, ...(incident ? [incident] : [])];
+    const link = (issue: { htmlUrl: string; number: number }, opened: boolean, told: readonly DriftDifference[]): BackportResult => ({
+      kind: 'issue',
+      reason: `tracking issue ${opened ? 'opened' : 'updated'} (${drift.resource.type} has no resource kind: codify or undo by hand)${told.length ? `: ${told.map((d) => d.sentence).join('; ')}` : ''}`,
+      links: { issue: { url: issue.htmlUrl, number: issue.number, repo: repoName } },
+      tracking: { opened, changes: told.map((d) => d.sentence) },
+    });
+
+    const existing = await this.github.findOpenIssue(repo, find, { label: 'driftwarden' });
+    if (!existing) return link(await this.github.openIssue(repo, { title, body, labels }), true, differences);
+    const told = trackedIds(existing.body);
+    const fresh = differences.filter((d) => !told.has(trackedId(d.id)));
+    if (fresh.length > 0) {
+      const key = createHash('sha256')
+        .update(
+          fresh
+            .map((d) => trackedId(d.id))
+            .sort()
+            .join(','),
+        )
+        .digest('hex')
+        .slice(0, 16);
+      const commentMarker = hiddenMarker(`tracking-update=${key}`);
+      if ((await this.github.findComment(repo, existing.number, commentMarker)) === null) {
+        await this.github.createComment(repo, existing.number, `${texts.comment(drift, fresh)}\n\n${commentMarker}`);
+      }
+    }
+    const updated =
+      existing.body === body && existing.title === title ? existing : await this.github.updateIssue(repo, existing.number, { title, body });
+    const missing = labels.filter((l) => !existing.labels.some((x) => x.toLowerCase() === l.toLowerCase()));
+    if (missing.length > 0) await this.github.ensureLabels(repo, existing.number, missing);
+    return link(updated, false, fresh);
   }
 
   private async fallback(

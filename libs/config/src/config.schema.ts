@@ -827,6 +827,7 @@ export const NOTIFICATION_EVENTS = [
   'remediation_failed',
   'freeze_unknown',
   'backport_overdue',
+  'tracking_issue',
 ] as const;
 
 export const notificationWebhookSchema = z.strictObject({
@@ -846,6 +847,7 @@ export const notificationWebhookSchema = z.strictObject({
     'widens_exposure',
     'remediation_failed',
     'backport_overdue',
+    'tracking_issue',
   ]),
   requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
 });
@@ -880,6 +882,7 @@ export const slackSchema = z.strictObject({
     'widens_exposure',
     'remediation_failed',
     'backport_overdue',
+    'tracking_issue',
   ]),
   requestTimeoutMs: z.int().min(100).max(60_000).default(5_000),
 });

@@ -780,7 +780,7 @@ const cases: Case[] = [
     yaml: 'notifications: { webhooks: [{ name: a, url: "https://h.example.com/x", on: [approval] }] }',
     path: 'notifications.webhooks[0].on[0]',
     message:
-      'expected one of awaiting_approval, suspicious, widens_exposure, remediation_failed, freeze_unknown, backport_overdue, found "approval"',
+      'expected one of awaiting_approval, suspicious, widens_exposure, remediation_failed, freeze_unknown, backport_overdue, tracking_issue, found "approval"',
   },
   {
     name: 'two webhooks with one name',

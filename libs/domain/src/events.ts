@@ -1,3 +1,5 @@
+import type { JsonValue } from './drift/drift-record';
+
 /**
  * The one internal event type every delivery path (HTTP, SQS, JSON-lines replay) produces.
  * Pure data: no SDK types, no I/O.
@@ -71,7 +73,23 @@ export interface ConfigItemEvent {
   oversized?: { s3BucketLocation: string | null };
   /** Keys of `configurationItemDiff.changedProperties` (a hint only). */
   changedProperties: string[];
+  /**
+   * `configurationItemDiff.changedProperties` itself, by key (PascalCase dotted paths with array
+   * indexes, e.g. `Configuration.State.Name`, `SupplementaryConfiguration.BucketPolicy`): what the
+   * `observed` kind reports for a type no kind models. Absent when Config sent no diff (an
+   * oversized item not yet completed, a delete with `configurationItemDiff: null`).
+   */
+  propertyChanges?: Record<string, PropertyChange>;
   delivery: Delivery;
+}
+
+/** One entry of a Config item's `configurationItemDiff.changedProperties` (CONTRACTS §A2 PropDiff). */
+export interface PropertyChange {
+  /** Absent on a CREATE: null. */
+  previousValue: JsonValue;
+  /** Absent on a DELETE: null. */
+  updatedValue: JsonValue;
+  changeType: 'CREATE' | 'UPDATE' | 'DELETE';
 }
 
 export type ComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA';

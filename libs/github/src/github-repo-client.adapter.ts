@@ -72,6 +72,7 @@ const R = {
   createLabel: 'POST /repos/{owner}/{repo}/labels',
   addLabels: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
   createComment: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+  listComments: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
   listIssues: 'GET /repos/{owner}/{repo}/issues',
   createIssue: 'POST /repos/{owner}/{repo}/issues',
   updateIssue: 'PATCH /repos/{owner}/{repo}/issues/{issue_number}',
@@ -641,7 +642,24 @@ export class OctokitGitHubRepoClient extends GitHubRepoClient {
     return data.html_url;
   }
 
-  // --- issues (the "cannot edit safely" fallback) ---------------------------------------------
+  async findComment(repo: RepoRef, number: number, marker: string): Promise<string | null> {
+    const found = await this.call(R.listComments, `comments of issue or pull request #${number} in ${full(repo)}`, async () => {
+      const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, {
+        owner: repo.owner,
+        repo: repo.name,
+        issue_number: number,
+        per_page: PAGE_SIZE,
+      });
+      for await (const page of pages) {
+        const hit = page.data.find((c) => (c.body ?? '').includes(marker));
+        if (hit) return hit;
+      }
+      return undefined;
+    });
+    return found ? found.html_url : null;
+  }
+
+  // --- issues (the "cannot edit safely" fallback, tracking issues) ----------------------------
 
   async findOpenIssue(repo: RepoRef, marker: string, options: FindIssueOptions = {}): Promise<IssueInfo | null> {
     const label = options.label ?? DRIFTWARDEN_LABEL;

@@ -203,10 +203,16 @@ export abstract class GitHubRepoClient {
   /** Creates the labels missing from the repository, then adds all of them to the issue or PR. */
   abstract ensureLabels(repo: RepoRef, number: number, labels: ReadonlyArray<string | LabelSpec>): Promise<string[]>;
 
-  /** The open issue (not PR) whose body contains `marker`, among those labelled `driftwarden`. */
   /** Comments on an issue or pull request (`POST /repos/{o}/{r}/issues/{n}/comments`); returns the comment's URL. */
   abstract createComment(repo: RepoRef, number: number, body: string): Promise<string>;
 
+  /**
+   * The URL of the first comment on an issue or pull request whose body contains `marker`, or
+   * null (`GET /repos/{o}/{r}/issues/{n}/comments`, all pages): makes a comment idempotent.
+   */
+  abstract findComment(repo: RepoRef, number: number, marker: string): Promise<string | null>;
+
+  /** The open issue (not PR) whose body contains `marker`, among those labelled `driftwarden`. */
   abstract findOpenIssue(repo: RepoRef, marker: string, options?: FindIssueOptions): Promise<IssueInfo | null>;
 
   abstract openIssue(repo: RepoRef, input: OpenIssueInput): Promise<IssueInfo>;

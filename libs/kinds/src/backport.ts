@@ -74,6 +74,20 @@ export interface BackportEditor {
   issueBody(subject: BackportSubject, reason: string, codeNote: string | null, marker: string): string;
 }
 
+/**
+ * The words of a kind whose changes are tracked in one GitHub issue per resource instead of a pull
+ * request (the observed kind: no model of the type, so nothing to edit): the adapter (libs/backport)
+ * finds, opens, updates and comments on the issue; the kind says what it reads.
+ */
+export interface TrackingIssueTexts {
+  /** The issue's title. */
+  title(drift: DriftRecord): string;
+  /** The whole body, for the drift as it is now (`where`: the stack's repository folder); `marker` goes last. */
+  body(drift: DriftRecord, where: string, marker: string): string;
+  /** A comment on what is new since the issue last heard of the resource. */
+  comment(drift: DriftRecord, fresh: readonly DriftDifference[]): string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kind-neutral pieces of the texts
 // ---------------------------------------------------------------------------------------------
@@ -109,6 +123,7 @@ export function whyLeftOut(d: DriftDifference): string {
     hold: 'held until the freeze ends',
     await_approval: 'waits for a human (approve, adopt or reject)',
     revert: 'to be reverted',
+    observe: 'observed: recorded, never reverted',
     leave: 'left as it is by a human',
     backport: 'codified',
   }[d.decision.action];

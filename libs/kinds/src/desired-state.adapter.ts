@@ -11,6 +11,8 @@ import type { KindRegistration } from './kind';
  */
 export class KindsDesiredState extends DesiredStatePort {
   private readonly byType = new Map<string, KindRegistration>();
+  /** The catch-all kind (observed): types no other kind claims, for resources a stack's state holds. */
+  private readonly catchAll: KindRegistration | undefined;
 
   constructor(
     private readonly index: DesiredStateIndex,
@@ -18,10 +20,11 @@ export class KindsDesiredState extends DesiredStatePort {
   ) {
     super();
     for (const k of kinds) for (const type of k.kind.configTypes) this.byType.set(type, k);
+    this.catchAll = kinds.find((k) => k.kind.catchAll);
   }
 
   async lookup(resource: ResourceRef): Promise<DesiredLookup> {
-    const k = this.byType.get(resource.type);
+    const k = this.byType.get(resource.type) ?? this.catchAll;
     if (!k) return { managed: false, reason: `no resource kind reads the desired state of ${resource.type}` };
     return k.desired(this.index, resource);
   }

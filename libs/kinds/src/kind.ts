@@ -9,7 +9,7 @@ import type { ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup, RemediationPort, ResourceKind } from '@driftwarden/pipeline';
 import type { AnyStateKind, DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { CredentialsFor } from '@driftwarden/ec2';
-import type { BackportEditor } from './backport';
+import type { BackportEditor, TrackingIssueTexts } from './backport';
 import type { StackCodePort } from './stack-code';
 
 export interface KindRegistration {
@@ -21,6 +21,11 @@ export interface KindRegistration {
   desired(index: DesiredStateIndex, resource: ResourceRef): Promise<DesiredLookup>;
   /** Edits the Terraform code to codify a backport (absent: a tracking issue, never a PR). */
   readonly editor?: BackportEditor;
+  /**
+   * Instead of an editor: one tracking issue per resource in the stack's repository, opened on the
+   * first change to codify and updated (and commented on) on each later one (the observed kind).
+   */
+  readonly tracking?: TrackingIssueTexts;
   /**
    * The revert executor, with its AWS clients (absent: the kind is never reverted). It is fenced
    * before each write, idempotent, and verified by re-reading (libs/pipeline RemediationPort).

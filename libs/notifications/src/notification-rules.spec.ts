@@ -106,6 +106,30 @@ describe('notificationsFor', () => {
     });
   });
 
+  it('a tracking issue opened or updated for a resource no kind models: what changed, never reverted, codify or undo', () => {
+    const key = '111122223333/eu-west-1/AWS::EC2::Volume/vol-1';
+    const [n, ...rest] = notificationsFor(
+      entry({
+        type: 'backport.issue',
+        resourceKey: key,
+        details: {
+          url: 'https://github.com/acme/infra/issues/7',
+          tracking: true,
+          opened: true,
+          changes: ['changed Configuration.Size from 100 to 200'],
+        },
+      }),
+    );
+    expect(rest).toEqual([]);
+    expect(n).toMatchObject({
+      kind: 'tracking_issue',
+      title:
+        'Changed by hand on vol-1 (111122223333, eu-west-1) (Terraform-managed, never reverted): changed Configuration.Size from 100 to 200 — tracking issue opened https://github.com/acme/infra/issues/7: codify it or undo it by hand',
+    });
+    // The security-group "cannot edit safely" issue is not a tracking issue.
+    expect(notificationsFor(entry({ type: 'backport.issue', details: { url: 'https://github.com/acme/infra/issues/8' } }))).toEqual([]);
+  });
+
   it('an overdue backport, naming the pull request and how long it has been open', () => {
     const [n, ...rest] = notificationsFor(
       entry({

@@ -15,7 +15,9 @@ import type { AuditEntry } from '@driftwarden/store';
  * - `remediation_failed`: a revert, a backport or an evaluation that failed for good;
  * - `freeze_unknown`: an incident provider cannot be read, so auto-heal is frozen (fail closed);
  * - `backport_overdue`: an emergency patch's backport pull request is still open `backport.expiryDays`
- *   after it was opened (told once per period, until it is merged or closed).
+ *   after it was opened (told once per period, until it is merged or closed);
+ * - `tracking_issue`: a change made by hand to a Terraform-managed resource that no kind models
+ *   (observed, never reverted) opened or updated its tracking issue: someone must codify it or undo it.
  */
 export type NotificationKind = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -108,6 +110,17 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
     case 'remediation.failed':
       out.push({ ...base, kind: 'remediation_failed', title: `Revert failed on ${resourceOf(entry)}` });
       break;
+    case 'backport.issue': {
+      if (details['tracking'] !== true) break;
+      const changes = Array.isArray(details['changes']) ? details['changes'].map(String) : [];
+      const url = str(details['url']);
+      out.push({
+        ...base,
+        kind: 'tracking_issue',
+        title: `Changed by hand on ${resourceOf(entry)} (Terraform-managed, never reverted)${changes.length ? `: ${changes.join('; ')}` : ''} — ${details['opened'] === true ? 'tracking issue opened' : 'tracking issue updated'}${url ? ` ${url}` : ''}: codify it or undo it by hand`,
+      });
+      break;
+    }
     case 'backport.failed':
       out.push({ ...base, kind: 'remediation_failed', title: `Backport failed for ${resourceOf(entry)}` });
       break;

@@ -76,6 +76,9 @@ export interface BackfillResult {
   done: boolean;
 }
 
+/** Deletes a lease key only while it holds the caller's token. */
+const RELEASE_LEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
 type RedisWithScripts = Redis & {
   dwSaveDrift(...args: (string | number)[]): Promise<SaveResult>;
   dwSweepDrifts(...args: (string | number)[]): Promise<[number, number]>;
@@ -153,6 +156,21 @@ export class DriftStore {
   async getRaw(id: string): Promise<{ record: DriftRecord; raw: string } | null> {
     const raw = await this.redis.get(this.driftKey(id));
     return raw ? { record: JSON.parse(raw) as DriftRecord, raw } : null;
+  }
+
+  /**
+   * An exclusive lease on `name` for at most `ttlMs` (SET NX PX with a random token, shared by all
+   * replicas): the release function, or null while someone else holds it. Releasing deletes the
+   * key only if it still holds this token (a lease that ran out and was taken over is left alone).
+   */
+  async lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    const key = this.keys.key('lease', name);
+    const token = randomUUID();
+    const got = await this.redis.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+    if (got !== 'OK') return null;
+    return async () => {
+      await this.redis.eval(RELEASE_LEASE_LUA, 1, key, token);
+    };
   }
 
   /** The open drift of a resource, if any. */

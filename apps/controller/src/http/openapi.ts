@@ -233,7 +233,12 @@ export const OPENAPI = {
           decision: {
             type: 'object',
             properties: {
-              action: { type: 'string', enum: ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'] },
+              action: {
+                type: 'string',
+                enum: ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert', 'observe'],
+                description:
+                  "`observe`: a resource of the `observed` kind (in a stack's state, of a type no kind models) changed outside any freeze: recorded and listed, never reverted",
+              },
               rule: { type: 'integer', nullable: true },
               reason: { type: 'string' },
             },
@@ -398,7 +403,12 @@ export const OPENAPI = {
             type: 'object',
             required: ['action', 'rule', 'reason', 'at'],
             properties: {
-              action: { type: 'string', enum: ['backport', 'hold', 'await_approval', 'revert', 'leave'] },
+              action: {
+                type: 'string',
+                enum: ['backport', 'hold', 'await_approval', 'revert', 'observe', 'leave'],
+                description:
+                  '`backport` on an observed resource: a tracking issue (codify or undo by hand), never a pull request; `observe`: recorded, never reverted',
+              },
               rule: { type: 'integer', nullable: true },
               reason: { type: 'string' },
               at: { type: 'string', format: 'date-time' },

@@ -9,11 +9,16 @@
 
 export type PrincipalClass = 'iac' | 'breakGlass' | 'self' | 'other' | 'unknown';
 export type FreezeSourceType = 'incident' | 'manual' | 'window' | 'cooldown' | 'unknown';
-export type DecisionAction = 'ignore' | 'noop' | 'backport' | 'hold' | 'await_approval' | 'revert';
+/**
+ * `observe`: never returned by `decide` itself; a difference of a kind that is never reverted
+ * (the `observed` kind: a Terraform-managed resource of a type no kind models) takes it where the
+ * table says revert or await approval: recorded and listed (`detected`), never reverted.
+ */
+export type DecisionAction = 'ignore' | 'noop' | 'backport' | 'hold' | 'await_approval' | 'revert' | 'observe';
 export type DecisionRule = 1 | 2 | 3 | 4 | 5 | 6;
 export type DecisionFlag = 'suspicious';
 
-export const DECISION_ACTIONS: readonly DecisionAction[] = ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert'];
+export const DECISION_ACTIONS: readonly DecisionAction[] = ['ignore', 'noop', 'backport', 'hold', 'await_approval', 'revert', 'observe'];
 export const PRINCIPAL_CLASSES: readonly PrincipalClass[] = ['iac', 'breakGlass', 'self', 'other', 'unknown'];
 export const FREEZE_SOURCE_TYPES: readonly FreezeSourceType[] = ['incident', 'manual', 'window', 'cooldown', 'unknown'];
 

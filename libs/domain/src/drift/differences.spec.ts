@@ -60,6 +60,76 @@ function difference(id: string, action: DriftDifference['decision']['action'], e
 }
 
 describe('deciding one difference', () => {
+  describe('a resource that is never reverted (the observed kind)', () => {
+    const NEUTRAL = { changeRisky: false, revertRisky: false };
+    const never = 'driftwarden has no model of AWS::EC2::Volume and never reverts it';
+
+    it('outside any freeze: observed (status detected), never revert, and says why', () => {
+      const d = decideDifference(
+        { resource, madeBy: by('arn:dave', 'other'), ...NEUTRAL, neverReverted: never, freezeNow: notFrozen, freezeAtChange: outside },
+        AT,
+      );
+      expect(d.decision).toMatchObject({ action: 'observe', rule: 6 });
+      expect(d.decision.reason).toBe(`unauthorized change outside any freeze: observed, never reverted: ${never}`);
+      expect(statusOfDifferences([difference('x', 'observe')], { dryRun: false })).toBe('detected');
+    });
+
+    it('what would wait for approval (a critical or deleted resource) is observed too, never an approval for a revert that cannot happen', () => {
+      const d = decideDifference(
+        {
+          resource: { ...resource, critical: true },
+          madeBy: by('arn:dave', 'other'),
+          ...NEUTRAL,
+          neverReverted: never,
+          freezeNow: notFrozen,
+          freezeAtChange: outside,
+        },
+        AT,
+      );
+      expect(d.decision).toMatchObject({ action: 'observe', rule: 5 });
+      expect(d.decision.reason).toContain('critical resource');
+    });
+
+    it('during a declared freeze or by break-glass: backport (the tracking issue); frozen but unattributable: held as any kind', () => {
+      const during3 = decideDifference(
+        { resource, madeBy: by('arn:dave', 'other'), ...NEUTRAL, neverReverted: never, freezeNow: frozen, freezeAtChange: during },
+        AT,
+      );
+      expect(during3.decision).toMatchObject({ action: 'backport', rule: 3 });
+      const glass = decideDifference(
+        {
+          resource,
+          madeBy: by('arn:alice', 'breakGlass'),
+          ...NEUTRAL,
+          neverReverted: never,
+          freezeNow: notFrozen,
+          freezeAtChange: outside,
+        },
+        AT,
+      );
+      expect(glass.decision).toMatchObject({ action: 'backport', rule: 3 });
+      const unattributed = decideDifference(
+        {
+          resource,
+          madeBy: by(null, 'unknown', { unattributable: 'CloudTrail has no call that names it' }),
+          ...NEUTRAL,
+          neverReverted: never,
+          freezeNow: frozen,
+          freezeAtChange: during,
+        },
+        AT,
+      );
+      expect(unattributed.decision).toMatchObject({ action: 'hold', rule: 4 });
+    });
+
+    it("observed differences sit after a backport and before a human's leave in the record view", () => {
+      const summary = summarizeDifferences([difference('a', 'observe'), difference('b', 'backport')]);
+      expect(summary.primary).toBe('backport');
+      expect(summary.decision.reason).toContain('1 difference observed (never reverted)');
+      expect(summarizeDifferences([difference('a', 'observe')]).decision.action).toBe('observe');
+    });
+  });
+
   it('a door opened during an incident by someone who is not break-glass: held and suspicious', () => {
     const d = decideDifference(
       { resource, madeBy: by('arn:mallory', 'other'), changeRisky: true, revertRisky: false, freezeNow: frozen, freezeAtChange: during },

@@ -56,7 +56,7 @@ export interface DifferenceAttribution {
 }
 
 /** What a difference's own decision is: the decision table's, or a human's. */
-export type DifferenceAction = Extract<DecisionAction, 'backport' | 'hold' | 'await_approval' | 'revert'> | 'leave';
+export type DifferenceAction = Extract<DecisionAction, 'backport' | 'hold' | 'await_approval' | 'revert' | 'observe'> | 'leave';
 
 export type HumanVerb = 'approve' | 'adopt' | 'reject';
 
@@ -126,7 +126,12 @@ export interface CandidateDifference {
  */
 export function isDecidedAgain(d: Pick<DriftDifference, 'decision'>): boolean {
   if (d.decision.human) return false;
-  return d.decision.action === 'hold' || d.decision.action === 'await_approval' || d.decision.action === 'revert';
+  return (
+    d.decision.action === 'hold' ||
+    d.decision.action === 'await_approval' ||
+    d.decision.action === 'revert' ||
+    d.decision.action === 'observe'
+  );
 }
 
 export interface RecordSummary {
@@ -137,13 +142,14 @@ export interface RecordSummary {
 }
 
 /** In order of what the controller does next: a revert first, then a human, then the end of a freeze, then the PR. */
-const PRIORITY: readonly DifferenceAction[] = ['revert', 'await_approval', 'hold', 'backport', 'leave'];
+const PRIORITY: readonly DifferenceAction[] = ['revert', 'await_approval', 'hold', 'backport', 'observe', 'leave'];
 
 const GROUP_TEXT: Record<DifferenceAction, string> = {
   revert: 'to revert',
   await_approval: 'awaiting approval',
   hold: 'held',
   backport: 'codified by the backport',
+  observe: 'observed (never reverted)',
   leave: 'left as they are by a human',
 };
 
@@ -200,6 +206,8 @@ export function statusOfDifferences(
       return 'held';
     case 'backport':
       return opts.backportMerged ? 'backport_merged' : 'backport_open';
+    case 'observe':
+      return 'detected';
     case 'leave':
       return 'rejected';
   }
@@ -223,6 +231,12 @@ export interface DifferenceFacts {
    * stop): a `revert` decision waits for a human instead, and says why. Absent: no such reason.
    */
   revertNeedsHuman?: string;
+  /**
+   * Why the resource is never reverted at all (the `observed` kind: no model of its type): where
+   * the table says revert or await approval, the difference is `observe`d instead (recorded and
+   * listed, status `detected`), and says why. Absent: it may be reverted.
+   */
+  neverReverted?: string;
   freezeNow: DecisionInput['freezeNow'];
   /** The freeze at the time this difference was made. */
   freezeAtChange: DecisionInput['freezeAtChange'];
@@ -244,6 +258,16 @@ export function decideDifference(facts: DifferenceFacts, at: string): { decision
     freezeAtChange: facts.freezeAtChange,
   });
   const why = facts.madeBy.unattributable ? ` (${facts.madeBy.unattributable})` : '';
+  if (facts.neverReverted && (d.action === 'revert' || d.action === 'await_approval')) {
+    const was =
+      d.action === 'revert'
+        ? 'unauthorized change outside any freeze'
+        : `outside any freeze (${d.reason.replace(/^needs human approval: /, '')})`;
+    return {
+      decision: { action: 'observe', rule: d.rule, reason: `${was}: observed, never reverted: ${facts.neverReverted}${why}`, at },
+      flags: d.flags,
+    };
+  }
   switch (d.action) {
     case 'revert':
       if (facts.revertNeedsHuman) {
@@ -270,6 +294,9 @@ export function decideDifference(facts: DifferenceFacts, at: string): { decision
         decision: { action: d.action, rule: d.rule, reason: `${d.reason}${d.action === 'backport' ? '' : why}`, at },
         flags: d.flags,
       };
+    case 'observe':
+      // `decide` itself never answers it (see above); kept total for the type.
+      return { decision: { action: 'observe', rule: d.rule, reason: d.reason, at }, flags: d.flags };
     case 'ignore':
     case 'noop':
       return { decision: { action: 'leave', rule: d.rule, reason: d.reason, at }, flags: [] };

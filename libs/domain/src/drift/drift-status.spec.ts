@@ -122,6 +122,7 @@ describe('drift status', () => {
       hold: 'held',
       await_approval: 'awaiting_approval',
       revert: 'detected',
+      observe: 'detected',
       noop: 'resolved',
       ignore: 'ignored',
     };

@@ -113,6 +113,7 @@ export function statusForDecision(action: DecisionAction, dryRun: boolean): Drif
     case 'await_approval':
       return 'awaiting_approval';
     case 'revert':
+    case 'observe':
       return 'detected';
     case 'noop':
       return 'resolved';

@@ -6,7 +6,7 @@
  * Endpoints (exactly what `OctokitGitHubRepoClient` uses, plus GitHub App token exchange):
  * git refs (get, create, update), trees (get, create), blobs (get, create), commits (get,
  * create), contents (get), pulls (list, create, get, update), labels (list, create), issue
- * labels (add), issues (list, create, update), `POST /app/installations/{id}/access_tokens`,
+ * labels (add), issue comments (list, create), issues (list, create, update), `POST /app/installations/{id}/access_tokens`,
  * and `POST /graphql` (validated against GitHub's GraphQL schema; see `github-sandbox.graphql.ts`;
  * under a GitHub Enterprise prefix `/api/v3` it is served at `/api/graphql`, like GHE).
  * Git objects are written with `hash-object -w`, trees through a temporary index, commits
@@ -856,6 +856,7 @@ export class GitHubSandbox {
       r('POST', `${repo}/labels`, (q) => this.createLabel(q)),
       r('POST', `${repo}/issues/{issue_number}/labels`, (q) => this.addLabels(q)),
       r('POST', `${repo}/issues/{issue_number}/comments`, (q) => this.createComment(q)),
+      r('GET', `${repo}/issues/{issue_number}/comments`, (q) => this.listComments(q)),
       r('GET', `${repo}/issues`, (q) => this.listIssues(q)),
       r('POST', `${repo}/issues`, (q) => this.createIssue(q)),
       r('PATCH', `${repo}/issues/{issue_number}`, (q) => this.updateIssue(q)),
@@ -1381,6 +1382,18 @@ export class GitHubSandbox {
       headers: { location: this.api(`/issues/comments/${comment.id}`) },
       body: issueCommentResource(this.ctx(), comment),
     };
+  }
+
+  /** `GET …/issues/{n}/comments`: oldest first, paginated; 404 for an unknown issue (GitHub's answer). */
+  private async listComments(q: SandboxRequest): Promise<Answer> {
+    const number = Number(q.params.issue_number);
+    if (!this.pulls.has(number) && !this.issues.has(number))
+      throw new GitHubApiError(404, 'Not Found', undefined, 'https://docs.github.com/rest/issues/comments#list-issue-comments');
+    const since = queryString(q.query, 'since');
+    const list = this.commentList.filter((c) => c.issueNumber === number && (since === undefined || c.updatedAt >= since));
+    const { page, headers } = this.paginate(list, q);
+    const ctx = this.ctx();
+    return { status: 200, body: page.map((c) => issueCommentResource(ctx, c)), ...(headers ? { headers } : {}) };
   }
 
   // issues

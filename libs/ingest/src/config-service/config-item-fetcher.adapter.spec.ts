@@ -162,6 +162,10 @@ describe('AwsConfigItemFetcher', () => {
       configuration: fullConfiguration(),
       tags: { team: 'payments', env: 'prod' },
       changedProperties: ['Configuration.IpPermissions.1'],
+      // The S3 copy carries the diff itself too (what the observed kind reads).
+      propertyChanges: {
+        'Configuration.IpPermissions.1': expect.objectContaining({ changeType: 'CREATE', previousValue: null }) as unknown,
+      },
     });
   });
 

@@ -10,8 +10,9 @@ import {
   type ResourceType,
 } from '@aws-sdk/client-config-service';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type ConfigItemEvent, PermanentError, TransientError } from '@driftwarden/domain';
+import { type ConfigItemEvent, PermanentError, type PropertyChange, TransientError } from '@driftwarden/domain';
 import { mapAwsError } from '@driftwarden/aws';
+import { propertyChangesOf } from '../normalize/normalize';
 import { zodErrorToProblems } from '../normalize/problems';
 import { configurationItemDiffSchema, configurationItemSchema, isPlainObject } from '../normalize/schemas';
 import { ConfigItemFetcher, needsCompletion } from './config-item-fetcher.port';
@@ -30,6 +31,7 @@ interface Completion {
   tags: Record<string, string>;
   changedProperties?: string[];
   supplementaryConfiguration?: Record<string, unknown>;
+  propertyChanges?: Record<string, PropertyChange>;
 }
 
 export interface ConfigItemFetcherOptions {
@@ -163,6 +165,7 @@ function withCompletion(event: ConfigItemEvent, c: Completion): ConfigItemEvent 
   const completed: ConfigItemEvent = { ...event, configuration: c.configuration, tags: c.tags };
   if (c.supplementaryConfiguration) completed.supplementaryConfiguration = c.supplementaryConfiguration;
   if (c.changedProperties && event.changedProperties.length === 0) completed.changedProperties = c.changedProperties;
+  if (c.propertyChanges && !event.propertyChanges) completed.propertyChanges = c.propertyChanges;
   return completed;
 }
 
@@ -295,7 +298,10 @@ function completionFromS3Document(document: unknown, event: ConfigItemEvent, whe
   }
   const diff = configurationItemDiffSchema.safeParse(document['configurationItemDiff']);
   const completion: Completion = { configuration: ci.configuration ?? null, tags: ci.tags ?? event.tags };
-  if (diff.success) completion.changedProperties = Object.keys(diff.data.changedProperties ?? {});
+  if (diff.success) {
+    completion.changedProperties = Object.keys(diff.data.changedProperties ?? {});
+    if (diff.data.changedProperties) completion.propertyChanges = propertyChangesOf(diff.data.changedProperties);
+  }
   if (ci.supplementaryConfiguration && Object.keys(ci.supplementaryConfiguration).length > 0)
     completion.supplementaryConfiguration = ci.supplementaryConfiguration;
   return completion;

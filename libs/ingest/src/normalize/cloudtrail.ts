@@ -56,17 +56,43 @@ function itemsOf(value: unknown, path: string): { item: unknown; path: string }[
 /** A resource id found in a call, with what it names and where (JSON path below the record). */
 export interface CallResourceId {
   id: string;
-  kind: 'group' | 'rule' | 'networkAcl' | 'bucket';
+  /** `other`: an EC2-style id of any other resource (for the observed kind's attribution). */
+  kind: 'group' | 'rule' | 'networkAcl' | 'bucket' | 'other';
   path: string;
 }
 
-/** The AWS Config type whose id form each kind of id found in a call must have. */
-export const CALL_ID_TYPES: Readonly<Record<CallResourceId['kind'], string>> = {
+/** The AWS Config type whose id form each kind of id found in a call must have (`other` ids are taken only when well-formed). */
+export const CALL_ID_TYPES: Readonly<Record<Exclude<CallResourceId['kind'], 'other'>, string>> = {
   group: 'AWS::EC2::SecurityGroup',
   rule: 'AWS::EC2::SecurityGroupRule',
   networkAcl: 'AWS::EC2::NetworkAcl',
   bucket: 'AWS::S3::Bucket',
 };
+
+/** An EC2-style resource id (`vol-0abc…`, `vpc-…`, `i-…`, `subnet-…`): 8 or 17 hex digits after a lower-case prefix. */
+const EC2_STYLE_ID = /^[a-z][a-z0-9]{0,20}-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const ID_KEY = /Id$/i;
+
+/**
+ * Ids of other resources a call names, for the observed kind (resources of types no kind models):
+ * the EC2-style ids under `requestParameters` keys ending in `Id` (`volumeId`, `VpcId`), at the
+ * top level or inside a `…Request` wrapper (`ModifyVolumeRequest.VolumeId`). Only for a call that
+ * names no security group or rule: what a security-group call touches stays exactly its group and rules.
+ */
+function otherIdsInCall(requestParameters: Record<string, unknown>): CallResourceId[] {
+  const found: CallResourceId[] = [];
+  const scan = (obj: Record<string, unknown>, at: string): void => {
+    for (const [key, value] of Object.entries(obj)) {
+      if (ID_KEY.test(key) && typeof value === 'string' && EC2_STYLE_ID.test(value))
+        found.push({ id: value, kind: 'other', path: `${at}.${key}` });
+    }
+  };
+  scan(requestParameters, 'requestParameters');
+  for (const [key, value] of Object.entries(requestParameters)) {
+    if (/Request$/.test(key) && isPlainObject(value)) scan(value, `requestParameters.${key}`);
+  }
+  return found;
+}
 
 /**
  * Security group and rule ids the call touched, best effort, in order of appearance:
@@ -119,6 +145,7 @@ export function resourceIdsInCall(
       }
     }
   }
+  if (found.length === 0 && requestParameters) found.push(...otherIdsInCall(requestParameters));
   return found;
 }
 

@@ -52,6 +52,10 @@ const SSH_OPEN_CONFIGURATION = ((sample('config-item-change')['detail'] as JsonO
   'configuration'
 ] as Record<string, unknown>;
 
+const SSH_OPEN_DIFF = ((sample('config-item-change')['detail'] as JsonObject)['configurationItemDiff'] as JsonObject)[
+  'changedProperties'
+] as Record<string, JsonObject>;
+
 /** The config item every envelope of config-item-change.json must produce (delivery aside). */
 const SSH_OPEN_ITEM: Omit<ConfigItemEvent, 'delivery'> = {
   kind: 'config_item',
@@ -65,6 +69,15 @@ const SSH_OPEN_ITEM: Omit<ConfigItemEvent, 'delivery'> = {
   tags: { team: 'payments' },
   configuration: SSH_OPEN_CONFIGURATION,
   changedProperties: ['Configuration.IpPermissions.1'],
+  propertyChanges: {
+    'Configuration.IpPermissions.1': {
+      changeType: 'CREATE',
+      previousValue: null,
+      updatedValue: SSH_OPEN_DIFF['Configuration.IpPermissions.1']['updatedValue'] as NonNullable<
+        ConfigItemEvent['propertyChanges']
+      >[string]['updatedValue'],
+    },
+  },
 };
 
 describe('normalizeDelivery: every delivery shape of one config item (CONTRACTS §A7)', () => {
@@ -221,6 +234,39 @@ describe('normalizeDelivery: config item variants', () => {
     const event = only(run(raw), 'config_item');
     expect(event.changeType).toBeNull();
     expect(event.changedProperties).toEqual([]);
+  });
+
+  it('keeps each changedProperties entry (previousValue, updatedValue, changeType) for the observed kind; a missing changeType is read from the null side', () => {
+    const raw = setPath(sample('config-item-change'), ['detail', 'configurationItemDiff', 'changedProperties'], {
+      'Configuration.State.Name': { previousValue: 'running', updatedValue: 'stopped', changeType: 'UPDATE' },
+      'SupplementaryConfiguration.BucketPolicy': { updatedValue: { policyText: '{}' } },
+      'Relationships.0': { previousValue: { resourceId: 'vol-1' } },
+    });
+    const event = only(run(raw), 'config_item');
+    expect(event.propertyChanges).toEqual({
+      'Configuration.State.Name': { previousValue: 'running', updatedValue: 'stopped', changeType: 'UPDATE' },
+      'SupplementaryConfiguration.BucketPolicy': { previousValue: null, updatedValue: { policyText: '{}' }, changeType: 'CREATE' },
+      'Relationships.0': { previousValue: { resourceId: 'vol-1' }, updatedValue: null, changeType: 'DELETE' },
+    });
+  });
+
+  it('a changedProperties entry that is not a PropDiff object is refused with its path', () => {
+    const raw = setPath(sample('config-item-change'), ['detail', 'configurationItemDiff', 'changedProperties'], {
+      'Configuration.State': 'stopped',
+      'Configuration.Other': { changeType: 'RENAME' },
+    });
+    const found = problems(run(raw));
+    expect(found.map((p) => p.path)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('configurationItemDiff.changedProperties'),
+        expect.stringMatching(/changedProperties.*changeType/),
+      ]),
+    );
+  });
+
+  it('a null diff leaves propertyChanges absent (the observed kind then says the change is unknown)', () => {
+    const raw = setPath(sample('config-item-change'), ['detail', 'configurationItemDiff'], null);
+    expect(only(run(raw), 'config_item').propertyChanges).toBeUndefined();
   });
 
   it('ResourceDiscovered with changedProperties {}', () => {

@@ -10,7 +10,9 @@ import type {
   Delivery,
   DeliveryShape,
   InternalEvent,
+  JsonValue,
   Problem,
+  PropertyChange,
   ResourceRef,
   Transport,
 } from '@driftwarden/domain';
@@ -40,6 +42,7 @@ import {
   isPlainObject,
   oversizedNotificationSchema,
   snsEnvelopeSchema,
+  type propertyDiffSchema,
 } from './schemas';
 
 export type NormalizeResult = { ok: true; events: InternalEvent[] } | { ok: false; problems: Problem[] };
@@ -421,6 +424,7 @@ function fromConfigItemNotification(obj: Record<string, unknown>, envelope: Enve
     changedProperties: Object.keys(diff?.changedProperties ?? {}),
     delivery: d,
   };
+  if (diff?.changedProperties) event.propertyChanges = propertyChangesOf(diff.changedProperties);
   if (stateId !== undefined) event.configurationStateId = stateId;
   // Kept when it says something (an S3 bucket's public access block lives there); `{}` says nothing.
   if (ci.supplementaryConfiguration && Object.keys(ci.supplementaryConfiguration).length > 0)
@@ -490,10 +494,15 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   const ids: string[] = [];
   const idProblems: Problem[] = [];
   const named = [
-    ...resourceIdsInCall(requestParameters, responseElements).map((f) => ({ ...f, type: CALL_ID_TYPES[f.kind] })),
+    ...resourceIdsInCall(requestParameters, responseElements).map((f) => ({ ...f, type: f.kind === 'other' ? null : CALL_ID_TYPES[f.kind] })),
     ...kindResourceIdsInCall(r.eventSource, requestParameters),
   ];
   for (const found of named) {
+    if (found.type === null) {
+      // Only well-formed ids are taken (EC2_STYLE_ID): nothing to refuse.
+      if (!ids.includes(found.id)) ids.push(found.id);
+      continue;
+    }
     const why = resourceIdProblem(found.type, found.id);
     if (!why) {
       if (!ids.includes(found.id)) ids.push(found.id);
@@ -520,4 +529,20 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   if (r.sourceIPAddress) event.sourceIPAddress = r.sourceIPAddress;
   if (r.userAgent) event.userAgent = r.userAgent;
   return succeed(event);
+}
+
+/**
+ * `configurationItemDiff.changedProperties` as PropertyChanges: absent values become null, and a
+ * missing entry `changeType` is read from which side is null (CREATE: nothing before; DELETE:
+ * nothing after).
+ */
+export function propertyChangesOf(changed: Record<string, z.output<typeof propertyDiffSchema>>): Record<string, PropertyChange> {
+  const out: Record<string, PropertyChange> = {};
+  for (const [key, entry] of Object.entries(changed)) {
+    const previousValue = (entry.previousValue ?? null) as JsonValue;
+    const updatedValue = (entry.updatedValue ?? null) as JsonValue;
+    const changeType = entry.changeType ?? (previousValue === null ? 'CREATE' : updatedValue === null ? 'DELETE' : 'UPDATE');
+    out[key] = { previousValue, updatedValue, changeType };
+  }
+  return out;
 }

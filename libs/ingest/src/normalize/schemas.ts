@@ -68,9 +68,16 @@ export const configurationItemSchema = z.looseObject({
 });
 export type ConfigurationItem = z.infer<typeof configurationItemSchema>;
 
+/** One `changedProperties` entry (CONTRACTS §A2 PropDiff); the values are any JSON, passed through. */
+export const propertyDiffSchema = z.looseObject({
+  previousValue: z.unknown().optional(),
+  updatedValue: z.unknown().optional(),
+  changeType: z.enum(CHANGE_TYPES).nullish(),
+});
+
 export const configurationItemDiffSchema = z.looseObject({
   changeType: z.enum(CHANGE_TYPES),
-  changedProperties: jsonObject.nullish(),
+  changedProperties: z.record(z.string(), propertyDiffSchema).nullish(),
 });
 
 export const configItemChangeNotificationSchema = z.looseObject({

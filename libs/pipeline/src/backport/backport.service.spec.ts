@@ -84,6 +84,15 @@ describe('BackportService (open or update the backport PR of a drift)', () => {
     await expect(w.service.run(JOB)).resolves.toBe('opened');
   });
 
+  it('one run per resource at a time: a job that finds the lease taken waits, then runs once it is free', async () => {
+    const w = build();
+    const held = await w.records.lease('backport:111122223333/eu-west-1/AWS::Test::Widget/widget-1', 60_000);
+    await expect(w.service.run(JOB)).rejects.toMatchObject({ code: 'backport_busy' });
+    expect(w.backport.openOrUpdate).not.toHaveBeenCalled();
+    await held!();
+    await expect(w.service.run(JOB)).resolves.toBe('opened');
+  });
+
   it('gives up when the item was settled without this record carrying it, or the record is gone', async () => {
     const w = build(aDrift({ differences: [codified], evidence: { ...aDrift().evidence, eventIds: ['ev-0'] } }));
     w.items.outcomes.set('ev-1', 'coalesced');

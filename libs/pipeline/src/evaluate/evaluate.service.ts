@@ -222,7 +222,8 @@ export class EvaluateService {
     let desired: DesiredLookup | null = kind ? await this.ports.desiredState.lookup(resource) : null;
     const exception = await this.ports.exceptions.activeFor(resource, now);
     const local = {
-      supported: kind !== undefined,
+      // The catch-all kind handles a type no kind models only for a resource a stack's state holds.
+      supported: kind !== undefined && (!kind.catchAll || desired?.managed === true),
       managed: desired?.managed ?? false,
       deleted: isDeletedStatus(item.status),
       critical: this.isCritical(item),
@@ -261,13 +262,16 @@ export class EvaluateService {
       desired = await this.ports.desiredState.lookup(resource);
     }
     let analysis: Analysis | null = null;
-    if (kind && desired?.managed && (item.configuration || local.deleted)) {
+    const existing = openExisting(openDriftRaw);
+    if (kind && desired?.managed && (item.configuration || local.deleted || kind.catchAll)) {
       analysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, {
         resourceId: resource.id,
+        item,
+        ...(existing?.record.differences ? { previous: existing.record.differences } : {}),
+        ...(attribution.principal.class === 'iac' ? { applied: true } : {}),
         ...(item.supplementaryConfiguration ? { supplementaryConfiguration: item.supplementaryConfiguration } : {}),
       });
     }
-    const existing = openExisting(openDriftRaw);
     const recorded = existing?.record.differences;
     const known = new Set((recorded ?? []).map((d) => d.id));
     const byPipeline = (c: PrincipalClass) => c === 'iac' || c === 'self';
@@ -281,7 +285,7 @@ export class EvaluateService {
       madeBy = await this.ports.attribution.attributeDifferences(
         item,
         analysis.differences,
-        (events) => kind.callChanges(events, managed, { resourceId: resource.id }),
+        (events) => kind.callChanges(events, managed, { resourceId: resource.id, differences: analysis.differences }),
         { known },
       );
     }
@@ -370,6 +374,7 @@ export class EvaluateService {
       (c) => {
         const view = views.get(c.madeBy.at)!;
         const needsHuman = kind!.revertNeedsHuman?.(c, managed) ?? null;
+        const neverReverted = kind!.neverReverted?.(resource.type);
         return decideDifference(
           {
             resource: local,
@@ -377,6 +382,7 @@ export class EvaluateService {
             changeRisky: changeRisky(c.id),
             revertRisky: isRisky(c.direction.revert),
             ...(needsHuman ? { revertNeedsHuman: needsHuman } : {}),
+            ...(neverReverted ? { neverReverted } : {}),
             freezeNow,
             freezeAtChange: {
               declared: view.freeze.atChange.declared,
@@ -437,10 +443,14 @@ export class EvaluateService {
   ): Promise<EvaluateOutcome> {
     let appliedAnalysis: Analysis | null = null;
     const kind = this.ports.kinds.forType(item.resource.type);
-    if (decision.rule === 1 && attribution.principal.class === 'iac' && kind && item.configuration && desired?.managed) {
+    if (decision.rule === 1 && attribution.principal.class === 'iac' && kind && (item.configuration || kind.catchAll) && desired?.managed) {
       // An apply: live compared with what it applied; if equal, the apply fixed any open drift.
-      appliedAnalysis = kind.analyze(item.configuration as JsonObject, desired, {
+      const open = openExisting(openDriftRaw);
+      appliedAnalysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, {
         resourceId: item.resource.id,
+        item,
+        applied: true,
+        ...(open?.record.differences ? { previous: open.record.differences } : {}),
         ...(item.supplementaryConfiguration ? { supplementaryConfiguration: item.supplementaryConfiguration } : {}),
       });
     }
@@ -702,13 +712,16 @@ export class EvaluateService {
     }
 
     const existing = openExisting(openDriftRaw);
+    // The record names the kind that handles the resource (the catch-all kind only a resource a stack's state holds).
+    const handler = this.ports.kinds.forType(item.resource.type);
+    const kindName = handler && (!handler.catchAll || desired?.managed) ? handler.name : undefined;
     const base = (id: string, detectedAt: string): DriftRecord => ({
       id,
       status: 'detected',
       dryRun,
       resource: {
         type: item.resource.type,
-        ...(this.ports.kinds.forType(item.resource.type) ? { kind: this.ports.kinds.forType(item.resource.type)!.name } : {}),
+        ...(kindName ? { kind: kindName } : {}),
         id: item.resource.id,
         account: item.resource.account,
         region: item.resource.region,

@@ -5,6 +5,11 @@ export interface BackportResult {
   /** `pull_request` when the code was edited, `issue` when it could not be edited safely. */
   kind: 'pull_request' | 'issue';
   reason?: string;
+  /**
+   * A tracking issue (a resource no kind models, DESIGN §5 "observed"): whether it was opened now,
+   * and the sentences of the changes it was told of this time (its first description, or a comment).
+   */
+  tracking?: { opened: boolean; changes: string[] };
 }
 
 /** An open backport found on GitHub, as the drift record to recreate (after a Redis loss). */

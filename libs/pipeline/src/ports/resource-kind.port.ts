@@ -1,6 +1,7 @@
 import type {
   CandidateDifference,
   CloudTrailEvent,
+  ConfigItemEvent,
   DifferenceDirection,
   DriftDiff,
   DriftDifference,
@@ -40,6 +41,25 @@ export interface CallChanges {
   all?: 'added' | 'removed';
 }
 
+/** What `analyze` is told besides live and desired. */
+export interface AnalyzeContext {
+  resourceId: string;
+  /**
+   * The Config item being decided on (its `propertyChanges`, status, capture time): a kind that
+   * reads what changed from the item itself (the catch-all `observed` kind) needs it.
+   */
+  item?: Pick<ConfigItemEvent, 'eventId' | 'captureTime' | 'status' | 'changeType' | 'propertyChanges' | 'configurationStateId'>;
+  /** The differences the resource's open drift records (the catch-all kind carries them forward). */
+  previous?: readonly DriftDifference[];
+  /** The item's change is an IaC apply (rule 1): what it changed now matches the code. */
+  applied?: boolean;
+  /**
+   * The item's `supplementaryConfiguration`, for kinds whose state lives there (an S3 bucket's
+   * public access block); values may be objects or JSON strings, as Config sent them.
+   */
+  supplementaryConfiguration?: Record<string, unknown>;
+}
+
 /**
  * A resource kind as the pipeline sees it (DESIGN §5 "Resource kinds"; the seam every kind plugs
  * into, see docs/adding-a-resource-kind.md): the Config types it handles, the CloudTrail calls
@@ -53,18 +73,22 @@ export interface ResourceKind {
   readonly name: string;
   /** The AWS Config resource types this kind handles, e.g. `AWS::EC2::SecurityGroup`. */
   readonly configTypes: readonly string[];
+  /**
+   * The catch-all kind (at most one: `observed`): it handles every Config type no other kind
+   * claims, but only for a resource a configured stack's Terraform state holds (otherwise the
+   * type counts as unsupported, DESIGN §4 pre-checks).
+   */
+  readonly catchAll?: boolean;
+  /**
+   * Why this kind never reverts anything (the catch-all kind: no model of the type), or absent:
+   * where the decision table says revert or await approval, a difference is observed instead
+   * (recorded and listed as `detected`), and says why.
+   */
+  neverReverted?(resourceType: string): string;
   /** The CloudTrail calls (`eventName`) that change resources of this kind: attribution reads only these. */
   readonly cloudTrailEventNames: readonly string[];
-  /**
-   * Live (the Config item's configuration) against desired: the diff and its differences.
-   * `context.supplementaryConfiguration` is the item's, for kinds whose state lives there (an S3
-   * bucket's public access block); values may be objects or JSON strings, as Config sent them.
-   */
-  analyze(
-    live: JsonObject | null,
-    desired: DesiredResource,
-    context: { resourceId: string; supplementaryConfiguration?: Record<string, unknown> },
-  ): Analysis;
+  /** Live (the Config item's configuration) against desired: the diff and its differences. */
+  analyze(live: JsonObject | null, desired: DesiredResource, context: AnalyzeContext): Analysis;
   /**
    * What each call changed (per-change attribution, DESIGN §4): null for a call that changes
    * nothing this kind diffs (e.g. a description update). The calls are given together so that a
@@ -73,7 +97,7 @@ export interface ResourceKind {
   callChanges(
     events: readonly CloudTrailEvent[],
     desired: DesiredResource,
-    context: { resourceId: string },
+    context: { resourceId: string; differences?: readonly CandidateDifference[] },
   ): Map<string, CallChanges | null>;
   /**
    * The direction of each difference, judged within the change that made it: the differences
@@ -106,11 +130,17 @@ export abstract class ResourceKinds {
 export class KindRegistry extends ResourceKinds {
   private readonly byType = new Map<string, ResourceKind>();
   private readonly kinds: ResourceKind[] = [];
+  private readonly catchAll: ResourceKind | undefined;
 
   constructor(kinds: readonly ResourceKind[] = []) {
     super();
+    let catchAll: ResourceKind | undefined;
     for (const kind of kinds) {
       if (this.kinds.some((k) => k.name === kind.name)) throw new Error(`resource kind "${kind.name}" is registered twice`);
+      if (kind.catchAll) {
+        if (catchAll) throw new Error(`two catch-all resource kinds: ${catchAll.name} and ${kind.name}`);
+        catchAll = kind;
+      }
       for (const type of kind.configTypes) {
         const other = this.byType.get(type);
         if (other) throw new Error(`Config type ${type} is claimed by two kinds: ${other.name} and ${kind.name}`);
@@ -118,10 +148,12 @@ export class KindRegistry extends ResourceKinds {
       }
       this.kinds.push(kind);
     }
+    this.catchAll = catchAll;
   }
 
+  /** The kind claiming the type, else the catch-all kind (which still needs the resource to be in a stack's state). */
   forType(configType: string): ResourceKind | undefined {
-    return this.byType.get(configType);
+    return this.byType.get(configType) ?? this.catchAll;
   }
 
   all(): readonly ResourceKind[] {

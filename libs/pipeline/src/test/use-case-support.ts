@@ -13,6 +13,8 @@ export class InMemoryDriftRecords implements DriftRecords {
   /** Called before each compare-and-set of `update` (a spec can write in between, as another replica would). */
   beforeWrite: (() => void) | null = null;
 
+  private readonly leases = new Set<string>();
+
   constructor(...records: DriftRecord[]) {
     for (const r of records) this.put(r);
   }
@@ -50,6 +52,15 @@ export class InMemoryDriftRecords implements DriftRecords {
       return change.next;
     }
     throw new Error(`drift ${id} kept changing`);
+  }
+
+  /** An exclusive lease (no expiry here: a spec releases what it takes). */
+  async lease(name: string, _ttlMs: number): Promise<(() => Promise<void>) | null> {
+    if (this.leases.has(name)) return null;
+    this.leases.add(name);
+    return async () => {
+      this.leases.delete(name);
+    };
   }
 }
 
