@@ -65,6 +65,8 @@ export function testConfigObject(opts: TestConfigOptions = {}): Record<string, u
       self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
     },
     guardrails: { settleSeconds: opts.settleSeconds ?? 0, critical: { tags: { tier: 'critical' } } },
+    // The reconciling sweep would run at start (and read the sandbox): tests that want it turn it on.
+    reconcile: { intervalMinutes: 0 },
     ...(opts.extra ?? {}),
   };
 }

@@ -13,7 +13,8 @@ export class KindsDesiredState extends DesiredStatePort {
   private readonly byType = new Map<string, KindRegistration>();
 
   constructor(
-    private readonly index: DesiredStateIndex,
+    /** The shared state index (the reconciling sweep enumerates managed resources from it). */
+    readonly index: DesiredStateIndex,
     kinds: readonly KindRegistration[],
   ) {
     super();

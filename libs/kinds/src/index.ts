@@ -8,3 +8,4 @@ export * from './registry';
 export * from './desired-state.adapter';
 export * from './backport';
 export * from './remediation.adapter';
+export * from './live-state.adapter';
