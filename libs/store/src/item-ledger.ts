@@ -157,7 +157,9 @@ export class ItemLedger {
    * For each resource (one batch, two round trips): whether items are waiting to be decided, and
    * the newest decided item, if the ledger still holds it (the reconciling sweep compares live with it).
    */
-  async latestKnown(rks: readonly string[]): Promise<{ pending: number; processed: ConfigItemEvent | null; processedOrder: number | null }[]> {
+  async latestKnown(
+    rks: readonly string[],
+  ): Promise<{ pending: number; processed: ConfigItemEvent | null; processedOrder: number | null }[]> {
     if (rks.length === 0) return [];
     const first = this.redis.pipeline();
     for (const rk of rks) first.zcard(this.keys.key('pending', rk)).hmget(this.keys.key('res', rk), 'processedId', 'processedOrder');

@@ -62,7 +62,11 @@ export class ReconcileStatusStore {
   }
 
   async started(sweepId: string, startedAt: Date, total: number): Promise<void> {
-    await this.redis.hset(this.statusKey, 'running', JSON.stringify({ sweepId, startedAt: startedAt.toISOString(), total, checked: 0, fed: 0, errors: 0 }));
+    await this.redis.hset(
+      this.statusKey,
+      'running',
+      JSON.stringify({ sweepId, startedAt: startedAt.toISOString(), total, checked: 0, fed: 0, errors: 0 }),
+    );
   }
 
   async progress(running: NonNullable<ReconcileStatus['running']>): Promise<void> {

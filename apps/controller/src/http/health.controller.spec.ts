@@ -20,22 +20,21 @@ describe('HealthController.readyz', () => {
     const logger: jest.Mocked<Pick<Logger, 'warn'>> = { warn: jest.fn() };
     const config = parseConfigObject({}, { env: {} });
     const reconcile: Pick<ReconcileHost, 'readiness'> = {
-      readiness: jest.fn(
-        (): Promise<ReconcileReadiness> =>
-          Promise.resolve({
-            enabled: true,
-            intervalMinutes: 60,
-            last: {
-              sweepId: 's1',
-              startedAt: '2026-12-06T00:00:00.000Z',
-              completedAt: '2026-12-06T00:00:02.000Z',
-              durationMs: 2000,
-              checked: 10,
-              fed: 1,
-              errors: 0,
-              outcome: 'ok',
-            },
-          }),
+      readiness: jest.fn((): Promise<ReconcileReadiness> =>
+        Promise.resolve({
+          enabled: true,
+          intervalMinutes: 60,
+          last: {
+            sweepId: 's1',
+            startedAt: '2026-12-06T00:00:00.000Z',
+            completedAt: '2026-12-06T00:00:02.000Z',
+            durationMs: 2000,
+            checked: 10,
+            fed: 1,
+            errors: 0,
+            outcome: 'ok',
+          },
+        }),
       ),
     };
     const controller = new HealthController(

@@ -66,20 +66,32 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
             .catch((err: unknown) =>
               isRedisUnavailableError(err)
                 ? this.redisMonitor.report('reconcile-schedule', err)
-                : this.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'reconcile schedule check failed'),
+                : this.logger.warn(
+                    { err: { message: err instanceof Error ? err.message : String(err) } },
+                    'reconcile schedule check failed',
+                  ),
             );
         }, ENSURE_SCHEDULE_MS);
         this.timer.unref();
       }
     }
     if (!this.service || !this.roles.includes('worker')) return;
-    this.connection = createRedis({ url: this.config.redis.url, name: 'driftwarden:reconcile', blocking: true, monitor: this.redisMonitor });
-    const worker = createWorker(QueueName.Reconcile, async (job) => (await this.sweep({ force: job.data.reason === 'now', correlationId: job.data.correlationId })).status, {
-      connection: this.connection,
-      prefix: this.keys.bullPrefix,
-      concurrency: 1,
-      lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
+    this.connection = createRedis({
+      url: this.config.redis.url,
+      name: 'driftwarden:reconcile',
+      blocking: true,
+      monitor: this.redisMonitor,
     });
+    const worker = createWorker(
+      QueueName.Reconcile,
+      async (job) => (await this.sweep({ force: job.data.reason === 'now', correlationId: job.data.correlationId })).status,
+      {
+        connection: this.connection,
+        prefix: this.keys.bullPrefix,
+        concurrency: 1,
+        lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
+      },
+    );
     worker.on('failed', (job, err) => {
       this.metrics.reconcileSweeps.inc({ outcome: 'failed' });
       this.logger.error({ queue: worker.name, jobId: job?.id, err: { message: err.message, name: err.name } }, 'reconcile sweep failed');
@@ -100,7 +112,14 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
     if (outcome.status === 'completed') {
       const last = outcome.last;
       this.logger.info(
-        { sweepId: last.sweepId, checked: last.checked, fed: last.fed, errors: last.errors, durationMs: last.durationMs, correlationId: options.correlationId },
+        {
+          sweepId: last.sweepId,
+          checked: last.checked,
+          fed: last.fed,
+          errors: last.errors,
+          durationMs: last.durationMs,
+          correlationId: options.correlationId,
+        },
         'reconcile sweep completed',
       );
     }
@@ -121,7 +140,9 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
     return {
       enabled: true,
       intervalMinutes,
-      ...(running ? { running: { ...running, progress: running.total === 0 ? 1 : Math.round((running.checked / running.total) * 1000) / 1000 } } : {}),
+      ...(running
+        ? { running: { ...running, progress: running.total === 0 ? 1 : Math.round((running.checked / running.total) * 1000) / 1000 } }
+        : {}),
       ...(last ? { last } : {}),
       ...(since !== null ? { overdue: now.getTime() - since > 2 * this.intervalMs } : {}),
     };

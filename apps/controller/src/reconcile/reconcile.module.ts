@@ -69,7 +69,11 @@ const ATTEMPTS_PER_BATCH = 3;
           drifts,
           producer,
           status,
-          { intervalMs: c.reconcile.intervalMinutes * 60_000, callsPerSecond: c.reconcile.callsPerSecond, attemptsPerBatch: ATTEMPTS_PER_BATCH },
+          {
+            intervalMs: c.reconcile.intervalMinutes * 60_000,
+            callsPerSecond: c.reconcile.callsPerSecond,
+            attemptsPerBatch: ATTEMPTS_PER_BATCH,
+          },
           {
             clock,
             observer: {
@@ -82,7 +86,13 @@ const ATTEMPTS_PER_BATCH = 3;
               },
               batchFailed: (location, type, ids, err) =>
                 logger.warn(
-                  { account: location.account, region: location.region, type, resources: ids, err: { message: err instanceof Error ? err.message : String(err) } },
+                  {
+                    account: location.account,
+                    region: location.region,
+                    type,
+                    resources: ids,
+                    err: { message: err instanceof Error ? err.message : String(err) },
+                  },
                   'reconcile: could not compare resources with live (next sweep tries again)',
                 ),
             },

@@ -28,9 +28,7 @@ export interface ReconcileObserver {
 }
 
 export type SweepOutcome =
-  | { status: 'not_due'; nextAt: string }
-  | { status: 'busy' }
-  | { status: 'completed'; last: NonNullable<ReconcileStatus['last']> };
+  { status: 'not_due'; nextAt: string } | { status: 'busy' } | { status: 'completed'; last: NonNullable<ReconcileStatus['last']> };
 
 /** How long the sweep's lease lives without a renewal (renewed after every batch). */
 const LEASE_MS = 120_000;
@@ -112,7 +110,8 @@ export class ReconcileService {
         running.errors += counts.errors;
         await this.status.progress(running);
         this.deps.observer?.progress?.(running);
-        if (!(await this.status.renew(owner, LEASE_MS))) throw new Error('the reconcile lease was lost (the sweep took too long between batches)');
+        if (!(await this.status.renew(owner, LEASE_MS)))
+          throw new Error('the reconcile lease was lost (the sweep took too long between batches)');
       }
     }
     const last = {
@@ -131,7 +130,12 @@ export class ReconcileService {
   }
 
   /** One batch: read live (rate-limited, retried), compare, feed what differs. */
-  private async batch(location: LiveLocation, type: string, ids: string[], correlationId: string): Promise<{ fed: number; errors: number }> {
+  private async batch(
+    location: LiveLocation,
+    type: string,
+    ids: string[],
+    correlationId: string,
+  ): Promise<{ fed: number; errors: number }> {
     const kind = this.kinds.forType(type);
     if (!kind) {
       this.count('unsupported', ids.length);
@@ -145,9 +149,13 @@ export class ReconcileService {
       this.deps.observer?.batchFailed?.(location, type, ids.length, err);
       return { fed: 0, errors: ids.length };
     }
-    const refs = live.map(
-      (r): ResourceRef => ({ type, id: r.id, account: location.account, region: location.region, ...(r.arn ? { arn: r.arn } : {}) }),
-    );
+    const refs = live.map((r): ResourceRef => ({
+      type,
+      id: r.id,
+      account: location.account,
+      region: location.region,
+      ...(r.arn ? { arn: r.arn } : {}),
+    }));
     const known = await this.ledger.latestKnown(refs.map(resourceKey));
     const items: ConfigItemEvent[] = [];
     let errors = 0;
@@ -196,11 +204,18 @@ export class ReconcileService {
     analysisOf: (configuration: JsonObject | null) => Analysis,
   ): Promise<string> {
     // An oversized item's configuration was never stored whole: fall back to the open drift.
-    if (processed && (processed.configuration || processed.status === 'ResourceDeleted' || processed.status === 'ResourceDeletedNotRecorded')) {
+    if (
+      processed &&
+      (processed.configuration || processed.status === 'ResourceDeleted' || processed.status === 'ResourceDeletedNotRecorded')
+    ) {
       return signature(analysisOf((processed.configuration as JsonObject | null) ?? null));
     }
     const open = await this.drifts.openFor(resourceKey(ref));
-    if (open?.record.differences?.length) return open.record.differences.map((d) => d.id).sort().join('|');
+    if (open?.record.differences?.length)
+      return open.record.differences
+        .map((d) => d.id)
+        .sort()
+        .join('|');
     return EQUAL;
   }
 

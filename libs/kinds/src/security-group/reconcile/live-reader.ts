@@ -75,7 +75,10 @@ export class SecurityGroupLiveReader implements LiveDescriber {
     let nextToken: string | undefined;
     for (let page = 0; ; page++) {
       if (page >= MAX_PAGES)
-        throw new TransientError(`DescribeSecurityGroups for ${ids.length} groups did not finish within ${MAX_PAGES} pages`, 'ec2_pagination_exceeded');
+        throw new TransientError(
+          `DescribeSecurityGroups for ${ids.length} groups did not finish within ${MAX_PAGES} pages`,
+          'ec2_pagination_exceeded',
+        );
       const input = {
         Filters: [{ Name: 'group-id', Values: [...ids] }],
         MaxResults: 1000,

@@ -18,6 +18,9 @@ export const securityGroupReconcile: ReconcileHook = {
   },
   describer: (deps: ExecutorDeps) =>
     new SecurityGroupLiveReader(
-      createEc2ClientProvider({ requestTimeoutMs: deps.requestTimeoutMs, ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}) }),
+      createEc2ClientProvider({
+        requestTimeoutMs: deps.requestTimeoutMs,
+        ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}),
+      }),
     ),
 };

@@ -187,7 +187,9 @@ export class SecurityGroupStateIndex {
 
   /** Security group ids this stack declares something about in an account and region (an entry whose location is unknown matches any). */
   securityGroupIdsIn(account: string, region: string): string[] {
-    return [...this.byGroup.entries()].filter(([, entries]) => entries.some((e) => locationMatches(e.location, account, region))).map(([id]) => id);
+    return [...this.byGroup.entries()]
+      .filter(([, entries]) => entries.some((e) => locationMatches(e.location, account, region)))
+      .map(([id]) => id);
   }
 
   /** Security group ids whose `aws_security_group` (or default group) is in this stack. */
