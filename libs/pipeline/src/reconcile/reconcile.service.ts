@@ -176,7 +176,7 @@ export class ReconcileService {
         }
         analysisOf = (configuration) => kind.analyze(configuration, desired, { resourceId: ref.id });
         const liveShape = signature(analysisOf(live[i].exists ? live[i].configuration : null));
-        if (liveShape === (await this.knownShape(ref, k.processed, analysisOf))) {
+        if (liveShape === (await this.knownShape(ref, k.processed, k.openDrift !== null, analysisOf))) {
           this.count('known', 1);
           continue;
         }
@@ -201,6 +201,7 @@ export class ReconcileService {
   private async knownShape(
     ref: ResourceRef,
     processed: ConfigItemEvent | null,
+    hasOpenDrift: boolean,
     analysisOf: (configuration: JsonObject | null) => Analysis,
   ): Promise<string> {
     // An oversized item's configuration was never stored whole: fall back to the open drift.
@@ -210,7 +211,7 @@ export class ReconcileService {
     ) {
       return signature(analysisOf((processed.configuration as JsonObject | null) ?? null));
     }
-    const open = await this.drifts.openFor(resourceKey(ref));
+    const open = hasOpenDrift ? await this.drifts.openFor(resourceKey(ref)) : null;
     if (open?.record.differences?.length)
       return open.record.differences
         .map((d) => d.id)
