@@ -186,7 +186,6 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--state-only')) {
     const state = await stateIndexBenchmark();
-    const rec = await reconcile();
     if (json)
       process.stdout.write(`${JSON.stringify({ ...state, targets: STATE_INDEX_TARGETS, node: process.version, cpus: cpus().length })}\n`);
     return;
