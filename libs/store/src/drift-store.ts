@@ -121,7 +121,7 @@ export class DriftStore {
       redis.defineCommand('dwBackfillResource', { numberOfKeys: 1, lua: backfillResourceLua });
     }
     this.redis = redis as RedisWithScripts;
-    this.prefix = `${keys.prefix}:`;
+    this.prefix = `${keys.base}:`;
     this.retention = storeRetention(retention);
   }
 

@@ -78,6 +78,7 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
     if (!this.service || !this.roles.includes('worker')) return;
     this.connection = createRedis({
       url: this.config.redis.url,
+      cluster: this.config.redis.cluster,
       name: 'driftwarden:reconcile',
       blocking: true,
       monitor: this.redisMonitor,
