@@ -1,15 +1,29 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { SandboxAccount, terraformState } from '@driftwarden/sandbox/testing';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 import { ReconcileHost } from '../../apps/controller/src/reconcile/reconcile-host.service';
 import { SpyBackport } from '../support/fake-ports';
 import { http } from '../support/http';
-import { REDIS_URL, dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { RedisKeys, createRedis } from '@driftwarden/redis';
+import {
+  REDIS_CLUSTER,
+  REDIS_URL,
+  dropPrefix,
+  eventually,
+  startTestController,
+  TOKENS,
+  type TestController,
+} from '../support/test-controller';
 
-const ip4 = (port: number, cidr: string): PermissionRule => ({ direction: 'ingress', protocol: 'tcp', fromPort: port, toPort: port, peer: { kind: 'ipv4', cidr } });
+const ip4 = (port: number, cidr: string): PermissionRule => ({
+  direction: 'ingress',
+  protocol: 'tcp',
+  fromPort: port,
+  toPort: port,
+  peer: { kind: 'ipv4', cidr },
+});
 const HTTPS_INTERNAL = ip4(443, '10.0.0.0/8');
 const SSH_WORLD = ip4(22, '0.0.0.0/0');
 const SSH_OFFICE = ip4(22, '192.0.2.0/24');
@@ -47,10 +61,9 @@ describe('reconciling sweep: drift whose event was lost', () => {
     world = await SandboxAccount.start({ clock: () => new Date(now) });
     const state = [];
     for (const [i, name] of ['web', 'db', 'cache'].entries()) {
-      const info = world.addGroup(
-        { groupId: `sg-0dec0de00000000a${i}`, groupName: name, vpcId: 'vpc-0123456789abcdef0', tags: {} },
-        [HTTPS_INTERNAL],
-      );
+      const info = world.addGroup({ groupId: `sg-0dec0de00000000a${i}`, groupName: name, vpcId: 'vpc-0123456789abcdef0', tags: {} }, [
+        HTTPS_INTERNAL,
+      ]);
       groups.push(info.groupId);
       state.push({ ...info, name, rules: [HTTPS_INTERNAL] });
     }
@@ -88,10 +101,16 @@ describe('reconciling sweep: drift whose event was lost', () => {
       const r = await readyz();
       return r?.['last'] ? r : null;
     }, 'the first sweep');
-    expect(reconcile).toMatchObject({ enabled: true, intervalMinutes: 60, last: { checked: 3, fed: 0, errors: 0, outcome: 'ok', startedAt: new Date(T0).toISOString() } });
-    const redis = new Redis(REDIS_URL);
+    expect(reconcile).toMatchObject({
+      enabled: true,
+      intervalMinutes: 60,
+      last: { checked: 3, fed: 0, errors: 0, outcome: 'ok', startedAt: new Date(T0).toISOString() },
+    });
+    const redis = createRedis({ url: REDIS_URL, cluster: REDIS_CLUSTER });
     try {
-      const scheduler = await redis.hgetall(`${ctl.prefix}:q:reconcile:repeat:reconcile`);
+      const scheduler = await redis.hgetall(
+        `${new RedisKeys(ctl.prefix, { cluster: REDIS_CLUSTER }).bullPrefix}:reconcile:repeat:reconcile`,
+      );
       expect(Number(scheduler['every'])).toBe(HOUR);
     } finally {
       redis.disconnect();
@@ -128,7 +147,9 @@ describe('reconciling sweep: drift whose event was lost', () => {
       `/v1/audit?drift=${reverted.id}`,
       { token: TOKENS.viewer },
     );
-    expect(audit.body.items.map((e) => e.type)).toEqual(expect.arrayContaining(['decision', 'remediation.started', 'remediation.reverted']));
+    expect(audit.body.items.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['decision', 'remediation.started', 'remediation.reverted']),
+    );
 
     // The revert came back as the controller's own change: the next sweep finds nothing new.
     await world.settled();
@@ -139,7 +160,10 @@ describe('reconciling sweep: drift whose event was lost', () => {
   }, 30_000);
 
   it('same freeze: a lost change during a manual freeze is held, and later sweeps never record it twice', async () => {
-    const freeze = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', { token: TOKENS.operator, body: { reason: 'game day', ttl: '1d' } });
+    const freeze = await http<{ id: string }>(ctl.url, 'POST', '/v1/freezes', {
+      token: TOKENS.operator,
+      body: { reason: 'game day', ttl: '1d' },
+    });
     expect(freeze.status).toBe(201);
     deliver = false;
     now = T0 + 2 * HOUR + 60_000;

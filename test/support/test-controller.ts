@@ -88,7 +88,8 @@ export async function startTestController(
   const ctl = await startController({
     runtime,
     overrides: opts.overrides,
-    logger: pino({ level: 'silent' }),
+    // DW_TEST_LOG=warn shows the controller's log while debugging a test.
+    logger: pino({ level: process.env.DW_TEST_LOG ?? 'silent' }),
     port: 0,
     host: '127.0.0.1',
     clock: opts.clock,

@@ -223,7 +223,8 @@ export class DriftStore {
     return this.redis.dwSaveDrift(
       this.driftKey(next.id),
       this.audit.streamKey,
-      item ? this.keys.key('item', item.eventId) : '',
+      // Not '' without an item: every declared key must be in the installation's slot (Redis Cluster).
+      item ? this.keys.key('item', item.eventId) : this.keys.key('item'),
       this.resourceHashKey(item?.resourceKey ?? resourceKey),
       this.prefix,
       next.id,
