@@ -15,7 +15,9 @@
  *  - CloudTrail LookupEvents per item of a resource driftwarden leaves alone (unmanaged-lookups.ts; target 0),
  *  - a 50,000-item burst, half without CloudTrail alongside: every item decided, no failed job (burst.ts),
  *  - the Terraform state index of 10k and 100k resources: build time, RSS, longest event-loop
- *    block (state-index.ts; `--state-only` runs this alone).
+ *    block (state-index.ts; `--state-only` runs this alone),
+ *  - one reconciling sweep over 10,000 managed security groups, 1 % changed with their events
+ *    lost (reconcile.ts; `--reconcile-only` runs this alone).
  * `--soak` instead: Redis memory under a few minutes of steady load (soak.ts).
  * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
@@ -40,6 +42,7 @@ import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { burst } from './burst';
 import { STATE_INDEX_TARGETS, stateIndexBenchmark } from './state-index';
+import { reconcileBenchmark } from './reconcile';
 import { REDIS_URL, dropPrefix, json, log, median, percentile, round2 } from './util';
 
 const ROUNDS = 5;
@@ -155,12 +158,31 @@ const TARGETS = {
   ...STATE_INDEX_TARGETS,
 };
 
+/** `reconcile_10k_resources_s`: one sweep over 10k managed groups (reconcile.ts). */
+async function reconcile(): Promise<{ reconcile_10k_resources_s: number; reconcile_10k_fed: number; reconcile_10k_decided_s: number }> {
+  const r = await reconcileBenchmark(10_000, 0.01);
+  log(
+    `reconciling sweep over ${r.resources} managed security groups (${r.changed} changed with their events lost; ${r.describeCalls} DescribeSecurityGroups at the default 5 calls/s): ` +
+      `${(r.sweepMs / 1000).toFixed(2)} s, ${r.checked} compared, ${r.fed} fed, ${r.errors} errors; all ${r.changed} decided after ${(r.decidedMs / 1000).toFixed(2)} s`,
+  );
+  return {
+    reconcile_10k_resources_s: round2(r.sweepMs / 1000),
+    reconcile_10k_fed: r.fed,
+    reconcile_10k_decided_s: round2(r.decidedMs / 1000),
+  };
+}
+
 async function main(): Promise<void> {
   log('driftwarden benchmark (one process, local Redis)');
   if (process.argv.includes('--soak')) {
     // Redis memory under steady load, with retentions shortened so expiry shows (soak.ts; a few minutes).
     const soak = await soakBenchmark();
     if (json) process.stdout.write(`${JSON.stringify({ ...soak, node: process.version, cpus: cpus().length })}\n`);
+    return;
+  }
+  if (process.argv.includes('--reconcile-only')) {
+    const r = await reconcile();
+    if (json) process.stdout.write(`${JSON.stringify({ ...r, node: process.version, cpus: cpus().length })}\n`);
     return;
   }
   if (process.argv.includes('--state-only')) {
@@ -291,6 +313,7 @@ async function main(): Promise<void> {
     `CloudTrail LookupEvents per Config item of an unmanaged resource or unsupported type (${unmanaged.events} items, real attribution, LookupEvents on): ${unmanaged.perEvent} (${unmanaged.awsRequests} AWS requests in all)`,
   );
   const state = await stateIndexBenchmark();
+  const rec = await reconcile();
 
   const result = {
     raw_jobs_per_s: Math.round(raw),
@@ -315,6 +338,7 @@ async function main(): Promise<void> {
     burst_50k_job_failures: b.evaluateJobFailures,
     burst_50k_lookup_events_calls: b.lookupEventsCalls,
     ...state,
+    ...rec,
     targets: TARGETS,
     node: process.version,
     cpus: cpus().length,

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pino from 'pino';
-import { deleteKeysWithPrefix } from '@driftwarden/redis';
+import { createRedis, deleteKeysWithPrefix } from '@driftwarden/redis';
 import { parseConfigObject, type DriftwardenRuntime, type Role } from '@driftwarden/config';
 import { startController, type RunningController } from '../../apps/controller/src/bootstrap';
 import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** scripts/with-redis-cluster.sh: REDIS_URL is a node of a Redis Cluster (`redis.cluster: true`). */
+export const REDIS_CLUSTER = process.env.DW_REDIS_CLUSTER === '1';
 
 /** Bearer tokens of the test config, one per role (their sha256 is configured). */
 export const TOKENS = {
@@ -44,7 +45,7 @@ export interface TestConfigOptions {
 export function testConfigObject(opts: TestConfigOptions = {}): Record<string, unknown> {
   return {
     mode: opts.mode ?? 'dry-run',
-    redis: { url: REDIS_URL, prefix: opts.prefix ?? uniquePrefix() },
+    redis: { url: REDIS_URL, prefix: opts.prefix ?? uniquePrefix(), ...(REDIS_CLUSTER ? { cluster: true } : {}) },
     api: {
       port: 0,
       tokens: [
@@ -65,6 +66,8 @@ export function testConfigObject(opts: TestConfigOptions = {}): Record<string, u
       self: ['arn:aws:sts::*:assumed-role/driftwarden/*'],
     },
     guardrails: { settleSeconds: opts.settleSeconds ?? 0, critical: { tags: { tier: 'critical' } } },
+    // The reconciling sweep would run at start (and read the sandbox): tests that want it turn it on.
+    reconcile: { intervalMinutes: 0 },
     ...(opts.extra ?? {}),
   };
 }
@@ -85,7 +88,8 @@ export async function startTestController(
   const ctl = await startController({
     runtime,
     overrides: opts.overrides,
-    logger: pino({ level: 'silent' }),
+    // DW_TEST_LOG=warn shows the controller's log while debugging a test.
+    logger: pino({ level: process.env.DW_TEST_LOG ?? 'silent' }),
     port: 0,
     host: '127.0.0.1',
     clock: opts.clock,
@@ -95,7 +99,7 @@ export async function startTestController(
 
 /** Deletes every key under a prefix (tests never touch data outside their own prefix). */
 export async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+  const redis = createRedis({ url: REDIS_URL, cluster: REDIS_CLUSTER, name: 'dw-test:cleanup' });
   try {
     await deleteKeysWithPrefix(redis, prefix);
   } finally {

@@ -9,6 +9,7 @@ import { LOGGER } from './core/tokens';
 import { ConsoleModule } from './console/console.module';
 import { SlackModule } from './slack/slack.module';
 import { KindsCodeModule } from './kinds-code/kinds-code.module';
+import { ReconcileModule } from './reconcile/reconcile.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
@@ -61,6 +62,8 @@ export class AppModule {
         SlackModule.forRoot({ api }),
         // The stacks' Terraform code for the resource kinds (lifecycle.ignore_changes), read through GitHub.
         KindsCodeModule,
+        // The reconciling sweep (reconcile.intervalMinutes): finds drift whose event was lost.
+        ReconcileModule,
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [

@@ -60,7 +60,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     }
   }
   const logger = opts.logger ?? createLogger(runtime.logLevel);
-  const probe = createRedis({ url: runtime.config.redis.url, name: 'driftwarden:probe' });
+  const probe = createRedis({ url: runtime.config.redis.url, cluster: runtime.config.redis.cluster, name: 'driftwarden:probe' });
   probe.on('error', () => undefined);
   try {
     await waitForRedis(probe, runtime.config.redis.url, opts.redisTimeoutMs ?? 5_000);

@@ -297,6 +297,12 @@ export const redisSchema = z
       .string()
       .refine((v) => REDIS_PREFIX.test(v), expected('a key prefix of letters, digits, "-" or "_"'))
       .default('dw'),
+    /**
+     * Redis Cluster (ElastiCache/MemoryDB cluster mode, Valkey cluster): connect with ioredis
+     * Cluster (`url` names one node; the others are discovered) and hash-tag every key
+     * (`{<prefix>}:…`) so each Lua script, transaction and BullMQ queue touches one slot.
+     */
+    cluster: z.boolean().default(false),
   })
   .prefault({});
 
@@ -401,6 +407,16 @@ export const workersSchema = z
      * still working on them, hence the floor of 5 s.
      */
     lockDurationSeconds: z.int().min(5).max(600).default(30),
+  })
+  .prefault({});
+
+/** The reconciling sweep (issue 17 §2): finds drift whose event was lost. */
+export const reconcileSchema = z
+  .strictObject({
+    /** Minutes between sweeps (one replica sweeps); 0 turns the sweep off. */
+    intervalMinutes: z.int().min(0).max(10_080).default(60),
+    /** Describe calls per second per account and region (EC2's API rate limits are per account and region). */
+    callsPerSecond: z.number().positive().max(100).default(5),
   })
   .prefault({});
 
@@ -1032,6 +1048,7 @@ export const configSchema = z
     notifications: notificationsSchema,
     retention: retentionSchema,
     backport: backportSchema,
+    reconcile: reconcileSchema,
   })
   .superRefine((config, ctx) => {
     // An item waits in the ledger until it is decided, at least the CloudTrail delivery wait.
@@ -1113,4 +1130,5 @@ export type NotificationsConfig = DriftwardenConfig['notifications'];
 export type NotificationWebhookConfig = z.output<typeof notificationWebhookSchema>;
 export type RetentionConfig = DriftwardenConfig['retention'];
 export type BackportConfig = DriftwardenConfig['backport'];
+export type ReconcileConfig = DriftwardenConfig['reconcile'];
 export type SlackConfig = z.output<typeof slackSchema>;

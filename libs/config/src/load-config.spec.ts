@@ -14,7 +14,7 @@ describe('parseConfig: the DESIGN.md §8 example', () => {
     const config = parse(DESIGN_EXAMPLE, SECRET_ENV);
 
     expect(config.mode).toBe('enforce');
-    expect(config.redis).toEqual({ url: SECRET_ENV.REDIS_URL, prefix: 'dw' });
+    expect(config.redis).toEqual({ url: SECRET_ENV.REDIS_URL, prefix: 'dw', cluster: false });
     expect(config.api.tokens).toEqual([{ name: 'oncall', sha256: HEX, role: 'operator', identity: 'alice@example.com' }]);
     expect(config.ingest.sqs).toEqual({
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/driftwarden',
@@ -78,7 +78,7 @@ describe('parseConfig: defaults', () => {
   it('an empty mapping is a complete enforce-mode config', () => {
     const expected: DriftwardenConfig = {
       mode: 'enforce',
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'dw' },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'dw', cluster: false },
       api: {
         port: 8080,
         tokens: [],
@@ -125,6 +125,7 @@ describe('parseConfig: defaults', () => {
         sweepBatchSize: 1_000,
       },
       backport: { expiryDays: 7 },
+      reconcile: { intervalMinutes: 60, callsPerSecond: 5 },
     };
     expect(parse('{}')).toEqual(expected);
   });

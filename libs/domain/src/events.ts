@@ -13,13 +13,15 @@ export interface Problem {
   message: string;
 }
 
-export type Transport = 'http' | 'sqs' | 'replay';
+/** How an item arrived; `reconcile`: read from the live resource by the reconciling sweep (no event was seen). */
+export type Transport = 'http' | 'sqs' | 'replay' | 'reconcile';
 
 /** The envelope shape that was detected (never assumed from the transport). */
 export type DeliveryShape =
   | 'eventbridge' // EventBridge event object (detail is an object)
   | 'sns' // SNS envelope whose Message string holds an EventBridge event or a bare notification
-  | 'bare'; // a bare Config notification (messageType at the top level)
+  | 'bare' // a bare Config notification (messageType at the top level)
+  | 'live'; // no envelope: the reconciling sweep read the resource's live configuration
 
 export interface Delivery {
   transport: Transport;

@@ -15,7 +15,8 @@ export class KindsDesiredState extends DesiredStatePort {
   private readonly catchAll: KindRegistration | undefined;
 
   constructor(
-    private readonly index: DesiredStateIndex,
+    /** The shared state index (the reconciling sweep enumerates managed resources from it). */
+    readonly index: DesiredStateIndex,
     kinds: readonly KindRegistration[],
   ) {
     super();

@@ -9,3 +9,4 @@ export * from './desired-state.adapter';
 export * from './backport';
 export * from './remediation.adapter';
 export * from './stack-code';
+export * from './live-state.adapter';

@@ -6,7 +6,7 @@
  * (desired state, revert, backport) see the rest. `registry.ts` is the only place kinds are listed.
  */
 import type { ResourceRef } from '@driftwarden/domain';
-import type { DesiredLookup, RemediationPort, ResourceKind } from '@driftwarden/pipeline';
+import type { DesiredLookup, LiveLocation, LiveResource, RemediationPort, ResourceKind } from '@driftwarden/pipeline';
 import type { AnyStateKind, DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { CredentialsFor } from '@driftwarden/ec2';
 import type { BackportEditor, TrackingIssueTexts } from './backport';
@@ -45,6 +45,35 @@ export interface KindRegistration {
    * conservatively.
    */
   useStackCode?(code: StackCodePort): void;
+  /**
+   * The reconciling sweep's hook (issue 17 §2; absent: the kind's drift is only seen through
+   * events): which resources the state index holds for a location, and how to read them live in
+   * batches. Its read-only IAM actions are in `iamActions` too.
+   */
+  readonly reconcile?: ReconcileHook;
+}
+
+/** How a kind takes part in the reconciling sweep. */
+export interface ReconcileHook {
+  /** The Config type the sweep feeds items of (e.g. `AWS::EC2::SecurityGroup`). */
+  readonly configType: string;
+  /** The most ids one `describeLive` call takes (the kind's API batch size). */
+  readonly batchSize: number;
+  /**
+   * Ids of the resources of this kind that the stacks covering the location declare (their
+   * location, where the state tells it, matches). Throws when a covering state cannot be read.
+   */
+  managedIds(index: DesiredStateIndex, location: LiveLocation): Promise<string[]>;
+  /** The live reader, with its AWS clients (built once, like the executor). */
+  describer(deps: ExecutorDeps): LiveDescriber;
+}
+
+export interface LiveDescriber {
+  /**
+   * The live configuration of `ids` (at most `batchSize`) in one location, Config-item-shaped;
+   * every id asked for is answered, `exists: false` when it is gone. Throws classified errors.
+   */
+  describeLive(location: LiveLocation, ids: readonly string[]): Promise<LiveResource[]>;
 }
 
 /** OpenAPI 3.0 schema objects of a kind's record shapes. */

@@ -14,6 +14,11 @@ export class Metrics {
   readonly notifications: Counter<'webhook' | 'kind' | 'outcome'>;
   readonly authFailures: Counter<'reason'>;
   readonly retentionRemoved: Counter<'family'>;
+  readonly reconcileResources: Counter<'result'>;
+  readonly reconcileSweeps: Counter<'outcome'>;
+  readonly reconcileProgress: Gauge;
+  readonly reconcileLastCompleted: Gauge;
+  readonly reconcileLastDuration: Gauge;
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'driftwarden_' });
@@ -75,6 +80,33 @@ export class Metrics {
       name: 'driftwarden_retention_removed_total',
       help: "Data the scheduler's retention sweep removed, by family (drifts, audit, freeze_history)",
       labelNames: ['family'],
+      registers: [this.registry],
+    });
+    this.reconcileResources = new Counter({
+      name: 'driftwarden_reconcile_resources_total',
+      help: 'Managed resources the reconciling sweep compared with live, by result: fed (live differed: fed as an item), known, pending, unmanaged, unsupported, error',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.reconcileSweeps = new Counter({
+      name: 'driftwarden_reconcile_sweeps_total',
+      help: 'Reconciling sweeps run by this process, by outcome: ok, partial (some batches unreadable), failed',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.reconcileProgress = new Gauge({
+      name: 'driftwarden_reconcile_progress_ratio',
+      help: 'Share of the managed resources the running sweep has compared (1 when no sweep runs here)',
+      registers: [this.registry],
+    });
+    this.reconcileLastCompleted = new Gauge({
+      name: 'driftwarden_reconcile_last_completed_timestamp_seconds',
+      help: 'When the last reconciling sweep this process ran completed (Unix time)',
+      registers: [this.registry],
+    });
+    this.reconcileLastDuration = new Gauge({
+      name: 'driftwarden_reconcile_last_duration_seconds',
+      help: 'How long the last reconciling sweep this process ran took',
       registers: [this.registry],
     });
     this.workersRunning = new Gauge({

@@ -5,3 +5,4 @@ export * from './ingest/ingest.service';
 export * from './evaluate/evaluate.service';
 export * from './remediate/remediate.service';
 export * from './backport/backport.service';
+export * from './reconcile/reconcile.service';

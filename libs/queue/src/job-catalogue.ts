@@ -16,6 +16,8 @@ export const QueueName = {
   Notify: 'notify',
   /** Post a note on an incident's timeline about a drift-record transition (`incidents.notes`). */
   IncidentNotes: 'incident-notes',
+  /** The reconciling sweep: compare every managed resource with its live configuration (one replica per interval). */
+  Reconcile: 'reconcile',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -23,7 +25,7 @@ export interface EvaluateJob {
   /** `account/region/type/id` (see resourceKey). */
   resourceKey: string;
   /** Why the evaluation was asked for: a new item, a compliance change, a freeze that ended, … */
-  trigger: 'item' | 'compliance' | 'freeze_ended' | 'exception_expired' | 'approval' | 'retry';
+  trigger: 'item' | 'compliance' | 'freeze_ended' | 'exception_expired' | 'approval' | 'retry' | 'reconcile';
   correlationId: string;
 }
 
@@ -74,6 +76,12 @@ export interface IncidentNoteJob {
   key: string;
 }
 
+export interface ReconcileJob {
+  /** `schedule` (the job scheduler, every `reconcile.intervalMinutes`) or `now` (asked for: CLI, tests, benchmark). */
+  reason: 'schedule' | 'now';
+  correlationId?: string;
+}
+
 /** Ties each queue to its job name and payload type. */
 export interface JobCatalogue {
   [QueueName.Evaluate]: { name: 'evaluate'; data: EvaluateJob };
@@ -82,6 +90,7 @@ export interface JobCatalogue {
   [QueueName.Incidents]: { name: 'poll'; data: IncidentsPollJob };
   [QueueName.Notify]: { name: 'notify'; data: NotifyJob };
   [QueueName.IncidentNotes]: { name: 'note'; data: IncidentNoteJob };
+  [QueueName.Reconcile]: { name: 'sweep'; data: ReconcileJob };
 }
 
 export type JobData<Q extends QueueName> = JobCatalogue[Q]['data'];
@@ -94,6 +103,7 @@ export const JOB_NAMES: { [Q in QueueName]: JobName<Q> } = {
   incidents: 'poll',
   notify: 'notify',
   'incident-notes': 'note',
+  reconcile: 'sweep',
 };
 
 export const ALL_QUEUES: readonly QueueName[] = [
@@ -103,6 +113,7 @@ export const ALL_QUEUES: readonly QueueName[] = [
   QueueName.Incidents,
   QueueName.Notify,
   QueueName.IncidentNotes,
+  QueueName.Reconcile,
 ];
 
 /**

@@ -101,6 +101,8 @@ function jobDefaults(retention: JobRetention): { [Q in QueueName]: JobsOptions }
       removeOnFail: keepFailed,
       stackTraceLimit: STACK_TRACES_KEPT,
     },
+    // A failed sweep is not retried: the next interval sweeps again (and the failure is logged and in /readyz).
+    reconcile: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 }, stackTraceLimit: 1 },
   };
 }
 
@@ -127,6 +129,7 @@ export class JobProducer {
       incidents: make('incidents'),
       notify: make('notify'),
       'incident-notes': make('incident-notes'),
+      reconcile: make('reconcile'),
     };
   }
 
@@ -224,6 +227,35 @@ export class JobProducer {
       JOB_NAMES.incidents,
       { reason: 'webhook', correlationId },
       { ...this.defaults.incidents, deduplication: { id: 'poll-now', ttl: 1_000 } },
+    );
+  }
+
+  /** The reconciling sweep, once per interval for all replicas (a BullMQ job scheduler; idempotent upsert). */
+  async scheduleReconcile(everyMs: number): Promise<void> {
+    await this.queues.reconcile.upsertJobScheduler(
+      'reconcile',
+      { every: everyMs },
+      { name: JOB_NAMES.reconcile, data: { reason: 'schedule' }, opts: this.defaults.reconcile },
+    );
+  }
+
+  /** Sets the sweep schedule up again when it is gone (Redis emptied); true when it had to. */
+  async ensureReconcile(everyMs: number): Promise<boolean> {
+    if (await this.queues.reconcile.getJobScheduler('reconcile')) return false;
+    await this.scheduleReconcile(everyMs);
+    return true;
+  }
+
+  async removeReconcile(): Promise<void> {
+    await this.queues.reconcile.removeJobScheduler('reconcile');
+  }
+
+  /** A sweep now (CLI, tests, benchmark); requests while one waits collapse into it. */
+  async reconcileNow(correlationId: string): Promise<void> {
+    await this.queues.reconcile.add(
+      JOB_NAMES.reconcile,
+      { reason: 'now', correlationId },
+      { ...this.defaults.reconcile, deduplication: { id: 'reconcile-now' } },
     );
   }
 

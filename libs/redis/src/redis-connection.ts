@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConnectionMonitor } from './redis-monitor';
 
 /**
@@ -23,6 +23,11 @@ export interface RedisConnectionOptions {
    * ioredis prints them raw on stderr: every long-lived connection should have one.
    */
   monitor?: RedisConnectionMonitor;
+  /**
+   * Redis Cluster (`redis.cluster`): an ioredis Cluster seeded with the URL's node (the others
+   * are discovered). Keys must then be hash-tagged (RedisKeys with `cluster`).
+   */
+  cluster?: boolean;
 }
 
 /**
@@ -50,7 +55,7 @@ export function createRedis(options: RedisConnectionOptions): Redis {
     // Reconnect with capped back-off; never give up (a Redis restart must not kill the process).
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5_000),
   };
-  const client = new Redis(options.url, base);
+  const client = options.cluster ? createCluster(options.url, base) : new Redis(options.url, base);
   if (!options.blocking) {
     client.once('ready', () => {
       client.options.enableOfflineQueue = false;
@@ -58,6 +63,38 @@ export function createRedis(options: RedisConnectionOptions): Redis {
   }
   options.monitor?.watch(client, options.name ?? 'driftwarden');
   return client;
+}
+
+/**
+ * An ioredis Cluster for a `redis://` / `rediss://` URL naming one node. It is returned as the
+ * `Redis` type the code base is written against: driftwarden uses only the command API both share
+ * (commands, pipelines, MULTI, scripts, pub/sub, `status`, `options.enableOfflineQueue`, `quit`/
+ * `disconnect`), and BullMQ takes either. What differs is handled where it matters (SCAN:
+ * deleteKeysWithPrefix walks every master).
+ */
+function createCluster(url: string, base: RedisOptions): Redis {
+  const u = new URL(url);
+  const tls = u.protocol === 'rediss:';
+  const cluster = new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
+    redisOptions: {
+      ...base,
+      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+      ...(tls ? { tls: {} } : {}),
+    },
+    enableReadyCheck: true,
+    enableAutoPipelining: false,
+    maxRedirections: 16,
+    clusterRetryStrategy: base.retryStrategy,
+    // ElastiCache/MemoryDB with TLS: connect to the node names, not re-resolved addresses (the certificate names them).
+    ...(tls ? { dnsLookup: (address: string, callback: (err: Error | null, address: string) => void) => callback(null, address) } : {}),
+  });
+  return cluster as unknown as Redis;
+}
+
+/** Whether a client made by createRedis is a Cluster. */
+export function isCluster(client: Redis): boolean {
+  return (client as unknown) instanceof Cluster;
 }
 
 /** Resolves once the client is ready or rejects with a clear message. */
@@ -93,12 +130,23 @@ export function redactUrl(url: string): string {
 
 /** Deletes every key under `<prefix>:` (SCAN + UNLINK): the demo, tests and benchmark clean up with it. */
 export async function deleteKeysWithPrefix(client: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
+  // A Cluster's keys are spread over its masters, each scanned on its own; `{prefix}:` is the
+  // cluster-mode form of the prefix (RedisKeys), deleted too.
+  const cluster = isCluster(client);
+  const nodes = cluster ? (client as unknown as Cluster).nodes('master') : [client];
   let deleted = 0;
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await client.unlink(...keys);
-  } while (cursor !== '0');
+  for (const node of nodes) {
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length === 0) continue;
+        // On a Cluster, one key per call: keys of different slots cannot share an UNLINK.
+        if (cluster) for (const key of keys) deleted += await node.unlink(key);
+        else deleted += await node.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  }
   return deleted;
 }

@@ -136,7 +136,7 @@ export class DriftStore {
       redis.defineCommand('dwBackfillResource', { numberOfKeys: 1, lua: backfillResourceLua });
     }
     this.redis = redis as RedisWithScripts;
-    this.prefix = `${keys.prefix}:`;
+    this.prefix = `${keys.base}:`;
     this.retention = storeRetention(retention);
   }
 
@@ -254,7 +254,8 @@ export class DriftStore {
     return this.redis.dwSaveDrift(
       this.driftKey(next.id),
       this.audit.streamKey,
-      item ? this.keys.key('item', item.eventId) : '',
+      // Not '' without an item: every declared key must be in the installation's slot (Redis Cluster).
+      item ? this.keys.key('item', item.eventId) : this.keys.key('item'),
       this.resourceHashKey(item?.resourceKey ?? rk),
       this.prefix,
       next.id,

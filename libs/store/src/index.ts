@@ -5,3 +5,4 @@ export * from './cloudtrail-store';
 export * from './quarantine-store';
 export * from './capped-hash';
 export * from './retention';
+export * from './reconcile-status';

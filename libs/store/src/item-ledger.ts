@@ -153,6 +153,41 @@ export class ItemLedger {
     return (await this.redis.hget(this.keys.key('res', rk), 'processedId')) || null;
   }
 
+  /**
+   * For each resource (one batch, two round trips): whether items are waiting to be decided, and
+   * the newest decided item, if the ledger still holds it (the reconciling sweep compares live with it),
+   * and the id of its open drift, if it has one (DriftStore keeps it in the same resource hash).
+   */
+  async latestKnown(
+    rks: readonly string[],
+  ): Promise<{ pending: number; processed: ConfigItemEvent | null; processedOrder: number | null; openDrift: string | null }[]> {
+    if (rks.length === 0) return [];
+    const first = this.redis.pipeline();
+    for (const rk of rks)
+      first.zcard(this.keys.key('pending', rk)).hmget(this.keys.key('res', rk), 'processedId', 'processedOrder', 'openDrift');
+    const replies = (await first.exec()) ?? [];
+    const value = (list: [Error | null, unknown][], i: number): unknown => {
+      const [err, reply] = list[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      return reply;
+    };
+    const res = rks.map((_, i) => value(replies, 2 * i + 1) as [string | null, string | null, string | null]);
+    const second = this.redis.pipeline();
+    for (const [id] of res) if (id) second.hget(this.itemKey(id), 'body');
+    const bodies = res.some(([id]) => id) ? ((await second.exec()) ?? []) : [];
+    let next = 0;
+    return rks.map((_, i) => {
+      const [id, order, openDrift] = res[i];
+      const body = id ? (value(bodies, next++) as string | null) : null;
+      return {
+        pending: Number(value(replies, 2 * i)),
+        processed: body ? (JSON.parse(body) as ConfigItemEvent) : null,
+        processedOrder: order ? Number(order) : null,
+        openDrift: openDrift || null,
+      };
+    });
+  }
+
   async pendingCount(rk: string): Promise<number> {
     return this.redis.zcard(this.keys.key('pending', rk));
   }

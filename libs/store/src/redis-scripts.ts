@@ -92,7 +92,8 @@ export const saveDriftLua = `
 -- Writes a drift record (compare-and-set) and its indexes, optionally committing the decision
 -- on an item, and appends one audit entry, all atomically; then sets the retention of the
 -- record and of the resource.
--- KEYS[1] drift key, KEYS[2] audit stream, KEYS[3] item hash or '', KEYS[4] resource hash
+-- KEYS[1] drift key, KEYS[2] audit stream, KEYS[3] item hash (a placeholder key in the same slot when
+-- no item is committed: ARGV[12] is then ''; never '', which Redis Cluster hashes to another slot), KEYS[4] resource hash
 -- ARGV[1] key prefix (ends with ':'), ARGV[2] driftId or '', ARGV[3] expected previous JSON or '' (new) or '*' (any),
 -- ARGV[4] new JSON or '' (no record change), ARGV[5] old status or '', ARGV[6] new status,
 -- ARGV[7] account, ARGV[8] resourceKey, ARGV[9] open ('1'|'0'), ARGV[10] audit entry JSON,
@@ -109,7 +110,7 @@ export const saveDriftLua = `
 -- and so is an item kept for 'replay --failed' (field 'failedItem') once decided or superseded.
 -- Returns 'ok' | 'conflict' | 'already' | 'not_claimed'
 local p = ARGV[1]
-if KEYS[3] ~= '' then
+if ARGV[12] ~= '' then
   local outcome = redis.call('HGET', KEYS[3], 'outcome')
   if outcome and outcome ~= '' then return 'already' end
   if redis.call('HGET', KEYS[4], 'claimed') ~= ARGV[12] then return 'not_claimed' end
@@ -147,7 +148,7 @@ if ARGV[4] ~= '' then
     end
   end
 end
-if KEYS[3] ~= '' then
+if ARGV[12] ~= '' then
   redis.call('HSET', KEYS[3], 'outcome', ARGV[15], 'decidedAt', ARGV[14], 'driftId', ARGV[2])
   local previous = redis.call('HGET', KEYS[4], 'processedId')
   if previous and previous ~= '' and previous ~= ARGV[12] then

@@ -41,6 +41,7 @@ export class FreezeStream implements OnApplicationBootstrap, OnModuleDestroy, On
   async onApplicationBootstrap(): Promise<void> {
     this.subscriber = createRedis({
       url: this.config.redis.url,
+      cluster: this.config.redis.cluster,
       name: 'driftwarden:freeze-stream',
       blocking: true,
       monitor: this.redisMonitor,

@@ -27,7 +27,7 @@ export class RedisModule {
       {
         provide: RedisKeys,
         inject: [DRIFTWARDEN_CONFIG],
-        useFactory: (c: DriftwardenConfig) => new RedisKeys(c.redis.prefix),
+        useFactory: (c: DriftwardenConfig) => new RedisKeys(c.redis.prefix, { cluster: c.redis.cluster }),
       },
       // Every Redis connection's errors go into the log through this one (rate-limited), never raw on stderr.
       {
@@ -39,14 +39,15 @@ export class RedisModule {
         // Request/response: fails fast while Redis is unreachable (the API answers 503 redis_unavailable).
         provide: REDIS,
         inject: [DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
-        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) => createRedis({ url: c.redis.url, name: 'driftwarden', monitor: m }),
+        useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) =>
+          createRedis({ url: c.redis.url, cluster: c.redis.cluster, name: 'driftwarden', monitor: m }),
       },
       {
         // Queue producers and workers need a connection that retries forever.
         provide: REDIS_BLOCKING,
         inject: [DRIFTWARDEN_CONFIG, RedisConnectionMonitor],
         useFactory: (c: DriftwardenConfig, m: RedisConnectionMonitor) =>
-          createRedis({ url: c.redis.url, name: 'driftwarden:queue', blocking: true, monitor: m }),
+          createRedis({ url: c.redis.url, cluster: c.redis.cluster, name: 'driftwarden:queue', blocking: true, monitor: m }),
       },
       RedisLifecycle,
     ];

@@ -6,6 +6,7 @@ import { Metrics, type Logger } from '@driftwarden/observability';
 import type { WorkerHost } from '../workers/worker-host.service';
 import { AwsCredentialsCheck } from '../workers/aws-credentials.service';
 import { HealthController } from './health.controller';
+import type { ReconcileHost, ReconcileReadiness } from '../reconcile/reconcile-host.service';
 
 /** /readyz is public: it answers with codes; the Redis client's own words go to the log only. */
 describe('HealthController.readyz', () => {
@@ -18,6 +19,24 @@ describe('HealthController.readyz', () => {
     const workers: Pick<WorkerHost, 'running'> = { running: { workers: 0, expected: 0, sqs: null } };
     const logger: jest.Mocked<Pick<Logger, 'warn'>> = { warn: jest.fn() };
     const config = parseConfigObject({}, { env: {} });
+    const reconcile: Pick<ReconcileHost, 'readiness'> = {
+      readiness: jest.fn((): Promise<ReconcileReadiness> =>
+        Promise.resolve({
+          enabled: true,
+          intervalMinutes: 60,
+          last: {
+            sweepId: 's1',
+            startedAt: '2026-12-06T00:00:00.000Z',
+            completedAt: '2026-12-06T00:00:02.000Z',
+            durationMs: 2000,
+            checked: 10,
+            fed: 1,
+            errors: 0,
+            outcome: 'ok',
+          },
+        }),
+      ),
+    };
     const controller = new HealthController(
       redis as unknown as Redis,
       config,
@@ -27,6 +46,8 @@ describe('HealthController.readyz', () => {
       freeze as unknown as FreezeService,
       logger as unknown as Logger,
       aws as AwsCredentialsCheck,
+      reconcile as ReconcileHost,
+      () => new Date('2026-12-06T00:30:00.000Z'),
     );
     let status = 0;
     let body: unknown;
@@ -54,6 +75,15 @@ describe('HealthController.readyz', () => {
     expect(result()).toMatchObject({
       status: 200,
       body: { ready: true, aws: { credentials: 'missing', error: 'aws_credentials_missing' } },
+    });
+  });
+
+  it("reports the reconciling sweep's last completion in the body, without it deciding readiness", async () => {
+    const { controller, res, result } = setup(() => Promise.resolve('PONG'));
+    await controller.readyz(res);
+    expect(result()).toMatchObject({
+      status: 200,
+      body: { ready: true, reconcile: { enabled: true, intervalMinutes: 60, last: { completedAt: '2026-12-06T00:00:02.000Z', fed: 1 } } },
     });
   });
 

@@ -6,7 +6,8 @@ import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Rol
 import { Metrics, type Logger } from '@driftwarden/observability';
 import { FreezeService, stalenessLimitMs } from '@driftwarden/freeze';
 import { freezeSettings } from '../core/settings';
-import { LOGGER, REDIS } from '../core/tokens';
+import { CLOCK, LOGGER, REDIS } from '../core/tokens';
+import { ReconcileHost } from '../reconcile/reconcile-host.service';
 import { OPENAPI } from './openapi';
 import { WorkerHost } from '../workers/worker-host.service';
 import { AwsCredentialsCheck } from '../workers/aws-credentials.service';
@@ -22,6 +23,8 @@ export class HealthController {
     private readonly freeze: FreezeService,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly aws: AwsCredentialsCheck,
+    private readonly reconcile: ReconcileHost,
+    @Inject(CLOCK) private readonly clock: () => Date,
   ) {}
 
   /** Liveness only: the process answers. */
@@ -86,6 +89,8 @@ export class HealthController {
       providers,
       // Reported, not a reason to fail readiness: without credentials decisions still go ahead.
       aws: { credentials: this.aws.status.state, ...(this.aws.status.state === 'missing' ? { error: 'aws_credentials_missing' } : {}) },
+      // Reported, not a reason to fail readiness: the reconciling sweep's progress and last completion.
+      ...(redisOk ? { reconcile: await this.reconcile.readiness(this.clock()).catch(() => ({ error: 'status_unavailable' })) } : {}),
       // Reported, not a reason to fail readiness: while the state is rebuilt, auto-heal is frozen.
       ...(state ? { state: state.rebuild ? { rebuilt: false, rebuildingSince: state.rebuild.since } : { rebuilt: true } } : {}),
     });

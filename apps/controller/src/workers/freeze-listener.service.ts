@@ -14,7 +14,13 @@ export class FreezeListener implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     await this.freeze.listen(
-      createRedis({ url: this.config.redis.url, name: 'driftwarden:freeze-sub', blocking: true, monitor: this.redisMonitor }),
+      createRedis({
+        url: this.config.redis.url,
+        cluster: this.config.redis.cluster,
+        name: 'driftwarden:freeze-sub',
+        blocking: true,
+        monitor: this.redisMonitor,
+      }),
     );
   }
 

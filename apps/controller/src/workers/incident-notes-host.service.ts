@@ -66,7 +66,13 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
   async onApplicationBootstrap(): Promise<void> {
     if (this.enabled.size === 0 || !this.roles.includes('worker')) return;
     const connection = (name: string) => {
-      const c = createRedis({ url: this.config.redis.url, name: `driftwarden:${name}`, blocking: true, monitor: this.redisMonitor });
+      const c = createRedis({
+        url: this.config.redis.url,
+        cluster: this.config.redis.cluster,
+        name: `driftwarden:${name}`,
+        blocking: true,
+        monitor: this.redisMonitor,
+      });
       this.connections.push(c);
       return c;
     };

@@ -41,7 +41,13 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
     const hooks = this.config.notifications.webhooks;
     if ((hooks.length === 0 && !this.slack.config) || !this.roles.includes('worker')) return;
     const connection = (name: string) => {
-      const c = createRedis({ url: this.config.redis.url, name: `driftwarden:${name}`, blocking: true, monitor: this.redisMonitor });
+      const c = createRedis({
+        url: this.config.redis.url,
+        cluster: this.config.redis.cluster,
+        name: `driftwarden:${name}`,
+        blocking: true,
+        monitor: this.redisMonitor,
+      });
       this.connections.push(c);
       return c;
     };

@@ -57,7 +57,13 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationBootstrap(): Promise<void> {
     if (!this.roles.includes('worker')) return;
     const connection = () => {
-      const c = createRedis({ url: this.config.redis.url, name: 'driftwarden:worker', blocking: true, monitor: this.redisMonitor });
+      const c = createRedis({
+        url: this.config.redis.url,
+        cluster: this.config.redis.cluster,
+        name: 'driftwarden:worker',
+        blocking: true,
+        monitor: this.redisMonitor,
+      });
       this.connections.push(c);
       return c;
     };

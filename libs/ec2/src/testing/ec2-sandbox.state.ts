@@ -155,7 +155,8 @@ export class SandboxSecurityGroups {
       };
       const field = pick[f.name];
       if (!field) throw ec2Errors.invalidParameterValue(`The filter '${f.name}' is invalid`);
-      result = result.filter((g) => f.values.includes(field(g)));
+      const values = new Set(f.values);
+      result = result.filter((g) => values.has(field(g)));
     }
     return result;
   }

@@ -9,6 +9,7 @@ import { securityGroupSchemas } from './openapi';
 import { SecurityGroupKind } from './security-group.kind';
 import { SecurityGroupStates } from './state/security-group-lookup';
 import { securityGroupStateKind } from './state/security-group-state';
+import { securityGroupReconcile } from './reconcile/reconcile-hook';
 
 /** The security-group kind, registered (libs/kinds/src/registry.ts lists it). */
 export function securityGroupRegistration(): KindRegistration {
@@ -20,6 +21,7 @@ export function securityGroupRegistration(): KindRegistration {
     editor: new SecurityGroupBackportEditor(),
     schemas: securityGroupSchemas,
     iamActions: EC2_REMEDIATION_OPERATIONS.map((op) => `ec2:${op}`),
+    reconcile: securityGroupReconcile,
     executor: (deps: ExecutorDeps) =>
       new Ec2Remediation(
         createEc2ClientProvider({

@@ -95,7 +95,8 @@ export class EvaluateService {
   async evaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger = 'item'): Promise<EvaluateOutcome> {
     const claimed = await this.ledger.claimLatest(resourceKey);
     if (claimed) return this.decideOn(claimed.event, claimed.coalesced, claimed.openDriftRaw, correlationId, null);
-    if (trigger === 'item') return { status: 'nothing_pending' };
+    // An item (an event's, or the reconciling sweep's) that another evaluation already took.
+    if (trigger === 'item' || trigger === 'reconcile') return { status: 'nothing_pending' };
     return this.reevaluate(resourceKey, correlationId, trigger);
   }
 

@@ -6,3 +6,4 @@ export * from './exceptions.port';
 export * from './remediation.port';
 export * from './backport.port';
 export * from './records.port';
+export * from './live-state.port';

@@ -185,6 +185,13 @@ export class SecurityGroupStateIndex {
     return [...this.byGroup.keys()];
   }
 
+  /** Security group ids this stack declares something about in an account and region (an entry whose location is unknown matches any). */
+  securityGroupIdsIn(account: string, region: string): string[] {
+    return [...this.byGroup.entries()]
+      .filter(([, entries]) => entries.some((e) => locationMatches(e.location, account, region)))
+      .map(([id]) => id);
+  }
+
   /** Security group ids whose `aws_security_group` (or default group) is in this stack. */
   ownedSecurityGroupIds(): string[] {
     return [...this.byGroup.entries()].filter(([, entries]) => entries.some((e) => e.kind === 'security_group')).map(([id]) => id);

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { PermanentError, resourceKey, type ConfigItemEvent, type JsonObject, type ResourceRef } from '@driftwarden/domain';
+import { configItemEventId } from '@driftwarden/ingest';
+import type { JobProducer } from '@driftwarden/queue';
+import type { DriftStore, ItemLedger, ReconcileStatus, ReconcileStatusStore } from '@driftwarden/store';
+import type { DesiredStatePort } from '../ports/desired-state.port';
+import type { LiveLocation, LiveResource, LiveStatePort } from '../ports/live-state.port';
+import type { Analysis, ResourceKinds } from '../ports/resource-kind.port';
+
+export interface ReconcileSettings {
+  /** `reconcile.intervalMinutes` in ms: a sweep is due this long after the last one started. */
+  intervalMs: number;
+  /** Describe calls per second per account and region (`reconcile.callsPerSecond`). */
+  callsPerSecond: number;
+  /** Attempts per batch on a transient failure (throttling, 5xx, timeout) before it is counted as an error. */
+  attemptsPerBatch: number;
+}
+
+/** Why a resource was or was not fed into the pipeline (metrics label). */
+export type ReconcileResult = 'fed' | 'known' | 'pending' | 'unmanaged' | 'unsupported' | 'error';
+
+export interface ReconcileObserver {
+  resources?(result: ReconcileResult, count: number): void;
+  progress?(running: NonNullable<ReconcileStatus['running']>): void;
+  completed?(last: NonNullable<ReconcileStatus['last']>): void;
+  /** A batch that could not be read (after its attempts): the sweep goes on with the others. */
+  batchFailed?(location: LiveLocation, type: string, ids: number, err: unknown): void;
+}
+
+export type SweepOutcome =
+  { status: 'not_due'; nextAt: string } | { status: 'busy' } | { status: 'completed'; last: NonNullable<ReconcileStatus['last']> };
+
+/** How long the sweep's lease lives without a renewal (renewed after every batch). */
+const LEASE_MS = 120_000;
+
+/**
+ * The reconciling sweep (issue 17 §2): events can be lost, so every `reconcile.intervalMinutes`
+ * one replica compares every managed resource of a kind that can describe itself live with its
+ * live configuration, and feeds each resource whose live configuration differs from what the
+ * controller last knew into the normal pipeline as a Config item (`delivery.transport:
+ * reconcile`) with an evaluation of trigger `reconcile`: same decision table, same freeze, same
+ * fence; a drift already open is continued, never recorded twice.
+ *
+ * "What the controller last knew" is the newest decided item of the resource (compared by the
+ * differences each shows against the desired state now), else its open drift, else "live equals
+ * desired". A resource with items still waiting is left to them.
+ */
+export class ReconcileService {
+  private readonly nextCall = new Map<string, number>();
+
+  constructor(
+    private readonly live: LiveStatePort,
+    private readonly kinds: ResourceKinds,
+    private readonly desired: DesiredStatePort,
+    private readonly ledger: ItemLedger,
+    private readonly drifts: DriftStore,
+    private readonly producer: JobProducer,
+    private readonly status: ReconcileStatusStore,
+    private readonly settings: ReconcileSettings,
+    private readonly deps: {
+      clock: () => Date;
+      /** Monotonic ms for the rate limit (real time even under a fake business clock). */
+      monotonic?: () => number;
+      sleep?: (ms: number) => Promise<void>;
+      observer?: ReconcileObserver;
+    },
+  ) {}
+
+  /**
+   * Sweeps when one is due (the last started `intervalMs` or more ago by the clock, or `force`)
+   * and no other replica is sweeping. The job scheduler asks once per interval; the check makes
+   * a duplicate request (a restart re-creating the schedule) harmless.
+   */
+  async sweepIfDue(options: { force?: boolean; correlationId?: string } = {}): Promise<SweepOutcome> {
+    const now = this.deps.clock();
+    if (!options.force) {
+      const { last, running } = await this.status.read();
+      const lastStart = Math.max(last ? Date.parse(last.startedAt) : 0, running ? Date.parse(running.startedAt) : 0);
+      // Half an interval of slack: the schedule's own jitter never skips a sweep, a duplicate request does nothing.
+      if (lastStart > 0 && now.getTime() - lastStart < this.settings.intervalMs / 2) {
+        return { status: 'not_due', nextAt: new Date(lastStart + this.settings.intervalMs).toISOString() };
+      }
+    }
+    const owner = randomUUID();
+    if (!(await this.status.acquire(owner, LEASE_MS))) return { status: 'busy' };
+    try {
+      return { status: 'completed', last: await this.sweep(owner, now, options.correlationId ?? `reconcile-${now.getTime()}`) };
+    } catch (err) {
+      await this.status.abandoned();
+      throw err;
+    } finally {
+      await this.status.release(owner);
+    }
+  }
+
+  private async sweep(owner: string, startedAt: Date, correlationId: string): Promise<NonNullable<ReconcileStatus['last']>> {
+    const started = this.monotonic();
+    const sources = await this.live.managed();
+    const total = sources.reduce((n, s) => n + s.ids.length, 0);
+    const running = { sweepId: owner, startedAt: startedAt.toISOString(), total, checked: 0, fed: 0, errors: 0 };
+    await this.status.started(owner, startedAt, total);
+    this.deps.observer?.progress?.(running);
+    for (const source of sources) {
+      const size = Math.max(1, this.live.batchSize(source.type));
+      for (let i = 0; i < source.ids.length; i += size) {
+        const ids = source.ids.slice(i, i + size);
+        const counts = await this.batch(source.location, source.type, ids, correlationId);
+        running.checked += ids.length;
+        running.fed += counts.fed;
+        running.errors += counts.errors;
+        await this.status.progress(running);
+        this.deps.observer?.progress?.(running);
+        if (!(await this.status.renew(owner, LEASE_MS)))
+          throw new Error('the reconcile lease was lost (the sweep took too long between batches)');
+      }
+    }
+    const last = {
+      sweepId: owner,
+      startedAt: running.startedAt,
+      completedAt: this.deps.clock().toISOString(),
+      durationMs: Math.round(this.monotonic() - started),
+      checked: running.checked,
+      fed: running.fed,
+      errors: running.errors,
+      outcome: running.errors > 0 ? ('partial' as const) : ('ok' as const),
+    };
+    await this.status.finished(last);
+    this.deps.observer?.completed?.(last);
+    return last;
+  }
+
+  /** One batch: read live (rate-limited, retried), compare, feed what differs. */
+  private async batch(
+    location: LiveLocation,
+    type: string,
+    ids: string[],
+    correlationId: string,
+  ): Promise<{ fed: number; errors: number }> {
+    const kind = this.kinds.forType(type);
+    if (!kind) {
+      this.count('unsupported', ids.length);
+      return { fed: 0, errors: 0 };
+    }
+    let live: LiveResource[];
+    try {
+      live = await this.describe(location, type, ids);
+    } catch (err) {
+      this.count('error', ids.length);
+      this.deps.observer?.batchFailed?.(location, type, ids.length, err);
+      return { fed: 0, errors: ids.length };
+    }
+    const refs = live.map((r): ResourceRef => ({
+      type,
+      id: r.id,
+      account: location.account,
+      region: location.region,
+      ...(r.arn ? { arn: r.arn } : {}),
+    }));
+    const known = await this.ledger.latestKnown(refs.map(resourceKey));
+    const items: ConfigItemEvent[] = [];
+    let errors = 0;
+    const now = this.deps.clock();
+    for (let i = 0; i < live.length; i++) {
+      const ref = refs[i];
+      const k = known[i];
+      if (k.pending > 0) {
+        this.count('pending', 1);
+        continue;
+      }
+      let analysisOf: (configuration: JsonObject | null) => Analysis;
+      try {
+        const desired = await this.desired.lookup(ref);
+        if (!desired.managed) {
+          this.count('unmanaged', 1);
+          continue;
+        }
+        analysisOf = (configuration) => kind.analyze(configuration, desired, { resourceId: ref.id });
+        const liveShape = signature(analysisOf(live[i].exists ? live[i].configuration : null));
+        if (liveShape === (await this.knownShape(ref, k.processed, k.openDrift !== null, analysisOf))) {
+          this.count('known', 1);
+          continue;
+        }
+      } catch (err) {
+        // A state that cannot be read, a live shape the kind cannot read: this resource waits for the next sweep.
+        errors++;
+        this.count('error', 1);
+        this.deps.observer?.batchFailed?.(location, type, 1, err);
+        continue;
+      }
+      items.push(this.item(ref, live[i], now, k.processedOrder));
+    }
+    if (items.length === 0) return { fed: 0, errors };
+    const accepted = await this.ledger.accept(items);
+    const fed = accepted.filter((a) => a.status === 'accepted' || a.status === 'duplicate_pending').map((a) => a.resourceKey);
+    await this.producer.evaluate(fed.map((rk) => ({ resourceKey: rk, trigger: 'reconcile' as const, correlationId })));
+    this.count('fed', fed.length);
+    return { fed: fed.length, errors };
+  }
+
+  /** What the controller last knew of the resource, as the differences it showed against desired now. */
+  private async knownShape(
+    ref: ResourceRef,
+    processed: ConfigItemEvent | null,
+    hasOpenDrift: boolean,
+    analysisOf: (configuration: JsonObject | null) => Analysis,
+  ): Promise<string> {
+    // An oversized item's configuration was never stored whole: fall back to the open drift.
+    if (
+      processed &&
+      (processed.configuration || processed.status === 'ResourceDeleted' || processed.status === 'ResourceDeletedNotRecorded')
+    ) {
+      return signature(analysisOf((processed.configuration as JsonObject | null) ?? null));
+    }
+    const open = hasOpenDrift ? await this.drifts.openFor(resourceKey(ref)) : null;
+    if (open?.record.differences?.length)
+      return open.record.differences
+        .map((d) => d.id)
+        .sort()
+        .join('|');
+    return EQUAL;
+  }
+
+  private item(ref: ResourceRef, live: LiveResource, now: Date, processedOrder: number | null): ConfigItemEvent {
+    // After every item the controller holds: an older order would be recorded as stale and never decided.
+    const order = Math.max(now.getTime(), (processedOrder ?? 0) + 1);
+    const at = now.toISOString();
+    return {
+      kind: 'config_item',
+      eventId: configItemEventId(ref, order),
+      resource: ref,
+      captureTime: at,
+      order,
+      status: live.exists ? 'OK' : 'ResourceDeleted',
+      changeType: live.exists ? 'UPDATE' : 'DELETE',
+      tags: live.tags,
+      configuration: live.exists ? live.configuration : null,
+      changedProperties: [],
+      delivery: { transport: 'reconcile', shape: 'live', receivedAt: at },
+    };
+  }
+
+  /** Rate-limited per account and region; a transient failure is retried with back-off, a permanent one is not. */
+  private async describe(location: LiveLocation, type: string, ids: string[]): Promise<LiveResource[]> {
+    const attempts = Math.max(1, this.settings.attemptsPerBatch);
+    for (let attempt = 1; ; attempt++) {
+      await this.limit(location);
+      try {
+        const live = await this.live.describe(location, type, ids);
+        if (live.length !== ids.length || live.some((r, i) => r.id !== ids[i]))
+          throw new PermanentError(`the live reader of ${type} answered other resources than asked for`, 'reconcile_reader_mismatch');
+        return live;
+      } catch (err) {
+        if (err instanceof PermanentError || attempt >= attempts) throw err;
+        const hinted = (err as { retryAfterMs?: unknown }).retryAfterMs;
+        await this.sleep(typeof hinted === 'number' && hinted > 0 ? hinted : 1000 * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async limit(location: LiveLocation): Promise<void> {
+    const key = `${location.account}/${location.region}`;
+    const gap = 1000 / Math.max(0.001, this.settings.callsPerSecond);
+    const now = this.monotonic();
+    const at = Math.max(now, this.nextCall.get(key) ?? 0);
+    this.nextCall.set(key, at + gap);
+    if (at > now) await this.sleep(at - now);
+  }
+
+  private count(result: ReconcileResult, n: number): void {
+    if (n > 0) this.deps.observer?.resources?.(result, n);
+  }
+
+  private monotonic(): number {
+    return this.deps.monotonic ? this.deps.monotonic() : performance.now();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.deps.sleep ? this.deps.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+const EQUAL = '=';
+
+/** Live as the pipeline would see it: equal, or the ids of its differences. */
+function signature(analysis: Analysis): string {
+  if (analysis.diff.equal || analysis.differences.length === 0) return EQUAL;
+  return analysis.differences
+    .map((d) => d.id)
+    .sort()
+    .join('|');
+}
