@@ -113,7 +113,7 @@ export class DriftStore {
     retention: Partial<StoreRetention> = {},
   ) {
     if (!('dwSaveDrift' in redis)) {
-      redis.defineCommand('dwSaveDrift', { numberOfKeys: 4, lua: saveDriftLua });
+      redis.defineCommand('dwSaveDrift', { numberOfKeys: 5, lua: saveDriftLua });
     }
     if (!('dwSweepDrifts' in redis)) {
       redis.defineCommand('dwSweepDrifts', { numberOfKeys: 1, lua: sweepExpiredDriftsLua });
@@ -220,11 +220,13 @@ export class DriftStore {
     // Re-stamping a record with the same status (new evidence) is not a transition.
     if (previous && previous.record.status !== next.status) assertTransition(previous.record.status, next.status);
     const resourceKey = `${next.resource.account}/${next.resource.region}/${next.resource.type}/${next.resource.id}`;
+    const entry = audit ? AuditLog.encode(audit) : { body: '', bodyHash: '' };
     return this.redis.dwSaveDrift(
       this.driftKey(next.id),
       this.audit.streamKey,
       item ? this.keys.key('item', item.eventId) : '',
       this.resourceHashKey(item?.resourceKey ?? resourceKey),
+      this.audit.chainHeadKey,
       this.prefix,
       next.id,
       previous ? previous.raw : '',
@@ -234,23 +236,26 @@ export class DriftStore {
       next.resource.account,
       resourceKey,
       isOpen(next.status) ? '1' : '0',
-      audit ? AuditLog.encode(audit) : '',
+      entry.body,
       String(this.audit.maxEntries),
       item?.eventId ?? '',
       item ? String(item.order) : '',
       new Date().toISOString(),
       item?.outcome ?? '',
       ...this.retentionArgs(item, next.status, options),
+      entry.bodyHash,
     );
   }
 
   /** Commits the decision on an item that changes no drift record (e.g. an IaC apply). */
   async commitWithoutRecord(item: ItemCommit, audit: AuditEntry, options: SaveOptions = {}): Promise<SaveResult> {
+    const entry = AuditLog.encode(audit);
     return this.redis.dwSaveDrift(
       this.driftKey('none'),
       this.audit.streamKey,
       this.keys.key('item', item.eventId),
       this.resourceHashKey(item.resourceKey),
+      this.audit.chainHeadKey,
       this.prefix,
       '',
       '*',
@@ -260,13 +265,14 @@ export class DriftStore {
       '',
       item.resourceKey,
       '0',
-      AuditLog.encode(audit),
+      entry.body,
       String(this.audit.maxEntries),
       item.eventId,
       String(item.order),
       new Date().toISOString(),
       item.outcome,
       ...this.retentionArgs(item, null, options),
+      entry.bodyHash,
     );
   }
 

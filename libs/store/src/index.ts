@@ -5,3 +5,5 @@ export * from './cloudtrail-store';
 export * from './quarantine-store';
 export * from './capped-hash';
 export * from './retention';
+export * from './audit-chain';
+export { AUDIT_CHAIN_LUA } from './audit-chain.lua';
