@@ -125,6 +125,7 @@ describe('parseConfig: defaults', () => {
         sweepBatchSize: 1_000,
       },
       backport: { expiryDays: 7 },
+      audit: { checkpoints: { every: '5m', everyMs: 300_000 }, export: {} },
     };
     expect(parse('{}')).toEqual(expected);
   });

@@ -137,6 +137,32 @@ export class AuditLog {
     return { seq: Number(h.seq), hash: h.hash, ...(h.floor ? { floor: Number(h.floor) } : {}) };
   }
 
+  /**
+   * Entries about one drift, oldest first, read from `since` (its detection) to the end of the
+   * stream, scanning at most `maxScan` entries.
+   */
+  async about(driftId: string, since: Date, opts: { maxScan?: number; maxEntries?: number } = {}): Promise<AuditEntry[]> {
+    const found: AuditEntry[] = [];
+    let from = `${Math.max(0, since.getTime())}-0`;
+    for (let scanned = 0; scanned < (opts.maxScan ?? 500_000) && found.length < (opts.maxEntries ?? 1000);) {
+      const chunk = await this.redis.xrange(this.key, from, '+', 'COUNT', 1000);
+      for (const [id, fields] of chunk) {
+        const e = parseFields(id, fields);
+        if (e?.driftId === driftId) found.push(e);
+      }
+      scanned += chunk.length;
+      if (chunk.length < 1000) break;
+      from = `(${chunk[chunk.length - 1][0]}`;
+    }
+    return found;
+  }
+
+  /** The newest entry, or null when the stream is empty. */
+  async newest(): Promise<AuditEntry | null> {
+    const [found] = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1);
+    return found ? parseFields(found[0], found[1]) : null;
+  }
+
   /** The newest checkpoint entry, if any within the retained stream's last `scan` entries. */
   async lastCheckpoint(scan = 10_000): Promise<AuditCheckpoint | null> {
     let to = '+';
