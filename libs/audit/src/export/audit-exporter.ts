@@ -58,7 +58,8 @@ export class AuditExporter {
     if (this.pending.length < max) {
       const batch = await this.source.next();
       if (batch.length > 0) {
-        this.firstPendingAt ??= this.now();
+        // An entry waits from its append (its stream id's time), not from when this replica read it.
+        this.firstPendingAt ??= Math.min(...batch.map((b) => Number(b.id.split('-')[0])));
         const seen = new Set(this.pending.map((p) => p.id));
         for (const b of batch) if (!seen.has(b.id)) this.pending.push(b);
       }
