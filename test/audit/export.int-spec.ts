@@ -81,8 +81,19 @@ describe('durable export to S3', () => {
 
   it('batches entries into one gzip JSON Lines object per interval, named by its first and last stream id, with the drift records', async () => {
     const id = newDriftId();
-    await drifts.save(record(id, 'awaiting_approval'), null, { at: new Date().toISOString(), type: 'decision', actor: 'pipeline', driftId: id });
-    await audit.append({ at: new Date().toISOString(), type: 'freeze.created', actor: 'token:oncall', reason: 'db migration', details: { id: 'frz_a', until: new Date(Date.now() + 3600_000).toISOString() } });
+    await drifts.save(record(id, 'awaiting_approval'), null, {
+      at: new Date().toISOString(),
+      type: 'decision',
+      actor: 'pipeline',
+      driftId: id,
+    });
+    await audit.append({
+      at: new Date().toISOString(),
+      type: 'freeze.created',
+      actor: 'token:oncall',
+      reason: 'db migration',
+      details: { id: 'frz_a', until: new Date(Date.now() + 3600_000).toISOString() },
+    });
     const ex = await exporter();
     expect(await ex.step()).toBeNull(); // read, not due yet
     expect(s3.keys(prefix)).toEqual([]);
@@ -126,7 +137,8 @@ describe('durable export to S3', () => {
 
   describe('verifying an export file', () => {
     async function exportedLines(): Promise<string[]> {
-      for (let i = 0; i < 5; i++) await audit.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test', reason: `entry ${i}` });
+      for (let i = 0; i < 5; i++)
+        await audit.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test', reason: `entry ${i}` });
       const ex = await exporter();
       clock = Date.now() + 60_000;
       await ex.step();
@@ -166,9 +178,15 @@ describe('durable export to S3', () => {
     const past = new Date(Date.now() - 60_000).toISOString();
     const a = newDriftId();
     const b = newDriftId();
-    await drifts.save(record(a, 'awaiting_approval'), null, { at: new Date().toISOString(), type: 'decision', actor: 'pipeline', driftId: a });
+    await drifts.save(record(a, 'awaiting_approval'), null, {
+      at: new Date().toISOString(),
+      type: 'decision',
+      actor: 'pipeline',
+      driftId: a,
+    });
     await drifts.save(record(b, 'held'), null, { at: new Date().toISOString(), type: 'decision', actor: 'pipeline', driftId: b });
-    const add = (type: string, details: Record<string, string>) => audit.append({ at: new Date().toISOString(), type, actor: 'token:oncall', reason: type, details });
+    const add = (type: string, details: Record<string, string>) =>
+      audit.append({ at: new Date().toISOString(), type, actor: 'token:oncall', reason: type, details });
     await add('freeze.created', { id: 'frz_keep', until: later });
     await add('freeze.created', { id: 'frz_lifted', until: later });
     await add('freeze.lifted', { id: 'frz_lifted' });

@@ -52,7 +52,8 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
     private readonly backport: BackportPort,
     private readonly audit: AuditLog,
     private readonly poller: IncidentPoller,
-    @Optional() private readonly exportRestore: AuditExportRestore | null = null,
+    // A union type has no runtime token: named explicitly.
+    @Optional() @Inject(AuditExportRestore) private readonly exportRestore: AuditExportRestore | null = null,
   ) {}
 
   async onModuleInit(): Promise<void> {
