@@ -5,9 +5,15 @@
  * changed byte; after a Redis loss the state rebuild restores the manual freeze, the exception
  * and the drift awaiting approval from the export, and says so.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { CliRunner } from '../cli/cli-harness';
+import { AuditCheckpointHost } from '../../apps/controller/src/audit/audit-checkpoint-host.service';
 import {
   HmacCheckpointSigner,
+  bundleDigest,
   readExport,
   planRestore,
   S3ExportStore,
@@ -136,9 +142,7 @@ describe('evidence that survives, through the controller', () => {
         reason: 'await approval',
       }),
     ).toBe('ok');
-    const checkpoint = await ctl!.app
-      .get((await import('../../apps/controller/src/audit/audit-checkpoint-host.service')).AuditCheckpointHost)
-      .tick();
+    const checkpoint = await ctl!.app.get(AuditCheckpointHost).tick();
     expect(checkpoint).toMatchObject({ written: { alg: 'HMAC-SHA256', keyId: 'audit-test' } });
 
     const ok = await api<ChainVerdict>('GET', '/v1/audit/verify', undefined, TOKENS.viewer);
@@ -181,11 +185,51 @@ describe('evidence that survives, through the controller', () => {
     const changed = JSON.parse(text.replace('the revert would open tcp/22', 'the revert would open tcp/23')) as unknown;
     expect(await verifyBundle(changed, hmac)).toMatchObject({ ok: false, digest: 'mismatch' });
     // Re-sealed by someone without the key: the digest matches again, the signature does not.
-    const { bundleDigest } = await import('@driftwarden/audit');
     const forged = changed as EvidenceBundle;
     forged.integrity = { ...forged.integrity!, digest: bundleDigest(forged) };
     expect(await verifyBundle(forged, hmac)).toMatchObject({ ok: false, digest: 'ok', signature: 'bad' });
     expect((await api('GET', '/v1/drifts/drf_nope/evidence', undefined, TOKENS.viewer)).status).toBe(404);
+  });
+
+  it('the CLI: show --evidence writes the bundle, evidence verify proves it (a changed byte exits 1); audit export + audit verify --file name an edited line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-evidence-'));
+    try {
+      const cli = new CliRunner({ DRIFTWARDEN_URL: ctl!.url, DRIFTWARDEN_TOKEN: TOKENS.viewer });
+      const config = join(dir, 'driftwarden.yaml');
+      writeFileSync(config, `audit:\n  checkpoints:\n    hmac: { keyId: ${HMAC.keyId}, secret: "${HMAC.secret}" }\n`);
+      const bundle = join(dir, 'bundle.json');
+      expect((await cli.run(['show', driftId, '--evidence', bundle])).stdout).toContain(`written to ${bundle}`);
+      const ok = await cli.run(['evidence', 'verify', bundle, '--config', config]);
+      expect(ok).toMatchObject({ code: 0 });
+      expect(ok.stdout).toMatch(/evidence bundle OK: digest matches, signature verified, 1 audit entr\(ies\)/);
+      expect((await cli.run(['evidence', 'verify', bundle])).stdout).toContain('signature not checked');
+      writeFileSync(bundle, readFileSync(bundle, 'utf8').replace('"serial": 42', '"serial": 43'));
+      const bad = await cli.run(['evidence', 'verify', bundle, '--config', config]);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain('integrity.digest: the bundle was altered');
+
+      const file = join(dir, 'audit.jsonl');
+      const exported = await cli.run(['audit', 'export', '--since', '2020-01-01T00:00:00Z', '--out', file]);
+      expect(exported.code).toBe(0);
+      const verified = await cli.run(['audit', 'verify', '--file', file, '--config', config]);
+      expect(verified.code).toBe(1); // the entry removed in the first test is missing here too
+      expect(verified.stdout).toMatch(/audit chain BROKEN at line \d+ \(seq \d+\)/);
+      const lines = readFileSync(file, 'utf8').trim().split('\n').slice(0, 5); // state.rebuilt, freeze, exception, decision, checkpoint
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      expect(await cli.run(['audit', 'verify', '--file', file, '--config', config])).toMatchObject({ code: 0 });
+      expect((await cli.run(['audit', 'verify', '--file', file, '--config', config])).stdout).toMatch(
+        /audit chain OK: 5 entries of .*seq 1–5; 1 checkpoint\(s\): 1 signature\(s\) verified/,
+      );
+      writeFileSync(file, `${lines.map((l, i) => (i === 2 ? l.replace('load test', 'no test') : l)).join('\n')}\n`);
+      const edited = await cli.run(['audit', 'verify', '--file', file]);
+      expect(edited.code).toBe(1);
+      expect(edited.stdout).toMatch(/audit chain BROKEN at line 3 \(seq 3\): .*altered/);
+      const server = await cli.run(['audit', 'verify', '--json']);
+      expect(server.code).toBe(1);
+      expect(JSON.parse(server.stdout)).toMatchObject({ ok: false, firstBroken: { problem: 'seq_gap' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('after a Redis loss the rebuild restores the manual freeze, the exception and the drift awaiting approval from the export', async () => {

@@ -5,3 +5,4 @@ export * from './export/s3-export-store';
 export * from './export/audit-exporter';
 export * from './export/export-restore';
 export * from './evidence/evidence-bundle';
+export * from './audit-keys';

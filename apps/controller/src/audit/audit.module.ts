@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import { S3ExportStore, createExportS3Client } from '@driftwarden/audit';
+import { S3ExportStore, auditKeysOf, createExportS3Client, type AuditKeys } from '@driftwarden/audit';
 import { AuditCheckpointHost } from './audit-checkpoint-host.service';
 import { AuditExportHost } from './audit-export-host.service';
 import { AuditExportRestore, EXPORT_OBJECT_STORE } from './audit-export-restore.service';
-import { AUDIT_KEYS_TOKEN, CHECKPOINT_SIGNER, SIGNATURE_VERIFIER, auditKeysOf, type AuditKeys } from './audit-keys';
+import { AUDIT_KEYS_TOKEN, CHECKPOINT_SIGNER, SIGNATURE_VERIFIER } from './audit-keys';
 import { AuditVerifyController } from './audit-verify.controller';
 import { EvidenceController } from './evidence.controller';
 
@@ -20,7 +20,7 @@ export class AuditModule {
       module: AuditModule,
       controllers: opts.api ? [AuditVerifyController, EvidenceController] : [],
       providers: [
-        { provide: AUDIT_KEYS_TOKEN, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig) => auditKeysOf(c) },
+        { provide: AUDIT_KEYS_TOKEN, inject: [DRIFTWARDEN_CONFIG], useFactory: (c: DriftwardenConfig) => auditKeysOf(c.audit.checkpoints) },
         { provide: CHECKPOINT_SIGNER, inject: [AUDIT_KEYS_TOKEN], useFactory: (k: AuditKeys) => k.signer },
         { provide: SIGNATURE_VERIFIER, inject: [AUDIT_KEYS_TOKEN], useFactory: (k: AuditKeys) => k.verifier },
         {
