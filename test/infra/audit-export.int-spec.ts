@@ -6,7 +6,7 @@
  * under the prefix and can never delete.
  */
 import { join, resolve } from 'node:path';
-import { Instance, loadModule, ModuleEvaluator, type TerraformModule } from './support/terraform-module';
+import { Instance, loadModule, ModuleEvaluator, type TerraformModule, type Value } from './support/terraform-module';
 
 const MODULE = join(resolve(__dirname, '..', '..'), 'infra', 'modules', 'audit-export');
 const INPUTS = { bucket_name: 'acme-driftwarden-audit', prefix: 'dw/' };
@@ -56,7 +56,7 @@ describe('modules/audit-export', () => {
   });
 
   it('refuses a bad object_lock mode or retention, and a bad bucket name', async () => {
-    const errors = async (inputs: Record<string, unknown>) =>
+    const errors = async (inputs: Record<string, Value>) =>
       (await (await ModuleEvaluator.create(mod, inputs)).validationErrors()).map((e) => e.variable);
     expect(await errors({ ...INPUTS, object_lock: { mode: 'LEGAL_HOLD', days: 30 } })).toEqual(['object_lock']);
     expect(await errors({ ...INPUTS, object_lock: { mode: 'COMPLIANCE', days: 0 } })).toEqual(['object_lock']);
