@@ -231,10 +231,7 @@ export class AuditLog {
     // Filters are applied while reading; read in chunks until the page is full.
     for (let rounds = 0; rounds < 50 && items.length < opts.limit; rounds++) {
       const chunk = await this.redis.xrange(this.key, from, '+', 'COUNT', Math.max(opts.limit * 2, 100));
-      if (chunk.length === 0) {
-        lastId = null;
-        break;
-      }
+      if (chunk.length === 0) break;
       for (const [id, fields] of chunk) {
         lastId = id;
         const entry = parseFields(id, fields);
@@ -247,10 +244,7 @@ export class AuditLog {
         if (items.length === opts.limit) break;
       }
       from = `(${lastId}`;
-      if (chunk.length < Math.max(opts.limit * 2, 100) && items.length < opts.limit) {
-        lastId = null;
-        break;
-      }
+      if (chunk.length < Math.max(opts.limit * 2, 100) && items.length < opts.limit) break;
     }
     const next = items.length === opts.limit && items.length > 0 ? encodeCursor(items[items.length - 1].id ?? '') : null;
     return { items, next };

@@ -73,11 +73,11 @@ export class KmsStandIn {
     }
     if (op === 'Verify') {
       const signature = Buffer.from(String(body.Signature ?? ''), 'base64');
-      let valid = false;
+      let valid: boolean;
       try {
         valid = verify('sha256', message, key.publicKey, signature);
       } catch {
-        valid = false;
+        valid = false; // not a DER signature at all
       }
       if (!valid) return this.error(res, 400, 'KMSInvalidSignatureException', '');
       return this.ok(res, { KeyId: keyId, SignatureValid: true, SigningAlgorithm: 'ECDSA_SHA_256' });
