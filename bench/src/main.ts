@@ -18,6 +18,8 @@
  *    block (state-index.ts; `--state-only` runs this alone),
  *  - one reconciling sweep over 10,000 managed security groups, 1 % changed with their events
  *    lost (reconcile.ts; `--reconcile-only` runs this alone).
+ *  - the audit append with the hash chain on, 8 connections at once, p50/p99 (audit-append.ts;
+ *    `--audit-only` runs it with the decision latency at 500 events/s).
  * `--soak` instead: Redis memory under a few minutes of steady load (soak.ts).
  * Every Redis key written is under a bench prefix, deleted at the end of its measurement.
  */
@@ -41,6 +43,7 @@ import { kindsDiffBenchmark } from './kinds-diff';
 import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { burst } from './burst';
+import { auditAppendBenchmark, auditAppendSummary } from './audit-append';
 import { STATE_INDEX_TARGETS, stateIndexBenchmark } from './state-index';
 import { reconcileBenchmark } from './reconcile';
 import { REDIS_URL, dropPrefix, json, log, median, percentile, round2 } from './util';
@@ -219,6 +222,29 @@ async function main(): Promise<void> {
     redis.disconnect();
     return;
   }
+  if (process.argv.includes('--audit-only')) {
+    // The chained audit append, and the decision latency it is part of (every decision appends one entry).
+    await pipeline(3_000, null);
+    const fixedOnly = await pipeline(5_000, 500);
+    const audit = await auditAppendBenchmark();
+    const summary = auditAppendSummary(audit);
+    const decision = {
+      decision_p50_ms: round2(percentile(fixedOnly.latencies, 50)),
+      decision_p99_ms: round2(percentile(fixedOnly.latencies, 99)),
+    };
+    log(
+      `audit append, hash chain on, ${audit.appends} appends over ${audit.connections} connections: p50 ${summary.audit_append_p50_ms} ms, p99 ${summary.audit_append_p99_ms} ms; verify ${audit.verifyEntriesPerSecond} entries/s (ok: ${audit.verifiedOk})`,
+    );
+    log(
+      `decision latency at 500 events/s offered: p50 ${decision.decision_p50_ms} ms, p99 ${decision.decision_p99_ms} ms (target <= 25 ms)`,
+    );
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ ...summary, audit_verify_entries_per_s: audit.verifyEntriesPerSecond, ...decision, node: process.version, cpus: cpus().length })}
+`,
+      );
+    return;
+  }
   if (process.argv.includes('--burst-only')) {
     const only = await burst(50_000);
     log(
@@ -314,6 +340,11 @@ async function main(): Promise<void> {
   );
   const state = await stateIndexBenchmark();
   const rec = await reconcile();
+  const auditAppend = await auditAppendBenchmark();
+  const auditSummary = auditAppendSummary(auditAppend);
+  log(
+    `audit append, hash chain on, ${auditAppend.appends} appends over ${auditAppend.connections} connections: p50 ${auditSummary.audit_append_p50_ms} ms, p99 ${auditSummary.audit_append_p99_ms} ms; verify ${auditAppend.verifyEntriesPerSecond} entries/s`,
+  );
 
   const result = {
     raw_jobs_per_s: Math.round(raw),
@@ -339,6 +370,8 @@ async function main(): Promise<void> {
     burst_50k_lookup_events_calls: b.lookupEventsCalls,
     ...state,
     ...rec,
+    ...auditSummary,
+    audit_verify_entries_per_s: auditAppend.verifyEntriesPerSecond,
     targets: TARGETS,
     node: process.version,
     cpus: cpus().length,

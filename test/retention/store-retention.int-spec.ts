@@ -369,7 +369,7 @@ describe('the audit log and the quarantine', () => {
         audit.streamKey,
         `${hourAgo}-${i}`,
         'e',
-        AuditLog.encode({ at: new Date(hourAgo).toISOString(), type: 'test.old', actor: 'test', reason: `old ${i}` }),
+        AuditLog.encode({ at: new Date(hourAgo).toISOString(), type: 'test.old', actor: 'test', reason: `old ${i}` }).body,
       );
     const fresh: string[] = [];
     for (let i = 0; i < 5; i++) fresh.push(await audit.append({ at: new Date().toISOString(), type: 'test.new', actor: 'test' }));

@@ -163,6 +163,22 @@ export class DriftwardenClient {
     return asPage<AuditEntry>(endpoint, await this.request(endpoint, { query }));
   }
 
+  /** `GET /v1/audit/verify`: the controller checks the chain and its checkpoints. */
+  async verifyAudit(): Promise<Record<string, unknown>> {
+    const endpoint = this.endpoint('GET', '/v1/audit/verify', 'viewer', 'verifying the audit chain');
+    const body = await this.request(endpoint, {});
+    if (!isObject(body) || typeof body.ok !== 'boolean') throw badResponse(endpoint, 'no "ok"');
+    return body;
+  }
+
+  /** `GET /v1/drifts/:id/evidence`: the record's sealed evidence bundle. */
+  async getEvidence(id: string): Promise<Record<string, unknown>> {
+    const endpoint = this.endpoint('GET', `/v1/drifts/${encodeURIComponent(id)}/evidence`, 'viewer', 'reading an evidence bundle');
+    const body = await this.request(endpoint, {});
+    if (!isObject(body) || !isObject(body.integrity)) throw badResponse(endpoint, 'no "integrity"');
+    return body;
+  }
+
   private endpoint(method: Endpoint['method'], path: string, role: Role, what: string): Endpoint {
     return { method, path, role, what };
   }

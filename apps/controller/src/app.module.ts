@@ -10,6 +10,7 @@ import { ConsoleModule } from './console/console.module';
 import { SlackModule } from './slack/slack.module';
 import { KindsCodeModule } from './kinds-code/kinds-code.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
+import { AuditModule } from './audit/audit.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
@@ -64,6 +65,8 @@ export class AppModule {
         KindsCodeModule,
         // The reconciling sweep (reconcile.intervalMinutes): finds drift whose event was lost.
         ReconcileModule,
+        // Tamper-evident audit, durable export, evidence bundles (README "Evidence that survives").
+        AuditModule.forRoot({ api }),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [

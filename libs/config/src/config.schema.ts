@@ -1026,6 +1026,66 @@ export const retentionSchema = z
   .prefault({});
 
 // ---------------------------------------------------------------------------------------------
+// Audit: signed checkpoints of the hash chain, durable export (README "Tamper-evident audit")
+// ---------------------------------------------------------------------------------------------
+
+export const KMS_SIGNING_ALGORITHMS = [
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+] as const;
+
+const auditSchema = z
+  .strictObject({
+    /** Signed checkpoints of the chain head, written by the scheduler role. */
+    checkpoints: z
+      .strictObject({
+        every: duration.default('5m'),
+        /** HMAC-SHA256 with a shared key (at least 32 characters). */
+        hmac: z
+          .strictObject({
+            keyId: name,
+            secret: secret.refine((v) => v.length >= 32, { message: 'expected a key of at least 32 characters (value hidden)' }),
+          })
+          .optional(),
+        /** AWS KMS Sign with an asymmetric signing key (used instead of hmac when both are set). */
+        kms: z
+          .strictObject({
+            keyId: text,
+            algorithm: z.enum(KMS_SIGNING_ALGORITHMS).default('ECDSA_SHA_256'),
+            region: region.optional(),
+          })
+          .optional(),
+      })
+      .transform((c) => ({ ...c, everyMs: durationMs(c.every) }))
+      .prefault({}),
+    export: z
+      .strictObject({
+        /** Continuous export of audit entries and drift records to S3 (JSON Lines, gzip). */
+        s3: z
+          .strictObject({
+            bucket: text,
+            prefix: z.string().default('driftwarden/'),
+            region: region.optional(),
+            /** One object per this interval at most (entries are batched in between). */
+            every: duration.default('5m'),
+            /** Path-style addressing (S3-compatible stores, local stand-ins). */
+            forcePathStyle: z.boolean().default(false),
+          })
+          .transform((s3) => ({ ...s3, everyMs: durationMs(s3.every) }))
+          .optional(),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+// ---------------------------------------------------------------------------------------------
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
@@ -1049,6 +1109,7 @@ export const configSchema = z
     retention: retentionSchema,
     backport: backportSchema,
     reconcile: reconcileSchema,
+    audit: auditSchema,
   })
   .superRefine((config, ctx) => {
     // An item waits in the ledger until it is decided, at least the CloudTrail delivery wait.
@@ -1097,6 +1158,7 @@ export type Mode = DriftwardenConfig['mode'];
 export type RedisConfig = DriftwardenConfig['redis'];
 export type ApiConfig = DriftwardenConfig['api'];
 export type TokenConfig = z.output<typeof tokenSchema>;
+export type AuditConfig = DriftwardenConfig['audit'];
 export type TokenRole = TokenConfig['role'];
 export type IngestConfig = DriftwardenConfig['ingest'];
 export type SqsConfig = z.output<typeof sqsSchema>;

@@ -25,6 +25,7 @@ export {
   isValidTimeZone,
   regionFromQueueUrl,
   type ApiConfig,
+  type AuditConfig,
   type BackportConfig,
   type CriticalConfig,
   type DriftwardenConfig,

@@ -126,6 +126,7 @@ describe('parseConfig: defaults', () => {
       },
       backport: { expiryDays: 7 },
       reconcile: { intervalMinutes: 60, callsPerSecond: 5 },
+      audit: { checkpoints: { every: '5m', everyMs: 300_000 }, export: {} },
     };
     expect(parse('{}')).toEqual(expected);
   });

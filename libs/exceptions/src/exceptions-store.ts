@@ -79,6 +79,11 @@ export class ExceptionsStore extends ExceptionsPort {
     return e;
   }
 
+  /** Puts back an exception read from the durable export after a Redis loss (kept if already present). True when restored. */
+  async restore(e: ResourceException): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key, e.id, JSON.stringify(e))) === 1;
+  }
+
   async remove(id: string, actor: string, now: Date): Promise<ResourceException | null> {
     const raw = await this.redis.hget(this.key, id);
     if (!raw) return null;

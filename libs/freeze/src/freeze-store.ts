@@ -247,6 +247,13 @@ export class FreezeStore {
     return freeze;
   }
 
+  /** Puts back a manual freeze read from the durable export after a Redis loss (kept if already present). True when restored. */
+  async restoreManual(freeze: ManualFreeze): Promise<boolean> {
+    const restored = (await this.redis.hsetnx(this.k('manual'), freeze.id, JSON.stringify(freeze))) === 1;
+    if (restored) await this.freezeStarted(`manual ${freeze.id} restored`);
+    return restored;
+  }
+
   private async put(key: string, field: string, value: string, maxActive: number | undefined, now: Date): Promise<void> {
     if (maxActive === undefined) await this.redis.hset(key, field, value);
     else await hsetUnderCap(this.redis, key, field, value, { max: maxActive, now });

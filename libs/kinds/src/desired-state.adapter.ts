@@ -27,7 +27,10 @@ export class KindsDesiredState extends DesiredStatePort {
   async lookup(resource: ResourceRef): Promise<DesiredLookup> {
     const k = this.byType.get(resource.type) ?? this.catchAll;
     if (!k) return { managed: false, reason: `no resource kind reads the desired state of ${resource.type}` };
-    return k.desired(this.index, resource);
+    const found = await k.desired(this.index, resource);
+    if (!found.managed) return found;
+    const state = this.index.stateHeader(found.stack);
+    return state ? { ...found, state } : found;
   }
 
   /** After an IaC apply (rule 1) the state has changed: re-read it (version-cached). */

@@ -22,6 +22,8 @@ export interface AuditFollowerOptions {
   /** An entry pending this long on another consumer is taken over. */
   claimIdleMs?: number;
   count?: number;
+  /** Create the group at the start of the retained stream (history is handed out too), not at its end. */
+  fromStart?: boolean;
 }
 
 export class AuditFollower {
@@ -47,10 +49,17 @@ export class AuditFollower {
    */
   async ensureGroup(): Promise<void> {
     try {
-      await this.redis.xgroup('CREATE', this.streamKey, this.options.group, this.lastId ?? '$', 'MKSTREAM');
+      await this.redis.xgroup(
+        'CREATE',
+        this.streamKey,
+        this.options.group,
+        this.lastId ?? (this.options.fromStart ? '0' : '$'),
+        'MKSTREAM',
+      );
     } catch (err) {
       if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
     }
+    if (this.lastId === null && this.options.fromStart) this.lastId = '0-0';
     if (this.lastId === null) {
       // Nothing seen yet: "now" on the server's clock (stream ids are its times), less one
       // millisecond, so an entry appended in this very millisecond is not taken as already seen.

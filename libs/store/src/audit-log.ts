@@ -2,6 +2,15 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
 import type { JsonObject } from '@driftwarden/domain';
 import { DEFAULT_STORE_RETENTION, storeRetention, type StoreRetention } from './retention';
+import {
+  ChainVerifier,
+  encodeAuditBody,
+  type AuditCheckpoint,
+  type ChainHead,
+  type ChainVerdict,
+  type CheckpointVerifier,
+} from './audit-chain';
+import { appendAuditLua, trimAuditLua } from './audit-chain.lua';
 
 /** One entry of the decision and action log (`GET /v1/audit`). */
 export interface AuditEntry {
@@ -18,7 +27,26 @@ export interface AuditEntry {
   resourceKey?: string;
   correlationId?: string;
   details?: JsonObject;
+  /** The entry's place in the hash chain (set by the store; README "Tamper-evident audit"). */
+  seq?: number;
+  /** The hash of the entry before it (64 zeros for the first). */
+  prevHash?: string;
+  /** SHA-256 over canonical {bodyHash, prevHash, seq}; bodyHash = SHA-256 of the canonical entry without id and chain fields. */
+  hash?: string;
 }
+
+/** Where an appended entry sits in the chain. */
+export interface AppendedEntry {
+  id: string;
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+type RedisWithAuditScripts = Redis & {
+  dwAppendAudit(...args: (string | number)[]): Promise<string[]>;
+  dwTrimAudit(...args: (string | number)[]): Promise<number>;
+};
 
 export interface AuditPage {
   items: AuditEntry[];
@@ -34,19 +62,28 @@ export const AUDIT_MAXLEN = DEFAULT_STORE_RETENTION.auditMaxEntries;
  */
 export class AuditLog {
   private readonly key: string;
+  private readonly headKey: string;
   private readonly retention: StoreRetention;
+  private readonly redis: RedisWithAuditScripts;
 
-  constructor(
-    private readonly redis: Redis,
-    keys: RedisKeys,
-    retention: Partial<StoreRetention> = {},
-  ) {
+  constructor(redis: Redis, keys: RedisKeys, retention: Partial<StoreRetention> = {}) {
     this.key = keys.key('audit');
+    this.headKey = keys.key('audit', 'head');
     this.retention = storeRetention(retention);
+    if (!('dwAppendAudit' in redis)) {
+      redis.defineCommand('dwAppendAudit', { numberOfKeys: 2, lua: appendAuditLua });
+      redis.defineCommand('dwTrimAudit', { numberOfKeys: 2, lua: trimAuditLua });
+    }
+    this.redis = redis as RedisWithAuditScripts;
   }
 
   get streamKey(): string {
     return this.key;
+  }
+
+  /** The chain head (newest seq and hash, oldest retained seq) every append script updates. */
+  get chainHeadKey(): string {
+    return this.headKey;
   }
 
   /** The `MAXLEN ~` every writer of the stream trims it to. */
@@ -61,17 +98,107 @@ export class AuditLog {
    */
   async trim(now: Date, limit: number): Promise<number> {
     const minMs = Math.max(0, now.getTime() - this.retention.auditMaxAgeSeconds * 1000);
-    return this.redis.xtrim(this.key, 'MINID', '~', `${minMs}-0`, 'LIMIT', limit);
+    return Number(await this.redis.dwTrimAudit(this.key, this.headKey, `${minMs}-0`, limit));
   }
 
-  static encode(entry: AuditEntry): string {
-    const { id: _id, ...rest } = entry;
-    return JSON.stringify(rest);
+  /** The stored form of an entry: its canonical body (RFC 8785) and that body's SHA-256, for an append script. */
+  static encode(entry: AuditEntry): { body: string; bodyHash: string } {
+    return encodeAuditBody(entry);
   }
 
   async append(entry: AuditEntry): Promise<string> {
-    const id = await this.redis.xadd(this.key, 'MAXLEN', '~', String(this.maxEntries), '*', 'e', AuditLog.encode(entry));
-    return id ?? '';
+    return (await this.appendChained(entry)).id;
+  }
+
+  /**
+   * Appends one entry at the end of the chain. `expectSeq`: only if the newest entry is still that
+   * seq (null when it moved on), so a checkpoint signs exactly the entry before it.
+   */
+  async appendChained(entry: AuditEntry, expectSeq?: number): Promise<AppendedEntry>;
+  async appendChained(entry: AuditEntry, expectSeq: number): Promise<AppendedEntry | null>;
+  async appendChained(entry: AuditEntry, expectSeq?: number): Promise<AppendedEntry | null> {
+    const { body, bodyHash } = AuditLog.encode(entry);
+    const reply = await this.redis.dwAppendAudit(
+      this.key,
+      this.headKey,
+      this.maxEntries,
+      body,
+      bodyHash,
+      expectSeq === undefined ? '' : String(expectSeq),
+    );
+    if (reply.length === 0) return null;
+    return { id: reply[0], seq: Number(reply[1]), prevHash: reply[2], hash: reply[3] };
+  }
+
+  /** The chain head: seq and hash of the newest entry, and the oldest seq retention kept. */
+  async head(): Promise<ChainHead | null> {
+    const h = await this.redis.hgetall(this.headKey);
+    if (!h.seq || !h.hash) return null;
+    return { seq: Number(h.seq), hash: h.hash, ...(h.floor ? { floor: Number(h.floor) } : {}) };
+  }
+
+  /**
+   * Entries about one drift, oldest first, read from `since` (its detection) to the end of the
+   * stream, scanning at most `maxScan` entries.
+   */
+  async about(driftId: string, since: Date, opts: { maxScan?: number; maxEntries?: number } = {}): Promise<AuditEntry[]> {
+    const found: AuditEntry[] = [];
+    let from = `${Math.max(0, since.getTime())}-0`;
+    for (let scanned = 0; scanned < (opts.maxScan ?? 500_000) && found.length < (opts.maxEntries ?? 1000);) {
+      const chunk = await this.redis.xrange(this.key, from, '+', 'COUNT', 1000);
+      for (const [id, fields] of chunk) {
+        const e = parseFields(id, fields);
+        if (e?.driftId === driftId) found.push(e);
+      }
+      scanned += chunk.length;
+      if (chunk.length < 1000) break;
+      from = `(${chunk[chunk.length - 1][0]}`;
+    }
+    return found;
+  }
+
+  /** The newest entry, or null when the stream is empty. */
+  async newest(): Promise<AuditEntry | null> {
+    const [found] = await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1);
+    return found ? parseFields(found[0], found[1]) : null;
+  }
+
+  /** The newest checkpoint entry, if any within the retained stream's last `scan` entries. */
+  async lastCheckpoint(scan = 10_000): Promise<AuditCheckpoint | null> {
+    let to = '+';
+    for (let seen = 0; seen < scan;) {
+      const chunk = await this.redis.xrevrange(this.key, to, '-', 'COUNT', 500);
+      if (chunk.length === 0) return null;
+      for (const [id, fields] of chunk) {
+        const e = parseFields(id, fields);
+        if (e?.type === 'audit.checkpoint') return e.details as unknown as AuditCheckpoint;
+      }
+      seen += chunk.length;
+      to = `(${chunk[chunk.length - 1][0]}`;
+    }
+    return null;
+  }
+
+  /**
+   * Verifies the retained chain from its oldest entry to the head (README "Tamper-evident audit"):
+   * names the first entry that does not verify. Reads in pages; memory stays bounded.
+   */
+  async verify(verifier: CheckpointVerifier | null, pageSize = 1000): Promise<ChainVerdict> {
+    const chain = new ChainVerifier(verifier);
+    const head = await this.head();
+    let from = '-';
+    let lastWhere: string | undefined;
+    for (;;) {
+      const chunk = await this.redis.xrange(this.key, from, '+', 'COUNT', pageSize);
+      for (const [id, fields] of chunk) {
+        await chain.add(id, parseFields(id, fields));
+        lastWhere = id;
+        if (chain.done) return chain.finish();
+      }
+      if (chunk.length < pageSize) break;
+      from = `(${chunk[chunk.length - 1][0]}`;
+    }
+    return chain.finish({ head, lastWhere });
   }
 
   /** One entry by its stream id, or null when it is gone (trimmed, or Redis lost). */
@@ -126,10 +253,20 @@ export class AuditLog {
 
 /** An audit stream entry's fields as the entry, or null when unreadable. */
 export function parseFields(id: string, fields: string[]): AuditEntry | null {
-  const i = fields.indexOf('e');
-  if (i < 0 || i + 1 >= fields.length) return null;
+  let body: string | undefined;
+  const chain: { seq?: number; prevHash?: string; hash?: string } = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [name, value] = [fields[i], fields[i + 1]];
+    if (name === 'e') body = value;
+    else if (name === 's') chain.seq = Number(value);
+    else if (name === 'p') chain.prevHash = value;
+    else if (name === 'h') chain.hash = value;
+  }
+  if (body === undefined) return null;
   try {
-    return { id, ...(JSON.parse(fields[i + 1]) as AuditEntry) };
+    const parsed = JSON.parse(body) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+    return { id, ...(parsed as AuditEntry), ...chain };
   } catch {
     return null;
   }

@@ -61,6 +61,13 @@ export class CloudTrailStore {
     return duplicate;
   }
 
+  /** Events by their internal ids (those still retained), in the order asked. */
+  async byIds(ids: string[]): Promise<CloudTrailEvent[]> {
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(ids.map((id) => this.keys.key('ctev', id)));
+    return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as CloudTrailEvent);
+  }
+
   /** Events that touched a resource between two times, oldest first. */
   async around(account: string, region: string, resourceId: string, from: Date, to: Date): Promise<CloudTrailEvent[]> {
     const ids = await this.redis.zrangebyscore(this.indexKey(account, region, resourceId), from.getTime(), to.getTime());

@@ -128,7 +128,7 @@ export class DriftStore {
     private readonly clock: () => Date = () => new Date(),
   ) {
     if (!('dwSaveDrift' in redis)) {
-      redis.defineCommand('dwSaveDrift', { numberOfKeys: 4, lua: saveDriftLua });
+      redis.defineCommand('dwSaveDrift', { numberOfKeys: 5, lua: saveDriftLua });
     }
     if (!('dwSweepDrifts' in redis)) {
       redis.defineCommand('dwSweepDrifts', { numberOfKeys: 1, lua: sweepExpiredDriftsLua });
@@ -251,12 +251,14 @@ export class DriftStore {
     // Re-stamping a record with the same status (new evidence) is not a transition.
     if (previous && previous.record.status !== next.status) assertTransition(previous.record.status, next.status);
     const rk = resourceKey(next.resource);
+    const entry = audit ? AuditLog.encode(audit) : { body: '', bodyHash: '' };
     return this.redis.dwSaveDrift(
       this.driftKey(next.id),
       this.audit.streamKey,
       // Not '' without an item: every declared key must be in the installation's slot (Redis Cluster).
       item ? this.keys.key('item', item.eventId) : this.keys.key('item'),
       this.resourceHashKey(item?.resourceKey ?? rk),
+      this.audit.chainHeadKey,
       this.prefix,
       next.id,
       previous ? previous.raw : '',
@@ -266,23 +268,26 @@ export class DriftStore {
       next.resource.account,
       rk,
       isOpen(next.status) ? '1' : '0',
-      audit ? AuditLog.encode(audit) : '',
+      entry.body,
       String(this.audit.maxEntries),
       item?.eventId ?? '',
       item ? String(item.order) : '',
       this.clock().toISOString(),
       item?.outcome ?? '',
       ...this.retentionArgs(item, next.status, options),
+      entry.bodyHash,
     );
   }
 
   /** Commits the decision on an item that changes no drift record (e.g. an IaC apply). */
   async commitWithoutRecord(item: ItemCommit, audit: AuditEntry, options: SaveOptions = {}): Promise<SaveResult> {
+    const entry = AuditLog.encode(audit);
     return this.redis.dwSaveDrift(
       this.driftKey('none'),
       this.audit.streamKey,
       this.keys.key('item', item.eventId),
       this.resourceHashKey(item.resourceKey),
+      this.audit.chainHeadKey,
       this.prefix,
       '',
       '*',
@@ -292,13 +297,14 @@ export class DriftStore {
       '',
       item.resourceKey,
       '0',
-      AuditLog.encode(audit),
+      entry.body,
       String(this.audit.maxEntries),
       item.eventId,
       String(item.order),
       this.clock().toISOString(),
       item.outcome,
       ...this.retentionArgs(item, null, options),
+      entry.bodyHash,
     );
   }
 

@@ -6,3 +6,5 @@ export * from './quarantine-store';
 export * from './capped-hash';
 export * from './retention';
 export * from './reconcile-status';
+export * from './audit-chain';
+export { AUDIT_CHAIN_LUA } from './audit-chain.lua';

@@ -60,7 +60,7 @@ export class ItemLedger {
   ) {
     this.retention = storeRetention(retention);
     if (!('dwAcceptItem' in redis)) {
-      redis.defineCommand('dwAcceptItem', { numberOfKeys: 4, lua: acceptItemLua });
+      redis.defineCommand('dwAcceptItem', { numberOfKeys: 5, lua: acceptItemLua });
       redis.defineCommand('dwClaimLatest', { numberOfKeys: 2, lua: claimLatestLua });
     }
     this.redis = redis as RedisWithScripts;
@@ -85,6 +85,7 @@ export class ItemLedger {
         this.keys.key('res', rk),
         this.keys.key('pending', rk),
         this.audit.streamKey,
+        this.audit.chainHeadKey,
         e.eventId,
         rk,
         e.order,

@@ -1,8 +1,9 @@
 // Redis Lua scripts: each runs atomically on the server. Kept as strings so the build ships them.
+import { AUDIT_CHAIN_LUA } from './audit-chain.lua';
 
-export const acceptItemLua = `
+export const acceptItemLua = `${AUDIT_CHAIN_LUA}
 -- Accepts one config item for a resource, atomically.
--- KEYS[1] item hash, KEYS[2] resource hash, KEYS[3] pending zset, KEYS[4] audit stream
+-- KEYS[1] item hash, KEYS[2] resource hash, KEYS[3] pending zset, KEYS[4] audit stream, KEYS[5] audit chain head
 -- ARGV[1] eventId, ARGV[2] resourceKey, ARGV[3] order, ARGV[4] body (JSON),
 -- ARGV[5] ttl seconds, ARGV[6] now (ISO), ARGV[7] audit maxlen
 -- Returns {status, detail}: accepted | duplicate_pending | duplicate | stale
@@ -20,9 +21,10 @@ if order <= processed then
   redis.call('HSET', KEYS[1], 'rk', ARGV[2], 'order', ARGV[3], 'body', ARGV[4], 'outcome', 'stale',
     'decidedAt', ARGV[6], 'supersededBy', by)
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'e', cjson.encode({
+  local body = dw_canonical_strings({
     at = ARGV[6], type = 'item.stale', actor = 'pipeline', eventId = ARGV[1], resourceKey = ARGV[2],
-    reason = 'older than item ' .. by .. ' already processed for this resource; never acted on' }))
+    reason = 'older than item ' .. by .. ' already processed for this resource; never acted on' })
+  dw_audit_append(KEYS[4], KEYS[5], ARGV[7], body, dw_sha256(body))
   return {'stale', by}
 end
 redis.call('HSET', KEYS[1], 'rk', ARGV[2], 'order', ARGV[3], 'body', ARGV[4], 'outcome', '')
@@ -88,20 +90,22 @@ end
 return {latest, body or '', cjson.encode(older), openJson}
 `;
 
-export const saveDriftLua = `
+export const saveDriftLua = `${AUDIT_CHAIN_LUA}
 -- Writes a drift record (compare-and-set) and its indexes, optionally committing the decision
 -- on an item, and appends one audit entry, all atomically; then sets the retention of the
 -- record and of the resource.
 -- KEYS[1] drift key, KEYS[2] audit stream, KEYS[3] item hash (a placeholder key in the same slot when
--- no item is committed: ARGV[12] is then ''; never '', which Redis Cluster hashes to another slot), KEYS[4] resource hash
+-- no item is committed: ARGV[12] is then ''; never '', which Redis Cluster hashes to another slot), KEYS[4] resource hash,
+-- KEYS[5] audit chain head
 -- ARGV[1] key prefix (ends with ':'), ARGV[2] driftId or '', ARGV[3] expected previous JSON or '' (new) or '*' (any),
 -- ARGV[4] new JSON or '' (no record change), ARGV[5] old status or '', ARGV[6] new status,
--- ARGV[7] account, ARGV[8] resourceKey, ARGV[9] open ('1'|'0'), ARGV[10] audit entry JSON,
+-- ARGV[7] account, ARGV[8] resourceKey, ARGV[9] open ('1'|'0'), ARGV[10] audit entry (canonical JSON) or '',
 -- ARGV[11] audit maxlen, ARGV[12] eventId or '', ARGV[13] item order or '', ARGV[14] now (ISO),
 -- ARGV[15] item outcome, ARGV[16] item key prefix (ends with ':'), ARGV[17] item ttl seconds (the
 -- duplicate window), ARGV[18] keep the item ('1': it stays the resource's latest decided item, so
 -- a held drift or a lapsed exception can be decided again on it; a deletion item is not kept),
--- ARGV[19] resource ttl seconds, ARGV[20] closed record ttl seconds, ARGV[21] now (ms)
+-- ARGV[19] resource ttl seconds, ARGV[20] closed record ttl seconds, ARGV[21] now (ms),
+-- ARGV[22] SHA-256 of ARGV[10] (the audit chain's body hash)
 -- Retention: an open record never expires; a closed one expires ARGV[20] after this save and is
 -- listed in 'drifts:expiry' (member "id|status|resourceKey", score = when) so the scheduler's
 -- sweep removes its index entries. While the resource has an open drift its hash and its latest
@@ -182,7 +186,7 @@ if redis.call('EXISTS', KEYS[4]) == 1 then
   end
 end
 if ARGV[10] ~= '' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], '*', 'e', ARGV[10])
+  dw_audit_append(KEYS[2], KEYS[5], ARGV[11], ARGV[10], ARGV[22])
 end
 return 'ok'
 `;

@@ -176,6 +176,12 @@ export class DesiredStateIndex {
   }
 
   /** What each stack's state holds, how fresh it is, and its last error. */
+  /** The serial and lineage of a stack's loaded state (recorded as evidence with each decision). */
+  stateHeader(stack: string): { serial: number; lineage: string } | undefined {
+    const index = this.slots.get(stack)?.index;
+    return index ? { serial: index.serial, lineage: index.lineage } : undefined;
+  }
+
   status(): StackStatus[] {
     return [...this.slots.values()].map((slot) => {
       const status: StackStatus = {

@@ -4,6 +4,7 @@ import type { AuditEntry } from '../api.types';
 import type { CliContext } from '../cli-context';
 import { formatTime } from '../output/format';
 import { renderTable, type Column } from '../output/table';
+import { registerAuditChainCommands } from './evidence.command';
 import { positiveInt, sinceTime } from './option-parsers';
 
 interface AuditOptions {
@@ -13,7 +14,7 @@ interface AuditOptions {
 }
 
 export function registerAuditCommand(program: Command, ctx: CliContext): void {
-  program
+  const audit = program
     .command('audit')
     .description('the decision and action log (GET /v1/audit; viewer)')
     .option('--since <time>', 'an ISO time, or a duration back from now: 30m, 2h, 7d', sinceTime)
@@ -38,6 +39,7 @@ export function registerAuditCommand(program: Command, ctx: CliContext): void {
       renderTable(columns, page.items, ctx.palette).forEach((line) => ctx.print(line));
       if (page.next !== null) ctx.note(ctx.errPalette.dim(`more entries exist: raise --limit (now ${options.limit})`));
     });
+  registerAuditChainCommands(audit, ctx);
 }
 
 function subject(entry: AuditEntry): string {

@@ -5,6 +5,7 @@ import type { CliContext } from '../cli-context';
 import type { Palette } from '../output/colour';
 import { formatRelative, formatTimeWithRelative, renderTree } from '../output/format';
 import { renderTable, type Column } from '../output/table';
+import { writeEvidence } from './evidence.command';
 import { nonBlank, positiveInt } from './option-parsers';
 
 interface ListOptions {
@@ -67,7 +68,9 @@ export function registerDriftCommands(program: Command, ctx: CliContext): void {
     .description('one drift record with its decision and evidence (GET /v1/drifts/:id; viewer)')
     .argument('<id>', 'the drift id')
     .option('--json', 'print the record as the API returns it')
-    .action(async (id: string, options: JsonOption) => {
+    .option('--evidence <file>', 'write its evidence bundle (GET /v1/drifts/:id/evidence) to this file instead')
+    .action(async (id: string, options: JsonOption & { evidence?: string }) => {
+      if (options.evidence) return writeEvidence(ctx, id, options.evidence);
       const drift = await ctx.client().getDrift(id);
       if (options.json) return ctx.printJson(drift);
       printDrift(ctx, drift);

@@ -32,6 +32,7 @@ export function DriftPage({ id }: { id: string }) {
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [reload, setReload] = useState(0);
   const [decided, setDecided] = useState<string | null>(null);
+  const [evidenceError, setEvidenceError] = useState<Error | null>(null);
 
   useEffect(() => {
     const ac = new AbortController();
@@ -234,6 +235,21 @@ export function DriftPage({ id }: { id: string }) {
           <li>
             <a href={href('/audit', { drift: drift.id })}>Audit entries of this drift</a>
           </li>
+          <li>
+            <button
+              type="button"
+              class="link"
+              onClick={() =>
+                void downloadEvidence(drift.id).catch((e: unknown) => setEvidenceError(e instanceof Error ? e : new Error(String(e))))
+              }
+            >
+              Evidence bundle (JSON)
+            </button>{' '}
+            <span class="muted">
+              — check it with <code>driftwarden evidence verify</code>
+            </span>
+            {evidenceError ? <ErrorNote error={evidenceError} /> : null}
+          </li>
         </ul>
       </section>
 
@@ -349,4 +365,15 @@ function DecisionForm({ drift, pending, onDecided }: { drift: Drift; pending: Di
       <ErrorNote error={error} />
     </section>
   );
+}
+
+/** Fetches the sealed evidence bundle (the API needs the bearer token, so no plain link) and saves it as a file. */
+async function downloadEvidence(id: string): Promise<void> {
+  const bundle = await api<unknown>('GET', `/v1/drifts/${encodeURIComponent(id)}/evidence`);
+  const url = URL.createObjectURL(new Blob([`${JSON.stringify(bundle, null, 2)}\n`], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `evidence-${id}.json`;
+  a.click();
+  URL.revokeObjectURL(url);
 }

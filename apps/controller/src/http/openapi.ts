@@ -575,6 +575,56 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/drifts/{id}/evidence': {
+      get: {
+        ...bearer('viewer'),
+        summary: "The record's self-contained evidence bundle, sealed",
+        description:
+          'One JSON document (`format: driftwarden.evidence/v1`): the Config items and CloudTrail records used (those still retained; the others listed in `missing`), the desired-state excerpt with the state serial and lineage, the incident snapshot and freeze view at decision time, the rule that matched and why, each difference with its attribution, every cloud and GitHub call with its request and result, the verified after-state, PR/issue/commit links, and the audit entries about the drift with their chain hashes. `integrity.digest` is SHA-256 over the RFC 8785 canonical JSON of the bundle without `integrity`; `integrity.signature` signs that digest with the `audit.checkpoints` key when one is configured. `driftwarden evidence verify FILE` checks it.',
+        parameters: [idParam('id')],
+        responses: {
+          '200': {
+            description: 'the bundle',
+            ...json({
+              type: 'object',
+              required: ['format', 'generatedAt', 'drift', 'decision', 'audit', 'integrity'],
+              properties: {
+                format: { type: 'string', enum: ['driftwarden.evidence/v1'] },
+                generatedAt: { type: 'string', format: 'date-time' },
+                drift: { type: 'object' },
+                decision: { type: 'object' },
+                configItems: { type: 'object' },
+                cloudTrail: { type: 'object' },
+                desiredState: { type: ['object', 'null'] },
+                incidentSnapshot: {},
+                freeze: {},
+                diff: { type: 'object' },
+                differences: { type: 'array', items: { type: 'object' } },
+                calls: { type: 'array', items: { type: 'object' } },
+                afterState: {},
+                links: { type: 'object' },
+                audit: { type: 'object', properties: { entries: { type: 'array', items: { type: 'object' } }, head: {} } },
+                integrity: {
+                  type: 'object',
+                  required: ['canonicalization', 'digestAlgorithm', 'digest'],
+                  properties: {
+                    canonicalization: { type: 'string', enum: ['RFC 8785'] },
+                    digestAlgorithm: { type: 'string', enum: ['SHA-256'] },
+                    digest: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                    signature: {
+                      type: 'object',
+                      properties: { alg: { type: 'string' }, keyId: { type: 'string' }, value: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          '404': { description: 'unknown', ...json(error) },
+          ...errors,
+        },
+      },
+    },
     ...Object.fromEntries(
       (['approve', 'adopt', 'reject'] as const).map((verb) => [
         `/v1/drifts/{id}/${verb}`,
@@ -699,6 +749,46 @@ export const OPENAPI = {
           q('cursor', "the previous page's next, unchanged (anything else is a 400)"),
         ],
         responses: { '200': { description: 'a page', ...json(page({ type: 'object' })) }, ...errors },
+      },
+    },
+    '/v1/audit/verify': {
+      get: {
+        ...bearer('viewer'),
+        summary: 'Checks the audit hash chain and its signed checkpoints; names the first broken entry',
+        description:
+          "Walks the retained stream from its oldest entry to the chain head: each entry must carry the next seq, its predecessor's hash as `prevHash`, and `hash` = SHA-256 over the RFC 8785 canonical JSON of `{bodyHash, prevHash, seq}` (bodyHash: SHA-256 of the canonical entry without id and chain fields); each `audit.checkpoint` entry must sign its predecessor with a configured key. The oldest retained entry is the anchor when retention trimmed older ones (`anchor: retention`), and must be the oldest seq retention kept.",
+        responses: {
+          '200': {
+            description: '`ok: false` with `firstBroken` when the chain does not verify',
+            ...json({
+              type: 'object',
+              required: ['ok', 'checked', 'anchor', 'checkpoints', 'firstBroken'],
+              properties: {
+                ok: { type: 'boolean' },
+                checked: { type: 'integer' },
+                from: {},
+                to: {},
+                anchor: { type: 'string', enum: ['genesis', 'retention', 'partial', 'empty'] },
+                checkpoints: { type: 'object' },
+                firstBroken: {
+                  oneOf: [
+                    { type: 'null' },
+                    {
+                      type: 'object',
+                      properties: {
+                        at: { type: 'string' },
+                        seq: { type: 'integer' },
+                        problem: { type: 'string' },
+                        message: { type: 'string' },
+                      },
+                    },
+                  ],
+                },
+              },
+            }),
+          },
+          ...errors,
+        },
       },
     },
     '/v1/webhooks/pagerduty': {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { resourceKey } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, IncidentPoller } from '@driftwarden/freeze';
@@ -8,6 +8,7 @@ import { BackportPort } from '@driftwarden/pipeline';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore } from '@driftwarden/store';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
+import { AuditExportRestore } from '../audit/audit-export-restore.service';
 
 export type RebuildOutcome = 'ready' | 'rebuilt' | 'busy' | 'failed';
 
@@ -51,6 +52,8 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
     private readonly backport: BackportPort,
     private readonly audit: AuditLog,
     private readonly poller: IncidentPoller,
+    // A union type has no runtime token: named explicitly.
+    @Optional() @Inject(AuditExportRestore) private readonly exportRestore: AuditExportRestore | null = null,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -124,18 +127,46 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
         });
       }
       const incidents = await this.poller.recoverHistory(new Date(started.getTime() - REBUILD_HISTORY_MS));
+      // The durable export (audit.export.s3): manual freezes, exceptions, drifts awaiting approval.
+      const exported = this.exportRestore ? await this.exportRestore.restore() : null;
+      const fromExport = exported
+        ? {
+            manualFreezes: exported.summary.manualFreezes.length,
+            exceptions: exported.summary.exceptions.length,
+            approvals: exported.summary.approvals.length,
+          }
+        : null;
       const done = this.clock();
-      await this.freeze.markRebuilt(done, { restored, present, skipped: skipped.length, incidents });
+      await this.freeze.markRebuilt(done, { restored, present, skipped: skipped.length, incidents, ...(fromExport ? { fromExport } : {}) });
       this.freezeView.invalidate(); // before the pub/sub listener runs, too
       await this.audit.append({
         at: done.toISOString(),
         type: 'state.rebuilt',
         actor: 'controller',
-        reason: `state rebuilt: ${restored} open backport(s) restored from GitHub${present ? `, ${present} already known` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}, ${incidents} resolved incident(s) back in the freeze history`,
-        details: { restored, present, skipped: skipped.length, incidents },
+        reason: `state rebuilt: ${restored} open backport(s) restored from GitHub${present ? `, ${present} already known` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}, ${incidents} resolved incident(s) back in the freeze history${exported ? `; ${exported.message}` : ''}`,
+        details: {
+          restored,
+          present,
+          skipped: skipped.length,
+          incidents,
+          ...(exported
+            ? {
+                fromExport: {
+                  manualFreezes: exported.summary.manualFreezes,
+                  exceptions: exported.summary.exceptions,
+                  approvals: exported.summary.approvals,
+                  present: exported.summary.present,
+                  objects: exported.summary.read.objects,
+                },
+              }
+            : {}),
+        },
       });
-      if (restored > 0 || skipped.length > 0 || incidents > 0)
-        this.logger.info({ restored, present, skipped: skipped.length, incidents }, 'state rebuilt');
+      if (restored > 0 || skipped.length > 0 || incidents > 0 || fromExport)
+        this.logger.info(
+          { restored, present, skipped: skipped.length, incidents, ...(fromExport ? { fromExport } : {}) },
+          exported ? `state rebuilt; ${exported.message}` : 'state rebuilt',
+        );
       return 'rebuilt';
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

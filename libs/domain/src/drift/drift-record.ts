@@ -274,8 +274,18 @@ export interface DriftEvidence {
   coalescedEventIds?: string[];
   /** How the principal was found: a CloudTrail event on the ingest paths, a LookupEvents call, or not at all. */
   attributionSource?: string;
+  /** The desired state decided against: the stack, address, the state's serial and lineage, and the kind's desired attributes. */
+  desiredState?: DesiredStateEvidence;
   /** AWS Config rule evaluations of the resource while the drift was open (newest last, at most 20). */
   compliance?: ComplianceEvidence[];
+}
+
+export interface DesiredStateEvidence {
+  stack: string;
+  address: string;
+  serial?: number;
+  lineage?: string;
+  attributes: JsonObject;
 }
 
 export interface ComplianceEvidence {

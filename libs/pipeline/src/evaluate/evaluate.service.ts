@@ -755,6 +755,16 @@ export class EvaluateService {
         explanations: analysis?.explanations ?? (desired && !desired.managed ? [desired.reason] : []),
         ...(coalesced.length ? { coalescedEventIds: coalesced } : {}),
         attributionSource: attribution.source,
+        ...(desired?.managed
+          ? {
+              desiredState: {
+                stack: desired.stack,
+                address: desired.address,
+                ...(desired.state ? { serial: desired.state.serial, lineage: desired.state.lineage } : {}),
+                attributes: desired.attributes,
+              },
+            }
+          : {}),
       },
       links: incidentLink(freezeView),
     });

@@ -7,6 +7,8 @@ export interface DesiredResource {
   address: string;
   /** Desired attributes in the analyzer's own terms (e.g. canonical rules for a security group). */
   attributes: JsonObject;
+  /** The state file's serial and lineage the attributes were read from (evidence). */
+  state?: { serial: number; lineage: string };
 }
 
 export type DesiredLookup = ({ managed: true } & DesiredResource) | { managed: false; reason: string };

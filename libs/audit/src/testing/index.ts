@@ -1,0 +1,2 @@
+export * from './kms-stand-in';
+export * from './s3-stand-in';
