@@ -5,3 +5,4 @@ export * from './freeze.port';
 export * from './exceptions.port';
 export * from './remediation.port';
 export * from './backport.port';
+export * from './policy.port';

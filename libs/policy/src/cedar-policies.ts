@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import type { PolicyAction, PolicyJudgement, PolicyMatch } from '@driftwarden/domain';
+import { PolicyPort, type PolicyDifference, type PolicyRequest } from '@driftwarden/pipeline';
+import { cedar, type CedarContext, type CedarValueJson, type EntityJson } from './cedar';
+import { localTime } from './local-time';
+import { PolicyLoadError } from './policy.errors';
+import { policySchema } from './policy-schema';
+import { BASELINE_POLICY_ID, parsePolicies, policySetOf, readPolicyFiles, type LoadedPolicy, type PolicySource } from './policy-set';
+
+export interface PolicySettings {
+  /** Paths of the policy files (`policies.files`, resolved). */
+  files: string[];
+  /** IANA zones offered as `context.time.zones["…"]` (`policies.timeZones`). */
+  timeZones: string[];
+}
+
+let loaded = 0;
+
+/**
+ * The Cedar policies of `policies.files`, parsed and validated once (start-up fails with the file
+ * and line of any problem), preparsed into the Cedar engine, and asked about decisions of the
+ * table: a `deny` names the forbid policies that matched. A policy that fails to evaluate counts
+ * as forbidding (fail closed).
+ */
+export class CedarPolicies extends PolicyPort {
+  private readonly setId: string;
+  private readonly schemaId: string;
+  private readonly byId: Map<string, LoadedPolicy>;
+
+  private constructor(
+    readonly policies: readonly LoadedPolicy[],
+    private readonly timeZones: readonly string[],
+  ) {
+    super();
+    this.byId = new Map(policies.map((p) => [p.id, p]));
+    const set = policySetOf(policies);
+    // Cedar keeps preparsed sets in a per-process table: the id is unique per load.
+    const digest = createHash('sha256')
+      .update(JSON.stringify([set, timeZones]))
+      .digest('hex')
+      .slice(0, 16);
+    this.setId = `dw-${digest}-${++loaded}`;
+    this.schemaId = `${this.setId}-schema`;
+    const schema = cedar.preparseSchema(this.schemaId, policySchema(timeZones));
+    const parsed = cedar.preparsePolicySet(this.setId, { staticPolicies: set });
+    for (const answer of [schema, parsed]) {
+      if (answer.type === 'failure') {
+        throw new PolicyLoadError([{ file: '(policy set)', message: answer.errors.map((e) => e.message).join('; ') }]);
+      }
+    }
+  }
+
+  /** Loads the files named by the settings (throws `PolicyLoadError`). */
+  static load(settings: PolicySettings, opts: { cwd?: string } = {}): CedarPolicies {
+    return CedarPolicies.fromSources(readPolicyFiles(settings.files, opts), settings.timeZones);
+  }
+
+  static fromSources(sources: readonly PolicySource[], timeZones: readonly string[]): CedarPolicies {
+    return new CedarPolicies(parsePolicies(sources, timeZones), timeZones);
+  }
+
+  get size(): number {
+    return this.policies.length;
+  }
+
+  check(request: PolicyRequest, action: PolicyAction): PolicyJudgement {
+    if (this.policies.length === 0) return { forbidden: false, matched: [] };
+    const principal = { type: 'Principal', id: request.principal.arn ?? 'unknown' };
+    const resource = {
+      type: 'Resource',
+      id: `${request.resource.account}/${request.resource.region}/${request.resource.type}/${request.resource.id}`,
+    };
+    const answer = cedar.statefulIsAuthorized({
+      principal,
+      action: { type: 'Action', id: action },
+      resource,
+      context: this.context(request),
+      entities: entities(request, principal, resource),
+      preparsedPolicySetId: this.setId,
+      preparsedSchemaName: this.schemaId,
+      validateRequest: true,
+    });
+    if (answer.type === 'failure') {
+      // The request did not fit the schema (a bug in driftwarden): never looser, so forbidden.
+      return {
+        forbidden: true,
+        matched: [{ id: '(request)', source: 'driftwarden', error: answer.errors.map((e) => e.message).join('; ') }],
+      };
+    }
+    const { decision, diagnostics } = answer.response;
+    const errored: PolicyMatch[] = diagnostics.errors
+      .filter((e) => e.policyId !== BASELINE_POLICY_ID)
+      .map((e) => ({ ...this.match(e.policyId), error: e.error.message }));
+    const matched = diagnostics.reason.filter((id) => id !== BASELINE_POLICY_ID).map((id) => this.match(id));
+    if (decision === 'deny' || errored.length > 0) return { forbidden: true, matched: [...matched, ...errored] };
+    return { forbidden: false, matched: [] };
+  }
+
+  private match(id: string): PolicyMatch {
+    const p = this.byId.get(id);
+    return { id, source: p ? `${p.file}:${p.line}` : 'unknown' };
+  }
+
+  private context(request: PolicyRequest): CedarContext {
+    const at = request.at;
+    const incident = request.incident;
+    const context: Record<string, CedarValueJson> = {
+      rule: request.rule ?? 0,
+      dryRun: request.dryRun,
+      freeze: {
+        frozen: request.freeze.now.frozen,
+        sources: unique(request.freeze.now.sources.map((s) => s.type)),
+        atChange: {
+          declared: request.freeze.atChange.declared,
+          unknown: request.freeze.atChange.unknown,
+          withinLookback: request.freeze.atChange.withinLookback,
+          sources: unique(request.freeze.atChange.sources.map((s) => s.type)),
+        },
+      },
+      incident: incident
+        ? {
+            open: !incident.resolvedAt,
+            provider: incident.provider,
+            id: incident.id,
+            title: incident.title,
+            ...(incident.priority ? { priority: incident.priority } : {}),
+            ...(incident.urgency ? { urgency: incident.urgency } : {}),
+            ...(incident.service ? { service: incident.service } : {}),
+          }
+        : { open: false },
+      time: {
+        iso: at.toISOString(),
+        epochSeconds: Math.floor(at.getTime() / 1000),
+        utc: { ...localTime(at, 'UTC') },
+        zones: Object.fromEntries(this.timeZones.map((z) => [z, { ...localTime(at, z) }])),
+      },
+    };
+    if (request.difference) context.difference = difference(request.difference);
+    return context;
+  }
+}
+
+function entities(request: PolicyRequest, principal: { type: string; id: string }, resource: { type: string; id: string }): EntityJson[] {
+  const p = request.principal;
+  const r = request.resource;
+  return [
+    {
+      uid: principal,
+      attrs: { class: p.class, ...(p.arn ? { arn: p.arn } : {}), ...(p.session ? { session: p.session } : {}) },
+      parents: [],
+    },
+    {
+      uid: resource,
+      attrs: {
+        kind: r.kind,
+        type: r.type,
+        id: r.id,
+        account: r.account,
+        region: r.region,
+        critical: r.critical,
+        ...(r.stack ? { stack: r.stack } : {}),
+        ...(r.address ? { address: r.address } : {}),
+        differences: r.differences.map(difference),
+      },
+      parents: [],
+      tags: { ...r.tags },
+    },
+  ];
+}
+
+function difference(d: PolicyDifference): CedarValueJson {
+  return {
+    id: d.id,
+    sentence: d.sentence,
+    side: d.side,
+    axis: d.direction.axis,
+    change: d.direction.change,
+    revert: d.direction.revert,
+    madeBy: d.madeBy,
+  };
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
