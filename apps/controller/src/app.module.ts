@@ -8,6 +8,7 @@ import type { PortOverrides } from './core/port-overrides';
 import { LOGGER } from './core/tokens';
 import { ConsoleModule } from './console/console.module';
 import { SlackModule } from './slack/slack.module';
+import { PolicyModule } from './policy/policy.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
@@ -58,6 +59,8 @@ export class AppModule {
         ...(api ? [ConsoleModule] : []),
         // Slack approvals (notifications.slack): the notifier, and POST /v1/slack/actions in role `api`.
         SlackModule.forRoot({ api }),
+        // Guardrails as policy (policies.files): Cedar, asked after the decision table, stricter only.
+        PolicyModule,
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [

@@ -26,6 +26,7 @@ export {
   regionFromQueueUrl,
   type ApiConfig,
   type BackportConfig,
+  type PoliciesConfig,
   type CriticalConfig,
   type DriftwardenConfig,
   type FileStateConfig,

@@ -83,7 +83,7 @@ describe('CedarPolicies: the shipped examples', () => {
   });
 
   it('holds everything in the payments account while an incident is open', () => {
-    const incident = { provider: 'pagerduty' as const, id: 'Q1', title: 'db down', status: 'triggered', createdAt: '2026-12-08T08:00:00Z' };
+    const incident = { provider: 'pagerduty', id: 'Q1', title: 'db down', open: true };
     const req = request({ incident, resource: { ...request().resource, account: '444455556666' } });
     expect(outcome(policies, 'revert', req).action).toBe('hold');
     expect(outcome(policies, 'await_approval', req).action).toBe('hold');

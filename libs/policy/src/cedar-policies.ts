@@ -117,17 +117,7 @@ export class CedarPolicies extends PolicyPort {
           sources: unique(request.freeze.atChange.sources.map((s) => s.type)),
         },
       },
-      incident: incident
-        ? {
-            open: !incident.resolvedAt,
-            provider: incident.provider,
-            id: incident.id,
-            title: incident.title,
-            ...(incident.priority ? { priority: incident.priority } : {}),
-            ...(incident.urgency ? { urgency: incident.urgency } : {}),
-            ...(incident.service ? { service: incident.service } : {}),
-          }
-        : { open: false },
+      incident: incident ? { open: incident.open, provider: incident.provider, id: incident.id, title: incident.title } : { open: false },
       time: {
         iso: at.toISOString(),
         epochSeconds: Math.floor(at.getTime() / 1000),

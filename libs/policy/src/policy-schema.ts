@@ -22,7 +22,7 @@ type DecisionContext = {
     sources: Set<String>,
     atChange: { declared: Bool, unknown: Bool, withinLookback: Bool, sources: Set<String> }
   },
-  incident: { open: Bool, provider?: String, id?: String, title?: String, priority?: String, urgency?: String, service?: String },
+  incident: { open: Bool, provider?: String, id?: String, title?: String },
   time: { iso: String, epochSeconds: Long, utc: Local, zones: { ${zones} } }
 };
 action revert, await_approval, backport, tracking_issue, hold

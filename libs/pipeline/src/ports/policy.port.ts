@@ -1,4 +1,4 @@
-import type { DifferenceDirection, FreezeEvidence, IncidentRef, PolicyAction, PolicyJudgement, PrincipalClass } from '@driftwarden/domain';
+import type { DifferenceDirection, FreezeEvidence, PolicyAction, PolicyJudgement, PrincipalClass } from '@driftwarden/domain';
 
 /** A difference as policies see it (`resource.differences`, `context.difference`). */
 export interface PolicyDifference {
@@ -35,8 +35,11 @@ export interface PolicyRequest {
   /** The decision table's row. */
   rule: number | null;
   freeze: FreezeEvidence;
-  /** The incident the decision is made under (open at the change, else freezing now), if any. */
-  incident: IncidentRef | null;
+  /**
+   * The incident the decision is made under, if any: `open` when an incident freezes the resource
+   * now; else the one open when the change was made (then `open: false`: resolved or in cooldown).
+   */
+  incident: { provider: string; id: string; title: string; open: boolean } | null;
   /** Decision time. */
   at: Date;
   dryRun: boolean;
