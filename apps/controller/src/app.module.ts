@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core'
 import { AuthFailureLimiter, BearerAuthGuard, TokenRegistry } from '@driftwarden/auth';
 import { ConfigModule, DRIFTWARDEN_CONFIG, type DriftwardenConfig, type DriftwardenRuntime } from '@driftwarden/config';
 import { Metrics, type Logger } from '@driftwarden/observability';
+import { NoPolicies, type PolicyPort } from '@driftwarden/pipeline';
 import { CoreModule } from './core/core.module';
 import type { PortOverrides } from './core/port-overrides';
 import { LOGGER } from './core/tokens';
@@ -44,6 +45,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** How AWS credentials are found (default: the SDK's provider chain). */
   awsCredentials?: CredentialsResolver;
+  /** The loaded policies (`policies.files`, loaded by bootstrap); default: none. */
+  policies?: PolicyPort;
 }
 
 @Module({})
@@ -60,7 +63,7 @@ export class AppModule {
         // Slack approvals (notifications.slack): the notifier, and POST /v1/slack/actions in role `api`.
         SlackModule.forRoot({ api }),
         // Guardrails as policy (policies.files): Cedar, asked after the decision table, stricter only.
-        PolicyModule,
+        PolicyModule.forRoot(opts.policies ?? new NoPolicies()),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [
