@@ -88,6 +88,8 @@ describe('CedarPolicies: the shipped examples', () => {
     expect(outcome(policies, 'revert', req).action).toBe('hold');
     expect(outcome(policies, 'await_approval', req).action).toBe('hold');
     expect(outcome(policies, 'revert', { ...req, incident: null }).action).toBe('revert');
+    // Resolved (in cooldown): not open.
+    expect(outcome(policies, 'revert', { ...req, incident: { ...incident, open: false } }).action).toBe('revert');
   });
 
   it('reads the difference being decided (capacity reverts that lower capacity)', () => {
