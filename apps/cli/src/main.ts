@@ -9,6 +9,7 @@ import { registerConfigCommands } from './commands/config.command';
 import { registerDriftCommands } from './commands/drifts.command';
 import { registerFreezeCommands } from './commands/freeze.command';
 import { registerReplayCommand } from './commands/replay.command';
+import { registerPolicyCommands } from './commands/policy.command';
 import { colourWanted } from './output/colour';
 
 /** Adds one command (or a group) to the program. Every command group exports one. */
@@ -20,6 +21,7 @@ const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerFreezeCommands,
   registerDriftCommands,
   registerAuditCommand,
+  registerPolicyCommands,
 ];
 
 /**
