@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { PolicyAction, PolicyJudgement, PolicyMatch } from '@driftwarden/domain';
+import { POLICY_ACTIONS, type PolicyAction, type PolicyJudgement, type PolicyMatch } from '@driftwarden/domain';
 import { PolicyPort, type PolicyDifference, type PolicyRequest } from '@driftwarden/pipeline';
 import { cedar, type CedarContext, type CedarValueJson, type EntityJson } from './cedar';
 import { localTime } from './local-time';
 import { PolicyLoadError } from './policy.errors';
-import { policySchema } from './policy-schema';
+import { policyUsage, type PolicyUsage } from './policy-usage';
 import { BASELINE_POLICY_ID, parsePolicies, policySetOf, readPolicyFiles, type LoadedPolicy, type PolicySource } from './policy-set';
 
 export interface PolicySettings {
@@ -24,12 +24,13 @@ let loaded = 0;
  */
 export class CedarPolicies extends PolicyPort {
   private readonly setId: string;
-  private readonly schemaId: string;
   private readonly byId: Map<string, LoadedPolicy>;
+  private readonly usage: PolicyUsage;
 
   private constructor(
     readonly policies: readonly LoadedPolicy[],
     private readonly timeZones: readonly string[],
+    opts: { prune?: boolean } = {},
   ) {
     super();
     this.byId = new Map(policies.map((p) => [p.id, p]));
@@ -40,14 +41,11 @@ export class CedarPolicies extends PolicyPort {
       .digest('hex')
       .slice(0, 16);
     this.setId = `dw-${digest}-${++loaded}`;
-    this.schemaId = `${this.setId}-schema`;
-    const schema = cedar.preparseSchema(this.schemaId, policySchema(timeZones));
     const parsed = cedar.preparsePolicySet(this.setId, { staticPolicies: set });
-    for (const answer of [schema, parsed]) {
-      if (answer.type === 'failure') {
-        throw new PolicyLoadError([{ file: '(policy set)', message: answer.errors.map((e) => e.message).join('; ') }]);
-      }
+    if (parsed.type === 'failure') {
+      throw new PolicyLoadError([{ file: '(policy set)', message: parsed.errors.map((e) => e.message).join('; ') }]);
     }
+    this.usage = opts.prune === false ? { actions: new Set(POLICY_ACTIONS), context: null, resource: null } : policyUsage(policies);
   }
 
   /** Loads the files named by the settings (throws `PolicyLoadError`). */
@@ -55,8 +53,9 @@ export class CedarPolicies extends PolicyPort {
     return CedarPolicies.fromSources(readPolicyFiles(settings.files, opts), settings.timeZones);
   }
 
-  static fromSources(sources: readonly PolicySource[], timeZones: readonly string[]): CedarPolicies {
-    return new CedarPolicies(parsePolicies(sources, timeZones), timeZones);
+  /** `prune: false` hands Cedar the whole request for every action (the reference the pruned evaluation is tested against). */
+  static fromSources(sources: readonly PolicySource[], timeZones: readonly string[], opts: { prune?: boolean } = {}): CedarPolicies {
+    return new CedarPolicies(parsePolicies(sources, timeZones), timeZones, opts);
   }
 
   get size(): number {
@@ -64,7 +63,8 @@ export class CedarPolicies extends PolicyPort {
   }
 
   check(request: PolicyRequest, action: PolicyAction): PolicyJudgement {
-    if (this.policies.length === 0) return { forbidden: false, matched: [] };
+    // No policy applies to this action: nothing to ask Cedar.
+    if (!this.usage.actions.has(action)) return { forbidden: false, matched: [] };
     const principal = { type: 'Principal', id: request.principal.arn ?? 'unknown' };
     const resource = {
       type: 'Resource',
@@ -75,10 +75,10 @@ export class CedarPolicies extends PolicyPort {
       action: { type: 'Action', id: action },
       resource,
       context: this.context(request),
-      entities: entities(request, principal, resource),
+      entities: entities(request, principal, resource, this.usage.resource),
       preparsedPolicySetId: this.setId,
-      preparsedSchemaName: this.schemaId,
-      validateRequest: true,
+      // The policies were validated against the schema at load; the request holds only what they read.
+      validateRequest: false,
     });
     if (answer.type === 'failure') {
       // The request did not fit the schema (a bug in driftwarden): never looser, so forbidden.
@@ -102,12 +102,13 @@ export class CedarPolicies extends PolicyPort {
   }
 
   private context(request: PolicyRequest): CedarContext {
+    const wanted = this.usage.context;
     const at = request.at;
     const incident = request.incident;
-    const context: Record<string, CedarValueJson> = {
-      rule: request.rule ?? 0,
-      dryRun: request.dryRun,
-      freeze: {
+    const parts: Record<string, () => CedarValueJson> = {
+      rule: () => request.rule ?? 0,
+      dryRun: () => request.dryRun,
+      freeze: () => ({
         frozen: request.freeze.now.frozen,
         sources: unique(request.freeze.now.sources.map((s) => s.type)),
         atChange: {
@@ -116,21 +117,32 @@ export class CedarPolicies extends PolicyPort {
           withinLookback: request.freeze.atChange.withinLookback,
           sources: unique(request.freeze.atChange.sources.map((s) => s.type)),
         },
-      },
-      incident: incident ? { open: incident.open, provider: incident.provider, id: incident.id, title: incident.title } : { open: false },
-      time: {
+      }),
+      incident: (): CedarValueJson =>
+        incident ? { open: incident.open, provider: incident.provider, id: incident.id, title: incident.title } : { open: false },
+      time: () => ({
         iso: at.toISOString(),
         epochSeconds: Math.floor(at.getTime() / 1000),
         utc: { ...localTime(at, 'UTC') },
         zones: Object.fromEntries(this.timeZones.map((z) => [z, { ...localTime(at, z) }])),
-      },
+      }),
     };
-    if (request.difference) context.difference = difference(request.difference);
+    if (request.difference) {
+      const d = request.difference;
+      parts.difference = () => difference(d);
+    }
+    const context: Record<string, CedarValueJson> = {};
+    for (const [key, value] of Object.entries(parts)) if (!wanted || wanted.has(key)) context[key] = value();
     return context;
   }
 }
 
-function entities(request: PolicyRequest, principal: { type: string; id: string }, resource: { type: string; id: string }): EntityJson[] {
+function entities(
+  request: PolicyRequest,
+  principal: { type: string; id: string },
+  resource: { type: string; id: string },
+  wanted: ReadonlySet<string> | null,
+): EntityJson[] {
   const p = request.principal;
   const r = request.resource;
   return [
@@ -150,7 +162,8 @@ function entities(request: PolicyRequest, principal: { type: string; id: string 
         critical: r.critical,
         ...(r.stack ? { stack: r.stack } : {}),
         ...(r.address ? { address: r.address } : {}),
-        differences: r.differences.map(difference),
+        // The costliest attribute to hand to Cedar: only when a policy reads it.
+        ...(!wanted || wanted.has('differences') ? { differences: r.differences.map(difference) } : {}),
       },
       parents: [],
       tags: { ...r.tags },

@@ -150,4 +150,34 @@ describe('property: no Cedar policy set can make a decision looser (real loader,
       { numRuns: 100 },
     );
   });
+
+  it('leaving out what no policy reads (and skipping actions no policy applies to) changes no judgement', () => {
+    fc.assert(
+      fc.property(
+        fc.array(policy, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.constantFrom<PolicyAction>('revert', 'await_approval', 'backport', 'tracking_issue'), request), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (texts, asks) => {
+          const sources = [{ file: 'random.cedar', text: texts.join('\n\n') }];
+          let pruned: CedarPolicies;
+          try {
+            pruned = CedarPolicies.fromSources(sources, ZONES);
+          } catch (err) {
+            if (err instanceof PolicyLoadError) return;
+            throw err;
+          }
+          const full = CedarPolicies.fromSources(sources, ZONES, { prune: false });
+          for (const [action, req] of asks) {
+            const a = pruned.check(req, action);
+            const b = full.check(req, action);
+            expect(a.forbidden).toBe(b.forbidden);
+            expect(new Set(a.matched.map((m) => m.id))).toEqual(new Set(b.matched.map((m) => m.id)));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

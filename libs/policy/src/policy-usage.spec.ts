@@ -1,0 +1,28 @@
+import { parsePolicies } from './policy-set';
+import { policyUsage } from './policy-usage';
+
+const usageOf = (text: string) => policyUsage(parsePolicies([{ file: 'p.cedar', text }], ['Europe/Berlin']));
+
+describe('policyUsage: what a policy set can look at', () => {
+  it('the actions each policy applies to (all of them when unconstrained)', () => {
+    expect([...usageOf('forbid (principal, action == Action::"revert", resource);').actions]).toEqual(['revert']);
+    expect([...usageOf('forbid (principal, action in [Action::"backport", Action::"hold"], resource);').actions].sort()).toEqual([
+      'backport',
+      'hold',
+    ]);
+    expect(usageOf('forbid (principal, action, resource);').actions.size).toBe(5);
+  });
+
+  it('the context and resource attributes read, by dot, index or has', () => {
+    const u = usageOf(
+      'forbid (principal, action, resource) when { context.time.zones["Europe/Berlin"].hour < 9 && context has difference && context["incident"].open && resource.account == "1" };',
+    );
+    expect([...(u.context ?? [])].sort()).toEqual(['difference', 'incident', 'time']);
+    expect([...(u.resource ?? [])]).toEqual(['account']);
+  });
+
+  it('a policy that uses `context` or `resource` as a whole reads everything', () => {
+    expect(usageOf('forbid (principal, action, resource) when { context == context };').context).toBeNull();
+    expect(usageOf('forbid (principal, action, resource) when { resource == resource };').resource).toBeNull();
+  });
+});
