@@ -4,7 +4,7 @@ import { PolicyPort, type PolicyDifference, type PolicyRequest } from '@driftwar
 import { cedar, type CedarContext, type CedarValueJson, type EntityJson } from './cedar';
 import { localTime } from './local-time';
 import { PolicyLoadError } from './policy.errors';
-import { policyUsage, type PolicyUsage } from './policy-usage';
+import { policyUsage, prune, type PolicyUsage } from './policy-usage';
 import { BASELINE_POLICY_ID, parsePolicies, policySetOf, readPolicyFiles, type LoadedPolicy, type PolicySource } from './policy-set';
 
 export interface PolicySettings {
@@ -132,7 +132,10 @@ export class CedarPolicies extends PolicyPort {
       parts.difference = () => difference(d);
     }
     const context: Record<string, CedarValueJson> = {};
-    for (const [key, value] of Object.entries(parts)) if (!wanted || wanted.has(key)) context[key] = value();
+    for (const [key, value] of Object.entries(parts)) {
+      const sub = wanted ? wanted.get(key) : true;
+      if (sub !== undefined) context[key] = prune(value(), sub);
+    }
     return context;
   }
 }

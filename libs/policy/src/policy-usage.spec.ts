@@ -1,5 +1,5 @@
 import { parsePolicies } from './policy-set';
-import { policyUsage } from './policy-usage';
+import { policyUsage, prune } from './policy-usage';
 
 const usageOf = (text: string) => policyUsage(parsePolicies([{ file: 'p.cedar', text }], ['Europe/Berlin']));
 
@@ -17,8 +17,20 @@ describe('policyUsage: what a policy set can look at', () => {
     const u = usageOf(
       'forbid (principal, action, resource) when { context.time.zones["Europe/Berlin"].hour < 9 && context has difference && context["incident"].open && resource.account == "1" };',
     );
-    expect([...(u.context ?? [])].sort()).toEqual(['difference', 'incident', 'time']);
+    expect(u.context).toEqual(
+      new Map<string, unknown>([
+        ['time', new Map([['zones', new Map([['Europe/Berlin', new Map([['hour', true]])]])]])],
+        ['difference', true],
+        ['incident', new Map([['open', true]])],
+      ]),
+    );
     expect([...(u.resource ?? [])]).toEqual(['account']);
+  });
+
+  it('prunes a value to the paths read, keeping the end of each path whole', () => {
+    const u = usageOf('forbid (principal, action, resource) when { context.time.utc.hour < 9 && context.freeze == context.freeze };');
+    const ctx = { time: { iso: 'x', utc: { hour: 3, minute: 1 }, zones: {} }, freeze: { frozen: true, sources: ['manual'] }, rule: 6 };
+    expect(prune(ctx, u.context!)).toEqual({ time: { utc: { hour: 3 } }, freeze: { frozen: true, sources: ['manual'] } });
   });
 
   it('a policy that uses `context` or `resource` as a whole reads everything', () => {

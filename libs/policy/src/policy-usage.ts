@@ -12,17 +12,45 @@ import type { LoadedPolicy } from './policy-set';
  */
 export interface PolicyUsage {
   actions: ReadonlySet<PolicyAction>;
-  /** Top-level `context` attributes read; null: all of them. */
-  context: ReadonlySet<string> | null;
+  /** The `context` attribute paths read (a tree: `true` keeps the whole value below); null: all of it. */
+  context: PathTree | null;
   /** `resource` attributes read; null: all of them. */
   resource: ReadonlySet<string> | null;
+}
+
+/** Attribute paths as a tree: a key's subtree, or `true` for the whole value at that key. */
+export type PathTree = Map<string, PathTree | true>;
+
+function addPath(tree: PathTree, path: readonly string[]): void {
+  let node = tree;
+  for (let i = 0; i < path.length; i++) {
+    const existing = node.get(path[i]);
+    if (existing === true) return; // already kept whole
+    if (i === path.length - 1) {
+      node.set(path[i], true);
+      return;
+    }
+    const next: PathTree = existing ?? new Map();
+    node.set(path[i], next);
+    node = next;
+  }
+}
+
+/** Keeps, of a JSON value, only what the tree names. */
+export function prune<T>(value: T, tree: PathTree | true): T {
+  if (tree === true || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, sub] of tree) {
+    if (Object.prototype.hasOwnProperty.call(value, key)) out[key] = prune((value as Record<string, unknown>)[key], sub);
+  }
+  return out as T;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export function policyUsage(policies: readonly LoadedPolicy[]): PolicyUsage {
   const actions = new Set<PolicyAction>();
-  const context = new Set<string>();
+  const context: PathTree = new Map();
   const resource = new Set<string>();
   let allContext = false;
   let allResource = false;
@@ -31,8 +59,10 @@ export function policyUsage(policies: readonly LoadedPolicy[]): PolicyUsage {
     if (answer.type === 'failure') return { actions: new Set(POLICY_ACTIONS), context: null, resource: null };
     const json = answer.json as unknown as { [key: string]: Json };
     for (const a of actionsOf(json.action)) actions.add(a);
-    const reads = { context: { keys: context, all: false }, resource: { keys: resource, all: false } };
+    const reads: Reads = { context: { paths: [], all: false }, resource: { paths: [], all: false } };
     walk(json.conditions, reads);
+    for (const path of reads.context.paths) addPath(context, path);
+    for (const path of reads.resource.paths) resource.add(path[0]);
     allContext ||= reads.context.all;
     allResource ||= reads.resource.all;
   }
@@ -47,33 +77,41 @@ function actionsOf(constraint: Json): PolicyAction[] {
   return known.length === ids.length ? known : [...POLICY_ACTIONS];
 }
 
-type Reads = Record<'context' | 'resource', { keys: Set<string>; all: boolean }>;
+type Reads = Record<'context' | 'resource', { paths: string[][]; all: boolean }>;
 
-/** Records `context.x` / `context has x` / `resource.x` reads; a bare `context` or `resource` anywhere else reads everything. */
+/** `context.a.b` (or `context["a"].b`, `context.a has b`) as `{root: 'context', path: ['a', 'b']}`; null when not such a chain. */
+function chainOf(node: Json): { root: 'context' | 'resource'; path: string[] } | null {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return null;
+  const keys = Object.keys(node);
+  if (keys.length !== 1) return null;
+  if (keys[0] === 'Var') return node.Var === 'context' || node.Var === 'resource' ? { root: node.Var, path: [] } : null;
+  if (keys[0] !== '.' && keys[0] !== 'has') return null;
+  const access = node[keys[0]] as { left?: Json; attr?: Json } | null;
+  if (!access || typeof access !== 'object' || Array.isArray(access)) return null;
+  const inner = chainOf(access.left ?? null);
+  if (!inner) return null;
+  const attr = access.attr;
+  const more =
+    typeof attr === 'string' ? [attr] : Array.isArray(attr) && attr.every((a) => typeof a === 'string') ? (attr as string[]) : null;
+  return more ? { root: inner.root, path: [...inner.path, ...more] } : null;
+}
+
+/**
+ * Records the outermost attribute chains on `context` and `resource` (the value at the end of a
+ * chain is kept whole: it may be compared as a whole; `has` keeps what it tests); a bare
+ * `context` or `resource` anywhere else reads everything.
+ */
 function walk(node: Json, reads: Reads): void {
   if (Array.isArray(node)) {
     for (const n of node) walk(n, reads);
     return;
   }
   if (node === null || typeof node !== 'object') return;
-  const v = node.Var;
-  if (v === 'context' || v === 'resource') {
-    reads[v].all = true;
+  const chain = chainOf(node);
+  if (chain) {
+    if (chain.path.length === 0) reads[chain.root].all = true;
+    else reads[chain.root].paths.push(chain.path);
     return;
-  }
-  for (const op of ['.', 'has'] as const) {
-    const access = node[op] as { left?: Json; attr?: Json } | undefined;
-    if (access && typeof access === 'object' && !Array.isArray(access)) {
-      const left = access.left as { Var?: Json } | undefined;
-      const target = left && typeof left === 'object' && !Array.isArray(left) ? left.Var : undefined;
-      if ((target === 'context' || target === 'resource') && Object.keys(node).length === 1) {
-        const attr = access.attr;
-        if (typeof attr === 'string') reads[target].keys.add(attr);
-        else if (Array.isArray(attr) && typeof attr[0] === 'string') reads[target].keys.add(attr[0]);
-        else reads[target].all = true;
-        return;
-      }
-    }
   }
   for (const value of Object.values(node)) walk(value, reads);
 }

@@ -103,37 +103,41 @@ const request: fc.Arbitrary<PolicyRequest> = fc.record({
   dryRun: fc.boolean(),
 });
 
+/** A random policy set as the loader takes it, or null when the schema check refuses it (start-up would stop: nothing runs). */
+function loadOrNull(texts: string[], opts: { prune?: boolean } = {}): CedarPolicies | null {
+  try {
+    return CedarPolicies.fromSources([{ file: 'random.cedar', text: texts.join('\n\n') }], ZONES, opts);
+  } catch (err) {
+    if (err instanceof PolicyLoadError) return null;
+    throw err;
+  }
+}
+
+/** Random policy sets, and questions to ask each (a decision of the table with its request). */
+const setsAndQuestions = (actions: PolicyAction[], maxLength: number) =>
+  [
+    fc.array(policy, { minLength: 1, maxLength: 4 }),
+    fc.array(fc.tuple(fc.constantFrom(...actions), request), { minLength: 1, maxLength }),
+  ] as const;
+
 describe('property: no Cedar policy set can make a decision looser (real loader, real engine)', () => {
   it('hold and await_approval never become revert; every decision stays on its own ladder', () => {
     let loaded = 0;
     fc.assert(
-      fc.property(
-        fc.array(policy, { minLength: 1, maxLength: 4 }),
-        fc.array(fc.tuple(fc.constantFrom<PolicyAction>('revert', 'await_approval', 'backport', 'hold'), request), {
-          minLength: 1,
-          maxLength: 6,
-        }),
-        (texts, decisions) => {
-          let policies: CedarPolicies;
-          try {
-            policies = CedarPolicies.fromSources([{ file: 'random.cedar', text: texts.join('\n\n') }], ZONES);
-          } catch (err) {
-            // A set the schema check refuses never runs (start-up stops): nothing to check.
-            if (err instanceof PolicyLoadError) return;
-            throw err;
-          }
-          loaded++;
-          for (const [proposed, req] of decisions) {
-            const gated = applyPolicies({ action: proposed, reason: 'table' }, (a) => policies.check(req, a));
-            const outcome: PolicyAction = gated.policy?.outcome ?? proposed;
-            expect(reachableFrom(proposed)).toContain(outcome);
-            expect(strictness(outcome)).toBeGreaterThanOrEqual(strictness(proposed));
-            if (proposed === 'hold' || proposed === 'await_approval') expect(gated.action).not.toBe('revert');
-            if (proposed === 'hold') expect(gated.action).toBe('hold');
-            if (proposed === 'backport') expect(['backport', 'hold']).toContain(gated.action);
-          }
-        },
-      ),
+      fc.property(...setsAndQuestions(['revert', 'await_approval', 'backport', 'hold'], 6), (texts, decisions) => {
+        const policies = loadOrNull(texts);
+        if (!policies) return;
+        loaded++;
+        for (const [proposed, req] of decisions) {
+          const gated = applyPolicies({ action: proposed, reason: 'table' }, (a) => policies.check(req, a));
+          const outcome: PolicyAction = gated.policy?.outcome ?? proposed;
+          expect(reachableFrom(proposed)).toContain(outcome);
+          expect(strictness(outcome)).toBeGreaterThanOrEqual(strictness(proposed));
+          if (proposed === 'hold' || proposed === 'await_approval') expect(gated.action).not.toBe('revert');
+          if (proposed === 'hold') expect(gated.action).toBe('hold');
+          if (proposed === 'backport') expect(['backport', 'hold']).toContain(gated.action);
+        }
+      }),
       { numRuns: 300 },
     );
     // The generator must mostly produce loadable sets, or the property would be vacuous.
@@ -153,30 +157,17 @@ describe('property: no Cedar policy set can make a decision looser (real loader,
 
   it('leaving out what no policy reads (and skipping actions no policy applies to) changes no judgement', () => {
     fc.assert(
-      fc.property(
-        fc.array(policy, { minLength: 1, maxLength: 4 }),
-        fc.array(fc.tuple(fc.constantFrom<PolicyAction>('revert', 'await_approval', 'backport', 'tracking_issue'), request), {
-          minLength: 1,
-          maxLength: 4,
-        }),
-        (texts, asks) => {
-          const sources = [{ file: 'random.cedar', text: texts.join('\n\n') }];
-          let pruned: CedarPolicies;
-          try {
-            pruned = CedarPolicies.fromSources(sources, ZONES);
-          } catch (err) {
-            if (err instanceof PolicyLoadError) return;
-            throw err;
-          }
-          const full = CedarPolicies.fromSources(sources, ZONES, { prune: false });
-          for (const [action, req] of asks) {
-            const a = pruned.check(req, action);
-            const b = full.check(req, action);
-            expect(a.forbidden).toBe(b.forbidden);
-            expect(new Set(a.matched.map((m) => m.id))).toEqual(new Set(b.matched.map((m) => m.id)));
-          }
-        },
-      ),
+      fc.property(...setsAndQuestions(['revert', 'await_approval', 'backport', 'tracking_issue'], 4), (texts, asks) => {
+        const pruned = loadOrNull(texts);
+        if (!pruned) return;
+        const full = loadOrNull(texts, { prune: false })!;
+        for (const [action, req] of asks) {
+          const a = pruned.check(req, action);
+          const b = full.check(req, action);
+          expect(a.forbidden).toBe(b.forbidden);
+          expect(new Set(a.matched.map((m) => m.id))).toEqual(new Set(b.matched.map((m) => m.id)));
+        }
+      }),
       { numRuns: 200 },
     );
   });
