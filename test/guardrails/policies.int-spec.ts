@@ -56,13 +56,13 @@ describe('policies.files: a shipped example policy makes a revert wait for appro
     const d = await drift(groupId('9a1'), { env: 'production' });
     expect(d.status).toBe('awaiting_approval');
     const matched = [
-      { id: 'production-needs-approval', source: expect.stringMatching(/examples\/policies\/production-approval\.cedar:11$/) },
+      { id: 'production-needs-approval', source: expect.stringMatching(/examples\/policies\/production-approval\.cedar:11$/) as string },
     ];
     expect(d.decision).toEqual({
       action: 'await_approval',
       // The table's rule stays: policies add to a decision, they never rewrite why the table decided.
       rule: 6,
-      reason: expect.stringContaining('policy production-needs-approval'),
+      reason: expect.stringContaining('policy production-needs-approval') as string,
       policy: { proposed: 'revert', outcome: 'await_approval', matched },
     });
     expect(d.differences?.map((x) => x.decision)).toEqual([
@@ -77,8 +77,12 @@ describe('policies.files: a shipped example policy makes a revert wait for appro
           details: expect.objectContaining({
             action: 'await_approval',
             rule: 6,
-            policy: expect.objectContaining({ proposed: 'revert', outcome: 'await_approval', ids: ['production-needs-approval'] }),
-          }),
+            policy: expect.objectContaining({
+              proposed: 'revert',
+              outcome: 'await_approval',
+              ids: ['production-needs-approval'],
+            }) as object,
+          }) as object,
         }),
       ]),
     );

@@ -121,13 +121,20 @@ describe('CedarPolicies: loading fails with the file and line of the problem', (
 
   it('a permit policy (policies only make decisions stricter)', () => {
     const err = loadError('\n\npermit (principal, action, resource);');
-    expect(err.problems).toEqual([{ file: 'p.cedar', line: 3, message: expect.stringContaining('only forbid policies are allowed') }]);
+    expect(err.problems).toEqual([
+      { file: 'p.cedar', line: 3, message: expect.stringContaining('only forbid policies are allowed') as string },
+    ]);
   });
 
   it('a misspelt attribute, caught by the schema check, on its own line', () => {
     const err = loadError('@id("x")\nforbid (principal, action == Action::"revert", resource)\nwhen {\n  resource.tag == "x"\n};');
     expect(err.problems).toEqual([
-      { file: 'p.cedar', line: 4, column: 3, message: expect.stringMatching(/attribute `tag` on entity type `Resource` not found/) },
+      {
+        file: 'p.cedar',
+        line: 4,
+        column: 3,
+        message: expect.stringMatching(/attribute `tag` on entity type `Resource` not found/) as string,
+      },
     ]);
   });
 
@@ -177,7 +184,7 @@ describe('CedarPolicies: evaluation', () => {
       matched: expect.arrayContaining([
         { id: 'p.cedar:1', source: 'p.cedar:1' },
         { id: 'p.cedar:3', source: 'p.cedar:3' },
-      ]),
+      ]) as unknown[],
     });
     expect(p.check(request(), 'await_approval').matched).toEqual([{ id: 'p.cedar:3', source: 'p.cedar:3' }]);
   });
@@ -187,7 +194,7 @@ describe('CedarPolicies: evaluation', () => {
     const p = load('@id("overflow") forbid (principal, action, resource) when { context.time.epochSeconds * 9223372036854775807 > 0 };');
     const judgement = p.check(request(), 'revert');
     expect(judgement.forbidden).toBe(true);
-    expect(judgement.matched).toEqual([{ id: 'overflow', source: 'p.cedar:1', error: expect.stringMatching(/overflow/) }]);
+    expect(judgement.matched).toEqual([{ id: 'overflow', source: 'p.cedar:1', error: expect.stringMatching(/overflow/) as string }]);
   });
 
   it('two loaded sets in one process do not see each other', () => {

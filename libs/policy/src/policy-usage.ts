@@ -30,7 +30,7 @@ function addPath(tree: PathTree, path: readonly string[]): void {
       node.set(path[i], true);
       return;
     }
-    const next: PathTree = existing ?? new Map();
+    const next: PathTree = existing ?? new Map<string, PathTree | true>();
     node.set(path[i], next);
     node = next;
   }
