@@ -405,7 +405,8 @@ export class EvaluateService {
           item,
           local.critical,
           managed,
-          c.madeBy.principal,
+          // As the table sees it: a difference no single change can be named for has no known author.
+          c.madeBy.unattributable ? { arn: null, class: 'unknown' } : c.madeBy.principal,
           decided.decision.rule,
           view,
           now,
