@@ -33,6 +33,11 @@ describe('policyUsage: what a policy set can look at', () => {
     expect(prune(ctx, u.context!)).toEqual({ time: { utc: { hour: 3 } }, freeze: { frozen: true, sources: ['manual'] } });
   });
 
+  it('tags are read through hasTag/getTag without reading every attribute', () => {
+    const u = usageOf('forbid (principal, action, resource) when { resource.hasTag("env") && resource.getTag("env") == resource.region };');
+    expect([...(u.resource ?? ['(all)'])]).toEqual(['region']);
+  });
+
   it('a policy that uses `context` or `resource` as a whole reads everything', () => {
     expect(usageOf('forbid (principal, action, resource) when { context == context };').context).toBeNull();
     expect(usageOf('forbid (principal, action, resource) when { resource == resource };').resource).toBeNull();

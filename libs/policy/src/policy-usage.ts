@@ -107,6 +107,15 @@ function walk(node: Json, reads: Reads): void {
     return;
   }
   if (node === null || typeof node !== 'object') return;
+  // `resource.hasTag(…)` / `resource.getTag(…)` read the tags (always handed over), not the attributes.
+  for (const op of ['hasTag', 'getTag'] as const) {
+    const call = node[op] as { left?: Json; right?: Json } | undefined;
+    const left = call && typeof call === 'object' && !Array.isArray(call) ? call.left : undefined;
+    if (Object.keys(node).length === 1 && left && typeof left === 'object' && !Array.isArray(left) && left.Var === 'resource') {
+      walk(call!.right ?? null, reads);
+      return;
+    }
+  }
   const chain = chainOf(node);
   if (chain) {
     if (chain.path.length === 0) reads[chain.root].all = true;
