@@ -3,7 +3,7 @@
  * fields; the CLI reads only these and tolerates the optional ones being absent.
  */
 
-import type { DriftDifference, DriftLinks } from '@driftwarden/domain';
+import type { DecisionPolicy, DriftDifference, DriftLinks } from '@driftwarden/domain';
 
 /** A problem with an input, named by its JSON path (same shape as `Problem` in @driftwarden/domain). */
 export interface ApiProblem {
@@ -97,7 +97,7 @@ export interface DriftRecord {
   dryRun: boolean;
   resource: { type: string; id: string; account: string; region: string; address?: string; stack?: string };
   /** `rule` is null when no numbered rule decided (an unmanaged resource, an exception). */
-  decision: { action: DecisionAction | string; rule: number | null; reason: string } | null;
+  decision: { action: DecisionAction | string; rule: number | null; reason: string; policy?: DecisionPolicy } | null;
   principal: { arn: string | null; class: string; session?: string | null } | null;
   changedAt: string | null;
   detectedAt: string | null;

@@ -10,6 +10,7 @@ import { registerDriftCommands } from './commands/drifts.command';
 import { registerFreezeCommands } from './commands/freeze.command';
 import { registerReplayCommand } from './commands/replay.command';
 import { registerEvidenceCommands } from './commands/evidence.command';
+import { registerPolicyCommands } from './commands/policy.command';
 import { colourWanted } from './output/colour';
 
 /** Adds one command (or a group) to the program. Every command group exports one. */
@@ -22,6 +23,7 @@ const BUILT_IN_COMMANDS: readonly CommandRegistrar[] = [
   registerDriftCommands,
   registerAuditCommand,
   registerEvidenceCommands,
+  registerPolicyCommands,
 ];
 
 /**

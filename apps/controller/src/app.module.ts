@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, Reflector } from '@nestjs/core'
 import { AuthFailureLimiter, BearerAuthGuard, TokenRegistry } from '@driftwarden/auth';
 import { ConfigModule, DRIFTWARDEN_CONFIG, type DriftwardenConfig, type DriftwardenRuntime } from '@driftwarden/config';
 import { Metrics, type Logger } from '@driftwarden/observability';
+import { NoPolicies, type PolicyPort } from '@driftwarden/pipeline';
 import { CoreModule } from './core/core.module';
 import type { PortOverrides } from './core/port-overrides';
 import { LOGGER } from './core/tokens';
@@ -11,6 +12,7 @@ import { SlackModule } from './slack/slack.module';
 import { KindsCodeModule } from './kinds-code/kinds-code.module';
 import { ReconcileModule } from './reconcile/reconcile.module';
 import { AuditModule } from './audit/audit.module';
+import { PolicyModule } from './policy/policy.module';
 import { ApiErrorFilter } from './http/api-error.filter';
 import { BodyParserInterceptor } from './http/body-parser.interceptor';
 import { AuditController } from './http/audit.controller';
@@ -46,6 +48,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** How AWS credentials are found (default: the SDK's provider chain). */
   awsCredentials?: CredentialsResolver;
+  /** The loaded policies (`policies.files`, loaded by bootstrap); default: none. */
+  policies?: PolicyPort;
 }
 
 @Module({})
@@ -67,6 +71,8 @@ export class AppModule {
         ReconcileModule,
         // Tamper-evident audit, durable export, evidence bundles (README "Evidence that survives").
         AuditModule.forRoot({ api }),
+        // Guardrails as policy (policies.files): Cedar, asked after the decision table, stricter only.
+        PolicyModule.forRoot(opts.policies ?? new NoPolicies()),
       ],
       // Health endpoints are served in every role; the v1 API only in role `api`.
       controllers: [

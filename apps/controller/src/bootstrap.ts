@@ -12,6 +12,7 @@ import { AppModule } from './app.module';
 import type { PortOverrides } from './core/port-overrides';
 import { freezeSettings } from './core/settings';
 import { WorkerHost } from './workers/worker-host.service';
+import { PolicyLoadError, loadPolicies } from './policy/policy.module';
 
 export interface StartOptions {
   runtime: DriftwardenRuntime;
@@ -60,6 +61,14 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     }
   }
   const logger = opts.logger ?? createLogger(runtime.logLevel);
+  // Policies (policies.files) are checked before anything connects: a broken file stops start-up with its file and line.
+  let policies;
+  try {
+    policies = loadPolicies(runtime.config.policies, logger);
+  } catch (e) {
+    if (e instanceof PolicyLoadError) throw new StartupError(e.message, { cause: e });
+    throw e;
+  }
   const probe = createRedis({ url: runtime.config.redis.url, cluster: runtime.config.redis.cluster, name: 'driftwarden:probe' });
   probe.on('error', () => undefined);
   try {
@@ -70,7 +79,7 @@ export async function startController(opts: StartOptions): Promise<RunningContro
     probe.disconnect();
   }
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ runtime, logger, overrides, clock: opts.clock, metrics: new Metrics() }),
+    AppModule.forRoot({ runtime, logger, overrides, clock: opts.clock, metrics: new Metrics(), policies }),
     { bodyParser: false, logger: ['error', 'warn'], abortOnError: false },
   );
   // No framework banner (X-Powered-By: Express); the client address for the failed-auth limit.

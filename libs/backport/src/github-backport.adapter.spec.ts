@@ -60,4 +60,26 @@ describe('GitHubBackport against the GitHub sandbox (real HTTP, real git)', () =
     ]);
     // Real git and a validating HTTP sandbox: seconds alone, far more on a busy machine (the timeout only catches a hang).
   }, 120_000);
+
+  it('a policy that forbids `backport` (outcome tracking_issue) gets a tracking issue, never a pull request', async () => {
+    const sample = sampleWorkersBackportDrift(new Date());
+    const drift = {
+      ...sample,
+      decision: {
+        ...sample.decision,
+        policy: {
+          proposed: 'backport' as const,
+          outcome: 'tracking_issue' as const,
+          matched: [{ id: 'pci-backports-by-hand', source: 'policies/pci.cedar:3' }],
+        },
+      },
+    };
+    const result = await backport.openOrUpdate(drift);
+    expect(result.kind).toBe('issue');
+    expect(result.reason).toContain('policy pci-backports-by-hand (policies/pci.cedar:3) forbids a generated backport pull request');
+    expect(gh.pullRequests()).toEqual([]);
+    const [issue] = gh.allIssues();
+    expect(issue.body).toContain('pci-backports-by-hand');
+    expect(git('branch', '--list', backportBranch('sg-0b22c0ffee0000002')).trim()).toBe('');
+  }, 120_000);
 });

@@ -112,6 +112,9 @@ export class GitHubBackport extends BackportPort {
         'backport_no_repo',
       );
     if (!drift.resource.address) throw new PermanentError(`${drift.resource.id} has no Terraform address`, 'backport_no_address');
+    // Guardrails as policy: a policy that forbids `backport` asks for a tracking issue instead of a PR.
+    const byPolicy = trackingIssuePolicy(drift);
+    if (byPolicy) return this.fallback(editor, subject, stack, byPolicy, null);
     const { repo } = stack;
     const branch = backportBranch(drift.resource.id);
     // One request for both heads and the stack's folder (with its files) on each: whether the
@@ -344,6 +347,20 @@ export class GitHubBackport extends BackportPort {
       links: { issue: { url: issue.htmlUrl, number: issue.number, repo: `${stack.repo.owner}/${stack.repo.name}` } },
     };
   }
+}
+
+/**
+ * Why a policy asks for a tracking issue instead of a pull request (a codified difference, or an
+ * older record's decision, whose policy outcome is `tracking_issue`), or null.
+ */
+export function trackingIssuePolicy(drift: DriftRecord): string | null {
+  const policies = drift.differences
+    ? drift.differences.filter((d) => d.decision.action === 'backport' && !d.decision.human).map((d) => d.decision.policy)
+    : [drift.decision.policy];
+  const ids = [...new Set(policies.flatMap((p) => (p?.outcome === 'tracking_issue' ? p.matched.map((m) => `${m.id} (${m.source})`) : [])))];
+  return ids.length > 0
+    ? `policy ${ids.join(', ')} forbids a generated backport pull request for this resource: the change is to be codified by hand`
+    : null;
 }
 
 /** The hidden lines: drift and resource ids (what issues are found by), and the record summary (what a rebuild reads). */

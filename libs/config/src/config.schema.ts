@@ -926,6 +926,26 @@ export const backportSchema = z
   })
   .prefault({});
 
+/**
+ * Guardrails as policy (issue 16 §4): Cedar files evaluated after the decision table, which can
+ * only make a decision stricter. `files` are resolved against the config file's folder on load
+ * (each must exist and parse, or start-up stops naming the file and line); `timeZones` are the
+ * IANA zones policies read as `context.time.zones["…"]`.
+ */
+export const policiesSchema = z
+  .strictObject({
+    files: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((v) => /\.cedar$/.test(v), expected('a path to a Cedar policy file ending in .cedar, e.g. ./policies/production.cedar')),
+      )
+      .default([]),
+    timeZones: z.array(timeZone).default([]),
+  })
+  .prefault({});
+
 /** An evaluation retries for about 35 minutes at most (14 attempts, back-off capped at 5 min). */
 const MIN_COMPLETED_JOBS_AGE_MS = 3_600_000;
 
@@ -1110,6 +1130,7 @@ export const configSchema = z
     backport: backportSchema,
     reconcile: reconcileSchema,
     audit: auditSchema,
+    policies: policiesSchema,
   })
   .superRefine((config, ctx) => {
     // An item waits in the ledger until it is decided, at least the CloudTrail delivery wait.
@@ -1193,4 +1214,5 @@ export type NotificationWebhookConfig = z.output<typeof notificationWebhookSchem
 export type RetentionConfig = DriftwardenConfig['retention'];
 export type BackportConfig = DriftwardenConfig['backport'];
 export type ReconcileConfig = DriftwardenConfig['reconcile'];
+export type PoliciesConfig = DriftwardenConfig['policies'];
 export type SlackConfig = z.output<typeof slackSchema>;

@@ -27,6 +27,7 @@ export {
   type ApiConfig,
   type AuditConfig,
   type BackportConfig,
+  type PoliciesConfig,
   type CriticalConfig,
   type DriftwardenConfig,
   type FileStateConfig,

@@ -127,6 +127,7 @@ describe('parseConfig: defaults', () => {
       backport: { expiryDays: 7 },
       reconcile: { intervalMinutes: 60, callsPerSecond: 5 },
       audit: { checkpoints: { every: '5m', everyMs: 300_000 }, export: {} },
+      policies: { files: [], timeZones: [] },
     };
     expect(parse('{}')).toEqual(expected);
   });
@@ -257,6 +258,24 @@ incidents:
       resourceTypes: ['AWS::EC2::SecurityGroup'],
       tags: { team: 'payments', 'driftwarden:tier': '' },
     });
+  });
+});
+
+describe('parseConfig: policies', () => {
+  it('resolves policy files against the config file folder and keeps the time zones', () => {
+    const config = parse('policies: { files: [./policies/prod.cedar, /etc/dw/hours.cedar], timeZones: [Europe/Berlin, UTC] }');
+    expect(config.policies).toEqual({
+      files: [path.resolve(BASE_DIR, 'policies/prod.cedar'), '/etc/dw/hours.cedar'],
+      timeZones: ['Europe/Berlin', 'UTC'],
+    });
+  });
+
+  it('names the key of a bad file name, a bad time zone and an unknown key', () => {
+    const problems = problemsOf('policies: { files: [prod.yaml], timeZones: [Europe/Berlinn], file: x.cedar }');
+    const byPath = new Map(problems.map((p) => [p.path, p.message]));
+    expect([...byPath.keys()].sort()).toEqual(['policies.file', 'policies.files[0]', 'policies.timeZones[0]']);
+    expect(byPath.get('policies.files[0]')).toContain('a path to a Cedar policy file ending in .cedar');
+    expect(byPath.get('policies.timeZones[0]')).toContain('an IANA time zone');
   });
 });
 

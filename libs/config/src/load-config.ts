@@ -123,6 +123,7 @@ function resolvePaths(config: DriftwardenConfig, baseDir: string): DriftwardenCo
     stacks: config.stacks.map((stack) =>
       'file' in stack.state ? { ...stack, state: { ...stack.state, file: path.resolve(baseDir, stack.state.file) } } : stack,
     ),
+    policies: { ...config.policies, files: config.policies.files.map((f) => path.resolve(baseDir, f)) },
   };
 }
 

@@ -1,6 +1,7 @@
 export * from './events';
 export * from './errors';
 export * from './decision/decide';
+export * from './decision/policy-gate';
 export * from './drift/drift-status';
 export * from './drift/drift-record';
 export * from './drift/differences';

@@ -140,6 +140,24 @@ describe('driftwarden drifts, show, approve, adopt, reject', () => {
       expect(out).toContain('evidence\n  rule: 5\n  incidentSnapshot:');
     });
 
+    it('names the policy that made the decision stricter', async () => {
+      api.drifts[0].decision = {
+        action: 'await_approval',
+        rule: 6,
+        reason: 'unauthorized drift; policy production-needs-approval (policies/prod.cedar:11) forbids revert: needs human approval',
+        policy: {
+          proposed: 'revert',
+          outcome: 'await_approval',
+          matched: [{ id: 'production-needs-approval', source: 'policies/prod.cedar:11' }],
+        },
+      };
+      const result = await run(['show', 'd-1']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        'policy     production-needs-approval (policies/prod.cedar:11): revert → await_approval (policies only make decisions stricter)',
+      );
+    });
+
     it('prints each difference in plain English with who made it (the call, or the Config item), its decision and flags', async () => {
       api.drifts[1].differences = [
         {

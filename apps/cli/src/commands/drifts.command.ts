@@ -122,6 +122,7 @@ function printDrift(ctx: CliContext, d: DriftRecord): void {
   field('resource', `${r.type} ${r.id} (account ${r.account}, ${r.region})`);
   if (r.address || r.stack) field('terraform', [r.address, r.stack ? `stack ${r.stack}` : ''].filter(Boolean).join(', '));
   if (d.decision) field('decision', `${describeDecision(d.decision)}: ${d.decision.reason}`);
+  if (d.decision?.policy) field('policy', describePolicy(d.decision.policy));
   field('principal', describePrincipal(d, true));
   field('changed', formatTimeWithRelative(d.changedAt, now));
   field('detected', formatTimeWithRelative(d.detectedAt, now));
@@ -150,6 +151,12 @@ function printDrift(ctx: CliContext, d: DriftRecord): void {
   ctx.print();
   ctx.print(c.bold('evidence'));
   renderTree(d.evidence).forEach((line) => ctx.print(`  ${line}`));
+}
+
+/** `production-needs-approval (policies/prod.cedar:11): revert → await_approval`. */
+function describePolicy(policy: NonNullable<NonNullable<DriftRecord['decision']>['policy']>): string {
+  const ids = [...new Set(policy.matched.map((m) => `${m.id} (${m.source})`))].join(', ');
+  return `${ids}: ${policy.proposed} → ${policy.outcome} (policies only make decisions stricter)`;
 }
 
 /** `revert (rule 2)`; just the action when no numbered rule decided (unmanaged, an exception). */

@@ -173,4 +173,31 @@ describe('OpenAPI document: drift records', () => {
       expect.arrayContaining(['AsgDiff', 'AsgDetail', 'InstanceDiff', 'InstanceDetail']),
     );
   });
+
+  it('describes the policy that made a decision stricter, on the record and on a difference', () => {
+    const record = sampleWorkersBackportDrift(new Date('2026-11-13T16:03:00Z'));
+    const policy = { proposed: 'revert', outcome: 'await_approval', matched: [{ id: 'production-needs-approval', source: 'p.cedar:11' }] };
+    const first: DriftDifference = {
+      id: 'added:tcp/22',
+      key: 'tcp/22',
+      side: 'added',
+      sentence: 'opened ingress tcp/22 from the internet (0.0.0.0/0)',
+      direction: { axis: 'exposure', change: 'widens', revert: 'narrows' },
+      detail: {},
+      madeBy: { source: 'config-item', principal: { arn: null, class: 'unknown' }, at: record.changedAt, configEventId: 'ev' },
+      decision: { action: 'revert', rule: 6, reason: 'revert', at: record.changedAt },
+      firstSeen: { at: record.changedAt, eventId: 'ev' },
+    };
+    const gated = {
+      ...record,
+      decision: { action: 'await_approval', rule: 6, reason: 'r', policy },
+      differences: [{ ...first, decision: { ...first.decision, action: 'await_approval', policy } }],
+    };
+    expect(validate(JSON.parse(JSON.stringify(gated)))).toBe(true);
+    expect(validate({ ...gated, decision: { ...gated.decision, policy: { ...policy, outcome: 'allow' } } })).toBe(false);
+    expect(validate({ ...gated, decision: { ...gated.decision, policy: { ...policy, matched: [] } } })).toBe(false);
+    expect(validate({ ...gated, differences: [{ ...first, decision: { ...first.decision, policy: { proposed: 'revert' } } }] })).toBe(
+      false,
+    );
+  });
 });

@@ -144,6 +144,40 @@ export const OPENAPI = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
+      DecisionPolicy: {
+        type: 'object',
+        description:
+          "Set when policies (policies.files, Cedar) made the decision table's decision stricter: they can only move it down its ladder (revert → await_approval → hold; backport → tracking_issue → hold), never loosen it. `tracking_issue` is recorded with action `backport`: the backport opens an issue instead of a pull request.",
+        additionalProperties: false,
+        required: ['proposed', 'outcome', 'matched'],
+        properties: {
+          proposed: {
+            type: 'string',
+            enum: ['revert', 'await_approval', 'backport', 'tracking_issue', 'hold'],
+            description: "the decision table's decision",
+          },
+          outcome: {
+            type: 'string',
+            enum: ['revert', 'await_approval', 'backport', 'tracking_issue', 'hold'],
+            description: 'after the policies',
+          },
+          matched: {
+            type: 'array',
+            minItems: 1,
+            description: 'every policy that forbade a rung on the way',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'source'],
+              properties: {
+                id: { type: 'string', description: "the policy's @id annotation, else file:line" },
+                source: { type: 'string', description: 'where it is written, file:line' },
+                error: { type: 'string', description: 'the policy failed to evaluate and counted as forbidding (fail closed)' },
+              },
+            },
+          },
+        },
+      },
       Error: {
         type: 'object',
         required: ['error'],
@@ -241,6 +275,7 @@ export const OPENAPI = {
               },
               rule: { type: 'integer', nullable: true },
               reason: { type: 'string' },
+              policy: ref('DecisionPolicy'),
             },
           },
           principal: {
@@ -412,6 +447,7 @@ export const OPENAPI = {
               rule: { type: 'integer', nullable: true },
               reason: { type: 'string' },
               at: { type: 'string', format: 'date-time' },
+              policy: ref('DecisionPolicy'),
               human: {
                 type: 'object',
                 properties: {

@@ -7,6 +7,7 @@
  * Pure data and pure functions: no I/O, no clock (times come in as arguments).
  */
 import { decide, type DecisionAction, type DecisionFlag, type DecisionInput, type DecisionRule } from '../decision/decide';
+import type { DecisionPolicy } from '../decision/policy-gate';
 import type { DriftPrincipal, JsonObject } from './drift-record';
 import type { DriftStatus } from './drift-status';
 
@@ -78,6 +79,8 @@ export interface DifferenceDecision {
   at: string;
   /** Set when a human decided (approve → revert, adopt → backport, reject → leave). */
   human?: HumanDecision;
+  /** Set when policies made the table's decision stricter (never on a human decision). */
+  policy?: DecisionPolicy;
 }
 
 export interface DriftDifference {
@@ -137,7 +140,7 @@ export function isDecidedAgain(d: Pick<DriftDifference, 'decision'>): boolean {
 export interface RecordSummary {
   /** Which differences set the record's status (the next thing the controller waits for). */
   primary: DifferenceAction | null;
-  decision: { action: DecisionAction; rule: DecisionRule | null; reason: string };
+  decision: { action: DecisionAction; rule: DecisionRule | null; reason: string; policy?: DecisionPolicy };
   flags: DecisionFlag[];
 }
 
@@ -171,15 +174,26 @@ export function summarizeDifferences(differences: readonly DriftDifference[]): R
     .map((g) => `${g.n} ${g.n === 1 ? 'difference' : 'differences'} ${GROUP_TEXT[g.a]}`);
   const also = others.length > 0 ? ` (also on this resource: ${others.join(', ')})` : '';
   const action: DecisionAction = primary === 'leave' ? 'await_approval' : primary;
+  const policy = groupPolicy(group);
   return {
     primary,
     decision: {
       action,
       rule: rules.length === 1 ? rules[0] : (group[0].decision.rule ?? null),
       reason: `${reasons.join('; ')}${also}`,
+      ...(policy ? { policy } : {}),
     },
     flags,
   };
+}
+
+/** The policies that made a group's decisions stricter, as one: the first one's ladder, every policy that matched. */
+function groupPolicy(group: readonly DriftDifference[]): DecisionPolicy | undefined {
+  const gated = group.map((d) => d.decision.policy).filter((p): p is DecisionPolicy => p !== undefined);
+  if (gated.length === 0) return undefined;
+  const seen = new Set<string>();
+  const matched = gated.flatMap((p) => p.matched).filter((m) => !seen.has(m.id) && Boolean(seen.add(m.id)));
+  return { proposed: gated[0].proposed, outcome: gated[0].outcome, matched };
 }
 
 /**

@@ -4,6 +4,7 @@
  * times are ISO-8601 strings, never `Date`.
  */
 import type { DecisionAction, DecisionFlag, DecisionRule, FreezeSourceType, PrincipalClass } from '../decision/decide';
+import type { DecisionPolicy } from '../decision/policy-gate';
 import type { DriftStatus } from './drift-status';
 import type { DriftDifference } from './differences';
 import type { Scope } from '../scope/scope';
@@ -119,6 +120,8 @@ export interface DriftDecision {
   /** 1-6, or null for a pre-check ignore (unsupported, unmanaged, exception, ignore tag). */
   rule: DecisionRule | null;
   reason: string;
+  /** Set when policies (`policies.files`) made the table's decision stricter: which ones, and from what to what. */
+  policy?: DecisionPolicy;
 }
 
 export interface DriftPrincipal {

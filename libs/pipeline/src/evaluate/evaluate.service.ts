@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   TransientError,
+  applyPolicies,
   canTransition,
   decide,
   decideDifference,
@@ -17,11 +18,14 @@ import {
   type CandidateDifference,
   type ConfigItemEvent,
   type Decision,
+  type DecisionPolicy,
+  type DecisionRule,
   type DifferenceAttribution,
   type DifferenceDirection,
   type DriftDiff,
   type DriftDifference,
   type DriftRecord,
+  type GatedDecision,
   type JsonObject,
   type PrincipalClass,
   type ScopeTarget,
@@ -34,6 +38,7 @@ import type { Attribution, AttributionPort } from '../ports/attribution.port';
 import type { DesiredLookup, DesiredResource, DesiredStatePort } from '../ports/desired-state.port';
 import type { ExceptionsPort } from '../ports/exceptions.port';
 import type { FreezePort, FreezeView } from '../ports/freeze.port';
+import { NoPolicies, type PolicyDifference, type PolicyPort, type PolicyRequest } from '../ports/policy.port';
 import type { Analysis, ResourceKinds } from '../ports/resource-kind.port';
 
 export interface EvaluateSettings {
@@ -57,7 +62,7 @@ interface CommitInput {
   item: ConfigItemEvent;
   coalesced: string[];
   openDriftRaw: string | null;
-  decision: Decision;
+  decision: GatedDecision;
   attribution: Attribution;
   desired: DesiredLookup | null;
   analysis: Analysis | null;
@@ -75,6 +80,8 @@ interface CommitInput {
  * and the audit entry in one atomic step (exactly one decision per item).
  */
 export class EvaluateService {
+  private policies: PolicyPort;
+
   constructor(
     private readonly ledger: ItemLedger,
     private readonly drifts: DriftStore,
@@ -87,10 +94,22 @@ export class EvaluateService {
       freeze: FreezePort;
       exceptions: ExceptionsPort;
       fetcher: ConfigItemFetcher;
+      /** The policies (`policies.files`), asked after the decision table; default: none. */
+      policies?: PolicyPort;
     },
     private readonly settings: EvaluateSettings,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.policies = ports.policies ?? new NoPolicies();
+  }
+
+  /**
+   * Installs the policies (the controller's PolicyModule does this at start-up, before any worker
+   * runs). Policies only ever make the table's decisions stricter (domain `applyPolicies`).
+   */
+  usePolicies(policies: PolicyPort): void {
+    this.policies = policies;
+  }
 
   async evaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger = 'item'): Promise<EvaluateOutcome> {
     const claimed = await this.ledger.claimLatest(resourceKey);
@@ -322,9 +341,23 @@ export class EvaluateService {
     // Rule 1 (an apply, or the controller's own change, with nobody else's change in it) and
     // rule 2 (nothing differs) are decisions about the whole resource.
     if (pipelineOnly || !analysis || analysis.diff.equal || analysis.differences.length === 0) {
-      const decision = table(
-        pipelineOnly ? attribution.principal.class : byPipeline(attribution.principal.class) ? 'unknown' : attribution.principal.class,
+      const principalClass = pipelineOnly
+        ? attribution.principal.class
+        : byPipeline(attribution.principal.class)
+          ? 'unknown'
+          : attribution.principal.class;
+      const tableDecision = table(principalClass);
+      const request = this.policyRequest(
+        item,
+        local.critical,
+        desired,
+        { ...attribution.principal, class: principalClass },
+        tableDecision.rule,
+        freezeView,
+        now,
+        [],
       );
+      const decision = applyPolicies(tableDecision, (action) => this.policies.check(request, action));
       return this.finish(
         item,
         coalesced,
@@ -369,6 +402,7 @@ export class EvaluateService {
       madeBy: prevById.get(c.id)?.madeBy ?? fallback(c.id),
       direction: prevById.get(c.id)?.direction ?? directions.get(c.id) ?? FAIL_CLOSED_DIRECTION,
     }));
+    const policyDifferences = current.map(policyDifference);
     const differences = mergeDifferences(
       previous,
       current,
@@ -376,7 +410,7 @@ export class EvaluateService {
         const view = views.get(c.madeBy.at)!;
         const needsHuman = kind!.revertNeedsHuman?.(c, managed) ?? null;
         const neverReverted = kind!.neverReverted?.(resource.type);
-        return decideDifference(
+        const decided = decideDifference(
           {
             resource: local,
             madeBy: c.madeBy,
@@ -393,6 +427,20 @@ export class EvaluateService {
           },
           at,
         );
+        // Guardrails as policy: asked after the table, about this difference and who made it.
+        const request = this.policyRequest(
+          item,
+          local.critical,
+          managed,
+          // As the table sees it: a difference no single change can be named for has no known author.
+          c.madeBy.unattributable ? { arn: null, class: 'unknown' } : c.madeBy.principal,
+          decided.decision.rule,
+          view,
+          now,
+          policyDifferences,
+          policyDifference(c),
+        );
+        return { ...decided, decision: applyPolicies(decided.decision, (action) => this.policies.check(request, action)) };
       },
       { at, eventId: item.eventId },
     ).map((d) => ({ ...d, changeRisky: changeRisky(d.id) }));
@@ -431,7 +479,7 @@ export class EvaluateService {
     item: ConfigItemEvent,
     coalesced: string[],
     openDriftRaw: string | null,
-    decision: Decision,
+    decision: GatedDecision,
     attribution: Attribution,
     desired: DesiredLookup | null,
     analysis: Analysis | null,
@@ -475,6 +523,45 @@ export class EvaluateService {
       throw new TransientError(`drift record for ${resourceKey(item.resource)} changed while deciding; retrying`, 'drift_conflict');
     }
     return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced };
+  }
+
+  /** What the policies are evaluated on (issue 16 §4): who made the change, the resource, the freeze, the incident, the time. */
+  private policyRequest(
+    item: ConfigItemEvent,
+    critical: boolean,
+    desired: DesiredLookup | null,
+    principal: DriftRecord['principal'],
+    rule: DecisionRule | null,
+    view: FreezeView,
+    now: Date,
+    differences: PolicyDifference[],
+    difference?: PolicyDifference,
+  ): PolicyRequest {
+    const r = item.resource;
+    const session = principal.session ?? sessionNameOf(principal.arn);
+    const now_ = view.freeze.now.sources.find((s) => s.type === 'incident' && s.incident)?.incident;
+    const then = view.freeze.atChange.sources.find((s) => s.incident)?.incident;
+    const incident = now_ ?? then;
+    return {
+      principal: { arn: principal.arn, class: principal.class, ...(session ? { session } : {}) },
+      resource: {
+        type: r.type,
+        kind: this.ports.kinds.forType(r.type)?.name ?? r.type,
+        id: r.id,
+        account: r.account,
+        region: r.region,
+        tags: item.tags,
+        critical,
+        ...(desired?.managed ? { stack: desired.stack, address: desired.address } : {}),
+        differences,
+      },
+      ...(difference ? { difference } : {}),
+      rule,
+      freeze: view.freeze,
+      incident: incident ? { provider: incident.provider, id: incident.id, title: incident.title, open: incident === now_ } : null,
+      at: now,
+      dryRun: this.settings.dryRun,
+    };
   }
 
   /**
@@ -524,7 +611,7 @@ export class EvaluateService {
     const dryRun = this.settings.dryRun;
     const summary = summarizeDifferences(differences);
     const status = statusOfDifferences(differences, { dryRun, backportMerged: existing?.record.links.pullRequest?.merged === true });
-    const decision: Decision = { ...summary.decision, flags: summary.flags };
+    const decision: GatedDecision = { ...summary.decision, flags: summary.flags };
     // The record speaks for the group the controller handles next: its newest change.
     const primary = differences
       .filter((d) => d.decision.action === summary.primary)
@@ -555,7 +642,7 @@ export class EvaluateService {
         address: a.desired.address,
         stack: a.desired.stack,
       },
-      decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+      decision: recordDecision(decision),
       principal: { arn: principal.arn, class: principal.class, ...(session ? { session } : {}) },
       changedAt: primary.madeBy.at,
       detectedAt: continues ? existing.record.detectedAt : at,
@@ -601,6 +688,7 @@ export class EvaluateService {
         coalesced: a.coalesced,
         ...(redecision ? { trigger: redecision } : {}),
         ...(decision.flags.length ? { flags: decision.flags } : {}),
+        ...(decision.policy ? { policy: auditPolicy(decision.policy) } : {}),
         differences: differences.map(auditDifference),
         newlySuspicious: newlySuspicious.map((d) => `${d.sentence} (by ${d.madeBy.principal.arn ?? 'an unknown principal'})`),
         ...(widening.length
@@ -679,6 +767,7 @@ export class EvaluateService {
         coalesced,
         ...(redecision ? { trigger: redecision } : {}),
         ...(decision.flags.length ? { flags: decision.flags } : {}),
+        ...(decision.policy ? { policy: auditPolicy(decision.policy) } : {}),
       },
     });
 
@@ -728,7 +817,7 @@ export class EvaluateService {
         region: item.resource.region,
         ...(desired?.managed ? { address: desired.address, stack: desired.stack } : {}),
       },
-      decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+      decision: recordDecision(decision),
       principal: {
         ...attribution.principal,
         ...(attribution.principal.session
@@ -776,7 +865,7 @@ export class EvaluateService {
       const next: DriftRecord = {
         ...existing.record,
         status: 'ignored',
-        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+        decision: recordDecision(decision),
         updatedAt: at,
         evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
       };
@@ -796,7 +885,7 @@ export class EvaluateService {
       const next: DriftRecord = {
         ...existing.record,
         status: 'resolved',
-        decision: { action: decision.action, rule: decision.rule, reason: decision.reason },
+        decision: recordDecision(decision),
         updatedAt: at,
         diff: analysis?.diff ?? existing.record.diff,
         evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
@@ -906,6 +995,22 @@ function auditDifference(d: DriftDifference): JsonObject {
     cloudTrailEventId: d.madeBy.cloudTrailEventId ?? null,
     ...(d.madeBy.unattributable ? { unattributable: d.madeBy.unattributable } : {}),
     ...(d.flags?.length ? { flags: d.flags } : {}),
+    ...(d.decision.policy ? { policy: auditPolicy(d.decision.policy) } : {}),
+  };
+}
+
+/** What the decision record keeps of a decision (and, when policies made it stricter, which ones). */
+function recordDecision(decision: GatedDecision): DriftRecord['decision'] {
+  return { action: decision.action, rule: decision.rule, reason: decision.reason, ...(decision.policy ? { policy: decision.policy } : {}) };
+}
+
+/** The policies that made a decision stricter, as the audit shows them. */
+function auditPolicy(policy: DecisionPolicy): JsonObject {
+  return {
+    proposed: policy.proposed,
+    outcome: policy.outcome,
+    ids: [...new Set(policy.matched.map((m) => m.id))],
+    matched: policy.matched.map((m) => ({ id: m.id, source: m.source, ...(m.error ? { error: m.error } : {}) })),
   };
 }
 
@@ -934,6 +1039,10 @@ function freezeTarget(item: ConfigItemEvent): ScopeTarget {
 /** No call was asked for (the resource is excluded before any AWS call). */
 function notAttributed(item: ConfigItemEvent): Attribution {
   return { principal: { arn: null, class: 'unknown' }, changedAt: item.captureTime, source: 'none' };
+}
+
+function policyDifference(d: CandidateDifference & { madeBy: DifferenceAttribution; direction: DifferenceDirection }): PolicyDifference {
+  return { id: d.id, sentence: d.sentence, side: d.side, direction: d.direction, madeBy: d.madeBy.principal.class };
 }
 
 function notAttributedDifference(item: ConfigItemEvent): DifferenceAttribution {

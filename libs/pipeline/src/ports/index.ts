@@ -7,3 +7,4 @@ export * from './remediation.port';
 export * from './backport.port';
 export * from './records.port';
 export * from './live-state.port';
+export * from './policy.port';

@@ -1,0 +1,45 @@
+import { parsePolicies } from './policy-set';
+import { policyUsage, prune } from './policy-usage';
+
+const usageOf = (text: string) => policyUsage(parsePolicies([{ file: 'p.cedar', text }], ['Europe/Berlin']));
+
+describe('policyUsage: what a policy set can look at', () => {
+  it('the actions each policy applies to (all of them when unconstrained)', () => {
+    expect([...usageOf('forbid (principal, action == Action::"revert", resource);').actions]).toEqual(['revert']);
+    expect([...usageOf('forbid (principal, action in [Action::"backport", Action::"hold"], resource);').actions].sort()).toEqual([
+      'backport',
+      'hold',
+    ]);
+    expect(usageOf('forbid (principal, action, resource);').actions.size).toBe(5);
+  });
+
+  it('the context and resource attributes read, by dot, index or has', () => {
+    const u = usageOf(
+      'forbid (principal, action, resource) when { context.time.zones["Europe/Berlin"].hour < 9 && context has difference && context["incident"].open && resource.account == "1" };',
+    );
+    expect(u.context).toEqual(
+      new Map<string, unknown>([
+        ['time', new Map([['zones', new Map([['Europe/Berlin', new Map([['hour', true]])]])]])],
+        ['difference', true],
+        ['incident', new Map([['open', true]])],
+      ]),
+    );
+    expect([...(u.resource ?? [])]).toEqual(['account']);
+  });
+
+  it('prunes a value to the paths read, keeping the end of each path whole', () => {
+    const u = usageOf('forbid (principal, action, resource) when { context.time.utc.hour < 9 && context.freeze == context.freeze };');
+    const ctx = { time: { iso: 'x', utc: { hour: 3, minute: 1 }, zones: {} }, freeze: { frozen: true, sources: ['manual'] }, rule: 6 };
+    expect(prune(ctx, u.context!)).toEqual({ time: { utc: { hour: 3 } }, freeze: { frozen: true, sources: ['manual'] } });
+  });
+
+  it('tags are read through hasTag/getTag without reading every attribute', () => {
+    const u = usageOf('forbid (principal, action, resource) when { resource.hasTag("env") && resource.getTag("env") == resource.region };');
+    expect([...(u.resource ?? ['(all)'])]).toEqual(['region']);
+  });
+
+  it('a policy that uses `context` or `resource` as a whole reads everything', () => {
+    expect(usageOf('forbid (principal, action, resource) when { context == context };').context).toBeNull();
+    expect(usageOf('forbid (principal, action, resource) when { resource == resource };').resource).toBeNull();
+  });
+});
