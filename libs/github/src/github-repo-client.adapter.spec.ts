@@ -268,7 +268,7 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
       const { gate, release } = heldOpen();
       const calls: GitHubCall[] = [];
       // Long enough for an answer on a loaded machine; the held request never answers.
-      const observed = clientFor(sb, { requestTimeoutMs: 1_000, onCall: (c) => calls.push(c) });
+      const observed = clientFor(sb, { requestTimeoutMs: 3_000, onCall: (c) => calls.push(c) });
       sb.beforeNext({ route: '/graphql' }, () => gate);
       const heads = await observed.readBranchFolders(REPO, 'stacks/prod', ['main']);
       release();
@@ -598,7 +598,8 @@ describe('OctokitGitHubRepoClient against the GitHub sandbox (HTTP, real git)', 
     it('retries a request that timed out', async () => {
       const { gate, release } = heldOpen();
       const calls: GitHubCall[] = [];
-      const observed = clientFor(sb, { requestTimeoutMs: 100, onCall: (c) => calls.push(c) });
+      // Long enough for an answer on a loaded machine (CI shares its cores); the held request never answers.
+      const observed = clientFor(sb, { requestTimeoutMs: 3_000, onCall: (c) => calls.push(c) });
       sb.beforeNext({ route: '/repos/{owner}/{repo}/git/ref/{ref}' }, () => gate);
       const sha = await observed.getBranchSha(REPO, 'main');
       release();
