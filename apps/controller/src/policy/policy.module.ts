@@ -1,7 +1,7 @@
-import { Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { PoliciesConfig } from '@driftwarden/config';
 import type { Logger } from '@driftwarden/observability';
-import { EvaluateService, NoPolicies, PolicyPort } from '@driftwarden/pipeline';
+import { NoPolicies, PolicyPort } from '@driftwarden/pipeline';
 import { CedarPolicies, PolicyLoadError } from '@driftwarden/policy';
 
 /**
@@ -21,31 +21,19 @@ export function loadPolicies(config: PoliciesConfig, logger?: Logger): PolicyPor
 
 export { PolicyLoadError };
 
-/** Installs the policies in the evaluation, which asks them after the decision table. */
-@Injectable()
-export class PolicyInstaller implements OnModuleInit {
-  constructor(
-    private readonly evaluate: EvaluateService,
-    private readonly policies: PolicyPort,
-  ) {}
-
-  // Before any worker starts (WorkerHost starts them on application bootstrap).
-  onModuleInit(): void {
-    this.evaluate.usePolicies(this.policies);
-  }
-}
-
 /**
  * Guardrails as policy (`policies`, issue 16 §4). The policies are loaded before the application
  * is built (bootstrap: a broken file stops start-up before anything connects) and handed in here.
- * Policies only ever make a decision stricter (domain `applyPolicies`).
+ * Policies only ever make a decision stricter (domain `applyPolicies`). Global: the evaluation
+ * (core/pipeline.module.ts) is built with them.
  */
 @Module({})
 export class PolicyModule {
   static forRoot(policies: PolicyPort): DynamicModule {
     return {
       module: PolicyModule,
-      providers: [{ provide: PolicyPort, useValue: policies }, PolicyInstaller],
+      global: true,
+      providers: [{ provide: PolicyPort, useValue: policies }],
       exports: [PolicyPort],
     };
   }

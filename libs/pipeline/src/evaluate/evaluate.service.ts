@@ -80,7 +80,7 @@ interface CommitInput {
  * and the audit entry in one atomic step (exactly one decision per item).
  */
 export class EvaluateService {
-  private policies: PolicyPort;
+  private readonly policies: PolicyPort;
 
   constructor(
     private readonly ledger: ItemLedger,
@@ -101,14 +101,6 @@ export class EvaluateService {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.policies = ports.policies ?? new NoPolicies();
-  }
-
-  /**
-   * Installs the policies (the controller's PolicyModule does this at start-up, before any worker
-   * runs). Policies only ever make the table's decisions stricter (domain `applyPolicies`).
-   */
-  usePolicies(policies: PolicyPort): void {
-    this.policies = policies;
   }
 
   async evaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger = 'item'): Promise<EvaluateOutcome> {
