@@ -494,7 +494,10 @@ function fromCloudTrailRecord(obj: Record<string, unknown>, envelope: Envelope, 
   const ids: string[] = [];
   const idProblems: Problem[] = [];
   const named = [
-    ...resourceIdsInCall(requestParameters, responseElements).map((f) => ({ ...f, type: f.kind === 'other' ? null : CALL_ID_TYPES[f.kind] })),
+    ...resourceIdsInCall(requestParameters, responseElements).map((f) => ({
+      ...f,
+      type: f.kind === 'other' ? null : CALL_ID_TYPES[f.kind],
+    })),
     ...kindResourceIdsInCall(r.eventSource, requestParameters),
   ];
   for (const found of named) {
