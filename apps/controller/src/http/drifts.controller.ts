@@ -1,13 +1,15 @@
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFT_STATUSES, REGION_EXPECTED, REGION_PATTERN, RESOURCE_TYPE_PATTERN, type DriftRecord } from '@driftwarden/domain';
+import { registeredKinds } from '@driftwarden/kinds';
 import { IncidentNoteLog } from '@driftwarden/notifications';
 import { DriftStore, InvalidCursorError, type DriftPage } from '@driftwarden/store';
 import { driftPredicate } from './drift-query';
 import { QueryReader } from './query';
 
-/** A kind name (`security-group`, `asg`) or a Config type (`AWS::EC2::SecurityGroup`). */
-const KIND_OR_TYPE_PATTERN = new RegExp(`^(?:${RESOURCE_TYPE_PATTERN.source.slice(1, -1)}|[a-z][a-z0-9-]{1,40})$`);
+/** A registered kind's name (`security-group`, `asg`, …) or a Config type (`AWS::EC2::SecurityGroup`); an unknown name is a 400 that lists the kinds. */
+const KIND_NAMES = registeredKinds().map((k) => k.kind.name);
+const KIND_OR_TYPE_PATTERN = new RegExp(`^(?:${RESOURCE_TYPE_PATTERN.source.slice(1, -1)}|${KIND_NAMES.join('|')})$`);
 
 @Controller('v1/drifts')
 export class DriftsController {
@@ -25,7 +27,7 @@ export class DriftsController {
     const resource = q.string('resource');
     const kind = q.string('kind', {
       pattern: KIND_OR_TYPE_PATTERN,
-      expected: 'a resource kind such as asg, or a resource type such as AWS::EC2::SecurityGroup',
+      expected: `a resource kind (${KIND_NAMES.join(', ')}) or a resource type such as AWS::EC2::SecurityGroup`,
     });
     const region = q.string('region', { pattern: REGION_PATTERN, expected: REGION_EXPECTED });
     const suspicious = q.oneOf('suspicious', ['true', 'false'] as const);
