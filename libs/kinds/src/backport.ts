@@ -159,6 +159,19 @@ export function madeByLine(d: DriftDifference): string {
   return `- ${d.sentence.replace(/^(\S+)/, '**$1**')} — by ${who} at ${d.madeBy.at}${d.madeBy.cloudTrailEventId ? ` (CloudTrail \`${d.madeBy.eventName ?? 'call'}\` \`${d.madeBy.cloudTrailEventId}\`)` : ''}`;
 }
 
+/** The PR body's "change to the code" section: the branch's whole change, then the latest commit's. */
+export function codeChangeSection(file: string, plan: Pick<EditPlan, 'codeChange'>, changes: readonly string[]): string[] {
+  return [
+    `## The change to the code`,
+    ``,
+    `\`${file}\` (this branch against the base branch):`,
+    ``,
+    ...plan.codeChange.map((c) => `- ${c}`),
+    ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
+    ``,
+  ];
+}
+
 /** The PR body's evidence table (record, Config item, CloudTrail call, principal, incident, stack). */
 export function evidenceSection(drift: DriftRecord): string[] {
   const incident = incidentOf(drift);

@@ -16,6 +16,7 @@ import {
   type CodeLocation,
   type EditPlan,
   type Unsafe,
+  codeChangeSection,
 } from '../backport';
 import { attributeDetail } from './attribute-differences';
 import { setResourceAttributes, type AttributeSet, type AttributeValue } from './hcl-attribute-edit';
@@ -85,13 +86,7 @@ export class AttributeBackportEditor implements BackportEditor {
       ``,
       `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live state; merging it keeps the fix.`,
       ``,
-      `## The change to the code`,
-      ``,
-      `\`${file}\` (this branch against the base branch):`,
-      ``,
-      ...plan.codeChange.map((c) => `- ${c}`),
-      ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
-      ``,
+      ...codeChangeSection(file, plan, changes),
       ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
       ...evidenceSection(drift),
       `## Reviewer checklist`,

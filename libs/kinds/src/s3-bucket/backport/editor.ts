@@ -7,7 +7,6 @@ import type { DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
-  incidentOf,
   leftOutSection,
   madeByLine,
   wideningBanner,
@@ -16,6 +15,8 @@ import {
   type CodeLocation,
   type EditPlan,
   type Unsafe,
+  codeChangeSection,
+  evidenceSection,
 } from '../../backport';
 import { flagDetail, type FlagDetail } from '../s3-bucket.kind';
 import { flagLabel, flagSentence, TERRAFORM_NAMES, type BucketDiff, type PublicAccessBlock } from '../model';
@@ -62,7 +63,6 @@ export class S3BucketBackportEditor implements BackportEditor {
   pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
     const drift = subject.record;
     const flags = codifiedFlags(subject);
-    const incident = incidentOf(drift);
     const who = drift.principal.arn
       ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
       : 'an unknown principal';
@@ -79,25 +79,9 @@ export class S3BucketBackportEditor implements BackportEditor {
       ``,
       `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live block; merging it keeps the fix.`,
       ``,
-      `## The change to the code`,
-      ``,
-      `\`${file}\` (this branch against the base branch):`,
-      ``,
-      ...plan.codeChange.map((c) => `- ${c}`),
-      ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
-      ``,
+      ...codeChangeSection(file, plan, changes),
       ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
-      `## Evidence`,
-      ``,
-      `| | |`,
-      `| --- | --- |`,
-      `| Drift record | \`${drift.id}\` |`,
-      `| Config item captured | ${drift.evidence.captureTime} (configurationStateId ${drift.evidence.configurationStateId ?? '–'}) |`,
-      `| CloudTrail event | ${drift.evidence.cloudTrailEventId ? `\`${drift.evidence.cloudTrailEventId}\`` : 'not found'} |`,
-      `| Principal | ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'} |`,
-      `| Incident | ${incident ? `${incident.provider} ${incident.id}${incident.url ? ` (${incident.url})` : ''}` : '–'} |`,
-      `| Stack | ${drift.resource.stack ?? '–'} |`,
-      ``,
+      ...evidenceSection(drift),
       `## Reviewer checklist`,
       ``,
       `- [ ] The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,

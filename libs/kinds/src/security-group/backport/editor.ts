@@ -17,6 +17,7 @@ import {
   type CodeLocation,
   type EditPlan,
   type Unsafe,
+  codeChangeSection,
 } from '../../backport';
 import { analyzeExposure } from '../exposure/analyze-exposure';
 import { ruleKey } from '../model/rule';
@@ -151,13 +152,7 @@ export class SecurityGroupBackportEditor implements BackportEditor {
       ``,
       `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live state; merging it keeps the fix.`,
       ``,
-      `## The change to the code`,
-      ``,
-      `\`${file}\` (this branch against the base branch):`,
-      ``,
-      ...plan.codeChange.map((c) => `- ${c}`),
-      ...(changes.length ? [``, `Latest commit:`, ``, ...changes.map((c) => `- ${c}`)] : []),
-      ``,
+      ...codeChangeSection(file, plan, changes),
       ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
       ...evidenceSection(drift),
       `## Reviewer checklist`,
