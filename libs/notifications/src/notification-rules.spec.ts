@@ -100,6 +100,13 @@ describe('notificationsFor', () => {
       title: 'Backport failed for sg-0abc (111122223333, eu-west-1)',
     });
     expect(notificationsFor(entry({ type: 'backport.closed' }))[0]).toMatchObject({ kind: 'awaiting_approval' });
+    expect(notificationsFor(entry({ type: 'tracking.not_planned', details: { status: 'awaiting_approval' } }))[0]).toMatchObject({
+      kind: 'awaiting_approval',
+      title: expect.stringContaining('tracking issue') as string,
+    });
+    // Closed as not planned on a resource never reverted (rejected), or as completed: nobody needs to act.
+    expect(notificationsFor(entry({ type: 'tracking.not_planned', details: { status: 'rejected' } }))).toEqual([]);
+    expect(notificationsFor(entry({ type: 'tracking.completed', details: { status: 'backport_merged' } }))).toEqual([]);
     expect(notificationsFor(entry({ type: 'freeze.unknown', driftId: undefined, resourceKey: undefined }))[0]).toMatchObject({
       kind: 'freeze_unknown',
       title: 'Auto-heal frozen: the incident state cannot be read',

@@ -97,6 +97,14 @@ export function notificationsFor(entry: AuditEntry & { id: string }): Notificati
     case 'backport.closed':
       out.push({ ...base, kind: 'awaiting_approval', title: `Approval needed: the backport for ${resourceOf(entry)} was closed unmerged` });
       break;
+    case 'tracking.not_planned':
+      if (details['status'] === 'awaiting_approval')
+        out.push({
+          ...base,
+          kind: 'awaiting_approval',
+          title: `Approval needed: the tracking issue for ${resourceOf(entry)} was closed as not planned`,
+        });
+      break;
     case 'backport.overdue': {
       const pr = str(details['pullRequest']);
       const days = typeof details['openDays'] === 'number' ? details['openDays'] : undefined;

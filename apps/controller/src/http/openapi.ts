@@ -849,7 +849,7 @@ export const OPENAPI = {
     '/v1/webhooks/github': {
       post: {
         summary: 'GitHub webhooks (X-Hub-Signature-256), deduplicated on the SHA-256 of the signed body',
-        description: `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` event whose \`pull_request.updated_at\` is older than that is not applied. A repeat is answered 202 with \`duplicate: true\`.`,
+        description: `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` or \`issues\` event updated longer ago than that is not applied. A repeat is answered 202 with \`duplicate: true\`. Events: \`pull_request\` closed (a backport PR merged → \`backport_merged\`; closed unmerged → \`awaiting_approval\`) and \`issues\` closed (a driftwarden issue closed as \`completed\` → codified by hand, \`backport_merged\`; \`not_planned\` → \`awaiting_approval\`, or \`rejected\` where the resource is never reverted; \`duplicate\` → no change); others are answered with \`ignored\`.`,
         responses: {
           '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) },
           '401': { description: 'bad signature', ...json(error) },

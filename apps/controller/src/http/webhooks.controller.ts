@@ -14,8 +14,9 @@ import {
 import { Metrics } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
 import { DriftStore } from '@driftwarden/store';
-import { afterBackportClosed, isOpen } from '@driftwarden/domain';
-import { gitHubDeliveryKey, parsePullRequestEvent, verifyGitHubSignature } from '@driftwarden/github';
+import { afterBackportClosed, afterTrackingIssueClosed, isOpen, trackingIssueOutcome, type DriftRecord } from '@driftwarden/domain';
+import { gitHubDeliveryKey, parseIssuesEvent, parsePullRequestEvent, verifyGitHubSignature, type IssuesEvent } from '@driftwarden/github';
+import { ResourceKinds } from '@driftwarden/pipeline';
 import { createHash } from 'node:crypto';
 import { correlationIdOf, type ApiRequest } from './request-context';
 
@@ -49,6 +50,7 @@ export class WebhooksController {
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
     private readonly drifts: DriftStore,
+    private readonly kinds: ResourceKinds,
   ) {}
 
   @Post('pagerduty')
@@ -166,7 +168,10 @@ export class WebhooksController {
       this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'duplicate' });
       return { accepted: true, duplicate: true };
     }
-    if (header(req, 'x-github-event') !== 'pull_request') return { accepted: true, duplicate: false, ignored: 'not a pull_request event' };
+    const event = header(req, 'x-github-event');
+    if (event === 'issues') return this.trackingIssueEvent(raw);
+    if (event !== 'pull_request')
+      return { accepted: true, duplicate: false, ignored: `not a pull_request or issues event (${event ?? 'none'})` };
     const parsed = parsePullRequestEvent(raw);
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed pull_request webhook', parsed.problems);
     const e = parsed.event;
@@ -216,6 +221,58 @@ export class WebhooksController {
     return { accepted: true, duplicate: false, drifts: moved };
   }
 
+  /**
+   * A tracking issue closed by a human (`issues` event, action `closed`): as for a backport pull
+   * request, `completed` means the change was codified by hand, `not_planned` that it should go
+   * (afterTrackingIssueClosed). Only records that link this very issue (number and repository)
+   * move; the body's hidden marker only says which resource to look at.
+   */
+  private async trackingIssueEvent(raw: Buffer | undefined) {
+    const parsed = parseIssuesEvent(raw ?? Buffer.alloc(0));
+    if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed issues webhook', parsed.problems);
+    const e = parsed.event;
+    if (e.updatedAt && Date.now() - Date.parse(e.updatedAt) > WEBHOOK_DEDUPE_MS) {
+      this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'too_old' });
+      return {
+        accepted: true,
+        duplicate: false,
+        ignored: `issue updated at ${e.updatedAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window`,
+      };
+    }
+    const resource = /<!-- driftwarden:drift=\S+ resource=(\S+) -->/.exec(e.body)?.[1];
+    if (e.action !== 'closed' || !resource) return { accepted: true, duplicate: false, ignored: 'not a closed driftwarden issue' };
+    const outcome = trackingIssueOutcome(e.stateReason);
+    if (!outcome) return { accepted: true, duplicate: false, ignored: `issue closed as ${e.stateReason}: nothing to do` };
+    const page = await this.drifts.list({ resource, limit: 50 });
+    const repo = `${e.repo.owner}/${e.repo.name}`.toLowerCase();
+    const at = new Date().toISOString();
+    const moved: string[] = [];
+    const linked = (x: DriftRecord) => isOpen(x.status) && x.links.issue?.number === e.number && x.links.issue.repo?.toLowerCase() === repo;
+    for (const d of page.items.filter(linked)) {
+      let changed = false;
+      await this.drifts.update(d.id, (cur) => {
+        if (!linked(cur)) return null;
+        const neverReverted = this.kinds.forType(cur.resource.type)?.neverReverted?.(cur.resource.type) ?? null;
+        const after = afterTrackingIssueClosed(cur, { number: e.number, outcome, by: e.sender, neverReverted }, at);
+        if (!after) return null;
+        changed = true;
+        return {
+          next: { ...cur, ...after, updatedAt: at },
+          audit: {
+            at,
+            type: outcome === 'completed' ? 'tracking.completed' : 'tracking.not_planned',
+            actor: 'webhook:github',
+            driftId: cur.id,
+            reason: trackingReason(e, outcome, after.status),
+            details: { url: e.htmlUrl, status: after.status, ...(e.sender ? { closedBy: e.sender } : {}) },
+          },
+        };
+      });
+      if (changed) moved.push(d.id);
+    }
+    return { accepted: true, duplicate: false, drifts: moved };
+  }
+
   @Post('opsgenie')
   @RequireRole('public')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -247,4 +304,11 @@ export class WebhooksController {
     await this.producer.pollIncidentsNow(correlationIdOf(req));
     return { accepted: true, duplicate: false };
   }
+}
+
+function trackingReason(e: IssuesEvent, outcome: 'completed' | 'not_planned', status: string): string {
+  const who = e.sender ? ` by ${e.sender}` : '';
+  return outcome === 'completed'
+    ? `tracking issue #${e.number} closed as completed${who}: the change was codified by hand (${status})`
+    : `tracking issue #${e.number} closed as not planned${who}: the change should not stay (${status})`;
 }

@@ -36,6 +36,7 @@ const ALLOWED: Record<DriftStatus, DriftStatus[]> = {
     'backport_open',
     'backport_merged',
     'backport_closed',
+    'rejected',
     'awaiting_approval',
     'resolved',
     'failed',

@@ -47,6 +47,8 @@ const TRANSITIONS: Readonly<Record<DriftStatus, readonly DriftStatus[]>> = {
     'backport_merged',
     'backport_closed',
     'awaiting_approval',
+    // A tracking issue closed as not planned on a resource driftwarden never reverts.
+    'rejected',
     'resolved',
     'failed',
     'held',

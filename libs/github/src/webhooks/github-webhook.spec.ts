@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { gitHubDeliveryKey, parsePullRequestEvent, signGitHubPayload, verifyGitHubSignature } from '@driftwarden/github';
+import { gitHubDeliveryKey, parseIssuesEvent, parsePullRequestEvent, signGitHubPayload, verifyGitHubSignature } from '@driftwarden/github';
 
 const SECRET = "It's a Secret to Everybody";
 // GitHub's documented example (docs.github.com, "Validating webhook deliveries").
@@ -150,5 +150,62 @@ describe('gitHubDeliveryKey', () => {
     expect(gitHubDeliveryKey(Buffer.from(raw))).toBe(gitHubDeliveryKey(raw));
     // One byte more is another body (and another signature): another delivery.
     expect(gitHubDeliveryKey(`${raw} `)).not.toBe(gitHubDeliveryKey(raw));
+  });
+});
+
+describe('parseIssuesEvent', () => {
+  // The fields of GitHub's `webhook-issues-closed` schema that driftwarden reads (@octokit/openapi).
+  const closed = (issue: Record<string, unknown> = {}) => ({
+    action: 'closed',
+    issue: {
+      number: 12,
+      html_url: 'https://github.com/acme/infra/issues/12',
+      body: 'codify it\n<!-- driftwarden:drift=d-1 resource=vol-1 -->',
+      state: 'closed',
+      state_reason: 'not_planned',
+      updated_at: '2026-12-06T10:00:00Z',
+      ...issue,
+    },
+    repository: { name: 'infra', full_name: 'acme/infra', owner: { login: 'acme' } },
+    sender: { login: 'octocat' },
+  });
+
+  it('reads a closed issue (object, string or bytes): number, url, body, state_reason, who closed it, when', () => {
+    for (const body of [closed(), JSON.stringify(closed()), Buffer.from(JSON.stringify(closed()))]) {
+      const r = parseIssuesEvent(body);
+      expect(r).toEqual({
+        ok: true,
+        event: {
+          action: 'closed',
+          number: 12,
+          htmlUrl: 'https://github.com/acme/infra/issues/12',
+          repo: { owner: 'acme', name: 'infra' },
+          body: 'codify it\n<!-- driftwarden:drift=d-1 resource=vol-1 -->',
+          stateReason: 'not_planned',
+          sender: 'octocat',
+          updatedAt: '2026-12-06T10:00:00.000Z',
+        },
+      });
+    }
+  });
+
+  it('reads a null body and a null state_reason (issues closed before GitHub had reasons)', () => {
+    const r = parseIssuesEvent(closed({ body: null, state_reason: null }));
+    expect(r.ok && r.event).toMatchObject({ body: '', stateReason: null });
+  });
+
+  it('names every problem by its JSON path', () => {
+    expect(parseIssuesEvent('{not json')).toMatchObject({ ok: false, problems: [{ path: '(body)' }] });
+    expect(parseIssuesEvent([])).toMatchObject({ ok: false, problems: [{ path: '(body)', message: 'expected an object, got array' }] });
+    const r = parseIssuesEvent({ action: 'closed', issue: { number: -1, html_url: 3, body: 5, state_reason: 1, updated_at: 'soon' } });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.problems.map((p) => p.path)).toEqual([
+      'issue.number',
+      'issue.html_url',
+      'issue.body',
+      'issue.state_reason',
+      'issue.updated_at',
+      'repository',
+    ]);
   });
 });

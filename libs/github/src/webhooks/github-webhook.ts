@@ -194,3 +194,91 @@ export function parsePullRequestEvent(body: unknown): PullRequestEventParseResul
     event: { action, merged, number, headRef, baseRef, htmlUrl, repo, body: prBody, ...(updatedAt ? { updatedAt } : {}) },
   };
 }
+
+export interface IssuesEvent {
+  /** `opened`, `closed`, `reopened`, `edited`, `labeled`, … */
+  action: string;
+  number: number;
+  htmlUrl: string;
+  repo: { owner: string; name: string };
+  body: string;
+  /** `issue.state_reason`: `completed`, `not_planned`, `duplicate`, `reopened`, or null (older closes). */
+  stateReason: string | null;
+  /** Who closed it (`sender.login`), when the payload says. */
+  sender?: string;
+  /** `issue.updated_at` (ISO), when the payload has it. */
+  updatedAt?: string;
+}
+
+export type IssuesEventParseResult = { ok: true; event: IssuesEvent } | { ok: false; problems: WebhookProblem[] };
+
+/**
+ * Reads an `issues` event body (GitHub's `webhook-issues-*` schemas: `action`, `issue`,
+ * `repository`, `sender`): the raw bytes or string, or parsed JSON. Every problem names its
+ * JSON path; nothing is thrown.
+ */
+export function parseIssuesEvent(body: unknown): IssuesEventParseResult {
+  let value: unknown = body;
+  if (Buffer.isBuffer(value)) value = value.toString('utf8');
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch (err) {
+      return { ok: false, problems: [{ path: '(body)', message: `expected JSON: ${err instanceof Error ? err.message : String(err)}` }] };
+    }
+  }
+  if (!isRecord(value)) return { ok: false, problems: [{ path: '(body)', message: `expected an object, got ${describe(value)}` }] };
+  const problems: WebhookProblem[] = [];
+  const action = value.action;
+  if (typeof action !== 'string' || action === '')
+    problems.push({ path: 'action', message: `expected a non-empty string, got ${describe(action)}` });
+  const issue = value.issue;
+  let number: number | undefined;
+  let htmlUrl: string | undefined;
+  let issueBody = '';
+  let stateReason: string | null = null;
+  let updatedAt: string | undefined;
+  if (!isRecord(issue)) problems.push({ path: 'issue', message: `expected an object, got ${describe(issue)}` });
+  else {
+    if (typeof issue.number === 'number' && Number.isSafeInteger(issue.number) && issue.number > 0) number = issue.number;
+    else problems.push({ path: 'issue.number', message: `expected a positive integer, got ${describe(issue.number)}` });
+    if (typeof issue.html_url === 'string' && issue.html_url !== '') htmlUrl = issue.html_url;
+    else problems.push({ path: 'issue.html_url', message: `expected a non-empty string, got ${describe(issue.html_url)}` });
+    if (typeof issue.body === 'string') issueBody = issue.body;
+    else if (issue.body !== null && issue.body !== undefined)
+      problems.push({ path: 'issue.body', message: `expected a string or null, got ${describe(issue.body)}` });
+    if (typeof issue.state_reason === 'string') stateReason = issue.state_reason;
+    else if (issue.state_reason !== null && issue.state_reason !== undefined)
+      problems.push({ path: 'issue.state_reason', message: `expected a string or null, got ${describe(issue.state_reason)}` });
+    if (issue.updated_at !== undefined && issue.updated_at !== null) {
+      if (typeof issue.updated_at === 'string' && !Number.isNaN(Date.parse(issue.updated_at)))
+        updatedAt = new Date(issue.updated_at).toISOString();
+      else problems.push({ path: 'issue.updated_at', message: `expected an ISO 8601 date-time, got ${describe(issue.updated_at)}` });
+    }
+  }
+  let repo: { owner: string; name: string } | undefined;
+  const repository = value.repository;
+  if (!isRecord(repository)) problems.push({ path: 'repository', message: `expected an object, got ${describe(repository)}` });
+  else {
+    const name = typeof repository.name === 'string' && repository.name !== '' ? repository.name : undefined;
+    if (!name) problems.push({ path: 'repository.name', message: `expected a non-empty string, got ${describe(repository.name)}` });
+    const owner = isRecord(repository.owner) && typeof repository.owner.login === 'string' ? repository.owner.login : undefined;
+    if (!owner) problems.push({ path: 'repository.owner.login', message: `expected a string, got ${describe(repository.owner)}` });
+    if (name && owner) repo = { owner, name };
+  }
+  const sender = isRecord(value.sender) && typeof value.sender.login === 'string' ? value.sender.login : undefined;
+  if (problems.length > 0 || typeof action !== 'string' || number === undefined || !htmlUrl || !repo) return { ok: false, problems };
+  return {
+    ok: true,
+    event: {
+      action,
+      number,
+      htmlUrl,
+      repo,
+      body: issueBody,
+      stateReason,
+      ...(sender ? { sender } : {}),
+      ...(updatedAt ? { updatedAt } : {}),
+    },
+  };
+}
