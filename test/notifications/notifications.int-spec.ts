@@ -217,4 +217,32 @@ describe('AuditFollower (a consumer group on the audit stream)', () => {
     );
     expect(got.map((e) => e.id)).toEqual([id]);
   });
+
+  it('run(): a batch is acknowledged only after its handler returns; a failing handler gets it again after a back-off; stops when told', async () => {
+    // A group of its own: the entries the tests above left pending are not this test's.
+    const conn = new Redis(REDIS_URL);
+    blocking.push(conn);
+    const a = new AuditFollower(conn, stream, { group: 'run-test', consumer: 'run', blockMs: 100, claimIdleMs: 200 });
+    await a.ensureGroup();
+    const id = await append('remediation.failed');
+    const seen: string[][] = [];
+    const errors: number[] = [];
+    let stopped = false;
+    const running = a.run(
+      async (batch) => {
+        if (batch.length === 0) return;
+        seen.push(batch.map((b) => b.id));
+        if (seen.length === 1) throw new Error('receiver down');
+      },
+      { stopped: () => stopped, onError: (_err, failures) => errors.push(failures) },
+    );
+    await eventually(async () => seen.length >= 2 || undefined, 'the batch handed out again after the failure', 5_000);
+    stopped = true;
+    await running;
+    expect(seen.slice(0, 2)).toEqual([[id], [id]]);
+    expect(errors).toEqual([1]);
+    // Acknowledged after the second, successful, handling: nothing is pending any more.
+    const pending = (await redis.xpending(stream, 'run-test')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
 });

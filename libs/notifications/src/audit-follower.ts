@@ -109,6 +109,32 @@ export class AuditFollower {
   }
 
   /**
+   * Follows until `stopped()`: each batch is handed to `handle` and acknowledged after it returns.
+   * A failure (of the read, the handler or the acknowledgement) is reported to `onError` and
+   * retried with back-off (200 ms doubling, at most 5 s); the batch stays pending, so it is handed
+   * out again (at least once).
+   */
+  async run(
+    handle: (batch: FollowedEntry[]) => Promise<void>,
+    opts: { stopped: () => boolean; onError: (err: unknown, failures: number) => void },
+  ): Promise<void> {
+    let failures = 0;
+    while (!opts.stopped()) {
+      try {
+        const batch = await this.next();
+        await handle(batch);
+        await this.ack(batch.map((b) => b.id));
+        failures = 0;
+      } catch (err) {
+        if (opts.stopped()) break;
+        failures++;
+        opts.onError(err, failures);
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
+      }
+    }
+  }
+
+  /**
    * A dead consumer's entries become claimable only after `claimIdleMs`: looking every half of
    * that is enough (not on every read), and again at once while there were some to take.
    */

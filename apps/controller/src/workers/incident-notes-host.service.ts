@@ -97,11 +97,9 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
     this.following = this.follow(follower);
   }
 
-  private async follow(follower: AuditFollower): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        const batch = await follower.next();
+  private follow(follower: AuditFollower): Promise<void> {
+    return follower.run(
+      async (batch) => {
         const jobs: IncidentNoteJob[] = [];
         for (const { entry } of batch) {
           const transitions = noteTransitionsFor(entry);
@@ -120,20 +118,19 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
             });
         }
         await this.producer.incidentNotes(jobs);
-        await follower.ack(batch.map((b) => b.id));
-        failures = 0;
-      } catch (err) {
-        if (this.stopping) break;
-        failures++;
-        if (isRedisConnectionError(err)) this.redisMonitor.report('notes-follow', err);
-        else
-          this.logger.warn(
-            { err: { message: err instanceof Error ? err.message : String(err) }, failures },
-            'following the audit log for incident notes failed; retrying',
-          );
-        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
-      }
-    }
+      },
+      {
+        stopped: () => this.stopping,
+        onError: (err, failures) => {
+          if (isRedisConnectionError(err)) this.redisMonitor.report('notes-follow', err);
+          else
+            this.logger.warn(
+              { err: { message: err instanceof Error ? err.message : String(err) }, failures },
+              'following the audit log for incident notes failed; retrying',
+            );
+        },
+      },
+    );
   }
 
   private async deliver(job: Job<IncidentNoteJob>): Promise<string> {

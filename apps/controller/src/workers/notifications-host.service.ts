@@ -72,11 +72,9 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
     this.following = this.follow(follower);
   }
 
-  private async follow(follower: AuditFollower): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        const batch = await follower.next();
+  private follow(follower: AuditFollower): Promise<void> {
+    return follower.run(
+      async (batch) => {
         const jobs: NotifyJob[] = [];
         for (const { entry } of batch) {
           // Slack (notifications.slack): one message per entry, or the update of a decided drift's messages.
@@ -88,20 +86,19 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
           }
         }
         await this.producer.notify(jobs);
-        await follower.ack(batch.map((b) => b.id));
-        failures = 0;
-      } catch (err) {
-        if (this.stopping) break;
-        failures++;
-        if (isRedisConnectionError(err)) this.redisMonitor.report('notify-follow', err);
-        else
-          this.logger.warn(
-            { err: { message: err instanceof Error ? err.message : String(err) }, failures },
-            'following the audit log for notifications failed; retrying',
-          );
-        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** failures, 5_000)));
-      }
-    }
+      },
+      {
+        stopped: () => this.stopping,
+        onError: (err, failures) => {
+          if (isRedisConnectionError(err)) this.redisMonitor.report('notify-follow', err);
+          else
+            this.logger.warn(
+              { err: { message: err instanceof Error ? err.message : String(err) }, failures },
+              'following the audit log for notifications failed; retrying',
+            );
+        },
+      },
+    );
   }
 
   private async deliver(job: Job<NotifyJob>): Promise<string> {
