@@ -15,7 +15,7 @@ import { LookupEventsCommand, type CloudTrailClient } from '@aws-sdk/client-clou
 import type { Redis } from 'ioredis';
 import { WaitError, type CloudTrailEvent } from '@driftwarden/domain';
 import { mapAwsError } from '@driftwarden/aws';
-import type { RedisKeys } from '@driftwarden/redis';
+import { RedisLease, type RedisKeys } from '@driftwarden/redis';
 import type { CloudTrailStore } from '@driftwarden/store';
 import { toCloudTrailEvent, type SharedRateLimiter } from './cloudtrail-lookup.adapter';
 
@@ -108,9 +108,8 @@ export class CloudTrailWindowWalker {
     if (allFinal) return { state: 'final', calls: 0, stored: 0 };
     if (due.length === 0) return { state: 'partial', calls: 0, stored: 0 };
 
-    const lock = this.keys.key('ctwalk-lock', account, region);
-    const token = `${process.pid}-${now}-${Math.random()}`;
-    if ((await this.redis.set(lock, token, 'PX', this.lockMs, 'NX')) !== 'OK') return { state: 'busy', calls: 0, stored: 0 };
+    const lock = new RedisLease(this.redis, this.keys.key('ctwalk-lock', account, region), this.lockMs);
+    if (!(await lock.acquire())) return { state: 'busy', calls: 0, stored: 0 };
     try {
       const startedAt = this.now();
       const walkFrom = new Date(Math.min(...due));
@@ -135,12 +134,7 @@ export class CloudTrailWindowWalker {
       return { state: final ? 'final' : 'partial', calls, stored };
     } finally {
       // Released only if still ours (a walk that outlived its lock must not free someone else's).
-      await this.redis.eval(
-        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end",
-        1,
-        lock,
-        token,
-      );
+      await lock.release();
     }
   }
 

@@ -2,3 +2,4 @@ export * from './redis-connection';
 export * from './keys';
 export * from './redis-errors';
 export * from './redis-monitor';
+export * from './lease';

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { createGitHubRepoClient, gitHubClientOptionsFromConfig } from '@driftwarden/github';
 import type { Logger } from '@driftwarden/observability';
-import { RedisConnectionMonitor, RedisKeys, isRedisUnavailableError } from '@driftwarden/redis';
+import { RedisConnectionMonitor, RedisKeys, RedisLease, isRedisUnavailableError } from '@driftwarden/redis';
 import { AuditLog, DriftStore } from '@driftwarden/store';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
 import { BackportExpiry } from './backport-expiry';
@@ -56,13 +56,11 @@ export class BackportExpiryHost implements OnApplicationBootstrap, OnApplication
   /** One sweep if this replica holds the lease; false when another does. */
   async tick(): Promise<boolean> {
     if (!this.expiry || this.running) return false;
-    const lease = this.keys.key('scheduler', 'expiry-lease');
-    const got = await this.redis.set(lease, this.owner, 'PX', EXPIRY_SWEEP_MS * 2, 'NX').catch(() => null);
-    if (got !== 'OK' && (await this.redis.get(lease).catch(() => null)) !== this.owner) return false;
+    const lease = new RedisLease(this.redis, this.keys.key('scheduler', 'expiry-lease'), EXPIRY_SWEEP_MS * 2, this.owner);
+    if (!(await lease.acquire().catch(() => false))) return false;
     const expiry = this.expiry;
     this.running = (async () => {
       try {
-        await this.redis.pexpire(lease, EXPIRY_SWEEP_MS * 2);
         const out = await expiry.sweep();
         if (out.announced.length) this.logger.info({ overdue: out.announced }, 'overdue backport pull requests announced');
       } catch (err) {

@@ -7,7 +7,7 @@ import { FreezeService, FreezeStore, IncidentPoller, freezeAt } from '@driftward
 import type { Logger } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
 import { ExceptionsStore } from '@driftwarden/exceptions';
-import { RedisConnectionMonitor, RedisKeys, isRedisUnavailableError } from '@driftwarden/redis';
+import { RedisConnectionMonitor, RedisKeys, RedisLease, isRedisUnavailableError } from '@driftwarden/redis';
 import { DriftStore } from '@driftwarden/store';
 import { freezeSettings } from '../core/settings';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
@@ -76,10 +76,8 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
 
   /** One sweep; returns false when another replica holds the lease. */
   async sweep(): Promise<boolean> {
-    const lease = this.keys.key('scheduler', 'lease');
-    const got = await this.redis.set(lease, this.owner, 'PX', SWEEP_INTERVAL_MS * 3, 'NX');
-    if (got !== 'OK' && (await this.redis.get(lease)) !== this.owner) return false;
-    await this.redis.pexpire(lease, SWEEP_INTERVAL_MS * 3);
+    // Taken, or renewed while this replica holds it, in one step (RedisLease).
+    if (!(await new RedisLease(this.redis, this.keys.key('scheduler', 'lease'), SWEEP_INTERVAL_MS * 3, this.owner).acquire())) return false;
     // An emptied Redis lost the poll schedule too (a BullMQ job scheduler): set it up again
     // before the state rebuild, which can take long (GitHub slow or down): the providers are
     // polled meanwhile, so a healthy one is fresh, not `unknown`, for the whole rebuild.

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { resourceKey } from '@driftwarden/domain';
 import { FreezeService, FreezeStore, IncidentPoller } from '@driftwarden/freeze';
 import type { Logger } from '@driftwarden/observability';
 import { BackportPort } from '@driftwarden/pipeline';
-import { RedisKeys } from '@driftwarden/redis';
+import { RedisKeys, RedisLease } from '@driftwarden/redis';
 import { AuditLog, DriftStore } from '@driftwarden/store';
 import { CLOCK, LOGGER, REDIS } from '../core/tokens';
 import { AuditExportRestore } from '../audit/audit-export-restore.service';
@@ -89,9 +88,8 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
     const started = this.clock();
     this.lastAttempt = started.getTime();
     await this.freeze.rebuildStarted(started);
-    const lock = this.keys.key('state', 'rebuild-lock');
-    const token = randomUUID();
-    if ((await this.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) !== 'OK') return 'busy';
+    const lock = new RedisLease(this.redis, this.keys.key('state', 'rebuild-lock'), LOCK_MS);
+    if (!(await lock.acquire())) return 'busy';
     try {
       if (await this.freeze.rebuilt()) return 'ready';
       const { recovered, skipped } = await this.backport.recoverOpen(started);
@@ -174,8 +172,7 @@ export class StateRebuild implements OnModuleInit, OnApplicationShutdown {
       await this.audit.append({ at: this.clock().toISOString(), type: 'state.rebuild_failed', actor: 'controller', reason: message });
       return 'failed';
     } finally {
-      // Released only by its owner (a compare-and-delete).
-      await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, lock, token);
+      await lock.release();
     }
   }
 

@@ -1,0 +1,85 @@
+/**
+ * RedisLease on a real Redis: one holder at a time, renewed only by its owner, released only by
+ * its owner, and a taken-or-renewed step that cannot renew a lease another owner took meanwhile.
+ */
+import { Redis } from 'ioredis';
+import { RedisLease } from '@driftwarden/redis';
+import { REDIS_URL, uniquePrefix } from '../support/test-controller';
+
+describe('RedisLease', () => {
+  let redis: Redis;
+  const prefix = uniquePrefix();
+  let n = 0;
+  const key = () => `${prefix}:lease:${++n}`;
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('one holder at a time; the holder renews it (acquire again), another owner cannot take it', async () => {
+    const k = key();
+    const a = new RedisLease(redis, k, 5_000, 'replica-a');
+    const b = new RedisLease(redis, k, 5_000, 'replica-b');
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false);
+    await redis.pexpire(k, 100);
+    expect(await a.acquire()).toBe(true);
+    expect(await redis.pttl(k)).toBeGreaterThan(1_000);
+    expect(await redis.get(k)).toBe('replica-a');
+  });
+
+  it('expires; then another owner takes it, and the old owner can neither renew nor release it', async () => {
+    const k = key();
+    const a = new RedisLease(redis, k, 50);
+    const b = new RedisLease(redis, k, 5_000);
+    expect(await a.acquire()).toBe(true);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await b.acquire()).toBe(true);
+    expect(await a.renew()).toBe(false);
+    await a.release();
+    expect(await redis.get(k)).toBe(b.owner);
+    expect(await a.acquire()).toBe(false);
+    await b.release();
+    expect(await redis.exists(k)).toBe(0);
+  });
+
+  it('run(): runs the function holding a fresh lease and releases it after, even when it throws; null when taken', async () => {
+    const k = key();
+    const inside = await RedisLease.run(redis, k, 5_000, async () => redis.get(k));
+    expect(inside?.value).toEqual(expect.any(String));
+    expect(await redis.exists(k)).toBe(0);
+    await expect(
+      RedisLease.run(redis, k, 5_000, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await redis.exists(k)).toBe(0);
+    const holder = new RedisLease(redis, k, 5_000);
+    await holder.acquire();
+    let ran = false;
+    expect(
+      await RedisLease.run(redis, k, 5_000, async () => {
+        ran = true;
+      }),
+    ).toBeNull();
+    expect(ran).toBe(false);
+  });
+
+  it('many contenders at once: exactly one holds it', async () => {
+    const k = key();
+    const connections = Array.from({ length: 20 }, () => new Redis(REDIS_URL));
+    const leases = connections.map((c, i) => new RedisLease(c, k, 5_000, `r-${i}`));
+    const got = await Promise.all(leases.map((l) => l.acquire()));
+    expect(got.filter(Boolean)).toHaveLength(1);
+    await Promise.all(connections.map((c) => c.quit()));
+  });
+
+  it('refuses a lease without a positive ttl', () => {
+    expect(() => new RedisLease(redis, key(), 0)).toThrow('positive ttl');
+  });
+});
