@@ -43,12 +43,12 @@ export class RemediateService {
   ) {}
 
   async run(job: RemediateJob, meta: JobMeta = {}): Promise<RemediateOutcome> {
-    const found = await this.drifts.getRaw(job.driftId);
+    const found = await this.drifts.get(job.driftId);
     // Waits (without spending an attempt) while the decision this job belongs to is being committed.
-    const check = await committedDecision(found?.record ?? null, job.eventId, this.ledger, meta, this.clock().getTime());
+    const check = await committedDecision(found, job.eventId, this.ledger, meta, this.clock().getTime());
     if (!found) return 'not_found';
     if (check.state === 'never') return 'superseded';
-    const drift = found.record;
+    const drift = found;
     const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
     const resumable = drift.status === 'reverting' && lastEvent === job.eventId;
     const approved = drift.status === 'awaiting_approval' && drift.approval?.action === 'approve' && !drift.approval.lapsedAt;
