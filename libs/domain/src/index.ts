@@ -5,6 +5,7 @@ export * from './decision/policy-gate';
 export * from './drift/drift-status';
 export * from './drift/drift-record';
 export * from './drift/differences';
+export * from './drift/transitions';
 export * from './aws/identifiers';
 export * from './scope/scope';
 export * from './time/duration';

@@ -5,11 +5,14 @@ import {
   canTransition,
   decide,
   decideDifference,
+  failEvaluation,
+  ignoreDrift,
   isDeletedStatus,
   isOpen,
   isRisky,
   mergeDifferences,
   precheck,
+  resolveDrift,
   resourceKey,
   sessionNameOf,
   statusForDecision,
@@ -153,19 +156,7 @@ export class EvaluateService {
     let driftId: string;
     if (open && canTransition(open.record.status, 'failed')) {
       driftId = open.record.id;
-      await this.drifts.update(driftId, (d) => ({
-        next: {
-          ...d,
-          status: 'failed',
-          updatedAt: at,
-          failure,
-          evidence: {
-            ...d.evidence,
-            eventIds: eventId && !d.evidence.eventIds.includes(eventId) ? [...d.evidence.eventIds, eventId] : d.evidence.eventIds,
-          },
-        },
-        audit: audit(d.id),
-      }));
+      await this.drifts.update(driftId, (d) => ({ next: failEvaluation(d, failure, at), audit: audit(d.id) }));
     } else {
       driftId = newDriftId(now.getTime());
       const record: DriftRecord = {
@@ -750,13 +741,7 @@ export class EvaluateService {
       // An IaC apply that brought live back to desired resolves the resource's open drift.
       const open = openExisting(openDrift);
       if (open && analysis?.diff.equal && canTransition(open.record.status, 'resolved')) {
-        const next: DriftRecord = {
-          ...open.record,
-          status: 'resolved',
-          updatedAt: at,
-          diff: analysis.diff,
-          evidence: { ...open.record.evidence, eventIds: [...open.record.evidence.eventIds, item.eventId] },
-        };
+        const next = resolveDrift(open.record, { eventId: item.eventId, diff: analysis.diff }, at);
         return {
           saved: await this.drifts.save(
             next,
@@ -831,13 +816,7 @@ export class EvaluateService {
     // latest item wins, so that drift ends here as `ignored` (its pending revert, or an approval
     // given later, then finds nothing to do). A revert already under way cannot be stopped.
     if (decision.action === 'ignore' && existing && canTransition(existing.record.status, 'ignored')) {
-      const next: DriftRecord = {
-        ...existing.record,
-        status: 'ignored',
-        decision: recordDecision(decision),
-        updatedAt: at,
-        evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
-      };
+      const next = ignoreDrift(existing.record, { eventId: item.eventId, decision: recordDecision(decision) }, at);
       return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit, { keepUntil }), driftId: next.id };
     }
     // Otherwise: one `ignored` record per resource.
@@ -851,14 +830,11 @@ export class EvaluateService {
     // Rule 2: live equals desired again: resolve the open drift, if any.
     if (decision.action === 'noop') {
       if (!existing) return withoutRecord();
-      const next: DriftRecord = {
-        ...existing.record,
-        status: 'resolved',
-        decision: recordDecision(decision),
-        updatedAt: at,
-        diff: analysis?.diff ?? existing.record.diff,
-        evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
-      };
+      const next = resolveDrift(
+        existing.record,
+        { eventId: item.eventId, diff: analysis?.diff ?? existing.record.diff, decision: recordDecision(decision) },
+        at,
+      );
       return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit), driftId: next.id };
     }
 
