@@ -74,7 +74,7 @@ describe('drift records and their indexes', () => {
     (await Promise.all(indexes(group, status).map((k) => redis.zscore(k, id)))).filter((s) => s !== null).length;
   const create = async (r: DriftRecord) => expect(await store.save(r, null, null)).toBe('ok');
   const move = async (id: string, to: DriftStatus) => {
-    const current = await store.getRaw(id);
+    const current = await store.getVersioned(id);
     expect(await store.save({ ...current!.record, status: to }, current, null)).toBe('ok');
   };
 
@@ -121,7 +121,7 @@ describe('drift records and their indexes', () => {
     await create(record('drf_ign_1', 'sg-0ignored00000001', 'ignored'));
     expectTtl(await redis.ttl(`${prefix}:drift:drf_ign_1`), 2_000);
     await redis.expire(`${prefix}:drift:drf_ign_1`, 5);
-    const current = await store.getRaw('drf_ign_1');
+    const current = await store.getVersioned('drf_ign_1');
     expect(await store.save({ ...current!.record, updatedAt: new Date().toISOString() }, current, null)).toBe('ok');
     expectTtl(await redis.ttl(`${prefix}:drift:drf_ign_1`), 2_000);
     expect(await redis.zcard(`${prefix}:drifts:expiry`)).toBe(1);
@@ -230,7 +230,7 @@ describe('drift records and their indexes', () => {
     const newer = item(a, 2);
     await ledger.accept([newer]);
     await ledger.claimLatest(rk(a));
-    const current = await store.getRaw(`drf_f_${a}`);
+    const current = await store.getVersioned(`drf_f_${a}`);
     expect(
       await store.save({ ...current!.record, status: 'resolved' }, current, null, {
         eventId: newer.eventId,

@@ -6,6 +6,7 @@ export * from './drift/drift-status';
 export * from './drift/drift-record';
 export * from './drift/differences';
 export * from './drift/tracking-issue';
+export * from './drift/transitions';
 export * from './aws/identifiers';
 export * from './scope/scope';
 export * from './time/duration';

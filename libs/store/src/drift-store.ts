@@ -11,6 +11,7 @@ import {
   resourceKey,
 } from '@driftwarden/domain';
 import { AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
+import { expectedStored, versionedDrift, type VersionedDrift } from './drift-version';
 import { backfillDriftsLua, backfillResourceLua, saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
 import { secondsUntil, storeRetention, type StoreRetention } from './retention';
 
@@ -153,9 +154,10 @@ export class DriftStore {
     return raw ? (JSON.parse(raw) as DriftRecord) : null;
   }
 
-  async getRaw(id: string): Promise<{ record: DriftRecord; raw: string } | null> {
+  /** A record with the version a compare-and-set `save` of its next state expects. */
+  async getVersioned(id: string): Promise<VersionedDrift | null> {
     const raw = await this.redis.get(this.driftKey(id));
-    return raw ? { record: JSON.parse(raw) as DriftRecord, raw } : null;
+    return raw ? versionedDrift(raw) : null;
   }
 
   /**
@@ -174,10 +176,10 @@ export class DriftStore {
   }
 
   /** The open drift of a resource, if any. */
-  async openFor(resourceKey: string): Promise<{ record: DriftRecord; raw: string } | null> {
+  async openFor(resourceKey: string): Promise<VersionedDrift | null> {
     const id = await this.redis.hget(this.resourceHashKey(resourceKey), 'openDrift');
     if (!id) return null;
-    const found = await this.getRaw(id);
+    const found = await this.getVersioned(id);
     return found && isOpen(found.record.status) ? found : null;
   }
 
@@ -238,12 +240,13 @@ export class DriftStore {
   }
 
   /**
-   * Saves a record with compare-and-set on its previous JSON and appends an audit entry,
-   * atomically. The status transition is checked here, once, for every writer.
+   * Saves a record with compare-and-set on the version it was read at (`previous`; null: the
+   * record must not exist yet) and appends an audit entry, atomically. The status transition is
+   * checked here, once, for every writer.
    */
   async save(
     next: DriftRecord,
-    previous: { record: DriftRecord; raw: string } | null,
+    previous: VersionedDrift | null,
     audit: AuditEntry | null,
     item?: ItemCommit,
     options: SaveOptions = {},
@@ -261,7 +264,7 @@ export class DriftStore {
       this.audit.chainHeadKey,
       this.prefix,
       next.id,
-      previous ? previous.raw : '',
+      previous ? expectedStored(previous.version) : '',
       JSON.stringify(next),
       previous ? previous.record.status : '',
       next.status,
@@ -413,7 +416,7 @@ export class DriftStore {
     attempts = 5,
   ): Promise<DriftRecord | null> {
     for (let i = 0; i < attempts; i++) {
-      const current = await this.getRaw(id);
+      const current = await this.getVersioned(id);
       if (!current) return null;
       const change = mutate(current.record);
       if (!change) return current.record;

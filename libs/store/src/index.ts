@@ -1,5 +1,6 @@
 export * from './audit-log';
 export * from './drift-store';
+export type { DriftVersion, VersionedDrift } from './drift-version';
 export * from './item-ledger';
 export * from './cloudtrail-store';
 export * from './quarantine-store';

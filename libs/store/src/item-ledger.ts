@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
 import { resourceKey, type ConfigItemEvent } from '@driftwarden/domain';
 import type { AuditLog } from './audit-log';
+import { versionedDrift, type VersionedDrift } from './drift-version';
 import { acceptItemLua, claimLatestLua } from './redis-scripts';
 import { DEFAULT_STORE_RETENTION, storeRetention, type StoreRetention } from './retention';
 
@@ -17,8 +18,8 @@ export interface AcceptResult {
 
 export interface ClaimedItem {
   event: ConfigItemEvent;
-  /** The resource's open drift record at claim time (JSON as stored), if any. */
-  openDriftRaw: string | null;
+  /** The resource's open drift record at claim time, with the version a compare-and-set save expects, if any. */
+  openDrift: VersionedDrift | null;
   /** Older pending items of the same resource that this one supersedes (latest wins). */
   coalesced: string[];
 }
@@ -126,7 +127,7 @@ export class ItemLedger {
     return {
       event: JSON.parse(body) as ConfigItemEvent,
       coalesced: Array.isArray(older) ? (older as string[]) : [],
-      openDriftRaw: openDriftRaw || null,
+      openDrift: openDriftRaw ? versionedDrift(openDriftRaw) : null,
     };
   }
 

@@ -72,8 +72,10 @@ export class IllegalTransitionError extends PermanentError {
   constructor(
     readonly from: DriftStatus,
     readonly to: DriftStatus,
+    /** Which drift and which step, e.g. `drf_…: starting its revert`. */
+    context?: string,
   ) {
-    super(`illegal drift status transition from "${from}" to "${to}"`, 'illegal_transition');
+    super(`illegal drift status transition from "${from}" to "${to}"${context ? ` (${context})` : ''}`, 'illegal_transition');
   }
 }
 

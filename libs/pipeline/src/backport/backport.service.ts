@@ -1,4 +1,4 @@
-import { PermanentError, WaitError, isOpen, resourceKey, type DriftRecord } from '@driftwarden/domain';
+import { PermanentError, WaitError, failBackport, isOpen, linkBackport, resourceKey, type DriftRecord } from '@driftwarden/domain';
 import type { BackportJob } from '@driftwarden/queue';
 import { committedDecision, type JobMeta } from '../jobs/committed-decision';
 import type { BackportPort } from '../ports/backport.port';
@@ -55,7 +55,7 @@ export class BackportService {
       const result = await this.backport.openOrUpdate(drift);
       const at = this.clock().toISOString();
       await this.drifts.update(drift.id, (d) => ({
-        next: { ...d, updatedAt: at, links: { ...d.links, ...result.links } },
+        next: linkBackport(d, result.links, at),
         audit: {
           at,
           type: result.kind === 'pull_request' ? 'backport.pull_request' : 'backport.issue',
@@ -75,7 +75,7 @@ export class BackportService {
       if (err instanceof PermanentError) {
         const at = this.clock().toISOString();
         await this.drifts.update(drift.id, (d) => ({
-          next: { ...d, status: 'failed', updatedAt: at },
+          next: failBackport(d, at),
           audit: { at, type: 'backport.failed', actor: 'worker', driftId: d.id, reason: `${err.code}: ${err.message}` },
         }));
         return 'failed';

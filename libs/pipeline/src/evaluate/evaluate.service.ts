@@ -5,11 +5,14 @@ import {
   canTransition,
   decide,
   decideDifference,
+  failEvaluation,
+  ignoreDrift,
   isDeletedStatus,
   isOpen,
   isRisky,
   mergeDifferences,
   precheck,
+  resolveDrift,
   resourceKey,
   sessionNameOf,
   statusForDecision,
@@ -32,11 +35,12 @@ import {
 } from '@driftwarden/domain';
 import { ConfigItemFetcher, needsCompletion } from '@driftwarden/ingest';
 import type { EvaluateJob, JobProducer } from '@driftwarden/queue';
-import type { AuditEntry, AuditLog, DriftStore, ItemLedger, SaveResult } from '@driftwarden/store';
+import type { AuditEntry, SaveResult, VersionedDrift } from '@driftwarden/store';
 import { newDriftId } from '@driftwarden/store';
 import type { Attribution, AttributionPort } from '../ports/attribution.port';
 import type { DesiredLookup, DesiredResource, DesiredStatePort } from '../ports/desired-state.port';
 import type { ExceptionsPort } from '../ports/exceptions.port';
+import type { AuditAppend, DecisionRecords, ItemClaims } from '../ports/records.port';
 import type { FreezePort, FreezeView } from '../ports/freeze.port';
 import { NoPolicies, type PolicyDifference, type PolicyPort, type PolicyRequest } from '../ports/policy.port';
 import type { Analysis, ResourceKinds } from '../ports/resource-kind.port';
@@ -61,7 +65,7 @@ const IGNORE_TAG = 'driftwarden:ignore';
 interface CommitInput {
   item: ConfigItemEvent;
   coalesced: string[];
-  openDriftRaw: string | null;
+  openDrift: VersionedDrift | null;
   decision: GatedDecision;
   attribution: Attribution;
   desired: DesiredLookup | null;
@@ -83,10 +87,10 @@ export class EvaluateService {
   private readonly policies: PolicyPort;
 
   constructor(
-    private readonly ledger: ItemLedger,
-    private readonly drifts: DriftStore,
-    private readonly audit: AuditLog,
-    private readonly producer: JobProducer,
+    private readonly ledger: ItemClaims,
+    private readonly drifts: DecisionRecords,
+    private readonly audit: AuditAppend,
+    private readonly producer: Pick<JobProducer, 'remediate' | 'backport'>,
     private readonly ports: {
       kinds: ResourceKinds;
       desiredState: DesiredStatePort;
@@ -105,7 +109,7 @@ export class EvaluateService {
 
   async evaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger = 'item'): Promise<EvaluateOutcome> {
     const claimed = await this.ledger.claimLatest(resourceKey);
-    if (claimed) return this.decideOn(claimed.event, claimed.coalesced, claimed.openDriftRaw, correlationId, null);
+    if (claimed) return this.decideOn(claimed.event, claimed.coalesced, claimed.openDrift, correlationId, null);
     // An item (an event's, or the reconciling sweep's) that another evaluation already took.
     if (trigger === 'item' || trigger === 'reconcile') return { status: 'nothing_pending' };
     return this.reevaluate(resourceKey, correlationId, trigger);
@@ -152,19 +156,7 @@ export class EvaluateService {
     let driftId: string;
     if (open && canTransition(open.record.status, 'failed')) {
       driftId = open.record.id;
-      await this.drifts.update(driftId, (d) => ({
-        next: {
-          ...d,
-          status: 'failed',
-          updatedAt: at,
-          failure,
-          evidence: {
-            ...d.evidence,
-            eventIds: eventId && !d.evidence.eventIds.includes(eventId) ? [...d.evidence.eventIds, eventId] : d.evidence.eventIds,
-          },
-        },
-        audit: audit(d.id),
-      }));
+      await this.drifts.update(driftId, (d) => ({ next: failEvaluation(d, failure, at), audit: audit(d.id) }));
     } else {
       driftId = newDriftId(now.getTime());
       const record: DriftRecord = {
@@ -207,19 +199,19 @@ export class EvaluateService {
       // The resource was excluded: decide again on its latest item.
       const lastId = await this.ledger.lastProcessed(resourceKey);
       const item = lastId ? await this.ledger.event(lastId) : null;
-      return item ? this.decideOn(item, [], open?.raw ?? null, correlationId, trigger) : { status: 'nothing_pending' };
+      return item ? this.decideOn(item, [], open, correlationId, trigger) : { status: 'nothing_pending' };
     }
     if (!open || open.record.status !== 'held') return { status: 'nothing_pending' };
     const lastEventId = open.record.evidence.eventIds[open.record.evidence.eventIds.length - 1];
     const item = await this.ledger.event(lastEventId);
     if (!item) return { status: 'nothing_pending' };
-    return this.decideOn(item, [], open.raw, correlationId, trigger);
+    return this.decideOn(item, [], open, correlationId, trigger);
   }
 
   private async decideOn(
     claimedItem: ConfigItemEvent,
     coalesced: string[],
-    openDriftRaw: string | null,
+    openDrift: VersionedDrift | null,
     correlationId: string,
     redecision: EvaluateTrigger | null,
   ): Promise<EvaluateOutcome> {
@@ -247,7 +239,7 @@ export class EvaluateService {
       return this.finish(
         item,
         coalesced,
-        openDriftRaw,
+        openDrift,
         excluded,
         notAttributed(item),
         desired,
@@ -263,7 +255,7 @@ export class EvaluateService {
       // An oversized item names its tags only once completed.
       const tagged = precheck({ ...local, ignoreTag: ignoreTagged(item) });
       if (tagged)
-        return this.finish(item, coalesced, openDriftRaw, tagged, notAttributed(item), desired, null, null, correlationId, now, redecision);
+        return this.finish(item, coalesced, openDrift, tagged, notAttributed(item), desired, null, null, correlationId, now, redecision);
     }
 
     // Who made the item's change as a whole: an IaC apply or the controller's own change is not drift (rule 1).
@@ -274,7 +266,7 @@ export class EvaluateService {
       desired = await this.ports.desiredState.lookup(resource);
     }
     let analysis: Analysis | null = null;
-    const existing = openExisting(openDriftRaw);
+    const existing = openExisting(openDrift);
     if (kind && desired?.managed && (item.configuration || local.deleted || kind.catchAll)) {
       analysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, {
         resourceId: resource.id,
@@ -350,19 +342,7 @@ export class EvaluateService {
         [],
       );
       const decision = applyPolicies(tableDecision, (action) => this.policies.check(request, action));
-      return this.finish(
-        item,
-        coalesced,
-        openDriftRaw,
-        decision,
-        attribution,
-        desired,
-        analysis,
-        freezeView,
-        correlationId,
-        now,
-        redecision,
-      );
+      return this.finish(item, coalesced, openDrift, decision, attribution, desired, analysis, freezeView, correlationId, now, redecision);
     }
 
     // Each difference decided on its own (DESIGN §4 "Differences and who made them").
@@ -470,7 +450,7 @@ export class EvaluateService {
   private async finish(
     item: ConfigItemEvent,
     coalesced: string[],
-    openDriftRaw: string | null,
+    openDrift: VersionedDrift | null,
     decision: GatedDecision,
     attribution: Attribution,
     desired: DesiredLookup | null,
@@ -486,7 +466,7 @@ export class EvaluateService {
     const kind = this.ports.kinds.forType(item.resource.type);
     if (decision.rule === 1 && attribution.principal.class === 'iac' && kind && (item.configuration || kind.catchAll) && desired?.managed) {
       // An apply: live compared with what it applied; if equal, the apply fixed any open drift.
-      const open = openExisting(openDriftRaw);
+      const open = openExisting(openDrift);
       appliedAnalysis = kind.analyze((item.configuration as JsonObject | null) ?? null, desired, {
         resourceId: item.resource.id,
         item,
@@ -499,7 +479,7 @@ export class EvaluateService {
     const result = await this.commit({
       item,
       coalesced,
-      openDriftRaw,
+      openDrift,
       decision,
       attribution,
       desired,
@@ -582,7 +562,7 @@ export class EvaluateService {
   private async commitDifferences(a: {
     item: ConfigItemEvent;
     coalesced: string[];
-    existing: { record: DriftRecord; raw: string } | null;
+    existing: VersionedDrift | null;
     differences: DriftDifference[];
     /** The resource's kind (its name). */
     kind: string;
@@ -720,20 +700,8 @@ export class EvaluateService {
   }
 
   private async commit(c: CommitInput): Promise<{ saved: SaveResult; driftId: string | null }> {
-    const {
-      item,
-      coalesced,
-      openDriftRaw,
-      decision,
-      attribution,
-      desired,
-      analysis,
-      freezeView,
-      correlationId,
-      now,
-      redecision,
-      keepUntil,
-    } = c;
+    const { item, coalesced, openDrift, decision, attribution, desired, analysis, freezeView, correlationId, now, redecision, keepUntil } =
+      c;
     const rk = resourceKey(item.resource);
     const at = now.toISOString();
     const dryRun = this.settings.dryRun;
@@ -771,15 +739,9 @@ export class EvaluateService {
     };
     if (decision.action === 'ignore' && decision.rule === 1) {
       // An IaC apply that brought live back to desired resolves the resource's open drift.
-      const open = openExisting(openDriftRaw);
+      const open = openExisting(openDrift);
       if (open && analysis?.diff.equal && canTransition(open.record.status, 'resolved')) {
-        const next: DriftRecord = {
-          ...open.record,
-          status: 'resolved',
-          updatedAt: at,
-          diff: analysis.diff,
-          evidence: { ...open.record.evidence, eventIds: [...open.record.evidence.eventIds, item.eventId] },
-        };
+        const next = resolveDrift(open.record, { eventId: item.eventId, diff: analysis.diff }, at);
         return {
           saved: await this.drifts.save(
             next,
@@ -793,7 +755,7 @@ export class EvaluateService {
       return withoutRecord();
     }
 
-    const existing = openExisting(openDriftRaw);
+    const existing = openExisting(openDrift);
     // The record names the kind that handles the resource (the catch-all kind only a resource a stack's state holds).
     const handler = this.ports.kinds.forType(item.resource.type);
     const kindName = handler && (!handler.catchAll || desired?.managed) ? handler.name : undefined;
@@ -854,19 +816,13 @@ export class EvaluateService {
     // latest item wins, so that drift ends here as `ignored` (its pending revert, or an approval
     // given later, then finds nothing to do). A revert already under way cannot be stopped.
     if (decision.action === 'ignore' && existing && canTransition(existing.record.status, 'ignored')) {
-      const next: DriftRecord = {
-        ...existing.record,
-        status: 'ignored',
-        decision: recordDecision(decision),
-        updatedAt: at,
-        evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
-      };
+      const next = ignoreDrift(existing.record, { eventId: item.eventId, decision: recordDecision(decision) }, at);
       return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit, { keepUntil }), driftId: next.id };
     }
     // Otherwise: one `ignored` record per resource.
     if (decision.action === 'ignore') {
       const id = `drf_ign_${createHash('sha256').update(rk).digest('hex').slice(0, 20)}`;
-      const previous = await this.drifts.getRaw(id);
+      const previous = await this.drifts.getVersioned(id);
       const next = { ...base(id, previous?.record.detectedAt ?? at), status: 'ignored' as const };
       return { saved: await this.drifts.save(next, previous, auditFor(id), itemCommit, { keepUntil }), driftId: id };
     }
@@ -874,14 +830,11 @@ export class EvaluateService {
     // Rule 2: live equals desired again: resolve the open drift, if any.
     if (decision.action === 'noop') {
       if (!existing) return withoutRecord();
-      const next: DriftRecord = {
-        ...existing.record,
-        status: 'resolved',
-        decision: recordDecision(decision),
-        updatedAt: at,
-        diff: analysis?.diff ?? existing.record.diff,
-        evidence: { ...existing.record.evidence, eventIds: [...existing.record.evidence.eventIds, item.eventId], rule: decision.rule },
-      };
+      const next = resolveDrift(
+        existing.record,
+        { eventId: item.eventId, diff: analysis?.diff ?? existing.record.diff, decision: recordDecision(decision) },
+        at,
+      );
       return { saved: await this.drifts.save(next, existing, auditFor(next.id), itemCommit), driftId: next.id };
     }
 
@@ -938,10 +891,9 @@ function incidentLink(view: FreezeView): Pick<DriftRecord['links'], 'incident'> 
   return incident ? { incident } : {};
 }
 
-function openExisting(raw: string | null): { record: DriftRecord; raw: string } | null {
-  if (!raw) return null;
-  const record = JSON.parse(raw) as DriftRecord;
-  return isOpen(record.status) ? { record, raw } : null;
+/** The resource's drift as read with its claim, if it is still open (a decision continues only an open drift). */
+function openExisting(drift: VersionedDrift | null): VersionedDrift | null {
+  return drift && isOpen(drift.record.status) ? drift : null;
 }
 
 /** A new decision continues the open drift when its state machine allows the move. */

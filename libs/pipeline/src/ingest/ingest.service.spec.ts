@@ -5,6 +5,7 @@ import { aDrift } from '@driftwarden/domain/testing';
 import { normalizeDelivery } from '@driftwarden/ingest';
 import type { JobProducer } from '@driftwarden/queue';
 import type { AcceptResult, AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
+import { aVersion } from '../test/use-case-support';
 import { IngestService } from './ingest.service';
 
 const EXAMPLES = join(__dirname, '..', '..', '..', '..', 'examples', 'events');
@@ -100,7 +101,7 @@ describe('IngestService (record what arrived, then ask for evaluations)', () => 
     const w = build();
     const [verdict] = sample('config-rules-compliance-change.json');
     const open = aDrift();
-    w.drifts.openFor.mockResolvedValue({ record: open, raw: JSON.stringify(open) });
+    w.drifts.openFor.mockResolvedValue({ record: open, version: aVersion(open.id) });
     w.drifts.update.mockImplementation(async (_id, mutate) => mutate(open)?.next ?? open);
     await w.service.ingestEvents([verdict], CTX);
     expect(w.audit.append).toHaveBeenCalledWith(expect.objectContaining({ type: 'compliance.changed' }));

@@ -1,8 +1,12 @@
 import {
   DriftwardenError,
   PermanentError,
-  statusOfDifferences,
-  summarizeDifferences,
+  afterRevert,
+  excludeBeforeRevert,
+  failRevert,
+  holdRevert,
+  lapseApproval,
+  startRevert,
   type ApiCallRecord,
   type DriftDifference,
   type DriftRecord,
@@ -43,12 +47,12 @@ export class RemediateService {
   ) {}
 
   async run(job: RemediateJob, meta: JobMeta = {}): Promise<RemediateOutcome> {
-    const found = await this.drifts.getRaw(job.driftId);
+    const found = await this.drifts.get(job.driftId);
     // Waits (without spending an attempt) while the decision this job belongs to is being committed.
-    const check = await committedDecision(found?.record ?? null, job.eventId, this.ledger, meta, this.clock().getTime());
+    const check = await committedDecision(found, job.eventId, this.ledger, meta, this.clock().getTime());
     if (!found) return 'not_found';
     if (check.state === 'never') return 'superseded';
-    const drift = found.record;
+    const drift = found;
     const lastEvent = drift.evidence.eventIds[drift.evidence.eventIds.length - 1];
     const resumable = drift.status === 'reverting' && lastEvent === job.eventId;
     const approved = drift.status === 'awaiting_approval' && drift.approval?.action === 'approve' && !drift.approval.lapsedAt;
@@ -57,20 +61,21 @@ export class RemediateService {
     if (approved && drift.approval?.expiresAt && Date.parse(drift.approval.expiresAt) <= this.clock().getTime()) {
       // An approval is used within approvalTtlMinutes or it lapses (DESIGN §5).
       const at = this.clock().toISOString();
-      await this.drifts.update(drift.id, (d) =>
-        d.approval && !d.approval.lapsedAt
+      await this.drifts.update(drift.id, (d) => {
+        const next = lapseApproval(d, at);
+        return next
           ? {
-              next: { ...d, updatedAt: at, approval: { ...d.approval, lapsedAt: at } },
+              next,
               audit: {
                 at,
                 type: 'approval.lapsed',
                 actor: 'worker',
                 driftId: d.id,
-                reason: `approval by ${d.approval.by} was not used before ${d.approval.expiresAt}`,
+                reason: `approval by ${d.approval?.by} was not used before ${d.approval?.expiresAt}`,
               },
             }
-          : null,
-      );
+          : null;
+      });
       return 'superseded';
     }
     const rk = resourceKey(drift.resource);
@@ -100,7 +105,7 @@ export class RemediateService {
       const moved = await this.drifts.update(drift.id, (d) =>
         d.status === drift.status && d.updatedAt === drift.updatedAt
           ? {
-              next: { ...d, status: 'reverting', updatedAt: now.toISOString() },
+              next: startRevert(d, now.toISOString()),
               audit: {
                 at: now.toISOString(),
                 type: 'remediation.started',
@@ -139,11 +144,15 @@ export class RemediateService {
       const at = this.clock().toISOString();
       let status: DriftStatus = result.verified ? 'reverted' : 'failed';
       await this.drifts.update(current.id, (d) => {
-        const evidence = { ...d.evidence, apiCalls: [...d.evidence.apiCalls, ...result.apiCalls], afterState: result.afterState };
-        const remaining = plan && result.verified ? (d.differences ?? []).filter((x) => x.decision.action !== 'revert') : [];
+        const kind = this.kinds.forType(d.resource.type);
+        const { next, remaining } = afterRevert(d, result, at, {
+          planned: plan !== null,
+          ...(kind ? { diffOf: (r) => kind.diffOf(r) } : {}),
+        });
+        status = next.status;
         if (remaining.length === 0) {
           return {
-            next: { ...d, status, updatedAt: at, evidence },
+            next,
             audit: {
               at,
               type: result.verified ? 'remediation.reverted' : 'remediation.failed',
@@ -156,19 +165,8 @@ export class RemediateService {
           };
         }
         // The other differences go on (codified in the PR, awaiting a human).
-        const summary = summarizeDifferences(remaining);
-        status = statusOfDifferences(remaining, { dryRun: false, backportMerged: d.links.pullRequest?.merged === true });
         return {
-          next: {
-            ...d,
-            status,
-            updatedAt: at,
-            decision: { ...summary.decision },
-            ...(summary.flags.length ? { flags: summary.flags } : { flags: undefined }),
-            ...(this.kinds.forType(d.resource.type) ? { diff: this.kinds.forType(d.resource.type)!.diffOf(remaining) } : {}),
-            differences: remaining,
-            evidence,
-          },
+          next,
           audit: {
             at,
             type: 'remediation.reverted',
@@ -192,58 +190,28 @@ export class RemediateService {
 
   private async exclude(drift: DriftRecord, reason: string): Promise<'excluded'> {
     const at = this.clock().toISOString();
-    await this.drifts.update(drift.id, (d) =>
-      d.status === 'detected'
-        ? {
-            next: { ...d, status: 'ignored', updatedAt: at, decision: { action: 'ignore', rule: null, reason } },
-            audit: { at, type: 'remediation.excluded', actor: 'worker', driftId: d.id, reason },
-          }
-        : null,
-    );
+    await this.drifts.update(drift.id, (d) => {
+      const next = excludeBeforeRevert(d, reason, at);
+      return next ? { next, audit: { at, type: 'remediation.excluded', actor: 'worker', driftId: d.id, reason } } : null;
+    });
     return 'excluded';
   }
 
   private async hold(drift: DriftRecord, reason: string): Promise<'held'> {
     const at = this.clock().toISOString();
     // The differences that were to be reverted are held with it (decided again when the freeze ends).
-    const held = (differences: DriftDifference[] | undefined) =>
-      differences?.map((x) =>
-        x.decision.action === 'revert' ? { ...x, decision: { action: 'hold' as const, rule: 4 as const, reason, at } } : x,
-      );
-    await this.drifts.update(drift.id, (d) =>
-      d.status === 'held'
-        ? null
-        : {
-            next: {
-              ...d,
-              status: 'held',
-              updatedAt: at,
-              decision: { action: 'hold', rule: 4, reason },
-              ...(d.differences ? { differences: held(d.differences) } : {}),
-            },
-            audit: { at, type: 'remediation.held', actor: 'worker', driftId: d.id, reason },
-          },
-    );
+    await this.drifts.update(drift.id, (d) => {
+      const next = holdRevert(d, reason, at);
+      return next ? { next, audit: { at, type: 'remediation.held', actor: 'worker', driftId: d.id, reason } } : null;
+    });
     return 'held';
   }
 
   private async fail(drift: DriftRecord, err: PermanentError): Promise<void> {
     const at = this.clock().toISOString();
     await this.drifts.update(drift.id, (d) => ({
-      next: {
-        ...d,
-        status: 'failed',
-        updatedAt: at,
-        evidence: {
-          ...d.evidence,
-          // The calls made before the failure (when the adapter reports them), then the failure.
-          apiCalls: [
-            ...d.evidence.apiCalls,
-            ...callsOf(err),
-            { service: 'driftwarden', operation: 'revert', request: {}, error: { code: err.code, message: err.message }, at },
-          ],
-        },
-      },
+      // The calls made before the failure (when the adapter reports them), then the failure.
+      next: failRevert(d, err, callsOf(err), at),
       audit: { at, type: 'remediation.failed', actor: 'worker', driftId: d.id, reason: `${err.code}: ${err.message}` },
     }));
   }

@@ -1,17 +1,44 @@
 /**
  * What the use-case unit specs run on: in-memory drift records with the store's compare-and-set
- * semantics (an `update` re-reads and retries when someone else wrote in between, and every
- * accepted change is kept with its audit entry), and an item ledger whose items the spec settles.
+ * semantics (a save or an `update` that lost a race to another writer answers `conflict` and is
+ * retried by `update`; every accepted change is kept with its audit entry; status transitions are
+ * checked as the store checks them), and item ledgers: one whose items the spec settles
+ * (FakeItemStates), and one that claims and commits items as the Redis scripts do
+ * (InMemoryItemLedger).
  */
-import type { DriftRecord } from '@driftwarden/domain';
-import type { AuditEntry, ItemOutcome, ItemState } from '@driftwarden/store';
-import type { DriftRecords, ItemStates } from '../ports/records.port';
+import { assertTransition, isOpen, resourceKey, type ConfigItemEvent, type DriftRecord } from '@driftwarden/domain';
+import type {
+  AuditEntry,
+  ClaimedItem,
+  DriftVersion,
+  ItemCommit,
+  ItemOutcome,
+  ItemState,
+  SaveOptions,
+  SaveResult,
+  VersionedDrift,
+} from '@driftwarden/store';
+import type { DecisionRecords, DriftRecords, ItemClaims, ItemStates } from '../ports/records.port';
 
-export class InMemoryDriftRecords implements DriftRecords {
-  private readonly byId = new Map<string, string>();
+/**
+ * A version token for a spec's stubs. The store owns real ones; use cases only hand them back, so
+ * any value stands for one here (the in-memory store below mints `id#revision`, never the JSON).
+ */
+export function aVersion(label: string): DriftVersion {
+  return label as unknown as DriftVersion;
+}
+
+export class InMemoryDriftRecords implements DriftRecords, DecisionRecords {
+  private readonly byId = new Map<string, { json: string; revision: number }>();
+  /** The open drift of each resource (the resource hash's `openDrift`). */
+  private readonly openByResource = new Map<string, string>();
   readonly audit: AuditEntry[] = [];
-  /** Called before each compare-and-set of `update` (a spec can write in between, as another replica would). */
+  /** What each save committed (the record's id, or null for `commitWithoutRecord`) with its options. */
+  readonly saves: { id: string | null; options: SaveOptions }[] = [];
+  /** Called before each compare-and-set (a spec can write in between, as another replica would). Runs once. */
   beforeWrite: (() => void) | null = null;
+  /** The item ledger whose items a save commits (InMemoryItemLedger attaches itself). */
+  items: InMemoryItemLedger | null = null;
 
   private readonly leases = new Set<string>();
 
@@ -19,18 +46,69 @@ export class InMemoryDriftRecords implements DriftRecords {
     for (const r of records) this.put(r);
   }
 
+  /** Writes a record as another writer would (no checks; a new revision). */
   put(record: DriftRecord): void {
-    this.byId.set(record.id, JSON.stringify(record));
+    const revision = (this.byId.get(record.id)?.revision ?? 0) + 1;
+    this.byId.set(record.id, { json: JSON.stringify(record), revision });
+    const rk = resourceKey(record.resource);
+    if (isOpen(record.status)) this.openByResource.set(rk, record.id);
+    else if (this.openByResource.get(rk) === record.id) this.openByResource.delete(rk);
+  }
+
+  /** Every record, oldest first. */
+  all(): DriftRecord[] {
+    return [...this.byId.values()].map((v) => JSON.parse(v.json) as DriftRecord);
   }
 
   async get(id: string): Promise<DriftRecord | null> {
-    const raw = this.byId.get(id);
-    return raw ? (JSON.parse(raw) as DriftRecord) : null;
+    const stored = this.byId.get(id);
+    return stored ? (JSON.parse(stored.json) as DriftRecord) : null;
   }
 
-  async getRaw(id: string): Promise<{ record: DriftRecord; raw: string } | null> {
-    const raw = this.byId.get(id);
-    return raw ? { record: JSON.parse(raw) as DriftRecord, raw } : null;
+  async getVersioned(id: string): Promise<VersionedDrift | null> {
+    const stored = this.byId.get(id);
+    return stored ? { record: JSON.parse(stored.json) as DriftRecord, version: aVersion(`${id}#${stored.revision}`) } : null;
+  }
+
+  async openFor(rk: string): Promise<VersionedDrift | null> {
+    const id = this.openByResource.get(rk);
+    const found = id ? await this.getVersioned(id) : null;
+    return found && isOpen(found.record.status) ? found : null;
+  }
+
+  /** As DriftStore.save (saveDriftLua): the item is checked first, then the record's version, then all is written. */
+  async save(
+    next: DriftRecord,
+    previous: VersionedDrift | null,
+    audit: AuditEntry | null,
+    item?: ItemCommit,
+    options: SaveOptions = {},
+  ): Promise<SaveResult> {
+    if (previous && previous.record.status !== next.status) assertTransition(previous.record.status, next.status);
+    const hook = this.beforeWrite;
+    this.beforeWrite = null;
+    hook?.();
+    if (item) {
+      const check = this.itemLedger().check(item.eventId, item.resourceKey);
+      if (check !== 'ok') return check;
+    }
+    const current = this.byId.get(next.id);
+    const currentVersion = current ? `${next.id}#${current.revision}` : null;
+    if (currentVersion !== (previous ? (previous.version as unknown as string) : null)) return 'conflict';
+    this.put(next);
+    if (item) this.itemLedger().settle(item.eventId, item.resourceKey, next.id);
+    if (audit) this.audit.push(audit);
+    this.saves.push({ id: next.id, options });
+    return 'ok';
+  }
+
+  async commitWithoutRecord(item: ItemCommit, audit: AuditEntry, options: SaveOptions = {}): Promise<SaveResult> {
+    const check = this.itemLedger().check(item.eventId, item.resourceKey);
+    if (check !== 'ok') return check;
+    this.itemLedger().settle(item.eventId, item.resourceKey, '');
+    this.audit.push(audit);
+    this.saves.push({ id: null, options });
+    return 'ok';
   }
 
   async update(
@@ -39,17 +117,11 @@ export class InMemoryDriftRecords implements DriftRecords {
     attempts = 5,
   ): Promise<DriftRecord | null> {
     for (let i = 0; i < attempts; i++) {
-      const raw = this.byId.get(id);
-      if (!raw) return null;
-      const change = mutate(JSON.parse(raw) as DriftRecord);
-      if (!change) return JSON.parse(raw) as DriftRecord;
-      const hook = this.beforeWrite;
-      this.beforeWrite = null;
-      hook?.();
-      if (this.byId.get(id) !== raw) continue;
-      this.byId.set(id, JSON.stringify(change.next));
-      if (change.audit) this.audit.push(change.audit);
-      return change.next;
+      const current = await this.getVersioned(id);
+      if (!current) return null;
+      const change = mutate(current.record);
+      if (!change) return current.record;
+      if ((await this.save(change.next, current, change.audit)) === 'ok') return change.next;
     }
     throw new Error(`drift ${id} kept changing`);
   }
@@ -61,6 +133,11 @@ export class InMemoryDriftRecords implements DriftRecords {
     return async () => {
       this.leases.delete(name);
     };
+  }
+
+  private itemLedger(): InMemoryItemLedger {
+    if (!this.items) throw new Error('this spec commits items: attach an InMemoryItemLedger to the records');
+    return this.items;
   }
 }
 
@@ -75,5 +152,88 @@ export class FakeItemStates implements ItemStates {
 
   async pendingCount(rk: string): Promise<number> {
     return this.pending.get(rk) ?? 0;
+  }
+}
+
+interface LedgerItem {
+  event: ConfigItemEvent;
+  outcome: ItemOutcome;
+  driftId?: string;
+}
+
+/**
+ * The item ledger as its Redis scripts behave (acceptItemLua, claimLatestLua, the item part of
+ * saveDriftLua): a claim takes the newest pending item of a resource and coalesces the older
+ * ones, puts back an item a previous run claimed but never committed, and brings the resource's
+ * open drift along; a commit settles the item once (`already` after that, `not_claimed` when
+ * another run claimed it since).
+ */
+export class InMemoryItemLedger implements ItemClaims {
+  private readonly items = new Map<string, LedgerItem>();
+  private readonly pending = new Map<string, Set<string>>();
+  private readonly claimed = new Map<string, string>();
+  private readonly processed = new Map<string, string>();
+  readonly failed: { rk: string; eventId: string; driftId: string }[] = [];
+
+  constructor(private readonly records: InMemoryDriftRecords) {
+    records.items = this;
+  }
+
+  /** An accepted item, pending its evaluation. */
+  add(event: ConfigItemEvent): void {
+    this.items.set(event.eventId, { event, outcome: '' });
+    const rk = resourceKey(event.resource);
+    this.pending.set(rk, (this.pending.get(rk) ?? new Set()).add(event.eventId));
+  }
+
+  outcome(eventId: string): ItemOutcome | undefined {
+    return this.items.get(eventId)?.outcome;
+  }
+
+  async claimLatest(rk: string): Promise<ClaimedItem | null> {
+    const pending = this.pending.get(rk) ?? new Set<string>();
+    const before = this.claimed.get(rk);
+    if (before && this.items.get(before)?.outcome === '') pending.add(before);
+    this.claimed.delete(rk);
+    const ids = [...pending].sort((a, b) => this.items.get(a)!.event.order - this.items.get(b)!.event.order);
+    this.pending.delete(rk);
+    const latest = ids.pop();
+    if (!latest) return null;
+    for (const id of ids) this.items.get(id)!.outcome = 'coalesced';
+    this.claimed.set(rk, latest);
+    return { event: this.items.get(latest)!.event, coalesced: ids, openDrift: await this.records.openFor(rk) };
+  }
+
+  async event(eventId: string): Promise<ConfigItemEvent | null> {
+    return this.items.get(eventId)?.event ?? null;
+  }
+
+  async lastProcessed(rk: string): Promise<string | null> {
+    return this.processed.get(rk) ?? null;
+  }
+
+  async inFlight(rk: string): Promise<string | null> {
+    return this.claimed.get(rk) ?? null;
+  }
+
+  async markFailed(rk: string, eventId: string, driftId: string): Promise<void> {
+    const item = this.items.get(eventId);
+    if (item) Object.assign(item, { outcome: 'failed', driftId });
+    if (this.claimed.get(rk) === eventId) this.claimed.delete(rk);
+    this.failed.push({ rk, eventId, driftId });
+  }
+
+  /** Whether a commit of this item may go ahead (saveDriftLua's first check). */
+  check(eventId: string, rk: string): 'ok' | 'already' | 'not_claimed' {
+    const outcome = this.items.get(eventId)?.outcome;
+    if (outcome) return 'already';
+    return this.claimed.get(rk) === eventId ? 'ok' : 'not_claimed';
+  }
+
+  settle(eventId: string, rk: string, driftId: string): void {
+    const item = this.items.get(eventId);
+    if (item) Object.assign(item, { outcome: 'decided', driftId });
+    this.processed.set(rk, eventId);
+    this.claimed.delete(rk);
   }
 }

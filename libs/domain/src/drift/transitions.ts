@@ -1,0 +1,217 @@
+/**
+ * What happens to a drift record at each step of its life (DESIGN §4 record statuses): pure
+ * functions from a record (and what the step learnt) to the next record. Each one checks its move
+ * against the status table (drift-status.ts) and throws IllegalTransitionError, naming the drift
+ * and the step, for a move the table does not allow; a step that does not apply to the record as
+ * it is now answers null (nothing to change). The use cases run them inside the store's
+ * compare-and-set `update`, which re-reads and runs them again when another writer won a race.
+ */
+import type { DecisionRule } from '../decision/decide';
+import type { DriftRecord, ApiCallRecord, AfterStateEvidence, DriftDiff, DriftFailure, DriftLinks, DriftDecision } from './drift-record';
+import { IllegalTransitionError, canTransition, type DriftStatus } from './drift-status';
+import { statusOfDifferences, summarizeDifferences, type DriftDifference } from './differences';
+
+/** Checks `record.status → to` (the same status is no transition) for the named step. */
+function move(record: DriftRecord, to: DriftStatus, step: string): void {
+  if (record.status !== to && !canTransition(record.status, to))
+    throw new IllegalTransitionError(record.status, to, `${record.id}: ${step}`);
+}
+
+/** The evidence's item ids with one more (the item the step was decided on). */
+function withEvent(record: DriftRecord, eventId: string): string[] {
+  return [...record.evidence.eventIds, eventId];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remediation (DESIGN §4 rule 6: settle, fenced re-check, revert, verify)
+// ---------------------------------------------------------------------------------------------
+
+/** The settle elapsed and the fenced re-check passed: the revert starts (`reverting`). */
+export function startRevert(record: DriftRecord, at: string): DriftRecord {
+  move(record, 'reverting', 'starting its revert');
+  return { ...record, status: 'reverting', updatedAt: at };
+}
+
+/** What the revert executor reports. */
+export interface RevertReport {
+  verified: boolean;
+  apiCalls: ApiCallRecord[];
+  afterState?: AfterStateEvidence;
+}
+
+/**
+ * The revert ran: its calls and after-state join the evidence. Verified, the record ends
+ * `reverted`, unless it has differences that were not to be reverted (`planned`: the revert was of
+ * the differences decided `revert`): those go on (codified in the PR, awaiting a human, held) and
+ * set the record's status, decision, flags and diff (`diffOf`, the kind's diff of what is left).
+ * Not verified: `failed`. `remaining`: the differences still on the resource.
+ */
+export function afterRevert(
+  record: DriftRecord,
+  report: RevertReport,
+  at: string,
+  opts: { planned: boolean; diffOf?: (remaining: DriftDifference[]) => DriftDiff },
+): { next: DriftRecord; remaining: DriftDifference[] } {
+  const evidence = { ...record.evidence, apiCalls: [...record.evidence.apiCalls, ...report.apiCalls], afterState: report.afterState };
+  const remaining = opts.planned && report.verified ? (record.differences ?? []).filter((x) => x.decision.action !== 'revert') : [];
+  if (remaining.length === 0) {
+    const status: DriftStatus = report.verified ? 'reverted' : 'failed';
+    move(record, status, report.verified ? 'its revert was verified' : 'its revert was not verified');
+    return { next: { ...record, status, updatedAt: at, evidence }, remaining };
+  }
+  const summary = summarizeDifferences(remaining);
+  const status = statusOfDifferences(remaining, { dryRun: false, backportMerged: record.links.pullRequest?.merged === true });
+  move(record, status, 'part of it was reverted and verified');
+  return {
+    next: {
+      ...record,
+      status,
+      updatedAt: at,
+      decision: { ...summary.decision },
+      ...(summary.flags.length ? { flags: summary.flags } : { flags: undefined }),
+      ...(opts.diffOf ? { diff: opts.diffOf(remaining) } : {}),
+      differences: remaining,
+      evidence,
+    },
+    remaining,
+  };
+}
+
+/**
+ * A freeze covers the resource before the revert's cloud call (rule 4): the record is `held`, and
+ * so are the differences that were to be reverted (decided again when the freeze ends). Null when
+ * it is held already.
+ */
+export function holdRevert(record: DriftRecord, reason: string, at: string): DriftRecord | null {
+  if (record.status === 'held') return null;
+  move(record, 'held', 'holding its revert for a freeze');
+  const rule: DecisionRule = 4;
+  return {
+    ...record,
+    status: 'held',
+    updatedAt: at,
+    decision: { action: 'hold', rule, reason },
+    ...(record.differences
+      ? {
+          differences: record.differences.map((x) =>
+            x.decision.action === 'revert' ? { ...x, decision: { action: 'hold' as const, rule, reason, at } } : x,
+          ),
+        }
+      : {}),
+  };
+}
+
+/** An exception excludes the resource before its revert started: `ignored`. Null unless it is still `detected` (a revert under way is not stopped). */
+export function excludeBeforeRevert(record: DriftRecord, reason: string, at: string): DriftRecord | null {
+  if (record.status !== 'detected') return null;
+  move(record, 'ignored', 'excluding it before its revert');
+  return { ...record, status: 'ignored', updatedAt: at, decision: { action: 'ignore', rule: null, reason } };
+}
+
+/** The revert failed for good: `failed`, with the calls made before the failure and the failure itself in the evidence. */
+export function failRevert(
+  record: DriftRecord,
+  error: { code: string; message: string },
+  callsBefore: readonly ApiCallRecord[],
+  at: string,
+): DriftRecord {
+  move(record, 'failed', 'its revert failed for good');
+  return {
+    ...record,
+    status: 'failed',
+    updatedAt: at,
+    evidence: {
+      ...record.evidence,
+      apiCalls: [
+        ...record.evidence.apiCalls,
+        ...callsBefore,
+        { service: 'driftwarden', operation: 'revert', request: {}, error: { code: error.code, message: error.message }, at },
+      ],
+    },
+  };
+}
+
+/** An approval not used before it expired lapses (DESIGN §5). Null when there is none to lapse. */
+export function lapseApproval(record: DriftRecord, at: string): DriftRecord | null {
+  if (!record.approval || record.approval.lapsedAt) return null;
+  return { ...record, updatedAt: at, approval: { ...record.approval, lapsedAt: at } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backport (DESIGN §6)
+// ---------------------------------------------------------------------------------------------
+
+/** The backport pull request (or issue) was opened or updated: its links join the record's. */
+export function linkBackport(record: DriftRecord, links: Partial<DriftLinks>, at: string): DriftRecord {
+  return { ...record, updatedAt: at, links: { ...record.links, ...links } };
+}
+
+/** The backport failed for good: `failed`. */
+export function failBackport(record: DriftRecord, at: string): DriftRecord {
+  move(record, 'failed', 'its backport failed for good');
+  return { ...record, status: 'failed', updatedAt: at };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation (DESIGN §4 decisions)
+// ---------------------------------------------------------------------------------------------
+
+/** The evaluation of an item failed for good: the open drift is `failed`, with why and the item (kept once in its evidence). */
+export function failEvaluation(record: DriftRecord, failure: DriftFailure, at: string): DriftRecord {
+  move(record, 'failed', 'its evaluation failed for good');
+  const eventId = failure.eventId;
+  return {
+    ...record,
+    status: 'failed',
+    updatedAt: at,
+    failure,
+    evidence: {
+      ...record.evidence,
+      eventIds: eventId && !record.evidence.eventIds.includes(eventId) ? withEvent(record, eventId) : record.evidence.eventIds,
+    },
+  };
+}
+
+/**
+ * Live equals desired again (rule 2, or an IaC apply that made it so): `resolved`, with the item
+ * and the diff now. `decision`: the decision that resolved it (rule 2) becomes the record's; an
+ * apply leaves the record's decision as it was.
+ */
+export function resolveDrift(
+  record: DriftRecord,
+  step: { eventId: string; diff: DriftDiff; decision?: DriftDecision },
+  at: string,
+): DriftRecord {
+  move(record, 'resolved', 'resolving it (live equals desired)');
+  if (!step.decision)
+    return {
+      ...record,
+      status: 'resolved',
+      updatedAt: at,
+      diff: step.diff,
+      evidence: { ...record.evidence, eventIds: withEvent(record, step.eventId) },
+    };
+  return {
+    ...record,
+    status: 'resolved',
+    decision: step.decision,
+    updatedAt: at,
+    diff: step.diff,
+    evidence: { ...record.evidence, eventIds: withEvent(record, step.eventId), rule: step.decision.rule },
+  };
+}
+
+/**
+ * The latest item excludes the resource (unsupported, no longer managed, an exception, the
+ * ignore tag): its open drift ends here as `ignored`, with that decision and the item.
+ */
+export function ignoreDrift(record: DriftRecord, step: { eventId: string; decision: DriftDecision }, at: string): DriftRecord {
+  move(record, 'ignored', 'ignoring it (the resource is excluded)');
+  return {
+    ...record,
+    status: 'ignored',
+    decision: step.decision,
+    updatedAt: at,
+    evidence: { ...record.evidence, eventIds: withEvent(record, step.eventId), rule: step.decision.rule },
+  };
+}
