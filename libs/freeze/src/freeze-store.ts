@@ -324,7 +324,9 @@ export class FreezeStore {
         at: now.toISOString(),
         type: 'freeze.incident_recovered',
         actor: `provider:${provider}`,
-        reason: `${provider} incident ${i.number ?? i.id} (${i.title}) was open from ${i.createdAt} to ${i.resolvedAt}: back in the freeze history`,
+        reason:
+          `${provider} incident ${i.number ?? i.id} (${i.title}) was open from ${i.createdAt} to ${i.resolvedAt}: ` +
+          'back in the freeze history',
         details: { provider, id: i.id, createdAt: i.createdAt, resolvedAt: i.resolvedAt },
       });
     }
