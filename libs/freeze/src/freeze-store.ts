@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IncidentProvider, Scope } from '@driftwarden/domain';
 import type { RedisKeys } from '@driftwarden/redis';
-import { hsetUnderCap, type AuditLog } from '@driftwarden/store';
+import type { AuditLog } from '@driftwarden/store';
+import { FreezeEpoch } from './freeze-epoch';
+import { FreezeRepository } from './freeze.repository';
 import type { FreezeOverride, FreezeState, IncidentRecord, ManualFreeze, ProviderSnapshot, UnknownInterval } from './freeze.types';
 import { incidentTransition, type IncidentObservation, type IncidentTransition } from './incident-order';
+import { diffIncidentSnapshot } from './incident-snapshot-diff';
 
 /**
  * How long a webhook delivery is remembered for deduplication (PagerDuty: the signed event id;
@@ -29,37 +32,6 @@ export interface HistoryPruned {
   unknownIntervals: number;
 }
 
-const hdelIfLua = `
--- KEYS[1] hash; ARGV[1] field, ARGV[2] the value read: deleted only if nobody changed it since.
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0
-`;
-
-const fenceLua = `
--- KEYS[1] epoch; ARGV[1] expected epoch. Atomically: the call may start only if no freeze
--- was recorded since the remediation armed its fence.
-local current = redis.call('GET', KEYS[1]) or '0'
-if current == ARGV[1] then return 1 end
-return 0
-`;
-
-const incidentCasLua = `
--- KEYS[1] incident history hash; ARGV[1] field; ARGV[2] the value read ('' = absent); ARGV[3]
--- the new value. Written only if nobody changed the field since it was read (compare-and-set).
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if (current == false and ARGV[2] == '') or current == ARGV[2] then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-  return 1
-end
-return 0
-`;
-
-type RedisWithFence = Redis & {
-  dwFence(key: string, expected: string): Promise<number>;
-  dwIncidentCas(key: string, field: string, expected: string, next: string): Promise<number>;
-  dwHdelIf(key: string, field: string, expected: string): Promise<number>;
-};
-
 /** What an incident webhook did: applied, already in effect, or stale (older than the known state). */
 export type IncidentEventOutcome =
   | { applied: true; stale: false; transition: 'opened' | 'resolved' }
@@ -73,74 +45,56 @@ export function newId(prefix: string): string {
 /**
  * Freeze state in Redis: manual freezes, overrides, incident snapshots and history, unknown
  * intervals, the fence epoch, and a pub/sub channel that tells every replica at once.
+ *
+ * A facade: the records are read and written by `FreezeRepository`, the epoch and the channel are
+ * `FreezeEpoch`'s, and which incidents a poll opens or closes is `diffIncidentSnapshot` (pure).
+ * What is kept here is what each change means: the audit entries, and whether a freeze started
+ * (the epoch moves) or only changed.
  */
 export class FreezeStore {
-  private readonly redis: RedisWithFence;
+  private readonly records: FreezeRepository;
+  private readonly epochs: FreezeEpoch;
 
   constructor(
     redis: Redis,
-    private readonly keys: RedisKeys,
+    keys: RedisKeys,
     private readonly audit: AuditLog,
     /** The time entries are stamped with (tests give a fake one). */
     private readonly clock: () => Date = () => new Date(),
   ) {
-    if (!('dwFence' in redis)) redis.defineCommand('dwFence', { numberOfKeys: 1, lua: fenceLua });
-    if (!('dwIncidentCas' in redis)) redis.defineCommand('dwIncidentCas', { numberOfKeys: 1, lua: incidentCasLua });
-    if (!('dwHdelIf' in redis)) redis.defineCommand('dwHdelIf', { numberOfKeys: 1, lua: hdelIfLua });
-    this.redis = redis as RedisWithFence;
+    this.epochs = new FreezeEpoch(redis, keys, clock);
+    this.records = new FreezeRepository(redis, keys);
   }
 
   get channel(): string {
-    return this.keys.key('freeze', 'events');
-  }
-
-  private k(...parts: string[]): string {
-    return this.keys.key('freeze', ...parts);
+    return this.epochs.channel;
   }
 
   async load(providers: IncidentProvider[]): Promise<FreezeState> {
-    const multi = this.redis.multi();
-    multi.hvals(this.k('manual'));
-    multi.hvals(this.k('overrides'));
-    multi.hvals(this.k('incidents'));
-    multi.lrange(this.k('unknown'), 0, 999);
-    multi.get(this.k('rebuilt'));
-    multi.get(this.k('rebuild-since'));
-    for (const p of providers) multi.get(this.k('snapshot', p));
-    const r = (await multi.exec()) ?? [];
-    const val = <T>(i: number): T => {
-      const [err, v] = r[i] ?? [new Error('no reply'), null];
-      if (err) throw err;
-      return v as T;
-    };
-    const parse = <T>(xs: string[]): T[] => xs.map((x) => JSON.parse(x) as T);
+    const r = await this.records.loadAll(providers);
     return {
-      manual: parse<ManualFreeze>(val<string[]>(0)),
-      overrides: parse<FreezeOverride>(val<string[]>(1)),
-      incidents: parse<IncidentRecord>(val<string[]>(2)),
-      unknownIntervals: parse<UnknownInterval>(val<string[]>(3)),
+      manual: r.manual,
+      overrides: r.overrides,
+      incidents: r.incidents,
+      unknownIntervals: r.unknownIntervals,
       // No "rebuilt" mark: the state is new or was lost, and is being (or must be) rebuilt.
-      rebuild: val<string | null>(4) !== null ? null : { since: val<string | null>(5) ?? this.clock().toISOString() },
-      providers: providers
-        .map((_, i) => val<string | null>(6 + i))
-        .filter((x): x is string => x !== null)
-        .map((x) => JSON.parse(x) as ProviderSnapshot),
+      rebuild: r.rebuilt ? null : { since: r.rebuildSince ?? this.clock().toISOString() },
+      providers: r.snapshots,
     };
   }
 
   /** A provider's last recorded snapshot, if any. */
   async snapshot(provider: IncidentProvider): Promise<ProviderSnapshot | null> {
-    const raw = await this.redis.get(this.k('snapshot', provider));
-    return raw ? (JSON.parse(raw) as ProviderSnapshot) : null;
+    return this.records.snapshot(provider);
   }
 
   async epoch(): Promise<string> {
-    return (await this.redis.get(this.k('epoch'))) ?? '0';
+    return this.epochs.current();
   }
 
   /** True when no freeze was recorded since `armedAt` (an atomic check in Redis). */
   async fenceHolds(armedAt: string): Promise<boolean> {
-    return (await this.redis.dwFence(this.k('epoch'), armedAt)) === 1;
+    return this.epochs.holds(armedAt);
   }
 
   /**
@@ -152,20 +106,17 @@ export class FreezeStore {
     active: { id: string; type: string; reason: string }[],
     now: Date,
   ): Promise<{ started: string[]; ended: string[] }> {
-    const key = this.k('active');
-    const previous = new Set(await this.redis.smembers(key));
+    const previous = await this.records.activeSources();
     const current = new Set(active.map((a) => a.id));
     const started = active.filter((a) => !previous.has(a.id));
     const ended = [...previous].filter((id) => !current.has(id));
     if (started.length === 0 && ended.length === 0) return { started: [], ended: [] };
-    const multi = this.redis.multi().del(key);
-    if (current.size > 0) multi.sadd(key, ...current);
-    await multi.exec();
+    await this.records.replaceActiveSources(current);
     // Manual freezes and incidents bump the epoch when they are recorded; every other start is
     // time-driven (a window opens, an override of open incidents ends, data goes stale) and
     // bumps it here. A second bump for an incident already recorded only re-checks a revert.
-    if (started.length > 0) await this.freezeStarted('sweep');
-    else await this.changed('sweep');
+    if (started.length > 0) await this.epochs.started('sweep');
+    else await this.epochs.changed('sweep');
     for (const a of started) {
       await this.audit.append({
         at: now.toISOString(),
@@ -189,33 +140,19 @@ export class FreezeStore {
 
   /** Whether the controller's state has been rebuilt (or was never lost) since Redis was last empty. */
   async rebuilt(): Promise<boolean> {
-    return (await this.redis.exists(this.k('rebuilt'))) === 1;
+    return this.records.isRebuilt();
   }
 
   /** Notes when a rebuild started (the first time only): the `since` of the unknown source. */
   async rebuildStarted(now: Date): Promise<void> {
     // A freeze starts: the epoch moves, so no fence armed before Redis was emptied can hold.
-    if ((await this.redis.set(this.k('rebuild-since'), now.toISOString(), 'NX')) === 'OK') await this.freezeStarted('state rebuild');
+    if (await this.records.noteRebuildStarted(now)) await this.epochs.started('state rebuild');
   }
 
   /** Marks the state rebuilt: the unknown source ends on every replica. */
   async markRebuilt(now: Date, details: Record<string, unknown>): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.k('rebuilt'), JSON.stringify({ at: now.toISOString(), ...details }))
-      .del(this.k('rebuild-since'))
-      .exec();
-    await this.changed('state rebuilt');
-  }
-
-  /** Records that a freeze started: bumps the epoch (fencing) and tells every replica. */
-  private async freezeStarted(detail: string): Promise<void> {
-    await this.redis.incr(this.k('epoch'));
-    await this.redis.publish(this.channel, JSON.stringify({ kind: 'started', detail, at: this.clock().toISOString() }));
-  }
-
-  private async changed(detail: string): Promise<void> {
-    await this.redis.publish(this.channel, JSON.stringify({ kind: 'changed', detail, at: this.clock().toISOString() }));
+    await this.records.markRebuilt(now, details);
+    await this.epochs.changed('state rebuilt');
   }
 
   /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many manual freezes are active. */
@@ -235,8 +172,8 @@ export class FreezeStore {
       until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
       actor: input.actor,
     };
-    await this.put(this.k('manual'), freeze.id, JSON.stringify(freeze), input.maxActive, input.now);
-    await this.freezeStarted(`manual ${freeze.id}`);
+    await this.records.put('manual', freeze, input.maxActive, input.now);
+    await this.epochs.started(`manual ${freeze.id}`);
     await this.audit.append({
       at: freeze.since,
       type: 'freeze.created',
@@ -249,29 +186,23 @@ export class FreezeStore {
 
   /** Puts back a manual freeze read from the durable export after a Redis loss (kept if already present). True when restored. */
   async restoreManual(freeze: ManualFreeze): Promise<boolean> {
-    const restored = (await this.redis.hsetnx(this.k('manual'), freeze.id, JSON.stringify(freeze))) === 1;
-    if (restored) await this.freezeStarted(`manual ${freeze.id} restored`);
+    const restored = await this.records.putManualIfAbsent(freeze);
+    if (restored) await this.epochs.started(`manual ${freeze.id} restored`);
     return restored;
   }
 
-  private async put(key: string, field: string, value: string, maxActive: number | undefined, now: Date): Promise<void> {
-    if (maxActive === undefined) await this.redis.hset(key, field, value);
-    else await hsetUnderCap(this.redis, key, field, value, { max: maxActive, now });
-  }
-
   async getManual(id: string): Promise<ManualFreeze | null> {
-    const raw = await this.redis.hget(this.k('manual'), id);
-    return raw ? (JSON.parse(raw) as ManualFreeze) : null;
+    return this.records.getManual(id);
   }
 
   /** Lifts a manual freeze (kept for history). Returns null if unknown, the freeze if lifted. */
   async liftManual(id: string, actor: string, now: Date): Promise<ManualFreeze | null> {
-    const current = await this.getManual(id);
+    const current = await this.records.getManual(id);
     if (!current) return null;
     if (current.liftedAt || Date.parse(current.until) <= now.getTime()) return current;
     const lifted: ManualFreeze = { ...current, liftedAt: now.toISOString(), liftedBy: actor };
-    await this.redis.hset(this.k('manual'), id, JSON.stringify(lifted));
-    await this.changed(`manual ${id} lifted`);
+    await this.records.replaceManual(lifted);
+    await this.epochs.changed(`manual ${id} lifted`);
     await this.audit.append({
       at: lifted.liftedAt as string,
       type: 'freeze.lifted',
@@ -299,8 +230,8 @@ export class FreezeStore {
       until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
       actor: input.actor,
     };
-    await this.put(this.k('overrides'), o.id, JSON.stringify(o), input.maxActive, input.now);
-    await this.changed(`override ${o.id}`);
+    await this.records.put('overrides', o, input.maxActive, input.now);
+    await this.epochs.changed(`override ${o.id}`);
     await this.audit.append({
       at: o.since,
       type: 'freeze.override',
@@ -323,38 +254,19 @@ export class FreezeStore {
     actor: string,
     opts: { unknownSince?: string } = {},
   ): Promise<{ opened: IncidentRecord[]; resolved: IncidentRecord[] }> {
-    const historyKey = this.k('incidents');
     const opened: IncidentRecord[] = [];
     const resolved: IncidentRecord[] = [];
     if (snap.ok) {
-      const asOf = snap.requestedAt ?? snap.fetchedAt ?? snap.attemptedAt;
-      const raw = await this.redis.hgetall(historyKey);
-      const all = Object.entries(raw)
-        .filter(([field]) => field.startsWith(`${snap.provider}:`))
-        .map(([field, value]) => ({ field, value, record: JSON.parse(value) as IncidentRecord }));
-      const openIds = new Set(snap.incidents.map((i) => i.id));
-      for (const inc of snap.incidents) {
-        const field = `${snap.provider}:${inc.id}`;
-        const t = await this.transitionIncident(field, raw[field] ?? null, { open: true, at: asOf, from: 'poll', incident: inc });
-        if (t.kind === 'opened') opened.push(inc);
-      }
-      for (const h of all) {
-        if (!h.record.resolvedAt && !openIds.has(h.record.id)) {
-          const t = await this.transitionIncident(h.field, h.value, {
-            open: false,
-            at: asOf,
-            from: 'poll',
-            incident: h.record,
-            resolvedAt: snap.fetchedAt ?? snap.attemptedAt,
-          });
-          if (t.kind === 'resolved') resolved.push(t.next);
-        }
+      for (const change of diffIncidentSnapshot(snap, await this.records.incidentHistory())) {
+        const t = await this.transitionIncident(change.field, change.read, change.observation);
+        if (t.kind === 'opened') opened.push(change.observation.incident);
+        if (t.kind === 'resolved') resolved.push(t.next);
       }
     }
-    await this.redis.set(this.k('snapshot', snap.provider), JSON.stringify(snap));
+    await this.records.saveSnapshot(snap);
     const unknownStarted = await this.trackUnknown(snap, opts.unknownSince);
-    if (opened.length > 0 || unknownStarted) await this.freezeStarted(`${snap.provider} poll`);
-    else await this.changed(`${snap.provider} poll`);
+    if (opened.length > 0 || unknownStarted) await this.epochs.started(`${snap.provider} poll`);
+    else await this.epochs.changed(`${snap.provider} poll`);
     for (const i of opened) {
       await this.audit.append({
         at: snap.attemptedAt,
@@ -386,13 +298,12 @@ export class FreezeStore {
     firstRead: string | null | undefined,
     obs: IncidentObservation,
   ): Promise<IncidentTransition> {
-    const key = this.k('incidents');
-    let read = firstRead === undefined ? await this.redis.hget(key, field) : firstRead;
+    let read = firstRead === undefined ? await this.records.readIncident(field) : firstRead;
     for (let attempt = 0; attempt < 10; attempt++) {
       const t = incidentTransition(read ? (JSON.parse(read) as IncidentRecord) : null, obs);
       if (t.kind === 'stale' || !t.next) return t;
-      if ((await this.redis.dwIncidentCas(key, field, read ?? '', JSON.stringify(t.next))) === 1) return t;
-      read = await this.redis.hget(key, field);
+      if (await this.records.casIncident(field, read, t.next)) return t;
+      read = await this.records.readIncident(field);
     }
     throw new Error(`incident ${field} was changed concurrently 10 times in a row; this update was not recorded`);
   }
@@ -407,18 +318,20 @@ export class FreezeStore {
       if (!i.resolvedAt || now.getTime() - Date.parse(i.resolvedAt) > HISTORY_MS) continue;
       // Read back resolved: its state is known as of its resolution (an older event is stale).
       const record: IncidentRecord = { ...i, stateAt: i.stateAt ?? i.resolvedAt, stateFrom: i.stateFrom ?? `history:${provider}` };
-      if ((await this.redis.hsetnx(this.k('incidents'), `${provider}:${i.id}`, JSON.stringify(record))) !== 1) continue;
+      if (!(await this.records.addIncidentIfAbsent(`${provider}:${i.id}`, record))) continue;
       added += 1;
       await this.audit.append({
         at: now.toISOString(),
         type: 'freeze.incident_recovered',
         actor: `provider:${provider}`,
-        reason: `${provider} incident ${i.number ?? i.id} (${i.title}) was open from ${i.createdAt} to ${i.resolvedAt}: back in the freeze history`,
+        reason:
+          `${provider} incident ${i.number ?? i.id} (${i.title}) was open from ${i.createdAt} to ${i.resolvedAt}: ` +
+          'back in the freeze history',
         details: { provider, id: i.id, createdAt: i.createdAt, resolvedAt: i.resolvedAt },
       });
     }
     // A recovered incident's cooldown may still be running: a freeze starts (fencing).
-    if (added > 0) await this.freezeStarted(`${provider} history recovered`);
+    if (added > 0) await this.epochs.started(`${provider} history recovered`);
     return added;
   }
 
@@ -468,7 +381,7 @@ export class FreezeStore {
       case 'unchanged':
         return { applied: false, stale: false, reason: t.reason };
       case 'opened':
-        await this.freezeStarted(`webhook ${field}`);
+        await this.epochs.started(`webhook ${field}`);
         await this.audit.append({
           at,
           type: 'freeze.incident_opened',
@@ -478,7 +391,7 @@ export class FreezeStore {
         });
         return { applied: true, stale: false, transition: 'opened' };
       case 'resolved':
-        await this.changed(`webhook ${field} resolved`);
+        await this.epochs.changed(`webhook ${field} resolved`);
         await this.audit.append({
           at,
           type: 'freeze.incident_resolved',
@@ -492,7 +405,7 @@ export class FreezeStore {
 
   /** Webhook deliveries already seen (at-least-once delivery): true the first time within WEBHOOK_DEDUPE_MS. */
   async firstDelivery(provider: string, deliveryId: string): Promise<boolean> {
-    return (await this.redis.set(this.k('webhook', provider, deliveryId), '1', 'PX', WEBHOOK_DEDUPE_MS, 'NX')) === 'OK';
+    return this.records.markDelivery(provider, deliveryId, WEBHOOK_DEDUPE_MS);
   }
 
   /**
@@ -500,7 +413,7 @@ export class FreezeStore {
    * read back): the sender's retry is then handled, not taken for a duplicate.
    */
   async forgetDelivery(provider: string, deliveryId: string): Promise<void> {
-    await this.redis.del(this.k('webhook', provider, deliveryId));
+    await this.records.forgetDelivery(provider, deliveryId);
   }
 
   /**
@@ -518,9 +431,9 @@ export class FreezeStore {
     const unknownSince = staleSince !== null && staleSince < at.getTime() ? new Date(staleSince).toISOString() : undefined;
     const iso = at.toISOString();
     const snap: ProviderSnapshot = { provider, ok: true, fetchedAt: iso, attemptedAt: iso, incidents: [] };
-    await this.redis.set(this.k('snapshot', provider), JSON.stringify(snap));
+    await this.records.saveSnapshot(snap);
     await this.trackUnknown(snap, unknownSince);
-    await this.changed(`${provider} message (${actor})`);
+    await this.epochs.changed(`${provider} message (${actor})`);
     return unknownSince ? { unknownSince } : {};
   }
 
@@ -537,13 +450,6 @@ export class FreezeStore {
     // A resolved incident is also kept through the webhook replay window: a late event for it
     // must still find it, to be recognised as stale rather than open it again.
     const incidentCutoff = Math.min(cutoff, now.getTime() - WEBHOOK_DEDUPE_MS);
-    const prune = async (key: string, ended: (raw: string) => boolean): Promise<number> => {
-      let removed = 0;
-      for (const [field, raw] of Object.entries(await this.redis.hgetall(key))) {
-        if (ended(raw)) removed += await this.redis.dwHdelIf(key, field, raw);
-      }
-      return removed;
-    };
     const parse = <T>(raw: string): T | null => {
       try {
         return JSON.parse(raw) as T;
@@ -555,25 +461,25 @@ export class FreezeStore {
       const f = parse<{ until?: string; liftedAt?: string }>(raw);
       return f ? endedBefore(f.liftedAt && f.until && f.liftedAt < f.until ? f.liftedAt : f.until) : false;
     };
-    const manual = await prune(this.k('manual'), until);
-    const overrides = await prune(this.k('overrides'), until);
-    const incidents = await prune(this.k('incidents'), (raw) => endedBefore(parse<IncidentRecord>(raw)?.resolvedAt, incidentCutoff));
-    let unknownIntervals = 0;
-    for (const raw of await this.redis.lrange(this.k('unknown'), 0, -1)) {
+    const manual = await this.records.pruneHash('manual', until);
+    const overrides = await this.records.pruneHash('overrides', until);
+    const incidents = await this.records.pruneHash('incidents', (raw) =>
+      endedBefore(parse<IncidentRecord>(raw)?.resolvedAt, incidentCutoff),
+    );
+    const unknownIntervals = await this.records.pruneUnknown((raw) => {
       const to = parse<UnknownInterval>(raw)?.to;
-      if (to && endedBefore(to)) unknownIntervals += await this.redis.lrem(this.k('unknown'), 1, raw);
-    }
+      return Boolean(to && endedBefore(to));
+    });
     return { manual, overrides, incidents, unknownIntervals };
   }
 
-  /** Opens or closes the provider's unknown interval; returns true when one opened. */
   /**
-   * Unknown intervals in the freeze history. `unknownSince`: the data had already gone stale
-   * (nobody polled) at that time, so the state was unknown from then, not only from this poll.
+   * Opens or closes the provider's unknown interval in the freeze history; returns true when one
+   * opened. `unknownSince`: the data had already gone stale (nobody polled) at that time, so the
+   * state was unknown from then, not only from this poll.
    */
   private async trackUnknown(snap: ProviderSnapshot, unknownSince?: string): Promise<boolean> {
-    const openKey = this.k('unknown-open', snap.provider);
-    const open = await this.redis.get(openKey);
+    const open = await this.records.openUnknown(snap.provider);
     if (snap.ok && !open && unknownSince) {
       const to = snap.fetchedAt ?? snap.attemptedAt;
       const interval: UnknownInterval = {
@@ -582,7 +488,7 @@ export class FreezeStore {
         to,
         reason: `cannot tell whether a ${snap.provider} incident was open: its data was stale (not polled) from ${unknownSince} to ${to}`,
       };
-      await this.redis.multi().lpush(this.k('unknown'), JSON.stringify(interval)).ltrim(this.k('unknown'), 0, 999).exec();
+      await this.records.addClosedUnknown(interval);
       await this.audit.append({
         at: snap.attemptedAt,
         type: 'freeze.unknown',
@@ -599,8 +505,7 @@ export class FreezeStore {
         to: null,
         reason: `cannot tell whether a ${snap.provider} incident is open: ${snap.error ?? 'error'}`,
       };
-      await this.redis.set(openKey, JSON.stringify(interval));
-      await this.redis.lpush(this.k('unknown'), JSON.stringify(interval));
+      await this.records.openUnknownInterval(interval);
       await this.audit.append({
         at: snap.attemptedAt,
         type: 'freeze.unknown',
@@ -613,13 +518,7 @@ export class FreezeStore {
       const interval = JSON.parse(open) as UnknownInterval;
       const closed = { ...interval, to: snap.fetchedAt ?? snap.attemptedAt };
       // Replace the open entry in the history list with its closed form.
-      await this.redis
-        .multi()
-        .lrem(this.k('unknown'), 1, open)
-        .lpush(this.k('unknown'), JSON.stringify(closed))
-        .ltrim(this.k('unknown'), 0, 999)
-        .del(openKey)
-        .exec();
+      await this.records.closeUnknownInterval(snap.provider, open, closed);
       await this.audit.append({
         at: snap.attemptedAt,
         type: 'freeze.known',
