@@ -2,17 +2,7 @@ import { Body, Controller, HttpStatus, Inject, Param, Post, Req } from '@nestjs/
 import { z } from 'zod';
 import { ApiError, RequireRole } from '@driftwarden/auth';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
-import {
-  applyHumanDecision,
-  sessionNameOf,
-  statusOfDifferences,
-  summarizeDifferences,
-  userNameOf,
-  type DriftApproval,
-  type DriftDifference,
-  type DriftRecord,
-  type DriftStatus,
-} from '@driftwarden/domain';
+import { awaitsHuman, decideByHuman, sessionNameOf, userNameOf, type DriftApproval, type DriftRecord } from '@driftwarden/domain';
 import { JobProducer } from '@driftwarden/queue';
 import { AuditLog, DriftStore } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
@@ -26,8 +16,6 @@ const commentBody = z.strictObject({
 });
 
 export type Verb = DriftApproval['action'];
-const NEXT: Record<Verb, DriftStatus> = { approve: 'awaiting_approval', adopt: 'backport_open', reject: 'rejected' };
-
 /**
  * Human decisions on a drift awaiting approval (DESIGN §5): approve (revert it, still fenced
  * and frozen-aware), adopt (keep the live state, open a backport PR), reject (leave it).
@@ -178,12 +166,7 @@ export class HumanDecisions {
     const updated = await this.drifts.update(id, (d) =>
       d.updatedAt === found.updatedAt
         ? {
-            next: {
-              ...d,
-              ...humanDecided(d, verb, { by: who.actor, ...(who.identity ? { identity: who.identity } : {}), comment, at }),
-              updatedAt: at,
-              approval,
-            },
+            next: decideByHuman(d, { verb, by: who.actor, ...(who.identity ? { identity: who.identity } : {}), comment, at }, approval),
             audit: {
               at,
               type: `api.drift.${verb}`,
@@ -219,31 +202,4 @@ export class HumanDecisions {
     }
     return updated;
   }
-}
-
-/**
- * What a human decision does to a record: with differences, the ones awaiting approval (or an
- * approved revert not yet used) take the human's decision and the record's status follows from
- * all of them; an older record without differences moves as a whole.
- */
-function humanDecided(
-  d: DriftRecord,
-  verb: DriftApproval['action'],
-  who: { by: string; identity?: string; comment: string; at: string },
-): Pick<DriftRecord, 'status'> & Partial<Pick<DriftRecord, 'differences' | 'decision' | 'flags'>> {
-  if (!d.differences) return { status: NEXT[verb] };
-  const reopened: DriftDifference[] = d.differences.map((x) =>
-    awaitsHuman(x, d.status) ? { ...x, decision: { ...x.decision, action: 'await_approval' as const } } : x,
-  );
-  const { differences } = applyHumanDecision(reopened, { verb, ...who });
-  const summary = summarizeDifferences(differences);
-  const status: DriftStatus = statusOfDifferences(differences, { dryRun: false, backportMerged: d.links.pullRequest?.merged === true });
-  return { status, differences, decision: summary.decision, flags: summary.flags.length ? summary.flags : undefined };
-}
-
-/** A difference a human decision applies to: awaiting approval, an approved revert not yet used, or (on a failed record) one that was to be reverted. */
-function awaitsHuman(d: DriftDifference, status: DriftStatus): boolean {
-  if (d.decision.action === 'await_approval') return true;
-  if (d.decision.action === 'revert') return d.decision.human?.verb === 'approve' || status === 'failed';
-  return false;
 }

@@ -3,6 +3,7 @@ import type { DriftRecord } from './drift-record';
 import { DRIFT_STATUSES, IllegalTransitionError, canTransition, type DriftStatus } from './drift-status';
 import {
   afterRevert,
+  decideByHuman,
   excludeBeforeRevert,
   failBackport,
   failEvaluation,
@@ -19,6 +20,7 @@ const AT = '2026-03-06T16:10:00.000Z';
 const CALL = { service: 'test', operation: 'RevokeWidget', request: {}, at: AT };
 const AFTER = { at: AT, source: 'test:DescribeWidget', verified: true };
 const RULE2 = { action: 'noop' as const, rule: 2 as const, reason: 'live equals desired' };
+const APPROVAL = (action: 'approve' | 'adopt' | 'reject') => ({ action, by: 'token:t-operator', comment: 'leave it', at: AT });
 const IGNORE = { action: 'ignore' as const, rule: null, reason: 'excluded by exception exc-1' };
 
 /** Every step, as one function of a record (the others' arguments fixed). */
@@ -33,6 +35,8 @@ const STEPS: Record<string, (r: DriftRecord) => DriftRecord | null> = {
   failEvaluation: (r) => failEvaluation(r, { stage: 'evaluate', code: 'boom', message: 'boom', at: AT }, AT),
   resolveDrift: (r) => resolveDrift(r, { eventId: 'ev-2', diff: { equal: true } }, AT),
   ignoreDrift: (r) => ignoreDrift(r, { eventId: 'ev-2', decision: IGNORE }, AT),
+  'decideByHuman (reject)': (r) =>
+    decideByHuman(r, { verb: 'reject', by: 'token:t-operator', comment: 'leave it', at: AT }, APPROVAL('reject')),
 };
 
 describe('drift record transitions (pure)', () => {
@@ -200,5 +204,38 @@ describe('drift record transitions (pure)', () => {
     it.each<DriftStatus>(['reverting', 'backport_closed'])('ignoreDrift refuses a %s drift (that move is not in the table)', (from) => {
       expect(() => ignoreDrift(aDrift({ status: from }), { eventId: 'ev-2', decision: IGNORE }, AT)).toThrow(IllegalTransitionError);
     });
+  });
+});
+
+describe('decideByHuman', () => {
+  const awaiting = aDrift({
+    status: 'awaiting_approval',
+    differences: [
+      aDifference({ id: 'a', decision: { action: 'await_approval', rule: 5, reason: 'widens', at: AT } }),
+      aDifference({ id: 'b', decision: { action: 'hold', rule: 4, reason: 'frozen', at: AT } }),
+    ],
+  });
+
+  it('the differences awaiting approval take the human decision; the others keep theirs; the approval is recorded', () => {
+    const next = decideByHuman(awaiting, { verb: 'adopt', by: 'token:t-admin', comment: 'keep it', at: AT }, APPROVAL('adopt'));
+    expect(next.differences?.map((d) => d.decision.action)).toEqual(['backport', 'hold']);
+    expect(next.differences?.[0].decision.human).toMatchObject({ verb: 'adopt', by: 'token:t-admin' });
+    expect(next.status).toBe('held');
+    expect(next.approval).toMatchObject({ action: 'adopt' });
+    expect(next.updatedAt).toBe(AT);
+    expect(awaiting.differences?.[0].decision.action).toBe('await_approval');
+  });
+
+  it('an approved revert waits to be used (awaiting_approval); an older record without differences moves as a whole', () => {
+    const one = aDrift({
+      status: 'awaiting_approval',
+      differences: [aDifference({ id: 'a', decision: { action: 'await_approval', rule: 5, reason: 'widens', at: AT } })],
+    });
+    expect(decideByHuman(one, { verb: 'approve', by: 'x', comment: 'go', at: AT }, APPROVAL('approve')).status).toBe('awaiting_approval');
+    const legacy = { ...aDrift({ status: 'awaiting_approval' }), differences: undefined };
+    expect(decideByHuman(legacy, { verb: 'reject', by: 'x', comment: 'no', at: AT }, APPROVAL('reject')).status).toBe('rejected');
+    expect(() =>
+      decideByHuman({ ...legacy, status: 'reverted' }, { verb: 'adopt', by: 'x', comment: 'k', at: AT }, APPROVAL('adopt')),
+    ).toThrow(IllegalTransitionError);
   });
 });

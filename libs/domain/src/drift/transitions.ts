@@ -7,9 +7,18 @@
  * compare-and-set `update`, which re-reads and runs them again when another writer won a race.
  */
 import type { DecisionRule } from '../decision/decide';
-import type { DriftRecord, ApiCallRecord, AfterStateEvidence, DriftDiff, DriftFailure, DriftLinks, DriftDecision } from './drift-record';
+import type {
+  DriftRecord,
+  ApiCallRecord,
+  AfterStateEvidence,
+  DriftApproval,
+  DriftDiff,
+  DriftFailure,
+  DriftLinks,
+  DriftDecision,
+} from './drift-record';
 import { IllegalTransitionError, canTransition, type DriftStatus } from './drift-status';
-import { statusOfDifferences, summarizeDifferences, type DriftDifference } from './differences';
+import { applyHumanDecision, statusOfDifferences, summarizeDifferences, type DriftDifference, type HumanDecision } from './differences';
 
 /** Checks `record.status → to` (the same status is no transition) for the named step. */
 function move(record: DriftRecord, to: DriftStatus, step: string): void {
@@ -213,5 +222,52 @@ export function ignoreDrift(record: DriftRecord, step: { eventId: string; decisi
     decision: step.decision,
     updatedAt: at,
     evidence: { ...record.evidence, eventIds: withEvent(record, step.eventId), rule: step.decision.rule },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Human decisions (DESIGN §5: approve, adopt, reject)
+// ---------------------------------------------------------------------------------------------
+
+/** An older record without differences moves as a whole. */
+const HUMAN_NEXT: Record<DriftApproval['action'], DriftStatus> = {
+  approve: 'awaiting_approval',
+  adopt: 'backport_open',
+  reject: 'rejected',
+};
+
+/** A difference a human decision applies to: awaiting approval, an approved revert not yet used, or (on a failed record) one that was to be reverted. */
+export function awaitsHuman(d: DriftDifference, status: DriftStatus): boolean {
+  if (d.decision.action === 'await_approval') return true;
+  if (d.decision.action === 'revert') return d.decision.human?.verb === 'approve' || status === 'failed';
+  return false;
+}
+
+/**
+ * A human approved, adopted or rejected (DESIGN §5): the differences awaiting approval (or an
+ * approved revert not yet used) take the human's decision, the record's status, decision and
+ * flags follow from all of them, and the approval (who, when, until when) is recorded.
+ */
+export function decideByHuman(record: DriftRecord, human: HumanDecision, approval: DriftApproval): DriftRecord {
+  const step = `${human.verb} by ${human.by}`;
+  if (!record.differences) {
+    move(record, HUMAN_NEXT[human.verb], step);
+    return { ...record, status: HUMAN_NEXT[human.verb], updatedAt: human.at, approval };
+  }
+  const reopened: DriftDifference[] = record.differences.map((x) =>
+    awaitsHuman(x, record.status) ? { ...x, decision: { ...x.decision, action: 'await_approval' as const } } : x,
+  );
+  const { differences } = applyHumanDecision(reopened, human);
+  const summary = summarizeDifferences(differences);
+  const status = statusOfDifferences(differences, { dryRun: false, backportMerged: record.links.pullRequest?.merged === true });
+  move(record, status, step);
+  return {
+    ...record,
+    status,
+    differences,
+    decision: summary.decision,
+    flags: summary.flags.length ? summary.flags : undefined,
+    updatedAt: human.at,
+    approval,
   };
 }
