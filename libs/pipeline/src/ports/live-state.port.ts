@@ -47,6 +47,12 @@ export interface LiveResource {
   /** The resource's tags (for the ignore tag, critical tags and freeze scopes). */
   tags: Record<string, string>;
   /**
+   * When this configuration was recorded (Config's capture time, read through the aggregator);
+   * absent: read live just now. A configuration no newer than the item the controller last
+   * processed is not fed (Config's copy lags: the controller may already know better).
+   */
+  capturedAt?: string;
+  /**
    * Set when this one resource could not be read (e.g. Config's aggregator does not record it):
    * it is neither compared nor fed, and counts as an error of the sweep.
    */

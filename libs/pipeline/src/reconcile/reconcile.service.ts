@@ -161,6 +161,11 @@ export class ReconcileService {
         this.count('pending', 1);
         continue;
       }
+      if (l.capturedAt !== undefined && k.processed && Date.parse(l.capturedAt) <= Date.parse(k.processed.captureTime)) {
+        // A recorded copy (Config's aggregator) no newer than what the controller already decided on.
+        this.count('known', 1);
+        continue;
+      }
       const kind = this.kinds.forType(ref.type)!;
       try {
         const desired = await this.desired.lookup(ref);
@@ -234,11 +239,13 @@ export class ReconcileService {
     // After every item the controller holds: an older order would be recorded as stale and never decided.
     const order = Math.max(now.getTime(), (processedOrder ?? 0) + 1);
     const at = now.toISOString();
+    // Config's capture time when the configuration is Config's recorded copy (attribution measures the change's age from it).
+    const captured = live.capturedAt !== undefined && Date.parse(live.capturedAt) <= now.getTime() ? live.capturedAt : at;
     return {
       kind: 'config_item',
       eventId: configItemEventId(ref, order),
       resource: ref,
-      captureTime: at,
+      captureTime: captured,
       order,
       status: live.exists ? 'OK' : 'ResourceDeleted',
       changeType: live.exists ? 'UPDATE' : 'DELETE',
