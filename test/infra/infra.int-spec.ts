@@ -745,6 +745,20 @@ describe('infra/ Terraform', () => {
       ]);
     });
 
+    it('grants config:BatchGetAggregateResourceConfig only on the given aggregators (none by default)', async () => {
+      expect(actionsOf(doc)).not.toContain('config:BatchGetAggregateResourceConfig');
+      const aggregator = 'arn:aws:config:eu-west-1:111122223333:config-aggregator/config-aggregator-abcd1234';
+      const withAggregator = await (
+        await ModuleEvaluator.create(mod, { ...inputs, config_aggregator_arns: [aggregator] })
+      ).policyDocument('controller');
+      expect([...new Set(actionsOf(withAggregator))].sort()).toEqual(
+        [...EXPECTED_ACTIONS, 'config:BatchGetAggregateResourceConfig'].sort(),
+      );
+      expect(statementsFor(withAggregator, 'config:BatchGetAggregateResourceConfig')).toEqual([
+        { Sid: 'ReadConfigAggregator', Effect: 'Allow', Action: ['config:BatchGetAggregateResourceConfig'], Resource: [aggregator] },
+      ]);
+    });
+
     it('grants sts:AssumeRole only for the given cross-account remediation roles (none by default)', async () => {
       expect(actionsOf(doc)).not.toContain('sts:AssumeRole');
       const roles = ['arn:aws:iam::444455556666:role/driftwarden-remediator', 'arn:aws:iam::777788889999:role/driftwarden-remediator'];

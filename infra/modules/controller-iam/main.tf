@@ -17,6 +17,8 @@
 #   attribution cloudtrail:LookupEvents                     (no resource-level permissions)
 #   cross-acct  sts:AssumeRole                              on var.remediation_role_arns only
 #               (config aws.assumeRole: the role driftwarden assumes in each other account)
+#   reconcile   config:BatchGetAggregateResourceConfig      on var.config_aggregator_arns only
+#               (config reconcile.aggregator: the sweep reads live configuration from Config's aggregator)
 #
 # No wildcard actions; nothing that creates or deletes a resource.
 
@@ -206,6 +208,16 @@ data "aws_iam_policy_document" "controller" {
       effect    = "Allow"
       actions   = ["sts:AssumeRole"]
       resources = var.remediation_role_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.config_aggregator_arns) > 0 ? ["aggregator"] : []
+    content {
+      sid       = "ReadConfigAggregator"
+      effect    = "Allow"
+      actions   = ["config:BatchGetAggregateResourceConfig"]
+      resources = var.config_aggregator_arns
     }
   }
 

@@ -87,6 +87,12 @@ variable "terraform_state_objects" {
   }
 }
 
+variable "config_aggregator_arns" {
+  description = "AWS Config aggregators the reconciling sweep reads live configuration from (config reconcile.aggregator), e.g. arn:aws:config:eu-west-1:111122223333:config-aggregator/config-aggregator-abcd1234. Empty (default) grants none."
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_arns" {
   description = "Customer managed KMS keys the controller must decrypt with, through SQS or S3 only: the intake queue's key, the Config bucket's key, state buckets' keys. Empty (default) grants no KMS access."
   type        = list(string)

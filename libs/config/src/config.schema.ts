@@ -417,6 +417,21 @@ export const reconcileSchema = z
     intervalMinutes: z.int().min(0).max(10_080).default(60),
     /** Describe calls per second per account and region (EC2's API rate limits are per account and region). */
     callsPerSecond: z.number().positive().max(100).default(5),
+    /**
+     * Read live configuration from an AWS Config aggregator (`BatchGetAggregateResourceConfig`, in
+     * the controller's own account) instead of describe calls in each account: what Config has
+     * recorded, so a change Config has not recorded yet is seen by a later sweep.
+     */
+    aggregator: z
+      .strictObject({
+        /** The configuration aggregator's name. */
+        name: z.string().refine((v) => /^[\w-]{1,256}$/.test(v), expected('an aggregator name of letters, digits, "_" or "-" (1 to 256)')),
+        /** The region the aggregator lives in. */
+        region,
+        /** BatchGetAggregateResourceConfig calls per second (one limit for the aggregator, shared by every account and region). */
+        callsPerSecond: z.number().positive().max(50).default(1),
+      })
+      .optional(),
   })
   .prefault({});
 

@@ -173,6 +173,23 @@ github: { token: t, webhookSecret: w }
   });
 });
 
+describe('parseConfig: reconcile.aggregator', () => {
+  it('reads live configuration through a Config aggregator when one is named (one call per second by default)', () => {
+    expect(parse('reconcile: { aggregator: { name: org-aggregator, region: eu-west-1 } }').reconcile).toEqual({
+      intervalMinutes: 60,
+      callsPerSecond: 5,
+      aggregator: { name: 'org-aggregator', region: 'eu-west-1', callsPerSecond: 1 },
+    });
+  });
+
+  it('names the key of a bad aggregator name or region', () => {
+    expect(problemsOf('reconcile: { aggregator: { name: "org aggregator", region: eu-west-1 } }').map((p) => p.path)).toEqual([
+      'reconcile.aggregator.name',
+    ]);
+    expect(problemsOf('reconcile: { aggregator: { name: org } }').map((p) => p.path)).toEqual(['reconcile.aggregator.region']);
+  });
+});
+
 describe('parseConfig: normalisation', () => {
   it('lowercases sha256 hashes', () => {
     const config = parse(`api: { tokens: [{ name: a, sha256: "${HEX.toUpperCase()}", role: admin }] }`);

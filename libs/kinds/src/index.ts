@@ -10,3 +10,4 @@ export * from './backport';
 export * from './remediation.adapter';
 export * from './stack-code';
 export * from './live-state.adapter';
+export * from './reconcile/aggregator-live-state';

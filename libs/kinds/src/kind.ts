@@ -6,7 +6,7 @@
  * (desired state, revert, backport) see the rest. `registry.ts` is the only place kinds are listed.
  */
 import type { ResourceRef } from '@driftwarden/domain';
-import type { DesiredLookup, LiveLocation, LiveResource, RemediationPort, ResourceKind } from '@driftwarden/pipeline';
+import type { DesiredLookup, LiveLocation, LiveResource, Pace, RemediationPort, ResourceKind } from '@driftwarden/pipeline';
 import type { AnyStateKind, DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { CredentialsFor } from '@driftwarden/ec2';
 import type { BackportEditor, TrackingIssueTexts } from './backport';
@@ -71,9 +71,10 @@ export interface ReconcileHook {
 export interface LiveDescriber {
   /**
    * The live configuration of `ids` (at most `batchSize`) in one location, Config-item-shaped;
-   * every id asked for is answered, `exists: false` when it is gone. Throws classified errors.
+   * every id asked for is answered, `exists: false` when it is gone. `pace` is awaited before
+   * every API call (the sweep's rate limit per account and region). Throws classified errors.
    */
-  describeLive(location: LiveLocation, ids: readonly string[]): Promise<LiveResource[]>;
+  describeLive(location: LiveLocation, ids: readonly string[], pace?: Pace): Promise<LiveResource[]>;
 }
 
 /** OpenAPI 3.0 schema objects of a kind's record shapes. */

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, type DriftwardenConfig } from '@driftwarden/config';
 import type { CredentialsFor } from '@driftwarden/ec2';
-import { KindsDesiredState, KindsLiveState, type KindRegistration } from '@driftwarden/kinds';
+import { AggregatorLiveState, KindsDesiredState, KindsLiveState, createAggregatorClient, type KindRegistration } from '@driftwarden/kinds';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import { DesiredStatePort, ReconcileService, ResourceKinds } from '@driftwarden/pipeline';
 import { JobProducer } from '@driftwarden/queue';
@@ -60,7 +60,11 @@ const ATTEMPTS_PER_BATCH = 3;
         // The sweep enumerates the state index the kinds read desired state from (a replaced
         // desired-state port, as in some tests, has no index to enumerate).
         if (!(desired instanceof KindsDesiredState)) return null;
-        const live = new KindsLiveState(desired.index, kinds, { requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) });
+        // With an aggregator, Config answers for every account and region (no describe calls, no assumed roles).
+        const aggregator = c.reconcile.aggregator;
+        const live = aggregator
+          ? new AggregatorLiveState(new KindsLiveState(desired.index, kinds, null), createAggregatorClient(aggregator, 10_000), aggregator)
+          : new KindsLiveState(desired.index, kinds, { requestTimeoutMs: 10_000, ...(credentialsFor ? { credentialsFor } : {}) });
         return new ReconcileService(
           live,
           resourceKinds,

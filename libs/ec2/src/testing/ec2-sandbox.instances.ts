@@ -40,7 +40,7 @@ export type InstanceChangeListener = (
 ) => void;
 
 const ALLOWED: Record<InstanceAction, RegExp> = {
-  DescribeInstances: /^(Action|Version|DryRun|InstanceId\.\d+|MaxResults|NextToken)$/,
+  DescribeInstances: /^(Action|Version|DryRun|InstanceId\.\d+|Filter\.\d+\.(Name|Value\.\d+)|MaxResults|NextToken)$/,
   DescribeInstanceAttribute: /^(Action|Version|DryRun|InstanceId|Attribute)$/,
   ModifyInstanceMetadataOptions:
     /^(Action|Version|DryRun|InstanceId|HttpTokens|HttpEndpoint|HttpPutResponseHopLimit|InstanceMetadataTags|HttpProtocolIpv6)$/,
@@ -160,8 +160,19 @@ export class SandboxInstances {
       case 'DescribeInstances': {
         const ids: string[] = [];
         for (let n = 1; params.has(`InstanceId.${n}`); n++) ids.push(params.get(`InstanceId.${n}`)!);
+        // By InstanceId.N an unknown instance fails the call; by an instance-id filter it is simply absent (as EC2 does).
         for (const id of ids) this.get(id);
-        const list = [...this.instances.values()].filter((i) => ids.length === 0 || ids.includes(i.instanceId));
+        const filtered: string[][] = [];
+        for (let n = 1; params.has(`Filter.${n}.Name`); n++) {
+          if (params.get(`Filter.${n}.Name`) !== 'instance-id')
+            throw ec2Errors.unsupported(`the sandbox filters instances by instance-id only, not ${params.get(`Filter.${n}.Name`)}`);
+          const values: string[] = [];
+          for (let m = 1; params.has(`Filter.${n}.Value.${m}`); m++) values.push(params.get(`Filter.${n}.Value.${m}`)!);
+          filtered.push(values);
+        }
+        const list = [...this.instances.values()].filter(
+          (i) => (ids.length === 0 || ids.includes(i.instanceId)) && filtered.every((values) => values.includes(i.instanceId)),
+        );
         return set(
           'reservationSet',
           list.map(

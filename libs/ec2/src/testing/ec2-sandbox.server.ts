@@ -535,13 +535,15 @@ export class Ec2Sandbox {
         );
       }
       case 'DescribeNetworkAcls': {
+        // By NetworkAclId.N an unknown ACL fails the call; by a network-acl-id filter it is simply absent (as EC2 does).
         const ids = stringList(params, 'NetworkAclId');
+        const filtered: string[][] = [];
         for (const f of filters(params)) {
           if (f.name !== 'network-acl-id')
             throw ec2Errors.unsupported(`the sandbox filters network ACLs by network-acl-id only, not ${f.name}`);
-          ids.push(...f.values);
+          filtered.push(f.values);
         }
-        const acls = this.acls.describe(ids);
+        const acls = this.acls.describe(ids).filter((a) => filtered.every((values) => values.includes(a.aclId)));
         if (dryRun) throw ec2Errors.dryRun();
         const page = paginate(acls, params);
         return set('networkAclSet', page.items.map(networkAclXml)) + leaf('nextToken', page.nextToken);

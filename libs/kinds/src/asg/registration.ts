@@ -8,6 +8,7 @@ import { asgBackportEditor } from './backport';
 import { ASG_REMEDIATION_OPERATIONS, AsgRemediation, createAutoScalingClientProvider } from './executor';
 import { CAPACITY_ATTRIBUTES } from './model';
 import { asgDesired, asgStateKind } from './state';
+import { asgReconcile } from './reconcile';
 
 /** The Auto Scaling group capacity kind, registered (libs/kinds/src/registry.ts lists it). */
 export function asgRegistration(): KindRegistration {
@@ -18,6 +19,7 @@ export function asgRegistration(): KindRegistration {
     editor: asgBackportEditor(),
     schemas: attributeKindSchemas('asg', [...CAPACITY_ATTRIBUTES, 'group']),
     iamActions: ASG_REMEDIATION_OPERATIONS.map((op) => `autoscaling:${op}`),
+    reconcile: asgReconcile,
     executor: (deps: ExecutorDeps) =>
       new AsgRemediation(
         createAutoScalingClientProvider({

@@ -9,6 +9,7 @@ import { INSTANCE_REMEDIATION_OPERATIONS, InstanceRemediation } from './executor
 import { InstanceKind } from './instance.kind';
 import { INSTANCE_ATTRIBUTES } from './model';
 import { instanceDesired, instanceStateKind } from './state';
+import { instanceReconcile } from './reconcile';
 
 /** The EC2 instance protection kind, registered (libs/kinds/src/registry.ts lists it). */
 export function instanceRegistration(): KindRegistration {
@@ -19,6 +20,7 @@ export function instanceRegistration(): KindRegistration {
     editor: instanceBackportEditor(),
     schemas: attributeKindSchemas('instance', [...INSTANCE_ATTRIBUTES, 'instance']),
     iamActions: INSTANCE_REMEDIATION_OPERATIONS.map((op) => `ec2:${op}`),
+    reconcile: instanceReconcile,
     executor: (deps: ExecutorDeps) =>
       new InstanceRemediation(
         createEc2ClientProvider({

@@ -5,6 +5,7 @@ import { NETWORK_ACL_REMEDIATION_OPERATIONS, NetworkAclRemediation } from './exe
 import { NetworkAclKind } from './network-acl.kind';
 import { networkAclSchemas } from './openapi';
 import { networkAclDesired, networkAclStateKind } from './state/network-acl-state';
+import { networkAclReconcile } from './reconcile';
 
 /** The network-ACL kind, registered (libs/kinds/src/registry.ts lists it). */
 export function networkAclRegistration(): KindRegistration {
@@ -14,6 +15,7 @@ export function networkAclRegistration(): KindRegistration {
     editor: new NetworkAclBackportEditor(),
     schemas: networkAclSchemas,
     iamActions: NETWORK_ACL_REMEDIATION_OPERATIONS.map((op) => `ec2:${op}`),
+    reconcile: networkAclReconcile,
     executor: (deps: ExecutorDeps) =>
       new NetworkAclRemediation(
         createEc2ClientProvider({

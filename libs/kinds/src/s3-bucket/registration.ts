@@ -5,6 +5,7 @@ import { s3BucketSchemas } from './openapi';
 import { S3BucketKind } from './s3-bucket.kind';
 import { createS3BucketClientProvider } from './s3-clients';
 import { bucketDesired, bucketStateKind } from './state';
+import { bucketReconcile } from './reconcile';
 
 /** The S3 bucket (public access block) kind, registered (libs/kinds/src/registry.ts lists it). */
 export function s3BucketRegistration(): KindRegistration {
@@ -14,6 +15,7 @@ export function s3BucketRegistration(): KindRegistration {
     editor: new S3BucketBackportEditor(),
     schemas: s3BucketSchemas,
     iamActions: [...S3_BUCKET_IAM_ACTIONS],
+    reconcile: bucketReconcile,
     executor: (deps: ExecutorDeps) =>
       new S3BucketRemediation(
         createS3BucketClientProvider({

@@ -60,6 +60,10 @@ export class BucketStateIndex {
   entriesFor(bucket: string): readonly BucketStateEntry[] {
     return this.byBucket.get(bucket) ?? [];
   }
+  /** Every entry (the reconciling sweep enumerates them). */
+  *entries(): IterableIterator<BucketStateEntry> {
+    for (const list of this.byBucket.values()) yield* list;
+  }
 }
 
 export const bucketStateKind: StateKind<BucketStateEntry, BucketStateIndex> = {

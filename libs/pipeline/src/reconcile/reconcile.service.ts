@@ -4,13 +4,13 @@ import { configItemEventId } from '@driftwarden/ingest';
 import type { JobProducer } from '@driftwarden/queue';
 import type { DriftStore, ItemLedger, ReconcileStatus, ReconcileStatusStore } from '@driftwarden/store';
 import type { DesiredStatePort } from '../ports/desired-state.port';
-import type { LiveLocation, LiveResource, LiveStatePort } from '../ports/live-state.port';
+import type { LiveBatch, LiveLocation, LiveRef, LiveResource, LiveStatePort } from '../ports/live-state.port';
 import type { Analysis, ResourceKinds } from '../ports/resource-kind.port';
 
 export interface ReconcileSettings {
   /** `reconcile.intervalMinutes` in ms: a sweep is due this long after the last one started. */
   intervalMs: number;
-  /** Describe calls per second per account and region (`reconcile.callsPerSecond`). */
+  /** API calls per second per account and region (`reconcile.callsPerSecond`), unless a batch says its own. */
   callsPerSecond: number;
   /** Attempts per batch on a transient failure (throttling, 5xx, timeout) before it is counted as an error. */
   attemptsPerBatch: number;
@@ -100,19 +100,15 @@ export class ReconcileService {
     const running = { sweepId: owner, startedAt: startedAt.toISOString(), total, checked: 0, fed: 0, errors: 0 };
     await this.status.started(owner, startedAt, total);
     this.deps.observer?.progress?.(running);
-    for (const source of sources) {
-      const size = Math.max(1, this.live.batchSize(source.type));
-      for (let i = 0; i < source.ids.length; i += size) {
-        const ids = source.ids.slice(i, i + size);
-        const counts = await this.batch(source.location, source.type, ids, correlationId);
-        running.checked += ids.length;
-        running.fed += counts.fed;
-        running.errors += counts.errors;
-        await this.status.progress(running);
-        this.deps.observer?.progress?.(running);
-        if (!(await this.status.renew(owner, LEASE_MS)))
-          throw new Error('the reconcile lease was lost (the sweep took too long between batches)');
-      }
+    for (const batch of this.live.plan(sources)) {
+      const counts = await this.batch(batch, correlationId);
+      running.checked += batch.resources.length;
+      running.fed += counts.fed;
+      running.errors += counts.errors;
+      await this.status.progress(running);
+      this.deps.observer?.progress?.(running);
+      if (!(await this.status.renew(owner, LEASE_MS)))
+        throw new Error('the reconcile lease was lost (the sweep took too long between batches)');
     }
     const last = {
       sweepId: owner,
@@ -130,32 +126,23 @@ export class ReconcileService {
   }
 
   /** One batch: read live (rate-limited, retried), compare, feed what differs. */
-  private async batch(
-    location: LiveLocation,
-    type: string,
-    ids: string[],
-    correlationId: string,
-  ): Promise<{ fed: number; errors: number }> {
-    const kind = this.kinds.forType(type);
-    if (!kind) {
-      this.count('unsupported', ids.length);
-      return { fed: 0, errors: 0 };
-    }
+  private async batch(batch: LiveBatch, correlationId: string): Promise<{ fed: number; errors: number }> {
+    const supported = batch.resources.filter((r) => this.kinds.forType(r.type));
+    this.count('unsupported', batch.resources.length - supported.length);
+    if (supported.length === 0) return { fed: 0, errors: 0 };
+    const wanted: LiveBatch = supported.length === batch.resources.length ? batch : { ...batch, resources: supported };
     let live: LiveResource[];
     try {
-      live = await this.describe(location, type, ids);
+      live = await this.describe(wanted);
     } catch (err) {
-      this.count('error', ids.length);
-      this.deps.observer?.batchFailed?.(location, type, ids.length, err);
-      return { fed: 0, errors: ids.length };
+      this.count('error', supported.length);
+      this.failed(wanted.resources, err);
+      return { fed: 0, errors: supported.length };
     }
-    const refs = live.map((r): ResourceRef => ({
-      type,
-      id: r.id,
-      account: location.account,
-      region: location.region,
-      ...(r.arn ? { arn: r.arn } : {}),
-    }));
+    const refs = live.map((r, i): ResourceRef => {
+      const { type, location } = wanted.resources[i];
+      return { type, id: r.id, account: location.account, region: location.region, ...(r.arn ? { arn: r.arn } : {}) };
+    });
     const known = await this.ledger.latestKnown(refs.map(resourceKey));
     const items: ConfigItemEvent[] = [];
     let errors = 0;
@@ -163,19 +150,35 @@ export class ReconcileService {
     for (let i = 0; i < live.length; i++) {
       const ref = refs[i];
       const k = known[i];
+      const l = live[i];
+      if (l.unreadable !== undefined) {
+        errors++;
+        this.count('error', 1);
+        this.failed([wanted.resources[i]], new Error(l.unreadable));
+        continue;
+      }
       if (k.pending > 0) {
         this.count('pending', 1);
         continue;
       }
-      let analysisOf: (configuration: JsonObject | null) => Analysis;
+      if (l.capturedAt !== undefined && k.processed && Date.parse(l.capturedAt) <= Date.parse(k.processed.captureTime)) {
+        // A recorded copy (Config's aggregator) no newer than what the controller already decided on.
+        this.count('known', 1);
+        continue;
+      }
+      const kind = this.kinds.forType(ref.type)!;
       try {
         const desired = await this.desired.lookup(ref);
         if (!desired.managed) {
           this.count('unmanaged', 1);
           continue;
         }
-        analysisOf = (configuration) => kind.analyze(configuration, desired, { resourceId: ref.id });
-        const liveShape = signature(analysisOf(live[i].exists ? live[i].configuration : null));
+        const analysisOf = (configuration: JsonObject | null, supplementaryConfiguration: Record<string, unknown> | undefined) =>
+          kind.analyze(configuration, desired, {
+            resourceId: ref.id,
+            ...(supplementaryConfiguration ? { supplementaryConfiguration } : {}),
+          });
+        const liveShape = signature(analysisOf(l.exists ? l.configuration : null, l.exists ? l.supplementaryConfiguration : undefined));
         if (liveShape === (await this.knownShape(ref, k.processed, k.openDrift !== null, analysisOf))) {
           this.count('known', 1);
           continue;
@@ -184,10 +187,10 @@ export class ReconcileService {
         // A state that cannot be read, a live shape the kind cannot read: this resource waits for the next sweep.
         errors++;
         this.count('error', 1);
-        this.deps.observer?.batchFailed?.(location, type, 1, err);
+        this.failed([wanted.resources[i]], err);
         continue;
       }
-      items.push(this.item(ref, live[i], now, k.processedOrder));
+      items.push(this.item(ref, l, now, k.processedOrder));
     }
     if (items.length === 0) return { fed: 0, errors };
     const accepted = await this.ledger.accept(items);
@@ -197,19 +200,31 @@ export class ReconcileService {
     return { fed: fed.length, errors };
   }
 
+  /** Reports resources that could not be compared, per location and type. */
+  private failed(resources: readonly LiveRef[], err: unknown): void {
+    const groups = new Map<string, { location: LiveLocation; type: string; n: number }>();
+    for (const r of resources) {
+      const key = `${r.location.account}/${r.location.region}/${r.type}`;
+      const g = groups.get(key);
+      if (g) g.n++;
+      else groups.set(key, { location: r.location, type: r.type, n: 1 });
+    }
+    for (const g of groups.values()) this.deps.observer?.batchFailed?.(g.location, g.type, g.n, err);
+  }
+
   /** What the controller last knew of the resource, as the differences it showed against desired now. */
   private async knownShape(
     ref: ResourceRef,
     processed: ConfigItemEvent | null,
     hasOpenDrift: boolean,
-    analysisOf: (configuration: JsonObject | null) => Analysis,
+    analysisOf: (configuration: JsonObject | null, supplementaryConfiguration: Record<string, unknown> | undefined) => Analysis,
   ): Promise<string> {
     // An oversized item's configuration was never stored whole: fall back to the open drift.
     if (
       processed &&
       (processed.configuration || processed.status === 'ResourceDeleted' || processed.status === 'ResourceDeletedNotRecorded')
     ) {
-      return signature(analysisOf((processed.configuration as JsonObject | null) ?? null));
+      return signature(analysisOf((processed.configuration as JsonObject | null) ?? null, processed.supplementaryConfiguration));
     }
     const open = hasOpenDrift ? await this.drifts.openFor(resourceKey(ref)) : null;
     if (open?.record.differences?.length)
@@ -224,30 +239,33 @@ export class ReconcileService {
     // After every item the controller holds: an older order would be recorded as stale and never decided.
     const order = Math.max(now.getTime(), (processedOrder ?? 0) + 1);
     const at = now.toISOString();
+    // Config's capture time when the configuration is Config's recorded copy (attribution measures the change's age from it).
+    const captured = live.capturedAt !== undefined && Date.parse(live.capturedAt) <= now.getTime() ? live.capturedAt : at;
     return {
       kind: 'config_item',
       eventId: configItemEventId(ref, order),
       resource: ref,
-      captureTime: at,
+      captureTime: captured,
       order,
       status: live.exists ? 'OK' : 'ResourceDeleted',
       changeType: live.exists ? 'UPDATE' : 'DELETE',
       tags: live.tags,
       configuration: live.exists ? live.configuration : null,
+      ...(live.exists && live.supplementaryConfiguration ? { supplementaryConfiguration: live.supplementaryConfiguration } : {}),
       changedProperties: [],
       delivery: { transport: 'reconcile', shape: 'live', receivedAt: at },
     };
   }
 
-  /** Rate-limited per account and region; a transient failure is retried with back-off, a permanent one is not. */
-  private async describe(location: LiveLocation, type: string, ids: string[]): Promise<LiveResource[]> {
+  /** Rate-limited per the batch's limiter (every API call the reader makes); a transient failure is retried with back-off, a permanent one is not. */
+  private async describe(batch: LiveBatch): Promise<LiveResource[]> {
     const attempts = Math.max(1, this.settings.attemptsPerBatch);
+    const pace = () => this.limit(batch.limiter, batch.callsPerSecond ?? this.settings.callsPerSecond);
     for (let attempt = 1; ; attempt++) {
-      await this.limit(location);
       try {
-        const live = await this.live.describe(location, type, ids);
-        if (live.length !== ids.length || live.some((r, i) => r.id !== ids[i]))
-          throw new PermanentError(`the live reader of ${type} answered other resources than asked for`, 'reconcile_reader_mismatch');
+        const live = await this.live.describe(batch, pace);
+        if (live.length !== batch.resources.length || live.some((r, i) => r.id !== batch.resources[i].id))
+          throw new PermanentError('the live reader answered other resources than asked for', 'reconcile_reader_mismatch');
         return live;
       } catch (err) {
         if (err instanceof PermanentError || attempt >= attempts) throw err;
@@ -257,9 +275,8 @@ export class ReconcileService {
     }
   }
 
-  private async limit(location: LiveLocation): Promise<void> {
-    const key = `${location.account}/${location.region}`;
-    const gap = 1000 / Math.max(0.001, this.settings.callsPerSecond);
+  private async limit(key: string, callsPerSecond: number): Promise<void> {
+    const gap = 1000 / Math.max(0.001, callsPerSecond);
     const now = this.monotonic();
     const at = Math.max(now, this.nextCall.get(key) ?? 0);
     this.nextCall.set(key, at + gap);

@@ -8,3 +8,4 @@ export * from './kind-events';
 export * from './api-call-events';
 export * from './asg-account';
 export * from './instance-account';
+export * from './config-aggregator.server';

@@ -80,6 +80,11 @@ export class NetworkAclStateIndex {
   entriesFor(aclId: string): readonly NetworkAclStateEntry[] {
     return this.byAcl.get(aclId) ?? [];
   }
+
+  /** Every entry (the reconciling sweep enumerates them). */
+  *entries(): IterableIterator<NetworkAclStateEntry> {
+    for (const list of this.byAcl.values()) yield* list;
+  }
 }
 
 export const networkAclStateKind: StateKind<NetworkAclStateEntry, NetworkAclStateIndex> = {

@@ -11,7 +11,7 @@
 import { DescribeSecurityGroupsCommand, type EC2Client, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2';
 import { TransientError, type JsonObject } from '@driftwarden/domain';
 import { mapEc2Error, type Ec2ClientProvider } from '@driftwarden/ec2';
-import type { LiveLocation, LiveResource } from '@driftwarden/pipeline';
+import type { LiveLocation, LiveResource, Pace } from '@driftwarden/pipeline';
 import type { LiveDescriber } from '../../kind';
 
 /** EC2 takes up to 200 values per filter. */
@@ -65,7 +65,7 @@ export function liveSecurityGroup(g: SecurityGroup, location: LiveLocation): Liv
 export class SecurityGroupLiveReader implements LiveDescriber {
   constructor(private readonly clients: Ec2ClientProvider) {}
 
-  async describeLive(location: LiveLocation, ids: readonly string[]): Promise<LiveResource[]> {
+  async describeLive(location: LiveLocation, ids: readonly string[], pace?: Pace): Promise<LiveResource[]> {
     if (ids.length === 0) return [];
     if (ids.length > LIVE_BATCH_SIZE) throw new Error(`at most ${LIVE_BATCH_SIZE} security groups per batch, got ${ids.length}`);
     const client: EC2Client = this.clients(location);
@@ -85,6 +85,7 @@ export class SecurityGroupLiveReader implements LiveDescriber {
         ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
       };
       let output;
+      await pace?.();
       try {
         output = await client.send(new DescribeSecurityGroupsCommand(input));
       } catch (err) {
