@@ -581,20 +581,48 @@ function readInstance(b: Buffer, i: number, n: number, instance: InstanceOutline
   }
 }
 
+/**
+ * The attributes of an instance of a type no kind keeps: every member is checked, `id` and `arn`
+ * decoded. (Most bytes of such a state are here: keys are matched inline, strings and nested
+ * values read past without a call per member where possible.)
+ */
 function readAttributes(b: Buffer, i: number, n: number, attributes: { id?: unknown; arn?: unknown }): number {
   i = skipWhitespace(b, i + 1, n);
   if (i >= n) return NEED_MORE;
   if (b[i] === CLOSE_BRACE) return i + 1;
   for (;;) {
-    i = memberValue(b, i, n, ATTRIBUTE_KEYS);
+    if (b[i] !== QUOTE) throw new WalkError(`expected a key, found ${printable(b[i])}`, i);
+    const keyStart = i;
+    i = stringEnd(b, i, n);
     if (i < 0) return NEED_MORE;
-    const key = keyCode;
-    const end = valueEnd(b, i, n, 5);
-    if (end < 0) return NEED_MORE;
-    if (key === K_ID) attributes.id = decode(b, i, end);
-    else if (key === K_ARN) attributes.arn = decode(b, i, end);
-    i = nextMember(b, end, n);
-    if (i < 0 || objectClosed) return i;
+    const length = i - keyStart - 2;
+    let key = 0;
+    if (lastStringEscaped) key = ATTRIBUTE_KEYS.of(b, keyStart, i);
+    else if (length === 2) key = b[keyStart + 1] === 0x69 && b[keyStart + 2] === 0x64 ? K_ID : 0;
+    else if (length === 3) key = b[keyStart + 1] === 0x61 && b[keyStart + 2] === 0x72 && b[keyStart + 3] === 0x6e ? K_ARN : 0;
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
+    if (b[i] !== COLON) throw new WalkError(`expected ":" after a key, found ${printable(b[i])}`, i);
+    i++;
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
+    const start = i;
+    const c = b[i] as number;
+    if (c === QUOTE) i = stringEnd(b, i, n);
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) i = containerEnd(b, i, n, 6);
+    else if (c === MINUS || (c >= ZERO && c <= NINE)) i = numberEnd(b, i, n);
+    else i = literalEnd(b, i, n, c);
+    if (i < 0) return NEED_MORE;
+    if (key === K_ID) attributes.id = decode(b, start, i);
+    else if (key === K_ARN) attributes.arn = decode(b, start, i);
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
+    const d = b[i];
+    if (d === CLOSE_BRACE) return i + 1;
+    if (d !== COMMA) throw new WalkError(`expected "," or "}" in an object, found ${printable(d)}`, i);
+    i++;
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
   }
 }
 
