@@ -8,13 +8,15 @@
  * both go through the same `StackStateIndexBuilder`, so they index alike.
  */
 import { PermanentError } from '@driftwarden/domain';
-import { instanceAddress } from '../state/address';
+import { instanceKeySuffix } from '../state/address';
 import {
   SUPPORTED_STATE_VERSION,
   type TerraformState,
   joinPath,
   keptInstanceSchema,
   resourceHeaderSchema,
+  surelyKeptInstance,
+  surelyResourceHeader,
 } from '../state/terraform-state.schema';
 import { TerraformStateFormatError } from '../terraform-state.errors';
 import { type AnyStateKind, type ManagedInstanceRef, type StateKind, kindsByType } from './state-kind';
@@ -61,6 +63,14 @@ function arnEndsWithId(arn: string, id: string): boolean {
 /** The id an ARN would end with, if it ends with one (after its last `/` or `:`). */
 function idFromArn(arn: string): string {
   return arn.slice(Math.max(arn.lastIndexOf('/'), arn.lastIndexOf(':')) + 1);
+}
+
+/**
+ * `module.net.aws_vpc.main` as one flat string (an index holds 100,000s of addresses; a `+`
+ * chain would keep each as a rope of its parts). A managed resource: no `data.` prefix.
+ */
+function resourceAddressOf(module: unknown, type: string, name: string): string {
+  return typeof module === 'string' && module !== '' ? [module, type, name].join('.') : [type, name].join('.');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -127,51 +137,55 @@ export class StackStateIndexBuilder {
    * deposed, attributes.id and attributes.arn).
    */
   addResource(resource: unknown, position: number): void {
-    const at = `resources[${position}]`;
-    if (!isRecord(resource)) throw this.invalid(at, `expected an object, found ${describe(resource)}`);
+    // (Paths for messages are built only when there is something to say.)
+    const at = (): string => `resources[${position}]`;
+    if (!isRecord(resource)) throw this.invalid(at(), `expected an object, found ${describe(resource)}`);
     const mode = resource['mode'];
     if (mode === 'data') return;
-    if (mode !== 'managed') throw this.invalid(`${at}.mode`, `expected "managed" or "data", found ${describe(mode)}`);
+    if (mode !== 'managed') throw this.invalid(`${at()}.mode`, `expected "managed" or "data", found ${describe(mode)}`);
     const typeValue = resource['type'];
     const name = resource['name'];
     const module = resource['module'];
     const instances = resource['instances'];
     if (typeof typeValue !== 'string' || typeValue === '')
-      throw this.invalid(`${at}.type`, `expected a resource type, found ${describe(typeValue)}`);
-    if (typeof name !== 'string' || name === '') throw this.invalid(`${at}.name`, `expected a resource name, found ${describe(name)}`);
+      throw this.invalid(`${at()}.type`, `expected a resource type, found ${describe(typeValue)}`);
+    if (typeof name !== 'string' || name === '') throw this.invalid(`${at()}.name`, `expected a resource name, found ${describe(name)}`);
     if (module !== undefined && module !== null && typeof module !== 'string')
-      throw this.invalid(`${at}.module`, `expected a module address, found ${describe(module)}`);
-    if (!Array.isArray(instances)) throw this.invalid(`${at}.instances`, `expected an array, found ${describe(instances)}`);
+      throw this.invalid(`${at()}.module`, `expected a module address, found ${describe(module)}`);
+    if (!Array.isArray(instances)) throw this.invalid(`${at()}.instances`, `expected an array, found ${describe(instances)}`);
     let type = this.types.get(typeValue);
     if (type === undefined) {
       type = typeValue;
       this.types.set(type, type);
     }
     const kinds = this.byType.get(type);
-    if (kinds) {
+    if (kinds && !surelyResourceHeader(resource)) {
       const header = resourceHeaderSchema.safeParse(resource);
-      if (!header.success) throw this.zodIssue(at, header.error.issues[0]);
+      if (!header.success) throw this.zodIssue(at(), header.error.issues[0]);
     }
-    const parts = { module, mode, type, name } as const;
+    const resourceAddress = resourceAddressOf(module, type, name);
     for (let i = 0; i < instances.length; i++) {
-      const path = `${at}.instances[${i}]`;
+      const path = (): string => `${at()}.instances[${i}]`;
       const instance: unknown = instances[i];
-      if (!isRecord(instance)) throw this.invalid(path, `expected an object, found ${describe(instance)}`);
+      if (!isRecord(instance)) throw this.invalid(path(), `expected an object, found ${describe(instance)}`);
       const indexKey = instance['index_key'];
       const deposed = instance['deposed'];
       const attributes = instance['attributes'];
       if (indexKey !== undefined && indexKey !== null && typeof indexKey !== 'string' && !Number.isInteger(indexKey)) {
-        throw this.invalid(`${path}.index_key`, `expected an integer or a string, found ${describe(indexKey)}`);
+        throw this.invalid(`${path()}.index_key`, `expected an integer or a string, found ${describe(indexKey)}`);
       }
       if (deposed !== undefined && deposed !== null && typeof deposed !== 'string')
-        throw this.invalid(`${path}.deposed`, `expected a string, found ${describe(deposed)}`);
+        throw this.invalid(`${path()}.deposed`, `expected a string, found ${describe(deposed)}`);
       if (attributes !== undefined && attributes !== null && !isRecord(attributes))
-        throw this.invalid(`${path}.attributes`, `expected an object, found ${describe(attributes)}`);
-      if (kinds) {
+        throw this.invalid(`${path()}.attributes`, `expected an object, found ${describe(attributes)}`);
+      if (kinds && !surelyKeptInstance(instance)) {
         const checked = keptInstanceSchema.safeParse(instance);
-        if (!checked.success) throw this.zodIssue(path, checked.error.issues[0]);
+        if (!checked.success) throw this.zodIssue(path(), checked.error.issues[0]);
       }
-      const address = instanceAddress(parts, indexKey as string | number | null | undefined);
+      const address =
+        indexKey === undefined || indexKey === null
+          ? resourceAddress
+          : [resourceAddress, instanceKeySuffix(indexKey as string | number)].join('');
       this.managed++;
       const id = attributes ? nonEmpty(attributes['id']) : undefined;
       const arn = attributes ? nonEmpty(attributes['arn']) : undefined;
@@ -179,7 +193,7 @@ export class StackStateIndexBuilder {
         const ref: ManagedInstanceRef = { stack: this.stack, address, type };
         if (id !== undefined) ref.id = id;
         if (arn !== undefined) ref.arn = arn;
-        if (deposed) ref.deposed = deposed;
+        if (deposed) ref.deposed = deposed as string;
         if (id !== undefined) addRef(this.byId, id, ref);
         // Most ARNs end with the id (`…:security-group/sg-…`): those are found through the id.
         if (arn !== undefined && (id === undefined || !arnEndsWithId(arn, id))) addRef(this.byArn, arn, ref);
@@ -201,7 +215,7 @@ export class StackStateIndexBuilder {
         } catch (err) {
           if (err instanceof PermanentError) throw err;
           const reason = err instanceof Error ? err.message : String(err);
-          throw this.invalid(path, `the ${kind.name} kind cannot read ${address}: ${reason}`);
+          throw this.invalid(path(), `the ${kind.name} kind cannot read ${address}: ${reason}`);
         }
         if (entry !== undefined) this.entries.get(kind)?.push(entry);
       }

@@ -4,11 +4,16 @@
  * for a count index or `["key"]` for a for_each key (HCL-quoted).
  */
 
+/** A character `hclQuote` escapes: `\`, `"`, C0 and C1 controls, or the start of `${` / `%{`. */
+const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f-\u009f]|[$%]\{/;
+
 /**
  * HCL string quoting as Terraform uses it for instance keys (`toHCLQuotedString`): escapes
  * `\`, `"`, newlines, tabs, control characters (`\uXXXX`) and the template sequences `${` and `%{`.
  */
 export function hclQuote(value: string): string {
+  // Most keys ("eu-west-1", "ssh", "svc-3") have nothing to escape.
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
   let out = '"';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i] ?? '';

@@ -212,9 +212,12 @@ const LITERALS: Record<number, Buffer> = { 0x74: Buffer.from('true'), 0x66: Buff
 function valueEnd(b: Buffer, i: number, n: number, depth: number): number {
   const c = b[i] as number;
   if (c === QUOTE) return stringEnd(b, i, n);
-  if (c === OPEN_BRACE) return objectEnd(b, i, n, depth + 1);
-  if (c === OPEN_BRACKET) return arrayEnd(b, i, n, depth + 1);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) return containerEnd(b, i, n, depth + 1);
   if (c === MINUS || (c >= ZERO && c <= NINE)) return numberEnd(b, i, n);
+  return literalEnd(b, i, n, c);
+}
+
+function literalEnd(b: Buffer, i: number, n: number, c: number): number {
   const literal = LITERALS[c];
   if (literal) {
     for (let k = 1; k < literal.length; k++) {
@@ -226,47 +229,85 @@ function valueEnd(b: Buffer, i: number, n: number, depth: number): number {
   throw new WalkError(`expected a value, found ${printable(c)}`, i);
 }
 
-function objectEnd(b: Buffer, i: number, n: number, depth: number): number {
-  if (depth > MAX_DEPTH) throw new WalkError(`nested deeper than ${MAX_DEPTH} levels`, i);
-  i = skipWhitespace(b, i + 1, n);
-  if (i >= n) return NEED_MORE;
-  if (b[i] === CLOSE_BRACE) return i + 1;
-  for (;;) {
-    if (b[i] !== QUOTE) throw new WalkError(`expected a key, found ${printable(b[i])}`, i);
-    i = stringEnd(b, i, n);
-    if (i < 0) return NEED_MORE;
-    i = skipWhitespace(b, i, n);
-    if (i >= n) return NEED_MORE;
-    if (b[i] !== COLON) throw new WalkError(`expected ":" after a key, found ${printable(b[i])}`, i);
-    i = skipWhitespace(b, i + 1, n);
-    if (i >= n) return NEED_MORE;
-    i = valueEnd(b, i, n, depth);
-    if (i < 0) return NEED_MORE;
-    i = skipWhitespace(b, i, n);
-    if (i >= n) return NEED_MORE;
-    const c = b[i];
-    if (c === CLOSE_BRACE) return i + 1;
-    if (c !== COMMA) throw new WalkError(`expected "," or "}" in an object, found ${printable(c)}`, i);
-    i = skipWhitespace(b, i + 1, n);
-    if (i >= n) return NEED_MORE;
-  }
-}
+// What `containerEnd` expects next.
+const X_VALUE = 0;
+const X_VALUE_OR_CLOSE = 1;
+const X_KEY = 2;
+const X_KEY_OR_CLOSE = 3;
+const X_COMMA_OR_CLOSE = 4;
+/** Per open container of `containerEnd`: 1 object, 2 array. */
+const OPEN_KINDS = new Uint8Array(MAX_DEPTH + 2);
 
-function arrayEnd(b: Buffer, i: number, n: number, depth: number): number {
-  if (depth > MAX_DEPTH) throw new WalkError(`nested deeper than ${MAX_DEPTH} levels`, i);
-  i = skipWhitespace(b, i + 1, n);
-  if (i >= n) return NEED_MORE;
-  if (b[i] === CLOSE_BRACKET) return i + 1;
+/**
+ * The object or array at `b[i]` (nesting `depth` counts it): the index after it, NEED_MORE, or
+ * throws. One loop with its own stack of open containers, not a call per value: most of a
+ * state's bytes are read past here, and strings and whitespace go by in tight inner loops.
+ */
+function containerEnd(b: Buffer, i: number, n: number, depth: number): number {
+  const base = depth - 1;
+  let top = 0;
+  let expect = X_VALUE;
   for (;;) {
-    i = valueEnd(b, i, n, depth);
-    if (i < 0) return NEED_MORE;
-    i = skipWhitespace(b, i, n);
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
     if (i >= n) return NEED_MORE;
-    const c = b[i];
-    if (c === CLOSE_BRACKET) return i + 1;
-    if (c !== COMMA) throw new WalkError(`expected "," or "]" in an array, found ${printable(c)}`, i);
-    i = skipWhitespace(b, i + 1, n);
-    if (i >= n) return NEED_MORE;
+    const c = b[i] as number;
+    if (expect === X_COMMA_OR_CLOSE) {
+      const open = OPEN_KINDS[top];
+      if (c === COMMA) {
+        expect = open === 1 ? X_KEY : X_VALUE;
+        i++;
+        continue;
+      }
+      if (c !== (open === 1 ? CLOSE_BRACE : CLOSE_BRACKET))
+        throw new WalkError(
+          `expected "," or "${open === 1 ? '}' : ']'}" in ${open === 1 ? 'an object' : 'an array'}, found ${printable(c)}`,
+          i,
+        );
+      i++;
+      if (--top === 0) return i;
+      continue;
+    }
+    if (expect === X_KEY || expect === X_KEY_OR_CLOSE) {
+      if (c === CLOSE_BRACE && expect === X_KEY_OR_CLOSE) {
+        i++;
+        if (--top === 0) return i;
+        expect = X_COMMA_OR_CLOSE;
+        continue;
+      }
+      if (c !== QUOTE) throw new WalkError(`expected a key, found ${printable(c)}`, i);
+      i = stringEnd(b, i, n);
+      if (i < 0) return NEED_MORE;
+      while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+      if (i >= n) return NEED_MORE;
+      if (b[i] !== COLON) throw new WalkError(`expected ":" after a key, found ${printable(b[i])}`, i);
+      i++;
+      expect = X_VALUE;
+      continue;
+    }
+    if (expect === X_VALUE_OR_CLOSE && c === CLOSE_BRACKET) {
+      i++;
+      if (--top === 0) return i;
+      expect = X_COMMA_OR_CLOSE;
+      continue;
+    }
+    // A value.
+    if (c === QUOTE) {
+      i = stringEnd(b, i, n);
+      if (i < 0) return NEED_MORE;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (base + top + 1 > MAX_DEPTH) throw new WalkError(`nested deeper than ${MAX_DEPTH} levels`, i);
+      OPEN_KINDS[++top] = c === OPEN_BRACE ? 1 : 2;
+      expect = c === OPEN_BRACE ? X_KEY_OR_CLOSE : X_VALUE_OR_CLOSE;
+      i++;
+      continue;
+    } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+      i = numberEnd(b, i, n);
+      if (i < 0) return NEED_MORE;
+    } else {
+      i = literalEnd(b, i, n, c);
+      if (i < 0) return NEED_MORE;
+    }
+    expect = X_COMMA_OR_CLOSE;
   }
 }
 
@@ -540,20 +581,48 @@ function readInstance(b: Buffer, i: number, n: number, instance: InstanceOutline
   }
 }
 
+/**
+ * The attributes of an instance of a type no kind keeps: every member is checked, `id` and `arn`
+ * decoded. (Most bytes of such a state are here: keys are matched inline, strings and nested
+ * values read past without a call per member where possible.)
+ */
 function readAttributes(b: Buffer, i: number, n: number, attributes: { id?: unknown; arn?: unknown }): number {
   i = skipWhitespace(b, i + 1, n);
   if (i >= n) return NEED_MORE;
   if (b[i] === CLOSE_BRACE) return i + 1;
   for (;;) {
-    i = memberValue(b, i, n, ATTRIBUTE_KEYS);
+    if (b[i] !== QUOTE) throw new WalkError(`expected a key, found ${printable(b[i])}`, i);
+    const keyStart = i;
+    i = stringEnd(b, i, n);
     if (i < 0) return NEED_MORE;
-    const key = keyCode;
-    const end = valueEnd(b, i, n, 5);
-    if (end < 0) return NEED_MORE;
-    if (key === K_ID) attributes.id = decode(b, i, end);
-    else if (key === K_ARN) attributes.arn = decode(b, i, end);
-    i = nextMember(b, end, n);
-    if (i < 0 || objectClosed) return i;
+    const length = i - keyStart - 2;
+    let key = 0;
+    if (lastStringEscaped) key = ATTRIBUTE_KEYS.of(b, keyStart, i);
+    else if (length === 2) key = b[keyStart + 1] === 0x69 && b[keyStart + 2] === 0x64 ? K_ID : 0;
+    else if (length === 3) key = b[keyStart + 1] === 0x61 && b[keyStart + 2] === 0x72 && b[keyStart + 3] === 0x6e ? K_ARN : 0;
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
+    if (b[i] !== COLON) throw new WalkError(`expected ":" after a key, found ${printable(b[i])}`, i);
+    i++;
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
+    const start = i;
+    const c = b[i] as number;
+    if (c === QUOTE) i = stringEnd(b, i, n);
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) i = containerEnd(b, i, n, 6);
+    else if (c === MINUS || (c >= ZERO && c <= NINE)) i = numberEnd(b, i, n);
+    else i = literalEnd(b, i, n, c);
+    if (i < 0) return NEED_MORE;
+    if (key === K_ID) attributes.id = decode(b, start, i);
+    else if (key === K_ARN) attributes.arn = decode(b, start, i);
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
+    const d = b[i];
+    if (d === CLOSE_BRACE) return i + 1;
+    if (d !== COMMA) throw new WalkError(`expected "," or "}" in an object, found ${printable(d)}`, i);
+    i++;
+    while (i < n && WHITESPACE[b[i] as number] === 1) i++;
+    if (i >= n) return NEED_MORE;
   }
 }
 

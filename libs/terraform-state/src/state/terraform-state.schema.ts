@@ -37,6 +37,52 @@ export const keptInstanceSchema = instanceSchema.extend({
   identity: z.custom<Record<string, unknown>>(isRecord, 'Invalid input: expected record').nullish(),
 });
 
+const isNullish = (value: unknown): value is null | undefined => value === undefined || value === null;
+const stringOrNullish = (value: unknown): boolean => typeof value === 'string' || isNullish(value);
+const numberOrNullish = (value: unknown): boolean => (typeof value === 'number' && Number.isFinite(value)) || isNullish(value);
+const recordOrNullish = (value: unknown): boolean => isRecord(value) || isNullish(value);
+
+/**
+ * Whether `keptInstanceSchema` surely accepts `instance`, checked without zod (a few property
+ * reads instead of a parse per kept instance). Never more lenient than the schema: a `false`
+ * is settled by the schema itself, which also words the error.
+ */
+export function surelyKeptInstance(instance: Record<string, unknown>): boolean {
+  const indexKey = instance['index_key'];
+  if (!(typeof indexKey === 'string' || Number.isSafeInteger(indexKey) || isNullish(indexKey))) return false;
+  if (!stringOrNullish(instance['status']) || !stringOrNullish(instance['deposed']) || !stringOrNullish(instance['private'])) return false;
+  if (!numberOrNullish(instance['schema_version']) || !numberOrNullish(instance['identity_schema_version'])) return false;
+  if (!recordOrNullish(instance['attributes']) || !recordOrNullish(instance['identity'])) return false;
+  const cbd = instance['create_before_destroy'];
+  if (!(typeof cbd === 'boolean' || isNullish(cbd))) return false;
+  const flat = instance['attributes_flat'];
+  if (!isNullish(flat)) {
+    if (!isRecord(flat)) return false;
+    for (const key in flat) if (typeof flat[key] !== 'string') return false;
+  }
+  const dependencies = instance['dependencies'];
+  if (!isNullish(dependencies)) {
+    if (!Array.isArray(dependencies)) return false;
+    for (const dependency of dependencies) if (typeof dependency !== 'string') return false;
+  }
+  return true;
+}
+
+/** Whether `resourceHeaderSchema` surely accepts `resource` (as `surelyKeptInstance`: never more lenient). */
+export function surelyResourceHeader(resource: Record<string, unknown>): boolean {
+  const { module, mode, type, name, each, provider } = resource;
+  return (
+    stringOrNullish(module) &&
+    (mode === 'managed' || mode === 'data') &&
+    typeof type === 'string' &&
+    type !== '' &&
+    typeof name === 'string' &&
+    name !== '' &&
+    (each === 'list' || each === 'map' || isNullish(each)) &&
+    typeof provider === 'string'
+  );
+}
+
 /** A resource without its instances (the streaming reader validates instances one by one). */
 export const resourceHeaderSchema = z.looseObject({
   /** Omitted for the root module; e.g. `module.a.module.b["x"]`. */

@@ -92,6 +92,24 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Locations are shared between entries (a state has thousands of entries and a few accounts and regions); never changed. */
+const LOCATIONS = new Map<string, StateLocation>();
+const LOCATIONS_KEPT = 4096;
+
+function sharedLocation(account: string | undefined, region: string | undefined): StateLocation {
+  const key = `${account ?? ''}/${region ?? ''}`;
+  let location = LOCATIONS.get(key);
+  if (location === undefined) {
+    location = {};
+    if (account) location.account = account;
+    if (region) location.region = region;
+    Object.freeze(location);
+    if (LOCATIONS.size >= LOCATIONS_KEPT) LOCATIONS.clear();
+    LOCATIONS.set(key, location);
+  }
+  return location;
+}
+
 /** `arn:aws:ec2:eu-west-1:111122223333:security-group/sg-…` → region and account. */
 function locationOf(
   attributes: Readonly<Record<string, unknown>>,
@@ -100,23 +118,31 @@ function locationOf(
   const fromArn = locationFromArn(str(attributes['arn']));
   const account = fromArn.account ?? str(attributes['owner_id']) ?? str(identity?.['account_id']);
   const region = str(attributes['region']) ?? fromArn.region ?? str(identity?.['region']);
-  const location: StateLocation = {};
-  if (account) location.account = account;
-  if (region) location.region = region;
-  return location;
+  return sharedLocation(account, region);
 }
 
 /**
  * An entry whose kept attributes are held as JSON text and parsed on each read: one string per
  * entry instead of a tree of small objects (a state has thousands of groups and rules; a lookup
  * reads a handful, once per index version, and `resolveSecurityGroup` memoises their rules).
- * The other fields are own properties, as in a plain entry.
+ * The other fields are own properties, as in a plain entry, set in one order (one shape for all).
  */
 class KeptEntry {
   readonly #attributes: string;
+  readonly ruleId?: string;
 
-  constructor(fields: Omit<StateEntry, 'attributes'>, attributes: Readonly<Record<string, unknown>>) {
-    Object.assign(this, fields);
+  constructor(
+    readonly stack: string,
+    readonly address: string,
+    readonly location: StateLocation,
+    readonly tainted: boolean,
+    readonly kind: StateEntry['kind'],
+    readonly resourceType: string,
+    readonly groupId: string,
+    ruleId: string | undefined,
+    attributes: Readonly<Record<string, unknown>>,
+  ) {
+    if (ruleId !== undefined) this.ruleId = ruleId;
     this.#attributes = JSON.stringify(attributes);
   }
 
@@ -125,29 +151,31 @@ class KeptEntry {
   }
 }
 
-function kept(fields: Omit<StateEntry, 'attributes'>, attributes: Readonly<Record<string, unknown>>): StateEntry {
-  return new KeptEntry(fields, attributes) as unknown as StateEntry;
-}
-
 /** One instance → its entry (the group, or a rule resource targeting a group); undefined when it names no group. */
 export function securityGroupEntry(instance: StateInstance): StateEntry | undefined {
-  const { stack, address, type, attributes } = instance;
+  const { stack, address, type, attributes, tainted } = instance;
   const keep = KEPT[type];
   if (!keep) return undefined;
-  const picked = pick(attributes, keep);
-  const base = { stack, address, location: locationOf(attributes, instance.identity), tainted: instance.tainted };
+  let kind: StateEntry['kind'];
+  let groupId: string | undefined;
+  let ruleId: string | undefined;
   if (type === TF_SECURITY_GROUP || type === TF_DEFAULT_SECURITY_GROUP) {
-    const groupId = str(attributes['id']);
-    return groupId ? kept({ ...base, kind: 'security_group', resourceType: type, groupId }, picked) : undefined;
+    kind = 'security_group';
+    groupId = str(attributes['id']);
+  } else {
+    groupId = str(attributes['security_group_id']);
+    if (type === TF_VPC_INGRESS_RULE || type === TF_VPC_EGRESS_RULE) {
+      kind = 'vpc_rule';
+      ruleId = str(attributes['security_group_rule_id']) ?? str(attributes['id']);
+    } else {
+      kind = 'legacy_rule';
+      ruleId = str(attributes['security_group_rule_id']);
+    }
   }
-  const groupId = str(attributes['security_group_id']);
   if (!groupId) return undefined;
-  if (type === TF_VPC_INGRESS_RULE || type === TF_VPC_EGRESS_RULE) {
-    const ruleId = str(attributes['security_group_rule_id']) ?? str(attributes['id']);
-    return kept({ ...base, kind: 'vpc_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) }, picked);
-  }
-  const ruleId = str(attributes['security_group_rule_id']);
-  return kept({ ...base, kind: 'legacy_rule', resourceType: type, groupId, ...(ruleId ? { ruleId } : {}) }, picked);
+  const location = locationOf(attributes, instance.identity);
+  const entry = new KeptEntry(stack, address, location, tainted, kind, type, groupId, ruleId, pick(attributes, keep));
+  return entry as unknown as StateEntry;
 }
 
 /** One stack's security groups: entries by group id and by AWS rule id. */
