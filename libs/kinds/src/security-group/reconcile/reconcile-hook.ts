@@ -2,6 +2,7 @@ import { createEc2ClientProvider } from '@driftwarden/ec2';
 import type { LiveLocation } from '@driftwarden/pipeline';
 import type { DesiredStateIndex } from '@driftwarden/terraform-state';
 import type { ExecutorDeps, ReconcileHook } from '../../kind';
+import { stackScopes, sweptIn } from '../../live-state.adapter';
 import { SECURITY_GROUP } from '../desired-state';
 import { securityGroupStateKind } from '../state/security-group-state';
 import { LIVE_BATCH_SIZE, SecurityGroupLiveReader } from './live-reader';
@@ -12,8 +13,15 @@ export const securityGroupReconcile: ReconcileHook = {
   batchSize: LIVE_BATCH_SIZE,
   async managedIds(index: DesiredStateIndex, location: LiveLocation): Promise<string[]> {
     const { indexes } = await index.kindIndexes(securityGroupStateKind, location.account, location.region);
+    // A group known only through an entry without a location (a rule resource whose group the
+    // state does not place) is swept only where its stack covers one account and region: read in
+    // every region of a wider stack it would be "gone" in all but one.
+    const scopes = stackScopes(index);
     const ids = new Set<string>();
-    for (const { index: groups } of indexes) for (const id of groups.securityGroupIdsIn(location.account, location.region)) ids.add(id);
+    for (const { stack, index: groups } of indexes) {
+      for (const id of groups.securityGroupIds())
+        if (groups.entriesFor(id).some((e) => sweptIn(e.location, scopes.get(stack), location))) ids.add(id);
+    }
     return [...ids].sort();
   },
   describer: (deps: ExecutorDeps) =>
