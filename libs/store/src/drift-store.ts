@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '@driftwarden/redis';
+import { RedisLease, type RedisKeys } from '@driftwarden/redis';
 import {
   DRIFT_STATUSES,
   TERMINAL_DRIFT_STATUSES,
@@ -76,9 +76,6 @@ export interface BackfillResult {
   /** True once everything was looked at (it is not looked at again). */
   done: boolean;
 }
-
-/** Deletes a lease key only while it holds the caller's token. */
-const RELEASE_LEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 type RedisWithScripts = Redis & {
   dwSaveDrift(...args: (string | number)[]): Promise<SaveResult>;
@@ -161,18 +158,14 @@ export class DriftStore {
   }
 
   /**
-   * An exclusive lease on `name` for at most `ttlMs` (SET NX PX with a random token, shared by all
-   * replicas): the release function, or null while someone else holds it. Releasing deletes the
-   * key only if it still holds this token (a lease that ran out and was taken over is left alone).
+   * An exclusive lease on `name` for at most `ttlMs` (a RedisLease with a fresh owner, shared by
+   * all replicas): the release function, or null while someone else holds it. Releasing deletes
+   * the key only if it is still ours (a lease that ran out and was taken over is left alone).
    */
   async lease(name: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
-    const key = this.keys.key('lease', name);
-    const token = randomUUID();
-    const got = await this.redis.set(key, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
-    if (got !== 'OK') return null;
-    return async () => {
-      await this.redis.eval(RELEASE_LEASE_LUA, 1, key, token);
-    };
+    const lease = new RedisLease(this.redis, this.keys.key('lease', name), Math.max(1, Math.round(ttlMs)));
+    if (!(await lease.acquire())) return null;
+    return () => lease.release();
   }
 
   /** The open drift of a resource, if any. */

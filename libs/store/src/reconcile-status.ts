@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '@driftwarden/redis';
+import { RedisLease, type RedisKeys } from '@driftwarden/redis';
 
 /** The reconciling sweep as every replica sees it (`/readyz`, metrics): the one running now and the last one finished. */
 export interface ReconcileStatus {
@@ -26,9 +26,6 @@ export interface ReconcileStatus {
   } | null;
 }
 
-const RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-const RENEW_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
-
 /**
  * Where the reconciling sweep keeps its lease (one sweep at a time across replicas) and its
  * progress (shared: the replica that answers `/readyz` is not necessarily the one sweeping).
@@ -47,18 +44,22 @@ export class ReconcileStatusStore {
     return this.keys.key('reconcile', 'status');
   }
 
-  /** Takes the sweep lease; false when another sweep holds it. */
+  private lease(owner: string, ttlMs = 1): RedisLease {
+    return new RedisLease(this.redis, this.leaseKey, ttlMs, owner);
+  }
+
+  /** Takes the sweep lease (or renews it, when this owner holds it); false when another sweep holds it. */
   async acquire(owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.leaseKey, owner, 'PX', ttlMs, 'NX')) === 'OK';
+    return this.lease(owner, ttlMs).acquire();
   }
 
   /** Extends the lease while the sweep runs; false when it was lost (expired and taken). */
   async renew(owner: string, ttlMs: number): Promise<boolean> {
-    return Number(await this.redis.eval(RENEW_LUA, 1, this.leaseKey, owner, ttlMs)) === 1;
+    return this.lease(owner, ttlMs).renew();
   }
 
   async release(owner: string): Promise<void> {
-    await this.redis.eval(RELEASE_LUA, 1, this.leaseKey, owner);
+    await this.lease(owner).release();
   }
 
   async started(sweepId: string, startedAt: Date, total: number): Promise<void> {
