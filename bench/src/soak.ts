@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- --soak [--soak-seconds=240] [--soak-rate=100]` (issue 11 §2): Redis memory
- * under steady load stays flat. The real controller (api, worker and scheduler roles, its real
+ * `npm run bench -- --soak [--soak-seconds=600] [--soak-rate=1000]` (issue 11 §2, issue 17 §5): Redis
+ * memory and the controller's RSS under steady load stay flat. The real controller (api, worker and scheduler roles, its real
  * stores, queues and retention sweep; instant ports for the cloud) takes Config items for
  * distinct security groups at a steady rate, with every retention of the config shortened to
  * `RETENTION` so that expiry shows within the run:
@@ -14,6 +14,13 @@
  * sample after the warm-up (`WARMUP_SECONDS`: the retentions plus a sweep, by when the first
  * data expires and is swept), `soak_redis_mb_end` the last; flat means end ≈ start while the
  * number of resources seen keeps growing.
+ * `soak_rss_mb_start`/`_end` (issue 17 §5; goal <= 200 MB and flat): the resident set of this
+ * process at the same samples. The controller runs in this process (all roles, as one replica
+ * runs them); the load generator beside it holds only the drifts due to be fixed
+ * (`OPEN_SECONDS` of them) and the ingest calls in flight, so the figure is the controller's
+ * plus a few MB. `soak_heap_mb_*` is the V8 heap in use at the same samples, and
+ * `soak_ingest_backlog_end` the ingest calls still unanswered at the end (a controller slower
+ * than the offered rate shows here, and in `soak_decisions` < `soak_items`).
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -59,6 +66,8 @@ const SAMPLE_SECONDS = 10;
 export interface SoakResult {
   soak_seconds: number;
   soak_events_per_s: number;
+  /** Resources actually offered per second (below `soak_events_per_s` when the process could not keep up even offering them). */
+  soak_offered_per_s: number;
   soak_items: number;
   soak_decisions: number;
   soak_redis_mb_start: number;
@@ -72,6 +81,12 @@ export interface SoakResult {
   soak_used_memory_mb_start: number;
   soak_used_memory_mb_end: number;
   soak_families_kb_end: Record<string, number>;
+  soak_rss_mb_start: number;
+  soak_rss_mb_end: number;
+  soak_rss_mb_max_after_warmup: number;
+  soak_heap_mb_start: number;
+  soak_heap_mb_end: number;
+  soak_ingest_backlog_end: number;
 }
 
 function argNumber(name: string, fallback: number): number {
@@ -144,9 +159,15 @@ async function usedMemory(redis: Redis): Promise<number> {
 
 const mb = (bytes: number) => round2(bytes / 1_048_576);
 
+/** This process's resident set and V8 heap in use (the controller runs here, see the header). */
+function processMemory(): { rss: number; heap: number } {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed };
+}
+
 export async function soakBenchmark(): Promise<SoakResult> {
-  const seconds = argNumber('soak-seconds', 240);
-  const rate = argNumber('soak-rate', 100);
+  const seconds = argNumber('soak-seconds', 600);
+  const rate = argNumber('soak-rate', 1000);
   if (seconds < WARMUP_SECONDS + SAMPLE_SECONDS)
     throw new Error(`--soak-seconds must be at least ${WARMUP_SECONDS + SAMPLE_SECONDS}: the warm-up alone is ${WARMUP_SECONDS} s`);
   const prefix = `dwbench-soak-${randomBytes(3).toString('hex')}`;
@@ -183,23 +204,40 @@ export async function soakBenchmark(): Promise<SoakResult> {
   };
   let items = 0;
   let failures = 0;
+  let inflight = 0;
   const send = (events: Record<string, unknown>[]) => {
     if (events.length === 0) return;
     items += events.filter((e) => e['detail-type'] === 'Config Configuration Item Change').length;
-    ingest.ingest(events, { transport: 'http', actor: 'bench' }).catch(() => failures++);
+    inflight++;
+    ingest
+      .ingest(events, { transport: 'http', actor: 'bench' })
+      .catch(() => failures++)
+      .finally(() => inflight--);
   };
   const closing: { at: number; g: GroupInfo; stateId: number }[] = [];
-  const samples: { t: number; bytes: number; keys: number; used: number; resources: number; families: Map<string, number> }[] = [];
+  const samples: {
+    t: number;
+    bytes: number;
+    keys: number;
+    used: number;
+    resources: number;
+    families: Map<string, number>;
+    rss: number;
+    heap: number;
+  }[] = [];
   log(`soak: ${rate} distinct resources/s for ${seconds} s, retentions ${JSON.stringify(RETENTION)}, warm-up ${WARMUP_SECONDS} s`);
   const t0 = performance.now();
   let next = 0;
   let nextSample = WARMUP_SECONDS;
   let carry = 0;
+  let offeredUntil = 0;
   for (;;) {
     const elapsed = (performance.now() - t0) / 1000;
     if (elapsed >= seconds) break;
-    // 100 ms ticks: the new resources of this tick, and the drifts due to be fixed.
-    carry += rate / 10;
+    // 100 ms ticks: the new resources due since the last tick (a late tick catches up, so the
+    // offered rate holds when the loop is busy; at most 1 s at once), and the drifts due to be fixed.
+    carry += rate * Math.min(1, elapsed - offeredUntil);
+    offeredUntil = elapsed;
     const batch: Record<string, unknown>[] = [];
     const now = Date.now();
     for (; carry >= 1; carry--, next++) {
@@ -236,9 +274,11 @@ export async function soakBenchmark(): Promise<SoakResult> {
         used: await usedMemory(redis),
         resources: next,
         families: m.families,
+        ...processMemory(),
       });
+      const s = samples[samples.length - 1];
       log(
-        `  t=${Math.round(elapsed)} s: ${mb(m.bytes)} MB in ${m.keys} keys (redis used_memory ${mb(samples[samples.length - 1].used)} MB), ${next} resources, ${decisions} decisions`,
+        `  t=${Math.round(elapsed)} s: ${mb(m.bytes)} MB in ${m.keys} keys (redis used_memory ${mb(s.used)} MB), ${next} resources, ${decisions} decisions; controller RSS ${mb(s.rss)} MB, heap ${mb(s.heap)} MB, ${inflight} ingest calls in flight`,
       );
       nextSample += SAMPLE_SECONDS;
     }
@@ -254,8 +294,12 @@ export async function soakBenchmark(): Promise<SoakResult> {
     used: await usedMemory(redis),
     resources: next,
     families: end.families,
+    ...processMemory(),
   });
-  log(`  end t=${Math.round(elapsedS)} s: ${mb(end.bytes)} MB in ${end.keys} keys`);
+  const backlog = inflight;
+  log(
+    `  end t=${Math.round(elapsedS)} s: ${mb(end.bytes)} MB in ${end.keys} keys; controller RSS ${mb(samples[samples.length - 1].rss)} MB, ${backlog} ingest calls in flight`,
+  );
   const families = [...end.families].sort((a, b) => b[1] - a[1]);
   log(`  by family at the end: ${families.map(([f, b]) => `${f} ${Math.round(b / 1024)} KB`).join(', ')}`);
   await ctl.close();
@@ -267,6 +311,7 @@ export async function soakBenchmark(): Promise<SoakResult> {
   return {
     soak_seconds: Math.round(elapsedS),
     soak_events_per_s: rate,
+    soak_offered_per_s: Math.round(next / elapsedS),
     soak_items: items,
     soak_decisions: decisions,
     soak_redis_mb_start: mb(start.bytes),
@@ -279,5 +324,11 @@ export async function soakBenchmark(): Promise<SoakResult> {
     soak_used_memory_mb_start: mb(start.used),
     soak_used_memory_mb_end: mb(last.used),
     soak_families_kb_end: Object.fromEntries(families.map(([f, b]) => [f, Math.round(b / 1024)])),
+    soak_rss_mb_start: mb(start.rss),
+    soak_rss_mb_end: mb(last.rss),
+    soak_rss_mb_max_after_warmup: mb(Math.max(...samples.map((x) => x.rss))),
+    soak_heap_mb_start: mb(start.heap),
+    soak_heap_mb_end: mb(last.heap),
+    soak_ingest_backlog_end: backlog,
   };
 }

@@ -196,6 +196,57 @@ describe('tamper-evident audit chain (Redis)', () => {
     expect(await audit.head()).toMatchObject({ seq: 360 });
   });
 
+  it('links predicted in Node are used while one connection writes alone; another writer in between costs a fallback, never a wrong link', async () => {
+    const drifts = new DriftStore(redis, keys, audit);
+    const predictor = audit.predictor(redis);
+    const at = () => new Date().toISOString();
+    // A batch of appends in flight at once on this connection: decisions (the save script) and plain entries.
+    const batch = (n: number, tag: string) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => {
+          if (i % 2) return audit.append({ at: at(), type: 'test.entry', actor: 'test', reason: `${tag} ${i}` });
+          const id = newDriftId();
+          return drifts.save(record(id, `sg-${tag}-${i}`), null, { at: at(), type: 'decision', actor: 'pipeline', driftId: id });
+        }),
+      );
+    const before = { ...predictor.stats };
+    await batch(20, 'a'); // the head is not known yet: the scripts hash, and the last reply tells the head
+    const learned = { ...predictor.stats };
+    expect(learned.unpredicted - before.unpredicted).toBe(20);
+    await batch(20, 'b'); // every link predicted, none missed
+    expect(predictor.stats.predicted - learned.predicted).toBe(20);
+    expect(predictor.stats.misses).toBe(learned.misses);
+    // Another writer (another replica's connection) appends: the predictions in flight miss, the scripts hash.
+    const other = new Redis(REDIS_URL);
+    try {
+      await new AuditLog(other, keys).append({ at: at(), type: 'test.entry', actor: 'replica-2' });
+    } finally {
+      other.disconnect();
+    }
+    await batch(20, 'c');
+    expect(predictor.stats.misses).toBeGreaterThan(learned.misses);
+    const afterMiss = { ...predictor.stats };
+    await batch(20, 'd'); // learned again from the last reply of batch c
+    expect(predictor.stats.predicted - afterMiss.predicted).toBe(20);
+    expect(predictor.stats.misses).toBe(afterMiss.misses);
+    // A stale prediction sent by hand is not used: the script computes the link.
+    const head = (await audit.head())!;
+    const body = canonicalJson({ at: at(), type: 'test.entry', actor: 'test' });
+    await redis.eval(
+      `${AUDIT_CHAIN_LUA}\nreturn dw_audit_append(KEYS[1], KEYS[2], '1000000', ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`,
+      2,
+      audit.streamKey,
+      audit.chainHeadKey,
+      body,
+      sha256Hex(body),
+      String(head.seq),
+      head.hash,
+      'f'.repeat(64),
+    );
+    expect((await audit.head())!.hash).not.toBe('f'.repeat(64));
+    expect(await audit.verify(null)).toMatchObject({ ok: true, checked: 82, firstBroken: null });
+  });
+
   it('retention trimming (by count on append, by age in the sweep) keeps the retained chain verifiable', async () => {
     const small = new AuditLog(redis, keys, { auditMaxEntries: 100, auditMaxAgeSeconds: 3600 });
     for (let i = 0; i < 700; i++) await small.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test', reason: `${i}` });

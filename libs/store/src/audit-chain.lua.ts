@@ -76,10 +76,19 @@ end
 -- Appends one entry (canonical body JSON and its SHA-256) to the chained stream; trims it to
 -- about maxlen entries and records the seq of the oldest retained entry ('floor') when it did.
 -- head: hash with seq, hash (of the newest entry), id, floor, floorId.
-local function dw_audit_append(stream, head, maxlen, body, bodyHash)
+-- The writer may send the link it expects (pSeq, pPrev, pLink: computed in Node from the head it
+-- predicts, see ChainPredictor): it is used only when the head is exactly that (seq pSeq - 1 with
+-- hash pPrev), which makes pLink the very value this script would compute; otherwise (another
+-- writer came first, or no prediction) the link is computed here. Either way the chain is the same.
+local function dw_audit_append(stream, head, maxlen, body, bodyHash, pSeq, pPrev, pLink)
   local seq = tonumber(redis.call('HGET', head, 'seq') or '0') + 1
   local prev = redis.call('HGET', head, 'hash') or string.rep('0', 64)
-  local link = dw_sha256('{"bodyHash":"' .. bodyHash .. '","prevHash":"' .. prev .. '","seq":' .. string.format('%d', seq) .. '}')
+  local link
+  if pLink and pLink ~= '' and pSeq == string.format('%d', seq) and pPrev == prev then
+    link = pLink
+  else
+    link = dw_sha256('{"bodyHash":"' .. bodyHash .. '","prevHash":"' .. prev .. '","seq":' .. string.format('%d', seq) .. '}')
+  end
   local id = redis.call('XADD', stream, '*', 'e', body, 's', string.format('%d', seq), 'p', prev, 'h', link)
   redis.call('HSET', head, 'seq', string.format('%d', seq), 'hash', link, 'id', id)
   if redis.call('XTRIM', stream, 'MAXLEN', '~', maxlen) > 0 then
@@ -95,9 +104,10 @@ end
 /** Appends one chained entry; optionally only when the chain's newest seq is ARGV[4] (a checkpoint signs exactly its predecessor). */
 export const appendAuditLua = `${AUDIT_CHAIN_LUA}
 -- KEYS[1] audit stream, KEYS[2] chain head; ARGV[1] maxlen, ARGV[2] canonical body, ARGV[3] body hash,
--- ARGV[4] expected head seq or '' (any). Returns {id, seq, prevHash, hash} or {} when the head moved.
+-- ARGV[4] expected head seq or '' (any), ARGV[5..7] the predicted seq, previous hash and link, or ''
+-- (see dw_audit_append). Returns {id, seq, prevHash, hash} or {} when the head moved.
 if ARGV[4] ~= '' and (redis.call('HGET', KEYS[2], 'seq') or '0') ~= ARGV[4] then return {} end
-local id = dw_audit_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+local id = dw_audit_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[7])
 return {id, redis.call('HGET', KEYS[2], 'seq'), redis.call('XRANGE', KEYS[1], id, id)[1][2][6], redis.call('HGET', KEYS[2], 'hash')}
 `;
 

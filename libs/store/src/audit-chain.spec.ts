@@ -24,6 +24,18 @@ describe('the audit chain definition (README "Tamper-evident audit")', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
+  it('the link written out directly equals the canonical form, and anything unusual takes the canonical path', () => {
+    const body = sha('b');
+    for (const seq of [1, 9, 10, 123456789, 2 ** 40])
+      expect(linkHash(seq, sha('p'), body)).toBe(sha(canonicalJson({ bodyHash: body, prevHash: sha('p'), seq })));
+    for (const [seq, prev] of [
+      [1.5, sha('p')],
+      [3, 'not "hex"'],
+      [1e21, GENESIS_HASH],
+    ] as const)
+      expect(linkHash(seq, prev, body)).toBe(sha(canonicalJson({ bodyHash: body, prevHash: prev, seq })));
+  });
+
   function chain(n: number): AuditEntry[] {
     const out: AuditEntry[] = [];
     let prev = GENESIS_HASH;

@@ -32,8 +32,14 @@ export function encodeAuditBody(entry: AuditEntry): { body: string; bodyHash: st
   return { body, bodyHash: sha256Hex(body) };
 }
 
+const HEX64 = /^[0-9a-f]{64}$/;
+
 /** hash_n = SHA-256(canonical {"bodyHash", "prevHash", "seq"}) — what the append script computes. */
 export function linkHash(seq: number, prevHash: string, bodyHash: string): string {
+  // Hex digests and an integer need no escaping: the canonical text is written out directly (as
+  // the script does), which a writer predicting every link (ChainPredictor) does once per append.
+  if (Number.isSafeInteger(seq) && HEX64.test(prevHash) && HEX64.test(bodyHash))
+    return sha256Hex(`{"bodyHash":"${bodyHash}","prevHash":"${prevHash}","seq":${seq}}`);
   return sha256Hex(canonicalJson({ bodyHash, prevHash, seq }));
 }
 

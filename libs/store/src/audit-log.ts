@@ -11,6 +11,7 @@ import {
   type CheckpointVerifier,
 } from './audit-chain';
 import { appendAuditLua, trimAuditLua } from './audit-chain.lua';
+import { ChainPredictor } from './chain-predictor';
 
 /** One entry of the decision and action log (`GET /v1/audit`). */
 export interface AuditEntry {
@@ -118,16 +119,38 @@ export class AuditLog {
   async appendChained(entry: AuditEntry, expectSeq: number): Promise<AppendedEntry | null>;
   async appendChained(entry: AuditEntry, expectSeq?: number): Promise<AppendedEntry | null> {
     const { body, bodyHash } = AuditLog.encode(entry);
-    const reply = await this.redis.dwAppendAudit(
-      this.key,
-      this.headKey,
-      this.maxEntries,
-      body,
-      bodyHash,
-      expectSeq === undefined ? '' : String(expectSeq),
-    );
-    if (reply.length === 0) return null;
+    const predictor = this.predictor(this.redis);
+    const predicted = predictor.reserve(bodyHash);
+    let reply: string[];
+    try {
+      reply = await this.redis.dwAppendAudit(
+        this.key,
+        this.headKey,
+        this.maxEntries,
+        body,
+        bodyHash,
+        expectSeq === undefined ? '' : String(expectSeq),
+        ...ChainPredictor.args(predicted),
+      );
+    } catch (err) {
+      predictor.settle(predicted, null);
+      throw err;
+    }
+    if (reply.length === 0) {
+      // The head moved on (expectSeq): nothing appended, and the head is not known here.
+      predictor.settle(predicted, { appended: false, seq: 0, hash: '' });
+      return null;
+    }
+    predictor.settle(predicted, { appended: true, seq: Number(reply[1]), hash: reply[3] });
     return { id: reply[0], seq: Number(reply[1]), prevHash: reply[2], hash: reply[3] };
+  }
+
+  /**
+   * The link predictor of this chain for appends sent on `redis` (a store's connection): scripts
+   * then skip the SHA-256 in Lua while this process is the only writer (ChainPredictor).
+   */
+  predictor(redis: Redis): ChainPredictor {
+    return ChainPredictor.for(redis, this.headKey);
   }
 
   /** The chain head: seq and hash of the newest entry, and the oldest seq retention kept. */

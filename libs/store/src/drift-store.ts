@@ -12,6 +12,7 @@ import {
 } from '@driftwarden/domain';
 import { AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
 import { expectedStored, versionedDrift, type VersionedDrift } from './drift-version';
+import { ChainPredictor } from './chain-predictor';
 import { backfillDriftsLua, backfillResourceLua, saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
 import { secondsUntil, storeRetention, type StoreRetention } from './retention';
 
@@ -78,7 +79,7 @@ export interface BackfillResult {
 }
 
 type RedisWithScripts = Redis & {
-  dwSaveDrift(...args: (string | number)[]): Promise<SaveResult>;
+  dwSaveDrift(...args: (string | number)[]): Promise<[SaveResult, string, string]>;
   dwSweepDrifts(...args: (string | number)[]): Promise<[number, number]>;
   dwBackfillDrifts(...args: (string | number)[]): Promise<[number, number]>;
   dwBackfillResource(...args: (string | number)[]): Promise<number>;
@@ -248,7 +249,7 @@ export class DriftStore {
     if (previous && previous.record.status !== next.status) assertTransition(previous.record.status, next.status);
     const rk = resourceKey(next.resource);
     const entry = audit ? AuditLog.encode(audit) : { body: '', bodyHash: '' };
-    return this.redis.dwSaveDrift(
+    return this.saveScript(audit !== null, entry.bodyHash, [
       this.driftKey(next.id),
       this.audit.streamKey,
       // Not '' without an item: every declared key must be in the installation's slot (Redis Cluster).
@@ -272,13 +273,32 @@ export class DriftStore {
       item?.outcome ?? '',
       ...this.retentionArgs(item, next.status, options),
       entry.bodyHash,
-    );
+    ]);
+  }
+
+  /**
+   * Runs the save script (ARGV[23..25]: the audit link predicted for this connection, see
+   * ChainPredictor) and tells the predictor what happened to the chain.
+   */
+  private async saveScript(appends: boolean, bodyHash: string, args: string[]): Promise<SaveResult> {
+    const predictor = appends ? this.audit.predictor(this.redis) : null;
+    const predicted = predictor ? predictor.reserve(bodyHash) : null;
+    let reply: [SaveResult, string, string];
+    try {
+      reply = await this.redis.dwSaveDrift(...args, ...ChainPredictor.args(predicted));
+    } catch (err) {
+      predictor?.settle(predicted, null);
+      throw err;
+    }
+    const [result, seq, hash] = reply;
+    predictor?.settle(predicted, { appended: result === 'ok', seq: Number(seq), hash });
+    return result;
   }
 
   /** Commits the decision on an item that changes no drift record (e.g. an IaC apply). */
   async commitWithoutRecord(item: ItemCommit, audit: AuditEntry, options: SaveOptions = {}): Promise<SaveResult> {
     const entry = AuditLog.encode(audit);
-    return this.redis.dwSaveDrift(
+    return this.saveScript(true, entry.bodyHash, [
       this.driftKey('none'),
       this.audit.streamKey,
       this.keys.key('item', item.eventId),
@@ -301,7 +321,7 @@ export class DriftStore {
       item.outcome,
       ...this.retentionArgs(item, null, options),
       entry.bodyHash,
-    );
+    ]);
   }
 
   /** The retention arguments of the save script (ARGV[16..21]; see `ItemCommit.retain` and saveDriftLua). */

@@ -9,3 +9,4 @@ export * from './retention';
 export * from './reconcile-status';
 export * from './audit-chain';
 export { AUDIT_CHAIN_LUA } from './audit-chain.lua';
+export * from './chain-predictor';

@@ -105,26 +105,32 @@ export const saveDriftLua = `${AUDIT_CHAIN_LUA}
 -- duplicate window), ARGV[18] keep the item ('1': it stays the resource's latest decided item, so
 -- a held drift or a lapsed exception can be decided again on it; a deletion item is not kept),
 -- ARGV[19] resource ttl seconds, ARGV[20] closed record ttl seconds, ARGV[21] now (ms),
--- ARGV[22] SHA-256 of ARGV[10] (the audit chain's body hash)
+-- ARGV[22] SHA-256 of ARGV[10] (the audit chain's body hash), ARGV[23..25] the predicted seq,
+-- previous hash and link of the audit entry, or '' (see dw_audit_append)
 -- Retention: an open record never expires; a closed one expires ARGV[20] after this save and is
 -- listed in 'drifts:expiry' (member "id|status|resourceKey", score = when) so the scheduler's
 -- sweep removes its index entries. While the resource has an open drift its hash and its latest
 -- kept item never expire; once nothing is open both expire after ARGV[19] (the item at least
 -- after the duplicate window). The item a newer decided item replaces is back to the duplicate window,
 -- and so is an item kept for 'replay --failed' (field 'failedItem') once decided or superseded.
--- Returns 'ok' | 'conflict' | 'already' | 'not_claimed'
+-- Returns {result, chain head seq, chain head hash} (after this save); result is
+-- 'ok' | 'conflict' | 'already' | 'not_claimed'
 local p = ARGV[1]
+local function done(result)
+  local h = redis.call('HMGET', KEYS[5], 'seq', 'hash')
+  return {result, h[1] or '0', h[2] or ''}
+end
 if ARGV[12] ~= '' then
   local outcome = redis.call('HGET', KEYS[3], 'outcome')
-  if outcome and outcome ~= '' then return 'already' end
-  if redis.call('HGET', KEYS[4], 'claimed') ~= ARGV[12] then return 'not_claimed' end
+  if outcome and outcome ~= '' then return done('already') end
+  if redis.call('HGET', KEYS[4], 'claimed') ~= ARGV[12] then return done('not_claimed') end
 end
 if ARGV[4] ~= '' then
   local current = redis.call('GET', KEYS[1])
   if ARGV[3] == '' then
-    if current then return 'conflict' end
+    if current then return done('conflict') end
   elseif ARGV[3] ~= '*' then
-    if current ~= ARGV[3] then return 'conflict' end
+    if current ~= ARGV[3] then return done('conflict') end
   end
   -- SET clears any expiry: an open record never expires.
   redis.call('SET', KEYS[1], ARGV[4])
@@ -186,9 +192,9 @@ if redis.call('EXISTS', KEYS[4]) == 1 then
   end
 end
 if ARGV[10] ~= '' then
-  dw_audit_append(KEYS[2], KEYS[5], ARGV[11], ARGV[10], ARGV[22])
+  dw_audit_append(KEYS[2], KEYS[5], ARGV[11], ARGV[10], ARGV[22], ARGV[23], ARGV[24], ARGV[25])
 end
-return 'ok'
+return done('ok')
 `;
 
 export const sweepExpiredDriftsLua = `
