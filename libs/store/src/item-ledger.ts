@@ -62,7 +62,7 @@ export class ItemLedger {
     this.retention = storeRetention(retention);
     if (!('dwAcceptItem' in redis)) {
       redis.defineCommand('dwAcceptItem', { numberOfKeys: 5, lua: acceptItemLua });
-      redis.defineCommand('dwClaimLatest', { numberOfKeys: 2, lua: claimLatestLua });
+      redis.defineCommand('dwClaimLatest', { numberOfKeys: 4, lua: claimLatestLua });
     }
     this.redis = redis as RedisWithScripts;
   }
@@ -115,10 +115,13 @@ export class ItemLedger {
     const reply = await this.redis.dwClaimLatest(
       this.keys.key('res', rk),
       this.keys.key('pending', rk),
+      this.audit.streamKey,
+      this.audit.chainHeadKey,
       `${this.keys.key('item')}:`,
       new Date().toISOString(),
       `${this.keys.key('drift')}:`,
       this.retention.resourceSeconds,
+      this.audit.maxEntries,
     );
     if (reply.length === 0) return null;
     const [, body, coalesced, openDriftRaw] = reply;

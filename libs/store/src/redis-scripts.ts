@@ -35,11 +35,12 @@ redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
 return {'accepted', ''}
 `;
 
-export const claimLatestLua = `
+export const claimLatestLua = `${AUDIT_CHAIN_LUA}
 -- Claims the newest pending item of a resource; older pending ones are coalesced into it.
--- KEYS[1] resource hash, KEYS[2] pending zset
+-- KEYS[1] resource hash, KEYS[2] pending zset, KEYS[3] audit stream, KEYS[4] audit chain head
 -- ARGV[1] item key prefix (ends with ':'), ARGV[2] now (ISO), ARGV[3] drift key prefix (ends with ':'),
--- ARGV[4] resource ttl seconds (a resource hash with nothing open expires: see saveDriftLua)
+-- ARGV[4] resource ttl seconds (a resource hash with nothing open expires: see saveDriftLua),
+-- ARGV[5] audit maxlen
 -- Returns {eventId, body, coalescedIdsJSON, openDriftJSON} or {} when nothing is pending.
 local claimed = redis.call('HGET', KEYS[1], 'claimed')
 if claimed and claimed ~= '' then
@@ -65,6 +66,25 @@ while true do
   redis.call('ZREM', KEYS[2], top[1])
 end
 if not latest then
+  return {}
+end
+-- Items accepted while a newer one was claimed and not yet decided are older than what was
+-- decided meanwhile: stale, never acted on (deciding one would judge the resource by a state it
+-- has left, and move the processed order backwards).
+local processed = tonumber(redis.call('HGET', KEYS[1], 'processedOrder') or '-1')
+if tonumber(redis.call('HGET', ARGV[1] .. latest, 'order') or '-1') < processed then
+  local by = redis.call('HGET', KEYS[1], 'processedId') or ''
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    if redis.call('EXISTS', ARGV[1] .. id) == 1 then
+      redis.call('HSET', ARGV[1] .. id, 'outcome', 'stale', 'decidedAt', ARGV[2], 'supersededBy', by)
+      local body = dw_canonical_strings({
+        at = ARGV[2], type = 'item.stale', actor = 'pipeline', eventId = id,
+        resourceKey = redis.call('HGET', ARGV[1] .. id, 'rk') or '',
+        reason = 'older than item ' .. by .. ', decided while it waited; never acted on' })
+      dw_audit_append(KEYS[3], KEYS[4], ARGV[5], body, dw_sha256(body))
+    end
+  end
+  redis.call('DEL', KEYS[2])
   return {}
 end
 local older = {}
