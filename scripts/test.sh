@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: type check, unit tests, integration/e2e tests on a real Redis, and the
-# demo as a smoke test (it exits non-zero if any step differs from the story).
+# The whole test suite: type check, unit tests, integration/e2e tests on a real Redis (and, with
+# DW_TEST_CLUSTER=1, once more on a local Redis Cluster), and the demo as a smoke test (it exits
+# non-zero if any step differs from the story).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
@@ -16,6 +17,19 @@ npm run --silent lint
 echo "== unit and integration tests"
 status=0
 bash scripts/with-redis.sh npx jest --ci --forceExit --json --outputFile="$out/jest.json" "$@" || status=$?
+
+# The integration suite once more, against a local 3-master Redis Cluster (redis.cluster: true,
+# hash-tagged keys; scripts/with-redis-cluster.sh). It takes as long as the first integration
+# run, so only with DW_TEST_CLUSTER=1 (needs redis-server and redis-cli).
+echo "== integration tests against a local Redis Cluster"
+cluster=0
+echo '{}' > "$out/jest-cluster.json"
+if [ "$#" -eq 0 ] && [ "${DW_TEST_CLUSTER:-0}" = "1" ]; then
+  bash scripts/with-redis-cluster.sh npx jest --ci --forceExit --selectProjects integration --runInBand \
+    --json --outputFile="$out/jest-cluster.json" || cluster=$?
+else
+  echo "(skipped: DW_TEST_CLUSTER=1 npm test runs it; alone: npm run test:integration:cluster)"
+fi
 
 echo "== demo (smoke test)"
 demo=0
@@ -43,10 +57,14 @@ node -e '
   const demo = Number(process.argv[2]);
   const pw = require(process.argv[4]).stats ?? {};
   const browser = Number(process.argv[5]);
+  const c = require(process.argv[6]);
+  const cluster = Number(process.argv[7]);
   // A browser run that failed before reporting (the world did not start) counts as one failure.
   const pwFailed = (pw.unexpected ?? 0) + (pw.flaky ?? 0) + (browser !== 0 && !pw.unexpected ? 1 : 0);
-  const passed = r.numPassedTests + (demo === 0 && process.argv[3] === "1" ? 1 : 0) + (pw.expected ?? 0);
-  const failed = r.numFailedTests + (demo === 0 ? 0 : 1) + pwFailed;
+  // So does a cluster run that failed without a failed test (the cluster did not start, a suite did not run).
+  const clusterFailed = (c.numFailedTests ?? 0) + (cluster !== 0 && !c.numFailedTests ? 1 : 0);
+  const passed = r.numPassedTests + (demo === 0 && process.argv[3] === "1" ? 1 : 0) + (pw.expected ?? 0) + (c.numPassedTests ?? 0);
+  const failed = r.numFailedTests + (demo === 0 ? 0 : 1) + pwFailed + clusterFailed;
   console.log(`tests: ${passed} passed, ${failed} failed`);
-' "$out/jest.json" "$demo" "$([ "$#" -eq 0 ] && echo 1 || echo 0)" "$out/playwright.json" "$browser"
-[ "$status" -eq 0 ] && [ "$demo" -eq 0 ] && [ "$browser" -eq 0 ]
+' "$out/jest.json" "$demo" "$([ "$#" -eq 0 ] && echo 1 || echo 0)" "$out/playwright.json" "$browser" "$out/jest-cluster.json" "$cluster"
+[ "$status" -eq 0 ] && [ "$demo" -eq 0 ] && [ "$browser" -eq 0 ] && [ "$cluster" -eq 0 ]

@@ -1,16 +1,9 @@
-import { Redis } from 'ioredis';
-import {
-  ALICE_TOKEN,
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  type TestController,
-} from '../support/test-controller';
+import type { Redis } from 'ioredis';
+import { ALICE_TOKEN, dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
+import { keyBase, testRedis } from '../support/redis';
 
 interface Drift {
   id: string;
@@ -29,7 +22,7 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
 
   beforeAll(async () => {
     ctl = await startTestController({ mode: 'enforce', overrides: ports.overrides });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -47,7 +40,7 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
       body: sgEvent({ groupId: group, stateId: 1_747_000_000_000 + n, rules: ['tcp/443/10.0.0.0/8'] }),
     });
     const driftId = await eventually(async () => {
-      const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+      const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${res.body.accepted[0].eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
     }, 'the decision');
     const d = (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer })).body;
@@ -137,7 +130,7 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
         }),
       });
       const driftId = await eventually(async () => {
-        const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+        const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${res.body.accepted[0].eventId}`);
         return h.outcome === 'decided' ? h.driftId : undefined;
       }, 'the decision');
       type WithDifferences = Drift & {
@@ -204,7 +197,7 @@ describe('approvals and exceptions (enforce mode, fake cloud ports)', () => {
       body: sgEvent({ groupId: group, stateId: 1_747_100_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
     });
     const driftId = await eventually(async () => {
-      const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+      const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${res.body.accepted[0].eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
     }, 'the decision');
     expect((await get(driftId)).decision).toMatchObject({
@@ -251,7 +244,7 @@ describe('an exception created during settle', () => {
   it('stops the revert: the drift is ignored with the exception as the reason, and nothing is written', async () => {
     const ports = fakePorts();
     const ctl = await startTestController({ mode: 'enforce', settleSeconds: 2, overrides: ports.overrides });
-    const redis = new Redis(REDIS_URL);
+    const redis = testRedis();
     try {
       const group = 'sg-0e2c0000000000002';
       ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
@@ -260,7 +253,7 @@ describe('an exception created during settle', () => {
         body: sgEvent({ groupId: group, stateId: 1_747_200_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
       });
       const driftId = await eventually(async () => {
-        const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+        const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${res.body.accepted[0].eventId}`);
         return h.outcome === 'decided' ? h.driftId : undefined;
       }, 'the revert decision');
       const exc = await http<{ id: string }>(ctl.url, 'POST', '/v1/exceptions', {

@@ -1,9 +1,8 @@
-import { Redis } from 'ioredis';
 import { FreezeStore } from '@driftwarden/freeze';
-import { RedisKeys } from '@driftwarden/redis';
 import { ActiveLimitError, AuditLog } from '@driftwarden/store';
 import { http } from '../support/http';
-import { dropPrefix, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import { dropPrefix, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import { keyBase, testKeys, testRedis } from '../support/redis';
 
 interface ErrorBody {
   error: { code: string; message: string; problems?: { path: string; message: string }[] };
@@ -256,8 +255,8 @@ describe('bad input is a 4xx, never a 500 or a widened scope', () => {
 
 describe('the active-record cap holds under concurrent creates (one atomic check in Redis)', () => {
   const prefix = uniquePrefix();
-  const redis = new Redis(REDIS_URL);
-  const keys = new RedisKeys(prefix);
+  const redis = testRedis();
+  const keys = testKeys(prefix);
   const store = new FreezeStore(redis, keys, new AuditLog(redis, keys));
   afterAll(async () => {
     redis.disconnect();
@@ -277,6 +276,6 @@ describe('the active-record cap holds under concurrent creates (one atomic check
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused).toHaveLength(7);
     for (const r of refused) expect(r.reason).toBeInstanceOf(ActiveLimitError);
-    expect(await redis.hlen(`${prefix}:freeze:manual`)).toBe(5);
+    expect(await redis.hlen(`${keyBase(prefix)}:freeze:manual`)).toBe(5);
   });
 });

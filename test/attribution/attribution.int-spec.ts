@@ -1,16 +1,16 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CloudTrailAttribution, CloudTrailWindowWalker, SharedRateLimiter } from '@driftwarden/attribution';
 import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
 
 const SG_MUTATIONS: ReadonlySet<string> = new Set(SECURITY_GROUP_CALLS);
 import { PrincipalClassifier, WaitError, type ConfigItemEvent } from '@driftwarden/domain';
-import { RedisKeys } from '@driftwarden/redis';
 import { CloudTrailStore } from '@driftwarden/store';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 const classifier = new PrincipalClassifier({
   iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
@@ -51,14 +51,14 @@ const lookedUp = (groupId: string, at: string, eventId: string) => {
 
 describe('attribution fallbacks on real Redis', () => {
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   let a: Redis;
   let b: Redis;
   const ct = mockClient(CloudTrailClient);
 
   beforeAll(() => {
-    a = new Redis(REDIS_URL);
-    b = new Redis(REDIS_URL);
+    a = testRedis();
+    b = testRedis();
   });
   afterAll(async () => {
     a.disconnect();

@@ -4,11 +4,12 @@
  * script; editing, deleting or reordering one entry is named by `verify`; several connections
  * appending at once keep the chain linear; retention trimming does not break verification.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ConfigItemEvent, DriftRecord } from '@driftwarden/domain';
 import { RedisKeys } from '@driftwarden/redis';
 import { AUDIT_CHAIN_LUA, AuditLog, DriftStore, ItemLedger, canonicalJson, newDriftId, sha256Hex } from '@driftwarden/store';
-import { REDIS_URL, dropPrefix, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -69,11 +70,11 @@ describe('tamper-evident audit chain (Redis)', () => {
   let audit: AuditLog;
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   beforeEach(() => {
     prefix = uniquePrefix();
-    keys = new RedisKeys(prefix);
+    keys = testKeys(prefix);
     audit = new AuditLog(redis, keys);
   });
   afterEach(async () => {
@@ -138,7 +139,7 @@ describe('tamper-evident audit chain (Redis)', () => {
     await rewrite(redis, audit.streamKey, (entries) => entries);
     const fresh = uniquePrefix();
     try {
-      const other = new AuditLog(redis, new RedisKeys(fresh));
+      const other = new AuditLog(redis, testKeys(fresh));
       const more: string[] = [];
       for (let i = 0; i < 4; i++) more.push(await other.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test' }));
       await redis.xdel(other.streamKey, more[3]);
@@ -146,7 +147,7 @@ describe('tamper-evident audit chain (Redis)', () => {
       await other.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test' });
       // The head moved on; the chain itself now has a gap at seq 4.
       expect((await other.verify(null)).firstBroken).toMatchObject({ problem: 'seq_gap', seq: 5 });
-      const third = new AuditLog(redis, new RedisKeys(`${fresh}-c`));
+      const third = new AuditLog(redis, testKeys(`${fresh}-c`));
       const first = await third.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test' });
       await third.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test' });
       await redis.xdel(third.streamKey, first);
@@ -169,7 +170,7 @@ describe('tamper-evident audit chain (Redis)', () => {
   });
 
   it('several connections appending at once keep one linear chain', async () => {
-    const conns = Array.from({ length: 6 }, () => new Redis(REDIS_URL));
+    const conns = Array.from({ length: 6 }, () => testRedis());
     try {
       await Promise.all(
         conns.map(async (conn, c) => {
@@ -217,7 +218,7 @@ describe('tamper-evident audit chain (Redis)', () => {
     expect(predictor.stats.predicted - learned.predicted).toBe(20);
     expect(predictor.stats.misses).toBe(learned.misses);
     // Another writer (another replica's connection) appends: the predictions in flight miss, the scripts hash.
-    const other = new Redis(REDIS_URL);
+    const other = testRedis();
     try {
       await new AuditLog(other, keys).append({ at: at(), type: 'test.entry', actor: 'replica-2' });
     } finally {

@@ -5,12 +5,12 @@
  * clear error.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CheckpointKeyring, HmacCheckpointSigner, KmsCheckpointSigner, KmsSigningError, writeCheckpoint } from '@driftwarden/audit';
 import { KmsStandIn } from '@driftwarden/audit/testing';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, expectedHash, linkHash, sha256Hex, canonicalJson, auditBody, type AuditEntry } from '@driftwarden/store';
-import { REDIS_URL, dropPrefix, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 const KEY = 'k'.repeat(40);
 const now = () => new Date();
@@ -23,7 +23,7 @@ describe('signed checkpoints', () => {
   let kmsClient: KMSClient;
 
   beforeAll(async () => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     await kms.start();
     kms.createKey('alias/driftwarden-audit');
     kmsClient = new KMSClient({
@@ -36,7 +36,7 @@ describe('signed checkpoints', () => {
   });
   beforeEach(() => {
     prefix = uniquePrefix();
-    audit = new AuditLog(redis, new RedisKeys(prefix));
+    audit = new AuditLog(redis, testKeys(prefix));
   });
   afterEach(async () => {
     await dropPrefix(prefix);

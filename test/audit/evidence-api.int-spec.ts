@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CliRunner } from '../cli/cli-harness';
 import { AuditCheckpointHost } from '../../apps/controller/src/audit/audit-checkpoint-host.service';
 import {
@@ -23,18 +23,10 @@ import {
 } from '@driftwarden/audit';
 import { S3StandIn } from '@driftwarden/audit/testing';
 import type { DriftRecord } from '@driftwarden/domain';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore, newDriftId, type AuditEntry, type ChainVerdict } from '@driftwarden/store';
 import { http } from '../support/http';
-import {
-  REDIS_URL,
-  TOKENS,
-  dropPrefix,
-  eventually,
-  startTestController,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { TOKENS, dropPrefix, eventually, startTestController, uniquePrefix, type TestController } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 const HMAC = { keyId: 'audit-test', secret: 'an-hmac-key-of-at-least-32-characters!' };
 const ENV = ['AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
@@ -107,7 +99,7 @@ describe('evidence that survives, through the controller', () => {
     process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
     process.env.AWS_SECRET_ACCESS_KEY = 'not-a-secret';
     prefix = uniquePrefix();
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     await start();
   }, 60_000);
   afterAll(async () => {
@@ -130,7 +122,7 @@ describe('evidence that survives, through the controller', () => {
     const exc = await api<{ id: string }>('POST', '/v1/exceptions', { resource: 'sg-0fedcba9876543210', reason: 'load test', ttl: '1d' });
     expect(exc.status).toBe(201);
     exceptionId = exc.body.id;
-    const keys = new RedisKeys(prefix);
+    const keys = testKeys(prefix);
     const audit = new AuditLog(redis, keys);
     driftId = newDriftId();
     expect(

@@ -5,7 +5,7 @@
  * reordering one line of it is named; the restore plan reads back what is still in force.
  */
 import { gunzipSync } from 'node:zlib';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   AuditExporter,
   S3ExportStore,
@@ -18,9 +18,9 @@ import {
 import { S3StandIn } from '@driftwarden/audit/testing';
 import type { DriftRecord } from '@driftwarden/domain';
 import { AuditFollower } from '@driftwarden/notifications';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore, newDriftId } from '@driftwarden/store';
-import { REDIS_URL, dropPrefix, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 function record(id: string, status: DriftRecord['status']): DriftRecord {
   const at = new Date().toISOString();
@@ -52,16 +52,16 @@ describe('durable export to S3', () => {
 
   beforeAll(async () => {
     await s3.start();
-    redis = new Redis(REDIS_URL);
-    follow = new Redis(REDIS_URL);
+    redis = testRedis();
+    follow = testRedis();
     const client = createExportS3Client({ region: 'eu-west-1', endpoint: s3.url, forcePathStyle: true, requestTimeoutMs: 1_000 });
     client.config.credentials = () => Promise.resolve({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });
     store = new S3ExportStore(client, 'audit-archive');
   });
   beforeEach(() => {
     prefix = uniquePrefix();
-    audit = new AuditLog(redis, new RedisKeys(prefix));
-    drifts = new DriftStore(redis, new RedisKeys(prefix), audit);
+    audit = new AuditLog(redis, testKeys(prefix));
+    drifts = new DriftStore(redis, testKeys(prefix), audit);
     clock = Date.now();
   });
   afterEach(async () => {

@@ -1,26 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { DriftRecord } from '@driftwarden/domain';
 import { notificationsFor } from '@driftwarden/notifications';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore, newDriftId } from '@driftwarden/store';
 import type * as sandbox from '@driftwarden/github/testing';
 import { BackportExpiry, DAY_MS } from '../../apps/controller/src/workers/backport-expiry';
 import { REPO, clientFor, expectConformant, startSandbox } from '../../libs/github/test/github-test-support';
-import {
-  REDIS_URL,
-  TOKENS,
-  dropPrefix,
-  eventually,
-  startTestController,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { TOKENS, dropPrefix, eventually, startTestController, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
 import { cliFor } from '../cli/cli-harness';
+import { testKeys, testRedis } from '../support/redis';
 
 const GROUP = 'sg-0e0e0000000000001';
 const BRANCH = `driftwarden/backport/${GROUP}`;
@@ -62,14 +54,14 @@ describe('emergency patches expire (backport.expiryDays)', () => {
   let prNumber: number;
   const logger = pino({ level: 'silent' });
   const t0 = new Date('2026-11-02T09:00:00.000Z');
-  const expiry = () => new BackportExpiry(redis, new RedisKeys(prefix), drifts, audit, clientFor(gh), { expiryDays: 7 }, logger, () => now);
+  const expiry = () => new BackportExpiry(redis, testKeys(prefix), drifts, audit, clientFor(gh), { expiryDays: 7 }, logger, () => now);
   const at = (days: number) => (now = new Date(t0.getTime() + days * DAY_MS));
   const overdueEntries = async () => (await audit.list({ limit: 100, type: 'backport.overdue' })).items;
 
   beforeAll(async () => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     prefix = uniquePrefix();
-    const keys = new RedisKeys(prefix);
+    const keys = testKeys(prefix);
     audit = new AuditLog(redis, keys);
     drifts = new DriftStore(redis, keys, audit);
     gh = await startSandbox();
@@ -180,7 +172,7 @@ describe('emergency patches expire (backport.expiryDays)', () => {
   it('nothing in dry-run mode', async () => {
     const dry = new BackportExpiry(
       redis,
-      new RedisKeys(prefix),
+      testKeys(prefix),
       drifts,
       audit,
       clientFor(gh),
@@ -215,7 +207,7 @@ describe('an overdue backport end to end: API, CLI, webhook', () => {
       overrides: fakePorts().overrides,
       extra: { notifications: { webhooks: [{ name: 'oncall', url }] } },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -225,7 +217,7 @@ describe('an overdue backport end to end: API, CLI, webhook', () => {
   });
 
   it('is flagged in GET /v1/drifts?overdue=true and `driftwarden drifts --overdue`, and notified once per period', async () => {
-    const keys = new RedisKeys(ctl.prefix);
+    const keys = testKeys(ctl.prefix);
     const audit = new AuditLog(redis, keys);
     const drifts = new DriftStore(redis, keys, audit);
     const id = newDriftId();

@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import fc from 'fast-check';
 import { FreezeFence, FreezeStore } from '@driftwarden/freeze';
 import { FreezeRecordedError } from '@driftwarden/pipeline';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 /**
  * DESIGN §1 rule 4: no remediation call may start once a freeze has been recorded.
@@ -16,7 +16,7 @@ import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller'
  */
 describe('fencing race', () => {
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   let r1: Redis;
   let r2: Redis;
   let storeA: FreezeStore;
@@ -24,8 +24,8 @@ describe('fencing race', () => {
   void pino;
 
   beforeAll(() => {
-    r1 = new Redis(REDIS_URL);
-    r2 = new Redis(REDIS_URL);
+    r1 = testRedis();
+    r2 = testRedis();
     storeA = new FreezeStore(r1, keys, new AuditLog(r1, keys));
     storeB = new FreezeStore(r2, keys, new AuditLog(r2, keys));
   });

@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FreezeFence, FreezeService, FreezeStore, freezeAt, type FreezeSettings, type IncidentRecord } from '@driftwarden/freeze';
 import { FreezeRecordedError } from '@driftwarden/pipeline';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 /**
  * DESIGN §3: "a freeze recorded at time T stops every remediation that has not yet issued its
@@ -14,7 +14,7 @@ import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller'
  */
 describe('the fence and freezes that start by the clock', () => {
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   const target = { account: '111122223333', region: 'eu-west-1', type: 'AWS::EC2::SecurityGroup', tags: {} };
   const settings = (over: Partial<FreezeSettings> = {}): FreezeSettings => ({
     windows: [],
@@ -39,7 +39,7 @@ describe('the fence and freezes that start by the clock', () => {
 
   beforeEach(async () => {
     await dropPrefix(prefix);
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     store = new FreezeStore(redis, keys, new AuditLog(redis, keys));
     now = new Date('2025-03-04T10:00:00Z');
     // A state that was never lost (no `unk_state` freeze).

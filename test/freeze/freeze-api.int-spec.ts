@@ -1,17 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FreezeService, FreezeStore } from '@driftwarden/freeze';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
+import { keyBase, testRedis } from '../support/redis';
 
 interface Source {
   id: string;
@@ -147,7 +140,7 @@ describe('freeze across replicas and its end', () => {
   beforeAll(async () => {
     a = await startTestController({ prefix, mode: 'enforce', overrides: portsA.overrides, settleSeconds: 1 });
     b = await startTestController({ prefix, mode: 'enforce', overrides: portsB.overrides, settleSeconds: 1, roles: ['api', 'worker'] });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
@@ -178,7 +171,7 @@ describe('freeze across replicas and its end', () => {
       body: sgEvent({ groupId: group, stateId: Date.now(), rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] }),
     });
     const driftId = await eventually(async () => {
-      const h = await redis.hgetall(`${prefix}:item:${res.body.accepted[0].eventId}`);
+      const h = await redis.hgetall(`${keyBase(prefix)}:item:${res.body.accepted[0].eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
     }, 'the decision');
     const held = await http<{ status: string; decision: { action: string; rule: number } }>(a.url, 'GET', `/v1/drifts/${driftId}`, {

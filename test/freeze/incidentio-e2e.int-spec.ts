@@ -1,19 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FreezeStore, IncidentPoller, freezeAt, type FreezeSettings } from '@driftwarden/freeze';
 import { IncidentioIncidentAdapter } from '@driftwarden/incidents';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { IncidentioFake, INCIDENTIO_FAKE_API_KEY } from '@driftwarden/incidents/testing';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
+import { testKeys, testRedis } from '../support/redis';
 
 interface FreezeView {
   frozen: boolean;
@@ -172,7 +164,7 @@ describe('incident awareness end to end (incident.io)', () => {
 /** Back-fill: incidents that opened and ended while incident.io could not be read are read back. */
 describe('incident.io incidents of a gap are read back before the unknown state ends', () => {
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   const settings: FreezeSettings = {
     windows: [],
     providers: ['incidentio'],
@@ -196,7 +188,7 @@ describe('incident.io incidents of a gap are read back before the unknown state 
 
   beforeAll(async () => {
     iio = await new IncidentioFake().start();
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     store = new FreezeStore(redis, keys, new AuditLog(redis, keys));
     await store.markRebuilt(new Date(), {});
   });

@@ -1,20 +1,12 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FreezeStore, IncidentPoller, freezeAt, type FreezeSettings } from '@driftwarden/freeze';
 import { JsmIncidentAdapter, jiraWebhookBody, signJiraBody } from '@driftwarden/incidents';
 import { JSM_DEFAULT_JQL } from '@driftwarden/config';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { JsmFake, JSM_FAKE_API_TOKEN, JSM_FAKE_EMAIL, type ParsedFakeRequest } from '@driftwarden/incidents/testing';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
+import { testKeys, testRedis } from '../support/redis';
 
 interface FreezeView {
   frozen: boolean;
@@ -218,7 +210,7 @@ describe('incident awareness end to end (Jira Service Management)', () => {
 /** Back-fill: a JSM incident that opened and closed while Jira could not be read is read back. */
 describe('JSM incidents of a gap are read back before the unknown state ends', () => {
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   const settings: FreezeSettings = {
     windows: [],
     providers: ['jsm'],
@@ -249,7 +241,7 @@ describe('JSM incidents of a gap are read back before the unknown state ends', (
 
   beforeAll(async () => {
     jsm = await new JsmFake().start();
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     store = new FreezeStore(redis, keys, new AuditLog(redis, keys));
     await store.markRebuilt(new Date(), {});
   });

@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FreezeStore, IncidentPoller, freezeAt, type FreezeSettings } from '@driftwarden/freeze';
 import { PagerDutyIncidentAdapter } from '@driftwarden/incidents';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { PagerDutyFake, PAGERDUTY_FAKE_DEFAULT_TOKEN } from '@driftwarden/incidents/testing';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('incidents that opened and closed while the provider could not be read', () => {
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   const settings: FreezeSettings = {
     windows: [],
     providers: ['pagerduty'],
@@ -55,7 +55,7 @@ describe('incidents that opened and closed while the provider could not be read'
   beforeEach(async () => {
     await dropPrefix(prefix);
     pd.reset();
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     audit = new AuditLog(redis, keys);
     store = new FreezeStore(redis, keys, audit);
     // A state that was never lost (no `unk_state` freeze): only the provider's state is at stake.

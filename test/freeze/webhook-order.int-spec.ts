@@ -1,19 +1,11 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FreezeStore, type IncidentRecord } from '@driftwarden/freeze';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { PagerDutyFake } from '@driftwarden/incidents/testing';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
+import { testKeys, testRedis } from '../support/redis';
 
 interface FreezeView {
   frozen: boolean;
@@ -182,7 +174,7 @@ describe('incident webhooks and polls are ordered by when things happened (Pager
 /** The same ordering where polls and webhooks meet in Redis: the real store, with chosen times. */
 describe('FreezeStore orders polls and webhook events per incident', () => {
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   const T = (s: number) => new Date(Date.UTC(2026, 10, 20, 10, 0, s)).toISOString();
   const incident: IncidentRecord = {
     provider: 'pagerduty',
@@ -206,7 +198,7 @@ describe('FreezeStore orders polls and webhook events per incident', () => {
 
   beforeEach(async () => {
     await dropPrefix(prefix);
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     store = new FreezeStore(redis, keys, new AuditLog(redis, keys));
   });
   afterEach(async () => {

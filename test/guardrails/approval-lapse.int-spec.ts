@@ -1,16 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { auditOf, DESIRED, getDrift, ingestAndDecide, LIVE_WITH_SSH, type Drift } from './guardrail-support';
+import { testRedis } from '../support/redis';
 
 const TTL_MINUTES = 30;
 const TTL_MS = TTL_MINUTES * 60_000;
@@ -44,7 +37,7 @@ describe('approval lapse (guardrails.approvalTtlMinutes)', () => {
 
   beforeAll(async () => {
     api = await startTestController({ ...config, roles: ['api'] });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await api.close();

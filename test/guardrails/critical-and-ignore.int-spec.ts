@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
-import { dropPrefix, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { dropPrefix, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import {
   arnOf,
   auditOf,
@@ -13,6 +13,7 @@ import {
   remediateQueueIdle,
   type Drift,
 } from './guardrail-support';
+import { testRedis } from '../support/redis';
 
 /**
  * DESIGN §4 rule 5 ("resource is critical" → `await_approval`) and §5 exceptions (the tag
@@ -49,7 +50,7 @@ describe('guardrails.critical (tags and resources) and the driftwarden:ignore ta
         },
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -162,7 +163,7 @@ describe('without guardrails.critical, a tier=critical tag means nothing', () =>
   beforeAll(async () => {
     // `guardrails` replaces the harness default, which configures critical tags.
     ctl = await startTestController({ mode: 'enforce', overrides: ports.overrides, extra: { guardrails: { settleSeconds: 0 } } });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -200,7 +201,7 @@ describe('driftwarden:ignore=true added while a revert of the resource is pendin
       overrides: ports.overrides,
       extra: { guardrails: { settleSeconds: 2, critical: { tags: { tier: 'critical' } } } },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -224,7 +225,7 @@ describe('driftwarden:ignore=true added while a revert of the resource is pendin
     expect((await getDrift(ctl.url, tagged)).status).toBe('ignored');
     expect(ports.remediation.calls).not.toContain(pending);
 
-    await remediateQueueIdle(ctl.prefix, REDIS_URL);
+    await remediateQueueIdle(ctl.prefix);
     expect(ports.remediation.calls).not.toContain(pending);
     expect((await getDrift(ctl.url, pending)).status).not.toBe('reverted');
   });
@@ -245,7 +246,7 @@ describe('driftwarden:ignore=true added while a revert of the resource is pendin
     // Either the approval is refused, or it is taken and its revert job does nothing.
     const res = await http(ctl.url, 'POST', `/v1/drifts/${open}/approve`, { token: TOKENS.operator, body: { comment: 'revoke it' } });
     expect([201, 409]).toContain(res.status);
-    await remediateQueueIdle(ctl.prefix, REDIS_URL);
+    await remediateQueueIdle(ctl.prefix);
     expect(ports.remediation.calls).not.toContain(open);
     expect((await getDrift(ctl.url, open)).status).not.toBe('reverted');
   });

@@ -1,8 +1,8 @@
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sgEvent } from '../support/events';
 import { http } from '../support/http';
 import { eventually, TOKENS } from '../support/test-controller';
+import { keyBase, testQueue } from '../support/redis';
 
 /** The drift record fields these tests read (DESIGN §7). */
 export interface Drift {
@@ -55,7 +55,7 @@ export async function ingestAndDecide(
   expect(res.status).toBe(202);
   const eventId = res.body.accepted[0].eventId;
   return eventually(async () => {
-    const h = await redis.hgetall(`${prefix}:item:${eventId}`);
+    const h = await redis.hgetall(`${keyBase(prefix)}:item:${eventId}`);
     return h.outcome === 'decided' ? h.driftId : undefined;
   }, `the decision on ${o.groupId}`);
 }
@@ -84,10 +84,10 @@ export async function auditOf(base: string, driftId: string): Promise<AuditItem[
 /**
  * Waits until the remediate queue has nothing delayed, waiting or active: every revert job
  * queued so far has run (or was removed). Used where the outcome to check is that nothing
- * was reverted, whatever the job then did. BullMQ keys sit under `<prefix>:q`.
+ * was reverted, whatever the job then did. BullMQ keys sit under `<prefix>:q` (`{prefix}:q` on a cluster).
  */
-export async function remediateQueueIdle(prefix: string, redisUrl: string): Promise<void> {
-  const queue = new Queue('remediate', { connection: { url: redisUrl }, prefix: `${prefix}:q` });
+export async function remediateQueueIdle(prefix: string): Promise<void> {
+  const queue = testQueue('remediate', prefix);
   try {
     await eventually(async () => {
       const c = await queue.getJobCounts('delayed', 'waiting', 'active', 'prioritized', 'waiting-children');

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
-import { dropPrefix, REDIS_URL, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import { dropPrefix, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { auditOf, DESIRED, driftLeaving, getDrift, ingestAndDecide, LIVE_WITH_SSH, type Drift } from './guardrail-support';
+import { keyBase, keysMatching, testRedis } from '../support/redis';
 
 /**
  * Guardrails as policy (issue 16 §4), end to end on the real Redis: the shipped example policies
@@ -38,7 +39,7 @@ describe('policies.files: a shipped example policy makes a revert wait for appro
         policies: { files: [path.join(EXAMPLES, 'production-approval.cedar')] },
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -126,7 +127,7 @@ describe('policies.timeZones: the business-hours example on a Saturday in Berlin
         policies: { files: [path.join(EXAMPLES, 'business-hours.cedar')], timeZones: ['Europe/Berlin', 'America/New_York'] },
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -173,9 +174,9 @@ describe('a policy file that does not parse stops start-up, naming its file and 
     ).rejects.toThrow(
       new RegExp(`invalid policies \\(policies\\.files\\):\\n  - ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5:28: unexpected token`),
     );
-    const redis = new Redis(REDIS_URL);
+    const redis = testRedis();
     try {
-      expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+      expect(await keysMatching(redis, `${keyBase(prefix)}:*`)).toEqual([]);
     } finally {
       redis.disconnect();
     }

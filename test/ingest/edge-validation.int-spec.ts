@@ -1,9 +1,10 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { sgEvent } from '../support/events';
 import { http } from '../support/http';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { keyBase, keysMatching, testRedis } from '../support/redis';
 
 interface ErrorBody {
   error: { code: string; problems?: { path: string; message: string }[] };
@@ -79,7 +80,7 @@ describe('ingest validates identifiers at the edge', () => {
         },
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -153,13 +154,13 @@ describe('ingest validates identifiers at the edge', () => {
   });
 
   it('no key was written for any refused identifier', async () => {
-    const keys = await redis.keys(`${ctl.prefix}:*`);
+    const keys = await keysMatching(redis, `${keyBase(ctl.prefix)}:*`);
     expect(keys.filter((k) => /\.\.|passwd|not-an-account|\u0000/.test(k))).toEqual([]);
   });
 
   it('SQS: a message with a bad region is quarantined with the path, never ingested', async () => {
     const q = await eventually(async () => {
-      const list = (await redis.lrange(`${ctl.prefix}:quarantine`, 0, -1)).map(
+      const list = (await redis.lrange(`${keyBase(ctl.prefix)}:quarantine`, 0, -1)).map(
         (x) => JSON.parse(x) as { reason: string; details: { messageId: string } },
       );
       return list.length > 0 ? list : undefined;
@@ -170,6 +171,6 @@ describe('ingest validates identifiers at the edge', () => {
         reason: expect.stringContaining('detail.configurationItem.awsRegion'),
       }),
     ]);
-    expect(await redis.keys(`${ctl.prefix}:item:*sg-0edge000000000003*`)).toEqual([]);
+    expect(await keysMatching(redis, `${keyBase(ctl.prefix)}:item:*sg-0edge000000000003*`)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { Redis } from 'ioredis';
-import { dropPrefix, eventually, REDIS_URL, startTestController, type TestController } from '../support/test-controller';
+import type { Redis } from 'ioredis';
+import { dropPrefix, eventually, startTestController, type TestController } from '../support/test-controller';
 import { sgEvent } from '../support/events';
+import { keyBase, keysMatching, testRedis } from '../support/redis';
 
 /**
  * The SQS path inside the running controller: the real consumer and ingest pipeline with the
@@ -48,7 +49,7 @@ describe('SQS ingest in the controller', () => {
         },
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -64,9 +65,9 @@ describe('SQS ingest in the controller', () => {
     }, 'both messages to be deleted');
     expect(deleted.sort()).toEqual(['rh-good', 'rh-poison']);
     // The good event was ingested and decided.
-    await eventually(async () => (await redis.keys(`${ctl.prefix}:item:ci_*`)).length === 1, 'the item in the ledger');
+    await eventually(async () => (await keysMatching(redis, `${keyBase(ctl.prefix)}:item:ci_*`)).length === 1, 'the item in the ledger');
     // The poison message was kept, with its reason, before it was deleted.
-    const q = (await redis.lrange(`${ctl.prefix}:quarantine`, 0, -1)).map(
+    const q = (await redis.lrange(`${keyBase(ctl.prefix)}:quarantine`, 0, -1)).map(
       (x) => JSON.parse(x) as { reason: string; body: string; details: { messageId: string } },
     );
     expect(q).toHaveLength(1);

@@ -1,11 +1,10 @@
-import { Queue } from 'bullmq';
 import type { DriftRecord } from '@driftwarden/domain';
 import { GitHubBackport } from '@driftwarden/backport';
-import { RedisKeys } from '@driftwarden/redis';
 import { pagerDutyWebhook, signed } from '../support/pagerduty-webhook';
-import { eventually, REDIS_URL } from '../support/test-controller';
+import { eventually } from '../support/test-controller';
 import { BackportWorld, fastClient, NOTES_FROM, PAGERDUTY_SECRET, stackRepos } from '../backport/backport-world';
 import { ACCOUNT, PRINCIPALS, RULES } from '../backport/fixtures';
+import { testQueue } from '../support/redis';
 
 const MALLORY = `arn:aws:sts::${ACCOUNT}:assumed-role/developer/mallory`;
 
@@ -213,7 +212,7 @@ describe('notes on the incident timeline: the same story with notes off', () => 
     const { record, pr } = await friday(world, INCIDENT, 'EV-NONOTES');
     await merge(world, pr);
     await world.driftOf('workers', (d) => d.id === record.id && d.status === 'backport_merged', 'the merged backport');
-    const queue = new Queue('incident-notes', { connection: { url: REDIS_URL }, prefix: new RedisKeys(world.prefix).bullPrefix });
+    const queue = testQueue('incident-notes', world.prefix);
     try {
       const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
       expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);

@@ -1,21 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, redactConfig, type DriftwardenConfig } from '@driftwarden/config';
 import { AuditFollower } from '@driftwarden/notifications';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
+import { keyBase, testRedis } from '../support/redis';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -51,7 +44,7 @@ describe('notifications to an outgoing webhook', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/oncall`;
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     redis.disconnect();
@@ -93,7 +86,7 @@ describe('notifications to an outgoing webhook', () => {
       body: sgEvent({ groupId: group, stateId: 1_748_000_000_000 + n, rules: ['tcp/443/10.0.0.0/8'] }),
     });
     return eventually(async () => {
-      const h = await redis.hgetall(`${prefix}:item:${res.body.accepted[0].eventId}`);
+      const h = await redis.hgetall(`${keyBase(prefix)}:item:${res.body.accepted[0].eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
     }, 'the decision');
   };
@@ -166,7 +159,7 @@ describe('AuditFollower (a consumer group on the audit stream)', () => {
   const stream = `${uniquePrefix()}:audit`;
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     for (const b of blocking) b.disconnect();
@@ -174,7 +167,7 @@ describe('AuditFollower (a consumer group on the audit stream)', () => {
     redis.disconnect();
   });
   const follower = (consumer: string, claimIdleMs = 60_000) => {
-    const conn = new Redis(REDIS_URL);
+    const conn = testRedis();
     blocking.push(conn);
     return new AuditFollower(conn, stream, { group: 'notify', consumer, blockMs: 100, claimIdleMs });
   };
@@ -220,7 +213,7 @@ describe('AuditFollower (a consumer group on the audit stream)', () => {
 
   it('run(): a batch is acknowledged only after its handler returns; a failing handler gets it again after a back-off; stops when told', async () => {
     // A group of its own: the entries the tests above left pending are not this test's.
-    const conn = new Redis(REDIS_URL);
+    const conn = testRedis();
     blocking.push(conn);
     const a = new AuditFollower(conn, stream, { group: 'run-test', consumer: 'run', blockMs: 100, claimIdleMs: 200 });
     await a.ensureGroup();

@@ -8,18 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import type { GitHubBackport } from '@driftwarden/backport';
 import { TransientError, WaitError, type DriftDifference, type DriftRecord } from '@driftwarden/domain';
 import { GITHUB_DEFAULT_RETRIES } from '@driftwarden/github';
 import * as sandbox from '@driftwarden/github/testing';
 import { BackportService } from '@driftwarden/pipeline';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
 import { barrier, GITHUB_TOKEN, OWNER, REPO } from '../backport/backport-world';
 import { writeTree } from '../backport/fixtures';
-import { dropPrefix, REDIS_URL } from '../support/test-controller';
+import { dropPrefix } from '../support/test-controller';
 import { ACCOUNT, DEVELOPER, MAIN_TF, observedBackport, REGION, VOL_DATA, VOLUME_TYPE } from './observed-world';
+import { testKeys, testRedis } from '../support/redis';
 
 const LIST_ISSUES = { method: 'GET', route: '/repos/{owner}/{repo}/issues' };
 const CREATE_ISSUE = { method: 'POST', route: '/repos/{owner}/{repo}/issues' };
@@ -72,8 +71,8 @@ function observedRecord(id: string, resourceId: string, eventId: string): DriftR
 describe('tracking issue: two runs at once open one issue', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dw-tracking-race-'));
   const prefix = `dwt-${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
-  const keys = new RedisKeys(prefix);
+  const redis = testRedis();
+  const keys = testKeys(prefix);
   const drifts = new DriftStore(redis, keys, new AuditLog(redis, keys));
   const ledger = new ItemLedger(redis, keys, new AuditLog(redis, keys));
   let github: sandbox.GitHubSandbox;

@@ -12,7 +12,7 @@
  * (a fixed Terraform state) are fixed.
  */
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CloudTrailAttribution } from '@driftwarden/attribution';
 import { backportSubject } from '@driftwarden/kinds';
 import { PrincipalClassifier, resourceKey, type CloudTrailEvent, type ConfigItemEvent, type ResourceRef } from '@driftwarden/domain';
@@ -27,14 +27,14 @@ import {
   type FreezeView,
 } from '@driftwarden/pipeline';
 import type { JobProducer } from '@driftwarden/queue';
-import { RedisKeys } from '@driftwarden/redis';
 import { SecurityGroupKind } from '@driftwarden/kinds/security-group';
 import { configItemEvent, cloudTrailEvent, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { applyRuleDiff, codifiedRules, ruleKey } from '@driftwarden/kinds/security-group';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger } from '@driftwarden/store';
-import { dropPrefix, REDIS_URL, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
 import { PRINCIPALS as PATTERNS } from '../support/pipeline-harness';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
+import { testKeys, testRedis } from '../support/redis';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -124,7 +124,7 @@ describe('property: a backport codifies exactly the emergency differences', () =
   let n = 0;
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+    redis = testRedis({ maxRetriesPerRequest: 3 });
   });
   afterAll(async () => {
     redis.disconnect();
@@ -135,7 +135,7 @@ describe('property: a backport codifies exactly the emergency differences', () =
     await fc.assert(
       fc.asyncProperty(fc.array(callArb, { minLength: 1, maxLength: 7 }), async (calls) => {
         n += 1;
-        const keys = new RedisKeys(`${prefix}:${n}`);
+        const keys = testKeys(`${prefix}:${n}`);
         const audit = new AuditLog(redis, keys);
         const ledger = new ItemLedger(redis, keys, audit);
         const drifts = new DriftStore(redis, keys, audit);

@@ -1,17 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { startController } from '../../apps/controller/src/bootstrap';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  testRuntime,
-  TOKENS,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, testRuntime, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
+import { keyBase, keysMatching, testRedis } from '../support/redis';
 
 interface Accepted {
   accepted: { eventId: string }[];
@@ -29,7 +22,7 @@ async function decide(ctl: TestController, redis: Redis, ev: Record<string, unkn
   const res = await http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body: ev });
   const id = res.body.accepted[0].eventId;
   const driftId = await eventually(async () => {
-    const h = await redis.hgetall(`${ctl.prefix}:item:${id}`);
+    const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${id}`);
     return h.outcome === 'decided' ? h.driftId : undefined;
   }, 'the decision');
   return (await http<Drift>(ctl.url, 'GET', `/v1/drifts/${driftId}`, { token: TOKENS.viewer })).body;
@@ -43,7 +36,7 @@ describe('dry-run makes every decision and no write', () => {
   beforeAll(async () => {
     // The spy write adapters are passed in: dry-run must still never reach them.
     ctl = await startTestController({ mode: 'dry-run', overrides: ports.overrides });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -79,8 +72,8 @@ describe('dry-run makes every decision and no write', () => {
     expect(ports.remediation.calls).toEqual([]);
     expect(ports.backport.calls).toEqual([]);
     // No remediation or backport job was even queued.
-    expect(await redis.keys(`${ctl.prefix}:q:remediate:rem-*`)).toEqual([]);
-    expect(await redis.keys(`${ctl.prefix}:q:backport:bp-*`)).toEqual([]);
+    expect(await keysMatching(redis, `${keyBase(ctl.prefix)}:q:remediate:rem-*`)).toEqual([]);
+    expect(await keysMatching(redis, `${keyBase(ctl.prefix)}:q:backport:bp-*`)).toEqual([]);
   });
 });
 
@@ -102,7 +95,7 @@ describe('enforce mode', () => {
   it('reverts after settle through the remediation port, fenced, and records the result', async () => {
     const ports = fakePorts();
     const ctl = await startTestController({ mode: 'enforce', settleSeconds: 0, overrides: ports.overrides });
-    const redis = new Redis(REDIS_URL);
+    const redis = testRedis();
     try {
       ports.desiredState.desired.set('sg-0enf0000000000001', ['tcp/443/10.0.0.0/8']);
       const drift = await decide(
@@ -130,7 +123,7 @@ describe('enforce mode', () => {
   it('holds instead of reverting when a freeze started during settle', async () => {
     const ports = fakePorts();
     const ctl = await startTestController({ mode: 'enforce', settleSeconds: 1, overrides: ports.overrides });
-    const redis = new Redis(REDIS_URL);
+    const redis = testRedis();
     try {
       ports.desiredState.desired.set('sg-0enf0000000000002', ['tcp/443/10.0.0.0/8']);
       const drift = await decide(

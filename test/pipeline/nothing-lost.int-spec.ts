@@ -12,15 +12,16 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PermanentError, type ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup } from '@driftwarden/pipeline';
 import { configItemEvent, terraformState, type GroupInfo } from '@driftwarden/sandbox/testing';
 import { http } from '../support/http';
 import { FakeDesiredState } from '../support/fake-ports';
 import { fakePorts } from '../support/pipeline-harness';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
+import { keyBase, testRedis } from '../support/redis';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -80,7 +81,7 @@ describe('a burst with no CloudTrail events alongside: every item is decided, no
         stacks: [{ name: 'net', accounts: [ACCOUNT], regions: [REGION], state: { file: state } }],
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   }, 60_000);
 
   afterAll(async () => {
@@ -106,7 +107,7 @@ describe('a burst with no CloudTrail events alongside: every item is decided, no
     }
     await eventually(
       async () => {
-        const outcomes = await Promise.all(ids.map((id) => redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')));
+        const outcomes = await Promise.all(ids.map((id) => redis.hget(`${keyBase(ctl.prefix)}:item:${id}`, 'outcome')));
         return outcomes.every((o) => o === 'decided') ? true : undefined;
       },
       `all ${N} items decided`,

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import type { Redis } from 'ioredis';
+import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
+import { keyBase, testRedis } from '../support/redis';
 
 interface Accepted {
   accepted: { eventId: string; duplicate: boolean; status: string }[];
@@ -22,7 +23,7 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
   beforeAll(async () => {
     // A 300 ms debounce so a burst lands inside one window.
     ctl = await startTestController({ mode: 'dry-run', coalesceMilliseconds: 300, overrides: ports.overrides });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -31,7 +32,7 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
   });
 
   const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
-  const outcome = async (eventId: string) => redis.hget(`${ctl.prefix}:item:${eventId}`, 'outcome');
+  const outcome = async (eventId: string) => redis.hget(`${keyBase(ctl.prefix)}:item:${eventId}`, 'outcome');
   const decisions = async () => {
     const all: AuditItems['items'] = [];
     let cursor: string | null = null;
@@ -95,7 +96,7 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
     expect(again).toMatchObject({ eventId: first.eventId, duplicate: true });
     // Give a (wrong) second evaluation every chance to happen, observably: wait for the queue to drain.
     await eventually(
-      async () => (await redis.zcard(`${ctl.prefix}:pending:111122223333/eu-west-1/AWS::EC2::SecurityGroup/${group}`)) === 0,
+      async () => (await redis.zcard(`${keyBase(ctl.prefix)}:pending:111122223333/eu-west-1/AWS::EC2::SecurityGroup/${group}`)) === 0,
       'no pending items',
     );
     expect((await decisions()).filter((d) => d.eventId === first.eventId)).toHaveLength(1);
@@ -128,7 +129,7 @@ describe('ordering, duplicates, stale items and coalescing on real Redis', () =>
   it('keeps the latest decided item of a resource past the duplicate window (a held drift can be decided again after any freeze); the one it replaces and a deletion expire', async () => {
     const group = 'sg-0retain0000000001';
     ports.desiredState.desired.set(group, []);
-    const ttl = (eventId: string) => redis.ttl(`${ctl.prefix}:item:${eventId}`);
+    const ttl = (eventId: string) => redis.ttl(`${keyBase(ctl.prefix)}:item:${eventId}`);
     const window = 14 * 24 * 3600;
     const a = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/22/0.0.0.0/0'] }))).body.accepted[0];
     // Accepted, not yet decided: the duplicate window applies.
@@ -159,7 +160,7 @@ describe('the latest item wins, but not over a change someone else made just bef
 
   beforeAll(async () => {
     ctl = await startTestController({ mode: 'dry-run', coalesceMilliseconds: 300, overrides: ports.overrides });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -169,7 +170,7 @@ describe('the latest item wins, but not over a change someone else made just bef
 
   const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
   const decided = (id: string) =>
-    eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
+    eventually(async () => (await redis.hget(`${keyBase(ctl.prefix)}:item:${id}`, 'outcome')) === 'decided', 'the decision');
   const driftsOf = async (group: string) =>
     (
       await http<{
@@ -208,7 +209,7 @@ describe('the latest item wins, but not over a change someone else made just bef
     ]);
     const [first, latest] = res.body.accepted;
     await decided(latest.eventId);
-    expect(await redis.hget(`${ctl.prefix}:item:${first.eventId}`, 'outcome')).toBe('coalesced');
+    expect(await redis.hget(`${keyBase(ctl.prefix)}:item:${first.eventId}`, 'outcome')).toBe('coalesced');
     const [drift] = await driftsOf(group);
     expect(drift).toMatchObject({ principal: { arn: MALLORY }, decision: { action: 'revert', rule: 6 } });
     expect(drift.diff.extra.map((r) => r.fromPort)).toEqual([3389]);
@@ -223,7 +224,7 @@ describe('a Config rule verdict on a resource with an open drift', () => {
 
   beforeAll(async () => {
     ctl = await startTestController({ mode: 'dry-run', overrides: ports.overrides });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -237,7 +238,10 @@ describe('a Config rule verdict on a resource with an open drift', () => {
     const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
     const item = (await post(sgEvent({ groupId: group, stateId: 1_742_600_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'] })))
       .body.accepted[0];
-    await eventually(async () => (await redis.hget(`${ctl.prefix}:item:${item.eventId}`, 'outcome')) === 'decided', 'the decision');
+    await eventually(
+      async () => (await redis.hget(`${keyBase(ctl.prefix)}:item:${item.eventId}`, 'outcome')) === 'decided',
+      'the decision',
+    );
     const sample = JSON.parse(readFileSync(join(__dirname, '../../examples/events/config-rules-compliance-change.json'), 'utf8')) as {
       detail: Record<string, unknown>;
     };
@@ -272,7 +276,7 @@ describe('an IaC apply', () => {
 
   beforeAll(async () => {
     ctl = await startTestController({ mode: 'dry-run', overrides: ports.overrides });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -285,7 +289,7 @@ describe('an IaC apply', () => {
     ports.desiredState.desired.set(group, ['tcp/443/10.0.0.0/8']);
     const post = (body: unknown) => http<Accepted>(ctl.url, 'POST', '/v1/events', { token: TOKENS.ingest, body });
     const decided = (id: string) =>
-      eventually(async () => (await redis.hget(`${ctl.prefix}:item:${id}`, 'outcome')) === 'decided', 'the decision');
+      eventually(async () => (await redis.hget(`${keyBase(ctl.prefix)}:item:${id}`, 'outcome')) === 'decided', 'the decision');
     // Someone opens tcp/8443 by hand: an open drift.
     const a = (await post(sgEvent({ groupId: group, stateId: 1_742_400_000_000, rules: ['tcp/443/10.0.0.0/8', 'tcp/8443/10.0.0.0/8'] })))
       .body.accepted[0];

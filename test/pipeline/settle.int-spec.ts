@@ -1,8 +1,9 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { sgEvent } from '../support/events';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
-import { dropPrefix, eventually, REDIS_URL, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { testQueue } from '../support/redis';
 
 /**
  * DESIGN §4: "`settleSeconds` counts from the arrival of the latest event". Deciding can take a
@@ -18,7 +19,7 @@ describe('the settle delay counts from the arrival of the event', () => {
 
   beforeAll(async () => {
     ctl = await startTestController({ mode: 'enforce', overrides: ports.overrides, extra: { guardrails: { settleSeconds: SETTLE_S } } });
-    queue = new Queue('remediate', { connection: { url: REDIS_URL }, prefix: `${ctl.prefix}:q` });
+    queue = testQueue('remediate', ctl.prefix);
   });
   afterAll(async () => {
     await queue.close();

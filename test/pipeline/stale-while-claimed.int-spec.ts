@@ -5,11 +5,11 @@
  * resource by a state it has left (e.g. resolve a drift the newer item opened) and move the
  * processed order backwards. On real Redis, through the ledger and the store's scripts.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ConfigItemEvent } from '@driftwarden/domain';
-import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
-import { REDIS_URL, dropPrefix, uniquePrefix } from '../support/test-controller';
+import { keyBase, testKeys, testRedis } from '../support/redis';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -41,11 +41,11 @@ describe('an older item accepted while a newer one is being decided', () => {
   let store: DriftStore;
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   beforeEach(() => {
     prefix = uniquePrefix();
-    const keys = new RedisKeys(prefix);
+    const keys = testKeys(prefix);
     audit = new AuditLog(redis, keys);
     ledger = new ItemLedger(redis, keys, audit);
     store = new DriftStore(redis, keys, audit);
@@ -69,9 +69,9 @@ describe('an older item accepted while a newer one is being decided', () => {
     expect(await decide(newer)).toBe('ok');
 
     expect(await ledger.claimLatest(RK)).toBeNull();
-    expect(await redis.hget(`${prefix}:item:${older.eventId}`, 'outcome')).toBe('stale');
-    expect(await redis.hget(`${prefix}:item:${older.eventId}`, 'supersededBy')).toBe(newer.eventId);
-    expect(await redis.hget(`${prefix}:res:${RK}`, 'processedOrder')).toBe('2000');
+    expect(await redis.hget(`${keyBase(prefix)}:item:${older.eventId}`, 'outcome')).toBe('stale');
+    expect(await redis.hget(`${keyBase(prefix)}:item:${older.eventId}`, 'supersededBy')).toBe(newer.eventId);
+    expect(await redis.hget(`${keyBase(prefix)}:res:${RK}`, 'processedOrder')).toBe('2000');
     const entries = (await audit.list({ limit: 100 })).items;
     expect(entries.map((e) => [e.type, e.eventId])).toEqual([
       ['decision', newer.eventId],

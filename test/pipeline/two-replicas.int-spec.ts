@@ -1,17 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Metrics } from '@driftwarden/observability';
-import {
-  dropPrefix,
-  eventually,
-  REDIS_URL,
-  startTestController,
-  TOKENS,
-  uniquePrefix,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
+import { keyBase, testRedis } from '../support/redis';
 
 interface Accepted {
   accepted: { eventId: string; duplicate: boolean; status: string }[];
@@ -34,7 +27,7 @@ describe('two replicas sharing one Redis', () => {
   beforeAll(async () => {
     a = await startTestController({ prefix, coalesceMilliseconds: 20, overrides: portsA.overrides, concurrency: 8 });
     b = await startTestController({ prefix, coalesceMilliseconds: 20, overrides: portsB.overrides, concurrency: 8 });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
@@ -68,7 +61,7 @@ describe('two replicas sharing one Redis', () => {
 
     const outcomes = await eventually(
       async () => {
-        const keys = [...ids].map((id) => `${prefix}:item:${id}`);
+        const keys = [...ids].map((id) => `${keyBase(prefix)}:item:${id}`);
         const pipeline = redis.pipeline();
         for (const k of keys) pipeline.hget(k, 'outcome');
         const replies = ((await pipeline.exec()) ?? []).map(([, v]) => v as string | null);
@@ -82,7 +75,7 @@ describe('two replicas sharing one Redis', () => {
     const perItem = new Map<string, number>();
     let start = '-';
     for (;;) {
-      const chunk = await redis.xrange(`${prefix}:audit`, start, '+', 'COUNT', 5000);
+      const chunk = await redis.xrange(`${keyBase(prefix)}:audit`, start, '+', 'COUNT', 5000);
       if (chunk.length === 0) break;
       for (const [, fields] of chunk) {
         const e = JSON.parse(fields[1]) as { type: string; eventId?: string };

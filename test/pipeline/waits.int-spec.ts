@@ -4,17 +4,17 @@
  * BullMQ without spending one of its attempts; a real failure still spends one.
  */
 import { Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { TransientError, WaitError } from '@driftwarden/domain';
 import { QueueName, createWorker } from '@driftwarden/queue';
-import { RedisKeys } from '@driftwarden/redis';
-import { dropPrefix, eventually, REDIS_URL, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, eventually, uniquePrefix } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 describe('waiting jobs keep their attempts', () => {
-  const keys = new RedisKeys(uniquePrefix());
+  const keys = testKeys(uniquePrefix());
   const connections: Redis[] = [];
   const conn = () => {
-    const c = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const c = testRedis({ maxRetriesPerRequest: null });
     connections.push(c);
     return c;
   };

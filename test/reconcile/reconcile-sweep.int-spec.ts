@@ -6,16 +6,8 @@ import type { PermissionRule } from '@driftwarden/kinds/security-group';
 import { ReconcileHost } from '../../apps/controller/src/reconcile/reconcile-host.service';
 import { SpyBackport } from '../support/fake-ports';
 import { http } from '../support/http';
-import { RedisKeys, createRedis } from '@driftwarden/redis';
-import {
-  REDIS_CLUSTER,
-  REDIS_URL,
-  dropPrefix,
-  eventually,
-  startTestController,
-  TOKENS,
-  type TestController,
-} from '../support/test-controller';
+import { dropPrefix, eventually, startTestController, TOKENS, type TestController } from '../support/test-controller';
+import { testKeys, testRedis } from '../support/redis';
 
 const ip4 = (port: number, cidr: string): PermissionRule => ({
   direction: 'ingress',
@@ -106,11 +98,9 @@ describe('reconciling sweep: drift whose event was lost', () => {
       intervalMinutes: 60,
       last: { checked: 3, fed: 0, errors: 0, outcome: 'ok', startedAt: new Date(T0).toISOString() },
     });
-    const redis = createRedis({ url: REDIS_URL, cluster: REDIS_CLUSTER });
+    const redis = testRedis();
     try {
-      const scheduler = await redis.hgetall(
-        `${new RedisKeys(ctl.prefix, { cluster: REDIS_CLUSTER }).bullPrefix}:reconcile:repeat:reconcile`,
-      );
+      const scheduler = await redis.hgetall(`${testKeys(ctl.prefix).bullPrefix}:reconcile:repeat:reconcile`);
       expect(Number(scheduler['every'])).toBe(HOUR);
     } finally {
       redis.disconnect();

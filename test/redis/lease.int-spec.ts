@@ -2,9 +2,10 @@
  * RedisLease on a real Redis: one holder at a time, renewed only by its owner, released only by
  * its owner, and a taken-or-renewed step that cannot renew a lease another owner took meanwhile.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RedisLease } from '@driftwarden/redis';
-import { REDIS_URL, uniquePrefix } from '../support/test-controller';
+import { keysMatching, testRedis } from '../support/redis';
+import { uniquePrefix } from '../support/test-controller';
 
 describe('RedisLease', () => {
   let redis: Redis;
@@ -13,11 +14,10 @@ describe('RedisLease', () => {
   const key = () => `${prefix}:lease:${++n}`;
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    for (const k of await keysMatching(redis, `${prefix}:*`)) await redis.del(k);
     redis.disconnect();
   });
 
@@ -72,7 +72,7 @@ describe('RedisLease', () => {
 
   it('many contenders at once: exactly one holds it', async () => {
     const k = key();
-    const connections = Array.from({ length: 20 }, () => new Redis(REDIS_URL));
+    const connections = Array.from({ length: 20 }, () => testRedis());
     const leases = connections.map((c, i) => new RedisLease(c, k, 5_000, `r-${i}`));
     const got = await Promise.all(leases.map((l) => l.acquire()));
     expect(got.filter(Boolean)).toHaveLength(1);

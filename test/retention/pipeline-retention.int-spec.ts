@@ -7,13 +7,14 @@
  * and resource hash a held drift is decided again on (it is, once its freeze ends), an excepted
  * resource's data until its exception lapses, and the freeze history of an open drift's change.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { resourceKey } from '@driftwarden/domain';
 import { RetentionSweep } from '../../apps/controller/src/workers/retention-sweep.service';
 import { sgEvent } from '../support/events';
 import { http } from '../support/http';
 import { fakePorts } from '../support/pipeline-harness';
-import { REDIS_URL, TOKENS, dropPrefix, eventually, startTestController, type TestController } from '../support/test-controller';
+import { TOKENS, dropPrefix, eventually, startTestController, type TestController } from '../support/test-controller';
+import { keyBase, testRedis } from '../support/redis';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -60,7 +61,7 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
         },
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     sweep = ctl.app.get(RetentionSweep);
   });
   afterAll(async () => {
@@ -70,7 +71,7 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
   });
 
   const rk = (group: string) => resourceKey({ account: ACCOUNT, region: REGION, type: 'AWS::EC2::SecurityGroup', id: group });
-  const ttl = (key: string) => redis.ttl(`${ctl.prefix}:${key}`);
+  const ttl = (key: string) => redis.ttl(`${keyBase(ctl.prefix)}:${key}`);
   const getDrift = async (id: string) => http<Drift>(ctl.url, 'GET', `/v1/drifts/${id}`, { token: TOKENS.viewer });
   const listed = async () =>
     (await http<{ items: Drift[] }>(ctl.url, 'GET', '/v1/drifts?limit=100', { token: TOKENS.viewer })).body.items.map((d) => d.id).sort();
@@ -84,7 +85,7 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     expect(res.status).toBe(202);
     const eventId = res.body.accepted[0].eventId;
     const driftId = await eventually(async () => {
-      const h = await redis.hgetall(`${ctl.prefix}:item:${eventId}`);
+      const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${eventId}`);
       return h.outcome === 'decided' ? h.driftId : undefined;
     }, `the decision on ${group}`);
     return { eventId, driftId };
@@ -104,7 +105,7 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     expectTtl(await ttl(`drift:${u.driftId}`), 40 * MIN);
     expectTtl(await ttl(`res:${rk(unmanaged)}`), 20 * MIN);
     expectTtl(await ttl(`item:${u.eventId}`), 20 * MIN);
-    expect(await redis.exists(`${ctl.prefix}:pending:${rk(unmanaged)}`)).toBe(0);
+    expect(await redis.exists(`${keyBase(ctl.prefix)}:pending:${rk(unmanaged)}`)).toBe(0);
 
     // Reverted: a closed record (closedDrifts); the resource with nothing open (resources).
     const reverted = gid(2);
@@ -164,7 +165,9 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     expect(first.drifts).toEqual({ removed: 2, due: 2 });
     expect(await listed()).toEqual([c.driftId, h.driftId, e.driftId].sort());
     expect((await getDrift(u.driftId)).status).toBe(404);
-    expect(await redis.exists(`${ctl.prefix}:drifts:res:${rk(unmanaged)}`, `${ctl.prefix}:drifts:res:${rk(reverted)}`)).toBe(0);
+    expect(
+      await redis.exists(`${keyBase(ctl.prefix)}:drifts:res:${rk(unmanaged)}`, `${keyBase(ctl.prefix)}:drifts:res:${rk(reverted)}`),
+    ).toBe(0);
     expect(
       (await http<{ items: Drift[] }>(ctl.url, 'GET', '/v1/drifts?status=ignored', { token: TOKENS.viewer })).body.items.map((d) => d.id),
     ).toEqual([e.driftId]);
@@ -184,7 +187,7 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
       `item:${h.eventId}`,
     ])
       expect(await ttl(key)).toBe(-1);
-    expect(await redis.hexists(`${ctl.prefix}:freeze:manual`, past.body.id)).toBe(1);
+    expect(await redis.hexists(`${keyBase(ctl.prefix)}:freeze:manual`, past.body.id)).toBe(1);
 
     // The freeze ends: the held drift is decided again on the item kept for it.
     expect((await http(ctl.url, 'DELETE', `/v1/freezes/${freeze.body.id}`, { token: TOKENS.operator })).status).toBe(200);
@@ -212,7 +215,7 @@ describe('retention of what the pipeline writes (enforce mode, real freeze and e
     expect(last.drifts).toEqual({ removed: 2, due: 2 });
     expect(last.history).toMatchObject({ manual: 2 });
     expect(await listed()).toEqual([]);
-    expect(await redis.hlen(`${ctl.prefix}:freeze:manual`)).toBe(0);
-    expect(await redis.zcard(`${ctl.prefix}:drifts:expiry`)).toBe(0);
+    expect(await redis.hlen(`${keyBase(ctl.prefix)}:freeze:manual`)).toBe(0);
+    expect(await redis.zcard(`${keyBase(ctl.prefix)}:drifts:expiry`)).toBe(0);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
  * by age, freeze history, finished jobs) is removed by the sweeps, driven by an injected clock.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Worker } from 'bullmq';
 import { CloudTrailWindowWalker, SharedRateLimiter } from '@driftwarden/attribution';
 import type { CloudTrailEvent, ConfigItemEvent, DriftRecord, DriftStatus } from '@driftwarden/domain';
@@ -13,7 +13,8 @@ import { FreezeStore, type IncidentRecord } from '@driftwarden/freeze';
 import { JobProducer, createWorker } from '@driftwarden/queue';
 import { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, QuarantineStore, type StoreRetention } from '@driftwarden/store';
-import { REDIS_URL, dropPrefix, eventually, uniquePrefix } from '../support/test-controller';
+import { dropPrefix, eventually, uniquePrefix } from '../support/test-controller';
+import { keyBase, testKeys, testRedis } from '../support/redis';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -65,10 +66,10 @@ describe('drift records and their indexes', () => {
   let store: DriftStore;
   const rk = (group: string) => `${ACCOUNT}/${REGION}/${TYPE}/${group}`;
   const indexes = (group: string, status: DriftStatus) => [
-    `${prefix}:drifts:all`,
-    `${prefix}:drifts:account:${ACCOUNT}`,
-    `${prefix}:drifts:res:${rk(group)}`,
-    `${prefix}:drifts:status:${status}`,
+    `${keyBase(prefix)}:drifts:all`,
+    `${keyBase(prefix)}:drifts:account:${ACCOUNT}`,
+    `${keyBase(prefix)}:drifts:res:${rk(group)}`,
+    `${keyBase(prefix)}:drifts:status:${status}`,
   ];
   const inIndexes = async (id: string, group: string, status: DriftStatus) =>
     (await Promise.all(indexes(group, status).map((k) => redis.zscore(k, id)))).filter((s) => s !== null).length;
@@ -79,11 +80,11 @@ describe('drift records and their indexes', () => {
   };
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   beforeEach(() => {
     prefix = uniquePrefix();
-    keys = new RedisKeys(prefix);
+    keys = testKeys(prefix);
     store = new DriftStore(redis, keys, new AuditLog(redis, keys), RETENTION);
   });
   afterEach(async () => dropPrefix(prefix));
@@ -92,18 +93,18 @@ describe('drift records and their indexes', () => {
   it('an open record never expires; once it ends it expires after closedDrifts, and the sweep takes it out of every index when that time comes', async () => {
     const group = 'sg-0closed000000001';
     await create(record('drf_c1', group, 'held'));
-    expect(await redis.ttl(`${prefix}:drift:drf_c1`)).toBe(-1);
-    expect(await redis.zcard(`${prefix}:drifts:expiry`)).toBe(0);
+    expect(await redis.ttl(`${keyBase(prefix)}:drift:drf_c1`)).toBe(-1);
+    expect(await redis.zcard(`${keyBase(prefix)}:drifts:expiry`)).toBe(0);
 
     const t0 = Date.now();
     await move('drf_c1', 'resolved');
-    expectTtl(await redis.ttl(`${prefix}:drift:drf_c1`), 3_000);
-    const [member, score] = await redis.zrange(`${prefix}:drifts:expiry`, '0', '-1', 'WITHSCORES');
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:drift:drf_c1`), 3_000);
+    const [member, score] = await redis.zrange(`${keyBase(prefix)}:drifts:expiry`, '0', '-1', 'WITHSCORES');
     expect(member).toBe(`drf_c1|resolved|${rk(group)}`);
     expect(Number(score)).toBeGreaterThanOrEqual(t0 + 3_000_000);
     expect(Number(score)).toBeLessThanOrEqual(Date.now() + 3_000_000);
     expect(await inIndexes('drf_c1', group, 'resolved')).toBe(4);
-    expect(await redis.zscore(`${prefix}:drifts:status:held`, 'drf_c1')).toBeNull();
+    expect(await redis.zscore(`${keyBase(prefix)}:drifts:status:held`, 'drf_c1')).toBeNull();
 
     // Not due yet: nothing happens.
     expect(await store.sweepExpired(new Date(t0 + 2_999_000), 100)).toEqual({ removed: 0, due: 0 });
@@ -112,47 +113,47 @@ describe('drift records and their indexes', () => {
     expect(await store.sweepExpired(new Date(Date.now() + 3_000_001), 100)).toEqual({ removed: 1, due: 1 });
     expect(await store.get('drf_c1')).toBeNull();
     expect(await inIndexes('drf_c1', group, 'resolved')).toBe(0);
-    expect(await redis.exists(`${prefix}:drifts:res:${rk(group)}`)).toBe(0);
-    expect(await redis.zcard(`${prefix}:drifts:expiry`)).toBe(0);
+    expect(await redis.exists(`${keyBase(prefix)}:drifts:res:${rk(group)}`)).toBe(0);
+    expect(await redis.zcard(`${keyBase(prefix)}:drifts:expiry`)).toBe(0);
     expect((await store.list({ limit: 10 })).items).toEqual([]);
   });
 
   it('an ignored record expires after ignoredDrifts, each save counting again from then', async () => {
     await create(record('drf_ign_1', 'sg-0ignored00000001', 'ignored'));
-    expectTtl(await redis.ttl(`${prefix}:drift:drf_ign_1`), 2_000);
-    await redis.expire(`${prefix}:drift:drf_ign_1`, 5);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:drift:drf_ign_1`), 2_000);
+    await redis.expire(`${keyBase(prefix)}:drift:drf_ign_1`, 5);
     const current = await store.getVersioned('drf_ign_1');
     expect(await store.save({ ...current!.record, updatedAt: new Date().toISOString() }, current, null)).toBe('ok');
-    expectTtl(await redis.ttl(`${prefix}:drift:drf_ign_1`), 2_000);
-    expect(await redis.zcard(`${prefix}:drifts:expiry`)).toBe(1);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:drift:drf_ign_1`), 2_000);
+    expect(await redis.zcard(`${keyBase(prefix)}:drifts:expiry`)).toBe(1);
   });
 
   it('keeps an ignored record of an excepted resource until the exception ends and a day more', async () => {
     const until = new Date(Date.now() + 5 * 86_400_000).toISOString();
     expect(await store.save(record('drf_ign_2', 'sg-0excepted0000001', 'ignored'), null, null, undefined, { keepUntil: until })).toBe('ok');
-    expectTtl(await redis.ttl(`${prefix}:drift:drf_ign_2`), 6 * 86_400);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:drift:drf_ign_2`), 6 * 86_400);
   });
 
   it('never removes an open record, even when a stale expiry entry names it, and whatever the clock says', async () => {
     const group = 'sg-0open00000000001';
     await create(record('drf_o1', group, 'awaiting_approval'));
-    await redis.zadd(`${prefix}:drifts:expiry`, 1, `drf_o1|awaiting_approval|${rk(group)}`);
+    await redis.zadd(`${keyBase(prefix)}:drifts:expiry`, 1, `drf_o1|awaiting_approval|${rk(group)}`);
     expect(await store.sweepExpired(new Date(Date.now() + 3650 * 86_400_000), 100)).toEqual({ removed: 0, due: 1 });
     expect((await store.get('drf_o1'))?.status).toBe('awaiting_approval');
     expect(await inIndexes('drf_o1', group, 'awaiting_approval')).toBe(4);
-    expect(await redis.zcard(`${prefix}:drifts:expiry`)).toBe(0);
+    expect(await redis.zcard(`${keyBase(prefix)}:drifts:expiry`)).toBe(0);
   });
 
   it('removes at most the batch size per sweep, oldest due first', async () => {
     for (let i = 0; i < 5; i++) await create(record(`drf_b${i}`, `sg-0batch${String(i).padStart(10, '0')}`, 'rejected'));
     const later = new Date(Date.now() + 3_000_001);
     expect(await store.sweepExpired(later, 2)).toEqual({ removed: 2, due: 2 });
-    expect(await redis.exists(`${prefix}:drift:drf_b0`, `${prefix}:drift:drf_b1`)).toBe(0);
-    expect(await redis.exists(`${prefix}:drift:drf_b2`)).toBe(1);
+    expect(await redis.exists(`${keyBase(prefix)}:drift:drf_b0`, `${keyBase(prefix)}:drift:drf_b1`)).toBe(0);
+    expect(await redis.exists(`${keyBase(prefix)}:drift:drf_b2`)).toBe(1);
     expect(await store.sweepExpired(later, 2)).toEqual({ removed: 2, due: 2 });
     expect(await store.sweepExpired(later, 2)).toEqual({ removed: 1, due: 1 });
     expect(await store.sweepExpired(later, 2)).toEqual({ removed: 0, due: 0 });
-    expect(await redis.zcard(`${prefix}:drifts:all`)).toBe(0);
+    expect(await redis.zcard(`${keyBase(prefix)}:drifts:all`)).toBe(0);
   });
 
   it('gives data written before retention existed its retention, once: closed records, and resources with nothing open with their latest item', async () => {
@@ -163,14 +164,14 @@ describe('drift records and their indexes', () => {
     await move('drf_l1', 'resolved');
     await create(record('drf_l2', open, 'held'));
     await create(record('drf_ign_l3', 'sg-0legacy000000003', 'ignored'));
-    await redis.persist(`${prefix}:drift:drf_l1`);
-    await redis.persist(`${prefix}:drift:drf_ign_l3`);
-    await redis.del(`${prefix}:drifts:expiry`);
-    await redis.hset(`${prefix}:res:${rk(closed)}`, { processedId: 'ev-1', processedOrder: '1', openDrift: '', claimed: '' });
-    await redis.persist(`${prefix}:res:${rk(closed)}`);
-    await redis.hset(`${prefix}:item:ev-1`, { rk: rk(closed), order: '1', outcome: 'decided' });
-    await redis.hset(`${prefix}:res:${rk(open)}`, { processedId: 'ev-2', processedOrder: '1', openDrift: 'drf_l2', claimed: '' });
-    await redis.hset(`${prefix}:item:ev-2`, { rk: rk(open), order: '1', outcome: 'decided' });
+    await redis.persist(`${keyBase(prefix)}:drift:drf_l1`);
+    await redis.persist(`${keyBase(prefix)}:drift:drf_ign_l3`);
+    await redis.del(`${keyBase(prefix)}:drifts:expiry`);
+    await redis.hset(`${keyBase(prefix)}:res:${rk(closed)}`, { processedId: 'ev-1', processedOrder: '1', openDrift: '', claimed: '' });
+    await redis.persist(`${keyBase(prefix)}:res:${rk(closed)}`);
+    await redis.hset(`${keyBase(prefix)}:item:ev-1`, { rk: rk(closed), order: '1', outcome: 'decided' });
+    await redis.hset(`${keyBase(prefix)}:res:${rk(open)}`, { processedId: 'ev-2', processedOrder: '1', openDrift: 'drf_l2', claimed: '' });
+    await redis.hset(`${keyBase(prefix)}:item:ev-2`, { rk: rk(open), order: '1', outcome: 'decided' });
 
     // Records in creation order, two at a time; then the resource hashes (a SCAN of the shared Redis).
     expect(await store.backfillRetention(2)).toEqual({ records: 1, resources: 0, done: false });
@@ -184,16 +185,16 @@ describe('drift records and their indexes', () => {
     expect(steps.reduce((n, s) => n + s.records, 0)).toBe(0);
     expect(steps.reduce((n, s) => n + s.resources, 0)).toBe(1);
     expect(steps[steps.length - 1].done).toBe(true);
-    expectTtl(await redis.ttl(`${prefix}:drift:drf_l1`), 3_000);
-    expectTtl(await redis.ttl(`${prefix}:drift:drf_ign_l3`), 2_000);
-    expectTtl(await redis.ttl(`${prefix}:res:${rk(closed)}`), 1_500);
-    expectTtl(await redis.ttl(`${prefix}:item:ev-1`), 1_500);
-    for (const key of ['drift:drf_l2', `res:${rk(open)}`, 'item:ev-2']) expect(await redis.ttl(`${prefix}:${key}`)).toBe(-1);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:drift:drf_l1`), 3_000);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:drift:drf_ign_l3`), 2_000);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:res:${rk(closed)}`), 1_500);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:item:ev-1`), 1_500);
+    for (const key of ['drift:drf_l2', `res:${rk(open)}`, 'item:ev-2']) expect(await redis.ttl(`${keyBase(prefix)}:${key}`)).toBe(-1);
     // Done for good: what is written later is not looked at again.
     await create(record('drf_l4', 'sg-0legacy000000004', 'rejected'));
-    await redis.persist(`${prefix}:drift:drf_l4`);
+    await redis.persist(`${keyBase(prefix)}:drift:drf_l4`);
     expect(await store.backfillRetention(2)).toEqual({ records: 0, resources: 0, done: true });
-    expect(await redis.ttl(`${prefix}:drift:drf_l4`)).toBe(-1);
+    expect(await redis.ttl(`${keyBase(prefix)}:drift:drf_l4`)).toBe(-1);
     // The sweep removes the backfilled ones, with their index entries, once due.
     expect(await store.sweepExpired(new Date(Date.now() + 3_000_001), 100)).toEqual({ removed: 2, due: 3 });
     expect((await store.list({ limit: 10 })).items.map((d) => d.id)).toEqual(['drf_l4', 'drf_l2']);
@@ -220,7 +221,7 @@ describe('drift records and their indexes', () => {
       expect((await ledger.claimLatest(rk(group)))?.event.eventId).toBe(failed.eventId);
       await create(record(`drf_f_${group}`, group, 'failed'));
       await ledger.markFailed(rk(group), failed.eventId, `drf_f_${group}`);
-      expect(await redis.ttl(`${prefix}:item:${failed.eventId}`)).toBe(-1);
+      expect(await redis.ttl(`${keyBase(prefix)}:item:${failed.eventId}`)).toBe(-1);
       return failed;
     };
 
@@ -239,14 +240,14 @@ describe('drift records and their indexes', () => {
         outcome: 'decided',
       }),
     ).toBe('ok');
-    expectTtl(await redis.ttl(`${prefix}:item:${failedA.eventId}`), 1_000);
-    expect(await redis.hexists(`${prefix}:res:${rk(a)}`, 'failedItem')).toBe(0);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:item:${failedA.eventId}`), 1_000);
+    expect(await redis.hexists(`${keyBase(prefix)}:res:${rk(a)}`, 'failedItem')).toBe(0);
 
     // Ended without a decision (rejected): kept no longer than the resource.
     const b = 'sg-0failed000000002';
     const failedB = await fail(b);
     await move(`drf_f_${b}`, 'rejected');
-    expectTtl(await redis.ttl(`${prefix}:item:${failedB.eventId}`), 1_500);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:item:${failedB.eventId}`), 1_500);
   });
 
   it('knows when the oldest open drift began (its earliest change), ignoring closed ones', async () => {
@@ -267,9 +268,9 @@ describe('drift records and their indexes', () => {
 describe('CloudTrail calls', () => {
   let redis: Redis;
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await dropPrefix(prefix);
@@ -292,10 +293,10 @@ describe('CloudTrail calls', () => {
 
   it('expire after cloudTrailEvents; a resource index is trimmed by call time on each write, so a busy resource stays bounded', async () => {
     const store = new CloudTrailStore(redis, keys, { cloudTrailSeconds: 600 });
-    const index = `${prefix}:ct:${ACCOUNT}:${REGION}:sg-0trail0000000001`;
+    const index = `${keyBase(prefix)}:ct:${ACCOUNT}:${REGION}:sg-0trail0000000001`;
     const now = Date.now();
     await store.put([call('ct-old', new Date(now - 700_000)), call('ct-recent', new Date(now - 60_000))]);
-    expectTtl(await redis.ttl(`${prefix}:ctev:ct-old`), 600);
+    expectTtl(await redis.ttl(`${keyBase(prefix)}:ctev:ct-old`), 600);
     expectTtl(await redis.ttl(index), 600);
     // A call replayed late stays findable until the next write.
     expect(await redis.zrange(index, '0', '-1')).toEqual(['ct-old', 'ct-recent']);
@@ -310,9 +311,9 @@ describe('CloudTrail calls', () => {
 describe('walked CloudTrail windows (the LookupEvents fallback)', () => {
   let redis: Redis;
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await dropPrefix(prefix);
@@ -334,7 +335,7 @@ describe('walked CloudTrail windows (the LookupEvents fallback)', () => {
         now: () => now,
       },
     );
-    const key = `${prefix}:ctwalk:${ACCOUNT}:${REGION}`;
+    const key = `${keyBase(prefix)}:ctwalk:${ACCOUNT}:${REGION}`;
     await walker.ensure(ACCOUNT, REGION, new Date(now - 5 * 60_000), new Date(now - 60_000));
     const first = Object.keys(await redis.hgetall(key)).sort();
     expect(first).toHaveLength(5);
@@ -351,9 +352,9 @@ describe('walked CloudTrail windows (the LookupEvents fallback)', () => {
 describe('the audit log and the quarantine', () => {
   let redis: Redis;
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await dropPrefix(prefix);
@@ -386,7 +387,7 @@ describe('the audit log and the quarantine', () => {
     expect(kept.slice(-5)).toEqual(fresh);
     expect(kept.length).toBe(405 - removed);
     // A minute earlier, even the old entries were young enough: nothing is removed.
-    const fresh2 = new AuditLog(redis, new RedisKeys(`${prefix}-b`), { auditMaxAgeSeconds: 7_200 });
+    const fresh2 = new AuditLog(redis, testKeys(`${prefix}-b`), { auditMaxAgeSeconds: 7_200 });
     for (let i = 0; i < 300; i++) await redis.xadd(fresh2.streamKey, `${hourAgo}-${i}`, 'e', '{}');
     expect(await fresh2.trim(now, 1_000)).toBe(0);
     await redis.del(fresh2.streamKey);
@@ -403,9 +404,9 @@ describe('the audit log and the quarantine', () => {
 describe('freeze history', () => {
   let redis: Redis;
   const prefix = uniquePrefix();
-  const keys = new RedisKeys(prefix);
+  const keys = testKeys(prefix);
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await dropPrefix(prefix);
@@ -436,7 +437,7 @@ describe('freeze history', () => {
       ...(resolvedAt ? { resolvedAt } : {}),
     });
     await redis.hset(
-      `${prefix}:freeze:incidents`,
+      `${keyBase(prefix)}:freeze:incidents`,
       'pagerduty:OLD',
       JSON.stringify(incident('OLD', '2026-01-02T00:00:00Z')),
       'pagerduty:OPEN',
@@ -446,7 +447,7 @@ describe('freeze history', () => {
     );
     const interval = (from: string, to: string | null) => JSON.stringify({ provider: 'pagerduty', from, to, reason: 'x' });
     await redis.lpush(
-      `${prefix}:freeze:unknown`,
+      `${keyBase(prefix)}:freeze:unknown`,
       interval('2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z'),
       interval('2026-01-19T00:00:00Z', '2026-01-19T01:00:00Z'),
       interval('2026-01-21T00:00:00Z', null),
@@ -454,9 +455,9 @@ describe('freeze history', () => {
 
     const pruned = await store.pruneHistory(t('2026-01-10T00:00:00Z'));
     expect(pruned).toEqual({ manual: 2, overrides: 1, incidents: 1, unknownIntervals: 1 });
-    expect(Object.keys(await redis.hgetall(`${prefix}:freeze:manual`)).sort()).toEqual([active.id, liftedLate.id].sort());
-    expect(await redis.hlen(`${prefix}:freeze:overrides`)).toBe(0);
-    expect(Object.keys(await redis.hgetall(`${prefix}:freeze:incidents`)).sort()).toEqual(['pagerduty:OPEN', 'pagerduty:RECENT']);
+    expect(Object.keys(await redis.hgetall(`${keyBase(prefix)}:freeze:manual`)).sort()).toEqual([active.id, liftedLate.id].sort());
+    expect(await redis.hlen(`${keyBase(prefix)}:freeze:overrides`)).toBe(0);
+    expect(Object.keys(await redis.hgetall(`${keyBase(prefix)}:freeze:incidents`)).sort()).toEqual(['pagerduty:OPEN', 'pagerduty:RECENT']);
     expect((await store.load(['pagerduty'])).unknownIntervals.map((u) => u.from).sort()).toEqual([
       '2026-01-19T00:00:00Z',
       '2026-01-21T00:00:00Z',
@@ -468,19 +469,21 @@ describe('freeze history', () => {
 
 describe('BullMQ finished jobs', () => {
   let redis: Redis;
+  let base: string;
   let prefix: string;
   let producer: JobProducer;
   const workers: Worker[] = [];
   const connections: Redis[] = [];
   const connection = () => {
-    const c = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const c = testRedis({ maxRetriesPerRequest: null });
     connections.push(c);
     return c;
   };
 
   beforeAll(() => {
-    redis = new Redis(REDIS_URL);
-    prefix = `${uniquePrefix()}:q`;
+    redis = testRedis();
+    base = uniquePrefix();
+    prefix = testKeys(base).bullPrefix;
     producer = new JobProducer({
       connection: connection(),
       prefix,
@@ -493,7 +496,7 @@ describe('BullMQ finished jobs', () => {
     await producer.close();
     for (const c of connections) c.disconnect();
     redis.disconnect();
-    await dropPrefix(prefix.replace(/:q$/, ''));
+    await dropPrefix(base);
   });
 
   it('keeps failed jobs by count, each with the stack traces of its last three attempts only', async () => {

@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { SlackFake, buttonClick, interactionBody, slackHeaders, slashCommandBody, viewSubmission } from '@driftwarden/slack/testing';
-import { REDIS_URL, TOKENS, dropPrefix, eventually, startTestController, type TestController } from '../support/test-controller';
+import { TOKENS, dropPrefix, eventually, startTestController, type TestController } from '../support/test-controller';
 import { http } from '../support/http';
 import { sgEvent } from '../support/events';
 import { fakePorts } from '../support/pipeline-harness';
+import { keyBase, testRedis } from '../support/redis';
 
 const SECRET = 'slack-signing-secret-for-tests';
 const CHANNEL = 'C0ONCALL';
@@ -52,7 +53,7 @@ describe('Slack approvals (notifications.slack)', () => {
         },
       },
     });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
   });
   afterAll(async () => {
     await ctl.close();
@@ -86,7 +87,7 @@ describe('Slack approvals (notifications.slack)', () => {
         }),
       });
       const id = await eventually(async () => {
-        const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+        const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${res.body.accepted[0].eventId}`);
         return h.outcome === 'decided' ? h.driftId : undefined;
       }, 'the decision');
       expect((await get(id)).status).toBe('awaiting_approval');

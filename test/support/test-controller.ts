@@ -4,10 +4,9 @@ import { createRedis, deleteKeysWithPrefix } from '@driftwarden/redis';
 import { parseConfigObject, type DriftwardenRuntime, type Role } from '@driftwarden/config';
 import { startController, type RunningController } from '../../apps/controller/src/bootstrap';
 import type { PortOverrides } from '../../apps/controller/src/core/port-overrides';
+import { REDIS_CLUSTER, REDIS_URL } from './redis';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** scripts/with-redis-cluster.sh: REDIS_URL is a node of a Redis Cluster (`redis.cluster: true`). */
-export const REDIS_CLUSTER = process.env.DW_REDIS_CLUSTER === '1';
+export { REDIS_CLUSTER, REDIS_URL } from './redis';
 
 /** Bearer tokens of the test config, one per role (their sha256 is configured). */
 export const TOKENS = {

@@ -128,12 +128,33 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * The master nodes of a Cluster, once it knows them: a Cluster that is not ready yet has no nodes
+ * (where a plain client would queue the command), so this waits for `ready` (up to `timeoutMs`).
+ */
+export async function clusterMasters(client: Redis, timeoutMs = 10_000): Promise<Redis[]> {
+  if (client.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        reject(new Error(`the Redis Cluster was not ready within ${timeoutMs} ms (status ${client.status})`));
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once('ready', onReady);
+    });
+  }
+  return (client as unknown as Cluster).nodes('master');
+}
+
 /** Deletes every key under `<prefix>:` (SCAN + UNLINK): the demo, tests and benchmark clean up with it. */
 export async function deleteKeysWithPrefix(client: Redis, prefix: string): Promise<number> {
   // A Cluster's keys are spread over its masters, each scanned on its own; `{prefix}:` is the
   // cluster-mode form of the prefix (RedisKeys), deleted too.
   const cluster = isCluster(client);
-  const nodes = cluster ? (client as unknown as Cluster).nodes('master') : [client];
+  const nodes = cluster ? await clusterMasters(client) : [client];
   let deleted = 0;
   for (const node of nodes) {
     for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {

@@ -13,7 +13,7 @@ import {
 import { AuditLog, InvalidCursorError, type AuditEntry } from './audit-log';
 import { expectedStored, versionedDrift, type VersionedDrift } from './drift-version';
 import { ChainPredictor } from './chain-predictor';
-import { backfillDriftsLua, backfillResourceLua, saveDriftLua, sweepExpiredDriftsLua } from './redis-scripts';
+import { backfillDriftsLua, backfillResourceLua, saveDriftLua, scanSlotLua, sweepExpiredDriftsLua } from './redis-scripts';
 import { secondsUntil, storeRetention, type StoreRetention } from './retention';
 
 /** `account/region/AWS::Service::Type/id`: a resource key, not an id. */
@@ -83,6 +83,7 @@ type RedisWithScripts = Redis & {
   dwSweepDrifts(...args: (string | number)[]): Promise<[number, number]>;
   dwBackfillDrifts(...args: (string | number)[]): Promise<[number, number]>;
   dwBackfillResource(...args: (string | number)[]): Promise<number>;
+  dwScanSlot(...args: (string | number)[]): Promise<[string, string[]]>;
 };
 
 export class ConcurrentUpdateError extends Error {
@@ -133,6 +134,7 @@ export class DriftStore {
       redis.defineCommand('dwSweepDrifts', { numberOfKeys: 1, lua: sweepExpiredDriftsLua });
       redis.defineCommand('dwBackfillDrifts', { numberOfKeys: 3, lua: backfillDriftsLua });
       redis.defineCommand('dwBackfillResource', { numberOfKeys: 1, lua: backfillResourceLua });
+      redis.defineCommand('dwScanSlot', { numberOfKeys: 1, lua: scanSlotLua });
     }
     this.redis = redis as RedisWithScripts;
     this.prefix = `${keys.base}:`;
@@ -381,7 +383,8 @@ export class DriftStore {
       if (Number(seen) < limit) await this.redis.hset(state, 'records', 'done');
       return { records: Number(given), resources: 0, done: false };
     }
-    const [next, found] = await this.redis.scan(progress.scan ?? '0', 'MATCH', `${this.keys.key('res')}:*`, 'COUNT', limit);
+    // Through a script that declares the state key: on a Redis Cluster it runs on the node holding the installation's slot.
+    const [next, found] = await this.redis.dwScanSlot(state, progress.scan ?? '0', `${this.keys.key('res')}:*`, String(limit));
     let resources = 0;
     for (const key of found)
       resources += Number(

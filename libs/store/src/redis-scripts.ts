@@ -284,6 +284,16 @@ end
 return {given, #page / 2}
 `;
 
+/**
+ * SCAN on the node that holds KEYS[1]. On a Redis Cluster every key of an installation is in
+ * one slot (the `{prefix}` hash tag), so a script that declares one of them runs on the node
+ * that has them all, where a client's SCAN (no key) goes to any node and finds nothing there.
+ * KEYS[1] any key of the installation; ARGV[1] cursor, ARGV[2] MATCH pattern, ARGV[3] COUNT.
+ */
+export const scanSlotLua = `
+return redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+`;
+
 export const backfillResourceLua = `
 -- Gives a resource hash written before retention existed (no expiry) and its latest item their
 -- retention, unless the resource has an open drift (then both are kept, as saveDriftLua does).

@@ -9,21 +9,13 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { PagerDutyFake } from '@driftwarden/incidents/testing';
 import { sgEvent } from '../../support/events';
 import { http } from '../../support/http';
 import { pagerDutyWebhook, signed } from '../../support/pagerduty-webhook';
 import { fakePorts } from '../../support/pipeline-harness';
-import {
-  ALICE_TOKEN,
-  REDIS_URL,
-  TOKENS,
-  dropPrefix,
-  eventually,
-  startTestController,
-  type TestController,
-} from '../../support/test-controller';
+import { keyBase, testRedis } from '../../support/redis';
+import { ALICE_TOKEN, TOKENS, dropPrefix, eventually, startTestController, type TestController } from '../../support/test-controller';
 
 const PD_SECRET = 'console-world-pd-secret';
 const ACCOUNT = '111122223333';
@@ -56,7 +48,7 @@ async function main(): Promise<void> {
       },
     },
   });
-  const redis = new Redis(REDIS_URL);
+  const redis = testRedis();
   let n = 0;
 
   /** One security group drift decided by the pipeline from a Config item (and the principal the fake attribution names). */
@@ -84,7 +76,7 @@ async function main(): Promise<void> {
         }),
       });
       const id = await eventually(async () => {
-        const h = await redis.hgetall(`${ctl.prefix}:item:${res.body.accepted[0].eventId}`);
+        const h = await redis.hgetall(`${keyBase(ctl.prefix)}:item:${res.body.accepted[0].eventId}`);
         return h.outcome === 'decided' ? h.driftId : undefined;
       }, `the decision on ${group}`);
       await eventually(

@@ -36,6 +36,7 @@ export class AuditExportHost implements OnApplicationBootstrap, OnApplicationShu
     if (!s3 || !this.store || !this.roles.includes('worker')) return;
     this.connection = createRedis({
       url: this.config.redis.url,
+      cluster: this.config.redis.cluster,
       name: 'driftwarden:audit-export',
       blocking: true,
       monitor: this.redisMonitor,
