@@ -48,28 +48,6 @@ describe('RedisLease', () => {
     expect(await redis.exists(k)).toBe(0);
   });
 
-  it('run(): runs the function holding a fresh lease and releases it after, even when it throws; null when taken', async () => {
-    const k = key();
-    const inside = await RedisLease.run(redis, k, 5_000, async () => redis.get(k));
-    expect(inside?.value).toEqual(expect.any(String));
-    expect(await redis.exists(k)).toBe(0);
-    await expect(
-      RedisLease.run(redis, k, 5_000, () => {
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    expect(await redis.exists(k)).toBe(0);
-    const holder = new RedisLease(redis, k, 5_000);
-    await holder.acquire();
-    let ran = false;
-    expect(
-      await RedisLease.run(redis, k, 5_000, async () => {
-        ran = true;
-      }),
-    ).toBeNull();
-    expect(ran).toBe(false);
-  });
-
   it('many contenders at once: exactly one holds it', async () => {
     const k = key();
     const connections = Array.from({ length: 20 }, () => testRedis());

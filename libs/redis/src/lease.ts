@@ -52,18 +52,4 @@ export class RedisLease {
   async release(): Promise<void> {
     await this.redis.eval(RELEASE_LUA, 1, this.key, this.owner);
   }
-
-  /**
-   * Runs `fn` holding a fresh lease (taken for this call only, released after): null, without
-   * running it, when another owner holds the lease.
-   */
-  static async run<T>(redis: Redis | Cluster, key: string, ttlMs: number, fn: () => Promise<T>): Promise<{ value: T } | null> {
-    const lease = new RedisLease(redis, key, ttlMs);
-    if (!(await lease.acquire())) return null;
-    try {
-      return { value: await fn() };
-    } finally {
-      await lease.release();
-    }
-  }
 }

@@ -13,7 +13,7 @@ import {
 } from '@driftwarden/incidents';
 import { Metrics } from '@driftwarden/observability';
 import { JobProducer } from '@driftwarden/queue';
-import { DriftStore } from '@driftwarden/store';
+import { DriftStore, type AuditEntry } from '@driftwarden/store';
 import { afterBackportClosed, afterTrackingIssueClosed, isOpen, trackingIssueOutcome, type DriftRecord } from '@driftwarden/domain';
 import { gitHubDeliveryKey, parseIssuesEvent, parsePullRequestEvent, verifyGitHubSignature, type IssuesEvent } from '@driftwarden/github';
 import { ResourceKinds } from '@driftwarden/pipeline';
@@ -176,31 +176,19 @@ export class WebhooksController {
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed pull_request webhook', parsed.problems);
     const e = parsed.event;
     // Older than the deduplication window: a replay that is no longer remembered (see WEBHOOK_DEDUPE_MS).
-    if (e.updatedAt && Date.now() - Date.parse(e.updatedAt) > WEBHOOK_DEDUPE_MS) {
-      this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'too_old' });
-      return {
-        accepted: true,
-        duplicate: false,
-        ignored: `pull request updated at ${e.updatedAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window`,
-      };
-    }
+    const old = this.tooOld('pull request', e.updatedAt);
+    if (old) return old;
     const match = /^driftwarden\/backport\/(.+)$/.exec(e.headRef);
     if (e.action !== 'closed' || !match) return { accepted: true, duplicate: false, ignored: 'not a closed backport pull request' };
     // The record may be in another status while its PR is open (a later change on the resource is held, awaiting approval…).
-    const page = await this.drifts.list({ resource: match[1], limit: 50 });
     const at = new Date().toISOString();
-    const moved: string[] = [];
-    // The same PR number in the same repository: a PR from a look-alike branch in another repo
-    // the webhook also covers must not move the drift (numbers repeat across repositories).
-    const repo = `${e.repo.owner}/${e.repo.name}`.toLowerCase();
-    for (const d of page.items.filter(
-      (x) => isOpen(x.status) && x.links.pullRequest?.number === e.number && x.links.pullRequest.repo?.toLowerCase() === repo,
-    )) {
-      let changed = false;
-      await this.drifts.update(d.id, (cur) => {
+    const moved = await this.moveLinked(
+      match[1],
+      (x) => x.links.pullRequest,
+      e,
+      (cur) => {
         const after = afterBackportClosed(cur, { merged: e.merged, number: e.number }, at);
         if (!after) return null;
-        changed = true;
         const pullRequest = cur.links.pullRequest ? { ...cur.links.pullRequest, ...(e.merged ? { merged: true } : {}) } : undefined;
         return {
           next: { ...cur, ...after, updatedAt: at, links: { ...cur.links, ...(pullRequest ? { pullRequest } : {}) } },
@@ -215,9 +203,8 @@ export class WebhooksController {
             details: { url: e.htmlUrl },
           },
         };
-      });
-      if (changed) moved.push(d.id);
-    }
+      },
+    );
     return { accepted: true, duplicate: false, drifts: moved };
   }
 
@@ -231,31 +218,21 @@ export class WebhooksController {
     const parsed = parseIssuesEvent(raw ?? Buffer.alloc(0));
     if (!parsed.ok) throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'malformed issues webhook', parsed.problems);
     const e = parsed.event;
-    if (e.updatedAt && Date.now() - Date.parse(e.updatedAt) > WEBHOOK_DEDUPE_MS) {
-      this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'too_old' });
-      return {
-        accepted: true,
-        duplicate: false,
-        ignored: `issue updated at ${e.updatedAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window`,
-      };
-    }
+    const old = this.tooOld('issue', e.updatedAt);
+    if (old) return old;
     const resource = /<!-- driftwarden:drift=\S+ resource=(\S+) -->/.exec(e.body)?.[1];
     if (e.action !== 'closed' || !resource) return { accepted: true, duplicate: false, ignored: 'not a closed driftwarden issue' };
     const outcome = trackingIssueOutcome(e.stateReason);
     if (!outcome) return { accepted: true, duplicate: false, ignored: `issue closed as ${e.stateReason}: nothing to do` };
-    const page = await this.drifts.list({ resource, limit: 50 });
-    const repo = `${e.repo.owner}/${e.repo.name}`.toLowerCase();
     const at = new Date().toISOString();
-    const moved: string[] = [];
-    const linked = (x: DriftRecord) => isOpen(x.status) && x.links.issue?.number === e.number && x.links.issue.repo?.toLowerCase() === repo;
-    for (const d of page.items.filter(linked)) {
-      let changed = false;
-      await this.drifts.update(d.id, (cur) => {
-        if (!linked(cur)) return null;
+    const moved = await this.moveLinked(
+      resource,
+      (x) => x.links.issue,
+      e,
+      (cur) => {
         const neverReverted = this.kinds.forType(cur.resource.type)?.neverReverted?.(cur.resource.type) ?? null;
         const after = afterTrackingIssueClosed(cur, { number: e.number, outcome, by: e.sender, neverReverted }, at);
         if (!after) return null;
-        changed = true;
         return {
           next: { ...cur, ...after, updatedAt: at },
           audit: {
@@ -267,10 +244,48 @@ export class WebhooksController {
             details: { url: e.htmlUrl, status: after.status, ...(e.sender ? { closedBy: e.sender } : {}) },
           },
         };
+      },
+    );
+    return { accepted: true, duplicate: false, drifts: moved };
+  }
+
+  /** A delivery of something updated longer ago than the deduplication window: a replay no longer remembered (not applied). */
+  private tooOld(what: string, updatedAt: string | undefined) {
+    if (!updatedAt || Date.now() - Date.parse(updatedAt) <= WEBHOOK_DEDUPE_MS) return null;
+    this.metrics.webhooksRejected.inc({ provider: 'github', reason: 'too_old' });
+    return {
+      accepted: true,
+      duplicate: false,
+      ignored: `${what} updated at ${updatedAt}, longer ago than the ${WEBHOOK_DEDUPE_MS / 3_600_000} h replay window`,
+    };
+  }
+
+  /**
+   * Applies `step` to the open drift records of `resource` that link this very pull request or
+   * issue (`link`): the same number in the same repository — numbers repeat across repositories,
+   * and a look-alike in another repository the webhook also covers must not move a drift.
+   * Re-checked on the current record inside the compare-and-set. The ids of the records moved.
+   */
+  private async moveLinked(
+    resource: string,
+    link: (d: DriftRecord) => { number?: number; repo?: string } | undefined,
+    e: { number: number; repo: { owner: string; name: string } },
+    step: (cur: DriftRecord) => { next: DriftRecord; audit: AuditEntry } | null,
+  ): Promise<string[]> {
+    const repo = `${e.repo.owner}/${e.repo.name}`.toLowerCase();
+    const linked = (d: DriftRecord) => isOpen(d.status) && link(d)?.number === e.number && link(d)?.repo?.toLowerCase() === repo;
+    const page = await this.drifts.list({ resource, limit: 50 });
+    const moved: string[] = [];
+    for (const d of page.items.filter(linked)) {
+      let changed = false;
+      await this.drifts.update(d.id, (cur) => {
+        const change = linked(cur) ? step(cur) : null;
+        changed = change !== null;
+        return change;
       });
       if (changed) moved.push(d.id);
     }
-    return { accepted: true, duplicate: false, drifts: moved };
+    return moved;
   }
 
   @Post('opsgenie')
