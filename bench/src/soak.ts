@@ -14,23 +14,21 @@
  * sample after the warm-up (`WARMUP_SECONDS`: the retentions plus a sweep, by when the first
  * data expires and is swept), `soak_redis_mb_end` the last; flat means end ≈ start while the
  * number of resources seen keeps growing.
- * `soak_rss_mb_start`/`_end` (issue 17 §5; goal <= 200 MB and flat): the resident set of this
- * process at the same samples. The controller runs in this process (all roles, as one replica
- * runs them); the load generator beside it holds only the drifts due to be fixed
- * (`OPEN_SECONDS` of them) and the ingest calls in flight, so the figure is the controller's
- * plus a few MB. `soak_heap_mb_*` is the V8 heap in use at the same samples, and
- * `soak_ingest_backlog_end` the ingest calls still unanswered at the end (a controller slower
- * than the offered rate shows here, and in `soak_decisions` < `soak_items`).
+ * `soak_rss_mb_start`/`_end` (issue 17 §5; goal <= 200 MB and flat): the resident set of the
+ * controller's process at the same samples. The controller runs in a process of its own
+ * (soak-child.ts: all roles, as one replica runs them, no Node flag the container does not
+ * set), fed over IPC; this process generates the load and scans Redis, so neither counts in
+ * the figure. `soak_heap_mb_*` is the controller's V8 heap in use at the same samples
+ * (`soak_heap_total_mb_end` what V8 holds for it), and `soak_ingest_backlog_end` the ingest
+ * calls still unanswered at the end (a controller slower than the offered rate shows here,
+ * and in `soak_decisions` < `soak_items`).
  */
 import { randomBytes } from 'node:crypto';
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import pino from 'pino';
-import { parseConfigObject } from '@driftwarden/config';
-import type { ResourceRef } from '@driftwarden/domain';
-import { DesiredStatePort, IngestService, type DesiredLookup } from '@driftwarden/pipeline';
 import { cloudTrailEvent, configItemEvent, type GroupInfo } from '@driftwarden/sandbox/testing';
-import { startController } from '../../apps/controller/src/bootstrap';
-import { instantPorts } from './instant-ports';
+import type { SoakChildArgs, SoakFromChild, SoakToChild } from './soak-ipc';
 import { REDIS_URL, dropPrefix, log, round2, sleep } from './util';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
 
@@ -52,14 +50,6 @@ const RETENTION = {
 };
 const OPEN_SECONDS = 10;
 
-/** Every group is managed (desired: no rules) unless its id says `u` (unmanaged). */
-class SoakDesired extends DesiredStatePort {
-  async lookup(resource: ResourceRef): Promise<DesiredLookup> {
-    if (resource.id.startsWith('sg-0u')) return { managed: false, reason: 'no stack owns it' };
-    return { managed: true, stack: 'bench', address: 'aws_security_group.bench', attributes: {} };
-  }
-  async refresh(): Promise<void> {}
-}
 const WARMUP_SECONDS = 90;
 const SAMPLE_SECONDS = 10;
 
@@ -86,6 +76,7 @@ export interface SoakResult {
   soak_rss_mb_max_after_warmup: number;
   soak_heap_mb_start: number;
   soak_heap_mb_end: number;
+  soak_heap_total_mb_end: number;
   soak_ingest_backlog_end: number;
 }
 
@@ -159,10 +150,53 @@ async function usedMemory(redis: Redis): Promise<number> {
 
 const mb = (bytes: number) => round2(bytes / 1_048_576);
 
-/** This process's resident set and V8 heap in use (the controller runs here, see the header). */
-function processMemory(): { rss: number; heap: number } {
-  const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed };
+type ChildSample = Extract<SoakFromChild, { type: 'sample' }>;
+
+/** The controller in its own process (soak-child.ts), fed and sampled over IPC. */
+class ControllerProcess {
+  private readonly waiting: ((m: SoakFromChild) => void)[] = [];
+  private exited: string | null = null;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (m: SoakFromChild) => this.waiting.shift()?.(m));
+    child.on('exit', (code, signal) => {
+      this.exited = `the controller process exited (${signal ?? `code ${code}`})`;
+      for (const w of this.waiting.splice(0)) w({ type: 'error', message: this.exited });
+    });
+  }
+
+  static async start(args: SoakChildArgs): Promise<ControllerProcess> {
+    const child = fork(path.join(__dirname, 'soak-child.js'), [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = new ControllerProcess(child);
+    await proc.next('ready');
+    return proc;
+  }
+
+  private next<T extends SoakFromChild['type']>(type: T): Promise<Extract<SoakFromChild, { type: T }>> {
+    if (this.exited) return Promise.reject(new Error(this.exited));
+    return new Promise((resolve, reject) =>
+      this.waiting.push((m) => {
+        if (m.type === type) resolve(m as Extract<SoakFromChild, { type: T }>);
+        else reject(new Error(m.type === 'error' ? m.message : `expected '${type}' from the controller process, got '${m.type}'`));
+      }),
+    );
+  }
+
+  send(events: Record<string, unknown>[]): void {
+    this.child.send({ type: 'events', events } satisfies SoakToChild);
+  }
+
+  sample(): Promise<ChildSample> {
+    const reply = this.next('sample');
+    this.child.send({ type: 'sample' } satisfies SoakToChild);
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    const closed = this.next('closed');
+    this.child.send({ type: 'close' } satisfies SoakToChild);
+    await closed;
+  }
 }
 
 export async function soakBenchmark(): Promise<SoakResult> {
@@ -171,48 +205,18 @@ export async function soakBenchmark(): Promise<SoakResult> {
   if (seconds < WARMUP_SECONDS + SAMPLE_SECONDS)
     throw new Error(`--soak-seconds must be at least ${WARMUP_SECONDS + SAMPLE_SECONDS}: the warm-up alone is ${WARMUP_SECONDS} s`);
   const prefix = `dwbench-soak-${randomBytes(3).toString('hex')}`;
-  const config = parseConfigObject(
-    {
-      mode: 'dry-run',
-      redis: { url: REDIS_URL, prefix },
-      api: { port: 0 },
-      ingest: { coalesceMilliseconds: 0 },
-      workers: { concurrency: 16 },
-      attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false },
-      retention: RETENTION,
-    },
-    { env: {} },
-  );
-  const ports = { ...instantPorts(), desiredState: new SoakDesired() };
-  const ctl = await startController({
-    runtime: { config, roles: ['api', 'worker', 'scheduler'], configPath: null, logLevel: 'silent' as never },
-    overrides: ports,
-    logger: pino({ level: 'silent' }),
-    port: 0,
-    host: '127.0.0.1',
-  });
+  const ctl = await ControllerProcess.start({ prefix, retention: RETENTION });
   const redis = new Redis(REDIS_URL);
-  const ingest = ctl.app.get(IngestService);
-  let decisions = 0;
-  ctl.workers.onCompleted((_rk, status) => {
-    if (status === 'decided') decisions++;
-  });
   const tag = randomBytes(2).toString('hex');
   const group = (kind: string, i: number): GroupInfo => {
     const id = `sg-0${kind}${tag}${String(i).padStart(11, '0')}`;
     return { groupId: id, groupName: id, vpcId: 'vpc-0123456789abcdef0', account: '111122223333', region: 'eu-west-1', tags: {} };
   };
   let items = 0;
-  let failures = 0;
-  let inflight = 0;
   const send = (events: Record<string, unknown>[]) => {
     if (events.length === 0) return;
     items += events.filter((e) => e['detail-type'] === 'Config Configuration Item Change').length;
-    inflight++;
-    ingest
-      .ingest(events, { transport: 'http', actor: 'bench' })
-      .catch(() => failures++)
-      .finally(() => inflight--);
+    ctl.send(events);
   };
   const closing: { at: number; g: GroupInfo; stateId: number }[] = [];
   const samples: {
@@ -222,8 +226,7 @@ export async function soakBenchmark(): Promise<SoakResult> {
     used: number;
     resources: number;
     families: Map<string, number>;
-    rss: number;
-    heap: number;
+    child: ChildSample;
   }[] = [];
   log(`soak: ${rate} distinct resources/s for ${seconds} s, retentions ${JSON.stringify(RETENTION)}, warm-up ${WARMUP_SECONDS} s`);
   const t0 = performance.now();
@@ -274,11 +277,12 @@ export async function soakBenchmark(): Promise<SoakResult> {
         used: await usedMemory(redis),
         resources: next,
         families: m.families,
-        ...processMemory(),
+        child: await ctl.sample(),
       });
       const s = samples[samples.length - 1];
       log(
-        `  t=${Math.round(elapsed)} s: ${mb(m.bytes)} MB in ${m.keys} keys (redis used_memory ${mb(s.used)} MB), ${next} resources, ${decisions} decisions; controller RSS ${mb(s.rss)} MB, heap ${mb(s.heap)} MB, ${inflight} ingest calls in flight`,
+        `  t=${Math.round(elapsed)} s: ${mb(m.bytes)} MB in ${m.keys} keys (redis used_memory ${mb(s.used)} MB), ${next} resources, ${s.child.decisions} decisions; ` +
+          `controller RSS ${mb(s.child.rss)} MB, heap ${mb(s.child.heapUsed)} of ${mb(s.child.heapTotal)} MB, external ${mb(s.child.external)} MB, ${s.child.inflight} ingest calls in flight`,
       );
       nextSample += SAMPLE_SECONDS;
     }
@@ -294,26 +298,25 @@ export async function soakBenchmark(): Promise<SoakResult> {
     used: await usedMemory(redis),
     resources: next,
     families: end.families,
-    ...processMemory(),
+    child: await ctl.sample(),
   });
-  const backlog = inflight;
+  const last = samples[samples.length - 1];
   log(
-    `  end t=${Math.round(elapsedS)} s: ${mb(end.bytes)} MB in ${end.keys} keys; controller RSS ${mb(samples[samples.length - 1].rss)} MB, ${backlog} ingest calls in flight`,
+    `  end t=${Math.round(elapsedS)} s: ${mb(end.bytes)} MB in ${end.keys} keys; controller RSS ${mb(last.child.rss)} MB, ${last.child.inflight} ingest calls in flight`,
   );
   const families = [...end.families].sort((a, b) => b[1] - a[1]);
   log(`  by family at the end: ${families.map(([f, b]) => `${f} ${Math.round(b / 1024)} KB`).join(', ')}`);
   await ctl.close();
   redis.disconnect();
   await dropPrefix(prefix);
-  if (failures > 0) throw new Error(`soak: ${failures} ingest calls failed`);
+  if (last.child.failures > 0) throw new Error(`soak: ${last.child.failures} ingest calls failed (first: ${last.child.firstFailure})`);
   const start = samples[0];
-  const last = samples[samples.length - 1];
   return {
     soak_seconds: Math.round(elapsedS),
     soak_events_per_s: rate,
     soak_offered_per_s: Math.round(next / elapsedS),
     soak_items: items,
-    soak_decisions: decisions,
+    soak_decisions: last.child.decisions,
     soak_redis_mb_start: mb(start.bytes),
     soak_redis_mb_end: mb(last.bytes),
     soak_redis_mb_max_after_warmup: mb(Math.max(...samples.map((s) => s.bytes))),
@@ -324,11 +327,12 @@ export async function soakBenchmark(): Promise<SoakResult> {
     soak_used_memory_mb_start: mb(start.used),
     soak_used_memory_mb_end: mb(last.used),
     soak_families_kb_end: Object.fromEntries(families.map(([f, b]) => [f, Math.round(b / 1024)])),
-    soak_rss_mb_start: mb(start.rss),
-    soak_rss_mb_end: mb(last.rss),
-    soak_rss_mb_max_after_warmup: mb(Math.max(...samples.map((x) => x.rss))),
-    soak_heap_mb_start: mb(start.heap),
-    soak_heap_mb_end: mb(last.heap),
-    soak_ingest_backlog_end: backlog,
+    soak_rss_mb_start: mb(start.child.rss),
+    soak_rss_mb_end: mb(last.child.rss),
+    soak_rss_mb_max_after_warmup: mb(Math.max(...samples.map((x) => x.child.rss))),
+    soak_heap_mb_start: mb(start.child.heapUsed),
+    soak_heap_mb_end: mb(last.child.heapUsed),
+    soak_heap_total_mb_end: mb(last.child.heapTotal),
+    soak_ingest_backlog_end: last.child.inflight,
   };
 }

@@ -1,0 +1,26 @@
+/** The messages between the soak (soak.ts, the load generator) and its controller process (soak-child.ts). */
+
+export interface SoakChildArgs {
+  prefix: string;
+  retention: Record<string, unknown>;
+}
+
+/** Parent → child. */
+export type SoakToChild = { type: 'events'; events: Record<string, unknown>[] } | { type: 'sample' } | { type: 'close' };
+
+/** Child → parent. `sample`: the controller process's memory (bytes) and counters. */
+export type SoakFromChild =
+  | { type: 'ready' }
+  | {
+      type: 'sample';
+      rss: number;
+      heapUsed: number;
+      heapTotal: number;
+      external: number;
+      decisions: number;
+      inflight: number;
+      failures: number;
+      firstFailure: string | null;
+    }
+  | { type: 'closed' }
+  | { type: 'error'; message: string };
