@@ -1,18 +1,18 @@
 import type { ApiCallRecord, JsonObject } from '@driftwarden/domain';
 import { ec2ErrorCode, ec2ErrorMessage, failureName } from '@driftwarden/ec2';
 
-/** How a service's failures are read and mapped (each executor brings its own). */
-export interface ApiCallErrors {
+/** How a service's failures are read and mapped (each executor brings its own); `Context`: what a call may add for the message (a security group's rule). */
+export interface ApiCallErrors<Context = never> {
   /** The code recorded in the evidence for any failure (an AWS code, else `TimeoutError`, `ECONNRESET`…). */
   recorded(err: unknown): { code: string; message: string };
   /** The AWS error code looked up among the tolerated ones; undefined when the failure has none. */
   code(err: unknown): string | undefined;
   /** The error to throw (a TransientError or PermanentError) for a failure not tolerated; `apiCalls`: the calls so far, the failed one included. */
-  fail(err: unknown, operation: string, apiCalls: ApiCallRecord[]): Error;
+  fail(err: unknown, operation: string, apiCalls: ApiCallRecord[], context?: Context): Error;
 }
 
 /** EC2's error shapes (also Auto Scaling's: the same query protocol): the executor maps the error. */
-export function ec2CallErrors(fail: ApiCallErrors['fail']): ApiCallErrors {
+export function ec2CallErrors<Context = never>(fail: ApiCallErrors<Context>['fail']): ApiCallErrors<Context> {
   return { recorded: (err) => ({ code: failureName(err), message: ec2ErrorMessage(err) }), code: ec2ErrorCode, fail };
 }
 
@@ -24,19 +24,19 @@ export type CallResult<O> = { ok: true; output: O } | { ok: false; outcome: stri
  * then a summary of the response with its request id, or the error. Requests hold ids, CIDRs,
  * ports and flags only: nothing secret to redact.
  */
-export class ApiCallLog<Operation extends string = string> {
+export class ApiCallLog<Operation extends string = string, Context = never> {
   readonly apiCalls: ApiCallRecord[] = [];
 
   constructor(
     private readonly service: string,
     private readonly clock: () => Date,
-    private readonly errors: ApiCallErrors,
+    private readonly errors: ApiCallErrors<Context>,
   ) {}
 
   /**
    * Sends one call and records it. An error whose code is in `tolerated` means "already done":
    * recorded with its outcome (e.g. `already_absent`) and answered `ok: false`, not thrown. Any
-   * other error is thrown as `errors.fail` maps it.
+   * other error is thrown as `errors.fail` maps it (with `context`).
    */
   async call<O extends { $metadata?: { requestId?: string } }>(
     operation: Operation,
@@ -44,6 +44,7 @@ export class ApiCallLog<Operation extends string = string> {
     send: () => Promise<O>,
     summarize: (output: O) => JsonObject,
     tolerated: Readonly<Record<string, string>> = {},
+    context?: Context,
   ): Promise<CallResult<O>> {
     const record: ApiCallRecord = {
       service: this.service,
@@ -65,7 +66,7 @@ export class ApiCallLog<Operation extends string = string> {
         record.response = { outcome };
         return { ok: false, outcome };
       }
-      throw this.errors.fail(err, operation, [...this.apiCalls]);
+      throw this.errors.fail(err, operation, [...this.apiCalls], context);
     }
   }
 
