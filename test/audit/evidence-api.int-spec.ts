@@ -21,7 +21,7 @@ import {
   verifyBundle,
   type EvidenceBundle,
 } from '@driftwarden/audit';
-import { S3StandIn } from '@driftwarden/audit/testing';
+import { S3Sandbox } from '@driftwarden/sandbox/testing';
 import type { DriftRecord } from '@driftwarden/domain';
 import { AuditLog, DriftStore, newDriftId, type AuditEntry, type ChainVerdict } from '@driftwarden/store';
 import { http } from '../support/http';
@@ -71,7 +71,7 @@ function awaitingApproval(id: string): DriftRecord {
 }
 
 describe('evidence that survives, through the controller', () => {
-  const s3 = new S3StandIn('dw-audit');
+  let s3: S3Sandbox;
   const saved: Partial<Record<(typeof ENV)[number], string | undefined>> = {};
   let prefix: string;
   let ctl: TestController | null = null;
@@ -93,7 +93,8 @@ describe('evidence that survives, through the controller', () => {
     http<T>(ctl!.url, method, path, { token, body });
 
   beforeAll(async () => {
-    await s3.start();
+    s3 = await S3Sandbox.start();
+    s3.addBucket('dw-audit');
     for (const k of ENV) saved[k] = process.env[k];
     process.env.AWS_ENDPOINT_URL_S3 = s3.url;
     process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
@@ -106,7 +107,7 @@ describe('evidence that survives, through the controller', () => {
     await ctl?.close();
     await dropPrefix(prefix);
     redis.disconnect();
-    await s3.stop();
+    await s3.close();
     for (const k of ENV) {
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];

@@ -15,7 +15,7 @@ import {
   verifyExportLines,
   type ExportObjectStore,
 } from '@driftwarden/audit';
-import { S3StandIn } from '@driftwarden/audit/testing';
+import { S3Sandbox } from '@driftwarden/sandbox/testing';
 import type { DriftRecord } from '@driftwarden/domain';
 import { AuditFollower } from '@driftwarden/notifications';
 import { AuditLog, DriftStore, newDriftId } from '@driftwarden/store';
@@ -41,7 +41,8 @@ function record(id: string, status: DriftRecord['status']): DriftRecord {
 }
 
 describe('durable export to S3', () => {
-  const s3 = new S3StandIn('audit-archive');
+  const BUCKET = 'audit-archive';
+  let s3: S3Sandbox;
   let redis: Redis;
   let follow: Redis;
   let prefix: string;
@@ -51,7 +52,8 @@ describe('durable export to S3', () => {
   let clock = 0;
 
   beforeAll(async () => {
-    await s3.start();
+    s3 = await S3Sandbox.start();
+    s3.addBucket(BUCKET);
     redis = testRedis();
     follow = testRedis();
     const client = createExportS3Client({ region: 'eu-west-1', endpoint: s3.url, forcePathStyle: true, requestTimeoutMs: 1_000 });
@@ -70,7 +72,7 @@ describe('durable export to S3', () => {
   afterAll(async () => {
     follow.disconnect();
     redis.disconnect();
-    await s3.stop();
+    await s3.close();
   });
 
   async function exporter(): Promise<AuditExporter> {
@@ -96,15 +98,15 @@ describe('durable export to S3', () => {
     });
     const ex = await exporter();
     expect(await ex.step()).toBeNull(); // read, not due yet
-    expect(s3.keys(prefix)).toEqual([]);
+    expect(s3.keys(BUCKET, prefix)).toEqual([]);
     clock = Date.now() + 60_000;
     const out = await ex.step();
     expect(out).toMatchObject({ entries: 2, drifts: 1 });
-    const [key] = s3.keys(prefix);
+    const [key] = s3.keys(BUCKET, prefix);
     const entries = (await audit.list({ limit: 10 })).items;
     const date = new Date(Number(entries[0].id!.split('-')[0])).toISOString().slice(0, 10);
     expect(key).toBe(`${prefix}/audit/date=${date}/${entries[0].id}_${entries[1].id}.jsonl.gz`);
-    const obj = s3.objects.get(key)!;
+    const obj = s3.object(BUCKET, key)!;
     expect(obj.contentType).toBe('application/x-ndjson');
     const lines = gunzipSync(obj.body).toString('utf8').trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { kind: string }).kind)).toEqual(['audit', 'audit', 'drift']);
@@ -117,22 +119,22 @@ describe('durable export to S3', () => {
     for (let i = 0; i < 3; i++) await audit.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test', reason: `${i}` });
     const ex = await exporter();
     clock = Date.now() + 60_000;
-    s3.failNext({ status: 503, code: 'SlowDown' }, { status: 503, code: 'SlowDown' }, { status: 503, code: 'SlowDown' });
+    s3.failNext('PutObject', { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }, { times: 3 });
     const failed = await ex.step();
     expect(failed).toMatchObject({ entries: 3 });
     expect(failed && 'failed' in failed ? failed.failed : '').toMatch(/S3 PutObject s3:\/\/audit-archive\/.* failed: .*503/);
-    expect(s3.keys(prefix)).toEqual([]);
+    expect(s3.keys(BUCKET, prefix)).toEqual([]);
     expect((await redis.xpending(audit.streamKey, 'export-s3'))[0]).toBe(3);
     // Too early for the retry (backoff), then written under the name the failed attempt used.
     expect(await ex.step()).toBeNull();
     clock += 1_000;
-    s3.failNext('reset', 'reset', 'reset'); // the SDK tries 3 times
+    s3.failNext('PutObject', { network: 'reset' }, { times: 3 }); // the SDK tries 3 times
     const again = await ex.step();
     expect(again && 'failed' in again ? again.failed : '').toMatch(/failed/);
     clock += 2_000;
     const written = await ex.step();
     expect(written).toMatchObject({ entries: 3 });
-    expect(s3.keys(prefix)).toEqual([written && 'written' in written ? written.written : '']);
+    expect(s3.keys(BUCKET, prefix)).toEqual([written && 'written' in written ? written.written : '']);
     expect((await redis.xpending(audit.streamKey, 'export-s3'))[0]).toBe(0);
   });
 
@@ -143,7 +145,7 @@ describe('durable export to S3', () => {
       const ex = await exporter();
       clock = Date.now() + 60_000;
       await ex.step();
-      const [key] = s3.keys(prefix);
+      const [key] = s3.keys(BUCKET, prefix);
       const lines = (await store.get(key)).trim().split('\n');
       expect(await verifyExportLines(lines, null)).toMatchObject({ ok: true, checked: 5 });
       return lines;
@@ -199,8 +201,8 @@ describe('durable export to S3', () => {
     clock = Date.now() + 60_000;
     await ex.step();
     // The same entries exported twice (a batch re-read after a crash): read once.
-    const [key] = s3.keys(prefix);
-    await store.put(key.replace('.jsonl.gz', '-again.jsonl.gz'), s3.objects.get(key)!.body);
+    const [key] = s3.keys(BUCKET, prefix);
+    await store.put(key.replace('.jsonl.gz', '-again.jsonl.gz'), s3.object(BUCKET, key)!.body);
     const read = await readExport(store, `${prefix}/`, new Date(Date.now() - 86_400_000));
     expect(read.objects).toBe(2);
     const plan = planRestore(read, new Date());

@@ -51,6 +51,16 @@ export function newId(prefix: string): string {
  * What is kept here is what each change means: the audit entries, and whether a freeze started
  * (the epoch moves) or only changed.
  */
+/** A manual freeze or an override to create: why, for how long, over what, by whom; `maxActive`: the cap on active ones. */
+export interface TimeBoxedInput {
+  reason: string;
+  ttlMs: number;
+  scope?: Scope;
+  actor: string;
+  now: Date;
+  maxActive?: number;
+}
+
 export class FreezeStore {
   private readonly records: FreezeRepository;
   private readonly epochs: FreezeEpoch;
@@ -156,32 +166,9 @@ export class FreezeStore {
   }
 
   /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many manual freezes are active. */
-  async createManual(input: {
-    reason: string;
-    ttlMs: number;
-    scope?: Scope;
-    actor: string;
-    now: Date;
-    maxActive?: number;
-  }): Promise<ManualFreeze> {
-    const freeze: ManualFreeze = {
-      id: newId('frz'),
-      reason: input.reason,
-      ...(input.scope ? { scope: input.scope } : {}),
-      since: input.now.toISOString(),
-      until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
-      actor: input.actor,
-    };
-    await this.records.put('manual', freeze, input.maxActive, input.now);
-    await this.epochs.started(`manual ${freeze.id}`);
-    await this.audit.append({
-      at: freeze.since,
-      type: 'freeze.created',
-      actor: input.actor,
-      reason: input.reason,
-      details: { id: freeze.id, until: freeze.until, ...(input.scope ? { scope: { ...input.scope } } : {}) },
-    });
-    return freeze;
+  async createManual(input: TimeBoxedInput): Promise<ManualFreeze> {
+    // A freeze starts: the epoch moves, so no fence armed before it can hold.
+    return this.createTimeBoxed('manual', 'frz', 'freeze.created', input, (id) => this.epochs.started(`manual ${id}`));
   }
 
   /** Puts back a manual freeze read from the durable export after a Redis loss (kept if already present). True when restored. */
@@ -214,32 +201,36 @@ export class FreezeStore {
   }
 
   /** `maxActive`: refuse (ActiveLimitError, nothing recorded) when that many overrides are active. */
-  async createOverride(input: {
-    reason: string;
-    ttlMs: number;
-    scope?: Scope;
-    actor: string;
-    now: Date;
-    maxActive?: number;
-  }): Promise<FreezeOverride> {
-    const o: FreezeOverride = {
-      id: newId('ovr'),
+  async createOverride(input: TimeBoxedInput): Promise<FreezeOverride> {
+    return this.createTimeBoxed('overrides', 'ovr', 'freeze.override', input, (id) => this.epochs.changed(`override ${id}`));
+  }
+
+  /** A manual freeze or an override: recorded (under its cap), the epoch told, audited. */
+  private async createTimeBoxed(
+    hash: 'manual' | 'overrides',
+    idPrefix: string,
+    auditType: string,
+    input: TimeBoxedInput,
+    epoch: (id: string) => Promise<void>,
+  ): Promise<FreezeOverride> {
+    const created: FreezeOverride = {
+      id: newId(idPrefix),
       reason: input.reason,
       ...(input.scope ? { scope: input.scope } : {}),
       since: input.now.toISOString(),
       until: new Date(input.now.getTime() + input.ttlMs).toISOString(),
       actor: input.actor,
     };
-    await this.records.put('overrides', o, input.maxActive, input.now);
-    await this.epochs.changed(`override ${o.id}`);
+    await this.records.put(hash, created, input.maxActive, input.now);
+    await epoch(created.id);
     await this.audit.append({
-      at: o.since,
-      type: 'freeze.override',
+      at: created.since,
+      type: auditType,
       actor: input.actor,
       reason: input.reason,
-      details: { id: o.id, until: o.until, ...(input.scope ? { scope: { ...input.scope } } : {}) },
+      details: { id: created.id, until: created.until, ...(input.scope ? { scope: { ...input.scope } } : {}) },
     });
-    return o;
+    return created;
   }
 
   /**

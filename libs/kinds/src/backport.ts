@@ -154,9 +154,7 @@ export function leftOutSection(leftOut: readonly DriftDifference[], driftId: str
 
 /** `- **closed** ingress tcp/8080 … — by **alice** (arn, class) at … (CloudTrail call id)`. */
 export function madeByLine(d: DriftDifference): string {
-  const p = d.madeBy.principal;
-  const who = p.arn ? `${p.session ? `**${p.session}** ` : ''}(\`${p.arn}\`, ${p.class})` : 'an unknown principal';
-  return `- ${d.sentence.replace(/^(\S+)/, '**$1**')} — by ${who} at ${d.madeBy.at}${d.madeBy.cloudTrailEventId ? ` (CloudTrail \`${d.madeBy.eventName ?? 'call'}\` \`${d.madeBy.cloudTrailEventId}\`)` : ''}`;
+  return `- ${d.sentence.replace(/^(\S+)/, '**$1**')} — by ${principalPhrase(d.madeBy.principal)} at ${d.madeBy.at}${d.madeBy.cloudTrailEventId ? ` (CloudTrail \`${d.madeBy.eventName ?? 'call'}\` \`${d.madeBy.cloudTrailEventId}\`)` : ''}`;
 }
 
 /** The PR body's "change to the code" section: the branch's whole change, then the latest commit's. */
@@ -188,4 +186,94 @@ export function evidenceSection(drift: DriftRecord): string[] {
     `| Stack | ${drift.resource.stack ?? '–'} |`,
     ``,
   ];
+}
+
+/** `**alice** (\`arn\`, breakGlass)`, or `an unknown principal`. */
+export function principalPhrase(p: DriftRecord['principal']): string {
+  return p.arn ? `${p.session ? `**${p.session}** ` : ''}(\`${p.arn}\`, ${p.class})` : 'an unknown principal';
+}
+
+/** The resource as the texts name it: `` `sg-…` (`aws_security_group.workers`) ``. */
+export function resourceName(drift: DriftRecord): string {
+  return `\`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''}`;
+}
+
+/**
+ * A backport pull request's body, the same frame for every kind (DESIGN §6): the widening banner,
+ * what happened (`happened`: the kind's sentence and lines), why it was not reverted, the change to
+ * the code, what is left out, the evidence, the reviewer's checklist (after the kind's own first
+ * lines: `checklist`), and the marker that finds the PR again. `matches`: what the code is made
+ * to match (`live state`, `live entries`…).
+ */
+export function pullRequestBody(o: {
+  subject: BackportSubject;
+  widening: readonly DriftDifference[];
+  happened: readonly string[];
+  matches: string;
+  file: string;
+  plan: EditPlan;
+  changes: readonly string[];
+  checklist: readonly string[];
+  marker: string;
+}): string {
+  const drift = o.subject.record;
+  return [
+    ...wideningBanner(o.widening),
+    `## What happened`,
+    ``,
+    ...o.happened,
+    ``,
+    `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the ${o.matches}; merging it keeps the fix.`,
+    ``,
+    ...codeChangeSection(o.file, o.plan, o.changes),
+    ...leftOutSection(o.subject.leftOut, drift.id, 'pull request'),
+    ...evidenceSection(drift),
+    `## Reviewer checklist`,
+    ``,
+    ...o.checklist.map((c) => `- [ ] ${c}`),
+    ``,
+    o.marker,
+  ].join('\n');
+}
+
+/** The reviewer's first two checks for a PR that codifies a change to `what` ("this security group"). */
+export function reviewerChecks(drift: DriftRecord, what: string): string[] {
+  return [
+    `The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,
+    `\`terraform plan\` shows no change to ${what} after merging.`,
+  ];
+}
+
+/**
+ * The issue opened instead of a PR when the code cannot be edited safely (DESIGN §6), the same
+ * frame for every kind: `what` changed (`` `acl-…` ``, "the public access block of bucket …"),
+ * why it cannot be edited, the kind's live-vs-code `table` (header rows included), what the code
+ * declares now, what is left out, the evidence and the marker.
+ */
+export function fallbackIssueBody(o: {
+  subject: BackportSubject;
+  widening: readonly DriftDifference[];
+  what: string;
+  reason: string;
+  matches: string;
+  table: readonly string[];
+  codeNote: string | null;
+  marker: string;
+}): string {
+  const drift = o.subject.record;
+  return [
+    ...wideningBanner(o.widening),
+    `driftwarden kept an emergency change to ${o.what} but cannot edit its Terraform code safely: **${o.reason}**.`,
+    ``,
+    `Please change the code by hand so that it matches the ${o.matches}:`,
+    ``,
+    ...o.table,
+    ``,
+    o.codeNote ?? '',
+    ``,
+    ...leftOutSection(o.subject.leftOut, drift.id, 'issue'),
+    `Evidence: drift \`${drift.id}\`, principal ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'}, changed at ${drift.changedAt}, CloudTrail event ${drift.evidence.cloudTrailEventId ?? '–'}.`,
+    ``,
+    o.marker,
+  ].join('\n');
 }

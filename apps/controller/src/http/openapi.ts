@@ -124,6 +124,30 @@ const webhookAccepted = {
     drifts: { type: 'array', items: { type: 'string' } },
   },
 };
+/**
+ * A signed provider webhook (POST): answered 202 with `webhookAccepted` (`accepted`: what its body
+ * may hold), or one of `refusals` (status → why) with the error body; 503 when Redis does not answer.
+ */
+const webhook = (o: {
+  summary: string;
+  description: string;
+  accepted: string;
+  refusals: Record<string, string>;
+  parameters?: unknown[];
+  requestBody?: unknown;
+}) => ({
+  post: {
+    summary: o.summary,
+    description: o.description,
+    ...(o.parameters ? { parameters: o.parameters } : {}),
+    ...(o.requestBody ? { requestBody: o.requestBody } : {}),
+    responses: {
+      '202': { description: o.accepted, ...json(webhookAccepted) },
+      ...Object.fromEntries(Object.entries(o.refusals).map(([status, description]) => [status, { description, ...json(error) }])),
+      '503': errors['503'],
+    },
+  },
+});
 const freezeBody = {
   required: true,
   ...json({
@@ -827,36 +851,26 @@ export const OPENAPI = {
         },
       },
     },
-    '/v1/webhooks/pagerduty': {
-      post: {
-        summary: 'PagerDuty webhooks v3 (X-PagerDuty-Signature), deduplicated on the signed event.id',
-        description:
-          `Deduplicated on \`event.id\`, which the signature covers (not on \`X-Webhook-Id\`, which it does not: a captured body re-sent under a fresh header is still a replay); deliveries are remembered for ${dedupeHours} h, and an event whose \`occurred_at\` is older than that is not applied. ` +
-          'Events of one incident are ordered by `occurred_at`: an event older than the state already known for the incident (a newer event, or a poll that started after it) is stale: answered 202 with `stale: true` and the reason in `ignored`, audited as `freeze.incident_event_stale`, counted in `driftwarden_webhooks_rejected_total{reason="stale"}`, and never applied.',
-        responses: {
-          '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) },
-          '401': { description: 'bad signature', ...json(error) },
-          '503': errors['503'],
-        },
-      },
-    },
+    '/v1/webhooks/pagerduty': webhook({
+      summary: 'PagerDuty webhooks v3 (X-PagerDuty-Signature), deduplicated on the signed event.id',
+      description:
+        `Deduplicated on \`event.id\`, which the signature covers (not on \`X-Webhook-Id\`, which it does not: a captured body re-sent under a fresh header is still a replay); deliveries are remembered for ${dedupeHours} h, and an event whose \`occurred_at\` is older than that is not applied. ` +
+        'Events of one incident are ordered by `occurred_at`: an event older than the state already known for the incident (a newer event, or a poll that started after it) is stale: answered 202 with `stale: true` and the reason in `ignored`, audited as `freeze.incident_event_stale`, counted in `driftwarden_webhooks_rejected_total{reason="stale"}`, and never applied.',
+      accepted: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`',
+      refusals: { '401': 'bad signature' },
+    }),
     '/v1/webhooks/opsgenie': {
       post: {
         summary: 'Opsgenie webhooks (shared secret header X-Opsgenie-Token)',
         responses: { '202': { description: 'accepted' }, '401': { description: 'bad token', ...json(error) } },
       },
     },
-    '/v1/webhooks/github': {
-      post: {
-        summary: 'GitHub webhooks (X-Hub-Signature-256), deduplicated on the SHA-256 of the signed body',
-        description: `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` or \`issues\` event updated longer ago than that is not applied. A repeat is answered 202 with \`duplicate: true\`. Events: \`pull_request\` closed (a backport PR merged → \`backport_merged\`; closed unmerged → \`awaiting_approval\`) and \`issues\` closed (a driftwarden issue closed as \`completed\` → codified by hand, \`backport_merged\`; \`not_planned\` → \`awaiting_approval\`, or \`rejected\` where the resource is never reverted; \`duplicate\` → no change); others are answered with \`ignored\`.`,
-        responses: {
-          '202': { description: 'accepted: `{accepted, duplicate, drifts?, ignored?}`', ...json(webhookAccepted) },
-          '401': { description: 'bad signature', ...json(error) },
-          '503': errors['503'],
-        },
-      },
-    },
+    '/v1/webhooks/github': webhook({
+      summary: 'GitHub webhooks (X-Hub-Signature-256), deduplicated on the SHA-256 of the signed body',
+      description: `Deduplicated on the SHA-256 of the raw body, which the signature covers (not on \`X-GitHub-Delivery\`, which it does not: the same body under a fresh delivery id is a replay); deliveries are remembered for ${dedupeHours} h (GitHub redelivers up to 3 days), and a \`pull_request\` or \`issues\` event updated longer ago than that is not applied. A repeat is answered 202 with \`duplicate: true\`. Events: \`pull_request\` closed (a backport PR merged → \`backport_merged\`; closed unmerged → \`awaiting_approval\`) and \`issues\` closed (a driftwarden issue closed as \`completed\` → codified by hand, \`backport_merged\`; \`not_planned\` → \`awaiting_approval\`, or \`rejected\` where the resource is never reverted; \`duplicate\` → no change); others are answered with \`ignored\`.`,
+      accepted: 'accepted: `{accepted, duplicate, drifts?, ignored?}`',
+      refusals: { '401': 'bad signature' },
+    }),
     '/v1/slack/actions': {
       post: {
         summary:
@@ -960,57 +974,33 @@ export const OPENAPI = {
         },
       },
     },
-    '/v1/webhooks/jsm': {
-      post: {
-        summary:
-          'Jira Service Management (Jira admin webhook, X-Hub-Signature: sha256=<hex>): the work item is read back from Jira and applied at once',
-        description:
-          `Signed with one of \`incidents.jsm.webhookSecrets\` (HMAC-SHA256 of the raw body, constant time). The body only names the work item: it is read back (GET, then the configured JQL) and that answer is applied, as of the read. Deduplicated on \`X-Atlassian-Webhook-Identifier\` (the same on every retry) and on the signed body (remembered ${dedupeHours} h). ` +
-          'When Jira cannot be read the delivery is answered 503 `provider_unavailable` and forgotten, so its retry is handled.',
-        responses: {
-          '202': { description: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`', ...json(webhookAccepted) },
-          '400': { description: 'not a Jira webhook', ...json(error) },
-          '401': { description: 'bad signature', ...json(error) },
-          '404': { description: 'not configured', ...json(error) },
-          '503': errors['503'],
-        },
-      },
-    },
-    '/v1/webhooks/incidentio': {
-      post: {
-        summary:
-          'incident.io webhooks, signed the Svix way (webhook-id, webhook-timestamp, webhook-signature: v1,<base64>), deduplicated on the signed webhook-id',
-        description:
-          "Verified as Svix documents it: base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the base64-decoded `whsec_` secret, any `v1,` entry, constant time; a timestamp more than 5 minutes away is refused (`stale_timestamp`). A public incident event is applied at once, ordered by the incident's `updated_at`; a private incident event (only an id) makes the providers be polled again at once (`refresh: queued`).",
-        responses: {
-          '202': { description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, refresh?}`', ...json(webhookAccepted) },
-          '400': { description: 'not an incident.io webhook', ...json(error) },
-          '401': { description: 'bad_signature or stale_timestamp', ...json(error) },
-          '404': { description: 'not configured', ...json(error) },
-          '503': errors['503'],
-        },
-      },
-    },
-    '/v1/webhooks/incidents/{source}': {
-      post: {
-        summary: 'Signed generic incident webhook of a configured source (incidents.webhook.sources.<source>): an incident or a heartbeat',
-        description:
-          'Headers: `X-Driftwarden-Timestamp: <unix seconds>` and `X-Driftwarden-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>` (several comma-separated `v1=` while a secret rotates). A delivery signed more than 5 minutes away from the controller\'s clock is refused (`stale_timestamp`); a replay within them is a duplicate. ' +
-          'Every authentic message keeps the source fresh; a source silent (no incident, no `{"type": "heartbeat"}`) for longer than its `maxStalenessSeconds` is unknown, which freezes, and its open incidents stay open. Messages are applied in the order of their `updatedAt` (else the signing time); a resolved major incident never seen open goes into the freeze history (`backfilled: true`). The body\'s JSON Schema: docs/incident-webhook.schema.json.',
-        parameters: [{ name: 'source', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }],
-        requestBody: { required: true, content: { 'application/json': { schema: GENERIC_WEBHOOK_JSON_SCHEMA_30 } } },
-        responses: {
-          '202': {
-            description: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, heartbeat?, backfilled?}`',
-            ...json(webhookAccepted),
-          },
-          '400': { description: 'not the documented body', ...json(error) },
-          '401': { description: 'unsigned, bad_signature or stale_timestamp', ...json(error) },
-          '404': { description: 'no such source', ...json(error) },
-          '503': errors['503'],
-        },
-      },
-    },
+    '/v1/webhooks/jsm': webhook({
+      summary:
+        'Jira Service Management (Jira admin webhook, X-Hub-Signature: sha256=<hex>): the work item is read back from Jira and applied at once',
+      description:
+        `Signed with one of \`incidents.jsm.webhookSecrets\` (HMAC-SHA256 of the raw body, constant time). The body only names the work item: it is read back (GET, then the configured JQL) and that answer is applied, as of the read. Deduplicated on \`X-Atlassian-Webhook-Identifier\` (the same on every retry) and on the signed body (remembered ${dedupeHours} h). ` +
+        'When Jira cannot be read the delivery is answered 503 `provider_unavailable` and forgotten, so its retry is handled.',
+      accepted: 'accepted: `{accepted, duplicate, applied, stale?, ignored?}`',
+      refusals: { '400': 'not a Jira webhook', '401': 'bad signature', '404': 'not configured' },
+    }),
+    '/v1/webhooks/incidentio': webhook({
+      summary:
+        'incident.io webhooks, signed the Svix way (webhook-id, webhook-timestamp, webhook-signature: v1,<base64>), deduplicated on the signed webhook-id',
+      description:
+        "Verified as Svix documents it: base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the base64-decoded `whsec_` secret, any `v1,` entry, constant time; a timestamp more than 5 minutes away is refused (`stale_timestamp`). A public incident event is applied at once, ordered by the incident's `updated_at`; a private incident event (only an id) makes the providers be polled again at once (`refresh: queued`).",
+      accepted: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, refresh?}`',
+      refusals: { '400': 'not an incident.io webhook', '401': 'bad_signature or stale_timestamp', '404': 'not configured' },
+    }),
+    '/v1/webhooks/incidents/{source}': webhook({
+      summary: 'Signed generic incident webhook of a configured source (incidents.webhook.sources.<source>): an incident or a heartbeat',
+      description:
+        'Headers: `X-Driftwarden-Timestamp: <unix seconds>` and `X-Driftwarden-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>` (several comma-separated `v1=` while a secret rotates). A delivery signed more than 5 minutes away from the controller\'s clock is refused (`stale_timestamp`); a replay within them is a duplicate. ' +
+        'Every authentic message keeps the source fresh; a source silent (no incident, no `{"type": "heartbeat"}`) for longer than its `maxStalenessSeconds` is unknown, which freezes, and its open incidents stay open. Messages are applied in the order of their `updatedAt` (else the signing time); a resolved major incident never seen open goes into the freeze history (`backfilled: true`). The body\'s JSON Schema: docs/incident-webhook.schema.json.',
+      parameters: [{ name: 'source', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }],
+      requestBody: { required: true, content: { 'application/json': { schema: GENERIC_WEBHOOK_JSON_SCHEMA_30 } } },
+      accepted: 'accepted: `{accepted, duplicate, applied?, stale?, ignored?, heartbeat?, backfilled?}`',
+      refusals: { '400': 'not the documented body', '401': 'unsigned, bad_signature or stale_timestamp', '404': 'no such source' },
+    }),
     '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'alive' } } } },
     '/readyz': {
       get: {

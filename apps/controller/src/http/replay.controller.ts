@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { RequireRole } from '@driftwarden/auth';
-import { resourceKey } from '@driftwarden/domain';
+import { countReplay, resourceKey } from '@driftwarden/domain';
 import { JobProducer } from '@driftwarden/queue';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
 import { CLOCK } from '../core/tokens';
@@ -54,11 +54,10 @@ export class ReplayController {
           continue;
         }
         const at = this.clock().toISOString();
-        await this.drifts.update(d.id, (cur) =>
-          cur.failure
-            ? { next: { ...cur, updatedAt: at, failure: { ...cur.failure, replays: (cur.failure.replays ?? 0) + 1 } }, audit: null }
-            : null,
-        );
+        await this.drifts.update(d.id, (cur) => {
+          const next = countReplay(cur, at);
+          return next ? { next, audit: null } : null;
+        });
         jobs.set(rk, d.id);
         answer.requeued.push({ driftId: d.id, eventId });
       }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isOpen, resourceKey, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
+import { flagOverdue, resourceKey, type DriftRecord, type DriftStatus } from '@driftwarden/domain';
 import type { GitHubRepoClient } from '@driftwarden/github';
 import type { Logger } from '@driftwarden/observability';
 import type { RedisKeys } from '@driftwarden/redis';
@@ -133,8 +133,9 @@ export class BackportExpiry {
     const openDays = Math.floor((now.getTime() - openedAt) / DAY_MS);
     if ((await this.redis.dwClaimOverdue(key, String(period))) === 1) {
       // The one announcement of this period: the record's flag and the audit entry (notifications follow it).
+      // Announced even when the record closed since the sweep listed it (the record is then rewritten unchanged).
       await this.drifts.update(d.id, (cur) => ({
-        next: withOverdue(cur, since, now),
+        next: flagOverdue(cur, since, now.toISOString()) ?? cur,
         audit: {
           at: now.toISOString(),
           type: 'backport.overdue',
@@ -156,7 +157,7 @@ export class BackportExpiry {
     } else if (!d.flags?.includes('overdue')) {
       // A later decision rewrote the record without the flag: put it back (nothing is announced again).
       await this.drifts.update(d.id, (cur) =>
-        cur.flags?.includes('overdue') ? null : { next: withOverdue(cur, since, now), audit: null },
+        cur.flags?.includes('overdue') ? null : { next: flagOverdue(cur, since, now.toISOString()) ?? cur, audit: null },
       );
     }
     const reminders = Number((await this.redis.hget(key, 'reminders')) ?? 0);
@@ -189,12 +190,6 @@ export class BackportExpiry {
       );
     }
   }
-}
-
-function withOverdue(d: DriftRecord, since: string, now: Date): DriftRecord {
-  if (!isOpen(d.status) || !d.links.pullRequest || d.links.pullRequest.merged) return d;
-  const flags = [...new Set([...(d.flags ?? []), 'overdue' as const])];
-  return { ...d, flags, updatedAt: now.toISOString(), links: { ...d.links, pullRequest: { ...d.links.pullRequest, overdueSince: since } } };
 }
 
 /** The pull request comment of reminder `period`, in plain English. */

@@ -1,15 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Job } from 'bullmq';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { PermanentError, type IncidentNoteState, type IncidentNoteTransition, type IncidentProvider } from '@driftwarden/domain';
 import type { IncidentSource } from '@driftwarden/freeze';
-import { AuditFollower, IncidentNoteLog, incidentNoteText, noteApplies, noteTransitionsFor } from '@driftwarden/notifications';
+import { IncidentNoteLog, incidentNoteText, noteApplies, noteTransitionsFor, type FollowedEntry } from '@driftwarden/notifications';
 import type { Logger } from '@driftwarden/observability';
-import { JobProducer, QueueName, createWorker, type IncidentNoteJob } from '@driftwarden/queue';
-import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
+import { JobProducer, QueueName, type IncidentNoteJob } from '@driftwarden/queue';
+import { RedisConnectionMonitor, RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore } from '@driftwarden/store';
 import { CLOCK, INCIDENT_SOURCES, LOGGER } from '../core/tokens';
+import { AuditFedQueue } from './audit-fed-queue';
 
 /** What can add a note to one of its incidents (PagerDuty, Opsgenie, JSM adapters). */
 interface NotePoster {
@@ -39,10 +39,7 @@ export function notesEnabledFor(config: DriftwardenConfig): IncidentProvider[] {
  */
 @Injectable()
 export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker: Worker | null = null;
-  private readonly connections: Redis[] = [];
-  private following: Promise<void> | null = null;
-  private stopping = false;
+  private readonly fed: AuditFedQueue;
   private readonly posters = new Map<IncidentProvider, NotePoster>();
   private readonly enabled: Set<IncidentProvider>;
 
@@ -52,85 +49,50 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CLOCK) private readonly clock: () => Date,
     @Inject(INCIDENT_SOURCES) sources: IncidentSource[],
-    private readonly keys: RedisKeys,
+    keys: RedisKeys,
     private readonly audit: AuditLog,
     private readonly drifts: DriftStore,
     private readonly noteLog: IncidentNoteLog,
     private readonly producer: JobProducer,
-    private readonly redisMonitor: RedisConnectionMonitor,
+    redisMonitor: RedisConnectionMonitor,
   ) {
+    this.fed = new AuditFedQueue({ config, logger, keys, streamKey: audit.streamKey, redisMonitor });
     this.enabled = new Set(notesEnabledFor(config));
     for (const source of sources) if (isNotePoster(source) && this.enabled.has(source.name)) this.posters.set(source.name, source);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.enabled.size === 0 || !this.roles.includes('worker')) return;
-    const connection = (name: string) => {
-      const c = createRedis({
-        url: this.config.redis.url,
-        cluster: this.config.redis.cluster,
-        name: `driftwarden:${name}`,
-        blocking: true,
-        monitor: this.redisMonitor,
-      });
-      this.connections.push(c);
-      return c;
-    };
-    const follower = new AuditFollower(connection('notes-follow'), this.audit.streamKey, {
+    await this.fed.start({
       group: 'incident-notes',
-      blockMs: 1000,
-      claimIdleMs: 30_000,
-    });
-    await follower.ensureGroup();
-    this.worker = createWorker(QueueName.IncidentNotes, (job) => this.deliver(job), {
-      connection: connection('incident-notes'),
-      prefix: this.keys.bullPrefix,
+      follow: 'notes-follow',
+      queue: QueueName.IncidentNotes,
       concurrency: 2,
-      lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
+      enqueue: (batch) => this.enqueue(batch),
+      process: (job) => this.deliver(job),
+      purpose: 'incident notes',
     });
-    this.worker.on('error', (err) =>
-      isRedisConnectionError(err)
-        ? this.redisMonitor.report('worker:incident-notes', err)
-        : this.logger.error({ queue: 'incident-notes', err: { message: err.message } }, 'worker error'),
-    );
-    await this.worker.waitUntilReady();
-    this.following = this.follow(follower);
   }
 
-  private follow(follower: AuditFollower): Promise<void> {
-    return follower.run(
-      async (batch) => {
-        const jobs: IncidentNoteJob[] = [];
-        for (const { entry } of batch) {
-          const transitions = noteTransitionsFor(entry);
-          if (transitions.length === 0 || !entry.driftId) continue;
-          const record = await this.drifts.get(entry.driftId);
-          const incident = record?.links.incident;
-          if (!record || !incident || !noteApplies(record) || !this.enabled.has(incident.provider)) continue;
-          for (const t of transitions)
-            jobs.push({
-              driftId: record.id,
-              transition: t.transition,
-              auditId: entry.id,
-              provider: incident.provider,
-              incidentId: incident.id,
-              key: t.key,
-            });
-        }
-        await this.producer.incidentNotes(jobs);
-      },
-      {
-        stopped: () => this.stopping,
-        onError: (err, failures) => {
-          if (isRedisConnectionError(err)) this.redisMonitor.report('notes-follow', err);
-          else
-            this.logger.warn(
-              { err: { message: err instanceof Error ? err.message : String(err) }, failures },
-              'following the audit log for incident notes failed; retrying',
-            );
-        },
-      },
-    );
+  private async enqueue(batch: FollowedEntry[]): Promise<void> {
+    const jobs: IncidentNoteJob[] = [];
+    for (const { entry } of batch) {
+      const transitions = noteTransitionsFor(entry);
+      if (transitions.length === 0 || !entry.driftId) continue;
+      const record = await this.drifts.get(entry.driftId);
+      const incident = record?.links.incident;
+      if (!record || !incident || !noteApplies(record) || !this.enabled.has(incident.provider)) continue;
+      for (const t of transitions)
+        jobs.push({
+          driftId: record.id,
+          transition: t.transition,
+          auditId: entry.id,
+          provider: incident.provider,
+          incidentId: incident.id,
+          key: t.key,
+        });
+    }
+    await this.producer.incidentNotes(jobs);
   }
 
   private async deliver(job: Job<IncidentNoteJob>): Promise<string> {
@@ -207,9 +169,6 @@ export class IncidentNotesHost implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.following;
-    await this.worker?.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await this.fed.stop();
   }
 }

@@ -1,15 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Job } from 'bullmq';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { PermanentError } from '@driftwarden/domain';
-import { AuditFollower, notificationsFor, sendWebhook, type NotificationKind } from '@driftwarden/notifications';
+import { notificationsFor, sendWebhook, type FollowedEntry, type NotificationKind } from '@driftwarden/notifications';
 import { Metrics, type Logger } from '@driftwarden/observability';
-import { JobProducer, QueueName, createWorker, type NotifyJob } from '@driftwarden/queue';
-import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
+import { JobProducer, QueueName, type NotifyJob } from '@driftwarden/queue';
+import { RedisConnectionMonitor, RedisKeys } from '@driftwarden/redis';
 import { AuditLog } from '@driftwarden/store';
 import { LOGGER } from '../core/tokens';
 import { SLACK_TARGET, SlackNotifier } from '../slack/slack-notifier.service';
+import { AuditFedQueue } from './audit-fed-queue';
 
 /**
  * DESIGN §4 rule 5 "notify": follows the audit log (a Redis consumer group shared by the
@@ -20,85 +20,48 @@ import { SLACK_TARGET, SlackNotifier } from '../slack/slack-notifier.service';
  */
 @Injectable()
 export class NotificationsHost implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker: Worker | null = null;
-  private readonly connections: Redis[] = [];
-  private following: Promise<void> | null = null;
-  private stopping = false;
+  private readonly fed: AuditFedQueue;
 
   constructor(
     @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
     @Inject(DRIFTWARDEN_ROLES) private readonly roles: Role[],
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly keys: RedisKeys,
+    keys: RedisKeys,
     private readonly audit: AuditLog,
     private readonly producer: JobProducer,
     private readonly metrics: Metrics,
-    private readonly redisMonitor: RedisConnectionMonitor,
+    redisMonitor: RedisConnectionMonitor,
     private readonly slack: SlackNotifier,
-  ) {}
+  ) {
+    this.fed = new AuditFedQueue({ config, logger, keys, streamKey: audit.streamKey, redisMonitor });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const hooks = this.config.notifications.webhooks;
     if ((hooks.length === 0 && !this.slack.config) || !this.roles.includes('worker')) return;
-    const connection = (name: string) => {
-      const c = createRedis({
-        url: this.config.redis.url,
-        cluster: this.config.redis.cluster,
-        name: `driftwarden:${name}`,
-        blocking: true,
-        monitor: this.redisMonitor,
-      });
-      this.connections.push(c);
-      return c;
-    };
-    const follower = new AuditFollower(connection('notify-follow'), this.audit.streamKey, {
+    await this.fed.start({
       group: 'notify',
-      blockMs: 1000,
-      claimIdleMs: 30_000,
-    });
-    await follower.ensureGroup();
-    this.worker = createWorker(QueueName.Notify, (job) => this.deliver(job), {
-      connection: connection('notify'),
-      prefix: this.keys.bullPrefix,
+      follow: 'notify-follow',
+      queue: QueueName.Notify,
       concurrency: 4,
-      lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
+      enqueue: (batch) => this.enqueue(batch),
+      process: (job) => this.deliver(job),
+      purpose: 'notifications',
     });
-    this.worker.on('error', (err) =>
-      isRedisConnectionError(err)
-        ? this.redisMonitor.report('worker:notify', err)
-        : this.logger.error({ queue: 'notify', err: { message: err.message } }, 'worker error'),
-    );
-    await this.worker.waitUntilReady();
-    this.following = this.follow(follower);
   }
 
-  private follow(follower: AuditFollower): Promise<void> {
-    return follower.run(
-      async (batch) => {
-        const jobs: NotifyJob[] = [];
-        for (const { entry } of batch) {
-          // Slack (notifications.slack): one message per entry, or the update of a decided drift's messages.
-          if (this.slack.wants(entry)) jobs.push({ auditId: entry.id, kind: 'slack', webhook: SLACK_TARGET });
-          for (const n of notificationsFor(entry)) {
-            for (const hook of this.config.notifications.webhooks) {
-              if ((hook.on as readonly string[]).includes(n.kind)) jobs.push({ auditId: n.auditId, kind: n.kind, webhook: hook.name });
-            }
-          }
+  private async enqueue(batch: FollowedEntry[]): Promise<void> {
+    const jobs: NotifyJob[] = [];
+    for (const { entry } of batch) {
+      // Slack (notifications.slack): one message per entry, or the update of a decided drift's messages.
+      if (this.slack.wants(entry)) jobs.push({ auditId: entry.id, kind: 'slack', webhook: SLACK_TARGET });
+      for (const n of notificationsFor(entry)) {
+        for (const hook of this.config.notifications.webhooks) {
+          if ((hook.on as readonly string[]).includes(n.kind)) jobs.push({ auditId: n.auditId, kind: n.kind, webhook: hook.name });
         }
-        await this.producer.notify(jobs);
-      },
-      {
-        stopped: () => this.stopping,
-        onError: (err, failures) => {
-          if (isRedisConnectionError(err)) this.redisMonitor.report('notify-follow', err);
-          else
-            this.logger.warn(
-              { err: { message: err instanceof Error ? err.message : String(err) }, failures },
-              'following the audit log for notifications failed; retrying',
-            );
-        },
-      },
-    );
+      }
+    }
+    await this.producer.notify(jobs);
   }
 
   private async deliver(job: Job<NotifyJob>): Promise<string> {
@@ -176,9 +139,6 @@ export class NotificationsHost implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.following;
-    await this.worker?.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await this.fed.stop();
   }
 }

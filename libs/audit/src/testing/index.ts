@@ -1,2 +1,1 @@
 export * from './kms-stand-in';
-export * from './s3-stand-in';

@@ -3,11 +3,13 @@ import type { DriftRecord } from './drift-record';
 import { DRIFT_STATUSES, IllegalTransitionError, canTransition, type DriftStatus } from './drift-status';
 import {
   afterRevert,
+  countReplay,
   decideByHuman,
   excludeBeforeRevert,
   failBackport,
   failEvaluation,
   failRevert,
+  flagOverdue,
   holdRevert,
   ignoreDrift,
   lapseApproval,
@@ -22,6 +24,8 @@ const AFTER = { at: AT, source: 'test:DescribeWidget', verified: true };
 const RULE2 = { action: 'noop' as const, rule: 2 as const, reason: 'live equals desired' };
 const APPROVAL = (action: 'approve' | 'adopt' | 'reject') => ({ action, by: 'token:t-operator', comment: 'leave it', at: AT });
 const IGNORE = { action: 'ignore' as const, rule: null, reason: 'excluded by exception exc-1' };
+const PR = { url: 'https://github.com/acme/infra/pull/7', number: 7, repo: 'acme/infra' };
+const FAILURE = { stage: 'evaluate' as const, code: 'boom', message: 'boom', at: AT, eventId: 'ev-1' };
 
 /** Every step, as one function of a record (the others' arguments fixed). */
 const STEPS: Record<string, (r: DriftRecord) => DriftRecord | null> = {
@@ -32,6 +36,8 @@ const STEPS: Record<string, (r: DriftRecord) => DriftRecord | null> = {
   excludeBeforeRevert: (r) => excludeBeforeRevert(r, 'excluded', AT),
   failRevert: (r) => failRevert(r, { code: 'ec2_denied', message: 'denied' }, [], AT),
   failBackport: (r) => failBackport(r, AT),
+  flagOverdue: (r) => flagOverdue({ ...r, links: { ...r.links, pullRequest: PR } }, AT, AT),
+  countReplay: (r) => countReplay({ ...r, failure: FAILURE }, AT),
   failEvaluation: (r) => failEvaluation(r, { stage: 'evaluate', code: 'boom', message: 'boom', at: AT }, AT),
   resolveDrift: (r) => resolveDrift(r, { eventId: 'ev-2', diff: { equal: true } }, AT),
   ignoreDrift: (r) => ignoreDrift(r, { eventId: 'ev-2', decision: IGNORE }, AT),
@@ -175,6 +181,25 @@ describe('drift record transitions (pure)', () => {
       expect(linkBackport(record, { pullRequest }, AT)).toMatchObject({ status: 'backport_open', links: { incident, pullRequest } });
       expect(failBackport(record, AT).status).toBe('failed');
     });
+
+    it('flagOverdue: an open record with an unmerged pull request is flagged once, with since when; the status stays', () => {
+      const since = '2026-03-01T16:10:00.000Z';
+      const record = aDrift({ status: 'held', flags: ['suspicious'], links: { pullRequest: PR } });
+      const next = flagOverdue(record, since, AT)!;
+      expect(next).toEqual({
+        ...record,
+        flags: ['suspicious', 'overdue'],
+        updatedAt: AT,
+        links: { pullRequest: { ...PR, overdueSince: since } },
+      });
+      expect(flagOverdue(next, since, AT)?.flags).toEqual(['suspicious', 'overdue']);
+    });
+
+    it('flagOverdue: null for a closed record, one without a pull request, or one whose pull request is merged', () => {
+      expect(flagOverdue(aDrift({ status: 'backport_merged', links: { pullRequest: PR } }), AT, AT)).toBeNull();
+      expect(flagOverdue(aDrift({ status: 'backport_open' }), AT, AT)).toBeNull();
+      expect(flagOverdue(aDrift({ status: 'backport_open', links: { pullRequest: { ...PR, merged: true } } }), AT, AT)).toBeNull();
+    });
   });
 
   describe('evaluation', () => {
@@ -184,6 +209,13 @@ describe('drift record transitions (pure)', () => {
       expect(next).toMatchObject({ status: 'failed', failure });
       expect(next.evidence.eventIds).toEqual(['ev-1', 'ev-2']);
       expect(failEvaluation(next, failure, AT).evidence.eventIds).toEqual(['ev-1', 'ev-2']);
+    });
+
+    it('countReplay: the failure counts one more replay, the status stays; null without a failure', () => {
+      const once = countReplay(aDrift({ status: 'failed', failure: FAILURE }), AT)!;
+      expect(once).toEqual({ ...aDrift({ status: 'failed', failure: { ...FAILURE, replays: 1 } }), updatedAt: AT });
+      expect(countReplay(once, AT)?.failure?.replays).toBe(2);
+      expect(countReplay(aDrift({ status: 'failed' }), AT)).toBeNull();
     });
 
     it('resolveDrift: resolved with the item and the diff; the rule-2 decision when given, else the decision stays', () => {

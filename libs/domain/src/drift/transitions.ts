@@ -17,7 +17,7 @@ import type {
   DriftLinks,
   DriftDecision,
 } from './drift-record';
-import { IllegalTransitionError, canTransition, type DriftStatus } from './drift-status';
+import { IllegalTransitionError, canTransition, isOpen, type DriftStatus } from './drift-status';
 import { applyHumanDecision, statusOfDifferences, summarizeDifferences, type DriftDifference, type HumanDecision } from './differences';
 
 /** Checks `record.status → to` (the same status is no transition) for the named step. */
@@ -155,6 +155,23 @@ export function linkBackport(record: DriftRecord, links: Partial<DriftLinks>, at
   return { ...record, updatedAt: at, links: { ...record.links, ...links } };
 }
 
+/**
+ * The backport pull request is still open `backport.expiryDays` after it was opened (DESIGN §8,
+ * wave 2): the record is flagged `overdue` and its pull request link says since when. The status
+ * stays. Null when that does not apply: the record is closed, or has no pull request, or its pull
+ * request is merged.
+ */
+export function flagOverdue(record: DriftRecord, since: string, at: string): DriftRecord | null {
+  const pullRequest = record.links.pullRequest;
+  if (!isOpen(record.status) || !pullRequest || pullRequest.merged) return null;
+  return {
+    ...record,
+    flags: [...new Set([...(record.flags ?? []), 'overdue' as const])],
+    updatedAt: at,
+    links: { ...record.links, pullRequest: { ...pullRequest, overdueSince: since } },
+  };
+}
+
 /** The backport failed for good: `failed`. */
 export function failBackport(record: DriftRecord, at: string): DriftRecord {
   move(record, 'failed', 'its backport failed for good');
@@ -179,6 +196,16 @@ export function failEvaluation(record: DriftRecord, failure: DriftFailure, at: s
       eventIds: eventId && !record.evidence.eventIds.includes(eventId) ? withEvent(record, eventId) : record.evidence.eventIds,
     },
   };
+}
+
+/**
+ * An evaluation that failed for good is decided again (`replay --failed`): its item is back among
+ * the pending ones, and the failure counts the replay. The status stays until that evaluation
+ * decides. Null when the record has no failure.
+ */
+export function countReplay(record: DriftRecord, at: string): DriftRecord | null {
+  if (!record.failure) return null;
+  return { ...record, updatedAt: at, failure: { ...record.failure, replays: (record.failure.replays ?? 0) + 1 } };
 }
 
 /**

@@ -13,18 +13,8 @@
 import type { IncidentioConfig } from '@driftwarden/config';
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import type { IncidentProviderPort, ProviderIncidentRef, RecentIncidentRef } from '../incident-provider.port';
-import {
-  describeUrl,
-  errorForStatus,
-  INCIDENT_ERROR_CODES,
-  isError,
-  malformedError,
-  networkErrorCode,
-  parseRetryAfterSeconds,
-  safeCause,
-  safeDetail,
-} from '../incidents.errors';
-import { RequestSignal } from '../http/request-signal';
+import { describeUrl, INCIDENT_ERROR_CODES, malformedError, safeDetail } from '../incidents.errors';
+import { fetchJson, statusError } from '../http/json-request';
 import { isRecord, summarizeProblems } from '../shape';
 import {
   INCIDENTIO_ENDED_CATEGORIES,
@@ -153,56 +143,22 @@ export class IncidentioIncidentAdapter implements IncidentProviderPort {
   /** The JSON body of a 2xx answer; every other outcome as a domain error. */
   private async getJson(url: URL, caller?: AbortSignal): Promise<{ request: string; body: unknown }> {
     const request = `GET ${describeUrl(url)}`;
-    if (caller?.aborted) throw new TransientError(`${PROVIDER} ${request} was aborted by the caller`, INCIDENT_ERROR_CODES.aborted);
-    const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
-    let status: number;
-    let headers: Headers;
-    let text: string;
-    try {
-      const response = await this.fetchFn(url, {
-        method: 'GET',
-        headers: { Authorization: `Bearer ${this.config.apiKey}`, Accept: 'application/json' },
-        redirect: 'manual',
-        signal: requestSignal.signal,
-      });
-      status = response.status;
-      headers = response.headers;
-      text = await response.text();
-    } catch (err) {
-      const aborted = requestSignal.cause();
-      if (aborted === 'caller') throw new TransientError(`${PROVIDER} ${request} was aborted by the caller`, INCIDENT_ERROR_CODES.aborted);
-      if (aborted === 'timeout')
-        throw new TransientError(
-          `${PROVIDER} ${request} did not answer within ${requestSignal.timeoutMs} ms`,
-          INCIDENT_ERROR_CODES.timeout,
-        );
-      const code = networkErrorCode(err);
-      throw new TransientError(
-        `${PROVIDER} ${request} failed: ${code ?? (isError(err) ? safeDetail(err.message, this.secrets) : 'unknown error')}`,
-        INCIDENT_ERROR_CODES.network,
-        {
-          cause: safeCause(err, this.secrets),
-        },
-      );
-    }
-    let body: unknown;
-    let parsed = true;
-    try {
-      body = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = false;
-    }
-    if (status < 200 || status > 299) {
-      throw errorForStatus({
-        provider: PROVIDER,
-        request,
-        status,
-        detail: parsed ? this.errorDetail(body) : 'body is not JSON',
-        retryAfterMs: status === 429 ? parseRetryAfterSeconds(headers.get('retry-after')) : undefined,
-      });
-    }
-    if (!parsed) throw malformedError(PROVIDER, request, `HTTP ${status} with a body that is not JSON`);
-    return { request, body };
+    const answer = await fetchJson({
+      provider: PROVIDER,
+      request,
+      fetchFn: this.fetchFn,
+      url,
+      init: { method: 'GET', headers: { Authorization: `Bearer ${this.config.apiKey}`, Accept: 'application/json' } },
+      timeoutMs: this.config.requestTimeoutMs,
+      caller,
+      secrets: this.secrets,
+    });
+    const failed = statusError(PROVIDER, request, answer, answer.parsed ? this.errorDetail(answer.body) : 'body is not JSON', [
+      'retry-after',
+    ]);
+    if (failed) throw failed;
+    if (!answer.parsed) throw malformedError(PROVIDER, request, `HTTP ${answer.status} with a body that is not JSON`);
+    return { request, body: answer.body };
   }
 
   /** `authentication_error: …` from `{type, status, request_id, errors: [{code, message}]}`. */

@@ -13,18 +13,8 @@
 import type { OpsgenieConfig } from '@driftwarden/config';
 import { PermanentError, TransientError } from '@driftwarden/domain';
 import type { IncidentProviderPort, ProviderIncidentRef, RecentIncidentRef } from '../incident-provider.port';
-import {
-  describeUrl,
-  errorForStatus,
-  INCIDENT_ERROR_CODES,
-  isError,
-  malformedError,
-  networkErrorCode,
-  parseRetryAfterSeconds,
-  safeCause,
-  safeDetail,
-} from '../incidents.errors';
-import { RequestSignal } from '../http/request-signal';
+import { describeUrl, INCIDENT_ERROR_CODES, malformedError, safeDetail } from '../incidents.errors';
+import { fetchJson, statusError, type JsonRequest } from '../http/json-request';
 import { isRecord, summarizeProblems } from '../shape';
 import {
   isOpsgenieMajor,
@@ -43,6 +33,9 @@ export const OPSGENIE_MAX_PAGES = 100;
 export const OPSGENIE_INCIDENTS_PATH = '/v1/incidents';
 
 export type FetchFunction = typeof fetch;
+
+/** Where Opsgenie says how long to wait after a 429 (its own header first). */
+const RATE_LIMIT_HEADERS = ['x-ratelimit-period-in-sec', 'retry-after'];
 
 export class OpsgenieIncidentAdapter implements IncidentProviderPort {
   readonly name = 'opsgenie' as const;
@@ -122,40 +115,17 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
     const url = new URL(`${this.config.apiUrl.replace(/\/+$/, '')}${OPSGENIE_INCIDENTS_PATH}/${incidentId}/notes`);
     url.searchParams.set('identifierType', 'id');
     const request = `POST ${describeUrl(url)}`;
-    const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
-    let status: number;
-    let headers: Headers;
-    let text: string;
-    try {
-      const response = await this.fetchFn(url, {
+    const answer = await fetchJson({
+      ...this.exchange(url, request, caller),
+      init: {
         method: 'POST',
         headers: { Authorization: `GenieKey ${this.config.apiKey}`, Accept: 'application/json', 'Content-Type': 'application/json' },
         body: JSON.stringify({ note: note.slice(0, 25_000), source: 'driftwarden' }),
-        redirect: 'manual',
-        signal: requestSignal.signal,
-      });
-      status = response.status;
-      headers = response.headers;
-      text = await response.text();
-    } catch (err: unknown) {
-      throw this.mapRejection(err, requestSignal, request);
-    }
-    let body: unknown;
-    try {
-      body = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (status < 200 || status > 299) {
-      throw errorForStatus({
-        provider: 'Opsgenie',
-        request,
-        status,
-        detail: this.errorDetail(body),
-        retryAfterMs:
-          status === 429 ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after')) : undefined,
-      });
-    }
+      },
+    });
+    const body = answer.body;
+    const failed = statusError('Opsgenie', request, answer, this.errorDetail(body), RATE_LIMIT_HEADERS);
+    if (failed) throw failed;
     return isRecord(body) && typeof body.requestId === 'string' ? { requestId: body.requestId } : {};
   }
 
@@ -182,64 +152,35 @@ export class OpsgenieIncidentAdapter implements IncidentProviderPort {
 
   private async fetchPage(url: URL, caller?: AbortSignal): Promise<OpsgeniePage> {
     const request = this.describe(url);
-    if (caller?.aborted) throw this.aborted(request);
-    const requestSignal = new RequestSignal(this.config.requestTimeoutMs, caller);
-    let status: number;
-    let headers: Headers;
-    let text: string;
-    try {
-      const response = await this.fetchFn(url, {
-        method: 'GET',
-        headers: { Authorization: `GenieKey ${this.config.apiKey}`, Accept: 'application/json' },
-        redirect: 'manual',
-        signal: requestSignal.signal,
-      });
-      status = response.status;
-      headers = response.headers;
-      text = await response.text();
-    } catch (err: unknown) {
-      throw this.mapRejection(err, requestSignal, request);
-    }
-
-    let body: unknown;
-    let parsed = true;
-    try {
-      body = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = false;
-    }
-    if (status < 200 || status > 299) {
-      throw errorForStatus({
-        provider: 'Opsgenie',
-        request,
-        status,
-        detail: parsed ? this.errorDetail(body) : 'body is not JSON',
-        retryAfterMs:
-          status === 429 ? parseRetryAfterSeconds(headers.get('x-ratelimit-period-in-sec') ?? headers.get('retry-after')) : undefined,
-      });
-    }
-    if (!parsed) throw malformedError('Opsgenie', request, `HTTP ${status} with a body that is not JSON`);
-    const result = readOpsgeniePage(body);
+    const answer = await fetchJson({
+      ...this.exchange(url, request, caller),
+      init: { method: 'GET', headers: { Authorization: `GenieKey ${this.config.apiKey}`, Accept: 'application/json' } },
+    });
+    const failed = statusError(
+      'Opsgenie',
+      request,
+      answer,
+      answer.parsed ? this.errorDetail(answer.body) : 'body is not JSON',
+      RATE_LIMIT_HEADERS,
+    );
+    if (failed) throw failed;
+    if (!answer.parsed) throw malformedError('Opsgenie', request, `HTTP ${answer.status} with a body that is not JSON`);
+    const result = readOpsgeniePage(answer.body);
     if (!result.ok) throw malformedError('Opsgenie', request, summarizeProblems(result.problems));
     return result.page;
   }
 
-  private mapRejection(err: unknown, requestSignal: RequestSignal, request: string): Error {
-    const aborted = requestSignal.cause();
-    if (aborted === 'caller') return this.aborted(request);
-    if (aborted === 'timeout') {
-      return new TransientError(`Opsgenie ${request} did not answer within ${requestSignal.timeoutMs} ms`, INCIDENT_ERROR_CODES.timeout);
-    }
-    const code = networkErrorCode(err);
-    return new TransientError(
-      `Opsgenie ${request} failed: ${code ?? (isError(err) ? safeDetail(err.message, this.secrets) : 'unknown error')}`,
-      INCIDENT_ERROR_CODES.network,
-      { cause: safeCause(err, this.secrets) },
-    );
-  }
-
-  private aborted(request: string): TransientError {
-    return new TransientError(`Opsgenie ${request} was aborted by the caller`, INCIDENT_ERROR_CODES.aborted);
+  /** What every request to Opsgenie shares (the method, headers and body are the caller's). */
+  private exchange(url: URL, request: string, caller?: AbortSignal): Omit<JsonRequest, 'init'> {
+    return {
+      provider: 'Opsgenie',
+      request,
+      fetchFn: this.fetchFn,
+      url,
+      timeoutMs: this.config.requestTimeoutMs,
+      caller,
+      secrets: this.secrets,
+    };
   }
 
   /** `Could not authenticate (requestId 7c1…)` from `{message, took, requestId}`. */

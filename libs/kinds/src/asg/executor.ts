@@ -20,17 +20,11 @@ import {
   type AutoScalingClientConfig,
   type UpdateAutoScalingGroupCommandInput,
 } from '@aws-sdk/client-auto-scaling';
-import {
-  PermanentError,
-  type AfterStateEvidence,
-  type ApiCallRecord,
-  type DriftDifference,
-  type DriftRecord,
-  type JsonObject,
-} from '@driftwarden/domain';
-import { Ec2PermanentError, Ec2TransientError, ec2ErrorCode, ec2ErrorMessage, failureName, type CredentialsFor } from '@driftwarden/ec2';
+import { PermanentError, type AfterStateEvidence, type ApiCallRecord, type DriftDifference, type DriftRecord } from '@driftwarden/domain';
+import { Ec2PermanentError, Ec2TransientError, ec2ErrorCode, ec2ErrorMessage, type CredentialsFor } from '@driftwarden/ec2';
 import { classifyAwsError } from '@driftwarden/aws';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
+import { ApiCallLog, ec2CallErrors } from '../api-call-log';
 import { attributeDetail } from '../attributes/attribute-differences';
 import {
   ASG_TYPE,
@@ -171,17 +165,27 @@ function targetsOf(drift: DriftRecord, differences?: readonly DriftDifference[])
 }
 
 class AsgSession {
-  readonly apiCalls: ApiCallRecord[] = [];
+  private readonly log: ApiCallLog<AsgOperation>;
 
   constructor(
     private readonly client: Pick<AutoScalingClient, 'send'>,
     private readonly name: string,
-    private readonly clock: () => Date,
-  ) {}
+    clock: () => Date,
+  ) {
+    this.log = new ApiCallLog(
+      'autoscaling',
+      clock,
+      ec2CallErrors((err, operation, apiCalls) => mapAutoScalingError(err, operation, name, apiCalls)),
+    );
+  }
+
+  get apiCalls(): ApiCallRecord[] {
+    return this.log.apiCalls;
+  }
 
   async describe(): Promise<Capacity> {
     const input = { AutoScalingGroupNames: [this.name] };
-    const out = await this.call(
+    const out = await this.log.send(
       'DescribeAutoScalingGroups',
       input,
       () => this.client.send(new DescribeAutoScalingGroupsCommand(input)),
@@ -202,36 +206,12 @@ class AsgSession {
   }
 
   async update(input: UpdateAutoScalingGroupCommandInput): Promise<void> {
-    await this.call(
+    await this.log.send(
       'UpdateAutoScalingGroup',
       input,
       () => this.client.send(new UpdateAutoScalingGroupCommand(input)),
       () => ({ outcome: 'updated' }),
     );
-  }
-
-  private async call<O extends { $metadata?: { requestId?: string } }>(
-    operation: AsgOperation,
-    input: object,
-    send: () => Promise<O>,
-    summarize: (o: O) => JsonObject,
-  ): Promise<O> {
-    const record: ApiCallRecord = {
-      service: 'autoscaling',
-      operation,
-      request: JSON.parse(JSON.stringify(input)) as JsonObject,
-      at: this.clock().toISOString(),
-    };
-    this.apiCalls.push(record);
-    try {
-      const output = await send();
-      const requestId = output.$metadata?.requestId;
-      record.response = { ...summarize(output), ...(requestId ? { requestId } : {}) };
-      return output;
-    } catch (err) {
-      record.error = { code: failureName(err), message: ec2ErrorMessage(err) };
-      throw mapAutoScalingError(err, operation, this.name, [...this.apiCalls]);
-    }
   }
 }
 

@@ -7,16 +7,15 @@ import { isRisky, type DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
-  evidenceSection,
-  leftOutSection,
+  fallbackIssueBody,
   madeByLine,
-  wideningBanner,
+  pullRequestBody,
+  resourceName,
   type BackportEditor,
   type BackportSubject,
   type CodeLocation,
   type EditPlan,
   type Unsafe,
-  codeChangeSection,
 } from '../backport';
 import { attributeDetail } from './attribute-differences';
 import { setResourceAttributes, type AttributeSet, type AttributeValue } from './hcl-attribute-edit';
@@ -75,50 +74,41 @@ export class AttributeBackportEditor implements BackportEditor {
 
   pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
     const drift = subject.record;
-    const where = `${this.spec.noun} \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''}`;
-    return [
-      ...wideningBanner(this.widening(subject)),
-      `## What happened`,
-      ``,
-      `${changeContext(drift)}, ${where} was changed by hand. The emergency changes this pull request codifies, each attributed to the call that made it:`,
-      ``,
-      ...this.codified(subject).map(madeByLine),
-      ``,
-      `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live state; merging it keeps the fix.`,
-      ``,
-      ...codeChangeSection(file, plan, changes),
-      ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
-      ...evidenceSection(drift),
-      `## Reviewer checklist`,
-      ``,
-      ...this.spec.checklist.map((c) => `- [ ] ${c}`),
-      ``,
+    return pullRequestBody({
+      subject,
+      widening: this.widening(subject),
+      happened: [
+        `${changeContext(drift)}, ${this.spec.noun} ${resourceName(drift)} was changed by hand. The emergency changes this pull request codifies, each attributed to the call that made it:`,
+        ``,
+        ...this.codified(subject).map(madeByLine),
+      ],
+      matches: 'live state',
+      file,
+      plan,
+      changes,
+      checklist: this.spec.checklist,
       marker,
-    ].join('\n');
+    });
   }
 
   issueBody(subject: BackportSubject, reason: string, codeNote: string | null, marker: string): string {
-    const drift = subject.record;
-    return [
-      ...wideningBanner(this.widening(subject)),
-      `driftwarden kept an emergency change to ${this.spec.noun} \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} but cannot edit its Terraform code safely: **${reason}**.`,
-      ``,
-      `Please change the code by hand so that it matches the live state:`,
-      ``,
-      `| attribute | live | code |`,
-      `| --- | --- | --- |`,
-      ...this.codified(subject).map((d) => {
-        const a = attributeDetail(d);
-        return `| ${a.attribute}${a.member ? ` (${a.member})` : ''} | ${JSON.stringify(a.live)} | ${JSON.stringify(a.desired)} |`;
-      }),
-      ``,
-      codeNote ?? '',
-      ``,
-      ...leftOutSection(subject.leftOut, drift.id, 'issue'),
-      `Evidence: drift \`${drift.id}\`, principal ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'}, changed at ${drift.changedAt}, CloudTrail event ${drift.evidence.cloudTrailEventId ?? '–'}.`,
-      ``,
+    return fallbackIssueBody({
+      subject,
+      widening: this.widening(subject),
+      what: `${this.spec.noun} ${resourceName(subject.record)}`,
+      reason,
+      matches: 'live state',
+      table: [
+        `| attribute | live | code |`,
+        `| --- | --- | --- |`,
+        ...this.codified(subject).map((d) => {
+          const a = attributeDetail(d);
+          return `| ${a.attribute}${a.member ? ` (${a.member})` : ''} | ${JSON.stringify(a.live)} | ${JSON.stringify(a.desired)} |`;
+        }),
+      ],
+      codeNote,
       marker,
-    ].join('\n');
+    });
   }
 
   /** The differences codified (a record without differences: none can be named, so nothing is). */

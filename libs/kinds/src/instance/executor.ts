@@ -25,16 +25,10 @@ import {
   type Instance,
   type ModifyInstanceMetadataOptionsCommandInput,
 } from '@aws-sdk/client-ec2';
-import {
-  PermanentError,
-  type AfterStateEvidence,
-  type ApiCallRecord,
-  type DriftDifference,
-  type DriftRecord,
-  type JsonObject,
-} from '@driftwarden/domain';
-import { ec2ErrorMessage, failureName, mapEc2Error, type Ec2ClientProvider } from '@driftwarden/ec2';
+import { PermanentError, type AfterStateEvidence, type ApiCallRecord, type DriftDifference, type DriftRecord } from '@driftwarden/domain';
+import { mapEc2Error, type Ec2ClientProvider } from '@driftwarden/ec2';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
+import { ApiCallLog, ec2CallErrors } from '../api-call-log';
 import { attributeDetail, type AttributeDetail } from '../attributes/attribute-differences';
 import { NEEDS_STOP } from './instance.kind';
 import { DISABLE_API_STOP, DISABLE_API_TERMINATION, HTTP_ENDPOINT, HTTP_TOKENS, INSTANCE_TYPE, SECURITY_GROUPS } from './model';
@@ -162,13 +156,35 @@ export class InstanceRemediation extends RemediationPort {
 }
 
 class InstanceSession {
-  readonly apiCalls: ApiCallRecord[] = [];
+  private readonly log: ApiCallLog<Operation>;
 
   constructor(
     private readonly client: EC2Client,
     private readonly id: string,
-    private readonly clock: () => Date,
-  ) {}
+    clock: () => Date,
+  ) {
+    this.log = new ApiCallLog(
+      'ec2',
+      clock,
+      ec2CallErrors((err, operation, apiCalls) =>
+        mapEc2Error(
+          err,
+          { operation, resourceId: id, apiCalls },
+          {
+            'InvalidInstanceID.NotFound': {
+              code: 'instance_not_found',
+              explain: (i) => `instance ${i} does not exist (terminated?); driftwarden never recreates it`,
+            },
+            'InvalidInstanceID.Malformed': { code: 'instance_invalid_id', explain: (i) => `${i} is not an instance id` },
+          },
+        ),
+      ),
+    );
+  }
+
+  get apiCalls(): ApiCallRecord[] {
+    return this.log.apiCalls;
+  }
 
   async read(flags: readonly (keyof typeof FLAG_ATTRIBUTE)[]): Promise<InstanceLive> {
     const input = { InstanceIds: [this.id] };
@@ -199,32 +215,12 @@ class InstanceSession {
     return live;
   }
 
-  async send<O extends { $metadata?: { requestId?: string } }>(operation: Operation, input: object, command: () => unknown): Promise<O> {
-    const record: ApiCallRecord = {
-      service: 'ec2',
+  send<O extends { $metadata?: { requestId?: string } }>(operation: Operation, input: object, command: () => unknown): Promise<O> {
+    return this.log.send(
       operation,
-      request: JSON.parse(JSON.stringify(input)) as JsonObject,
-      at: this.clock().toISOString(),
-    };
-    this.apiCalls.push(record);
-    try {
-      const output = (await this.client.send(command() as never)) as O;
-      const requestId = output.$metadata?.requestId;
-      record.response = { outcome: 'ok', ...(requestId ? { requestId } : {}) };
-      return output;
-    } catch (err) {
-      record.error = { code: failureName(err), message: ec2ErrorMessage(err) };
-      throw mapEc2Error(
-        err,
-        { operation, resourceId: this.id, apiCalls: [...this.apiCalls] },
-        {
-          'InvalidInstanceID.NotFound': {
-            code: 'instance_not_found',
-            explain: (id) => `instance ${id} does not exist (terminated?); driftwarden never recreates it`,
-          },
-          'InvalidInstanceID.Malformed': { code: 'instance_invalid_id', explain: (id) => `${id} is not an instance id` },
-        },
-      );
-    }
+      input,
+      async () => (await this.client.send(command() as never)) as O,
+      () => ({ outcome: 'ok' }),
+    );
   }
 }

@@ -8,6 +8,7 @@
  */
 import { assertTransition, isOpen, resourceKey, type ConfigItemEvent, type DriftRecord } from '@driftwarden/domain';
 import type {
+  AcceptStatus,
   AuditEntry,
   ClaimedItem,
   DriftVersion,
@@ -96,7 +97,7 @@ export class InMemoryDriftRecords implements DriftRecords, DecisionRecords {
     const currentVersion = current ? `${next.id}#${current.revision}` : null;
     if (currentVersion !== (previous ? (previous.version as unknown as string) : null)) return 'conflict';
     this.put(next);
-    if (item) this.itemLedger().settle(item.eventId, item.resourceKey, next.id);
+    if (item) this.itemLedger().settle(item, next.id);
     if (audit) this.audit.push(audit);
     this.saves.push({ id: next.id, options });
     return 'ok';
@@ -105,7 +106,7 @@ export class InMemoryDriftRecords implements DriftRecords, DecisionRecords {
   async commitWithoutRecord(item: ItemCommit, audit: AuditEntry, options: SaveOptions = {}): Promise<SaveResult> {
     const check = this.itemLedger().check(item.eventId, item.resourceKey);
     if (check !== 'ok') return check;
-    this.itemLedger().settle(item.eventId, item.resourceKey, '');
+    this.itemLedger().settle(item, '');
     this.audit.push(audit);
     this.saves.push({ id: null, options });
     return 'ok';
@@ -158,36 +159,59 @@ export class FakeItemStates implements ItemStates {
 interface LedgerItem {
   event: ConfigItemEvent;
   outcome: ItemOutcome;
+  decidedAt?: string;
   driftId?: string;
+  supersededBy?: string;
 }
 
 /**
  * The item ledger as its Redis scripts behave (acceptItemLua, claimLatestLua, the item part of
- * saveDriftLua): a claim takes the newest pending item of a resource and coalesces the older
- * ones, puts back an item a previous run claimed but never committed, and brings the resource's
- * open drift along; a commit settles the item once (`already` after that, `not_claimed` when
- * another run claimed it since).
+ * saveDriftLua), checked against them by the shared contract (item-ledger.contract.ts, run here by
+ * in-memory-item-ledger.spec.ts and on real Redis by test/pipeline/item-ledger.contract.int-spec.ts):
+ * an item no newer than the resource's processed one is stale on arrival; a claim takes the newest
+ * pending item of a resource and coalesces the older ones, puts back an item a previous run claimed
+ * but never committed, and brings the resource's open drift along; when even the newest pending item
+ * is older than the processed one (delivered late while a newer one was being decided), every
+ * pending item is recorded stale (audited) and nothing is claimed; a commit settles the item once
+ * (`already` after that, `not_claimed` when another run claimed it since).
  */
 export class InMemoryItemLedger implements ItemClaims {
   private readonly items = new Map<string, LedgerItem>();
   private readonly pending = new Map<string, Set<string>>();
   private readonly claimed = new Map<string, string>();
-  private readonly processed = new Map<string, string>();
+  /** The newest decided item of each resource and its order (the resource hash's processedId/processedOrder). */
+  private readonly processed = new Map<string, { eventId: string; order: number }>();
   readonly failed: { rk: string; eventId: string; driftId: string }[] = [];
 
   constructor(private readonly records: InMemoryDriftRecords) {
     records.items = this;
   }
 
-  /** An accepted item, pending its evaluation. */
-  add(event: ConfigItemEvent): void {
-    this.items.set(event.eventId, { event, outcome: '' });
+  /** Accepts an item as acceptItemLua does: pending, unless known already or no newer than the processed item (stale). */
+  add(event: ConfigItemEvent): AcceptStatus {
+    const known = this.items.get(event.eventId);
+    if (known) return known.outcome === '' ? 'duplicate_pending' : 'duplicate';
     const rk = resourceKey(event.resource);
+    const processed = this.processed.get(rk);
+    if (processed && event.order <= processed.order) {
+      this.items.set(event.eventId, { event, outcome: '' });
+      this.markStale(event.eventId, processed.eventId, ' already processed for this resource; never acted on');
+      return 'stale';
+    }
+    this.items.set(event.eventId, { event, outcome: '' });
     this.pending.set(rk, (this.pending.get(rk) ?? new Set()).add(event.eventId));
+    return 'accepted';
   }
 
   outcome(eventId: string): ItemOutcome | undefined {
     return this.items.get(eventId)?.outcome;
+  }
+
+  async state(eventId: string): Promise<ItemState | null> {
+    const item = this.items.get(eventId);
+    if (!item) return null;
+    const { event, outcome, decidedAt, driftId, supersededBy } = item;
+    return { eventId, resourceKey: resourceKey(event.resource), order: event.order, outcome, decidedAt, driftId, supersededBy };
   }
 
   async claimLatest(rk: string): Promise<ClaimedItem | null> {
@@ -197,9 +221,16 @@ export class InMemoryItemLedger implements ItemClaims {
     this.claimed.delete(rk);
     const ids = [...pending].sort((a, b) => this.items.get(a)!.event.order - this.items.get(b)!.event.order);
     this.pending.delete(rk);
-    const latest = ids.pop();
+    const latest = ids.at(-1);
     if (!latest) return null;
-    for (const id of ids) this.items.get(id)!.outcome = 'coalesced';
+    const processed = this.processed.get(rk);
+    if (processed && this.items.get(latest)!.event.order < processed.order) {
+      for (const id of ids) this.markStale(id, processed.eventId, ', decided while it waited; never acted on');
+      return null;
+    }
+    ids.pop();
+    const now = new Date().toISOString();
+    for (const id of ids) Object.assign(this.items.get(id)!, { outcome: 'coalesced', decidedAt: now, supersededBy: latest });
     this.claimed.set(rk, latest);
     return { event: this.items.get(latest)!.event, coalesced: ids, openDrift: await this.records.openFor(rk) };
   }
@@ -209,7 +240,7 @@ export class InMemoryItemLedger implements ItemClaims {
   }
 
   async lastProcessed(rk: string): Promise<string | null> {
-    return this.processed.get(rk) ?? null;
+    return this.processed.get(rk)?.eventId ?? null;
   }
 
   async inFlight(rk: string): Promise<string | null> {
@@ -218,7 +249,7 @@ export class InMemoryItemLedger implements ItemClaims {
 
   async markFailed(rk: string, eventId: string, driftId: string): Promise<void> {
     const item = this.items.get(eventId);
-    if (item) Object.assign(item, { outcome: 'failed', driftId });
+    if (item) Object.assign(item, { outcome: 'failed', decidedAt: new Date().toISOString(), driftId });
     if (this.claimed.get(rk) === eventId) this.claimed.delete(rk);
     this.failed.push({ rk, eventId, driftId });
   }
@@ -230,10 +261,25 @@ export class InMemoryItemLedger implements ItemClaims {
     return this.claimed.get(rk) === eventId ? 'ok' : 'not_claimed';
   }
 
-  settle(eventId: string, rk: string, driftId: string): void {
-    const item = this.items.get(eventId);
-    if (item) Object.assign(item, { outcome: 'decided', driftId });
-    this.processed.set(rk, eventId);
-    this.claimed.delete(rk);
+  settle(item: ItemCommit, driftId: string): void {
+    const settled = this.items.get(item.eventId);
+    if (settled) Object.assign(settled, { outcome: 'decided', decidedAt: new Date().toISOString(), driftId });
+    this.processed.set(item.resourceKey, { eventId: item.eventId, order: item.order });
+    this.claimed.delete(item.resourceKey);
+  }
+
+  /** An item never acted on because a newer one was processed (with its `item.stale` audit entry, as the scripts write it). */
+  private markStale(eventId: string, by: string, why: string): void {
+    const item = this.items.get(eventId)!;
+    const at = new Date().toISOString();
+    Object.assign(item, { outcome: 'stale', decidedAt: at, supersededBy: by });
+    this.records.audit.push({
+      at,
+      type: 'item.stale',
+      actor: 'pipeline',
+      eventId,
+      resourceKey: resourceKey(item.event.resource),
+      reason: `older than item ${by}${why}`,
+    });
   }
 }

@@ -7,16 +7,17 @@ import type { DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
-  leftOutSection,
+  fallbackIssueBody,
   madeByLine,
-  wideningBanner,
+  principalPhrase,
+  pullRequestBody,
+  resourceName,
+  reviewerChecks,
   type BackportEditor,
   type BackportSubject,
   type CodeLocation,
   type EditPlan,
   type Unsafe,
-  codeChangeSection,
-  evidenceSection,
 } from '../../backport';
 import { entryDetail, entrySentence, withDesired, withLive, type EntryDetail } from '../differences';
 import { compareAllowed } from '../model/evaluation';
@@ -95,58 +96,43 @@ export class NetworkAclBackportEditor implements BackportEditor {
     const drift = subject.record;
     const details = codifiedDetails(subject);
     const effect = effectOf(subject);
-    const where = `network ACL \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''}`;
-    const who = drift.principal.arn
-      ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
-      : 'an unknown principal';
     const what = effect.gained
       ? 'WIDENED what the ACL allows'
       : effect.lost
         ? 'narrowed what the ACL allows (it only blocks traffic that was allowed)'
         : 'does not change what the ACL allows (entries are evaluated in rule-number order, first match wins)';
-    return [
-      ...wideningBanner(this.widening(subject)),
-      `## What happened`,
-      ``,
-      `${changeContext(drift)}, ${who} changed ${where} by hand at ${drift.changedAt}. The change ${what}:`,
-      ``,
-      ...(subject.codified.length ? subject.codified.map(madeByLine) : details.map((d) => `- ${entrySentence(d)}`)),
-      ``,
-      `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live entries; merging it keeps the fix.`,
-      ``,
-      ...codeChangeSection(file, plan, changes),
-      ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
-      ...evidenceSection(drift),
-      `## Reviewer checklist`,
-      ``,
-      `- [ ] The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,
-      `- [ ] \`terraform plan\` shows no change to this network ACL after merging.`,
-      `- [ ] Subnet associations are unchanged (driftwarden never changes them).`,
-      ``,
+    return pullRequestBody({
+      subject,
+      widening: this.widening(subject),
+      happened: [
+        `${changeContext(drift)}, ${principalPhrase(drift.principal)} changed network ACL ${resourceName(drift)} by hand at ${drift.changedAt}. The change ${what}:`,
+        ``,
+        ...(subject.codified.length ? subject.codified.map(madeByLine) : details.map((d) => `- ${entrySentence(d)}`)),
+      ],
+      matches: 'live entries',
+      file,
+      plan,
+      changes,
+      checklist: [...reviewerChecks(drift, 'this network ACL'), `Subnet associations are unchanged (driftwarden never changes them).`],
       marker,
-    ].join('\n');
+    });
   }
 
   issueBody(subject: BackportSubject, reason: string, codeNote: string | null, marker: string): string {
-    const drift = subject.record;
-    const details = codifiedDetails(subject);
     const cell = (e: NaclEntry | undefined) => (e ? describeEntry(e) : 'absent');
-    return [
-      ...wideningBanner(this.widening(subject)),
-      `driftwarden kept an emergency change to \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} but cannot edit its Terraform code safely: **${reason}**.`,
-      ``,
-      `Please change the code by hand so that it matches the live entries:`,
-      ``,
-      `| entry | live | code |`,
-      `| --- | --- | --- |`,
-      ...details.map((d) => `| ${entryKey((d.live ?? d.desired)!)} | ${cell(d.live)} | ${cell(d.desired)} |`),
-      ``,
-      codeNote ?? '',
-      ``,
-      ...leftOutSection(subject.leftOut, drift.id, 'issue'),
-      `Evidence: drift \`${drift.id}\`, principal ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'}, changed at ${drift.changedAt}, CloudTrail event ${drift.evidence.cloudTrailEventId ?? '–'}.`,
-      ``,
+    return fallbackIssueBody({
+      subject,
+      widening: this.widening(subject),
+      what: resourceName(subject.record),
+      reason,
+      matches: 'live entries',
+      table: [
+        `| entry | live | code |`,
+        `| --- | --- | --- |`,
+        ...codifiedDetails(subject).map((d) => `| ${entryKey((d.live ?? d.desired)!)} | ${cell(d.live)} | ${cell(d.desired)} |`),
+      ],
+      codeNote,
       marker,
-    ].join('\n');
+    });
   }
 }

@@ -24,8 +24,9 @@ import {
   ReplaceNetworkAclEntryCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { PermanentError, type ApiCallRecord, type DriftDifference, type DriftRecord, type JsonObject } from '@driftwarden/domain';
-import { ec2ErrorCode, ec2ErrorMessage, failureName, mapEc2Error, type Ec2ClientProvider, type Ec2PermanentCode } from '@driftwarden/ec2';
+import { PermanentError, type ApiCallRecord, type DriftDifference, type DriftRecord } from '@driftwarden/domain';
+import { mapEc2Error, type Ec2ClientProvider, type Ec2PermanentCode } from '@driftwarden/ec2';
+import { ApiCallLog, ec2CallErrors } from '../../api-call-log';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
 import { entryDiffOf } from '../differences';
 import { compareAllowed } from '../model/evaluation';
@@ -146,17 +147,27 @@ function targetOf(drift: DriftRecord): { account: string; region: string; id: st
 
 /** One revert's calls against one ACL: sends, records every call, maps failures. */
 class AclSession {
-  readonly apiCalls: ApiCallRecord[] = [];
+  private readonly log: ApiCallLog<NetworkAclOperation>;
 
   constructor(
     private readonly client: EC2Client,
     private readonly aclId: string,
-    private readonly clock: () => Date,
-  ) {}
+    clock: () => Date,
+  ) {
+    this.log = new ApiCallLog(
+      'ec2',
+      clock,
+      ec2CallErrors((err, operation, apiCalls) => mapEc2Error(err, { operation, resourceId: aclId, apiCalls }, ACL_CODES)),
+    );
+  }
+
+  get apiCalls(): ApiCallRecord[] {
+    return this.log.apiCalls;
+  }
 
   async describe(): Promise<NaclEntry[]> {
     const input = { NetworkAclIds: [this.aclId] };
-    const out = await this.call(
+    const out = await this.log.call(
       'DescribeNetworkAcls',
       input,
       () => this.client.send(new DescribeNetworkAclsCommand(input)),
@@ -179,7 +190,7 @@ class AclSession {
     if (!step.desired) {
       const input = { NetworkAclId: this.aclId, RuleNumber: step.live!.ruleNumber, Egress: step.live!.direction === 'egress' };
       await fence();
-      await this.call(
+      await this.log.call(
         'DeleteNetworkAclEntry',
         input,
         () => this.client.send(new DeleteNetworkAclEntryCommand(input)),
@@ -193,7 +204,7 @@ class AclSession {
     const input = toEntryParameters(this.aclId, step.desired);
     if (step.live) {
       await fence();
-      await this.call(
+      await this.log.call(
         'ReplaceNetworkAclEntry',
         input,
         () => this.client.send(new ReplaceNetworkAclEntryCommand(input)),
@@ -202,7 +213,7 @@ class AclSession {
       return;
     }
     await fence();
-    const created = await this.call(
+    const created = await this.log.call(
       'CreateNetworkAclEntry',
       input,
       () => this.client.send(new CreateNetworkAclEntryCommand(input)),
@@ -212,43 +223,12 @@ class AclSession {
     if (!created.ok) {
       // Someone created an entry at that number meanwhile: put the code's content there.
       await fence();
-      await this.call(
+      await this.log.call(
         'ReplaceNetworkAclEntry',
         input,
         () => this.client.send(new ReplaceNetworkAclEntryCommand(input)),
         () => ({ outcome: 'replaced' }),
       );
-    }
-  }
-
-  private async call<O extends { $metadata?: { requestId?: string } }>(
-    operation: NetworkAclOperation,
-    input: object,
-    send: () => Promise<O>,
-    summarize: (output: O) => JsonObject,
-    tolerated: Readonly<Record<string, string>> = {},
-  ): Promise<{ ok: true; output: O } | { ok: false; outcome: string }> {
-    const record: ApiCallRecord = {
-      service: 'ec2',
-      operation,
-      request: JSON.parse(JSON.stringify(input)) as JsonObject,
-      at: this.clock().toISOString(),
-    };
-    this.apiCalls.push(record);
-    try {
-      const output = await send();
-      const requestId = output.$metadata?.requestId;
-      record.response = { ...summarize(output), ...(requestId ? { requestId } : {}) };
-      return { ok: true, output };
-    } catch (err) {
-      record.error = { code: failureName(err), message: ec2ErrorMessage(err) };
-      const code = ec2ErrorCode(err);
-      const outcome = code !== undefined ? tolerated[code] : undefined;
-      if (outcome !== undefined) {
-        record.response = { outcome };
-        return { ok: false, outcome };
-      }
-      throw mapEc2Error(err, { operation, resourceId: this.aclId, apiCalls: [...this.apiCalls] }, ACL_CODES);
     }
   }
 }

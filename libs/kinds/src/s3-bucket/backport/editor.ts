@@ -7,16 +7,17 @@ import type { DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
-  leftOutSection,
+  fallbackIssueBody,
   madeByLine,
-  wideningBanner,
+  principalPhrase,
+  pullRequestBody,
+  resourceName,
+  reviewerChecks,
   type BackportEditor,
   type BackportSubject,
   type CodeLocation,
   type EditPlan,
   type Unsafe,
-  codeChangeSection,
-  evidenceSection,
 } from '../../backport';
 import { flagDetail, type FlagDetail } from '../s3-bucket.kind';
 import { flagLabel, flagSentence, TERRAFORM_NAMES, type BucketDiff, type PublicAccessBlock } from '../model';
@@ -63,52 +64,40 @@ export class S3BucketBackportEditor implements BackportEditor {
   pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
     const drift = subject.record;
     const flags = codifiedFlags(subject);
-    const who = drift.principal.arn
-      ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
-      : 'an unknown principal';
     const widened = flags.some((f) => !f.live);
-    return [
-      ...wideningBanner(this.widening(subject)),
-      `## What happened`,
-      ``,
-      `${changeContext(drift)}, ${who} changed the public access block of bucket \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} by hand at ${drift.changedAt}. The change ${widened ? 'WIDENED exposure' : 'narrowed exposure (it only blocks more public access)'}:`,
-      ``,
-      ...(subject.codified.length
-        ? subject.codified.map(madeByLine)
-        : flags.map((f) => `- ${flagSentence(f.flag, f.live, drift.resource.id)}`)),
-      ``,
-      `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live block; merging it keeps the fix.`,
-      ``,
-      ...codeChangeSection(file, plan, changes),
-      ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
-      ...evidenceSection(drift),
-      `## Reviewer checklist`,
-      ``,
-      `- [ ] The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,
-      `- [ ] \`terraform plan\` shows no change to this public access block after merging.`,
-      ``,
+    return pullRequestBody({
+      subject,
+      widening: this.widening(subject),
+      happened: [
+        `${changeContext(drift)}, ${principalPhrase(drift.principal)} changed the public access block of bucket ${resourceName(drift)} by hand at ${drift.changedAt}. The change ${widened ? 'WIDENED exposure' : 'narrowed exposure (it only blocks more public access)'}:`,
+        ``,
+        ...(subject.codified.length
+          ? subject.codified.map(madeByLine)
+          : flags.map((f) => `- ${flagSentence(f.flag, f.live, drift.resource.id)}`)),
+      ],
+      matches: 'live block',
+      file,
+      plan,
+      changes,
+      checklist: reviewerChecks(drift, 'this public access block'),
       marker,
-    ].join('\n');
+    });
   }
 
   issueBody(subject: BackportSubject, reason: string, codeNote: string | null, marker: string): string {
-    const drift = subject.record;
-    return [
-      ...wideningBanner(this.widening(subject)),
-      `driftwarden kept an emergency change to the public access block of bucket \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} but cannot edit its Terraform code safely: **${reason}**.`,
-      ``,
-      `Please change the code by hand so that it matches the live block:`,
-      ``,
-      `| attribute | live | code |`,
-      `| --- | --- | --- |`,
-      ...codifiedFlags(subject).map((f) => `| ${TERRAFORM_NAMES[f.flag]} | ${f.live} | ${f.desired} |`),
-      ``,
-      codeNote ?? '',
-      ``,
-      ...leftOutSection(subject.leftOut, drift.id, 'issue'),
-      `Evidence: drift \`${drift.id}\`, principal ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'}, changed at ${drift.changedAt}, CloudTrail event ${drift.evidence.cloudTrailEventId ?? '–'}.`,
-      ``,
+    return fallbackIssueBody({
+      subject,
+      widening: this.widening(subject),
+      what: `the public access block of bucket ${resourceName(subject.record)}`,
+      reason,
+      matches: 'live block',
+      table: [
+        `| attribute | live | code |`,
+        `| --- | --- | --- |`,
+        ...codifiedFlags(subject).map((f) => `| ${TERRAFORM_NAMES[f.flag]} | ${f.live} | ${f.desired} |`),
+      ],
+      codeNote,
       marker,
-    ].join('\n');
+    });
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '@driftwarden/domain';
 import { classifyAwsError, mapAwsError } from '@driftwarden/aws';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
+import { ApiCallLog } from '../../api-call-log';
 import { bucketDiffOf } from '../s3-bucket.kind';
 import { API_NAMES, FLAGS, NO_BLOCK, S3_BUCKET, type BucketAfterState, type BucketDiff, type Flag, type PublicAccessBlock } from '../model';
 
@@ -82,17 +83,27 @@ export class S3BucketRemediation extends RemediationPort {
 }
 
 class S3Session {
-  readonly apiCalls: ApiCallRecord[] = [];
+  private readonly log: ApiCallLog<S3BucketOperation>;
 
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-    private readonly clock: () => Date,
-  ) {}
+    clock: () => Date,
+  ) {
+    this.log = new ApiCallLog('s3', clock, {
+      recorded: (err) => ({ code: s3ErrorCode(err), message: err instanceof Error ? err.message : String(err) }),
+      code: s3ErrorCode,
+      fail: (err, operation, apiCalls) => s3Failure(err, operation, bucket, apiCalls),
+    });
+  }
+
+  get apiCalls(): ApiCallRecord[] {
+    return this.log.apiCalls;
+  }
 
   async get(): Promise<PublicAccessBlock> {
     const input = { Bucket: this.bucket };
-    const out = await this.call(
+    const out = await this.log.call(
       'GetPublicAccessBlock',
       input,
       () => this.client.send(new GetPublicAccessBlockCommand(input)),
@@ -112,65 +123,43 @@ class S3Session {
       PublicAccessBlockConfiguration: Object.fromEntries(FLAGS.map((f) => [API_NAMES[f], block[f]])),
     };
     await fence();
-    await this.call(
+    await this.log.call(
       'PutPublicAccessBlock',
       input,
       () => this.client.send(new PutPublicAccessBlockCommand(input)),
       () => ({ outcome: 'put' }),
     );
   }
+}
 
-  private async call<O extends { $metadata?: { requestId?: string } }>(
-    operation: S3BucketOperation,
-    input: object,
-    send: () => Promise<O>,
-    summarize: (output: O) => JsonObject,
-    tolerated: Readonly<Record<string, string>> = {},
-  ): Promise<{ ok: true; output: O } | { ok: false; outcome: string }> {
-    const record: ApiCallRecord = {
-      service: 's3',
-      operation,
-      request: JSON.parse(JSON.stringify(input)) as JsonObject,
-      at: this.clock().toISOString(),
-    };
-    this.apiCalls.push(record);
-    try {
-      const output = await send();
-      const requestId = output.$metadata?.requestId;
-      record.response = { ...summarize(output), ...(requestId ? { requestId } : {}) };
-      return { ok: true, output };
-    } catch (err) {
-      const name = typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : 'Error';
-      const code = (err as { Code?: unknown }).Code;
-      const awsCode = typeof code === 'string' && code !== '' ? code : name;
-      record.error = { code: awsCode, message: err instanceof Error ? err.message : String(err) };
-      const outcome = tolerated[awsCode];
-      if (outcome !== undefined) {
-        record.response = { outcome };
-        return { ok: false, outcome };
-      }
-      const apiCalls = [...this.apiCalls];
-      if (awsCode === 'NoSuchBucket') {
-        throw Object.assign(
-          new PermanentError(
-            `s3 ${operation} on ${this.bucket} failed: the bucket does not exist (deleted?); driftwarden never recreates a bucket`,
-            's3_bucket_not_found',
-            { cause: err },
-          ),
-          { apiCalls },
-        );
-      }
-      const mapped = mapAwsError(err, { service: 's3', operation });
-      const kind = classifyAwsError(err);
-      const message =
-        kind === 'access_denied'
-          ? `${mapped.message} (grant s3:${operation === 'GetPublicAccessBlock' ? 'GetBucketPublicAccessBlock' : 'PutBucketPublicAccessBlock'} to the controller's role, see infra/)`
-          : mapped.message;
-      const error =
-        mapped instanceof TransientError
-          ? new TransientError(`${message} [bucket ${this.bucket}]`, mapped.code, { cause: err })
-          : new PermanentError(`${message} [bucket ${this.bucket}]`, mapped.code, { cause: err });
-      throw Object.assign(error, { apiCalls });
-    }
+/** An S3 failure's code: the service's `Code`, else the error's name. */
+function s3ErrorCode(err: unknown): string {
+  const name = typeof (err as { name?: unknown }).name === 'string' ? (err as { name: string }).name : 'Error';
+  const code = (err as { Code?: unknown }).Code;
+  return typeof code === 'string' && code !== '' ? code : name;
+}
+
+/** An S3 failure not tolerated → PermanentError (a missing bucket, access, validation) or TransientError, carrying the calls so far. */
+function s3Failure(err: unknown, operation: string, bucket: string, apiCalls: ApiCallRecord[]): Error {
+  if (s3ErrorCode(err) === 'NoSuchBucket') {
+    return Object.assign(
+      new PermanentError(
+        `s3 ${operation} on ${bucket} failed: the bucket does not exist (deleted?); driftwarden never recreates a bucket`,
+        's3_bucket_not_found',
+        { cause: err },
+      ),
+      { apiCalls },
+    );
   }
+  const mapped = mapAwsError(err, { service: 's3', operation });
+  const kind = classifyAwsError(err);
+  const message =
+    kind === 'access_denied'
+      ? `${mapped.message} (grant s3:${operation === 'GetPublicAccessBlock' ? 'GetBucketPublicAccessBlock' : 'PutBucketPublicAccessBlock'} to the controller's role, see infra/)`
+      : mapped.message;
+  const error =
+    mapped instanceof TransientError
+      ? new TransientError(`${message} [bucket ${bucket}]`, mapped.code, { cause: err })
+      : new PermanentError(`${message} [bucket ${bucket}]`, mapped.code, { cause: err });
+  return Object.assign(error, { apiCalls });
 }

@@ -8,16 +8,17 @@ import { type DriftDifference } from '@driftwarden/domain';
 import { HclDocument, initHclParser } from '@driftwarden/hcl-edit';
 import {
   changeContext,
-  evidenceSection,
-  leftOutSection,
+  fallbackIssueBody,
   madeByLine,
-  wideningBanner,
+  principalPhrase,
+  pullRequestBody,
+  resourceName,
+  reviewerChecks,
   type BackportEditor,
   type BackportSubject,
   type CodeLocation,
   type EditPlan,
   type Unsafe,
-  codeChangeSection,
 } from '../../backport';
 import { analyzeExposure } from '../exposure/analyze-exposure';
 import { ruleKey } from '../model/rule';
@@ -130,63 +131,48 @@ export class SecurityGroupBackportEditor implements BackportEditor {
   pullRequestBody(subject: BackportSubject, file: string, changes: string[], plan: EditPlan, marker: string): string {
     const drift = subject.record;
     const codified = codifiedRules(subject);
-    const who = drift.principal.arn
-      ? `${drift.principal.session ? `**${drift.principal.session}** ` : ''}(\`${drift.principal.arn}\`, ${drift.principal.class})`
-      : 'an unknown principal';
-    const lines = [
-      ...wideningBanner(this.widening(subject)),
-      `## What happened`,
-      ``,
-      ...(new Set(subject.codified.map((d) => d.madeBy.principal.arn)).size > 1
-        ? [
-            `${changeContext(drift)}, security group \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} was changed by hand by several people. The emergency changes this pull request codifies (each attributed to the call that made it) ${effectOf(subject)}:`,
-            ``,
-            ...subject.codified.map(madeByLine),
-          ]
-        : [
-            `${changeContext(drift)}, ${who} changed security group \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} by hand at ${drift.changedAt}. The change ${effectOf(subject)}:`,
-            ``,
-            ...codified.missing.map((r) => `- closed **${describePermissionRule(r)}**`),
-            ...codified.extra.map((r) => `- opened **${describePermissionRule(r)}**`),
-          ]),
-      ``,
-      `driftwarden did not revert this emergency patch (decision rule ${drift.decision.rule ?? '–'}: ${drift.decision.reason}). This pull request changes the Terraform code so that it matches the live state; merging it keeps the fix.`,
-      ``,
-      ...codeChangeSection(file, plan, changes),
-      ...leftOutSection(subject.leftOut, drift.id, 'pull request'),
-      ...evidenceSection(drift),
-      `## Reviewer checklist`,
-      ``,
-      `- [ ] The live change was intended and should stay (ask ${drift.principal.session ?? 'the person who made it'}).`,
-      `- [ ] \`terraform plan\` shows no change to this security group after merging.`,
-      `- [ ] Nothing else depends on the access this change closed.`,
-      ``,
+    return pullRequestBody({
+      subject,
+      widening: this.widening(subject),
+      happened:
+        new Set(subject.codified.map((d) => d.madeBy.principal.arn)).size > 1
+          ? [
+              `${changeContext(drift)}, security group ${resourceName(drift)} was changed by hand by several people. The emergency changes this pull request codifies (each attributed to the call that made it) ${effectOf(subject)}:`,
+              ``,
+              ...subject.codified.map(madeByLine),
+            ]
+          : [
+              `${changeContext(drift)}, ${principalPhrase(drift.principal)} changed security group ${resourceName(drift)} by hand at ${drift.changedAt}. The change ${effectOf(subject)}:`,
+              ``,
+              ...codified.missing.map((r) => `- closed **${describePermissionRule(r)}**`),
+              ...codified.extra.map((r) => `- opened **${describePermissionRule(r)}**`),
+            ],
+      matches: 'live state',
+      file,
+      plan,
+      changes,
+      checklist: [...reviewerChecks(drift, 'this security group'), `Nothing else depends on the access this change closed.`],
       marker,
-    ];
-    return lines.join('\n');
+    });
   }
 
   issueBody(subject: BackportSubject, reason: string, codeNote: string | null, marker: string): string {
-    const drift = subject.record;
     const codified = codifiedRules(subject);
     const row = (r: PermissionRule, live: string, code: string) => `| ${r.direction} | ${describePermissionRule(r)} | ${live} | ${code} |`;
-    return [
-      ...wideningBanner(this.widening(subject)),
-      `driftwarden kept an emergency change to \`${drift.resource.id}\`${drift.resource.address ? ` (\`${drift.resource.address}\`)` : ''} but cannot edit its Terraform code safely: **${reason}**.`,
-      ``,
-      `Please change the code by hand so that it matches the live state:`,
-      ``,
-      `| direction | rule | live | code |`,
-      `| --- | --- | --- | --- |`,
-      ...codified.missing.map((r) => row(r, 'absent', 'present')),
-      ...codified.extra.map((r) => row(r, 'present', 'absent')),
-      ``,
-      codeNote ?? '',
-      ``,
-      ...leftOutSection(subject.leftOut, drift.id, 'issue'),
-      `Evidence: drift \`${drift.id}\`, principal ${drift.principal.arn ? `\`${drift.principal.arn}\`` : 'unknown'}, changed at ${drift.changedAt}, CloudTrail event ${drift.evidence.cloudTrailEventId ?? '–'}.`,
-      ``,
+    return fallbackIssueBody({
+      subject,
+      widening: this.widening(subject),
+      what: resourceName(subject.record),
+      reason,
+      matches: 'live state',
+      table: [
+        `| direction | rule | live | code |`,
+        `| --- | --- | --- | --- |`,
+        ...codified.missing.map((r) => row(r, 'absent', 'present')),
+        ...codified.extra.map((r) => row(r, 'present', 'absent')),
+      ],
+      codeNote,
       marker,
-    ].join('\n');
+    });
   }
 }

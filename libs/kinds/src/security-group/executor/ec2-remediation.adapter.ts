@@ -50,7 +50,8 @@ import {
   type JsonValue,
 } from '@driftwarden/domain';
 import { RemediationPort, type Fence, type RevertResult } from '@driftwarden/pipeline';
-import { ec2ErrorCode, ec2ErrorMessage, failureName, type Ec2ClientProvider } from '@driftwarden/ec2';
+import { type Ec2ClientProvider } from '@driftwarden/ec2';
+import { ApiCallLog, ec2CallErrors } from '../../api-call-log';
 import { applyRuleDiff, diffRules } from '../diff/diff-rules';
 import { canonicalRuleKey, sortRules, uniqueRules, type IdentifiedRule } from '../model/rule';
 import { rulesFromSecurityGroupRules, toIpPermissions } from '../normalize/ec2';
@@ -88,13 +89,8 @@ export interface Ec2RemediationOptions {
 }
 
 /** What a call's outcome was, when EC2's answer means "already done". */
-type Tolerated = ReadonlyMap<string, string>;
-const ALREADY_PRESENT: Tolerated = new Map([['InvalidPermission.Duplicate', 'already_present']]);
-const ALREADY_ABSENT: Tolerated = new Map([
-  ['InvalidPermission.NotFound', 'already_absent'],
-  ['InvalidSecurityGroupRuleId.NotFound', 'already_absent'],
-]);
-const NOTHING_TOLERATED: Tolerated = new Map();
+const ALREADY_PRESENT = { 'InvalidPermission.Duplicate': 'already_present' };
+const ALREADY_ABSENT = { 'InvalidPermission.NotFound': 'already_absent', 'InvalidSecurityGroupRuleId.NotFound': 'already_absent' };
 
 export class Ec2Remediation extends RemediationPort {
   private readonly clock: () => Date;
@@ -184,19 +180,32 @@ function targetOf(drift: DriftRecord): Target {
 
 /** One revert's calls against one group: sends, records every call, maps failures. */
 class Ec2Session {
-  readonly apiCalls: ApiCallRecord[] = [];
+  /** Requests hold ids, CIDRs and ports only: nothing secret to redact. A failed write names the rule it was for. */
+  private readonly log: ApiCallLog<Ec2RemediationOperation, PermissionRule>;
 
   constructor(
     private readonly client: EC2Client,
     private readonly groupId: string,
-    private readonly clock: () => Date,
+    clock: () => Date,
     private readonly pageSize: number,
     private readonly maxPages: number,
-  ) {}
+  ) {
+    this.log = new ApiCallLog(
+      'ec2',
+      clock,
+      ec2CallErrors<PermissionRule>((err, operation, apiCalls, rule) =>
+        mapSecurityGroupEc2Error(err, { operation, groupId, apiCalls, ...(rule ? { rule } : {}) }),
+      ),
+    );
+  }
+
+  get apiCalls(): ApiCallRecord[] {
+    return this.log.apiCalls;
+  }
 
   async describeGroup(): Promise<void> {
     const input = { GroupIds: [this.groupId] };
-    const result = await this.call(
+    const result = await this.log.call(
       'DescribeSecurityGroups',
       input,
       () => this.client.send(new DescribeSecurityGroupsCommand(input)),
@@ -227,7 +236,7 @@ class Ec2Session {
         MaxResults: this.pageSize,
         ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
       };
-      const result = await this.call(
+      const result = await this.log.call(
         'DescribeSecurityGroupRules',
         input,
         () => this.client.send(new DescribeSecurityGroupRulesCommand(input)),
@@ -269,7 +278,7 @@ class Ec2Session {
     };
     await fence();
     if (direction === 'ingress') {
-      await this.call(
+      await this.log.call(
         'RevokeSecurityGroupIngress',
         input,
         () => this.client.send(new RevokeSecurityGroupIngressCommand(input)),
@@ -278,7 +287,7 @@ class Ec2Session {
         live.rule,
       );
     } else {
-      await this.call(
+      await this.log.call(
         'RevokeSecurityGroupEgress',
         input,
         () => this.client.send(new RevokeSecurityGroupEgressCommand(input)),
@@ -299,7 +308,7 @@ class Ec2Session {
     });
     await fence();
     if (rule.direction === 'ingress') {
-      await this.call(
+      await this.log.call(
         'AuthorizeSecurityGroupIngress',
         input,
         () => this.client.send(new AuthorizeSecurityGroupIngressCommand(input)),
@@ -308,7 +317,7 @@ class Ec2Session {
         rule,
       );
     } else {
-      await this.call(
+      await this.log.call(
         'AuthorizeSecurityGroupEgress',
         input,
         () => this.client.send(new AuthorizeSecurityGroupEgressCommand(input)),
@@ -316,40 +325,6 @@ class Ec2Session {
         ALREADY_PRESENT,
         rule,
       );
-    }
-  }
-
-  /**
-   * Sends one call and records it (request, response summary or error, time issued). An error
-   * whose code is in `tolerated` means "already done": recorded with its outcome, not thrown.
-   * Any other error is mapped to a TransientError or PermanentError carrying the calls so far
-   * (and naming `rule`, the rule a write was for). Requests hold ids, CIDRs and ports only:
-   * nothing secret to redact.
-   */
-  private async call<O extends { $metadata?: { requestId?: string } }>(
-    operation: Ec2RemediationOperation,
-    input: object,
-    send: () => Promise<O>,
-    summarize: (output: O) => JsonObject,
-    tolerated: Tolerated = NOTHING_TOLERATED,
-    rule?: PermissionRule,
-  ): Promise<{ ok: true; output: O } | { ok: false; outcome: string }> {
-    const record: ApiCallRecord = { service: 'ec2', operation, request: jsonObject(input), at: this.clock().toISOString() };
-    this.apiCalls.push(record);
-    try {
-      const output = await send();
-      const requestId = output.$metadata?.requestId;
-      record.response = { ...summarize(output), ...(requestId ? { requestId } : {}) };
-      return { ok: true, output };
-    } catch (err) {
-      record.error = { code: failureName(err), message: ec2ErrorMessage(err) };
-      const code = ec2ErrorCode(err);
-      const outcome = code !== undefined ? tolerated.get(code) : undefined;
-      if (outcome !== undefined) {
-        record.response = { outcome };
-        return { ok: false, outcome };
-      }
-      throw mapSecurityGroupEc2Error(err, { operation, groupId: this.groupId, apiCalls: [...this.apiCalls], ...(rule ? { rule } : {}) });
     }
   }
 }

@@ -1,0 +1,149 @@
+/**
+ * What the item ledger promises the evaluation, as one set of cases run against both
+ * implementations: the in-memory fake the use-case specs use (in-memory-item-ledger.spec.ts) and
+ * the real ItemLedger + DriftStore on Redis (test/pipeline/item-ledger.contract.int-spec.ts). A
+ * rule added to the Lua scripts without the fake (or the other way round) fails one of the two.
+ */
+import type { ConfigItemEvent } from '@driftwarden/domain';
+import type { AcceptStatus, AuditEntry, ClaimedItem, ItemState, SaveResult } from '@driftwarden/store';
+
+/** One ledger with its store, seen only through what both implementations offer. */
+export interface LedgerUnderTest {
+  accept(event: ConfigItemEvent): Promise<AcceptStatus>;
+  claimLatest(rk: string): Promise<ClaimedItem | null>;
+  /** Commits a decision on the item with no record change (DriftStore.commitWithoutRecord). */
+  commit(event: ConfigItemEvent): Promise<SaveResult>;
+  state(eventId: string): Promise<ItemState | null>;
+  /** Every audit entry, oldest first. */
+  auditEntries(): Promise<AuditEntry[]>;
+}
+
+export const CONTRACT_RK = '111122223333/eu-west-1/AWS::EC2::SecurityGroup/sg-0contract0000001';
+
+/** A Config item of the contract's resource; its id says its order. */
+export function contractItem(order: number): ConfigItemEvent {
+  return {
+    kind: 'config_item',
+    eventId: `ci-${order}`,
+    resource: { type: 'AWS::EC2::SecurityGroup', id: 'sg-0contract0000001', account: '111122223333', region: 'eu-west-1' },
+    captureTime: new Date(order).toISOString(),
+    order,
+    status: 'OK',
+    changeType: 'UPDATE',
+    tags: {},
+    configuration: {},
+    changedProperties: [],
+    delivery: { transport: 'http', shape: 'eventbridge', receivedAt: new Date(order).toISOString() } as ConfigItemEvent['delivery'],
+  };
+}
+
+/** Defines the contract's cases; `make` builds a fresh, empty ledger for each (after the caller's own beforeEach). */
+export function itemLedgerContract(make: () => LedgerUnderTest): void {
+  let ledger: LedgerUnderTest;
+  beforeEach(() => {
+    ledger = make();
+  });
+  const outcomes = async (...orders: number[]) => Promise.all(orders.map(async (o) => [o, (await ledger.state(`ci-${o}`))?.outcome]));
+  const staleEntries = async () =>
+    (await ledger.auditEntries()).filter((e) => e.type === 'item.stale').map((e) => [e.eventId, e.resourceKey, e.reason]);
+
+  it('claims nothing when nothing is pending', async () => {
+    expect(await ledger.claimLatest(CONTRACT_RK)).toBeNull();
+  });
+
+  it('claims the newest pending item and coalesces the older ones into it', async () => {
+    for (const o of [1_000, 3_000, 2_000]) expect(await ledger.accept(contractItem(o))).toBe('accepted');
+    const claimed = await ledger.claimLatest(CONTRACT_RK);
+    expect(claimed?.event.eventId).toBe('ci-3000');
+    expect(claimed?.coalesced).toEqual(['ci-1000', 'ci-2000']);
+    expect(claimed?.openDrift).toBeNull();
+    expect(await outcomes(1_000, 2_000, 3_000)).toEqual([
+      [1_000, 'coalesced'],
+      [2_000, 'coalesced'],
+      [3_000, ''],
+    ]);
+    expect((await ledger.state('ci-1000'))?.supersededBy).toBe('ci-3000');
+    expect(await ledger.claimLatest(CONTRACT_RK)).toEqual(expect.objectContaining({ coalesced: [] }));
+  });
+
+  it('puts back an item claimed but never committed (the run died): the next claim takes it again', async () => {
+    await ledger.accept(contractItem(1_000));
+    expect((await ledger.claimLatest(CONTRACT_RK))?.event.eventId).toBe('ci-1000');
+    expect((await ledger.claimLatest(CONTRACT_RK))?.event.eventId).toBe('ci-1000');
+  });
+
+  it('commits a claimed item once: `already` after that, `not_claimed` for an item nobody claimed', async () => {
+    const first = contractItem(1_000);
+    const second = contractItem(2_000);
+    await ledger.accept(first);
+    expect(await ledger.commit(first)).toBe('not_claimed');
+    await ledger.claimLatest(CONTRACT_RK);
+    expect(await ledger.commit(first)).toBe('ok');
+    expect(await ledger.commit(first)).toBe('already');
+    expect(await outcomes(1_000)).toEqual([[1_000, 'decided']]);
+    await ledger.accept(second);
+    expect(await ledger.commit(second)).toBe('not_claimed');
+  });
+
+  it('answers duplicates: pending while undecided, then `duplicate`', async () => {
+    const first = contractItem(1_000);
+    await ledger.accept(first);
+    expect(await ledger.accept(first)).toBe('duplicate_pending');
+    await ledger.claimLatest(CONTRACT_RK);
+    await ledger.commit(first);
+    expect(await ledger.accept(first)).toBe('duplicate');
+  });
+
+  it('records an item no newer than the processed one stale on arrival (audited), never pending', async () => {
+    const newer = contractItem(2_000);
+    await ledger.accept(newer);
+    await ledger.claimLatest(CONTRACT_RK);
+    await ledger.commit(newer);
+    expect(await ledger.accept(contractItem(1_000))).toBe('stale');
+    expect(await ledger.accept(contractItem(2_000))).toBe('duplicate');
+    expect((await ledger.state('ci-1000'))?.supersededBy).toBe('ci-2000');
+    expect(await staleEntries()).toEqual([
+      ['ci-1000', CONTRACT_RK, 'older than item ci-2000 already processed for this resource; never acted on'],
+    ]);
+    expect(await ledger.claimLatest(CONTRACT_RK)).toBeNull();
+  });
+
+  it('records stale at claim time (audited, never decided) the items accepted while a newer one was being decided', async () => {
+    const newer = contractItem(3_000);
+    await ledger.accept(newer);
+    expect((await ledger.claimLatest(CONTRACT_RK))?.event.eventId).toBe('ci-3000');
+    // Delivered late, while the newer item is claimed and not yet decided: nothing newer is decided yet.
+    expect(await ledger.accept(contractItem(1_000))).toBe('accepted');
+    expect(await ledger.accept(contractItem(2_000))).toBe('accepted');
+    expect(await ledger.commit(newer)).toBe('ok');
+
+    expect(await ledger.claimLatest(CONTRACT_RK)).toBeNull();
+    expect(await outcomes(1_000, 2_000, 3_000)).toEqual([
+      [1_000, 'stale'],
+      [2_000, 'stale'],
+      [3_000, 'decided'],
+    ]);
+    expect((await ledger.state('ci-2000'))?.supersededBy).toBe('ci-3000');
+    const why = 'older than item ci-3000, decided while it waited; never acted on';
+    expect(await staleEntries()).toEqual([
+      ['ci-1000', CONTRACT_RK, why],
+      ['ci-2000', CONTRACT_RK, why],
+    ]);
+    // Stale for good: not claimable, and a later claim finds nothing either.
+    expect(await ledger.commit(contractItem(2_000))).toBe('already');
+    expect(await ledger.claimLatest(CONTRACT_RK)).toBeNull();
+  });
+
+  it('claims as usual when a newer item is pending too (the late ones coalesced into it)', async () => {
+    const first = contractItem(2_000);
+    await ledger.accept(first);
+    await ledger.claimLatest(CONTRACT_RK);
+    await ledger.accept(contractItem(1_000));
+    await ledger.accept(contractItem(3_000));
+    expect(await ledger.commit(first)).toBe('ok');
+    const claimed = await ledger.claimLatest(CONTRACT_RK);
+    expect(claimed?.event.eventId).toBe('ci-3000');
+    expect(claimed?.coalesced).toEqual(['ci-1000']);
+    expect(await staleEntries()).toEqual([]);
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * The item ledger contract on real Redis: ItemLedger and DriftStore through their Lua scripts. The
+ * same cases run on the in-memory fake the use-case specs use (libs/pipeline/src/test/
+ * in-memory-item-ledger.spec.ts), so the fake cannot drift from the scripts unnoticed.
+ */
+import type { Redis } from 'ioredis';
+import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
+import { CONTRACT_RK, itemLedgerContract } from '../../libs/pipeline/src/test/item-ledger.contract';
+import { testKeys, testRedis } from '../support/redis';
+import { dropPrefix, uniquePrefix } from '../support/test-controller';
+
+describe('ItemLedger on Redis (item ledger contract)', () => {
+  let redis: Redis;
+  let prefix: string;
+
+  beforeAll(() => {
+    redis = testRedis();
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix();
+  });
+  afterEach(async () => dropPrefix(prefix));
+  afterAll(() => redis.disconnect());
+
+  itemLedgerContract(() => {
+    const keys = testKeys(prefix);
+    const audit = new AuditLog(redis, keys);
+    const ledger = new ItemLedger(redis, keys, audit);
+    const store = new DriftStore(redis, keys, audit);
+    return {
+      accept: async (e) => (await ledger.accept([e]))[0].status,
+      claimLatest: (rk) => ledger.claimLatest(rk),
+      commit: (e) =>
+        store.commitWithoutRecord(
+          { eventId: e.eventId, order: e.order, resourceKey: CONTRACT_RK, outcome: 'decided' },
+          { at: new Date().toISOString(), type: 'decision', actor: 'pipeline', eventId: e.eventId, resourceKey: CONTRACT_RK },
+        ),
+      state: (id) => ledger.state(id),
+      auditEntries: async () => (await audit.list({ limit: 1_000 })).items,
+    };
+  });
+});
