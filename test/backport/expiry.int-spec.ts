@@ -182,6 +182,48 @@ describe('emergency patches expire (backport.expiryDays)', () => {
     );
     expect(await dry.sweep()).toEqual({ announced: [], commented: [] });
   });
+
+  it('a record that closes between the listing and the announcement is neither announced nor rewritten', async () => {
+    const branch = `${BRANCH}-race`;
+    const client = clientFor(gh);
+    await client.ensureBranch(REPO, branch, await client.getBranchSha(REPO, 'main'));
+    await gh.commit(branch, { 'stacks/prod/race.tf': '# patched\n' }, 'backport: race');
+    const pr = await client.openPullRequest(REPO, { head: branch, base: 'main', title: 'race', body: 'emergency patch' });
+    const id = newDriftId();
+    now = t0;
+    const raced = record(id, { number: pr.number, url: pr.htmlUrl }, t0);
+    expect(await drifts.save({ ...raced, resource: { ...raced.resource, id: 'sg-0e0e0000000000002' } }, null, null)).toBe('ok');
+    expect((await expiry().sweep()).announced).toEqual([]); // first seen now: its clock starts
+    // The sweep lists the record open; before it claims the period, the drift resolves.
+    class ClosingWhileListed extends DriftStore {
+      override async list(...args: Parameters<DriftStore['list']>): ReturnType<DriftStore['list']> {
+        const page = await super.list(...args);
+        if (page.items.some((r) => r.id === id))
+          await super.update(id, (d) => ({ next: { ...d, status: 'resolved', updatedAt: d.updatedAt }, audit: null }));
+        return page;
+      }
+    }
+    const racing = new ClosingWhileListed(redis, testKeys(prefix), audit);
+    const before = await drifts.get(id);
+    const entries = (await overdueEntries()).length;
+    at(7);
+    const out = await new BackportExpiry(
+      redis,
+      testKeys(prefix),
+      racing,
+      audit,
+      clientFor(gh),
+      { expiryDays: 7 },
+      logger,
+      () => now,
+    ).sweep();
+    expect(out.announced.map((a) => a.driftId)).not.toContain(id);
+    expect(await overdueEntries()).toHaveLength(entries);
+    const after = await drifts.get(id);
+    expect(after?.status).toBe('resolved');
+    expect(after?.flags ?? []).not.toContain('overdue');
+    expect(after?.updatedAt).toBe(before?.updatedAt);
+  });
 });
 
 /** The same, through a running controller: the API and the CLI show it, the on-call webhook hears it once per period. */

@@ -133,32 +133,40 @@ export class BackportExpiry {
     const openDays = Math.floor((now.getTime() - openedAt) / DAY_MS);
     if ((await this.redis.dwClaimOverdue(key, String(period))) === 1) {
       // The one announcement of this period: the record's flag and the audit entry (notifications follow it).
-      // Announced even when the record closed since the sweep listed it (the record is then rewritten unchanged).
-      await this.drifts.update(d.id, (cur) => ({
-        next: flagOverdue(cur, since, now.toISOString()) ?? cur,
-        audit: {
-          at: now.toISOString(),
-          type: 'backport.overdue',
-          actor: 'scheduler',
-          driftId: cur.id,
-          resourceKey: resourceKey(cur.resource),
-          reason: `the backport pull request ${prName} is not merged ${openDays} days after it was opened (backport.expiryDays: ${this.options.expiryDays}): the live state still differs from the code`,
-          details: {
-            pullRequest: prName,
-            url: pr.url,
-            openedAt: new Date(openedAt).toISOString(),
-            openDays,
-            period,
-            expiryDays: this.options.expiryDays,
+      // Not when the record closed (or its PR merged) since the sweep listed it: nothing is then
+      // overdue, so neither the record (nor its retention) changes nor is anything announced.
+      let announced = false;
+      await this.drifts.update(d.id, (cur) => {
+        const next = flagOverdue(cur, since, now.toISOString());
+        announced = next !== null;
+        if (!next) return null;
+        return {
+          next,
+          audit: {
+            at: now.toISOString(),
+            type: 'backport.overdue',
+            actor: 'scheduler',
+            driftId: cur.id,
+            resourceKey: resourceKey(cur.resource),
+            reason: `the backport pull request ${prName} is not merged ${openDays} days after it was opened (backport.expiryDays: ${this.options.expiryDays}): the live state still differs from the code`,
+            details: {
+              pullRequest: prName,
+              url: pr.url,
+              openedAt: new Date(openedAt).toISOString(),
+              openDays,
+              period,
+              expiryDays: this.options.expiryDays,
+            },
           },
-        },
-      }));
-      out.announced.push({ driftId: d.id, period });
+        };
+      });
+      if (announced) out.announced.push({ driftId: d.id, period });
     } else if (!d.flags?.includes('overdue')) {
       // A later decision rewrote the record without the flag: put it back (nothing is announced again).
-      await this.drifts.update(d.id, (cur) =>
-        cur.flags?.includes('overdue') ? null : { next: flagOverdue(cur, since, now.toISOString()) ?? cur, audit: null },
-      );
+      await this.drifts.update(d.id, (cur) => {
+        const next = cur.flags?.includes('overdue') ? null : flagOverdue(cur, since, now.toISOString());
+        return next ? { next, audit: null } : null;
+      });
     }
     const reminders = Number((await this.redis.hget(key, 'reminders')) ?? 0);
     if (reminders < 1 || !this.github || !pr.repo || !pr.number) return;
