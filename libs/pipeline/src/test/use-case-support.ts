@@ -162,7 +162,7 @@ interface LedgerItem {
 }
 
 /**
- * The item ledger as its Redis scripts behave (acceptItemLua, claimLatestLua, the item part of
+ * The item ledger as its Redis scripts behave (acceptItemsLua, claimLatestLua, the item part of
  * saveDriftLua): a claim takes the newest pending item of a resource and coalesces the older
  * ones, puts back an item a previous run claimed but never committed, and brings the resource's
  * open drift along; a commit settles the item once (`already` after that, `not_claimed` when
