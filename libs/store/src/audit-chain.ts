@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { AuditEntry } from './audit-log';
 
@@ -15,8 +15,9 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** Lower-case hex SHA-256 of a string's UTF-8 bytes (one-shot `crypto.hash`: two per decision, no Hash object each). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** An entry's content: everything but its stream id and chain fields. */

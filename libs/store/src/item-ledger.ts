@@ -3,7 +3,7 @@ import type { RedisKeys } from '@driftwarden/redis';
 import { resourceKey, type ConfigItemEvent } from '@driftwarden/domain';
 import type { AuditLog } from './audit-log';
 import { versionedDrift, type VersionedDrift } from './drift-version';
-import { acceptItemLua, claimLatestLua } from './redis-scripts';
+import { acceptItemsLua, claimLatestLua } from './redis-scripts';
 import { DEFAULT_STORE_RETENTION, storeRetention, type StoreRetention } from './retention';
 
 export type AcceptStatus = 'accepted' | 'duplicate_pending' | 'duplicate' | 'stale';
@@ -37,9 +37,15 @@ export interface ItemState {
 }
 
 type RedisWithScripts = Redis & {
-  dwAcceptItem(...args: (string | number)[]): Promise<[AcceptStatus, string]>;
+  dwAcceptItems(...args: (string | number)[]): Promise<string[]>;
   dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string, string] | []>;
 };
+
+/**
+ * Items accepted by one script run at most: an ingest batch (EventBridge and SQS deliver up to 10
+ * to 100 at a time) is one command; a larger one is split so that no single run holds Redis long.
+ */
+const ACCEPT_CHUNK = 200;
 
 /** How long an item's ledger entry is kept by default (the duplicate window; config `retention.items`). */
 export const ITEM_TTL_SECONDS = DEFAULT_STORE_RETENTION.itemSeconds;
@@ -60,8 +66,9 @@ export class ItemLedger {
     retention: Partial<StoreRetention> = {},
   ) {
     this.retention = storeRetention(retention);
-    if (!('dwAcceptItem' in redis)) {
-      redis.defineCommand('dwAcceptItem', { numberOfKeys: 5, lua: acceptItemLua });
+    if (!('dwAcceptItems' in redis)) {
+      // The number of keys varies with the batch: given with each call.
+      redis.defineCommand('dwAcceptItems', { lua: acceptItemsLua });
       redis.defineCommand('dwClaimLatest', { numberOfKeys: 4, lua: claimLatestLua });
     }
     this.redis = redis as RedisWithScripts;
@@ -71,38 +78,48 @@ export class ItemLedger {
     return this.keys.key('item', eventId);
   }
 
-  /** Accepts items in one round trip (pipelined); results in input order. */
+  /**
+   * Accepts items, each atomically and in input order, in one round trip (one script run per
+   * ACCEPT_CHUNK items, pipelined); results in input order.
+   */
   async accept(events: ConfigItemEvent[]): Promise<AcceptResult[]> {
     if (events.length === 0) return [];
     const now = new Date().toISOString();
-    const pipeline = this.redis.pipeline() as unknown as {
-      dwAcceptItem(...args: (string | number)[]): unknown;
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
-    for (const e of events) {
-      const rk = resourceKey(e.resource);
-      pipeline.dwAcceptItem(
-        this.itemKey(e.eventId),
-        this.keys.key('res', rk),
-        this.keys.key('pending', rk),
-        this.audit.streamKey,
-        this.audit.chainHeadKey,
-        e.eventId,
-        rk,
-        e.order,
-        JSON.stringify(e),
-        this.retention.itemSeconds,
-        now,
-        this.audit.maxEntries,
-      );
+    const rks = events.map((e) => resourceKey(e.resource));
+    const calls: (string | number)[][] = [];
+    for (let start = 0; start < events.length; start += ACCEPT_CHUNK) {
+      const end = Math.min(events.length, start + ACCEPT_CHUNK);
+      const keys: string[] = [this.audit.streamKey, this.audit.chainHeadKey];
+      const args: (string | number)[] = [this.retention.itemSeconds, now, this.audit.maxEntries];
+      for (let i = start; i < end; i++) {
+        const e = events[i];
+        keys.push(this.itemKey(e.eventId), this.keys.key('res', rks[i]), this.keys.key('pending', rks[i]));
+        args.push(e.eventId, rks[i], e.order, JSON.stringify(e));
+      }
+      calls.push([keys.length, ...keys, ...args]);
     }
-    const replies = (await pipeline.exec()) ?? [];
-    return events.map((e, i) => {
-      const [err, reply] = replies[i] ?? [new Error('no reply'), null];
-      if (err) throw err;
-      const [status, detail] = reply as [AcceptStatus, string];
-      return { eventId: e.eventId, resourceKey: resourceKey(e.resource), status, detail };
-    });
+    let replies: string[][];
+    if (calls.length === 1) {
+      replies = [await this.redis.dwAcceptItems(...calls[0])];
+    } else {
+      const pipeline = this.redis.pipeline() as unknown as {
+        dwAcceptItems(...args: (string | number)[]): unknown;
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
+      for (const c of calls) pipeline.dwAcceptItems(...c);
+      replies = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+        if (err) throw err;
+        return reply as string[];
+      });
+    }
+    const flat = replies.flat();
+    if (flat.length !== 2 * events.length) throw new Error(`accept: ${flat.length / 2} replies for ${events.length} items`);
+    return events.map((e, i) => ({
+      eventId: e.eventId,
+      resourceKey: rks[i],
+      status: flat[2 * i] as AcceptStatus,
+      detail: flat[2 * i + 1],
+    }));
   }
 
   /** True the first time an event id is seen within the duplicate window (for events that are not items). */

@@ -1,38 +1,56 @@
 // Redis Lua scripts: each runs atomically on the server. Kept as strings so the build ships them.
 import { AUDIT_CHAIN_LUA } from './audit-chain.lua';
 
-export const acceptItemLua = `${AUDIT_CHAIN_LUA}
--- Accepts one config item for a resource, atomically.
--- KEYS[1] item hash, KEYS[2] resource hash, KEYS[3] pending zset, KEYS[4] audit stream, KEYS[5] audit chain head
--- ARGV[1] eventId, ARGV[2] resourceKey, ARGV[3] order, ARGV[4] body (JSON),
--- ARGV[5] ttl seconds, ARGV[6] now (ISO), ARGV[7] audit maxlen
--- Returns {status, detail}: accepted | duplicate_pending | duplicate | stale
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local outcome = redis.call('HGET', KEYS[1], 'outcome')
-  if (not outcome) or outcome == '' then
-    return {'duplicate_pending', ''}
+export const acceptItemsLua = `${AUDIT_CHAIN_LUA}
+-- Accepts config items, each atomically and in the order given (a batch in one script run: one
+-- command for an ingest batch instead of one per item; items of one resource are taken in order,
+-- as separate calls would).
+-- KEYS[1] audit stream, KEYS[2] audit chain head, then for item i (from 0):
+--   KEYS[3+3i] item hash, KEYS[4+3i] resource hash, KEYS[5+3i] pending zset
+-- ARGV[1] ttl seconds, ARGV[2] now (ISO), ARGV[3] audit maxlen, then for item i:
+--   ARGV[4+4i] eventId, ARGV[5+4i] resourceKey, ARGV[6+4i] order, ARGV[7+4i] body (JSON)
+-- Returns {status, detail} per item, flattened: accepted | duplicate_pending | duplicate | stale
+local n = (#KEYS - 2) / 3
+if n ~= math.floor(n) or #ARGV ~= 3 + 4 * n then
+  return redis.error_reply('dwAcceptItems: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole items')
+end
+local ttl = tonumber(ARGV[1])
+local function accept(item, res, pending, id, rk, orderArg, body)
+  if redis.call('EXISTS', item) == 1 then
+    local outcome = redis.call('HGET', item, 'outcome')
+    if (not outcome) or outcome == '' then
+      return 'duplicate_pending', ''
+    end
+    return 'duplicate', outcome
   end
-  return {'duplicate', outcome}
+  local order = tonumber(orderArg)
+  local processed = tonumber(redis.call('HGET', res, 'processedOrder') or '-1')
+  if order <= processed then
+    local by = redis.call('HGET', res, 'processedId') or ''
+    redis.call('HSET', item, 'rk', rk, 'order', orderArg, 'body', body, 'outcome', 'stale',
+      'decidedAt', ARGV[2], 'supersededBy', by)
+    redis.call('EXPIRE', item, ttl)
+    local entry = dw_canonical_strings({
+      at = ARGV[2], type = 'item.stale', actor = 'pipeline', eventId = id, resourceKey = rk,
+      reason = 'older than item ' .. by .. ' already processed for this resource; never acted on' })
+    dw_audit_append(KEYS[1], KEYS[2], ARGV[3], entry, dw_sha256(entry))
+    return 'stale', by
+  end
+  redis.call('HSET', item, 'rk', rk, 'order', orderArg, 'body', body, 'outcome', '')
+  redis.call('EXPIRE', item, ttl)
+  redis.call('ZADD', pending, order, id)
+  -- The pending set lives no longer than its items (the claim deletes it).
+  redis.call('EXPIRE', pending, ttl)
+  return 'accepted', ''
 end
-local order = tonumber(ARGV[3])
-local processed = tonumber(redis.call('HGET', KEYS[2], 'processedOrder') or '-1')
-if order <= processed then
-  local by = redis.call('HGET', KEYS[2], 'processedId') or ''
-  redis.call('HSET', KEYS[1], 'rk', ARGV[2], 'order', ARGV[3], 'body', ARGV[4], 'outcome', 'stale',
-    'decidedAt', ARGV[6], 'supersededBy', by)
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
-  local body = dw_canonical_strings({
-    at = ARGV[6], type = 'item.stale', actor = 'pipeline', eventId = ARGV[1], resourceKey = ARGV[2],
-    reason = 'older than item ' .. by .. ' already processed for this resource; never acted on' })
-  dw_audit_append(KEYS[4], KEYS[5], ARGV[7], body, dw_sha256(body))
-  return {'stale', by}
+local out = {}
+for i = 0, n - 1 do
+  local status, detail = accept(KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i],
+    ARGV[4 + 4 * i], ARGV[5 + 4 * i], ARGV[6 + 4 * i], ARGV[7 + 4 * i])
+  out[#out + 1] = status
+  out[#out + 1] = detail
 end
-redis.call('HSET', KEYS[1], 'rk', ARGV[2], 'order', ARGV[3], 'body', ARGV[4], 'outcome', '')
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
-redis.call('ZADD', KEYS[3], order, ARGV[1])
--- The pending set lives no longer than its items (the claim deletes it).
-redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
-return {'accepted', ''}
+return out
 `;
 
 export const claimLatestLua = `${AUDIT_CHAIN_LUA}

@@ -3,13 +3,14 @@
  * and are never pure integers (each has a letter prefix). The envelope (EventBridge id, SNS
  * MessageId, transport) never enters them: duplicate deliveries of one item share the id.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ComplianceType, ResourceRef } from '@driftwarden/domain';
 
 type ResourceKeyParts = Pick<ResourceRef, 'type' | 'id' | 'account' | 'region'>;
 
 function hash32(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 32);
+  // One-shot `crypto.hash` (UTF-8, as `createHash().update(text, 'utf8')`): one per item at ingest.
+  return hash('sha256', text, 'hex').slice(0, 32);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   TransientError,
   applyPolicies,
@@ -821,7 +821,7 @@ export class EvaluateService {
     }
     // Otherwise: one `ignored` record per resource.
     if (decision.action === 'ignore') {
-      const id = `drf_ign_${createHash('sha256').update(rk).digest('hex').slice(0, 20)}`;
+      const id = `drf_ign_${hash('sha256', rk, 'hex').slice(0, 20)}`;
       const previous = await this.drifts.getVersioned(id);
       const next = { ...base(id, previous?.record.detectedAt ?? at), status: 'ignored' as const };
       return { saved: await this.drifts.save(next, previous, auditFor(id), itemCommit, { keepUntil }), driftId: id };

@@ -165,7 +165,7 @@ interface LedgerItem {
 }
 
 /**
- * The item ledger as its Redis scripts behave (acceptItemLua, claimLatestLua, the item part of
+ * The item ledger as its Redis scripts behave (acceptItemsLua, claimLatestLua, the item part of
  * saveDriftLua), checked against them by the shared contract (item-ledger.contract.ts, run here by
  * in-memory-item-ledger.spec.ts and on real Redis by test/pipeline/item-ledger.contract.int-spec.ts):
  * an item no newer than the resource's processed one is stale on arrival; a claim takes the newest
