@@ -31,6 +31,11 @@ class Phase {
   private readonly cpu0 = process.cpuUsage();
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 5 });
   private seen = 0;
+  // How far the phase got, once a second: what the load generator can say if it never ends.
+  private readonly progress = setInterval(
+    () => send({ type: 'progress', phase: this.name, settled: this.seen, expected: this.expected, failed: this.failed }),
+    1000,
+  );
 
   constructor(
     readonly name: string,
@@ -42,6 +47,7 @@ class Phase {
   /** One event accounted for (decided or failed); the report goes out after the last one. */
   settle(): void {
     if (++this.seen < this.expected) return;
+    clearInterval(this.progress);
     this.loop.disable();
     const cpu = process.cpuUsage(this.cpu0);
     send({

@@ -41,6 +41,7 @@ export interface PhaseReport {
 export type FromChild =
   | { type: 'ready'; startMs: number; readyMs: number }
   | { type: 'pong'; sentAt: number; childAt: number }
+  | { type: 'progress'; phase: string; settled: number; expected: number; failed: number }
   | { type: 'phase-done'; report: PhaseReport }
   | { type: 'sample'; policyIds: string[]; action: string | null }
   | { type: 'error'; message: string };

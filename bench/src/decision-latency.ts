@@ -41,11 +41,17 @@ class ControllerProcess {
   private readonly inbox: FromChild[] = [];
   private waiter: { type: FromChild['type']; resolve: (m: FromChild) => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
+  /** The child's last progress report (said when a phase does not end). */
+  progress = '';
 
   constructor(readonly child: ChildProcess) {
     child.on('message', (raw) => {
       const m = raw as FromChild;
       if (m.type === 'error') return this.fail(new Error(`controller process: ${m.message}`));
+      if (m.type === 'progress') {
+        this.progress = `${m.phase}: ${m.settled} of ${m.expected} events decided or failed (${m.failed} failed at ingest)`;
+        return;
+      }
       if (this.waiter?.type === m.type) {
         const w = this.waiter;
         this.waiter = null;
@@ -75,7 +81,12 @@ class ControllerProcess {
       }),
       ms,
       `the controller process's "${type}"`,
-    );
+    ).catch((e: unknown) => {
+      // An evaluation that failed for good is never reported as decided: say how far it got.
+      throw new Error(`${e instanceof Error ? e.message : String(e)}${this.progress ? `; last progress: ${this.progress}` : ''}`, {
+        cause: e,
+      });
+    });
   }
 }
 
