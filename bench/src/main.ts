@@ -5,7 +5,8 @@
  *  - their ratio (target >= 0.5),
  *  - decision latency p50/p99 at a fixed offered load of 500 events/s (target p99 <= 25 ms),
  *    without policies and with the shipped example policies (examples/policies, Cedar; every
- *    decision asks them twice: its revert is forbidden, its await_approval allowed);
+ *    decision asks them twice: its revert is forbidden, its await_approval allowed), the
+ *    controller in a process of its own, warmed up (decision-latency.ts);
  *    `--decision-only` runs just these two, interleaved,
  *  - freeze propagation p50/p99: signed PagerDuty webhook sent → freeze seen by a second
  *    process (freeze-propagation.ts; target p99 <= 50 ms),
@@ -34,7 +35,6 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { PerformanceObserver, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import * as path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -42,7 +42,6 @@ import { parseConfigObject } from '@driftwarden/config';
 import { editBenchmark } from '@driftwarden/kinds/security-group/hcl/bench/edit-benchmark';
 import { IngestService } from '@driftwarden/pipeline';
 import { DriftStore } from '@driftwarden/store';
-import { CedarPolicies } from '@driftwarden/policy';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { backportCalls } from './backport-calls';
 import { sgEvent } from './events';
@@ -54,6 +53,7 @@ import { kindsDiffBenchmark } from './kinds-diff';
 import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { burst } from './burst';
+import { decisionLatency, type EXAMPLE_POLICIES } from './decision-latency';
 import { auditAppendBenchmark, auditAppendSummary } from './audit-append';
 import { STATE_INDEX_TARGETS, stateIndexBenchmark } from './state-index';
 import { reconcileBenchmark } from './reconcile';
@@ -93,12 +93,6 @@ async function rawBullmq(jobs: number): Promise<number> {
   await dropPrefix(prefix);
   return rate;
 }
-
-/** The shipped example policies (run from the repository root, as `npm run bench` does). */
-const EXAMPLE_POLICIES = {
-  files: ['production-approval.cedar', 'business-hours.cedar', 'more-examples.cedar'].map((f) => path.resolve('examples/policies', f)),
-  timeZones: ['Europe/Berlin', 'America/New_York'],
-};
 
 async function pipeline(
   events: number,
@@ -280,96 +274,6 @@ async function reconcile(): Promise<{ reconcile_10k_resources_s: number; reconci
     reconcile_10k_fed: r.fed,
     reconcile_10k_decided_s: round2(r.decidedMs / 1000),
   };
-}
-
-/**
- * Decision latency at 500 events/s offered, without policies and with the shipped examples, in
- * interleaved rounds (the latencies of each side pooled), so a drift in the machine's speed
- * moves both alike.
- */
-async function decisionLatency(rounds = 3): Promise<{
-  decision_p50_ms: number;
-  decision_p99_ms: number;
-  decision_p50_with_policies_ms: number;
-  decision_p99_with_policies_ms: number;
-  policies_matched: string[];
-  policy_check_cpu_us: number;
-}> {
-  await pipeline(2_000, 500, EXAMPLE_POLICIES); // warm-up of the Cedar engine, not counted
-  const plain: number[] = [];
-  const gated: number[] = [];
-  const plainTails: TailReport[] = [];
-  const gatedTails: TailReport[] = [];
-  let ids: string[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const without = await pipeline(5_000, 500);
-    plain.push(...without.latencies);
-    plainTails.push(without.tail);
-    const withPolicies = await pipeline(5_000, 500, EXAMPLE_POLICIES);
-    gated.push(...withPolicies.latencies);
-    gatedTails.push(withPolicies.tail);
-    ids = withPolicies.policyIds;
-  }
-  plain.sort((a, b) => a - b);
-  gated.sort((a, b) => a - b);
-  const checkCpu = policyCheckCpu();
-  const figures = {
-    decision_p50_ms: round2(percentile(plain, 50)),
-    decision_p99_ms: round2(percentile(plain, 99)),
-    decision_p50_with_policies_ms: round2(percentile(gated, 50)),
-    decision_p99_with_policies_ms: round2(percentile(gated, 99)),
-    policies_matched: ids,
-    policy_check_cpu_us: checkCpu,
-  };
-  log(
-    `decision latency at 500 events/s offered (${plain.length} decisions per side, ${rounds} interleaved rounds): ` +
-      `no policies p50 ${figures.decision_p50_ms} ms, p99 ${figures.decision_p99_ms} ms; ` +
-      `with the ${EXAMPLE_POLICIES.files.length} example policy files p50 ${figures.decision_p50_with_policies_ms} ms, p99 ${figures.decision_p99_with_policies_ms} ms ` +
-      `(a sampled decision names ${ids.length > 0 ? ids.join(', ') : 'NO policy: the gate did not run'}); ` +
-      `one Cedar check of the example policies costs ${checkCpu} µs of CPU (median of 5 × 2,000; CPU time, steadier than wall time on a shared machine)`,
-  );
-  log(`  the tail without policies: ${describeTail(plainTails)}`);
-  log(`  the tail with policies: ${describeTail(gatedTails)}`);
-  return figures;
-}
-
-/** CPU time of one policy check (the example policies, the bench's decision: a revert of an unknown principal's change). */
-function policyCheckCpu(): number {
-  const policies = CedarPolicies.load(EXAMPLE_POLICIES);
-  const request = {
-    principal: { arn: null, class: 'unknown' as const },
-    resource: {
-      type: 'AWS::EC2::SecurityGroup',
-      kind: 'security-group',
-      id: 'sg-0123456789abcdef0',
-      account: '111122223333',
-      region: 'eu-west-1',
-      tags: { team: 'payments' },
-      critical: false,
-      differences: [],
-    },
-    difference: {
-      id: 'added:ingress',
-      sentence: 'opened ingress tcp/22 from the internet (0.0.0.0/0)',
-      side: 'added',
-      direction: { axis: 'exposure' as const, change: 'widens' as const, revert: 'narrows' as const },
-      madeBy: 'unknown' as const,
-    },
-    rule: 6,
-    freeze: { now: { frozen: false, sources: [] }, atChange: { declared: false, unknown: false, withinLookback: false, sources: [] } },
-    incident: null,
-    at: new Date(),
-    dryRun: true,
-  };
-  for (let i = 0; i < 500; i++) policies.check(request, 'revert');
-  const runs: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < 2_000; i++) policies.check(request, 'revert');
-    const used = process.cpuUsage(t0);
-    runs.push((used.user + used.system) / 2_000);
-  }
-  return round2(median(runs));
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import { PolicyPort, type PolicyDifference, type PolicyRequest } from '@driftwar
 import { cedar, type CedarContext, type CedarValueJson, type EntityJson } from './cedar';
 import { localTime } from './local-time';
 import { PolicyLoadError } from './policy.errors';
-import { policyUsage, prune, type PolicyUsage } from './policy-usage';
+import { EVERYTHING, prune, usageByAction, type PathTree, type PolicyUsage } from './policy-usage';
 import { BASELINE_POLICY_ID, parsePolicies, policySetOf, readPolicyFiles, type LoadedPolicy, type PolicySource } from './policy-set';
 
 export interface PolicySettings {
@@ -23,9 +23,14 @@ let loaded = 0;
  * as forbidding (fail closed).
  */
 export class CedarPolicies extends PolicyPort {
-  private readonly setId: string;
   private readonly byId: Map<string, LoadedPolicy>;
-  private readonly usage: PolicyUsage;
+  /**
+   * Per action, the preparsed Cedar set to ask and what its policies read. An action no policy
+   * applies to is absent: nothing to ask. Each set holds only the policies that apply to its action
+   * (see `usageByAction`: the same answers as the whole set, and Cedar's cost grows with the number
+   * of policies it evaluates, even those whose scope excludes the action).
+   */
+  private readonly byAction: Map<PolicyAction, { setId: string; usage: PolicyUsage }>;
 
   private constructor(
     readonly policies: readonly LoadedPolicy[],
@@ -34,18 +39,32 @@ export class CedarPolicies extends PolicyPort {
   ) {
     super();
     this.byId = new Map(policies.map((p) => [p.id, p]));
-    const set = policySetOf(policies);
-    // Cedar keeps preparsed sets in a per-process table: the id is unique per load.
+    const plan =
+      opts.prune === false
+        ? new Map(POLICY_ACTIONS.map((a) => [a, { policies: [...policies], usage: EVERYTHING }]))
+        : usageByAction(policies);
+    // Cedar keeps preparsed sets in a per-process table: the ids are unique per load.
     const digest = createHash('sha256')
-      .update(JSON.stringify([set, timeZones]))
+      .update(JSON.stringify([policySetOf(policies), timeZones]))
       .digest('hex')
       .slice(0, 16);
-    this.setId = `dw-${digest}-${++loaded}`;
-    const parsed = cedar.preparsePolicySet(this.setId, { staticPolicies: set });
-    if (parsed.type === 'failure') {
-      throw new PolicyLoadError([{ file: '(policy set)', message: parsed.errors.map((e) => e.message).join('; ') }]);
+    const load = ++loaded;
+    this.byAction = new Map();
+    const sets = new Map<string, string>(); // policy ids → set id: actions with the same policies share one set
+    for (const [action, { policies: applying, usage }] of plan) {
+      const set = policySetOf(applying);
+      const key = applying.map((p) => p.id).join('\n');
+      let setId = sets.get(key);
+      if (!setId) {
+        setId = `dw-${digest}-${load}-${sets.size}`;
+        const parsed = cedar.preparsePolicySet(setId, { staticPolicies: set });
+        if (parsed.type === 'failure') {
+          throw new PolicyLoadError([{ file: '(policy set)', message: parsed.errors.map((e) => e.message).join('; ') }]);
+        }
+        sets.set(key, setId);
+      }
+      this.byAction.set(action, { setId, usage });
     }
-    this.usage = opts.prune === false ? { actions: new Set(POLICY_ACTIONS), context: null, resource: null } : policyUsage(policies);
   }
 
   /** Loads the files named by the settings (throws `PolicyLoadError`). */
@@ -63,8 +82,9 @@ export class CedarPolicies extends PolicyPort {
   }
 
   check(request: PolicyRequest, action: PolicyAction): PolicyJudgement {
+    const asked = this.byAction.get(action);
     // No policy applies to this action: nothing to ask Cedar.
-    if (!this.usage.actions.has(action)) return { forbidden: false, matched: [] };
+    if (!asked) return { forbidden: false, matched: [] };
     const principal = { type: 'Principal', id: request.principal.arn ?? 'unknown' };
     const resource = {
       type: 'Resource',
@@ -74,9 +94,9 @@ export class CedarPolicies extends PolicyPort {
       principal,
       action: { type: 'Action', id: action },
       resource,
-      context: this.context(request),
-      entities: entities(request, principal, resource, this.usage.resource),
-      preparsedPolicySetId: this.setId,
+      context: this.context(request, asked.usage.context),
+      entities: entities(request, principal, resource, asked.usage),
+      preparsedPolicySetId: asked.setId,
       // The policies were validated against the schema at load; the request holds only what they read.
       validateRequest: false,
     });
@@ -101,11 +121,10 @@ export class CedarPolicies extends PolicyPort {
     return { id, source: p ? `${p.file}:${p.line}` : 'unknown' };
   }
 
-  private context(request: PolicyRequest): CedarContext {
-    const wanted = this.usage.context;
+  private context(request: PolicyRequest, wanted: PolicyUsage['context']): CedarContext {
     const at = request.at;
     const incident = request.incident;
-    const parts: Record<string, () => CedarValueJson> = {
+    const parts: Record<string, (sub: PathTree | true) => CedarValueJson> = {
       rule: () => request.rule ?? 0,
       dryRun: () => request.dryRun,
       freeze: () => ({
@@ -120,12 +139,23 @@ export class CedarPolicies extends PolicyPort {
       }),
       incident: (): CedarValueJson =>
         incident ? { open: incident.open, provider: incident.provider, id: incident.id, title: incident.title } : { open: false },
-      time: () => ({
-        iso: at.toISOString(),
-        epochSeconds: Math.floor(at.getTime() / 1000),
-        utc: { ...localTime(at, 'UTC') },
-        zones: Object.fromEntries(this.timeZones.map((z) => [z, { ...localTime(at, z) }])),
-      }),
+      // Only the zones (and UTC) some policy reads: each costs an Intl conversion (cached per second).
+      time: (sub) => {
+        const wants = (key: string) => (sub === true ? true : sub.get(key));
+        const zones = wants('zones');
+        return {
+          iso: at.toISOString(),
+          epochSeconds: Math.floor(at.getTime() / 1000),
+          ...(wants('utc') ? { utc: { ...localTime(at, 'UTC') } } : {}),
+          ...(zones
+            ? {
+                zones: Object.fromEntries(
+                  this.timeZones.filter((z) => zones === true || zones.has(z)).map((z) => [z, { ...localTime(at, z) }]),
+                ),
+              }
+            : {}),
+        };
+      },
     };
     if (request.difference) {
       const d = request.difference;
@@ -134,44 +164,56 @@ export class CedarPolicies extends PolicyPort {
     const context: Record<string, CedarValueJson> = {};
     for (const [key, value] of Object.entries(parts)) {
       const sub = wanted ? wanted.get(key) : true;
-      if (sub !== undefined) context[key] = prune(value(), sub);
+      if (sub !== undefined) context[key] = prune(value(sub), sub);
     }
     return context;
   }
 }
 
+/**
+ * The principal and resource entities, with only the attributes (and tags) some policy reads. An
+ * entity no policy looks into is left out: Cedar needs an entity only to read its attributes, tags
+ * or ancestors (ours have none); the request's uids stand without it.
+ */
 function entities(
   request: PolicyRequest,
   principal: { type: string; id: string },
   resource: { type: string; id: string },
-  wanted: ReadonlySet<string> | null,
+  usage: PolicyUsage,
 ): EntityJson[] {
   const p = request.principal;
   const r = request.resource;
-  return [
-    {
-      uid: principal,
-      attrs: { class: p.class, ...(p.arn ? { arn: p.arn } : {}), ...(p.session ? { session: p.session } : {}) },
-      parents: [],
-    },
-    {
-      uid: resource,
-      attrs: {
-        kind: r.kind,
-        type: r.type,
-        id: r.id,
-        account: r.account,
-        region: r.region,
-        critical: r.critical,
-        ...(r.stack ? { stack: r.stack } : {}),
-        ...(r.address ? { address: r.address } : {}),
-        // The costliest attribute to hand to Cedar: only when a policy reads it.
-        ...(!wanted || wanted.has('differences') ? { differences: r.differences.map(difference) } : {}),
-      },
-      parents: [],
-      tags: { ...r.tags },
-    },
-  ];
+  const out: EntityJson[] = [];
+  const wanted = (set: ReadonlySet<string> | null, key: string) => set === null || set.has(key);
+  if (usage.principal === null || usage.principal.size > 0) {
+    const attrs: Record<string, CedarValueJson> = {};
+    if (wanted(usage.principal, 'class')) attrs.class = p.class;
+    if (p.arn && wanted(usage.principal, 'arn')) attrs.arn = p.arn;
+    if (p.session && wanted(usage.principal, 'session')) attrs.session = p.session;
+    out.push({ uid: principal, attrs, parents: [] });
+  }
+  if (usage.resource === null || usage.resource.size > 0 || usage.tags) {
+    const all: Record<string, () => CedarValueJson | undefined> = {
+      kind: () => r.kind,
+      type: () => r.type,
+      id: () => r.id,
+      account: () => r.account,
+      region: () => r.region,
+      critical: () => r.critical,
+      stack: () => r.stack,
+      address: () => r.address,
+      // The costliest attribute to hand to Cedar: only when a policy reads it.
+      differences: () => r.differences.map(difference),
+    };
+    const attrs: Record<string, CedarValueJson> = {};
+    for (const [key, value] of Object.entries(all)) {
+      if (!wanted(usage.resource, key)) continue;
+      const v = value();
+      if (v !== undefined) attrs[key] = v;
+    }
+    out.push({ uid: resource, attrs, parents: [], ...(usage.tags ? { tags: { ...r.tags } } : {}) });
+  }
+  return out;
 }
 
 function difference(d: PolicyDifference): CedarValueJson {

@@ -31,8 +31,25 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The wall-clock time at `at` in an IANA time zone (daylight saving time included). */
-export function localTime(at: Date, zone: string): LocalTime {
+/**
+ * The last answer per zone, for the UTC second it was computed in. Sound to reuse within that
+ * second: every UTC offset in the time zone database is a whole number of seconds, so the local
+ * wall-clock minute, hour and date cannot change within one UTC second. (Intl formatting costs
+ * tens of microseconds; decisions come hundreds per second and ask for the same few zones.)
+ */
+const lastAnswer = new Map<string, { second: number; value: Readonly<LocalTime> }>();
+
+/** The wall-clock time at `at` in an IANA time zone (daylight saving time included). Not to be mutated: answers are shared. */
+export function localTime(at: Date, zone: string): Readonly<LocalTime> {
+  const second = Math.floor(at.getTime() / 1000);
+  const last = lastAnswer.get(zone);
+  if (last && last.second === second) return last.value;
+  const value = Object.freeze(computeLocalTime(at, zone));
+  lastAnswer.set(zone, { second, value });
+  return value;
+}
+
+function computeLocalTime(at: Date, zone: string): LocalTime {
   const parts: Record<string, string> = {};
   for (const p of formatter(zone).formatToParts(at)) parts[p.type] = p.value;
   const weekday = WEEKDAYS[parts.weekday];

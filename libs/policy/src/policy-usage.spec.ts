@@ -1,5 +1,5 @@
 import { parsePolicies } from './policy-set';
-import { policyUsage, prune } from './policy-usage';
+import { policyUsage, prune, usageByAction } from './policy-usage';
 
 const usageOf = (text: string) => policyUsage(parsePolicies([{ file: 'p.cedar', text }], ['Europe/Berlin']));
 
@@ -20,11 +20,47 @@ describe('policyUsage: what a policy set can look at', () => {
     expect(u.context).toEqual(
       new Map<string, unknown>([
         ['time', new Map([['zones', new Map([['Europe/Berlin', new Map([['hour', true]])]])]])],
-        ['difference', true],
+        // `has` tests presence only: the key is kept, not what is under it.
+        ['difference', new Map()],
         ['incident', new Map([['open', true]])],
       ]),
     );
     expect([...(u.resource ?? [])]).toEqual(['account']);
+  });
+
+  it('`has` keeps the attribute it tests (not its content), and what other paths read below it', () => {
+    const u = usageOf(
+      'forbid (principal, action, resource) when { context has difference && context.difference.axis == "capacity" && context has incident };',
+    );
+    const ctx = { difference: { id: 'd', sentence: 'long', axis: 'capacity' }, incident: { open: true, id: 'Q1' }, rule: 6 };
+    expect(prune(ctx, u.context!)).toEqual({ difference: { axis: 'capacity' }, incident: {} });
+    expect(prune({ rule: 6 }, u.context!)).toEqual({});
+    // A later read of the whole value keeps it whole, in either order.
+    const whole = usageOf('forbid (principal, action, resource) when { context has incident && context.incident == context.incident };');
+    expect(prune(ctx, whole.context!)).toEqual({ incident: { open: true, id: 'Q1' } });
+  });
+
+  it('per action: only the policies that apply to it, and only what they read', () => {
+    const by = usageByAction(
+      parsePolicies(
+        [
+          {
+            file: 'p.cedar',
+            text: [
+              '@id("a") forbid (principal, action == Action::"revert", resource) when { context.time.utc.hour < 9 && resource.account == "1" };',
+              '@id("b") forbid (principal, action in [Action::"revert", Action::"await_approval"], resource) when { context.incident.open };',
+            ].join('\n'),
+          },
+        ],
+        ['Europe/Berlin'],
+      ),
+    );
+    expect([...by.keys()].sort()).toEqual(['await_approval', 'revert']);
+    expect(by.get('revert')!.policies.map((p) => p.id)).toEqual(['a', 'b']);
+    expect(by.get('await_approval')!.policies.map((p) => p.id)).toEqual(['b']);
+    expect(by.get('await_approval')!.usage.context).toEqual(new Map([['incident', new Map([['open', true]])]]));
+    expect([...by.get('await_approval')!.usage.resource!]).toEqual([]);
+    expect([...by.get('revert')!.usage.resource!]).toEqual(['account']);
   });
 
   it('prunes a value to the paths read, keeping the end of each path whole', () => {

@@ -35,6 +35,10 @@ const condition = fc.constantFrom(
   'context.time.utc.weekend',
   'context has difference && context.difference.axis == "exposure"',
   'resource.differences.isEmpty()',
+  // Read without an attribute: the uid alone (the entity may be left out), presence only (`has`).
+  'principal == Principal::"unknown"',
+  'context has difference',
+  'context.time has utc && context.time.utc.hour > 3',
   // Fails at evaluation (overflow): the engine must count it as forbidding, never as allowing.
   'context.time.epochSeconds * 9223372036854775807 > 0',
 );
