@@ -136,7 +136,7 @@ const LAYOUTS_KEPT = 4096;
 function tableKeys(value: unknown): string[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
   let keys: string[] | undefined;
-  for (const item of value) {
+  for (const item of value as readonly unknown[]) {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
     const own = Object.keys(item);
     if (keys === undefined) {
