@@ -41,21 +41,29 @@ const sg = (index: StackStateIndex) => index.kindIndex(securityGroupStateKind);
 /** The text as Terraform writes it: 2-space indentation. */
 const terraformText = (state: unknown): string => `${JSON.stringify(state, null, 2)}\n`;
 
-/** `text` cut into chunks of `size` bytes (a multi-byte character may be split). */
+/**
+ * `text` cut into chunks of `size` bytes (a multi-byte character may be split): views of one
+ * buffer (the scanner joins those without a copy) and, every third chunk, a copy of its own
+ * (joined by copying).
+ */
 function* chunked(text: string, size: number): Generator<Buffer> {
   const bytes = Buffer.from(text, 'utf8');
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  for (let i = 0, k = 0; i < bytes.length; i += size, k++) {
+    const chunk = bytes.subarray(i, i + size);
+    yield k % 3 === 2 ? Buffer.from(chunk) : chunk;
+  }
 }
 
-/** The text cut at the given byte offsets. */
+/** The text cut at the given byte offsets (views of one buffer, every other piece a copy). */
 function* cutAt(text: string, cuts: readonly number[]): Generator<Buffer> {
   const bytes = Buffer.from(text, 'utf8');
   let from = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    yield bytes.subarray(from, cut);
+  let k = 0;
+  for (const cut of [...cuts, bytes.length].sort((a, b) => a - b)) {
+    const piece = bytes.subarray(from, cut);
+    yield k++ % 2 === 1 ? Buffer.from(piece) : piece;
     from = cut;
   }
-  yield bytes.subarray(from);
 }
 
 async function failure(promise: Promise<unknown>): Promise<TerraformStateFormatError> {

@@ -643,6 +643,25 @@ const DECODED_MEMBERS: ReadonlySet<string> = new Set(['version', 'serial', 'line
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * `parts` with each run of parts that follow one another in the same memory (the slices the
+ * reader feeds of one chunk it read) joined into one view: bytes that are already contiguous
+ * are not copied. Sound because a chunk handed to the scanner is never written to afterwards
+ * (the scanner already reads on from views of the chunks it was given).
+ */
+function joinAdjacent(parts: Buffer[]): Buffer[] {
+  if (parts.length < 2) return parts;
+  const out: Buffer[] = [parts[0] as Buffer];
+  for (let k = 1; k < parts.length; k++) {
+    const part = parts[k] as Buffer;
+    const last = out[out.length - 1] as Buffer;
+    if (part.buffer === last.buffer && last.byteOffset + last.length === part.byteOffset)
+      out[out.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + part.length);
+    else out.push(part);
+  }
+  return out;
+}
+
 export class StateJsonScanner {
   private state = BEFORE_ROOT;
   /** Unread bytes: `buffer[pos…]` is at absolute offset `base + pos`. */
@@ -652,6 +671,9 @@ export class StateJsonScanner {
   /** Chunks received while waiting for `retryAt` bytes. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** After a copy (`absorb`): the last part copied, and where it starts in `buffer` (0: no copy). */
+  private lastPart: Buffer = EMPTY;
+  private copiedUpTo = 0;
   /** Do not walk again before this many unread bytes (a value cut short needs more than before). */
   private retryAt = 0;
   private received = 0;
@@ -712,12 +734,33 @@ export class StateJsonScanner {
         'too_large',
       );
     }
-    const parts = unread > 0 ? [this.buffer.subarray(this.pos), ...this.pending] : this.pending;
+    const parts = joinAdjacent(unread > 0 ? [this.buffer.subarray(this.pos), ...this.pending] : this.pending);
     this.base += this.pos;
-    this.buffer = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, unread + this.pendingBytes);
+    if (parts.length === 1) {
+      this.buffer = parts[0] as Buffer;
+      this.copiedUpTo = 0;
+    } else {
+      this.buffer = Buffer.concat(parts, unread + this.pendingBytes);
+      this.lastPart = parts[parts.length - 1] as Buffer;
+      this.copiedUpTo = this.buffer.length - this.lastPart.length;
+    }
     this.pos = 0;
     this.pending = [];
     this.pendingBytes = 0;
+  }
+
+  /**
+   * Once the walk is past the bytes copied in front of the last part, the unread bytes are all
+   * in that part: read on from it (a view), so that the next chunk, when it continues the same
+   * memory, is joined without a copy.
+   */
+  private uncopy(): void {
+    if (this.copiedUpTo === 0 || this.pos < this.copiedUpTo) return;
+    this.base += this.copiedUpTo;
+    this.pos -= this.copiedUpTo;
+    this.buffer = this.lastPart;
+    this.lastPart = EMPTY;
+    this.copiedUpTo = 0;
   }
 
   private where(): string | undefined {
@@ -849,5 +892,6 @@ export class StateJsonScanner {
     }
     // A value cut short: walk it again when it has at least twice the bytes.
     this.retryAt = this.pos < n ? 2 * (n - this.pos) : 0;
+    this.uncopy();
   }
 }
