@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { ConfigItemEvent } from '@driftwarden/domain';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
+import { sgConfigItem } from '../../libs/pipeline/src/test/config-item';
 import { keyBase, testKeys, testRedis } from '../support/redis';
 import { dropPrefix, uniquePrefix } from '../support/test-controller';
 
@@ -14,21 +15,8 @@ const REGION = 'eu-west-1';
 const TYPE = 'AWS::EC2::SecurityGroup';
 const rkOf = (group: string) => `${ACCOUNT}/${REGION}/${TYPE}/${group}`;
 
-function item(group: string, order: number): ConfigItemEvent {
-  return {
-    kind: 'config_item',
-    eventId: `ci-${group}-${order}`,
-    resource: { type: TYPE, id: group, account: ACCOUNT, region: REGION },
-    captureTime: new Date(order).toISOString(),
-    order,
-    status: 'OK',
-    changeType: 'UPDATE',
-    tags: {},
-    configuration: { groupId: group, note: 'ünïcode → kept' },
-    changedProperties: [],
-    delivery: { transport: 'http', shape: 'eventbridge', receivedAt: new Date().toISOString() } as ConfigItemEvent['delivery'],
-  };
-}
+const item = (group: string, order: number): ConfigItemEvent =>
+  sgConfigItem(group, order, { eventId: `ci-${group}-${order}`, configuration: { groupId: group, note: 'ünïcode → kept' } });
 
 describe('accepting a batch of items', () => {
   let redis: Redis;

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { ConfigItemEvent } from '@driftwarden/domain';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
+import { sgConfigItem } from '../../libs/pipeline/src/test/config-item';
 import { keyBase, testKeys, testRedis } from '../support/redis';
 import { dropPrefix, uniquePrefix } from '../support/test-controller';
 
@@ -17,21 +18,7 @@ const TYPE = 'AWS::EC2::SecurityGroup';
 const GROUP = 'sg-0stale00000000001';
 const RK = `${ACCOUNT}/${REGION}/${TYPE}/${GROUP}`;
 
-function item(order: number): ConfigItemEvent {
-  return {
-    kind: 'config_item',
-    eventId: `ci-${order}`,
-    resource: { type: TYPE, id: GROUP, account: ACCOUNT, region: REGION },
-    captureTime: new Date(order).toISOString(),
-    order,
-    status: 'OK',
-    changeType: 'UPDATE',
-    tags: {},
-    configuration: {},
-    changedProperties: [],
-    delivery: { transport: 'http', shape: 'eventbridge', receivedAt: new Date().toISOString() } as ConfigItemEvent['delivery'],
-  };
-}
+const item = (order: number): ConfigItemEvent => sgConfigItem(GROUP, order);
 
 describe('an older item accepted while a newer one is being decided', () => {
   let redis: Redis;

@@ -6,6 +6,7 @@
  */
 import type { ConfigItemEvent } from '@driftwarden/domain';
 import type { AcceptStatus, AuditEntry, ClaimedItem, ItemState, SaveResult } from '@driftwarden/store';
+import { sgConfigItem } from './config-item';
 
 /** One ledger with its store, seen only through what both implementations offer. */
 export interface LedgerUnderTest {
@@ -22,19 +23,7 @@ export const CONTRACT_RK = '111122223333/eu-west-1/AWS::EC2::SecurityGroup/sg-0c
 
 /** A Config item of the contract's resource; its id says its order. */
 export function contractItem(order: number): ConfigItemEvent {
-  return {
-    kind: 'config_item',
-    eventId: `ci-${order}`,
-    resource: { type: 'AWS::EC2::SecurityGroup', id: 'sg-0contract0000001', account: '111122223333', region: 'eu-west-1' },
-    captureTime: new Date(order).toISOString(),
-    order,
-    status: 'OK',
-    changeType: 'UPDATE',
-    tags: {},
-    configuration: {},
-    changedProperties: [],
-    delivery: { transport: 'http', shape: 'eventbridge', receivedAt: new Date(order).toISOString() } as ConfigItemEvent['delivery'],
-  };
+  return sgConfigItem('sg-0contract0000001', order, { receivedAt: new Date(order).toISOString() });
 }
 
 /** Defines the contract's cases; `make` builds a fresh, empty ledger for each (after the caller's own beforeEach). */
