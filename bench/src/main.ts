@@ -34,14 +34,12 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import { PerformanceObserver, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfigObject } from '@driftwarden/config';
 import { editBenchmark } from '@driftwarden/kinds/security-group/hcl/bench/edit-benchmark';
 import { IngestService } from '@driftwarden/pipeline';
-import { DriftStore } from '@driftwarden/store';
 import { startController } from '../../apps/controller/src/bootstrap';
 import { backportCalls } from './backport-calls';
 import { sgEvent } from './events';
@@ -53,7 +51,7 @@ import { kindsDiffBenchmark } from './kinds-diff';
 import { soakBenchmark } from './soak';
 import { unmanagedLookups } from './unmanaged-lookups';
 import { burst } from './burst';
-import { decisionLatency, type EXAMPLE_POLICIES } from './decision-latency';
+import { decisionLatency, decisionRun, describeTail } from './decision-latency';
 import { auditAppendBenchmark, auditAppendSummary } from './audit-append';
 import { STATE_INDEX_TARGETS, stateIndexBenchmark } from './state-index';
 import { reconcileBenchmark } from './reconcile';
@@ -94,11 +92,11 @@ async function rawBullmq(jobs: number): Promise<number> {
   return rate;
 }
 
-async function pipeline(
-  events: number,
-  offeredPerSecond: number | null,
-  policies?: typeof EXAMPLE_POLICIES,
-): Promise<{ rate: number; latencies: number[]; policyIds: string[]; tail: TailReport }> {
+/**
+ * The pipeline's events/s at saturation: `events` distinct security groups (tcp/22 opened to the
+ * world) offered in batches of 100, ingest → decision recorded, the controller in this process.
+ */
+async function pipeline(events: number): Promise<{ rate: number }> {
   const prefix = `dwbench-${randomBytes(3).toString('hex')}`;
   const config = parseConfigObject(
     {
@@ -108,7 +106,6 @@ async function pipeline(
       ingest: { coalesceMilliseconds: 0 },
       workers: { concurrency: 50 },
       attribution: { cloudTrailWaitSeconds: 0, lookupEvents: false },
-      ...(policies ? { policies } : {}),
     },
     { env: {} },
   );
@@ -120,118 +117,29 @@ async function pipeline(
     host: '127.0.0.1',
   });
   const ingest = ctl.app.get(IngestService);
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const spans: [number, number][] = [];
-  const gcs: [number, number][] = [];
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  let done = 0;
-  const failed: string[] = [];
+  const tag = randomBytes(3).toString('hex');
+  const keyOf = (i: number) => `111122223333/eu-west-1/AWS::EC2::SecurityGroup/sg-${tag}${String(i).padStart(10, '0')}`;
+  const pending = new Set(Array.from({ length: events }, (_, i) => keyOf(i)));
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
   ctl.workers.onCompleted((resourceKey) => {
-    const t = sentAt.get(resourceKey);
-    if (t !== undefined) {
-      const now = performance.now();
-      latencies.push(now - t);
-      spans.push([t, now]);
-      sentAt.delete(resourceKey);
-      if (++done === events) finish();
-    }
+    if (pending.delete(resourceKey) && pending.size === 0) finish();
   });
-  const tag = randomBytes(3).toString('hex');
   const all = Array.from({ length: events }, (_, i) => sgEvent(`sg-${tag}${String(i).padStart(10, '0')}`, 1_750_000_000_000 + i));
-  const keyOf = (i: number) => `111122223333/eu-west-1/AWS::EC2::SecurityGroup/sg-${tag}${String(i).padStart(10, '0')}`;
-  // The previous runs' garbage is collected now, not during this run (see tailReport).
-  collectGarbage();
+  collectGarbage(); // the previous runs' garbage is collected now, not during this run
   const t0 = performance.now();
-  if (offeredPerSecond === null) {
-    // Saturation: batches of 100, as EventBridge API destinations or SQS batches deliver.
-    const inflight: Promise<unknown>[] = [];
-    for (let i = 0; i < events; i += 100) {
-      const batch = all.slice(i, i + 100);
-      const now = performance.now();
-      for (let k = 0; k < batch.length; k++) sentAt.set(keyOf(i + k), now);
-      inflight.push(ingest.ingest(batch, { transport: 'http', actor: 'bench' }));
-      if (inflight.length >= 8) await inflight.shift();
-    }
-    await Promise.all(inflight);
-  } else {
-    // Fixed offered load: one event at a time, evenly spaced.
-    const interval = 1000 / offeredPerSecond;
-    for (let i = 0; i < events; i++) {
-      const due = t0 + i * interval;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sentAt.set(keyOf(i), performance.now());
-      // A failed ingest (e.g. a Redis command timeout on an overloaded machine) is counted and
-      // reported, never left as an unhandled rejection that kills the benchmark.
-      ingest.ingest(all[i], { transport: 'http', actor: 'bench' }).catch((e: unknown) => {
-        failed.push(e instanceof Error ? e.message : String(e));
-        if (sentAt.delete(keyOf(i)) && ++done === events) finish();
-      });
-    }
+  // Batches of 100, as EventBridge API destinations or SQS batches deliver; 8 in flight.
+  const inflight: Promise<unknown>[] = [];
+  for (let i = 0; i < events; i += 100) {
+    inflight.push(ingest.ingest(all.slice(i, i + 100), { transport: 'http', actor: 'bench' }));
+    if (inflight.length >= 8) await inflight.shift();
   }
+  await Promise.all(inflight);
   await finished;
-  if (failed.length > 0) {
-    await ctl.close();
-    await dropPrefix(prefix);
-    throw new Error(`${failed.length} of ${events} ingest calls failed (first: ${failed[0]})`);
-  }
   const rate = events / ((performance.now() - t0) / 1000);
-  loop.disable();
-  gcObserver.disconnect();
-  const tail = tailReport(spans, gcs, t0, loop);
-  // Which policies the decisions carry (checked on one of them): proof the gate ran.
-  const sample = await ctl.app.get(DriftStore).openFor(keyOf(events - 1));
-  const policyIds = sample?.record.decision.policy?.matched.map((m) => m.id) ?? [];
   await ctl.close();
   await dropPrefix(prefix);
-  return { rate, latencies: latencies.sort((a, b) => a - b), policyIds, tail };
-}
-
-/**
- * What the slowest 1% of a run's decisions have in common (to tell the product's tail from the
- * benchmark's): how many overlapped a garbage-collection pause of this process, how many were
- * sent in the run's first second (the controller just started: its start-up sweeps, cold
- * caches), and the event loop's delay over the run (the load generator shares the loop).
- */
-interface TailReport {
-  slowest: number;
-  overlappingGc: number;
-  inFirstSecond: number;
-  gcPauseMs: number;
-  gcPauseMaxMs: number;
-  loopDelayP99Ms: number;
-  loopDelayMaxMs: number;
-}
-
-function tailReport(spans: [number, number][], allGcs: [number, number][], t0: number, loop: IntervalHistogram): TailReport {
-  const gcs = allGcs.filter(([, end]) => end >= t0);
-  const slow = [...spans].sort((a, b) => b[1] - b[0] - (a[1] - a[0])).slice(0, Math.max(1, Math.ceil(spans.length / 100)));
-  return {
-    slowest: slow.length,
-    overlappingGc: slow.filter(([s, e]) => gcs.some(([gs, ge]) => gs < e && ge > s)).length,
-    inFirstSecond: slow.filter(([s]) => s - t0 < 1000).length,
-    gcPauseMs: round2(gcs.reduce((sum, [s, e]) => sum + (e - s), 0)),
-    gcPauseMaxMs: round2(Math.max(0, ...gcs.map(([s, e]) => e - s))),
-    loopDelayP99Ms: round2(loop.percentile(99) / 1e6),
-    loopDelayMaxMs: round2(loop.max / 1e6),
-  };
-}
-
-function describeTail(t: TailReport[]): string {
-  const sum = (f: (x: TailReport) => number) => t.reduce((n, x) => n + f(x), 0);
-  return (
-    `slowest 1% (${sum((x) => x.slowest)} decisions): ${sum((x) => x.overlappingGc)} overlapped a GC pause, ${sum((x) => x.inFirstSecond)} were sent in a run's first second; ` +
-    `GC paused ${round2(sum((x) => x.gcPauseMs))} ms in all (longest ${Math.max(...t.map((x) => x.gcPauseMaxMs))} ms); ` +
-    `event-loop delay p99 ${Math.max(...t.map((x) => x.loopDelayP99Ms))} ms, max ${Math.max(...t.map((x) => x.loopDelayMaxMs))} ms`
-  );
+  return { rate };
 }
 
 const TARGETS = {
@@ -319,7 +227,7 @@ async function main(): Promise<void> {
     }
     for (let i = 0; i < 5; i++) {
       const [cpu0, r0] = [process.cpuUsage(), await redisCpu()];
-      const { rate } = await pipeline(10_000, null);
+      const { rate } = await pipeline(10_000);
       const [cpu1, r1] = [process.cpuUsage(cpu0), await redisCpu()];
       log(
         `pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / 10_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 10_000).toFixed(0)} µs (run incl. start and clean-up)`,
@@ -330,19 +238,18 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--audit-only')) {
     // The chained audit append, and the decision latency it is part of (every decision appends one entry).
-    await pipeline(3_000, null);
-    const fixedOnly = await pipeline(5_000, 500);
+    const run = await decisionRun(null);
     const audit = await auditAppendBenchmark();
     const summary = auditAppendSummary(audit);
     const decision = {
-      decision_p50_ms: round2(percentile(fixedOnly.latencies, 50)),
-      decision_p99_ms: round2(percentile(fixedOnly.latencies, 99)),
+      decision_p50_ms: round2(percentile(run.latencies, 50)),
+      decision_p99_ms: round2(percentile(run.latencies, 99)),
     };
     log(
       `audit append, hash chain on, ${audit.appends} appends over ${audit.connections} connections: p50 ${summary.audit_append_p50_ms} ms, p99 ${summary.audit_append_p99_ms} ms; verify ${audit.verifyEntriesPerSecond} entries/s (ok: ${audit.verifiedOk})`,
     );
     log(
-      `decision latency at 500 events/s offered: p50 ${decision.decision_p50_ms} ms, p99 ${decision.decision_p99_ms} ms (target <= 25 ms); ${describeTail([fixedOnly.tail])}`,
+      `decision latency at 500 events/s offered (the controller in its own process, as --decision-only measures it, one round without policies): p50 ${decision.decision_p50_ms} ms, p99 ${decision.decision_p99_ms} ms (target <= 25 ms); ${describeTail([run.tail])}`,
     );
     if (json)
       process.stdout.write(
@@ -369,7 +276,7 @@ async function main(): Promise<void> {
   }
   // Warm-up (JIT, connection pools, Lua script cache), not counted.
   await rawBullmq(5_000);
-  await pipeline(3_000, null);
+  await pipeline(3_000);
   // Interleaved pairs, so a drift in this machine's speed (a shared VM varies by 1.5x within
   // minutes) moves both figures alike; the ratio is the median of the pairs' ratios.
   const rawRuns: number[] = [];
@@ -377,7 +284,7 @@ async function main(): Promise<void> {
   const ratios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     rawRuns.push(await rawBullmq(20_000));
-    pipeRuns.push((await pipeline(10_000, null)).rate);
+    pipeRuns.push((await pipeline(10_000)).rate);
     ratios.push(pipeRuns[r] / rawRuns[r]);
   }
   const raw = median(rawRuns);
