@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { ConfigItemEvent } from '@driftwarden/domain';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
-import { sgConfigItem } from '../../libs/pipeline/src/test/config-item';
+import { configItemOf } from '../../libs/pipeline/src/test/config-item';
 import { keyBase, testKeys, testRedis } from '../support/redis';
 import { dropPrefix, uniquePrefix } from '../support/test-controller';
 
@@ -16,7 +16,10 @@ const TYPE = 'AWS::EC2::SecurityGroup';
 const rkOf = (group: string) => `${ACCOUNT}/${REGION}/${TYPE}/${group}`;
 
 const item = (group: string, order: number): ConfigItemEvent =>
-  sgConfigItem(group, order, { eventId: `ci-${group}-${order}`, configuration: { groupId: group, note: 'ünïcode → kept' } });
+  configItemOf({ type: TYPE, id: group, account: ACCOUNT, region: REGION }, order, {
+    eventId: `ci-${group}-${order}`,
+    configuration: { groupId: group, note: 'ünïcode → kept' },
+  });
 
 describe('accepting a batch of items', () => {
   let redis: Redis;

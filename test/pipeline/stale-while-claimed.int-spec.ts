@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { ConfigItemEvent } from '@driftwarden/domain';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
-import { sgConfigItem } from '../../libs/pipeline/src/test/config-item';
+import { configItemOf } from '../../libs/pipeline/src/test/config-item';
 import { keyBase, testKeys, testRedis } from '../support/redis';
 import { dropPrefix, uniquePrefix } from '../support/test-controller';
 
@@ -18,7 +18,7 @@ const TYPE = 'AWS::EC2::SecurityGroup';
 const GROUP = 'sg-0stale00000000001';
 const RK = `${ACCOUNT}/${REGION}/${TYPE}/${GROUP}`;
 
-const item = (order: number): ConfigItemEvent => sgConfigItem(GROUP, order);
+const item = (order: number): ConfigItemEvent => configItemOf({ type: TYPE, id: GROUP, account: ACCOUNT, region: REGION }, order);
 
 describe('an older item accepted while a newer one is being decided', () => {
   let redis: Redis;

@@ -1,19 +1,18 @@
-import type { ConfigItemEvent, JsonObject } from '@driftwarden/domain';
+import type { ConfigItemEvent, JsonObject, ResourceRef } from '@driftwarden/domain';
 
 /**
- * A normalised Config item of security group `group` (account 111122223333, eu-west-1) whose
- * order and capture time are `order`, for the ledger and store tests; `eventId` defaults to
- * `ci-<order>`.
+ * A normalised Config item of `resource` whose order and capture time are `order`, for the ledger
+ * and store tests (they are the same for every kind); `eventId` defaults to `ci-<order>`.
  */
-export function sgConfigItem(
-  group: string,
+export function configItemOf(
+  resource: Pick<ResourceRef, 'type' | 'id' | 'account' | 'region'>,
   order: number,
   opts: { eventId?: string; configuration?: JsonObject; receivedAt?: string } = {},
 ): ConfigItemEvent {
   return {
     kind: 'config_item',
     eventId: opts.eventId ?? `ci-${order}`,
-    resource: { type: 'AWS::EC2::SecurityGroup', id: group, account: '111122223333', region: 'eu-west-1' },
+    resource: { type: resource.type, id: resource.id, account: resource.account, region: resource.region },
     captureTime: new Date(order).toISOString(),
     order,
     status: 'OK',

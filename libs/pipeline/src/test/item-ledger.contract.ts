@@ -6,7 +6,7 @@
  */
 import type { ConfigItemEvent } from '@driftwarden/domain';
 import type { AcceptStatus, AuditEntry, ClaimedItem, ItemState, SaveResult } from '@driftwarden/store';
-import { sgConfigItem } from './config-item';
+import { configItemOf } from './config-item';
 
 /** One ledger with its store, seen only through what both implementations offer. */
 export interface LedgerUnderTest {
@@ -19,11 +19,13 @@ export interface LedgerUnderTest {
   auditEntries(): Promise<AuditEntry[]>;
 }
 
-export const CONTRACT_RK = '111122223333/eu-west-1/AWS::EC2::SecurityGroup/sg-0contract0000001';
+/** The contract's resource: the ledger is the same for every kind, so a type no kind manages. */
+const CONTRACT_RESOURCE = { type: 'AWS::DynamoDB::Table', id: 'contract-table', account: '111122223333', region: 'eu-west-1' };
+export const CONTRACT_RK = `${CONTRACT_RESOURCE.account}/${CONTRACT_RESOURCE.region}/${CONTRACT_RESOURCE.type}/${CONTRACT_RESOURCE.id}`;
 
 /** A Config item of the contract's resource; its id says its order. */
 export function contractItem(order: number): ConfigItemEvent {
-  return sgConfigItem('sg-0contract0000001', order, { receivedAt: new Date(order).toISOString() });
+  return configItemOf(CONTRACT_RESOURCE, order, { receivedAt: new Date(order).toISOString() });
 }
 
 /** Defines the contract's cases; `make` builds a fresh, empty ledger for each (after the caller's own beforeEach). */
