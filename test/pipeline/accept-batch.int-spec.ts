@@ -3,12 +3,10 @@
  * pipelined): each item is still accepted atomically and in input order, exactly as one call per
  * item would, and the answers come back in input order. On real Redis, through the store's scripts.
  */
-import type { Redis } from 'ioredis';
 import type { ConfigItemEvent } from '@driftwarden/domain';
-import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
 import { configItemOf } from '../../libs/pipeline/src/test/config-item';
-import { keyBase, testKeys, testRedis } from '../support/redis';
-import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { keyBase } from '../support/redis';
+import { useLedgerStores } from '../support/ledger-stores';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -22,32 +20,15 @@ const item = (group: string, order: number): ConfigItemEvent =>
   });
 
 describe('accepting a batch of items', () => {
-  let redis: Redis;
-  let prefix: string;
-  let audit: AuditLog;
-  let ledger: ItemLedger;
-  let store: DriftStore;
-
-  beforeAll(() => {
-    redis = testRedis();
-  });
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    const keys = testKeys(prefix);
-    audit = new AuditLog(redis, keys);
-    ledger = new ItemLedger(redis, keys, audit);
-    store = new DriftStore(redis, keys, audit);
-  });
-  afterEach(async () => dropPrefix(prefix));
-  afterAll(() => redis.disconnect());
+  const t = useLedgerStores();
 
   it('answers every item of a batch larger than one script run, in input order, as separate calls would', async () => {
     // A resource whose item 5000 was decided: an older item of it is stale, a newer one accepted.
     const decided = item('sg-0decided0000001', 5_000);
-    await ledger.accept([decided]);
-    await ledger.claimLatest(rkOf('sg-0decided0000001'));
+    await t.ledger.accept([decided]);
+    await t.ledger.claimLatest(rkOf('sg-0decided0000001'));
     expect(
-      await store.commitWithoutRecord(
+      await t.store.commitWithoutRecord(
         { eventId: decided.eventId, order: decided.order, resourceKey: rkOf('sg-0decided0000001'), outcome: 'decided' },
         { at: new Date().toISOString(), type: 'decision', actor: 'pipeline', eventId: decided.eventId, reason: 'test' },
       ),
@@ -67,7 +48,7 @@ describe('accepting a batch of items', () => {
       decided,
       ...many.slice(300),
     ];
-    const results = await ledger.accept(batch);
+    const results = await t.ledger.accept(batch);
 
     expect(results.map((r) => r.eventId)).toEqual(batch.map((e) => e.eventId));
     expect(results.map((r) => r.resourceKey)).toEqual(batch.map((e) => rkOf(e.resource.id)));
@@ -81,19 +62,19 @@ describe('accepting a batch of items', () => {
     expect(statusOf(decided)).toMatchObject({ status: 'duplicate', detail: 'decided' });
 
     // What each accepted item left behind is what a single accept leaves: the stored body, the pending order.
-    const stored = await ledger.event(many[449].eventId);
+    const stored = await t.ledger.event(many[449].eventId);
     expect(stored).toEqual(many[449]);
-    expect(await redis.zrange(`${keyBase(prefix)}:pending:${rkOf('sg-0twice000000001')}`, '0', '-1')).toEqual(
+    expect(await t.redis.zrange(`${keyBase(t.prefix)}:pending:${rkOf('sg-0twice000000001')}`, '0', '-1')).toEqual(
       twoOfOne.map((e) => e.eventId),
     );
-    expect(await ledger.pendingCount(rkOf(many[200].resource.id))).toBe(1);
-    expect(await redis.hget(`${keyBase(prefix)}:item:${item('sg-0decided0000001', 4_000).eventId}`, 'outcome')).toBe('stale');
+    expect(await t.ledger.pendingCount(rkOf(many[200].resource.id))).toBe(1);
+    expect(await t.redis.hget(`${keyBase(t.prefix)}:item:${item('sg-0decided0000001', 4_000).eventId}`, 'outcome')).toBe('stale');
     // One audit entry for the stale item, in the chain after the decision.
-    const entries = (await audit.list({ limit: 100 })).items;
+    const entries = (await t.audit.list({ limit: 100 })).items;
     expect(entries.map((e) => [e.type, e.eventId])).toEqual([
       ['decision', decided.eventId],
       ['item.stale', item('sg-0decided0000001', 4_000).eventId],
     ]);
-    expect(await audit.verify(null)).toMatchObject({ ok: true, checked: 2 });
+    expect(await t.audit.verify(null)).toMatchObject({ ok: true, checked: 2 });
   });
 });

@@ -3,30 +3,14 @@
  * same cases run on the in-memory fake the use-case specs use (libs/pipeline/src/test/
  * in-memory-item-ledger.spec.ts), so the fake cannot drift from the scripts unnoticed.
  */
-import type { Redis } from 'ioredis';
-import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
 import { CONTRACT_RK, itemLedgerContract } from '../../libs/pipeline/src/test/item-ledger.contract';
-import { testKeys, testRedis } from '../support/redis';
-import { dropPrefix, uniquePrefix } from '../support/test-controller';
+import { useLedgerStores } from '../support/ledger-stores';
 
 describe('ItemLedger on Redis (item ledger contract)', () => {
-  let redis: Redis;
-  let prefix: string;
-
-  beforeAll(() => {
-    redis = testRedis();
-  });
-  beforeEach(() => {
-    prefix = uniquePrefix();
-  });
-  afterEach(async () => dropPrefix(prefix));
-  afterAll(() => redis.disconnect());
+  const t = useLedgerStores();
 
   itemLedgerContract(() => {
-    const keys = testKeys(prefix);
-    const audit = new AuditLog(redis, keys);
-    const ledger = new ItemLedger(redis, keys, audit);
-    const store = new DriftStore(redis, keys, audit);
+    const { audit, ledger, store } = t;
     return {
       accept: async (e) => (await ledger.accept([e]))[0].status,
       claimLatest: (rk) => ledger.claimLatest(rk),
