@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { CedarPolicies } from '@driftwarden/policy';
 import { sgEvent } from './events';
 import { sharedNow, type ChildArgs, type DecisionTimes, type FromChild, type PhaseReport, type ToChild } from './decision-latency-ipc';
+import { ChildChannel } from './child-channel';
 import { REDIS_URL, log, median, percentile, round2, within } from './util';
 
 /** The shipped example policies (run from the repository root, as `npm run bench` does). */
@@ -36,58 +37,19 @@ const RATE = 500;
 const WARMUP_EVENTS = 2_500;
 const MEASURED_EVENTS = 5_000;
 
-/** The controller process as seen from here. */
-class ControllerProcess {
-  private readonly inbox: FromChild[] = [];
-  private waiter: { type: FromChild['type']; resolve: (m: FromChild) => void; reject: (e: Error) => void } | null = null;
-  private failure: Error | null = null;
-  /** The child's last progress report (said when a phase does not end). */
-  progress = '';
-
-  constructor(readonly child: ChildProcess) {
-    child.on('message', (raw) => {
-      const m = raw as FromChild;
-      if (m.type === 'error') return this.fail(new Error(`controller process: ${m.message}`));
-      if (m.type === 'progress') {
-        this.progress = `${m.phase}: ${m.settled} of ${m.expected} events decided or failed (${m.failed} failed at ingest)`;
-        return;
-      }
-      if (this.waiter?.type === m.type) {
-        const w = this.waiter;
-        this.waiter = null;
-        w.resolve(m);
-      } else this.inbox.push(m);
-    });
-    child.once('exit', (code, signal) => this.fail(new Error(`controller process exited (${String(code ?? signal)})`)));
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    this.waiter?.reject(err);
-    this.waiter = null;
-  }
-
-  send(m: ToChild): void {
-    this.child.send(m);
-  }
-
-  next<T extends FromChild['type']>(type: T, ms: number): Promise<Extract<FromChild, { type: T }>> {
-    const i = this.inbox.findIndex((m) => m.type === type);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0] as Extract<FromChild, { type: T }>);
-    if (this.failure) return Promise.reject(this.failure);
-    return within(
-      new Promise<Extract<FromChild, { type: T }>>((resolve, reject) => {
-        this.waiter = { type, resolve: resolve as (m: FromChild) => void, reject };
-      }),
-      ms,
-      `the controller process's "${type}"`,
-    ).catch((e: unknown) => {
-      // An evaluation that failed for good is never reported as decided: say how far it got.
-      throw new Error(`${e instanceof Error ? e.message : String(e)}${this.progress ? `; last progress: ${this.progress}` : ''}`, {
-        cause: e,
-      });
-    });
-  }
+/** The controller process, with its last progress report (said when a phase does not end). */
+function controllerChannel(child: ChildProcess): ChildChannel<FromChild, ToChild> {
+  let progress = '';
+  return new ChildChannel<FromChild, ToChild>(child, {
+    name: 'the controller process',
+    intercept: (m) => {
+      if (m.type !== 'progress') return false;
+      progress = `${m.phase}: ${m.settled} of ${m.expected} events decided or failed (${m.failed} failed at ingest)`;
+      return true;
+    },
+    // An evaluation that failed for good is never reported as decided: say how far it got.
+    hint: () => (progress ? `last progress: ${progress}` : ''),
+  });
 }
 
 /** What one round (one fresh controller process) measured. */
@@ -154,7 +116,7 @@ const ascending = (xs: number[]): number[] => xs.sort((a, b) => a - b);
  * child's report once every one of them is decided (or failed).
  */
 async function offer(
-  ctl: ControllerProcess,
+  ctl: ChildChannel<FromChild, ToChild>,
   phase: string,
   events: number,
   rate: number,
@@ -193,7 +155,7 @@ export async function decisionRun(
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, REDIS_URL, NODE_NO_WARNINGS: '1' },
   });
-  const ctl = new ControllerProcess(child);
+  const ctl = controllerChannel(child);
   try {
     const ready = await ctl.next('ready', 60_000);
     // The shared clock's offset between the two processes (both read the system clock at start).

@@ -24,10 +24,11 @@
  * and in `soak_decisions` < `soak_items`).
  */
 import { randomBytes } from 'node:crypto';
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import { cloudTrailEvent, configItemEvent, type GroupInfo } from '@driftwarden/sandbox/testing';
+import { ChildChannel } from './child-channel';
 import type { SoakChildArgs, SoakFromChild, SoakToChild } from './soak-ipc';
 import { REDIS_URL, dropPrefix, log, round2, sleep } from './util';
 import type { PermissionRule } from '@driftwarden/kinds/security-group';
@@ -154,48 +155,28 @@ type ChildSample = Extract<SoakFromChild, { type: 'sample' }>;
 
 /** The controller in its own process (soak-child.ts), fed and sampled over IPC. */
 class ControllerProcess {
-  private readonly waiting: ((m: SoakFromChild) => void)[] = [];
-  private exited: string | null = null;
-
-  private constructor(private readonly child: ChildProcess) {
-    child.on('message', (m: SoakFromChild) => this.waiting.shift()?.(m));
-    child.on('exit', (code, signal) => {
-      this.exited = `the controller process exited (${signal ?? `code ${code}`})`;
-      for (const w of this.waiting.splice(0)) w({ type: 'error', message: this.exited });
-    });
-  }
+  private constructor(private readonly channel: ChildChannel<SoakFromChild, SoakToChild>) {}
 
   static async start(args: SoakChildArgs): Promise<ControllerProcess> {
     const child = fork(path.join(__dirname, 'soak-child.js'), [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const proc = new ControllerProcess(child);
-    await proc.next('ready');
-    return proc;
-  }
-
-  private next<T extends SoakFromChild['type']>(type: T): Promise<Extract<SoakFromChild, { type: T }>> {
-    if (this.exited) return Promise.reject(new Error(this.exited));
-    return new Promise((resolve, reject) =>
-      this.waiting.push((m) => {
-        if (m.type === type) resolve(m as Extract<SoakFromChild, { type: T }>);
-        else reject(new Error(m.type === 'error' ? m.message : `expected '${type}' from the controller process, got '${m.type}'`));
-      }),
-    );
+    const channel = new ChildChannel<SoakFromChild, SoakToChild>(child, { name: 'the controller process' });
+    await channel.next('ready', 60_000);
+    return new ControllerProcess(channel);
   }
 
   send(events: Record<string, unknown>[]): void {
-    this.child.send({ type: 'events', events } satisfies SoakToChild);
+    this.channel.send({ type: 'events', events });
   }
 
+  /** A sample waits behind the events sent before it (one ordered channel): generous. */
   sample(): Promise<ChildSample> {
-    const reply = this.next('sample');
-    this.child.send({ type: 'sample' } satisfies SoakToChild);
-    return reply;
+    this.channel.send({ type: 'sample' });
+    return this.channel.next('sample', 120_000);
   }
 
   async close(): Promise<void> {
-    const closed = this.next('closed');
-    this.child.send({ type: 'close' } satisfies SoakToChild);
-    await closed;
+    this.channel.send({ type: 'close' });
+    await this.channel.next('closed', 30_000);
   }
 }
 
