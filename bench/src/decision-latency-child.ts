@@ -10,6 +10,8 @@
  * decision (WorkerHost.onCompleted). Per phase it also records this process's CPU time, its GC
  * pauses and its event-loop delay, and reports them at the end of the phase.
  */
+import path from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { IngestService } from '@driftwarden/pipeline';
 import { DriftStore } from '@driftwarden/store';
@@ -143,6 +145,12 @@ async function main(): Promise<void> {
         return;
       case 'close':
         gcObserver.disconnect();
+        // DW_BENCH_HEAP_SNAPSHOT=dir (with DW_BENCH_CONTROLLER_FLAGS=--expose-gc): what the
+        // controller still holds after the measured phase, as a heap snapshot.
+        if (process.env.DW_BENCH_HEAP_SNAPSHOT) {
+          (globalThis as { gc?: () => void }).gc?.();
+          writeHeapSnapshot(path.join(process.env.DW_BENCH_HEAP_SNAPSHOT, `controller-${process.pid}.heapsnapshot`));
+        }
         void ctl
           .close()
           .then(() => dropPrefix(args.prefix))

@@ -151,8 +151,12 @@ export async function decisionRun(
 ): Promise<DecisionRun> {
   const rate = opts.rate ?? RATE;
   const args: ChildArgs = { prefix: `dwbench-dl-${randomBytes(3).toString('hex')}`, policies };
+  // DW_BENCH_CONTROLLER_FLAGS: Node flags for the controller process only (e.g. `--cpu-prof` or
+  // `--trace-gc`, whose output then appears on this process's stdout), to see where its time goes.
+  const flags = process.env.DW_BENCH_CONTROLLER_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
   const child = fork(path.join(__dirname, 'decision-latency-child.js'), [JSON.stringify(args)], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', flags.length ? 'inherit' : 'ignore', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...flags],
     env: { ...process.env, REDIS_URL, NODE_NO_WARNINGS: '1' },
   });
   const ctl = controllerChannel(child);
@@ -266,6 +270,9 @@ export async function decisionLatency(rounds = 3): Promise<{
     `  controller CPU per decision (median of rounds; CPU time, steadier than wall time on a shared machine): no policies ${figures.controller_cpu_us_per_decision} µs, ` +
       `with policies ${figures.controller_cpu_us_per_decision_with_policies} µs; one Cedar check of the example policies costs ${checkCpu} µs (median of 5 × 2,000)`,
   );
+  const perRound = (runs: DecisionRun[]) =>
+    runs.map((x) => `${round2(percentile(x.latencies, 99))} (generator ≤ ${round2(x.maxSendLagMs)} ms late)`).join(', ');
+  log(`  each round's p99, in order: no policies ${perRound(plain)}; with policies ${perRound(gated)}`);
   log(`  the tail without policies: ${describeTail(plain.map((x) => x.tail))}`);
   log(`  the tail with policies: ${describeTail(gated.map((x) => x.tail))}`);
   return figures;
