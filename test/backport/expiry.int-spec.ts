@@ -218,6 +218,9 @@ describe('emergency patches expire (backport.expiryDays)', () => {
       () => now,
     ).sweep();
     expect(out.announced.map((a) => a.driftId)).not.toContain(id);
+    // Nor is the pull request told it is overdue: its drift is no longer open.
+    expect(out.commented.map((a) => a.driftId)).not.toContain(id);
+    expect(gh.comments(pr.number)).toEqual([]);
     expect(await overdueEntries()).toHaveLength(entries);
     const after = await drifts.get(id);
     expect(after?.status).toBe('resolved');

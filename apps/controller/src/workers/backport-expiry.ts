@@ -173,6 +173,13 @@ export class BackportExpiry {
     // One comment per period, by one sweep (replicas, overlapping sweeps).
     if ((await this.redis.dwClaimOverdueComment(key, String(reminders), String(this.clock().getTime()), String(COMMENT_CLAIM_MS))) !== 1)
       return;
+    // The record may have closed (or its pull request merged) since the sweep listed it: then the
+    // pull request is not overdue and gets no comment.
+    const current = await this.drifts.get(d.id);
+    if (!current || current.links.pullRequest?.number !== pr.number || !flagOverdue(current, since, now.toISOString())) {
+      await this.redis.hdel(key, 'commenting', 'commentingAt');
+      return;
+    }
     const [owner, name] = pr.repo.split('/');
     try {
       await this.github.ensureLabels({ owner, name }, pr.number, [OVERDUE_LABEL]);
