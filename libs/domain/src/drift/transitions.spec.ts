@@ -211,11 +211,13 @@ describe('drift record transitions (pure)', () => {
       expect(failEvaluation(next, failure, AT).evidence.eventIds).toEqual(['ev-1', 'ev-2']);
     });
 
-    it('countReplay: the failure counts one more replay, the status stays; null without a failure', () => {
+    it('countReplay: the failure counts one more replay, the status stays; null without a failure or once no longer failed', () => {
       const once = countReplay(aDrift({ status: 'failed', failure: FAILURE }), AT)!;
       expect(once).toEqual({ ...aDrift({ status: 'failed', failure: { ...FAILURE, replays: 1 } }), updatedAt: AT });
       expect(countReplay(once, AT)?.failure?.replays).toBe(2);
       expect(countReplay(aDrift({ status: 'failed' }), AT)).toBeNull();
+      // Decided again since the replay listed it (its failure is history): nothing to count.
+      expect(countReplay(aDrift({ status: 'held', failure: FAILURE }), AT)).toBeNull();
     });
 
     it('resolveDrift: resolved with the item and the diff; the rule-2 decision when given, else the decision stays', () => {

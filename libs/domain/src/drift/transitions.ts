@@ -201,10 +201,11 @@ export function failEvaluation(record: DriftRecord, failure: DriftFailure, at: s
 /**
  * An evaluation that failed for good is decided again (`replay --failed`): its item is back among
  * the pending ones, and the failure counts the replay. The status stays until that evaluation
- * decides. Null when the record has no failure.
+ * decides. Null when the record has no failure or is no longer `failed`.
  */
 export function countReplay(record: DriftRecord, at: string): DriftRecord | null {
-  if (!record.failure) return null;
+  // Only a record still failed: one decided again since the replay listed it has nothing to count.
+  if (!record.failure || record.status !== 'failed') return null;
   return { ...record, updatedAt: at, failure: { ...record.failure, replays: (record.failure.replays ?? 0) + 1 } };
 }
 
