@@ -7,6 +7,8 @@
  * beyond the container's (`node dist/apps/controller/src/main.js` runs with none). Silent unless
  * `DW_SOAK_LOG` names a pino level (the controller's log then goes to stderr).
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import 'reflect-metadata';
 import { parseConfigObject } from '@driftwarden/config';
 import type { ResourceRef } from '@driftwarden/domain';
@@ -84,6 +86,15 @@ async function main(): Promise<void> {
           failures,
           firstFailure,
         });
+        break;
+      }
+      case 'live': {
+        // Only now, after the soak: a full collection, to tell what the heap still reaches from
+        // garbage V8 had not yet collected (the process ran without --expose-gc until here).
+        setFlagsFromString('--expose-gc');
+        (runInNewContext('gc') as () => void)();
+        const mem = process.memoryUsage();
+        send({ type: 'live', heapUsed: mem.heapUsed, rss: mem.rss });
         break;
       }
       case 'close':

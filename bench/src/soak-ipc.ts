@@ -6,7 +6,7 @@ export interface SoakChildArgs {
 }
 
 /** Parent → child. */
-export type SoakToChild = { type: 'events'; events: Record<string, unknown>[] } | { type: 'sample' } | { type: 'close' };
+export type SoakToChild = { type: 'events'; events: Record<string, unknown>[] } | { type: 'sample' } | { type: 'live' } | { type: 'close' };
 
 /** Child → parent. `sample`: the controller process's memory (bytes) and counters. */
 export type SoakFromChild =
@@ -22,5 +22,7 @@ export type SoakFromChild =
       failures: number;
       firstFailure: string | null;
     }
+  /** After a full garbage collection at the end: the heap the controller still reaches, and its resident set then. */
+  | { type: 'live'; heapUsed: number; rss: number }
   | { type: 'closed' }
   | { type: 'error'; message: string };

@@ -19,9 +19,11 @@
  * (soak-child.ts: all roles, as one replica runs them, no Node flag the container does not
  * set), fed over IPC; this process generates the load and scans Redis, so neither counts in
  * the figure. `soak_heap_mb_*` is the controller's V8 heap in use at the same samples
- * (`soak_heap_total_mb_end` what V8 holds for it), and `soak_ingest_backlog_end` the ingest
- * calls still unanswered at the end (a controller slower than the offered rate shows here,
- * and in `soak_decisions` < `soak_items`).
+ * (`soak_heap_total_mb_end` what V8 holds for it), and `soak_heap_live_mb_end` the heap it still
+ * reaches after one full garbage collection at the end (forced only then, after the last
+ * sample): a heap in use that grows while this stays small is garbage V8 had not collected yet,
+ * not a leak. `soak_ingest_backlog_end` is the ingest calls still unanswered at the end (a
+ * controller slower than the offered rate shows here, and in `soak_decisions` < `soak_items`).
  */
 import { randomBytes } from 'node:crypto';
 import { fork } from 'node:child_process';
@@ -78,6 +80,7 @@ export interface SoakResult {
   soak_heap_mb_start: number;
   soak_heap_mb_end: number;
   soak_heap_total_mb_end: number;
+  soak_heap_live_mb_end: number;
   soak_ingest_backlog_end: number;
 }
 
@@ -172,6 +175,12 @@ class ControllerProcess {
   sample(): Promise<ChildSample> {
     this.channel.send({ type: 'sample' });
     return this.channel.next('sample', 120_000);
+  }
+
+  /** A full garbage collection in the controller, then its heap in use and resident set. */
+  live(): Promise<Extract<SoakFromChild, { type: 'live' }>> {
+    this.channel.send({ type: 'live' });
+    return this.channel.next('live', 60_000);
   }
 
   async close(): Promise<void> {
@@ -287,6 +296,10 @@ export async function soakBenchmark(): Promise<SoakResult> {
   );
   const families = [...end.families].sort((a, b) => b[1] - a[1]);
   log(`  by family at the end: ${families.map(([f, b]) => `${f} ${Math.round(b / 1024)} KB`).join(', ')}`);
+  const live = await ctl.live();
+  log(
+    `  after a full garbage collection at the end: controller heap in use ${mb(live.heapUsed)} MB (was ${mb(last.child.heapUsed)}), RSS ${mb(live.rss)} MB`,
+  );
   await ctl.close();
   redis.disconnect();
   await dropPrefix(prefix);
@@ -314,6 +327,7 @@ export async function soakBenchmark(): Promise<SoakResult> {
     soak_heap_mb_start: mb(start.child.heapUsed),
     soak_heap_mb_end: mb(last.child.heapUsed),
     soak_heap_total_mb_end: mb(last.child.heapTotal),
+    soak_heap_live_mb_end: mb(live.heapUsed),
     soak_ingest_backlog_end: last.child.inflight,
   };
 }

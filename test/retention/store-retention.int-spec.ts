@@ -306,6 +306,30 @@ describe('CloudTrail calls', () => {
       (await store.around(ACCOUNT, REGION, 'sg-0trail0000000001', new Date(now - 120_000), new Date(now + 1))).map((e) => e.eventId),
     ).toEqual(['ct-recent', 'ct-new']);
   });
+
+  it('one delivery: each call stored once (a duplicate, in the batch or from before, is neither rewritten nor indexed again), indexed under every resource it names', async () => {
+    const store = new CloudTrailStore(redis, keys, { cloudTrailSeconds: 600 });
+    const now = Date.now();
+    const two = (id: string, at: Date, ids: string[]): CloudTrailEvent => ({ ...call(id, at), resourceIds: ids });
+    const idx = (id: string) => `${keyBase(prefix)}:ct:${ACCOUNT}:${REGION}:${id}`;
+    expect(await store.put([two('ct-b1', new Date(now - 3000), ['sg-0batch000000001', 'sgr-0batch00000001'])])).toEqual([false]);
+    const replayed = { ...two('ct-b1', new Date(now - 3000), ['sg-0batch000000001']), eventName: 'Rewritten' };
+    const out = await store.put([
+      replayed,
+      two('ct-b2', new Date(now - 2000), ['sg-0batch000000001', 'sg-0batch000000002']),
+      two('ct-b2', new Date(now - 1000), ['sg-0batch000000003']),
+      two('ct-b3', new Date(now), []),
+    ]);
+    expect(out).toEqual([true, false, true, false]);
+    expect((await store.byIds(['ct-b1']))[0].eventName).toBe('AuthorizeSecurityGroupIngress');
+    expect(await redis.zrange(idx('sg-0batch000000001'), '0', '-1')).toEqual(['ct-b1', 'ct-b2']);
+    expect(await redis.zrange(idx('sgr-0batch00000001'), '0', '-1')).toEqual(['ct-b1']);
+    expect(await redis.zrange(idx('sg-0batch000000002'), '0', '-1')).toEqual(['ct-b2']);
+    expect(await redis.exists(idx('sg-0batch000000003'))).toBe(0);
+    expect(await store.byIds(['ct-b3'])).toHaveLength(1);
+    expect(Number(await redis.zscore(idx('sg-0batch000000001'), 'ct-b2'))).toBe(now - 2000);
+    expectTtl(await redis.ttl(idx('sg-0batch000000002')), 600);
+  });
 });
 
 describe('walked CloudTrail windows (the LookupEvents fallback)', () => {

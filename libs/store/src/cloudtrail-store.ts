@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
 import type { CloudTrailEvent } from '@driftwarden/domain';
+import { putCloudTrailLua } from './redis-scripts';
 import { DEFAULT_STORE_RETENTION, storeRetention } from './retention';
 
 /** How long CloudTrail events are kept for attribution by default (config `retention.cloudTrailEvents`). */
@@ -17,48 +18,46 @@ export const CLOUDTRAIL_TTL_SECONDS = DEFAULT_STORE_RETENTION.cloudTrailSeconds;
  */
 export class CloudTrailStore {
   private readonly ttlSeconds: number;
+  private readonly redis: Redis & { dwPutCloudTrail(...args: (string | number)[]): Promise<number[]> };
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: RedisKeys,
     retention: { cloudTrailSeconds?: number } = {},
   ) {
     this.ttlSeconds = storeRetention({
       cloudTrailSeconds: retention.cloudTrailSeconds ?? DEFAULT_STORE_RETENTION.cloudTrailSeconds,
     }).cloudTrailSeconds;
+    if (!('dwPutCloudTrail' in redis)) redis.defineCommand('dwPutCloudTrail', { lua: putCloudTrailLua });
+    this.redis = redis as Redis & { dwPutCloudTrail(...args: (string | number)[]): Promise<number[]> };
   }
 
   private indexKey(account: string, region: string, resourceId: string): string {
     return this.keys.key('ct', account, region, resourceId);
   }
 
-  /** Stores events; returns for each whether it was already known (a duplicate). */
+  /** Stores events; returns for each whether it was already known (a duplicate). One script run. */
   async put(events: CloudTrailEvent[]): Promise<boolean[]> {
     if (events.length === 0) return [];
-    const multi = this.redis.multi();
+    const keys = events.map((e) => this.keys.key('ctev', e.eventId));
+    const index = new Map<string, number>();
+    const args: (string | number)[] = [this.ttlSeconds, Date.now() - this.ttlSeconds * 1000, events.length];
     for (const e of events) {
-      multi.set(this.keys.key('ctev', e.eventId), JSON.stringify(e), 'EX', this.ttlSeconds, 'NX');
-    }
-    const replies = (await multi.exec()) ?? [];
-    const duplicate = replies.map(([, r]) => r !== 'OK');
-    const index = this.redis.multi();
-    const oldest = Date.now() - this.ttlSeconds * 1000;
-    const trimmed = new Set<string>();
-    events.forEach((e, i) => {
-      if (duplicate[i]) return;
-      const at = Date.parse(e.eventTime);
-      for (const id of e.resourceIds) {
+      const positions = e.resourceIds.map((id) => {
         const key = this.indexKey(e.account, e.region, id);
-        // Calls older than the retention (their own keys have expired): out of the index first,
-        // so a call replayed late is still there until the next write.
-        if (!trimmed.has(key)) index.zremrangebyscore(key, '-inf', `(${oldest}`);
-        trimmed.add(key);
-        index.zadd(key, at, e.eventId);
-        index.expire(key, this.ttlSeconds);
-      }
-    });
-    await index.exec();
-    return duplicate;
+        let at = index.get(key);
+        if (at === undefined) {
+          keys.push(key);
+          at = keys.length;
+          index.set(key, at);
+        }
+        return at;
+      });
+      args.push(e.eventId, Date.parse(e.eventTime), JSON.stringify(e), positions.length, ...positions);
+    }
+    const replies = await this.redis.dwPutCloudTrail(keys.length, ...keys, ...args);
+    if (replies.length !== events.length) throw new Error(`dwPutCloudTrail: ${replies.length} replies for ${events.length} calls`);
+    return replies.map((r) => r === 1);
   }
 
   /** Events by their internal ids (those still retained), in the order asked. */

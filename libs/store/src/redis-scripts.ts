@@ -327,3 +327,43 @@ if latest and latest ~= '' and redis.call('TTL', ARGV[1] .. latest) == -1 then
 end
 return 1
 `;
+
+export const putCloudTrailLua = `
+-- Stores CloudTrail calls and indexes them by resource, in one script run (one round trip per
+-- delivery instead of two MULTI blocks). A call already stored is a duplicate: neither rewritten
+-- nor indexed again.
+-- KEYS: the call keys (one per call, in order), then each resource index key once.
+-- ARGV[1] ttl seconds, ARGV[2] oldest kept call time (ms), ARGV[3] number of calls, then per
+-- call: its event id, its time (ms), its JSON, how many index keys it names, and their
+-- positions in KEYS (1-based).
+-- Returns 1 (duplicate) or 0 (stored) per call.
+local ttl = ARGV[1]
+local n = tonumber(ARGV[3])
+local out = {}
+local trimmed = {}
+local a = 4
+for i = 1, n do
+  local id, at, body, m = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
+  a = a + 4
+  local stored = redis.call('SET', KEYS[i], body, 'EX', ttl, 'NX')
+  out[i] = stored and 0 or 1
+  for j = 1, m do
+    local key = KEYS[tonumber(ARGV[a])]
+    a = a + 1
+    if stored then
+      -- Calls older than the retention (their own keys have expired) leave the index first, so a
+      -- call replayed late is still there until the next write.
+      if not trimmed[key] then
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[2])
+        trimmed[key] = true
+      end
+      redis.call('ZADD', key, at, id)
+      redis.call('EXPIRE', key, ttl)
+    end
+  end
+end
+if a - 1 ~= #ARGV then
+  return redis.error_reply('dwPutCloudTrail: ' .. #ARGV .. ' arguments, ' .. (a - 1) .. ' described')
+end
+return out
+`;
