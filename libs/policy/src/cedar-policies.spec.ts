@@ -71,6 +71,26 @@ describe('CedarPolicies: the shipped examples', () => {
     expect(outcome(policies, 'revert', request({ at: new Date('2026-07-07T06:30:00Z') })).action).toBe('revert');
   });
 
+  it('asks Cedar once for a question asked again (the differences of one change), never answering a changed one from before', () => {
+    const p = CedarPolicies.load({
+      files: ['production-approval.cedar', 'business-hours.cedar', 'more-examples.cedar'].map((f) => path.join(EXAMPLES, f)),
+      timeZones: ZONES,
+    });
+    const first = p.check(request(), 'revert');
+    const asked = p.asked;
+    expect(p.check(request(), 'revert')).toEqual(first);
+    expect(p.asked).toBe(asked);
+    // Frozen: an answer handed out again cannot have been changed by an earlier caller.
+    expect(Object.isFrozen(first) && Object.isFrozen(first.matched)).toBe(true);
+    // Anything the policies read, changed, is a new question: 19:00 in Berlin, a production tag.
+    expect(outcome(p, 'revert', request({ at: new Date('2026-12-08T18:30:00Z') })).action).toBe('await_approval');
+    expect(outcome(p, 'revert', request({}, { env: 'production' })).policy?.matched.map((m) => m.id)).toEqual([
+      'production-needs-approval',
+    ]);
+    expect(p.asked).toBeGreaterThan(asked + 1);
+    expect(outcome(p, 'revert', request()).action).toBe('revert');
+  });
+
   it('follows New York hours for a resource tagged team-zone=America/New_York', () => {
     // 19:00 in Berlin is 13:00 in New York.
     const late = request({ at: new Date('2026-12-08T18:00:00Z') }, { 'team-zone': 'America/New_York' });

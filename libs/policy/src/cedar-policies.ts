@@ -15,6 +15,8 @@ export interface PolicySettings {
 }
 
 let loaded = 0;
+/** How many answers are kept (oldest out first): enough for every difference of a large change. */
+const ANSWERS_KEPT = 256;
 
 /**
  * The Cedar policies of `policies.files`, parsed and validated once (start-up fails with the file
@@ -31,6 +33,9 @@ export class CedarPolicies extends PolicyPort {
    * of policies it evaluates, even those whose scope excludes the action).
    */
   private readonly byAction: Map<PolicyAction, { setId: string; usage: PolicyUsage }>;
+  /** Cedar's answers to the last requests, by the request exactly as Cedar is handed it. */
+  private readonly answers = new Map<string, PolicyJudgement>();
+  private questions = 0;
 
   private constructor(
     readonly policies: readonly LoadedPolicy[],
@@ -81,6 +86,11 @@ export class CedarPolicies extends PolicyPort {
     return this.policies.length;
   }
 
+  /** How many requests reached Cedar (the others were answered as the same request was before). */
+  get asked(): number {
+    return this.questions;
+  }
+
   check(request: PolicyRequest, action: PolicyAction): PolicyJudgement {
     const asked = this.byAction.get(action);
     // No policy applies to this action: nothing to ask Cedar.
@@ -90,7 +100,7 @@ export class CedarPolicies extends PolicyPort {
       type: 'Resource',
       id: `${request.resource.account}/${request.resource.region}/${request.resource.type}/${request.resource.id}`,
     };
-    const answer = cedar.statefulIsAuthorized({
+    const input = {
       principal,
       action: { type: 'Action', id: action },
       resource,
@@ -99,21 +109,36 @@ export class CedarPolicies extends PolicyPort {
       preparsedPolicySetId: asked.setId,
       // The policies were validated against the schema at load; the request holds only what they read.
       validateRequest: false,
-    });
+    };
+    // The same question gets the same answer: the differences of one change often ask exactly the
+    // same once the request holds only what the policies read (no policy reads the difference).
+    const key = JSON.stringify(input);
+    const known = this.answers.get(key);
+    if (known) return known;
+    this.questions++;
+    const judgement = this.ask(input);
+    if (this.answers.size >= ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, judgement);
+    return judgement;
+  }
+
+  private ask(input: Parameters<typeof cedar.statefulIsAuthorized>[0]): PolicyJudgement {
+    const answer = cedar.statefulIsAuthorized(input);
     if (answer.type === 'failure') {
       // The request did not fit the schema (a bug in driftwarden): never looser, so forbidden.
-      return {
+      return frozen({
         forbidden: true,
         matched: [{ id: '(request)', source: 'driftwarden', error: answer.errors.map((e) => e.message).join('; ') }],
-      };
+      });
     }
     const { decision, diagnostics } = answer.response;
     const errored: PolicyMatch[] = diagnostics.errors
       .filter((e) => e.policyId !== BASELINE_POLICY_ID)
       .map((e) => ({ ...this.match(e.policyId), error: e.error.message }));
     const matched = diagnostics.reason.filter((id) => id !== BASELINE_POLICY_ID).map((id) => this.match(id));
-    if (decision === 'deny' || errored.length > 0) return { forbidden: true, matched: [...matched, ...errored] };
-    return { forbidden: false, matched: [] };
+    // Frozen: a kept answer is handed out again, so no caller may change it.
+    if (decision === 'deny' || errored.length > 0) return frozen({ forbidden: true, matched: [...matched, ...errored] });
+    return frozen({ forbidden: false, matched: [] });
   }
 
   private match(id: string): PolicyMatch {
@@ -168,6 +193,13 @@ export class CedarPolicies extends PolicyPort {
     }
     return context;
   }
+}
+
+/** A judgement no one can change (a kept answer is handed out again). */
+function frozen(j: PolicyJudgement): PolicyJudgement {
+  for (const m of j.matched) Object.freeze(m);
+  Object.freeze(j.matched);
+  return Object.freeze(j);
 }
 
 /**
