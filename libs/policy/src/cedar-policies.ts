@@ -111,7 +111,8 @@ export class CedarPolicies extends PolicyPort {
       validateRequest: false,
     };
     // The same question gets the same answer: the differences of one change often ask exactly the
-    // same once the request holds only what the policies read (no policy reads the difference).
+    // same once the request holds only what the policies read (of a difference, the examples read
+    // only its axis and direction).
     const key = JSON.stringify(input);
     const known = this.answers.get(key);
     if (known) return known;
