@@ -6,11 +6,13 @@
 #   docker run --rm -p 8080:8080 -e REDIS_URL=redis://host.docker.internal:6379 \
 #     -e DRIFTWARDEN_CONFIG_YAML="$(cat driftwarden.yaml)" driftwarden
 #
-# Node 20 is what the project targets (package.json engines); pin the base image by digest in
-# your own registry for reproducible builds. --platform linux/arm64 builds for Graviton
+# Node 22 (LTS): Node 20, which this project's CI also runs, is past end of life. The unit and
+# integration suites, the demo and the benchmark pass on both (package.json engines: 20.19+ or
+# 22.12+). Pin the base image by digest in your own registry for reproducible builds;
+# --build-arg NODE_IMAGE=node:20-bookworm-slim builds the old way. --platform linux/arm64 builds for Graviton
 # (controller-service cpu_architecture = "ARM64").
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---------------------------------------------------------------------------------------
 # build: install from the lockfile, compile controller, CLI and console, then drop dev dependencies

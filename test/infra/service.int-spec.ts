@@ -837,14 +837,14 @@ describe('Dockerfile', () => {
       .join('/');
   }
 
-  it('builds on node:20-bookworm-slim in every stage (package.json engines: Node 20)', () => {
+  it('builds on node:22-bookworm-slim (an LTS release) in every stage, a Node package.json engines allows', () => {
     const arg = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='));
-    expect(arg?.args).toBe('NODE_IMAGE=node:20-bookworm-slim');
+    expect(arg?.args).toBe('NODE_IMAGE=node:22-bookworm-slim');
     const froms = instructions
       .filter((i) => i.keyword === 'FROM')
-      .map((i) => i.args.split(/\s+/)[0].replace('${NODE_IMAGE}', 'node:20-bookworm-slim'));
-    expect(froms).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
-    expect(String(objectAt(objectAt(pkg, 'package.json').engines, 'engines').node)).toMatch(/^>=20\.\d+ <21\b/);
+      .map((i) => i.args.split(/\s+/)[0].replace('${NODE_IMAGE}', 'node:22-bookworm-slim'));
+    expect(froms).toEqual(['node:22-bookworm-slim', 'node:22-bookworm-slim']);
+    expect(String(objectAt(objectAt(pkg, 'package.json').engines, 'engines').node)).toMatch(/\|\| >=22\.\d+$/);
   });
 
   it('copies only files that exist and that .dockerignore lets through', () => {
