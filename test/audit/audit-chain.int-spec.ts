@@ -154,6 +154,7 @@ describe('tamper-evident audit chain (Redis)', () => {
       expect((await third.verify(null)).firstBroken).toMatchObject({ problem: 'floor_mismatch', seq: 2 });
     } finally {
       await dropPrefix(fresh);
+      await dropPrefix(`${fresh}-c`);
     }
   });
 

@@ -417,6 +417,17 @@ describe('the audit log and the quarantine', () => {
     await redis.del(fresh2.streamKey);
   });
 
+  it('a batch smaller than a stream node still trims (a whole node per call): retention.sweepBatchSize may be as low as 1', async () => {
+    const audit = new AuditLog(redis, testKeys(`${prefix}-small`), { auditMaxAgeSeconds: 60, auditMaxEntries: 5_000 });
+    const hourAgo = Date.now() - 3_600_000;
+    for (let i = 0; i < 300; i++) await redis.xadd(audit.streamKey, `${hourAgo}-${i}`, 'e', '{}');
+    await audit.append({ at: new Date().toISOString(), type: 'test.new', actor: 'test' });
+    let removed = 0;
+    for (let i = 0; i < 5; i++) removed += await audit.trim(new Date(), 10);
+    expect(removed).toBeGreaterThanOrEqual(200);
+    await redis.del(audit.streamKey);
+  });
+
   it('the quarantine keeps the newest quarantine.maxEntries messages', async () => {
     const audit = new AuditLog(redis, keys);
     const q = new QuarantineStore(redis, keys, audit, { quarantineMaxEntries: 3 });

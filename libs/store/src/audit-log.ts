@@ -13,6 +13,9 @@ import {
 import { appendAuditLua, trimAuditLua } from './audit-chain.lua';
 import { ChainPredictor } from './chain-predictor';
 
+/** Entries per stream node (Redis's `stream-node-max-entries` default): the least `XTRIM ~` can remove. */
+const STREAM_NODE_ENTRIES = 100;
+
 /** One entry of the decision and action log (`GET /v1/audit`). */
 export interface AuditEntry {
   /** Stream id: monotonic, usable as a cursor. */
@@ -94,12 +97,13 @@ export class AuditLog {
 
   /**
    * Trims entries older than the retention (`XTRIM MINID ~`: whole stream nodes only, so a few
-   * older entries can stay until their node is all old), at most `limit` of them. Returns how
-   * many were removed.
+   * older entries can stay until their node is all old), at most `limit` of them, but at least
+   * one node's worth: a limit below a node's size would remove nothing, ever. Returns how many
+   * were removed.
    */
   async trim(now: Date, limit: number): Promise<number> {
     const minMs = Math.max(0, now.getTime() - this.retention.auditMaxAgeSeconds * 1000);
-    return Number(await this.redis.dwTrimAudit(this.key, this.headKey, `${minMs}-0`, limit));
+    return Number(await this.redis.dwTrimAudit(this.key, this.headKey, `${minMs}-0`, Math.max(limit, STREAM_NODE_ENTRIES)));
   }
 
   /** The stored form of an entry: its canonical body (RFC 8785) and that body's SHA-256, for an append script. */

@@ -22,6 +22,8 @@ const ACCOUNT = '111122223333';
 
 export interface WorldInfo {
   url: string;
+  /** The controller's Redis prefix: the global teardown removes its keys once the world has exited. */
+  prefix: string;
   control: string;
   tokens: typeof TOKENS & { alice: string };
   drifts: { approve: string; reject: string; viewer: string; suspicious: string; reverted: string; adopt: string };
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
 
   const info: WorldInfo = {
     url: ctl.url,
+    prefix: ctl.prefix,
     control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
     tokens: { ...TOKENS, alice: ALICE_TOKEN },
     drifts,
