@@ -425,7 +425,7 @@ describe('the audit log and the quarantine', () => {
     let removed = 0;
     for (let i = 0; i < 5; i++) removed += await audit.trim(new Date(), 10);
     expect(removed).toBeGreaterThanOrEqual(200);
-    await redis.del(audit.streamKey);
+    await dropPrefix(`${prefix}-small`);
   });
 
   it('the quarantine keeps the newest quarantine.maxEntries messages', async () => {
