@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+// By path: this file runs in Playwright's process, which does not resolve `@driftwarden/*`.
+import { deleteKeysWithPrefix } from '../../../libs/redis/src/redis-connection';
 
 /**
  * Starts the console world (console-world.ts: the real controller on a real Redis, fake cloud
@@ -37,24 +39,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     }
     // The controller's own shutdown hook re-raises SIGTERM once it has closed, which can end the
     // world before it dropped its keys: they are removed here, after it has exited.
-    await dropKeys((JSON.parse(info) as { prefix: string }).prefix);
-  };
-}
-
-/** Deletes every key of the world's prefix (plain or hash-tagged) from the Redis the tests use. */
-async function dropKeys(prefix: string): Promise<void> {
-  const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-  try {
-    await redis.connect();
-    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+    const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+    try {
+      await deleteKeysWithPrefix(redis, (JSON.parse(info) as { prefix: string }).prefix);
+    } finally {
+      redis.disconnect();
     }
-  } finally {
-    redis.disconnect();
-  }
+  };
 }
