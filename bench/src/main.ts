@@ -62,6 +62,7 @@ const ROUNDS = 5;
 // The AWS SDK's notice about Node 20 would interleave with the figures (it is about updates, not this run).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/** The baseline: BullMQ as shipped, on stock ioredis connections (no write coalescing, unlike the controller's). */
 async function rawBullmq(jobs: number): Promise<number> {
   const prefix = `dwbench-raw-${randomBytes(3).toString('hex')}`;
   const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -225,6 +226,9 @@ async function main(): Promise<void> {
         `raw BullMQ: ${rate.toFixed(0)} jobs/s; CPU per job: node ${((cpu1.user + cpu1.system) / 20_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 20_000).toFixed(0)} µs`,
       );
     }
+    // Redis commands per event over the pipeline runs (start and clean-up included): where the
+    // server's time goes, and how many round trips an event costs.
+    await redis.config('RESETSTAT');
     for (let i = 0; i < 5; i++) {
       const [cpu0, r0] = [process.cpuUsage(), await redisCpu()];
       const { rate } = await pipeline(10_000);
@@ -233,6 +237,18 @@ async function main(): Promise<void> {
         `pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / 10_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 10_000).toFixed(0)} µs (run incl. start and clean-up)`,
       );
     }
+    const stats = ((await redis.info('commandstats')) as string)
+      .split('\n')
+      .map((line) => /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ command: m[1], calls: Number(m[2]) / 50_000, usec: Number(m[3]) / 50_000 }))
+      .sort((a, b) => b.usec - a.usec);
+    log(
+      `Redis commands per pipeline event (calls, server µs): ${stats
+        .filter((s) => s.calls >= 0.01)
+        .map((s) => `${s.command} ${s.calls.toFixed(2)} / ${s.usec.toFixed(1)}`)
+        .join('; ')}`,
+    );
     redis.disconnect();
     return;
   }

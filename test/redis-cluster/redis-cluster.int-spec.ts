@@ -6,7 +6,15 @@ import { normalizeDelivery } from '@driftwarden/ingest';
 import { FakeConfigItemFetcher } from '@driftwarden/ingest/testing';
 import { EvaluateService, IngestService, KindRegistry } from '@driftwarden/pipeline';
 import { JobProducer, QueueName, createWorker, type EvaluateJob } from '@driftwarden/queue';
-import { RedisConnectionMonitor, RedisKeys, createRedis, deleteKeysWithPrefix, waitForRedis } from '@driftwarden/redis';
+import {
+  RedisConnectionMonitor,
+  RedisKeys,
+  clusterMasters,
+  createRedis,
+  deleteKeysWithPrefix,
+  isCoalesced,
+  waitForRedis,
+} from '@driftwarden/redis';
 import { AuditLog, CloudTrailStore, DriftStore, ItemLedger, ReconcileStatusStore } from '@driftwarden/store';
 import { FreezeStore } from '@driftwarden/freeze';
 import { sgEvent } from '../support/events';
@@ -131,6 +139,15 @@ describe('Redis Cluster: hash-tagged keys on a local 3-master cluster', () => {
       await producer.close();
     }
   }, 30_000);
+
+  it("every node connection of the cluster coalesces a turn's commands into one write", async () => {
+    const masters = await clusterMasters(redis);
+    expect(masters.length).toBeGreaterThan(0);
+    for (const node of masters) {
+      await node.ping();
+      expect(isCoalesced((node as unknown as { stream?: object }).stream)).toBe(true);
+    }
+  });
 
   it('the freeze store (MULTI, capped-hash script, pub/sub) and the sweep lease work on the cluster', async () => {
     const audit = new AuditLog(redis, keys);
