@@ -227,21 +227,33 @@ async function main(): Promise<void> {
       );
     }
     // Redis commands per event over the pipeline runs (start and clean-up included): where the
-    // server's time goes, and how many round trips an event costs.
-    await redis.config('RESETSTAT');
-    for (let i = 0; i < 5; i++) {
+    // server's time goes, and how many round trips an event costs (INFO commandstats before and
+    // after; the server's counters are not reset).
+    const commandStats = async () =>
+      new Map(
+        ((await redis.info('commandstats')) as string)
+          .split('\n')
+          .map((line) => /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim()))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => [m[1], { calls: Number(m[2]), usec: Number(m[3]) }]),
+      );
+    const statsBefore = await commandStats();
+    const PROFILE_RUNS = 5;
+    const PROFILE_EVENTS = 10_000;
+    for (let i = 0; i < PROFILE_RUNS; i++) {
       const [cpu0, r0] = [process.cpuUsage(), await redisCpu()];
-      const { rate } = await pipeline(10_000);
+      const { rate } = await pipeline(PROFILE_EVENTS);
       const [cpu1, r1] = [process.cpuUsage(cpu0), await redisCpu()];
       log(
-        `pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / 10_000).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / 10_000).toFixed(0)} µs (run incl. start and clean-up)`,
+        `pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / PROFILE_EVENTS).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / PROFILE_EVENTS).toFixed(0)} µs (run incl. start and clean-up)`,
       );
     }
-    const stats = ((await redis.info('commandstats')) as string)
-      .split('\n')
-      .map((line) => /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim()))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ command: m[1], calls: Number(m[2]) / 50_000, usec: Number(m[3]) / 50_000 }))
+    const events = PROFILE_RUNS * PROFILE_EVENTS;
+    const stats = [...(await commandStats())]
+      .map(([command, after]) => {
+        const before = statsBefore.get(command) ?? { calls: 0, usec: 0 };
+        return { command, calls: (after.calls - before.calls) / events, usec: (after.usec - before.usec) / events };
+      })
       .sort((a, b) => b.usec - a.usec);
     log(
       `Redis commands per pipeline event (calls, server µs): ${stats
