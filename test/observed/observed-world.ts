@@ -17,6 +17,7 @@ import * as sandbox from '@driftwarden/github/testing';
 import { fastClient, GITHUB_TOKEN, OWNER, REPO, WEBHOOK_SECRET } from '../backport/backport-world';
 import { writeTree } from '../backport/fixtures';
 import { http, type HttpResult } from '../support/http';
+import { testQueue } from '../support/redis';
 import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 
 export const ACCOUNT = '111122223333';
@@ -277,8 +278,35 @@ export class ObservedWorld {
         return list.find(where);
       }, what);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; drifts: ${JSON.stringify(seen)}`, { cause: e });
+      throw new Error(`${(e as Error).message}; drifts: ${JSON.stringify(seen)}; ${await this.diagnose(id)}`, { cause: e });
     }
+  }
+
+  /** What a wait that timed out needs to be understood: the resource's audit trail and the queues' state. */
+  private async diagnose(id: string): Promise<string> {
+    const parts: string[] = [];
+    try {
+      const drifts = await this.drifts(id);
+      for (const d of drifts) {
+        const trail = await this.api<{ items: { type: string; at: string; reason?: string }[] }>('GET', `/v1/audit?drift=${d.id}&limit=50`);
+        parts.push(`audit of ${d.id}: ${JSON.stringify(trail.body.items.map((x) => [x.at, x.type, x.reason?.slice(0, 160)]))}`);
+      }
+      for (const name of ['evaluate', 'backport']) {
+        const queue = testQueue(name, this.prefix);
+        try {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+          const failed = await queue.getJobs(['failed', 'delayed'], 0, 5);
+          parts.push(
+            `${name} queue: ${JSON.stringify(counts)} ${JSON.stringify(failed.map((j) => [j.id, j.attemptsMade, j.failedReason]))}`,
+          );
+        } finally {
+          await queue.close();
+        }
+      }
+    } catch (err) {
+      parts.push(`(diagnosis failed: ${(err as Error).message})`);
+    }
+    return parts.join('; ');
   }
 
   /** Issues carrying the resource's tracking marker. */
