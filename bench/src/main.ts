@@ -34,6 +34,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -97,7 +98,7 @@ async function rawBullmq(jobs: number): Promise<number> {
  * The pipeline's events/s at saturation: `events` distinct security groups (tcp/22 opened to the
  * world) offered in batches of 100, ingest → decision recorded, the controller in this process.
  */
-async function pipeline(events: number): Promise<{ rate: number }> {
+async function pipeline(events: number): Promise<{ rate: number; busy: number }> {
   const prefix = `dwbench-${randomBytes(3).toString('hex')}`;
   const config = parseConfigObject(
     {
@@ -128,6 +129,7 @@ async function pipeline(events: number): Promise<{ rate: number }> {
   });
   const all = Array.from({ length: events }, (_, i) => sgEvent(`sg-${tag}${String(i).padStart(10, '0')}`, 1_750_000_000_000 + i));
   collectGarbage(); // the previous runs' garbage is collected now, not during this run
+  const elu0 = nodePerformance.eventLoopUtilization();
   const t0 = performance.now();
   // Batches of 100, as EventBridge API destinations or SQS batches deliver; 8 in flight.
   const inflight: Promise<unknown>[] = [];
@@ -138,9 +140,11 @@ async function pipeline(events: number): Promise<{ rate: number }> {
   await Promise.all(inflight);
   await finished;
   const rate = events / ((performance.now() - t0) / 1000);
+  // How busy the event loop was: near 1, the main thread's CPU is the limit (not Redis, not waiting).
+  const busy = nodePerformance.eventLoopUtilization(elu0).utilization;
   await ctl.close();
   await dropPrefix(prefix);
-  return { rate };
+  return { rate, busy };
 }
 
 const TARGETS = {
@@ -242,10 +246,10 @@ async function main(): Promise<void> {
     const PROFILE_EVENTS = 10_000;
     for (let i = 0; i < PROFILE_RUNS; i++) {
       const [cpu0, r0] = [process.cpuUsage(), await redisCpu()];
-      const { rate } = await pipeline(PROFILE_EVENTS);
+      const { rate, busy } = await pipeline(PROFILE_EVENTS);
       const [cpu1, r1] = [process.cpuUsage(cpu0), await redisCpu()];
       log(
-        `pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / PROFILE_EVENTS).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / PROFILE_EVENTS).toFixed(0)} µs (run incl. start and clean-up)`,
+        `pipeline: ${rate.toFixed(0)} events/s; CPU per event: node ${((cpu1.user + cpu1.system) / PROFILE_EVENTS).toFixed(0)} µs, redis ${(((r1 - r0) * 1e6) / PROFILE_EVENTS).toFixed(0)} µs (run incl. start and clean-up); event loop busy ${(busy * 100).toFixed(0)} % of the run`,
       );
     }
     const events = PROFILE_RUNS * PROFILE_EVENTS;

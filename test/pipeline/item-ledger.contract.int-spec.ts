@@ -13,7 +13,13 @@ describe('ItemLedger on Redis (item ledger contract)', () => {
     const { audit, ledger, store } = t;
     return {
       accept: async (e) => (await ledger.accept([e]))[0].status,
-      claimLatest: (rk) => ledger.claimLatest(rk),
+      claimLatest: (rk, holder) => ledger.claimLatest(rk, holder),
+      // Where BullMQ keeps an evaluate job's lock, under the test's prefix (deleted with the rest).
+      lockKey: (name) => `${t.keys.bullPrefix}:evaluate:${name}:lock`,
+      setLock: async (key, token) => {
+        if (token === null) await t.redis.del(key);
+        else await t.redis.set(key, token, 'PX', 30_000);
+      },
       commit: (e) =>
         store.commitWithoutRecord(
           { eventId: e.eventId, order: e.order, resourceKey: CONTRACT_RK, outcome: 'decided' },

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Job, Worker } from 'bullmq';
-import { JobProducer, createWorker, type EvaluateJob } from '@driftwarden/queue';
+import { JobProducer, createWorker, isEvaluateBatch, type EvaluateBatchJob, type EvaluateJob } from '@driftwarden/queue';
 import { dropPrefix, eventually, uniquePrefix } from '../support/test-controller';
 import { testKeys, testRedis } from '../support/redis';
 
@@ -48,7 +48,8 @@ describe('JobProducer.evaluate coalesces per resource', () => {
     const heldStarted = new Promise<void>((r) => (started = r));
     worker = createWorker(
       'evaluate',
-      async (j: Job<EvaluateJob>) => {
+      async (j: Job<EvaluateJob | EvaluateBatchJob>) => {
+        if (isEvaluateBatch(j.data)) throw new Error('no batch job expected here');
         const rk = j.data.resourceKey;
         active.set(rk, (active.get(rk) ?? 0) + 1);
         if (active.get(rk)! > 1) overlaps++;
@@ -73,7 +74,9 @@ describe('JobProducer.evaluate coalesces per resource', () => {
     await producer.evaluate([job('r1', 'first')]);
     await w.heldStarted;
     const ask = (cid: string) =>
-      path === 'single' ? producer.evaluate([job('r1', cid)]) : producer.evaluate([job('r1', cid), job(`other-${cid}`, cid)]);
+      path === 'single'
+        ? producer.evaluate([job('r1', cid)])
+        : producer.evaluate([job('r1', cid), job(`other-${cid}`, cid)], { batch: false });
     await ask('second');
     await ask('third');
     w.release();

@@ -5,7 +5,7 @@ import { PrincipalClassifier, type ConfigItemEvent } from '@driftwarden/domain';
 import { normalizeDelivery } from '@driftwarden/ingest';
 import { FakeConfigItemFetcher } from '@driftwarden/ingest/testing';
 import { EvaluateService, IngestService, KindRegistry } from '@driftwarden/pipeline';
-import { JobProducer, QueueName, createWorker, type EvaluateJob } from '@driftwarden/queue';
+import { JobProducer, QueueName, createWorker, isEvaluateBatch, type EvaluateBatchJob, type EvaluateJob } from '@driftwarden/queue';
 import {
   RedisConnectionMonitor,
   RedisKeys,
@@ -103,7 +103,8 @@ describe('Redis Cluster: hash-tagged keys on a local 3-master cluster', () => {
     const done = new Promise<void>((r) => (decided = r));
     const worker = createWorker(
       QueueName.Evaluate,
-      async (job: Job<EvaluateJob>) => {
+      async (job: Job<EvaluateJob | EvaluateBatchJob>) => {
+        if (isEvaluateBatch(job.data)) throw new Error('one event: no batch job expected');
         const outcome = await evaluate.evaluate(job.data.resourceKey, job.data.correlationId, job.data.trigger);
         outcomes.push(outcome.status);
         if (outcome.status === 'decided') decided();

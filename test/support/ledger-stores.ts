@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '@driftwarden/redis';
 import { AuditLog, DriftStore, ItemLedger } from '@driftwarden/store';
 import { testKeys, testRedis } from './redis';
 import { dropPrefix, uniquePrefix } from './test-controller';
@@ -7,6 +8,8 @@ import { dropPrefix, uniquePrefix } from './test-controller';
 export interface LedgerStores {
   readonly redis: Redis;
   readonly prefix: string;
+  /** The prefix's key names (a hash tag in cluster mode). */
+  readonly keys: RedisKeys;
   readonly audit: AuditLog;
   readonly ledger: ItemLedger;
   readonly store: DriftStore;
@@ -26,7 +29,14 @@ export function useLedgerStores(): LedgerStores {
     const prefix = uniquePrefix();
     const keys = testKeys(prefix);
     const audit = new AuditLog(redis, keys);
-    Object.assign(current, { redis, prefix, audit, ledger: new ItemLedger(redis, keys, audit), store: new DriftStore(redis, keys, audit) });
+    Object.assign(current, {
+      redis,
+      prefix,
+      keys,
+      audit,
+      ledger: new ItemLedger(redis, keys, audit),
+      store: new DriftStore(redis, keys, audit),
+    });
   });
   afterEach(async () => dropPrefix(current.prefix));
   afterAll(() => redis.disconnect());

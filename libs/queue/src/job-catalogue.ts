@@ -4,7 +4,7 @@
  * Payloads carry ids and small values, never secrets or whole events.
  */
 export const QueueName = {
-  /** Decide on the latest pending item of one resource (coalesced per resource). */
+  /** Decide on the latest pending item of one resource (coalesced per resource), or of each of several. */
   Evaluate: 'evaluate',
   /** Revert a drift after settle: fenced re-check, cloud calls, verify. */
   Remediate: 'remediate',
@@ -27,6 +27,23 @@ export interface EvaluateJob {
   /** Why the evaluation was asked for: a new item, a compliance change, a freeze that ended, … */
   trigger: 'item' | 'compliance' | 'freeze_ended' | 'exception_expired' | 'approval' | 'retry' | 'reconcile';
   correlationId: string;
+}
+
+/**
+ * Evaluations of several resources in one job (an ingest batch's items): one job's queue work
+ * instead of one per resource. Each resource's claim is exclusive while the job runs (its lock is
+ * the claim's holder); a resource another run holds, or whose evaluation throws, is handed to a job
+ * of its own (EvaluateJob, with its retries and failure record).
+ */
+export interface EvaluateBatchJob {
+  resourceKeys: string[];
+  /** Only triggers whose evaluation claims an item (an event's, the reconciling sweep's). */
+  trigger: 'item' | 'reconcile';
+  correlationId: string;
+}
+
+export function isEvaluateBatch(data: EvaluateJob | EvaluateBatchJob): data is EvaluateBatchJob {
+  return 'resourceKeys' in data;
 }
 
 export interface RemediateJob {
@@ -84,7 +101,7 @@ export interface ReconcileJob {
 
 /** Ties each queue to its job name and payload type. */
 export interface JobCatalogue {
-  [QueueName.Evaluate]: { name: 'evaluate'; data: EvaluateJob };
+  [QueueName.Evaluate]: { name: 'evaluate' | 'evaluate-batch'; data: EvaluateJob | EvaluateBatchJob };
   [QueueName.Remediate]: { name: 'remediate'; data: RemediateJob };
   [QueueName.Backport]: { name: 'backport'; data: BackportJob };
   [QueueName.Incidents]: { name: 'poll'; data: IncidentsPollJob };

@@ -6,6 +6,7 @@ import {
   QueueName,
   jobIdFrom,
   type BackportJob,
+  type EvaluateBatchJob,
   type EvaluateJob,
   type IncidentNoteJob,
   type JobData,
@@ -49,6 +50,12 @@ export const DEFAULT_JOB_RETENTION: JobRetention = {
  * about 2.5 KB each: 14 of them made a failed evaluation about 38 KB).
  */
 const STACK_TRACES_KEPT = 3;
+
+/** Resources per evaluation batch job at most (an ingest delivery of EventBridge or SQS carries 10 to 100). */
+export const EVALUATE_BATCH_SIZE = 100;
+
+/** The job name of EvaluateBatchJob (on the evaluate queue). */
+export const EVALUATE_BATCH_JOB = 'evaluate-batch';
 
 /** One table for every job option: ids, attempts, back-off, retention. */
 function jobDefaults(retention: JobRetention): { [Q in QueueName]: JobsOptions } {
@@ -134,20 +141,54 @@ export class JobProducer {
   }
 
   /**
-   * Asks for an evaluation of one resource. Bursts coalesce with BullMQ deduplication:
-   * a delayed (debouncing) job is replaced, and while one is active the latest request is
-   * kept and runs after it, so one resource is never evaluated twice at once.
+   * Asks for evaluations. Requests of several resources for an item (an ingest batch, the
+   * reconciling sweep) become batch jobs of up to EVALUATE_BATCH_SIZE resources: one job's queue
+   * work (two BullMQ scripts, its events) is shared by all of them, and each resource's claim is
+   * exclusive while the job runs (ClaimHolder). Any other request (one resource, a freeze that
+   * ended, an approval, …; or `batch: false`) is a job of its own, coalesced per resource with
+   * BullMQ deduplication: a delayed (debouncing) job is replaced, and while one is active the
+   * latest request is kept and runs after it.
    */
-  async evaluate(jobs: EvaluateJob[]): Promise<void> {
+  async evaluate(jobs: EvaluateJob[], options: { batch?: boolean } = {}): Promise<void> {
     if (jobs.length === 0) return;
+    const single: EvaluateJob[] = [];
+    const batches: EvaluateBatchJob[] = [];
+    const groups = new Map<string, { trigger: EvaluateBatchJob['trigger']; correlationId: string; keys: Set<string> }>();
+    for (const job of jobs) {
+      if (options.batch === false || (job.trigger !== 'item' && job.trigger !== 'reconcile')) {
+        single.push(job);
+        continue;
+      }
+      const group = `${job.trigger}\n${job.correlationId}`;
+      let known = groups.get(group);
+      if (!known) groups.set(group, (known = { trigger: job.trigger, correlationId: job.correlationId, keys: new Set<string>() }));
+      known.keys.add(job.resourceKey);
+    }
+    for (const { trigger, correlationId, keys } of groups.values()) {
+      if (keys.size === 1) {
+        single.push({ resourceKey: [...keys][0], trigger, correlationId });
+        continue;
+      }
+      const all = [...keys];
+      for (let i = 0; i < all.length; i += EVALUATE_BATCH_SIZE)
+        batches.push({ resourceKeys: all.slice(i, i + EVALUATE_BATCH_SIZE), trigger, correlationId });
+    }
+    const entries = [
+      ...single.map((data) => ({ name: JOB_NAMES.evaluate, data, opts: this.evaluateOptions(data) })),
+      ...batches.map((data) => ({
+        name: EVALUATE_BATCH_JOB,
+        data,
+        opts: { ...this.defaults.evaluate, delay: this.options.coalesceMs },
+      })),
+    ];
     // One job (an event on its own, the usual case outside bursts) is added without the
     // pipeline addBulk builds: the same addJob script and options, about a tenth less CPU per
     // event (ioredis copies every defined script onto each pipeline it makes).
-    if (jobs.length === 1) {
-      await this.queues.evaluate.add(JOB_NAMES.evaluate, jobs[0], this.evaluateOptions(jobs[0]));
+    if (entries.length === 1) {
+      await this.queues.evaluate.add(entries[0].name, entries[0].data, entries[0].opts);
       return;
     }
-    await this.queues.evaluate.addBulk(jobs.map((data) => ({ name: JOB_NAMES.evaluate, data, opts: this.evaluateOptions(data) })));
+    await this.queues.evaluate.addBulk(entries);
   }
 
   evaluateOptions(data: EvaluateJob): JobsOptions {

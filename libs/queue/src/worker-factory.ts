@@ -12,6 +12,15 @@ export interface WorkerOptions {
   autorun?: boolean;
 }
 
+/**
+ * The key BullMQ keeps a running job's lock under (holding the run's token, renewed while the run
+ * lives, deleted when it ends, expiring when its worker dies): a claim's holder (ClaimHolder).
+ * test/queue/job-lock.int-spec.ts checks it against BullMQ itself.
+ */
+export function jobLockKey(job: Pick<Job, 'queueQualifiedName' | 'id'>): string {
+  return `${job.queueQualifiedName}:${job.id}:lock`;
+}
+
 /** The longest a waiting job is put off at once (it comes back and waits again if need be). */
 export const MAX_WAIT_MS = 300_000;
 
@@ -21,10 +30,10 @@ export const MAX_WAIT_MS = 300_000;
  * `DelayedError`: a rate limit or a delivery lag is not a failure), and every other error is
  * rethrown for BullMQ's retry with back-off. Nothing is swallowed.
  */
-export function classified<T>(fn: (job: Job<T>) => Promise<unknown>, now: () => number = Date.now): Processor<T> {
+export function classified<T>(fn: (job: Job<T>, token?: string) => Promise<unknown>, now: () => number = Date.now): Processor<T> {
   return async (job: Job<T>, token?: string) => {
     try {
-      return await fn(job);
+      return await fn(job, token);
     } catch (err) {
       if (err instanceof PermanentError) {
         throw new UnrecoverableError(`${err.code}: ${err.message}`);
@@ -52,7 +61,8 @@ export function retryDelay(attemptsMade: number, _type?: string, err?: Error): n
 
 export function createWorker<Q extends QueueName>(
   queue: Q,
-  processor: (job: Job<JobData<Q>>) => Promise<unknown>,
+  /** `token`: the job's lock token (BullMQ's), for a ClaimHolder. */
+  processor: (job: Job<JobData<Q>>, token?: string) => Promise<unknown>,
   options: WorkerOptions,
 ): Worker<JobData<Q>> {
   return new Worker<JobData<Q>>(queue, classified(processor), {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@driftwarden/redis';
-import { resourceKey, type ConfigItemEvent } from '@driftwarden/domain';
+import { WaitError, resourceKey, type ConfigItemEvent } from '@driftwarden/domain';
 import type { AuditLog } from './audit-log';
 import { versionedDrift, type VersionedDrift } from './drift-version';
 import { acceptItemsLua, claimLatestLua } from './redis-scripts';
@@ -24,6 +24,27 @@ export interface ClaimedItem {
   coalesced: string[];
 }
 
+/**
+ * Who claims: the evaluation run's lock in its job queue (BullMQ keeps `<queue key>:<job id>:lock`
+ * holding the run's token while the run is alive, renewing it, and lets it expire when the worker
+ * dies) and that token. The key must be in the same Redis Cluster slot as the ledger's keys (it is:
+ * the queues share the prefix's hash tag).
+ */
+export interface ClaimHolder {
+  lockKey: string;
+  token: string;
+}
+
+/** How long a run that found its resource claimed by a live run waits before it tries again. */
+export const RESOURCE_BUSY_RETRY_MS = 250;
+
+/** Another live run holds a claim on the resource: try again later (a wait, not a failure). */
+export class ResourceBusyError extends WaitError {
+  constructor(readonly resourceKey: string) {
+    super(`${resourceKey} is being evaluated by another run`, 'resource_busy', { retryAfterMs: RESOURCE_BUSY_RETRY_MS });
+  }
+}
+
 export type ItemOutcome = 'decided' | 'stale' | 'coalesced' | 'failed' | '';
 
 export interface ItemState {
@@ -38,7 +59,7 @@ export interface ItemState {
 
 type RedisWithScripts = Redis & {
   dwAcceptItems(...args: (string | number)[]): Promise<string[]>;
-  dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string, string] | []>;
+  dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string, string] | ['busy'] | []>;
 };
 
 /**
@@ -69,7 +90,7 @@ export class ItemLedger {
     if (!('dwAcceptItems' in redis)) {
       // The number of keys varies with the batch: given with each call.
       redis.defineCommand('dwAcceptItems', { lua: acceptItemsLua });
-      redis.defineCommand('dwClaimLatest', { numberOfKeys: 4, lua: claimLatestLua });
+      redis.defineCommand('dwClaimLatest', { numberOfKeys: 5, lua: claimLatestLua });
     }
     this.redis = redis as RedisWithScripts;
   }
@@ -127,20 +148,29 @@ export class ItemLedger {
     return (await this.redis.set(this.keys.key('seen', eventId), '1', 'EX', this.retention.itemSeconds, 'NX')) === 'OK';
   }
 
-  /** Claims the newest pending item of a resource (older pending ones are coalesced). */
-  async claimLatest(rk: string): Promise<ClaimedItem | null> {
+  /**
+   * Claims the newest pending item of a resource (older pending ones are coalesced). With a
+   * `holder` (the claiming job's lock), the claim is exclusive while that lock lives: another
+   * claim on the resource meanwhile throws ResourceBusyError (a wait, not a failure); a claim
+   * whose holder died (its lock expired or passed on) is taken over, its item put back first.
+   */
+  async claimLatest(rk: string, holder?: ClaimHolder): Promise<ClaimedItem | null> {
+    const resource = this.keys.key('res', rk);
     const reply = await this.redis.dwClaimLatest(
-      this.keys.key('res', rk),
+      resource,
       this.keys.key('pending', rk),
       this.audit.streamKey,
       this.audit.chainHeadKey,
+      holder?.lockKey ?? resource,
       `${this.keys.key('item')}:`,
       new Date().toISOString(),
       `${this.keys.key('drift')}:`,
       this.retention.resourceSeconds,
       this.audit.maxEntries,
+      holder?.token ?? '',
     );
     if (reply.length === 0) return null;
+    if (reply.length === 1) throw new ResourceBusyError(rk);
     const [, body, coalesced, openDriftRaw] = reply;
     // cjson encodes an empty array as {}.
     const older: unknown = JSON.parse(coalesced);

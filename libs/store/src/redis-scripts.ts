@@ -55,13 +55,21 @@ return out
 
 export const claimLatestLua = `${AUDIT_CHAIN_LUA}
 -- Claims the newest pending item of a resource; older pending ones are coalesced into it.
--- KEYS[1] resource hash, KEYS[2] pending zset, KEYS[3] audit stream, KEYS[4] audit chain head
+-- KEYS[1] resource hash, KEYS[2] pending zset, KEYS[3] audit stream, KEYS[4] audit chain head,
+-- KEYS[5] the claiming run's lock: the key its job queue keeps while the run is alive (BullMQ's
+-- job lock; KEYS[1] again when the claim has no holder: ARGV[6] is then '')
 -- ARGV[1] item key prefix (ends with ':'), ARGV[2] now (ISO), ARGV[3] drift key prefix (ends with ':'),
 -- ARGV[4] resource ttl seconds (a resource hash with nothing open expires: see saveDriftLua),
--- ARGV[5] audit maxlen
--- Returns {eventId, body, coalescedIdsJSON, openDriftJSON} or {} when nothing is pending.
+-- ARGV[5] audit maxlen, ARGV[6] the claiming run's lock token, or ''
+-- Returns {eventId, body, coalescedIdsJSON, openDriftJSON}, {} when nothing is pending, or
+-- {'busy'} when another run that is still alive (its lock still holds its token) has a claim on
+-- the resource: one resource is never evaluated by two runs at once.
 local claimed = redis.call('HGET', KEYS[1], 'claimed')
 if claimed and claimed ~= '' then
+  local holder = redis.call('HMGET', KEYS[1], 'holderLock', 'holderToken')
+  if holder[2] and holder[2] ~= '' and holder[2] ~= ARGV[6] and redis.call('GET', holder[1]) == holder[2] then
+    return {'busy'}
+  end
   -- A previous run claimed an item and did not commit (crash, retry): put it back.
   local item = ARGV[1] .. claimed
   local outcome = redis.call('HGET', item, 'outcome')
@@ -113,7 +121,11 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -2)) do
   end
 end
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[1], 'claimed', latest)
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[1], 'claimed', latest, 'holderLock', KEYS[5], 'holderToken', ARGV[6])
+else
+  redis.call('HSET', KEYS[1], 'claimed', latest, 'holderLock', '', 'holderToken', '')
+end
 local body = redis.call('HGET', ARGV[1] .. latest, 'body')
 -- The resource's open drift comes along, saving the caller two round trips.
 local open = redis.call('HGET', KEYS[1], 'openDrift')

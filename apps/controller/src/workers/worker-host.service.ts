@@ -5,9 +5,19 @@ import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Rol
 import { SqsConsumer, createSqsClient } from '@driftwarden/ingest';
 import { Metrics, type Logger } from '@driftwarden/observability';
 import { BackportService, EvaluateService, IngestService, RemediateService } from '@driftwarden/pipeline';
-import { JobProducer, QueueName, createWorker } from '@driftwarden/queue';
+import {
+  ConcurrencyLimit,
+  JobProducer,
+  QueueName,
+  createWorker,
+  isEvaluateBatch,
+  jobLockKey,
+  type EvaluateBatchJob,
+  type EvaluateJob,
+} from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
-import { QuarantineStore } from '@driftwarden/store';
+import { QuarantineStore, type ClaimHolder } from '@driftwarden/store';
+import { isWait } from '@driftwarden/domain';
 import { IncidentPoller } from '@driftwarden/freeze';
 import { LOGGER } from '../core/tokens';
 
@@ -22,6 +32,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly connections: Redis[] = [];
   private sqs: SqsConsumer | null = null;
   private started = false;
+  private batchSlots: ConcurrencyLimit | null = null;
   private readonly completedListeners: ((resourceKey: string, status: string) => void)[] = [];
 
   /** Observes evaluations as they complete (the benchmark measures decision latency with it). */
@@ -72,30 +83,15 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
       concurrency: this.config.workers.concurrency,
       lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
     };
+    // Batch jobs' evaluations share these slots: no more at once than as many single jobs.
+    this.batchSlots = new ConcurrencyLimit(this.config.workers.concurrency);
     const evaluate = createWorker(
       QueueName.Evaluate,
-      async (job) => {
-        const started = process.hrtime.bigint();
-        const outcome = await this.evaluate.evaluate(job.data.resourceKey, job.data.correlationId, job.data.trigger);
-        if (outcome.status === 'decided') {
-          this.metrics.decisions.inc({
-            action: outcome.decision.action,
-            rule: String(outcome.decision.rule),
-            dry_run: String(this.config.mode === 'dry-run'),
-          });
-          this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-          this.logger.debug(
-            {
-              correlationId: job.data.correlationId,
-              eventId: outcome.eventId,
-              action: outcome.decision.action,
-              rule: outcome.decision.rule,
-            },
-            'decision recorded',
-          );
-        }
-        for (const l of this.completedListeners) l(job.data.resourceKey, outcome.status);
-        return outcome.status;
+      async (job, token) => {
+        // The job's lock makes each of its claims exclusive while it runs.
+        const holder = token && job.id ? { lockKey: jobLockKey(job), token } : undefined;
+        if (isEvaluateBatch(job.data)) return this.evaluateBatch(job.data, holder);
+        return this.evaluateOne(job.data, holder);
       },
       { ...opts, connection: connection() },
     );
@@ -133,7 +129,11 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
           { queue: w.name, jobId: job.id, attempts: job.attemptsMade, correlationId, err: { message: err.message, name: err.name } },
           'job failed for good',
         );
-        if (w === evaluate) void this.recordFailedEvaluation(job.data as { resourceKey: string; correlationId: string }, err);
+        if (w === evaluate) {
+          const data = job.data as EvaluateJob | EvaluateBatchJob;
+          for (const resourceKey of isEvaluateBatch(data) ? data.resourceKeys : [data.resourceKey])
+            void this.recordFailedEvaluation({ resourceKey, correlationId: data.correlationId }, err);
+        }
       });
       // Connection trouble (its own connection and the blocking one BullMQ makes) goes to the
       // rate-limited Redis log; anything else is a worker error.
@@ -148,6 +148,70 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     this.metrics.workersRunning.set(this.workers.length);
     this.started = true;
     this.startSqs();
+  }
+
+  /** One resource's evaluation: decision metrics, the log line, the completion listeners; its errors are the caller's. */
+  private async evaluateOne(data: EvaluateJob, holder: ClaimHolder | undefined): Promise<string> {
+    const started = process.hrtime.bigint();
+    const outcome = await this.evaluate.evaluate(data.resourceKey, data.correlationId, data.trigger, holder);
+    if (outcome.status === 'decided') {
+      this.metrics.decisions.inc({
+        action: outcome.decision.action,
+        rule: String(outcome.decision.rule),
+        dry_run: String(this.config.mode === 'dry-run'),
+      });
+      this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.logger.debug(
+        { correlationId: data.correlationId, eventId: outcome.eventId, action: outcome.decision.action, rule: outcome.decision.rule },
+        'decision recorded',
+      );
+    }
+    for (const l of this.completedListeners) l(data.resourceKey, outcome.status);
+    return outcome.status;
+  }
+
+  /**
+   * A batch job: each resource is evaluated as a single job would be, several at once within the
+   * shared slots. A resource another run holds (ResourceBusyError), or whose evaluation throws, is
+   * handed to a job of its own (retries with back-off, the failure record when they run out); its
+   * claim, if it made one, is taken over once this job's lock is gone. The batch fails only when
+   * that hand-over cannot be enqueued, and is then retried whole (each claim is idempotent).
+   */
+  private async evaluateBatch(data: EvaluateBatchJob, holder: ClaimHolder | undefined): Promise<string> {
+    const slots = this.batchSlots!;
+    const handOver: string[] = [];
+    let decided = 0;
+    await Promise.all(
+      data.resourceKeys.map((resourceKey) =>
+        slots.run(async () => {
+          try {
+            if ((await this.evaluateOne({ resourceKey, trigger: data.trigger, correlationId: data.correlationId }, holder)) === 'decided')
+              decided++;
+          } catch (err) {
+            handOver.push(resourceKey);
+            // Waiting (another run holds the resource, CloudTrail has not delivered yet, a rate
+            // limit) is not failing: the job of its own waits as long as it must.
+            if (isWait(err)) return;
+            this.metrics.jobFailures.inc({ queue: QueueName.Evaluate });
+            this.logger.warn(
+              {
+                queue: QueueName.Evaluate,
+                resourceKey,
+                correlationId: data.correlationId,
+                err: { message: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : 'Error' },
+              },
+              'evaluation in a batch failed: retried as a job of its own',
+            );
+          }
+        }),
+      ),
+    );
+    if (handOver.length > 0)
+      await this.producer.evaluate(
+        handOver.map((resourceKey) => ({ resourceKey, trigger: data.trigger, correlationId: data.correlationId })),
+        { batch: false },
+      );
+    return `${data.resourceKeys.length} resources: ${decided} decided, ${handOver.length} handed to jobs of their own`;
   }
 
   /** An evaluation that failed for good leaves a `failed` record, an audit entry (notified) and the item to replay. */

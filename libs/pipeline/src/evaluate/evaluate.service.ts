@@ -35,7 +35,7 @@ import {
 } from '@driftwarden/domain';
 import { ConfigItemFetcher, needsCompletion } from '@driftwarden/ingest';
 import type { EvaluateJob, JobProducer } from '@driftwarden/queue';
-import type { AuditEntry, SaveResult, VersionedDrift } from '@driftwarden/store';
+import type { AuditEntry, ClaimHolder, SaveResult, VersionedDrift } from '@driftwarden/store';
 import { newDriftId } from '@driftwarden/store';
 import type { Attribution, AttributionPort } from '../ports/attribution.port';
 import type { DesiredLookup, DesiredResource, DesiredStatePort } from '../ports/desired-state.port';
@@ -107,8 +107,17 @@ export class EvaluateService {
     this.policies = ports.policies ?? new NoPolicies();
   }
 
-  async evaluate(resourceKey: string, correlationId: string, trigger: EvaluateTrigger = 'item'): Promise<EvaluateOutcome> {
-    const claimed = await this.ledger.claimLatest(resourceKey);
+  /**
+   * `holder`: the run's job lock, which makes its claim exclusive while the run lives (a second run
+   * on the same resource meanwhile gets ResourceBusyError, a wait).
+   */
+  async evaluate(
+    resourceKey: string,
+    correlationId: string,
+    trigger: EvaluateTrigger = 'item',
+    holder?: ClaimHolder,
+  ): Promise<EvaluateOutcome> {
+    const claimed = await this.ledger.claimLatest(resourceKey, holder);
     if (claimed) return this.decideOn(claimed.event, claimed.coalesced, claimed.openDrift, correlationId, null);
     // An item (an event's, or the reconciling sweep's) that another evaluation already took.
     if (trigger === 'item' || trigger === 'reconcile') return { status: 'nothing_pending' };

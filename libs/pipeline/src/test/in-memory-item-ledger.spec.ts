@@ -11,7 +11,12 @@ describe('InMemoryItemLedger (item ledger contract)', () => {
     const ledger = new InMemoryItemLedger(records);
     return {
       accept: async (e) => ledger.add(e),
-      claimLatest: (rk) => ledger.claimLatest(rk),
+      claimLatest: (rk, holder) => ledger.claimLatest(rk, holder),
+      lockKey: (name) => `lock:${name}`,
+      setLock: async (key, token) => {
+        if (token === null) ledger.locks.delete(key);
+        else ledger.locks.set(key, token);
+      },
       commit: (e) =>
         records.commitWithoutRecord(
           { eventId: e.eventId, order: e.order, resourceKey: CONTRACT_RK, outcome: 'decided' },

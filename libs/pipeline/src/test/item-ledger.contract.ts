@@ -5,13 +5,25 @@
  * rule added to the Lua scripts without the fake (or the other way round) fails one of the two.
  */
 import type { ConfigItemEvent } from '@driftwarden/domain';
-import type { AcceptStatus, AuditEntry, ClaimedItem, ItemState, SaveResult } from '@driftwarden/store';
+import {
+  RESOURCE_BUSY_RETRY_MS,
+  ResourceBusyError,
+  type AcceptStatus,
+  type AuditEntry,
+  type ClaimHolder,
+  type ClaimedItem,
+  type ItemState,
+  type SaveResult,
+} from '@driftwarden/store';
 import { configItemOf } from './config-item';
 
 /** One ledger with its store, seen only through what both implementations offer. */
 export interface LedgerUnderTest {
   accept(event: ConfigItemEvent): Promise<AcceptStatus>;
-  claimLatest(rk: string): Promise<ClaimedItem | null>;
+  claimLatest(rk: string, holder?: ClaimHolder): Promise<ClaimedItem | null>;
+  /** A job lock's key (in the ledger's key space) and setting it to a token (a live run) or deleting it (`null`: the run is gone). */
+  lockKey(name: string): string;
+  setLock(key: string, token: string | null): Promise<void>;
   /** Commits a decision on the item with no record change (DriftStore.commitWithoutRecord). */
   commit(event: ConfigItemEvent): Promise<SaveResult>;
   state(eventId: string): Promise<ItemState | null>;
@@ -23,9 +35,13 @@ export interface LedgerUnderTest {
 const CONTRACT_RESOURCE = { type: 'AWS::DynamoDB::Table', id: 'contract-table', account: '111122223333', region: 'eu-west-1' };
 export const CONTRACT_RK = `${CONTRACT_RESOURCE.account}/${CONTRACT_RESOURCE.region}/${CONTRACT_RESOURCE.type}/${CONTRACT_RESOURCE.id}`;
 
-/** A Config item of the contract's resource; its id says its order. */
-export function contractItem(order: number): ConfigItemEvent {
-  return configItemOf(CONTRACT_RESOURCE, order, { receivedAt: new Date(order).toISOString() });
+/** A second resource, for claims of several resources at once. */
+const OTHER_RESOURCE = { ...CONTRACT_RESOURCE, id: 'contract-table-2' };
+const OTHER_RK = `${OTHER_RESOURCE.account}/${OTHER_RESOURCE.region}/${OTHER_RESOURCE.type}/${OTHER_RESOURCE.id}`;
+
+/** A Config item of the contract's resource (or another); its id says its order. */
+export function contractItem(order: number, resource = CONTRACT_RESOURCE): ConfigItemEvent {
+  return configItemOf(resource, order, { receivedAt: new Date(order).toISOString() });
 }
 
 /** Defines the contract's cases; `make` builds a fresh, empty ledger for each (after the caller's own beforeEach). */
@@ -61,6 +77,74 @@ export function itemLedgerContract(make: () => LedgerUnderTest): void {
     await ledger.accept(contractItem(1_000));
     expect((await ledger.claimLatest(CONTRACT_RK))?.event.eventId).toBe('ci-1000');
     expect((await ledger.claimLatest(CONTRACT_RK))?.event.eventId).toBe('ci-1000');
+  });
+
+  it('keeps a claim exclusive while its holder lives: another run is told to wait, and the holder commits as usual', async () => {
+    const item = contractItem(1_000);
+    await ledger.accept(item);
+    const a = { lockKey: ledger.lockKey('job-a'), token: 'worker-1:1' };
+    await ledger.setLock(a.lockKey, a.token);
+    expect((await ledger.claimLatest(CONTRACT_RK, a))?.event.eventId).toBe('ci-1000');
+    await ledger.accept(contractItem(2_000));
+    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:7' };
+    await ledger.setLock(b.lockKey, b.token);
+    await expect(ledger.claimLatest(CONTRACT_RK, b)).rejects.toThrow(ResourceBusyError);
+    // A claim without a holder (no lock of its own) is kept out too.
+    await expect(ledger.claimLatest(CONTRACT_RK)).rejects.toMatchObject({ code: 'resource_busy', retryAfterMs: RESOURCE_BUSY_RETRY_MS });
+    // Nothing moved: the holder's item is still claimed (its commit lands), the newer one waits.
+    expect(await ledger.commit(item)).toBe('ok');
+    expect(await outcomes(1_000, 2_000)).toEqual([
+      [1_000, 'decided'],
+      [2_000, ''],
+    ]);
+    // Committed: the resource is free although the holder still runs.
+    expect((await ledger.claimLatest(CONTRACT_RK, b))?.event.eventId).toBe('ci-2000');
+  });
+
+  it('lets the holding run claim again (the same token), and takes over from a run whose lock expired or passed to a new attempt', async () => {
+    await ledger.accept(contractItem(1_000));
+    const a = { lockKey: ledger.lockKey('job-a'), token: 'worker-1:1' };
+    await ledger.setLock(a.lockKey, a.token);
+    expect((await ledger.claimLatest(CONTRACT_RK, a))?.event.eventId).toBe('ci-1000');
+    expect((await ledger.claimLatest(CONTRACT_RK, a))?.event.eventId).toBe('ci-1000');
+    // The job's next attempt holds the same lock key with a new token: the old claim is dead.
+    const retry = { lockKey: a.lockKey, token: 'worker-1:2' };
+    await ledger.setLock(a.lockKey, retry.token);
+    expect((await ledger.claimLatest(CONTRACT_RK, retry))?.event.eventId).toBe('ci-1000');
+    // Its worker died: the lock expired, another run takes the item back.
+    await ledger.setLock(a.lockKey, null);
+    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:1' };
+    await ledger.setLock(b.lockKey, b.token);
+    expect((await ledger.claimLatest(CONTRACT_RK, b))?.event.eventId).toBe('ci-1000');
+    expect(await ledger.commit(contractItem(1_000))).toBe('ok');
+  });
+
+  it('answers claims asked for together as if asked one after the other (one resource twice: the second run waits)', async () => {
+    const other = contractItem(5_000, OTHER_RESOURCE);
+    for (const o of [1_000, 2_000]) await ledger.accept(contractItem(o));
+    await ledger.accept(other);
+    const a = { lockKey: ledger.lockKey('job-a'), token: 'worker-1:1' };
+    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:1' };
+    await ledger.setLock(a.lockKey, a.token);
+    await ledger.setLock(b.lockKey, b.token);
+    const [first, second, third, fourth] = await Promise.allSettled([
+      ledger.claimLatest(CONTRACT_RK, a),
+      ledger.claimLatest(CONTRACT_RK, b),
+      ledger.claimLatest(OTHER_RK, b),
+      ledger.claimLatest(`${OTHER_RK}-nothing-here`, b),
+    ]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { event: { eventId: 'ci-2000' }, coalesced: ['ci-1000'] } });
+    expect(second).toMatchObject({ status: 'rejected', reason: { code: 'resource_busy', resourceKey: CONTRACT_RK } });
+    expect(third).toMatchObject({ status: 'fulfilled', value: { event: { eventId: other.eventId }, coalesced: [] } });
+    expect(fourth).toEqual({ status: 'fulfilled', value: null });
+  });
+
+  it('never makes a holder-less claim exclusive (it has no lock to outlive)', async () => {
+    await ledger.accept(contractItem(1_000));
+    expect((await ledger.claimLatest(CONTRACT_RK))?.event.eventId).toBe('ci-1000');
+    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:1' };
+    await ledger.setLock(b.lockKey, b.token);
+    expect((await ledger.claimLatest(CONTRACT_RK, b))?.event.eventId).toBe('ci-1000');
   });
 
   it('commits a claimed item once: `already` after that, `not_claimed` for an item nobody claimed', async () => {

@@ -10,6 +10,7 @@ import { assertTransition, isOpen, resourceKey, type ConfigItemEvent, type Drift
 import type {
   AcceptStatus,
   AuditEntry,
+  ClaimHolder,
   ClaimedItem,
   DriftVersion,
   ItemCommit,
@@ -19,6 +20,7 @@ import type {
   SaveResult,
   VersionedDrift,
 } from '@driftwarden/store';
+import { ResourceBusyError } from '@driftwarden/store';
 import type { DecisionRecords, DriftRecords, ItemClaims, ItemStates } from '../ports/records.port';
 
 /**
@@ -179,6 +181,9 @@ export class InMemoryItemLedger implements ItemClaims {
   private readonly items = new Map<string, LedgerItem>();
   private readonly pending = new Map<string, Set<string>>();
   private readonly claimed = new Map<string, string>();
+  /** Who holds each resource's claim (ClaimHolder), and the job locks alive now (lock key → token), as BullMQ keeps them. */
+  private readonly holders = new Map<string, ClaimHolder>();
+  readonly locks = new Map<string, string>();
   /** The newest decided item of each resource and its order (the resource hash's processedId/processedOrder). */
   private readonly processed = new Map<string, { eventId: string; order: number }>();
   readonly failed: { rk: string; eventId: string; driftId: string }[] = [];
@@ -214,9 +219,11 @@ export class InMemoryItemLedger implements ItemClaims {
     return { eventId, resourceKey: resourceKey(event.resource), order: event.order, outcome, decidedAt, driftId, supersededBy };
   }
 
-  async claimLatest(rk: string): Promise<ClaimedItem | null> {
+  async claimLatest(rk: string, holder?: ClaimHolder): Promise<ClaimedItem | null> {
     const pending = this.pending.get(rk) ?? new Set<string>();
     const before = this.claimed.get(rk);
+    const held = this.holders.get(rk);
+    if (before && held && held.token !== holder?.token && this.locks.get(held.lockKey) === held.token) throw new ResourceBusyError(rk);
     if (before && this.items.get(before)?.outcome === '') pending.add(before);
     this.claimed.delete(rk);
     const ids = [...pending].sort((a, b) => this.items.get(a)!.event.order - this.items.get(b)!.event.order);
@@ -232,6 +239,8 @@ export class InMemoryItemLedger implements ItemClaims {
     const now = new Date().toISOString();
     for (const id of ids) Object.assign(this.items.get(id)!, { outcome: 'coalesced', decidedAt: now, supersededBy: latest });
     this.claimed.set(rk, latest);
+    if (holder) this.holders.set(rk, holder);
+    else this.holders.delete(rk);
     return { event: this.items.get(latest)!.event, coalesced: ids, openDrift: await this.records.openFor(rk) };
   }
 
