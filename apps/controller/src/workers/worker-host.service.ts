@@ -131,8 +131,12 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         );
         if (w === evaluate) {
           const data = job.data as EvaluateJob | EvaluateBatchJob;
-          for (const resourceKey of isEvaluateBatch(data) ? data.resourceKeys : [data.resourceKey])
-            void this.recordFailedEvaluation({ resourceKey, correlationId: data.correlationId }, err);
+          if (!isEvaluateBatch(data)) void this.recordFailedEvaluation(data, err);
+          // A batch names resources it may have decided before it failed: only those with an item
+          // still claimed or pending are failures.
+          else
+            for (const resourceKey of data.resourceKeys)
+              void this.recordFailedEvaluation({ resourceKey, correlationId: data.correlationId }, err, true);
         }
       });
       // Connection trouble (its own connection and the blocking one BullMQ makes) goes to the
@@ -215,7 +219,11 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** An evaluation that failed for good leaves a `failed` record, an audit entry (notified) and the item to replay. */
-  private async recordFailedEvaluation(data: { resourceKey: string; correlationId: string }, err: Error): Promise<void> {
+  private async recordFailedEvaluation(
+    data: { resourceKey: string; correlationId: string },
+    err: Error,
+    onlyInFlight = false,
+  ): Promise<void> {
     const [code, ...rest] =
       err.name === 'UnrecoverableError' && /^[a-z0-9_]+: /.test(err.message) ? err.message.split(': ') : ['evaluation_failed', err.message];
     try {
@@ -223,7 +231,9 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         data.resourceKey,
         { code, message: rest.join(': ') || err.message },
         data.correlationId,
+        { onlyInFlight },
       );
+      if (!recorded && onlyInFlight) return;
       this.logger.error(
         { resourceKey: data.resourceKey, correlationId: data.correlationId, driftId: recorded?.driftId, eventId: recorded?.eventId },
         'evaluation failed for good: recorded as a failed drift (driftwarden replay --failed decides it again)',

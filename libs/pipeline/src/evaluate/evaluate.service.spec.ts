@@ -508,4 +508,18 @@ describe('EvaluateService (decide on the newest item of a resource, commit once)
     expect(w.records.audit).toEqual([expect.objectContaining({ type: 'evaluation.failed', driftId: 'drf_test0001' })]);
     expect(w.ledger.failed).toEqual([{ rk: RK, eventId: 'ev-2', driftId: 'drf_test0001' }]);
   });
+
+  it('a batch that failed for good records nothing for a resource with no item claimed or pending (it was decided)', async () => {
+    const w = build({ open: aDrift({ status: 'detected' }) });
+    await expect(w.service.recordFailure(RK, { code: 'boom', message: 'kaput' }, 'corr-5', { onlyInFlight: true })).resolves.toBeNull();
+    expect(w.records.all()).toEqual([expect.objectContaining({ status: 'detected' })]);
+    expect(w.records.audit).toEqual([]);
+    // With an item pending, it is recorded as any failed evaluation is.
+    w.ledger.add(anItem({ eventId: 'ev-3', order: 3 }));
+    await expect(w.service.recordFailure(RK, { code: 'boom', message: 'kaput' }, 'corr-5', { onlyInFlight: true })).resolves.toEqual({
+      driftId: 'drf_test0001',
+      eventId: 'ev-3',
+    });
+    expect(w.records.all()).toEqual([expect.objectContaining({ status: 'failed' })]);
+  });
 });

@@ -128,14 +128,18 @@ export class EvaluateService {
    * An evaluation failed for good (its retries ran out, or a permanent error): nothing is lost
    * silently. The resource's open drift (or a new record) becomes `failed` with the reason and
    * the item, in the same step as its audit entry (`evaluation.failed`, which is notified); the
-   * item is marked failed so that `replay --failed` can decide it again.
+   * item is marked failed so that `replay --failed` can decide it again. `onlyInFlight`: only when
+   * an item of the resource is claimed or pending (a batch job that failed for good names resources
+   * it may well have decided: their drifts are not failures).
    */
   async recordFailure(
     rk: string,
     error: { code: string; message: string },
     correlationId: string,
+    options: { onlyInFlight?: boolean } = {},
   ): Promise<{ driftId: string; eventId: string | null } | null> {
     const eventId = await this.ledger.inFlight(rk);
+    if (!eventId && options.onlyInFlight) return null;
     const item = eventId ? await this.ledger.event(eventId) : null;
     const [account, region, type, ...rest] = rk.split('/');
     const id = rest.join('/');

@@ -252,8 +252,12 @@ export class InMemoryItemLedger implements ItemClaims {
     return this.processed.get(rk)?.eventId ?? null;
   }
 
+  /** As ItemLedger.inFlight: the claimed item, else the newest pending one. */
   async inFlight(rk: string): Promise<string | null> {
-    return this.claimed.get(rk) ?? null;
+    const claimed = this.claimed.get(rk);
+    if (claimed) return claimed;
+    const pending = [...(this.pending.get(rk) ?? [])].sort((a, b) => this.items.get(b)!.event.order - this.items.get(a)!.event.order);
+    return pending[0] ?? null;
   }
 
   async markFailed(rk: string, eventId: string, driftId: string): Promise<void> {
