@@ -101,7 +101,7 @@ export interface ReconcileJob {
 
 /** Ties each queue to its job name and payload type. */
 export interface JobCatalogue {
-  [QueueName.Evaluate]: { name: 'evaluate' | 'evaluate-batch'; data: EvaluateJob | EvaluateBatchJob };
+  [QueueName.Evaluate]: { name: 'evaluate' | typeof EVALUATE_BATCH_JOB; data: EvaluateJob | EvaluateBatchJob };
   [QueueName.Remediate]: { name: 'remediate'; data: RemediateJob };
   [QueueName.Backport]: { name: 'backport'; data: BackportJob };
   [QueueName.Incidents]: { name: 'poll'; data: IncidentsPollJob };
@@ -122,6 +122,9 @@ export const JOB_NAMES: { [Q in QueueName]: JobName<Q> } = {
   'incident-notes': 'note',
   reconcile: 'sweep',
 };
+
+/** The job name of EvaluateBatchJob (on the evaluate queue, beside JOB_NAMES.evaluate). */
+export const EVALUATE_BATCH_JOB = 'evaluate-batch';
 
 export const ALL_QUEUES: readonly QueueName[] = [
   QueueName.Evaluate,

@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   ALL_QUEUES,
+  EVALUATE_BATCH_JOB,
   JOB_NAMES,
   QueueName,
   jobIdFrom,
@@ -53,9 +54,6 @@ const STACK_TRACES_KEPT = 3;
 
 /** Resources per evaluation batch job at most (an ingest delivery of EventBridge or SQS carries 10 to 100). */
 export const EVALUATE_BATCH_SIZE = 100;
-
-/** The job name of EvaluateBatchJob (on the evaluate queue). */
-export const EVALUATE_BATCH_JOB = 'evaluate-batch';
 
 /** One table for every job option: ids, attempts, back-off, retention. */
 function jobDefaults(retention: JobRetention): { [Q in QueueName]: JobsOptions } {

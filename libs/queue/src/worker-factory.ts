@@ -15,7 +15,7 @@ export interface WorkerOptions {
 /**
  * The key BullMQ keeps a running job's lock under (holding the run's token, renewed while the run
  * lives, deleted when it ends, expiring when its worker dies): a claim's holder (ClaimHolder).
- * test/queue/job-lock.int-spec.ts checks it against BullMQ itself.
+ * test/pipeline/batch-evaluation.int-spec.ts checks it against BullMQ itself.
  */
 export function jobLockKey(job: Pick<Job, 'queueQualifiedName' | 'id'>): string {
   return `${job.queueQualifiedName}:${job.id}:lock`;
