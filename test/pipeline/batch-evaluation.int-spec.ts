@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { TransientError, PermanentError, type ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup } from '@driftwarden/pipeline';
-import { jobLockKey } from '@driftwarden/queue';
+import { JobProducer, jobLockKey } from '@driftwarden/queue';
 import { Queue, Worker } from 'bullmq';
 import { FakeDesiredState } from '../support/fake-ports';
 import { fakePorts } from '../support/pipeline-harness';
@@ -51,10 +51,11 @@ describe('evaluation batch jobs', () => {
   let ctl: TestController;
   let redis: Redis;
   let desired: ScriptedDesiredState;
+  let ports: ReturnType<typeof fakePorts>;
 
   beforeEach(async () => {
     prefix = uniquePrefix();
-    const ports = fakePorts();
+    ports = fakePorts();
     desired = new ScriptedDesiredState();
     ctl = await startTestController({ prefix, coalesceMilliseconds: 0, overrides: { ...ports.overrides, desiredState: desired } });
     redis = testRedis();
@@ -66,6 +67,7 @@ describe('evaluation batch jobs', () => {
   });
 
   const group = (n: number) => `sg-0ba7c4${String(n).padStart(11, '0')}`;
+  const rkOf = (groupId: string) => `111122223333/eu-west-1/AWS::EC2::SecurityGroup/${groupId}`;
   const post = async (events: Record<string, unknown>[]) => {
     const res = await http<{ accepted: { eventId: string; status: string }[] }>(ctl.url, 'POST', '/v1/events', {
       token: TOKENS.ingest,
@@ -127,6 +129,63 @@ describe('evaluation batch jobs', () => {
     expect(await decisionsFor(first)).toBe(1);
     expect(await decisionsFor(second)).toBe(1);
     expect(desired.overlaps).toBe(0);
+  });
+
+  it('lets a re-decision that meets a new item of the same resource lose to it through the record’s compare-and-set, then retry on what was recorded', async () => {
+    // Records are held (not only marked) in enforce mode.
+    await ctl.close();
+    ctl = await startTestController({
+      prefix,
+      mode: 'enforce',
+      coalesceMilliseconds: 0,
+      overrides: { ...ports.overrides, desiredState: desired },
+    });
+    const held = group(300);
+    for (const g of [held, group(301)]) desired.desired.set(g, DESIRED);
+    // Frozen: the first item is held.
+    ports.freeze.frozenNow = true;
+    const [first] = await post([sgEvent({ groupId: held, stateId: 1_766_000_004_000, rules: OPEN })]);
+    await eventually(async () => (await outcome(first)) === 'decided', 'the first item decided');
+    const driftOf = async () =>
+      (
+        await http<{ items: { id: string; status: string; decision?: unknown; evidence: { eventIds: string[] } }[] }>(
+          ctl.url,
+          'GET',
+          `/v1/drifts?resource=${held}`,
+          { token: TOKENS.viewer },
+        )
+      ).body.items;
+    const [heldDrift] = await driftOf();
+    expect(heldDrift).toMatchObject({ status: 'held' });
+    // The freeze ends: the re-decision stops inside its evaluation (it claims no item).
+    let release!: () => void;
+    desired.gates.set(held, new Promise<void>((r) => (release = r)));
+    ports.freeze.frozenNow = false;
+    const lookupsBefore = desired.lookups.get(held) ?? 0;
+    await ctl.app.get(JobProducer).evaluate([{ resourceKey: rkOf(held), trigger: 'freeze_ended', correlationId: 'freeze-over' }]);
+    await eventually(async () => desired.inFlight.get(held) === 1, 'the re-decision to be under way');
+    // Meanwhile a new item of the resource arrives in a delivery: decided beside the re-decision.
+    const [second] = await post([
+      sgEvent({ groupId: held, stateId: 1_766_000_005_000, rules: [...OPEN, 'tcp/3389/0.0.0.0/0'] }),
+      sgEvent({ groupId: group(301), stateId: 1_766_000_005_001, rules: OPEN }),
+    ]);
+    await eventually(async () => (await outcome(second)) === 'decided', 'the new item decided');
+    release();
+    // The re-decision's commit finds the record changed and is retried: the drift is no longer
+    // held, so nothing is decided again; the new item's decision stands, recorded once.
+    await eventually(
+      async () => desired.lookups.get(held)! - lookupsBefore >= 2 && desired.inFlight.get(held) === 0,
+      'the re-decision to end',
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await decisionsFor(second)).toBe(1);
+    const entries = (await redis.xrange(`${keyBase(prefix)}:audit`, '-', '+'))
+      .map(([, fields]) => JSON.parse(fields[1]) as { type: string; driftId?: string })
+      .filter((e) => e.driftId === heldDrift.id);
+    expect(entries.map((e) => e.type).filter((t) => t === 'redecision')).toEqual([]);
+    const [now] = await driftOf();
+    expect(now).toMatchObject({ id: heldDrift.id, status: expect.not.stringMatching(/^held$/) });
+    expect(now.evidence.eventIds).toEqual([first, second]);
   });
 
   it('retries an evaluation that failed inside a batch as a job of its own, and records one that fails for good', async () => {
