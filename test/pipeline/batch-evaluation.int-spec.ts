@@ -8,12 +8,12 @@ import type { Redis } from 'ioredis';
 import { TransientError, PermanentError, type ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup } from '@driftwarden/pipeline';
 import { JobProducer, jobLockKey } from '@driftwarden/queue';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { FakeDesiredState } from '../support/fake-ports';
 import { fakePorts } from '../support/pipeline-harness';
 import { sgEvent } from '../support/events';
 import { http } from '../support/http';
-import { keyBase, testKeys, testRedis } from '../support/redis';
+import { keyBase, testKeys, testQueue, testRedis } from '../support/redis';
 import { dropPrefix, eventually, startTestController, TOKENS, uniquePrefix, type TestController } from '../support/test-controller';
 
 const OPEN = ['tcp/443/10.0.0.0/8', 'tcp/22/0.0.0.0/0'];
@@ -82,13 +82,11 @@ describe('evaluation batch jobs', () => {
       .map(([, fields]) => JSON.parse(fields[1]) as { type: string; eventId?: string })
       .filter((e) => e.type === 'decision' && e.eventId === eventId).length;
   const evaluateJobs = async () => {
-    const connection = testRedis();
-    const queue = new Queue('evaluate', { connection, prefix: testKeys(prefix).bullPrefix });
+    const queue = testQueue('evaluate', prefix);
     try {
       return await queue.getJobs(['completed', 'active', 'waiting', 'delayed', 'prioritized', 'failed']);
     } finally {
       await queue.close();
-      connection.disconnect();
     }
   };
 
@@ -227,10 +225,8 @@ describe('evaluation batch jobs', () => {
 describe('jobLockKey', () => {
   it('names the key BullMQ keeps a running job’s lock under, holding the run’s token', async () => {
     const prefix = uniquePrefix();
-    const connection = testRedis({ maxRetriesPerRequest: null });
     const reader = testRedis();
-    const bull = testKeys(prefix).bullPrefix;
-    const queue = new Queue('evaluate', { connection, prefix: bull });
+    const queue = testQueue('evaluate', prefix);
     const seen: [string | null, string | undefined][] = [];
     let lockKey = '';
     const workerConnection = testRedis({ maxRetriesPerRequest: null });
@@ -240,7 +236,7 @@ describe('jobLockKey', () => {
         lockKey = jobLockKey(job);
         seen.push([await reader.get(lockKey), token]);
       },
-      { connection: workerConnection, prefix: bull },
+      { connection: workerConnection, prefix: testKeys(prefix).bullPrefix },
     );
     try {
       await queue.add('evaluate', { resourceKey: 'r', trigger: 'item', correlationId: 'c' });
@@ -253,7 +249,6 @@ describe('jobLockKey', () => {
       await worker.close();
       workerConnection.disconnect();
       await queue.close();
-      connection.disconnect();
       reader.disconnect();
       await dropPrefix(prefix);
     }

@@ -121,11 +121,8 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -2)) do
   end
 end
 redis.call('DEL', KEYS[2])
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[1], 'claimed', latest, 'holderLock', KEYS[5], 'holderToken', ARGV[6])
-else
-  redis.call('HSET', KEYS[1], 'claimed', latest, 'holderLock', '', 'holderToken', '')
-end
+-- Without a holder the token is '': such a claim is never seen as busy.
+redis.call('HSET', KEYS[1], 'claimed', latest, 'holderLock', KEYS[5], 'holderToken', ARGV[6])
 local body = redis.call('HGET', ARGV[1] .. latest, 'body')
 -- The resource's open drift comes along, saving the caller two round trips.
 local open = redis.call('HGET', KEYS[1], 'openDrift')

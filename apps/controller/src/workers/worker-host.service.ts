@@ -32,7 +32,8 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly connections: Redis[] = [];
   private sqs: SqsConsumer | null = null;
   private started = false;
-  private batchSlots: ConcurrencyLimit | null = null;
+  /** Batch jobs' evaluations share these slots: no more at once than as many single jobs. */
+  private readonly batchSlots: ConcurrencyLimit;
   private readonly completedListeners: ((resourceKey: string, status: string) => void)[] = [];
 
   /** Observes evaluations as they complete (the benchmark measures decision latency with it). */
@@ -54,7 +55,9 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly producer: JobProducer,
     private readonly poller: IncidentPoller,
     private readonly redisMonitor: RedisConnectionMonitor,
-  ) {}
+  ) {
+    this.batchSlots = new ConcurrencyLimit(config.workers.concurrency);
+  }
 
   get running(): { workers: number; expected: number; sqs: boolean | null } {
     const expected = this.roles.includes('worker') ? 4 : 0;
@@ -83,8 +86,6 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
       concurrency: this.config.workers.concurrency,
       lockDurationMs: this.config.workers.lockDurationSeconds * 1000,
     };
-    // Batch jobs' evaluations share these slots: no more at once than as many single jobs.
-    this.batchSlots = new ConcurrencyLimit(this.config.workers.concurrency);
     const evaluate = createWorker(
       QueueName.Evaluate,
       async (job, token) => {
@@ -182,12 +183,11 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
    * that hand-over cannot be enqueued, and is then retried whole (each claim is idempotent).
    */
   private async evaluateBatch(data: EvaluateBatchJob, holder: ClaimHolder | undefined): Promise<string> {
-    const slots = this.batchSlots!;
     const handOver: string[] = [];
     let decided = 0;
     await Promise.all(
       data.resourceKeys.map((resourceKey) =>
-        slots.run(async () => {
+        this.batchSlots.run(async () => {
           try {
             if ((await this.evaluateOne({ resourceKey, trigger: data.trigger, correlationId: data.correlationId }, holder)) === 'decided')
               decided++;
