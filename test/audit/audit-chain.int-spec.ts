@@ -249,6 +249,38 @@ describe('tamper-evident audit chain (Redis)', () => {
     expect(await audit.verify(null)).toMatchObject({ ok: true, checked: 82, firstBroken: null });
   });
 
+  it('the save script takes its small arguments as one JSON array: any text survives it, and a call of another shape is refused', async () => {
+    const drifts = new DriftStore(redis, keys, audit);
+    // An item id with quotes, a backslash, a control character, non-ASCII and an emoji, claimed as the pipeline would.
+    const eventId = 'evt_"q" \\ \t ünï €😀';
+    const rk = `${ACCOUNT}/${REGION}/${TYPE}/sg-text`;
+    await redis.hset(keys.key('item', eventId), 'rk', rk, 'order', '7', 'outcome', '');
+    await redis.hset(keys.key('res', rk), 'claimed', eventId);
+    const r = record(newDriftId(), 'sg-text');
+    const saved = await drifts.save(
+      r,
+      null,
+      { at: new Date().toISOString(), type: 'decision', actor: 'pipeline', driftId: r.id, eventId },
+      {
+        eventId,
+        order: 7,
+        resourceKey: rk,
+        outcome: 'decided',
+      },
+    );
+    expect(saved).toBe('ok');
+    expect(await redis.hget(keys.key('item', eventId), 'outcome')).toBe('decided');
+    expect(await redis.hmget(keys.key('res', rk), 'processedId', 'processedOrder', 'claimed')).toEqual([eventId, '7', '']);
+    expect(await drifts.get(r.id)).toEqual(r);
+    expect(await audit.verify(null)).toMatchObject({ ok: true, checked: 1, firstBroken: null });
+    const call = (redis as unknown as { dwSaveDrift(...a: string[]): Promise<unknown> }).dwSaveDrift.bind(redis);
+    const k = Array.from({ length: 5 }, (_, i) => keys.key('probe', String(i)));
+    await expect(call(...k, '[]', '', '', '')).rejects.toThrow(
+      /dwSaveDrift: expected a JSON array of 25 arguments and 3 more, got 4 arguments/,
+    );
+    await expect(call(...k, JSON.stringify(Array(25).fill('')), '', '')).rejects.toThrow(/got 3 arguments/);
+  });
+
   it('retention trimming (by count on append, by age in the sweep) keeps the retained chain verifiable', async () => {
     const small = new AuditLog(redis, keys, { auditMaxEntries: 100, auditMaxAgeSeconds: 3600 });
     for (let i = 0; i < 700; i++) await small.append({ at: new Date().toISOString(), type: 'test.entry', actor: 'test', reason: `${i}` });

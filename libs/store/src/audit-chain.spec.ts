@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { ChainVerifier, GENESIS_HASH, auditBody, canonicalJson, expectedHash, linkHash, sha256Hex } from './audit-chain';
 import type { AuditEntry } from './audit-log';
 
@@ -22,6 +24,38 @@ describe('the audit chain definition (README "Tamper-evident audit")', () => {
     expect(linkHash(1, GENESIS_HASH, bodyHash)).toBe(hash);
     expect(expectedHash({ ...chained, hash })).toBe(hash);
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('canonicalises exactly as the RFC 8785 reference implementation does (canonicalize), for any JSON value', () => {
+    // Any code unit in strings (lone surrogates and controls included), any key order, nesting, -0 and exponents.
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary', maxDepth: 4 }), (value) => {
+        expect(canonicalJson(value)).toBe(canonicalize(value));
+      }),
+      { numRuns: 2_000 },
+    );
+    // RFC 8785 §3.2.2.3 and §3.2.3: ECMAScript numbers and sorting by UTF-16 code unit (not code point).
+    const rfc = {
+      numbers: [Number('333333333.33333329'), 1e30, 4.5, 0.002, 1e-27, -0],
+      '\u20ac': 1,
+      '\r': 2,
+      '\ud83d\ude00': 3,
+      '\ufb33': 4,
+      '1': 5,
+    };
+    expect(canonicalJson(rfc)).toBe(
+      '{"\\r":2,"1":5,"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27,0],"\u20ac":1,"\ud83d\ude00":3,"\ufb33":4}',
+    );
+    expect(canonicalJson(rfc)).toBe(canonicalize(rfc));
+    // toJSON is used (a Date is its ISO text); absent values are left out of objects and are null in arrays.
+    expect(canonicalJson({ b: new Date(0), a: undefined, c: [undefined, 1] })).toBe('{"b":"1970-01-01T00:00:00.000Z","c":[null,1]}');
+  });
+
+  it('refuses what is not JSON instead of writing something', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const bad of [NaN, Infinity, { n: -Infinity }, [1n], { f: () => 1 }, cyclic]) expect(() => canonicalJson(bad)).toThrow();
+    expect(() => canonicalJson(undefined)).toThrow(TypeError);
   });
 
   it('the link written out directly equals the canonical form, and anything unusual takes the canonical path', () => {

@@ -79,7 +79,7 @@ export interface BackfillResult {
 }
 
 type RedisWithScripts = Redis & {
-  dwSaveDrift(...args: (string | number)[]): Promise<[SaveResult, string, string]>;
+  dwSaveDrift(...args: string[]): Promise<[SaveResult, string, string]>;
   dwSweepDrifts(...args: (string | number)[]): Promise<[number, number]>;
   dwBackfillDrifts(...args: (string | number)[]): Promise<[number, number]>;
   dwBackfillResource(...args: (string | number)[]): Promise<number>;
@@ -279,15 +279,22 @@ export class DriftStore {
   }
 
   /**
-   * Runs the save script (ARGV[23..25]: the audit link predicted for this connection, see
-   * ChainPredictor) and tells the predictor what happened to the chain.
+   * Runs the save script with `args`: its five keys, then its ARGV[1..22]; ARGV[23..25] are the
+   * audit link predicted for this connection (see ChainPredictor), and the predictor is told what
+   * happened to the chain. The small arguments travel as one JSON array, the three large ones
+   * (the records and the audit entry) on their own (see saveDriftLua): the client's cost is per
+   * argument, and 25 of them cost the controller more than the rest of the command (measured
+   * with ioredis on this 2-core machine: 18 µs of CPU per save sent as 30 arguments, 14 µs as 9).
    */
   private async saveScript(appends: boolean, bodyHash: string, args: string[]): Promise<SaveResult> {
     const predictor = appends ? this.audit.predictor(this.redis) : null;
     const predicted = predictor ? predictor.reserve(bodyHash) : null;
+    const argv = [...args.slice(5), ...ChainPredictor.args(predicted)];
+    const large = [argv[2], argv[3], argv[9]];
+    argv[2] = argv[3] = argv[9] = '';
     let reply: [SaveResult, string, string];
     try {
-      reply = await this.redis.dwSaveDrift(...args, ...ChainPredictor.args(predicted));
+      reply = await this.redis.dwSaveDrift(args[0], args[1], args[2], args[3], args[4], JSON.stringify(argv), ...large);
     } catch (err) {
       predictor?.settle(predicted, null);
       throw err;

@@ -140,7 +140,7 @@ return {latest, body or '', cjson.encode(older), openJson}
 export const saveDriftLua = `${AUDIT_CHAIN_LUA}
 -- Writes a drift record (compare-and-set) and its indexes, optionally committing the decision
 -- on an item, and appends one audit entry, all atomically; then sets the retention of the
--- record and of the resource.
+-- record and of the resource. Its arguments, as dw_save_drift takes them:
 -- KEYS[1] drift key, KEYS[2] audit stream, KEYS[3] item hash (a placeholder key in the same slot when
 -- no item is committed: ARGV[12] is then ''; never '', which Redis Cluster hashes to another slot), KEYS[4] resource hash,
 -- KEYS[5] audit chain head
@@ -162,86 +162,99 @@ export const saveDriftLua = `${AUDIT_CHAIN_LUA}
 -- and so is an item kept for 'replay --failed' (field 'failedItem') once decided or superseded.
 -- Returns {result, chain head seq, chain head hash} (after this save); result is
 -- 'ok' | 'conflict' | 'already' | 'not_claimed'
-local p = ARGV[1]
-local function done(result)
-  local h = redis.call('HMGET', KEYS[5], 'seq', 'hash')
-  return {result, h[1] or '0', h[2] or ''}
-end
-if ARGV[12] ~= '' then
-  local outcome = redis.call('HGET', KEYS[3], 'outcome')
-  if outcome and outcome ~= '' then return done('already') end
-  if redis.call('HGET', KEYS[4], 'claimed') ~= ARGV[12] then return done('not_claimed') end
-end
-if ARGV[4] ~= '' then
-  local current = redis.call('GET', KEYS[1])
-  if ARGV[3] == '' then
-    if current then return done('conflict') end
-  elseif ARGV[3] ~= '*' then
-    if current ~= ARGV[3] then return done('conflict') end
+local function dw_save_drift(KEYS, ARGV)
+  local p = ARGV[1]
+  local function done(result)
+    local h = redis.call('HMGET', KEYS[5], 'seq', 'hash')
+    return {result, h[1] or '0', h[2] or ''}
   end
-  -- SET clears any expiry: an open record never expires.
-  redis.call('SET', KEYS[1], ARGV[4])
-  local seq = redis.call('ZSCORE', p .. 'drifts:all', ARGV[2])
-  if not seq then
-    seq = redis.call('INCR', p .. 'drifts:seq')
-    redis.call('ZADD', p .. 'drifts:all', seq, ARGV[2])
-    redis.call('ZADD', p .. 'drifts:account:' .. ARGV[7], seq, ARGV[2])
-    redis.call('ZADD', p .. 'drifts:res:' .. ARGV[8], seq, ARGV[2])
+  if ARGV[12] ~= '' then
+    local outcome = redis.call('HGET', KEYS[3], 'outcome')
+    if outcome and outcome ~= '' then return done('already') end
+    if redis.call('HGET', KEYS[4], 'claimed') ~= ARGV[12] then return done('not_claimed') end
   end
-  if ARGV[5] ~= '' and ARGV[5] ~= ARGV[6] then
-    redis.call('ZREM', p .. 'drifts:status:' .. ARGV[5], ARGV[2])
-    redis.call('ZREM', p .. 'drifts:expiry', ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[8])
-  end
-  redis.call('ZADD', p .. 'drifts:status:' .. ARGV[6], seq, ARGV[2])
-  local member = ARGV[2] .. '|' .. ARGV[6] .. '|' .. ARGV[8]
-  if ARGV[9] == '1' then
-    redis.call('ZREM', p .. 'drifts:expiry', member)
-    redis.call('HSET', KEYS[4], 'openDrift', ARGV[2])
-  else
-    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[20]))
-    redis.call('ZADD', p .. 'drifts:expiry', tonumber(ARGV[21]) + tonumber(ARGV[20]) * 1000, member)
-    if redis.call('HGET', KEYS[4], 'openDrift') == ARGV[2] then
-      redis.call('HSET', KEYS[4], 'openDrift', '')
+  if ARGV[4] ~= '' then
+    local current = redis.call('GET', KEYS[1])
+    if ARGV[3] == '' then
+      if current then return done('conflict') end
+    elseif ARGV[3] ~= '*' then
+      if current ~= ARGV[3] then return done('conflict') end
+    end
+    -- SET clears any expiry: an open record never expires.
+    redis.call('SET', KEYS[1], ARGV[4])
+    local seq = redis.call('ZSCORE', p .. 'drifts:all', ARGV[2])
+    if not seq then
+      seq = redis.call('INCR', p .. 'drifts:seq')
+      redis.call('ZADD', p .. 'drifts:all', seq, ARGV[2])
+      redis.call('ZADD', p .. 'drifts:account:' .. ARGV[7], seq, ARGV[2])
+      redis.call('ZADD', p .. 'drifts:res:' .. ARGV[8], seq, ARGV[2])
+    end
+    if ARGV[5] ~= '' and ARGV[5] ~= ARGV[6] then
+      redis.call('ZREM', p .. 'drifts:status:' .. ARGV[5], ARGV[2])
+      redis.call('ZREM', p .. 'drifts:expiry', ARGV[2] .. '|' .. ARGV[5] .. '|' .. ARGV[8])
+    end
+    redis.call('ZADD', p .. 'drifts:status:' .. ARGV[6], seq, ARGV[2])
+    local member = ARGV[2] .. '|' .. ARGV[6] .. '|' .. ARGV[8]
+    if ARGV[9] == '1' then
+      redis.call('ZREM', p .. 'drifts:expiry', member)
+      redis.call('HSET', KEYS[4], 'openDrift', ARGV[2])
+    else
+      redis.call('EXPIRE', KEYS[1], tonumber(ARGV[20]))
+      redis.call('ZADD', p .. 'drifts:expiry', tonumber(ARGV[21]) + tonumber(ARGV[20]) * 1000, member)
+      if redis.call('HGET', KEYS[4], 'openDrift') == ARGV[2] then
+        redis.call('HSET', KEYS[4], 'openDrift', '')
+      end
     end
   end
-end
-if ARGV[12] ~= '' then
-  redis.call('HSET', KEYS[3], 'outcome', ARGV[15], 'decidedAt', ARGV[14], 'driftId', ARGV[2])
-  local previous = redis.call('HGET', KEYS[4], 'processedId')
-  if previous and previous ~= '' and previous ~= ARGV[12] then
-    redis.call('EXPIRE', ARGV[16] .. previous, tonumber(ARGV[17]))
-  end
-  redis.call('HSET', KEYS[4], 'processedOrder', ARGV[13], 'processedId', ARGV[12], 'claimed', '', 'keepProcessed', ARGV[18])
-  -- An item whose evaluation failed for good was kept for 'replay --failed'; decided now (or
-  -- superseded by this newer decision), it is back to the duplicate window.
-  local failed = redis.call('HGET', KEYS[4], 'failedItem')
-  if failed and failed ~= '' then
-    if failed ~= ARGV[12] or ARGV[18] ~= '1' then redis.call('EXPIRE', ARGV[16] .. failed, tonumber(ARGV[17])) end
-    redis.call('HDEL', KEYS[4], 'failedItem')
-  end
-end
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  local open = redis.call('HGET', KEYS[4], 'openDrift')
-  local latest = redis.call('HGET', KEYS[4], 'processedId')
-  local kept = latest and latest ~= '' and redis.call('HGET', KEYS[4], 'keepProcessed') ~= '0'
-  if open and open ~= '' then
-    redis.call('PERSIST', KEYS[4])
-    if kept then redis.call('PERSIST', ARGV[16] .. latest) end
-  else
-    redis.call('EXPIRE', KEYS[4], tonumber(ARGV[19]))
-    if kept then redis.call('EXPIRE', ARGV[16] .. latest, math.max(tonumber(ARGV[19]), tonumber(ARGV[17]))) end
-    -- Its failed drift ended without the item being decided again (rejected, say): not kept for good.
+  if ARGV[12] ~= '' then
+    redis.call('HSET', KEYS[3], 'outcome', ARGV[15], 'decidedAt', ARGV[14], 'driftId', ARGV[2])
+    local previous = redis.call('HGET', KEYS[4], 'processedId')
+    if previous and previous ~= '' and previous ~= ARGV[12] then
+      redis.call('EXPIRE', ARGV[16] .. previous, tonumber(ARGV[17]))
+    end
+    redis.call('HSET', KEYS[4], 'processedOrder', ARGV[13], 'processedId', ARGV[12], 'claimed', '', 'keepProcessed', ARGV[18])
+    -- An item whose evaluation failed for good was kept for 'replay --failed'; decided now (or
+    -- superseded by this newer decision), it is back to the duplicate window.
     local failed = redis.call('HGET', KEYS[4], 'failedItem')
     if failed and failed ~= '' then
-      redis.call('EXPIRE', ARGV[16] .. failed, math.max(tonumber(ARGV[19]), tonumber(ARGV[17])))
+      if failed ~= ARGV[12] or ARGV[18] ~= '1' then redis.call('EXPIRE', ARGV[16] .. failed, tonumber(ARGV[17])) end
       redis.call('HDEL', KEYS[4], 'failedItem')
     end
   end
+  if redis.call('EXISTS', KEYS[4]) == 1 then
+    local open = redis.call('HGET', KEYS[4], 'openDrift')
+    local latest = redis.call('HGET', KEYS[4], 'processedId')
+    local kept = latest and latest ~= '' and redis.call('HGET', KEYS[4], 'keepProcessed') ~= '0'
+    if open and open ~= '' then
+      redis.call('PERSIST', KEYS[4])
+      if kept then redis.call('PERSIST', ARGV[16] .. latest) end
+    else
+      redis.call('EXPIRE', KEYS[4], tonumber(ARGV[19]))
+      if kept then redis.call('EXPIRE', ARGV[16] .. latest, math.max(tonumber(ARGV[19]), tonumber(ARGV[17]))) end
+      -- Its failed drift ended without the item being decided again (rejected, say): not kept for good.
+      local failed = redis.call('HGET', KEYS[4], 'failedItem')
+      if failed and failed ~= '' then
+        redis.call('EXPIRE', ARGV[16] .. failed, math.max(tonumber(ARGV[19]), tonumber(ARGV[17])))
+        redis.call('HDEL', KEYS[4], 'failedItem')
+      end
+    end
+  end
+  if ARGV[10] ~= '' then
+    dw_audit_append(KEYS[2], KEYS[5], ARGV[11], ARGV[10], ARGV[22], ARGV[23], ARGV[24], ARGV[25])
+  end
+  return done('ok')
 end
-if ARGV[10] ~= '' then
-  dw_audit_append(KEYS[2], KEYS[5], ARGV[11], ARGV[10], ARGV[22], ARGV[23], ARGV[24], ARGV[25])
+
+-- How they arrive: KEYS as above; ARGV[1] is a JSON array of ARGV[1..25] as strings, with ARGV[3],
+-- ARGV[4] and ARGV[10] left '': those come as ARGV[2], ARGV[3] and ARGV[4] (the records and the
+-- audit entry, too large to encode twice). Four command arguments instead of 25: the client's cost
+-- is per argument (npm run bench -- --profile-pipeline).
+local argv = #ARGV == 4 and cjson.decode(ARGV[1])
+if type(argv) ~= 'table' or #argv ~= 25 then
+  return redis.error_reply('dwSaveDrift: expected a JSON array of 25 arguments and 3 more, got ' .. #ARGV .. ' arguments')
 end
-return done('ok')
+argv[3], argv[4], argv[10] = ARGV[2], ARGV[3], ARGV[4]
+return dw_save_drift(KEYS, argv)
 `;
 
 export const sweepExpiredDriftsLua = `
