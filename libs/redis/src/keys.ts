@@ -24,7 +24,10 @@ export class RedisKeys {
     return `${this.base}:q`;
   }
 
+  /** `<base>:<part>:<part>…` (written out: it is built several times per decision). */
   key(...parts: string[]): string {
-    return [this.base, ...parts].join(':');
+    let key = this.base;
+    for (const part of parts) key += `:${part}`;
+    return key;
   }
 }
