@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { TransientError, PermanentError, type ResourceRef } from '@driftwarden/domain';
 import type { DesiredLookup } from '@driftwarden/pipeline';
 import { JobProducer, jobLockKey } from '@driftwarden/queue';
+import { ItemLedger } from '@driftwarden/store';
 import { Worker } from 'bullmq';
 import { FakeDesiredState } from '../support/fake-ports';
 import { fakePorts } from '../support/pipeline-harness';
@@ -90,16 +91,25 @@ describe('evaluation batch jobs', () => {
     }
   };
 
-  it('puts the resources of one delivery in one job, and decides each', async () => {
-    for (let i = 0; i < 30; i++) desired.desired.set(group(i), DESIRED);
-    const ids = await post(
-      Array.from({ length: 30 }, (_, i) => sgEvent({ groupId: group(i), stateId: 1_766_000_000_000 + i, rules: OPEN })),
-    );
-    await eventually(async () => (await Promise.all(ids.map(outcome))).every((o) => o === 'decided'), 'every item decided');
-    for (const id of ids) expect(await decisionsFor(id)).toBe(1);
-    // Completed evaluation jobs are removed; BullMQ's job id counter says how many were added.
-    expect(await redis.get(`${testKeys(prefix).bullPrefix}:evaluate:id`)).toBe('1');
-    expect(desired.overlaps).toBe(0);
+  it('puts the resources of one delivery in one job, claims their items in one round trip, and decides each', async () => {
+    const claimMany = jest.spyOn(ItemLedger.prototype, 'claimMany');
+    const claimLatest = jest.spyOn(ItemLedger.prototype, 'claimLatest');
+    try {
+      for (let i = 0; i < 30; i++) desired.desired.set(group(i), DESIRED);
+      const ids = await post(
+        Array.from({ length: 30 }, (_, i) => sgEvent({ groupId: group(i), stateId: 1_766_000_000_000 + i, rules: OPEN })),
+      );
+      await eventually(async () => (await Promise.all(ids.map(outcome))).every((o) => o === 'decided'), 'every item decided');
+      for (const id of ids) expect(await decisionsFor(id)).toBe(1);
+      // Completed evaluation jobs are removed; BullMQ's job id counter says how many were added.
+      expect(await redis.get(`${testKeys(prefix).bullPrefix}:evaluate:id`)).toBe('1');
+      expect(claimMany.mock.calls.map(([rks]) => rks.length)).toEqual([30]);
+      expect(claimLatest).not.toHaveBeenCalled();
+      expect(desired.overlaps).toBe(0);
+    } finally {
+      claimMany.mockRestore();
+      claimLatest.mockRestore();
+    }
   });
 
   it('never evaluates a resource beside the run that holds it: the batch hands it to a job of its own, which decides the newer item after', async () => {

@@ -14,6 +14,7 @@ describe('ItemLedger on Redis (item ledger contract)', () => {
     return {
       accept: async (e) => (await ledger.accept([e]))[0].status,
       claimLatest: (rk, holder) => ledger.claimLatest(rk, holder),
+      claimMany: (rks, holder) => ledger.claimMany(rks, holder),
       // Where BullMQ keeps an evaluate job's lock, under the test's prefix (deleted with the rest).
       lockKey: (name) => `${t.keys.bullPrefix}:evaluate:${name}:lock`,
       setLock: async (key, token) => {

@@ -3,7 +3,7 @@ import type { RedisKeys } from '@driftwarden/redis';
 import { WaitError, resourceKey, type ConfigItemEvent } from '@driftwarden/domain';
 import type { AuditLog } from './audit-log';
 import { versionedDrift, type VersionedDrift } from './drift-version';
-import { acceptItemsLua, claimLatestLua } from './redis-scripts';
+import { acceptItemsLua, claimLatestLua, claimManyLua } from './redis-scripts';
 import { DEFAULT_STORE_RETENTION, storeRetention, type StoreRetention } from './retention';
 
 export type AcceptStatus = 'accepted' | 'duplicate_pending' | 'duplicate' | 'stale';
@@ -57,8 +57,12 @@ export interface ItemState {
   supersededBy?: string;
 }
 
+/** A resource's claim among several (ItemLedger.claimMany): its item, null when nothing is pending, or `busy` (another live run holds it). */
+export type ClaimResult = ClaimedItem | null | 'busy';
+
 type RedisWithScripts = Redis & {
   dwAcceptItems(...args: (string | number)[]): Promise<string[]>;
+  dwClaimMany(...args: (string | number)[]): Promise<string[]>;
   dwClaimLatest(...args: (string | number)[]): Promise<[string, string, string, string] | ['busy'] | []>;
 };
 
@@ -67,6 +71,9 @@ type RedisWithScripts = Redis & {
  * to 100 at a time) is one command; a larger one is split so that no single run holds Redis long.
  */
 const ACCEPT_CHUNK = 200;
+
+/** Resources claimed by one script run at most (a batch job has up to 100). */
+const CLAIM_CHUNK = 100;
 
 /** How long an item's ledger entry is kept by default (the duplicate window; config `retention.items`). */
 export const ITEM_TTL_SECONDS = DEFAULT_STORE_RETENTION.itemSeconds;
@@ -91,6 +98,7 @@ export class ItemLedger {
       // The number of keys varies with the batch: given with each call.
       redis.defineCommand('dwAcceptItems', { lua: acceptItemsLua });
       redis.defineCommand('dwClaimLatest', { numberOfKeys: 5, lua: claimLatestLua });
+      redis.defineCommand('dwClaimMany', { lua: claimManyLua });
     }
     this.redis = redis as RedisWithScripts;
   }
@@ -171,14 +179,38 @@ export class ItemLedger {
     );
     if (reply.length === 0) return null;
     if (reply.length === 1) throw new ResourceBusyError(rk);
-    const [, body, coalesced, openDriftRaw] = reply;
-    // cjson encodes an empty array as {}.
-    const older: unknown = JSON.parse(coalesced);
-    return {
-      event: JSON.parse(body) as ConfigItemEvent,
-      coalesced: Array.isArray(older) ? (older as string[]) : [],
-      openDrift: openDriftRaw ? versionedDrift(openDriftRaw) : null,
-    };
+    return claimedItem(reply[1], reply[2], reply[3]);
+  }
+
+  /**
+   * Claims the newest pending item of each of `rks` for one run, as claimLatest would one after
+   * the other, in one round trip (a batch job's resources): each result is the claimed item, null
+   * when nothing is pending, or `busy` when another live run holds the resource's claim.
+   */
+  async claimMany(rks: string[], holder?: ClaimHolder): Promise<ClaimResult[]> {
+    const shared = [
+      `${this.keys.key('item')}:`,
+      new Date().toISOString(),
+      `${this.keys.key('drift')}:`,
+      this.retention.resourceSeconds,
+      this.audit.maxEntries,
+      holder?.token ?? '',
+    ];
+    // Without a holder the token is '' (never busy); the lock key is then any key in the slot.
+    const head = [this.audit.streamKey, this.audit.chainHeadKey, holder?.lockKey ?? this.audit.chainHeadKey];
+    const runs: Promise<string[]>[] = [];
+    for (let start = 0; start < rks.length; start += CLAIM_CHUNK) {
+      const keys = [...head];
+      for (const rk of rks.slice(start, start + CLAIM_CHUNK)) keys.push(this.keys.key('res', rk), this.keys.key('pending', rk));
+      runs.push(this.redis.dwClaimMany(keys.length, ...keys, ...shared));
+    }
+    const flat = (await Promise.all(runs)).flat();
+    if (flat.length !== 5 * rks.length) throw new Error(`claimMany: ${flat.length / 5} replies for ${rks.length} resources`);
+    return rks.map((_, i) => {
+      const status = flat[5 * i];
+      if (status === 'busy') return 'busy';
+      return status === 'claimed' ? claimedItem(flat[5 * i + 2], flat[5 * i + 3], flat[5 * i + 4]) : null;
+    });
   }
 
   async state(eventId: string): Promise<ItemState | null> {
@@ -283,4 +315,15 @@ export class ItemLedger {
     await this.redis.multi().hset(this.itemKey(eventId), 'outcome', '').zadd(this.keys.key('pending', rk), Number(h[1]), eventId).exec();
     return true;
   }
+}
+
+/** A claim script's answer for a claimed item: its body, the coalesced ids (JSON) and the open drift (JSON or ''). */
+function claimedItem(body: string, coalesced: string, openDriftRaw: string): ClaimedItem {
+  // cjson encodes an empty array as {}.
+  const older: unknown = JSON.parse(coalesced);
+  return {
+    event: JSON.parse(body) as ConfigItemEvent,
+    coalesced: Array.isArray(older) ? (older as string[]) : [],
+    openDrift: openDriftRaw ? versionedDrift(openDriftRaw) : null,
+  };
 }

@@ -53,7 +53,8 @@ end
 return out
 `;
 
-export const claimLatestLua = `${AUDIT_CHAIN_LUA}
+/** The claim of one resource, as a Lua function: dw_claim_latest(KEYS, ARGV) with the KEYS and ARGV below. */
+const CLAIM_LATEST_FUNCTION = `
 -- Claims the newest pending item of a resource; older pending ones are coalesced into it.
 -- KEYS[1] resource hash, KEYS[2] pending zset, KEYS[3] audit stream, KEYS[4] audit chain head,
 -- KEYS[5] the claiming run's lock: the key its job queue keeps while the run is alive (BullMQ's
@@ -64,77 +65,109 @@ export const claimLatestLua = `${AUDIT_CHAIN_LUA}
 -- Returns {eventId, body, coalescedIdsJSON, openDriftJSON}, {} when nothing is pending, or
 -- {'busy'} when another run that is still alive (its lock still holds its token) has a claim on
 -- the resource: one resource is never evaluated by two runs at once.
-local claimed = redis.call('HGET', KEYS[1], 'claimed')
-if claimed and claimed ~= '' then
-  local holder = redis.call('HMGET', KEYS[1], 'holderLock', 'holderToken')
-  if holder[2] and holder[2] ~= '' and holder[2] ~= ARGV[6] and redis.call('GET', holder[1]) == holder[2] then
-    return {'busy'}
+local function dw_claim_latest(KEYS, ARGV)
+  local claimed = redis.call('HGET', KEYS[1], 'claimed')
+  if claimed and claimed ~= '' then
+    local holder = redis.call('HMGET', KEYS[1], 'holderLock', 'holderToken')
+    if holder[2] and holder[2] ~= '' and holder[2] ~= ARGV[6] and redis.call('GET', holder[1]) == holder[2] then
+      return {'busy'}
+    end
+    -- A previous run claimed an item and did not commit (crash, retry): put it back.
+    local item = ARGV[1] .. claimed
+    local outcome = redis.call('HGET', item, 'outcome')
+    if outcome == '' then
+      local order = redis.call('HGET', item, 'order')
+      if order then redis.call('ZADD', KEYS[2], tonumber(order), claimed) end
+    end
+    redis.call('HSET', KEYS[1], 'claimed', '')
   end
-  -- A previous run claimed an item and did not commit (crash, retry): put it back.
-  local item = ARGV[1] .. claimed
-  local outcome = redis.call('HGET', item, 'outcome')
-  if outcome == '' then
-    local order = redis.call('HGET', item, 'order')
-    if order then redis.call('ZADD', KEYS[2], tonumber(order), claimed) end
+  -- The newest pending item still in the ledger (one that waited longer than the duplicate
+  -- window has expired: it is dropped here, never recreated half-empty).
+  local latest = nil
+  while true do
+    local top = redis.call('ZREVRANGE', KEYS[2], 0, 0)
+    if #top == 0 then break end
+    if redis.call('EXISTS', ARGV[1] .. top[1]) == 1 then
+      latest = top[1]
+      break
+    end
+    redis.call('ZREM', KEYS[2], top[1])
   end
-  redis.call('HSET', KEYS[1], 'claimed', '')
-end
--- The newest pending item still in the ledger (one that waited longer than the duplicate
--- window has expired: it is dropped here, never recreated half-empty).
-local latest = nil
-while true do
-  local top = redis.call('ZREVRANGE', KEYS[2], 0, 0)
-  if #top == 0 then break end
-  if redis.call('EXISTS', ARGV[1] .. top[1]) == 1 then
-    latest = top[1]
-    break
+  if not latest then
+    return {}
   end
-  redis.call('ZREM', KEYS[2], top[1])
-end
-if not latest then
-  return {}
-end
--- Items accepted while a newer one was claimed and not yet decided are older than what was
--- decided meanwhile: stale, never acted on (deciding one would judge the resource by a state it
--- has left, and move the processed order backwards).
-local processed = tonumber(redis.call('HGET', KEYS[1], 'processedOrder') or '-1')
-if tonumber(redis.call('HGET', ARGV[1] .. latest, 'order') or '-1') < processed then
-  local by = redis.call('HGET', KEYS[1], 'processedId') or ''
-  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  -- Items accepted while a newer one was claimed and not yet decided are older than what was
+  -- decided meanwhile: stale, never acted on (deciding one would judge the resource by a state it
+  -- has left, and move the processed order backwards).
+  local processed = tonumber(redis.call('HGET', KEYS[1], 'processedOrder') or '-1')
+  if tonumber(redis.call('HGET', ARGV[1] .. latest, 'order') or '-1') < processed then
+    local by = redis.call('HGET', KEYS[1], 'processedId') or ''
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+      if redis.call('EXISTS', ARGV[1] .. id) == 1 then
+        redis.call('HSET', ARGV[1] .. id, 'outcome', 'stale', 'decidedAt', ARGV[2], 'supersededBy', by)
+        local body = dw_canonical_strings({
+          at = ARGV[2], type = 'item.stale', actor = 'pipeline', eventId = id,
+          resourceKey = redis.call('HGET', ARGV[1] .. id, 'rk') or '',
+          reason = 'older than item ' .. by .. ', decided while it waited; never acted on' })
+        dw_audit_append(KEYS[3], KEYS[4], ARGV[5], body, dw_sha256(body))
+      end
+    end
+    redis.call('DEL', KEYS[2])
+    return {}
+  end
+  local older = {}
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -2)) do
     if redis.call('EXISTS', ARGV[1] .. id) == 1 then
-      redis.call('HSET', ARGV[1] .. id, 'outcome', 'stale', 'decidedAt', ARGV[2], 'supersededBy', by)
-      local body = dw_canonical_strings({
-        at = ARGV[2], type = 'item.stale', actor = 'pipeline', eventId = id,
-        resourceKey = redis.call('HGET', ARGV[1] .. id, 'rk') or '',
-        reason = 'older than item ' .. by .. ', decided while it waited; never acted on' })
-      dw_audit_append(KEYS[3], KEYS[4], ARGV[5], body, dw_sha256(body))
+      redis.call('HSET', ARGV[1] .. id, 'outcome', 'coalesced', 'decidedAt', ARGV[2], 'supersededBy', latest)
+      older[#older + 1] = id
     end
   end
   redis.call('DEL', KEYS[2])
-  return {}
-end
-local older = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -2)) do
-  if redis.call('EXISTS', ARGV[1] .. id) == 1 then
-    redis.call('HSET', ARGV[1] .. id, 'outcome', 'coalesced', 'decidedAt', ARGV[2], 'supersededBy', latest)
-    older[#older + 1] = id
+  -- Without a holder the token is '': such a claim is never seen as busy.
+  redis.call('HSET', KEYS[1], 'claimed', latest, 'holderLock', KEYS[5], 'holderToken', ARGV[6])
+  local body = redis.call('HGET', ARGV[1] .. latest, 'body')
+  -- The resource's open drift comes along, saving the caller two round trips.
+  local open = redis.call('HGET', KEYS[1], 'openDrift')
+  local openJson = ''
+  if open and open ~= '' then
+    openJson = redis.call('GET', ARGV[3] .. open) or ''
+  elseif redis.call('TTL', KEYS[1]) == -1 then
+    -- A new resource hash (or one of a resource with nothing open): it expires unless the
+    -- decision opens a drift.
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
   end
+  return {latest, body or '', cjson.encode(older), openJson}
 end
-redis.call('DEL', KEYS[2])
--- Without a holder the token is '': such a claim is never seen as busy.
-redis.call('HSET', KEYS[1], 'claimed', latest, 'holderLock', KEYS[5], 'holderToken', ARGV[6])
-local body = redis.call('HGET', ARGV[1] .. latest, 'body')
--- The resource's open drift comes along, saving the caller two round trips.
-local open = redis.call('HGET', KEYS[1], 'openDrift')
-local openJson = ''
-if open and open ~= '' then
-  openJson = redis.call('GET', ARGV[3] .. open) or ''
-elseif redis.call('TTL', KEYS[1]) == -1 then
-  -- A new resource hash (or one of a resource with nothing open): it expires unless the
-  -- decision opens a drift.
-  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+`;
+
+export const claimLatestLua = `${AUDIT_CHAIN_LUA}${CLAIM_LATEST_FUNCTION}
+return dw_claim_latest(KEYS, ARGV)
+`;
+
+export const claimManyLua = `${AUDIT_CHAIN_LUA}${CLAIM_LATEST_FUNCTION}
+-- Claims the newest pending item of several resources for one run (a batch job's), each exactly
+-- as claimLatestLua would, one after the other, in one round trip.
+-- KEYS[1] audit stream, KEYS[2] audit chain head, KEYS[3] the claiming run's lock (as KEYS[5] above),
+-- then for resource i (from 1): KEYS[2i+2] its resource hash, KEYS[2i+3] its pending zset
+-- ARGV[1..6] as above, for every resource
+-- Returns five values per resource, flattened: {'claimed', eventId, body, coalescedIdsJSON,
+-- openDriftJSON}, {'none', '', '', '', ''} when nothing is pending, or {'busy', '', '', '', ''} when
+-- another live run holds its claim.
+local n = (#KEYS - 3) / 2
+if n ~= math.floor(n) or n < 0 or #ARGV ~= 6 then
+  return redis.error_reply('dwClaimMany: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole resources')
 end
-return {latest, body or '', cjson.encode(older), openJson}
+local out = {}
+for i = 1, n do
+  local claim = dw_claim_latest({KEYS[2 * i + 2], KEYS[2 * i + 3], KEYS[1], KEYS[2], KEYS[3]}, ARGV)
+  if #claim == 4 then
+    out[#out + 1] = 'claimed'
+  else
+    out[#out + 1] = #claim == 1 and 'busy' or 'none'
+  end
+  for v = 1, 4 do out[#out + 1] = #claim == 4 and claim[v] or '' end
+end
+return out
 `;
 
 export const saveDriftLua = `${AUDIT_CHAIN_LUA}

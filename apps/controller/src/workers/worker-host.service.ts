@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { SqsConsumer, createSqsClient } from '@driftwarden/ingest';
 import { Metrics, type Logger } from '@driftwarden/observability';
-import { BackportService, EvaluateService, IngestService, RemediateService } from '@driftwarden/pipeline';
+import { BackportService, EvaluateService, IngestService, RemediateService, type EvaluateOutcome } from '@driftwarden/pipeline';
 import {
   ConcurrencyLimit,
   JobProducer,
@@ -156,9 +156,14 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /** One resource's evaluation: decision metrics, the log line, the completion listeners; its errors are the caller's. */
-  private async evaluateOne(data: EvaluateJob, holder: ClaimHolder | undefined): Promise<string> {
+  private evaluateOne(data: EvaluateJob, holder: ClaimHolder | undefined): Promise<string> {
+    return this.decided(data, () => this.evaluate.evaluate(data.resourceKey, data.correlationId, data.trigger, holder));
+  }
+
+  /** Runs one resource's evaluation and records what it decided (metrics, log, completion listeners). */
+  private async decided(data: EvaluateJob, run: () => Promise<EvaluateOutcome>): Promise<string> {
     const started = process.hrtime.bigint();
-    const outcome = await this.evaluate.evaluate(data.resourceKey, data.correlationId, data.trigger, holder);
+    const outcome = await run();
     if (outcome.status === 'decided') {
       this.metrics.decisions.inc({
         action: outcome.decision.action,
@@ -176,25 +181,30 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /**
-   * A batch job: each resource is evaluated as a single job would be, several at once within the
-   * shared slots. A resource another run holds (ResourceBusyError), or whose evaluation throws, is
-   * handed to a job of its own (retries with back-off, the failure record when they run out); its
-   * claim, if it made one, is taken over once this job's lock is gone. The batch fails only when
-   * that hand-over cannot be enqueued, and is then retried whole (each claim is idempotent).
+   * A batch job's resources: their items are claimed in one round trip (each claim held by this
+   * job's lock, as a single job's is), then decided within the shared batch slots. A resource
+   * another live run holds, or whose decision throws, is handed to a job of its own.
    */
   private async evaluateBatch(data: EvaluateBatchJob, holder: ClaimHolder | undefined): Promise<string> {
     const handOver: string[] = [];
     let decided = 0;
+    const claims = await this.evaluate.claimMany(data.resourceKeys, holder);
     await Promise.all(
-      data.resourceKeys.map((resourceKey) =>
-        this.batchSlots.run(async () => {
+      data.resourceKeys.map((resourceKey, i) => {
+        const claim = claims[i];
+        const one = { resourceKey, trigger: data.trigger, correlationId: data.correlationId };
+        if (claim === 'busy') {
+          // Another live run holds the resource: waiting is not failing, its own job waits as long as it must.
+          handOver.push(resourceKey);
+          return Promise.resolve();
+        }
+        if (claim === null) return this.decided(one, () => Promise.resolve({ status: 'nothing_pending' as const }));
+        return this.batchSlots.run(async () => {
           try {
-            if ((await this.evaluateOne({ resourceKey, trigger: data.trigger, correlationId: data.correlationId }, holder)) === 'decided')
-              decided++;
+            if ((await this.decided(one, () => this.evaluate.decideClaimed(claim, data.correlationId))) === 'decided') decided++;
           } catch (err) {
             handOver.push(resourceKey);
-            // Waiting (another run holds the resource, CloudTrail has not delivered yet, a rate
-            // limit) is not failing: the job of its own waits as long as it must.
+            // Waiting (CloudTrail has not delivered yet, a rate limit) is not failing either.
             if (isWait(err)) return;
             this.metrics.jobFailures.inc({ queue: QueueName.Evaluate });
             this.logger.warn(
@@ -207,8 +217,8 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
               'evaluation in a batch failed: retried as a job of its own',
             );
           }
-        }),
-      ),
+        });
+      }),
     );
     if (handOver.length > 0)
       await this.producer.evaluate(

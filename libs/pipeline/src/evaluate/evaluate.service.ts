@@ -35,7 +35,7 @@ import {
 } from '@driftwarden/domain';
 import { ConfigItemFetcher, needsCompletion } from '@driftwarden/ingest';
 import type { EvaluateJob, JobProducer } from '@driftwarden/queue';
-import type { AuditEntry, ClaimHolder, SaveResult, VersionedDrift } from '@driftwarden/store';
+import type { AuditEntry, ClaimHolder, ClaimResult, ClaimedItem, SaveResult, VersionedDrift } from '@driftwarden/store';
 import { newDriftId } from '@driftwarden/store';
 import type { Attribution, AttributionPort } from '../ports/attribution.port';
 import type { DesiredLookup, DesiredResource, DesiredStatePort } from '../ports/desired-state.port';
@@ -122,6 +122,19 @@ export class EvaluateService {
     // An item (an event's, or the reconciling sweep's) that another evaluation already took.
     if (trigger === 'item' || trigger === 'reconcile') return { status: 'nothing_pending' };
     return this.reevaluate(resourceKey, correlationId, trigger);
+  }
+
+  /**
+   * Claims the pending items of several resources for one run in one round trip (a batch job's
+   * resources, see ItemLedger.claimMany); each claimed item is then decided by `decideClaimed`.
+   */
+  claimMany(resourceKeys: string[], holder?: ClaimHolder): Promise<ClaimResult[]> {
+    return this.ledger.claimMany(resourceKeys, holder);
+  }
+
+  /** Decides on an item claimed by `claimMany`, as `evaluate` decides on the item it claims. */
+  decideClaimed(claimed: ClaimedItem, correlationId: string): Promise<EvaluateOutcome> {
+    return this.decideOn(claimed.event, claimed.coalesced, claimed.openDrift, correlationId, null);
   }
 
   /**

@@ -19,7 +19,7 @@ export type ItemStates = Pick<ItemLedger, 'state' | 'pendingCount'>;
 export type DecisionRecords = Pick<DriftStore, 'openFor' | 'getVersioned' | 'save' | 'commitWithoutRecord' | 'update'>;
 
 /** What the evaluation asks the item ledger: claim a resource's newest item, read items, record a failure for good. */
-export type ItemClaims = Pick<ItemLedger, 'claimLatest' | 'event' | 'lastProcessed' | 'inFlight' | 'markFailed'>;
+export type ItemClaims = Pick<ItemLedger, 'claimLatest' | 'claimMany' | 'event' | 'lastProcessed' | 'inFlight' | 'markFailed'>;
 
 /** The audit entries a use case appends on its own (most are written with the record, by `save`). */
 export type AuditAppend = Pick<AuditLog, 'append'>;

@@ -12,6 +12,7 @@ describe('InMemoryItemLedger (item ledger contract)', () => {
     return {
       accept: async (e) => ledger.add(e),
       claimLatest: (rk, holder) => ledger.claimLatest(rk, holder),
+      claimMany: (rks, holder) => ledger.claimMany(rks, holder),
       lockKey: (name) => `lock:${name}`,
       setLock: async (key, token) => {
         if (token === null) ledger.locks.delete(key);

@@ -11,6 +11,7 @@ import {
   type AcceptStatus,
   type AuditEntry,
   type ClaimHolder,
+  type ClaimResult,
   type ClaimedItem,
   type ItemState,
   type SaveResult,
@@ -21,6 +22,7 @@ import { configItemOf } from './config-item';
 export interface LedgerUnderTest {
   accept(event: ConfigItemEvent): Promise<AcceptStatus>;
   claimLatest(rk: string, holder?: ClaimHolder): Promise<ClaimedItem | null>;
+  claimMany(rks: string[], holder?: ClaimHolder): Promise<ClaimResult[]>;
   /** A job lock's key (in the ledger's key space) and setting it to a token (a live run) or deleting it (`null`: the run is gone). */
   lockKey(name: string): string;
   setLock(key: string, token: string | null): Promise<void>;
@@ -137,6 +139,35 @@ export function itemLedgerContract(make: () => LedgerUnderTest): void {
     expect(second).toMatchObject({ status: 'rejected', reason: { code: 'resource_busy', resourceKey: CONTRACT_RK } });
     expect(third).toMatchObject({ status: 'fulfilled', value: { event: { eventId: other.eventId }, coalesced: [] } });
     expect(fourth).toEqual({ status: 'fulfilled', value: null });
+  });
+
+  it('claims several resources for one run (a batch job) exactly as claims one after the other would: claimed, busy, nothing pending', async () => {
+    const other = contractItem(5_000, OTHER_RESOURCE);
+    for (const o of [1_000, 2_000]) await ledger.accept(contractItem(o));
+    await ledger.accept(other);
+    const a = { lockKey: ledger.lockKey('job-a'), token: 'worker-1:1' };
+    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:1' };
+    await ledger.setLock(a.lockKey, a.token);
+    await ledger.setLock(b.lockKey, b.token);
+    // Job a holds the first resource; job b's batch names it, the other resource, one with nothing
+    // pending, and the other resource again (its item is claimed by then: the same holder takes it again).
+    expect((await ledger.claimLatest(CONTRACT_RK, a))?.event.eventId).toBe('ci-2000');
+    const claims = await ledger.claimMany([CONTRACT_RK, OTHER_RK, `${OTHER_RK}-nothing-here`, OTHER_RK], b);
+    expect(claims.map((c) => (c === 'busy' || c === null ? c : [c.event.eventId, c.coalesced, c.openDrift]))).toEqual([
+      'busy',
+      [other.eventId, [], null],
+      null,
+      [other.eventId, [], null],
+    ]);
+    // Claimed for job b: exclusive while b lives, as a single claim is.
+    await expect(ledger.claimLatest(OTHER_RK, a)).rejects.toThrow(ResourceBusyError);
+    expect(await ledger.claimMany([], b)).toEqual([]);
+    // Job a is gone: its claim (never committed) is taken over, its item put back and claimed for b; it commits as usual.
+    await ledger.setLock(a.lockKey, null);
+    const [taken] = await ledger.claimMany([CONTRACT_RK], b);
+    expect(taken !== 'busy' && taken?.event.eventId).toBe('ci-2000');
+    expect(await ledger.commit(contractItem(2_000))).toBe('ok');
+    expect(await ledger.claimMany([CONTRACT_RK], b)).toEqual([null]);
   });
 
   it('never makes a holder-less claim exclusive (it has no lock to outlive)', async () => {

@@ -11,6 +11,7 @@ import type {
   AcceptStatus,
   AuditEntry,
   ClaimHolder,
+  ClaimResult,
   ClaimedItem,
   DriftVersion,
   ItemCommit,
@@ -242,6 +243,20 @@ export class InMemoryItemLedger implements ItemClaims {
     if (holder) this.holders.set(rk, holder);
     else this.holders.delete(rk);
     return { event: this.items.get(latest)!.event, coalesced: ids, openDrift: await this.records.openFor(rk) };
+  }
+
+  /** As ItemLedger.claimMany: claimLatest for each resource in turn, `busy` instead of ResourceBusyError. */
+  async claimMany(rks: string[], holder?: ClaimHolder): Promise<ClaimResult[]> {
+    const out: ClaimResult[] = [];
+    for (const rk of rks) {
+      try {
+        out.push(await this.claimLatest(rk, holder));
+      } catch (err) {
+        if (!(err instanceof ResourceBusyError)) throw err;
+        out.push('busy');
+      }
+    }
+    return out;
   }
 
   async event(eventId: string): Promise<ConfigItemEvent | null> {
