@@ -183,14 +183,19 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
   /**
    * A batch job's resources: their items are claimed in one round trip (each claim held by this
    * job's lock, as a single job's is), then decided within the shared batch slots. A resource
-   * another live run holds, or whose decision throws, is handed to a job of its own.
+   * another live run holds (busy), or whose decision throws, is handed to a job of its own (retries
+   * with back-off, the failure record when they run out); its claim, if it made one, is taken over
+   * once this job's lock is gone. The batch fails only when its claims or that hand-over cannot be
+   * made, and is then retried whole (the same job claims again; a new attempt takes the claims over).
    */
   private async evaluateBatch(data: EvaluateBatchJob, holder: ClaimHolder | undefined): Promise<string> {
     const handOver: string[] = [];
     let decided = 0;
-    const claims = await this.evaluate.claimMany(data.resourceKeys, holder);
+    // Each resource once: the same holder claiming one twice would get the same item twice.
+    const resourceKeys = [...new Set(data.resourceKeys)];
+    const claims = await this.evaluate.claimMany(resourceKeys, holder);
     await Promise.all(
-      data.resourceKeys.map((resourceKey, i) => {
+      resourceKeys.map((resourceKey, i) => {
         const claim = claims[i];
         const one = { resourceKey, trigger: data.trigger, correlationId: data.correlationId };
         if (claim === 'busy') {
@@ -225,7 +230,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
         handOver.map((resourceKey) => ({ resourceKey, trigger: data.trigger, correlationId: data.correlationId })),
         { batch: false },
       );
-    return `${data.resourceKeys.length} resources: ${decided} decided, ${handOver.length} handed to jobs of their own`;
+    return `${resourceKeys.length} resources: ${decided} decided, ${handOver.length} handed to jobs of their own`;
   }
 
   /** An evaluation that failed for good leaves a `failed` record, an audit entry (notified) and the item to replay. */
