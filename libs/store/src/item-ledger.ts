@@ -170,12 +170,7 @@ export class ItemLedger {
       this.audit.streamKey,
       this.audit.chainHeadKey,
       holder?.lockKey ?? resource,
-      `${this.keys.key('item')}:`,
-      new Date().toISOString(),
-      `${this.keys.key('drift')}:`,
-      this.retention.resourceSeconds,
-      this.audit.maxEntries,
-      holder?.token ?? '',
+      ...this.claimArgs(holder),
     );
     if (reply.length === 0) return null;
     if (reply.length === 1) throw new ResourceBusyError(rk);
@@ -188,14 +183,7 @@ export class ItemLedger {
    * when nothing is pending, or `busy` when another live run holds the resource's claim.
    */
   async claimMany(rks: string[], holder?: ClaimHolder): Promise<ClaimResult[]> {
-    const shared = [
-      `${this.keys.key('item')}:`,
-      new Date().toISOString(),
-      `${this.keys.key('drift')}:`,
-      this.retention.resourceSeconds,
-      this.audit.maxEntries,
-      holder?.token ?? '',
-    ];
+    const shared = this.claimArgs(holder);
     // Without a holder the token is '' (never busy); the lock key is then any key in the slot.
     const head = [this.audit.streamKey, this.audit.chainHeadKey, holder?.lockKey ?? this.audit.chainHeadKey];
     const runs: Promise<string[]>[] = [];
@@ -211,6 +199,18 @@ export class ItemLedger {
       if (status === 'busy') return 'busy';
       return status === 'claimed' ? claimedItem(flat[5 * i + 2], flat[5 * i + 3], flat[5 * i + 4]) : null;
     });
+  }
+
+  /** ARGV[1..6] of the claim scripts (claimLatestLua, claimManyLua). */
+  private claimArgs(holder: ClaimHolder | undefined): (string | number)[] {
+    return [
+      `${this.keys.key('item')}:`,
+      new Date().toISOString(),
+      `${this.keys.key('drift')}:`,
+      this.retention.resourceSeconds,
+      this.audit.maxEntries,
+      holder?.token ?? '',
+    ];
   }
 
   async state(eventId: string): Promise<ItemState | null> {

@@ -56,6 +56,18 @@ export function itemLedgerContract(make: () => LedgerUnderTest): void {
   const staleEntries = async () =>
     (await ledger.auditEntries()).filter((e) => e.type === 'item.stale').map((e) => [e.eventId, e.resourceKey, e.reason]);
 
+  /** Two items of the contract resource and one of another, and two live job locks (a and b). */
+  async function twoResourcesTwoJobs() {
+    const other = contractItem(5_000, OTHER_RESOURCE);
+    for (const o of [1_000, 2_000]) await ledger.accept(contractItem(o));
+    await ledger.accept(other);
+    const a = { lockKey: ledger.lockKey('job-a'), token: 'worker-1:1' };
+    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:1' };
+    await ledger.setLock(a.lockKey, a.token);
+    await ledger.setLock(b.lockKey, b.token);
+    return { other, a, b };
+  }
+
   it('claims nothing when nothing is pending', async () => {
     expect(await ledger.claimLatest(CONTRACT_RK)).toBeNull();
   });
@@ -122,13 +134,7 @@ export function itemLedgerContract(make: () => LedgerUnderTest): void {
   });
 
   it('answers claims asked for together as if asked one after the other (one resource twice: the second run waits)', async () => {
-    const other = contractItem(5_000, OTHER_RESOURCE);
-    for (const o of [1_000, 2_000]) await ledger.accept(contractItem(o));
-    await ledger.accept(other);
-    const a = { lockKey: ledger.lockKey('job-a'), token: 'worker-1:1' };
-    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:1' };
-    await ledger.setLock(a.lockKey, a.token);
-    await ledger.setLock(b.lockKey, b.token);
+    const { other, a, b } = await twoResourcesTwoJobs();
     const [first, second, third, fourth] = await Promise.allSettled([
       ledger.claimLatest(CONTRACT_RK, a),
       ledger.claimLatest(CONTRACT_RK, b),
@@ -142,13 +148,7 @@ export function itemLedgerContract(make: () => LedgerUnderTest): void {
   });
 
   it('claims several resources for one run (a batch job) exactly as claims one after the other would: claimed, busy, nothing pending', async () => {
-    const other = contractItem(5_000, OTHER_RESOURCE);
-    for (const o of [1_000, 2_000]) await ledger.accept(contractItem(o));
-    await ledger.accept(other);
-    const a = { lockKey: ledger.lockKey('job-a'), token: 'worker-1:1' };
-    const b = { lockKey: ledger.lockKey('job-b'), token: 'worker-2:1' };
-    await ledger.setLock(a.lockKey, a.token);
-    await ledger.setLock(b.lockKey, b.token);
+    const { other, a, b } = await twoResourcesTwoJobs();
     // Job a holds the first resource; job b's batch names it, the other resource, one with nothing
     // pending, and the other resource again (its item is claimed by then: the same holder takes it again).
     expect((await ledger.claimLatest(CONTRACT_RK, a))?.event.eventId).toBe('ci-2000');
