@@ -79,6 +79,8 @@ export async function burst(items = 50_000, waitSeconds = 5): Promise<BurstResul
       ingest: { coalesceMilliseconds: 0 },
       workers: { concurrency: 50 },
       attribution: { cloudTrailWaitSeconds: waitSeconds, lookupEvents: true },
+      // No sweep: it would read the 50k groups from AWS, which is not reachable here (reconcile.ts measures the sweep).
+      reconcile: { intervalMinutes: 0 },
       principals: {
         iac: ['arn:aws:sts::*:assumed-role/terraform-apply/*'],
         breakGlass: ['arn:aws:sts::*:assumed-role/BreakGlass*/*'],

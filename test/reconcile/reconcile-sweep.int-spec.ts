@@ -190,3 +190,56 @@ describe('reconciling sweep: drift whose event was lost', () => {
     expect(metrics).toMatch(/driftwarden_reconcile_last_completed_timestamp_seconds \d+/);
   }, 60_000);
 });
+
+/**
+ * Closing the controller stops a sweep in progress between API calls: shutdown never waits for
+ * the rest of a sweep (at a low rate limit, or against an API that keeps failing, hours).
+ */
+describe('reconciling sweep: shutdown', () => {
+  it('a sweep waiting for its rate limit stops at once when the controller closes; the lease and the running status are released', async () => {
+    const world = await SandboxAccount.start();
+    const dir = mkdtempSync(join(tmpdir(), 'dw-reconcile-stop-'));
+    const statePath = join(dir, 'network.tfstate');
+    const info = world.addGroup({ groupId: 'sg-0dec0de00000000b0', groupName: 'web', vpcId: 'vpc-0123456789abcdef0', tags: {} }, [
+      HTTPS_INTERNAL,
+    ]);
+    writeFileSync(statePath, JSON.stringify(terraformState([{ ...info, name: 'web', rules: [HTTPS_INTERNAL] }])));
+    // Every describe is throttled: after the SDK's own retries, the sweep's retry must wait 100 s for its rate limit (0.01 calls per second).
+    world.ec2.failNext('DescribeSecurityGroups', { code: 'RequestLimitExceeded', status: 503 }, { times: 1000 });
+    process.env['AWS_ENDPOINT_URL_EC2'] = world.url;
+    let ctl: TestController | null = null;
+    const redis = testRedis();
+    try {
+      ctl = await startTestController({
+        mode: 'enforce',
+        overrides: { backport: new SpyBackport() },
+        extra: {
+          stacks: [{ name: 'network', accounts: ['111122223333'], regions: ['eu-west-1'], state: { file: statePath } }],
+          reconcile: { intervalMinutes: 60, callsPerSecond: 0.01 },
+        },
+      });
+      const running = ctl;
+      const statusKey = testKeys(running.prefix).key('reconcile', 'status');
+      await eventually(
+        async () => world.ec2.calls.some((c) => c.action === 'DescribeSecurityGroups') && (await redis.hexists(statusKey, 'running')) === 1,
+        'the first sweep reading live',
+      );
+      // Closing returns long before the sweep's next call would be allowed (the test's own timeout is far shorter).
+      await running.close();
+      ctl = null;
+      expect(await redis.hexists(statusKey, 'running')).toBe(0);
+      expect(await redis.exists(testKeys(running.prefix).key('reconcile', 'lease'))).toBe(0);
+      // The sweep's job completed as stopped: not a failure, and the next due sweep starts over.
+      const bull = `${testKeys(running.prefix).bullPrefix}:reconcile`;
+      const completed = await redis.zrange(`${bull}:completed`, '0', '-1');
+      expect(await redis.zcard(`${bull}:failed`)).toBe(0);
+      expect(await Promise.all(completed.map((id) => redis.hget(`${bull}:${id}`, 'returnvalue')))).toContain('"stopped"');
+      await dropPrefix(running.prefix);
+    } finally {
+      if (ctl) await ctl.close();
+      redis.disconnect();
+      await world.close();
+      delete process.env['AWS_ENDPOINT_URL_EC2'];
+    }
+  }, 30_000);
+});

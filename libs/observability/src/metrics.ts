@@ -90,7 +90,7 @@ export class Metrics {
     });
     this.reconcileSweeps = new Counter({
       name: 'driftwarden_reconcile_sweeps_total',
-      help: 'Reconciling sweeps run by this process, by outcome: ok, partial (some batches unreadable), failed',
+      help: 'Reconciling sweeps run by this process, by outcome: ok, partial (some batches unreadable), failed, stopped (at shutdown)',
       labelNames: ['outcome'],
       registers: [this.registry],
     });

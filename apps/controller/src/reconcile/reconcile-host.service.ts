@@ -3,7 +3,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DRIFTWARDEN_CONFIG, DRIFTWARDEN_ROLES, type DriftwardenConfig, type Role } from '@driftwarden/config';
 import { Metrics, type Logger } from '@driftwarden/observability';
-import type { ReconcileService, SweepOutcome } from '@driftwarden/pipeline';
+import type { ReconcileService, SweepOptions, SweepOutcome } from '@driftwarden/pipeline';
 import { JobProducer, QueueName, createWorker } from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError, isRedisUnavailableError } from '@driftwarden/redis';
 import { ReconcileStatusStore, type ReconcileStatus } from '@driftwarden/store';
@@ -37,6 +37,8 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
   private worker: Worker | null = null;
   private connection: Redis | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Fired at shutdown: a sweep in progress stops between API calls, so closing never waits for a whole sweep. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     @Inject(DRIFTWARDEN_CONFIG) private readonly config: DriftwardenConfig,
@@ -85,7 +87,9 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
     });
     const worker = createWorker(
       QueueName.Reconcile,
-      async (job) => (await this.sweep({ force: job.data.reason === 'now', correlationId: job.data.correlationId })).status,
+      async (job) =>
+        (await this.sweep({ force: job.data.reason === 'now', correlationId: job.data.correlationId, signal: this.shutdown.signal }))
+          .status,
       {
         connection: this.connection,
         prefix: this.keys.bullPrefix,
@@ -107,7 +111,7 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** One sweep if due (`force`: now); what the job runs, and what tests call with a fake clock. */
-  async sweep(options: { force?: boolean; correlationId?: string } = {}): Promise<SweepOutcome> {
+  async sweep(options: SweepOptions = {}): Promise<SweepOutcome> {
     if (!this.service) throw new Error('the reconciling sweep is off (reconcile.intervalMinutes: 0, or no state index to enumerate)');
     const outcome = await this.service.sweepIfDue(options);
     if (outcome.status === 'completed') {
@@ -122,6 +126,12 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
           correlationId: options.correlationId,
         },
         'reconcile sweep completed',
+      );
+    } else if (outcome.status === 'stopped') {
+      this.metrics.reconcileSweeps.inc({ outcome: 'stopped' });
+      this.logger.info(
+        { checked: outcome.checked, total: outcome.total, correlationId: options.correlationId },
+        'reconcile sweep stopped (shutting down); the next due sweep starts over',
       );
     }
     return outcome;
@@ -151,6 +161,7 @@ export class ReconcileHost implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.shutdown.abort();
     await this.worker?.close();
     this.connection?.disconnect();
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { PermanentError, resourceKey, type ConfigItemEvent, type JsonObject, type ResourceRef } from '@driftwarden/domain';
 import { configItemEventId } from '@driftwarden/ingest';
 import type { JobProducer } from '@driftwarden/queue';
@@ -28,7 +29,30 @@ export interface ReconcileObserver {
 }
 
 export type SweepOutcome =
-  { status: 'not_due'; nextAt: string } | { status: 'busy' } | { status: 'completed'; last: NonNullable<ReconcileStatus['last']> };
+  | { status: 'not_due'; nextAt: string }
+  | { status: 'busy' }
+  | { status: 'completed'; last: NonNullable<ReconcileStatus['last']> }
+  /** Stopped by its signal (the controller shutting down) before it was through; the next due sweep starts over. */
+  | { status: 'stopped'; checked: number; total: number };
+
+export interface SweepOptions {
+  /** Sweep even if the last one started less than an interval ago. */
+  force?: boolean;
+  correlationId?: string;
+  /**
+   * Stops the sweep between API calls (the controller shutting down): an API call in flight is
+   * let finish (its request timeout bounds it), no other starts, and a wait for the rate limit
+   * or a retry ends at once.
+   */
+  signal?: AbortSignal;
+}
+
+/** Thrown inside a sweep when its signal fires; never leaves `sweepIfDue`. */
+class SweepStopped extends Error {
+  constructor() {
+    super('the reconciling sweep was stopped');
+  }
+}
 
 /** How long the sweep's lease lives without a renewal (renewed after every batch). */
 const LEASE_MS = 120_000;
@@ -71,7 +95,8 @@ export class ReconcileService {
    * and no other replica is sweeping. The job scheduler asks once per interval; the check makes
    * a duplicate request (a restart re-creating the schedule) harmless.
    */
-  async sweepIfDue(options: { force?: boolean; correlationId?: string } = {}): Promise<SweepOutcome> {
+  async sweepIfDue(options: SweepOptions = {}): Promise<SweepOutcome> {
+    if (options.signal?.aborted) return { status: 'stopped', checked: 0, total: 0 };
     const now = this.deps.clock();
     if (!options.force) {
       const { last, running } = await this.status.read();
@@ -83,25 +108,35 @@ export class ReconcileService {
     }
     const owner = randomUUID();
     if (!(await this.status.acquire(owner, LEASE_MS))) return { status: 'busy' };
+    const running = { sweepId: owner, startedAt: now.toISOString(), total: 0, checked: 0, fed: 0, errors: 0 };
     try {
-      return { status: 'completed', last: await this.sweep(owner, now, options.correlationId ?? `reconcile-${now.getTime()}`) };
+      return {
+        status: 'completed',
+        last: await this.sweep(running, options.correlationId ?? `reconcile-${now.getTime()}`, options.signal),
+      };
     } catch (err) {
       await this.status.abandoned();
+      if (err instanceof SweepStopped) return { status: 'stopped', checked: running.checked, total: running.total };
       throw err;
     } finally {
       await this.status.release(owner);
     }
   }
 
-  private async sweep(owner: string, startedAt: Date, correlationId: string): Promise<NonNullable<ReconcileStatus['last']>> {
+  private async sweep(
+    running: NonNullable<ReconcileStatus['running']>,
+    correlationId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<NonNullable<ReconcileStatus['last']>> {
+    const owner = running.sweepId;
     const started = this.monotonic();
     const sources = await this.live.managed();
-    const total = sources.reduce((n, s) => n + s.ids.length, 0);
-    const running = { sweepId: owner, startedAt: startedAt.toISOString(), total, checked: 0, fed: 0, errors: 0 };
-    await this.status.started(owner, startedAt, total);
+    running.total = sources.reduce((n, s) => n + s.ids.length, 0);
+    await this.status.started(owner, new Date(running.startedAt), running.total);
     this.deps.observer?.progress?.(running);
     for (const batch of this.live.plan(sources)) {
-      const counts = await this.batch(batch, correlationId);
+      if (signal?.aborted) throw new SweepStopped();
+      const counts = await this.batch(batch, correlationId, signal);
       running.checked += batch.resources.length;
       running.fed += counts.fed;
       running.errors += counts.errors;
@@ -126,15 +161,16 @@ export class ReconcileService {
   }
 
   /** One batch: read live (rate-limited, retried), compare, feed what differs. */
-  private async batch(batch: LiveBatch, correlationId: string): Promise<{ fed: number; errors: number }> {
+  private async batch(batch: LiveBatch, correlationId: string, signal: AbortSignal | undefined): Promise<{ fed: number; errors: number }> {
     const supported = batch.resources.filter((r) => this.kinds.forType(r.type));
     this.count('unsupported', batch.resources.length - supported.length);
     if (supported.length === 0) return { fed: 0, errors: 0 };
     const wanted: LiveBatch = supported.length === batch.resources.length ? batch : { ...batch, resources: supported };
     let live: LiveResource[];
     try {
-      live = await this.describe(wanted);
+      live = await this.describe(wanted, signal);
     } catch (err) {
+      if (err instanceof SweepStopped) throw err;
       this.count('error', supported.length);
       this.failed(wanted.resources, err);
       return { fed: 0, errors: supported.length };
@@ -258,29 +294,31 @@ export class ReconcileService {
   }
 
   /** Rate-limited per the batch's limiter (every API call the reader makes); a transient failure is retried with back-off, a permanent one is not. */
-  private async describe(batch: LiveBatch): Promise<LiveResource[]> {
+  private async describe(batch: LiveBatch, signal: AbortSignal | undefined): Promise<LiveResource[]> {
     const attempts = Math.max(1, this.settings.attemptsPerBatch);
-    const pace = () => this.limit(batch.limiter, batch.callsPerSecond ?? this.settings.callsPerSecond);
+    const pace = () => this.limit(batch.limiter, batch.callsPerSecond ?? this.settings.callsPerSecond, signal);
     for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw new SweepStopped();
       try {
         const live = await this.live.describe(batch, pace);
         if (live.length !== batch.resources.length || live.some((r, i) => r.id !== batch.resources[i].id))
           throw new PermanentError('the live reader answered other resources than asked for', 'reconcile_reader_mismatch');
         return live;
       } catch (err) {
-        if (err instanceof PermanentError || attempt >= attempts) throw err;
+        if (err instanceof PermanentError || err instanceof SweepStopped || attempt >= attempts) throw err;
         const hinted = (err as { retryAfterMs?: unknown }).retryAfterMs;
-        await this.sleep(typeof hinted === 'number' && hinted > 0 ? hinted : 1000 * 2 ** (attempt - 1));
+        await this.sleep(typeof hinted === 'number' && hinted > 0 ? hinted : 1000 * 2 ** (attempt - 1), signal);
       }
     }
   }
 
-  private async limit(key: string, callsPerSecond: number): Promise<void> {
+  private async limit(key: string, callsPerSecond: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) throw new SweepStopped();
     const gap = 1000 / Math.max(0.001, callsPerSecond);
     const now = this.monotonic();
     const at = Math.max(now, this.nextCall.get(key) ?? 0);
     this.nextCall.set(key, at + gap);
-    if (at > now) await this.sleep(at - now);
+    if (at > now) await this.sleep(at - now, signal);
   }
 
   private count(result: ReconcileResult, n: number): void {
@@ -291,8 +329,26 @@ export class ReconcileService {
     return this.deps.monotonic ? this.deps.monotonic() : performance.now();
   }
 
-  private sleep(ms: number): Promise<void> {
-    return this.deps.sleep ? this.deps.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+  /** Waits `ms`; ends at once with SweepStopped when `signal` fires. */
+  private async sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.deps.sleep ? this.deps.sleep(ms) : void (await delay(ms));
+    if (signal.aborted) throw new SweepStopped();
+    if (!this.deps.sleep) {
+      await delay(ms, undefined, { signal }).catch((err: unknown) => {
+        throw signal.aborted ? new SweepStopped() : err;
+      });
+      return;
+    }
+    let onAbort = (): void => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new SweepStopped());
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.deps.sleep(ms), stopped]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 }
 
