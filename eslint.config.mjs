@@ -45,10 +45,19 @@ export default tseslint.config(
       ],
       // Nest injection tokens and port classes are abstract classes with no members of their own.
       '@typescript-eslint/no-extraneous-class': 'off',
-      // Lazily loaded modules (devDependencies of stand-ins; optional WebAssembly) use require.
+      // Lazily loaded modules (devDependencies of stand-ins; WebAssembly and clients only some
+      // configurations use, loaded when they are used) use require.
       '@typescript-eslint/no-require-imports': [
         'error',
-        { allow: ['^\\./github-sandbox\\.graphql$', '^\\./github-openapi\\.contract$', '^@cdktf/hcl2json$'] },
+        {
+          allow: [
+            '^\\./github-sandbox\\.graphql$',
+            '^\\./github-openapi\\.contract$',
+            '^@cdktf/hcl2json$',
+            '^@cedar-policy/cedar-wasm/nodejs$',
+            '^jira\\.js$',
+          ],
+        },
       ],
       'no-constant-condition': ['error', { checkLoops: false }],
       // Control characters are matched on purpose: input validation rejects them, output strips ANSI.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { POLICY_ACTIONS, type PolicyAction, type PolicyJudgement, type PolicyMatch } from '@driftwarden/domain';
 import { PolicyPort, type PolicyDifference, type PolicyRequest } from '@driftwarden/pipeline';
-import { cedar, type CedarContext, type CedarValueJson, type EntityJson } from './cedar';
+import { cedarEngine, type CedarContext, type CedarWasm, type CedarValueJson, type EntityJson } from './cedar';
 import { localTime } from './local-time';
 import { PolicyLoadError } from './policy.errors';
 import { EVERYTHING, prune, usageByAction, type PathTree, type PolicyUsage } from './policy-usage';
@@ -62,7 +62,7 @@ export class CedarPolicies extends PolicyPort {
       let setId = sets.get(key);
       if (!setId) {
         setId = `dw-${digest}-${load}-${sets.size}`;
-        const parsed = cedar.preparsePolicySet(setId, { staticPolicies: set });
+        const parsed = cedarEngine().preparsePolicySet(setId, { staticPolicies: set });
         if (parsed.type === 'failure') {
           throw new PolicyLoadError([{ file: '(policy set)', message: parsed.errors.map((e) => e.message).join('; ') }]);
         }
@@ -123,8 +123,8 @@ export class CedarPolicies extends PolicyPort {
     return judgement;
   }
 
-  private ask(input: Parameters<typeof cedar.statefulIsAuthorized>[0]): PolicyJudgement {
-    const answer = cedar.statefulIsAuthorized(input);
+  private ask(input: Parameters<CedarWasm['statefulIsAuthorized']>[0]): PolicyJudgement {
+    const answer = cedarEngine().statefulIsAuthorized(input);
     if (answer.type === 'failure') {
       // The request did not fit the schema (a bug in driftwarden): never looser, so forbidden.
       return frozen({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { cedar, type DetailedError } from './cedar';
+import { cedarEngine, type DetailedError } from './cedar';
 import { PolicyLoadError, type PolicyProblem } from './policy.errors';
 import { policySchema } from './policy-schema';
 
@@ -55,12 +55,12 @@ export function parsePolicies(sources: readonly PolicySource[], timeZones: reado
   const problems: PolicyProblem[] = [];
   const policies: LoadedPolicy[] = [];
   for (const source of sources) {
-    const parsed = cedar.checkParsePolicySet({ staticPolicies: source.text });
+    const parsed = cedarEngine().checkParsePolicySet({ staticPolicies: source.text });
     if (parsed.type === 'failure') {
       problems.push(...located(source, 0, 1, parsed.errors));
       continue;
     }
-    const parts = cedar.policySetTextToParts(source.text);
+    const parts = cedarEngine().policySetTextToParts(source.text);
     if (parts.type === 'failure') {
       problems.push(...located(source, 0, 1, parts.errors));
       continue;
@@ -79,7 +79,7 @@ export function parsePolicies(sources: readonly PolicySource[], timeZones: reado
       const offset = start >= 0 ? start : cursor;
       cursor = offset + (start >= 0 ? text.length : 0);
       const line = lineAt(source.text, offset);
-      const json = cedar.policyToJson(text);
+      const json = cedarEngine().policyToJson(text);
       if (json.type === 'failure') {
         problems.push(...located(source, offset, line, json.errors));
         continue;
@@ -116,7 +116,7 @@ export function parsePolicies(sources: readonly PolicySource[], timeZones: reado
 
 /** Strict validation against the schema: a misspelt attribute, a wrong type, an unguarded optional attribute. */
 function validate(policies: readonly LoadedPolicy[], timeZones: readonly string[]): PolicyProblem[] {
-  const answer = cedar.validate({
+  const answer = cedarEngine().validate({
     schema: policySchema(timeZones),
     policies: { staticPolicies: Object.fromEntries(policies.map((p) => [p.id, p.text])) },
   });

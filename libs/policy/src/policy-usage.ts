@@ -1,6 +1,6 @@
 import type { PolicyAction } from '@driftwarden/domain';
 import { POLICY_ACTIONS } from '@driftwarden/domain';
-import { cedar } from './cedar';
+import { cedarEngine } from './cedar';
 import type { LoadedPolicy } from './policy-set';
 
 /**
@@ -67,7 +67,7 @@ interface PolicyReads {
 }
 
 function readsOf(policy: LoadedPolicy): PolicyReads | null {
-  const answer = cedar.policyToJson(policy.text);
+  const answer = cedarEngine().policyToJson(policy.text);
   if (answer.type === 'failure') return null;
   const json = answer.json as unknown as { [key: string]: Json };
   const reads: Reads = {
