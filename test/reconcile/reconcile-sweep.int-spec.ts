@@ -178,15 +178,31 @@ describe('reconciling sweep: drift whose event was lost', () => {
   }, 30_000);
 
   it('a throttled describe is retried; a batch that keeps failing is reported (partial) and the sweep goes on', async () => {
+    // Once its freeze is gone, the held drift of the test before is reverted: let that finish, so
+    // that the sweep's are the only EC2 calls from here on (an injected failure goes to the sweep).
+    await eventually(async () => (await drifts(groups[1])).find((d) => d.status === 'reverted'), 'the held drift reverted');
+    // The sweep's describe asks for the three groups at once.
+    const describes = () =>
+      world.ec2.calls.filter((c) => c.action === 'DescribeSecurityGroups' && c.params['Filter.1.Value.3'] !== undefined).length;
     world.ec2.failNext('DescribeSecurityGroups', { code: 'RequestLimitExceeded', status: 503 }, { times: 1 });
     now = T0 + 6 * HOUR;
+    let before = describes();
     expect(await host.sweep()).toMatchObject({ status: 'completed', last: { errors: 0, outcome: 'ok' } });
+    expect(describes() - before).toBe(2);
+
+    // Throttled three times: the batch's three attempts are the sweep's own, each under its rate
+    // limit (the SDK does not retry on top of them), then the batch is reported.
+    world.ec2.failNext('DescribeSecurityGroups', { code: 'RequestLimitExceeded', status: 503 }, { times: 3 });
+    now = T0 + 6.5 * HOUR;
+    before = describes();
+    expect(await host.sweep({ force: true })).toMatchObject({ status: 'completed', last: { checked: 3, errors: 3, outcome: 'partial' } });
+    expect(describes() - before).toBe(3);
 
     world.ec2.failNext('DescribeSecurityGroups', { code: 'UnauthorizedOperation', status: 403 }, { times: 1 });
     now = T0 + 7 * HOUR;
     expect(await host.sweep()).toMatchObject({ status: 'completed', last: { checked: 3, errors: 3, outcome: 'partial' } });
     const metrics = (await http<string>(ctl.url, 'GET', '/metrics')).body;
-    expect(metrics).toMatch(/driftwarden_reconcile_resources_total\{result="error"\} 3/);
+    expect(metrics).toMatch(/driftwarden_reconcile_resources_total\{result="error"\} 6/);
     expect(metrics).toMatch(/driftwarden_reconcile_last_completed_timestamp_seconds \d+/);
   }, 60_000);
 });

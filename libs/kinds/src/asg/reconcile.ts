@@ -103,6 +103,8 @@ export const asgReconcile: ReconcileHook = {
     new AutoScalingLiveReader(
       createAutoScalingClientProvider({
         requestTimeoutMs: deps.requestTimeoutMs,
+        // One attempt per call: the sweep retries a batch itself, with back-off, under its rate limit.
+        maxAttempts: 1,
         ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}),
       }),
     ),

@@ -111,6 +111,8 @@ export const networkAclReconcile: ReconcileHook = {
     new NetworkAclLiveReader(
       createEc2ClientProvider({
         requestTimeoutMs: deps.requestTimeoutMs,
+        // One attempt per call: the sweep retries a batch itself, with back-off, under its rate limit.
+        maxAttempts: 1,
         ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}),
       }),
     ),

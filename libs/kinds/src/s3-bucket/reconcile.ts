@@ -84,6 +84,8 @@ export const bucketReconcile: ReconcileHook = {
     new BucketLiveReader(
       createS3BucketClientProvider({
         requestTimeoutMs: deps.requestTimeoutMs,
+        // One attempt per call: the sweep retries a batch itself, with back-off, under its rate limit.
+        maxAttempts: 1,
         ...(deps.credentialsFor ? { credentialsFor: deps.credentialsFor } : {}),
       }),
     ),

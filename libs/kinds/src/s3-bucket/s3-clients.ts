@@ -11,6 +11,8 @@ export function createS3BucketClientProvider(opts: {
   requestTimeoutMs: number;
   connectionTimeoutMs?: number;
   credentialsFor?: CredentialsFor;
+  /** Attempts per call (the SDK's retries); default 3. */
+  maxAttempts?: number;
 }): S3ClientProvider & { destroy(): void } {
   const clients = new Map<string, S3Client>();
   const provider = ({ account, region }: { account: string; region: string }): S3Client => {
@@ -19,7 +21,7 @@ export function createS3BucketClientProvider(opts: {
     if (!client) {
       client = new S3Client({
         region,
-        maxAttempts: 3,
+        maxAttempts: opts.maxAttempts ?? 3,
         // Buckets may be reached from another region than the one in the item.
         followRegionRedirects: true,
         requestHandler: {
