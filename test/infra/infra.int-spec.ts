@@ -80,6 +80,10 @@ describe('infra/ Terraform', () => {
           'modules/remediator-role/variables.tf',
           'modules/remediator-role/outputs.tf',
           'modules/remediator-role/versions.tf',
+          'modules/kind-permissions/main.tf',
+          'modules/kind-permissions/variables.tf',
+          'modules/kind-permissions/outputs.tf',
+          'modules/kind-permissions/versions.tf',
           'modules/redis/main.tf',
           'modules/redis/variables.tf',
           'modules/redis/outputs.tf',
@@ -122,6 +126,7 @@ describe('infra/ Terraform', () => {
       ['modules/event-intake', EVENT_INTAKE],
       ['modules/controller-iam', CONTROLLER_IAM],
       ['modules/remediator-role', REMEDIATOR_ROLE],
+      ['modules/kind-permissions', join(INFRA, 'modules', 'kind-permissions')],
       ['modules/redis', REDIS],
       ['modules/controller-service', CONTROLLER_SERVICE],
       ['modules/intake-events', join(INFRA, 'modules', 'intake-events')],
@@ -181,6 +186,7 @@ describe('infra/ Terraform', () => {
       ['event-intake', EVENT_INTAKE],
       ['controller-iam', CONTROLLER_IAM],
       ['remediator-role', REMEDIATOR_ROLE],
+      ['kind-permissions', join(INFRA, 'modules', 'kind-permissions')],
       ['redis', REDIS],
       ['controller-service', CONTROLLER_SERVICE],
       ['org-intake-central', join(INFRA, 'modules', 'org-intake-central')],
@@ -525,6 +531,31 @@ describe('infra/ Terraform', () => {
       ]);
       for (const a of ['cloudtrail:LookupEvents', 'config:BatchGetResourceConfig', 'ec2:DescribeSecurityGroups'])
         expect(resourcesFor(doc, a)).toEqual(['*']);
+    });
+
+    it("grants the resource kinds' statements exactly as the controller's own role does (one list: modules/kind-permissions)", async () => {
+      const kinds = await (
+        await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'kind-permissions')), {
+          account_id: inputs.account_id,
+          regions: inputs.regions,
+        })
+      ).policyDocument('kinds');
+      expect(kinds.Statement.map((s) => s.Sid)).toEqual(
+        expect.arrayContaining(['RemediateSecurityGroupRules', 'RemediateNetworkAclEntries', 'RemediateAutoScalingCapacity']),
+      );
+      const controller = await (
+        await ModuleEvaluator.create(await loadModule(CONTROLLER_IAM), {
+          account_id: inputs.account_id,
+          regions: inputs.regions,
+          queue_arn: 'arn:aws:sqs:eu-west-1:444455556666:driftwarden',
+          config_bucket_name: 'config-bucket-444455556666',
+          terraform_state_objects: [],
+        })
+      ).policyDocument('controller');
+      for (const statement of kinds.Statement) {
+        expect(doc.Statement).toContainEqual(statement);
+        expect(controller.Statement).toContainEqual(statement);
+      }
     });
 
     it('is trusted by the controller role only, and only with the external id', async () => {

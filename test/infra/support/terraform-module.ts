@@ -693,7 +693,7 @@ export class ModuleEvaluator {
     const body = this.module.data.get(`aws_iam_policy_document.${name}`);
     if (!body) throw new Error(`no data.aws_iam_policy_document.${name}`);
     for (const k of Object.keys(body)) {
-      if (!['statement', 'dynamic', 'version'].includes(k)) {
+      if (!['statement', 'dynamic', 'version', 'source_policy_documents'].includes(k)) {
         throw new UnsupportedByReader(`data.aws_iam_policy_document.${name}: "${k}" is not supported by this reader`);
       }
     }
@@ -747,7 +747,27 @@ export class ModuleEvaluator {
       }
       statements.push(stmt);
     }
-    return { Version: version, Statement: statements };
+    if (body.source_policy_documents === undefined) return { Version: version, Statement: statements };
+    // As the AWS provider merges them: the source documents' statements first (their sids must be
+    // unique), then this document's; one of these with a source statement's sid replaces it.
+    const merged: PolicyStatement[] = [];
+    const sources = asStringList(await this.evaluate(body.source_policy_documents, EMPTY_SCOPE), 'source_policy_documents');
+    for (const [i, text] of sources.entries()) {
+      const doc = JSON.parse(text) as Json;
+      if (!isJsonObject(doc) || !Array.isArray(doc.Statement))
+        throw new TypeError(`data.aws_iam_policy_document.${name}: source_policy_documents[${i}] is not a policy document`);
+      for (const st of doc.Statement as unknown as PolicyStatement[]) {
+        if (st.Sid && merged.some((m) => m.Sid === st.Sid))
+          throw new Error(`data.aws_iam_policy_document.${name}: duplicate sid "${st.Sid}" in source_policy_documents`);
+        merged.push(st);
+      }
+    }
+    for (const st of statements) {
+      const at = st.Sid ? merged.findIndex((m) => m.Sid === st.Sid) : -1;
+      if (at >= 0) merged[at] = st;
+      else merged.push(st);
+    }
+    return { Version: version, Statement: merged };
   }
 
   /**
