@@ -558,6 +558,13 @@ describe('infra/ Terraform', () => {
       }
     });
 
+    it('accepts an external id of 2 to 1,224 allowed characters and refuses others (as Terraform checks it: RE2 has no repeat count over 1000)', async () => {
+      const errors = async (external_id: string) =>
+        (await (await ModuleEvaluator.create(mod, { ...inputs, external_id })).validationErrors()).map((e) => e.variable);
+      for (const ok of ['dw-external-0001', 'ab', 'x'.repeat(1224), 'A+=,.@:/_-9']) expect(await errors(ok)).toEqual([]);
+      for (const bad of ['a', 'x'.repeat(1225), 'has space', 'semi;colon']) expect(await errors(bad)).toEqual(['external_id']);
+    });
+
     it('is trusted by the controller role only, and only with the external id', async () => {
       const trust = await (await ModuleEvaluator.create(mod, inputs)).policyDocument('trust');
       expect(trust.Statement).toEqual([

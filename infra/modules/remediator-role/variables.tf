@@ -34,7 +34,8 @@ variable "external_id" {
   sensitive   = true
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9+=,.@:/_-]{2,1224}$", var.external_id))
+    # The length apart: RE2 (Terraform's regex) refuses a repeat count over 1000, so {2,1224} failed every value.
+    condition     = length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9+=,.@:/_-]+$", var.external_id))
     error_message = "external_id must be 2-1224 characters of letters, digits and +=,.@:/_-."
   }
 }

@@ -442,6 +442,11 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
     const value = asString(args[1], 'regex string');
     if (/\(\?P<|\(\?[imsU-]+[):]|\\[pPzAQE]/.test(pattern))
       throw new UnsupportedByReader(`regex: RE2-only syntax in ${pattern} is not supported by this reader`);
+    // RE2 refuses a repeat count over 1000 ("invalid repeat count"), where JavaScript accepts it:
+    // Terraform then fails the call (and `can()` is false), whatever the string.
+    for (const m of pattern.matchAll(/(?<!\\)\{(\d+)(?:,(\d*))?\}/g))
+      if (Number(m[1]) > 1000 || Number(m[2] || 0) > 1000)
+        throw new Error(`regex: invalid repeat count ${m[0]} in ${pattern} (RE2 allows at most 1000)`);
     const match = new RegExp(pattern).exec(value);
     if (!match) throw new Error(`regex: pattern ${pattern} did not match ${JSON.stringify(value)}`);
     if (match.groups) throw new UnsupportedByReader('regex: named groups are not supported by this reader');
