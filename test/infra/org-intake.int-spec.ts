@@ -741,6 +741,15 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
       ? ' — skipped: no hashicorp/aws provider here (set DRIFTWARDEN_TERRAFORM_PLUGIN_DIR to a directory holding registry.terraform.io/hashicorp/aws >= 6.0)'
       : '';
   const dirs = [
+    // Every module and example (the first ones need hashicorp/aws >= 5.0, the org ones >= 6.0).
+    'modules/event-intake',
+    'modules/controller-iam',
+    'modules/remediator-role',
+    'modules/kind-permissions',
+    'modules/redis',
+    'modules/controller-service',
+    'modules/audit-export',
+    'examples/complete',
     'modules/intake-events',
     'modules/org-intake-member',
     'modules/org-intake-central',
