@@ -36,7 +36,14 @@ import {
   str,
   withDetail,
 } from './support/infra-helpers';
-import { TERRAFORM_OPTIONS, terraformBinary, terraformProviderDir } from './support/terraform-cli';
+import {
+  TERRAFORM_OPTIONS,
+  awsProviderMinimum,
+  awsProviderVersions,
+  terraformBinary,
+  terraformProviderDir,
+  versionAtLeast,
+} from './support/terraform-cli';
 import {
   Instance,
   isJsonObject,
@@ -757,7 +764,20 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
     'examples/org-stackset',
   ];
 
-  (skipped ? it.skip : it).each(dirs)(`%s${skipped}`, (dir) => {
+  // A configuration needing a newer provider than the one here is skipped, saying so.
+  const versions = plugins ? awsProviderVersions(plugins) : [];
+  const cases = dirs.map((dir): [string, string] => {
+    const minimum = awsProviderMinimum(join(INFRA, dir));
+    return [
+      dir,
+      versions.some((v) => versionAtLeast(v, minimum))
+        ? ''
+        : ` — skipped: needs hashicorp/aws >= ${minimum}, this machine has ${versions.join(', ') || 'none'}`,
+    ];
+  });
+  for (const [dir, tooOld] of cases) (skipped || tooOld ? it.skip : it)(`${dir}${skipped || tooOld}`, () => validate(dir));
+
+  function validate(dir: string): void {
     // In a copy, so that .terraform and the lock file stay out of the repository.
     const copy = mkdtempSync(join(tmpdir(), 'dw-tf-validate-'));
     try {
@@ -774,5 +794,5 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
-  });
+  }
 });

@@ -3,7 +3,7 @@
  * provider and no network (`terraform fmt`, `terraform console` on built-in functions) and
  * are skipped, saying why, when it is absent.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** Absolute path of `terraform` on PATH, or null. */
@@ -54,4 +54,37 @@ export function terraformProviderDir(env: NodeJS.ProcessEnv = process.env): stri
     }
   }
   return null;
+}
+
+/** The hashicorp/aws provider versions in a plugin directory (`registry.terraform.io/hashicorp/aws/<version>`). */
+export function awsProviderVersions(pluginDir: string): string[] {
+  try {
+    return readdirSync(join(pluginDir, 'registry.terraform.io', 'hashicorp', 'aws')).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The lowest hashicorp/aws version the configuration in `dir` accepts: its `required_providers`
+ * `aws` block's `version = ">= X.Y"` (the only form infra/ uses), "0.0" without one.
+ */
+export function awsProviderMinimum(dir: string): string {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf'))) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const m = /aws\s*=\s*\{[^}]*source\s*=\s*"hashicorp\/aws"[^}]*version\s*=\s*">=\s*(\d+(?:\.\d+){0,2})"/.exec(text);
+    if (m) return m[1];
+  }
+  return '0.0';
+}
+
+/** Whether version `v` (X.Y.Z) is at least `min` (X, X.Y or X.Y.Z). */
+export function versionAtLeast(v: string, min: string): boolean {
+  const a = v.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
 }
