@@ -796,3 +796,88 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
     }
   }
 });
+
+/** A policy as the provider renders it or the reader evaluates it, in one form: lists sorted, a lone value as a list, statements by sid. */
+function normalisedPolicy(doc: PolicyDocument | Record<string, unknown>): unknown[] {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]).sort();
+  const statements = (doc as { Statement: Array<Record<string, unknown>> }).Statement;
+  return statements
+    .map((s) => ({
+      Sid: s.Sid,
+      Effect: s.Effect,
+      Action: list(s.Action),
+      Resource: list(s.Resource),
+      Condition: Object.fromEntries(
+        Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>).map(([test, vars]) => [
+          test,
+          Object.fromEntries(Object.entries(vars).map(([variable, values]) => [variable, list(values)])),
+        ]),
+      ),
+    }))
+    .sort((a, b) => String(a.Sid).localeCompare(String(b.Sid)));
+}
+
+describe('terraform plan, offline (needs a terraform binary and the hashicorp/aws provider on this machine)', () => {
+  const terraform = terraformBinary();
+  const plugins = terraformProviderDir();
+  const skipped = !terraform
+    ? ' — skipped: no terraform binary on PATH'
+    : !plugins || !awsProviderVersions(plugins).some((v) => versionAtLeast(v, '5.0'))
+      ? ' — skipped: no hashicorp/aws >= 5.0 here (set DRIFTWARDEN_TERRAFORM_PLUGIN_DIR to a directory holding registry.terraform.io/hashicorp/aws)'
+      : '';
+
+  (skipped ? it.skip : it)(
+    `plans every module that needs hashicorp/aws 5 with real values (test/infra/fixtures/plan), and the roles' policies are what the test reader evaluates${skipped}`,
+    async () => {
+      // The fixture beside a copy of infra/ (its module sources are ../infra/modules/…).
+      const copy = mkdtempSync(join(tmpdir(), 'dw-tf-plan-'));
+      try {
+        cpSync(INFRA, join(copy, 'infra'), { recursive: true, filter: (src) => !src.includes('.terraform') });
+        cpSync(join(__dirname, 'fixtures', 'plan'), join(copy, 'plan'), { recursive: true });
+        const cwd = join(copy, 'plan');
+        const run = (args: string[]) => spawnSync(terraform ?? 'terraform', args, { ...TERRAFORM_OPTIONS, cwd });
+        const init = run(['init', '-backend=false', '-input=false', `-plugin-dir=${plugins ?? ''}`]);
+        if (init.status !== 0) throw new Error(`terraform init failed: ${init.stderr}`);
+        const plan = run(['plan', '-input=false', '-no-color', '-out=plan.bin']);
+        if (plan.status !== 0) throw new Error(`terraform plan failed: ${plan.stdout}\n${plan.stderr}`);
+        const show = JSON.parse(run(['show', '-json', 'plan.bin']).stdout) as {
+          resource_changes: Array<{ address: string; mode: string; change: { actions: string[]; after: Record<string, unknown> | null } }>;
+        };
+        const managed = show.resource_changes.filter((r) => r.mode === 'managed');
+        expect(managed.length).toBeGreaterThan(30);
+        expect(managed.filter((r) => r.change.actions.join() !== 'create').map((r) => r.address)).toEqual([]);
+        const policy = (address: string) => {
+          const change = show.resource_changes.find((r) => r.address === address);
+          if (typeof change?.change.after?.['policy'] !== 'string') throw new Error(`${address}: no policy known at plan`);
+          return JSON.parse(change.change.after['policy']) as Record<string, unknown>;
+        };
+
+        const controller = await (
+          await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'controller-iam')), {
+            account_id: '111122223333',
+            regions: ['eu-west-1'],
+            queue_arn: 'arn:aws:sqs:eu-west-1:111122223333:driftwarden',
+            config_bucket_name: 'config-bucket-111122223333',
+            terraform_state_objects: [{ bucket: 'tf-state', key: 'network/terraform.tfstate' }],
+            remediation_role_arns: ['arn:aws:iam::444455556666:role/driftwarden-remediator'],
+            ec2_write_required_tags: { 'driftwarden:managed': 'true' },
+          })
+        ).policyDocument('controller');
+        expect(normalisedPolicy(policy('module.controller_iam.aws_iam_role_policy.controller'))).toEqual(normalisedPolicy(controller));
+
+        const remediator = await (
+          await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'remediator-role')), {
+            account_id: '444455556666',
+            regions: ['eu-west-1', 'us-east-1'],
+            controller_role_arn: 'arn:aws:iam::111122223333:role/driftwarden',
+            external_id: 'dw-external-0001',
+          })
+        ).policyDocument('remediator');
+        expect(normalisedPolicy(policy('module.remediator_role.aws_iam_role_policy.remediator'))).toEqual(normalisedPolicy(remediator));
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+});
