@@ -14,9 +14,7 @@
  * With a terraform binary and the hashicorp/aws provider on this machine, `terraform validate`
  * runs on each of them; otherwise those tests are skipped and say why.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { registeredKinds } from '@driftwarden/kinds';
 import { SECURITY_GROUP_CALLS } from '@driftwarden/kinds/security-group';
@@ -37,8 +35,8 @@ import {
   withDetail,
 } from './support/infra-helpers';
 import {
-  TERRAFORM_OPTIONS,
   awsProviderMinimum,
+  inInitialisedCopy,
   awsProviderVersions,
   terraformBinary,
   terraformProviderDir,
@@ -777,23 +775,14 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
   });
   for (const [dir, tooOld] of cases) (skipped || tooOld ? it.skip : it)(`${dir}${skipped || tooOld}`, () => validate(dir));
 
-  function validate(dir: string): void {
-    // In a copy, so that .terraform and the lock file stay out of the repository.
-    const copy = mkdtempSync(join(tmpdir(), 'dw-tf-validate-'));
-    try {
-      cpSync(INFRA, join(copy, 'infra'), { recursive: true, filter: (src) => !src.includes('.terraform') });
-      const cwd = join(copy, 'infra', dir);
-      const init = spawnSync(terraform ?? 'terraform', ['init', '-backend=false', '-input=false', `-plugin-dir=${plugins ?? ''}`], {
-        ...TERRAFORM_OPTIONS,
-        cwd,
-      });
-      if (init.status !== 0) throw new Error(`terraform init failed in ${dir}: ${init.stderr}`);
-      const validate = spawnSync(terraform ?? 'terraform', ['validate', '-json'], { ...TERRAFORM_OPTIONS, cwd });
-      const result: unknown = JSON.parse(validate.stdout);
-      expect(result).toMatchObject({ valid: true, error_count: 0 });
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+  function validate(dir: string): Promise<void> {
+    return inInitialisedCopy(
+      { terraform: terraform ?? 'terraform', plugins: plugins ?? '', infra: INFRA, dir: join('infra', dir) },
+      (run) => {
+        const result: unknown = JSON.parse(run(['validate', '-json']).stdout);
+        expect(result).toMatchObject({ valid: true, error_count: 0 });
+      },
+    );
   }
 });
 
@@ -830,53 +819,52 @@ describe('terraform plan, offline (needs a terraform binary and the hashicorp/aw
     `plans every module that needs hashicorp/aws 5 with real values (test/infra/fixtures/plan), and the roles' policies are what the test reader evaluates${skipped}`,
     async () => {
       // The fixture beside a copy of infra/ (its module sources are ../infra/modules/…).
-      const copy = mkdtempSync(join(tmpdir(), 'dw-tf-plan-'));
-      try {
-        cpSync(INFRA, join(copy, 'infra'), { recursive: true, filter: (src) => !src.includes('.terraform') });
-        cpSync(join(__dirname, 'fixtures', 'plan'), join(copy, 'plan'), { recursive: true });
-        const cwd = join(copy, 'plan');
-        const run = (args: string[]) => spawnSync(terraform ?? 'terraform', args, { ...TERRAFORM_OPTIONS, cwd });
-        const init = run(['init', '-backend=false', '-input=false', `-plugin-dir=${plugins ?? ''}`]);
-        if (init.status !== 0) throw new Error(`terraform init failed: ${init.stderr}`);
-        const plan = run(['plan', '-input=false', '-no-color', '-out=plan.bin']);
-        if (plan.status !== 0) throw new Error(`terraform plan failed: ${plan.stdout}\n${plan.stderr}`);
-        const show = JSON.parse(run(['show', '-json', 'plan.bin']).stdout) as {
-          resource_changes: Array<{ address: string; mode: string; change: { actions: string[]; after: Record<string, unknown> | null } }>;
-        };
-        const managed = show.resource_changes.filter((r) => r.mode === 'managed');
-        expect(managed.length).toBeGreaterThan(30);
-        expect(managed.filter((r) => r.change.actions.join() !== 'create').map((r) => r.address)).toEqual([]);
-        const policy = (address: string) => {
-          const change = show.resource_changes.find((r) => r.address === address);
-          if (typeof change?.change.after?.['policy'] !== 'string') throw new Error(`${address}: no policy known at plan`);
-          return JSON.parse(change.change.after['policy']) as Record<string, unknown>;
-        };
+      const beside = { plan: join(__dirname, 'fixtures', 'plan') };
+      await inInitialisedCopy(
+        { terraform: terraform ?? 'terraform', plugins: plugins ?? '', infra: INFRA, dir: 'plan', beside },
+        async (run) => {
+          const plan = run(['plan', '-input=false', '-no-color', '-out=plan.bin']);
+          if (plan.status !== 0) throw new Error(`terraform plan failed: ${plan.stdout}\n${plan.stderr}`);
+          const show = JSON.parse(run(['show', '-json', 'plan.bin']).stdout) as {
+            resource_changes: Array<{
+              address: string;
+              mode: string;
+              change: { actions: string[]; after: Record<string, unknown> | null };
+            }>;
+          };
+          const managed = show.resource_changes.filter((r) => r.mode === 'managed');
+          expect(managed.length).toBeGreaterThan(30);
+          expect(managed.filter((r) => r.change.actions.join() !== 'create').map((r) => r.address)).toEqual([]);
+          const policy = (address: string) => {
+            const change = show.resource_changes.find((r) => r.address === address);
+            if (typeof change?.change.after?.['policy'] !== 'string') throw new Error(`${address}: no policy known at plan`);
+            return JSON.parse(change.change.after['policy']) as Record<string, unknown>;
+          };
 
-        const controller = await (
-          await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'controller-iam')), {
-            account_id: '111122223333',
-            regions: ['eu-west-1'],
-            queue_arn: 'arn:aws:sqs:eu-west-1:111122223333:driftwarden',
-            config_bucket_name: 'config-bucket-111122223333',
-            terraform_state_objects: [{ bucket: 'tf-state', key: 'network/terraform.tfstate' }],
-            remediation_role_arns: ['arn:aws:iam::444455556666:role/driftwarden-remediator'],
-            ec2_write_required_tags: { 'driftwarden:managed': 'true' },
-          })
-        ).policyDocument('controller');
-        expect(normalisedPolicy(policy('module.controller_iam.aws_iam_role_policy.controller'))).toEqual(normalisedPolicy(controller));
+          const controller = await (
+            await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'controller-iam')), {
+              account_id: '111122223333',
+              regions: ['eu-west-1'],
+              queue_arn: 'arn:aws:sqs:eu-west-1:111122223333:driftwarden',
+              config_bucket_name: 'config-bucket-111122223333',
+              terraform_state_objects: [{ bucket: 'tf-state', key: 'network/terraform.tfstate' }],
+              remediation_role_arns: ['arn:aws:iam::444455556666:role/driftwarden-remediator'],
+              ec2_write_required_tags: { 'driftwarden:managed': 'true' },
+            })
+          ).policyDocument('controller');
+          expect(normalisedPolicy(policy('module.controller_iam.aws_iam_role_policy.controller'))).toEqual(normalisedPolicy(controller));
 
-        const remediator = await (
-          await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'remediator-role')), {
-            account_id: '444455556666',
-            regions: ['eu-west-1', 'us-east-1'],
-            controller_role_arn: 'arn:aws:iam::111122223333:role/driftwarden',
-            external_id: 'dw-external-0001',
-          })
-        ).policyDocument('remediator');
-        expect(normalisedPolicy(policy('module.remediator_role.aws_iam_role_policy.remediator'))).toEqual(normalisedPolicy(remediator));
-      } finally {
-        rmSync(copy, { recursive: true, force: true });
-      }
+          const remediator = await (
+            await ModuleEvaluator.create(await loadModule(join(INFRA, 'modules', 'remediator-role')), {
+              account_id: '444455556666',
+              regions: ['eu-west-1', 'us-east-1'],
+              controller_role_arn: 'arn:aws:iam::111122223333:role/driftwarden',
+              external_id: 'dw-external-0001',
+            })
+          ).policyDocument('remediator');
+          expect(normalisedPolicy(policy('module.remediator_role.aws_iam_role_policy.remediator'))).toEqual(normalisedPolicy(remediator));
+        },
+      );
     },
     120_000,
   );

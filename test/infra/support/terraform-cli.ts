@@ -3,7 +3,9 @@
  * provider and no network (`terraform fmt`, `terraform console` on built-in functions) and
  * are skipped, saying why, when it is absent.
  */
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { accessSync, constants, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /** Absolute path of `terraform` on PATH, or null. */
@@ -87,4 +89,28 @@ export function versionAtLeast(v: string, min: string): boolean {
     if (d !== 0) return d > 0;
   }
   return true;
+}
+
+/**
+ * Runs `body` in a throw-away copy of `infra` (with `beside` directories copied next to it, by
+ * name), in its directory `dir`, once `terraform init` has installed the provider from
+ * `plugins`: .terraform and the lock file never land in the repository. `run` runs terraform
+ * there; init failing throws with its output.
+ */
+export async function inInitialisedCopy<T>(
+  opts: { terraform: string; plugins: string; infra: string; dir: string; beside?: Record<string, string> },
+  body: (run: (args: string[]) => SpawnSyncReturns<string>) => T | Promise<T>,
+): Promise<T> {
+  const copy = mkdtempSync(join(tmpdir(), 'dw-tf-'));
+  try {
+    cpSync(opts.infra, join(copy, 'infra'), { recursive: true, filter: (src) => !src.includes('.terraform') });
+    for (const [name, src] of Object.entries(opts.beside ?? {})) cpSync(src, join(copy, name), { recursive: true });
+    const cwd = join(copy, opts.dir);
+    const run = (args: string[]) => spawnSync(opts.terraform, args, { ...TERRAFORM_OPTIONS, cwd });
+    const init = run(['init', '-backend=false', '-input=false', `-plugin-dir=${opts.plugins}`]);
+    if (init.status !== 0) throw new Error(`terraform init failed in ${opts.dir}: ${init.stdout}\n${init.stderr}`);
+    return await body(run);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }
