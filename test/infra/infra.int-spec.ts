@@ -549,7 +549,7 @@ describe('infra/ Terraform', () => {
           regions: inputs.regions,
           queue_arn: 'arn:aws:sqs:eu-west-1:444455556666:driftwarden',
           config_bucket_name: 'config-bucket-444455556666',
-          terraform_state_objects: [],
+          terraform_state_objects: [{ bucket: 'tf-state', key: 'network/terraform.tfstate' }],
         })
       ).policyDocument('controller');
       for (const statement of kinds.Statement) {

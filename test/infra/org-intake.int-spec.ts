@@ -786,24 +786,28 @@ describe('terraform validate (needs a terraform binary and the hashicorp/aws pro
   }
 });
 
-/** A policy as the provider renders it or the reader evaluates it, in one form: lists sorted, a lone value as a list, statements by sid. */
+/**
+ * A policy as the provider renders it or the reader evaluates it, in one form: every field kept,
+ * action and resource lists and condition values sorted (a lone value as a list), statements by sid.
+ */
 function normalisedPolicy(doc: PolicyDocument | Record<string, unknown>): unknown[] {
-  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]).sort();
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : [String(v)]).sort();
   const statements = (doc as { Statement: Array<Record<string, unknown>> }).Statement;
   return statements
-    .map((s) => ({
-      Sid: s.Sid,
-      Effect: s.Effect,
-      Action: list(s.Action),
-      Resource: list(s.Resource),
-      Condition: Object.fromEntries(
-        Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>).map(([test, vars]) => [
-          test,
-          Object.fromEntries(Object.entries(vars).map(([variable, values]) => [variable, list(values)])),
-        ]),
+    .map((s) =>
+      Object.fromEntries(
+        Object.entries(s).map(([key, value]) => {
+          if (['Action', 'NotAction', 'Resource', 'NotResource'].includes(key)) return [key, list(value)];
+          if (key !== 'Condition') return [key, value];
+          const conditions = Object.entries(value as Record<string, Record<string, unknown>>).map(([test, vars]) => [
+            test,
+            Object.fromEntries(Object.entries(vars).map(([variable, values]) => [variable, list(values)])),
+          ]);
+          return [key, Object.fromEntries(conditions)];
+        }),
       ),
-    }))
-    .sort((a, b) => String(a.Sid).localeCompare(String(b.Sid)));
+    )
+    .sort((a, b) => String(a['Sid']).localeCompare(String(b['Sid'])));
 }
 
 describe('terraform plan, offline (needs a terraform binary and the hashicorp/aws provider on this machine)', () => {
