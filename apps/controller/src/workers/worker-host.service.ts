@@ -16,7 +16,7 @@ import {
   type EvaluateJob,
 } from '@driftwarden/queue';
 import { RedisConnectionMonitor, RedisKeys, createRedis, isRedisConnectionError } from '@driftwarden/redis';
-import { QuarantineStore, type ClaimHolder } from '@driftwarden/store';
+import { QuarantineStore, type ClaimHolder, type ClaimResult } from '@driftwarden/store';
 import { isWait } from '@driftwarden/domain';
 import { IncidentPoller } from '@driftwarden/freeze';
 import { LOGGER } from '../core/tokens';
@@ -193,10 +193,14 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     let decided = 0;
     // Each resource once: the same holder claiming one twice would get the same item twice.
     const resourceKeys = [...new Set(data.resourceKeys)];
-    const claims = await this.evaluate.claimMany(resourceKeys, holder);
+    const claims: (ClaimResult | undefined)[] = await this.evaluate.claimMany(resourceKeys, holder);
     await Promise.all(
       resourceKeys.map((resourceKey, i) => {
-        const claim = claims[i];
+        const claim = claims[i]!;
+        // The batch lets go of each claim as its decision takes it: an item's state then lives as
+        // long as its own decision, not until the batch's last one is done (held that long, every
+        // item of every running batch outlived the young generation and was copied into the old).
+        claims[i] = undefined;
         const one = { resourceKey, trigger: data.trigger, correlationId: data.correlationId };
         if (claim === 'busy') {
           // Another live run holds the resource: waiting is not failing, its own job waits as long as it must.
