@@ -357,17 +357,18 @@ export class EvaluateService {
           ? 'unknown'
           : attribution.principal.class;
       const tableDecision = table(principalClass);
-      const request = this.policyRequest(
-        item,
-        local.critical,
-        desired,
-        { ...attribution.principal, class: principalClass },
-        tableDecision.rule,
-        freezeView,
-        now,
-        [],
+      const decision = this.gated(tableDecision, () =>
+        this.policyRequest(
+          item,
+          local.critical,
+          desired,
+          { ...attribution.principal, class: principalClass },
+          tableDecision.rule,
+          freezeView,
+          now,
+          [],
+        ),
       );
-      const decision = applyPolicies(tableDecision, (action) => this.policies.check(request, action));
       return this.finish(item, coalesced, openDrift, decision, attribution, desired, analysis, freezeView, correlationId, now, redecision);
     }
 
@@ -400,7 +401,7 @@ export class EvaluateService {
       madeBy: prevById.get(c.id)?.madeBy ?? fallback(c.id),
       direction: prevById.get(c.id)?.direction ?? directions.get(c.id) ?? FAIL_CLOSED_DIRECTION,
     }));
-    const policyDifferences = current.map(policyDifference);
+    let policyDifferences: PolicyDifference[] | undefined;
     const differences = mergeDifferences(
       previous,
       current,
@@ -426,19 +427,21 @@ export class EvaluateService {
           at,
         );
         // Guardrails as policy: asked after the table, about this difference and who made it.
-        const request = this.policyRequest(
-          item,
-          local.critical,
-          managed,
-          // As the table sees it: a difference no single change can be named for has no known author.
-          c.madeBy.unattributable ? { arn: null, class: 'unknown' } : c.madeBy.principal,
-          decided.decision.rule,
-          view,
-          now,
-          policyDifferences,
-          policyDifference(c),
+        const decision = this.gated(decided.decision, () =>
+          this.policyRequest(
+            item,
+            local.critical,
+            managed,
+            // As the table sees it: a difference no single change can be named for has no known author.
+            c.madeBy.unattributable ? { arn: null, class: 'unknown' } : c.madeBy.principal,
+            decided.decision.rule,
+            view,
+            now,
+            (policyDifferences ??= current.map(policyDifference)),
+            policyDifference(c),
+          ),
         );
-        return { ...decided, decision: applyPolicies(decided.decision, (action) => this.policies.check(request, action)) };
+        return decision === decided.decision ? decided : { ...decided, decision };
       },
       { at, eventId: item.eventId },
     ).map((d) => ({ ...d, changeRisky: changeRisky(d.id) }));
@@ -521,6 +524,16 @@ export class EvaluateService {
       throw new TransientError(`drift record for ${resourceKey(item.resource)} changed while deciding; retrying`, 'drift_conflict');
     }
     return { status: 'decided', eventId: item.eventId, decision, driftId: result.driftId, coalesced };
+  }
+
+  /**
+   * A decision of the table after the policies (applyPolicies). The request they are asked about is
+   * built only when there are policies to ask: without any, every decision would build one for nothing.
+   */
+  private gated<D extends { action: string; reason: string }>(decision: D, request: () => PolicyRequest): D & { policy?: DecisionPolicy } {
+    if (this.policies.size === 0) return decision;
+    const built = request();
+    return applyPolicies(decision, (action) => this.policies.check(built, action));
   }
 
   /** What the policies are evaluated on (issue 16 §4): who made the change, the resource, the freeze, the incident, the time. */
