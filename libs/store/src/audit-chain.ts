@@ -21,61 +21,9 @@ const rfc8785 = configure({ deterministic: true, strict: true, bigint: false, ci
 
 /** RFC 8785 (JSON Canonicalization Scheme) text of a JSON value. */
 export function canonicalJson(value: unknown): string {
-  // The common case, plain JSON data (every audit entry): the engine's own JSON.stringify, told
-  // to write every object's keys in sorted order by giving it the sorted list of all the keys in
-  // the value (an array replacer is the order of every object's members, nested ones included).
-  // ECMAScript's number and string forms are what RFC 8785 specifies, so the text is the same as
-  // the general path's (checked against the reference implementation in the spec), in about a
-  // third of the time and with one string of garbage instead of one per value.
-  const keys = sortedPlainKeys(value);
-  if (keys) return JSON.stringify(value, keys);
   const text = rfc8785(value);
   if (text === undefined) throw new TypeError('cannot canonicalise undefined');
   return text;
-}
-
-/** Deeper than this, the general path answers (and names a cycle). */
-const FAST_PATH_MAX_DEPTH = 32;
-
-/**
- * Every object key in `value`, sorted by UTF-16 code unit, when `value` is plain JSON data: strings,
- * finite numbers, booleans, null, and arrays and plain objects of them (undefined members are
- * left out, as JSON.stringify and the general path both do). Null for anything else (a Date or
- * anything with toJSON, a non-finite number, a bigint, a function, a symbol, a cycle or deep
- * nesting, a key `__proto__`, which JSON.stringify would look up on every object's prototype):
- * the general path then decides what to write or refuses.
- */
-function sortedPlainKeys(value: unknown): string[] | null {
-  const keys = new Set<string>();
-  const walk = (v: unknown, depth: number): boolean => {
-    switch (typeof v) {
-      case 'string':
-      case 'boolean':
-      case 'undefined':
-        return true;
-      case 'number':
-        return Number.isFinite(v);
-      case 'object': {
-        if (v === null) return true;
-        if (depth > FAST_PATH_MAX_DEPTH) return false;
-        if (Array.isArray(v)) {
-          for (const item of v) if (!walk(item, depth + 1)) return false;
-          return true;
-        }
-        const proto = Object.getPrototypeOf(v) as unknown;
-        if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return false;
-        for (const key of Object.keys(v)) {
-          if (key === '__proto__' || !walk((v as Record<string, unknown>)[key], depth + 1)) return false;
-          keys.add(key);
-        }
-        return true;
-      }
-      default:
-        return false;
-    }
-  };
-  if (value === undefined || !walk(value, 0)) return null;
-  return [...keys].sort();
 }
 
 /** Lower-case hex SHA-256 of a string's UTF-8 bytes (one-shot `crypto.hash`: two per decision, no Hash object each). */
@@ -85,14 +33,10 @@ export function sha256Hex(text: string): string {
 
 /** An entry's content: everything but its stream id and chain fields. */
 export function auditBody(entry: AuditEntry): Record<string, unknown> {
-  // Copied without the chain fields rather than copied whole and deleted from (`delete` turns an
-  // object into a slow dictionary, which every reader of the body would then pay for).
-  const body: Record<string, unknown> = {};
-  for (const key of Object.keys(entry)) if (!CHAIN_FIELD_SET.has(key)) body[key] = entry[key as keyof AuditEntry];
+  const body: Record<string, unknown> = { ...entry };
+  for (const f of CHAIN_FIELDS) delete body[f];
   return body;
 }
-
-const CHAIN_FIELD_SET: ReadonlySet<string> = new Set(CHAIN_FIELDS);
 
 /** The canonical body text a writer stores, and its SHA-256 (the chain's `bodyHash`). */
 export function encodeAuditBody(entry: AuditEntry): { body: string; bodyHash: string } {
