@@ -7,6 +7,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { accessSync, constants, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { coerce, gte } from 'semver';
 
 /** Absolute path of `terraform` on PATH, or null. */
 export function terraformBinary(path: string = process.env.PATH ?? ''): string | null {
@@ -82,13 +83,9 @@ export function awsProviderMinimum(dir: string): string {
 
 /** Whether version `v` (X.Y.Z) is at least `min` (X, X.Y or X.Y.Z). */
 export function versionAtLeast(v: string, min: string): boolean {
-  const a = v.split('.').map(Number);
-  const b = min.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d > 0;
-  }
-  return true;
+  const floor = coerce(min);
+  if (!floor) throw new Error(`versionAtLeast: ${JSON.stringify(min)} is not a version`);
+  return gte(v, floor);
 }
 
 /**
