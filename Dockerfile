@@ -70,5 +70,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 # --max-semi-space-size=32: a young generation of 2 x 32 MB instead of 2 x 16 MB. At saturation the
 # controller's decisions in flight outlive a 16 MB one: scavenges every ~20 ms copied them over and
 # over and took a quarter of its time; with 32 MB, half as many scavenges and about 10 % more
-# events/s (README "Benchmark"). npm start and npm run bench use the same flag.
+# events/s (README "Running it"). npm start and npm run bench use the same flag.
 CMD ["node", "--max-semi-space-size=32", "dist/apps/controller/src/main.js"]

@@ -335,10 +335,10 @@ class LazyClaimedItem implements ClaimedItem {
   private parsedOpenDrift: VersionedDrift | null | undefined;
   private parsedCoalesced: string[] | undefined;
 
-  // The raw strings are let go once parsed.
+  // Each raw string is let go once parsed.
   constructor(
     private body: string,
-    private readonly coalescedRaw: string,
+    private coalescedRaw: string,
     private openDriftRaw: string,
   ) {}
 
@@ -363,6 +363,7 @@ class LazyClaimedItem implements ClaimedItem {
       // cjson encodes an empty array as {}.
       const older: unknown = JSON.parse(this.coalescedRaw);
       this.parsedCoalesced = Array.isArray(older) ? (older as string[]) : [];
+      this.coalescedRaw = '';
     }
     return this.parsedCoalesced;
   }

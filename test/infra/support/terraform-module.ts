@@ -758,7 +758,14 @@ export class ModuleEvaluator {
     const merged: PolicyStatement[] = [];
     const sources = asStringList(await this.evaluate(body.source_policy_documents, EMPTY_SCOPE), 'source_policy_documents');
     for (const [i, text] of sources.entries()) {
-      const doc = JSON.parse(text) as Json;
+      let doc: Json;
+      try {
+        doc = JSON.parse(text) as Json;
+      } catch (err) {
+        throw new TypeError(`data.aws_iam_policy_document.${name}: source_policy_documents[${i}] is not JSON: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
       if (!isJsonObject(doc) || !Array.isArray(doc.Statement))
         throw new TypeError(`data.aws_iam_policy_document.${name}: source_policy_documents[${i}] is not a policy document`);
       for (const st of doc.Statement as unknown as PolicyStatement[]) {
